@@ -1,0 +1,13 @@
+"""perfsim: test government performance-evaluation rules on simulated departments before adoption."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .scenario import PerfsimError, ScenarioError, load_scenario
+from .scoring import score
+
+try:
+    __version__ = version("perfsim")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["PerfsimError", "ScenarioError", "__version__", "load_scenario", "score"]

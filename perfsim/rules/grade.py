@@ -1,0 +1,114 @@
+"""Ranking and grading: ranks, grade bands by quotas and thresholds, one-vote veto.
+
+Scores have shape ``(..., dept)``; leading axes are batch axes. ``groups`` is an optional ``(dept,)``
+array of integer class codes: ranks and quotas then apply within each class (分类考评).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import rankdata
+
+from .normalize import _by_group
+
+__all__ = ["apply_veto", "assign_grades", "rank"]
+
+
+def _as_scores(scores: ArrayLike) -> NDArray[np.float64]:
+    s = np.asarray(scores, dtype=float)
+    if s.ndim < 1:
+        raise ValueError("scores must have shape (..., dept)")
+    return s
+
+
+def rank(scores: ArrayLike, *, groups: ArrayLike | None = None) -> NDArray[np.int64]:
+    """Competition ranking along the dept axis, 1 = highest score.
+
+    ``rank_d = 1 + #{e : s_e > s_d}`` (within the department's group when ``groups`` is given), so
+    ties share the smallest rank: scores 9, 8, 8, 7 rank 1, 2, 2, 4 (scipy ``rankdata(-s, "min")``).
+    """
+    s = _as_scores(scores)
+
+    def one(v: NDArray) -> NDArray:
+        return rankdata(-v, method="min", axis=-1).astype(np.int64)
+
+    return _by_group(one, s, groups, axis=-1)
+
+
+def _band_table(table: ArrayLike | None, n_bands: int, name: str) -> NDArray[np.float64]:
+    if table is None:
+        return np.full(n_bands, np.nan)
+    arr = np.asarray(table, dtype=float).ravel()
+    if arr.size not in (n_bands - 1, n_bands):
+        raise ValueError(
+            f"{name} must have n_bands - 1 or n_bands = {n_bands} entries, got {arr.size}"
+        )
+    return np.concatenate([arr, np.full(n_bands - arr.size, np.nan)])
+
+
+def assign_grades(
+    scores: ArrayLike,
+    *,
+    n_bands: int,
+    quotas: ArrayLike | None = None,
+    thresholds: ArrayLike | None = None,
+    groups: ArrayLike | None = None,
+    ties: Literal["exclude", "include"] = "exclude",
+) -> NDArray[np.int64]:
+    """Grade bands by quotas (比例控制) and score thresholds; 0 = best band, ``n_bands - 1`` = worst.
+
+    ``quotas`` (length ``n_bands - 1`` or ``n_bands``; NaN = no quota) are the largest share of the
+    group allowed in each band: at most ``L_g = floor(q_g · n + 1e-9)`` departments, ``n`` the group
+    size. ``thresholds`` (same lengths; NaN = none) are the minimum score of each band. Bands are
+    filled from the best: with ``P_g`` the number of departments of the group already placed in
+    bands better than g (always the top ``P_g`` scores), a department not yet placed goes to band g
+    if ``s_d ≥ threshold_g`` and, when band g has a quota, it fits in it:
+
+    - ``ties="exclude"`` (default): ``rank_max_d - P_g ≤ L_g``, with ``rank_max_d`` the number of
+      departments scoring at least ``s_d``. A block of tied scores that would straddle the cutoff goes
+      entirely to a lower band, so every quota always holds (a band may then stay below its quota,
+      even empty). A consequence: a department that rises to join a tied block can fall with it.
+    - ``ties="include"``: ``rank_min_d - P_g ≤ L_g``, with ``rank_min_d = 1 + #{e: s_e > s_d}``. The
+      whole tied block goes to the better band, so a quota may be exceeded by the tied departments.
+
+    The last band takes everyone else: its quota and threshold, if given, are not enforced. Without
+    quotas or thresholds everyone is in band 0. Returns int codes, shape of ``scores``.
+    """
+    if ties not in ("exclude", "include"):
+        raise ValueError(f"ties must be 'exclude' or 'include', got {ties!r}")
+    if n_bands < 1:
+        raise ValueError(f"n_bands must be ≥ 1, got {n_bands}")
+    s = _as_scores(scores)
+    q = _band_table(quotas, n_bands, "quotas")
+    thr = _band_table(thresholds, n_bands, "thresholds")
+
+    def one(v: NDArray) -> NDArray:
+        n = v.shape[-1]
+        r_min = rankdata(-v, method="min", axis=-1)
+        r_max = rankdata(-v, method="max", axis=-1)
+        position = r_max if ties == "exclude" else r_min
+        grades = np.full(v.shape, n_bands - 1, dtype=np.int64)
+        unplaced = np.ones(v.shape, dtype=bool)
+        placed = np.zeros(v.shape[:-1] + (1,), dtype=np.int64)
+        for g in range(n_bands - 1):
+            take = unplaced.copy()
+            if not np.isnan(thr[g]):
+                take &= v >= thr[g]
+            if not np.isnan(q[g]):
+                limit = np.floor(q[g] * n + 1e-9)
+                take &= position - placed <= limit
+            grades = np.where(take, g, grades)
+            unplaced &= ~take
+            placed = placed + take.sum(axis=-1, keepdims=True)
+        return grades
+
+    return _by_group(one, s, groups, axis=-1)
+
+
+def apply_veto(grades: ArrayLike, veto: ArrayLike, *, veto_grade: int) -> NDArray[np.int64]:
+    """One-vote veto (一票否决): where ``veto`` is True the grade becomes ``veto_grade`` (usually the
+    worst band), whatever the score. Other grades are unchanged (no quota slot is refilled)."""
+    return np.where(np.asarray(veto, dtype=bool), veto_grade, np.asarray(grades)).astype(np.int64)

@@ -1,0 +1,295 @@
+"""Indicator normalisation: raw indicator values → comparable scores.
+
+Every normaliser has the same call shape::
+
+    f(values, *, benefit=True, groups=None, base=..., span=..., **params) -> scores
+
+``values`` is a decision matrix of shape ``(..., dept, indicator)``; leading axes are batch axes
+(e.g. replications) and every statistic (min, max, mean, std, ranks) is taken along the ``dept``
+axis (axis -2), separately for each batch entry. The result has the shape of ``values`` and is
+float. ``benefit`` is a bool or a per-indicator bool array (``False`` = cost indicator: lower is
+better). ``base`` and ``span`` (scalars or per-indicator arrays) place the unit score on the
+reporting scale: ``score = base + span * unit``. ``groups`` is an optional ``(dept,)`` array of
+integer class codes; when given, the statistics are computed within each class separately
+(分类考评: each department is compared with its own class only).
+
+For finite input no normaliser returns NaN: a degenerate group (a single department, or all values
+equal) gets the score stated in each docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import rankdata
+
+__all__ = [
+    "NORMALIZERS",
+    "efficacy_coefficient",
+    "min_max",
+    "percentile_rank",
+    "target_attainment",
+    "z_score",
+]
+
+
+def _as_matrix(values: ArrayLike) -> NDArray[np.float64]:
+    x = np.asarray(values, dtype=float)
+    if x.ndim < 2:
+        raise ValueError(
+            f"values must be a decision matrix of shape (..., dept, indicator), got shape {x.shape}; "
+            "pass a single indicator as values[..., None]"
+        )
+    return x
+
+
+def _per_indicator(param: ArrayLike, n_ind: int, name: str, dtype=float) -> NDArray:
+    """Broadcast a scalar or per-indicator parameter to shape ``(indicator,)``."""
+    arr = np.asarray(param, dtype=dtype)
+    try:
+        return np.broadcast_to(arr, (n_ind,))
+    except ValueError:
+        raise ValueError(
+            f"{name} must be a scalar or have one entry per indicator ({n_ind}), got shape {arr.shape}"
+        ) from None
+
+
+def _by_group(
+    func: Callable[[NDArray], NDArray], x: NDArray, groups: ArrayLike | None, axis: int
+) -> NDArray:
+    """Apply ``func`` (which maps an array to one of the same shape, with statistics along ``axis``)
+    to each group of departments separately; ``groups`` has one integer code per department."""
+    if groups is None:
+        return func(x)
+    codes = np.asarray(groups)
+    n_dept = x.shape[axis]
+    if codes.shape != (n_dept,):
+        raise ValueError(
+            f"groups must have shape ({n_dept},) (one code per department), got {codes.shape}"
+        )
+    out: NDArray | None = None
+    for g in np.unique(codes):
+        idx = np.flatnonzero(codes == g)
+        res = func(np.take(x, idx, axis=axis))
+        if out is None:
+            out = np.empty(x.shape, dtype=res.dtype)
+        where = [slice(None)] * x.ndim
+        where[axis] = idx
+        out[tuple(where)] = res
+    if out is None:  # no departments at all
+        return func(x)
+    return out
+
+
+def efficacy_coefficient(
+    values: ArrayLike,
+    *,
+    benefit: ArrayLike = True,
+    bad: ArrayLike | None = None,
+    good: ArrayLike | None = None,
+    base: ArrayLike = 60.0,
+    span: ArrayLike = 40.0,
+    clip: bool = False,
+    groups: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """Efficacy coefficient method (功效系数法).
+
+    ``score = base + span * (x - bad) / (good - bad)``
+
+    with ``bad`` the not-allowed value (不允许值) and ``good`` the satisfactory value (满意值); with the
+    defaults a department at the not-allowed value scores 60 and one at the satisfactory value 100
+    (e.g. bad = 50, good = 90, x = 80 → 60 + 40·30/40 = 90). Source: 《中央企业综合绩效评价实施细则》
+    (国资委, 2006) and the standard Chinese performance-evaluation texts (功效系数法).
+
+    ``bad`` and ``good`` are scalars or per-indicator arrays. ``None``, or a NaN entry, means "take it
+    from the data of the group": ``bad = min, good = max`` for a benefit indicator and
+    ``bad = max, good = min`` for a cost indicator. Given values are used as they are (for a cost
+    indicator give ``bad > good``; the formula is the same and rewards lower values).
+    ``clip=True`` clips the score to ``[base, base + span]``.
+
+    Degenerate case: where ``good == bad`` (e.g. all departments of a group equal, or a single
+    department, with data-driven bounds) every department scores ``base + span / 2``.
+    """
+    x = _as_matrix(values)
+    n_ind = x.shape[-1]
+    is_benefit = _per_indicator(benefit, n_ind, "benefit", bool)
+    bad_given = None if bad is None else _per_indicator(bad, n_ind, "bad")
+    good_given = None if good is None else _per_indicator(good, n_ind, "good")
+    base_a = _per_indicator(base, n_ind, "base")
+    span_a = _per_indicator(span, n_ind, "span")
+
+    def one(v: NDArray) -> NDArray:
+        lo = v.min(axis=-2, keepdims=True)
+        hi = v.max(axis=-2, keepdims=True)
+        b = np.where(is_benefit, lo, hi)
+        g = np.where(is_benefit, hi, lo)
+        if bad_given is not None:
+            b = np.where(np.isnan(bad_given), b, bad_given)
+        if good_given is not None:
+            g = np.where(np.isnan(good_given), g, good_given)
+        denom = g - b
+        degenerate = denom == 0
+        unit = (v - b) / np.where(degenerate, 1.0, denom)
+        unit = np.where(degenerate, 0.5, unit)
+        return base_a + span_a * unit
+
+    out = _by_group(one, x, groups, axis=-2)
+    if clip:
+        out = np.clip(out, np.minimum(base_a, base_a + span_a), np.maximum(base_a, base_a + span_a))
+    return out
+
+
+def min_max(
+    values: ArrayLike,
+    *,
+    benefit: ArrayLike = True,
+    base: ArrayLike = 0.0,
+    span: ArrayLike = 100.0,
+    groups: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """Min-max (range) normalisation.
+
+    ``score = base + span * (x - min) / (max - min)`` for a benefit indicator and
+    ``base + span * (max - x) / (max - min)`` for a cost indicator, min and max over the departments
+    of the group (Hwang & Yoon 1981, linear scale transformation).
+
+    Degenerate case: ``max == min`` (all equal, or a single department) → ``base + span / 2``.
+    """
+    x = _as_matrix(values)
+    n_ind = x.shape[-1]
+    is_benefit = _per_indicator(benefit, n_ind, "benefit", bool)
+    base_a = _per_indicator(base, n_ind, "base")
+    span_a = _per_indicator(span, n_ind, "span")
+
+    def one(v: NDArray) -> NDArray:
+        lo = v.min(axis=-2, keepdims=True)
+        hi = v.max(axis=-2, keepdims=True)
+        rng = hi - lo
+        degenerate = rng == 0
+        up = (v - lo) / np.where(degenerate, 1.0, rng)
+        unit = np.where(is_benefit, up, 1.0 - up)
+        unit = np.where(degenerate, 0.5, unit)
+        return base_a + span_a * unit
+
+    return _by_group(one, x, groups, axis=-2)
+
+
+def z_score(
+    values: ArrayLike,
+    *,
+    benefit: ArrayLike = True,
+    base: ArrayLike = 50.0,
+    span: ArrayLike = 10.0,
+    groups: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """Standard score (z-score), reported on a T-score-like scale.
+
+    ``score = base + span * s * (x - mean) / std`` with the population standard deviation
+    (``ddof = 0``) over the departments of the group, and ``s = +1`` for a benefit indicator,
+    ``-1`` for a cost indicator. With the defaults this is the T score (mean 50, sd 10).
+
+    Degenerate case: all values of the group equal (or a single department) → ``base``.
+    """
+    x = _as_matrix(values)
+    n_ind = x.shape[-1]
+    sign = np.where(_per_indicator(benefit, n_ind, "benefit", bool), 1.0, -1.0)
+    base_a = _per_indicator(base, n_ind, "base")
+    span_a = _per_indicator(span, n_ind, "span")
+
+    def one(v: NDArray) -> NDArray:
+        degenerate = v.max(axis=-2, keepdims=True) == v.min(axis=-2, keepdims=True)
+        mean = v.mean(axis=-2, keepdims=True)
+        std = v.std(axis=-2, keepdims=True)
+        z = (v - mean) / np.where(degenerate | (std == 0), 1.0, std)
+        z = np.where(degenerate, 0.0, z)
+        return base_a + span_a * sign * z
+
+    return _by_group(one, x, groups, axis=-2)
+
+
+def percentile_rank(
+    values: ArrayLike,
+    *,
+    benefit: ArrayLike = True,
+    base: ArrayLike = 0.0,
+    span: ArrayLike = 100.0,
+    groups: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """Percentile rank.
+
+    ``score = base + span * (r - 1) / (n - 1)`` where ``r`` is the average rank (ties share the mean
+    of their ranks) of ``x`` in ascending order for a benefit indicator (of ``-x`` for a cost
+    indicator) among the ``n`` departments of the group: the worst scores ``base``, the best
+    ``base + span``.
+
+    Degenerate cases: ``n == 1`` → ``base + span / 2``; all values equal → every ``r = (n + 1) / 2``,
+    hence also ``base + span / 2``.
+    """
+    x = _as_matrix(values)
+    n_ind = x.shape[-1]
+    sign = np.where(_per_indicator(benefit, n_ind, "benefit", bool), 1.0, -1.0)
+    base_a = _per_indicator(base, n_ind, "base")
+    span_a = _per_indicator(span, n_ind, "span")
+
+    def one(v: NDArray) -> NDArray:
+        n = v.shape[-2]
+        if n == 1:
+            return np.broadcast_to(base_a + span_a * 0.5, v.shape).astype(float)
+        r = rankdata(sign * v, method="average", axis=-2)
+        return base_a + span_a * (r - 1.0) / (n - 1)
+
+    return _by_group(one, x, groups, axis=-2)
+
+
+def target_attainment(
+    values: ArrayLike,
+    *,
+    target: ArrayLike,
+    benefit: ArrayLike = True,
+    base: ArrayLike = 0.0,
+    span: ArrayLike = 100.0,
+    cap: ArrayLike | None = None,
+    groups: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """Target attainment (目标完成率).
+
+    ``ratio = x / target`` for a benefit indicator, ``target / x`` for a cost indicator;
+    ``score = base + span * min(ratio, cap)``.
+
+    ``target`` (> 0) is a scalar, a per-indicator array or an array broadcastable to ``values``
+    (per-department targets, e.g. ratcheted from last year). ``cap`` is a scalar or per-indicator
+    array; ``None`` or ``inf`` means uncapped. A cost indicator must have a finite cap (ValueError
+    otherwise), and a cost value ``x <= 0`` (nothing left to reduce) gets ``ratio = cap``.
+
+    ``groups`` is accepted for the common call shape and unused: each department is compared with
+    its own target, not with the others, so there are no group statistics and no degenerate case.
+    """
+    del groups  # attainment of a target involves no group statistic
+    x = _as_matrix(values)
+    n_ind = x.shape[-1]
+    is_benefit = _per_indicator(benefit, n_ind, "benefit", bool)
+    cap_a = _per_indicator(np.inf if cap is None else cap, n_ind, "cap")
+    if np.any(~is_benefit & ~np.isfinite(cap_a)):
+        raise ValueError(
+            "target attainment of a cost indicator (ratio = target / x) needs a finite cap"
+        )
+    base_a = _per_indicator(base, n_ind, "base")
+    span_a = _per_indicator(span, n_ind, "span")
+    t = np.broadcast_to(np.asarray(target, dtype=float), x.shape)
+    positive = x > 0
+    cost_ratio = np.where(positive, t / np.where(positive, x, 1.0), cap_a)
+    ratio = np.where(is_benefit, x / t, cost_ratio)
+    ratio = np.where(np.isfinite(cap_a), np.minimum(ratio, cap_a), ratio)
+    return base_a + span_a * ratio
+
+
+#: Normalisers by the name a scenario uses (``rule.normalize.method``).
+NORMALIZERS: dict[str, Callable[..., NDArray[np.float64]]] = {
+    "efficacy": efficacy_coefficient,
+    "minmax": min_max,
+    "zscore": z_score,
+    "percentile": percentile_rank,
+    "target": target_attainment,
+}

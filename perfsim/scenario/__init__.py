@@ -1,0 +1,32 @@
+"""The scenario language: TOML files validated into typed objects, with dotted-path overrides."""
+
+from .errors import DataError, PerfsimError, Problem, ScenarioError
+from .loader import (
+    load_scenario,
+    read_toml,
+    resolve_path,
+    scenario_from_dict,
+    scenario_hash,
+    scenario_raw,
+    scenario_source,
+)
+from .overrides import apply_overrides, parse_assignment
+from .schema import Rule, Scenario
+
+__all__ = [
+    "DataError",
+    "PerfsimError",
+    "Problem",
+    "Rule",
+    "Scenario",
+    "ScenarioError",
+    "apply_overrides",
+    "load_scenario",
+    "parse_assignment",
+    "read_toml",
+    "resolve_path",
+    "scenario_from_dict",
+    "scenario_hash",
+    "scenario_raw",
+    "scenario_source",
+]

@@ -1,0 +1,200 @@
+"""Load TOML scenarios into validated :class:`Scenario` objects, with located errors."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import LocatedValueError, Problem, ScenarioError
+from .overrides import apply_overrides
+from .schema import Scenario
+
+_BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A scenario path as given, or the name of a bundled scenario (``hangzhou-2011``)."""
+    p = Path(path)
+    if p.exists():
+        return p
+    for candidate in (_BUNDLED / p, _BUNDLED / f"{p}.toml"):
+        if candidate.exists():
+            return candidate
+    return p
+
+
+def read_toml(path: str | Path) -> dict:
+    """Read a TOML file; a syntax error becomes a :class:`ScenarioError` naming the line."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(p), "", None, "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(str(p), "", None, f"not UTF-8 text ({exc.reason})")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(str(p), "", None, f"cannot read: {exc.strerror}")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(str(p), "", None, f"invalid TOML: {exc}")]) from None
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, override and validate a scenario file.
+
+    >>> s = load_scenario("scenarios/hangzhou-2011.toml", ["rule.grading.quota.优秀=0.15"])
+    """
+    p = resolve_path(path)
+    raw = read_toml(p)
+    return scenario_from_dict(raw, source=str(p), overrides=overrides)
+
+
+def scenario_from_dict(
+    raw: Mapping[str, Any], *, source: str = "<dict>", overrides: Iterable[str] = ()
+) -> Scenario:
+    """Validate a raw scenario table (as read from TOML) after applying ``PATH=VALUE`` overrides."""
+    overrides = list(overrides)
+    resolved = apply_overrides(raw, overrides) if overrides else dict(raw)
+    if "rule" not in resolved:
+        raise ScenarioError([Problem(source, "rule", None, "missing: a scenario needs a [rule] table", False)])
+    label = source if not overrides else f"{source} (with --set {' '.join(overrides)})"
+    try:
+        scenario = Scenario.model_validate(resolved)
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc, resolved, label)) from None
+    scenario._source = source
+    scenario._raw = resolved
+    return scenario
+
+
+def scenario_source(scenario: Scenario) -> str:
+    return scenario._source
+
+
+def scenario_raw(scenario: Scenario) -> dict:
+    """The resolved raw table (after overrides) that the scenario was validated from."""
+    return scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario (canonical JSON), to identify runs."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _problems(exc: ValidationError, raw: Mapping, source: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = [str(x) for x in err["loc"]]
+        ctx = err.get("ctx") or {}
+        inner = ctx.get("error")
+        if isinstance(inner, LocatedValueError):
+            path = ".".join(loc + ([inner.path] if inner.path else []))
+            problems.append(Problem(source, path, inner.value, str(inner), inner.has_value))
+            continue
+        path = ".".join(loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            problems.append(Problem(source, path, err.get("input"), _unknown_key(loc), False))
+        elif kind == "missing":
+            problems.append(Problem(source, path, None, f"missing: {_describe(loc)}", False))
+        else:
+            problems.append(Problem(source, path, _lookup(raw, loc), _message(err)))
+    return problems
+
+
+def _message(err: Mapping) -> str:
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    replacements = {
+        "Input should be greater than or equal to": "must be ≥",
+        "Input should be less than or equal to": "must be ≤",
+        "Input should be greater than": "must be >",
+        "Input should be a valid number": "must be a number",
+        "Input should be a valid string": "must be a string",
+        "Input should be a valid boolean": "must be true or false",
+        "Input should be a valid dictionary": "must be a table",
+        "Input should be a valid list": "must be a list",
+        "Input should be": "must be",
+    }
+    if msg.startswith("Input should be a valid dictionary"):
+        return "must be a table"
+    for old, new in replacements.items():
+        if msg.startswith(old):
+            return new + msg[len(old):]
+    return msg
+
+
+def _lookup(raw: Any, loc: list[str]) -> Any:
+    node = raw
+    for key in loc:
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
+def _model_at(loc: list[str]) -> Any:
+    """The schema type found at a location (models, dict values and list items are followed)."""
+    node: Any = Scenario
+    for key in loc:
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(key)
+            if field is None:
+                return None
+            node = field.annotation
+        elif typing.get_origin(node) is dict:
+            node = typing.get_args(node)[1]
+        elif typing.get_origin(node) is list:
+            node = typing.get_args(node)[0]
+        else:
+            return None
+    return _unwrap(node)
+
+
+def _unwrap(tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _unwrap(args[0]) if len(args) == 1 else tp
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    return tp
+
+
+def _unknown_key(loc: list[str]) -> str:
+    parent = _model_at(loc[:-1])
+    key = loc[-1]
+    if isinstance(parent, type) and issubclass(parent, BaseModel):
+        allowed = list(parent.model_fields)
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        where = ".".join(loc[:-1]) or "the top level"
+        if not allowed:
+            return f"unknown key{hint}; {where} takes no keys yet"
+        return f"unknown key{hint}; allowed in {where}: {', '.join(allowed)}"
+    return "unknown key"
+
+
+def _describe(loc: list[str]) -> str:
+    parent = _model_at(loc[:-1])
+    if isinstance(parent, type) and issubclass(parent, BaseModel):
+        field = parent.model_fields.get(loc[-1])
+        if field is not None and field.description:
+            return field.description
+    return "this key is required"

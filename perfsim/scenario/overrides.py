@@ -1,0 +1,154 @@
+"""Dotted-path overrides: the one mechanism behind ``--set``, rule variants and sensitivity samples.
+
+``rule.weights.公共服务=0.3`` sets one key of the raw scenario table. Values are read as TOML
+(``0.3``, ``true``, ``"zscore"``, ``[1, 2]``); anything that is not valid TOML is taken as a string.
+
+Shares and weights keep summing to one the way a designer means it: when an override sets a member of
+a group that is rescaled to sum to 1 (``rule.components.*.share``, the fixed weights in
+``rule.weights`` and in each ``rule.weights.by_class.<class>``), the group is first rescaled to sum to
+1, the overridden members take their new values, and the *other* members are rescaled so that the
+group sums to 1 again ("vary one, rescale the rest"). Setting ``rule.components.社会评价.share=0.4``
+in the Hangzhou rule (50/45/5) gives 40/54/6.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import Problem, ScenarioError
+
+_RESERVED_WEIGHT_KEYS = {"method", "by_class", "pairwise", "allow_inconsistent"}
+
+
+def parse_value(text: str) -> Any:
+    """Read an override value as TOML, falling back to the plain string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+
+
+def split_path(path: str) -> list[str]:
+    """Split a dotted path; a segment may be quoted to contain dots: ``rule.indicators."a.b".weight``."""
+    parts: list[str] = []
+    buf = ""
+    quote = None
+    for ch in path:
+        if quote:
+            if ch == quote:
+                quote = None
+            else:
+                buf += ch
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ".":
+            parts.append(buf)
+            buf = ""
+        else:
+            buf += ch
+    parts.append(buf)
+    return [p.strip() for p in parts]
+
+
+def parse_assignment(text: str, source: str = "--set") -> tuple[list[str], Any]:
+    """Parse ``PATH=VALUE`` into (path segments, value)."""
+    if "=" not in text:
+        raise ScenarioError([Problem(source, text, text, "expected PATH=VALUE, e.g. rule.grading.quota.优秀=0.15", False)])
+    path, value = text.split("=", 1)
+    segments = split_path(path.strip())
+    if not all(segments):
+        raise ScenarioError([Problem(source, path, value, "empty key in the dotted path", False)])
+    return segments, parse_value(value)
+
+
+def _rescaled_group(segments: list[str]) -> tuple[tuple[str, ...], str] | None:
+    """If the path names a member of a sum-to-one group: (group path, member key)."""
+    if len(segments) == 4 and segments[:2] == ["rule", "components"] and segments[3] == "share":
+        return ("rule", "components"), segments[2]
+    if len(segments) == 3 and segments[:2] == ["rule", "weights"] and segments[2] not in _RESERVED_WEIGHT_KEYS:
+        return ("rule", "weights"), segments[2]
+    if len(segments) == 5 and segments[:3] == ["rule", "weights", "by_class"]:
+        return ("rule", "weights", "by_class", segments[3]), segments[4]
+    return None
+
+
+def _group_values(raw: Mapping, group: tuple[str, ...]) -> dict[str, float] | None:
+    node: Any = raw
+    for key in group:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    if not isinstance(node, Mapping):
+        return None
+    if group == ("rule", "components"):
+        return {
+            k: v["share"] for k, v in node.items()
+            if isinstance(v, Mapping) and _is_number(v.get("share"))
+        }
+    return {
+        k: v for k, v in node.items() if k not in _RESERVED_WEIGHT_KEYS and _is_number(v)
+    }
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _set(raw: dict, segments: list[str], value: Any, source: str) -> None:
+    node = raw
+    for i, key in enumerate(segments[:-1]):
+        child = node.get(key)
+        if child is None:
+            child = node[key] = {}
+        elif not isinstance(child, dict):
+            where = ".".join(segments[: i + 1])
+            raise ScenarioError(
+                [Problem(source, ".".join(segments), value, f"{where} is a value, not a table")]
+            )
+        node = child
+    node[segments[-1]] = value
+
+
+def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--set") -> dict:
+    """Return a copy of ``raw`` with every ``PATH=VALUE`` assignment applied (see the module doc)."""
+    out = copy.deepcopy(dict(raw))
+    pinned: dict[tuple[str, ...], dict[str, float]] = {}
+    for text in assignments:
+        segments, value = parse_assignment(text, source)
+        group = _rescaled_group(segments)
+        if group is not None and _is_number(value):
+            pinned.setdefault(group[0], {})[group[1]] = float(value)
+        _set(out, segments, value, source)
+    for group, members in pinned.items():
+        _rescale(raw, out, group, members, source)
+    return out
+
+
+def _rescale(raw: Mapping, out: dict, group: tuple[str, ...], members: dict[str, float], source: str) -> None:
+    before = _group_values(raw, group) or {}
+    others = {k: float(v) for k, v in before.items() if k not in members}
+    total_before = sum(float(v) for v in before.values())
+    pinned_total = sum(members.values())
+    if pinned_total > 1 + 1e-9 and others:
+        path = ".".join(group)
+        raise ScenarioError([Problem(
+            source, path, members,
+            "overridden shares/weights sum to more than 1, so the other members cannot be rescaled",
+        )])
+    if not others or total_before <= 0:
+        return
+    # Rescale the group to sum to 1 first (files may use points), then fit the others into 1 - pinned.
+    other_total = sum(others.values())
+    room = max(0.0, 1.0 - pinned_total)
+    for key, value in others.items():
+        new = room * value / other_total if other_total > 0 else room / len(others)
+        if group == ("rule", "components"):
+            out["rule"]["components"][key]["share"] = new
+        else:
+            node = out
+            for k in group:
+                node = node[k]
+            node[key] = new

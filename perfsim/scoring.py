@@ -1,0 +1,206 @@
+"""Score a real table with a rule: ``perfsim.score(table, rule) -> DataFrame``.
+
+The table has one row per department: an id column (default ``department``), a class column
+(default ``class``) when the rule uses classes, one column per indicator, one per column component
+(e.g. ``社会评价``, in its full marks), one per bonus/deduction item (blank = 0), one per veto column
+(true/false, 1/0, yes/no, 是/否; blank = false), and a target column per indicator that names one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
+from .scenario import DataError, Rule, Scenario, load_scenario
+
+_TRUE = {"true", "1", "yes", "y", "是", "t", "1.0"}
+_FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "0.0"}
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV (UTF-8, with or without BOM) or Excel table, all cells as text."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    try:
+        if p.suffix.lower() in (".xlsx", ".xls"):
+            try:
+                return pd.read_excel(p, dtype=str, keep_default_na=False)
+            except ImportError:
+                raise DataError(
+                    f"{p}: reading Excel needs openpyxl (pip install openpyxl), or save as CSV"
+                ) from None
+        return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{p}: cannot read the table: {exc}") from None
+
+
+def _as_rule(rule: Rule | Scenario | str | Path) -> Rule:
+    if isinstance(rule, Rule):
+        return rule
+    if isinstance(rule, Scenario):
+        return rule.rule
+    return load_scenario(rule).rule
+
+
+def score(
+    table: pd.DataFrame | str | Path,
+    rule: Rule | Scenario | str | Path,
+    *,
+    id_column: str = "department",
+    class_column: str = "class",
+) -> pd.DataFrame:
+    """Apply ``rule`` to a table of departments.
+
+    Returns one row per department, best first: the id, the class, each component score (0–100),
+    the rater-mix score ``mixed``, net bonus/deduction points ``adjustment``, ``total``, ``rank``
+    (1 = best; within class when the rule grades within class), ``grade`` (band name) and the
+    reward columns ``bonus``, ``budget_factor``, ``promotion_weight``.
+    """
+    source = str(table) if isinstance(table, str | Path) else "<table>"
+    frame = read_table(table) if isinstance(table, str | Path) else table.astype(str)
+    compiled = compile_rule(_as_rule(rule))
+    inputs = _inputs(frame, compiled, source, id_column, class_column)
+    ev = evaluate(compiled, **inputs["arrays"])
+    out = pd.DataFrame({id_column: inputs["ids"]})
+    if inputs["class_names"] is not None:
+        out[class_column] = inputs["class_names"]
+    for k, name in enumerate(compiled.components):
+        out[name] = ev.components[:, k]
+    out["mixed"] = ev.mixed
+    out["adjustment"] = ev.adjustment
+    out["total"] = ev.total
+    out["rank"] = ev.rank
+    out["grade"] = np.array(compiled.bands, dtype=object)[ev.grade]
+    for k, name in enumerate(REWARD_FIELDS):
+        out[name] = ev.reward[:, k]
+    keys = [class_column, "rank"] if compiled.rule.grading.scope == "within_class" else ["rank"]
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _inputs(frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, class_column: str) -> dict:
+    frame = frame.rename(columns=lambda s: str(s).strip())
+    ids = _ids(frame, source, id_column)
+    needed = list(c.indicators) + list(c.column_names) + [t for t in c.target_columns if t]
+    missing = [col for col in dict.fromkeys(needed) if col not in frame.columns]
+    if missing:
+        raise DataError(_missing_columns(source, missing, needed, list(frame.columns)))
+    arrays: dict[str, np.ndarray | None] = {
+        "indicators": _numeric(frame, list(c.indicators), source),
+        "columns": _numeric(frame, list(c.column_names), source) if c.column_names else None,
+    }
+    class_names = None
+    if c.classes and class_column in frame.columns:
+        class_names = frame[class_column].str.strip().to_numpy()
+        unknown = ~np.isin(class_names, c.classes)
+        if unknown.any():
+            row = int(np.argmax(unknown))
+            raise DataError(
+                f"{source}: line {row + 2}, column '{class_column}': {class_names[row]!r} is not a "
+                f"class of the rule; allowed: {', '.join(c.classes)}"
+            )
+        arrays["classes"] = pd.Categorical(class_names, categories=list(c.classes)).codes.astype(np.intp)
+    elif c.uses_classes:
+        raise DataError(
+            f"{source}: column '{class_column}' is missing; the rule ranks, normalises or weights by "
+            f"class ({', '.join(c.classes)}); name the column with --class-column"
+        )
+    if c.adjustments:
+        absent = [col for col in c.adjustment_columns if col not in frame.columns]
+        if absent:
+            raise DataError(_missing_columns(source, absent, list(c.adjustment_columns), list(frame.columns)))
+        points = _numeric(frame, list(c.adjustment_columns), source, blank=0.0)
+        if (points < 0).any():
+            row, col = np.argwhere(points < 0)[0]
+            raise DataError(
+                f"{source}: line {row + 2}, column '{c.adjustment_columns[col]}': {points[row, col]:g} "
+                "is negative; bonus and deduction points are given as non-negative numbers (the rule's "
+                "`kind` says whether they add or subtract)"
+            )
+        arrays["adjustments"] = points
+    if c.veto_columns:
+        arrays["veto"] = _veto(frame, c.veto_columns, source)
+    targets = [t for t in c.target_columns if t]
+    if targets:
+        tv = np.full((len(frame), len(c.indicators)), np.nan)
+        for j, col in enumerate(c.target_columns):
+            if col:
+                tv[:, j] = _numeric(frame, [col], source)[:, 0]
+                if (tv[:, j] <= 0).any():
+                    row = int(np.argmax(tv[:, j] <= 0))
+                    raise DataError(f"{source}: line {row + 2}, column '{col}': a target must be > 0")
+        arrays["targets"] = tv
+    return {"ids": ids, "class_names": class_names, "arrays": arrays}
+
+
+def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
+    if id_column not in frame.columns:
+        raise DataError(_missing_columns(source, [id_column], [id_column], list(frame.columns))
+                        + " (name the id column with --id-column)")
+    ids = frame[id_column].str.strip().to_numpy()
+    if len(ids) == 0:
+        raise DataError(f"{source}: the table has no rows")
+    blank = ids == ""
+    if blank.any():
+        row = int(np.argmax(blank))
+        raise DataError(f"{source}: line {row + 2}, column '{id_column}': the department id is empty")
+    seen: dict[str, int] = {}
+    for row, name in enumerate(ids):
+        if name in seen:
+            raise DataError(
+                f"{source}: line {row + 2}, column '{id_column}': department {name!r} appears twice "
+                f"(also on line {seen[name] + 2})"
+            )
+        seen[name] = row
+    return ids
+
+
+def _numeric(frame: pd.DataFrame, cols: list[str], source: str, blank: float | None = None) -> np.ndarray:
+    out = np.empty((len(frame), len(cols)))
+    for j, col in enumerate(cols):
+        text = frame[col].astype(str).str.strip()
+        if blank is not None:
+            text = text.where(text != "", str(blank))
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.argmax(bad))
+            cell = text.iloc[row]
+            what = "is empty" if cell == "" else f"{cell!r} is not a number"
+            raise DataError(f"{source}: line {row + 2}, column '{col}': {what}")
+        out[:, j] = values
+    return out
+
+
+def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray:
+    out = np.zeros(len(frame), dtype=bool)
+    for col in cols:
+        if col not in frame.columns:
+            raise DataError(_missing_columns(source, [col], list(cols), list(frame.columns)))
+        text = frame[col].astype(str).str.strip().str.lower()
+        is_true = text.isin(_TRUE).to_numpy()
+        is_false = text.isin(_FALSE).to_numpy()
+        bad = ~(is_true | is_false)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise DataError(
+                f"{source}: line {row + 2}, column '{col}': {frame[col].iloc[row]!r} is not a "
+                "veto flag; allowed: true/false, 1/0, yes/no, 是/否, or blank (false)"
+            )
+        out |= is_true
+    return out
+
+
+def _missing_columns(source: str, missing: list[str], needed: list[str], have: list[str]) -> str:
+    parts = []
+    for col in missing:
+        close = difflib.get_close_matches(col, have, n=1, cutoff=0.5)
+        parts.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return (
+        f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(parts)}; "
+        f"the rule needs: {', '.join(dict.fromkeys(needed))}; the table has: {', '.join(have)}"
+    )

@@ -1,0 +1,81 @@
+"""The command line, run as a user runs it (subprocess) and in-process for the error corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import ROOT, run_cli
+
+from perfsim.cli import main
+
+BAD = sorted((ROOT / "tests" / "bad_scenarios").glob("*.toml"))
+
+
+def test_validate_ok_exits_0(minimal_file):
+    r = run_cli("validate", str(minimal_file))
+    assert r.returncode == 0, r.stderr
+    assert "valid" in r.stdout and "社会评价 50%" in r.stdout
+
+
+def test_validate_bad_exits_2_without_traceback(minimal_file):
+    r = run_cli("validate", str(minimal_file), "--set", "rule.grading.quota.优秀=1.5")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert f"{minimal_file} (with --set rule.grading.quota.优秀=1.5): rule.grading.quota.优秀 = 1.5" in r.stderr
+
+
+def test_missing_file_exits_2(tmp_path):
+    r = run_cli("validate", str(tmp_path / "nope.toml"))
+    assert r.returncode == 2 and "file not found" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_score_writes_the_table_atomically(minimal_file, tmp_path):
+    data = tmp_path / "units.csv"
+    pd.DataFrame({
+        "department": ["a", "b", "c", "d"], "class": ["A", "B", "A", "B"],
+        "职责履行": [80, 90, 70, 60], "公共服务": [3, 2, 5, 4],
+        "社会评价": [40, 42, 38, 41], "领导考评": [90, 80, 85, 95],
+    }).to_csv(data, index=False)
+    out = tmp_path / "sub" / "ranked.csv"
+    r = run_cli("score", str(data), "--rule", str(minimal_file), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(table.columns[:2]) == ["department", "class"]
+    assert {"total", "rank", "grade", "bonus"} <= set(table.columns)
+    assert "4 departments scored" in r.stdout
+    assert [p.name for p in out.parent.iterdir()] == ["ranked.csv"]  # no temporary left behind
+
+
+def test_score_bad_data_exits_2_and_writes_nothing(minimal_file, tmp_path):
+    data = tmp_path / "units.csv"
+    data.write_text("department,职责履行\na,1\n", encoding="utf-8")
+    out = tmp_path / "ranked.csv"
+    r = run_cli("score", str(data), "--rule", str(minimal_file), "--out", str(out))
+    assert r.returncode == 2 and "missing column" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "score", "scenarios"])
+def test_help_shows_examples(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    assert "examples:" in capsys.readouterr().out
+
+
+def test_bad_scenario_corpus_is_large_enough():
+    assert len(BAD) >= 20
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_every_bad_scenario_gets_a_located_error_and_exit_2(path: Path, capsys):
+    first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    assert first.startswith("# expect: "), f"{path.name} must start with '# expect: ...'"
+    expected = first[len("# expect: "):].strip()
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err
+    assert expected in err
+    assert "Traceback" not in err

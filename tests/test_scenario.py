@@ -1,0 +1,128 @@
+"""The scenario language: loading, typed objects, located errors, overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from perfsim.scenario import ScenarioError, apply_overrides, load_scenario, scenario_hash
+from perfsim.scenario.overrides import parse_value, split_path
+
+
+def test_minimal_rule_loads_into_typed_objects(minimal_file):
+    s = load_scenario(minimal_file)
+    rule = s.rule
+    assert list(rule.indicators) == ["职责履行", "公共服务"]
+    assert rule.indicators["公共服务"].direction == "cost"
+    comps = rule.resolved_components()
+    assert comps["目标考核"].source == "indicators"
+    assert comps["社会评价"].source == "column"
+    assert rule.weights.values == {"职责履行": 30.0, "公共服务": 70.0}
+    assert rule.grading.bands == ["优秀", "良好", "合格", "不合格"]
+    assert s.world is None
+
+
+def test_rule_without_components_gets_one_implicit_component(tmp_path):
+    f = tmp_path / "r.toml"
+    f.write_text('[rule.indicators."a"]\n[rule.indicators."b"]\n', encoding="utf-8")
+    comps = load_scenario(f).rule.resolved_components()
+    assert list(comps) == ["综合"] and comps["综合"].share == 1.0
+
+
+def test_override_sets_value_and_rescales_siblings(minimal_file):
+    s = load_scenario(minimal_file, ["rule.components.社会评价.share=0.4"])
+    shares = {k: c.share for k, c in s.rule.components.items()}
+    assert shares["社会评价"] == pytest.approx(0.4)
+    assert shares["目标考核"] == pytest.approx(0.6 * 0.45 / 0.5)
+    assert shares["领导考评"] == pytest.approx(0.6 * 0.05 / 0.5)
+    assert sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_override_of_weights_given_in_points(minimal_file):
+    s = load_scenario(minimal_file, ["rule.weights.公共服务=0.2"])
+    assert s.rule.weights.values == pytest.approx({"职责履行": 0.8, "公共服务": 0.2})
+
+
+def test_two_pinned_members_both_keep_their_values(minimal_file):
+    s = load_scenario(
+        minimal_file, ["rule.components.社会评价.share=0.3", "rule.components.领导考评.share=0.2"]
+    )
+    shares = {k: c.share for k, c in s.rule.components.items()}
+    assert shares == pytest.approx({"目标考核": 0.5, "社会评价": 0.3, "领导考评": 0.2})
+
+
+def test_pinned_shares_above_one_are_refused(minimal_file):
+    with pytest.raises(ScenarioError, match="sum to more than 1"):
+        load_scenario(
+            minimal_file, ["rule.components.社会评价.share=0.7", "rule.components.领导考评.share=0.6"]
+        )
+
+
+def test_override_of_non_weight_keys_does_not_touch_anything_else(minimal_file):
+    s = load_scenario(minimal_file, ["rule.grading.quota.优秀=0.15", 'rule.grading.scope="within_class"'])
+    assert s.rule.grading.quota == {"优秀": 0.15}
+    assert s.rule.grading.scope == "within_class"
+    assert s.rule.weights.values == {"职责履行": 30.0, "公共服务": 70.0}
+
+
+def test_override_does_not_mutate_the_original_table():
+    raw = {"rule": {"components": {"a": {"share": 0.5}, "b": {"share": 0.5}}}}
+    out = apply_overrides(raw, ["rule.components.a.share=0.2"])
+    assert raw["rule"]["components"]["a"]["share"] == 0.5
+    assert out["rule"]["components"]["b"]["share"] == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("0.3", 0.3), ("3", 3), ("true", True), ('"zscore"', "zscore"), ("zscore", "zscore"),
+     ("[1, 2]", [1, 2]), ("优秀", "优秀")],
+)
+def test_override_values_are_read_as_toml(text, value):
+    assert parse_value(text) == value
+
+
+def test_quoted_path_segments_may_contain_dots():
+    assert split_path('rule.indicators."a.b".weight') == ["rule", "indicators", "a.b", "weight"]
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("rule.grading.quotas.优秀=0.1", "did you mean 'quota'"),
+        ("rule.weights.公共服=0.3", "did you mean '公共服务'"),
+        ("rule.grading.quota.优秀=1.5", "rule.grading.quota.优秀 = 1.5: must be ≤ 1"),
+        ('rule.indicators.职责履行.normalize="foo"', "'efficacy', 'minmax', 'zscore', 'percentile' or 'target'"),
+        ("rule.weights.职责履行=-1", "weights must be ≥ 0"),
+        ("rule.grading=3", "rule.grading = 3: must be a table"),
+        ("rule.components.社会评价.share.x=1", "is a value, not a table"),
+        ("nonsense", "expected PATH=VALUE"),
+    ],
+)
+def test_bad_overrides_give_located_errors(minimal_file, override, expected):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(minimal_file, [override])
+    message = str(info.value)
+    assert expected in message
+    assert "Traceback" not in message
+
+
+def test_every_problem_is_reported_with_the_file(minimal_file):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(minimal_file, ["rule.grading.ties=\"maybe\"", "rule.normalize.method=\"x\""])
+    assert len(info.value.problems) == 2
+    assert all(str(minimal_file) in str(p) for p in info.value.problems)
+
+
+def test_hash_changes_with_the_rule_and_not_with_the_path(minimal_file, tmp_path):
+    copy = tmp_path / "copy.toml"
+    copy.write_text(minimal_file.read_text(encoding="utf-8"), encoding="utf-8")
+    h = scenario_hash(load_scenario(minimal_file))
+    assert h == scenario_hash(load_scenario(copy))
+    assert h != scenario_hash(load_scenario(minimal_file, ["rule.grading.quota.优秀=0.1"]))
+
+
+def test_ahp_weights_are_checked_on_load(minimal_file):
+    consistent = 'rule.weights.pairwise=[[1, 3], ["1/3", 1]]'
+    s = load_scenario(minimal_file, ['rule.weights.method="ahp"', consistent])
+    assert s.rule.weights.pairwise == [[1.0, 3.0], [pytest.approx(1 / 3), 1.0]]
+    with pytest.raises(ScenarioError, match="rule.weights.pairwise"):
+        load_scenario(minimal_file, ['rule.weights.method="ahp"', "rule.weights.pairwise=[[1, 3], [3, 1]]"])

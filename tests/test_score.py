@@ -1,0 +1,138 @@
+"""Scoring real tables: the pipeline end to end, and located errors for bad data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from perfsim import score
+from perfsim.rules.pipeline import compile_rule, evaluate
+from perfsim.scenario import DataError, load_scenario
+
+
+def _table(n: int = 8, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "department": [f"d{i}" for i in range(n)],
+        "class": ["A", "B"] * (n // 2),
+        "职责履行": rng.uniform(60, 100, n).round(2),
+        "公共服务": rng.uniform(1, 10, n).round(2),
+        "社会评价": rng.uniform(35, 45, n).round(2),
+        "领导考评": rng.uniform(70, 100, n).round(2),
+    })
+
+
+def test_total_is_the_share_weighted_mix_of_hand_computed_components(minimal_file):
+    t = _table()
+    out = score(t, minimal_file).set_index("department").loc[t["department"]]
+    x1, x2 = t["职责履行"].to_numpy(), t["公共服务"].to_numpy()
+    z1 = 60 + 40 * (x1 - x1.min()) / (x1.max() - x1.min())
+    z2 = 60 + 40 * (x2.max() - x2) / (x2.max() - x2.min())  # cost indicator
+    target = 0.3 * z1 + 0.7 * z2
+    social = t["社会评价"].to_numpy() * 100 / 50
+    total = 0.45 * target + 0.5 * social + 0.05 * t["领导考评"].to_numpy()
+    np.testing.assert_allclose(out["目标考核"], target)
+    np.testing.assert_allclose(out["社会评价"], social)
+    np.testing.assert_allclose(out["total"], total)
+    order = np.argsort(-total, kind="stable")
+    assert list(out.index[order]) == list(score(t, minimal_file)["department"])
+
+
+def test_quota_and_threshold_grades(minimal_file):
+    out = score(_table(8), minimal_file)
+    assert (out["grade"] == "优秀").sum() == 2  # floor(0.25 * 8)
+    assert set(out.loc[out["total"] < 60, "grade"]) <= {"不合格"}
+    assert list(out["rank"]) == sorted(out["rank"])
+
+
+def test_within_class_grading_ranks_each_class_separately(minimal_file):
+    rule = load_scenario(minimal_file, ['rule.grading.scope="within_class"']).rule
+    out = score(_table(12), rule)
+    for _, group in out.groupby("class"):
+        assert sorted(group["rank"]) == list(range(1, 7))
+        assert (group["grade"] == "优秀").sum() == 1  # floor(0.25 * 6)
+
+
+def test_batch_evaluation_equals_one_table_at_a_time(minimal_file):
+    compiled = compile_rule(load_scenario(minimal_file).rule)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(1, 100, size=(4, 10, 2))
+    cols = rng.uniform(30, 50, size=(4, 10, 2))
+    batch = evaluate(compiled, x, columns=cols)
+    for r in range(4):
+        one = evaluate(compiled, x[r], columns=cols[r])
+        np.testing.assert_allclose(batch.total[r], one.total)
+        np.testing.assert_array_equal(batch.grade[r], one.grade)
+
+
+def test_veto_and_capped_bonus(minimal_file, tmp_path):
+    text = minimal_file.read_text(encoding="utf-8") + """
+[rule.adjustments."创新创优"]
+kind = "bonus"
+cap = 2
+[rule.adjustments."扣分"]
+kind = "deduction"
+[rule.veto]
+columns = ["一票否决"]
+"""
+    f = tmp_path / "r.toml"
+    f.write_text(text, encoding="utf-8")
+    t = _table(8)
+    t["创新创优"] = ["5", "1", "", "", "", "", "", ""]
+    t["扣分"] = ["0", "0", "3", "", "", "", "", ""]
+    t["一票否决"] = ["是", "", "false", "0", "no", "", "", ""]
+    out = score(t, f).set_index("department")
+    assert out.loc["d0", "adjustment"] == pytest.approx(2.0)  # capped at 2
+    assert out.loc["d1", "adjustment"] == pytest.approx(1.0)
+    assert out.loc["d2", "adjustment"] == pytest.approx(-3.0)
+    assert out.loc["d0", "grade"] == "不合格"  # vetoed whatever its score
+    np.testing.assert_allclose(out["total"], out["mixed"] + out["adjustment"])
+
+
+def test_rewards_follow_the_grade(minimal_file, tmp_path):
+    f = tmp_path / "r.toml"
+    f.write_text(minimal_file.read_text(encoding="utf-8")
+                 + '[rule.rewards."优秀"]\nbonus = 3\nbudget_factor = 1.1\n', encoding="utf-8")
+    out = score(_table(8), f)
+    top = out["grade"] == "优秀"
+    assert (out.loc[top, "bonus"] == 3).all() and (out.loc[~top, "bonus"] == 0).all()
+    assert (out.loc[top, "budget_factor"] == 1.1).all() and (out.loc[~top, "budget_factor"] == 1).all()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda t: t.drop(columns=["公共服务"]), "missing column '公共服务'"),
+        (lambda t: t.rename(columns={"公共服务": "公共服物"}), "did you mean '公共服物'"),
+        (lambda t: t.assign(公共服务=["abc"] + list(t["公共服务"][1:])), "line 2, column '公共服务': 'abc' is not a number"),
+        (lambda t: t.assign(职责履行=list(t["职责履行"][:3]) + [""] + list(t["职责履行"][4:])), "line 5, column '职责履行': is empty"),
+        (lambda t: t.assign(department=["d0", "d1", "d0"] + list(t["department"][3:])), "line 4, column 'department': department 'd0' appears twice (also on line 2)"),
+        (lambda t: t.drop(columns=["department"]), "missing column 'department'"),
+        (lambda t: t.iloc[:0], "no rows"),
+    ],
+)
+def test_bad_tables_name_the_row_and_column(minimal_file, mutate, expected):
+    with pytest.raises(DataError) as info:
+        score(mutate(_table(8).astype(str)), minimal_file)
+    assert expected in str(info.value)
+
+
+def test_unknown_class_and_missing_class_column(minimal_file):
+    rule = load_scenario(minimal_file, ['rule.grading.scope="within_class"']).rule
+    t = _table(8).astype(str)
+    t.loc[2, "class"] = "C"
+    with pytest.raises(DataError, match="line 4, column 'class': 'C' is not a class of the rule; allowed: A, B"):
+        score(t, rule)
+    with pytest.raises(DataError, match="column 'class' is missing"):
+        score(_table(8).drop(columns=["class"]), rule)
+
+
+def test_reads_csv_files_with_bom_and_names_the_file(minimal_file, tmp_path):
+    f = tmp_path / "data.csv"
+    _table(8).to_csv(f, index=False, encoding="utf-8-sig")
+    assert len(score(f, minimal_file)) == 8
+    bad = tmp_path / "bad.csv"
+    _table(8).drop(columns=["公共服务"]).to_csv(bad, index=False)
+    with pytest.raises(DataError, match=f"{bad}: missing column"):
+        score(bad, minimal_file)
