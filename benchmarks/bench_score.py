@@ -64,13 +64,23 @@ def main() -> None:
     x = table[list(compiled.indicators)].to_numpy(float)
     cols = table[list(compiled.column_names)].to_numpy(float) if compiled.column_names else None
     adj = table[list(compiled.adjustment_columns)].to_numpy(float) if compiled.adjustments else None
-    classes = pd.Categorical(table["class"], categories=list(compiled.classes)).codes if compiled.classes else None
-    core = timed(lambda: evaluate(compiled, x, classes=classes, columns=cols, adjustments=adj), args.repeat)
+    classes = (
+        pd.Categorical(table["class"], categories=list(compiled.classes)).codes
+        if compiled.classes
+        else None
+    )
+    core = timed(
+        lambda: evaluate(compiled, x, classes=classes, columns=cols, adjustments=adj), args.repeat
+    )
 
     print(f"scenario: {args.scenario}")
-    print(f"departments: {args.departments}, indicators: {len(compiled.indicators)}, "
-          f"components: {len(compiled.components)}")
-    print(f"perfsim.score (DataFrame in, ranked DataFrame out): {full * 1000:.1f} ms (median of {args.repeat})")
+    print(
+        f"departments: {args.departments}, indicators: {len(compiled.indicators)}, "
+        f"components: {len(compiled.components)}"
+    )
+    print(
+        f"perfsim.score (DataFrame in, ranked DataFrame out): {full * 1000:.1f} ms (median of {args.repeat})"
+    )
     print(f"rules.pipeline.evaluate (arrays only):            {core * 1000:.1f} ms")
 
 

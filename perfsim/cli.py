@@ -25,7 +25,11 @@ EXAMPLES = {
 
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
         help="override one scenario key by dotted path (repeatable), e.g. "
         "--set rule.grading.quota.优秀=0.15; shares and weights: vary one, rescale the rest",
     )
@@ -41,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         return sub.add_parser(
-            name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES[name],
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -50,11 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(p)
 
     p = command("score", "Score a real table (one row per department) with a rule.")
-    p.add_argument("data", help="CSV or Excel table: id, class, indicator, component and bonus columns")
+    p.add_argument(
+        "data", help="CSV or Excel table: id, class, indicator, component and bonus columns"
+    )
     p.add_argument("--rule", required=True, help="rule or scenario TOML file (or a bundled name)")
     p.add_argument("--out", help="write the scored table to this CSV file (default: print only)")
-    p.add_argument("--id-column", default="department", help="column of department ids (default: department)")
-    p.add_argument("--class-column", default="class", help="column of department classes (default: class)")
+    p.add_argument(
+        "--id-column", default="department", help="column of department ids (default: department)"
+    )
+    p.add_argument(
+        "--class-column", default="class", help="column of department classes (default: class)"
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_set(p)
 
@@ -69,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PerfsimError as exc:
         print(f"perfsim {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `perfsim score ... | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("perfsim: interrupted", file=sys.stderr)
         return 130
@@ -98,12 +114,15 @@ def _score(args: argparse.Namespace) -> int:
     if not args.quiet:
         import pandas as pd
 
-        with pd.option_context("display.max_rows", 200, "display.width", 160,
-                               "display.float_format", "{:.2f}".format):
+        with pd.option_context(
+            "display.max_rows", 200, "display.width", 160, "display.float_format", "{:.2f}".format
+        ):
             print(table.to_string(index=False))
         counts = table["grade"].value_counts()
         bands = ", ".join(f"{b} {counts.get(b, 0)}" for b in scenario.rule.grading.bands)
-        print(f"\n{len(table)} departments scored with {scenario.name or args.rule}; grades: {bands}")
+        print(
+            f"\n{len(table)} departments scored with {scenario.name or args.rule}; grades: {bands}"
+        )
         if args.out:
             print(f"written to {args.out}")
     return 0
@@ -125,4 +144,3 @@ HANDLERS = {"validate": _validate, "score": _score, "scenarios": _scenarios}
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -82,7 +82,9 @@ def score(
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-def _inputs(frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, class_column: str) -> dict:
+def _inputs(
+    frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, class_column: str
+) -> dict:
     frame = frame.rename(columns=lambda s: str(s).strip())
     ids = _ids(frame, source, id_column)
     needed = list(c.indicators) + list(c.column_names) + [t for t in c.target_columns if t]
@@ -103,7 +105,9 @@ def _inputs(frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, c
                 f"{source}: line {row + 2}, column '{class_column}': {class_names[row]!r} is not a "
                 f"class of the rule; allowed: {', '.join(c.classes)}"
             )
-        arrays["classes"] = pd.Categorical(class_names, categories=list(c.classes)).codes.astype(np.intp)
+        arrays["classes"] = pd.Categorical(class_names, categories=list(c.classes)).codes.astype(
+            np.intp
+        )
     elif c.uses_classes:
         raise DataError(
             f"{source}: column '{class_column}' is missing; the rule ranks, normalises or weights by "
@@ -112,7 +116,9 @@ def _inputs(frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, c
     if c.adjustments:
         absent = [col for col in c.adjustment_columns if col not in frame.columns]
         if absent:
-            raise DataError(_missing_columns(source, absent, list(c.adjustment_columns), list(frame.columns)))
+            raise DataError(
+                _missing_columns(source, absent, list(c.adjustment_columns), list(frame.columns))
+            )
         points = _numeric(frame, list(c.adjustment_columns), source, blank=0.0)
         if (points < 0).any():
             row, col = np.argwhere(points < 0)[0]
@@ -132,22 +138,28 @@ def _inputs(frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, c
                 tv[:, j] = _numeric(frame, [col], source)[:, 0]
                 if (tv[:, j] <= 0).any():
                     row = int(np.argmax(tv[:, j] <= 0))
-                    raise DataError(f"{source}: line {row + 2}, column '{col}': a target must be > 0")
+                    raise DataError(
+                        f"{source}: line {row + 2}, column '{col}': a target must be > 0"
+                    )
         arrays["targets"] = tv
     return {"ids": ids, "class_names": class_names, "arrays": arrays}
 
 
 def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     if id_column not in frame.columns:
-        raise DataError(_missing_columns(source, [id_column], [id_column], list(frame.columns))
-                        + " (name the id column with --id-column)")
+        raise DataError(
+            _missing_columns(source, [id_column], [id_column], list(frame.columns))
+            + " (name the id column with --id-column)"
+        )
     ids = frame[id_column].str.strip().to_numpy()
     if len(ids) == 0:
         raise DataError(f"{source}: the table has no rows")
     blank = ids == ""
     if blank.any():
         row = int(np.argmax(blank))
-        raise DataError(f"{source}: line {row + 2}, column '{id_column}': the department id is empty")
+        raise DataError(
+            f"{source}: line {row + 2}, column '{id_column}': the department id is empty"
+        )
     seen: dict[str, int] = {}
     for row, name in enumerate(ids):
         if name in seen:
@@ -159,7 +171,9 @@ def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     return ids
 
 
-def _numeric(frame: pd.DataFrame, cols: list[str], source: str, blank: float | None = None) -> np.ndarray:
+def _numeric(
+    frame: pd.DataFrame, cols: list[str], source: str, blank: float | None = None
+) -> np.ndarray:
     out = np.empty((len(frame), len(cols)))
     for j, col in enumerate(cols):
         text = frame[col].astype(str).str.strip()

@@ -23,7 +23,10 @@ def test_validate_bad_exits_2_without_traceback(minimal_file):
     r = run_cli("validate", str(minimal_file), "--set", "rule.grading.quota.优秀=1.5")
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
-    assert f"{minimal_file} (with --set rule.grading.quota.优秀=1.5): rule.grading.quota.优秀 = 1.5" in r.stderr
+    assert (
+        f"{minimal_file} (with --set rule.grading.quota.优秀=1.5): rule.grading.quota.优秀 = 1.5"
+        in r.stderr
+    )
 
 
 def test_missing_file_exits_2(tmp_path):
@@ -33,11 +36,16 @@ def test_missing_file_exits_2(tmp_path):
 
 def test_score_writes_the_table_atomically(minimal_file, tmp_path):
     data = tmp_path / "units.csv"
-    pd.DataFrame({
-        "department": ["a", "b", "c", "d"], "class": ["A", "B", "A", "B"],
-        "职责履行": [80, 90, 70, 60], "公共服务": [3, 2, 5, 4],
-        "社会评价": [40, 42, 38, 41], "领导考评": [90, 80, 85, 95],
-    }).to_csv(data, index=False)
+    pd.DataFrame(
+        {
+            "department": ["a", "b", "c", "d"],
+            "class": ["A", "B", "A", "B"],
+            "职责履行": [80, 90, 70, 60],
+            "公共服务": [3, 2, 5, 4],
+            "社会评价": [40, 42, 38, 41],
+            "领导考评": [90, 80, 85, 95],
+        }
+    ).to_csv(data, index=False)
     out = tmp_path / "sub" / "ranked.csv"
     r = run_cli("score", str(data), "--rule", str(minimal_file), "--out", str(out))
     assert r.returncode == 0, r.stderr
@@ -73,7 +81,7 @@ def test_bad_scenario_corpus_is_large_enough():
 def test_every_bad_scenario_gets_a_located_error_and_exit_2(path: Path, capsys):
     first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8", errors="replace")
     assert first.startswith("# expect: "), f"{path.name} must start with '# expect: ...'"
-    expected = first[len("# expect: "):].strip()
+    expected = first[len("# expect: ") :].strip()
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err

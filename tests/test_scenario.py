@@ -53,12 +53,15 @@ def test_two_pinned_members_both_keep_their_values(minimal_file):
 def test_pinned_shares_above_one_are_refused(minimal_file):
     with pytest.raises(ScenarioError, match="sum to more than 1"):
         load_scenario(
-            minimal_file, ["rule.components.社会评价.share=0.7", "rule.components.领导考评.share=0.6"]
+            minimal_file,
+            ["rule.components.社会评价.share=0.7", "rule.components.领导考评.share=0.6"],
         )
 
 
 def test_override_of_non_weight_keys_does_not_touch_anything_else(minimal_file):
-    s = load_scenario(minimal_file, ["rule.grading.quota.优秀=0.15", 'rule.grading.scope="within_class"'])
+    s = load_scenario(
+        minimal_file, ["rule.grading.quota.优秀=0.15", 'rule.grading.scope="within_class"']
+    )
     assert s.rule.grading.quota == {"优秀": 0.15}
     assert s.rule.grading.scope == "within_class"
     assert s.rule.weights.values == {"职责履行": 30.0, "公共服务": 70.0}
@@ -73,8 +76,15 @@ def test_override_does_not_mutate_the_original_table():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("0.3", 0.3), ("3", 3), ("true", True), ('"zscore"', "zscore"), ("zscore", "zscore"),
-     ("[1, 2]", [1, 2]), ("优秀", "优秀")],
+    [
+        ("0.3", 0.3),
+        ("3", 3),
+        ("true", True),
+        ('"zscore"', "zscore"),
+        ("zscore", "zscore"),
+        ("[1, 2]", [1, 2]),
+        ("优秀", "优秀"),
+    ],
 )
 def test_override_values_are_read_as_toml(text, value):
     assert parse_value(text) == value
@@ -90,7 +100,10 @@ def test_quoted_path_segments_may_contain_dots():
         ("rule.grading.quotas.优秀=0.1", "did you mean 'quota'"),
         ("rule.weights.公共服=0.3", "did you mean '公共服务'"),
         ("rule.grading.quota.优秀=1.5", "rule.grading.quota.优秀 = 1.5: must be ≤ 1"),
-        ('rule.indicators.职责履行.normalize="foo"', "'efficacy', 'minmax', 'zscore', 'percentile' or 'target'"),
+        (
+            'rule.indicators.职责履行.normalize="foo"',
+            "'efficacy', 'minmax', 'zscore', 'percentile' or 'target'",
+        ),
         ("rule.weights.职责履行=-1", "weights must be ≥ 0"),
         ("rule.grading=3", "rule.grading = 3: must be a table"),
         ("rule.components.社会评价.share.x=1", "is a value, not a table"),
@@ -107,7 +120,7 @@ def test_bad_overrides_give_located_errors(minimal_file, override, expected):
 
 def test_every_problem_is_reported_with_the_file(minimal_file):
     with pytest.raises(ScenarioError) as info:
-        load_scenario(minimal_file, ["rule.grading.ties=\"maybe\"", "rule.normalize.method=\"x\""])
+        load_scenario(minimal_file, ['rule.grading.ties="maybe"', 'rule.normalize.method="x"'])
     assert len(info.value.problems) == 2
     assert all(str(minimal_file) in str(p) for p in info.value.problems)
 
@@ -121,8 +134,22 @@ def test_hash_changes_with_the_rule_and_not_with_the_path(minimal_file, tmp_path
 
 
 def test_ahp_weights_are_checked_on_load(minimal_file):
-    consistent = 'rule.weights.pairwise=[[1, 3], ["1/3", 1]]'
-    s = load_scenario(minimal_file, ['rule.weights.method="ahp"', consistent])
+    consistent = 'rule.weights={method = "ahp", pairwise = [[1, 3], ["1/3", 1]]}'
+    s = load_scenario(minimal_file, [consistent])
     assert s.rule.weights.pairwise == [[1.0, 3.0], [pytest.approx(1 / 3), 1.0]]
     with pytest.raises(ScenarioError, match="rule.weights.pairwise"):
-        load_scenario(minimal_file, ['rule.weights.method="ahp"', "rule.weights.pairwise=[[1, 3], [3, 1]]"])
+        load_scenario(minimal_file, ['rule.weights={method = "ahp", pairwise = [[1, 3], [3, 1]]}'])
+
+
+def test_weights_must_be_all_or_none_and_match_the_method(minimal_file):
+    with pytest.raises(ScenarioError, match="method = 'entropy' ignores them"):
+        load_scenario(minimal_file, ['rule.weights.method="entropy"'])
+    with pytest.raises(ScenarioError, match="missing: 公共服务"):
+        load_scenario(minimal_file, ['rule.weights={"职责履行" = 1}'])
+
+
+def test_unquoted_chinese_key_gets_a_hint(tmp_path):
+    f = tmp_path / "r.toml"
+    f.write_text("[rule.indicators.公共服务]\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match='must be quoted in TOML: write "公共服务"'):
+        load_scenario(f)

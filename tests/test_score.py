@@ -13,14 +13,16 @@ from perfsim.scenario import DataError, load_scenario
 
 def _table(n: int = 8, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "department": [f"d{i}" for i in range(n)],
-        "class": ["A", "B"] * (n // 2),
-        "职责履行": rng.uniform(60, 100, n).round(2),
-        "公共服务": rng.uniform(1, 10, n).round(2),
-        "社会评价": rng.uniform(35, 45, n).round(2),
-        "领导考评": rng.uniform(70, 100, n).round(2),
-    })
+    return pd.DataFrame(
+        {
+            "department": [f"d{i}" for i in range(n)],
+            "class": ["A", "B"] * (n // 2),
+            "职责履行": rng.uniform(60, 100, n).round(2),
+            "公共服务": rng.uniform(1, 10, n).round(2),
+            "社会评价": rng.uniform(35, 45, n).round(2),
+            "领导考评": rng.uniform(70, 100, n).round(2),
+        }
+    )
 
 
 def test_total_is_the_share_weighted_mix_of_hand_computed_components(minimal_file):
@@ -67,7 +69,9 @@ def test_batch_evaluation_equals_one_table_at_a_time(minimal_file):
 
 
 def test_veto_and_capped_bonus(minimal_file, tmp_path):
-    text = minimal_file.read_text(encoding="utf-8") + """
+    text = (
+        minimal_file.read_text(encoding="utf-8")
+        + """
 [rule.adjustments."创新创优"]
 kind = "bonus"
 cap = 2
@@ -76,6 +80,7 @@ kind = "deduction"
 [rule.veto]
 columns = ["一票否决"]
 """
+    )
     f = tmp_path / "r.toml"
     f.write_text(text, encoding="utf-8")
     t = _table(8)
@@ -87,17 +92,23 @@ columns = ["一票否决"]
     assert out.loc["d1", "adjustment"] == pytest.approx(1.0)
     assert out.loc["d2", "adjustment"] == pytest.approx(-3.0)
     assert out.loc["d0", "grade"] == "不合格"  # vetoed whatever its score
+    assert (out["grade"] == "优秀").sum() == 2  # the vetoed unit's quota slot passes on
     np.testing.assert_allclose(out["total"], out["mixed"] + out["adjustment"])
 
 
 def test_rewards_follow_the_grade(minimal_file, tmp_path):
     f = tmp_path / "r.toml"
-    f.write_text(minimal_file.read_text(encoding="utf-8")
-                 + '[rule.rewards."优秀"]\nbonus = 3\nbudget_factor = 1.1\n', encoding="utf-8")
+    f.write_text(
+        minimal_file.read_text(encoding="utf-8")
+        + '[rule.rewards."优秀"]\nbonus = 3\nbudget_factor = 1.1\n',
+        encoding="utf-8",
+    )
     out = score(_table(8), f)
     top = out["grade"] == "优秀"
     assert (out.loc[top, "bonus"] == 3).all() and (out.loc[~top, "bonus"] == 0).all()
-    assert (out.loc[top, "budget_factor"] == 1.1).all() and (out.loc[~top, "budget_factor"] == 1).all()
+    assert (out.loc[top, "budget_factor"] == 1.1).all() and (
+        out.loc[~top, "budget_factor"] == 1
+    ).all()
 
 
 @pytest.mark.parametrize(
@@ -105,9 +116,18 @@ def test_rewards_follow_the_grade(minimal_file, tmp_path):
     [
         (lambda t: t.drop(columns=["公共服务"]), "missing column '公共服务'"),
         (lambda t: t.rename(columns={"公共服务": "公共服物"}), "did you mean '公共服物'"),
-        (lambda t: t.assign(公共服务=["abc"] + list(t["公共服务"][1:])), "line 2, column '公共服务': 'abc' is not a number"),
-        (lambda t: t.assign(职责履行=list(t["职责履行"][:3]) + [""] + list(t["职责履行"][4:])), "line 5, column '职责履行': is empty"),
-        (lambda t: t.assign(department=["d0", "d1", "d0"] + list(t["department"][3:])), "line 4, column 'department': department 'd0' appears twice (also on line 2)"),
+        (
+            lambda t: t.assign(公共服务=["abc"] + list(t["公共服务"][1:])),
+            "line 2, column '公共服务': 'abc' is not a number",
+        ),
+        (
+            lambda t: t.assign(职责履行=list(t["职责履行"][:3]) + [""] + list(t["职责履行"][4:])),
+            "line 5, column '职责履行': is empty",
+        ),
+        (
+            lambda t: t.assign(department=["d0", "d1", "d0"] + list(t["department"][3:])),
+            "line 4, column 'department': department 'd0' appears twice (also on line 2)",
+        ),
         (lambda t: t.drop(columns=["department"]), "missing column 'department'"),
         (lambda t: t.iloc[:0], "no rows"),
     ],
@@ -122,7 +142,9 @@ def test_unknown_class_and_missing_class_column(minimal_file):
     rule = load_scenario(minimal_file, ['rule.grading.scope="within_class"']).rule
     t = _table(8).astype(str)
     t.loc[2, "class"] = "C"
-    with pytest.raises(DataError, match="line 4, column 'class': 'C' is not a class of the rule; allowed: A, B"):
+    with pytest.raises(
+        DataError, match="line 4, column 'class': 'C' is not a class of the rule; allowed: A, B"
+    ):
         score(t, rule)
     with pytest.raises(DataError, match="column 'class' is missing"):
         score(_table(8).drop(columns=["class"]), rule)

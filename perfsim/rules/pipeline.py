@@ -10,7 +10,8 @@ simulated batch ``(rep, dept, indicator)`` — and returns every intermediate sc
    (e.g. 社会评价 from surveys) rescaled from ``full_marks`` to 0–100;
 4. mix the components with the rater-mix shares (weighted sum or share-weighted Borda);
 5. add bonus and subtract deduction points with their caps (加减分);
-6. rank (globally or within class), grade by quotas and thresholds, apply the veto (一票否决);
+6. rank (globally or within class), grade by quotas and thresholds, apply the veto (一票否决; a
+   vetoed unit keeps its rank by score but takes no quota slot: the slot passes to the next unit);
 7. look up the rewards of each grade.
 """
 
@@ -267,16 +268,19 @@ def evaluate(
     else:
         total = mixed
     ranks = grade.rank(total, groups=grade_groups)
+    vetoed = None if veto is None else np.asarray(veto, dtype=bool)
+    # A vetoed unit takes no quota slot: it is graded as if it scored lowest, then given the veto grade.
+    graded = total if vetoed is None else np.where(vetoed, -np.inf, total)
     grades = grade.assign_grades(
-        total,
+        graded,
         n_bands=len(c.bands),
         quotas=c.quotas,
         thresholds=c.thresholds,
         groups=grade_groups,
         ties=c.rule.grading.ties,
     )
-    if veto is not None:
-        grades = grade.apply_veto(grades, np.asarray(veto, dtype=bool), veto_grade=c.veto_grade)
+    if vetoed is not None:
+        grades = grade.apply_veto(grades, vetoed, veto_grade=c.veto_grade)
     return Evaluation(
         normalized=z,
         components=comp_scores,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import tomllib
 import types
 import typing
@@ -40,13 +41,42 @@ def read_toml(path: str | Path) -> dict:
     except FileNotFoundError:
         raise ScenarioError([Problem(str(p), "", None, "file not found")]) from None
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(str(p), "", None, f"not UTF-8 text ({exc.reason})")]) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    str(p),
+                    "",
+                    None,
+                    f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8",
+                )
+            ]
+        ) from None
     except OSError as exc:
         raise ScenarioError([Problem(str(p), "", None, f"cannot read: {exc.strerror}")]) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(str(p), "", None, f"invalid TOML: {exc}")]) from None
+        raise ScenarioError(
+            [Problem(str(p), "", None, f"invalid TOML: {exc}{_toml_hint(text, exc)}")]
+        ) from None
+
+
+def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """A hint for the most common mistake: an unquoted Chinese (non-ASCII) key."""
+    match = re.search(r"line (\d+), column (\d+)", str(exc))
+    if not match:
+        return ""
+    lines = text.splitlines()
+    line_no, col = int(match.group(1)), int(match.group(2))
+    line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    if col - 1 < len(line) and not line[col - 1].isascii():
+        key = re.match(r"[^\s.=\]\"']+", line[col - 1 :])
+        name = key.group(0) if key else line[col - 1]
+        return (
+            f'. Keys with Chinese characters must be quoted in TOML: write "{name}" '
+            f'(e.g. [rule.indicators."{name}"] or "{name}" = 0.3)'
+        )
+    return ""
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
@@ -66,7 +96,9 @@ def scenario_from_dict(
     overrides = list(overrides)
     resolved = apply_overrides(raw, overrides) if overrides else dict(raw)
     if "rule" not in resolved:
-        raise ScenarioError([Problem(source, "rule", None, "missing: a scenario needs a [rule] table", False)])
+        raise ScenarioError(
+            [Problem(source, "rule", None, "missing: a scenario needs a [rule] table", False)]
+        )
     label = source if not overrides else f"{source} (with --set {' '.join(overrides)})"
     try:
         scenario = Scenario.model_validate(resolved)
@@ -116,7 +148,7 @@ def _problems(exc: ValidationError, raw: Mapping, source: str) -> list[Problem]:
 def _message(err: Mapping) -> str:
     msg = err["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     replacements = {
         "Input should be greater than or equal to": "must be ≥",
         "Input should be less than or equal to": "must be ≤",
@@ -130,9 +162,13 @@ def _message(err: Mapping) -> str:
     }
     if msg.startswith("Input should be a valid dictionary"):
         return "must be a table"
+    if msg.startswith("Input should be a valid number"):
+        return "must be a number"
+    if msg.startswith("List should have at least 1 item"):
+        return "must not be empty"
     for old, new in replacements.items():
         if msg.startswith(old):
-            return new + msg[len(old):]
+            return new + msg[len(old) :]
     return msg
 
 

@@ -19,8 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .errors import Problem, ScenarioError
-
-_RESERVED_WEIGHT_KEYS = {"method", "by_class", "pairwise", "allow_inconsistent"}
+from .schema import RESERVED_WEIGHT_KEYS as _RESERVED_WEIGHT_KEYS
 
 
 def parse_value(text: str) -> Any:
@@ -56,7 +55,17 @@ def split_path(path: str) -> list[str]:
 def parse_assignment(text: str, source: str = "--set") -> tuple[list[str], Any]:
     """Parse ``PATH=VALUE`` into (path segments, value)."""
     if "=" not in text:
-        raise ScenarioError([Problem(source, text, text, "expected PATH=VALUE, e.g. rule.grading.quota.优秀=0.15", False)])
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    text,
+                    text,
+                    "expected PATH=VALUE, e.g. rule.grading.quota.优秀=0.15",
+                    False,
+                )
+            ]
+        )
     path, value = text.split("=", 1)
     segments = split_path(path.strip())
     if not all(segments):
@@ -68,7 +77,11 @@ def _rescaled_group(segments: list[str]) -> tuple[tuple[str, ...], str] | None:
     """If the path names a member of a sum-to-one group: (group path, member key)."""
     if len(segments) == 4 and segments[:2] == ["rule", "components"] and segments[3] == "share":
         return ("rule", "components"), segments[2]
-    if len(segments) == 3 and segments[:2] == ["rule", "weights"] and segments[2] not in _RESERVED_WEIGHT_KEYS:
+    if (
+        len(segments) == 3
+        and segments[:2] == ["rule", "weights"]
+        and segments[2] not in _RESERVED_WEIGHT_KEYS
+    ):
         return ("rule", "weights"), segments[2]
     if len(segments) == 5 and segments[:3] == ["rule", "weights", "by_class"]:
         return ("rule", "weights", "by_class", segments[3]), segments[4]
@@ -85,12 +98,11 @@ def _group_values(raw: Mapping, group: tuple[str, ...]) -> dict[str, float] | No
         return None
     if group == ("rule", "components"):
         return {
-            k: v["share"] for k, v in node.items()
+            k: v["share"]
+            for k, v in node.items()
             if isinstance(v, Mapping) and _is_number(v.get("share"))
         }
-    return {
-        k: v for k, v in node.items() if k not in _RESERVED_WEIGHT_KEYS and _is_number(v)
-    }
+    return {k: v for k, v in node.items() if k not in _RESERVED_WEIGHT_KEYS and _is_number(v)}
 
 
 def _is_number(v: object) -> bool:
@@ -127,17 +139,25 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
     return out
 
 
-def _rescale(raw: Mapping, out: dict, group: tuple[str, ...], members: dict[str, float], source: str) -> None:
+def _rescale(
+    raw: Mapping, out: dict, group: tuple[str, ...], members: dict[str, float], source: str
+) -> None:
     before = _group_values(raw, group) or {}
     others = {k: float(v) for k, v in before.items() if k not in members}
     total_before = sum(float(v) for v in before.values())
     pinned_total = sum(members.values())
     if pinned_total > 1 + 1e-9 and others:
         path = ".".join(group)
-        raise ScenarioError([Problem(
-            source, path, members,
-            "overridden shares/weights sum to more than 1, so the other members cannot be rescaled",
-        )])
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    path,
+                    members,
+                    "overridden shares/weights sum to more than 1, so the other members cannot be rescaled",
+                )
+            ]
+        )
     if not others or total_before <= 0:
         return
     # Rescale the group to sum to 1 first (files may use points), then fit the others into 1 - pinned.

@@ -33,6 +33,9 @@ NORMALIZE_DEFAULTS: dict[str, tuple[float, float]] = {
     "target": (0.0, 100.0),
 }
 
+#: Keys of [rule.weights] that are not indicator names.
+RESERVED_WEIGHT_KEYS = frozenset({"method", "by_class", "pairwise", "allow_inconsistent"})
+
 #: The implicit component of a rule that declares none: every indicator feeds it, share 1.
 DEFAULT_COMPONENT = "综合"
 
@@ -88,10 +91,12 @@ class Indicator(Strict):
         None, description="Score range above base (efficacy default 40, minmax 100, zscore 10)."
     )
     bad: float | None = Field(
-        None, description="Efficacy: not-allowed value (不允许值), indicator units; default: group worst."
+        None,
+        description="Efficacy: not-allowed value (不允许值), indicator units; default: group worst.",
     )
     good: float | None = Field(
-        None, description="Efficacy: satisfactory value (满意值), indicator units; default: group best."
+        None,
+        description="Efficacy: satisfactory value (满意值), indicator units; default: group best.",
     )
     target: float | None = Field(
         None, gt=0, description="Target attainment: the target value, indicator units (> 0)."
@@ -103,13 +108,16 @@ class Indicator(Strict):
         None, gt=0, description="Target attainment: cap on the attainment ratio (e.g. 1.2)."
     )
     gameable: bool = Field(
-        True, description="Whether the indicator can be inflated without real work (used by the world)."
+        True,
+        description="Whether the indicator can be inflated without real work (used by the world).",
     )
 
     @model_validator(mode="after")
     def _check(self) -> Indicator:
         if self.bad is not None and self.good is not None and self.bad == self.good:
-            raise LocatedValueError("good", self.good, "must differ from bad (the not-allowed value)")
+            raise LocatedValueError(
+                "good", self.good, "must differ from bad (the not-allowed value)"
+            )
         if self.bad is not None and self.good is not None:
             if self.direction == "benefit" and self.good < self.bad:
                 raise LocatedValueError(
@@ -251,7 +259,8 @@ class Grading(Strict):
         description="Smallest total score (points) for a band, e.g. 合格 = 82.",
     )
     scope: Scope = Field(
-        "global", description="Rank and apply quotas over all units or within each class (分类考评)."
+        "global",
+        description="Rank and apply quotas over all units or within each class (分类考评).",
     )
     ties: Literal["exclude", "include"] = Field(
         "exclude",
@@ -267,7 +276,9 @@ class Grading(Strict):
             for band in getattr(self, key):
                 if band not in self.bands:
                     raise LocatedValueError(
-                        f"{key}.{band}", getattr(self, key)[band], _unknown("band", band, self.bands)
+                        f"{key}.{band}",
+                        getattr(self, key)[band],
+                        _unknown("band", band, self.bands),
                     )
         if sum(self.quota.values()) > 1 + 1e-9:
             raise LocatedValueError("quota", self.quota, "quotas must sum to at most 1")
@@ -275,7 +286,9 @@ class Grading(Strict):
         for (b1, t1), (b2, t2) in zip(ordered, ordered[1:], strict=False):
             if t2 > t1:
                 raise LocatedValueError(
-                    f"thresholds.{b2}", t2, f"must not exceed the better band's threshold ({b1} = {t1})"
+                    f"thresholds.{b2}",
+                    t2,
+                    f"must not exceed the better band's threshold ({b1} = {t1})",
                 )
         return self
 
@@ -283,15 +296,20 @@ class Grading(Strict):
 class Veto(Strict):
     columns: list[str] = Field(
         default_factory=list,
-        description="一票否决: data columns (true/false or 1/0); a true value sets the grade to `grade`.",
+        description="一票否决: data columns (true/false or 1/0); a true value sets the grade to "
+        "`grade`. A vetoed unit keeps its rank by score but takes no quota slot.",
     )
     grade: str | None = Field(None, description="The grade a veto gives (default: the worst band).")
 
 
 class Reward(Strict):
     bonus: float = Field(0.0, description="Payoff of the grade (bonus, in reward units).")
-    budget_factor: float = Field(1.0, ge=0, description="Budget multiplier (预算绩效), 1 = unchanged.")
-    promotion_weight: float = Field(0.0, ge=0, description="Weight in leaders' promotion decisions.")
+    budget_factor: float = Field(
+        1.0, ge=0, description="Budget multiplier (预算绩效), 1 = unchanged."
+    )
+    promotion_weight: float = Field(
+        0.0, ge=0, description="Weight in leaders' promotion decisions."
+    )
 
 
 class Rule(Strict):
@@ -335,7 +353,8 @@ class Rule(Strict):
             )
         if sum(c.share for c in components.values()) <= 0:
             raise LocatedValueError(
-                "components", {k: c.share for k, c in components.items()},
+                "components",
+                {k: c.share for k, c in components.items()},
                 "at least one component share must be > 0",
             )
         indicator_components = [n for n, c in components.items() if c.source == "indicators"]
@@ -343,7 +362,8 @@ class Rule(Strict):
             comp = self.component_of(name)
             if comp is None:
                 raise LocatedValueError(
-                    f"indicators.{name}.component", ind.component,
+                    f"indicators.{name}.component",
+                    ind.component,
                     "required when the rule has several components; allowed: "
                     + ", ".join(indicator_components or list(components)),
                     has_value=False,
@@ -354,25 +374,31 @@ class Rule(Strict):
                 )
             if components[comp].source == "column":
                 raise LocatedValueError(
-                    f"indicators.{name}.component", comp,
+                    f"indicators.{name}.component",
+                    comp,
                     f"component {comp} has source = 'column' and cannot hold indicators",
                 )
             method = ind.normalize or self.normalize.method
             if method == "target":
                 if ind.target is None and ind.target_column is None:
                     raise LocatedValueError(
-                        f"indicators.{name}", name,
-                        "target normalisation needs `target` or `target_column`", False,
+                        f"indicators.{name}",
+                        name,
+                        "target normalisation needs `target` or `target_column`",
+                        False,
                     )
                 if ind.direction == "cost" and ind.cap is None:
                     raise LocatedValueError(
-                        f"indicators.{name}.cap", None,
-                        "a cost indicator normalised by target attainment needs a cap", False,
+                        f"indicators.{name}.cap",
+                        None,
+                        "a cost indicator normalised by target attainment needs a cap",
+                        False,
                     )
         for comp_name in indicator_components:
             if not any(self.component_of(i) == comp_name for i in self.indicators):
                 raise LocatedValueError(
-                    f"components.{comp_name}.source", "indicators",
+                    f"components.{comp_name}.source",
+                    "indicators",
                     "no indicator names this component",
                 )
         self._check_weights()
@@ -383,14 +409,21 @@ class Rule(Strict):
         }
         for path, needed in needs_classes.items():
             if needed and not self.classes:
-                raise LocatedValueError(path, "within_class" if "scope" in path else "...",
-                                        "needs rule.classes to list the department classes")
+                raise LocatedValueError(
+                    path,
+                    "within_class" if "scope" in path else "...",
+                    "needs rule.classes to list the department classes",
+                )
         bands = self.grading.bands
         if self.veto.grade is not None and self.veto.grade not in bands:
-            raise LocatedValueError("veto.grade", self.veto.grade, _unknown("band", self.veto.grade, bands))
+            raise LocatedValueError(
+                "veto.grade", self.veto.grade, _unknown("band", self.veto.grade, bands)
+            )
         for band in self.rewards:
             if band not in bands:
-                raise LocatedValueError(f"rewards.{band}", band, _unknown("band", band, bands))
+                raise LocatedValueError(
+                    f"rewards.{band}", band, _unknown("band", band, bands), False
+                )
         return self
 
     def _check_weights(self) -> None:
@@ -398,33 +431,75 @@ class Rule(Strict):
         for name in self.weights.values:
             if name not in self.indicators:
                 raise LocatedValueError(
-                    f"weights.{name}", self.weights.values[name],
-                    _unknown("indicator", name, names + ["method", "by_class", "pairwise"]),
+                    f"weights.{name}",
+                    self.weights.values[name],
+                    _unknown("indicator", name, names + sorted(RESERVED_WEIGHT_KEYS)),
                 )
+        given = self.weights.values
+        method = self.weights.method
+        if given and method != "fixed":
+            raise LocatedValueError(
+                "weights.method",
+                method,
+                f"weights are given per indicator ({', '.join(given)}) but method = {method!r} "
+                "ignores them; use method = 'fixed' or remove the weights",
+            )
+        if self.weights.by_class and method in ("entropy", "critic"):
+            raise LocatedValueError(
+                "weights.by_class",
+                "...",
+                f"method = {method!r} computes weights from the data and "
+                "cannot use per-class weights",
+                has_value=False,
+            )
+        if given and len(given) < len(names):
+            missing = [n for n in names if n not in given]
+            raise LocatedValueError(
+                "weights",
+                dict(given),
+                f"give a weight to every indicator or to none (equal "
+                f"weights); missing: {', '.join(missing)}",
+                has_value=False,
+            )
         for cls, table in self.weights.by_class.items():
             if cls not in self.classes:
                 raise LocatedValueError(
-                    f"weights.by_class.{cls}", cls, _unknown("class", cls, self.classes)
+                    f"weights.by_class.{cls}", cls, _unknown("class", cls, self.classes), False
                 )
             for name, value in table.items():
                 if name not in self.indicators:
                     raise LocatedValueError(
                         f"weights.by_class.{cls}.{name}", value, _unknown("indicator", name, names)
                     )
+            missing = [n for n in names if n not in table]
+            if missing:
+                raise LocatedValueError(
+                    f"weights.by_class.{cls}",
+                    dict(table),
+                    "a class weight table must give every "
+                    f"indicator a weight; missing: {', '.join(missing)}",
+                    has_value=False,
+                )
         if self.weights.method == "ahp":
             matrix = self.weights.pairwise
             n = len(names)
             if matrix is None:
-                raise LocatedValueError("weights.pairwise", None, "method = 'ahp' needs a pairwise matrix", False)
+                raise LocatedValueError(
+                    "weights.pairwise", None, "method = 'ahp' needs a pairwise matrix", False
+                )
             if len(matrix) != n or any(len(row) != n for row in matrix):
                 raise LocatedValueError(
-                    "weights.pairwise", matrix,
+                    "weights.pairwise",
+                    matrix,
                     f"must be a {n}×{n} matrix (one row and column per indicator: {', '.join(names)})",
                 )
             from ..rules.weights import ahp  # lazy: rules build on the scenario package
 
             try:
-                ahp(np.array(matrix, dtype=float), allow_inconsistent=self.weights.allow_inconsistent)
+                ahp(
+                    np.array(matrix, dtype=float),
+                    allow_inconsistent=self.weights.allow_inconsistent,
+                )
             except ValueError as exc:
                 raise LocatedValueError("weights.pairwise", matrix, str(exc)) from None
         if self.weights.method == "fixed":
@@ -432,7 +507,8 @@ class Rule(Strict):
                 members = [i for i in names if self.component_of(i) == comp]
                 if members and sum(self.weights.values.get(i, 1.0) for i in members) <= 0:
                     raise LocatedValueError(
-                        "weights", {i: self.weights.values.get(i, 1.0) for i in members},
+                        "weights",
+                        {i: self.weights.values.get(i, 1.0) for i in members},
                         f"the weights of component {comp} are all zero",
                     )
 
@@ -444,9 +520,9 @@ class Rule(Strict):
             return {DEFAULT_COMPONENT: Component(share=1.0, source="indicators")}
         fed = {self.component_of(i) for i in self.indicators}
         return {
-            name: comp if comp.source else comp.model_copy(
-                update={"source": "indicators" if name in fed else "column"}
-            )
+            name: comp
+            if comp.source
+            else comp.model_copy(update={"source": "indicators" if name in fed else "column"})
             for name, comp in self.components.items()
         }
 
