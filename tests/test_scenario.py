@@ -102,7 +102,7 @@ def test_quoted_path_segments_may_contain_dots():
         ("rule.grading.quota.优秀=1.5", "rule.grading.quota.优秀 = 1.5: must be ≤ 1"),
         (
             'rule.indicators.职责履行.normalize="foo"',
-            "'efficacy', 'minmax', 'zscore', 'percentile' or 'target'",
+            "'efficacy', 'minmax', 'zscore', 'percentile', 'target' or 'linear'",
         ),
         ("rule.weights.职责履行=-1", "weights must be ≥ 0"),
         ("rule.grading=3", "rule.grading = 3: must be a table"),

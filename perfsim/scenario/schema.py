@@ -11,11 +11,13 @@ from fractions import Fraction
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .errors import LocatedValueError
+from .schema_base import Strict
+from .world import World
 
-NormalizeMethod = Literal["efficacy", "minmax", "zscore", "percentile", "target"]
+NormalizeMethod = Literal["efficacy", "minmax", "zscore", "percentile", "target", "linear"]
 WeightMethod = Literal["fixed", "equal", "entropy", "critic", "ahp"]
 IndicatorAggregation = Literal["weighted_sum", "topsis", "borda"]
 ComponentAggregation = Literal["weighted_sum", "borda"]
@@ -31,6 +33,7 @@ NORMALIZE_DEFAULTS: dict[str, tuple[float, float]] = {
     "zscore": (50.0, 10.0),
     "percentile": (0.0, 100.0),
     "target": (0.0, 100.0),
+    "linear": (0.0, 1.0),
 }
 
 #: Keys of [rule.weights] that are not indicator names.
@@ -38,12 +41,6 @@ RESERVED_WEIGHT_KEYS = frozenset({"method", "by_class", "pairwise", "allow_incon
 
 #: The implicit component of a rule that declares none: every indicator feeds it, share 1.
 DEFAULT_COMPONENT = "综合"
-
-
-class Strict(BaseModel):
-    """Base model: unknown keys are errors, values are validated on assignment too."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Meta(Strict):
@@ -62,7 +59,8 @@ class NormalizeDefaults(Strict):
     method: NormalizeMethod = Field(
         "efficacy",
         description="Default normalisation of indicators: efficacy (功效系数法), minmax, zscore, "
-        "percentile or target (attainment of a target).",
+        "percentile, target (attainment of a target) or linear (base + span·(x − target), points "
+        "per unit; target 0 when not given).",
     )
     scope: Scope = Field(
         "global",
@@ -99,7 +97,9 @@ class Indicator(Strict):
         description="Efficacy: satisfactory value (满意值), indicator units; default: group best.",
     )
     target: float | None = Field(
-        None, gt=0, description="Target attainment: the target value, indicator units (> 0)."
+        None,
+        description="Target value, indicator units: target attainment divides by it (must be > 0); "
+        "linear scores the gap x − target. In simulations it is the initial target (ratchet).",
     )
     target_column: str | None = Field(
         None, description="Target attainment: data column holding each department's target."
@@ -312,6 +312,41 @@ class Reward(Strict):
     )
 
 
+class Audit(Strict):
+    probability: Share = Field(
+        0.0, description="定期抽查: chance that a department is audited in a period (0-1)."
+    )
+    detection_rate: float | None = Field(
+        None,
+        ge=0,
+        description="When audited, gaming g (indicator units) is detected with probability "
+        "1 − exp(−rate·g); omitted: any gaming is found when audited.",
+    )
+    fine_per_unit: NonNegative = Field(
+        0.0, description="Sanction per unit of detected gaming (reward units)."
+    )
+    penalty: NonNegative = Field(0.0, description="Fixed sanction on detection (reward units).")
+    veto: bool = Field(False, description="Detected gaming triggers the one-vote veto (一票否决).")
+    cost: NonNegative = Field(0.0, description="Evaluation cost of one audit (cost units).")
+
+
+class Targets(Strict):
+    mode: Literal["fixed", "ratchet"] = Field(
+        "fixed",
+        description="fixed targets, or ratchet: after each period a department's target moves "
+        "`ratchet` of the way to its measured value (targets rise after a good year).",
+    )
+    ratchet: Share = Field(0.5, description="Ratchet speed λ in T_{t+1} = T_t + λ(m_t − T_t).")
+
+
+class Pay(Strict):
+    per_point: float = Field(
+        0.0,
+        description="Linear incentive: reward units per point of total score, added to the grade's "
+        "bonus (a piece rate; 0 = rewards by grade only).",
+    )
+
+
 class Rule(Strict):
     """The evaluation regime being designed."""
 
@@ -341,6 +376,9 @@ class Rule(Strict):
     rewards: dict[str, Reward] = Field(
         default_factory=dict, description="Payoff per grade band; bands not named get zero bonus."
     )
+    pay: Pay = Field(default_factory=Pay)
+    audit: Audit = Field(default_factory=Audit)
+    targets: Targets = Field(default_factory=Targets)
 
     @model_validator(mode="after")
     def _check(self) -> Rule:
@@ -379,6 +417,10 @@ class Rule(Strict):
                     f"component {comp} has source = 'column' and cannot hold indicators",
                 )
             method = ind.normalize or self.normalize.method
+            if method == "target" and ind.target is not None and ind.target <= 0:
+                raise LocatedValueError(
+                    f"indicators.{name}.target", ind.target, "must be > 0 (attainment = x / target)"
+                )
             if method == "target":
                 if ind.target is None and ind.target_column is None:
                     raise LocatedValueError(
@@ -537,10 +579,6 @@ class Rule(Strict):
         return candidates[0] if len(candidates) == 1 else None
 
 
-class World(Strict):
-    """The simulated world (departments, tasks, raters). Filled by the simulation engine."""
-
-
 class Scenario(Strict):
     meta: Meta = Field(default_factory=Meta)
     rule: Rule
@@ -551,6 +589,91 @@ class Scenario(Strict):
     @property
     def name(self) -> str:
         return self.rule.name or self.meta.name
+
+    @model_validator(mode="after")
+    def _check_world(self) -> Scenario:
+        world, rule = self.world, self.rule
+        if world is None:
+            return self
+        for name in rule.indicators:
+            if name not in world.indicators:
+                raise LocatedValueError(
+                    "world.indicators",
+                    list(world.indicators),
+                    f'rule indicator {name!r} needs a measurement model [world.indicators."{name}"]',
+                    has_value=False,
+                )
+        for name in world.indicators:
+            if name not in rule.indicators:
+                raise LocatedValueError(
+                    f"world.indicators.{name}",
+                    name,
+                    _unknown("indicator", name, rule.indicators),
+                    False,
+                )
+        columns = [n for n, c in rule.resolved_components().items() if c.source == "column"]
+        for name in columns:
+            if name not in world.raters:
+                raise LocatedValueError(
+                    "world.raters",
+                    list(world.raters),
+                    f'column component {name!r} needs a rater group [world.raters."{name}"]',
+                    has_value=False,
+                )
+        for name in world.raters:
+            if name not in columns:
+                raise LocatedValueError(
+                    f"world.raters.{name}", name, _unknown("column component", name, columns), False
+                )
+        if rule.classes:
+            for name in rule.classes:
+                if name not in world.classes:
+                    raise LocatedValueError(
+                        "world.classes",
+                        list(world.classes),
+                        f'rule class {name!r} needs [world.classes."{name}"]',
+                        has_value=False,
+                    )
+            for name in world.classes:
+                if name not in rule.classes:
+                    raise LocatedValueError(
+                        f"world.classes.{name}", name, _unknown("class", name, rule.classes), False
+                    )
+        tasks = list(world.tasks)
+        cost = np.array(
+            [
+                [
+                    world.tasks[a].cost
+                    if a == b
+                    else max(
+                        world.tasks[a].substitutes.get(b, 0.0),
+                        world.tasks[b].substitutes.get(a, 0.0),
+                    )
+                    for b in tasks
+                ]
+                for a in tasks
+            ]
+        )
+        if np.linalg.eigvalsh(cost).min() <= 0:
+            raise LocatedValueError(
+                "world.tasks",
+                {t: world.tasks[t].substitutes for t in tasks},
+                "the effort cost matrix (cost on the diagonal, substitutes off it) must be positive "
+                "definite: make the substitutes smaller than the costs",
+            )
+        if (
+            rule.aggregate.components != "weighted_sum"
+            or any(c.aggregate not in (None, "weighted_sum") for c in rule.components.values())
+            or rule.aggregate.indicators != "weighted_sum"
+        ):
+            if world.policy != "naive":
+                raise LocatedValueError(
+                    "world.policy",
+                    world.policy,
+                    "responding departments need weighted-sum aggregation (TOPSIS and Borda rules "
+                    "can be simulated with policy = 'naive')",
+                )
+        return self
 
 
 def _unknown(kind: str, name: str, allowed) -> str:

@@ -1,0 +1,493 @@
+"""Outcome metrics of an evaluation rule: fidelity, misclassification, fairness, gaming, stability,
+inequality, cost and rater reliability.
+
+Every metric takes arrays whose leading axis is the replication ``rep`` and whose second axis is the
+department ``dept`` (then ``task``, ``indicator``, ``rater`` as in DESIGN.md "Array shapes"), and
+returns one value per replication, shape ``(rep,)``, so that a caller can report the mean with its
+Monte Carlo standard error (:func:`summarize`). Functions are pure and vectorised over replications;
+the only loops are over memory chunks (:func:`kendall_tau_b`) and over replications in
+:func:`krippendorff_alpha`, whose reference implementation is not batched.
+
+:data:`METRIC_DIRECTIONS` says for each reported metric whether higher or lower is better, and
+:data:`METRIC_DESCRIPTIONS` gives a one-line description for tables and reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import krippendorff
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import rankdata
+
+__all__ = [
+    "METRIC_DESCRIPTIONS",
+    "METRIC_DIRECTIONS",
+    "class_bias",
+    "class_gaps",
+    "evaluation_cost",
+    "gaming_share",
+    "gini",
+    "icc",
+    "inflation",
+    "kendall_tau_b",
+    "krippendorff_alpha",
+    "misclassification",
+    "rank_fidelity",
+    "rank_stability",
+    "spearman_rho",
+    "summarize",
+    "welfare_loss",
+]
+
+METRIC_DIRECTIONS: dict[str, str] = {
+    "kendall_tau": "higher",
+    "spearman_rho": "higher",
+    "top_missed": "lower",
+    "bottom_missed": "lower",
+    "top_in_bottom": "lower",
+    "class_bias": "lower",
+    "gaming_share": "lower",
+    "inflation": "lower",
+    "welfare_loss": "lower",
+    "rank_stability": "higher",
+    "reward_gini": "lower",
+    "evaluation_cost": "lower",
+    "icc2k": "higher",
+    "krippendorff_alpha": "higher",
+}
+"""Which direction is better for each metric: ``"higher"`` or ``"lower"``."""
+
+METRIC_DESCRIPTIONS: dict[str, str] = {
+    "kendall_tau": "Kendall tau-b between true value and final score (rank fidelity)",
+    "spearman_rho": "Spearman rho between true value and final score (rank fidelity)",
+    "top_missed": "share of the true top-q departments not graded top",
+    "bottom_missed": "share of the true bottom-q departments graded above the bottom grade",
+    "top_in_bottom": "share of the true top-q departments graded in the bottom grade",
+    "class_bias": "largest score gap between classes at equal true value (score points)",
+    "gaming_share": "gaming effort as a share of all effort, sum g / sum(e + g)",
+    "inflation": "mean measured minus true indicator value (indicator units)",
+    "welfare_loss": "1 - true value under the rule / true value under the first best",
+    "rank_stability": "Kendall tau-b between consecutive periods' scores",
+    "reward_gini": "Gini coefficient of rewards across departments",
+    "evaluation_cost": "survey respondents x unit cost + audits x audit cost",
+    "icc2k": "ICC(2,k): reliability of the mean rating, two-way random raters",
+    "krippendorff_alpha": "Krippendorff's alpha across rater groups",
+}
+"""One-line description of each metric in :data:`METRIC_DIRECTIONS`."""
+
+_CHUNK_BYTES = 200 * 2**20
+# bytes of temporaries per pair (i, j) in kendall_tau_b: 4 bool comparisons, 2 int8 signs, 1 product
+_BYTES_PER_PAIR = 8
+
+
+def _as_batch(a: ArrayLike, name: str) -> NDArray[np.float64]:
+    x = np.asarray(a, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(f"{name} must have shape (rep, dept), got shape {x.shape}")
+    return x
+
+
+def _pair_signs(x: NDArray[np.float64], rows: slice) -> NDArray[np.int8]:
+    """``sign(x_i - x_j)`` as int8 for i in ``rows`` and all j, shape ``(rep, len(rows), dept)``."""
+    a, b = x[:, rows, None], x[:, None, :]
+    return np.greater(a, b).view(np.int8) - np.less(a, b).view(np.int8)
+
+
+def kendall_tau_b(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
+    """Kendall's τ-b between ``x[r]`` and ``y[r]`` for each replication r; shape ``(rep,)``.
+
+    With ``s^x_ij = sign(x_i − x_j)`` and ``s^y_ij = sign(y_i − y_j)`` over all pairs::
+
+        τ_b = Σ_ij s^x_ij s^y_ij / sqrt(Σ_ij |s^x_ij| · Σ_ij |s^y_ij|)
+            = (n_c − n_d) / sqrt((n_0 − n_1)(n_0 − n_2))
+
+    (Kendall 1945, "The treatment of ties in ranking problems"; ``n_c``/``n_d`` concordant/discordant
+    pairs, ``n_0`` all pairs, ``n_1``/``n_2`` pairs tied in x/y). Equal to
+    ``scipy.stats.kendalltau(x[r], y[r]).statistic``. NaN where undefined, as in scipy: a constant
+    row (all pairs tied), fewer than 2 departments, or a NaN in the row.
+
+    The pairwise sign matrices are built in chunks (of replications, and of departments when one
+    replication alone is too large) so that temporaries stay under about 200 MB.
+    """
+    xa, ya = _as_batch(x, "x"), _as_batch(y, "y")
+    if xa.shape != ya.shape:
+        raise ValueError(f"x and y must have the same shape, got {xa.shape} and {ya.shape}")
+    n_rep, n = xa.shape
+    budget = max(1, _CHUNK_BYTES // _BYTES_PER_PAIR)
+    rep_step = max(1, budget // max(1, n * n))
+    row_step = max(1, n) if n * n <= budget else max(1, budget // n)
+    s = np.zeros(n_rep, dtype=np.int64)
+    tx = np.zeros(n_rep, dtype=np.int64)
+    ty = np.zeros(n_rep, dtype=np.int64)
+    for r0 in range(0, n_rep, rep_step):
+        reps = slice(r0, r0 + rep_step)
+        for i0 in range(0, n, row_step):
+            rows = slice(i0, i0 + row_step)
+            sx, sy = _pair_signs(xa[reps], rows), _pair_signs(ya[reps], rows)
+            s[reps] += np.sum(sx * sy, axis=(1, 2), dtype=np.int64)
+            tx[reps] += np.count_nonzero(sx, axis=(1, 2))
+            ty[reps] += np.count_nonzero(sy, axis=(1, 2))
+    denom = np.sqrt(tx.astype(float)) * np.sqrt(ty.astype(float))
+    tau = np.full(n_rep, np.nan)
+    np.divide(s, denom, out=tau, where=denom > 0)
+    tau[np.isnan(xa).any(axis=1) | np.isnan(ya).any(axis=1)] = np.nan
+    return tau
+
+
+def spearman_rho(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
+    """Spearman's ρ between ``x[r]`` and ``y[r]`` for each replication r; shape ``(rep,)``.
+
+    ``ρ = corr(R(x), R(y))``, the Pearson correlation of the ranks, ties given their average rank
+    (Spearman 1904; equal to ``scipy.stats.spearmanr(x[r], y[r]).statistic``). NaN where undefined:
+    a constant row, fewer than 2 departments, or a NaN in the row.
+    """
+    xa, ya = _as_batch(x, "x"), _as_batch(y, "y")
+    if xa.shape != ya.shape:
+        raise ValueError(f"x and y must have the same shape, got {xa.shape} and {ya.shape}")
+    rx = rankdata(xa, method="average", axis=1)
+    ry = rankdata(ya, method="average", axis=1)
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    denom = np.sqrt(np.sum(rx * rx, axis=1) * np.sum(ry * ry, axis=1))
+    num = np.sum(rx * ry, axis=1)
+    rho = np.full(xa.shape[0], np.nan)
+    np.divide(num, denom, out=rho, where=denom > 0)
+    return np.clip(rho, -1.0, 1.0)
+
+
+def rank_fidelity(true_value: ArrayLike, score: ArrayLike) -> dict[str, NDArray[np.float64]]:
+    """Rank fidelity of the final score to the true value V, per replication.
+
+    Returns ``{"kendall_tau": τ_b(V, S), "spearman_rho": ρ(V, S)}``, each of shape ``(rep,)``
+    (DESIGN.md "Metrics"; see :func:`kendall_tau_b` and :func:`spearman_rho`).
+    """
+    return {
+        "kendall_tau": kendall_tau_b(true_value, score),
+        "spearman_rho": spearman_rho(true_value, score),
+    }
+
+
+def _group_size(share: float, n: int, name: str) -> int:
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"{name} must be in (0, 1], got {share}")
+    return min(n, max(1, int(np.floor(share * n + 1e-9))))
+
+
+def misclassification(
+    true_value: ArrayLike,
+    grade: ArrayLike,
+    *,
+    top_share: float,
+    bottom_share: float | None = None,
+    top_grade: int = 0,
+    bottom_grade: int,
+) -> dict[str, NDArray[np.float64]]:
+    """Misclassification of the true top and bottom departments, per replication.
+
+    Grades are int codes, 0 = best. With ``n`` departments, the true top-q set T holds the
+    ``q = max(1, floor(top_share · n))`` departments of highest true value and the true bottom set B
+    the ``max(1, floor(bottom_share · n))`` of lowest (``bottom_share`` defaults to ``top_share``;
+    the floor is taken with a 1e-9 tolerance, as grade quotas are). Ties in true value are broken
+    by department order: of two departments with equal V the one with the lower index counts as
+    better, so membership of T and B is always of exactly q departments. Returns, shape ``(rep,)``::
+
+        top_missed    = #{d ∈ T : grade_d > top_grade} / |T|
+        bottom_missed = #{d ∈ B : grade_d < bottom_grade} / |B|
+        top_in_bottom = #{d ∈ T : grade_d ≥ bottom_grade} / |T|
+
+    (DESIGN.md "Metrics": share of the true top not graded top, of the true bottom graded above
+    bottom, and of the true top landing in the bottom grade).
+    """
+    v = _as_batch(true_value, "true_value")
+    g = np.asarray(grade)
+    if g.shape != v.shape:
+        raise ValueError(f"grade must have the shape of true_value {v.shape}, got {g.shape}")
+    n = v.shape[1]
+    q_top = _group_size(top_share, n, "top_share")
+    q_bot = _group_size(top_share if bottom_share is None else bottom_share, n, "bottom_share")
+    order = np.argsort(-v, axis=1, kind="stable")  # best first; equal V keep department order
+    g_top = np.take_along_axis(g, order[:, :q_top], axis=1)
+    g_bot = np.take_along_axis(g, order[:, n - q_bot :], axis=1)
+    return {
+        "top_missed": np.mean(g_top > top_grade, axis=1),
+        "bottom_missed": np.mean(g_bot < bottom_grade, axis=1),
+        "top_in_bottom": np.mean(g_top >= bottom_grade, axis=1),
+    }
+
+
+def _class_intercepts(
+    score: ArrayLike, true_value: ArrayLike, classes: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """OLS class intercepts ``β_c`` of ``S = β_c + b·V + ε``, shape ``(rep, C)``; and which classes
+    are present (absent codes get NaN)."""
+    s = _as_batch(score, "score")
+    v = _as_batch(true_value, "true_value")
+    if s.shape != v.shape:
+        raise ValueError(f"score and true_value must have the same shape, got {s.shape}, {v.shape}")
+    c = np.asarray(classes)
+    if c.shape != (s.shape[1],) or not np.issubdtype(c.dtype, np.integer) or (c < 0).any():
+        raise ValueError(f"classes must be (dept,) = ({s.shape[1]},) non-negative int codes")
+    n_classes = int(c.max()) + 1 if c.size else 0
+    onehot = (c[:, None] == np.arange(n_classes)).astype(float)  # (dept, C)
+    count = onehot.sum(axis=0)
+    present = count > 0
+    safe = np.where(present, count, 1.0)
+    v_bar = (v @ onehot) / safe  # (rep, C) class means
+    s_bar = (s @ onehot) / safe
+    v_dev = v - v_bar[:, c]
+    s_dev = s - s_bar[:, c]
+    sxx = np.sum(v_dev * v_dev, axis=1)
+    sxy = np.sum(v_dev * s_dev, axis=1)
+    slope = np.full(s.shape[0], np.nan)
+    # identified unless V is constant within every class (up to rounding)
+    np.divide(sxy, sxx, out=slope, where=sxx > 1e-24 * np.sum(v * v, axis=1))
+    beta = s_bar - slope[:, None] * v_bar
+    beta[:, ~present] = np.nan
+    return beta, present
+
+
+def class_gaps(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> NDArray[np.float64]:
+    """Class intercepts at equal true value, relative to class 0; shape ``(rep, C)``.
+
+    Per replication, the OLS regression of score on true value with one indicator per class and no
+    common intercept, ``S_d = β_{c(d)} + b·V_d + ε_d``, returns ``β_c − β_0`` (column 0 is 0): the
+    score gap of class c over class 0 at equal V (DESIGN.md "Metrics", class bias). ``classes`` is
+    a ``(dept,)`` array of int codes ``0 … C−1``; a code with no department gets NaN.
+
+    The regression is solved in closed form rather than by a linear solve: by Frisch–Waugh–Lovell
+    the slope is the within-class slope ``b = Σ_d (V_d − V̄_c)(S_d − S̄_c) / Σ_d (V_d − V̄_c)²`` and
+    ``β_c = S̄_c − b·V̄_c`` (Greene, *Econometric Analysis*, fixed-effects / LSDV estimator). This is
+    exactly OLS, vectorised over replications, and better conditioned than the normal equations.
+    NaN when b is not identified (V constant within every class).
+    """
+    beta, _ = _class_intercepts(score, true_value, classes)
+    return beta - beta[:, :1]
+
+
+def class_bias(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> NDArray[np.float64]:
+    """Largest minus smallest class intercept at equal true value; shape ``(rep,)``.
+
+    ``class_bias = max_c β_c − min_c β_c`` over the classes present, with ``β_c`` from the OLS
+    regression ``S_d = β_{c(d)} + b·V_d + ε_d`` of :func:`class_gaps` (score points at equal V;
+    DESIGN.md "Metrics"). 0 with a single class; NaN when the slope b is not identified.
+    """
+    beta, present = _class_intercepts(score, true_value, classes)
+    if present.sum() <= 1:
+        return np.zeros(beta.shape[0])
+    b = beta[:, present]
+    return b.max(axis=1) - b.min(axis=1)
+
+
+def gaming_share(effort: ArrayLike, gaming: ArrayLike) -> NDArray[np.float64]:
+    """Gaming as a share of all effort, per replication; shape ``(rep,)``.
+
+    ``Σ_{d,j} g_dj / (Σ_{d,k} e_dk + Σ_{d,j} g_dj)`` with real effort ``e`` of shape
+    ``(rep, dept, task)`` and gaming ``g`` of shape ``(rep, dept, indicator)`` (DESIGN.md
+    "Metrics"; effort and gaming in the same effort units). 0 when nobody exerts any effort.
+    """
+    e = np.asarray(effort, dtype=float)
+    g = np.asarray(gaming, dtype=float)
+    if e.ndim != 3 or g.ndim != 3 or e.shape[:2] != g.shape[:2]:
+        raise ValueError(
+            "effort must be (rep, dept, task) and gaming (rep, dept, indicator), "
+            f"got {e.shape} and {g.shape}"
+        )
+    num = g.sum(axis=(1, 2))
+    den = e.sum(axis=(1, 2)) + num
+    out = np.zeros_like(num)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def inflation(measured: ArrayLike, true: ArrayLike) -> NDArray[np.float64]:
+    """Mean indicator inflation, per replication; shape ``(rep,)``.
+
+    ``mean_{d,j} (m_dj − y_dj)``, measured minus true indicator value over departments and
+    indicators, arrays of shape ``(rep, dept, indicator)``; in indicator units (DESIGN.md
+    "Metrics").
+    """
+    m = np.asarray(measured, dtype=float)
+    t = np.asarray(true, dtype=float)
+    if m.ndim != 3 or m.shape != t.shape:
+        raise ValueError(
+            f"measured and true must both be (rep, dept, indicator), got {m.shape} and {t.shape}"
+        )
+    return np.mean(m - t, axis=(1, 2))
+
+
+def welfare_loss(value: ArrayLike, first_best_value: ArrayLike) -> NDArray[np.float64]:
+    """Loss of true value against the first best, per replication; shape ``(rep,)``.
+
+    ``1 − Σ_d V_d / Σ_d V^fb_d`` with V under the rule and ``V^fb`` under the first-best allocation
+    (DESIGN.md "Metrics"; Baker 2002). ``value`` is ``(rep, dept)``; ``first_best_value`` is
+    ``(rep, dept)`` or ``(dept,)``. NaN when the first-best total is 0.
+    """
+    v = _as_batch(value, "value")
+    fb = np.broadcast_to(np.asarray(first_best_value, dtype=float), v.shape)
+    total_fb = fb.sum(axis=1)
+    ratio = np.full(v.shape[0], np.nan)
+    np.divide(v.sum(axis=1), total_fb, out=ratio, where=total_fb != 0)
+    return 1.0 - ratio
+
+
+def rank_stability(prev_score: ArrayLike, score: ArrayLike) -> NDArray[np.float64]:
+    """Stability of the ranking between consecutive periods; shape ``(rep,)``.
+
+    ``τ_b(S_{t−1}, S_t)``, Kendall's τ-b between the previous and the current period's scores of
+    the same departments (DESIGN.md "Metrics"; see :func:`kendall_tau_b`).
+    """
+    return kendall_tau_b(prev_score, score)
+
+
+def gini(x: ArrayLike) -> NDArray[np.float64]:
+    """Gini coefficient of rewards across departments, per replication; shape ``(rep,)``.
+
+    ``G = Σ_i Σ_j |x_i − x_j| / (2 n² x̄)``, the mean absolute difference (over all n² ordered
+    pairs) over twice the mean (Gini 1912), computed from the sorted values as
+    ``G = Σ_i (2i − n − 1) x_(i) / (n Σ_i x_i)``, i = 1 … n. In [0, 1 − 1/n]; 0 for equal rewards
+    (including all zero).
+
+    The Gini coefficient is defined for non-negative x. A replication with a negative value (a
+    sanction larger than the reward) is first shifted by its own minimum, ``x − min_d x_d``, so the
+    result measures the spread of rewards relative to the worst-off department; rows without
+    negatives are used as they are.
+    """
+    xa = _as_batch(x, "x")
+    row_min = xa.min(axis=1, keepdims=True)
+    xs = np.sort(np.where(row_min < 0, xa - row_min, xa), axis=1)
+    n = xa.shape[1]
+    coef = 2.0 * np.arange(1, n + 1) - n - 1
+    total = xs.sum(axis=1)
+    out = np.zeros(xa.shape[0])
+    np.divide(xs @ coef, n * total, out=out, where=total > 0)
+    return out
+
+
+def evaluation_cost(
+    survey_sizes: ArrayLike,
+    unit_cost: ArrayLike,
+    audits: ArrayLike,
+    audit_cost: float,
+) -> float | NDArray[np.float64]:
+    """Cost of running the evaluation: ``Σ_g n_g · c_g + A · c_audit``.
+
+    ``survey_sizes`` are respondents per survey group, shape ``(..., group)`` (the last axis is
+    summed); ``unit_cost`` is the cost per respondent, a scalar or ``(group,)``; ``audits`` is the
+    number of audits A, a scalar or broadcastable to the leading shape (e.g. ``(rep,)``; pass
+    ``audited.sum(axis=-1)`` for a ``(rep, dept)`` audit mask); ``audit_cost`` is the cost of one
+    audit (DESIGN.md "Metrics"). Returns a float when every input is scalar or ``(group,)``, else an
+    array of the leading shape.
+    """
+    sizes = np.asarray(survey_sizes, dtype=float)
+    if sizes.ndim == 0:
+        sizes = sizes[None]
+    cost = np.sum(sizes * np.asarray(unit_cost, dtype=float), axis=-1) + np.asarray(
+        audits, dtype=float
+    ) * float(audit_cost)
+    return float(cost) if np.ndim(cost) == 0 else cost
+
+
+def icc(ratings: ArrayLike) -> dict[str, NDArray[np.float64]]:
+    """Shrout–Fleiss intraclass correlations from complete ratings ``(rep, target, rater)``.
+
+    Two-way ANOVA per replication on an n × k table (n targets, k raters), with row (target)
+    means ``x̄_i``, column (rater) means ``x̄_j``, grand mean ``x̄``::
+
+        MSR = k Σ_i (x̄_i − x̄)² / (n − 1)                     between targets
+        MSC = n Σ_j (x̄_j − x̄)² / (k − 1)                     between raters
+        MSE = Σ_ij (x_ij − x̄_i − x̄_j + x̄)² / ((n − 1)(k − 1))  residual
+        MSW = (SSC + SSE) / (n (k − 1))                         within targets
+
+        ICC1  = (MSR − MSW) / (MSR + (k − 1) MSW)
+        ICC2  = (MSR − MSE) / (MSR + (k − 1) MSE + k (MSC − MSE) / n)
+        ICC3  = (MSR − MSE) / (MSR + (k − 1) MSE)
+        ICC1k = (MSR − MSW) / MSR
+        ICC2k = (MSR − MSE) / (MSR + (MSC − MSE) / n)
+        ICC3k = (MSR − MSE) / MSR
+
+    (Shrout & Fleiss 1979, "Intraclass correlations: uses in assessing rater reliability"; McGraw &
+    Wong 1996; as ``pingouin.intraclass_corr``). Returns ``{"icc1", "icc2", "icc3", "icc1k",
+    "icc2k", "icc3k"}``, each ``(rep,)``; NaN where a denominator is 0. Needs n ≥ 2, k ≥ 2 and no
+    missing ratings.
+    """
+    x = np.asarray(ratings, dtype=float)
+    if x.ndim != 3 or x.shape[1] < 2 or x.shape[2] < 2:
+        raise ValueError(
+            f"ratings must have shape (rep, target, rater) with ≥ 2 targets and raters, got {x.shape}"
+        )
+    n, k = x.shape[1], x.shape[2]
+    grand = x.mean(axis=(1, 2), keepdims=True)
+    row = x.mean(axis=2, keepdims=True)
+    col = x.mean(axis=1, keepdims=True)
+    ssr = k * np.sum((row - grand) ** 2, axis=(1, 2))
+    ssc = n * np.sum((col - grand) ** 2, axis=(1, 2))
+    sse = np.sum((x - row - col + grand) ** 2, axis=(1, 2))
+    msr = ssr / (n - 1)
+    msc = ssc / (k - 1)
+    mse = sse / ((n - 1) * (k - 1))
+    msw = (ssc + sse) / (n * (k - 1))
+
+    def ratio(num: NDArray, den: NDArray) -> NDArray[np.float64]:
+        out = np.full(num.shape, np.nan)
+        np.divide(num, den, out=out, where=den != 0)
+        return out
+
+    return {
+        "icc1": ratio(msr - msw, msr + (k - 1) * msw),
+        "icc2": ratio(msr - mse, msr + (k - 1) * mse + k * (msc - mse) / n),
+        "icc3": ratio(msr - mse, msr + (k - 1) * mse),
+        "icc1k": ratio(msr - msw, msr),
+        "icc2k": ratio(msr - mse, msr + (msc - mse) / n),
+        "icc3k": ratio(msr - mse, msr),
+    }
+
+
+def krippendorff_alpha(
+    ratings: ArrayLike,
+    level: Literal["nominal", "ordinal", "interval", "ratio"] = "interval",
+) -> NDArray[np.float64]:
+    """Krippendorff's α across raters, per replication; shape ``(rep,)``.
+
+    ``α = 1 − D_o / D_e``, observed over expected disagreement with the distance of the
+    measurement ``level`` (Krippendorff 2011, "Computing Krippendorff's alpha-reliability"),
+    computed by the ``krippendorff`` package on ``ratings[r].T`` (raters × units) for each
+    replication. ``ratings`` is ``(rep, target, rater)``; NaN marks a missing rating. This loops
+    over replications in Python because the reference implementation is not batched. NaN for a
+    replication where α is undefined: fewer than two distinct values, or no target rated by two
+    raters.
+    """
+    x = np.asarray(ratings, dtype=float)
+    if x.ndim != 3:
+        raise ValueError(f"ratings must have shape (rep, target, rater), got {x.shape}")
+    if level not in ("nominal", "ordinal", "interval", "ratio"):
+        raise ValueError(f"level must be nominal, ordinal, interval or ratio, got {level!r}")
+    out = np.full(x.shape[0], np.nan)
+    for r, table in enumerate(x):
+        rated = ~np.isnan(table)
+        if np.unique(table[rated]).size < 2 or not (rated.sum(axis=1) >= 2).any():
+            continue
+        out[r] = krippendorff.alpha(reliability_data=table.T, level_of_measurement=level)
+    return out
+
+
+def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
+    """Mean and Monte Carlo standard error of each metric over replications.
+
+    For each metric, over its n finite per-replication values: ``mean``, ``se = s / √n`` with s the
+    sample standard deviation (ddof = 1), and ``n``. ``se`` is NaN when n < 2 and ``mean`` when
+    n = 0. Returns a DataFrame with columns ``metric, mean, se, n``, one row per metric in the
+    order given.
+    """
+    rows = []
+    for name, values in per_rep.items():
+        v = np.asarray(values, dtype=float).ravel()
+        v = v[np.isfinite(v)]
+        n = v.size
+        mean = float(v.mean()) if n else np.nan
+        se = float(v.std(ddof=1) / np.sqrt(n)) if n >= 2 else np.nan
+        rows.append({"metric": name, "mean": mean, "se": se, "n": n})
+    return pd.DataFrame(rows, columns=["metric", "mean", "se", "n"])

@@ -1,0 +1,9 @@
+"""The base model of every scenario table."""
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors; objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -1,0 +1,205 @@
+"""The ``[world]`` part of a scenario: departments, tasks, measurement and raters (DESIGN.md).
+
+Units: effort and output are in task units; indicators in their own units
+(``m = offset + scale · (Σ_k L_jk y_k + κ_j g_j + σ_j ε)``); rater scores on a 0–100 scale before
+they are expressed in the component's full marks; rewards and costs in reward units.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from .errors import LocatedValueError
+from .schema_base import Strict
+
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class DepartmentClass(Strict):
+    share: NonNegative = Field(
+        1.0, description="Share of departments in this class (rescaled to sum to 1)."
+    )
+    ability_mean: float = Field(0.0, description="Mean of log ability (a = exp(N(mean, sd))).")
+    ability_sd: NonNegative = Field(0.0, description="Spread of log ability across departments.")
+    productivity: dict[str, Positive] = Field(
+        default_factory=dict,
+        description="Mean productivity θ per task (output per unit of effort); tasks not named: 1.",
+    )
+    productivity_sd: NonNegative = Field(
+        0.0,
+        description="Spread of log productivity around the class mean, per department and task.",
+    )
+    visibility: NonNegative = Field(
+        1.0,
+        description="How visible the class's work is to outside raters (multiplies what survey "
+        "raters perceive above their offset): front-line units high, back offices low.",
+    )
+
+
+class Task(Strict):
+    value: float = Field(1.0, description="Social value v_k of one unit of output.")
+    cost: Positive = Field(1.0, description="Effort cost coefficient c_k in ½ Σ c_kl e_k e_l / a.")
+    substitutes: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="Cost interaction c_kl with other tasks (> 0: tasks compete for effort).",
+    )
+    baseline_effort: NonNegative = Field(
+        1.0, description="Effort of the naive policy (no response to the rule), task units."
+    )
+
+
+class Measurement(Strict):
+    tasks: dict[str, float] = Field(
+        description="Loadings L_jk: how much one unit of output of task k moves the indicator."
+    )
+    offset: float = Field(0.0, description="Indicator value at zero output (indicator units).")
+    scale: float = Field(1.0, description="Indicator units per unit of output.")
+    noise: NonNegative = Field(0.0, description="Measurement noise σ_j (output units).")
+    gameability: NonNegative = Field(
+        0.0, description="κ_j: how far one unit of gaming effort inflates the indicator (0 = none)."
+    )
+    gaming_cost: Positive = Field(1.0, description="c_gj in the gaming cost ½ Σ c_gj g_j².")
+    ceiling: float | None = Field(
+        None, description="Largest value the indicator can report (e.g. 100 % completed)."
+    )
+
+
+class Rater(Strict):
+    kind: Literal["survey", "panel", "self"] = Field(
+        "panel",
+        description="survey: n respondents answer on the 4-level scale (满意/比较满意/基本满意/不满意); "
+        "panel: a group's noisy score; self: self-evaluation, inflated.",
+    )
+    sees: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="知情人评知情事: weight of each task's true output in what the rater perceives.",
+    )
+    offset: float = Field(50.0, description="Perceived quality (0-100) at zero output.")
+    scale: float = Field(10.0, description="Quality points per unit of seen output.")
+    halo: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0,
+        description="Weight of the department's overall output (mean of all tasks) in perception.",
+    )
+    leniency: float = Field(
+        0.0, description="Leniency b_r added to the score (points, 0-100 scale)."
+    )
+    noise: NonNegative = Field(
+        0.0, description="Panel/self: score noise (points); survey: respondent noise (points)."
+    )
+    respondents: Annotated[int, Field(ge=1)] = Field(
+        100, description="Survey: respondents per department (sampling noise ~ 1/√n)."
+    )
+    cutpoints: list[float] = Field(
+        default_factory=lambda: [40.0, 60.0, 80.0],
+        description="Survey: latent-quality cutpoints between 不满意|基本满意|比较满意|满意.",
+    )
+    points: list[float] = Field(
+        default_factory=lambda: [0.0, 60.0, 80.0, 100.0],
+        description="Survey: points of 不满意, 基本满意, 比较满意, 满意 (0-100 scale).",
+    )
+    self_inflation: float = Field(0.0, description="Self: points added by self-evaluation.")
+    unit_cost: NonNegative = Field(
+        0.0, description="Evaluation cost per respondent (survey) or per department rated."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Rater:
+        if len(self.points) != len(self.cutpoints) + 1:
+            raise LocatedValueError(
+                "points",
+                self.points,
+                f"needs one more entry than cutpoints ({len(self.cutpoints)})",
+            )
+        if any(b <= a for a, b in zip(self.cutpoints, self.cutpoints[1:], strict=False)):
+            raise LocatedValueError("cutpoints", self.cutpoints, "must be strictly increasing")
+        return self
+
+
+class World(Strict):
+    """The simulated world the rule is tested on."""
+
+    departments: Annotated[int, Field(ge=2)] = Field(50, description="Departments per replication.")
+    periods: Annotated[int, Field(ge=1)] = Field(1, description="Evaluation periods (years).")
+    policy: Literal["naive", "best_response", "adaptive"] = Field(
+        "best_response",
+        description="naive: fixed baseline effort, no gaming; best_response: smoothed best response "
+        "iterated to a fixed point; adaptive: departments learn the cut-offs from past periods.",
+    )
+    motivation: NonNegative = Field(
+        0.0, description="λ: intrinsic (public-service) motivation, utility per unit of true value."
+    )
+    discount: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.0, description="δ: discount factor of forward-looking departments (ratcheted targets)."
+    )
+    common_shock: NonNegative = Field(
+        0.0, description="不可抗力: sd of a per-period shock common to all outputs (output units)."
+    )
+    samples: Annotated[int, Field(ge=2)] = Field(
+        64, description="Common-random-number draws used to estimate expected rewards."
+    )
+    damping: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.5, description="Best response: weight of the new response in each iteration."
+    )
+    tolerance: Positive = Field(1e-6, description="Best response: stop when max change < this.")
+    max_iterations: Annotated[int, Field(ge=1)] = Field(
+        300, description="Best response iterations."
+    )
+    learning_rate: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.5, description="Adaptive: weight of the latest period in the learned cut-offs."
+    )
+    classes: dict[str, DepartmentClass] = Field(
+        default_factory=dict, description="Department classes; names as in rule.classes."
+    )
+    tasks: dict[str, Task] = Field(
+        description="Tasks, including valued tasks no indicator measures."
+    )
+    indicators: dict[str, Measurement] = Field(
+        default_factory=dict, description="How each rule indicator is measured."
+    )
+    raters: dict[str, Rater] = Field(
+        default_factory=dict, description="Rater groups, one per column component of the rule."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> World:
+        tasks = list(self.tasks)
+        for name, cls in self.classes.items():
+            for task in cls.productivity:
+                if task not in self.tasks:
+                    raise LocatedValueError(
+                        f"classes.{name}.productivity.{task}",
+                        task,
+                        _unknown_task(task, tasks),
+                        False,
+                    )
+        for name, task in self.tasks.items():
+            for other in task.substitutes:
+                if other not in self.tasks or other == name:
+                    raise LocatedValueError(
+                        f"tasks.{name}.substitutes.{other}",
+                        other,
+                        _unknown_task(other, tasks),
+                        False,
+                    )
+        for name, m in self.indicators.items():
+            if not m.tasks:
+                raise LocatedValueError(f"indicators.{name}.tasks", {}, "name at least one task")
+            for task in m.tasks:
+                if task not in self.tasks:
+                    raise LocatedValueError(
+                        f"indicators.{name}.tasks.{task}", task, _unknown_task(task, tasks), False
+                    )
+        for name, r in self.raters.items():
+            for task in r.sees:
+                if task not in self.tasks:
+                    raise LocatedValueError(
+                        f"raters.{name}.sees.{task}", task, _unknown_task(task, tasks), False
+                    )
+        return self
+
+
+def _unknown_task(task: str, tasks: list[str]) -> str:
+    return f"no task of that name; allowed: {', '.join(tasks)}"

@@ -1,0 +1,402 @@
+"""Metrics against scipy, pingouin, krippendorff and direct formulas; property tests."""
+
+import warnings
+
+import krippendorff
+import numpy as np
+import pandas as pd
+import pingouin
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy import stats
+
+from perfsim import metrics
+from perfsim.metrics import (
+    METRIC_DESCRIPTIONS,
+    METRIC_DIRECTIONS,
+    class_bias,
+    class_gaps,
+    evaluation_cost,
+    gaming_share,
+    gini,
+    icc,
+    inflation,
+    kendall_tau_b,
+    krippendorff_alpha,
+    misclassification,
+    rank_fidelity,
+    rank_stability,
+    spearman_rho,
+    summarize,
+    welfare_loss,
+)
+
+RNG = np.random.default_rng(20240611)
+
+
+def _with_ties(rng: np.random.Generator, shape: tuple[int, ...], levels: int) -> np.ndarray:
+    return rng.integers(0, levels, size=shape).astype(float)
+
+
+def _scipy_rowwise(func, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.array([func(a, b).statistic for a, b in zip(x, y, strict=True)])
+
+
+# --- rank correlations ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("levels", [3, 10, 1000])
+def test_kendall_and_spearman_match_scipy_with_ties(levels):
+    x = _with_ties(RNG, (12, 40), levels)
+    y = x + _with_ties(RNG, (12, 40), levels)
+    x[3] = 5.0  # a constant row: undefined, NaN as in scipy
+    tau = kendall_tau_b(x, y)
+    rho = spearman_rho(x, y)
+    ref_tau = _scipy_rowwise(stats.kendalltau, x, y)
+    ref_rho = _scipy_rowwise(stats.spearmanr, x, y)
+    assert tau.shape == rho.shape == (12,)
+    np.testing.assert_allclose(tau, ref_tau, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(rho, ref_rho, rtol=0, atol=1e-10)
+    assert np.isnan(tau[3]) and np.isnan(rho[3])
+    assert np.isfinite(np.delete(tau, 3)).all()
+
+
+def test_kendall_nan_and_tiny_inputs():
+    x = np.array([[1.0, 2.0, np.nan], [1.0, 2.0, 3.0]])
+    y = np.array([[3.0, 2.0, 1.0], [3.0, 2.0, 1.0]])
+    tau = kendall_tau_b(x, y)
+    assert np.isnan(tau[0]) and tau[1] == pytest.approx(-1.0)
+    assert np.isnan(kendall_tau_b([[1.0]], [[2.0]])).all()
+    assert np.isnan(spearman_rho(x, y)[0])
+    with pytest.raises(ValueError, match="same shape"):
+        kendall_tau_b(np.zeros((2, 3)), np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=r"\(rep, dept\)"):
+        spearman_rho(np.zeros(3), np.zeros(3))
+
+
+def test_kendall_chunking_matches_unchunked(monkeypatch):
+    x = _with_ties(RNG, (5, 30), 7)
+    y = _with_ties(RNG, (5, 30), 7)
+    whole = kendall_tau_b(x, y)
+    # a budget smaller than one replication forces chunks of departments too
+    monkeypatch.setattr(metrics, "_CHUNK_BYTES", 8 * 100)
+    np.testing.assert_allclose(kendall_tau_b(x, y), whole, rtol=0, atol=1e-12)
+    monkeypatch.setattr(metrics, "_CHUNK_BYTES", 8 * 2000)
+    np.testing.assert_allclose(kendall_tau_b(x, y), whole, rtol=0, atol=1e-12)
+
+
+def test_rank_fidelity_and_stability():
+    v = RNG.normal(size=(4, 25))
+    s = v + RNG.normal(size=(4, 25))
+    fid = rank_fidelity(v, s)
+    assert set(fid) == {"kendall_tau", "spearman_rho"}
+    np.testing.assert_array_equal(fid["kendall_tau"], kendall_tau_b(v, s))
+    np.testing.assert_array_equal(fid["spearman_rho"], spearman_rho(v, s))
+    np.testing.assert_array_equal(rank_stability(v, s), kendall_tau_b(v, s))
+
+
+rows = hnp.arrays(
+    np.float64,
+    st.tuples(st.integers(1, 4), st.integers(2, 12)),
+    elements=st.integers(-5, 5).map(float),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows, st.data())
+def test_tau_symmetric_and_bounded(x, data):
+    y = data.draw(hnp.arrays(np.float64, x.shape, elements=st.integers(-5, 5).map(float)))
+    t_xy, t_yx = kendall_tau_b(x, y), kendall_tau_b(y, x)
+    np.testing.assert_array_equal(np.isnan(t_xy), np.isnan(t_yx))
+    np.testing.assert_allclose(t_xy, t_yx, atol=1e-12)
+    finite = t_xy[np.isfinite(t_xy)]
+    assert ((finite >= -1 - 1e-12) & (finite <= 1 + 1e-12)).all()
+    np.testing.assert_allclose(kendall_tau_b(x, -y), -t_xy, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(2, 15), st.randoms(use_true_random=False))
+def test_tau_and_rho_of_self_is_one_without_ties(n_rep, n, rnd):
+    x = np.array([rnd.sample(range(1000), n) for _ in range(n_rep)], dtype=float)
+    np.testing.assert_allclose(kendall_tau_b(x, x), 1.0, atol=1e-12)
+    np.testing.assert_allclose(spearman_rho(x, x), 1.0, atol=1e-12)
+    np.testing.assert_allclose(kendall_tau_b(x, 2 * x + 3), 1.0, atol=1e-12)
+
+
+# --- misclassification ------------------------------------------------------------------------
+
+
+def test_misclassification_example_and_ties_by_order():
+    v = np.array([[10.0, 9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0]])
+    grade = np.array([[0, 1, 2, 2, 2, 2, 2, 2, 3, 0]])
+    out = misclassification(v, grade, top_share=0.2, bottom_share=0.2, bottom_grade=3)
+    # top-2 = depts 0, 1: dept 1 missed; bottom-2 = depts 8, 9: dept 9 graded above bottom
+    np.testing.assert_allclose(out["top_missed"], [0.5])
+    np.testing.assert_allclose(out["bottom_missed"], [0.5])
+    np.testing.assert_allclose(out["top_in_bottom"], [0.0])
+    # equal true values: the lower index counts as better
+    tied = np.array([[1.0, 1.0, 1.0, 1.0]])
+    g = np.array([[0, 2, 2, 2]])
+    out = misclassification(tied, g, top_share=0.25, bottom_grade=2)
+    np.testing.assert_allclose(out["top_missed"], [0.0])  # dept 0 is the top
+    np.testing.assert_allclose(out["bottom_missed"], [0.0])  # dept 3 is the bottom
+    g = np.array([[2, 0, 0, 0]])
+    out = misclassification(tied, g, top_share=0.25, bottom_grade=2)
+    np.testing.assert_allclose(out["top_missed"], [1.0])
+    np.testing.assert_allclose(out["top_in_bottom"], [1.0])
+    np.testing.assert_allclose(out["bottom_missed"], [1.0])
+
+
+def test_misclassification_batch_matches_direct_loop():
+    v = RNG.normal(size=(6, 23))
+    g = RNG.integers(0, 4, size=(6, 23))
+    out = misclassification(v, g, top_share=0.15, bottom_share=0.3, bottom_grade=3)
+    q_top, q_bot = max(1, int(0.15 * 23)), max(1, int(0.3 * 23))
+    for r in range(6):
+        order = np.argsort(-v[r])
+        top, bot = order[:q_top], order[-q_bot:]
+        assert out["top_missed"][r] == pytest.approx(np.mean(g[r, top] != 0))
+        assert out["bottom_missed"][r] == pytest.approx(np.mean(g[r, bot] < 3))
+        assert out["top_in_bottom"][r] == pytest.approx(np.mean(g[r, top] == 3))
+    # a tiny share still takes one department
+    one = misclassification(v, g, top_share=0.01, bottom_grade=3)
+    np.testing.assert_allclose(one["top_missed"], g[np.arange(6), v.argmax(axis=1)] != 0)
+    with pytest.raises(ValueError, match="top_share"):
+        misclassification(v, g, top_share=0.0, bottom_grade=3)
+
+
+# --- class bias -------------------------------------------------------------------------------
+
+
+def test_class_gaps_match_lstsq_per_replication():
+    n_rep, n = 5, 30
+    classes = RNG.integers(0, 3, size=n)
+    classes[:3] = [0, 1, 2]
+    v = RNG.normal(size=(n_rep, n))
+    s = 2.0 + 0.7 * v + RNG.normal(size=(n_rep, n))
+    gaps = class_gaps(s, v, classes)
+    bias = class_bias(s, v, classes)
+    assert gaps.shape == (n_rep, 3) and bias.shape == (n_rep,)
+    design = np.column_stack([(classes[:, None] == np.arange(3)).astype(float), np.zeros(n)])
+    for r in range(n_rep):
+        design[:, 3] = v[r]
+        beta = np.linalg.lstsq(design, s[r], rcond=None)[0][:3]
+        np.testing.assert_allclose(gaps[r], beta - beta[0], atol=1e-10)
+        assert bias[r] == pytest.approx(beta.max() - beta.min(), abs=1e-10)
+
+
+def test_class_bias_single_class_absent_code_and_unidentified():
+    v = RNG.normal(size=(3, 10))
+    s = v + RNG.normal(size=(3, 10))
+    np.testing.assert_array_equal(class_bias(s, v, np.zeros(10, dtype=int)), 0.0)
+    # code 1 is unused: its column is NaN and the bias uses classes 0 and 2 only
+    classes = np.array([0] * 5 + [2] * 5)
+    gaps = class_gaps(s, v, classes)
+    assert np.isnan(gaps[:, 1]).all()
+    np.testing.assert_allclose(class_bias(s, v, classes), np.abs(gaps[:, 2]))
+    # V constant within each class: the slope is not identified
+    v_flat = np.repeat([[1.0] * 5 + [3.0] * 5], 3, axis=0)
+    assert np.isnan(class_bias(s, v_flat, classes)).all()
+    with pytest.raises(ValueError, match="classes"):
+        class_bias(s, v, np.zeros(9, dtype=int))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.floats(-10, 10),
+    st.floats(-5, 5),
+    st.floats(-3, 3),
+    st.integers(0, 2**32 - 1),
+)
+def test_class_bias_zero_without_gap_and_recovers_added_gap(a, b, gap, seed):
+    rng = np.random.default_rng(seed)
+    classes = np.array([0, 1] * 6)
+    v = rng.normal(size=(3, 12))
+    s = a + b * v
+    np.testing.assert_allclose(class_bias(s, v, classes), 0.0, atol=1e-9)
+    gaps = class_gaps(s + gap * classes, v, classes)
+    np.testing.assert_allclose(gaps[:, 1], gap, atol=1e-9)
+    np.testing.assert_allclose(class_bias(s + gap * classes, v, classes), abs(gap), atol=1e-9)
+
+
+# --- gaming, inflation, welfare ---------------------------------------------------------------
+
+
+def test_gaming_share_inflation_welfare():
+    e = RNG.uniform(size=(4, 6, 3))
+    g = RNG.uniform(size=(4, 6, 2))
+    g[1] = 0.0
+    e[2] = 0.0
+    g[2] = 0.0
+    share = gaming_share(e, g)
+    for r in range(4):
+        total = e[r].sum() + g[r].sum()
+        assert share[r] == pytest.approx(g[r].sum() / total if total else 0.0)
+    assert share[1] == 0.0 and share[2] == 0.0
+    m = RNG.normal(size=(4, 6, 2))
+    y = RNG.normal(size=(4, 6, 2))
+    np.testing.assert_allclose(inflation(m, y), [np.mean(m[r] - y[r]) for r in range(4)])
+    v = RNG.uniform(1, 2, size=(4, 6))
+    fb = v + RNG.uniform(0, 1, size=(4, 6))
+    np.testing.assert_allclose(welfare_loss(v, fb), 1 - v.sum(axis=1) / fb.sum(axis=1))
+    np.testing.assert_allclose(welfare_loss(v, fb[0]), 1 - v.sum(axis=1) / fb[0].sum())
+    np.testing.assert_array_equal(welfare_loss(fb, fb), 0.0)
+    assert np.isnan(welfare_loss(v, np.zeros(6))).all()
+    with pytest.raises(ValueError, match="effort"):
+        gaming_share(e[0], g[0])
+
+
+# --- Gini -------------------------------------------------------------------------------------
+
+
+def _gini_direct(x: np.ndarray) -> float:
+    n = x.size
+    if x.sum() == 0:
+        return 0.0
+    return np.abs(x[:, None] - x[None, :]).sum() / (2 * n * n * x.mean())
+
+
+def test_gini_direct_formula_and_negative_shift():
+    x = RNG.exponential(size=(5, 17))
+    np.testing.assert_allclose(gini(x), [_gini_direct(row) for row in x], atol=1e-12)
+    assert gini([[0.0, 0.0, 0.0, 1.0]])[0] == pytest.approx(0.75)
+    neg = np.array([[-2.0, 0.0, 3.0], [1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(gini(neg), [_gini_direct(neg[0] + 2.0), _gini_direct(neg[1])])
+    np.testing.assert_array_equal(gini([[-1.0, -1.0], [0.0, 0.0]]), 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(1, 20)),
+        elements=st.floats(0, 1e6, allow_subnormal=False),
+    ),
+    st.floats(0, 1e3),
+)
+def test_gini_in_unit_interval_and_zero_for_equal(x, c):
+    g = gini(x)
+    assert g.shape == (x.shape[0],)
+    assert ((g >= -1e-12) & (g < 1)).all()
+    np.testing.assert_allclose(g, [_gini_direct(row) for row in x], atol=1e-9)
+    np.testing.assert_allclose(gini(np.full(x.shape, c)), 0.0, atol=1e-12)
+
+
+# --- cost -------------------------------------------------------------------------------------
+
+
+def test_evaluation_cost():
+    assert evaluation_cost([100, 50], [2.0, 3.0], 4, 25.0) == pytest.approx(450.0)
+    assert isinstance(evaluation_cost([100, 50], 2.0, 0, 25.0), float)
+    sizes = np.array([[100, 50], [200, 0]])
+    audits = np.array([1, 3])
+    np.testing.assert_allclose(evaluation_cost(sizes, [2.0, 3.0], audits, 10.0), [360.0, 430.0])
+
+
+# --- reliability ------------------------------------------------------------------------------
+
+
+def _pingouin_icc(table: np.ndarray) -> dict[str, float]:
+    n, k = table.shape
+    long = pd.DataFrame(
+        {
+            "target": np.repeat(np.arange(n), k),
+            "rater": np.tile(np.arange(k), n),
+            "rating": table.ravel(),
+        }
+    )
+    with warnings.catch_warnings():  # pandas deprecations inside pingouin
+        warnings.simplefilter("ignore")
+        res = pingouin.intraclass_corr(long, targets="target", raters="rater", ratings="rating")
+    # rows in Shrout-Fleiss order; pingouin >= 0.6 labels them ICC(1,1), ICC(A,1), ICC(C,1), ...
+    assert list(res["Type"]) in (
+        ["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"],
+        ["ICC(1,1)", "ICC(A,1)", "ICC(C,1)", "ICC(1,k)", "ICC(A,k)", "ICC(C,k)"],
+    )
+    keys = ["icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k"]
+    return dict(zip(keys, res["ICC"], strict=True))
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (10, 4), (25, 2)])
+def test_icc_matches_pingouin(shape):
+    n_rep = 4
+    truth = RNG.normal(size=(n_rep, shape[0], 1))
+    ratings = truth + 0.8 * RNG.normal(size=(n_rep, *shape)) + RNG.normal(size=(n_rep, 1, shape[1]))
+    ratings[1] = np.round(ratings[1])  # ties
+    out = icc(ratings)
+    assert set(out) == {"icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k"}
+    for r in range(n_rep):
+        ref = _pingouin_icc(ratings[r])
+        for key, value in ref.items():
+            assert out[key].shape == (n_rep,)
+            assert out[key][r] == pytest.approx(value, abs=1e-8), key
+
+
+def test_icc_constant_table_and_bad_shape():
+    out = icc(np.ones((2, 4, 3)))
+    assert all(np.isnan(v).all() for v in out.values())
+    with pytest.raises(ValueError, match="target, rater"):
+        icc(np.ones((4, 3)))
+
+
+def test_krippendorff_alpha_matches_package_with_missing():
+    ratings = RNG.normal(size=(4, 12, 3)) + RNG.normal(size=(4, 12, 1)) * 2
+    ratings[0, 2, 1] = np.nan
+    ratings[2, :5, 0] = np.nan
+    ordinal = np.round(ratings)
+    for level, data in (("interval", ratings), ("ordinal", ordinal), ("nominal", ordinal)):
+        out = krippendorff_alpha(data, level=level)
+        ref = [krippendorff.alpha(reliability_data=t.T, level_of_measurement=level) for t in data]
+        np.testing.assert_allclose(out, ref, atol=1e-12)
+
+
+def test_krippendorff_alpha_undefined_is_nan():
+    data = RNG.normal(size=(3, 5, 2))
+    data[0] = 1.0  # one value only
+    data[1, :, 1] = np.nan  # no unit rated twice
+    out = krippendorff_alpha(data)
+    assert np.isnan(out[:2]).all() and np.isfinite(out[2])
+    with pytest.raises(ValueError, match="level"):
+        krippendorff_alpha(data, level="bogus")
+
+
+# --- summaries and tables ---------------------------------------------------------------------
+
+
+def test_summarize():
+    a = np.array([1.0, 2.0, 3.0, np.nan, np.inf])
+    df = summarize({"a": a, "one": np.array([5.0]), "none": np.array([np.nan])})
+    assert list(df.columns) == ["metric", "mean", "se", "n"]
+    assert list(df["metric"]) == ["a", "one", "none"]
+    row = df.iloc[0]
+    assert row["mean"] == pytest.approx(2.0)
+    assert row["se"] == pytest.approx(1.0 / np.sqrt(3))
+    assert row["n"] == 3
+    assert df.iloc[1]["mean"] == 5.0 and np.isnan(df.iloc[1]["se"]) and df.iloc[1]["n"] == 1
+    assert np.isnan(df.iloc[2]["mean"]) and df.iloc[2]["n"] == 0
+
+
+def test_directions_and_descriptions_cover_every_metric():
+    expected = {
+        "kendall_tau",
+        "spearman_rho",
+        "top_missed",
+        "bottom_missed",
+        "top_in_bottom",
+        "class_bias",
+        "gaming_share",
+        "inflation",
+        "welfare_loss",
+        "rank_stability",
+        "reward_gini",
+        "evaluation_cost",
+        "icc2k",
+        "krippendorff_alpha",
+    }
+    assert set(METRIC_DIRECTIONS) == expected == set(METRIC_DESCRIPTIONS)
+    assert set(METRIC_DIRECTIONS.values()) <= {"higher", "lower"}
+    assert all(isinstance(d, str) and d for d in METRIC_DESCRIPTIONS.values())
