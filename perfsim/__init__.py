@@ -4,10 +4,19 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .scenario import PerfsimError, ScenarioError, load_scenario
 from .scoring import score
+from .simulation import SimulationResult, simulate
 
 try:
     __version__ = version("perfsim")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["PerfsimError", "ScenarioError", "__version__", "load_scenario", "score"]
+__all__ = [
+    "PerfsimError",
+    "ScenarioError",
+    "SimulationResult",
+    "__version__",
+    "load_scenario",
+    "score",
+    "simulate",
+]

@@ -20,6 +20,14 @@ EXAMPLES = {
   perfsim score units.xlsx --rule my-rule.toml --id-column 单位 --class-column 类别""",
     "scenarios": """examples:
   perfsim scenarios""",
+    "run": """examples:
+  perfsim run scenarios/hangzhou-2011.toml
+  perfsim run hangzhou-2011 --reps 500 --seed 7 --jobs 2 --out results/hz-500
+  perfsim run hangzhou-2011 --set rule.components.社会评价.share=0.4 --set world.policy=\"naive\"""",
+    "verify": """examples:
+  perfsim verify
+  perfsim verify --reps 400 --only V2,V2q
+  perfsim verify --set V2:world.indicators.output.noise=0.3 --set V3:rule.audit.probability=0.1""",
 }
 
 
@@ -72,6 +80,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(p)
 
     command("scenarios", "List the bundled scenarios.")
+
+    p = command("run", "Simulate a scenario: departments respond to the rule; write a run folder.")
+    p.add_argument("scenario", help="scenario TOML file with a [world] part (or a bundled name)")
+    p.add_argument("--reps", type=int, default=100, help="replications (default: 100)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--out", help="run folder (default: results/<scenario>-seed<seed>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_set(p)
+
+    p = command("verify", "Run the validation suite V1-V6: the engine against closed-form theory.")
+    p.add_argument("--reps", type=int, default=200, help="replications per check (default: 200)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--only", help="comma-separated rows, e.g. V1,V2q (default: all)")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="[ROW:]PATH=VALUE",
+        help="override a theory scenario's key, for one row (V2:PATH=VALUE) or all; the closed "
+        "forms follow the new values",
+    )
     return parser
 
 
@@ -139,7 +171,99 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-HANDLERS = {"validate": _validate, "score": _score, "scenarios": _scenarios}
+def _positive(name: str, value: int) -> None:
+    from .scenario import Problem, ScenarioError
+
+    if value < 1:
+        raise ScenarioError([Problem("command line", f"--{name}", value, "must be ≥ 1")])
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .simulation import simulate, write_run
+
+    _positive("reps", args.reps)
+    _positive("jobs", args.jobs)
+    scenario = load_scenario(args.scenario, args.overrides)
+    bar = _progress_bar(args.reps, "replications", args.quiet)
+    try:
+        result = simulate(
+            scenario,
+            reps=args.reps,
+            seed=args.seed,
+            jobs=args.jobs,
+            progress=bar.update if bar else None,
+        )
+    finally:
+        if bar:
+            bar.close()
+    stem = resolve_path(args.scenario).stem
+    out = write_run(result, args.out or f"results/{stem}-seed{args.seed}")
+    if not args.quiet:
+        _print_run_summary(result, out)
+    return 0
+
+
+def _progress_bar(total: int, unit: str, quiet: bool):
+    if quiet:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=f" {unit}", file=sys.stderr, mininterval=0.5, leave=False)
+
+
+def _print_run_summary(result, out) -> None:
+    from .metrics import METRIC_DESCRIPTIONS
+
+    meta = result.metadata
+    print(
+        f"{meta['scenario_name'] or meta['scenario']}: {meta['reps']} replications, policy "
+        f"{meta['policy']}, seed {meta['seed']}"
+    )
+    if meta["policy"] == "best_response":
+        print(
+            f"  best response: ≤ {meta['best_response_iterations']} iterations, largest residual "
+            f"{meta['best_response_residual']:.2g}"
+        )
+    print(f"\n  {'metric':<18}{'mean':>10}{'± se':>10}  better  meaning")
+    for row in result.metrics.itertuples():
+        desc = METRIC_DESCRIPTIONS.get(row.metric, "")
+        print(f"  {row.metric:<18}{row.mean:>10.4g}{row.se:>10.2g}  {row.direction:<6}  {desc}")
+    print(f"\nrun folder: {out} (metadata.json, metrics.csv, departments.csv, periods.csv)")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .verify import run_suite
+
+    _positive("reps", args.reps)
+    only = [r.strip() for r in args.only.split(",")] if args.only else None
+
+    def say(row: str) -> None:
+        if not args.quiet:
+            print(f"running {row} ...", file=sys.stderr, flush=True)
+
+    checks = run_suite(only, args.overrides, reps=args.reps, seed=args.seed, progress=say)
+    print(f"{'check':<40}{'theory':>11}{'simulated':>11}{'error':>9}{'tol':>8}  verdict")
+    for c in checks:
+        unit = "" if c.absolute else "%"
+        err = c.error if c.absolute else 100 * c.error
+        tol = c.tolerance if c.absolute else 100 * c.tolerance
+        print(
+            f"{c.id:<40}{c.theory:>11.4g}{c.simulated:>11.4g}{err:>8.3g}{unit:1}{tol:>7.3g}{unit:1} "
+            f"{'PASS' if c.passed else 'FAIL'}"
+        )
+        print(f"    {c.description}")
+    failed = [c.id for c in checks if not c.passed]
+    print(f"\n{len(checks) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+HANDLERS = {
+    "validate": _validate,
+    "score": _score,
+    "scenarios": _scenarios,
+    "run": _run,
+    "verify": _verify,
+}
 
 
 if __name__ == "__main__":

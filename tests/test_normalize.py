@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from perfsim.rules import normalize
 from perfsim.rules.normalize import (
     NORMALIZERS,
     efficacy_coefficient,
@@ -206,3 +207,10 @@ def test_monotone_in_own_benefit_value(name, data, who, rise, grouped):
     before = NORMALIZERS[name](x, **kw)[d, 0]
     after = NORMALIZERS[name](higher, **kw)[d, 0]
     assert after >= before - 1e-12
+
+
+def test_linear_scores_the_gap_to_the_target():
+    x = np.array([[3.0, 1.0], [5.0, 4.0]])
+    out = normalize.linear(x, benefit=[True, False], span=[2.0, 1.0], base=10.0, target=[1.0, 2.0])
+    np.testing.assert_allclose(out, [[10 + 2 * 2, 10 + 1], [10 + 2 * 4, 10 - 2]])
+    np.testing.assert_allclose(normalize.linear(x), x)  # a piece rate on the raw value

@@ -28,6 +28,7 @@ from scipy.stats import rankdata
 __all__ = [
     "NORMALIZERS",
     "efficacy_coefficient",
+    "linear",
     "min_max",
     "percentile_rank",
     "target_attainment",
@@ -285,6 +286,33 @@ def target_attainment(
     return base_a + span_a * ratio
 
 
+def linear(
+    values: ArrayLike,
+    *,
+    benefit: ArrayLike = True,
+    base: ArrayLike = 0.0,
+    span: ArrayLike = 1.0,
+    target: ArrayLike = 0.0,
+    groups: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """Linear scoring of the gap to a target (计分: points per unit).
+
+    ``score = base + span * (x - target)`` for a benefit indicator and
+    ``base + span * (target - x)`` for a cost indicator. With ``target = 0`` this is a piece rate
+    on the raw value (Holmström & Milgrom 1991's linear contract); with a ratcheted target it is
+    Weitzman's (1980) bonus per unit above target. ``target`` broadcasts like in
+    :func:`target_attainment`. No group statistic, so ``groups`` is unused and nothing degenerates.
+    """
+    del groups  # no group statistic
+    x = _as_matrix(values)
+    n_ind = x.shape[-1]
+    sign = np.where(_per_indicator(benefit, n_ind, "benefit", bool), 1.0, -1.0)
+    t = np.broadcast_to(np.asarray(target, dtype=float), x.shape)
+    return _per_indicator(base, n_ind, "base") + _per_indicator(span, n_ind, "span") * sign * (
+        x - t
+    )
+
+
 #: Normalisers by the name a scenario uses (``rule.normalize.method``).
 NORMALIZERS: dict[str, Callable[..., NDArray[np.float64]]] = {
     "efficacy": efficacy_coefficient,
@@ -292,4 +320,5 @@ NORMALIZERS: dict[str, Callable[..., NDArray[np.float64]]] = {
     "zscore": z_score,
     "percentile": percentile_rank,
     "target": target_attainment,
+    "linear": linear,
 }

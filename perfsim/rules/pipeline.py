@@ -82,9 +82,9 @@ class Evaluation:
     mixed: NDArray[np.float64]  # (..., dept) rater-mix score before adjustments
     adjustment: NDArray[np.float64]  # (..., dept) net bonus/deduction points
     total: NDArray[np.float64]  # (..., dept)
-    rank: NDArray[np.int64]  # (..., dept) 1 = best (within class when graded within class)
-    grade: NDArray[np.int64]  # (..., dept) 0 = best band
-    reward: NDArray[np.float64]  # (..., dept, 3) bonus, budget factor, promotion weight
+    rank: NDArray[np.int64] | None  # (..., dept) 1 = best (within class when graded within class)
+    grade: NDArray[np.int64] | None  # (..., dept) 0 = best band
+    reward: NDArray[np.float64] | None  # (..., dept, 3) bonus, budget factor, promotion weight
 
 
 def compile_rule(rule: Rule) -> CompiledRule:
@@ -208,8 +208,10 @@ def evaluate(
     adjustments: NDArray[np.float64] | None = None,
     veto: NDArray[np.bool_] | None = None,
     targets: NDArray[np.float64] | None = None,
+    grading: bool = True,
 ) -> Evaluation:
-    """Apply a compiled rule.
+    """Apply a compiled rule (``grading=False`` stops after the total score: rank, grade and reward
+    are then None; the simulation's inner loop needs totals only).
 
     Parameters
     ----------
@@ -267,6 +269,8 @@ def evaluate(
         )
     else:
         total = mixed
+    if not grading:
+        return Evaluation(z, comp_scores, mixed, total - mixed, total, None, None, None)
     ranks = grade.rank(total, groups=grade_groups)
     vetoed = None if veto is None else np.asarray(veto, dtype=bool)
     # A vetoed unit takes no quota slot: it is graded as if it scored lowest, then given the veto grade.
@@ -303,15 +307,27 @@ def _normalize(c: CompiledRule, x, groups, targets) -> NDArray[np.float64]:
             z[..., idx] = normalize.efficacy_coefficient(
                 xs, bad=c.bad[idx], good=c.good[idx], clip=c.rule.normalize.clip, **common
             )
-        elif method == "target":
-            target = np.broadcast_to(c.target[idx], xs.shape)
-            if targets is not None:
-                given = np.asarray(targets, dtype=float)[..., idx]
-                target = np.where(np.isnan(given), target, given)
-            z[..., idx] = normalize.target_attainment(xs, target=target, cap=c.cap[idx], **common)
+        elif method in ("target", "linear"):
+            target = _targets(c, idx, xs.shape, targets)
+            if method == "target":
+                z[..., idx] = normalize.target_attainment(
+                    xs, target=target, cap=c.cap[idx], **common
+                )
+            else:
+                z[..., idx] = normalize.linear(xs, target=target, **common)
         else:
             z[..., idx] = normalize.NORMALIZERS[method](xs, **common)
     return z
+
+
+def _targets(c: CompiledRule, idx, shape, targets) -> NDArray[np.float64]:
+    """The rule's targets of indicators ``idx`` (0 for linear scoring without one), replaced by
+    per-department ``targets`` where those are not NaN."""
+    target = np.broadcast_to(np.nan_to_num(c.target[idx], nan=0.0), shape)
+    if targets is not None:
+        given = np.asarray(targets, dtype=float)[..., idx]
+        target = np.where(np.isnan(given), target, given)
+    return target
 
 
 def _weights(c: CompiledRule, x, classes) -> NDArray[np.float64]:

@@ -143,9 +143,12 @@ class World(Strict):
     damping: Annotated[float, Field(gt=0, le=1)] = Field(
         0.5, description="Best response: weight of the new response in each iteration."
     )
-    tolerance: Positive = Field(1e-6, description="Best response: stop when max change < this.")
+    tolerance: Positive = Field(
+        1e-4,
+        description="Best response: stop when the damped step of effort and gaming is below this.",
+    )
     max_iterations: Annotated[int, Field(ge=1)] = Field(
-        300, description="Best response iterations."
+        200, description="Best response: most iterations."
     )
     learning_rate: Annotated[float, Field(gt=0, le=1)] = Field(
         0.5, description="Adaptive: weight of the latest period in the learned cut-offs."

@@ -1,0 +1,388 @@
+"""The evaluation cycle over periods, vectorised over replications and departments.
+
+Replications are simulated in fixed blocks; block ``b`` draws from the ``b``-th child of
+``SeedSequence(seed)``, and the block size depends only on the scenario, so results are the same
+whatever the number of worker processes or how blocks are shared among them.
+
+Each period: departments choose effort and gaming (the policy), outputs and indicators are realised
+with measurement noise and a common shock, raters score (surveys by multinomial draws on the 4-level
+scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades and rewards
+(``perfsim.rules.pipeline``), metrics are taken, and ratcheted targets move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import metrics
+from .rules.pipeline import CompiledRule, compile_rule, evaluate
+from .scenario.schema import Scenario
+from .world.model import (
+    CompiledWorld,
+    compile_world,
+    draw_population,
+    expected_indicators,
+    survey_draw,
+)
+from .world.policies import Context, best_response, first_best, rater_scores
+
+#: Largest number of sample values (samples × reps × depts × indicators) held at once.
+_BLOCK_BUDGET = 4_000_000
+
+
+@dataclass
+class BlockResult:
+    """Per-replication metrics and per-department sums of one block."""
+
+    metrics: dict[str, NDArray]
+    departments: dict[str, NDArray]  # sums over the block's replications, (dept, ...)
+    periods: dict[str, NDArray]  # (period,) sums over replications
+    reps: int
+    diagnostics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Model:
+    scenario: Scenario
+    rule: CompiledRule
+    world: CompiledWorld
+
+    @property
+    def block_size(self) -> int:
+        w = self.scenario.world
+        samples = w.samples if w.policy != "naive" else 1
+        per_rep = (
+            samples * w.departments * max(1, len(self.rule.indicators) + len(self.world.raters))
+        )
+        return int(max(1, min(256, _BLOCK_BUDGET // per_rep)))
+
+
+def build(scenario: Scenario) -> Model:
+    if scenario.world is None:
+        from .scenario import Problem, ScenarioError
+        from .scenario.loader import scenario_source
+
+        raise ScenarioError(
+            [
+                Problem(
+                    scenario_source(scenario),
+                    "world",
+                    None,
+                    "missing: simulation needs a [world] table (see scenarios/README.md)",
+                    False,
+                )
+            ]
+        )
+    rule = compile_rule(scenario.rule)
+    world = compile_world(scenario, rule.column_components, rule.indicators)
+    return Model(scenario=scenario, rule=rule, world=world)
+
+
+def blocks(model: Model, reps: int) -> list[tuple[int, int]]:
+    """(block index, replications in the block) covering ``reps``."""
+    size = model.block_size
+    n = -(-reps // size)
+    return [(b, min(size, reps - b * size)) for b in range(n)]
+
+
+def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
+    """Simulate one block of replications (the unit of work of every executor)."""
+    ss = np.random.SeedSequence(seed).spawn(block + 1)[block]
+    rng_pop, rng_crn, rng_real = (np.random.default_rng(s) for s in ss.spawn(3))
+    sc, c, w = model.scenario, model.rule, model.world
+    ws = sc.world
+    pop = draw_population(w, rng_pop, reps)
+    n, n_ind, n_r = w.n_dept, len(c.indicators), len(w.raters)
+    samples = ws.samples if ws.policy != "naive" else 0
+    ctx = Context(
+        rule=c,
+        world=w,
+        ability=pop.ability,
+        theta=pop.productivity,
+        eps=rng_crn.standard_normal((samples, reps, n, n_ind)),
+        eta=rng_crn.standard_normal((samples, reps, n, n_r)),
+        motivation=ws.motivation,
+        discount=ws.discount,
+        per_point=sc.rule.pay.per_point,
+        audit_p=sc.rule.audit.probability,
+        detection_rate=sc.rule.audit.detection_rate,
+        fine=sc.rule.audit.fine_per_unit,
+        penalty=sc.rule.audit.penalty,
+        audit_veto=sc.rule.audit.veto,
+        ratchet_factor=_ratchet_factor(sc, c),
+        comp_of_indicator=_component_of_indicator(c),
+        rater_component=np.array([c.components.index(r) for r in w.raters], dtype=np.intp),
+        limits=_limits(c, w),
+        group_codes=w.class_codes if sc.rule.grading.scope == "within_class" else None,
+    )
+    targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind)).copy()
+    effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
+    gaming = np.zeros((reps, n, n_ind))
+    e_fb = first_best(w, pop.ability, pop.productivity)
+    learned = None
+    prev_total = None
+    per_period: dict[str, list[float]] = {
+        k: [] for k in ("effort", "gaming", "total", "gaming_share")
+    }
+    diag = {"iterations": 0.0, "residual": 0.0}
+    for _period in range(ws.periods):
+        if ws.policy == "best_response":
+            resp = best_response(
+                ctx,
+                effort,
+                gaming,
+                targets,
+                damping=ws.damping,
+                tolerance=ws.tolerance,
+                max_iterations=ws.max_iterations,
+            )
+            effort, gaming = resp.effort, resp.gaming
+            diag["iterations"] = max(diag["iterations"], resp.iterations)
+            diag["residual"] = max(diag["residual"], resp.residual)
+        elif ws.policy == "adaptive" and learned is not None:
+            resp = best_response(
+                ctx,
+                effort,
+                gaming,
+                targets,
+                damping=ws.learning_rate,
+                tolerance=0.0,
+                max_iterations=1,
+                learned=learned,
+            )
+            effort, gaming = resp.effort, resp.gaming
+        out = _realise(model, ctx, rng_real, effort, gaming, targets)
+        ev = out["evaluation"]
+        if ws.policy == "adaptive":
+            learned = _learn(c, ctx, ev.total, learned, ws.learning_rate)
+        per_rep = _period_metrics(model, ctx, out, effort, gaming, e_fb, prev_total)
+        prev_total = ev.total
+        for k, v in (
+            ("effort", effort.mean()),
+            ("gaming", gaming.mean()),
+            ("total", ev.total.mean()),
+            ("gaming_share", np.nanmean(per_rep["gaming_share"])),
+        ):
+            per_period[k].append(float(v) * reps)
+        if sc.rule.targets.mode == "ratchet":
+            uses = _uses_target(c)
+            targets = np.where(
+                uses, targets + sc.rule.targets.ratchet * (out["measured"] - targets), targets
+            )
+    return BlockResult(
+        metrics=per_rep,
+        departments=_department_sums(c, w, out, effort, gaming),
+        periods={k: np.array(v) for k, v in per_period.items()},
+        reps=reps,
+        diagnostics=diag,
+    )
+
+
+def _realise(model: Model, ctx: Context, rng: np.random.Generator, effort, gaming, targets) -> dict:
+    c, w, sc = model.rule, model.world, model.scenario
+    reps, n, _ = effort.shape
+    shock = sc.world.common_shock * rng.standard_normal((reps, 1, 1))
+    output = ctx.theta * effort + shock
+    true_ind = expected_indicators(w, output, np.zeros_like(gaming))
+    noise = w.scale * w.noise * rng.standard_normal(true_ind.shape)
+    measured = np.minimum(true_ind + w.scale * w.gameability * gaming + noise, w.ceiling)
+    r_mean, _, _ = rater_scores(ctx, output)
+    raters = np.empty_like(r_mean)
+    latent = r_mean  # panel/self: expected score; survey: recomputed from the latent quality below
+    for r, kind in enumerate(w.rater_kind):
+        if kind == "survey":
+            from .world.model import perceived_quality
+
+            q = perceived_quality(w, output)[..., r] + w.leniency[r]
+            raters[..., r] = survey_draw(w, r, q, rng)
+        else:
+            raters[..., r] = latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n))
+    audited = rng.random((reps, n)) < sc.rule.audit.probability
+    total_gaming = gaming.sum(-1)
+    if sc.rule.audit.detection_rate is None:
+        found = total_gaming > 1e-12
+    else:
+        found = rng.random((reps, n)) < 1 - np.exp(-sc.rule.audit.detection_rate * total_gaming)
+    detected = audited & found
+    veto = detected if sc.rule.audit.veto else None
+    columns = None
+    if c.column_components:
+        order = [w.raters.index(name) for name in c.column_components]
+        columns = raters[..., order] * c.full_marks / 100.0
+    ev = evaluate(
+        c,
+        measured,
+        classes=w.class_codes if c.classes else None,
+        columns=columns,
+        targets=targets,
+        veto=veto,
+    )
+    sanctions = np.where(
+        detected, sc.rule.audit.penalty + sc.rule.audit.fine_per_unit * total_gaming, 0.0
+    )
+    reward = ev.reward[..., 0] + sc.rule.pay.per_point * ev.total - sanctions
+    return dict(
+        evaluation=ev,
+        measured=measured,
+        true_indicators=true_ind,
+        output=output,
+        raters=raters,
+        audited=audited,
+        detected=detected,
+        reward=reward,
+    )
+
+
+def _period_metrics(
+    model: Model, ctx: Context, out: dict, effort, gaming, e_fb, prev_total
+) -> dict[str, NDArray]:
+    c, w, sc = model.rule, model.world, model.scenario
+    ev = out["evaluation"]
+    value = out["output"] @ w.value
+    a = ctx.ability
+    effort_cost = 0.5 * np.einsum("rdk,kl,rdl->rd", effort, w.cost, effort) / a
+    gaming_cost = 0.5 * (w.gaming_cost * gaming**2).sum(-1)
+    welfare = value - effort_cost - gaming_cost
+    fb_out = ctx.theta * e_fb
+    fb_welfare = fb_out @ w.value - 0.5 * np.einsum("rdk,kl,rdl->rd", e_fb, w.cost, e_fb) / a
+    top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
+    result = {
+        **metrics.rank_fidelity(value, ev.total),
+        **metrics.misclassification(
+            value,
+            ev.grade,
+            top_share=min(top_q, 1.0),
+            bottom_share=0.1,
+            bottom_grade=len(c.bands) - 1,
+        ),
+        "class_bias": metrics.class_bias(ev.total, value, w.class_codes)
+        if len(w.classes) > 1
+        else np.zeros(value.shape[0]),
+        "gaming_share": metrics.gaming_share(effort, gaming),
+        "inflation": metrics.inflation(out["measured"], out["true_indicators"]),
+        "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
+        "reward_gini": metrics.gini(out["reward"]),
+        "mean_effort": effort.mean(axis=(1, 2)),
+        "mean_total": ev.total.mean(axis=1),
+        "evaluation_cost": np.full(
+            value.shape[0],
+            float(
+                (w.respondents * w.unit_cost).sum() * w.n_dept
+                + (w.unit_cost * (w.respondents == 0)).sum() * w.n_dept
+            ),
+        )
+        + out["audited"].sum(-1) * sc.rule.audit.cost,
+    }
+    if prev_total is not None:
+        result["rank_stability"] = metrics.rank_stability(prev_total, ev.total)
+    if ev.components.shape[-1] >= 2:
+        result["icc2k"] = metrics.icc(ev.components)["icc2k"]
+    return result
+
+
+def _department_sums(
+    c: CompiledRule, w: CompiledWorld, out: dict, effort, gaming
+) -> dict[str, NDArray]:
+    ev = out["evaluation"]
+    return {
+        "true_value": (out["output"] @ w.value).sum(0),
+        "measured": out["measured"].sum(0),
+        "components": ev.components.sum(0),
+        "total": ev.total.sum(0),
+        "rank": ev.rank.sum(0).astype(float),
+        "grade": ev.grade.sum(0).astype(float),
+        "grade_counts": np.stack(
+            [(ev.grade == g).sum(0) for g in range(len(c.bands))], axis=-1
+        ).astype(float),
+        "reward": out["reward"].sum(0),
+        "effort": effort.sum(0),
+        "gaming": gaming.sum(0),
+    }
+
+
+def _ratchet_factor(sc: Scenario, c: CompiledRule) -> NDArray:
+    if sc.rule.targets.mode != "ratchet":
+        return np.ones(len(c.indicators))
+    d, lam = sc.world.discount, sc.rule.targets.ratchet
+    factor = (1 - d) / (1 - d + d * lam)
+    return np.where(_uses_target(c), factor, 1.0)
+
+
+def _uses_target(c: CompiledRule) -> NDArray:
+    return np.array(
+        [
+            m in ("target", "linear") and not np.isnan(t)
+            for m, t in zip(c.methods, c.target, strict=True)
+        ]
+    )
+
+
+def _component_of_indicator(c: CompiledRule) -> NDArray:
+    out = np.zeros(len(c.indicators), dtype=np.intp)
+    for k, idx in enumerate(c.component_members):
+        out[idx] = k
+    return out
+
+
+def _limits(c: CompiledRule, w: CompiledWorld) -> list[NDArray]:
+    """Cumulative quota counts per band (but the last), per grading group; inf without a quota."""
+    within = c.rule.grading.scope == "within_class"
+    sizes = np.bincount(w.class_codes, minlength=len(w.classes)) if within else np.array([w.n_dept])
+    out, cum = [], np.zeros(sizes.shape)
+    for g in range(len(c.bands) - 1):
+        q = c.quotas[g]
+        if np.isnan(q):
+            out.append(np.full(sizes.shape, np.inf))
+            cum = np.full(sizes.shape, np.inf)
+        else:
+            cum = cum + np.floor(q * sizes + 1e-9)
+            out.append(cum.copy())
+    return out
+
+
+def _learn(c: CompiledRule, ctx: Context, total: NDArray, learned, rate: float) -> list[NDArray]:
+    """Adaptive departments' estimate of each band's cut-off: the realised boundary score."""
+    from .world.policies import _kth_of_others
+
+    realised = []
+    for g in range(len(c.bands) - 1):
+        tau = _kth_of_others(total[None], ctx.limits[g], ctx.group_codes)[0]
+        thr = c.thresholds[g]
+        tau = np.maximum(tau, thr) if not np.isnan(thr) else tau
+        realised.append(np.where(np.isfinite(tau), tau, np.where(tau > 0, 1e9, -1e9)))
+    if learned is None:
+        return realised
+    return [(1 - rate) * old + rate * new for old, new in zip(learned, realised, strict=True)]
+
+
+def run_blocks(
+    model: Model,
+    seed: int,
+    reps: int,
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[BlockResult]:
+    """Run every block, serially or in ``jobs`` processes; results are in block order."""
+    todo = blocks(model, reps)
+    if jobs <= 1 or len(todo) == 1:
+        results = []
+        for b, n in todo:
+            results.append(run_block(model, seed, b, n))
+            if progress:
+                progress(n)
+        return results
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(run_block, model, seed, b, n) for b, n in todo]
+        results = []
+        for (_, n), fut in zip(todo, futures, strict=True):
+            results.append(fut.result())
+            if progress:
+                progress(n)
+    return results

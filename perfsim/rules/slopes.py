@@ -1,0 +1,84 @@
+"""Marginal scores: how a department's normalised score moves with its own indicator value.
+
+``slope(method, values, ...)`` returns ``∂z_d/∂x_d`` for every department, holding the group
+statistics (min, max, mean, standard deviation) fixed: a department takes the others' values as
+given and neglects its own effect on the group's statistics (a Nash assumption that is exact as the
+group grows). Same call shape as the normalisers; ``values`` may carry extra leading axes (e.g.
+common-random-number samples), over which the caller averages.
+
+- efficacy coefficient: ``span / (good − bad)``; with ``clip`` the slope is zero outside the band
+  (the caller smooths this with the measurement noise).
+- min-max: ``± span / (max − min)``; z-score: ``± span / sd``.
+- percentile rank: ``± span · f(x_d)`` with ``f`` the density of the group's values, approximated by
+  a normal density with the group's mean and standard deviation.
+- target attainment: ``span / target`` (benefit) or ``span · target / x²`` (cost), zero above the cap.
+- linear: ``± span``.
+Degenerate groups (zero spread) get slope 0: no department can move its score by its own value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import norm
+
+from .normalize import _by_group
+
+
+def slope(
+    method: str,
+    values: NDArray[np.float64],
+    *,
+    benefit: NDArray[np.bool_],
+    base: NDArray[np.float64],
+    span: NDArray[np.float64],
+    bad: NDArray[np.float64] | None = None,
+    good: NDArray[np.float64] | None = None,
+    target: NDArray[np.float64] | None = None,
+    cap: NDArray[np.float64] | None = None,
+    groups: NDArray[np.intp] | None = None,
+) -> NDArray[np.float64]:
+    """``∂z_d / ∂x_d`` of normaliser ``method`` at ``values`` (…, dept, indicator)."""
+    del base  # a level, not a slope
+    x = np.asarray(values, dtype=float)
+    sign = np.where(benefit, 1.0, -1.0)
+    if method == "linear":
+        return np.broadcast_to(sign * span, x.shape).copy()
+    if method == "target":
+        t = np.broadcast_to(target, x.shape)
+        ratio = np.where(benefit, x / t, t / np.maximum(x, 1e-12))
+        d = np.where(benefit, span / t, -span * t / np.maximum(x, 1e-12) ** 2)
+        return np.where(ratio < cap, d, 0.0)
+
+    def one(v: NDArray) -> NDArray:
+        if method == "efficacy":
+            lo, hi = v.min(axis=-2, keepdims=True), v.max(axis=-2, keepdims=True)
+            b = (
+                np.where(benefit, lo, hi)
+                if bad is None
+                else np.where(np.isnan(bad), np.where(benefit, lo, hi), bad)
+            )
+            g = (
+                np.where(benefit, hi, lo)
+                if good is None
+                else np.where(np.isnan(good), np.where(benefit, hi, lo), good)
+            )
+            denom = g - b
+            return np.where(
+                denom == 0, 0.0, span / np.where(denom == 0, 1.0, denom)
+            ) * np.ones_like(v)
+        if method == "minmax":
+            rng = v.max(axis=-2, keepdims=True) - v.min(axis=-2, keepdims=True)
+            return np.where(
+                rng == 0, 0.0, sign * span / np.where(rng == 0, 1.0, rng)
+            ) * np.ones_like(v)
+        sd = v.std(axis=-2, keepdims=True)
+        safe = np.where(sd == 0, 1.0, sd)
+        if method == "zscore":
+            return np.where(sd == 0, 0.0, sign * span / safe) * np.ones_like(v)
+        if method == "percentile":
+            density = norm.pdf(v, loc=v.mean(axis=-2, keepdims=True), scale=safe)
+            return np.where(sd == 0, 0.0, sign * span * density)
+        raise ValueError(f"no slope for normalisation {method!r}")
+
+    return _by_group(one, x, groups, axis=-2)

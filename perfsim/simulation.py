@@ -1,0 +1,141 @@
+"""``perfsim.simulate``: run a scenario and return tidy DataFrames; ``write_run`` writes a run folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import engine, metrics
+from .scenario import (
+    Scenario,
+    load_scenario,
+    scenario_from_dict,
+    scenario_hash,
+    scenario_raw,
+    scenario_source,
+)
+
+
+@dataclass
+class SimulationResult:
+    """What a run produces (all DataFrames tidy)."""
+
+    metrics: pd.DataFrame  # metric, mean, se, n
+    departments: pd.DataFrame  # one row per department, averaged over replications (final period)
+    periods: pd.DataFrame  # period, mean effort, gaming, total score, gaming share
+    per_rep: pd.DataFrame  # replication × metric (final period)
+    metadata: dict
+
+    def metric(self, name: str) -> float:
+        return float(self.metrics.set_index("metric").loc[name, "mean"])
+
+
+def simulate(
+    scenario: Scenario | str | Path,
+    *,
+    reps: int = 100,
+    seed: int = 0,
+    overrides: Iterable[str] = (),
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> SimulationResult:
+    """Simulate ``reps`` replications of a scenario (same seed ⇒ same numbers, whatever ``jobs``)."""
+    overrides = list(overrides)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    elif overrides:
+        scenario = scenario_from_dict(
+            scenario_raw(scenario), source=scenario_source(scenario), overrides=overrides
+        )
+    if reps < 1:
+        raise ValueError("reps must be ≥ 1")
+    started = datetime.now(UTC)
+    model = engine.build(scenario)
+    blocks = engine.run_blocks(model, seed, reps, jobs=jobs, progress=progress)
+    names = list(blocks[-1].metrics)
+    per_rep = pd.DataFrame({k: np.concatenate([b.metrics[k] for b in blocks]) for k in names})
+    per_rep.index.name = "replication"
+    summary = metrics.summarize({k: per_rep[k].to_numpy() for k in names})
+    summary["direction"] = summary["metric"].map(metrics.METRIC_DIRECTIONS).fillna("")
+    deps = _departments(model, blocks, reps)
+    periods = pd.DataFrame({k: sum(b.periods[k] for b in blocks) / reps for k in blocks[0].periods})
+    periods.insert(0, "period", np.arange(1, len(periods) + 1))
+    from . import __version__
+
+    meta = {
+        "perfsim_version": __version__,
+        "scenario": scenario_source(scenario),
+        "scenario_name": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "resolved_scenario": scenario_raw(scenario),
+        "seed": seed,
+        "reps": reps,
+        "jobs": jobs,
+        "block_size": model.block_size,
+        "policy": scenario.world.policy,
+        "best_response_iterations": max(b.diagnostics.get("iterations", 0) for b in blocks),
+        "best_response_residual": max(b.diagnostics.get("residual", 0) for b in blocks),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return SimulationResult(
+        metrics=summary, departments=deps, periods=periods, per_rep=per_rep, metadata=meta
+    )
+
+
+def _departments(model: engine.Model, blocks: list[engine.BlockResult], reps: int) -> pd.DataFrame:
+    c, w = model.rule, model.world
+    sums = {k: sum(b.departments[k] for b in blocks) for k in blocks[0].departments}
+    frame = pd.DataFrame(
+        {
+            "department": [f"d{i:03d}" for i in range(w.n_dept)],
+            "class": [w.classes[k] for k in w.class_codes],
+            "true_value": sums["true_value"] / reps,
+        }
+    )
+    for j, name in enumerate(c.indicators):
+        frame[f"measured:{name}"] = sums["measured"][:, j] / reps
+    for k, name in enumerate(c.components):
+        frame[f"component:{name}"] = sums["components"][:, k] / reps
+    frame["total"] = sums["total"] / reps
+    frame["rank"] = sums["rank"] / reps
+    frame["grade"] = sums["grade"] / reps
+    for g, band in enumerate(c.bands):
+        frame[f"share:{band}"] = sums["grade_counts"][:, g] / reps
+    frame["reward"] = sums["reward"] / reps
+    for k, task in enumerate(w.tasks):
+        frame[f"effort:{task}"] = sums["effort"][:, k] / reps
+    for j, name in enumerate(c.indicators):
+        frame[f"gaming:{name}"] = sums["gaming"][:, j] / reps
+    return frame
+
+
+def write_run(result: SimulationResult, out: str | Path) -> Path:
+    """Write ``metadata.json``, ``metrics.csv``, ``departments.csv`` and ``periods.csv`` to ``out``,
+    atomically (a temporary folder renamed into place)."""
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        (tmp / "metadata.json").write_text(
+            json.dumps(result.metadata, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        result.metrics.to_csv(tmp / "metrics.csv", index=False)
+        result.departments.to_csv(tmp / "departments.csv", index=False, encoding="utf-8-sig")
+        result.periods.to_csv(tmp / "periods.csv", index=False)
+        result.per_rep.to_csv(tmp / "replications.csv")
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target

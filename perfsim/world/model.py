@@ -1,0 +1,224 @@
+"""The world as arrays: the department population, measurement and raters (DESIGN.md, reference model).
+
+Axes: ``(rep, dept, task)``, ``(rep, dept, indicator)``, ``(rep, dept, rater)``; every function is
+vectorised over replications and departments.
+
+- Ability ``a_d = exp(N(μ_c, s_c))``; productivity ``θ_dk = θ̄_ck · exp(N(0, s_θ))``.
+- Output ``y_dk = θ_dk e_dk + ξ_t`` (ξ a common shock); value ``V_d = Σ_k v_k y_dk``.
+- Indicator ``m_dj = offset_j + scale_j (Σ_k L_jk y_dk + κ_j g_dj + σ_j ε_dj)``, at most ``ceiling_j``.
+- Rater r perceives ``q_dr = offset_r + scale_r · vis_c · ((1 − h_r) Σ_k S_rk y_dk + h_r ȳ_d)`` on a
+  0–100 scale (vis_c only for surveys). A panel scores ``q + b_r + noise·η``; self-evaluation
+  ``q + inflation + noise·η``; a survey of n respondents answers on the 4-level scale by an ordered
+  probit (latent ``q + b_r + noise·u``, cut at ``cutpoints``) and scores the mean of ``points``.
+- Cost ``½ eᵀ C e / a_d + ½ Σ_j c_gj g_dj²``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import ndtr
+
+from ..scenario.schema import Scenario
+
+_SQRT_2PI = np.sqrt(2 * np.pi)
+
+
+def _pdf(z: NDArray) -> NDArray:
+    return np.exp(-0.5 * z * z) / _SQRT_2PI
+
+
+@dataclass(frozen=True)
+class CompiledWorld:
+    tasks: tuple[str, ...]
+    value: NDArray[np.float64]  # (task,)
+    cost: NDArray[np.float64]  # (task, task) C
+    baseline: NDArray[np.float64]  # (task,)
+    classes: tuple[str, ...]
+    class_codes: NDArray[np.intp]  # (dept,)
+    ability_mean: NDArray[np.float64]  # (class,)
+    ability_sd: NDArray[np.float64]
+    productivity: NDArray[np.float64]  # (class, task)
+    productivity_sd: NDArray[np.float64]  # (class,)
+    visibility: NDArray[np.float64]  # (class,)
+    loadings: NDArray[np.float64]  # (indicator, task)
+    offset: NDArray[np.float64]  # (indicator,)
+    scale: NDArray[np.float64]
+    noise: NDArray[np.float64]
+    gameability: NDArray[np.float64]
+    gaming_cost: NDArray[np.float64]
+    ceiling: NDArray[np.float64]  # inf where none
+    raters: tuple[str, ...]
+    rater_kind: tuple[str, ...]
+    sees: NDArray[np.float64]  # (rater, task)
+    rater_offset: NDArray[np.float64]
+    rater_scale: NDArray[np.float64]
+    halo: NDArray[np.float64]
+    leniency: NDArray[np.float64]  # includes self-evaluation inflation
+    rater_noise: NDArray[np.float64]
+    respondents: NDArray[np.int64]
+    cutpoints: tuple[NDArray[np.float64], ...]
+    points: tuple[NDArray[np.float64], ...]
+    unit_cost: NDArray[np.float64]
+
+    @property
+    def n_dept(self) -> int:
+        return self.class_codes.size
+
+
+def class_counts(shares: NDArray[np.float64], n: int) -> NDArray[np.intp]:
+    """Departments per class: largest-remainder rounding of ``shares · n`` (every class ≥ 1 when
+    n allows)."""
+    shares = shares / shares.sum()
+    raw = shares * n
+    counts = np.floor(raw).astype(np.intp)
+    counts[np.argsort(-(raw - counts), kind="stable")[: n - counts.sum()]] += 1
+    return counts
+
+
+def compile_world(
+    scenario: Scenario, rater_order: tuple[str, ...], indicator_order: tuple[str, ...]
+) -> CompiledWorld:
+    w = scenario.world
+    assert w is not None
+    tasks = tuple(w.tasks)
+    k = {t: i for i, t in enumerate(tasks)}
+    cost = np.diag([w.tasks[t].cost for t in tasks]).astype(float)
+    for a, ta in w.tasks.items():
+        for b, c in ta.substitutes.items():
+            cost[k[a], k[b]] = cost[k[b], k[a]] = max(cost[k[a], k[b]], c)
+    classes = tuple(scenario.rule.classes) or tuple(w.classes) or ("all",)
+    spec = [w.classes.get(c) for c in classes]
+    from ..scenario.world import DepartmentClass
+
+    spec = [s if s is not None else DepartmentClass() for s in spec]
+    counts = class_counts(np.array([s.share for s in spec]), w.departments)
+    inds = [w.indicators[j] for j in indicator_order]
+    loadings = np.zeros((len(inds), len(tasks)))
+    for j, m in enumerate(inds):
+        for t, v in m.tasks.items():
+            loadings[j, k[t]] = v
+    raters = [w.raters[r] for r in rater_order]
+    sees = np.zeros((len(raters), len(tasks)))
+    for r, spec_r in enumerate(raters):
+        for t, v in spec_r.sees.items():
+            sees[r, k[t]] = v
+    return CompiledWorld(
+        tasks=tasks,
+        value=np.array([w.tasks[t].value for t in tasks]),
+        cost=cost,
+        baseline=np.array([w.tasks[t].baseline_effort for t in tasks]),
+        classes=classes,
+        class_codes=np.repeat(np.arange(len(classes)), counts),
+        ability_mean=np.array([s.ability_mean for s in spec]),
+        ability_sd=np.array([s.ability_sd for s in spec]),
+        productivity=np.array([[s.productivity.get(t, 1.0) for t in tasks] for s in spec]),
+        productivity_sd=np.array([s.productivity_sd for s in spec]),
+        visibility=np.array([s.visibility for s in spec]),
+        loadings=loadings,
+        offset=np.array([m.offset for m in inds]),
+        scale=np.array([m.scale for m in inds]),
+        noise=np.array([m.noise for m in inds]),
+        gameability=np.array([m.gameability for m in inds]),
+        gaming_cost=np.array([m.gaming_cost for m in inds]),
+        ceiling=np.array([np.inf if m.ceiling is None else m.ceiling for m in inds]),
+        raters=tuple(rater_order),
+        rater_kind=tuple(r.kind for r in raters),
+        sees=sees,
+        rater_offset=np.array([r.offset for r in raters]),
+        rater_scale=np.array([r.scale for r in raters]),
+        halo=np.array([r.halo for r in raters]),
+        leniency=np.array(
+            [r.leniency + (r.self_inflation if r.kind == "self" else 0.0) for r in raters]
+        ),
+        rater_noise=np.array([r.noise for r in raters]),
+        respondents=np.array(
+            [r.respondents if r.kind == "survey" else 0 for r in raters], dtype=np.int64
+        ),
+        cutpoints=tuple(np.array(r.cutpoints, dtype=float) for r in raters),
+        points=tuple(np.array(r.points, dtype=float) for r in raters),
+        unit_cost=np.array([r.unit_cost for r in raters]),
+    )
+
+
+@dataclass(frozen=True)
+class Population:
+    ability: NDArray[np.float64]  # (rep, dept)
+    productivity: NDArray[np.float64]  # (rep, dept, task)
+
+
+def draw_population(world: CompiledWorld, rng: np.random.Generator, reps: int) -> Population:
+    c = world.class_codes
+    n, k = c.size, len(world.tasks)
+    ability = np.exp(world.ability_mean[c] + world.ability_sd[c] * rng.standard_normal((reps, n)))
+    theta = world.productivity[c] * np.exp(
+        world.productivity_sd[c][:, None] * rng.standard_normal((reps, n, k))
+    )
+    return Population(ability=ability, productivity=theta)
+
+
+def expected_indicators(world: CompiledWorld, output: NDArray, gaming: NDArray) -> NDArray:
+    """Noise-free indicator values ``offset + scale (L y + κ g)`` (no ceiling)."""
+    return world.offset + world.scale * (output @ world.loadings.T + world.gameability * gaming)
+
+
+def perceived_quality(world: CompiledWorld, output: NDArray) -> NDArray:
+    """``q_dr`` on the 0–100 scale (before leniency and noise)."""
+    seen = (1 - world.halo) * (output @ world.sees.T) + world.halo * output.mean(
+        axis=-1, keepdims=True
+    )
+    vis = np.array([k == "survey" for k in world.rater_kind])
+    factor = np.where(vis, world.visibility[world.class_codes][:, None], 1.0)
+    return world.rater_offset + world.rater_scale * factor * seen
+
+
+def quality_slope(world: CompiledWorld) -> NDArray:
+    """``∂q_dr / ∂y_dk``: (dept, rater, task)."""
+    k = len(world.tasks)
+    vis = np.array([kind == "survey" for kind in world.rater_kind])
+    factor = np.where(vis, world.visibility[world.class_codes][:, None], 1.0)  # (dept, rater)
+    per_task = (1 - world.halo)[:, None] * world.sees + (world.halo / k)[:, None]  # (rater, task)
+    return (world.rater_scale * factor)[:, :, None] * per_task
+
+
+def survey_moments(
+    world: CompiledWorld, r: int, latent_mean: NDArray
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Ordered-probit survey of rater ``r``: expected mean points, its derivative with respect to the
+    latent mean, and the variance of one respondent's points."""
+    cuts, pts = world.cutpoints[r], world.points[r]
+    sd = max(world.rater_noise[r], 1e-9)
+    z = (cuts - latent_mean[..., None]) / sd  # (..., cut)
+    below = ndtr(z)  # P(level ≤ i)
+    probs = np.diff(
+        np.concatenate(
+            [np.zeros_like(below[..., :1]), below, np.ones_like(below[..., :1])], axis=-1
+        ),
+        axis=-1,
+    )
+    mean = probs @ pts
+    second = probs @ (pts**2)
+    deriv = (_pdf(z) / sd) @ np.diff(pts)
+    return mean, deriv, np.maximum(second - mean**2, 0.0)
+
+
+def survey_draw(
+    world: CompiledWorld, r: int, latent_mean: NDArray, rng: np.random.Generator
+) -> NDArray:
+    """Mean points of ``n`` respondents (multinomial counts over the 4 levels)."""
+    cuts, pts = world.cutpoints[r], world.points[r]
+    sd = max(world.rater_noise[r], 1e-9)
+    below = ndtr((cuts - latent_mean[..., None]) / sd)
+    probs = np.diff(
+        np.concatenate(
+            [np.zeros_like(below[..., :1]), below, np.ones_like(below[..., :1])], axis=-1
+        ),
+        axis=-1,
+    )
+    probs = np.clip(probs, 0.0, 1.0)
+    probs /= probs.sum(axis=-1, keepdims=True)
+    n = int(world.respondents[r])
+    counts = rng.multinomial(n, probs)
+    return (counts @ pts) / n

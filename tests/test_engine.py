@@ -1,0 +1,259 @@
+"""The simulation engine: theory rows at several parameter sets, the smooth expected reward against
+brute-force Monte Carlo, determinism across worker counts, and the run folder."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import ROOT, run_cli
+
+import perfsim
+from perfsim import engine
+from perfsim.rules import slopes
+from perfsim.rules.pipeline import evaluate
+from perfsim.verify import run_suite
+from perfsim.world import policies
+
+THEORY = ROOT / "scenarios" / "theory"
+
+# Each row at its shipped parameters and at another valid set (the closed forms follow --set).
+ROWS = [
+    ("V1", []),
+    (
+        "V1",
+        [
+            "world.tasks.measured.substitutes.unmeasured=0.3",
+            "rule.pay.per_point=0.8",
+            "world.motivation=0.7",
+        ],
+    ),
+    ("V2", []),
+    (
+        "V2",
+        [
+            "world.indicators.output.noise=1.2",
+            "rule.rewards.win.bonus=3",
+            "world.tasks.work.cost=2",
+        ],
+    ),
+    ("V2q", ["world.samples=32"]),
+    (
+        "V2q",
+        ["world.samples=32", "rule.grading.quota.优秀=0.3", "world.indicators.output.noise=1.0"],
+    ),
+    ("V3", []),
+    (
+        "V3",
+        [
+            "rule.audit.probability=0.6",
+            "rule.audit.fine_per_unit=0.5",
+            "world.indicators.reported.gaming_cost=2",
+        ],
+    ),
+    ("V3", ["rule.audit.probability=0.8"]),  # full deterrence: m* = 0
+    ("V4", []),
+    ("V4", ["rule.targets.ratchet=0.2", "world.discount=0.5", "rule.pay.per_point=2"]),
+    ("V5", []),
+    ("V5", ["world.classes.back.visibility=0.6"]),
+    ("V6", []),
+    (
+        "V6",
+        [
+            "rule.pay.per_point=0.4",
+            "world.indicators.measure.tasks.b=0.9",
+            "world.tasks.b.value=1.5",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "overrides"), ROWS, ids=[f"{r}-{i}" for i, (r, _) in enumerate(ROWS)]
+)
+def test_theory_rows_hold_at_several_parameter_sets(row, overrides):
+    checks = run_suite([row], overrides, reps=40, seed=3)
+    assert checks
+    for c in checks:
+        assert c.passed, f"{c.id}: theory {c.theory}, simulated {c.simulated}, error {c.error}"
+
+
+def test_full_deterrence_gives_zero_manipulation():
+    (check,) = run_suite(["V3"], ["rule.audit.probability=0.8"], reps=20)
+    assert check.theory == 0 and abs(check.simulated) < 1e-6
+
+
+def _small_tournament_context(effort):
+    sc = perfsim.load_scenario(
+        THEORY / "v2q-quota.toml",
+        [
+            "world.departments=10",
+            "world.samples=4000",
+            "rule.grading.quota.优秀=0.3",
+            'rule.grading.bands=["优秀", "良好", "其他"]',
+            "rule.grading.quota.良好=0.3",
+            'rule.rewards={"优秀" = {bonus = 2.0}, "良好" = {bonus = 0.5}}',
+        ],
+    )
+    model = engine.build(sc)
+    reps, n = 1, 10
+    rng = np.random.default_rng(0)
+    ctx = policies.Context(
+        rule=model.rule,
+        world=model.world,
+        ability=np.ones((reps, n)),
+        theta=np.ones((reps, n, 1)),
+        eps=rng.standard_normal((4000, reps, n, 1)),
+        eta=np.zeros((4000, reps, n, 0)),
+        motivation=0.0,
+        discount=0.0,
+        per_point=0.0,
+        audit_p=0.0,
+        detection_rate=None,
+        fine=0.0,
+        penalty=0.0,
+        audit_veto=False,
+        ratchet_factor=np.ones(1),
+        comp_of_indicator=np.zeros(1, dtype=np.intp),
+        rater_component=np.zeros(0, dtype=np.intp),
+        limits=engine._limits(model.rule, model.world),
+        group_codes=None,
+    )
+    return model, ctx
+
+
+def test_smooth_expected_reward_matches_brute_force_monte_carlo():
+    effort = np.linspace(0.2, 1.4, 10)[None, :, None]
+    model, ctx = _small_tournament_context(effort)
+    targets = np.zeros((1, 10, 1))
+    smooth = policies.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["reward"][0]
+    rng = np.random.default_rng(1)
+    draws = 20000
+    measured = effort[0] + 0.5 * rng.standard_normal((draws, 10, 1))
+    ev = evaluate(model.rule, measured)
+    brute = ev.reward[..., 0].mean(axis=0)
+    se = ev.reward[..., 0].std(axis=0) / np.sqrt(draws)
+    assert np.all(np.abs(smooth - brute) < 4 * se + 0.02), (smooth, brute)
+    assert np.all(np.diff(smooth) > 0)  # more effort, more expected reward
+
+
+def test_smooth_marginal_reward_matches_finite_differences_of_brute_force():
+    effort = np.full((1, 10, 1), 0.8)
+    model, ctx = _small_tournament_context(effort)
+    targets = np.zeros((1, 10, 1))
+    marginal = policies.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["marginal"][
+        0, 0
+    ]
+    rng = np.random.default_rng(2)
+    draws, h = 200000, 0.1
+    noise = 0.5 * rng.standard_normal((draws, 10, 1))
+    rewards = []
+    for bump in (-h, h):
+        e = effort[0].copy()
+        e[0] += bump
+        rewards.append(evaluate(model.rule, e + noise).reward[:, 0, 0].mean())
+    assert marginal == pytest.approx((rewards[1] - rewards[0]) / (2 * h), rel=0.1)
+
+
+@pytest.mark.parametrize("method", ["efficacy", "minmax", "zscore", "linear", "target"])
+def test_normalisation_slopes_match_finite_differences(method):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(10, 20, size=(3, 400, 1))
+    kw = dict(
+        benefit=np.array([True]),
+        base=np.array([0.0]),
+        span=np.array([100.0]),
+        bad=np.array([np.nan]),
+        good=np.array([np.nan]),
+        target=np.full(x.shape, 15.0),
+        cap=np.array([np.inf]),
+    )
+    from perfsim.rules.normalize import NORMALIZERS
+
+    f = NORMALIZERS[method]
+    params = {"base": 0.0, "span": 100.0}
+    if method in ("target", "linear"):
+        params["target"] = 15.0
+    d = 7  # not an extreme of the group
+    x[:, d, 0] = 15.0
+    h = 1e-4
+    up, down = x.copy(), x.copy()
+    up[:, d, 0] += h
+    down[:, d, 0] -= h
+    numeric = (f(up, **params)[:, d, 0] - f(down, **params)[:, d, 0]) / (2 * h)
+    analytic = slopes.slope(method, x, **kw)[:, d, 0]
+    np.testing.assert_allclose(analytic, numeric, rtol=0.02)
+
+
+def test_same_seed_same_numbers_whatever_the_number_of_processes():
+    sc = perfsim.load_scenario(THEORY / "v5-visibility.toml")
+    model = engine.build(sc)
+    reps = 3 * model.block_size - 5  # several blocks, the last one partial
+    one = perfsim.simulate(sc, reps=reps, seed=11, jobs=1)
+    two = perfsim.simulate(sc, reps=reps, seed=11, jobs=2)
+    pd.testing.assert_frame_equal(one.metrics, two.metrics)
+    pd.testing.assert_frame_equal(one.departments, two.departments)
+    other = perfsim.simulate(sc, reps=reps, seed=12, jobs=1)
+    assert not one.metrics["mean"].equals(other.metrics["mean"])
+
+
+def test_run_command_writes_the_run_folder_and_jobs_do_not_change_metrics(tmp_path):
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"run{jobs}"
+        r = run_cli(
+            "run",
+            str(THEORY / "v2-tournament.toml"),
+            "--reps",
+            "600",
+            "--seed",
+            "5",
+            "--jobs",
+            jobs,
+            "--out",
+            str(out),
+            "--quiet",
+        )
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    a, b = (pd.read_csv(o / "metrics.csv") for o in outs)
+    pd.testing.assert_frame_equal(a, b)
+    meta = json.loads((outs[0] / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["seed"] == 5 and meta["reps"] == 600 and len(meta["scenario_hash"]) == 64
+    assert meta["resolved_scenario"]["world"]["departments"] == 2
+    deps = pd.read_csv(outs[0] / "departments.csv", encoding="utf-8-sig")
+    assert {"true_value", "total", "rank", "grade", "effort:work", "gaming:output"} <= set(
+        deps.columns
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run1", "run2"]  # nothing half-written
+
+
+def test_run_without_world_is_a_located_user_error(tmp_path, minimal_file):
+    r = run_cli("run", str(minimal_file), "--reps", "2", "--quiet", "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and "world" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_verify_command_prints_every_row_and_exits_0():
+    r = run_cli("verify", "--reps", "20", "--only", "V1,V3,V4", "--quiet")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "V1 effort measured" in r.stdout and "V3 manipulation" in r.stdout
+    assert "0 failed" in r.stdout
+
+
+def test_verify_exits_nonzero_on_a_failure():
+    # An override that breaks the row's assumption (unit ability) makes the closed form wrong.
+    r = run_cli(
+        "verify",
+        "--reps",
+        "20",
+        "--only",
+        "V2",
+        "--quiet",
+        "--set",
+        "V2:world.classes.all.ability_mean=1.0",
+    )
+    assert r.returncode == 1
+    assert "FAIL" in r.stdout and "1 failed" in r.stdout
