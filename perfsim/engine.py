@@ -26,9 +26,10 @@ from .world.model import (
     compile_world,
     draw_population,
     expected_indicators,
+    perceived_quality,
     survey_draw,
 )
-from .world.policies import Context, best_response, first_best, rater_scores
+from .world.policies import Context, best_response, first_best
 
 #: Largest number of sample values (samples × reps × depts × indicators) held at once.
 _BLOCK_BUDGET = 4_000_000
@@ -159,13 +160,14 @@ def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
         ev = out["evaluation"]
         if ws.policy == "adaptive":
             learned = _learn(c, ctx, ev.total, learned, ws.learning_rate)
-        per_rep = _period_metrics(model, ctx, out, effort, gaming, e_fb, prev_total)
+        if _period == ws.periods - 1:  # the full metrics describe the final period
+            per_rep = _period_metrics(model, ctx, out, effort, gaming, e_fb, prev_total)
         prev_total = ev.total
         for k, v in (
             ("effort", effort.mean()),
             ("gaming", gaming.mean()),
             ("total", ev.total.mean()),
-            ("gaming_share", np.nanmean(per_rep["gaming_share"])),
+            ("gaming_share", metrics.gaming_share(effort, gaming).mean()),
         ):
             per_period[k].append(float(v) * reps)
         if sc.rule.targets.mode == "ratchet":
@@ -190,15 +192,11 @@ def _realise(model: Model, ctx: Context, rng: np.random.Generator, effort, gamin
     true_ind = expected_indicators(w, output, np.zeros_like(gaming))
     noise = w.scale * w.noise * rng.standard_normal(true_ind.shape)
     measured = np.minimum(true_ind + w.scale * w.gameability * gaming + noise, w.ceiling)
-    r_mean, _, _ = rater_scores(ctx, output)
-    raters = np.empty_like(r_mean)
-    latent = r_mean  # panel/self: expected score; survey: recomputed from the latent quality below
+    latent = perceived_quality(w, output) + w.leniency  # (rep, dept, rater), 0-100 scale
+    raters = np.empty_like(latent)
     for r, kind in enumerate(w.rater_kind):
         if kind == "survey":
-            from .world.model import perceived_quality
-
-            q = perceived_quality(w, output)[..., r] + w.leniency[r]
-            raters[..., r] = survey_draw(w, r, q, rng)
+            raters[..., r] = survey_draw(w, r, latent[..., r], rng)
         else:
             raters[..., r] = latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n))
     audited = rng.random((reps, n)) < sc.rule.audit.probability

@@ -220,5 +220,15 @@ def survey_draw(
     probs = np.clip(probs, 0.0, 1.0)
     probs /= probs.sum(axis=-1, keepdims=True)
     n = int(world.respondents[r])
-    counts = rng.multinomial(n, probs)
-    return (counts @ pts) / n
+    # Multinomial counts by conditional binomials (vectorised): n_l ~ Bin(n − Σ_{i<l} n_i, p_l / Σ_{i≥l} p_i).
+    left = np.full(probs.shape[:-1], n, dtype=np.int64)
+    tail = np.ones(probs.shape[:-1])
+    total = np.zeros(probs.shape[:-1])
+    for level in range(probs.shape[-1] - 1):
+        p = np.clip(probs[..., level] / np.maximum(tail, 1e-300), 0.0, 1.0)
+        count = rng.binomial(left, p)
+        total += count * pts[level]
+        left -= count
+        tail -= probs[..., level]
+    total += left * pts[-1]
+    return total / n

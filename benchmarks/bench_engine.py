@@ -1,0 +1,115 @@
+"""Benchmark the simulation engine.
+
+1. Speed: the Hangzhou 2011 scenario with 1,000 replications under each policy, in
+   department-periods per second; and, for the naive policy, the ratio of its run time to the time
+   numpy takes just to draw as many standard normals as the run uses (the floor; target ≤ 5).
+2. Memory: a 3,000-department, 10-indicator, 20-period, 100-replication naive run; peak resident
+   memory of a fresh process (target < 1.5 GB).
+
+    python benchmarks/bench_engine.py [--reps 1000] [--scenario scenarios/hangzhou-2011.toml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def normals_used(model, reps: int) -> int:
+    """Standard normals (and uniform/multinomial draws, counted as one each) a naive run draws."""
+    w, sc = model.world, model.scenario
+    n, k, j, r = w.n_dept, len(w.tasks), len(model.rule.indicators), len(w.raters)
+    per_period = n * (j + r + 1) + 1  # measurement, raters, audit uniforms, common shock
+    return reps * (n * (1 + k) + sc.world.periods * per_period)
+
+
+def time_policy(scenario, policy: str, reps: int) -> tuple[float, int]:
+    import perfsim
+
+    t0 = time.perf_counter()
+    res = perfsim.simulate(scenario, reps=reps, seed=0, overrides=[f'world.policy="{policy}"'])
+    elapsed = time.perf_counter() - t0
+    w = res.metadata["resolved_scenario"]["world"]
+    return elapsed, reps * w["departments"] * w.get("periods", 1)
+
+
+def speed(scenario: str, reps: int) -> None:
+    import perfsim
+    from perfsim import engine
+
+    sc = perfsim.load_scenario(scenario)
+    print(
+        f"scenario: {scenario} ({sc.world.departments} departments, {sc.world.periods} period(s)), "
+        f"{reps} replications"
+    )
+    naive_time = None
+    for policy in ("naive", "adaptive", "best_response"):
+        elapsed, dept_periods = time_policy(sc, policy, reps)
+        print(
+            f"  {policy:<14} {elapsed:8.2f} s   {dept_periods / elapsed:12,.0f} department-periods/s"
+        )
+        if policy == "naive":
+            naive_time = elapsed
+    model = engine.build(perfsim.load_scenario(scenario, ['world.policy="naive"']))
+    count = normals_used(model, reps)
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    rng.standard_normal(count)
+    floor = time.perf_counter() - t0
+    print(
+        f"  floor: numpy draws {count:,} normals in {floor * 1000:.1f} ms; "
+        f"naive / floor = {naive_time / floor:.1f} (target ≤ 5)"
+    )
+
+
+MEMORY_CHILD = """
+import resource, perfsim
+raw = {
+    "rule": {
+        "indicators": {f"i{j}": {"normalize": "zscore"} for j in range(10)},
+        "grading": {"quota": {"优秀": 0.15}, "thresholds": {"合格": 40}},
+    },
+    "world": {
+        "departments": 3000, "periods": 20, "policy": "naive",
+        "tasks": {f"t{k}": {"baseline_effort": 1.0} for k in range(5)},
+        "indicators": {f"i{j}": {"tasks": {f"t{j % 5}": 1.0}, "noise": 0.3} for j in range(10)},
+        "classes": {"all": {"ability_sd": 0.3, "productivity_sd": 0.2}},
+    },
+}
+sc = perfsim.scenario.scenario_from_dict(raw, source="memory benchmark")
+import time
+t0 = time.perf_counter()
+perfsim.simulate(sc, reps=100, seed=0)
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def memory() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_CHILD], capture_output=True, text=True, check=True
+    )
+    seconds, peak_mb = map(float, out.stdout.split())
+    print("memory: 3,000 departments × 10 indicators × 20 periods × 100 replications, naive")
+    print(f"  {seconds:.1f} s, peak resident memory {peak_mb:,.0f} MB (target < 1,536 MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=1000)
+    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "hangzhou-2011.toml"))
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+    speed(args.scenario, args.reps)
+    if not args.skip_memory:
+        memory()
+
+
+if __name__ == "__main__":
+    main()
