@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from perfsim.scenario import ScenarioError, apply_overrides, load_scenario, scenario_hash
@@ -153,3 +155,39 @@ def test_unquoted_chinese_key_gets_a_hint(tmp_path):
     f.write_text("[rule.indicators.公共服务]\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match='must be quoted in TOML: write "公共服务"'):
         load_scenario(f)
+
+
+def test_every_schema_key_is_documented_in_the_scenario_readme():
+    from helpers import ROOT
+
+    from perfsim.scenario import schema, world
+
+    text = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    models = [
+        schema.Meta,
+        schema.NormalizeDefaults,
+        schema.Indicator,
+        schema.Weights,
+        schema.Component,
+        schema.Aggregate,
+        schema.Adjustment,
+        schema.Grading,
+        schema.Veto,
+        schema.Reward,
+        schema.Audit,
+        schema.Targets,
+        schema.Pay,
+        schema.Rule,
+        world.World,
+        world.DepartmentClass,
+        world.Task,
+        world.Measurement,
+        world.Rater,
+    ]
+    missing = [
+        f"{m.__name__}.{k}"
+        for m in models
+        for k in m.model_fields
+        if not re.search(r"[`.\[]" + k + r"[`.\]\" ]", text)
+    ]
+    assert not missing, f"undocumented keys: {missing}"
