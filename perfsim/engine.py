@@ -131,6 +131,10 @@ def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
     }
     diag = {"iterations": 0.0, "residual": 0.0}
     for _period in range(ws.periods):
+        warning = None
+        if ws.early_warning > 0:
+            warning = np.sqrt(ws.early_warning) * rng_real.standard_normal((reps, n, n_ind))
+            ctx.warning, ctx.warning_share = warning, ws.early_warning
         if ws.policy == "best_response":
             resp = best_response(
                 ctx,
@@ -156,7 +160,7 @@ def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
                 learned=learned,
             )
             effort, gaming = resp.effort, resp.gaming
-        out = _realise(model, ctx, rng_real, effort, gaming, targets)
+        out = _realise(model, ctx, rng_real, effort, gaming, targets, warning)
         ev = out["evaluation"]
         if ws.policy == "adaptive":
             learned = _learn(c, ctx, ev.total, learned, ws.learning_rate)
@@ -184,13 +188,18 @@ def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
     )
 
 
-def _realise(model: Model, ctx: Context, rng: np.random.Generator, effort, gaming, targets) -> dict:
+def _realise(
+    model: Model, ctx: Context, rng: np.random.Generator, effort, gaming, targets, warning=None
+) -> dict:
     c, w, sc = model.rule, model.world, model.scenario
     reps, n, _ = effort.shape
     shock = sc.world.common_shock * rng.standard_normal((reps, 1, 1))
     output = ctx.theta * effort + shock
     true_ind = expected_indicators(w, output, np.zeros_like(gaming))
-    noise = w.scale * w.noise * rng.standard_normal(true_ind.shape)
+    fresh = rng.standard_normal(true_ind.shape)
+    if warning is not None:  # ε = √ρ ξ (seen at the early warning) + √(1 − ρ) ζ
+        fresh = warning + np.sqrt(1 - model.scenario.world.early_warning) * fresh
+    noise = w.scale * w.noise * fresh
     measured = np.minimum(true_ind + w.scale * w.gameability * gaming + noise, w.ceiling)
     latent = perceived_quality(w, output) + w.leniency  # (rep, dept, rater), 0-100 scale
     raters = np.empty_like(latent)

@@ -257,3 +257,34 @@ def test_verify_exits_nonzero_on_a_failure():
     )
     assert r.returncode == 1
     assert "FAIL" in r.stdout and "1 failed" in r.stdout
+
+
+def test_early_warning_makes_effort_respond_to_the_warned_signal(monkeypatch):
+    """With a pass threshold (departments independent), a department warned that it lags near the
+    threshold works harder than one warned it is far above it."""
+    seen = {}
+    original = engine.best_response
+
+    def record(ctx, effort, gaming, targets, **kw):
+        resp = original(ctx, effort, gaming, targets, **kw)
+        seen["warning"], seen["effort"] = ctx.warning, resp.effort
+        return resp
+
+    monkeypatch.setattr(engine, "best_response", record)
+    overrides = [
+        "world.samples=16",
+        "world.departments=40",
+        "rule.grading.quota={}",
+        "rule.grading.thresholds.优秀=0.5",
+        "world.early_warning=0.6",
+    ]
+    sc = perfsim.load_scenario(THEORY / "v2q-quota.toml", overrides)
+    engine.run_block(engine.build(sc), 0, 0, 5)
+    signal, effort = seen["warning"][..., 0].ravel(), seen["effort"][..., 0].ravel()
+    assert effort.std() > 0.01
+    near = np.abs(effort * 1 + signal * 0.8 - 0.5)  # expected score distance to the threshold
+    assert np.corrcoef(near, effort)[0, 1] < -0.5  # closer to the cut-off → more effort
+
+    sc0 = perfsim.load_scenario(THEORY / "v2q-quota.toml", overrides[:-1])
+    engine.run_block(engine.build(sc0), 0, 0, 5)
+    assert seen["warning"] is None and seen["effort"].std() < 1e-3

@@ -134,6 +134,11 @@ class World(Strict):
     discount: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0, description="δ: discount factor of forward-looking departments (ratcheted targets)."
     )
+    early_warning: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.0,
+        description="预警提示: share ρ of its own measurement-noise variance that a department sees "
+        "at mid-period, before it settles effort and gaming (0 = no warning).",
+    )
     common_shock: NonNegative = Field(
         0.0, description="不可抗力: sd of a per-period shock common to all outputs (output units)."
     )

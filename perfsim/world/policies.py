@@ -24,6 +24,12 @@ with the damping reduced whenever the largest change grows (the sampled cut-offs
 Forward-looking departments facing ratcheted targets (T_{t+1} = T_t + λ_r (m_t − T_t)) discount
 the marginal reward through target-based indicators by ``(1 − δ)/(1 − δ + δ λ_r)`` (Weitzman 1980).
 
+Early warnings (预警提示, ``world.early_warning = ρ``): at mid-period each department learns the part
+``√ρ ξ_dj`` of its own measurement noise ``ε_dj = √ρ ξ_dj + √(1 − ρ) ζ_dj`` and chooses effort and
+gaming knowing it: its expected score shifts by ``Σ_j ∂S/∂m_j · scale_j σ_j √ρ ξ_dj`` and its own
+measurement-noise variance shrinks by ``1 − ρ``. A lagging department near a cut-off then works
+harder (or games), one far from any cut-off eases off.
+
 ``adaptive``: departments start at the baseline and learn the cut-offs from realised results (an
 exponential average with ``learning_rate``), moving each period part of the way to the best response
 against the learned cut-offs.
@@ -72,6 +78,9 @@ class Context:
     rater_component: NDArray  # (R,) component index
     limits: list[NDArray]  # per band (< last): cumulative quota count per class group, or inf
     group_codes: NDArray | None  # grading groups (dept,)
+    warning: NDArray | None = None  # (B, D, J) the part of its own measurement noise (in units of
+    # σ) a department has seen at the mid-period early warning (预警提示); None without warnings
+    warning_share: float = 0.0  # ρ: share of the measurement-noise variance revealed
 
 
 def detection(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
@@ -205,7 +214,13 @@ def evaluate_profile(
         d_s_dq / np.maximum(r_deriv, 1e-12) * np.sqrt(r_var) * ctx.eta.mean(axis=0)
     ).sum(-1)
     mean = totals.mean(axis=0) - own_noise
-    var = ((d_s_dm * sd_m) ** 2).sum(-1) + ((shares[ctx.rater_component]) ** 2 * r_var).sum(-1)
+    seen = 1.0
+    if ctx.warning is not None:  # the warned department knows part of its own noise already
+        mean = mean + (d_s_dm * sd_m * ctx.warning).sum(-1)
+        seen = 1.0 - ctx.warning_share
+    var = seen * ((d_s_dm * sd_m) ** 2).sum(-1) + ((shares[ctx.rater_component]) ** 2 * r_var).sum(
+        -1
+    )
     sigma = np.sqrt(np.maximum(var, 1e-12))
 
     probs, dens = _cutoff_probabilities(ctx, totals, mean, sigma, learned)
