@@ -91,6 +91,7 @@ def _small_tournament_context(effort):
         [
             "world.departments=10",
             "world.samples=4000",
+            "world.indicators.output.noise=0.5",
             "rule.grading.quota.优秀=0.3",
             'rule.grading.bands=["优秀", "良好", "其他"]',
             "rule.grading.quota.良好=0.3",
