@@ -288,6 +288,7 @@ def _period_metrics(
         result["rank_stability"] = metrics.rank_stability(prev_total, ev.total)
     if ev.components.shape[-1] >= 2:
         result["icc2k"] = metrics.icc(ev.components)["icc2k"]
+        result["krippendorff_alpha"] = metrics.krippendorff_alpha_interval(ev.components)
     return result
 
 

@@ -474,6 +474,27 @@ def krippendorff_alpha(
     return out
 
 
+def krippendorff_alpha_interval(ratings: ArrayLike) -> NDArray[np.float64]:
+    """Krippendorff's interval α for complete data, vectorised over replications; ``(rep,)``.
+
+    With every one of n units rated by all m raters (N = n·m pairable values), the squared-difference
+    metric gives ``D_o = Σ_u Σ_{i≠j} (x_ui − x_uj)² / (N (m − 1))`` and
+    ``D_e = Σ_{v≠v'} (x_v − x_v')² / (N (N − 1))`` over all values, and ``α = 1 − D_o / D_e``
+    (Krippendorff 2011). Using ``Σ_{i≠j}(x_i − x_j)² = 2 m² var(x)`` (population variance) keeps it
+    O(n·m). Equals :func:`krippendorff_alpha` (the ``krippendorff`` package) on complete tables;
+    NaN where all values are equal.
+    """
+    x = np.asarray(ratings, dtype=float)
+    if x.ndim != 3:
+        raise ValueError(f"ratings must have shape (rep, target, rater), got {x.shape}")
+    _, n, m = x.shape
+    big_n = n * m
+    observed = (2 * m * m * x.var(axis=2)).sum(axis=1) / (big_n * (m - 1))
+    expected = 2 * big_n * big_n * x.reshape(x.shape[0], -1).var(axis=1) / (big_n * (big_n - 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(expected > 0, 1.0 - observed / expected, np.nan)
+
+
 def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
     """Mean and Monte Carlo standard error of each metric over replications.
 

@@ -400,3 +400,15 @@ def test_directions_and_descriptions_cover_every_metric():
     assert set(METRIC_DIRECTIONS) == expected == set(METRIC_DESCRIPTIONS)
     assert set(METRIC_DIRECTIONS.values()) <= {"higher", "lower"}
     assert all(isinstance(d, str) and d for d in METRIC_DESCRIPTIONS.values())
+
+
+def test_vectorised_interval_alpha_equals_the_krippendorff_package():
+    from perfsim.metrics import krippendorff_alpha, krippendorff_alpha_interval
+
+    rng = np.random.default_rng(5)
+    for shape in [(4, 12, 3), (2, 30, 2), (3, 7, 5)]:
+        x = rng.normal(size=shape) + rng.normal(size=shape[:2])[..., None]
+        np.testing.assert_allclose(
+            krippendorff_alpha_interval(x), krippendorff_alpha(x), atol=1e-10
+        )
+    assert np.isnan(krippendorff_alpha_interval(np.ones((1, 5, 3))))[0]
