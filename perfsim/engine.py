@@ -43,6 +43,7 @@ class BlockResult:
     departments: dict[str, NDArray]  # sums over the block's replications, (dept, ...)
     periods: dict[str, NDArray]  # (period,) sums over replications
     reps: int
+    confusion: NDArray  # (band, band) counts: true band (by true value) × assigned grade
     diagnostics: dict[str, float] = field(default_factory=dict)
 
 
@@ -184,6 +185,7 @@ def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
         departments=_department_sums(c, w, out, effort, gaming),
         periods={k: np.array(v) for k, v in per_period.items()},
         reps=reps,
+        confusion=grade_confusion(out["output"] @ w.value, out["evaluation"].grade, len(c.bands)),
         diagnostics=diag,
     )
 
@@ -286,6 +288,15 @@ def _period_metrics(
     }
     if prev_total is not None:
         result["rank_stability"] = metrics.rank_stability(prev_total, ev.total)
+    # Effective weight of each component: nominal share × spread across departments, as a share of
+    # the total spread (a component near its ceiling counts for little, whatever its share).
+    spread = c.shares * ev.components.std(axis=1)
+    total_spread = spread.sum(axis=-1, keepdims=True)
+    effective = np.divide(
+        spread, total_spread, out=np.full_like(spread, np.nan), where=total_spread > 0
+    )
+    for k, name in enumerate(c.components):
+        result[f"effective_weight:{name}"] = effective[:, k]
     if ev.components.shape[-1] >= 2:
         result["icc2k"] = metrics.icc(ev.components)["icc2k"]
         result["krippendorff_alpha"] = metrics.krippendorff_alpha_interval(ev.components)
@@ -310,6 +321,21 @@ def _department_sums(
         "effort": effort.sum(0),
         "gaming": gaming.sum(0),
     }
+
+
+def grade_confusion(value: NDArray, grade: NDArray, n_bands: int) -> NDArray:
+    """Counts of (true band, assigned grade), summed over replications.
+
+    The true band ranks departments by true value and gives band g to as many departments as the
+    rule actually put in band g in that replication, so the matrix compares like with like."""
+    counts = np.stack([(grade == g).sum(axis=-1) for g in range(n_bands)], axis=-1)  # (rep, band)
+    bounds = np.cumsum(counts, axis=-1)
+    order = np.argsort(-value, axis=-1, kind="stable")
+    true_rank = np.empty_like(order)
+    np.put_along_axis(true_rank, order, np.arange(value.shape[-1]), axis=-1)
+    true_band = (true_rank[..., None] >= bounds[:, None, :]).sum(axis=-1)
+    flat = true_band.ravel() * n_bands + grade.ravel()
+    return np.bincount(flat, minlength=n_bands * n_bands).reshape(n_bands, n_bands).astype(float)
 
 
 def _ratchet_factor(sc: Scenario, c: CompiledRule) -> NDArray:

@@ -32,6 +32,7 @@ class SimulationResult:
     departments: pd.DataFrame  # one row per department, averaged over replications (final period)
     periods: pd.DataFrame  # period, mean effort, gaming, total score, gaming share
     per_rep: pd.DataFrame  # replication × metric (final period)
+    confusion: pd.DataFrame  # true band × assigned grade, share of department-replications
     metadata: dict
 
     def metric(self, name: str) -> float:
@@ -68,6 +69,11 @@ def simulate(
     deps = _departments(model, blocks, reps)
     periods = pd.DataFrame({k: sum(b.periods[k] for b in blocks) / reps for k in blocks[0].periods})
     periods.insert(0, "period", np.arange(1, len(periods) + 1))
+    bands = list(model.rule.bands)
+    confusion = pd.DataFrame(
+        sum(b.confusion for b in blocks) / (reps * model.world.n_dept), index=bands, columns=bands
+    )
+    confusion.index.name = "true band"
     from . import __version__
 
     meta = {
@@ -87,7 +93,12 @@ def simulate(
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return SimulationResult(
-        metrics=summary, departments=deps, periods=periods, per_rep=per_rep, metadata=meta
+        metrics=summary,
+        departments=deps,
+        periods=periods,
+        per_rep=per_rep,
+        confusion=confusion,
+        metadata=meta,
     )
 
 
@@ -132,6 +143,7 @@ def write_run(result: SimulationResult, out: str | Path) -> Path:
         result.departments.to_csv(tmp / "departments.csv", index=False, encoding="utf-8-sig")
         result.periods.to_csv(tmp / "periods.csv", index=False)
         result.per_rep.to_csv(tmp / "replications.csv")
+        result.confusion.to_csv(tmp / "confusion.csv", encoding="utf-8-sig")
         if target.exists():
             shutil.rmtree(target)
         tmp.rename(target)

@@ -289,3 +289,19 @@ def test_early_warning_makes_effort_respond_to_the_warned_signal(monkeypatch):
     sc0 = perfsim.load_scenario(THEORY / "v2q-quota.toml", overrides[:-1])
     engine.run_block(engine.build(sc0), 0, 0, 5)
     assert seen["warning"] is None and seen["effort"].std() < 1e-3
+
+
+def test_grade_confusion_compares_true_and_assigned_bands():
+    value = np.array([[4.0, 3.0, 2.0, 1.0]])
+    grade = np.array([[0, 1, 0, 1]])  # the third-best unit took the top band from the second-best
+    conf = engine.grade_confusion(value, grade, 2)
+    np.testing.assert_array_equal(conf, [[1, 1], [1, 1]])
+    perfect = engine.grade_confusion(value, np.array([[0, 0, 1, 1]]), 2)
+    np.testing.assert_array_equal(perfect, [[2, 0], [0, 2]])
+
+
+def test_effective_weights_follow_spread_not_nominal_share(tmp_path):
+    res = perfsim.simulate(THEORY / "v5-visibility.toml", reps=20, seed=0)
+    eff = {m: res.metric(m) for m in ("effective_weight:target", "effective_weight:survey")}
+    assert sum(eff.values()) == pytest.approx(1.0)
+    assert 0 < eff["effective_weight:target"] < 1
