@@ -24,6 +24,14 @@ EXAMPLES = {
   perfsim run scenarios/hangzhou-2011.toml
   perfsim run hangzhou-2011 --reps 500 --seed 7 --jobs 2 --out results/hz-500
   perfsim run hangzhou-2011 --set rule.components.社会评价.share=0.4 --set world.policy=\"naive\"""",
+    "compare": """examples:
+  perfsim compare scenarios/hangzhou-2011.toml \\
+      --variant social40:rule.components.社会评价.share=0.4 \\
+      --variant classes:rule.grading.scope=\\"within_class\\" \\
+      --variant audit20:rule.audit.probability=0.2
+  perfsim compare a.toml b.toml --reps 400 --out results/a-vs-b
+  perfsim compare hangzhou-2011 --variant q20:rule.grading.quota.优秀=0.2 \\
+      --across world.indicators.公共服务.gameability=0.5,1,2""",
     "verify": """examples:
   perfsim verify
   perfsim verify --reps 400 --only V2,V2q
@@ -88,6 +96,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
     p.add_argument("--out", help="run folder (default: results/<scenario>-seed<seed>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_set(p)
+
+    p = command(
+        "compare",
+        "Compare rules on the same simulated departments (paired, common random numbers).",
+    )
+    p.add_argument("scenarios", nargs="+", help="scenario files (the first is the reference)")
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:PATH=VALUE[,PATH=VALUE]",
+        help="a variant of the first scenario (repeatable)",
+    )
+    p.add_argument(
+        "--across",
+        action="append",
+        default=[],
+        metavar="PATH=V1,V2,...",
+        help="run every rule under each of these assumptions (repeatable: all combinations)",
+    )
+    p.add_argument(
+        "--reps", type=int, default=100, help="replications per rule and world (default: 100)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument(
+        "--out", help="run folder (default: results/compare-<first scenario>-seed<seed>)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or table")
     _add_set(p)
 
     p = command("verify", "Run the validation suite V1-V6: the engine against closed-form theory.")
@@ -231,6 +269,61 @@ def _print_run_summary(result, out) -> None:
     print(f"\nrun folder: {out} (metadata.json, metrics.csv, departments.csv, periods.csv)")
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from .experiments.compare import compare, parse_across, write_comparison
+
+    _positive("reps", args.reps)
+    _positive("jobs", args.jobs)
+    n_worlds = 1
+    for text in args.across:
+        n_worlds *= len(parse_across(text)[1])
+    n_rules = len(args.scenarios) + len(args.variant)
+    bar = _progress_bar(args.reps * n_worlds * n_rules, "replications", args.quiet)
+    try:
+        comp = compare(
+            args.scenarios,
+            variants=args.variant,
+            across=args.across,
+            overrides=args.overrides,
+            reps=args.reps,
+            seed=args.seed,
+            jobs=args.jobs,
+            progress=bar.update if bar else None,
+        )
+    finally:
+        if bar:
+            bar.close()
+    stem = resolve_path(args.scenarios[0]).stem
+    out = write_comparison(
+        comp, args.out or f"results/compare-{stem}-seed{args.seed}", seed=args.seed, reps=args.reps
+    )
+    if not args.quiet:
+        _print_comparison(comp, out)
+    return 0
+
+
+def _print_comparison(comp, out) -> None:
+    t = comp.table[(comp.table["world"] == comp.worlds[0]) & (comp.table["direction"] != "")]
+    ref = comp.rules[0]
+    print(f"reference: {ref}; {len(comp.rules) - 1} other rule(s); world: {comp.worlds[0]}")
+    print("paired differences from the reference (95 % interval), common random numbers\n")
+    for metric, group in t.groupby("metric", sort=False):
+        base = group[group["rule"] == ref]["mean"].iloc[0]
+        print(f"  {metric} ({group['direction'].iloc[0]} is better; {ref}: {base:.4g})")
+        for row in group[group["rule"] != ref].itertuples():
+            print(
+                f"      {row.rule:<28} {row.diff:+10.4g}  [{row.diff_low:+.3g}, {row.diff_high:+.3g}]  {row.verdict}"
+            )
+    if comp.robustness is not None:
+        print("\nrobustness across assumptions (worst case; largest regret against the best rule):")
+        for metric, group in comp.robustness.groupby("metric", sort=False):
+            cells = ", ".join(
+                f"{r.rule}: {r.worst:.3g}/{r.max_regret:.3g}" for r in group.itertuples()
+            )
+            print(f"  {metric:<20} {cells}")
+    print(f"\nrun folder: {out} (comparison.csv, metadata.json, runs/)")
+
+
 def _verify(args: argparse.Namespace) -> int:
     from .verify import run_suite
 
@@ -262,6 +355,7 @@ HANDLERS = {
     "score": _score,
     "scenarios": _scenarios,
     "run": _run,
+    "compare": _compare,
     "verify": _verify,
 }
 

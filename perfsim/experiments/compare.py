@@ -1,0 +1,346 @@
+"""Rule comparison under common random numbers: paired differences, verdicts, robustness.
+
+Every rule is simulated with the same seed. Rules that share a world (variants of one scenario, or
+files with the same departments, tasks, indicators and raters) then see the *same* departments and
+the *same* noise draws, replication by replication, so the difference of a metric between two rules
+is computed per replication (paired) and its standard error is that of the paired differences:
+
+    d_r = m_{B,r} − m_{A,r},   d̄ ± t_{0.975, n−1} · sd(d) / √n.
+
+A verdict honours each metric's direction (higher or lower is better): *better* or *worse* when the
+95 % interval excludes 0, else *no detectable difference*.
+
+Robustness (``across``): every rule runs in every combination of assumed world parameters; per
+metric, a rule's *worst case* is its worst mean over those worlds and its *regret* in a world is its
+distance from the best rule there; a robust rule has a small maximum regret.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..metrics import METRIC_DIRECTIONS
+from ..scenario import (
+    Problem,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    scenario_raw,
+    scenario_source,
+)
+from ..scenario.loader import scenario_from_dict
+from ..simulation import SimulationResult, simulate
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`."""
+
+    table: (
+        pd.DataFrame
+    )  # world, metric, rule, mean, se, diff, diff_se, diff_low, diff_high, verdict
+    results: dict[tuple[str, str], SimulationResult]  # (world, rule) → result
+    rules: list[str]
+    worlds: list[str]
+    robustness: pd.DataFrame | None = None  # metric, rule, worst, max_regret, mean_regret
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+
+    def verdicts(self, world: str | None = None) -> pd.DataFrame:
+        """metric × rule table of verdicts against the first rule."""
+        t = self.table[self.table["world"] == (world or self.worlds[0])]
+        return t.pivot(index="metric", columns="rule", values="verdict")[self.rules[1:]]
+
+
+def direction(metric: str) -> str:
+    """'higher', 'lower' or '' (a descriptive quantity without a better side)."""
+    return METRIC_DIRECTIONS.get(metric, "")
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float, int]:
+    """Mean and standard error of b − a over replications where both are finite, and the 95 % t
+    interval. Returns (mean, se, low, high, n)."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    d = b[ok] - a[ok]
+    n = d.size
+    if n == 0:
+        return (np.nan,) * 4 + (0,)
+    mean = float(d.mean())
+    if n < 2:
+        return mean, np.nan, np.nan, np.nan, n
+    se = float(d.std(ddof=1) / np.sqrt(n))
+    half = float(stats.t.ppf(0.975, n - 1) * se)
+    return mean, se, mean - half, mean + half, n
+
+
+def unpaired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float]:
+    """Welch interval of mean(b) − mean(a) as if the runs were independent (for comparison)."""
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = float(np.sqrt(va + vb))
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1)) if se > 0 else 1.0
+    half = float(stats.t.ppf(0.975, dof) * se)
+    mean = float(b.mean() - a.mean())
+    return mean, se, mean - half, mean + half
+
+
+def verdict(metric: str, low: float, high: float) -> str:
+    d = direction(metric)
+    if not d or not np.isfinite(low) or not np.isfinite(high) or (low <= 0 <= high):
+        return "no detectable difference" if d else ""
+    up = low > 0
+    return "better" if (up == (d == "higher")) else "worse"
+
+
+def split_top_level(text: str, sep: str = ",") -> list[str]:
+    """Split on ``sep`` outside brackets, braces and quotes (values may be TOML lists)."""
+    parts, depth, quote, buf = [], 0, None, ""
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(buf)
+            buf = ""
+            continue
+        buf += ch
+    parts.append(buf)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_variant(text: str) -> tuple[str, list[str]]:
+    """``NAME:PATH=VALUE[,PATH=VALUE]`` → (name, overrides)."""
+    name, sep, rest = text.partition(":")
+    if not sep or not name.strip() or "=" not in rest:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--variant",
+                    text,
+                    text,
+                    "expected NAME:PATH=VALUE[,PATH=VALUE], "
+                    "e.g. social40:rule.components.社会评价.share=0.4",
+                    False,
+                )
+            ]
+        )
+    return name.strip(), split_top_level(rest)
+
+
+def parse_across(text: str) -> tuple[str, list[str]]:
+    """``PATH=V1,V2,V3`` → (path, [values])."""
+    path, sep, values = text.partition("=")
+    items = split_top_level(values)
+    if not sep or not path.strip() or not items:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--across",
+                    text,
+                    text,
+                    "expected PATH=V1,V2[,V3], e.g. world.indicators.公共服务.gameability=0.5,1,2",
+                    False,
+                )
+            ]
+        )
+    return path.strip(), items
+
+
+def _rule_name(s: Scenario, fallback: str) -> str:
+    return s.name or fallback
+
+
+def compare(
+    scenarios: Sequence[Scenario | str | Path] | Mapping[str, Scenario | str | Path],
+    *,
+    variants: Iterable[str] = (),
+    across: Iterable[str] = (),
+    overrides: Iterable[str] = (),
+    reps: int = 100,
+    seed: int = 0,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Comparison:
+    """Compare rules on the same simulated departments (common random numbers).
+
+    ``scenarios``: files or Scenario objects (the first is the reference), or a mapping name →
+    scenario. ``variants``: ``NAME:PATH=VALUE[,PATH=VALUE]`` variants of the *first* scenario.
+    ``across``: ``PATH=V1,V2`` assumptions (repeatable; every combination is a world).
+    ``overrides`` apply to every rule.
+    """
+    named: dict[str, Scenario] = {}
+    items = scenarios.items() if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
+    overrides = list(overrides)
+    for key, item in items:
+        sc = item if isinstance(item, Scenario) else load_scenario(item, overrides)
+        if isinstance(item, Scenario) and overrides:
+            sc = scenario_from_dict(
+                scenario_raw(sc), source=scenario_source(sc), overrides=overrides
+            )
+        name = key or _rule_name(sc, Path(scenario_source(sc)).stem)
+        if name in named:
+            name = f"{name} ({Path(scenario_source(sc)).stem})"
+        named[name] = sc
+    if not named:
+        raise ScenarioError([Problem("compare", "", None, "give at least one scenario", False)])
+    base = next(iter(named.values()))
+    for text in variants:
+        name, extra = parse_variant(text)
+        if name in named:
+            raise ScenarioError(
+                [Problem("--variant", text, name, "a rule of that name exists already")]
+            )
+        named[name] = scenario_from_dict(
+            scenario_raw(base), source=scenario_source(base), overrides=overrides + extra
+        )
+    if len(named) < 2:
+        raise ScenarioError(
+            [Problem("compare", "", None, "give two scenarios, or one and a --variant", False)]
+        )
+
+    axes = [parse_across(a) for a in across]
+    worlds: dict[str, list[str]] = {}
+    for combo in itertools.product(*[[f"{p}={v}" for v in vals] for p, vals in axes]):
+        worlds[", ".join(combo) if combo else "base"] = list(combo)
+
+    results: dict[tuple[str, str], SimulationResult] = {}
+    for wname, wover in worlds.items():
+        for rname, sc in named.items():
+            scw = (
+                scenario_from_dict(scenario_raw(sc), source=scenario_source(sc), overrides=wover)
+                if wover
+                else sc
+            )
+            results[(wname, rname)] = simulate(
+                scw, reps=reps, seed=seed, jobs=jobs, progress=progress
+            )
+    rules, world_names = list(named), list(worlds)
+    table = _table(results, rules, world_names)
+    robust = _robustness(table, rules) if len(world_names) > 1 else None
+    return Comparison(
+        table=table,
+        results=results,
+        rules=rules,
+        worlds=world_names,
+        robustness=robust,
+        scenarios=named,
+    )
+
+
+def _table(results, rules: list[str], worlds: list[str]) -> pd.DataFrame:
+    rows = []
+    for wname in worlds:
+        ref = results[(wname, rules[0])]
+        for rname in rules:
+            res = results[(wname, rname)]
+            summary = res.metrics.set_index("metric")
+            for metric in summary.index:
+                a = (
+                    ref.per_rep[metric].to_numpy(float)
+                    if metric in ref.per_rep
+                    else np.full(len(res.per_rep), np.nan)
+                )
+                b = res.per_rep[metric].to_numpy(float)
+                mean, se, low, high, _ = (
+                    paired_difference(a, b) if len(a) == len(b) else (np.nan,) * 5
+                )
+                rows.append(
+                    {
+                        "world": wname,
+                        "metric": metric,
+                        "rule": rname,
+                        "mean": summary.loc[metric, "mean"],
+                        "se": summary.loc[metric, "se"],
+                        "direction": direction(metric),
+                        "diff": mean if rname != rules[0] else 0.0,
+                        "diff_se": se if rname != rules[0] else 0.0,
+                        "diff_low": low if rname != rules[0] else 0.0,
+                        "diff_high": high if rname != rules[0] else 0.0,
+                        "verdict": verdict(metric, low, high) if rname != rules[0] else "reference",
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _robustness(table: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
+    rows = []
+    for metric, group in table.groupby("metric", sort=False):
+        d = direction(metric)
+        if not d:
+            continue
+        means = group.pivot(index="world", columns="rule", values="mean")[rules]
+        best = means.max(axis=1) if d == "higher" else means.min(axis=1)
+        regret = (best.to_numpy()[:, None] - means.to_numpy()) * (1 if d == "higher" else -1)
+        worst = means.min(axis=0) if d == "higher" else means.max(axis=0)
+        for k, rule in enumerate(rules):
+            rows.append(
+                {
+                    "metric": metric,
+                    "rule": rule,
+                    "direction": d,
+                    "worst": worst[rule],
+                    "max_regret": regret[:, k].max() + 0.0,
+                    "mean_regret": regret[:, k].mean() + 0.0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def write_comparison(comp: Comparison, out: str | Path, *, seed: int, reps: int) -> Path:
+    """Write a comparison run folder atomically: ``metadata.json``, ``comparison.csv``,
+    ``robustness.csv`` (with ``across``) and one sub-run per world × rule under ``runs/``."""
+    import json
+    import shutil
+    import tempfile
+    from datetime import UTC, datetime
+
+    from .. import __version__
+    from ..scenario import scenario_hash
+    from ..simulation import write_run
+
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        runs = []
+        for i, world in enumerate(comp.worlds):
+            for j, rule in enumerate(comp.rules):
+                folder = f"runs/w{i}-r{j}"
+                write_run(comp.results[(world, rule)], tmp / folder)
+                runs.append({"folder": folder, "world": world, "rule": rule})
+        meta = {
+            "kind": "comparison",
+            "perfsim_version": __version__,
+            "seed": seed,
+            "reps": reps,
+            "rules": comp.rules,
+            "worlds": comp.worlds,
+            "runs": runs,
+            "scenario_hashes": {n: scenario_hash(s) for n, s in comp.scenarios.items()},
+            "resolved_scenarios": {n: scenario_raw(s) for n, s in comp.scenarios.items()},
+            "written": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        (tmp / "metadata.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        comp.table.to_csv(tmp / "comparison.csv", index=False, encoding="utf-8-sig")
+        if comp.robustness is not None:
+            comp.robustness.to_csv(tmp / "robustness.csv", index=False, encoding="utf-8-sig")
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,135 @@
+"""Rule comparison: common random numbers, paired intervals, verdicts, robustness, run folder."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import ROOT, run_cli
+
+from perfsim.experiments.compare import (
+    compare,
+    paired_difference,
+    parse_across,
+    parse_variant,
+    split_top_level,
+    unpaired_difference,
+    verdict,
+)
+from perfsim.scenario import ScenarioError
+
+V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return compare([V5], variants=["survey30:rule.components.survey.share=0.3"], reps=60, seed=4)
+
+
+def test_paired_interval_is_narrower_than_the_unpaired_one(comparison):
+    ref, other = (comparison.results[("base", r)] for r in comparison.rules)
+    for metric in ("kendall_tau", "class_bias", "spearman_rho"):
+        a, b = ref.per_rep[metric].to_numpy(), other.per_rep[metric].to_numpy()
+        _, paired_se, low, high, _ = paired_difference(a, b)
+        _, unpaired_se, ulow, uhigh = unpaired_difference(a, b)
+        assert paired_se < 0.5 * unpaired_se, metric
+        assert high - low < uhigh - ulow
+
+
+def test_a_rule_compared_with_itself_shows_no_detectable_difference():
+    comp = compare([V5, V5], reps=30, seed=1)
+    t = comp.table[(comp.table["rule"] == comp.rules[1]) & (comp.table["direction"] != "")]
+    assert len(t) > 5
+    assert set(t["verdict"]) == {"no detectable difference"}
+    assert (t["diff"] == 0).all()
+
+
+def test_verdicts_honour_each_metrics_direction(comparison):
+    t = comparison.table.set_index(["metric", "rule"])
+    # A smaller survey share means less visibility bias (lower is better) and a truer ranking.
+    assert t.loc[("class_bias", "survey30"), "verdict"] == "better"
+    assert t.loc[("class_bias", "survey30"), "diff"] < 0
+    assert t.loc[("kendall_tau", "survey30"), "verdict"] == "better"
+    assert verdict("class_bias", 1.0, 2.0) == "worse"
+    assert verdict("kendall_tau", 1.0, 2.0) == "better"
+    assert verdict("kendall_tau", -1.0, 2.0) == "no detectable difference"
+
+
+def test_robustness_reports_worst_case_and_regret():
+    comp = compare(
+        [V5],
+        variants=["s20:rule.components.survey.share=0.2"],
+        across=["world.classes.back.visibility=0.3,0.9"],
+        reps=20,
+        seed=0,
+    )
+    assert comp.worlds == ["world.classes.back.visibility=0.3", "world.classes.back.visibility=0.9"]
+    r = comp.robustness.set_index(["metric", "rule"])
+    assert (comp.robustness["max_regret"] >= 0).all()
+    # Class bias: the smaller survey share is best in every world, so its regret is zero.
+    assert r.loc[("class_bias", "s20"), "max_regret"] == 0
+    ref = comp.rules[0]
+    means = comp.table[(comp.table.metric == "class_bias") & (comp.table.rule == ref)]["mean"]
+    assert r.loc[("class_bias", ref), "worst"] == pytest.approx(means.max())
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "overrides"),
+    [
+        (
+            "social40:rule.components.社会评价.share=0.4",
+            "social40",
+            ["rule.components.社会评价.share=0.4"],
+        ),
+        ("two:a.b=1,c.d=[1, 2]", "two", ["a.b=1", "c.d=[1, 2]"]),
+        ('q:rule.grading.bands=["a", "b"],x=1', "q", ['rule.grading.bands=["a", "b"]', "x=1"]),
+    ],
+)
+def test_variant_parsing(text, name, overrides):
+    assert parse_variant(text) == (name, overrides)
+
+
+def test_bad_variant_and_across_are_user_errors():
+    with pytest.raises(ScenarioError, match="NAME:PATH=VALUE"):
+        parse_variant("no-colon")
+    with pytest.raises(ScenarioError, match="PATH=V1,V2"):
+        parse_across("world.x")
+    assert parse_across("a.b=0.5,1,[1,2]") == ("a.b", ["0.5", "1", "[1,2]"])
+    assert split_top_level("a={x = 1, y = 2},b") == ["a={x = 1, y = 2}", "b"]
+
+
+def test_compare_command_writes_a_rerunnable_folder(tmp_path):
+    out = tmp_path / "cmp"
+    r = run_cli(
+        "compare",
+        str(V5),
+        "--variant",
+        "s20:rule.components.survey.share=0.2",
+        "--reps",
+        "20",
+        "--out",
+        str(out),
+    )
+    assert r.returncode == 0, r.stderr
+    assert "class_bias" in r.stdout and "better" in r.stdout
+    table = pd.read_csv(out / "comparison.csv", encoding="utf-8-sig")
+    assert set(table["rule"]) == {"V5 survey visibility bias", "s20"}
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["seed"] == 0 and meta["reps"] == 20
+    shares = meta["resolved_scenarios"]["s20"]["rule"]["components"]
+    assert shares["survey"]["share"] == pytest.approx(0.2)
+    assert shares["target"]["share"] == pytest.approx(0.8)
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ["w0-r0", "w0-r1"]
+
+
+def test_compare_needs_two_rules(tmp_path):
+    r = run_cli("compare", str(V5), "--reps", "5", "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and "give two scenarios" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_same_world_means_same_departments(comparison):
+    ref, other = (comparison.results[("base", r)] for r in comparison.rules)
+    np.testing.assert_allclose(ref.departments["true_value"], other.departments["true_value"])
