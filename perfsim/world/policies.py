@@ -337,16 +337,27 @@ def _respond(
 
 
 def _projected_solve(cost: NDArray, rhs: NDArray, start: NDArray, sweeps: int = 50) -> NDArray:
-    """Solve ``C e = rhs`` with ``e ≥ 0`` (projected Gauss–Seidel; exact when C is diagonal)."""
+    """Solve ``C e = rhs`` with ``e ≥ 0`` (the first-order conditions of a concave quadratic).
+
+    Diagonal C: ``max(rhs / c, 0)``. Otherwise the unconstrained solution ``C⁻¹ rhs`` where it is
+    non-negative (the usual case), and projected Gauss–Seidel sweeps, warm-started, only for the
+    departments where some task would get negative effort (exact at convergence: C is positive
+    definite, checked when the scenario is loaded)."""
     k = cost.shape[0]
     diag = np.diag(cost)
     if np.count_nonzero(cost - np.diag(diag)) == 0:
         return np.maximum(rhs / diag, 0.0)
-    e = start.copy()
+    e = rhs @ np.linalg.inv(cost).T
+    corner = (e < 0).any(axis=-1)
+    if not corner.any():
+        return e
+    sub = np.maximum(start[corner], 0.0)
+    r = rhs[corner]
     for _ in range(sweeps):
         for i in range(k):
-            off = e @ cost[i] - e[..., i] * cost[i, i]
-            e[..., i] = np.maximum((rhs[..., i] - off) / cost[i, i], 0.0)
+            off = sub @ cost[i] - sub[..., i] * cost[i, i]
+            sub[..., i] = np.maximum((r[..., i] - off) / cost[i, i], 0.0)
+    e[corner] = sub
     return e
 
 
