@@ -209,7 +209,9 @@ def _realise(
         if kind == "survey":
             raters[..., r] = survey_draw(w, r, latent[..., r], rng)
         else:
-            raters[..., r] = latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n))
+            raters[..., r] = np.clip(
+                latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n)), 0.0, 100.0
+            )
     audited = rng.random((reps, n)) < sc.rule.audit.probability
     total_gaming = gaming.sum(-1)
     if sc.rule.audit.detection_rate is None:
