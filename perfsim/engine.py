@@ -197,7 +197,7 @@ def _realise(
     reps, n, _ = effort.shape
     shock = sc.world.common_shock * rng.standard_normal((reps, 1, 1))
     output = ctx.theta * effort + shock
-    true_ind = expected_indicators(w, output, np.zeros_like(gaming))
+    true_ind = np.minimum(expected_indicators(w, output, np.zeros_like(gaming)), w.ceiling)
     fresh = rng.standard_normal(true_ind.shape)
     if warning is not None:  # ε = √ρ ξ (seen at the early warning) + √(1 − ρ) ζ
         fresh = warning + np.sqrt(1 - model.scenario.world.early_warning) * fresh

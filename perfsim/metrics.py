@@ -74,6 +74,8 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
     "rank_stability": "Kendall tau-b between consecutive periods' scores",
     "reward_gini": "Gini coefficient of rewards across departments",
     "evaluation_cost": "survey respondents x unit cost + audits x audit cost",
+    "mean_effort": "mean real effort per department and task (task units)",
+    "mean_total": "mean total score (points)",
     "icc2k": "ICC(2,k): reliability of the mean rating, two-way random raters",
     "krippendorff_alpha": "Krippendorff's alpha across rater groups",
 }
@@ -95,6 +97,14 @@ def _pair_signs(x: NDArray[np.float64], rows: slice) -> NDArray[np.int8]:
     """``sign(x_i - x_j)`` as int8 for i in ``rows`` and all j, shape ``(rep, len(rows), dept)``."""
     a, b = x[:, rows, None], x[:, None, :]
     return np.greater(a, b).view(np.int8) - np.less(a, b).view(np.int8)
+
+
+def describe(metric: str) -> str:
+    """One-line description of a metric, including the per-component ``effective_weight:<name>``."""
+    if metric.startswith("effective_weight:"):
+        name = metric.split(":", 1)[1]
+        return f"effective weight of {name}: share × spread across units, as a share of the total"
+    return METRIC_DESCRIPTIONS.get(metric, "")
 
 
 def kendall_tau_b(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
