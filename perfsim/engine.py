@@ -197,12 +197,13 @@ def _realise(
     reps, n, _ = effort.shape
     shock = sc.world.common_shock * rng.standard_normal((reps, 1, 1))
     output = ctx.theta * effort + shock
-    true_ind = np.minimum(expected_indicators(w, output, np.zeros_like(gaming)), w.ceiling)
+    expected = expected_indicators(w, output, np.zeros_like(gaming))
+    true_ind = np.minimum(expected, w.ceiling)  # what an honest, noiseless report would say
     fresh = rng.standard_normal(true_ind.shape)
     if warning is not None:  # ε = √ρ ξ (seen at the early warning) + √(1 − ρ) ζ
         fresh = warning + np.sqrt(1 - model.scenario.world.early_warning) * fresh
     noise = w.scale * w.noise * fresh
-    measured = np.minimum(true_ind + w.scale * w.gameability * gaming + noise, w.ceiling)
+    measured = np.minimum(expected + w.scale * w.gameability * gaming + noise, w.ceiling)
     latent = perceived_quality(w, output) + w.leniency  # (rep, dept, rater), 0-100 scale
     raters = np.empty_like(latent)
     for r, kind in enumerate(w.rater_kind):
