@@ -256,11 +256,11 @@ def _period_metrics(
     ev = out["evaluation"]
     value = out["output"] @ w.value
     a = ctx.ability
-    effort_cost = 0.5 * np.einsum("rdk,kl,rdl->rd", effort, w.cost, effort) / a
+    effort_cost = 0.5 * ((effort @ w.cost) * effort).sum(-1) / a
     gaming_cost = 0.5 * (w.gaming_cost * gaming**2).sum(-1)
     welfare = value - effort_cost - gaming_cost
     fb_out = ctx.theta * e_fb
-    fb_welfare = fb_out @ w.value - 0.5 * np.einsum("rdk,kl,rdl->rd", e_fb, w.cost, e_fb) / a
+    fb_welfare = fb_out @ w.value - 0.5 * ((e_fb @ w.cost) * e_fb).sum(-1) / a
     top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
     result = {
         **metrics.rank_fidelity(value, ev.total),

@@ -82,8 +82,7 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
 """One-line description of each metric in :data:`METRIC_DIRECTIONS`."""
 
 _CHUNK_BYTES = 200 * 2**20
-# bytes of temporaries per pair (i, j) in kendall_tau_b: 4 bool comparisons, 2 int8 signs, 1 product
-_BYTES_PER_PAIR = 8
+# kendall_tau_b holds about 24 bytes of float64 temporaries per pair (two differences and signs)
 
 
 def _as_batch(a: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -91,12 +90,6 @@ def _as_batch(a: ArrayLike, name: str) -> NDArray[np.float64]:
     if x.ndim != 2:
         raise ValueError(f"{name} must have shape (rep, dept), got shape {x.shape}")
     return x
-
-
-def _pair_signs(x: NDArray[np.float64], rows: slice) -> NDArray[np.int8]:
-    """``sign(x_i - x_j)`` as int8 for i in ``rows`` and all j, shape ``(rep, len(rows), dept)``."""
-    a, b = x[:, rows, None], x[:, None, :]
-    return np.greater(a, b).view(np.int8) - np.less(a, b).view(np.int8)
 
 
 def describe(metric: str) -> str:
@@ -120,28 +113,30 @@ def kendall_tau_b(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
     ``scipy.stats.kendalltau(x[r], y[r]).statistic``. NaN where undefined, as in scipy: a constant
     row (all pairs tied), fewer than 2 departments, or a NaN in the row.
 
-    The pairwise sign matrices are built in chunks (of replications, and of departments when one
-    replication alone is too large) so that temporaries stay under about 200 MB.
+    The signs are taken over the upper triangle of pairs (each pair once), in chunks of replications
+    and of pairs so that temporaries stay under about 200 MB.
     """
     xa, ya = _as_batch(x, "x"), _as_batch(y, "y")
     if xa.shape != ya.shape:
         raise ValueError(f"x and y must have the same shape, got {xa.shape} and {ya.shape}")
     n_rep, n = xa.shape
-    budget = max(1, _CHUNK_BYTES // _BYTES_PER_PAIR)
-    rep_step = max(1, budget // max(1, n * n))
-    row_step = max(1, n) if n * n <= budget else max(1, budget // n)
-    s = np.zeros(n_rep, dtype=np.int64)
-    tx = np.zeros(n_rep, dtype=np.int64)
-    ty = np.zeros(n_rep, dtype=np.int64)
+    first, second = np.triu_indices(n, k=1)  # each unordered pair once
+    pairs = first.size
+    rep_step = max(1, _CHUNK_BYTES // max(1, 24 * pairs))
+    pair_step = max(1, pairs if pairs * 24 <= _CHUNK_BYTES else _CHUNK_BYTES // 24)
+    s = np.zeros(n_rep)
+    tx = np.zeros(n_rep)
+    ty = np.zeros(n_rep)
     for r0 in range(0, n_rep, rep_step):
         reps = slice(r0, r0 + rep_step)
-        for i0 in range(0, n, row_step):
-            rows = slice(i0, i0 + row_step)
-            sx, sy = _pair_signs(xa[reps], rows), _pair_signs(ya[reps], rows)
-            s[reps] += np.sum(sx * sy, axis=(1, 2), dtype=np.int64)
-            tx[reps] += np.count_nonzero(sx, axis=(1, 2))
-            ty[reps] += np.count_nonzero(sy, axis=(1, 2))
-    denom = np.sqrt(tx.astype(float)) * np.sqrt(ty.astype(float))
+        for p0 in range(0, pairs, pair_step):
+            i, j = first[p0 : p0 + pair_step], second[p0 : p0 + pair_step]
+            sx = np.sign(xa[reps][:, i] - xa[reps][:, j])
+            sy = np.sign(ya[reps][:, i] - ya[reps][:, j])
+            s[reps] += np.einsum("rp,rp->r", sx, sy)
+            tx[reps] += np.count_nonzero(sx, axis=1)
+            ty[reps] += np.count_nonzero(sy, axis=1)
+    denom = np.sqrt(tx) * np.sqrt(ty)
     tau = np.full(n_rep, np.nan)
     np.divide(s, denom, out=tau, where=denom > 0)
     tau[np.isnan(xa).any(axis=1) | np.isnan(ya).any(axis=1)] = np.nan

@@ -25,6 +25,10 @@ from ..scenario.schema import Scenario
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
 
+#: Surveys with at least this many respondents per unit draw their mean score from the normal
+#: approximation of the multinomial answers (exact mean and variance); smaller ones draw answers.
+SURVEY_EXACT_BELOW = 50
+
 
 def _pdf(z: NDArray) -> NDArray:
     return np.exp(-0.5 * z * z) / _SQRT_2PI
@@ -207,7 +211,16 @@ def survey_moments(
 def survey_draw(
     world: CompiledWorld, r: int, latent_mean: NDArray, rng: np.random.Generator
 ) -> NDArray:
-    """Mean points of ``n`` respondents (multinomial counts over the 4 levels)."""
+    """Mean points of ``n`` respondents answering on the survey's levels.
+
+    For ``n < SURVEY_EXACT_BELOW`` the answers are drawn exactly (multinomial counts, as conditional
+    binomials); for larger surveys the mean is drawn from its normal approximation with the exact
+    mean and variance of the ordered-probit answers (the central limit theorem; one draw per unit
+    instead of one per level)."""
+    mean, _, var1 = survey_moments(world, r, latent_mean)
+    n = int(world.respondents[r])
+    if n >= SURVEY_EXACT_BELOW:
+        return mean + np.sqrt(var1 / n) * rng.standard_normal(mean.shape)
     cuts, pts = world.cutpoints[r], world.points[r]
     sd = max(world.rater_noise[r], 1e-9)
     below = ndtr((cuts - latent_mean[..., None]) / sd)
@@ -219,8 +232,7 @@ def survey_draw(
     )
     probs = np.clip(probs, 0.0, 1.0)
     probs /= probs.sum(axis=-1, keepdims=True)
-    n = int(world.respondents[r])
-    # Multinomial counts by conditional binomials (vectorised): n_l ~ Bin(n − Σ_{i<l} n_i, p_l / Σ_{i≥l} p_i).
+    # Multinomial counts by conditional binomials: n_l ~ Bin(n − Σ_{i<l} n_i, p_l / Σ_{i≥l} p_i).
     left = np.full(probs.shape[:-1], n, dtype=np.int64)
     tail = np.ones(probs.shape[:-1])
     total = np.zeros(probs.shape[:-1])
