@@ -1,0 +1,181 @@
+"""A CJK-capable font for figures whose labels are Chinese (class, task, band and rule names).
+
+Matplotlib's default font (DejaVu Sans) has no Chinese glyphs: ``社会评价`` would be drawn as
+boxes. :func:`find_cjk_font` looks for a font that has them, in this order:
+
+1. a font matplotlib already knows (its font cache) from a known CJK family (Noto Sans CJK,
+   Source Han Sans, WenQuanYi, SimHei, Microsoft YaHei, PingFang, ...);
+2. the fonts shipped by the optional ``mplfonts`` package (``pip install "perfsim[cjk]"``);
+3. system font files whose names look CJK (e.g. Debian's ``fonts-noto-cjk``), which matplotlib's
+   font cache misses when the fonts were installed after the cache was built.
+
+A candidate is kept only if it really has a glyph for ``评``. The font is added as a *fallback*
+family (``font.family = [<default>, <CJK font>]``, glyph-by-glyph fallback, matplotlib ≥ 3.6):
+Latin text keeps the default font. When no CJK font exists, :func:`warn_if_missing` emits one
+``UserWarning`` per process, and matplotlib's own per-glyph warnings are silenced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+import logging
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import matplotlib as mpl
+from matplotlib import font_manager
+
+__all__ = ["find_cjk_font", "font_context", "has_cjk", "use_cjk_font", "warn_if_missing"]
+
+#: Family names (or prefixes) of common CJK fonts, preferred first (Simplified Chinese first).
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "STHeiti",
+    "Noto Sans CJK",
+    "Source Han Sans",
+    "Noto Serif CJK",
+    "Source Han Serif",
+    "AR PL",
+    "Droid Sans Fallback",
+)
+_FILE_HINTS = ("cjk", "wqy", "wenquanyi", "sourcehan", "simhei", "msyh", "pingfang", "droidsansfallback", "uming", "ukai")  # fmt: skip
+_OTHER_WEIGHTS = ("thin", "light", "medium", "semibold", "demibold", "heavy", "black", "extra")
+_PROBE = "评"
+_CJK_RE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+_GLYPH_WARNING = r"Glyph .* missing from (current )?font"
+
+_warned = False
+
+MISSING_MESSAGE = (
+    "perfsim: no CJK-capable font found, so labels with Chinese characters will show as boxes. "
+    'Fix: pip install "perfsim[cjk]" (installs mplfonts, which bundles Noto Sans CJK SC), or '
+    "install a system font such as Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk)."
+)
+
+
+def has_cjk(text: str) -> bool:
+    """True if ``text`` has a CJK ideograph, kana, hangul or full-width character."""
+    return bool(_CJK_RE.search(text))
+
+
+def _has_glyph(path: str) -> bool:
+    try:
+        from matplotlib.ft2font import FT2Font
+
+        return FT2Font(path).get_char_index(ord(_PROBE)) != 0
+    except Exception:  # unreadable or unsupported font file
+        return False
+
+
+def _preference(name: str) -> int:
+    for k, family in enumerate(CJK_FAMILIES):
+        if name.startswith(family):
+            return k
+    return len(CJK_FAMILIES)
+
+
+def _known_cjk() -> str | None:
+    entries = sorted(
+        (e for e in font_manager.fontManager.ttflist if _preference(e.name) < len(CJK_FAMILIES)),
+        key=lambda e: (_preference(e.name), e.weight != 400, e.style != "normal"),
+    )
+    for entry in entries:
+        if _has_glyph(entry.fname):
+            return entry.name
+    return None
+
+
+def _add_files(paths: Iterable[str | Path]) -> str | None:
+    """Register font files with matplotlib; return the best CJK family now known (every face of
+    a collection is registered, so ``Noto Sans CJK SC`` is preferred to the file's first face)."""
+    found: list[str] = []
+    for path in paths:
+        if not _has_glyph(str(path)):
+            continue
+        try:
+            font_manager.fontManager.addfont(str(path))
+        except Exception:  # a file matplotlib cannot parse: skip it
+            continue
+        found.append(font_manager.FontProperties(fname=str(path)).get_name())
+    return (_known_cjk() or min(found, key=_preference)) if found else None
+
+
+def _mplfonts_files() -> list[Path]:
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    files: list[Path] = []
+    for root in spec.submodule_search_locations:
+        files += sorted(Path(root).rglob("*.[ot]t[fc]"))
+    return sorted(files, key=lambda p: ("sans" not in p.name.lower(), "mono" in p.name.lower()))
+
+
+def _system_files() -> list[Path]:
+    files = [Path(p) for p in font_manager.findSystemFonts()]
+    hinted = [p for p in files if any(h in p.name.lower() for h in _FILE_HINTS)]
+    plain = [p for p in hinted if not any(w in p.name.lower() for w in _OTHER_WEIGHTS)]
+    return sorted(plain or hinted, key=lambda p: ("sans" not in p.name.lower(), p.name))
+
+
+@functools.cache
+def find_cjk_font() -> str | None:
+    """Family name of a font with Chinese glyphs, registered with matplotlib; None if none."""
+    return _known_cjk() or _add_files(_mplfonts_files()) or _add_files(_system_files())
+
+
+def _families(cjk: str | None) -> list[str]:
+    base = list(mpl.rcParams["font.family"])
+    return base + [cjk] if cjk and cjk not in base else base
+
+
+def warn_if_missing(texts: Iterable[str]) -> None:
+    """Warn once per process when some of ``texts`` are CJK and no CJK font exists."""
+    global _warned
+    if _warned or find_cjk_font() is not None:
+        return
+    if any(has_cjk(t) for t in texts):
+        _warned = True
+        warnings.warn(MISSING_MESSAGE, UserWarning, stacklevel=3)
+
+
+@contextlib.contextmanager
+def font_context() -> Iterator[str | None]:
+    """Within the block, figures draw Chinese with the CJK fallback font (if any); without one,
+    matplotlib's per-glyph "missing" warnings are silenced (:func:`warn_if_missing` says it once).
+    Yields the CJK family name or None."""
+    cjk = find_cjk_font()
+    logger = logging.getLogger("matplotlib.font_manager")  # "findfont: Failed to find ... bold"
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with mpl.rc_context({"font.family": _families(cjk)}), warnings.catch_warnings():
+            if cjk is None:
+                warnings.filterwarnings("ignore", message=_GLYPH_WARNING, category=UserWarning)
+            yield cjk
+    finally:
+        logger.setLevel(level)
+
+
+def use_cjk_font() -> str | None:
+    """Add the CJK fallback font to matplotlib's global settings (for notebooks). Returns its
+    family name, or None (with the warning) when no CJK font is installed."""
+    cjk = find_cjk_font()
+    if cjk is None:
+        warn_if_missing([_PROBE])
+    else:
+        mpl.rcParams["font.family"] = _families(cjk)
+    return cjk

@@ -1,0 +1,315 @@
+"""Figures and reports of run folders: HTML structure, Markdown links, escaping, the CJK font
+warning, the rerun command, and (where Chromium is installed) a headless browser load."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import pandas as pd
+import pytest
+from helpers import ROOT
+
+from perfsim import simulate
+from perfsim.experiments.compare import compare, write_comparison
+from perfsim.report import build_report, fonts, save_figures
+from perfsim.report.figures import RunFolderError, confusion_figure, load_run
+from perfsim.report.html import rerun_command
+from perfsim.scenario import PerfsimError
+from perfsim.simulation import write_run
+
+V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"
+REPS = 20
+
+
+class ReportParser(HTMLParser):
+    """Collects images, every URL-valued attribute, tag names, ids and the metrics tables."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[dict[str, str]] = []
+        self.urls: list[str] = []
+        self.tags: set[str] = set()
+        self.ids: set[str] = set()
+        self.metrics_tables: list[list[str]] = []  # first-column cells of each metrics table
+        self._in_metrics = False
+        self._row_cells = 0
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        self.tags.add(tag)
+        if "id" in a:
+            self.ids.add(a["id"])
+        for key in ("src", "href", "srcset", "action", "poster", "data"):
+            if key in a:
+                self.urls.append(a[key])
+        if tag == "img":
+            self.images.append(a)
+        if tag == "table" and "metrics" in a.get("class", "").split():
+            self._in_metrics = True
+            self.metrics_tables.append([])
+        if self._in_metrics and tag == "tr":
+            self._row_cells = 0
+        if self._in_metrics and tag in ("th", "td"):
+            self._row_cells += 1
+            self._cell = [] if self._row_cells == 1 else None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._cell is not None:
+            self.metrics_tables[-1].append("".join(self._cell).strip())
+            self._cell = None
+        if tag == "table":
+            self._in_metrics = False
+
+
+def parse(path: Path) -> tuple[ReportParser, str]:
+    text = path.read_text(encoding="utf-8")
+    parser = ReportParser()
+    parser.feed(text)
+    return parser, text
+
+
+@pytest.fixture(scope="module")
+def comparison_dir(tmp_path_factory) -> Path:
+    comp = compare(
+        [V5],
+        variants=["survey20:rule.components.survey.share=0.2"],
+        across=["world.classes.back.visibility=0.3,0.8"],
+        reps=REPS,
+        seed=0,
+    )
+    out = write_comparison(comp, tmp_path_factory.mktemp("cmp") / "cmp", seed=0, reps=REPS)
+    build_report(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    out = write_run(simulate(V5, reps=REPS, seed=1), tmp_path_factory.mktemp("run") / "run")
+    build_report(out)
+    return out
+
+
+def figure_pngs(folder: Path) -> list[Path]:
+    return sorted((folder / "figures").glob("*.png"))
+
+
+def check_html(folder: Path, metrics: list[str]) -> tuple[ReportParser, str]:
+    parser, text = parse(folder / "report.html")
+    # every figure PNG is embedded byte for byte, with alt text
+    embedded = []
+    for img in parser.images:
+        assert img["src"].startswith("data:image/png;base64,"), img["src"][:40]
+        assert img.get("alt", "").strip()
+        embedded.append(base64.b64decode(img["src"].split(",", 1)[1]))
+    pngs = figure_pngs(folder)
+    assert pngs
+    assert sorted(embedded) == sorted(p.read_bytes() for p in pngs)
+    # self-contained: no external resource, no script, no stylesheet link
+    for url in parser.urls:
+        assert url.startswith(("data:", "#")), url
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.I)
+    assert "script" not in parser.tags and "link" not in parser.tags
+    # the metrics table lists every metric
+    assert parser.metrics_tables
+    assert set(metrics) <= set(parser.metrics_tables[0])
+    assert "assumptions" in parser.ids and "reproducibility" in parser.ids
+    return parser, text
+
+
+def test_comparison_report_is_self_contained_and_complete(comparison_dir):
+    table = pd.read_csv(comparison_dir / "comparison.csv", encoding="utf-8-sig")
+    parser, text = check_html(comparison_dir, list(dict.fromkeys(table["metric"])))
+    assert len(parser.metrics_tables) == 2  # one per world
+    for word in ("better", "no detectable difference", "reference"):
+        assert word in text
+    assert "robustness" in parser.ids
+    stems = {p.stem for p in figure_pngs(comparison_dir)}
+    assert stems == {
+        "forest",
+        "confusion",
+        "effort_gaming",
+        "score_vs_value",
+        "weights",
+        "robustness",
+    }
+    # the rule table highlights what differs from the reference (the survey share)
+    assert re.search(r'<td class="differs">20 %</td>', text)
+    assert "perfsim compare" in text and "--variant survey20:" in text
+
+
+def test_single_run_report(run_dir):
+    metrics = pd.read_csv(run_dir / "metrics.csv")["metric"].tolist()
+    parser, text = check_html(run_dir, metrics)
+    assert {p.stem for p in figure_pngs(run_dir)} == {
+        "confusion",
+        "effort_gaming",
+        "score_vs_value",
+        "weights",
+    }
+    assert "V5 survey visibility bias" in text
+    assert "perfsim run" in text
+
+
+@pytest.mark.parametrize("which", ["comparison_dir", "run_dir"])
+def test_markdown_links_every_figure(which, request):
+    folder = request.getfixturevalue(which)
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    for png in figure_pngs(folder):
+        assert f"](figures/{png.name})" in md
+        assert (folder / "figures" / f"{png.stem}.svg").is_file()
+    assert "## Assumptions" in md and "## Reproducibility" in md
+
+
+def test_saved_figures_decode(run_dir):
+    paths = save_figures(run_dir)
+    assert {p.suffix for p in paths} == {".png", ".svg"}
+    for p in paths:
+        if p.suffix == ".png":
+            image = mpimg.imread(p)
+            assert image.shape[0] > 100 and image.shape[1] > 100
+        else:
+            assert p.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert not list((run_dir / "figures").glob(".*tmp*"))  # no temporary file left
+
+
+def test_rerun_command_rebuilds_the_recorded_scenarios(comparison_dir, run_dir):
+    for folder in (comparison_dir, run_dir):
+        rerun = rerun_command(load_run(folder))
+        assert rerun.rebuilds and rerun.same_hash, rerun
+        assert rerun.file_changes == 0
+    cmd = rerun_command(load_run(comparison_dir)).command
+    # the rescaled partner (target.share=0.8) is implied, so the variant reads as it was given
+    assert "--variant survey20:rule.components.survey.share=0.2 \\\n" in cmd
+    assert "--across world.classes.back.visibility=0.3,0.8" in cmd
+    assert "--seed 0" in cmd and f"--reps {REPS}" in cmd
+
+
+def test_not_a_run_folder_is_a_user_error(tmp_path, run_dir):
+    with pytest.raises(PerfsimError, match="not a perfsim run folder"):
+        build_report(tmp_path)
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    (broken / "metrics.csv").unlink()
+    with pytest.raises(RunFolderError, match="incomplete"):
+        build_report(broken)
+
+
+def test_text_from_the_folder_is_escaped(run_dir, tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    meta_file = folder / "metadata.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    meta["resolved_scenario"]["meta"]["description"] = '<script>alert("x")</script> & co'
+    meta["resolved_scenario"]["meta"]["assumptions"] = ["<b>bold</b> claim", "<b>bold</b> claim"]
+    meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    html_path, md_path = build_report(folder)
+    parser, text = parse(html_path)
+    assert "script" not in parser.tags and "b" not in parser.tags
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in text
+    assert text.count("&lt;b&gt;bold&lt;/b&gt; claim") == 1  # deduplicated
+    assert "<script>" not in md_path.read_text(encoding="utf-8")
+
+
+def test_missing_cjk_font_warns_once(monkeypatch):
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", False)
+    bands = ["优秀", "良好"]
+    cm = pd.DataFrame([[0.4, 0.1], [0.1, 0.4]], index=bands, columns=bands)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figs = [confusion_figure({"规则": cm}), confusion_figure({"rule": cm})]
+        with fonts.font_context():
+            for fig in figs:
+                fig.savefig(os.devnull, format="png")
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert len(messages) == 1, messages
+    assert "perfsim[cjk]" in messages[0] and "fonts-noto-cjk" in messages[0]
+
+
+def test_no_warning_without_chinese_text(monkeypatch):
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", False)
+    cm = pd.DataFrame([[0.5, 0.0], [0.0, 0.5]], index=["A", "B"], columns=["A", "B"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        confusion_figure({"rule": cm})
+
+
+def test_has_cjk():
+    assert fonts.has_cjk("社会评价") and fonts.has_cjk("rule 优秀")
+    assert not fonts.has_cjk("kendall_tau ± 0.1 — α")
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+CHROMIUM = _chromium()
+
+
+def _run_chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+    ]
+    return subprocess.run(
+        [CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=90, check=False
+    )
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_report_loads_in_headless_chromium(comparison_dir, tmp_path):
+    html_path = comparison_dir / "report.html"
+    n_figures = len(figure_pngs(comparison_dir))
+    shot = tmp_path / "shot.png"
+    done = _run_chromium(
+        ["--window-size=1200,3000", f"--screenshot={shot}", html_path.as_uri()], tmp_path / "p1"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert mpimg.imread(shot).shape[:2] == (3000, 1200)
+
+    # A test copy with a tiny inline script that records, after load, how many images decoded.
+    probe = tmp_path / "probe.html"
+    script = (
+        "<script>window.addEventListener('load', () => {"
+        "const imgs = [...document.images];"
+        "document.body.dataset.images = imgs.length;"
+        "document.body.dataset.decoded = imgs.filter(i => i.complete && i.naturalWidth > 0).length;"
+        "});</script>"
+    )
+    probe.write_text(
+        html_path.read_text(encoding="utf-8").replace("</body>", script + "</body>"),
+        encoding="utf-8",
+    )
+    done = _run_chromium(
+        ["--virtual-time-budget=5000", "--dump-dom", probe.as_uri()], tmp_path / "p2"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    assert dom.count("<img ") == n_figures
+    assert f'data-images="{n_figures}"' in dom
+    assert f'data-decoded="{n_figures}"' in dom
