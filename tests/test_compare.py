@@ -133,3 +133,17 @@ def test_compare_needs_two_rules(tmp_path):
 def test_same_world_means_same_departments(comparison):
     ref, other = (comparison.results[("base", r)] for r in comparison.rules)
     np.testing.assert_allclose(ref.departments["true_value"], other.departments["true_value"])
+
+
+def test_paired_intervals_are_narrower_on_the_bundled_hangzhou_comparison():
+    comp = compare([ROOT / "scenarios" / "hangzhou-2011.toml"],
+                   variants=["social40:rule.components.社会评价.share=0.4"],
+                   overrides=["world.samples=8", "world.max_iterations=40"], reps=12, seed=0)
+    ref, other = (comp.results[("base", r)] for r in comp.rules)
+    narrower = []
+    for metric in ("kendall_tau", "class_bias", "welfare_loss", "gaming_share"):
+        a, b = ref.per_rep[metric].to_numpy(), other.per_rep[metric].to_numpy()
+        paired = paired_difference(a, b)
+        unpaired = unpaired_difference(a, b)
+        narrower.append(paired[3] - paired[2] < unpaired[3] - unpaired[2])
+    assert all(narrower)
