@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import engine, metrics
+from .io import atomic_dir
 from .scenario import (
     Scenario,
     load_scenario,
@@ -133,9 +132,7 @@ def write_run(result: SimulationResult, out: str | Path) -> Path:
     """Write ``metadata.json``, ``metrics.csv``, ``departments.csv`` and ``periods.csv`` to ``out``,
     atomically (a temporary folder renamed into place)."""
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with atomic_dir(target) as tmp:
         (tmp / "metadata.json").write_text(
             json.dumps(result.metadata, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
@@ -144,10 +141,4 @@ def write_run(result: SimulationResult, out: str | Path) -> Path:
         result.periods.to_csv(tmp / "periods.csv", index=False)
         result.per_rep.to_csv(tmp / "replications.csv")
         result.confusion.to_csv(tmp / "confusion.csv", encoding="utf-8-sig")
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target

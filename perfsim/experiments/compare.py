@@ -301,18 +301,14 @@ def write_comparison(comp: Comparison, out: str | Path, *, seed: int, reps: int)
     """Write a comparison run folder atomically: ``metadata.json``, ``comparison.csv``,
     ``robustness.csv`` (with ``across``) and one sub-run per world × rule under ``runs/``."""
     import json
-    import shutil
-    import tempfile
     from datetime import UTC, datetime
 
     from .. import __version__
+    from ..io import atomic_dir
     from ..scenario import scenario_hash
     from ..simulation import write_run
 
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with atomic_dir(out) as tmp:
         runs = []
         for i, world in enumerate(comp.worlds):
             for j, rule in enumerate(comp.rules):
@@ -337,10 +333,4 @@ def write_comparison(comp: Comparison, out: str | Path, *, seed: int, reps: int)
         comp.table.to_csv(tmp / "comparison.csv", index=False, encoding="utf-8-sig")
         if comp.robustness is not None:
             comp.robustness.to_csv(tmp / "robustness.csv", index=False, encoding="utf-8-sig")
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+    return Path(out)
