@@ -51,6 +51,8 @@ class Comparison:
     worlds: list[str]
     robustness: pd.DataFrame | None = None  # metric, rule, worst, max_regret, mean_regret
     scenarios: dict[str, Scenario] = field(default_factory=dict)
+    started: str = ""  # UTC, ISO 8601
+    finished: str = ""
 
     def verdicts(self, world: str | None = None) -> pd.DataFrame:
         """metric × rule table of verdicts against the first rule."""
@@ -214,6 +216,9 @@ def compare(
     for combo in itertools.product(*[[f"{p}={v}" for v in vals] for p, vals in axes]):
         worlds[", ".join(combo) if combo else "base"] = list(combo)
 
+    from datetime import UTC, datetime
+
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     results: dict[tuple[str, str], SimulationResult] = {}
     for wname, wover in worlds.items():
         for rname, sc in named.items():
@@ -235,6 +240,8 @@ def compare(
         worlds=world_names,
         robustness=robust,
         scenarios=named,
+        started=started,
+        finished=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 
@@ -325,6 +332,8 @@ def write_comparison(comp: Comparison, out: str | Path, *, seed: int, reps: int)
             "runs": runs,
             "scenario_hashes": {n: scenario_hash(s) for n, s in comp.scenarios.items()},
             "resolved_scenarios": {n: scenario_raw(s) for n, s in comp.scenarios.items()},
+            "started": comp.started,
+            "finished": comp.finished,
             "written": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         (tmp / "metadata.json").write_text(
