@@ -2,6 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .experiments.sensitivity import run_sensitivity as sensitivity
 from .scenario import PerfsimError, ScenarioError, load_scenario
 from .scoring import score
 from .simulation import SimulationResult, simulate
@@ -18,5 +19,6 @@ __all__ = [
     "__version__",
     "load_scenario",
     "score",
+    "sensitivity",
     "simulate",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from .scenario import PerfsimError, load_scenario, read_toml, resolve_path
@@ -32,6 +33,16 @@ EXAMPLES = {
   perfsim compare a.toml b.toml --reps 400 --out results/a-vs-b
   perfsim compare hangzhou-2011 --variant q20:rule.grading.quota.优秀=0.2 \\
       --across world.indicators.公共服务.gameability=0.5,1,2""",
+    "sensitivity": """examples:
+  perfsim sensitivity scenarios/teaching/sensitivity-demo.toml --method sobol --n 64 --reps 5
+  perfsim sensitivity teaching/sensitivity-demo --method morris --n 20 --jobs 2 \\
+      --bound "class_bias<8" --bound "gaming_share<0.1"
+  perfsim sensitivity hangzhou-2011 --uncertain my-inputs.toml --method sobol --n 1024 --jobs 2
+  perfsim sensitivity hangzhou-2011 --uncertain my-inputs.toml --scheduler tcp://10.0.0.5:8786
+  perfsim sensitivity teaching/sensitivity-demo --out results/sa-demo --resume   # after a stop""",
+    "report": """examples:
+  perfsim report results/compare-hangzhou-2011-seed0
+  perfsim report results/hangzhou-2011-seed0""",
     "verify": """examples:
   perfsim verify
   perfsim verify --reps 400 --only V2,V2q
@@ -127,6 +138,79 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
     _add_set(p)
+
+    p = command(
+        "sensitivity",
+        "Global sensitivity analysis (SALib) of a scenario's [uncertain] inputs; write a run folder.",
+    )
+    p.add_argument("scenario", help="scenario TOML file with [world] and [uncertain] (or a name)")
+    p.add_argument(
+        "--method",
+        choices=["sobol", "morris", "fast", "delta", "lhs"],
+        default="sobol",
+        help="sobol (S1, ST), morris (mu*, sigma), fast (S1, ST), delta or lhs (delta, S1) "
+        "(default: sobol)",
+    )
+    p.add_argument(
+        "--n",
+        type=int,
+        help="sobol: base sample N (a power of two; runs N(d+2)); morris: trajectories (runs "
+        "r(d+1)); fast: samples per input (> 64); delta/lhs: samples (default: 256, 20, 256, 512)",
+    )
+    p.add_argument("--reps", type=int, default=20, help="replications per sample (default: 20)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed of the sample and of every run (default: 0)",
+    )
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786, or 'local' for a LocalCluster of "
+        "--jobs workers",
+    )
+    p.add_argument(
+        "--out", help="run folder (default: results/sensitivity-<scenario>-<method>-seed<seed>)"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run in --out (finished chunks are kept; rerunning into the "
+        "same folder does this too)",
+    )
+    p.add_argument(
+        "--uncertain",
+        metavar="FILE",
+        help="TOML file with the [uncertain] table to use instead of the scenario's",
+    )
+    p.add_argument(
+        "--bound",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help='designer bound on a metric (repeatable), e.g. --bound "class_bias<5": report the '
+        "ranges of the rule inputs that keep every bounded metric within bounds",
+    )
+    p.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        help="analyse only this metric (repeatable; default: every metric)",
+    )
+    p.add_argument(
+        "--second-order", action="store_true", help="sobol: also second-order indices S2"
+    )
+    p.add_argument(
+        "--chunk-size", type=int, default=64, help="samples per chunk file (default: 64)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_set(p)
+
+    p = command("report", "Write report.html (self-contained) and report.md for a run folder.")
+    p.add_argument("run_dir", help="a folder written by perfsim run or perfsim compare")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     p = command("verify", "Run the validation suite V1-V6: the engine against closed-form theory.")
     p.add_argument("--reps", type=int, default=200, help="replications per check (default: 200)")
@@ -250,7 +334,7 @@ def _progress_bar(total: int, unit: str, quiet: bool):
 
 
 def _print_run_summary(result, out) -> None:
-    from .metrics import METRIC_DESCRIPTIONS
+    from .metrics import describe
 
     meta = result.metadata
     print(
@@ -262,10 +346,11 @@ def _print_run_summary(result, out) -> None:
             f"  best response: ≤ {meta['best_response_iterations']} iterations, largest residual "
             f"{meta['best_response_residual']:.2g}"
         )
-    print(f"\n  {'metric':<18}{'mean':>10}{'± se':>10}  better  meaning")
+    print(f"\n  {'metric':<24}{'mean':>10}{'± se':>10}  better  meaning")
     for row in result.metrics.itertuples():
-        desc = METRIC_DESCRIPTIONS.get(row.metric, "")
-        print(f"  {row.metric:<18}{row.mean:>10.4g}{row.se:>10.2g}  {row.direction:<6}  {desc}")
+        print(
+            f"  {row.metric:<24}{row.mean:>10.4g}{row.se:>10.2g}  {row.direction:<6}  {describe(row.metric)}"
+        )
     print(f"\nrun folder: {out} (metadata.json, metrics.csv, departments.csv, periods.csv)")
 
 
@@ -324,6 +409,120 @@ def _print_comparison(comp, out) -> None:
     print(f"\nrun folder: {out} (comparison.csv, metadata.json, runs/)")
 
 
+def _sensitivity(args: argparse.Namespace) -> int:
+    from .experiments.sensitivity import default_out, run_sensitivity
+
+    _positive("reps", args.reps)
+    _positive("jobs", args.jobs)
+    _positive("chunk-size", args.chunk_size)
+    if args.n is not None:
+        _positive("n", args.n)
+    out = args.out or default_out(args.scenario, args.method, args.seed)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = _progress_bar(total, "samples", args.quiet)
+            if bar is not None:
+                bar.n = bar.initial = done  # resumed samples do not count towards the rate
+                bar.refresh()
+        else:
+            bar.update(done - bar.n)
+
+    try:
+        result = run_sensitivity(
+            args.scenario,
+            method=args.method,
+            n=args.n,
+            reps=args.reps,
+            seed=args.seed,
+            uncertain=args.uncertain,
+            overrides=args.overrides,
+            metrics=args.metric or None,
+            second_order=args.second_order,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            out=out,
+            resume=args.resume,
+            chunk_size=args.chunk_size,
+            bounds=args.bound or None,
+            progress=None if args.quiet else progress,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"finished chunks are kept in {out}; rerun with --resume to continue", file=sys.stderr
+        )
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        _print_sensitivity(result)
+    return 0
+
+
+def _print_sensitivity(result) -> None:
+    meta = result.metadata
+    key = result.main_index
+    unit = "N" if result.method != "morris" else "r"
+    print(
+        f"{meta.get('scenario_name') or meta.get('scenario')}: {result.method}, {unit} = "
+        f"{result.n}, {meta['runs']} samples × {meta['reps']} replications, seed {meta['seed']}; "
+        f"{len(result.inputs)} inputs, {len(result.outputs)} metrics"
+    )
+    if meta.get("seconds_per_sample"):
+        print(
+            f"evaluated {meta['evaluated_now']} samples ({1000 * meta['seconds_per_sample']:.0f} ms "
+            f"each) on {meta['executor']}"
+        )
+    label = {"ST": "total-order ST", "mu_star": "Morris mu*", "delta": "Borgonovo delta"}[key]
+    print(f"\nmost influential inputs per metric ({label} ± 95 % half-width):")
+    width = max((len(m) for m in result.outputs), default=10) + 2
+    for metric in result.outputs:
+        top = result.top(metric, 3)
+        cells = " · ".join(f"{r.input} {r.value:.3g} ±{r.confidence:.2g}" for r in top.itertuples())
+        print(f"  {metric:<{width}}{cells}")
+    if result.notes:
+        print("\nnotes:")
+        for note in result.notes:
+            print(f"  - {note}")
+    if result.region is not None:
+        print("\nrule-space region:")
+        for line in result.region.summary.splitlines():
+            print(f"  {line}")
+    samples = next(result.out.glob("samples.*")).name
+    files = f"indices.csv, {samples}, convergence.csv, sensitivity.json, figures/"
+    if result.region is not None:
+        files += ", region.csv, region.txt"
+    print(f"\nrun folder: {result.out} ({files})")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .scenario import Problem, ScenarioError
+
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "metadata.json").is_file():
+        raise ScenarioError(
+            [
+                Problem(
+                    str(run_dir),
+                    "metadata.json",
+                    None,
+                    "not a run folder (no "
+                    "metadata.json); give a folder written by perfsim run or compare",
+                    False,
+                )
+            ]
+        )
+    from .report import build_report
+
+    html_path, md_path = build_report(run_dir)
+    if not args.quiet:
+        print(f"wrote {html_path} and {md_path}")
+    return 0
+
+
 def _verify(args: argparse.Namespace) -> int:
     from .verify import run_suite
 
@@ -335,13 +534,13 @@ def _verify(args: argparse.Namespace) -> int:
             print(f"running {row} ...", file=sys.stderr, flush=True)
 
     checks = run_suite(only, args.overrides, reps=args.reps, seed=args.seed, progress=say)
-    print(f"{'check':<40}{'theory':>11}{'simulated':>11}{'error':>9}{'tol':>8}  verdict")
+    print(f"{'check':<40}{'theory':>11} {'simulated':>10} {'error':>10}{'tol':>8} verdict")
     for c in checks:
         unit = "" if c.absolute else "%"
         err = c.error if c.absolute else 100 * c.error
         tol = c.tolerance if c.absolute else 100 * c.tolerance
         print(
-            f"{c.id:<40}{c.theory:>11.4g}{c.simulated:>11.4g}{err:>8.3g}{unit:1}{tol:>7.3g}{unit:1} "
+            f"{c.id:<40}{c.theory:>11.4g} {c.simulated:>10.4g} {err:>9.3g}{unit:1}{tol:>7.3g}{unit:1} "
             f"{'PASS' if c.passed else 'FAIL'}"
         )
         print(f"    {c.description}")
@@ -356,6 +555,8 @@ HANDLERS = {
     "scenarios": _scenarios,
     "run": _run,
     "compare": _compare,
+    "sensitivity": _sensitivity,
+    "report": _report,
     "verify": _verify,
 }
 

@@ -136,9 +136,13 @@ def test_same_world_means_same_departments(comparison):
 
 
 def test_paired_intervals_are_narrower_on_the_bundled_hangzhou_comparison():
-    comp = compare([ROOT / "scenarios" / "hangzhou-2011.toml"],
-                   variants=["social40:rule.components.社会评价.share=0.4"],
-                   overrides=["world.samples=8", "world.max_iterations=40"], reps=12, seed=0)
+    comp = compare(
+        [ROOT / "scenarios" / "hangzhou-2011.toml"],
+        variants=["social40:rule.components.社会评价.share=0.4"],
+        overrides=["world.samples=8", "world.max_iterations=40"],
+        reps=12,
+        seed=0,
+    )
     ref, other = (comp.results[("base", r)] for r in comp.rules)
     narrower = []
     for metric in ("kendall_tau", "class_bias", "welfare_loss", "gaming_share"):

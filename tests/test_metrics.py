@@ -398,7 +398,9 @@ def test_directions_and_descriptions_cover_every_metric():
         "krippendorff_alpha",
     }
     assert set(METRIC_DIRECTIONS) == expected
-    assert expected <= set(METRIC_DESCRIPTIONS)  # descriptive quantities (mean_total …) have no direction
+    assert expected <= set(
+        METRIC_DESCRIPTIONS
+    )  # descriptive quantities (mean_total …) have no direction
     assert set(METRIC_DIRECTIONS.values()) <= {"higher", "lower"}
     assert all(isinstance(d, str) and d for d in METRIC_DESCRIPTIONS.values())
 

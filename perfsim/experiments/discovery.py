@@ -1,0 +1,269 @@
+"""Rule-space exploration: which ranges of the rule inputs keep every metric within bounds.
+
+A designer gives bounds on metrics, e.g. ``class_bias < 5`` and ``gaming_share < 0.1``. Every sample
+of a sensitivity analysis is labelled *good* when all its metrics meet the bounds (a metric that is
+undefined fails). A classification tree (scikit-learn's ``DecisionTreeClassifier``, CART: Breiman
+et al. 1984) is fitted to the labels on the rule inputs — the inputs a designer controls (dotted
+paths under ``rule.``); the world's uncertain assumptions vary inside every box, so a box's density
+averages over them. Each leaf of the tree is a box (a range per numeric input, a set of allowed
+choices per categorical one, one-hot encoded so that the order of the choices does not matter);
+perfsim reports the leaf with the highest density among those that cover at least ``min_coverage``
+of the good samples (scenario discovery, Bryant & Lempert 2010):
+
+    coverage = good samples in the box / all good samples,
+    density  = good samples in the box / all samples in the box.
+
+Why a tree and not PRIM (Friedman & Fisher 1999): scikit-learn is already a dependency, is well
+kept and deterministic (``random_state``), and a shallow tree gives the same kind of answer — boxes
+with few restricted inputs — while also handling categorical inputs; the ``prim`` package on PyPI is
+a small single-maintainer project, and the EMA Workbench, which has a maintained PRIM, is a large
+dependency for one step.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..io import atomic_write, write_csv
+from ..scenario import PerfsimError
+
+OPERATORS = ("<=", ">=", "<", ">")
+_BOUND = re.compile(r"^\s*(?P<metric>.+?)\s*(?P<op><=|>=|<|>)\s*(?P<value>[^<>=]+?)\s*$")
+
+
+class BoundError(PerfsimError, ValueError):
+    """A bound that cannot be read, or that names no metric of the run."""
+
+
+def parse_bound(text: str) -> tuple[str, str, float]:
+    """``"class_bias<5"`` → ``("class_bias", "<", 5.0)``; operators <, <=, >, >=."""
+    match = _BOUND.match(text)
+    if match:
+        try:
+            return match["metric"], match["op"], float(match["value"])
+        except ValueError:
+            pass
+    raise BoundError(
+        f'--bound {text!r}: expected METRIC<VALUE (or <=, >, >=), e.g. --bound "class_bias<5"'
+    )
+
+
+def parse_bounds(
+    bounds: Mapping[str, tuple[str, float]] | Sequence[str],
+) -> dict[str, tuple[str, float]]:
+    """Bounds as ``{metric: (operator, value)}``, from a mapping or from ``METRIC<VALUE`` strings."""
+    if isinstance(bounds, Mapping):
+        out = {}
+        for metric, (op, value) in bounds.items():
+            if op not in OPERATORS:
+                raise BoundError(
+                    f"bound on {metric}: operator {op!r}; allowed: {', '.join(OPERATORS)}"
+                )
+            out[str(metric)] = (op, float(value))
+        return out
+    return {m: (op, v) for m, op, v in (parse_bound(t) for t in bounds)}
+
+
+def meets(outputs: pd.DataFrame, bounds: Mapping[str, tuple[str, float]]) -> np.ndarray:
+    """Boolean per sample: every bounded metric meets its bound (NaN fails)."""
+    missing = [m for m in bounds if m not in outputs.columns]
+    if missing:
+        raise BoundError(
+            f"bound on unknown metric(s) {', '.join(missing)}; available: {', '.join(outputs.columns)}"
+        )
+    ok = np.ones(len(outputs), dtype=bool)
+    for metric, (op, value) in bounds.items():
+        y = outputs[metric].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            ok &= {"<": y < value, "<=": y <= value, ">": y > value, ">=": y >= value}[op]
+    return ok
+
+
+@dataclass
+class Region:
+    """The box found: one row per input (low/high for numbers, allowed choices for categories)."""
+
+    table: pd.DataFrame  # input, low, high, allowed, restricted, coverage, density
+    bounds: dict[str, tuple[str, float]]
+    good: int  # samples meeting every bound
+    total: int
+    in_box: int
+    good_in_box: int
+    summary: str
+
+    @property
+    def coverage(self) -> float:
+        return self.good_in_box / self.good if self.good else float("nan")
+
+    @property
+    def density(self) -> float:
+        return self.good_in_box / self.in_box if self.in_box else float("nan")
+
+
+def _encode(inputs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list]]:
+    """Numeric columns as they are; categorical ones one-hot (column ``name=choice``)."""
+    parts, categories = [], {}
+    for name in inputs.columns:
+        col = inputs[name]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            parts.append(col.astype(float).rename(name))
+        else:
+            levels = list(dict.fromkeys(col.astype(str)))
+            categories[name] = levels
+            for level in levels:
+                parts.append((col.astype(str) == level).astype(float).rename(f"{name}={level}"))
+    return pd.concat(parts, axis=1), categories
+
+
+def _leaf_boxes(tree, columns: list[str]) -> dict[int, dict[str, tuple[float, float]]]:
+    """For each leaf, the interval of every feature on the path from the root."""
+    t = tree.tree_
+    boxes: dict[int, dict[str, tuple[float, float]]] = {}
+    stack = [(0, {})]
+    while stack:
+        node, box = stack.pop()
+        if t.children_left[node] == -1:
+            boxes[node] = box
+            continue
+        name, cut = columns[t.feature[node]], float(t.threshold[node])
+        low, high = box.get(name, (-math.inf, math.inf))
+        stack.append((t.children_left[node], {**box, name: (low, min(high, cut))}))
+        stack.append((t.children_right[node], {**box, name: (max(low, cut), high)}))
+    return boxes
+
+
+def find_region(
+    inputs: pd.DataFrame,
+    outputs: pd.DataFrame,
+    bounds: Mapping[str, tuple[str, float]] | Sequence[str],
+    *,
+    max_depth: int = 3,
+    min_coverage: float = 0.1,
+    min_leaf: float = 0.02,
+    random_state: int = 0,
+) -> Region:
+    """The box of ``inputs`` (one row per sample) where ``outputs`` meet ``bounds``, from a shallow
+    classification tree (module doc). ``min_leaf``: smallest leaf, as a share of the samples."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    bounds = parse_bounds(bounds)
+    ok = meets(outputs, bounds)
+    features, categories = _encode(inputs.reset_index(drop=True))
+    total, good = len(ok), int(ok.sum())
+    full = {c: (-math.inf, math.inf) for c in features.columns}
+    if 0 < good < total:
+        tree = DecisionTreeClassifier(
+            max_depth=max_depth,
+            min_samples_leaf=max(5, math.ceil(min_leaf * total)),
+            random_state=random_state,
+        ).fit(features.to_numpy(), ok)
+        leaves = tree.apply(features.to_numpy())
+        best, best_key = full, None
+        for leaf, box in _leaf_boxes(tree, list(features.columns)).items():
+            mask = leaves == leaf
+            hits = int(ok[mask].sum())
+            coverage, density = hits / good, hits / max(1, int(mask.sum()))
+            key = (coverage >= min_coverage, density, coverage)
+            if best_key is None or key > best_key:
+                best, best_key = box, key
+        box = {**full, **best}
+    else:
+        box = full
+    inside = np.ones(total, dtype=bool)
+    for column, (low, high) in box.items():
+        x = features[column].to_numpy()
+        inside &= (x > low) & (x <= high)
+    hits, count = int((ok & inside).sum()), int(inside.sum())
+    coverage = hits / good if good else math.nan
+    density = hits / count if count else math.nan
+    rows = []
+    for name in inputs.columns:
+        if name in categories:
+            allowed = [
+                lvl for lvl in categories[name]
+                if _allows(box.get(f"{name}={lvl}"), box, name, lvl, categories[name])
+            ]  # fmt: skip
+            rows.append(
+                {
+                    "input": name,
+                    "low": np.nan,
+                    "high": np.nan,
+                    "allowed": ", ".join(allowed),
+                    "restricted": len(allowed) < len(categories[name]),
+                }  # fmt: skip
+            )
+        else:
+            x = features[name].to_numpy()
+            low, high = box[name]
+            lo = float(x.min()) if not np.isfinite(low) else low
+            hi = float(x.max()) if not np.isfinite(high) else high
+            rows.append(
+                {
+                    "input": name,
+                    "low": lo,
+                    "high": hi,
+                    "allowed": "",
+                    "restricted": bool(np.isfinite(low) or np.isfinite(high)),
+                }  # fmt: skip
+            )
+    table = pd.DataFrame(rows)
+    table["coverage"], table["density"] = coverage, density
+    summary = _summary(table, bounds, good, total, hits, count)
+    return Region(table, bounds, good, total, count, hits, summary)
+
+
+def _allows(interval, box, name: str, level: str, levels: list[str]) -> bool:
+    """A choice is allowed unless the box excludes it: its own indicator must be ≤ 0.5 (the choice
+    excluded) or another choice's indicator must be > 0.5 (only that choice allowed)."""
+    if interval is not None and interval[1] <= 0.5:
+        return False
+    for other in levels:
+        if other != level:
+            low, _ = box.get(f"{name}={other}", (-math.inf, math.inf))
+            if low >= 0.5:
+                return False
+    return True
+
+
+def _summary(table: pd.DataFrame, bounds, good: int, total: int, hits: int, count: int) -> str:
+    wanted = " and ".join(f"{m} {op} {v:g}" for m, (op, v) in bounds.items())
+    lines = [f"Samples meeting {wanted}: {good} of {total} ({good / total:.0%})."]
+    if good == 0:
+        lines.append("No sampled rule meets every bound: relax the bounds or widen the inputs.")
+        return "\n".join(lines)
+    if good == total:
+        lines.append("Every sampled rule meets the bounds: the whole sampled range is safe.")
+        return "\n".join(lines)
+    restricted = table[table["restricted"]]
+    if restricted.empty:
+        lines.append("No range of the rule inputs separates the rules that meet the bounds.")
+        return "\n".join(lines)
+    conditions = [
+        f"{r.input} in {{{r.allowed}}}"
+        if r.allowed
+        else f"{r.input} in [{r.low:.4g}, {r.high:.4g}]"
+        for r in restricted.itertuples()
+    ]
+    lines.append("Best region (a decision-tree leaf): " + "; ".join(conditions) + ".")
+    lines.append(
+        f"It holds {count} samples; {hits / count:.0%} of them meet the bounds (density) and it "
+        f"holds {hits / good:.0%} of all the samples that do (coverage). Other inputs: any "
+        "sampled value; uncertain world assumptions vary inside the region."
+    )
+    return "\n".join(lines)
+
+
+def write_region(region: Region, folder: str | Path) -> None:
+    """``region.csv`` (input, low, high, allowed, restricted, coverage, density) and ``region.txt``."""
+    folder = Path(folder)
+    write_csv(region.table, folder / "region.csv")
+    atomic_write(
+        folder / "region.txt", lambda tmp: tmp.write_text(region.summary + "\n", encoding="utf-8")
+    )

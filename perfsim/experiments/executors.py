@@ -1,0 +1,231 @@
+"""Executors: evaluate a model on chunks of samples, serially, in local processes or on Dask.
+
+One interface for all three: ``executor.map(model, chunks)`` takes ``(chunk id, rows)`` pairs and
+yields ``(chunk id, model(rows))`` as chunks finish, in whatever order they finish. The caller
+(:func:`perfsim.experiments.sensitivity.run_sensitivity`) writes each finished chunk at once, so
+that an interrupted run loses only the chunks in flight, and assembles the outputs by chunk id, so
+that results do not depend on the executor, the number of workers or the order of completion.
+
+- :class:`SerialExecutor`: in this process.
+- :class:`ProcessExecutor`: ``jobs`` local worker processes (``concurrent.futures``) started with
+  the *spawn* method: workers are fresh interpreters that import perfsim, so a pool works the same
+  from a script, ``python -c``, a Jupyter kernel or a process with threads (``fork`` would copy a
+  parent's locks and can deadlock there). The model is pickled once per worker (with
+  ``cloudpickle`` when it is installed, so a function defined in a notebook can be the model).
+  A *script* that starts a pool must keep its work under ``if __name__ == "__main__":``, because
+  spawned workers import the script again (Python's rule for spawn; notebooks, ``python -c`` and
+  the ``perfsim`` command need nothing).
+- :class:`DaskExecutor`: a Dask distributed cluster at ``scheduler="tcp://host:8786"`` (its workers
+  need perfsim installed), or ``scheduler="local"``: a ``LocalCluster`` of ``jobs`` single-threaded
+  worker processes, for testing and for one machine. The model is scattered to every worker once.
+
+The model is any picklable callable ``rows (n, d) → outputs`` (an array or a DataFrame). Every
+executor evaluates with one BLAS thread (``threadpoolctl``): a multi-threaded BLAS may sum in
+another order and change the last digits, and workers running side by side must not each start a
+thread per core.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..scenario import PerfsimError
+
+Chunk = tuple[int, NDArray[np.float64]]
+
+
+class ExecutorError(PerfsimError):
+    """An executor that cannot start (bad scheduler address, missing package)."""
+
+
+class Executor:
+    """Base class: ``map(model, chunks)`` yields ``(chunk id, output)`` as chunks finish."""
+
+    name = "executor"
+    workers = 1
+
+    def map(
+        self, model: Callable[[NDArray], Any], chunks: Iterable[Chunk]
+    ) -> Iterator[tuple[int, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers (a no-op for executors that hold none)."""
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.workers} worker{'s' if self.workers != 1 else ''})"
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Evaluate chunks one after another in this process."""
+
+    name = "serial"
+
+    def map(self, model, chunks):
+        with single_blas_thread():  # as in the workers of the other executors: identical numbers
+            for chunk_id, rows in chunks:
+                yield chunk_id, model(rows)
+
+
+def single_blas_thread():
+    """A context in which BLAS/OpenMP libraries use one thread (``threadpoolctl``, a scikit-learn
+    dependency); a no-op context when threadpoolctl is missing."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
+_WORKER_MODEL: Any = None
+
+
+def _init_worker(payload: bytes) -> None:
+    global _WORKER_MODEL
+    # Workers run side by side: one BLAS thread each, as Dask's workers do, so that ``jobs``
+    # processes do not start jobs × cores threads.
+    single_blas_thread()
+    _WORKER_MODEL = pickle.loads(payload)
+
+
+def _run_chunk(chunk_id: int, rows: NDArray) -> tuple[int, Any]:
+    return chunk_id, _WORKER_MODEL(rows)
+
+
+def _dumps(model: object) -> bytes:
+    try:
+        import cloudpickle
+    except ImportError:  # plain pickle: the model must be importable by the workers
+        return pickle.dumps(model)
+    return cloudpickle.dumps(model)
+
+
+class ProcessExecutor(Executor):
+    """``jobs`` local worker processes, started with the spawn method (see the module doc)."""
+
+    name = "processes"
+
+    def __init__(self, jobs: int = 2):
+        if jobs < 1:
+            raise ExecutorError(f"jobs = {jobs}: must be ≥ 1")
+        self.workers = jobs
+
+    def map(self, model, chunks):
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(_dumps(model),),
+        )
+        try:
+            pending = {pool.submit(_run_chunk, chunk_id, rows) for chunk_id, rows in chunks}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        except BrokenProcessPool:
+            raise ExecutorError(
+                "a worker process died. Run from a script? Worker processes are spawned and "
+                'import the script again: put the analysis under `if __name__ == "__main__":`'
+            ) from None
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_chunk(model: Callable, chunk_id: int, rows: NDArray) -> tuple[int, Any]:
+    with single_blas_thread():
+        return chunk_id, model(rows)
+
+
+class DaskExecutor(Executor):
+    """A Dask distributed cluster: ``scheduler`` is an address (``tcp://host:8786``) or ``"local"``
+    (a ``LocalCluster`` of ``jobs`` single-threaded worker processes, closed with the executor)."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str = "local", jobs: int = 2, *, timeout: float = 20.0):
+        try:
+            import logging
+
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ExecutorError(
+                'a Dask scheduler needs dask.distributed: pip install "perfsim[distributed]"'
+            ) from None
+        self.scheduler = scheduler
+        self.cluster = None
+        try:
+            if scheduler == "local":
+                self.cluster = LocalCluster(
+                    n_workers=jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                self.client = Client(self.cluster)
+                self.client.wait_for_workers(jobs, timeout=timeout * 3)
+            else:
+                self.client = Client(scheduler, timeout=timeout)
+        except OSError as exc:
+            self.close()
+            raise ExecutorError(
+                f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); give its address as "
+                "tcp://host:8786, or --scheduler local for a cluster on this machine"
+            ) from None
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def describe(self) -> str:
+        where = "LocalCluster" if self.cluster is not None else self.scheduler
+        return f"dask ({where}, {self.workers} workers)"
+
+    def map(self, model, chunks):
+        from distributed import as_completed
+
+        remote = self.client.scatter(model, broadcast=True)
+        futures = [
+            self.client.submit(_dask_chunk, remote, chunk_id, rows, pure=False)
+            for chunk_id, rows in chunks
+        ]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            self.client.cancel(futures)
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+
+def make_executor(jobs: int = 1, scheduler: str | None = None) -> Executor:
+    """Serial for ``jobs == 1``, local processes for ``jobs > 1``, Dask when ``scheduler`` is given
+    (an address, or ``"local"`` for a ``LocalCluster`` of ``jobs`` workers)."""
+    if jobs < 1:
+        raise ExecutorError(f"jobs = {jobs}: must be ≥ 1")
+    if scheduler:
+        return DaskExecutor(scheduler, jobs=max(jobs, 1))
+    if jobs == 1:
+        return SerialExecutor()
+    return ProcessExecutor(jobs)

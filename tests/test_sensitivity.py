@@ -1,0 +1,499 @@
+"""Global sensitivity analysis: SALib validation, [uncertain] inputs, executors, resume, discovery, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import ROOT, run_cli
+from SALib.test_functions import Ishigami
+
+import perfsim
+from perfsim.experiments.discovery import find_region, parse_bound
+from perfsim.experiments.executors import ExecutorError, ProcessExecutor, SerialExecutor
+from perfsim.experiments.sensitivity import (
+    Input,
+    SensitivityError,
+    load_uncertain,
+    run_sensitivity,
+    toml_value,
+)
+from perfsim.scenario import ScenarioError, load_scenario, read_toml, scenario_from_dict
+from perfsim.scenario.schema import UncertainInput
+
+DEMO = ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml"
+V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"
+ISHIGAMI = {"names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+
+
+def ishigami_indices(a: float = 7.0, b: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Analytic S1 and ST of f = sin x1 + a sin² x2 + b x3⁴ sin x1 on [−π, π]³ (Ishigami 1990)."""
+    v1 = 0.5 * (1 + b * np.pi**4 / 5) ** 2
+    v2 = a**2 / 8
+    v13 = b**2 * np.pi**8 * (1 / 18 - 1 / 50)
+    var = v1 + v2 + v13
+    return np.array([v1, v2, 0.0]) / var, np.array([v1 + v13, v2, v13]) / var
+
+
+def linear(x: np.ndarray) -> np.ndarray:
+    """y = x1 + 2 x2 + 0 x3, and a second output x1 alone."""
+    return np.column_stack([x[:, 0] + 2 * x[:, 1], x[:, 0]])
+
+
+# ---------------------------------------------------------------------------------------------
+# SALib bridge on test functions
+
+
+def test_sobol_on_ishigami_matches_the_analytic_indices():
+    result = perfsim.sensitivity(Ishigami.evaluate, problem=ISHIGAMI, method="sobol", n=4096)
+    s1, st = ishigami_indices()
+    assert np.abs(result.table("S1")["y"].to_numpy() - s1).max() < 0.02
+    assert np.abs(result.table("ST")["y"].to_numpy() - st).max() < 0.02
+    row = result.indices.query("input == 'x1' and index == 'ST'").iloc[0]
+    assert 0 < row.confidence < 0.1  # intervals are kept
+    assert result.metadata["convergence"]["largest_change"] < 0.05
+
+
+def test_sobol_second_order_matches_the_sampling_and_finds_the_x1_x3_interaction():
+    result = run_sensitivity(
+        Ishigami.evaluate, problem=ISHIGAMI, method="sobol", n=1024, second_order=True
+    )
+    assert len(result.samples) == 1024 * (2 * 3 + 2)
+    s2 = result.indices[result.indices["index"] == "S2"].set_index("input")["value"]
+    _, st = ishigami_indices()
+    assert s2["x1 × x3"] == pytest.approx(st[2], abs=0.05)
+    assert abs(s2["x1 × x2"]) < 0.05
+
+
+@pytest.mark.parametrize("method", ["morris", "fast", "delta", "lhs"])
+def test_every_method_ranks_the_inputs_of_a_linear_model(method):
+    n = {"morris": 20, "fast": 129, "delta": 400, "lhs": 400}[method]
+    problem = {"names": ["x1", "x2", "x3"], "bounds": [[0, 1]] * 3}
+    result = run_sensitivity(linear, problem=problem, method=method, n=n, outputs=["y", "x1_only"])
+    table = result.table()["y"]
+    assert table["x2"] > table["x1"] > table["x3"]
+    assert result.table()["x1_only"].idxmax() == "x1"
+
+
+def test_sobol_n_is_rounded_up_to_a_power_of_two_with_a_note():
+    result = run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, method="sobol", n=100)
+    assert result.n == 128 and len(result.samples) == 128 * 5
+    assert any("rounded up from 100 to 128" in note for note in result.notes)
+
+
+def test_negative_and_wide_intervals_and_poor_convergence_are_flagged():
+    result = run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, method="sobol", n=8)
+    text = " ".join(result.notes)
+    assert "interval wider than the index" in text or "negative beyond" in text
+    conv = result.metadata["convergence"]
+    assert conv["largest_change"] > 0.05 and conv["n_needed"] > 8
+    assert conv["n_needed"] & (conv["n_needed"] - 1) == 0  # advice is a power of two
+    assert "not converged" in text
+
+
+def test_user_errors_are_clear():
+    with pytest.raises(SensitivityError, match="method = 'sobl'"):
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, method="sobl")
+    with pytest.raises(SensitivityError, match="needs a SALib problem"):
+        run_sensitivity(Ishigami.evaluate)
+    with pytest.raises(SensitivityError, match="unknown metric"):
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, metrics=["nope"])
+
+
+# ---------------------------------------------------------------------------------------------
+# [uncertain] inputs
+
+
+def _with_uncertain(table: dict):
+    raw = read_toml(V5)
+    return scenario_from_dict({**raw, "uncertain": table}, source="v5.toml")
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            {"rule.audit.probability": {"range": [0.3, 0.1]}},
+            "v5.toml: uncertain.rule.audit.probability.range = [0.3, 0.1]: must be [low, high]",
+        ),
+        (
+            {"rule.audit.probability": {"rnage": [0, 1]}},
+            "uncertain.rule.audit.probability.rnage: unknown key (did you mean 'range'?)",
+        ),
+        (
+            {"rule.audit.probability": {"distribution": "normal", "mean": 0.1}},
+            "uncertain.rule.audit.probability.sd: distribution = 'normal' needs sd",
+        ),
+        (
+            {"rule.audit.probability": {"distribution": "uniform", "range": [0, 1], "sd": 1}},
+            "uncertain.rule.audit.probability.sd = 1.0: a parameter of distribution = 'normal'",
+        ),
+        (
+            {"rule.normalize.method": {"choices": ["zscore"]}},
+            "uncertain.rule.normalize.method.choices = ['zscore']: give at least two choices",
+        ),
+        (
+            {"rule.normalize.method": {"choices": ["a", "b"], "range": [0, 1]}},
+            "a categorical input (choices) takes no range",
+        ),
+        ({"meta.name": {"choices": ["a", "b"]}}, "uncertain.meta.name: an uncertain input is"),
+        ({"rule.audit.probability": {}}, "give range = [low, high], a distribution"),
+        (
+            {
+                "rule.audit.probability": {"range": [0, 1], "name": "x"},
+                "rule.pay.per_point": {"range": [0, 1], "name": "x"},
+            },
+            "uncertain.rule.pay.per_point.name = 'x': the name is taken",
+        ),
+    ],
+)
+def test_uncertain_table_errors_are_located(table, expected):
+    with pytest.raises(ScenarioError) as info:
+        _with_uncertain(table)
+    assert expected in str(info.value)
+
+
+def test_values_outside_what_the_scenario_allows_are_reported_before_any_run(tmp_path):
+    bad = {
+        "rule.audit.probability": {"range": [0.0, 1.5]},
+        "world.raters.survey.respondents": {"range": [20, 200]},
+        "rule.grading.scope": {"choices": ["global", "everywhere"]},
+        "rule.normalize.method": {"choices": ["efficacy", "zscore"]},
+    }
+    with pytest.raises(ScenarioError) as info:
+        run_sensitivity(_with_uncertain(bad), n=2, reps=1)
+    text = str(info.value)
+    assert "uncertain.rule.audit.probability = [0.0, 1.5]: the value 1.5 is not allowed" in text
+    assert "must be ≤ 1" in text
+    assert "declare integer = true" in text
+    assert "uncertain.rule.grading.scope = ['global', 'everywhere']" in text
+    assert "rule.normalize.method" not in text
+
+
+def test_a_separate_uncertain_file_is_validated_with_its_own_name(tmp_path):
+    f = tmp_path / "inputs.toml"
+    f.write_text('[uncertain."rule.audit.probability"]\nrnage = [0, 1]\n', encoding="utf-8")
+    with pytest.raises(
+        ScenarioError, match=re.escape(f"{f}: uncertain.rule.audit.probability.rnage")
+    ):
+        load_uncertain(f)
+    f.write_text('"rule.audit.probability" = { range = [0, 0.5] }\n', encoding="utf-8")
+    table, label = load_uncertain(f)
+    assert table["rule.audit.probability"].range == [0.0, 0.5] and label == str(f)
+
+
+def test_shares_declared_together_must_leave_room_for_the_rest():
+    raw = read_toml(ROOT / "scenarios" / "hangzhou-2011.toml")
+    assert len(raw["rule"]["components"]) >= 3
+    names = list(raw["rule"]["components"])[:2]
+    table = {f"rule.components.{c}.share": {"range": [0.1, 0.6]} for c in names}
+    scenario = scenario_from_dict({**raw, "uncertain": table}, source="hz")
+    with pytest.raises(ScenarioError, match="cannot all take their upper values together"):
+        run_sensitivity(scenario, n=2, reps=1)
+
+
+def test_categorical_inputs_take_each_choice_with_probability_one_over_k():
+    spec = UncertainInput(choices=["efficacy", "zscore", "minmax"])
+    inp = Input.from_spec("rule.normalize.method", spec)
+    u = (np.arange(30_000) + 0.5) / 30_000
+    values = inp.values(u)
+    counts = pd.Series(values).value_counts(normalize=True)
+    assert counts.to_dict() == pytest.approx({c: 1 / 3 for c in spec.choices}, abs=1e-4)
+    assert inp.values(np.array([0.0, 0.34, 0.67, 1.0])) == [
+        "efficacy",
+        "zscore",
+        "minmax",
+        "minmax",
+    ]
+
+
+def test_categorical_input_switches_the_rule_in_every_sample():
+    table = {
+        "rule.normalize.method": {"choices": ["zscore", "minmax"], "name": "normalisation"},
+        "rule.components.survey.share": {"range": [0.2, 0.8], "name": "survey share"},
+    }
+    result = run_sensitivity(
+        _with_uncertain(table), method="lhs", n=40, reps=2, metrics=["class_bias"]
+    )
+    column = result.samples["normalisation"]
+    assert set(column) == {"zscore", "minmax"} and 10 < (column == "zscore").sum() < 30
+    # Same seed everywhere (common random numbers): equal inputs give equal outputs.
+    first = result.samples.drop_duplicates(["normalisation", "survey share"])
+    assert len(first) == len(result.samples)
+
+
+def test_a_sample_gives_the_metric_means_of_simulate():
+    from perfsim.experiments.sensitivity import metric_means
+
+    scenario = load_scenario(DEMO, ["rule.normalize.method=zscore", "rule.audit.probability=0.3"])
+    expected = perfsim.simulate(scenario, reps=7, seed=5).metrics.set_index("metric")["mean"]
+    pd.testing.assert_series_equal(metric_means(scenario, 7, 5), expected, check_exact=True)
+
+
+def test_distributions_map_the_unit_interval_through_their_quantiles():
+    u = np.array([0.0, 0.5, 1.0])
+    normal = Input.from_spec("world.x", UncertainInput(distribution="normal", mean=1.0, sd=0.5))
+    assert normal.values(u)[1] == pytest.approx(1.0)
+    assert np.isfinite(normal.values(u)).all()  # cut at the 0.1 % / 99.9 % quantiles
+    lognormal = Input.from_spec(
+        "world.x", UncertainInput(distribution="lognormal", log_mean=0.0, log_sd=0.5)
+    )
+    assert lognormal.values(u)[1] == pytest.approx(1.0) and min(lognormal.values(u)) > 0
+    truncated = Input.from_spec(
+        "world.x", UncertainInput(distribution="normal", mean=0.0, sd=1.0, range=[0.0, 2.0])
+    )
+    assert truncated.values(u) == pytest.approx([0.0, stats_median_halfnormal(2.0), 2.0])
+    tri = Input.from_spec(
+        "world.x", UncertainInput(distribution="triangular", range=[0, 2], mode=1)
+    )
+    assert tri.values(u) == pytest.approx([0.0, 1.0, 2.0])
+    whole = Input.from_spec("world.n", UncertainInput(range=[1, 3], integer=True))
+    counts = pd.Series(whole.values((np.arange(3000) + 0.5) / 3000)).value_counts(normalize=True)
+    assert counts.to_dict() == pytest.approx({1: 1 / 3, 2: 1 / 3, 3: 1 / 3}, abs=1e-3)
+
+
+def stats_median_halfnormal(high: float) -> float:
+    from scipy import stats
+
+    return float(stats.truncnorm.ppf(0.5, 0.0, high))
+
+
+@pytest.mark.parametrize("value", [0.1, 1e-5, True, "zscore", "公共服务", [1, "a"], {"a": 1}])
+def test_toml_values_round_trip_through_overrides(value):
+    from perfsim.scenario.overrides import parse_value
+
+    assert parse_value(toml_value(value)) == value
+
+
+def test_every_uncertain_key_is_documented_in_the_scenario_readme():
+    text = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    keys = list(UncertainInput.model_fields) + ["uncertain"]
+    missing = [k for k in keys if not re.search(r"[`.\[]" + k + r"[`.\]\" ]", text)]
+    assert not missing
+
+
+def test_the_demo_scenario_is_valid_and_declares_rule_and_world_inputs():
+    scenario = load_scenario(DEMO)
+    paths = list(scenario.uncertain)
+    assert any(p.startswith("rule.") for p in paths) and any(p.startswith("world.") for p in paths)
+    assert any(spec.choices for spec in scenario.uncertain.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Executors, chunks and resume
+
+
+def _demo(**kw):
+    return run_sensitivity(
+        DEMO, method="sobol", n=4, reps=2, seed=3, chunk_size=8, figures=False, **kw
+    )
+
+
+@pytest.fixture(scope="module")
+def serial_run():
+    return _demo()
+
+
+def test_processes_and_a_local_dask_cluster_give_identical_indices(serial_run):
+    assert len(serial_run.samples) == 4 * (6 + 2)
+    processes = _demo(jobs=2)
+    dask = _demo(jobs=2, scheduler="local")
+    assert processes.metadata["executor"] == "processes (2 workers)"
+    assert dask.metadata["executor"].startswith("dask (LocalCluster")
+    for other in (processes, dask):
+        pd.testing.assert_frame_equal(serial_run.indices, other.indices, check_exact=True)
+        pd.testing.assert_frame_equal(serial_run.samples, other.samples, check_exact=True)
+
+
+def test_an_interrupted_run_resumes_to_identical_results(serial_run, tmp_path):
+    out = tmp_path / "run"
+    first = _demo(out=out)
+    pd.testing.assert_frame_equal(serial_run.indices, first.indices, check_exact=True)
+    chunks = sorted((out / "chunks").iterdir())
+    assert len(chunks) == 4 and all(re.fullmatch(r"chunk-\d{5}\.parquet", c.name) for c in chunks)
+    for chunk in chunks[1::2]:  # "kill" the run: half of the chunks never finished
+        chunk.unlink()
+    (out / "indices.csv").unlink()
+    seen = []
+    resumed = _demo(out=out, resume=True, progress=lambda done, total: seen.append(done))
+    assert seen[0] == 16 and seen[-1] == 32  # two chunks skipped, two evaluated
+    assert resumed.metadata["evaluated_now"] == 16
+    assert any("resumed: 2 of 4 chunks" in note for note in resumed.notes)
+    pd.testing.assert_frame_equal(serial_run.indices, resumed.indices, check_exact=True)
+    on_disk = pd.read_csv(out / "indices.csv", encoding="utf-8-sig")
+    assert list(on_disk.columns) == ["metric", "input", "index", "value", "confidence"]
+    assert np.allclose(on_disk["value"], resumed.indices["value"], equal_nan=True)
+    # Rerunning into the folder without --resume also reuses every chunk.
+    again = _demo(out=out)
+    assert again.metadata["evaluated_now"] == 0
+
+
+class Interrupted:
+    """Ishigami that is "killed" (KeyboardInterrupt) after a number of chunks."""
+
+    def __init__(self, chunks_before_kill: int | None = None):
+        self.left = chunks_before_kill
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.left is not None:
+            if self.left == 0:
+                raise KeyboardInterrupt
+            self.left -= 1
+        return Ishigami.evaluate(x)
+
+
+def test_a_killed_run_keeps_its_finished_chunks_and_resumes_identically(tmp_path):
+    kw = {"problem": ISHIGAMI, "n": 64, "chunk_size": 64, "figures": False}
+    whole = run_sensitivity(Interrupted(), **kw)
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        run_sensitivity(Interrupted(chunks_before_kill=2), out=out, **kw)
+    assert len(list((out / "chunks").iterdir())) == 2
+    assert json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))["status"] == "running"
+    resumed = run_sensitivity(Interrupted(), out=out, resume=True, **kw)
+    assert resumed.metadata["evaluated_now"] == 64 * 5 - 2 * 64
+    pd.testing.assert_frame_equal(whole.indices, resumed.indices, check_exact=True)
+
+
+def test_groups_get_one_joint_index():
+    problem = {**ISHIGAMI, "groups": ["x1 and x3", "x2", "x1 and x3"]}
+    result = run_sensitivity(Ishigami.evaluate, problem=problem, method="sobol", n=2048)
+    assert len(result.samples) == 2048 * (2 + 2)
+    s1, st = ishigami_indices()
+    # The closed index of {x1, x3} holds x1, x3 and their interaction: 1 − S1(x2).
+    assert result.table("S1").loc["x1 and x3", "y"] == pytest.approx(1 - s1[1], abs=0.03)
+    assert result.table("ST").loc["x2", "y"] == pytest.approx(st[1], abs=0.03)
+    morris = run_sensitivity(Ishigami.evaluate, problem=problem, method="morris", n=10)
+    assert set(morris.indices["input"]) == {"x1 and x3", "x2"}
+
+
+def test_a_folder_of_another_analysis_is_a_clear_error(tmp_path):
+    out = tmp_path / "run"
+    run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, out=out, figures=False)
+    with pytest.raises(SensitivityError, match="holds a different sensitivity analysis"):
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=16, out=out, figures=False)
+    with pytest.raises(SensitivityError, match="nothing to resume"):
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, out=tmp_path / "new", resume=True)
+
+
+def test_executors_share_one_interface():
+    chunks = [(0, np.zeros((2, 3))), (1, np.ones((1, 3)))]
+    with SerialExecutor() as ex:
+        out = dict(ex.map(lambda rows: rows.sum(axis=1), chunks))
+    assert out[1].tolist() == [3.0]
+    with pytest.raises(ExecutorError):
+        ProcessExecutor(0)
+
+
+def test_the_process_executor_runs_from_a_spawned_interpreter(tmp_path):
+    code = (
+        "import perfsim\n"
+        f"r = perfsim.sensitivity({str(DEMO)!r}, method='morris', n=2, reps=2, jobs=2,"
+        " figures=False, metrics=['class_bias'])\n"
+        "print(r.metadata['executor'], len(r.samples), r.top('class_bias', 1)['input'].iloc[0])\n"
+    )
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "processes (2 workers) 14 survey share"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule-space exploration
+
+
+def test_discovery_recovers_a_known_region():
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.uniform(0, 1, size=(400, 3)), columns=["x1", "x2", "x3"])
+    x["method"] = rng.choice(["a", "b", "c"], size=400)
+    y = pd.DataFrame({"m": x["x1"], "other": x["x2"] + (x["method"] == "c")})
+    region = find_region(x, y, ["m<0.3"])
+    row = region.table.set_index("input").loc["x1"]
+    assert row["high"] == pytest.approx(0.3, abs=0.02) and row["low"] == pytest.approx(0, abs=0.01)
+    assert region.coverage == 1.0 and region.density == 1.0
+    assert not region.table.set_index("input").loc[["x2", "x3", "method"], "restricted"].any()
+    both = find_region(x, y, {"m": ("<", 0.3), "other": ("<", 1.0)})
+    restricted = both.table[both.table["restricted"]].set_index("input")
+    assert set(restricted.index) == {"x1", "method"}
+    assert set(restricted.loc["method", "allowed"].split(", ")) == {"a", "b"}
+    assert both.density > 0.9
+
+
+def test_bounds_parse_and_name_known_metrics():
+    assert parse_bound("class_bias<5") == ("class_bias", "<", 5.0)
+    assert parse_bound(" gaming_share >= 0.1 ") == ("gaming_share", ">=", 0.1)
+    with pytest.raises(perfsim.PerfsimError, match="expected METRIC<VALUE"):
+        parse_bound("class_bias=5")
+    with pytest.raises(perfsim.PerfsimError, match="unknown metric"):
+        find_region(pd.DataFrame({"x": [0.0, 1.0]}), pd.DataFrame({"m": [0.0, 1.0]}), ["q<1"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
+    out = tmp_path / "sa"
+    r = run_cli(
+        "sensitivity", str(DEMO), "--method", "sobol", "--n", "3", "--reps", "2",
+        "--metric", "class_bias", "--metric", "gaming_share", "--out", str(out),
+        "--bound", "class_bias<9", "--bound", "gaming_share<0.1",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "rounded up from 3 to 4" in r.stdout
+    assert re.search(r"class_bias\s+survey share", r.stdout)
+    assert "rule-space region" in r.stdout and f"run folder: {out}" in r.stdout
+    for name in ("indices.csv", "samples.parquet", "sensitivity.json", "region.csv", "region.txt"):
+        assert (out / name).is_file(), name
+    assert {p.name for p in (out / "figures").iterdir()} == {"sobol-indices.png", "heatmap.png"}
+    meta = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
+    assert meta["status"] == "complete" and meta["n"] == 4 and meta["reps"] == 2
+    assert meta["perfsim_version"] == perfsim.__version__ and meta["problem"]["num_vars"] == 6
+    samples = pd.read_parquet(out / "samples.parquet")
+    assert len(samples) == 4 * 8 and {"survey share", "class_bias"} <= set(samples.columns)
+    assert not [p for p in out.rglob("*.tmp")]  # atomic writes leave no temporaries
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--n", "0"], "--n = 0: must be ≥ 1"),
+        (["--bound", "class_bias=5"], "expected METRIC<VALUE"),
+        (["--set", "rule.audit.probability=2"], "rule.audit.probability = 2: must be ≤ 1"),
+    ],
+)
+def test_cli_user_errors_exit_2_without_traceback(tmp_path, args, expected):
+    r = run_cli("sensitivity", str(DEMO), "--quiet", "--out", str(tmp_path / "x"), *args)
+    assert r.returncode == 2
+    assert expected in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_help_documents_every_option_with_examples(capsys):
+    from perfsim.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["sensitivity", "--help"])
+    text = capsys.readouterr().out
+    assert info.value.code == 0 and "examples:" in text
+    for option in ("--method", "--n", "--reps", "--jobs", "--scheduler", "--out", "--resume",
+                   "--uncertain", "--bound", "--seed", "--quiet", "--set"):  # fmt: skip
+        assert option in text
+
+
+def test_cli_scenario_without_uncertain_inputs_exits_2(tmp_path):
+    r = run_cli("sensitivity", str(V5), "--quiet", "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and "no uncertain inputs" in r.stderr
+    assert "Traceback" not in r.stderr
