@@ -502,7 +502,7 @@ def _report(args: argparse.Namespace) -> int:
     from .scenario import Problem, ScenarioError
 
     run_dir = Path(args.run_dir)
-    if not (run_dir / "metadata.json").is_file():
+    if not (run_dir / "metadata.json").is_file() and not (run_dir / "sensitivity.json").is_file():
         raise ScenarioError(
             [
                 Problem(
@@ -510,7 +510,7 @@ def _report(args: argparse.Namespace) -> int:
                     "metadata.json",
                     None,
                     "not a run folder (no "
-                    "metadata.json); give a folder written by perfsim run or compare",
+                    "metadata.json); give a folder written by perfsim run, compare or sensitivity",
                     False,
                 )
             ]

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -497,3 +498,51 @@ def test_cli_scenario_without_uncertain_inputs_exits_2(tmp_path):
     r = run_cli("sensitivity", str(V5), "--quiet", "--out", str(tmp_path / "x"))
     assert r.returncode == 2 and "no uncertain inputs" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_a_killed_sobol_run_of_the_hangzhou_scenario_resumes_identically(tmp_path):
+    """Done means of the issue: kill a Sobol run of the Hangzhou scenario half way, resume, and get
+    the indices of an uninterrupted run (small N and cheap numerical settings)."""
+    root = Path(__file__).resolve().parents[1]
+    kw = {
+        "uncertain": {
+            "rule.components.社会评价.share": {"range": [0.3, 0.6]},
+            "rule.audit.probability": {"range": [0.0, 0.4]},
+            "rule.grading.scope": {"choices": ["global", "within_class"]},
+        },
+        "overrides": ["world.samples=4", "world.max_iterations=15", "world.departments=30"],
+        "method": "sobol",
+        "n": 4,
+        "reps": 2,
+        "chunk_size": 5,
+        "figures": False,
+        "metrics": ["kendall_tau", "class_bias", "gaming_share"],
+    }
+    scenario = root / "scenarios" / "hangzhou-2011.toml"
+    whole = run_sensitivity(scenario, **kw)
+
+    def kill_after_two_chunks(done: int, total: int) -> None:
+        if done >= 10:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        run_sensitivity(scenario, out=out, progress=kill_after_two_chunks, **kw)
+    assert len(list((out / "chunks").iterdir())) == 2
+    resumed = run_sensitivity(scenario, out=out, resume=True, **kw)
+    assert resumed.metadata["evaluated_now"] == 4 * 5 - 10
+    pd.testing.assert_frame_equal(whole.indices, resumed.indices, check_exact=True)
+
+
+def test_the_report_has_a_sensitivity_section(tmp_path):
+    from perfsim.report import build_report
+
+    out = tmp_path / "sa"
+    run_sensitivity(DEMO, method="sobol", n=4, reps=2, seed=3, out=out)
+    html_path, md_path = build_report(out)
+    text = html_path.read_text(encoding="utf-8")
+    pngs = sorted((out / "figures").glob("*.png"))
+    assert pngs and text.count('<img src="data:image/png;base64,') == len(pngs)
+    assert "Which inputs matter (ST)" in text and "survey share" in text
+    assert "http://" not in text and "https://" not in text
+    assert all(f"figures/{p.name}" in md_path.read_text(encoding="utf-8") for p in pngs)

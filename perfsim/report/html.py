@@ -1009,9 +1009,115 @@ def _atomic_write(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def sensitivity_document(path: Path) -> Document:
+    """The report of a sensitivity folder (``perfsim sensitivity``): inputs, the leading indices of
+    every metric with their confidence, notes, the rule-space region and the figures."""
+    import json
+
+    import pandas as pd
+
+    meta = json.loads((path / "sensitivity.json").read_text(encoding="utf-8"))
+    name = meta.get("scenario_name") or meta.get("scenario") or "model"
+    doc = Document(title=f"perfsim sensitivity analysis: {name}")
+    doc.add("h1", doc.title)
+    doc.add(
+        "subtitle",
+        f"{meta['method']} (N = {meta['n']}, {meta.get('reps', '')} replications per "
+        f"sample, seed {meta['seed']}); finished {meta.get('finished', '')}.",
+    )
+    doc.add("h2", "Uncertain inputs", "inputs")
+    rows = []
+    for inp in meta.get("inputs", []):
+        if inp.get("kind") == "choice":
+            spread = "choices: " + ", ".join(map(str, inp["choices"]))
+        elif "low" in inp:
+            spread = f"{inp['kind']} [{_num(inp['low'])}, {_num(inp['high'])}]"
+        else:
+            spread = (
+                inp.get("kind", "")
+                + " "
+                + ", ".join(
+                    f"{k} {_num(v)}" for k, v in inp.items() if k not in ("name", "path", "kind")
+                )
+            )
+        rows.append([str(inp.get("name", "")), str(inp.get("path", "")), spread])
+    if rows:
+        doc.add("table", Table(["input", "scenario key", "range or distribution"], rows))
+    indices = pd.read_csv(path / "indices.csv", encoding="utf-8-sig")
+    main = meta.get("main_index") or (
+        "ST" if "ST" in set(indices["index"]) else indices["index"].iloc[0]
+    )
+    doc.add("h2", f"Which inputs matter ({main})", "indices")
+    doc.add(
+        "p",
+        f"For each metric the three inputs with the largest {main}, with its 95 % confidence "
+        "half-width. Indices whose interval is wider than the index are not yet reliable.",
+    )
+    rows = []
+    for metric, group in indices[indices["index"] == main].groupby("metric", sort=False):
+        top = group.sort_values("value", ascending=False).head(3)
+        cells = [
+            f"{r.input}: {_num(r.value, 3)} ± {_num(r.confidence, 3)}" for r in top.itertuples()
+        ]
+        rows.append([str(metric), *cells, *[""] * (3 - len(cells))])
+    doc.add("table", Table(["metric", "first", "second", "third"], rows))
+    if meta.get("notes"):
+        doc.add("h2", "Notes", "notes")
+        doc.add("ul", [str(n) for n in meta["notes"]])
+    region = path / "region.txt"
+    if region.is_file():
+        doc.add("h2", "Rule-space region that meets the bounds", "region")
+        doc.add("pre", region.read_text(encoding="utf-8"))
+    figures = sorted((path / "figures").glob("*.png")) if (path / "figures").is_dir() else []
+    if figures:
+        doc.add("h2", "Figures", "figures")
+        for png in figures:
+            title = png.stem.replace("-", " ")
+            doc.add(
+                "figure",
+                SavedFigure(
+                    stem=png.stem,
+                    title=title,
+                    caption="",
+                    alt=title,
+                    png=png,
+                    svg=png.with_suffix(".svg"),
+                ),
+            )
+    doc.add("h2", "Reproducibility", "reproducibility")
+    doc.add(
+        "pre",
+        json.dumps(
+            {
+                k: meta.get(k)
+                for k in (
+                    "perfsim_version",
+                    "method",
+                    "n",
+                    "seed",
+                    "reps",
+                    "scenario",
+                    "uncertain_source",
+                    "hash",
+                )
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+    )
+    return doc
+
+
 def build_report(run_dir: str | Path) -> tuple[Path, Path]:
-    """Write the figures, ``report.html`` (self-contained) and ``report.md`` of a run folder or a
-    comparison folder; return the paths of the two reports."""
+    """Write the figures, ``report.html`` (self-contained) and ``report.md`` of a run folder, a
+    comparison folder or a sensitivity folder; return the paths of the two reports."""
+    path = Path(run_dir)
+    if (path / "sensitivity.json").is_file() and not (path / "metadata.json").is_file():
+        doc = sensitivity_document(path)
+        html_path, md_path = path / "report.html", path / "report.md"
+        _atomic_write(html_path, _render_html(doc))
+        _atomic_write(md_path, _render_md(doc))
+        return html_path, md_path
     run = load_run(run_dir)
     figures = write_figures(run)
     doc = build_document(run, figures)
