@@ -2,6 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .experiments.compare import compare
 from .experiments.sensitivity import run_sensitivity as sensitivity
 from .scenario import PerfsimError, ScenarioError, load_scenario
 from .scoring import score
@@ -17,6 +18,7 @@ __all__ = [
     "ScenarioError",
     "SimulationResult",
     "__version__",
+    "compare",
     "load_scenario",
     "score",
     "sensitivity",
