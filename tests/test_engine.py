@@ -305,3 +305,16 @@ def test_effective_weights_follow_spread_not_nominal_share(tmp_path):
     eff = {m: res.metric(m) for m in ("effective_weight:target", "effective_weight:survey")}
     assert sum(eff.values()) == pytest.approx(1.0)
     assert 0 < eff["effective_weight:target"] < 1
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_effort_solve_is_the_exact_non_negative_optimum(k):
+    from perfsim.verify import _qp_nonneg
+
+    rng = np.random.default_rng(k)
+    a = rng.normal(size=(k, k))
+    cost = a @ a.T + 0.5 * np.eye(k)
+    rhs = rng.normal(size=(200, k))
+    fast = policies._projected_solve(cost, rhs, np.zeros_like(rhs))
+    exact = np.array([_qp_nonneg(cost, r) for r in rhs])
+    np.testing.assert_allclose(fast, exact, atol=1e-10)

@@ -37,6 +37,8 @@ against the learned cut-offs.
 
 from __future__ import annotations
 
+import functools
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -340,9 +342,11 @@ def _projected_solve(cost: NDArray, rhs: NDArray, start: NDArray, sweeps: int = 
     """Solve ``C e = rhs`` with ``e ≥ 0`` (the first-order conditions of a concave quadratic).
 
     Diagonal C: ``max(rhs / c, 0)``. Otherwise the unconstrained solution ``C⁻¹ rhs`` where it is
-    non-negative (the usual case), and projected Gauss–Seidel sweeps, warm-started, only for the
-    departments where some task would get negative effort (exact at convergence: C is positive
-    definite, checked when the scenario is loaded)."""
+    non-negative (the usual case); for the other departments the exact KKT point, found by trying
+    the supports S of positive effort (``e_S = C_SS⁻¹ rhs_S ≥ 0`` and ``rhs_j ≤ (C e)_j`` off S;
+    C is positive definite, checked when the scenario is loaded, so exactly one support fits), or,
+    with more than ``_MAX_EXACT_TASKS`` tasks, projected Gauss–Seidel sweeps warm-started at
+    ``start``."""
     k = cost.shape[0]
     diag = np.diag(cost)
     if np.count_nonzero(cost - np.diag(diag)) == 0:
@@ -351,14 +355,47 @@ def _projected_solve(cost: NDArray, rhs: NDArray, start: NDArray, sweeps: int = 
     corner = (e < 0).any(axis=-1)
     if not corner.any():
         return e
-    sub = np.maximum(start[corner], 0.0)
     r = rhs[corner]
+    if k <= _MAX_EXACT_TASKS:
+        sub = np.zeros_like(r)
+        found = np.zeros(r.shape[:-1], dtype=bool)
+        for support, inverse in _supports(cost):
+            cand = np.zeros_like(r)
+            cand[:, support] = r[:, support] @ inverse.T
+            ok = (cand[:, support] >= -1e-12).all(axis=-1)
+            ok &= (r - cand @ cost <= 1e-9 * (1 + np.abs(r))).all(axis=-1) | (len(support) == k)
+            take = ok & ~found
+            sub[take] = np.maximum(cand[take], 0.0)
+            found |= take
+        e[corner] = sub  # departments with rhs ≤ 0 everywhere keep zero effort (empty support)
+        return e
+    sub = np.maximum(start[corner], 0.0)
     for _ in range(sweeps):
         for i in range(k):
             off = sub @ cost[i] - sub[..., i] * cost[i, i]
             sub[..., i] = np.maximum((r[..., i] - off) / cost[i, i], 0.0)
     e[corner] = sub
     return e
+
+
+_MAX_EXACT_TASKS = 8
+
+
+@functools.lru_cache(maxsize=32)
+def _supports_cached(key: bytes, k: int) -> tuple[tuple[list[int], NDArray], ...]:
+    cost = np.frombuffer(key).reshape(k, k)
+    out = []
+    for size in range(1, k + 1):
+        for support in itertools.combinations(range(k), size):
+            idx = list(support)
+            out.append((idx, np.linalg.inv(cost[np.ix_(idx, idx)])))
+    return tuple(out)
+
+
+def _supports(cost: NDArray) -> tuple[tuple[list[int], NDArray], ...]:
+    """Every non-empty support of positive effort with the inverse of its cost block (cached)."""
+    c = np.ascontiguousarray(cost, dtype=float)
+    return _supports_cached(c.tobytes(), c.shape[0])
 
 
 def first_best(world: CompiledWorld, ability: NDArray, theta: NDArray) -> NDArray:
