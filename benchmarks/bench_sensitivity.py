@@ -7,7 +7,7 @@ Prints, for a Sobol analysis of a bundled scenario:
    sample, chunk files, SALib analysis; target ≤ 10 %), measured in the serial run by timing every
    call of the engine (``perfsim.engine.run_blocks``).
 
-    python benchmarks/bench_sensitivity.py [--n 64] [--reps 5] [--scenario scenarios/teaching/sensitivity-demo.toml]
+    python benchmarks/bench_sensitivity.py [--n 256] [--reps 10] [--scenario scenarios/teaching/sensitivity-demo.toml]
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def run(scenario: str, n: int, reps: int, jobs: int, out: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=64)
-    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--n", type=int, default=256)
+    parser.add_argument("--reps", type=int, default=10)
     parser.add_argument(
         "--scenario", default=str(ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml")
     )
@@ -40,20 +40,25 @@ def main() -> None:
     from perfsim import engine
 
     inside = 0.0
-    original = engine.run_blocks
+    originals = {name: getattr(engine, name) for name in ("build", "run_blocks")}
 
-    def timed(*a, **k):
-        nonlocal inside
-        t0 = time.perf_counter()
-        try:
-            return original(*a, **k)
-        finally:
-            inside += time.perf_counter() - t0
+    def timed(function):
+        def wrapper(*a, **k):
+            nonlocal inside
+            t0 = time.perf_counter()
+            try:
+                return function(*a, **k)
+            finally:
+                inside += time.perf_counter() - t0
+
+        return wrapper
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine.run_blocks = timed
+        for name, function in originals.items():
+            setattr(engine, name, timed(function))
         serial = run(args.scenario, args.n, args.reps, 1, Path(tmp) / "serial")
-        engine.run_blocks = original
+        for name, function in originals.items():
+            setattr(engine, name, function)
         parallel = run(args.scenario, args.n, args.reps, 2, Path(tmp) / "parallel")
     print(f"scenario: {args.scenario}; Sobol, N = {args.n}, {args.reps} replications per sample")
     print(f"  1 process:   {serial:7.1f} s")

@@ -13,7 +13,6 @@ in the Hangzhou rule (50/45/5) gives 40/54/6.
 
 from __future__ import annotations
 
-import copy
 import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -109,38 +108,63 @@ def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _set(raw: dict, segments: list[str], value: Any, source: str) -> None:
-    node = raw
-    for i, key in enumerate(segments[:-1]):
-        child = node.get(key)
-        if child is None:
-            child = node[key] = {}
-        elif not isinstance(child, dict):
-            where = ".".join(segments[: i + 1])
-            raise ScenarioError(
-                [Problem(source, ".".join(segments), value, f"{where} is a value, not a table")]
-            )
-        node = child
-    node[segments[-1]] = value
+class _CopyOnWrite:
+    """A shallow copy of a nested table that copies each sub-table the first time it is written
+    (the untouched parts stay shared with the original, which is never modified)."""
+
+    def __init__(self, raw: Mapping):
+        self.root = dict(raw)
+        self._own = {id(self.root)}
+
+    def table(self, segments: Iterable[str], source: str, full: list[str], value: Any) -> dict:
+        """The writable table at ``segments`` (created where missing)."""
+        node = self.root
+        done: list[str] = []
+        for key in segments:
+            done.append(key)
+            child = node.get(key)
+            if child is None:
+                child = {}
+            elif not isinstance(child, dict):
+                where = ".".join(done)
+                raise ScenarioError(
+                    [Problem(source, ".".join(full), value, f"{where} is a value, not a table")]
+                )
+            elif id(child) not in self._own:
+                child = dict(child)
+            self._own.add(id(child))
+            node[key] = child
+            node = child
+        return node
+
+
+def _set(tables: _CopyOnWrite, segments: list[str], value: Any, source: str) -> None:
+    tables.table(segments[:-1], source, segments, value)[segments[-1]] = value
 
 
 def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--set") -> dict:
-    """Return a copy of ``raw`` with every ``PATH=VALUE`` assignment applied (see the module doc)."""
-    out = copy.deepcopy(dict(raw))
+    """Return a copy of ``raw`` with every ``PATH=VALUE`` assignment applied (see the module doc).
+
+    ``raw`` is not modified; tables that no assignment touches are shared with it."""
+    tables = _CopyOnWrite(raw)
     pinned: dict[tuple[str, ...], dict[str, float]] = {}
     for text in assignments:
         segments, value = parse_assignment(text, source)
         group = _rescaled_group(segments)
         if group is not None and _is_number(value):
             pinned.setdefault(group[0], {})[group[1]] = float(value)
-        _set(out, segments, value, source)
+        _set(tables, segments, value, source)
     for group, members in pinned.items():
-        _rescale(raw, out, group, members, source)
-    return out
+        _rescale(raw, tables, group, members, source)
+    return tables.root
 
 
 def _rescale(
-    raw: Mapping, out: dict, group: tuple[str, ...], members: dict[str, float], source: str
+    raw: Mapping,
+    tables: _CopyOnWrite,
+    group: tuple[str, ...],
+    members: dict[str, float],
+    source: str,
 ) -> None:
     before = _group_values(raw, group) or {}
     others = {k: float(v) for k, v in before.items() if k not in members}
@@ -166,9 +190,6 @@ def _rescale(
     for key, value in others.items():
         new = room * value / other_total if other_total > 0 else room / len(others)
         if group == ("rule", "components"):
-            out["rule"]["components"][key]["share"] = new
+            _set(tables, ["rule", "components", key, "share"], new, source)
         else:
-            node = out
-            for k in group:
-                node = node[k]
-            node[key] = new
+            _set(tables, [*group, key], new, source)
