@@ -732,50 +732,29 @@ class Scenario(Strict):
         world, rule = self.world, self.rule
         if world is None:
             return self
-        for name in rule.indicators:
-            if name not in world.indicators:
-                raise LocatedValueError(
-                    "world.indicators",
-                    list(world.indicators),
-                    f'rule indicator {name!r} needs a measurement model [world.indicators."{name}"]',
-                    has_value=False,
-                )
-        for name in world.indicators:
-            if name not in rule.indicators:
-                raise LocatedValueError(
-                    f"world.indicators.{name}",
-                    name,
-                    _unknown("indicator", name, rule.indicators),
-                    False,
-                )
         columns = [n for n, c in rule.resolved_components().items() if c.source == "column"]
-        for name in columns:
-            if name not in world.raters:
-                raise LocatedValueError(
-                    "world.raters",
-                    list(world.raters),
-                    f'column component {name!r} needs a rater group [world.raters."{name}"]',
-                    has_value=False,
-                )
-        for name in world.raters:
-            if name not in columns:
-                raise LocatedValueError(
-                    f"world.raters.{name}", name, _unknown("column component", name, columns), False
-                )
+        _match(
+            rule.indicators,
+            world.indicators,
+            "world.indicators",
+            "indicator",
+            'rule indicator {name!r} needs a measurement model [world.indicators."{name}"]',
+        )
+        _match(
+            columns,
+            world.raters,
+            "world.raters",
+            "column component",
+            'column component {name!r} needs a rater group [world.raters."{name}"]',
+        )
         if rule.classes:
-            for name in rule.classes:
-                if name not in world.classes:
-                    raise LocatedValueError(
-                        "world.classes",
-                        list(world.classes),
-                        f'rule class {name!r} needs [world.classes."{name}"]',
-                        has_value=False,
-                    )
-            for name in world.classes:
-                if name not in rule.classes:
-                    raise LocatedValueError(
-                        f"world.classes.{name}", name, _unknown("class", name, rule.classes), False
-                    )
+            _match(
+                rule.classes,
+                world.classes,
+                "world.classes",
+                "class",
+                'rule class {name!r} needs [world.classes."{name}"]',
+            )
         tasks = list(world.tasks)
         cost = np.array(
             [
@@ -811,6 +790,17 @@ class Scenario(Strict):
                     "can be simulated with policy = 'naive')",
                 )
         return self
+
+
+def _match(needed, given, path: str, kind: str, missing: str) -> None:
+    """Every name the rule uses has a world entry at ``path``, and every entry there is used."""
+    needed, given = list(needed), list(given)
+    for name in needed:
+        if name not in given:
+            raise LocatedValueError(path, given, missing.format(name=name), has_value=False)
+    for name in given:
+        if name not in needed:
+            raise LocatedValueError(f"{path}.{name}", name, _unknown(kind, name, needed), False)
 
 
 def _unknown(kind: str, name: str, allowed) -> str:
