@@ -398,13 +398,19 @@ class ScenarioModel:
 def metric_means(scenario: Scenario, reps: int, seed: int) -> pd.Series:
     """Mean of every metric over ``reps`` replications: ``simulate(scenario, reps=reps,
     seed=seed).metrics["mean"]``, computed from the engine's blocks alone."""
-    from .. import engine, metrics
+    from .. import engine
 
     model = engine.build(scenario)
     blocks = engine.run_blocks(model, seed, reps)
     names = list(blocks[-1].metrics)
-    summary = metrics.summarize({k: np.concatenate([b.metrics[k] for b in blocks]) for k in names})
-    return summary.set_index("metric")["mean"]
+    means = {}
+    for k in names:  # the mean over finite replications, as metrics.summarize computes it
+        v = np.concatenate([b.metrics[k] for b in blocks])
+        v = v[np.isfinite(v)]
+        means[k] = float(v.mean()) if v.size else np.nan
+    out = pd.Series(means, name="mean")
+    out.index.name = "metric"
+    return out
 
 
 @dataclass
