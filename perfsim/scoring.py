@@ -160,14 +160,14 @@ def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
         raise DataError(
             f"{source}: line {row + 2}, column '{id_column}': the department id is empty"
         )
-    seen: dict[str, int] = {}
-    for row, name in enumerate(ids):
-        if name in seen:
-            raise DataError(
-                f"{source}: line {row + 2}, column '{id_column}': department {name!r} appears twice "
-                f"(also on line {seen[name] + 2})"
-            )
-        seen[name] = row
+    repeated = pd.Series(ids).duplicated().to_numpy()
+    if repeated.any():
+        row = int(np.argmax(repeated))
+        first = int(np.argmax(ids == ids[row]))
+        raise DataError(
+            f"{source}: line {row + 2}, column '{id_column}': department {ids[row]!r} appears twice "
+            f"(also on line {first + 2})"
+        )
     return ids
 
 
