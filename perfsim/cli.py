@@ -288,8 +288,11 @@ def _scenarios(args: argparse.Namespace) -> int:
         print("no bundled scenarios found")
         return 0
     for f in files:
-        meta = read_toml(f).get("meta", {})
-        print(f"{f.relative_to(_BUNDLED.parent)}  {meta.get('name', '')}")
+        raw = read_toml(f)
+        label = raw.get("meta", {}).get("name", "")
+        if "rule" not in raw and "uncertain" in raw:
+            label = "[uncertain] inputs for perfsim sensitivity --uncertain"
+        print(f"{f.relative_to(_BUNDLED.parent)}  {label}")
     return 0
 
 
