@@ -27,6 +27,7 @@ thread per core.
 
 from __future__ import annotations
 
+import abc
 import multiprocessing
 import pickle
 from collections.abc import Callable, Iterable, Iterator
@@ -44,18 +45,19 @@ class ExecutorError(PerfsimError):
     """An executor that cannot start (bad scheduler address, missing package)."""
 
 
-class Executor:
+class Executor(abc.ABC):
     """Base class: ``map(model, chunks)`` yields ``(chunk id, output)`` as chunks finish."""
 
     name = "executor"
     workers = 1
 
+    @abc.abstractmethod
     def map(
         self, model: Callable[[NDArray], Any], chunks: Iterable[Chunk]
     ) -> Iterator[tuple[int, Any]]:
-        raise NotImplementedError
+        """Evaluate ``model`` on every chunk's rows; yield ``(chunk id, output)`` in any order."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a no-op default, not an abstract method
         """Release workers (a no-op for executors that hold none)."""
 
     def describe(self) -> str:
