@@ -81,8 +81,6 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
 }
 """One-line description of each metric in :data:`METRIC_DIRECTIONS`."""
 
-_CHUNK_BYTES = 200 * 2**20
-# kendall_tau_b holds about 24 bytes of float64 temporaries per pair (two differences and signs)
 
 
 def _as_batch(a: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -113,29 +111,22 @@ def kendall_tau_b(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
     ``scipy.stats.kendalltau(x[r], y[r]).statistic``. NaN where undefined, as in scipy: a constant
     row (all pairs tied), fewer than 2 departments, or a NaN in the row.
 
-    The signs are taken over the upper triangle of pairs (each pair once), in chunks of replications
-    and of pairs so that temporaries stay under about 200 MB.
+    The signs are taken over each pair once (department i against the later ones, a loop over
+    departments vectorised over replications), so temporaries stay at ``rep × dept`` values.
     """
     xa, ya = _as_batch(x, "x"), _as_batch(y, "y")
     if xa.shape != ya.shape:
         raise ValueError(f"x and y must have the same shape, got {xa.shape} and {ya.shape}")
     n_rep, n = xa.shape
-    first, second = np.triu_indices(n, k=1)  # each unordered pair once
-    pairs = first.size
-    rep_step = max(1, _CHUNK_BYTES // max(1, 24 * pairs))
-    pair_step = max(1, pairs if pairs * 24 <= _CHUNK_BYTES else _CHUNK_BYTES // 24)
     s = np.zeros(n_rep)
     tx = np.zeros(n_rep)
     ty = np.zeros(n_rep)
-    for r0 in range(0, n_rep, rep_step):
-        reps = slice(r0, r0 + rep_step)
-        for p0 in range(0, pairs, pair_step):
-            i, j = first[p0 : p0 + pair_step], second[p0 : p0 + pair_step]
-            sx = np.sign(xa[reps][:, i] - xa[reps][:, j])
-            sy = np.sign(ya[reps][:, i] - ya[reps][:, j])
-            s[reps] += np.einsum("rp,rp->r", sx, sy)
-            tx[reps] += np.count_nonzero(sx, axis=1)
-            ty[reps] += np.count_nonzero(sy, axis=1)
+    for i in range(n - 1):  # department i against every later department: each pair once
+        sx = np.sign(xa[:, i : i + 1] - xa[:, i + 1 :])
+        sy = np.sign(ya[:, i : i + 1] - ya[:, i + 1 :])
+        s += np.einsum("rp,rp->r", sx, sy)
+        tx += np.count_nonzero(sx, axis=1)
+        ty += np.count_nonzero(sy, axis=1)
     denom = np.sqrt(tx) * np.sqrt(ty)
     tau = np.full(n_rep, np.nan)
     np.divide(s, denom, out=tau, where=denom > 0)

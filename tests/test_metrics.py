@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import stats
 
-from perfsim import metrics
 from perfsim.metrics import (
     METRIC_DESCRIPTIONS,
     METRIC_DIRECTIONS,
@@ -78,15 +77,11 @@ def test_kendall_nan_and_tiny_inputs():
         spearman_rho(np.zeros(3), np.zeros(3))
 
 
-def test_kendall_chunking_matches_unchunked(monkeypatch):
-    x = _with_ties(RNG, (5, 30), 7)
-    y = _with_ties(RNG, (5, 30), 7)
-    whole = kendall_tau_b(x, y)
-    # a budget smaller than one replication forces chunks of departments too
-    monkeypatch.setattr(metrics, "_CHUNK_BYTES", 8 * 100)
-    np.testing.assert_allclose(kendall_tau_b(x, y), whole, rtol=0, atol=1e-12)
-    monkeypatch.setattr(metrics, "_CHUNK_BYTES", 8 * 2000)
-    np.testing.assert_allclose(kendall_tau_b(x, y), whole, rtol=0, atol=1e-12)
+def test_kendall_on_many_departments_matches_scipy():
+    x = _with_ties(RNG, (2, 400), 50)
+    y = x + _with_ties(RNG, (2, 400), 50)
+    expected = [stats.kendalltau(x[r], y[r]).statistic for r in range(2)]
+    np.testing.assert_allclose(kendall_tau_b(x, y), expected, rtol=0, atol=1e-12)
 
 
 def test_rank_fidelity_and_stability():
