@@ -70,7 +70,7 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
     "class_bias": "largest score gap between classes at equal true value (score points)",
     "gaming_share": "gaming effort as a share of all effort, sum g / sum(e + g)",
     "inflation": "mean measured minus true indicator value (indicator units)",
-    "welfare_loss": "1 - true value under the rule / true value under the first best",
+    "welfare_loss": "1 - net welfare (true value - effort and gaming costs) / its first-best level; > 1 when the rule destroys value",
     "rank_stability": "Kendall tau-b between consecutive periods' scores",
     "reward_gini": "Gini coefficient of rewards across departments",
     "evaluation_cost": "survey respondents x unit cost + audits x audit cost",
@@ -80,7 +80,6 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
     "krippendorff_alpha": "Krippendorff's alpha across rater groups",
 }
 """One-line description of each metric in :data:`METRIC_DIRECTIONS`."""
-
 
 
 def _as_batch(a: ArrayLike, name: str) -> NDArray[np.float64]:
