@@ -22,6 +22,7 @@ dependency for one step.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -46,10 +47,8 @@ def parse_bound(text: str) -> tuple[str, str, float]:
     """``"class_bias<5"`` → ``("class_bias", "<", 5.0)``; operators <, <=, >, >=."""
     match = _BOUND.match(text)
     if match:
-        try:
+        with contextlib.suppress(ValueError):
             return match["metric"], match["op"], float(match["value"])
-        except ValueError:
-            pass
     raise BoundError(
         f'--bound {text!r}: expected METRIC<VALUE (or <=, >, >=), e.g. --bound "class_bias<5"'
     )

@@ -61,7 +61,7 @@ replications): two samples see the same departments and the same noise, so diffe
 samples come from the inputs, not from Monte Carlo noise, and indices need far fewer replications.
 
 **Run folder** (``out``): ``sensitivity.json`` (method, N, seed, reps, problem, inputs, notes,
-convergence, perfsim version, and a hash of problem and sample), ``chunks/chunk-XXXXX.parquet`` (or
+convergence, perfsim version, and a hash of problem and sample), ``chunks/chunk-00000.parquet`` (numbered) (or
 ``.csv`` without pyarrow; one file per finished chunk of samples, written atomically as it
 finishes), ``indices.csv`` (tidy: metric, input, index, value, confidence), ``samples.parquet``
 (every sample's inputs and outputs), ``convergence.csv``, ``figures/`` and, with ``bounds``,

@@ -6,6 +6,7 @@ keys. Cross-field checks raise :class:`LocatedValueError` so that the loader can
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -138,10 +139,8 @@ def _parse_judgement(value: object) -> float:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError, ZeroDivisionError):
             return float(Fraction(value.strip()))
-        except (ValueError, ZeroDivisionError):
-            pass
     raise ValueError(f"{value!r} is not a number or a fraction such as '1/3'")
 
 
