@@ -140,37 +140,39 @@ def _tournament_parts(sc):
     return model, spread, slope, sigma, float(w.cost[0, 0])
 
 
-def v2(overrides, reps, seed) -> list[Check]:
-    sc = _load("v2-tournament.toml", overrides)
+def _tournament_check(file, overrides, reps, seed, check_id, description, tolerance, theory):
+    """Simulated effort against ``theory(model, ΔW, score slope, σ, c)`` for a tournament row."""
+    sc = _load(file, overrides)
     model, spread, slope, sigma, cost = _tournament_parts(sc)
-    theory = spread * slope / (2 * sigma * np.sqrt(np.pi) * cost)
+    expected = theory(model, spread, slope, sigma, cost)
     res = simulate(sc, reps=reps, seed=seed)
-    return [
-        Check(
-            "V2 tournament effort",
-            "Lazear–Rosen: e* = ΔW / (2σ√π c)",
-            theory,
-            _effort(res, model.world.tasks[0]),
-            0.03,
-        )
-    ]
+    return [Check(check_id, description, expected, _effort(res, model.world.tasks[0]), tolerance)]
+
+
+def v2(overrides, reps, seed) -> list[Check]:
+    return _tournament_check(
+        "v2-tournament.toml",
+        overrides,
+        reps,
+        seed,
+        "V2 tournament effort",
+        "Lazear–Rosen: e* = ΔW / (2σ√π c)",
+        0.03,
+        lambda m, dw, s, sigma, c: dw * s / (2 * sigma * np.sqrt(np.pi) * c),
+    )
 
 
 def v2q(overrides, reps, seed) -> list[Check]:
-    sc = _load("v2q-quota.toml", overrides)
-    model, spread, slope, sigma, cost = _tournament_parts(sc)
-    q = model.rule.quotas[0]
-    theory = spread * slope * norm.pdf(norm.ppf(1 - q)) / (sigma * cost)
-    res = simulate(sc, reps=reps, seed=seed)
-    return [
-        Check(
-            "V2q quota effort",
-            "c e* = ΔW φ(Φ⁻¹(1−q)) / σ_d",
-            theory,
-            _effort(res, model.world.tasks[0]),
-            0.05,
-        )
-    ]
+    return _tournament_check(
+        "v2q-quota.toml",
+        overrides,
+        reps,
+        seed,
+        "V2q quota effort",
+        "c e* = ΔW φ(Φ⁻¹(1−q)) / σ_d",
+        0.05,
+        lambda m, dw, s, sigma, c: dw * s * norm.pdf(norm.ppf(1 - m.rule.quotas[0])) / (sigma * c),
+    )
 
 
 def v3(overrides, reps, seed) -> list[Check]:
