@@ -45,6 +45,7 @@ class BlockResult:
     reps: int
     confusion: NDArray  # (band, band) counts: true band (by true value) × assigned grade
     diagnostics: dict[str, float] = field(default_factory=dict)
+    state: dict[str, NDArray] | None = None  # final period's arrays, when asked for (keep_state)
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,14 @@ def blocks(model: Model, reps: int) -> list[tuple[int, int]]:
     return [(b, min(size, reps - b * size)) for b in range(n)]
 
 
-def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
-    """Simulate one block of replications (the unit of work of every executor)."""
+def run_block(
+    model: Model, seed: int, block: int, reps: int, keep_state: bool = False
+) -> BlockResult:
+    """Simulate one block of replications (the unit of work of every executor).
+
+    With ``keep_state`` the result also carries the final period's arrays (``output``, ``measured``,
+    ``effort``, ``gaming``, ``ability``, ``productivity``; ``(rep, dept, ...)``), e.g. to generate
+    synthetic rating data from the simulated departments."""
     ss = np.random.SeedSequence(seed).spawn(block + 1)[block]
     rng_pop, rng_crn, rng_real = (np.random.default_rng(s) for s in ss.spawn(3))
     sc, c, w = model.scenario, model.rule, model.world
@@ -187,6 +194,16 @@ def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
         reps=reps,
         confusion=grade_confusion(out["output"] @ w.value, out["evaluation"].grade, len(c.bands)),
         diagnostics=diag,
+        state=dict(
+            output=out["output"],
+            measured=out["measured"],
+            effort=effort,
+            gaming=gaming,
+            ability=pop.ability,
+            productivity=pop.productivity,
+        )
+        if keep_state
+        else None,
     )
 
 

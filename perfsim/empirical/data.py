@@ -1,0 +1,249 @@
+"""Read a long table of ratings: one row per rater × unit × item.
+
+Columns (header names as below; order free; other columns are ignored):
+
+``unit``         the unit (department) rated — required
+``unit_class``   its class (分类), e.g. 社会服务类 — optional (``class`` is accepted too)
+``rater_group``  the rater group, e.g. 市民, 人大代表, 市领导 — required
+``rater``        the rater's id within the group (a respondent, a form number) — required
+``component``    the rule component the rating feeds, e.g. 社会评价 — optional, default: the group
+``item``         the item or indicator rated, e.g. 服务态度和效率 — optional, default ``overall``
+``score``        a numeric score on ``0 … score_max`` — one of score / answer per row
+``answer``       an answer on the stated scale, e.g. 满意 / 比较满意 / 基本满意 / 不满意
+
+A score becomes ``points = 100 · score / score_max``; an answer becomes the points of its level on
+the scale (default the 4-level 满意 scale of Hangzhou's social evaluation: 不满意 0, 基本满意 60,
+比较满意 80, 满意 100, as in ``scenarios/hangzhou-2011.toml``). Everything downstream works on points
+(0–100) and, for answers, on the level code (0 = lowest).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import DataError
+from ..scoring import read_table
+
+#: Hangzhou's social-evaluation answers, lowest first, with their points (0-100).
+SATISFACTION_SCALE: dict[str, float] = {
+    "不满意": 0.0,
+    "基本满意": 60.0,
+    "比较满意": 80.0,
+    "满意": 100.0,
+}
+
+REQUIRED = ("unit", "rater_group", "rater")
+OPTIONAL = ("unit_class", "component", "item", "score", "answer")
+ALIASES = {"class": "unit_class", "group": "rater_group", "rater_id": "rater", "indicator": "item"}
+COLUMNS = ("unit", "unit_class", "component", "rater_group", "rater", "item", "points", "level")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An ordered answer scale: labels lowest first, with their points on 0–100."""
+
+    labels: tuple[str, ...]
+    points: tuple[float, ...]
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, float], source: str = "scale") -> Scale:
+        if len(mapping) < 2:
+            raise DataError(f"{source}: a scale needs at least two answers, got {dict(mapping)}")
+        items = sorted(mapping.items(), key=lambda kv: kv[1])
+        pts = [float(v) for _, v in items]
+        if len(set(pts)) != len(pts):
+            raise DataError(f"{source}: two answers have the same points: {dict(mapping)}")
+        if pts[0] < 0 or pts[-1] > 100:
+            raise DataError(f"{source}: points must lie in 0-100, got {dict(mapping)}")
+        return cls(tuple(k for k, _ in items), tuple(pts))
+
+    @classmethod
+    def parse(cls, text: str) -> Scale:
+        """``"不满意=0,基本满意=60,比较满意=80,满意=100"`` → a scale."""
+        mapping: dict[str, float] = {}
+        for part in text.split(","):
+            label, sep, value = part.partition("=")
+            try:
+                if not sep or not label.strip():
+                    raise ValueError
+                mapping[label.strip()] = float(value)
+            except ValueError:
+                raise DataError(
+                    f"--scale: {part.strip()!r} is not LABEL=POINTS; write e.g. "
+                    "'不满意=0,基本满意=60,比较满意=80,满意=100'"
+                ) from None
+        return cls.from_mapping(mapping, "--scale")
+
+
+DEFAULT_SCALE = Scale.from_mapping(SATISFACTION_SCALE)
+
+
+@dataclass
+class Ratings:
+    """A validated ratings table (``frame`` has the columns of :data:`COLUMNS`)."""
+
+    frame: pd.DataFrame
+    scale: Scale
+    source: str = "<table>"
+    score_max: float = 100.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def units(self) -> list[str]:
+        return list(dict.fromkeys(self.frame["unit"]))
+
+    @property
+    def groups(self) -> list[str]:
+        return list(dict.fromkeys(self.frame["rater_group"]))
+
+    @property
+    def components(self) -> list[str]:
+        return list(dict.fromkeys(self.frame["component"]))
+
+    def unit_classes(self) -> pd.Series:
+        """Class of each unit (first seen), indexed by unit."""
+        return self.frame.drop_duplicates("unit").set_index("unit")["unit_class"]
+
+    def group_component(self) -> dict[str, str]:
+        return dict(self.frame.drop_duplicates("rater_group")[["rater_group", "component"]].values)
+
+    def categorical(self, group: str) -> bool:
+        """Whether the group answered on the scale (rather than with scores)."""
+        return bool((self.frame.loc[self.frame["rater_group"] == group, "level"] >= 0).all())
+
+
+def is_long(frame: pd.DataFrame) -> bool:
+    """Whether a table looks like a long ratings table (has rater columns)."""
+    cols = {ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns}
+    return {"unit", "rater"} <= cols
+
+
+def read_ratings(
+    data: pd.DataFrame | str | Path,
+    *,
+    scale: Scale | Mapping[str, float] | None = None,
+    score_max: float = 100.0,
+) -> Ratings:
+    """Read and validate a long ratings table (CSV, CSV.GZ or Excel path, or a DataFrame).
+
+    Raises :class:`perfsim.scenario.DataError` naming the file, line, column, value and what is
+    allowed for: a missing column, an empty unit/group/rater, a row with neither or both of score
+    and answer, a score that is not a number or outside ``0 … score_max``, an answer not on the
+    scale, a rater who rates one unit's item twice, a unit given two classes, a rater group that
+    feeds two components.
+    """
+    source = str(data) if isinstance(data, str | Path) else "<table>"
+    raw = read_table(data) if isinstance(data, str | Path) else data.astype(str)
+    if isinstance(scale, Mapping):
+        scale = Scale.from_mapping(scale)
+    scale = scale or DEFAULT_SCALE
+    if not score_max > 0:
+        raise DataError(f"score_max = {score_max}: must be > 0")
+    frame = raw.rename(columns=lambda c: ALIASES.get(str(c).strip(), str(c).strip()))
+    have = list(frame.columns)
+    missing = [c for c in REQUIRED if c not in have]
+    if missing:
+        hints = []
+        for col in missing:
+            close = difflib.get_close_matches(col, have, n=1, cutoff=0.5)
+            hints.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise DataError(
+            f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(hints)}; a ratings "
+            f"table needs {', '.join(REQUIRED)} and score or answer (optional: unit_class, "
+            f"component, item); the table has: {', '.join(map(str, have))}"
+        )
+    if "score" not in have and "answer" not in have:
+        raise DataError(
+            f"{source}: no 'score' or 'answer' column; the table has: {', '.join(map(str, have))}"
+        )
+    if len(frame) == 0:
+        raise DataError(f"{source}: the table has no rows")
+
+    def text(col: str, default: str = "") -> pd.Series:
+        if col not in frame.columns:
+            return pd.Series(default, index=frame.index)
+        return frame[col].astype(str).str.strip()
+
+    out = pd.DataFrame(
+        {
+            "unit": text("unit"),
+            "unit_class": text("unit_class"),
+            "rater_group": text("rater_group"),
+            "rater": text("rater"),
+            "item": text("item", "overall").replace("", "overall"),
+        }
+    )
+    comp = text("component")
+    out["component"] = comp.where(comp != "", out["rater_group"])
+    for col in ("unit", "rater_group", "rater"):
+        blank = (out[col] == "").to_numpy()
+        if blank.any():
+            row = int(np.argmax(blank))
+            raise DataError(f"{source}: line {row + 2}, column '{col}': empty")
+    score_text, answer_text = text("score"), text("answer")
+    has_score, has_answer = (score_text != "").to_numpy(), (answer_text != "").to_numpy()
+    for mask, what in ((has_score & has_answer, "both"), (~has_score & ~has_answer, "neither")):
+        if mask.any():
+            row = int(np.argmax(mask))
+            raise DataError(
+                f"{source}: line {row + 2}: {what} 'score' and 'answer' given; give exactly one "
+                "per rating"
+            )
+    points = np.full(len(out), np.nan)
+    level = np.full(len(out), -1, dtype=np.int64)
+    if has_score.any():
+        values = pd.to_numeric(score_text.where(has_score), errors="coerce").to_numpy(float)
+        bad = has_score & ~((values >= 0) & (values <= score_max))
+        if bad.any():
+            row = int(np.argmax(bad))
+            cell = score_text.iloc[row]
+            what = (
+                f"{cell!r} is not a number"
+                if not np.isfinite(values[row])
+                else f"{cell} is outside 0-{score_max:g} (the stated score_max)"
+            )
+            raise DataError(f"{source}: line {row + 2}, column 'score': {what}")
+        points[has_score] = 100.0 * values[has_score] / score_max
+    if has_answer.any():
+        codes = pd.Categorical(answer_text.where(has_answer), categories=list(scale.labels)).codes
+        bad = has_answer & (codes < 0)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise DataError(
+                f"{source}: line {row + 2}, column 'answer': {answer_text.iloc[row]!r} is not on the "
+                f"scale; allowed: {', '.join(scale.labels)} (state another scale with --scale)"
+            )
+        level[has_answer] = codes[has_answer]
+        points[has_answer] = np.asarray(scale.points)[codes[has_answer]]
+    out["points"] = points
+    out["level"] = level
+    out["rater"] = out["rater_group"] + "/" + out["rater"]
+    dup = out.duplicated(["rater", "unit", "item"]).to_numpy()
+    if dup.any():
+        row = int(np.argmax(dup))
+        r = out.iloc[row]
+        raise DataError(
+            f"{source}: line {row + 2}: rater {r['rater']!r} rates unit {r['unit']!r} on item "
+            f"{r['item']!r} twice; one rating per rater, unit and item"
+        )
+    _one_value_each(out, "unit", "unit_class", source)
+    _one_value_each(out, "rater_group", "component", source)
+    return Ratings(out[list(COLUMNS)].reset_index(drop=True), scale, source, score_max)
+
+
+def _one_value_each(frame: pd.DataFrame, key: str, col: str, source: str) -> None:
+    counts = frame.groupby(key, sort=False)[col].nunique()
+    if (counts > 1).any():
+        name = counts.index[int(np.argmax((counts > 1).to_numpy()))]
+        values = list(dict.fromkeys(frame.loc[frame[key] == name, col]))
+        first = frame.index[(frame[key] == name) & (frame[col] == values[1])][0]
+        raise DataError(
+            f"{source}: line {first + 2}, column '{col}': {key} {name!r} has {col} {values[1]!r} "
+            f"here but {values[0]!r} above; each {key} has one {col}"
+        )
