@@ -1,6 +1,7 @@
 """Dotted-path overrides: the one mechanism behind ``--set``, rule variants and sensitivity samples.
 
-``rule.weights.公共服务=0.3`` sets one key of the raw scenario table. Values are read as TOML
+``rule.weights.公共服务=0.3`` sets one key of the raw scenario table; ``@FRAGMENT.toml`` sets every
+key of a scenario fragment (e.g. the rater parameters that ``perfsim empirical`` calibrates). Values are read as TOML
 (``0.3``, ``true``, ``"zscore"``, ``[1, 2]``); anything that is not valid TOML is taken as a string.
 
 Shares and weights keep summing to one the way a designer means it: when an override sets a member of
@@ -14,7 +15,8 @@ in the Hangzhou rule (50/45/5) gives 40/54/6.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
@@ -142,6 +144,30 @@ def _set(tables: _CopyOnWrite, segments: list[str], value: Any, source: str) -> 
     tables.table(segments[:-1], source, segments, value)[segments[-1]] = value
 
 
+def _assignments(text: str, source: str) -> list[tuple[list[str], Any]]:
+    """``PATH=VALUE`` → one assignment; ``@FRAGMENT.toml`` → one per leaf of the fragment."""
+    if not text.startswith("@"):
+        return [parse_assignment(text, source)]
+    path = Path(text[1:])
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ScenarioError(
+            [Problem(source, text, None, "fragment file not found (write @PATH.toml)", False)]
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), "", None, f"not valid TOML: {exc}", False)]) from None
+    return list(_leaves(data))
+
+
+def _leaves(table: Mapping, prefix: tuple[str, ...] = ()) -> Iterator[tuple[list[str], Any]]:
+    for key, value in table.items():
+        if isinstance(value, Mapping) and value:
+            yield from _leaves(value, (*prefix, key))
+        else:
+            yield [*prefix, key], value
+
+
 def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--set") -> dict:
     """Return a copy of ``raw`` with every ``PATH=VALUE`` assignment applied (see the module doc).
 
@@ -149,11 +175,11 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
     tables = _CopyOnWrite(raw)
     pinned: dict[tuple[str, ...], dict[str, float]] = {}
     for text in assignments:
-        segments, value = parse_assignment(text, source)
-        group = _rescaled_group(segments)
-        if group is not None and _is_number(value):
-            pinned.setdefault(group[0], {})[group[1]] = float(value)
-        _set(tables, segments, value, source)
+        for segments, value in _assignments(text, source):
+            group = _rescaled_group(segments)
+            if group is not None and _is_number(value):
+                pinned.setdefault(group[0], {})[group[1]] = float(value)
+            _set(tables, segments, value, source)
     for group, members in pinned.items():
         _rescale(raw, tables, group, members, source)
     return tables.root

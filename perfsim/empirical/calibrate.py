@@ -1,0 +1,431 @@
+"""Calibrate the world's rater parameters from a ratings table, with their estimation uncertainty.
+
+**Survey components** (answers on an ordered scale) get the ordered-probit model that the world
+itself uses for surveys (``perfsim.world.model.survey_draw``)::
+
+    P(answer ≤ l) = Φ((c_l − μ_u − b_g − δ_i) / σ_g)
+
+with the scenario's cutpoints ``c`` held fixed (they anchor the latent 0–100 scale, as in the
+world), unit latent means ``μ_u``, group leniency ``b_g`` (rating-share-weighted mean zero), item
+offsets ``δ_i`` (mean zero) and group respondent noise ``σ_g``. Maximum likelihood on the counts of
+each (unit, group, item, answer) cell with analytic gradients (L-BFGS-B); standard errors from the
+cluster-robust sandwich ``H⁻¹ (Σ_r s_r s_rᵀ) H⁻¹`` with the respondent as the cluster (White 1982;
+a respondent's answers on one unit share a general impression, so they are not independent), ``H``
+the Hessian of the negative log likelihood by finite differences of the gradient.
+
+**Panel components** (numeric scores) get the additive model of :mod:`perfsim.empirical.effects`.
+
+**The world's parameters.** A world rater perceives ``q_u = offset + scale · visibility · seen_u``;
+its survey respondents answer with noise ``noise``. From the fit:
+
+* ``noise`` (survey): the respondent sd of the pooled survey, the mixture of the groups,
+  ``√Σ_g π_g (σ_g² + b_g²)`` (π_g the group's share of ratings); (panel) the sd of the panel's
+  mean score, ``σ / √k̄`` with ``k̄`` raters per unit;
+* ``respondents`` (survey): mean respondents per unit;
+* ``offset`` and ``scale``: chosen so that the base scenario's simulated perceived quality has the
+  level ``mean μ_u`` and the between-unit spread ``√(var μ̂_u − mean se²(μ̂_u))`` of the data
+  (the base world is simulated with ``reps`` replications under its own policy; the world's
+  responses to a new scale are not iterated, a first-order calibration).
+
+Visibility is not identified from ratings alone: a class's lower scores may be lower visibility or
+lower true output. perfsim reports each class's mean and spread of ``μ_u`` and leaves
+``world.classes.*.visibility`` as the base scenario has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy.linalg import null_space
+from scipy.optimize import minimize
+from scipy.special import ndtr
+
+from .. import engine
+from ..scenario import DataError, Scenario
+from ..world.model import perceived_quality
+from .data import Ratings
+from .effects import fit_component
+
+
+def _pdf(z: NDArray) -> NDArray:
+    with np.errstate(invalid="ignore"):
+        out = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+    return np.where(np.isfinite(z), out, 0.0)
+
+
+@dataclass
+class ProbitFit:
+    """Ordered-probit fit of one survey component."""
+
+    component: str
+    units: pd.Index
+    groups: pd.Index
+    items: pd.Index
+    cutpoints: NDArray[np.float64]
+    share: NDArray[np.float64]  # π_g, share of ratings
+    theta: NDArray[np.float64]  # full parameters: μ (unit), b (group), δ (item), log σ (group)
+    cov: NDArray[np.float64]  # cluster-robust covariance of theta
+    loglik: float
+    converged: bool
+    respondents_per_unit: float
+
+    def _slices(self) -> tuple[slice, slice, slice, slice]:
+        u, g, i = len(self.units), len(self.groups), len(self.items)
+        return (
+            slice(0, u),
+            slice(u, u + g),
+            slice(u + g, u + g + i),
+            slice(u + g + i, u + 2 * g + i),
+        )
+
+    def se(self) -> NDArray[np.float64]:
+        return np.sqrt(np.maximum(np.diag(self.cov), 0.0))
+
+    def groups_table(self) -> pd.DataFrame:
+        _, sb, _, ss = self._slices()
+        se = self.se()
+        sigma = np.exp(self.theta[ss])
+        return pd.DataFrame(
+            {
+                "rater_group": self.groups,
+                "share": self.share,
+                "leniency": self.theta[sb],
+                "leniency_se": se[sb],
+                "noise": sigma,
+                "noise_se": sigma * se[ss],
+            }
+        )
+
+    def items_table(self) -> pd.DataFrame:
+        _, _, si, _ = self._slices()
+        return pd.DataFrame(
+            {"item": self.items, "offset": self.theta[si], "offset_se": self.se()[si]}
+        )
+
+    def unit_means(self) -> pd.DataFrame:
+        su = self._slices()[0]
+        return pd.DataFrame(
+            {"unit": self.units, "latent": self.theta[su], "latent_se": self.se()[su]}
+        )
+
+    def derived(self, fn: Callable[[NDArray], float]) -> tuple[float, float]:
+        """A function of the parameters and its delta-method standard error."""
+        value = fn(self.theta)
+        grad = np.zeros_like(self.theta)
+        for k in range(self.theta.size):
+            step = 1e-5 * max(1.0, abs(self.theta[k]))
+            t = self.theta.copy()
+            t[k] += step
+            grad[k] = (fn(t) - value) / step
+        return float(value), float(np.sqrt(max(grad @ self.cov @ grad, 0.0)))
+
+    def mixture_noise(self) -> tuple[float, float]:
+        _, sb, _, ss = self._slices()
+        return self.derived(lambda t: float(np.sqrt(self.share @ (np.exp(2 * t[ss]) + t[sb] ** 2))))
+
+
+def fit_ordered_probit(
+    frame: pd.DataFrame, cutpoints: NDArray[np.float64], component: str = ""
+) -> ProbitFit:
+    """Fit the ordered-probit model (module docstring) to one component's categorical ratings."""
+    cuts = np.asarray(cutpoints, dtype=float)
+    n_levels = cuts.size + 1
+    f = frame[frame["level"] >= 0]
+    if int(f["level"].max()) >= n_levels:
+        raise DataError(
+            f"component {component}: answers have {int(f['level'].max()) + 1} levels but the "
+            f"scenario's survey has {n_levels} (cutpoints {list(cuts)})"
+        )
+    u, units = pd.factorize(f["unit"])
+    g, groups = pd.factorize(f["rater_group"])
+    i, items = pd.factorize(f["item"])
+    r, _ = pd.factorize(f["rater"])
+    lev = f["level"].to_numpy()
+    nu, ng, ni = len(units), len(groups), len(items)
+    cell = ((u * ng + g) * ni + i) * n_levels + lev
+    counts = np.bincount(cell, minlength=nu * ng * ni * n_levels).reshape(nu, ng, ni, n_levels)
+    share = counts.sum(axis=(0, 2, 3)) / counts.sum()
+    edges = np.concatenate([[-np.inf], cuts, [np.inf]])
+    # free parametrisation: b = Nb θb (π·b = 0), δ = Nd θd (Σ δ = 0)
+    nb = null_space(share[None, :])
+    nd = null_space(np.ones((1, ni)))
+    n_full = nu + 2 * ng + ni
+    a = np.zeros((n_full, nu + nb.shape[1] + nd.shape[1] + ng))
+    a[:nu, :nu] = np.eye(nu)
+    a[nu : nu + ng, nu : nu + nb.shape[1]] = nb
+    c0 = nu + nb.shape[1]
+    a[nu + ng : nu + ng + ni, c0 : c0 + nd.shape[1]] = nd
+    a[nu + ng + ni :, c0 + nd.shape[1] :] = np.eye(ng)
+
+    def parts(full):
+        return full[:nu], full[nu : nu + ng], full[nu + ng : nu + ng + ni], full[nu + ng + ni :]
+
+    def cell_terms(full):
+        mu, b, d, s = parts(full)
+        eta = mu[:, None, None] + b[None, :, None] + d[None, None, :]
+        sigma = np.exp(s)[None, :, None, None]
+        z = (edges[None, None, None, :] - eta[..., None]) / sigma  # (u, g, i, L + 1)
+        cdf, pdf = ndtr(z), _pdf(z)
+        p = np.maximum(cdf[..., 1:] - cdf[..., :-1], 1e-300)
+        with np.errstate(invalid="ignore"):
+            zp = np.where(np.isfinite(z), z * pdf, 0.0)
+        d_eta = -(pdf[..., 1:] - pdf[..., :-1]) / sigma / p
+        d_s = -(zp[..., 1:] - zp[..., :-1]) / p
+        return p, d_eta, d_s
+
+    def nll_grad(free):
+        full = a @ free
+        p, d_eta, d_s = cell_terms(full)
+        ge, gs = (counts * d_eta).sum(-1), (counts * d_s).sum(-1)
+        grad = np.concatenate([ge.sum((1, 2)), ge.sum((0, 2)), ge.sum((0, 1)), gs.sum((0, 2))])
+        return -(counts * np.log(p)).sum(), -(a.T @ grad)
+
+    # start: unit means of the answered levels' latent midpoints, σ = spacing of the cutpoints
+    spacing = float(np.mean(np.diff(cuts))) if cuts.size > 1 else 10.0
+    mids = np.concatenate([[cuts[0] - spacing], (cuts[:-1] + cuts[1:]) / 2, [cuts[-1] + spacing]])
+    start_mu = np.bincount(u, weights=mids[lev], minlength=nu) / np.bincount(u, minlength=nu)
+    start = np.concatenate([start_mu, np.zeros(a.shape[1] - nu - ng), np.full(ng, np.log(spacing))])
+    res = minimize(
+        nll_grad, start, jac=True, method="L-BFGS-B", options={"maxiter": 5000, "gtol": 1e-8}
+    )
+    free = res.x
+    # Hessian by central differences of the analytic gradient
+    k = free.size
+    hess = np.empty((k, k))
+    for j in range(k):
+        step = 1e-4 * max(1.0, abs(free[j]))
+        up, down = free.copy(), free.copy()
+        up[j] += step
+        down[j] -= step
+        hess[:, j] = (nll_grad(up)[1] - nll_grad(down)[1]) / (2 * step)
+    hess = (hess + hess.T) / 2
+    # per-respondent scores (cluster-robust meat)
+    full = a @ free
+    _, d_eta, d_s = cell_terms(full)
+    obs_eta = d_eta[u, g, i, lev]
+    obs_s = d_s[u, g, i, lev]
+    nr = int(r.max()) + 1
+    scores = np.zeros((nr, n_full))
+    np.add.at(scores, (r, u), obs_eta)
+    np.add.at(scores, (r, nu + g), obs_eta)
+    np.add.at(scores, (r, nu + ng + i), obs_eta)
+    np.add.at(scores, (r, nu + ng + ni + g), obs_s)
+    free_scores = scores @ a
+    meat = free_scores.T @ free_scores
+    try:
+        inv = np.linalg.inv(hess)
+    except np.linalg.LinAlgError:
+        inv = np.linalg.pinv(hess)
+    cov_free = inv @ meat @ inv
+    per_unit = f.groupby("unit")["rater"].nunique().mean()
+    return ProbitFit(
+        component=component,
+        units=pd.Index(units),
+        groups=pd.Index(groups),
+        items=pd.Index(items),
+        cutpoints=cuts,
+        share=share,
+        theta=full,
+        cov=a @ cov_free @ a.T,
+        loglik=float(-res.fun),
+        converged=bool(res.success),
+        respondents_per_unit=float(per_unit),
+    )
+
+
+@dataclass
+class Calibration:
+    """Estimated world parameters per calibrated component, with standard errors."""
+
+    parameters: pd.DataFrame  # component, rater, key, value, se, base, how
+    groups: pd.DataFrame  # component, rater_group, leniency, leniency_se, noise, noise_se
+    items: pd.DataFrame  # component, item, offset, offset_se
+    classes: pd.DataFrame  # component, unit_class, units, latent_mean, latent_sd
+    fits: dict[str, ProbitFit]
+
+    def fragment(self, source: str = "", scenario: str = "") -> str:
+        """A scenario fragment (TOML) with the estimates; apply with ``--set @FILE``."""
+        lines = [
+            "# perfsim calibration fragment: world rater parameters estimated from "
+            f"{source or 'a ratings table'}",
+            f"# Use: perfsim run {scenario or 'SCENARIO.toml'} --set @THIS_FILE.toml",
+            "# Each key: ESTIMATE ± standard error (how it was estimated); base = the scenario's value.",
+        ]
+        for (_, rater), rows in self.parameters.groupby(["component", "rater"], sort=False):
+            lines += ["", f'[world.raters."{rater}"]']
+            for row in rows.itertuples():
+                se = f" ± {row.se:.3g}" if np.isfinite(row.se) else ""
+                lines.append(f"# ESTIMATE {row.value:.4g}{se} (base {row.base:.4g}): {row.how}")
+                value = int(round(row.value)) if row.key == "respondents" else round(row.value, 4)
+                lines.append(f"{row.key} = {value}")
+        return "\n".join(lines) + "\n"
+
+
+def _base_quality(scenario: Scenario, rater: str, reps: int, seed: int) -> tuple[float, float]:
+    """Mean and mean between-unit sd of the base world's perceived quality for ``rater``."""
+    model = engine.build(scenario)
+    w = model.world
+    k = w.raters.index(rater)
+    res = engine.run_block(model, seed, 0, reps, keep_state=True)
+    q = perceived_quality(w, res.state["output"])[..., k] + w.leniency[k]
+    return float(q.mean()), float(q.std(axis=1, ddof=1).mean())
+
+
+def calibrate(
+    ratings: Ratings,
+    scenario: Scenario,
+    components: Mapping[str, str] | None = None,
+    *,
+    reps: int = 20,
+    seed: int = 0,
+) -> Calibration:
+    """Estimate the rater parameters of ``scenario``'s world raters from ``ratings``.
+
+    ``components`` maps each world rater to calibrate to the ratings' component (default: every
+    world rater whose name is a component of the ratings).
+    """
+    if scenario.world is None:
+        raise DataError(
+            "calibration needs a scenario with a [world] (e.g. scenarios/hangzhou-2011.toml)"
+        )
+    world = scenario.world
+    if components is None:
+        components = {r: r for r in world.raters if r in ratings.components}
+    if not components:
+        raise DataError(
+            f"no world rater of the scenario ({', '.join(world.raters)}) matches a component of the "
+            f"ratings ({', '.join(ratings.components)}); name the component column after the rater"
+        )
+    params, groups, items, classes, fits = [], [], [], [], {}
+    cls = ratings.unit_classes()
+    for rater, comp in components.items():
+        spec = world.raters[rater]
+        frame = ratings.frame[ratings.frame["component"] == comp]
+        categorical = bool((frame["level"] >= 0).all())
+        base_mean, base_sd = _base_quality(scenario, rater, reps, seed)
+        common = 0.0
+        if spec.kind == "survey" and categorical:
+            fit = fit_ordered_probit(frame, np.asarray(spec.cutpoints), comp)
+            fits[comp] = fit
+            means = fit.unit_means()
+            mu, mu_se = means["latent"].to_numpy(), means["latent_se"].to_numpy()
+            noise, noise_se = fit.mixture_noise()
+            params.append(
+                (
+                    comp,
+                    rater,
+                    "noise",
+                    noise,
+                    noise_se,
+                    spec.noise,
+                    "ordered probit, mixture of the groups' respondent sd and leniency",
+                )
+            )
+            params.append(
+                (
+                    comp,
+                    rater,
+                    "respondents",
+                    fit.respondents_per_unit,
+                    np.nan,
+                    spec.respondents,
+                    "mean respondents per unit",
+                )
+            )
+            groups.append(fit.groups_table().assign(component=comp))
+            items.append(fit.items_table().assign(component=comp))
+        else:
+            fitted = fit_component(frame)
+            means = fitted["units"].rename(columns={"effect": "latent"})
+            mu = means["latent"].to_numpy()
+            g = fitted["groups"]
+            sigma = float(np.sqrt((g["noise"] ** 2 * g["ratings"]).sum() / g["ratings"].sum()))
+            k_bar = frame.groupby("unit")["rater"].nunique().mean()
+            mu_se = np.full(mu.size, sigma / np.sqrt(k_bar))
+            # the panel's raters are a sample too: their mean leniency shifts every unit
+            tau = float(np.nan_to_num((g["rater_sd"] ** 2 * g["raters"]).sum() / g["raters"].sum()))
+            common = tau / np.sqrt(k_bar)
+            df = max(int(g["ratings"].sum()) - len(mu) - int(g["raters"].sum()), 1)
+            noise = sigma / np.sqrt(k_bar)
+            params.append(
+                (
+                    comp,
+                    rater,
+                    "noise",
+                    noise,
+                    noise / np.sqrt(2 * df),
+                    spec.noise,
+                    f"additive model: rating sd {sigma:.3g} / √{k_bar:.3g} raters per unit",
+                )
+            )
+            groups.append(
+                g.assign(component=comp, noise_se=g["noise"] / np.sqrt(2 * df))[
+                    ["component", "rater_group", "leniency", "leniency_se", "noise", "noise_se"]
+                ]
+            )
+        n = mu.size
+        level = float(mu.mean())
+        level_se = float(np.hypot(np.sqrt(np.sum(mu_se**2)) / n, common))
+        spread = float(np.sqrt(max(mu.var(ddof=1) - np.mean(mu_se**2), 0.0)))
+        spread_se = spread / np.sqrt(2 * (n - 1))
+        scale = spec.scale * spread / base_sd if base_sd > 0 else spec.scale
+        scale_se = spec.scale * spread_se / base_sd if base_sd > 0 else np.nan
+        seen = (base_mean - spec.offset - spec.leniency) / spec.scale  # mean visibility · seen
+        offset = level - spec.leniency - scale * seen
+        offset_se = float(np.hypot(level_se, scale_se * abs(seen)))
+        params.append(
+            (
+                comp,
+                rater,
+                "offset",
+                offset,
+                offset_se,
+                spec.offset,
+                f"level of the unit means {level:.4g} (base world {base_mean:.4g})",
+            )
+        )
+        params.append(
+            (
+                comp,
+                rater,
+                "scale",
+                scale,
+                scale_se,
+                spec.scale,
+                f"between-unit sd {spread:.3g} (base world {base_sd:.3g}; se from {n} units)",
+            )
+        )
+        by_class = pd.DataFrame({"unit_class": cls.reindex(means["unit"]).to_numpy(), "mu": mu})
+        classes.append(
+            by_class.groupby("unit_class", sort=False)["mu"]
+            .agg(units="size", latent_mean="mean", latent_sd="std")
+            .reset_index()
+            .assign(component=comp)
+        )
+    cols = ["component", "rater", "key", "value", "se", "base", "how"]
+
+    def frame_of(tables, first="component"):
+        if not tables:
+            return pd.DataFrame()
+        t = pd.concat(tables, ignore_index=True)
+        return t[[first, *[c for c in t.columns if c != first]]]
+
+    return Calibration(
+        parameters=pd.DataFrame(params, columns=cols),
+        groups=frame_of(groups),
+        items=frame_of(items),
+        classes=frame_of(classes),
+        fits=fits,
+    )
+
+
+def write_fragment(calibration: Calibration, path: str | Path, **kwargs) -> Path:
+    from ..io import atomic_write
+
+    text = calibration.fragment(**kwargs)
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
