@@ -348,7 +348,9 @@ def calibrate(
             k_bar = frame.groupby("unit")["rater"].nunique().mean()
             mu_se = np.full(mu.size, sigma / np.sqrt(k_bar))
             # the panel's raters are a sample too: their mean leniency shifts every unit
-            tau = float(np.nan_to_num((g["rater_sd"] ** 2 * g["raters"]).sum() / g["raters"].sum()))
+            tau = float(
+                np.sqrt(np.nan_to_num((g["rater_sd"] ** 2 * g["raters"]).sum() / g["raters"].sum()))
+            )
             common = tau / np.sqrt(k_bar)
             df = max(int(g["ratings"].sum()) - len(mu) - int(g["raters"].sum()), 1)
             noise = sigma / np.sqrt(k_bar)
