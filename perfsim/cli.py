@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .scenario import PerfsimError, load_scenario, read_toml, resolve_path
+from .scenario import DataError, PerfsimError, load_scenario, read_toml, resolve_path
 from .scenario.loader import _BUNDLED
 
 EXAMPLES = {
@@ -40,6 +40,16 @@ EXAMPLES = {
   perfsim sensitivity hangzhou-2011 --uncertain my-inputs.toml --method sobol --n 1024 --jobs 2
   perfsim sensitivity hangzhou-2011 --uncertain my-inputs.toml --scheduler tcp://10.0.0.5:8786
   perfsim sensitivity teaching/sensitivity-demo --out results/sa-demo --resume   # after a stop""",
+    "empirical": """examples:
+  perfsim empirical scenarios/data/hangzhou-2011-pilot-ratings.csv.gz \\
+      --rule scenarios/hangzhou-2011.toml --units scenarios/data/hangzhou-2011-pilot-units.csv \\
+      --variant social40:rule.components.社会评价.share=0.4 \\
+      --variant classes:rule.grading.scope=\\"within_class\\"
+  perfsim empirical ratings.xlsx --rule my-rule.toml --units units.xlsx --compare other-rule.toml
+  perfsim empirical ratings.csv --scale "差=0,中=50,好=100" --reps 2000 --out results/pilot
+  perfsim empirical last_year.csv --rule hangzhou-2011 --compare mlr-2011   # a wide table
+then simulate with the calibrated raters:
+  perfsim run scenarios/hangzhou-2011.toml --set @results/pilot/calibrated.toml""",
     "report": """examples:
   perfsim report results/compare-hangzhou-2011-seed0
   perfsim report results/hangzhou-2011-seed0""",
@@ -58,7 +68,8 @@ def _add_set(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="PATH=VALUE",
         help="override one scenario key by dotted path (repeatable), e.g. "
-        "--set rule.grading.quota.优秀=0.15; shares and weights: vary one, rescale the rest",
+        "--set rule.grading.quota.优秀=0.15; shares and weights: vary one, rescale the rest; "
+        "--set @FRAGMENT.toml sets every key of a fragment (e.g. perfsim empirical's calibrated.toml)",
     )
 
 
@@ -205,6 +216,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--chunk-size", type=int, default=64, help="samples per chunk file (default: 64)"
     )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_set(p)
+
+    p = command(
+        "empirical",
+        "Analyse real ratings: reliability, rater effects, rank intervals, other rules, calibration.",
+    )
+    p.add_argument(
+        "data",
+        help="long ratings table (CSV, CSV.GZ or Excel: unit, unit_class, rater_group, rater, "
+        "component, item, score or answer), or the wide table of perfsim score",
+    )
+    p.add_argument(
+        "--rule",
+        help="rule or scenario TOML (default: the mean of the rated components); a scenario with "
+        "a [world] also gets its raters calibrated",
+    )
+    p.add_argument(
+        "--units",
+        help="wide units table with the indicator, bonus and veto columns the rule reads besides "
+        "the ratings (the table of perfsim score)",
+    )
+    p.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="RULE.toml",
+        help="re-score the same data with another rule (repeatable); adds a rank-change table",
+    )
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:PATH=VALUE[,PATH=VALUE]",
+        help="re-score with a variant of --rule (repeatable), e.g. "
+        "social40:rule.components.社会评价.share=0.4",
+    )
+    p.add_argument(
+        "--scale",
+        help="answer scale as LABEL=POINTS, lowest first or not, e.g. "
+        "'不满意=0,基本满意=60,比较满意=80,满意=100' (the default)",
+    )
+    p.add_argument(
+        "--score-max", type=float, default=100.0, help="scores run 0..SCORE_MAX (default: 100)"
+    )
+    p.add_argument("--reps", type=int, default=1000, help="bootstrap replicates (default: 1000)")
+    p.add_argument("--level", type=float, default=0.95, help="interval level (default: 0.95)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument(
+        "--strata",
+        default="auto",
+        choices=["auto", "group", "group×unit"],
+        help="bootstrap strata (default auto: group, or group×unit when each rater rated one unit)",
+    )
+    p.add_argument("--id-column", default="department", help="units table id column")
+    p.add_argument("--class-column", default="class", help="units table class column")
+    p.add_argument("--out", help="result folder (default: results/empirical-<data name>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _add_set(p)
 
@@ -552,6 +620,83 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _empirical(args: argparse.Namespace) -> int:
+    from .empirical.analysis import analyze
+
+    _positive("--reps", args.reps)
+    if not 0 < args.level < 1:
+        raise DataError(f"--level {args.level}: must lie strictly between 0 and 1")
+    rule = load_scenario(args.rule, args.overrides) if args.rule else None
+    compare = [load_scenario(c) for c in args.compare]
+    if args.variant and not args.rule:
+        raise DataError("--variant changes the --rule: give --rule too")
+    for text in args.variant:
+        from .experiments.compare import parse_variant
+
+        name, sets = parse_variant(text)
+        variant = load_scenario(args.rule, [*args.overrides, *sets, f'rule.name="{name}"'])
+        compare.append(variant)
+    bar = _progress_bar(args.reps, "replicates", args.quiet)
+    try:
+        result = analyze(
+            args.data,
+            rule=rule,
+            units=args.units,
+            compare=compare,
+            scale=args.scale,
+            score_max=args.score_max,
+            reps=args.reps,
+            level=args.level,
+            seed=args.seed,
+            strata=args.strata,
+            id_column=args.id_column,
+            class_column=args.class_column,
+            progress=bar.update if bar else None,
+        )
+    finally:
+        if bar:
+            bar.close()
+    if args.rule:
+        result.metadata["rule"] = args.rule
+    stem = Path(args.data).name.split(".")[0]
+    out = Path(args.out or f"results/empirical-{stem}")
+    result.write(out)
+    if not args.quiet:
+        _print_empirical(result, out)
+    return 0
+
+
+def _print_empirical(result, out) -> None:
+    import pandas as pd
+
+    cols = [
+        c
+        for c in result.scores.columns
+        if c in ("unit", "unit_class", "total", "rank", "grade", "rank_low", "rank_high")
+    ]
+    with pd.option_context("display.max_rows", 30, "display.width", 160, "display.precision", 2):
+        print(result.scores[cols].head(15).to_string(index=False))
+    if result.effects is not None:
+        g = result.effects.groups
+        print("\nrater groups (leniency in points, ± 1.96 SE):")
+        for r in g.itertuples():
+            print(
+                f"  {r.component}/{r.rater_group}: {r.leniency:+.2f} ± {1.96 * r.leniency_se:.2f}, "
+                f"noise {r.noise:.1f}, raters {r.raters}"
+            )
+    if result.rank_changes is not None and len(result.rules) > 1:
+        for name in result.rules[1:]:
+            moved = (result.rank_changes[f"change:{name}"] != 0).sum()
+            print(f"\nunder {name}: {moved} of {len(result.rank_changes)} units change rank")
+    for note in result.notes:
+        print(f"note: {note}")
+    if result.calibration is not None:
+        print(
+            f"\ncalibrated raters: {out / 'calibrated.toml'} (use with --set @{out / 'calibrated.toml'})"
+        )
+    print(f"written to {out} (report.html)")
+
+
 HANDLERS = {
     "validate": _validate,
     "score": _score,
@@ -559,6 +704,7 @@ HANDLERS = {
     "run": _run,
     "compare": _compare,
     "sensitivity": _sensitivity,
+    "empirical": _empirical,
     "report": _report,
     "verify": _verify,
 }

@@ -1108,12 +1108,155 @@ def sensitivity_document(path: Path) -> Document:
     return doc
 
 
+def _frame_table(frame, columns: list[str], caption: str = "", limit: int = 200) -> Table:
+    rows = []
+    for rec in frame[columns].head(limit).itertuples(index=False):
+        rows.append([_num(v, 3) if isinstance(v, float) else str(v) for v in rec])
+    return Table(columns, rows, caption=caption)
+
+
+def empirical_document(path: Path) -> Document:
+    """The report of an empirical folder (``perfsim empirical``): scores with rank intervals and
+    grade probabilities, reliability, rater effects, rank changes between rules, calibration."""
+    import json
+
+    import pandas as pd
+
+    meta = json.loads((path / "empirical.json").read_text(encoding="utf-8"))
+
+    def table(name: str):
+        f = path / name
+        return pd.read_csv(f, encoding="utf-8-sig") if f.is_file() else None
+
+    doc = Document(title=f"perfsim empirical analysis: {Path(str(meta.get('data', ''))).name}")
+    doc.add("h1", doc.title)
+    doc.add(
+        "subtitle",
+        f"{meta.get('units', '?')} units, {meta.get('raters', '–')} raters, "
+        f"{meta.get('ratings', '–')} ratings; rule {meta.get('rule') or 'mean of the ratings'}; "
+        f"{meta.get('reps')} bootstrap replicates (strata: {meta.get('strata', '–')}), seed "
+        f"{meta.get('seed')}; finished {meta.get('finished', '')}.",
+    )
+    figures = (
+        {p.stem: p for p in (path / "figures").glob("*.png")} if (path / "figures").is_dir() else {}
+    )
+
+    def figure(stem: str, title: str, caption: str) -> None:
+        if stem in figures:
+            png = figures[stem]
+            doc.add(
+                "figure", SavedFigure(stem, title, caption, title, png, png.with_suffix(".svg"))
+            )
+
+    scores = table("scores.csv")
+    if scores is not None:
+        doc.add("h2", "Scores, rank intervals and grade probabilities", "scores")
+        cols = [c for c in scores.columns if c in ("unit", "unit_class", "total", "rank", "grade")]
+        cols += [c for c in scores.columns if c.startswith("rank_") or c.startswith("p:")]
+        doc.add(
+            "table",
+            _frame_table(
+                scores,
+                cols,
+                "rank_low–rank_high: bootstrap interval over raters; p:band: share of replicates in the band.",
+            ),
+        )
+        figure("rank-intervals", "Rank intervals", "Dot: observed rank; bar: bootstrap interval.")
+    rel = table("reliability.csv")
+    if rel is not None:
+        doc.add("h2", "Rater reliability", "reliability")
+        doc.add(
+            "p",
+            "Shrout–Fleiss ICC forms with F-based confidence intervals and Krippendorff's α, per rater group and overall.",
+        )
+        doc.add(
+            "table",
+            _frame_table(
+                rel,
+                [
+                    c
+                    for c in rel.columns
+                    if c
+                    in (
+                        "scope",
+                        "measure",
+                        "estimate",
+                        "ci_low",
+                        "ci_high",
+                        "n_units",
+                        "n_raters",
+                        "design",
+                    )
+                ],
+            ),
+        )
+    groups = table("rater_groups.csv")
+    if groups is not None:
+        doc.add("h2", "Rater effects: leniency, noise and halo", "effects")
+        doc.add(
+            "table",
+            _frame_table(
+                groups,
+                list(groups.columns),
+                "Points on 0–100; leniency relative to the component's average rater.",
+            ),
+        )
+        figure("rater-effects", "Rater-group leniency", "95 % intervals over the group's raters.")
+    changes = table("rank_changes.csv")
+    if changes is not None and any(c.startswith("change:") for c in changes.columns):
+        doc.add("h2", "Counterfactual re-scoring: ranks under other rules", "rank-changes")
+        doc.add(
+            "table",
+            _frame_table(
+                changes,
+                list(changes.columns),
+                "change: + = the unit moves up under the alternative rule.",
+            ),
+        )
+        figure("rank-changes", "Rank changes between rules", "Same data, different rules.")
+    calib = table("calibration.csv")
+    if calib is not None:
+        doc.add("h2", "Calibration of the simulation's raters", "calibration")
+        doc.add(
+            "table",
+            _frame_table(calib, ["component", "rater", "key", "value", "se", "base", "how"]),
+        )
+        cg = table("calibration_groups.csv")
+        if cg is not None:
+            doc.add(
+                "table",
+                _frame_table(
+                    cg,
+                    list(cg.columns),
+                    "Latent-scale estimates per rater group (ordered probit for surveys; additive model for panels).",
+                ),
+            )
+        frag = path / "calibrated.toml"
+        if frag.is_file():
+            doc.add(
+                "p",
+                "The scenario fragment (apply with perfsim run SCENARIO.toml --set @calibrated.toml):",
+            )
+            doc.add("pre", frag.read_text(encoding="utf-8"))
+    if meta.get("notes"):
+        doc.add("h2", "Notes", "notes")
+        doc.add("ul", [str(n) for n in meta["notes"]])
+    doc.add("h2", "Reproducibility", "reproducibility")
+    doc.add(
+        "pre",
+        json.dumps({k: v for k, v in meta.items() if k != "notes"}, ensure_ascii=False, indent=2),
+    )
+    return doc
+
+
 def build_report(run_dir: str | Path) -> tuple[Path, Path]:
     """Write the figures, ``report.html`` (self-contained) and ``report.md`` of a run folder, a
-    comparison folder or a sensitivity folder; return the paths of the two reports."""
+    comparison folder, a sensitivity folder or an empirical folder; return the two reports' paths."""
     path = Path(run_dir)
-    if (path / "sensitivity.json").is_file() and not (path / "metadata.json").is_file():
-        doc = sensitivity_document(path)
+    special = {"sensitivity.json": sensitivity_document, "empirical.json": empirical_document}
+    kind = next((k for k in special if (path / k).is_file()), None)
+    if kind and not (path / "metadata.json").is_file():
+        doc = special[kind](path)
         html_path, md_path = path / "report.html", path / "report.md"
         _atomic_write(html_path, _render_html(doc))
         _atomic_write(md_path, _render_md(doc))

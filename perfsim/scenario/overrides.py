@@ -156,7 +156,9 @@ def _assignments(text: str, source: str) -> list[tuple[list[str], Any]]:
             [Problem(source, text, None, "fragment file not found (write @PATH.toml)", False)]
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), "", None, f"not valid TOML: {exc}", False)]) from None
+        raise ScenarioError(
+            [Problem(str(path), "", None, f"not valid TOML: {exc}", False)]
+        ) from None
     return list(_leaves(data))
 
 

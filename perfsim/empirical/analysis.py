@@ -1,0 +1,351 @@
+"""``perfsim empirical``: everything about a real score table in one call, and its result folder.
+
+``analyze(data, rule=..., units=..., compare=[...])`` reads a long ratings table (or the wide table
+of ``perfsim score``) and returns an :class:`EmpiricalResult`: the observed scores with bootstrap
+rank intervals and grade probabilities, the probability that one unit outranks another, rater
+reliability (ICC, Krippendorff's α), rater-group leniency/noise/halo, the ranks under alternative
+rules, and — when the rule file has a ``[world]`` — the world's rater parameters calibrated to the
+data, as a scenario fragment. ``result.write(out)`` writes the tables, figures and ``report.html``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..io import atomic_dir
+from ..scenario import DataError, Rule, Scenario, load_scenario
+from ..scoring import read_table
+from .calibrate import Calibration, calibrate
+from .data import Ratings, Scale, is_long, read_ratings
+from .effects import RaterEffects, rater_effects
+from .reliability import reliability
+from .scores import RuleScorer, default_rule
+from .uncertainty import RankUncertainty, bootstrap_ranks
+
+
+@dataclass
+class EmpiricalResult:
+    scores: pd.DataFrame  # one row per unit, best first
+    rank_changes: pd.DataFrame | None
+    rules: list[str]
+    ratings: Ratings | None = None
+    uncertainty: RankUncertainty | None = None
+    reliability: pd.DataFrame | None = None
+    effects: RaterEffects | None = None
+    calibration: Calibration | None = None
+    metadata: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def write(self, out: str | Path, report: bool = True) -> Path:
+        """Write the result folder atomically (tables, ``calibrated.toml``, figures, report)."""
+        from . import figures as figs
+
+        target = Path(out)
+        with atomic_dir(target) as tmp:
+            tables = {
+                "scores.csv": self.scores,
+                "rank_changes.csv": self.rank_changes,
+                "reliability.csv": self.reliability,
+                "outranks.csv": self.uncertainty.outranks.reset_index(names="unit")
+                if self.uncertainty
+                else None,
+            }
+            if self.effects:
+                tables |= {
+                    "rater_groups.csv": self.effects.groups,
+                    "raters.csv": self.effects.raters,
+                    "items.csv": self.effects.items,
+                }
+            if self.calibration:
+                tables |= {
+                    "calibration.csv": self.calibration.parameters,
+                    "calibration_groups.csv": self.calibration.groups,
+                    "calibration_items.csv": self.calibration.items,
+                    "calibration_classes.csv": self.calibration.classes,
+                }
+                (tmp / "calibrated.toml").write_text(
+                    self.calibration.fragment(
+                        self.metadata.get("data", ""), self.metadata.get("rule", "")
+                    ),
+                    encoding="utf-8",
+                )
+            for name, table in tables.items():
+                if table is not None and len(table):
+                    table.to_csv(tmp / name, index=False, encoding="utf-8-sig")
+            meta = {
+                **self.metadata,
+                "notes": self.notes,
+                "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+            }
+            (tmp / "empirical.json").write_text(
+                json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            )
+            folder = tmp / "figures"
+            if self.uncertainty is not None:
+                figs.save(
+                    figs.caterpillar_figure(self.uncertainty.table, self.uncertainty.level),
+                    folder,
+                    "rank-intervals",
+                    "Rank intervals",
+                    f"Each unit's rank and its {self.uncertainty.level:.0%} interval when the "
+                    "raters are redrawn within their groups.",
+                )
+            if self.rank_changes is not None and len(self.rules) > 1:
+                figs.save(
+                    figs.rank_change_figure(self.rank_changes, self.rules),
+                    folder,
+                    "rank-changes",
+                    "Rank changes between rules",
+                    "Each unit's rank under each rule, on the same data.",
+                )
+            if self.effects is not None:
+                figs.save(
+                    figs.rater_effects_figure(self.effects.groups),
+                    folder,
+                    "rater-effects",
+                    "Rater-group leniency",
+                    "Leniency (+) or severity (−) of each rater group, with 95 % intervals.",
+                )
+            if report:
+                from ..report.html import build_report
+
+                build_report(tmp)
+        return target
+
+
+def _load_rule(
+    rule: Rule | Scenario | str | Path | None,
+) -> tuple[Rule | None, Scenario | None, str]:
+    if rule is None:
+        return None, None, ""
+    if isinstance(rule, Rule):
+        return rule, None, rule.name or "rule"
+    scenario = rule if isinstance(rule, Scenario) else load_scenario(rule)
+    name = (
+        scenario.rule.name
+        or scenario.meta.name
+        or (Path(rule).stem if not isinstance(rule, Scenario) else "rule")
+    )
+    return scenario.rule, scenario, name
+
+
+def _rule_name(rule: Rule | Scenario | str | Path) -> str:
+    return _load_rule(rule)[2]
+
+
+def _rated_map(rule: Rule, components: Sequence[str]) -> dict[str, str]:
+    """Rule column component → ratings component (by component name or column name)."""
+    out = {}
+    for name, comp in rule.resolved_components().items():
+        if comp.source != "column":
+            continue
+        for candidate in (name, comp.column or name):
+            if candidate in components:
+                out[name] = candidate
+                break
+    return out
+
+
+def analyze(
+    data: pd.DataFrame | str | Path,
+    *,
+    rule: Rule | Scenario | str | Path | None = None,
+    units: pd.DataFrame | str | Path | None = None,
+    compare: Sequence[Rule | Scenario | str | Path] = (),
+    scale: Scale | dict | str | None = None,
+    score_max: float = 100.0,
+    reps: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+    strata: str = "auto",
+    calibrate_world: bool = True,
+    calibration_reps: int = 20,
+    id_column: str = "department",
+    class_column: str = "class",
+    progress=None,
+) -> EmpiricalResult:
+    """Analyse a real score table; see the module docstring. ``data`` is a long ratings table
+    (columns unit, rater_group, rater, score or answer, …; :mod:`perfsim.empirical.data`) or the
+    wide table of ``perfsim score`` (then only the counterfactual re-scoring applies)."""
+    source = str(data) if isinstance(data, str | Path) else "<table>"
+    raw = read_table(data) if isinstance(data, str | Path) else data.astype(str)
+    base_rule, scenario, base_name = _load_rule(rule)
+    units_frame = read_table(units) if isinstance(units, str | Path) else units
+    units_source = str(units) if isinstance(units, str | Path) else "<units>"
+    meta = {
+        "kind": "empirical",
+        "data": source,
+        "rule": str(rule) if isinstance(rule, str | Path) else base_name,
+        "units_table": str(units) if isinstance(units, str | Path) else None,
+        "compare": [str(c) if isinstance(c, str | Path) else _rule_name(c) for c in compare],
+        "reps": reps,
+        "level": level,
+        "seed": seed,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    try:
+        from .. import __version__
+
+        meta["perfsim_version"] = __version__
+    except ImportError:  # pragma: no cover
+        pass
+    notes: list[str] = []
+    if not is_long(raw):
+        return _analyze_wide(
+            raw, source, base_rule, base_name, compare, meta, id_column, class_column
+        )
+    if isinstance(scale, str):
+        scale = Scale.parse(scale)
+    ratings = read_ratings(
+        raw if not isinstance(data, str | Path) else raw, scale=scale, score_max=score_max
+    )
+    ratings.source = source
+    unit_ids = ratings.units
+    classes = ratings.unit_classes().reindex(unit_ids)
+    unit_classes = classes.tolist() if (classes != "").all() else None
+    base_rule = base_rule or default_rule(ratings.components)
+    base_name = base_name or base_rule.name
+    mapping = _rated_map(base_rule, ratings.components)
+    if not mapping:
+        raise DataError(
+            f"{source}: no component of the ratings ({', '.join(ratings.components)}) is a column "
+            f"component of the rule; the rule reads: "
+            f"{', '.join(k for k, c in base_rule.resolved_components().items() if c.source == 'column') or 'no columns'}"
+            "; name the ratings' component column after one of them"
+        )
+    unused = [c for c in ratings.components if c not in mapping.values()]
+    if unused:
+        notes.append(f"ratings of {', '.join(unused)} are not used by the rule {base_name}")
+
+    def scorer_for(r: Rule, m: dict[str, str]) -> RuleScorer:
+        return RuleScorer(
+            r,
+            units_frame,
+            unit_ids,
+            unit_classes=unit_classes,
+            rated=list(m),
+            id_column=id_column,
+            class_column=class_column,
+            source=units_source,
+        )
+
+    scorer = scorer_for(base_rule, mapping)
+    unc = bootstrap_ranks(
+        ratings,
+        scorer,
+        mapping,
+        reps=reps,
+        level=level,
+        seed=seed,
+        strata=strata,
+        progress=progress,
+    )
+    meta["strata"] = unc.strata
+    if unc.filled:
+        notes.append(
+            f"{unc.filled} unit-replicates drew no rater of a component; they kept the observed points"
+        )
+    scores = unc.table.sort_values(["rank", "total"], ascending=[True, False]).reset_index(
+        drop=True
+    )
+    rules = [base_name]
+    ranks = pd.DataFrame(
+        {"unit": unit_ids, base_name: scores.set_index("unit")["rank"].reindex(unit_ids).to_numpy()}
+    )
+    if unit_classes is not None:
+        ranks.insert(1, "unit_class", unit_classes)
+    for alt in compare:
+        alt_rule, _, alt_name = _load_rule(alt)
+        alt_map = _rated_map(alt_rule, ratings.components)
+        if not alt_map:
+            raise DataError(
+                f"rule {alt_name}: reads none of the rated components ({', '.join(ratings.components)})"
+            )
+        s = scorer_for(alt_rule, alt_map)
+        pts = _observed_points(ratings, s, alt_map)
+        name = alt_name if alt_name not in rules else f"{alt_name} ({len(rules) + 1})"
+        ranks[name] = s.evaluate(pts).rank
+        rules.append(name)
+    rank_changes = _changes(ranks, rules)
+    calib = None
+    if calibrate_world and scenario is not None and scenario.world is not None:
+        world_map = {r: mapping[r] for r in scenario.world.raters if r in mapping}
+        if world_map:
+            calib = calibrate(ratings, scenario, world_map, reps=calibration_reps, seed=seed)
+    elif calibrate_world:
+        notes.append("no calibration: the rule file has no [world] to calibrate (use a scenario)")
+    meta |= {
+        "units": len(unit_ids),
+        "raters": int(ratings.frame["rater"].nunique()),
+        "ratings": len(ratings.frame),
+        "groups": ratings.groups,
+        "components": mapping,
+    }
+    return EmpiricalResult(
+        scores=scores,
+        rank_changes=rank_changes,
+        rules=rules,
+        ratings=ratings,
+        uncertainty=unc,
+        reliability=reliability(ratings.frame),
+        effects=rater_effects(ratings),
+        calibration=calib,
+        metadata=meta,
+        notes=notes,
+    )
+
+
+def _observed_points(ratings: Ratings, scorer: RuleScorer, mapping: dict[str, str]) -> np.ndarray:
+    from .scores import pooled_points, rater_sums
+
+    return np.stack(
+        [
+            pooled_points(rater_sums(ratings, mapping[k], scorer.unit_ids))
+            for k in scorer.rated_components
+        ],
+        axis=-1,
+    )
+
+
+def _changes(ranks: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
+    out = ranks.copy()
+    for name in rules[1:]:
+        out[f"change:{name}"] = out[rules[0]] - out[name]  # + = moves up under the alternative
+    return out.sort_values(rules[0]).reset_index(drop=True)
+
+
+def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, class_column):
+    from ..scoring import score
+
+    if base_rule is None:
+        raise DataError(
+            f"{source}: a wide table (one row per unit, no rater columns) needs --rule; for "
+            "reliability, rater effects and rank intervals give the long ratings table"
+        )
+    base = score(raw, base_rule, id_column=id_column, class_column=class_column)
+    rules = [base_name]
+    ranks = base[[id_column, "rank"]].rename(columns={id_column: "unit", "rank": base_name})
+    for alt in compare:
+        alt_rule, _, alt_name = _load_rule(alt)
+        s = score(raw, alt_rule, id_column=id_column, class_column=class_column)
+        name = alt_name if alt_name not in rules else f"{alt_name} ({len(rules) + 1})"
+        ranks[name] = ranks["unit"].map(s.set_index(id_column)["rank"])
+        rules.append(name)
+    meta |= {"units": len(base)}
+    return EmpiricalResult(
+        scores=base.rename(columns={id_column: "unit"}),
+        rank_changes=_changes(ranks, rules),
+        rules=rules,
+        metadata=meta,
+        notes=[
+            "wide table: counterfactual re-scoring only; reliability, rater effects, rank "
+            "intervals and calibration need the long ratings table (one row per rating)"
+        ],
+    )

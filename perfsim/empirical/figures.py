@@ -1,0 +1,126 @@
+"""Figures of an empirical analysis: rank intervals, rank changes between rules, rater effects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..report.figures import (
+    _RC,
+    DPI,
+    SavedFigure,
+    _atomic_savefig,
+    _figure_function,
+    _footnote,
+)
+from ..report.fonts import font_context
+
+
+@_figure_function
+def caterpillar_figure(table: pd.DataFrame, level: float = 0.95) -> Figure:
+    """Each unit's observed rank (dot) and bootstrap rank interval (bar), best at the top."""
+    t = table.sort_values(["rank", "rank_median"]).reset_index(drop=True)
+    n = len(t)
+    fig = Figure(figsize=(7.5, max(3.0, 0.16 * n + 1.2)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(n)
+    markers = {
+        c: m for c, m in zip(dict.fromkeys(t.get("unit_class", [""] * n)), "osD^v<>", strict=False)
+    }
+    ax.hlines(y, t["rank_low"], t["rank_high"], color="0.35", lw=2)
+    for cls, m in markers.items():
+        sel = (t["unit_class"] == cls).to_numpy() if "unit_class" in t else np.ones(n, bool)
+        ax.plot(t.loc[sel, "rank"], y[sel], m, color="black", ms=4, label=cls or None, ls="none")
+    ax.set_yticks(y, t["unit"], fontsize=6 if n > 40 else 8)
+    ax.invert_yaxis()
+    ax.set_xlabel("rank (1 = best)")
+    ax.set_title(f"Ranks with {level:.0%} bootstrap intervals over raters")
+    ax.grid(axis="x", color="0.85")
+    if len(markers) > 1:
+        ax.legend(loc="upper right", fontsize=8, title="class")
+    _footnote(
+        fig,
+        "Bar: the range of ranks the unit takes when the raters are redrawn within their groups "
+        "(stratified bootstrap); dot: the rank on the observed data.",
+        100,
+    )
+    return fig
+
+
+@_figure_function
+def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int = 8) -> Figure:
+    """Slope chart: each unit's rank under each rule; the units that move most are labelled."""
+    fig = Figure(figsize=(max(5.0, 2.2 * len(rules) + 2), 7.5), layout="constrained")
+    ax = fig.add_subplot()
+    r = ranks[list(rules)].to_numpy(float)
+    move = np.nanmax(r, axis=1) - np.nanmin(r, axis=1)
+    top = set(np.argsort(-move, kind="stable")[:highlight][move[np.argsort(-move)[:highlight]] > 0])
+    x = np.arange(len(rules))
+    for k in range(len(r)):
+        strong = k in top
+        ax.plot(
+            x,
+            r[k],
+            "-o",
+            color="black" if strong else "0.75",
+            lw=1.6 if strong else 0.7,
+            ms=3,
+            zorder=3 if strong else 1,
+        )
+        if strong:
+            ax.annotate(
+                str(ranks["unit"].iloc[k]),
+                (x[-1], r[k, -1]),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+            )
+    ax.set_xticks(x, [str(s) for s in rules], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_ylabel("rank (1 = best)")
+    ax.set_title("How units move between rules (same data)")
+    ax.set_xlim(-0.3, len(rules) - 0.4)
+    _footnote(fig, f"Black: the {len(top)} units whose rank changes most; grey: the others.", 90)
+    return fig
+
+
+@_figure_function
+def rater_effects_figure(groups: pd.DataFrame) -> Figure:
+    """Leniency (+) or severity (−) of each rater group with 95 % intervals, per component."""
+    comps = list(dict.fromkeys(groups["component"]))
+    heights = [max(1.2, 0.3 * (groups["component"] == c).sum() + 0.8) for c in comps]
+    fig = Figure(figsize=(7.0, sum(heights) + 0.8), layout="constrained")
+    axes = fig.subplots(len(comps), 1, squeeze=False, height_ratios=heights)[:, 0]
+    for ax, comp in zip(axes, comps, strict=True):
+        g = groups[groups["component"] == comp].reset_index(drop=True)
+        y = np.arange(len(g))
+        half = 1.96 * g["leniency_se"].fillna(0).to_numpy()
+        ax.errorbar(g["leniency"], y, xerr=half, fmt="o", color="black", capsize=3, ms=4)
+        ax.axvline(0, color="0.5", lw=0.8, ls="--")
+        ax.set_yticks(y, g["rater_group"], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(str(comp), fontsize=10, loc="left")
+        ax.grid(axis="x", color="0.9")
+    axes[-1].set_xlabel("leniency (points of 0-100 above the component's average rater)")
+    _footnote(
+        fig,
+        "Additive many-facet model per component: rating = unit + item + rater group + rater + "
+        "noise. Bars: 95 % intervals over the group's raters.",
+        100,
+    )
+    return fig
+
+
+def save(fig: Figure, folder: Path, stem: str, title: str, caption: str) -> SavedFigure:
+    folder.mkdir(parents=True, exist_ok=True)
+    png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
+    with font_context(), mpl.rc_context(_RC):
+        _atomic_savefig(fig, png, dpi=DPI, format="png")
+        _atomic_savefig(fig, svg, format="svg")
+    return SavedFigure(stem, title, caption, title, png, svg)
