@@ -211,7 +211,7 @@ def read_ratings(
             raise DataError(f"{source}: line {row + 2}, column 'score': {what}")
         points[has_score] = 100.0 * values[has_score] / score_max
     if has_answer.any():
-        codes = pd.Categorical(answer_text.where(has_answer), categories=list(scale.labels)).codes
+        codes = pd.Index(scale.labels).get_indexer(answer_text)
         bad = has_answer & (codes < 0)
         if bad.any():
             row = int(np.argmax(bad))
