@@ -11,7 +11,8 @@ from .analysis import EmpiricalResult, analyze
 from .calibrate import Calibration, calibrate, fit_ordered_probit
 from .data import DEFAULT_SCALE, Ratings, Scale, read_ratings
 from .effects import RaterEffects, rater_effects
-from .reliability import icc, reliability
+from .reliability import icc
+from .reliability import reliability as reliability_table
 from .synthetic import Pilot, synthetic_pilot
 from .uncertainty import RankUncertainty, bootstrap_ranks
 
@@ -31,6 +32,6 @@ __all__ = [
     "icc",
     "rater_effects",
     "read_ratings",
-    "reliability",
+    "reliability_table",
     "synthetic_pilot",
 ]
