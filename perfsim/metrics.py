@@ -21,7 +21,8 @@ import krippendorff
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import rankdata
+
+from .ranks import RankBounds, popcount, prefix_sets, rank_bounds
 
 __all__ = [
     "METRIC_DESCRIPTIONS",
@@ -110,22 +111,44 @@ def kendall_tau_b(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
     ``scipy.stats.kendalltau(x[r], y[r]).statistic``. NaN where undefined, as in scipy: a constant
     row (all pairs tied), fewer than 2 departments, or a NaN in the row.
 
-    The signs are taken over each pair once (department i against the later ones, a loop over
-    departments vectorised over replications), so temporaries stay at ``rep × dept`` values.
+    Computed from one sort of each row (:func:`perfsim.ranks.rank_bounds`): with ``L^x_i`` the set
+    of departments below i in x (and ``L^y_i``, ``LE^y_i`` those below, or at or below, i in y),
+    ``n_c − n_d = Σ_i |L^x_i ∩ L^y_i| − |L^x_i − LE^y_i|`` (− the set difference) and
+    ``n_0 − n_1 = Σ_i |L^x_i|``. The sets are bit sets (:func:`perfsim.ranks.prefix_sets`), so the
+    pair count costs ``rep × dept² / 64`` word operations, in chunks of replications that bound the
+    memory.
     """
     xa, ya = _as_batch(x, "x"), _as_batch(y, "y")
     if xa.shape != ya.shape:
         raise ValueError(f"x and y must have the same shape, got {xa.shape} and {ya.shape}")
+    return _kendall_from_bounds(xa, ya, rank_bounds(xa), rank_bounds(ya))
+
+
+#: Largest number of 64-bit words in one bit-set array of :func:`kendall_tau_b` (8 MB).
+_TAU_CHUNK_WORDS = 1 << 20
+
+
+def _kendall_from_bounds(
+    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds
+) -> NDArray[np.float64]:
     n_rep, n = xa.shape
     s = np.zeros(n_rep)
-    tx = np.zeros(n_rep)
-    ty = np.zeros(n_rep)
-    for i in range(n - 1):  # department i against every later department: each pair once
-        sx = np.sign(xa[:, i : i + 1] - xa[:, i + 1 :])
-        sy = np.sign(ya[:, i : i + 1] - ya[:, i + 1 :])
-        s += np.einsum("rp,rp->r", sx, sy)
-        tx += np.count_nonzero(sx, axis=1)
-        ty += np.count_nonzero(sy, axis=1)
+    if n >= 2:
+        words = -(-n // 64)
+        step = max(1, _TAU_CHUNK_WORDS // ((n + 1) * words))
+        for lo in range(0, n_rep, step):
+            hi = min(n_rep, lo + step)
+            base = (np.arange(hi - lo, dtype=np.intp) * (n + 1))[:, None]
+            px = prefix_sets(bx.order[lo:hi]).reshape(-1, words)
+            py = prefix_sets(by.order[lo:hi]).reshape(-1, words)
+            below_x = np.take(px, base + bx.lt[lo:hi], axis=0)  # (chunk, dept, word)
+            below_y = np.take(py, base + by.lt[lo:hi], axis=0)
+            at_or_below_y = np.take(py, base + by.le[lo:hi], axis=0)
+            concordant = popcount(below_x & below_y).sum(axis=(1, 2), dtype=np.int64)
+            discordant = popcount(below_x & ~at_or_below_y).sum(axis=(1, 2), dtype=np.int64)
+            s[lo:hi] = concordant - discordant
+    tx = bx.lt.sum(axis=1, dtype=np.int64).astype(float)  # pairs not tied in x
+    ty = by.lt.sum(axis=1, dtype=np.int64).astype(float)
     denom = np.sqrt(tx) * np.sqrt(ty)
     tau = np.full(n_rep, np.nan)
     np.divide(s, denom, out=tau, where=denom > 0)
@@ -143,14 +166,21 @@ def spearman_rho(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
     xa, ya = _as_batch(x, "x"), _as_batch(y, "y")
     if xa.shape != ya.shape:
         raise ValueError(f"x and y must have the same shape, got {xa.shape} and {ya.shape}")
-    rx = rankdata(xa, method="average", axis=1)
-    ry = rankdata(ya, method="average", axis=1)
+    return _spearman_from_bounds(xa, ya, rank_bounds(xa), rank_bounds(ya))
+
+
+def _spearman_from_bounds(
+    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds
+) -> NDArray[np.float64]:
+    rx = 0.5 * (bx.lt + bx.le + 1)  # average ranks, as rankdata(method="average")
+    ry = 0.5 * (by.lt + by.le + 1)
     rx -= rx.mean(axis=1, keepdims=True)
     ry -= ry.mean(axis=1, keepdims=True)
     denom = np.sqrt(np.sum(rx * rx, axis=1) * np.sum(ry * ry, axis=1))
     num = np.sum(rx * ry, axis=1)
     rho = np.full(xa.shape[0], np.nan)
     np.divide(num, denom, out=rho, where=denom > 0)
+    rho[np.isnan(xa).any(axis=1) | np.isnan(ya).any(axis=1)] = np.nan
     return np.clip(rho, -1.0, 1.0)
 
 
@@ -158,11 +188,16 @@ def rank_fidelity(true_value: ArrayLike, score: ArrayLike) -> dict[str, NDArray[
     """Rank fidelity of the final score to the true value V, per replication.
 
     Returns ``{"kendall_tau": τ_b(V, S), "spearman_rho": ρ(V, S)}``, each of shape ``(rep,)``
-    (DESIGN.md "Metrics"; see :func:`kendall_tau_b` and :func:`spearman_rho`).
+    (DESIGN.md "Metrics"; see :func:`kendall_tau_b` and :func:`spearman_rho`; both rank each row
+    of V and S once).
     """
+    v, s = _as_batch(true_value, "true_value"), _as_batch(score, "score")
+    if v.shape != s.shape:
+        raise ValueError(f"x and y must have the same shape, got {v.shape} and {s.shape}")
+    bv, bs = rank_bounds(v), rank_bounds(s)
     return {
-        "kendall_tau": kendall_tau_b(true_value, score),
-        "spearman_rho": spearman_rho(true_value, score),
+        "kendall_tau": _kendall_from_bounds(v, s, bv, bs),
+        "spearman_rho": _spearman_from_bounds(v, s, bv, bs),
     }
 
 

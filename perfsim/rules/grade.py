@@ -12,9 +12,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
+from ..ranks import rank_bounds
 from .normalize import _by_group
 
-__all__ = ["apply_veto", "assign_grades", "rank"]
+__all__ = ["apply_veto", "assign_grades", "rank", "rank_and_grade"]
 
 
 def _as_scores(scores: ArrayLike) -> NDArray[np.float64]:
@@ -33,9 +34,20 @@ def rank(scores: ArrayLike, *, groups: ArrayLike | None = None) -> NDArray[np.in
     s = _as_scores(scores)
 
     def one(v: NDArray) -> NDArray:
-        return rankdata(-v, method="min", axis=-1).astype(np.int64)
+        return _descending_ranks(v)[0].astype(np.int64)
 
     return _by_group(one, s, groups, axis=-1)
+
+
+def _descending_ranks(v: NDArray) -> tuple[NDArray, NDArray]:
+    """Competition ranks of each score, 1 = highest: ``(1 + #{e : s_e > s_d}, #{e : s_e ≥ s_d})``,
+    i.e. ``rankdata(-v, "min")`` and ``rankdata(-v, "max")`` from one sort per row. A row with a
+    NaN is ranked by scipy (NaN ranks), as before."""
+    if np.isnan(v).any():
+        return rankdata(-v, method="min", axis=-1), rankdata(-v, method="max", axis=-1)
+    bounds = rank_bounds(v)
+    n = v.shape[-1]
+    return n - bounds.le + 1, n - bounds.lt
 
 
 def _band_table(table: ArrayLike | None, n_bands: int, name: str) -> NDArray[np.float64]:
@@ -86,26 +98,60 @@ def assign_grades(
     thr = _band_table(thresholds, n_bands, "thresholds")
 
     def one(v: NDArray) -> NDArray:
-        n = v.shape[-1]
-        r_min = rankdata(-v, method="min", axis=-1)
-        r_max = rankdata(-v, method="max", axis=-1)
-        position = r_max if ties == "exclude" else r_min
-        grades = np.full(v.shape, n_bands - 1, dtype=np.int64)
-        unplaced = np.ones(v.shape, dtype=bool)
-        placed = np.zeros(v.shape[:-1] + (1,), dtype=np.int64)
-        for g in range(n_bands - 1):
-            take = unplaced.copy()
-            if not np.isnan(thr[g]):
-                take &= v >= thr[g]
-            if not np.isnan(q[g]):
-                limit = np.floor(q[g] * n + 1e-9)
-                take &= position - placed <= limit
-            grades = np.where(take, g, grades)
-            unplaced &= ~take
-            placed = placed + take.sum(axis=-1, keepdims=True)
-        return grades
+        r_min, r_max = _descending_ranks(v)
+        return _grade_rows(v, r_max if ties == "exclude" else r_min, n_bands, q, thr)
 
     return _by_group(one, s, groups, axis=-1)
+
+
+def _grade_rows(v: NDArray, position: NDArray, n_bands: int, q: NDArray, thr: NDArray) -> NDArray:
+    """The band filling of :func:`assign_grades` for one group, given each score's position."""
+    n = v.shape[-1]
+    grades = np.full(v.shape, n_bands - 1, dtype=np.int64)
+    unplaced = np.ones(v.shape, dtype=bool)
+    placed = np.zeros(v.shape[:-1] + (1,), dtype=np.int64)
+    for g in range(n_bands - 1):
+        take = unplaced.copy()
+        if not np.isnan(thr[g]):
+            take &= v >= thr[g]
+        if not np.isnan(q[g]):
+            limit = np.floor(q[g] * n + 1e-9)
+            take &= position - placed <= limit
+        grades[take] = g
+        unplaced &= ~take
+        placed = placed + take.sum(axis=-1, keepdims=True)
+    return grades
+
+
+def rank_and_grade(
+    scores: ArrayLike,
+    *,
+    n_bands: int,
+    quotas: ArrayLike | None = None,
+    thresholds: ArrayLike | None = None,
+    groups: ArrayLike | None = None,
+    ties: Literal["exclude", "include"] = "exclude",
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``(rank(scores, groups=groups), assign_grades(scores, ...))``, sorting each row once."""
+    if groups is not None:
+        return rank(scores, groups=groups), assign_grades(
+            scores,
+            n_bands=n_bands,
+            quotas=quotas,
+            thresholds=thresholds,
+            groups=groups,
+            ties=ties,
+        )
+    if ties not in ("exclude", "include"):
+        raise ValueError(f"ties must be 'exclude' or 'include', got {ties!r}")
+    if n_bands < 1:
+        raise ValueError(f"n_bands must be ≥ 1, got {n_bands}")
+    s = _as_scores(scores)
+    q = _band_table(quotas, n_bands, "quotas")
+    thr = _band_table(thresholds, n_bands, "thresholds")
+    r_min, r_max = _descending_ranks(s)
+    grades = _grade_rows(s, r_max if ties == "exclude" else r_min, n_bands, q, thr)
+    return r_min.astype(np.int64), grades
 
 
 def apply_veto(grades: ArrayLike, veto: ArrayLike, *, veto_grade: int) -> NDArray[np.int64]:

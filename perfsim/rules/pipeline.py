@@ -271,19 +271,21 @@ def evaluate(
         total = mixed
     if not grading:
         return Evaluation(z, comp_scores, mixed, total - mixed, total, None, None, None)
-    ranks = grade.rank(total, groups=grade_groups)
     vetoed = None if veto is None else np.asarray(veto, dtype=bool)
-    # A vetoed unit takes no quota slot: it is graded as if it scored lowest, then given the veto grade.
-    graded = total if vetoed is None else np.where(vetoed, -np.inf, total)
-    grades = grade.assign_grades(
-        graded,
+    grading_args = dict(
         n_bands=len(c.bands),
         quotas=c.quotas,
         thresholds=c.thresholds,
         groups=grade_groups,
         ties=c.rule.grading.ties,
     )
-    if vetoed is not None:
+    if vetoed is None or not vetoed.any():
+        ranks, grades = grade.rank_and_grade(total, **grading_args)
+    else:
+        ranks = grade.rank(total, groups=grade_groups)
+        # A vetoed unit takes no quota slot: it is graded as if it scored lowest, then given the
+        # veto grade.
+        grades = grade.assign_grades(np.where(vetoed, -np.inf, total), **grading_args)
         grades = grade.apply_veto(grades, vetoed, veto_grade=c.veto_grade)
     return Evaluation(
         normalized=z,
