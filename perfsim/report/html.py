@@ -1148,72 +1148,55 @@ def empirical_document(path: Path) -> Document:
                 "figure", SavedFigure(stem, title, caption, title, png, png.with_suffix(".svg"))
             )
 
-    scores = table("scores.csv")
-    if scores is not None:
-        doc.add("h2", "Scores, rank intervals and grade probabilities", "scores")
-        cols = [c for c in scores.columns if c in ("unit", "unit_class", "total", "rank", "grade")]
-        cols += [c for c in scores.columns if c.startswith("rank_") or c.startswith("p:")]
-        doc.add(
-            "table",
-            _frame_table(
-                scores,
-                cols,
-                "rank_low–rank_high: bootstrap interval over raters; p:band: share of replicates in the band.",
-            ),
-        )
-        figure("rank-intervals", "Rank intervals", "Dot: observed rank; bar: bootstrap interval.")
-    rel = table("reliability.csv")
-    if rel is not None:
-        doc.add("h2", "Rater reliability", "reliability")
-        doc.add(
-            "p",
-            "Shrout–Fleiss ICC forms with F-based confidence intervals and Krippendorff's α, per rater group and overall.",
-        )
-        doc.add(
-            "table",
-            _frame_table(
-                rel,
-                [
-                    c
-                    for c in rel.columns
-                    if c
-                    in (
-                        "scope",
-                        "measure",
-                        "estimate",
-                        "ci_low",
-                        "ci_high",
-                        "n_units",
-                        "n_raters",
-                        "design",
-                    )
-                ],
-            ),
-        )
-    groups = table("rater_groups.csv")
-    if groups is not None:
-        doc.add("h2", "Rater effects: leniency, noise and halo", "effects")
-        doc.add(
-            "table",
-            _frame_table(
-                groups,
-                list(groups.columns),
-                "Points on 0–100; leniency relative to the component's average rater.",
-            ),
-        )
-        figure("rater-effects", "Rater-group leniency", "95 % intervals over the group's raters.")
-    changes = table("rank_changes.csv")
-    if changes is not None and any(c.startswith("change:") for c in changes.columns):
-        doc.add("h2", "Counterfactual re-scoring: ranks under other rules", "rank-changes")
-        doc.add(
-            "table",
-            _frame_table(
-                changes,
-                list(changes.columns),
-                "change: + = the unit moves up under the alternative rule.",
-            ),
-        )
-        figure("rank-changes", "Rank changes between rules", "Same data, different rules.")
+    def section(name, title, ident, columns, caption, fig=None, intro=""):
+        frame = table(name)
+        if frame is None or (
+            ident == "rank-changes" and not any(c.startswith("change:") for c in frame.columns)
+        ):
+            return
+        doc.add("h2", title, ident)
+        if intro:
+            doc.add("p", intro)
+        cols = [c for c in frame.columns if columns is None or columns(c)]
+        doc.add("table", _frame_table(frame, cols, caption))
+        if fig:
+            figure(*fig)
+
+    section(
+        "scores.csv",
+        "Scores, rank intervals and grade probabilities",
+        "scores",
+        lambda c: (
+            c in ("unit", "unit_class", "total", "rank", "grade") or c.startswith(("rank_", "p:"))
+        ),
+        "rank_low–rank_high: bootstrap interval over raters; p:band: share of replicates in the band.",
+        ("rank-intervals", "Rank intervals", "Dot: observed rank; bar: bootstrap interval."),
+    )
+    section(
+        "reliability.csv",
+        "Rater reliability",
+        "reliability",
+        lambda c: c != "n_ratings",
+        "",
+        intro="Shrout–Fleiss ICC forms with F-based confidence intervals and Krippendorff's α, per "
+        "rater group and overall.",
+    )
+    section(
+        "rater_groups.csv",
+        "Rater effects: leniency, noise and halo",
+        "effects",
+        None,
+        "Points on 0–100; leniency relative to the component's average rater.",
+        ("rater-effects", "Rater-group leniency", "95 % intervals over the group's raters."),
+    )
+    section(
+        "rank_changes.csv",
+        "Counterfactual re-scoring: ranks under other rules",
+        "rank-changes",
+        None,
+        "change: + = the unit moves up under the alternative rule.",
+        ("rank-changes", "Rank changes between rules", "Same data, different rules."),
+    )
     calib = table("calibration.csv")
     if calib is not None:
         doc.add("h2", "Calibration of the simulation's raters", "calibration")
