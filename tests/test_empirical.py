@@ -101,6 +101,12 @@ def test_missing_column_suggests_the_close_name():
         read_ratings(_table().rename(columns={"rater_group": "rater_grp"}))
 
 
+def test_excel_ratings_read_like_csv(tmp_path):
+    path = tmp_path / "ratings.xlsx"
+    _table().to_excel(path, index=False)
+    pd.testing.assert_frame_equal(read_ratings(path).frame, read_ratings(_table()).frame)
+
+
 def test_scale_parse_orders_by_points_and_rejects_bad_text():
     s = Scale.parse("好=100, 差=0 ,中=50")
     assert s.labels == ("差", "中", "好") and s.points == (0.0, 50.0, 100.0)
