@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -299,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return HANDLERS[args.command](args)
     except PerfsimError as exc:
@@ -658,6 +660,7 @@ def _empirical(args: argparse.Namespace) -> int:
             bar.close()
     if args.rule:
         result.metadata["rule"] = args.rule
+    result.metadata["command"] = "perfsim " + shlex.join(args.argv)
     stem = Path(args.data).name.split(".")[0]
     out = Path(args.out or f"results/empirical-{stem}")
     result.write(out)

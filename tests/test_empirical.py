@@ -6,6 +6,7 @@ rater parameters; the tests check that the analysis recovers them.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -324,6 +325,8 @@ def test_cli_empirical_end_to_end(tmp_path):
     assert res.returncode == 0, res.stderr
     assert (out / "calibrated.toml").is_file() and (out / "report.html").is_file()
     assert list(pd.read_csv(out / "rank_changes.csv").columns)[-1] == "change:social40"
+    meta = json.loads((out / "empirical.json").read_text(encoding="utf-8"))
+    assert meta["command"].startswith("perfsim empirical ") and "--variant" in meta["command"]
 
 
 def test_cli_bad_ratings_exit_2_without_traceback_or_output(tmp_path):
