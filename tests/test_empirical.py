@@ -337,3 +337,38 @@ def test_cli_bad_ratings_exit_2_without_traceback_or_output(tmp_path):
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and "line 3, column 'answer'" in res.stderr
     assert not out.exists()
+
+
+def test_ordered_probit_matches_statsmodels_where_the_models_coincide():
+    """With one rater group, one item and three answer levels, perfsim's probit (cutpoints fixed,
+    unit means and σ free) is a reparametrisation of statsmodels' OrderedModel (thresholds free,
+    unit dummies): the maximum log likelihoods and σ = (c₂ − c₁) / (t₂ − t₁) must agree."""
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    from perfsim.empirical import fit_ordered_probit
+
+    rng = np.random.default_rng(4)
+    cuts = np.array([40.0, 60.0])
+    mu = rng.normal(55, 8, 12)
+    unit = np.repeat(np.arange(12), 40)
+    level = np.searchsorted(cuts, mu[unit] + rng.normal(0, 12, unit.size))
+    frame = pd.DataFrame(
+        {
+            "unit": [f"u{u:02d}" for u in unit],
+            "rater_group": "g",
+            "rater": [f"r{k}" for k in range(unit.size)],
+            "item": "overall",
+            "level": level,
+            "points": level * 50.0,
+        }
+    )
+    fit = fit_ordered_probit(frame, cuts)
+    dummies = pd.get_dummies(frame["unit"], drop_first=True, dtype=float)
+    ref = OrderedModel(frame["level"].to_numpy(), dummies, distr="probit").fit(
+        method="bfgs", disp=False, maxiter=2000
+    )
+    assert fit.loglik == pytest.approx(ref.llf, abs=1e-4)
+    t1 = ref.params.iloc[-2]
+    t2 = t1 + np.exp(ref.params.iloc[-1])  # statsmodels: t2 = t1 + exp(increment)
+    sigma = float(fit.groups_table()["noise"].iloc[0])
+    assert sigma == pytest.approx((cuts[1] - cuts[0]) / (t2 - t1), rel=1e-3)
