@@ -53,7 +53,8 @@ then simulate with the calibrated raters:
   perfsim run scenarios/hangzhou-2011.toml --set @results/pilot/calibrated.toml""",
     "report": """examples:
   perfsim report results/compare-hangzhou-2011-seed0
-  perfsim report results/hangzhou-2011-seed0""",
+  perfsim report results/hangzhou-2011-seed0
+  perfsim report results/examples/hangzhou-pilot""",
     "verify": """examples:
   perfsim verify
   perfsim verify --reps 400 --only V2,V2q
@@ -277,8 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _add_set(p)
 
-    p = command("report", "Write report.html (self-contained) and report.md for a run folder.")
-    p.add_argument("run_dir", help="a folder written by perfsim run or perfsim compare")
+    p = command("report", "Write report.html (self-contained) and report.md for a result folder.")
+    p.add_argument(
+        "run_dir", help="a folder written by perfsim run, compare, sensitivity or empirical"
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     p = command("verify", "Run the validation suite V1-V6: the engine against closed-form theory.")
@@ -575,7 +578,8 @@ def _report(args: argparse.Namespace) -> int:
     from .scenario import Problem, ScenarioError
 
     run_dir = Path(args.run_dir)
-    if not (run_dir / "metadata.json").is_file() and not (run_dir / "sensitivity.json").is_file():
+    markers = ("metadata.json", "sensitivity.json", "empirical.json")
+    if not any((run_dir / m).is_file() for m in markers):
         raise ScenarioError(
             [
                 Problem(
@@ -583,7 +587,8 @@ def _report(args: argparse.Namespace) -> int:
                     "metadata.json",
                     None,
                     "not a run folder (no "
-                    "metadata.json); give a folder written by perfsim run, compare or sensitivity",
+                    "metadata.json); give a folder written by perfsim run, compare, sensitivity "
+                    "or empirical",
                     False,
                 )
             ]

@@ -372,3 +372,14 @@ def test_ordered_probit_matches_statsmodels_where_the_models_coincide():
     t2 = t1 + np.exp(ref.params.iloc[-1])  # statsmodels: t2 = t1 + exp(increment)
     sigma = float(fit.groups_table()["noise"].iloc[0])
     assert sigma == pytest.approx((cuts[1] - cuts[0]) / (t2 - t1), rel=1e-3)
+
+
+def test_perfsim_report_rebuilds_an_empirical_folder(tmp_path):
+    import shutil
+
+    folder = tmp_path / "pilot"
+    shutil.copytree(ROOT / "results" / "examples" / "hangzhou-pilot", folder)
+    (folder / "report.html").unlink()
+    res = _cli("report", str(folder))
+    assert res.returncode == 0, res.stderr
+    assert "Rater reliability" in (folder / "report.html").read_text(encoding="utf-8")
