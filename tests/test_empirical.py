@@ -383,3 +383,18 @@ def test_perfsim_report_rebuilds_an_empirical_folder(tmp_path):
     res = _cli("report", str(folder))
     assert res.returncode == 0, res.stderr
     assert "Rater reliability" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_without_a_rule_the_total_is_the_mean_of_the_component_points(ratings):
+    res = analyze(ratings.frame.assign(answer="", score=ratings.frame["points"]), reps=20)
+    frame = ratings.frame
+    per_comp = (
+        frame.groupby(["component", "unit", "rater"])["points"]
+        .mean()
+        .groupby(["component", "unit"])
+        .mean()
+    )
+    want = per_comp.groupby("unit").mean()
+    got = res.scores.set_index("unit")["total"]
+    np.testing.assert_allclose(got.reindex(want.index), want, rtol=1e-9)
+    assert res.calibration is None and any("give --rule a scenario" in n for n in res.notes)

@@ -280,7 +280,11 @@ def analyze(
         if world_map:
             calib = calibrate(ratings, scenario, world_map, reps=calibration_reps, seed=seed)
     elif calibrate_world:
-        notes.append("no calibration: the rule file has no [world] to calibrate (use a scenario)")
+        notes.append(
+            "no calibration: the rule file has no [world] to calibrate (use a scenario)"
+            if rule is not None
+            else "no calibration: give --rule a scenario with a [world] (e.g. hangzhou-2011)"
+        )
     meta |= {
         "units": len(unit_ids),
         "raters": int(ratings.frame["rater"].nunique()),
