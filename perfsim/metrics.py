@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .ranks import RankBounds, popcount, prefix_sets, rank_bounds
+from ._reduce import mean_dept, mean_last, var_last
+from .ranks import RankBounds, best_first_order, popcount, prefix_sets, rank_bounds
 
 __all__ = [
     "METRIC_DESCRIPTIONS",
@@ -194,7 +195,13 @@ def rank_fidelity(true_value: ArrayLike, score: ArrayLike) -> dict[str, NDArray[
     v, s = _as_batch(true_value, "true_value"), _as_batch(score, "score")
     if v.shape != s.shape:
         raise ValueError(f"x and y must have the same shape, got {v.shape} and {s.shape}")
-    bv, bs = rank_bounds(v), rank_bounds(s)
+    return _rank_fidelity(v, s, rank_bounds(v), rank_bounds(s))
+
+
+def _rank_fidelity(
+    v: NDArray, s: NDArray, bv: RankBounds, bs: RankBounds
+) -> dict[str, NDArray[np.float64]]:
+    """:func:`rank_fidelity` from the :func:`perfsim.ranks.rank_bounds` of both rows."""
     return {
         "kendall_tau": _kendall_from_bounds(v, s, bv, bs),
         "spearman_rho": _spearman_from_bounds(v, s, bv, bs),
@@ -215,6 +222,7 @@ def misclassification(
     bottom_share: float | None = None,
     top_grade: int = 0,
     bottom_grade: int,
+    order: NDArray[np.intp] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Misclassification of the true top and bottom departments, per replication.
 
@@ -230,7 +238,8 @@ def misclassification(
         top_in_bottom = #{d ∈ T : grade_d ≥ bottom_grade} / |T|
 
     (DESIGN.md "Metrics": share of the true top not graded top, of the true bottom graded above
-    bottom, and of the true top landing in the bottom grade).
+    bottom, and of the true top landing in the bottom grade). ``order`` may pass
+    :func:`perfsim.ranks.best_first_order` of ``true_value`` when the caller has it already.
     """
     v = _as_batch(true_value, "true_value")
     g = np.asarray(grade)
@@ -239,7 +248,8 @@ def misclassification(
     n = v.shape[1]
     q_top = _group_size(top_share, n, "top_share")
     q_bot = _group_size(top_share if bottom_share is None else bottom_share, n, "bottom_share")
-    order = np.argsort(-v, axis=1, kind="stable")  # best first; equal V keep department order
+    if order is None:
+        order = best_first_order(v)  # best first; equal V keep department order
     g_top = np.take_along_axis(g, order[:, :q_top], axis=1)
     g_bot = np.take_along_axis(g, order[:, n - q_bot :], axis=1)
     return {
@@ -451,8 +461,8 @@ def icc(ratings: ArrayLike) -> dict[str, NDArray[np.float64]]:
         )
     n, k = x.shape[1], x.shape[2]
     grand = x.mean(axis=(1, 2), keepdims=True)
-    row = x.mean(axis=2, keepdims=True)
-    col = x.mean(axis=1, keepdims=True)
+    row = mean_last(x, keepdims=True)  # x.mean(axis=2, keepdims=True), faster
+    col = mean_dept(x, keepdims=True)  # x.mean(axis=1, keepdims=True), faster
     ssr = k * np.sum((row - grand) ** 2, axis=(1, 2))
     ssc = n * np.sum((col - grand) ** 2, axis=(1, 2))
     sse = np.sum((x - row - col + grand) ** 2, axis=(1, 2))
@@ -519,7 +529,7 @@ def krippendorff_alpha_interval(ratings: ArrayLike) -> NDArray[np.float64]:
         raise ValueError(f"ratings must have shape (rep, target, rater), got {x.shape}")
     _, n, m = x.shape
     big_n = n * m
-    observed = (2 * m * m * x.var(axis=2)).sum(axis=1) / (big_n * (m - 1))
+    observed = (2 * m * m * var_last(x)).sum(axis=1) / (big_n * (m - 1))
     expected = 2 * big_n * big_n * x.reshape(x.shape[0], -1).var(axis=1) / (big_n * (big_n - 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(expected > 0, 1.0 - observed / expected, np.nan)

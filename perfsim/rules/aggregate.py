@@ -13,13 +13,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
+from .._reduce import sum_last
+
 __all__ = ["bonus_deduction", "borda", "topsis", "weighted_sum"]
 
 
 def _weighted_mean(values: NDArray, weights: ArrayLike) -> NDArray[np.float64]:
     w = np.asarray(weights, dtype=float)
-    num = (values * w).sum(axis=-1)
-    den = np.broadcast_to(w, np.broadcast_shapes(values.shape, w.shape)).sum(axis=-1)
+    num = sum_last(values * w)
+    # the weights' own row sums (broadcast in the division), not a sum over a broadcast copy
+    den = w.sum(axis=-1)
     if np.any(den <= 0):
         raise ValueError("weights must have a positive sum")
     return num / den

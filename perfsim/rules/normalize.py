@@ -121,24 +121,38 @@ def efficacy_coefficient(
     base_a = _per_indicator(base, n_ind, "base")
     span_a = _per_indicator(span, n_ind, "span")
 
+    given = (
+        bad_given is not None
+        and good_given is not None
+        and not (np.isnan(bad_given).any() or np.isnan(good_given).any())
+    )
+
     def one(v: NDArray) -> NDArray:
-        lo = v.min(axis=-2, keepdims=True)
-        hi = v.max(axis=-2, keepdims=True)
-        b = np.where(is_benefit, lo, hi)
-        g = np.where(is_benefit, hi, lo)
-        if bad_given is not None:
-            b = np.where(np.isnan(bad_given), b, bad_given)
-        if good_given is not None:
-            g = np.where(np.isnan(good_given), g, good_given)
+        if given:  # both bounds given for every indicator: no group statistic needed
+            b, g = bad_given, good_given
+        else:
+            lo = v.min(axis=-2, keepdims=True)
+            hi = v.max(axis=-2, keepdims=True)
+            b = np.where(is_benefit, lo, hi)
+            g = np.where(is_benefit, hi, lo)
+            if bad_given is not None:
+                b = np.where(np.isnan(bad_given), b, bad_given)
+            if good_given is not None:
+                g = np.where(np.isnan(good_given), g, good_given)
         denom = g - b
         degenerate = denom == 0
-        unit = (v - b) / np.where(degenerate, 1.0, denom)
-        unit = np.where(degenerate, 0.5, unit)
-        return base_a + span_a * unit
+        unit = v - b  # base + span · (v − b) / (g − b), computed in place
+        unit /= np.where(degenerate, 1.0, denom)
+        if degenerate.any():
+            unit = np.where(degenerate, 0.5, unit)
+        unit *= span_a
+        unit += base_a
+        return unit
 
     out = _by_group(one, x, groups, axis=-2)
     if clip:
-        out = np.clip(out, np.minimum(base_a, base_a + span_a), np.maximum(base_a, base_a + span_a))
+        lo_hi = np.minimum(base_a, base_a + span_a), np.maximum(base_a, base_a + span_a)
+        out = np.clip(out, *lo_hi, out=out)
     return out
 
 

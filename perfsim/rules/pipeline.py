@@ -245,14 +245,14 @@ def evaluate(
             )
             col += 1
             continue
-        wk = w[..., idx]
+        wk = _columns_of(w, idx)
         method = c.component_methods[k]
         if method == "weighted_sum":
-            comp_scores[..., k] = aggregate.weighted_sum(z[..., idx], wk)
+            comp_scores[..., k] = aggregate.weighted_sum(_columns_of(z, idx), wk)
         elif method == "topsis":
             comp_scores[..., k] = 100.0 * aggregate.topsis(x[..., idx], wk, benefit=c.benefit[idx])
         else:
-            comp_scores[..., k] = aggregate.borda(z[..., idx], wk)
+            comp_scores[..., k] = aggregate.borda(_columns_of(z, idx), wk)
 
     if c.rule.aggregate.components == "borda":
         mixed = aggregate.borda(comp_scores, c.shares)
@@ -299,26 +299,35 @@ def evaluate(
     )
 
 
+def _columns_of(a: NDArray, idx: NDArray[np.intp]) -> NDArray:
+    """``a[..., idx]``, without a copy when ``idx`` is every column in order."""
+    if idx.size == a.shape[-1] and (idx == np.arange(idx.size)).all():
+        return a
+    return a[..., idx]
+
+
 def _normalize(c: CompiledRule, x, groups, targets) -> NDArray[np.float64]:
-    z = np.empty_like(x)
-    for method in dict.fromkeys(c.methods):
+    methods = dict.fromkeys(c.methods)
+    z = np.empty_like(x) if len(methods) != 1 else None  # one method: its output is z
+    for method in methods:
         idx = np.array([k for k, m in enumerate(c.methods) if m == method], dtype=np.intp)
         common = dict(benefit=c.benefit[idx], base=c.base[idx], span=c.span[idx], groups=groups)
-        xs = x[..., idx]
+        xs = _columns_of(x, idx)
         if method == "efficacy":
-            z[..., idx] = normalize.efficacy_coefficient(
+            zs = normalize.efficacy_coefficient(
                 xs, bad=c.bad[idx], good=c.good[idx], clip=c.rule.normalize.clip, **common
             )
         elif method in ("target", "linear"):
             target = _targets(c, idx, xs.shape, targets)
             if method == "target":
-                z[..., idx] = normalize.target_attainment(
-                    xs, target=target, cap=c.cap[idx], **common
-                )
+                zs = normalize.target_attainment(xs, target=target, cap=c.cap[idx], **common)
             else:
-                z[..., idx] = normalize.linear(xs, target=target, **common)
+                zs = normalize.linear(xs, target=target, **common)
         else:
-            z[..., idx] = normalize.NORMALIZERS[method](xs, **common)
+            zs = normalize.NORMALIZERS[method](xs, **common)
+        if z is None:
+            return np.asarray(zs, dtype=float)
+        z[..., idx] = zs
     return z
 
 
