@@ -63,3 +63,26 @@ def var_last(x: NDArray) -> NDArray:
     d = x - mean_last(x, keepdims=True)
     np.multiply(d, d, out=d)
     return sum_last(d) / x.shape[-1]
+
+
+def along_last(ufunc: np.ufunc, x: NDArray, v: NDArray, out: NDArray | None = None) -> NDArray:
+    """``ufunc(x, v, out=out)`` for ``x`` of shape ``(..., n, k)`` and ``v`` of shape ``(k,)``
+    (one value per task, indicator or rater) or ``(n, k)``.
+
+    Broadcasting a ``(k,)`` vector makes numpy's inner loop run over the k values of one department
+    at a time; with the last two axes viewed as one (``n·k`` values) and ``v`` tiled to match, the
+    same element-wise operations run in long loops. Falls back to the plain call for other shapes
+    or non-contiguous arrays.
+    """
+    v = np.asarray(v)
+    if x.ndim < 2 or v.ndim not in (1, 2) or not x.flags.c_contiguous:
+        return ufunc(x, v, out=out)
+    n, k = x.shape[-2:]
+    if v.shape not in ((k,), (n, k)) or (out is not None and not out.flags.c_contiguous):
+        return ufunc(x, v, out=out)
+    if out is not None and out.shape != x.shape:
+        return ufunc(x, v, out=out)
+    flat = x.shape[:-2] + (n * k,)
+    tiled = np.broadcast_to(v, (n, k)).reshape(n * k)
+    res = ufunc(x.reshape(flat), tiled, out=None if out is None else out.reshape(flat))
+    return res.reshape(x.shape) if out is None else out

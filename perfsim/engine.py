@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import metrics
-from ._reduce import std_dept, sum_last
+from ._reduce import along_last, std_dept, sum_last
 from .ranks import best_first_order, rank_bounds
 from .rules.pipeline import CompiledRule, compile_rule, evaluate
 from .scenario.schema import Scenario
@@ -203,25 +203,27 @@ def _realise(
     c, w, sc = model.rule, model.world, model.scenario
     reps, n, _ = effort.shape
     shock = sc.world.common_shock * rng.standard_normal((reps, 1, 1))
-    output = ctx.theta * effort
+    row = _broadcast_row(effort)  # the naive policy's common effort: a per-task vector
+    output = ctx.theta * effort if row is None else along_last(np.multiply, ctx.theta, row)
     output += shock
     expected = expected_indicators(w, output, None)
-    true_ind = np.minimum(expected, w.ceiling)  # what an honest, noiseless report would say
+    true_ind = along_last(np.minimum, expected, w.ceiling)  # an honest, noiseless report
     noise = rng.standard_normal(true_ind.shape)
     if warning is not None:  # ε = √ρ ξ (seen at the early warning) + √(1 − ρ) ζ
         noise *= np.sqrt(1 - model.scenario.world.early_warning)
         noise += warning
-    noise *= w.scale * w.noise
+    along_last(np.multiply, noise, w.scale * w.noise, out=noise)
     gaming_any = bool(gaming.any())
-    if gaming_any:
+    if gaming_any:  # (expected + scale κ g) + noise
         measured = w.scale * w.gameability * gaming
         measured += expected
-    else:
-        measured = expected.copy()
-    measured += noise
-    np.minimum(measured, w.ceiling, out=measured)
+        measured += noise
+    else:  # expected + noise, into the noise array
+        measured = noise
+        measured += expected
+    along_last(np.minimum, measured, w.ceiling, out=measured)
     latent = perceived_quality(w, output)  # (rep, dept, rater), 0-100 scale
-    latent += w.leniency
+    along_last(np.add, latent, w.leniency, out=latent)
     raters = np.empty_like(latent)
     for r, kind in enumerate(w.rater_kind):
         if kind == "survey":
@@ -241,7 +243,8 @@ def _realise(
     columns = None
     if c.column_components:
         order = [w.raters.index(name) for name in c.column_components]
-        columns = raters[..., order] * c.full_marks / 100.0
+        columns = along_last(np.multiply, raters[..., order], c.full_marks)
+        columns /= 100.0
     ev = evaluate(
         c,
         measured,
@@ -275,14 +278,23 @@ def _period_metrics(
     ev = out["evaluation"]
     value = out["value"]
     a = ctx.ability
-    welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
+    if _broadcast_row(effort) is None:
+        welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
+    else:  # every department's effort is the same vector: its cost term once (same numbers)
+        one = effort[:1, :2]  # a slice of the same broadcast view, so the same matmul loop
+        welfare = value - 0.5 * sum_last(_times(one @ w.cost, one))[0, 0] / a
     if out["gaming_any"]:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
     fb_welfare = (ctx.theta * e_fb) @ w.value - 0.5 * sum_last(_times(e_fb @ w.cost, e_fb)) / a
     top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
     by_value = out["value_bounds"]
     result = {
-        **metrics._rank_fidelity(value, ev.total, by_value, rank_bounds(ev.total)),
+        **metrics._rank_fidelity(
+            value,
+            ev.total,
+            by_value,
+            ev.total_bounds if ev.total_bounds is not None else rank_bounds(ev.total),
+        ),
         **metrics.misclassification(
             value,
             ev.grade,
@@ -367,6 +379,14 @@ def grade_confusion(
         true_band += true_rank >= bounds[:, g : g + 1]
     flat = true_band.ravel() * n_bands + grade.ravel()
     return np.bincount(flat, minlength=n_bands * n_bands).reshape(n_bands, n_bands).astype(float)
+
+
+def _broadcast_row(a: NDArray) -> NDArray | None:
+    """The last-axis vector of an array that repeats it along every other axis (a broadcast view,
+    as the naive policy's effort), else None."""
+    if a.ndim >= 2 and a.size and all(s == 0 for s in a.strides[:-1]):
+        return a[(0,) * (a.ndim - 1)]
+    return None
 
 
 def _times(a: NDArray, b: NDArray) -> NDArray:

@@ -465,7 +465,10 @@ def icc(ratings: ArrayLike) -> dict[str, NDArray[np.float64]]:
     col = mean_dept(x, keepdims=True)  # x.mean(axis=1, keepdims=True), faster
     ssr = k * np.sum((row - grand) ** 2, axis=(1, 2))
     ssc = n * np.sum((col - grand) ** 2, axis=(1, 2))
-    sse = np.sum((x - row - col + grand) ** 2, axis=(1, 2))
+    resid = x - row  # x − row − col + grand, in place
+    resid -= col
+    resid += grand
+    sse = np.sum(np.multiply(resid, resid, out=resid), axis=(1, 2))
     msr = ssr / (n - 1)
     msc = ssc / (k - 1)
     mse = sse / ((n - 1) * (k - 1))
@@ -543,9 +546,20 @@ def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
     n = 0. Returns a DataFrame with columns ``metric, mean, se, n``, one row per metric in the
     order given.
     """
+    names = list(per_rep)
+    arrays = [np.asarray(per_rep[k], dtype=float).ravel() for k in names]
+    if arrays and len({a.size for a in arrays}) == 1 and all(np.isfinite(a).all() for a in arrays):
+        # the common case, every metric finite in every replication: all at once, row by row
+        table = np.stack(arrays)
+        n = table.shape[1]
+        mean = table.mean(axis=1) if n else np.full(len(names), np.nan)
+        se = table.std(axis=1, ddof=1) / np.sqrt(n) if n >= 2 else np.full(len(names), np.nan)
+        return pd.DataFrame(
+            {"metric": names, "mean": mean, "se": se, "n": np.full(len(names), n)},
+            columns=["metric", "mean", "se", "n"],
+        )
     rows = []
-    for name, values in per_rep.items():
-        v = np.asarray(values, dtype=float).ravel()
+    for name, v in zip(names, arrays, strict=True):
         v = v[np.isfinite(v)]
         n = v.size
         mean = float(v.mean()) if n else np.nan

@@ -64,7 +64,7 @@ def simulate(
     per_rep = pd.DataFrame({k: np.concatenate([b.metrics[k] for b in blocks]) for k in names})
     per_rep.index.name = "replication"
     summary = metrics.summarize({k: per_rep[k].to_numpy() for k in names})
-    summary["direction"] = summary["metric"].map(metrics.METRIC_DIRECTIONS).fillna("")
+    summary["direction"] = [metrics.METRIC_DIRECTIONS.get(k, "") for k in summary["metric"]]
     deps = _departments(model, blocks, reps)
     periods = pd.DataFrame({k: sum(b.periods[k] for b in blocks) / reps for k in blocks[0].periods})
     periods.insert(0, "period", np.arange(1, len(periods) + 1))

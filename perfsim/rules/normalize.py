@@ -25,6 +25,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
+from .._reduce import along_last
+
 __all__ = [
     "NORMALIZERS",
     "efficacy_coefficient",
@@ -141,19 +143,27 @@ def efficacy_coefficient(
                 g = np.where(np.isnan(good_given), g, good_given)
         denom = g - b
         degenerate = denom == 0
-        unit = v - b  # base + span · (v − b) / (g − b), computed in place
-        unit /= np.where(degenerate, 1.0, denom)
+        unit = _along(np.subtract, v, b)  # base + span · (v − b) / (g − b), computed in place
+        _along(np.divide, unit, np.where(degenerate, 1.0, denom), out=unit)
         if degenerate.any():
             unit = np.where(degenerate, 0.5, unit)
-        unit *= span_a
-        unit += base_a
+        _along(np.multiply, unit, span_a, out=unit)
+        _along(np.add, unit, base_a, out=unit)
         return unit
 
     out = _by_group(one, x, groups, axis=-2)
-    if clip:
-        lo_hi = np.minimum(base_a, base_a + span_a), np.maximum(base_a, base_a + span_a)
-        out = np.clip(out, *lo_hi, out=out)
+    if clip:  # np.clip, as a maximum then a minimum (faster with per-indicator bounds)
+        _along(np.maximum, out, np.minimum(base_a, base_a + span_a), out=out)
+        _along(np.minimum, out, np.maximum(base_a, base_a + span_a), out=out)
     return out
+
+
+def _along(ufunc, x: NDArray, v, out: NDArray | None = None) -> NDArray:
+    """``ufunc(x, v)`` with a per-indicator ``v`` of shape ``(indicator,)`` or ``(1, indicator)``."""
+    v = np.asarray(v)
+    if v.ndim == 2 and v.shape[0] == 1:
+        v = v[0]
+    return along_last(ufunc, x, v, out=out)
 
 
 def min_max(

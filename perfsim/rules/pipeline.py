@@ -17,11 +17,12 @@ simulated batch ``(rep, dept, indicator)`` — and returns every intermediate sc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..ranks import RankBounds
 from ..scenario.schema import NORMALIZE_DEFAULTS, Rule
 from . import aggregate, grade, normalize, reward, weights
 
@@ -85,6 +86,9 @@ class Evaluation:
     rank: NDArray[np.int64] | None  # (..., dept) 1 = best (within class when graded within class)
     grade: NDArray[np.int64] | None  # (..., dept) 0 = best band
     reward: NDArray[np.float64] | None  # (..., dept, 3) bonus, budget factor, promotion weight
+    #: ``perfsim.ranks.rank_bounds(total)`` when grading computed it (to rank the totals again
+    #: without sorting), else None
+    total_bounds: RankBounds | None = field(default=None, repr=False, compare=False)
 
 
 def compile_rule(rule: Rule) -> CompiledRule:
@@ -279,8 +283,9 @@ def evaluate(
         groups=grade_groups,
         ties=c.rule.grading.ties,
     )
+    bounds: list = []
     if vetoed is None or not vetoed.any():
-        ranks, grades = grade.rank_and_grade(total, **grading_args)
+        ranks, grades = grade.rank_and_grade(total, bounds=bounds, **grading_args)
     else:
         ranks = grade.rank(total, groups=grade_groups)
         # A vetoed unit takes no quota slot: it is graded as if it scored lowest, then given the
@@ -296,6 +301,7 @@ def evaluate(
         rank=ranks,
         grade=grades,
         reward=reward.payoff(grades, c.reward_table),
+        total_bounds=bounds[0] if bounds else None,
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from .._reduce import mean_last
+from .._reduce import along_last, mean_last
 from ..scenario.schema import Scenario
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
@@ -162,7 +162,9 @@ def draw_population(world: CompiledWorld, rng: np.random.Generator, reps: int) -
     ability += world.ability_mean[c]
     np.exp(ability, out=ability)
     theta = rng.standard_normal((reps, n, k))  # θ̄_ck exp(s_θ z), computed in place
-    theta *= world.productivity_sd[c][:, None]
+    along_last(
+        np.multiply, theta, np.broadcast_to(world.productivity_sd[c][:, None], (n, k)), theta
+    )
     np.exp(theta, out=theta)
     theta *= world.productivity[c]
     return Population(ability=ability, productivity=theta)
@@ -174,20 +176,20 @@ def expected_indicators(world: CompiledWorld, output: NDArray, gaming: NDArray |
     m = output @ world.loadings.T
     if gaming is not None:
         m += world.gameability * gaming
-    m *= world.scale
-    m += world.offset
+    along_last(np.multiply, m, world.scale, out=m)
+    along_last(np.add, m, world.offset, out=m)
     return m
 
 
 def perceived_quality(world: CompiledWorld, output: NDArray) -> NDArray:
     """``q_dr`` on the 0–100 scale (before leniency and noise)."""
     seen = output @ world.sees.T
-    seen *= 1 - world.halo
+    along_last(np.multiply, seen, 1 - world.halo, out=seen)
     seen += world.halo * mean_last(output, keepdims=True)
     vis = np.array([k == "survey" for k in world.rater_kind])
     factor = np.where(vis, world.visibility[world.class_codes][:, None], 1.0)
-    seen *= world.rater_scale * factor
-    seen += world.rater_offset
+    along_last(np.multiply, seen, world.rater_scale * factor, out=seen)
+    along_last(np.add, seen, world.rater_offset, out=seen)
     return seen
 
 
@@ -207,12 +209,16 @@ def survey_moments(
     latent mean (None when ``slope`` is False), and the variance of one respondent's points."""
     cuts, pts = world.cutpoints[r], world.points[r]
     sd = max(world.rater_noise[r], 1e-9)
-    z = (cuts - latent_mean[..., None]) / sd  # (..., cut)
+    z = np.empty(latent_mean.shape + cuts.shape)  # (..., cut): (cut − latent) / sd
+    for i, cut in enumerate(cuts):  # one cut-point at a time (long loops over departments)
+        np.divide(cut - latent_mean, sd, out=z[..., i])
     probs = _level_probabilities(ndtr(z))
     mean = probs @ pts
-    second = probs @ (pts**2)
+    var = probs @ (pts**2)  # second moment − mean², at least 0
+    var -= mean**2
+    np.maximum(var, 0.0, out=var)
     deriv = (_pdf(z) / sd) @ np.diff(pts) if slope else None
-    return mean, deriv, np.maximum(second - mean**2, 0.0)
+    return mean, deriv, var
 
 
 def _level_probabilities(below: NDArray) -> NDArray:
@@ -220,7 +226,8 @@ def _level_probabilities(below: NDArray) -> NDArray:
     ``[0, below, 1]`` along the last axis (as ``np.diff``, without the concatenated copy)."""
     probs = np.empty(below.shape[:-1] + (below.shape[-1] + 1,))
     probs[..., 0] = below[..., 0]
-    np.subtract(below[..., 1:], below[..., :-1], out=probs[..., 1:-1])
+    for level in range(1, below.shape[-1]):
+        np.subtract(below[..., level], below[..., level - 1], out=probs[..., level])
     np.subtract(1.0, below[..., -1], out=probs[..., -1])
     return probs
 

@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from .._reduce import along_last
 from ..rules import pipeline, slopes
 from ..rules.pipeline import CompiledRule
 from .model import (
@@ -405,6 +406,6 @@ def _supports(cost: NDArray) -> tuple[tuple[list[int], NDArray], ...]:
 
 def first_best(world: CompiledWorld, ability: NDArray, theta: NDArray) -> NDArray:
     """Effort maximising ``V − cost``: ``C e = a v θ`` with ``e ≥ 0``."""
-    rhs = world.value * theta
+    rhs = along_last(np.multiply, theta, world.value)
     rhs *= ability[..., None]
     return _projected_solve(world.cost, rhs, None, sweeps=200)
