@@ -123,11 +123,12 @@ def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
         limits=_limits(c, w),
         group_codes=w.class_codes if sc.rule.grading.scope == "within_class" else None,
     )
-    # read-only views: every update below makes a new array
+    # read-only views (every update below makes a new array); effort is a real array, so that
+    # its sums add in the same order whatever the policy
     targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind))
-    effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks)))
-    gaming = np.zeros((reps, n, n_ind))
-    e_fb = first_best(w, pop.ability, pop.productivity)
+    effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
+    gaming = np.broadcast_to(0.0, (reps, n, n_ind))  # nobody games until a policy responds
+    fb_welfare = _first_best_welfare(w, ctx, first_best(w, pop.ability, pop.productivity))
     learned = None
     prev_total = None
     per_period: dict[str, list[float]] = {
@@ -164,14 +165,15 @@ def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
                 learned=learned,
             )
             effort, gaming = resp.effort, resp.gaming
-        out = _realise(model, ctx, rng_real, effort, gaming, targets, warning)
+        final = _period == ws.periods - 1
+        out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final=final)
         ev = out["evaluation"]
         if ws.policy == "adaptive":
             learned = _learn(c, ctx, ev.total, learned, ws.learning_rate)
-        if _period == ws.periods - 1:  # the full metrics describe the final period
+        if final:  # the full metrics describe the final period
             out["value_bounds"] = rank_bounds(out["value"])  # one sort of V for all metrics
             out["value_order"] = best_first_order(out["value"], out["value_bounds"])
-            per_rep = _period_metrics(model, ctx, out, effort, gaming, e_fb, prev_total)
+            per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
         prev_total = ev.total
         for k, v in (
             ("effort", effort.mean()),
@@ -198,17 +200,28 @@ def run_block(model: Model, seed: int, block: int, reps: int) -> BlockResult:
 
 
 def _realise(
-    model: Model, ctx: Context, rng: np.random.Generator, effort, gaming, targets, warning=None
+    model: Model,
+    ctx: Context,
+    rng: np.random.Generator,
+    effort,
+    gaming,
+    targets,
+    warning=None,
+    *,
+    final: bool = True,
 ) -> dict:
+    """One period's outputs, measurements, ratings, audits and evaluation. Arrays no later step
+    reads are not returned (the block's memory peak sets its cost); the inflation metric, which
+    needs the noiseless indicators, is taken here in the ``final`` period."""
     c, w, sc = model.rule, model.world, model.scenario
     reps, n, _ = effort.shape
     shock = sc.world.common_shock * rng.standard_normal((reps, 1, 1))
-    row = _broadcast_row(effort)  # the naive policy's common effort: a per-task vector
-    output = ctx.theta * effort if row is None else along_last(np.multiply, ctx.theta, row)
+    output = ctx.theta * effort
     output += shock
+    value = output @ w.value
+    latent = perceived_quality(w, output)  # (rep, dept, rater), 0-100 scale
     expected = expected_indicators(w, output, None)
-    true_ind = along_last(np.minimum, expected, w.ceiling)  # an honest, noiseless report
-    noise = rng.standard_normal(true_ind.shape)
+    noise = rng.standard_normal(expected.shape)
     if warning is not None:  # ε = √ρ ξ (seen at the early warning) + √(1 − ρ) ζ
         noise *= np.sqrt(1 - model.scenario.world.early_warning)
         noise += warning
@@ -222,7 +235,10 @@ def _realise(
         measured = noise
         measured += expected
     along_last(np.minimum, measured, w.ceiling, out=measured)
-    latent = perceived_quality(w, output)  # (rep, dept, rater), 0-100 scale
+    inflation = None
+    if final:  # against what an honest, noiseless report would say
+        inflation = metrics.inflation(measured, along_last(np.minimum, expected, w.ceiling))
+    del expected
     along_last(np.add, latent, w.leniency, out=latent)
     raters = np.empty_like(latent)
     for r, kind in enumerate(w.rater_kind):
@@ -245,6 +261,7 @@ def _realise(
         order = [w.raters.index(name) for name in c.column_components]
         columns = along_last(np.multiply, raters[..., order], c.full_marks)
         columns /= 100.0
+    del latent, raters
     ev = evaluate(
         c,
         measured,
@@ -260,32 +277,30 @@ def _realise(
     return dict(
         evaluation=ev,
         measured=measured,
-        true_indicators=true_ind,
+        inflation=inflation,
         output=output,
-        value=output @ w.value,
+        value=value,
         gaming_any=gaming_any,
-        raters=raters,
         audited=audited,
-        detected=detected,
         reward=reward,
     )
 
 
+def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArray:
+    """Net welfare of the first-best effort, ``V − ½ eᵀCe/a``, per (rep, dept)."""
+    return (ctx.theta * e_fb) @ w.value - 0.5 * sum_last(_times(e_fb @ w.cost, e_fb)) / ctx.ability
+
+
 def _period_metrics(
-    model: Model, ctx: Context, out: dict, effort, gaming, e_fb, prev_total
+    model: Model, ctx: Context, out: dict, effort, gaming, fb_welfare, prev_total
 ) -> dict[str, NDArray]:
     c, w, sc = model.rule, model.world, model.scenario
     ev = out["evaluation"]
     value = out["value"]
     a = ctx.ability
-    if _broadcast_row(effort) is None:
-        welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
-    else:  # every department's effort is the same vector: its cost term once (same numbers)
-        one = effort[:1, :2]  # a slice of the same broadcast view, so the same matmul loop
-        welfare = value - 0.5 * sum_last(_times(one @ w.cost, one))[0, 0] / a
+    welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
     if out["gaming_any"]:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
-    fb_welfare = (ctx.theta * e_fb) @ w.value - 0.5 * sum_last(_times(e_fb @ w.cost, e_fb)) / a
     top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
     by_value = out["value_bounds"]
     result = {
@@ -307,7 +322,7 @@ def _period_metrics(
         if len(w.classes) > 1
         else np.zeros(value.shape[0]),
         "gaming_share": metrics.gaming_share(effort, gaming),
-        "inflation": metrics.inflation(out["measured"], out["true_indicators"]),
+        "inflation": out["inflation"],
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
         "reward_gini": metrics.gini(out["reward"]),
         "mean_effort": effort.mean(axis=(1, 2)),
@@ -379,14 +394,6 @@ def grade_confusion(
         true_band += true_rank >= bounds[:, g : g + 1]
     flat = true_band.ravel() * n_bands + grade.ravel()
     return np.bincount(flat, minlength=n_bands * n_bands).reshape(n_bands, n_bands).astype(float)
-
-
-def _broadcast_row(a: NDArray) -> NDArray | None:
-    """The last-axis vector of an array that repeats it along every other axis (a broadcast view,
-    as the naive policy's effort), else None."""
-    if a.ndim >= 2 and a.size and all(s == 0 for s in a.strides[:-1]):
-        return a[(0,) * (a.ndim - 1)]
-    return None
 
 
 def _times(a: NDArray, b: NDArray) -> NDArray:

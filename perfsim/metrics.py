@@ -143,10 +143,14 @@ def _kendall_from_bounds(
             px = prefix_sets(bx.order[lo:hi]).reshape(-1, words)
             py = prefix_sets(by.order[lo:hi]).reshape(-1, words)
             below_x = np.take(px, base + bx.lt[lo:hi], axis=0)  # (chunk, dept, word)
-            below_y = np.take(py, base + by.lt[lo:hi], axis=0)
-            at_or_below_y = np.take(py, base + by.le[lo:hi], axis=0)
-            concordant = popcount(below_x & below_y).sum(axis=(1, 2), dtype=np.int64)
-            discordant = popcount(below_x & ~at_or_below_y).sum(axis=(1, 2), dtype=np.int64)
+            both = np.take(py, base + by.lt[lo:hi], axis=0)
+            both &= below_x  # below in x and in y
+            concordant = popcount(both).sum(axis=(1, 2), dtype=np.int64)
+            del both
+            other = np.take(py, base + by.le[lo:hi], axis=0)
+            np.invert(other, out=other)
+            other &= below_x  # below in x, above in y
+            discordant = popcount(other).sum(axis=(1, 2), dtype=np.int64)
             s[lo:hi] = concordant - discordant
     tx = bx.lt.sum(axis=1, dtype=np.int64).astype(float)  # pairs not tied in x
     ty = by.lt.sum(axis=1, dtype=np.int64).astype(float)

@@ -85,18 +85,3 @@ def test_along_last_equals_broadcasting(k):
             np.testing.assert_array_equal(out, ufunc(x, v))
     strided = x[:, ::2]  # not contiguous: the plain call
     np.testing.assert_array_equal(_reduce.along_last(np.add, strided, x[0, 0]), strided + x[0, 0])
-
-
-def test_broadcast_effort_cost_term_is_the_full_computation():
-    # the engine computes the naive policy's effort cost once for the common effort vector
-    for k in (2, 6):
-        b = _data((k,))
-        cost = RNG.random((k, k))
-        e = np.broadcast_to(b, (40, 66, k))
-        one = e[:1, :2]
-        np.testing.assert_array_equal(
-            _reduce.sum_last((e @ cost) * e),
-            np.broadcast_to(_reduce.sum_last((one @ cost) * one)[0, 0], (40, 66)),
-        )
-        np.testing.assert_array_equal(engine._broadcast_row(e), b)
-        assert engine._broadcast_row(e.copy()) is None

@@ -212,7 +212,7 @@ def survey_moments(
     z = np.empty(latent_mean.shape + cuts.shape)  # (..., cut): (cut − latent) / sd
     for i, cut in enumerate(cuts):  # one cut-point at a time (long loops over departments)
         np.divide(cut - latent_mean, sd, out=z[..., i])
-    probs = _level_probabilities(ndtr(z))
+    probs = _level_probabilities(ndtr(z) if slope else ndtr(z, out=z))
     mean = probs @ pts
     var = probs @ (pts**2)  # second moment − mean², at least 0
     var -= mean**2
