@@ -236,8 +236,9 @@ def _realise(
         measured += expected
     along_last(np.minimum, measured, w.ceiling, out=measured)
     inflation = None
-    if final:  # against what an honest, noiseless report would say
-        inflation = metrics.inflation(measured, along_last(np.minimum, expected, w.ceiling))
+    if final:  # metrics.inflation against what an honest, noiseless report would say, in place
+        honest = along_last(np.minimum, expected, w.ceiling, out=expected)
+        inflation = np.mean(np.subtract(measured, honest, out=honest), axis=(1, 2))
     del expected
     along_last(np.add, latent, w.leniency, out=latent)
     raters = np.empty_like(latent)
@@ -288,7 +289,10 @@ def _realise(
 
 def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArray:
     """Net welfare of the first-best effort, ``V − ½ eᵀCe/a``, per (rep, dept)."""
-    return (ctx.theta * e_fb) @ w.value - 0.5 * sum_last(_times(e_fb @ w.cost, e_fb)) / ctx.ability
+    work = ctx.theta * e_fb
+    value = work @ w.value
+    np.matmul(e_fb, w.cost, out=work)  # the same work array for C e
+    return value - 0.5 * sum_last(_times(work, e_fb)) / ctx.ability
 
 
 def _period_metrics(
