@@ -61,13 +61,18 @@ def simulate(
     model = engine.build(scenario)
     blocks = engine.run_blocks(model, seed, reps, jobs=jobs, progress=progress)
     names = list(blocks[-1].metrics)
-    per_rep = pd.DataFrame({k: np.concatenate([b.metrics[k] for b in blocks]) for k in names})
+    columns = {k: np.concatenate([b.metrics[k] for b in blocks]) for k in names}
+    per_rep = pd.DataFrame(columns)
     per_rep.index.name = "replication"
-    summary = metrics.summarize({k: per_rep[k].to_numpy() for k in names})
+    summary = metrics.summarize(columns)
     summary["direction"] = [metrics.METRIC_DIRECTIONS.get(k, "") for k in summary["metric"]]
     deps = _departments(model, blocks, reps)
-    periods = pd.DataFrame({k: sum(b.periods[k] for b in blocks) / reps for k in blocks[0].periods})
-    periods.insert(0, "period", np.arange(1, len(periods) + 1))
+    periods = pd.DataFrame(
+        {
+            "period": np.arange(1, _n_periods(blocks) + 1),
+            **{k: sum(b.periods[k] for b in blocks) / reps for k in blocks[0].periods},
+        }
+    )
     bands = list(model.rule.bands)
     confusion = pd.DataFrame(
         sum(b.confusion for b in blocks) / (reps * model.world.n_dept), index=bands, columns=bands
@@ -99,6 +104,11 @@ def simulate(
         confusion=confusion,
         metadata=meta,
     )
+
+
+def _n_periods(blocks: list[engine.BlockResult]) -> int:
+    """Number of periods recorded in the blocks' per-period sums."""
+    return len(next(iter(blocks[0].periods.values()))) if blocks[0].periods else 0
 
 
 def _departments(model: engine.Model, blocks: list[engine.BlockResult], reps: int) -> pd.DataFrame:
