@@ -19,6 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import metrics
+from ._reduce import along_last, std_dept, sum_last
+from .ranks import best_first_order, rank_bounds
 from .rules.pipeline import CompiledRule, compile_rule, evaluate
 from .scenario.schema import Scenario
 from .world.model import (
@@ -128,10 +130,12 @@ def run_block(
         limits=_limits(c, w),
         group_codes=w.class_codes if sc.rule.grading.scope == "within_class" else None,
     )
-    targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind)).copy()
+    # read-only views (every update below makes a new array); effort is a real array, so that
+    # its sums add in the same order whatever the policy
+    targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind))
     effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
-    gaming = np.zeros((reps, n, n_ind))
-    e_fb = first_best(w, pop.ability, pop.productivity)
+    gaming = np.broadcast_to(0.0, (reps, n, n_ind))  # nobody games until a policy responds
+    fb_welfare = _first_best_welfare(w, ctx, first_best(w, pop.ability, pop.productivity))
     learned = None
     prev_total = None
     per_period: dict[str, list[float]] = {
@@ -168,12 +172,15 @@ def run_block(
                 learned=learned,
             )
             effort, gaming = resp.effort, resp.gaming
-        out = _realise(model, ctx, rng_real, effort, gaming, targets, warning)
+        final = _period == ws.periods - 1
+        out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final=final)
         ev = out["evaluation"]
         if ws.policy == "adaptive":
             learned = _learn(c, ctx, ev.total, learned, ws.learning_rate)
-        if _period == ws.periods - 1:  # the full metrics describe the final period
-            per_rep = _period_metrics(model, ctx, out, effort, gaming, e_fb, prev_total)
+        if final:  # the full metrics describe the final period
+            out["value_bounds"] = rank_bounds(out["value"])  # one sort of V for all metrics
+            out["value_order"] = best_first_order(out["value"], out["value_bounds"])
+            per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
         prev_total = ev.total
         for k, v in (
             ("effort", effort.mean()),
@@ -192,7 +199,9 @@ def run_block(
         departments=_department_sums(c, w, out, effort, gaming),
         periods={k: np.array(v) for k, v in per_period.items()},
         reps=reps,
-        confusion=grade_confusion(out["output"] @ w.value, out["evaluation"].grade, len(c.bands)),
+        confusion=grade_confusion(
+            out["value"], out["evaluation"].grade, len(c.bands), order=out["value_order"]
+        ),
         diagnostics=diag,
         state=dict(
             output=out["output"],
@@ -208,20 +217,47 @@ def run_block(
 
 
 def _realise(
-    model: Model, ctx: Context, rng: np.random.Generator, effort, gaming, targets, warning=None
+    model: Model,
+    ctx: Context,
+    rng: np.random.Generator,
+    effort,
+    gaming,
+    targets,
+    warning=None,
+    *,
+    final: bool = True,
 ) -> dict:
+    """One period's outputs, measurements, ratings, audits and evaluation. Arrays no later step
+    reads are not returned (the block's memory peak sets its cost); the inflation metric, which
+    needs the noiseless indicators, is taken here in the ``final`` period."""
     c, w, sc = model.rule, model.world, model.scenario
     reps, n, _ = effort.shape
     shock = sc.world.common_shock * rng.standard_normal((reps, 1, 1))
-    output = ctx.theta * effort + shock
-    expected = expected_indicators(w, output, np.zeros_like(gaming))
-    true_ind = np.minimum(expected, w.ceiling)  # what an honest, noiseless report would say
-    fresh = rng.standard_normal(true_ind.shape)
+    output = ctx.theta * effort
+    output += shock
+    value = output @ w.value
+    latent = perceived_quality(w, output)  # (rep, dept, rater), 0-100 scale
+    expected = expected_indicators(w, output, None)
+    noise = rng.standard_normal(expected.shape)
     if warning is not None:  # ε = √ρ ξ (seen at the early warning) + √(1 − ρ) ζ
-        fresh = warning + np.sqrt(1 - model.scenario.world.early_warning) * fresh
-    noise = w.scale * w.noise * fresh
-    measured = np.minimum(expected + w.scale * w.gameability * gaming + noise, w.ceiling)
-    latent = perceived_quality(w, output) + w.leniency  # (rep, dept, rater), 0-100 scale
+        noise *= np.sqrt(1 - model.scenario.world.early_warning)
+        noise += warning
+    along_last(np.multiply, noise, w.scale * w.noise, out=noise)
+    gaming_any = bool(gaming.any())
+    if gaming_any:  # (expected + scale κ g) + noise
+        measured = w.scale * w.gameability * gaming
+        measured += expected
+        measured += noise
+    else:  # expected + noise, into the noise array
+        measured = noise
+        measured += expected
+    along_last(np.minimum, measured, w.ceiling, out=measured)
+    inflation = None
+    if final:  # metrics.inflation against what an honest, noiseless report would say, in place
+        honest = along_last(np.minimum, expected, w.ceiling, out=expected)
+        inflation = np.mean(np.subtract(measured, honest, out=honest), axis=(1, 2))
+    del expected
+    along_last(np.add, latent, w.leniency, out=latent)
     raters = np.empty_like(latent)
     for r, kind in enumerate(w.rater_kind):
         if kind == "survey":
@@ -231,7 +267,7 @@ def _realise(
                 latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n)), 0.0, 100.0
             )
     audited = rng.random((reps, n)) < sc.rule.audit.probability
-    total_gaming = gaming.sum(-1)
+    total_gaming = sum_last(gaming)
     if sc.rule.audit.detection_rate is None:
         found = total_gaming > 1e-12
     else:
@@ -241,7 +277,9 @@ def _realise(
     columns = None
     if c.column_components:
         order = [w.raters.index(name) for name in c.column_components]
-        columns = raters[..., order] * c.full_marks / 100.0
+        columns = along_last(np.multiply, raters[..., order], c.full_marks)
+        columns /= 100.0
+    del latent, raters
     ev = evaluate(
         c,
         measured,
@@ -257,42 +295,55 @@ def _realise(
     return dict(
         evaluation=ev,
         measured=measured,
-        true_indicators=true_ind,
+        inflation=inflation,
         output=output,
-        raters=raters,
+        value=value,
+        gaming_any=gaming_any,
         audited=audited,
-        detected=detected,
         reward=reward,
     )
 
 
+def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArray:
+    """Net welfare of the first-best effort, ``V − ½ eᵀCe/a``, per (rep, dept)."""
+    work = ctx.theta * e_fb
+    value = work @ w.value
+    np.matmul(e_fb, w.cost, out=work)  # the same work array for C e
+    return value - 0.5 * sum_last(_times(work, e_fb)) / ctx.ability
+
+
 def _period_metrics(
-    model: Model, ctx: Context, out: dict, effort, gaming, e_fb, prev_total
+    model: Model, ctx: Context, out: dict, effort, gaming, fb_welfare, prev_total
 ) -> dict[str, NDArray]:
     c, w, sc = model.rule, model.world, model.scenario
     ev = out["evaluation"]
-    value = out["output"] @ w.value
+    value = out["value"]
     a = ctx.ability
-    effort_cost = 0.5 * ((effort @ w.cost) * effort).sum(-1) / a
-    gaming_cost = 0.5 * (w.gaming_cost * gaming**2).sum(-1)
-    welfare = value - effort_cost - gaming_cost
-    fb_out = ctx.theta * e_fb
-    fb_welfare = fb_out @ w.value - 0.5 * ((e_fb @ w.cost) * e_fb).sum(-1) / a
+    welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
+    if out["gaming_any"]:
+        welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
     top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
+    by_value = out["value_bounds"]
     result = {
-        **metrics.rank_fidelity(value, ev.total),
+        **metrics._rank_fidelity(
+            value,
+            ev.total,
+            by_value,
+            ev.total_bounds if ev.total_bounds is not None else rank_bounds(ev.total),
+        ),
         **metrics.misclassification(
             value,
             ev.grade,
             top_share=min(top_q, 1.0),
             bottom_share=0.1,
             bottom_grade=len(c.bands) - 1,
+            order=out["value_order"],
         ),
         "class_bias": metrics.class_bias(ev.total, value, w.class_codes)
         if len(w.classes) > 1
         else np.zeros(value.shape[0]),
         "gaming_share": metrics.gaming_share(effort, gaming),
-        "inflation": metrics.inflation(out["measured"], out["true_indicators"]),
+        "inflation": out["inflation"],
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
         "reward_gini": metrics.gini(out["reward"]),
         "mean_effort": effort.mean(axis=(1, 2)),
@@ -310,7 +361,7 @@ def _period_metrics(
         result["rank_stability"] = metrics.rank_stability(prev_total, ev.total)
     # Effective weight of each component: nominal share × spread across departments, as a share of
     # the total spread (a component near its ceiling counts for little, whatever its share).
-    spread = c.shares * ev.components.std(axis=1)
+    spread = c.shares * std_dept(ev.components)
     total_spread = spread.sum(axis=-1, keepdims=True)
     effective = np.divide(
         spread, total_spread, out=np.full_like(spread, np.nan), where=total_spread > 0
@@ -328,7 +379,7 @@ def _department_sums(
 ) -> dict[str, NDArray]:
     ev = out["evaluation"]
     return {
-        "true_value": (out["output"] @ w.value).sum(0),
+        "true_value": out["value"].sum(0),
         "measured": out["measured"].sum(0),
         "components": ev.components.sum(0),
         "total": ev.total.sum(0),
@@ -343,19 +394,33 @@ def _department_sums(
     }
 
 
-def grade_confusion(value: NDArray, grade: NDArray, n_bands: int) -> NDArray:
+def grade_confusion(
+    value: NDArray, grade: NDArray, n_bands: int, order: NDArray | None = None
+) -> NDArray:
     """Counts of (true band, assigned grade), summed over replications.
 
     The true band ranks departments by true value and gives band g to as many departments as the
-    rule actually put in band g in that replication, so the matrix compares like with like."""
+    rule actually put in band g in that replication, so the matrix compares like with like.
+    ``order``: ``best_first_order(value)`` when the caller has it already."""
     counts = np.stack([(grade == g).sum(axis=-1) for g in range(n_bands)], axis=-1)  # (rep, band)
     bounds = np.cumsum(counts, axis=-1)
-    order = np.argsort(-value, axis=-1, kind="stable")
-    true_rank = np.empty_like(order)
-    np.put_along_axis(true_rank, order, np.arange(value.shape[-1]), axis=-1)
-    true_band = (true_rank[..., None] >= bounds[:, None, :]).sum(axis=-1)
+    if order is None:
+        order = best_first_order(value)
+    reps, n = value.shape
+    true_rank = np.empty(reps * n, dtype=np.intp)
+    true_rank[(order + (np.arange(reps) * n)[:, None]).ravel()] = np.tile(np.arange(n), reps)
+    true_rank = true_rank.reshape(reps, n)
+    true_band = np.zeros(true_rank.shape, dtype=np.intp)
+    for g in range(n_bands):  # number of band boundaries at or above the rank
+        true_band += true_rank >= bounds[:, g : g + 1]
     flat = true_band.ravel() * n_bands + grade.ravel()
     return np.bincount(flat, minlength=n_bands * n_bands).reshape(n_bands, n_bands).astype(float)
+
+
+def _times(a: NDArray, b: NDArray) -> NDArray:
+    """``a * b`` into ``a`` (a fresh temporary)."""
+    np.multiply(a, b, out=a)
+    return a
 
 
 def _ratchet_factor(sc: Scenario, c: CompiledRule) -> NDArray:

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .ranks import RankBounds, popcount, prefix_sets, rank_bounds
+from ._reduce import mean_dept, mean_last, var_last
+from .ranks import RankBounds, best_first_order, popcount, prefix_sets, rank_bounds
 
 __all__ = [
     "METRIC_DESCRIPTIONS",
@@ -142,10 +143,14 @@ def _kendall_from_bounds(
             px = prefix_sets(bx.order[lo:hi]).reshape(-1, words)
             py = prefix_sets(by.order[lo:hi]).reshape(-1, words)
             below_x = np.take(px, base + bx.lt[lo:hi], axis=0)  # (chunk, dept, word)
-            below_y = np.take(py, base + by.lt[lo:hi], axis=0)
-            at_or_below_y = np.take(py, base + by.le[lo:hi], axis=0)
-            concordant = popcount(below_x & below_y).sum(axis=(1, 2), dtype=np.int64)
-            discordant = popcount(below_x & ~at_or_below_y).sum(axis=(1, 2), dtype=np.int64)
+            both = np.take(py, base + by.lt[lo:hi], axis=0)
+            both &= below_x  # below in x and in y
+            concordant = popcount(both).sum(axis=(1, 2), dtype=np.int64)
+            del both
+            other = np.take(py, base + by.le[lo:hi], axis=0)
+            np.invert(other, out=other)
+            other &= below_x  # below in x, above in y
+            discordant = popcount(other).sum(axis=(1, 2), dtype=np.int64)
             s[lo:hi] = concordant - discordant
     tx = bx.lt.sum(axis=1, dtype=np.int64).astype(float)  # pairs not tied in x
     ty = by.lt.sum(axis=1, dtype=np.int64).astype(float)
@@ -194,7 +199,13 @@ def rank_fidelity(true_value: ArrayLike, score: ArrayLike) -> dict[str, NDArray[
     v, s = _as_batch(true_value, "true_value"), _as_batch(score, "score")
     if v.shape != s.shape:
         raise ValueError(f"x and y must have the same shape, got {v.shape} and {s.shape}")
-    bv, bs = rank_bounds(v), rank_bounds(s)
+    return _rank_fidelity(v, s, rank_bounds(v), rank_bounds(s))
+
+
+def _rank_fidelity(
+    v: NDArray, s: NDArray, bv: RankBounds, bs: RankBounds
+) -> dict[str, NDArray[np.float64]]:
+    """:func:`rank_fidelity` from the :func:`perfsim.ranks.rank_bounds` of both rows."""
     return {
         "kendall_tau": _kendall_from_bounds(v, s, bv, bs),
         "spearman_rho": _spearman_from_bounds(v, s, bv, bs),
@@ -215,6 +226,7 @@ def misclassification(
     bottom_share: float | None = None,
     top_grade: int = 0,
     bottom_grade: int,
+    order: NDArray[np.intp] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Misclassification of the true top and bottom departments, per replication.
 
@@ -230,7 +242,8 @@ def misclassification(
         top_in_bottom = #{d ∈ T : grade_d ≥ bottom_grade} / |T|
 
     (DESIGN.md "Metrics": share of the true top not graded top, of the true bottom graded above
-    bottom, and of the true top landing in the bottom grade).
+    bottom, and of the true top landing in the bottom grade). ``order`` may pass
+    :func:`perfsim.ranks.best_first_order` of ``true_value`` when the caller has it already.
     """
     v = _as_batch(true_value, "true_value")
     g = np.asarray(grade)
@@ -239,7 +252,8 @@ def misclassification(
     n = v.shape[1]
     q_top = _group_size(top_share, n, "top_share")
     q_bot = _group_size(top_share if bottom_share is None else bottom_share, n, "bottom_share")
-    order = np.argsort(-v, axis=1, kind="stable")  # best first; equal V keep department order
+    if order is None:
+        order = best_first_order(v)  # best first; equal V keep department order
     g_top = np.take_along_axis(g, order[:, :q_top], axis=1)
     g_bot = np.take_along_axis(g, order[:, n - q_bot :], axis=1)
     return {
@@ -451,11 +465,14 @@ def icc(ratings: ArrayLike) -> dict[str, NDArray[np.float64]]:
         )
     n, k = x.shape[1], x.shape[2]
     grand = x.mean(axis=(1, 2), keepdims=True)
-    row = x.mean(axis=2, keepdims=True)
-    col = x.mean(axis=1, keepdims=True)
+    row = mean_last(x, keepdims=True)  # x.mean(axis=2, keepdims=True), faster
+    col = mean_dept(x, keepdims=True)  # x.mean(axis=1, keepdims=True), faster
     ssr = k * np.sum((row - grand) ** 2, axis=(1, 2))
     ssc = n * np.sum((col - grand) ** 2, axis=(1, 2))
-    sse = np.sum((x - row - col + grand) ** 2, axis=(1, 2))
+    resid = x - row  # x − row − col + grand, in place
+    resid -= col
+    resid += grand
+    sse = np.sum(np.multiply(resid, resid, out=resid), axis=(1, 2))
     msr = ssr / (n - 1)
     msc = ssc / (k - 1)
     mse = sse / ((n - 1) * (k - 1))
@@ -519,7 +536,7 @@ def krippendorff_alpha_interval(ratings: ArrayLike) -> NDArray[np.float64]:
         raise ValueError(f"ratings must have shape (rep, target, rater), got {x.shape}")
     _, n, m = x.shape
     big_n = n * m
-    observed = (2 * m * m * x.var(axis=2)).sum(axis=1) / (big_n * (m - 1))
+    observed = (2 * m * m * var_last(x)).sum(axis=1) / (big_n * (m - 1))
     expected = 2 * big_n * big_n * x.reshape(x.shape[0], -1).var(axis=1) / (big_n * (big_n - 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(expected > 0, 1.0 - observed / expected, np.nan)
@@ -533,9 +550,20 @@ def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
     n = 0. Returns a DataFrame with columns ``metric, mean, se, n``, one row per metric in the
     order given.
     """
+    names = list(per_rep)
+    arrays = [np.asarray(per_rep[k], dtype=float).ravel() for k in names]
+    if arrays and len({a.size for a in arrays}) == 1 and all(np.isfinite(a).all() for a in arrays):
+        # the common case, every metric finite in every replication: all at once, row by row
+        table = np.stack(arrays)
+        n = table.shape[1]
+        mean = table.mean(axis=1) if n else np.full(len(names), np.nan)
+        se = table.std(axis=1, ddof=1) / np.sqrt(n) if n >= 2 else np.full(len(names), np.nan)
+        return pd.DataFrame(
+            {"metric": names, "mean": mean, "se": se, "n": np.full(len(names), n)},
+            columns=["metric", "mean", "se", "n"],
+        )
     rows = []
-    for name, values in per_rep.items():
-        v = np.asarray(values, dtype=float).ravel()
+    for name, v in zip(names, arrays, strict=True):
         v = v[np.isfinite(v)]
         n = v.size
         mean = float(v.mean()) if n else np.nan

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["RankBounds", "popcount", "prefix_sets", "rank_bounds"]
+__all__ = ["RankBounds", "best_first_order", "popcount", "prefix_sets", "rank_bounds"]
 
 
 class RankBounds(NamedTuple):
@@ -68,6 +68,17 @@ def rank_bounds(values: ArrayLike) -> RankBounds:
         lt[flat.ravel()] = starts[group] - row_base
         le[flat.ravel()] = ends[group] - row_base
     return RankBounds(lt.reshape(shape), le.reshape(shape), order.reshape(shape))
+
+
+def best_first_order(values: ArrayLike, bounds: RankBounds | None = None) -> NDArray[np.intp]:
+    """``np.argsort(-values, axis=-1, kind="stable")``: highest first, ties in department order.
+
+    With the :func:`rank_bounds` of ``values`` and no ties in a row set, this is their ascending
+    order reversed (the order is then unique), which saves a sort; otherwise it sorts."""
+    v = np.asarray(values, dtype=float)
+    if bounds is not None and v.size and (bounds.le - bounds.lt == 1).all():
+        return bounds.order[..., ::-1]
+    return np.argsort(-v, axis=-1, kind="stable")
 
 
 def prefix_sets(order: NDArray[np.intp]) -> NDArray[np.uint64]:

@@ -61,13 +61,18 @@ def simulate(
     model = engine.build(scenario)
     blocks = engine.run_blocks(model, seed, reps, jobs=jobs, progress=progress)
     names = list(blocks[-1].metrics)
-    per_rep = pd.DataFrame({k: np.concatenate([b.metrics[k] for b in blocks]) for k in names})
+    columns = {k: np.concatenate([b.metrics[k] for b in blocks]) for k in names}
+    per_rep = pd.DataFrame(columns)
     per_rep.index.name = "replication"
-    summary = metrics.summarize({k: per_rep[k].to_numpy() for k in names})
-    summary["direction"] = summary["metric"].map(metrics.METRIC_DIRECTIONS).fillna("")
+    summary = metrics.summarize(columns)
+    summary["direction"] = [metrics.METRIC_DIRECTIONS.get(k, "") for k in summary["metric"]]
     deps = _departments(model, blocks, reps)
-    periods = pd.DataFrame({k: sum(b.periods[k] for b in blocks) / reps for k in blocks[0].periods})
-    periods.insert(0, "period", np.arange(1, len(periods) + 1))
+    periods = pd.DataFrame(
+        {
+            "period": np.arange(1, _n_periods(blocks) + 1),
+            **{k: sum(b.periods[k] for b in blocks) / reps for k in blocks[0].periods},
+        }
+    )
     bands = list(model.rule.bands)
     confusion = pd.DataFrame(
         sum(b.confusion for b in blocks) / (reps * model.world.n_dept), index=bands, columns=bands
@@ -101,31 +106,34 @@ def simulate(
     )
 
 
+def _n_periods(blocks: list[engine.BlockResult]) -> int:
+    """Number of periods recorded in the blocks' per-period sums."""
+    return len(next(iter(blocks[0].periods.values()))) if blocks[0].periods else 0
+
+
 def _departments(model: engine.Model, blocks: list[engine.BlockResult], reps: int) -> pd.DataFrame:
     c, w = model.rule, model.world
     sums = {k: sum(b.departments[k] for b in blocks) for k in blocks[0].departments}
-    frame = pd.DataFrame(
-        {
-            "department": [f"d{i:03d}" for i in range(w.n_dept)],
-            "class": [w.classes[k] for k in w.class_codes],
-            "true_value": sums["true_value"] / reps,
-        }
-    )
+    columns: dict[str, object] = {
+        "department": [f"d{i:03d}" for i in range(w.n_dept)],
+        "class": [w.classes[k] for k in w.class_codes],
+        "true_value": sums["true_value"] / reps,
+    }
     for j, name in enumerate(c.indicators):
-        frame[f"measured:{name}"] = sums["measured"][:, j] / reps
+        columns[f"measured:{name}"] = sums["measured"][:, j] / reps
     for k, name in enumerate(c.components):
-        frame[f"component:{name}"] = sums["components"][:, k] / reps
-    frame["total"] = sums["total"] / reps
-    frame["rank"] = sums["rank"] / reps
-    frame["grade"] = sums["grade"] / reps
+        columns[f"component:{name}"] = sums["components"][:, k] / reps
+    columns["total"] = sums["total"] / reps
+    columns["rank"] = sums["rank"] / reps
+    columns["grade"] = sums["grade"] / reps
     for g, band in enumerate(c.bands):
-        frame[f"share:{band}"] = sums["grade_counts"][:, g] / reps
-    frame["reward"] = sums["reward"] / reps
+        columns[f"share:{band}"] = sums["grade_counts"][:, g] / reps
+    columns["reward"] = sums["reward"] / reps
     for k, task in enumerate(w.tasks):
-        frame[f"effort:{task}"] = sums["effort"][:, k] / reps
+        columns[f"effort:{task}"] = sums["effort"][:, k] / reps
     for j, name in enumerate(c.indicators):
-        frame[f"gaming:{name}"] = sums["gaming"][:, j] / reps
-    return frame
+        columns[f"gaming:{name}"] = sums["gaming"][:, j] / reps
+    return pd.DataFrame(columns)  # built at once: inserting column by column is slow
 
 
 def write_run(result: SimulationResult, out: str | Path) -> Path:

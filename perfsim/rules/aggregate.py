@@ -13,16 +13,34 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
+from .._reduce import sum_last
+
 __all__ = ["bonus_deduction", "borda", "topsis", "weighted_sum"]
 
 
 def _weighted_mean(values: NDArray, weights: ArrayLike) -> NDArray[np.float64]:
     w = np.asarray(weights, dtype=float)
-    num = (values * w).sum(axis=-1)
-    den = np.broadcast_to(w, np.broadcast_shapes(values.shape, w.shape)).sum(axis=-1)
+    num = _dot_last(values, w)
+    # the weights' own row sums (broadcast in the division), not a sum over a broadcast copy
+    den = w.sum(axis=-1)
     if np.any(den <= 0):
         raise ValueError("weights must have a positive sum")
     return num / den
+
+
+def _dot_last(values: NDArray, w: NDArray) -> NDArray:
+    """``(values * w).sum(axis=-1)`` without the full product array when the last axis is short
+    (the same products added in the same order; see ``perfsim._reduce.sum_last``)."""
+    k = values.shape[-1]
+    if values.ndim < 2 or w.ndim < 1 or not 0 < k < 8 or w.shape[-1] != k:
+        return sum_last(values * w)
+    shape = np.broadcast_shapes(values.shape, w.shape)[:-1]
+    out = values[..., 0] * w[..., 0]
+    if out.shape != shape:
+        out = np.broadcast_to(out, shape).copy()
+    for i in range(1, k):
+        out += values[..., i] * w[..., i]
+    return out
 
 
 def weighted_sum(scores: ArrayLike, weights: ArrayLike) -> NDArray[np.float64]:

@@ -131,8 +131,12 @@ def rank_and_grade(
     thresholds: ArrayLike | None = None,
     groups: ArrayLike | None = None,
     ties: Literal["exclude", "include"] = "exclude",
+    bounds: list | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """``(rank(scores, groups=groups), assign_grades(scores, ...))``, sorting each row once."""
+    """``(rank(scores, groups=groups), assign_grades(scores, ...))``, sorting each row once.
+
+    Without groups and NaN, the :func:`perfsim.ranks.rank_bounds` of the scores are appended to
+    ``bounds`` when a list is given (for callers that rank the same scores again)."""
     if groups is not None:
         return rank(scores, groups=groups), assign_grades(
             scores,
@@ -149,7 +153,13 @@ def rank_and_grade(
     s = _as_scores(scores)
     q = _band_table(quotas, n_bands, "quotas")
     thr = _band_table(thresholds, n_bands, "thresholds")
-    r_min, r_max = _descending_ranks(s)
+    if np.isnan(s).any():
+        r_min, r_max = _descending_ranks(s)
+    else:
+        b = rank_bounds(s)
+        r_min, r_max = s.shape[-1] - b.le + 1, s.shape[-1] - b.lt
+        if bounds is not None:
+            bounds.append(b)
     grades = _grade_rows(s, r_max if ties == "exclude" else r_min, n_bands, q, thr)
     return r_min.astype(np.int64), grades
 

@@ -25,6 +25,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
+from .._reduce import along_last
+
 __all__ = [
     "NORMALIZERS",
     "efficacy_coefficient",
@@ -121,25 +123,47 @@ def efficacy_coefficient(
     base_a = _per_indicator(base, n_ind, "base")
     span_a = _per_indicator(span, n_ind, "span")
 
+    given = (
+        bad_given is not None
+        and good_given is not None
+        and not (np.isnan(bad_given).any() or np.isnan(good_given).any())
+    )
+
     def one(v: NDArray) -> NDArray:
-        lo = v.min(axis=-2, keepdims=True)
-        hi = v.max(axis=-2, keepdims=True)
-        b = np.where(is_benefit, lo, hi)
-        g = np.where(is_benefit, hi, lo)
-        if bad_given is not None:
-            b = np.where(np.isnan(bad_given), b, bad_given)
-        if good_given is not None:
-            g = np.where(np.isnan(good_given), g, good_given)
+        if given:  # both bounds given for every indicator: no group statistic needed
+            b, g = bad_given, good_given
+        else:
+            lo = v.min(axis=-2, keepdims=True)
+            hi = v.max(axis=-2, keepdims=True)
+            b = np.where(is_benefit, lo, hi)
+            g = np.where(is_benefit, hi, lo)
+            if bad_given is not None:
+                b = np.where(np.isnan(bad_given), b, bad_given)
+            if good_given is not None:
+                g = np.where(np.isnan(good_given), g, good_given)
         denom = g - b
         degenerate = denom == 0
-        unit = (v - b) / np.where(degenerate, 1.0, denom)
-        unit = np.where(degenerate, 0.5, unit)
-        return base_a + span_a * unit
+        unit = _along(np.subtract, v, b)  # base + span · (v − b) / (g − b), computed in place
+        _along(np.divide, unit, np.where(degenerate, 1.0, denom), out=unit)
+        if degenerate.any():
+            unit = np.where(degenerate, 0.5, unit)
+        _along(np.multiply, unit, span_a, out=unit)
+        _along(np.add, unit, base_a, out=unit)
+        return unit
 
     out = _by_group(one, x, groups, axis=-2)
-    if clip:
-        out = np.clip(out, np.minimum(base_a, base_a + span_a), np.maximum(base_a, base_a + span_a))
+    if clip:  # np.clip, as a maximum then a minimum (faster with per-indicator bounds)
+        _along(np.maximum, out, np.minimum(base_a, base_a + span_a), out=out)
+        _along(np.minimum, out, np.maximum(base_a, base_a + span_a), out=out)
     return out
+
+
+def _along(ufunc, x: NDArray, v, out: NDArray | None = None) -> NDArray:
+    """``ufunc(x, v)`` with a per-indicator ``v`` of shape ``(indicator,)`` or ``(1, indicator)``."""
+    v = np.asarray(v)
+    if v.ndim == 2 and v.shape[0] == 1:
+        v = v[0]
+    return along_last(ufunc, x, v, out=out)
 
 
 def min_max(

@@ -17,11 +17,12 @@ simulated batch ``(rep, dept, indicator)`` — and returns every intermediate sc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..ranks import RankBounds
 from ..scenario.schema import NORMALIZE_DEFAULTS, Rule
 from . import aggregate, grade, normalize, reward, weights
 
@@ -85,6 +86,9 @@ class Evaluation:
     rank: NDArray[np.int64] | None  # (..., dept) 1 = best (within class when graded within class)
     grade: NDArray[np.int64] | None  # (..., dept) 0 = best band
     reward: NDArray[np.float64] | None  # (..., dept, 3) bonus, budget factor, promotion weight
+    #: ``perfsim.ranks.rank_bounds(total)`` when grading computed it (to rank the totals again
+    #: without sorting), else None
+    total_bounds: RankBounds | None = field(default=None, repr=False, compare=False)
 
 
 def compile_rule(rule: Rule) -> CompiledRule:
@@ -245,14 +249,14 @@ def evaluate(
             )
             col += 1
             continue
-        wk = w[..., idx]
+        wk = _columns_of(w, idx)
         method = c.component_methods[k]
         if method == "weighted_sum":
-            comp_scores[..., k] = aggregate.weighted_sum(z[..., idx], wk)
+            comp_scores[..., k] = aggregate.weighted_sum(_columns_of(z, idx), wk)
         elif method == "topsis":
             comp_scores[..., k] = 100.0 * aggregate.topsis(x[..., idx], wk, benefit=c.benefit[idx])
         else:
-            comp_scores[..., k] = aggregate.borda(z[..., idx], wk)
+            comp_scores[..., k] = aggregate.borda(_columns_of(z, idx), wk)
 
     if c.rule.aggregate.components == "borda":
         mixed = aggregate.borda(comp_scores, c.shares)
@@ -279,8 +283,9 @@ def evaluate(
         groups=grade_groups,
         ties=c.rule.grading.ties,
     )
+    bounds: list = []
     if vetoed is None or not vetoed.any():
-        ranks, grades = grade.rank_and_grade(total, **grading_args)
+        ranks, grades = grade.rank_and_grade(total, bounds=bounds, **grading_args)
     else:
         ranks = grade.rank(total, groups=grade_groups)
         # A vetoed unit takes no quota slot: it is graded as if it scored lowest, then given the
@@ -296,29 +301,39 @@ def evaluate(
         rank=ranks,
         grade=grades,
         reward=reward.payoff(grades, c.reward_table),
+        total_bounds=bounds[0] if bounds else None,
     )
 
 
+def _columns_of(a: NDArray, idx: NDArray[np.intp]) -> NDArray:
+    """``a[..., idx]``, without a copy when ``idx`` is every column in order."""
+    if idx.size == a.shape[-1] and (idx == np.arange(idx.size)).all():
+        return a
+    return a[..., idx]
+
+
 def _normalize(c: CompiledRule, x, groups, targets) -> NDArray[np.float64]:
-    z = np.empty_like(x)
-    for method in dict.fromkeys(c.methods):
+    methods = dict.fromkeys(c.methods)
+    z = np.empty_like(x) if len(methods) != 1 else None  # one method: its output is z
+    for method in methods:
         idx = np.array([k for k, m in enumerate(c.methods) if m == method], dtype=np.intp)
         common = dict(benefit=c.benefit[idx], base=c.base[idx], span=c.span[idx], groups=groups)
-        xs = x[..., idx]
+        xs = _columns_of(x, idx)
         if method == "efficacy":
-            z[..., idx] = normalize.efficacy_coefficient(
+            zs = normalize.efficacy_coefficient(
                 xs, bad=c.bad[idx], good=c.good[idx], clip=c.rule.normalize.clip, **common
             )
         elif method in ("target", "linear"):
             target = _targets(c, idx, xs.shape, targets)
             if method == "target":
-                z[..., idx] = normalize.target_attainment(
-                    xs, target=target, cap=c.cap[idx], **common
-                )
+                zs = normalize.target_attainment(xs, target=target, cap=c.cap[idx], **common)
             else:
-                z[..., idx] = normalize.linear(xs, target=target, **common)
+                zs = normalize.linear(xs, target=target, **common)
         else:
-            z[..., idx] = normalize.NORMALIZERS[method](xs, **common)
+            zs = normalize.NORMALIZERS[method](xs, **common)
+        if z is None:
+            return np.asarray(zs, dtype=float)
+        z[..., idx] = zs
     return z
 
 

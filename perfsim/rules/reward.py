@@ -19,4 +19,4 @@ def payoff(grades: ArrayLike, table: ArrayLike) -> NDArray[np.float64]:
     g = np.asarray(grades)
     if g.size and (g.min() < 0 or g.max() >= t.shape[0]):
         raise ValueError(f"grades must lie in 0..{t.shape[0] - 1} (one table row per band)")
-    return t[g]
+    return np.take(t, g, axis=0)  # t[g], faster

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from .._reduce import along_last, mean_last
 from ..scenario.schema import Scenario
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
@@ -156,26 +157,40 @@ class Population:
 def draw_population(world: CompiledWorld, rng: np.random.Generator, reps: int) -> Population:
     c = world.class_codes
     n, k = c.size, len(world.tasks)
-    ability = np.exp(world.ability_mean[c] + world.ability_sd[c] * rng.standard_normal((reps, n)))
-    theta = world.productivity[c] * np.exp(
-        world.productivity_sd[c][:, None] * rng.standard_normal((reps, n, k))
+    ability = rng.standard_normal((reps, n))  # exp(μ_c + s_c z), computed in place
+    ability *= world.ability_sd[c]
+    ability += world.ability_mean[c]
+    np.exp(ability, out=ability)
+    theta = rng.standard_normal((reps, n, k))  # θ̄_ck exp(s_θ z), computed in place
+    along_last(
+        np.multiply, theta, np.broadcast_to(world.productivity_sd[c][:, None], (n, k)), theta
     )
+    np.exp(theta, out=theta)
+    theta *= world.productivity[c]
     return Population(ability=ability, productivity=theta)
 
 
-def expected_indicators(world: CompiledWorld, output: NDArray, gaming: NDArray) -> NDArray:
-    """Noise-free indicator values ``offset + scale (L y + κ g)`` (no ceiling)."""
-    return world.offset + world.scale * (output @ world.loadings.T + world.gameability * gaming)
+def expected_indicators(world: CompiledWorld, output: NDArray, gaming: NDArray | None) -> NDArray:
+    """Noise-free indicator values ``offset + scale (L y + κ g)`` (no ceiling; ``gaming=None``
+    for no gaming)."""
+    m = output @ world.loadings.T
+    if gaming is not None:
+        m += world.gameability * gaming
+    along_last(np.multiply, m, world.scale, out=m)
+    along_last(np.add, m, world.offset, out=m)
+    return m
 
 
 def perceived_quality(world: CompiledWorld, output: NDArray) -> NDArray:
     """``q_dr`` on the 0–100 scale (before leniency and noise)."""
-    seen = (1 - world.halo) * (output @ world.sees.T) + world.halo * output.mean(
-        axis=-1, keepdims=True
-    )
+    seen = output @ world.sees.T
+    along_last(np.multiply, seen, 1 - world.halo, out=seen)
+    seen += world.halo * mean_last(output, keepdims=True)
     vis = np.array([k == "survey" for k in world.rater_kind])
     factor = np.where(vis, world.visibility[world.class_codes][:, None], 1.0)
-    return world.rater_offset + world.rater_scale * factor * seen
+    along_last(np.multiply, seen, world.rater_scale * factor, out=seen)
+    along_last(np.add, seen, world.rater_offset, out=seen)
+    return seen
 
 
 def quality_slope(world: CompiledWorld) -> NDArray:
@@ -188,24 +203,33 @@ def quality_slope(world: CompiledWorld) -> NDArray:
 
 
 def survey_moments(
-    world: CompiledWorld, r: int, latent_mean: NDArray
-) -> tuple[NDArray, NDArray, NDArray]:
+    world: CompiledWorld, r: int, latent_mean: NDArray, *, slope: bool = True
+) -> tuple[NDArray, NDArray | None, NDArray]:
     """Ordered-probit survey of rater ``r``: expected mean points, its derivative with respect to the
-    latent mean, and the variance of one respondent's points."""
+    latent mean (None when ``slope`` is False), and the variance of one respondent's points."""
     cuts, pts = world.cutpoints[r], world.points[r]
     sd = max(world.rater_noise[r], 1e-9)
-    z = (cuts - latent_mean[..., None]) / sd  # (..., cut)
-    below = ndtr(z)  # P(level ≤ i)
-    probs = np.diff(
-        np.concatenate(
-            [np.zeros_like(below[..., :1]), below, np.ones_like(below[..., :1])], axis=-1
-        ),
-        axis=-1,
-    )
+    z = np.empty(latent_mean.shape + cuts.shape)  # (..., cut): (cut − latent) / sd
+    for i, cut in enumerate(cuts):  # one cut-point at a time (long loops over departments)
+        np.divide(cut - latent_mean, sd, out=z[..., i])
+    probs = _level_probabilities(ndtr(z) if slope else ndtr(z, out=z))
     mean = probs @ pts
-    second = probs @ (pts**2)
-    deriv = (_pdf(z) / sd) @ np.diff(pts)
-    return mean, deriv, np.maximum(second - mean**2, 0.0)
+    var = probs @ (pts**2)  # second moment − mean², at least 0
+    var -= mean**2
+    np.maximum(var, 0.0, out=var)
+    deriv = (_pdf(z) / sd) @ np.diff(pts) if slope else None
+    return mean, deriv, var
+
+
+def _level_probabilities(below: NDArray) -> NDArray:
+    """P(level = l) from the cumulative ``below[..., i] = P(level ≤ i)``: the differences of
+    ``[0, below, 1]`` along the last axis (as ``np.diff``, without the concatenated copy)."""
+    probs = np.empty(below.shape[:-1] + (below.shape[-1] + 1,))
+    probs[..., 0] = below[..., 0]
+    for level in range(1, below.shape[-1]):
+        np.subtract(below[..., level], below[..., level - 1], out=probs[..., level])
+    np.subtract(1.0, below[..., -1], out=probs[..., -1])
+    return probs
 
 
 def survey_draw(
@@ -217,20 +241,17 @@ def survey_draw(
     binomials); for larger surveys the mean is drawn from its normal approximation with the exact
     mean and variance of the ordered-probit answers (the central limit theorem; one draw per unit
     instead of one per level)."""
-    mean, _, var1 = survey_moments(world, r, latent_mean)
     n = int(world.respondents[r])
     if n >= SURVEY_EXACT_BELOW:
-        return mean + np.sqrt(var1 / n) * rng.standard_normal(mean.shape)
+        mean, _, var1 = survey_moments(world, r, latent_mean, slope=False)
+        draw = rng.standard_normal(mean.shape)  # mean + sqrt(var1 / n) · draw, in place
+        var1 /= n
+        draw *= np.sqrt(var1, out=var1)
+        draw += mean
+        return draw
     cuts, pts = world.cutpoints[r], world.points[r]
     sd = max(world.rater_noise[r], 1e-9)
-    below = ndtr((cuts - latent_mean[..., None]) / sd)
-    probs = np.diff(
-        np.concatenate(
-            [np.zeros_like(below[..., :1]), below, np.ones_like(below[..., :1])], axis=-1
-        ),
-        axis=-1,
-    )
-    probs = np.clip(probs, 0.0, 1.0)
+    probs = np.clip(_level_probabilities(ndtr((cuts - latent_mean[..., None]) / sd)), 0.0, 1.0)
     probs /= probs.sum(axis=-1, keepdims=True)
     # Multinomial counts by conditional binomials: n_l ~ Bin(n − Σ_{i<l} n_i, p_l / Σ_{i≥l} p_i).
     left = np.full(probs.shape[:-1], n, dtype=np.int64)

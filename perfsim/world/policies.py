@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from .._reduce import along_last
 from ..rules import pipeline, slopes
 from ..rules.pipeline import CompiledRule
 from .model import (
@@ -338,7 +339,9 @@ def _respond(
     return e_new, g_new
 
 
-def _projected_solve(cost: NDArray, rhs: NDArray, start: NDArray, sweeps: int = 50) -> NDArray:
+def _projected_solve(
+    cost: NDArray, rhs: NDArray, start: NDArray | None, sweeps: int = 50
+) -> NDArray:
     """Solve ``C e = rhs`` with ``e ≥ 0`` (the first-order conditions of a concave quadratic).
 
     Diagonal C: ``max(rhs / c, 0)``. Otherwise the unconstrained solution ``C⁻¹ rhs`` where it is
@@ -346,15 +349,16 @@ def _projected_solve(cost: NDArray, rhs: NDArray, start: NDArray, sweeps: int = 
     the supports S of positive effort (``e_S = C_SS⁻¹ rhs_S ≥ 0`` and ``rhs_j ≤ (C e)_j`` off S;
     C is positive definite, checked when the scenario is loaded, so exactly one support fits), or,
     with more than ``_MAX_EXACT_TASKS`` tasks, projected Gauss–Seidel sweeps warm-started at
-    ``start``."""
+    ``start`` (``None``: ``max(rhs / diag C, 0)``)."""
     k = cost.shape[0]
     diag = np.diag(cost)
     if np.count_nonzero(cost - np.diag(diag)) == 0:
         return np.maximum(rhs / diag, 0.0)
     e = rhs @ np.linalg.inv(cost).T
-    corner = (e < 0).any(axis=-1)
-    if not corner.any():
+    negative = e < 0
+    if not negative.any():  # the usual case, without the per-department reduction
         return e
+    corner = negative.any(axis=-1)
     r = rhs[corner]
     if k <= _MAX_EXACT_TASKS:
         sub = np.zeros_like(r)
@@ -369,6 +373,8 @@ def _projected_solve(cost: NDArray, rhs: NDArray, start: NDArray, sweeps: int = 
             found |= take
         e[corner] = sub  # departments with rhs ≤ 0 everywhere keep zero effort (empty support)
         return e
+    if start is None:
+        start = rhs / diag
     sub = np.maximum(start[corner], 0.0)
     for _ in range(sweeps):
         for i in range(k):
@@ -400,6 +406,6 @@ def _supports(cost: NDArray) -> tuple[tuple[list[int], NDArray], ...]:
 
 def first_best(world: CompiledWorld, ability: NDArray, theta: NDArray) -> NDArray:
     """Effort maximising ``V − cost``: ``C e = a v θ`` with ``e ≥ 0``."""
-    rhs = world.value * theta * ability[..., None]
-    start = np.maximum(rhs / np.diag(world.cost), 0.0)
-    return _projected_solve(world.cost, rhs, start, sweeps=200)
+    rhs = along_last(np.multiply, theta, world.value)
+    rhs *= ability[..., None]
+    return _projected_solve(world.cost, rhs, None, sweeps=200)

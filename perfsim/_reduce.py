@@ -1,0 +1,88 @@
+"""Small reductions that numpy does slowly on batched arrays.
+
+numpy reduces a short last axis (a handful of tasks, indicators or raters per department) one output
+element at a time, which on ``(rep, dept, k)`` arrays costs far more than the additions themselves.
+:func:`sum_last` adds the k slices instead: below 8 terms numpy's own reduction adds the terms one by
+one from the first, so the result is the same number (checked by the tests); from 8 terms on numpy's
+pairwise summation is used as it is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: Below this many terms numpy sums sequentially (its pairwise summation blocks by 8).
+_SEQUENTIAL_BELOW = 8
+
+
+def sum_last(x: NDArray) -> NDArray:
+    """``x.sum(axis=-1)`` for a float array, as k − 1 additions of slices when the axis is short."""
+    k = x.shape[-1]
+    if k == 0 or k >= _SEQUENTIAL_BELOW or x.ndim < 2:
+        return x.sum(axis=-1)
+    out = np.array(x[..., 0], dtype=float)  # a copy
+    for i in range(1, k):
+        out += x[..., i]
+    return out
+
+
+def mean_last(x: NDArray, keepdims: bool = False) -> NDArray:
+    """``x.mean(axis=-1)`` (the sum over the count, as numpy computes it) via :func:`sum_last`."""
+    out = sum_last(x) / x.shape[-1]
+    return out[..., None] if keepdims else out
+
+
+def sum_dept(x: NDArray, keepdims: bool = False) -> NDArray:
+    """``x.sum(axis=1)`` for a ``(rep, dept, k)`` float array.
+
+    numpy adds the department slices one after the other there, with an inner loop over the k
+    trailing values only; with the department axis moved first (a copy) the same additions run over
+    all ``rep × k`` values at once, so the result is the same number, several times faster.
+    """
+    if x.ndim != 3:
+        return x.sum(axis=1, keepdims=keepdims)
+    out = np.ascontiguousarray(np.moveaxis(x, 1, 0)).sum(axis=0)
+    return out[:, None, :] if keepdims else out
+
+
+def mean_dept(x: NDArray, keepdims: bool = False) -> NDArray:
+    """``x.mean(axis=1)`` via :func:`sum_dept`."""
+    return sum_dept(x, keepdims=keepdims) / x.shape[1]
+
+
+def std_dept(x: NDArray) -> NDArray:
+    """``x.std(axis=1)`` (population) via :func:`sum_dept`, as numpy computes it."""
+    d = x - mean_dept(x, keepdims=True)
+    np.multiply(d, d, out=d)
+    return np.sqrt(sum_dept(d) / x.shape[1])
+
+
+def var_last(x: NDArray) -> NDArray:
+    """``x.var(axis=-1)`` (population) via :func:`sum_last`, as numpy computes it."""
+    d = x - mean_last(x, keepdims=True)
+    np.multiply(d, d, out=d)
+    return sum_last(d) / x.shape[-1]
+
+
+def along_last(ufunc: np.ufunc, x: NDArray, v: NDArray, out: NDArray | None = None) -> NDArray:
+    """``ufunc(x, v, out=out)`` for ``x`` of shape ``(..., n, k)`` and ``v`` of shape ``(k,)``
+    (one value per task, indicator or rater) or ``(n, k)``.
+
+    Broadcasting a ``(k,)`` vector makes numpy's inner loop run over the k values of one department
+    at a time; with the last two axes viewed as one (``n·k`` values) and ``v`` tiled to match, the
+    same element-wise operations run in long loops. Falls back to the plain call for other shapes
+    or non-contiguous arrays.
+    """
+    v = np.asarray(v)
+    if x.ndim < 2 or v.ndim not in (1, 2) or not x.flags.c_contiguous:
+        return ufunc(x, v, out=out)
+    n, k = x.shape[-2:]
+    if v.shape not in ((k,), (n, k)) or (out is not None and not out.flags.c_contiguous):
+        return ufunc(x, v, out=out)
+    if out is not None and out.shape != x.shape:
+        return ufunc(x, v, out=out)
+    flat = x.shape[:-2] + (n * k,)
+    tiled = np.broadcast_to(v, (n, k)).reshape(n * k)
+    res = ufunc(x.reshape(flat), tiled, out=None if out is None else out.reshape(flat))
+    return res.reshape(x.shape) if out is None else out

@@ -1,0 +1,87 @@
+"""The fast reductions of perfsim._reduce against numpy's own, and the shared sorts of the engine."""
+
+import numpy as np
+import pytest
+
+from perfsim import _reduce, engine, metrics, ranks
+
+RNG = np.random.default_rng(11)
+
+
+def _data(shape):
+    # values spread over many magnitudes, so that a different order of additions would show
+    return RNG.standard_normal(shape) * 10.0 ** RNG.integers(-6, 6, shape)
+
+
+@pytest.mark.parametrize(
+    "shape", [(4, 7, 1), (256, 66, 3), (3, 5, 6), (2, 9, 7), (5, 4, 8), (3, 12)]
+)
+def test_last_axis_reductions_equal_numpy(shape):
+    x = _data(shape)
+    np.testing.assert_array_equal(_reduce.sum_last(x), x.sum(axis=-1))
+    np.testing.assert_array_equal(_reduce.mean_last(x), x.mean(axis=-1))
+    np.testing.assert_array_equal(_reduce.mean_last(x, keepdims=True), x.mean(-1, keepdims=True))
+    np.testing.assert_array_equal(_reduce.var_last(x), x.var(axis=-1))
+
+
+@pytest.mark.parametrize("shape", [(4, 7, 1), (256, 66, 3), (3, 500, 6), (6, 5)])
+def test_department_axis_reductions_equal_numpy(shape):
+    x = _data(shape)
+    np.testing.assert_array_equal(_reduce.sum_dept(x), x.sum(axis=1))
+    np.testing.assert_array_equal(_reduce.sum_dept(x, keepdims=True), x.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(_reduce.mean_dept(x, keepdims=True), x.mean(1, keepdims=True))
+    np.testing.assert_array_equal(_reduce.std_dept(x), x.std(axis=1))
+
+
+def test_sum_last_of_a_broadcast_view():
+    e = np.broadcast_to(np.array([1.0, 0.5, 2.0]), (4, 5, 3))
+    np.testing.assert_array_equal(_reduce.sum_last(e), e.sum(axis=-1))
+
+
+@pytest.mark.parametrize("levels", [None, 3])
+def test_best_first_order_is_a_stable_descending_argsort(levels):
+    v = RNG.normal(size=(30, 66)) if levels is None else RNG.integers(0, levels, (30, 66)) * 1.0
+    expected = np.argsort(-v, axis=-1, kind="stable")
+    np.testing.assert_array_equal(ranks.best_first_order(v), expected)
+    np.testing.assert_array_equal(ranks.best_first_order(v, ranks.rank_bounds(v)), expected)
+
+
+def test_shared_orders_give_the_same_metrics():
+    v = RNG.integers(0, 8, (20, 40)) * 1.0
+    v[::2] += RNG.normal(size=(10, 40))  # rows with and without ties
+    grade = RNG.integers(0, 4, v.shape)
+    order = ranks.best_first_order(v, ranks.rank_bounds(v))
+    kw = dict(top_share=0.15, bottom_share=0.1, bottom_grade=3)
+    got = metrics.misclassification(v, grade, order=order, **kw)
+    for k, ref in metrics.misclassification(v, grade, **kw).items():
+        np.testing.assert_array_equal(got[k], ref)
+    np.testing.assert_array_equal(
+        engine.grade_confusion(v, grade, 4, order=order), engine.grade_confusion(v, grade, 4)
+    )
+
+
+def test_grade_confusion_matches_a_direct_count():
+    v = RNG.normal(size=(6, 25))
+    grade = RNG.integers(0, 3, v.shape)
+    expected = np.zeros((3, 3))
+    for r in range(v.shape[0]):
+        counts = np.bincount(grade[r], minlength=3)
+        rank = np.empty(25, dtype=int)
+        rank[np.argsort(-v[r], kind="stable")] = np.arange(25)
+        band = np.searchsorted(np.cumsum(counts), rank, side="right")
+        for d in range(25):
+            expected[band[d], grade[r, d]] += 1
+    np.testing.assert_array_equal(engine.grade_confusion(v, grade, 3), expected)
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 6])
+def test_along_last_equals_broadcasting(k):
+    x = _data((7, 9, k))
+    for v in (_data((k,)), _data((9, k))):
+        for ufunc in (np.add, np.subtract, np.multiply, np.divide, np.minimum, np.maximum):
+            np.testing.assert_array_equal(_reduce.along_last(ufunc, x, v), ufunc(x, v))
+            out = x.copy()
+            _reduce.along_last(ufunc, out, v, out=out)
+            np.testing.assert_array_equal(out, ufunc(x, v))
+    strided = x[:, ::2]  # not contiguous: the plain call
+    np.testing.assert_array_equal(_reduce.along_last(np.add, strided, x[0, 0]), strided + x[0, 0])
