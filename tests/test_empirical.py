@@ -398,3 +398,18 @@ def test_without_a_rule_the_total_is_the_mean_of_the_component_points(ratings):
     got = res.scores.set_index("unit")["total"]
     np.testing.assert_allclose(got.reindex(want.index), want, rtol=1e-9)
     assert res.calibration is None and any("give --rule a scenario" in n for n in res.notes)
+
+
+def test_set_at_fragment_errors_name_the_file(tmp_path):
+    from perfsim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="fragment file not found"):
+        perfsim.load_scenario(HANGZHOU, [f"@{tmp_path / 'missing.toml'}"])
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[world.raters\nnoise = 1\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"bad\.toml: not valid TOML"):
+        perfsim.load_scenario(HANGZHOU, [f"@{bad}"])
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('[world.raters."社会评价"]\nnoise = -1\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="noise"):
+        perfsim.load_scenario(HANGZHOU, [f"@{wrong}"])
