@@ -190,12 +190,9 @@ def analyze(
         "seed": seed,
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    try:
-        from .. import __version__
+    from .. import __version__
 
-        meta["perfsim_version"] = __version__
-    except ImportError:  # pragma: no cover
-        pass
+    meta["perfsim_version"] = __version__
     notes: list[str] = []
     if not is_long(raw):
         return _analyze_wide(
