@@ -45,6 +45,8 @@ from scipy.special import ndtr
 from .. import engine
 from ..scenario import Scenario, load_scenario
 from ..world.model import perceived_quality
+from .data import DEFAULT_SCALE
+from .scores import RuleScorer
 
 ROOT = Path(__file__).resolve().parents[2]
 HANGZHOU = ROOT / "scenarios" / "hangzhou-2011.toml"
@@ -208,8 +210,6 @@ def synthetic_pilot(
             )
         )
     survey_frame = pd.concat(frames, ignore_index=True)
-    from .data import DEFAULT_SCALE
-
     labels = np.array(DEFAULT_SCALE.labels, dtype=object)
     if len(labels) != len(pts):
         raise ValueError(f"the survey rater {survey!r} has {len(pts)} levels; the 满意 scale has 4")
@@ -266,8 +266,6 @@ def synthetic_pilot(
     expected = pd.DataFrame(
         {survey: expected_survey, panel: np.clip(pq, 0, 100)}, index=pd.Index(names, name="unit")
     )
-    from .scores import RuleScorer
-
     scorer = RuleScorer(rule, units, names)
     ev = scorer.evaluate(expected[list(scorer.rated_components)].to_numpy())
     truth = Truth(
