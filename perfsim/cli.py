@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -382,18 +383,10 @@ def _run(args: argparse.Namespace) -> int:
     _positive("reps", args.reps)
     _positive("jobs", args.jobs)
     scenario = load_scenario(args.scenario, args.overrides)
-    bar = _progress_bar(args.reps, "replications", args.quiet)
-    try:
+    with _progress(args.reps, "replications", args.quiet) as progress:
         result = simulate(
-            scenario,
-            reps=args.reps,
-            seed=args.seed,
-            jobs=args.jobs,
-            progress=bar.update if bar else None,
+            scenario, reps=args.reps, seed=args.seed, jobs=args.jobs, progress=progress
         )
-    finally:
-        if bar:
-            bar.close()
     stem = resolve_path(args.scenario).stem
     out = write_run(result, args.out or f"results/{stem}-seed{args.seed}")
     if not args.quiet:
@@ -407,6 +400,17 @@ def _progress_bar(total: int, unit: str, quiet: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, unit=f" {unit}", file=sys.stderr, mininterval=0.5, leave=False)
+
+
+@contextmanager
+def _progress(total: int, unit: str, quiet: bool) -> Iterator[Callable[[int], object] | None]:
+    """A progress bar's ``update`` for the work inside the block (None when quiet); closed after."""
+    bar = _progress_bar(total, unit, quiet)
+    try:
+        yield bar.update if bar else None
+    finally:
+        if bar:
+            bar.close()
 
 
 def _print_run_summary(result, out) -> None:
@@ -439,8 +443,7 @@ def _compare(args: argparse.Namespace) -> int:
     for text in args.across:
         n_worlds *= len(parse_across(text)[1])
     n_rules = len(args.scenarios) + len(args.variant)
-    bar = _progress_bar(args.reps * n_worlds * n_rules, "replications", args.quiet)
-    try:
+    with _progress(args.reps * n_worlds * n_rules, "replications", args.quiet) as progress:
         comp = compare(
             args.scenarios,
             variants=args.variant,
@@ -449,11 +452,8 @@ def _compare(args: argparse.Namespace) -> int:
             reps=args.reps,
             seed=args.seed,
             jobs=args.jobs,
-            progress=bar.update if bar else None,
+            progress=progress,
         )
-    finally:
-        if bar:
-            bar.close()
     stem = resolve_path(args.scenarios[0]).stem
     out = write_comparison(
         comp, args.out or f"results/compare-{stem}-seed{args.seed}", seed=args.seed, reps=args.reps
@@ -629,6 +629,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _empirical(args: argparse.Namespace) -> int:
     from .empirical.analysis import analyze
+    from .experiments.compare import parse_variant
 
     _positive("--reps", args.reps)
     if not 0 < args.level < 1:
@@ -638,13 +639,10 @@ def _empirical(args: argparse.Namespace) -> int:
     if args.variant and not args.rule:
         raise DataError("--variant changes the --rule: give --rule too")
     for text in args.variant:
-        from .experiments.compare import parse_variant
-
         name, sets = parse_variant(text)
         variant = load_scenario(args.rule, [*args.overrides, *sets, f'rule.name="{name}"'])
         compare.append(variant)
-    bar = _progress_bar(args.reps, "replicates", args.quiet)
-    try:
+    with _progress(args.reps, "replicates", args.quiet) as progress:
         result = analyze(
             args.data,
             rule=rule,
@@ -658,11 +656,8 @@ def _empirical(args: argparse.Namespace) -> int:
             strata=args.strata,
             id_column=args.id_column,
             class_column=args.class_column,
-            progress=bar.update if bar else None,
+            progress=progress,
         )
-    finally:
-        if bar:
-            bar.close()
     if args.rule:
         result.metadata["rule"] = args.rule
     result.metadata["command"] = "perfsim " + shlex.join(args.argv)
