@@ -36,6 +36,25 @@ from .world.policies import Context, best_response, first_best
 #: Largest number of sample values (samples × reps × depts × indicators) held at once.
 _BLOCK_BUDGET = 4_000_000
 
+_allocator_primed = False
+
+
+def _prime_allocator() -> None:
+    """Let the block's temporaries be recycled instead of faulted in afresh (once per process).
+
+    A block allocates and frees a few megabytes of temporaries per step. With glibc's default
+    thresholds, arrays above 128 KB are mapped and unmapped each time, and the heap is trimmed back
+    as soon as 256 KB lie free, so every step faults its memory in again from the kernel: about a
+    quarter of a naive run's time. glibc raises both thresholds by itself when a large mapped chunk
+    is freed (mallopt(3), "dynamic mmap threshold"), so allocating and freeing one array of the
+    block budget's size (never touched; 32 MB of address space) makes later temporaries up to that
+    size come from, and go back to, the heap. This is what any session that has once freed a large
+    array is already in; elsewhere than glibc it costs a few microseconds and changes nothing."""
+    global _allocator_primed
+    if not _allocator_primed:
+        np.empty(_BLOCK_BUDGET)
+        _allocator_primed = True
+
 
 @dataclass
 class BlockResult:
@@ -102,6 +121,7 @@ def run_block(
     With ``keep_state`` the result also carries the final period's arrays (``output``, ``measured``,
     ``effort``, ``gaming``, ``ability``, ``productivity``; ``(rep, dept, ...)``), e.g. to generate
     synthetic rating data from the simulated departments."""
+    _prime_allocator()
     ss = np.random.SeedSequence(seed).spawn(block + 1)[block]
     rng_pop, rng_crn, rng_real = (np.random.default_rng(s) for s in ss.spawn(3))
     sc, c, w = model.scenario, model.rule, model.world
