@@ -185,7 +185,10 @@ def perceived_quality(world: CompiledWorld, output: NDArray) -> NDArray:
     """``q_dr`` on the 0–100 scale (before leniency and noise)."""
     seen = output @ world.sees.T
     along_last(np.multiply, seen, 1 - world.halo, out=seen)
-    seen += world.halo * mean_last(output, keepdims=True)
+    mean = mean_last(output)  # + h_r ȳ_d, one rater at a time (long loops over departments)
+    for r, h in enumerate(world.halo):
+        if h:
+            seen[..., r] += h * mean
     vis = np.array([k == "survey" for k in world.rater_kind])
     factor = np.where(vis, world.visibility[world.class_codes][:, None], 1.0)
     along_last(np.multiply, seen, world.rater_scale * factor, out=seen)
