@@ -76,6 +76,25 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_force(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help=f"replace {what} even if it is a perfsim folder of another kind or from an older "
+        "perfsim (a folder perfsim did not write, or one holding your own files, is never touched)",
+    )
+
+
+def _default_out(name: str, overrides: Sequence[str], seed: int | None = None) -> str:
+    """``results/<name>-seed<seed>``, with ``-set<hash>`` (a short hash of the ``--set`` texts)
+    when there are overrides, so that a variant never lands in the plain run's folder."""
+    if overrides:
+        import hashlib
+
+        name += "-set" + hashlib.sha256("\n".join(overrides).encode("utf-8")).hexdigest()[:6]
+    return f"results/{name}" + ("" if seed is None else f"-seed{seed}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perfsim",
@@ -103,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rule", required=True, help="rule or scenario TOML file (or a bundled name)")
     p.add_argument("--out", help="write the scored table to this CSV file (default: print only)")
+    p.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     p.add_argument(
         "--id-column", default="department", help="column of department ids (default: department)"
     )
@@ -119,7 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reps", type=int, default=100, help="replications (default: 100)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
-    p.add_argument("--out", help="run folder (default: results/<scenario>-seed<seed>)")
+    p.add_argument(
+        "--out",
+        help="run folder (default: results/<scenario>-seed<seed>, with -set<hash> for --set variants)",
+    )
+    _add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _add_set(p)
 
@@ -150,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", help="run folder (default: results/compare-<first scenario>-seed<seed>)"
     )
+    _add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
     _add_set(p)
 
@@ -276,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id-column", default="department", help="units table id column")
     p.add_argument("--class-column", default="class", help="units table class column")
     p.add_argument("--out", help="result folder (default: results/empirical-<data name>)")
+    _add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _add_set(p)
 
@@ -332,9 +358,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from .io import write_csv
+    from .io import check_output_file, write_csv
     from .scoring import score
 
+    if args.out:
+        check_output_file(args.out, force=args.force)
     scenario = load_scenario(args.rule, args.overrides)
     table = score(args.data, scenario, id_column=args.id_column, class_column=args.class_column)
     if args.out:
@@ -378,17 +406,21 @@ def _positive(name: str, value: int) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .io import check_output_folder, folder_lock
     from .simulation import simulate, write_run
 
     _positive("reps", args.reps)
     _positive("jobs", args.jobs)
     scenario = load_scenario(args.scenario, args.overrides)
-    with _progress(args.reps, "replications", args.quiet) as progress:
-        result = simulate(
-            scenario, reps=args.reps, seed=args.seed, jobs=args.jobs, progress=progress
-        )
     stem = resolve_path(args.scenario).stem
-    out = write_run(result, args.out or f"results/{stem}-seed{args.seed}")
+    out = args.out or _default_out(stem, args.overrides, args.seed)
+    with folder_lock(out):  # checked and locked before the work, so a refusal costs nothing
+        check_output_folder(out, "run", force=args.force)
+        with _progress(args.reps, "replications", args.quiet) as progress:
+            result = simulate(
+                scenario, reps=args.reps, seed=args.seed, jobs=args.jobs, progress=progress
+            )
+        out = write_run(result, out, force=args.force)
     if not args.quiet:
         _print_run_summary(result, out)
     return 0
@@ -436,6 +468,7 @@ def _print_run_summary(result, out) -> None:
 
 def _compare(args: argparse.Namespace) -> int:
     from .experiments.compare import compare, parse_across, write_comparison
+    from .io import check_output_folder, folder_lock
 
     _positive("reps", args.reps)
     _positive("jobs", args.jobs)
@@ -443,7 +476,13 @@ def _compare(args: argparse.Namespace) -> int:
     for text in args.across:
         n_worlds *= len(parse_across(text)[1])
     n_rules = len(args.scenarios) + len(args.variant)
-    with _progress(args.reps * n_worlds * n_rules, "replications", args.quiet) as progress:
+    stem = resolve_path(args.scenarios[0]).stem
+    out = args.out or _default_out(f"compare-{stem}", args.overrides, args.seed)
+    with (
+        folder_lock(out),
+        _progress(args.reps * n_worlds * n_rules, "replications", args.quiet) as progress,
+    ):
+        check_output_folder(out, "comparison", force=args.force)
         comp = compare(
             args.scenarios,
             variants=args.variant,
@@ -454,10 +493,7 @@ def _compare(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             progress=progress,
         )
-    stem = resolve_path(args.scenarios[0]).stem
-    out = write_comparison(
-        comp, args.out or f"results/compare-{stem}-seed{args.seed}", seed=args.seed, reps=args.reps
-    )
+        out = write_comparison(comp, out, seed=args.seed, reps=args.reps, force=args.force)
     if not args.quiet:
         _print_comparison(comp, out)
     return 0
@@ -630,6 +666,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _empirical(args: argparse.Namespace) -> int:
     from .empirical.analysis import analyze
     from .experiments.compare import parse_variant
+    from .io import check_output_folder, folder_lock
 
     _positive("--reps", args.reps)
     if not 0 < args.level < 1:
@@ -642,7 +679,10 @@ def _empirical(args: argparse.Namespace) -> int:
         name, sets = parse_variant(text)
         variant = load_scenario(args.rule, [*args.overrides, *sets, f'rule.name="{name}"'])
         compare.append(variant)
-    with _progress(args.reps, "replicates", args.quiet) as progress:
+    stem = Path(args.data).name.split(".")[0]
+    out = Path(args.out or _default_out(f"empirical-{stem}", args.overrides))
+    with folder_lock(out), _progress(args.reps, "replicates", args.quiet) as progress:
+        check_output_folder(out, "empirical", force=args.force)
         result = analyze(
             args.data,
             rule=rule,
@@ -658,12 +698,10 @@ def _empirical(args: argparse.Namespace) -> int:
             class_column=args.class_column,
             progress=progress,
         )
-    if args.rule:
-        result.metadata["rule"] = args.rule
-    result.metadata["command"] = "perfsim " + shlex.join(args.argv)
-    stem = Path(args.data).name.split(".")[0]
-    out = Path(args.out or f"results/empirical-{stem}")
-    result.write(out)
+        if args.rule:
+            result.metadata["rule"] = args.rule
+        result.metadata["command"] = "perfsim " + shlex.join(args.argv)
+        result.write(out, force=args.force)
     if not args.quiet:
         _print_empirical(result, out)
     return 0

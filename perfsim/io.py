@@ -1,24 +1,324 @@
-"""Atomic file writes: a result appears whole under its name, or not at all."""
+"""Safe output: a result appears whole under its name or not at all, and no user file is ever lost.
+
+Rules every writer in perfsim follows (``atomic_dir`` and ``atomic_write`` enforce them):
+
+- **Whole or nothing.** A folder is written into a fresh hidden temporary folder beside the target
+  and swapped into place in one step (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames).
+  A kill at any point leaves either the old folder or the complete new one under the target name.
+- **Only perfsim's own folders are replaced.** Every folder perfsim writes holds ``.perfsim.json``
+  (its kind and the list of files written). An existing target is replaced only when it is empty,
+  or a perfsim folder of the same kind whose files are all perfsim's (plus the report files that
+  ``perfsim report`` adds). A perfsim folder of another kind, or one written by a perfsim without
+  the file list, needs ``force=True`` (``--force``). A folder perfsim did not write, or one holding
+  files perfsim did not write, is never touched, with or without ``force``.
+- **One writer per folder.** A lock file beside the target (``.NAME.perfsim-lock``, an advisory
+  ``flock``) stops a second process writing the same folder; it fails at once with a clear error.
+- **Spreadsheet-safe CSV.** Text cells that a spreadsheet would run as a formula (starting with
+  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) get a leading apostrophe, as OWASP
+  recommends against CSV injection. Numbers are never changed.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+
+from .scenario import PerfsimError
+
+MANIFEST = ".perfsim.json"
+"""The marker file in every folder perfsim writes: its kind and the files it wrote."""
+
+REPORT_FILES = ("report.html", "report.md")
+"""Files that ``perfsim report`` adds to a result folder after it was written."""
+
+PERFSIM_SUBFOLDERS = ("figures",)
+"""Sub-folders whose whole content is perfsim's (figures are redrawn by ``perfsim report``)."""
+
+_LEGACY_MARKERS = {
+    "metadata.json": "run",
+    "sensitivity.json": "sensitivity",
+    "empirical.json": "empirical",
+}
+_TMP_TAG = ".perfsim-tmp-"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class OutputError(PerfsimError):
+    """An output path that perfsim will not write (it would lose a user's file) or cannot write."""
+
+
+# ----------------------------------------------------------------------------- folder kinds
+
+
+def folder_kind(path: str | Path) -> str | None:
+    """The kind of result folder at ``path`` (``run``, ``comparison``, ``sensitivity``,
+    ``empirical``), or None if perfsim did not write it."""
+    folder = Path(path)
+    manifest = _read_json(folder / MANIFEST)
+    if manifest and isinstance(manifest.get("kind"), str):
+        return manifest["kind"]
+    for name, default in _LEGACY_MARKERS.items():
+        data = _read_json(folder / name)
+        if data is not None and ("perfsim_version" in data or "kind" in data):
+            return data.get("kind", default) if isinstance(data.get("kind"), str) else default
+    return None
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def foreign_files(path: str | Path) -> list[str] | None:
+    """Files in the perfsim folder ``path`` that perfsim did not write (relative paths), or None
+    when the folder has no file list (written by an older perfsim)."""
+    folder = Path(path)
+    manifest = _read_json(folder / MANIFEST)
+    if manifest is None or not isinstance(manifest.get("files"), list):
+        return None
+    ours = {*manifest["files"], MANIFEST, *REPORT_FILES}
+    found = []
+    for item in sorted(folder.rglob("*")):
+        rel = item.relative_to(folder)
+        if item.is_dir() or rel.as_posix() in ours or rel.parts[0] in PERFSIM_SUBFOLDERS:
+            continue
+        found.append(rel.as_posix())
+    return found
+
+
+def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> Path:
+    """Raise :class:`OutputError` unless perfsim may write a ``kind`` result folder at ``path``."""
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target} is a file, not a folder: give --out a folder name")
+    _check_parents(target)
+    if not target.exists() or not any(target.iterdir()):
+        return target
+    found = folder_kind(target)
+    if found is None:
+        raise OutputError(
+            f"{target} exists and was not written by perfsim (it has no {MANIFEST}); perfsim "
+            "never deletes such a folder. Choose another --out, or empty or remove it yourself"
+        )
+    foreign = foreign_files(target)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise OutputError(
+            f"{target} is a perfsim {found} folder but also holds files perfsim did not write "
+            f"({shown}); move them out first, or choose another --out"
+        )
+    if found != kind and not force:
+        raise OutputError(
+            f"{target} holds a perfsim {found} folder, not a {kind} folder; choose another --out, "
+            "or give --force to replace it"
+        )
+    if foreign is None and not force:
+        raise OutputError(
+            f"{target} was written by an older perfsim without a file list, so perfsim cannot tell "
+            "whether you added files to it; give --force to replace it, or choose another --out"
+        )
+    return target
+
+
+def _check_parents(target: Path) -> None:
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"cannot create {target}: {parent} is a file, not a folder")
+            return
+
+
+def check_output_file(path: str | Path, *, force: bool = False) -> Path:
+    """Raise :class:`OutputError` unless perfsim may write the single file ``path``."""
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(
+            f"{target} is a folder: give --out a file name, e.g. {target / 'scored.csv'}"
+        )
+    if target.exists() and not force:
+        raise OutputError(f"{target} exists; give --force to replace it, or choose another name")
+    return target
+
+
+# ----------------------------------------------------------------------------- locking
+
+_HELD: dict[Path, int] = {}  # lock path -> nesting depth, for locks this process holds
+
+
+def _lock_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.perfsim-lock"
+
+
+@contextmanager
+def folder_lock(path: str | Path) -> Iterator[None]:
+    """Hold the advisory lock of the output ``path`` for the block; fail at once if another process
+    holds it. Nested use in one process is allowed."""
+    target = Path(path).absolute()
+    lock = _lock_path(target)
+    if lock in _HELD:
+        _HELD[lock] += 1
+        try:
+            yield
+        finally:
+            _HELD[lock] -= 1
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no advisory locks; the atomic swap still protects the folder
+        yield
+        return
+    _check_parents(target)
+    _mkdir(lock.parent)
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror} ({lock.parent})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise OutputError(
+                f"another perfsim process is writing {target} (lock {lock}); wait for it to "
+                "finish, or choose another --out"
+            ) from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock).st_ino  # not unlinked by a finishing run
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    _HELD[lock] = 1
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        del _HELD[lock]
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
+# ----------------------------------------------------------------------------- atomic writers
+
+
+def _default_mode(mode: int) -> int:
+    """``mode`` less the process umask (mkdtemp and mkstemp create owner-only paths)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mode & ~mask
+
+
+def _mkdir(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {folder}: {exc.strerror}") from None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    name = ctypes.util.find_library("c")
+    if not name or not hasattr(os, "fspath"):
+        return False
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return rc == 0
+
+
+def _swap_into_place(tmp: Path, target: Path) -> None:
+    if not target.exists():
+        tmp.rename(target)
+        return
+    if _exchange(tmp, target):  # tmp now holds the old folder
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TMP_TAG}old-", dir=target.parent))
+    old.rmdir()
+    target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove hidden temporaries a killed perfsim left for ``target`` (we hold its lock)."""
+    for stale in target.parent.glob(f".{target.name}{_TMP_TAG}*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _write_manifest(folder: Path, kind: str) -> None:
+    from . import __version__
+
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    manifest = {
+        "kind": kind,
+        "perfsim_version": __version__,
+        "written": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": files,
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+
+
+@contextmanager
+def atomic_dir(path: str | Path, kind: str, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; when the block succeeds it replaces ``path`` in one
+    step, on any error it is removed and ``path`` is left as it was.
+
+    Refuses (:class:`OutputError`) before anything is written when ``path`` is not perfsim's to
+    replace (see the module docstring), and holds the folder's lock throughout."""
+    target = Path(path)
+    with folder_lock(target):
+        check_output_folder(target, kind, force=force)
+        _mkdir(target.parent)
+        _remove_stale_temporaries(target)
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TMP_TAG}", dir=target.parent))
+            tmp.chmod(_default_mode(0o777))
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+        try:
+            yield tmp
+            _write_manifest(tmp, kind)
+            _swap_into_place(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _mkdir(target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
     os.close(fd)
     try:
+        os.chmod(tmp, _default_mode(0o666))
         write(Path(tmp))
         os.replace(tmp, target)
     except BaseException:
@@ -27,23 +327,45 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
+# ----------------------------------------------------------------------------- CSV
+
+
+def _defuse(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with formula-leading text cells (``=``, ``+``, ``-``, ``@``, tab, CR) prefixed by an
+    apostrophe, in text columns, the index and the column names; numbers untouched. Returns
+    ``frame`` itself when nothing needs changing."""
+    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    needs = any(isinstance(c, str) and c.startswith(_FORMULA_START) for c in frame.columns)
+    needs |= any(frame[c].map(lambda v: _defuse(v) is not v).any() for c in text_cols)
+    index_text = not pd.api.types.is_numeric_dtype(frame.index.dtype)
+    if index_text:
+        needs |= bool(frame.index.map(lambda v: _defuse(v) is not v).any())
+    if not needs:
+        return frame
+    out = frame.copy()
+    for c in text_cols:
+        out[c] = out[c].map(_defuse)
+    if index_text:
+        out.index = out.index.map(_defuse)
+    out.columns = [_defuse(c) for c in out.columns]
+    return out
+
+
+def to_csv(frame: pd.DataFrame, path: str | Path, *, bom: bool = True, index: bool = False) -> Path:
+    """Write ``frame`` as spreadsheet-safe UTF-8 CSV (with a BOM by default, so that spreadsheet
+    programs show Chinese). Not atomic by itself: use inside :func:`atomic_dir` or via
+    :func:`write_csv`."""
+    encoding = "utf-8-sig" if bom else "utf-8"
+    spreadsheet_safe(frame).to_csv(path, index=index, encoding=encoding)
+    return Path(path)
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a DataFrame as UTF-8 CSV (with BOM, so that spreadsheet programs show Chinese), atomically."""
-    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig"))
-
-
-@contextmanager
-def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``path``; on success it replaces ``path`` whole, on any error
-    it is removed and ``path`` is left as it was."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        yield tmp
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    """Write a DataFrame as spreadsheet-safe UTF-8 CSV with BOM, atomically."""
+    return atomic_write(path, lambda tmp: to_csv(frame, tmp))

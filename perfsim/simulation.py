@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import engine, metrics
-from .io import atomic_dir
+from .io import atomic_dir, to_csv
 from .scenario import (
     Scenario,
     load_scenario,
@@ -136,17 +136,18 @@ def _departments(model: engine.Model, blocks: list[engine.BlockResult], reps: in
     return pd.DataFrame(columns)  # built at once: inserting column by column is slow
 
 
-def write_run(result: SimulationResult, out: str | Path) -> Path:
+def write_run(result: SimulationResult, out: str | Path, *, force: bool = False) -> Path:
     """Write ``metadata.json``, ``metrics.csv``, ``departments.csv`` and ``periods.csv`` to ``out``,
-    atomically (a temporary folder renamed into place)."""
+    atomically (a temporary folder swapped into place; see :mod:`perfsim.io` for when an existing
+    folder is replaced and when ``force`` is needed)."""
     target = Path(out)
-    with atomic_dir(target) as tmp:
+    with atomic_dir(target, "run", force=force) as tmp:
         (tmp / "metadata.json").write_text(
             json.dumps(result.metadata, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
-        result.metrics.to_csv(tmp / "metrics.csv", index=False)
-        result.departments.to_csv(tmp / "departments.csv", index=False, encoding="utf-8-sig")
-        result.periods.to_csv(tmp / "periods.csv", index=False)
-        result.per_rep.to_csv(tmp / "replications.csv")
-        result.confusion.to_csv(tmp / "confusion.csv", encoding="utf-8-sig")
+        to_csv(result.metrics, tmp / "metrics.csv", bom=False)
+        to_csv(result.departments, tmp / "departments.csv")
+        to_csv(result.periods, tmp / "periods.csv", bom=False)
+        to_csv(result.per_rep, tmp / "replications.csv", bom=False, index=True)
+        to_csv(result.confusion, tmp / "confusion.csv", index=True)
     return target

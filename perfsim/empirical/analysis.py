@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import atomic_dir
+from ..io import atomic_dir, to_csv
 from ..scenario import DataError, Rule, Scenario, load_scenario
 from ..scoring import read_table
 from .calibrate import Calibration, calibrate
@@ -43,12 +43,13 @@ class EmpiricalResult:
     metadata: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def write(self, out: str | Path, report: bool = True) -> Path:
-        """Write the result folder atomically (tables, ``calibrated.toml``, figures, report)."""
+    def write(self, out: str | Path, report: bool = True, *, force: bool = False) -> Path:
+        """Write the result folder atomically (tables, ``calibrated.toml``, figures, report); see
+        :mod:`perfsim.io` for when an existing folder is replaced and when ``force`` is needed."""
         from . import figures as figs
 
         target = Path(out)
-        with atomic_dir(target) as tmp:
+        with atomic_dir(target, "empirical", force=force) as tmp:
             tables = {
                 "scores.csv": self.scores,
                 "rank_changes.csv": self.rank_changes,
@@ -78,7 +79,7 @@ class EmpiricalResult:
                 )
             for name, table in tables.items():
                 if table is not None and len(table):
-                    table.to_csv(tmp / name, index=False, encoding="utf-8-sig")
+                    to_csv(table, tmp / name)
             meta = {
                 **self.metadata,
                 "notes": self.notes,

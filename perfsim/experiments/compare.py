@@ -304,18 +304,20 @@ def _robustness(table: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_comparison(comp: Comparison, out: str | Path, *, seed: int, reps: int) -> Path:
+def write_comparison(
+    comp: Comparison, out: str | Path, *, seed: int, reps: int, force: bool = False
+) -> Path:
     """Write a comparison run folder atomically: ``metadata.json``, ``comparison.csv``,
     ``robustness.csv`` (with ``across``) and one sub-run per world × rule under ``runs/``."""
     import json
     from datetime import UTC, datetime
 
     from .. import __version__
-    from ..io import atomic_dir
+    from ..io import atomic_dir, to_csv
     from ..scenario import scenario_hash
     from ..simulation import write_run
 
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "comparison", force=force) as tmp:
         runs = []
         for i, world in enumerate(comp.worlds):
             for j, rule in enumerate(comp.rules):
@@ -339,7 +341,7 @@ def write_comparison(comp: Comparison, out: str | Path, *, seed: int, reps: int)
         (tmp / "metadata.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
-        comp.table.to_csv(tmp / "comparison.csv", index=False, encoding="utf-8-sig")
+        to_csv(comp.table, tmp / "comparison.csv")
         if comp.robustness is not None:
-            comp.robustness.to_csv(tmp / "robustness.csv", index=False, encoding="utf-8-sig")
+            to_csv(comp.robustness, tmp / "robustness.csv")
     return Path(out)

@@ -1,0 +1,269 @@
+"""Output folders are never destroyed: perfsim replaces only its own folders, whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import ROOT
+
+from perfsim.cli import main
+from perfsim.io import MANIFEST, atomic_dir, folder_kind, spreadsheet_safe
+
+V1 = str(ROOT / "scenarios" / "theory" / "v1-multitask-linear.toml")
+DEMO = str(ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml")
+
+
+def _run(out: Path, *extra: str) -> int:
+    return main(["run", V1, "--reps", "4", "--out", str(out), "--quiet", *extra])
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_out_on_a_folder_with_an_unrelated_file_exits_2_and_keeps_it(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "budget.xlsx").write_bytes(b"precious")
+    for command in (
+        ["run", V1, "--reps", "4"],
+        ["compare", V1, "--variant", "b:rule.pay.per_point=0.5", "--reps", "4"],
+    ):
+        assert main([*command, "--out", str(mine), "--quiet", "--force"]) == 2
+        assert "was not written by perfsim" in capsys.readouterr().err
+    assert (mine / "budget.xlsx").read_bytes() == b"precious"
+    assert sorted(p.name for p in mine.iterdir()) == ["budget.xlsx"]  # nothing left beside it
+
+
+def test_out_dot_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("keep")
+    assert _run(Path(".")) == 2
+    assert (tmp_path / "notes.txt").read_text() == "keep"
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_rerun_replaces_its_own_folder_but_not_files_added_to_it(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    assert folder_kind(out) == "run"
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert {"metrics.csv", "departments.csv", "metadata.json"} <= set(manifest["files"])
+    first = (out / "metadata.json").read_text()
+    time.sleep(1.1)  # metadata records the start time to the second
+    assert _run(out) == 0
+    assert (out / "metadata.json").read_text() != first  # replaced
+    (out / "notes.txt").write_text("mine")
+    assert _run(out) == 2
+    assert "notes.txt" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine"
+    # report files are perfsim's, so a folder with a report is still replaceable
+    (out / "notes.txt").unlink()
+    assert main(["report", str(out), "--quiet"]) == 0
+    assert _run(out) == 0
+
+
+def test_another_kind_needs_force(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    cmp = ["compare", V1, "--variant", "b:rule.pay.per_point=0.5", "--reps", "4", "--quiet"]
+    assert main([*cmp, "--out", str(out)]) == 2
+    assert "not a comparison folder" in capsys.readouterr().err
+    assert folder_kind(out) == "run"
+    assert main([*cmp, "--out", str(out), "--force"]) == 0
+    assert folder_kind(out) == "comparison"
+
+
+def test_a_folder_without_file_list_needs_force(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    (out / MANIFEST).unlink()  # as written by perfsim before the file list existed
+    assert folder_kind(out) == "run"  # still recognised by its metadata.json
+    assert _run(out) == 2
+    assert "--force" in capsys.readouterr().err
+    assert _run(out, "--force") == 0
+
+
+def test_out_to_a_file_and_score_out_to_a_folder(tmp_path, capsys):
+    afile = tmp_path / "a.csv"
+    afile.write_text("x")
+    assert _run(afile) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert afile.read_text() == "x"
+    data = str(ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv")
+    rule = str(ROOT / "scenarios" / "hangzhou-2011.toml")
+    score = ["score", data, "--rule", rule, "--quiet", "--out"]
+    assert main([*score, str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert main([*score, str(afile)]) == 2  # an existing file is not overwritten
+    assert afile.read_text() == "x"
+    assert main([*score, str(afile), "--force"]) == 0
+    assert "department" in afile.read_text(encoding="utf-8-sig")
+    under_a_file = tmp_path / "a.csv" / "run"
+    assert _run(under_a_file) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_default_folder_distinguishes_set_variants(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", V1, "--reps", "3", "--quiet"]) == 0
+    assert main(["run", V1, "--reps", "3", "--quiet", "--set", "rule.pay.per_point=0.5"]) == 0
+    assert main(["run", V1, "--reps", "3", "--quiet", "--set", "rule.pay.per_point=0.7"]) == 0
+    names = sorted(p.name for p in (tmp_path / "results").iterdir() if not p.name.startswith("."))
+    assert len(names) == 3 and "v1-multitask-linear-seed0" in names
+    assert all(n.startswith("v1-multitask-linear") and n.endswith("-seed0") for n in names)
+
+
+def test_a_locked_folder_is_refused_at_once(tmp_path, capsys):
+    import fcntl
+
+    out = tmp_path / "run"
+    lock = tmp_path / ".run.perfsim-lock"
+    with open(lock, "w") as handle:  # another process's lock, as the kernel sees it
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        started = time.perf_counter()
+        assert _run(out) == 2
+        assert time.perf_counter() - started < 5
+        assert "another perfsim process is writing" in capsys.readouterr().err
+        assert not out.exists()
+    assert _run(out) == 0
+
+
+def test_an_error_while_writing_leaves_the_old_folder(tmp_path):
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    before = _snapshot(out)
+    with pytest.raises(RuntimeError), atomic_dir(out, "run") as tmp:
+        (tmp / "metrics.csv").write_text("half")
+        raise RuntimeError("killed")
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no temporary left
+
+
+def test_two_concurrent_runs_into_one_folder(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "perfsim.cli", "run", V1, "--reps", "400", "--out", str(out)]
+    procs = [subprocess.Popen([*cmd, "--quiet"], stderr=subprocess.PIPE, text=True) for _ in "ab"]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    # both may succeed one after the other; if they overlapped, one is refused with a clear error
+    assert codes in ([0, 0], [0, 2]), results
+    if codes == [0, 2]:
+        assert any("another perfsim process is writing" in err for _, err in results)
+    assert folder_kind(out) == "run"
+    files = json.loads((out / MANIFEST).read_text())["files"]
+    assert all((out / f).is_file() for f in files)
+
+
+def _kill_points(command: list[str], out: Path, delays: list[float]) -> list[str]:
+    """Start ``command`` repeatedly, SIGKILL it after each delay; return what the folder was."""
+    states = []
+    for delay in delays:
+        before = _snapshot(out) if out.exists() else None
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if not out.exists():
+            assert before is None
+            states.append("absent")
+            continue
+        now = _snapshot(out)
+        if now == before:
+            states.append("old")
+            continue
+        files = json.loads(now[MANIFEST])["files"]
+        assert set(files) <= set(now), f"incomplete folder after a kill at {delay:.2f} s"
+        states.append("new")
+    return states
+
+
+@pytest.mark.parametrize("kind", ["run", "compare"])
+def test_kill_9_leaves_the_old_folder_or_a_complete_new_one(tmp_path, kind):
+    out = tmp_path / "out"
+    base = [sys.executable, "-m", "perfsim.cli"]
+    if kind == "run":
+        command = [*base, "run", V1, "--reps", "300", "--out", str(out), "--quiet"]
+    else:
+        command = [
+            *base, "compare", V1, "--variant", "b:rule.pay.per_point=0.5",
+            "--reps", "150", "--out", str(out), "--quiet",
+        ]  # fmt: skip
+    assert subprocess.run(command, capture_output=True).returncode == 0  # the old folder
+    rng = random.Random(7)
+    states = _kill_points(command, out, [rng.uniform(0.3, 3.0) for _ in range(4)])
+    assert set(states) <= {"old", "new"}
+    # and the folder is still perfsim's to replace: no stale lock or temporary blocks a rerun
+    assert subprocess.run(command, capture_output=True).returncode == 0
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "out"]
+    assert leftovers == [], leftovers
+
+
+def test_kill_9_of_sensitivity_keeps_chunks_and_resumes(tmp_path):
+    out = tmp_path / "sa"
+    command = [
+        sys.executable, "-m", "perfsim.cli", "sensitivity", DEMO, "--method", "sobol",
+        "--n", "8", "--reps", "2", "--chunk-size", "4", "--out", str(out), "--quiet",
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = subprocess.run([*command, "--resume"], capture_output=True, text=True)
+    if done.returncode == 2 and "nothing to resume" in done.stderr:  # killed before it began
+        done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (out / "indices.csv").is_file()
+
+
+def test_csv_outputs_defuse_spreadsheet_formulas(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "unit": ["=cmd|' /C calc'!A0", "+1", "@SUM(A1)", "-x", "plain", "税务局"],
+            "score": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0],
+        }
+    )
+    safe = spreadsheet_safe(frame)
+    assert list(safe["unit"]) == [
+        "'=cmd|' /C calc'!A0",
+        "'+1",
+        "'@SUM(A1)",
+        "'-x",
+        "plain",
+        "税务局",
+    ]
+    assert list(safe["score"]) == list(frame["score"])  # numbers are never changed
+    clean = frame.iloc[4:]
+    assert spreadsheet_safe(clean) is clean
+    data = tmp_path / "units.csv"
+    table = pd.read_csv(
+        ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv", encoding="utf-8-sig"
+    )
+    table.iloc[0, 0] = '=HYPERLINK("http://x")'
+    table.to_csv(data, index=False)
+    out = tmp_path / "scored.csv"
+    rule = str(ROOT / "scenarios" / "hangzhou-2011.toml")
+    assert main(["score", str(data), "--rule", rule, "--out", str(out), "--quiet"]) == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
+
+
+def test_permissions_follow_the_umask(tmp_path):
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~mask
