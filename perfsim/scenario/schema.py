@@ -137,6 +137,8 @@ def _parse_judgement(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("a judgement must be a number such as 3 or a fraction such as '1/3'")
     if isinstance(value, int | float):
+        if not np.isfinite(value):
+            raise ValueError("a judgement must be a finite number")
         return float(value)
     if isinstance(value, str):
         with contextlib.suppress(ValueError, ZeroDivisionError):
@@ -185,9 +187,9 @@ class Weights(Strict):
                 raise LocatedValueError(
                     name, value, "a weight must be a number ≥ 0 (weights are rescaled to sum to 1)"
                 )
-            if value < 0:
+            if not np.isfinite(value) or value < 0:
                 raise LocatedValueError(
-                    name, value, "weights must be ≥ 0 (and are rescaled to sum to 1)"
+                    name, value, "weights must be finite numbers ≥ 0 (and are rescaled to sum to 1)"
                 )
         return self
 
