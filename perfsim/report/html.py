@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import metric_registry
-from ..io import atomic_write
 from .figures import (
     RunFolder,
     SavedFigure,
@@ -37,6 +36,7 @@ from .figures import (
     short_world,
     write_figures,
 )
+from .style import atomic_write_shared
 
 __all__ = ["build_report", "rerun_command"]
 
@@ -982,7 +982,7 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write_shared(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def sensitivity_document(path: Path) -> Document:

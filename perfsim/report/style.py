@@ -15,7 +15,7 @@ from matplotlib.text import Text
 from ..io import atomic_write
 from .fonts import font_context, warn_if_missing
 
-__all__ = ["DPI", "RC", "atomic_savefig", "figure_function", "footnote"]
+__all__ = ["DPI", "RC", "atomic_savefig", "atomic_write_shared", "figure_function", "footnote"]
 
 DPI = 120
 
@@ -53,8 +53,23 @@ def footnote(fig: Figure, text: str, width: int = 130) -> None:
     fig.supxlabel("\n".join(textwrap.wrap(text, width)), x=0.01, ha="left", fontsize=8)
 
 
+def atomic_write_shared(path: Path, write: Callable[[Path], None]) -> Path:
+    """:func:`perfsim.io.atomic_write` for a file meant to be read by others (a report, a figure):
+    ``write`` gets a new temporary file, created with the usual permissions (the umask), rather than
+    the private (0600) one that ``atomic_write`` makes."""
+
+    def fresh(tmp: Path) -> None:
+        tmp.unlink()
+        write(tmp)
+
+    return atomic_write(path, fresh)
+
+
 def atomic_savefig(fig: Figure, path: Path, **kwargs) -> None:
-    """``fig.savefig`` (tight bounding box) to a temporary file beside ``path``, renamed into place;
-    the format is ``kwargs["format"]`` or else the suffix of ``path``."""
+    """``fig.savefig`` (tight bounding box) to a temporary file beside ``path``, renamed into place
+    (:func:`atomic_write_shared`); the format is ``kwargs["format"]`` or else the suffix of ``path``.
+    """
     kwargs.setdefault("format", path.suffix.lstrip("."))
-    atomic_write(path, lambda tmp: fig.savefig(tmp, bbox_inches="tight", pad_inches=0.15, **kwargs))
+    atomic_write_shared(
+        path, lambda tmp: fig.savefig(tmp, bbox_inches="tight", pad_inches=0.15, **kwargs)
+    )
