@@ -245,12 +245,12 @@ def metric_info(name: str) -> Metric | None:
     """The record of a metric, also of ``effective_weight:<component>``; None if unknown."""
     if name.startswith("effective_weight:"):
         component = name.split(":", 1)[1]
-        fill = EFFECTIVE_WEIGHT
+        family = EFFECTIVE_WEIGHT
         return replace(
-            fill,
+            family,
             name=name,
-            label=fill.label.format(component=component),
-            description=fill.description.format(component=component),
+            label=family.label.format(component=component),
+            description=family.description.format(component=component),
         )
     return METRICS.get(name)
 
