@@ -8,8 +8,9 @@ Monte Carlo standard error (:func:`summarize`). Functions are pure and vectorise
 the only loops are over memory chunks (:func:`kendall_tau_b`) and over replications in
 :func:`krippendorff_alpha`, whose reference implementation is not batched.
 
-:data:`METRIC_DIRECTIONS` says for each reported metric whether higher or lower is better, and
-:data:`METRIC_DESCRIPTIONS` gives a one-line description for tables and reports.
+:data:`METRIC_DIRECTIONS`, :data:`METRIC_DESCRIPTIONS` and :func:`describe` are re-exported from
+:mod:`perfsim.metric_registry`, which holds every metric's name, formula, unit, better direction,
+labels and description.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from ._reduce import mean_dept, mean_last, var_last
+from .metric_registry import METRIC_DESCRIPTIONS, METRIC_DIRECTIONS, describe
 from .ranks import RankBounds, best_first_order, popcount, prefix_sets, rank_bounds
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "METRIC_DIRECTIONS",
     "class_bias",
     "class_gaps",
+    "describe",
     "evaluation_cost",
     "gaming_share",
     "gini",
@@ -45,58 +48,12 @@ __all__ = [
     "welfare_loss",
 ]
 
-METRIC_DIRECTIONS: dict[str, str] = {
-    "kendall_tau": "higher",
-    "spearman_rho": "higher",
-    "top_missed": "lower",
-    "bottom_missed": "lower",
-    "top_in_bottom": "lower",
-    "class_bias": "lower",
-    "gaming_share": "lower",
-    "inflation": "lower",
-    "welfare_loss": "lower",
-    "rank_stability": "higher",
-    "reward_gini": "lower",
-    "evaluation_cost": "lower",
-    "icc2k": "higher",
-    "krippendorff_alpha": "higher",
-}
-"""Which direction is better for each metric: ``"higher"`` or ``"lower"``."""
-
-METRIC_DESCRIPTIONS: dict[str, str] = {
-    "kendall_tau": "Kendall tau-b between true value and final score (rank fidelity)",
-    "spearman_rho": "Spearman rho between true value and final score (rank fidelity)",
-    "top_missed": "share of the true top-q departments not graded top",
-    "bottom_missed": "share of the true bottom-q departments graded above the bottom grade",
-    "top_in_bottom": "share of the true top-q departments graded in the bottom grade",
-    "class_bias": "largest score gap between classes at equal true value (score points)",
-    "gaming_share": "gaming effort as a share of all effort, sum g / sum(e + g)",
-    "inflation": "mean measured minus true indicator value (indicator units)",
-    "welfare_loss": "1 - net welfare (true value - effort and gaming costs) / its first-best level; > 1 when the rule destroys value",
-    "rank_stability": "Kendall tau-b between consecutive periods' scores",
-    "reward_gini": "Gini coefficient of rewards across departments",
-    "evaluation_cost": "survey respondents x unit cost + audits x audit cost",
-    "mean_effort": "mean real effort per department and task (task units)",
-    "mean_total": "mean total score (points)",
-    "icc2k": "ICC(2,k): reliability of the mean rating, two-way random raters",
-    "krippendorff_alpha": "Krippendorff's alpha across rater groups",
-}
-"""One-line description of each metric in :data:`METRIC_DIRECTIONS`."""
-
 
 def _as_batch(a: ArrayLike, name: str) -> NDArray[np.float64]:
     x = np.asarray(a, dtype=float)
     if x.ndim != 2:
         raise ValueError(f"{name} must have shape (rep, dept), got shape {x.shape}")
     return x
-
-
-def describe(metric: str) -> str:
-    """One-line description of a metric, including the per-component ``effective_weight:<name>``."""
-    if metric.startswith("effective_weight:"):
-        name = metric.split(":", 1)[1]
-        return f"effective weight of {name}: share × spread across units, as a share of the total"
-    return METRIC_DESCRIPTIONS.get(metric, "")
 
 
 def kendall_tau_b(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import engine, metrics
 from .io import atomic_dir, to_csv
+from .metric_registry import better
 from .scenario import (
     Scenario,
     load_scenario,
@@ -65,7 +66,7 @@ def simulate(
     per_rep = pd.DataFrame(columns)
     per_rep.index.name = "replication"
     summary = metrics.summarize(columns)
-    summary["direction"] = [metrics.METRIC_DIRECTIONS.get(k, "") for k in summary["metric"]]
+    summary["direction"] = [better(k) for k in summary["metric"]]
     deps = _departments(model, blocks, reps)
     periods = pd.DataFrame(
         {

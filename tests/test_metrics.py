@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pingouin
 import pytest
+from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import stats
 
+from perfsim.metric_registry import EFFECTIVE_WEIGHT, METRICS, better, metric_info
 from perfsim.metrics import (
     METRIC_DESCRIPTIONS,
     METRIC_DIRECTIONS,
@@ -398,6 +400,39 @@ def test_directions_and_descriptions_cover_every_metric():
     )  # descriptive quantities (mean_total …) have no direction
     assert set(METRIC_DIRECTIONS.values()) <= {"higher", "lower"}
     assert all(isinstance(d, str) and d for d in METRIC_DESCRIPTIONS.values())
+
+
+def test_every_registry_record_is_complete():
+    records = [*METRICS.values(), EFFECTIVE_WEIGHT]
+    for m in records:
+        assert m.direction in ("higher", "lower", "none"), m.name
+        for field in ("label", "description", "formula", "unit"):
+            assert isinstance(getattr(m, field), str) and getattr(m, field), (m.name, field)
+        assert isinstance(m.label_zh, str) and isinstance(m.description_zh, str)
+    assert all(name == m.name for name, m in METRICS.items())
+    w = metric_info("effective_weight:社会评价")
+    assert w is not None and w.name == "effective_weight:社会评价" and "社会评价" in w.description
+    assert metric_info("no_such_metric") is None and better("no_such_metric") == ""
+
+
+def test_every_metric_in_metrics_csv_has_a_registry_record(tmp_path):
+    from perfsim import simulate
+    from perfsim.simulation import write_run
+
+    result = simulate(
+        ROOT / "scenarios" / "hangzhou-2011.toml",
+        overrides=["world.periods=2", "world.departments=12"],
+        reps=2,
+        seed=0,
+    )
+    table = pd.read_csv(write_run(result, tmp_path / "run") / "metrics.csv", keep_default_na=False)
+    names = list(table["metric"])
+    assert {"rank_stability", "icc2k", "krippendorff_alpha"} <= set(names)  # every kind
+    assert any(n.startswith("effective_weight:") for n in names)
+    for name, direction in zip(names, table["direction"], strict=True):
+        m = metric_info(name)
+        assert m is not None, f"{name} has no record in perfsim.metric_registry"
+        assert direction == m.better
 
 
 def test_vectorised_interval_alpha_equals_the_krippendorff_package():

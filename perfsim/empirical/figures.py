@@ -10,18 +10,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..report.figures import (
-    _RC,
-    DPI,
-    SavedFigure,
-    _atomic_savefig,
-    _figure_function,
-    _footnote,
-)
+from ..report.figures import SavedFigure
 from ..report.fonts import font_context
+from ..report.style import DPI, RC, atomic_savefig, figure_function, footnote
 
 
-@_figure_function
+@figure_function
 def caterpillar_figure(table: pd.DataFrame, level: float = 0.95) -> Figure:
     """Each unit's observed rank (dot) and bootstrap rank interval (bar), best at the top."""
     t = table.sort_values(["rank", "rank_median"]).reset_index(drop=True)
@@ -43,7 +37,7 @@ def caterpillar_figure(table: pd.DataFrame, level: float = 0.95) -> Figure:
     ax.grid(axis="x", color="0.85")
     if len(markers) > 1:
         ax.legend(loc="upper right", fontsize=8, title="class")
-    _footnote(
+    footnote(
         fig,
         "Bar: the range of ranks the unit takes when the raters are redrawn within their groups "
         "(stratified bootstrap); dot: the rank on the observed data.",
@@ -52,7 +46,7 @@ def caterpillar_figure(table: pd.DataFrame, level: float = 0.95) -> Figure:
     return fig
 
 
-@_figure_function
+@figure_function
 def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int = 8) -> Figure:
     """Slope chart: each unit's rank under each rule; the units that move most are labelled."""
     fig = Figure(figsize=(max(5.0, 2.2 * len(rules) + 2), 7.5), layout="constrained")
@@ -86,11 +80,11 @@ def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int
     ax.set_ylabel("rank (1 = best)")
     ax.set_title("How units move between rules (same data)")
     ax.set_xlim(-0.3, len(rules) - 0.4)
-    _footnote(fig, f"Black: the {len(top)} units whose rank changes most; grey: the others.", 90)
+    footnote(fig, f"Black: the {len(top)} units whose rank changes most; grey: the others.", 90)
     return fig
 
 
-@_figure_function
+@figure_function
 def rater_effects_figure(groups: pd.DataFrame) -> Figure:
     """Leniency (+) or severity (−) of each rater group with 95 % intervals, per component."""
     comps = list(dict.fromkeys(groups["component"]))
@@ -108,7 +102,7 @@ def rater_effects_figure(groups: pd.DataFrame) -> Figure:
         ax.set_title(str(comp), fontsize=10, loc="left")
         ax.grid(axis="x", color="0.9")
     axes[-1].set_xlabel("leniency (points of 0-100 above the component's average rater)")
-    _footnote(
+    footnote(
         fig,
         "Additive many-facet model per component: rating = unit + item + rater group + rater + "
         "noise. Bars: 95 % intervals over the group's raters.",
@@ -120,7 +114,7 @@ def rater_effects_figure(groups: pd.DataFrame) -> Figure:
 def save(fig: Figure, folder: Path, stem: str, title: str, caption: str) -> SavedFigure:
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
-    with font_context(), mpl.rc_context(_RC):
-        _atomic_savefig(fig, png, dpi=DPI, format="png")
-        _atomic_savefig(fig, svg, format="svg")
+    with font_context(), mpl.rc_context(RC):
+        atomic_savefig(fig, png, dpi=DPI, format="png")
+        atomic_savefig(fig, svg, format="svg")
     return SavedFigure(stem, title, caption, title, png, svg)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..metrics import METRIC_DIRECTIONS
+from ..metric_registry import better
 from ..scenario import (
     Problem,
     Scenario,
@@ -61,8 +61,9 @@ class Comparison:
 
 
 def direction(metric: str) -> str:
-    """'higher', 'lower' or '' (a descriptive quantity without a better side)."""
-    return METRIC_DIRECTIONS.get(metric, "")
+    """'higher', 'lower' or '' (a descriptive quantity without a better side); from
+    :mod:`perfsim.metric_registry`."""
+    return better(metric)
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float, int]:

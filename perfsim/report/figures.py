@@ -24,10 +24,8 @@ combination of ``--across`` values); the forest plot shows every world.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import os
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,12 +36,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from ..metrics import METRIC_DESCRIPTIONS, METRIC_DIRECTIONS
+from .. import metric_registry
 from ..scenario import PerfsimError
-from .fonts import font_context, warn_if_missing
+from .fonts import font_context
+from .style import DPI, RC, atomic_savefig, figure_function, footnote
 
 __all__ = [
     "FIGURE_STEMS",
@@ -63,33 +61,7 @@ __all__ = [
 ]
 
 FIGURE_STEMS = ("forest", "confusion", "effort_gaming", "score_vs_value", "weights", "robustness")
-DPI = 120
 DEFAULT_COMPONENT = "综合"
-
-_EXTRA_DESCRIPTIONS = {
-    "mean_effort": "mean real effort per department and task (effort units)",
-    "mean_total": "mean total score of the departments (points)",
-}
-
-#: Unit of each metric, for axis labels.
-METRIC_UNITS: dict[str, str] = {
-    "kendall_tau": "Kendall τ-b, −1 to 1",
-    "spearman_rho": "Spearman ρ, −1 to 1",
-    "top_missed": "share of top units, 0–1",
-    "bottom_missed": "share of bottom units, 0–1",
-    "top_in_bottom": "share of top units, 0–1",
-    "class_bias": "score points",
-    "gaming_share": "share of effort, 0–1",
-    "inflation": "indicator units",
-    "welfare_loss": "share of first-best value, 0–1",
-    "rank_stability": "Kendall τ-b, −1 to 1",
-    "reward_gini": "Gini, 0–1",
-    "evaluation_cost": "cost units",
-    "icc2k": "ICC, ≤ 1",
-    "krippendorff_alpha": "α, ≤ 1",
-    "mean_effort": "effort units",
-    "mean_total": "score points",
-}
 
 # Black-and-white styles: (face colour, hatch) of bar series, and marker shapes of classes.
 _BAR_STYLES = [
@@ -109,15 +81,6 @@ _VERDICT_STYLE = {  # marker, face colour, label
     "worse": ("s", "white", "worse (95 % interval excludes 0)"),
     "no detectable difference": ("D", "0.65", "no detectable difference"),
     "": ("x", "black", "descriptive (no better side)"),
-}
-_RC = {
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "legend.fontsize": 8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "hatch.linewidth": 0.6,
 }
 
 
@@ -261,22 +224,6 @@ def short_world(world: str) -> str:
 # Helpers
 
 
-def _figure_function(fn: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Build the figure with the report style and the CJK fallback font; warn (once per process)
-    if it has Chinese text but no CJK font is installed."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs) -> Figure:
-        import matplotlib as mpl
-
-        with font_context(), mpl.rc_context(_RC):
-            fig = fn(*args, **kwargs)
-        warn_if_missing(t.get_text() for t in fig.findobj(Text))
-        return fig
-
-    return wrapper
-
-
 def _grid(n: int, ncols: int) -> tuple[int, int]:
     ncols = max(1, min(ncols, n))
     return math.ceil(n / ncols), ncols
@@ -287,14 +234,8 @@ def _hide_unused(axes: np.ndarray, used: int) -> None:
         ax.set_visible(False)
 
 
-def _footnote(fig: Figure, text: str, width: int = 130) -> None:
-    """A note at the bottom of the figure (the figure's x super-label, so that the constrained
-    layout makes room for it)."""
-    fig.supxlabel("\n".join(textwrap.wrap(text, width)), x=0.01, ha="left", fontsize=8)
-
-
 def _direction(metric: str, table_direction: str = "") -> str:
-    return table_direction or METRIC_DIRECTIONS.get(metric, "")
+    return table_direction or metric_registry.better(metric)
 
 
 def _wrap(text: str, width: int = 16) -> str:
@@ -327,7 +268,7 @@ def _class_order(frames: Sequence[pd.DataFrame]) -> list[str]:
 # Figures
 
 
-@_figure_function
+@figure_function
 def forest_figure(
     comparison: pd.DataFrame, *, reference: str | None = None, ncols: int | None = None
 ) -> Figure:
@@ -397,7 +338,7 @@ def forest_figure(
         ax.set_xlim(lo, hi)
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.set_title(metric, loc="left", fontsize=9.5, fontweight="bold", pad=12)
-        ax.set_xlabel(f"difference from reference ({METRIC_UNITS.get(metric, 'metric units')})")
+        ax.set_xlabel(f"difference from reference ({metric_registry.unit(metric, 'metric units')})")
         ax.set_yticks(y, labels)
         ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.tick_params(axis="y", length=0)
@@ -423,11 +364,11 @@ def forest_figure(
         title_fontproperties={"size": 10},
     )
     if flat:
-        _footnote(fig, "Same value under every rule (not drawn): " + ", ".join(flat) + ".")
+        footnote(fig, "Same value under every rule (not drawn): " + ", ".join(flat) + ".")
     return fig
 
 
-@_figure_function
+@figure_function
 def confusion_figure(confusions: Mapping[str, pd.DataFrame], *, ncols: int = 3) -> Figure:
     """Grade confusion matrix per rule: rows are the *true* band (the band a department would get
     if departments were ranked by true value, with the band sizes the rule produced), columns the
@@ -480,7 +421,7 @@ def confusion_figure(confusions: Mapping[str, pd.DataFrame], *, ncols: int = 3) 
     return fig
 
 
-@_figure_function
+@figure_function
 def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     """Mean real effort per task (``effort:<task>``) and gaming effort per gameable indicator
     (``gaming:<indicator>``) of ``departments.csv``, as grouped bars. With one rule, bars are the
@@ -565,7 +506,7 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-@_figure_function
+@figure_function
 def score_value_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     """Total score against true value, per rule (left), and rank by score against rank by true
     value (right), one marker shape per class.
@@ -624,7 +565,7 @@ def score_value_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-@_figure_function
+@figure_function
 def weights_figure(
     metrics: Mapping[str, pd.DataFrame], nominal: Mapping[str, Mapping[str, float]]
 ) -> Figure:
@@ -683,7 +624,7 @@ def weights_figure(
     return fig
 
 
-@_figure_function
+@figure_function
 def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None = None) -> Figure:
     """Maximum regret of each rule on each metric across the assumed worlds (``robustness.csv``):
     a rule's regret in a world is its distance from the best rule there, in the metric's units.
@@ -718,9 +659,7 @@ def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None =
                 )
             ax.add_patch(Rectangle((best - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=1.6))
         ax.set_xticks(range(len(rules)), [_wrap(r) for r in rules])
-        ax.set_yticks(
-            range(len(table)), [f"{m} ({METRIC_UNITS.get(m, 'units')})" for m in table.index]
-        )
+        ax.set_yticks(range(len(table)), [f"{m} ({metric_registry.unit(m)})" for m in table.index])
         fig.colorbar(image, ax=ax, label="max regret / largest in row")
     else:
         ax.text(0.5, 0.5, "no rule has any regret", ha="center", va="center")
@@ -729,7 +668,7 @@ def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None =
         "Maximum regret across assumed worlds\n(0 = best in every world; box = most robust)"
     )
     if zero:
-        _footnote(fig, "No regret for any rule (not drawn): " + ", ".join(zero) + ".", width=80)
+        footnote(fig, "No regret for any rule (not drawn): " + ", ".join(zero) + ".", width=80)
     return fig
 
 
@@ -747,15 +686,6 @@ class SavedFigure:
     alt: str
     png: Path
     svg: Path
-
-
-def _atomic_savefig(fig: Figure, path: Path, **kwargs) -> None:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    try:
-        fig.savefig(tmp, bbox_inches="tight", pad_inches=0.15, **kwargs)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _specs(run: RunFolder) -> list[tuple[str, str, str, str, Callable[[], Figure]]]:
@@ -865,9 +795,9 @@ def write_figures(run: RunFolder) -> list[SavedFigure]:
     for stem, title, caption, alt, build in _specs(run):
         fig = build()
         png, svg = out / f"{stem}.png", out / f"{stem}.svg"
-        with font_context(), mpl.rc_context(_RC):
-            _atomic_savefig(fig, png, dpi=DPI, format="png")
-            _atomic_savefig(fig, svg, format="svg")
+        with font_context(), mpl.rc_context(RC):
+            atomic_savefig(fig, png, dpi=DPI, format="png")
+            atomic_savefig(fig, svg, format="svg")
         saved.append(SavedFigure(stem, title, caption, alt, png, svg))
     written = {s.stem for s in saved}
     for stem in FIGURE_STEMS:
@@ -884,7 +814,6 @@ def save_figures(run_dir: str | Path) -> list[Path]:
 
 
 def metric_description(metric: str) -> str:
-    """One-line description of a metric (also for ``effective_weight:<component>``)."""
-    if metric.startswith("effective_weight:"):
-        return f"effective weight of component {metric.split(':', 1)[1]} (share of score spread)"
-    return METRIC_DESCRIPTIONS.get(metric, _EXTRA_DESCRIPTIONS.get(metric, ""))
+    """One-line description of a metric (also for ``effective_weight:<component>``), from
+    :mod:`perfsim.metric_registry`."""
+    return metric_registry.describe(metric)

@@ -17,7 +17,6 @@ import base64
 import html
 import json
 import math
-import os
 import re
 import shlex
 import struct
@@ -27,7 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..metrics import METRIC_DIRECTIONS
+from .. import metric_registry
+from ..io import atomic_write
 from .figures import (
     RunFolder,
     SavedFigure,
@@ -39,26 +39,6 @@ from .figures import (
 )
 
 __all__ = ["build_report", "rerun_command"]
-
-#: Plain-language names of the metrics, for the summary.
-PLAIN_NAMES: dict[str, str] = {
-    "kendall_tau": "rank fidelity (Kendall τ)",
-    "spearman_rho": "rank fidelity (Spearman ρ)",
-    "top_missed": "true top units missing the top grade",
-    "bottom_missed": "true bottom units graded above the bottom",
-    "top_in_bottom": "true top units graded bottom",
-    "class_bias": "class bias",
-    "gaming_share": "gaming",
-    "inflation": "indicator inflation",
-    "welfare_loss": "welfare loss",
-    "rank_stability": "rank stability",
-    "reward_gini": "reward inequality",
-    "evaluation_cost": "evaluation cost",
-    "icc2k": "rater reliability (ICC)",
-    "krippendorff_alpha": "rater agreement (Krippendorff's α)",
-    "mean_effort": "mean effort",
-    "mean_total": "mean total score",
-}
 
 _STRONG = {"differs", "better", "best"}  # cell classes shown in bold in Markdown
 _RESERVED_WEIGHT_KEYS = {"method", "by_class", "pairwise", "allow_inconsistent"}
@@ -718,11 +698,12 @@ def _weights_sentence(run: RunFolder, rule: str) -> str:
 def _run_summary(run: RunFolder) -> str:
     m = run.metrics[run.reference].set_index("metric")
     parts = []
-    units = {"class_bias": " score points", "gaming_share": " of all effort"}
     for metric in ("kendall_tau", "class_bias", "gaming_share", "top_missed"):
         if metric in m.index and _finite(m.loc[metric, "mean"]):
             value = _pm(m.loc[metric, "mean"], m.loc[metric, "se"])
-            parts.append(f"{PLAIN_NAMES[metric]} {value}{units.get(metric, '')}")
+            info = metric_registry.METRICS[metric]
+            unit = "" if info.scale else f" {info.unit}"  # a share or coefficient needs no unit
+            parts.append(f"{info.label} {value}{unit}")
     text = f"In short: under {run.reference}, " + "; ".join(parts) + "." if parts else ""
     weights = _weights_sentence(run, run.reference)
     return (text + " " + weights).strip() or "No metric was recorded."
@@ -744,7 +725,7 @@ def _comparison_summary(run: RunFolder) -> list[str]:
         groups: dict[str, list[str]] = {}
         for metric, g in sub.groupby("metric", sort=False):
             verdicts = set(g["verdict"].astype(str))
-            name = PLAIN_NAMES.get(str(metric), str(metric))
+            name = metric_registry.label(str(metric))
             spans = g[["diff", "diff_low", "diff_high"]].to_numpy(float)
             if verdicts == {"no detectable difference"} and (spans == 0).all():
                 groups.setdefault("exactly the same on", []).append(name)
@@ -802,7 +783,7 @@ def _comparison_metrics_section(doc: Document, run: RunFolder) -> None:
             g = sub[sub["metric"] == metric].set_index("rule")
             if ref not in g.index:
                 continue
-            direction = str(g.loc[ref, "direction"] or METRIC_DIRECTIONS.get(str(metric), ""))
+            direction = str(g.loc[ref, "direction"] or metric_registry.better(str(metric)))
             row = [str(metric), direction or "—", _pm(g.loc[ref, "mean"], g.loc[ref, "se"])]
             cls = ["", "", "num"]
             for rule in run.rules[1:]:
@@ -1001,12 +982,7 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def sensitivity_document(path: Path) -> Document:
