@@ -94,7 +94,8 @@ def scenario_from_dict(
 ) -> Scenario:
     """Validate a raw scenario table (as read from TOML) after applying ``PATH=VALUE`` overrides."""
     overrides = list(overrides)
-    resolved = apply_overrides(raw, overrides) if overrides else dict(raw)
+    where = f"{source} --set"
+    resolved = apply_overrides(raw, overrides, where) if overrides else dict(raw)
     if "rule" not in resolved:
         raise ScenarioError(
             [Problem(source, "rule", None, "missing: a scenario needs a [rule] table", False)]

@@ -14,6 +14,7 @@ in the Hangzhou rule (50/45/5) gives 40/54/6.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -180,6 +181,10 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
         for segments, value in _assignments(text, source):
             group = _rescaled_group(segments)
             if group is not None and _is_number(value):
+                if not math.isfinite(float(value)):
+                    raise ScenarioError(
+                        [Problem(source, ".".join(segments), value, "must be a finite number")]
+                    )
                 pinned.setdefault(group[0], {})[group[1]] = float(value)
             _set(tables, segments, value, source)
     for group, members in pinned.items():
