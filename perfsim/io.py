@@ -269,7 +269,8 @@ def _remove_stale_temporaries(target: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def _write_manifest(folder: Path, kind: str) -> None:
+def write_manifest(folder: Path, kind: str) -> None:
+    """Write `.perfsim.json` into `folder`: its kind and every file now in it."""
     from . import __version__
 
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
@@ -301,7 +302,7 @@ def atomic_dir(path: str | Path, kind: str, *, force: bool = False) -> Iterator[
             raise OutputError(f"cannot write {target}: {exc.strerror}") from None
         try:
             yield tmp
-            _write_manifest(tmp, kind)
+            write_manifest(tmp, kind)
             _swap_into_place(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -27,6 +27,7 @@ __all__ = [
     "better",
     "describe",
     "label",
+    "may_be_undefined",
     "metric_info",
     "unit",
 ]
@@ -41,7 +42,8 @@ class Metric:
     ``direction`` is ``"higher"`` or ``"lower"`` (the better side) or ``"none"`` for a descriptive
     quantity; ``unit`` is what the number is measured in and ``scale`` its range (``""`` when
     unbounded), together the axis label :attr:`axis_label`; ``label`` is a short plain-language
-    name for summaries and ``description`` a one-line meaning for tables.
+    name for summaries and ``description`` a one-line meaning for tables; ``undefined_when`` says
+    when the metric has no value (e.g. a rank correlation when all true values tie).
     """
 
     name: str
@@ -53,6 +55,9 @@ class Metric:
     direction: Direction
     label_zh: str = ""
     description_zh: str = ""
+    undefined_when: str = ""
+    """When the metric is undefined in a replication (NaN, written as an empty cell with ``n = 0``
+    when it is undefined in every one); ``""``: always defined, so NaN means the run overflowed."""
 
     @property
     def better(self) -> str:
@@ -74,6 +79,7 @@ _RECORDS = [
         "Kendall τ-b",
         "−1 to 1",
         "higher",
+        undefined_when="all true values (or all scores) tie",
     ),
     Metric(
         "spearman_rho",
@@ -83,6 +89,7 @@ _RECORDS = [
         "Spearman ρ",
         "−1 to 1",
         "higher",
+        undefined_when="all true values (or all scores) tie",
     ),
     Metric(
         "top_missed",
@@ -110,6 +117,7 @@ _RECORDS = [
         "share of top units",
         "0–1",
         "lower",
+        undefined_when="the rule has fewer than two grade bands",
     ),
     Metric(
         "class_bias",
@@ -119,6 +127,7 @@ _RECORDS = [
         "score points",
         "",
         "lower",
+        undefined_when="the rule has one class, or a class has too few departments to fit",
     ),
     Metric(
         "gaming_share",
@@ -156,6 +165,7 @@ _RECORDS = [
         "Kendall τ-b",
         "−1 to 1",
         "higher",
+        undefined_when="only one period is simulated",
     ),
     Metric(
         "reward_gini",
@@ -166,6 +176,7 @@ _RECORDS = [
         "0–1",
         "lower",
         label_zh="奖励基尼系数",
+        undefined_when="nobody earns a reward",
     ),
     Metric(
         "evaluation_cost",
@@ -205,6 +216,7 @@ _RECORDS = [
         "ICC",
         "≤ 1",
         "higher",
+        undefined_when="fewer than two rater components, or no spread between departments",
     ),
     Metric(
         "krippendorff_alpha",
@@ -214,6 +226,7 @@ _RECORDS = [
         "α",
         "≤ 1",
         "higher",
+        undefined_when="fewer than two rater components, or no spread between departments",
     ),
 ]
 
@@ -239,6 +252,13 @@ METRIC_DIRECTIONS: dict[str, str] = {n: m.better for n, m in METRICS.items() if 
 
 METRIC_DESCRIPTIONS: dict[str, str] = {n: m.description for n, m in METRICS.items()}
 """One-line description of each metric; read from :data:`METRICS`."""
+
+
+def may_be_undefined(name: str) -> bool:
+    """Whether ``name`` can legitimately be NaN (see :attr:`Metric.undefined_when`); unknown
+    names can."""
+    info = metric_info(name)
+    return info is None or bool(info.undefined_when)
 
 
 def metric_info(name: str) -> Metric | None:

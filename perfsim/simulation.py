@@ -13,8 +13,9 @@ import pandas as pd
 
 from . import engine, metrics
 from .io import atomic_dir, to_csv
-from .metric_registry import better
+from .metric_registry import better, may_be_undefined
 from .scenario import (
+    PerfsimError,
     Scenario,
     load_scenario,
     scenario_from_dict,
@@ -37,6 +38,10 @@ class SimulationResult:
 
     def metric(self, name: str) -> float:
         return float(self.metrics.set_index("metric").loc[name, "mean"])
+
+
+class SimulationError(PerfsimError):
+    """A simulation whose results would not be finite (an input far outside a realistic range)."""
 
 
 def simulate(
@@ -97,6 +102,7 @@ def simulate(
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    check_finite(scenario, summary, deps)
     return SimulationResult(
         metrics=summary,
         departments=deps,
@@ -105,6 +111,25 @@ def simulate(
         confusion=confusion,
         metadata=meta,
     )
+
+
+def check_finite(scenario: Scenario, summary: pd.DataFrame, deps: pd.DataFrame) -> None:
+    """Raise :class:`SimulationError` when the simulation overflowed: a department's state is not
+    finite, or a metric is ±inf, or NaN where the metric registry says it is always defined. (A
+    metric that can be undefined, such as a rank correlation when all true values tie, is NaN with
+    ``n = 0`` when undefined in every replication, and is written as an empty cell.)"""
+    numbers = deps.select_dtypes("number")
+    bad = [c for c in numbers if not np.isfinite(numbers[c].to_numpy()).all()]
+    for name, mean in zip(summary["metric"], summary["mean"].to_numpy(dtype=float), strict=True):
+        if np.isinf(mean) or (np.isnan(mean) and not may_be_undefined(name)):
+            bad.append(name)
+    if bad:
+        raise SimulationError(
+            f"{scenario_source(scenario)}: the simulation overflowed ({', '.join(bad[:6])} not "
+            "finite). Some input is far outside a realistic range: check abilities, productivities, "
+            "costs, scales and pay against the units in scenarios/README.md (e.g. ability_mean is a "
+            "log: 1 means e¹ ≈ 2.7 times the baseline)"
+        )
 
 
 def _n_periods(blocks: list[engine.BlockResult]) -> int:

@@ -187,9 +187,11 @@ class Weights(Strict):
                 raise LocatedValueError(
                     name, value, "a weight must be a number ≥ 0 (weights are rescaled to sum to 1)"
                 )
-            if not np.isfinite(value) or value < 0:
+            if not np.isfinite(value):
+                raise LocatedValueError(name, value, "a weight must be a finite number ≥ 0")
+            if value < 0:
                 raise LocatedValueError(
-                    name, value, "weights must be finite numbers ≥ 0 (and are rescaled to sum to 1)"
+                    name, value, "weights must be ≥ 0 (and are rescaled to sum to 1)"
                 )
         return self
 

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from .errors import LocatedValueError
 from .schema_base import Strict
+
+LOG_MEAN_LIMIT = 5.0
+"""Largest |mean| of log ability: e⁵ ≈ 148 times the baseline department."""
+LOG_SD_LIMIT = 2.0
+"""Largest sd of log ability or productivity (a 3-sd department is e⁶ ≈ 400 times the baseline)."""
+PRODUCTIVITY_LIMIT = 1e3
+"""Largest mean productivity per task (output units per unit of effort)."""
 
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -37,6 +45,33 @@ class DepartmentClass(Strict):
         description="How visible the class's work is to outside raters (multiplies what survey "
         "raters perceive above their offset): front-line units high, back offices low.",
     )
+
+    @model_validator(mode="after")
+    def _finite_ability(self) -> DepartmentClass:
+        # ability and productivity are exp(normal): beyond these the model's numbers overflow
+        limits = {
+            "ability_mean": (abs(self.ability_mean), LOG_MEAN_LIMIT),
+            "ability_sd": (self.ability_sd, LOG_SD_LIMIT),
+            "productivity_sd": (self.productivity_sd, LOG_SD_LIMIT),
+        }
+        for key, (value, limit) in limits.items():
+            if value > limit:
+                raise LocatedValueError(
+                    key,
+                    getattr(self, key),
+                    f"is on the log scale (ability = exp(N(mean, sd))); keep |{key}| ≤ {limit} "
+                    f"(e^{limit:g} ≈ {np.exp(limit):,.0f} times the baseline), beyond which the "
+                    "model's numbers overflow",
+                )
+        for task, theta in self.productivity.items():
+            if theta > PRODUCTIVITY_LIMIT:
+                raise LocatedValueError(
+                    f"productivity.{task}",
+                    theta,
+                    f"must be ≤ {PRODUCTIVITY_LIMIT:g} output units per unit of effort (1 = the "
+                    "baseline); larger values overflow the model",
+                )
+        return self
 
 
 class Task(Strict):
@@ -89,8 +124,8 @@ class Rater(Strict):
     noise: NonNegative = Field(
         0.0, description="Panel/self: score noise (points); survey: respondent noise (points)."
     )
-    respondents: Annotated[int, Field(ge=1)] = Field(
-        100, description="Survey: respondents per department (sampling noise ~ 1/√n)."
+    respondents: Annotated[int, Field(ge=1, le=10_000_000)] = Field(
+        100, description="Survey: respondents per department (sampling noise ~ 1/√n; ≤ 10⁷)."
     )
     cutpoints: list[float] = Field(
         default_factory=lambda: [40.0, 60.0, 80.0],
@@ -122,7 +157,9 @@ class World(Strict):
     """The simulated world the rule is tested on."""
 
     departments: Annotated[int, Field(ge=2)] = Field(50, description="Departments per replication.")
-    periods: Annotated[int, Field(ge=1)] = Field(1, description="Evaluation periods (years).")
+    periods: Annotated[int, Field(ge=1, le=500)] = Field(
+        1, description="Evaluation periods (years; at most 500)."
+    )
     policy: Literal["naive", "best_response", "adaptive"] = Field(
         "best_response",
         description="naive: fixed baseline effort, no gaming; best_response: smoothed best response "
@@ -142,7 +179,7 @@ class World(Strict):
     common_shock: NonNegative = Field(
         0.0, description="不可抗力: sd of a per-period shock common to all outputs (output units)."
     )
-    samples: Annotated[int, Field(ge=2)] = Field(
+    samples: Annotated[int, Field(ge=2, le=65_536)] = Field(
         64, description="Common-random-number draws used to estimate expected rewards."
     )
     damping: Annotated[float, Field(gt=0, le=1)] = Field(
@@ -152,7 +189,7 @@ class World(Strict):
         1e-4,
         description="Best response: stop when the damped step of effort and gaming is below this.",
     )
-    max_iterations: Annotated[int, Field(ge=1)] = Field(
+    max_iterations: Annotated[int, Field(ge=1, le=100_000)] = Field(
         200, description="Best response: most iterations."
     )
     learning_rate: Annotated[float, Field(gt=0, le=1)] = Field(
