@@ -27,7 +27,8 @@ def _digest(folder: Path) -> list[tuple[str, str]]:
     rows = []
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.suffix in HASHED and not SKIP_DIRS & set(path.parts):
-            rows.append((str(path.relative_to(folder)), hashlib.sha256(path.read_bytes()).hexdigest()[:16]))
+            data = path.read_bytes().replace(str(ROOT).encode(), b"ROOT")  # checkout-independent
+            rows.append((str(path.relative_to(folder)), hashlib.sha256(data).hexdigest()[:16]))
     return rows
 
 
