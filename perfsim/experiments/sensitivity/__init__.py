@@ -104,6 +104,8 @@ from .methods import (
     analyze,
     draw_sample,
     method,
+    methods_help,
+    sizes_help,
 )
 from .models import ArrayModel, ScenarioModel, metric_means, model_spec, unit_problem
 from .plan import CHUNK_SIZE, SensitivityPlan
@@ -149,9 +151,11 @@ __all__ = [
     "load_uncertain",
     "method",
     "metric_means",
+    "methods_help",
     "model_spec",
     "reliability_notes",
     "run_sensitivity",
+    "sizes_help",
     "toml_value",
     "unit_problem",
     "write_figures",

@@ -384,4 +384,4 @@ def methods_help() -> str:
 
 def sizes_help() -> str:
     """What n means for each method, with its default, for help texts."""
-    return "; ".join(f"{m.name}: {m.n_help} (default {m.default_n})" for m in REGISTRY.values())
+    return "; ".join(f"{m.name}: {m.n_help}, default {m.default_n}" for m in REGISTRY.values())
