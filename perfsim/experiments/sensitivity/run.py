@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,64 +56,37 @@ def run_sensitivity(
     ``out``: the run folder (chunks, tables, figures); ``resume``: insist on continuing a run there.
     ``progress(done, total)`` is called with numbers of samples as chunks finish.
     """
-    from ... import __version__
-
+    # Longer than most functions here: it is the table of contents of a run, one step a line or
+    # two, and the list of what sensitivity.json holds (each step is a function of its own).
     started, started_at = time.perf_counter(), datetime.now(UTC)
     plan = SensitivityPlan.from_options(plan, **options)
     bounds = plan.parsed_bounds()
     spec = model_spec(model, problem, outputs, uncertain, list(overrides), plan.reps, plan.seed)
-    record = plan.record
-    second_order = plan.second_order and record.second_order and len(labels(spec.problem)) >= 2
-    x, n_used, notes = record.sample(spec.problem, plan.size, plan.seed, second_order)
-    key = {
-        "method": plan.method,
-        "n": n_used,
-        "seed": plan.seed,
-        "reps": plan.reps if spec.inputs else None,
-        "second_order": second_order if record.second_order else None,
-        "chunk_size": plan.chunk_size,
-        "problem": spec.problem,
-        "inputs": [i.describe() for i in spec.inputs],
-        "model": spec.identity,
-        "perfsim_version": __version__,
-    }
-    hash_ = digest(key, x)
+    sample = _Sample.draw(plan, spec)
+    x, notes = sample.x, sample.notes
+    hash_ = digest(sample.key, x)
     folder = Path(out) if out is not None else None
     chunks = Chunks(x, plan.chunk_size, folder)
-    notes += chunks.open(
-        hash_, resume, {"kind": "sensitivity", "status": "running", "hash": hash_, **key}
-    )
+    running = {"kind": "sensitivity", "status": "running", "hash": hash_, **sample.key}
+    notes += chunks.open(hash_, resume, running)
     run = _evaluate(spec, chunks, plan, executor, progress)
 
     table = chunks.table()
     available = [c for c in table.columns if c != "sample"]
     chosen = choose_metrics(available, plan.metrics, spec.input_names)
-    indices, analysed = analyse_outputs(
-        plan.method, spec.problem, x, table[chosen], second_order, plan.seed, notes
-    )
-    reliability = reliability_notes(indices, plan.method)
-    conv_table, conv = convergence(
-        plan.method, spec.problem, x, table[analysed], n_used, second_order, plan.seed
-    )
-    notes += summary_notes(reliability, analysed, conv)
-
+    indices, analysed, reliability, conv_table, conv = _analyse(plan, spec, sample, table[chosen])
     samples = pd.concat([spec.samples(x), table[available].reset_index(drop=True)], axis=1)
-    region = None
-    if bounds:
-        from ..discovery import find_region
-
-        rule_inputs = [i.name for i in spec.inputs if i.is_rule] or spec.input_names
-        region = find_region(samples[rule_inputs], samples[available], bounds)
+    region = _region(spec, samples, available, bounds) if bounds else None
 
     metadata = {
         "kind": "sensitivity",
         "status": "complete",
         "hash": hash_,
-        **key,
+        **sample.key,
         "n_requested": plan.size,
         "runs": int(len(x)),
         "outputs": analysed,
-        "main_index": record.main_index,
+        "main_index": plan.record.main_index,
         "notes": notes,
         "reliability": list(reliability.values()),
         "convergence": conv,
@@ -129,7 +103,7 @@ def run_sensitivity(
         problem=dict(spec.problem),
         inputs=spec.input_names,
         outputs=analysed,
-        n=n_used,
+        n=sample.n,
         notes=notes,
         convergence=conv_table,
         metadata=metadata,
@@ -142,6 +116,65 @@ def run_sensitivity(
     if folder is not None:
         write_json(folder / "sensitivity.json", metadata)
     return result
+
+
+@dataclass
+class _Sample:
+    """The drawn sample, the n actually used, its notes, and the settings that the run folder's
+    hash covers (with the sample itself)."""
+
+    x: NDArray
+    n: int
+    second_order: bool
+    notes: list[str]
+    key: dict
+
+    @classmethod
+    def draw(cls, plan: SensitivityPlan, spec: ModelSpec) -> _Sample:
+        from ... import __version__
+
+        record = plan.record
+        # S2 needs two inputs (or groups), and only Sobol' gives it
+        second_order = plan.second_order and record.second_order and len(labels(spec.problem)) > 1
+        x, n_used, notes = record.sample(spec.problem, plan.size, plan.seed, second_order)
+        key = {
+            "method": plan.method,
+            "n": n_used,
+            "seed": plan.seed,
+            "reps": plan.reps if spec.inputs else None,
+            "second_order": second_order if record.second_order else None,
+            "chunk_size": plan.chunk_size,
+            "problem": spec.problem,
+            "inputs": [i.describe() for i in spec.inputs],
+            "model": spec.identity,
+            "perfsim_version": __version__,
+        }
+        return cls(x, n_used, second_order, list(notes), key)
+
+
+def _analyse(
+    plan: SensitivityPlan, spec: ModelSpec, sample: _Sample, outputs: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str], dict[str, str], pd.DataFrame, dict]:
+    """Indices, analysed outputs, reliability notes, convergence table and summary; the notes of
+    the sample get what the reader should know."""
+    x, notes, second_order = sample.x, sample.notes, sample.second_order
+    indices, analysed = analyse_outputs(
+        plan.method, spec.problem, x, outputs, second_order, plan.seed, notes
+    )
+    reliability = reliability_notes(indices, plan.method)
+    conv_table, conv = convergence(
+        plan.method, spec.problem, x, outputs[analysed], sample.n, second_order, plan.seed
+    )
+    notes += summary_notes(reliability, analysed, conv)
+    return indices, analysed, reliability, conv_table, conv
+
+
+def _region(spec: ModelSpec, samples: pd.DataFrame, available: list[str], bounds: dict) -> Any:
+    """The rule-space region that keeps the bounded metrics within bounds (discovery)."""
+    from ..discovery import find_region
+
+    rule_inputs = [i.name for i in spec.inputs if i.is_rule] or spec.input_names
+    return find_region(samples[rule_inputs], samples[available], bounds)
 
 
 def _evaluate(
