@@ -1,10 +1,12 @@
 """Global sensitivity analysis: which rule choices and which assumptions drive each metric.
 
-``run_sensitivity(scenario, plan)`` (``perfsim.sensitivity``) reads the scenario's ``[uncertain]`` inputs,
-builds a SALib problem, draws a sample, evaluates every sample through the engine and analyses
-every output metric with SALib (Herman & Usher 2017, Iwanaga et al. 2022), confidence intervals
-included. Any Python callable ``f(X: (n, d)) → (n,) or (n, k)`` with a SALib problem dict can be the
-model instead of a scenario (that is how SALib's test functions validate the machinery).
+``run_sensitivity(scenario, plan)`` (``perfsim.sensitivity``) reads the scenario's ``[uncertain]``
+inputs, builds a SALib problem, draws a sample, evaluates every sample through the engine and
+analyses every output metric with SALib (Herman & Usher 2017, Iwanaga et al. 2022), confidence
+intervals included. Any Python callable ``f(X: (n, d)) → (n,) or (n, k)`` with a SALib problem
+dict can be the model instead of a scenario (that is how SALib's test functions validate the
+machinery). A :class:`SensitivityPlan` holds what to compute (method, n, reps, seed, …); its
+fields may also be given as keywords.
 
 Methods (what ``n`` means; model runs for d inputs, or d groups):
 
@@ -61,9 +63,9 @@ replications): two samples see the same departments and the same noise, so diffe
 samples come from the inputs, not from Monte Carlo noise, and indices need far fewer replications.
 
 **Run folder** (``out``): ``sensitivity.json`` (method, N, seed, reps, problem, inputs, notes,
-convergence, perfsim version, and a hash of problem and sample), ``chunks/chunk-00000.parquet`` (numbered) (or
-``.csv`` without pyarrow; one file per finished chunk of samples, written atomically as it
-finishes), ``indices.csv`` (tidy: metric, input, index, value, confidence), ``samples.parquet``
+convergence, perfsim version, and a hash of problem and sample), ``chunks/chunk-00000.parquet``
+(numbered; ``.csv`` without pyarrow; one file per finished chunk of samples, written atomically as
+it finishes), ``indices.csv`` (tidy: metric, input, index, value, confidence), ``samples.parquet``
 (every sample's inputs and outputs), ``convergence.csv``, ``figures/`` and, with ``bounds``,
 ``region.csv`` and ``region.txt`` (:mod:`perfsim.experiments.discovery`). Rerunning into the same
 folder (or ``resume=True``) skips the chunks already there, after checking the hash; results are

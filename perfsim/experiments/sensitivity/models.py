@@ -107,7 +107,8 @@ class ArrayModel:
 
 
 def unit_problem(inputs: Sequence[Input]) -> dict:
-    """The SALib problem of scenario inputs: every input on [0, 1] (mapped by :meth:`Input.values`)."""
+    """The SALib problem of scenario inputs: every input on [0, 1] (mapped by
+    :meth:`Input.values`)."""
     problem: dict[str, Any] = {
         "num_vars": len(inputs),
         "names": [i.name for i in inputs],
