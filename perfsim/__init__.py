@@ -3,6 +3,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from .experiments.compare import compare
+from .experiments.sensitivity import SensitivityPlan
 from .experiments.sensitivity import run_sensitivity as sensitivity
 from .scenario import PerfsimError, ScenarioError, load_scenario
 from .scoring import score
@@ -16,6 +17,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 __all__ = [
     "PerfsimError",
     "ScenarioError",
+    "SensitivityPlan",
     "SimulationResult",
     "__version__",
     "compare",

@@ -182,28 +182,32 @@ def build_parser() -> argparse.ArgumentParser:
         "sensitivity",
         "Global sensitivity analysis (SALib) of a scenario's [uncertain] inputs; write a run folder.",
     )
+    from .experiments.sensitivity import METHODS, SensitivityPlan, methods_help, sizes_help
+
+    plan = SensitivityPlan()  # the defaults
     p.add_argument("scenario", help="scenario TOML file with [world] and [uncertain] (or a name)")
     p.add_argument(
         "--method",
-        choices=["sobol", "morris", "fast", "delta", "lhs"],
-        default="sobol",
-        help="sobol (S1, ST), morris (mu*, sigma), fast (S1, ST), delta or lhs (delta, S1) "
-        "(default: sobol)",
+        choices=METHODS,
+        default=plan.method,
+        help=f"{methods_help()} (default: {plan.method})",
     )
+    p.add_argument("--n", type=int, help=sizes_help())
     p.add_argument(
-        "--n",
+        "--reps",
         type=int,
-        help="sobol: base sample N (a power of two; runs N(d+2)); morris: trajectories (runs "
-        "r(d+1)); fast: samples per input (> 64); delta/lhs: samples (default: 256, 20, 256, 512)",
+        default=plan.reps,
+        help=f"replications per sample (default: {plan.reps})",
     )
-    p.add_argument("--reps", type=int, default=20, help="replications per sample (default: 20)")
     p.add_argument(
         "--seed",
         type=int,
-        default=0,
-        help="random seed of the sample and of every run (default: 0)",
+        default=plan.seed,
+        help=f"random seed of the sample and of every run (default: {plan.seed})",
     )
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument(
+        "--jobs", type=int, default=plan.jobs, help=f"worker processes (default: {plan.jobs})"
+    )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -242,7 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--second-order", action="store_true", help="sobol: also second-order indices S2"
     )
     p.add_argument(
-        "--chunk-size", type=int, default=64, help="samples per chunk file (default: 64)"
+        "--chunk-size",
+        type=int,
+        default=plan.chunk_size,
+        help=f"samples per chunk file (default: {plan.chunk_size})",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _add_set(p)
@@ -522,7 +529,7 @@ def _print_comparison(comp, out) -> None:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from .experiments.sensitivity import default_out, run_sensitivity
+    from .experiments.sensitivity import SensitivityPlan, default_out, run_sensitivity
 
     _positive("reps", args.reps)
     _positive("jobs", args.jobs)
@@ -543,22 +550,25 @@ def _sensitivity(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
     try:
-        result = run_sensitivity(
-            args.scenario,
+        plan = SensitivityPlan(
             method=args.method,
             n=args.n,
             reps=args.reps,
             seed=args.seed,
-            uncertain=args.uncertain,
-            overrides=args.overrides,
-            metrics=args.metric or None,
             second_order=args.second_order,
+            metrics=args.metric or None,
+            bounds=args.bound or None,
             jobs=args.jobs,
             scheduler=args.scheduler,
+            chunk_size=args.chunk_size,
+        )
+        result = run_sensitivity(
+            args.scenario,
+            plan,
+            uncertain=args.uncertain,
+            overrides=args.overrides,
             out=out,
             resume=args.resume,
-            chunk_size=args.chunk_size,
-            bounds=args.bound or None,
             progress=None if args.quiet else progress,
         )
     except KeyboardInterrupt:
@@ -575,9 +585,11 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _print_sensitivity(result) -> None:
+    from .experiments.sensitivity import method
+
     meta = result.metadata
-    key = result.main_index
-    unit = "N" if result.method != "morris" else "r"
+    record = method(result.method)
+    unit = record.unit
     print(
         f"{meta.get('scenario_name') or meta.get('scenario')}: {result.method}, {unit} = "
         f"{result.n}, {meta['runs']} samples × {meta['reps']} replications, seed {meta['seed']}; "
@@ -588,8 +600,7 @@ def _print_sensitivity(result) -> None:
             f"evaluated {meta['evaluated_now']} samples ({1000 * meta['seconds_per_sample']:.0f} ms "
             f"each) on {meta['executor']}"
         )
-    label = {"ST": "total-order ST", "mu_star": "Morris mu*", "delta": "Borgonovo delta"}[key]
-    print(f"\nmost influential inputs per metric ({label} ± 95 % half-width):")
+    print(f"\nmost influential inputs per metric ({record.main_label} ± 95 % half-width):")
     width = max((len(m) for m in result.outputs), default=10) + 2
     for metric in result.outputs:
         top = result.top(metric, 3)

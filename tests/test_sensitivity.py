@@ -107,6 +107,45 @@ def test_user_errors_are_clear():
         run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, metrics=["nope"])
 
 
+def test_a_plan_or_its_fields_as_keywords_give_the_same_analysis():
+    plan = perfsim.SensitivityPlan(method="morris", n=4, seed=2)
+    with_plan = perfsim.sensitivity(Ishigami.evaluate, plan, problem=ISHIGAMI)
+    with_keywords = run_sensitivity(
+        Ishigami.evaluate, problem=ISHIGAMI, method="morris", n=4, seed=2
+    )
+    pd.testing.assert_frame_equal(with_plan.indices, with_keywords.indices, check_exact=True)
+    assert with_plan.metadata["hash"] == with_keywords.metadata["hash"]
+    replaced = run_sensitivity(Ishigami.evaluate, plan, problem=ISHIGAMI, n=6)  # keywords win
+    assert replaced.n == 6 and replaced.method == "morris"
+    assert plan.size == 4 and perfsim.SensitivityPlan(method="fast").size == 256
+
+
+def test_a_plan_is_checked_when_it_is_made():
+    with pytest.raises(SensitivityError, match="method = 'sobl'"):
+        perfsim.SensitivityPlan(method="sobl")
+    with pytest.raises(SensitivityError, match="reps = 0"):
+        perfsim.SensitivityPlan(reps=0)
+    with pytest.raises(perfsim.PerfsimError, match="expected METRIC<VALUE"):
+        perfsim.SensitivityPlan(bounds=["no operator"])  # before any sample runs
+    with pytest.raises(TypeError, match="unexpected option"):
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, metod="sobol")
+
+
+def test_the_cli_takes_methods_and_defaults_from_the_registry():
+    from perfsim.experiments.sensitivity import REGISTRY, SensitivityPlan
+
+    text = " ".join(run_cli("sensitivity", "--help").stdout.split())
+    assert "{" + ",".join(REGISTRY) + "}" in text
+    for name, record in REGISTRY.items():
+        assert f"{name}: {record.n_help}, default {record.default_n}" in text
+    assert f"samples per chunk file (default: {SensitivityPlan().chunk_size})" in text
+
+
+def test_the_library_never_switches_the_matplotlib_backend():
+    sources = (ROOT / "perfsim").rglob("*.py")
+    assert not [p for p in sources if "matplotlib.use(" in p.read_text(encoding="utf-8")]
+
+
 # ---------------------------------------------------------------------------------------------
 # [uncertain] inputs
 

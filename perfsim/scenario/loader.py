@@ -104,7 +104,7 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(resolved)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc, resolved, label)) from None
+        raise ScenarioError(validation_problems(exc, resolved, label)) from None
     scenario._source = source
     scenario._raw = resolved
     return scenario
@@ -125,7 +125,8 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _problems(exc: ValidationError, raw: Mapping, source: str) -> list[Problem]:
+def validation_problems(exc: ValidationError, raw: Mapping, source: str) -> list[Problem]:
+    """The errors of a pydantic validation as located problems of ``source``."""
     problems = []
     for err in exc.errors():
         loc = [str(x) for x in err["loc"]]

@@ -75,7 +75,7 @@ def parse_assignment(text: str, source: str = "--set") -> tuple[list[str], Any]:
     return segments, parse_value(value)
 
 
-def _rescaled_group(segments: list[str]) -> tuple[tuple[str, ...], str] | None:
+def rescaled_group(segments: list[str]) -> tuple[tuple[str, ...], str] | None:
     """If the path names a member of a sum-to-one group: (group path, member key)."""
     if len(segments) == 4 and segments[:2] == ["rule", "components"] and segments[3] == "share":
         return ("rule", "components"), segments[2]
@@ -179,7 +179,7 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
     pinned: dict[tuple[str, ...], dict[str, float]] = {}
     for text in assignments:
         for segments, value in _assignments(text, source):
-            group = _rescaled_group(segments)
+            group = rescaled_group(segments)
             if group is not None and _is_number(value):
                 if not math.isfinite(float(value)):
                     raise ScenarioError(

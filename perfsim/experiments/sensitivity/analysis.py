@@ -1,0 +1,194 @@
+"""Analysis of the evaluated samples: indices of every output, reliability notes on their
+intervals, and a convergence check on nested parts of the sample."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from .errors import SensitivityError
+from .methods import Method, method
+
+TOLERANCE = 0.05
+INDEX_COLUMNS = ["metric", "input", "index", "value", "confidence"]
+
+
+def choose_metrics(
+    available: Sequence[str], metrics: Sequence[str] | None, input_names: Sequence[str]
+) -> list[str]:
+    """The outputs to analyse (``metrics``, or every available one), checked against the inputs'
+    names (a samples table holds both)."""
+    if metrics:
+        unknown = [m for m in metrics if m not in available]
+        if unknown:
+            raise SensitivityError(
+                f"unknown metric(s) {', '.join(unknown)}; available: {', '.join(available)}"
+            )
+        chosen = list(metrics)
+    else:
+        chosen = list(available)
+    clash = sorted(set(input_names) & set(available))
+    if clash:
+        raise SensitivityError(
+            f"input names {clash} are also output names; rename the inputs (name = ...)"
+        )
+    return chosen
+
+
+def analyse_outputs(
+    name: str,
+    problem: Mapping,
+    x: NDArray,
+    outputs: pd.DataFrame,
+    second_order: bool,
+    seed: int,
+    notes: list[str],
+) -> tuple[pd.DataFrame, list[str]]:
+    """Indices of every output that is defined in every sample and not constant (``notes`` get
+    why an output is left out). Returns (tidy indices, analysed outputs)."""
+    record = method(name)
+    parts, analysed = [], []
+    for metric in outputs.columns:
+        y = outputs[metric].to_numpy(dtype=float)
+        if not np.isfinite(y).all():
+            bad = int((~np.isfinite(y)).sum())
+            notes.append(f"{metric}: undefined in {bad} samples; not analysed.")
+        elif np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
+            notes.append(
+                f"{metric}: constant across the samples; no index (it does not respond to these "
+                "inputs)."
+            )
+        else:
+            frame = record.analyse(problem, x, y, second_order=second_order, seed=seed)
+            frame.insert(0, "metric", metric)
+            parts.append(frame)
+            analysed.append(metric)
+    indices = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=INDEX_COLUMNS)
+    return indices, analysed
+
+
+def reliability_notes(indices: pd.DataFrame, method_name: str) -> dict[str, str]:
+    """Per metric, a note on indices negative beyond their interval and on intervals wider than
+    their index (those wider than 0.05, or 5 % of the largest μ*: noise around a zero index is
+    expected)."""
+    record = method(method_name)
+    notes = {}
+    checked = indices[indices["index"].isin(record.checked)]
+    for metric, group in checked.groupby("metric", sort=False):
+        scale = group["value"].abs().max() if record.relative else 1.0
+        negative = group[group["value"] + group["confidence"] < 0]
+        wide = group[
+            (group["confidence"] > group["value"].abs()) & (group["confidence"] > 0.05 * scale)
+        ]
+        parts = []
+        if len(negative):
+            cells = ", ".join(
+                f"{r.index} of {r.input} = {r.value:.3g} ± {r.confidence:.2g}"
+                for r in negative.itertuples()
+            )
+            parts.append(f"negative beyond the interval: {cells}")
+        if len(wide):
+            cells = ", ".join(f"{r.index} of {r.input}" for r in wide.itertuples())
+            parts.append(f"interval wider than the index: {cells}")
+        if parts:
+            notes[metric] = (
+                f"{metric}: {'; '.join(parts)} — increase n (or reps) before reading these."
+            )
+    return notes
+
+
+def summary_notes(reliability: Mapping[str, str], analysed: Sequence[str], conv: dict) -> list[str]:
+    """The run's notes on reliability (each, or a count when there are many) and convergence."""
+    if len(reliability) <= 3:
+        notes = list(reliability.values())
+    else:
+        notes = [
+            f"{len(reliability)} of {len(analysed)} metrics have indices whose interval is wider "
+            "than the index, or that are negative beyond it: increase n (or reps) before reading "
+            f"them ({', '.join(reliability)}; details in sensitivity.json)."
+        ]
+    if conv["available"]:
+        notes.append(f"convergence: {conv['advice']}")
+    else:
+        notes.append(f"convergence check not available: {conv['reason']}.")
+    return notes
+
+
+def convergence(
+    method_name: str,
+    problem: Mapping,
+    x: NDArray,
+    outputs: pd.DataFrame,
+    n: int,
+    second_order: bool,
+    seed: int,
+    tolerance: float = TOLERANCE,
+) -> tuple[pd.DataFrame, dict]:
+    """Indices on the first N/4, N/2 and all N of the sample; the largest change between N/2 and N
+    of the main index (ST, μ* relative to the largest μ*, or δ), and advice on N."""
+    record = method(method_name)
+    key = record.main_index
+    y = outputs.to_numpy()
+    if record.prefix(problem, x, y, n, 4, second_order) is None:
+        reason = record.uncut_reason or "n is too small to cut the sample into quarters"
+        return pd.DataFrame(), {"available": False, "reason": reason, "index": key}
+    rows = []
+    for part in (4, 2, 1):
+        xs, ys, size = record.prefix(problem, x, y, n, part, second_order)
+        for j, metric in enumerate(outputs.columns):
+            frame = record.analyse(
+                problem, xs, ys[:, j], second_order=second_order, seed=seed, resamples=10
+            )
+            frame = frame[frame["index"] == key]
+            for r in frame.itertuples():
+                rows.append((metric, r.input, key, size, r.value))
+    table = pd.DataFrame(rows, columns=["metric", "input", "index", "n", "value"])
+    return table, _convergence_summary(record, table, tolerance)
+
+
+def _convergence_summary(record: Method, table: pd.DataFrame, tolerance: float) -> dict[str, Any]:
+    key, unit = record.main_index, record.unit
+    sizes = sorted(table["n"].unique())
+    wide = table.pivot_table(index=["metric", "input"], columns="n", values="value", sort=False)
+    if record.relative:
+        scale = wide.abs().groupby(level="metric").transform("max").replace(0, np.nan)
+        wide = wide / scale
+    change_half = (wide[sizes[2]] - wide[sizes[1]]).abs()
+    change_quarter = (wide[sizes[1]] - wide[sizes[0]]).abs()
+    summary: dict[str, Any] = {
+        "available": True,
+        "index": key,
+        "relative": record.relative,
+        "sizes": [int(s) for s in sizes],
+        "tolerance": tolerance,
+    }
+    if not change_half.notna().any():
+        summary["advice"] = "no index could be computed on the smaller samples."
+        return summary
+    (metric, name), largest = change_half.idxmax(), float(change_half.max())
+    summary.update(
+        largest_change=largest,
+        largest_change_quarter_half=float(change_quarter.max()),
+        metric=metric,
+        input=name,
+    )
+    if largest <= tolerance:
+        summary["advice"] = (
+            f"stable: the largest change of {key} between {unit} = {sizes[1]} and {sizes[2]} is "
+            f"{largest:.3f} (≤ {tolerance}) ({metric}, {name})."
+        )
+    else:
+        # the error falls as 1/√N; the method's size rule rounds (Sobol': a power of two)
+        needed, _ = record.size(math.ceil(sizes[2] * (largest / tolerance) ** 2))
+        summary["n_needed"] = needed
+        summary["advice"] = (
+            f"not converged: {key} of {name} for {metric} changed by {largest:.3f} between "
+            f"{unit} = {sizes[1]} and {sizes[2]} (tolerance {tolerance}); the error falls as "
+            f"1/√{unit}, so about {unit} = {needed} is needed."
+        )
+    return summary

@@ -1,0 +1,142 @@
+"""Figures of a sensitivity analysis: index bars with intervals, the Morris μ*–σ plane and a
+heatmap of the main index. Built as :class:`matplotlib.figure.Figure` objects without pyplot (no
+global state, no backend switch) and written as PNG through an explicit Agg canvas."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ...io import atomic_write
+from .methods import method
+
+if TYPE_CHECKING:
+    from .result import SensitivityResult
+
+
+def _cjk_font(texts: Iterable[str]):
+    """The report package's CJK font context (labels may be Chinese), when it is available."""
+    try:
+        from ...report.fonts import font_context, warn_if_missing
+    except ImportError:
+        return contextlib.nullcontext()
+    warn_if_missing(texts)
+    return font_context()
+
+
+def write_figures(result: SensitivityResult, folder: Path) -> list[Path]:
+    """Index bars with intervals per metric (Sobol'/FAST: S1 and ST; δ methods: δ and S1), the
+    Morris μ*–σ plane per metric, and a heatmap of the main index, inputs × metrics."""
+    pair = method(result.method).bars
+    written = []
+    with _cjk_font(list(result.indices["input"]) + result.outputs):
+        if pair is None:
+            written.append(_save(morris_figure(result), folder / "morris-mu-sigma.png"))
+        else:
+            path = folder / f"{result.method}-indices.png"
+            written.append(_save(bars_figure(result, pair), path))
+        written.append(_save(heatmap_figure(result), folder / "heatmap.png"))
+    return written
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    FigureCanvasAgg(fig)  # PNG through Agg, whatever pyplot's backend is
+    return atomic_write(
+        path, lambda tmp: fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+    )
+
+
+def _grid(count: int, rows_per_panel: int) -> tuple[Figure, list]:
+    cols = min(3, count)
+    nrows = math.ceil(count / cols)
+    fig = Figure(figsize=(4.6 * cols, (0.32 * rows_per_panel + 1.3) * nrows))
+    FigureCanvasAgg(fig)  # tight_layout measures text with the canvas's renderer
+    axes = fig.subplots(nrows, cols, squeeze=False)
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat)
+
+
+def _tight(fig: Figure) -> None:
+    """Tight layout that leaves room for the figure's title."""
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
+
+
+def bars_figure(result: SensitivityResult, pair: tuple[str, str]) -> Figure:
+    """Per metric, horizontal bars of two indices with their 95 % intervals."""
+    labels = list(dict.fromkeys(result.indices[result.indices["index"] == pair[0]]["input"]))
+    fig, axes = _grid(len(result.outputs), len(labels))
+    styles = {pair[0]: "white", pair[1]: "0.45"}
+    pos = np.arange(len(labels))
+    for ax, metric in zip(axes, result.outputs, strict=False):
+        t = result.indices[result.indices["metric"] == metric].set_index(["index", "input"])
+        for k, key in enumerate(pair):
+            vals = [t["value"].get((key, n), np.nan) for n in labels]
+            errs = [t["confidence"].get((key, n), np.nan) for n in labels]
+            ax.barh(pos + (k - 0.5) * 0.4, vals, height=0.4, xerr=errs, color=styles[key],
+                    edgecolor="black", capsize=2, label=key)  # fmt: skip
+        ax.set_yticks(pos, labels)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_title(metric, fontsize=10)
+        ax.set_xlabel("index (share of the metric's variance)" if "delta" not in pair else "index")
+    axes[0].legend(loc="lower right", fontsize=8)
+    fig.suptitle(f"{result.method}: first-order and {pair[1]} indices, 95 % intervals", fontsize=11)
+    _tight(fig)
+    return fig
+
+
+def morris_figure(result: SensitivityResult) -> Figure:
+    """Per metric, the Morris μ*–σ plane (μ* with its interval)."""
+    fig, axes = _grid(len(result.outputs), 8)
+    markers = "osD^v<>ph*"
+    for ax, metric in zip(axes, result.outputs, strict=False):
+        rows = result.indices[result.indices["metric"] == metric]
+        order = list(dict.fromkeys(rows["input"]))
+        t = rows.pivot(index="input", columns="index", values="value").reindex(order)
+        conf = rows[rows["index"] == "mu_star"].set_index("input")["confidence"]
+        for k, name in enumerate(t.index):
+            ax.errorbar(t.loc[name, "mu_star"], t.loc[name, "sigma"], xerr=conf.get(name, np.nan),
+                        fmt=markers[k % len(markers)], color="black", mfc="white", capsize=2, label=name)  # fmt: skip
+        top = np.nanmax(t[["mu_star", "sigma"]].to_numpy()) if len(t) else 1.0
+        ax.plot([0, top], [0, top], color="0.6", linestyle="--", linewidth=0.8)
+        ax.set_xlabel("μ* (metric units per input range)")
+        ax.set_ylabel("σ")
+        ax.set_title(metric, fontsize=10)
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(
+        "Morris screening: μ* (importance) against σ (non-linearity, interactions)", fontsize=11
+    )
+    _tight(fig)
+    return fig
+
+
+def heatmap_figure(result: SensitivityResult) -> Figure:
+    """The main index, inputs × metrics (μ* relative to the largest of its metric)."""
+    table = result.table()
+    label = result.main_index
+    if method(result.method).relative:
+        table = table / table.abs().max(axis=0).replace(0, np.nan)
+        label = "μ* / largest μ* of the metric"
+    values = table.to_numpy(dtype=float)
+    fig = Figure(figsize=(1.0 + 0.75 * len(table.columns), 1.2 + 0.4 * len(table.index)))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    image = ax.imshow(np.clip(values, 0, 1), cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            color = "white" if v > 0.55 else "black"
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color=color)
+    ax.set_xticks(range(len(table.columns)), table.columns, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(table.index)), table.index, fontsize=8)
+    fig.colorbar(image, ax=ax, label=label, shrink=0.8)
+    ax.set_title(f"{result.method}: {label}, inputs × metrics", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,80 @@
+"""What a sensitivity analysis computes and where it runs: :class:`SensitivityPlan`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+from ..discovery import parse_bounds
+from .errors import SensitivityError
+from .methods import Method, method
+
+#: Samples per chunk file (and per task sent to a worker).
+CHUNK_SIZE = 64
+
+
+@dataclass(frozen=True)
+class SensitivityPlan:
+    """The settings of a sensitivity analysis, validated when the plan is made.
+
+    ``method``: sobol, morris, fast, delta or lhs; ``n``: the method's sample size (None: its
+    default, :attr:`size`); ``reps``/``seed``: replications per sample and the common seed of every
+    sample; ``second_order``: Sobol' S2 too; ``metrics``: analyse only these outputs (None: all);
+    ``bounds``: designer bounds (``{"class_bias": ("<", 5)}`` or ``["class_bias<5"]``) for the
+    rule-space region; ``jobs`` (local processes) or ``scheduler`` (Dask): where samples run;
+    ``chunk_size``: samples per chunk file. The fields that change the sample or its results
+    (method, n, seed, reps, second order, chunk size) are part of a run folder's hash.
+    """
+
+    method: str = "sobol"
+    n: int | None = None
+    reps: int = 20
+    seed: int = 0
+    second_order: bool = False
+    metrics: Sequence[str] | None = None
+    bounds: Mapping[str, tuple[str, float]] | Sequence[str] | None = None
+    jobs: int = 1
+    scheduler: str | None = None
+    chunk_size: int = CHUNK_SIZE
+
+    def __post_init__(self) -> None:
+        method(self.method)  # a known method
+        checks = (
+            ("n", self.size, 1),
+            ("reps", self.reps, 1),
+            ("chunk_size", self.chunk_size, 1),
+            ("seed", self.seed, 0),
+        )
+        for name, value, low in checks:
+            if value < low:
+                raise SensitivityError(f"{name} = {value}: must be ≥ {low}")
+        if self.bounds:
+            self.parsed_bounds()  # fail now, before any sample runs
+
+    @classmethod
+    def from_options(cls, plan: SensitivityPlan | None = None, **options) -> SensitivityPlan:
+        """``plan`` (or the defaults) with some fields replaced by keyword options."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(
+                f"unexpected option(s) {', '.join(unknown)}; a plan has {', '.join(sorted(known))}"
+            )
+        base = {f.name: getattr(plan, f.name) for f in fields(cls)} if plan is not None else {}
+        return cls(**{**base, **options})
+
+    @property
+    def record(self) -> Method:
+        """The method's registry record."""
+        return method(self.method)
+
+    @property
+    def size(self) -> int:
+        """The requested sample size: ``n``, or the method's default."""
+        return self.record.default_n if self.n is None else int(self.n)
+
+    def parsed_bounds(self) -> dict[str, tuple[str, float]] | None:
+        """The designer bounds as {metric: (operator, value)} (None without bounds)."""
+        if not self.bounds:
+            return None
+        return parse_bounds(self.bounds)

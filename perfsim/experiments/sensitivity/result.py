@@ -1,0 +1,67 @@
+"""What a sensitivity analysis returns, and how it is written into its run folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...io import write_csv
+from .checkpoint import write_table
+from .methods import method
+
+
+@dataclass
+class SensitivityResult:
+    """What :func:`run_sensitivity` returns (DataFrames tidy)."""
+
+    method: str
+    indices: pd.DataFrame  # metric, input, index, value, confidence
+    samples: pd.DataFrame  # sample, inputs…, outputs…
+    problem: dict
+    inputs: list[str]  # names of the sampled inputs (columns of samples)
+    outputs: list[str]  # analysed outputs (metrics)
+    n: int
+    notes: list[str]
+    convergence: pd.DataFrame
+    metadata: dict
+    region: Any = None  # discovery.Region when bounds were given
+    out: Path | None = None
+    figures: list[Path] = field(default_factory=list)
+
+    @property
+    def main_index(self) -> str:
+        return method(self.method).main_index
+
+    def table(self, index: str | None = None) -> pd.DataFrame:
+        """Inputs × metrics table of one index (default: ST, μ* or δ)."""
+        t = self.indices[self.indices["index"] == (index or self.main_index)]
+        return t.pivot(index="input", columns="metric", values="value").reindex(
+            index=list(dict.fromkeys(t["input"])), columns=self.outputs
+        )
+
+    def top(self, metric: str, k: int = 3) -> pd.DataFrame:
+        """The k inputs with the largest main index for a metric."""
+        t = self.indices[
+            (self.indices["metric"] == metric) & (self.indices["index"] == self.main_index)
+        ]
+        return t.sort_values("value", ascending=False, key=lambda s: s.fillna(-np.inf)).head(k)
+
+
+def write_outputs(result: SensitivityResult, folder: Path, *, figures: bool = True) -> None:
+    """Write the tables, figures and region of a finished analysis into its run folder (each file
+    atomically; ``sensitivity.json`` is written last by :func:`run_sensitivity`)."""
+    write_csv(result.indices, folder / "indices.csv")
+    write_table(result.samples, folder / "samples")
+    write_csv(result.convergence, folder / "convergence.csv")
+    if result.region is not None:
+        from ..discovery import write_region
+
+        write_region(result.region, folder)
+    if figures and len(result.indices):
+        from .figures import write_figures  # matplotlib only when figures are drawn
+
+        result.figures = write_figures(result, folder / "figures")

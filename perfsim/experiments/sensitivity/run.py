@@ -1,0 +1,216 @@
+"""The run: plan → model → sample → evaluation in chunks (resumable) → analysis → run folder."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from numpy.typing import NDArray
+
+from ...scenario import Scenario, resolve_path
+from ..executors import Executor, make_executor
+from .analysis import (
+    analyse_outputs,
+    choose_metrics,
+    convergence,
+    reliability_notes,
+    summary_notes,
+)
+from .checkpoint import Chunks, digest, write_json
+from .methods import labels
+from .models import ModelSpec, model_spec
+from .plan import SensitivityPlan
+from .result import SensitivityResult, write_outputs
+
+
+def run_sensitivity(
+    model: Scenario | str | Path | Callable[[NDArray], NDArray],
+    plan: SensitivityPlan | None = None,
+    *,
+    problem: Mapping | None = None,
+    outputs: Sequence[str] | None = None,
+    uncertain: str | Path | Mapping | None = None,
+    overrides: Iterable[str] = (),
+    executor: Executor | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    figures: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> SensitivityResult:
+    """Global sensitivity analysis of a scenario's ``[uncertain]`` inputs, or of a callable.
+
+    ``model``: a scenario (object, file or bundled name) with ``[uncertain]`` inputs (or give
+    ``uncertain``: a TOML file or a mapping with the same table; it replaces the scenario's), or a
+    callable ``f(X: (n, d)) → (n,) | (n, k)`` together with a SALib ``problem`` dict (names,
+    bounds, optional dists and groups) and optional ``outputs`` names.
+    ``plan``: a :class:`SensitivityPlan` (method, n, reps, seed, second_order, metrics, bounds,
+    jobs, scheduler, chunk_size); its fields may also be given as keywords (``method="morris",
+    n=20``), which replace the plan's.
+    ``executor``: where samples run (default: from the plan's ``jobs`` and ``scheduler``).
+    ``out``: the run folder (chunks, tables, figures); ``resume``: insist on continuing a run there.
+    ``progress(done, total)`` is called with numbers of samples as chunks finish.
+    """
+    # Longer than most functions here: it is the table of contents of a run, one step a line or
+    # two, and the list of what sensitivity.json holds (each step is a function of its own).
+    started, started_at = time.perf_counter(), datetime.now(UTC)
+    plan = SensitivityPlan.from_options(plan, **options)
+    bounds = plan.parsed_bounds()
+    spec = model_spec(model, problem, outputs, uncertain, list(overrides), plan.reps, plan.seed)
+    sample = _Sample.draw(plan, spec)
+    x, notes = sample.x, sample.notes
+    hash_ = digest(sample.key, x)
+    folder = Path(out) if out is not None else None
+    chunks = Chunks(x, plan.chunk_size, folder)
+    running = {"kind": "sensitivity", "status": "running", "hash": hash_, **sample.key}
+    notes += chunks.open(hash_, resume, running)
+    run = _evaluate(spec, chunks, plan, executor, progress)
+
+    table = chunks.table()
+    available = [c for c in table.columns if c != "sample"]
+    chosen = choose_metrics(available, plan.metrics, spec.input_names)
+    indices, analysed, reliability, conv_table, conv = _analyse(plan, spec, sample, table[chosen])
+    samples = pd.concat([spec.samples(x), table[available].reset_index(drop=True)], axis=1)
+    region = _region(spec, samples, available, bounds) if bounds else None
+
+    metadata = {
+        "kind": "sensitivity",
+        "status": "complete",
+        "hash": hash_,
+        **sample.key,
+        "n_requested": plan.size,
+        "runs": int(len(x)),
+        "outputs": analysed,
+        "main_index": plan.record.main_index,
+        "notes": notes,
+        "reliability": list(reliability.values()),
+        "convergence": conv,
+        **run,
+        "bounds": {k: list(v) for k, v in (bounds or {}).items()},
+        "started": started_at.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        **spec.info,
+    }
+    result = SensitivityResult(
+        method=plan.method,
+        indices=indices,
+        samples=samples,
+        problem=dict(spec.problem),
+        inputs=spec.input_names,
+        outputs=analysed,
+        n=sample.n,
+        notes=notes,
+        convergence=conv_table,
+        metadata=metadata,
+        region=region,
+        out=folder,
+    )
+    if folder is not None:
+        write_outputs(result, folder, figures=figures)
+    metadata["seconds"] = time.perf_counter() - started
+    if folder is not None:
+        write_json(folder / "sensitivity.json", metadata)
+    return result
+
+
+@dataclass
+class _Sample:
+    """The drawn sample, the n actually used, its notes, and the settings that the run folder's
+    hash covers (with the sample itself)."""
+
+    x: NDArray
+    n: int
+    second_order: bool
+    notes: list[str]
+    key: dict
+
+    @classmethod
+    def draw(cls, plan: SensitivityPlan, spec: ModelSpec) -> _Sample:
+        from ... import __version__
+
+        record = plan.record
+        # S2 needs two inputs (or groups), and only Sobol' gives it
+        second_order = plan.second_order and record.second_order and len(labels(spec.problem)) > 1
+        x, n_used, notes = record.sample(spec.problem, plan.size, plan.seed, second_order)
+        key = {
+            "method": plan.method,
+            "n": n_used,
+            "seed": plan.seed,
+            "reps": plan.reps if spec.inputs else None,
+            "second_order": second_order if record.second_order else None,
+            "chunk_size": plan.chunk_size,
+            "problem": spec.problem,
+            "inputs": [i.describe() for i in spec.inputs],
+            "model": spec.identity,
+            "perfsim_version": __version__,
+        }
+        return cls(x, n_used, second_order, list(notes), key)
+
+
+def _analyse(
+    plan: SensitivityPlan, spec: ModelSpec, sample: _Sample, outputs: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str], dict[str, str], pd.DataFrame, dict]:
+    """Indices, analysed outputs, reliability notes, convergence table and summary; the notes of
+    the sample get what the reader should know."""
+    x, notes, second_order = sample.x, sample.notes, sample.second_order
+    indices, analysed = analyse_outputs(
+        plan.method, spec.problem, x, outputs, second_order, plan.seed, notes
+    )
+    reliability = reliability_notes(indices, plan.method)
+    conv_table, conv = convergence(
+        plan.method, spec.problem, x, outputs[analysed], sample.n, second_order, plan.seed
+    )
+    notes += summary_notes(reliability, analysed, conv)
+    return indices, analysed, reliability, conv_table, conv
+
+
+def _region(spec: ModelSpec, samples: pd.DataFrame, available: list[str], bounds: dict) -> Any:
+    """The rule-space region that keeps the bounded metrics within bounds (discovery)."""
+    from ..discovery import find_region
+
+    rule_inputs = [i.name for i in spec.inputs if i.is_rule] or spec.input_names
+    return find_region(samples[rule_inputs], samples[available], bounds)
+
+
+def _evaluate(
+    spec: ModelSpec,
+    chunks: Chunks,
+    plan: SensitivityPlan,
+    executor: Executor | None,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, Any]:
+    """Evaluate the chunks not done yet (on ``executor``, or on one made from the plan's jobs and
+    scheduler and closed afterwards); returns what sensitivity.json says about the evaluation."""
+    todo = chunks.todo
+    total, done = len(chunks.x), chunks.done
+    if progress:
+        progress(done, total)
+    own = executor is None
+    runner = make_executor(plan.jobs, plan.scheduler) if own else executor
+    started = time.perf_counter()
+    try:
+        for chunk_id, frame in runner.map(spec.evaluate, todo):
+            done += chunks.store(chunk_id, frame)
+            if progress:
+                progress(done, total)
+    finally:
+        where = runner.describe()
+        if own:
+            runner.close()
+    seconds = time.perf_counter() - started
+    evaluated = sum(len(rows) for _, rows in todo)
+    return {
+        "executor": where,
+        "evaluated_now": evaluated,
+        "seconds_per_sample": seconds / evaluated if evaluated else None,
+    }
+
+
+def default_out(scenario: str | Path, method: str, seed: int) -> str:
+    """``results/sensitivity-<scenario>-<method>-seed<seed>``."""
+    return f"results/sensitivity-{resolve_path(scenario).stem}-{method}-seed{seed}"
