@@ -2,9 +2,12 @@
 
 Replications are simulated in fixed blocks; block ``b`` draws from the ``b``-th child of
 ``SeedSequence(seed)``, and the block size depends only on the scenario, so results are the same
-whatever the number of worker processes or how blocks are shared among them.
+whatever the number of worker processes or how blocks are shared among them. The engine runs
+blocks one at a time (:func:`run_block`, :func:`run_blocks`); running them in parallel is the
+callers' business (``perfsim.simulate`` uses ``perfsim.experiments.executors``).
 
-Each period: departments choose effort and gaming (the policy), outputs and indicators are realised
+Each period: departments choose effort and gaming (the policy object named by ``world.policy``,
+:mod:`perfsim.world.policies`, responds and then observes the period's evaluation), outputs and indicators are realised
 with measurement noise and a common shock, raters score (surveys by multinomial draws on the 4-level
 scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades and rewards
 (``perfsim.rules.pipeline``), metrics are taken, and ratcheted targets move.
@@ -337,7 +340,7 @@ def _period_metrics(
     top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
     by_value = out.value_bounds
     result = {
-        **metrics._rank_fidelity(
+        **metrics.rank_fidelity_from_bounds(
             value,
             ev.total,
             by_value,

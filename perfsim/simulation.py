@@ -48,7 +48,11 @@ def simulate(
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
-    """Simulate ``reps`` replications of a scenario (same seed ⇒ same numbers, whatever ``jobs``)."""
+    """Simulate ``reps`` replications of a scenario (same seed ⇒ same numbers, whatever ``jobs``).
+
+    ``jobs > 1`` spreads the blocks over worker processes started with the *spawn* method
+    (:class:`~perfsim.experiments.executors.ProcessExecutor`): a script that calls this must keep
+    its work under ``if __name__ == "__main__":``."""
     overrides = list(overrides)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
