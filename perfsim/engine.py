@@ -2,9 +2,12 @@
 
 Replications are simulated in fixed blocks; block ``b`` draws from the ``b``-th child of
 ``SeedSequence(seed)``, and the block size depends only on the scenario, so results are the same
-whatever the number of worker processes or how blocks are shared among them.
+whatever the number of worker processes or how blocks are shared among them. The engine runs
+blocks one at a time (:func:`run_block`, :func:`run_blocks`); running them in parallel is the
+callers' business (``perfsim.simulate`` uses ``perfsim.experiments.executors``).
 
-Each period: departments choose effort and gaming (the policy), outputs and indicators are realised
+Each period: departments choose effort and gaming (the policy object named by ``world.policy``,
+:mod:`perfsim.world.policies`, responds and then observes the period's evaluation), outputs and indicators are realised
 with measurement noise and a common shock, raters score (surveys by multinomial draws on the 4-level
 scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades and rewards
 (``perfsim.rules.pipeline``), metrics are taken, and ratcheted targets move.
@@ -13,16 +16,17 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from . import metrics
 from ._reduce import along_last, std_dept, sum_last
-from .ranks import best_first_order, rank_bounds
-from .rules.pipeline import CompiledRule, compile_rule, evaluate
+from .ranks import RankBounds, best_first_order, rank_bounds
+from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
+from .world.context import Context, uses_target
 from .world.model import (
     CompiledWorld,
     compile_world,
@@ -31,7 +35,8 @@ from .world.model import (
     perceived_quality,
     survey_draw,
 )
-from .world.policies import Context, best_response, first_best
+from .world.policies import make_policy, policy_class
+from .world.response import first_best
 
 #: Largest number of sample values (samples × reps × depts × indicators) held at once.
 _BLOCK_BUDGET = 4_000_000
@@ -78,7 +83,7 @@ class Model:
     @property
     def block_size(self) -> int:
         w = self.scenario.world
-        samples = w.samples if w.policy != "naive" else 1
+        samples = w.samples if policy_class(w.policy).uses_samples else 1
         per_rep = (
             samples * w.departments * max(1, len(self.rule.indicators) + len(self.world.raters))
         )
@@ -126,106 +131,61 @@ def run_block(
     rng_pop, rng_crn, rng_real = (np.random.default_rng(s) for s in ss.spawn(3))
     sc, c, w = model.scenario, model.rule, model.world
     ws = sc.world
+    policy = make_policy(ws)
     pop = draw_population(w, rng_pop, reps)
     n, n_ind, n_r = w.n_dept, len(c.indicators), len(w.raters)
-    samples = ws.samples if ws.policy != "naive" else 0
-    ctx = Context(
-        rule=c,
-        world=w,
+    samples = ws.samples if policy.uses_samples else 0
+    block_ctx = Context.build(
+        sc,
+        c,
+        w,
         ability=pop.ability,
         theta=pop.productivity,
         eps=rng_crn.standard_normal((samples, reps, n, n_ind)),
         eta=rng_crn.standard_normal((samples, reps, n, n_r)),
-        motivation=ws.motivation,
-        discount=ws.discount,
-        per_point=sc.rule.pay.per_point,
-        audit_p=sc.rule.audit.probability,
-        detection_rate=sc.rule.audit.detection_rate,
-        fine=sc.rule.audit.fine_per_unit,
-        penalty=sc.rule.audit.penalty,
-        audit_veto=sc.rule.audit.veto,
-        ratchet_factor=_ratchet_factor(sc, c),
-        comp_of_indicator=_component_of_indicator(c),
-        rater_component=np.array([c.components.index(r) for r in w.raters], dtype=np.intp),
-        limits=_limits(c, w),
-        group_codes=w.class_codes if sc.rule.grading.scope == "within_class" else None,
     )
     # read-only views (every update below makes a new array); effort is a real array, so that
     # its sums add in the same order whatever the policy
     targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind))
     effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
     gaming = np.broadcast_to(0.0, (reps, n, n_ind))  # nobody games until a policy responds
-    fb_welfare = _first_best_welfare(w, ctx, first_best(w, pop.ability, pop.productivity))
-    learned = None
+    fb_welfare = _first_best_welfare(w, block_ctx, first_best(w, pop.ability, pop.productivity))
     prev_total = None
     per_period: dict[str, list[float]] = {
         k: [] for k in ("effort", "gaming", "total", "gaming_share")
     }
-    diag = {"iterations": 0.0, "residual": 0.0}
-    for _period in range(ws.periods):
-        warning = None
+    for period in range(ws.periods):
+        ctx, warning = block_ctx, None
         if ws.early_warning > 0:
             warning = np.sqrt(ws.early_warning) * rng_real.standard_normal((reps, n, n_ind))
-            ctx.warning, ctx.warning_share = warning, ws.early_warning
-        if ws.policy == "best_response":
-            resp = best_response(
-                ctx,
-                effort,
-                gaming,
-                targets,
-                damping=ws.damping,
-                tolerance=ws.tolerance,
-                max_iterations=ws.max_iterations,
-            )
-            effort, gaming = resp.effort, resp.gaming
-            diag["iterations"] = max(diag["iterations"], resp.iterations)
-            diag["residual"] = max(diag["residual"], resp.residual)
-        elif ws.policy == "adaptive" and learned is not None:
-            resp = best_response(
-                ctx,
-                effort,
-                gaming,
-                targets,
-                damping=ws.learning_rate,
-                tolerance=0.0,
-                max_iterations=1,
-                learned=learned,
-            )
-            effort, gaming = resp.effort, resp.gaming
-        final = _period == ws.periods - 1
+            ctx = replace(block_ctx, warning=warning)
+        effort, gaming = policy.respond(ctx, effort, gaming, targets)
+        final = period == ws.periods - 1
         out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final=final)
-        ev = out["evaluation"]
-        if ws.policy == "adaptive":
-            learned = _learn(c, ctx, ev.total, learned, ws.learning_rate)
+        ev = out.evaluation
+        policy.observe(ctx, ev)
         if final:  # the full metrics describe the final period
-            out["value_bounds"] = rank_bounds(out["value"])  # one sort of V for all metrics
-            out["value_order"] = best_first_order(out["value"], out["value_bounds"])
+            out.value_bounds = rank_bounds(out.value)  # one sort of V for all metrics
+            out.value_order = best_first_order(out.value, out.value_bounds)
             per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
         prev_total = ev.total
-        for k, v in (
-            ("effort", effort.mean()),
-            ("gaming", gaming.mean()),
-            ("total", ev.total.mean()),
-            ("gaming_share", metrics.gaming_share(effort, gaming).mean()),
-        ):
-            per_period[k].append(float(v) * reps)
+        _record_period(per_period, effort, gaming, ev.total, reps)
         if sc.rule.targets.mode == "ratchet":
-            uses = _uses_target(c)
             targets = np.where(
-                uses, targets + sc.rule.targets.ratchet * (out["measured"] - targets), targets
+                uses_target(c),
+                targets + sc.rule.targets.ratchet * (out.measured - targets),
+                targets,
             )
     return BlockResult(
         metrics=per_rep,
         departments=_department_sums(c, w, out, effort, gaming),
         periods={k: np.array(v) for k, v in per_period.items()},
         reps=reps,
-        confusion=grade_confusion(
-            out["value"], out["evaluation"].grade, len(c.bands), order=out["value_order"]
-        ),
-        diagnostics=diag,
+        confusion=grade_confusion(out.value, ev.grade, len(c.bands), order=out.value_order),
+        diagnostics=dict(policy.diagnostics),
         state=dict(
-            output=out["output"],
-            measured=out["measured"],
+            output=out.output,
+            measured=out.measured,
             effort=effort,
             gaming=gaming,
             ability=pop.ability,
@@ -234,6 +194,33 @@ def run_block(
         if keep_state
         else None,
     )
+
+
+def _record_period(per_period: dict[str, list[float]], effort, gaming, total, reps: int) -> None:
+    """Append the period's block sums of mean effort, gaming, total score and gaming share."""
+    for k, v in (
+        ("effort", effort.mean()),
+        ("gaming", gaming.mean()),
+        ("total", total.mean()),
+        ("gaming_share", metrics.gaming_share(effort, gaming).mean()),
+    ):
+        per_period[k].append(float(v) * reps)
+
+
+@dataclass
+class Realised:
+    """One period's realisation (:func:`_realise`): what later steps of the period read."""
+
+    evaluation: Evaluation
+    measured: NDArray  # (rep, dept, indicator) reported indicators
+    inflation: NDArray | None  # (rep,) metrics.inflation, in the final period only
+    output: NDArray  # (rep, dept, task)
+    value: NDArray  # (rep, dept) true value V
+    gaming_any: bool  # whether any department games
+    audited: NDArray  # (rep, dept) bool
+    reward: NDArray  # (rep, dept) bonus + pay per point − sanctions
+    value_bounds: RankBounds | None = None  # rank_bounds(value), set in the final period
+    value_order: NDArray | None = None  # best_first_order(value), set in the final period
 
 
 def _realise(
@@ -246,7 +233,7 @@ def _realise(
     warning=None,
     *,
     final: bool = True,
-) -> dict:
+) -> Realised:
     """One period's outputs, measurements, ratings, audits and evaluation. Arrays no later step
     reads are not returned (the block's memory peak sets its cost); the inflation metric, which
     needs the noiseless indicators, is taken here in the ``final`` period."""
@@ -277,15 +264,7 @@ def _realise(
         honest = along_last(np.minimum, expected, w.ceiling, out=expected)
         inflation = np.mean(np.subtract(measured, honest, out=honest), axis=(1, 2))
     del expected
-    along_last(np.add, latent, w.leniency, out=latent)
-    raters = np.empty_like(latent)
-    for r, kind in enumerate(w.rater_kind):
-        if kind == "survey":
-            raters[..., r] = survey_draw(w, r, latent[..., r], rng)
-        else:
-            raters[..., r] = np.clip(
-                latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n)), 0.0, 100.0
-            )
+    raters = _rate(w, latent, rng)
     audited = rng.random((reps, n)) < sc.rule.audit.probability
     total_gaming = sum_last(gaming)
     if sc.rule.audit.detection_rate is None:
@@ -312,7 +291,7 @@ def _realise(
         detected, sc.rule.audit.penalty + sc.rule.audit.fine_per_unit * total_gaming, 0.0
     )
     reward = ev.reward[..., 0] + sc.rule.pay.per_point * ev.total - sanctions
-    return dict(
+    return Realised(
         evaluation=ev,
         measured=measured,
         inflation=inflation,
@@ -324,6 +303,22 @@ def _realise(
     )
 
 
+def _rate(w: CompiledWorld, latent: NDArray, rng: np.random.Generator) -> NDArray:
+    """Raters' scores (0-100) of perceived quality ``latent`` (rep, dept, rater), shifted by their
+    leniency in place: surveys by answers on the 4-level scale, others with normal noise."""
+    reps, n, _ = latent.shape
+    along_last(np.add, latent, w.leniency, out=latent)
+    raters = np.empty_like(latent)
+    for r, kind in enumerate(w.rater_kind):
+        if kind == "survey":
+            raters[..., r] = survey_draw(w, r, latent[..., r], rng)
+        else:
+            raters[..., r] = np.clip(
+                latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n)), 0.0, 100.0
+            )
+    return raters
+
+
 def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArray:
     """Net welfare of the first-best effort, ``V − ½ eᵀCe/a``, per (rep, dept)."""
     work = ctx.theta * e_fb
@@ -333,19 +328,19 @@ def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArra
 
 
 def _period_metrics(
-    model: Model, ctx: Context, out: dict, effort, gaming, fb_welfare, prev_total
+    model: Model, ctx: Context, out: Realised, effort, gaming, fb_welfare, prev_total
 ) -> dict[str, NDArray]:
     c, w, sc = model.rule, model.world, model.scenario
-    ev = out["evaluation"]
-    value = out["value"]
+    ev = out.evaluation
+    value = out.value
     a = ctx.ability
     welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
-    if out["gaming_any"]:
+    if out.gaming_any:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
     top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
-    by_value = out["value_bounds"]
+    by_value = out.value_bounds
     result = {
-        **metrics._rank_fidelity(
+        **metrics.rank_fidelity_from_bounds(
             value,
             ev.total,
             by_value,
@@ -357,15 +352,15 @@ def _period_metrics(
             top_share=min(top_q, 1.0),
             bottom_share=0.1,
             bottom_grade=len(c.bands) - 1,
-            order=out["value_order"],
+            order=out.value_order,
         ),
         "class_bias": metrics.class_bias(ev.total, value, w.class_codes)
         if len(w.classes) > 1
         else np.zeros(value.shape[0]),
         "gaming_share": metrics.gaming_share(effort, gaming),
-        "inflation": out["inflation"],
+        "inflation": out.inflation,
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
-        "reward_gini": metrics.gini(out["reward"]),
+        "reward_gini": metrics.gini(out.reward),
         "mean_effort": effort.mean(axis=(1, 2)),
         "mean_total": ev.total.mean(axis=1),
         "evaluation_cost": np.full(
@@ -375,7 +370,7 @@ def _period_metrics(
                 + (w.unit_cost * (w.respondents == 0)).sum() * w.n_dept
             ),
         )
-        + out["audited"].sum(-1) * sc.rule.audit.cost,
+        + out.audited.sum(-1) * sc.rule.audit.cost,
     }
     if prev_total is not None:
         result["rank_stability"] = metrics.rank_stability(prev_total, ev.total)
@@ -395,12 +390,12 @@ def _period_metrics(
 
 
 def _department_sums(
-    c: CompiledRule, w: CompiledWorld, out: dict, effort, gaming
+    c: CompiledRule, w: CompiledWorld, out: Realised, effort, gaming
 ) -> dict[str, NDArray]:
-    ev = out["evaluation"]
+    ev = out.evaluation
     return {
-        "true_value": out["value"].sum(0),
-        "measured": out["measured"].sum(0),
+        "true_value": out.value.sum(0),
+        "measured": out.measured.sum(0),
         "components": ev.components.sum(0),
         "total": ev.total.sum(0),
         "rank": ev.rank.sum(0).astype(float),
@@ -408,7 +403,7 @@ def _department_sums(
         "grade_counts": np.stack(
             [(ev.grade == g).sum(0) for g in range(len(c.bands))], axis=-1
         ).astype(float),
-        "reward": out["reward"].sum(0),
+        "reward": out.reward.sum(0),
         "effort": effort.sum(0),
         "gaming": gaming.sum(0),
     }
@@ -443,85 +438,18 @@ def _times(a: NDArray, b: NDArray) -> NDArray:
     return a
 
 
-def _ratchet_factor(sc: Scenario, c: CompiledRule) -> NDArray:
-    if sc.rule.targets.mode != "ratchet":
-        return np.ones(len(c.indicators))
-    d, lam = sc.world.discount, sc.rule.targets.ratchet
-    factor = (1 - d) / (1 - d + d * lam)
-    return np.where(_uses_target(c), factor, 1.0)
-
-
-def _uses_target(c: CompiledRule) -> NDArray:
-    return np.array(
-        [
-            m in ("target", "linear") and not np.isnan(t)
-            for m, t in zip(c.methods, c.target, strict=True)
-        ]
-    )
-
-
-def _component_of_indicator(c: CompiledRule) -> NDArray:
-    out = np.zeros(len(c.indicators), dtype=np.intp)
-    for k, idx in enumerate(c.component_members):
-        out[idx] = k
-    return out
-
-
-def _limits(c: CompiledRule, w: CompiledWorld) -> list[NDArray]:
-    """Cumulative quota counts per band (but the last), per grading group; inf without a quota."""
-    within = c.rule.grading.scope == "within_class"
-    sizes = np.bincount(w.class_codes, minlength=len(w.classes)) if within else np.array([w.n_dept])
-    out, cum = [], np.zeros(sizes.shape)
-    for g in range(len(c.bands) - 1):
-        q = c.quotas[g]
-        if np.isnan(q):
-            out.append(np.full(sizes.shape, np.inf))
-            cum = np.full(sizes.shape, np.inf)
-        else:
-            cum = cum + np.floor(q * sizes + 1e-9)
-            out.append(cum.copy())
-    return out
-
-
-def _learn(c: CompiledRule, ctx: Context, total: NDArray, learned, rate: float) -> list[NDArray]:
-    """Adaptive departments' estimate of each band's cut-off: the realised boundary score."""
-    from .world.policies import _kth_of_others
-
-    realised = []
-    for g in range(len(c.bands) - 1):
-        tau = _kth_of_others(total[None], ctx.limits[g], ctx.group_codes)[0]
-        thr = c.thresholds[g]
-        tau = np.maximum(tau, thr) if not np.isnan(thr) else tau
-        realised.append(np.where(np.isfinite(tau), tau, np.where(tau > 0, 1e9, -1e9)))
-    if learned is None:
-        return realised
-    return [(1 - rate) * old + rate * new for old, new in zip(learned, realised, strict=True)]
-
-
 def run_blocks(
     model: Model,
     seed: int,
     reps: int,
     *,
-    jobs: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> list[BlockResult]:
-    """Run every block, serially or in ``jobs`` processes; results are in block order."""
-    todo = blocks(model, reps)
-    if jobs <= 1 or len(todo) == 1:
-        results = []
-        for b, n in todo:
-            results.append(run_block(model, seed, b, n))
-            if progress:
-                progress(n)
-        return results
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_block, model, seed, b, n) for b, n in todo]
-        results = []
-        for (_, n), fut in zip(todo, futures, strict=True):
-            results.append(fut.result())
-            if progress:
-                progress(n)
+    """Run every block in this process, in block order (``perfsim.simulate`` runs them in parallel
+    with an executor of ``perfsim.experiments.executors``; the numbers are the same)."""
+    results = []
+    for b, n in blocks(model, reps):
+        results.append(run_block(model, seed, b, n))
+        if progress:
+            progress(n)
     return results

@@ -42,6 +42,7 @@ __all__ = [
     "krippendorff_alpha",
     "misclassification",
     "rank_fidelity",
+    "rank_fidelity_from_bounds",
     "rank_stability",
     "spearman_rho",
     "summarize",
@@ -156,10 +157,10 @@ def rank_fidelity(true_value: ArrayLike, score: ArrayLike) -> dict[str, NDArray[
     v, s = _as_batch(true_value, "true_value"), _as_batch(score, "score")
     if v.shape != s.shape:
         raise ValueError(f"x and y must have the same shape, got {v.shape} and {s.shape}")
-    return _rank_fidelity(v, s, rank_bounds(v), rank_bounds(s))
+    return rank_fidelity_from_bounds(v, s, rank_bounds(v), rank_bounds(s))
 
 
-def _rank_fidelity(
+def rank_fidelity_from_bounds(
     v: NDArray, s: NDArray, bv: RankBounds, bs: RankBounds
 ) -> dict[str, NDArray[np.float64]]:
     """:func:`rank_fidelity` from the :func:`perfsim.ranks.rank_bounds` of both rows."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from . import engine, metrics
 from .io import atomic_dir, to_csv
@@ -53,7 +54,11 @@ def simulate(
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
-    """Simulate ``reps`` replications of a scenario (same seed ⇒ same numbers, whatever ``jobs``)."""
+    """Simulate ``reps`` replications of a scenario (same seed ⇒ same numbers, whatever ``jobs``).
+
+    ``jobs > 1`` spreads the blocks over worker processes started with the *spawn* method
+    (:class:`~perfsim.experiments.executors.ProcessExecutor`): a script that calls this must keep
+    its work under ``if __name__ == "__main__":``."""
     overrides = list(overrides)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
@@ -65,7 +70,7 @@ def simulate(
         raise ValueError("reps must be ≥ 1")
     started = datetime.now(UTC)
     model = engine.build(scenario)
-    blocks = engine.run_blocks(model, seed, reps, jobs=jobs, progress=progress)
+    blocks = run_blocks(model, seed, reps, jobs=jobs, progress=progress)
     names = list(blocks[-1].metrics)
     columns = {k: np.concatenate([b.metrics[k] for b in blocks]) for k in names}
     per_rep = pd.DataFrame(columns)
@@ -130,6 +135,47 @@ def check_finite(scenario: Scenario, summary: pd.DataFrame, deps: pd.DataFrame) 
             "costs, scales and pay against the units in scenarios/README.md (e.g. ability_mean is a "
             "log: 1 means e¹ ≈ 2.7 times the baseline)"
         )
+
+
+@dataclass(frozen=True)
+class _BlockTask:
+    """An executor's model (``perfsim.experiments.executors``) that runs blocks of a model: each
+    chunk is one block, whose rows are ``[block index, replications]``."""
+
+    model: engine.Model
+    seed: int
+
+    def __call__(self, rows: NDArray) -> engine.BlockResult:
+        block, reps = (int(x) for x in rows)
+        return engine.run_block(self.model, self.seed, block, reps)
+
+
+def run_blocks(
+    model: engine.Model,
+    seed: int,
+    reps: int,
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[engine.BlockResult]:
+    """Every block of ``reps`` replications, in block order: in this process, or spread over
+    ``jobs`` worker processes (a :class:`~perfsim.experiments.executors.ProcessExecutor`; each
+    worker primes its allocator once, in its first block). A block's numbers depend only on the
+    seed and its index, so ``jobs`` never changes them."""
+    todo = engine.blocks(model, reps)
+    if jobs <= 1 or len(todo) == 1:
+        return engine.run_blocks(model, seed, reps, progress=progress)
+    from .experiments.executors import ProcessExecutor
+
+    sizes = dict(todo)
+    done: dict[int, engine.BlockResult] = {}
+    chunks = ((b, np.array([b, n])) for b, n in todo)
+    with ProcessExecutor(jobs) as executor:
+        for b, result in executor.map(_BlockTask(model, seed), chunks):
+            done[b] = result
+            if progress:
+                progress(sizes[b])
+    return [done[b] for b, _ in todo]
 
 
 def _n_periods(blocks: list[engine.BlockResult]) -> int:

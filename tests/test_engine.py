@@ -3,6 +3,7 @@ brute-force Monte Carlo, determinism across worker counts, and the run folder.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -15,7 +16,8 @@ from perfsim import engine
 from perfsim.rules import slopes
 from perfsim.rules.pipeline import evaluate
 from perfsim.verify import run_suite
-from perfsim.world import policies
+from perfsim.world import response
+from perfsim.world.context import Context
 
 THEORY = ROOT / "scenarios" / "theory"
 
@@ -101,27 +103,16 @@ def _small_tournament_context(effort):
     model = engine.build(sc)
     reps, n = 1, 10
     rng = np.random.default_rng(0)
-    ctx = policies.Context(
-        rule=model.rule,
-        world=model.world,
+    ctx = Context.build(
+        model.scenario,
+        model.rule,
+        model.world,
         ability=np.ones((reps, n)),
         theta=np.ones((reps, n, 1)),
         eps=rng.standard_normal((4000, reps, n, 1)),
         eta=np.zeros((4000, reps, n, 0)),
-        motivation=0.0,
-        discount=0.0,
-        per_point=0.0,
-        audit_p=0.0,
-        detection_rate=None,
-        fine=0.0,
-        penalty=0.0,
-        audit_veto=False,
-        ratchet_factor=np.ones(1),
-        comp_of_indicator=np.zeros(1, dtype=np.intp),
-        rater_component=np.zeros(0, dtype=np.intp),
-        limits=engine._limits(model.rule, model.world),
-        group_codes=None,
     )
+    ctx = dataclasses.replace(ctx, motivation=0.0, per_point=0.0)
     return model, ctx
 
 
@@ -129,7 +120,7 @@ def test_smooth_expected_reward_matches_brute_force_monte_carlo():
     effort = np.linspace(0.2, 1.4, 10)[None, :, None]
     model, ctx = _small_tournament_context(effort)
     targets = np.zeros((1, 10, 1))
-    smooth = policies.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["reward"][0]
+    smooth = response.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["reward"][0]
     rng = np.random.default_rng(1)
     draws = 20000
     measured = effort[0] + 0.5 * rng.standard_normal((draws, 10, 1))
@@ -144,7 +135,7 @@ def test_smooth_marginal_reward_matches_finite_differences_of_brute_force():
     effort = np.full((1, 10, 1), 0.8)
     model, ctx = _small_tournament_context(effort)
     targets = np.zeros((1, 10, 1))
-    marginal = policies.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["marginal"][
+    marginal = response.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["marginal"][
         0, 0
     ]
     rng = np.random.default_rng(2)
@@ -264,14 +255,14 @@ def test_early_warning_makes_effort_respond_to_the_warned_signal(monkeypatch):
     """With a pass threshold (departments independent), a department warned that it lags near the
     threshold works harder than one warned it is far above it."""
     seen = {}
-    original = engine.best_response
+    original = response.best_response
 
     def record(ctx, effort, gaming, targets, **kw):
         resp = original(ctx, effort, gaming, targets, **kw)
         seen["warning"], seen["effort"] = ctx.warning, resp.effort
         return resp
 
-    monkeypatch.setattr(engine, "best_response", record)
+    monkeypatch.setattr(response, "best_response", record)
     overrides = [
         "world.samples=16",
         "world.departments=40",
@@ -315,6 +306,6 @@ def test_effort_solve_is_the_exact_non_negative_optimum(k):
     a = rng.normal(size=(k, k))
     cost = a @ a.T + 0.5 * np.eye(k)
     rhs = rng.normal(size=(200, k))
-    fast = policies._projected_solve(cost, rhs, np.zeros_like(rhs))
+    fast = response._projected_solve(cost, rhs, np.zeros_like(rhs))
     exact = np.array([_qp_nonneg(cost, r) for r in rhs])
     np.testing.assert_allclose(fast, exact, atol=1e-10)

@@ -68,13 +68,13 @@ def hangzhou_facts():
     survey = w.raters.index("社会评价")
     rows: dict[str, list] = {}
     for out in realised:
-        ev = out["evaluation"]
+        ev = out.evaluation
         points = ev.components[..., social] * c.shares[social]  # points of 50
         total = ev.total
         rep = np.arange(total.shape[0])
         first, last = total.argmax(-1), total.argmin(-1)
         gap = total[rep, first] - total[rep, last]
-        latent = perceived_quality(w, out["output"])[..., survey] + w.leniency[survey]
+        latent = perceived_quality(w, out.output)[..., survey] + w.leniency[survey]
         below = ndtr((w.cutpoints[survey] - latent[..., None]) / w.rater_noise[survey])
         for name, value in {
             "social_min": points.min(-1),
@@ -83,7 +83,7 @@ def hangzhou_facts():
             "gap": gap,
             "social_share": (points[rep, first] - points[rep, last]) / gap,
             "target_median": np.median(ev.components[..., target], axis=-1),
-            "key_full": (out["measured"][..., key] >= w.ceiling[key] - 1e-9).mean(-1),
+            "key_full": (out.measured[..., key] >= w.ceiling[key] - 1e-9).mean(-1),
             "satisfied": 1 - below[..., -1].mean(-1),
             "top_three": 1 - below[..., 0].mean(-1),
         }.items():

@@ -236,7 +236,7 @@ def evaluate(
     grade_groups = classes if c.rule.grading.scope == "within_class" else None
 
     z = _normalize(c, x, norm_groups, targets)
-    w = _weights(c, x, classes)
+    w = indicator_weights(c, x, classes)
 
     comp_scores = np.empty(batch + (n_dept, len(c.components)))
     col = 0
@@ -324,7 +324,7 @@ def _normalize(c: CompiledRule, x, groups, targets) -> NDArray[np.float64]:
                 xs, bad=c.bad[idx], good=c.good[idx], clip=c.rule.normalize.clip, **common
             )
         elif method in ("target", "linear"):
-            target = _targets(c, idx, xs.shape, targets)
+            target = indicator_targets(c, idx, xs.shape, targets)
             if method == "target":
                 zs = normalize.target_attainment(xs, target=target, cap=c.cap[idx], **common)
             else:
@@ -337,7 +337,7 @@ def _normalize(c: CompiledRule, x, groups, targets) -> NDArray[np.float64]:
     return z
 
 
-def _targets(c: CompiledRule, idx, shape, targets) -> NDArray[np.float64]:
+def indicator_targets(c: CompiledRule, idx, shape, targets) -> NDArray[np.float64]:
     """The rule's targets of indicators ``idx`` (0 for linear scoring without one), replaced by
     per-department ``targets`` where those are not NaN."""
     target = np.broadcast_to(np.nan_to_num(c.target[idx], nan=0.0), shape)
@@ -347,7 +347,7 @@ def _targets(c: CompiledRule, idx, shape, targets) -> NDArray[np.float64]:
     return target
 
 
-def _weights(c: CompiledRule, x, classes) -> NDArray[np.float64]:
+def indicator_weights(c: CompiledRule, x, classes) -> NDArray[np.float64]:
     """Indicator weights, broadcastable to ``(..., dept, indicator)``, summing to 1 per component."""
     method = c.rule.weights.method
     if method in ("entropy", "critic"):

@@ -31,7 +31,8 @@ _SQRT_2PI = np.sqrt(2 * np.pi)
 SURVEY_EXACT_BELOW = 50
 
 
-def _pdf(z: NDArray) -> NDArray:
+def normal_pdf(z: NDArray) -> NDArray:
+    """The standard normal density φ(z)."""
     return np.exp(-0.5 * z * z) / _SQRT_2PI
 
 
@@ -220,7 +221,7 @@ def survey_moments(
     var = probs @ (pts**2)  # second moment − mean², at least 0
     var -= mean**2
     np.maximum(var, 0.0, out=var)
-    deriv = (_pdf(z) / sd) @ np.diff(pts) if slope else None
+    deriv = (normal_pdf(z) / sd) @ np.diff(pts) if slope else None
     return mean, deriv, var
 
 

@@ -1,0 +1,121 @@
+"""What a policy sees in one block of replications: the :class:`Context`, built once per block.
+
+The context gathers the compiled rule and world, the block's population (ability ``a_d`` and
+productivity ``θ_dk``), the common random numbers from which expected rewards are estimated, and
+what the rule implies for a department's incentives: the cumulative quota counts ``K_g`` of each
+grading group, the component of each indicator and rater, and the discount of the marginal reward
+through ratcheted targets, ``(1 − δ)/(1 − δ + δ λ_r)`` (Weitzman 1980).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..rules.pipeline import CompiledRule
+from ..scenario.schema import Audit, Scenario
+from .model import CompiledWorld
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything fixed within one block of replications (the early warning is per period: a
+    period's context is ``dataclasses.replace(ctx, warning=...)``)."""
+
+    rule: CompiledRule
+    world: CompiledWorld
+    audit: Audit  # the rule's audits: probability, detection_rate, fine_per_unit, penalty, veto
+    ability: NDArray  # (B, D)
+    theta: NDArray  # (B, D, K)
+    eps: NDArray  # (S, B, D, J) CRN measurement draws
+    eta: NDArray  # (S, B, D, R) CRN rater draws
+    motivation: float  # λ: utility per unit of true value
+    per_point: float  # pay per point of total score
+    ratchet_factor: NDArray  # (J,)
+    comp_of_indicator: NDArray  # (J,) component index
+    rater_component: NDArray  # (R,) component index
+    limits: list[NDArray]  # per band (< last): cumulative quota count per class group, or inf
+    group_codes: NDArray | None  # grading groups (dept,)
+    warning_share: float = 0.0  # ρ: share of the measurement-noise variance revealed
+    warning: NDArray | None = None  # (B, D, J) the part of its own measurement noise (in units of
+    # σ) a department has seen at the mid-period early warning (预警提示); None without warnings
+
+    @classmethod
+    def build(
+        cls,
+        scenario: Scenario,
+        rule: CompiledRule,
+        world: CompiledWorld,
+        *,
+        ability: NDArray,
+        theta: NDArray,
+        eps: NDArray,
+        eta: NDArray,
+    ) -> Context:
+        """The context of a block of the scenario's world with this population and these draws."""
+        sc = scenario
+        return cls(
+            rule=rule,
+            world=world,
+            audit=sc.rule.audit,
+            ability=ability,
+            theta=theta,
+            eps=eps,
+            eta=eta,
+            motivation=sc.world.motivation,
+            per_point=sc.rule.pay.per_point,
+            ratchet_factor=ratchet_factor(sc, rule),
+            comp_of_indicator=component_of_indicator(rule),
+            rater_component=np.array(
+                [rule.components.index(r) for r in world.raters], dtype=np.intp
+            ),
+            limits=band_limits(rule, world),
+            group_codes=world.class_codes if sc.rule.grading.scope == "within_class" else None,
+            warning_share=sc.world.early_warning,
+        )
+
+
+def ratchet_factor(sc: Scenario, c: CompiledRule) -> NDArray:
+    """Per indicator, the discount ``(1 − δ)/(1 − δ + δ λ_r)`` of the marginal reward through a
+    ratcheted target (1 for indicators without one, or without ratcheting)."""
+    if sc.rule.targets.mode != "ratchet":
+        return np.ones(len(c.indicators))
+    d, lam = sc.world.discount, sc.rule.targets.ratchet
+    factor = (1 - d) / (1 - d + d * lam)
+    return np.where(uses_target(c), factor, 1.0)
+
+
+def uses_target(c: CompiledRule) -> NDArray:
+    """Per indicator, whether its score is measured against a target (which a ratchet moves)."""
+    return np.array(
+        [
+            m in ("target", "linear") and not np.isnan(t)
+            for m, t in zip(c.methods, c.target, strict=True)
+        ]
+    )
+
+
+def component_of_indicator(c: CompiledRule) -> NDArray:
+    """Per indicator, the index of its component."""
+    out = np.zeros(len(c.indicators), dtype=np.intp)
+    for k, idx in enumerate(c.component_members):
+        out[idx] = k
+    return out
+
+
+def band_limits(c: CompiledRule, w: CompiledWorld) -> list[NDArray]:
+    """Cumulative quota counts per band (but the last), per grading group; inf without a quota."""
+    within = c.rule.grading.scope == "within_class"
+    sizes = np.bincount(w.class_codes, minlength=len(w.classes)) if within else np.array([w.n_dept])
+    out, cum = [], np.zeros(sizes.shape)
+    for g in range(len(c.bands) - 1):
+        q = c.quotas[g]
+        if np.isnan(q):
+            out.append(np.full(sizes.shape, np.inf))
+            cum = np.full(sizes.shape, np.inf)
+        else:
+            cum = cum + np.floor(q * sizes + 1e-9)
+            out.append(cum.copy())
+    return out
