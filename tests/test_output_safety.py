@@ -267,3 +267,16 @@ def test_permissions_follow_the_umask(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert out.stat().st_mode & 0o777 == 0o777 & ~mask
+
+
+def test_a_locked_sensitivity_folder_is_refused(tmp_path, capsys):
+    import fcntl
+
+    out = tmp_path / "sa"
+    with open(tmp_path / ".sa.perfsim-lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code = main(["sensitivity", DEMO, "--method", "sobol", "--n", "4", "--reps", "1",
+                     "--out", str(out), "--quiet"])  # fmt: skip
+        assert code == 2
+        assert "another perfsim process is writing" in capsys.readouterr().err
+    assert not (out / "sensitivity.json").exists()

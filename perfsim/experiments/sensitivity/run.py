@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...io import folder_lock
 from ...scenario import Scenario, resolve_path
 from ..executors import Executor, make_executor
 from .analysis import (
@@ -66,55 +68,59 @@ def run_sensitivity(
     x, notes = sample.x, sample.notes
     hash_ = digest(sample.key, x)
     folder = Path(out) if out is not None else None
-    chunks = Chunks(x, plan.chunk_size, folder)
-    running = {"kind": "sensitivity", "status": "running", "hash": hash_, **sample.key}
-    notes += chunks.open(hash_, resume, running)
-    run = _evaluate(spec, chunks, plan, executor, progress)
+    # one writer per folder: a second run into the same --out stops at once
+    with folder_lock(folder) if folder is not None else contextlib.nullcontext():
+        chunks = Chunks(x, plan.chunk_size, folder)
+        running = {"kind": "sensitivity", "status": "running", "hash": hash_, **sample.key}
+        notes += chunks.open(hash_, resume, running)
+        run = _evaluate(spec, chunks, plan, executor, progress)
 
-    table = chunks.table()
-    available = [c for c in table.columns if c != "sample"]
-    chosen = choose_metrics(available, plan.metrics, spec.input_names)
-    indices, analysed, reliability, conv_table, conv = _analyse(plan, spec, sample, table[chosen])
-    samples = pd.concat([spec.samples(x), table[available].reset_index(drop=True)], axis=1)
-    region = _region(spec, samples, available, bounds) if bounds else None
+        table = chunks.table()
+        available = [c for c in table.columns if c != "sample"]
+        chosen = choose_metrics(available, plan.metrics, spec.input_names)
+        indices, analysed, reliability, conv_table, conv = _analyse(
+            plan, spec, sample, table[chosen]
+        )
+        samples = pd.concat([spec.samples(x), table[available].reset_index(drop=True)], axis=1)
+        region = _region(spec, samples, available, bounds) if bounds else None
 
-    metadata = {
-        "kind": "sensitivity",
-        "status": "complete",
-        "hash": hash_,
-        **sample.key,
-        "n_requested": plan.size,
-        "runs": int(len(x)),
-        "outputs": analysed,
-        "main_index": plan.record.main_index,
-        "notes": notes,
-        "reliability": list(reliability.values()),
-        "convergence": conv,
-        **run,
-        "bounds": {k: list(v) for k, v in (bounds or {}).items()},
-        "started": started_at.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        **spec.info,
-    }
-    result = SensitivityResult(
-        method=plan.method,
-        indices=indices,
-        samples=samples,
-        problem=dict(spec.problem),
-        inputs=spec.input_names,
-        outputs=analysed,
-        n=sample.n,
-        notes=notes,
-        convergence=conv_table,
-        metadata=metadata,
-        region=region,
-        out=folder,
-    )
-    if folder is not None:
-        write_outputs(result, folder, figures=figures)
-    metadata["seconds"] = time.perf_counter() - started
-    if folder is not None:
-        write_json(folder / "sensitivity.json", metadata)
+        metadata = {
+            "kind": "sensitivity",
+            "status": "complete",
+            "hash": hash_,
+            **sample.key,
+            "n_requested": plan.size,
+            "runs": int(len(x)),
+            "outputs": analysed,
+            "main_index": plan.record.main_index,
+            "notes": notes,
+            "reliability": list(reliability.values()),
+            "convergence": conv,
+            **run,
+            "bounds": {k: list(v) for k, v in (bounds or {}).items()},
+            "started": started_at.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            **spec.info,
+        }
+        result = SensitivityResult(
+            method=plan.method,
+            indices=indices,
+            samples=samples,
+            problem=dict(spec.problem),
+            inputs=spec.input_names,
+            outputs=analysed,
+            n=sample.n,
+            notes=notes,
+            convergence=conv_table,
+            metadata=metadata,
+            region=region,
+            out=folder,
+        )
+        if folder is not None:
+            write_outputs(result, folder, figures=figures)
+        metadata["seconds"] = time.perf_counter() - started
+        if folder is not None:
+            write_json(folder / "sensitivity.json", metadata)
     return result
 
 
