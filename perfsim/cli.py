@@ -10,6 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
+from .results.names import (
+    FIGURES,
+    MARKERS,
+    REPORT_HTML,
+    ComparisonFiles,
+    RunFiles,
+    SensitivityFiles,
+)
 from .scenario import DataError, PerfsimError, load_scenario, read_toml, resolve_path
 from .scenario.loader import _BUNDLED
 
@@ -470,7 +478,7 @@ def _print_run_summary(result, out) -> None:
         print(
             f"  {row.metric:<24}{row.mean:>10.4g}{row.se:>10.2g}  {row.direction:<6}  {describe(row.metric)}"
         )
-    print(f"\nrun folder: {out} (metadata.json, metrics.csv, departments.csv, periods.csv)")
+    print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))})")
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -525,7 +533,8 @@ def _print_comparison(comp, out) -> None:
                 f"{r.rule}: {r.worst:.3g}/{r.max_regret:.3g}" for r in group.itertuples()
             )
             print(f"  {metric:<20} {cells}")
-    print(f"\nrun folder: {out} (comparison.csv, metadata.json, runs/)")
+    names = ComparisonFiles
+    print(f"\nrun folder: {out} ({names.COMPARISON}, {names.METADATA}, {names.RUNS}/)")
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
@@ -614,10 +623,11 @@ def _print_sensitivity(result) -> None:
         print("\nrule-space region:")
         for line in result.region.summary.splitlines():
             print(f"  {line}")
-    samples = next(result.out.glob("samples.*")).name
-    files = f"indices.csv, {samples}, convergence.csv, sensitivity.json, figures/"
+    samples = next(result.out.glob(f"{SensitivityFiles.SAMPLES}.*")).name
+    names = SensitivityFiles
+    files = f"{names.INDICES}, {samples}, {names.CONVERGENCE}, {names.METADATA}, {FIGURES}/"
     if result.region is not None:
-        files += ", region.csv, region.txt"
+        files += f", {names.REGION_CSV}, {names.REGION_TXT}"
     print(f"\nrun folder: {result.out} ({files})")
 
 
@@ -625,13 +635,13 @@ def _report(args: argparse.Namespace) -> int:
     from .scenario import Problem, ScenarioError
 
     run_dir = Path(args.run_dir)
-    markers = ("metadata.json", "sensitivity.json", "empirical.json")
+    markers = tuple(MARKERS)
     if not any((run_dir / m).is_file() for m in markers):
         raise ScenarioError(
             [
                 Problem(
                     str(run_dir),
-                    "metadata.json",
+                    RunFiles.METADATA,
                     None,
                     "not a run folder (no "
                     "metadata.json); give a folder written by perfsim run, compare, sensitivity "
@@ -746,7 +756,7 @@ def _print_empirical(result, out) -> None:
         print(
             f"\ncalibrated raters: {out / 'calibrated.toml'} (use with --set @{out / 'calibrated.toml'})"
         )
-    print(f"written to {out} (report.html)")
+    print(f"written to {out} ({REPORT_HTML})")
 
 
 HANDLERS = {

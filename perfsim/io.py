@@ -34,22 +34,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from .results.names import FIGURES, MARKERS, REPORT_HTML, REPORT_MD
 from .scenario import PerfsimError
 
 MANIFEST = ".perfsim.json"
 """The marker file in every folder perfsim writes: its kind and the files it wrote."""
 
-REPORT_FILES = ("report.html", "report.md")
+REPORT_FILES = (REPORT_HTML, REPORT_MD)
 """Files that ``perfsim report`` adds to a result folder after it was written."""
 
-PERFSIM_SUBFOLDERS = ("figures",)
+PERFSIM_SUBFOLDERS = (FIGURES,)
 """Sub-folders whose whole content is perfsim's (figures are redrawn by ``perfsim report``)."""
 
-_LEGACY_MARKERS = {
-    "metadata.json": "run",
-    "sensitivity.json": "sensitivity",
-    "empirical.json": "empirical",
-}
+_LEGACY_MARKERS = MARKERS
 _TMP_TAG = ".perfsim-tmp-"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +12,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from . import engine, metrics
-from .io import atomic_dir, to_csv
 from .metric_registry import better, may_be_undefined
 from .scenario import (
     PerfsimError,
@@ -211,15 +209,9 @@ def _departments(model: engine.Model, blocks: list[engine.BlockResult], reps: in
 def write_run(result: SimulationResult, out: str | Path, *, force: bool = False) -> Path:
     """Write ``metadata.json``, ``metrics.csv``, ``departments.csv`` and ``periods.csv`` to ``out``,
     atomically (a temporary folder swapped into place; see :mod:`perfsim.io` for when an existing
-    folder is replaced and when ``force`` is needed)."""
-    target = Path(out)
-    with atomic_dir(target, "run", force=force) as tmp:
-        (tmp / "metadata.json").write_text(
-            json.dumps(result.metadata, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-        )
-        to_csv(result.metrics, tmp / "metrics.csv", bom=False)
-        to_csv(result.departments, tmp / "departments.csv")
-        to_csv(result.periods, tmp / "periods.csv", bom=False)
-        to_csv(result.per_rep, tmp / "replications.csv", bom=False, index=True)
-        to_csv(result.confusion, tmp / "confusion.csv", index=True)
-    return target
+    folder is replaced and when ``force`` is needed).
+
+    Kept for callers: the folder is :class:`perfsim.results.RunRecord`'s."""
+    from .results.run import RunRecord  # the layer above, where folders are written
+
+    return RunRecord.from_simulation(result).write(out, force=force)

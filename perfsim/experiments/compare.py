@@ -309,40 +309,9 @@ def write_comparison(
     comp: Comparison, out: str | Path, *, seed: int, reps: int, force: bool = False
 ) -> Path:
     """Write a comparison run folder atomically: ``metadata.json``, ``comparison.csv``,
-    ``robustness.csv`` (with ``across``) and one sub-run per world × rule under ``runs/``."""
-    import json
-    from datetime import UTC, datetime
+    ``robustness.csv`` (with ``across``) and one sub-run per world × rule under ``runs/``.
 
-    from .. import __version__
-    from ..io import atomic_dir, to_csv
-    from ..scenario import scenario_hash
-    from ..simulation import write_run
+    Kept for callers: the folder is :class:`perfsim.results.ComparisonRecord`'s."""
+    from ..results.comparison import ComparisonRecord  # the layer above, where folders are written
 
-    with atomic_dir(out, "comparison", force=force) as tmp:
-        runs = []
-        for i, world in enumerate(comp.worlds):
-            for j, rule in enumerate(comp.rules):
-                folder = f"runs/w{i}-r{j}"
-                write_run(comp.results[(world, rule)], tmp / folder)
-                runs.append({"folder": folder, "world": world, "rule": rule})
-        meta = {
-            "kind": "comparison",
-            "perfsim_version": __version__,
-            "seed": seed,
-            "reps": reps,
-            "rules": comp.rules,
-            "worlds": comp.worlds,
-            "runs": runs,
-            "scenario_hashes": {n: scenario_hash(s) for n, s in comp.scenarios.items()},
-            "resolved_scenarios": {n: scenario_raw(s) for n, s in comp.scenarios.items()},
-            "started": comp.started,
-            "finished": comp.finished,
-            "written": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        (tmp / "metadata.json").write_text(
-            json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-        )
-        to_csv(comp.table, tmp / "comparison.csv")
-        if comp.robustness is not None:
-            to_csv(comp.robustness, tmp / "robustness.csv")
-    return Path(out)
+    return ComparisonRecord.from_comparison(comp, seed=seed, reps=reps).write(out, force=force)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import atomic_write, write_csv
+from ..results.names import SensitivityFiles
 from ..scenario import PerfsimError
 
 OPERATORS = ("<=", ">=", "<", ">")
@@ -262,7 +263,7 @@ def _summary(table: pd.DataFrame, bounds, good: int, total: int, hits: int, coun
 def write_region(region: Region, folder: str | Path) -> None:
     """``region.csv`` (input, low, high, allowed, restricted, coverage, density) and ``region.txt``."""
     folder = Path(folder)
-    write_csv(region.table, folder / "region.csv")
+    write_csv(region.table, folder / SensitivityFiles.REGION_CSV)
     atomic_write(
-        folder / "region.txt", lambda tmp: tmp.write_text(region.summary + "\n", encoding="utf-8")
+        folder / SensitivityFiles.REGION_TXT, lambda tmp: tmp.write_text(region.summary + "\n", encoding="utf-8")
     )

@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ...io import atomic_write, write_csv
+from ...results.names import SensitivityFiles
 from .errors import SensitivityError
 
 
@@ -66,7 +67,7 @@ def _json_default(value: Any) -> Any:
 
 def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
     """Check that ``out`` is this run's folder (same hash) or new; write the first metadata."""
-    meta_path = out / "sensitivity.json"
+    meta_path = out / SensitivityFiles.METADATA
     if meta_path.exists():
         try:
             old = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -95,7 +96,7 @@ def existing_chunks(
     found = {}
     for chunk_id, rows in chunks:
         for suffix in (".parquet", ".csv"):
-            path = folder / f"chunk-{chunk_id:05d}{suffix}"
+            path = folder / f"{SensitivityFiles.chunk(chunk_id)}{suffix}"
             if path.exists():
                 try:
                     frame = read_table(path)
@@ -130,7 +131,7 @@ class Chunks:
         if self.folder is None:
             return []
         prepare_folder(self.folder, hash_, resume, meta)
-        self.paths = existing_chunks(self.folder / "chunks", self.chunks, self.starts)
+        self.paths = existing_chunks(self.folder / SensitivityFiles.CHUNKS, self.chunks, self.starts)
         if self.paths:
             return [f"resumed: {len(self.paths)} of {len(self.chunks)} chunks were already done."]
         return []
@@ -150,7 +151,7 @@ class Chunks:
         start = self.starts[chunk_id]
         frame.insert(0, "sample", np.arange(start, start + len(frame)))
         if self.folder is not None:
-            path = self.folder / "chunks" / f"chunk-{chunk_id:05d}"
+            path = self.folder / SensitivityFiles.CHUNKS / SensitivityFiles.chunk(chunk_id)
             self.paths[chunk_id] = write_table(frame, path)
         else:
             self.frames[chunk_id] = frame

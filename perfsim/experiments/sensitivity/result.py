@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...io import write_csv
+from ...results.names import FIGURES, SensitivityFiles
 from .checkpoint import write_table
 from .methods import method
 
@@ -54,9 +55,9 @@ class SensitivityResult:
 def write_outputs(result: SensitivityResult, folder: Path, *, figures: bool = True) -> None:
     """Write the tables, figures and region of a finished analysis into its run folder (each file
     atomically; ``sensitivity.json`` is written last by :func:`run_sensitivity`)."""
-    write_csv(result.indices, folder / "indices.csv")
-    write_table(result.samples, folder / "samples")
-    write_csv(result.convergence, folder / "convergence.csv")
+    write_csv(result.indices, folder / SensitivityFiles.INDICES)
+    write_table(result.samples, folder / SensitivityFiles.SAMPLES)
+    write_csv(result.convergence, folder / SensitivityFiles.CONVERGENCE)
     if result.region is not None:
         from ..discovery import write_region
 
@@ -64,4 +65,4 @@ def write_outputs(result: SensitivityResult, folder: Path, *, figures: bool = Tr
     if figures and len(result.indices):
         from .figures import write_figures  # matplotlib only when figures are drawn
 
-        result.figures = write_figures(result, folder / "figures")
+        result.figures = write_figures(result, folder / FIGURES)

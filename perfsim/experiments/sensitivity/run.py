@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ...io import folder_lock
+from ...results.names import SensitivityFiles
 from ...scenario import Scenario, resolve_path
 from ..executors import Executor, make_executor
 from .analysis import (
@@ -120,7 +121,7 @@ def run_sensitivity(
             write_outputs(result, folder, figures=figures)
         metadata["seconds"] = time.perf_counter() - started
         if folder is not None:
-            write_json(folder / "sensitivity.json", metadata)
+            write_json(folder / SensitivityFiles.METADATA, metadata)
     return result
 
 

@@ -1,0 +1,43 @@
+"""Reading and writing the JSON and CSV files of a result folder (shared by every kind)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..scenario import PerfsimError
+
+
+class ResultFolderError(PerfsimError, FileNotFoundError):
+    """A folder that is not (or no longer) a complete perfsim result folder of the kind read."""
+
+
+def write_json(path: Path, data: Any) -> None:
+    """``data`` as indented UTF-8 JSON (non-JSON values as text)."""
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
+    """A CSV that perfsim wrote (BOM or none; an empty cell is missing, text such as "NA" is not)."""
+    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""], **kwargs)
+
+
+def read_csv_if(path: Path, **kwargs: Any) -> pd.DataFrame | None:
+    """:func:`read_csv`, or None when the file is not there (an optional table)."""
+    return read_csv(path, **kwargs) if path.is_file() else None
+
+
+def read_text_if(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def pngs(folder: Path) -> list[Path]:
+    """The PNG figures in ``folder``, sorted by name (none if there is no such folder)."""
+    return sorted(folder.glob("*.png")) if folder.is_dir() else []

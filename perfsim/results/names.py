@@ -1,0 +1,84 @@
+"""Every file name of a perfsim result folder, written once.
+
+Writers (:mod:`perfsim.results`, the sensitivity checkpoint), readers, :mod:`perfsim.report`,
+:mod:`perfsim.io` (which marker file tells a folder's kind) and the CLI's summary lines all take
+their names from here. This module imports nothing, so that the layers below ``results`` (``io``,
+the sensitivity run that checkpoints its folder while it runs) may use it without a cycle.
+"""
+
+from __future__ import annotations
+
+FIGURES = "figures"
+"""Sub-folder of PNG and SVG figures (every kind)."""
+REPORT_HTML = "report.html"
+REPORT_MD = "report.md"
+
+
+class RunFiles:
+    """A simulation run folder (``perfsim run``)."""
+
+    METADATA = "metadata.json"
+    METRICS = "metrics.csv"
+    DEPARTMENTS = "departments.csv"
+    PERIODS = "periods.csv"
+    REPLICATIONS = "replications.csv"
+    CONFUSION = "confusion.csv"
+    TABLES = (METRICS, DEPARTMENTS, PERIODS)  # named in the CLI's summary line
+
+
+class ComparisonFiles:
+    """A comparison folder (``perfsim compare``): one run folder per world × rule under ``runs/``."""
+
+    METADATA = RunFiles.METADATA
+    COMPARISON = "comparison.csv"
+    ROBUSTNESS = "robustness.csv"
+    RUNS = "runs"
+
+    @staticmethod
+    def run(world: int, rule: int) -> str:
+        """The sub-run folder (relative) of the ``world``-th world and ``rule``-th rule."""
+        return f"{ComparisonFiles.RUNS}/w{world}-r{rule}"
+
+
+class SensitivityFiles:
+    """A sensitivity folder (``perfsim sensitivity``)."""
+
+    METADATA = "sensitivity.json"
+    INDICES = "indices.csv"
+    CONVERGENCE = "convergence.csv"
+    SAMPLES = "samples"  # stem: samples.parquet, or samples.csv without pyarrow
+    CHUNKS = "chunks"  # chunks/chunk-00000.parquet (or .csv), one per finished chunk
+    REGION_CSV = "region.csv"
+    REGION_TXT = "region.txt"
+
+    @staticmethod
+    def chunk(chunk_id: int) -> str:
+        """A chunk's file stem in ``chunks/`` (the suffix says the format)."""
+        return f"chunk-{chunk_id:05d}"
+
+
+class EmpiricalFiles:
+    """An empirical folder (``perfsim empirical``)."""
+
+    METADATA = "empirical.json"
+    SCORES = "scores.csv"
+    RANK_CHANGES = "rank_changes.csv"
+    RELIABILITY = "reliability.csv"
+    OUTRANKS = "outranks.csv"
+    RATER_GROUPS = "rater_groups.csv"
+    RATERS = "raters.csv"
+    ITEMS = "items.csv"
+    CALIBRATION = "calibration.csv"
+    CALIBRATION_GROUPS = "calibration_groups.csv"
+    CALIBRATION_ITEMS = "calibration_items.csv"
+    CALIBRATION_CLASSES = "calibration_classes.csv"
+    CALIBRATED = "calibrated.toml"
+
+
+MARKERS = {
+    RunFiles.METADATA: "run",
+    SensitivityFiles.METADATA: "sensitivity",
+    EmpiricalFiles.METADATA: "empirical",
+}
+"""Marker file → kind, for folders written before ``.perfsim.json`` (a comparison's
+``metadata.json`` says ``"kind": "comparison"``)."""

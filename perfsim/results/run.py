@@ -1,0 +1,86 @@
+"""A simulation run folder (``perfsim run``): :class:`RunRecord`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..io import atomic_dir, to_csv
+from ..simulation import SimulationResult
+from .files import ResultFolderError, read_csv, read_csv_if, read_json, write_json
+from .names import RunFiles
+
+
+@dataclass
+class RunRecord:
+    """What a run folder holds: ``metadata.json`` and the tables of a :class:`SimulationResult`.
+
+    Read back, the optional tables of an older folder may be None."""
+
+    metadata: dict
+    metrics: pd.DataFrame  # metric, mean, se, n, direction ("" = descriptive)
+    departments: pd.DataFrame | None = None
+    periods: pd.DataFrame | None = None
+    replications: pd.DataFrame | None = None
+    confusion: pd.DataFrame | None = None
+    path: Path | None = None
+
+    @classmethod
+    def from_simulation(cls, result: SimulationResult) -> RunRecord:
+        return cls(
+            metadata=result.metadata,
+            metrics=result.metrics,
+            departments=result.departments,
+            periods=result.periods,
+            replications=result.per_rep,
+            confusion=result.confusion,
+        )
+
+    @property
+    def name(self) -> str:
+        """The rule's name: the scenario's name, else its rule or meta name, else the file's stem."""
+        meta = self.metadata
+        resolved = meta.get("resolved_scenario") or {}
+        return (
+            meta.get("scenario_name")
+            or (resolved.get("rule") or {}).get("name")
+            or (resolved.get("meta") or {}).get("name")
+            or Path(str(meta.get("scenario", "run"))).stem
+        )
+
+    def write(self, folder: str | Path, force: bool = False) -> Path:
+        """Write the folder atomically (see :mod:`perfsim.io` for when an existing folder is
+        replaced and when ``force`` is needed)."""
+        target = Path(folder)
+        with atomic_dir(target, "run", force=force) as tmp:
+            write_json(tmp / RunFiles.METADATA, self.metadata)
+            to_csv(self.metrics, tmp / RunFiles.METRICS, bom=False)
+            tables = (
+                (self.departments, RunFiles.DEPARTMENTS, True, False),
+                (self.periods, RunFiles.PERIODS, False, False),
+                (self.replications, RunFiles.REPLICATIONS, False, True),
+                (self.confusion, RunFiles.CONFUSION, True, True),
+            )
+            for frame, name, bom, index in tables:
+                if frame is not None:
+                    to_csv(frame, tmp / name, bom=bom, index=index)
+        return target
+
+    @classmethod
+    def read(cls, folder: str | Path) -> RunRecord:
+        """Read a run folder; :class:`ResultFolderError` if it is not a complete one."""
+        path = Path(folder)
+        if not (path / RunFiles.METADATA).is_file():
+            raise ResultFolderError(f"{path}: not a perfsim run folder (no {RunFiles.METADATA})")
+        metrics = read_csv(path / RunFiles.METRICS, dtype={"direction": str})
+        return cls(
+            metadata=read_json(path / RunFiles.METADATA),
+            metrics=metrics.fillna({"direction": ""}),
+            departments=read_csv_if(path / RunFiles.DEPARTMENTS, dtype={"class": str}),
+            periods=read_csv_if(path / RunFiles.PERIODS),
+            replications=read_csv_if(path / RunFiles.REPLICATIONS, index_col=0),
+            confusion=read_csv_if(path / RunFiles.CONFUSION, index_col=0),
+            path=path,
+        )
