@@ -1,6 +1,7 @@
 """perfsim: test government performance-evaluation rules on simulated departments before adoption."""
 
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from .experiments.compare import compare
 from .experiments.sensitivity import SensitivityPlan
@@ -14,12 +15,22 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+unknown"
 
+
+def build_report(folder: str | Path) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.md`` of a result folder: :func:`perfsim.report.build_report`
+    (imported when first called, so that ``import perfsim`` does not load matplotlib)."""
+    from .report import build_report as build
+
+    return build(folder)
+
+
 __all__ = [
     "PerfsimError",
     "ScenarioError",
     "SensitivityPlan",
     "SimulationResult",
     "__version__",
+    "build_report",
     "compare",
     "load_scenario",
     "score",

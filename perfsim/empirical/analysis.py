@@ -10,7 +10,6 @@ data, as a scenario fragment. ``result.write(out)`` writes the tables, figures a
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import atomic_dir, to_csv
 from ..scenario import DataError, Rule, Scenario, load_scenario
 from ..scoring import read_table
 from .calibrate import Calibration, calibrate
@@ -44,81 +42,18 @@ class EmpiricalResult:
     notes: list[str] = field(default_factory=list)
 
     def write(self, out: str | Path, report: bool = True, *, force: bool = False) -> Path:
-        """Write the result folder atomically (tables, ``calibrated.toml``, figures, report); see
-        :mod:`perfsim.io` for when an existing folder is replaced and when ``force`` is needed."""
-        from . import figures as figs
+        """Write the result folder atomically (tables, ``calibrated.toml``, figures and, with
+        ``report``, ``report.html``/``report.md``); see :mod:`perfsim.io` for when an existing
+        folder is replaced and when ``force`` is needed.
 
-        target = Path(out)
-        with atomic_dir(target, "empirical", force=force) as tmp:
-            tables = {
-                "scores.csv": self.scores,
-                "rank_changes.csv": self.rank_changes,
-                "reliability.csv": self.reliability,
-                "outranks.csv": self.uncertainty.outranks.reset_index(names="unit")
-                if self.uncertainty
-                else None,
-            }
-            if self.effects:
-                tables |= {
-                    "rater_groups.csv": self.effects.groups,
-                    "raters.csv": self.effects.raters,
-                    "items.csv": self.effects.items,
-                }
-            if self.calibration:
-                tables |= {
-                    "calibration.csv": self.calibration.parameters,
-                    "calibration_groups.csv": self.calibration.groups,
-                    "calibration_items.csv": self.calibration.items,
-                    "calibration_classes.csv": self.calibration.classes,
-                }
-                (tmp / "calibrated.toml").write_text(
-                    self.calibration.fragment(
-                        self.metadata.get("data", ""), self.metadata.get("rule", "")
-                    ),
-                    encoding="utf-8",
-                )
-            for name, table in tables.items():
-                if table is not None and len(table):
-                    to_csv(table, tmp / name)
-            meta = {
-                **self.metadata,
-                "notes": self.notes,
-                "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-            }
-            (tmp / "empirical.json").write_text(
-                json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-            )
-            folder = tmp / "figures"
-            if self.uncertainty is not None:
-                figs.save(
-                    figs.caterpillar_figure(self.uncertainty.table, self.uncertainty.level),
-                    folder,
-                    "rank-intervals",
-                    "Rank intervals",
-                    f"Each unit's rank and its {self.uncertainty.level:.0%} interval when the "
-                    "raters are redrawn within their groups.",
-                )
-            if self.rank_changes is not None and len(self.rules) > 1:
-                figs.save(
-                    figs.rank_change_figure(self.rank_changes, self.rules),
-                    folder,
-                    "rank-changes",
-                    "Rank changes between rules",
-                    "Each unit's rank under each rule, on the same data.",
-                )
-            if self.effects is not None:
-                figs.save(
-                    figs.rater_effects_figure(self.effects.groups),
-                    folder,
-                    "rater-effects",
-                    "Rater-group leniency",
-                    "Leniency (+) or severity (−) of each rater group, with 95 % intervals.",
-                )
-            if report:
-                from ..report.html import build_report
+        Kept for callers: the folder is :class:`perfsim.results.EmpiricalRecord`'s, and the report
+        is :func:`perfsim.build_report` (the package's entry, so this layer names no layer above
+        the results)."""
+        from .. import build_report
+        from ..results.empirical import EmpiricalRecord
 
-                build_report(tmp)
-        return target
+        record = EmpiricalRecord.from_result(self)
+        return record.write(out, force=force, finish=build_report if report else None)
 
 
 def _load_rule(

@@ -41,3 +41,9 @@ def read_text_if(path: Path) -> str | None:
 def pngs(folder: Path) -> list[Path]:
     """The PNG figures in ``folder``, sorted by name (none if there is no such folder)."""
     return sorted(folder.glob("*.png")) if folder.is_dir() else []
+
+
+def read_table_if(path: Path) -> pd.DataFrame | None:
+    """A CSV with pandas' default missing values ("NA", "nan"… too), or None when not there: how
+    the sensitivity and empirical tables have always been read back."""
+    return pd.read_csv(path, encoding="utf-8-sig") if path.is_file() else None

@@ -1,0 +1,77 @@
+"""A sensitivity folder (``perfsim sensitivity``): :class:`SensitivityRecord`.
+
+The run itself (:func:`perfsim.sensitivity`) writes its folder while it runs (numbered chunks as
+they finish, so that it can resume; then the tables, figures and ``sensitivity.json``), under the
+folder's lock, with the names of :mod:`.names`. This record reads such a folder back, and writes
+one atomically from a finished :class:`SensitivityResult` that was run without a folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..experiments.sensitivity import SensitivityResult, write_outputs
+from ..experiments.sensitivity.checkpoint import write_json
+from ..io import atomic_dir
+from .files import ResultFolderError, pngs, read_csv_if, read_json, read_table_if, read_text_if
+from .names import FIGURES, SensitivityFiles
+
+
+@dataclass
+class SensitivityRecord:
+    """What a sensitivity folder holds: ``sensitivity.json`` (method, N, seed, inputs, notes…),
+    ``indices.csv``, ``convergence.csv``, ``region.txt`` (with bounds) and the figures."""
+
+    metadata: dict
+    indices: pd.DataFrame  # metric, input, index, value, confidence
+    convergence: pd.DataFrame | None = None
+    region: str | None = None  # region.txt: the rule-space region that meets the bounds
+    figures: list[Path] = field(default_factory=list)  # PNGs in figures/, by name
+    path: Path | None = None
+    source: SensitivityResult | None = None  # the run's result, when built from one
+
+    @classmethod
+    def from_result(cls, result: SensitivityResult) -> SensitivityRecord:
+        region = result.region.summary + "\n" if result.region is not None else None
+        return cls(result.metadata, result.indices, result.convergence, region, source=result)
+
+    @property
+    def main_index(self) -> str:
+        """The index the report leads with (ST, μ* or δ; else the first in the table)."""
+        found = list(dict.fromkeys(self.indices["index"]))
+        return self.metadata.get("main_index") or ("ST" if "ST" in found else found[0])
+
+    def write(self, folder: str | Path, force: bool = False) -> Path:
+        """Write the folder atomically (see :mod:`perfsim.io`) from the result it was built
+        from: tables, samples, figures, region and, last, ``sensitivity.json``."""
+        if self.source is None:
+            raise ValueError("only a record built by from_result(…) can be written")
+        with atomic_dir(folder, "sensitivity", force=force) as tmp:
+            write_outputs(self.source, tmp)
+            write_json(tmp / SensitivityFiles.METADATA, self.metadata)
+        return Path(folder)
+
+    @classmethod
+    def read(cls, folder: str | Path) -> SensitivityRecord:
+        path = Path(folder)
+        if not (path / SensitivityFiles.METADATA).is_file():
+            raise ResultFolderError(
+                f"{path}: not a perfsim sensitivity folder (no {SensitivityFiles.METADATA})"
+            )
+        indices = read_table_if(path / SensitivityFiles.INDICES)
+        if indices is None:
+            raise ResultFolderError(
+                f"{path}: an unfinished sensitivity analysis (no {SensitivityFiles.INDICES}); "
+                "rerun it with --resume"
+            )
+        return cls(
+            metadata=read_json(path / SensitivityFiles.METADATA),
+            indices=indices,
+            convergence=read_csv_if(path / SensitivityFiles.CONVERGENCE),
+            region=read_text_if(path / SensitivityFiles.REGION_TXT),
+            figures=pngs(path / FIGURES),
+            path=path,
+        )
