@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..report.figures import SavedFigure
 from ..report.fonts import font_context
-from ..report.style import DPI, RC, atomic_savefig, figure_function, footnote
+from ..report.style import DPI, RC, SavedFigure, atomic_savefig, figure_function, footnote
 
 
 @figure_function

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -15,7 +16,7 @@ from matplotlib.text import Text
 from ..io import atomic_write
 from .fonts import font_context, warn_if_missing
 
-__all__ = ["DPI", "RC", "atomic_savefig", "figure_function", "footnote"]
+__all__ = ["DPI", "RC", "SavedFigure", "atomic_savefig", "figure_function", "footnote"]
 
 DPI = 120
 
@@ -59,3 +60,15 @@ def atomic_savefig(fig: Figure, path: Path, **kwargs) -> None:
     """
     kwargs.setdefault("format", path.suffix.lstrip("."))
     atomic_write(path, lambda tmp: fig.savefig(tmp, bbox_inches="tight", pad_inches=0.15, **kwargs))
+
+
+@dataclass
+class SavedFigure:
+    """A figure written to ``figures/``: stem, PNG and SVG paths, a caption and alt text."""
+
+    stem: str
+    title: str
+    caption: str
+    alt: str
+    png: Path
+    svg: Path

@@ -1,0 +1,72 @@
+"""Black-and-white styles and layout helpers shared by the report figures."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ... import metric_registry
+
+# Black-and-white styles: (face colour, hatch) of bar series, and marker shapes of classes.
+BAR_STYLES = [
+    ("0.3", ""),
+    ("white", "///"),
+    ("0.75", ""),
+    ("white", "..."),
+    ("0.55", "xx"),
+    ("white", "\\\\\\"),
+    ("0.9", "++"),
+    ("white", "oo"),
+]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
+LINESTYLES = ["-", "--", ":", "-."]
+VERDICT_STYLE = {  # marker, face colour, label
+    "better": ("o", "black", "better (95 % interval excludes 0)"),
+    "worse": ("s", "white", "worse (95 % interval excludes 0)"),
+    "no detectable difference": ("D", "0.65", "no detectable difference"),
+    "": ("x", "black", "descriptive (no better side)"),
+}
+
+
+def grid(n: int, ncols: int) -> tuple[int, int]:
+    ncols = max(1, min(ncols, n))
+    return math.ceil(n / ncols), ncols
+
+
+def hide_unused(axes: np.ndarray, used: int) -> None:
+    for ax in axes.flat[used:]:
+        ax.set_visible(False)
+
+
+def better_direction(metric: str, table_direction: str = "") -> str:
+    return table_direction or metric_registry.better(metric)
+
+
+def wrap(text: str, width: int = 16) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def styled_bars(
+    ax, centers, values, k: int, n: int, width: float, label: str, style: int | None = None, **kw
+):
+    face, hatch = BAR_STYLES[(k if style is None else style) % len(BAR_STYLES)]
+    offset = (k - (n - 1) / 2) * width
+    return ax.bar(
+        np.asarray(centers) + offset,
+        values,
+        width=width,
+        color=face,
+        hatch=hatch,
+        edgecolor="black",
+        linewidth=0.6,
+        label=label,
+        **kw,
+    )
+
+
+def class_order(frames: Sequence[pd.DataFrame]) -> list[str]:
+    return list(dict.fromkeys(c for f in frames for c in f["class"].astype(str)))

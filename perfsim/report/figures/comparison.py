@@ -1,0 +1,168 @@
+"""Figures of a comparison: paired differences from the reference (forest plot) and robustness
+across assumed worlds (maximum regret)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
+
+from ... import metric_registry
+from ..rules import short_world
+from ..style import figure_function, footnote
+from .common import VERDICT_STYLE, better_direction, grid, hide_unused, wrap
+
+__all__ = ["forest_figure", "robustness_figure"]
+
+
+@figure_function
+def forest_figure(
+    comparison: pd.DataFrame, *, reference: str | None = None, ncols: int | None = None
+) -> Figure:
+    """Forest plot: for each metric, each non-reference rule's paired difference from the
+    reference with its 95 % interval (``comparison.csv``), one panel per metric and one row per
+    rule (× world). The better side of 0 (by the metric's direction) is shaded and labelled; the
+    marker says the verdict. Metrics whose value is the same under every rule in every world are
+    listed under the figure instead of drawn; ``effective_weight:*`` has its own figure."""
+    ref_rows = comparison[comparison["verdict"] == "reference"]
+    reference = reference or (str(ref_rows["rule"].iloc[0]) if len(ref_rows) else "reference")
+    others = comparison[comparison["rule"] != reference]
+    rules = list(dict.fromkeys(others["rule"]))
+    worlds = list(dict.fromkeys(others["world"]))
+    metrics = [
+        m for m in dict.fromkeys(comparison["metric"]) if not str(m).startswith("effective_weight:")
+    ]
+    flat, shown = [], []
+    for m in metrics:
+        vals = others.loc[others["metric"] == m, ["diff", "diff_low", "diff_high"]].to_numpy(float)
+        finite = vals[np.isfinite(vals)]
+        (flat if finite.size == 0 or np.all(finite == 0) else shown).append(m)
+    rows = [(r, w) for r in rules for w in worlds]
+    labels = [
+        wrap(r, 24) if len(worlds) == 1 else f"{wrap(r, 24)}\n{short_world(w)}" for r, w in rows
+    ]
+    n_panels = max(1, len(shown))
+    nrow, ncol = grid(n_panels, ncols or (3 if n_panels > 6 else 2))
+    panel_h = 0.9 + 0.32 * len(rows) * (1.4 if len(worlds) > 1 else 1)
+    fig = Figure(figsize=(4.0 * ncol + 1.2, panel_h * nrow + 1.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, sharey=True, squeeze=False))
+    y = np.arange(len(rows))[::-1]
+    for ax, metric in zip(axes.flat, shown, strict=False):
+        sub = others[others["metric"] == metric].set_index(["rule", "world"])
+        direction = better_direction(metric, str(sub["direction"].iloc[0]) if len(sub) else "")
+        lo_all, hi_all = [0.0], [0.0]
+        for yi, key in zip(y, rows, strict=True):
+            if key not in sub.index:
+                continue
+            row = sub.loc[key]
+            diff, low, high = float(row["diff"]), float(row["diff_low"]), float(row["diff_high"])
+            if np.isfinite(low) and np.isfinite(high):
+                ax.plot([low, high], [yi, yi], color="black", lw=1.2, solid_capstyle="butt")
+                ax.plot([low, high], [yi, yi], "|", color="black", ms=7)
+                lo_all.append(low)
+                hi_all.append(high)
+            marker, face, _ = VERDICT_STYLE.get(str(row["verdict"]), VERDICT_STYLE[""])
+            ax.plot(diff, yi, marker, mfc=face, mec="black", color="black", ms=7, zorder=3, mew=1.2)
+            lo_all.append(diff)
+            hi_all.append(diff)
+        lo, hi = min(lo_all), max(hi_all)
+        pad = 0.12 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.5
+        lo, hi = lo - pad, hi + pad
+        ax.axvline(0, color="black", lw=0.8, ls="--")
+        if direction in ("higher", "lower"):
+            better = (0, hi) if direction == "higher" else (lo, 0)
+            ax.axvspan(*better, color="0.9", zorder=0, lw=0)
+            ax.text(
+                0.98 if direction == "higher" else 0.02,
+                1.0,
+                "better →" if direction == "higher" else "← better",
+                transform=ax.transAxes,
+                ha="right" if direction == "higher" else "left",
+                va="bottom",
+                fontsize=8,
+                style="italic",
+            )
+        ax.set_xlim(lo, hi)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.set_title(metric, loc="left", fontsize=9.5, fontweight="bold", pad=12)
+        ax.set_xlabel(f"difference from reference ({metric_registry.unit(metric, 'metric units')})")
+        ax.set_yticks(y, labels)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        ax.tick_params(axis="y", length=0)
+    if not shown:
+        axes.flat[0].text(0.5, 0.5, "no metric differs between the rules", ha="center", va="center")
+        axes.flat[0].set_axis_off()
+    hide_unused(axes, n_panels)
+    handles = [
+        Line2D([], [], ls="none", marker=m, mfc=f, mec="black", color="black", ms=7, label=lab)
+        for key, (m, f, lab) in VERDICT_STYLE.items()
+        if key in set(others["verdict"].astype(str))
+    ] + [Patch(facecolor="0.9", label="better side of 0 (by the metric's direction)")]
+    title = (
+        f"Paired differences from the reference rule “{reference}” "
+        "(mean and 95 % interval over replications, common random numbers)"
+    )
+    fig.legend(  # the title heads the legend: an outside legend and a suptitle would overlap
+        handles=handles,
+        loc="outside upper center",
+        ncols=min(3, len(handles)),
+        frameon=False,
+        title=wrap(title, int(11 * fig.get_figwidth())),
+        title_fontproperties={"size": 10},
+    )
+    if flat:
+        footnote(fig, "Same value under every rule (not drawn): " + ", ".join(flat) + ".")
+    return fig
+
+
+@figure_function
+def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None = None) -> Figure:
+    """Maximum regret of each rule on each metric across the assumed worlds (``robustness.csv``):
+    a rule's regret in a world is its distance from the best rule there, in the metric's units.
+    Shading is the regret relative to the largest in the row (so rows in different units compare);
+    the number is the regret itself; the most robust rule of each row is boxed. Metrics with no
+    regret for any rule are listed under the figure."""
+    rules = list(rules or dict.fromkeys(robustness["rule"]))
+    table = robustness.pivot_table(index="metric", columns="rule", values="max_regret", sort=False)
+    table = table.reindex(columns=rules)
+    zero = [m for m in table.index if np.nanmax(np.abs(table.loc[m].to_numpy(float))) == 0]
+    table = table.drop(index=zero)
+    fig = Figure(
+        figsize=(2.2 + 1.6 * len(rules), 1.4 + 0.42 * max(1, len(table))), layout="constrained"
+    )
+    ax = fig.subplots()
+    if len(table):
+        values = table.to_numpy(float)
+        rel = values / np.nanmax(values, axis=1, keepdims=True)
+        image = ax.imshow(rel, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+        for i in range(values.shape[0]):
+            best = int(np.nanargmin(values[i]))
+            for j in range(values.shape[1]):
+                ax.text(
+                    j,
+                    i,
+                    f"{values[i, j]:.3g}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if rel[i, j] > 0.55 else "black",
+                    fontweight="bold" if j == best else "normal",
+                )
+            ax.add_patch(Rectangle((best - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=1.6))
+        ax.set_xticks(range(len(rules)), [wrap(r) for r in rules])
+        ax.set_yticks(range(len(table)), [f"{m} ({metric_registry.unit(m)})" for m in table.index])
+        fig.colorbar(image, ax=ax, label="max regret / largest in row")
+    else:
+        ax.text(0.5, 0.5, "no rule has any regret", ha="center", va="center")
+        ax.set_axis_off()
+    fig.suptitle(
+        "Maximum regret across assumed worlds\n(0 = best in every world; box = most robust)"
+    )
+    if zero:
+        footnote(fig, "No regret for any rule (not drawn): " + ", ".join(zero) + ".", width=80)
+    return fig

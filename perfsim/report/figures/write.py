@@ -1,0 +1,145 @@
+"""Which figures apply to a run or comparison, and writing them into its ``figures/`` folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from ...results.names import FIGURES
+from ..fonts import font_context
+from ..rules import nominal_shares, short_world
+from ..runs import RunFolder, load_run
+from ..style import DPI, RC, SavedFigure, atomic_savefig
+from .comparison import forest_figure, robustness_figure
+from .run import confusion_figure, effort_gaming_figure, score_value_figure, weights_figure
+
+__all__ = ["FIGURE_STEMS", "figure_specs", "save_figures", "write_figures"]
+
+FIGURE_STEMS = ("forest", "confusion", "effort_gaming", "score_vs_value", "weights", "robustness")
+
+
+def figure_specs(run: RunFolder) -> list[tuple[str, str, str, str, Callable[[], Figure]]]:
+    """(stem, title, caption, alt, builder) of each figure that applies to the folder."""
+    ref = run.reference
+    first = run.worlds[0]
+    where = (
+        f" Shown for the first world ({short_world(first)})."
+        if run.kind == "comparison" and len(run.worlds) > 1
+        else ""
+    )
+    specs = []
+    if run.comparison is not None and len(run.rules) > 1:
+        specs.append(
+            (
+                "forest",
+                "Paired differences from the reference",
+                f"Each non-reference rule's difference from “{ref}” on each metric, with its 95 % "
+                "interval over replications (common random numbers: the rules see the same "
+                "departments and noise). The shaded side of the dashed zero line is the better "
+                "side; a filled circle is a better verdict, an open square a worse one.",
+                f"Forest plot of the paired differences of each metric from the reference rule "
+                f"{ref}, one panel per metric.",
+                lambda: forest_figure(run.comparison, reference=ref),
+            )
+        )
+    if run.confusion:
+        specs.append(
+            (
+                "confusion",
+                "Grade confusion",
+                "Share of department-replications (%) by true band (the band each department "
+                "would get if ranked by true value, with the same band sizes) and assigned grade; "
+                "the diagonal is graded as deserved." + where,
+                "Heatmaps of true band against assigned grade, one per rule, shares in the cells.",
+                lambda: confusion_figure(run.confusion),
+            )
+        )
+    if run.departments:
+        specs.append(
+            (
+                "effort_gaming",
+                "Effort and gaming",
+                "Mean real effort per task and gaming effort per gameable indicator, by class "
+                "of department" + (" and rule." if len(run.rules) > 1 else ".") + where,
+                "Grouped bar charts of effort per task and gaming per indicator.",
+                lambda: effort_gaming_figure(run.departments),
+            )
+        )
+        specs.append(
+            (
+                "score_vs_value",
+                "Score against true value",
+                "Left: each department's total score against its true value, with a "
+                "least-squares line per class (parallel lines at different heights = class "
+                "bias). Right: rank by score against rank by true value; the dashed diagonal is "
+                "a faithful ranking. Each point averages a department slot over replications "
+                "(departments are drawn afresh in each), so the points show systematic effects; "
+                "per-replication fidelity is kendall_tau in the metrics table." + where,
+                "Scatter plots of total score against true value and of rank by score against "
+                "rank by true value, markers by class.",
+                lambda: score_value_figure(run.departments),
+            )
+        )
+    eff = {
+        r: m
+        for r, m in run.metrics.items()
+        if m["metric"].astype(str).str.startswith("effective_weight:").any()
+    }
+    if eff:
+        specs.append(
+            (
+                "weights",
+                "Nominal and effective weights",
+                "Nominal share of each component against its effective weight (nominal share × "
+                "spread of its scores across departments, normalised), with 95 % intervals. A "
+                "component near its ceiling counts for little, whatever its nominal share." + where,
+                "Paired bars of nominal and effective weight per component and rule.",
+                lambda: weights_figure(eff, {r: nominal_shares(run.scenarios[r]) for r in eff}),
+            )
+        )
+    if run.robustness is not None and len(run.robustness):
+        specs.append(
+            (
+                "robustness",
+                "Robustness across assumptions",
+                "Maximum regret of each rule on each metric across the worlds "
+                + "; ".join(short_world(w) for w in run.worlds)
+                + " (regret = distance from the best rule in that world, in the metric's units; "
+                "the boxed rule is the most robust).",
+                "Heatmap of maximum regret per rule and metric.",
+                lambda: robustness_figure(run.robustness, rules=run.rules),
+            )
+        )
+    return specs
+
+
+def write_figures(run: RunFolder) -> list[SavedFigure]:
+    """Write every figure that applies to ``run`` into ``<run>/figures/`` (PNG and SVG, each
+    written to a temporary name and renamed); remove stale figures of the known names that no
+    longer apply. Returns what was written, in report order."""
+    import matplotlib as mpl
+
+    out = run.path / FIGURES
+    out.mkdir(exist_ok=True)
+    saved = []
+    for stem, title, caption, alt, build in figure_specs(run):
+        fig = build()
+        png, svg = out / f"{stem}.png", out / f"{stem}.svg"
+        with font_context(), mpl.rc_context(RC):
+            atomic_savefig(fig, png, dpi=DPI, format="png")
+            atomic_savefig(fig, svg, format="svg")
+        saved.append(SavedFigure(stem, title, caption, alt, png, svg))
+    written = {s.stem for s in saved}
+    for stem in FIGURE_STEMS:
+        if stem not in written:
+            for suffix in (".png", ".svg"):
+                (out / f"{stem}{suffix}").unlink(missing_ok=True)
+    return saved
+
+
+def save_figures(run_dir: str | Path) -> list[Path]:
+    """Write the figures of a run or comparison folder into ``<run_dir>/figures/`` and return the
+    paths written (for each figure its PNG, then its SVG)."""
+    return [p for f in write_figures(load_run(run_dir)) for p in (f.png, f.svg)]

@@ -1,0 +1,207 @@
+"""The command that reproduces a run or comparison folder, checked against the scenario files as
+they are now (:func:`rerun_command`)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .runs import RunFolder
+
+__all__ = ["Rerun", "differences", "rerun_command", "toml_value"]
+
+
+def _leaves(d: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    if isinstance(d, Mapping) and (d or not prefix):
+        out: dict[tuple[str, ...], Any] = {}
+        for k, v in d.items():
+            out.update(_leaves(v, (*prefix, str(k))))
+        return out
+    return {prefix: d}
+
+
+def differences(a: Mapping, b: Mapping) -> tuple[list[tuple[tuple[str, ...], Any]], list[str]]:
+    """(path, value) where ``b`` differs from ``a`` or adds a key; and paths only ``a`` has."""
+    la, lb = _leaves(a), _leaves(b)
+    changed = [(p, v) for p, v in lb.items() if p not in la or la[p] != v]
+    removed = [".".join(p) for p in la if p not in lb]
+    return changed, removed
+
+
+def toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        short = f"{v:.12g}"
+        return short if float(short) == v and ("." in short or "e" in short) else repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, Sequence):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, Mapping):
+        return "{" + ", ".join(f"{_key(k)} = {toml_value(x)}" for k, x in v.items()) + "}"
+    return json.dumps(str(v), ensure_ascii=False)
+
+
+def _key(k: str) -> str:
+    return k if re.fullmatch(r"[^\s.\"'=,:\[\]{}]+", k) else json.dumps(k, ensure_ascii=False)
+
+
+def _assignment(path: tuple[str, ...], value: Any) -> str:
+    return ".".join(_key(p) for p in path) + "=" + toml_value(value)
+
+
+@dataclass
+class Rerun:
+    """A command that reproduces a folder, and what checking it against the files found."""
+
+    command: str
+    rebuilds: bool  # the command rebuilds every recorded scenario (meta aside) from the files
+    same_hash: bool  # ... and this perfsim version gives them the recorded scenario hashes
+    file_changes: int  # settings where the run's scenario differs from the file as it is now
+    notes: list[str]
+
+
+def _file_raw(source: str) -> dict | None:
+    try:
+        from ..scenario import read_toml, resolve_path
+
+        path = resolve_path(source)
+        return read_toml(path) if path.is_file() else None
+    except Exception:  # unreadable now: the report says so
+        return None
+
+
+def _without_meta(d: Mapping) -> dict:
+    return {k: v for k, v in d.items() if k != "meta"}
+
+
+def _rebuilds(raw: Mapping, overrides: list[str], resolved: Mapping) -> bool:
+    """Do the overrides, applied to a file's table, give the recorded scenario (meta aside: it
+    does not change the numbers)?"""
+    try:
+        from ..scenario import apply_overrides
+
+        rebuilt = apply_overrides(raw, overrides) if overrides else dict(raw)
+    except Exception:  # an override no longer applies
+        return False
+    canon = lambda d: json.dumps(_without_meta(d), sort_keys=True, default=str)  # noqa: E731
+    return canon(rebuilt) == canon(resolved)
+
+
+def _fewest(raw: Mapping, fixed: list[str], args: list[str], resolved: Mapping) -> list[str]:
+    """Drop the assignments that the others imply: members of a group that sums to one are
+    rescaled when another member is set, so ``survey.share=0.2`` alone gives back
+    ``target.share=0.8``. Long (unrounded) values are dropped first, then later ones."""
+    if not _rebuilds(raw, fixed + args, resolved):
+        return args
+    order = sorted(range(len(args)), key=lambda i: (-len(args[i].split("=", 1)[1]), -i))
+    keep = list(args)
+    for i in order:
+        trial = [a for a in keep if a != args[i]]
+        if _rebuilds(raw, fixed + trial, resolved):
+            keep = trial
+    return keep
+
+
+def _hash_of(raw: Mapping, overrides: list[str]) -> str | None:
+    try:
+        from ..scenario import scenario_from_dict, scenario_hash
+
+        return scenario_hash(scenario_from_dict(raw, overrides=overrides))
+    except Exception:  # does not validate any more
+        return None
+
+
+def _format_command(args: list[str]) -> str:
+    """Shell-quoted, one option (with its value) per continued line."""
+    lines: list[str] = []
+    for arg in args:
+        q = shlex.quote(arg)
+        if arg.startswith("--") or not lines:
+            lines.append(q)
+        elif lines[-1].startswith("--") and " " not in lines[-1]:
+            lines[-1] += f" {q}"
+        else:
+            lines[0 if len(lines) == 1 else -1] += f" {q}"
+    return " \\\n    ".join(lines)
+
+
+def rerun_command(run: RunFolder) -> Rerun:
+    """The ``perfsim run`` or ``perfsim compare`` command that reproduces a folder, rebuilt from
+    the recorded resolved scenarios: ``--set`` for each setting (outside ``meta``) where the run's
+    scenario differs from the file as it is now (the run's own ``--set``, or later edits of the
+    file), ``--variant`` for each variant of the reference, ``--across`` from the world names.
+
+    The command is checked by applying it to the files: ``rebuilds`` says that it gives back
+    every recorded scenario, ``same_hash`` that this perfsim version also gives the recorded
+    scenario hashes (a new default in the scenario schema, or an edited ``meta``, changes them)."""
+    meta, notes = run.metadata, []
+    seed, reps = str(meta.get("seed", 0)), str(meta.get("reps", 100))
+    sources = {}
+    for rule in run.rules:
+        try:
+            sources[rule] = str(run.run_metadata(run.worlds[0], rule).get("scenario", ""))
+        except OSError:
+            sources[rule] = ""
+    ref = run.reference
+    resolved = run.scenarios
+    ref_raw = _file_raw(sources[ref])
+    if ref_raw is None:
+        notes.append(
+            f"The scenario file {sources[ref] or '(unknown)'} is not readable from here; the exact "
+            "input is the resolved scenario in metadata.json."
+        )
+    base = ref_raw if ref_raw is not None else resolved[ref]
+    sets, removed = differences(_without_meta(base), _without_meta(resolved[ref]))
+    set_args = [_assignment(p, v) for p, v in sets]
+    if ref_raw is not None:
+        set_args = _fewest(ref_raw, [], set_args, resolved[ref])
+    if removed:
+        notes.append(
+            "The scenario file now has settings the run did not have ("
+            + ", ".join(removed[:5])
+            + "); overrides cannot remove them."
+        )
+    hashes = meta.get("scenario_hashes") or {ref: meta.get("scenario_hash")}
+    ok = ref_raw is not None and _rebuilds(ref_raw, set_args, resolved[ref])
+    same = ref_raw is not None and _hash_of(ref_raw, set_args) == hashes.get(ref)
+    files, variants = [sources[ref] or "SCENARIO.toml"], []
+    for rule in run.rules[1:]:
+        if sources[rule] == sources[ref]:
+            extra, gone = differences(resolved[ref], resolved[rule])
+            if gone:
+                notes.append(f"Variant {rule} removes settings ({', '.join(gone[:5])}).")
+            extra_args = [_assignment(p, v) for p, v in extra]
+            if ref_raw is not None:
+                extra_args = _fewest(ref_raw, set_args, extra_args, resolved[rule])
+            variants.append(f"{rule}:" + ",".join(extra_args))
+            ok = ok and _rebuilds(ref_raw, set_args + extra_args, resolved[rule])
+            same = same and _hash_of(ref_raw, set_args + extra_args) == hashes.get(rule)
+        else:
+            files.append(sources[rule] or f"{rule}.toml")
+            raw = _file_raw(sources[rule])
+            ok = ok and raw is not None and _rebuilds(raw, set_args, resolved[rule])
+            same = same and raw is not None and _hash_of(raw, set_args) == hashes.get(rule)
+    across: dict[str, list[str]] = {}
+    for world in run.worlds if run.kind == "comparison" and run.worlds != ["base"] else []:
+        for item in world.split(", "):
+            path, _, value = item.partition("=")
+            values = across.setdefault(path, [])
+            if value not in values:
+                values.append(value)
+    args = ["perfsim", run.kind if run.kind == "run" else "compare", *files]
+    for v in variants:
+        args += ["--variant", v]
+    for path, values in across.items():
+        args += ["--across", f"{path}={','.join(values)}"]
+    for s in set_args:
+        args += ["--set", s]
+    args += ["--seed", seed, "--reps", reps, "--out", str(run.path)]
+    return Rerun(_format_command(args), bool(ok), bool(same), len(set_args), notes)

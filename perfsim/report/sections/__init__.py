@@ -1,0 +1,2 @@
+"""One module of report sections per result kind: run (and what a comparison shares with it),
+comparison, sensitivity, empirical."""

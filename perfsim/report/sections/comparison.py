@@ -1,0 +1,164 @@
+"""Sections of the report of a comparison folder: the verdicts in words, the metrics table of each
+world, robustness across assumed worlds."""
+
+from __future__ import annotations
+
+from ... import metric_registry
+from ..document import Document, Table
+from ..numbers import decimals, diff_interval, finite, num, pm
+from ..rules import short_world
+from ..runs import RunFolder
+from .run import weights_sentence
+
+__all__ = ["comparison_metrics_section", "robustness_section"]
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _comparison_summary(run: RunFolder) -> list[str]:
+    t = run.comparison
+    ref = run.reference
+    paragraphs = []
+    many = len(run.worlds) > 1
+    for rule in run.rules[1:]:
+        sub = t[(t["rule"] == rule) & (t["direction"].astype(str) != "")]
+        groups: dict[str, list[str]] = {}
+        for metric, g in sub.groupby("metric", sort=False):
+            verdicts = set(g["verdict"].astype(str))
+            name = metric_registry.label(str(metric))
+            spans = g[["diff", "diff_low", "diff_high"]].to_numpy(float)
+            if verdicts == {"no detectable difference"} and (spans == 0).all():
+                groups.setdefault("exactly the same on", []).append(name)
+                continue
+            if not many and verdicts & {"better", "worse"}:
+                row = g.iloc[0]
+                unit = num(row["diff"], decimals(float(row["diff_se"])), True)
+                name = f"{name} ({unit})"
+            if verdicts == {"better"}:
+                key = "better in every world on" if many else "better on"
+            elif verdicts == {"worse"}:
+                key = "worse in every world on" if many else "worse on"
+            elif {"better", "worse"} <= verdicts:
+                key = "better in some worlds and worse in others on"
+            elif "better" in verdicts:
+                key = "better in some worlds (no detectable difference in the others) on"
+            elif "worse" in verdicts:
+                key = "worse in some worlds (no detectable difference in the others) on"
+            else:
+                key = "no detectable difference on"
+            groups.setdefault(key, []).append(name)
+        order = sorted(groups, key=lambda k: ("better" not in k, "worse" not in k, "same" in k, k))
+        clauses = [f"{k} {_join(groups[k])}" for k in order]
+        paragraphs.append(
+            f"Compared with the reference {ref}, {rule} is " + "; ".join(clauses) + "."
+            if clauses
+            else f"{rule}: no metric with a better side was recorded."
+        )
+    paragraphs.append(
+        f"Each rule ran {run.metadata.get('reps')} replications on the same simulated departments "
+        "and noise (common random numbers); a rule is called better or worse on a metric only "
+        "when the 95 % interval of its paired difference from the reference excludes zero."
+    )
+    w = weights_sentence(run, ref)
+    if w:
+        paragraphs.append(w)
+    return paragraphs
+
+
+def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
+    t = run.comparison
+    ref = run.reference
+    doc.add("h2", "Results", "results")
+    for k, para in enumerate(_comparison_summary(run)):
+        doc.add("summary" if k < len(run.rules) - 1 else "p", para)
+    for i, world in enumerate(run.worlds):
+        if len(run.worlds) > 1:
+            doc.add("h3", f"Metrics in world {short_world(world)}", f"metrics-w{i}")
+        sub = t[t["world"] == world]
+        header = ["metric", "better", f"{ref} (reference): mean ± se"]
+        for rule in run.rules[1:]:
+            header += [f"{rule}: mean ± se", f"{rule}: difference [95 % interval]", "verdict"]
+        rows, classes = [], []
+        for metric in dict.fromkeys(sub["metric"]):
+            g = sub[sub["metric"] == metric].set_index("rule")
+            if ref not in g.index:
+                continue
+            direction = str(g.loc[ref, "direction"] or metric_registry.better(str(metric)))
+            row = [str(metric), direction or "—", pm(g.loc[ref, "mean"], g.loc[ref, "se"])]
+            cls = ["", "", "num"]
+            for rule in run.rules[1:]:
+                if rule not in g.index:
+                    row += ["–", "–", "–"]
+                    cls += ["num", "num", ""]
+                    continue
+                r = g.loc[rule]
+                verdict = str(r["verdict"] or "")
+                row += [
+                    pm(r["mean"], r["se"]),
+                    diff_interval(r["diff"], r["diff_se"], r["diff_low"], r["diff_high"]),
+                    verdict or "—",
+                ]
+                cls += ["num", "num", verdict if verdict in ("better", "worse") else ""]
+            rows.append(row)
+            classes.append(cls)
+        caption = (
+            "Difference = rule − reference, paired over replications (common random numbers); "
+            "verdict by the metric's better direction (▲ better, ▼ worse)."
+        )
+        doc.add("table", Table(header, rows, classes, caption, "metrics"))
+    metrics = list(dict.fromkeys(t["metric"]))
+    doc.add("h3", "What the metrics mean")
+    doc.add("ul", [f"{m}: {metric_registry.describe(str(m)) or '—'}" for m in metrics])
+
+
+def robustness_section(doc: Document, run: RunFolder) -> None:
+    r = run.robustness
+    if r is None or not len(r):
+        return
+    doc.add("h2", "Robustness across assumptions", "robustness")
+    doc.add(
+        "p",
+        "Every rule ran in every assumed world. Worst case: the rule's worst mean over the worlds; "
+        "regret in a world: its distance from the best rule there (in the metric's units). A "
+        "robust rule has a small maximum regret; the smallest in each metric is underlined.",
+    )
+    rows, classes = [], []
+    wins: dict[str, int] = dict.fromkeys(run.rules, 0)
+    for metric, g in r.groupby("metric", sort=False):
+        best, differs = g["max_regret"].min(), g["max_regret"].max() > 0
+        for row in g.itertuples(index=False):
+            is_best = bool(differs and finite(row.max_regret) and row.max_regret == best)
+            wins[row.rule] = wins.get(row.rule, 0) + int(is_best)
+            rows.append(
+                [
+                    str(metric),
+                    str(row.rule),
+                    str(row.direction),
+                    num(row.worst),
+                    num(row.max_regret),
+                    num(row.mean_regret),
+                ]
+            )
+            classes.append(["", "", "", "num", "num best" if is_best else "num", "num"])
+    doc.add(
+        "table",
+        Table(
+            ["metric", "rule", "better", "worst case", "max regret", "mean regret"],
+            rows,
+            classes,
+            "",
+            "robustness",
+        ),
+    )
+    ranked = [(rule, n) for rule, n in sorted(wins.items(), key=lambda kv: -kv[1]) if n > 0]
+    if ranked:
+        doc.add(
+            "p",
+            "Smallest maximum regret (on metrics where the rules differ): "
+            + ", ".join(f"{rule} on {n} metric{'s' if n != 1 else ''}" for rule, n in ranked)
+            + ".",
+        )

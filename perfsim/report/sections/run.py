@@ -1,0 +1,244 @@
+"""Sections of the report of a run folder, and those a comparison's report shares: scenario,
+rules, results, assumptions, reproducibility."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+
+from ... import metric_registry
+from ..document import Document, Table
+from ..numbers import finite, num, pct, pm
+from ..rerun import differences, rerun_command, toml_value
+from ..rules import nominal_shares, rule_summary
+from ..runs import RunFolder
+
+__all__ = [
+    "assumptions_section",
+    "reproducibility_section",
+    "rules_section",
+    "run_metrics_section",
+    "scenario_meta",
+    "scenario_section",
+    "weights_sentence",
+]
+
+
+def scenario_meta(scenario: Mapping) -> dict:
+    return dict(scenario.get("meta") or {})
+
+
+def scenario_section(doc: Document, run: RunFolder) -> None:
+    doc.add("h2", "Scenario", "scenario")
+    seen = set()
+    for rule in run.rules:
+        meta = scenario_meta(run.scenarios.get(rule, {}))
+        key = (meta.get("name"), meta.get("description"), tuple(meta.get("sources") or ()))
+        if key in seen:
+            continue
+        seen.add(key)
+        doc.add("h3", meta.get("name") or rule)
+        doc.add("p", meta.get("description") or "The scenario gives no description.")
+        if meta.get("sources"):
+            doc.add("p", "Sources:")
+            doc.add("ul", list(meta["sources"]))
+    if run.kind == "comparison":
+        doc.add("h3", "Rules compared")
+        items = [f"{run.reference} — the reference"]
+        for rule in run.rules[1:]:
+            changed, _ = differences(run.scenarios[run.reference], run.scenarios[rule])
+            if changed and len(changed) <= 8:
+                items.append(
+                    f"{rule} — differs from the reference in "
+                    + "; ".join(f"{'.'.join(p)} = {toml_value(v)}" for p, v in changed)
+                )
+            else:
+                items.append(f"{rule} — a separate scenario ({len(changed)} settings differ)")
+        doc.add("ul", items)
+        if run.worlds != ["base"]:
+            doc.add(
+                "p",
+                "Every rule was simulated in each of these assumed worlds (combinations of "
+                "--across values):",
+            )
+            doc.add("ul", list(run.worlds))
+
+
+def rules_section(doc: Document, run: RunFolder) -> None:
+    doc.add("h2", "Rules", "rules")
+    summaries = {r: rule_summary(run.scenarios.get(r, {})) for r in run.rules}
+    labels = list(dict.fromkeys(k for s in summaries.values() for k in s))
+    ref = summaries[run.reference]
+    rows, classes = [], []
+    for label in labels:
+        row = [label] + [summaries[r].get(label, "—") for r in run.rules]
+        cls = [""] + [
+            "differs" if k > 0 and summaries[r].get(label, "—") != ref.get(label, "—") else ""
+            for k, r in enumerate(run.rules)
+        ]
+        rows.append(row)
+        classes.append(cls)
+    header = ["setting"] + [
+        f"{r} (reference)" if k == 0 and len(run.rules) > 1 else r for k, r in enumerate(run.rules)
+    ]
+    caption = "Rater-mix shares are rescaled to sum to 100 %."
+    if len(run.rules) > 1:
+        caption += " Highlighted (bold, shaded) cells differ from the reference."
+    doc.add("table", Table(header, rows, classes, caption, "rules"))
+
+
+def run_metrics_section(doc: Document, run: RunFolder) -> None:
+    rule = run.reference
+    m = run.metrics[rule]
+    meta = run.metadata
+    doc.add("h2", "Results", "results")
+    doc.add("summary", _run_summary(run))
+    doc.add(
+        "p",
+        f"{meta.get('reps')} replications, seed {meta.get('seed')}, behaviour policy "
+        f"{meta.get('policy', '—')}. Each metric is the mean over replications ± its Monte Carlo "
+        "standard error.",
+    )
+    rows, classes = [], []
+    for r in m.itertuples(index=False):
+        better = str(r.direction or "") or "—"
+        rows.append(
+            [
+                str(r.metric),
+                metric_registry.describe(str(r.metric)),
+                better,
+                pm(r.mean, r.se),
+                str(r.n),
+            ]
+        )
+        classes.append(["", "", "", "num", "num"])
+    doc.add(
+        "table",
+        Table(["metric", "meaning", "better", "mean ± se", "n"], rows, classes, "", "metrics"),
+    )
+
+
+def weights_sentence(run: RunFolder, rule: str) -> str:
+    m = run.metrics.get(rule)
+    if m is None:
+        return ""
+    eff = {
+        str(k).split(":", 1)[1]: float(v)
+        for k, v in zip(m["metric"], m["mean"], strict=True)
+        if str(k).startswith("effective_weight:") and finite(v)
+    }
+    nominal = nominal_shares(run.scenarios.get(rule, {}))
+    gaps = [
+        (c, nominal[c], eff[c]) for c in nominal if c in eff and abs(eff[c] - nominal[c]) >= 0.1
+    ]
+    if not gaps:
+        return ""
+    parts = [f"{c} carries {pct(e)} of the score spread for a nominal {pct(n)}" for c, n, e in gaps]
+    return (
+        f"Under {rule}, " + "; ".join(parts) + " (a component on which departments hardly differ "
+        "counts for little, whatever its nominal share)."
+    )
+
+
+def _run_summary(run: RunFolder) -> str:
+    m = run.metrics[run.reference].set_index("metric")
+    parts = []
+    for metric in ("kendall_tau", "class_bias", "gaming_share", "top_missed"):
+        if metric in m.index and finite(m.loc[metric, "mean"]):
+            value = pm(m.loc[metric, "mean"], m.loc[metric, "se"])
+            info = metric_registry.METRICS[metric]
+            unit = "" if info.scale else f" {info.unit}"  # a share or coefficient needs no unit
+            parts.append(f"{info.label} {value}{unit}")
+    text = f"In short: under {run.reference}, " + "; ".join(parts) + "." if parts else ""
+    weights = weights_sentence(run, run.reference)
+    return (text + " " + weights).strip() or "No metric was recorded."
+
+
+def assumptions_section(doc: Document, run: RunFolder) -> None:
+    doc.add("h2", "Assumptions", "assumptions")
+    items = list(
+        dict.fromkeys(
+            str(a).strip()
+            for rule in run.rules
+            for a in (scenario_meta(run.scenarios.get(rule, {})).get("assumptions") or [])
+            if str(a).strip()
+        )
+    )
+    if items:
+        doc.add(
+            "p", "Choices in the scenario(s) that are assumptions rather than documented facts:"
+        )
+        doc.add("ul", items)
+    else:
+        doc.add("p", "The scenario lists no assumptions (meta.assumptions is empty).")
+    if run.worlds != ["base"]:
+        doc.add("p", "The comparison also varied these assumptions: " + "; ".join(run.worlds) + ".")
+
+
+def reproducibility_section(doc: Document, run: RunFolder) -> None:
+    from ... import __version__
+
+    meta = run.metadata
+    doc.add("h2", "Reproducibility", "reproducibility")
+    rows = [
+        ["perfsim version of the run", str(meta.get("perfsim_version", "—"))],
+        ["perfsim version of this report", __version__],
+        ["seed", str(meta.get("seed", "—"))],
+        ["replications", str(meta.get("reps", "—"))],
+    ]
+    if run.kind == "run":
+        rows += [
+            ["scenario file", str(meta.get("scenario", "—"))],
+            ["behaviour policy", str(meta.get("policy", "—"))],
+            [
+                "best response",
+                f"≤ {meta.get('best_response_iterations', '—')} iterations, largest residual "
+                f"{num(meta.get('best_response_residual'))}",
+            ],
+            [
+                "started / finished (UTC)",
+                f"{meta.get('started', '—')} / {meta.get('finished', '—')}",
+            ],
+            ["scenario hash (SHA-256)", str(meta.get("scenario_hash", "—"))],
+        ]
+    else:
+        rows += [["written (UTC)", str(meta.get("written", "—"))]]
+        for rule, h in (meta.get("scenario_hashes") or {}).items():
+            rows.append([f"scenario hash of {rule} (SHA-256)", str(h)])
+    doc.add("table", Table(["item", "value"], rows, None, "", "repro"))
+    rerun = rerun_command(run)
+    doc.add(
+        "p",
+        "To rerun (from the folder where the run was made; same seed ⇒ same numbers, "
+        "whatever the number of --jobs):",
+    )
+    doc.add("pre", rerun.command + f"\nperfsim report {shlex.quote(str(run.path))}")
+    if rerun.file_changes:
+        doc.add(
+            "p",
+            f"The --set options re-apply the {rerun.file_changes} setting(s) where the run's "
+            "scenario differs from the scenario file as it is now (the run's own --set options, "
+            "or later edits of the file).",
+        )
+    if not rerun.rebuilds:
+        doc.add(
+            "p",
+            "Warning: this command does not rebuild the recorded scenarios from the scenario "
+            "files as they are now. The exact inputs are the resolved scenarios in metadata.json.",
+        )
+    elif rerun.same_hash:
+        doc.add(
+            "p",
+            "Checked: applied to the scenario files as they are now, this command rebuilds every "
+            "recorded scenario, with the recorded scenario hashes.",
+        )
+    else:
+        doc.add(
+            "p",
+            "Checked: applied to the scenario files as they are now, this command rebuilds every "
+            "recorded rule and world, but the scenario hashes differ (the files' descriptive "
+            "meta part changed, or this perfsim version fills in different defaults, in which "
+            "case its numbers may differ from the run's).",
+        )
+    for note in rerun.notes:
+        doc.add("p", note)

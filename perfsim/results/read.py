@@ -1,0 +1,56 @@
+""":func:`read_result`: the record of any result folder, by the folder's kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..scenario import PerfsimError
+from .comparison import ComparisonRecord
+from .empirical import EmpiricalRecord
+from .files import ResultFolderError, read_json
+from .names import EmpiricalFiles, RunFiles, SensitivityFiles
+from .run import RunRecord
+from .sensitivity import SensitivityRecord
+
+Record = RunRecord | ComparisonRecord | SensitivityRecord | EmpiricalRecord
+
+
+def result_kind(folder: str | Path) -> str | None:
+    """``run``, ``comparison``, ``sensitivity`` or ``empirical`` by the folder's marker file (a
+    ``metadata.json`` wins: its ``kind`` tells a comparison from a run), or None."""
+    path = Path(folder)
+    if (path / RunFiles.METADATA).is_file():
+        meta = read_json(path / RunFiles.METADATA)
+        return "comparison" if meta.get("kind") == "comparison" else "run"
+    if (path / SensitivityFiles.METADATA).is_file():
+        return "sensitivity"
+    if (path / EmpiricalFiles.METADATA).is_file():
+        return "empirical"
+    return None
+
+
+def read_result(folder: str | Path) -> Record:
+    """The record of a result folder. A folder that is not one, or an incomplete or damaged one,
+    raises :class:`ResultFolderError` (a :class:`~perfsim.PerfsimError`). A comparison's sub-runs
+    of its first world are read at once (the report needs them), the others when asked for."""
+    path = Path(folder)
+    kind = None
+    try:
+        kind = result_kind(path)
+        if kind is None:
+            raise ResultFolderError(
+                f"{path}: not a perfsim run folder (no {RunFiles.METADATA}); give a folder "
+                "written by `perfsim run` or `perfsim compare`"
+            )
+        if kind == "comparison":
+            record = ComparisonRecord.read(path)
+            for rule in record.rules:
+                record.run(record.worlds[0], rule)
+            return record
+        reader = {"run": RunRecord, "sensitivity": SensitivityRecord, "empirical": EmpiricalRecord}
+        return reader[kind].read(path)
+    except (OSError, KeyError, ValueError) as exc:
+        if isinstance(exc, PerfsimError):
+            raise
+        what = kind if kind in ("sensitivity", "empirical") else "run"
+        raise ResultFolderError(f"{path}: incomplete or damaged {what} folder: {exc}") from exc
