@@ -80,19 +80,7 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     )
     veto = (rule.get("veto") or {}).get("columns") or []
     rows["veto (一票否决)"] = ", ".join(veto) or "none"
-    audit = rule.get("audit") or {}
-    p = float(audit.get("probability", 0.0) or 0.0)
-    if p > 0:
-        text = f"probability {pct(p)}"
-        if audit.get("fine_per_unit"):
-            text += f", fine {audit['fine_per_unit']:g} per unit of gaming"
-        if audit.get("penalty"):
-            text += f", penalty {audit['penalty']:g}"
-        if audit.get("veto"):
-            text += ", detection triggers the veto"
-        rows["audit"] = text
-    else:
-        rows["audit"] = "none"
+    rows["audit"] = _audit_text(rule.get("audit") or {})
     targets = rule.get("targets") or {}
     rows["targets"] = (
         f"ratchet, λ = {targets.get('ratchet', 0.5):g}"
@@ -111,6 +99,21 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     if world.get("departments") is not None:
         rows["departments"] = str(world.get("departments"))
     return rows
+
+
+def _audit_text(audit: Mapping) -> str:
+    """An audit setting in words ("none" without audits)."""
+    p = float(audit.get("probability", 0.0) or 0.0)
+    if p <= 0:
+        return "none"
+    text = f"probability {pct(p)}"
+    if audit.get("fine_per_unit"):
+        text += f", fine {audit['fine_per_unit']:g} per unit of gaming"
+    if audit.get("penalty"):
+        text += f", penalty {audit['penalty']:g}"
+    if audit.get("veto"):
+        text += ", detection triggers the veto"
+    return text
 
 
 def nominal_shares(scenario: Mapping) -> dict[str, float]:

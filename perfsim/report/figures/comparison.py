@@ -20,6 +20,51 @@ from .common import VERDICT_STYLE, better_direction, grid, hide_unused, wrap
 __all__ = ["forest_figure", "robustness_figure"]
 
 
+def _forest_panel(ax, others: pd.DataFrame, metric: str, y, rows: list, labels: list) -> None:
+    """One metric's panel of the forest plot: each rule's (× world's) difference and interval."""
+    sub = others[others["metric"] == metric].set_index(["rule", "world"])
+    direction = better_direction(metric, str(sub["direction"].iloc[0]) if len(sub) else "")
+    lo_all, hi_all = [0.0], [0.0]
+    for yi, key in zip(y, rows, strict=True):
+        if key not in sub.index:
+            continue
+        row = sub.loc[key]
+        diff, low, high = float(row["diff"]), float(row["diff_low"]), float(row["diff_high"])
+        if np.isfinite(low) and np.isfinite(high):
+            ax.plot([low, high], [yi, yi], color="black", lw=1.2, solid_capstyle="butt")
+            ax.plot([low, high], [yi, yi], "|", color="black", ms=7)
+            lo_all.append(low)
+            hi_all.append(high)
+        marker, face, _ = VERDICT_STYLE.get(str(row["verdict"]), VERDICT_STYLE[""])
+        ax.plot(diff, yi, marker, mfc=face, mec="black", color="black", ms=7, zorder=3, mew=1.2)
+        lo_all.append(diff)
+        hi_all.append(diff)
+    lo, hi = min(lo_all), max(hi_all)
+    pad = 0.12 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.5
+    lo, hi = lo - pad, hi + pad
+    ax.axvline(0, color="black", lw=0.8, ls="--")
+    if direction in ("higher", "lower"):
+        better = (0, hi) if direction == "higher" else (lo, 0)
+        ax.axvspan(*better, color="0.9", zorder=0, lw=0)
+        ax.text(
+            0.98 if direction == "higher" else 0.02,
+            1.0,
+            "better →" if direction == "higher" else "← better",
+            transform=ax.transAxes,
+            ha="right" if direction == "higher" else "left",
+            va="bottom",
+            fontsize=8,
+            style="italic",
+        )
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.set_title(metric, loc="left", fontsize=9.5, fontweight="bold", pad=12)
+    ax.set_xlabel(f"difference from reference ({metric_registry.unit(metric, 'metric units')})")
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.tick_params(axis="y", length=0)
+
+
 @figure_function
 def forest_figure(
     comparison: pd.DataFrame, *, reference: str | None = None, ncols: int | None = None
@@ -53,47 +98,7 @@ def forest_figure(
     axes = np.atleast_1d(fig.subplots(nrow, ncol, sharey=True, squeeze=False))
     y = np.arange(len(rows))[::-1]
     for ax, metric in zip(axes.flat, shown, strict=False):
-        sub = others[others["metric"] == metric].set_index(["rule", "world"])
-        direction = better_direction(metric, str(sub["direction"].iloc[0]) if len(sub) else "")
-        lo_all, hi_all = [0.0], [0.0]
-        for yi, key in zip(y, rows, strict=True):
-            if key not in sub.index:
-                continue
-            row = sub.loc[key]
-            diff, low, high = float(row["diff"]), float(row["diff_low"]), float(row["diff_high"])
-            if np.isfinite(low) and np.isfinite(high):
-                ax.plot([low, high], [yi, yi], color="black", lw=1.2, solid_capstyle="butt")
-                ax.plot([low, high], [yi, yi], "|", color="black", ms=7)
-                lo_all.append(low)
-                hi_all.append(high)
-            marker, face, _ = VERDICT_STYLE.get(str(row["verdict"]), VERDICT_STYLE[""])
-            ax.plot(diff, yi, marker, mfc=face, mec="black", color="black", ms=7, zorder=3, mew=1.2)
-            lo_all.append(diff)
-            hi_all.append(diff)
-        lo, hi = min(lo_all), max(hi_all)
-        pad = 0.12 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.5
-        lo, hi = lo - pad, hi + pad
-        ax.axvline(0, color="black", lw=0.8, ls="--")
-        if direction in ("higher", "lower"):
-            better = (0, hi) if direction == "higher" else (lo, 0)
-            ax.axvspan(*better, color="0.9", zorder=0, lw=0)
-            ax.text(
-                0.98 if direction == "higher" else 0.02,
-                1.0,
-                "better →" if direction == "higher" else "← better",
-                transform=ax.transAxes,
-                ha="right" if direction == "higher" else "left",
-                va="bottom",
-                fontsize=8,
-                style="italic",
-            )
-        ax.set_xlim(lo, hi)
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.set_title(metric, loc="left", fontsize=9.5, fontweight="bold", pad=12)
-        ax.set_xlabel(f"difference from reference ({metric_registry.unit(metric, 'metric units')})")
-        ax.set_yticks(y, labels)
-        ax.set_ylim(-0.7, len(rows) - 0.3)
-        ax.tick_params(axis="y", length=0)
+        _forest_panel(ax, others, metric, y, rows, labels)
     if not shown:
         axes.flat[0].text(0.5, 0.5, "no metric differs between the rules", ha="center", va="center")
         axes.flat[0].set_axis_off()

@@ -84,6 +84,8 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     (``gaming:<indicator>``) of ``departments.csv``, as grouped bars. With one rule, bars are the
     department classes; with several rules, one row of panels per class and bars are the rules, so
     that what a rule changes in each class reads side by side."""
+    # A little over 80 lines: the two layouts (one rule / several) share one grid of panels and
+    # one legend; split, each half would have to rebuild the other's bookkeeping.
     names = list(departments)
     frames = list(departments.values())
     classes = class_order(frames)

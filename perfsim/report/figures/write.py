@@ -15,21 +15,28 @@ from ..style import DPI, RC, SavedFigure, atomic_savefig
 from .comparison import forest_figure, robustness_figure
 from .run import confusion_figure, effort_gaming_figure, score_value_figure, weights_figure
 
-__all__ = ["FIGURE_STEMS", "figure_specs", "save_figures", "write_figures"]
+__all__ = ["FIGURE_STEMS", "Spec", "figure_specs", "save_figures", "write_figures"]
 
 FIGURE_STEMS = ("forest", "confusion", "effort_gaming", "score_vs_value", "weights", "robustness")
 
 
-def figure_specs(run: RunFolder) -> list[tuple[str, str, str, str, Callable[[], Figure]]]:
-    """(stem, title, caption, alt, builder) of each figure that applies to the folder."""
-    ref = run.reference
-    first = run.worlds[0]
+Spec = tuple[str, str, str, str, Callable[[], Figure]]
+"""(stem, title, caption, alt, builder) of a figure."""
+
+
+def figure_specs(run: RunFolder) -> list[Spec]:
+    """Each figure that applies to the folder, in report order."""
     where = (
-        f" Shown for the first world ({short_world(first)})."
+        f" Shown for the first world ({short_world(run.worlds[0])})."
         if run.kind == "comparison" and len(run.worlds) > 1
         else ""
     )
-    specs = []
+    return _forest_spec(run) + _run_specs(run, where) + _robustness_spec(run)
+
+
+def _forest_spec(run: RunFolder) -> list[Spec]:
+    ref = run.reference
+    specs: list[Spec] = []
     if run.comparison is not None and len(run.rules) > 1:
         specs.append(
             (
@@ -44,6 +51,13 @@ def figure_specs(run: RunFolder) -> list[tuple[str, str, str, str, Callable[[], 
                 lambda: forest_figure(run.comparison, reference=ref),
             )
         )
+    return specs
+
+
+def _run_specs(run: RunFolder, where: str) -> list[Spec]:
+    """The figures of each rule's run (of the first world): confusion, effort and gaming, score
+    against value, weights."""
+    specs: list[Spec] = []
     if run.confusion:
         specs.append(
             (
@@ -99,6 +113,11 @@ def figure_specs(run: RunFolder) -> list[tuple[str, str, str, str, Callable[[], 
                 lambda: weights_figure(eff, {r: nominal_shares(run.scenarios[r]) for r in eff}),
             )
         )
+    return specs
+
+
+def _robustness_spec(run: RunFolder) -> list[Spec]:
+    specs: list[Spec] = []
     if run.robustness is not None and len(run.robustness):
         specs.append(
             (

@@ -1,8 +1,10 @@
-"""The report of a sensitivity folder (:class:`perfsim.results.SensitivityRecord`)."""
+"""The report of a sensitivity folder (:class:`perfsim.results.SensitivityRecord`): inputs, the
+leading indices of every metric with their confidence, notes, the rule-space region, the figures."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from ...results import SensitivityRecord
 from ..document import Document, Table
@@ -11,39 +13,40 @@ from ..style import SavedFigure
 
 __all__ = ["sensitivity_document"]
 
+_REPRODUCE = (
+    "perfsim_version",
+    "method",
+    "n",
+    "seed",
+    "reps",
+    "scenario",
+    "uncertain_source",
+    "hash",
+)
 
-def sensitivity_document(record: SensitivityRecord) -> Document:
-    """The report of a sensitivity folder (``perfsim sensitivity``): inputs, the leading indices of
-    every metric with their confidence, notes, the rule-space region and the figures."""
-    meta = record.metadata
-    name = meta.get("scenario_name") or meta.get("scenario") or "model"
-    doc = Document(title=f"perfsim sensitivity analysis: {name}")
-    doc.add("h1", doc.title)
-    doc.add(
-        "subtitle",
-        f"{meta['method']} (N = {meta['n']}, {meta.get('reps', '')} replications per "
-        f"sample, seed {meta['seed']}); finished {meta.get('finished', '')}.",
-    )
+
+def _spread(inp: Mapping) -> str:
+    """An uncertain input's range or distribution in words."""
+    if inp.get("kind") == "choice":
+        return "choices: " + ", ".join(map(str, inp["choices"]))
+    if "low" in inp:
+        return f"{inp['kind']} [{num(inp['low'])}, {num(inp['high'])}]"
+    params = (f"{k} {num(v)}" for k, v in inp.items() if k not in ("name", "path", "kind"))
+    return inp.get("kind", "") + " " + ", ".join(params)
+
+
+def _inputs_section(doc: Document, meta: Mapping) -> None:
     doc.add("h2", "Uncertain inputs", "inputs")
-    rows = []
-    for inp in meta.get("inputs", []):
-        if inp.get("kind") == "choice":
-            spread = "choices: " + ", ".join(map(str, inp["choices"]))
-        elif "low" in inp:
-            spread = f"{inp['kind']} [{num(inp['low'])}, {num(inp['high'])}]"
-        else:
-            spread = (
-                inp.get("kind", "")
-                + " "
-                + ", ".join(
-                    f"{k} {num(v)}" for k, v in inp.items() if k not in ("name", "path", "kind")
-                )
-            )
-        rows.append([str(inp.get("name", "")), str(inp.get("path", "")), spread])
+    rows = [
+        [str(inp.get("name", "")), str(inp.get("path", "")), _spread(inp)]
+        for inp in meta.get("inputs", [])
+    ]
     if rows:
         doc.add("table", Table(["input", "scenario key", "range or distribution"], rows))
-    indices = record.indices
-    main = record.main_index
+
+
+def _indices_section(doc: Document, record: SensitivityRecord) -> None:
+    indices, main = record.indices, record.main_index
     doc.add("h2", f"Which inputs matter ({main})", "indices")
     doc.add(
         "p",
@@ -56,6 +59,21 @@ def sensitivity_document(record: SensitivityRecord) -> Document:
         cells = [f"{r.input}: {num(r.value, 3)} ± {num(r.confidence, 3)}" for r in top.itertuples()]
         rows.append([str(metric), *cells, *[""] * (3 - len(cells))])
     doc.add("table", Table(["metric", "first", "second", "third"], rows))
+
+
+def sensitivity_document(record: SensitivityRecord) -> Document:
+    """The report of a sensitivity folder (``perfsim sensitivity``)."""
+    meta = record.metadata
+    name = meta.get("scenario_name") or meta.get("scenario") or "model"
+    doc = Document(title=f"perfsim sensitivity analysis: {name}")
+    doc.add("h1", doc.title)
+    doc.add(
+        "subtitle",
+        f"{meta['method']} (N = {meta['n']}, {meta.get('reps', '')} replications per "
+        f"sample, seed {meta['seed']}); finished {meta.get('finished', '')}.",
+    )
+    _inputs_section(doc, meta)
+    _indices_section(doc, record)
     if meta.get("notes"):
         doc.add("h2", "Notes", "notes")
         doc.add("ul", [str(n) for n in meta["notes"]])
@@ -66,36 +84,9 @@ def sensitivity_document(record: SensitivityRecord) -> Document:
         doc.add("h2", "Figures", "figures")
         for png in record.figures:
             title = png.stem.replace("-", " ")
-            doc.add(
-                "figure",
-                SavedFigure(
-                    stem=png.stem,
-                    title=title,
-                    caption="",
-                    alt=title,
-                    png=png,
-                    svg=png.with_suffix(".svg"),
-                ),
-            )
+            svg = png.with_suffix(".svg")
+            doc.add("figure", SavedFigure(png.stem, title, "", title, png, svg))
     doc.add("h2", "Reproducibility", "reproducibility")
-    doc.add(
-        "pre",
-        json.dumps(
-            {
-                k: meta.get(k)
-                for k in (
-                    "perfsim_version",
-                    "method",
-                    "n",
-                    "seed",
-                    "reps",
-                    "scenario",
-                    "uncertain_source",
-                    "hash",
-                )
-            },
-            ensure_ascii=False,
-            indent=2,
-        ),
-    )
+    reproduce = {k: meta.get(k) for k in _REPRODUCE}
+    doc.add("pre", json.dumps(reproduce, ensure_ascii=False, indent=2))
     return doc
