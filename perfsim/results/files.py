@@ -46,4 +46,9 @@ def pngs(folder: Path) -> list[Path]:
 def read_table_if(path: Path) -> pd.DataFrame | None:
     """A CSV with pandas' default missing values ("NA", "nan"… too), or None when not there: how
     the sensitivity and empirical tables have always been read back."""
-    return pd.read_csv(path, encoding="utf-8-sig") if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:  # an empty table (e.g. no convergence check for a small n)
+        return pd.DataFrame()

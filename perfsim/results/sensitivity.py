@@ -16,7 +16,7 @@ import pandas as pd
 from ..experiments.sensitivity import SensitivityResult, write_outputs
 from ..experiments.sensitivity.checkpoint import write_json
 from ..io import atomic_dir
-from .files import ResultFolderError, pngs, read_csv_if, read_json, read_table_if, read_text_if
+from .files import ResultFolderError, pngs, read_json, read_table_if, read_text_if
 from .names import FIGURES, SensitivityFiles
 
 
@@ -70,7 +70,7 @@ class SensitivityRecord:
         return cls(
             metadata=read_json(path / SensitivityFiles.METADATA),
             indices=indices,
-            convergence=read_csv_if(path / SensitivityFiles.CONVERGENCE),
+            convergence=read_table_if(path / SensitivityFiles.CONVERGENCE),
             region=read_text_if(path / SensitivityFiles.REGION_TXT),
             figures=pngs(path / FIGURES),
             path=path,

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...results.names import SensitivityFiles
 from .errors import SensitivityError
 from .methods import Method, method
 
@@ -110,7 +111,7 @@ def summary_notes(reliability: Mapping[str, str], analysed: Sequence[str], conv:
         notes = [
             f"{len(reliability)} of {len(analysed)} metrics have indices whose interval is wider "
             "than the index, or that are negative beyond it: increase n (or reps) before reading "
-            f"them ({', '.join(reliability)}; details in sensitivity.json)."
+            f"them ({', '.join(reliability)}; details in {SensitivityFiles.METADATA})."
         ]
     if conv["available"]:
         notes.append(f"convergence: {conv['advice']}")

@@ -81,7 +81,9 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
             )
         return
     if resume:
-        raise SensitivityError(f"nothing to resume: {out} has no sensitivity.json (check --out)")
+        raise SensitivityError(
+            f"nothing to resume: {out} has no {SensitivityFiles.METADATA} (check --out)"
+        )
     if out.exists() and any(out.iterdir()):
         raise SensitivityError(
             f"{out} exists and is not a sensitivity run folder; choose another --out"
@@ -131,7 +133,9 @@ class Chunks:
         if self.folder is None:
             return []
         prepare_folder(self.folder, hash_, resume, meta)
-        self.paths = existing_chunks(self.folder / SensitivityFiles.CHUNKS, self.chunks, self.starts)
+        self.paths = existing_chunks(
+            self.folder / SensitivityFiles.CHUNKS, self.chunks, self.starts
+        )
         if self.paths:
             return [f"resumed: {len(self.paths)} of {len(self.chunks)} chunks were already done."]
         return []

@@ -1,0 +1,70 @@
+"""perfsim.results: every kind of result folder is written and read back by its record."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from helpers import ROOT
+
+from perfsim import PerfsimError, compare, simulate
+from perfsim.results import (
+    ComparisonRecord,
+    EmpiricalRecord,
+    ResultFolderError,
+    RunRecord,
+    SensitivityRecord,
+    read_result,
+)
+from perfsim.results.names import ComparisonFiles, RunFiles
+from perfsim.simulation import write_run
+
+V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"
+EXAMPLES = ROOT / "results" / "examples"
+
+
+def test_a_run_is_read_back_as_written(tmp_path):
+    result = simulate(V5, reps=5, seed=3)
+    out = write_run(result, tmp_path / "run")
+    record = read_result(out)
+    assert isinstance(record, RunRecord) and record.path == out
+    assert record.metadata["seed"] == 3
+    pd.testing.assert_frame_equal(record.metrics, result.metrics, check_dtype=False)
+    pd.testing.assert_frame_equal(record.departments, result.departments, check_dtype=False)
+    assert record.confusion.shape == result.confusion.shape
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        [RunFiles.METADATA, RunFiles.METRICS, RunFiles.DEPARTMENTS, RunFiles.PERIODS]
+        + [RunFiles.REPLICATIONS, RunFiles.CONFUSION]
+    )
+
+
+def test_a_comparison_is_read_back_with_its_runs(tmp_path):
+    comp = compare([V5], variants=["v:world.classes.back.visibility=0.3"], reps=4, seed=0)
+    out = ComparisonRecord.from_comparison(comp, seed=0, reps=4).write(tmp_path / "cmp")
+    record = read_result(out)
+    assert isinstance(record, ComparisonRecord)
+    assert record.rules == comp.rules and record.worlds == comp.worlds
+    assert (out / ComparisonFiles.run(0, 1)).is_dir()
+    sub = record.run(comp.worlds[0], comp.rules[1])
+    assert isinstance(sub, RunRecord) and len(sub.metrics) == len(comp.table) // 2
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("hangzhou-sobol", SensitivityRecord), ("hangzhou-pilot", EmpiricalRecord)],
+)
+def test_curated_examples_are_read(name, kind):
+    record = read_result(EXAMPLES / name)
+    assert isinstance(record, kind) and record.metadata
+    assert record.figures
+
+
+def test_a_folder_that_is_not_a_result(tmp_path):
+    with pytest.raises(ResultFolderError, match="not a perfsim run folder"):
+        read_result(tmp_path)
+    broken = tmp_path / "sobol"
+    shutil.copytree(EXAMPLES / "hangzhou-sobol", broken)
+    (broken / "indices.csv").unlink()
+    with pytest.raises(PerfsimError, match="unfinished"):
+        read_result(broken)
