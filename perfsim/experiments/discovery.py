@@ -265,5 +265,6 @@ def write_region(region: Region, folder: str | Path) -> None:
     folder = Path(folder)
     write_csv(region.table, folder / SensitivityFiles.REGION_CSV)
     atomic_write(
-        folder / SensitivityFiles.REGION_TXT, lambda tmp: tmp.write_text(region.summary + "\n", encoding="utf-8")
+        folder / SensitivityFiles.REGION_TXT,
+        lambda tmp: tmp.write_text(region.summary + "\n", encoding="utf-8"),
     )
