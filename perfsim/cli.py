@@ -76,6 +76,15 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_encoding(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        default="auto",
+        help="text encoding of CSV tables (default auto: UTF-8 with or without BOM, then GB18030, "
+        "which covers GBK), e.g. --encoding gbk",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perfsim",
@@ -110,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--class-column", default="class", help="column of department classes (default: class)"
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_encoding(p)
     _add_set(p)
 
     command("scenarios", "List the bundled scenarios.")
@@ -277,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--class-column", default="class", help="units table class column")
     p.add_argument("--out", help="result folder (default: results/empirical-<data name>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_encoding(p)
     _add_set(p)
 
     p = command("report", "Write report.html (self-contained) and report.md for a result folder.")
@@ -336,7 +347,13 @@ def _score(args: argparse.Namespace) -> int:
     from .scoring import score
 
     scenario = load_scenario(args.rule, args.overrides)
-    table = score(args.data, scenario, id_column=args.id_column, class_column=args.class_column)
+    table = score(
+        args.data,
+        scenario,
+        id_column=args.id_column,
+        class_column=args.class_column,
+        encoding=args.encoding,
+    )
     if args.out:
         write_csv(table, args.out)
     if not args.quiet:
@@ -631,9 +648,12 @@ def _empirical(args: argparse.Namespace) -> int:
     from .empirical.analysis import analyze
     from .experiments.compare import parse_variant
 
-    _positive("--reps", args.reps)
+    if args.reps < 2:
+        raise DataError(f"--reps {args.reps}: must be ≥ 2 (bootstrap replicates; default 1000)")
     if not 0 < args.level < 1:
         raise DataError(f"--level {args.level}: must lie strictly between 0 and 1")
+    if not 0 < args.score_max < float("inf"):
+        raise DataError(f"--score-max {args.score_max}: must be a finite number > 0")
     rule = load_scenario(args.rule, args.overrides) if args.rule else None
     compare = [load_scenario(c) for c in args.compare]
     if args.variant and not args.rule:
@@ -656,6 +676,7 @@ def _empirical(args: argparse.Namespace) -> int:
             strata=args.strata,
             id_column=args.id_column,
             class_column=args.class_column,
+            encoding=args.encoding,
             progress=progress,
         )
     if args.rule:

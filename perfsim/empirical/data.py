@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import DataError
-from ..scoring import read_table
+from ..tables import MAX_MAGNITUDE, encoding_note, number_problem, parse_numbers, read_table
 
 #: Hangzhou's social-evaluation answers, lowest first, with their points (0-100).
 SATISFACTION_SCALE: dict[str, float] = {
@@ -55,6 +55,12 @@ class Scale:
     def from_mapping(cls, mapping: Mapping[str, float], source: str = "scale") -> Scale:
         if len(mapping) < 2:
             raise DataError(f"{source}: a scale needs at least two answers, got {dict(mapping)}")
+        bad = [k for k, v in mapping.items() if not np.isfinite(float(v))]
+        if bad:
+            raise DataError(
+                f"{source}: the points of {bad[0]!r} are {mapping[bad[0]]}; points must be finite "
+                "numbers in 0-100"
+            )
         items = sorted(mapping.items(), key=lambda kv: kv[1])
         pts = [float(v) for _, v in items]
         if len(set(pts)) != len(pts):
@@ -129,8 +135,14 @@ def read_ratings(
     *,
     scale: Scale | Mapping[str, float] | None = None,
     score_max: float = 100.0,
+    encoding: str = "auto",
+    source: str | None = None,
 ) -> Ratings:
     """Read and validate a long ratings table (CSV, CSV.GZ or Excel path, or a DataFrame).
+
+    ``encoding``: of a CSV path (see :func:`perfsim.tables.read_table`); ``source``: the name used in
+    errors (default: the path, or ``<table>``). Scores are numbers as :mod:`perfsim.tables` reads
+    them (``88.5%`` = 88.5).
 
     Raises :class:`perfsim.scenario.DataError` naming the file, line, column, value and what is
     allowed for: a missing column, an empty unit/group/rater, a row with neither or both of score
@@ -138,13 +150,16 @@ def read_ratings(
     scale, a rater who rates one unit's item twice, a unit given two classes, a rater group that
     feeds two components.
     """
-    source = str(data) if isinstance(data, str | Path) else "<table>"
-    raw = read_table(data) if isinstance(data, str | Path) else data.astype(str)
+    if source is None:
+        source = str(data) if isinstance(data, str | Path) else "<table>"
+    raw = read_table(data, encoding) if isinstance(data, str | Path) else data.astype(str)
     if isinstance(scale, Mapping):
         scale = Scale.from_mapping(scale)
     scale = scale or DEFAULT_SCALE
-    if not score_max > 0:
-        raise DataError(f"score_max = {score_max}: must be > 0")
+    if not 0 < score_max <= MAX_MAGNITUDE:
+        raise DataError(
+            f"--score-max {score_max}: must be a finite number > 0 (what a score is out of)"
+        )
     frame = raw.rename(columns=lambda c: ALIASES.get(str(c).strip(), str(c).strip()))
     have = list(frame.columns)
     missing = [c for c in REQUIRED if c not in have]
@@ -156,11 +171,12 @@ def read_ratings(
         raise DataError(
             f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(hints)}; a ratings "
             f"table needs {', '.join(REQUIRED)} and score or answer (optional: unit_class, "
-            f"component, item); the table has: {', '.join(map(str, have))}"
+            f"component, item); the table has: {', '.join(map(str, have))}{encoding_note(raw)}"
         )
     if "score" not in have and "answer" not in have:
         raise DataError(
-            f"{source}: no 'score' or 'answer' column; the table has: {', '.join(map(str, have))}"
+            f"{source}: no 'score' or 'answer' column; the table has: "
+            f"{', '.join(map(str, have))}{encoding_note(raw)}"
         )
     if len(frame) == 0:
         raise DataError(f"{source}: the table has no rows")
@@ -198,15 +214,13 @@ def read_ratings(
     points = np.full(len(out), np.nan)
     level = np.full(len(out), -1, dtype=np.int64)
     if has_score.any():
-        values = pd.to_numeric(score_text.where(has_score), errors="coerce").to_numpy(float)
+        values = parse_numbers(score_text.where(has_score, "0"))
         bad = has_score & ~((values >= 0) & (values <= score_max))
         if bad.any():
             row = int(np.argmax(bad))
             cell = score_text.iloc[row]
-            what = (
-                f"{cell!r} is not a number"
-                if not np.isfinite(values[row])
-                else f"{cell} is outside 0-{score_max:g} (the stated score_max)"
+            what = number_problem(cell, values[row]) or (
+                f"{cell} is outside 0-{score_max:g} (--score-max: what a score is out of)"
             )
             raise DataError(f"{source}: line {row + 2}, column 'score': {what}")
         points[has_score] = 100.0 * values[has_score] / score_max

@@ -1,0 +1,236 @@
+"""Read the tables users bring (CSV, CSV.GZ, Excel) and the numbers in them, with clear errors.
+
+Every error is a :class:`perfsim.scenario.DataError` that names the file (and line, column and cell
+where there is one) and says what is allowed — never a traceback.
+
+**Encodings.** ``encoding="auto"`` (the default) reads UTF-8 with or without a byte-order mark, then
+GB18030 (a superset of GBK and GB2312, the encodings of Chinese Excel's "CSV" on Windows); a file
+with a UTF-16 byte-order mark (Excel's "Unicode text") is read as UTF-16. Any Python codec name can
+be given instead (``gbk``, ``big5``, ``utf-16`` …).
+
+**Numbers.** Cells are plain numbers (``88.5``, ``-3``, ``1e3``). Two spreadsheet habits are read
+too: thousands separators (``1,234.5`` → 1234.5) and a trailing percent sign (``88.5%`` → 88.5).
+The percent sign is dropped, not divided by 100: in a column of points or marks (the columns perfsim
+reads) ``88.5%`` almost always means 88.5 points out of 100. Full-width digits and signs (``８８.５``,
+``％``) are read as their ASCII forms. Every number must be finite and at most ``1e15`` in size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import re
+import unicodedata
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .scenario import DataError
+
+#: Largest number accepted in a table (anything larger is a typo or a wrong column).
+MAX_MAGNITUDE = 1e15
+_MAX_SHOWN = "1e15"
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+AUTO_ENCODINGS = ("utf-8-sig", "gb18030")
+_SHOWN = {"utf-8-sig": "UTF-8", "gb18030": "GB18030 (covers GBK)", "utf-16": "UTF-16"}
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+
+
+def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
+    """Read a CSV (``.csv``, ``.csv.gz``) or Excel (``.xlsx``, ``.xls``) table, all cells as text.
+
+    ``encoding``: ``"auto"`` (UTF-8 with or without BOM, then GB18030) or a codec name. The
+    encoding used is kept in ``frame.attrs["encoding"]`` (for CSV)."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    if p.is_dir():
+        raise DataError(
+            f"{p}: is a folder, not a table; give a CSV (.csv, .csv.gz) or Excel (.xlsx) file"
+        )
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{p}: cannot read the file: {exc.strerror or exc}") from None
+    kind = _kind(data)
+    excel_name = p.suffix.lower() in EXCEL_SUFFIXES
+    if excel_name or kind in ("xlsx", "xls"):
+        if not excel_name:
+            new = ".xlsx" if kind == "xlsx" else ".xls"
+            raise DataError(
+                f"{p}: this is an Excel workbook ({new}) with a {p.suffix or 'missing'} file "
+                f"extension; rename it to {p.stem}{new}, or save it from Excel as CSV"
+            )
+        return _read_excel(p, kind)
+    if kind == "gzip":
+        data = _gunzip(p, data)
+    elif p.suffix.lower() == ".gz":
+        raise DataError(
+            f"{p}: named .gz but not gzip-compressed (damaged, or renamed); give the .csv itself"
+        )
+    elif kind == "zip":
+        raise DataError(
+            f"{p}: a zip archive, not a table; unpack it and give the CSV or Excel file"
+        )
+    text, used = _decode(p, data, encoding)
+    frame = _parse_csv(p, text, used)
+    frame.attrs["encoding"] = used
+    return frame
+
+
+def _kind(data: bytes) -> str:
+    """What the bytes look like: ``xlsx``, ``xls``, ``zip``, ``gzip`` or ``text``."""
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return "xlsx"  # a damaged workbook, most likely; reported by _read_excel
+        return "xlsx" if any(n.startswith("xl/") for n in names) else "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if data.startswith(b"\x1f\x8b"):
+        return "gzip"
+    return "text"
+
+
+def _read_excel(p: Path, kind: str) -> pd.DataFrame:
+    if kind not in ("xlsx", "xls"):
+        looks = {"gzip": "gzip-compressed data", "text": "text (a CSV file?)"}.get(
+            kind, "a zip archive"
+        )
+        raise DataError(
+            f"{p}: named {p.suffix} but not an Excel workbook (it holds {looks}); if it is a CSV "
+            f"file, rename it to {p.stem}.csv, otherwise save it again from Excel"
+        )
+    try:  # pandas reads the format (xlsx or xls) from the content, whatever the extension says
+        return pd.read_excel(p, dtype=str, keep_default_na=False)
+    except ImportError as exc:
+        need = "xlrd" if kind == "xls" else "openpyxl"
+        raise DataError(
+            f"{p}: reading this Excel file needs {need} (pip install {need}), or save it as CSV "
+            f"UTF-8 ({exc})"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook breaks the parser in many ways
+        raise DataError(
+            f"{p}: cannot read the Excel workbook (damaged, or not really Excel: "
+            f"{type(exc).__name__}: {exc}); open it in Excel and save it again, or save it as CSV"
+        ) from None
+
+
+def _gunzip(p: Path, data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(
+            f"{p}: damaged gzip file ({exc}); download or compress it again, or give the .csv"
+        ) from None
+
+
+def _decode(p: Path, data: bytes, encoding: str) -> tuple[str, str]:
+    if encoding.strip().lower() == "auto":
+        tries = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else AUTO_ENCODINGS
+    else:
+        try:
+            name = codecs.lookup(encoding.strip()).name
+        except LookupError:
+            raise DataError(
+                f"--encoding {encoding!r}: unknown encoding; use auto (UTF-8, then GB18030), "
+                "utf-8, gb18030, gbk, big5 or another Python codec name"
+            ) from None
+        tries = ("utf-8-sig",) if name == "utf-8" else (name,)
+    error: UnicodeDecodeError | None = None
+    for enc in tries:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as exc:
+            error = error or exc
+            continue
+        if "\x00" in text:
+            raise DataError(
+                f"{p}: holds NUL bytes, so it is not a text table as {_SHOWN.get(enc, enc)} (a "
+                "binary file, or UTF-16 without a byte-order mark?); save it as 'CSV UTF-8' or "
+                "name the encoding with --encoding"
+            )
+        return text, enc
+    assert error is not None
+    line = data[: error.start].count(b"\n") + 1
+    tried = " or ".join(_SHOWN.get(e, e) for e in tries)
+    raise DataError(
+        f"{p}: cannot decode the text as {tried} (byte 0x{data[error.start]:02x} on line {line}); "
+        "save the table as 'CSV UTF-8', or name its encoding with --encoding (e.g. --encoding "
+        "big5)"
+    )
+
+
+def _parse_csv(p: Path, text: str, encoding: str) -> pd.DataFrame:
+    header = text.split("\n", 1)[0]
+    sep = ","
+    if "," not in header:
+        sep = "\t" if "\t" in header else ";" if ";" in header else ","
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{p}: the file is empty; a table needs a header line and rows") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataError(
+            f"{p}: cannot read the table (read as {_SHOWN.get(encoding, encoding)}): {exc}"
+        ) from None
+
+
+def encoding_note(frame: pd.DataFrame) -> str:
+    """`` (read as GB18030 …)`` when a table was not read as UTF-8, to explain garbled names."""
+    used = frame.attrs.get("encoding")
+    if not used or used == "utf-8-sig":
+        return ""
+    return (
+        f" (the file was read as {_SHOWN.get(used, used)}; if the names look garbled, name the "
+        "file's encoding with --encoding)"
+    )
+
+
+def parse_numbers(text: pd.Series) -> np.ndarray:
+    """Cells → floats (NaN where a cell is not a number); see the module doc for what is read."""
+    values = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)
+    retry = np.isnan(values)
+    for i in np.flatnonzero(retry):
+        values[i] = _lenient(str(text.iloc[i]))
+    return values
+
+
+def _lenient(cell: str) -> float:
+    s = unicodedata.normalize("NFKC", cell).strip().replace(" ", "")
+    if s.endswith("%"):
+        s = s[:-1]
+    if _THOUSANDS.fullmatch(s):
+        s = s.replace(",", "")
+    return float(s) if _NUMBER.fullmatch(s) else float("nan")
+
+
+def number_problem(cell: str, value: float) -> str | None:
+    """Why a parsed cell is not an acceptable number (None if it is)."""
+    if np.isfinite(value):
+        if abs(value) > MAX_MAGNITUDE:
+            return (
+                f"{cell} is too large (more than {_MAX_SHOWN} in size; a slipped decimal "
+                "point or a wrong column?)"
+            )
+        return None
+    if cell.strip() == "":
+        return "is empty"
+    s = cell.strip().lower()
+    if s in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "na", "n/a", "null", "none"):
+        return f"{cell!r} is not a finite number; give a number, e.g. 88.5"
+    if _DECIMAL_COMMA.fullmatch(unicodedata.normalize("NFKC", s)):
+        return f"{cell!r} is not a number; write decimals with a point, e.g. {s.replace(',', '.')}"
+    if np.isinf(value) or _NUMBER.fullmatch(s):
+        return f"{cell!r} is too large to be a number in a table (at most {_MAX_SHOWN})"
+    return (
+        f"{cell!r} is not a number; write a plain number such as 88.5 (a thousands separator, "
+        "1,234.5, and a percent sign, 88.5% = 88.5 points, are accepted)"
+    )
