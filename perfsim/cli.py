@@ -636,6 +636,8 @@ def _empirical(args: argparse.Namespace) -> int:
         raise DataError(f"--level {args.level}: must lie strictly between 0 and 1")
     if not 0 < args.score_max < float("inf"):
         raise DataError(f"--score-max {args.score_max}: must be a finite number > 0")
+    if args.seed < 0:
+        raise DataError(f"--seed {args.seed}: must be ≥ 0")
     rule = load_scenario(args.rule, args.overrides) if args.rule else None
     compare = [load_scenario(c) for c in args.compare]
     if args.variant and not args.rule:

@@ -93,13 +93,24 @@ def _check_finite(ev, ids: np.ndarray, source: str) -> None:
 def _inputs(
     frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, class_column: str
 ) -> dict:
-    note = encoding_note(frame)
+    try:
+        return _read_inputs(frame, c, source, id_column, class_column)
+    except DataError as exc:
+        note = encoding_note(frame)  # garbled names and cells come from a wrong encoding
+        if not note:
+            raise
+        raise DataError(f"{exc}{note}") from None
+
+
+def _read_inputs(
+    frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, class_column: str
+) -> dict:
     frame = frame.rename(columns=lambda s: str(s).strip())
-    ids = _ids(frame, source, id_column, note)
+    ids = _ids(frame, source, id_column)
     needed = list(c.indicators) + list(c.column_names) + [t for t in c.target_columns if t]
     missing = [col for col in dict.fromkeys(needed) if col not in frame.columns]
     if missing:
-        raise DataError(_missing_columns(source, missing, needed, list(frame.columns)) + note)
+        raise DataError(_missing_columns(source, missing, needed, list(frame.columns)))
     arrays: dict[str, np.ndarray | None] = {
         "indicators": _numeric(frame, list(c.indicators), source),
         "columns": _column_components(frame, c, source) if c.column_names else None,
@@ -154,12 +165,11 @@ def _inputs(
     return {"ids": ids, "class_names": class_names, "arrays": arrays}
 
 
-def _ids(frame: pd.DataFrame, source: str, id_column: str, note: str = "") -> np.ndarray:
+def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     if id_column not in frame.columns:
         raise DataError(
             _missing_columns(source, [id_column], [id_column], list(frame.columns))
             + " (name the id column with --id-column)"
-            + note
         )
     ids = frame[id_column].str.strip().to_numpy()
     if len(ids) == 0:

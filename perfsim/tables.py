@@ -18,10 +18,12 @@ reads) ``88.5%`` almost always means 88.5 points out of 100. Full-width digits a
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import io
 import re
 import unicodedata
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -110,11 +112,11 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
         )
     try:  # pandas reads the format (xlsx or xls) from the content, whatever the extension says
         return pd.read_excel(p, dtype=str, keep_default_na=False)
-    except ImportError as exc:
+    except ImportError:
         need = "xlrd" if kind == "xls" else "openpyxl"
         raise DataError(
-            f"{p}: reading this Excel file needs {need} (pip install {need}), or save it as CSV "
-            f"UTF-8 ({exc})"
+            f"{p}: reading this Excel file needs the {need} package (pip install {need}); or save "
+            "it from Excel as .xlsx or as CSV UTF-8"
         ) from None
     except Exception as exc:  # noqa: BLE001 - a damaged workbook breaks the parser in many ways
         raise DataError(
@@ -134,7 +136,16 @@ def _gunzip(p: Path, data: bytes) -> bytes:
 
 def _decode(p: Path, data: bytes, encoding: str) -> tuple[str, str]:
     if encoding.strip().lower() == "auto":
-        tries = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else AUTO_ENCODINGS
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            tries: tuple[str, ...] = ("utf-16",)
+        elif b"\x00" in data:
+            raise DataError(
+                f"{p}: holds NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16 without a "
+                "byte-order mark? then give --encoding utf-16-le; or a binary file); save the "
+                "table as 'CSV UTF-8'"
+            )
+        else:
+            tries = AUTO_ENCODINGS
     else:
         try:
             name = codecs.lookup(encoding.strip()).name
@@ -161,10 +172,10 @@ def _decode(p: Path, data: bytes, encoding: str) -> tuple[str, str]:
     assert error is not None
     line = data[: error.start].count(b"\n") + 1
     tried = " or ".join(_SHOWN.get(e, e) for e in tries)
+    other = "e.g. --encoding big5" if tries == AUTO_ENCODINGS else "or --encoding auto"
     raise DataError(
         f"{p}: cannot decode the text as {tried} (byte 0x{data[error.start]:02x} on line {line}); "
-        "save the table as 'CSV UTF-8', or name its encoding with --encoding (e.g. --encoding "
-        "big5)"
+        f"save the table as 'CSV UTF-8', or name its encoding with --encoding ({other})"
     )
 
 
@@ -174,13 +185,41 @@ def _parse_csv(p: Path, text: str, encoding: str) -> pd.DataFrame:
     if "," not in header:
         sep = "\t" if "\t" in header else ";" if ";" in header else ","
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header
+            return pd.read_csv(
+                io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False
+            )
     except pd.errors.EmptyDataError:
         raise DataError(f"{p}: the file is empty; a table needs a header line and rows") from None
+    except pd.errors.ParserWarning:
+        raise DataError(_long_row(p, text, sep)) from None
     except (pd.errors.ParserError, ValueError) as exc:
+        why = str(exc).strip()
+        hint = _COMMA_HINT if "Expected" in why else ""
+        if "EOF inside string" in why:
+            hint = '; a quote (") that opens a cell is never closed'
         raise DataError(
-            f"{p}: cannot read the table (read as {_SHOWN.get(encoding, encoding)}): {exc}"
+            f"{p}: cannot read the table (read as {_SHOWN.get(encoding, encoding)}): {why}{hint}"
         ) from None
+
+
+_COMMA_HINT = (
+    "; a row with more cells than the header often holds an unquoted comma, as in 1,234.5: "
+    'quote such cells ("1,234.5") or drop the thousands separator'
+)
+
+
+def _long_row(p: Path, text: str, sep: str) -> str:
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    width = len(next(rows, []))
+    for line, row in enumerate(rows, start=2):
+        if len(row) > width:
+            return (
+                f"{p}: line {line}: {len(row)} cells but the header has {width} names, so the "
+                f"cells would shift{_COMMA_HINT}"
+            )
+    return f"{p}: a row has more cells than the header{_COMMA_HINT}"
 
 
 def encoding_note(frame: pd.DataFrame) -> str:
@@ -222,7 +261,7 @@ def number_problem(cell: str, value: float) -> str | None:
             )
         return None
     if cell.strip() == "":
-        return "is empty"
+        return "is empty; give a number"
     s = cell.strip().lower()
     if s in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "na", "n/a", "null", "none"):
         return f"{cell!r} is not a finite number; give a number, e.g. 88.5"

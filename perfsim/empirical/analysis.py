@@ -181,6 +181,8 @@ def analyze(
     base_rule, scenario, base_name = _load_rule(rule)
     units_frame = read_table(units, encoding) if isinstance(units, str | Path) else units
     units_source = str(units) if isinstance(units, str | Path) else "<units>"
+    if units is None:
+        units_source = source  # errors about missing unit columns name the ratings table
     meta = {
         "kind": "empirical",
         "data": source,
@@ -262,7 +264,8 @@ def analyze(
         alt_map = _rated_map(alt_rule, ratings.components)
         if not alt_map:
             raise DataError(
-                f"rule {alt_name}: reads none of the rated components ({', '.join(ratings.components)})"
+                f"{source}: rule {alt_name} reads none of the rated components "
+                f"({', '.join(ratings.components)})"
             )
         s = scorer_for(alt_rule, alt_map)
         pts = _observed_points(ratings, s, alt_map)

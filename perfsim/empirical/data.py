@@ -125,9 +125,10 @@ class Ratings:
 
 
 def is_long(frame: pd.DataFrame) -> bool:
-    """Whether a table looks like a long ratings table (has rater columns)."""
+    """Whether a table looks like a long ratings table (a unit column and a rater, rater group,
+    answer or score column; a table missing the others is then told what it lacks)."""
     cols = {ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns}
-    return {"unit", "rater"} <= cols
+    return "unit" in cols and bool({"rater", "rater_group", "answer", "score"} & cols)
 
 
 def read_ratings(
@@ -160,6 +161,38 @@ def read_ratings(
         raise DataError(
             f"--score-max {score_max}: must be a finite number > 0 (what a score is out of)"
         )
+    try:
+        frame = _validated(raw, scale, score_max, source)
+    except DataError as exc:
+        note = encoding_note(raw)  # garbled names and answers come from a wrong encoding
+        if not note:
+            raise
+        raise DataError(f"{exc}{note}") from None
+    return Ratings(frame, scale, source, score_max)
+
+
+def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -> pd.DataFrame:
+    frame = _renamed(raw, source)
+    out = _text_columns(frame, source)
+    points, level = _points(frame, scale, score_max, source)
+    out["points"] = points
+    out["level"] = level
+    out["rater"] = out["rater_group"] + "/" + out["rater"]
+    dup = out.duplicated(["rater", "unit", "item"]).to_numpy()
+    if dup.any():
+        row = int(np.argmax(dup))
+        r = out.iloc[row]
+        raise DataError(
+            f"{source}: line {row + 2}: rater {r['rater']!r} rates unit {r['unit']!r} on item "
+            f"{r['item']!r} twice; one rating per rater, unit and item"
+        )
+    _one_value_each(out, "unit", "unit_class", source)
+    _one_value_each(out, "rater_group", "component", source)
+    return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def _renamed(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The table with its columns renamed to the standard names, once they are all there."""
     frame = raw.rename(columns=lambda c: ALIASES.get(str(c).strip(), str(c).strip()))
     have = list(frame.columns)
     missing = [c for c in REQUIRED if c not in have]
@@ -171,48 +204,64 @@ def read_ratings(
         raise DataError(
             f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(hints)}; a ratings "
             f"table needs {', '.join(REQUIRED)} and score or answer (optional: unit_class, "
-            f"component, item); the table has: {', '.join(map(str, have))}{encoding_note(raw)}"
+            f"component, item); the table has: {', '.join(map(str, have))}"
         )
     if "score" not in have and "answer" not in have:
         raise DataError(
-            f"{source}: no 'score' or 'answer' column; the table has: "
-            f"{', '.join(map(str, have))}{encoding_note(raw)}"
+            f"{source}: no 'score' or 'answer' column; the table has: {', '.join(map(str, have))}"
         )
     if len(frame) == 0:
         raise DataError(f"{source}: the table has no rows")
+    return frame
 
-    def text(col: str, default: str = "") -> pd.Series:
-        if col not in frame.columns:
-            return pd.Series(default, index=frame.index)
-        return frame[col].astype(str).str.strip()
 
+def _text(frame: pd.DataFrame, col: str, default: str = "") -> pd.Series:
+    if col not in frame.columns:
+        return pd.Series(default, index=frame.index)
+    return frame[col].astype(str).str.strip()
+
+
+def _text_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     out = pd.DataFrame(
         {
-            "unit": text("unit"),
-            "unit_class": text("unit_class"),
-            "rater_group": text("rater_group"),
-            "rater": text("rater"),
-            "item": text("item", "overall").replace("", "overall"),
+            "unit": _text(frame, "unit"),
+            "unit_class": _text(frame, "unit_class"),
+            "rater_group": _text(frame, "rater_group"),
+            "rater": _text(frame, "rater"),
+            "item": _text(frame, "item", "overall").replace("", "overall"),
         }
     )
-    comp = text("component")
+    comp = _text(frame, "component")
     out["component"] = comp.where(comp != "", out["rater_group"])
     for col in ("unit", "rater_group", "rater"):
         blank = (out[col] == "").to_numpy()
         if blank.any():
             row = int(np.argmax(blank))
             raise DataError(f"{source}: line {row + 2}, column '{col}': empty")
-    score_text, answer_text = text("score"), text("answer")
+    reserved = (out["rater_group"] == "overall").to_numpy()
+    if reserved.any():
+        raise DataError(
+            f"{source}: line {int(np.argmax(reserved)) + 2}, column 'rater_group': 'overall' is "
+            "reserved (it names all groups pooled in the reliability table); rename the group"
+        )
+    return out
+
+
+def _points(
+    frame: pd.DataFrame, scale: Scale, score_max: float, source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points (0-100) and level codes (-1 for scores) of every rating."""
+    score_text, answer_text = _text(frame, "score"), _text(frame, "answer")
     has_score, has_answer = (score_text != "").to_numpy(), (answer_text != "").to_numpy()
-    for mask, what in ((has_score & has_answer, "both"), (~has_score & ~has_answer, "neither")):
+    for mask, what in (
+        (has_score & has_answer, "both 'score' and 'answer'"),
+        (~has_score & ~has_answer, "neither 'score' nor 'answer'"),
+    ):
         if mask.any():
             row = int(np.argmax(mask))
-            raise DataError(
-                f"{source}: line {row + 2}: {what} 'score' and 'answer' given; give exactly one "
-                "per rating"
-            )
-    points = np.full(len(out), np.nan)
-    level = np.full(len(out), -1, dtype=np.int64)
+            raise DataError(f"{source}: line {row + 2}: {what} given; give exactly one per rating")
+    points = np.full(len(frame), np.nan)
+    level = np.full(len(frame), -1, dtype=np.int64)
     if has_score.any():
         values = parse_numbers(score_text.where(has_score, "0"))
         bad = has_score & ~((values >= 0) & (values <= score_max))
@@ -221,6 +270,7 @@ def read_ratings(
             cell = score_text.iloc[row]
             what = number_problem(cell, values[row]) or (
                 f"{cell} is outside 0-{score_max:g} (--score-max: what a score is out of)"
+                + ("; a slipped decimal point?" if values[row] > score_max else "")
             )
             raise DataError(f"{source}: line {row + 2}, column 'score': {what}")
         points[has_score] = 100.0 * values[has_score] / score_max
@@ -235,20 +285,7 @@ def read_ratings(
             )
         level[has_answer] = codes[has_answer]
         points[has_answer] = np.asarray(scale.points)[codes[has_answer]]
-    out["points"] = points
-    out["level"] = level
-    out["rater"] = out["rater_group"] + "/" + out["rater"]
-    dup = out.duplicated(["rater", "unit", "item"]).to_numpy()
-    if dup.any():
-        row = int(np.argmax(dup))
-        r = out.iloc[row]
-        raise DataError(
-            f"{source}: line {row + 2}: rater {r['rater']!r} rates unit {r['unit']!r} on item "
-            f"{r['item']!r} twice; one rating per rater, unit and item"
-        )
-    _one_value_each(out, "unit", "unit_class", source)
-    _one_value_each(out, "rater_group", "component", source)
-    return Ratings(out[list(COLUMNS)].reset_index(drop=True), scale, source, score_max)
+    return points, level
 
 
 def _one_value_each(frame: pd.DataFrame, key: str, col: str, source: str) -> None:
