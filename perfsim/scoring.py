@@ -5,9 +5,9 @@ The table has one row per department: an id column (default ``department``), a c
 (e.g. ``社会评价``, in its full marks), one per bonus/deduction item (blank = 0), one per veto column
 (true/false, 1/0, yes/no, 是/否; blank = false), and a target column per indicator that names one.
 
-Numbers are read as :mod:`perfsim.tables` says (``1,234.5`` and ``88.5%`` = 88.5 are accepted); every
-number must be finite, and a column component's values must lie in ``0 … full_marks`` (a slipped
-decimal point, 412.9 for 41.29 out of 50, is an error, not a unit ranked first).
+Numbers are read as :mod:`perfsim.tables` says (``1,234.5`` and ``88.5%`` = 88.5 are accepted);
+every number must be finite, and a column component's values must lie in ``0 … full_marks`` (a
+slipped decimal point, 412.9 for 41.29 out of 50, is an error, not a unit ranked first).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 
 from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
 from .scenario import DataError, Rule, Scenario, load_scenario
-from .tables import MAX_MAGNITUDE, encoding_note, number_problem, parse_numbers, read_table
+from .tables import MAX_MAGNITUDE, number_problem, parse_numbers, read_table, reading_note
 
 __all__ = ["read_table", "score"]
 
@@ -96,7 +96,7 @@ def _inputs(
     try:
         return _read_inputs(frame, c, source, id_column, class_column)
     except DataError as exc:
-        note = encoding_note(frame)  # garbled names and cells come from a wrong encoding
+        note = reading_note(frame)  # e.g. a wrong encoding or a title row
         if not note:
             raise
         raise DataError(f"{exc}{note}") from None
@@ -219,6 +219,11 @@ def _column_components(frame: pd.DataFrame, c: CompiledRule, source: str) -> np.
         comp, col = c.column_components[j], c.column_names[j]
         cell = frame[col].iloc[row].strip()
         hint = "; a slipped decimal point?" if values[row, j] > marks[j] else ""
+        if cell.endswith(("%", "％")):
+            hint = (
+                f"; a percent is read as points ({cell} = {values[row, j]:g}): give the value "
+                f"out of {marks[j]:g}"
+            )
         raise DataError(
             f"{source}: line {row + 2}, column '{col}': {cell} is outside 0-{marks[j]:g}, the full "
             f"marks of component {comp} (rule.components.{comp}.full_marks){hint}"

@@ -11,7 +11,9 @@ be given instead (``gbk``, ``big5``, ``utf-16`` …).
 **Numbers.** Cells are plain numbers (``88.5``, ``-3``, ``1e3``). Two spreadsheet habits are read
 too: thousands separators (``1,234.5`` → 1234.5) and a trailing percent sign (``88.5%`` → 88.5).
 The percent sign is dropped, not divided by 100: in a column of points or marks (the columns perfsim
-reads) ``88.5%`` almost always means 88.5 points out of 100. Full-width digits and signs (``８８.５``,
+reads) ``88.5%`` almost always means 88.5 points out of 100. An Excel column formatted as percents
+is read as Excel shows it (the value 0.885 shown as ``88.5%`` → 88.5), like the same cell saved as
+CSV. Full-width digits and signs (``８８.５``,
 ``％``) are read as their ASCII forms. Every number must be finite and at most ``1e15`` in size.
 """
 
@@ -111,7 +113,7 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
             f"file, rename it to {p.stem}.csv, otherwise save it again from Excel"
         )
     try:  # pandas reads the format (xlsx or xls) from the content, whatever the extension says
-        return pd.read_excel(p, dtype=str, keep_default_na=False)
+        frame = pd.read_excel(p, dtype=str, keep_default_na=False)
     except ImportError:
         need = "xlrd" if kind == "xls" else "openpyxl"
         raise DataError(
@@ -123,6 +125,55 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
             f"{p}: cannot read the Excel workbook (damaged, or not really Excel: "
             f"{type(exc).__name__}: {exc}); open it in Excel and save it again, or save it as CSV"
         ) from None
+    return _shown_percents(p, frame) if kind == "xlsx" else frame
+
+
+def _percent_flags(p: Path) -> list[tuple[object, list[bool]]]:
+    """For each column of the first sheet: its header and, per numeric cell below, whether Excel
+    formats it as a percent (value 0.885 shown as 88.5%)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    try:
+        header: list[object] | None = None
+        flags: list[list[bool]] = []
+        for row in book.worksheets[0].iter_rows():
+            if header is None:
+                if any(c.value is not None for c in row):
+                    header = [c.value for c in row]
+                    flags = [[] for _ in header]
+                continue
+            for j, c in enumerate(row[: len(flags)]):
+                if isinstance(c.value, int | float) and not isinstance(c.value, bool):
+                    flags[j].append("%" in str(getattr(c, "number_format", "") or ""))
+        return list(zip(header or [], flags, strict=True))
+    finally:
+        book.close()
+
+
+def _shown_percents(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Read a column that Excel shows as percents as the numbers shown (0.885 → 88.5), the way a
+    percent written in a CSV cell is read."""
+    try:
+        columns = _percent_flags(p)
+    except Exception:  # noqa: BLE001 - pandas read the file; the formats are a refinement
+        return frame
+    if len(columns) != len(frame.columns):
+        return frame
+    for (name, flags), col in zip(columns, frame.columns, strict=True):
+        if not any(flags) or str(name).strip() != str(col).strip():
+            continue
+        if not all(flags):
+            raise DataError(
+                f"{p}: column '{col}': some numbers are formatted as percents in Excel and some "
+                "are not; format the column one way (e.g. all as plain points, 88.5)"
+            )
+        cells = frame[col].astype(str).str.strip()
+        values = parse_numbers(cells)
+        frame[col] = [
+            f"{100 * v:.12g}" if np.isfinite(v) else t for v, t in zip(values, cells, strict=True)
+        ]
+    return frame
 
 
 def _gunzip(p: Path, data: bytes) -> bytes:
@@ -222,15 +273,23 @@ def _long_row(p: Path, text: str, sep: str) -> str:
     return f"{p}: a row has more cells than the header{_COMMA_HINT}"
 
 
-def encoding_note(frame: pd.DataFrame) -> str:
-    """`` (read as GB18030 …)`` when a table was not read as UTF-8, to explain garbled names."""
+def reading_note(frame: pd.DataFrame) -> str:
+    """A note for errors about a table: it was not read as UTF-8 (garbled names?), or most of
+    its column names are blank (a title row above the column names?)."""
+    note = ""
+    names = [str(c) for c in frame.columns]
+    if names and sum(n.startswith("Unnamed: ") for n in names) * 2 >= len(names):
+        note += (
+            " (most column names are blank: is the first row a title? delete the rows above the "
+            "column names)"
+        )
     used = frame.attrs.get("encoding")
-    if not used or used == "utf-8-sig":
-        return ""
-    return (
-        f" (the file was read as {_SHOWN.get(used, used)}; if the names look garbled, name the "
-        "file's encoding with --encoding)"
-    )
+    if used and used != "utf-8-sig":
+        note += (
+            f" (the file was read as {_SHOWN.get(used, used)}; if the names look garbled, name the "
+            "file's encoding with --encoding)"
+        )
+    return note
 
 
 def parse_numbers(text: pd.Series) -> np.ndarray:

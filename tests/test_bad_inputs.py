@@ -79,6 +79,28 @@ def zip_bytes() -> bytes:
     return buf.getvalue()
 
 
+def percent_xlsx(mixed: bool = False) -> bytes:
+    """The units table as Excel, 职能工作目标 stored as fractions shown as percents (1.0 → 100%)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    frame = units_frame()
+    sheet.append(list(frame.columns))
+    j = list(frame.columns).index("职能工作目标")
+    for r, row in enumerate(frame.itertuples(index=False), start=2):
+        values: list[object] = list(row)
+        for k, v in enumerate(values):
+            if k > 1 and v not in ("", "false", "true"):
+                values[k] = float(v)
+        values[j] = float(row[j]) / 100
+        sheet.append(values)
+        if not (mixed and r == 5):
+            sheet.cell(r, j + 1).number_format = "0.0%"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
 def units_frame(*edits: tuple[int, str, str]) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(units_text(*edits)), dtype=str, keep_default_na=False)
 
@@ -96,7 +118,7 @@ RATING_COLUMNS = [
 
 
 def rating_rows() -> list[list[str]]:
-    """3 units × (3 citizens answering, 3 deputies scoring) × 2 items; every rater rates every unit."""
+    """3 units × (3 citizens answering, 3 deputies scoring) × 2 items; each rater rates each unit."""
     rows = []
     answers = ["满意", "比较满意", "基本满意"]
     for u, (unit, cls) in enumerate([("甲局", "A"), ("乙局", "A"), ("丙局", "B")]):
@@ -290,6 +312,23 @@ SCORE_FILES: dict[str, Case] = {
     "unquoted-comma": score_file("单位表.csv", _unquoted_comma, "line 2", "quote such cells"),
     "unterminated-quote": score_file(
         "单位表.csv", lambda t: UNITS_TEXT + '"open,1,2\n', "单位表.csv", "cannot read"
+    ),
+    "xlsx-mixed-percent-column": score_file(
+        "单位表.xlsx", lambda t: percent_xlsx(mixed=True), "单位表.xlsx", "职能工作目标", "percents"
+    ),
+    "title-row-above-header": score_file(
+        "单位表.csv",
+        lambda t: "2011年度市直单位综合考评结果" + "," * (len(HEADER) - 1) + "\n" + UNITS_TEXT,
+        "单位表.csv",
+        "missing column",
+        "title",
+    ),
+    "percent-over-full-marks": score_file(
+        "单位表.csv",
+        lambda t: units_text((1, "社会评价", "77.4%")),
+        "line 2",
+        "0-50",
+        "a percent is read as points",
     ),
     "tab-separated-bad-cell": score_file(
         "单位表.csv", _tabbed_bad, "单位表.csv", "line 2", "not a number"
@@ -581,6 +620,11 @@ def test_a_table_in_spreadsheet_dress_scores_like_the_clean_one(dress, tmp_path)
 
 def test_an_excel_copy_scores_like_the_csv(tmp_path):
     path = write(tmp_path, "units.xlsx", xlsx_bytes(units_frame()))
+    assert _scored(tmp_path, path) == _scored(tmp_path, UNITS)
+
+
+def test_an_excel_percent_column_reads_as_shown(tmp_path):
+    path = write(tmp_path, "units.xlsx", percent_xlsx())
     assert _scored(tmp_path, path) == _scored(tmp_path, UNITS)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import DataError
-from ..tables import MAX_MAGNITUDE, encoding_note, number_problem, parse_numbers, read_table
+from ..tables import MAX_MAGNITUDE, number_problem, parse_numbers, read_table, reading_note
 
 #: Hangzhou's social-evaluation answers, lowest first, with their points (0-100).
 SATISFACTION_SCALE: dict[str, float] = {
@@ -141,8 +141,8 @@ def read_ratings(
 ) -> Ratings:
     """Read and validate a long ratings table (CSV, CSV.GZ or Excel path, or a DataFrame).
 
-    ``encoding``: of a CSV path (see :func:`perfsim.tables.read_table`); ``source``: the name used in
-    errors (default: the path, or ``<table>``). Scores are numbers as :mod:`perfsim.tables` reads
+    ``encoding``: of a CSV path (see :func:`perfsim.tables.read_table`); ``source``: the name used
+    in errors (default: the path, or ``<table>``). Scores are numbers as :mod:`perfsim.tables` reads
     them (``88.5%`` = 88.5).
 
     Raises :class:`perfsim.scenario.DataError` naming the file, line, column, value and what is
@@ -164,7 +164,7 @@ def read_ratings(
     try:
         frame = _validated(raw, scale, score_max, source)
     except DataError as exc:
-        note = encoding_note(raw)  # garbled names and answers come from a wrong encoding
+        note = reading_note(raw)  # e.g. a wrong encoding or a title row
         if not note:
             raise
         raise DataError(f"{exc}{note}") from None
