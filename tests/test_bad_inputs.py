@@ -692,3 +692,18 @@ def test_a_percent_score_in_ratings_means_points(tmp_path):
 def test_the_base_ratings_table_is_valid(tmp_path):
     path = write(tmp_path, "评分.csv", ratings_text())
     assert main(empirical_argv(tmp_path, path)) == 0
+
+
+def test_degenerate_but_valid_ratings_write_no_inf(tmp_path):
+    """Each rater rates one unit and the citizens disagree completely: ICC(1,k)'s interval is
+    undefined, and is written as blank, not -inf."""
+    path = write(
+        tmp_path,
+        "评分.csv",
+        ratings_text(lambda rows: [r.__setitem__(4, r[4] + r[0]) for r in rows]),
+    )
+    assert main(empirical_argv(tmp_path, path)) == 0
+    for table in (tmp_path / "out").glob("*.csv"):
+        frame = pd.read_csv(table, encoding="utf-8-sig")
+        numbers = frame.select_dtypes("number").to_numpy(dtype=float)
+        assert not np.isinf(numbers).any(), table.name
