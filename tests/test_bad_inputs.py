@@ -451,6 +451,7 @@ FLAGS: dict[str, Case] = {
     "scale-negative": flag_case("--scale", "a=-1,b=50", must=["--scale", "0-100"]),
     "scale-over-100": flag_case("--scale", "a=0,b=200", must=["--scale", "0-100"]),
     "scale-ties": flag_case("--scale", "a=1,b=1", must=["--scale", "same points"]),
+    "scale-label-twice": flag_case("--scale", "a=0,b=50,a=100", must=["--scale", "twice"]),
     "level-1": flag_case("--level", "1", must=["--level"]),
     "level-nan": flag_case("--level", "nan", must=["--level"]),
     "seed-negative": flag_case("--seed", "-1", must=["--seed -1"]),

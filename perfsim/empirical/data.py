@@ -75,6 +75,8 @@ class Scale:
         mapping: dict[str, float] = {}
         for part in text.split(","):
             label, sep, value = part.partition("=")
+            if label.strip() in mapping:
+                raise DataError(f"--scale: the answer {label.strip()!r} is given twice")
             try:
                 if not sep or not label.strip():
                     raise ValueError
