@@ -20,7 +20,14 @@ import pandas as pd
 
 from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
 from .scenario import DataError, Rule, Scenario, load_scenario
-from .tables import MAX_MAGNITUDE, number_problem, parse_numbers, read_table, reading_note
+from .tables import (
+    MAX_MAGNITUDE,
+    check_unique_columns,
+    number_problem,
+    parse_numbers,
+    read_table,
+    reading_note,
+)
 
 __all__ = ["read_table", "score"]
 
@@ -105,9 +112,14 @@ def _inputs(
 def _read_inputs(
     frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, class_column: str
 ) -> dict:
+    needed = list(c.indicators) + list(c.column_names) + [t for t in c.target_columns if t]
+    check_unique_columns(
+        frame,
+        [id_column, class_column, *needed, *c.adjustment_columns, *c.veto_columns],
+        source,
+    )
     frame = frame.rename(columns=lambda s: str(s).strip())
     ids = _ids(frame, source, id_column)
-    needed = list(c.indicators) + list(c.column_names) + [t for t in c.target_columns if t]
     missing = [col for col in dict.fromkeys(needed) if col not in frame.columns]
     if missing:
         raise DataError(_missing_columns(source, missing, needed, list(frame.columns)))

@@ -28,6 +28,8 @@ import unicodedata
 import warnings
 import zipfile
 import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +87,7 @@ def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
     text, used = _decode(p, data, encoding)
     frame = _parse_csv(p, text, used)
     frame.attrs["encoding"] = used
+    frame.attrs["header"] = next(csv.reader(io.StringIO(text), delimiter=_separator(text)), [])
     return frame
 
 
@@ -160,6 +163,7 @@ def _shown_percents(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     if len(columns) != len(frame.columns):
         return frame
+    frame.attrs["header"] = ["" if name is None else str(name) for name, _ in columns]
     for (name, flags), col in zip(columns, frame.columns, strict=True):
         if not any(flags) or str(name).strip() != str(col).strip():
             continue
@@ -230,11 +234,16 @@ def _decode(p: Path, data: bytes, encoding: str) -> tuple[str, str]:
     )
 
 
-def _parse_csv(p: Path, text: str, encoding: str) -> pd.DataFrame:
+def _separator(text: str) -> str:
+    """``,``, or tab or ``;`` when the header line has no comma but one of those."""
     header = text.split("\n", 1)[0]
-    sep = ","
     if "," not in header:
-        sep = "\t" if "\t" in header else ";" if ";" in header else ","
+        return "\t" if "\t" in header else ";" if ";" in header else ","
+    return ","
+
+
+def _parse_csv(p: Path, text: str, encoding: str) -> pd.DataFrame:
+    sep = _separator(text)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header
@@ -271,6 +280,21 @@ def _long_row(p: Path, text: str, sep: str) -> str:
                 f"cells would shift{_COMMA_HINT}"
             )
     return f"{p}: a row has more cells than the header{_COMMA_HINT}"
+
+
+def check_unique_columns(
+    frame: pd.DataFrame, used: Iterable[str], source: str, name: Callable[[str], str] = str.strip
+) -> None:
+    """Refuse a table in which a column that perfsim reads appears twice (``name`` maps a header
+    cell to the column name perfsim uses): one copy would be silently ignored."""
+    header = frame.attrs.get("header") or [str(c) for c in frame.columns]
+    counts = Counter(name(str(h)) for h in header)
+    for col in dict.fromkeys(used):
+        if counts.get(col, 0) > 1:
+            raise DataError(
+                f"{source}: column '{col}' appears {counts[col]} times in the header (names are "
+                "compared without surrounding spaces); rename or delete the extra copies"
+            )
 
 
 def reading_note(frame: pd.DataFrame) -> str:

@@ -72,6 +72,17 @@ def xlsx_bytes(frame: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def xlsx_from_text(text: str) -> bytes:
+    """A workbook with the CSV text's cells as they are (duplicate header names included)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for line in text.splitlines():
+        book.active.append(line.split(","))
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
 def zip_bytes() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -210,6 +221,12 @@ SCORE_CELLS = {
 }
 
 
+def _extra_column(name: str) -> str:
+    """The units table with one more column at the end: ``name``, holding 1 in every row."""
+    lines = UNITS_TEXT.splitlines()
+    return "\n".join([lines[0] + f",{name}"] + [line + ",1" for line in lines[1:]]) + "\n"
+
+
 def _gbk_slip(tmp: Path) -> bytes:
     return units_text((1, "社会评价", "412.9")).encode("gbk")
 
@@ -330,6 +347,21 @@ SCORE_FILES: dict[str, Case] = {
         "0-50",
         "a percent is read as points",
     ),
+    "duplicate-column": score_file(
+        "单位表.csv",
+        lambda t: _extra_column("社会评价"),
+        "单位表.csv",
+        "'社会评价' appears 2 times",
+    ),
+    "duplicate-column-with-space": score_file(
+        "单位表.csv", lambda t: _extra_column(" 社会评价 "), "单位表.csv", "appears 2 times"
+    ),
+    "duplicate-column-xlsx": score_file(
+        "单位表.xlsx",
+        lambda t: xlsx_from_text(_extra_column("社会评价")),
+        "单位表.xlsx",
+        "appears 2 times",
+    ),
     "tab-separated-bad-cell": score_file(
         "单位表.csv", _tabbed_bad, "单位表.csv", "line 2", "not a number"
     ),
@@ -409,6 +441,9 @@ EMPIRICAL: dict[str, Case] = {
     "ratings-two-components": ratings_case(cell(2, "component", "领导考评"), "component"),
     "ratings-group-overall": ratings_case(
         lambda rows: [r.__setitem__(3, "overall") for r in rows if r[3] == "代表"], "reserved"
+    ),
+    "ratings-class-and-unit-class": ratings_case(
+        None, "'unit_class' appears 2 times", header=rename("component", "class")
     ),
     "ratings-gb18030-as-utf8": ratings_case(
         None, "UTF-8", encoding="gb18030", extra=("--encoding", "utf-8")

@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import DataError
-from ..tables import MAX_MAGNITUDE, number_problem, parse_numbers, read_table, reading_note
+from ..tables import (
+    MAX_MAGNITUDE,
+    check_unique_columns,
+    number_problem,
+    parse_numbers,
+    read_table,
+    reading_note,
+)
 
 #: Hangzhou's social-evaluation answers, lowest first, with their points (0-100).
 SATISFACTION_SCALE: dict[str, float] = {
@@ -193,9 +200,15 @@ def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -
     return out[list(COLUMNS)].reset_index(drop=True)
 
 
+def _standard_name(column: object) -> str:
+    name = str(column).strip()
+    return ALIASES.get(name, name)
+
+
 def _renamed(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     """The table with its columns renamed to the standard names, once they are all there."""
-    frame = raw.rename(columns=lambda c: ALIASES.get(str(c).strip(), str(c).strip()))
+    check_unique_columns(raw, REQUIRED + OPTIONAL, source, _standard_name)
+    frame = raw.rename(columns=_standard_name)
     have = list(frame.columns)
     missing = [c for c in REQUIRED if c not in have]
     if missing:
