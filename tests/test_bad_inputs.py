@@ -4,190 +4,37 @@ the CLI with one message that names the file (or the flag), never a traceback, n
 from __future__ import annotations
 
 import gzip
-import io
 import json
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
+from table_cases import (
+    HEADER,
+    RATING_COLUMNS,
+    ROOT,
+    UNITS_TEXT,
+    Case,
+    cell,
+    drop_units_column,
+    empirical_argv,
+    flag_case,
+    percent_xlsx,
+    ratings_case,
+    ratings_text,
+    rename,
+    score_argv,
+    score_cell,
+    score_file,
+    units_frame,
+    units_text,
+    write,
+    xlsx_bytes,
+    xlsx_from_text,
+    zip_bytes,
+)
 
 from perfsim.cli import main
-from perfsim.tables import parse_numbers
-
-ROOT = Path(__file__).resolve().parents[1]
-UNITS = ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv"
-UNITS_TEXT = UNITS.read_text(encoding="utf-8-sig")
-HEADER = UNITS_TEXT.splitlines()[0].split(",")
-
-# ---------------------------------------------------------------------------------------------
-# Builders: each case writes its files under tmp and returns (argv, fragments the error must hold)
-
-Case = Callable[[Path], tuple[list[str], list[str]]]
-
-
-def units_text(*edits: tuple[int, str, str]) -> str:
-    """The bundled Hangzhou units table with cells replaced: (data row, column, new text)."""
-    lines = UNITS_TEXT.splitlines()
-    rows = [line.split(",") for line in lines]
-    for row, col, value in edits:
-        rows[row][HEADER.index(col)] = value
-    return "\n".join(",".join(r) for r in rows) + "\n"
-
-
-def write(tmp: Path, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
-    path = tmp / name
-    if isinstance(content, str):
-        content = content.encode(encoding)
-    path.write_bytes(content)
-    return path
-
-
-def score_argv(tmp: Path, path: Path, *extra: str) -> list[str]:
-    return ["score", str(path), "--rule", "hangzhou-2011", "--out", str(tmp / "out.csv"), *extra]
-
-
-def score_cell(col: str, value: str, *must: str) -> Case:
-    def build(tmp: Path):
-        path = write(tmp, "单位表.csv", units_text((1, col, value)))
-        return score_argv(tmp, path), ["line 2", col, *must]
-
-    return build
-
-
-def score_file(name: str, content: Callable[[Path], str | bytes], *must: str, extra=()) -> Case:
-    def build(tmp: Path):
-        path = write(tmp, name, content(tmp))
-        return score_argv(tmp, path, *extra), list(must)
-
-    return build
-
-
-def xlsx_bytes(frame: pd.DataFrame) -> bytes:
-    pytest.importorskip("openpyxl")
-    buf = io.BytesIO()
-    frame.to_excel(buf, index=False)
-    return buf.getvalue()
-
-
-def xlsx_from_text(text: str) -> bytes:
-    """A workbook with the CSV text's cells as they are (duplicate header names included)."""
-    openpyxl = pytest.importorskip("openpyxl")
-    book = openpyxl.Workbook()
-    for line in text.splitlines():
-        book.active.append(line.split(","))
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
-
-
-def zip_bytes() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("readme.txt", "not a table")
-    return buf.getvalue()
-
-
-def percent_xlsx(mixed: bool = False) -> bytes:
-    """The units table as Excel, 职能工作目标 stored as fractions shown as percents (1.0 → 100%)."""
-    openpyxl = pytest.importorskip("openpyxl")
-    book = openpyxl.Workbook()
-    sheet = book.active
-    frame = units_frame()
-    sheet.append(list(frame.columns))
-    j = list(frame.columns).index("职能工作目标")
-    for r, row in enumerate(frame.itertuples(index=False), start=2):
-        values: list[object] = list(row)
-        for k, v in enumerate(values):
-            if k > 1 and v not in ("", "false", "true"):
-                values[k] = float(v)
-        values[j] = float(row[j]) / 100
-        sheet.append(values)
-        if not (mixed and r == 5):
-            sheet.cell(r, j + 1).number_format = "0.0%"
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
-
-
-def units_frame(*edits: tuple[int, str, str]) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO(units_text(*edits)), dtype=str, keep_default_na=False)
-
-
-RATING_COLUMNS = [
-    "unit",
-    "unit_class",
-    "component",
-    "rater_group",
-    "rater",
-    "item",
-    "answer",
-    "score",
-]
-
-
-def rating_rows() -> list[list[str]]:
-    """3 units × (3 citizens answering, 3 deputies scoring) × 2 items; each rater rates each unit."""
-    rows = []
-    answers = ["满意", "比较满意", "基本满意"]
-    for u, (unit, cls) in enumerate([("甲局", "A"), ("乙局", "A"), ("丙局", "B")]):
-        for r in range(3):
-            for i, item in enumerate(("服务", "效率")):
-                rows.append(
-                    [unit, cls, "社会评价", "市民", f"c{r}", item, answers[(u + r + i) % 3], ""]
-                )
-                rows.append(
-                    [unit, cls, "社会评价", "代表", f"d{r}", item, "", f"{70 + 5 * u + r + i}"]
-                )
-    return rows
-
-
-def ratings_text(
-    edit: Callable[[list[list[str]]], None] | None = None, header=RATING_COLUMNS
-) -> str:
-    rows = rating_rows()
-    if edit:
-        edit(rows)
-    return "\n".join(",".join(r) for r in [list(header), *rows]) + "\n"
-
-
-def empirical_argv(tmp: Path, path: Path | str, *extra: str) -> list[str]:
-    return ["empirical", str(path), "--reps", "2", "--out", str(tmp / "out"), "--quiet", *extra]
-
-
-def ratings_case(edit, *must: str, header=RATING_COLUMNS, extra=(), encoding="utf-8") -> Case:
-    def build(tmp: Path):
-        path = write(tmp, "评分.csv", ratings_text(edit, header), encoding)
-        return empirical_argv(tmp, path, *extra), ["评分.csv", *must]
-
-    return build
-
-
-def cell(row: int, col: str, value: str):
-    def edit(rows):
-        rows[row][RATING_COLUMNS.index(col)] = value
-
-    return edit
-
-
-def flag_case(*flags: str, must: list[str]) -> Case:
-    def build(tmp: Path):
-        path = write(tmp, "评分.csv", ratings_text())
-        return empirical_argv(tmp, path, *flags), must
-
-    return build
-
-
-def rename(old: str, new: str) -> list[str]:
-    return [new if c == old else c for c in RATING_COLUMNS]
-
-
-def drop_units_column(col: str) -> str:
-    frame = units_frame().drop(columns=[col])
-    return frame.to_csv(index=False)
-
 
 # ---------------------------------------------------------------------------------------------
 # The corpus
@@ -608,138 +455,3 @@ def test_bad_input_exits_2_with_one_message_naming_it(name, tmp_path, capsys):
     assert "<table>" not in err and "<units>" not in err
     assert "----" not in err and "\\ufeff" not in err and "\ufeff" not in err
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out").exists()
-
-
-# ---------------------------------------------------------------------------------------------
-# Good inputs in spreadsheet dress give the same scores as the clean table
-
-
-def _scored(tmp: Path, path: Path, *extra: str) -> str:
-    out = tmp / f"scored-{path.name}.csv"
-    assert (
-        main(["score", str(path), "--rule", "hangzhou-2011", "--out", str(out), "--quiet", *extra])
-        == 0
-    )
-    return out.read_text(encoding="utf-8-sig")
-
-
-def _percent_and_full_width(text: str) -> str:
-    """职能工作目标 written as percents (100.0%), 公共服务 with full-width digits (１００.０)."""
-    rows = [line.split(",") for line in text.splitlines()]
-    j, k = HEADER.index("职能工作目标"), HEADER.index("公共服务")
-    wide = str.maketrans("0123456789", "０１２３４５６７８９")
-    for r in rows[1:]:
-        r[j] = r[j] + "%"
-        r[k] = r[k].translate(wide)
-    return "\n".join(",".join(r) for r in rows) + "\n"
-
-
-DRESSES = {
-    "gbk": lambda t: UNITS_TEXT.encode("gbk"),
-    "gb18030": lambda t: UNITS_TEXT.encode("gb18030"),
-    "utf8-no-bom": lambda t: UNITS_TEXT.encode("utf-8"),
-    "utf16-excel-unicode-text": lambda t: ("\ufeff" + UNITS_TEXT.replace(",", "\t")).encode(
-        "utf-16-le"
-    ),
-    "gzip": lambda t: gzip.compress(UNITS.read_bytes()),
-    "percent-and-full-width": lambda t: _percent_and_full_width(UNITS_TEXT).encode("utf-8"),
-    "crlf": lambda t: UNITS_TEXT.replace("\n", "\r\n").encode("utf-8"),
-}
-
-
-@pytest.mark.parametrize("dress", list(DRESSES))
-def test_a_table_in_spreadsheet_dress_scores_like_the_clean_one(dress, tmp_path):
-    suffix = ".csv.gz" if dress == "gzip" else ".csv"
-    path = write(tmp_path, f"dressed{suffix}", DRESSES[dress](tmp_path))
-    assert _scored(tmp_path, path) == _scored(tmp_path, UNITS)
-
-
-def test_an_excel_copy_scores_like_the_csv(tmp_path):
-    path = write(tmp_path, "units.xlsx", xlsx_bytes(units_frame()))
-    assert _scored(tmp_path, path) == _scored(tmp_path, UNITS)
-
-
-def test_an_excel_percent_column_reads_as_shown(tmp_path):
-    path = write(tmp_path, "units.xlsx", percent_xlsx())
-    assert _scored(tmp_path, path) == _scored(tmp_path, UNITS)
-
-
-def test_an_explicit_encoding_reads_gbk(tmp_path):
-    path = write(tmp_path, "gbk.csv", UNITS_TEXT.encode("gbk"))
-    assert _scored(tmp_path, path, "--encoding", "gbk") == _scored(tmp_path, UNITS)
-
-
-def test_garbled_names_point_at_the_encoding(tmp_path, capsys):
-    path = write(tmp_path, "big5.csv", UNITS_TEXT.encode("big5", errors="replace"))
-    assert main(["score", str(path), "--rule", "hangzhou-2011"]) == 2
-    err = capsys.readouterr().err
-    assert "big5.csv" in err and "GB18030" in err and "--encoding" in err
-
-
-def test_a_bom_before_a_toml_comment_is_ignored(tmp_path, capsys):
-    text = (ROOT / "scenarios" / "hangzhou-2011.toml").read_text(encoding="utf-8")
-    path = write(tmp_path, "notepad.toml", "\ufeff" + text)
-    assert main(["validate", str(path)]) == 0
-    assert "valid" in capsys.readouterr().out
-
-
-def test_a_bom_fragment_is_read(tmp_path):
-    path = write(tmp_path, "frag.toml", '\ufeff[rule.grading]\nscope = "within_class"\n')
-    assert main(["validate", "hangzhou-2011", "--set", f"@{path}"]) == 0
-
-
-@pytest.mark.parametrize(
-    ("cell", "value"),
-    [
-        ("88.5", 88.5),
-        ("88.5%", 88.5),
-        ("88.5％", 88.5),
-        ("1,234.5", 1234.5),
-        ("-1,234", -1234.0),
-        ("１２.５", 12.5),
-        (" 7 ", 7.0),
-        ("1e3", 1000.0),
-        ("1,2345", np.nan),
-        ("12,34.5", np.nan),
-        ("abc", np.nan),
-        ("1_000", np.nan),
-        ("%", np.nan),
-        ("", np.nan),
-    ],
-)
-def test_numbers_read_like_a_spreadsheet_shows_them(cell, value):
-    got = parse_numbers(pd.Series([cell]))[0]
-    assert (np.isnan(got) and np.isnan(value)) or got == value
-
-
-def test_a_percent_score_in_ratings_means_points(tmp_path):
-    from perfsim.empirical.data import read_ratings
-
-    plain = write(tmp_path, "plain.csv", ratings_text())
-    percent = write(
-        tmp_path,
-        "percent.csv",
-        ratings_text(lambda rows: [r.__setitem__(7, r[7] + "%") for r in rows if r[7]]),
-    )
-    a, b = read_ratings(plain), read_ratings(percent)
-    pd.testing.assert_frame_equal(a.frame, b.frame)
-
-
-def test_the_base_ratings_table_is_valid(tmp_path):
-    path = write(tmp_path, "评分.csv", ratings_text())
-    assert main(empirical_argv(tmp_path, path)) == 0
-
-
-def test_degenerate_but_valid_ratings_write_no_inf(tmp_path):
-    """Each rater rates one unit and the citizens disagree completely: ICC(1,k)'s interval is
-    undefined, and is written as blank, not -inf."""
-    path = write(
-        tmp_path,
-        "评分.csv",
-        ratings_text(lambda rows: [r.__setitem__(4, r[4] + r[0]) for r in rows]),
-    )
-    assert main(empirical_argv(tmp_path, path)) == 0
-    for table in (tmp_path / "out").glob("*.csv"):
-        frame = pd.read_csv(table, encoding="utf-8-sig")
-        numbers = frame.select_dtypes("number").to_numpy(dtype=float)
-        assert not np.isinf(numbers).any(), table.name
