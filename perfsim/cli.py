@@ -95,6 +95,15 @@ def _default_out(name: str, overrides: Sequence[str], seed: int | None = None) -
     return f"results/{name}" + ("" if seed is None else f"-seed{seed}")
 
 
+def _add_encoding(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        default="auto",
+        help="text encoding of CSV tables (default auto: UTF-8 with or without BOM, then GB18030, "
+        "which covers GBK), e.g. --encoding gbk",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perfsim",
@@ -130,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--class-column", default="class", help="column of department classes (default: class)"
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_encoding(p)
     _add_set(p)
 
     command("scenarios", "List the bundled scenarios.")
@@ -310,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="result folder (default: results/empirical-<data name>)")
     _add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_encoding(p)
     _add_set(p)
 
     p = command("report", "Write report.html (self-contained) and report.md for a result folder.")
@@ -371,7 +382,13 @@ def _score(args: argparse.Namespace) -> int:
     if args.out:
         check_output_file(args.out, force=args.force)
     scenario = load_scenario(args.rule, args.overrides)
-    table = score(args.data, scenario, id_column=args.id_column, class_column=args.class_column)
+    table = score(
+        args.data,
+        scenario,
+        id_column=args.id_column,
+        class_column=args.class_column,
+        encoding=args.encoding,
+    )
     if args.out:
         write_csv(table, args.out)
     if not args.quiet:
@@ -622,27 +639,9 @@ def _print_sensitivity(result) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .scenario import Problem, ScenarioError
-
-    run_dir = Path(args.run_dir)
-    markers = ("metadata.json", "sensitivity.json", "empirical.json")
-    if not any((run_dir / m).is_file() for m in markers):
-        raise ScenarioError(
-            [
-                Problem(
-                    str(run_dir),
-                    "metadata.json",
-                    None,
-                    "not a run folder (no "
-                    "metadata.json); give a folder written by perfsim run, compare, sensitivity "
-                    "or empirical",
-                    False,
-                )
-            ]
-        )
     from .report import build_report
 
-    html_path, md_path = build_report(run_dir)
+    html_path, md_path = build_report(Path(args.run_dir))  # says what a folder lacks
     if not args.quiet:
         print(f"wrote {html_path} and {md_path}")
     return 0
@@ -679,9 +678,14 @@ def _empirical(args: argparse.Namespace) -> int:
     from .experiments.compare import parse_variant
     from .io import check_output_folder, folder_lock
 
-    _positive("--reps", args.reps)
+    if args.reps < 2:
+        raise DataError(f"--reps {args.reps}: must be ≥ 2 (bootstrap replicates; default 1000)")
     if not 0 < args.level < 1:
         raise DataError(f"--level {args.level}: must lie strictly between 0 and 1")
+    if not 0 < args.score_max < float("inf"):
+        raise DataError(f"--score-max {args.score_max}: must be a finite number > 0")
+    if args.seed < 0:
+        raise DataError(f"--seed {args.seed}: must be ≥ 0")
     rule = load_scenario(args.rule, args.overrides) if args.rule else None
     compare = [load_scenario(c) for c in args.compare]
     if args.variant and not args.rule:
@@ -707,6 +711,7 @@ def _empirical(args: argparse.Namespace) -> int:
             strata=args.strata,
             id_column=args.id_column,
             class_column=args.class_column,
+            encoding=args.encoding,
             progress=progress,
         )
         if args.rule:

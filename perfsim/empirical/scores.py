@@ -140,8 +140,8 @@ class RuleScorer:
             indicators = [i for i in self.rule.indicators]
             if indicators:
                 raise DataError(
-                    f"the rule needs indicator columns ({', '.join(indicators)}) that ratings do not "
-                    "give; pass the units table with them (--units UNITS.csv)"
+                    f"{source}: the rule needs indicator columns ({', '.join(indicators)}) that "
+                    "ratings do not give; pass the units table with them (--units UNITS.csv)"
                 )
             return frame.astype(str)
         frame = units.astype(str).rename(columns=lambda s: str(s).strip())

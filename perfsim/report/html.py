@@ -37,6 +37,7 @@ from .figures import (
     short_world,
     write_figures,
 )
+from .folder_check import check_result_folder
 
 __all__ = ["build_report", "rerun_command"]
 
@@ -1212,6 +1213,7 @@ def build_report(run_dir: str | Path) -> tuple[Path, Path]:
     """Write the figures, ``report.html`` (self-contained) and ``report.md`` of a run folder, a
     comparison folder, a sensitivity folder or an empirical folder; return the two reports' paths."""
     path = Path(run_dir)
+    check_result_folder(path)  # names what is missing, before anything is read
     special = {"sensitivity.json": sensitivity_document, "empirical.json": empirical_document}
     kind = next((k for k in special if (path / k).is_file()), None)
     if kind and not (path / "metadata.json").is_file():

@@ -28,7 +28,7 @@ def parse_value(text: str) -> Any:
     """Read an override value as TOML, falling back to the plain string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text.strip()
 
 
@@ -128,17 +128,31 @@ def _assignments(text: str, source: str) -> list[tuple[list[str], Any]]:
     if not text.startswith("@"):
         return [parse_assignment(text, source)]
     path = Path(text[1:])
+    if path.is_dir():
+        raise ScenarioError(
+            [Problem(source, text, None, "is a folder; write @PATH.toml (a fragment file)", False)]
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ScenarioError(
             [Problem(source, text, None, "fragment file not found (write @PATH.toml)", False)]
         ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ScenarioError(
-            [Problem(str(path), "", None, f"not valid TOML: {exc}", False)]
+            [Problem(str(path), "", None, f"cannot read: {exc.strerror or exc}", False)]
         ) from None
-    return list(_leaves(data))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ScenarioError(
+            [Problem(str(path), "", None, f"not valid TOML: {why}", False)]
+        ) from None
+    try:
+        return list(_leaves(data))
+    except RecursionError:
+        raise ScenarioError(
+            [Problem(str(path), "", None, "keys nested too deeply for a scenario fragment", False)]
+        ) from None
 
 
 def _leaves(table: Mapping, prefix: tuple[str, ...] = ()) -> Iterator[tuple[list[str], Any]]:
