@@ -19,7 +19,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "perfsim"
 LAYERS = [
     {"perfsim.metric_registry", "perfsim.ahp", "perfsim.fastreduce"},
     {"perfsim.scenario"},
-    {"perfsim.io", "perfsim.rules", "perfsim.ranks", "perfsim.world", "perfsim.scoring", "perfsim.budget"},
+    {
+        "perfsim.io",
+        "perfsim.rules",
+        "perfsim.ranks",
+        "perfsim.world",
+        "perfsim.scoring",
+        "perfsim.budget",
+    },
     {"perfsim.metrics"},
     {"perfsim.engine"},
     {"perfsim.simulation", "perfsim.experiments", "perfsim.empirical", "perfsim.verify"},
@@ -87,7 +94,9 @@ def test_no_private_names_across_modules():
             if target == name:
                 continue
             private = [n for n in names if n.startswith("_") and not n.startswith("__")]
-            if any(part.startswith("_") and not part.startswith("__") for part in target.split(".")):
+            if any(
+                part.startswith("_") and not part.startswith("__") for part in target.split(".")
+            ):
                 private.append(target)
             bad += [f"{name} imports {target}:{n}" for n in private]
     assert bad == []
