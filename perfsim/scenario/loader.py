@@ -19,7 +19,7 @@ from .errors import LocatedValueError, Problem, ScenarioError
 from .overrides import apply_overrides
 from .schema import Scenario
 
-_BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
+BUNDLED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -27,7 +27,7 @@ def resolve_path(path: str | Path) -> Path:
     p = Path(path)
     if p.exists():
         return p
-    for candidate in (_BUNDLED / p, _BUNDLED / f"{p}.toml"):
+    for candidate in (BUNDLED_SCENARIOS / p, BUNDLED_SCENARIOS / f"{p}.toml"):
         if candidate.exists():
             return candidate
     return p
