@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import engine, metrics
+from . import budget, engine, metrics
 from .io import atomic_dir
 from .scenario import (
     Scenario,
@@ -57,6 +57,7 @@ def simulate(
         )
     if reps < 1:
         raise ValueError("reps must be ≥ 1")
+    budget.check(scenario, reps, jobs)  # ScenarioError naming the key when it cannot fit
     started = datetime.now(UTC)
     model = engine.build(scenario)
     blocks = engine.run_blocks(model, seed, reps, jobs=jobs, progress=progress)
