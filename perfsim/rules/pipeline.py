@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from ..ranks import RankBounds
 from ..scenario.schema import NORMALIZE_DEFAULTS, Rule
-from . import aggregate, grade, normalize, reward, weights
+from . import aggregate, checks, grade, normalize, reward, weights
 
 REWARD_FIELDS = ("bonus", "budget_factor", "promotion_weight")
 
@@ -225,9 +225,12 @@ def evaluate(
     adjustments : ``(..., dept, len(adjustments))`` bonus/deduction points (non-negative).
     veto : ``(..., dept)`` True where a one-vote veto applies.
     targets : ``(..., dept, indicator)`` per-department targets (NaN where the rule's target is used).
+
+    Every array must hold finite numbers (ValueError naming it otherwise; NaN only in ``targets``).
     """
     c = compiled
-    x = np.asarray(indicators, dtype=float)
+    x = checks.matrix(indicators, "indicators")
+    columns, adjustments, targets = _checked(columns, adjustments, targets)
     n_dept = x.shape[-2]
     batch = x.shape[:-2]
     if c.uses_classes and classes is None:
@@ -275,7 +278,7 @@ def evaluate(
         total = mixed
     if not grading:
         return Evaluation(z, comp_scores, mixed, total - mixed, total, None, None, None)
-    vetoed = None if veto is None else np.asarray(veto, dtype=bool)
+    vetoed = None if veto is None else checks.flags(veto, "veto")
     grading_args = dict(
         n_bands=len(c.bands),
         quotas=c.quotas,
@@ -290,7 +293,7 @@ def evaluate(
         ranks = grade.rank(total, groups=grade_groups)
         # A vetoed unit takes no quota slot: it is graded as if it scored lowest, then given the
         # veto grade.
-        grades = grade.assign_grades(np.where(vetoed, -np.inf, total), **grading_args)
+        grades = grade.assign_grades(total, excluded=vetoed, **grading_args)
         grades = grade.apply_veto(grades, vetoed, veto_grade=c.veto_grade)
     return Evaluation(
         normalized=z,
@@ -303,6 +306,17 @@ def evaluate(
         reward=reward.payoff(grades, c.reward_table),
         total_bounds=bounds[0] if bounds else None,
     )
+
+
+def _checked(columns, adjustments, targets) -> tuple:
+    """The optional inputs of :func:`evaluate`, checked for NaN, ±inf and emptiness."""
+    if columns is not None:
+        columns = checks.finite(columns, "columns")
+    if adjustments is not None:
+        adjustments = checks.finite(adjustments, "adjustments")
+    if targets is not None:
+        targets = checks.finite(targets, "targets", nan="the rule's target")
+    return columns, adjustments, targets
 
 
 def _columns_of(a: NDArray, idx: NDArray[np.intp]) -> NDArray:
