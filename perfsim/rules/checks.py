@@ -2,15 +2,35 @@
 names the argument and says what is allowed.
 
 A check costs one ``np.isfinite(x).all()`` pass (the location of a bad entry is looked up only
-when there is one), so the simulation engine can call the public functions in its inner loop.
+when there is one). :func:`perfsim.rules.pipeline.evaluate`, which the simulation engine calls in
+its inner loop, checks its own inputs once and runs the stages inside :func:`checked_inputs`, so
+the arrays it passes from stage to stage (finite by construction) are not checked again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["finite", "flags", "matrix", "nonempty"]
+__all__ = ["checked_inputs", "finite", "flags", "matrix", "nonempty"]
+
+_TRUSTED: ContextVar[bool] = ContextVar("perfsim_rules_trusted", default=False)
+
+
+@contextmanager
+def checked_inputs() -> Iterator[None]:
+    """Within this block the NaN/inf checks of :func:`finite` are skipped: for a caller that has
+    checked its inputs and passes arrays computed from them (shape checks still apply)."""
+    token = _TRUSTED.set(True)
+    try:
+        yield
+    finally:
+        _TRUSTED.reset(token)
+
 
 FINITE = "finite numbers (no NaN or ±inf)"
 
@@ -40,7 +60,7 @@ def finite(
         raise ValueError(f"{name} must hold {FINITE}, got {value!r}") from None
     if not empty and x.size == 0:
         raise ValueError(f"{name} is empty (shape {x.shape}); it needs at least one entry")
-    if np.isfinite(x).all():
+    if _TRUSTED.get() or np.isfinite(x).all():
         return x
     bad = ~np.isfinite(x)
     if nan is not None:
@@ -81,6 +101,6 @@ def nonempty(x: NDArray, name: str, what: str = "(..., dept)") -> None:
 def flags(value: ArrayLike, name: str) -> NDArray[np.bool_]:
     """``value`` as a bool array; a float array must hold only finite numbers (NaN is no flag)."""
     arr = np.asarray(value)
-    if arr.dtype.kind in "fc":
+    if arr.dtype.kind in "fc" and not _TRUSTED.get():
         finite(arr, name, empty=True)
     return arr.astype(bool, copy=False)

@@ -228,9 +228,15 @@ def evaluate(
 
     Every array must hold finite numbers (ValueError naming it otherwise; NaN only in ``targets``).
     """
-    c = compiled
     x = checks.matrix(indicators, "indicators")
     columns, adjustments, targets = _checked(columns, adjustments, targets)
+    vetoed = None if veto is None else checks.flags(veto, "veto")
+    with checks.checked_inputs():  # the stages pass finite arrays on: no check again
+        return _stages(compiled, x, classes, columns, adjustments, vetoed, targets, grading)
+
+
+def _stages(c: CompiledRule, x, classes, columns, adjustments, vetoed, targets, grading):
+    """The stages of :func:`evaluate` on checked inputs."""
     n_dept = x.shape[-2]
     batch = x.shape[:-2]
     if c.uses_classes and classes is None:
@@ -278,7 +284,6 @@ def evaluate(
         total = mixed
     if not grading:
         return Evaluation(z, comp_scores, mixed, total - mixed, total, None, None, None)
-    vetoed = None if veto is None else checks.flags(veto, "veto")
     grading_args = dict(
         n_bands=len(c.bands),
         quotas=c.quotas,
