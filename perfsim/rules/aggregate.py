@@ -80,7 +80,13 @@ def topsis(
     Returns ``(..., dept)``.
     """
     x = checks.matrix(matrix, "matrix")
-    is_benefit = np.broadcast_to(checks.flags(benefit, "benefit"), (x.shape[-1],))
+    is_benefit = checks.flags(benefit, "benefit")
+    if is_benefit.size not in (1, x.shape[-1]) or is_benefit.ndim > 1:
+        raise ValueError(
+            f"benefit must be a bool or one bool per indicator ({x.shape[-1]}), "
+            f"got shape {is_benefit.shape}"
+        )
+    is_benefit = np.broadcast_to(is_benefit, (x.shape[-1],))
     w = checks.finite(weights, "weights")
     norm = np.sqrt((x**2).sum(axis=-2, keepdims=True))
     r = x / np.where(norm > 0, norm, 1.0)
