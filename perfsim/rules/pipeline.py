@@ -228,7 +228,7 @@ def evaluate(
 
     Every array must hold finite numbers (ValueError naming it otherwise; NaN only in ``targets``).
     """
-    x = checks.matrix(indicators, "indicators")
+    x = _checked_indicators(compiled, indicators)
     columns, adjustments, targets = _checked(columns, adjustments, targets)
     vetoed = None if veto is None else checks.flags(veto, "veto")
     with checks.checked_inputs():  # the stages pass finite arrays on: no check again
@@ -311,6 +311,20 @@ def _stages(c: CompiledRule, x, classes, columns, adjustments, vetoed, targets, 
         reward=reward.payoff(grades, c.reward_table),
         total_bounds=bounds[0] if bounds else None,
     )
+
+
+def _checked_indicators(c: CompiledRule, indicators) -> NDArray[np.float64]:
+    """Finite indicator values with at least one department (and one indicator, unless the rule
+    has none: every component is then read from a column)."""
+    if c.indicators:
+        return checks.matrix(indicators, "indicators")
+    x = np.asarray(indicators, dtype=float)
+    if x.ndim < 2 or x.shape[-1] != 0 or 0 in x.shape[:-1]:
+        raise ValueError(
+            f"indicators must have shape (..., dept, 0) with at least one department (the rule has "
+            f"no indicators), got shape {x.shape}"
+        )
+    return x
 
 
 def _checked(columns, adjustments, targets) -> tuple:
