@@ -95,3 +95,21 @@ def test_estimate_bounds_the_measured_peak():
     )
     peak, estimate = map(int, out.stdout.split())
     assert peak <= estimate <= 2.5 * peak
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", HANGZHOU, "--variant", 'b:rule.grading.scope="within_class"'],
+        ["sensitivity", str(ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml"),
+         "--method", "sobol", "--n", "8"],
+    ],
+    ids=["compare", "sensitivity"],
+)  # fmt: skip
+def test_compare_and_sensitivity_refuse_before_running(capsys, tmp_path, monkeypatch, command):
+    monkeypatch.delenv(budget.LIMIT_VARIABLE, raising=False)
+    argv = [*command, "--reps", "2", "--out", str(tmp_path / "out"), "--quiet"]
+    code = main([*argv, "--set", "world.departments=1000000000"])
+    err = capsys.readouterr().err
+    assert code == 2 and "world.departments = 1000000000: this run would need" in err
+    assert "Traceback" not in err
