@@ -7,7 +7,7 @@ metrics sort each row once instead of once per rank method. :func:`prefix_sets` 
 order into bit sets ("the departments below this one"), which lets Kendall's τ-b count concordant
 pairs with word-wide AND and popcount instead of a loop over departments; that costs memory and
 time in ``dept²``, so for many departments :func:`pair_counts` counts the discordant pairs by a
-merge sort instead, in ``dept · log dept`` memory-free of any ``dept²`` term.
+merge sort instead, in memory linear in ``dept`` and time ``dept · log² dept``.
 """
 
 from __future__ import annotations
