@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from . import engine, metrics
+from . import budget, engine, metrics
 from .io import atomic_dir, to_csv
 from .metric_registry import better, may_be_undefined
 from .scenario import (
@@ -68,6 +68,7 @@ def simulate(
         )
     if reps < 1:
         raise ValueError("reps must be ≥ 1")
+    budget.check(scenario, reps, jobs)  # ScenarioError naming the key when it cannot fit
     started = datetime.now(UTC)
     model = engine.build(scenario)
     blocks = run_blocks(model, seed, reps, jobs=jobs, progress=progress)

@@ -5,6 +5,9 @@ decision matrix ``(..., dept, indicator)`` (leading axes are batch axes) and the
 ``matrix.shape[:-2] + (indicator,)``, non-negative and summing to 1 over the last axis. To combine
 batch weights with scores of shape ``(..., dept, indicator)``, insert the dept axis:
 ``w[..., None, :]``.
+
+NaN, ±inf and empty arrays are refused with a ValueError naming the argument
+(:mod:`perfsim.rules.checks`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from . import checks
 
 __all__ = [
     "AHPResult",
@@ -30,14 +35,11 @@ __all__ = [
 
 
 def _as_matrix(matrix: ArrayLike) -> NDArray[np.float64]:
-    x = np.asarray(matrix, dtype=float)
-    if x.ndim < 2:
-        raise ValueError(f"matrix must have shape (..., dept, indicator), got shape {x.shape}")
-    return x
+    return checks.matrix(matrix, "matrix")
 
 
 def _benefit(benefit: ArrayLike, n_ind: int) -> NDArray[np.bool_]:
-    arr = np.asarray(benefit, dtype=bool)
+    arr = checks.flags(benefit, "benefit")
     try:
         return np.broadcast_to(arr, (n_ind,))
     except ValueError:
@@ -60,8 +62,8 @@ def fixed(matrix: ArrayLike, *, weights: ArrayLike) -> NDArray[np.float64]:
     batch axes broadcastable to ``matrix.shape[:-2]``.
     """
     x = _as_matrix(matrix)
-    w = np.asarray(weights, dtype=float)
-    if np.any(~np.isfinite(w)) or np.any(w < 0):
+    w = checks.finite(weights, "weights")
+    if np.any(w < 0):
         raise ValueError(f"weights must be finite and ≥ 0, got {w}")
     total = w.sum(axis=-1, keepdims=True)
     if np.any(total <= 0):
@@ -169,8 +171,9 @@ def per_class(class_weights: ArrayLike, classes: ArrayLike) -> NDArray[np.float6
     w = np.asarray(class_weights, dtype=float)
     if w.ndim != 2:
         raise ValueError(f"class_weights must have shape (n_class, indicator), got {w.shape}")
-    if np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("class weights must be finite and ≥ 0")
+    checks.matrix(w, "class_weights", "(n_class, indicator)")
+    if np.any(w < 0):
+        raise ValueError("class_weights must be finite and ≥ 0")
     total = w.sum(axis=-1, keepdims=True)
     if np.any(total <= 0):
         bad = int(np.flatnonzero(total[:, 0] <= 0)[0])
@@ -178,6 +181,7 @@ def per_class(class_weights: ArrayLike, classes: ArrayLike) -> NDArray[np.float6
     codes = np.asarray(classes)
     if codes.ndim != 1 or not np.issubdtype(codes.dtype, np.integer):
         raise ValueError("classes must be a 1-d integer array of class codes, one per department")
+    checks.nonempty(codes, "classes", "(dept,)")
     if codes.size and (codes.min() < 0 or codes.max() >= w.shape[0]):
         raise ValueError(f"class codes must lie in 0..{w.shape[0] - 1}")
     return (w / total)[codes]
@@ -226,7 +230,7 @@ def ahp(pairwise: ArrayLike, *, allow_inconsistent: bool = False) -> AHPResult:
     a = np.asarray(pairwise, dtype=float)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
         raise ValueError(
-            f"a pairwise comparison matrix must be square (n × n), got shape {a.shape}"
+            f"pairwise must be a square comparison matrix (n × n, n ≥ 1), got shape {a.shape}"
         )
     n = a.shape[0]
     if n > max(RANDOM_INDEX):
@@ -237,7 +241,9 @@ def ahp(pairwise: ArrayLike, *, allow_inconsistent: bool = False) -> AHPResult:
     bad = np.argwhere(~np.isfinite(a) | (a <= 0))
     if bad.size:
         i, j = bad[0]
-        raise ValueError(f"pairwise[{i}, {j}] = {a[i, j]}: judgements must be positive numbers")
+        raise ValueError(
+            f"pairwise[{i}, {j}] = {a[i, j]}: judgements must be positive finite numbers"
+        )
     off = np.argwhere(np.abs(a.T - 1.0 / a) > 1e-6)
     if off.size:
         i, j = off[0]
