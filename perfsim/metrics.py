@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from ._reduce import mean_dept, mean_last, var_last
+from .fastreduce import mean_dept, mean_last, var_last
 from .metric_registry import METRIC_DESCRIPTIONS, METRIC_DIRECTIONS, describe
 from .ranks import RankBounds, best_first_order, pair_counts, popcount, prefix_sets, rank_bounds
 

@@ -66,7 +66,7 @@ def score(
         source = str(table) if isinstance(table, str | Path) else "<table>"
     frame = read_table(table, encoding) if isinstance(table, str | Path) else table.astype(str)
     compiled = compile_rule(_as_rule(rule))
-    inputs = _inputs(frame, compiled, source, id_column, class_column)
+    inputs = table_inputs(frame, compiled, source, id_column, class_column)
     ev = evaluate(compiled, **inputs["arrays"])
     _check_finite(ev, inputs["ids"], source)
     out = pd.DataFrame({id_column: inputs["ids"]})
@@ -97,7 +97,7 @@ def _check_finite(ev, ids: np.ndarray, source: str) -> None:
         )
 
 
-def _inputs(
+def table_inputs(
     frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, class_column: str
 ) -> dict:
     try:

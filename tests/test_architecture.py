@@ -26,6 +26,7 @@ LAYERS = [
         "perfsim.world",
         "perfsim.scoring",
         "perfsim.budget",
+        "perfsim.tables",
     },
     {"perfsim.metrics"},
     {"perfsim.engine"},

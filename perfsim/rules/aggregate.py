@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
-from .._reduce import sum_last
+from ..fastreduce import sum_last
 from . import checks
 
 __all__ = ["bonus_deduction", "borda", "topsis", "weighted_sum"]
@@ -35,7 +35,7 @@ def _weighted_mean(values: NDArray, weights: ArrayLike) -> NDArray[np.float64]:
 
 def _dot_last(values: NDArray, w: NDArray) -> NDArray:
     """``(values * w).sum(axis=-1)`` without the full product array when the last axis is short
-    (the same products added in the same order; see ``perfsim._reduce.sum_last``)."""
+    (the same products added in the same order; see ``perfsim.fastreduce.sum_last``)."""
     k = values.shape[-1]
     if values.ndim < 2 or w.ndim < 1 or not 0 < k < 8 or w.shape[-1] != k:
         return sum_last(values * w)

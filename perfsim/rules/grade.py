@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..ranks import rank_bounds
 from . import checks
-from .normalize import _by_group
+from .normalize import by_group
 
 __all__ = ["apply_veto", "assign_grades", "rank", "rank_and_grade"]
 
@@ -42,7 +42,7 @@ def rank(scores: ArrayLike, *, groups: ArrayLike | None = None) -> NDArray[np.in
     def one(v: NDArray) -> NDArray:
         return _descending_ranks(v)[0].astype(np.int64)
 
-    return _by_group(one, s, groups, axis=-1)
+    return by_group(one, s, groups, axis=-1)
 
 
 def _descending_ranks(v: NDArray) -> tuple[NDArray, NDArray]:
@@ -109,7 +109,7 @@ def assign_grades(
         r_min, r_max = _descending_ranks(v)
         return _grade_rows(v, r_max if ties == "exclude" else r_min, n_bands, q, thr)
 
-    return _by_group(one, s, groups, axis=-1)
+    return by_group(one, s, groups, axis=-1)
 
 
 def _grade_rows(v: NDArray, position: NDArray, n_bands: int, q: NDArray, thr: NDArray) -> NDArray:

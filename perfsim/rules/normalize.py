@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
-from .._reduce import along_last
+from ..fastreduce import along_last
 from . import checks
 
 __all__ = [
@@ -63,7 +63,7 @@ def _per_indicator(
         ) from None
 
 
-def _by_group(
+def by_group(
     func: Callable[[NDArray], NDArray], x: NDArray, groups: ArrayLike | None, axis: int
 ) -> NDArray:
     """Apply ``func`` (which maps an array to one of the same shape, with statistics along ``axis``)
@@ -158,7 +158,7 @@ def efficacy_coefficient(
         _along(np.add, unit, base_a, out=unit)
         return unit
 
-    out = _by_group(one, x, groups, axis=-2)
+    out = by_group(one, x, groups, axis=-2)
     if clip:  # np.clip, as a maximum then a minimum (faster with per-indicator bounds)
         _along(np.maximum, out, np.minimum(base_a, base_a + span_a), out=out)
         _along(np.minimum, out, np.maximum(base_a, base_a + span_a), out=out)
@@ -205,7 +205,7 @@ def min_max(
         unit = np.where(degenerate, 0.5, unit)
         return base_a + span_a * unit
 
-    return _by_group(one, x, groups, axis=-2)
+    return by_group(one, x, groups, axis=-2)
 
 
 def z_score(
@@ -238,7 +238,7 @@ def z_score(
         z = np.where(degenerate, 0.0, z)
         return base_a + span_a * sign * z
 
-    return _by_group(one, x, groups, axis=-2)
+    return by_group(one, x, groups, axis=-2)
 
 
 def percentile_rank(
@@ -272,7 +272,7 @@ def percentile_rank(
         r = rankdata(sign * v, method="average", axis=-2)
         return base_a + span_a * (r - 1.0) / (n - 1)
 
-    return _by_group(one, x, groups, axis=-2)
+    return by_group(one, x, groups, axis=-2)
 
 
 def target_attainment(

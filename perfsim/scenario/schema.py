@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from ..ahp import ahp
 from .errors import LocatedValueError
 from .paths import RESERVED_WEIGHT_KEYS, split_path
 from .schema_base import Strict
@@ -536,7 +537,6 @@ class Rule(Strict):
                     matrix,
                     f"must be a {n}×{n} matrix (one row and column per indicator: {', '.join(names)})",
                 )
-            from ..rules.weights import ahp  # lazy: rules build on the scenario package
 
             try:
                 ahp(
