@@ -3,6 +3,7 @@
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .empirical import folder as empirical_folder
 from .experiments.compare import compare
 from .experiments.sensitivity import SensitivityPlan
 from .experiments.sensitivity import run_sensitivity as sensitivity
@@ -22,6 +23,12 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
     from .report import build_report as build
 
     return build(folder)
+
+
+# The package's entry wires the layers: an empirical folder written with its report
+# (EmpiricalResult.write(report=True)) gets it from here, as the empirical layer cannot name the
+# report layer above it.
+empirical_folder.REPORT = build_report
 
 
 __all__ = [

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import metrics
-from ._reduce import along_last, std_dept, sum_last
+from .fastreduce import along_last, std_dept, sum_last
 from .ranks import RankBounds, best_first_order, rank_bounds
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario

@@ -4,6 +4,10 @@ The table has one row per department: an id column (default ``department``), a c
 (default ``class``) when the rule uses classes, one column per indicator, one per column component
 (e.g. ``社会评价``, in its full marks), one per bonus/deduction item (blank = 0), one per veto column
 (true/false, 1/0, yes/no, 是/否; blank = false), and a target column per indicator that names one.
+
+Numbers are read as :mod:`perfsim.tables` says (``1,234.5`` and ``88.5%`` = 88.5 are accepted);
+every number must be finite, and a column component's values must lie in ``0 … full_marks`` (a
+slipped decimal point, 412.9 for 41.29 out of 50, is an error, not a unit ranked first).
 """
 
 from __future__ import annotations
@@ -16,27 +20,19 @@ import pandas as pd
 
 from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
 from .scenario import DataError, Rule, Scenario, load_scenario
+from .tables import (
+    MAX_MAGNITUDE,
+    check_unique_columns,
+    number_problem,
+    parse_numbers,
+    read_table,
+    reading_note,
+)
+
+__all__ = ["read_table", "score"]
 
 _TRUE = {"true", "1", "yes", "y", "是", "t", "1.0"}
 _FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "0.0"}
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (UTF-8, with or without BOM) or Excel table, all cells as text."""
-    p = Path(path)
-    if not p.exists():
-        raise DataError(f"{p}: file not found")
-    try:
-        if p.suffix.lower() in (".xlsx", ".xls"):
-            try:
-                return pd.read_excel(p, dtype=str, keep_default_na=False)
-            except ImportError:
-                raise DataError(
-                    f"{p}: reading Excel needs openpyxl (pip install openpyxl), or save as CSV"
-                ) from None
-        return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{p}: cannot read the table: {exc}") from None
 
 
 def _as_rule(rule: Rule | Scenario | str | Path) -> Rule:
@@ -53,19 +49,26 @@ def score(
     *,
     id_column: str = "department",
     class_column: str = "class",
+    encoding: str = "auto",
+    source: str | None = None,
 ) -> pd.DataFrame:
     """Apply ``rule`` to a table of departments.
+
+    ``table`` is a path (CSV, CSV.GZ or Excel; ``encoding`` as in :func:`perfsim.tables.read_table`)
+    or a DataFrame; ``source`` names it in errors (default: the path, or ``<table>``).
 
     Returns one row per department, best first: the id, the class, each component score (0–100),
     the rater-mix score ``mixed``, net bonus/deduction points ``adjustment``, ``total``, ``rank``
     (1 = best; within class when the rule grades within class), ``grade`` (band name) and the
     reward columns ``bonus``, ``budget_factor``, ``promotion_weight``.
     """
-    source = str(table) if isinstance(table, str | Path) else "<table>"
-    frame = read_table(table) if isinstance(table, str | Path) else table.astype(str)
+    if source is None:
+        source = str(table) if isinstance(table, str | Path) else "<table>"
+    frame = read_table(table, encoding) if isinstance(table, str | Path) else table.astype(str)
     compiled = compile_rule(_as_rule(rule))
-    inputs = _inputs(frame, compiled, source, id_column, class_column)
+    inputs = table_inputs(frame, compiled, source, id_column, class_column)
     ev = evaluate(compiled, **inputs["arrays"])
+    _check_finite(ev, inputs["ids"], source)
     out = pd.DataFrame({id_column: inputs["ids"]})
     if inputs["class_names"] is not None:
         out[class_column] = inputs["class_names"]
@@ -82,18 +85,47 @@ def score(
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-def _inputs(
+def _check_finite(ev, ids: np.ndarray, source: str) -> None:
+    """Refuse to print NaN or inf: name the first department whose score is not finite."""
+    scores = np.column_stack([ev.components.reshape(len(ids), -1), ev.total, ev.reward])
+    bad = ~np.isfinite(scores).all(axis=1)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise DataError(
+            f"{source}: line {row + 2}: department {ids[row]!r} gets no finite score from these "
+            "numbers (an extreme value or a target near 0?); check the row's numbers"
+        )
+
+
+def table_inputs(
     frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, class_column: str
 ) -> dict:
+    try:
+        return _read_inputs(frame, c, source, id_column, class_column)
+    except DataError as exc:
+        note = reading_note(frame)  # e.g. a wrong encoding or a title row
+        if not note:
+            raise
+        raise DataError(f"{exc}{note}") from None
+
+
+def _read_inputs(
+    frame: pd.DataFrame, c: CompiledRule, source: str, id_column: str, class_column: str
+) -> dict:
+    needed = list(c.indicators) + list(c.column_names) + [t for t in c.target_columns if t]
+    check_unique_columns(
+        frame,
+        [id_column, class_column, *needed, *c.adjustment_columns, *c.veto_columns],
+        source,
+    )
     frame = frame.rename(columns=lambda s: str(s).strip())
     ids = _ids(frame, source, id_column)
-    needed = list(c.indicators) + list(c.column_names) + [t for t in c.target_columns if t]
     missing = [col for col in dict.fromkeys(needed) if col not in frame.columns]
     if missing:
         raise DataError(_missing_columns(source, missing, needed, list(frame.columns)))
     arrays: dict[str, np.ndarray | None] = {
         "indicators": _numeric(frame, list(c.indicators), source),
-        "columns": _numeric(frame, list(c.column_names), source) if c.column_names else None,
+        "columns": _column_components(frame, c, source) if c.column_names else None,
     }
     class_names = None
     if c.classes and class_column in frame.columns:
@@ -179,15 +211,36 @@ def _numeric(
         text = frame[col].astype(str).str.strip()
         if blank is not None:
             text = text.where(text != "", str(blank))
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(values)
+        values = parse_numbers(text)
+        bad = ~(np.abs(values) <= MAX_MAGNITUDE)
         if bad.any():
             row = int(np.argmax(bad))
-            cell = text.iloc[row]
-            what = "is empty" if cell == "" else f"{cell!r} is not a number"
+            what = number_problem(text.iloc[row], values[row])
             raise DataError(f"{source}: line {row + 2}, column '{col}': {what}")
         out[:, j] = values
     return out
+
+
+def _column_components(frame: pd.DataFrame, c: CompiledRule, source: str) -> np.ndarray:
+    """Column component values, each within ``0 … full_marks`` of its component."""
+    values = _numeric(frame, list(c.column_names), source)
+    marks = np.asarray(c.full_marks, dtype=float)
+    bad = (values < 0) | (values > marks * (1 + 1e-9))
+    if bad.any():
+        row, j = np.argwhere(bad)[0]
+        comp, col = c.column_components[j], c.column_names[j]
+        cell = frame[col].iloc[row].strip()
+        hint = "; a slipped decimal point?" if values[row, j] > marks[j] else ""
+        if cell.endswith(("%", "％")):
+            hint = (
+                f"; a percent is read as points ({cell} = {values[row, j]:g}): give the value "
+                f"out of {marks[j]:g}"
+            )
+        raise DataError(
+            f"{source}: line {row + 2}, column '{col}': {cell} is outside 0-{marks[j]:g}, the full "
+            f"marks of component {comp} (rule.components.{comp}.full_marks){hint}"
+        )
+    return values
 
 
 def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,8 +12,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from . import engine, metrics
+from . import budget, engine, metrics
+from .io import atomic_dir, to_csv
 from .metric_registry import better, may_be_undefined
+from .results.names import RunFiles
 from .scenario import (
     PerfsimError,
     Scenario,
@@ -66,6 +69,7 @@ def simulate(
         )
     if reps < 1:
         raise ValueError("reps must be ≥ 1")
+    budget.check(scenario, reps, jobs)  # ScenarioError naming the key when it cannot fit
     started = datetime.now(UTC)
     model = engine.build(scenario)
     blocks = run_blocks(model, seed, reps, jobs=jobs, progress=progress)
@@ -207,11 +211,18 @@ def _departments(model: engine.Model, blocks: list[engine.BlockResult], reps: in
 
 
 def write_run(result: SimulationResult, out: str | Path, *, force: bool = False) -> Path:
-    """Write ``metadata.json``, ``metrics.csv``, ``departments.csv`` and ``periods.csv`` to ``out``,
-    atomically (a temporary folder swapped into place; see :mod:`perfsim.io` for when an existing
-    folder is replaced and when ``force`` is needed).
-
-    Kept for callers: the folder is :class:`perfsim.results.RunRecord`'s."""
-    from .results.run import RunRecord  # the layer above, where folders are written
-
-    return RunRecord.from_simulation(result).write(out, force=force)
+    """Write ``metadata.json``, ``metrics.csv``, ``departments.csv``, ``periods.csv``,
+    ``replications.csv`` and ``confusion.csv`` to ``out``, atomically (a temporary folder swapped
+    into place; see :mod:`perfsim.io` for when an existing folder is replaced and when ``force`` is
+    needed). :class:`perfsim.results.RunRecord` reads such a folder back (and writes through here)."""
+    target = Path(out)
+    with atomic_dir(target, "run", force=force) as tmp:
+        (tmp / RunFiles.METADATA).write_text(
+            json.dumps(result.metadata, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        to_csv(result.metrics, tmp / RunFiles.METRICS, bom=False)
+        to_csv(result.departments, tmp / RunFiles.DEPARTMENTS)
+        to_csv(result.periods, tmp / RunFiles.PERIODS, bom=False)
+        to_csv(result.per_rep, tmp / RunFiles.REPLICATIONS, bom=False, index=True)
+        to_csv(result.confusion, tmp / RunFiles.CONFUSION, index=True)
+    return target

@@ -17,10 +17,10 @@ from scipy.stats import norm
 
 from .engine import build
 from .scenario import load_scenario
-from .scenario.loader import _BUNDLED
+from .scenario.loader import BUNDLED_SCENARIOS
 from .simulation import simulate
 
-THEORY = _BUNDLED / "theory"
+THEORY = BUNDLED_SCENARIOS / "theory"
 
 
 @dataclass(frozen=True)

@@ -113,3 +113,64 @@ def test_rank_and_grade_equal_the_separate_functions(s, ties, grouped):
     np.testing.assert_array_equal(g, assign_grades(s, groups=groups, **kw))
     if groups is None:
         np.testing.assert_array_equal(r, stats.rankdata(-s, "min", axis=-1))
+
+
+# --- Kendall τ-b for many departments: merge-sort pair counts ------------------------------------
+
+
+def _brute_pair_counts(x: np.ndarray, y: np.ndarray) -> tuple[int, int]:
+    """Discordant pairs and pairs tied in both, from every pair (the definitions)."""
+    dx = np.sign(x[:, None] - x[None, :])
+    dy = np.sign(y[:, None] - y[None, :])
+    upper = np.triu(np.ones(dx.shape, dtype=bool), 1)
+    return int(((dx * dy < 0) & upper).sum()), int(((dx == 0) & (dy == 0) & upper).sum())
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 40)),
+               elements=st.integers(-4, 4).map(float)),
+    st.data(),
+)  # fmt: skip
+def test_pair_counts_match_the_definition(x, data):
+    y = data.draw(hnp.arrays(np.float64, x.shape, elements=st.integers(-4, 4).map(float)))
+    discordant, joint = ranks.pair_counts(ranks.rank_bounds(x), ranks.rank_bounds(y))
+    expected = [_brute_pair_counts(a, b) for a, b in zip(x, y, strict=True)]
+    np.testing.assert_array_equal(discordant, [d for d, _ in expected])
+    np.testing.assert_array_equal(joint, [j for _, j in expected])
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 64, 65, 129, 300])
+@pytest.mark.parametrize("levels", [2, 9, None])
+def test_merge_path_equals_bit_sets_and_scipy(monkeypatch, n, levels):
+    shape = (6, n)
+    if levels is None:
+        x = RNG.normal(size=shape)
+        y = x + RNG.normal(size=shape)
+    else:
+        x = RNG.integers(0, levels, shape).astype(float)
+        y = x + RNG.integers(0, levels, shape)
+    x[1] = 3.0  # constant row: NaN
+    y[2, -1] = np.nan  # NaN in a row: NaN
+    bits = metrics.kendall_tau_b(x, y)
+    monkeypatch.setattr(metrics, "TAU_MERGE_ABOVE", 1)
+    merged = metrics.kendall_tau_b(x, y)
+    np.testing.assert_array_equal(merged, bits)  # the same integers, the same formula
+    np.testing.assert_allclose(merged, _rowwise(stats.kendalltau, x, y), rtol=0, atol=1e-12)
+    assert np.isnan(merged[1]) and np.isnan(merged[2])
+
+
+@pytest.mark.parametrize("levels", [30, None])
+def test_kendall_for_many_departments_matches_scipy(levels):
+    n = metrics.TAU_MERGE_ABOVE * 5 + 3
+    if levels is None:
+        x = RNG.normal(size=(2, n))
+        y = x + RNG.normal(size=(2, n))
+    else:
+        x = RNG.integers(0, levels, (2, n)).astype(float)
+        y = x + RNG.integers(0, levels, (2, n))
+    tau = metrics.kendall_tau_b(x, y)
+    np.testing.assert_allclose(tau, _rowwise(stats.kendalltau, x, y), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(metrics.rank_fidelity(x, y)["kendall_tau"], tau)
+    x[0, 5] = np.nan
+    assert np.isnan(metrics.kendall_tau_b(x, y)[0])

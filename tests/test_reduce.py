@@ -1,9 +1,9 @@
-"""The fast reductions of perfsim._reduce against numpy's own, and the shared sorts of the engine."""
+"""The fast reductions of perfsim.fastreduce against numpy's own, and the shared sorts of the engine."""
 
 import numpy as np
 import pytest
 
-from perfsim import _reduce, engine, metrics, ranks
+from perfsim import engine, fastreduce, metrics, ranks
 
 RNG = np.random.default_rng(11)
 
@@ -18,24 +18,24 @@ def _data(shape):
 )
 def test_last_axis_reductions_equal_numpy(shape):
     x = _data(shape)
-    np.testing.assert_array_equal(_reduce.sum_last(x), x.sum(axis=-1))
-    np.testing.assert_array_equal(_reduce.mean_last(x), x.mean(axis=-1))
-    np.testing.assert_array_equal(_reduce.mean_last(x, keepdims=True), x.mean(-1, keepdims=True))
-    np.testing.assert_array_equal(_reduce.var_last(x), x.var(axis=-1))
+    np.testing.assert_array_equal(fastreduce.sum_last(x), x.sum(axis=-1))
+    np.testing.assert_array_equal(fastreduce.mean_last(x), x.mean(axis=-1))
+    np.testing.assert_array_equal(fastreduce.mean_last(x, keepdims=True), x.mean(-1, keepdims=True))
+    np.testing.assert_array_equal(fastreduce.var_last(x), x.var(axis=-1))
 
 
 @pytest.mark.parametrize("shape", [(4, 7, 1), (256, 66, 3), (3, 500, 6), (6, 5)])
 def test_department_axis_reductions_equal_numpy(shape):
     x = _data(shape)
-    np.testing.assert_array_equal(_reduce.sum_dept(x), x.sum(axis=1))
-    np.testing.assert_array_equal(_reduce.sum_dept(x, keepdims=True), x.sum(axis=1, keepdims=True))
-    np.testing.assert_array_equal(_reduce.mean_dept(x, keepdims=True), x.mean(1, keepdims=True))
-    np.testing.assert_array_equal(_reduce.std_dept(x), x.std(axis=1))
+    np.testing.assert_array_equal(fastreduce.sum_dept(x), x.sum(axis=1))
+    np.testing.assert_array_equal(fastreduce.sum_dept(x, keepdims=True), x.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(fastreduce.mean_dept(x, keepdims=True), x.mean(1, keepdims=True))
+    np.testing.assert_array_equal(fastreduce.std_dept(x), x.std(axis=1))
 
 
 def test_sum_last_of_a_broadcast_view():
     e = np.broadcast_to(np.array([1.0, 0.5, 2.0]), (4, 5, 3))
-    np.testing.assert_array_equal(_reduce.sum_last(e), e.sum(axis=-1))
+    np.testing.assert_array_equal(fastreduce.sum_last(e), e.sum(axis=-1))
 
 
 @pytest.mark.parametrize("levels", [None, 3])
@@ -79,9 +79,9 @@ def test_along_last_equals_broadcasting(k):
     x = _data((7, 9, k))
     for v in (_data((k,)), _data((9, k))):
         for ufunc in (np.add, np.subtract, np.multiply, np.divide, np.minimum, np.maximum):
-            np.testing.assert_array_equal(_reduce.along_last(ufunc, x, v), ufunc(x, v))
+            np.testing.assert_array_equal(fastreduce.along_last(ufunc, x, v), ufunc(x, v))
             out = x.copy()
-            _reduce.along_last(ufunc, out, v, out=out)
+            fastreduce.along_last(ufunc, out, v, out=out)
             np.testing.assert_array_equal(out, ufunc(x, v))
     strided = x[:, ::2]  # not contiguous: the plain call
-    np.testing.assert_array_equal(_reduce.along_last(np.add, strided, x[0, 0]), strided + x[0, 0])
+    np.testing.assert_array_equal(fastreduce.along_last(np.add, strided, x[0, 0]), strided + x[0, 0])

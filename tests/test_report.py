@@ -318,11 +318,11 @@ def test_report_loads_in_headless_chromium(comparison_dir, tmp_path):
 
 def test_reports_and_figures_get_the_usual_permissions(tmp_path):
     """Written atomically, but not private: the mode follows the umask, as a plain write would."""
-    from perfsim.report.style import atomic_write_shared
+    from perfsim.io import atomic_write
 
     umask = os.umask(0)
     os.umask(umask)
-    target = atomic_write_shared(tmp_path / "r.md", lambda tmp: tmp.write_text("x", "utf-8"))
+    target = atomic_write(tmp_path / "r.md", lambda tmp: tmp.write_text("x", "utf-8"))
     assert target.read_text("utf-8") == "x"
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
     assert [p.name for p in tmp_path.iterdir()] == ["r.md"]  # no temporary file left

@@ -66,5 +66,5 @@ def test_a_folder_that_is_not_a_result(tmp_path):
     broken = tmp_path / "sobol"
     shutil.copytree(EXAMPLES / "hangzhou-sobol", broken)
     (broken / "indices.csv").unlink()
-    with pytest.raises(PerfsimError, match="unfinished"):
+    with pytest.raises(PerfsimError, match="interrupted"):
         read_result(broken)

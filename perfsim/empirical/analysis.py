@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import DataError, Rule, Scenario, load_scenario
-from ..scoring import read_table
+from ..tables import read_table
 from .calibrate import Calibration, calibrate
 from .data import Ratings, Scale, is_long, read_ratings
 from .effects import RaterEffects, rater_effects
@@ -43,17 +43,20 @@ class EmpiricalResult:
 
     def write(self, out: str | Path, report: bool = True, *, force: bool = False) -> Path:
         """Write the result folder atomically (tables, ``calibrated.toml``, figures and, with
-        ``report``, ``report.html``/``report.md``); see :mod:`perfsim.io` for when an existing
-        folder is replaced and when ``force`` is needed.
+        ``report``, ``report.html`` and ``report.md``); see :mod:`perfsim.io` for when an existing
+        folder is replaced and when ``force`` is needed. :mod:`.folder` writes it (the report is
+        :data:`.folder.REPORT`, which the package sets to :func:`perfsim.build_report`)."""
+        from . import folder
 
-        Kept for callers: the folder is :class:`perfsim.results.EmpiricalRecord`'s, and the report
-        is :func:`perfsim.build_report` (the package's entry, so this layer names no layer above
-        the results)."""
-        from .. import build_report
-        from ..results.empirical import EmpiricalRecord
-
-        record = EmpiricalRecord.from_result(self)
-        return record.write(out, force=force, finish=build_report if report else None)
+        return folder.write_folder(
+            out,
+            metadata={**self.metadata, "notes": self.notes},
+            tables=folder.result_tables(self),
+            calibrated=folder.calibrated_fragment(self),
+            draw=lambda figures: folder.draw_figures(self, figures),
+            finish=folder.REPORT if report else None,
+            force=force,
+        )
 
 
 def _load_rule(
@@ -105,16 +108,20 @@ def analyze(
     calibration_reps: int = 20,
     id_column: str = "department",
     class_column: str = "class",
+    encoding: str = "auto",
     progress=None,
 ) -> EmpiricalResult:
     """Analyse a real score table; see the module docstring. ``data`` is a long ratings table
     (columns unit, rater_group, rater, score or answer, …; :mod:`perfsim.empirical.data`) or the
-    wide table of ``perfsim score`` (then only the counterfactual re-scoring applies)."""
+    wide table of ``perfsim score`` (then only the counterfactual re-scoring applies).
+    ``encoding`` is that of the CSV files (see :func:`perfsim.tables.read_table`)."""
     source = str(data) if isinstance(data, str | Path) else "<table>"
-    raw = read_table(data) if isinstance(data, str | Path) else data.astype(str)
+    raw = read_table(data, encoding) if isinstance(data, str | Path) else data.astype(str)
     base_rule, scenario, base_name = _load_rule(rule)
-    units_frame = read_table(units) if isinstance(units, str | Path) else units
+    units_frame = read_table(units, encoding) if isinstance(units, str | Path) else units
     units_source = str(units) if isinstance(units, str | Path) else "<units>"
+    if units is None:
+        units_source = source  # errors about missing unit columns name the ratings table
     meta = {
         "kind": "empirical",
         "data": source,
@@ -136,10 +143,7 @@ def analyze(
         )
     if isinstance(scale, str):
         scale = Scale.parse(scale)
-    ratings = read_ratings(
-        raw if not isinstance(data, str | Path) else raw, scale=scale, score_max=score_max
-    )
-    ratings.source = source
+    ratings = read_ratings(raw, scale=scale, score_max=score_max, source=source)
     unit_ids = ratings.units
     classes = ratings.unit_classes().reindex(unit_ids)
     unit_classes = classes.tolist() if (classes != "").all() else None
@@ -199,7 +203,8 @@ def analyze(
         alt_map = _rated_map(alt_rule, ratings.components)
         if not alt_map:
             raise DataError(
-                f"rule {alt_name}: reads none of the rated components ({', '.join(ratings.components)})"
+                f"{source}: rule {alt_name} reads none of the rated components "
+                f"({', '.join(ratings.components)})"
             )
         s = scorer_for(alt_rule, alt_map)
         pts = _observed_points(ratings, s, alt_map)
@@ -266,12 +271,12 @@ def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, c
             f"{source}: a wide table (one row per unit, no rater columns) needs --rule; for "
             "reliability, rater effects and rank intervals give the long ratings table"
         )
-    base = score(raw, base_rule, id_column=id_column, class_column=class_column)
+    base = score(raw, base_rule, id_column=id_column, class_column=class_column, source=source)
     rules = [base_name]
     ranks = base[[id_column, "rank"]].rename(columns={id_column: "unit", "rank": base_name})
     for alt in compare:
         alt_rule, _, alt_name = _load_rule(alt)
-        s = score(raw, alt_rule, id_column=id_column, class_column=class_column)
+        s = score(raw, alt_rule, id_column=id_column, class_column=class_column, source=source)
         name = alt_name if alt_name not in rules else f"{alt_name} ({len(rules) + 1})"
         ranks[name] = ranks["unit"].map(s.set_index(id_column)["rank"])
         rules.append(name)

@@ -310,7 +310,10 @@ def calibrate(
         base_mean, base_sd = _base_quality(scenario, rater, reps, seed)
         common = 0.0
         if spec.kind == "survey" and categorical:
-            fit = fit_ordered_probit(frame, np.asarray(spec.cutpoints), comp)
+            try:
+                fit = fit_ordered_probit(frame, np.asarray(spec.cutpoints), comp)
+            except DataError as exc:
+                raise DataError(f"{ratings.source}: {exc}") from None
             fits[comp] = fit
             means = fit.unit_means()
             mu, mu_se = means["latent"].to_numpy(), means["latent_se"].to_numpy()

@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import DataError
-from ..scoring import read_table
+from ..tables import (
+    MAX_MAGNITUDE,
+    check_unique_columns,
+    number_problem,
+    parse_numbers,
+    read_table,
+    reading_note,
+)
 
 #: Hangzhou's social-evaluation answers, lowest first, with their points (0-100).
 SATISFACTION_SCALE: dict[str, float] = {
@@ -55,6 +62,12 @@ class Scale:
     def from_mapping(cls, mapping: Mapping[str, float], source: str = "scale") -> Scale:
         if len(mapping) < 2:
             raise DataError(f"{source}: a scale needs at least two answers, got {dict(mapping)}")
+        bad = [k for k, v in mapping.items() if not np.isfinite(float(v))]
+        if bad:
+            raise DataError(
+                f"{source}: the points of {bad[0]!r} are {mapping[bad[0]]}; points must be finite "
+                "numbers in 0-100"
+            )
         items = sorted(mapping.items(), key=lambda kv: kv[1])
         pts = [float(v) for _, v in items]
         if len(set(pts)) != len(pts):
@@ -69,6 +82,8 @@ class Scale:
         mapping: dict[str, float] = {}
         for part in text.split(","):
             label, sep, value = part.partition("=")
+            if label.strip() in mapping:
+                raise DataError(f"--scale: the answer {label.strip()!r} is given twice")
             try:
                 if not sep or not label.strip():
                     raise ValueError
@@ -119,9 +134,10 @@ class Ratings:
 
 
 def is_long(frame: pd.DataFrame) -> bool:
-    """Whether a table looks like a long ratings table (has rater columns)."""
+    """Whether a table looks like a long ratings table (a unit column and a rater, rater group,
+    answer or score column; a table missing the others is then told what it lacks)."""
     cols = {ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns}
-    return {"unit", "rater"} <= cols
+    return "unit" in cols and bool({"rater", "rater_group", "answer", "score"} & cols)
 
 
 def read_ratings(
@@ -129,8 +145,14 @@ def read_ratings(
     *,
     scale: Scale | Mapping[str, float] | None = None,
     score_max: float = 100.0,
+    encoding: str = "auto",
+    source: str | None = None,
 ) -> Ratings:
     """Read and validate a long ratings table (CSV, CSV.GZ or Excel path, or a DataFrame).
+
+    ``encoding``: of a CSV path (see :func:`perfsim.tables.read_table`); ``source``: the name used
+    in errors (default: the path, or ``<table>``). Scores are numbers as :mod:`perfsim.tables` reads
+    them (``88.5%`` = 88.5).
 
     Raises :class:`perfsim.scenario.DataError` naming the file, line, column, value and what is
     allowed for: a missing column, an empty unit/group/rater, a row with neither or both of score
@@ -138,14 +160,55 @@ def read_ratings(
     scale, a rater who rates one unit's item twice, a unit given two classes, a rater group that
     feeds two components.
     """
-    source = str(data) if isinstance(data, str | Path) else "<table>"
-    raw = read_table(data) if isinstance(data, str | Path) else data.astype(str)
+    if source is None:
+        source = str(data) if isinstance(data, str | Path) else "<table>"
+    raw = read_table(data, encoding) if isinstance(data, str | Path) else data.astype(str)
     if isinstance(scale, Mapping):
         scale = Scale.from_mapping(scale)
     scale = scale or DEFAULT_SCALE
-    if not score_max > 0:
-        raise DataError(f"score_max = {score_max}: must be > 0")
-    frame = raw.rename(columns=lambda c: ALIASES.get(str(c).strip(), str(c).strip()))
+    if not 0 < score_max <= MAX_MAGNITUDE:
+        raise DataError(
+            f"--score-max {score_max}: must be a finite number > 0 (what a score is out of)"
+        )
+    try:
+        frame = _validated(raw, scale, score_max, source)
+    except DataError as exc:
+        note = reading_note(raw)  # e.g. a wrong encoding or a title row
+        if not note:
+            raise
+        raise DataError(f"{exc}{note}") from None
+    return Ratings(frame, scale, source, score_max)
+
+
+def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -> pd.DataFrame:
+    frame = _renamed(raw, source)
+    out = _text_columns(frame, source)
+    points, level = _points(frame, scale, score_max, source)
+    out["points"] = points
+    out["level"] = level
+    out["rater"] = out["rater_group"] + "/" + out["rater"]
+    dup = out.duplicated(["rater", "unit", "item"]).to_numpy()
+    if dup.any():
+        row = int(np.argmax(dup))
+        r = out.iloc[row]
+        raise DataError(
+            f"{source}: line {row + 2}: rater {r['rater']!r} rates unit {r['unit']!r} on item "
+            f"{r['item']!r} twice; one rating per rater, unit and item"
+        )
+    _one_value_each(out, "unit", "unit_class", source)
+    _one_value_each(out, "rater_group", "component", source)
+    return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def _standard_name(column: object) -> str:
+    name = str(column).strip()
+    return ALIASES.get(name, name)
+
+
+def _renamed(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The table with its columns renamed to the standard names, once they are all there."""
+    check_unique_columns(raw, REQUIRED + OPTIONAL, source, _standard_name)
+    frame = raw.rename(columns=_standard_name)
     have = list(frame.columns)
     missing = [c for c in REQUIRED if c not in have]
     if missing:
@@ -164,49 +227,65 @@ def read_ratings(
         )
     if len(frame) == 0:
         raise DataError(f"{source}: the table has no rows")
+    return frame
 
-    def text(col: str, default: str = "") -> pd.Series:
-        if col not in frame.columns:
-            return pd.Series(default, index=frame.index)
-        return frame[col].astype(str).str.strip()
 
+def _text(frame: pd.DataFrame, col: str, default: str = "") -> pd.Series:
+    if col not in frame.columns:
+        return pd.Series(default, index=frame.index)
+    return frame[col].astype(str).str.strip()
+
+
+def _text_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     out = pd.DataFrame(
         {
-            "unit": text("unit"),
-            "unit_class": text("unit_class"),
-            "rater_group": text("rater_group"),
-            "rater": text("rater"),
-            "item": text("item", "overall").replace("", "overall"),
+            "unit": _text(frame, "unit"),
+            "unit_class": _text(frame, "unit_class"),
+            "rater_group": _text(frame, "rater_group"),
+            "rater": _text(frame, "rater"),
+            "item": _text(frame, "item", "overall").replace("", "overall"),
         }
     )
-    comp = text("component")
+    comp = _text(frame, "component")
     out["component"] = comp.where(comp != "", out["rater_group"])
     for col in ("unit", "rater_group", "rater"):
         blank = (out[col] == "").to_numpy()
         if blank.any():
             row = int(np.argmax(blank))
             raise DataError(f"{source}: line {row + 2}, column '{col}': empty")
-    score_text, answer_text = text("score"), text("answer")
+    reserved = (out["rater_group"] == "overall").to_numpy()
+    if reserved.any():
+        raise DataError(
+            f"{source}: line {int(np.argmax(reserved)) + 2}, column 'rater_group': 'overall' is "
+            "reserved (it names all groups pooled in the reliability table); rename the group"
+        )
+    return out
+
+
+def _points(
+    frame: pd.DataFrame, scale: Scale, score_max: float, source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points (0-100) and level codes (-1 for scores) of every rating."""
+    score_text, answer_text = _text(frame, "score"), _text(frame, "answer")
     has_score, has_answer = (score_text != "").to_numpy(), (answer_text != "").to_numpy()
-    for mask, what in ((has_score & has_answer, "both"), (~has_score & ~has_answer, "neither")):
+    for mask, what in (
+        (has_score & has_answer, "both 'score' and 'answer'"),
+        (~has_score & ~has_answer, "neither 'score' nor 'answer'"),
+    ):
         if mask.any():
             row = int(np.argmax(mask))
-            raise DataError(
-                f"{source}: line {row + 2}: {what} 'score' and 'answer' given; give exactly one "
-                "per rating"
-            )
-    points = np.full(len(out), np.nan)
-    level = np.full(len(out), -1, dtype=np.int64)
+            raise DataError(f"{source}: line {row + 2}: {what} given; give exactly one per rating")
+    points = np.full(len(frame), np.nan)
+    level = np.full(len(frame), -1, dtype=np.int64)
     if has_score.any():
-        values = pd.to_numeric(score_text.where(has_score), errors="coerce").to_numpy(float)
+        values = parse_numbers(score_text.where(has_score, "0"))
         bad = has_score & ~((values >= 0) & (values <= score_max))
         if bad.any():
             row = int(np.argmax(bad))
             cell = score_text.iloc[row]
-            what = (
-                f"{cell!r} is not a number"
-                if not np.isfinite(values[row])
-                else f"{cell} is outside 0-{score_max:g} (the stated score_max)"
+            what = number_problem(cell, values[row]) or (
+                f"{cell} is outside 0-{score_max:g} (--score-max: what a score is out of)"
+                + ("; a slipped decimal point?" if values[row] > score_max else "")
             )
             raise DataError(f"{source}: line {row + 2}, column 'score': {what}")
         points[has_score] = 100.0 * values[has_score] / score_max
@@ -221,20 +300,7 @@ def read_ratings(
             )
         level[has_answer] = codes[has_answer]
         points[has_answer] = np.asarray(scale.points)[codes[has_answer]]
-    out["points"] = points
-    out["level"] = level
-    out["rater"] = out["rater_group"] + "/" + out["rater"]
-    dup = out.duplicated(["rater", "unit", "item"]).to_numpy()
-    if dup.any():
-        row = int(np.argmax(dup))
-        r = out.iloc[row]
-        raise DataError(
-            f"{source}: line {row + 2}: rater {r['rater']!r} rates unit {r['unit']!r} on item "
-            f"{r['item']!r} twice; one rating per rater, unit and item"
-        )
-    _one_value_each(out, "unit", "unit_class", source)
-    _one_value_each(out, "rater_group", "component", source)
-    return Ratings(out[list(COLUMNS)].reset_index(drop=True), scale, source, score_max)
+    return points, level
 
 
 def _one_value_each(frame: pd.DataFrame, key: str, col: str, source: str) -> None:

@@ -585,4 +585,8 @@ def reliability(
         rows += _icc_rows(scope, sub, confidence)
         for level in ("interval", "ordinal"):
             rows.append(_alpha_rows(scope, sub, level, confidence, n_boot, seed))
-    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+    table = pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+    values = table[["estimate", "ci_low", "ci_high"]].astype(float)
+    # an interval bound that runs off to ±inf (e.g. ICC(1,k) near ICC(1) = -1/(k-1)) is undefined
+    table[["estimate", "ci_low", "ci_high"]] = values.where(np.isfinite(values))
+    return table

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from ..rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from ..scenario import DataError, Rule
 from ..scenario.schema import Component
-from ..scoring import _inputs
+from ..scoring import table_inputs
 from .data import Ratings
 
 
@@ -123,7 +123,7 @@ class RuleScorer:
         for comp in self.rated_components:
             frame[by_name[comp]] = "0"
         self.source = source
-        inputs = _inputs(frame, c, source, id_column, class_column)
+        inputs = table_inputs(frame, c, source, id_column, class_column)
         self.arrays = inputs["arrays"]
         self.class_names = inputs["class_names"]
         self._positions = np.array(
@@ -140,8 +140,8 @@ class RuleScorer:
             indicators = [i for i in self.rule.indicators]
             if indicators:
                 raise DataError(
-                    f"the rule needs indicator columns ({', '.join(indicators)}) that ratings do not "
-                    "give; pass the units table with them (--units UNITS.csv)"
+                    f"{source}: the rule needs indicator columns ({', '.join(indicators)}) that "
+                    "ratings do not give; pass the units table with them (--units UNITS.csv)"
                 )
             return frame.astype(str)
         frame = units.astype(str).rename(columns=lambda s: str(s).strip())

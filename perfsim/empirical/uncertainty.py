@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..scenario import DataError
 from .data import Ratings
 from .scores import RaterSums, RuleScorer, pooled_points, rater_sums
 
@@ -56,8 +57,9 @@ def strata_of(ratings: Ratings, sums: RaterSums, strata: str) -> tuple[NDArray[n
         return sums.groups.copy(), strata
     if strata in ("group×unit", "group_unit"):
         if not np.all(per_rater == 1):
-            raise ValueError(
-                "strata = group×unit needs every rater to rate one unit; some rate several"
+            raise DataError(
+                f"--strata group×unit: needs every rater to rate one unit, but in {ratings.source} "
+                "some raters rate several; use --strata group (or auto)"
             )
         unit = sums.rated.argmax(axis=1)
         return sums.groups * sums.rated.shape[1] + unit, "group×unit"

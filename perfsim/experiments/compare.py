@@ -305,13 +305,70 @@ def _robustness(table: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def comparison_metadata(comp: Comparison, *, seed: int, reps: int) -> dict:
+    """What a comparison folder's ``metadata.json`` says (``runs`` and ``written`` are filled in
+    when it is written)."""
+    from .. import __version__
+    from ..scenario import scenario_hash
+
+    return {
+        "kind": "comparison",
+        "perfsim_version": __version__,
+        "seed": seed,
+        "reps": reps,
+        "rules": comp.rules,
+        "worlds": comp.worlds,
+        "runs": [],
+        "scenario_hashes": {n: scenario_hash(s) for n, s in comp.scenarios.items()},
+        "resolved_scenarios": {n: scenario_raw(s) for n, s in comp.scenarios.items()},
+        "started": comp.started,
+        "finished": comp.finished,
+    }
+
+
 def write_comparison(
     comp: Comparison, out: str | Path, *, seed: int, reps: int, force: bool = False
 ) -> Path:
     """Write a comparison run folder atomically: ``metadata.json``, ``comparison.csv``,
-    ``robustness.csv`` (with ``across``) and one sub-run per world × rule under ``runs/``.
+    ``robustness.csv`` (with ``across``) and one sub-run per world × rule under ``runs/``."""
+    meta = comparison_metadata(comp, seed=seed, reps=reps)
+    return write_comparison_folder(
+        meta, comp.table, comp.robustness, comp.results, out, force=force
+    )
 
-    Kept for callers: the folder is :class:`perfsim.results.ComparisonRecord`'s."""
-    from ..results.comparison import ComparisonRecord  # the layer above, where folders are written
 
-    return ComparisonRecord.from_comparison(comp, seed=seed, reps=reps).write(out, force=force)
+def write_comparison_folder(
+    metadata: Mapping,
+    table: pd.DataFrame,
+    robustness: pd.DataFrame | None,
+    runs: Mapping[tuple[str, str], SimulationResult],
+    out: str | Path,
+    *,
+    force: bool = False,
+) -> Path:
+    """Write a comparison folder from its parts (:func:`comparison_metadata`, the comparison and
+    robustness tables, the run of each (world, rule)); :func:`write_comparison` and
+    :class:`perfsim.results.ComparisonRecord` write through here."""
+    import json
+    from datetime import UTC, datetime
+
+    from ..io import atomic_dir, to_csv
+    from ..results.names import ComparisonFiles
+    from ..simulation import write_run
+
+    with atomic_dir(out, "comparison", force=force) as tmp:
+        folders = []
+        for i, world in enumerate(metadata["worlds"]):
+            for j, rule in enumerate(metadata["rules"]):
+                folder = ComparisonFiles.run(i, j)
+                write_run(runs[(world, rule)], tmp / folder)
+                folders.append({"folder": folder, "world": world, "rule": rule})
+        meta = {**metadata, "runs": folders}
+        meta["written"] = datetime.now(UTC).isoformat(timespec="seconds")
+        (tmp / ComparisonFiles.METADATA).write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        to_csv(table, tmp / ComparisonFiles.COMPARISON)
+        if robustness is not None:
+            to_csv(robustness, tmp / ComparisonFiles.ROBUSTNESS)
+    return Path(out)

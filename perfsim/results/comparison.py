@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from ..experiments.compare import Comparison
-from ..io import atomic_dir, to_csv
-from ..scenario import scenario_hash, scenario_raw
-from .files import ResultFolderError, read_csv, read_csv_if, read_json, write_json
+from ..experiments.compare import Comparison, comparison_metadata, write_comparison_folder
+from .files import ResultFolderError, read_csv, read_csv_if, read_json
 from .names import ComparisonFiles
 from .run import RunRecord
 
@@ -42,21 +39,7 @@ class ComparisonRecord:
 
     @classmethod
     def from_comparison(cls, comp: Comparison, *, seed: int, reps: int) -> ComparisonRecord:
-        from .. import __version__
-
-        metadata = {
-            "kind": "comparison",
-            "perfsim_version": __version__,
-            "seed": seed,
-            "reps": reps,
-            "rules": comp.rules,
-            "worlds": comp.worlds,
-            "runs": [],  # filled in by write
-            "scenario_hashes": {n: scenario_hash(s) for n, s in comp.scenarios.items()},
-            "resolved_scenarios": {n: scenario_raw(s) for n, s in comp.scenarios.items()},
-            "started": comp.started,
-            "finished": comp.finished,
-        }
+        metadata = comparison_metadata(comp, seed=seed, reps=reps)
         runs = {key: RunRecord.from_simulation(r) for key, r in comp.results.items()}
         return cls(metadata, comp.table, comp.robustness, runs)
 
@@ -68,22 +51,17 @@ class ComparisonRecord:
         return sub
 
     def write(self, folder: str | Path, force: bool = False) -> Path:
-        """Write the folder atomically (see :mod:`perfsim.io`); ``metadata.json`` gets the list of
-        sub-run folders and the time written."""
-        with atomic_dir(folder, "comparison", force=force) as tmp:
-            runs = []
-            for i, world in enumerate(self.worlds):
-                for j, rule in enumerate(self.rules):
-                    sub = ComparisonFiles.run(i, j)
-                    self.run(world, rule).write(tmp / sub)
-                    runs.append({"folder": sub, "world": world, "rule": rule})
-            meta = {**self.metadata, "runs": runs}
-            meta["written"] = datetime.now(UTC).isoformat(timespec="seconds")
-            write_json(tmp / ComparisonFiles.METADATA, meta)
-            to_csv(self.table, tmp / ComparisonFiles.COMPARISON)
-            if self.robustness is not None:
-                to_csv(self.robustness, tmp / ComparisonFiles.ROBUSTNESS)
-        return Path(folder)
+        """Write the folder atomically (:func:`~perfsim.experiments.compare.write_comparison_folder`;
+        see :mod:`perfsim.io`); ``metadata.json`` gets the list of sub-run folders and the time
+        written."""
+        runs = {
+            (world, rule): self.run(world, rule).to_simulation()
+            for world in self.worlds
+            for rule in self.rules
+        }
+        return write_comparison_folder(
+            self.metadata, self.table, self.robustness, runs, folder, force=force
+        )
 
     @classmethod
     def read(cls, folder: str | Path) -> ComparisonRecord:

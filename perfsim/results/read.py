@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..scenario import PerfsimError
+from .check import check_result_folder
 from .comparison import ComparisonRecord
 from .empirical import EmpiricalRecord
 from .files import ResultFolderError, read_json
@@ -31,9 +32,11 @@ def result_kind(folder: str | Path) -> str | None:
 
 def read_result(folder: str | Path) -> Record:
     """The record of a result folder. A folder that is not one, or an incomplete or damaged one,
-    raises :class:`ResultFolderError` (a :class:`~perfsim.PerfsimError`). A comparison's sub-runs
+    raises :class:`ResultFolderError` (a :class:`~perfsim.PerfsimError`) that says what is
+    missing (:func:`.check.check_result_folder`). A comparison's sub-runs
     of its first world are read at once (the report needs them), the others when asked for."""
     path = Path(folder)
+    check_result_folder(path)  # names what is missing, before anything is read
     kind = None
     try:
         kind = result_kind(path)

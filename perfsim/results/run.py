@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..io import atomic_dir, to_csv
-from ..simulation import SimulationResult
-from .files import ResultFolderError, read_csv, read_csv_if, read_json, write_json
+from ..simulation import SimulationResult, write_run
+from .files import ResultFolderError, read_csv, read_csv_if, read_json
 from .names import RunFiles
 
 
@@ -50,23 +49,22 @@ class RunRecord:
             or Path(str(meta.get("scenario", "run"))).stem
         )
 
+    def to_simulation(self) -> SimulationResult:
+        """The run as a :class:`SimulationResult` (a table the folder lacked is empty)."""
+        empty = pd.DataFrame()
+        return SimulationResult(
+            metrics=self.metrics,
+            departments=self.departments if self.departments is not None else empty,
+            periods=self.periods if self.periods is not None else empty,
+            per_rep=self.replications if self.replications is not None else empty,
+            confusion=self.confusion if self.confusion is not None else empty,
+            metadata=self.metadata,
+        )
+
     def write(self, folder: str | Path, force: bool = False) -> Path:
-        """Write the folder atomically (see :mod:`perfsim.io` for when an existing folder is
-        replaced and when ``force`` is needed)."""
-        target = Path(folder)
-        with atomic_dir(target, "run", force=force) as tmp:
-            write_json(tmp / RunFiles.METADATA, self.metadata)
-            to_csv(self.metrics, tmp / RunFiles.METRICS, bom=False)
-            tables = (
-                (self.departments, RunFiles.DEPARTMENTS, True, False),
-                (self.periods, RunFiles.PERIODS, False, False),
-                (self.replications, RunFiles.REPLICATIONS, False, True),
-                (self.confusion, RunFiles.CONFUSION, True, True),
-            )
-            for frame, name, bom, index in tables:
-                if frame is not None:
-                    to_csv(frame, tmp / name, bom=bom, index=index)
-        return target
+        """Write the folder atomically (:func:`perfsim.simulation.write_run`; see
+        :mod:`perfsim.io` for when an existing folder is replaced and when ``force`` is needed)."""
+        return write_run(self.to_simulation(), folder, force=force)
 
     @classmethod
     def read(cls, folder: str | Path) -> RunRecord:

@@ -5,6 +5,10 @@ components; leading axes are batch axes); every aggregator returns ``(..., dept)
 numpy broadcasting against ``(..., dept, column)``: ``(column,)`` for common weights,
 ``(dept, column)`` for per-department (per-class) weights, ``(..., 1, column)`` for weights that vary
 over the batch (insert the dept axis into the output of a weighting method: ``w[..., None, :]``).
+
+NaN, ±inf and empty arrays are refused with a ValueError naming the argument
+(:mod:`perfsim.rules.checks`); only the caps of :func:`bonus_deduction` may be NaN or inf
+("uncapped").
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
-from .._reduce import sum_last
+from ..fastreduce import sum_last
+from . import checks
 
 __all__ = ["bonus_deduction", "borda", "topsis", "weighted_sum"]
 
 
 def _weighted_mean(values: NDArray, weights: ArrayLike) -> NDArray[np.float64]:
-    w = np.asarray(weights, dtype=float)
+    w = checks.finite(weights, "weights")
     num = _dot_last(values, w)
     # the weights' own row sums (broadcast in the division), not a sum over a broadcast copy
     den = w.sum(axis=-1)
@@ -30,7 +35,7 @@ def _weighted_mean(values: NDArray, weights: ArrayLike) -> NDArray[np.float64]:
 
 def _dot_last(values: NDArray, w: NDArray) -> NDArray:
     """``(values * w).sum(axis=-1)`` without the full product array when the last axis is short
-    (the same products added in the same order; see ``perfsim._reduce.sum_last``)."""
+    (the same products added in the same order; see ``perfsim.fastreduce.sum_last``)."""
     k = values.shape[-1]
     if values.ndim < 2 or w.ndim < 1 or not 0 < k < 8 or w.shape[-1] != k:
         return sum_last(values * w)
@@ -49,7 +54,7 @@ def weighted_sum(scores: ArrayLike, weights: ArrayLike) -> NDArray[np.float64]:
     ``scores`` ``(..., dept, column)``; ``weights`` non-negative, broadcastable to it (see the module
     docstring); the weights need not sum to 1. Returns ``(..., dept)``.
     """
-    z = np.asarray(scores, dtype=float)
+    z = checks.matrix(scores, "scores", "(..., dept, column)")
     return _weighted_mean(z, weights)
 
 
@@ -74,13 +79,18 @@ def topsis(
     ``weights`` broadcast against ``(..., dept, indicator)`` (per-department weights are allowed).
     Returns ``(..., dept)``.
     """
-    x = np.asarray(matrix, dtype=float)
-    if x.ndim < 2:
-        raise ValueError(f"matrix must have shape (..., dept, indicator), got {x.shape}")
-    is_benefit = np.broadcast_to(np.asarray(benefit, dtype=bool), (x.shape[-1],))
+    x = checks.matrix(matrix, "matrix")
+    is_benefit = checks.flags(benefit, "benefit")
+    if is_benefit.size not in (1, x.shape[-1]) or is_benefit.ndim > 1:
+        raise ValueError(
+            f"benefit must be a bool or one bool per indicator ({x.shape[-1]}), "
+            f"got shape {is_benefit.shape}"
+        )
+    is_benefit = np.broadcast_to(is_benefit, (x.shape[-1],))
+    w = checks.finite(weights, "weights")
     norm = np.sqrt((x**2).sum(axis=-2, keepdims=True))
     r = x / np.where(norm > 0, norm, 1.0)
-    v = r * np.asarray(weights, dtype=float)
+    v = r * w
     hi = v.max(axis=-2, keepdims=True)
     lo = v.min(axis=-2, keepdims=True)
     ideal = np.where(is_benefit, hi, lo)
@@ -99,9 +109,7 @@ def borda(scores: ArrayLike, weights: ArrayLike | None = None) -> NDArray[np.flo
     (1 for the best, 0 for the worst; ``0.5`` for everyone when ``n == 1``), and the score is
     ``100 · Σ_j w_j b_dj / Σ_j w_j`` (equal weights when ``weights`` is None). Returns ``(..., dept)``.
     """
-    z = np.asarray(scores, dtype=float)
-    if z.ndim < 2:
-        raise ValueError(f"scores must have shape (..., dept, column), got {z.shape}")
+    z = checks.matrix(scores, "scores", "(..., dept, column)")
     n = z.shape[-2]
     if n == 1:
         points = np.full(z.shape, 0.5)
@@ -129,12 +137,14 @@ def bonus_deduction(
     caps (``None``, NaN or inf = uncapped) and ``net_cap`` an optional bound on the absolute net
     adjustment. ``total`` has shape ``(..., dept)``; so does the result.
     """
-    p = np.clip(np.asarray(points, dtype=float), 0.0, None)
-    s = np.asarray(sign, dtype=float)
+    t = checks.finite(total, "total")
+    p = np.clip(checks.matrix(points, "points", "(..., dept, k)"), 0.0, None)
+    s = checks.finite(sign, "sign")
     if caps is not None:
-        c = np.asarray(caps, dtype=float)
+        c = checks.finite(caps, "caps", nan="uncapped", inf="uncapped")
         p = np.where(np.isfinite(c), np.minimum(p, np.where(np.isfinite(c), c, 0.0)), p)
     net = (s * p).sum(axis=-1)
     if net_cap is not None:
-        net = np.clip(net, -net_cap, net_cap)
-    return np.asarray(total, dtype=float) + net
+        cap = float(checks.finite(net_cap, "net_cap", inf="uncapped"))
+        net = np.clip(net, -cap, cap)
+    return t + net

@@ -1,7 +1,9 @@
 """Ranking and grading: ranks, grade bands by quotas and thresholds, one-vote veto.
 
 Scores have shape ``(..., dept)``; leading axes are batch axes. ``groups`` is an optional ``(dept,)``
-array of integer class codes: ranks and quotas then apply within each class (分类考评).
+array of integer class codes: ranks and quotas then apply within each class (分类考评). NaN,
+±inf and empty arrays are refused with a ValueError naming the argument
+(:mod:`perfsim.rules.checks`); a quota or threshold may be NaN ("none").
 """
 
 from __future__ import annotations
@@ -10,18 +12,22 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import rankdata
 
 from ..ranks import rank_bounds
-from .normalize import _by_group
+from . import checks
+from .normalize import by_group
 
 __all__ = ["apply_veto", "assign_grades", "rank", "rank_and_grade"]
 
 
-def _as_scores(scores: ArrayLike) -> NDArray[np.float64]:
+def _as_scores(scores: ArrayLike, excluded: ArrayLike | None = None) -> NDArray[np.float64]:
     s = np.asarray(scores, dtype=float)
     if s.ndim < 1:
         raise ValueError("scores must have shape (..., dept)")
+    checks.nonempty(s, "scores")
+    s = checks.finite(s, "scores")
+    if excluded is not None:  # graded as if they scored lowest
+        s = np.where(checks.flags(excluded, "excluded"), -np.inf, s)
     return s
 
 
@@ -36,15 +42,13 @@ def rank(scores: ArrayLike, *, groups: ArrayLike | None = None) -> NDArray[np.in
     def one(v: NDArray) -> NDArray:
         return _descending_ranks(v)[0].astype(np.int64)
 
-    return _by_group(one, s, groups, axis=-1)
+    return by_group(one, s, groups, axis=-1)
 
 
 def _descending_ranks(v: NDArray) -> tuple[NDArray, NDArray]:
     """Competition ranks of each score, 1 = highest: ``(1 + #{e : s_e > s_d}, #{e : s_e ≥ s_d})``,
-    i.e. ``rankdata(-v, "min")`` and ``rankdata(-v, "max")`` from one sort per row. A row with a
-    NaN is ranked by scipy (NaN ranks), as before."""
-    if np.isnan(v).any():
-        return rankdata(-v, method="min", axis=-1), rankdata(-v, method="max", axis=-1)
+    i.e. ``rankdata(-v, "min")`` and ``rankdata(-v, "max")`` from one sort per row (the scores
+    are checked: no NaN)."""
     bounds = rank_bounds(v)
     n = v.shape[-1]
     return n - bounds.le + 1, n - bounds.lt
@@ -53,7 +57,7 @@ def _descending_ranks(v: NDArray) -> tuple[NDArray, NDArray]:
 def _band_table(table: ArrayLike | None, n_bands: int, name: str) -> NDArray[np.float64]:
     if table is None:
         return np.full(n_bands, np.nan)
-    arr = np.asarray(table, dtype=float).ravel()
+    arr = checks.finite(table, name, nan="none", empty=True).ravel()
     if arr.size not in (n_bands - 1, n_bands):
         raise ValueError(
             f"{name} must have n_bands - 1 or n_bands = {n_bands} entries, got {arr.size}"
@@ -69,6 +73,7 @@ def assign_grades(
     thresholds: ArrayLike | None = None,
     groups: ArrayLike | None = None,
     ties: Literal["exclude", "include"] = "exclude",
+    excluded: ArrayLike | None = None,
 ) -> NDArray[np.int64]:
     """Grade bands by quotas (比例控制) and score thresholds; 0 = best band, ``n_bands - 1`` = worst.
 
@@ -87,13 +92,16 @@ def assign_grades(
       whole tied block goes to the better band, so a quota may be exceeded by the tied departments.
 
     The last band takes everyone else: its quota and threshold, if given, are not enforced. Without
-    quotas or thresholds everyone is in band 0. Returns int codes, shape of ``scores``.
+    quotas or thresholds everyone is in band 0. ``excluded`` (bool, broadcastable to ``scores``)
+    marks departments graded as if they scored below everyone, so that they take no quota slot
+    (vetoed units; :func:`apply_veto` then gives them the veto grade). Returns int codes, shape of
+    ``scores``.
     """
     if ties not in ("exclude", "include"):
         raise ValueError(f"ties must be 'exclude' or 'include', got {ties!r}")
     if n_bands < 1:
         raise ValueError(f"n_bands must be ≥ 1, got {n_bands}")
-    s = _as_scores(scores)
+    s = _as_scores(scores, excluded)
     q = _band_table(quotas, n_bands, "quotas")
     thr = _band_table(thresholds, n_bands, "thresholds")
 
@@ -101,7 +109,7 @@ def assign_grades(
         r_min, r_max = _descending_ranks(v)
         return _grade_rows(v, r_max if ties == "exclude" else r_min, n_bands, q, thr)
 
-    return _by_group(one, s, groups, axis=-1)
+    return by_group(one, s, groups, axis=-1)
 
 
 def _grade_rows(v: NDArray, position: NDArray, n_bands: int, q: NDArray, thr: NDArray) -> NDArray:
@@ -135,7 +143,7 @@ def rank_and_grade(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """``(rank(scores, groups=groups), assign_grades(scores, ...))``, sorting each row once.
 
-    Without groups and NaN, the :func:`perfsim.ranks.rank_bounds` of the scores are appended to
+    Without groups, the :func:`perfsim.ranks.rank_bounds` of the scores are appended to
     ``bounds`` when a list is given (for callers that rank the same scores again)."""
     if groups is not None:
         return rank(scores, groups=groups), assign_grades(
@@ -153,13 +161,10 @@ def rank_and_grade(
     s = _as_scores(scores)
     q = _band_table(quotas, n_bands, "quotas")
     thr = _band_table(thresholds, n_bands, "thresholds")
-    if np.isnan(s).any():
-        r_min, r_max = _descending_ranks(s)
-    else:
-        b = rank_bounds(s)
-        r_min, r_max = s.shape[-1] - b.le + 1, s.shape[-1] - b.lt
-        if bounds is not None:
-            bounds.append(b)
+    b = rank_bounds(s)
+    r_min, r_max = s.shape[-1] - b.le + 1, s.shape[-1] - b.lt
+    if bounds is not None:
+        bounds.append(b)
     grades = _grade_rows(s, r_max if ties == "exclude" else r_min, n_bands, q, thr)
     return r_min.astype(np.int64), grades
 
@@ -167,4 +172,8 @@ def rank_and_grade(
 def apply_veto(grades: ArrayLike, veto: ArrayLike, *, veto_grade: int) -> NDArray[np.int64]:
     """One-vote veto (一票否决): where ``veto`` is True the grade becomes ``veto_grade`` (usually the
     worst band), whatever the score. Other grades are unchanged (no quota slot is refilled)."""
-    return np.where(np.asarray(veto, dtype=bool), veto_grade, np.asarray(grades)).astype(np.int64)
+    g = np.asarray(grades)
+    checks.nonempty(g, "grades")
+    if g.dtype.kind in "fc":
+        checks.finite(g, "grades")
+    return np.where(checks.flags(veto, "veto"), veto_grade, g).astype(np.int64)

@@ -14,7 +14,10 @@ integer class codes; when given, the statistics are computed within each class s
 (分类考评: each department is compared with its own class only).
 
 For finite input no normaliser returns NaN: a degenerate group (a single department, or all values
-equal) gets the score stated in each docstring.
+equal) gets the score stated in each docstring. NaN, ±inf and empty input are refused with a
+ValueError naming the argument (:mod:`perfsim.rules.checks`); NaN is allowed only where it means
+something (``bad``/``good`` of the efficacy coefficient: "take it from the data"), inf only for a
+``cap`` ("uncapped").
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
-from .._reduce import along_last
+from ..fastreduce import along_last
+from . import checks
 
 __all__ = [
     "NORMALIZERS",
@@ -39,18 +43,18 @@ __all__ = [
 
 
 def _as_matrix(values: ArrayLike) -> NDArray[np.float64]:
-    x = np.asarray(values, dtype=float)
-    if x.ndim < 2:
-        raise ValueError(
-            f"values must be a decision matrix of shape (..., dept, indicator), got shape {x.shape}; "
-            "pass a single indicator as values[..., None]"
-        )
-    return x
+    return checks.matrix(values, "values")
 
 
-def _per_indicator(param: ArrayLike, n_ind: int, name: str, dtype=float) -> NDArray:
-    """Broadcast a scalar or per-indicator parameter to shape ``(indicator,)``."""
-    arr = np.asarray(param, dtype=dtype)
+def _per_indicator(
+    param: ArrayLike, n_ind: int, name: str, dtype=float, nan: str | None = None, inf=None
+) -> NDArray:
+    """Broadcast a scalar or per-indicator parameter to shape ``(indicator,)``, checked: finite
+    (NaN or ±inf only where ``nan`` or ``inf`` says what they mean)."""
+    if dtype is bool:
+        arr = checks.flags(param, name)
+    else:
+        arr = checks.finite(param, name, nan=nan, inf=inf)
     try:
         return np.broadcast_to(arr, (n_ind,))
     except ValueError:
@@ -59,7 +63,7 @@ def _per_indicator(param: ArrayLike, n_ind: int, name: str, dtype=float) -> NDAr
         ) from None
 
 
-def _by_group(
+def by_group(
     func: Callable[[NDArray], NDArray], x: NDArray, groups: ArrayLike | None, axis: int
 ) -> NDArray:
     """Apply ``func`` (which maps an array to one of the same shape, with statistics along ``axis``)
@@ -67,6 +71,8 @@ def _by_group(
     if groups is None:
         return func(x)
     codes = np.asarray(groups)
+    if codes.dtype.kind in "fc":
+        checks.finite(codes, "groups")
     n_dept = x.shape[axis]
     if codes.shape != (n_dept,):
         raise ValueError(
@@ -118,8 +124,9 @@ def efficacy_coefficient(
     x = _as_matrix(values)
     n_ind = x.shape[-1]
     is_benefit = _per_indicator(benefit, n_ind, "benefit", bool)
-    bad_given = None if bad is None else _per_indicator(bad, n_ind, "bad")
-    good_given = None if good is None else _per_indicator(good, n_ind, "good")
+    from_data = "take it from the data"
+    bad_given = None if bad is None else _per_indicator(bad, n_ind, "bad", nan=from_data)
+    good_given = None if good is None else _per_indicator(good, n_ind, "good", nan=from_data)
     base_a = _per_indicator(base, n_ind, "base")
     span_a = _per_indicator(span, n_ind, "span")
 
@@ -151,7 +158,7 @@ def efficacy_coefficient(
         _along(np.add, unit, base_a, out=unit)
         return unit
 
-    out = _by_group(one, x, groups, axis=-2)
+    out = by_group(one, x, groups, axis=-2)
     if clip:  # np.clip, as a maximum then a minimum (faster with per-indicator bounds)
         _along(np.maximum, out, np.minimum(base_a, base_a + span_a), out=out)
         _along(np.minimum, out, np.maximum(base_a, base_a + span_a), out=out)
@@ -198,7 +205,7 @@ def min_max(
         unit = np.where(degenerate, 0.5, unit)
         return base_a + span_a * unit
 
-    return _by_group(one, x, groups, axis=-2)
+    return by_group(one, x, groups, axis=-2)
 
 
 def z_score(
@@ -231,7 +238,7 @@ def z_score(
         z = np.where(degenerate, 0.0, z)
         return base_a + span_a * sign * z
 
-    return _by_group(one, x, groups, axis=-2)
+    return by_group(one, x, groups, axis=-2)
 
 
 def percentile_rank(
@@ -265,7 +272,7 @@ def percentile_rank(
         r = rankdata(sign * v, method="average", axis=-2)
         return base_a + span_a * (r - 1.0) / (n - 1)
 
-    return _by_group(one, x, groups, axis=-2)
+    return by_group(one, x, groups, axis=-2)
 
 
 def target_attainment(
@@ -295,14 +302,14 @@ def target_attainment(
     x = _as_matrix(values)
     n_ind = x.shape[-1]
     is_benefit = _per_indicator(benefit, n_ind, "benefit", bool)
-    cap_a = _per_indicator(np.inf if cap is None else cap, n_ind, "cap")
+    cap_a = _per_indicator(np.inf if cap is None else cap, n_ind, "cap", inf="uncapped")
     if np.any(~is_benefit & ~np.isfinite(cap_a)):
         raise ValueError(
             "target attainment of a cost indicator (ratio = target / x) needs a finite cap"
         )
     base_a = _per_indicator(base, n_ind, "base")
     span_a = _per_indicator(span, n_ind, "span")
-    t = np.broadcast_to(np.asarray(target, dtype=float), x.shape)
+    t = np.broadcast_to(checks.finite(target, "target"), x.shape)
     positive = x > 0
     cost_ratio = np.where(positive, t / np.where(positive, x, 1.0), cap_a)
     ratio = np.where(is_benefit, x / t, cost_ratio)
@@ -331,7 +338,7 @@ def linear(
     x = _as_matrix(values)
     n_ind = x.shape[-1]
     sign = np.where(_per_indicator(benefit, n_ind, "benefit", bool), 1.0, -1.0)
-    t = np.broadcast_to(np.asarray(target, dtype=float), x.shape)
+    t = np.broadcast_to(checks.finite(target, "target"), x.shape)
     return _per_indicator(base, n_ind, "base") + _per_indicator(span, n_ind, "span") * sign * (
         x - t
     )

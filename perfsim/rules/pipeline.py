@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from ..ranks import RankBounds
 from ..scenario.schema import NORMALIZE_DEFAULTS, Rule
-from . import aggregate, grade, normalize, reward, weights
+from . import aggregate, checks, grade, normalize, reward, weights
 
 REWARD_FIELDS = ("bonus", "budget_factor", "promotion_weight")
 
@@ -225,9 +225,18 @@ def evaluate(
     adjustments : ``(..., dept, len(adjustments))`` bonus/deduction points (non-negative).
     veto : ``(..., dept)`` True where a one-vote veto applies.
     targets : ``(..., dept, indicator)`` per-department targets (NaN where the rule's target is used).
+
+    Every array must hold finite numbers (ValueError naming it otherwise; NaN only in ``targets``).
     """
-    c = compiled
-    x = np.asarray(indicators, dtype=float)
+    x = _checked_indicators(compiled, indicators)
+    columns, adjustments, targets = _checked(columns, adjustments, targets)
+    vetoed = None if veto is None else checks.flags(veto, "veto")
+    with checks.checked_inputs():  # the stages pass finite arrays on: no check again
+        return _stages(compiled, x, classes, columns, adjustments, vetoed, targets, grading)
+
+
+def _stages(c: CompiledRule, x, classes, columns, adjustments, vetoed, targets, grading):
+    """The stages of :func:`evaluate` on checked inputs."""
     n_dept = x.shape[-2]
     batch = x.shape[:-2]
     if c.uses_classes and classes is None:
@@ -275,7 +284,6 @@ def evaluate(
         total = mixed
     if not grading:
         return Evaluation(z, comp_scores, mixed, total - mixed, total, None, None, None)
-    vetoed = None if veto is None else np.asarray(veto, dtype=bool)
     grading_args = dict(
         n_bands=len(c.bands),
         quotas=c.quotas,
@@ -290,7 +298,7 @@ def evaluate(
         ranks = grade.rank(total, groups=grade_groups)
         # A vetoed unit takes no quota slot: it is graded as if it scored lowest, then given the
         # veto grade.
-        grades = grade.assign_grades(np.where(vetoed, -np.inf, total), **grading_args)
+        grades = grade.assign_grades(total, excluded=vetoed, **grading_args)
         grades = grade.apply_veto(grades, vetoed, veto_grade=c.veto_grade)
     return Evaluation(
         normalized=z,
@@ -303,6 +311,31 @@ def evaluate(
         reward=reward.payoff(grades, c.reward_table),
         total_bounds=bounds[0] if bounds else None,
     )
+
+
+def _checked_indicators(c: CompiledRule, indicators) -> NDArray[np.float64]:
+    """Finite indicator values with at least one department (and one indicator, unless the rule
+    has none: every component is then read from a column)."""
+    if c.indicators:
+        return checks.matrix(indicators, "indicators")
+    x = np.asarray(indicators, dtype=float)
+    if x.ndim < 2 or x.shape[-1] != 0 or 0 in x.shape[:-1]:
+        raise ValueError(
+            f"indicators must have shape (..., dept, 0) with at least one department (the rule has "
+            f"no indicators), got shape {x.shape}"
+        )
+    return x
+
+
+def _checked(columns, adjustments, targets) -> tuple:
+    """The optional inputs of :func:`evaluate`, checked for NaN, ±inf and emptiness."""
+    if columns is not None:
+        columns = checks.finite(columns, "columns")
+    if adjustments is not None:
+        adjustments = checks.finite(adjustments, "adjustments")
+    if targets is not None:
+        targets = checks.finite(targets, "targets", nan="the rule's target")
+    return columns, adjustments, targets
 
 
 def _columns_of(a: NDArray, idx: NDArray[np.intp]) -> NDArray:

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-from .normalize import _by_group
+from .normalize import by_group
 
 
 def slope(
@@ -81,4 +81,4 @@ def slope(
             return np.where(sd == 0, 0.0, sign * span * density)
         raise ValueError(f"no slope for normalisation {method!r}")
 
-    return _by_group(one, x, groups, axis=-2)
+    return by_group(one, x, groups, axis=-2)

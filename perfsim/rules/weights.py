@@ -5,15 +5,20 @@ decision matrix ``(..., dept, indicator)`` (leading axes are batch axes) and the
 ``matrix.shape[:-2] + (indicator,)``, non-negative and summing to 1 over the last axis. To combine
 batch weights with scores of shape ``(..., dept, indicator)``, insert the dept axis:
 ``w[..., None, :]``.
+
+NaN, ±inf and empty arrays are refused with a ValueError naming the argument
+(:mod:`perfsim.rules.checks`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from ..ahp import RANDOM_INDEX, AHPResult, InconsistentJudgementsError, ahp
+from . import checks
 
 __all__ = [
     "AHPResult",
@@ -30,14 +35,11 @@ __all__ = [
 
 
 def _as_matrix(matrix: ArrayLike) -> NDArray[np.float64]:
-    x = np.asarray(matrix, dtype=float)
-    if x.ndim < 2:
-        raise ValueError(f"matrix must have shape (..., dept, indicator), got shape {x.shape}")
-    return x
+    return checks.matrix(matrix, "matrix")
 
 
 def _benefit(benefit: ArrayLike, n_ind: int) -> NDArray[np.bool_]:
-    arr = np.asarray(benefit, dtype=bool)
+    arr = checks.flags(benefit, "benefit")
     try:
         return np.broadcast_to(arr, (n_ind,))
     except ValueError:
@@ -60,8 +62,8 @@ def fixed(matrix: ArrayLike, *, weights: ArrayLike) -> NDArray[np.float64]:
     batch axes broadcastable to ``matrix.shape[:-2]``.
     """
     x = _as_matrix(matrix)
-    w = np.asarray(weights, dtype=float)
-    if np.any(~np.isfinite(w)) or np.any(w < 0):
+    w = checks.finite(weights, "weights")
+    if np.any(w < 0):
         raise ValueError(f"weights must be finite and ≥ 0, got {w}")
     total = w.sum(axis=-1, keepdims=True)
     if np.any(total <= 0):
@@ -169,8 +171,9 @@ def per_class(class_weights: ArrayLike, classes: ArrayLike) -> NDArray[np.float6
     w = np.asarray(class_weights, dtype=float)
     if w.ndim != 2:
         raise ValueError(f"class_weights must have shape (n_class, indicator), got {w.shape}")
-    if np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("class weights must be finite and ≥ 0")
+    checks.matrix(w, "class_weights", "(n_class, indicator)")
+    if np.any(w < 0):
+        raise ValueError("class_weights must be finite and ≥ 0")
     total = w.sum(axis=-1, keepdims=True)
     if np.any(total <= 0):
         bad = int(np.flatnonzero(total[:, 0] <= 0)[0])
@@ -178,87 +181,10 @@ def per_class(class_weights: ArrayLike, classes: ArrayLike) -> NDArray[np.float6
     codes = np.asarray(classes)
     if codes.ndim != 1 or not np.issubdtype(codes.dtype, np.integer):
         raise ValueError("classes must be a 1-d integer array of class codes, one per department")
+    checks.nonempty(codes, "classes", "(dept,)")
     if codes.size and (codes.min() < 0 or codes.max() >= w.shape[0]):
         raise ValueError(f"class codes must lie in 0..{w.shape[0] - 1}")
     return (w / total)[codes]
-
-
-#: Saaty's random consistency index RI(n) (Saaty 1980, The Analytic Hierarchy Process).
-RANDOM_INDEX: dict[int, float] = {
-    1: 0.0,
-    2: 0.0,
-    3: 0.58,
-    4: 0.90,
-    5: 1.12,
-    6: 1.24,
-    7: 1.32,
-    8: 1.41,
-    9: 1.45,
-    10: 1.49,
-}
-
-
-class InconsistentJudgementsError(ValueError):
-    """A pairwise comparison matrix whose consistency ratio exceeds 0.1."""
-
-
-@dataclass(frozen=True)
-class AHPResult:
-    """Result of the AHP: weights (sum 1), principal eigenvalue, consistency index and ratio."""
-
-    weights: NDArray[np.float64]
-    lambda_max: float
-    ci: float
-    cr: float
-
-
-def ahp(pairwise: ArrayLike, *, allow_inconsistent: bool = False) -> AHPResult:
-    """Analytic Hierarchy Process weights (Saaty 1977, J. Math. Psych. 15, 234-281; Saaty 1980).
-
-    ``pairwise`` is an ``n × n`` positive reciprocal matrix, ``a_ij`` = how much more important
-    indicator i is than j, ``a_ji = 1 / a_ij`` (checked within 1e-6; ValueError naming the cell
-    otherwise). The weights are the principal right eigenvector ``A w = λ_max w`` (the real
-    eigenvalue of largest modulus), normalised to sum 1. Consistency index
-    ``CI = (λ_max - n) / (n - 1)``, consistency ratio ``CR = CI / RI(n)`` with Saaty's random index
-    :data:`RANDOM_INDEX` (n ≤ 2: CR = 0; defined up to n = 10). ``CR > 0.1`` raises
-    :class:`InconsistentJudgementsError` unless ``allow_inconsistent=True``.
-    """
-    a = np.asarray(pairwise, dtype=float)
-    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
-        raise ValueError(
-            f"a pairwise comparison matrix must be square (n × n), got shape {a.shape}"
-        )
-    n = a.shape[0]
-    if n > max(RANDOM_INDEX):
-        raise ValueError(
-            f"AHP with {n} indicators: Saaty's random index is tabulated up to {max(RANDOM_INDEX)}; "
-            "group the indicators hierarchically"
-        )
-    bad = np.argwhere(~np.isfinite(a) | (a <= 0))
-    if bad.size:
-        i, j = bad[0]
-        raise ValueError(f"pairwise[{i}, {j}] = {a[i, j]}: judgements must be positive numbers")
-    off = np.argwhere(np.abs(a.T - 1.0 / a) > 1e-6)
-    if off.size:
-        i, j = off[0]
-        raise ValueError(
-            f"pairwise[{j}, {i}] = {a[j, i]:g} but 1 / pairwise[{i}, {j}] = {1.0 / a[i, j]:g}: "
-            "a pairwise comparison matrix must be reciprocal (a_ji = 1 / a_ij, a_ii = 1)"
-        )
-    values, vectors = np.linalg.eig(a)
-    k = int(np.argmax(np.abs(values)))
-    lam = float(values[k].real)
-    v = np.abs(vectors[:, k].real)
-    w = v / v.sum()
-    ci = (lam - n) / (n - 1) if n > 1 else 0.0
-    cr = ci / RANDOM_INDEX[n] if n > 2 else 0.0
-    if cr > 0.1 and not allow_inconsistent:
-        raise InconsistentJudgementsError(
-            f"the pairwise judgements are inconsistent: consistency ratio CR = {cr:.3f} > 0.1 "
-            f"(CI = {ci:.3f}, RI({n}) = {RANDOM_INDEX[n]}); revise the judgements or pass "
-            "allow_inconsistent=True to use them anyway"
-        )
-    return AHPResult(weights=w, lambda_max=lam, ci=float(ci), cr=float(cr))
 
 
 #: Matrix-based weighting methods by the name a scenario uses (``rule.weights.method``).

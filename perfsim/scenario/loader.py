@@ -19,7 +19,7 @@ from .errors import LocatedValueError, Problem, ScenarioError
 from .overrides import apply_overrides
 from .schema import Scenario
 
-_BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
+BUNDLED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -27,7 +27,7 @@ def resolve_path(path: str | Path) -> Path:
     p = Path(path)
     if p.exists():
         return p
-    for candidate in (_BUNDLED / p, _BUNDLED / f"{p}.toml"):
+    for candidate in (BUNDLED_SCENARIOS / p, BUNDLED_SCENARIOS / f"{p}.toml"):
         if candidate.exists():
             return candidate
     return p
@@ -51,13 +51,34 @@ def read_toml(path: str | Path) -> dict:
                 )
             ]
         ) from None
+    except IsADirectoryError:
+        raise ScenarioError(
+            [Problem(str(p), "", None, "is a folder; give a scenario TOML file")]
+        ) from None
     except OSError as exc:
         raise ScenarioError([Problem(str(p), "", None, f"cannot read: {exc.strerror}")]) from None
+    return parse_toml(text.removeprefix("\ufeff"), str(p))
+
+
+def parse_toml(text: str, source: str) -> dict:
+    """Parse TOML text; errors (also nesting too deep for the parser) name ``source``."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(
-            [Problem(str(p), "", None, f"invalid TOML: {exc}{_toml_hint(text, exc)}")]
+            [Problem(source, "", None, f"invalid TOML: {exc}{_toml_hint(text, exc)}")]
+        ) from None
+    except RecursionError:
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    "",
+                    None,
+                    "invalid TOML: arrays or tables nested too deeply for the parser; a scenario "
+                    "needs only a few levels",
+                )
+            ]
         ) from None
 
 

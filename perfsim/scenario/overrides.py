@@ -21,37 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
-from .schema import RESERVED_WEIGHT_KEYS as _RESERVED_WEIGHT_KEYS
+from .paths import RESERVED_WEIGHT_KEYS, split_path
 
 
 def parse_value(text: str) -> Any:
     """Read an override value as TOML, falling back to the plain string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text.strip()
-
-
-def split_path(path: str) -> list[str]:
-    """Split a dotted path; a segment may be quoted to contain dots: ``rule.indicators."a.b".weight``."""
-    parts: list[str] = []
-    buf = ""
-    quote = None
-    for ch in path:
-        if quote:
-            if ch == quote:
-                quote = None
-            else:
-                buf += ch
-        elif ch in "\"'":
-            quote = ch
-        elif ch == ".":
-            parts.append(buf)
-            buf = ""
-        else:
-            buf += ch
-    parts.append(buf)
-    return [p.strip() for p in parts]
 
 
 def parse_assignment(text: str, source: str = "--set") -> tuple[list[str], Any]:
@@ -82,7 +60,7 @@ def rescaled_group(segments: list[str]) -> tuple[tuple[str, ...], str] | None:
     if (
         len(segments) == 3
         and segments[:2] == ["rule", "weights"]
-        and segments[2] not in _RESERVED_WEIGHT_KEYS
+        and segments[2] not in RESERVED_WEIGHT_KEYS
     ):
         return ("rule", "weights"), segments[2]
     if len(segments) == 5 and segments[:3] == ["rule", "weights", "by_class"]:
@@ -104,7 +82,7 @@ def _group_values(raw: Mapping, group: tuple[str, ...]) -> dict[str, float] | No
             for k, v in node.items()
             if isinstance(v, Mapping) and _is_number(v.get("share"))
         }
-    return {k: v for k, v in node.items() if k not in _RESERVED_WEIGHT_KEYS and _is_number(v)}
+    return {k: v for k, v in node.items() if k not in RESERVED_WEIGHT_KEYS and _is_number(v)}
 
 
 def _is_number(v: object) -> bool:
@@ -150,17 +128,31 @@ def _assignments(text: str, source: str) -> list[tuple[list[str], Any]]:
     if not text.startswith("@"):
         return [parse_assignment(text, source)]
     path = Path(text[1:])
+    if path.is_dir():
+        raise ScenarioError(
+            [Problem(source, text, None, "is a folder; write @PATH.toml (a fragment file)", False)]
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ScenarioError(
             [Problem(source, text, None, "fragment file not found (write @PATH.toml)", False)]
         ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ScenarioError(
-            [Problem(str(path), "", None, f"not valid TOML: {exc}", False)]
+            [Problem(str(path), "", None, f"cannot read: {exc.strerror or exc}", False)]
         ) from None
-    return list(_leaves(data))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ScenarioError(
+            [Problem(str(path), "", None, f"not valid TOML: {why}", False)]
+        ) from None
+    try:
+        return list(_leaves(data))
+    except RecursionError:
+        raise ScenarioError(
+            [Problem(str(path), "", None, "keys nested too deeply for a scenario fragment", False)]
+        ) from None
 
 
 def _leaves(table: Mapping, prefix: tuple[str, ...] = ()) -> Iterator[tuple[list[str], Any]]:

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from ..ahp import ahp
 from .errors import LocatedValueError
+from .paths import RESERVED_WEIGHT_KEYS, split_path
 from .schema_base import Strict
 from .world import World
 
@@ -36,9 +38,6 @@ NORMALIZE_DEFAULTS: dict[str, tuple[float, float]] = {
     "target": (0.0, 100.0),
     "linear": (0.0, 1.0),
 }
-
-#: Keys of [rule.weights] that are not indicator names.
-RESERVED_WEIGHT_KEYS = frozenset({"method", "by_class", "pairwise", "allow_inconsistent"})
 
 #: The implicit component of a rule that declares none: every indicator feeds it, share 1.
 DEFAULT_COMPONENT = "综合"
@@ -538,7 +537,6 @@ class Rule(Strict):
                     matrix,
                     f"must be a {n}×{n} matrix (one row and column per indicator: {', '.join(names)})",
                 )
-            from ..rules.weights import ahp  # lazy: rules build on the scenario package
 
             try:
                 ahp(
@@ -687,8 +685,6 @@ def check_uncertain_paths(
     table: dict[str, UncertainInput] | None,
 ) -> dict[str, UncertainInput] | None:
     """Every key of ``[uncertain]`` is a dotted path into the rule or the world; names are unique."""
-    from .overrides import split_path  # lazy: overrides import this module
-
     names: dict[str, str] = {}
     for path, spec in (table or {}).items():
         segments = split_path(path)

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from .._reduce import along_last, mean_last
+from ..fastreduce import along_last, mean_last
 from ..scenario.schema import Scenario
 
 _SQRT_2PI = np.sqrt(2 * np.pi)

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from .._reduce import along_last
+from ..fastreduce import along_last
 from ..rules import pipeline, slopes
 from .context import Context
 from .model import (

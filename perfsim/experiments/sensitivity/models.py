@@ -65,8 +65,9 @@ class ScenarioModel:
 def metric_means(scenario: Scenario, reps: int, seed: int) -> pd.Series:
     """Mean of every metric over ``reps`` replications: ``simulate(scenario, reps=reps,
     seed=seed).metrics["mean"]``, computed from the engine's blocks alone."""
-    from ... import engine
+    from ... import budget, engine
 
+    budget.check(scenario, reps)  # ScenarioError naming the key when a point cannot fit
     model = engine.build(scenario)
     blocks = engine.run_blocks(model, seed, reps)
     names = list(blocks[-1].metrics)

@@ -1,0 +1,69 @@
+"""The ``perfsim`` command line. User errors print one clear message and exit with status 2.
+
+One module per subcommand, each with its ``HELP``, ``EXAMPLES``, ``add_arguments(parser)`` (the
+options, with defaults read from the library's own constants and registries) and ``handle(args)``;
+``common`` holds what they share. To add a subcommand: write its module and list it in
+:data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from .. import __version__
+from ..scenario import PerfsimError
+from . import compare, empirical, report, run, scenarios, score, sensitivity, validate, verify
+
+#: The subcommands, in the order ``perfsim --help`` lists them.
+COMMANDS: dict[str, ModuleType] = {
+    "validate": validate,
+    "score": score,
+    "scenarios": scenarios,
+    "run": run,
+    "compare": compare,
+    "sensitivity": sensitivity,
+    "empirical": empirical,
+    "report": report,
+    "verify": verify,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="perfsim",
+        description="Test performance-evaluation rules for government units before adopting them.",
+    )
+    parser.add_argument("--version", action="version", version=f"perfsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        p = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=module.HELP,
+            epilog=module.EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return COMMANDS[args.command].handle(args)
+    except PerfsimError as exc:
+        print(f"perfsim {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `perfsim score ... | head`
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("perfsim: interrupted", file=sys.stderr)
+        return 130
+
+
+__all__ = ["COMMANDS", "build_parser", "main"]

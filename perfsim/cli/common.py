@@ -1,0 +1,97 @@
+"""What every perfsim subcommand shares: option helpers, default folders, checks, progress bars."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+
+def library_default(function: Callable, name: str):
+    """The default of ``function``'s keyword ``name``: the CLI states no default of its own."""
+    import inspect
+
+    return inspect.signature(function).parameters[name].default
+
+
+def add_numbers(p: argparse.ArgumentParser, function: Callable, **helps: str) -> None:
+    """``--reps``, ``--seed``, ``--jobs`` … with the defaults of the library ``function``; ``helps``
+    maps each option (``reps="replications"``) to its help text, to which the default is added."""
+    for name, text in helps.items():
+        default = library_default(function, name)
+        p.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=type(default),
+            default=default,
+            help=f"{text} (default: {default:g})",
+        )
+
+
+def add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override one scenario key by dotted path (repeatable), e.g. "
+        "--set rule.grading.quota.优秀=0.15; shares and weights: vary one, rescale the rest; "
+        "--set @FRAGMENT.toml sets every key of a fragment (e.g. perfsim empirical's calibrated.toml)",
+    )
+
+
+def add_force(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help=f"replace {what} even if it is a perfsim folder of another kind or from an older "
+        "perfsim (a folder perfsim did not write, or one holding your own files, is never touched)",
+    )
+
+
+def default_out(name: str, overrides: Sequence[str], seed: int | None = None) -> str:
+    """``results/<name>-seed<seed>``, with ``-set<hash>`` (a short hash of the ``--set`` texts)
+    when there are overrides, so that a variant never lands in the plain run's folder."""
+    if overrides:
+        import hashlib
+
+        name += "-set" + hashlib.sha256("\n".join(overrides).encode("utf-8")).hexdigest()[:6]
+    return f"results/{name}" + ("" if seed is None else f"-seed{seed}")
+
+
+def add_encoding(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        default="auto",
+        help="text encoding of CSV tables (default auto: UTF-8 with or without BOM, then GB18030, "
+        "which covers GBK), e.g. --encoding gbk",
+    )
+
+
+def positive(name: str, value: int) -> None:
+    from ..scenario import Problem, ScenarioError
+
+    if value < 1:
+        raise ScenarioError([Problem("command line", f"--{name}", value, "must be ≥ 1")])
+
+
+def progress_bar(total: int, unit: str, quiet: bool):
+    if quiet:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=f" {unit}", file=sys.stderr, mininterval=0.5, leave=False)
+
+
+@contextmanager
+def progress_context(
+    total: int, unit: str, quiet: bool
+) -> Iterator[Callable[[int], object] | None]:
+    """A progress bar's ``update`` for the work inside the block (None when quiet); closed after."""
+    bar = progress_bar(total, unit, quiet)
+    try:
+        yield bar.update if bar else None
+    finally:
+        if bar:
+            bar.close()

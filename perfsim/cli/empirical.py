@@ -1,0 +1,172 @@
+"""perfsim empirical: analyse real ratings."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+from ..results.names import REPORT_HTML
+from ..scenario import DataError, load_scenario
+from .common import (
+    add_encoding,
+    add_force,
+    add_numbers,
+    add_set,
+    default_out,
+    library_default,
+    progress_context,
+)
+
+HELP = "Analyse real ratings: reliability, rater effects, rank intervals, other rules, calibration."
+EXAMPLES = """examples:
+  perfsim empirical scenarios/data/hangzhou-2011-pilot-ratings.csv.gz \
+      --rule scenarios/hangzhou-2011.toml --units scenarios/data/hangzhou-2011-pilot-units.csv \
+      --variant social40:rule.components.社会评价.share=0.4 \
+      --variant classes:rule.grading.scope=\"within_class\"
+  perfsim empirical ratings.xlsx --rule my-rule.toml --units units.xlsx --compare other-rule.toml
+  perfsim empirical ratings.csv --scale "差=0,中=50,好=100" --reps 2000 --out results/pilot
+  perfsim empirical last_year.csv --rule hangzhou-2011 --compare mlr-2011   # a wide table
+then simulate with the calibrated raters:
+  perfsim run scenarios/hangzhou-2011.toml --set @results/pilot/calibrated.toml"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..empirical.analysis import analyze
+
+    p.add_argument(
+        "data",
+        help="long ratings table (CSV, CSV.GZ or Excel: unit, unit_class, rater_group, rater, "
+        "component, item, score or answer), or the wide table of perfsim score",
+    )
+    p.add_argument(
+        "--rule",
+        help="rule or scenario TOML (default: the mean of the rated components); a scenario with "
+        "a [world] also gets its raters calibrated",
+    )
+    p.add_argument(
+        "--units",
+        help="wide units table with the indicator, bonus and veto columns the rule reads besides "
+        "the ratings (the table of perfsim score)",
+    )
+    p.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="RULE.toml",
+        help="re-score the same data with another rule (repeatable); adds a rank-change table",
+    )
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:PATH=VALUE[,PATH=VALUE]",
+        help="re-score with a variant of --rule (repeatable), e.g. "
+        "social40:rule.components.社会评价.share=0.4",
+    )
+    p.add_argument(
+        "--scale",
+        help="answer scale as LABEL=POINTS, lowest first or not, e.g. "
+        "'不满意=0,基本满意=60,比较满意=80,满意=100' (the default)",
+    )
+    p.add_argument(
+        "--score-max",
+        type=float,
+        default=library_default(analyze, "score_max"),
+        help="scores run 0..SCORE_MAX (default: %(default)g)",
+    )
+    add_numbers(p, analyze, reps="bootstrap replicates", level="interval level", seed="random seed")
+    p.add_argument(
+        "--strata",
+        default="auto",
+        choices=["auto", "group", "group×unit"],
+        help="bootstrap strata (default auto: group, or group×unit when each rater rated one unit)",
+    )
+    p.add_argument("--id-column", default="department", help="units table id column")
+    p.add_argument("--class-column", default="class", help="units table class column")
+    p.add_argument("--out", help="result folder (default: results/empirical-<data name>)")
+    add_force(p, "the --out folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_encoding(p)
+    add_set(p)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from ..empirical.analysis import analyze
+    from ..experiments.compare import parse_variant
+    from ..io import check_output_folder, folder_lock
+
+    if args.reps < 2:
+        raise DataError(f"--reps {args.reps}: must be ≥ 2 (bootstrap replicates; default 1000)")
+    if not 0 < args.level < 1:
+        raise DataError(f"--level {args.level}: must lie strictly between 0 and 1")
+    if not 0 < args.score_max < float("inf"):
+        raise DataError(f"--score-max {args.score_max}: must be a finite number > 0")
+    if args.seed < 0:
+        raise DataError(f"--seed {args.seed}: must be ≥ 0")
+    rule = load_scenario(args.rule, args.overrides) if args.rule else None
+    compare = [load_scenario(c) for c in args.compare]
+    if args.variant and not args.rule:
+        raise DataError("--variant changes the --rule: give --rule too")
+    for text in args.variant:
+        name, sets = parse_variant(text)
+        variant = load_scenario(args.rule, [*args.overrides, *sets, f'rule.name="{name}"'])
+        compare.append(variant)
+    stem = Path(args.data).name.split(".")[0]
+    out = Path(args.out or default_out(f"empirical-{stem}", args.overrides))
+    with folder_lock(out), progress_context(args.reps, "replicates", args.quiet) as progress:
+        check_output_folder(out, "empirical", force=args.force)
+        result = analyze(
+            args.data,
+            rule=rule,
+            units=args.units,
+            compare=compare,
+            scale=args.scale,
+            score_max=args.score_max,
+            reps=args.reps,
+            level=args.level,
+            seed=args.seed,
+            strata=args.strata,
+            id_column=args.id_column,
+            class_column=args.class_column,
+            encoding=args.encoding,
+            progress=progress,
+        )
+        if args.rule:
+            result.metadata["rule"] = args.rule
+        result.metadata["command"] = "perfsim " + shlex.join(args.argv)
+        result.write(out, force=args.force)
+    if not args.quiet:
+        _print_empirical(result, out)
+    return 0
+
+
+def _print_empirical(result, out) -> None:
+    import pandas as pd
+
+    cols = [
+        c
+        for c in result.scores.columns
+        if c in ("unit", "unit_class", "total", "rank", "grade", "rank_low", "rank_high")
+    ]
+    with pd.option_context("display.max_rows", 30, "display.width", 160, "display.precision", 2):
+        print(result.scores[cols].head(15).to_string(index=False))
+    if result.effects is not None:
+        g = result.effects.groups
+        print("\nrater groups (leniency in points, ± 1.96 SE):")
+        for r in g.itertuples():
+            print(
+                f"  {r.component}/{r.rater_group}: {r.leniency:+.2f} ± {1.96 * r.leniency_se:.2f}, "
+                f"noise {r.noise:.1f}, raters {r.raters}"
+            )
+    if result.rank_changes is not None and len(result.rules) > 1:
+        for name in result.rules[1:]:
+            moved = (result.rank_changes[f"change:{name}"] != 0).sum()
+            print(f"\nunder {name}: {moved} of {len(result.rank_changes)} units change rank")
+    for note in result.notes:
+        print(f"note: {note}")
+    if result.calibration is not None:
+        print(
+            f"\ncalibrated raters: {out / 'calibrated.toml'} (use with --set @{out / 'calibrated.toml'})"
+        )
+    print(f"written to {out} ({REPORT_HTML})")

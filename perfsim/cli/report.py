@@ -1,0 +1,28 @@
+"""perfsim report: write the report of a result folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "Write report.html (self-contained) and report.md for a result folder."
+EXAMPLES = """examples:
+  perfsim report results/compare-hangzhou-2011-seed0
+  perfsim report results/hangzhou-2011-seed0
+  perfsim report results/examples/hangzhou-pilot"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "run_dir", help="a folder written by perfsim run, compare, sensitivity or empirical"
+    )
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from ..report import build_report
+
+    html_path, md_path = build_report(Path(args.run_dir))  # says what a folder lacks
+    if not args.quiet:
+        print(f"wrote {html_path} and {md_path}")
+    return 0

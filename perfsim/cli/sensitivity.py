@@ -1,0 +1,186 @@
+"""perfsim sensitivity: global sensitivity analysis of a scenario's uncertain inputs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..results.names import FIGURES, SensitivityFiles
+from .common import add_set, positive, progress_bar
+
+HELP = "Global sensitivity analysis (SALib) of a scenario's [uncertain] inputs; write a run folder."
+EXAMPLES = """examples:
+  perfsim sensitivity scenarios/teaching/sensitivity-demo.toml --method sobol --n 64 --reps 5
+  perfsim sensitivity teaching/sensitivity-demo --method morris --n 20 --jobs 2 \
+      --bound "class_bias<8" --bound "gaming_share<0.1"
+  perfsim sensitivity hangzhou-2011 --uncertain my-inputs.toml --method sobol --n 1024 --jobs 2
+  perfsim sensitivity hangzhou-2011 --uncertain my-inputs.toml --scheduler tcp://10.0.0.5:8786
+  perfsim sensitivity teaching/sensitivity-demo --out results/sa-demo --resume   # after a stop"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..experiments.sensitivity import METHODS, SensitivityPlan, methods_help, sizes_help
+
+    plan = SensitivityPlan()  # the defaults
+    p.add_argument("scenario", help="scenario TOML file with [world] and [uncertain] (or a name)")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default=plan.method,
+        help=f"{methods_help()} (default: {plan.method})",
+    )
+    p.add_argument("--n", type=int, help=sizes_help())
+    p.add_argument(
+        "--reps",
+        type=int,
+        default=plan.reps,
+        help=f"replications per sample (default: {plan.reps})",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=plan.seed,
+        help=f"random seed of the sample and of every run (default: {plan.seed})",
+    )
+    p.add_argument(
+        "--jobs", type=int, default=plan.jobs, help=f"worker processes (default: {plan.jobs})"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786, or 'local' for a LocalCluster of "
+        "--jobs workers",
+    )
+    p.add_argument(
+        "--out", help="run folder (default: results/sensitivity-<scenario>-<method>-seed<seed>)"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run in --out (finished chunks are kept; rerunning into the "
+        "same folder does this too)",
+    )
+    p.add_argument(
+        "--uncertain",
+        metavar="FILE",
+        help="TOML file with the [uncertain] table to use instead of the scenario's",
+    )
+    p.add_argument(
+        "--bound",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help='designer bound on a metric (repeatable), e.g. --bound "class_bias<5": report the '
+        "ranges of the rule inputs that keep every bounded metric within bounds",
+    )
+    p.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        help="analyse only this metric (repeatable; default: every metric)",
+    )
+    p.add_argument(
+        "--second-order", action="store_true", help="sobol: also second-order indices S2"
+    )
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=plan.chunk_size,
+        help=f"samples per chunk file (default: {plan.chunk_size})",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_set(p)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from ..experiments.sensitivity import SensitivityPlan, default_out, run_sensitivity
+
+    positive("reps", args.reps)
+    positive("jobs", args.jobs)
+    positive("chunk-size", args.chunk_size)
+    if args.n is not None:
+        positive("n", args.n)
+    out = args.out or default_out(args.scenario, args.method, args.seed)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = progress_bar(total, "samples", args.quiet)
+            if bar is not None:
+                bar.n = bar.initial = done  # resumed samples do not count towards the rate
+                bar.refresh()
+        else:
+            bar.update(done - bar.n)
+
+    try:
+        plan = SensitivityPlan(
+            method=args.method,
+            n=args.n,
+            reps=args.reps,
+            seed=args.seed,
+            second_order=args.second_order,
+            metrics=args.metric or None,
+            bounds=args.bound or None,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            chunk_size=args.chunk_size,
+        )
+        result = run_sensitivity(
+            args.scenario,
+            plan,
+            uncertain=args.uncertain,
+            overrides=args.overrides,
+            out=out,
+            resume=args.resume,
+            progress=None if args.quiet else progress,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"finished chunks are kept in {out}; rerun with --resume to continue", file=sys.stderr
+        )
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        _print_sensitivity(result)
+    return 0
+
+
+def _print_sensitivity(result) -> None:
+    from ..experiments.sensitivity import method
+
+    meta = result.metadata
+    record = method(result.method)
+    unit = record.unit
+    print(
+        f"{meta.get('scenario_name') or meta.get('scenario')}: {result.method}, {unit} = "
+        f"{result.n}, {meta['runs']} samples × {meta['reps']} replications, seed {meta['seed']}; "
+        f"{len(result.inputs)} inputs, {len(result.outputs)} metrics"
+    )
+    if meta.get("seconds_per_sample"):
+        print(
+            f"evaluated {meta['evaluated_now']} samples ({1000 * meta['seconds_per_sample']:.0f} ms "
+            f"each) on {meta['executor']}"
+        )
+    print(f"\nmost influential inputs per metric ({record.main_label} ± 95 % half-width):")
+    width = max((len(m) for m in result.outputs), default=10) + 2
+    for metric in result.outputs:
+        top = result.top(metric, 3)
+        cells = " · ".join(f"{r.input} {r.value:.3g} ±{r.confidence:.2g}" for r in top.itertuples())
+        print(f"  {metric:<{width}}{cells}")
+    if result.notes:
+        print("\nnotes:")
+        for note in result.notes:
+            print(f"  - {note}")
+    if result.region is not None:
+        print("\nrule-space region:")
+        for line in result.region.summary.splitlines():
+            print(f"  {line}")
+    samples = next(result.out.glob(f"{SensitivityFiles.SAMPLES}.*")).name
+    names = SensitivityFiles
+    files = f"{names.INDICES}, {samples}, {names.CONVERGENCE}, {names.METADATA}, {FIGURES}/"
+    if result.region is not None:
+        files += f", {names.REGION_CSV}, {names.REGION_TXT}"
+    print(f"\nrun folder: {result.out} ({files})")

@@ -1,0 +1,93 @@
+"""Before a folder is read: is it a complete perfsim result folder? If not, say what is missing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .files import ResultFolderError as RunFolderError
+from .names import ComparisonFiles, EmpiricalFiles, RunFiles, SensitivityFiles
+
+_WRITERS = "perfsim run, compare, sensitivity or empirical"
+
+
+def check_result_folder(path: Path) -> str:
+    """The kind of a complete result folder (``run``, ``comparison``, ``sensitivity``,
+    ``empirical``); raise :class:`RunFolderError` naming what is missing otherwise."""
+    if not path.exists():
+        raise RunFolderError(f"{path}: folder not found; give a folder written by {_WRITERS}")
+    if not path.is_dir():
+        raise RunFolderError(
+            f"{path}: is a file, not a folder; give the folder written by {_WRITERS}"
+        )
+    if (path / RunFiles.METADATA).is_file():
+        return _check_run(path, _json(path / RunFiles.METADATA))
+    if (path / SensitivityFiles.METADATA).is_file():
+        return _check_sensitivity(path, _json(path / SensitivityFiles.METADATA))
+    if (path / EmpiricalFiles.METADATA).is_file():
+        _json(path / EmpiricalFiles.METADATA)
+        _need(path, [EmpiricalFiles.SCORES], "perfsim empirical")
+        return "empirical"
+    raise RunFolderError(
+        f"{path}: not a perfsim run folder: it has none of metadata.json (written by perfsim "
+        "run and compare), sensitivity.json (perfsim sensitivity) or empirical.json (perfsim "
+        f"empirical); give a folder written by {_WRITERS}"
+    )
+
+
+def _json(file: Path) -> dict:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise RunFolderError(f"{file}: damaged ({exc}); run the perfsim command again") from None
+    if not isinstance(data, dict):
+        raise RunFolderError(f"{file}: not a perfsim metadata file (not a JSON object)")
+    return data
+
+
+def _need(path: Path, files: list[str], command: str) -> None:
+    missing = [f for f in files if not (path / f).is_file()]
+    if missing:
+        raise RunFolderError(
+            f"{path}: incomplete result folder: {', '.join(missing)} missing (the run was "
+            f"interrupted, or files were deleted); run {command} again"
+        )
+
+
+def _check_run(path: Path, meta: dict) -> str:
+    if meta.get("kind") == "comparison":
+        runs = meta.get("runs")
+        if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
+            raise RunFolderError(
+                f"{path}/metadata.json: a comparison without its list of runs; run perfsim "
+                "compare again"
+            )
+        files = [ComparisonFiles.COMPARISON]
+        files += [f"{r.get('folder', '?')}/{RunFiles.METRICS}" for r in runs]
+        _need(path, files, "perfsim compare")
+        return "comparison"
+    if "resolved_scenario" not in meta and "scenario" not in meta:
+        raise RunFolderError(
+            f"{path}/metadata.json: not written by perfsim (no 'scenario' key); give a folder "
+            f"written by {_WRITERS}"
+        )
+    _need(path, [RunFiles.METRICS], "perfsim run")
+    return "run"
+
+
+def _check_sensitivity(path: Path, meta: dict) -> str:
+    if meta.get("status") == "running" or not (path / SensitivityFiles.INDICES).is_file():
+        chunks = path / SensitivityFiles.CHUNKS
+        done = len(list(chunks.glob("chunk-*"))) if chunks.is_dir() else 0
+        raise RunFolderError(
+            f"{path}: an interrupted sensitivity analysis ({done} chunk file(s) done; indices.csv "
+            "and the figures are missing); finish it by running the same perfsim sensitivity "
+            f"command with --out {path} --resume, then perfsim report"
+        )
+    missing = [k for k in ("method", "n", "seed") if k not in meta]
+    if missing:
+        raise RunFolderError(
+            f"{path}/sensitivity.json: damaged (no {', '.join(missing)}); run perfsim "
+            "sensitivity again"
+        )
+    return "sensitivity"

@@ -1,0 +1,358 @@
+"""Read the tables users bring (CSV, CSV.GZ, Excel) and the numbers in them, with clear errors.
+
+Every error is a :class:`perfsim.scenario.DataError` that names the file (and line, column and cell
+where there is one) and says what is allowed — never a traceback.
+
+**Encodings.** ``encoding="auto"`` (the default) reads UTF-8 with or without a byte-order mark, then
+GB18030 (a superset of GBK and GB2312, the encodings of Chinese Excel's "CSV" on Windows); a file
+with a UTF-16 byte-order mark (Excel's "Unicode text") is read as UTF-16. Any Python codec name can
+be given instead (``gbk``, ``big5``, ``utf-16`` …).
+
+**Numbers.** Cells are plain numbers (``88.5``, ``-3``, ``1e3``). Two spreadsheet habits are read
+too: thousands separators (``1,234.5`` → 1234.5) and a trailing percent sign (``88.5%`` → 88.5).
+The percent sign is dropped, not divided by 100: in a column of points or marks (the columns perfsim
+reads) ``88.5%`` almost always means 88.5 points out of 100. An Excel column formatted as percents
+is read as Excel shows it (the value 0.885 shown as ``88.5%`` → 88.5), like the same cell saved as
+CSV. Full-width digits and signs (``８８.５``,
+``％``) are read as their ASCII forms. Every number must be finite and at most ``1e15`` in size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .scenario import DataError
+
+#: Largest number accepted in a table (anything larger is a typo or a wrong column).
+MAX_MAGNITUDE = 1e15
+_MAX_SHOWN = "1e15"
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+AUTO_ENCODINGS = ("utf-8-sig", "gb18030")
+_SHOWN = {"utf-8-sig": "UTF-8", "gb18030": "GB18030 (covers GBK)", "utf-16": "UTF-16"}
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+
+
+def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
+    """Read a CSV (``.csv``, ``.csv.gz``) or Excel (``.xlsx``, ``.xls``) table, all cells as text.
+
+    ``encoding``: ``"auto"`` (UTF-8 with or without BOM, then GB18030) or a codec name. The
+    encoding used is kept in ``frame.attrs["encoding"]`` (for CSV)."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    if p.is_dir():
+        raise DataError(
+            f"{p}: is a folder, not a table; give a CSV (.csv, .csv.gz) or Excel (.xlsx) file"
+        )
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{p}: cannot read the file: {exc.strerror or exc}") from None
+    kind = _kind(data)
+    excel_name = p.suffix.lower() in EXCEL_SUFFIXES
+    if excel_name or kind in ("xlsx", "xls"):
+        if not excel_name:
+            new = ".xlsx" if kind == "xlsx" else ".xls"
+            raise DataError(
+                f"{p}: this is an Excel workbook ({new}) with a {p.suffix or 'missing'} file "
+                f"extension; rename it to {p.stem}{new}, or save it from Excel as CSV"
+            )
+        return _read_excel(p, kind)
+    if kind == "gzip":
+        data = _gunzip(p, data)
+    elif p.suffix.lower() == ".gz":
+        raise DataError(
+            f"{p}: named .gz but not gzip-compressed (damaged, or renamed); give the .csv itself"
+        )
+    elif kind == "zip":
+        raise DataError(
+            f"{p}: a zip archive, not a table; unpack it and give the CSV or Excel file"
+        )
+    text, used = _decode(p, data, encoding)
+    frame = _parse_csv(p, text, used)
+    frame.attrs["encoding"] = used
+    frame.attrs["header"] = next(csv.reader(io.StringIO(text), delimiter=_separator(text)), [])
+    return frame
+
+
+def _kind(data: bytes) -> str:
+    """What the bytes look like: ``xlsx``, ``xls``, ``zip``, ``gzip`` or ``text``."""
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return "xlsx"  # a damaged workbook, most likely; reported by _read_excel
+        return "xlsx" if any(n.startswith("xl/") for n in names) else "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if data.startswith(b"\x1f\x8b"):
+        return "gzip"
+    return "text"
+
+
+def _read_excel(p: Path, kind: str) -> pd.DataFrame:
+    if kind not in ("xlsx", "xls"):
+        looks = {"gzip": "gzip-compressed data", "text": "text (a CSV file?)"}.get(
+            kind, "a zip archive"
+        )
+        raise DataError(
+            f"{p}: named {p.suffix} but not an Excel workbook (it holds {looks}); if it is a CSV "
+            f"file, rename it to {p.stem}.csv, otherwise save it again from Excel"
+        )
+    try:  # pandas reads the format (xlsx or xls) from the content, whatever the extension says
+        frame = pd.read_excel(p, dtype=str, keep_default_na=False)
+    except ImportError:
+        need = "xlrd" if kind == "xls" else "openpyxl"
+        raise DataError(
+            f"{p}: reading this Excel file needs the {need} package (pip install {need}); or save "
+            "it from Excel as .xlsx or as CSV UTF-8"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook breaks the parser in many ways
+        raise DataError(
+            f"{p}: cannot read the Excel workbook (damaged, or not really Excel: "
+            f"{type(exc).__name__}: {exc}); open it in Excel and save it again, or save it as CSV"
+        ) from None
+    return _shown_percents(p, frame) if kind == "xlsx" else frame
+
+
+def _percent_flags(p: Path) -> list[tuple[object, list[bool]]]:
+    """For each column of the first sheet: its header and, per numeric cell below, whether Excel
+    formats it as a percent (value 0.885 shown as 88.5%)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    try:
+        header: list[object] | None = None
+        flags: list[list[bool]] = []
+        for row in book.worksheets[0].iter_rows():
+            if header is None:
+                if any(c.value is not None for c in row):
+                    header = [c.value for c in row]
+                    flags = [[] for _ in header]
+                continue
+            for j, c in enumerate(row[: len(flags)]):
+                if isinstance(c.value, int | float) and not isinstance(c.value, bool):
+                    flags[j].append("%" in str(getattr(c, "number_format", "") or ""))
+        return list(zip(header or [], flags, strict=True))
+    finally:
+        book.close()
+
+
+def _shown_percents(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Read a column that Excel shows as percents as the numbers shown (0.885 → 88.5), the way a
+    percent written in a CSV cell is read."""
+    try:
+        columns = _percent_flags(p)
+    except Exception:  # noqa: BLE001 - pandas read the file; the formats are a refinement
+        return frame
+    if len(columns) != len(frame.columns):
+        return frame
+    frame.attrs["header"] = ["" if name is None else str(name) for name, _ in columns]
+    for (name, flags), col in zip(columns, frame.columns, strict=True):
+        if not any(flags) or str(name).strip() != str(col).strip():
+            continue
+        if not all(flags):
+            raise DataError(
+                f"{p}: column '{col}': some numbers are formatted as percents in Excel and some "
+                "are not; format the column one way (e.g. all as plain points, 88.5)"
+            )
+        cells = frame[col].astype(str).str.strip()
+        values = parse_numbers(cells)
+        frame[col] = [
+            f"{100 * v:.12g}" if np.isfinite(v) else t for v, t in zip(values, cells, strict=True)
+        ]
+    return frame
+
+
+def _gunzip(p: Path, data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(
+            f"{p}: damaged gzip file ({exc}); download or compress it again, or give the .csv"
+        ) from None
+
+
+def _decode(p: Path, data: bytes, encoding: str) -> tuple[str, str]:
+    if encoding.strip().lower() == "auto":
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            tries: tuple[str, ...] = ("utf-16",)
+        elif b"\x00" in data:
+            raise DataError(
+                f"{p}: holds NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16 without a "
+                "byte-order mark? then give --encoding utf-16-le; or a binary file); save the "
+                "table as 'CSV UTF-8'"
+            )
+        else:
+            tries = AUTO_ENCODINGS
+    else:
+        try:
+            name = codecs.lookup(encoding.strip()).name
+        except LookupError:
+            raise DataError(
+                f"--encoding {encoding!r}: unknown encoding; use auto (UTF-8, then GB18030), "
+                "utf-8, gb18030, gbk, big5 or another Python codec name"
+            ) from None
+        tries = ("utf-8-sig",) if name == "utf-8" else (name,)
+    error: UnicodeDecodeError | None = None
+    for enc in tries:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as exc:
+            error = error or exc
+            continue
+        if "\x00" in text:
+            raise DataError(
+                f"{p}: holds NUL bytes, so it is not a text table as {_SHOWN.get(enc, enc)} (a "
+                "binary file, or UTF-16 without a byte-order mark?); save it as 'CSV UTF-8' or "
+                "name the encoding with --encoding"
+            )
+        return text, enc
+    assert error is not None
+    line = data[: error.start].count(b"\n") + 1
+    tried = " or ".join(_SHOWN.get(e, e) for e in tries)
+    other = "e.g. --encoding big5" if tries == AUTO_ENCODINGS else "or --encoding auto"
+    raise DataError(
+        f"{p}: cannot decode the text as {tried} (byte 0x{data[error.start]:02x} on line {line}); "
+        f"save the table as 'CSV UTF-8', or name its encoding with --encoding ({other})"
+    )
+
+
+def _separator(text: str) -> str:
+    """``,``, or tab or ``;`` when the header line has no comma but one of those."""
+    header = text.split("\n", 1)[0]
+    if "," not in header:
+        return "\t" if "\t" in header else ";" if ";" in header else ","
+    return ","
+
+
+def _parse_csv(p: Path, text: str, encoding: str) -> pd.DataFrame:
+    sep = _separator(text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header
+            return pd.read_csv(
+                io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False
+            )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{p}: the file is empty; a table needs a header line and rows") from None
+    except pd.errors.ParserWarning:
+        raise DataError(_long_row(p, text, sep)) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        why = str(exc).strip()
+        hint = _COMMA_HINT if "Expected" in why else ""
+        if "EOF inside string" in why:
+            hint = '; a quote (") that opens a cell is never closed'
+        raise DataError(
+            f"{p}: cannot read the table (read as {_SHOWN.get(encoding, encoding)}): {why}{hint}"
+        ) from None
+
+
+_COMMA_HINT = (
+    "; a row with more cells than the header often holds an unquoted comma, as in 1,234.5: "
+    'quote such cells ("1,234.5") or drop the thousands separator'
+)
+
+
+def _long_row(p: Path, text: str, sep: str) -> str:
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    width = len(next(rows, []))
+    for line, row in enumerate(rows, start=2):
+        if len(row) > width:
+            return (
+                f"{p}: line {line}: {len(row)} cells but the header has {width} names, so the "
+                f"cells would shift{_COMMA_HINT}"
+            )
+    return f"{p}: a row has more cells than the header{_COMMA_HINT}"
+
+
+def check_unique_columns(
+    frame: pd.DataFrame, used: Iterable[str], source: str, name: Callable[[str], str] = str.strip
+) -> None:
+    """Refuse a table in which a column that perfsim reads appears twice (``name`` maps a header
+    cell to the column name perfsim uses): one copy would be silently ignored."""
+    header = frame.attrs.get("header") or [str(c) for c in frame.columns]
+    counts = Counter(name(str(h)) for h in header)
+    for col in dict.fromkeys(used):
+        if counts.get(col, 0) > 1:
+            raise DataError(
+                f"{source}: column '{col}' appears {counts[col]} times in the header (names are "
+                "compared without surrounding spaces); rename or delete the extra copies"
+            )
+
+
+def reading_note(frame: pd.DataFrame) -> str:
+    """A note for errors about a table: it was not read as UTF-8 (garbled names?), or most of
+    its column names are blank (a title row above the column names?)."""
+    note = ""
+    names = [str(c) for c in frame.columns]
+    if names and sum(n.startswith("Unnamed: ") for n in names) * 2 >= len(names):
+        note += (
+            " (most column names are blank: is the first row a title? delete the rows above the "
+            "column names)"
+        )
+    used = frame.attrs.get("encoding")
+    if used and used != "utf-8-sig":
+        note += (
+            f" (the file was read as {_SHOWN.get(used, used)}; if the names look garbled, name the "
+            "file's encoding with --encoding)"
+        )
+    return note
+
+
+def parse_numbers(text: pd.Series) -> np.ndarray:
+    """Cells → floats (NaN where a cell is not a number); see the module doc for what is read."""
+    values = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)
+    retry = np.isnan(values)
+    for i in np.flatnonzero(retry):
+        values[i] = _lenient(str(text.iloc[i]))
+    return values
+
+
+def _lenient(cell: str) -> float:
+    s = unicodedata.normalize("NFKC", cell).strip().replace(" ", "")
+    if s.endswith("%"):
+        s = s[:-1]
+    if _THOUSANDS.fullmatch(s):
+        s = s.replace(",", "")
+    return float(s) if _NUMBER.fullmatch(s) else float("nan")
+
+
+def number_problem(cell: str, value: float) -> str | None:
+    """Why a parsed cell is not an acceptable number (None if it is)."""
+    if np.isfinite(value):
+        if abs(value) > MAX_MAGNITUDE:
+            return (
+                f"{cell} is too large (more than {_MAX_SHOWN} in size; a slipped decimal "
+                "point or a wrong column?)"
+            )
+        return None
+    if cell.strip() == "":
+        return "is empty; give a number"
+    s = cell.strip().lower()
+    if s in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "na", "n/a", "null", "none"):
+        return f"{cell!r} is not a finite number; give a number, e.g. 88.5"
+    if _DECIMAL_COMMA.fullmatch(unicodedata.normalize("NFKC", s)):
+        return f"{cell!r} is not a number; write decimals with a point, e.g. {s.replace(',', '.')}"
+    if np.isinf(value) or _NUMBER.fullmatch(s):
+        return f"{cell!r} is too large to be a number in a table (at most {_MAX_SHOWN})"
+    return (
+        f"{cell!r} is not a number; write a plain number such as 88.5 (a thousands separator, "
+        "1,234.5, and a percent sign, 88.5% = 88.5 points, are accepted)"
+    )

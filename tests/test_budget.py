@@ -1,0 +1,115 @@
+"""The memory guard: a run that cannot fit is refused with the key, its value and the limit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+import perfsim
+from perfsim import budget
+from perfsim.cli import main
+from perfsim.scenario import PerfsimError, ScenarioError
+
+HANGZHOU = str(ROOT / "scenarios" / "hangzhou-2011.toml")
+
+
+def _run(capsys, tmp_path, *extra: str) -> tuple[int, str]:
+    code = main(["run", HANGZHOU, "--out", str(tmp_path / "run"), "--quiet", *extra])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("world.departments", "1000000000"),
+        ("world.departments", str(10**30)),  # beyond int64: no OverflowError
+        ("world.samples", str(10**12)),
+    ],
+)
+def test_run_too_big_for_memory_exits_2_naming_the_key(capsys, tmp_path, monkeypatch, key, value):
+    monkeypatch.delenv(budget.LIMIT_VARIABLE, raising=False)
+    code, err = _run(capsys, tmp_path, "--reps", "2", "--set", f"{key}={value}")
+    assert code == 2
+    assert f"{key} = {value}: this run would need about" in err
+    assert "available" in err and budget.LIMIT_VARIABLE in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_too_many_replications_names_reps(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv(budget.LIMIT_VARIABLE, raising=False)
+    code, err = _run(capsys, tmp_path, "--reps", str(10**12), "--set", 'world.policy="naive"')
+    assert code == 2 and f"--reps = {10**12}: this run would need" in err
+
+
+def test_limit_from_the_environment(capsys, tmp_path, monkeypatch):
+    sc = perfsim.load_scenario(HANGZHOU, ["world.departments=100000"])
+    need = budget.estimate(sc, 10).total
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, str(need - 1))
+    with pytest.raises(ScenarioError, match=r"world.departments = 100000: .* allowed by"):
+        budget.check(sc, 10)
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, str(need))
+    assert budget.check(sc, 10).total == need
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, "off")
+    assert budget.check(perfsim.load_scenario(HANGZHOU, [f"world.departments={10**15}"]), 2)
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, "1.5G")
+    assert budget.memory_limit()[0] == 3 * 2**29
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, "lots")
+    code, err = _run(capsys, tmp_path, "--reps", "2")
+    assert code == 2 and "PERFSIM_MEMORY_LIMIT='lots': not a memory size" in err
+    with pytest.raises(PerfsimError):
+        budget.memory_limit()
+
+
+def test_estimate_grows_with_each_dimension():
+    sc = perfsim.load_scenario(HANGZHOU, ["world.departments=20000"])
+    e = budget.estimate(sc, 2)
+    assert budget.estimate(sc, 2, departments=40000).total > e.total
+    assert budget.estimate(sc, 2, samples=64).samples == 2 * e.samples
+    assert budget.estimate(sc, 200).kept > e.kept  # the blocks' sums are kept until combined
+    naive = perfsim.load_scenario(HANGZHOU, ["world.departments=20000", 'world.policy="naive"'])
+    assert budget.estimate(naive, 2).samples == 0
+
+
+# VmHWM, the peak resident size of this process image (ru_maxrss would carry over the peak of the
+# pytest process that forked it)
+CHILD = """
+import sys
+import perfsim
+from perfsim import budget
+sc = perfsim.load_scenario(sys.argv[1], ['world.policy="naive"', "world.departments=60000"])
+perfsim.simulate(sc, reps=4, seed=0)
+status = open("/proc/self/status").read().split("VmHWM:")[1].split()
+print(int(status[0]) * 1024, budget.estimate(sc, 4).total)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_estimate_bounds_the_measured_peak():
+    """The estimate lies above the peak resident memory of a real run, but not far above."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, HANGZHOU], capture_output=True, text=True, check=True
+    )
+    peak, estimate = map(int, out.stdout.split())
+    assert peak <= estimate <= 2.5 * peak
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", HANGZHOU, "--variant", 'b:rule.grading.scope="within_class"'],
+        ["sensitivity", str(ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml"),
+         "--method", "sobol", "--n", "8"],
+    ],
+    ids=["compare", "sensitivity"],
+)  # fmt: skip
+def test_compare_and_sensitivity_refuse_before_running(capsys, tmp_path, monkeypatch, command):
+    monkeypatch.delenv(budget.LIMIT_VARIABLE, raising=False)
+    argv = [*command, "--reps", "2", "--out", str(tmp_path / "out"), "--quiet"]
+    code = main([*argv, "--set", "world.departments=1000000000"])
+    err = capsys.readouterr().err
+    assert code == 2 and "world.departments = 1000000000: this run would need" in err
+    assert "Traceback" not in err
