@@ -68,3 +68,16 @@ def test_a_folder_that_is_not_a_result(tmp_path):
     (broken / "indices.csv").unlink()
     with pytest.raises(PerfsimError, match="interrupted"):
         read_result(broken)
+
+
+def test_records_read_back_write_the_same_tables(tmp_path):
+    pilot = read_result(EXAMPLES / "hangzhou-pilot")
+    out = pilot.write(tmp_path / "pilot")
+    again = EmpiricalRecord.read(out)
+    assert again.tables.keys() == pilot.tables.keys() and again.calibrated == pilot.calibrated
+    for name, table in pilot.tables.items():
+        pd.testing.assert_frame_equal(again.tables[name], table)
+    run = RunRecord.read(write_run(simulate(V5, reps=3, seed=1), tmp_path / "run"))
+    copy = RunRecord.read(run.write(tmp_path / "copy"))
+    pd.testing.assert_frame_equal(copy.metrics, run.metrics)
+    pd.testing.assert_frame_equal(copy.replications, run.replications)

@@ -13,18 +13,20 @@ kind                   record                           built from
 :func:`read_result` reads any of them (by the folder's kind); :mod:`perfsim.report` renders what it
 returns and never opens a result file itself.
 
-**Why records and not the experiments' own classes.** The layers are scenario → rules/world →
-engine → experiments/empirical → results → report → cli. The in-memory results
-(``SimulationResult``, ``Comparison``, ``SensitivityResult``, ``EmpiricalResult``) are made by the
-layers below and stay there: ``simulate`` returns a ``SimulationResult`` and the sensitivity run
-checkpoints its folder while it runs, so moving those classes up here would make the lower layers
-import upwards. A record is what a *folder* holds (tables and metadata, as written and as read
-back); it is built from the in-memory result (``from_simulation``, ``from_comparison``,
-``from_result``) and imports it, never the reverse. The old entry points (``write_run``,
-``write_comparison``, ``EmpiricalResult.write``) are thin wrappers over the records.
-
-:mod:`.names` imports nothing, so the layers below (``perfsim.io``, the sensitivity checkpoint) can
-use the file names without a cycle; for the same reason this package imports its records lazily.
+**Why records, and why the writers stay below.** The layers are scenario → rules/world → engine →
+experiments/empirical → results → report → cli (``tests/test_architecture.py`` checks them). The
+in-memory results (``SimulationResult``, ``Comparison``, ``SensitivityResult``,
+``EmpiricalResult``) are made by the layers below and stay there: ``simulate`` returns a
+``SimulationResult``, and the sensitivity run checkpoints its folder while it runs, so neither can
+call up into this package. Their writers therefore stay beside them (``simulation.write_run``,
+``experiments.compare.write_comparison_folder``, ``empirical.folder.write_folder``, the sensitivity
+checkpoint), and every one of them takes its file names from :mod:`.names`, a leaf that imports
+nothing and sits in the lowest layer. A record is what a *folder* holds (tables and metadata, as
+written and as read back); it is built from the in-memory result (``from_simulation``,
+``from_comparison``, ``from_result``), writes through those writers, and reads the folder back;
+it imports the layers below, never the reverse. :mod:`perfsim.report` renders records and never
+opens a result file itself. Records are imported lazily here, so that importing :mod:`.names`
+from a lower layer loads nothing else.
 """
 
 from __future__ import annotations

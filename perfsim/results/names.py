@@ -1,9 +1,10 @@
 """Every file name of a perfsim result folder, written once.
 
-Writers (:mod:`perfsim.results`, the sensitivity checkpoint), readers, :mod:`perfsim.report`,
-:mod:`perfsim.io` (which marker file tells a folder's kind) and the CLI's summary lines all take
-their names from here. This module imports nothing, so that the layers below ``results`` (``io``,
-the sensitivity run that checkpoints its folder while it runs) may use it without a cycle.
+The writers (``simulation.write_run``, ``experiments.compare``, ``empirical.folder``, the
+sensitivity run and its checkpoint), the readers (:mod:`perfsim.results`), the folder check,
+:mod:`perfsim.report`, :mod:`perfsim.io` (which marker file tells a folder's kind) and the CLI's
+summary lines all take their names from here. This module imports nothing and sits in the lowest
+layer, so that every layer may use it.
 """
 
 from __future__ import annotations
