@@ -213,6 +213,14 @@ def folder_lock(path: str | Path) -> Iterator[None]:
         os.close(fd)
 
 
+@contextmanager
+def claimed_folder(path: str | Path, kind: str, *, force: bool = False) -> Iterator[Path]:
+    """Hold ``path``'s lock and check that perfsim may write a ``kind`` folder there, for a block
+    that computes a result and then writes it: a refusal comes before the work, not after it."""
+    with folder_lock(path):
+        yield check_output_folder(path, kind, force=force)
+
+
 # ----------------------------------------------------------------------------- atomic writers
 
 

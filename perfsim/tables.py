@@ -73,7 +73,7 @@ def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
                 f"{p}: this is an Excel workbook ({new}) with a {p.suffix or 'missing'} file "
                 f"extension; rename it to {p.stem}{new}, or save it from Excel as CSV"
             )
-        return _read_excel(p, kind)
+        return _check_text(p, _read_excel(p, kind))
     if kind == "gzip":
         data = _gunzip(p, data)
     elif p.suffix.lower() == ".gz":
@@ -88,6 +88,24 @@ def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
     frame = _parse_csv(p, text, used)
     frame.attrs["encoding"] = used
     frame.attrs["header"] = next(csv.reader(io.StringIO(text), delimiter=_separator(text)), [])
+    return _check_text(p, frame)
+
+
+MAX_CELL = 500
+"""Longest text cell (characters): a unit's name or a rater's id, not a pasted document."""
+
+
+def _check_text(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Refuse a cell longer than :data:`MAX_CELL` characters, naming its line and column."""
+    for column in frame.columns:
+        lengths = frame[column].astype("string").str.len().fillna(0).to_numpy()
+        if len(lengths) and lengths.max() > MAX_CELL:
+            row = int(np.argmax(lengths))
+            raise DataError(
+                f"{p}: line {row + 2}, column '{column}': a cell of {int(lengths[row]):,} "
+                f"characters; names and ids are at most {MAX_CELL} (a misplaced paste or a broken "
+                "quote?)"
+            )
     return frame
 
 

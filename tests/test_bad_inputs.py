@@ -58,6 +58,7 @@ SCORE_CELLS = {
     "indicator-double-percent": ("职能工作目标", "88.5%%", "not a number"),
     "indicator-double-minus": ("职能工作目标", "--5", "not a number"),
     "indicator-hex": ("职能工作目标", "0x10", "not a number"),
+    "name-50000-characters": ("department", "x" * 50000, "50,000 characters"),
     "indicator-underscore": ("职能工作目标", "1_000", "not a number"),
     "bonus-negative": ("创新创优", "-1", "negative"),
     "bonus-inf": ("创新创优", "inf", "finite"),

@@ -27,7 +27,6 @@ def _run(capsys, tmp_path, *extra: str) -> tuple[int, str]:
     [
         ("world.departments", "1000000000"),
         ("world.departments", str(10**30)),  # beyond int64: no OverflowError
-        ("world.samples", str(10**12)),
     ],
 )
 def test_run_too_big_for_memory_exits_2_naming_the_key(capsys, tmp_path, monkeypatch, key, value):
@@ -37,6 +36,11 @@ def test_run_too_big_for_memory_exits_2_naming_the_key(capsys, tmp_path, monkeyp
     assert f"{key} = {value}: this run would need about" in err
     assert "available" in err and budget.LIMIT_VARIABLE in err and "Traceback" not in err
     assert not (tmp_path / "run").exists()
+
+
+def test_absurd_sample_counts_are_refused_by_the_schema(capsys, tmp_path):
+    code, err = _run(capsys, tmp_path, "--reps", "2", "--set", f"world.samples={10**12}")
+    assert code == 2 and "world.samples" in err and "Traceback" not in err
 
 
 def test_too_many_replications_names_reps(capsys, tmp_path, monkeypatch):

@@ -280,3 +280,16 @@ def test_a_locked_sensitivity_folder_is_refused(tmp_path, capsys):
         assert code == 2
         assert "another perfsim process is writing" in capsys.readouterr().err
     assert not (out / "sensitivity.json").exists()
+
+
+def test_a_failing_disk_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import perfsim.simulation as simulation
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "run" / "metrics.csv"))
+
+    monkeypatch.setattr(simulation, "to_csv", full_disk)
+    assert _run(tmp_path / "run") == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing half-written left

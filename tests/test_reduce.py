@@ -28,7 +28,9 @@ def test_last_axis_reductions_equal_numpy(shape):
 def test_department_axis_reductions_equal_numpy(shape):
     x = _data(shape)
     np.testing.assert_array_equal(fastreduce.sum_dept(x), x.sum(axis=1))
-    np.testing.assert_array_equal(fastreduce.sum_dept(x, keepdims=True), x.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(
+        fastreduce.sum_dept(x, keepdims=True), x.sum(axis=1, keepdims=True)
+    )
     np.testing.assert_array_equal(fastreduce.mean_dept(x, keepdims=True), x.mean(1, keepdims=True))
     np.testing.assert_array_equal(fastreduce.std_dept(x), x.std(axis=1))
 
@@ -84,4 +86,6 @@ def test_along_last_equals_broadcasting(k):
             fastreduce.along_last(ufunc, out, v, out=out)
             np.testing.assert_array_equal(out, ufunc(x, v))
     strided = x[:, ::2]  # not contiguous: the plain call
-    np.testing.assert_array_equal(fastreduce.along_last(np.add, strided, x[0, 0]), strided + x[0, 0])
+    np.testing.assert_array_equal(
+        fastreduce.along_last(np.add, strided, x[0, 0]), strided + x[0, 0]
+    )

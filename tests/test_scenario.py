@@ -160,24 +160,25 @@ def test_unquoted_chinese_key_gets_a_hint(tmp_path):
 def test_every_schema_key_is_documented_in_the_scenario_readme():
     from helpers import ROOT
 
-    from perfsim.scenario import schema, world
+    from perfsim.scenario import rule_parts, schema, uncertain, world
 
     text = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
     models = [
-        schema.Meta,
-        schema.NormalizeDefaults,
-        schema.Indicator,
-        schema.Weights,
-        schema.Component,
-        schema.Aggregate,
-        schema.Adjustment,
-        schema.Grading,
-        schema.Veto,
-        schema.Reward,
-        schema.Audit,
-        schema.Targets,
-        schema.Pay,
+        rule_parts.Meta,
+        rule_parts.NormalizeDefaults,
+        rule_parts.Indicator,
+        rule_parts.Weights,
+        rule_parts.Component,
+        rule_parts.Aggregate,
+        rule_parts.Adjustment,
+        rule_parts.Grading,
+        rule_parts.Veto,
+        rule_parts.Reward,
+        rule_parts.Audit,
+        rule_parts.Targets,
+        rule_parts.Pay,
         schema.Rule,
+        uncertain.UncertainInput,
         world.World,
         world.DepartmentClass,
         world.Task,

@@ -26,7 +26,7 @@ from perfsim.experiments.sensitivity import (
     toml_value,
 )
 from perfsim.scenario import ScenarioError, load_scenario, read_toml, scenario_from_dict
-from perfsim.scenario.schema import UncertainInput
+from perfsim.scenario.uncertain import UncertainInput
 
 DEMO = ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml"
 V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"

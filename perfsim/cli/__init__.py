@@ -61,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `perfsim score ... | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # the machine, not the input: a full disk, no permission, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"perfsim {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("perfsim: interrupted", file=sys.stderr)
         return 130

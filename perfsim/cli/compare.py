@@ -54,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..experiments.compare import compare, parse_across, write_comparison
-    from ..io import check_output_folder, folder_lock
+    from ..io import claimed_folder
 
     positive("reps", args.reps)
     positive("jobs", args.jobs)
@@ -65,10 +65,9 @@ def handle(args: argparse.Namespace) -> int:
     stem = resolve_path(args.scenarios[0]).stem
     out = args.out or default_out(f"compare-{stem}", args.overrides, args.seed)
     with (
-        folder_lock(out),
+        claimed_folder(out, "comparison", force=args.force),
         progress_context(args.reps * n_worlds * n_rules, "replications", args.quiet) as progress,
     ):
-        check_output_folder(out, "comparison", force=args.force)
         comp = compare(
             args.scenarios,
             variants=args.variant,

@@ -94,7 +94,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ..empirical.analysis import analyze
     from ..experiments.compare import parse_variant
-    from ..io import check_output_folder, folder_lock
+    from ..io import claimed_folder
 
     if args.reps < 2:
         raise DataError(f"--reps {args.reps}: must be ≥ 2 (bootstrap replicates; default 1000)")
@@ -114,8 +114,10 @@ def handle(args: argparse.Namespace) -> int:
         compare.append(variant)
     stem = Path(args.data).name.split(".")[0]
     out = Path(args.out or default_out(f"empirical-{stem}", args.overrides))
-    with folder_lock(out), progress_context(args.reps, "replicates", args.quiet) as progress:
-        check_output_folder(out, "empirical", force=args.force)
+    with (
+        claimed_folder(out, "empirical", force=args.force),
+        progress_context(args.reps, "replicates", args.quiet) as progress,
+    ):
         result = analyze(
             args.data,
             rule=rule,

@@ -31,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..io import check_output_folder, folder_lock
+    from ..io import claimed_folder
     from ..simulation import simulate, write_run
 
     positive("reps", args.reps)
@@ -39,8 +39,7 @@ def handle(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     stem = resolve_path(args.scenario).stem
     out = args.out or default_out(stem, args.overrides, args.seed)
-    with folder_lock(out):  # checked and locked before the work, so a refusal costs nothing
-        check_output_folder(out, "run", force=args.force)
+    with claimed_folder(out, "run", force=args.force):  # refused before the work, not after
         with progress_context(args.reps, "replications", args.quiet) as progress:
             result = simulate(
                 scenario, reps=args.reps, seed=args.seed, jobs=args.jobs, progress=progress

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from ..rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from ..scenario import DataError, Rule
-from ..scenario.schema import Component
+from ..scenario.rule_parts import Component
 from ..scoring import table_inputs
 from .data import Ratings
 

@@ -23,7 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..ranks import RankBounds
-from ..scenario.schema import NORMALIZE_DEFAULTS, Rule
+from ..scenario.rule_parts import NORMALIZE_DEFAULTS
+from ..scenario.schema import Rule
 from . import aggregate, checks, grade, normalize, reward, weights
 
 REWARD_FIELDS = ("bonus", "budget_factor", "promotion_weight")
@@ -165,7 +166,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
 
 
 def _zero_reward():
-    from ..scenario.schema import Reward
+    from ..scenario.rule_parts import Reward
 
     return Reward()
 

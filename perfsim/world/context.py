@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..rules.pipeline import CompiledRule
-from ..scenario.schema import Audit, Scenario
+from ..scenario.rule_parts import Audit
+from ..scenario.schema import Scenario
 from .model import CompiledWorld
 
 

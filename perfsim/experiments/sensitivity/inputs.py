@@ -21,8 +21,8 @@ from scipy import stats
 from ...scenario import Problem, ScenarioError, read_toml, scenario_from_dict
 from ...scenario.loader import validation_problems
 from ...scenario.overrides import rescaled_group, split_path
-from ...scenario.schema import UncertainInput, check_uncertain_paths
 from ...scenario.schema_base import Strict
+from ...scenario.uncertain import UncertainInput, check_uncertain_paths
 
 #: Unbounded distributions are cut at their TAIL and 1 − TAIL quantiles (finite Morris grid ends).
 TAIL = 1e-3
