@@ -8,26 +8,11 @@ from ..scenario import PerfsimError
 from .check import check_result_folder
 from .comparison import ComparisonRecord
 from .empirical import EmpiricalRecord
-from .files import ResultFolderError, read_json
-from .names import EmpiricalFiles, RunFiles, SensitivityFiles
+from .files import ResultFolderError
 from .run import RunRecord
 from .sensitivity import SensitivityRecord
 
 Record = RunRecord | ComparisonRecord | SensitivityRecord | EmpiricalRecord
-
-
-def result_kind(folder: str | Path) -> str | None:
-    """``run``, ``comparison``, ``sensitivity`` or ``empirical`` by the folder's marker file (a
-    ``metadata.json`` wins: its ``kind`` tells a comparison from a run), or None."""
-    path = Path(folder)
-    if (path / RunFiles.METADATA).is_file():
-        meta = read_json(path / RunFiles.METADATA)
-        return "comparison" if meta.get("kind") == "comparison" else "run"
-    if (path / SensitivityFiles.METADATA).is_file():
-        return "sensitivity"
-    if (path / EmpiricalFiles.METADATA).is_file():
-        return "empirical"
-    return None
 
 
 def read_result(folder: str | Path) -> Record:
@@ -36,15 +21,8 @@ def read_result(folder: str | Path) -> Record:
     missing (:func:`.check.check_result_folder`). A comparison's sub-runs
     of its first world are read at once (the report needs them), the others when asked for."""
     path = Path(folder)
-    check_result_folder(path)  # names what is missing, before anything is read
-    kind = None
+    kind = check_result_folder(path)  # names what is missing, before anything is read
     try:
-        kind = result_kind(path)
-        if kind is None:
-            raise ResultFolderError(
-                f"{path}: not a perfsim run folder (no {RunFiles.METADATA}); give a folder "
-                "written by `perfsim run` or `perfsim compare`"
-            )
         if kind == "comparison":
             record = ComparisonRecord.read(path)
             for rule in record.rules:
