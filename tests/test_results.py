@@ -81,3 +81,15 @@ def test_records_read_back_write_the_same_tables(tmp_path):
     copy = RunRecord.read(run.write(tmp_path / "copy"))
     pd.testing.assert_frame_equal(copy.metrics, run.metrics)
     pd.testing.assert_frame_equal(copy.replications, run.replications)
+
+
+def test_a_sensitivity_result_without_a_folder_is_written_by_its_record(tmp_path):
+    from perfsim.experiments.sensitivity import run_sensitivity
+
+    demo = ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml"
+    result = run_sensitivity(demo, method="sobol", n=4, reps=2, seed=3)
+    out = SensitivityRecord.from_result(result).write(tmp_path / "sa")
+    record = read_result(out)
+    assert isinstance(record, SensitivityRecord) and record.main_index == "ST"
+    pd.testing.assert_frame_equal(record.indices, result.indices, check_dtype=False)
+    assert record.figures
