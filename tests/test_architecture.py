@@ -27,6 +27,7 @@ LAYERS = [
         "perfsim.scoring",
         "perfsim.budget",
         "perfsim.tables",
+        "perfsim.plotting",
     },
     {"perfsim.metrics"},
     {"perfsim.engine"},
@@ -36,7 +37,6 @@ LAYERS = [
     {"perfsim.cli", "perfsim", "perfsim.__main__"},
 ]
 MAX_LINES = 600
-IN_PROGRESS = pytest.mark.xfail(reason="issue 16 redesign in progress", strict=False)
 
 
 def _module_name(path: Path) -> str:
@@ -87,7 +87,6 @@ def _layer(module: str) -> int:
     return best
 
 
-@IN_PROGRESS
 def test_no_private_names_across_modules():
     bad = []
     for name, path in MODULES.items():
@@ -103,7 +102,6 @@ def test_no_private_names_across_modules():
     assert bad == []
 
 
-@IN_PROGRESS
 def test_layer_order():
     bad = []
     for name, path in MODULES.items():
@@ -120,7 +118,6 @@ def test_layer_order():
     assert bad == []
 
 
-@IN_PROGRESS
 def test_no_import_cycles():
     graph = {
         name: {
@@ -153,7 +150,6 @@ def test_no_import_cycles():
     assert cycles == []
 
 
-@IN_PROGRESS
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_module_size(name):
     lines = MODULES[name].read_text(encoding="utf-8").count("\n")

@@ -21,7 +21,8 @@ from helpers import ROOT
 
 from perfsim import simulate
 from perfsim.experiments.compare import compare, write_comparison
-from perfsim.report import build_report, fonts, save_figures
+from perfsim.plotting import fonts
+from perfsim.report import build_report, save_figures
 from perfsim.report.figures import RunFolderError, confusion_figure, load_run
 from perfsim.report.html import rerun_command
 from perfsim.scenario import PerfsimError

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..report.fonts import font_context
-from ..report.style import DPI, RC, SavedFigure, atomic_savefig, figure_function, footnote
+from ..plotting.fonts import font_context
+from ..plotting.style import DPI, RC, SavedFigure, atomic_savefig, figure_function, footnote
 
 
 @figure_function

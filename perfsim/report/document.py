@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from .style import SavedFigure
+from ..plotting.style import SavedFigure
 
 __all__ = ["Block", "Document", "Table", "render_html", "render_markdown"]
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..io import atomic_write
+from ..plotting.style import SavedFigure
 from ..results import ComparisonRecord, EmpiricalRecord, RunRecord, SensitivityRecord, read_result
 from ..results.names import REPORT_HTML, REPORT_MD
 from .document import Document, render_html, render_markdown
@@ -37,7 +38,6 @@ from .sections.run import (
     scenario_section,
 )
 from .sections.sensitivity import sensitivity_document
-from .style import SavedFigure
 
 __all__ = [
     "Rerun",

@@ -110,8 +110,9 @@ from .methods import (
     sizes_help,
 )
 from .models import ArrayModel, ScenarioModel, metric_means, model_spec, unit_problem
+from .output import write_outputs
 from .plan import CHUNK_SIZE, SensitivityPlan
-from .result import SensitivityResult, write_outputs
+from .result import SensitivityResult
 from .run import default_out, run_sensitivity
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def _cjk_font(texts: Iterable[str]):
     """The report package's CJK font context (labels may be Chinese), when it is available."""
     try:
-        from ...report.fonts import font_context, warn_if_missing
+        from ...plotting.fonts import font_context, warn_if_missing
     except ImportError:
         return contextlib.nullcontext()
     warn_if_missing(texts)

@@ -1,4 +1,4 @@
-"""What a sensitivity analysis returns, and how it is written into its run folder."""
+"""What a sensitivity analysis returns (written into its run folder by :mod:`.output`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...io import write_csv
-from ...results.names import FIGURES, SensitivityFiles
-from .checkpoint import write_table
 from .methods import method
 
 
@@ -50,19 +47,3 @@ class SensitivityResult:
             (self.indices["metric"] == metric) & (self.indices["index"] == self.main_index)
         ]
         return t.sort_values("value", ascending=False, key=lambda s: s.fillna(-np.inf)).head(k)
-
-
-def write_outputs(result: SensitivityResult, folder: Path, *, figures: bool = True) -> None:
-    """Write the tables, figures and region of a finished analysis into its run folder (each file
-    atomically; ``sensitivity.json`` is written last by :func:`run_sensitivity`)."""
-    write_csv(result.indices, folder / SensitivityFiles.INDICES)
-    write_table(result.samples, folder / SensitivityFiles.SAMPLES)
-    write_csv(result.convergence, folder / SensitivityFiles.CONVERGENCE)
-    if result.region is not None:
-        from ..discovery import write_region
-
-        write_region(result.region, folder)
-    if figures and len(result.indices):
-        from .figures import write_figures  # matplotlib only when figures are drawn
-
-        result.figures = write_figures(result, folder / FIGURES)

@@ -27,8 +27,9 @@ from .analysis import (
 from .checkpoint import Chunks, digest, write_json
 from .methods import labels
 from .models import ModelSpec, model_spec
+from .output import write_outputs
 from .plan import SensitivityPlan
-from .result import SensitivityResult, write_outputs
+from .result import SensitivityResult
 
 
 def run_sensitivity(

@@ -4,7 +4,7 @@ Every figure function takes tidy tables (as read from the folder) and returns a
 :class:`matplotlib.figure.Figure`, built without pyplot (no global state; PNG through Agg).
 Figures are readable in black and white: rules, classes and verdicts are told apart by hatching,
 marker shape and fill, never by colour alone. Chinese names are drawn with a CJK fallback font when
-one is installed (:mod:`perfsim.report.fonts`).
+one is installed (:mod:`perfsim.plotting.fonts`).
 
 :func:`save_figures` writes every figure that applies to a folder as PNG (120 dpi) and SVG into
 ``<run_dir>/figures/``:
@@ -25,9 +25,9 @@ combination of ``--across`` values); the forest plot shows every world.
 from __future__ import annotations
 
 from ... import metric_registry
+from ...plotting.style import SavedFigure
 from ..rules import DEFAULT_COMPONENT, nominal_shares, short_world
 from ..runs import RunFolder, RunFolderError, load_run
-from ..style import SavedFigure
 from .comparison import forest_figure, robustness_figure
 from .run import confusion_figure, effort_gaming_figure, score_value_figure, weights_figure
 from .write import FIGURE_STEMS, save_figures, write_figures

@@ -13,8 +13,8 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ... import metric_registry
+from ...plotting.style import figure_function, footnote
 from ..rules import short_world
-from ..style import figure_function, footnote
 from .common import VERDICT_STYLE, better_direction, grid, hide_unused, wrap
 
 __all__ = ["forest_figure", "robustness_figure"]

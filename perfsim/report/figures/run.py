@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..style import figure_function
+from ...plotting.style import figure_function
 from .common import (
     BAR_STYLES,
     LINESTYLES,

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from ...plotting.fonts import font_context
+from ...plotting.style import DPI, RC, SavedFigure, atomic_savefig
 from ...results.names import FIGURES
-from ..fonts import font_context
 from ..rules import nominal_shares, short_world
 from ..runs import RunFolder, load_run
-from ..style import DPI, RC, SavedFigure, atomic_savefig
 from .comparison import forest_figure, robustness_figure
 from .run import confusion_figure, effort_gaming_figure, score_value_figure, weights_figure
 

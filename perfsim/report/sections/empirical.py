@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...plotting.style import SavedFigure
 from ...results import EmpiricalRecord
 from ...results.names import EmpiricalFiles
 from ..document import Document, Table
 from ..numbers import num
-from ..style import SavedFigure
 
 __all__ = ["empirical_document", "frame_table"]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from ...plotting.style import SavedFigure
 from ...results import SensitivityRecord
 from ..document import Document, Table
 from ..numbers import num
-from ..style import SavedFigure
 
 __all__ = ["sensitivity_document"]
 
