@@ -39,6 +39,9 @@ neglected, as in the first-order conditions).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
@@ -89,16 +92,39 @@ def expected_reward(ctx: Context, prof: dict, score: NDArray) -> NDArray:
     return reward
 
 
-def utility(ctx: Context, prof: dict, g0: NDArray, g: NDArray, a: NDArray) -> NDArray:
-    """``U(g)`` of the module docstring (without the effort terms, which g does not change)."""
+@dataclass
+class EffortChoice:
+    """How effort answers a gaming candidate: the veto scales the reward's pull on effort by
+    ``m = 1 − P_v(G)``, so each candidate has its own effort ``e(m)`` (``solve``), and its utility
+    counts ``λ V(e) − ½ eᵀCe/a_d`` and the score the effort change brings."""
+
+    e0: NDArray  # (B, D, K) current effort
+    per_effort: NDArray  # (B, D, K) score points per unit of effort
+    solve: Callable[[NDArray], NDArray]  # multiplier m (B, D) → effort (B, D, K)
+
+    def own(self, ctx: Context, e: NDArray) -> tuple[NDArray, NDArray]:
+        """Score shift from ``e0`` to ``e`` and ``λ V(e) − ½ eᵀCe/a_d``, (B, D) each."""
+        w = ctx.world
+        shift = (self.per_effort * (e - self.e0)).sum(-1)
+        value = ctx.motivation * ((ctx.theta * e) @ w.value)
+        cost = 0.5 * ((e @ w.cost) * e).sum(-1) / ctx.ability
+        return shift, value - cost
+
+
+def utility(
+    ctx: Context, prof: dict, g0: NDArray, g: NDArray, a: NDArray, shift=0.0, own=0.0
+) -> NDArray:
+    """``U(g)`` of the module docstring, plus ``own`` (the effort terms) with the expected score
+    moved by ``shift`` (the effort change)."""
     w = ctx.world
     total = g.sum(-1)
-    score = prof["mean"] + (a * (g - g0)).sum(-1)
+    score = prof["mean"] + (a * (g - g0)).sum(-1) + shift
     p_v, _ = veto_probability(ctx, total)
     veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
     level, _ = sanction(ctx, total)
     cost = 0.5 * (np.where(w.gameability > 0, w.gaming_cost, 0.0) * g**2).sum(-1)
-    return (1 - p_v) * expected_reward(ctx, prof, score) + p_v * veto_reward - cost - level
+    reward = (1 - p_v) * expected_reward(ctx, prof, score) + p_v * veto_reward
+    return reward - cost - level + own
 
 
 def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray) -> NDArray:
@@ -115,17 +141,21 @@ def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray) -> NDArray:
     return np.where(w.gameability > 0, np.maximum(gain, 0.0) / w.gaming_cost, 0.0)
 
 
-def choose_gaming(
-    ctx: Context, prof: dict, g0: NDArray, d_s_dm: NDArray
-) -> tuple[NDArray, NDArray]:
-    """The gaming of highest ``U`` among the candidates of the module docstring, and which
-    candidate it is (0 interior, 1 none, 2… a cut-off), (B, D)."""
+def choose(
+    ctx: Context, prof: dict, g0: NDArray, d_s_dm: NDArray, effort: EffortChoice
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Effort and the gaming of highest ``U`` among the candidates of the module docstring, and
+    which candidate it is (0 interior, 1 none, 2… a cut-off), (B, D). With a veto each candidate's
+    effort is re-optimised for its veto probability (gaming lowers the pull on effort, so a
+    department may be better off working and not gaming at all)."""
     w = ctx.world
     gameable = w.gameability > 0
     a = np.where(gameable, d_s_dm * w.scale * w.gameability, 0.0)
+    p_now, _ = veto_probability(ctx, g0.sum(-1))
+    e_now = effort.solve(1 - p_now)
     candidates = [interior(ctx, prof, g0, a)]
     if not gameable.any():
-        return candidates[0], np.zeros(g0.shape[:-1], dtype=np.intp)
+        return e_now, candidates[0], np.zeros(g0.shape[:-1], dtype=np.intp)
     candidates.append(np.zeros_like(g0))
     cost = np.where(gameable, w.gaming_cost, np.inf)
     reach = (
@@ -144,9 +174,19 @@ def choose_gaming(
             ok &= 0.5 * need**2 < (most + abs(ctx.per_point) * need) * per_point
             scale = np.where(ok, need / np.where(ok, per_point, 1.0), 0.0)
             candidates.append(scale[..., None] * reach)
-    u = np.stack([utility(ctx, prof, g0, cand, a) for cand in candidates])  # (candidate, B, D)
-    pick = u.argmax(axis=0)  # ties: the interior point, then no gaming
-    out = np.zeros_like(g0)
-    for i, cand in enumerate(candidates):
-        out = np.where((pick == i)[..., None], cand, out)
-    return out, pick
+    efforts, utilities = [], []
+    for cand in candidates:
+        e = e_now
+        if ctx.audit.veto:
+            p_v, _ = veto_probability(ctx, cand.sum(-1))
+            e = effort.solve(1 - p_v)
+        shift, own = effort.own(ctx, e)
+        efforts.append(e)
+        utilities.append(utility(ctx, prof, g0, cand, a, shift, own))
+    pick = np.stack(utilities).argmax(axis=0)  # ties: the interior point, then no gaming
+    e_out, g_out = np.zeros_like(e_now), np.zeros_like(g0)
+    for i, (e, cand) in enumerate(zip(efforts, candidates, strict=True)):
+        chosen = (pick == i)[..., None]
+        e_out = np.where(chosen, e, e_out)
+        g_out = np.where(chosen, cand, g_out)
+    return e_out, g_out, pick

@@ -369,15 +369,17 @@ def _respond(
     global best of :func:`perfsim.world.payoff.choose_gaming` (and which candidate that is)."""
     w = ctx.world
     prof = evaluate_profile(ctx, e, g, targets, learned)
-    p_veto, _ = payoff.veto_probability(ctx, g.sum(-1))
-    mr = (1 - p_veto) * prof["marginal"]  # (B, D): a veto voids the reward and the pay per point
     d_s_dm, d_s_dq = prof["d_s_dm"], prof["d_s_dq"]
     # ∂S/∂y_k = Σ_j ∂S/∂m_j scale_j L_jk + Σ_r ∂S/∂q_r ∂q_r/∂y_k
     d_s_dy = (d_s_dm * w.scale) @ w.loadings + np.einsum("bdr,drk->bdk", d_s_dq, quality_slope(w))
-    rhs = (mr[..., None] * d_s_dy + ctx.motivation * w.value) * ctx.theta * ctx.ability[..., None]
-    e_new = _projected_solve(w.cost, rhs, e)
-    g_new, pick = payoff.choose_gaming(ctx, prof, g, d_s_dm)
-    return e_new, g_new, pick
+    pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
+    own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
+
+    def solve(m: NDArray) -> NDArray:  # a veto voids the reward and the pay per point: m = 1 − P_v
+        return _projected_solve(w.cost, m[..., None] * pull + own, e)
+
+    effort = payoff.EffortChoice(e0=e, per_effort=d_s_dy * ctx.theta, solve=solve)
+    return payoff.choose(ctx, prof, g, d_s_dm, effort)
 
 
 def _projected_solve(
