@@ -1,0 +1,55 @@
+"""The closed forms behind the new verify rows, checked independently of the engine, and the rows
+themselves at parameter values that are not those of the bundled theory scenarios."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from perfsim.verify import kth_cutoff_density, run_suite
+
+
+@pytest.mark.parametrize(("n", "k", "sigma"), [(9, 2, 0.7), (39, 10, 1.3), (24, 6, 0.5)])
+def test_cutoff_density_matches_brute_force_monte_carlo(n, k, sigma):
+    """E[φ(τ/σ)/σ] with τ the k-th largest of n N(0, σ²) draws, by simulation."""
+    rng = np.random.default_rng(11)
+    draws = rng.standard_normal((200_000, n)) * sigma
+    tau = -np.partition(-draws, k - 1, axis=1)[:, k - 1]
+    sample = norm.pdf(tau / sigma) / sigma
+    se = sample.std(ddof=1) / np.sqrt(sample.size)
+    assert abs(kth_cutoff_density(n, k, sigma) - sample.mean()) < 4 * se
+
+
+def test_cutoff_density_tends_to_the_large_d_limit():
+    q, sigma = 0.2, 1.0
+    exact = [kth_cutoff_density(n - 1, int(q * n), sigma) for n in (50, 400, 3200)]
+    limit = norm.pdf(norm.ppf(1 - q)) / sigma
+    gaps = [abs(e - limit) for e in exact]
+    assert gaps[0] > gaps[1] > gaps[2]
+
+
+SWEEPS = [
+    ("V2q", []),
+    ("V2q", ["world.departments=30", "world.indicators.output.noise=1.4"]),
+    ("V3F", []),
+    ("V3F", ["world.indicators.reported.gaming_cost=0.6", "rule.pay.per_point=1.3"]),
+    ("V3V", []),
+    ("V3V", ["rule.audit.fine_per_unit=0.2", "world.indicators.reported.gaming_cost=1.7"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "overrides"), SWEEPS, ids=[f"{r}-{i}" for i, (r, _) in enumerate(SWEEPS)]
+)
+def test_new_rows_hold_at_other_parameters(row, overrides):
+    checks = run_suite([row], overrides, reps=30, seed=5)
+    assert checks
+    for c in checks:
+        assert c.passed, f"{c.id}: theory {c.theory}, simulated {c.simulated}, tol {c.tolerance}"
+
+
+def test_fixed_penalty_and_veto_rows_cover_both_sides_of_deterrence():
+    checks = run_suite(["V3F", "V3V"], reps=10, seed=0)
+    theory = [c.theory for c in checks]
+    assert theory.count(0.0) == 2 and all(t > 0 for t in theory if t != 0.0)
