@@ -14,14 +14,19 @@ where the cut-off τ_gds is, in common-random-number sample s of everybody's noi
 best score among the *other* departments of its group (K_g the cumulative quota; −∞ without one),
 raised to the band's threshold. Its gradient flows through the rule: normalisation slope (own effect
 on group statistics neglected) × weight × component share × indicator loading × productivity, and
-through raters: share × survey-probit slope × visibility. First-order conditions:
+through raters: share × survey-probit slope × visibility. Effort solves its first-order conditions
 
     effort:  (1 − P_veto) R'(S̄_d) ∂S̄_d/∂e_dk + λ v_k θ_dk = (C e_d)_k / a_d          (e ≥ 0)
-    gaming:  (1 − P_veto) R'(S̄_d) ∂S̄_d/∂g_dj − ∂E[sanction]/∂g_dj − ∂P_veto/∂g_dj (R − W_veto)
-             = c_gj g_dj                                                               (g ≥ 0)
 
-solved in closed form per department (a projected Gauss–Seidel sweep for coupled effort costs),
-with the damping reduced whenever the largest change grows (the sampled cut-offs move in steps).
+in closed form per department (exact supports for coupled effort costs); a veto voids the reward
+and the pay per point, so it scales the whole marginal reward. Gaming is the *global* best among
+candidate points (no gaming, the interior first-order point, the cheapest gaming that reaches each
+cut-off), compared by the department's expected utility with fixed penalties, vetoes and the
+S-shaped reward (:mod:`perfsim.world.payoff`, which states the payoff with its equations).
+
+The fixed point is iterated per replication (:func:`best_response`): each department has its own
+damping, halved when its step turns back; a replication stops when its residual
+``max |BR(x) − x|`` is within the tolerance, and drops out of the computation.
 Forward-looking departments facing ratcheted targets (T_{t+1} = T_t + λ_r (m_t − T_t)) discount
 the marginal reward through target-based indicators by ``(1 − δ)/(1 − δ + δ λ_r)`` (Weitzman 1980).
 
