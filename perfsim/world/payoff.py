@@ -81,15 +81,25 @@ def veto_probability(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDAr
     return ctx.audit.probability * p_det, ctx.audit.probability * dp_det
 
 
-def expected_reward(ctx: Context, prof: dict, score: NDArray) -> NDArray:
-    """``R(S)`` at expected own score ``score`` (B, D), against the profile's cut-offs."""
+def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDArray:
+    """``R(S)`` at expected own score ``score`` (B, D), against the profile's cut-offs (with a
+    boolean ``mask`` (B, D): ``score`` holds the masked departments only, and so does the result)."""
     bonus = ctx.rule.reward_table[:, 0]
+    sigma = prof["sigma"] if mask is None else prof["sigma"][mask]
     reward = bonus[-1] + ctx.per_point * score
     for g, tau in enumerate(prof["cutoffs"]):
         step = bonus[g] - bonus[g + 1]
         if step:
-            reward = reward + step * ndtr((score[None] - tau) / prof["sigma"][None]).mean(axis=0)
+            tau = tau if mask is None else tau[:, mask]
+            reward = reward + step * ndtr((score[None] - tau) / sigma[None]).mean(axis=0)
     return reward
+
+
+def _reward_bound(ctx: Context, score: NDArray) -> NDArray:
+    """An upper bound of ``R(S)``: every positive bonus step won."""
+    bonus = ctx.rule.reward_table[:, 0]
+    steps = np.maximum(bonus[:-1] - bonus[1:], 0.0).sum()
+    return bonus[-1] + steps + ctx.per_point * score
 
 
 @dataclass
@@ -112,10 +122,20 @@ class EffortChoice:
 
 
 def utility(
-    ctx: Context, prof: dict, g0: NDArray, g: NDArray, a: NDArray, shift=0.0, own=0.0
+    ctx: Context,
+    prof: dict,
+    g0: NDArray,
+    g: NDArray,
+    a: NDArray,
+    shift=0.0,
+    own=0.0,
+    above: NDArray | None = None,
+    valid: NDArray | None = None,
 ) -> NDArray:
     """``U(g)`` of the module docstring, plus ``own`` (the effort terms) with the expected score
-    moved by ``shift`` (the effort change)."""
+    moved by ``shift`` (the effort change). With ``above``, only where an upper bound of ``U``
+    exceeds ``above``, and ``valid`` (−∞ elsewhere): the reward against the cut-offs, the costly
+    part, is then computed for those departments alone."""
     w = ctx.world
     total = g.sum(-1)
     score = prof["mean"] + (a * (g - g0)).sum(-1) + shift
@@ -123,8 +143,19 @@ def utility(
     veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
     level, _ = sanction(ctx, total)
     cost = 0.5 * (np.where(w.gameability > 0, w.gaming_cost, 0.0) * g**2).sum(-1)
-    reward = (1 - p_v) * expected_reward(ctx, prof, score) + p_v * veto_reward
-    return reward - cost - level + own
+    rest = np.broadcast_to(p_v * veto_reward - cost - level + own, score.shape)
+    if above is None and valid is None:
+        return (1 - p_v) * expected_reward(ctx, prof, score) + rest
+    out = np.full(score.shape, -np.inf)
+    mask = np.ones(score.shape, dtype=bool)
+    if above is not None:
+        mask = (1 - p_v) * _reward_bound(ctx, score) + rest > above
+    if valid is not None:
+        mask &= valid
+    if mask.any():
+        reward = expected_reward(ctx, prof, score[mask], mask)
+        out[mask] = (1 - p_v[mask]) * reward + rest[mask]
+    return out
 
 
 def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray) -> NDArray:
@@ -157,10 +188,9 @@ def choose(
     if not gameable.any():
         return e_now, candidates[0], np.zeros(g0.shape[:-1], dtype=np.intp)
     candidates.append(np.zeros_like(g0))
+    valid = [None, (candidates[0] > 0).any(-1)]  # no gaming differs from the interior point
     cost = np.where(gameable, w.gaming_cost, np.inf)
-    reach = (
-        np.where(a > 1e-9, a, 0.0) / cost
-    )  # gaming per unit of the cheapest score gain (unscaled)
+    reach = np.where(a > 1e-9, a, 0.0) / cost  # gaming per unit of the cheapest score gain
     per_point = (a * reach).sum(-1)  # Σ a²/c
     base = prof["mean"] - (a * g0).sum(-1)  # the expected score without gaming
     bonus = ctx.rule.reward_table[:, 0]
@@ -174,15 +204,20 @@ def choose(
             ok &= 0.5 * need**2 < (most + abs(ctx.per_point) * need) * per_point
             scale = np.where(ok, need / np.where(ok, per_point, 1.0), 0.0)
             candidates.append(scale[..., None] * reach)
+            valid.append(ok)
     efforts, utilities = [], []
-    for cand in candidates:
+    best = None
+    for i, cand in enumerate(candidates):
         e = e_now
         if ctx.audit.veto:
             p_v, _ = veto_probability(ctx, cand.sum(-1))
             e = effort.solve(1 - p_v)
         shift, own = effort.own(ctx, e)
         efforts.append(e)
-        utilities.append(utility(ctx, prof, g0, cand, a, shift, own))
+        # the interior point everywhere; the others where they differ from it and might do better
+        u = utility(ctx, prof, g0, cand, a, shift, own, above=best, valid=valid[i])
+        utilities.append(u)
+        best = u if best is None else np.maximum(best, u)
     pick = np.stack(utilities).argmax(axis=0)  # ties: the interior point, then no gaming
     e_out, g_out = np.zeros_like(e_now), np.zeros_like(g0)
     for i, (e, cand) in enumerate(zip(efforts, candidates, strict=True)):
