@@ -200,13 +200,16 @@ def run_block(
 
 def convergence_metrics(policy) -> dict[str, NDArray]:
     """Per replication, how a fixed-point policy's iterations ended (``converged_share``: 1 or 0,
-    ``iterations_mean``: iterations, ``fixed_point_residual``); nothing for other policies."""
+    ``iterations_mean`` and ``iterations_max``: its iterations, the most in any period — a run
+    summarises the first by the mean and the second by the max over replications —
+    ``fixed_point_residual``); nothing for other policies."""
     conv = getattr(policy, "convergence", None)
     if conv is None:
         return {}
     return {
         "converged_share": conv["converged"].astype(float),
         "iterations_mean": np.asarray(conv["iterations"], dtype=float),
+        "iterations_max": np.asarray(conv["iterations"], dtype=float),  # summarised by the max
         "fixed_point_residual": np.asarray(conv["residual"], dtype=float),
     }
 

@@ -121,12 +121,14 @@ def simulate(
 
 
 def _convergence(scenario: Scenario, columns: dict, summary: pd.DataFrame) -> dict[str, float]:
-    """For a fixed-point policy: append the ``iterations_max`` row to ``summary`` (in place), warn
+    """For a fixed-point policy: make the ``iterations_max`` row of ``summary`` the max over
+    replications (in place; se empty), warn
     when a replication did not converge, and return the run metadata's convergence entries."""
     if "converged_share" not in columns:
         return {}
-    iterations, converged = columns["iterations_mean"], columns["converged_share"] > 0.5
-    summary.loc[len(summary)] = ["iterations_max", float(iterations.max()), np.nan, iterations.size]
+    iterations, converged = columns["iterations_max"], columns["converged_share"] > 0.5
+    row = summary.index[summary["metric"] == "iterations_max"]
+    summary.loc[row, ["mean", "se"]] = [float(iterations.max()), np.nan]
     engine.warn_unconverged(
         scenario_source(scenario), converged, max_iterations=scenario.world.max_iterations
     )

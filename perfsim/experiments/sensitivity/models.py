@@ -81,6 +81,10 @@ def metric_means(scenario: Scenario, reps: int, seed: int) -> pd.Series:
         v = np.concatenate([b.metrics[k] for b in blocks])
         v = v[np.isfinite(v)]
         means[k] = float(v.mean()) if v.size else np.nan
+    if "iterations_max" in means:  # a maximum over replications, as simulate reports it
+        means["iterations_max"] = float(
+            np.concatenate([b.metrics["iterations_max"] for b in blocks]).max()
+        )
     out = pd.Series(means, name="mean")
     out.index.name = "metric"
     return out
