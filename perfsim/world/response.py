@@ -135,7 +135,7 @@ def kth_of_others(totals: NDArray, limit: NDArray, groups: NDArray | None) -> ND
 def kth_of_others_many(
     totals: NDArray, limits: list[NDArray], groups: NDArray | None
 ) -> list[NDArray]:
-    """:func:`kth_of_others` for several limits, sorting each group once."""
+    """:func:`kth_of_others` for several limits, one partial selection per group."""
     outs = [np.full(totals.shape, -np.inf) for _ in limits]
     codes = np.zeros(totals.shape[-1], dtype=np.intp) if groups is None else groups
     for grp in np.unique(codes):
@@ -148,10 +148,11 @@ def kth_of_others_many(
                     out[..., idx] = np.inf
             continue
         sub = totals[..., idx]
-        order = np.argsort(-sub, axis=-1, kind="stable")
-        pos = np.empty_like(order)
-        np.put_along_axis(pos, order, np.arange(n), axis=-1)
-        desc = np.take_along_axis(sub, order, axis=-1)
+        # the k-th and (k+1)-th best of the group by partial selection (no full sort): a
+        # department among the k best faces the (k+1)-th, the others the k-th (ties give the
+        # same value either way)
+        wanted = sorted({j for k in ks if np.isfinite(k) and 0 < k < n for j in (k - 1, k)})
+        desc = np.partition(-sub, [int(j) for j in wanted], axis=-1) if wanted else sub
         for out, k in zip(outs, ks, strict=True):
             if not np.isfinite(k) or k >= n:
                 continue
@@ -159,7 +160,8 @@ def kth_of_others_many(
             if k <= 0:
                 out[..., idx] = np.inf
                 continue
-            out[..., idx] = np.where(pos >= k, desc[..., k - 1 : k], desc[..., k : k + 1])
+            kth, next_ = -desc[..., k - 1 : k], -desc[..., k : k + 1]
+            out[..., idx] = np.where(sub >= kth, next_, kth)
     return outs
 
 
