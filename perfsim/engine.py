@@ -327,14 +327,7 @@ def _realise(
         targets=targets,
         veto=veto,
     )
-    sanctions = np.where(
-        detected, sc.rule.audit.penalty + sc.rule.audit.fine_per_unit * total_gaming, 0.0
-    )
-    # a vetoed unit gets the veto grade's bonus and no pay per point (perfsim.world.payoff)
-    pay = sc.rule.pay.per_point * ev.total
-    if veto is not None and sc.rule.pay.per_point:
-        pay = np.where(veto, 0.0, pay)
-    reward = ev.reward[..., 0] + pay - sanctions
+    reward = _paid(sc, ev, detected, veto, total_gaming)
     return Realised(
         evaluation=ev,
         measured=measured,
@@ -345,6 +338,19 @@ def _realise(
         audited=audited,
         reward=reward,
     )
+
+
+def _paid(sc: Scenario, ev: Evaluation, detected, veto, total_gaming) -> NDArray:
+    """What each department is paid: its grade's bonus plus the pay per point, less sanctions
+    ``F + φ G`` where gaming was detected. A vetoed unit gets the veto grade's bonus and *no* pay
+    per point (the veto voids the evaluation's reward; :mod:`perfsim.world.payoff` assumes the
+    same)."""
+    audit = sc.rule.audit
+    sanctions = np.where(detected, audit.penalty + audit.fine_per_unit * total_gaming, 0.0)
+    pay = sc.rule.pay.per_point * ev.total
+    if veto is not None and sc.rule.pay.per_point:
+        pay = np.where(veto, 0.0, pay)
+    return ev.reward[..., 0] + pay - sanctions
 
 
 def _rate(w: CompiledWorld, latent: NDArray, rng: np.random.Generator) -> NDArray:

@@ -53,3 +53,32 @@ def test_fixed_penalty_and_veto_rows_cover_both_sides_of_deterrence():
     checks = run_suite(["V3F", "V3V"], reps=10, seed=0)
     theory = [c.theory for c in checks]
     assert theory.count(0.0) == 2 and all(t > 0 for t in theory if t != 0.0)
+
+
+def test_the_engine_pays_a_vetoed_unit_no_pay_per_point():
+    """Every department games (the veto does not deter at c = 4), so a unit is vetoed exactly when
+    audited: its expected pay is (1 − p) b S − p φ G, as the best response assumes."""
+    import perfsim
+    from perfsim.verify import THEORY
+
+    p, fine = 0.3, 0.4
+    sc = perfsim.load_scenario(
+        THEORY / "v3-audit.toml",
+        [
+            f"rule.audit.probability={p}",
+            f"rule.audit.fine_per_unit={fine}",
+            "rule.audit.veto=true",
+            "world.tasks.work.cost=4.0",
+            "rule.indicators.reported.base=0",
+        ],
+    )
+    res = perfsim.simulate(sc, reps=60, seed=2)
+    d = res.departments
+    gaming = d["gaming:reported"].to_numpy()
+    assert (gaming > 0.1).all()
+    expected = (1 - p) * d["total"].to_numpy() - p * fine * gaming
+    gap = d["reward"].to_numpy() - expected
+    se = gap.std(ddof=1) / np.sqrt(gap.size)
+    assert abs(gap.mean()) < 4 * se + 1e-9
+    paid_anyway = p * d["total"].to_numpy().mean()  # what paying vetoed units would add
+    assert paid_anyway > 10 * se
