@@ -238,19 +238,23 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
     out = np.zeros(m_bar.shape)
     for method in dict.fromkeys(c.methods):
         idx = np.array([j for j, m in enumerate(c.methods) if m == method], dtype=np.intp)
-        t = pipeline.indicator_targets(c, idx, samples[..., idx].shape, targets[None])
-        sl = slopes.slope(
-            method,
-            samples[..., idx],
-            benefit=c.benefit[idx],
-            base=c.base[idx],
-            span=c.span[idx],
-            bad=c.bad[idx],
-            good=c.good[idx],
-            target=t,
-            cap=c.cap[idx],
-            groups=groups,
-        ).mean(axis=0)
+        sl = _constant_slope(c, method, idx)
+        if sl is not None:  # the same in every sample: no need to compute it per sample
+            sl = np.broadcast_to(sl, m_bar[..., idx].shape)
+        else:
+            t = pipeline.indicator_targets(c, idx, samples[..., idx].shape, targets[None])
+            sl = slopes.slope(
+                method,
+                samples[..., idx],
+                benefit=c.benefit[idx],
+                base=c.base[idx],
+                span=c.span[idx],
+                bad=c.bad[idx],
+                good=c.good[idx],
+                target=t,
+                cap=c.cap[idx],
+                groups=groups,
+            ).mean(axis=0)
         if method == "efficacy" and c.rule.normalize.clip:
             lo = np.where(np.isnan(c.bad[idx]), -np.inf, np.minimum(c.bad[idx], c.good[idx]))
             hi = np.where(np.isnan(c.good[idx]), np.inf, np.maximum(c.bad[idx], c.good[idx]))
@@ -262,6 +266,19 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
     out *= ndtr((w.ceiling - m_bar) / sd_m)  # reporting is capped at the ceiling
     weights = np.broadcast_to(pipeline.indicator_weights(c, m_bar, _classes(ctx)), m_bar.shape)
     return out * weights * c.shares[ctx.comp_of_indicator] * ctx.ratchet_factor
+
+
+def _constant_slope(c, method: str, idx: NDArray) -> NDArray | None:
+    """The normalisation slope of indicators ``idx`` when it depends on no value (as
+    :func:`perfsim.rules.slopes.slope` computes it): linear scoring, and the efficacy coefficient
+    with both bounds fixed (``span / (good − bad)``; the clip is smoothed by the caller); else
+    None."""
+    if method == "linear":
+        return np.where(c.benefit[idx], 1.0, -1.0) * c.span[idx]
+    if method == "efficacy" and not (np.isnan(c.bad[idx]).any() or np.isnan(c.good[idx]).any()):
+        denom = c.good[idx] - c.bad[idx]
+        return np.where(denom == 0, 0.0, c.span[idx] / np.where(denom == 0, 1.0, denom))
+    return None
 
 
 def best_response(
