@@ -158,18 +158,24 @@ def utility(
     return out
 
 
-def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray) -> NDArray:
-    """Candidate 2: the first-order conditions with the veto and sanction slopes at G > 0."""
+def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12) -> NDArray:
+    """Candidate 2: the first-order conditions, with the veto and sanction slopes at the candidate's
+    own G > 0. With a detection rate these slopes depend on G, so the conditions are solved by
+    damped sweeps from the current gaming (the score and R′ stay those of the profile); without one
+    they are the constants of G > 0 (P_det = 1: slopes p φ and 0)."""
     w = ctx.world
-    total = g0.sum(-1)
-    if ctx.audit.detection_rate is None:
-        total = np.maximum(total, 1.0)  # any G > 0: P_det = 1, slopes p φ and 0
-    p_v, dp_v = veto_probability(ctx, total)
-    _, s_slope = sanction(ctx, total)
     veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
-    gain = ((1 - p_v) * prof["marginal"])[..., None] * a
-    gain = gain - s_slope[..., None] - (dp_v * (prof["reward"] - veto_reward))[..., None]
-    return np.where(w.gameability > 0, np.maximum(gain, 0.0) / w.gaming_cost, 0.0)
+    smooth = ctx.audit.detection_rate is not None
+    g = g0
+    for sweep in range(sweeps if smooth else 1):
+        total = g.sum(-1) if smooth else np.ones(g0.shape[:-1])
+        p_v, dp_v = veto_probability(ctx, total)
+        _, s_slope = sanction(ctx, total)
+        gain = ((1 - p_v) * prof["marginal"])[..., None] * a
+        gain = gain - s_slope[..., None] - (dp_v * (prof["reward"] - veto_reward))[..., None]
+        new = np.where(w.gameability > 0, np.maximum(gain, 0.0) / w.gaming_cost, 0.0)
+        g = new if sweep == 0 or not smooth else 0.5 * (g + new)
+    return g
 
 
 def choose(
