@@ -82,3 +82,43 @@ def test_the_engine_pays_a_vetoed_unit_no_pay_per_point():
     assert abs(gap.mean()) < 4 * se + 1e-9
     paid_anyway = p * d["total"].to_numpy().mean()  # what paying vetoed units would add
     assert paid_anyway > 10 * se
+
+
+def test_a_department_far_below_a_sharp_pass_line_jumps_it():
+    """A pass line at score 1 with bonus 2, score noise 0.1, effort and gaming each moving the
+    score one for one at cost ½x²: from zero the first-order conditions see no slope (the line is
+    10 σ away), so a local best response stays at zero (utility 0; the old engine did). The best
+    of the candidates (a cut-off among them) reaches the line: utility near the joint optimum
+    max_s 2Φ((s − 1)/0.1) − s²/4 (e = g = s/2) ≈ 1.60."""
+    import perfsim
+    from perfsim.scenario import scenario_from_dict
+
+    raw = {
+        "meta": {"name": "kink"},
+        "rule": {
+            "indicators": {"reported": {"normalize": "linear"}},
+            "grading": {"bands": ["pass", "fail"], "thresholds": {"pass": 1.0}},
+            "rewards": {"pass": {"bonus": 2.0}},
+        },
+        "world": {
+            "departments": 12,
+            "policy": "best_response",
+            "samples": 16,
+            "tasks": {"work": {"cost": 1.0, "baseline_effort": 0.0}},
+            "indicators": {
+                "reported": {
+                    "tasks": {"work": 1.0},
+                    "gameability": 1.0,
+                    "gaming_cost": 1.0,
+                    "noise": 0.1,
+                }
+            },
+        },
+    }
+    res = perfsim.simulate(scenario_from_dict(raw, source="kink"), reps=10)
+    e = res.departments["effort:work"].to_numpy()
+    g = res.departments["gaming:reported"].to_numpy()
+    achieved = 2 * norm.cdf((e + g - 1.0) / 0.1) - 0.5 * (e**2 + g**2)
+    s = np.linspace(0, 3, 30001)
+    best = (2 * norm.cdf((s - 1.0) / 0.1) - s**2 / 4).max()
+    assert achieved.min() > 0.9 * best
