@@ -3,6 +3,13 @@
 Each check loads its scenario from ``scenarios/theory/`` (with any overrides), computes the closed
 form from the scenario's own parameters, runs the real engine and compares. Theory scenarios use
 unit ability and productivity (``ability_sd = productivity_sd = 0``), which the closed forms assume.
+
+Closed forms are derived independently of the engine's code: V2q's marginal probability is the
+expected density of the K-th best of the other D − 1 scores, integrated numerically
+(:func:`kth_cutoff_density`, exact for finite D); V3F (a fixed penalty F: no gaming when p F
+exceeds the net gain of gaming) and V3V (a veto: gaming against working for the full pay) compare
+the department's utility in closed form with and without gaming. Their tolerances are
+``MC_SES`` Monte Carlo standard errors (plus the fixed point's own tolerance), printed with the row.
 """
 
 from __future__ import annotations
