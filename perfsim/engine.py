@@ -7,14 +7,15 @@ blocks one at a time (:func:`run_block`, :func:`run_blocks`); running them in pa
 callers' business (``perfsim.simulate`` uses ``perfsim.experiments.executors``).
 
 Each period: departments choose effort and gaming (the policy object named by ``world.policy``,
-:mod:`perfsim.world.policies`, responds and then observes the period's evaluation), outputs and indicators are realised
-with measurement noise and a common shock, raters score (surveys by multinomial draws on the 4-level
+:mod:`perfsim.world.policies`, responds and then observes the period's evaluation), outputs and
+indicators are realised with measurement noise and a common shock, raters score (surveys by multinomial draws on the 4-level
 scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades and rewards
 (``perfsim.rules.pipeline``), metrics are taken, and ratcheted targets move.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -168,6 +169,7 @@ def run_block(
             out.value_bounds = rank_bounds(out.value)  # one sort of V for all metrics
             out.value_order = best_first_order(out.value, out.value_bounds)
             per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
+            per_rep.update(convergence_metrics(policy))
         prev_total = ev.total
         _record_period(per_period, effort, gaming, ev.total, reps)
         if sc.rule.targets.mode == "ratchet":
@@ -194,6 +196,44 @@ def run_block(
         if keep_state
         else None,
     )
+
+
+def convergence_metrics(policy) -> dict[str, NDArray]:
+    """Per replication, how a fixed-point policy's iterations ended (``converged_share``: 1 or 0,
+    ``iterations_mean`` and ``iterations_max``: its iterations, the most in any period — a run
+    summarises the first by the mean and the second by the max over replications —
+    ``fixed_point_residual``); nothing for other policies."""
+    conv = getattr(policy, "convergence", None)
+    if conv is None:
+        return {}
+    return {
+        "converged_share": conv["converged"].astype(float),
+        "iterations_mean": np.asarray(conv["iterations"], dtype=float),
+        "iterations_max": np.asarray(conv["iterations"], dtype=float),  # summarised by the max
+        "fixed_point_residual": np.asarray(conv["residual"], dtype=float),
+    }
+
+
+class ConvergenceWarning(UserWarning):
+    """A best response that stopped at ``world.max_iterations`` in some replication."""
+
+
+_WARNED: dict = {}  # warnings' registry: one warning per message and process
+
+
+def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) -> None:
+    """Warn (one line naming the scenario) when a replication's best response did not converge."""
+    converged = np.asarray(converged, dtype=bool)
+    missed = int((~converged).sum())
+    if not missed:
+        return
+    message = (
+        f"{source}: the best response did not converge in {missed} of {converged.size} "
+        f"replications (world.max_iterations = {max_iterations}); their choices are not an "
+        "equilibrium (raise world.max_iterations or lower world.damping)"
+    )
+    # lineno 0: no source line is printed, so the warning is one line on stderr
+    warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
 
 
 def _record_period(per_period: dict[str, list[float]], effort, gaming, total, reps: int) -> None:
@@ -287,10 +327,7 @@ def _realise(
         targets=targets,
         veto=veto,
     )
-    sanctions = np.where(
-        detected, sc.rule.audit.penalty + sc.rule.audit.fine_per_unit * total_gaming, 0.0
-    )
-    reward = ev.reward[..., 0] + sc.rule.pay.per_point * ev.total - sanctions
+    reward = _paid(sc, ev, detected, veto, total_gaming)
     return Realised(
         evaluation=ev,
         measured=measured,
@@ -301,6 +338,19 @@ def _realise(
         audited=audited,
         reward=reward,
     )
+
+
+def _paid(sc: Scenario, ev: Evaluation, detected, veto, total_gaming) -> NDArray:
+    """What each department is paid: its grade's bonus plus the pay per point, less sanctions
+    ``F + φ G`` where gaming was detected. A vetoed unit gets the veto grade's bonus and *no* pay
+    per point (the veto voids the evaluation's reward; :mod:`perfsim.world.payoff` assumes the
+    same)."""
+    audit = sc.rule.audit
+    sanctions = np.where(detected, audit.penalty + audit.fine_per_unit * total_gaming, 0.0)
+    pay = sc.rule.pay.per_point * ev.total
+    if veto is not None and sc.rule.pay.per_point:
+        pay = np.where(veto, 0.0, pay)
+    return ev.reward[..., 0] + pay - sanctions
 
 
 def _rate(w: CompiledWorld, latent: NDArray, rng: np.random.Generator) -> NDArray:

@@ -78,6 +78,7 @@ def simulate(
     per_rep = pd.DataFrame(columns)
     per_rep.index.name = "replication"
     summary = metrics.summarize(columns)
+    convergence = _convergence(scenario, columns, summary)
     summary["direction"] = [better(k) for k in summary["metric"]]
     deps = _departments(model, blocks, reps)
     periods = pd.DataFrame(
@@ -106,6 +107,7 @@ def simulate(
         "policy": scenario.world.policy,
         "best_response_iterations": max(b.diagnostics.get("iterations", 0) for b in blocks),
         "best_response_residual": max(b.diagnostics.get("residual", 0) for b in blocks),
+        **convergence,
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -118,6 +120,25 @@ def simulate(
         confusion=confusion,
         metadata=meta,
     )
+
+
+def _convergence(scenario: Scenario, columns: dict, summary: pd.DataFrame) -> dict[str, float]:
+    """For a fixed-point policy: make the ``iterations_max`` row of ``summary`` the max over
+    replications (in place; se empty), warn
+    when a replication did not converge, and return the run metadata's convergence entries."""
+    if "converged_share" not in columns:
+        return {}
+    iterations, converged = columns["iterations_max"], columns["converged_share"] > 0.5
+    row = summary.index[summary["metric"] == "iterations_max"]
+    summary.loc[row, ["mean", "se"]] = [float(iterations.max()), np.nan]
+    engine.warn_unconverged(
+        scenario_source(scenario), converged, max_iterations=scenario.world.max_iterations
+    )
+    return {
+        "converged_share": float(converged.mean()),
+        "iterations_mean": float(iterations.mean()),
+        "iterations_max": float(iterations.max()),
+    }
 
 
 def check_finite(scenario: Scenario, summary: pd.DataFrame, deps: pd.DataFrame) -> None:

@@ -3,6 +3,13 @@
 Each check loads its scenario from ``scenarios/theory/`` (with any overrides), computes the closed
 form from the scenario's own parameters, runs the real engine and compares. Theory scenarios use
 unit ability and productivity (``ability_sd = productivity_sd = 0``), which the closed forms assume.
+
+Closed forms are derived independently of the engine's code: V2q's marginal probability is the
+expected density of the K-th best of the other D − 1 scores, integrated numerically
+(:func:`kth_cutoff_density`, exact for finite D); V3F (a fixed penalty F: no gaming when p F
+exceeds the net gain of gaming) and V3V (a veto: gaming against working for the full pay) compare
+the department's utility in closed form with and without gaming. Their tolerances are
+``MC_SES`` Monte Carlo standard errors (plus the fixed point's own tolerance), printed with the row.
 """
 
 from __future__ import annotations
@@ -162,17 +169,77 @@ def v2(overrides, reps, seed) -> list[Check]:
     )
 
 
+def kth_cutoff_density(n_others: int, k: int, sigma: float) -> float:
+    """``E[f_τ(σ ε)]``: the expected density, at a department's own noisy score, of the cut-off
+    τ = the k-th best of ``n_others`` iid N(0, σ²) scores, by numerical integration of
+
+        ∫ f_(k:n)(t) φ(t/σ)/σ dt,   f_(k:n)(t) = n!/((k−1)!(n−k)!) F(t)^(n−k) (1 − F(t))^(k−1) f(t)
+
+    (F, f the N(0, σ²) distribution and density; the k-th largest of n). This is the marginal
+    probability of beating the cut-off per point of own expected score in a symmetric equilibrium:
+    exact for finite D, unlike the large-D limit φ(Φ⁻¹(1 − q))/σ."""
+    from scipy.integrate import quad
+    from scipy.special import gammaln
+
+    n = n_others
+    log_coef = gammaln(n + 1) - gammaln(k) - gammaln(n - k + 1)
+
+    def integrand(t: float) -> float:
+        z = t / sigma
+        log_f = (
+            log_coef
+            + (n - k) * norm.logcdf(z)
+            + (k - 1) * norm.logsf(z)
+            + 2 * (norm.logpdf(z) - np.log(sigma))
+        )
+        return float(np.exp(log_f))
+
+    value, _ = quad(integrand, -12 * sigma, 12 * sigma, points=[0.0], limit=200)
+    return float(value)
+
+
+def _mc_effort(res) -> tuple[float, float]:
+    """Mean effort over replications and its Monte Carlo standard error."""
+    x = res.per_rep["mean_effort"].to_numpy(dtype=float)
+    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else np.nan
+
+
+#: Monte Carlo standard errors a simulated value may sit from an exact closed form
+MC_SES = 4.0
+
+
 def v2q(overrides, reps, seed) -> list[Check]:
-    return _tournament_check(
-        "v2q-quota.toml",
-        overrides,
-        reps,
-        seed,
-        "V2q quota effort",
-        "c e* = ΔW φ(Φ⁻¹(1−q)) / σ_d",
-        0.05,
-        lambda m, dw, s, sigma, c: dw * s * norm.pdf(norm.ppf(1 - m.rule.quotas[0])) / (sigma * c),
-    )
+    checks = []
+    for label, extra in (("", []), (" (D=40, q=0.25)", _V2Q_SWEEP)):
+        sc = _load("v2q-quota.toml", [*extra, *overrides] if extra else overrides)
+        model, spread, slope, sigma, cost = _tournament_parts(sc)
+        n = model.world.n_dept
+        k = int(np.floor(model.rule.quotas[0] * n + 1e-9))
+        theory = spread * slope * slope * kth_cutoff_density(n - 1, k, sigma) / cost
+        res = simulate(sc, reps=reps, seed=seed)
+        mean, se = _mc_effort(res)
+        tol = MC_SES * se + 1e-9
+        checks.append(
+            Check(
+                f"V2q quota effort{label}",
+                f"c e* = ΔW E[f_τ] (τ the {k}-th best of {n - 1} others, numerical integration); "
+                f"tolerance {MC_SES:g} MC s.e. = {tol:.3g} (s.e. {se:.2g}); large-D limit "
+                f"{spread * slope * norm.pdf(norm.ppf(1 - k / n)) / (sigma * cost):.4g}",
+                theory,
+                mean,
+                tol,
+                absolute=True,
+            )
+        )
+    return checks
+
+
+#: parameters of the second V2q row, not those of the bundled scenario
+_V2Q_SWEEP = [
+    "world.departments=40",
+    'rule.grading.quota={"优秀"=0.25}',
+    "world.indicators.output.noise=1.1",
+]
 
 
 def v3(overrides, reps, seed) -> list[Check]:
@@ -194,6 +261,109 @@ def v3(overrides, reps, seed) -> list[Check]:
             absolute=theory == 0,
         )
     ]
+
+
+def _gaming_check(check_id, description, sc, theory, reps, seed) -> Check:
+    """Simulated gaming of the V3 indicator against ``theory``; tolerance: ``MC_SES`` Monte Carlo
+    standard errors (over departments) plus the fixed point's own tolerance."""
+    res = simulate(sc, reps=reps, seed=seed)
+    name = f"gaming:{build(sc).rule.indicators[0]}"
+    per_dept = res.departments[name].to_numpy(dtype=float)
+    se = float(per_dept.std(ddof=1) / np.sqrt(per_dept.size))
+    tol = MC_SES * se + sc.world.tolerance
+    return Check(
+        check_id,
+        f"{description}; tolerance {MC_SES:g} MC s.e. + fixed-point tolerance = {tol:.3g}",
+        theory,
+        float(per_dept.mean()),
+        tol,
+        absolute=True,
+    )
+
+
+def _audit_parts(sc):
+    """b, score per unit of effort s, per unit of gaming κ, effort cost c, gaming cost k, λ v."""
+    model = build(sc)
+    c, w = model.rule, model.world
+    weights = np.asarray(c.class_weights[0])
+    share = c.shares[0]
+    kappa = float(share * weights[0] * abs(c.span[0]) * w.scale[0] * w.gameability[0])
+    return (
+        sc.rule.pay.per_point,
+        float(_score_slope(model)[0]),
+        kappa,
+        float(w.cost[0, 0]),
+        float(w.gaming_cost[0]),
+        sc.world.motivation * float(w.value[0]),
+    )
+
+
+#: V3F: (p, φ, F) — the second deters by the fixed penalty alone
+_V3F_CASES = ((0.5, 1.0, 0.1), (0.5, 1.0, 0.4))
+
+
+def v3f(overrides, reps, seed) -> list[Check]:
+    checks = []
+    for p, fine, penalty in _V3F_CASES:
+        extra = [
+            f"rule.audit.probability={p}",
+            f"rule.audit.fine_per_unit={fine}",
+            f"rule.audit.penalty={penalty}",
+        ]
+        sc = _load("v3-audit.toml", [*extra, *overrides])
+        b, _, kappa, _, k, _ = _audit_parts(sc)
+        a = sc.rule.audit
+        interior = max(0.0, (b * kappa - a.probability * a.fine_per_unit) / k)
+        gain = 0.5 * k * interior**2  # net gain of gaming before the fixed penalty
+        theory = interior if gain > a.probability * a.penalty else 0.0
+        checks.append(
+            _gaming_check(
+                f"V3F fixed penalty (pF={a.probability * a.penalty:g})",
+                f"games (bκ − pφ)/k = {interior:.3g} iff its gain (bκ − pφ)²/2k = {gain:.3g} "
+                f"exceeds pF = {a.probability * a.penalty:.3g}",
+                sc,
+                theory,
+                reps,
+                seed,
+            )
+        )
+    return checks
+
+
+#: V3V: (p, φ, effort cost c) — with c = 1 the veto deters, with c = 4 it does not
+_V3V_CASES = ((0.25, 0.5, 1.0), (0.25, 0.5, 4.0))
+
+
+def v3v(overrides, reps, seed) -> list[Check]:
+    checks = []
+    for p, fine, cost in _V3V_CASES:
+        extra = [
+            f"rule.audit.probability={p}",
+            f"rule.audit.fine_per_unit={fine}",
+            "rule.audit.veto=true",
+            f"world.tasks.work.cost={cost}",
+            "rule.indicators.reported.base=0",
+        ]
+        sc = _load("v3-audit.toml", [*extra, *overrides])
+        b, s_e, kappa, c, k, lv = _audit_parts(sc)
+        a = sc.rule.audit
+        honest = (b * s_e + lv) ** 2 / (2 * c)  # e = (b s + λv)/c, no gaming
+        m = 1 - a.probability  # a vetoed unit is paid nothing: the pull of pay falls to (1 − p) b
+        g = max(0.0, (m * b * kappa - a.probability * a.fine_per_unit) / k)
+        gaming = (m * b * s_e + lv) ** 2 / (2 * c) + 0.5 * k * g**2 - a.probability * a.penalty
+        theory = g if g > 0 and gaming > honest else 0.0
+        checks.append(
+            _gaming_check(
+                f"V3V veto (c={c:g})",
+                f"U(no gaming) = (bs + λv)²/2c = {honest:.4g} against U(gaming) = "
+                f"((1−p)bs + λv)²/2c + ((1−p)bκ − pφ)²/2k − pF = {gaming:.4g}",
+                sc,
+                theory,
+                reps,
+                seed,
+            )
+        )
+    return checks
 
 
 def v4(overrides, reps, seed) -> list[Check]:
@@ -298,6 +468,8 @@ ROWS: dict[str, Callable[..., list[Check]]] = {
     "V2": v2,
     "V2q": v2q,
     "V3": v3,
+    "V3F": v3f,
+    "V3V": v3v,
     "V4": v4,
     "V5": v5,
     "V6": v6,

@@ -183,11 +183,14 @@ class World(Strict):
         64, description="Common-random-number draws used to estimate expected rewards."
     )
     damping: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.5, description="Best response: weight of the new response in each iteration."
+        0.5,
+        description="Best response: starting weight of the new response in each iteration (per "
+        "department; halved when its step turns back).",
     )
     tolerance: Positive = Field(
         1e-4,
-        description="Best response: stop when the damped step of effort and gaming is below this.",
+        description="Best response: a replication has converged when its residual "
+        "max |BR(x) − x| over departments, effort and gaming is at most this.",
     )
     max_iterations: Annotated[int, Field(ge=1, le=100_000)] = Field(
         200, description="Best response: most iterations."

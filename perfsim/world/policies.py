@@ -125,7 +125,14 @@ class Naive(_Stateless):
 
 @register("best_response")
 class BestResponse(_Stateless):
-    """Damped best responses iterated to a fixed point each period."""
+    """Damped best responses iterated to a fixed point each period, each replication on its own.
+
+    ``convergence`` records per replication, over the periods so far: ``iterations`` (the most in
+    any period), ``residual`` (the largest final residual) and ``converged`` (in every period)."""
+
+    def __init__(self, settings: World) -> None:
+        super().__init__(settings)
+        self.convergence: dict[str, NDArray] | None = None
 
     def respond(self, ctx, effort, gaming, targets) -> Choice:
         s = self.settings
@@ -138,9 +145,20 @@ class BestResponse(_Stateless):
             tolerance=s.tolerance,
             max_iterations=s.max_iterations,
         )
+        conv = self.convergence
+        if conv is None:
+            conv = self.convergence = dict(
+                iterations=resp.iterations.astype(float),
+                residual=resp.residual.copy(),
+                converged=resp.converged.copy(),
+            )
+        else:
+            conv["iterations"] = np.maximum(conv["iterations"], resp.iterations)
+            conv["residual"] = np.maximum(conv["residual"], resp.residual)
+            conv["converged"] = conv["converged"] & resp.converged
         diag = self.diagnostics
-        diag["iterations"] = max(diag["iterations"], resp.iterations)
-        diag["residual"] = max(diag["residual"], resp.residual)
+        diag["iterations"] = float(conv["iterations"].max(initial=0.0))
+        diag["residual"] = float(conv["residual"].max(initial=0.0))
         return Choice(resp.effort, resp.gaming)
 
 

@@ -14,14 +14,19 @@ where the cut-off τ_gds is, in common-random-number sample s of everybody's noi
 best score among the *other* departments of its group (K_g the cumulative quota; −∞ without one),
 raised to the band's threshold. Its gradient flows through the rule: normalisation slope (own effect
 on group statistics neglected) × weight × component share × indicator loading × productivity, and
-through raters: share × survey-probit slope × visibility. First-order conditions:
+through raters: share × survey-probit slope × visibility. Effort solves its first-order conditions
 
     effort:  (1 − P_veto) R'(S̄_d) ∂S̄_d/∂e_dk + λ v_k θ_dk = (C e_d)_k / a_d          (e ≥ 0)
-    gaming:  (1 − P_veto) R'(S̄_d) ∂S̄_d/∂g_dj − ∂E[sanction]/∂g_dj − ∂P_veto/∂g_dj (R − W_veto)
-             = c_gj g_dj                                                               (g ≥ 0)
 
-solved in closed form per department (a projected Gauss–Seidel sweep for coupled effort costs),
-with the damping reduced whenever the largest change grows (the sampled cut-offs move in steps).
+in closed form per department (exact supports for coupled effort costs); a veto voids the reward
+and the pay per point, so it scales the whole marginal reward. Gaming is the *global* best among
+candidate points (no gaming, the interior first-order point, the cheapest gaming that reaches each
+cut-off), compared by the department's expected utility with fixed penalties, vetoes and the
+S-shaped reward (:mod:`perfsim.world.payoff`, which states the payoff with its equations).
+
+The fixed point is iterated per replication (:func:`best_response`): each department has its own
+damping, halved when its step turns back; a replication stops when its residual
+``max |BR(x) − x|`` is within the tolerance, and drops out of the computation.
 Forward-looking departments facing ratcheted targets (T_{t+1} = T_t + λ_r (m_t − T_t)) discount
 the marginal reward through target-based indicators by ``(1 − δ)/(1 − δ + δ λ_r)`` (Weitzman 1980).
 
@@ -40,7 +45,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +53,7 @@ from scipy.special import ndtr
 
 from ..fastreduce import along_last
 from ..rules import pipeline, slopes
+from . import payoff
 from .context import Context
 from .model import (
     CompiledWorld,
@@ -57,28 +63,6 @@ from .model import (
     quality_slope,
     survey_moments,
 )
-
-
-def detection(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
-    """P(detected | audited) and its derivative in total gaming G."""
-    rate = ctx.audit.detection_rate
-    if rate is None:
-        return (gaming_total > 1e-12).astype(float), np.zeros_like(gaming_total)
-    e = np.exp(-rate * gaming_total)
-    return 1.0 - e, rate * e
-
-
-def sanction(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
-    """Expected sanction ``p · P_det(G) · (F + φ G)`` and its derivative in G."""
-    audit_p, fine, penalty = ctx.audit.probability, ctx.audit.fine_per_unit, ctx.audit.penalty
-    pd_, dpd = detection(ctx, gaming_total)
-    if ctx.audit.detection_rate is None:  # any gaming is found when audited: p φ G (+ F if G > 0)
-        return audit_p * (fine * gaming_total + penalty * pd_), np.full_like(
-            gaming_total, audit_p * fine
-        )
-    level = audit_p * pd_ * (penalty + fine * gaming_total)
-    slope = audit_p * (dpd * (penalty + fine * gaming_total) + pd_ * fine)
-    return level, slope
 
 
 def rater_scores(ctx: Context, output: NDArray) -> tuple[NDArray, NDArray, NDArray]:
@@ -99,32 +83,45 @@ def rater_scores(ctx: Context, output: NDArray) -> tuple[NDArray, NDArray, NDArr
 
 @dataclass
 class Response:
-    effort: NDArray
-    gaming: NDArray
-    iterations: int
-    residual: float
+    """The choices at the fixed point, and per replication how it was reached."""
+
+    effort: NDArray  # (B, D, K)
+    gaming: NDArray  # (B, D, J)
+    iterations: NDArray  # (B,) best-response steps taken
+    residual: NDArray  # (B,) last max |BR(x) − x| over departments and choices
+    converged: NDArray  # (B,) bool: residual ≤ tolerance
+
+    @property
+    def converged_share(self) -> float:
+        return float(self.converged.mean()) if self.converged.size else 1.0
 
 
-def _cutoff_probabilities(
-    ctx: Context, totals: NDArray, mean: NDArray, sigma: NDArray, learned=None
-):
-    """P(band ≤ g) and its density for each band but the last: (band, B, D) each."""
+def cutoffs(ctx: Context, totals: NDArray, learned=None) -> list[NDArray]:
+    """Each band's (but the last) cut-off per CRN sample, raised to the band's threshold:
+    (S, B, D) each, or (1, B, D) from learned cut-offs."""
     c = ctx.rule
-    n_bands = len(c.bands)
-    probs, dens = [], []
-    cutoffs = (
+    raw = (
         [t[None] for t in learned]
         if learned is not None
         else kth_of_others_many(totals, ctx.limits, ctx.group_codes)
     )
-    for g in range(n_bands - 1):
-        tau = cutoffs[g]
+    out = []
+    for g, tau in enumerate(raw[: len(c.bands) - 1]):
         thr = c.thresholds[g]
-        if not np.isnan(thr):
-            tau = np.maximum(tau, thr)
+        out.append(np.maximum(tau, thr) if not np.isnan(thr) else tau)
+    return out
+
+
+def _cutoff_probabilities(taus: list[NDArray], mean: NDArray, sigma: NDArray):
+    """P(band ≤ g) and its density for each band but the last: (band, B, D) each."""
+    probs, dens = [], []
+    for tau in taus:
         z = (mean[None] - tau) / sigma[None]
         probs.append(ndtr(z).mean(axis=0))
         dens.append((normal_pdf(z) / sigma[None]).mean(axis=0))
+    n = len(taus)
+    if not n:
+        return np.zeros((0, *mean.shape)), np.zeros((0, *mean.shape))
     return np.array(probs), np.array(dens)
 
 
@@ -138,7 +135,7 @@ def kth_of_others(totals: NDArray, limit: NDArray, groups: NDArray | None) -> ND
 def kth_of_others_many(
     totals: NDArray, limits: list[NDArray], groups: NDArray | None
 ) -> list[NDArray]:
-    """:func:`kth_of_others` for several limits, sorting each group once."""
+    """:func:`kth_of_others` for several limits, one partial selection per group."""
     outs = [np.full(totals.shape, -np.inf) for _ in limits]
     codes = np.zeros(totals.shape[-1], dtype=np.intp) if groups is None else groups
     for grp in np.unique(codes):
@@ -151,10 +148,11 @@ def kth_of_others_many(
                     out[..., idx] = np.inf
             continue
         sub = totals[..., idx]
-        order = np.argsort(-sub, axis=-1, kind="stable")
-        pos = np.empty_like(order)
-        np.put_along_axis(pos, order, np.arange(n), axis=-1)
-        desc = np.take_along_axis(sub, order, axis=-1)
+        # the k-th and (k+1)-th best of the group by partial selection (no full sort): a
+        # department among the k best faces the (k+1)-th, the others the k-th (ties give the
+        # same value either way)
+        wanted = sorted({j for k in ks if np.isfinite(k) and 0 < k < n for j in (k - 1, k)})
+        desc = np.partition(-sub, [int(j) for j in wanted], axis=-1) if wanted else sub
         for out, k in zip(outs, ks, strict=True):
             if not np.isfinite(k) or k >= n:
                 continue
@@ -162,7 +160,8 @@ def kth_of_others_many(
             if k <= 0:
                 out[..., idx] = np.inf
                 continue
-            out[..., idx] = np.where(pos >= k, desc[..., k - 1 : k], desc[..., k : k + 1])
+            kth, next_ = -desc[..., k - 1 : k], -desc[..., k : k + 1]
+            out[..., idx] = np.where(sub >= kth, next_, kth)
     return outs
 
 
@@ -201,13 +200,22 @@ def evaluate_profile(
     )
     sigma = np.sqrt(np.maximum(var, 1e-12))
 
-    probs, dens = _cutoff_probabilities(ctx, totals, mean, sigma, learned)
+    taus = cutoffs(ctx, totals, learned)
+    probs, dens = _cutoff_probabilities(taus, mean, sigma)
     bonus = c.reward_table[:, 0]
     spread = bonus[:-1] - bonus[1:]  # ΔW_g
     reward = bonus[-1] + np.tensordot(spread, probs, axes=(0, 0)) + ctx.per_point * mean
     marginal = np.tensordot(spread, dens, axes=(0, 0)) + ctx.per_point
     return dict(
-        totals=totals, reward=reward, marginal=marginal, d_s_dm=d_s_dm, d_s_dq=d_s_dq, output=output
+        totals=totals,
+        reward=reward,
+        marginal=marginal,
+        d_s_dm=d_s_dm,
+        d_s_dq=d_s_dq,
+        output=output,
+        cutoffs=taus,
+        mean=mean,
+        sigma=sigma,
     )
 
 
@@ -230,19 +238,23 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
     out = np.zeros(m_bar.shape)
     for method in dict.fromkeys(c.methods):
         idx = np.array([j for j, m in enumerate(c.methods) if m == method], dtype=np.intp)
-        t = pipeline.indicator_targets(c, idx, samples[..., idx].shape, targets[None])
-        sl = slopes.slope(
-            method,
-            samples[..., idx],
-            benefit=c.benefit[idx],
-            base=c.base[idx],
-            span=c.span[idx],
-            bad=c.bad[idx],
-            good=c.good[idx],
-            target=t,
-            cap=c.cap[idx],
-            groups=groups,
-        ).mean(axis=0)
+        sl = _constant_slope(c, method, idx)
+        if sl is not None:  # the same in every sample: no need to compute it per sample
+            sl = np.broadcast_to(sl, m_bar[..., idx].shape)
+        else:
+            t = pipeline.indicator_targets(c, idx, samples[..., idx].shape, targets[None])
+            sl = slopes.slope(
+                method,
+                samples[..., idx],
+                benefit=c.benefit[idx],
+                base=c.base[idx],
+                span=c.span[idx],
+                bad=c.bad[idx],
+                good=c.good[idx],
+                target=t,
+                cap=c.cap[idx],
+                groups=groups,
+            ).mean(axis=0)
         if method == "efficacy" and c.rule.normalize.clip:
             lo = np.where(np.isnan(c.bad[idx]), -np.inf, np.minimum(c.bad[idx], c.good[idx]))
             hi = np.where(np.isnan(c.good[idx]), np.inf, np.maximum(c.bad[idx], c.good[idx]))
@@ -256,6 +268,19 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
     return out * weights * c.shares[ctx.comp_of_indicator] * ctx.ratchet_factor
 
 
+def _constant_slope(c, method: str, idx: NDArray) -> NDArray | None:
+    """The normalisation slope of indicators ``idx`` when it depends on no value (as
+    :func:`perfsim.rules.slopes.slope` computes it): linear scoring, and the efficacy coefficient
+    with both bounds fixed (``span / (good − bad)``; the clip is smoothed by the caller); else
+    None."""
+    if method == "linear":
+        return np.where(c.benefit[idx], 1.0, -1.0) * c.span[idx]
+    if method == "efficacy" and not (np.isnan(c.bad[idx]).any() or np.isnan(c.good[idx]).any()):
+        denom = c.good[idx] - c.bad[idx]
+        return np.where(denom == 0, 0.0, c.span[idx] / np.where(denom == 0, 1.0, denom))
+    return None
+
+
 def best_response(
     ctx: Context,
     effort: NDArray,
@@ -267,51 +292,118 @@ def best_response(
     max_iterations: int,
     learned=None,
 ) -> Response:
-    """Iterate damped best responses to a fixed point (or one damped step when ``learned`` is given)."""
-    w = ctx.world
+    """Iterate damped best responses to a fixed point, each replication on its own (or one damped
+    step when ``learned`` is given).
+
+    Replication b's residual is ``r_b = max |BR(x_b) − x_b|`` over its departments, efforts and
+    gaming; it has converged when ``r_b ≤ tolerance`` and then drops out of the computation (the
+    replications of a block share nothing but their arrays). Each department has its own damping
+    ``α_bd``: ``x_bd ← x_bd + α_bd (BR(x)_bd − x_bd)``, starting at ``damping``. When its step turns
+    back (the inner product of two successive steps ``BR(x) − x`` is negative: it oscillates, as a
+    department whose own score moves the group's normalisation or a cut-off does), ``α_bd`` halves
+    (down to 0.02); otherwise it grows by 10 % back towards ``damping``. A step that turns back
+    means the best response falls with slope below −1 in that department's own choices, and the
+    damping that removes the oscillation is about ``1/(1 − slope)``."""
     e, g = effort.copy(), gaming.copy()
-    residual = np.inf
-    iterations = 0
+    reps, n = e.shape[:2]
+    alpha = np.full((reps, n), float(damping))
+    last = np.zeros((reps, n, e.shape[-1] + g.shape[-1]))  # the previous step
+    regime = Regimes(reps, n, g)
+    residual = np.full(reps, np.inf)
+    iterations = np.zeros(reps, dtype=np.intp)
+    converged = np.zeros(reps, dtype=bool)
+    active = np.arange(reps)
     steps = 1 if learned is not None else max_iterations
+    sub = (ctx, targets, learned)
+    k = e.shape[-1]
     for it in range(1, steps + 1):
-        iterations = it
-        e_new, g_new = _respond(ctx, e, g, targets, learned)
-        change = max(np.abs(e_new - e).max(initial=0.0), np.abs(g_new - g).max(initial=0.0))
-        if change > residual:  # overshooting (the sampled cut-offs move in steps): damp harder
-            damping = max(0.05, 0.7 * damping)
-        e = (1 - damping) * e + damping * e_new
-        g = (1 - damping) * g + damping * g_new
-        residual = change
-        if damping * change < tolerance:
+        e_a, g_a = e[active], g[active]
+        e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2])
+        g_new = regime.apply(active, g_new, pick)
+        step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
+        change = _max_abs(step)
+        back = (step * last[active]).sum(-1) < 0
+        a = np.where(back, np.maximum(0.02, 0.5 * alpha[active]), alpha[active])
+        a = np.where(back, a, np.minimum(damping, 1.1 * a)) if it > 1 else a
+        alpha[active], last[active] = a, step
+        e[active] = e_a + a[..., None] * step[..., :k]
+        g[active] = g_a + a[..., None] * step[..., k:]
+        residual[active], iterations[active] = change, it
+        done = change <= tolerance
+        converged[active[done]] = True
+        if done.all():
             break
-    del w
-    return Response(effort=e, gaming=g, iterations=iterations, residual=float(residual))
+        if done.any():  # the settled replications drop out
+            active = active[~done]
+            sub = _subset(ctx, targets, learned, active)
+    return Response(e, g, iterations, residual, converged)
+
+
+class Regimes:
+    """Which gaming candidate (:func:`perfsim.world.payoff.choose_gaming`) each department picks.
+
+    The utility of a distant candidate is extrapolated linearly from the current profile, so a
+    department near indifference can flip between two candidates for ever (each looks better from
+    the other side). After :data:`MAX_SWITCHES` switches a department stops re-optimising its
+    gaming: it keeps the gaming of the candidate it picked last (``frozen``), and its residual
+    settles as the others settle."""
+
+    MAX_SWITCHES = 4
+
+    def __init__(self, reps: int, n: int, gaming: NDArray) -> None:
+        self.pick = np.full((reps, n), -1, dtype=np.intp)
+        self.switches = np.zeros((reps, n), dtype=np.intp)
+        self.frozen = np.zeros((reps, n), dtype=bool)
+        self.value = np.zeros_like(gaming)
+
+    def apply(self, active: NDArray, gaming: NDArray, pick: NDArray) -> NDArray:
+        """The replications ``active``'s gaming, frozen where a department flipped too often."""
+        old, frozen = self.pick[active], self.frozen[active]
+        switches = self.switches[active] + ((old >= 0) & (pick != old))
+        freeze = ~frozen & (switches >= self.MAX_SWITCHES)
+        value = np.where(freeze[..., None], gaming, self.value[active])
+        frozen = frozen | freeze
+        self.switches[active], self.pick[active] = switches, pick
+        self.frozen[active], self.value[active] = frozen, value
+        return np.where(frozen[..., None], value, gaming)
+
+
+def _max_abs(x: NDArray) -> NDArray:
+    """Per replication, the largest absolute entry of ``x`` (B, ...)."""
+    return np.abs(x).reshape(x.shape[0], -1).max(axis=1, initial=0.0)
+
+
+def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):
+    """The context, targets and learned cut-offs of the replications ``idx`` only."""
+    small = replace(
+        ctx,
+        ability=ctx.ability[idx],
+        theta=ctx.theta[idx],
+        eps=ctx.eps[:, idx],
+        eta=ctx.eta[:, idx],
+        warning=None if ctx.warning is None else ctx.warning[idx],
+    )
+    return small, targets[idx], None if learned is None else [t[idx] for t in learned]
 
 
 def _respond(
     ctx: Context, e: NDArray, g: NDArray, targets: NDArray, learned
-) -> tuple[NDArray, NDArray]:
+) -> tuple[NDArray, NDArray, NDArray]:
+    """One best response to the profile (e, g): effort from its first-order conditions, gaming the
+    global best of :func:`perfsim.world.payoff.choose_gaming` (and which candidate that is)."""
     w = ctx.world
     prof = evaluate_profile(ctx, e, g, targets, learned)
-    total_gaming = g.sum(-1)
-    s_level, s_slope = sanction(ctx, total_gaming)
-    if ctx.audit.veto:
-        p_det, dp_det = detection(ctx, total_gaming)
-        p_veto, dp_veto = ctx.audit.probability * p_det, ctx.audit.probability * dp_det
-    else:
-        p_veto = dp_veto = np.zeros_like(total_gaming)
-    veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
-    mr = (1 - p_veto) * prof["marginal"]  # (B, D)
     d_s_dm, d_s_dq = prof["d_s_dm"], prof["d_s_dq"]
     # ∂S/∂y_k = Σ_j ∂S/∂m_j scale_j L_jk + Σ_r ∂S/∂q_r ∂q_r/∂y_k
     d_s_dy = (d_s_dm * w.scale) @ w.loadings + np.einsum("bdr,drk->bdk", d_s_dq, quality_slope(w))
-    rhs = (mr[..., None] * d_s_dy + ctx.motivation * w.value) * ctx.theta * ctx.ability[..., None]
-    e_new = _projected_solve(w.cost, rhs, e)
-    gain = mr[..., None] * d_s_dm * w.scale * w.gameability
-    gain = gain - s_slope[..., None] - (dp_veto * (prof["reward"] - veto_reward))[..., None]
-    g_new = np.where(w.gameability > 0, np.maximum(gain, 0.0) / w.gaming_cost, 0.0)
-    del s_level
-    return e_new, g_new
+    pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
+    own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
+
+    def solve(m: NDArray) -> NDArray:  # a veto voids the reward and the pay per point: m = 1 − P_v
+        return _projected_solve(w.cost, m[..., None] * pull + own, e)
+
+    effort = payoff.EffortChoice(e0=e, per_effort=d_s_dy * ctx.theta, solve=solve)
+    return payoff.choose(ctx, prof, g, d_s_dm, effort)
 
 
 def _projected_solve(

@@ -71,11 +71,21 @@ def metric_means(scenario: Scenario, reps: int, seed: int) -> pd.Series:
     model = engine.build(scenario)
     blocks = engine.run_blocks(model, seed, reps)
     names = list(blocks[-1].metrics)
+    if "converged_share" in names:  # warns (once per message) when a replication did not converge
+        engine.warn_unconverged(
+            scenario_source(scenario),
+            np.concatenate([b.metrics["converged_share"] for b in blocks]) > 0.5,
+            max_iterations=scenario.world.max_iterations,
+        )
     means = {}
     for k in names:  # the mean over finite replications, as metrics.summarize computes it
         v = np.concatenate([b.metrics[k] for b in blocks])
         v = v[np.isfinite(v)]
         means[k] = float(v.mean()) if v.size else np.nan
+    if "iterations_max" in means:  # a maximum over replications, as simulate reports it
+        means["iterations_max"] = float(
+            np.concatenate([b.metrics["iterations_max"] for b in blocks]).max()
+        )
     out = pd.Series(means, name="mean")
     out.index.name = "metric"
     return out

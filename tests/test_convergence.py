@@ -1,0 +1,89 @@
+"""Per-replication fixed points: every bundled best-response scenario converges, the run records
+per replication how, and a run that did not converge says so (one line naming the scenario)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from helpers import ROOT, run_cli
+
+import perfsim
+from perfsim import engine
+from perfsim.engine import ConvergenceWarning
+
+SCENARIOS = sorted(
+    p for p in (ROOT / "scenarios").rglob("*.toml") if 'policy = "best_response"' in p.read_text()
+)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: str(p.relative_to(ROOT / "scenarios")))
+def test_every_bundled_best_response_scenario_converges(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        result = perfsim.simulate(path, reps=40, seed=1)
+    m = result.metrics.set_index("metric")
+    assert m.loc["converged_share", "mean"] >= 0.99
+    assert result.metadata["converged_share"] >= 0.99
+    assert m.loc["iterations_max", "mean"] <= result.metadata["resolved_scenario"]["world"].get(
+        "max_iterations", 200
+    )
+    assert m.loc["iterations_mean", "mean"] <= m.loc["iterations_max", "mean"]
+    tol = result.metadata["resolved_scenario"]["world"].get("tolerance", 1e-3)
+    residual = result.per_rep["fixed_point_residual"].to_numpy()
+    assert (residual[result.per_rep["converged_share"] > 0] <= tol).all()
+
+
+def test_replications_converge_on_their_own():
+    """Replications stop at different iterations: a slow one does not keep the others iterating."""
+    sc = perfsim.load_scenario(ROOT / "scenarios" / "hangzhou-2011.toml", ["world.departments=30"])
+    block = engine.run_block(engine.build(sc), 0, 0, 8)
+    its = block.metrics["iterations_mean"]
+    assert its.shape == (8,) and its.min() < its.max()
+    assert block.metrics["converged_share"].tolist() == [1.0] * 8
+
+
+def test_unconverged_runs_warn_naming_the_scenario():
+    path = ROOT / "scenarios" / "teaching" / "tournament.toml"
+    with pytest.warns(ConvergenceWarning, match="tournament.toml"):
+        result = perfsim.simulate(path, reps=4, overrides=["world.max_iterations=3"])
+    assert result.metric("converged_share") == 0.0
+    assert result.metadata["iterations_max"] == 3
+
+
+def test_cli_run_prints_one_warning_line_and_writes_the_metrics(tmp_path):
+    path = ROOT / "scenarios" / "teaching" / "tournament.toml"
+    out = tmp_path / "run"
+    r = run_cli("run", str(path), "--reps", "4", "--out", str(out), "--quiet",
+                "--set", "world.max_iterations=3")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stderr.splitlines() if "ConvergenceWarning" in x]
+    assert len(lines) == 1 and "tournament.toml" in lines[0] and "4 of 4" in lines[0]
+    assert not [x for x in r.stderr.splitlines() if x.startswith("  ")]  # no source line
+    table = (out / "metrics.csv").read_text(encoding="utf-8")
+    for name in ("converged_share", "iterations_mean", "iterations_max"):
+        assert name in table
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["converged_share"] == 0.0
+
+
+def test_naive_runs_have_no_convergence_metrics():
+    result = perfsim.simulate(ROOT / "scenarios" / "teaching" / "visibility.toml", reps=3)
+    assert "converged_share" not in set(result.metrics["metric"])
+    assert "converged_share" not in result.metadata
+
+
+def test_a_department_that_flips_between_candidates_is_frozen():
+    from perfsim.world.response import Regimes
+
+    reg = Regimes(1, 2, np.zeros((1, 2, 1)))
+    active = np.array([0])
+    out = None
+    for i in range(Regimes.MAX_SWITCHES + 2):
+        pick = np.array([[i % 2, 0]])
+        gaming = np.array([[[float(i % 2) * 3.0], [1.0]]])
+        out = reg.apply(active, gaming, pick)
+    assert reg.frozen.tolist() == [[True, False]]
+    assert out[0, 1, 0] == 1.0 and out[0, 0, 0] in (0.0, 3.0)
