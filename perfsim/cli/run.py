@@ -66,6 +66,12 @@ def _print_run_summary(result, out) -> None:
     print(f"\n  {'metric':<24}{'mean':>10}{'± se':>10}  better  meaning")
     for row in result.metrics.itertuples():
         print(
-            f"  {row.metric:<24}{row.mean:>10.4g}{row.se:>10.2g}  {row.direction:<6}  {describe(row.metric)}"
+            f"  {row.metric:<24}{_number(row.mean):>10}{_number(row.se, '.2g'):>10}  "
+            f"{row.direction:<6}  {describe(row.metric)}"
         )
     print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))})")
+
+
+def _number(value: float, spec: str = ".4g") -> str:
+    """A metric's value for the terminal; "—" where it is undefined (an empty cell in the CSV)."""
+    return "—" if value != value else format(value, spec)
