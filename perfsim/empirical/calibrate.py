@@ -129,11 +129,31 @@ class ProbitFit:
         return self.derived(lambda t: float(np.sqrt(self.share @ (np.exp(2 * t[ss]) + t[sb] ** 2))))
 
 
-def fit_ordered_probit(
-    frame: pd.DataFrame, cutpoints: NDArray[np.float64], component: str = ""
-) -> ProbitFit:
-    """Fit the ordered-probit model (module docstring) to one component's categorical ratings."""
-    cuts = np.asarray(cutpoints, dtype=float)
+@dataclass
+class _ProbitData:
+    """One component's categorical ratings, coded for the ordered-probit fit."""
+
+    f: pd.DataFrame  # the answered ratings
+    u: NDArray[np.intp]  # unit code of each rating
+    g: NDArray[np.intp]  # group code
+    i: NDArray[np.intp]  # item code
+    r: NDArray[np.intp]  # respondent code
+    lev: NDArray[np.int64]  # answer level
+    units: pd.Index
+    groups: pd.Index
+    items: pd.Index
+    counts: NDArray[np.int64]  # (unit, group, item, level) cell counts
+    share: NDArray[np.float64]  # π_g, share of ratings
+    edges: NDArray[np.float64]  # −∞, cutpoints, +∞
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """Number of units, groups and items."""
+        return len(self.units), len(self.groups), len(self.items)
+
+
+def _probit_data(frame: pd.DataFrame, cuts: NDArray[np.float64], component: str) -> _ProbitData:
+    """Code the answered ratings and count them per (unit, group, item, level) cell."""
     n_levels = cuts.size + 1
     f = frame[frame["level"] >= 0]
     if int(f["level"].max()) >= n_levels:
@@ -151,8 +171,13 @@ def fit_ordered_probit(
     counts = np.bincount(cell, minlength=nu * ng * ni * n_levels).reshape(nu, ng, ni, n_levels)
     share = counts.sum(axis=(0, 2, 3)) / counts.sum()
     edges = np.concatenate([[-np.inf], cuts, [np.inf]])
-    # free parametrisation: b = Nb θb (π·b = 0), δ = Nd θd (Σ δ = 0)
-    nb = null_space(share[None, :])
+    return _ProbitData(f, u, g, i, r, lev, units, groups, items, counts, share, edges)
+
+
+def _free_basis(d: _ProbitData) -> NDArray[np.float64]:
+    """The map from free to full parameters: b = Nb θb (π·b = 0), δ = Nd θd (Σ δ = 0)."""
+    nu, ng, ni = d.sizes
+    nb = null_space(d.share[None, :])
     nd = null_space(np.ones((1, ni)))
     n_full = nu + 2 * ng + ni
     a = np.zeros((n_full, nu + nb.shape[1] + nd.shape[1] + ng))
@@ -161,40 +186,45 @@ def fit_ordered_probit(
     c0 = nu + nb.shape[1]
     a[nu + ng : nu + ng + ni, c0 : c0 + nd.shape[1]] = nd
     a[nu + ng + ni :, c0 + nd.shape[1] :] = np.eye(ng)
+    return a
 
-    def parts(full):
-        return full[:nu], full[nu : nu + ng], full[nu + ng : nu + ng + ni], full[nu + ng + ni :]
 
-    def cell_terms(full):
-        mu, b, d, s = parts(full)
-        eta = mu[:, None, None] + b[None, :, None] + d[None, None, :]
-        sigma = np.exp(s)[None, :, None, None]
-        z = (edges[None, None, None, :] - eta[..., None]) / sigma  # (u, g, i, L + 1)
-        cdf, pdf = ndtr(z), _pdf(z)
-        p = np.maximum(cdf[..., 1:] - cdf[..., :-1], 1e-300)
-        with np.errstate(invalid="ignore"):
-            zp = np.where(np.isfinite(z), z * pdf, 0.0)
-        d_eta = -(pdf[..., 1:] - pdf[..., :-1]) / sigma / p
-        d_s = -(zp[..., 1:] - zp[..., :-1]) / p
-        return p, d_eta, d_s
+def _cell_terms(full: NDArray, d: _ProbitData) -> tuple[NDArray, NDArray, NDArray]:
+    """Each cell's probability and the derivatives of its log in η and in log σ."""
+    nu, ng, ni = d.sizes
+    mu, b, dl, s = full[:nu], full[nu : nu + ng], full[nu + ng : nu + ng + ni], full[nu + ng + ni :]
+    eta = mu[:, None, None] + b[None, :, None] + dl[None, None, :]
+    sigma = np.exp(s)[None, :, None, None]
+    z = (d.edges[None, None, None, :] - eta[..., None]) / sigma  # (u, g, i, L + 1)
+    cdf, pdf = ndtr(z), _pdf(z)
+    p = np.maximum(cdf[..., 1:] - cdf[..., :-1], 1e-300)
+    with np.errstate(invalid="ignore"):
+        zp = np.where(np.isfinite(z), z * pdf, 0.0)
+    d_eta = -(pdf[..., 1:] - pdf[..., :-1]) / sigma / p
+    d_s = -(zp[..., 1:] - zp[..., :-1]) / p
+    return p, d_eta, d_s
 
-    def nll_grad(free):
-        full = a @ free
-        p, d_eta, d_s = cell_terms(full)
-        ge, gs = (counts * d_eta).sum(-1), (counts * d_s).sum(-1)
-        grad = np.concatenate([ge.sum((1, 2)), ge.sum((0, 2)), ge.sum((0, 1)), gs.sum((0, 2))])
-        return -(counts * np.log(p)).sum(), -(a.T @ grad)
 
-    # start: unit means of the answered levels' latent midpoints, σ = spacing of the cutpoints
+def _nll_grad(free: NDArray, d: _ProbitData, a: NDArray) -> tuple[float, NDArray]:
+    """Negative log likelihood and its gradient in the free parameters."""
+    full = a @ free
+    p, d_eta, d_s = _cell_terms(full, d)
+    ge, gs = (d.counts * d_eta).sum(-1), (d.counts * d_s).sum(-1)
+    grad = np.concatenate([ge.sum((1, 2)), ge.sum((0, 2)), ge.sum((0, 1)), gs.sum((0, 2))])
+    return -(d.counts * np.log(p)).sum(), -(a.T @ grad)
+
+
+def _probit_start(d: _ProbitData, cuts: NDArray, n_free: int) -> NDArray:
+    """Start: unit means of the answered levels' latent midpoints, σ = spacing of the cutpoints."""
+    nu, ng, _ = d.sizes
     spacing = float(np.mean(np.diff(cuts))) if cuts.size > 1 else 10.0
     mids = np.concatenate([[cuts[0] - spacing], (cuts[:-1] + cuts[1:]) / 2, [cuts[-1] + spacing]])
-    start_mu = np.bincount(u, weights=mids[lev], minlength=nu) / np.bincount(u, minlength=nu)
-    start = np.concatenate([start_mu, np.zeros(a.shape[1] - nu - ng), np.full(ng, np.log(spacing))])
-    res = minimize(
-        nll_grad, start, jac=True, method="L-BFGS-B", options={"maxiter": 5000, "gtol": 1e-8}
-    )
-    free = res.x
-    # Hessian by central differences of the analytic gradient
+    start_mu = np.bincount(d.u, weights=mids[d.lev], minlength=nu) / np.bincount(d.u, minlength=nu)
+    return np.concatenate([start_mu, np.zeros(n_free - nu - ng), np.full(ng, np.log(spacing))])
+
+
+def _hessian(grad: Callable[[NDArray], NDArray], free: NDArray) -> NDArray:
+    """Hessian by central differences of the analytic gradient."""
     k = free.size
     hess = np.empty((k, k))
     for j in range(k):
@@ -202,34 +232,64 @@ def fit_ordered_probit(
         up, down = free.copy(), free.copy()
         up[j] += step
         down[j] -= step
-        hess[:, j] = (nll_grad(up)[1] - nll_grad(down)[1]) / (2 * step)
-    hess = (hess + hess.T) / 2
-    # per-respondent scores (cluster-robust meat)
-    full = a @ free
-    _, d_eta, d_s = cell_terms(full)
+        hess[:, j] = (grad(up) - grad(down)) / (2 * step)
+    return (hess + hess.T) / 2
+
+
+def _cluster_meat(d: _ProbitData, a: NDArray, full: NDArray) -> NDArray:
+    """Σ_r s_r s_rᵀ over respondents r of the per-respondent scores (free parameters)."""
+    nu, ng, ni = d.sizes
+    _, d_eta, d_s = _cell_terms(full, d)
+    u, g, i, r, lev = d.u, d.g, d.i, d.r, d.lev
     obs_eta = d_eta[u, g, i, lev]
     obs_s = d_s[u, g, i, lev]
     nr = int(r.max()) + 1
-    scores = np.zeros((nr, n_full))
+    scores = np.zeros((nr, a.shape[0]))
     np.add.at(scores, (r, u), obs_eta)
     np.add.at(scores, (r, nu + g), obs_eta)
     np.add.at(scores, (r, nu + ng + i), obs_eta)
     np.add.at(scores, (r, nu + ng + ni + g), obs_s)
     free_scores = scores @ a
-    meat = free_scores.T @ free_scores
+    return free_scores.T @ free_scores
+
+
+def _sandwich(hess: NDArray, meat: NDArray) -> NDArray:
+    """The cluster-robust covariance ``H⁻¹ M H⁻¹`` (pseudo-inverse if H is singular)."""
     try:
         inv = np.linalg.inv(hess)
     except np.linalg.LinAlgError:
         inv = np.linalg.pinv(hess)
-    cov_free = inv @ meat @ inv
-    per_unit = f.groupby("unit")["rater"].nunique().mean()
+    return inv @ meat @ inv
+
+
+def fit_ordered_probit(
+    frame: pd.DataFrame, cutpoints: NDArray[np.float64], component: str = ""
+) -> ProbitFit:
+    """Fit the ordered-probit model (module docstring) to one component's categorical ratings."""
+    cuts = np.asarray(cutpoints, dtype=float)
+    d = _probit_data(frame, cuts, component)
+    a = _free_basis(d)
+    start = _probit_start(d, cuts, a.shape[1])
+    res = minimize(
+        _nll_grad,
+        start,
+        args=(d, a),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 5000, "gtol": 1e-8},
+    )
+    free = res.x
+    hess = _hessian(lambda x: _nll_grad(x, d, a)[1], free)
+    full = a @ free
+    cov_free = _sandwich(hess, _cluster_meat(d, a, full))
+    per_unit = d.f.groupby("unit")["rater"].nunique().mean()
     return ProbitFit(
         component=component,
-        units=pd.Index(units),
-        groups=pd.Index(groups),
-        items=pd.Index(items),
+        units=pd.Index(d.units),
+        groups=pd.Index(d.groups),
+        items=pd.Index(d.items),
         cutpoints=cuts,
-        share=share,
+        share=d.share,
         theta=full,
         cov=a @ cov_free @ a.T,
         loglik=float(-res.fun),
