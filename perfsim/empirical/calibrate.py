@@ -47,6 +47,7 @@ from scipy.special import ndtr
 
 from .. import engine
 from ..scenario import DataError, Scenario
+from ..scenario.world import Rater
 from ..world.model import perceived_quality
 from .data import Ratings
 from .effects import fit_component
@@ -336,6 +337,162 @@ def _base_quality(scenario: Scenario, rater: str, reps: int, seed: int) -> tuple
     return float(q.mean()), float(q.std(axis=1, ddof=1).mean())
 
 
+_PARAMETER_COLUMNS = ["component", "rater", "key", "value", "se", "base", "how"]
+
+
+@dataclass
+class _ComponentFit:
+    """One component's fitted unit means and its rows of the calibration tables."""
+
+    means: pd.DataFrame  # unit, latent, ...
+    mu: NDArray[np.float64]  # the unit means
+    mu_se: NDArray[np.float64]  # their standard errors
+    common: float  # se of a shift common to every unit (the panel raters' mean leniency)
+    params: list[tuple]  # rows of Calibration.parameters
+    groups: pd.DataFrame
+    items: pd.DataFrame | None = None
+    fit: ProbitFit | None = None
+
+
+def _rater_components(
+    ratings: Ratings, scenario: Scenario, components: Mapping[str, str] | None
+) -> Mapping[str, str]:
+    """The world raters to calibrate, each with its component of the ratings."""
+    if scenario.world is None:
+        raise DataError(
+            "calibration needs a scenario with a [world] (e.g. scenarios/hangzhou-2011.toml)"
+        )
+    world = scenario.world
+    if components is None:
+        components = {r: r for r in world.raters if r in ratings.components}
+    if not components:
+        raise DataError(
+            f"no world rater of the scenario ({', '.join(world.raters)}) matches a component of the "
+            f"ratings ({', '.join(ratings.components)}); name the component column after the rater"
+        )
+    return components
+
+
+def _survey_fit(
+    frame: pd.DataFrame, spec: Rater, comp: str, rater: str, source: str
+) -> _ComponentFit:
+    """Ordered probit on a survey component: unit means, pooled noise, respondents per unit."""
+    try:
+        fit = fit_ordered_probit(frame, np.asarray(spec.cutpoints), comp)
+    except DataError as exc:
+        raise DataError(f"{source}: {exc}") from None
+    means = fit.unit_means()
+    noise, noise_se = fit.mixture_noise()
+    how = "ordered probit, mixture of the groups' respondent sd and leniency"
+    params = [
+        (comp, rater, "noise", noise, noise_se, spec.noise, how),
+        (
+            comp,
+            rater,
+            "respondents",
+            fit.respondents_per_unit,
+            np.nan,
+            spec.respondents,
+            "mean respondents per unit",
+        ),
+    ]
+    return _ComponentFit(
+        means=means,
+        mu=means["latent"].to_numpy(),
+        mu_se=means["latent_se"].to_numpy(),
+        common=0.0,
+        params=params,
+        groups=fit.groups_table().assign(component=comp),
+        items=fit.items_table().assign(component=comp),
+        fit=fit,
+    )
+
+
+def _panel_fit(frame: pd.DataFrame, spec: Rater, comp: str, rater: str) -> _ComponentFit:
+    """Additive model on a panel component: unit means and the noise of the panel's mean score."""
+    fitted = fit_component(frame)
+    means = fitted["units"].rename(columns={"effect": "latent"})
+    mu = means["latent"].to_numpy()
+    g = fitted["groups"]
+    sigma = float(np.sqrt((g["noise"] ** 2 * g["ratings"]).sum() / g["ratings"].sum()))
+    k_bar = frame.groupby("unit")["rater"].nunique().mean()
+    mu_se = np.full(mu.size, sigma / np.sqrt(k_bar))
+    # the panel's raters are a sample too: their mean leniency shifts every unit
+    tau = float(
+        np.sqrt(np.nan_to_num((g["rater_sd"] ** 2 * g["raters"]).sum() / g["raters"].sum()))
+    )
+    common = tau / np.sqrt(k_bar)
+    df = max(int(g["ratings"].sum()) - len(mu) - int(g["raters"].sum()), 1)
+    noise = sigma / np.sqrt(k_bar)
+    how = f"additive model: rating sd {sigma:.3g} / √{k_bar:.3g} raters per unit"
+    return _ComponentFit(
+        means=means,
+        mu=mu,
+        mu_se=mu_se,
+        common=common,
+        params=[(comp, rater, "noise", noise, noise / np.sqrt(2 * df), spec.noise, how)],
+        groups=g.assign(component=comp, noise_se=g["noise"] / np.sqrt(2 * df))[
+            ["component", "rater_group", "leniency", "leniency_se", "noise", "noise_se"]
+        ],
+    )
+
+
+def _offset_and_scale(
+    c: _ComponentFit, spec: Rater, comp: str, rater: str, base_mean: float, base_sd: float
+) -> list[tuple]:
+    """The rater's offset and scale that give the base world the data's level and spread."""
+    mu, mu_se = c.mu, c.mu_se
+    n = mu.size
+    level = float(mu.mean())
+    level_se = float(np.hypot(np.sqrt(np.sum(mu_se**2)) / n, c.common))
+    spread = float(np.sqrt(max(mu.var(ddof=1) - np.mean(mu_se**2), 0.0)))
+    spread_se = spread / np.sqrt(2 * (n - 1))
+    scale = spec.scale * spread / base_sd if base_sd > 0 else spec.scale
+    scale_se = spec.scale * spread_se / base_sd if base_sd > 0 else np.nan
+    seen = (base_mean - spec.offset - spec.leniency) / spec.scale  # mean visibility · seen
+    offset = level - spec.leniency - scale * seen
+    offset_se = float(np.hypot(level_se, scale_se * abs(seen)))
+    return [
+        (
+            comp,
+            rater,
+            "offset",
+            offset,
+            offset_se,
+            spec.offset,
+            f"level of the unit means {level:.4g} (base world {base_mean:.4g})",
+        ),
+        (
+            comp,
+            rater,
+            "scale",
+            scale,
+            scale_se,
+            spec.scale,
+            f"between-unit sd {spread:.3g} (base world {base_sd:.3g}; se from {n} units)",
+        ),
+    ]
+
+
+def _class_table(c: _ComponentFit, cls: pd.Series, comp: str) -> pd.DataFrame:
+    """Each unit class's number of units, mean and sd of the unit means."""
+    by_class = pd.DataFrame({"unit_class": cls.reindex(c.means["unit"]).to_numpy(), "mu": c.mu})
+    return (
+        by_class.groupby("unit_class", sort=False)["mu"]
+        .agg(units="size", latent_mean="mean", latent_sd="std")
+        .reset_index()
+        .assign(component=comp)
+    )
+
+
+def _frame_of(tables: list[pd.DataFrame], first: str = "component") -> pd.DataFrame:
+    """The tables stacked, with the ``first`` column first (empty if there are none)."""
+    if not tables:
+        return pd.DataFrame()
+    t = pd.concat(tables, ignore_index=True)
+    return t[[first, *[c for c in t.columns if c != first]]]
+
+
 def calibrate(
     ratings: Ratings,
     scenario: Scenario,
@@ -349,142 +506,29 @@ def calibrate(
     ``components`` maps each world rater to calibrate to the ratings' component (default: every
     world rater whose name is a component of the ratings).
     """
-    if scenario.world is None:
-        raise DataError(
-            "calibration needs a scenario with a [world] (e.g. scenarios/hangzhou-2011.toml)"
-        )
-    world = scenario.world
-    if components is None:
-        components = {r: r for r in world.raters if r in ratings.components}
-    if not components:
-        raise DataError(
-            f"no world rater of the scenario ({', '.join(world.raters)}) matches a component of the "
-            f"ratings ({', '.join(ratings.components)}); name the component column after the rater"
-        )
+    components = _rater_components(ratings, scenario, components)
     params, groups, items, classes, fits = [], [], [], [], {}
     cls = ratings.unit_classes()
     for rater, comp in components.items():
-        spec = world.raters[rater]
+        spec = scenario.world.raters[rater]
         frame = ratings.frame[ratings.frame["component"] == comp]
         categorical = bool((frame["level"] >= 0).all())
         base_mean, base_sd = _base_quality(scenario, rater, reps, seed)
-        common = 0.0
         if spec.kind == "survey" and categorical:
-            try:
-                fit = fit_ordered_probit(frame, np.asarray(spec.cutpoints), comp)
-            except DataError as exc:
-                raise DataError(f"{ratings.source}: {exc}") from None
-            fits[comp] = fit
-            means = fit.unit_means()
-            mu, mu_se = means["latent"].to_numpy(), means["latent_se"].to_numpy()
-            noise, noise_se = fit.mixture_noise()
-            params.append(
-                (
-                    comp,
-                    rater,
-                    "noise",
-                    noise,
-                    noise_se,
-                    spec.noise,
-                    "ordered probit, mixture of the groups' respondent sd and leniency",
-                )
-            )
-            params.append(
-                (
-                    comp,
-                    rater,
-                    "respondents",
-                    fit.respondents_per_unit,
-                    np.nan,
-                    spec.respondents,
-                    "mean respondents per unit",
-                )
-            )
-            groups.append(fit.groups_table().assign(component=comp))
-            items.append(fit.items_table().assign(component=comp))
+            c = _survey_fit(frame, spec, comp, rater, ratings.source)
+            fits[comp] = c.fit
+            items.append(c.items)
         else:
-            fitted = fit_component(frame)
-            means = fitted["units"].rename(columns={"effect": "latent"})
-            mu = means["latent"].to_numpy()
-            g = fitted["groups"]
-            sigma = float(np.sqrt((g["noise"] ** 2 * g["ratings"]).sum() / g["ratings"].sum()))
-            k_bar = frame.groupby("unit")["rater"].nunique().mean()
-            mu_se = np.full(mu.size, sigma / np.sqrt(k_bar))
-            # the panel's raters are a sample too: their mean leniency shifts every unit
-            tau = float(
-                np.sqrt(np.nan_to_num((g["rater_sd"] ** 2 * g["raters"]).sum() / g["raters"].sum()))
-            )
-            common = tau / np.sqrt(k_bar)
-            df = max(int(g["ratings"].sum()) - len(mu) - int(g["raters"].sum()), 1)
-            noise = sigma / np.sqrt(k_bar)
-            params.append(
-                (
-                    comp,
-                    rater,
-                    "noise",
-                    noise,
-                    noise / np.sqrt(2 * df),
-                    spec.noise,
-                    f"additive model: rating sd {sigma:.3g} / √{k_bar:.3g} raters per unit",
-                )
-            )
-            groups.append(
-                g.assign(component=comp, noise_se=g["noise"] / np.sqrt(2 * df))[
-                    ["component", "rater_group", "leniency", "leniency_se", "noise", "noise_se"]
-                ]
-            )
-        n = mu.size
-        level = float(mu.mean())
-        level_se = float(np.hypot(np.sqrt(np.sum(mu_se**2)) / n, common))
-        spread = float(np.sqrt(max(mu.var(ddof=1) - np.mean(mu_se**2), 0.0)))
-        spread_se = spread / np.sqrt(2 * (n - 1))
-        scale = spec.scale * spread / base_sd if base_sd > 0 else spec.scale
-        scale_se = spec.scale * spread_se / base_sd if base_sd > 0 else np.nan
-        seen = (base_mean - spec.offset - spec.leniency) / spec.scale  # mean visibility · seen
-        offset = level - spec.leniency - scale * seen
-        offset_se = float(np.hypot(level_se, scale_se * abs(seen)))
-        params.append(
-            (
-                comp,
-                rater,
-                "offset",
-                offset,
-                offset_se,
-                spec.offset,
-                f"level of the unit means {level:.4g} (base world {base_mean:.4g})",
-            )
-        )
-        params.append(
-            (
-                comp,
-                rater,
-                "scale",
-                scale,
-                scale_se,
-                spec.scale,
-                f"between-unit sd {spread:.3g} (base world {base_sd:.3g}; se from {n} units)",
-            )
-        )
-        by_class = pd.DataFrame({"unit_class": cls.reindex(means["unit"]).to_numpy(), "mu": mu})
-        classes.append(
-            by_class.groupby("unit_class", sort=False)["mu"]
-            .agg(units="size", latent_mean="mean", latent_sd="std")
-            .reset_index()
-            .assign(component=comp)
-        )
-    cols = ["component", "rater", "key", "value", "se", "base", "how"]
-
-    def frame_of(tables, first="component"):
-        if not tables:
-            return pd.DataFrame()
-        t = pd.concat(tables, ignore_index=True)
-        return t[[first, *[c for c in t.columns if c != first]]]
-
+            c = _panel_fit(frame, spec, comp, rater)
+        groups.append(c.groups)
+        params += c.params
+        params += _offset_and_scale(c, spec, comp, rater, base_mean, base_sd)
+        classes.append(_class_table(c, cls, comp))
     return Calibration(
-        parameters=pd.DataFrame(params, columns=cols),
-        groups=frame_of(groups),
-        items=frame_of(items),
-        classes=frame_of(classes),
+        parameters=pd.DataFrame(params, columns=_PARAMETER_COLUMNS),
+        groups=_frame_of(groups),
+        items=_frame_of(items),
+        classes=_frame_of(classes),
         fits=fits,
     )
 
