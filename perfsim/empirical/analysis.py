@@ -92,6 +92,131 @@ def _rated_map(rule: Rule, components: Sequence[str]) -> dict[str, str]:
     return out
 
 
+@dataclass
+class _Units:
+    """The rated units and the units table, from which each rule's scorer is built."""
+
+    frame: pd.DataFrame | None
+    ids: list[str]
+    classes: list[str] | None
+    id_column: str
+    class_column: str
+    source: str
+
+    def scorer(self, rule: Rule, mapping: dict[str, str]) -> RuleScorer:
+        """The scorer of ``rule`` on these units, rating ``mapping``'s components."""
+        return RuleScorer(
+            rule,
+            self.frame,
+            self.ids,
+            unit_classes=self.classes,
+            rated=list(mapping),
+            id_column=self.id_column,
+            class_column=self.class_column,
+            source=self.source,
+        )
+
+
+def _metadata(
+    source: str,
+    rule: Rule | Scenario | str | Path | None,
+    base_name: str,
+    units: pd.DataFrame | str | Path | None,
+    compare: Sequence[Rule | Scenario | str | Path],
+    reps: int,
+    level: float,
+    seed: int,
+) -> dict:
+    """The run's metadata known before the data are read."""
+    meta = {
+        "kind": "empirical",
+        "data": source,
+        "rule": str(rule) if isinstance(rule, str | Path) else base_name,
+        "units_table": str(units) if isinstance(units, str | Path) else None,
+        "compare": [str(c) if isinstance(c, str | Path) else _rule_name(c) for c in compare],
+        "reps": reps,
+        "level": level,
+        "seed": seed,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    from .. import __version__
+
+    meta["perfsim_version"] = __version__
+    return meta
+
+
+def _base_mapping(ratings: Ratings, base_rule: Rule, source: str) -> dict[str, str]:
+    """The base rule's column components that the ratings rate (an error if there are none)."""
+    mapping = _rated_map(base_rule, ratings.components)
+    if not mapping:
+        raise DataError(
+            f"{source}: no component of the ratings ({', '.join(ratings.components)}) is a column "
+            f"component of the rule; the rule reads: "
+            f"{', '.join(k for k, c in base_rule.resolved_components().items() if c.source == 'column') or 'no columns'}"
+            "; name the ratings' component column after one of them"
+        )
+    return mapping
+
+
+def _compare_ranks(
+    ratings: Ratings,
+    units: _Units,
+    scores: pd.DataFrame,
+    base_name: str,
+    compare: Sequence[Rule | Scenario | str | Path],
+    source: str,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Each unit's rank under the base rule and under each alternative rule, and the rule names."""
+    rules = [base_name]
+    ranks = pd.DataFrame(
+        {
+            "unit": units.ids,
+            base_name: scores.set_index("unit")["rank"].reindex(units.ids).to_numpy(),
+        }
+    )
+    if units.classes is not None:
+        ranks.insert(1, "unit_class", units.classes)
+    for alt in compare:
+        alt_rule, _, alt_name = _load_rule(alt)
+        alt_map = _rated_map(alt_rule, ratings.components)
+        if not alt_map:
+            raise DataError(
+                f"{source}: rule {alt_name} reads none of the rated components "
+                f"({', '.join(ratings.components)})"
+            )
+        s = units.scorer(alt_rule, alt_map)
+        pts = _observed_points(ratings, s, alt_map)
+        name = alt_name if alt_name not in rules else f"{alt_name} ({len(rules) + 1})"
+        ranks[name] = s.evaluate(pts).rank
+        rules.append(name)
+    return ranks, rules
+
+
+def _calibration(
+    ratings: Ratings,
+    scenario: Scenario | None,
+    rule: Rule | Scenario | str | Path | None,
+    mapping: dict[str, str],
+    calibrate_world: bool,
+    reps: int,
+    seed: int,
+    notes: list[str],
+) -> Calibration | None:
+    """The world's rater parameters calibrated to the ratings, if asked and possible (else a note)."""
+    calib = None
+    if calibrate_world and scenario is not None and scenario.world is not None:
+        world_map = {r: mapping[r] for r in scenario.world.raters if r in mapping}
+        if world_map:
+            calib = calibrate(ratings, scenario, world_map, reps=reps, seed=seed)
+    elif calibrate_world:
+        notes.append(
+            "no calibration: the rule file has no [world] to calibrate (use a scenario)"
+            if rule is not None
+            else "no calibration: give --rule a scenario with a [world] (e.g. hangzhou-2011)"
+        )
+    return calib
+
+
 def analyze(
     data: pd.DataFrame | str | Path,
     *,
@@ -122,20 +247,7 @@ def analyze(
     units_source = str(units) if isinstance(units, str | Path) else "<units>"
     if units is None:
         units_source = source  # errors about missing unit columns name the ratings table
-    meta = {
-        "kind": "empirical",
-        "data": source,
-        "rule": str(rule) if isinstance(rule, str | Path) else base_name,
-        "units_table": str(units) if isinstance(units, str | Path) else None,
-        "compare": [str(c) if isinstance(c, str | Path) else _rule_name(c) for c in compare],
-        "reps": reps,
-        "level": level,
-        "seed": seed,
-        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    from .. import __version__
-
-    meta["perfsim_version"] = __version__
+    meta = _metadata(source, rule, base_name, units, compare, reps, level, seed)
     notes: list[str] = []
     if not is_long(raw):
         return _analyze_wide(
@@ -149,34 +261,14 @@ def analyze(
     unit_classes = classes.tolist() if (classes != "").all() else None
     base_rule = base_rule or default_rule(ratings.components)
     base_name = base_name or base_rule.name
-    mapping = _rated_map(base_rule, ratings.components)
-    if not mapping:
-        raise DataError(
-            f"{source}: no component of the ratings ({', '.join(ratings.components)}) is a column "
-            f"component of the rule; the rule reads: "
-            f"{', '.join(k for k, c in base_rule.resolved_components().items() if c.source == 'column') or 'no columns'}"
-            "; name the ratings' component column after one of them"
-        )
+    mapping = _base_mapping(ratings, base_rule, source)
     unused = [c for c in ratings.components if c not in mapping.values()]
     if unused:
         notes.append(f"ratings of {', '.join(unused)} are not used by the rule {base_name}")
-
-    def scorer_for(r: Rule, m: dict[str, str]) -> RuleScorer:
-        return RuleScorer(
-            r,
-            units_frame,
-            unit_ids,
-            unit_classes=unit_classes,
-            rated=list(m),
-            id_column=id_column,
-            class_column=class_column,
-            source=units_source,
-        )
-
-    scorer = scorer_for(base_rule, mapping)
+    on = _Units(units_frame, unit_ids, unit_classes, id_column, class_column, units_source)
     unc = bootstrap_ranks(
         ratings,
-        scorer,
+        on.scorer(base_rule, mapping),
         mapping,
         reps=reps,
         level=level,
@@ -192,37 +284,11 @@ def analyze(
     scores = unc.table.sort_values(["rank", "total"], ascending=[True, False]).reset_index(
         drop=True
     )
-    rules = [base_name]
-    ranks = pd.DataFrame(
-        {"unit": unit_ids, base_name: scores.set_index("unit")["rank"].reindex(unit_ids).to_numpy()}
-    )
-    if unit_classes is not None:
-        ranks.insert(1, "unit_class", unit_classes)
-    for alt in compare:
-        alt_rule, _, alt_name = _load_rule(alt)
-        alt_map = _rated_map(alt_rule, ratings.components)
-        if not alt_map:
-            raise DataError(
-                f"{source}: rule {alt_name} reads none of the rated components "
-                f"({', '.join(ratings.components)})"
-            )
-        s = scorer_for(alt_rule, alt_map)
-        pts = _observed_points(ratings, s, alt_map)
-        name = alt_name if alt_name not in rules else f"{alt_name} ({len(rules) + 1})"
-        ranks[name] = s.evaluate(pts).rank
-        rules.append(name)
+    ranks, rules = _compare_ranks(ratings, on, scores, base_name, compare, source)
     rank_changes = _changes(ranks, rules)
-    calib = None
-    if calibrate_world and scenario is not None and scenario.world is not None:
-        world_map = {r: mapping[r] for r in scenario.world.raters if r in mapping}
-        if world_map:
-            calib = calibrate(ratings, scenario, world_map, reps=calibration_reps, seed=seed)
-    elif calibrate_world:
-        notes.append(
-            "no calibration: the rule file has no [world] to calibrate (use a scenario)"
-            if rule is not None
-            else "no calibration: give --rule a scenario with a [world] (e.g. hangzhou-2011)"
-        )
+    calib = _calibration(
+        ratings, scenario, rule, mapping, calibrate_world, calibration_reps, seed, notes
+    )
     meta |= {
         "units": len(unit_ids),
         "raters": int(ratings.frame["rater"].nunique()),

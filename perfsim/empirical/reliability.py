@@ -17,6 +17,7 @@ pooled (scope ``"overall"``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import krippendorff
@@ -436,6 +437,22 @@ def _ordinal_alpha(coincidences: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.where(expected > 0, 1 - observed / expected, np.nan)
 
 
+def _bootstrap_ci(
+    statistic: Callable, dept_stats: NDArray, n_boot: int, seed: int | None, confidence: float
+) -> tuple[float, float, str]:
+    """Percentile bootstrap CI of α over departments, and its note (NaN and "no CI" if none)."""
+    n_depts = dept_stats.shape[0]
+    if n_boot > 0 and n_depts >= 2:
+        rng = np.random.default_rng(seed)
+        weights = rng.multinomial(n_depts, np.full(n_depts, 1 / n_depts), size=n_boot)
+        boot = statistic(np.tensordot(weights.astype(float), dept_stats, axes=1))
+        if np.isfinite(boot).sum() >= 2:
+            a = 1 - confidence
+            low, high = np.nanquantile(boot, [a / 2, 1 - a / 2])
+            return low, high, f"percentile bootstrap CI over units ({n_boot} resamples)"
+    return np.nan, np.nan, "no CI"
+
+
 def _alpha_rows(
     scope: str,
     frame: pd.DataFrame,
@@ -509,16 +526,7 @@ def _alpha_rows(
         estimate = float(statistic(dept_stats.sum(axis=0)))
         how = "closed form (too many distinct values for the package's coincidence arrays)"
 
-    low = high = np.nan
-    ci_note = "no CI"
-    if n_boot > 0 and n_depts >= 2:
-        rng = np.random.default_rng(seed)
-        weights = rng.multinomial(n_depts, np.full(n_depts, 1 / n_depts), size=n_boot)
-        boot = statistic(np.tensordot(weights.astype(float), dept_stats, axes=1))
-        if np.isfinite(boot).sum() >= 2:
-            a = 1 - confidence
-            low, high = np.nanquantile(boot, [a / 2, 1 - a / 2])
-            ci_note = f"percentile bootstrap CI over units ({n_boot} resamples)"
+    low, high, ci_note = _bootstrap_ci(statistic, dept_stats, n_boot, seed, confidence)
     design = (
         f"{what} on {value_name}: {n_cases} pairs rated by ≥ 2 raters, "
         f"{n_values} distinct values; {how}; {ci_note}"

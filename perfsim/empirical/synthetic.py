@@ -133,6 +133,169 @@ def survey_expected_points(
     return np.diff(edges, axis=-1) @ np.asarray(points)
 
 
+@dataclass
+class _Survey:
+    """The survey's design: groups with their shares, leniencies and noises, and the scale."""
+
+    groups: list[str]
+    share: np.ndarray
+    lenient: np.ndarray
+    noise: np.ndarray
+    n: int  # units
+    per_unit: int  # respondents per unit
+    m: int  # units each respondent rates
+    n_resp: np.ndarray  # respondents per group
+    cuts: np.ndarray
+    pts: np.ndarray
+    item_names: list[str]
+    delta: np.ndarray
+    q: np.ndarray  # each unit's perceived quality for the survey rater
+
+
+def _survey_design(w, r_s: int, quality: np.ndarray, respondents, units_per_respondent) -> _Survey:
+    """The survey groups, respondent counts, scale and items for the survey rater ``r_s``."""
+    groups = list(SURVEY_GROUPS)
+    share = np.array([SURVEY_GROUPS[g][0] for g in groups])
+    share = share / share.sum()
+    lenient = np.array([SURVEY_GROUPS[g][1] for g in groups])
+    lenient = lenient - share @ lenient
+    noise = np.array([SURVEY_GROUPS[g][2] for g in groups])
+    per_unit = int(respondents or w.respondents[r_s])
+    m = min(units_per_respondent, w.n_dept)
+    n_resp = np.maximum(1, np.round(share * per_unit * w.n_dept / m)).astype(int)
+    return _Survey(
+        groups=groups,
+        share=share,
+        lenient=lenient,
+        noise=noise,
+        n=w.n_dept,
+        per_unit=per_unit,
+        m=m,
+        n_resp=n_resp,
+        cuts=np.asarray(w.cutpoints[r_s]),
+        pts=np.asarray(w.points[r_s]),
+        item_names=list(ITEMS),
+        delta=np.array(list(ITEMS.values())),
+        q=quality[:, r_s],
+    )
+
+
+def _group_ratings(
+    d: _Survey, g: int, rng: np.random.Generator, names: list[str], halo: float
+) -> pd.DataFrame:
+    """The answers (as levels) of the respondents of survey group ``g``."""
+    k, n = d.n_resp[g], d.n
+    # each respondent rates m distinct units: the first m of a random permutation
+    units = np.argsort(rng.random((k, n)), axis=1)[:, : d.m]  # (resp, m)
+    general = rng.standard_normal((k, d.m, 1))
+    specific = rng.standard_normal((k, d.m, len(d.item_names)))
+    z = (
+        d.q[units][..., None]
+        + d.delta
+        + d.lenient[g]
+        + d.noise[g] * (np.sqrt(halo) * general + np.sqrt(1 - halo) * specific)
+    )
+    level = np.searchsorted(d.cuts, z)  # 0 = lowest answer
+    resp = np.broadcast_to(np.arange(k)[:, None, None], z.shape)
+    return pd.DataFrame(
+        {
+            "unit": np.asarray(names, dtype=object)[
+                np.broadcast_to(units[..., None], z.shape)
+            ].ravel(),
+            "rater_group": d.groups[g],
+            "rater": [f"{g + 1:02d}{j + 1:04d}" for j in resp.ravel()],
+            "item": np.asarray(d.item_names, dtype=object)[
+                np.broadcast_to(np.arange(len(d.item_names)), z.shape)
+            ].ravel(),
+            "level": level.ravel(),
+        }
+    )
+
+
+def _survey_ratings(
+    d: _Survey, rng: np.random.Generator, names: list[str], halo: float, survey: str
+) -> pd.DataFrame:
+    """The long table of survey answers, group after group, on the 满意 scale."""
+    frames = [_group_ratings(d, g, rng, names, halo) for g in range(len(d.groups))]
+    survey_frame = pd.concat(frames, ignore_index=True)
+    labels = np.array(DEFAULT_SCALE.labels, dtype=object)
+    if len(labels) != len(d.pts):
+        raise ValueError(
+            f"the survey rater {survey!r} has {len(d.pts)} levels; the 满意 scale has 4"
+        )
+    survey_frame["answer"] = labels[survey_frame.pop("level").to_numpy()]
+    survey_frame["score"] = ""
+    survey_frame["component"] = survey
+    return survey_frame
+
+
+def _panel_ratings(
+    rng: np.random.Generator,
+    pq: np.ndarray,
+    names: list[str],
+    leaders: int,
+    leader_b: np.ndarray,
+    leader_noise: float,
+    panel: str,
+) -> pd.DataFrame:
+    """The leaders' 0-100 scores of every unit (leader leniencies ``leader_b`` already drawn)."""
+    n = len(names)
+    scores = np.clip(
+        pq[None, :] + leader_b[:, None] + leader_noise * rng.standard_normal((leaders, n)), 0, 100
+    )
+    return pd.DataFrame(
+        {
+            "unit": np.tile(np.asarray(names, dtype=object), leaders),
+            "rater_group": "市领导",
+            "rater": np.repeat(_leader_ids(leaders), n),
+            "item": "overall",
+            "answer": "",
+            "score": np.round(scores, 1).ravel(),
+            "component": panel,
+        }
+    )
+
+
+def _leader_ids(leaders: int) -> list[str]:
+    """The leaders' rater ids ``L1, L2, ...``."""
+    return [f"L{i + 1}" for i in range(leaders)]
+
+
+def _units_table(
+    rule, names: list[str], classes: np.ndarray, measured: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
+    """The wide units table: measured indicators, innovation bonus points and no veto."""
+    n = len(names)
+    units = pd.DataFrame({"department": names, "class": classes})
+    measured = np.round(measured, 1)
+    for j, ind in enumerate(rule.indicators):
+        units[ind] = measured[:, j]
+    for col in rule.adjustment_columns:
+        bonus = np.zeros(n)
+        winners = rng.choice(n, round(31 / 66 * n), replace=False)
+        bonus[winners] = np.round(rng.uniform(0.1, 1.0, winners.size), 1)
+        units[col] = bonus
+    for col in rule.veto_columns:
+        units[col] = "false"
+    return units
+
+
+def _expected_points(
+    d: _Survey, pq: np.ndarray, names: list[str], survey: str, panel: str
+) -> pd.DataFrame:
+    """Each unit's expected component points: an infinite survey and the leaders' mean."""
+    per_group = survey_expected_points(
+        d.q[None, :, None] + d.delta[None, None, :] + d.lenient[:, None, None],
+        d.cuts,
+        d.pts,
+        d.noise[:, None, None],
+    )  # (group, unit, item)
+    expected_survey = d.share @ per_group.mean(-1)
+    return pd.DataFrame(
+        {survey: expected_survey, panel: np.clip(pq, 0, 100)}, index=pd.Index(names, name="unit")
+    )
+
+
 def synthetic_pilot(
     scenario: Scenario | str | Path = HANGZHOU,
     *,
@@ -162,138 +325,55 @@ def synthetic_pilot(
     output = state.state["output"]
     quality = (perceived_quality(w, output) + w.leniency)[0]  # (dept, rater)
     rng = np.random.default_rng(ss_data)
-    n = w.n_dept
     names = unit_names(w.classes, w.class_codes)
     classes = np.array(w.classes, dtype=object)[w.class_codes]
 
-    # ---- survey -----------------------------------------------------------------------------
-    groups = list(SURVEY_GROUPS)
-    share = np.array([SURVEY_GROUPS[g][0] for g in groups])
-    share = share / share.sum()
-    lenient = np.array([SURVEY_GROUPS[g][1] for g in groups])
-    lenient = lenient - share @ lenient
-    noise = np.array([SURVEY_GROUPS[g][2] for g in groups])
-    per_unit = int(respondents or w.respondents[r_s])
-    m = min(units_per_respondent, n)
-    n_resp = np.maximum(1, np.round(share * per_unit * n / m)).astype(int)
-    cuts, pts = np.asarray(w.cutpoints[r_s]), np.asarray(w.points[r_s])
-    item_names, delta = list(ITEMS), np.array(list(ITEMS.values()))
-    q = quality[:, r_s]
-    frames = []
-    for g, name in enumerate(groups):
-        k = n_resp[g]
-        # each respondent rates m distinct units: the first m of a random permutation
-        units = np.argsort(rng.random((k, n)), axis=1)[:, :m]  # (resp, m)
-        general = rng.standard_normal((k, m, 1))
-        specific = rng.standard_normal((k, m, len(item_names)))
-        z = (
-            q[units][..., None]
-            + delta
-            + lenient[g]
-            + noise[g] * (np.sqrt(halo) * general + np.sqrt(1 - halo) * specific)
-        )
-        level = np.searchsorted(cuts, z)  # 0 = lowest answer
-        resp = np.broadcast_to(np.arange(k)[:, None, None], z.shape)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "unit": np.asarray(names, dtype=object)[
-                        np.broadcast_to(units[..., None], z.shape)
-                    ].ravel(),
-                    "rater_group": name,
-                    "rater": [f"{g + 1:02d}{j + 1:04d}" for j in resp.ravel()],
-                    "item": np.asarray(item_names, dtype=object)[
-                        np.broadcast_to(np.arange(len(item_names)), z.shape)
-                    ].ravel(),
-                    "level": level.ravel(),
-                }
-            )
-        )
-    survey_frame = pd.concat(frames, ignore_index=True)
-    labels = np.array(DEFAULT_SCALE.labels, dtype=object)
-    if len(labels) != len(pts):
-        raise ValueError(f"the survey rater {survey!r} has {len(pts)} levels; the 满意 scale has 4")
-    survey_frame["answer"] = labels[survey_frame.pop("level").to_numpy()]
-    survey_frame["score"] = ""
-    survey_frame["component"] = survey
+    d = _survey_design(w, r_s, quality, respondents, units_per_respondent)
+    survey_frame = _survey_ratings(d, rng, names, halo, survey)
 
-    # ---- leaders ----------------------------------------------------------------------------
     leader_b = rng.normal(0.0, leader_leniency_sd, leaders)
     leader_noise = float(w.rater_noise[r_p]) * np.sqrt(leaders)
     pq = quality[:, r_p]
-    scores = np.clip(
-        pq[None, :] + leader_b[:, None] + leader_noise * rng.standard_normal((leaders, n)), 0, 100
-    )
-    leader_ids = [f"L{i + 1}" for i in range(leaders)]
-    panel_frame = pd.DataFrame(
-        {
-            "unit": np.tile(np.asarray(names, dtype=object), leaders),
-            "rater_group": "市领导",
-            "rater": np.repeat(leader_ids, n),
-            "item": "overall",
-            "answer": "",
-            "score": np.round(scores, 1).ravel(),
-            "component": panel,
-        }
-    )
+    panel_frame = _panel_ratings(rng, pq, names, leaders, leader_b, leader_noise, panel)
     ratings = pd.concat([survey_frame, panel_frame], ignore_index=True)
     ratings.insert(1, "unit_class", classes[pd.Index(names).get_indexer(ratings["unit"])])
     ratings = ratings[
         ["unit", "unit_class", "component", "rater_group", "rater", "item", "answer", "score"]
     ]
 
-    # ---- units table ------------------------------------------------------------------------
-    units = pd.DataFrame({"department": names, "class": classes})
-    measured = np.round(state.state["measured"][0], 1)
-    for j, ind in enumerate(rule.indicators):
-        units[ind] = measured[:, j]
-    for col in rule.adjustment_columns:
-        bonus = np.zeros(n)
-        winners = rng.choice(n, round(31 / 66 * n), replace=False)
-        bonus[winners] = np.round(rng.uniform(0.1, 1.0, winners.size), 1)
-        units[col] = bonus
-    for col in rule.veto_columns:
-        units[col] = "false"
+    units = _units_table(rule, names, classes, state.state["measured"][0], rng)
 
-    # ---- truth ------------------------------------------------------------------------------
-    per_group = survey_expected_points(
-        q[None, :, None] + delta[None, None, :] + lenient[:, None, None],
-        cuts,
-        pts,
-        noise[:, None, None],
-    )  # (group, unit, item)
-    expected_survey = share @ per_group.mean(-1)
-    expected = pd.DataFrame(
-        {survey: expected_survey, panel: np.clip(pq, 0, 100)}, index=pd.Index(names, name="unit")
-    )
+    expected = _expected_points(d, pq, names, survey, panel)
     scorer = RuleScorer(rule, units, names)
     ev = scorer.evaluate(expected[list(scorer.rated_components)].to_numpy())
     truth = Truth(
         survey_component=survey,
         survey_groups=pd.DataFrame(
             {
-                "group": groups,
-                "share": share,
-                "leniency": lenient,
-                "noise": noise,
-                "respondents": n_resp,
+                "group": d.groups,
+                "share": d.share,
+                "leniency": d.lenient,
+                "noise": d.noise,
+                "respondents": d.n_resp,
             }
         ),
-        items=dict(zip(item_names, delta.tolist(), strict=True)),
+        items=dict(zip(d.item_names, d.delta.tolist(), strict=True)),
         halo=halo,
-        cutpoints=tuple(cuts.tolist()),
-        points=tuple(pts.tolist()),
-        latent=pd.Series(q, index=pd.Index(names, name="unit"), name="latent"),
+        cutpoints=tuple(d.cuts.tolist()),
+        points=tuple(d.pts.tolist()),
+        latent=pd.Series(d.q, index=pd.Index(names, name="unit"), name="latent"),
         panel_component=panel,
-        leaders=pd.DataFrame({"rater": [f"市领导/{r}" for r in leader_ids], "leniency": leader_b}),
+        leaders=pd.DataFrame(
+            {"rater": [f"市领导/{r}" for r in _leader_ids(leaders)], "leniency": leader_b}
+        ),
         leader_noise=leader_noise,
         panel_quality=pd.Series(pq, index=pd.Index(names, name="unit"), name="panel_quality"),
         expected_points=expected,
         rank=pd.Series(ev.rank, index=pd.Index(names, name="unit"), name="rank"),
         parameters=dict(
             seed=seed,
-            units_per_respondent=m,
-            respondents_per_unit=per_unit,
+            units_per_respondent=d.m,
+            respondents_per_unit=d.per_unit,
             leaders=leaders,
             leader_leniency_sd=leader_leniency_sd,
         ),

@@ -69,6 +69,26 @@ class Rule(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Rule:
+        """Cross-field checks of the rule, in order: the first that fails raises."""
+        components = self._check_components()
+        indicator_components = [n for n, c in components.items() if c.source == "indicators"]
+        for name, ind in self.indicators.items():
+            self._check_indicator_component(name, ind, components, indicator_components)
+            self._check_indicator_target(name, ind)
+        for comp_name in indicator_components:
+            if not any(self.component_of(i) == comp_name for i in self.indicators):
+                raise LocatedValueError(
+                    f"components.{comp_name}.source",
+                    "indicators",
+                    "no indicator names this component",
+                )
+        self._check_weights()
+        self._check_classes_given()
+        self._check_bands()
+        return self
+
+    def _check_components(self) -> dict[str, Component]:
+        """Distinct classes, at least one component and a positive total share."""
         if len(set(self.classes)) != len(self.classes):
             raise LocatedValueError("classes", self.classes, "class names must be distinct")
         components = self.resolved_components()
@@ -82,57 +102,63 @@ class Rule(Strict):
                 {k: c.share for k, c in components.items()},
                 "at least one component share must be > 0",
             )
-        indicator_components = [n for n, c in components.items() if c.source == "indicators"]
-        for name, ind in self.indicators.items():
-            comp = self.component_of(name)
-            if comp is None:
+        return components
+
+    def _check_indicator_component(
+        self,
+        name: str,
+        ind: Indicator,
+        components: dict[str, Component],
+        indicator_components: list[str],
+    ) -> None:
+        """The indicator's component is named (if needed), known and holds indicators."""
+        comp = self.component_of(name)
+        if comp is None:
+            raise LocatedValueError(
+                f"indicators.{name}.component",
+                ind.component,
+                "required when the rule has several components; allowed: "
+                + ", ".join(indicator_components or list(components)),
+                has_value=False,
+            )
+        if comp not in components:
+            raise LocatedValueError(
+                f"indicators.{name}.component",
+                comp,
+                unknown_name("component", comp, components),
+            )
+        if components[comp].source == "column":
+            raise LocatedValueError(
+                f"indicators.{name}.component",
+                comp,
+                f"component {comp} has source = 'column' and cannot hold indicators",
+            )
+
+    def _check_indicator_target(self, name: str, ind: Indicator) -> None:
+        """Target normalisation has a positive target (or a target column) and caps costs."""
+        method = ind.normalize or self.normalize.method
+        if method == "target" and ind.target is not None and ind.target <= 0:
+            raise LocatedValueError(
+                f"indicators.{name}.target", ind.target, "must be > 0 (attainment = x / target)"
+            )
+        if method == "target":
+            if ind.target is None and ind.target_column is None:
                 raise LocatedValueError(
-                    f"indicators.{name}.component",
-                    ind.component,
-                    "required when the rule has several components; allowed: "
-                    + ", ".join(indicator_components or list(components)),
-                    has_value=False,
+                    f"indicators.{name}",
+                    name,
+                    "target normalisation needs `target` or `target_column`",
+                    False,
                 )
-            if comp not in components:
+            if ind.direction == "cost" and ind.cap is None:
                 raise LocatedValueError(
-                    f"indicators.{name}.component",
-                    comp,
-                    unknown_name("component", comp, components),
+                    f"indicators.{name}.cap",
+                    None,
+                    "a cost indicator normalised by target attainment needs a cap",
+                    False,
                 )
-            if components[comp].source == "column":
-                raise LocatedValueError(
-                    f"indicators.{name}.component",
-                    comp,
-                    f"component {comp} has source = 'column' and cannot hold indicators",
-                )
-            method = ind.normalize or self.normalize.method
-            if method == "target" and ind.target is not None and ind.target <= 0:
-                raise LocatedValueError(
-                    f"indicators.{name}.target", ind.target, "must be > 0 (attainment = x / target)"
-                )
-            if method == "target":
-                if ind.target is None and ind.target_column is None:
-                    raise LocatedValueError(
-                        f"indicators.{name}",
-                        name,
-                        "target normalisation needs `target` or `target_column`",
-                        False,
-                    )
-                if ind.direction == "cost" and ind.cap is None:
-                    raise LocatedValueError(
-                        f"indicators.{name}.cap",
-                        None,
-                        "a cost indicator normalised by target attainment needs a cap",
-                        False,
-                    )
-        for comp_name in indicator_components:
-            if not any(self.component_of(i) == comp_name for i in self.indicators):
-                raise LocatedValueError(
-                    f"components.{comp_name}.source",
-                    "indicators",
-                    "no indicator names this component",
-                )
-        self._check_weights()
+
+    def _check_classes_given(self) -> None:
+        """Settings that work within classes need rule.classes."""
         needs_classes = {
             "grading.scope": self.grading.scope == "within_class",
             "normalize.scope": self.normalize.scope == "within_class",
@@ -145,6 +171,9 @@ class Rule(Strict):
                     "within_class" if "scope" in path else "...",
                     "needs rule.classes to list the department classes",
                 )
+
+    def _check_bands(self) -> None:
+        """The veto grade and the reward bands are grading bands."""
         bands = self.grading.bands
         if self.veto.grade is not None and self.veto.grade not in bands:
             raise LocatedValueError(
@@ -155,9 +184,18 @@ class Rule(Strict):
                 raise LocatedValueError(
                     f"rewards.{band}", band, unknown_name("band", band, bands), False
                 )
-        return self
 
     def _check_weights(self) -> None:
+        """The weights: per indicator, per class, the AHP matrix, no all-zero component."""
+        self._check_indicator_weights()
+        self._check_class_weights()
+        if self.weights.method == "ahp":
+            self._check_pairwise()
+        if self.weights.method == "fixed":
+            self._check_component_weights()
+
+    def _check_indicator_weights(self) -> None:
+        """Per-indicator weights: known indicators, only with method 'fixed', all or none."""
         names = list(self.indicators)
         for name in self.weights.values:
             if name not in self.indicators:
@@ -192,6 +230,10 @@ class Rule(Strict):
                 f"weights); missing: {', '.join(missing)}",
                 has_value=False,
             )
+
+    def _check_class_weights(self) -> None:
+        """Per-class weight tables: known classes, known indicators, every indicator weighted."""
+        names = list(self.indicators)
         for cls, table in self.weights.by_class.items():
             if cls not in self.classes:
                 raise LocatedValueError(
@@ -213,36 +255,42 @@ class Rule(Strict):
                     f"indicator a weight; missing: {', '.join(missing)}",
                     has_value=False,
                 )
-        if self.weights.method == "ahp":
-            matrix = self.weights.pairwise
-            n = len(names)
-            if matrix is None:
-                raise LocatedValueError(
-                    "weights.pairwise", None, "method = 'ahp' needs a pairwise matrix", False
-                )
-            if len(matrix) != n or any(len(row) != n for row in matrix):
-                raise LocatedValueError(
-                    "weights.pairwise",
-                    matrix,
-                    f"must be a {n}×{n} matrix (one row and column per indicator: {', '.join(names)})",
-                )
 
-            try:
-                ahp(
-                    np.array(matrix, dtype=float),
-                    allow_inconsistent=self.weights.allow_inconsistent,
+    def _check_pairwise(self) -> None:
+        """Method 'ahp': an n×n pairwise matrix that AHP accepts."""
+        names = list(self.indicators)
+        matrix = self.weights.pairwise
+        n = len(names)
+        if matrix is None:
+            raise LocatedValueError(
+                "weights.pairwise", None, "method = 'ahp' needs a pairwise matrix", False
+            )
+        if len(matrix) != n or any(len(row) != n for row in matrix):
+            raise LocatedValueError(
+                "weights.pairwise",
+                matrix,
+                f"must be a {n}×{n} matrix (one row and column per indicator: {', '.join(names)})",
+            )
+
+        try:
+            ahp(
+                np.array(matrix, dtype=float),
+                allow_inconsistent=self.weights.allow_inconsistent,
+            )
+        except ValueError as exc:
+            raise LocatedValueError("weights.pairwise", matrix, str(exc)) from None
+
+    def _check_component_weights(self) -> None:
+        """Method 'fixed': no component's indicator weights are all zero."""
+        names = list(self.indicators)
+        for comp in self.resolved_components():
+            members = [i for i in names if self.component_of(i) == comp]
+            if members and sum(self.weights.values.get(i, 1.0) for i in members) <= 0:
+                raise LocatedValueError(
+                    "weights",
+                    {i: self.weights.values.get(i, 1.0) for i in members},
+                    f"the weights of component {comp} are all zero",
                 )
-            except ValueError as exc:
-                raise LocatedValueError("weights.pairwise", matrix, str(exc)) from None
-        if self.weights.method == "fixed":
-            for comp in self.resolved_components():
-                members = [i for i in names if self.component_of(i) == comp]
-                if members and sum(self.weights.values.get(i, 1.0) for i in members) <= 0:
-                    raise LocatedValueError(
-                        "weights",
-                        {i: self.weights.values.get(i, 1.0) for i in members},
-                        f"the weights of component {comp} are all zero",
-                    )
 
     def resolved_components(self) -> dict[str, Component]:
         """Components with `source` filled in (the implicit 综合 when none are declared)."""
