@@ -154,3 +154,27 @@ def test_no_import_cycles():
 def test_module_size(name):
     lines = MODULES[name].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{name}: {lines} lines (limit {MAX_LINES}): split it"
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def test_function_size():
+    """No function body over 80 lines of code (the docstring and signature do not count)."""
+    long = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            first = node.body[0]
+            doc = (
+                first.end_lineno - first.lineno + 1
+                if isinstance(first, ast.Expr)
+                and isinstance(getattr(first, "value", None), ast.Constant)
+                and isinstance(first.value.value, str)
+                else 0
+            )
+            lines = node.end_lineno - first.lineno + 1 - doc
+            if lines > MAX_FUNCTION_LINES:
+                long.append(f"{name}.{node.name}: {lines} lines")
+    assert long == []
