@@ -138,7 +138,8 @@ def test_the_cli_takes_methods_and_defaults_from_the_registry():
     assert "{" + ",".join(REGISTRY) + "}" in text
     for name, record in REGISTRY.items():
         assert f"{name}: {record.n_help}, default {record.default_n}" in text
-    assert f"samples per chunk file (default: {SensitivityPlan().chunk_size})" in text
+    assert SensitivityPlan().chunk_size is None
+    assert "samples per chunk file (default: automatic, ≥ 16 chunks per worker" in text
 
 
 def test_the_library_never_switches_the_matplotlib_backend():
@@ -399,6 +400,23 @@ def test_a_killed_run_keeps_its_finished_chunks_and_resumes_identically(tmp_path
     resumed = run_sensitivity(Interrupted(), out=out, resume=True, **kw)
     assert resumed.metadata["evaluated_now"] == 64 * 5 - 2 * 64
     pd.testing.assert_frame_equal(whole.indices, resumed.indices, check_exact=True)
+
+
+def test_the_default_chunk_size_keeps_every_worker_busy_and_a_folder_keeps_its_own(tmp_path):
+    from perfsim.experiments.sensitivity import CHUNK_SIZE, CHUNKS_PER_WORKER, default_chunk_size
+
+    assert default_chunk_size(64, 2) == 2  # was one chunk of 64: the second worker sat idle
+    assert default_chunk_size(64 * 5, 1) == 20 and default_chunk_size(10**6, 2) == CHUNK_SIZE
+    assert default_chunk_size(3, 4) == 1
+    assert -(-2048 // default_chunk_size(2048, 2)) >= 2 * CHUNKS_PER_WORKER
+    kw = {"problem": ISHIGAMI, "n": 64, "figures": False}
+    out = tmp_path / "run"
+    first = run_sensitivity(Ishigami.evaluate, out=out, **kw)
+    assert first.metadata["chunk_size"] == 20 and len(list((out / "chunks").iterdir())) == 16
+    # resumed on 2 workers (default 10 a chunk): the folder's recorded size wins, same hash
+    again = run_sensitivity(Ishigami.evaluate, out=out, resume=True, jobs=2, **kw)
+    assert again.metadata["hash"] == first.metadata["hash"] and again.metadata["chunk_size"] == 20
+    assert again.metadata["evaluated_now"] == 0
 
 
 def test_groups_get_one_joint_index():

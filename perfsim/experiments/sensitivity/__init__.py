@@ -110,7 +110,7 @@ from .methods import (
     sizes_help,
 )
 from .models import ArrayModel, ScenarioModel, metric_means, model_spec, unit_problem
-from .plan import CHUNK_SIZE, SensitivityPlan
+from .plan import CHUNK_SIZE, CHUNKS_PER_WORKER, SensitivityPlan, default_chunk_size
 from .result import SensitivityResult, write_outputs
 from .run import default_out, run_sensitivity
 
@@ -123,6 +123,7 @@ def write_figures(result: SensitivityResult, folder: Path) -> list[Path]:
 
 
 __all__ = [
+    "CHUNKS_PER_WORKER",
     "CHUNK_SIZE",
     "CONFIDENCE",
     "DEFAULT_N",
@@ -148,6 +149,7 @@ __all__ = [
     "analyze",
     "check_inputs",
     "convergence",
+    "default_chunk_size",
     "default_out",
     "draw_sample",
     "load_uncertain",
