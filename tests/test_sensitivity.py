@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,25 @@ def test_every_method_ranks_the_inputs_of_a_linear_model(method):
     table = result.table()["y"]
     assert table["x2"] > table["x1"] > table["x3"]
     assert result.table()["x1_only"].idxmax() == "x1"
+
+
+@pytest.mark.parametrize("n", [64, 150])
+def test_the_vectorised_delta_equals_salibs_own(n):
+    """Same estimator, same draws from the same seed: SALib's numbers to rounding (step mode
+    too: these bounds straddle 0)."""
+    from SALib.analyze import delta
+    from SALib.sample import latin
+
+    from perfsim.experiments.sensitivity.delta import delta_indices
+
+    problem = {**ISHIGAMI, "num_vars": 3}
+    x = latin.sample(problem, n, seed=1)
+    for y in (Ishigami.evaluate(x), np.round(Ishigami.evaluate(x))):
+        with warnings.catch_warnings(record=True):
+            salib = delta.analyze(problem, x, y, num_resamples=20, seed=5)
+        mine = delta_indices(problem, x, y, 20, 0.95, 5)
+        for key, values in mine.items():
+            np.testing.assert_allclose(values, salib[key], rtol=1e-9, atol=1e-12)
 
 
 def test_sobol_n_is_rounded_up_to_a_power_of_two_with_a_note():
