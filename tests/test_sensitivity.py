@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -437,6 +439,37 @@ def test_the_default_chunk_size_keeps_every_worker_busy_and_a_folder_keeps_its_o
     again = run_sensitivity(Ishigami.evaluate, out=out, resume=True, jobs=2, **kw)
     assert again.metadata["hash"] == first.metadata["hash"] and again.metadata["chunk_size"] == 20
     assert again.metadata["evaluated_now"] == 0
+
+
+def test_ctrl_c_stops_a_parallel_run_within_seconds_and_keeps_its_chunks(tmp_path):
+    """SIGINT to the CLI (its process only: the workers must be stopped by it) exits in seconds
+    with the resume hint, leaves no worker behind, and --resume continues from the kept chunks."""
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "perfsim.cli", "sensitivity", str(DEMO), "--n", "16"]
+    args += ["--reps", "10", "--jobs", "2", "--chunk-size", "1", "--out", str(out)]
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    run = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("chunks/chunk-*"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = psutil.Process(run.pid).children(recursive=True)
+        run.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert time.monotonic() - sent < 15, "Ctrl-C took too long"
+    assert run.returncode == 130 and "rerun with --resume to continue" in stderr
+    kept = len(list(out.glob("chunks/chunk-*")))
+    assert 3 <= kept < 128
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"workers left running: {alive}"
+    # without --chunk-size: the folder's recorded size (1) wins over the default
+    resumed = run_cli(*[a for a in args[3:] if a not in ("--chunk-size", "1")], "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resumed: {kept} of 128 chunks" in " ".join(resumed.stdout.split())
 
 
 def test_groups_get_one_joint_index():

@@ -220,13 +220,13 @@ def _evaluate(
     todo = chunks.todo
     total, done = len(chunks.x), chunks.done
     evaluated = sum(len(rows) for _, rows in todo)
-    if progress:
-        progress(done, total)
     started = time.perf_counter()
     expected = None
     if estimate is not None and evaluated > 1:
         expected = _pilot(spec, todo[0][1][:1]) * evaluated / runner.workers
         estimate(expected, runner.workers)
+    if progress:
+        progress(done, total)
     # closing(): the executor's clean-up (cancel, terminate workers) runs now, not when the
     # generator is collected
     with contextlib.closing(runner.map(spec.evaluate, todo)) as finished:
