@@ -7,7 +7,10 @@ processes, in this one process, alternating the two ``--repeat`` times, and prin
    analysis (sampling, evaluation, analysis, run folder; target ≥ 0.8);
 2. the share of wall time spent in the analysis (indices, intervals, convergence check; from
    ``seconds_analysis`` in sensitivity.json; target ≤ 20 %), for each run;
-3. the time estimate made from one pilot sample before the run, against the evaluation time.
+3. the time estimate made from one pilot sample before the run, against the evaluation time;
+4. CPU seconds (this process and its joined workers) and the load average: on a shared machine
+   the efficiency falls when other processes take the cores, while the CPU ratio (2 workers / 1)
+   shows what the parallel run itself costs (worker start-up, pickling, chunk files).
 
 The machine may be shared: run ``--repeat 3`` and read the spread between repeats.
 
@@ -17,6 +20,7 @@ The machine may be shared: run ``--repeat 3`` and read the spread between repeat
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -30,7 +34,7 @@ def run(args: argparse.Namespace, jobs: int, out: Path) -> dict:
     """Wall time, evaluation, analysis and estimated seconds of one run."""
     from perfsim.experiments.sensitivity import run_sensitivity
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), os.times()
     result = run_sensitivity(
         args.scenario,
         method=args.method,
@@ -41,10 +45,14 @@ def run(args: argparse.Namespace, jobs: int, out: Path) -> dict:
         figures=False,
         estimate=lambda seconds, workers: None,  # records seconds_estimated (one pilot sample)
     )
-    wall = time.perf_counter() - started
+    wall, after = time.perf_counter() - started, os.times()
     meta = result.metadata
+    # CPU seconds of this process and of its finished (joined) worker processes
+    used = sum(after[:4]) - sum(cpu[:4])
     return {
         "wall": wall,
+        "cpu": used,
+        "load": os.getloadavg()[0],
         "evaluation": meta["seconds_evaluation"],
         "analysis": meta["seconds_analysis"],
         "estimated": meta["seconds_estimated"],
@@ -58,7 +66,8 @@ def show(jobs: int, r: dict) -> None:
         f"  {jobs} worker{'s' if jobs > 1 else ' '}: {r['wall']:6.1f} s wall "
         f"(chunks of {r['chunk_size']}); evaluation {r['evaluation']:6.1f} s "
         f"(estimated {r['estimated']:.0f} s from a pilot sample); analysis {r['analysis']:.2f} s "
-        f"= {r['analysis'] / r['wall']:.1%} of wall time (target ≤ 20 %)"
+        f"= {r['analysis'] / r['wall']:.1%} of wall time (target ≤ 20 %); "
+        f"{r['cpu']:.1f} CPU s, {r['cpu'] / r['wall']:.2f} cores busy; load average {r['load']:.1f}"
     )
 
 
@@ -83,7 +92,11 @@ def main() -> None:
                 )
             efficiency = serial["wall"] / (2 * parallel["wall"])
             efficiencies.append(efficiency)
-            print(f"repeat {k + 1}: parallel efficiency {efficiency:.2f} (target ≥ 0.8)")
+            print(
+                f"repeat {k + 1}: parallel efficiency {efficiency:.2f} (target ≥ 0.8); CPU seconds "
+                f"2 workers / 1: {parallel['cpu'] / serial['cpu']:.2f} (the parallel overhead; "
+                "the rest is cores taken by other processes)"
+            )
             show(1, serial)
             show(2, parallel)
     if len(efficiencies) > 1:

@@ -75,17 +75,9 @@ def run_sensitivity(
         folder_lock(folder) if folder is not None else contextlib.nullcontext(),
         _runner(plan, executor) as runner,
     ):
-        # the chunk size: the plan's, else the folder's (a resumed run keeps its chunks), else
-        # enough chunks to keep every worker busy
-        size = plan.chunk_size or recorded_chunk_size(folder)
-        sample.key["chunk_size"] = size or default_chunk_size(len(x), runner.workers)
-        hash_ = digest(sample.key, x)
-        chunks = Chunks(x, sample.key["chunk_size"], folder)
-        running = {"kind": "sensitivity", "status": "running", "hash": hash_, **sample.key}
-        notes += chunks.open(hash_, resume, running)
+        chunks, hash_ = _open_chunks(plan, sample, folder, runner.workers, resume)
         run = _evaluate(spec, chunks, runner, progress, estimate)
         analysis_started = time.perf_counter()
-
         table = chunks.table()
         available = [c for c in table.columns if c != "sample"]
         chosen = choose_metrics(available, plan.metrics, spec.input_names)
@@ -168,6 +160,21 @@ class _Sample:
             "perfsim_version": __version__,
         }
         return cls(x, n_used, second_order, list(notes), key)
+
+
+def _open_chunks(
+    plan: SensitivityPlan, sample: _Sample, folder: Path | None, workers: int, resume: bool
+) -> tuple[Chunks, str]:
+    """The sample's chunks, with the run folder prepared (or resumed), and the run's hash. The
+    chunk size: the plan's, else the folder's (a resumed run keeps its chunks, whatever its number
+    of workers), else :func:`default_chunk_size` (enough chunks to keep every worker busy)."""
+    size = plan.chunk_size or recorded_chunk_size(folder)
+    sample.key["chunk_size"] = size or default_chunk_size(len(sample.x), workers)
+    hash_ = digest(sample.key, sample.x)
+    chunks = Chunks(sample.x, sample.key["chunk_size"], folder)
+    running = {"kind": "sensitivity", "status": "running", "hash": hash_, **sample.key}
+    sample.notes += chunks.open(hash_, resume, running)
+    return chunks, hash_
 
 
 def _analyse(
