@@ -564,6 +564,7 @@ def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
         "--bound", "class_bias<9", "--bound", "gaming_share<0.1",
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
+    assert re.search(r"about \d+ s on 1 worker \(timed on one pilot sample\)", r.stderr)
     assert "rounded up from 3 to 4" in r.stdout
     assert re.search(r"class_bias\s+survey share", r.stdout)
     assert "rule-space region" in r.stdout and f"run folder: {out}" in r.stdout
@@ -572,6 +573,8 @@ def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
     assert {p.name for p in (out / "figures").iterdir()} == {"sobol-indices.png", "heatmap.png"}
     meta = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
     assert meta["status"] == "complete" and meta["n"] == 4 and meta["reps"] == 2
+    assert meta["chunk_size"] == 2 and meta["seconds_estimated"] > 0  # 32 samples, 16 chunks
+    assert meta["seconds_analysis"] < meta["seconds"]
     assert meta["perfsim_version"] == perfsim.__version__ and meta["problem"]["num_vars"] == 6
     samples = pd.read_parquet(out / "samples.parquet")
     assert len(samples) == 4 * 8 and {"survey share", "class_bias"} <= set(samples.columns)
