@@ -91,10 +91,16 @@ def _balanced_draws(x: NDArray, edges: NDArray, smallest: int, times: int) -> No
     each, extra = divmod(len(x), len(classes))
     if len(classes) < 2 or each < smallest:
         raise ValueError("too few samples to bin the input")  # SALib gives up on this input
-    for _ in range(times):
-        for i, members in enumerate(classes):
-            if len(members):
-                np.random.choice(members, size=each + (1 if i < extra else 0), replace=True)
+    # np.random.choice(members, k) draws randint(0, len(members), k): one call with an array of
+    # upper bounds draws the same numbers, in the same order, as the call per class (a test
+    # compares the indices that follow with SALib's)
+    highs = [
+        (len(members), each + (1 if i < extra else 0))
+        for i, members in enumerate(classes)
+        if len(members)
+    ]
+    bounds = np.repeat([h for h, _ in highs], [k for _, k in highs])
+    np.random.randint(0, np.tile(bounds, times))
 
 
 def _classes(m: NDArray, n: int) -> list[tuple[int, int]]:
