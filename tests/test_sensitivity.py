@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +85,25 @@ def test_every_method_ranks_the_inputs_of_a_linear_model(method):
     assert result.table()["x1_only"].idxmax() == "x1"
 
 
+@pytest.mark.parametrize("n", [64, 150])
+def test_the_vectorised_delta_equals_salibs_own(n):
+    """Same estimator, same draws from the same seed: SALib's numbers to rounding (step mode
+    too: these bounds straddle 0)."""
+    from SALib.analyze import delta
+    from SALib.sample import latin
+
+    from perfsim.experiments.sensitivity.delta import delta_indices
+
+    problem = {**ISHIGAMI, "num_vars": 3}
+    x = latin.sample(problem, n, seed=1)
+    for y in (Ishigami.evaluate(x), np.round(Ishigami.evaluate(x))):
+        with warnings.catch_warnings(record=True):
+            salib = delta.analyze(problem, x, y, num_resamples=20, seed=5)
+        mine = delta_indices(problem, x, y, 20, 0.95, 5)
+        for key, values in mine.items():
+            np.testing.assert_allclose(values, salib[key], rtol=1e-9, atol=1e-12)
+
+
 def test_sobol_n_is_rounded_up_to_a_power_of_two_with_a_note():
     result = run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, method="sobol", n=100)
     assert result.n == 128 and len(result.samples) == 128 * 5
@@ -138,7 +160,8 @@ def test_the_cli_takes_methods_and_defaults_from_the_registry():
     assert "{" + ",".join(REGISTRY) + "}" in text
     for name, record in REGISTRY.items():
         assert f"{name}: {record.n_help}, default {record.default_n}" in text
-    assert f"samples per chunk file (default: {SensitivityPlan().chunk_size})" in text
+    assert SensitivityPlan().chunk_size is None
+    assert "samples per chunk file (default: automatic, ≥ 16 chunks per worker" in text
 
 
 def test_the_library_never_switches_the_matplotlib_backend():
@@ -401,6 +424,54 @@ def test_a_killed_run_keeps_its_finished_chunks_and_resumes_identically(tmp_path
     pd.testing.assert_frame_equal(whole.indices, resumed.indices, check_exact=True)
 
 
+def test_the_default_chunk_size_keeps_every_worker_busy_and_a_folder_keeps_its_own(tmp_path):
+    from perfsim.experiments.sensitivity import CHUNK_SIZE, CHUNKS_PER_WORKER, default_chunk_size
+
+    assert default_chunk_size(64, 2) == 2  # was one chunk of 64: the second worker sat idle
+    assert default_chunk_size(64 * 5, 1) == 20 and default_chunk_size(10**6, 2) == CHUNK_SIZE
+    assert default_chunk_size(3, 4) == 1
+    assert -(-2048 // default_chunk_size(2048, 2)) >= 2 * CHUNKS_PER_WORKER
+    kw = {"problem": ISHIGAMI, "n": 64, "figures": False}
+    out = tmp_path / "run"
+    first = run_sensitivity(Ishigami.evaluate, out=out, **kw)
+    assert first.metadata["chunk_size"] == 20 and len(list((out / "chunks").iterdir())) == 16
+    # resumed on 2 workers (default 10 a chunk): the folder's recorded size wins, same hash
+    again = run_sensitivity(Ishigami.evaluate, out=out, resume=True, jobs=2, **kw)
+    assert again.metadata["hash"] == first.metadata["hash"] and again.metadata["chunk_size"] == 20
+    assert again.metadata["evaluated_now"] == 0
+
+
+def test_ctrl_c_stops_a_parallel_run_within_seconds_and_keeps_its_chunks(tmp_path):
+    """SIGINT to the CLI (its process only: the workers must be stopped by it) exits in seconds
+    with the resume hint, leaves no worker behind, and --resume continues from the kept chunks."""
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "perfsim.cli", "sensitivity", str(DEMO), "--n", "16"]
+    args += ["--reps", "10", "--jobs", "2", "--chunk-size", "1", "--out", str(out)]
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    run = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("chunks/chunk-*"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = psutil.Process(run.pid).children(recursive=True)
+        run.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert time.monotonic() - sent < 15, "Ctrl-C took too long"
+    assert run.returncode == 130 and "rerun with --resume to continue" in stderr
+    kept = len(list(out.glob("chunks/chunk-*")))
+    assert 3 <= kept < 128
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"workers left running: {alive}"
+    # without --chunk-size: the folder's recorded size (1) wins over the default
+    resumed = run_cli(*[a for a in args[3:] if a not in ("--chunk-size", "1")], "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resumed: {kept} of 128 chunks" in " ".join(resumed.stdout.split())
+
+
 def test_groups_get_one_joint_index():
     problem = {**ISHIGAMI, "groups": ["x1 and x3", "x2", "x1 and x3"]}
     result = run_sensitivity(Ishigami.evaluate, problem=problem, method="sobol", n=2048)
@@ -493,6 +564,7 @@ def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
         "--bound", "class_bias<9", "--bound", "gaming_share<0.1",
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
+    assert re.search(r"about \d+ s on 1 worker \(timed on one pilot sample\)", r.stderr)
     assert "rounded up from 3 to 4" in r.stdout
     assert re.search(r"class_bias\s+survey share", r.stdout)
     assert "rule-space region" in r.stdout and f"run folder: {out}" in r.stdout
@@ -501,6 +573,8 @@ def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
     assert {p.name for p in (out / "figures").iterdir()} == {"sobol-indices.png", "heatmap.png"}
     meta = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
     assert meta["status"] == "complete" and meta["n"] == 4 and meta["reps"] == 2
+    assert meta["chunk_size"] == 2 and meta["seconds_estimated"] > 0  # 32 samples, 16 chunks
+    assert meta["seconds_analysis"] < meta["seconds"]
     assert meta["perfsim_version"] == perfsim.__version__ and meta["problem"]["num_vars"] == 6
     samples = pd.read_parquet(out / "samples.parquet")
     assert len(samples) == 4 * 8 and {"survey share", "class_bias"} <= set(samples.columns)

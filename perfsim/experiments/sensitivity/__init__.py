@@ -65,7 +65,8 @@ samples come from the inputs, not from Monte Carlo noise, and indices need far f
 **Run folder** (``out``): ``sensitivity.json`` (method, N, seed, reps, problem, inputs, notes,
 convergence, perfsim version, and a hash of problem and sample), ``chunks/chunk-00000.parquet``
 (numbered; ``.csv`` without pyarrow; one file per finished chunk of samples, written atomically as
-it finishes), ``indices.csv`` (tidy: metric, input, index, value, confidence), ``samples.parquet``
+it finishes; by default at least 16 chunks per worker, at most 64 samples each, and a resumed
+folder keeps its own chunk size), ``indices.csv`` (tidy: metric, input, index, value, confidence), ``samples.parquet``
 (every sample's inputs and outputs), ``convergence.csv``, ``figures/`` and, with ``bounds``,
 ``region.csv`` and ``region.txt`` (:mod:`perfsim.experiments.discovery`). Rerunning into the same
 folder (or ``resume=True``) skips the chunks already there, after checking the hash; results are
@@ -80,6 +81,7 @@ bring it under 0.05 (Monte Carlo error falls as 1/√N).
 
 **Modules.** :mod:`.inputs` (``[uncertain]`` inputs and their distributions), :mod:`.methods` (the
 registry: one record per method with its sampler, analyser, indices and sample-size rules),
+:mod:`.delta` (SALib's δ estimator with its bootstrap vectorised),
 :mod:`.plan` (:class:`SensitivityPlan`), :mod:`.models` (scenario or callable), :mod:`.checkpoint`
 (chunk files, hash, resume), :mod:`.analysis` (indices, reliability notes, convergence),
 :mod:`.figures`, :mod:`.result` and :mod:`.run` (:func:`run_sensitivity`).
@@ -111,7 +113,7 @@ from .methods import (
 )
 from .models import ArrayModel, ScenarioModel, metric_means, model_spec, unit_problem
 from .output import write_outputs
-from .plan import CHUNK_SIZE, SensitivityPlan
+from .plan import CHUNK_SIZE, CHUNKS_PER_WORKER, SensitivityPlan, default_chunk_size
 from .result import SensitivityResult
 from .run import default_out, run_sensitivity
 
@@ -124,6 +126,7 @@ def write_figures(result: SensitivityResult, folder: Path) -> list[Path]:
 
 
 __all__ = [
+    "CHUNKS_PER_WORKER",
     "CHUNK_SIZE",
     "CONFIDENCE",
     "DEFAULT_N",
@@ -149,6 +152,7 @@ __all__ = [
     "analyze",
     "check_inputs",
     "convergence",
+    "default_chunk_size",
     "default_out",
     "draw_sample",
     "load_uncertain",

@@ -65,6 +65,18 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def recorded_chunk_size(out: Path | None) -> int | None:
+    """The chunk size recorded in a run folder's ``sensitivity.json`` (None: no folder, no file, or
+    no size): a resumed run keeps the chunks it started with, whatever its number of workers."""
+    if out is None:
+        return None
+    try:
+        size = json.loads((out / "sensitivity.json").read_text(encoding="utf-8")).get("chunk_size")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return size if isinstance(size, int) and size >= 1 else None
+
+
 def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
     """Check that ``out`` is this run's folder (same hash) or new; write the first metadata."""
     meta_path = out / SensitivityFiles.METADATA

@@ -9,8 +9,18 @@ from ..discovery import parse_bounds
 from .errors import SensitivityError
 from .methods import Method, method
 
-#: Samples per chunk file (and per task sent to a worker).
+#: The largest automatic chunk: samples per chunk file (and per task sent to a worker).
 CHUNK_SIZE = 64
+#: Automatic chunks per worker. A run ends with workers idle while the last chunks finish: about
+#: half a chunk each, so 16 chunks per worker keep that tail near 1/32 of the run.
+CHUNKS_PER_WORKER = 16
+
+
+def default_chunk_size(samples: int, workers: int) -> int:
+    """Samples per chunk when the plan gives none: at least :data:`CHUNKS_PER_WORKER` chunks per
+    worker, and at most :data:`CHUNK_SIZE` samples a chunk (a checkpoint every few seconds)."""
+    per_chunk = -(-samples // (max(1, workers) * CHUNKS_PER_WORKER))
+    return int(min(CHUNK_SIZE, max(1, per_chunk)))
 
 
 @dataclass(frozen=True)
@@ -22,7 +32,8 @@ class SensitivityPlan:
     sample; ``second_order``: Sobol' S2 too; ``metrics``: analyse only these outputs (None: all);
     ``bounds``: designer bounds (``{"class_bias": ("<", 5)}`` or ``["class_bias<5"]``) for the
     rule-space region; ``jobs`` (local processes) or ``scheduler`` (Dask): where samples run;
-    ``chunk_size``: samples per chunk file. The fields that change the sample or its results
+    ``chunk_size``: samples per chunk file (None: :func:`default_chunk_size` from the sample
+    size and the number of workers, or the size recorded in the run folder). The fields that change the sample or its results
     (method, n, seed, reps, second order, chunk size) are part of a run folder's hash.
     """
 
@@ -35,14 +46,14 @@ class SensitivityPlan:
     bounds: Mapping[str, tuple[str, float]] | Sequence[str] | None = None
     jobs: int = 1
     scheduler: str | None = None
-    chunk_size: int = CHUNK_SIZE
+    chunk_size: int | None = None
 
     def __post_init__(self) -> None:
         method(self.method)  # a known method
         checks = (
             ("n", self.size, 1),
             ("reps", self.reps, 1),
-            ("chunk_size", self.chunk_size, 1),
+            ("chunk_size", 1 if self.chunk_size is None else self.chunk_size, 1),
             ("seed", self.seed, 0),
         )
         for name, value, low in checks:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from ...io import folder_lock
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, resolve_path
-from ..executors import Executor, make_executor
+from ..executors import Executor, make_executor, single_blas_thread
 from .analysis import (
     analyse_outputs,
     choose_metrics,
@@ -24,11 +24,11 @@ from .analysis import (
     reliability_notes,
     summary_notes,
 )
-from .checkpoint import Chunks, digest, write_json
+from .checkpoint import Chunks, digest, recorded_chunk_size, write_json
 from .methods import labels
 from .models import ModelSpec, model_spec
 from .output import write_outputs
-from .plan import SensitivityPlan
+from .plan import SensitivityPlan, default_chunk_size
 from .result import SensitivityResult
 
 
@@ -45,6 +45,7 @@ def run_sensitivity(
     resume: bool = False,
     figures: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    estimate: Callable[[float, int], None] | None = None,
     **options: Any,
 ) -> SensitivityResult:
     """Global sensitivity analysis of a scenario's ``[uncertain]`` inputs, or of a callable.
@@ -58,7 +59,9 @@ def run_sensitivity(
     n=20``), which replace the plan's.
     ``executor``: where samples run (default: from the plan's ``jobs`` and ``scheduler``).
     ``out``: the run folder (chunks, tables, figures); ``resume``: insist on continuing a run there.
-    ``progress(done, total)`` is called with numbers of samples as chunks finish.
+    ``progress(done, total)`` is called with numbers of samples as chunks finish;
+    ``estimate(seconds, workers)``, when given, once before the evaluation starts, with the
+    expected wall time of the samples left (one pilot sample is timed in this process first).
     """
     # Longer than most functions here: it is the table of contents of a run, one step a line or
     # two, and the list of what sensitivity.json holds (each step is a function of its own).
@@ -68,15 +71,15 @@ def run_sensitivity(
     spec = model_spec(model, problem, outputs, uncertain, list(overrides), plan.reps, plan.seed)
     sample = _Sample.draw(plan, spec)
     x, notes = sample.x, sample.notes
-    hash_ = digest(sample.key, x)
     folder = Path(out) if out is not None else None
     # one writer per folder: a second run into the same --out stops at once
-    with folder_lock(folder) if folder is not None else contextlib.nullcontext():
-        chunks = Chunks(x, plan.chunk_size, folder)
-        running = {"kind": "sensitivity", "status": "running", "hash": hash_, **sample.key}
-        notes += chunks.open(hash_, resume, running)
-        run = _evaluate(spec, chunks, plan, executor, progress)
-
+    with (
+        folder_lock(folder) if folder is not None else contextlib.nullcontext(),
+        _runner(plan, executor) as runner,
+    ):
+        chunks, hash_ = _open_chunks(plan, sample, folder, runner.workers, resume)
+        run = _evaluate(spec, chunks, runner, progress, estimate)
+        analysis_started = time.perf_counter()
         table = chunks.table()
         available = [c for c in table.columns if c != "sample"]
         chosen = choose_metrics(available, plan.metrics, spec.input_names)
@@ -85,6 +88,7 @@ def run_sensitivity(
         )
         samples = pd.concat([spec.samples(x), table[available].reset_index(drop=True)], axis=1)
         region = _region(spec, samples, available, bounds) if bounds else None
+        run["seconds_analysis"] = time.perf_counter() - analysis_started
 
         metadata = {
             "kind": "sensitivity",
@@ -151,13 +155,28 @@ class _Sample:
             "seed": plan.seed,
             "reps": plan.reps if spec.inputs else None,
             "second_order": second_order if record.second_order else None,
-            "chunk_size": plan.chunk_size,
+            "chunk_size": None,  # set by the run: the plan's, the folder's or the default
             "problem": spec.problem,
             "inputs": [i.describe() for i in spec.inputs],
             "model": spec.identity,
             "perfsim_version": __version__,
         }
         return cls(x, n_used, second_order, list(notes), key)
+
+
+def _open_chunks(
+    plan: SensitivityPlan, sample: _Sample, folder: Path | None, workers: int, resume: bool
+) -> tuple[Chunks, str]:
+    """The sample's chunks, with the run folder prepared (or resumed), and the run's hash. The
+    chunk size: the plan's, else the folder's (a resumed run keeps its chunks, whatever its number
+    of workers), else :func:`default_chunk_size` (enough chunks to keep every worker busy)."""
+    size = plan.chunk_size or recorded_chunk_size(folder)
+    sample.key["chunk_size"] = size or default_chunk_size(len(sample.x), workers)
+    hash_ = digest(sample.key, sample.x)
+    chunks = Chunks(sample.x, sample.key["chunk_size"], folder)
+    running = {"kind": "sensitivity", "status": "running", "hash": hash_, **sample.key}
+    sample.notes += chunks.open(hash_, resume, running)
+    return chunks, hash_
 
 
 def _analyse(
@@ -185,38 +204,61 @@ def _region(spec: ModelSpec, samples: pd.DataFrame, available: list[str], bounds
     return find_region(samples[rule_inputs], samples[available], bounds)
 
 
+@contextlib.contextmanager
+def _runner(plan: SensitivityPlan, executor: Executor | None) -> Iterator[Executor]:
+    """``executor``, or one made from the plan's jobs and scheduler and closed afterwards."""
+    if executor is not None:
+        yield executor
+        return
+    runner = make_executor(plan.jobs, plan.scheduler)
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
 def _evaluate(
     spec: ModelSpec,
     chunks: Chunks,
-    plan: SensitivityPlan,
-    executor: Executor | None,
+    runner: Executor,
     progress: Callable[[int, int], None] | None,
+    estimate: Callable[[float, int], None] | None,
 ) -> dict[str, Any]:
-    """Evaluate the chunks not done yet (on ``executor``, or on one made from the plan's jobs and
-    scheduler and closed afterwards); returns what sensitivity.json says about the evaluation."""
+    """Evaluate the chunks not done yet on ``runner``; returns what sensitivity.json says about
+    the evaluation. An interrupt (Ctrl-C) stops the executor at once: finished chunks are kept."""
     todo = chunks.todo
     total, done = len(chunks.x), chunks.done
+    evaluated = sum(len(rows) for _, rows in todo)
+    started = time.perf_counter()
+    expected = None
+    if estimate is not None and evaluated > 1:
+        expected = _pilot(spec, todo[0][1][:1]) * evaluated / runner.workers
+        estimate(expected, runner.workers)
     if progress:
         progress(done, total)
-    own = executor is None
-    runner = make_executor(plan.jobs, plan.scheduler) if own else executor
-    started = time.perf_counter()
-    try:
-        for chunk_id, frame in runner.map(spec.evaluate, todo):
+    # closing(): the executor's clean-up (cancel, terminate workers) runs now, not when the
+    # generator is collected
+    with contextlib.closing(runner.map(spec.evaluate, todo)) as finished:
+        for chunk_id, frame in finished:
             done += chunks.store(chunk_id, frame)
             if progress:
                 progress(done, total)
-    finally:
-        where = runner.describe()
-        if own:
-            runner.close()
     seconds = time.perf_counter() - started
-    evaluated = sum(len(rows) for _, rows in todo)
     return {
-        "executor": where,
+        "executor": runner.describe(),
         "evaluated_now": evaluated,
         "seconds_per_sample": seconds / evaluated if evaluated else None,
+        "seconds_evaluation": seconds,
+        "seconds_estimated": expected,
     }
+
+
+def _pilot(spec: ModelSpec, rows: NDArray) -> float:
+    """Seconds to evaluate ``rows`` (one sample) in this process: the pilot of a time estimate."""
+    with single_blas_thread():  # as the executors evaluate
+        started = time.perf_counter()
+        spec.evaluate(rows)
+        return time.perf_counter() - started
 
 
 def default_out(scenario: str | Path, method: str, seed: int) -> str:
