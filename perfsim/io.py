@@ -7,8 +7,8 @@ Rules every writer in perfsim follows (``atomic_dir`` and ``atomic_write`` enfor
   A kill at any point leaves either the old folder or the complete new one under the target name.
 - **Only perfsim's own folders are replaced.** Every folder perfsim writes holds ``.perfsim.json``
   (its kind and the list of files written). An existing target is replaced only when it is empty,
-  or a perfsim folder of the same kind whose files are all perfsim's (plus the report files that
-  ``perfsim report`` adds). A perfsim folder of another kind, or one written by a perfsim without
+  or a perfsim folder of the same kind whose files are all perfsim's and unchanged (the manifest
+  keeps each file's SHA-256; ``perfsim report`` adds the files it writes). A perfsim folder of another kind, or one written by a perfsim without
   the file list, needs ``force=True`` (``--force``). A folder perfsim did not write, or one holding
   files perfsim did not write, is never touched, with or without ``force``.
 - **One writer per folder.** A lock file beside the target (``.NAME.perfsim-lock``, an advisory
@@ -27,24 +27,18 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from .results.names import FIGURES, MARKERS, REPORT_HTML, REPORT_MD
+from .results.names import MARKERS
 from .scenario import PerfsimError
 
 MANIFEST = ".perfsim.json"
 """The marker file in every folder perfsim writes: its kind and the files it wrote."""
-
-REPORT_FILES = (REPORT_HTML, REPORT_MD)
-"""Files that ``perfsim report`` adds to a result folder after it was written."""
-
-PERFSIM_SUBFOLDERS = (FIGURES,)
-"""Sub-folders whose whole content is perfsim's (figures are redrawn by ``perfsim report``)."""
 
 _LEGACY_MARKERS = MARKERS
 _TMP_TAG = ".perfsim-tmp-"
@@ -80,26 +74,64 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
 def foreign_files(path: str | Path) -> list[str] | None:
-    """Files in the perfsim folder ``path`` that perfsim did not write (relative paths), or None
-    when the folder has no file list (written by an older perfsim)."""
+    """Files in the perfsim folder ``path`` that perfsim did not write, or that were changed after
+    perfsim wrote them (relative paths), or None when the folder has no file list (written by an
+    older perfsim). The manifest keeps each file's SHA-256, so an edited report counts as yours."""
     folder = Path(path)
     manifest = _read_json(folder / MANIFEST)
-    if manifest is None or not isinstance(manifest.get("files"), list):
+    if manifest is None or not isinstance(manifest.get("files"), dict | list):
         return None
-    ours = {*manifest["files"], MANIFEST, *REPORT_FILES}
+    ours = manifest["files"]
+    if isinstance(ours, list):  # written by this version's first release: names without hashes
+        ours = dict.fromkeys(ours)
     found = []
-    for item in sorted(folder.rglob("*")):
-        rel = item.relative_to(folder)
-        if item.is_dir() or rel.as_posix() in ours or rel.parts[0] in PERFSIM_SUBFOLDERS:
-            continue
-        found.append(rel.as_posix())
+    for item in _files(folder):
+        rel = item.relative_to(folder).as_posix()
+        if rel not in ours or (ours[rel] is not None and ours[rel] != _digest(item)):
+            found.append(rel)
     return found
+
+
+def record_files(folder: str | Path, before: dict[str, str | None]) -> None:
+    """Add to ``folder``'s manifest the files that perfsim has just written there (those new or
+    changed since the snapshot ``before`` from :func:`snapshot`); no-op without a manifest."""
+    folder = Path(folder)
+    manifest = _read_json(folder / MANIFEST)
+    if manifest is None or not isinstance(manifest.get("files"), dict):
+        return
+    now = snapshot(folder)
+    manifest["files"].update({k: v for k, v in now.items() if before.get(k) != v})
+    atomic_write(
+        folder / MANIFEST,
+        lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8"),
+    )
+
+
+def snapshot(folder: str | Path) -> dict[str, str]:
+    """Every file in ``folder`` with its SHA-256 (for :func:`record_files`)."""
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): _digest(p) for p in _files(folder)}
 
 
 def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> Path:
     """Raise :class:`OutputError` unless perfsim may write a ``kind`` result folder at ``path``."""
     target = Path(path)
+    if target.is_symlink():
+        raise OutputError(
+            f"{target} is a symbolic link; give the folder it points to (perfsim replaces a folder "
+            "whole, so it will not swap a link for a folder)"
+        )
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target} is a file, not a folder: give --out a folder name")
     _check_parents(target)
@@ -141,13 +173,32 @@ def _check_parents(target: Path) -> None:
             return
 
 
-def check_output_file(path: str | Path, *, force: bool = False) -> Path:
-    """Raise :class:`OutputError` unless perfsim may write the single file ``path``."""
+def check_output_file(
+    path: str | Path,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
+    suffix: str | None = None,
+) -> Path:
+    """Raise :class:`OutputError` unless perfsim may write the single file ``path``: not a folder
+    or a link, not one of the command's ``inputs`` (even with ``force``), named ``*suffix``, and
+    not an existing file unless ``force``."""
     target = Path(path)
     if target.is_dir():
         raise OutputError(
             f"{target} is a folder: give --out a file name, e.g. {target / 'scored.csv'}"
         )
+    if target.is_symlink():
+        raise OutputError(f"{target} is a symbolic link; give a plain file name")
+    _check_parents(target)
+    if suffix and target.suffix.lower() != suffix:
+        raise OutputError(
+            f"{target}: perfsim writes a {suffix} file here (UTF-8 with BOM, which Excel and WPS "
+            f"open); name it {target.with_suffix(suffix).name}"
+        )
+    for source in inputs:
+        if Path(source).exists() and target.exists() and target.samefile(source):
+            raise OutputError(f"{target} is the input table; give --out another file name")
     if target.exists() and not force:
         raise OutputError(f"{target} exists; give --force to replace it, or choose another name")
     return target
@@ -275,10 +326,10 @@ def _remove_stale_temporaries(target: Path) -> None:
 
 
 def write_manifest(folder: Path, kind: str) -> None:
-    """Write `.perfsim.json` into `folder`: its kind and every file now in it."""
+    """Write `.perfsim.json` into `folder`: its kind and every file now in it, with its SHA-256."""
     from . import __version__
 
-    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    files = snapshot(folder)
     manifest = {
         "kind": kind,
         "perfsim_version": __version__,

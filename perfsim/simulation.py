@@ -16,6 +16,7 @@ from . import budget, engine, metrics
 from .io import atomic_dir, to_csv
 from .metric_registry import better, may_be_undefined
 from .results.names import RunFiles
+from .rules.checks import NonFiniteError
 from .scenario import (
     PerfsimError,
     Scenario,
@@ -40,6 +41,13 @@ class SimulationResult:
 
     def metric(self, name: str) -> float:
         return float(self.metrics.set_index("metric").loc[name, "mean"])
+
+
+OVERFLOW = (
+    "the simulation overflowed: some input is far outside a realistic range; check abilities, "
+    "productivities, costs, scales and pay against the units in scenarios/README.md (e.g. "
+    "ability_mean is a log: 1 means e¹ ≈ 2.7 times the baseline)"
+)
 
 
 class SimulationError(PerfsimError):
@@ -72,7 +80,10 @@ def simulate(
     budget.check(scenario, reps, jobs)  # ScenarioError naming the key when it cannot fit
     started = datetime.now(UTC)
     model = engine.build(scenario)
-    blocks = run_blocks(model, seed, reps, jobs=jobs, progress=progress)
+    try:
+        blocks = run_blocks(model, seed, reps, jobs=jobs, progress=progress)
+    except NonFiniteError as exc:  # an input so large that the model's numbers overflowed
+        raise SimulationError(f"{scenario_source(scenario)}: {OVERFLOW} ({exc})") from None
     names = list(blocks[-1].metrics)
     columns = {k: np.concatenate([b.metrics[k] for b in blocks]) for k in names}
     per_rep = pd.DataFrame(columns)
@@ -153,10 +164,7 @@ def check_finite(scenario: Scenario, summary: pd.DataFrame, deps: pd.DataFrame) 
             bad.append(name)
     if bad:
         raise SimulationError(
-            f"{scenario_source(scenario)}: the simulation overflowed ({', '.join(bad[:6])} not "
-            "finite). Some input is far outside a realistic range: check abilities, productivities, "
-            "costs, scales and pay against the units in scenarios/README.md (e.g. ability_mean is a "
-            "log: 1 means e¹ ≈ 2.7 times the baseline)"
+            f"{scenario_source(scenario)}: {OVERFLOW} ({', '.join(bad[:6])} not finite)"
         )
 
 

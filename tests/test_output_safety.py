@@ -293,3 +293,57 @@ def test_a_failing_disk_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch, 
     err = capsys.readouterr().err
     assert "No space left on device" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing half-written left
+
+
+def test_your_files_in_figures_and_an_edited_report_are_yours(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    assert main(["report", str(out), "--quiet"]) == 0
+    assert _run(out) == 0  # the report and figures perfsim wrote are perfsim's to replace
+    assert main(["report", str(out), "--quiet"]) == 0
+    (out / "figures" / "my-chart.png").write_bytes(b"mine")
+    assert _run(out) == 2
+    assert "my-chart.png" in capsys.readouterr().err
+    (out / "figures" / "my-chart.png").unlink()
+    with open(out / "report.md", "a", encoding="utf-8") as handle:
+        handle.write("\nMy notes.\n")
+    assert _run(out) == 2
+    assert "report.md" in capsys.readouterr().err
+    assert "My notes." in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_score_never_overwrites_its_input_and_writes_csv(tmp_path, capsys):
+    data = tmp_path / "units.csv"
+    data.write_bytes((ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv").read_bytes())
+    before = data.read_bytes()
+    rule = str(ROOT / "scenarios" / "hangzhou-2011.toml")
+    score = ["score", str(data), "--rule", rule, "--quiet", "--force", "--out"]
+    assert main([*score, str(data)]) == 2
+    assert "is the input table" in capsys.readouterr().err
+    assert data.read_bytes() == before
+    assert main([*score, str(tmp_path / "scored.xlsx")]) == 2
+    assert "scored.csv" in capsys.readouterr().err
+
+
+def test_a_symbolic_link_as_out_is_refused(tmp_path, capsys):
+    real = tmp_path / "real"
+    assert _run(real) == 0
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    assert _run(link) == 2
+    assert "symbolic link" in capsys.readouterr().err
+    assert link.is_symlink() and folder_kind(real) == "run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
+def test_a_negative_seed_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", V1, "--seed", "-1", "--out", str(tmp_path / "r")])
+    assert stop.value.code == 2
+    assert "a seed must be ≥ 0" in capsys.readouterr().err
+
+
+def test_an_overflowing_pay_is_a_clear_error(tmp_path, capsys):
+    assert _run(tmp_path / "r", "--set", "rule.pay.per_point=1e308") == 2
+    err = capsys.readouterr().err
+    assert "overflowed" in err and "Traceback" not in err

@@ -22,10 +22,21 @@ def add_numbers(p: argparse.ArgumentParser, function: Callable, **helps: str) ->
         default = library_default(function, name)
         p.add_argument(
             f"--{name.replace('_', '-')}",
-            type=type(default),
+            type=seed_number if name == "seed" else type(default),
             default=default,
             help=f"{text} (default: {default:g})",
         )
+
+
+def seed_number(text: str) -> int:
+    """``--seed``: a whole number ≥ 0 (numpy's seeds are non-negative)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value}: a seed must be ≥ 0")
+    return value
 
 
 def add_set(p: argparse.ArgumentParser) -> None:

@@ -37,7 +37,7 @@ def handle(args: argparse.Namespace) -> int:
     from ..scoring import score
 
     if args.out:
-        check_output_file(args.out, force=args.force)
+        check_output_file(args.out, force=args.force, inputs=[args.data], suffix=".csv")
     scenario = load_scenario(args.rule, args.overrides)
     table = score(
         args.data,

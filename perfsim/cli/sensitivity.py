@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..results.names import FIGURES, SensitivityFiles
-from .common import add_set, positive, progress_bar
+from .common import add_set, positive, progress_bar, seed_number
 
 HELP = "Global sensitivity analysis (SALib) of a scenario's [uncertain] inputs; write a run folder."
 EXAMPLES = """examples:
@@ -45,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=seed_number,
         default=plan.seed,
         help=f"random seed of the sample and of every run (default: {plan.seed})",
     )

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..io import atomic_write
+from ..io import atomic_write, record_files, snapshot
 from ..plotting.style import SavedFigure
 from ..results import ComparisonRecord, EmpiricalRecord, RunRecord, SensitivityRecord, read_result
 from ..results.names import REPORT_HTML, REPORT_MD
@@ -97,8 +97,10 @@ def build_report(run_dir: str | Path) -> tuple[Path, Path]:
     """Write the figures, ``report.html`` (self-contained) and ``report.md`` of a run folder, a
     comparison folder, a sensitivity folder or an empirical folder; return the two reports' paths."""
     path = Path(run_dir)
+    before = snapshot(path)
     doc = document(read_result(path))
     html_path, md_path = path / REPORT_HTML, path / REPORT_MD
     atomic_write(html_path, lambda tmp: tmp.write_text(render_html(doc), encoding="utf-8"))
     atomic_write(md_path, lambda tmp: tmp.write_text(render_markdown(doc), encoding="utf-8"))
+    record_files(path, before)  # the reports and figures are perfsim's: a rerun may replace them
     return html_path, md_path

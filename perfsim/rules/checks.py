@@ -16,7 +16,7 @@ from contextvars import ContextVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["checked_inputs", "finite", "flags", "matrix", "nonempty"]
+__all__ = ["NonFiniteError", "checked_inputs", "finite", "flags", "matrix", "nonempty"]
 
 _TRUSTED: ContextVar[bool] = ContextVar("perfsim_rules_trusted", default=False)
 
@@ -41,6 +41,10 @@ def _first_bad(x: NDArray, bad: NDArray[np.bool_]) -> str:
     shown = "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
     index = ", ".join(str(int(i)) for i in where)
     return f"{shown} at [{index}]" if x.ndim else shown
+
+
+class NonFiniteError(ValueError):
+    """An array that holds NaN or ±inf where finite numbers are needed."""
 
 
 def finite(
@@ -73,7 +77,7 @@ def finite(
             allowed.append(f"NaN ({nan})")
         if inf is not None:
             allowed.append(f"±inf ({inf})")
-        raise ValueError(f"{name} must hold {' or '.join(allowed)}; got {_first_bad(x, bad)}")
+        raise NonFiniteError(f"{name} must hold {' or '.join(allowed)}; got {_first_bad(x, bad)}")
     return x
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from numpy.typing import NDArray
 
-from ...io import folder_lock
+from ...io import folder_lock, write_manifest
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, resolve_path
 from ..executors import Executor, make_executor, single_blas_thread
@@ -127,6 +127,7 @@ def run_sensitivity(
         metadata["seconds"] = time.perf_counter() - started
         if folder is not None:
             write_json(folder / SensitivityFiles.METADATA, metadata)
+            write_manifest(folder, "sensitivity")  # complete: its files are perfsim's
     return result
 
 
