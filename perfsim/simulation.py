@@ -20,8 +20,7 @@ from .rules.checks import NonFiniteError
 from .scenario import (
     PerfsimError,
     Scenario,
-    load_scenario,
-    scenario_from_dict,
+    resolve_scenario,
     scenario_hash,
     scenario_raw,
     scenario_source,
@@ -68,13 +67,7 @@ def simulate(
     ``jobs > 1`` spreads the blocks over worker processes started with the *spawn* method
     (:class:`~perfsim.experiments.executors.ProcessExecutor`): a script that calls this must keep
     its work under ``if __name__ == "__main__":``."""
-    overrides = list(overrides)
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, overrides)
-    elif overrides:
-        scenario = scenario_from_dict(
-            scenario_raw(scenario), source=scenario_source(scenario), overrides=overrides
-        )
+    scenario = resolve_scenario(scenario, overrides)
     if reps < 1:
         raise ValueError("reps must be ≥ 1")
     budget.check(scenario, reps, jobs)  # ScenarioError naming the key when it cannot fit

@@ -31,7 +31,7 @@ from ..scenario import (
     Problem,
     Scenario,
     ScenarioError,
-    load_scenario,
+    resolve_scenario,
     scenario_raw,
     scenario_source,
 )
@@ -186,11 +186,7 @@ def compare(
     items = scenarios.items() if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
     overrides = list(overrides)
     for key, item in items:
-        sc = item if isinstance(item, Scenario) else load_scenario(item, overrides)
-        if isinstance(item, Scenario) and overrides:
-            sc = scenario_from_dict(
-                scenario_raw(sc), source=scenario_source(sc), overrides=overrides
-            )
+        sc = resolve_scenario(item, overrides)
         name = key or _rule_name(sc, Path(scenario_source(sc)).stem)
         if name in named:
             name = f"{name} ({Path(scenario_source(sc)).stem})"

@@ -257,3 +257,16 @@ def _describe(loc: list[str]) -> str:
         if field is not None and field.description:
             return field.description
     return "this key is required"
+
+
+def resolve_scenario(scenario: Scenario | str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """A scenario object, a file path or a bundled name, with ``PATH=VALUE`` overrides applied:
+    the one way every experiment turns what a user gives into a validated :class:`Scenario`."""
+    overrides = list(overrides)
+    if not isinstance(scenario, Scenario):
+        return load_scenario(scenario, overrides)
+    if not overrides:
+        return scenario
+    return scenario_from_dict(
+        scenario_raw(scenario), source=scenario_source(scenario), overrides=overrides
+    )

@@ -18,7 +18,7 @@ from ...scenario import (
     Problem,
     Scenario,
     ScenarioError,
-    load_scenario,
+    resolve_scenario,
     scenario_from_dict,
     scenario_raw,
     scenario_source,
@@ -202,11 +202,7 @@ def model_spec(
             {"callable": callable_name(model), "outputs": list(names or [])},
             {},
         )
-    scenario = model if isinstance(model, Scenario) else load_scenario(model, overrides)
-    if isinstance(model, Scenario) and overrides:
-        scenario = scenario_from_dict(
-            scenario_raw(scenario), source=scenario_source(scenario), overrides=overrides
-        )
+    scenario = resolve_scenario(model, overrides)
     source = scenario_source(scenario)
     if scenario.world is None:
         message = "a sensitivity analysis simulates: the scenario needs a [world]"
