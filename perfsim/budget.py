@@ -24,6 +24,7 @@ check off (``off``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,25 +118,21 @@ def available_memory() -> tuple[int | None, str]:
     """Memory available to this process: ``MemAvailable`` (or ``os.sysconf``), capped by the
     cgroup's ``memory.max``; None when neither can be read."""
     found, where = None, ""
-    try:
+    with contextlib.suppress(OSError, ValueError, IndexError):  # not Linux: try sysconf below
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
                 found, where = int(line.split()[1]) * 1024, "available (MemAvailable)"
-    except (OSError, ValueError, IndexError):
-        pass
     if found is None:
         try:
             found = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
             where = "available (os.sysconf)"
         except (AttributeError, ValueError, OSError):
             return None, "unknown"
-    try:
+    with contextlib.suppress(OSError, ValueError):  # no cgroup limit ("max") or no cgroup v2
         cg = Path("/sys/fs/cgroup")
         cap = int((cg / "memory.max").read_text()) - int((cg / "memory.current").read_text())
         if cap < found:
             found, where = cap, "left under this container's memory.max (cgroup)"
-    except (OSError, ValueError):
-        pass
     return found, where
 
 

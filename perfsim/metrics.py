@@ -2,7 +2,7 @@
 inequality, cost and rater reliability.
 
 Every metric takes arrays whose leading axis is the replication ``rep`` and whose second axis is the
-department ``dept`` (then ``task``, ``indicator``, ``rater`` as in DESIGN.md "Array shapes"), and
+department ``dept`` (then ``task``, ``indicator``, ``rater`` as in docs/model.md "Array shapes"), and
 returns one value per replication, shape ``(rep,)``, so that a caller can report the mean with its
 Monte Carlo standard error (:func:`summarize`). Functions are pure and vectorised over replications;
 the only loops are over memory chunks (:func:`kendall_tau_b`) and over replications in
@@ -164,7 +164,7 @@ def rank_fidelity(true_value: ArrayLike, score: ArrayLike) -> dict[str, NDArray[
     """Rank fidelity of the final score to the true value V, per replication.
 
     Returns ``{"kendall_tau": τ_b(V, S), "spearman_rho": ρ(V, S)}``, each of shape ``(rep,)``
-    (DESIGN.md "Metrics"; see :func:`kendall_tau_b` and :func:`spearman_rho`; both rank each row
+    (docs/model.md "Metrics"; see :func:`kendall_tau_b` and :func:`spearman_rho`; both rank each row
     of V and S once).
     """
     v, s = _as_batch(true_value, "true_value"), _as_batch(score, "score")
@@ -212,7 +212,7 @@ def misclassification(
         bottom_missed = #{d ∈ B : grade_d < bottom_grade} / |B|
         top_in_bottom = #{d ∈ T : grade_d ≥ bottom_grade} / |T|
 
-    (DESIGN.md "Metrics": share of the true top not graded top, of the true bottom graded above
+    (docs/model.md "Metrics": share of the true top not graded top, of the true bottom graded above
     bottom, and of the true top landing in the bottom grade). ``order`` may pass
     :func:`perfsim.ranks.best_first_order` of ``true_value`` when the caller has it already.
     """
@@ -270,7 +270,7 @@ def class_gaps(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> N
 
     Per replication, the OLS regression of score on true value with one indicator per class and no
     common intercept, ``S_d = β_{c(d)} + b·V_d + ε_d``, returns ``β_c − β_0`` (column 0 is 0): the
-    score gap of class c over class 0 at equal V (DESIGN.md "Metrics", class bias). ``classes`` is
+    score gap of class c over class 0 at equal V (docs/model.md "Metrics", class bias). ``classes`` is
     a ``(dept,)`` array of int codes ``0 … C−1``; a code with no department gets NaN.
 
     The regression is solved in closed form rather than by a linear solve: by Frisch–Waugh–Lovell
@@ -288,7 +288,7 @@ def class_bias(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> N
 
     ``class_bias = max_c β_c − min_c β_c`` over the classes present, with ``β_c`` from the OLS
     regression ``S_d = β_{c(d)} + b·V_d + ε_d`` of :func:`class_gaps` (score points at equal V;
-    DESIGN.md "Metrics"). 0 with a single class; NaN when the slope b is not identified.
+    docs/model.md "Metrics"). 0 with a single class; NaN when the slope b is not identified.
     """
     beta, present = _class_intercepts(score, true_value, classes)
     if present.sum() <= 1:
@@ -301,7 +301,7 @@ def gaming_share(effort: ArrayLike, gaming: ArrayLike) -> NDArray[np.float64]:
     """Gaming as a share of all effort, per replication; shape ``(rep,)``.
 
     ``Σ_{d,j} g_dj / (Σ_{d,k} e_dk + Σ_{d,j} g_dj)`` with real effort ``e`` of shape
-    ``(rep, dept, task)`` and gaming ``g`` of shape ``(rep, dept, indicator)`` (DESIGN.md
+    ``(rep, dept, task)`` and gaming ``g`` of shape ``(rep, dept, indicator)`` (docs/model.md
     "Metrics"; effort and gaming in the same effort units). 0 when nobody exerts any effort.
     """
     e = np.asarray(effort, dtype=float)
@@ -322,7 +322,7 @@ def inflation(measured: ArrayLike, true: ArrayLike) -> NDArray[np.float64]:
     """Mean indicator inflation, per replication; shape ``(rep,)``.
 
     ``mean_{d,j} (m_dj − y_dj)``, measured minus true indicator value over departments and
-    indicators, arrays of shape ``(rep, dept, indicator)``; in indicator units (DESIGN.md
+    indicators, arrays of shape ``(rep, dept, indicator)``; in indicator units (docs/model.md
     "Metrics").
     """
     m = np.asarray(measured, dtype=float)
@@ -338,7 +338,7 @@ def welfare_loss(value: ArrayLike, first_best_value: ArrayLike) -> NDArray[np.fl
     """Loss of true value against the first best, per replication; shape ``(rep,)``.
 
     ``1 − Σ_d V_d / Σ_d V^fb_d`` with V under the rule and ``V^fb`` under the first-best allocation
-    (DESIGN.md "Metrics"; Baker 2002). ``value`` is ``(rep, dept)``; ``first_best_value`` is
+    (docs/model.md "Metrics"; Baker 2002). ``value`` is ``(rep, dept)``; ``first_best_value`` is
     ``(rep, dept)`` or ``(dept,)``. NaN when the first-best total is 0.
     """
     v = _as_batch(value, "value")
@@ -353,7 +353,7 @@ def rank_stability(prev_score: ArrayLike, score: ArrayLike) -> NDArray[np.float6
     """Stability of the ranking between consecutive periods; shape ``(rep,)``.
 
     ``τ_b(S_{t−1}, S_t)``, Kendall's τ-b between the previous and the current period's scores of
-    the same departments (DESIGN.md "Metrics"; see :func:`kendall_tau_b`).
+    the same departments (docs/model.md "Metrics"; see :func:`kendall_tau_b`).
     """
     return kendall_tau_b(prev_score, score)
 
@@ -394,7 +394,7 @@ def evaluation_cost(
     summed); ``unit_cost`` is the cost per respondent, a scalar or ``(group,)``; ``audits`` is the
     number of audits A, a scalar or broadcastable to the leading shape (e.g. ``(rep,)``; pass
     ``audited.sum(axis=-1)`` for a ``(rep, dept)`` audit mask); ``audit_cost`` is the cost of one
-    audit (DESIGN.md "Metrics"). Returns a float when every input is scalar or ``(group,)``, else an
+    audit (docs/model.md "Metrics"). Returns a float when every input is scalar or ``(group,)``, else an
     array of the leading shape.
     """
     sizes = np.asarray(survey_sizes, dtype=float)

@@ -1,4 +1,4 @@
-"""The validation suite V1–V6 (DESIGN.md): the engine against what theory proves.
+"""The validation suite V1–V6 (docs/model.md): the engine against what theory proves.
 
 Each check loads its scenario from ``scenarios/theory/`` (with any overrides), computes the closed
 form from the scenario's own parameters, runs the real engine and compares. Theory scenarios use

@@ -178,3 +178,18 @@ def test_function_size():
             if lines > MAX_FUNCTION_LINES:
                 long.append(f"{name}.{node.name}: {lines} lines")
     assert long == []
+
+
+def test_cited_documents_are_in_the_repository():
+    """Every document a module cites (``docs/*.md``, ``README.md``, ``NAME.md``) exists in the repository (the project carries its docs)."""
+    import re
+
+    root = PACKAGE.parent
+    missing = []
+    for name, path in MODULES.items():
+        for cited in re.findall(
+            r"docs/[\w./-]+\.md|[\w./-]*\b[A-Z][A-Z_]+\.md\b", path.read_text(encoding="utf-8")
+        ):
+            if not any((base / cited).exists() for base in (root, root / "scenarios", path.parent)):
+                missing.append(f"{name} cites {cited}")
+    assert missing == []

@@ -1,6 +1,6 @@
 """The two pilot scenarios simulate, and Hangzhou's world reproduces the 2005/2010 stylised facts.
 
-The facts (DOMAIN.md, "Calibration facts") describe one realised evaluation year, so every spread
+The facts (docs/model.md, "Calibration facts") describe one realised evaluation year, so every spread
 is taken *within* a replication (first and last of the 66 units of that year) and then averaged
 over replications. The department-level numbers of each replication are not in the API
 (``SimulationResult.departments`` averages over replications), so the tests run the engine's
@@ -32,7 +32,7 @@ HANGZHOU = ROOT / "scenarios" / "hangzhou-2011.toml"
 MLR = ROOT / "scenarios" / "mlr-2011.toml"
 REPS = 20
 
-# Facts (DOMAIN.md, "Calibration facts").
+# Facts (docs/model.md, "Calibration facts").
 SOCIAL_MIN, SOCIAL_MAX = 37.12, 42.61  # 2005, points of 50
 TOTAL_GAP, SOCIAL_GAP = 5.95, 5.49  # 2005, first-last gap in total points and its social part
 KEY_FULL = 50 / 66  # 2005, share of units at full marks on key targets

@@ -5,7 +5,7 @@ Nothing here is real data. The generator (:func:`synthetic_pilot`) makes what a 
 
 1. **The departments.** One replication of the scenario under its own policy (by default the
    best response of ``scenarios/hangzhou-2011.toml``): each unit's outputs and measured indicators.
-2. **Social evaluation (社会评价).** Respondents from nine rater groups (DOMAIN.md: citizens,
+2. **Social evaluation (社会评价).** Respondents from nine rater groups (docs/model.md: citizens,
    deputies, provincial organs, retired cadres, experts, conduct reviewers, district leaders,
    community heads, enterprises), in the group shares of :data:`SURVEY_GROUPS`. Each respondent rates
    ``units_per_respondent`` units drawn at random, on three items (:data:`ITEMS`), answering on the
@@ -64,7 +64,7 @@ HANGZHOU_UNITS = {
 }
 
 #: Survey rater groups: share of respondents, leniency b_g and respondent noise σ_g (latent points).
-#: ASSUMPTION throughout: the groups are DOMAIN.md's; shares, leniencies and noises are invented so
+#: ASSUMPTION throughout: the groups are those of docs/model.md; shares, leniencies and noises are invented so
 #: that they differ visibly (citizens and enterprises severe, cadre groups lenient, experts severe
 #: and consistent).
 SURVEY_GROUPS: dict[str, tuple[float, float, float]] = {
@@ -78,7 +78,7 @@ SURVEY_GROUPS: dict[str, tuple[float, float, float]] = {
     "区县(市)领导": (0.09, 2.5, 13.0),
     "街道社区负责人": (0.09, 2.0, 14.0),
 }
-#: The three items rated (DOMAIN.md), with their offsets δ_i (latent points, mean zero).
+#: The three items rated (docs/model.md), with their offsets δ_i (latent points, mean zero).
 ITEMS = {"服务态度和效率": 0.0, "公正廉洁": 2.0, "工作成效和社会影响": -2.0}
 
 

@@ -1,4 +1,4 @@
-"""The ``[world]`` part of a scenario: departments, tasks, measurement and raters (DESIGN.md).
+"""The ``[world]`` part of a scenario: departments, tasks, measurement and raters (docs/model.md).
 
 Units: effort and output are in task units; indicators in their own units
 (``m = offset + scale · (Σ_k L_jk y_k + κ_j g_j + σ_j ε)``); rater scores on a 0–100 scale before

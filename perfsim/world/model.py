@@ -1,4 +1,4 @@
-"""The world as arrays: the department population, measurement and raters (DESIGN.md, reference model).
+"""The world as arrays: the department population, measurement and raters (docs/model.md, reference model).
 
 Axes: ``(rep, dept, task)``, ``(rep, dept, indicator)``, ``(rep, dept, rater)``; every function is
 vectorised over replications and departments.

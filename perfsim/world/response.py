@@ -6,7 +6,7 @@ of how departments choose real effort ``e`` and gaming ``g``.
 ``best_response``: each department maximises
 ``U_d = E[reward] + λ V_d − ½ eᵀCe/a_d − ½ Σ c_gj g_j² − E[sanction]`` taking the others' choices as
 given; all departments are iterated with damping to a fixed point (Nash). Noise makes the expected
-reward smooth (DESIGN.md, "Computing responses"): with the department's own score noise σ_d,
+reward smooth (docs/model.md, "Computing responses"): with the department's own score noise σ_d,
 
     P(d in band g or better) = E_s Φ((S̄_d − τ_gds) / σ_d),
 
