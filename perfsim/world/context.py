@@ -9,6 +9,7 @@ through ratcheted targets, ``(1 − δ)/(1 − δ + δ λ_r)`` (Weitzman 1980).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,16 @@ class Context:
     warning_share: float = 0.0  # ρ: share of the measurement-noise variance revealed
     warning: NDArray | None = None  # (B, D, J) the part of its own measurement noise (in units of
     # σ) a department has seen at the mid-period early warning (预警提示); None without warnings
+
+    @functools.cached_property
+    def measurement_draws(self) -> NDArray:
+        """``scale_j σ_j ε_sdj``: the CRN measurement noise in indicator units, (S, B, D, J)."""
+        return np.maximum(self.world.scale * self.world.noise, 1e-12) * self.eps
+
+    @functools.cached_property
+    def draw_means(self) -> tuple[NDArray, NDArray]:
+        """The mean over samples of ``eps`` and of ``eta``: (B, D, J) and (B, D, R)."""
+        return self.eps.mean(axis=0), self.eta.mean(axis=0)
 
     @classmethod
     def build(

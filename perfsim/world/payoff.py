@@ -166,14 +166,21 @@ def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12
     w = ctx.world
     veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
     smooth = ctx.audit.detection_rate is not None
+    gameable = w.gameability > 0
+    inverse_cost = np.where(gameable, 1.0 / np.where(gameable, w.gaming_cost, 1.0), 0.0)
+    pull = prof["marginal"][..., None] * a  # (1 − P_v) R′(S̄) a_j without a veto
     g = g0
     for sweep in range(sweeps if smooth else 1):
         total = g.sum(-1) if smooth else np.ones(g0.shape[:-1])
-        p_v, dp_v = veto_probability(ctx, total)
         _, s_slope = sanction(ctx, total)
-        gain = ((1 - p_v) * prof["marginal"])[..., None] * a
-        gain = gain - s_slope[..., None] - (dp_v * (prof["reward"] - veto_reward))[..., None]
-        new = np.where(w.gameability > 0, np.maximum(gain, 0.0) / w.gaming_cost, 0.0)
+        if ctx.audit.veto:
+            p_v, dp_v = veto_probability(ctx, total)
+            gain = (1 - p_v)[..., None] * pull
+            gain -= (s_slope + dp_v * (prof["reward"] - veto_reward))[..., None]
+        else:
+            gain = pull - s_slope[..., None]
+        new = np.maximum(gain, 0.0, out=gain)
+        new *= inverse_cost
         g = new if sweep == 0 or not smooth else 0.5 * (g + new)
     return g
 
@@ -213,12 +220,13 @@ def choose(
             valid.append(ok)
     efforts, utilities = [], []
     best = None
+    shift, own = effort.own(ctx, e_now)  # without a veto, every candidate's effort is e_now
     for i, cand in enumerate(candidates):
         e = e_now
         if ctx.audit.veto:
             p_v, _ = veto_probability(ctx, cand.sum(-1))
             e = effort.solve(1 - p_v)
-        shift, own = effort.own(ctx, e)
+            shift, own = effort.own(ctx, e)
         efforts.append(e)
         # the interior point everywhere; the others where they differ from it and might do better
         u = utility(ctx, prof, g0, cand, a, shift, own, above=best, valid=valid[i])

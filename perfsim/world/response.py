@@ -53,7 +53,7 @@ from scipy.special import ndtr
 
 from ..fastreduce import along_last
 from ..rules import pipeline, slopes
-from . import payoff
+from . import mixing, payoff
 from .context import Context
 from .model import (
     CompiledWorld,
@@ -100,11 +100,17 @@ def cutoffs(ctx: Context, totals: NDArray, learned=None) -> list[NDArray]:
     """Each band's (but the last) cut-off per CRN sample, raised to the band's threshold:
     (S, B, D) each, or (1, B, D) from learned cut-offs."""
     c = ctx.rule
-    raw = (
-        [t[None] for t in learned]
-        if learned is not None
-        else kth_of_others_many(totals, ctx.limits, ctx.group_codes)
-    )
+    if learned is not None:
+        raw = [t[None] for t in learned]
+    else:
+        # a band without a quota has no sample-dependent cut-off: one (1, B, D) array of −∞ (then
+        # raised to its threshold) instead of one per sample
+        n_bands = len(c.bands) - 1
+        quota = [g for g in range(n_bands) if np.isfinite(ctx.limits[g]).any()]
+        raw = [np.full((1, *totals.shape[1:]), -np.inf) for _ in range(n_bands)]
+        found = kth_of_others_many(totals, [ctx.limits[g] for g in quota], ctx.group_codes)
+        for g, tau in zip(quota, found, strict=True):
+            raw[g] = tau
     out = []
     for g, tau in enumerate(raw[: len(c.bands) - 1]):
         thr = c.thresholds[g]
@@ -173,7 +179,7 @@ def evaluate_profile(
     output = ctx.theta * effort
     m_bar = expected_indicators(w, output, gaming)  # (B, D, J)
     sd_m = np.maximum(w.scale * w.noise, 1e-12)
-    samples = np.minimum(m_bar[None] + sd_m * ctx.eps, w.ceiling)
+    samples = np.minimum(m_bar[None] + ctx.measurement_draws, w.ceiling)
     r_mean, r_deriv, r_var = rater_scores(ctx, output)
     r_samples = r_mean[None] + np.sqrt(r_var)[None] * ctx.eta
     columns = _columns(ctx, r_samples)
@@ -187,8 +193,9 @@ def evaluate_profile(
     d_s_dq = shares[ctx.rater_component] * r_deriv  # (B, D, R)
     # Own expected score: the sample mean less the (linearised) mean of the department's own noise
     # draws, so that a department's own common random numbers do not shift it off the cut-off.
-    own_noise = (d_s_dm * sd_m * ctx.eps.mean(axis=0)).sum(-1) + (
-        d_s_dq / np.maximum(r_deriv, 1e-12) * np.sqrt(r_var) * ctx.eta.mean(axis=0)
+    eps_mean, eta_mean = ctx.draw_means
+    own_noise = (d_s_dm * sd_m * eps_mean).sum(-1) + (
+        d_s_dq / np.maximum(r_deriv, 1e-12) * np.sqrt(r_var) * eta_mean
     ).sum(-1)
     mean = totals.mean(axis=0) - own_noise
     seen = 1.0
@@ -292,8 +299,8 @@ def best_response(
     max_iterations: int,
     learned=None,
 ) -> Response:
-    """Iterate damped best responses to a fixed point, each replication on its own (or one damped
-    step when ``learned`` is given).
+    """Iterate damped, mixed best responses to a fixed point, each replication on its own (or one
+    damped step when ``learned`` is given).
 
     Replication b's residual is ``r_b = max |BR(x_b) − x_b|`` over its departments, efforts and
     gaming; it has converged when ``r_b ≤ tolerance`` and then drops out of the computation (the
@@ -303,31 +310,51 @@ def best_response(
     department whose own score moves the group's normalisation or a cut-off does), ``α_bd`` halves
     (down to 0.02); otherwise it grows by 10 % back towards ``damping``. A step that turns back
     means the best response falls with slope below −1 in that department's own choices, and the
-    damping that removes the oscillation is about ``1/(1 − slope)``."""
+    damping that removes the oscillation is about ``1/(1 − slope)``. The damped steps are combined
+    with the last few by Anderson mixing (:mod:`perfsim.world.mixing`); only the path changes:
+    convergence is decided by the residual of the undamped, unmixed step."""
+    if learned is not None:
+        return _iterate(ctx, effort, gaming, targets, learned, damping, 0.0, 1)
+    return _iterate(ctx, effort, gaming, targets, None, damping, tolerance, max_iterations)
+
+
+def _iterate(
+    ctx: Context,
+    effort: NDArray,
+    gaming: NDArray,
+    targets: NDArray,
+    learned,
+    damping: float,
+    tolerance: float,
+    steps: int,
+) -> Response:
+    """The iteration of :func:`best_response`, at most ``steps`` steps (with ``learned``: one,
+    without mixing)."""
     e, g = effort.copy(), gaming.copy()
-    reps, n = e.shape[:2]
+    reps, n, k = e.shape
     alpha = np.full((reps, n), float(damping))
-    last = np.zeros((reps, n, e.shape[-1] + g.shape[-1]))  # the previous step
+    last = np.zeros((reps, n, k + g.shape[-1]))  # the previous step
     regime = Regimes(reps, n, g)
+    mixer = None if learned is not None else mixing.Anderson(reps, n * (k + g.shape[-1]))
     residual = np.full(reps, np.inf)
     iterations = np.zeros(reps, dtype=np.intp)
     converged = np.zeros(reps, dtype=bool)
     active = np.arange(reps)
-    steps = 1 if learned is not None else max_iterations
     sub = (ctx, targets, learned)
-    k = e.shape[-1]
     for it in range(1, steps + 1):
         e_a, g_a = e[active], g[active]
         e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2])
         g_new = regime.apply(active, g_new, pick)
         step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
         change = _max_abs(step)
-        back = (step * last[active]).sum(-1) < 0
-        a = np.where(back, np.maximum(0.02, 0.5 * alpha[active]), alpha[active])
-        a = np.where(back, a, np.minimum(damping, 1.1 * a)) if it > 1 else a
+        a = alpha[active]
+        a = mixing.next_damping(a, step, last[active], damping) if it > 1 else a
         alpha[active], last[active] = a, step
-        e[active] = e_a + a[..., None] * step[..., :k]
-        g[active] = g_a + a[..., None] * step[..., k:]
+        if mixer is None:
+            x = np.concatenate([e_a, g_a], axis=-1) + a[..., None] * step
+        else:
+            x = mixer.step(active, np.concatenate([e_a, g_a], axis=-1), step, a, change)
+        e[active], g[active] = x[..., :k], x[..., k:]
         residual[active], iterations[active] = change, it
         done = change <= tolerance
         converged[active[done]] = True

@@ -1,0 +1,84 @@
+"""How the best-response iteration moves towards its fixed point: per-department damping and
+Anderson mixing, each replication on its own (:func:`perfsim.world.response.best_response`).
+
+With ``x`` a replication's choices (every department's effort and gaming) and ``f(x) = BR(x) − x``
+its step, the plain damped iteration is ``x ← x + α ⊙ f(x)`` with a damping ``α_d`` per department
+(:func:`next_damping`). Anderson mixing (Walker & Ni 2011, "Anderson acceleration for fixed-point
+iterations") takes instead
+
+    x_{k+1} = x_k + α ⊙ f_k − Σ_i γ_i (Δx_i + α ⊙ Δf_i),   γ = argmin ‖f_k − Σ_i γ_i Δf_i‖,
+
+over the last ``depth`` differences ``Δx_i = x_{i+1} − x_i`` and ``Δf_i = f_{i+1} − f_i``: the
+combination of recent iterates whose linearised step is smallest. It removes the slow, smooth
+modes of the iteration (departments whose own choices feed back on their marginal reward); the
+best response is not smooth everywhere (a department may switch gaming candidate), so the history
+is dropped whenever the residual grows, and the result is projected on ``x ≥ 0``. Mixing changes
+only the path: a replication has converged when its residual ``max |f(x)|`` is within the
+tolerance, as without it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: smallest per-department damping
+MIN_DAMPING = 0.02
+
+
+def next_damping(alpha: NDArray, step: NDArray, last: NDArray, damping: float) -> NDArray:
+    """Each department's damping (B, D) after its step ``step`` (B, D, n) followed ``last``:
+    halved (down to :data:`MIN_DAMPING`) when the step turns back (negative inner product: it
+    oscillates), else grown by 10 % back towards ``damping``."""
+    back = (step * last).sum(-1) < 0
+    return np.where(back, np.maximum(MIN_DAMPING, 0.5 * alpha), np.minimum(damping, 1.1 * alpha))
+
+
+class Anderson:
+    """Anderson mixing of depth ``depth`` for ``reps`` replications of ``size`` unknowns each."""
+
+    def __init__(self, reps: int, size: int, depth: int = 3) -> None:
+        self.depth = depth
+        self.dx = np.zeros((reps, depth, size))  # ring buffers of differences
+        self.df = np.zeros((reps, depth, size))
+        self.count = np.zeros(reps, dtype=np.intp)  # differences stored since the last restart
+        self.x = np.zeros((reps, size))  # the last iterate and its step
+        self.f = np.zeros((reps, size))
+        self.residual = np.full(reps, np.inf)
+
+    def step(
+        self, active: NDArray, x: NDArray, f: NDArray, alpha: NDArray, residual: NDArray
+    ) -> NDArray:
+        """The next iterate of the replications ``active`` from ``x`` and its step ``f`` (b, D, n),
+        with damping ``alpha`` (b, D) and residuals ``residual`` (b,)."""
+        shape, b = x.shape, len(active)
+        x, f = x.reshape(b, -1), f.reshape(b, -1)
+        beta = np.broadcast_to(alpha[..., None], shape).reshape(b, -1)
+        # a growing residual restarts the history (a kink of the best response was crossed)
+        count = np.where(residual > self.residual[active], 0, self.count[active])
+        dx, df = self.dx[active], self.df[active]
+        rows = np.flatnonzero(count > 0)
+        slot = (count[rows] - 1) % self.depth
+        dx[rows, slot] = x[rows] - self.x[active[rows]]
+        df[rows, slot] = f[rows] - self.f[active[rows]]
+        gamma = _coefficients(df, f, np.minimum(count, self.depth))
+        mixed = x + beta * f - (gamma[:, None, :] @ (dx + beta[:, None] * df))[:, 0]
+        self.dx[active], self.df[active] = dx, df
+        self.count[active] = count + 1
+        self.x[active], self.f[active], self.residual[active] = x, f, residual
+        return np.maximum(mixed, 0.0).reshape(shape)
+
+
+def _coefficients(df: NDArray, f: NDArray, used: NDArray) -> NDArray:
+    """``γ = argmin ‖f − Σ_i γ_i Δf_i‖`` over the ``used`` stored differences of each replication
+    (zero for the others), by the regularised normal equations."""
+    b, depth = df.shape[:2]
+    mask = np.arange(depth)[None] < used[:, None]  # (b, m)
+    both = mask[:, :, None] & mask[:, None, :]
+    gram = np.where(both, df @ df.transpose(0, 2, 1), 0.0)
+    rhs = np.where(mask, (df @ f[..., None])[..., 0], 0.0)
+    scale = np.trace(gram, axis1=1, axis2=2)
+    eye = np.eye(depth)[None]
+    # unused slots solve γ_i = 0; a tiny ridge keeps nearly parallel differences well posed
+    gram = gram + eye * np.where(mask, 1e-10 * scale[:, None] + 1e-300, 1.0)[:, None, :]
+    return np.linalg.solve(gram, rhs[..., None])[..., 0]
