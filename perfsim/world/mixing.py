@@ -26,12 +26,18 @@ from numpy.typing import NDArray
 MIN_DAMPING = 0.02
 
 
+#: the factor a department's damping is multiplied by when its step turns back, and otherwise
+BACK, AHEAD = 0.7, 1.3
+
+
 def next_damping(alpha: NDArray, step: NDArray, last: NDArray, damping: float) -> NDArray:
     """Each department's damping (B, D) after its step ``step`` (B, D, n) followed ``last``:
-    halved (down to :data:`MIN_DAMPING`) when the step turns back (negative inner product: it
-    oscillates), else grown by 10 % back towards ``damping``."""
+    times :data:`BACK` (down to :data:`MIN_DAMPING`) when the step turns back (negative inner
+    product: it oscillates), else times :data:`AHEAD` back up to ``damping``."""
     back = (step * last).sum(-1) < 0
-    return np.where(back, np.maximum(MIN_DAMPING, 0.5 * alpha), np.minimum(damping, 1.1 * alpha))
+    return np.where(
+        back, np.maximum(MIN_DAMPING, BACK * alpha), np.minimum(damping, AHEAD * alpha)
+    )
 
 
 class Anderson:

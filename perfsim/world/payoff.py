@@ -95,11 +95,17 @@ def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDAr
     return reward
 
 
-def _reward_bound(ctx: Context, score: NDArray) -> NDArray:
-    """An upper bound of ``R(S)``: every positive bonus step won."""
+def _reward_bound(ctx: Context, prof: dict, score: NDArray) -> NDArray:
+    """An upper bound of ``R(S)``, cheap to compute: each positive bonus step won with the
+    probability ``Φ((S − min_s τ_gs)/σ_d)`` of its lowest cut-off over the samples (exact for a
+    cut-off without samples), each negative step never."""
     bonus = ctx.rule.reward_table[:, 0]
-    steps = np.maximum(bonus[:-1] - bonus[1:], 0.0).sum()
-    return bonus[-1] + steps + ctx.per_point * score
+    bound = bonus[-1] + ctx.per_point * score
+    for g, low in enumerate(prof["cutoff_floor"]):
+        step = bonus[g] - bonus[g + 1]
+        if step > 0:
+            bound = bound + step * ndtr((score - low) / prof["sigma"])
+    return bound + 1e-9 * (1.0 + np.abs(bound))  # no pruning by rounding
 
 
 @dataclass
@@ -149,7 +155,7 @@ def utility(
     out = np.full(score.shape, -np.inf)
     mask = np.ones(score.shape, dtype=bool)
     if above is not None:
-        mask = (1 - p_v) * _reward_bound(ctx, score) + rest > above
+        mask = (1 - p_v) * _reward_bound(ctx, prof, score) + rest > above
     if valid is not None:
         mask &= valid
     if mask.any():

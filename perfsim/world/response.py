@@ -25,8 +25,9 @@ cut-off), compared by the department's expected utility with fixed penalties, ve
 S-shaped reward (:mod:`perfsim.world.payoff`, which states the payoff with its equations).
 
 The fixed point is iterated per replication (:func:`best_response`): each department has its own
-damping, halved when its step turns back; a replication stops when its residual
-``max |BR(x) − x|`` is within the tolerance, and drops out of the computation.
+damping, shrunk when its step turns back, and the steps are combined by Anderson mixing
+(:mod:`perfsim.world.mixing`); a replication stops when its residual ``max |BR(x) − x|`` is within
+the tolerance, and drops out of the computation.
 Forward-looking departments facing ratcheted targets (T_{t+1} = T_t + λ_r (m_t − T_t)) discount
 the marginal reward through target-based indicators by ``(1 − δ)/(1 − δ + δ λ_r)`` (Weitzman 1980).
 
@@ -221,6 +222,7 @@ def evaluate_profile(
         d_s_dq=d_s_dq,
         output=output,
         cutoffs=taus,
+        cutoff_floor=[tau.min(axis=0) for tau in taus],  # (B, D) each
         mean=mean,
         sigma=sigma,
     )
@@ -307,8 +309,8 @@ def best_response(
     replications of a block share nothing but their arrays). Each department has its own damping
     ``α_bd``: ``x_bd ← x_bd + α_bd (BR(x)_bd − x_bd)``, starting at ``damping``. When its step turns
     back (the inner product of two successive steps ``BR(x) − x`` is negative: it oscillates, as a
-    department whose own score moves the group's normalisation or a cut-off does), ``α_bd`` halves
-    (down to 0.02); otherwise it grows by 10 % back towards ``damping``. A step that turns back
+    department whose own score moves the group's normalisation or a cut-off does), ``α_bd`` shrinks
+    by 30 % (down to 0.02); otherwise it grows by 30 % back up to ``damping``. A step that turns back
     means the best response falls with slope below −1 in that department's own choices, and the
     damping that removes the oscillation is about ``1/(1 − slope)``. The damped steps are combined
     with the last few by Anderson mixing (:mod:`perfsim.world.mixing`); only the path changes:
