@@ -35,9 +35,7 @@ def next_damping(alpha: NDArray, step: NDArray, last: NDArray, damping: float) -
     times :data:`BACK` (down to :data:`MIN_DAMPING`) when the step turns back (negative inner
     product: it oscillates), else times :data:`AHEAD` back up to ``damping``."""
     back = (step * last).sum(-1) < 0
-    return np.where(
-        back, np.maximum(MIN_DAMPING, BACK * alpha), np.minimum(damping, AHEAD * alpha)
-    )
+    return np.where(back, np.maximum(MIN_DAMPING, BACK * alpha), np.minimum(damping, AHEAD * alpha))
 
 
 class Anderson:
