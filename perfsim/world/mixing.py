@@ -28,14 +28,33 @@ MIN_DAMPING = 0.02
 
 #: the factor a department's damping is multiplied by when its step turns back, and otherwise
 BACK, AHEAD = 0.7, 1.3
+#: after this many turn-backs a department's damping grows only by :data:`AHEAD_LATE`, unless its
+#: steps barely shrink (successive steps with ratio above :data:`CRAWL`)
+TURNS, AHEAD_LATE, CRAWL = 3, 1.05, 0.9
 
 
-def next_damping(alpha: NDArray, step: NDArray, last: NDArray, damping: float) -> NDArray:
-    """Each department's damping (B, D) after its step ``step`` (B, D, n) followed ``last``:
-    times :data:`BACK` (down to :data:`MIN_DAMPING`) when the step turns back (negative inner
-    product: it oscillates), else times :data:`AHEAD` back up to ``damping``."""
-    back = (step * last).sum(-1) < 0
-    return np.where(back, np.maximum(MIN_DAMPING, BACK * alpha), np.minimum(damping, AHEAD * alpha))
+def next_damping(
+    alpha: NDArray, step: NDArray, last: NDArray, damping: float, turns: NDArray
+) -> tuple[NDArray, NDArray]:
+    """Each department's damping (B, D) after its step ``step`` (B, D, n) followed ``last``, and
+    its count of turn-backs.
+
+    The damping is multiplied by :data:`BACK` (down to :data:`MIN_DAMPING`) when the step turns
+    back (negative inner product: it oscillates), else by :data:`AHEAD` (up to ``damping``). A
+    department that has turned back :data:`TURNS` times grows its damping by :data:`AHEAD_LATE`
+    only, so that one whose best response falls steeply in its own choices (at a cut-off) cannot
+    cycle: over a cycle its damping shrinks. It grows by :data:`AHEAD` again while its steps
+    barely shrink (``⟨step, last⟩ / ‖last‖² > CRAWL``: moving away from an unstable point or
+    towards a distant one)."""
+    dot = (step * last).sum(-1)
+    back = dot < 0
+    turns = turns + back
+    crawl = dot > CRAWL * (last * last).sum(-1)
+    ahead = np.where((turns < TURNS) | crawl, AHEAD, AHEAD_LATE)
+    alpha = np.where(
+        back, np.maximum(MIN_DAMPING, BACK * alpha), np.minimum(damping, ahead * alpha)
+    )
+    return alpha, turns
 
 
 class Anderson:

@@ -335,6 +335,7 @@ def _iterate(
     e, g = effort.copy(), gaming.copy()
     reps, n, k = e.shape
     alpha = np.full((reps, n), float(damping))
+    turns = np.zeros((reps, n), dtype=np.intp)  # how often each department's step turned back
     last = np.zeros((reps, n, k + g.shape[-1]))  # the previous step
     regime = Regimes(reps, n, g)
     mixer = None if learned is not None else mixing.Anderson(reps, n * (k + g.shape[-1]))
@@ -350,15 +351,18 @@ def _iterate(
         step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
         change = _max_abs(step)
         a = alpha[active]
-        a = mixing.next_damping(a, step, last[active], damping) if it > 1 else a
+        if it > 1:
+            a, turns[active] = mixing.next_damping(a, step, last[active], damping, turns[active])
         alpha[active], last[active] = a, step
-        if mixer is None:
-            x = np.concatenate([e_a, g_a], axis=-1) + a[..., None] * step
+        done = change <= tolerance
+        x = np.concatenate([e_a, g_a], axis=-1)
+        damped = x + a[..., None] * step
+        if mixer is not None:  # a settled replication takes the damped step (within tolerance)
+            x = np.where(done[:, None, None], damped, mixer.step(active, x, step, a, change))
         else:
-            x = mixer.step(active, np.concatenate([e_a, g_a], axis=-1), step, a, change)
+            x = damped
         e[active], g[active] = x[..., :k], x[..., k:]
         residual[active], iterations[active] = change, it
-        done = change <= tolerance
         converged[active[done]] = True
         if done.all():
             break
