@@ -36,6 +36,20 @@ def test_every_bundled_best_response_scenario_converges(path):
     assert (residual[result.per_rep["converged_share"] > 0] <= tol).all()
 
 
+def test_hangzhou_converges_at_1000_departments():
+    """The best response settles with many departments too, where one department cycling at a
+    cut-off would keep its replication from converging (bench_engine.py measures 100 replications)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        result = perfsim.simulate(
+            ROOT / "scenarios" / "hangzhou-2011.toml", reps=4, seed=3,
+            overrides=["world.departments=1000"],
+        )  # fmt: skip
+    assert result.metadata["converged_share"] == 1.0
+    residual = result.per_rep["fixed_point_residual"].to_numpy()
+    assert (residual <= 1e-3).all()
+
+
 def test_replications_converge_on_their_own():
     """Replications stop at different iterations: a slow one does not keep the others iterating."""
     sc = perfsim.load_scenario(ROOT / "scenarios" / "hangzhou-2011.toml", ["world.departments=30"])

@@ -300,6 +300,7 @@ def best_response(
     tolerance: float,
     max_iterations: int,
     learned=None,
+    depth: int = 3,
 ) -> Response:
     """Iterate damped, mixed best responses to a fixed point, each replication on its own (or one
     damped step when ``learned`` is given).
@@ -313,11 +314,11 @@ def best_response(
     by 30 % (down to 0.02); otherwise it grows by 30 % back up to ``damping``. A step that turns back
     means the best response falls with slope below −1 in that department's own choices, and the
     damping that removes the oscillation is about ``1/(1 − slope)``. The damped steps are combined
-    with the last few by Anderson mixing (:mod:`perfsim.world.mixing`); only the path changes:
-    convergence is decided by the residual of the undamped, unmixed step."""
+    with the last ``depth`` by Anderson mixing (:mod:`perfsim.world.mixing`; 0: none); only the
+    path changes: convergence is decided by the residual of the undamped, unmixed step."""
     if learned is not None:
-        return _iterate(ctx, effort, gaming, targets, learned, damping, 0.0, 1)
-    return _iterate(ctx, effort, gaming, targets, None, damping, tolerance, max_iterations)
+        return _iterate(ctx, effort, gaming, targets, learned, damping, 0.0, 1, 0)
+    return _iterate(ctx, effort, gaming, targets, None, damping, tolerance, max_iterations, depth)
 
 
 def _iterate(
@@ -329,16 +330,16 @@ def _iterate(
     damping: float,
     tolerance: float,
     steps: int,
+    depth: int,
 ) -> Response:
-    """The iteration of :func:`best_response`, at most ``steps`` steps (with ``learned``: one,
-    without mixing)."""
+    """The iteration of :func:`best_response`, at most ``steps`` steps, mixing ``depth`` deep."""
     e, g = effort.copy(), gaming.copy()
     reps, n, k = e.shape
     alpha = np.full((reps, n), float(damping))
     turns = np.zeros((reps, n), dtype=np.intp)  # how often each department's step turned back
     last = np.zeros((reps, n, k + g.shape[-1]))  # the previous step
     regime = Regimes(reps, n, g)
-    mixer = None if learned is not None else mixing.Anderson(reps, n * (k + g.shape[-1]))
+    mixer = mixing.Anderson(reps, n * (k + g.shape[-1]), depth) if depth > 0 else None
     residual = np.full(reps, np.inf)
     iterations = np.zeros(reps, dtype=np.intp)
     converged = np.zeros(reps, dtype=bool)
