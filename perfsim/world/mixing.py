@@ -79,14 +79,16 @@ class Anderson:
         beta = np.broadcast_to(alpha[..., None], shape).reshape(b, -1)
         # a growing residual restarts the history (a kink of the best response was crossed)
         count = np.where(residual > self.residual[active], 0, self.count[active])
-        dx, df = self.dx[active], self.df[active]
+        whole = active.size == self.count.size  # every replication: work on the buffers
+        dx, df = (self.dx, self.df) if whole else (self.dx[active], self.df[active])
         rows = np.flatnonzero(count > 0)
         slot = (count[rows] - 1) % self.depth
         dx[rows, slot] = x[rows] - self.x[active[rows]]
         df[rows, slot] = f[rows] - self.f[active[rows]]
         gamma = _coefficients(df, f, np.minimum(count, self.depth))
         mixed = x + beta * f - (gamma[:, None, :] @ (dx + beta[:, None] * df))[:, 0]
-        self.dx[active], self.df[active] = dx, df
+        if not whole:
+            self.dx[active], self.df[active] = dx, df
         self.count[active] = count + 1
         self.x[active], self.f[active], self.residual[active] = x, f, residual
         return np.maximum(mixed, 0.0).reshape(shape)

@@ -125,7 +125,7 @@ def _cutoff_probabilities(taus: list[NDArray], mean: NDArray, sigma: NDArray):
     for tau in taus:
         z = (mean[None] - tau) / sigma[None]
         probs.append(ndtr(z).mean(axis=0))
-        dens.append((normal_pdf(z) / sigma[None]).mean(axis=0))
+        dens.append(normal_pdf(z).mean(axis=0) / sigma)
     n = len(taus)
     if not n:
         return np.zeros((0, *mean.shape)), np.zeros((0, *mean.shape))
@@ -158,8 +158,8 @@ def kth_of_others_many(
         # the k-th and (k+1)-th best of the group by partial selection (no full sort): a
         # department among the k best faces the (k+1)-th, the others the k-th (ties give the
         # same value either way)
-        wanted = sorted({j for k in ks if np.isfinite(k) and 0 < k < n for j in (k - 1, k)})
-        desc = np.partition(-sub, [int(j) for j in wanted], axis=-1) if wanted else sub
+        wanted = sorted({j for k in ks if np.isfinite(k) and 0 < k < n for j in (n - k, n - k - 1)})
+        asc = np.partition(sub, [int(j) for j in wanted], axis=-1) if wanted else sub
         for out, k in zip(outs, ks, strict=True):
             if not np.isfinite(k) or k >= n:
                 continue
@@ -167,7 +167,7 @@ def kth_of_others_many(
             if k <= 0:
                 out[..., idx] = np.inf
                 continue
-            kth, next_ = -desc[..., k - 1 : k], -desc[..., k : k + 1]
+            kth, next_ = asc[..., n - k : n - k + 1], asc[..., n - k - 1 : n - k]
             out[..., idx] = np.where(sub >= kth, next_, kth)
     return outs
 
@@ -180,9 +180,11 @@ def evaluate_profile(
     output = ctx.theta * effort
     m_bar = expected_indicators(w, output, gaming)  # (B, D, J)
     sd_m = np.maximum(w.scale * w.noise, 1e-12)
-    samples = np.minimum(m_bar[None] + ctx.measurement_draws, w.ceiling)
+    samples = np.add(m_bar[None], ctx.measurement_draws)
+    np.minimum(samples, w.ceiling, out=samples)
     r_mean, r_deriv, r_var = rater_scores(ctx, output)
-    r_samples = r_mean[None] + np.sqrt(r_var)[None] * ctx.eta
+    r_samples = ctx.eta * np.sqrt(r_var)[None]
+    r_samples += r_mean[None]
     columns = _columns(ctx, r_samples)
     ev = pipeline.evaluate(
         c, samples, classes=_classes(ctx), columns=columns, targets=targets[None], grading=False
