@@ -185,7 +185,7 @@ class World(Strict):
     damping: Annotated[float, Field(gt=0, le=1)] = Field(
         0.5,
         description="Best response: starting weight of the new response in each iteration (per "
-        "department; shrunk by 30 % when its step turns back, grown back by 30 % otherwise).",
+        "department; shrunk by 30 % when its step turns back, grown back by 10 % otherwise).",
     )
     tolerance: Positive = Field(
         1e-4,

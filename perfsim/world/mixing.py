@@ -11,8 +11,9 @@ iterations") takes instead
 over the last ``depth`` differences ``Δx_i = x_{i+1} − x_i`` and ``Δf_i = f_{i+1} − f_i``: the
 combination of recent iterates whose linearised step is smallest. It removes the slow, smooth
 modes of the iteration (departments whose own choices feed back on their marginal reward); the
-best response is not smooth everywhere (a department may switch gaming candidate), so the history
-is dropped whenever the residual grows, and the result is projected on ``x ≥ 0``. Mixing changes
+best response is not smooth everywhere (a department may switch gaming candidate), so mixing
+starts only once the residual has fallen to :data:`CALM` of its first value, the history is dropped
+whenever the residual grows, and the result is projected on ``x ≥ 0``. Mixing changes
 only the path: a replication has converged when its residual ``max |f(x)|`` is within the
 tolerance, as without it.
 """
@@ -22,12 +23,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+#: Anderson mixing starts once a replication's residual has fallen below this share of its first
+#: (before, while departments still choose between regimes, it could carry a department past the
+#: better of two self-consistent choices)
+CALM = 0.1
+
 #: smallest per-department damping
 MIN_DAMPING = 0.02
 
 
 #: the factor a department's damping is multiplied by when its step turns back, and otherwise
-BACK, AHEAD = 0.7, 1.3
+BACK, AHEAD = 0.7, 1.1
 #: after this many turn-backs a department's damping grows only by :data:`AHEAD_LATE`, unless its
 #: steps barely shrink (successive steps with ratio above :data:`CRAWL`)
 TURNS, AHEAD_LATE, CRAWL = 3, 1.05, 0.9
@@ -68,6 +74,7 @@ class Anderson:
         self.x = np.zeros((reps, size))  # the last iterate and its step
         self.f = np.zeros((reps, size))
         self.residual = np.full(reps, np.inf)
+        self.first = np.full(reps, np.inf)
 
     def step(
         self, active: NDArray, x: NDArray, f: NDArray, alpha: NDArray, residual: NDArray
@@ -79,6 +86,9 @@ class Anderson:
         beta = np.broadcast_to(alpha[..., None], shape).reshape(b, -1)
         # a growing residual restarts the history (a kink of the best response was crossed)
         count = np.where(residual > self.residual[active], 0, self.count[active])
+        first = np.where(np.isfinite(self.first[active]), self.first[active], residual)
+        self.first[active] = first
+        count = np.where(residual <= CALM * first, count, 0)  # mixing only once settling
         whole = active.size == self.count.size  # every replication: work on the buffers
         dx, df = (self.dx, self.df) if whole else (self.dx[active], self.df[active])
         rows = np.flatnonzero(count > 0)
