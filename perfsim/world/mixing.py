@@ -49,17 +49,16 @@ def next_damping(
     back (negative inner product: it oscillates), else by :data:`AHEAD` (up to ``damping``). A
     department that has turned back :data:`TURNS` times grows its damping by :data:`AHEAD_LATE`
     only, so that one whose best response falls steeply in its own choices (at a cut-off) cannot
-    cycle: over a cycle its damping shrinks. It grows by :data:`AHEAD` again while its steps
-    barely shrink (``⟨step, last⟩ / ‖last‖² > CRAWL``: moving away from an unstable point or
-    towards a distant one)."""
+    cycle: over a cycle its damping shrinks. While its steps barely shrink
+    (``⟨step, last⟩ / ‖last‖² > CRAWL``: it creeps towards a distant point, or away from an unstable
+    one) it grows by :data:`AHEAD`, up to 1 (the undamped step) rather than ``damping``."""
     dot = (step * last).sum(-1)
     back = dot < 0
     turns = turns + back
     crawl = dot > CRAWL * (last * last).sum(-1)
     ahead = np.where((turns < TURNS) | crawl, AHEAD, AHEAD_LATE)
-    alpha = np.where(
-        back, np.maximum(MIN_DAMPING, BACK * alpha), np.minimum(damping, ahead * alpha)
-    )
+    top = np.where(crawl, 1.0, damping)
+    alpha = np.where(back, np.maximum(MIN_DAMPING, BACK * alpha), np.minimum(top, ahead * alpha))
     return alpha, turns
 
 

@@ -313,7 +313,8 @@ def best_response(
     ``α_bd``: ``x_bd ← x_bd + α_bd (BR(x)_bd − x_bd)``, starting at ``damping``. When its step turns
     back (the inner product of two successive steps ``BR(x) − x`` is negative: it oscillates, as a
     department whose own score moves the group's normalisation or a cut-off does), ``α_bd`` shrinks
-    by 30 % (down to 0.02); otherwise it grows by 10 % back up to ``damping``. A step that turns back
+    by 30 % (down to 0.02); otherwise it grows by 10 % back up to ``damping`` (details, for
+    departments that cycle or creep, in :func:`perfsim.world.mixing.next_damping`). A step that turns back
     means the best response falls with slope below −1 in that department's own choices, and the
     damping that removes the oscillation is about ``1/(1 − slope)``. The damped steps are combined
     with the last ``depth`` by Anderson mixing (:mod:`perfsim.world.mixing`; 0: none); only the
