@@ -27,7 +27,7 @@ from .fastreduce import along_last, std_dept, sum_last
 from .ranks import RankBounds, best_first_order, rank_bounds
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
-from .world.context import Context, uses_target
+from .world.context import Context, ratchet_factors, uses_target
 from .world.model import (
     CompiledWorld,
     compile_world,
@@ -73,6 +73,7 @@ class BlockResult:
     confusion: NDArray  # (band, band) counts: true band (by true value) × assigned grade
     diagnostics: dict[str, float] = field(default_factory=dict)
     state: dict[str, NDArray] | None = None  # final period's arrays, when asked for (keep_state)
+    period_effort: NDArray | None = None  # (period, rep) mean effort of each replication
 
 
 @dataclass(frozen=True)
@@ -155,11 +156,16 @@ def run_block(
     per_period: dict[str, list[float]] = {
         k: [] for k in ("effort", "gaming", "total", "gaming_share")
     }
+    period_effort = np.empty((ws.periods, reps))
+    # a finite horizon: each period's own discount through ratcheted targets (context.py)
+    factors = ratchet_factors(sc, c) if ws.horizon == "finite" else None
     for period in range(ws.periods):
         ctx, warning = block_ctx, None
+        if factors is not None:
+            ctx = replace(ctx, ratchet_factor=factors[period])
         if ws.early_warning > 0:
             warning = np.sqrt(ws.early_warning) * rng_real.standard_normal((reps, n, n_ind))
-            ctx = replace(block_ctx, warning=warning)
+            ctx = replace(ctx, warning=warning)
         effort, gaming = policy.respond(ctx, effort, gaming, targets)
         final = period == ws.periods - 1
         out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final=final)
@@ -172,6 +178,7 @@ def run_block(
             per_rep.update(convergence_metrics(policy))
         prev_total = ev.total
         _record_period(per_period, effort, gaming, ev.total, reps)
+        period_effort[period] = effort.mean(axis=(1, 2))
         if sc.rule.targets.mode == "ratchet":
             targets = np.where(
                 uses_target(c),
@@ -182,6 +189,7 @@ def run_block(
         metrics=per_rep,
         departments=_department_sums(c, w, out, effort, gaming),
         periods={k: np.array(v) for k, v in per_period.items()},
+        period_effort=period_effort,
         reps=reps,
         confusion=grade_confusion(out.value, ev.grade, len(c.bands), order=out.value_order),
         diagnostics=dict(policy.diagnostics),

@@ -37,6 +37,9 @@ class SimulationResult:
     per_rep: pd.DataFrame  # replication × metric (final period)
     confusion: pd.DataFrame  # true band × assigned grade, share of department-replications
     metadata: dict
+    #: replication × period: the mean effort of each replication in each period (not written to
+    #: the run folder; ``periods`` has its mean)
+    period_effort: pd.DataFrame | None = None
 
     def metric(self, name: str) -> float:
         return float(self.metrics.set_index("metric").loc[name, "mean"])
@@ -123,6 +126,7 @@ def simulate(
         per_rep=per_rep,
         confusion=confusion,
         metadata=meta,
+        period_effort=_period_effort(blocks),
     )
 
 
@@ -200,6 +204,16 @@ def run_blocks(
             if progress:
                 progress(sizes[b])
     return [done[b] for b, _ in todo]
+
+
+def _period_effort(blocks: list[engine.BlockResult]) -> pd.DataFrame | None:
+    """Replication × period mean effort, from the blocks in block order."""
+    if any(b.period_effort is None for b in blocks):
+        return None
+    values = np.concatenate([b.period_effort for b in blocks], axis=1).T
+    out = pd.DataFrame(values, columns=pd.Index(np.arange(1, values.shape[1] + 1), name="period"))
+    out.index.name = "replication"
+    return out
 
 
 def _n_periods(blocks: list[engine.BlockResult]) -> int:
