@@ -216,3 +216,32 @@ def test_an_unknown_horizon_is_a_located_error():
         perfsim.load_scenario(V4, ["world.horizon=forever"])
     text = str(info.value)
     assert "horizon" in text and "forever" in text and "stationary" in text and "finite" in text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "solves"),
+    [
+        (["rule.targets.mode=fixed"], 1),  # the same problem every year
+        (["world.horizon=finite", "world.discount=0"], 4),  # same factor 1, but targets move
+        (["world.horizon=finite"], 4),  # a new factor each year
+        ([], 4),  # stationary factor, targets move
+    ],
+)
+def test_the_best_response_is_solved_once_per_distinct_problem(monkeypatch, overrides, solves):
+    from perfsim.world import response
+
+    calls = []
+    original = response.best_response
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(response, "best_response", counting)
+    res = perfsim.simulate(TEACHING, reps=6, seed=0, overrides=["world.periods=4", *overrides])
+    assert len(calls) == solves  # one block of replications
+    effort = res.periods["effort"].to_numpy()
+    if solves == 1:
+        assert np.all(effort == effort[0])  # a repeated problem keeps its fixed point exactly
+    else:
+        assert res.period_effort.shape == (6, 4)
