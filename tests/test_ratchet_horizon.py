@@ -200,15 +200,16 @@ V4F_SWEEP = [
 def test_v4f_rows_hold_at_several_parameter_sets(overrides):
     checks = run_suite(["V4F"], overrides, reps=12, seed=4)
     periods = next((int(o.split("=")[1]) for o in overrides if "periods" in o), 3)
-    assert len(checks) == periods + 1
+    assert len(checks) == 2 * (periods + 1)  # without and with a ceiling
     for c in checks:
         assert c.passed, f"{c.id}: theory {c.theory}, simulated {c.simulated}, tol {c.tolerance}"
 
 
 def test_v4f_fails_when_the_engine_ignores_the_horizon():
     checks = run_suite(["V4F"], ["world.horizon=stationary"], reps=8, seed=0)
-    assert not checks[0].passed and not checks[1].passed  # years 1 and 2 of 3
-    assert checks[-1].passed  # the long-horizon row compares with the stationary model anyway
+    for case in (checks[:4], checks[4:]):  # without and with a ceiling
+        assert not case[0].passed and not case[1].passed  # years 1 and 2 of 3
+        assert case[3].passed  # the long-horizon row compares with the stationary model anyway
 
 
 def test_an_unknown_horizon_is_a_located_error():
@@ -245,3 +246,18 @@ def test_the_best_response_is_solved_once_per_distinct_problem(monkeypatch, over
         assert np.all(effort == effort[0])  # a repeated problem keeps its fixed point exactly
     else:
         assert res.period_effort.shape == (6, 4)
+
+
+@pytest.mark.parametrize(("ceiling", "sd"), [(0.6, 0.3), (0.9, 0.1), (0.4, 0.5)])
+def test_backward_induction_with_a_ceiling_solves_the_capped_first_order_conditions(ceiling, sd):
+    """With a ceiling C the value stays linear in the target, so each year's effort solves
+    c e = β k₁ γ f_t Φ((C − γe)/s): a root-finding of its own, against the value-function
+    iteration (the quadrature at the kink is what this checks)."""
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    p = problem(0.5, 0.8, 4, ceiling=ceiling, sd=sd, offset=0.0)
+    got = backward_induction(p, paths=4000)
+    for t, f in enumerate(horizon_factors(0.8, 0.5, 4)):
+        e = brentq(lambda e, f=f: f * norm.cdf((ceiling - e) / sd) - e, 0.0, 2.0, xtol=1e-13)
+        assert got[t] == pytest.approx(e, abs=1e-6)

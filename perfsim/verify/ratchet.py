@@ -14,8 +14,9 @@ one indicator, unit ability and productivity) with target ``T_t`` solves
 (k₀, k₁ the score at the target and per indicator unit above it, γ the indicator units per unit of
 effort, s the measurement noise in indicator units) numerically: from the last period back, for
 each target of a grid, by Brent's method on the expected utility now plus the discounted
-continuation value, the expectation over ε by Gauss–Hermite quadrature and ``V_{t+1}`` interpolated
-(linearly, extrapolated beyond the grid) between the grid's values. The expected effort of each
+continuation value, the expectation over ε by quadrature (:func:`measured_nodes`: Gauss–Legendre
+nodes under the normal density up to where the ceiling binds, and the mass at the ceiling) and
+``V_{t+1}`` interpolated (linearly, extrapolated beyond the grid) between the grid's values. The expected effort of each
 period then follows the policies forward from the initial target over fixed noise paths.
 
 A second part compares the first year's simulated effort under a long finite horizon (long enough
@@ -33,10 +34,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
+from numpy.polynomial.legendre import leggauss
 from numpy.typing import NDArray
 from scipy.interpolate import make_interp_spline
-from scipy.optimize import minimize_scalar
+from scipy.optimize import brentq, minimize_scalar
+from scipy.stats import norm
 
 from ..engine import build
 from ..simulation import simulate
@@ -123,12 +125,27 @@ class RatchetProblem:
         return 2.0 * (abs(self.pay * self.slope * self.gain) + abs(self.intrinsic)) / self.cost + 1
 
 
-def backward_induction(
-    p: RatchetProblem, *, grid_points: int = 21, nodes: int = 15, paths: int = 2000
-) -> NDArray:
+def measured_nodes(p: RatchetProblem, e: float, nodes: int = 48) -> tuple[NDArray, NDArray]:
+    """Values of the reported indicator ``m = min(offset + γe + sε, ceiling)`` and their
+    probabilities, for expectations over ε: Gauss–Legendre nodes on ε ∈ [−8, z_c] (z_c where the
+    ceiling binds) weighted by the normal density, and the ceiling with probability P(ε > z_c)."""
+    mu = p.offset + p.gain * e
+    if p.sd == 0:
+        return np.array([min(mu, p.ceiling)]), np.array([1.0])
+    top = min((p.ceiling - mu) / p.sd, 8.0)
+    if top <= -8.0:
+        return np.array([p.ceiling]), np.array([1.0])
+    x, w = leggauss(nodes)
+    eps = 0.5 * (top + 8.0) * x + 0.5 * (top - 8.0)
+    prob = 0.5 * (top + 8.0) * w * norm.pdf(eps)
+    m = mu + p.sd * eps
+    if not np.isfinite(p.ceiling):
+        return m, prob
+    return np.append(m, p.ceiling), np.append(prob, norm.sf(top))
+
+
+def backward_induction(p: RatchetProblem, *, grid_points: int = 21, paths: int = 2000) -> NDArray:
     """The expected effort in each period, ``(periods,)``, of the problem solved backwards."""
-    x, wq = hermegauss(nodes)
-    wq = wq / wq.sum()
     hi = p.effort_bound()
     half = abs(p.target) + abs(p.offset) + abs(p.gain) * hi + 6 * p.sd + 1.0
     grid = p.target + np.linspace(-half, half, grid_points)
@@ -137,11 +154,11 @@ def backward_induction(
     for _ in range(p.periods):
 
         def minus_value(e: float, target: float, cont=cont) -> float:
-            m = np.minimum(p.offset + p.gain * e + p.sd * x, p.ceiling)
+            m, prob = measured_nodes(p, e)
             u = p.pay * (p.base + p.slope * (m - target)) + p.intrinsic * e - 0.5 * p.cost * e * e
             if cont is not None:
                 u = u + p.discount * cont((1 - p.ratchet) * target + p.ratchet * m)
-            return -float(wq @ u)
+            return -float(prob @ u)
 
         best = [
             minimize_scalar(
@@ -164,10 +181,21 @@ def backward_induction(
 
 
 def stationary_effort(p: RatchetProblem) -> float:
-    """Weitzman's effort: ``c e = β k₁ γ (1 − δ)/(1 − δ + δλ_r) + λ v`` (at least 0)."""
+    """Weitzman's effort: ``c e = β k₁ γ P(m < ceiling) (1 − δ)/(1 − δ + δλ_r) + λ v`` (at least
+    0; ``P(m < ceiling) = Φ((ceiling − offset − γe)/s)``, 1 without a ceiling)."""
     d, lam = p.discount, p.ratchet
     factor = (1 - d) / (1 - d + d * lam)
-    return max(0.0, (p.pay * p.slope * p.gain * factor + p.intrinsic) / p.cost)
+
+    def excess(e: float) -> float:
+        below = 1.0
+        if np.isfinite(p.ceiling):
+            gap = p.ceiling - p.offset - p.gain * e
+            below = float(norm.cdf(gap / p.sd)) if p.sd > 0 else float(gap > 0)
+        return p.pay * p.slope * p.gain * factor * below + p.intrinsic - p.cost * e
+
+    if excess(0.0) <= 0:
+        return 0.0
+    return float(brentq(excess, 0.0, p.effort_bound(), xtol=1e-13))
 
 
 def long_horizon(p: RatchetProblem) -> tuple[int, float]:
@@ -187,8 +215,20 @@ def _mean_se(res, period: int) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else 0.0
 
 
+#: the second V4F case: a ceiling that binds, so that effort is not the factor times one number
+_V4F_CEILING = ["world.indicators.output.ceiling=0.6", "world.indicators.output.noise=0.3"]
+
+
 def v4f(overrides, reps, seed) -> list[Check]:
-    sc = load_theory("v4-ratchet.toml", ["world.horizon=finite", *overrides])
+    checks = []
+    for label, extra in (("", []), (" (ceiling)", _V4F_CEILING)):
+        sc = load_theory("v4-ratchet.toml", ["world.horizon=finite", *extra, *overrides])
+        checks += _v4f_case(sc, label, reps, seed)
+    return checks
+
+
+def _v4f_case(sc, label: str, reps: int, seed: int) -> list[Check]:
+    """Each year against backward induction, and year 1 of a long horizon against Weitzman."""
     p = RatchetProblem.from_scenario(sc)
     theory = backward_induction(p)
     res = simulate(sc, reps=reps, seed=seed)
@@ -199,9 +239,10 @@ def v4f(overrides, reps, seed) -> list[Check]:
         tol = MC_SES * se + fixed_point
         checks.append(
             Check(
-                f"V4F effort, year {t + 1} of {p.periods}",
-                f"backward induction on V_t(T) (λ_r={p.ratchet:g}, δ={p.discount:g}); tolerance "
-                f"{MC_SES:g} MC s.e. + 2 × fixed-point tolerance = {tol:.3g} (s.e. {se:.2g})",
+                f"V4F effort, year {t + 1} of {p.periods}{label}",
+                f"backward induction on V_t(T) (λ_r={p.ratchet:g}, δ={p.discount:g}, ceiling "
+                f"{p.ceiling:g}); tolerance {MC_SES:g} MC s.e. + 2 × fixed-point tolerance = "
+                f"{tol:.3g} (s.e. {se:.2g})",
                 float(theory[t]),
                 mean,
                 tol,
@@ -215,10 +256,10 @@ def v4f(overrides, reps, seed) -> list[Check]:
     tol = MC_SES * se + fixed_point + left
     checks.append(
         Check(
-            f"V4F year 1 of {periods} → stationary",
-            f"Weitzman's stationary effort β k₁ γ (1−δ)/(1−δ+δλ_r)/c; tolerance {MC_SES:g} MC s.e. "
-            f"+ 2 × fixed-point tolerance + ratchet left after {periods} years ({left:.2g}) "
-            f"= {tol:.3g}",
+            f"V4F year 1 of {periods} → stationary{label}",
+            f"Weitzman's stationary effort, c e = β k₁ γ P(m < ceiling) (1−δ)/(1−δ+δλ_r); "
+            f"tolerance {MC_SES:g} MC s.e. + 2 × fixed-point tolerance + ratchet left after "
+            f"{periods} years ({left:.2g}) = {tol:.3g}",
             stationary_effort(p),
             mean,
             tol,
