@@ -59,7 +59,7 @@ class Context:
     eta: NDArray  # (S, B, D, R) CRN rater draws
     motivation: float  # λ: utility per unit of true value
     per_point: float  # pay per point of total score
-    ratchet_factor: NDArray  # (J,)
+    ratchet_factor: NDArray  # (J,) this period's discount through ratcheted targets
     comp_of_indicator: NDArray  # (J,) component index
     rater_component: NDArray  # (R,) component index
     limits: list[NDArray]  # per band (< last): cumulative quota count per class group, or inf
