@@ -200,14 +200,14 @@ V4F_SWEEP = [
 def test_v4f_rows_hold_at_several_parameter_sets(overrides):
     checks = run_suite(["V4F"], overrides, reps=12, seed=4)
     periods = next((int(o.split("=")[1]) for o in overrides if "periods" in o), 3)
-    assert len(checks) == 2 * (periods + 1)  # without and with a ceiling
+    assert len(checks) == 3 * (periods + 1)  # linear, with a ceiling, unequal productivity
     for c in checks:
         assert c.passed, f"{c.id}: theory {c.theory}, simulated {c.simulated}, tol {c.tolerance}"
 
 
 def test_v4f_fails_when_the_engine_ignores_the_horizon():
     checks = run_suite(["V4F"], ["world.horizon=stationary"], reps=8, seed=0)
-    for case in (checks[:4], checks[4:]):  # without and with a ceiling
+    for case in (checks[:4], checks[4:8], checks[8:]):  # linear, ceiling, unequal productivity
         assert not case[0].passed and not case[1].passed  # years 1 and 2 of 3
         assert case[3].passed  # the long-horizon row compares with the stationary model anyway
 

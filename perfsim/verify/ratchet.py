@@ -19,7 +19,12 @@ nodes under the normal density up to where the ceiling binds, and the mass at th
 ``V_{t+1}`` interpolated (linearly, extrapolated beyond the grid) between the grid's values. The expected effort of each
 period then follows the policies forward from the initial target over fixed noise paths.
 
-A second part compares the first year's simulated effort under a long finite horizon (long enough
+Three cases: the bundled scenario (linear), a binding ceiling (effort is then no longer the
+period factor times one number), and departments of unequal productivity ``θ = θ̄ exp(N(0, s_θ))``
+(the theory averages the backward induction over θ by Gauss–Hermite quadrature,
+:meth:`RatchetProblem.departments`; the simulated mean effort has a real Monte Carlo error).
+
+A second part of each case compares the first year's simulated effort under a long finite horizon (long enough
 that what is left of the ratchet after it, ``δλ_r q^(L−1)/(1 − q)``, q = δ(1 − λ_r), is below
 ``LONG_HORIZON_GAP`` of the marginal reward) with Weitzman's stationary effort: the finite horizon
 tends to the stationary model.
@@ -31,9 +36,11 @@ within ``world.tolerance`` of its fixed point) + what is left of the ratchet (lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 from numpy.typing import NDArray
 from scipy.interpolate import make_interp_spline
@@ -94,35 +101,63 @@ class RatchetProblem:
     discount: float  # δ
     target: float  # T₁
     periods: int  # T
+    productivity_sd: float = 0.0  # s_θ: departments' productivity θ = θ̄ exp(N(0, s_θ))
 
     @classmethod
     def from_scenario(cls, sc) -> RatchetProblem:
-        """The problem of a department of a theory scenario with one task and one indicator."""
+        """The problem of a department of a theory scenario with one task, one indicator, one
+        class and unit ability (γ and λ v at the class's mean productivity θ̄)."""
         model = build(sc)
         c, w = model.rule, model.world
         if len(w.tasks) != 1 or len(c.indicators) != 1 or c.methods[0] != "linear":
             raise ValueError("the ratchet rows need one task and one linear indicator")
+        if len(w.classes) != 1 or w.ability_mean[0] != 0 or w.ability_sd[0] != 0:
+            raise ValueError("the ratchet rows need one class of unit ability")
         comp = next(k for k, idx in enumerate(c.component_members) if 0 in list(idx))
         k = float(c.shares[comp] * np.asarray(c.class_weights[0])[0])
+        theta = float(w.productivity[0, 0])
         return cls(
             pay=sc.rule.pay.per_point,
             base=k * float(c.base[0]),
             slope=k * float(c.span[0]) * (1.0 if c.benefit[0] else -1.0),
             offset=float(w.offset[0]),
-            gain=float(w.scale[0] * w.loadings[0, 0]),
+            gain=float(w.scale[0] * w.loadings[0, 0]) * theta,
             sd=float(abs(w.scale[0]) * w.noise[0]),
             ceiling=float(w.ceiling[0]),
             cost=float(w.cost[0, 0]),
-            intrinsic=sc.world.motivation * float(w.value[0]),
+            intrinsic=sc.world.motivation * float(w.value[0]) * theta,
             ratchet=sc.rule.targets.ratchet,
             discount=sc.world.discount,
             target=float(np.nan_to_num(c.target[0], nan=0.0)),
             periods=sc.world.periods,
+            productivity_sd=float(w.productivity_sd[0]),
         )
+
+    def departments(self, nodes: int = 9) -> list[tuple[float, RatchetProblem]]:
+        """(probability, problem) of departments of productivity ``θ̄ exp(s_θ z)``, z at the
+        Gauss–Hermite nodes: expectations over departments (one problem when s_θ = 0)."""
+        if self.productivity_sd == 0:
+            return [(1.0, self)]
+        z, w = hermegauss(nodes)
+        theta = np.exp(self.productivity_sd * z)
+        return [
+            (
+                float(wi / w.sum()),
+                replace(
+                    self, gain=self.gain * t, intrinsic=self.intrinsic * t, productivity_sd=0.0
+                ),
+            )
+            for wi, t in zip(w, theta, strict=True)
+        ]
 
     def effort_bound(self) -> float:
         """An effort no optimum exceeds: the one-period optimum with the whole reward, doubled."""
         return 2.0 * (abs(self.pay * self.slope * self.gain) + abs(self.intrinsic)) / self.cost + 1
+
+
+@functools.lru_cache(maxsize=4)
+def _legendre(nodes: int) -> tuple[NDArray, NDArray]:
+    return leggauss(nodes)
 
 
 def measured_nodes(p: RatchetProblem, e: float, nodes: int = 48) -> tuple[NDArray, NDArray]:
@@ -135,9 +170,9 @@ def measured_nodes(p: RatchetProblem, e: float, nodes: int = 48) -> tuple[NDArra
     top = min((p.ceiling - mu) / p.sd, 8.0)
     if top <= -8.0:
         return np.array([p.ceiling]), np.array([1.0])
-    x, w = leggauss(nodes)
+    x, w = _legendre(nodes)
     eps = 0.5 * (top + 8.0) * x + 0.5 * (top - 8.0)
-    prob = 0.5 * (top + 8.0) * w * norm.pdf(eps)
+    prob = 0.5 * (top + 8.0) * w * np.exp(-0.5 * eps * eps) / np.sqrt(2 * np.pi)
     m = mu + p.sd * eps
     if not np.isfinite(p.ceiling):
         return m, prob
@@ -198,6 +233,16 @@ def stationary_effort(p: RatchetProblem) -> float:
     return float(brentq(excess, 0.0, p.effort_bound(), xtol=1e-13))
 
 
+def mean_effort(p: RatchetProblem) -> NDArray:
+    """Each period's effort by backward induction, averaged over departments' productivity."""
+    return sum(w * backward_induction(q) for w, q in p.departments())
+
+
+def mean_stationary_effort(p: RatchetProblem) -> float:
+    """Weitzman's effort averaged over departments' productivity."""
+    return float(sum(w * stationary_effort(q) for w, q in p.departments()))
+
+
 def long_horizon(p: RatchetProblem) -> tuple[int, float]:
     """The horizon L after which what is left of the ratchet, ``δλ_r q^(L−1)/(1 − q)``, is below
     ``LONG_HORIZON_GAP`` (at most ``LONG_HORIZON_MAX``), and that remainder."""
@@ -215,13 +260,18 @@ def _mean_se(res, period: int) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else 0.0
 
 
-#: the second V4F case: a ceiling that binds, so that effort is not the factor times one number
-_V4F_CEILING = ["world.indicators.output.ceiling=0.6", "world.indicators.output.noise=0.3"]
+#: the other V4F cases: a ceiling that binds, so that effort is not the factor times one number;
+#: departments of unequal productivity, so that the mean effort has a Monte Carlo error
+_V4F_CASES = (
+    ("", []),
+    (" (ceiling)", ["world.indicators.output.ceiling=0.6", "world.indicators.output.noise=0.3"]),
+    (" (unequal θ)", ["world.classes.all.productivity_sd=0.4"]),
+)
 
 
 def v4f(overrides, reps, seed) -> list[Check]:
     checks = []
-    for label, extra in (("", []), (" (ceiling)", _V4F_CEILING)):
+    for label, extra in _V4F_CASES:
         sc = load_theory("v4-ratchet.toml", ["world.horizon=finite", *extra, *overrides])
         checks += _v4f_case(sc, label, reps, seed)
     return checks
@@ -230,7 +280,7 @@ def v4f(overrides, reps, seed) -> list[Check]:
 def _v4f_case(sc, label: str, reps: int, seed: int) -> list[Check]:
     """Each year against backward induction, and year 1 of a long horizon against Weitzman."""
     p = RatchetProblem.from_scenario(sc)
-    theory = backward_induction(p)
+    theory = mean_effort(p)
     res = simulate(sc, reps=reps, seed=seed)
     fixed_point = 2 * sc.world.tolerance
     checks = []
@@ -252,7 +302,7 @@ def _v4f_case(sc, label: str, reps: int, seed: int) -> list[Check]:
     periods, gap = long_horizon(p)
     long = simulate(sc, reps=reps, seed=seed, overrides=[f"world.periods={periods}"])
     mean, se = _mean_se(long, 1)
-    left = gap * abs(p.pay * p.slope * p.gain) / p.cost
+    left = gap * sum(w * abs(q.pay * q.slope * q.gain) / q.cost for w, q in p.departments())
     tol = MC_SES * se + fixed_point + left
     checks.append(
         Check(
@@ -260,7 +310,7 @@ def _v4f_case(sc, label: str, reps: int, seed: int) -> list[Check]:
             f"Weitzman's stationary effort, c e = β k₁ γ P(m < ceiling) (1−δ)/(1−δ+δλ_r); "
             f"tolerance {MC_SES:g} MC s.e. + 2 × fixed-point tolerance + ratchet left after "
             f"{periods} years ({left:.2g}) = {tol:.3g}",
-            stationary_effort(p),
+            mean_stationary_effort(p),
             mean,
             tol,
             absolute=True,
