@@ -97,9 +97,11 @@ def simulate(
     )
     confusion.index.name = "true band"
     from . import __version__
+    from .model_revision import MODEL_REVISION
 
     meta = {
         "perfsim_version": __version__,
+        "model_revision": MODEL_REVISION,
         "scenario": scenario_source(scenario),
         "scenario_name": scenario.name,
         "scenario_hash": scenario_hash(scenario),

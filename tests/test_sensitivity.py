@@ -493,6 +493,21 @@ def test_a_folder_of_another_analysis_is_a_clear_error(tmp_path):
         run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, out=tmp_path / "new", resume=True)
 
 
+def test_a_folder_of_another_model_revision_is_not_resumed(tmp_path, monkeypatch):
+    """Chunks computed by an earlier revision of the simulation model are never mixed with new ones:
+    the revision is part of the folder's hash, and the error says why."""
+    from perfsim import model_revision
+
+    out = tmp_path / "run"
+    first = run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, out=out, figures=False)
+    assert first.metadata["model_revision"] == model_revision.MODEL_REVISION
+    again = run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, out=out, resume=True)
+    assert again.metadata["hash"] == first.metadata["hash"]
+    monkeypatch.setattr(model_revision, "MODEL_REVISION", model_revision.MODEL_REVISION + 1)
+    with pytest.raises(SensitivityError, match="another revision of the simulation model"):
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, out=out, resume=True)
+
+
 def test_executors_share_one_interface():
     chunks = [(0, np.zeros((2, 3))), (1, np.ones((1, 3)))]
     with SerialExecutor() as ex:

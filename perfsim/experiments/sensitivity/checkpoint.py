@@ -86,6 +86,13 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
         except (OSError, ValueError):
             old = {}
         if old.get("hash") != hash_:
+            if meta.get("model_revision") != old.get("model_revision"):
+                raise SensitivityError(
+                    f"{out} was computed by another revision of the simulation model "
+                    f"({old.get('model_revision', 'before revision 2')}; this perfsim is revision "
+                    f"{meta.get('model_revision')}), whose numbers differ: choose another --out "
+                    "folder, or delete this one to start again"
+                )
             raise SensitivityError(
                 f"{out} holds a different sensitivity analysis (another scenario, inputs, method, "
                 f"n, seed, reps or chunk size: hash {str(old.get('hash'))[:12]} ≠ {hash_[:12]}); "

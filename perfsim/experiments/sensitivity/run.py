@@ -145,6 +145,7 @@ class _Sample:
     @classmethod
     def draw(cls, plan: SensitivityPlan, spec: ModelSpec) -> _Sample:
         from ... import __version__
+        from ...model_revision import MODEL_REVISION
 
         record = plan.record
         # S2 needs two inputs (or groups), and only Sobol' gives it
@@ -161,6 +162,7 @@ class _Sample:
             "inputs": [i.describe() for i in spec.inputs],
             "model": spec.identity,
             "perfsim_version": __version__,
+            "model_revision": MODEL_REVISION,
         }
         return cls(x, n_used, second_order, list(notes), key)
 
