@@ -154,7 +154,7 @@ def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> 
         )
     if found != kind and not force:
         raise OutputError(
-            f"{target} holds a perfsim {found} folder, not a {kind} folder; choose another --out, "
+            f"{target} holds a perfsim {found} folder, not one of kind {kind!r}; choose another --out, "
             "or give --force to replace it"
         )
     if foreign is None and not force:

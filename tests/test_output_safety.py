@@ -81,7 +81,7 @@ def test_another_kind_needs_force(tmp_path, capsys):
     assert _run(out) == 0
     cmp = ["compare", V1, "--variant", "b:rule.pay.per_point=0.5", "--reps", "4", "--quiet"]
     assert main([*cmp, "--out", str(out)]) == 2
-    assert "not a comparison folder" in capsys.readouterr().err
+    assert "not one of kind 'comparison'" in capsys.readouterr().err
     assert folder_kind(out) == "run"
     assert main([*cmp, "--out", str(out), "--force"]) == 0
     assert folder_kind(out) == "comparison"
