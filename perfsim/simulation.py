@@ -173,7 +173,8 @@ class _BlockTask:
 
     def __call__(self, rows: NDArray) -> engine.BlockResult:
         block, reps = (int(x) for x in rows)
-        return engine.run_block(self.model, self.seed, block, reps)
+        with quiet_overflow():
+            return engine.run_block(self.model, self.seed, block, reps)
 
 
 def run_blocks(
@@ -190,7 +191,8 @@ def run_blocks(
     seed and its index, so ``jobs`` never changes them."""
     todo = engine.blocks(model, reps)
     if jobs <= 1 or len(todo) == 1:
-        return engine.run_blocks(model, seed, reps, progress=progress)
+        with quiet_overflow():
+            return engine.run_blocks(model, seed, reps, progress=progress)
     from .experiments.executors import ProcessExecutor
 
     sizes = dict(todo)
@@ -202,6 +204,13 @@ def run_blocks(
             if progress:
                 progress(sizes[b])
     return [done[b] for b, _ in todo]
+
+
+# numpy's overflow warnings are not printed: a run whose numbers overflow ends in a SimulationError
+# (check_finite, NonFiniteError) that names the scenario and what to change, instead.
+def quiet_overflow() -> np.errstate:
+    """A context in which numpy's overflow and invalid-value warnings are not printed."""
+    return np.errstate(over="ignore", invalid="ignore")
 
 
 def _n_periods(blocks: list[engine.BlockResult]) -> int:

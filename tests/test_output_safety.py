@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -344,6 +345,9 @@ def test_a_negative_seed_is_a_usage_error(tmp_path, capsys):
 
 
 def test_an_overflowing_pay_is_a_clear_error(tmp_path, capsys):
-    assert _run(tmp_path / "r", "--set", "rule.pay.per_point=1e308") == 2
+    with warnings.catch_warnings(record=True) as caught:  # one clear error, no numpy warnings first
+        warnings.simplefilter("always")
+        assert _run(tmp_path / "r", "--set", "rule.pay.per_point=1e308") == 2
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], caught
     err = capsys.readouterr().err
     assert "overflowed" in err and "Traceback" not in err
