@@ -418,7 +418,8 @@ def test_a_killed_run_keeps_its_finished_chunks_and_resumes_identically(tmp_path
     with pytest.raises(KeyboardInterrupt):
         run_sensitivity(Interrupted(chunks_before_kill=2), out=out, **kw)
     assert len(list((out / "chunks").iterdir())) == 2
-    assert json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))["status"] == "running"
+    stopped = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
+    assert (stopped["status"], stopped["chunks_done"], stopped["chunks"]) == ("interrupted", 2, 5)
     resumed = run_sensitivity(Interrupted(), out=out, resume=True, **kw)
     assert resumed.metadata["evaluated_now"] == 64 * 5 - 2 * 64
     pd.testing.assert_frame_equal(whole.indices, resumed.indices, check_exact=True)

@@ -180,6 +180,19 @@ class Chunks:
             self.frames[chunk_id] = frame
         return len(frame)
 
+    def mark_stopped(self) -> None:
+        """Record in the run folder's metadata that the run was stopped, with the chunks kept
+        (``--resume`` continues from them)."""
+        if self.folder is None:
+            return
+        meta_path = self.folder / SensitivityFiles.METADATA
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        meta.update(status="interrupted", chunks_done=len(self.paths), chunks=len(self.chunks))
+        write_json(meta_path, meta)
+
     def table(self) -> pd.DataFrame:
         """Every sample's outputs, in sample order."""
         frames = [

@@ -78,7 +78,11 @@ def run_sensitivity(
         _runner(plan, executor) as runner,
     ):
         chunks, hash_ = _open_chunks(plan, sample, folder, runner.workers, resume)
-        run = _evaluate(spec, chunks, runner, progress, estimate)
+        try:
+            run = _evaluate(spec, chunks, runner, progress, estimate)
+        except KeyboardInterrupt:
+            chunks.mark_stopped()
+            raise
         analysis_started = time.perf_counter()
         table = chunks.table()
         available = [c for c in table.columns if c != "sample"]
