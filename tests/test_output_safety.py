@@ -337,6 +337,15 @@ def test_a_symbolic_link_as_out_is_refused(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
 
 
+def test_dot_dot_after_a_missing_folder_creates_nothing(tmp_path, capsys):
+    assert _run(tmp_path / "sub" / ".." / "real") == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "sub").mkdir()  # with the folder there, '..' means what it says
+    assert _run(tmp_path / "sub" / ".." / "real") == 0
+    assert folder_kind(tmp_path / "real") == "run"
+
+
 def test_a_negative_seed_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["run", V1, "--seed", "-1", "--out", str(tmp_path / "r")])
