@@ -118,9 +118,13 @@ def scenario_from_dict(
     where = f"{source} --set"
     resolved = apply_overrides(raw, overrides, where) if overrides else dict(raw)
     if "rule" not in resolved:
-        raise ScenarioError(
-            [Problem(source, "rule", None, "missing: a scenario needs a [rule] table", False)]
-        )
+        why = "missing: a scenario needs a [rule] table"
+        if "uncertain" in resolved:
+            why += (
+                f"; this file holds only [uncertain] inputs of a sensitivity analysis: use it as "
+                f"perfsim sensitivity SCENARIO.toml --uncertain {source}"
+            )
+        raise ScenarioError([Problem(source, "rule", None, why, False)])
     label = source if not overrides else f"{source} (with --set {' '.join(overrides)})"
     try:
         scenario = Scenario.model_validate(resolved)
