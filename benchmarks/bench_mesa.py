@@ -1,0 +1,118 @@
+"""perfsim's naive engine against an idiomatic Mesa 3 port of the same model (target: ≥ 100× faster
+per replication at 200 replications).
+
+The port (``benchmarks/mesa_port.py``) runs the Hangzhou 2011 scenario with the naive policy:
+departments as Mesa agents, one model step per period, replications by ``mesa.batch_run``. This
+script first checks that the port is the same model (each metric's mean over replications from
+both, with its Monte Carlo standard error, and z = difference / combined SE), then times both in
+this process, each as the best of a few runs (the timeit convention: the least disturbed), at 10 and
+200 replications. Mesa is a benchmark-only extra: ``pip install "perfsim[bench]"``.
+
+    python benchmarks/bench_mesa.py [--reps 10 200] [--check-reps 400] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "hangzhou-2011.toml"
+NAIVE = ['world.policy="naive"']
+
+
+def load_port():
+    """The module ``benchmarks/mesa_port.py`` (it imports mesa)."""
+    spec = importlib.util.spec_from_file_location(
+        "mesa_port", Path(__file__).with_name("mesa_port.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def agreement(
+    port, scenario, reps: int, seed: int = 1
+) -> list[tuple[str, float, float, float, float]]:
+    """Per metric of the port: (name, perfsim mean, its SE, Mesa mean, its SE) over ``reps``
+    replications of each."""
+    import perfsim
+
+    result = perfsim.simulate(scenario, reps=reps, seed=seed).metrics.set_index("metric")
+    rows = port.run(port.params_from_scenario(scenario), reps, seed=seed * 1_000_000)
+    out = []
+    for name in port.METRICS:
+        v = np.array([row[name] for row in rows], dtype=float)
+        out.append(
+            (
+                name,
+                float(result.loc[name, "mean"]),
+                float(result.loc[name, "se"]),
+                float(v.mean()),
+                float(v.std(ddof=1) / np.sqrt(v.size)),
+            )
+        )
+    return out
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def timing(port, scenario, reps: int, repeat: int) -> tuple[float, float]:
+    """Seconds per replication of perfsim and of the Mesa port, each the best of ``repeat`` runs
+    (perfsim: of 5 × ``repeat``, as its runs are short)."""
+    import perfsim
+
+    params = port.params_from_scenario(scenario)
+    fast = best_of(lambda: perfsim.simulate(scenario, reps=reps, seed=0), 5 * repeat)
+    slow = best_of(lambda: port.run(params, reps, seed=0), repeat)
+    return fast / reps, slow / reps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, nargs="+", default=[10, 200])
+    parser.add_argument("--check-reps", type=int, default=400, help="replications of the check")
+    parser.add_argument("--repeat", type=int, default=3, help="Mesa runs per timing (best of)")
+    args = parser.parse_args(argv)
+    if importlib.util.find_spec("mesa") is None:
+        print('mesa is not installed: pip install "mesa>=3" (or pip install -e ".[bench]")')
+        return 0
+    import perfsim
+
+    port = load_port()
+    scenario = perfsim.load_scenario(SCENARIO, NAIVE)
+    import mesa
+
+    print(f"scenario: {SCENARIO.relative_to(ROOT)} (naive policy, {scenario.world.departments} "
+          f"departments, {scenario.world.periods} period(s)); mesa {mesa.__version__}")  # fmt: skip
+    print(f"same model? means over {args.check_reps} replications each (± Monte Carlo SE):")
+    for name, m1, s1, m2, s2 in agreement(port, scenario, args.check_reps):
+        z = (m2 - m1) / np.hypot(s1, s2) if np.hypot(s1, s2) > 0 else 0.0
+        print(
+            f"  {name:<13} perfsim {m1:9.4f} ± {s1:.4f}   mesa {m2:9.4f} ± {s2:.4f}   z = {z:+.1f}"
+        )
+    print("time per replication (best of runs in this process):")
+    for reps in args.reps:
+        fast, slow = timing(port, scenario, reps, args.repeat)
+        print(
+            f"  {reps:>4} replications: perfsim {fast * 1e3:8.3f} ms   mesa {slow * 1e3:8.3f} ms   "
+            f"mesa / perfsim = {slow / fast:6.1f}×" + ("   (target ≥ 100×)" if reps == 200 else "")
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
