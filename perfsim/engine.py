@@ -112,6 +112,25 @@ def build(scenario: Scenario) -> Model:
     return Model(scenario=scenario, rule=rule, world=world)
 
 
+#: Models of the scenarios simulated last, by ``id(scenario)`` (:func:`model_of`). Each model holds
+#: its scenario, so an id here cannot be reused by another scenario while its entry is kept.
+_MODELS: dict[int, Model] = {}
+_MODELS_KEPT = 8
+
+
+def model_of(scenario: Scenario) -> Model:
+    """:func:`build` of a scenario, compiled once per scenario object (a scenario is immutable):
+    a run of the same scenario object again, e.g. at another seed, skips compiling its rule and
+    world. The model is shared, so callers must not change its arrays (the engine never does)."""
+    model = _MODELS.get(id(scenario))
+    if model is None or model.scenario is not scenario:
+        model = build(scenario)
+        if len(_MODELS) >= _MODELS_KEPT:
+            _MODELS.pop(next(iter(_MODELS)))
+        _MODELS[id(scenario)] = model
+    return model
+
+
 def blocks(model: Model, reps: int) -> list[tuple[int, int]]:
     """(block index, replications in the block) covering ``reps``."""
     size = model.block_size

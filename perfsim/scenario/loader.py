@@ -140,10 +140,24 @@ def scenario_raw(scenario: Scenario) -> dict:
     return scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
 
 
+#: Hashes of the scenarios hashed last, by ``id(scenario)``: (scenario, hash); holding the scenario
+#: keeps its id from being reused while the entry is kept.
+_HASHES: dict[int, tuple[Scenario, str]] = {}
+_HASHES_KEPT = 8
+
+
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario (canonical JSON), to identify runs."""
+    """SHA-256 of the resolved scenario (canonical JSON), to identify runs (computed once per
+    scenario object: a scenario is immutable)."""
+    cached = _HASHES.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if len(_HASHES) >= _HASHES_KEPT:
+        _HASHES.pop(next(iter(_HASHES)))
+    _HASHES[id(scenario)] = (scenario, digest)
+    return digest
 
 
 def validation_problems(exc: ValidationError, raw: Mapping, source: str) -> list[Problem]:
