@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import difflib
 import hashlib
 import json
@@ -60,8 +62,29 @@ def read_toml(path: str | Path) -> dict:
     return parse_toml(text.removeprefix("\ufeff"), str(p))
 
 
+#: Tables of the TOML texts parsed last, by text (texts up to a megabyte). Parsing a long
+#: commented scenario costs milliseconds (tomllib is pure Python), a deep copy of its table a tenth.
+_TABLES: dict[str, dict] = {}
+_TABLES_KEPT = 16
+_TABLE_TEXT_MAX = 1 << 20
+
+
 def parse_toml(text: str, source: str) -> dict:
-    """Parse TOML text; errors (also nesting too deep for the parser) name ``source``."""
+    """Parse TOML text; errors (also nesting too deep for the parser) name ``source``. A text
+    parsed before is not parsed again: the caller gets a fresh copy of its table."""
+    with contextlib.suppress(KeyError, RecursionError):
+        return copy.deepcopy(_TABLES[text])
+    table = _parse_toml(text, source)
+    if len(text) <= _TABLE_TEXT_MAX:
+        with contextlib.suppress(RecursionError):  # too deep to copy: parse it each time
+            kept = copy.deepcopy(table)
+            if len(_TABLES) >= _TABLES_KEPT:
+                _TABLES.pop(next(iter(_TABLES)))
+            _TABLES[text] = kept
+    return table
+
+
+def _parse_toml(text: str, source: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
