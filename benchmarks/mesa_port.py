@@ -31,11 +31,14 @@ import math
 from dataclasses import dataclass
 
 import mesa
+import numpy as np
 from scipy import stats
 
 SURVEY_EXACT_BELOW = 50  # as perfsim.world.model.SURVEY_EXACT_BELOW
 #: the metrics each replication reports, as perfsim names them
-METRICS = ("kendall_tau", "spearman_rho", "mean_total", "top_missed")
+METRICS = (
+    "kendall_tau", "spearman_rho", "mean_total", "top_missed", "class_bias", "reward_gini"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Params:
     quotas: list  # per band but the last: share or None
     thresholds: list  # per band but the last: score or None
     bonus: list  # per band
+    per_point: float  # pay per point of the total
     audit_probability: float
 
 
@@ -105,6 +109,7 @@ def params_from_scenario(scenario) -> Params:
         quotas=[rule.grading.quota.get(b) for b in bands[:-1]],
         thresholds=[rule.grading.thresholds.get(b) for b in bands[:-1]],
         bonus=[rule.rewards[b].bonus if b in rule.rewards else 0.0 for b in bands],
+        per_point=rule.pay.per_point,
         audit_probability=rule.audit.probability,
     )
 
@@ -293,8 +298,8 @@ class EvaluationModel(mesa.Model):
             for a in taken:
                 a.grade = g
             placed += len(taken)
-        for a in agents:
-            a.reward = p.bonus[a.grade]
+        for a in agents:  # no gaming, so no sanctions
+            a.reward = p.bonus[a.grade] + p.per_point * a.total
 
     def measure(self) -> None:
         """The period's metrics: rank correlations (τ-b, ρ) between true values and totals, the
@@ -308,6 +313,30 @@ class EvaluationModel(mesa.Model):
         q = max(1, math.floor((self.params.quotas[0] or 0.15) * len(agents) + 1e-9))
         best = sorted(agents, key=lambda a: -a.value)[:q]
         self.top_missed = sum(a.grade > 0 for a in best) / q
+        self.class_bias = self._class_bias(agents, values, totals)
+        self.reward_gini = _gini([a.reward for a in agents])
+
+    def _class_bias(self, agents, values, totals) -> float:
+        """Largest minus smallest class intercept of the OLS fit ``total = β_class + b·value``."""
+        names = [c[0] for c in self.params.classes]
+        if len(names) < 2:
+            return 0.0
+        design = [
+            [float(a.department_class == c) for c in names] + [v]
+            for a, v in zip(agents, values, strict=True)
+        ]
+        beta = np.linalg.lstsq(np.array(design), np.array(totals), rcond=None)[0][:-1]
+        return float(beta.max() - beta.min())
+
+
+def _gini(x: list[float]) -> float:
+    """Gini coefficient (rewards shifted by their minimum when some are negative)."""
+    low = min(x)
+    xs = sorted(v - low for v in x) if low < 0 else sorted(x)
+    n, total = len(xs), sum(xs)
+    if total <= 0:
+        return 0.0
+    return sum((2 * i - n - 1) * v for i, v in enumerate(xs, start=1)) / (n * total)
 
 
 def run(params: Params, reps: int, seed: int = 0) -> list[dict]:
