@@ -15,6 +15,7 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -116,6 +117,7 @@ def build(scenario: Scenario) -> Model:
 #: its scenario, so an id here cannot be reused by another scenario while its entry is kept.
 _MODELS: dict[int, Model] = {}
 _MODELS_KEPT = 8
+_MODELS_LOCK = threading.Lock()
 
 
 def model_of(scenario: Scenario) -> Model:
@@ -125,9 +127,10 @@ def model_of(scenario: Scenario) -> Model:
     model = _MODELS.get(id(scenario))
     if model is None or model.scenario is not scenario:
         model = build(scenario)
-        if len(_MODELS) >= _MODELS_KEPT:
-            _MODELS.pop(next(iter(_MODELS)))
-        _MODELS[id(scenario)] = model
+        with _MODELS_LOCK:
+            if len(_MODELS) >= _MODELS_KEPT:
+                _MODELS.pop(next(iter(_MODELS)))
+            _MODELS[id(scenario)] = model
     return model
 
 

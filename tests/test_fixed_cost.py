@@ -113,3 +113,23 @@ def test_summary_extra_columns_follow_the_metrics(values):
     pd.testing.assert_frame_equal(extra[plain.columns], plain)
     assert extra["direction"].tolist() == ["higher", ""]
     assert extra.loc[0, "n"] == np.isfinite(values).sum()
+
+
+def test_caches_are_safe_from_threads():
+    """Threads compiling and hashing different scenarios at once each get their own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    scenarios = [
+        load_scenario(TEACHING, [f"world.departments={d}", 'world.policy="naive"'])
+        for d in range(3, 27)
+    ]
+
+    def check(sc) -> bool:
+        return (
+            engine.model_of(sc).world.n_dept == sc.world.departments
+            and scenario_hash(sc) == _fresh_hash(sc)
+            and read_toml(TEACHING)["world"]["departments"] == 20
+        )
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(check, scenarios * 3))

@@ -8,6 +8,7 @@ import difflib
 import hashlib
 import json
 import re
+import threading
 import tomllib
 import types
 import typing
@@ -67,6 +68,7 @@ def read_toml(path: str | Path) -> dict:
 _TABLES: dict[str, dict] = {}
 _TABLES_KEPT = 16
 _TABLE_TEXT_MAX = 1 << 20
+_CACHE_LOCK = threading.Lock()  # for the caches of this module
 
 
 def parse_toml(text: str, source: str) -> dict:
@@ -78,9 +80,10 @@ def parse_toml(text: str, source: str) -> dict:
     if len(text) <= _TABLE_TEXT_MAX:
         with contextlib.suppress(RecursionError):  # too deep to copy: parse it each time
             kept = copy.deepcopy(table)
-            if len(_TABLES) >= _TABLES_KEPT:
-                _TABLES.pop(next(iter(_TABLES)))
-            _TABLES[text] = kept
+            with _CACHE_LOCK:
+                if len(_TABLES) >= _TABLES_KEPT:
+                    _TABLES.pop(next(iter(_TABLES)))
+                _TABLES[text] = kept
     return table
 
 
@@ -177,9 +180,10 @@ def scenario_hash(scenario: Scenario) -> str:
         return cached[1]
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if len(_HASHES) >= _HASHES_KEPT:
-        _HASHES.pop(next(iter(_HASHES)))
-    _HASHES[id(scenario)] = (scenario, digest)
+    with _CACHE_LOCK:
+        if len(_HASHES) >= _HASHES_KEPT:
+            _HASHES.pop(next(iter(_HASHES)))
+        _HASHES[id(scenario)] = (scenario, digest)
     return digest
 
 
