@@ -15,6 +15,7 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -111,6 +112,27 @@ def build(scenario: Scenario) -> Model:
     rule = compile_rule(scenario.rule)
     world = compile_world(scenario, rule.column_components, rule.indicators)
     return Model(scenario=scenario, rule=rule, world=world)
+
+
+#: Models of the scenarios simulated last, by ``id(scenario)`` (:func:`model_of`). Each model holds
+#: its scenario, so an id here cannot be reused by another scenario while its entry is kept.
+_MODELS: dict[int, Model] = {}
+_MODELS_KEPT = 8
+_MODELS_LOCK = threading.Lock()
+
+
+def model_of(scenario: Scenario) -> Model:
+    """:func:`build` of a scenario, compiled once per scenario object (a scenario is immutable):
+    a run of the same scenario object again, e.g. at another seed, skips compiling its rule and
+    world. The model is shared, so callers must not change its arrays (the engine never does)."""
+    model = _MODELS.get(id(scenario))
+    if model is None or model.scenario is not scenario:
+        model = build(scenario)
+        with _MODELS_LOCK:
+            if len(_MODELS) >= _MODELS_KEPT:
+                _MODELS.pop(next(iter(_MODELS)))
+            _MODELS[id(scenario)] = model
+    return model
 
 
 def blocks(model: Model, reps: int) -> list[tuple[int, int]]:

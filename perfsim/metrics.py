@@ -513,14 +513,17 @@ def krippendorff_alpha_interval(ratings: ArrayLike) -> NDArray[np.float64]:
         return np.where(expected > 0, 1.0 - observed / expected, np.nan)
 
 
-def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
+def summarize(
+    per_rep: Mapping[str, ArrayLike], *, extra: Mapping[str, list] | None = None
+) -> pd.DataFrame:
     """Mean and Monte Carlo standard error of each metric over replications.
 
     For each metric, over its n finite per-replication values: ``mean``, ``se = s / √n`` with s the
     sample standard deviation (ddof = 1), and ``n``. ``se`` is NaN when n < 2 and ``mean`` when
     n = 0. Returns a DataFrame with columns ``metric, mean, se, n``, one row per metric in the
-    order given.
+    order given, then the columns of ``extra`` (one value per metric each), if given.
     """
+    extra = dict(extra or {})
     names = list(per_rep)
     arrays = [np.asarray(per_rep[k], dtype=float).ravel() for k in names]
     if arrays and len({a.size for a in arrays}) == 1 and all(np.isfinite(a).all() for a in arrays):
@@ -530,8 +533,8 @@ def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
         mean = table.mean(axis=1) if n else np.full(len(names), np.nan)
         se = table.std(axis=1, ddof=1) / np.sqrt(n) if n >= 2 else np.full(len(names), np.nan)
         return pd.DataFrame(
-            {"metric": names, "mean": mean, "se": se, "n": np.full(len(names), n)},
-            columns=["metric", "mean", "se", "n"],
+            {"metric": names, "mean": mean, "se": se, "n": np.full(len(names), n), **extra},
+            columns=["metric", "mean", "se", "n", *extra],
         )
     rows = []
     for name, v in zip(names, arrays, strict=True):
@@ -540,4 +543,7 @@ def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
         mean = float(v.mean()) if n else np.nan
         se = float(v.std(ddof=1) / np.sqrt(n)) if n >= 2 else np.nan
         rows.append({"metric": name, "mean": mean, "se": se, "n": n})
-    return pd.DataFrame(rows, columns=["metric", "mean", "se", "n"])
+    table = pd.DataFrame(rows, columns=["metric", "mean", "se", "n"])
+    for key, values in extra.items():
+        table[key] = values
+    return table

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import difflib
 import hashlib
 import json
 import re
+import threading
 import tomllib
 import types
 import typing
@@ -60,8 +63,31 @@ def read_toml(path: str | Path) -> dict:
     return parse_toml(text.removeprefix("\ufeff"), str(p))
 
 
+#: Tables of the TOML texts parsed last, by text (texts up to a megabyte). Parsing a long
+#: commented scenario costs milliseconds (tomllib is pure Python), a deep copy of its table a tenth.
+_TABLES: dict[str, dict] = {}
+_TABLES_KEPT = 16
+_TABLE_TEXT_MAX = 1 << 20
+_CACHE_LOCK = threading.Lock()  # for the caches of this module
+
+
 def parse_toml(text: str, source: str) -> dict:
-    """Parse TOML text; errors (also nesting too deep for the parser) name ``source``."""
+    """Parse TOML text; errors (also nesting too deep for the parser) name ``source``. A text
+    parsed before is not parsed again: the caller gets a fresh copy of its table."""
+    with contextlib.suppress(KeyError, RecursionError):
+        return copy.deepcopy(_TABLES[text])
+    table = _parse_toml(text, source)
+    if len(text) <= _TABLE_TEXT_MAX:
+        with contextlib.suppress(RecursionError):  # too deep to copy: parse it each time
+            kept = copy.deepcopy(table)
+            with _CACHE_LOCK:
+                if len(_TABLES) >= _TABLES_KEPT:
+                    _TABLES.pop(next(iter(_TABLES)))
+                _TABLES[text] = kept
+    return table
+
+
+def _parse_toml(text: str, source: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -118,9 +144,13 @@ def scenario_from_dict(
     where = f"{source} --set"
     resolved = apply_overrides(raw, overrides, where) if overrides else dict(raw)
     if "rule" not in resolved:
-        raise ScenarioError(
-            [Problem(source, "rule", None, "missing: a scenario needs a [rule] table", False)]
-        )
+        why = "missing: a scenario needs a [rule] table"
+        if "uncertain" in resolved:
+            why += (
+                f"; this file holds only [uncertain] inputs of a sensitivity analysis: use it as "
+                f"perfsim sensitivity SCENARIO.toml --uncertain {source}"
+            )
+        raise ScenarioError([Problem(source, "rule", None, why, False)])
     label = source if not overrides else f"{source} (with --set {' '.join(overrides)})"
     try:
         scenario = Scenario.model_validate(resolved)
@@ -140,10 +170,25 @@ def scenario_raw(scenario: Scenario) -> dict:
     return scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
 
 
+#: Hashes of the scenarios hashed last, by ``id(scenario)``: (scenario, hash); holding the scenario
+#: keeps its id from being reused while the entry is kept.
+_HASHES: dict[int, tuple[Scenario, str]] = {}
+_HASHES_KEPT = 8
+
+
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario (canonical JSON), to identify runs."""
+    """SHA-256 of the resolved scenario (canonical JSON), to identify runs (computed once per
+    scenario object: a scenario is immutable)."""
+    cached = _HASHES.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with _CACHE_LOCK:
+        if len(_HASHES) >= _HASHES_KEPT:
+            _HASHES.pop(next(iter(_HASHES)))
+        _HASHES[id(scenario)] = (scenario, digest)
+    return digest
 
 
 def validation_problems(exc: ValidationError, raw: Mapping, source: str) -> list[Problem]:

@@ -78,7 +78,11 @@ def run_sensitivity(
         _runner(plan, executor) as runner,
     ):
         chunks, hash_ = _open_chunks(plan, sample, folder, runner.workers, resume)
-        run = _evaluate(spec, chunks, runner, progress, estimate)
+        try:
+            run = _evaluate(spec, chunks, runner, progress, estimate)
+        except KeyboardInterrupt:
+            chunks.mark_stopped()
+            raise
         analysis_started = time.perf_counter()
         table = chunks.table()
         available = [c for c in table.columns if c != "sample"]
@@ -145,6 +149,7 @@ class _Sample:
     @classmethod
     def draw(cls, plan: SensitivityPlan, spec: ModelSpec) -> _Sample:
         from ... import __version__
+        from ...model_revision import MODEL_REVISION
 
         record = plan.record
         # S2 needs two inputs (or groups), and only Sobol' gives it
@@ -161,6 +166,7 @@ class _Sample:
             "inputs": [i.describe() for i in spec.inputs],
             "model": spec.identity,
             "perfsim_version": __version__,
+            "model_revision": MODEL_REVISION,
         }
         return cls(x, n_used, second_order, list(notes), key)
 
