@@ -261,3 +261,23 @@ def test_backward_induction_with_a_ceiling_solves_the_capped_first_order_conditi
     for t, f in enumerate(horizon_factors(0.8, 0.5, 4)):
         e = brentq(lambda e, f=f: f * norm.cdf((ceiling - e) / sd) - e, 0.0, 2.0, xtol=1e-13)
         assert got[t] == pytest.approx(e, abs=1e-6)
+
+
+def test_cli_user_errors_about_the_horizon_exit_2_naming_the_key():
+    from helpers import run_cli
+
+    r = run_cli("run", str(TEACHING), "--reps", "2", "--set", "world.horizon=forever", "--quiet")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "world.horizon" in r.stderr and "'stationary' or 'finite'" in r.stderr
+    # V4F's backward induction assumes unit ability: it says so instead of comparing wrongly
+    r = run_cli(
+        "verify",
+        "--only",
+        "V4F",
+        "--reps",
+        "2",
+        "--quiet",
+        "--set",
+        "V4F:world.classes.all.ability_sd=0.5",
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "unit ability" in r.stderr

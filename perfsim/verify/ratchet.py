@@ -48,6 +48,7 @@ from scipy.optimize import brentq, minimize_scalar
 from scipy.stats import norm
 
 from ..engine import build
+from ..scenario import PerfsimError, scenario_source
 from ..simulation import simulate
 from .rows import MC_SES, Check, load_theory, score_slope, task_effort
 
@@ -110,9 +111,15 @@ class RatchetProblem:
         model = build(sc)
         c, w = model.rule, model.world
         if len(w.tasks) != 1 or len(c.indicators) != 1 or c.methods[0] != "linear":
-            raise ValueError("the ratchet rows need one task and one linear indicator")
+            raise PerfsimError(
+                f"{scenario_source(sc)}: the ratchet rows (V4F) need one task and one indicator "
+                "scored linearly against its target"
+            )
         if len(w.classes) != 1 or w.ability_mean[0] != 0 or w.ability_sd[0] != 0:
-            raise ValueError("the ratchet rows need one class of unit ability")
+            raise PerfsimError(
+                f"{scenario_source(sc)}: the ratchet rows (V4F) need one class of departments of "
+                "unit ability (ability_mean = ability_sd = 0)"
+            )
         comp = next(k for k, idx in enumerate(c.component_members) if 0 in list(idx))
         k = float(c.shares[comp] * np.asarray(c.class_weights[0])[0])
         theta = float(w.productivity[0, 0])
