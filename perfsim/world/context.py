@@ -26,10 +26,11 @@ the number of periods still to come (``world.horizon = "finite"``). In the last 
 
 which ``world.horizon = "stationary"`` uses in every period (an evaluation that goes on beyond the
 simulated periods). The factor multiplies the marginal score of the indicator's measured value, so
-it discounts both effort and gaming. It is exact when the score is linear in ``m − T`` and the
-pay linear in the score (then a department's later choices do not depend on its target); for other
-rules (target attainment ``m/T``, caps, grade bands) the same factor is an approximation: it takes
-the marginal score of a later target to be that of today's measured value.
+it discounts both effort and gaming. It is exact when the score is linear in the target and the
+pay linear in the score, ``k₁ (min(m, ceiling) − T)`` (then the value is linear in the target and a
+department's later choices do not depend on it); for other rules (target attainment ``m/T``, a
+capped score, grade bands) the same factor is an approximation: it takes the marginal score of a
+later target to be that of today's measured value.
 """
 
 from __future__ import annotations
