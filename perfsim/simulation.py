@@ -20,6 +20,7 @@ from .rules.checks import NonFiniteError
 from .scenario import (
     PerfsimError,
     Scenario,
+    WorldSpec,
     resolve_scenario,
     scenario_hash,
     scenario_raw,
@@ -61,13 +62,18 @@ def simulate(
     overrides: Iterable[str] = (),
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    world: WorldSpec | None = None,
 ) -> SimulationResult:
     """Simulate ``reps`` replications of a scenario (same seed ⇒ same numbers, whatever ``jobs``).
 
     ``jobs > 1`` spreads the blocks over worker processes started with the *spawn* method
     (:class:`~perfsim.experiments.executors.ProcessExecutor`): a script that calls this must keep
-    its work under ``if __name__ == "__main__":``."""
-    scenario = resolve_scenario(scenario, overrides)
+    its work under ``if __name__ == "__main__":``.
+
+    ``world``: run the scenario's rule on this world (a bundled name such as ``"hangzhou-2011"``,
+    a file with a [world], or that table), fitted to the rule by name
+    (:mod:`perfsim.scenario.worlds`)."""
+    scenario = resolve_scenario(scenario, overrides, world)
     if reps < 1:
         raise ValueError("reps must be ≥ 1")
     budget.check(scenario, reps, jobs)  # ScenarioError naming the key when it cannot fit

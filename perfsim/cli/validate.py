@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import argparse
 
-from ..scenario import load_scenario, resolve_path
-from .common import add_set
+from ..scenario import resolve_path, resolve_scenario, scenario_raw
+from ..scenario.loader import is_partial_world
+from .common import add_set, add_world
 
 HELP = "Check a scenario or rule file; exit 0 if valid, 2 if not."
 EXAMPLES = """examples:
   perfsim validate scenarios/hangzhou-2011.toml
-  perfsim validate hangzhou-2011 --set rule.components.社会评价.share=0.4"""
+  perfsim validate hangzhou-2011 --set rule.components.社会评价.share=0.4
+  perfsim validate my-rule.toml --world hangzhou-2011   # the rule fitted to a bundled world"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="scenario TOML file, or the name of a bundled scenario")
+    add_world(p)
     add_set(p)
 
 
 def handle(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.file, args.overrides)
+    scenario = resolve_scenario(args.file, args.overrides, args.world)
     rule = scenario.rule
     comps = rule.resolved_components()
     total = sum(c.share for c in comps.values())
@@ -28,4 +31,15 @@ def handle(args: argparse.Namespace) -> int:
     print(f"  rule: {scenario.name or '(unnamed)'}")
     print(f"  {len(rule.indicators)} indicators; rater mix: {mix}")
     print(f"  grades: {' > '.join(rule.grading.bands)}")
+    world = scenario.world
+    if world is not None:
+        on = f" (from {args.world})" if args.world else ""
+        print(
+            f"  world{on}: {world.departments} departments, {len(world.tasks)} tasks, "
+            f"{len(world.indicators)} measured indicators, {len(world.raters)} rater groups"
+        )
+    elif is_partial_world(scenario_raw(scenario).get("world")):
+        print("  world: entries to add to a world: check them with --world NAME or FILE")
+    else:
+        print("  world: none (simulate with --world NAME or FILE, e.g. --world hangzhou-2011)")
     return 0

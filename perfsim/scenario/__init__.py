@@ -5,7 +5,6 @@ from .loader import (
     load_scenario,
     read_toml,
     resolve_path,
-    resolve_scenario,
     scenario_from_dict,
     scenario_hash,
     scenario_raw,
@@ -13,6 +12,7 @@ from .loader import (
 )
 from .overrides import apply_overrides, parse_assignment
 from .schema import Rule, Scenario
+from .worlds import WorldSpec, load_world, no_world_error, resolve_scenario
 
 __all__ = [
     "DataError",
@@ -21,8 +21,11 @@ __all__ = [
     "Rule",
     "Scenario",
     "ScenarioError",
+    "WorldSpec",
     "apply_overrides",
     "load_scenario",
+    "load_world",
+    "no_world_error",
     "parse_assignment",
     "read_toml",
     "resolve_path",
