@@ -90,7 +90,7 @@ def load_world(world: WorldSpec) -> tuple[dict, str]:
                 f"({', '.join(bundled_worlds()) or 'none'}) or a TOML file with a [world] table "
                 "(perfsim new world FILE writes a starter)"
             )
-            raise ScenarioError([Problem("--world", "", str(world), message)])
+            raise ScenarioError([Problem("command line", "--world", str(world), message)])
         raw, source = read_toml(path), str(path)
         table = raw.get("world")
         if not isinstance(table, dict) or "tasks" not in table:
