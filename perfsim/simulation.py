@@ -25,6 +25,7 @@ from .scenario import (
     scenario_hash,
     scenario_raw,
     scenario_source,
+    scenario_world,
 )
 
 
@@ -107,6 +108,7 @@ def simulate(
     meta = {
         "perfsim_version": __version__,
         "scenario": scenario_source(scenario),
+        **({"world": fitted_to} if (fitted_to := scenario_world(scenario)) else {}),
         "scenario_name": scenario.name,
         "scenario_hash": scenario_hash(scenario),
         "resolved_scenario": scenario_raw(scenario),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import tomllib
 from pathlib import Path
 
@@ -232,3 +233,20 @@ def test_new_never_replaces_a_file(tmp_path, capsys):
     assert main(["new", "rule", str(tmp_path / "rule.txt")]) == 2
     assert "rule.txt.toml" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]
+
+
+def test_a_run_on_a_world_records_it_and_the_rerun_command_gives_it_back(tmp_path, capsys):
+    from perfsim.report.figures import load_run
+    from perfsim.report.html import rerun_command
+
+    out = tmp_path / "run"
+    args = ["--world", "hangzhou-2011", "--reps", "3", "--quiet", "--set", NAIVE[0]]
+    assert main(["run", str(EXAMPLE), *args, "--out", str(out)]) == 0
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["world"] == "hangzhou-2011" and meta["scenario"] == str(EXAMPLE)
+    rerun = rerun_command(load_run(out))
+    assert "--world hangzhou-2011" in rerun.command
+    assert rerun.rebuilds and rerun.same_hash and rerun.file_changes == 1  # only --set policy
+    plain = tmp_path / "plain"
+    assert main(["run", "hangzhou-2011", "--reps", "2", "--quiet", "--out", str(plain)]) == 0
+    assert "world" not in json.loads((plain / "metadata.json").read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ from .loader import (
     scenario_hash,
     scenario_raw,
     scenario_source,
+    scenario_world,
 )
 from .overrides import apply_overrides, parse_assignment
 from .schema import Rule, Scenario
@@ -34,4 +35,5 @@ __all__ = [
     "scenario_hash",
     "scenario_raw",
     "scenario_source",
+    "scenario_world",
 ]

@@ -161,6 +161,11 @@ def scenario_source(scenario: Scenario) -> str:
     return scenario._source
 
 
+def scenario_world(scenario: Scenario) -> str | None:
+    """The world (``--world``: a bundled name or a file, as given) the scenario was fitted to."""
+    return scenario._world
+
+
 def scenario_raw(scenario: Scenario) -> dict:
     """The resolved raw table (after overrides) that the scenario was validated from."""
     return scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")

@@ -37,6 +37,7 @@ from .loader import (
     scenario_from_dict,
     scenario_raw,
     scenario_source,
+    scenario_world,
     validation_problems,
 )
 from .overrides import apply_overrides
@@ -199,9 +200,11 @@ def resolve_scenario(
             return load_scenario(scenario, overrides)
         if not overrides:
             return scenario
-        return scenario_from_dict(
+        variant = scenario_from_dict(
             scenario_raw(scenario), source=scenario_source(scenario), overrides=overrides
         )
+        variant._world = scenario_world(scenario)
+        return variant
     if isinstance(scenario, Scenario):
         raw, source = scenario_raw(scenario), scenario_source(scenario)
     else:
@@ -216,4 +219,6 @@ def resolve_scenario(
     rule_only = {k: v for k, v in resolved.items() if k != "world"}
     rule = scenario_from_dict(rule_only, source=source, label=label).rule
     fitted = fit_world(resolved, rule, world_source, source)
-    return scenario_from_dict(fitted, source=source, label=label)
+    scenario = scenario_from_dict(fitted, source=source, label=label)
+    scenario._world = "<world>" if isinstance(world, Mapping) else str(world)
+    return scenario
