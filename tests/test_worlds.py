@@ -250,3 +250,11 @@ def test_a_run_on_a_world_records_it_and_the_rerun_command_gives_it_back(tmp_pat
     plain = tmp_path / "plain"
     assert main(["run", "hangzhou-2011", "--reps", "2", "--quiet", "--out", str(plain)]) == 0
     assert "world" not in json.loads((plain / "metadata.json").read_text(encoding="utf-8"))
+
+
+def test_the_readme_example_converges_on_hangzhou(recwarn):
+    # the first command a designer runs must not end with a convergence warning
+    result = perfsim.simulate(EXAMPLE, world="hangzhou-2011", reps=30, seed=0)
+    assert result.metric("converged_share") == 1.0
+    assert not [w for w in recwarn if "did not converge" in str(w.message)]
+    assert 0 < result.metric("gaming_share") < 0.5  # departments respond to the rule

@@ -65,6 +65,9 @@ bands = ["优秀", "合格", "不合格"]  # best first
 [rule.rewards."优秀"]
 bonus = 1.0                      # what a grade is worth to a department (reward units)
 
+[rule.rewards."合格"]
+bonus = 0.5                      # bands not named (不合格) are worth 0
+
 # How the simulated world measures your own indicator (used with --world; ignored by
 # `perfsim score`). m = offset + scale · (Σ loading · output + gameability · gaming + noise · ε):
 # one unit of output of the task 公共服务 (a task of Hangzhou's world and of the starter world)

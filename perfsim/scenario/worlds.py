@@ -211,14 +211,15 @@ def resolve_scenario(
         path = resolve_path(scenario)
         raw, source = read_toml(path), str(path)
     table, world_source = load_world(world)
-    label = f"{source} on world {world_source}"
+    shown = world_source if isinstance(world, Mapping) else str(world)  # as the user named it
+    label = f"{source} on world {shown}"
     resolved = on_world(raw, table)
     if overrides:
         resolved = apply_overrides(resolved, overrides, f"{source} --set")
         label += f" (with --set {' '.join(overrides)})"
     rule_only = {k: v for k, v in resolved.items() if k != "world"}
     rule = scenario_from_dict(rule_only, source=source, label=label).rule
-    fitted = fit_world(resolved, rule, world_source, source)
+    fitted = fit_world(resolved, rule, shown, source)
     scenario = scenario_from_dict(fitted, source=source, label=label)
     scenario._world = "<world>" if isinstance(world, Mapping) else str(world)
     return scenario
