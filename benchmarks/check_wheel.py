@@ -15,14 +15,26 @@ exits 1 on the first failure. ``tests/test_packaging.py`` runs it.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RULE = ROOT / "scenarios" / "rules" / "my-first-rule.toml"
+SCENARIOS = ROOT / "scenarios"
+RULE = SCENARIOS / "rules" / "my-first-rule.toml"
+#: What the copy of the source tree leaves out: at the top (build products, results, version
+#: control, environments), and anywhere (caches).
+NOT_SOURCE_TOP = {".git", "build", "dist", "results", ".venv", "venv", "perfsim.egg-info"}
+NOT_SOURCE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ipynb_checkpoints")
+
+
+def _not_source(folder: str, names: list[str]) -> set[str]:
+    top = NOT_SOURCE_TOP if Path(folder) == ROOT else set()
+    return {n for n in names if n in top} | NOT_SOURCE(folder, names)
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -36,6 +48,26 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
     return result
 
 
+def _check_contents(wheel: Path) -> None:
+    """The wheel's ``perfsim/bundled/`` holds exactly the files of ``scenarios/`` (no scripts)."""
+    with zipfile.ZipFile(wheel) as z:
+        names = {n for n in z.namelist() if n.startswith("perfsim/bundled/")}
+    shipped = {n.removeprefix("perfsim/bundled/") for n in names}
+    expected = {
+        p.relative_to(SCENARIOS).as_posix()
+        for p in SCENARIOS.rglob("*")
+        if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts
+    }
+    if shipped != expected:
+        print(
+            f"wheel's bundled files differ from scenarios/: missing {sorted(expected - shipped)}, "
+            f"extra {sorted(shipped - expected)}",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+    print(f"         {len(shipped)} files of scenarios/ in {wheel.name}")
+
+
 def _site_packages() -> Path:
     import numpy
 
@@ -44,14 +76,17 @@ def _site_packages() -> Path:
 
 def check(work: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    wheels, venv, empty = work / "wheels", work / "venv", work / "empty"
+    wheels, venv, empty, src = work / "wheels", work / "venv", work / "empty", work / "src"
     empty.mkdir(parents=True)
+    # a clean copy: no stale build/ (setuptools reuses it) and nothing written into the checkout
+    shutil.copytree(ROOT, src, ignore=_not_source)
     _run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(wheels)],
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(wheels)],
         work,
         env,
     )
     wheel = next(wheels.glob("perfsim-*.whl"))
+    _check_contents(wheel)
     _run([sys.executable, "-m", "venv", str(venv)], work, env)
     python = venv / "bin" / "python"
     site = Path(
