@@ -125,8 +125,9 @@ def scenario_from_dict(
     """Validate a raw scenario table (as read from TOML) after applying ``PATH=VALUE`` overrides.
 
     A ``[world]`` of only ``indicators``, ``raters`` or ``classes`` entries (no ``tasks``) is a
-    *partial world*: entries (an indicator's loadings, a rater group) to add to a world given with ``--world`` (:mod:`perfsim.scenario.worlds`). It is
-    kept in the raw table but not validated here, and the scenario has no world of its own.
+    *partial world*: entries (an indicator's loadings, a rater group) to add to a world given
+    with ``--world`` (:mod:`perfsim.scenario.worlds`). It is kept in the raw table but not
+    validated here, and the scenario has no world of its own.
     ``label`` names the source in error messages (default: ``source`` and the overrides)."""
     overrides = list(overrides)
     where = f"{source} --set"
