@@ -94,20 +94,9 @@ class Model:
 
 def build(scenario: Scenario) -> Model:
     if scenario.world is None:
-        from .scenario import Problem, ScenarioError
-        from .scenario.loader import scenario_source
+        from .scenario import no_world_error
 
-        raise ScenarioError(
-            [
-                Problem(
-                    scenario_source(scenario),
-                    "world",
-                    None,
-                    "missing: simulation needs a [world] table (see scenarios/README.md)",
-                    False,
-                )
-            ]
-        )
+        raise no_world_error(scenario)
     rule = compile_rule(scenario.rule)
     world = compile_world(scenario, rule.column_components, rule.indicators)
     return Model(scenario=scenario, rule=rule, world=world)

@@ -328,6 +328,7 @@ class Scenario(Strict):
     )
     _source: str = PrivateAttr("<dict>")
     _raw: dict | None = PrivateAttr(None)
+    _world: str | None = PrivateAttr(None)  # the --world it was fitted to (perfsim.scenario.worlds)
 
     @property
     def name(self) -> str:
