@@ -67,6 +67,7 @@ def score(
     frame = read_table(table, encoding) if isinstance(table, str | Path) else table.astype(str)
     compiled = compile_rule(_as_rule(rule))
     inputs = table_inputs(frame, compiled, source, id_column, class_column)
+    _check_counts(compiled, len(inputs["ids"]), source)
     ev = evaluate(compiled, **inputs["arrays"])
     _check_finite(ev, inputs["ids"], source)
     out = pd.DataFrame({id_column: inputs["ids"]})
@@ -83,6 +84,22 @@ def score(
         out[name] = ev.reward[:, k]
     keys = [class_column, "rank"] if compiled.rule.grading.scope == "within_class" else ["rank"]
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _check_counts(c: CompiledRule, n_units: int, source: str) -> None:
+    """Quota counts (``rule.grading.quota_count``) fit the table's units."""
+    counts = c.rule.grading.quota_count
+    for band, count in counts.items():
+        if count > n_units:
+            raise DataError(
+                f"{source}: rule.grading.quota_count.{band} = {count}: more than the {n_units} "
+                f"units of the table; allowed: a whole number 0–{n_units}"
+            )
+    if sum(counts.values()) > n_units:
+        raise DataError(
+            f"{source}: rule.grading.quota_count = {counts}: the counts add up to "
+            f"{sum(counts.values())}, more than the {n_units} units of the table"
+        )
 
 
 def _check_finite(ev, ids: np.ndarray, source: str) -> None:
