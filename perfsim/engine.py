@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from . import metrics
 from .fastreduce import along_last, std_dept, sum_last
 from .ranks import RankBounds, best_first_order, rank_bounds
-from .rules.grade import band_counts
+from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
 from .world.context import Context, uses_target
@@ -422,6 +422,9 @@ def _period_metrics(
         if len(w.classes) > 1
         else np.zeros(value.shape[0]),
         "gaming_share": metrics.gaming_share(effort, gaming),
+        "quota_below_threshold": metrics.below_band_floor(
+            ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
+        ),
         "inflation": out.inflation,
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
         "reward_gini": metrics.gini(out.reward),

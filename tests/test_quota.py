@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from perfsim import score
+from perfsim import score, simulate
 from perfsim.cli import main as cli
 from perfsim.engine import build
-from perfsim.rules.grade import assign_grades, band_counts, quota_count
+from perfsim.rules.grade import assign_grades, band_counts, quota_band_floors, quota_count
 from perfsim.scenario import DataError, ScenarioError, load_scenario
+from perfsim.scoring import QuotaBandWarning
 from perfsim.world.context import band_limits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,7 +228,8 @@ def test_an_empty_quota_table_is_an_error_unless_explicit():
     assert "quota.优秀 = 1" in msg
     # said explicitly: everyone may be 优秀, and is
     sc = load_scenario("hangzhou-2011", ["rule.grading.quota={}", "rule.grading.quota.优秀=1"])
-    out = score(UNITS, sc).set_index("department")
+    with pytest.warns(QuotaBandWarning, match="graded 优秀 score below the 良好 threshold 90"):
+        out = score(UNITS, sc).set_index("department")
     units = pd.read_csv(UNITS, encoding="utf-8-sig").set_index("department")
     vetoed = units["一票否决"].astype(str).str.lower() == "true"
     assert vetoed.sum() >= 1  # the veto still gives 不合格
@@ -254,3 +257,81 @@ def test_a_count_above_the_table_is_a_data_error_and_exit_2(tmp_path, capsys):
     )  # fmt: skip
     assert code == 2
     assert "allowed: a whole number 0–5" in capsys.readouterr().err
+
+
+# --- a quota band without a threshold --------------------------------------------------------------
+
+
+def test_floors_of_quota_bands_without_thresholds():
+    nan = np.nan
+    floors, src = quota_band_floors([0.15, nan, nan], None, [nan, 90, 82, nan])
+    np.testing.assert_array_equal(floors, [90, nan, nan, nan])
+    np.testing.assert_array_equal(src, [1, -1, -1, -1])
+    floors, src = quota_band_floors([0.15, 0.3, nan], None, [nan, nan, 82, nan])
+    np.testing.assert_array_equal(floors, [82, 82, nan, nan])
+    # a count counts as a quota; a band with its own threshold, or only the last band's (not
+    # enforced) threshold below, has no floor
+    floors, _ = quota_band_floors([nan, nan], [3, nan], [nan, 40])
+    assert np.isnan(floors).all()
+    floors, _ = quota_band_floors([nan, nan, nan], [3, nan, nan], [95, 90, nan])
+    assert np.isnan(floors).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(problem=graded(), data=st.data())
+def test_flagged_departments_are_exactly_those_below_a_lower_enforced_threshold(problem, data):
+    scores, n_bands, quotas = problem
+    quotas = np.where(data.draw(hnp.arrays(bool, quotas.shape)), quotas, np.nan)
+    thr = np.sort(data.draw(st.lists(st.integers(-50, 50), min_size=n_bands, max_size=n_bands)))
+    thr = np.where(data.draw(hnp.arrays(bool, (n_bands,))), thr[::-1].astype(float), np.nan)
+    g = assign_grades(scores, n_bands=n_bands, quotas=quotas, thresholds=thr)
+    floors, _ = quota_band_floors(quotas, None, thr)
+    flagged = scores < floors[g]
+    for d in range(scores.size):
+        b = g[d]
+        quota_band = b < n_bands - 1 and not np.isnan(quotas[b]) and np.isnan(thr[b])
+        misses = any(not np.isnan(thr[h]) and scores[d] < thr[h] for h in range(b + 1, n_bands - 1))
+        assert flagged[d] == (quota_band and misses)
+
+
+def test_perfsim_score_warns_naming_the_departments(capsys):
+    sc = load_scenario("hangzhou-2011", ["rule.grading.quota.优秀=0.5"])
+    with pytest.warns(QuotaBandWarning) as caught:
+        out = score(UNITS, sc)
+    message = str(caught[0].message)
+    below = out[(out["grade"] == "优秀") & (out["total"] < 90)]
+    assert len(below) > 0
+    assert f"{len(below)} department(s) graded 优秀 score below the 良好 threshold 90" in message
+    assert all(name in message for name in below["department"])
+    # the bundled rule as written: no 优秀 below 90, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QuotaBandWarning)
+        out = score(UNITS, "hangzhou-2011")
+    assert out.loc[out["grade"] == "优秀", "total"].min() >= 90
+    # the CLI prints it with the table
+    code = cli(
+        ["score", str(UNITS), "--rule", "hangzhou-2011", "--set", "rule.grading.quota.优秀=0.5"]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "warning: " in printed and "below the 良好 threshold 90" in printed
+
+
+@pytest.mark.parametrize(("rounding", "quota", "n_top"), [("floor", 0.25, 7), ("nearest", 0.25, 8)])
+def test_simulations_count_it_in_a_metric(rounding, quota, n_top):
+    """With the 合格 threshold above every total, each of the quota's departments is counted
+    (n_top of 30, by the rule's rounding); with it below every total, none is."""
+    base = [
+        "world.policy=naive",
+        'rule.grading.bands=["优秀", "合格", "其他"]',
+        f"rule.grading.quota.优秀={quota}",
+        f"rule.grading.rounding={rounding}",
+    ]
+    high = simulate(
+        "teaching/tournament", reps=3, overrides=[*base, "rule.grading.thresholds.合格=1e6"]
+    )
+    np.testing.assert_allclose(high.per_rep["quota_below_threshold"], n_top / 30)
+    low = simulate(
+        "teaching/tournament", reps=3, overrides=[*base, "rule.grading.thresholds.合格=-1e6"]
+    )
+    np.testing.assert_array_equal(low.per_rep["quota_below_threshold"], 0.0)

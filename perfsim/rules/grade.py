@@ -22,6 +22,7 @@ __all__ = [
     "apply_veto",
     "assign_grades",
     "band_counts",
+    "quota_band_floors",
     "quota_count",
     "rank",
     "rank_and_grade",
@@ -81,6 +82,31 @@ def _as_scores(scores: ArrayLike, excluded: ArrayLike | None = None) -> NDArray[
     if excluded is not None:  # graded as if they scored lowest
         s = np.where(checks.flags(excluded, "excluded"), -np.inf, s)
     return s
+
+
+def quota_band_floors(
+    quotas: ArrayLike, counts: ArrayLike | None, thresholds: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """For each band that has a quota (share or count) but no threshold, the highest threshold of
+    the bands below it (but the last, whose threshold is not enforced), and that band's index;
+    NaN and -1 elsewhere.
+
+    A department graded into such a band with a total under this floor got the band by its rank
+    although it misses a lower band's threshold (优秀 by quota at 83 while 良好 needs 90): the
+    caller warns or counts ``total < floors[grade]``."""
+    thr = np.asarray(thresholds, dtype=float)
+    n_bands = thr.size
+    q = _band_table(quotas, n_bands, "quotas")
+    k = np.full(n_bands, np.nan) if counts is None else _band_table(counts, n_bands, "counts")
+    floors, source = np.full(n_bands, np.nan), np.full(n_bands, -1, dtype=np.int64)
+    for g in range(n_bands - 1):
+        if np.isnan(q[g]) and np.isnan(k[g]) or not np.isnan(thr[g]):
+            continue
+        lower = [h for h in range(g + 1, n_bands - 1) if not np.isnan(thr[h])]
+        if lower:
+            h = max(lower, key=lambda b: thr[b])
+            floors[g], source[g] = thr[h], h
+    return floors, source
 
 
 def rank(scores: ArrayLike, *, groups: ArrayLike | None = None) -> NDArray[np.int64]:
