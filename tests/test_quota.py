@@ -242,6 +242,20 @@ def test_an_empty_quota_table_is_an_error_unless_explicit():
     assert (score(UNITS, sc)["grade"] == "优秀").sum() < 66
 
 
+def test_a_rule_without_quotas_survives_a_dump_but_an_explicit_empty_table_does_not():
+    """The default grading (no quota table, no thresholds: everyone in the first band) is read as
+    written, also after a model dump (as compare and reports re-validate scenarios)."""
+    from perfsim.scenario import scenario_from_dict
+
+    sc = load_scenario("theory/v5-visibility")
+    dumped = sc.model_dump(mode="json")
+    assert "quota" not in dumped["rule"]["grading"]
+    assert scenario_from_dict(dumped).rule.grading == sc.rule.grading
+    dumped["rule"]["grading"]["quota"] = {}
+    with pytest.raises(ScenarioError, match="an empty quota table"):
+        scenario_from_dict(dumped)
+
+
 def test_a_count_above_the_table_is_a_data_error_and_exit_2(tmp_path, capsys):
     rule = tmp_path / "rule.toml"
     text = (ROOT / "scenarios" / "hangzhou-2011.toml").read_text(encoding="utf-8")
@@ -335,3 +349,17 @@ def test_simulations_count_it_in_a_metric(rounding, quota, n_top):
         "teaching/tournament", reps=3, overrides=[*base, "rule.grading.thresholds.合格=-1e6"]
     )
     np.testing.assert_array_equal(low.per_rep["quota_below_threshold"], 0.0)
+
+
+def test_the_report_states_the_quota_rounding_and_counts():
+    from perfsim.report.rules import rule_summary
+    from perfsim.scenario import scenario_raw
+
+    sc = load_scenario("hangzhou-2011", ["rule.grading.rounding=nearest"])
+    assert (
+        rule_summary(scenario_raw(sc))["quotas"] == "优秀 ≤ 15 % (share × units rounded: nearest)"
+    )
+    sc = load_scenario(
+        "hangzhou-2011", ["rule.grading.quota={}", "rule.grading.quota_count.优秀=9"]
+    )
+    assert rule_summary(scenario_raw(sc))["quotas"] == "优秀 ≤ 9 units"

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from .errors import LocatedValueError
 from .names import unknown_name
@@ -301,6 +301,15 @@ class Grading(Strict):
                     f"must not exceed the better band's threshold ({b1} = {t1})",
                 )
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """Leave out a quota table that was never given, so that a dumped scenario validates
+        again as written (an explicitly empty table is an error when it leaves a band open)."""
+        data = handler(self)
+        if not self.quota and "quota" not in self.model_fields_set:
+            data.pop("quota", None)
+        return data
 
     def _check_counts(self) -> None:
         """A band's quota is a share or a count, not both; counts are global only."""
