@@ -86,3 +86,21 @@ def test_long_ratings_table_compares_within_class():
         changes["unit_class"],
     )
     np.testing.assert_array_equal(changes[BASE + " (within class)"], within)
+
+
+def test_the_quota_band_note_of_an_analysis():
+    """A 优秀 quota of 50 % without a threshold grades units under the 良好 threshold 优秀: the
+    analysis of the ratings says so in its notes, naming them."""
+    result = analyze(
+        DATA / "hangzhou-2011-pilot-ratings.csv.gz",
+        rule=load_scenario("hangzhou-2011", ["rule.grading.quota.优秀=0.5"]),
+        units=DATA / "hangzhou-2011-pilot-units.csv",
+        reps=5,
+        calibrate_world=False,
+    )
+    s = result.scores
+    below = s[(s["grade"] == "优秀") & (s["total"] < 90)]
+    assert len(below) > 0
+    (note,) = [n for n in result.notes if "has a quota but no threshold" in n]
+    assert f"{len(below)} department(s) graded 优秀" in note
+    assert all(u in note for u in below["unit"].head(10))

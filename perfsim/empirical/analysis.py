@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..rules.pipeline import compile_rule
 from ..scenario import DataError, Rule, Scenario, load_scenario
+from ..scoring import quota_band_messages
 from ..tables import read_table
 from .calibrate import Calibration, calibrate
 from .data import Ratings, Scale, is_long, read_ratings
@@ -291,6 +293,7 @@ def analyze(
     scores = unc.table.sort_values(["rank", "total"], ascending=[True, False]).reset_index(
         drop=True
     )
+    notes += quota_band_messages(compile_rule(base_rule), scores, "unit", source)
     scoped = _Scoped({}, {base_name: base_rule.grading.scope}, unit_classes)
     ranks, rules = _compare_ranks(ratings, on, scores, base_name, compare, source, scoped)
     rank_changes = _changes(ranks, rules, scoped)
