@@ -297,6 +297,18 @@ def class_bias(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> N
     return b.max(axis=1) - b.min(axis=1)
 
 
+def below_band_floor(total: ArrayLike, grade: ArrayLike, floors: ArrayLike) -> NDArray[np.float64]:
+    """Share of departments whose total is below the floor of their grade, per replication; shape
+    ``(rep,)``: ``mean_d [S_d < f_{grade_d}]`` with ``floors`` one per band (NaN = none). With the
+    floors of :func:`perfsim.rules.grade.quota_band_floors` it counts the departments that a quota
+    band without a threshold took although they miss a lower band's threshold."""
+    s = _as_batch(total, "total")
+    g = np.asarray(grade)
+    if g.shape != s.shape:
+        raise ValueError(f"grade must have the shape of total {s.shape}, got {g.shape}")
+    return np.mean(s < np.asarray(floors, dtype=float)[g], axis=1)  # NaN floor: never below
+
+
 def gaming_share(effort: ArrayLike, gaming: ArrayLike) -> NDArray[np.float64]:
     """Gaming as a share of all effort, per replication; shape ``(rep,)``.
 

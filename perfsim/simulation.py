@@ -20,10 +20,12 @@ from .rules.checks import NonFiniteError
 from .scenario import (
     PerfsimError,
     Scenario,
+    WorldSpec,
     resolve_scenario,
     scenario_hash,
     scenario_raw,
     scenario_source,
+    scenario_world,
 )
 
 
@@ -64,13 +66,18 @@ def simulate(
     overrides: Iterable[str] = (),
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    world: WorldSpec | None = None,
 ) -> SimulationResult:
     """Simulate ``reps`` replications of a scenario (same seed ⇒ same numbers, whatever ``jobs``).
 
     ``jobs > 1`` spreads the blocks over worker processes started with the *spawn* method
     (:class:`~perfsim.experiments.executors.ProcessExecutor`): a script that calls this must keep
-    its work under ``if __name__ == "__main__":``."""
-    scenario = resolve_scenario(scenario, overrides)
+    its work under ``if __name__ == "__main__":``.
+
+    ``world``: run the scenario's rule on this world (a bundled name such as ``"hangzhou-2011"``,
+    a file with a [world], or that table), fitted to the rule by name
+    (:mod:`perfsim.scenario.worlds`)."""
+    scenario = resolve_scenario(scenario, overrides, world)
     if reps < 1:
         raise ValueError("reps must be ≥ 1")
     budget.check(scenario, reps, jobs)  # ScenarioError naming the key when it cannot fit
@@ -107,6 +114,7 @@ def simulate(
         "perfsim_version": __version__,
         "model_revision": MODEL_REVISION,
         "scenario": scenario_source(scenario),
+        **({"world": fitted_to} if (fitted_to := scenario_world(scenario)) else {}),
         "scenario_name": scenario.name,
         "scenario_hash": scenario_hash(scenario),
         "resolved_scenario": scenario_raw(scenario),

@@ -18,21 +18,26 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .bundled import BUNDLED_SCENARIOS
 from .errors import LocatedValueError, Problem, ScenarioError
 from .overrides import apply_overrides
 from .schema import Scenario
 
-BUNDLED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-
 
 def resolve_path(path: str | Path) -> Path:
-    """A scenario path as given, or the name of a bundled scenario (``hangzhou-2011``)."""
+    """A scenario path as given, or the name of a bundled scenario (``hangzhou-2011``,
+    ``teaching/goodhart``); a path ``scenarios/…`` that does not exist here (the README's
+    commands, run outside a checkout) is looked up among the bundled scenarios too."""
     p = Path(path)
     if p.exists():
         return p
-    for candidate in (BUNDLED_SCENARIOS / p, BUNDLED_SCENARIOS / f"{p}.toml"):
-        if candidate.exists():
-            return candidate
+    names = [p]
+    if p.parts and p.parts[0] == "scenarios" and len(p.parts) > 1:
+        names.append(Path(*p.parts[1:]))
+    for name in names:
+        for candidate in (BUNDLED_SCENARIOS / name, BUNDLED_SCENARIOS / f"{name}.toml"):
+            if candidate.is_file():
+                return candidate
     return p
 
 
@@ -137,9 +142,19 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
 
 def scenario_from_dict(
-    raw: Mapping[str, Any], *, source: str = "<dict>", overrides: Iterable[str] = ()
+    raw: Mapping[str, Any],
+    *,
+    source: str = "<dict>",
+    overrides: Iterable[str] = (),
+    label: str | None = None,
 ) -> Scenario:
-    """Validate a raw scenario table (as read from TOML) after applying ``PATH=VALUE`` overrides."""
+    """Validate a raw scenario table (as read from TOML) after applying ``PATH=VALUE`` overrides.
+
+    A ``[world]`` of only ``indicators``, ``raters`` or ``classes`` entries (no ``tasks``) is a
+    *partial world*: entries (an indicator's loadings, a rater group) to add to a world given
+    with ``--world`` (:mod:`perfsim.scenario.worlds`). It is kept in the raw table but not
+    validated here, and the scenario has no world of its own.
+    ``label`` names the source in error messages (default: ``source`` and the overrides)."""
     overrides = list(overrides)
     where = f"{source} --set"
     resolved = apply_overrides(raw, overrides, where) if overrides else dict(raw)
@@ -151,18 +166,35 @@ def scenario_from_dict(
                 f"perfsim sensitivity SCENARIO.toml --uncertain {source}"
             )
         raise ScenarioError([Problem(source, "rule", None, why, False)])
-    label = source if not overrides else f"{source} (with --set {' '.join(overrides)})"
+    if label is None:
+        label = source if not overrides else f"{source} (with --set {' '.join(overrides)})"
+    checked = {k: v for k, v in resolved.items() if not (k == "world" and is_partial_world(v))}
     try:
-        scenario = Scenario.model_validate(resolved)
+        scenario = Scenario.model_validate(checked)
     except ValidationError as exc:
-        raise ScenarioError(validation_problems(exc, resolved, label)) from None
+        raise ScenarioError(validation_problems(exc, checked, label)) from None
     scenario._source = source
     scenario._raw = resolved
     return scenario
 
 
+#: The tables a partial world may hold: entries to add to the world given with ``--world``.
+PARTIAL_WORLD_KEYS = frozenset({"indicators", "raters", "classes"})
+
+
+def is_partial_world(world: Any) -> bool:
+    """A non-empty ``[world]`` table without ``tasks`` that holds only ``indicators``, ``raters``
+    or ``classes`` entries: additions to a world given with ``--world``."""
+    return isinstance(world, Mapping) and bool(world) and set(world) <= PARTIAL_WORLD_KEYS
+
+
 def scenario_source(scenario: Scenario) -> str:
     return scenario._source
+
+
+def scenario_world(scenario: Scenario) -> str | None:
+    """The world (``--world``: a bundled name or a file, as given) the scenario was fitted to."""
+    return scenario._world
 
 
 def scenario_raw(scenario: Scenario) -> dict:
@@ -302,16 +334,3 @@ def _describe(loc: list[str]) -> str:
         if field is not None and field.description:
             return field.description
     return "this key is required"
-
-
-def resolve_scenario(scenario: Scenario | str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """A scenario object, a file path or a bundled name, with ``PATH=VALUE`` overrides applied:
-    the one way every experiment turns what a user gives into a validated :class:`Scenario`."""
-    overrides = list(overrides)
-    if not isinstance(scenario, Scenario):
-        return load_scenario(scenario, overrides)
-    if not overrides:
-        return scenario
-    return scenario_from_dict(
-        scenario_raw(scenario), source=scenario_source(scenario), overrides=overrides
-    )
