@@ -16,7 +16,9 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -219,16 +221,31 @@ class ConvergenceWarning(UserWarning):
 
 
 _WARNED: dict = {}  # warnings' registry: one warning per message and process
+_RUN_LABEL: ContextVar[str] = ContextVar("perfsim_run_label", default="")
+
+
+@contextmanager
+def run_label(label: str) -> Iterator[None]:
+    """Within the block, a convergence warning names ``label`` (e.g. a compare rule and world)
+    beside the scenario file."""
+    token = _RUN_LABEL.set(label)
+    try:
+        yield
+    finally:
+        _RUN_LABEL.reset(token)
 
 
 def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) -> None:
-    """Warn (one line naming the scenario) when a replication's best response did not converge."""
+    """Warn (one line naming the scenario, and the :func:`run_label` if any) when a replication's
+    best response did not converge."""
     converged = np.asarray(converged, dtype=bool)
     missed = int((~converged).sum())
     if not missed:
         return
+    label = _RUN_LABEL.get()
+    where = f"{source} ({label})" if label else source
     message = (
-        f"{source}: the best response did not converge in {missed} of {converged.size} "
+        f"{where}: the best response did not converge in {missed} of {converged.size} "
         f"replications (world.max_iterations = {max_iterations}); their choices are not an "
         "equilibrium (raise world.max_iterations or lower world.damping)"
     )
