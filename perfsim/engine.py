@@ -450,6 +450,10 @@ def _period_metrics(
     )
     for k, name in enumerate(c.components):
         result[f"effective_weight:{name}"] = effective[:, k]
+    if len(w.classes) > 1:  # which classes class_bias is between, for the summaries
+        gaps = metrics.class_gaps(ev.total, value, w.class_codes)
+        for k, name in enumerate(w.classes):
+            result[f"class_gap:{name}"] = gaps[:, k]
     if ev.components.shape[-1] >= 2:
         result["icc2k"] = metrics.icc(ev.components)["icc2k"]
         result["krippendorff_alpha"] = metrics.krippendorff_alpha_interval(ev.components)

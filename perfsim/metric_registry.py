@@ -19,7 +19,9 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 __all__ = [
+    "CLASS_GAP",
     "EFFECTIVE_WEIGHT",
+    "FAMILIES",
     "METRICS",
     "METRIC_DESCRIPTIONS",
     "METRIC_DIRECTIONS",
@@ -323,8 +325,8 @@ _RECORDS = [
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _RECORDS}
-"""Every metric the engine reports, by name (see :data:`EFFECTIVE_WEIGHT` for the per-component
-``effective_weight:<component>``)."""
+"""Every metric the engine reports, by name (see :data:`FAMILIES` for the per-component
+``effective_weight:<component>`` and per-class ``class_gap:<class>``)."""
 
 EFFECTIVE_WEIGHT = Metric(
     "effective_weight:{component}",
@@ -341,6 +343,25 @@ EFFECTIVE_WEIGHT = Metric(
 )
 """Family record of ``effective_weight:<component>``; ``{component}`` is filled in by
 :func:`metric_info`."""
+
+CLASS_GAP = Metric(
+    "class_gap:{component}",
+    "score gap of {component} at equal true value",
+    "score of class {component} minus that of the first class at equal true value (score points)",
+    "β_c − β_first of S = β_c + b·V + ε",
+    "score points",
+    "",
+    "none",
+    undefined_when="the slope b is not identified (true value constant within every class)",
+    plain="How many score points units of class {component} get above (below 0: under) units of "
+    "the scenario's first class with the same true performance.",
+)
+"""Family record of ``class_gap:<class>`` (one per class of the world when it has several; the
+first class is 0): which classes :data:`class_bias` lies between."""
+
+FAMILIES = {"effective_weight": EFFECTIVE_WEIGHT, "class_gap": CLASS_GAP}
+"""Metric families by prefix: ``<prefix>:<member>`` is described by the record, with
+``{component}`` filled in by :func:`metric_info`."""
 
 METRIC_DIRECTIONS: dict[str, str] = {n: m.better for n, m in METRICS.items() if m.better}
 """The better direction of each metric that has one (``"higher"`` or ``"lower"``); read from
@@ -375,10 +396,11 @@ def may_be_undefined(name: str) -> bool:
 
 
 def metric_info(name: str) -> Metric | None:
-    """The record of a metric, also of ``effective_weight:<component>``; None if unknown."""
-    if name.startswith("effective_weight:"):
-        component = name.split(":", 1)[1]
-        family = EFFECTIVE_WEIGHT
+    """The record of a metric, also of a family member (``effective_weight:<component>``,
+    ``class_gap:<class>``); None if unknown."""
+    prefix, sep, component = name.partition(":")
+    if sep and prefix in FAMILIES:
+        family = FAMILIES[prefix]
         return replace(
             family,
             name=name,
