@@ -56,6 +56,8 @@ ENGLISH: dict[str, str] = {
         "Best responses settled in every replication ({iterations} iterations on average, at "
         "most {most})."
     ),
+    "report.in_short": "In short: {text}",
+    "report.no_metric": "No metric was recorded.",
     "warn.unconverged": (
         "Warning: the departments' best responses did not settle in {missed} of {reps} "
         "replications ({where}); those results are not an equilibrium (raise "

@@ -21,8 +21,10 @@ from .phrases import join, say
 
 __all__ = [
     "CONVERGENCE",
+    "ComparisonSummary",
     "Shown",
     "comparison_sentences",
+    "comparison_summary",
     "convergence_sentence",
     "explain_lines",
     "identical_metrics",
@@ -264,24 +266,47 @@ def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, s
     return say("cmp.rule", reference=reference, rule=rule, clauses="; ".join(clauses))
 
 
+@dataclass
+class ComparisonSummary:
+    """The parts of a comparison's summary: the verdict sentences (``key``: the reference's
+    ranking and one per other rule), how verdicts are made, and warnings and notes."""
+
+    key: list[str]
+    method: str
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sentences(self) -> list[str]:
+        return [*self.key, self.method, *self.warnings, *self.notes]
+
+
+def comparison_summary(
+    table: pd.DataFrame, rules: Sequence[str], worlds: Sequence[str], reps: object
+) -> ComparisonSummary:
+    """The reference's ranking in a sentence, one sentence per other rule (its verdicts against
+    the reference, over every world), how verdicts are made, a warning naming each rule whose
+    best response did not always converge, and which metrics are left out."""
+    reference, many = rules[0], len(worlds) > 1
+    first = table[(table["world"] == worlds[0]) & (table["rule"] == reference)]
+    same = identical_metrics(table, reference)
+    key = run_sentences(reference, first)[:1]
+    key += [_rule_sentence(table, reference, r, many, set(same)) for r in rules[1:]]
+    out = ComparisonSummary(key, say("cmp.method", reps=reps, example=_example(table)))
+    warning = _unconverged(table)
+    if warning:
+        out.warnings.append(warning)
+    shown_same = [m for m in same if metric_registry.better(m)]
+    if shown_same:
+        out.notes.append(say("note.same_everywhere", items=", ".join(shown_same)))
+    return out
+
+
 def comparison_sentences(
     table: pd.DataFrame, rules: Sequence[str], worlds: Sequence[str], reps: object
 ) -> list[str]:
-    """The reference's ranking in a sentence, one sentence per other rule (its verdicts against
-    the reference, over every world), how verdicts are made, and which metrics are left out."""
-    reference, many = rules[0], len(worlds) > 1
-    first = table[(table["world"] == worlds[0]) & (table["rule"] == reference)]
-    out = run_sentences(reference, first)[:1]
-    same = identical_metrics(table, reference)
-    out += [_rule_sentence(table, reference, r, many, set(same)) for r in rules[1:]]
-    out.append(say("cmp.method", reps=reps, example=_example(table)))
-    warning = _unconverged(table)
-    if warning:
-        out.append(warning)
-    shown_same = [m for m in same if metric_registry.better(m)]
-    if shown_same:
-        out.append(say("note.same_everywhere", items=", ".join(shown_same)))
-    return out
+    """:func:`comparison_summary` as a list of sentences (for the terminal)."""
+    return comparison_summary(table, rules, worlds, reps).sentences
 
 
 def _example(table: pd.DataFrame) -> str:
