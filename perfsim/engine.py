@@ -452,6 +452,9 @@ def _period_metrics(
         result[f"effective_weight:{name}"] = effective[:, k]
     if len(w.classes) > 1:  # which classes class_bias is between, for the summaries
         gaps = metrics.class_gaps(ev.total, value, w.class_codes)
+        known = np.isfinite(gaps)  # NaN: slope not identified, or a class without departments
+        count = np.maximum(known.sum(axis=1, keepdims=True), 1)
+        gaps -= np.where(known, gaps, 0.0).sum(axis=1, keepdims=True) / count  # vs the average
         for k, name in enumerate(w.classes):
             result[f"class_gap:{name}"] = gaps[:, k]
     if ev.components.shape[-1] >= 2:

@@ -347,17 +347,17 @@ EFFECTIVE_WEIGHT = Metric(
 CLASS_GAP = Metric(
     "class_gap:{component}",
     "score gap of {component} at equal true value",
-    "score of class {component} minus that of the first class at equal true value (score points)",
-    "β_c − β_first of S = β_c + b·V + ε",
+    "score of class {component} minus the average class's at equal true value (score points)",
+    "β_c − mean_k β_k of S = β_c + b·V + ε",
     "score points",
     "",
     "none",
     undefined_when="the slope b is not identified (true value constant within every class)",
-    plain="How many score points units of class {component} get above (below 0: under) units of "
-    "the scenario's first class with the same true performance.",
+    plain="How many score points units of class {component} get above (below 0: under) the "
+    "average class for the same true performance.",
 )
-"""Family record of ``class_gap:<class>`` (one per class of the world when it has several; the
-first class is 0): which classes :data:`class_bias` lies between."""
+"""Family record of ``class_gap:<class>`` (one per class of the world when it has several; they
+sum to 0): which classes ``class_bias`` lies between."""
 
 FAMILIES = {"effective_weight": EFFECTIVE_WEIGHT, "class_gap": CLASS_GAP}
 """Metric families by prefix: ``<prefix>:<member>`` is described by the record, with
