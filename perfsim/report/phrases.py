@@ -73,6 +73,7 @@ ENGLISH: dict[str, str] = {
     "note.undefined_item": "{metric} ({why})",
     "note.constant": "Not shown, the same in every replication and without a better side: {items}.",
     "note.same_everywhere": "Not shown, identical under every rule: {items}.",
+    "note.undefined_everywhere": "Not shown, undefined under every rule: {items}.",
     "note.explain": "What each metric means and which direction is better: add --explain.",
     "cmp.rule": "Compared with {reference}, {rule} {clauses}.",
     "cmp.rule_none": "{rule}: no metric with a better side was recorded.",

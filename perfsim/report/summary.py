@@ -63,6 +63,8 @@ def amount(
         return pct(value)
     scale = 100.0 if share else 1.0
     places = max(0, decimals(scale * se) - 1) if finite(se) and se > 0 else -1  # se's 1st digit
+    if places >= 0 and finite(value) and value != 0:  # and at most 3 significant digits
+        places = min(places, max(0, 2 - math.floor(math.log10(abs(scale * value)))))
     text = num(scale * value, places, sign, digits=3)
     if share:
         return say("unit.pp", value=text)
@@ -296,9 +298,13 @@ def comparison_summary(
     warning = _unconverged(table)
     if warning:
         out.warnings.append(warning)
-    shown_same = [m for m in same if metric_registry.better(m)]
-    if shown_same:
-        out.notes.append(say("note.same_everywhere", items=", ".join(shown_same)))
+    defined = set(table.loc[[finite(v) for v in table["mean"]], "metric"])
+    undefined = [m for m in same if metric_registry.better(m) and m not in defined]
+    identical = [m for m in same if metric_registry.better(m) and m in defined]
+    if undefined:
+        out.notes.append(say("note.undefined_everywhere", items=", ".join(undefined)))
+    if identical:
+        out.notes.append(say("note.same_everywhere", items=", ".join(identical)))
     return out
 
 
