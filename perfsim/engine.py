@@ -35,6 +35,7 @@ from .world.model import (
     compile_world,
     draw_population,
     expected_indicators,
+    group_reliability,
     perceived_quality,
     survey_draw,
 )
@@ -278,6 +279,7 @@ class Realised:
     reward: NDArray  # (rep, dept) bonus + pay per point − sanctions
     value_bounds: RankBounds | None = None  # rank_bounds(value), set in the final period
     value_order: NDArray | None = None  # best_first_order(value), set in the final period
+    rater_reliability: NDArray | None = None  # (rep, rater) group_reliability, final period only
 
 
 def _realise(
@@ -321,6 +323,7 @@ def _realise(
         honest = along_last(np.minimum, expected, w.ceiling, out=expected)
         inflation = np.mean(np.subtract(measured, honest, out=honest), axis=(1, 2))
     del expected
+    reliability = group_reliability(w, latent) if final and len(w.raters) else None
     raters = _rate(w, latent, rng)
     audited = rng.random((reps, n)) < sc.rule.audit.probability
     total_gaming = sum_last(gaming)
@@ -354,6 +357,7 @@ def _realise(
         gaming_any=gaming_any,
         audited=audited,
         reward=reward,
+        rater_reliability=reliability,
     )
 
 
@@ -457,6 +461,9 @@ def _period_metrics(
         gaps -= np.where(known, gaps, 0.0).sum(axis=1, keepdims=True) / count  # vs the average
         for k, name in enumerate(w.classes):
             result[f"class_gap:{name}"] = gaps[:, k]
+    if out.rater_reliability is not None:  # agreement within each rater group
+        for r, name in enumerate(w.raters):
+            result[f"rater_reliability:{name}"] = out.rater_reliability[:, r]
     if ev.components.shape[-1] >= 2:
         result["icc2k"] = metrics.icc(ev.components)["icc2k"]
         result["krippendorff_alpha"] = metrics.krippendorff_alpha_interval(ev.components)

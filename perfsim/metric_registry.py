@@ -24,6 +24,7 @@ __all__ = [
     "FAMILIES",
     "METRICS",
     "METRIC_DESCRIPTIONS",
+    "RATER_RELIABILITY",
     "METRIC_DIRECTIONS",
     "Metric",
     "better",
@@ -359,7 +360,30 @@ CLASS_GAP = Metric(
 """Family record of ``class_gap:<class>`` (one per class of the world when it has several; they
 sum to 0): which classes ``class_bias`` lies between."""
 
-FAMILIES = {"effective_weight": EFFECTIVE_WEIGHT, "class_gap": CLASS_GAP}
+RATER_RELIABILITY = Metric(
+    "rater_reliability:{component}",
+    "reliability of rater group {component}",
+    "reliability of rater group {component}'s scores across units: between-unit variance / "
+    "(between + within-group variance of the group's mean)",
+    "B / (B + W)",
+    "reliability",
+    "0–1",
+    "higher",
+    undefined_when="the group's scores do not vary at all",
+    plain="How far the members of rater group {component} agree on which units are better: the "
+    "share of the spread of the group's scores that reflects the units rather than the chance of "
+    "who answered (1: a second group of the same kind would score the units the same).",
+    min_diff=0.02,
+)
+"""Family record of ``rater_reliability:<group>`` (one per rater group of the world): rater
+agreement *within* a group, where the agreement between the rule's components (``icc2k``,
+``krippendorff_alpha``) is no reliability."""
+
+FAMILIES = {
+    "effective_weight": EFFECTIVE_WEIGHT,
+    "class_gap": CLASS_GAP,
+    "rater_reliability": RATER_RELIABILITY,
+}
 """Metric families by prefix: ``<prefix>:<member>`` is described by the record, with
 ``{component}`` filled in by :func:`metric_info`."""
 

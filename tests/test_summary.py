@@ -283,3 +283,38 @@ def test_compare_warning_and_report_name_the_unconverged_variant(tmp_path):
     assert "few (0 % converged)" in text
     assert "| best response converged (few) | 0 % of replications" in text
     assert f"| best response converged ({comp.rules[0]}) | 100 % of replications" in text
+
+
+# ---- agreement within rater groups ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("respondents", [4, 200])  # exact multinomial answers; normal approximation
+def test_group_reliability_is_the_correlation_of_two_parallel_groups(respondents):
+    """Classical test theory: two independent groups of the same kind rating the same units
+    correlate, across units, by the reliability of one group's score."""
+    from perfsim import engine
+    from perfsim.world.model import group_reliability, survey_draw
+
+    scenario = perfsim.load_scenario(V5, [f"world.raters.survey.respondents={respondents}"])
+    world = engine.build(scenario).world
+    rng = np.random.default_rng(respondents)
+    n = 6000
+    spread = 8.0 if respondents < 50 else 4.0  # so that either survey is informative
+    latent = rng.normal(40.0, spread, (1, n, 1))  # perceived quality of n units
+    reliability = group_reliability(world, latent)[0, 0]
+    assert 0.1 < reliability < 0.95  # informative: neither noise nor perfect
+    first, second = (survey_draw(world, 0, latent[..., 0], rng)[0] for _ in range(2))
+    r = np.corrcoef(first, second)[0, 1]
+    assert abs(r - reliability) < 4 * (1 - reliability**2) / np.sqrt(n)
+
+
+def test_rater_agreement_is_reported_within_groups_and_said_in_words():
+    result = perfsim.simulate(HANGZHOU, reps=4, seed=1)
+    m = result.metrics.set_index("metric")
+    groups = list(result.metadata["resolved_scenario"]["world"]["raters"])
+    for group in groups:
+        assert metric_registry.better(f"rater_reliability:{group}") == "higher"
+        assert 0 < m.loc[f"rater_reliability:{group}", "mean"] < 1
+    text = _sentence(run_sentences("杭州", result.metrics, result.departments), "rater group")
+    for group in groups:
+        assert f"{group} {num(m.loc[f'rater_reliability:{group}', 'mean'], 2)}" in text

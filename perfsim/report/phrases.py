@@ -52,6 +52,11 @@ ENGLISH: dict[str, str] = {
         "The rule destroys value: the cost of effort and gaming exceeds the value they create "
         "(welfare loss {loss} of the best achievable net value)."
     ),
+    "run.raters": (
+        "Within each rater group, members agree on which units are better with reliability "
+        "{items} (1: a second group of the same kind would score the units the same)."
+    ),
+    "run.rater_item": "{group} {value}",
     "run.converged": (
         "Best responses settled in every replication ({iterations} iterations on average, at "
         "most {most})."

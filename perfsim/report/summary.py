@@ -76,8 +76,8 @@ def amount(
 def run_sentences(
     rule: str, metrics: pd.DataFrame, departments: pd.DataFrame | None = None
 ) -> list[str]:
-    """3–5 sentences on a rule's run: ranking, grades, gaming, class gap, welfare loss (each
-    where its metrics were recorded)."""
+    """3–6 sentences on a rule's run: ranking, grades, gaming, class gap, agreement within rater
+    groups, welfare loss (each where its metrics were recorded)."""
     m = metrics.set_index("metric")
     out = []
     tau = _value(m, "kendall_tau")
@@ -106,6 +106,13 @@ def run_sentences(
     gap = _class_sentence(m)
     if gap:
         out.append(gap)
+    raters = [
+        say("run.rater_item", group=str(k).split(":", 1)[1], value=num(v, 2))
+        for k, v in m["mean"].items()
+        if str(k).startswith("rater_reliability:") and finite(v)
+    ]
+    if raters:
+        out.append(say("run.raters", items=join(raters)))
     loss = _value(m, "welfare_loss")
     if finite(loss):
         out.append(say("run.welfare" if loss <= 1 else "run.welfare_destroyed", loss=pct(loss)))
