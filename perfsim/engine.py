@@ -15,6 +15,7 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from numpy.typing import NDArray
 from . import metrics
 from .fastreduce import along_last, std_dept, sum_last
 from .ranks import RankBounds, best_first_order, rank_bounds
+from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
 from .world.context import Context, uses_target
@@ -96,23 +98,33 @@ class Model:
 
 def build(scenario: Scenario) -> Model:
     if scenario.world is None:
-        from .scenario import Problem, ScenarioError
-        from .scenario.loader import scenario_source
+        from .scenario import no_world_error
 
-        raise ScenarioError(
-            [
-                Problem(
-                    scenario_source(scenario),
-                    "world",
-                    None,
-                    "missing: simulation needs a [world] table (see scenarios/README.md)",
-                    False,
-                )
-            ]
-        )
+        raise no_world_error(scenario)
     rule = compile_rule(scenario.rule)
     world = compile_world(scenario, rule.column_components, rule.indicators)
     return Model(scenario=scenario, rule=rule, world=world)
+
+
+#: Models of the scenarios simulated last, by ``id(scenario)`` (:func:`model_of`). Each model holds
+#: its scenario, so an id here cannot be reused by another scenario while its entry is kept.
+_MODELS: dict[int, Model] = {}
+_MODELS_KEPT = 8
+_MODELS_LOCK = threading.Lock()
+
+
+def model_of(scenario: Scenario) -> Model:
+    """:func:`build` of a scenario, compiled once per scenario object (a scenario is immutable):
+    a run of the same scenario object again, e.g. at another seed, skips compiling its rule and
+    world. The model is shared, so callers must not change its arrays (the engine never does)."""
+    model = _MODELS.get(id(scenario))
+    if model is None or model.scenario is not scenario:
+        model = build(scenario)
+        with _MODELS_LOCK:
+            if len(_MODELS) >= _MODELS_KEPT:
+                _MODELS.pop(next(iter(_MODELS)))
+            _MODELS[id(scenario)] = model
+    return model
 
 
 def blocks(model: Model, reps: int) -> list[tuple[int, int]]:
@@ -398,6 +410,19 @@ def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArra
     return value - 0.5 * sum_last(_times(work, e_fb)) / ctx.ability
 
 
+def _top_share(c: CompiledRule, n_dept: int) -> float:
+    """The share of departments that the misclassification metrics call the true top: as many as
+    the best band's quota admits (at least one; the share itself when quotas apply within class),
+    0.15 without a quota."""
+    q, k = c.quotas[0], c.quota_counts[0]
+    if not (np.isfinite(k) and k > 0) and not (np.isfinite(q) and q > 0):
+        return 0.15
+    if c.rule.grading.scope == "within_class":
+        return min(float(q), 1.0)
+    count = band_counts(c.quotas[:1], c.quota_counts[:1], n_dept, c.rounding)[0]
+    return min(max(float(count), 1.0), n_dept) / n_dept
+
+
 def _period_metrics(
     model: Model, ctx: Context, out: Realised, effort, gaming, fb_welfare, prev_total
 ) -> dict[str, NDArray]:
@@ -408,7 +433,7 @@ def _period_metrics(
     welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
     if out.gaming_any:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
-    top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
+    top_q = _top_share(c, w.n_dept)
     by_value = out.value_bounds
     result = {
         **metrics.rank_fidelity_from_bounds(
@@ -420,7 +445,7 @@ def _period_metrics(
         **metrics.misclassification(
             value,
             ev.grade,
-            top_share=min(top_q, 1.0),
+            top_share=top_q,
             bottom_share=0.1,
             bottom_grade=len(c.bands) - 1,
             order=out.value_order,
@@ -429,6 +454,9 @@ def _period_metrics(
         if len(w.classes) > 1
         else np.zeros(value.shape[0]),
         "gaming_share": metrics.gaming_share(effort, gaming),
+        "quota_below_threshold": metrics.below_band_floor(
+            ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
+        ),
         "inflation": out.inflation,
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
         "reward_gini": metrics.gini(out.reward),

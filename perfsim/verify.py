@@ -23,6 +23,7 @@ import numpy as np
 from scipy.stats import norm
 
 from .engine import build
+from .rules.grade import band_counts
 from .scenario import load_scenario
 from .scenario.loader import BUNDLED_SCENARIOS
 from .simulation import simulate
@@ -214,7 +215,8 @@ def v2q(overrides, reps, seed) -> list[Check]:
         sc = _load("v2q-quota.toml", [*extra, *overrides] if extra else overrides)
         model, spread, slope, sigma, cost = _tournament_parts(sc)
         n = model.world.n_dept
-        k = int(np.floor(model.rule.quotas[0] * n + 1e-9))
+        c = model.rule
+        k = int(band_counts(c.quotas, c.quota_counts, n, c.rounding)[0])
         theory = spread * slope * slope * kth_cutoff_density(n - 1, k, sigma) / cost
         res = simulate(sc, reps=reps, seed=seed)
         mean, se = _mc_effort(res)

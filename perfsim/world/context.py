@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ..rules.grade import band_counts
 from ..rules.pipeline import CompiledRule
 from ..scenario.rule_parts import Audit
 from ..scenario.schema import Scenario
@@ -110,13 +111,6 @@ def band_limits(c: CompiledRule, w: CompiledWorld) -> list[NDArray]:
     """Cumulative quota counts per band (but the last), per grading group; inf without a quota."""
     within = c.rule.grading.scope == "within_class"
     sizes = np.bincount(w.class_codes, minlength=len(w.classes)) if within else np.array([w.n_dept])
-    out, cum = [], np.zeros(sizes.shape)
-    for g in range(len(c.bands) - 1):
-        q = c.quotas[g]
-        if np.isnan(q):
-            out.append(np.full(sizes.shape, np.inf))
-            cum = np.full(sizes.shape, np.inf)
-        else:
-            cum = cum + np.floor(q * sizes + 1e-9)
-            out.append(cum.copy())
-    return out
+    # the counts the grading uses: shares rounded per group as the rule says, or given counts
+    per_band = band_counts(c.quotas, c.quota_counts, sizes, c.rounding)
+    return list(np.cumsum(per_band[: len(c.bands) - 1], axis=0))
