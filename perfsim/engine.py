@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -35,6 +37,7 @@ from .world.model import (
     compile_world,
     draw_population,
     expected_indicators,
+    group_reliability,
     perceived_quality,
     survey_draw,
 )
@@ -239,16 +242,31 @@ class ConvergenceWarning(UserWarning):
 
 
 _WARNED: dict = {}  # warnings' registry: one warning per message and process
+_RUN_LABEL: ContextVar[str] = ContextVar("perfsim_run_label", default="")
+
+
+@contextmanager
+def run_label(label: str) -> Iterator[None]:
+    """Within the block, a convergence warning names ``label`` (e.g. a compare rule and world)
+    beside the scenario file."""
+    token = _RUN_LABEL.set(label)
+    try:
+        yield
+    finally:
+        _RUN_LABEL.reset(token)
 
 
 def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) -> None:
-    """Warn (one line naming the scenario) when a replication's best response did not converge."""
+    """Warn (one line naming the scenario, and the :func:`run_label` if any) when a replication's
+    best response did not converge."""
     converged = np.asarray(converged, dtype=bool)
     missed = int((~converged).sum())
     if not missed:
         return
+    label = _RUN_LABEL.get()
+    where = f"{source} ({label})" if label else source
     message = (
-        f"{source}: the best response did not converge in {missed} of {converged.size} "
+        f"{where}: the best response did not converge in {missed} of {converged.size} "
         f"replications (world.max_iterations = {max_iterations}); their choices are not an "
         "equilibrium (raise world.max_iterations or lower world.damping)"
     )
@@ -281,6 +299,7 @@ class Realised:
     reward: NDArray  # (rep, dept) bonus + pay per point − sanctions
     value_bounds: RankBounds | None = None  # rank_bounds(value), set in the final period
     value_order: NDArray | None = None  # best_first_order(value), set in the final period
+    rater_reliability: NDArray | None = None  # (rep, rater) group_reliability, final period only
 
 
 def _realise(
@@ -324,6 +343,7 @@ def _realise(
         honest = along_last(np.minimum, expected, w.ceiling, out=expected)
         inflation = np.mean(np.subtract(measured, honest, out=honest), axis=(1, 2))
     del expected
+    reliability = group_reliability(w, latent) if final and len(w.raters) else None
     raters = _rate(w, latent, rng)
     audited = rng.random((reps, n)) < sc.rule.audit.probability
     total_gaming = sum_last(gaming)
@@ -357,6 +377,7 @@ def _realise(
         gaming_any=gaming_any,
         audited=audited,
         reward=reward,
+        rater_reliability=reliability,
     )
 
 
@@ -469,6 +490,16 @@ def _period_metrics(
     )
     for k, name in enumerate(c.components):
         result[f"effective_weight:{name}"] = effective[:, k]
+    if len(w.classes) > 1:  # which classes class_bias is between, for the summaries
+        gaps = metrics.class_gaps(ev.total, value, w.class_codes)
+        known = np.isfinite(gaps)  # NaN: slope not identified, or a class without departments
+        count = np.maximum(known.sum(axis=1, keepdims=True), 1)
+        gaps -= np.where(known, gaps, 0.0).sum(axis=1, keepdims=True) / count  # vs the average
+        for k, name in enumerate(w.classes):
+            result[f"class_gap:{name}"] = gaps[:, k]
+    if out.rater_reliability is not None:  # agreement within each rater group
+        for r, name in enumerate(w.raters):
+            result[f"rater_reliability:{name}"] = out.rater_reliability[:, r]
     if ev.components.shape[-1] >= 2:
         result["icc2k"] = metrics.icc(ev.components)["icc2k"]
         result["krippendorff_alpha"] = metrics.krippendorff_alpha_interval(ev.components)

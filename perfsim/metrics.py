@@ -213,7 +213,8 @@ def misclassification(
         top_in_bottom = #{d ∈ T : grade_d ≥ bottom_grade} / |T|
 
     (docs/model.md "Metrics": share of the true top not graded top, of the true bottom graded above
-    bottom, and of the true top landing in the bottom grade). ``order`` may pass
+    bottom, and of the true top landing in the bottom grade; NaN when the rule has a single band,
+    so that the top grade is the bottom grade). ``order`` may pass
     :func:`perfsim.ranks.best_first_order` of ``true_value`` when the caller has it already.
     """
     v = _as_batch(true_value, "true_value")
@@ -227,10 +228,13 @@ def misclassification(
         order = best_first_order(v)  # best first; equal V keep department order
     g_top = np.take_along_axis(g, order[:, :q_top], axis=1)
     g_bot = np.take_along_axis(g, order[:, n - q_bot :], axis=1)
+    in_bottom = np.mean(g_top >= bottom_grade, axis=1)
+    if bottom_grade <= top_grade:  # a single band: top and bottom grade are one (undefined)
+        in_bottom = np.full(v.shape[0], np.nan)
     return {
         "top_missed": np.mean(g_top > top_grade, axis=1),
         "bottom_missed": np.mean(g_bot < bottom_grade, axis=1),
-        "top_in_bottom": np.mean(g_top >= bottom_grade, axis=1),
+        "top_in_bottom": in_bottom,
     }
 
 

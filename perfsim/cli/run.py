@@ -7,12 +7,15 @@ import argparse
 from ..results.names import RunFiles
 from ..scenario import no_world_error, resolve_scenario
 from .common import (
+    add_explain,
     add_force,
     add_numbers,
     add_set,
     add_world,
     default_out,
     positive,
+    print_metrics_table,
+    print_sentences,
     progress_context,
     run_stem,
 )
@@ -43,6 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_explain(p)
     add_set(p)
 
 
@@ -64,32 +68,19 @@ def handle(args: argparse.Namespace) -> int:
             )
         out = write_run(result, out, force=args.force)
     if not args.quiet:
-        _print_run_summary(result, out)
+        _print_run_summary(result, out, args.explain)
     return 0
 
 
-def _print_run_summary(result, out) -> None:
-    from ..metrics import describe
+def _print_run_summary(result, out, explain: bool = False) -> None:
+    from ..report.summary import convergence_sentence, run_sentences
 
     meta = result.metadata
-    print(
-        f"{meta['scenario_name'] or meta['scenario']}: {meta['reps']} replications, policy "
-        f"{meta['policy']}, seed {meta['seed']}"
-    )
-    if meta["policy"] == "best_response":
-        print(
-            f"  best response: ≤ {meta['best_response_iterations']} iterations, largest residual "
-            f"{meta['best_response_residual']:.2g}"
-        )
-    print(f"\n  {'metric':<24}{'mean':>10}{'± se':>10}  better  meaning")
-    for row in result.metrics.itertuples():
-        print(
-            f"  {row.metric:<24}{_number(row.mean):>10}{_number(row.se, '.2g'):>10}  "
-            f"{row.direction:<6}  {describe(row.metric)}"
-        )
+    name = meta["scenario_name"] or meta["scenario"]
+    print(f"{name}: {meta['reps']} replications, policy {meta['policy']}, seed {meta['seed']}\n")
+    sentences = run_sentences(name, result.metrics, result.departments)
+    converged = convergence_sentence(result.metrics, where=meta["scenario"])
+    print_sentences(sentences + ([converged] if converged else []))
+    print()
+    print_metrics_table(result.metrics, explain)
     print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))})")
-
-
-def _number(value: float, spec: str = ".4g") -> str:
-    """A metric's value for the terminal; "—" where it is undefined (an empty cell in the CSV)."""
-    return "—" if value != value else format(value, spec)
