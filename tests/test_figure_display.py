@@ -141,3 +141,30 @@ def test_drawing_chinese_labels_without_a_cjk_font_is_silent(monkeypatch):
         warnings.simplefilter("always")
         plain.savefig(io.BytesIO(), format="png")
     assert any("missing from" in str(w.message) for w in caught)
+
+
+def test_a_notebook_shows_each_figure_once_with_or_without_the_inline_backend(tmp_path):
+    """In a real kernel: a cell returning a perfsim figure shows one image before pyplot is
+    imported, and still one after ``%matplotlib inline`` (IPython then uses the inline backend's
+    formatter, which draws it through the figure's own draw); pyplot never holds the figure."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    cells = [
+        "import pandas as pd\n"
+        "from perfsim.report.figures import forest_figure\n"
+        f"table = pd.read_csv({str(EXAMPLE / 'comparison.csv')!r}, encoding='utf-8-sig')\n"
+        "forest_figure(table)",
+        "%matplotlib inline\nforest_figure(table)",
+        "import matplotlib.pyplot as plt\nfig = forest_figure(table)\nprint(len(plt.get_fignums()))",
+    ]
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(
+        book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    images = [
+        sum("image/png" in out.get("data", {}) for out in cell.outputs) for cell in book.cells
+    ]
+    assert images == [1, 1, 0], images
+    printed = "".join(out.get("text", "") for out in book.cells[2].outputs)
+    assert printed.strip() == "0"
