@@ -14,9 +14,10 @@ whatever the backend. When the inline backend is active, IPython prefers its own
 nothing calls the hook: plain scripts are unchanged.
 
 Every drawing (display, ``savefig``, the report's files) happens inside
-:func:`perfsim.plotting.fonts.font_context` and the report style (:data:`~.style.RC`), so Chinese
-labels use the CJK fallback font and, without one, matplotlib's per-glyph warnings stay silent
-(:func:`~.fonts.warn_if_missing` says it once).
+:func:`perfsim.plotting.fonts.font_context` and with the style settings (the keys of
+:data:`~.style.RC`) that were in force when the figure was built, so a figure looks the same however
+it is drawn, Chinese labels use the CJK fallback font and, without one, matplotlib's per-glyph
+warnings stay silent (:func:`~.fonts.warn_if_missing` says it once).
 """
 
 from __future__ import annotations
@@ -37,8 +38,14 @@ class Figure(matplotlib.figure.Figure):
     always drawn with perfsim's CJK fallback font and style. Build it exactly as a matplotlib figure:
     ``Figure(figsize=(8, 4), layout="constrained")``; it is not registered with pyplot."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # the style in force when the figure is built (the report's RC inside figure_function),
+        # restored whenever it is drawn: tick labels, for one, are made only at draw time
+        self._built_rc = {key: mpl.rcParams[key] for key in RC}
+
     def draw(self, renderer) -> None:
-        with font_context(), mpl.rc_context(RC):
+        with font_context(), mpl.rc_context(self._built_rc):
             super().draw(renderer)
 
     def _repr_png_(self) -> bytes:
