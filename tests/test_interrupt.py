@@ -186,3 +186,45 @@ def test_the_kernel_stays_usable_after_the_interrupts(kernel):
     lines = text.split()
     assert lines[0] == "True" and lines[1] == "True" and int(lines[2]) > 5, text
     assert not _workers(process)
+
+
+def test_workers_started_in_the_block_ignore_sigint_and_the_handler_comes_back():
+    """The mechanism without a kernel: a process spawned inside the block survives a SIGINT
+    sent while it starts; one spawned outside dies of it; the handler is back after the block,
+    and in another thread than the main one the block changes nothing."""
+    import multiprocessing
+    import signal
+    import threading
+
+    from perfsim.experiments.executors import spawned_workers_ignore_sigint
+
+    ctx = multiprocessing.get_context("spawn")
+    before = signal.getsignal(signal.SIGINT)
+    with spawned_workers_ignore_sigint():
+        inside = signal.getsignal(signal.SIGINT)
+        shielded = ctx.Process(target=time.sleep, args=(60,))
+        shielded.start()
+    plain = ctx.Process(target=time.sleep, args=(60,))
+    plain.start()
+    try:
+        assert inside is signal.SIG_IGN and signal.getsignal(signal.SIGINT) is before
+        for child in (shielded, plain):
+            os.kill(child.pid, signal.SIGINT)  # while it is still starting up
+        plain.join(30)
+        shielded.join(2)
+        assert not plain.is_alive() and plain.exitcode != 0
+        assert shielded.is_alive()
+    finally:
+        for child in (shielded, plain):
+            child.terminate()
+            child.join(10)
+    seen = []
+
+    def elsewhere() -> None:
+        with spawned_workers_ignore_sigint():
+            seen.append(signal.getsignal(signal.SIGINT))
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert seen == [before]
