@@ -15,6 +15,7 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,9 +26,10 @@ from numpy.typing import NDArray
 from . import metrics
 from .fastreduce import along_last, std_dept, sum_last
 from .ranks import RankBounds, best_first_order, rank_bounds
+from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
-from .world.context import Context, uses_target
+from .world.context import Context, ratchet_factors, uses_target
 from .world.model import (
     CompiledWorld,
     compile_world,
@@ -73,6 +75,7 @@ class BlockResult:
     confusion: NDArray  # (band, band) counts: true band (by true value) × assigned grade
     diagnostics: dict[str, float] = field(default_factory=dict)
     state: dict[str, NDArray] | None = None  # final period's arrays, when asked for (keep_state)
+    period_effort: NDArray | None = None  # (period, rep) mean effort of each replication
 
 
 @dataclass(frozen=True)
@@ -93,23 +96,33 @@ class Model:
 
 def build(scenario: Scenario) -> Model:
     if scenario.world is None:
-        from .scenario import Problem, ScenarioError
-        from .scenario.loader import scenario_source
+        from .scenario import no_world_error
 
-        raise ScenarioError(
-            [
-                Problem(
-                    scenario_source(scenario),
-                    "world",
-                    None,
-                    "missing: simulation needs a [world] table (see scenarios/README.md)",
-                    False,
-                )
-            ]
-        )
+        raise no_world_error(scenario)
     rule = compile_rule(scenario.rule)
     world = compile_world(scenario, rule.column_components, rule.indicators)
     return Model(scenario=scenario, rule=rule, world=world)
+
+
+#: Models of the scenarios simulated last, by ``id(scenario)`` (:func:`model_of`). Each model holds
+#: its scenario, so an id here cannot be reused by another scenario while its entry is kept.
+_MODELS: dict[int, Model] = {}
+_MODELS_KEPT = 8
+_MODELS_LOCK = threading.Lock()
+
+
+def model_of(scenario: Scenario) -> Model:
+    """:func:`build` of a scenario, compiled once per scenario object (a scenario is immutable):
+    a run of the same scenario object again, e.g. at another seed, skips compiling its rule and
+    world. The model is shared, so callers must not change its arrays (the engine never does)."""
+    model = _MODELS.get(id(scenario))
+    if model is None or model.scenario is not scenario:
+        model = build(scenario)
+        with _MODELS_LOCK:
+            if len(_MODELS) >= _MODELS_KEPT:
+                _MODELS.pop(next(iter(_MODELS)))
+            _MODELS[id(scenario)] = model
+    return model
 
 
 def blocks(model: Model, reps: int) -> list[tuple[int, int]]:
@@ -155,11 +168,16 @@ def run_block(
     per_period: dict[str, list[float]] = {
         k: [] for k in ("effort", "gaming", "total", "gaming_share")
     }
+    period_effort = np.empty((ws.periods, reps))
+    # a finite horizon: each period's own discount through ratcheted targets (context.py)
+    factors = ratchet_factors(sc, c) if ws.horizon == "finite" else None
     for period in range(ws.periods):
         ctx, warning = block_ctx, None
+        if factors is not None:
+            ctx = replace(ctx, ratchet_factor=factors[period])
         if ws.early_warning > 0:
             warning = np.sqrt(ws.early_warning) * rng_real.standard_normal((reps, n, n_ind))
-            ctx = replace(block_ctx, warning=warning)
+            ctx = replace(ctx, warning=warning)
         effort, gaming = policy.respond(ctx, effort, gaming, targets)
         final = period == ws.periods - 1
         out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final=final)
@@ -172,6 +190,7 @@ def run_block(
             per_rep.update(convergence_metrics(policy))
         prev_total = ev.total
         _record_period(per_period, effort, gaming, ev.total, reps)
+        period_effort[period] = effort.mean(axis=(1, 2))
         if sc.rule.targets.mode == "ratchet":
             targets = np.where(
                 uses_target(c),
@@ -182,6 +201,7 @@ def run_block(
         metrics=per_rep,
         departments=_department_sums(c, w, out, effort, gaming),
         periods={k: np.array(v) for k, v in per_period.items()},
+        period_effort=period_effort,
         reps=reps,
         confusion=grade_confusion(out.value, ev.grade, len(c.bands), order=out.value_order),
         diagnostics=dict(policy.diagnostics),
@@ -377,6 +397,19 @@ def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArra
     return value - 0.5 * sum_last(_times(work, e_fb)) / ctx.ability
 
 
+def _top_share(c: CompiledRule, n_dept: int) -> float:
+    """The share of departments that the misclassification metrics call the true top: as many as
+    the best band's quota admits (at least one; the share itself when quotas apply within class),
+    0.15 without a quota."""
+    q, k = c.quotas[0], c.quota_counts[0]
+    if not (np.isfinite(k) and k > 0) and not (np.isfinite(q) and q > 0):
+        return 0.15
+    if c.rule.grading.scope == "within_class":
+        return min(float(q), 1.0)
+    count = band_counts(c.quotas[:1], c.quota_counts[:1], n_dept, c.rounding)[0]
+    return min(max(float(count), 1.0), n_dept) / n_dept
+
+
 def _period_metrics(
     model: Model, ctx: Context, out: Realised, effort, gaming, fb_welfare, prev_total
 ) -> dict[str, NDArray]:
@@ -387,7 +420,7 @@ def _period_metrics(
     welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
     if out.gaming_any:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
-    top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
+    top_q = _top_share(c, w.n_dept)
     by_value = out.value_bounds
     result = {
         **metrics.rank_fidelity_from_bounds(
@@ -399,7 +432,7 @@ def _period_metrics(
         **metrics.misclassification(
             value,
             ev.grade,
-            top_share=min(top_q, 1.0),
+            top_share=top_q,
             bottom_share=0.1,
             bottom_grade=len(c.bands) - 1,
             order=out.value_order,
@@ -408,6 +441,9 @@ def _period_metrics(
         if len(w.classes) > 1
         else np.zeros(value.shape[0]),
         "gaming_share": metrics.gaming_share(effort, gaming),
+        "quota_below_threshold": metrics.below_band_floor(
+            ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
+        ),
         "inflation": out.inflation,
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
         "reward_gini": metrics.gini(out.reward),

@@ -139,6 +139,18 @@ _RECORDS = [
         "lower",
     ),
     Metric(
+        "quota_below_threshold",
+        "quota grade below a lower threshold",
+        "share of departments graded into a band that has a quota but no threshold although "
+        "their total misses the threshold of a band below it (e.g. 优秀 by quota at 83 while "
+        "良好 needs 90)",
+        "mean_d [S_d < max_{h below g_d} threshold_h], g_d a quota band without a threshold",
+        "share of departments",
+        "0–1",
+        "lower",
+        label_zh="凭名额获等次但低于下一等次分数线的单位占比",
+    ),
+    Metric(
         "inflation",
         "indicator inflation",
         "mean measured minus true indicator value (indicator units)",

@@ -386,6 +386,7 @@ def test_directions_and_descriptions_cover_every_metric():
         "top_in_bottom",
         "class_bias",
         "gaming_share",
+        "quota_below_threshold",
         "inflation",
         "welfare_loss",
         "rank_stability",

@@ -52,6 +52,24 @@ def add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_world(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--world",
+        metavar="NAME|FILE",
+        help="simulate the rule on this world: a bundled name (hangzhou-2011, mlr-2011, "
+        "teaching/goodhart ...) or a TOML file with a [world]; indicators, column components "
+        "and classes are matched by name (scenarios/README.md)",
+    )
+
+
+def run_stem(scenario: str, world: str | None) -> str:
+    """The name of a run's default folder: the scenario's file stem, ``-on-<world>`` with --world."""
+    from ..scenario import resolve_path
+
+    stem = resolve_path(scenario).stem
+    return stem if world is None else f"{stem}-on-{resolve_path(world).stem}"
+
+
 def add_force(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--force",

@@ -5,8 +5,16 @@ from __future__ import annotations
 import argparse
 
 from ..results.names import ComparisonFiles
-from ..scenario import resolve_path
-from .common import add_force, add_numbers, add_set, default_out, positive, progress_context
+from .common import (
+    add_force,
+    add_numbers,
+    add_set,
+    add_world,
+    default_out,
+    positive,
+    progress_context,
+    run_stem,
+)
 
 HELP = "Compare rules on the same simulated departments (paired, common random numbers)."
 EXAMPLES = """examples:
@@ -16,11 +24,17 @@ EXAMPLES = """examples:
       --variant audit20:rule.audit.probability=0.2
   perfsim compare a.toml b.toml --reps 400 --out results/a-vs-b
   perfsim compare hangzhou-2011 --variant q20:rule.grading.quota.优秀=0.2 \
-      --across world.indicators.公共服务.gameability=0.5,1,2"""
+      --across world.indicators.公共服务.gameability=0.5,1,2
+  perfsim compare my-rule.toml hangzhou-2011 --world hangzhou-2011   # both rules, one world"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenarios", nargs="+", help="scenario files (the first is the reference)")
+    p.add_argument(
+        "scenarios",
+        nargs="+",
+        help="scenario or rule files, or bundled names (the first is the reference)",
+    )
+    add_world(p)
     p.add_argument(
         "--variant",
         action="append",
@@ -62,7 +76,7 @@ def handle(args: argparse.Namespace) -> int:
     for text in args.across:
         n_worlds *= len(parse_across(text)[1])
     n_rules = len(args.scenarios) + len(args.variant)
-    stem = resolve_path(args.scenarios[0]).stem
+    stem = run_stem(args.scenarios[0], args.world)
     out = args.out or default_out(f"compare-{stem}", args.overrides, args.seed)
     with (
         claimed_folder(out, "comparison", force=args.force),
@@ -77,6 +91,7 @@ def handle(args: argparse.Namespace) -> int:
             seed=args.seed,
             jobs=args.jobs,
             progress=progress,
+            world=args.world,
         )
         out = write_comparison(comp, out, seed=args.seed, reps=args.reps, force=args.force)
     if not args.quiet:

@@ -5,25 +5,41 @@ from __future__ import annotations
 import argparse
 
 from ..results.names import RunFiles
-from ..scenario import load_scenario, resolve_path
-from .common import add_force, add_numbers, add_set, default_out, positive, progress_context
+from ..scenario import no_world_error, resolve_scenario
+from .common import (
+    add_force,
+    add_numbers,
+    add_set,
+    add_world,
+    default_out,
+    positive,
+    progress_context,
+    run_stem,
+)
 
 HELP = "Simulate a scenario: departments respond to the rule; write a run folder."
 EXAMPLES = """examples:
   perfsim run scenarios/hangzhou-2011.toml
   perfsim run hangzhou-2011 --reps 500 --seed 7 --jobs 2 --out results/hz-500
   perfsim run hangzhou-2011 --set rule.components.社会评价.share=0.4 --set world.policy="naive"
+  perfsim run scenarios/rules/my-first-rule.toml --world hangzhou-2011   # your rule, a bundled world
+  perfsim new rule my-rule.toml && perfsim run my-rule.toml --world hangzhou-2011
 """
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", help="scenario TOML file with a [world] part (or a bundled name)")
+    p.add_argument(
+        "scenario",
+        help="scenario TOML file with a [world] part, a rule file with --world, or a bundled name",
+    )
+    add_world(p)
     from ..simulation import simulate
 
     add_numbers(p, simulate, reps="replications", seed="random seed", jobs="worker processes")
     p.add_argument(
         "--out",
-        help="run folder (default: results/<scenario>-seed<seed>, with -set<hash> for --set variants)",
+        help="run folder (default: results/<scenario>-seed<seed>, with -on-<world> for --world and "
+        "-set<hash> for --set variants)",
     )
     add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -36,8 +52,10 @@ def handle(args: argparse.Namespace) -> int:
 
     positive("reps", args.reps)
     positive("jobs", args.jobs)
-    scenario = load_scenario(args.scenario, args.overrides)
-    stem = resolve_path(args.scenario).stem
+    scenario = resolve_scenario(args.scenario, args.overrides, args.world)
+    if scenario.world is None:  # a rule file alone: say what to add before any folder is claimed
+        raise no_world_error(scenario)
+    stem = run_stem(args.scenario, args.world)
     out = args.out or default_out(stem, args.overrides, args.seed)
     with claimed_folder(out, "run", force=args.force):  # refused before the work, not after
         with progress_context(args.reps, "replications", args.quiet) as progress:

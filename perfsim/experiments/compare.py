@@ -31,6 +31,7 @@ from ..scenario import (
     Problem,
     Scenario,
     ScenarioError,
+    WorldSpec,
     resolve_scenario,
     scenario_raw,
     scenario_source,
@@ -174,19 +175,21 @@ def compare(
     seed: int = 0,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    world: WorldSpec | None = None,
 ) -> Comparison:
     """Compare rules on the same simulated departments (common random numbers).
 
     ``scenarios``: files or Scenario objects (the first is the reference), or a mapping name →
     scenario. ``variants``: ``NAME:PATH=VALUE[,PATH=VALUE]`` variants of the *first* scenario.
     ``across``: ``PATH=V1,V2`` assumptions (repeatable; every combination is a world).
-    ``overrides`` apply to every rule.
+    ``overrides`` apply to every rule. ``world``: run every rule on this world (a bundled name,
+    a file with a [world], or that table), fitted to each rule by name.
     """
     named: dict[str, Scenario] = {}
     items = scenarios.items() if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
     overrides = list(overrides)
     for key, item in items:
-        sc = resolve_scenario(item, overrides)
+        sc = resolve_scenario(item, overrides, world)
         name = key or _rule_name(sc, Path(scenario_source(sc)).stem)
         if name in named:
             name = f"{name} ({Path(scenario_source(sc)).stem})"
