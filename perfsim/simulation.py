@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -227,8 +228,13 @@ def run_blocks(
     sizes = dict(todo)
     done: dict[int, engine.BlockResult] = {}
     chunks = ((b, np.array([b, n])) for b, n in todo)
-    with ProcessExecutor(jobs) as executor:
-        for b, result in executor.map(_BlockTask(model, seed), chunks):
+    # closing(): an interrupt that lands here rather than in the executor (in progress(), say)
+    # still stops the workers now, not whenever the generator is collected
+    with (
+        ProcessExecutor(jobs) as executor,
+        contextlib.closing(executor.map(_BlockTask(model, seed), chunks)) as finished,
+    ):
+        for b, result in finished:
             done[b] = result
             if progress:
                 progress(sizes[b])

@@ -8,8 +8,8 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
+from ..plotting.display import Figure
 from ..plotting.fonts import font_context
 from ..plotting.style import DPI, RC, SavedFigure, atomic_savefig, figure_function, footnote
 from .scores import comparable_column

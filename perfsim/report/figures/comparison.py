@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ... import metric_registry
+from ...plotting.display import Figure
 from ...plotting.style import figure_function, footnote
 from ..rules import short_world
 from .common import VERDICT_STYLE, better_direction, grid, hide_unused, wrap
