@@ -31,10 +31,13 @@ thread per core.
 from __future__ import annotations
 
 import abc
+import contextlib
 import multiprocessing
 import pickle
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -146,7 +149,12 @@ class ProcessExecutor(Executor):
         )
         finished = False
         try:
-            pending = {pool.submit(_run_chunk, chunk_id, rows) for chunk_id, rows in chunks}
+            todo = iter(chunks)
+            with spawned_workers_ignore_sigint():  # the first submissions start the workers
+                pending = {
+                    pool.submit(_run_chunk, c, rows) for c, rows in islice(todo, self.workers)
+                }
+            pending |= {pool.submit(_run_chunk, chunk_id, rows) for chunk_id, rows in todo}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -162,6 +170,32 @@ class ProcessExecutor(Executor):
                 pool.shutdown(wait=True)
             else:  # interrupted (Ctrl-C), an error, or the caller stopped: stop now
                 stop_pool(pool, set(multiprocessing.active_children()) - before)
+
+
+@contextlib.contextmanager
+def spawned_workers_ignore_sigint() -> Iterator[None]:
+    """Within the block, processes started from this (main) thread ignore SIGINT from birth.
+
+    Ctrl-C at a terminal, and Jupyter's interrupt (which signals the kernel's whole process
+    group), reach the workers too. A worker ignores SIGINT once :func:`_init_worker` runs, but a
+    spawned worker first spends seconds importing perfsim, and a SIGINT then killed it with a
+    traceback of its own printed under the notebook cell. An ignored signal stays ignored across
+    ``exec`` and Python keeps it ignored at start-up, so the workers are started while this
+    process ignores SIGINT; the parent's handler is restored as soon as they are started (a few
+    milliseconds). Signal handlers belong to the main thread: elsewhere this is a no-op (and
+    SIGINT is then handled by the main thread anyway)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # a handler installed outside Python: it could not be put back
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def stop_pool(pool: Any, workers: Iterable[multiprocessing.process.BaseProcess]) -> None:

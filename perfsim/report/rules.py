@@ -72,7 +72,12 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     bands = list(grading.get("bands") or ["优秀", "良好", "合格", "不合格"])
     rows["grade bands"] = " > ".join(bands)
     quota = grading.get("quota") or {}
-    rows["quotas"] = ", ".join(f"{b} ≤ {pct(q)}" for b, q in quota.items()) or "none"
+    counts = grading.get("quota_count") or {}
+    limits = [f"{b} ≤ {pct(q)}" for b, q in quota.items()]
+    limits += [f"{b} ≤ {k} units" for b, k in counts.items()]
+    rows["quotas"] = ", ".join(limits) or "none"
+    if quota:
+        rows["quotas"] += f" (share × units rounded: {grading.get('rounding', 'floor')})"
     thresholds = grading.get("thresholds") or {}
     rows["thresholds"] = ", ".join(f"{b} ≥ {t:g} points" for b, t in thresholds.items()) or "none"
     rows["grading scope"] = (

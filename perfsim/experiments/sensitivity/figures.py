@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ...io import atomic_write
+from ...plotting.display import Figure
 from .methods import method
 
 if TYPE_CHECKING:

@@ -1,7 +1,8 @@
 """Figures of a run folder (``perfsim run``) or a comparison folder (``perfsim compare``).
 
 Every figure function takes tidy tables (as read from the folder) and returns a
-:class:`matplotlib.figure.Figure`, built without pyplot (no global state; PNG through Agg).
+:class:`perfsim.plotting.Figure` (a matplotlib figure built without pyplot: no global state,
+freed when dropped; a notebook cell that returns it shows it inline).
 Figures are readable in black and white: rules, classes and verdicts are told apart by hatching,
 marker shape and fill, never by colour alone. Chinese names are drawn with a CJK fallback font when
 one is installed (:mod:`perfsim.plotting.fonts`).

@@ -25,8 +25,9 @@ BAR_STYLES = [
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
 LINESTYLES = ["-", "--", ":", "-."]
 VERDICT_STYLE = {  # marker, face colour, label
-    "better": ("o", "black", "better (95 % interval excludes 0)"),
-    "worse": ("s", "white", "worse (95 % interval excludes 0)"),
+    "better": ("o", "black", "better (95 % interval excludes 0; a difference that matters)"),
+    "worse": ("s", "white", "worse (95 % interval excludes 0; a difference that matters)"),
+    "no practical difference": ("d", "white", "no practical difference (too small to matter)"),
     "no detectable difference": ("D", "0.65", "no detectable difference"),
     "": ("x", "black", "descriptive (no better side)"),
 }

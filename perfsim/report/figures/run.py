@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ...plotting.display import Figure
 from ...plotting.style import figure_function
 from .common import (
     BAR_STYLES,

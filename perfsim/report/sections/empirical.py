@@ -73,7 +73,8 @@ _SECTIONS = (
         "Counterfactual re-scoring: ranks under other rules",
         "rank-changes",
         None,
-        "change: + = the unit moves up under the alternative rule.",
+        "change: + = the unit moves up under the alternative rule; when one of the two rules "
+        "ranks within class, both are compared within class (columns '(within class)').",
         ("rank-changes", "Rank changes between rules", "Same data, different rules."),
     ),
 )

@@ -9,9 +9,11 @@ from collections.abc import Mapping
 from ... import metric_registry
 from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
+from ..phrases import say
 from ..rerun import differences, rerun_command, toml_value
 from ..rules import nominal_shares, rule_summary
 from ..runs import RunFolder
+from ..summary import convergence_sentence, run_sentences
 
 __all__ = [
     "assumptions_section",
@@ -93,6 +95,10 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
     meta = run.metadata
     doc.add("h2", "Results", "results")
     doc.add("summary", _run_summary(run))
+    converged = convergence_sentence(m, where=str(meta.get("scenario", "")))
+    if converged:
+        share = m.set_index("metric")["mean"].get("converged_share", 1.0)
+        doc.add("summary" if float(share) < 1 else "p", converged)  # a warning stands out
     doc.add(
         "p",
         f"{meta.get('reps')} replications, seed {meta.get('seed')}, behaviour policy "
@@ -141,17 +147,13 @@ def weights_sentence(run: RunFolder, rule: str) -> str:
 
 
 def _run_summary(run: RunFolder) -> str:
-    m = run.metrics[run.reference].set_index("metric")
-    parts = []
-    for metric in ("kendall_tau", "class_bias", "gaming_share", "top_missed"):
-        if metric in m.index and finite(m.loc[metric, "mean"]):
-            value = pm(m.loc[metric, "mean"], m.loc[metric, "se"])
-            info = metric_registry.METRICS[metric]
-            unit = "" if info.scale else f" {info.unit}"  # a share or coefficient needs no unit
-            parts.append(f"{info.label} {value}{unit}")
-    text = f"In short: under {run.reference}, " + "; ".join(parts) + "." if parts else ""
-    weights = weights_sentence(run, run.reference)
-    return (text + " " + weights).strip() or "No metric was recorded."
+    """The "In short" text: the sentences of ``perfsim run`` (:mod:`..summary`) and, where the
+    effective weights stray from the nominal shares, a sentence on them."""
+    rule = run.reference
+    sentences = run_sentences(rule, run.metrics[rule], run.departments.get(rule))
+    text = say("report.in_short", text=" ".join(sentences)) if sentences else ""
+    weights = weights_sentence(run, rule)
+    return (text + " " + weights).strip() or say("report.no_metric")
 
 
 def assumptions_section(doc: Document, run: RunFolder) -> None:
@@ -192,9 +194,10 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
             ["behaviour policy", str(meta.get("policy", "—"))],
             [
                 "best response",
-                f"≤ {meta.get('best_response_iterations', '—')} iterations, largest residual "
+                f"≤ {num(meta.get('best_response_iterations'))} iterations, largest residual "
                 f"{num(meta.get('best_response_residual'))}",
             ],
+            *_converged_rows(run),
             [
                 "started / finished (UTC)",
                 f"{meta.get('started', '—')} / {meta.get('finished', '—')}",
@@ -202,7 +205,7 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
             ["scenario hash (SHA-256)", str(meta.get("scenario_hash", "—"))],
         ]
     else:
-        rows += [["written (UTC)", str(meta.get("written", "—"))]]
+        rows += [["written (UTC)", str(meta.get("written", "—"))], *_converged_rows(run)]
         for rule, h in (meta.get("scenario_hashes") or {}).items():
             rows.append([f"scenario hash of {rule} (SHA-256)", str(h)])
     doc.add("table", Table(["item", "value"], rows, None, "", "repro"))
@@ -242,3 +245,28 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
         )
     for note in rerun.notes:
         doc.add("p", note)
+
+
+def _converged_rows(run: RunFolder) -> list[list[str]]:
+    """ "best response converged" rows: the share of replications (``converged_share``) of the run,
+    or of each rule and world of a comparison; none for a policy without a fixed point."""
+    rows = []
+    for world in run.worlds:
+        for rule in run.rules:
+            meta = run.run_metadata(world, rule)
+            if "converged_share" not in meta:
+                continue
+            where = (
+                ""
+                if run.kind == "run"
+                else f" ({rule}" + (")" if world == "base" else f", world {world})")
+            )
+            rows.append(
+                [
+                    f"best response converged{where}",
+                    f"{pct(float(meta['converged_share']))} of replications, "
+                    f"{num(meta.get('iterations_mean'), 0)} iterations on average, at most "
+                    f"{num(meta.get('iterations_max'), 0)}",
+                ]
+            )
+    return rows

@@ -1,0 +1,170 @@
+"""perfsim's figures display in Jupyter without pyplot, show what the report saves, are freed when
+dropped, and draw silently without a CJK font (perfsim.plotting.display)."""
+
+from __future__ import annotations
+
+import ast
+import gc
+import io
+import shutil
+import warnings
+import weakref
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.figure
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import ROOT
+from matplotlib import _pylab_helpers
+
+from perfsim.plotting import display, fonts
+from perfsim.report.figures import confusion_figure, forest_figure, load_run, save_figures
+from perfsim.report.figures.write import figure_specs
+
+PACKAGE = ROOT / "perfsim"
+EXAMPLE = ROOT / "results" / "examples" / "hangzhou-reform"  # a committed comparison folder
+
+
+def _png(data: bytes) -> np.ndarray:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return mpimg.imread(io.BytesIO(data), format="png")
+
+
+def _plain_figure_calls(source: str) -> list[int]:
+    """Lines that build a figure Jupyter cannot show by itself: ``Figure(...)`` with ``Figure``
+    imported from matplotlib.figure, ``matplotlib.figure.Figure(...)``, or pyplot figures."""
+    tree = ast.parse(source)
+    plain = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "matplotlib.figure"
+        for alias in node.names
+        if alias.name == "Figure"
+    }
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Name) and f.id in plain:
+            lines.append(node.lineno)
+        elif isinstance(f, ast.Attribute) and (
+            f.attr == "Figure" or f.attr in ("figure", "subplots", "subplot_mosaic")
+        ):
+            owner = ast.unparse(f.value)
+            if owner in ("matplotlib.figure", "figure", "plt", "pyplot", "matplotlib.pyplot"):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_every_figure_perfsim_builds_is_a_display_figure():
+    """A figure module that builds a plain matplotlib Figure would print `<Figure size ...>` in a
+    notebook again (the bug of notebooks 01, 03 and 04)."""
+    offenders = {
+        str(p.relative_to(ROOT)): lines
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if p != PACKAGE / "plotting" / "display.py"
+        and (lines := _plain_figure_calls(p.read_text(encoding="utf-8")))
+    }
+    assert not offenders, f"build figures with perfsim.plotting.display.Figure: {offenders}"
+    # the check finds what it looks for, and lets perfsim's own Figure pass
+    bad = "from matplotlib.figure import Figure as F\nF()\nimport matplotlib.pyplot as plt\n"
+    assert _plain_figure_calls(bad + "plt.subplots()\nmatplotlib.figure.Figure()\n") == [2, 4, 5]
+    assert not _plain_figure_calls("from perfsim.plotting.display import Figure\nFigure()\n")
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Path:
+    """A copy of the committed comparison folder, its figures rewritten by save_figures."""
+    folder = tmp_path_factory.mktemp("display") / "reform"
+    shutil.copytree(EXAMPLE, folder)
+    save_figures(folder)
+    return folder
+
+
+def test_ipython_shows_each_report_figure_as_the_png_the_report_saves(example):
+    """IPython's display machinery (a fresh formatter: no inline backend, no pyplot) gives every
+    report figure an image/png, pixel for pixel the PNG written into figures/."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    specs = figure_specs(load_run(example))
+    assert len(specs) >= 4
+    for stem, *_, build in specs:
+        fig = build()
+        assert isinstance(fig, display.Figure)
+        data, _ = formatters.DisplayFormatter().format(fig)
+        assert "image/png" in data, f"{stem}: only {sorted(data)}"
+        shown = _png(data["image/png"])
+        saved = mpimg.imread(example / "figures" / f"{stem}.png")
+        assert shown.shape == saved.shape, stem
+        assert np.array_equal(shown, saved), stem
+
+
+def test_figures_are_freed_when_dropped_and_never_reach_pyplot():
+    """A long script that draws and displays many figures keeps none of them."""
+    table = pd.read_csv(EXAMPLE / "comparison.csv", encoding="utf-8-sig")
+    managers = _pylab_helpers.Gcf.get_num_fig_managers()
+    refs = []
+    for _ in range(12):
+        fig = forest_figure(table)
+        fig._repr_png_()
+        refs.append(weakref.ref(fig))
+        del fig
+    gc.collect()
+    alive = sum(r() is not None for r in refs)
+    assert alive == 0, f"{alive} of {len(refs)} figures still referenced"
+    assert _pylab_helpers.Gcf.get_num_fig_managers() == managers
+
+
+def test_drawing_chinese_labels_without_a_cjk_font_is_silent(monkeypatch):
+    """Without a CJK font: one warning when the figure is built (test_report), none when it is
+    shown or saved, even through another path than perfsim's (the inline backend's formatter
+    calls savefig outside any perfsim context)."""
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", True)  # the once-per-process warning was given
+    bands = ["优秀", "良好", "不合格"]
+    cm = pd.DataFrame(np.full((3, 3), 1 / 9), index=bands, columns=bands)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = confusion_figure({"社会评价 40 %": cm})
+        assert _png(fig._repr_png_()).shape[0] > 100
+        fig.savefig(io.BytesIO(), format="png")
+        fig.savefig(io.BytesIO(), format="svg")
+    # and the glyphs really are missing from the default font: outside the figure's own drawing
+    # matplotlib warns (so the silence above is the figure's doing)
+    with mpl.rc_context({"font.family": ["DejaVu Sans"]}):
+        plain = matplotlib.figure.Figure()
+        plain.text(0.5, 0.5, "社会评价")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plain.savefig(io.BytesIO(), format="png")
+    assert any("missing from" in str(w.message) for w in caught)
+
+
+def test_a_notebook_shows_each_figure_once_with_or_without_the_inline_backend(tmp_path):
+    """In a real kernel: a cell returning a perfsim figure shows one image before pyplot is
+    imported, and still one after ``%matplotlib inline`` (IPython then uses the inline backend's
+    formatter, which draws it through the figure's own draw); pyplot never holds the figure."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    cells = [
+        "import pandas as pd\n"
+        "from perfsim.report.figures import forest_figure\n"
+        f"table = pd.read_csv({str(EXAMPLE / 'comparison.csv')!r}, encoding='utf-8-sig')\n"
+        "forest_figure(table)",
+        "%matplotlib inline\nforest_figure(table)",
+        "import matplotlib.pyplot as plt\nfig = forest_figure(table)\nprint(len(plt.get_fignums()))",
+    ]
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(
+        book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    images = [
+        sum("image/png" in out.get("data", {}) for out in cell.outputs) for cell in book.cells
+    ]
+    assert images == [1, 1, 0], images
+    printed = "".join(out.get("text", "") for out in book.cells[2].outputs)
+    assert printed.strip() == "0"
