@@ -14,6 +14,9 @@ History:
    before); a best response whose period repeats the last period's problem (same targets, same
    period factor, no early warning: multi-period runs with fixed targets) keeps its fixed point
    instead of iterating once more from it.
+4. best responses with Anderson mixing and per-department damping (a few departments at a grade
+   cut-off settle on another self-consistent choice: Hangzhou's gaming share moves by 0.2 Monte
+   Carlo SE); a new metric, ``quota_below_threshold``; ``top_in_bottom`` undefined with one band.
 """
 
-MODEL_REVISION = 3
+MODEL_REVISION = 4
