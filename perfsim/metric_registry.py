@@ -9,8 +9,9 @@ every layer can use it.
 ``effective_weight:<component>`` (one per component of the rule) is described by the family record
 :data:`EFFECTIVE_WEIGHT`, with the component filled in by :func:`metric_info`.
 
-Translations: :attr:`Metric.label_zh` and :attr:`Metric.description_zh` hold the Chinese short
-label and description; ``""`` means not translated yet (readers fall back to the English text).
+Translations: the English texts here are the message ids of the gettext catalogues in
+``perfsim/i18n/locale/`` (:func:`perfsim.i18n.metric_label` and friends); no translation is
+written in this module.
 """
 
 from __future__ import annotations
@@ -53,8 +54,6 @@ class Metric:
     unit: str
     scale: str
     direction: Direction
-    label_zh: str = ""
-    description_zh: str = ""
     undefined_when: str = ""
     """When the metric is undefined in a replication (NaN, written as an empty cell with ``n = 0``
     when it is undefined in every one); ``""``: always defined, so NaN means the run overflowed."""
@@ -175,7 +174,6 @@ _RECORDS = [
         "Gini",
         "0–1",
         "lower",
-        label_zh="奖励基尼系数",
         undefined_when="nobody earns a reward",
     ),
     Metric(
@@ -186,7 +184,6 @@ _RECORDS = [
         "cost units",
         "",
         "lower",
-        label_zh="考核成本",
     ),
     Metric(
         "mean_effort",
@@ -196,7 +193,6 @@ _RECORDS = [
         "effort units",
         "",
         "none",
-        label_zh="平均努力",
     ),
     Metric(
         "converged_share",
@@ -207,7 +203,6 @@ _RECORDS = [
         "share of replications",
         "0–1",
         "none",  # a numerical diagnostic of the run, not an outcome of the rule
-        label_zh="最优反应收敛比例",
     ),
     Metric(
         "iterations_mean",
@@ -244,7 +239,6 @@ _RECORDS = [
         "score points",
         "",
         "none",
-        label_zh="平均总分",
     ),
     Metric(
         "icc2k",

@@ -4,6 +4,8 @@ world, robustness across assumed worlds."""
 from __future__ import annotations
 
 from ... import metric_registry
+from ...i18n import N_, join, metric_description, metric_label, ngettext, value
+from ...i18n import gettext as _
 from ..document import Document, Table
 from ..numbers import decimals, diff_interval, finite, num, pm
 from ..rules import short_world
@@ -11,12 +13,6 @@ from ..runs import RunFolder
 from .run import weights_sentence
 
 __all__ = ["comparison_metrics_section", "robustness_section"]
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _comparison_summary(run: RunFolder) -> list[str]:
@@ -29,39 +25,49 @@ def _comparison_summary(run: RunFolder) -> list[str]:
         groups: dict[str, list[str]] = {}
         for metric, g in sub.groupby("metric", sort=False):
             verdicts = set(g["verdict"].astype(str))
-            name = metric_registry.label(str(metric))
+            name = metric_label(str(metric))
             spans = g[["diff", "diff_low", "diff_high"]].to_numpy(float)
             if verdicts == {"no detectable difference"} and (spans == 0).all():
-                groups.setdefault("exactly the same on", []).append(name)
+                groups.setdefault(N_("exactly the same on {metrics}"), []).append(name)
                 continue
             if not many and verdicts & {"better", "worse"}:
                 row = g.iloc[0]
                 unit = num(row["diff"], decimals(float(row["diff_se"])), True)
                 name = f"{name} ({unit})"
             if verdicts == {"better"}:
-                key = "better in every world on" if many else "better on"
+                key = (
+                    N_("better in every world on {metrics}") if many else N_("better on {metrics}")
+                )
             elif verdicts == {"worse"}:
-                key = "worse in every world on" if many else "worse on"
+                key = N_("worse in every world on {metrics}") if many else N_("worse on {metrics}")
             elif {"better", "worse"} <= verdicts:
-                key = "better in some worlds and worse in others on"
+                key = N_("better in some worlds and worse in others on {metrics}")
             elif "better" in verdicts:
-                key = "better in some worlds (no detectable difference in the others) on"
+                key = N_(
+                    "better in some worlds (no detectable difference in the others) on {metrics}"
+                )
             elif "worse" in verdicts:
-                key = "worse in some worlds (no detectable difference in the others) on"
+                key = N_(
+                    "worse in some worlds (no detectable difference in the others) on {metrics}"
+                )
             else:
-                key = "no detectable difference on"
+                key = N_("no detectable difference on {metrics}")
             groups.setdefault(key, []).append(name)
         order = sorted(groups, key=lambda k: ("better" not in k, "worse" not in k, "same" in k, k))
-        clauses = [f"{k} {_join(groups[k])}" for k in order]
+        clauses = [_(k).format(metrics=join(groups[k])) for k in order]
         paragraphs.append(
-            f"Compared with the reference {ref}, {rule} is " + "; ".join(clauses) + "."
+            _("Compared with the reference {reference}, {rule} is {clauses}.").format(
+                reference=ref, rule=rule, clauses=_("; ").join(clauses)
+            )
             if clauses
-            else f"{rule}: no metric with a better side was recorded."
+            else _("{rule}: no metric with a better side was recorded.").format(rule=rule)
         )
     paragraphs.append(
-        f"Each rule ran {run.metadata.get('reps')} replications on the same simulated departments "
-        "and noise (common random numbers); a rule is called better or worse on a metric only "
-        "when the 95 % interval of its paired difference from the reference excludes zero."
+        _(
+            "Each rule ran {reps} replications on the same simulated departments and noise "
+            "(common random numbers); a rule is called better or worse on a metric only when the "
+            "95 % interval of its paired difference from the reference excludes zero."
+        ).format(reps=run.metadata.get("reps"))
     )
     w = weights_sentence(run, ref)
     if w:
@@ -72,23 +78,35 @@ def _comparison_summary(run: RunFolder) -> list[str]:
 def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
     t = run.comparison
     ref = run.reference
-    doc.add("h2", "Results", "results")
+    doc.add("h2", _("Results"), "results")
     for k, para in enumerate(_comparison_summary(run)):
         doc.add("summary" if k < len(run.rules) - 1 else "p", para)
     for i, world in enumerate(run.worlds):
         if len(run.worlds) > 1:
-            doc.add("h3", f"Metrics in world {short_world(world)}", f"metrics-w{i}")
+            doc.add(
+                "h3",
+                _("Metrics in world {world}").format(world=short_world(world)),
+                f"metrics-w{i}",
+            )
         sub = t[t["world"] == world]
-        header = ["metric", "better", f"{ref} (reference): mean ± se"]
+        header = [
+            _("metric"),
+            _("better side"),
+            _("{rule} (reference): mean ± se").format(rule=ref),
+        ]
         for rule in run.rules[1:]:
-            header += [f"{rule}: mean ± se", f"{rule}: difference [95 % interval]", "verdict"]
+            header += [
+                _("{rule}: mean ± se").format(rule=rule),
+                _("{rule}: difference [95 % interval]").format(rule=rule),
+                _("verdict"),
+            ]
         rows, classes = [], []
         for metric in dict.fromkeys(sub["metric"]):
             g = sub[sub["metric"] == metric].set_index("rule")
             if ref not in g.index:
                 continue
             direction = str(g.loc[ref, "direction"] or metric_registry.better(str(metric)))
-            row = [str(metric), direction or "—", pm(g.loc[ref, "mean"], g.loc[ref, "se"])]
+            row = [str(metric), value(direction), pm(g.loc[ref, "mean"], g.loc[ref, "se"])]
             cls = ["", "", "num"]
             for rule in run.rules[1:]:
                 if rule not in g.index:
@@ -100,31 +118,34 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
                 row += [
                     pm(r["mean"], r["se"]),
                     diff_interval(r["diff"], r["diff_se"], r["diff_low"], r["diff_high"]),
-                    verdict or "—",
+                    value(verdict),
                 ]
                 cls += ["num", "num", verdict if verdict in ("better", "worse") else ""]
             rows.append(row)
             classes.append(cls)
-        caption = (
+        caption = _(
             "Difference = rule − reference, paired over replications (common random numbers); "
             "verdict by the metric's better direction (▲ better, ▼ worse)."
         )
         doc.add("table", Table(header, rows, classes, caption, "metrics"))
     metrics = list(dict.fromkeys(t["metric"]))
-    doc.add("h3", "What the metrics mean")
-    doc.add("ul", [f"{m}: {metric_registry.describe(str(m)) or '—'}" for m in metrics])
+    doc.add("h3", _("What the metrics mean"))
+    doc.add("ul", [f"{m}: {metric_description(str(m)) or '—'}" for m in metrics])
 
 
 def robustness_section(doc: Document, run: RunFolder) -> None:
     r = run.robustness
     if r is None or not len(r):
         return
-    doc.add("h2", "Robustness across assumptions", "robustness")
+    doc.add("h2", _("Robustness across assumptions"), "robustness")
     doc.add(
         "p",
-        "Every rule ran in every assumed world. Worst case: the rule's worst mean over the worlds; "
-        "regret in a world: its distance from the best rule there (in the metric's units). A "
-        "robust rule has a small maximum regret; the smallest in each metric is underlined.",
+        _(
+            "Every rule ran in every assumed world. Worst case: the rule's worst mean over the "
+            "worlds; regret in a world: its distance from the best rule there (in the metric's "
+            "units). A robust rule has a small maximum regret; the smallest in each metric is "
+            "underlined."
+        ),
     )
     rows, classes = [], []
     wins: dict[str, int] = dict.fromkeys(run.rules, 0)
@@ -137,7 +158,7 @@ def robustness_section(doc: Document, run: RunFolder) -> None:
                 [
                     str(metric),
                     str(row.rule),
-                    str(row.direction),
+                    value(str(row.direction)),
                     num(row.worst),
                     num(row.max_regret),
                     num(row.mean_regret),
@@ -147,7 +168,14 @@ def robustness_section(doc: Document, run: RunFolder) -> None:
     doc.add(
         "table",
         Table(
-            ["metric", "rule", "better", "worst case", "max regret", "mean regret"],
+            [
+                _("metric"),
+                _("rule"),
+                _("better side"),
+                _("worst case"),
+                _("max regret"),
+                _("mean regret"),
+            ],
             rows,
             classes,
             "",
@@ -158,7 +186,12 @@ def robustness_section(doc: Document, run: RunFolder) -> None:
     if ranked:
         doc.add(
             "p",
-            "Smallest maximum regret (on metrics where the rules differ): "
-            + ", ".join(f"{rule} on {n} metric{'s' if n != 1 else ''}" for rule, n in ranked)
-            + ".",
+            _("Smallest maximum regret (on metrics where the rules differ): {rules}.").format(
+                rules=_(", ").join(
+                    ngettext("{rule} on {n} metric", "{rule} on {n} metrics", n).format(
+                        rule=rule, n=n
+                    )
+                    for rule, n in ranked
+                )
+            ),
         )
