@@ -32,7 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ..report import build_report
 
-    html_path, md_path = build_report(Path(args.run_dir), lang=args.lang)  # says what a folder lacks
+    html_path, md_path = build_report(
+        Path(args.run_dir), lang=args.lang
+    )  # says what a folder lacks
     if not args.quiet:
         print(f"wrote {html_path} and {md_path}")
     return 0

@@ -42,6 +42,7 @@ __all__ = [
     "language",
     "metric_description",
     "metric_label",
+    "metric_name",
     "metric_unit",
     "ngettext",
     "po_path",
@@ -172,6 +173,15 @@ def metric_label(name: str) -> str:
     if record is None:
         return name
     return _(record.label).format(**fill) if fill else _(record.label)
+
+
+def metric_name(name: str) -> str:
+    """A metric as a table shows it: its name in English (the name is what files and the CLI
+    use), its translated label and the name in another language (``排名保真度（Kendall τ）
+    （kendall_tau）``)."""
+    if current_language() == "en" or metric_label(name) == name:
+        return name
+    return gettext("{label} ({name})").format(label=metric_label(name), name=name)
 
 
 def metric_description(name: str) -> str:

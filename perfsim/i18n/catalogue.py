@@ -3,7 +3,7 @@
 :mod:`perfsim.metric_registry` (label, description, unit, scale) must be in each ``.po`` file.
 
 ``python -m perfsim.i18n.catalogue`` adds the messages that are missing to every catalogue (with an
-empty translation, to be filled in), drops none, and lists what still needs a translation; the
+empty translation, to be filled in), drops those the code no longer has, and lists what still needs a translation; the
 test suite fails while any message has none."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from . import DOMAIN, LANGUAGES, po_path
 __all__ = ["Message", "code_messages", "messages", "registry_messages", "untranslated", "update"]
 
 PACKAGE = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 
 Message = tuple[str, str | None]
 """(msgid, plural msgid or None)."""
@@ -83,11 +83,18 @@ def untranslated(lang: str) -> list[str]:
 
 
 def update(lang: str) -> list[str]:
-    """Add the missing messages to ``lang``'s catalogue (untranslated); return the untranslated."""
+    """Add the missing messages to ``lang``'s catalogue (untranslated) and drop those the code no
+    longer has; return the messages without a translation."""
     from babel.messages.pofile import write_po
 
     catalog = _read(lang)
-    for msgid, plural in messages():
+    current = messages()
+    wanted = {msgid for msgid, _plural in current}
+    for entry in list(catalog):
+        key = entry.id[0] if isinstance(entry.id, tuple) else entry.id
+        if key and key not in wanted:  # no longer in the code
+            catalog.delete(entry.id)
+    for msgid, plural in current:
         if catalog.get(msgid) is None:
             catalog.add((msgid, plural) if plural else msgid, ("", "") if plural else "")
     path = po_path(lang)

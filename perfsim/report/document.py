@@ -48,7 +48,7 @@ _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC",
   "Microsoft YaHei", "PingFang SC", sans-serif; color: #111; background: #fff; margin: 0;
   line-height: 1.45; }
-main { max-width: 1150px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
+main { max-width: 1320px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; }
 h2 { font-size: 1.25rem; border-bottom: 2px solid #111; padding-bottom: .15rem; margin-top: 2.2rem; }
 h3 { font-size: 1.05rem; margin-top: 1.4rem; }
@@ -62,7 +62,6 @@ th, td { border: 1px solid #999; padding: .25rem .5rem; vertical-align: top; tex
 thead th { background: #e8e8e8; min-width: 5em; }
 tbody th { font-weight: 600; background: #f6f6f6; min-width: 7em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.num.nowrap, table.metrics td.num { white-space: nowrap; }
 td.differs { background: #fff0b3; font-weight: 700; box-shadow: inset 4px 0 0 #111; }
 td.better { font-weight: 700; }
 td.better::before { content: "▲ "; }
@@ -85,8 +84,8 @@ pre { background: #f4f4f4; border: 1px solid #ccc; padding: .6rem .8rem; overflo
   .scroll { overflow: visible; }
   table { width: 100%; table-layout: auto; font-size: 7.5pt; }
   th, td { padding: 1pt 3pt; overflow-wrap: anywhere; }
-  thead th, tbody th { min-width: 0; }
-  td.num, td.num.nowrap, table.metrics td.num { white-space: normal; }
+  thead th { min-width: 0; }
+  tbody th { min-width: 8em; overflow-wrap: normal; word-break: break-all; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }

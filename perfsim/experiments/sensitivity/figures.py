@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from ...io import atomic_write
 from .methods import method
@@ -130,13 +132,24 @@ def heatmap_figure(result: SensitivityResult) -> Figure:
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     image = ax.imshow(np.clip(values, 0, 1), cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    outside = 0
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
             color = "white" if v > 0.55 else "black"
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color=color)
+            beyond = v > 1 + 1e-9 or v < -1e-9  # an index is in 0–1: only sampling error exceeds
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color=color,
+                    style="italic" if beyond else "normal")  # fmt: skip
+            if beyond:
+                outside += 1
+                ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, ec="0.5",
+                                       lw=1.2, ls="--"))  # fmt: skip
     ax.set_xticks(range(len(table.columns)), table.columns, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(table.index)), table.index, fontsize=8)
     fig.colorbar(image, ax=ax, label=label, shrink=0.8)
-    ax.set_title(f"{result.method}: {label}, inputs × metrics", fontsize=10)
+    title = f"{result.method}: {label}, inputs × metrics"
+    if outside:
+        note = f"dashed box: {outside} estimate(s) outside 0–1 (sampling error; shading stops at 1)"
+        title += "\n" + textwrap.fill(note, max(30, int(14 * fig.get_figwidth())))
+    ax.set_title(title, fontsize=10 if not outside else 9)
     fig.tight_layout()
     return fig

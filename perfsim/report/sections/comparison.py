@@ -4,7 +4,7 @@ world, robustness across assumed worlds."""
 from __future__ import annotations
 
 from ... import metric_registry
-from ...i18n import N_, join, metric_description, metric_label, ngettext, value
+from ...i18n import N_, join, metric_description, metric_label, metric_name, ngettext, value
 from ...i18n import gettext as _
 from ..document import Document, Table
 from ..numbers import decimals, diff_interval, finite, num, pm
@@ -106,7 +106,11 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
             if ref not in g.index:
                 continue
             direction = str(g.loc[ref, "direction"] or metric_registry.better(str(metric)))
-            row = [str(metric), value(direction), pm(g.loc[ref, "mean"], g.loc[ref, "se"])]
+            row = [
+                metric_name(str(metric)),
+                value(direction),
+                pm(g.loc[ref, "mean"], g.loc[ref, "se"]),
+            ]
             cls = ["", "", "num"]
             for rule in run.rules[1:]:
                 if rule not in g.index:
@@ -130,7 +134,7 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
         doc.add("table", Table(header, rows, classes, caption, "metrics"))
     metrics = list(dict.fromkeys(t["metric"]))
     doc.add("h3", _("What the metrics mean"))
-    doc.add("ul", [f"{m}: {metric_description(str(m)) or '—'}" for m in metrics])
+    doc.add("ul", [f"{metric_name(str(m))}: {metric_description(str(m)) or '—'}" for m in metrics])
 
 
 def robustness_section(doc: Document, run: RunFolder) -> None:
@@ -156,7 +160,7 @@ def robustness_section(doc: Document, run: RunFolder) -> None:
             wins[row.rule] = wins.get(row.rule, 0) + int(is_best)
             rows.append(
                 [
-                    str(metric),
+                    metric_name(str(metric)),
                     str(row.rule),
                     value(str(row.direction)),
                     num(row.worst),

@@ -267,6 +267,7 @@ def empirical_document(record: EmpiricalRecord) -> Document:
     _calibration_section(doc, record)
     if meta.get("notes"):
         doc.add("h2", _("Notes"), "notes")
+        doc.add("p", _("Notes recorded by the analysis when it ran:"))
         doc.add("ul", [_(str(n)) for n in meta["notes"]])
     _reproducibility_section(doc, record)
     return doc

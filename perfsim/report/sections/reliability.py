@@ -56,7 +56,7 @@ def _cell(row: pd.Series) -> str:
         return "–"
     low, high = row["ci_low"], row["ci_high"]
     if np.isfinite(low) and np.isfinite(high):
-        return f"{num(row['estimate'], 2)} [{num(low, 2)}, {num(high, 2)}]"
+        return f"{num(row['estimate'], 2)} [{num(low, 2)},\u00a0{num(high, 2)}]"  # one break
     return num(row["estimate"], 2)
 
 
@@ -96,7 +96,7 @@ def reliability_table(frame: pd.DataFrame) -> tuple[Table, list[str]]:
             _("{measures} for {scopes}").format(measures=m, scopes=_scopes(s, names))
             for m, s in _group(by_measure).items()
         )
-        notes.append(_("– {reason}: {where}.").format(reason=_(reason), where=where))
+        notes.append(_("–: {reason}: {where}.").format(reason=_(reason), where=where))
     return Table(header, rows, classes, "", "reliability"), notes
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from ... import metric_registry
 from ...i18n import gettext as _
-from ...i18n import metric_description, metric_label, value
+from ...i18n import metric_description, metric_label, metric_name, value
 from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
 from ..rerun import differences, rerun_command, toml_value
@@ -116,7 +116,7 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
         better = value(str(r.direction or ""))
         rows.append(
             [
-                str(r.metric),
+                metric_name(str(r.metric)),
                 metric_description(str(r.metric)),
                 better,
                 pm(r.mean, r.se),

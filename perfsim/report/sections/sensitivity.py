@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
-from ...i18n import N_
+from ...i18n import N_, metric_name
 from ...i18n import gettext as _
 from ...plotting.style import SavedFigure
 from ...results import SensitivityRecord
@@ -94,7 +94,7 @@ def _indices_section(doc: Document, record: SensitivityRecord) -> None:
     for metric, group in indices[indices["index"] == main].groupby("metric", sort=False):
         top = group.sort_values("value", ascending=False).head(3)
         cells = [f"{r.input}: {num(r.value, 3)} ± {num(r.confidence, 3)}" for r in top.itertuples()]
-        rows.append([str(metric), *cells, *[""] * (3 - len(cells))])
+        rows.append([metric_name(str(metric)), *cells, *[""] * (3 - len(cells))])
     header = [_("metric"), _("first"), _("second"), _("third")]
     doc.add("table", Table(header, rows))
 
@@ -171,6 +171,7 @@ def sensitivity_document(record: SensitivityRecord) -> Document:
     _indices_section(doc, record)
     if meta.get("notes"):
         doc.add("h2", _("Notes"), "notes")
+        doc.add("p", _("Notes recorded by the analysis when it ran:"))
         doc.add("ul", [_(str(n)) for n in meta["notes"]])
     if record.region is not None:
         doc.add("h2", _("Rule-space region that meets the bounds"), "region")
