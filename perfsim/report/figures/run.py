@@ -82,14 +82,22 @@ def confusion_figure(confusions: Mapping[str, pd.DataFrame], *, ncols: int = 3) 
     return fig
 
 
+def _label_effort_axes(ax, prefix: str, cls: str | None) -> None:
+    ax.set_ylabel(
+        _("real effort (effort units,\nmean per department)")
+        if prefix == "effort"
+        else _("gaming effort (effort units,\nmean per department)")
+    )
+    where = " — " + _("class {name}").format(name=cls) if cls else ""
+    ax.set_title((_("Real effort") if prefix == "effort" else _("Gaming")) + where, loc="left")
+
+
 @figure_function
 def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     """Mean real effort per task (``effort:<task>``) and gaming effort per gameable indicator
     (``gaming:<indicator>``) of ``departments.csv``, as grouped bars. With one rule, bars are the
     department classes; with several rules, one row of panels per class and bars are the rules, so
     that what a rule changes in each class reads side by side."""
-    # A little over 80 lines: the two layouts (one rule / several) share one grid of panels and
-    # one legend; split, each half would have to rebuild the other's bookkeeping.
     names = list(departments)
     frames = list(departments.values())
     classes = class_order(frames)
@@ -128,15 +136,7 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
                 ha="right" if len(items) > 4 else "center",
             )
             ax.set_xlabel(what)
-            ax.set_ylabel(
-                _("real effort (effort units,\nmean per department)")
-                if prefix == "effort"
-                else _("gaming effort (effort units,\nmean per department)")
-            )
-            where = " — " + _("class {name}").format(name=cls) if cls else ""
-            ax.set_title(
-                (_("Real effort") if prefix == "effort" else _("Gaming")) + where, loc="left"
-            )
+            _label_effort_axes(ax, prefix, cls)
             if not items:
                 ax.text(
                     0.5,

@@ -124,6 +124,11 @@ def _run_specs(run: RunFolder, where: str) -> list[Spec]:
                 lambda: score_value_figure(run.departments),
             )
         )
+    return specs + _weights_spec(run, where)
+
+
+def _weights_spec(run: RunFolder, where: str) -> list[Spec]:
+    specs: list[Spec] = []
     eff = {
         r: m
         for r, m in run.metrics.items()
