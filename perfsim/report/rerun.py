@@ -10,10 +10,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import current_language
 from ..i18n import gettext as _
 from .runs import RunFolder
 
-__all__ = ["Rerun", "differences", "rerun_command", "toml_value"]
+__all__ = [
+    "Rerun",
+    "differences",
+    "format_command",
+    "report_command",
+    "rerun_command",
+    "toml_value",
+]
 
 
 def _leaves(d: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
@@ -120,7 +128,15 @@ def _hash_of(raw: Mapping, overrides: list[str]) -> str | None:
         return None
 
 
-def _format_command(args: list[str]) -> str:
+def report_command(folder: object) -> str:
+    """The ``perfsim report`` command that rewrites this report (in its language)."""
+    lang = current_language()
+    return f"perfsim report {shlex.quote(str(folder))}" + (
+        f" --lang {lang}" if lang != "en" else ""
+    )
+
+
+def format_command(args: list[str]) -> str:
     """Shell-quoted, one option (with its value) per continued line."""
     lines: list[str] = []
     for arg in args:
@@ -212,4 +228,4 @@ def rerun_command(run: RunFolder) -> Rerun:
     for s in set_args:
         args += ["--set", s]
     args += ["--seed", seed, "--reps", reps, "--out", str(run.path)]
-    return Rerun(_format_command(args), bool(ok), bool(same), len(set_args), notes)
+    return Rerun(format_command(args), bool(ok), bool(same), len(set_args), notes)

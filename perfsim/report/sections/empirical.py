@@ -19,6 +19,7 @@ from ...results import EmpiricalRecord
 from ...results.names import EmpiricalFiles
 from ..document import Document, Table
 from ..numbers import num
+from ..rerun import format_command, report_command
 from .reliability import reliability_section
 
 __all__ = ["column_label", "empirical_document", "frame_table"]
@@ -231,8 +232,8 @@ def _reproducibility_section(doc: Document, record: EmpiricalRecord) -> None:
         "p", _("To rerun (from the folder where the analysis was made; same seed ⇒ same numbers):")
     )
     command = str(meta.get("command") or "")
-    report = f"perfsim report {shlex.quote(str(record.path or '.'))}"
-    doc.add("pre", (command + "\n" if command else "") + report)
+    report = report_command(record.path or ".")
+    doc.add("pre", (format_command(shlex.split(command)) + "\n" if command else "") + report)
     if not command:
         doc.add("p", _("The folder does not record the command; the inputs are listed above."))
 

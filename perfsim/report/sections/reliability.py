@@ -96,7 +96,7 @@ def reliability_table(frame: pd.DataFrame) -> tuple[Table, list[str]]:
             _("{measures} for {scopes}").format(measures=m, scopes=_scopes(s, names))
             for m, s in _group(by_measure).items()
         )
-        notes.append(_("–: {reason}: {where}.").format(reason=_(reason), where=where))
+        notes.append(_("{where} — {reason}.").format(reason=_(reason), where=where))
     return Table(header, rows, classes, "", "reliability"), notes
 
 

@@ -3,7 +3,6 @@ rules, results, assumptions, reproducibility."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 
 from ... import metric_registry
@@ -11,7 +10,7 @@ from ...i18n import gettext as _
 from ...i18n import metric_description, metric_label, metric_name, value
 from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
-from ..rerun import differences, rerun_command, toml_value
+from ..rerun import differences, report_command, rerun_command, toml_value
 from ..rules import nominal_shares, rule_summary
 from ..runs import RunFolder
 
@@ -251,7 +250,7 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
             "whatever the number of --jobs):"
         ),
     )
-    doc.add("pre", rerun.command + f"\nperfsim report {shlex.quote(str(run.path))}")
+    doc.add("pre", rerun.command + "\n" + report_command(run.path))
     if rerun.file_changes:
         doc.add(
             "p",

@@ -4,7 +4,6 @@ with captions that say how to read them, and how to reproduce the analysis."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from ...plotting.style import SavedFigure
 from ...results import SensitivityRecord
 from ..document import Document, Table
 from ..numbers import num
+from ..rerun import format_command, report_command
 
 __all__ = ["figure_text", "sensitivity_document"]
 
@@ -142,10 +142,8 @@ def _reproducibility_section(doc: Document, record: SensitivityRecord) -> None:
             "whatever the number of --jobs):"
         ),
     )
-    args = rerun_args(meta, record.path)
-    lines = [shlex.quote(a) for a in args]
-    command = " \\\n    ".join(" ".join(lines[i : i + 2]) for i in range(0, len(lines), 2))
-    report = f"perfsim report {shlex.quote(str(record.path or '.'))}"
+    command = format_command(rerun_args(meta, record.path))
+    report = report_command(record.path or ".")
     doc.add("pre", command + "\n" + report)
 
 
