@@ -80,7 +80,7 @@ pre { background: #f4f4f4; border: 1px solid #ccc; padding: .6rem .8rem; overflo
   body { font-size: 10pt; }
   nav { display: none; }
   main { max-width: none; margin: 0; padding: 0; }
-  h2 { break-after: avoid; }
+  h2, h3 { break-after: avoid; }
   .scroll { overflow: visible; }
   table { width: 100%; table-layout: auto; font-size: 7.5pt; }
   th, td { padding: 1pt 3pt; overflow-wrap: anywhere; }
@@ -89,7 +89,7 @@ pre { background: #f4f4f4; border: 1px solid #ccc; padding: .6rem .8rem; overflo
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
-  figure img { max-height: 170mm; width: auto; }
+  figure img { max-height: 140mm; width: auto; max-width: 100%; }
 }
 """
 
