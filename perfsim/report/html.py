@@ -27,6 +27,7 @@ from ..results import ComparisonRecord, EmpiricalRecord, RunRecord, SensitivityR
 from ..results.names import REPORT_HTML, REPORT_MD
 from .document import Document, render_html, render_markdown
 from .figures import write_figures
+from .figures.empirical import redraw_empirical_figures
 from .figures.sensitivity import redraw_sensitivity_figures
 from .rerun import Rerun, rerun_command
 from .rules import rule_summary
@@ -95,11 +96,12 @@ def document(
     record: RunRecord | ComparisonRecord | SensitivityRecord | EmpiricalRecord,
 ) -> Document:
     """The report of a record as a :class:`Document` (drawing a run's or comparison's figures,
-    redrawing a sensitivity folder's from its indices)."""
+    redrawing a sensitivity or empirical folder's from its tables, in the current language)."""
     if isinstance(record, SensitivityRecord):
         record.figures = sorted(set(record.figures) | set(redraw_sensitivity_figures(record)))
         return sensitivity_document(record)
     if isinstance(record, EmpiricalRecord):
+        record.figures = redraw_empirical_figures(record)
         return empirical_document(record)
     run = RunFolder.from_record(record)
     return build_document(run, write_figures(run))
