@@ -62,6 +62,7 @@ th, td { border: 1px solid #999; padding: .25rem .5rem; vertical-align: top; tex
 thead th { background: #e8e8e8; min-width: 5em; }
 tbody th { font-weight: 600; background: #f6f6f6; min-width: 7em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table:not(.wide) td.num { white-space: nowrap; }
 td.differs { background: #fff0b3; font-weight: 700; box-shadow: inset 4px 0 0 #111; }
 td.better { font-weight: 700; }
 td.better::before { content: "▲ "; }
@@ -86,6 +87,7 @@ pre { background: #f4f4f4; border: 1px solid #ccc; padding: .6rem .8rem; overflo
   th, td { padding: 1pt 3pt; overflow-wrap: anywhere; }
   thead th { min-width: 0; }
   tbody th { min-width: 8em; overflow-wrap: normal; word-break: break-all; }
+  table:not(.wide) td.num { white-space: normal; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
@@ -110,7 +112,8 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _html_table(t: Table) -> str:
-    out = [f'<div class="scroll"><table class="{_esc(t.css)}">']
+    css = f"{t.css} wide".strip() if len(t.header) > 6 else t.css  # cells of a wide table wrap
+    out = [f'<div class="scroll"><table class="{_esc(css)}">']
     if t.caption:
         out.append(f"<caption>{_esc(t.caption)}</caption>")
     out.append("<thead><tr>" + "".join(f'<th scope="col">{_esc(h)}</th>' for h in t.header))
