@@ -15,8 +15,11 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 
 from __future__ import annotations
 
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -25,14 +28,16 @@ from numpy.typing import NDArray
 from . import metrics
 from .fastreduce import along_last, std_dept, sum_last
 from .ranks import RankBounds, best_first_order, rank_bounds
+from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
-from .world.context import Context, uses_target
+from .world.context import Context, ratchet_factors, uses_target
 from .world.model import (
     CompiledWorld,
     compile_world,
     draw_population,
     expected_indicators,
+    group_reliability,
     perceived_quality,
     survey_draw,
 )
@@ -73,6 +78,7 @@ class BlockResult:
     confusion: NDArray  # (band, band) counts: true band (by true value) × assigned grade
     diagnostics: dict[str, float] = field(default_factory=dict)
     state: dict[str, NDArray] | None = None  # final period's arrays, when asked for (keep_state)
+    period_effort: NDArray | None = None  # (period, rep) mean effort of each replication
 
 
 @dataclass(frozen=True)
@@ -93,23 +99,33 @@ class Model:
 
 def build(scenario: Scenario) -> Model:
     if scenario.world is None:
-        from .scenario import Problem, ScenarioError
-        from .scenario.loader import scenario_source
+        from .scenario import no_world_error
 
-        raise ScenarioError(
-            [
-                Problem(
-                    scenario_source(scenario),
-                    "world",
-                    None,
-                    "missing: simulation needs a [world] table (see scenarios/README.md)",
-                    False,
-                )
-            ]
-        )
+        raise no_world_error(scenario)
     rule = compile_rule(scenario.rule)
     world = compile_world(scenario, rule.column_components, rule.indicators)
     return Model(scenario=scenario, rule=rule, world=world)
+
+
+#: Models of the scenarios simulated last, by ``id(scenario)`` (:func:`model_of`). Each model holds
+#: its scenario, so an id here cannot be reused by another scenario while its entry is kept.
+_MODELS: dict[int, Model] = {}
+_MODELS_KEPT = 8
+_MODELS_LOCK = threading.Lock()
+
+
+def model_of(scenario: Scenario) -> Model:
+    """:func:`build` of a scenario, compiled once per scenario object (a scenario is immutable):
+    a run of the same scenario object again, e.g. at another seed, skips compiling its rule and
+    world. The model is shared, so callers must not change its arrays (the engine never does)."""
+    model = _MODELS.get(id(scenario))
+    if model is None or model.scenario is not scenario:
+        model = build(scenario)
+        with _MODELS_LOCK:
+            if len(_MODELS) >= _MODELS_KEPT:
+                _MODELS.pop(next(iter(_MODELS)))
+            _MODELS[id(scenario)] = model
+    return model
 
 
 def blocks(model: Model, reps: int) -> list[tuple[int, int]]:
@@ -155,11 +171,16 @@ def run_block(
     per_period: dict[str, list[float]] = {
         k: [] for k in ("effort", "gaming", "total", "gaming_share")
     }
+    period_effort = np.empty((ws.periods, reps))
+    # a finite horizon: each period's own discount through ratcheted targets (context.py)
+    factors = ratchet_factors(sc, c) if ws.horizon == "finite" else None
     for period in range(ws.periods):
         ctx, warning = block_ctx, None
+        if factors is not None:
+            ctx = replace(ctx, ratchet_factor=factors[period])
         if ws.early_warning > 0:
             warning = np.sqrt(ws.early_warning) * rng_real.standard_normal((reps, n, n_ind))
-            ctx = replace(block_ctx, warning=warning)
+            ctx = replace(ctx, warning=warning)
         effort, gaming = policy.respond(ctx, effort, gaming, targets)
         final = period == ws.periods - 1
         out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final=final)
@@ -172,6 +193,7 @@ def run_block(
             per_rep.update(convergence_metrics(policy))
         prev_total = ev.total
         _record_period(per_period, effort, gaming, ev.total, reps)
+        period_effort[period] = effort.mean(axis=(1, 2))
         if sc.rule.targets.mode == "ratchet":
             targets = np.where(
                 uses_target(c),
@@ -182,6 +204,7 @@ def run_block(
         metrics=per_rep,
         departments=_department_sums(c, w, out, effort, gaming),
         periods={k: np.array(v) for k, v in per_period.items()},
+        period_effort=period_effort,
         reps=reps,
         confusion=grade_confusion(out.value, ev.grade, len(c.bands), order=out.value_order),
         diagnostics=dict(policy.diagnostics),
@@ -219,16 +242,31 @@ class ConvergenceWarning(UserWarning):
 
 
 _WARNED: dict = {}  # warnings' registry: one warning per message and process
+_RUN_LABEL: ContextVar[str] = ContextVar("perfsim_run_label", default="")
+
+
+@contextmanager
+def run_label(label: str) -> Iterator[None]:
+    """Within the block, a convergence warning names ``label`` (e.g. a compare rule and world)
+    beside the scenario file."""
+    token = _RUN_LABEL.set(label)
+    try:
+        yield
+    finally:
+        _RUN_LABEL.reset(token)
 
 
 def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) -> None:
-    """Warn (one line naming the scenario) when a replication's best response did not converge."""
+    """Warn (one line naming the scenario, and the :func:`run_label` if any) when a replication's
+    best response did not converge."""
     converged = np.asarray(converged, dtype=bool)
     missed = int((~converged).sum())
     if not missed:
         return
+    label = _RUN_LABEL.get()
+    where = f"{source} ({label})" if label else source
     message = (
-        f"{source}: the best response did not converge in {missed} of {converged.size} "
+        f"{where}: the best response did not converge in {missed} of {converged.size} "
         f"replications (world.max_iterations = {max_iterations}); their choices are not an "
         "equilibrium (raise world.max_iterations or lower world.damping)"
     )
@@ -261,6 +299,7 @@ class Realised:
     reward: NDArray  # (rep, dept) bonus + pay per point − sanctions
     value_bounds: RankBounds | None = None  # rank_bounds(value), set in the final period
     value_order: NDArray | None = None  # best_first_order(value), set in the final period
+    rater_reliability: NDArray | None = None  # (rep, rater) group_reliability, final period only
 
 
 def _realise(
@@ -304,6 +343,7 @@ def _realise(
         honest = along_last(np.minimum, expected, w.ceiling, out=expected)
         inflation = np.mean(np.subtract(measured, honest, out=honest), axis=(1, 2))
     del expected
+    reliability = group_reliability(w, latent) if final and len(w.raters) else None
     raters = _rate(w, latent, rng)
     audited = rng.random((reps, n)) < sc.rule.audit.probability
     total_gaming = sum_last(gaming)
@@ -337,6 +377,7 @@ def _realise(
         gaming_any=gaming_any,
         audited=audited,
         reward=reward,
+        rater_reliability=reliability,
     )
 
 
@@ -377,6 +418,19 @@ def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArra
     return value - 0.5 * sum_last(_times(work, e_fb)) / ctx.ability
 
 
+def _top_share(c: CompiledRule, n_dept: int) -> float:
+    """The share of departments that the misclassification metrics call the true top: as many as
+    the best band's quota admits (at least one; the share itself when quotas apply within class),
+    0.15 without a quota."""
+    q, k = c.quotas[0], c.quota_counts[0]
+    if not (np.isfinite(k) and k > 0) and not (np.isfinite(q) and q > 0):
+        return 0.15
+    if c.rule.grading.scope == "within_class":
+        return min(float(q), 1.0)
+    count = band_counts(c.quotas[:1], c.quota_counts[:1], n_dept, c.rounding)[0]
+    return min(max(float(count), 1.0), n_dept) / n_dept
+
+
 def _period_metrics(
     model: Model, ctx: Context, out: Realised, effort, gaming, fb_welfare, prev_total
 ) -> dict[str, NDArray]:
@@ -387,7 +441,7 @@ def _period_metrics(
     welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
     if out.gaming_any:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
-    top_q = c.quotas[0] if np.isfinite(c.quotas[0]) and c.quotas[0] > 0 else 0.15
+    top_q = _top_share(c, w.n_dept)
     by_value = out.value_bounds
     result = {
         **metrics.rank_fidelity_from_bounds(
@@ -399,7 +453,7 @@ def _period_metrics(
         **metrics.misclassification(
             value,
             ev.grade,
-            top_share=min(top_q, 1.0),
+            top_share=top_q,
             bottom_share=0.1,
             bottom_grade=len(c.bands) - 1,
             order=out.value_order,
@@ -408,6 +462,9 @@ def _period_metrics(
         if len(w.classes) > 1
         else np.zeros(value.shape[0]),
         "gaming_share": metrics.gaming_share(effort, gaming),
+        "quota_below_threshold": metrics.below_band_floor(
+            ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
+        ),
         "inflation": out.inflation,
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
         "reward_gini": metrics.gini(out.reward),
@@ -433,6 +490,16 @@ def _period_metrics(
     )
     for k, name in enumerate(c.components):
         result[f"effective_weight:{name}"] = effective[:, k]
+    if len(w.classes) > 1:  # which classes class_bias is between, for the summaries
+        gaps = metrics.class_gaps(ev.total, value, w.class_codes)
+        known = np.isfinite(gaps)  # NaN: slope not identified, or a class without departments
+        count = np.maximum(known.sum(axis=1, keepdims=True), 1)
+        gaps -= np.where(known, gaps, 0.0).sum(axis=1, keepdims=True) / count  # vs the average
+        for k, name in enumerate(w.classes):
+            result[f"class_gap:{name}"] = gaps[:, k]
+    if out.rater_reliability is not None:  # agreement within each rater group
+        for r, name in enumerate(w.raters):
+            result[f"rater_reliability:{name}"] = out.rater_reliability[:, r]
     if ev.components.shape[-1] >= 2:
         result["icc2k"] = metrics.icc(ev.components)["icc2k"]
         result["krippendorff_alpha"] = metrics.krippendorff_alpha_interval(ev.components)

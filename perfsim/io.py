@@ -154,7 +154,7 @@ def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> 
         )
     if found != kind and not force:
         raise OutputError(
-            f"{target} holds a perfsim {found} folder, not a {kind} folder; choose another --out, "
+            f"{target} holds a perfsim {found} folder, not one of kind {kind!r}; choose another --out, "
             "or give --force to replace it"
         )
     if foreign is None and not force:
@@ -166,6 +166,13 @@ def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> 
 
 
 def _check_parents(target: Path) -> None:
+    parts = target.parts
+    for i, part in enumerate(parts):
+        if part == ".." and i and not Path(*parts[:i]).is_dir():
+            raise OutputError(
+                f"cannot create {target}: {Path(*parts[:i])} does not exist, so '..' after it "
+                "cannot be followed; give the folder without '..'"
+            )
     for parent in target.parents:
         if parent.exists():
             if not parent.is_dir():

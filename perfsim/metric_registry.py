@@ -20,20 +20,29 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 __all__ = [
+    "CLASS_GAP",
     "EFFECTIVE_WEIGHT",
+    "FAMILIES",
     "METRICS",
     "METRIC_DESCRIPTIONS",
+    "RATER_RELIABILITY",
     "METRIC_DIRECTIONS",
     "Metric",
     "better",
     "describe",
     "label",
+    "explain",
     "may_be_undefined",
     "metric_info",
+    "min_difference",
     "unit",
 ]
 
 Direction = Literal["higher", "lower", "none"]
+
+SPREAD_SHARE = 0.2
+"""Default smallest difference that matters for a metric without a natural scale: this share of
+its standard deviation across the reference rule's replications (a "small" effect, Cohen's d)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,12 @@ class Metric:
     undefined_when: str = ""
     """When the metric is undefined in a replication (NaN, written as an empty cell with ``n = 0``
     when it is undefined in every one); ``""``: always defined, so NaN means the run overflowed."""
+    plain: str = ""
+    """What the number means, in plain words, for ``--explain`` and the reports' glossary (``""``:
+    the description says it)."""
+    min_diff: float | None = None
+    """Smallest difference that matters, in the metric's own units, for the comparison's verdicts
+    ("no practical difference" below it); None: :data:`SPREAD_SHARE` of the metric's spread."""
 
     @property
     def better(self) -> str:
@@ -79,6 +94,9 @@ _RECORDS = [
         "−1 to 1",
         "higher",
         undefined_when="all true values (or all scores) tie",
+        plain="Does the ranking by score agree with the ranking by true performance? 1: perfectly;"
+        " 0: no better than drawing lots; below 0: the ranking is reversed.",
+        min_diff=0.02,
     ),
     Metric(
         "spearman_rho",
@@ -89,6 +107,9 @@ _RECORDS = [
         "−1 to 1",
         "higher",
         undefined_when="all true values (or all scores) tie",
+        plain="Like Kendall τ, on the ranks' squared differences: 1 means the score ranks units "
+        "exactly as their true value does.",
+        min_diff=0.02,
     ),
     Metric(
         "top_missed",
@@ -98,6 +119,9 @@ _RECORDS = [
         "share of top units",
         "0–1",
         "lower",
+        plain="Of the units that are truly among the best, the share the rule does not give the "
+        "top grade (0: every best unit is recognised).",
+        min_diff=0.02,
     ),
     Metric(
         "bottom_missed",
@@ -107,6 +131,10 @@ _RECORDS = [
         "share of bottom units",
         "0–1",
         "lower",
+        plain="Of the units that are truly among the weakest, the share the rule grades above the "
+        "bottom grade (1: the rule never names a weak unit, e.g. when nobody gets the bottom"
+        " grade).",
+        min_diff=0.02,
     ),
     Metric(
         "top_in_bottom",
@@ -117,6 +145,9 @@ _RECORDS = [
         "0–1",
         "lower",
         undefined_when="the rule has fewer than two grade bands",
+        plain="Of the units that are truly among the best, the share the rule puts in the bottom "
+        "grade: the worst kind of error.",
+        min_diff=0.02,
     ),
     Metric(
         "class_bias",
@@ -127,6 +158,8 @@ _RECORDS = [
         "",
         "lower",
         undefined_when="the rule has one class, or a class has too few departments to fit",
+        plain="How many score points the most favoured class of units gets above the least "
+        "favoured one for the same true performance (0: no class is favoured).",
     ),
     Metric(
         "gaming_share",
@@ -136,6 +169,23 @@ _RECORDS = [
         "share of effort",
         "0–1",
         "lower",
+        plain="The share of departments' effort that goes into making indicators look better "
+        "rather than into real work.",
+        min_diff=0.005,
+    ),
+    Metric(
+        "quota_below_threshold",
+        "quota grade below a lower threshold",
+        "share of departments graded into a band that has a quota but no threshold although "
+        "their total misses the threshold of a band below it (e.g. 优秀 by quota at 83 while "
+        "良好 needs 90)",
+        "mean_d [S_d < max_{h below g_d} threshold_h], g_d a quota band without a threshold",
+        "share of departments",
+        "0–1",
+        "lower",
+        plain="The share of units that get a band by quota although their score misses the score "
+        "line of a lower band (e.g. 优秀 by quota with a score that 良好 would not accept).",
+        min_diff=0.01,
     ),
     Metric(
         "inflation",
@@ -145,6 +195,8 @@ _RECORDS = [
         "indicator units",
         "",
         "lower",
+        plain="How much the reported indicators exceed what honest reports would show, in "
+        "indicator units (below 0: reports fall short, e.g. capped at a ceiling).",
     ),
     Metric(
         "welfare_loss",
@@ -155,6 +207,9 @@ _RECORDS = [
         "share of first-best value",
         "0–1",
         "lower",
+        plain="The share of the best achievable net value (true value minus the cost of effort and"
+        " gaming) that is lost under this rule.",
+        min_diff=0.005,
     ),
     Metric(
         "rank_stability",
@@ -165,6 +220,8 @@ _RECORDS = [
         "−1 to 1",
         "higher",
         undefined_when="only one period is simulated",
+        plain="How much this period's ranking resembles the last one (1: identical).",
+        min_diff=0.02,
     ),
     Metric(
         "reward_gini",
@@ -175,6 +232,9 @@ _RECORDS = [
         "0–1",
         "lower",
         undefined_when="nobody earns a reward",
+        plain="How unequally the rewards are spread over the units (0: equal, 1: one unit gets "
+        "everything).",
+        min_diff=0.02,
     ),
     Metric(
         "evaluation_cost",
@@ -184,6 +244,7 @@ _RECORDS = [
         "cost units",
         "",
         "lower",
+        plain="What running the evaluation costs: survey forms and spot checks, in cost units.",
     ),
     Metric(
         "mean_effort",
@@ -203,6 +264,8 @@ _RECORDS = [
         "share of replications",
         "0–1",
         "none",  # a numerical diagnostic of the run, not an outcome of the rule
+        plain="The share of replications in which the departments' best responses settled down (an"
+        " equilibrium was found). Below 1, some results are not an equilibrium.",
     ),
     Metric(
         "iterations_mean",
@@ -242,29 +305,37 @@ _RECORDS = [
     ),
     Metric(
         "icc2k",
-        "rater reliability (ICC)",
-        "ICC(2,k): reliability of the mean rating, two-way random raters",
+        "agreement between components (ICC)",
+        "ICC(2,k) of the rule's components (surveys, targets, leaders …) as if they rated one "
+        "quality; they measure different things, so this is not a rater group's reliability",
         "(MSR − MSE) / (MSR + (MSC − MSE) / n)",
         "ICC",
         "≤ 1",
-        "higher",
+        "none",  # components measure different things: their disagreement is no flaw of the rule
         undefined_when="fewer than two rater components, or no spread between departments",
+        plain="Agreement between the rule's components (surveys, targets, leaders) about which "
+        "units are good. The components measure different things, so low agreement is "
+        "expected and is not a reliability problem of any rater group.",
     ),
     Metric(
         "krippendorff_alpha",
-        "rater agreement (Krippendorff's α)",
-        "Krippendorff's alpha across rater groups",
+        "agreement between components (Krippendorff's α)",
+        "Krippendorff's alpha of the rule's components as if they were raters of one quality; "
+        "they measure different things, so a low or negative α is no reliability problem",
         "1 − D_o / D_e",
         "α",
         "≤ 1",
-        "higher",
+        "none",  # as icc2k
         undefined_when="fewer than two rater components, or no spread between departments",
+        plain="Agreement between the rule's components, as Krippendorff's α. The components "
+        "measure different things, so a low or negative α is expected and is not a "
+        "reliability problem of any rater group.",
     ),
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _RECORDS}
-"""Every metric the engine reports, by name (see :data:`EFFECTIVE_WEIGHT` for the per-component
-``effective_weight:<component>``)."""
+"""Every metric the engine reports, by name (see :data:`FAMILIES` for the per-component
+``effective_weight:<component>`` and per-class ``class_gap:<class>``)."""
 
 EFFECTIVE_WEIGHT = Metric(
     "effective_weight:{component}",
@@ -274,9 +345,55 @@ EFFECTIVE_WEIGHT = Metric(
     "share of score spread",
     "0–1",
     "none",
+    plain="How much of the differences between units' total scores comes from component "
+    "{component}: a component on which units hardly differ counts for little, whatever its "
+    "nominal share.",
+    min_diff=0.02,
 )
 """Family record of ``effective_weight:<component>``; ``{component}`` is filled in by
 :func:`metric_info`."""
+
+CLASS_GAP = Metric(
+    "class_gap:{component}",
+    "score gap of {component} at equal true value",
+    "score of class {component} minus the average class's at equal true value (score points)",
+    "β_c − mean_k β_k of S = β_c + b·V + ε",
+    "score points",
+    "",
+    "none",
+    undefined_when="the slope b is not identified (true value constant within every class)",
+    plain="How many score points units of class {component} get above (below 0: under) the "
+    "average class for the same true performance.",
+)
+"""Family record of ``class_gap:<class>`` (one per class of the world when it has several; they
+sum to 0): which classes ``class_bias`` lies between."""
+
+RATER_RELIABILITY = Metric(
+    "rater_reliability:{component}",
+    "reliability of rater group {component}",
+    "reliability of rater group {component}'s scores across units: between-unit variance / "
+    "(between + within-group variance of the group's mean)",
+    "B / (B + W)",
+    "reliability",
+    "0–1",
+    "higher",
+    undefined_when="the group's scores do not vary at all",
+    plain="How far the members of rater group {component} agree on which units are better: the "
+    "share of the spread of the group's scores that reflects the units rather than the chance of "
+    "who answered (1: a second group of the same kind would score the units the same).",
+    min_diff=0.02,
+)
+"""Family record of ``rater_reliability:<group>`` (one per rater group of the world): rater
+agreement *within* a group, where the agreement between the rule's components (``icc2k``,
+``krippendorff_alpha``) is no reliability."""
+
+FAMILIES = {
+    "effective_weight": EFFECTIVE_WEIGHT,
+    "class_gap": CLASS_GAP,
+    "rater_reliability": RATER_RELIABILITY,
+}
+"""Metric families by prefix: ``<prefix>:<member>`` is described by the record, with
+``{component}`` filled in by :func:`metric_info`."""
 
 METRIC_DIRECTIONS: dict[str, str] = {n: m.better for n, m in METRICS.items() if m.better}
 """The better direction of each metric that has one (``"higher"`` or ``"lower"``); read from
@@ -284,6 +401,23 @@ METRIC_DIRECTIONS: dict[str, str] = {n: m.better for n, m in METRICS.items() if 
 
 METRIC_DESCRIPTIONS: dict[str, str] = {n: m.description for n, m in METRICS.items()}
 """One-line description of each metric; read from :data:`METRICS`."""
+
+
+def explain(name: str) -> str:
+    """What a metric's number means in plain words (:attr:`Metric.plain`, else its description);
+    ``""`` if unknown."""
+    m = metric_info(name)
+    return (m.plain or m.description) if m else ""
+
+
+def min_difference(name: str, spread: float = float("nan")) -> float:
+    """Smallest difference of metric ``name`` that matters (:attr:`Metric.min_diff`), or
+    :data:`SPREAD_SHARE` × ``spread`` (its standard deviation across replications) for a metric
+    without a natural scale; NaN when neither is known."""
+    m = metric_info(name)
+    if m is not None and m.min_diff is not None:
+        return float(m.min_diff)
+    return SPREAD_SHARE * float(spread)
 
 
 def may_be_undefined(name: str) -> bool:
@@ -294,15 +428,17 @@ def may_be_undefined(name: str) -> bool:
 
 
 def metric_info(name: str) -> Metric | None:
-    """The record of a metric, also of ``effective_weight:<component>``; None if unknown."""
-    if name.startswith("effective_weight:"):
-        component = name.split(":", 1)[1]
-        family = EFFECTIVE_WEIGHT
+    """The record of a metric, also of a family member (``effective_weight:<component>``,
+    ``class_gap:<class>``); None if unknown."""
+    prefix, sep, component = name.partition(":")
+    if sep and prefix in FAMILIES:
+        family = FAMILIES[prefix]
         return replace(
             family,
             name=name,
             label=family.label.format(component=component),
             description=family.description.format(component=component),
+            plain=family.plain.format(component=component),
         )
     return METRICS.get(name)
 

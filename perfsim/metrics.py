@@ -213,7 +213,8 @@ def misclassification(
         top_in_bottom = #{d ∈ T : grade_d ≥ bottom_grade} / |T|
 
     (docs/model.md "Metrics": share of the true top not graded top, of the true bottom graded above
-    bottom, and of the true top landing in the bottom grade). ``order`` may pass
+    bottom, and of the true top landing in the bottom grade; NaN when the rule has a single band,
+    so that the top grade is the bottom grade). ``order`` may pass
     :func:`perfsim.ranks.best_first_order` of ``true_value`` when the caller has it already.
     """
     v = _as_batch(true_value, "true_value")
@@ -227,10 +228,13 @@ def misclassification(
         order = best_first_order(v)  # best first; equal V keep department order
     g_top = np.take_along_axis(g, order[:, :q_top], axis=1)
     g_bot = np.take_along_axis(g, order[:, n - q_bot :], axis=1)
+    in_bottom = np.mean(g_top >= bottom_grade, axis=1)
+    if bottom_grade <= top_grade:  # a single band: top and bottom grade are one (undefined)
+        in_bottom = np.full(v.shape[0], np.nan)
     return {
         "top_missed": np.mean(g_top > top_grade, axis=1),
         "bottom_missed": np.mean(g_bot < bottom_grade, axis=1),
-        "top_in_bottom": np.mean(g_top >= bottom_grade, axis=1),
+        "top_in_bottom": in_bottom,
     }
 
 
@@ -295,6 +299,18 @@ def class_bias(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> N
         return np.zeros(beta.shape[0])
     b = beta[:, present]
     return b.max(axis=1) - b.min(axis=1)
+
+
+def below_band_floor(total: ArrayLike, grade: ArrayLike, floors: ArrayLike) -> NDArray[np.float64]:
+    """Share of departments whose total is below the floor of their grade, per replication; shape
+    ``(rep,)``: ``mean_d [S_d < f_{grade_d}]`` with ``floors`` one per band (NaN = none). With the
+    floors of :func:`perfsim.rules.grade.quota_band_floors` it counts the departments that a quota
+    band without a threshold took although they miss a lower band's threshold."""
+    s = _as_batch(total, "total")
+    g = np.asarray(grade)
+    if g.shape != s.shape:
+        raise ValueError(f"grade must have the shape of total {s.shape}, got {g.shape}")
+    return np.mean(s < np.asarray(floors, dtype=float)[g], axis=1)  # NaN floor: never below
 
 
 def gaming_share(effort: ArrayLike, gaming: ArrayLike) -> NDArray[np.float64]:
@@ -513,14 +529,17 @@ def krippendorff_alpha_interval(ratings: ArrayLike) -> NDArray[np.float64]:
         return np.where(expected > 0, 1.0 - observed / expected, np.nan)
 
 
-def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
+def summarize(
+    per_rep: Mapping[str, ArrayLike], *, extra: Mapping[str, list] | None = None
+) -> pd.DataFrame:
     """Mean and Monte Carlo standard error of each metric over replications.
 
     For each metric, over its n finite per-replication values: ``mean``, ``se = s / √n`` with s the
     sample standard deviation (ddof = 1), and ``n``. ``se`` is NaN when n < 2 and ``mean`` when
     n = 0. Returns a DataFrame with columns ``metric, mean, se, n``, one row per metric in the
-    order given.
+    order given, then the columns of ``extra`` (one value per metric each), if given.
     """
+    extra = dict(extra or {})
     names = list(per_rep)
     arrays = [np.asarray(per_rep[k], dtype=float).ravel() for k in names]
     if arrays and len({a.size for a in arrays}) == 1 and all(np.isfinite(a).all() for a in arrays):
@@ -530,8 +549,8 @@ def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
         mean = table.mean(axis=1) if n else np.full(len(names), np.nan)
         se = table.std(axis=1, ddof=1) / np.sqrt(n) if n >= 2 else np.full(len(names), np.nan)
         return pd.DataFrame(
-            {"metric": names, "mean": mean, "se": se, "n": np.full(len(names), n)},
-            columns=["metric", "mean", "se", "n"],
+            {"metric": names, "mean": mean, "se": se, "n": np.full(len(names), n), **extra},
+            columns=["metric", "mean", "se", "n", *extra],
         )
     rows = []
     for name, v in zip(names, arrays, strict=True):
@@ -540,4 +559,7 @@ def summarize(per_rep: Mapping[str, ArrayLike]) -> pd.DataFrame:
         mean = float(v.mean()) if n else np.nan
         se = float(v.std(ddof=1) / np.sqrt(n)) if n >= 2 else np.nan
         rows.append({"metric": name, "mean": mean, "se": se, "n": n})
-    return pd.DataFrame(rows, columns=["metric", "mean", "se", "n"])
+    table = pd.DataFrame(rows, columns=["metric", "mean", "se", "n"])
+    for key, values in extra.items():
+        table[key] = values
+    return table

@@ -13,11 +13,13 @@ slipped decimal point, 412.9 for 41.29 out of 50, is an error, not a unit ranked
 from __future__ import annotations
 
 import difflib
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .rules.grade import quota_band_floors
 from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
 from .scenario import DataError, Rule, Scenario, load_scenario
 from .tables import (
@@ -29,7 +31,7 @@ from .tables import (
     reading_note,
 )
 
-__all__ = ["read_table", "score"]
+__all__ = ["QuotaBandWarning", "read_table", "score"]
 
 _TRUE = {"true", "1", "yes", "y", "是", "t", "1.0"}
 _FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "0.0"}
@@ -67,6 +69,7 @@ def score(
     frame = read_table(table, encoding) if isinstance(table, str | Path) else table.astype(str)
     compiled = compile_rule(_as_rule(rule))
     inputs = table_inputs(frame, compiled, source, id_column, class_column)
+    _check_counts(compiled, len(inputs["ids"]), source)
     ev = evaluate(compiled, **inputs["arrays"])
     _check_finite(ev, inputs["ids"], source)
     out = pd.DataFrame({id_column: inputs["ids"]})
@@ -82,7 +85,58 @@ def score(
     for k, name in enumerate(REWARD_FIELDS):
         out[name] = ev.reward[:, k]
     keys = [class_column, "rank"] if compiled.rule.grading.scope == "within_class" else ["rank"]
-    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+    out = out.sort_values(keys, kind="stable").reset_index(drop=True)
+    for message in quota_band_messages(compiled, out, id_column, source):
+        # lineno 0: no source line is printed, so the warning is one line on stderr
+        warnings.warn_explicit(message, QuotaBandWarning, "perfsim", 0)
+    return out
+
+
+class QuotaBandWarning(UserWarning):
+    """A band with a quota but no threshold went to a department below a lower band's threshold."""
+
+
+def quota_band_messages(
+    c: CompiledRule, scored: pd.DataFrame, id_column: str, source: str
+) -> list[str]:
+    """One message per band that has a quota but no threshold and went to departments whose total
+    misses the threshold of a band below it (:func:`perfsim.rules.grade.quota_band_floors`)."""
+    floors, lower = quota_band_floors(c.quotas, c.quota_counts, c.thresholds)
+    messages = []
+    for g, band in enumerate(c.bands):
+        below = scored[(scored["grade"] == band) & (scored["total"] < floors[g])]
+        if below.empty:
+            continue
+        shown = below.head(10)
+        names = ", ".join(
+            f"{u} ({t:.2f})" for u, t in zip(shown[id_column], shown["total"], strict=True)
+        )
+        if len(below) > len(shown):
+            names += f" and {len(below) - len(shown)} more"
+        h = c.bands[lower[g]]
+        messages.append(
+            f"{source}: rule.grading: band {band} has a quota but no threshold, and "
+            f"{len(below)} department(s) graded {band} score below the {h} threshold "
+            f"{floors[g]:g}: {names}; give {band} a threshold (rule.grading.thresholds.{band}) "
+            "if that is not intended"
+        )
+    return messages
+
+
+def _check_counts(c: CompiledRule, n_units: int, source: str) -> None:
+    """Quota counts (``rule.grading.quota_count``) fit the table's units."""
+    counts = c.rule.grading.quota_count
+    for band, count in counts.items():
+        if count > n_units:
+            raise DataError(
+                f"{source}: rule.grading.quota_count.{band} = {count}: more than the {n_units} "
+                f"units of the table; allowed: a whole number 0–{n_units}"
+            )
+    if sum(counts.values()) > n_units:
+        raise DataError(
+            f"{source}: rule.grading.quota_count = {counts}: the counts add up to "
+            f"{sum(counts.values())}, more than the {n_units} units of the table"
+        )
 
 
 def _check_finite(ev, ids: np.ndarray, source: str) -> None:

@@ -20,10 +20,12 @@ from .rules.checks import NonFiniteError
 from .scenario import (
     PerfsimError,
     Scenario,
+    WorldSpec,
     resolve_scenario,
     scenario_hash,
     scenario_raw,
     scenario_source,
+    scenario_world,
 )
 
 
@@ -37,6 +39,9 @@ class SimulationResult:
     per_rep: pd.DataFrame  # replication × metric (final period)
     confusion: pd.DataFrame  # true band × assigned grade, share of department-replications
     metadata: dict
+    #: replication × period: the mean effort of each replication in each period (not written to
+    #: the run folder; ``periods`` has its mean)
+    period_effort: pd.DataFrame | None = None
 
     def metric(self, name: str) -> float:
         return float(self.metrics.set_index("metric").loc[name, "mean"])
@@ -61,30 +66,36 @@ def simulate(
     overrides: Iterable[str] = (),
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    world: WorldSpec | None = None,
 ) -> SimulationResult:
     """Simulate ``reps`` replications of a scenario (same seed ⇒ same numbers, whatever ``jobs``).
 
     ``jobs > 1`` spreads the blocks over worker processes started with the *spawn* method
     (:class:`~perfsim.experiments.executors.ProcessExecutor`): a script that calls this must keep
-    its work under ``if __name__ == "__main__":``."""
-    scenario = resolve_scenario(scenario, overrides)
+    its work under ``if __name__ == "__main__":``.
+
+    ``world``: run the scenario's rule on this world (a bundled name such as ``"hangzhou-2011"``,
+    a file with a [world], or that table), fitted to the rule by name
+    (:mod:`perfsim.scenario.worlds`)."""
+    scenario = resolve_scenario(scenario, overrides, world)
     if reps < 1:
         raise ValueError("reps must be ≥ 1")
     budget.check(scenario, reps, jobs)  # ScenarioError naming the key when it cannot fit
     started = datetime.now(UTC)
-    model = engine.build(scenario)
+    model = engine.model_of(scenario)
     try:
         blocks = run_blocks(model, seed, reps, jobs=jobs, progress=progress)
     except NonFiniteError as exc:  # an input so large that the model's numbers overflowed
         raise SimulationError(f"{scenario_source(scenario)}: {OVERFLOW} ({exc})") from None
     names = list(blocks[-1].metrics)
     columns = {k: np.concatenate([b.metrics[k] for b in blocks]) for k in names}
-    per_rep = pd.DataFrame(columns)
+    per_rep = _table(columns)
     per_rep.index.name = "replication"
-    summary = metrics.summarize(columns)
+    summary = metrics.summarize(columns, extra={"direction": [better(k) for k in names]})
     convergence = _convergence(scenario, columns, summary)
-    summary["direction"] = [better(k) for k in summary["metric"]]
-    deps = _departments(model, blocks, reps)
+    dep_columns = _departments(model, blocks, reps)
+    check_finite(scenario, summary, dep_columns)  # before any table is built from them
+    deps = pd.DataFrame(dep_columns)  # built at once: inserting column by column is slow
     periods = pd.DataFrame(
         {
             "period": np.arange(1, _n_periods(blocks) + 1),
@@ -97,10 +108,13 @@ def simulate(
     )
     confusion.index.name = "true band"
     from . import __version__
+    from .model_revision import MODEL_REVISION
 
     meta = {
         "perfsim_version": __version__,
+        "model_revision": MODEL_REVISION,
         "scenario": scenario_source(scenario),
+        **({"world": fitted_to} if (fitted_to := scenario_world(scenario)) else {}),
         "scenario_name": scenario.name,
         "scenario_hash": scenario_hash(scenario),
         "resolved_scenario": scenario_raw(scenario),
@@ -115,7 +129,6 @@ def simulate(
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    check_finite(scenario, summary, deps)
     return SimulationResult(
         metrics=summary,
         departments=deps,
@@ -123,7 +136,17 @@ def simulate(
         per_rep=per_rep,
         confusion=confusion,
         metadata=meta,
+        period_effort=_period_effort(blocks),
     )
+
+
+def _table(columns: dict[str, NDArray]) -> pd.DataFrame:
+    """``pd.DataFrame(columns)``; float columns of one length go in as one 2-D block, which pandas
+    takes several times faster than column by column (the same table)."""
+    arrays = list(columns.values())
+    if arrays and all(a.dtype == np.float64 and a.shape == arrays[0].shape for a in arrays):
+        return pd.DataFrame(np.column_stack(arrays), columns=list(columns))
+    return pd.DataFrame(columns)
 
 
 def _convergence(scenario: Scenario, columns: dict, summary: pd.DataFrame) -> dict[str, float]:
@@ -145,13 +168,21 @@ def _convergence(scenario: Scenario, columns: dict, summary: pd.DataFrame) -> di
     }
 
 
-def check_finite(scenario: Scenario, summary: pd.DataFrame, deps: pd.DataFrame) -> None:
+def check_finite(
+    scenario: Scenario, summary: pd.DataFrame, deps: pd.DataFrame | dict[str, NDArray]
+) -> None:
     """Raise :class:`SimulationError` when the simulation overflowed: a department's state is not
     finite, or a metric is ±inf, or NaN where the metric registry says it is always defined. (A
     metric that can be undefined, such as a rank correlation when all true values tie, is NaN with
-    ``n = 0`` when undefined in every replication, and is written as an empty cell.)"""
-    numbers = deps.select_dtypes("number")
-    bad = [c for c in numbers if not np.isfinite(numbers[c].to_numpy()).all()]
+    ``n = 0`` when undefined in every replication, and is written as an empty cell.) ``deps``: the
+    departments table, or its columns as arrays (only the numeric ones are checked)."""
+    if isinstance(deps, pd.DataFrame):
+        deps = {c: deps[c].to_numpy() for c in deps.select_dtypes("number")}
+    bad = [
+        c
+        for c, v in deps.items()
+        if isinstance(v, np.ndarray) and v.dtype.kind in "iuf" and not np.isfinite(v).all()
+    ]
     for name, mean in zip(summary["metric"], summary["mean"].to_numpy(dtype=float), strict=True):
         if np.isinf(mean) or (np.isnan(mean) and not may_be_undefined(name)):
             bad.append(name)
@@ -171,7 +202,8 @@ class _BlockTask:
 
     def __call__(self, rows: NDArray) -> engine.BlockResult:
         block, reps = (int(x) for x in rows)
-        return engine.run_block(self.model, self.seed, block, reps)
+        with quiet_overflow():
+            return engine.run_block(self.model, self.seed, block, reps)
 
 
 def run_blocks(
@@ -188,7 +220,8 @@ def run_blocks(
     seed and its index, so ``jobs`` never changes them."""
     todo = engine.blocks(model, reps)
     if jobs <= 1 or len(todo) == 1:
-        return engine.run_blocks(model, seed, reps, progress=progress)
+        with quiet_overflow():
+            return engine.run_blocks(model, seed, reps, progress=progress)
     from .experiments.executors import ProcessExecutor
 
     sizes = dict(todo)
@@ -202,12 +235,32 @@ def run_blocks(
     return [done[b] for b, _ in todo]
 
 
+# numpy's overflow warnings are not printed: a run whose numbers overflow ends in a SimulationError
+# (check_finite, NonFiniteError) that names the scenario and what to change, instead.
+def quiet_overflow() -> np.errstate:
+    """A context in which numpy's overflow and invalid-value warnings are not printed."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
+def _period_effort(blocks: list[engine.BlockResult]) -> pd.DataFrame | None:
+    """Replication × period mean effort, from the blocks in block order."""
+    if any(b.period_effort is None for b in blocks):
+        return None
+    values = np.concatenate([b.period_effort for b in blocks], axis=1).T
+    out = pd.DataFrame(values, columns=pd.Index(np.arange(1, values.shape[1] + 1), name="period"))
+    out.index.name = "replication"
+    return out
+
+
 def _n_periods(blocks: list[engine.BlockResult]) -> int:
     """Number of periods recorded in the blocks' per-period sums."""
     return len(next(iter(blocks[0].periods.values()))) if blocks[0].periods else 0
 
 
-def _departments(model: engine.Model, blocks: list[engine.BlockResult], reps: int) -> pd.DataFrame:
+def _departments(
+    model: engine.Model, blocks: list[engine.BlockResult], reps: int
+) -> dict[str, object]:
+    """The columns of the departments table: labels, then per-department means (arrays)."""
     c, w = model.rule, model.world
     sums = {k: sum(b.departments[k] for b in blocks) for k in blocks[0].departments}
     columns: dict[str, object] = {
@@ -229,7 +282,7 @@ def _departments(model: engine.Model, blocks: list[engine.BlockResult], reps: in
         columns[f"effort:{task}"] = sums["effort"][:, k] / reps
     for j, name in enumerate(c.indicators):
         columns[f"gaming:{name}"] = sums["gaming"][:, j] / reps
-    return pd.DataFrame(columns)  # built at once: inserting column by column is slow
+    return columns
 
 
 def write_run(result: SimulationResult, out: str | Path, *, force: bool = False) -> Path:

@@ -17,7 +17,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "perfsim"
 
 # lowest first; a module may import from its own layer and the layers below
 LAYERS = [
-    {"perfsim.metric_registry", "perfsim.ahp", "perfsim.fastreduce", "perfsim.results.names"},
+    {
+        "perfsim.metric_registry",
+        "perfsim.ahp",
+        "perfsim.fastreduce",
+        "perfsim.results.names",
+        "perfsim.model_revision",
+    },
     {"perfsim.scenario"},
     {
         "perfsim.io",

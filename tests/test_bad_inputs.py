@@ -370,6 +370,13 @@ TOML: dict[str, Case] = {
     "deep-arrays": _toml("深.toml", DEEP, "nested too deeply"),
     "deep-inline-tables": _toml("深.toml", "x = " + "{a = " * 3000 + "1" + "}" * 3000, "deeply"),
     "deep-rule-for-score": _toml("深.toml", DEEP, "nested", command=("score",)),
+    "uncertain-fragment-run": _toml(
+        "不确定.toml",
+        '[uncertain."rule.audit.rate"]\nrange = [0, 0.3]\n',
+        "[uncertain]",
+        "--uncertain",
+        command=("run",),
+    ),
     "toml-is-folder": lambda tmp: (
         (tmp / "规则.toml").mkdir() or ["validate", str(tmp / "规则.toml")],
         ["规则.toml", "folder"],

@@ -42,7 +42,9 @@ def test_a_rule_compared_with_itself_shows_no_detectable_difference():
     comp = compare([V5, V5], reps=30, seed=1)
     t = comp.table[(comp.table["rule"] == comp.rules[1]) & (comp.table["direction"] != "")]
     assert len(t) > 5
-    assert set(t["verdict"]) == {"no detectable difference"}
+    # identical numbers: within any smallest difference that matters (or none to detect)
+    assert set(t["verdict"]) <= {"no practical difference", "no detectable difference"}
+    assert "no practical difference" in set(t["verdict"])
     assert (t["diff"] == 0).all()
 
 

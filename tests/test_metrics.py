@@ -148,6 +148,19 @@ def test_misclassification_example_and_ties_by_order():
     np.testing.assert_allclose(out["bottom_missed"], [1.0])
 
 
+def test_top_in_bottom_is_undefined_with_a_single_band():
+    """One band: the top grade is the bottom grade, so "top units in the bottom grade" has no
+    meaning (the registry's undefined_when), while the other two are 0 (no unit can be missed)."""
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(3, 12))
+    out = misclassification(v, np.zeros((3, 12), int), top_share=0.25, bottom_grade=0)
+    assert np.isnan(out["top_in_bottom"]).all()
+    np.testing.assert_array_equal(out["top_missed"], 0.0)
+    np.testing.assert_array_equal(out["bottom_missed"], 0.0)
+    two = misclassification(v, np.ones((3, 12), int), top_share=0.25, bottom_grade=1)
+    np.testing.assert_array_equal(two["top_in_bottom"], 1.0)  # two bands: all in the bottom
+
+
 def test_misclassification_batch_matches_direct_loop():
     v = RNG.normal(size=(6, 23))
     g = RNG.integers(0, 4, size=(6, 23))
@@ -386,15 +399,16 @@ def test_directions_and_descriptions_cover_every_metric():
         "top_in_bottom",
         "class_bias",
         "gaming_share",
+        "quota_below_threshold",
         "inflation",
         "welfare_loss",
         "rank_stability",
         "reward_gini",
         "evaluation_cost",
-        "icc2k",
-        "krippendorff_alpha",
     }
     assert set(METRIC_DIRECTIONS) == expected
+    # agreement between components that measure different things has no better side
+    assert "icc2k" not in METRIC_DIRECTIONS and "krippendorff_alpha" not in METRIC_DIRECTIONS
     assert expected <= set(
         METRIC_DESCRIPTIONS
     )  # descriptive quantities (mean_total …) have no direction

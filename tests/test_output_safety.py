@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -81,7 +82,7 @@ def test_another_kind_needs_force(tmp_path, capsys):
     assert _run(out) == 0
     cmp = ["compare", V1, "--variant", "b:rule.pay.per_point=0.5", "--reps", "4", "--quiet"]
     assert main([*cmp, "--out", str(out)]) == 2
-    assert "not a comparison folder" in capsys.readouterr().err
+    assert "not one of kind 'comparison'" in capsys.readouterr().err
     assert folder_kind(out) == "run"
     assert main([*cmp, "--out", str(out), "--force"]) == 0
     assert folder_kind(out) == "comparison"
@@ -336,6 +337,15 @@ def test_a_symbolic_link_as_out_is_refused(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
 
 
+def test_dot_dot_after_a_missing_folder_creates_nothing(tmp_path, capsys):
+    assert _run(tmp_path / "sub" / ".." / "real") == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "sub").mkdir()  # with the folder there, '..' means what it says
+    assert _run(tmp_path / "sub" / ".." / "real") == 0
+    assert folder_kind(tmp_path / "real") == "run"
+
+
 def test_a_negative_seed_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["run", V1, "--seed", "-1", "--out", str(tmp_path / "r")])
@@ -344,6 +354,9 @@ def test_a_negative_seed_is_a_usage_error(tmp_path, capsys):
 
 
 def test_an_overflowing_pay_is_a_clear_error(tmp_path, capsys):
-    assert _run(tmp_path / "r", "--set", "rule.pay.per_point=1e308") == 2
+    with warnings.catch_warnings(record=True) as caught:  # one clear error, no numpy warnings first
+        warnings.simplefilter("always")
+        assert _run(tmp_path / "r", "--set", "rule.pay.per_point=1e308") == 2
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], caught
     err = capsys.readouterr().err
     assert "overflowed" in err and "Traceback" not in err

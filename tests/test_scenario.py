@@ -58,6 +58,10 @@ def test_pinned_shares_above_one_are_refused(minimal_file):
             minimal_file,
             ["rule.components.社会评价.share=0.7", "rule.components.领导考评.share=0.6"],
         )
+    with pytest.raises(ScenarioError) as one:  # the key and the number, not a dict
+        load_scenario(minimal_file, ["rule.components.社会评价.share=1.5"])
+    assert "rule.components.社会评价.share = 1.5: more than 1" in str(one.value)
+    assert "{" not in str(one.value)
 
 
 def test_override_of_non_weight_keys_does_not_touch_anything_else(minimal_file):

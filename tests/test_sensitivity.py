@@ -418,7 +418,8 @@ def test_a_killed_run_keeps_its_finished_chunks_and_resumes_identically(tmp_path
     with pytest.raises(KeyboardInterrupt):
         run_sensitivity(Interrupted(chunks_before_kill=2), out=out, **kw)
     assert len(list((out / "chunks").iterdir())) == 2
-    assert json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))["status"] == "running"
+    stopped = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
+    assert (stopped["status"], stopped["chunks_done"], stopped["chunks"]) == ("interrupted", 2, 5)
     resumed = run_sensitivity(Interrupted(), out=out, resume=True, **kw)
     assert resumed.metadata["evaluated_now"] == 64 * 5 - 2 * 64
     pd.testing.assert_frame_equal(whole.indices, resumed.indices, check_exact=True)
@@ -491,6 +492,21 @@ def test_a_folder_of_another_analysis_is_a_clear_error(tmp_path):
         run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=16, out=out, figures=False)
     with pytest.raises(SensitivityError, match="nothing to resume"):
         run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, out=tmp_path / "new", resume=True)
+
+
+def test_a_folder_of_another_model_revision_is_not_resumed(tmp_path, monkeypatch):
+    """Chunks computed by an earlier revision of the simulation model are never mixed with new ones:
+    the revision is part of the folder's hash, and the error says why."""
+    from perfsim import model_revision
+
+    out = tmp_path / "run"
+    first = run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, out=out, figures=False)
+    assert first.metadata["model_revision"] == model_revision.MODEL_REVISION
+    again = run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, out=out, resume=True)
+    assert again.metadata["hash"] == first.metadata["hash"]
+    monkeypatch.setattr(model_revision, "MODEL_REVISION", model_revision.MODEL_REVISION + 1)
+    with pytest.raises(SensitivityError, match="another revision of the simulation model"):
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, out=out, resume=True)
 
 
 def test_executors_share_one_interface():

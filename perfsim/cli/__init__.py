@@ -15,13 +15,25 @@ from types import ModuleType
 
 from .. import __version__
 from ..scenario import PerfsimError
-from . import compare, empirical, report, run, scenarios, score, sensitivity, validate, verify
+from . import (
+    compare,
+    empirical,
+    new,
+    report,
+    run,
+    scenarios,
+    score,
+    sensitivity,
+    validate,
+    verify,
+)
 
 #: The subcommands, in the order ``perfsim --help`` lists them.
 COMMANDS: dict[str, ModuleType] = {
     "validate": validate,
     "score": score,
     "scenarios": scenarios,
+    "new": new,
     "run": run,
     "compare": compare,
     "sensitivity": sensitivity,

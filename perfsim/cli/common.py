@@ -52,6 +52,24 @@ def add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_world(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--world",
+        metavar="NAME|FILE",
+        help="simulate the rule on this world: a bundled name (hangzhou-2011, mlr-2011, "
+        "teaching/goodhart ...) or a TOML file with a [world]; indicators, column components "
+        "and classes are matched by name (scenarios/README.md)",
+    )
+
+
+def run_stem(scenario: str, world: str | None) -> str:
+    """The name of a run's default folder: the scenario's file stem, ``-on-<world>`` with --world."""
+    from ..scenario import resolve_path
+
+    stem = resolve_path(scenario).stem
+    return stem if world is None else f"{stem}-on-{resolve_path(world).stem}"
+
+
 def add_force(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--force",
@@ -106,3 +124,58 @@ def progress_context(
     finally:
         if bar:
             bar.close()
+
+
+def add_explain(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="after the table, say what each metric means and which direction is better",
+    )
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns (left-aligned unless ``right``)."""
+    fill = " " * max(0, columns - width(text))
+    return fill + text if right else text + fill
+
+
+def print_sentences(sentences: Sequence[str], indent: str = "  ") -> None:
+    """Sentences as a paragraph wrapped to the terminal (at most 100 columns)."""
+    import shutil
+    import textwrap
+
+    columns = min(100, shutil.get_terminal_size((100, 24)).columns)
+    for sentence in sentences:
+        print(textwrap.fill(sentence, columns, initial_indent=indent, subsequent_indent=indent))
+
+
+def print_metrics_table(metrics, explain: bool) -> None:
+    """The rows of a run's metrics table worth showing (``report.summary.shown_metrics``: mean ± se
+    and better side), the notes on the rows left out, and with ``explain`` each metric's meaning."""
+    from ..metric_registry import better
+    from ..report.numbers import pm
+    from ..report.phrases import say
+    from ..report.summary import explain_lines, shown_metrics
+
+    shown = shown_metrics(metrics)
+    rows = metrics.set_index("metric").loc[shown.rows]
+    name_width = max([width("metric"), *(width(n) for n in shown.rows)]) + 2
+    print(f"  {pad('metric', name_width)}{pad('mean ± se', 20, True)}  better")
+    for name, row in rows.iterrows():
+        side = better(str(name)) or "—"
+        print(f"  {pad(str(name), name_width)}{pad(pm(row['mean'], row['se']), 20, True)}  {side}")
+    print()
+    print_sentences(shown.notes)
+    if explain:
+        print()
+        print_sentences(explain_lines(shown.rows))
+    else:
+        print_sentences([say("note.explain")])

@@ -5,8 +5,19 @@ from __future__ import annotations
 import argparse
 
 from ..results.names import ComparisonFiles
-from ..scenario import resolve_path
-from .common import add_force, add_numbers, add_set, default_out, positive, progress_context
+from .common import (
+    add_explain,
+    add_force,
+    add_numbers,
+    add_set,
+    add_world,
+    default_out,
+    pad,
+    positive,
+    print_sentences,
+    progress_context,
+    run_stem,
+)
 
 HELP = "Compare rules on the same simulated departments (paired, common random numbers)."
 EXAMPLES = """examples:
@@ -16,11 +27,17 @@ EXAMPLES = """examples:
       --variant audit20:rule.audit.probability=0.2
   perfsim compare a.toml b.toml --reps 400 --out results/a-vs-b
   perfsim compare hangzhou-2011 --variant q20:rule.grading.quota.优秀=0.2 \
-      --across world.indicators.公共服务.gameability=0.5,1,2"""
+      --across world.indicators.公共服务.gameability=0.5,1,2
+  perfsim compare my-rule.toml hangzhou-2011 --world hangzhou-2011   # both rules, one world"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenarios", nargs="+", help="scenario files (the first is the reference)")
+    p.add_argument(
+        "scenarios",
+        nargs="+",
+        help="scenario or rule files, or bundled names (the first is the reference)",
+    )
+    add_world(p)
     p.add_argument(
         "--variant",
         action="append",
@@ -48,21 +65,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--out", help="run folder (default: results/compare-<first scenario>-seed<seed>)"
     )
     add_force(p, "the --out folder")
+    p.add_argument(
+        "--min-diff",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="smallest difference of a metric that matters, in its units (repeatable), e.g. "
+        "--min-diff kendall_tau=0.05; below it the verdict is 'no practical difference' "
+        "(default: the metric's own, see --explain)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    add_explain(p)
     add_set(p)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..experiments.compare import compare, parse_across, write_comparison
+    from ..experiments.compare import compare, parse_across, parse_min_diff, write_comparison
     from ..io import claimed_folder
 
+    min_differences = dict(parse_min_diff(text) for text in args.min_diff)
     positive("reps", args.reps)
     positive("jobs", args.jobs)
     n_worlds = 1
     for text in args.across:
         n_worlds *= len(parse_across(text)[1])
     n_rules = len(args.scenarios) + len(args.variant)
-    stem = resolve_path(args.scenarios[0]).stem
+    stem = run_stem(args.scenarios[0], args.world)
     out = args.out or default_out(f"compare-{stem}", args.overrides, args.seed)
     with (
         claimed_folder(out, "comparison", force=args.force),
@@ -77,31 +105,58 @@ def handle(args: argparse.Namespace) -> int:
             seed=args.seed,
             jobs=args.jobs,
             progress=progress,
+            min_differences=min_differences,
+            world=args.world,
         )
         out = write_comparison(comp, out, seed=args.seed, reps=args.reps, force=args.force)
     if not args.quiet:
-        _print_comparison(comp, out)
+        _print_comparison(comp, out, args.explain)
     return 0
 
 
-def _print_comparison(comp, out) -> None:
-    t = comp.table[(comp.table["world"] == comp.worlds[0]) & (comp.table["direction"] != "")]
+def _print_comparison(comp, out, explain: bool = False) -> None:
+    from ..report.numbers import diff_interval, num, pm
+    from ..report.phrases import say
+    from ..report.summary import comparison_sentences, explain_lines, identical_metrics
+
     ref = comp.rules[0]
-    print(f"reference: {ref}; {len(comp.rules) - 1} other rule(s); world: {comp.worlds[0]}")
-    print("paired differences from the reference (95 % interval), common random numbers\n")
+    print(f"reference: {ref}; {len(comp.rules) - 1} other rule(s); world: {comp.worlds[0]}\n")
+    print_sentences(comparison_sentences(comp.table, comp.rules, comp.worlds, _reps(comp)))
+    same = set(identical_metrics(comp.table, ref))
+    t = comp.table[(comp.table["world"] == comp.worlds[0]) & (comp.table["direction"] != "")]
+    print("\npaired differences from the reference [95 % interval], common random numbers;")
+    print("δ: the smallest difference that matters\n")
+    width = max(len(r) for r in comp.rules[1:]) + 2
     for metric, group in t.groupby("metric", sort=False):
-        base = group[group["rule"] == ref]["mean"].iloc[0]
-        print(f"  {metric} ({group['direction'].iloc[0]} is better; {ref}: {base:.4g})")
+        if metric in same:
+            continue
+        base = group[group["rule"] == ref].iloc[0]
+        print(
+            f"  {metric} ({base['direction']} is better; {ref}: {pm(base['mean'], base['se'])}; "
+            f"δ {num(base.get('min_diff', float('nan')), digits=2)})"
+        )
         for row in group[group["rule"] != ref].itertuples():
-            print(
-                f"      {row.rule:<28} {row.diff:+10.4g}  [{row.diff_low:+.3g}, {row.diff_high:+.3g}]  {row.verdict}"
-            )
+            interval = diff_interval(row.diff, row.diff_se, row.diff_low, row.diff_high)
+            print(f"      {pad(str(row.rule), width)}{pad(interval, 34, True)}  {row.verdict}")
     if comp.robustness is not None:
-        print("\nrobustness across assumptions (worst case; largest regret against the best rule):")
+        print()
+        print_sentences([say("robust.head")])
         for metric, group in comp.robustness.groupby("metric", sort=False):
-            cells = ", ".join(
-                f"{r.rule}: {r.worst:.3g}/{r.max_regret:.3g}" for r in group.itertuples()
-            )
-            print(f"  {metric:<20} {cells}")
+            if metric in same:
+                continue
+            print(f"  {metric}")
+            for r in group.itertuples():
+                cell = say("robust.cell", rule=r.rule, worst=num(r.worst), regret=num(r.max_regret))
+                print(f"      {cell}")
+    print()
+    if explain:
+        print_sentences(explain_lines(list(dict.fromkeys(t["metric"]))))
+    else:
+        print_sentences([say("note.explain")])
     names = ComparisonFiles
     print(f"\nrun folder: {out} ({names.COMPARISON}, {names.METADATA}, {names.RUNS}/)")
+
+
+def _reps(comp) -> int:
+    first = next(iter(comp.results.values()))
+    return int(first.metadata["reps"])

@@ -5,28 +5,48 @@ from __future__ import annotations
 import argparse
 
 from ..results.names import RunFiles
-from ..scenario import load_scenario, resolve_path
-from .common import add_force, add_numbers, add_set, default_out, positive, progress_context
+from ..scenario import no_world_error, resolve_scenario
+from .common import (
+    add_explain,
+    add_force,
+    add_numbers,
+    add_set,
+    add_world,
+    default_out,
+    positive,
+    print_metrics_table,
+    print_sentences,
+    progress_context,
+    run_stem,
+)
 
 HELP = "Simulate a scenario: departments respond to the rule; write a run folder."
 EXAMPLES = """examples:
   perfsim run scenarios/hangzhou-2011.toml
   perfsim run hangzhou-2011 --reps 500 --seed 7 --jobs 2 --out results/hz-500
   perfsim run hangzhou-2011 --set rule.components.社会评价.share=0.4 --set world.policy="naive"
+  perfsim run scenarios/rules/my-first-rule.toml --world hangzhou-2011   # your rule, a bundled world
+  perfsim new rule my-rule.toml && perfsim run my-rule.toml --world hangzhou-2011
 """
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", help="scenario TOML file with a [world] part (or a bundled name)")
+    p.add_argument(
+        "scenario",
+        help="scenario TOML file with a [world] part, a rule file with --world, or a bundled name",
+    )
+    add_world(p)
     from ..simulation import simulate
 
     add_numbers(p, simulate, reps="replications", seed="random seed", jobs="worker processes")
     p.add_argument(
         "--out",
-        help="run folder (default: results/<scenario>-seed<seed>, with -set<hash> for --set variants)",
+        help="run folder (default: results/<scenario>-seed<seed>, with -on-<world> for --world and "
+        "-set<hash> for --set variants)",
     )
     add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_explain(p)
     add_set(p)
 
 
@@ -36,8 +56,10 @@ def handle(args: argparse.Namespace) -> int:
 
     positive("reps", args.reps)
     positive("jobs", args.jobs)
-    scenario = load_scenario(args.scenario, args.overrides)
-    stem = resolve_path(args.scenario).stem
+    scenario = resolve_scenario(args.scenario, args.overrides, args.world)
+    if scenario.world is None:  # a rule file alone: say what to add before any folder is claimed
+        raise no_world_error(scenario)
+    stem = run_stem(args.scenario, args.world)
     out = args.out or default_out(stem, args.overrides, args.seed)
     with claimed_folder(out, "run", force=args.force):  # refused before the work, not after
         with progress_context(args.reps, "replications", args.quiet) as progress:
@@ -46,32 +68,19 @@ def handle(args: argparse.Namespace) -> int:
             )
         out = write_run(result, out, force=args.force)
     if not args.quiet:
-        _print_run_summary(result, out)
+        _print_run_summary(result, out, args.explain)
     return 0
 
 
-def _print_run_summary(result, out) -> None:
-    from ..metrics import describe
+def _print_run_summary(result, out, explain: bool = False) -> None:
+    from ..report.summary import convergence_sentence, run_sentences
 
     meta = result.metadata
-    print(
-        f"{meta['scenario_name'] or meta['scenario']}: {meta['reps']} replications, policy "
-        f"{meta['policy']}, seed {meta['seed']}"
-    )
-    if meta["policy"] == "best_response":
-        print(
-            f"  best response: ≤ {meta['best_response_iterations']} iterations, largest residual "
-            f"{meta['best_response_residual']:.2g}"
-        )
-    print(f"\n  {'metric':<24}{'mean':>10}{'± se':>10}  better  meaning")
-    for row in result.metrics.itertuples():
-        print(
-            f"  {row.metric:<24}{_number(row.mean):>10}{_number(row.se, '.2g'):>10}  "
-            f"{row.direction:<6}  {describe(row.metric)}"
-        )
+    name = meta["scenario_name"] or meta["scenario"]
+    print(f"{name}: {meta['reps']} replications, policy {meta['policy']}, seed {meta['seed']}\n")
+    sentences = run_sentences(name, result.metrics, result.departments)
+    converged = convergence_sentence(result.metrics, where=meta["scenario"])
+    print_sentences(sentences + ([converged] if converged else []))
+    print()
+    print_metrics_table(result.metrics, explain)
     print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))})")
-
-
-def _number(value: float, spec: str = ".4g") -> str:
-    """A metric's value for the terminal; "—" where it is undefined (an empty cell in the CSV)."""
-    return "—" if value != value else format(value, spec)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 
 from ..scenario import read_toml
-from ..scenario.loader import BUNDLED_SCENARIOS
+from ..scenario.bundled import BUNDLED_SCENARIOS
 
-HELP = "List the bundled scenarios."
+HELP = "List the bundled scenarios (any command takes the name shown, e.g. hangzhou-2011)."
 EXAMPLES = """examples:
-  perfsim scenarios"""
+  perfsim scenarios
+  perfsim run hangzhou-2011 --reps 20
+  perfsim run my-rule.toml --world hangzhou-2011   # a bundled scenario's world under your rule"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,5 +28,7 @@ def handle(args: argparse.Namespace) -> int:
         label = raw.get("meta", {}).get("name", "")
         if "rule" not in raw and "uncertain" in raw:
             label = "[uncertain] inputs for perfsim sensitivity --uncertain"
-        print(f"{f.relative_to(BUNDLED_SCENARIOS.parent)}  {label}")
+        name = f.relative_to(BUNDLED_SCENARIOS).with_suffix("").as_posix()
+        print(f"{name:<32}  {label}")
+    print(f"\n(in {BUNDLED_SCENARIOS})")
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 
 from ..scenario import load_scenario
 from .common import add_encoding, add_set
@@ -34,18 +36,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..io import check_output_file, write_csv
-    from ..scoring import score
+    from ..scoring import QuotaBandWarning, score
 
     if args.out:
         check_output_file(args.out, force=args.force, inputs=[args.data], suffix=".csv")
     scenario = load_scenario(args.rule, args.overrides)
-    table = score(
-        args.data,
-        scenario,
-        id_column=args.id_column,
-        class_column=args.class_column,
-        encoding=args.encoding,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", QuotaBandWarning)
+        table = score(
+            args.data,
+            scenario,
+            id_column=args.id_column,
+            class_column=args.class_column,
+            encoding=args.encoding,
+        )
+    quota_warnings = [str(w.message) for w in caught if issubclass(w.category, QuotaBandWarning)]
+    for w in caught:  # the others as Python would show them
+        if not issubclass(w.category, QuotaBandWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if args.out:
         write_csv(table, args.out)
     if not args.quiet:
@@ -62,4 +70,6 @@ def handle(args: argparse.Namespace) -> int:
         )
         if args.out:
             print(f"written to {args.out}")
+    for message in quota_warnings:
+        print(f"warning: {message}", file=sys.stdout if not args.quiet else sys.stderr)
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..results.names import FIGURES, SensitivityFiles
-from .common import add_set, positive, progress_bar, seed_number
+from .common import add_set, add_world, positive, progress_bar, seed_number
 
 HELP = "Global sensitivity analysis (SALib) of a scenario's [uncertain] inputs; write a run folder."
 EXAMPLES = """examples:
@@ -30,6 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     plan = SensitivityPlan()  # the defaults
     p.add_argument("scenario", help="scenario TOML file with [world] and [uncertain] (or a name)")
+    add_world(p)
     p.add_argument(
         "--method",
         choices=METHODS,
@@ -108,7 +109,7 @@ def handle(args: argparse.Namespace) -> int:
         positive("chunk-size", args.chunk_size)
     if args.n is not None:
         positive("n", args.n)
-    out = args.out or default_out(args.scenario, args.method, args.seed)
+    out = args.out or default_out(args.scenario, args.method, args.seed, args.world)
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -139,6 +140,7 @@ def handle(args: argparse.Namespace) -> int:
             plan,
             uncertain=args.uncertain,
             overrides=args.overrides,
+            world=args.world,
             out=out,
             resume=args.resume,
             progress=None if args.quiet else progress,

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import argparse
 
-from ..scenario import load_scenario, resolve_path
-from .common import add_set
+from ..scenario import load_world, read_toml, resolve_path, resolve_scenario, scenario_raw
+from ..scenario.loader import is_partial_world
+from ..scenario.world import World
+from .common import add_set, add_world
 
 HELP = "Check a scenario or rule file; exit 0 if valid, 2 if not."
 EXAMPLES = """examples:
   perfsim validate scenarios/hangzhou-2011.toml
-  perfsim validate hangzhou-2011 --set rule.components.社会评价.share=0.4"""
+  perfsim validate hangzhou-2011 --set rule.components.社会评价.share=0.4
+  perfsim validate my-rule.toml --world hangzhou-2011   # the rule fitted to a bundled world"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="scenario TOML file, or the name of a bundled scenario")
+    add_world(p)
     add_set(p)
 
 
 def handle(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.file, args.overrides)
+    if args.world is None and _is_world_file(args.file):
+        return _validate_world(args.file)
+    scenario = resolve_scenario(args.file, args.overrides, args.world)
     rule = scenario.rule
     comps = rule.resolved_components()
     total = sum(c.share for c in comps.values())
@@ -28,4 +34,34 @@ def handle(args: argparse.Namespace) -> int:
     print(f"  rule: {scenario.name or '(unnamed)'}")
     print(f"  {len(rule.indicators)} indicators; rater mix: {mix}")
     print(f"  grades: {' > '.join(rule.grading.bands)}")
+    world = scenario.world
+    if world is not None:
+        on = f" (from {args.world})" if args.world else ""
+        print(
+            f"  world{on}: {world.departments} departments, {len(world.tasks)} tasks, "
+            f"{len(world.indicators)} measured indicators, {len(world.raters)} rater groups"
+        )
+    elif is_partial_world(scenario_raw(scenario).get("world")):
+        print("  world: entries to add to a world: check them with --world NAME or FILE")
+    else:
+        print("  world: none (simulate with --world NAME or FILE, e.g. --world hangzhou-2011)")
+    return 0
+
+
+def _is_world_file(file: str) -> bool:
+    """A file with a complete [world] and no [rule] (perfsim new world): checked as a world."""
+    path = resolve_path(file)
+    if not path.is_file():
+        return False
+    raw = read_toml(path)
+    return "rule" not in raw and isinstance(raw.get("world"), dict) and "tasks" in raw["world"]
+
+
+def _validate_world(file: str) -> int:
+    table, source = load_world(file)
+    world = World.model_validate(table)
+    print(f"{source}: valid world: {world.departments} departments, {len(world.tasks)} tasks")
+    print(f"  indicators measured: {', '.join(world.indicators) or 'none'}")
+    print(f"  rater groups: {', '.join(world.raters) or 'none'}")
+    print(f"  run a rule on it: perfsim run RULE.toml --world {file}")
     return 0

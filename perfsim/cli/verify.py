@@ -1,4 +1,4 @@
-"""perfsim verify: the engine against closed-form theory."""
+"""perfsim verify: the engine against theory (closed forms, and backward induction for V4F)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import sys
 
 from .common import add_numbers, positive
 
-HELP = "Run the validation suite V1-V6: the engine against closed-form theory."
+HELP = "Run the validation suite V1-V6: the engine against closed forms and backward induction."
 EXAMPLES = """examples:
   perfsim verify
   perfsim verify --reps 400 --only V2,V2q
+  perfsim verify --only V4F --set V4F:world.periods=5 --set V4F:world.discount=0.9
   perfsim verify --set V2:world.indicators.output.noise=0.3 --set V3:rule.audit.probability=0.1"""
 
 

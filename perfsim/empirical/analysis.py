@@ -18,13 +18,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..rules.pipeline import compile_rule
 from ..scenario import DataError, Rule, Scenario, load_scenario
+from ..scoring import quota_band_messages
 from ..tables import read_table
 from .calibrate import Calibration, calibrate
 from .data import Ratings, Scale, is_long, read_ratings
 from .effects import RaterEffects, rater_effects
 from .reliability import reliability
-from .scores import RuleScorer, default_rule
+from .scores import WITHIN_CLASS, RuleScorer, comparable_column, default_rule
 from .uncertainty import RankUncertainty, bootstrap_ranks
 
 
@@ -165,15 +167,17 @@ def _compare_ranks(
     base_name: str,
     compare: Sequence[Rule | Scenario | str | Path],
     source: str,
+    scoped: _Scoped,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Each unit's rank under the base rule and under each alternative rule, and the rule names."""
+    """Each unit's rank under the base rule and under each alternative rule, and the rule names;
+    ``scoped`` receives each rule's totals and ranking scope, and the unit classes (for
+    :func:`_changes`)."""
     rules = [base_name]
+    by_unit = scores.set_index("unit")
     ranks = pd.DataFrame(
-        {
-            "unit": units.ids,
-            base_name: scores.set_index("unit")["rank"].reindex(units.ids).to_numpy(),
-        }
+        {"unit": units.ids, base_name: by_unit["rank"].reindex(units.ids).to_numpy()}
     )
+    scoped.totals[base_name] = by_unit["total"].reindex(units.ids).to_numpy(dtype=float)
     if units.classes is not None:
         ranks.insert(1, "unit_class", units.classes)
     for alt in compare:
@@ -187,7 +191,12 @@ def _compare_ranks(
         s = units.scorer(alt_rule, alt_map)
         pts = _observed_points(ratings, s, alt_map)
         name = alt_name if alt_name not in rules else f"{alt_name} ({len(rules) + 1})"
-        ranks[name] = s.evaluate(pts).rank
+        ev = s.evaluate(pts)
+        ranks[name] = ev.rank
+        scoped.totals[name] = np.asarray(ev.total, dtype=float)
+        scoped.scopes[name] = alt_rule.grading.scope
+        if scoped.classes is None and s.class_names is not None:
+            scoped.classes = list(s.class_names)
         rules.append(name)
     return ranks, rules
 
@@ -284,8 +293,10 @@ def analyze(
     scores = unc.table.sort_values(["rank", "total"], ascending=[True, False]).reset_index(
         drop=True
     )
-    ranks, rules = _compare_ranks(ratings, on, scores, base_name, compare, source)
-    rank_changes = _changes(ranks, rules)
+    notes += quota_band_messages(compile_rule(base_rule), scores, "unit", source)
+    scoped = _Scoped({}, {base_name: base_rule.grading.scope}, unit_classes)
+    ranks, rules = _compare_ranks(ratings, on, scores, base_name, compare, source, scoped)
+    rank_changes = _changes(ranks, rules, scoped)
     calib = _calibration(
         ratings, scenario, rule, mapping, calibrate_world, calibration_reps, seed, notes
     )
@@ -322,11 +333,35 @@ def _observed_points(ratings: Ratings, scorer: RuleScorer, mapping: dict[str, st
     )
 
 
-def _changes(ranks: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
-    out = ranks.copy()
+@dataclass
+class _Scoped:
+    """What comparable rank changes need: each rule's totals and ranking scope, the unit classes."""
+
+    totals: dict[str, np.ndarray]
+    scopes: dict[str, str]
+    classes: list[str] | None
+
+
+def _changes(ranks: pd.DataFrame, rules: list[str], scoped: _Scoped) -> pd.DataFrame:
+    """Rank changes between comparable rankings only: ``change:<alt> = rank_base − rank_alt``
+    (+ = the unit moves up under the alternative) when both rules rank on the same scope; when
+    one ranks within class (分类考评) and the other over all units, both are compared within
+    class: the global rule's totals are ranked within each class in a column ``<rule> (within
+    class)``, so a unit last of 66 but first of its class does not "leap" 65 places."""
+    from ..rules.grade import rank
+
+    out, scopes = ranks.copy(), scoped.scopes
+    if any(scopes[r] == "within_class" for r in rules) and scoped.classes is not None:
+        codes = pd.Categorical(scoped.classes).codes
+        for r in rules:
+            if scopes[r] != "within_class":
+                out[r + WITHIN_CLASS] = rank(scoped.totals[r], groups=codes)
+    base = rules[0]
     for name in rules[1:]:
-        out[f"change:{name}"] = out[rules[0]] - out[name]  # + = moves up under the alternative
-    return out.sort_values(rules[0]).reset_index(drop=True)
+        pair_within = "within_class" in (scopes[base], scopes[name])
+        a, b = (comparable_column(out, r, pair_within) for r in (base, name))
+        out[f"change:{name}"] = out[a] - out[b]
+    return out.sort_values(base).reset_index(drop=True)
 
 
 def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, class_column):
@@ -340,16 +375,27 @@ def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, c
     base = score(raw, base_rule, id_column=id_column, class_column=class_column, source=source)
     rules = [base_name]
     ranks = base[[id_column, "rank"]].rename(columns={id_column: "unit", "rank": base_name})
+    classes = base[class_column].tolist() if class_column in base.columns else None
+    scoped = _Scoped(
+        {base_name: base["total"].to_numpy(dtype=float)},
+        {base_name: base_rule.grading.scope},
+        classes,
+    )
     for alt in compare:
         alt_rule, _, alt_name = _load_rule(alt)
         s = score(raw, alt_rule, id_column=id_column, class_column=class_column, source=source)
         name = alt_name if alt_name not in rules else f"{alt_name} ({len(rules) + 1})"
-        ranks[name] = ranks["unit"].map(s.set_index(id_column)["rank"])
+        by_unit = s.set_index(id_column)
+        ranks[name] = ranks["unit"].map(by_unit["rank"])
+        scoped.totals[name] = ranks["unit"].map(by_unit["total"]).to_numpy(dtype=float)
+        scoped.scopes[name] = alt_rule.grading.scope
+        if scoped.classes is None and class_column in s.columns:
+            scoped.classes = ranks["unit"].map(by_unit[class_column]).tolist()
         rules.append(name)
     meta |= {"units": len(base)}
     return EmpiricalResult(
         scores=base.rename(columns={id_column: "unit"}),
-        rank_changes=_changes(ranks, rules),
+        rank_changes=_changes(ranks, rules, scoped),
         rules=rules,
         metadata=meta,
         notes=[

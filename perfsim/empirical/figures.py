@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from ..i18n import gettext as _
 from ..plotting.fonts import font_context
 from ..plotting.style import DPI, RC, SavedFigure, atomic_savefig, figure_function, footnote
+from .scores import comparable_column
 
 
 @figure_function
@@ -50,10 +51,13 @@ def caterpillar_figure(table: pd.DataFrame, level: float = 0.95) -> Figure:
 
 @figure_function
 def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int = 8) -> Figure:
-    """Slope chart: each unit's rank under each rule; the units that move most are labelled."""
+    """Slope chart: each unit's rank under each rule; the units that move most are labelled.
+    When some rule ranks within class, every rule's ranks within class are drawn (comparable
+    rankings only: a unit last of all but first of its class does not leap)."""
     fig = Figure(figsize=(max(5.0, 2.2 * len(rules) + 2), 7.5), layout="constrained")
     ax = fig.add_subplot()
-    r = ranks[list(rules)].to_numpy(float)
+    within = any(comparable_column(ranks, r, True) != r for r in rules)
+    r = ranks[[comparable_column(ranks, k, within) for k in rules]].to_numpy(float)
     move = np.nanmax(r, axis=1) - np.nanmin(r, axis=1)
     top = set(np.argsort(-move, kind="stable")[:highlight][move[np.argsort(-move)[:highlight]] > 0])
     x = np.arange(len(rules))
@@ -79,7 +83,7 @@ def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int
             )
     ax.set_xticks(x, [str(s) for s in rules], fontsize=8)
     ax.invert_yaxis()
-    ax.set_ylabel(_("rank (1 = best)"))
+    ax.set_ylabel(_("rank within class (1 = best)") if within else _("rank (1 = best)"))
     ax.set_title(_("How units move between rules (same data)"))
     ax.set_xlim(-0.3, len(rules) - 0.4)
     note = _("Black: the {n} units whose rank changes most; grey: the others.").format(n=len(top))

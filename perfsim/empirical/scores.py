@@ -206,3 +206,13 @@ class RuleScorer:
         out["rank"] = ev.rank
         out["grade"] = np.array(c.bands, dtype=object)[ev.grade]
         return out
+
+
+#: Suffix of a rank-changes column holding a global rule's ranks within each class.
+WITHIN_CLASS = " (within class)"
+
+
+def comparable_column(ranks: pd.DataFrame, rule: str, within_class: bool) -> str:
+    """The column of ``rule``'s ranks on the given scope in a rank-changes table: its within-class
+    ranks when asked and the table has them (a rule that ranks over all units), else its own."""
+    return rule + WITHIN_CLASS if within_class and rule + WITHIN_CLASS in ranks.columns else rule

@@ -44,12 +44,12 @@ from scipy.special import ndtr
 
 from .. import engine
 from ..scenario import Scenario, load_scenario
+from ..scenario.bundled import BUNDLED_SCENARIOS
 from ..world.model import perceived_quality
 from .data import DEFAULT_SCALE
 from .scores import RuleScorer
 
-ROOT = Path(__file__).resolve().parents[2]
-HANGZHOU = ROOT / "scenarios" / "hangzhou-2011.toml"
+HANGZHOU = BUNDLED_SCENARIOS / "hangzhou-2011.toml"
 
 #: Hangzhou's municipal units by class (real-sounding names; the data are synthetic).
 HANGZHOU_UNITS = {

@@ -7,8 +7,15 @@ is computed per replication (paired) and its standard error is that of the paire
 
     d_r = m_{B,r} − m_{A,r},   d̄ ± t_{0.975, n−1} · sd(d) / √n.
 
-A verdict honours each metric's direction (higher or lower is better): *better* or *worse* when the
-95 % interval excludes 0, else *no detectable difference*.
+A verdict honours each metric's direction (higher or lower is better) and the smallest difference
+that matters, δ (per metric: :func:`perfsim.metric_registry.min_difference`, a fixed amount in the
+metric's units or a share of its spread across the reference's replications; ``min_differences``
+overrides it):
+
+- *no practical difference* when the 95 % interval lies within [−δ, δ], or when it excludes 0 but
+  the estimated difference is smaller than δ (detectable, too small to matter);
+- otherwise *better* or *worse* when the interval excludes 0;
+- otherwise *no detectable difference* (the interval holds 0 and differences that would matter).
 
 Robustness (``across``): every rule runs in every combination of assumed world parameters; per
 metric, a rule's *worst case* is its worst mean over those worlds and its *regret* in a world is its
@@ -26,11 +33,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..metric_registry import better
+from ..engine import run_label
+from ..metric_registry import better, metric_info, min_difference
 from ..scenario import (
     Problem,
     Scenario,
     ScenarioError,
+    WorldSpec,
     resolve_scenario,
     scenario_raw,
     scenario_source,
@@ -45,7 +54,7 @@ class Comparison:
 
     table: (
         pd.DataFrame
-    )  # world, metric, rule, mean, se, diff, diff_se, diff_low, diff_high, verdict
+    )  # world, metric, rule, mean, se, diff, diff_se, diff_low, diff_high, min_diff, verdict
     results: dict[tuple[str, str], SimulationResult]  # (world, rule) → result
     rules: list[str]
     worlds: list[str]
@@ -93,12 +102,69 @@ def unpaired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float, flo
     return mean, se, mean - half, mean + half
 
 
-def verdict(metric: str, low: float, high: float) -> str:
+BETTER, WORSE = "better", "worse"
+NO_PRACTICAL = "no practical difference"
+NOT_DETECTED = "no detectable difference"
+VERDICTS = (BETTER, WORSE, NO_PRACTICAL, NOT_DETECTED)
+"""Every verdict of a rule against the reference ("reference" for the reference itself, "" for a
+metric without a better side)."""
+
+
+def verdict(
+    metric: str, low: float, high: float, min_diff: float = 0.0, diff: float = np.nan
+) -> str:
+    """The verdict of a paired difference with 95 % interval [low, high] (see the module's
+    docstring); ``min_diff``: the smallest difference that matters (NaN or 0: any difference)."""
     d = direction(metric)
-    if not d or not np.isfinite(low) or not np.isfinite(high) or (low <= 0 <= high):
-        return "no detectable difference" if d else ""
+    if not d:
+        return ""
+    if not np.isfinite(low) or not np.isfinite(high):
+        return NOT_DETECTED
+    delta = float(min_diff) if np.isfinite(min_diff) else 0.0
+    if delta > 0 and -delta <= low and high <= delta:
+        return NO_PRACTICAL
+    if low <= 0 <= high:
+        return NOT_DETECTED
+    mid = float(diff) if np.isfinite(diff) else (low + high) / 2
+    if abs(mid) < delta:
+        return NO_PRACTICAL
     up = low > 0
-    return "better" if (up == (d == "higher")) else "worse"
+    return BETTER if (up == (d == "higher")) else WORSE
+
+
+def check_min_differences(min_differences: Mapping[str, float], known: Iterable[str]) -> None:
+    """Each key a metric of the run (``known``), each value a finite number ≥ 0; else a
+    :class:`ScenarioError` naming the option, the metric and what is allowed."""
+    names = list(known)
+    problems = []
+    for metric, value in min_differences.items():
+        if metric not in names:
+            allowed = "one of " + ", ".join(n for n in names if better(n))
+            problems.append(Problem("--min-diff", metric, metric, f"not a metric; {allowed}"))
+        elif not (isinstance(value, int | float) and np.isfinite(value) and value >= 0):
+            problems.append(
+                Problem("--min-diff", metric, value, "must be a number ≥ 0, in the metric's units")
+            )
+    if problems:
+        raise ScenarioError(problems)
+
+
+def parse_min_diff(text: str) -> tuple[str, float]:
+    """``METRIC=VALUE`` → (metric, value) (checked against the run's metrics later)."""
+    metric, sep, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if not sep or not metric.strip() or number is None:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--min-diff", text, text, "expected METRIC=VALUE, e.g. kendall_tau=0.05", False
+                )
+            ]
+        )
+    return metric.strip(), number
 
 
 def split_top_level(text: str, sep: str = ",") -> list[str]:
@@ -174,19 +240,24 @@ def compare(
     seed: int = 0,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    min_differences: Mapping[str, float] | None = None,
+    world: WorldSpec | None = None,
 ) -> Comparison:
     """Compare rules on the same simulated departments (common random numbers).
 
     ``scenarios``: files or Scenario objects (the first is the reference), or a mapping name →
     scenario. ``variants``: ``NAME:PATH=VALUE[,PATH=VALUE]`` variants of the *first* scenario.
     ``across``: ``PATH=V1,V2`` assumptions (repeatable; every combination is a world).
-    ``overrides`` apply to every rule.
+    ``overrides`` apply to every rule. ``world``: run every rule on this world (a bundled name,
+    a file with a [world], or that table), fitted to each rule by name. ``min_differences``:
+    metric → smallest difference that matters, in the metric's units, instead of the registry's
+    default (see the module docstring).
     """
     named: dict[str, Scenario] = {}
     items = scenarios.items() if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
     overrides = list(overrides)
     for key, item in items:
-        sc = resolve_scenario(item, overrides)
+        sc = resolve_scenario(item, overrides, world)
         name = key or _rule_name(sc, Path(scenario_source(sc)).stem)
         if name in named:
             name = f"{name} ({Path(scenario_source(sc)).stem})"
@@ -224,11 +295,15 @@ def compare(
                 if wover
                 else sc
             )
-            results[(wname, rname)] = simulate(
-                scw, reps=reps, seed=seed, jobs=jobs, progress=progress
-            )
+            label = f"rule {rname}" + ("" if wname == "base" else f", world {wname}")
+            with run_label(label):  # a convergence warning names the variant, not just the file
+                results[(wname, rname)] = simulate(
+                    scw, reps=reps, seed=seed, jobs=jobs, progress=progress
+                )
     rules, world_names = list(named), list(worlds)
-    table = _table(results, rules, world_names)
+    min_differences = dict(min_differences or {})
+    check_min_differences(min_differences, results[(world_names[0], rules[0])].per_rep.columns)
+    table = _table(results, rules, world_names, min_differences)
     robust = _robustness(table, rules) if len(world_names) > 1 else None
     return Comparison(
         table=table,
@@ -242,7 +317,19 @@ def compare(
     )
 
 
-def _table(results, rules: list[str], worlds: list[str]) -> pd.DataFrame:
+def smallest_difference(metric: str, reference: np.ndarray, given: Mapping[str, float]) -> float:
+    """The smallest difference of ``metric`` that matters: ``given`` (the user's), else the
+    registry's default, whose spread is the sd of the ``reference`` rule's replications."""
+    if metric in given:
+        return float(given[metric])
+    finite = reference[np.isfinite(reference)]
+    spread = float(finite.std(ddof=1)) if finite.size > 1 else np.nan
+    return min_difference(metric, spread) if metric_info(metric) else np.nan
+
+
+def _table(
+    results, rules: list[str], worlds: list[str], min_differences: Mapping[str, float]
+) -> pd.DataFrame:
     rows = []
     for wname in worlds:
         ref = results[(wname, rules[0])]
@@ -259,6 +346,7 @@ def _table(results, rules: list[str], worlds: list[str]) -> pd.DataFrame:
                 mean, se, low, high, _ = (
                     paired_difference(a, b) if len(a) == len(b) else (np.nan,) * 5
                 )
+                delta = smallest_difference(metric, a, min_differences)
                 rows.append(
                     {
                         "world": wname,
@@ -271,7 +359,12 @@ def _table(results, rules: list[str], worlds: list[str]) -> pd.DataFrame:
                         "diff_se": se if rname != rules[0] else 0.0,
                         "diff_low": low if rname != rules[0] else 0.0,
                         "diff_high": high if rname != rules[0] else 0.0,
-                        "verdict": verdict(metric, low, high) if rname != rules[0] else "reference",
+                        "min_diff": delta,
+                        "verdict": (
+                            verdict(metric, low, high, delta, mean)
+                            if rname != rules[0]
+                            else "reference"
+                        ),
                     }
                 )
     return pd.DataFrame(rows)

@@ -43,6 +43,8 @@ __all__ = [
     "metric_description",
     "metric_label",
     "metric_name",
+    "metric_plain",
+    "metric_undefined",
     "metric_unit",
     "ngettext",
     "po_path",
@@ -161,10 +163,16 @@ def value(text: str) -> str:
 
 def _family(name: str) -> tuple[metric_registry.Metric | None, dict[str, str]]:
     """The registry record behind a metric name, unformatted for a family such as
-    ``effective_weight:<component>``, and the values to fill in."""
-    if name.startswith("effective_weight:"):
-        return metric_registry.EFFECTIVE_WEIGHT, {"component": name.split(":", 1)[1]}
+    ``effective_weight:<component>`` (:data:`perfsim.metric_registry.FAMILIES`), and the values
+    to fill in."""
+    prefix, sep, member = name.partition(":")
+    if sep and prefix in metric_registry.FAMILIES:
+        return metric_registry.FAMILIES[prefix], {"component": member}
     return metric_registry.METRICS.get(name), {}
+
+
+def _text(text: str, fill: dict[str, str]) -> str:
+    return _(text).format(**fill) if text else ""
 
 
 def metric_label(name: str) -> str:
@@ -190,6 +198,22 @@ def metric_description(name: str) -> str:
     if record is None:
         return ""
     return _(record.description).format(**fill) if fill else _(record.description)
+
+
+def metric_plain(name: str) -> str:
+    """What a metric's number means in plain words (its ``plain`` text, else its description),
+    in the current language; ``""`` if unknown."""
+    record, fill = _family(name)
+    if record is None:
+        return ""
+    return _text(record.plain or record.description, fill)
+
+
+def metric_undefined(name: str) -> str:
+    """When a metric has no value (its ``undefined_when``), in the current language; ``""`` when
+    it is always defined or unknown."""
+    record, fill = _family(name)
+    return _text(record.undefined_when, fill) if record is not None else ""
 
 
 def metric_unit(name: str, default: str = N_("units")) -> str:

@@ -1,6 +1,7 @@
 """Keeping the message catalogues in step with the code: every message the code marks with
 ``_``/``N_``/``ngettext`` (found by Babel's extractor) and every text of
-:mod:`perfsim.metric_registry` (label, description, unit, scale) must be in each ``.po`` file.
+:mod:`perfsim.metric_registry` (label, description, unit, scale, plain meaning, when undefined)
+must be in each ``.po`` file.
 
 ``python -m perfsim.i18n.catalogue`` adds the messages that are missing to every catalogue (with an
 empty translation, to be filled in), drops those the code no longer has, and lists what still needs a translation; the
@@ -39,10 +40,11 @@ def code_messages() -> list[Message]:
 
 
 def registry_messages() -> list[Message]:
-    """The texts of every metric record (the catalogue translates them: no second registry)."""
+    """The texts of every metric record and family record (label, description, unit, scale, plain
+    meaning, when it is undefined): the catalogue translates them, no second registry."""
     texts: dict[str, None] = {}
-    for m in [*metric_registry.METRICS.values(), metric_registry.EFFECTIVE_WEIGHT]:
-        for text in (m.label, m.description, m.unit, m.scale):
+    for m in [*metric_registry.METRICS.values(), *metric_registry.FAMILIES.values()]:
+        for text in (m.label, m.description, m.unit, m.scale, m.plain, m.undefined_when):
             if text:
                 texts.setdefault(text, None)
     return list(texts.items())

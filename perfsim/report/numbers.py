@@ -1,5 +1,7 @@
-"""How the report writes numbers: a mean ± its standard error to the digits the error allows, a
-paired difference with its interval, a share as a percentage (a minus sign is U+2212)."""
+"""How the report and the terminal write numbers: a mean ± its standard error to the digits the
+error allows, a paired difference with its interval, a share as a percentage (a minus sign is
+U+2212). Never in E notation (``1.545e+04`` is written ``15,450``) and never hundreds of digits:
+magnitudes from 10⁻⁹ to 10¹⁵ are written out, others as ``1.5 × 10¹⁸``."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ import math
 from typing import Any
 
 __all__ = ["decimals", "diff_interval", "finite", "num", "pct", "pm"]
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_WRITTEN_OUT = (-9, 15)  # decimal exponents written out in full; outside: a × 10ⁿ
 
 
 def finite(x: Any) -> bool:
@@ -22,16 +27,26 @@ def decimals(se: float) -> int:
     return int(min(6, max(0, -math.floor(math.log10(se)) + 1)))
 
 
-def num(x: Any, decimals: int = -1, sign: bool = False) -> str:
+def num(x: Any, decimals: int = -1, sign: bool = False, digits: int = 4) -> str:
+    """``x`` to ``decimals`` decimal places, or (``decimals < 0``) to ``digits`` significant
+    digits without trailing zeros; thousands grouped by commas; "–" when not finite."""
     if not finite(x):
         return "–"
     x = float(x)
     if x == 0:
         return "0"
-    if decimals < 0:
-        text = f"{x:+.4g}" if sign else f"{x:.4g}"
+    exponent = math.floor(math.log10(abs(x)))
+    plus = "+" if sign else ""
+    if not _WRITTEN_OUT[0] <= exponent < _WRITTEN_OUT[1]:
+        mantissa = f"{x / 10**exponent:{plus}.{max(digits - 1, 0)}f}".rstrip("0").rstrip(".")
+        text = f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+    elif decimals < 0:
+        places = max(0, digits - 1 - exponent)
+        text = f"{x:{plus},.{places}f}"
+        if places:
+            text = text.rstrip("0").rstrip(".")
     else:
-        text = f"{x:+.{decimals}f}" if sign else f"{x:.{decimals}f}"
+        text = f"{x:{plus},.{decimals}f}"
     return text.replace("-", "−")
 
 
@@ -50,4 +65,4 @@ def diff_interval(diff: Any, se: Any, low: Any, high: Any) -> str:
 
 
 def pct(x: float) -> str:
-    return f"{100 * x:.3g} %"
+    return f"{num(100 * x, digits=3)} %"

@@ -77,13 +77,16 @@ class Rerun:
     notes: list[str]
 
 
-def _file_raw(source: str) -> dict | None:
+def _file_raw(source: str, world: str | None = None) -> dict | None:
+    """The scenario file's table as it is now (fitted to ``world`` when the run used --world)."""
     try:
-        from ..scenario import read_toml, resolve_path
+        from ..scenario import read_toml, resolve_path, resolve_scenario, scenario_raw
 
         path = resolve_path(source)
-        return read_toml(path) if path.is_file() else None
-    except Exception:  # unreadable now: the report says so
+        if not path.is_file():
+            return None
+        return scenario_raw(resolve_scenario(path, world=world)) if world else read_toml(path)
+    except Exception:  # unreadable (or no longer fits the world) now: the report says so
         return None
 
 
@@ -150,6 +153,14 @@ def format_command(args: list[str]) -> str:
     return " \\\n    ".join(lines)
 
 
+def _world_of(run: RunFolder, rule: str) -> str | None:
+    """The --world a rule of the folder ran on (recorded by perfsim.simulate), if any."""
+    try:
+        return run.run_metadata(run.worlds[0], rule).get("world")
+    except OSError:
+        return None
+
+
 def rerun_command(run: RunFolder) -> Rerun:
     """The ``perfsim run`` or ``perfsim compare`` command that reproduces a folder, rebuilt from
     the recorded resolved scenarios: ``--set`` for each setting (outside ``meta``) where the run's
@@ -169,7 +180,8 @@ def rerun_command(run: RunFolder) -> Rerun:
             sources[rule] = ""
     ref = run.reference
     resolved = run.scenarios
-    ref_raw = _file_raw(sources[ref])
+    world = _world_of(run, ref)
+    ref_raw = _file_raw(sources[ref], world)
     if ref_raw is None:
         notes.append(
             _(
@@ -210,7 +222,7 @@ def rerun_command(run: RunFolder) -> Rerun:
             same = same and _hash_of(ref_raw, set_args + extra_args) == hashes.get(rule)
         else:
             files.append(sources[rule] or f"{rule}.toml")
-            raw = _file_raw(sources[rule])
+            raw = _file_raw(sources[rule], world)
             ok = ok and raw is not None and _rebuilds(raw, set_args, resolved[rule])
             same = same and raw is not None and _hash_of(raw, set_args) == hashes.get(rule)
     across: dict[str, list[str]] = {}
@@ -221,6 +233,7 @@ def rerun_command(run: RunFolder) -> Rerun:
             if value not in values:
                 values.append(value)
     args = ["perfsim", run.kind if run.kind == "run" else "compare", *files]
+    args += ["--world", world] if world else []
     for v in variants:
         args += ["--variant", v]
     for path, values in across.items():

@@ -77,7 +77,14 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     bands = list(grading.get("bands") or ["优秀", "良好", "合格", "不合格"])
     rows[_("grade bands")] = " > ".join(bands)
     quota = grading.get("quota") or {}
-    rows[_("quotas")] = ", ".join(f"{b} ≤ {pct(q)}" for b, q in quota.items()) or _("none")
+    counts = grading.get("quota_count") or {}
+    limits = [f"{b} ≤ {pct(q)}" for b, q in quota.items()]
+    limits += [_("{band} ≤ {k} units").format(band=b, k=k) for b, k in counts.items()]
+    rows[_("quotas")] = ", ".join(limits) or _("none")
+    if quota:
+        rows[_("quotas")] += " " + _("(share × units rounded: {rounding})").format(
+            rounding=grading.get("rounding", "floor")
+        )
     thresholds = grading.get("thresholds") or {}
     rows[_("thresholds")] = ", ".join(
         _("{band} ≥ {t:g} points").format(band=b, t=t) for b, t in thresholds.items()

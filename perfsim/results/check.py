@@ -76,7 +76,10 @@ def _check_run(path: Path, meta: dict) -> str:
 
 
 def _check_sensitivity(path: Path, meta: dict) -> str:
-    if meta.get("status") == "running" or not (path / SensitivityFiles.INDICES).is_file():
+    if (
+        meta.get("status") in ("running", "interrupted")
+        or not (path / SensitivityFiles.INDICES).is_file()
+    ):
         chunks = path / SensitivityFiles.CHUNKS
         done = len(list(chunks.glob("chunk-*"))) if chunks.is_dir() else 0
         raise RunFolderError(

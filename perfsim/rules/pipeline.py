@@ -59,7 +59,9 @@ class CompiledRule:
     adjustment_sign: NDArray[np.float64]
     adjustment_caps: NDArray[np.float64]
     bands: tuple[str, ...]
-    quotas: NDArray[np.float64]
+    quotas: NDArray[np.float64]  # share per band, NaN = none
+    quota_counts: NDArray[np.float64]  # number of departments per band, NaN = none
+    rounding: str  # how a share becomes a count (perfsim.rules.grade.quota_count)
     thresholds: NDArray[np.float64]
     veto_columns: tuple[str, ...]
     veto_grade: int
@@ -126,6 +128,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
 
     bands = tuple(rule.grading.bands)
     quotas = np.array([rule.grading.quota.get(b, np.nan) for b in bands])
+    counts = np.array([rule.grading.quota_count.get(b, np.nan) for b in bands], dtype=float)
     thresholds = np.array([rule.grading.thresholds.get(b, np.nan) for b in bands])
     table = np.array(
         [[getattr(rule.rewards.get(b) or _zero_reward(), f) for f in REWARD_FIELDS] for b in bands]
@@ -158,6 +161,8 @@ def compile_rule(rule: Rule) -> CompiledRule:
         adjustment_caps=np.array([np.inf if a.cap is None else a.cap for a in adj.values()]),
         bands=bands,
         quotas=quotas,
+        quota_counts=counts,
+        rounding=rule.grading.rounding,
         thresholds=thresholds,
         veto_columns=tuple(rule.veto.columns),
         veto_grade=bands.index(rule.veto.grade) if rule.veto.grade else len(bands) - 1,
@@ -288,6 +293,8 @@ def _stages(c: CompiledRule, x, classes, columns, adjustments, vetoed, targets, 
     grading_args = dict(
         n_bands=len(c.bands),
         quotas=c.quotas,
+        counts=c.quota_counts,
+        rounding=c.rounding,
         thresholds=c.thresholds,
         groups=grade_groups,
         ties=c.rule.grading.ties,

@@ -5,14 +5,15 @@ from .loader import (
     load_scenario,
     read_toml,
     resolve_path,
-    resolve_scenario,
     scenario_from_dict,
     scenario_hash,
     scenario_raw,
     scenario_source,
+    scenario_world,
 )
 from .overrides import apply_overrides, parse_assignment
 from .schema import Rule, Scenario
+from .worlds import WorldSpec, load_world, no_world_error, resolve_scenario
 
 __all__ = [
     "DataError",
@@ -21,8 +22,11 @@ __all__ = [
     "Rule",
     "Scenario",
     "ScenarioError",
+    "WorldSpec",
     "apply_overrides",
     "load_scenario",
+    "load_world",
+    "no_world_error",
     "parse_assignment",
     "read_toml",
     "resolve_path",
@@ -31,4 +35,5 @@ __all__ = [
     "scenario_hash",
     "scenario_raw",
     "scenario_source",
+    "scenario_world",
 ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import difflib
 import hashlib
 import json
 import re
+import threading
 import tomllib
 import types
 import typing
@@ -15,21 +18,26 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .bundled import BUNDLED_SCENARIOS
 from .errors import LocatedValueError, Problem, ScenarioError
 from .overrides import apply_overrides
 from .schema import Scenario
 
-BUNDLED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-
 
 def resolve_path(path: str | Path) -> Path:
-    """A scenario path as given, or the name of a bundled scenario (``hangzhou-2011``)."""
+    """A scenario path as given, or the name of a bundled scenario (``hangzhou-2011``,
+    ``teaching/goodhart``); a path ``scenarios/…`` that does not exist here (the README's
+    commands, run outside a checkout) is looked up among the bundled scenarios too."""
     p = Path(path)
     if p.exists():
         return p
-    for candidate in (BUNDLED_SCENARIOS / p, BUNDLED_SCENARIOS / f"{p}.toml"):
-        if candidate.exists():
-            return candidate
+    names = [p]
+    if p.parts and p.parts[0] == "scenarios" and len(p.parts) > 1:
+        names.append(Path(*p.parts[1:]))
+    for name in names:
+        for candidate in (BUNDLED_SCENARIOS / name, BUNDLED_SCENARIOS / f"{name}.toml"):
+            if candidate.is_file():
+                return candidate
     return p
 
 
@@ -60,8 +68,31 @@ def read_toml(path: str | Path) -> dict:
     return parse_toml(text.removeprefix("\ufeff"), str(p))
 
 
+#: Tables of the TOML texts parsed last, by text (texts up to a megabyte). Parsing a long
+#: commented scenario costs milliseconds (tomllib is pure Python), a deep copy of its table a tenth.
+_TABLES: dict[str, dict] = {}
+_TABLES_KEPT = 16
+_TABLE_TEXT_MAX = 1 << 20
+_CACHE_LOCK = threading.Lock()  # for the caches of this module
+
+
 def parse_toml(text: str, source: str) -> dict:
-    """Parse TOML text; errors (also nesting too deep for the parser) name ``source``."""
+    """Parse TOML text; errors (also nesting too deep for the parser) name ``source``. A text
+    parsed before is not parsed again: the caller gets a fresh copy of its table."""
+    with contextlib.suppress(KeyError, RecursionError):
+        return copy.deepcopy(_TABLES[text])
+    table = _parse_toml(text, source)
+    if len(text) <= _TABLE_TEXT_MAX:
+        with contextlib.suppress(RecursionError):  # too deep to copy: parse it each time
+            kept = copy.deepcopy(table)
+            with _CACHE_LOCK:
+                if len(_TABLES) >= _TABLES_KEPT:
+                    _TABLES.pop(next(iter(_TABLES)))
+                _TABLES[text] = kept
+    return table
+
+
+def _parse_toml(text: str, source: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -111,28 +142,59 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
 
 def scenario_from_dict(
-    raw: Mapping[str, Any], *, source: str = "<dict>", overrides: Iterable[str] = ()
+    raw: Mapping[str, Any],
+    *,
+    source: str = "<dict>",
+    overrides: Iterable[str] = (),
+    label: str | None = None,
 ) -> Scenario:
-    """Validate a raw scenario table (as read from TOML) after applying ``PATH=VALUE`` overrides."""
+    """Validate a raw scenario table (as read from TOML) after applying ``PATH=VALUE`` overrides.
+
+    A ``[world]`` of only ``indicators``, ``raters`` or ``classes`` entries (no ``tasks``) is a
+    *partial world*: entries (an indicator's loadings, a rater group) to add to a world given
+    with ``--world`` (:mod:`perfsim.scenario.worlds`). It is kept in the raw table but not
+    validated here, and the scenario has no world of its own.
+    ``label`` names the source in error messages (default: ``source`` and the overrides)."""
     overrides = list(overrides)
     where = f"{source} --set"
     resolved = apply_overrides(raw, overrides, where) if overrides else dict(raw)
     if "rule" not in resolved:
-        raise ScenarioError(
-            [Problem(source, "rule", None, "missing: a scenario needs a [rule] table", False)]
-        )
-    label = source if not overrides else f"{source} (with --set {' '.join(overrides)})"
+        why = "missing: a scenario needs a [rule] table"
+        if "uncertain" in resolved:
+            why += (
+                f"; this file holds only [uncertain] inputs of a sensitivity analysis: use it as "
+                f"perfsim sensitivity SCENARIO.toml --uncertain {source}"
+            )
+        raise ScenarioError([Problem(source, "rule", None, why, False)])
+    if label is None:
+        label = source if not overrides else f"{source} (with --set {' '.join(overrides)})"
+    checked = {k: v for k, v in resolved.items() if not (k == "world" and is_partial_world(v))}
     try:
-        scenario = Scenario.model_validate(resolved)
+        scenario = Scenario.model_validate(checked)
     except ValidationError as exc:
-        raise ScenarioError(validation_problems(exc, resolved, label)) from None
+        raise ScenarioError(validation_problems(exc, checked, label)) from None
     scenario._source = source
     scenario._raw = resolved
     return scenario
 
 
+#: The tables a partial world may hold: entries to add to the world given with ``--world``.
+PARTIAL_WORLD_KEYS = frozenset({"indicators", "raters", "classes"})
+
+
+def is_partial_world(world: Any) -> bool:
+    """A non-empty ``[world]`` table without ``tasks`` that holds only ``indicators``, ``raters``
+    or ``classes`` entries: additions to a world given with ``--world``."""
+    return isinstance(world, Mapping) and bool(world) and set(world) <= PARTIAL_WORLD_KEYS
+
+
 def scenario_source(scenario: Scenario) -> str:
     return scenario._source
+
+
+def scenario_world(scenario: Scenario) -> str | None:
+    """The world (``--world``: a bundled name or a file, as given) the scenario was fitted to."""
+    return scenario._world
 
 
 def scenario_raw(scenario: Scenario) -> dict:
@@ -140,10 +202,25 @@ def scenario_raw(scenario: Scenario) -> dict:
     return scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
 
 
+#: Hashes of the scenarios hashed last, by ``id(scenario)``: (scenario, hash); holding the scenario
+#: keeps its id from being reused while the entry is kept.
+_HASHES: dict[int, tuple[Scenario, str]] = {}
+_HASHES_KEPT = 8
+
+
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario (canonical JSON), to identify runs."""
+    """SHA-256 of the resolved scenario (canonical JSON), to identify runs (computed once per
+    scenario object: a scenario is immutable)."""
+    cached = _HASHES.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with _CACHE_LOCK:
+        if len(_HASHES) >= _HASHES_KEPT:
+            _HASHES.pop(next(iter(_HASHES)))
+        _HASHES[id(scenario)] = (scenario, digest)
+    return digest
 
 
 def validation_problems(exc: ValidationError, raw: Mapping, source: str) -> list[Problem]:
@@ -257,16 +334,3 @@ def _describe(loc: list[str]) -> str:
         if field is not None and field.description:
             return field.description
     return "this key is required"
-
-
-def resolve_scenario(scenario: Scenario | str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """A scenario object, a file path or a bundled name, with ``PATH=VALUE`` overrides applied:
-    the one way every experiment turns what a user gives into a validated :class:`Scenario`."""
-    overrides = list(overrides)
-    if not isinstance(scenario, Scenario):
-        return load_scenario(scenario, overrides)
-    if not overrides:
-        return scenario
-    return scenario_from_dict(
-        scenario_raw(scenario), source=scenario_source(scenario), overrides=overrides
-    )

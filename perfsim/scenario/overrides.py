@@ -196,17 +196,14 @@ def _rescale(
     total_before = sum(float(v) for v in before.values())
     pinned_total = sum(members.values())
     if pinned_total > 1 + 1e-9 and others:
-        path = ".".join(group)
-        raise ScenarioError(
-            [
-                Problem(
-                    source,
-                    path,
-                    members,
-                    "overridden shares/weights sum to more than 1, so the other members cannot be rescaled",
-                )
-            ]
+        suffix = ".share" if group == ("rule", "components") else ""
+        paths = [f"{'.'.join(group)}.{k}{suffix}" for k in members]
+        allowed = (
+            f"{'the overridden shares sum to ' if len(paths) > 1 else ''}more than 1: give "
+            f"shares between 0 and 1 that sum to at most 1 (the other members of "
+            f"{'.'.join(group)}, {', '.join(others)}, are rescaled to fill the rest)"
         )
+        raise ScenarioError([Problem(source, " + ".join(paths), round(pinned_total, 12), allowed)])
     if not others or total_before <= 0:
         return
     # Rescale the group to sum to 1 first (files may use points), then fit the others into 1 - pinned.

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from .errors import LocatedValueError
 from .names import unknown_name
@@ -249,7 +249,18 @@ class Grading(Strict):
     )
     quota: dict[str, Share] = Field(
         default_factory=dict,
-        description="Largest share of units (of the group) in a band, e.g. 优秀 = 0.15.",
+        description="Largest share of units (of the group) in a band, e.g. 优秀 = 0.15; the number "
+        "of units is the share times the group size, rounded as `rounding` says.",
+    )
+    quota_count: dict[str, Annotated[int, Field(ge=0, strict=True)]] = Field(
+        default_factory=dict,
+        description="Largest number of units in a band, e.g. 优秀 = 9 (a whole number, in place of "
+        "a share in `quota`; needs scope = global and at most as many as there are units).",
+    )
+    rounding: Literal["floor", "nearest", "ceil"] = Field(
+        "floor",
+        description="How a quota share becomes a number of units: floor ⌊q·n⌋ (0.15 of 66 is 9), "
+        "nearest (四舍五入, halves round up: 0.15 of 66 is 10, 0.25 of 6 is 2) or ceil ⌈q·n⌉.",
     )
     thresholds: dict[str, float] = Field(
         default_factory=dict,
@@ -269,7 +280,7 @@ class Grading(Strict):
     def _check(self) -> Grading:
         if len(set(self.bands)) != len(self.bands):
             raise LocatedValueError("bands", self.bands, "band names must be distinct")
-        for key in ("quota", "thresholds"):
+        for key in ("quota", "quota_count", "thresholds"):
             for band in getattr(self, key):
                 if band not in self.bands:
                     raise LocatedValueError(
@@ -279,6 +290,8 @@ class Grading(Strict):
                     )
         if sum(self.quota.values()) > 1 + 1e-9:
             raise LocatedValueError("quota", self.quota, "quotas must sum to at most 1")
+        self._check_counts()
+        self._check_open_bands()
         ordered = [(b, self.thresholds[b]) for b in self.bands if b in self.thresholds]
         for (b1, t1), (b2, t2) in zip(ordered, ordered[1:], strict=False):
             if t2 > t1:
@@ -288,6 +301,53 @@ class Grading(Strict):
                     f"must not exceed the better band's threshold ({b1} = {t1})",
                 )
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """Leave out a quota table that was never given, so that a dumped scenario validates
+        again as written (an explicitly empty table is an error when it leaves a band open)."""
+        data = handler(self)
+        if not self.quota and "quota" not in self.model_fields_set:
+            data.pop("quota", None)
+        return data
+
+    def _check_counts(self) -> None:
+        """A band's quota is a share or a count, not both; counts are global only."""
+        for band, count in self.quota_count.items():
+            if band in self.quota:
+                raise LocatedValueError(
+                    f"quota_count.{band}",
+                    count,
+                    f"band {band} has a share too (quota.{band} = {self.quota[band]}); give its "
+                    "quota either as a share (quota) or as a number of units (quota_count)",
+                )
+        if self.quota_count and self.scope == "within_class":
+            raise LocatedValueError(
+                "quota_count",
+                self.quota_count,
+                "a number of units is ambiguous when quotas apply within each class (scope = "
+                "within_class); give the quota as a share (quota), which applies to each class",
+            )
+
+    def _check_open_bands(self) -> None:
+        """An explicitly empty quota table that leaves a band above the last with neither a quota
+        nor a threshold (so that it takes every unit left) is an error: ``quota = {}`` set by
+        ``--set`` would otherwise grade everyone 优秀. A rule that never names quotas is read as
+        written."""
+        if "quota" not in self.model_fields_set or self.quota or self.quota_count:
+            return
+        open_bands = [b for b in self.bands[:-1] if b not in self.thresholds]
+        if not open_bands:
+            return
+        band = open_bands[0]
+        everyone = "every unit" if band == self.bands[0] else "every unit not in a better band"
+        raise LocatedValueError(
+            "quota",
+            self.quota,
+            f"an empty quota table leaves band {band} with neither a quota nor a threshold, so "
+            f"{everyone} would be graded {band}; give {band} a quota (a share in quota, or "
+            f"quota_count) or a threshold, or say so explicitly with quota.{band} = 1",
+        )
 
 
 class Veto(Strict):

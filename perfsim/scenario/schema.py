@@ -328,6 +328,7 @@ class Scenario(Strict):
     )
     _source: str = PrivateAttr("<dict>")
     _raw: dict | None = PrivateAttr(None)
+    _world: str | None = PrivateAttr(None)  # the --world it was fitted to (perfsim.scenario.worlds)
 
     @property
     def name(self) -> str:
@@ -345,6 +346,7 @@ class Scenario(Strict):
         world, rule = self.world, self.rule
         if world is None:
             return self
+        _check_counts(rule.grading.quota_count, world.departments, "world.departments")
         columns = [n for n, c in rule.resolved_components().items() if c.source == "column"]
         check_names(
             rule.indicators,
@@ -403,3 +405,20 @@ class Scenario(Strict):
                     "can be simulated with policy = 'naive')",
                 )
         return self
+
+
+def _check_counts(counts: dict[str, int], n_units: int, where: str) -> None:
+    """Quota counts fit the units: each band's count, and their sum, at most ``n_units``."""
+    for band, count in counts.items():
+        if count > n_units:
+            raise LocatedValueError(
+                f"rule.grading.quota_count.{band}",
+                count,
+                f"more than the {n_units} units ({where}); allowed: a whole number 0–{n_units}",
+            )
+    if sum(counts.values()) > n_units:
+        raise LocatedValueError(
+            "rule.grading.quota_count",
+            counts,
+            f"the counts add up to {sum(counts.values())}, more than the {n_units} units ({where})",
+        )

@@ -171,6 +171,13 @@ class World(Strict):
     discount: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0, description="δ: discount factor of forward-looking departments (ratcheted targets)."
     )
+    horizon: Literal["stationary", "finite"] = Field(
+        "stationary",
+        description="How forward-looking departments value the future under ratcheted targets: "
+        "stationary: the evaluation goes on for ever, every period discounts the marginal reward "
+        "by (1 − δ)/(1 − δ + δλ) (Weitzman 1980); finite: it ends after `periods` periods, and "
+        "period t discounts it by 1 − δλ(1 − q^(T−t))/(1 − q), q = δ(1 − λ): 1 in the last year.",
+    )
     early_warning: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0,
         description="预警提示: share ρ of its own measurement-noise variance that a department sees "

@@ -4,7 +4,33 @@ The context gathers the compiled rule and world, the block's population (ability
 productivity ``θ_dk``), the common random numbers from which expected rewards are estimated, and
 what the rule implies for a department's incentives: the cumulative quota counts ``K_g`` of each
 grading group, the component of each indicator and rater, and the discount of the marginal reward
-through ratcheted targets, ``(1 − δ)/(1 − δ + δ λ_r)`` (Weitzman 1980).
+through ratcheted targets (:func:`ratchet_factors`, one per period).
+
+Ratcheted targets (docs/model.md, "Ratcheted targets"). A target-based indicator scores
+``s(m_t − T_t)`` (linear scoring: slope s per unit; pay β per point), and after each period the
+target moves ``T_{t+1} = T_t + λ (m_t − T_t)``. A department discounting by δ maximises
+``Σ_t δ^t [β s (m_t − T_t) − cost_t]``. Let ``W_t = ∂V_t/∂T_t`` be the slope of its value from
+period t on in its target. A higher T_t lowers this period's reward by β s and raises next period's
+target by (1 − λ), so, by the envelope theorem,
+
+    W_T = −β s,        W_t = −β s + δ (1 − λ) W_{t+1}            (t < T, periods 1 … T)
+
+and the marginal value of measured output in period t is ``β s + δ λ W_{t+1}`` = ``β s · f_t`` with
+
+    f_t = 1 − δ λ Σ_{i=0}^{n−1} q^i = 1 − δ λ (1 − qⁿ)/(1 − q),   q = δ (1 − λ),   n = T − t,
+
+the number of periods still to come (``world.horizon = "finite"``). In the last period f_T = 1
+(no ratchet follows); f_t falls with n towards the stationary factor
+
+    f_∞ = 1 − δ λ/(1 − δ + δ λ) = (1 − δ)/(1 − δ + δ λ)     (Weitzman 1980),
+
+which ``world.horizon = "stationary"`` uses in every period (an evaluation that goes on beyond the
+simulated periods). The factor multiplies the marginal score of the indicator's measured value, so
+it discounts both effort and gaming. It is exact when the score is linear in the target and the
+pay linear in the score, ``k₁ (min(m, ceiling) − T)`` (then the value is linear in the target and a
+department's later choices do not depend on it); for other rules (target attainment ``m/T``, a
+capped score, grade bands) the same factor is an approximation: it takes the marginal score of a
+later target to be that of today's measured value.
 """
 
 from __future__ import annotations
@@ -14,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ..rules.grade import band_counts
 from ..rules.pipeline import CompiledRule
 from ..scenario.rule_parts import Audit
 from ..scenario.schema import Scenario
@@ -34,7 +61,7 @@ class Context:
     eta: NDArray  # (S, B, D, R) CRN rater draws
     motivation: float  # λ: utility per unit of true value
     per_point: float  # pay per point of total score
-    ratchet_factor: NDArray  # (J,)
+    ratchet_factor: NDArray  # (J,) this period's discount through ratcheted targets
     comp_of_indicator: NDArray  # (J,) component index
     rater_component: NDArray  # (R,) component index
     limits: list[NDArray]  # per band (< last): cumulative quota count per class group, or inf
@@ -79,13 +106,35 @@ class Context:
 
 
 def ratchet_factor(sc: Scenario, c: CompiledRule) -> NDArray:
-    """Per indicator, the discount ``(1 − δ)/(1 − δ + δ λ_r)`` of the marginal reward through a
-    ratcheted target (1 for indicators without one, or without ratcheting)."""
+    """Per indicator, the discount of the marginal reward through a ratcheted target in the first
+    period (1 for indicators without one, or without ratcheting): ``ratchet_factors(sc, c)[0]``."""
+    return ratchet_factors(sc, c)[0]
+
+
+def ratchet_factors(sc: Scenario, c: CompiledRule) -> NDArray:
+    """Per period and indicator, ``(periods, J)``, the discount of the marginal reward through a
+    ratcheted target: ``(1 − δ)/(1 − δ + δ λ)`` in every period (``world.horizon =
+    "stationary"``), or :func:`horizon_factors` (``"finite"``); 1 for indicators without a target,
+    or without ratcheting."""
+    periods = sc.world.periods
     if sc.rule.targets.mode != "ratchet":
-        return np.ones(len(c.indicators))
+        return np.ones((periods, len(c.indicators)))
     d, lam = sc.world.discount, sc.rule.targets.ratchet
-    factor = (1 - d) / (1 - d + d * lam)
-    return np.where(uses_target(c), factor, 1.0)
+    if sc.world.horizon == "finite":
+        factor = horizon_factors(d, lam, periods)[:, None]
+    else:
+        factor = np.full((periods, 1), (1 - d) / (1 - d + d * lam))
+    return np.where(uses_target(c)[None, :], factor, 1.0)
+
+
+def horizon_factors(discount: float, ratchet: float, periods: int) -> NDArray:
+    """``f_t = 1 − δλ(1 − qⁿ)/(1 − q)``, ``q = δ(1 − λ)``, ``n = T − t`` periods to come, for
+    t = 1 … T (the module docstring derives it): 1 in the last period, falling with n towards
+    ``(1 − δ)/(1 − δ + δλ)``."""
+    d, lam = float(discount), float(ratchet)
+    q = d * (1 - lam)
+    to_come = np.arange(periods - 1, -1, -1, dtype=float)
+    return 1.0 - d * lam * (1.0 - q**to_come) / (1.0 - q)
 
 
 def uses_target(c: CompiledRule) -> NDArray:
@@ -110,13 +159,6 @@ def band_limits(c: CompiledRule, w: CompiledWorld) -> list[NDArray]:
     """Cumulative quota counts per band (but the last), per grading group; inf without a quota."""
     within = c.rule.grading.scope == "within_class"
     sizes = np.bincount(w.class_codes, minlength=len(w.classes)) if within else np.array([w.n_dept])
-    out, cum = [], np.zeros(sizes.shape)
-    for g in range(len(c.bands) - 1):
-        q = c.quotas[g]
-        if np.isnan(q):
-            out.append(np.full(sizes.shape, np.inf))
-            cum = np.full(sizes.shape, np.inf)
-        else:
-            cum = cum + np.floor(q * sizes + 1e-9)
-            out.append(cum.copy())
-    return out
+    # the counts the grading uses: shares rounded per group as the rule says, or given counts
+    per_band = band_counts(c.quotas, c.quota_counts, sizes, c.rounding)
+    return list(np.cumsum(per_band[: len(c.bands) - 1], axis=0))

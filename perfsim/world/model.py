@@ -225,6 +225,31 @@ def survey_moments(
     return mean, deriv, var
 
 
+def group_reliability(world: CompiledWorld, latent: NDArray) -> NDArray:
+    """Reliability of each rater group's score across departments, per replication: shape
+    ``(rep, rater)``, from the exact moments of what the group's members say, not from a draw.
+
+    A group's score of a department is the mean of what its members say about the same perceived
+    quality (``latent``, ``(rep, dept, rater)``): ``n`` survey respondents answering on the levels,
+    or one rater with noise σ. With ``B`` the variance across departments of the expected score and
+    ``W`` the mean variance of the score around it (a respondent's variance / n, or σ²), the
+    reliability is ``B / (B + W)``: the share of the spread of the group's scores that is agreement
+    of its members on the units rather than the chance of who answered (the correlation of two
+    parallel groups' scores; Spearman–Brown for n respondents). NaN when ``B + W = 0``."""
+    out = np.full((latent.shape[0], latent.shape[-1]), np.nan)
+    for r, kind in enumerate(world.rater_kind):
+        if kind == "survey":
+            mean, _, var1 = survey_moments(world, r, latent[..., r], slope=False)
+            within = var1.mean(axis=1) / max(int(world.respondents[r]), 1)
+        else:
+            mean = latent[..., r]
+            within = np.full(latent.shape[0], float(world.rater_noise[r]) ** 2)
+        between = mean.var(axis=1, ddof=1) if mean.shape[1] > 1 else np.zeros(mean.shape[0])
+        total = between + within
+        np.divide(between, total, out=out[:, r], where=total > 0)
+    return out
+
+
 def _level_probabilities(below: NDArray) -> NDArray:
     """P(level = l) from the cumulative ``below[..., i] = P(level ≤ i)``: the differences of
     ``[0, below, 1]`` along the last axis (as ``np.diff``, without the concatenated copy)."""

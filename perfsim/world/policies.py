@@ -128,13 +128,39 @@ class BestResponse(_Stateless):
     """Damped best responses iterated to a fixed point each period, each replication on its own.
 
     ``convergence`` records per replication, over the periods so far: ``iterations`` (the most in
-    any period), ``residual`` (the largest final residual) and ``converged`` (in every period)."""
+    any period), ``residual`` (the largest final residual) and ``converged`` (in every period).
+
+    A period whose problem is the last period's again (the same period factor through ratcheted
+    targets, the same targets, no early warning: fixed targets, or a finite horizon's repeated
+    factors) keeps the last period's fixed point instead of iterating again from it; a period
+    whose targets moved is solved anew, warm-started at the last period's choices."""
 
     def __init__(self, settings: World) -> None:
         super().__init__(settings)
         self.convergence: dict[str, NDArray] | None = None
+        self._last: tuple[Context, NDArray, Choice] | None = None  # ctx, targets, choice
+
+    def _repeats(self, ctx: Context, targets: NDArray) -> Choice | None:
+        """The last period's choice when this period's problem is the same, else None."""
+        if self._last is None or ctx.warning is not None:
+            return None
+        last_ctx, last_targets, choice = self._last
+        same = (
+            last_ctx.eps is ctx.eps  # the same block and draws
+            and np.array_equal(last_ctx.ratchet_factor, ctx.ratchet_factor)
+            and (last_targets is targets or np.array_equal(last_targets, targets))
+        )
+        return choice if same else None
 
     def respond(self, ctx, effort, gaming, targets) -> Choice:
+        again = self._repeats(ctx, targets)
+        if again is not None:
+            return again
+        choice = self._solve(ctx, effort, gaming, targets)
+        self._last = (ctx, targets, choice)
+        return choice
+
+    def _solve(self, ctx, effort, gaming, targets) -> Choice:
         s = self.settings
         resp = response.best_response(
             ctx,

@@ -28,7 +28,9 @@ The fixed point is iterated per replication (:func:`best_response`): each depart
 damping, halved when its step turns back; a replication stops when its residual
 ``max |BR(x) − x|`` is within the tolerance, and drops out of the computation.
 Forward-looking departments facing ratcheted targets (T_{t+1} = T_t + λ_r (m_t − T_t)) discount
-the marginal reward through target-based indicators by ``(1 − δ)/(1 − δ + δ λ_r)`` (Weitzman 1980).
+the marginal reward through target-based indicators by the period's factor ``ctx.ratchet_factor``
+(:mod:`perfsim.world.context`: ``(1 − δ)/(1 − δ + δ λ_r)`` in every period (Weitzman 1980), or
+over a finite horizon a factor rising to 1 in the last period).
 
 Early warnings (预警提示, ``world.early_warning = ρ``): at mid-period each department learns the part
 ``√ρ ξ_dj`` of its own measurement noise ``ε_dj = √ρ ξ_dj + √(1 − ρ) ζ_dj`` and chooses effort and

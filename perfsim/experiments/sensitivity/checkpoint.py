@@ -86,6 +86,13 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
         except (OSError, ValueError):
             old = {}
         if old.get("hash") != hash_:
+            if meta.get("model_revision") != old.get("model_revision"):
+                raise SensitivityError(
+                    f"{out} was computed by another revision of the simulation model "
+                    f"({old.get('model_revision', 'before revision 2')}; this perfsim is revision "
+                    f"{meta.get('model_revision')}), whose numbers differ: choose another --out "
+                    "folder, or delete this one to start again"
+                )
             raise SensitivityError(
                 f"{out} holds a different sensitivity analysis (another scenario, inputs, method, "
                 f"n, seed, reps or chunk size: hash {str(old.get('hash'))[:12]} ≠ {hash_[:12]}); "
@@ -172,6 +179,19 @@ class Chunks:
         else:
             self.frames[chunk_id] = frame
         return len(frame)
+
+    def mark_stopped(self) -> None:
+        """Record in the run folder's metadata that the run was stopped, with the chunks kept
+        (``--resume`` continues from them)."""
+        if self.folder is None:
+            return
+        meta_path = self.folder / SensitivityFiles.METADATA
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        meta.update(status="interrupted", chunks_done=len(self.paths), chunks=len(self.chunks))
+        write_json(meta_path, meta)
 
     def table(self) -> pd.DataFrame:
         """Every sample's outputs, in sample order."""

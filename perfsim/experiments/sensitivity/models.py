@@ -18,6 +18,8 @@ from ...scenario import (
     Problem,
     Scenario,
     ScenarioError,
+    WorldSpec,
+    no_world_error,
     resolve_scenario,
     scenario_from_dict,
     scenario_raw,
@@ -188,6 +190,7 @@ def model_spec(
     overrides: list[str],
     reps: int,
     seed: int,
+    world: WorldSpec | None = None,
 ) -> ModelSpec:
     """The model to evaluate and its SALib problem: a callable with its problem, or a scenario's
     [uncertain] inputs (validated here, at the edge) on the unit hypercube."""
@@ -202,11 +205,10 @@ def model_spec(
             {"callable": callable_name(model), "outputs": list(names or [])},
             {},
         )
-    scenario = resolve_scenario(model, overrides)
+    scenario = resolve_scenario(model, overrides, world)
     source = scenario_source(scenario)
     if scenario.world is None:
-        message = "a sensitivity analysis simulates: the scenario needs a [world]"
-        raise ScenarioError([Problem(source, "world", None, message, False)])
+        raise no_world_error(scenario)
     if uncertain is not None:
         table, label = load_uncertain(uncertain)
     elif scenario.uncertain:

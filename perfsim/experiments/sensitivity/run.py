@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from ...io import folder_lock, write_manifest
 from ...results.names import SensitivityFiles
-from ...scenario import Scenario, resolve_path
+from ...scenario import Scenario, WorldSpec, resolve_path
 from ..executors import Executor, make_executor, single_blas_thread
 from .analysis import (
     analyse_outputs,
@@ -46,6 +46,7 @@ def run_sensitivity(
     figures: bool = True,
     progress: Callable[[int, int], None] | None = None,
     estimate: Callable[[float, int], None] | None = None,
+    world: WorldSpec | None = None,
     **options: Any,
 ) -> SensitivityResult:
     """Global sensitivity analysis of a scenario's ``[uncertain]`` inputs, or of a callable.
@@ -62,13 +63,17 @@ def run_sensitivity(
     ``progress(done, total)`` is called with numbers of samples as chunks finish;
     ``estimate(seconds, workers)``, when given, once before the evaluation starts, with the
     expected wall time of the samples left (one pilot sample is timed in this process first).
+    ``world``: run the scenario's rule on this world (a bundled name, a file with a [world], or
+    that table), fitted to the rule by name (:mod:`perfsim.scenario.worlds`).
     """
     # Longer than most functions here: it is the table of contents of a run, one step a line or
     # two, and the list of what sensitivity.json holds (each step is a function of its own).
     started, started_at = time.perf_counter(), datetime.now(UTC)
     plan = SensitivityPlan.from_options(plan, **options)
     bounds = plan.parsed_bounds()
-    spec = model_spec(model, problem, outputs, uncertain, list(overrides), plan.reps, plan.seed)
+    spec = model_spec(
+        model, problem, outputs, uncertain, list(overrides), plan.reps, plan.seed, world
+    )
     sample = _Sample.draw(plan, spec)
     x, notes = sample.x, sample.notes
     folder = Path(out) if out is not None else None
@@ -78,7 +83,11 @@ def run_sensitivity(
         _runner(plan, executor) as runner,
     ):
         chunks, hash_ = _open_chunks(plan, sample, folder, runner.workers, resume)
-        run = _evaluate(spec, chunks, runner, progress, estimate)
+        try:
+            run = _evaluate(spec, chunks, runner, progress, estimate)
+        except KeyboardInterrupt:
+            chunks.mark_stopped()
+            raise
         analysis_started = time.perf_counter()
         table = chunks.table()
         available = [c for c in table.columns if c != "sample"]
@@ -145,6 +154,7 @@ class _Sample:
     @classmethod
     def draw(cls, plan: SensitivityPlan, spec: ModelSpec) -> _Sample:
         from ... import __version__
+        from ...model_revision import MODEL_REVISION
 
         record = plan.record
         # S2 needs two inputs (or groups), and only Sobol' gives it
@@ -161,6 +171,7 @@ class _Sample:
             "inputs": [i.describe() for i in spec.inputs],
             "model": spec.identity,
             "perfsim_version": __version__,
+            "model_revision": MODEL_REVISION,
         }
         return cls(x, n_used, second_order, list(notes), key)
 
@@ -262,6 +273,11 @@ def _pilot(spec: ModelSpec, rows: NDArray) -> float:
         return time.perf_counter() - started
 
 
-def default_out(scenario: str | Path, method: str, seed: int) -> str:
-    """``results/sensitivity-<scenario>-<method>-seed<seed>``."""
-    return f"results/sensitivity-{resolve_path(scenario).stem}-{method}-seed{seed}"
+def default_out(
+    scenario: str | Path, method: str, seed: int, world: str | Path | None = None
+) -> str:
+    """``results/sensitivity-<scenario>[-on-<world>]-<method>-seed<seed>``."""
+    stem = resolve_path(scenario).stem
+    if world is not None and not isinstance(world, Mapping):
+        stem += f"-on-{resolve_path(world).stem}"
+    return f"results/sensitivity-{stem}-{method}-seed{seed}"

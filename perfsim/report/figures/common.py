@@ -26,8 +26,13 @@ BAR_STYLES = [
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
 LINESTYLES = ["-", "--", ":", "-."]
 VERDICT_STYLE = {  # marker, face colour, label (translated where drawn)
-    "better": ("o", "black", N_("better (95 % interval excludes 0)")),
-    "worse": ("s", "white", N_("worse (95 % interval excludes 0)")),
+    "better": ("o", "black", N_("better (95 % interval excludes 0; a difference that matters)")),
+    "worse": ("s", "white", N_("worse (95 % interval excludes 0; a difference that matters)")),
+    "no practical difference": (
+        "d",
+        "white",
+        N_("no practical difference (too small to matter)"),
+    ),
     "no detectable difference": ("D", "0.65", N_("no detectable difference")),
     "": ("x", "black", N_("descriptive (no better side)")),
 }

@@ -76,14 +76,17 @@ def forest_figure(
     reference with its 95 % interval (``comparison.csv``), one panel per metric and one row per
     rule (× world). The better side of 0 (by the metric's direction) is shaded and labelled; the
     marker says the verdict. Metrics whose value is the same under every rule in every world are
-    listed under the figure instead of drawn; ``effective_weight:*`` has its own figure."""
+    listed under the figure instead of drawn; ``effective_weight:*`` has its own figure and
+    ``class_gap:*`` is summed up by ``class_bias``."""
     ref_rows = comparison[comparison["verdict"] == "reference"]
     reference = reference or (str(ref_rows["rule"].iloc[0]) if len(ref_rows) else "reference")
     others = comparison[comparison["rule"] != reference]
     rules = list(dict.fromkeys(others["rule"]))
     worlds = list(dict.fromkeys(others["world"]))
-    metrics = [
-        m for m in dict.fromkeys(comparison["metric"]) if not str(m).startswith("effective_weight:")
+    metrics = [  # effective weights have their own figure; class gaps are in class_bias
+        m
+        for m in dict.fromkeys(comparison["metric"])
+        if not str(m).startswith(("effective_weight:", "class_gap:"))
     ]
     flat, shown = [], []
     for m in metrics:

@@ -4,83 +4,34 @@ world, robustness across assumed worlds."""
 from __future__ import annotations
 
 from ... import metric_registry
-from ...i18n import N_, join, metric_description, metric_label, metric_name, ngettext, value
 from ...i18n import gettext as _
+from ...i18n import metric_description, metric_name, ngettext, value
 from ..document import Document, Table
-from ..numbers import decimals, diff_interval, finite, num, pm
+from ..numbers import diff_interval, finite, num, pm
 from ..rules import short_world
 from ..runs import RunFolder
+from ..summary import comparison_summary
 from .run import weights_sentence
 
 __all__ = ["comparison_metrics_section", "robustness_section"]
 
 
-def _comparison_summary(run: RunFolder) -> list[str]:
-    t = run.comparison
-    ref = run.reference
-    paragraphs = []
-    many = len(run.worlds) > 1
-    for rule in run.rules[1:]:
-        sub = t[(t["rule"] == rule) & (t["direction"].astype(str) != "")]
-        groups: dict[str, list[str]] = {}
-        for metric, g in sub.groupby("metric", sort=False):
-            verdicts = set(g["verdict"].astype(str))
-            name = metric_label(str(metric))
-            spans = g[["diff", "diff_low", "diff_high"]].to_numpy(float)
-            if verdicts == {"no detectable difference"} and (spans == 0).all():
-                groups.setdefault(N_("exactly the same on {metrics}"), []).append(name)
-                continue
-            if not many and verdicts & {"better", "worse"}:
-                row = g.iloc[0]
-                unit = num(row["diff"], decimals(float(row["diff_se"])), True)
-                name = f"{name} ({unit})"
-            if verdicts == {"better"}:
-                key = (
-                    N_("better in every world on {metrics}") if many else N_("better on {metrics}")
-                )
-            elif verdicts == {"worse"}:
-                key = N_("worse in every world on {metrics}") if many else N_("worse on {metrics}")
-            elif {"better", "worse"} <= verdicts:
-                key = N_("better in some worlds and worse in others on {metrics}")
-            elif "better" in verdicts:
-                key = N_(
-                    "better in some worlds (no detectable difference in the others) on {metrics}"
-                )
-            elif "worse" in verdicts:
-                key = N_(
-                    "worse in some worlds (no detectable difference in the others) on {metrics}"
-                )
-            else:
-                key = N_("no detectable difference on {metrics}")
-            groups.setdefault(key, []).append(name)
-        order = sorted(groups, key=lambda k: ("better" not in k, "worse" not in k, "same" in k, k))
-        clauses = [_(k).format(metrics=join(groups[k])) for k in order]
-        paragraphs.append(
-            _("Compared with the reference {reference}, {rule} is {clauses}.").format(
-                reference=ref, rule=rule, clauses=_("; ").join(clauses)
-            )
-            if clauses
-            else _("{rule}: no metric with a better side was recorded.").format(rule=rule)
-        )
-    paragraphs.append(
-        _(
-            "Each rule ran {reps} replications on the same simulated departments and noise "
-            "(common random numbers); a rule is called better or worse on a metric only when the "
-            "95 % interval of its paired difference from the reference excludes zero."
-        ).format(reps=run.metadata.get("reps"))
-    )
-    w = weights_sentence(run, ref)
-    if w:
-        paragraphs.append(w)
-    return paragraphs
+def _summary(doc: Document, run: RunFolder) -> None:
+    """The sentences of ``perfsim compare`` (:mod:`..summary`): verdicts and warnings in the
+    "In short" boxes, then how verdicts are made, notes and a sentence on effective weights."""
+    parts = comparison_summary(run.comparison, run.rules, run.worlds, run.metadata.get("reps"))
+    for para in parts.key + parts.warnings:
+        doc.add("summary", para)
+    for para in [parts.method, *parts.notes, weights_sentence(run, run.reference)]:
+        if para:
+            doc.add("p", para)
 
 
 def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
     t = run.comparison
     ref = run.reference
     doc.add("h2", _("Results"), "results")
-    for k, para in enumerate(_comparison_summary(run)):
-        doc.add("summary" if k < len(run.rules) - 1 else "p", para)
+    _summary(doc, run)
     for i, world in enumerate(run.worlds):
         if len(run.worlds) > 1:
             doc.add(

@@ -146,7 +146,10 @@ _SECTIONS = (
         N_("Counterfactual re-scoring: ranks under other rules"),
         "rank-changes",
         None,
-        N_("Rank change: + = the unit moves up under the alternative rule."),
+        N_(
+            "Rank change: + = the unit moves up under the alternative rule; when one of the two "
+            "rules ranks within class, both are compared within class (columns '(within class)')."
+        ),
         (
             "rank-changes",
             N_("Rank changes between rules"),

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ... import metric_registry
 from ...i18n import gettext as _
-from ...i18n import metric_description, metric_label, metric_name, value
+from ...i18n import metric_description, metric_name, value
 from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
+from ..phrases import say
 from ..rerun import differences, report_command, rerun_command, toml_value
 from ..rules import nominal_shares, rule_summary
 from ..runs import RunFolder
+from ..summary import convergence_sentence, run_sentences
 
 __all__ = [
     "assumptions_section",
@@ -103,6 +104,10 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
     meta = run.metadata
     doc.add("h2", _("Results"), "results")
     doc.add("summary", _run_summary(run))
+    converged = convergence_sentence(m, where=str(meta.get("scenario", "")))
+    if converged:
+        share = m.set_index("metric")["mean"].get("converged_share", 1.0)
+        doc.add("summary" if float(share) < 1 else "p", converged)  # a warning stands out
     doc.add(
         "p",
         _(
@@ -166,21 +171,13 @@ def weights_sentence(run: RunFolder, rule: str) -> str:
 
 
 def _run_summary(run: RunFolder) -> str:
-    m = run.metrics[run.reference].set_index("metric")
-    parts = []
-    for metric in ("kendall_tau", "class_bias", "gaming_share", "top_missed"):
-        if metric in m.index and finite(m.loc[metric, "mean"]):
-            value = pm(m.loc[metric, "mean"], m.loc[metric, "se"])
-            info = metric_registry.METRICS[metric]
-            unit = "" if info.scale else f" {_(info.unit)}"  # a share or coefficient needs no unit
-            parts.append(f"{metric_label(metric)} {value}{unit}")
-    text = (
-        _("In short: under {rule}, {parts}.").format(rule=run.reference, parts="; ".join(parts))
-        if parts
-        else ""
-    )
-    weights = weights_sentence(run, run.reference)
-    return (text + " " + weights).strip() or _("No metric was recorded.")
+    """The "In short" text: the sentences of ``perfsim run`` (:mod:`..summary`) and, where the
+    effective weights stray from the nominal shares, a sentence on them."""
+    rule = run.reference
+    sentences = run_sentences(rule, run.metrics[rule], run.departments.get(rule))
+    text = say("report.in_short", text=" ".join(sentences)) if sentences else ""
+    weights = weights_sentence(run, rule)
+    return (text + " " + weights).strip() or say("report.no_metric")
 
 
 def assumptions_section(doc: Document, run: RunFolder) -> None:
@@ -227,10 +224,11 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
             [
                 _("best response"),
                 _("≤ {n} iterations, largest residual {residual}").format(
-                    n=meta.get("best_response_iterations", "—"),
+                    n=num(meta.get("best_response_iterations")),
                     residual=num(meta.get("best_response_residual")),
                 ),
             ],
+            *_converged_rows(run),
             [
                 _("started / finished (UTC)"),
                 f"{meta.get('started', '—')} / {meta.get('finished', '—')}",
@@ -238,7 +236,7 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
             [_("scenario hash (SHA-256)"), str(meta.get("scenario_hash", "—"))],
         ]
     else:
-        rows += [[_("written (UTC)"), str(meta.get("written", "—"))]]
+        rows += [[_("written (UTC)"), str(meta.get("written", "—"))], *_converged_rows(run)]
         for rule, h in (meta.get("scenario_hashes") or {}).items():
             rows.append([_("scenario hash of {rule} (SHA-256)").format(rule=rule), str(h)])
     doc.add("table", Table([_("item"), _("value")], rows, None, "", "repro"))
@@ -289,3 +287,31 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
         )
     for note in rerun.notes:
         doc.add("p", note)
+
+
+def _converged_rows(run: RunFolder) -> list[list[str]]:
+    """ "best response converged" rows: the share of replications (``converged_share``) of the run,
+    or of each rule and world of a comparison; none for a policy without a fixed point."""
+    rows = []
+    for world in run.worlds:
+        for rule in run.rules:
+            meta = run.run_metadata(world, rule)
+            if "converged_share" not in meta:
+                continue
+            if run.kind == "run":
+                item = _("best response converged")
+            elif world == "base":
+                item = _("best response converged ({rule})").format(rule=rule)
+            else:
+                item = _("best response converged ({rule}, world {world})").format(
+                    rule=rule, world=world
+                )
+            text = _(
+                "{share} of replications, {iterations} iterations on average, at most {most}"
+            ).format(
+                share=pct(float(meta["converged_share"])),
+                iterations=num(meta.get("iterations_mean"), 0),
+                most=num(meta.get("iterations_max"), 0),
+            )
+            rows.append([item, text])
+    return rows

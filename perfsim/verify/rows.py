@@ -1,4 +1,5 @@
-"""The validation suite V1–V6 (docs/model.md): the engine against what theory proves.
+"""The rows V1–V6 of the validation suite (docs/model.md) but the ratchet's (:mod:`.ratchet`), and
+what every row shares: :class:`Check`, loading a theory scenario, the score slope.
 
 Each check loads its scenario from ``scenarios/theory/`` (with any overrides), computes the closed
 form from the scenario's own parameters, runs the real engine and compares. Theory scenarios use
@@ -15,17 +16,17 @@ the department's utility in closed form with and without gaming. Their tolerance
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from scipy.stats import norm
 
-from .engine import build
-from .scenario import load_scenario
-from .scenario.loader import BUNDLED_SCENARIOS
-from .simulation import simulate
+from ..engine import build
+from ..rules.grade import band_counts
+from ..scenario import load_scenario
+from ..scenario.loader import BUNDLED_SCENARIOS
+from ..simulation import simulate
 
 THEORY = BUNDLED_SCENARIOS / "theory"
 
@@ -49,11 +50,11 @@ class Check:
         return bool(np.isfinite(self.simulated) and self.error <= self.tolerance)
 
 
-def _load(name: str, overrides: Iterable[str]):
+def load_theory(name: str, overrides: Iterable[str]):
     return load_scenario(THEORY / name, list(overrides))
 
 
-def _score_slope(model) -> np.ndarray:
+def score_slope(model) -> np.ndarray:
     """Score points per unit of effort on each task through the (linear) indicators:
     Σ_j share_c(j) w_j span_j sign_j scale_j L_jk (unit productivity)."""
     c, w = model.rule, model.world
@@ -66,7 +67,7 @@ def _score_slope(model) -> np.ndarray:
     return per_indicator @ w.loadings
 
 
-def _qp_nonneg(cost: np.ndarray, r: np.ndarray) -> np.ndarray:
+def qp_nonneg(cost: np.ndarray, r: np.ndarray) -> np.ndarray:
     """argmax rᵀe − ½ eᵀCe over e ≥ 0, by enumerating supports (few tasks)."""
     k = r.size
     best, best_val = np.zeros(k), 0.0
@@ -82,19 +83,19 @@ def _qp_nonneg(cost: np.ndarray, r: np.ndarray) -> np.ndarray:
     return best
 
 
-def _effort(result, task: str) -> float:
+def task_effort(result, task: str) -> float:
     return float(result.departments[f"effort:{task}"].mean())
 
 
 def v1(overrides, reps, seed) -> list[Check]:
-    sc = _load("v1-multitask-linear.toml", overrides)
+    sc = load_theory("v1-multitask-linear.toml", overrides)
     model = build(sc)
     w = model.world
     b = sc.rule.pay.per_point
     lam = sc.world.motivation
 
     def theory(b_, lam_):
-        return _qp_nonneg(w.cost, b_ * _score_slope(model) + lam_ * w.value)
+        return qp_nonneg(w.cost, b_ * score_slope(model) + lam_ * w.value)
 
     res = simulate(sc, reps=reps, seed=seed)
     e = theory(b, lam)
@@ -103,17 +104,17 @@ def v1(overrides, reps, seed) -> list[Check]:
             f"V1 effort {t}",
             f"Holmström–Milgrom effort on {t}: argmax of bᵀe + λvᵀe − ½eᵀCe",
             e[k],
-            _effort(res, t),
+            task_effort(res, t),
             0.02,
             absolute=e[k] == 0,
         )
         for k, t in enumerate(w.tasks)
     ]
-    unmeasured = int(np.argmin(np.abs(_score_slope(model))))
+    unmeasured = int(np.argmin(np.abs(score_slope(model))))
     name = w.tasks[unmeasured]
     higher = simulate(sc, reps=reps, seed=seed, overrides=[f"rule.pay.per_point={2 * b}"])
     falls_theory = theory(2 * b, lam)[unmeasured] - e[unmeasured]
-    falls_sim = _effort(higher, name) - _effort(res, name)
+    falls_sim = task_effort(higher, name) - task_effort(res, name)
     checks.append(
         Check(
             f"V1 Δeffort {name} (b→2b)",
@@ -130,7 +131,7 @@ def v1(overrides, reps, seed) -> list[Check]:
             f"V1 effort {name} (λ=0)",
             "no effort on the unmeasured task without motivation",
             theory(b, 0.0)[unmeasured],
-            _effort(selfish, name),
+            task_effort(selfish, name),
             1e-6,
             absolute=True,
         )
@@ -142,18 +143,20 @@ def _tournament_parts(sc):
     model = build(sc)
     c, w = model.rule, model.world
     spread = c.reward_table[0, 0] - c.reward_table[1, 0]
-    slope = float(_score_slope(model)[0])
+    slope = float(score_slope(model)[0])
     sigma = float(abs(c.span[0]) * w.scale[0] * w.noise[0])
     return model, spread, slope, sigma, float(w.cost[0, 0])
 
 
 def _tournament_check(file, overrides, reps, seed, check_id, description, tolerance, theory):
     """Simulated effort against ``theory(model, ΔW, score slope, σ, c)`` for a tournament row."""
-    sc = _load(file, overrides)
+    sc = load_theory(file, overrides)
     model, spread, slope, sigma, cost = _tournament_parts(sc)
     expected = theory(model, spread, slope, sigma, cost)
     res = simulate(sc, reps=reps, seed=seed)
-    return [Check(check_id, description, expected, _effort(res, model.world.tasks[0]), tolerance)]
+    return [
+        Check(check_id, description, expected, task_effort(res, model.world.tasks[0]), tolerance)
+    ]
 
 
 def v2(overrides, reps, seed) -> list[Check]:
@@ -198,7 +201,7 @@ def kth_cutoff_density(n_others: int, k: int, sigma: float) -> float:
     return float(value)
 
 
-def _mc_effort(res) -> tuple[float, float]:
+def mc_effort(res) -> tuple[float, float]:
     """Mean effort over replications and its Monte Carlo standard error."""
     x = res.per_rep["mean_effort"].to_numpy(dtype=float)
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else np.nan
@@ -211,13 +214,14 @@ MC_SES = 4.0
 def v2q(overrides, reps, seed) -> list[Check]:
     checks = []
     for label, extra in (("", []), (" (D=40, q=0.25)", _V2Q_SWEEP)):
-        sc = _load("v2q-quota.toml", [*extra, *overrides] if extra else overrides)
+        sc = load_theory("v2q-quota.toml", [*extra, *overrides] if extra else overrides)
         model, spread, slope, sigma, cost = _tournament_parts(sc)
         n = model.world.n_dept
-        k = int(np.floor(model.rule.quotas[0] * n + 1e-9))
+        c = model.rule
+        k = int(band_counts(c.quotas, c.quota_counts, n, c.rounding)[0])
         theory = spread * slope * slope * kth_cutoff_density(n - 1, k, sigma) / cost
         res = simulate(sc, reps=reps, seed=seed)
-        mean, se = _mc_effort(res)
+        mean, se = mc_effort(res)
         tol = MC_SES * se + 1e-9
         checks.append(
             Check(
@@ -243,7 +247,7 @@ _V2Q_SWEEP = [
 
 
 def v3(overrides, reps, seed) -> list[Check]:
-    sc = _load("v3-audit.toml", overrides)
+    sc = load_theory("v3-audit.toml", overrides)
     model = build(sc)
     c, w = model.rule, model.world
     gain = sc.rule.pay.per_point * abs(c.span[0]) * w.scale[0] * w.gameability[0]
@@ -290,7 +294,7 @@ def _audit_parts(sc):
     kappa = float(share * weights[0] * abs(c.span[0]) * w.scale[0] * w.gameability[0])
     return (
         sc.rule.pay.per_point,
-        float(_score_slope(model)[0]),
+        float(score_slope(model)[0]),
         kappa,
         float(w.cost[0, 0]),
         float(w.gaming_cost[0]),
@@ -310,7 +314,7 @@ def v3f(overrides, reps, seed) -> list[Check]:
             f"rule.audit.fine_per_unit={fine}",
             f"rule.audit.penalty={penalty}",
         ]
-        sc = _load("v3-audit.toml", [*extra, *overrides])
+        sc = load_theory("v3-audit.toml", [*extra, *overrides])
         b, _, kappa, _, k, _ = _audit_parts(sc)
         a = sc.rule.audit
         interior = max(0.0, (b * kappa - a.probability * a.fine_per_unit) / k)
@@ -344,7 +348,7 @@ def v3v(overrides, reps, seed) -> list[Check]:
             f"world.tasks.work.cost={cost}",
             "rule.indicators.reported.base=0",
         ]
-        sc = _load("v3-audit.toml", [*extra, *overrides])
+        sc = load_theory("v3-audit.toml", [*extra, *overrides])
         b, s_e, kappa, c, k, lv = _audit_parts(sc)
         a = sc.rule.audit
         honest = (b * s_e + lv) ** 2 / (2 * c)  # e = (b s + λv)/c, no gaming
@@ -366,35 +370,8 @@ def v3v(overrides, reps, seed) -> list[Check]:
     return checks
 
 
-def v4(overrides, reps, seed) -> list[Check]:
-    sc = _load("v4-ratchet.toml", overrides)
-    model = build(sc)
-    w = model.world
-    beta, lam, delta = sc.rule.pay.per_point, sc.rule.targets.ratchet, sc.world.discount
-    theory = beta * (1 - delta) / (1 - delta + delta * lam)
-    res = simulate(sc, reps=reps, seed=seed)
-    slope = float(_score_slope(model)[0])
-    simulated = _effort(res, w.tasks[0]) * w.cost[0, 0] / slope
-    checks = [
-        Check("V4 ratchet marginal reward", "Weitzman: β(1−δ)/(1−δ+δλ)", theory, simulated, 0.03)
-    ]
-    faster = min(1.0, lam + 0.3)
-    res2 = simulate(sc, reps=reps, seed=seed, overrides=[f"rule.targets.ratchet={faster}"])
-    theory2 = beta * (1 - delta) / (1 - delta + delta * faster)
-    checks.append(
-        Check(
-            f"V4 ratchet marginal reward (λ={faster:g})",
-            "effort falls with λ",
-            theory2,
-            _effort(res2, w.tasks[0]) * w.cost[0, 0] / slope,
-            0.03,
-        )
-    )
-    return checks
-
-
 def v5(overrides, reps, seed) -> list[Check]:
-    sc = _load("v5-visibility.toml", overrides)
+    sc = load_theory("v5-visibility.toml", overrides)
     shares = (0.2, 0.5, 0.8)
     bias = [
         simulate(sc, reps=reps, seed=seed, overrides=[f"rule.components.survey.share={s}"])
@@ -416,13 +393,13 @@ def v5(overrides, reps, seed) -> list[Check]:
 
 
 def v6(overrides, reps, seed) -> list[Check]:
-    sc = _load("v6-distortion.toml", overrides)
+    sc = load_theory("v6-distortion.toml", overrides)
     model = build(sc)
     w = model.world
     f = w.value
-    e = np.maximum(sc.rule.pay.per_point * _score_slope(model), 0.0)
+    e = np.maximum(sc.rule.pay.per_point * score_slope(model), 0.0)
     surplus = f @ e - 0.5 * e @ w.cost @ e
-    e_fb = _qp_nonneg(w.cost, f)
+    e_fb = qp_nonneg(w.cost, f)
     first_best = f @ e_fb - 0.5 * e_fb @ w.cost @ e_fb
     theory = first_best - surplus
     res = simulate(sc, reps=reps, seed=seed)
@@ -436,7 +413,7 @@ def v6(overrides, reps, seed) -> list[Check]:
             0.02,
         )
     ]
-    sc_b = _load("v6b-gameable-weight.toml", [o for o in overrides if o.startswith("V6b:")])
+    sc_b = load_theory("v6b-gameable-weight.toml", [o for o in overrides if o.startswith("V6b:")])
     runs = [
         simulate(sc_b, reps=reps, seed=seed, overrides=[f"rule.weights.gameable={x}"])
         for x in (0.2, 0.5, 0.8)
@@ -461,57 +438,3 @@ def v6(overrides, reps, seed) -> list[Check]:
         )
     )
     return checks
-
-
-ROWS: dict[str, Callable[..., list[Check]]] = {
-    "V1": v1,
-    "V2": v2,
-    "V2q": v2q,
-    "V3": v3,
-    "V3F": v3f,
-    "V3V": v3v,
-    "V4": v4,
-    "V5": v5,
-    "V6": v6,
-}
-
-
-def run_suite(
-    only: Iterable[str] | None = None,
-    overrides: Iterable[str] = (),
-    reps: int = 200,
-    seed: int = 0,
-    progress: Callable[[str], None] | None = None,
-) -> list[Check]:
-    """Run the rows (all by default). Overrides are ``ROW:PATH=VALUE`` (or ``PATH=VALUE`` for all)."""
-    overrides = list(overrides)
-    wanted = list(only) if only else list(ROWS)
-    unknown = [r for r in wanted if r not in ROWS]
-    if unknown:
-        from .scenario import Problem, ScenarioError
-
-        raise ScenarioError(
-            [
-                Problem(
-                    "--only",
-                    ",".join(unknown),
-                    None,
-                    f"no such row; allowed: {', '.join(ROWS)}",
-                    False,
-                )
-            ]
-        )
-    checks: list[Check] = []
-    for row in wanted:
-        if progress:
-            progress(row)
-        mine = [
-            o.split(":", 1)[1] if ":" in o.split("=", 1)[0] else o
-            for o in overrides
-            if ":" not in o.split("=", 1)[0] or o.split(":", 1)[0] == row
-        ]
-        checks.extend(ROWS[row](mine, reps, seed))
-    return checks
-
-
-__all__ = ["Check", "ROWS", "THEORY", "Path", "run_suite"]

@@ -1,0 +1,388 @@
+"""The plain-language summary of a run or a comparison: the sentences that ``perfsim run`` and
+``perfsim compare`` print before their table and that the reports show as "In short".
+
+One builder for terminal and report: it reads only a run's metrics table (``metric, mean, se, n``)
+and, when there is one, its departments table, or a comparison's table (``comparison.csv``), so the
+in-memory results and the folders read back give the same words. The words are in
+:mod:`.phrases`; what each metric means and its better side in :mod:`perfsim.metric_registry`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import metric_registry
+from ..i18n import gettext as _
+from ..i18n import metric_label, metric_name, metric_plain, metric_undefined
+from .numbers import decimals, finite, num, pct
+from .phrases import join, say
+
+__all__ = [
+    "CONVERGENCE",
+    "ComparisonSummary",
+    "Shown",
+    "comparison_sentences",
+    "comparison_summary",
+    "convergence_sentence",
+    "explain_lines",
+    "identical_metrics",
+    "run_sentences",
+    "shown_metrics",
+]
+
+CONVERGENCE = ("converged_share", "iterations_mean", "iterations_max", "fixed_point_residual")
+"""Numerical diagnostics of the best response: summed up in one sentence, not table rows."""
+
+# Kendall τ at or above which the ranking agrees with true performance so (first match wins).
+_FIDELITY = [
+    (0.7, "fidelity.close"),
+    (0.5, "fidelity.fair"),
+    (0.3, "fidelity.moderate"),
+    (0.1, "fidelity.weak"),
+    (-0.1, "fidelity.none"),
+    (-math.inf, "fidelity.reversed"),
+]
+
+
+def _value(m: pd.DataFrame, metric: str, column: str = "mean") -> float:
+    if metric not in m.index or column not in m.columns:
+        return math.nan
+    return float(m.loc[metric, column])
+
+
+def amount(
+    metric: str, value: float, se: float = math.nan, difference: bool = False, sign: bool = False
+) -> str:
+    """A value (or a ``difference``) of ``metric`` in words: shares in percent (differences in
+    percentage points), score points as points, others as they are; to the digits ``se`` allows."""
+    info = metric_registry.metric_info(metric)
+    share = info is not None and info.scale == "0–1" and info.unit.startswith("share")
+    if share and not difference:
+        return pct(value)
+    scale = 100.0 if share else 1.0
+    places = max(0, decimals(scale * se) - 1) if finite(se) and se > 0 else -1  # se's 1st digit
+    if places >= 0 and finite(value) and value != 0:  # and at most 3 significant digits
+        places = min(places, max(0, 2 - math.floor(math.log10(abs(scale * value)))))
+    text = num(scale * value, places, sign, digits=3)
+    if share:
+        return say("unit.pp", value=text)
+    if info is not None and info.unit == "score points":
+        return say("unit.points", value=text)
+    return text
+
+
+def run_sentences(
+    rule: str, metrics: pd.DataFrame, departments: pd.DataFrame | None = None
+) -> list[str]:
+    """3–6 sentences on a rule's run: ranking, grades, gaming, class gap, agreement within rater
+    groups, welfare loss (each where its metrics were recorded)."""
+    m = metrics.set_index("metric")
+    out = []
+    tau = _value(m, "kendall_tau")
+    if finite(tau):
+        how = next(key for bound, key in _FIDELITY if tau >= bound)
+        out.append(say("run.ranking", rule=rule, how=say(how), tau=num(tau, 2)))
+    top, bottom = _value(m, "top_missed"), _value(m, "bottom_missed")
+    bands = _bands(departments)
+    if finite(top) and finite(bottom) and (departments is None or len(bands) > 1):
+        out.append(
+            say(
+                "run.grades",
+                top_missed=pct(top),
+                bottom_missed=pct(bottom),
+                top_grade=say("grade.top_named", band=bands[0]) if bands else say("grade.top"),
+                bottom_grade=(
+                    say("grade.bottom_named", band=bands[-1]) if bands else say("grade.bottom")
+                ),
+            )
+        )
+        if bands and len(bands) > 1 and departments[f"share:{bands[-1]}"].sum() == 0:
+            out[-1] += " " + say("run.nobody_bottom", band=bands[-1])
+    gaming = _value(m, "gaming_share")
+    if finite(gaming):
+        out.append(_gaming_sentence(gaming, departments))
+    gap = _class_sentence(m)
+    if gap:
+        out.append(gap)
+    raters = [
+        say("run.rater_item", group=str(k).split(":", 1)[1], value=num(v, 2))
+        for k, v in m["mean"].items()
+        if str(k).startswith("rater_reliability:") and finite(v)
+    ]
+    if raters:
+        out.append(say("run.raters", items=join(raters)))
+    loss = _value(m, "welfare_loss")
+    if finite(loss):
+        out.append(say("run.welfare" if loss <= 1 else "run.welfare_destroyed", loss=pct(loss)))
+    return out
+
+
+def _bands(departments: pd.DataFrame | None) -> list[str]:
+    """Grade bands, best first, from the departments table's ``share:<band>`` columns."""
+    if departments is None:
+        return []
+    return [c.split(":", 1)[1] for c in departments.columns if str(c).startswith("share:")]
+
+
+def _gaming_sentence(share: float, departments: pd.DataFrame | None) -> str:
+    if share < 5e-4:  # less than 0.05 % of effort: none worth a word
+        return say("run.no_gaming")
+    columns = [c for c in (departments.columns if departments is not None else ()) if
+               str(c).startswith("gaming:")]  # fmt: skip
+    if columns:
+        totals = departments[columns].sum()
+        if totals.sum() > 0:
+            top = totals.idxmax()
+            return say(
+                "run.gaming",
+                share=pct(share),
+                indicator=str(top).split(":", 1)[1],
+                indicator_share=pct(totals[top] / totals.sum()),
+            )
+    return say("run.gaming_plain", share=pct(share))
+
+
+def _class_sentence(m: pd.DataFrame) -> str:
+    """Which class scores above which at equal true value (from ``class_gap:<class>``)."""
+    gaps = m[[str(k).startswith("class_gap:") for k in m.index]]
+    gaps = gaps[[finite(v) for v in gaps["mean"]]]
+    if len(gaps) < 2:
+        return ""
+    high, low = gaps["mean"].idxmax(), gaps["mean"].idxmin()
+    gap = float(gaps.loc[high, "mean"] - gaps.loc[low, "mean"])
+    se = float(gaps.loc[high, "se"] + gaps.loc[low, "se"])  # ≥ the se of the difference
+    names = {"high": str(high).split(":", 1)[1], "low": str(low).split(":", 1)[1]}
+    text = num(gap, max(0, decimals(se) - 1) if finite(se) and se > 0 else -1)
+    key = "run.class_gap" if not finite(se) or gap > 2 * se else "run.no_class_gap"
+    return say(key, gap=text, **names)
+
+
+def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:
+    """A warning when a replication's best response did not settle (naming ``where``), else how
+    many iterations it took; ``""`` for a policy without a fixed point."""
+    m = metrics.set_index("metric")
+    share = _value(m, "converged_share")
+    if not finite(share):
+        return ""
+    n = _value(m, "n") if "n" in m.columns else math.nan
+    if share < 1:
+        reps = int(n) if finite(n) else 0
+        missed = round((1 - share) * reps) if reps else say("warn.some")
+        return say("warn.unconverged", missed=missed, reps=reps or say("warn.all"), where=where)
+    return say(
+        "run.converged",
+        iterations=num(_value(m, "iterations_mean"), 0),
+        most=num(_value(m, "iterations_max"), 0),
+    )
+
+
+@dataclass
+class Shown:
+    """Which metrics of a run a table shows (``rows``) and notes on those it leaves out."""
+
+    rows: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def shown_metrics(metrics: pd.DataFrame) -> Shown:
+    """Leave out undefined metrics (with why), constants without a better side (with their value)
+    and the convergence diagnostics (:func:`convergence_sentence` sums them up)."""
+    rows, undefined, constant = [], [], []
+    for r in metrics.itertuples(index=False):
+        name = str(r.metric)
+        if name in CONVERGENCE:
+            continue
+        if not finite(r.mean):
+            why = metric_undefined(name) or say("note.no_value")
+            undefined.append(say("note.undefined_item", metric=metric_name(name), why=why))
+        elif not metric_registry.better(name) and finite(r.se) and float(r.se) == 0:
+            constant.append(f"{name} = {num(r.mean)}")
+        else:
+            rows.append(name)
+    notes = []
+    if undefined:
+        notes.append(say("note.undefined", items=_("; ").join(undefined)))
+    if constant:
+        notes.append(say("note.constant", items=_(", ").join(constant)))
+    return Shown(rows, notes)
+
+
+def identical_metrics(table: pd.DataFrame, reference: str) -> list[str]:
+    """Metrics of a comparison table that every rule has exactly as the reference in every world
+    (paired differences all 0), or that are undefined everywhere."""
+    same = []
+    for metric, g in table.groupby("metric", sort=False):
+        others = g[g["rule"] != reference]
+        spans = others[["diff", "diff_low", "diff_high"]].to_numpy(float)
+        undefined = not any(finite(v) for v in g["mean"])
+        if undefined or (len(others) and (spans == 0).all()):
+            same.append(str(metric))
+    return same
+
+
+_ORDER = [
+    "cmp.better",
+    "cmp.better_all",
+    "cmp.worse",
+    "cmp.worse_all",
+    "cmp.mixed",
+    "cmp.better_some",
+    "cmp.worse_some",
+    "cmp.no_practical",
+    "cmp.not_detected",
+]
+
+
+def _verdict_key(verdicts: set[str], many: bool) -> str:
+    if verdicts == {"better"}:
+        return "cmp.better_all" if many else "cmp.better"
+    if verdicts == {"worse"}:
+        return "cmp.worse_all" if many else "cmp.worse"
+    if {"better", "worse"} <= verdicts:
+        return "cmp.mixed"
+    if "better" in verdicts:
+        return "cmp.better_some"
+    if "worse" in verdicts:
+        return "cmp.worse_some"
+    if "no detectable difference" in verdicts:
+        return "cmp.not_detected"
+    return "cmp.no_practical"
+
+
+def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, skip) -> str:
+    sub = table[(table["rule"] == rule) & (table["direction"].astype(str) != "")]
+    groups: dict[str, list[str]] = {}
+    for metric, g in sub.groupby("metric", sort=False):
+        if metric in skip:
+            continue
+        key = _verdict_key(set(g["verdict"].astype(str)), many)
+        name = metric_label(str(metric))
+        if key in ("cmp.better", "cmp.worse"):
+            row = g.iloc[0]
+            diff = amount(str(metric), row["diff"], row["diff_se"], difference=True, sign=True)
+            name += f" ({diff})"
+        groups.setdefault(key, []).append(name)
+    clauses = [
+        say("cmp.clause", verdict=say(key), metrics=join(groups[key]))
+        for key in _ORDER
+        if key in groups
+    ]
+    if not clauses:
+        return say("cmp.rule_none", rule=rule)
+    return say("cmp.rule", reference=reference, rule=rule, clauses=_("; ").join(clauses))
+
+
+@dataclass
+class ComparisonSummary:
+    """The parts of a comparison's summary: the verdict sentences (``key``: the reference's
+    ranking and one per other rule), how verdicts are made, and warnings and notes."""
+
+    key: list[str]
+    method: str
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sentences(self) -> list[str]:
+        return [*self.key, self.method, *self.warnings, *self.notes]
+
+
+def comparison_summary(
+    table: pd.DataFrame, rules: Sequence[str], worlds: Sequence[str], reps: object
+) -> ComparisonSummary:
+    """The reference's ranking in a sentence, one sentence per other rule (its verdicts against
+    the reference, over every world), how verdicts are made, a warning naming each rule whose
+    best response did not always converge, and which metrics are left out."""
+    reference, many = rules[0], len(worlds) > 1
+    first = table[(table["world"] == worlds[0]) & (table["rule"] == reference)]
+    same = identical_metrics(table, reference)
+    key = run_sentences(reference, first)[:1]
+    key += [_rule_sentence(table, reference, r, many, set(same)) for r in rules[1:]]
+    out = ComparisonSummary(key, say("cmp.method", reps=reps, example=_example(table)))
+    warning = _unconverged(table)
+    if warning:
+        out.warnings.append(warning)
+    defined = set(table.loc[[finite(v) for v in table["mean"]], "metric"])
+    undefined = [m for m in same if metric_registry.better(m) and m not in defined]
+    identical = [m for m in same if metric_registry.better(m) and m in defined]
+    if undefined:
+        names = _(", ").join(metric_name(m) for m in undefined)
+        out.notes.append(say("note.undefined_everywhere", items=names))
+    if identical:
+        names = _(", ").join(metric_name(m) for m in identical)
+        out.notes.append(say("note.same_everywhere", items=names))
+    return out
+
+
+def comparison_sentences(
+    table: pd.DataFrame, rules: Sequence[str], worlds: Sequence[str], reps: object
+) -> list[str]:
+    """:func:`comparison_summary` as a list of sentences (for the terminal)."""
+    return comparison_summary(table, rules, worlds, reps).sentences
+
+
+def _example(table: pd.DataFrame) -> str:
+    """ "0.02 for rank fidelity (Kendall τ)": a smallest difference that matters, for the method
+    sentence."""
+    for metric in ("kendall_tau", "welfare_loss", "gaming_share"):
+        rows = table[table["metric"] == metric]
+        value = float(rows["min_diff"].iloc[0]) if "min_diff" in rows and len(rows) else math.nan
+        if not finite(value):
+            value = metric_registry.min_difference(metric)
+        if finite(value):
+            return say(
+                "cmp.example",
+                amount=amount(metric, value, difference=True),
+                metric=metric_label(metric),
+            )
+    return ""
+
+
+def _unconverged(table: pd.DataFrame) -> str:
+    """A warning naming each rule (and world) whose best response did not always settle."""
+    rows = table[(table["metric"] == "converged_share") & (table["mean"].astype(float) < 1)]
+    if not len(rows):
+        return ""
+    many = table["world"].nunique() > 1
+    items = [
+        say(
+            "warn.unconverged_item",
+            rule=say("warn.rule_world", rule=r.rule, world=r.world) if many else str(r.rule),
+            share=pct(float(r.mean)),
+        )
+        for r in rows.itertuples(index=False)
+    ]
+    return say("warn.unconverged_rules", items=join(items))
+
+
+def explain_lines(metrics: Sequence[str]) -> list[str]:
+    """For ``--explain``: each metric's better side, smallest difference that matters and meaning
+    in plain words (all from :mod:`perfsim.metric_registry`)."""
+    lines = []
+    for metric in metrics:
+        side = metric_registry.better(metric) or "none"
+        meaning = metric_plain(metric)
+        if side == "none":
+            lines.append(say("explain.line_plain", metric=metric, side=say("explain.none"),
+                             meaning=meaning))  # fmt: skip
+            continue
+        fixed = metric_registry.min_difference(metric)
+        delta = (
+            num(fixed)
+            if finite(fixed)
+            else say("explain.spread", share=num(metric_registry.SPREAD_SHARE))
+        )
+        lines.append(
+            say(
+                "explain.line",
+                metric=metric,
+                side=say(f"explain.{side}"),
+                delta=delta,
+                meaning=meaning,
+            )
+        )
+    return lines

@@ -1,0 +1,170 @@
+"""Commented starter files that ``perfsim new rule FILE`` and ``perfsim new world FILE`` write.
+
+Both are valid as written (a test validates and runs them): the rule runs on the bundled world
+``hangzhou-2011`` and on the starter world, whose names match it. scenarios/README.md documents
+every key they use.
+"""
+
+from __future__ import annotations
+
+RULE = """\
+# A rule to test, written by `perfsim new rule`. Every key is explained in scenarios/README.md
+# (key reference); keep a comment on each number that says where it comes from.
+#
+#   perfsim validate {file}                          check the rule
+#   perfsim score units.csv --rule {file}            score a real table (one row per department)
+#   perfsim run {file} --world hangzhou-2011         simulate how departments respond
+#   perfsim run {file} --world my-world.toml         ... on your own world (perfsim new world)
+#
+# A world is fitted to the rule BY NAME: each indicator below needs a measurement of the same name
+# in the world ([world.indicators."<name>"]), each component that no indicator names (a survey, a
+# panel) a rater group of the same name ([world.raters."<name>"]). Hangzhou's world measures
+# 职能工作目标, 重点工作目标, 公共服务, 自主创新 and 目标管理要素 and has the rater groups 社会评价
+# (a survey) and 领导考评 (a panel); an indicator of your own gets its measurement at the end of
+# this file.
+
+[meta]
+name = "my rule"
+description = "Two target indicators and a satisfaction survey."
+sources = []                     # the documents the rule comes from
+assumptions = ["Every number is a placeholder: replace it and say where it comes from."]
+
+[rule.indicators."公共服务"]      # the name of a measurement in Hangzhou's world
+label = "Public-service targets, % completed"
+component = "目标考核"
+direction = "benefit"            # benefit: higher is better; cost: lower is better
+bad = 60                         # efficacy method (功效系数法): 60 % completed scores 60 ...
+good = 100                       # ... and 100 % scores 100
+
+[rule.indicators."按时办结率"]    # an indicator of your own: measured as said at the end
+label = "Cases closed on time, %"
+component = "目标考核"
+bad = 80
+good = 100
+
+[rule.weights]                   # within 目标考核; rescaled to sum to 1
+"公共服务" = 0.5
+"按时办结率" = 0.5
+
+[rule.components."目标考核"]      # computed from the indicators that name it
+share = 0.6
+
+[rule.components."社会评价"]      # no indicator names it: a score per department (a survey)
+share = 0.4
+full_marks = 100                 # the survey score is out of 100 points
+
+[rule.grading]
+bands = ["优秀", "合格", "不合格"]  # best first
+
+[rule.grading.quota]
+"优秀" = 0.2                      # at most 20 % of the departments
+
+[rule.grading.thresholds]
+"合格" = 70                       # a pass line
+
+[rule.rewards."优秀"]
+bonus = 1.0                      # what a grade is worth to a department (reward units)
+
+[rule.rewards."合格"]
+bonus = 0.5                      # bands not named (不合格) are worth 0
+
+# How the simulated world measures your own indicator (used with --world; ignored by
+# `perfsim score`). m = offset + scale · (Σ loading · output + gameability · gaming + noise · ε):
+# one unit of output of the task 公共服务 (a task of Hangzhou's world and of the starter world)
+# closes 4 % more cases on time, at most 100 %.
+[world.indicators."按时办结率"]
+tasks = {{ "公共服务" = 1.0 }}     # loadings on the world's tasks
+offset = 88                      # % at zero output
+scale = 4                        # % per unit of output
+noise = 0.5                      # measurement noise (output units)
+gameability = 0.5                # how far a unit of gaming inflates it (0 = cannot be gamed)
+gaming_cost = 0.05
+ceiling = 100
+"""
+
+WORLD = """\
+# A simulated world to test rules on, written by `perfsim new world`: departments, the tasks they
+# spend effort on, how each indicator measures the tasks, and who rates them. Every key is
+# explained in scenarios/README.md ([world] key reference).
+#
+#   perfsim run my-rule.toml --world {file}
+#
+# A rule is fitted to this world BY NAME: each rule indicator uses the [world.indicators] entry of
+# the same name, each column component (a survey, a panel) the [world.raters] entry of the same
+# name; entries the rule does not use are left out. The names below match `perfsim new rule`.
+
+[meta]
+name = "my world"
+description = "Service windows and back offices; three tasks, one of them unmeasured."
+assumptions = ["Every number is a placeholder: replace it and say where it comes from."]
+
+[world]
+departments = 40                 # departments per replication
+periods = 1                      # evaluation periods (years)
+policy = "best_response"         # naive (no response) | best_response | adaptive
+motivation = 0.5                 # λ: how much a department values the social value of its work
+samples = 32                     # draws of the others' scores (fewer: faster, noisier)
+tolerance = 0.001                # best response: when the fixed point has converged
+max_iterations = 120
+
+# Department classes (optional; a rule with rule.classes must name the same ones).
+[world.classes."窗口类"]
+share = 0.5                      # share of the departments
+ability_sd = 0.2                 # spread of log ability
+visibility = 1.0                 # how visible the work is to survey raters
+
+[world.classes."机关类"]
+share = 0.5
+ability_sd = 0.2
+visibility = 0.7                 # back offices: less visible to the public
+
+# Tasks: what departments spend effort on, including valued work that nothing measures.
+[world.tasks."公共服务"]
+value = 1.0                      # social value of one unit of output
+cost = 0.5                       # effort cost ½ · cost · e² / ability
+
+[world.tasks."服务作风"]
+value = 1.0
+cost = 0.5
+
+[world.tasks."基础工作"]          # long-term groundwork: no indicator, no rater sees it
+value = 1.0
+cost = 0.5
+
+# How each indicator is measured: m = offset + scale · (Σ loading · output + gameability · gaming
+# + noise · ε), at most ceiling (indicator units: here % completed).
+[world.indicators."公共服务"]
+tasks = {{ "公共服务" = 1.0 }}     # loadings on the tasks above
+offset = 90
+scale = 5
+noise = 0.5
+gameability = 0.5
+gaming_cost = 0.05
+ceiling = 100
+
+[world.indicators."按时办结率"]
+tasks = {{ "公共服务" = 0.5, "服务作风" = 0.5 }}
+offset = 88
+scale = 4
+noise = 0.5
+gameability = 0.5
+gaming_cost = 0.05
+ceiling = 100
+
+# Rater groups: one per column component of the rule, of the same name.
+[world.raters."社会评价"]
+kind = "survey"                  # answers on 满意 / 比较满意 / 基本满意 / 不满意
+sees = {{ "服务作风" = 0.5, "公共服务" = 0.5 }}
+offset = 60                      # perceived quality (0-100) at zero output
+scale = 8                        # quality points per unit of output seen
+noise = 15                       # respondents' spread (latent points)
+respondents = 100                # per department
+"""
+
+#: The starter files by kind: ``perfsim new KIND FILE``.
+TEMPLATES = {"rule": RULE, "world": WORLD}
+
+
+def starter(kind: str, file: str) -> str:
+    """The text of the starter file of ``kind`` (rule or world), naming itself as ``file``."""
+    return TEMPLATES[kind].format(file=file)

@@ -1,0 +1,225 @@
+"""A rule on a world from elsewhere: ``perfsim run RULE.toml --world hangzhou-2011``.
+
+The world is a bundled name (``hangzhou-2011``, ``mlr-2011``, ``teaching/goodhart``) or a TOML file
+with a complete ``[world]`` (``perfsim new world FILE`` writes one); only its ``[world]`` is used.
+It is fitted to the rule by name (scenarios/README.md, "Your rule on a bundled world"):
+
+- each rule indicator uses the world's measurement ``[world.indicators."<same name>"]``;
+- each column component (a survey, a panel) uses the world's rater group of the same name;
+- the rule's classes, if it has any, must be the world's classes; a rule without classes runs on
+  the world's departments as they are (their classes shape them, ranking is global);
+- the world's tasks, departments and behaviour are kept whole; the world's indicators and rater
+  groups that the rule does not use are left out (they would measure nothing the rule scores).
+
+A rule file may hold a *partial* ``[world]``: entries that the world lacks or that it changes
+(``[world.indicators."按时办结率"] tasks = { "公共服务" = 1.0 }`` for the rule's own indicator, or
+``[world.indicators."公共服务"] gameability = 2``). They are merged into the given world leaf by
+leaf, as ``--set @FRAGMENT.toml`` is; a complete ``[world]`` in the rule file (one with ``tasks``)
+is replaced by the given world. A name the world cannot fit is an error that lists the world's
+names and says what to add. ``--set`` overrides apply to the fitted scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .bundled import bundled_worlds
+from .errors import Problem, ScenarioError
+from .loader import (
+    is_partial_world,
+    load_scenario,
+    read_toml,
+    resolve_path,
+    scenario_from_dict,
+    scenario_raw,
+    scenario_source,
+    scenario_world,
+    validation_problems,
+)
+from .overrides import apply_overrides
+from .schema import Rule, Scenario
+from .schema_base import Strict
+from .world import World
+
+WorldSpec = str | Path | Mapping[str, Any]
+"""A world: a bundled name, a TOML file with a complete [world], or that table as a mapping."""
+
+
+class _WorldFile(Strict):
+    """The part of a world file that is used (validated alone, errors located at ``world.…``)."""
+
+    world: World
+
+
+def worlds_hint() -> str:
+    """What to do when a rule has no world: the option, and the bundled worlds by name."""
+    names = bundled_worlds()
+    example = names[0] if names else "NAME"
+    return (
+        f"add --world {example} (in Python: world={example!r}) or a [world] table "
+        f"(perfsim new world FILE writes a starter); bundled worlds: {', '.join(names) or 'none'} "
+        "(perfsim scenarios lists every scenario)"
+    )
+
+
+def no_world_error(scenario: Scenario) -> ScenarioError:
+    """The error of a simulation asked of a scenario without a world (a rule file alone)."""
+    world = scenario_raw(scenario).get("world")
+    if is_partial_world(world):
+        message = (
+            f"this [world] only adds {', '.join(sorted(world))} entries to a world given with "
+            f"--world; {worlds_hint()}"
+        )
+    else:
+        message = f"missing: simulating a rule needs a world: {worlds_hint()}"
+    return ScenarioError([Problem(scenario_source(scenario), "world", None, message, False)])
+
+
+def load_world(world: WorldSpec) -> tuple[dict, str]:
+    """The validated raw ``[world]`` table of a bundled name, a file or a mapping, and its label."""
+    if isinstance(world, Mapping):
+        table, source = dict(world.get("world", world)), "<world>"
+    else:
+        path = resolve_path(world)
+        if not path.is_file():
+            message = (
+                "no bundled world of that name and no such file: give a bundled world "
+                f"({', '.join(bundled_worlds()) or 'none'}) or a TOML file with a [world] table "
+                "(perfsim new world FILE writes a starter)"
+            )
+            raise ScenarioError([Problem("command line", "--world", str(world), message)])
+        raw, source = read_toml(path), str(path)
+        table = raw.get("world")
+        if not isinstance(table, dict) or "tasks" not in table:
+            message = (
+                "missing: a world file needs a complete [world] table with [world.tasks]; "
+                f"bundled worlds: {', '.join(bundled_worlds())}"
+            )
+            raise ScenarioError([Problem(source, "world", None, message, False)])
+    try:
+        _WorldFile.model_validate({"world": table})
+    except ValidationError as exc:
+        raise ScenarioError(validation_problems(exc, {"world": table}, source)) from None
+    return table, source
+
+
+def merge(base: Mapping, extra: Mapping) -> dict:
+    """``base`` with ``extra`` merged in leaf by leaf (tables merged, other values replaced)."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _names(table: Mapping, key: str) -> list[str]:
+    entries = table.get(key)
+    return list(entries) if isinstance(entries, Mapping) else []
+
+
+def _missing_indicator(name: str, world: Mapping, label: str, source: str) -> Problem:
+    have = ", ".join(_names(world, "indicators")) or "none"
+    tasks = ", ".join(_names(world, "tasks"))
+    message = (
+        f"the world {label} has no measurement for this indicator (its indicators: {have}). "
+        f"Rename the indicator to one of those, or add to {source}: "
+        f'[world.indicators."{name}"] tasks = {{ "<task>" = 1.0 }} with offset, scale and noise '
+        f"in the indicator's units (tasks of the world: {tasks})"
+    )
+    return Problem(source, f"rule.indicators.{name}", None, message, False)
+
+
+def _missing_rater(name: str, world: Mapping, label: str, source: str) -> Problem:
+    raters = world.get("raters") or {}
+    have = ", ".join(f"{r} ({(raters[r] or {}).get('kind', 'panel')})" for r in raters) or "none"
+    tasks = ", ".join(_names(world, "tasks"))
+    message = (
+        f"a column component needs a rater group of the same name, and the world {label} has "
+        f"none (its rater groups: {have}). Rename the component to one of those, or add to "
+        f'{source}: [world.raters."{name}"] kind = "survey" (or "panel"), sees = {{ "<task>" = '
+        f"1.0 }} (tasks of the world: {tasks})"
+    )
+    return Problem(source, f"rule.components.{name}", None, message, False)
+
+
+def fit_world(resolved: Mapping, rule: Rule, label: str, source: str) -> dict:
+    """The scenario ``resolved`` (a rule and a merged world) with the world fitted to the rule by
+    name: unused indicators and rater groups left out, every missing name a located problem."""
+    world = dict(resolved["world"])
+    problems = [
+        _missing_indicator(name, world, label, source)
+        for name in rule.indicators
+        if name not in _names(world, "indicators")
+    ]
+    columns = [n for n, c in rule.resolved_components().items() if c.source == "column"]
+    problems += [
+        _missing_rater(name, world, label, source)
+        for name in columns
+        if name not in _names(world, "raters")
+    ]
+    classes = _names(world, "classes")
+    if rule.classes and sorted(rule.classes) != sorted(classes):
+        message = (
+            f"the world {label} has the classes {', '.join(classes) or '(none)'}: name the same "
+            "classes, or leave rule.classes out (the world's classes then still shape the "
+            f'departments, ranked together), or add [world.classes."<class>"] tables to {source}'
+        )
+        problems.append(Problem(source, "rule.classes", rule.classes, message))
+    if problems:
+        raise ScenarioError(problems)
+    world["indicators"] = {n: world.get("indicators", {})[n] for n in rule.indicators}
+    world["raters"] = {n: world.get("raters", {})[n] for n in columns}
+    return {**resolved, "world": world}
+
+
+def on_world(raw: Mapping, world: Mapping) -> dict:
+    """The raw scenario ``raw`` with the world table ``world``: a partial ``[world]`` of ``raw``
+    merged into it, a complete one replaced."""
+    own = raw.get("world")
+    merged = merge(world, own) if isinstance(own, Mapping) and "tasks" not in own else dict(world)
+    return {**raw, "world": merged}
+
+
+def resolve_scenario(
+    scenario: Scenario | str | Path,
+    overrides: Iterable[str] = (),
+    world: WorldSpec | None = None,
+) -> Scenario:
+    """A scenario object, a file path or a bundled name, with ``PATH=VALUE`` overrides applied,
+    on ``world`` if given (a bundled name, a file or a mapping: see the module docstring): the one
+    way every experiment turns what a user gives into a validated :class:`Scenario`."""
+    overrides = list(overrides)
+    if world is None:
+        if not isinstance(scenario, Scenario):
+            return load_scenario(scenario, overrides)
+        if not overrides:
+            return scenario
+        variant = scenario_from_dict(
+            scenario_raw(scenario), source=scenario_source(scenario), overrides=overrides
+        )
+        variant._world = scenario_world(scenario)
+        return variant
+    if isinstance(scenario, Scenario):
+        raw, source = scenario_raw(scenario), scenario_source(scenario)
+    else:
+        path = resolve_path(scenario)
+        raw, source = read_toml(path), str(path)
+    table, world_source = load_world(world)
+    shown = world_source if isinstance(world, Mapping) else str(world)  # as the user named it
+    label = f"{source} on world {shown}"
+    resolved = on_world(raw, table)
+    if overrides:
+        resolved = apply_overrides(resolved, overrides, f"{source} --set")
+        label += f" (with --set {' '.join(overrides)})"
+    rule_only = {k: v for k, v in resolved.items() if k != "world"}
+    rule = scenario_from_dict(rule_only, source=source, label=label).rule
+    fitted = fit_world(resolved, rule, shown, source)
+    scenario = scenario_from_dict(fitted, source=source, label=label)
+    scenario._world = "<world>" if isinstance(world, Mapping) else str(world)
+    return scenario

@@ -1,0 +1,94 @@
+"""The validation suite V1–V6 (docs/model.md): the engine against what theory proves.
+
+Each check loads its scenario from ``scenarios/theory/`` (with any overrides), computes the theory
+from the scenario's own parameters, runs the real engine and compares. The rows live in
+:mod:`.rows` (V1–V3V, V5, V6, and what every row shares) and :mod:`.ratchet` (V4, and V4F: a
+finite horizon solved by backward induction); :func:`run_suite` runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .ratchet import v4, v4f
+from .rows import (
+    MC_SES,
+    THEORY,
+    Check,
+    kth_cutoff_density,
+    qp_nonneg,
+    v1,
+    v2,
+    v2q,
+    v3,
+    v3f,
+    v3v,
+    v5,
+    v6,
+)
+
+_qp_nonneg = qp_nonneg  # the name tests have used
+
+ROWS: dict[str, Callable[..., list[Check]]] = {
+    "V1": v1,
+    "V2": v2,
+    "V2q": v2q,
+    "V3": v3,
+    "V3F": v3f,
+    "V3V": v3v,
+    "V4": v4,
+    "V4F": v4f,
+    "V5": v5,
+    "V6": v6,
+}
+
+
+def run_suite(
+    only: Iterable[str] | None = None,
+    overrides: Iterable[str] = (),
+    reps: int = 200,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> list[Check]:
+    """Run the rows (all by default). Overrides are ``ROW:PATH=VALUE`` (or ``PATH=VALUE`` for all)."""
+    overrides = list(overrides)
+    wanted = list(only) if only else list(ROWS)
+    unknown = [r for r in wanted if r not in ROWS]
+    if unknown:
+        from ..scenario import Problem, ScenarioError
+
+        raise ScenarioError(
+            [
+                Problem(
+                    "--only",
+                    ",".join(unknown),
+                    None,
+                    f"no such row; allowed: {', '.join(ROWS)}",
+                    False,
+                )
+            ]
+        )
+    checks: list[Check] = []
+    for row in wanted:
+        if progress:
+            progress(row)
+        mine = [
+            o.split(":", 1)[1] if ":" in o.split("=", 1)[0] else o
+            for o in overrides
+            if ":" not in o.split("=", 1)[0] or o.split(":", 1)[0] == row
+        ]
+        checks.extend(ROWS[row](mine, reps, seed))
+    return checks
+
+
+__all__ = [
+    "MC_SES",
+    "Check",
+    "ROWS",
+    "THEORY",
+    "Path",
+    "kth_cutoff_density",
+    "qp_nonneg",
+    "run_suite",
+]

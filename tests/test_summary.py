@@ -1,0 +1,320 @@
+"""Plain-language summaries (perfsim.report.summary), practical significance in comparisons, numbers
+for users (perfsim.report.numbers) and convergence warnings that name the compared rule."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import numpy as np
+import pytest
+from helpers import ROOT, run_cli
+
+import perfsim
+from perfsim import metric_registry
+from perfsim.engine import ConvergenceWarning
+from perfsim.experiments.compare import compare, verdict
+from perfsim.report.numbers import num, pct
+from perfsim.report.summary import (
+    comparison_sentences,
+    explain_lines,
+    run_sentences,
+    shown_metrics,
+)
+
+V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"
+HANGZHOU = ROOT / "scenarios" / "hangzhou-2011.toml"
+GOODHART = ROOT / "scenarios" / "teaching" / "goodhart.toml"
+TOURNAMENT = ROOT / "scenarios" / "teaching" / "tournament.toml"
+
+NUMBER = r"[−+]?[\d,]+(?:\.\d+)?"
+
+
+def _parse(text: str) -> tuple[float, int]:
+    """A number as written by perfsim.report.numbers, and its decimal places."""
+    text = text.replace("−", "-").replace(",", "")
+    places = len(text.split(".")[1]) if "." in text else 0
+    return float(text), places
+
+
+def _close(text: str, value: float) -> bool:
+    """``text`` is ``value`` rounded to the places it shows."""
+    parsed, places = _parse(text)
+    return abs(parsed - value) <= 0.5 * 10**-places + 1e-12
+
+
+def _sentence(sentences: list[str], word: str) -> str:
+    found = [s for s in sentences if word in s]
+    assert len(found) == 1, (word, sentences)
+    return found[0]
+
+
+# ---- run summaries -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("survey_share", [0.0, 0.5])
+def test_v5_summary_names_the_visible_class_only_when_the_survey_counts(survey_share):
+    """Front-line units are more visible to survey raters (visibility 1.0 vs 0.3): with a survey
+    share they score above back offices at equal true value; without one, no class gap is
+    detectable (the total no longer depends on visibility)."""
+    result = perfsim.simulate(
+        V5, reps=30, seed=3, overrides=[f"rule.components.survey.share={survey_share}"]
+    )
+    m = result.metrics.set_index("metric")
+    sentences = run_sentences("V5", result.metrics, result.departments)
+    assert 3 <= len(sentences) <= 6
+    tau = _sentence(sentences, "Kendall τ")
+    assert _close(re.search(rf"τ = ({NUMBER})", tau).group(1), m.loc["kendall_tau", "mean"])
+    gap = m.loc["class_gap:front", "mean"] - m.loc["class_gap:back", "mean"]
+    assert m.loc["class_gap:front", "mean"] == pytest.approx(-m.loc["class_gap:back", "mean"])
+    if survey_share > 0:
+        text = _sentence(sentences, "units of equal true value")
+        assert text.startswith("front units score") and "above back units" in text
+        assert _close(re.search(rf"score ({NUMBER}) points", text).group(1), gap)
+        assert gap > 0
+    else:
+        text = _sentence(sentences, "No class of units scores detectably")
+        se = m.loc["class_gap:back", "se"] + m.loc["class_gap:front", "se"]
+        assert abs(gap) < 2 * se  # what the sentence claims, from the metrics themselves
+    assert "Departments put no effort into gaming the indicators." in sentences
+    assert m.loc["gaming_share", "mean"] == 0  # naive departments do not game
+
+
+def test_hangzhou_summary_gaming_grades_and_class_gap_match_the_tables():
+    result = perfsim.simulate(HANGZHOU, reps=12, seed=2)
+    m = result.metrics.set_index("metric")
+    deps = result.departments
+    sentences = run_sentences("杭州", result.metrics, deps)
+    gaming = _sentence(sentences, "into gaming")
+    assert pct(m.loc["gaming_share", "mean"]) in gaming
+    columns = [c for c in deps.columns if c.startswith("gaming:")]
+    top = deps[columns].sum().idxmax().split(":", 1)[1]
+    assert f"mostly on {top} (" in gaming
+    grades = _sentence(sentences, "truly best units")
+    assert f"{pct(m.loc['top_missed', 'mean'])} do not get the top grade (优秀)" in grades
+    assert f"{pct(m.loc['bottom_missed', 'mean'])} are graded above the bottom grade" in grades
+    # the scenario's assumptions: surveys see 社会服务类 best (visibility 1.0) and 综合管理类 least
+    # (0.7), so front-line units score above back offices of equal true value
+    gaps = {k.split(":", 1)[1]: v for k, v in m["mean"].items() if k.startswith("class_gap:")}
+    text = _sentence(sentences, "units of equal true value")
+    assert text.startswith("社会服务类 units score") and "above 综合管理类 units" in text
+    expected = gaps["社会服务类"] - gaps["综合管理类"]
+    assert _close(re.search(rf"score ({NUMBER}) points", text).group(1), expected)
+    assert max(gaps, key=gaps.get) == "社会服务类" and min(gaps, key=gaps.get) == "综合管理类"
+    loss = _sentence(sentences, "best achievable net value")
+    assert pct(m.loc["welfare_loss", "mean"]) in loss and "loses" in loss
+
+
+def test_goodhart_summary_drops_grades_of_a_single_band_and_says_value_is_destroyed():
+    result = perfsim.simulate(GOODHART, reps=6, seed=0)
+    m = result.metrics.set_index("metric")
+    sentences = run_sentences("g", result.metrics, result.departments)
+    assert not [s for s in sentences if "top grade" in s]  # one band: nobody is graded apart
+    loss = m.loc["welfare_loss", "mean"]
+    text = _sentence(sentences, "best achievable net value")
+    assert ("destroys value" in text) == (loss > 1)
+    shown = shown_metrics(result.metrics)
+    assert "top_in_bottom" not in shown.rows  # undefined with one band: left out, with why
+    assert any("top_in_bottom (the rule has fewer than two grade bands)" in n for n in shown.notes)
+    assert not set(shown.rows) & {"converged_share", "iterations_max"}
+
+
+# ---- practical significance ----------------------------------------------------------------------
+
+
+def test_verdicts_with_a_smallest_difference_that_matters():
+    # detectable and large enough: better / worse by the metric's direction
+    assert verdict("kendall_tau", 0.03, 0.05, 0.02, 0.04) == "better"
+    assert verdict("class_bias", 0.03, 0.05, 0.02, 0.04) == "worse"
+    # detectable, but the estimate is below the threshold: too small to matter
+    assert verdict("kendall_tau", 0.001, 0.03, 0.02, 0.015) == "no practical difference"
+    # the whole interval within ±δ, even around 0: no difference that matters
+    assert verdict("welfare_loss", -0.004, 0.003, 0.005, 0.0) == "no practical difference"
+    # not detectable and not excluded from mattering
+    assert verdict("welfare_loss", -0.004, 0.009, 0.005, 0.002) == "no detectable difference"
+    # δ = 0 or unknown: the verdict of the interval alone
+    assert verdict("kendall_tau", 0.001, 0.003, 0.0, 0.002) == "better"
+    assert verdict("kendall_tau", 0.001, 0.003, math.nan, 0.002) == "better"
+    assert verdict("mean_total", 1.0, 2.0, 0.1, 1.5) == ""  # no better side
+
+
+@pytest.fixture(scope="module")
+def v5_survey30():
+    return compare([V5], variants=["survey30:rule.components.survey.share=0.3"], reps=40, seed=4)
+
+
+def test_a_detectable_difference_below_the_threshold_is_no_practical_difference(v5_survey30):
+    row = v5_survey30.table.set_index(["metric", "rule"]).loc[("class_bias", "survey30")]
+    assert row["verdict"] == "better" and row["diff_high"] < 0
+    assert row["min_diff"] == pytest.approx(
+        metric_registry.SPREAD_SHARE
+        * v5_survey30.results[("base", v5_survey30.rules[0])].per_rep["class_bias"].std(ddof=1)
+    )
+    big = 2 * abs(row["diff"])  # twice the effect: it no longer matters
+    again = compare(
+        [V5],
+        variants=["survey30:rule.components.survey.share=0.3"],
+        reps=40,
+        seed=4,
+        min_differences={"class_bias": big},
+    )
+    t = again.table.set_index(["metric", "rule"])
+    assert t.loc[("class_bias", "survey30"), "verdict"] == "no practical difference"
+    assert t.loc[("class_bias", "survey30"), "min_diff"] == big
+    assert (
+        t.loc[("kendall_tau", "survey30"), "verdict"]
+        == (
+            v5_survey30.table.set_index(["metric", "rule"]).loc[
+                ("kendall_tau", "survey30"), "verdict"
+            ]
+        )
+    )  # the other metrics keep their default thresholds
+    words = comparison_sentences(again.table, again.rules, again.worlds, 40)
+    rule = _sentence(words, "survey30")
+    assert re.search(r"makes no practical difference on [^;]*class bias", rule)
+    before = _sentence(comparison_sentences(v5_survey30.table, v5_survey30.rules, ["base"], 40),
+                       "survey30")  # fmt: skip
+    diff = re.search(rf"class bias \(({NUMBER}) points\)", before).group(1)
+    assert _close(diff, row["diff"]) and diff.startswith("−")
+    assert re.search(r"is better on [^;]*class bias", before)
+
+
+def test_identical_metrics_are_left_out_of_the_comparison_sentences(v5_survey30):
+    t = v5_survey30.table
+    same = t[(t["rule"] == "survey30") & (t["diff"] == 0) & (t["diff_low"] == 0)]
+    assert len(same)  # e.g. the evaluation cost: the same surveys under both rules
+    sentences = comparison_sentences(t, v5_survey30.rules, v5_survey30.worlds, 40)
+    for metric in same["metric"]:
+        if metric_registry.better(metric):
+            assert metric in _sentence(sentences, "identical under every rule")
+            assert metric_registry.label(metric) not in _sentence(sentences, "survey30 ")
+
+
+def test_min_differences_are_checked():
+    with pytest.raises(perfsim.ScenarioError, match="nosuch"):
+        compare([V5, V5], reps=2, min_differences={"nosuch": 1.0})
+    with pytest.raises(perfsim.ScenarioError, match="≥ 0"):
+        compare([V5, V5], reps=2, min_differences={"kendall_tau": -1.0})
+
+
+def test_every_metric_with_a_better_side_has_a_meaning_and_a_threshold():
+    names = [*metric_registry.METRICS, "effective_weight:A", "class_gap:B"]
+    for name in names:
+        assert metric_registry.explain(name)
+        if metric_registry.better(name):
+            fixed = metric_registry.min_difference(name)
+            scaled = metric_registry.min_difference(name, spread=10.0)
+            assert (fixed > 0) or scaled == pytest.approx(metric_registry.SPREAD_SHARE * 10)
+    lines = explain_lines(["kendall_tau", "mean_total"])
+    assert "higher is better" in lines[0] and "0.02" in lines[0]
+    assert "no better side" in lines[1]
+
+
+# ---- numbers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_numbers_are_never_in_e_notation_and_round_trip(sign):
+    for exponent in np.arange(-12, 300, 0.37):
+        x = sign * 10.0**exponent
+        text = num(x)
+        assert "e" not in text.lower() and len(text) < 30, text
+        if "×" in text:
+            mantissa, power = text.split(" × 10")
+            power = power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+            value = _parse(mantissa)[0] * 10.0 ** int(power)
+        else:
+            value = _parse(text)[0]
+        assert value == pytest.approx(x, rel=5e-4), (x, text)
+    assert num(15449.6) == "15,450" and num(-0.0000485) == "−0.0000485"
+
+
+# ---- the CLI -------------------------------------------------------------------------------------
+
+
+def test_cli_run_prints_sentences_before_the_table_and_explains_on_demand(tmp_path):
+    r = run_cli("run", str(GOODHART), "--reps", "4", "--out", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    first = next(i for i, x in enumerate(lines) if "Kendall τ =" in x)
+    header = next(i for i, x in enumerate(lines) if x.split()[:1] == ["metric"])
+    assert first < header
+    assert not re.search(r"\d[eE][+-]\d", r.stdout)
+    assert "Not shown, undefined in this run: top_in_bottom" in r.stdout
+    assert "add --explain" in r.stdout
+    r = run_cli("run", str(GOODHART), "--reps", "4", "--out", str(tmp_path / "b"), "--explain")
+    assert "kendall_tau (higher is better" in r.stdout and "add --explain" not in r.stdout
+
+
+def test_cli_compare_says_no_practical_difference_below_min_diff(tmp_path):
+    args = ["compare", str(V5), "--variant", "s30:rule.components.survey.share=0.3", "--reps", "8"]
+    r = run_cli(*args, "--out", str(tmp_path / "a"), "--min-diff", "class_bias=1000")
+    assert r.returncode == 0, r.stderr
+    block = r.stdout.split("class_bias (", 1)[1].splitlines()
+    assert "δ 1,000" in block[0] and "no practical difference" in block[1]
+    r = run_cli(*args, "--out", str(tmp_path / "b"), "--min-diff", "nosuch=1")
+    assert r.returncode == 2 and "nosuch" in r.stderr and "--min-diff" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = run_cli(*args, "--out", str(tmp_path / "c"), "--min-diff", "kendall_tau=much")
+    assert r.returncode == 2 and "METRIC=VALUE" in r.stderr
+
+
+# ---- convergence ---------------------------------------------------------------------------------
+
+
+def test_compare_warning_and_report_name_the_unconverged_variant(tmp_path):
+    from perfsim.experiments.compare import write_comparison
+    from perfsim.report import build_report
+
+    with pytest.warns(ConvergenceWarning) as caught:
+        comp = compare([TOURNAMENT], variants=["few:world.max_iterations=3"], reps=4, seed=0)
+    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert any("tournament.toml (rule few)" in m and "4 of 4" in m for m in messages)
+    assert not any(comp.rules[0] in m for m in messages)  # the reference converged
+    sentences = comparison_sentences(comp.table, comp.rules, comp.worlds, 4)
+    warning = _sentence(sentences, "did not settle")
+    assert "few (0 % converged)" in warning and comp.rules[0] not in warning
+    out = write_comparison(comp, tmp_path / "cmp", seed=0, reps=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # figures of a tiny run
+        _, md = build_report(out)
+    text = md.read_text(encoding="utf-8")
+    assert "few (0 % converged)" in text
+    assert "| best response converged (few) | 0 % of replications" in text
+    assert f"| best response converged ({comp.rules[0]}) | 100 % of replications" in text
+
+
+# ---- agreement within rater groups ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("respondents", [4, 200])  # exact multinomial answers; normal approximation
+def test_group_reliability_is_the_correlation_of_two_parallel_groups(respondents):
+    """Classical test theory: two independent groups of the same kind rating the same units
+    correlate, across units, by the reliability of one group's score."""
+    from perfsim import engine
+    from perfsim.world.model import group_reliability, survey_draw
+
+    scenario = perfsim.load_scenario(V5, [f"world.raters.survey.respondents={respondents}"])
+    world = engine.build(scenario).world
+    rng = np.random.default_rng(respondents)
+    n = 6000
+    spread = 8.0 if respondents < 50 else 4.0  # so that either survey is informative
+    latent = rng.normal(40.0, spread, (1, n, 1))  # perceived quality of n units
+    reliability = group_reliability(world, latent)[0, 0]
+    assert 0.1 < reliability < 0.95  # informative: neither noise nor perfect
+    first, second = (survey_draw(world, 0, latent[..., 0], rng)[0] for _ in range(2))
+    r = np.corrcoef(first, second)[0, 1]
+    assert abs(r - reliability) < 4 * (1 - reliability**2) / np.sqrt(n)
+
+
+def test_rater_agreement_is_reported_within_groups_and_said_in_words():
+    result = perfsim.simulate(HANGZHOU, reps=4, seed=1)
+    m = result.metrics.set_index("metric")
+    groups = list(result.metadata["resolved_scenario"]["world"]["raters"])
+    for group in groups:
+        assert metric_registry.better(f"rater_reliability:{group}") == "higher"
+        assert 0 < m.loc[f"rater_reliability:{group}", "mean"] < 1
+    text = _sentence(run_sentences("杭州", result.metrics, result.departments), "rater group")
+    for group in groups:
+        assert f"{group} {num(m.loc[f'rater_reliability:{group}', 'mean'], 2)}" in text
