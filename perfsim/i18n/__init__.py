@@ -148,6 +148,7 @@ _VALUES = {
     "better": N_("better"),
     "worse": N_("worse"),
     "no detectable difference": N_("no detectable difference"),
+    "no practical difference": N_("no practical difference"),
     "reference": N_("reference"),
     "none": N_("none"),
 }

@@ -93,6 +93,7 @@ ENGLISH: dict[str, str] = {
     "cmp.rule": N_("Compared with {reference}, {rule} {clauses}."),
     "cmp.rule_none": N_("{rule}: no metric with a better side was recorded."),
     "cmp.clause": N_("{verdict} on {metrics}"),
+    "cmp.metric_diff": N_("{metric} ({diff})"),
     "cmp.better": N_("is better"),
     "cmp.worse": N_("is worse"),
     "cmp.better_all": N_("is better in every world"),

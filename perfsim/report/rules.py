@@ -27,6 +27,20 @@ def _complete(raw: Mapping) -> dict:
         return dict(raw)
 
 
+def _quota_text(grading: Mapping) -> str:
+    """Quotas as shares and as counts of units, and how a share × units is rounded."""
+    quota = grading.get("quota") or {}
+    counts = grading.get("quota_count") or {}
+    limits = [f"{b} ≤ {pct(q)}" for b, q in quota.items()]
+    limits += [_("{band} ≤ {k} units").format(band=b, k=k) for b, k in counts.items()]
+    text = ", ".join(limits) or _("none")
+    if quota:
+        text += " " + _("(share × units rounded: {rounding})").format(
+            rounding=grading.get("rounding", "floor")
+        )
+    return text
+
+
 def rule_summary(scenario: Mapping) -> dict[str, str]:
     """Row label → plain description of each rule setting of a resolved scenario."""
     full = _complete(scenario)
@@ -76,15 +90,7 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     grading = rule.get("grading") or {}
     bands = list(grading.get("bands") or ["优秀", "良好", "合格", "不合格"])
     rows[_("grade bands")] = " > ".join(bands)
-    quota = grading.get("quota") or {}
-    counts = grading.get("quota_count") or {}
-    limits = [f"{b} ≤ {pct(q)}" for b, q in quota.items()]
-    limits += [_("{band} ≤ {k} units").format(band=b, k=k) for b, k in counts.items()]
-    rows[_("quotas")] = ", ".join(limits) or _("none")
-    if quota:
-        rows[_("quotas")] += " " + _("(share × units rounded: {rounding})").format(
-            rounding=grading.get("rounding", "floor")
-        )
+    rows[_("quotas")] = _quota_text(grading)
     thresholds = grading.get("thresholds") or {}
     rows[_("thresholds")] = ", ".join(
         _("{band} ≥ {t:g} points").format(band=b, t=t) for b, t in thresholds.items()

@@ -264,7 +264,7 @@ def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, s
         if key in ("cmp.better", "cmp.worse"):
             row = g.iloc[0]
             diff = amount(str(metric), row["diff"], row["diff_se"], difference=True, sign=True)
-            name += f" ({diff})"
+            name = say("cmp.metric_diff", metric=name, diff=diff)
         groups.setdefault(key, []).append(name)
     clauses = [
         say("cmp.clause", verdict=say(key), metrics=join(groups[key]))

@@ -167,7 +167,7 @@ def weights_sentence(run: RunFolder, rule: str) -> str:
     return _(
         "Under {rule}, {parts} (a component on which departments hardly differ counts for "
         "little, whatever its nominal share)."
-    ).format(rule=rule, parts="; ".join(parts))
+    ).format(rule=rule, parts=_("; ").join(parts))
 
 
 def _run_summary(run: RunFolder) -> str:
