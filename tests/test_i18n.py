@@ -212,6 +212,9 @@ def test_chinese_report_has_no_english_sentence(folders, kind):
     assert english_left(folder) == []
     text = " ".join(parts)
     assert "可复现性" in text and "图" in text
+    if kind in ("run", "comparison"):  # the "In short" sentences of perfsim run / compare
+        assert ("简而言之：" if kind == "run" else "相比，") in text
+        assert "按得分的排名与真实绩效的一致程度" in text
     md = (folder / "report.md").read_text(encoding="utf-8")
     assert "## 可复现性" in md
 
