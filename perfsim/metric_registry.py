@@ -9,8 +9,9 @@ every layer can use it.
 ``effective_weight:<component>`` (one per component of the rule) is described by the family record
 :data:`EFFECTIVE_WEIGHT`, with the component filled in by :func:`metric_info`.
 
-Translations: :attr:`Metric.label_zh` and :attr:`Metric.description_zh` hold the Chinese short
-label and description; ``""`` means not translated yet (readers fall back to the English text).
+Translations: the English texts here are the message ids of the gettext catalogues in
+``perfsim/i18n/locale/`` (:func:`perfsim.i18n.metric_label` and friends); no translation is
+written in this module.
 """
 
 from __future__ import annotations
@@ -62,8 +63,6 @@ class Metric:
     unit: str
     scale: str
     direction: Direction
-    label_zh: str = ""
-    description_zh: str = ""
     undefined_when: str = ""
     """When the metric is undefined in a replication (NaN, written as an empty cell with ``n = 0``
     when it is undefined in every one); ``""``: always defined, so NaN means the run overflowed."""
@@ -184,7 +183,6 @@ _RECORDS = [
         "share of departments",
         "0–1",
         "lower",
-        label_zh="凭名额获等次但低于下一等次分数线的单位占比",
         plain="The share of units that get a band by quota although their score misses the score "
         "line of a lower band (e.g. 优秀 by quota with a score that 良好 would not accept).",
         min_diff=0.01,
@@ -233,7 +231,6 @@ _RECORDS = [
         "Gini",
         "0–1",
         "lower",
-        label_zh="奖励基尼系数",
         undefined_when="nobody earns a reward",
         plain="How unequally the rewards are spread over the units (0: equal, 1: one unit gets "
         "everything).",
@@ -247,7 +244,6 @@ _RECORDS = [
         "cost units",
         "",
         "lower",
-        label_zh="考核成本",
         plain="What running the evaluation costs: survey forms and spot checks, in cost units.",
     ),
     Metric(
@@ -258,7 +254,6 @@ _RECORDS = [
         "effort units",
         "",
         "none",
-        label_zh="平均努力",
     ),
     Metric(
         "converged_share",
@@ -269,7 +264,6 @@ _RECORDS = [
         "share of replications",
         "0–1",
         "none",  # a numerical diagnostic of the run, not an outcome of the rule
-        label_zh="最优反应收敛比例",
         plain="The share of replications in which the departments' best responses settled down (an"
         " equilibrium was found). Below 1, some results are not an equilibrium.",
     ),
@@ -308,7 +302,6 @@ _RECORDS = [
         "score points",
         "",
         "none",
-        label_zh="平均总分",
     ),
     Metric(
         "icc2k",

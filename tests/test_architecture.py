@@ -34,6 +34,7 @@ LAYERS = [
         "perfsim.budget",
         "perfsim.tables",
         "perfsim.plotting",
+        "perfsim.i18n",
     },
     {"perfsim.metrics"},
     {"perfsim.engine"},

@@ -43,6 +43,13 @@ def test_every_scenario_file_is_package_data():
     assert SCENARIOS / "rules" / "my-first-rule.toml" in shipped
 
 
+def test_the_translation_catalogues_are_package_data():
+    _package_dir, package_data = _package_data()
+    i18n = ROOT / "perfsim" / "i18n"
+    shipped = {p for pattern in package_data["perfsim.i18n"] for p in i18n.glob(pattern)}
+    assert shipped and shipped == set(i18n.rglob("*.po"))  # every .po, compiled at first use
+
+
 def test_installed_package_data_comes_first(tmp_path, monkeypatch):
     package = tmp_path / "perfsim"
     (package / bundled.PACKAGED).mkdir(parents=True)

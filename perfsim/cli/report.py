@@ -9,12 +9,22 @@ HELP = "Write report.html (self-contained) and report.md for a result folder."
 EXAMPLES = """examples:
   perfsim report results/compare-hangzhou-2011-seed0
   perfsim report results/hangzhou-2011-seed0
-  perfsim report results/examples/hangzhou-pilot"""
+  perfsim report results/examples/hangzhou-pilot
+  perfsim report results/examples/hangzhou-reform --lang zh   # 中文报告"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "run_dir", help="a folder written by perfsim run, compare, sensitivity or empirical"
+    )
+    from ..i18n import LANGUAGES
+
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="language of the report's text and of the figures drawn for it (default: en; "
+        "zh: Chinese)",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -22,7 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ..report import build_report
 
-    html_path, md_path = build_report(Path(args.run_dir))  # says what a folder lacks
+    html_path, md_path = build_report(
+        Path(args.run_dir), lang=args.lang
+    )  # says what a folder lacks
     if not args.quiet:
         print(f"wrote {html_path} and {md_path}")
     return 0

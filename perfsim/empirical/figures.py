@@ -9,6 +9,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
+from ..i18n import gettext as _
 from ..plotting.display import Figure
 from ..plotting.fonts import font_context
 from ..plotting.style import DPI, RC, SavedFigure, atomic_savefig, figure_function, footnote
@@ -32,15 +33,17 @@ def caterpillar_figure(table: pd.DataFrame, level: float = 0.95) -> Figure:
         ax.plot(t.loc[sel, "rank"], y[sel], m, color="black", ms=4, label=cls or None, ls="none")
     ax.set_yticks(y, t["unit"], fontsize=6 if n > 40 else 8)
     ax.invert_yaxis()
-    ax.set_xlabel("rank (1 = best)")
-    ax.set_title(f"Ranks with {level:.0%} bootstrap intervals over raters")
+    ax.set_xlabel(_("rank (1 = best)"))
+    ax.set_title(_("Ranks with {level:.0%} bootstrap intervals over raters").format(level=level))
     ax.grid(axis="x", color="0.85")
     if len(markers) > 1:
-        ax.legend(loc="upper right", fontsize=8, title="class")
+        ax.legend(loc="upper right", fontsize=8, title=_("class"))
     footnote(
         fig,
-        "Bar: the range of ranks the unit takes when the raters are redrawn within their groups "
-        "(stratified bootstrap); dot: the rank on the observed data.",
+        _(
+            "Bar: the range of ranks the unit takes when the raters are redrawn within their "
+            "groups (stratified bootstrap); dot: the rank on the observed data."
+        ),
         100,
     )
     return fig
@@ -80,10 +83,11 @@ def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int
             )
     ax.set_xticks(x, [str(s) for s in rules], fontsize=8)
     ax.invert_yaxis()
-    ax.set_ylabel("rank within class (1 = best)" if within else "rank (1 = best)")
-    ax.set_title("How units move between rules (same data)")
+    ax.set_ylabel(_("rank within class (1 = best)") if within else _("rank (1 = best)"))
+    ax.set_title(_("How units move between rules (same data)"))
     ax.set_xlim(-0.3, len(rules) - 0.4)
-    footnote(fig, f"Black: the {len(top)} units whose rank changes most; grey: the others.", 90)
+    note = _("Black: the {n} units whose rank changes most; grey: the others.").format(n=len(top))
+    footnote(fig, note, 90)
     return fig
 
 
@@ -104,11 +108,13 @@ def rater_effects_figure(groups: pd.DataFrame) -> Figure:
         ax.invert_yaxis()
         ax.set_title(str(comp), fontsize=10, loc="left")
         ax.grid(axis="x", color="0.9")
-    axes[-1].set_xlabel("leniency (points of 0-100 above the component's average rater)")
+    axes[-1].set_xlabel(_("leniency (points of 0-100 above the component's average rater)"))
     footnote(
         fig,
-        "Additive many-facet model per component: rating = unit + item + rater group + rater + "
-        "noise. Bars: 95 % intervals over the group's raters.",
+        _(
+            "Additive many-facet model per component: rating = unit + item + rater group + rater "
+            "+ noise. Bars: 95 % intervals over the group's raters."
+        ),
         100,
     )
     return fig

@@ -10,6 +10,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import gettext as _
+from ..i18n import html_lang
 from ..plotting.style import SavedFigure
 
 __all__ = ["Block", "Document", "Table", "render_html", "render_markdown"]
@@ -46,33 +48,57 @@ _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC",
   "Microsoft YaHei", "PingFang SC", sans-serif; color: #111; background: #fff; margin: 0;
   line-height: 1.45; }
-main { max-width: 1150px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
+main { max-width: 1320px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; }
 h2 { font-size: 1.25rem; border-bottom: 2px solid #111; padding-bottom: .15rem; margin-top: 2.2rem; }
 h3 { font-size: 1.05rem; margin-top: 1.4rem; }
 .subtitle { color: #444; margin-top: 0; }
 nav ul { columns: 2; padding-left: 1.2rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .88rem; }
 caption { caption-side: bottom; text-align: left; font-size: .8rem; color: #444; padding-top: .3rem; }
-th, td { border: 1px solid #999; padding: .25rem .5rem; vertical-align: top; text-align: left; }
-thead th { background: #e8e8e8; }
-tbody th { font-weight: 600; background: #f6f6f6; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th, td { border: 1px solid #999; padding: .25rem .5rem; vertical-align: top; text-align: left;
+  overflow-wrap: anywhere; }
+thead th { background: #e8e8e8; min-width: 5em; }
+tbody th { font-weight: 600; background: #f6f6f6; min-width: 7em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table:not(.wide) td.num { white-space: nowrap; }
 td.differs { background: #fff0b3; font-weight: 700; box-shadow: inset 4px 0 0 #111; }
 td.better { font-weight: 700; }
 td.better::before { content: "▲ "; }
 td.worse { font-style: italic; }
 td.worse::before { content: "▼ "; }
 td.best { font-weight: 700; text-decoration: underline; }
-.scroll { overflow-x: auto; }
+td.mono, table.repro td { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .82rem; }
 figure { margin: 1rem 0 2rem; break-inside: avoid; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: .88rem; color: #333; margin-top: .35rem; }
 pre { background: #f4f4f4; border: 1px solid #ccc; padding: .6rem .8rem; overflow-x: auto;
   font-size: .82rem; white-space: pre; }
 .summary { background: #f4f4f4; border-left: 4px solid #111; padding: .5rem .9rem; }
-@media print { nav { display: none; } h2 { break-after: avoid; } }
+@media print {
+  @page { size: A4 landscape; margin: 12mm; }
+  body { font-size: 10pt; }
+  nav { display: none; }
+  main { max-width: none; margin: 0; padding: 0; }
+  h2, h3 { break-after: avoid; }
+  .scroll { overflow: visible; }
+  table { width: 100%; table-layout: auto; font-size: 7.5pt; }
+  th, td { padding: 1pt 3pt; overflow-wrap: anywhere; }
+  thead th { min-width: 0; }
+  tbody th { min-width: 8em; overflow-wrap: normal; word-break: break-all; }
+  table:not(.wide) td.num { white-space: normal; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
+  figure img { max-height: 140mm; width: auto; max-width: 100%; }
+}
 """
+
+
+def _figure_label(n: int, title: str) -> str:
+    """``Figure 3. Grade confusion.`` in the current language."""
+    return _("Figure {n}. {title}.").format(n=n, title=title)
 
 
 def _esc(text: object) -> str:
@@ -86,7 +112,8 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _html_table(t: Table) -> str:
-    out = [f'<div class="scroll"><table class="{_esc(t.css)}">']
+    css = f"{t.css} wide".strip() if len(t.header) > 6 else t.css  # cells of a wide table wrap
+    out = [f'<div class="scroll"><table class="{_esc(css)}">']
     if t.caption:
         out.append(f"<caption>{_esc(t.caption)}</caption>")
     out.append("<thead><tr>" + "".join(f'<th scope="col">{_esc(h)}</th>' for h in t.header))
@@ -137,12 +164,13 @@ def render_html(doc: Document) -> str:
             src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
             parts.append(
                 f'<figure id="fig-{_esc(f.stem)}"><img src="{src}" alt="{_esc(f.alt)}"{dims}>'
-                f"<figcaption><strong>Figure {n_fig}. {_esc(f.title)}.</strong> "
+                f"<figcaption><strong>{_esc(_figure_label(n_fig, f.title))}</strong> "
                 f"{_esc(f.caption)}</figcaption></figure>"
             )
-    body = "\n".join(parts).replace("__NAV__", f'<nav aria-label="Contents"><ul>{nav}</ul></nav>')
+    contents = _esc(_("Contents"))
+    body = "\n".join(parts).replace("__NAV__", f'<nav aria-label="{contents}"><ul>{nav}</ul></nav>')
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{html_lang()}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="perfsim">\n'
         f"<title>{_esc(doc.title)}</title>\n<style>{_CSS}</style>\n</head>\n"
@@ -198,7 +226,7 @@ def render_markdown(doc: Document) -> str:
             f: SavedFigure = b.content
             out.append(
                 f"![{_md_text(f.alt)}](figures/{f.png.name})\n\n"
-                f"*Figure {n_fig}. {_md_text(f.title)}.* {_md_text(f.caption)} "
+                f"*{_md_text(_figure_label(n_fig, f.title))}* {_md_text(f.caption)} "
                 f"([SVG](figures/{f.svg.name}))"
             )
     return "\n\n".join(out) + "\n"

@@ -19,12 +19,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..i18n import gettext as _
+from ..i18n import language
 from ..io import atomic_write, record_files, snapshot
 from ..plotting.style import SavedFigure
 from ..results import ComparisonRecord, EmpiricalRecord, RunRecord, SensitivityRecord, read_result
 from ..results.names import REPORT_HTML, REPORT_MD
 from .document import Document, render_html, render_markdown
 from .figures import write_figures
+from .figures.empirical import redraw_empirical_figures
+from .figures.sensitivity import redraw_sensitivity_figures
 from .rerun import Rerun, rerun_command
 from .rules import rule_summary
 from .runs import RunFolder
@@ -54,15 +58,22 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
     """The report of a run folder as a :class:`Document` (rendered to HTML and Markdown)."""
     meta = run.metadata
     if run.kind == "comparison":
-        title = f"perfsim comparison: {run.reference} against {', '.join(run.rules[1:])}"
+        title = _("perfsim comparison: {reference} against {rules}").format(
+            reference=run.reference, rules=_(", ").join(run.rules[1:])
+        )
         when = meta.get("written")
     else:
-        title = f"perfsim report: {run.reference}"
+        title = _("perfsim report: {rule}").format(rule=run.reference)
         when = meta.get("finished")
     doc = Document(title)
     doc.add("h1", title)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    doc.add("subtitle", f"Run of {when or '—'} (UTC); report written {now}. Folder: {run.path}.")
+    doc.add(
+        "subtitle",
+        _("Run of {when} (UTC); report written {now}. Folder: {folder}.").format(
+            when=when or "—", now=now, folder=run.path
+        ),
+    )
     scenario_section(doc, run)
     rules_section(doc, run)
     if run.kind == "comparison":
@@ -72,7 +83,7 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
     robustness_section(doc, run)
     figures = list(figures)
     if figures:
-        doc.add("h2", "Figures", "figures")
+        doc.add("h2", _("Figures"), "figures")
         for f in figures:
             doc.add("h3", f.title)
             doc.add("figure", f)
@@ -84,23 +95,30 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
 def document(
     record: RunRecord | ComparisonRecord | SensitivityRecord | EmpiricalRecord,
 ) -> Document:
-    """The report of a record as a :class:`Document` (drawing a run's or comparison's figures)."""
+    """The report of a record as a :class:`Document` (drawing a run's or comparison's figures,
+    redrawing a sensitivity or empirical folder's from its tables, in the current language)."""
     if isinstance(record, SensitivityRecord):
+        record.figures = sorted(set(record.figures) | set(redraw_sensitivity_figures(record)))
         return sensitivity_document(record)
     if isinstance(record, EmpiricalRecord):
+        record.figures = redraw_empirical_figures(record)
         return empirical_document(record)
     run = RunFolder.from_record(record)
     return build_document(run, write_figures(run))
 
 
-def build_report(run_dir: str | Path) -> tuple[Path, Path]:
+def build_report(run_dir: str | Path, lang: str = "en") -> tuple[Path, Path]:
     """Write the figures, ``report.html`` (self-contained) and ``report.md`` of a run folder, a
-    comparison folder, a sensitivity folder or an empirical folder; return the two reports' paths."""
+    comparison folder, a sensitivity folder or an empirical folder, in the language ``lang``
+    (one of :data:`perfsim.i18n.LANGUAGES`: every heading, caption, label and sentence, and the
+    figures drawn for the report); return the two reports' paths."""
     path = Path(run_dir)
-    before = snapshot(path)
-    doc = document(read_result(path))
+    with language(lang):  # an unknown language is refused before anything is written
+        before = snapshot(path)
+        doc = document(read_result(path))
+        html_text, md_text = render_html(doc), render_markdown(doc)
     html_path, md_path = path / REPORT_HTML, path / REPORT_MD
-    atomic_write(html_path, lambda tmp: tmp.write_text(render_html(doc), encoding="utf-8"))
-    atomic_write(md_path, lambda tmp: tmp.write_text(render_markdown(doc), encoding="utf-8"))
+    atomic_write(html_path, lambda tmp: tmp.write_text(html_text, encoding="utf-8"))
+    atomic_write(md_path, lambda tmp: tmp.write_text(md_text, encoding="utf-8"))
     record_files(path, before)  # the reports and figures are perfsim's: a rerun may replace them
     return html_path, md_path

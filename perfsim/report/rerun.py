@@ -10,9 +10,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import current_language
+from ..i18n import gettext as _
 from .runs import RunFolder
 
-__all__ = ["Rerun", "differences", "rerun_command", "toml_value"]
+__all__ = [
+    "Rerun",
+    "differences",
+    "format_command",
+    "report_command",
+    "rerun_command",
+    "toml_value",
+]
 
 
 def _leaves(d: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
@@ -122,7 +131,15 @@ def _hash_of(raw: Mapping, overrides: list[str]) -> str | None:
         return None
 
 
-def _format_command(args: list[str]) -> str:
+def report_command(folder: object) -> str:
+    """The ``perfsim report`` command that rewrites this report (in its language)."""
+    lang = current_language()
+    return f"perfsim report {shlex.quote(str(folder))}" + (
+        f" --lang {lang}" if lang != "en" else ""
+    )
+
+
+def format_command(args: list[str]) -> str:
     """Shell-quoted, one option (with its value) per continued line."""
     lines: list[str] = []
     for arg in args:
@@ -167,8 +184,10 @@ def rerun_command(run: RunFolder) -> Rerun:
     ref_raw = _file_raw(sources[ref], world)
     if ref_raw is None:
         notes.append(
-            f"The scenario file {sources[ref] or '(unknown)'} is not readable from here; the exact "
-            "input is the resolved scenario in metadata.json."
+            _(
+                "The scenario file {file} is not readable from here; the exact input is the "
+                "resolved scenario in metadata.json."
+            ).format(file=sources[ref] or _("(unknown)"))
         )
     base = ref_raw if ref_raw is not None else resolved[ref]
     sets, removed = differences(_without_meta(base), _without_meta(resolved[ref]))
@@ -177,9 +196,10 @@ def rerun_command(run: RunFolder) -> Rerun:
         set_args = _fewest(ref_raw, [], set_args, resolved[ref])
     if removed:
         notes.append(
-            "The scenario file now has settings the run did not have ("
-            + ", ".join(removed[:5])
-            + "); overrides cannot remove them."
+            _(
+                "The scenario file now has settings the run did not have ({settings}); overrides "
+                "cannot remove them."
+            ).format(settings=", ".join(removed[:5]))
         )
     hashes = meta.get("scenario_hashes") or {ref: meta.get("scenario_hash")}
     ok = ref_raw is not None and _rebuilds(ref_raw, set_args, resolved[ref])
@@ -189,7 +209,11 @@ def rerun_command(run: RunFolder) -> Rerun:
         if sources[rule] == sources[ref]:
             extra, gone = differences(resolved[ref], resolved[rule])
             if gone:
-                notes.append(f"Variant {rule} removes settings ({', '.join(gone[:5])}).")
+                notes.append(
+                    _("Variant {rule} removes settings ({settings}).").format(
+                        rule=rule, settings=", ".join(gone[:5])
+                    )
+                )
             extra_args = [_assignment(p, v) for p, v in extra]
             if ref_raw is not None:
                 extra_args = _fewest(ref_raw, set_args, extra_args, resolved[rule])
@@ -204,7 +228,7 @@ def rerun_command(run: RunFolder) -> Rerun:
     across: dict[str, list[str]] = {}
     for world in run.worlds if run.kind == "comparison" and run.worlds != ["base"] else []:
         for item in world.split(", "):
-            path, _, value = item.partition("=")
+            path, _sep, value = item.partition("=")
             values = across.setdefault(path, [])
             if value not in values:
                 values.append(value)
@@ -217,4 +241,4 @@ def rerun_command(run: RunFolder) -> Rerun:
     for s in set_args:
         args += ["--set", s]
     args += ["--seed", seed, "--reps", reps, "--out", str(run.path)]
-    return Rerun(_format_command(args), bool(ok), bool(same), len(set_args), notes)
+    return Rerun(format_command(args), bool(ok), bool(same), len(set_args), notes)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..i18n import N_
+from ..i18n import gettext as _
 from .numbers import pct
 
 __all__ = ["DEFAULT_COMPONENT", "nominal_shares", "rule_summary", "short_world"]
 
 DEFAULT_COMPONENT = "综合"
 _RESERVED_WEIGHT_KEYS = {"method", "by_class", "pairwise", "allow_inconsistent"}
+_ADJUSTMENT_KINDS = (N_("bonus"), N_("deduction"))  # translated where shown
 
 
 def _complete(raw: Mapping) -> dict:
@@ -24,6 +27,20 @@ def _complete(raw: Mapping) -> dict:
         return dict(raw)
 
 
+def _quota_text(grading: Mapping) -> str:
+    """Quotas as shares and as counts of units, and how a share × units is rounded."""
+    quota = grading.get("quota") or {}
+    counts = grading.get("quota_count") or {}
+    limits = [f"{b} ≤ {pct(q)}" for b, q in quota.items()]
+    limits += [_("{band} ≤ {k} units").format(band=b, k=k) for b, k in counts.items()]
+    text = ", ".join(limits) or _("none")
+    if quota:
+        text += " " + _("(share × units rounded: {rounding})").format(
+            rounding=grading.get("rounding", "floor")
+        )
+    return text
+
+
 def rule_summary(scenario: Mapping) -> dict[str, str]:
     """Row label → plain description of each rule setting of a resolved scenario."""
     full = _complete(scenario)
@@ -31,17 +48,17 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     world = full.get("world") or {}
     rows: dict[str, str] = {}
     for name, share in nominal_shares(full).items():
-        rows[f"rater mix: {name}"] = pct(share)
+        rows[_("rater mix: {component}").format(component=name)] = pct(share)
     norm = rule.get("normalize") or {}
     text = f"{norm.get('method', 'efficacy')}, {norm.get('scope', 'global')}"
     if norm.get("clip"):
-        text += ", clipped"
+        text += _(", clipped")
     own = [
         f"{i}: {ind['normalize']}"
         for i, ind in (rule.get("indicators") or {}).items()
         if isinstance(ind, Mapping) and ind.get("normalize")
     ]
-    rows["normalisation"] = text + (f" ({'; '.join(own)})" if own else "")
+    rows[_("normalisation")] = text + (f" ({'; '.join(own)})" if own else "")
     weights = rule.get("weights") or {}
     text = str(weights.get("method", "fixed"))
     fixed = {
@@ -53,56 +70,53 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
         total = sum(fixed.values()) or 1.0
         text += ": " + ", ".join(f"{k} {v / total:.2f}" for k, v in fixed.items())
     if weights.get("by_class"):
-        text += f"; per class (差别权重) for {', '.join(weights['by_class'])}"
-    rows["indicator weights"] = text
+        text += _("; per class (差别权重) for {components}").format(
+            components=", ".join(weights["by_class"])
+        )
+    rows[_("indicator weights")] = text
     agg = rule.get("aggregate") or {}
-    rows["aggregation"] = (
-        f"indicators: {agg.get('indicators', 'weighted_sum')}; "
-        f"components: {agg.get('components', 'weighted_sum')}"
+    rows[_("aggregation")] = _("indicators: {indicators}; components: {components}").format(
+        indicators=agg.get("indicators", "weighted_sum"),
+        components=agg.get("components", "weighted_sum"),
     )
     adjustments = rule.get("adjustments") or {}
     if adjustments:
-        rows["bonus / deduction points"] = ", ".join(
-            f"{n} ({a.get('kind', 'bonus')}"
-            + (f", cap {a['cap']:g}" if a.get("cap") is not None else "")
+        rows[_("bonus / deduction points")] = ", ".join(
+            f"{n} ({_(a.get('kind', 'bonus'))}"
+            + (_(", cap {cap:g}").format(cap=a["cap"]) if a.get("cap") is not None else "")
             + ")"
             for n, a in adjustments.items()
         )
     grading = rule.get("grading") or {}
     bands = list(grading.get("bands") or ["优秀", "良好", "合格", "不合格"])
-    rows["grade bands"] = " > ".join(bands)
-    quota = grading.get("quota") or {}
-    counts = grading.get("quota_count") or {}
-    limits = [f"{b} ≤ {pct(q)}" for b, q in quota.items()]
-    limits += [f"{b} ≤ {k} units" for b, k in counts.items()]
-    rows["quotas"] = ", ".join(limits) or "none"
-    if quota:
-        rows["quotas"] += f" (share × units rounded: {grading.get('rounding', 'floor')})"
+    rows[_("grade bands")] = " > ".join(bands)
+    rows[_("quotas")] = _quota_text(grading)
     thresholds = grading.get("thresholds") or {}
-    rows["thresholds"] = ", ".join(f"{b} ≥ {t:g} points" for b, t in thresholds.items()) or "none"
-    rows["grading scope"] = (
-        f"{grading.get('scope', 'global')} (ties at a quota: {grading.get('ties', 'exclude')})"
+    rows[_("thresholds")] = ", ".join(
+        _("{band} ≥ {t:g} points").format(band=b, t=t) for b, t in thresholds.items()
+    ) or _("none")
+    rows[_("grading scope")] = _("{scope} (ties at a quota: {ties})").format(
+        scope=grading.get("scope", "global"), ties=grading.get("ties", "exclude")
     )
     veto = (rule.get("veto") or {}).get("columns") or []
-    rows["veto (一票否决)"] = ", ".join(veto) or "none"
-    rows["audit"] = _audit_text(rule.get("audit") or {})
+    rows[_("veto (一票否决)")] = ", ".join(veto) or _("none")
+    rows[_("audit")] = _audit_text(rule.get("audit") or {})
     targets = rule.get("targets") or {}
-    rows["targets"] = (
-        f"ratchet, λ = {targets.get('ratchet', 0.5):g}"
+    rows[_("targets")] = (
+        _("ratchet, λ = {ratchet:g}").format(ratchet=targets.get("ratchet", 0.5))
         if targets.get("mode") == "ratchet"
-        else "fixed"
+        else _("fixed")
     )
     rewards = rule.get("rewards") or {}
-    rows["rewards (bonus by grade)"] = (
-        ", ".join(f"{b} {float(rewards[b].get('bonus', 0)):+g}" for b in bands if b in rewards)
-        or "none"
-    )
+    rows[_("rewards (bonus by grade)")] = ", ".join(
+        f"{b} {float(rewards[b].get('bonus', 0)):+g}" for b in bands if b in rewards
+    ) or _("none")
     per_point = (rule.get("pay") or {}).get("per_point", 0.0)
     if per_point:
-        rows["pay per point"] = f"{per_point:g}"
-    rows["behaviour policy"] = str(world.get("policy", "—"))
+        rows[_("pay per point")] = f"{per_point:g}"
+    rows[_("behaviour policy")] = str(world.get("policy", "—"))
     if world.get("departments") is not None:
-        rows["departments"] = str(world.get("departments"))
+        rows[_("departments")] = str(world.get("departments"))
     return rows
 
 
@@ -110,14 +124,14 @@ def _audit_text(audit: Mapping) -> str:
     """An audit setting in words ("none" without audits)."""
     p = float(audit.get("probability", 0.0) or 0.0)
     if p <= 0:
-        return "none"
-    text = f"probability {pct(p)}"
+        return _("none")
+    text = _("probability {p}").format(p=pct(p))
     if audit.get("fine_per_unit"):
-        text += f", fine {audit['fine_per_unit']:g} per unit of gaming"
+        text += _(", fine {fine:g} per unit of gaming").format(fine=audit["fine_per_unit"])
     if audit.get("penalty"):
-        text += f", penalty {audit['penalty']:g}"
+        text += _(", penalty {penalty:g}").format(penalty=audit["penalty"])
     if audit.get("veto"):
-        text += ", detection triggers the veto"
+        text += _(", detection triggers the veto")
     return text
 
 

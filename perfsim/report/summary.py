@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import metric_registry
+from ..i18n import gettext as _
+from ..i18n import metric_label, metric_name, metric_plain, metric_undefined
 from .numbers import decimals, finite, num, pct
 from .phrases import join, say
 
@@ -169,8 +171,8 @@ def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:
     n = _value(m, "n") if "n" in m.columns else math.nan
     if share < 1:
         reps = int(n) if finite(n) else 0
-        missed = round((1 - share) * reps) if reps else "some"
-        return say("warn.unconverged", missed=missed, reps=reps or "all", where=where)
+        missed = round((1 - share) * reps) if reps else say("warn.some")
+        return say("warn.unconverged", missed=missed, reps=reps or say("warn.all"), where=where)
     return say(
         "run.converged",
         iterations=num(_value(m, "iterations_mean"), 0),
@@ -192,21 +194,20 @@ def shown_metrics(metrics: pd.DataFrame) -> Shown:
     rows, undefined, constant = [], [], []
     for r in metrics.itertuples(index=False):
         name = str(r.metric)
-        info = metric_registry.metric_info(name)
         if name in CONVERGENCE:
             continue
         if not finite(r.mean):
-            why = info.undefined_when if info and info.undefined_when else "no value"
-            undefined.append(say("note.undefined_item", metric=name, why=why))
+            why = metric_undefined(name) or say("note.no_value")
+            undefined.append(say("note.undefined_item", metric=metric_name(name), why=why))
         elif not metric_registry.better(name) and finite(r.se) and float(r.se) == 0:
             constant.append(f"{name} = {num(r.mean)}")
         else:
             rows.append(name)
     notes = []
     if undefined:
-        notes.append(say("note.undefined", items="; ".join(undefined)))
+        notes.append(say("note.undefined", items=_("; ").join(undefined)))
     if constant:
-        notes.append(say("note.constant", items=", ".join(constant)))
+        notes.append(say("note.constant", items=_(", ").join(constant)))
     return Shown(rows, notes)
 
 
@@ -259,11 +260,11 @@ def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, s
         if metric in skip:
             continue
         key = _verdict_key(set(g["verdict"].astype(str)), many)
-        name = metric_registry.label(str(metric))
+        name = metric_label(str(metric))
         if key in ("cmp.better", "cmp.worse"):
             row = g.iloc[0]
             diff = amount(str(metric), row["diff"], row["diff_se"], difference=True, sign=True)
-            name += f" ({diff})"
+            name = say("cmp.metric_diff", metric=name, diff=diff)
         groups.setdefault(key, []).append(name)
     clauses = [
         say("cmp.clause", verdict=say(key), metrics=join(groups[key]))
@@ -272,7 +273,7 @@ def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, s
     ]
     if not clauses:
         return say("cmp.rule_none", rule=rule)
-    return say("cmp.rule", reference=reference, rule=rule, clauses="; ".join(clauses))
+    return say("cmp.rule", reference=reference, rule=rule, clauses=_("; ").join(clauses))
 
 
 @dataclass
@@ -309,9 +310,11 @@ def comparison_summary(
     undefined = [m for m in same if metric_registry.better(m) and m not in defined]
     identical = [m for m in same if metric_registry.better(m) and m in defined]
     if undefined:
-        out.notes.append(say("note.undefined_everywhere", items=", ".join(undefined)))
+        names = _(", ").join(metric_name(m) for m in undefined)
+        out.notes.append(say("note.undefined_everywhere", items=names))
     if identical:
-        out.notes.append(say("note.same_everywhere", items=", ".join(identical)))
+        names = _(", ").join(metric_name(m) for m in identical)
+        out.notes.append(say("note.same_everywhere", items=names))
     return out
 
 
@@ -334,7 +337,7 @@ def _example(table: pd.DataFrame) -> str:
             return say(
                 "cmp.example",
                 amount=amount(metric, value, difference=True),
-                metric=metric_registry.label(metric),
+                metric=metric_label(metric),
             )
     return ""
 
@@ -348,7 +351,7 @@ def _unconverged(table: pd.DataFrame) -> str:
     items = [
         say(
             "warn.unconverged_item",
-            rule=f"{r.rule}, world {r.world}" if many else str(r.rule),
+            rule=say("warn.rule_world", rule=r.rule, world=r.world) if many else str(r.rule),
             share=pct(float(r.mean)),
         )
         for r in rows.itertuples(index=False)
@@ -362,7 +365,7 @@ def explain_lines(metrics: Sequence[str]) -> list[str]:
     lines = []
     for metric in metrics:
         side = metric_registry.better(metric) or "none"
-        meaning = metric_registry.explain(metric)
+        meaning = metric_plain(metric)
         if side == "none":
             lines.append(say("explain.line_plain", metric=metric, side=say("explain.none"),
                              meaning=meaning))  # fmt: skip

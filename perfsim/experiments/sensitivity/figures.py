@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import math
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.patches import Rectangle
 
+from ...i18n import gettext as _
+from ...i18n import metric_name
 from ...io import atomic_write
 from ...plotting.display import Figure
 from .methods import method
@@ -85,10 +89,17 @@ def bars_figure(result: SensitivityResult, pair: tuple[str, str]) -> Figure:
         ax.set_yticks(pos, labels)
         ax.invert_yaxis()
         ax.axvline(0, color="black", linewidth=0.6)
-        ax.set_title(metric, fontsize=10)
-        ax.set_xlabel("index (share of the metric's variance)" if "delta" not in pair else "index")
+        ax.set_title(textwrap.fill(metric_name(metric), 36), fontsize=10)
+        ax.set_xlabel(
+            _("index (share of the metric's variance)") if "delta" not in pair else _("index")
+        )
     axes[0].legend(loc="lower right", fontsize=8)
-    fig.suptitle(f"{result.method}: first-order and {pair[1]} indices, 95 % intervals", fontsize=11)
+    fig.suptitle(
+        _("{method}: {first} and {second} indices, 95 % intervals").format(
+            method=result.method, first=pair[0], second=pair[1]
+        ),
+        fontsize=11,
+    )
     _tight(fig)
     return fig
 
@@ -107,12 +118,12 @@ def morris_figure(result: SensitivityResult) -> Figure:
                         fmt=markers[k % len(markers)], color="black", mfc="white", capsize=2, label=name)  # fmt: skip
         top = np.nanmax(t[["mu_star", "sigma"]].to_numpy()) if len(t) else 1.0
         ax.plot([0, top], [0, top], color="0.6", linestyle="--", linewidth=0.8)
-        ax.set_xlabel("μ* (metric units per input range)")
+        ax.set_xlabel(_("μ* (metric units per input range)"))
         ax.set_ylabel("σ")
-        ax.set_title(metric, fontsize=10)
+        ax.set_title(textwrap.fill(metric_name(metric), 36), fontsize=10)
     axes[0].legend(fontsize=7, loc="upper left")
     fig.suptitle(
-        "Morris screening: μ* (importance) against σ (non-linearity, interactions)", fontsize=11
+        _("Morris screening: μ* (importance) against σ (non-linearity, interactions)"), fontsize=11
     )
     _tight(fig)
     return fig
@@ -124,19 +135,34 @@ def heatmap_figure(result: SensitivityResult) -> Figure:
     label = result.main_index
     if method(result.method).relative:
         table = table / table.abs().max(axis=0).replace(0, np.nan)
-        label = "μ* / largest μ* of the metric"
+        label = _("μ* / largest μ* of the metric")
     values = table.to_numpy(dtype=float)
-    fig = Figure(figsize=(1.0 + 0.75 * len(table.columns), 1.2 + 0.4 * len(table.index)))
+    columns = [metric_name(str(c)) for c in table.columns]
+    label_height = 0.075 * max((len(c) for c in columns), default=0)  # rotated tick labels
+    fig = Figure(figsize=(1.0 + 0.75 * len(columns), 1.2 + 0.4 * len(table.index) + label_height))
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     image = ax.imshow(np.clip(values, 0, 1), cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    outside = 0
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
             color = "white" if v > 0.55 else "black"
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color=color)
-    ax.set_xticks(range(len(table.columns)), table.columns, rotation=60, ha="right", fontsize=8)
+            beyond = v > 1 + 1e-9 or v < -1e-9  # an index is in 0–1: only sampling error exceeds
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color=color,
+                    style="italic" if beyond else "normal")  # fmt: skip
+            if beyond:
+                outside += 1
+                ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, ec="0.5",
+                                       lw=1.2, ls="--"))  # fmt: skip
+    ax.set_xticks(range(len(columns)), columns, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(table.index)), table.index, fontsize=8)
     fig.colorbar(image, ax=ax, label=label, shrink=0.8)
-    ax.set_title(f"{result.method}: {label}, inputs × metrics", fontsize=10)
+    title = _("{method}: {index}, inputs × metrics").format(method=result.method, index=label)
+    if outside:
+        note = _(
+            "dashed box: {n} estimate(s) outside 0–1 (sampling error; shading stops at 1)"
+        ).format(n=outside)
+        title += "\n" + textwrap.fill(note, max(30, int(14 * fig.get_figwidth())))
+    ax.set_title(title, fontsize=10 if not outside else 9)
     fig.tight_layout()
     return fig

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ... import metric_registry
+from ...i18n import N_
 
 # Black-and-white styles: (face colour, hatch) of bar series, and marker shapes of classes.
 BAR_STYLES = [
@@ -24,12 +25,16 @@ BAR_STYLES = [
 ]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
 LINESTYLES = ["-", "--", ":", "-."]
-VERDICT_STYLE = {  # marker, face colour, label
-    "better": ("o", "black", "better (95 % interval excludes 0; a difference that matters)"),
-    "worse": ("s", "white", "worse (95 % interval excludes 0; a difference that matters)"),
-    "no practical difference": ("d", "white", "no practical difference (too small to matter)"),
-    "no detectable difference": ("D", "0.65", "no detectable difference"),
-    "": ("x", "black", "descriptive (no better side)"),
+VERDICT_STYLE = {  # marker, face colour, label (translated where drawn)
+    "better": ("o", "black", N_("better (95 % interval excludes 0; a difference that matters)")),
+    "worse": ("s", "white", N_("worse (95 % interval excludes 0; a difference that matters)")),
+    "no practical difference": (
+        "d",
+        "white",
+        N_("no practical difference (too small to matter)"),
+    ),
+    "no detectable difference": ("D", "0.65", N_("no detectable difference")),
+    "": ("x", "black", N_("descriptive (no better side)")),
 }
 
 

@@ -11,7 +11,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from ... import metric_registry
+from ...i18n import N_, metric_name, metric_unit
+from ...i18n import gettext as _
 from ...plotting.display import Figure
 from ...plotting.style import figure_function, footnote
 from ..rules import short_world
@@ -35,7 +36,7 @@ def _forest_panel(ax, others: pd.DataFrame, metric: str, y, rows: list, labels: 
             ax.plot([low, high], [yi, yi], "|", color="black", ms=7)
             lo_all.append(low)
             hi_all.append(high)
-        marker, face, _ = VERDICT_STYLE.get(str(row["verdict"]), VERDICT_STYLE[""])
+        marker, face, _label = VERDICT_STYLE.get(str(row["verdict"]), VERDICT_STYLE[""])
         ax.plot(diff, yi, marker, mfc=face, mec="black", color="black", ms=7, zorder=3, mew=1.2)
         lo_all.append(diff)
         hi_all.append(diff)
@@ -49,7 +50,7 @@ def _forest_panel(ax, others: pd.DataFrame, metric: str, y, rows: list, labels: 
         ax.text(
             0.98 if direction == "higher" else 0.02,
             1.0,
-            "better →" if direction == "higher" else "← better",
+            _("better →") if direction == "higher" else _("← better"),
             transform=ax.transAxes,
             ha="right" if direction == "higher" else "left",
             va="bottom",
@@ -58,8 +59,10 @@ def _forest_panel(ax, others: pd.DataFrame, metric: str, y, rows: list, labels: 
         )
     ax.set_xlim(lo, hi)
     ax.xaxis.set_major_locator(MaxNLocator(5))
-    ax.set_title(metric, loc="left", fontsize=9.5, fontweight="bold", pad=12)
-    ax.set_xlabel(f"difference from reference ({metric_registry.unit(metric, 'metric units')})")
+    ax.set_title(wrap(metric_name(metric), 34), loc="left", fontsize=9.5, fontweight="bold", pad=12)
+    ax.set_xlabel(
+        _("difference from reference ({unit})").format(unit=metric_unit(metric, N_("metric units")))
+    )
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.tick_params(axis="y", length=0)
@@ -103,18 +106,20 @@ def forest_figure(
     for ax, metric in zip(axes.flat, shown, strict=False):
         _forest_panel(ax, others, metric, y, rows, labels)
     if not shown:
-        axes.flat[0].text(0.5, 0.5, "no metric differs between the rules", ha="center", va="center")
+        axes.flat[0].text(
+            0.5, 0.5, _("no metric differs between the rules"), ha="center", va="center"
+        )
         axes.flat[0].set_axis_off()
     hide_unused(axes, n_panels)
     handles = [
-        Line2D([], [], ls="none", marker=m, mfc=f, mec="black", color="black", ms=7, label=lab)
+        Line2D([], [], ls="none", marker=m, mfc=f, mec="black", color="black", ms=7, label=_(lab))
         for key, (m, f, lab) in VERDICT_STYLE.items()
         if key in set(others["verdict"].astype(str))
-    ] + [Patch(facecolor="0.9", label="better side of 0 (by the metric's direction)")]
-    title = (
-        f"Paired differences from the reference rule “{reference}” "
-        "(mean and 95 % interval over replications, common random numbers)"
-    )
+    ] + [Patch(facecolor="0.9", label=_("better side of 0 (by the metric's direction)"))]
+    title = _(
+        "Paired differences from the reference rule “{reference}” (mean and 95 % interval over "
+        "replications, common random numbers)"
+    ).format(reference=reference)
     fig.legend(  # the title heads the legend: an outside legend and a suptitle would overlap
         handles=handles,
         loc="outside upper center",
@@ -124,7 +129,12 @@ def forest_figure(
         title_fontproperties={"size": 10},
     )
     if flat:
-        footnote(fig, "Same value under every rule (not drawn): " + ", ".join(flat) + ".")
+        footnote(
+            fig,
+            _("Same value under every rule (not drawn): {metrics}.").format(
+                metrics=", ".join(flat)
+            ),
+        )
     return fig
 
 
@@ -163,14 +173,18 @@ def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None =
                 )
             ax.add_patch(Rectangle((best - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=1.6))
         ax.set_xticks(range(len(rules)), [wrap(r) for r in rules])
-        ax.set_yticks(range(len(table)), [f"{m} ({metric_registry.unit(m)})" for m in table.index])
-        fig.colorbar(image, ax=ax, label="max regret / largest in row")
+        ax.set_yticks(range(len(table)), [f"{m} ({metric_unit(m)})" for m in table.index])
+        fig.colorbar(image, ax=ax, label=_("max regret / largest in row"))
     else:
-        ax.text(0.5, 0.5, "no rule has any regret", ha="center", va="center")
+        ax.text(0.5, 0.5, _("no rule has any regret"), ha="center", va="center")
         ax.set_axis_off()
     fig.suptitle(
-        "Maximum regret across assumed worlds\n(0 = best in every world; box = most robust)"
+        _("Maximum regret across assumed worlds\n(0 = best in every world; box = most robust)")
     )
     if zero:
-        footnote(fig, "No regret for any rule (not drawn): " + ", ".join(zero) + ".", width=80)
+        footnote(
+            fig,
+            _("No regret for any rule (not drawn): {metrics}.").format(metrics=", ".join(zero)),
+            width=80,
+        )
     return fig

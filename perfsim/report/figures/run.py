@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
+from ...i18n import gettext as _
 from ...plotting.display import Figure
 from ...plotting.style import figure_function
 from .common import (
@@ -59,11 +60,14 @@ def confusion_figure(confusions: Mapping[str, pd.DataFrame], *, ncols: int = 3) 
                 )
         ax.set_xticks(range(values.shape[1]), [str(c) for c in cm.columns])
         ax.set_yticks(range(values.shape[0]), [str(i) for i in cm.index])
-        ax.set_xlabel("assigned grade")
+        ax.set_xlabel(_("assigned grade"))
         if k % ncol == 0:
-            ax.set_ylabel("true band (by true value)")
+            ax.set_ylabel(_("true band (by true value)"))
         diag = float(np.trace(values)) if values.shape[0] == values.shape[1] else float("nan")
-        ax.set_title(f"{name}\n{100 * diag:.0f} % graded as deserved", fontsize=9)
+        ax.set_title(
+            name + "\n" + _("{share:.0f} % graded as deserved").format(share=100 * diag),
+            fontsize=9,
+        )
         for spine in ax.spines.values():
             spine.set_visible(True)
     hide_unused(axes, len(names))
@@ -72,10 +76,20 @@ def confusion_figure(confusions: Mapping[str, pd.DataFrame], *, ncols: int = 3) 
             image,
             ax=axes.ravel().tolist(),
             shrink=0.8,
-            label="share of department-replications (%)",
+            label=_("share of department-replications (%)"),
         )
-    fig.suptitle("Grade confusion: true band × assigned grade (bold: graded as deserved)")
+    fig.suptitle(_("Grade confusion: true band × assigned grade (bold: graded as deserved)"))
     return fig
+
+
+def _label_effort_axes(ax, prefix: str, cls: str | None) -> None:
+    ax.set_ylabel(
+        _("real effort (effort units,\nmean per department)")
+        if prefix == "effort"
+        else _("gaming effort (effort units,\nmean per department)")
+    )
+    where = " — " + _("class {name}").format(name=cls) if cls else ""
+    ax.set_title((_("Real effort") if prefix == "effort" else _("Gaming")) + where, loc="left")
 
 
 @figure_function
@@ -84,8 +98,6 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     (``gaming:<indicator>``) of ``departments.csv``, as grouped bars. With one rule, bars are the
     department classes; with several rules, one row of panels per class and bars are the rules, so
     that what a rule changes in each class reads side by side."""
-    # A little over 80 lines: the two layouts (one rule / several) share one grid of panels and
-    # one legend; split, each half would have to rebuild the other's bookkeeping.
     names = list(departments)
     frames = list(departments.values())
     classes = class_order(frames)
@@ -106,7 +118,7 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     any_gaming = False
     for p, (cls, rule) in enumerate(panels):
         for col, (prefix, items, what) in enumerate(
-            [("effort", tasks, "task"), ("gaming", gamed, "gameable indicator")]
+            [("effort", tasks, _("task")), ("gaming", gamed, _("gameable indicator"))]
         ):
             ax = axes[p, col]
             x = np.arange(len(items))
@@ -124,15 +136,12 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
                 ha="right" if len(items) > 4 else "center",
             )
             ax.set_xlabel(what)
-            what_y = "real effort" if prefix == "effort" else "gaming effort"
-            ax.set_ylabel(f"{what_y} (effort units,\nmean per department)")
-            where = f" — class {cls}" if cls else ""
-            ax.set_title(f"{'Real effort' if prefix == 'effort' else 'Gaming'}{where}", loc="left")
+            _label_effort_axes(ax, prefix, cls)
             if not items:
                 ax.text(
                     0.5,
                     0.5,
-                    "no gameable indicator",
+                    _("no gameable indicator"),
                     ha="center",
                     va="center",
                     transform=ax.transAxes,
@@ -142,7 +151,12 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
         for ax in axes[:, 1]:
             ax.set_ylim(0, 1)
             ax.text(
-                0.5, 0.5, "no gaming (all zero)", ha="center", va="center", transform=ax.transAxes
+                0.5,
+                0.5,
+                _("no gaming (all zero)"),
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
             )
     handles = [
         Patch(
@@ -158,10 +172,11 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
         loc="outside lower center",
         ncols=min(4, len(handles)),
         frameon=False,
-        title="class" if len(names) == 1 else "rule",
+        title=_("class") if len(names) == 1 else _("rule"),
     )
-    title = "What departments do: effort per task and gaming per indicator"
-    fig.suptitle(title + (f" — rule {names[0]}" if len(names) == 1 else ""))
+    title = _("What departments do: effort per task and gaming per indicator")
+    rule = " — " + _("rule {name}").format(name=names[0]) if len(names) == 1 else ""
+    fig.suptitle(title + rule)
     return fig
 
 
@@ -206,21 +221,21 @@ def score_value_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
                 ax.plot(xs, icpt + slope * xs, color="black", lw=1, ls=LINESTYLES[k % 4])
             bx.plot(rank_value[sel], rank_score[sel], **style)
         n = len(frame)
-        bx.plot([1, n], [1, n], color="black", lw=0.8, ls="--", label="ranked as deserved")
+        bx.plot([1, n], [1, n], color="black", lw=0.8, ls="--", label=_("ranked as deserved"))
         shift = float(np.mean(np.abs(rank_score - rank_value)))
-        ax.set_xlabel("true value V (value units, mean over replications)")
-        ax.set_ylabel("total score (points)")
-        ax.set_title(f"{name}\nscore against true value", loc="left")
-        bx.set_xlabel("rank by true value (1 = highest)")
-        bx.set_ylabel("rank by total score (1 = highest)")
-        bx.set_title(f"ranks (mean shift {shift:.1f} places)", loc="left")
+        ax.set_xlabel(_("true value V (value units, mean over replications)"))
+        ax.set_ylabel(_("total score (points)"))
+        ax.set_title(name + "\n" + _("score against true value"), loc="left")
+        bx.set_xlabel(_("rank by true value (1 = highest)"))
+        bx.set_ylabel(_("rank by total score (1 = highest)"))
+        bx.set_title(_("ranks (mean shift {shift:.1f} places)").format(shift=shift), loc="left")
         bx.set_xlim(0, n + 1)
         bx.set_ylim(0, n + 1)
         bx.set_aspect("equal", adjustable="box")
         if r == 0:
-            ax.legend(title="class (line: least squares)", frameon=False, loc="best")
+            ax.legend(title=_("class (line: least squares)"), frameon=False, loc="best")
             bx.legend(frameon=False, loc="upper left")
-    fig.suptitle("Measured against true: total score and rank of each department")
+    fig.suptitle(_("Measured against true: total score and rank of each department"))
     return fig
 
 
@@ -250,8 +265,8 @@ def weights_figure(
         se = np.array(
             [table["se"].get(f"effective_weight:{c}", np.nan) for c in comps], dtype=float
         )
-        b1 = styled_bars(ax, x, nom, 0, 2, 0.38, "nominal share", style=1)
-        b2 = styled_bars(ax, x, eff, 1, 2, 0.38, "effective weight", style=0)
+        b1 = styled_bars(ax, x, nom, 0, 2, 0.38, _("nominal share"), style=1)
+        b2 = styled_bars(ax, x, eff, 1, 2, 0.38, _("effective weight"), style=0)
         ax.errorbar(
             x + 0.19,
             eff,
@@ -273,11 +288,11 @@ def weights_figure(
                         fontsize=7.5,
                     )
         ax.set_xticks(x, comps)
-        ax.set_xlabel("component")
+        ax.set_xlabel(_("component"))
         ax.set_title(wrap(name, 40), loc="left")
         ax.set_ylim(0, 1.12)
         if k == 0:
-            ax.set_ylabel("weight (share of the total, 0–1)")
+            ax.set_ylabel(_("weight (share of the total, 0–1)"))
     fig.legend(handles=[b1, b2], loc="outside lower center", ncols=2, frameon=False)
-    fig.suptitle("Nominal against effective weight of each component")
+    fig.suptitle(_("Nominal against effective weight of each component"))
     return fig

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from ...i18n import gettext as _
 from ...plotting.fonts import font_context
 from ...plotting.style import DPI, RC, SavedFigure, atomic_savefig
 from ...results.names import FIGURES
@@ -27,7 +28,7 @@ Spec = tuple[str, str, str, str, Callable[[], Figure]]
 def figure_specs(run: RunFolder) -> list[Spec]:
     """Each figure that applies to the folder, in report order."""
     where = (
-        f" Shown for the first world ({short_world(run.worlds[0])})."
+        " " + _("Shown for the first world ({world}).").format(world=short_world(run.worlds[0]))
         if run.kind == "comparison" and len(run.worlds) > 1
         else ""
     )
@@ -41,13 +42,18 @@ def _forest_spec(run: RunFolder) -> list[Spec]:
         specs.append(
             (
                 "forest",
-                "Paired differences from the reference",
-                f"Each non-reference rule's difference from “{ref}” on each metric, with its 95 % "
-                "interval over replications (common random numbers: the rules see the same "
-                "departments and noise). The shaded side of the dashed zero line is the better "
-                "side; a filled circle is a better verdict, an open square a worse one.",
-                f"Forest plot of the paired differences of each metric from the reference rule "
-                f"{ref}, one panel per metric.",
+                _("Paired differences from the reference"),
+                _(
+                    "Each non-reference rule's difference from “{reference}” on each metric, with "
+                    "its 95 % interval over replications (common random numbers: the rules see "
+                    "the same departments and noise). The shaded side of the dashed zero line is "
+                    "the better side; a filled circle is a better verdict, an open square a worse "
+                    "one."
+                ).format(reference=ref),
+                _(
+                    "Forest plot of the paired differences of each metric from the reference "
+                    "rule {reference}, one panel per metric."
+                ).format(reference=ref),
                 lambda: forest_figure(run.comparison, reference=ref),
             )
         )
@@ -62,11 +68,17 @@ def _run_specs(run: RunFolder, where: str) -> list[Spec]:
         specs.append(
             (
                 "confusion",
-                "Grade confusion",
-                "Share of department-replications (%) by true band (the band each department "
-                "would get if ranked by true value, with the same band sizes) and assigned grade; "
-                "the diagonal is graded as deserved." + where,
-                "Heatmaps of true band against assigned grade, one per rule, shares in the cells.",
+                _("Grade confusion"),
+                _(
+                    "Share of department-replications (%) by true band (the band each department "
+                    "would get if ranked by true value, with the same band sizes) and assigned "
+                    "grade; the diagonal is graded as deserved."
+                )
+                + where,
+                _(
+                    "Heatmaps of true band against assigned grade, one per rule, shares in the "
+                    "cells."
+                ),
                 lambda: confusion_figure(run.confusion),
             )
         )
@@ -74,28 +86,49 @@ def _run_specs(run: RunFolder, where: str) -> list[Spec]:
         specs.append(
             (
                 "effort_gaming",
-                "Effort and gaming",
-                "Mean real effort per task and gaming effort per gameable indicator, by class "
-                "of department" + (" and rule." if len(run.rules) > 1 else ".") + where,
-                "Grouped bar charts of effort per task and gaming per indicator.",
+                _("Effort and gaming"),
+                (
+                    _(
+                        "Mean real effort per task and gaming effort per gameable indicator, by "
+                        "class of department and rule."
+                    )
+                    if len(run.rules) > 1
+                    else _(
+                        "Mean real effort per task and gaming effort per gameable indicator, by "
+                        "class of department."
+                    )
+                )
+                + where,
+                _("Grouped bar charts of effort per task and gaming per indicator."),
                 lambda: effort_gaming_figure(run.departments),
             )
         )
         specs.append(
             (
                 "score_vs_value",
-                "Score against true value",
-                "Left: each department's total score against its true value, with a "
-                "least-squares line per class (parallel lines at different heights = class "
-                "bias). Right: rank by score against rank by true value; the dashed diagonal is "
-                "a faithful ranking. Each point averages a department slot over replications "
-                "(departments are drawn afresh in each), so the points show systematic effects; "
-                "per-replication fidelity is kendall_tau in the metrics table." + where,
-                "Scatter plots of total score against true value and of rank by score against "
-                "rank by true value, markers by class.",
+                _("Score against true value"),
+                _(
+                    "Left: each department's total score against its true value, with a "
+                    "least-squares line per class (parallel lines at different heights = class "
+                    "bias). Right: rank by score against rank by true value; the dashed diagonal "
+                    "is a faithful ranking. Each point averages a department slot over "
+                    "replications (departments are drawn afresh in each), so the points show "
+                    "systematic effects; per-replication fidelity is kendall_tau in the metrics "
+                    "table."
+                )
+                + where,
+                _(
+                    "Scatter plots of total score against true value and of rank by score against "
+                    "rank by true value, markers by class."
+                ),
                 lambda: score_value_figure(run.departments),
             )
         )
+    return specs + _weights_spec(run, where)
+
+
+def _weights_spec(run: RunFolder, where: str) -> list[Spec]:
+    specs: list[Spec] = []
     eff = {
         r: m
         for r, m in run.metrics.items()
@@ -105,11 +138,14 @@ def _run_specs(run: RunFolder, where: str) -> list[Spec]:
         specs.append(
             (
                 "weights",
-                "Nominal and effective weights",
-                "Nominal share of each component against its effective weight (nominal share × "
-                "spread of its scores across departments, normalised), with 95 % intervals. A "
-                "component near its ceiling counts for little, whatever its nominal share." + where,
-                "Paired bars of nominal and effective weight per component and rule.",
+                _("Nominal and effective weights"),
+                _(
+                    "Nominal share of each component against its effective weight (nominal share × "
+                    "spread of its scores across departments, normalised), with 95 % intervals. A "
+                    "component near its ceiling counts for little, whatever its nominal share."
+                )
+                + where,
+                _("Paired bars of nominal and effective weight per component and rule."),
                 lambda: weights_figure(eff, {r: nominal_shares(run.scenarios[r]) for r in eff}),
             )
         )
@@ -122,12 +158,13 @@ def _robustness_spec(run: RunFolder) -> list[Spec]:
         specs.append(
             (
                 "robustness",
-                "Robustness across assumptions",
-                "Maximum regret of each rule on each metric across the worlds "
-                + "; ".join(short_world(w) for w in run.worlds)
-                + " (regret = distance from the best rule in that world, in the metric's units; "
-                "the boxed rule is the most robust).",
-                "Heatmap of maximum regret per rule and metric.",
+                _("Robustness across assumptions"),
+                _(
+                    "Maximum regret of each rule on each metric across the worlds {worlds} "
+                    "(regret = distance from the best rule in that world, in the metric's units; "
+                    "the boxed rule is the most robust)."
+                ).format(worlds="; ".join(short_world(w) for w in run.worlds)),
+                _("Heatmap of maximum regret per rule and metric."),
                 lambda: robustness_figure(run.robustness, rules=run.rules),
             )
         )

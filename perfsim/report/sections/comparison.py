@@ -4,6 +4,8 @@ world, robustness across assumed worlds."""
 from __future__ import annotations
 
 from ... import metric_registry
+from ...i18n import gettext as _
+from ...i18n import metric_description, metric_name, ngettext, value
 from ..document import Document, Table
 from ..numbers import diff_interval, finite, num, pm
 from ..rules import short_world
@@ -28,22 +30,38 @@ def _summary(doc: Document, run: RunFolder) -> None:
 def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
     t = run.comparison
     ref = run.reference
-    doc.add("h2", "Results", "results")
+    doc.add("h2", _("Results"), "results")
     _summary(doc, run)
     for i, world in enumerate(run.worlds):
         if len(run.worlds) > 1:
-            doc.add("h3", f"Metrics in world {short_world(world)}", f"metrics-w{i}")
+            doc.add(
+                "h3",
+                _("Metrics in world {world}").format(world=short_world(world)),
+                f"metrics-w{i}",
+            )
         sub = t[t["world"] == world]
-        header = ["metric", "better", f"{ref} (reference): mean ± se"]
+        header = [
+            _("metric"),
+            _("better side"),
+            _("{rule} (reference): mean ± se").format(rule=ref),
+        ]
         for rule in run.rules[1:]:
-            header += [f"{rule}: mean ± se", f"{rule}: difference [95 % interval]", "verdict"]
+            header += [
+                _("{rule}: mean ± se").format(rule=rule),
+                _("{rule}: difference [95 % interval]").format(rule=rule),
+                _("verdict"),
+            ]
         rows, classes = [], []
         for metric in dict.fromkeys(sub["metric"]):
             g = sub[sub["metric"] == metric].set_index("rule")
             if ref not in g.index:
                 continue
             direction = str(g.loc[ref, "direction"] or metric_registry.better(str(metric)))
-            row = [str(metric), direction or "—", pm(g.loc[ref, "mean"], g.loc[ref, "se"])]
+            row = [
+                metric_name(str(metric)),
+                value(direction),
+                pm(g.loc[ref, "mean"], g.loc[ref, "se"]),
+            ]
             cls = ["", "", "num"]
             for rule in run.rules[1:]:
                 if rule not in g.index:
@@ -55,31 +73,34 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
                 row += [
                     pm(r["mean"], r["se"]),
                     diff_interval(r["diff"], r["diff_se"], r["diff_low"], r["diff_high"]),
-                    verdict or "—",
+                    value(verdict),
                 ]
                 cls += ["num", "num", verdict if verdict in ("better", "worse") else ""]
             rows.append(row)
             classes.append(cls)
-        caption = (
+        caption = _(
             "Difference = rule − reference, paired over replications (common random numbers); "
             "verdict by the metric's better direction (▲ better, ▼ worse)."
         )
         doc.add("table", Table(header, rows, classes, caption, "metrics"))
     metrics = list(dict.fromkeys(t["metric"]))
-    doc.add("h3", "What the metrics mean")
-    doc.add("ul", [f"{m}: {metric_registry.describe(str(m)) or '—'}" for m in metrics])
+    doc.add("h3", _("What the metrics mean"))
+    doc.add("ul", [f"{metric_name(str(m))}: {metric_description(str(m)) or '—'}" for m in metrics])
 
 
 def robustness_section(doc: Document, run: RunFolder) -> None:
     r = run.robustness
     if r is None or not len(r):
         return
-    doc.add("h2", "Robustness across assumptions", "robustness")
+    doc.add("h2", _("Robustness across assumptions"), "robustness")
     doc.add(
         "p",
-        "Every rule ran in every assumed world. Worst case: the rule's worst mean over the worlds; "
-        "regret in a world: its distance from the best rule there (in the metric's units). A "
-        "robust rule has a small maximum regret; the smallest in each metric is underlined.",
+        _(
+            "Every rule ran in every assumed world. Worst case: the rule's worst mean over the "
+            "worlds; regret in a world: its distance from the best rule there (in the metric's "
+            "units). A robust rule has a small maximum regret; the smallest in each metric is "
+            "underlined."
+        ),
     )
     rows, classes = [], []
     wins: dict[str, int] = dict.fromkeys(run.rules, 0)
@@ -90,9 +111,9 @@ def robustness_section(doc: Document, run: RunFolder) -> None:
             wins[row.rule] = wins.get(row.rule, 0) + int(is_best)
             rows.append(
                 [
-                    str(metric),
+                    metric_name(str(metric)),
                     str(row.rule),
-                    str(row.direction),
+                    value(str(row.direction)),
                     num(row.worst),
                     num(row.max_regret),
                     num(row.mean_regret),
@@ -102,7 +123,14 @@ def robustness_section(doc: Document, run: RunFolder) -> None:
     doc.add(
         "table",
         Table(
-            ["metric", "rule", "better", "worst case", "max regret", "mean regret"],
+            [
+                _("metric"),
+                _("rule"),
+                _("better side"),
+                _("worst case"),
+                _("max regret"),
+                _("mean regret"),
+            ],
             rows,
             classes,
             "",
@@ -113,7 +141,12 @@ def robustness_section(doc: Document, run: RunFolder) -> None:
     if ranked:
         doc.add(
             "p",
-            "Smallest maximum regret (on metrics where the rules differ): "
-            + ", ".join(f"{rule} on {n} metric{'s' if n != 1 else ''}" for rule, n in ranked)
-            + ".",
+            _("Smallest maximum regret (on metrics where the rules differ): {rules}.").format(
+                rules=_(", ").join(
+                    ngettext("{rule} on {n} metric", "{rule} on {n} metrics", n).format(
+                        rule=rule, n=n
+                    )
+                    for rule, n in ranked
+                )
+            ),
         )

@@ -1,30 +1,94 @@
 """The report of an empirical folder (:class:`perfsim.results.EmpiricalRecord`): scores with rank
-intervals and grade probabilities, reliability, rater effects, rank changes between rules,
-calibration."""
+intervals and grade probabilities, reliability (one compact row per rater group), rater effects,
+rank changes between rules, calibration, and how to reproduce the analysis."""
 
 from __future__ import annotations
 
-import json
+import numbers
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ...i18n import N_
+from ...i18n import gettext as _
 from ...plotting.style import SavedFigure
 from ...results import EmpiricalRecord
 from ...results.names import EmpiricalFiles
 from ..document import Document, Table
 from ..numbers import num
+from ..rerun import format_command, report_command
+from .reliability import reliability_section
 
-__all__ = ["empirical_document", "frame_table"]
+__all__ = ["column_label", "empirical_document", "frame_table"]
+
+_COLUMNS = {
+    "unit": N_("unit"),
+    "unit_class": N_("class of unit"),
+    "total": N_("total score"),
+    "rank": N_("rank"),
+    "grade": N_("grade"),
+    "rank_low": N_("rank, low"),
+    "rank_median": N_("rank, median"),
+    "rank_high": N_("rank, high"),
+    "component": N_("component"),
+    "rater_group": N_("rater group"),
+    "rater": N_("rater"),
+    "raters": N_("raters"),
+    "ratings": N_("ratings"),
+    "leniency": N_("leniency"),
+    "leniency_se": N_("leniency se"),
+    "rater_sd": N_("rater sd"),
+    "noise": N_("noise"),
+    "noise_se": N_("noise se"),
+    "halo": N_("halo"),
+    "share": N_("share"),
+    "key": N_("parameter"),
+    "value": N_("estimate"),
+    "se": N_("se"),
+    "base": N_("scenario value"),
+    "how": N_("how estimated"),
+}
+"""Display names of the columns of an empirical folder's tables (translated where shown)."""
+
+_WORDS = (  # words of calibration.csv's key and how columns (translated where shown)
+    N_("respondents"),
+    N_("offset"),
+    N_("scale"),
+    N_("ordered probit, mixture of the groups' respondent sd and leniency"),
+    N_("mean respondents per unit"),
+)
+_PREFIXES = {"p:": N_("P({band})"), "change:": N_("rank change under {rule}")}
+
+
+def column_label(column: str) -> str:
+    """A column of an empirical table in the current language (``p:优秀`` → ``P(优秀)``); a
+    rule's name (a column of ``rank_changes.csv``) unchanged."""
+    if column in _COLUMNS:
+        return _(_COLUMNS[column])
+    for prefix, template in _PREFIXES.items():
+        if column.startswith(prefix):
+            name = column[len(prefix) :]
+            return _(template).format(band=name, rule=name)
+    return column
+
+
+_TRANSLATED = {"key", "how"}  # columns whose cells are perfsim's words, not the user's names
 
 
 def frame_table(frame, columns: list[str], caption: str = "", limit: int = 200) -> Table:
-    rows = []
+    rows, classes = [], []
     for rec in frame[columns].head(limit).itertuples(index=False):
-        rows.append([num(v, 3) if isinstance(v, float) else str(v) for v in rec])
-    return Table(columns, rows, caption=caption)
+        rows.append(
+            [
+                num(v, 3) if isinstance(v, float) else _(str(v)) if c in _TRANSLATED else str(v)
+                for c, v in zip(columns, rec, strict=True)
+            ]
+        )
+        classes.append(["num" if isinstance(v, numbers.Real) else "" for v in rec])
+    return Table([column_label(c) for c in columns], rows, classes, caption=caption)
 
 
 @dataclass(frozen=True)
@@ -43,39 +107,58 @@ class _TableSection:
 _SECTIONS = (
     _TableSection(
         EmpiricalFiles.SCORES,
-        "Scores, rank intervals and grade probabilities",
+        N_("Scores, rank intervals and grade probabilities"),
         "scores",
         lambda c: (
             c in ("unit", "unit_class", "total", "rank", "grade") or c.startswith(("rank_", "p:"))
         ),
-        "rank_low–rank_high: bootstrap interval over raters; p:band: share of replicates in the band.",
-        ("rank-intervals", "Rank intervals", "Dot: observed rank; bar: bootstrap interval."),
-    ),
-    _TableSection(
-        EmpiricalFiles.RELIABILITY,
-        "Rater reliability",
-        "reliability",
-        lambda c: c != "n_ratings",
-        "",
-        intro="Shrout–Fleiss ICC forms with F-based confidence intervals and Krippendorff's α, per "
-        "rater group and overall.",
+        N_(
+            "Rank low–high: bootstrap interval of the rank over raters (resampled within rater "
+            "groups); P(band): share of bootstrap replicates in which the unit gets that grade."
+        ),
+        (
+            "rank-intervals",
+            N_("Rank intervals"),
+            N_(
+                "Each unit's observed rank (dot) with its bootstrap interval (bar): units whose "
+                "bars overlap cannot be told apart by these ratings, whatever their ranks."
+            ),
+        ),
     ),
     _TableSection(
         EmpiricalFiles.RATER_GROUPS,
-        "Rater effects: leniency, noise and halo",
+        N_("Rater effects: leniency, noise and halo"),
         "effects",
         None,
-        "Points on 0–100; leniency relative to the component's average rater.",
-        ("rater-effects", "Rater-group leniency", "95 % intervals over the group's raters."),
+        N_("Points on 0–100; leniency relative to the component's average rater."),
+        (
+            "rater-effects",
+            N_("Rater-group leniency"),
+            N_(
+                "Mean leniency of each rater group (points above or below the component's "
+                "average rater) with 95 % intervals over the group's raters: a group whose "
+                "interval excludes 0 rates systematically higher or lower than the others."
+            ),
+        ),
     ),
     _TableSection(
         EmpiricalFiles.RANK_CHANGES,
-        "Counterfactual re-scoring: ranks under other rules",
+        N_("Counterfactual re-scoring: ranks under other rules"),
         "rank-changes",
         None,
-        "change: + = the unit moves up under the alternative rule; when one of the two rules "
-        "ranks within class, both are compared within class (columns '(within class)').",
-        ("rank-changes", "Rank changes between rules", "Same data, different rules."),
+        N_(
+            "Rank change: + = the unit moves up under the alternative rule; when one of the two "
+            "rules ranks within class, both are compared within class (columns '(within class)')."
+        ),
+        (
+            "rank-changes",
+            N_("Rank changes between rules"),
+            N_(
+                "Each unit's rank under the recorded rule and under each alternative, on the "
+                "same ratings: long lines are units whose place depends on the rule, not on "
+                "their ratings."
+            ),
+        ),
     ),
 )
 
@@ -86,29 +169,36 @@ def _table_section(doc: Document, record: EmpiricalRecord, s: _TableSection) -> 
         s.ident == "rank-changes" and not any(c.startswith("change:") for c in frame.columns)
     ):
         return
-    doc.add("h2", s.title, s.ident)
+    doc.add("h2", _(s.title), s.ident)
     if s.intro:
-        doc.add("p", s.intro)
+        doc.add("p", _(s.intro))
     cols = [c for c in frame.columns if s.columns is None or s.columns(c)]
-    doc.add("table", frame_table(frame, cols, s.caption))
+    doc.add("table", frame_table(frame, cols, _(s.caption)))
     if s.figure and s.figure[0] in record.figures:
         stem, title, caption = s.figure
         png = record.figures[stem]
-        doc.add("figure", SavedFigure(stem, title, caption, title, png, png.with_suffix(".svg")))
+        doc.add(
+            "figure",
+            SavedFigure(stem, _(title), _(caption), _(title), png, png.with_suffix(".svg")),
+        )
 
 
 def _calibration_section(doc: Document, record: EmpiricalRecord) -> None:
     calib = record.table(EmpiricalFiles.CALIBRATION)
     if calib is None:
         return
-    doc.add("h2", "Calibration of the simulation's raters", "calibration")
+    doc.add("h2", _("Calibration of the simulation's raters"), "calibration")
+    caption = _(
+        "Each parameter of the simulation's raters estimated from the ratings, with its standard "
+        "error and the scenario's value."
+    )
     doc.add(
         "table",
-        frame_table(calib, ["component", "rater", "key", "value", "se", "base", "how"]),
+        frame_table(calib, ["component", "rater", "key", "value", "se", "base", "how"], caption),
     )
     groups: pd.DataFrame | None = record.table(EmpiricalFiles.CALIBRATION_GROUPS)
     if groups is not None:
-        caption = (
+        caption = _(
             "Latent-scale estimates per rater group (ordered probit for surveys; additive model "
             "for panels)."
         )
@@ -116,33 +206,72 @@ def _calibration_section(doc: Document, record: EmpiricalRecord) -> None:
     if record.calibrated is not None:
         doc.add(
             "p",
-            "The scenario fragment (apply with perfsim run SCENARIO.toml "
-            f"--set @{EmpiricalFiles.CALIBRATED}):",
+            _("The scenario fragment (apply with perfsim run SCENARIO.toml --set @{file}):").format(
+                file=EmpiricalFiles.CALIBRATED
+            ),
         )
         doc.add("pre", record.calibrated)
+
+
+def _reproducibility_section(doc: Document, record: EmpiricalRecord) -> None:
+    from ... import __version__
+
+    meta = record.metadata
+    doc.add("h2", _("Reproducibility"), "reproducibility")
+    rows = [
+        [_("perfsim version of the analysis"), str(meta.get("perfsim_version", "—"))],
+        [_("perfsim version of this report"), __version__],
+        [_("ratings file"), str(meta.get("data", "—"))],
+        [_("rule (scenario file)"), str(meta.get("rule") or _("mean of the ratings"))],
+        [_("units table"), str(meta.get("units_table") or "—")],
+        [_("seed"), str(meta.get("seed", "—"))],
+        [_("bootstrap replicates"), str(meta.get("reps", "—"))],
+        [_("bootstrap strata"), str(meta.get("strata", "—"))],
+        [_("confidence level"), str(meta.get("level", "—"))],
+        [_("started / finished"), f"{meta.get('started', '—')} / {meta.get('finished', '—')}"],
+    ]
+    doc.add("table", Table([_("item"), _("value")], rows, None, "", "repro"))
+    doc.add(
+        "p", _("To rerun (from the folder where the analysis was made; same seed ⇒ same numbers):")
+    )
+    command = str(meta.get("command") or "")
+    report = report_command(record.path or ".")
+    doc.add("pre", (format_command(shlex.split(command)) + "\n" if command else "") + report)
+    if not command:
+        doc.add("p", _("The folder does not record the command; the inputs are listed above."))
 
 
 def empirical_document(record: EmpiricalRecord) -> Document:
     """The report of an empirical folder (``perfsim empirical``)."""
     meta = record.metadata
-    doc = Document(title=f"perfsim empirical analysis: {Path(str(meta.get('data', ''))).name}")
+    data = Path(str(meta.get("data", ""))).name
+    doc = Document(title=_("perfsim empirical analysis: {data}").format(data=data))
     doc.add("h1", doc.title)
     doc.add(
         "subtitle",
-        f"{meta.get('units', '?')} units, {meta.get('raters', '–')} raters, "
-        f"{meta.get('ratings', '–')} ratings; rule {meta.get('rule') or 'mean of the ratings'}; "
-        f"{meta.get('reps')} bootstrap replicates (strata: {meta.get('strata', '–')}), seed "
-        f"{meta.get('seed')}; finished {meta.get('finished', '')}.",
+        _(
+            "{units} units, {raters} raters, {ratings} ratings; rule {rule}; {reps} bootstrap "
+            "replicates (strata: {strata}), seed {seed}; finished {finished}."
+        ).format(
+            units=meta.get("units", "?"),
+            raters=meta.get("raters", "–"),
+            ratings=meta.get("ratings", "–"),
+            rule=meta.get("rule") or _("mean of the ratings"),
+            reps=meta.get("reps"),
+            strata=meta.get("strata", "–"),
+            seed=meta.get("seed"),
+            finished=meta.get("finished", ""),
+        ),
     )
-    for section in _SECTIONS:
+    scores, *others = _SECTIONS
+    _table_section(doc, record, scores)
+    reliability_section(doc, record.table(EmpiricalFiles.RELIABILITY))
+    for section in others:
         _table_section(doc, record, section)
     _calibration_section(doc, record)
     if meta.get("notes"):
-        doc.add("h2", "Notes", "notes")
-        doc.add("ul", [str(n) for n in meta["notes"]])
-    doc.add("h2", "Reproducibility", "reproducibility")
-    doc.add(
-        "pre",
-        json.dumps({k: v for k, v in meta.items() if k != "notes"}, ensure_ascii=False, indent=2),
-    )
+        doc.add("h2", _("Notes"), "notes")
+        doc.add("p", _("Notes recorded by the analysis when it ran:"))
+        doc.add("ul", [_(str(n)) for n in meta["notes"]])
+    _reproducibility_section(doc, record)
     return doc

@@ -3,14 +3,14 @@ rules, results, assumptions, reproducibility."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 
-from ... import metric_registry
+from ...i18n import gettext as _
+from ...i18n import metric_description, metric_name, value
 from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
 from ..phrases import say
-from ..rerun import differences, rerun_command, toml_value
+from ..rerun import differences, report_command, rerun_command, toml_value
 from ..rules import nominal_shares, rule_summary
 from ..runs import RunFolder
 from ..summary import convergence_sentence, run_sentences
@@ -31,7 +31,7 @@ def scenario_meta(scenario: Mapping) -> dict:
 
 
 def scenario_section(doc: Document, run: RunFolder) -> None:
-    doc.add("h2", "Scenario", "scenario")
+    doc.add("h2", _("Scenario"), "scenario")
     seen = set()
     for rule in run.rules:
         meta = scenario_meta(run.scenarios.get(rule, {}))
@@ -40,34 +40,42 @@ def scenario_section(doc: Document, run: RunFolder) -> None:
             continue
         seen.add(key)
         doc.add("h3", meta.get("name") or rule)
-        doc.add("p", meta.get("description") or "The scenario gives no description.")
+        doc.add("p", meta.get("description") or _("The scenario gives no description."))
         if meta.get("sources"):
-            doc.add("p", "Sources:")
+            doc.add("p", _("Sources:"))
             doc.add("ul", list(meta["sources"]))
     if run.kind == "comparison":
-        doc.add("h3", "Rules compared")
-        items = [f"{run.reference} — the reference"]
+        doc.add("h3", _("Rules compared"))
+        items = [_("{rule} — the reference").format(rule=run.reference)]
         for rule in run.rules[1:]:
-            changed, _ = differences(run.scenarios[run.reference], run.scenarios[rule])
+            changed, _removed = differences(run.scenarios[run.reference], run.scenarios[rule])
             if changed and len(changed) <= 8:
                 items.append(
-                    f"{rule} — differs from the reference in "
-                    + "; ".join(f"{'.'.join(p)} = {toml_value(v)}" for p, v in changed)
+                    _("{rule} — differs from the reference in {settings}").format(
+                        rule=rule,
+                        settings="; ".join(f"{'.'.join(p)} = {toml_value(v)}" for p, v in changed),
+                    )
                 )
             else:
-                items.append(f"{rule} — a separate scenario ({len(changed)} settings differ)")
+                items.append(
+                    _("{rule} — a separate scenario ({n} settings differ)").format(
+                        rule=rule, n=len(changed)
+                    )
+                )
         doc.add("ul", items)
         if run.worlds != ["base"]:
             doc.add(
                 "p",
-                "Every rule was simulated in each of these assumed worlds (combinations of "
-                "--across values):",
+                _(
+                    "Every rule was simulated in each of these assumed worlds (combinations of "
+                    "--across values):"
+                ),
             )
             doc.add("ul", list(run.worlds))
 
 
 def rules_section(doc: Document, run: RunFolder) -> None:
-    doc.add("h2", "Rules", "rules")
+    doc.add("h2", _("Rules"), "rules")
     summaries = {r: rule_summary(run.scenarios.get(r, {})) for r in run.rules}
     labels = list(dict.fromkeys(k for s in summaries.values() for k in s))
     ref = summaries[run.reference]
@@ -80,12 +88,13 @@ def rules_section(doc: Document, run: RunFolder) -> None:
         ]
         rows.append(row)
         classes.append(cls)
-    header = ["setting"] + [
-        f"{r} (reference)" if k == 0 and len(run.rules) > 1 else r for k, r in enumerate(run.rules)
+    header = [_("setting")] + [
+        _("{rule} (reference)").format(rule=r) if k == 0 and len(run.rules) > 1 else r
+        for k, r in enumerate(run.rules)
     ]
-    caption = "Rater-mix shares are rescaled to sum to 100 %."
+    caption = _("Rater-mix shares are rescaled to sum to 100 %.")
     if len(run.rules) > 1:
-        caption += " Highlighted (bold, shaded) cells differ from the reference."
+        caption += " " + _("Highlighted (bold, shaded) cells differ from the reference.")
     doc.add("table", Table(header, rows, classes, caption, "rules"))
 
 
@@ -93,7 +102,7 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
     rule = run.reference
     m = run.metrics[rule]
     meta = run.metadata
-    doc.add("h2", "Results", "results")
+    doc.add("h2", _("Results"), "results")
     doc.add("summary", _run_summary(run))
     converged = convergence_sentence(m, where=str(meta.get("scenario", "")))
     if converged:
@@ -101,17 +110,18 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
         doc.add("summary" if float(share) < 1 else "p", converged)  # a warning stands out
     doc.add(
         "p",
-        f"{meta.get('reps')} replications, seed {meta.get('seed')}, behaviour policy "
-        f"{meta.get('policy', '—')}. Each metric is the mean over replications ± its Monte Carlo "
-        "standard error.",
+        _(
+            "{reps} replications, seed {seed}, behaviour policy {policy}. Each metric is the mean "
+            "over replications ± its Monte Carlo standard error."
+        ).format(reps=meta.get("reps"), seed=meta.get("seed"), policy=meta.get("policy", "—")),
     )
     rows, classes = [], []
     for r in m.itertuples(index=False):
-        better = str(r.direction or "") or "—"
+        better = value(str(r.direction or ""))
         rows.append(
             [
-                str(r.metric),
-                metric_registry.describe(str(r.metric)),
+                metric_name(str(r.metric)),
+                metric_description(str(r.metric)),
                 better,
                 pm(r.mean, r.se),
                 str(r.n),
@@ -120,7 +130,16 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
         classes.append(["", "", "", "num", "num"])
     doc.add(
         "table",
-        Table(["metric", "meaning", "better", "mean ± se", "n"], rows, classes, "", "metrics"),
+        Table(
+            [_("metric"), _("meaning"), _("better side"), _("mean ± se"), "n"],
+            rows,
+            classes,
+            _(
+                "se: Monte Carlo standard error of the mean; n: replications in which the metric "
+                "is defined; better: the side of the metric that is better for the rule."
+            ),
+            "metrics",
+        ),
     )
 
 
@@ -139,11 +158,16 @@ def weights_sentence(run: RunFolder, rule: str) -> str:
     ]
     if not gaps:
         return ""
-    parts = [f"{c} carries {pct(e)} of the score spread for a nominal {pct(n)}" for c, n, e in gaps]
-    return (
-        f"Under {rule}, " + "; ".join(parts) + " (a component on which departments hardly differ "
-        "counts for little, whatever its nominal share)."
-    )
+    parts = [
+        _("{component} carries {effective} of the score spread for a nominal {nominal}").format(
+            component=c, effective=pct(e), nominal=pct(n)
+        )
+        for c, n, e in gaps
+    ]
+    return _(
+        "Under {rule}, {parts} (a component on which departments hardly differ counts for "
+        "little, whatever its nominal share)."
+    ).format(rule=rule, parts=_("; ").join(parts))
 
 
 def _run_summary(run: RunFolder) -> str:
@@ -157,7 +181,7 @@ def _run_summary(run: RunFolder) -> str:
 
 
 def assumptions_section(doc: Document, run: RunFolder) -> None:
-    doc.add("h2", "Assumptions", "assumptions")
+    doc.add("h2", _("Assumptions"), "assumptions")
     items = list(
         dict.fromkeys(
             str(a).strip()
@@ -168,80 +192,98 @@ def assumptions_section(doc: Document, run: RunFolder) -> None:
     )
     if items:
         doc.add(
-            "p", "Choices in the scenario(s) that are assumptions rather than documented facts:"
+            "p", _("Choices in the scenario(s) that are assumptions rather than documented facts:")
         )
         doc.add("ul", items)
     else:
-        doc.add("p", "The scenario lists no assumptions (meta.assumptions is empty).")
+        doc.add("p", _("The scenario lists no assumptions (meta.assumptions is empty)."))
     if run.worlds != ["base"]:
-        doc.add("p", "The comparison also varied these assumptions: " + "; ".join(run.worlds) + ".")
+        doc.add(
+            "p",
+            _("The comparison also varied these assumptions: {worlds}.").format(
+                worlds="; ".join(run.worlds)
+            ),
+        )
 
 
 def reproducibility_section(doc: Document, run: RunFolder) -> None:
     from ... import __version__
 
     meta = run.metadata
-    doc.add("h2", "Reproducibility", "reproducibility")
+    doc.add("h2", _("Reproducibility"), "reproducibility")
     rows = [
-        ["perfsim version of the run", str(meta.get("perfsim_version", "—"))],
-        ["perfsim version of this report", __version__],
-        ["seed", str(meta.get("seed", "—"))],
-        ["replications", str(meta.get("reps", "—"))],
+        [_("perfsim version of the run"), str(meta.get("perfsim_version", "—"))],
+        [_("perfsim version of this report"), __version__],
+        [_("seed"), str(meta.get("seed", "—"))],
+        [_("replications"), str(meta.get("reps", "—"))],
     ]
     if run.kind == "run":
         rows += [
-            ["scenario file", str(meta.get("scenario", "—"))],
-            ["behaviour policy", str(meta.get("policy", "—"))],
+            [_("scenario file"), str(meta.get("scenario", "—"))],
+            [_("behaviour policy"), str(meta.get("policy", "—"))],
             [
-                "best response",
-                f"≤ {num(meta.get('best_response_iterations'))} iterations, largest residual "
-                f"{num(meta.get('best_response_residual'))}",
+                _("best response"),
+                _("≤ {n} iterations, largest residual {residual}").format(
+                    n=num(meta.get("best_response_iterations")),
+                    residual=num(meta.get("best_response_residual")),
+                ),
             ],
             *_converged_rows(run),
             [
-                "started / finished (UTC)",
+                _("started / finished (UTC)"),
                 f"{meta.get('started', '—')} / {meta.get('finished', '—')}",
             ],
-            ["scenario hash (SHA-256)", str(meta.get("scenario_hash", "—"))],
+            [_("scenario hash (SHA-256)"), str(meta.get("scenario_hash", "—"))],
         ]
     else:
-        rows += [["written (UTC)", str(meta.get("written", "—"))], *_converged_rows(run)]
+        rows += [[_("written (UTC)"), str(meta.get("written", "—"))], *_converged_rows(run)]
         for rule, h in (meta.get("scenario_hashes") or {}).items():
-            rows.append([f"scenario hash of {rule} (SHA-256)", str(h)])
-    doc.add("table", Table(["item", "value"], rows, None, "", "repro"))
+            rows.append([_("scenario hash of {rule} (SHA-256)").format(rule=rule), str(h)])
+    doc.add("table", Table([_("item"), _("value")], rows, None, "", "repro"))
     rerun = rerun_command(run)
     doc.add(
         "p",
-        "To rerun (from the folder where the run was made; same seed ⇒ same numbers, "
-        "whatever the number of --jobs):",
+        _(
+            "To rerun (from the folder where the run was made; same seed ⇒ same numbers, "
+            "whatever the number of --jobs):"
+        ),
     )
-    doc.add("pre", rerun.command + f"\nperfsim report {shlex.quote(str(run.path))}")
+    doc.add("pre", rerun.command + "\n" + report_command(run.path))
     if rerun.file_changes:
         doc.add(
             "p",
-            f"The --set options re-apply the {rerun.file_changes} setting(s) where the run's "
-            "scenario differs from the scenario file as it is now (the run's own --set options, "
-            "or later edits of the file).",
+            _(
+                "The --set options re-apply the {n} setting(s) where the run's scenario differs "
+                "from the scenario file as it is now (the run's own --set options, or later edits "
+                "of the file)."
+            ).format(n=rerun.file_changes),
         )
     if not rerun.rebuilds:
         doc.add(
             "p",
-            "Warning: this command does not rebuild the recorded scenarios from the scenario "
-            "files as they are now. The exact inputs are the resolved scenarios in metadata.json.",
+            _(
+                "Warning: this command does not rebuild the recorded scenarios from the scenario "
+                "files as they are now. The exact inputs are the resolved scenarios in "
+                "metadata.json."
+            ),
         )
     elif rerun.same_hash:
         doc.add(
             "p",
-            "Checked: applied to the scenario files as they are now, this command rebuilds every "
-            "recorded scenario, with the recorded scenario hashes.",
+            _(
+                "Checked: applied to the scenario files as they are now, this command rebuilds "
+                "every recorded scenario, with the recorded scenario hashes."
+            ),
         )
     else:
         doc.add(
             "p",
-            "Checked: applied to the scenario files as they are now, this command rebuilds every "
-            "recorded rule and world, but the scenario hashes differ (the files' descriptive "
-            "meta part changed, or this perfsim version fills in different defaults, in which "
-            "case its numbers may differ from the run's).",
+            _(
+                "Checked: applied to the scenario files as they are now, this command rebuilds "
+                "every recorded rule and world, but the scenario hashes differ (the files' "
+                "descriptive meta part changed, or this perfsim version fills in different "
+                "defaults, in which case its numbers may differ from the run's)."
+            ),
         )
     for note in rerun.notes:
         doc.add("p", note)
@@ -256,17 +298,20 @@ def _converged_rows(run: RunFolder) -> list[list[str]]:
             meta = run.run_metadata(world, rule)
             if "converged_share" not in meta:
                 continue
-            where = (
-                ""
-                if run.kind == "run"
-                else f" ({rule}" + (")" if world == "base" else f", world {world})")
+            if run.kind == "run":
+                item = _("best response converged")
+            elif world == "base":
+                item = _("best response converged ({rule})").format(rule=rule)
+            else:
+                item = _("best response converged ({rule}, world {world})").format(
+                    rule=rule, world=world
+                )
+            text = _(
+                "{share} of replications, {iterations} iterations on average, at most {most}"
+            ).format(
+                share=pct(float(meta["converged_share"])),
+                iterations=num(meta.get("iterations_mean"), 0),
+                most=num(meta.get("iterations_max"), 0),
             )
-            rows.append(
-                [
-                    f"best response converged{where}",
-                    f"{pct(float(meta['converged_share']))} of replications, "
-                    f"{num(meta.get('iterations_mean'), 0)} iterations on average, at most "
-                    f"{num(meta.get('iterations_max'), 0)}",
-                ]
-            )
+            rows.append([item, text])
     return rows

@@ -1,34 +1,67 @@
 """The report of a sensitivity folder (:class:`perfsim.results.SensitivityRecord`): inputs, the
-leading indices of every metric with their confidence, notes, the rule-space region, the figures."""
+leading indices of every metric with their confidence, notes, the rule-space region, the figures
+with captions that say how to read them, and how to reproduce the analysis."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
+from pathlib import Path
 
+from ...i18n import N_, metric_name
+from ...i18n import gettext as _
 from ...plotting.style import SavedFigure
 from ...results import SensitivityRecord
 from ..document import Document, Table
 from ..numbers import num
+from ..rerun import format_command, report_command
 
-__all__ = ["sensitivity_document"]
+__all__ = ["figure_text", "sensitivity_document"]
 
-_REPRODUCE = (
-    "perfsim_version",
-    "method",
-    "n",
-    "seed",
-    "reps",
-    "scenario",
-    "uncertain_source",
-    "hash",
-)
+_FIGURES = {  # stem (or its ending) → title, caption; {main}: the main index, {method}
+    "heatmap": (
+        N_("Main index, inputs × metrics"),
+        N_(
+            "The {main} index of each uncertain input (row) for each metric (column): the share "
+            "of the metric's variance that the input explains, alone and through its "
+            "interactions (μ* for Morris: relative to the metric's largest). Darker = more "
+            "important. The shading stops at 1, the largest value possible; an estimate outside "
+            "0–1 (possible only through sampling error at this N) is outlined and its number "
+            "shown as estimated."
+        ),
+    ),
+    "-indices": (
+        N_("Indices with 95 % intervals, per metric"),
+        N_(
+            "For each metric, each input's first-order index (its effect alone) beside its "
+            "{main} index (with interactions), with 95 % bootstrap intervals. An index whose "
+            "interval includes 0 or is wider than the index itself is not yet reliable: increase "
+            "N."
+        ),
+    ),
+    "morris-mu-sigma": (
+        N_("Morris screening: importance against non-linearity"),
+        N_(
+            "For each metric, each input's μ* (mean absolute elementary effect: its importance) "
+            "against σ (their spread: non-linearity or interaction with other inputs), with the "
+            "95 % interval of μ*. Inputs near the origin can be fixed at any value in their range."
+        ),
+    ),
+}
+
+
+def figure_text(stem: str, meta: Mapping) -> tuple[str, str]:
+    """Title and caption of a sensitivity figure in the current language."""
+    fill = {"main": meta.get("main_index") or "ST", "method": meta.get("method", "")}
+    for key, (title, caption) in _FIGURES.items():
+        if stem == key or (key.startswith("-") and stem.endswith(key)):
+            return _(title).format(**fill), _(caption).format(**fill)
+    return stem.replace("-", " "), ""
 
 
 def _spread(inp: Mapping) -> str:
     """An uncertain input's range or distribution in words."""
     if inp.get("kind") == "choice":
-        return "choices: " + ", ".join(map(str, inp["choices"]))
+        return _("choices: {values}").format(values=", ".join(map(str, inp["choices"])))
     if "low" in inp:
         return f"{inp['kind']} [{num(inp['low'])}, {num(inp['high'])}]"
     params = (f"{k} {num(v)}" for k, v in inp.items() if k not in ("name", "path", "kind"))
@@ -36,57 +69,116 @@ def _spread(inp: Mapping) -> str:
 
 
 def _inputs_section(doc: Document, meta: Mapping) -> None:
-    doc.add("h2", "Uncertain inputs", "inputs")
+    doc.add("h2", _("Uncertain inputs"), "inputs")
     rows = [
         [str(inp.get("name", "")), str(inp.get("path", "")), _spread(inp)]
         for inp in meta.get("inputs", [])
     ]
     if rows:
-        doc.add("table", Table(["input", "scenario key", "range or distribution"], rows))
+        header = [_("input"), _("scenario key"), _("range or distribution")]
+        caption = _("Each input is drawn independently from its range or distribution.")
+        doc.add("table", Table(header, rows, None, caption))
 
 
 def _indices_section(doc: Document, record: SensitivityRecord) -> None:
     indices, main = record.indices, record.main_index
-    doc.add("h2", f"Which inputs matter ({main})", "indices")
+    doc.add("h2", _("Which inputs matter ({main})").format(main=main), "indices")
     doc.add(
         "p",
-        f"For each metric the three inputs with the largest {main}, with its 95 % confidence "
-        "half-width. Indices whose interval is wider than the index are not yet reliable.",
+        _(
+            "For each metric the three inputs with the largest {main}, with its 95 % confidence "
+            "half-width. Indices whose interval is wider than the index are not yet reliable."
+        ).format(main=main),
     )
     rows = []
     for metric, group in indices[indices["index"] == main].groupby("metric", sort=False):
         top = group.sort_values("value", ascending=False).head(3)
         cells = [f"{r.input}: {num(r.value, 3)} ± {num(r.confidence, 3)}" for r in top.itertuples()]
-        rows.append([str(metric), *cells, *[""] * (3 - len(cells))])
-    doc.add("table", Table(["metric", "first", "second", "third"], rows))
+        rows.append([metric_name(str(metric)), *cells, *[""] * (3 - len(cells))])
+    header = [_("metric"), _("first"), _("second"), _("third")]
+    doc.add("table", Table(header, rows))
+
+
+def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
+    """The ``perfsim sensitivity`` command line that the recorded settings give."""
+    args = ["perfsim", "sensitivity", str(meta.get("scenario") or "SCENARIO.toml")]
+    args += ["--method", str(meta.get("method")), "--n", str(meta.get("n_requested") or meta["n"])]
+    args += ["--reps", str(meta.get("reps")), "--seed", str(meta.get("seed"))]
+    source = meta.get("uncertain_source")
+    if source and source != meta.get("scenario") and Path(str(source)).suffix == ".toml":
+        args += ["--uncertain", str(source)]
+    for metric, bound in (meta.get("bounds") or {}).items():
+        text = "".join(map(str, bound)) if isinstance(bound, list | tuple) else str(bound)
+        args += ["--bound", f"{metric}{text}"]
+    if meta.get("second_order"):
+        args.append("--second-order")
+    if folder is not None:
+        args += ["--out", str(folder)]
+    return args
+
+
+def _reproducibility_section(doc: Document, record: SensitivityRecord) -> None:
+    from ... import __version__
+
+    meta = record.metadata
+    doc.add("h2", _("Reproducibility"), "reproducibility")
+    rows = [
+        [_("perfsim version of the analysis"), str(meta.get("perfsim_version", "—"))],
+        [_("perfsim version of this report"), __version__],
+        [_("method"), str(meta.get("method", "—"))],
+        [_("N (base samples)"), str(meta.get("n", "—"))],
+        [_("replications per sample"), str(meta.get("reps", "—"))],
+        [_("seed"), str(meta.get("seed", "—"))],
+        [_("scenario file"), str(meta.get("scenario", "—"))],
+        [_("uncertain inputs from"), str(meta.get("uncertain_source", "—"))],
+        [_("hash of the analysis (SHA-256)"), str(meta.get("hash", "—"))],
+        [_("started / finished"), f"{meta.get('started', '—')} / {meta.get('finished', '—')}"],
+    ]
+    doc.add("table", Table([_("item"), _("value")], rows, None, "", "repro"))
+    doc.add(
+        "p",
+        _(
+            "To rerun (from the folder where the analysis was made; same seed ⇒ same numbers, "
+            "whatever the number of --jobs):"
+        ),
+    )
+    command = format_command(rerun_args(meta, record.path))
+    report = report_command(record.path or ".")
+    doc.add("pre", command + "\n" + report)
 
 
 def sensitivity_document(record: SensitivityRecord) -> Document:
     """The report of a sensitivity folder (``perfsim sensitivity``)."""
     meta = record.metadata
     name = meta.get("scenario_name") or meta.get("scenario") or "model"
-    doc = Document(title=f"perfsim sensitivity analysis: {name}")
+    doc = Document(title=_("perfsim sensitivity analysis: {name}").format(name=name))
     doc.add("h1", doc.title)
     doc.add(
         "subtitle",
-        f"{meta['method']} (N = {meta['n']}, {meta.get('reps', '')} replications per "
-        f"sample, seed {meta['seed']}); finished {meta.get('finished', '')}.",
+        _(
+            "{method} (N = {n}, {reps} replications per sample, seed {seed}); finished {finished}."
+        ).format(
+            method=meta["method"],
+            n=meta["n"],
+            reps=meta.get("reps", ""),
+            seed=meta["seed"],
+            finished=meta.get("finished", ""),
+        ),
     )
     _inputs_section(doc, meta)
     _indices_section(doc, record)
     if meta.get("notes"):
-        doc.add("h2", "Notes", "notes")
-        doc.add("ul", [str(n) for n in meta["notes"]])
+        doc.add("h2", _("Notes"), "notes")
+        doc.add("p", _("Notes recorded by the analysis when it ran:"))
+        doc.add("ul", [_(str(n)) for n in meta["notes"]])
     if record.region is not None:
-        doc.add("h2", "Rule-space region that meets the bounds", "region")
+        doc.add("h2", _("Rule-space region that meets the bounds"), "region")
         doc.add("pre", record.region)
     if record.figures:
-        doc.add("h2", "Figures", "figures")
+        doc.add("h2", _("Figures"), "figures")
         for png in record.figures:
-            title = png.stem.replace("-", " ")
+            title, caption = figure_text(png.stem, meta)
             svg = png.with_suffix(".svg")
-            doc.add("figure", SavedFigure(png.stem, title, "", title, png, svg))
-    doc.add("h2", "Reproducibility", "reproducibility")
-    reproduce = {k: meta.get(k) for k in _REPRODUCE}
-    doc.add("pre", json.dumps(reproduce, ensure_ascii=False, indent=2))
+            doc.add("figure", SavedFigure(png.stem, title, caption, title, png, svg))
+    _reproducibility_section(doc, record)
     return doc

@@ -1,0 +1,225 @@
+"""Translations of what perfsim writes for people (reports, figure labels, metric names).
+
+Every sentence, heading, caption and label is written in English in the code, wrapped in
+:func:`gettext` imported as ``_`` (or marked with :func:`N_` where it is looked up later), and translated through a
+gettext message catalogue: ``perfsim/i18n/locale/<lang>/LC_MESSAGES/perfsim.po``. The ``.po``
+file is the only place where a translation is written; it is compiled in memory the first time a
+language is used (Babel's ``.po`` reader and ``.mo`` writer, then :class:`gettext.GNUTranslations`),
+so a fresh install needs no build step and there is no ``.mo`` file to go stale.
+
+The language is a context (:func:`language`), not an argument threaded through every function::
+
+    with language("zh"):
+        doc = build_document(...)   # every _() inside reads the Chinese catalogue
+
+English is the source language: ``en`` needs no catalogue. A message missing from a catalogue is
+shown in English (``tests/test_i18n.py`` checks that the Chinese catalogue has every message of the
+code and of :mod:`perfsim.metric_registry`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import gettext as _gettext
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from .. import metric_registry
+from ..scenario import PerfsimError
+
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "LOCALE_DIR",
+    "N_",
+    "current_language",
+    "gettext",
+    "html_lang",
+    "join",
+    "language",
+    "metric_description",
+    "metric_label",
+    "metric_name",
+    "metric_plain",
+    "metric_undefined",
+    "metric_unit",
+    "ngettext",
+    "po_path",
+    "translations",
+    "value",
+]
+
+DOMAIN = "perfsim"
+LOCALE_DIR = Path(__file__).with_name("locale")
+LANGUAGES = ("en", "zh")
+"""Languages a report can be written in (``perfsim report --lang``); ``en`` is the source."""
+
+_HTML_LANG = {"en": "en", "zh": "zh-CN"}
+_state: contextvars.ContextVar[tuple[str, _gettext.NullTranslations] | None] = (
+    contextvars.ContextVar("perfsim_language", default=None)
+)
+
+
+def po_path(lang: str) -> Path:
+    """The message catalogue of a language."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _check(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise PerfsimError(
+            f"language {lang!r} is not available; choose one of {', '.join(LANGUAGES)}"
+        )
+    return lang
+
+
+@cache
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The translations of a language, compiled from its ``.po`` catalogue (cached)."""
+    if _check(lang) == "en":
+        return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path(lang).open("rb") as f:
+        catalog = read_po(f, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Translate every :func:`_` called inside the block into ``lang``."""
+    token = _state.set((lang, translations(lang)))
+    try:
+        yield
+    finally:
+        _state.reset(token)
+
+
+def current_language() -> str:
+    state = _state.get()
+    return state[0] if state else "en"
+
+
+def html_lang() -> str:
+    """The current language as an HTML ``lang`` attribute (``zh-CN`` for Chinese)."""
+    return _HTML_LANG[current_language()]
+
+
+def gettext(message: str) -> str:
+    """``message`` in the current language (itself in English, or if not translated). Import it
+    as ``_`` (``from perfsim.i18n import gettext as _``): the catalogue tools find ``_(...)``."""
+    state = _state.get()
+    return state[1].gettext(message) if state else message
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark a message for the catalogue without translating it now (translate it with _ later)."""
+    return message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    state = _state.get()
+    if state:
+        return state[1].ngettext(singular, plural, n)
+    return singular if n == 1 else plural
+
+
+def join(items: Sequence[str]) -> str:
+    """``a, b and c`` in the current language (``a、b和c`` in Chinese)."""
+    items = [str(x) for x in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return _("{items} and {last}").format(items=_(", ").join(items[:-1]), last=items[-1])
+
+
+_VALUES = {
+    "higher": N_("higher"),
+    "lower": N_("lower"),
+    "better": N_("better"),
+    "worse": N_("worse"),
+    "no detectable difference": N_("no detectable difference"),
+    "no practical difference": N_("no practical difference"),
+    "reference": N_("reference"),
+    "none": N_("none"),
+}
+
+
+def value(text: str) -> str:
+    """A word that results tables write (a better direction, a verdict) in the current language;
+    ``"—"`` for an empty cell; any other text unchanged (a name from the user's files)."""
+    if not text:
+        return "—"
+    return _(_VALUES[text]) if text in _VALUES else text
+
+
+def _family(name: str) -> tuple[metric_registry.Metric | None, dict[str, str]]:
+    """The registry record behind a metric name, unformatted for a family such as
+    ``effective_weight:<component>`` (:data:`perfsim.metric_registry.FAMILIES`), and the values
+    to fill in."""
+    prefix, sep, member = name.partition(":")
+    if sep and prefix in metric_registry.FAMILIES:
+        return metric_registry.FAMILIES[prefix], {"component": member}
+    return metric_registry.METRICS.get(name), {}
+
+
+def _text(text: str, fill: dict[str, str]) -> str:
+    return _(text).format(**fill) if text else ""
+
+
+def metric_label(name: str) -> str:
+    """Short plain-language name of a metric in the current language; the name if unknown."""
+    record, fill = _family(name)
+    if record is None:
+        return name
+    return _(record.label).format(**fill) if fill else _(record.label)
+
+
+def metric_name(name: str) -> str:
+    """A metric as a table shows it: its name in English (the name is what files and the CLI
+    use), its translated label and the name in another language (``排名保真度（Kendall τ）
+    （kendall_tau）``)."""
+    if current_language() == "en" or metric_label(name) == name:
+        return name
+    return gettext("{label} ({name})").format(label=metric_label(name), name=name)
+
+
+def metric_description(name: str) -> str:
+    """One-line meaning of a metric in the current language; ``""`` if unknown."""
+    record, fill = _family(name)
+    if record is None:
+        return ""
+    return _(record.description).format(**fill) if fill else _(record.description)
+
+
+def metric_plain(name: str) -> str:
+    """What a metric's number means in plain words (its ``plain`` text, else its description),
+    in the current language; ``""`` if unknown."""
+    record, fill = _family(name)
+    if record is None:
+        return ""
+    return _text(record.plain or record.description, fill)
+
+
+def metric_undefined(name: str) -> str:
+    """When a metric has no value (its ``undefined_when``), in the current language; ``""`` when
+    it is always defined or unknown."""
+    record, fill = _family(name)
+    return _text(record.undefined_when, fill) if record is not None else ""
+
+
+def metric_unit(name: str, default: str = N_("units")) -> str:
+    """Unit and scale of a metric for an axis label, in the current language."""
+    record, _fill = _family(name)
+    if record is None:
+        return _(default)
+    return ", ".join(_(p) for p in (record.unit, record.scale) if p)
