@@ -73,8 +73,10 @@ def metrics_page() -> str:
         "| name | formula |",
         "|---|---|",
     ]
-    lines += [f"| `{_cell(m.name.replace('{component}', '<member>'))}` | `{_cell(m.formula)}` |"
-              for m in records]
+    lines += [
+        f"| `{_cell(m.name.replace('{component}', '<member>'))}` | `{_cell(m.formula)}` |"
+        for m in records
+    ]
     lines += [
         "",
         "A name `<prefix>:<member>` (`effective_weight:社会评价`, `class_gap:<class>`,",
