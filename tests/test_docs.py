@@ -66,6 +66,8 @@ def test_site_builds_strictly(tmp_path):
     for name in ("simulate", "compare", "sensitivity", "score", "load_scenario", "build_report"):
         assert f'id="perfsim.{name}"' in api, name
     assert 'id="perfsim.empirical.analyze"' in api
+    assert "<code>ProcessExecutor</code>" in api  # :class:`~...ProcessExecutor` in a docstring
+    assert not re.search(r":(func|class|mod|meth|attr|data):<code>", api)
 
 
 def test_metrics_page_lists_every_record_once():

@@ -134,3 +134,17 @@ def on_files(files, config):
     for name, build in GENERATED.items():
         files.append(File.generated(config, name, content=build()))
     return files
+
+
+# Docstrings are written with Sphinx roles (:func:`name`, :class:`~module.Name`); Markdown renders
+# them as ":func:" before the code: keep the code, shortened as Sphinx would for "~".
+_ROLE = re.compile(r":(?:func|class|mod|meth|attr|data|exc|obj):<code>(~?)([^<]*)</code>")
+
+
+def _role(match: re.Match) -> str:
+    tilde, target = match.groups()
+    return f"<code>{target.rsplit('.', 1)[-1] if tilde else target}</code>"
+
+
+def on_page_content(html, page, config, files):
+    return _ROLE.sub(_role, html)
