@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from helpers import ROOT, missing_citations
@@ -21,13 +22,20 @@ from helpers import ROOT, missing_citations
 pytest.importorskip("mkdocs", reason="the docs extra is not installed (pip install -e '.[docs]')")
 pytest.importorskip("mkdocstrings")
 
-# the project's own documents (Markdown, scenario files, notebooks), not recorded outputs under results/
-DOCUMENTS = sorted(
-    p
-    for suffix in ("*.md", "*.toml", "*.ipynb")
-    for p in ROOT.rglob(suffix)
-    if not {".git", ".venv", "site", "results", "bad_scenarios"} & set(p.relative_to(ROOT).parts)
-)
+SKIP = {".git", ".venv", "venv", "site", "results", "bad_scenarios", "node_modules", "__pycache__"}
+
+
+def _documents() -> list[Path]:
+    """The project's own documents (Markdown, scenario files, notebooks), not recorded outputs
+    under ``results/`` nor a virtual environment in the checkout."""
+    found = []
+    for folder, dirs, names in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIP and not d.startswith(".")]
+        found += [Path(folder, n) for n in names if n.endswith((".md", ".toml", ".ipynb"))]
+    return sorted(found)
+
+
+DOCUMENTS = _documents()
 
 
 def _hook():
