@@ -188,15 +188,10 @@ def test_function_size():
 
 
 def test_cited_documents_are_in_the_repository():
-    """Every document a module cites (``docs/*.md``, ``README.md``, ``NAME.md``) exists in the repository (the project carries its docs)."""
-    import re
+    """Every document a module cites (``docs/*.md``, ``README.md``, ``NAME.md``, a path in code quotes
+    under a folder of the repository) exists in the repository (the project carries its docs;
+    ``tests/test_docs.py`` checks the documents themselves)."""
+    from helpers import missing_citations
 
-    root = PACKAGE.parent
-    missing = []
-    for name, path in MODULES.items():
-        for cited in re.findall(
-            r"docs/[\w./-]+\.md|[\w./-]*\b[A-Z][A-Z_]+\.md\b", path.read_text(encoding="utf-8")
-        ):
-            if not any((base / cited).exists() for base in (root, root / "scenarios", path.parent)):
-                missing.append(f"{name} cites {cited}")
+    missing = [m for path in MODULES.values() for m in missing_citations(path)]
     assert missing == []
