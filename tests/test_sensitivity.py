@@ -363,6 +363,19 @@ def serial_run():
     return _demo()
 
 
+def test_unconverged_samples_give_one_warning_and_a_note_not_one_per_sample():
+    from perfsim.engine import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _demo(overrides=["world.max_iterations=2"])
+    said = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    n = len(result.samples)
+    assert len(said) == 1 and f"at {n} of {n} samples" in str(said[0].message)
+    assert any(f"at {n} of {n} samples" in note for note in result.notes)
+    assert (result.samples["converged_share"] < 1).all()
+
+
 def test_processes_and_a_local_dask_cluster_give_identical_indices(serial_run):
     assert len(serial_run.samples) == 4 * (6 + 2)
     processes = _demo(jobs=2)

@@ -73,12 +73,6 @@ def metric_means(scenario: Scenario, reps: int, seed: int) -> pd.Series:
     model = engine.build(scenario)
     blocks = engine.run_blocks(model, seed, reps)
     names = list(blocks[-1].metrics)
-    if "converged_share" in names:  # warns (once per message) when a replication did not converge
-        engine.warn_unconverged(
-            scenario_source(scenario),
-            np.concatenate([b.metrics["converged_share"] for b in blocks]) > 0.5,
-            max_iterations=scenario.world.max_iterations,
-        )
     means = {}
     for k in names:  # the mean over finite replications, as metrics.summarize computes it
         v = np.concatenate([b.metrics[k] for b in blocks])

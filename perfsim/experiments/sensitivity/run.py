@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import Any
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...engine import ConvergenceWarning
 from ...io import folder_lock, write_manifest
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
@@ -90,6 +92,7 @@ def run_sensitivity(
             raise
         analysis_started = time.perf_counter()
         table = chunks.table()
+        notes += convergence_notes(table, spec.samples(x))
         available = [c for c in table.columns if c != "sample"]
         chosen = choose_metrics(available, plan.metrics, spec.input_names)
         indices, analysed, reliability, conv_table, conv = _analyse(
@@ -206,6 +209,36 @@ def _analyse(
     )
     notes += summary_notes(reliability, analysed, conv)
     return indices, analysed, reliability, conv_table, conv
+
+
+def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
+    """One note, and one warning (not one per sample), when best responses did not converge in
+    some replications of some samples: how many samples, and the input values where it happened
+    most often (a choice with at least twice the overall rate, or a number mostly at one end)."""
+    if "converged_share" not in outputs or not (outputs["converged_share"] < 1).any():
+        return []
+    bad = (outputs["converged_share"] < 1).to_numpy()
+    rate, hints = bad.mean(), []
+    for name in samples.columns.drop("sample"):
+        values = samples[name]
+        if pd.api.types.is_numeric_dtype(values):
+            above = (values[bad] > values.median()).mean()
+            if above >= 0.75 or above <= 0.25:
+                hints.append(f"{'high' if above >= 0.75 else 'low'} {name}")
+        else:
+            by_value = pd.Series(bad).groupby(values.to_numpy()).mean()
+            if by_value.max() >= 2 * rate:
+                hints.append(f"{name} = {by_value.idxmax()} ({by_value.max():.0%} of its samples)")
+    message = (
+        f"the best response did not converge in every replication at {bad.sum()} of {bad.size} "
+        f"samples (replications converged: {outputs['converged_share'].mean():.1%})"
+        + (f", most often with {', '.join(hints)}" if hints else "")
+        + "; the converged_share column of the samples table shows where. Their outputs "
+        "are not equilibria: raise world.max_iterations or lower world.damping, or narrow those "
+        "inputs' ranges"
+    )
+    warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
+    return [message + "."]
 
 
 def _region(spec: ModelSpec, samples: pd.DataFrame, available: list[str], bounds: dict) -> Any:
