@@ -19,6 +19,7 @@ from helpers import ROOT, run_cli
 from SALib.test_functions import Ishigami
 
 import perfsim
+from perfsim.engine import ConvergenceWarning
 from perfsim.experiments.discovery import find_region, parse_bound
 from perfsim.experiments.executors import ExecutorError, ProcessExecutor, SerialExecutor
 from perfsim.experiments.sensitivity import (
@@ -374,6 +375,28 @@ def test_unconverged_samples_give_one_warning_and_a_note_not_one_per_sample():
     assert len(said) == 1 and f"at {n} of {n} samples" in str(said[0].message)
     assert any(f"at {n} of {n} samples" in note for note in result.notes)
     assert (result.samples["converged_share"] < 1).all()
+
+
+def test_the_convergence_note_names_the_inputs_where_responses_fail():
+    from perfsim.experiments.sensitivity.run import convergence_notes
+
+    rng = np.random.default_rng(5)
+    n = 400
+    samples = pd.DataFrame(
+        {
+            "sample": np.arange(n),
+            "normalisation": rng.choice(["efficacy", "zscore"], n),
+            "audit rate": rng.uniform(0, 0.4, n),
+            "leniency": rng.uniform(-5, 5, n),
+        }
+    )
+    share = np.where(samples["normalisation"] == "zscore", 0.0, 1.0 - 2 * samples["audit rate"])
+    with pytest.warns(ConvergenceWarning) as caught:
+        (note,) = convergence_notes(pd.DataFrame({"converged_share": share}), samples)
+    assert len(caught) == 1 and "normalisation = zscore (0% converged" in note
+    assert "high audit rate" in note and "leniency" not in note
+    assert f"at {(share < 1).sum()} of {n} samples" in note
+    assert convergence_notes(pd.DataFrame({"converged_share": np.ones(n)}), samples) == []
 
 
 def test_processes_and_a_local_dask_cluster_give_identical_indices(serial_run):

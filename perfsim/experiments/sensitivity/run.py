@@ -213,29 +213,30 @@ def _analyse(
 
 def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
     """One note, and one warning (not one per sample), when best responses did not converge in
-    some replications of some samples: how many samples, and the input values where it happened
-    most often (a choice with at least twice the overall rate, or a number mostly at one end)."""
+    some replications of some samples: how many samples, and the inputs along which the share of
+    converged replications changes by 20 points or more (a choice's worst value; for a number,
+    its lower or upper half)."""
     if "converged_share" not in outputs or not (outputs["converged_share"] < 1).any():
         return []
-    bad = (outputs["converged_share"] < 1).to_numpy()
-    rate, hints = bad.mean(), []
+    share = outputs["converged_share"].reset_index(drop=True)
+    hints = []
     for name in samples.columns.drop("sample"):
-        values = samples[name]
+        values = samples[name].reset_index(drop=True)
         if pd.api.types.is_numeric_dtype(values):
-            above = (values[bad] > values.median()).mean()
-            if above >= 0.75 or above <= 0.25:
-                hints.append(f"{'high' if above >= 0.75 else 'low'} {name}")
+            upper = values > values.median()
+            by = share.groupby(upper.map({True: f"high {name}", False: f"low {name}"})).mean()
         else:
-            by_value = pd.Series(bad).groupby(values.to_numpy()).mean()
-            if by_value.max() >= 2 * rate:
-                hints.append(f"{name} = {by_value.idxmax()} ({by_value.max():.0%} of its samples)")
+            by = share.groupby(values.map(lambda v, n=name: f"{n} = {v}")).mean()
+        if len(by) > 1 and by.max() - by.min() >= 0.2:
+            hints.append(f"{by.idxmin()} ({by.min():.0%} converged, against {by.max():.0%})")
+    bad = int((share < 1).sum())
     message = (
-        f"the best response did not converge in every replication at {bad.sum()} of {bad.size} "
-        f"samples (replications converged: {outputs['converged_share'].mean():.1%})"
-        + (f", most often with {', '.join(hints)}" if hints else "")
-        + "; the converged_share column of the samples table shows where. Their outputs "
-        "are not equilibria: raise world.max_iterations or lower world.damping, or narrow those "
-        "inputs' ranges"
+        f"the best response did not converge in every replication at {bad} of {len(share)} "
+        f"samples (replications converged: {share.mean():.1%})"
+        + (f"; least often with {', '.join(hints)}" if hints else "")
+        + "; the converged_share column of the samples table shows where. Their outputs are not "
+        "equilibria: raise world.max_iterations or lower world.damping, or narrow those inputs' "
+        "ranges"
     )
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
     return [message + "."]
