@@ -33,8 +33,10 @@ compares, by U itself, the candidates
    plus ``k σ_d`` (k = 0, 1): ``g_j = Δ (a_j / c_j) / Σ_i a_i² / c_i`` (the kinks of a sharp
    threshold, which the interior point misses when ``R`` is locally convex),
 
-and takes the best. Score shifts are linear in gaming (the own effect on group statistics is
-neglected, as in the first-order conditions).
+and takes the best. A candidate's score shift follows the reported indicators through the clip of
+the efficacy coefficient and the reporting ceiling (:class:`Kinks`): gaming past the ceiling earns
+nothing. It is otherwise linear in gaming (the own effect on group statistics is neglected, as in
+the first-order conditions).
 """
 
 from __future__ import annotations
@@ -50,6 +52,46 @@ from .context import Context
 
 #: multiples of σ_d past a band's median cut-off tried as candidates
 _PAST_CUTOFF = (0.0, 1.0)
+
+
+@dataclass
+class Kinks:
+    """The score of a large change of the indicators: the clip of the efficacy coefficient and the
+    reporting ceiling flatten the score, so a shift ``Δm`` of the noise-free indicators moves the
+    expected score by ``Σ_j s_j (F_j(m̄_j + Δm_j) − F_j(m̄_j))`` rather than by the slope at ``m̄``
+    times ``Δm``, with ``s_j`` the slope before clip and ceiling and
+
+        F(m) = E clip(m + ε, lo, hi) = m − σ ψ((m − hi)/σ) + σ ψ((lo − m)/σ),  ψ(z) = z Φ(z) + φ(z),
+
+    ε ~ N(0, σ²) the measurement noise (``F′(m) = Φ((hi − m)/σ) − Φ((lo − m)/σ)``, the smoothing
+    of the first-order conditions). A gaming candidate past the ceiling then earns nothing for the
+    part past it, and giving up gaming past it costs nothing but what lies below it."""
+
+    slope: NDArray  # (B, D, J) score points per indicator unit before clip and ceiling
+    lo: NDArray  # (J,) lower bound of the reported value that scores (−∞: none)
+    hi: NDArray  # (J,) upper bound (the ceiling, or the clip's satisfactory value)
+    m_bar: NDArray  # (B, D, J) noise-free indicators at the profile
+    sd: NDArray  # (J,) measurement noise sd
+
+    def expected(self, m: NDArray) -> NDArray:
+        """``F(m)`` per indicator."""
+        out = m - self.sd * _psi((m - self.hi) / self.sd)
+        low = np.isfinite(self.lo)
+        if low.any():
+            out = out + np.where(low, self.sd * _psi((self.lo - m) / self.sd), 0.0)
+        return out
+
+    def shift(self, delta_m: NDArray) -> NDArray:
+        """Expected score change (B, D) when the indicators move by ``delta_m`` (B, D, J)."""
+        moved = self.expected(self.m_bar + delta_m) - self.expected(self.m_bar)
+        return (self.slope * moved).sum(-1)
+
+
+def _psi(z: NDArray) -> NDArray:
+    """``z Φ(z) + φ(z)`` (``E (z + N(0, 1))⁺``), 0 at −∞ and ``z`` at +∞ without NaN."""
+    zf = np.where(np.isfinite(z), z, 0.0)
+    val = zf * ndtr(zf) + np.exp(-0.5 * zf * zf) / np.sqrt(2 * np.pi)
+    return np.where(np.isneginf(z), 0.0, np.where(np.isposinf(z), np.inf, val))
 
 
 def detection(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
@@ -144,7 +186,12 @@ def utility(
     part, is then computed for those departments alone."""
     w = ctx.world
     total = g.sum(-1)
-    score = prof["mean"] + (a * (g - g0)).sum(-1) + shift
+    kinks = prof.get("kinks")
+    if kinks is None:
+        score = prof["mean"] + (a * (g - g0)).sum(-1) + shift
+    else:  # the clip and the ceiling: the score of a large change is not linear
+        gain = np.where(w.gameability > 0, w.scale * w.gameability, 0.0)
+        score = prof["mean"] + kinks.shift(gain * (g - g0)) + shift
     p_v, _ = veto_probability(ctx, total)
     veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
     level, _ = sanction(ctx, total)
