@@ -205,6 +205,51 @@ def test_z_score_slope_counts_the_departments_own_effect_on_mean_and_sd(n, benef
     assert abs(analytic[1, 0, 1]) < 1e-9
 
 
+def test_z_score_marginal_score_at_a_ceiling_matches_finite_differences_of_the_pipeline():
+    """Under z-scores of a capped indicator the group's sd in a sample depends on who is below the
+    ceiling there; a department's marginal score is the slope of the samples where its *own* value
+    is below it. Checked against central differences of the expected total of the real scoring
+    pipeline (the same 4000 draws), for departments far below, around and far above the ceiling.
+    The mean slope over all samples times P(below) overstated it by up to a quarter."""
+    sc = perfsim.load_scenario(
+        THEORY / "v2q-quota.toml",
+        [
+            "world.departments=10",
+            "world.samples=4000",
+            "world.indicators.output.noise=0.5",
+            "world.indicators.output.ceiling=1.0",
+            'rule.indicators.output.normalize="zscore"',
+        ],
+    )
+    model = engine.build(sc)
+    n = 10
+    rng = np.random.default_rng(0)
+    ctx = Context.build(
+        model.scenario,
+        model.rule,
+        model.world,
+        ability=np.ones((1, n)),
+        theta=np.ones((1, n, 1)),
+        eps=rng.standard_normal((4000, 1, n, 1)),
+        eta=np.zeros((4000, 1, n, 0)),
+    )
+    effort = np.array([0.2, 0.6, 0.9, 1.4, 1.5, 1.6, 1.8, 2.0, 2.2, 2.5])[None, :, None]
+    gaming, targets = np.zeros_like(effort), np.zeros_like(effort)
+    prof = response.evaluate_profile(ctx, effort, gaming, targets)
+    analytic = prof["d_s_dm"][0, :, 0] * model.world.scale[0]
+    h, numeric = 0.02, []
+    for d in range(n):
+        up, down = effort.copy(), effort.copy()
+        up[0, d, 0] += h
+        down[0, d, 0] -= h
+        totals = [
+            response.evaluate_profile(ctx, x, gaming, targets)["totals"].mean(axis=0)[0, d]
+            for x in (up, down)
+        ]
+        numeric.append((totals[0] - totals[1]) / (2 * h))
+    np.testing.assert_allclose(analytic, numeric, rtol=0.08, atol=0.15)
+
+
 def test_same_seed_same_numbers_whatever_the_number_of_processes():
     sc = perfsim.load_scenario(THEORY / "v5-visibility.toml")
     model = engine.build(sc)

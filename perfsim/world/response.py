@@ -272,7 +272,8 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
                 target=t,
                 cap=c.cap[idx],
                 groups=groups,
-            ).mean(axis=0)
+            )
+            sl = _below_ceiling_mean(sl, samples[..., idx] < w.ceiling[idx])
         free[..., idx] = sl
         if method == "efficacy" and c.rule.normalize.clip:
             lo_j = np.where(np.isnan(c.bad[idx]), -np.inf, np.minimum(c.bad[idx], c.good[idx]))
@@ -287,6 +288,17 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
     weights = np.broadcast_to(pipeline.indicator_weights(c, m_bar, _classes(ctx)), m_bar.shape)
     factor = weights * c.shares[ctx.comp_of_indicator] * ctx.ratchet_factor
     return out * factor, payoff.Kinks(free * factor, lo, hi, m_bar, sd_m)
+
+
+def _below_ceiling_mean(per_sample: NDArray, below: NDArray) -> NDArray:
+    """The mean normalisation slope over the samples where the department's own reported value is
+    below the ceiling (all samples where it never is): at the ceiling its score does not move with
+    its value, and the group statistics of those samples (a group bunched at the ceiling has a tiny
+    sd) are not the ones its marginal score sees. The probability of being below the ceiling is
+    applied, smoothly, by the caller."""
+    count = below.sum(axis=0)
+    inside = np.where(below, per_sample, 0.0).sum(axis=0) / np.maximum(count, 1)
+    return np.where(count > 0, inside, per_sample.mean(axis=0))
 
 
 def _constant_slope(c, method: str, idx: NDArray) -> NDArray | None:
