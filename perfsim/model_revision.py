@@ -21,7 +21,8 @@ History:
    for gaming past the ceiling: some departments stopped cycling between gaming far past it and
    none); the z-score slope counts the department's own effect on the group's mean and sd, and a
    sample-dependent normalisation slope is averaged over the samples where the department's own
-   value is below the ceiling. The bundled scenarios move within Monte Carlo error (mlr-2011 by
+   value is below the ceiling; the interior gaming point takes the marginal score at the
+   candidate's own indicator level (no overshoot past the ceiling). The bundled scenarios move within Monte Carlo error (mlr-2011 by
    0.8–1 SE, hangzhou-2011 < 0.2 SE, the teaching scenarios not at all).
 """
 

@@ -124,9 +124,10 @@ def test_candidate_score_shift_is_flat_past_the_clip_and_the_ceiling(lo, hi, sd)
         k = Kinks(
             np.full((1, 1, 1), 2.0),
             np.array([lo]),
-            np.array([hi]),
+            np.array([np.inf]),
             np.full((1, 1, 1), m),
             np.array([sd]),
+            np.array([hi]),
         )
         mc = 2.0 * (np.clip(m + dm + eps, lo, hi).mean() - np.clip(m + eps, lo, hi).mean())
         assert k.shift(np.full((1, 1, 1), dm))[0, 0] == pytest.approx(mc, abs=0.01 * sd)
@@ -134,9 +135,10 @@ def test_candidate_score_shift_is_flat_past_the_clip_and_the_ceiling(lo, hi, sd)
     far = Kinks(
         np.ones((1, 1, 1)),
         np.array([lo]),
-        np.array([hi]),
+        np.array([np.inf]),
         np.full((1, 1, 1), hi + 10 * sd),
         np.array([sd]),
+        np.array([hi]),
     )
     assert abs(far.shift(np.full((1, 1, 1), 5 * sd))[0, 0]) < 1e-9
     assert abs(far.shift(np.full((1, 1, 1), -5 * sd))[0, 0]) < 1e-6

@@ -68,10 +68,26 @@ class Kinks:
     part past it, and giving up gaming past it costs nothing but what lies below it."""
 
     slope: NDArray  # (B, D, J) score points per indicator unit before clip and ceiling
-    lo: NDArray  # (J,) lower bound of the reported value that scores (−∞: none)
-    hi: NDArray  # (J,) upper bound (the ceiling, or the clip's satisfactory value)
+    clip_lo: NDArray  # (J,) the clip's lower bound of the reported value (−∞: none)
+    clip_hi: NDArray  # (J,) its upper bound (∞: none)
     m_bar: NDArray  # (B, D, J) noise-free indicators at the profile
     sd: NDArray  # (J,) measurement noise sd
+    ceiling: NDArray  # (J,) the reporting ceiling (∞: none)
+
+    @property
+    def lo(self) -> NDArray:
+        return self.clip_lo
+
+    @property
+    def hi(self) -> NDArray:
+        return np.minimum(self.clip_hi, self.ceiling)
+
+    def marginal(self, m: NDArray) -> NDArray:
+        """Score points per indicator unit at noise-free indicators ``m``, smoothed as in the
+        first-order conditions of effort: ``s Φ((ceiling − m)/σ) (Φ((clip_hi − m)/σ) −
+        Φ((clip_lo − m)/σ))``."""
+        inside = ndtr((self.clip_hi - m) / self.sd) - ndtr((self.clip_lo - m) / self.sd)
+        return self.slope * ndtr((self.ceiling - m) / self.sd) * inside
 
     def expected(self, m: NDArray) -> NDArray:
         """``F(m)`` per indicator."""
@@ -222,6 +238,9 @@ def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12
     gameable = w.gameability > 0
     inverse_cost = np.where(gameable, 1.0 / np.where(gameable, w.gaming_cost, 1.0), 0.0)
     pull = prof["marginal"][..., None] * a  # (1 − P_v) R′(S̄) a_j without a veto
+    kinks = prof.get("kinks")
+    multiplier = np.broadcast_to(prof["marginal"][..., None], a.shape)
+    per_gaming = np.where(gameable, w.scale * w.gameability, 0.0)
     g = g0
     for sweep in range(sweeps if smooth else 1):
         total = g.sum(-1) if smooth else np.ones(g0.shape[:-1])
@@ -231,11 +250,46 @@ def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12
             gain = (1 - p_v)[..., None] * pull
             gain -= (s_slope + dp_v * (prof["reward"] - veto_reward))[..., None]
         else:
+            p_v = np.zeros(total.shape)
             gain = pull - s_slope[..., None]
-        new = np.maximum(gain, 0.0, out=gain)
-        new *= inverse_cost
+        if kinks is None:
+            new = np.maximum(gain, 0.0, out=gain)
+            new *= inverse_cost
+        else:
+            new = _own_level(
+                kinks,
+                g0,
+                (1 - p_v)[..., None] * multiplier,
+                gain - ((1 - p_v)[..., None] * pull),
+                inverse_cost,
+                per_gaming,
+            )
         g = new if sweep == 0 or not smooth else 0.5 * (g + new)
     return g
+
+
+def _own_level(kinks, g0, multiplier, offset, inverse_cost, per_gaming, steps: int = 40):
+    """Gaming solving ``c_j g_j = max(0, M s_j(m̄_j + k_j (g_j − g⁰_j)) k_j + offset_j)`` per
+    indicator, with ``s_j(m)`` the smoothed marginal score at the candidate's *own* indicator level
+    (:meth:`Kinks.marginal`, falling past the ceiling) rather than at the profile's: the
+    left side rises and the right falls in g_j, so the root is unique (bisection). At the
+    profile's level this is the plain first-order point; a department near the ceiling no longer
+    overshoots it (its slope at the profile's level would make the step fall steeply in its own
+    gaming)."""
+
+    def excess(g):
+        m = kinks.m_bar + per_gaming * (g - g0)
+        return (
+            np.maximum(multiplier * kinks.marginal(m) * per_gaming + offset, 0.0) * inverse_cost - g
+        )
+
+    high = np.maximum(multiplier * np.abs(kinks.slope) * per_gaming + offset, 0.0) * inverse_cost
+    low = np.zeros_like(high)
+    for _ in range(steps):
+        mid = 0.5 * (low + high)
+        up = excess(mid) > 0
+        low, high = np.where(up, mid, low), np.where(up, high, mid)
+    return 0.5 * (low + high)
 
 
 def choose(

@@ -252,8 +252,8 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
     groups = _classes(ctx) if c.rule.normalize.scope == "within_class" else None
     out = np.zeros(m_bar.shape)
     free = np.zeros(m_bar.shape)  # the slope before the clip and the ceiling
-    lo = np.full(m_bar.shape[-1], -np.inf)  # where the clip and the ceiling flatten the score
-    hi = np.array(np.broadcast_to(w.ceiling, m_bar.shape[-1]), dtype=float)
+    lo = np.full(m_bar.shape[-1], -np.inf)  # where the clip flattens the score
+    hi = np.full(m_bar.shape[-1], np.inf)
     for method in dict.fromkeys(c.methods):
         idx = np.array([j for j, m in enumerate(c.methods) if m == method], dtype=np.intp)
         sl = _constant_slope(c, method, idx)
@@ -282,12 +282,12 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
                 (lo_j - m_bar[..., idx]) / sd_m[idx]
             )
             sl = sl * inside
-            lo[idx], hi[idx] = lo_j, np.minimum(hi[idx], hi_j)
+            lo[idx], hi[idx] = lo_j, hi_j
         out[..., idx] = sl
     out *= ndtr((w.ceiling - m_bar) / sd_m)  # reporting is capped at the ceiling
     weights = np.broadcast_to(pipeline.indicator_weights(c, m_bar, _classes(ctx)), m_bar.shape)
     factor = weights * c.shares[ctx.comp_of_indicator] * ctx.ratchet_factor
-    return out * factor, payoff.Kinks(free * factor, lo, hi, m_bar, sd_m)
+    return out * factor, payoff.Kinks(free * factor, lo, hi, m_bar, sd_m, w.ceiling)
 
 
 def _below_ceiling_mean(per_sample: NDArray, below: NDArray) -> NDArray:
