@@ -121,8 +121,8 @@ def test_documents_cite_only_files_in_the_repository(doc):
 def test_citation_check_catches_a_missing_file(tmp_path):
     doc = tmp_path / "page.md"
     doc.write_text(
-        "See [the design](DESIGN.md), `docs/nowhere.md`, DOMAIN.md and [ok](page.md#x).\n",
+        "See [the plan](GONE.md), `docs/nowhere.md`, MISSING.md and [ok](page.md#x).\n",
         encoding="utf-8",
     )
     missing = missing_citations(doc)
-    assert {m.split(" cites ")[1] for m in missing} == {"DESIGN.md", "docs/nowhere.md", "DOMAIN.md"}
+    assert {m.split(" cites ")[1] for m in missing} == {"GONE.md", "docs/nowhere.md", "MISSING.md"}
