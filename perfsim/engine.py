@@ -31,6 +31,7 @@ from .ranks import RankBounds, best_first_order, rank_bounds
 from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
+from .world import events as world_events
 from .world.context import Context, ratchet_factors, uses_target
 from .world.model import (
     CompiledWorld,
@@ -145,7 +146,8 @@ def run_block(
     synthetic rating data from the simulated departments."""
     _prime_allocator()
     ss = np.random.SeedSequence(seed).spawn(block + 1)[block]
-    rng_pop, rng_crn, rng_real = (np.random.default_rng(s) for s in ss.spawn(3))
+    # the fourth stream (events, relief) leaves the first three as they were before it existed
+    rng_pop, rng_crn, rng_real, rng_events = (np.random.default_rng(s) for s in ss.spawn(4))
     sc, c, w = model.scenario, model.rule, model.world
     ws = sc.world
     policy = make_policy(ws)
@@ -183,7 +185,9 @@ def run_block(
             ctx = replace(ctx, warning=warning)
         effort, gaming = policy.respond(ctx, effort, gaming, targets)
         final = period == ws.periods - 1
-        out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final=final)
+        out = _realise(
+            model, ctx, rng_real, effort, gaming, targets, warning, final=final, events=rng_events
+        )
         ev = out.evaluation
         policy.observe(ctx, ev)
         if final:  # the full metrics describe the final period
@@ -300,6 +304,7 @@ class Realised:
     value_bounds: RankBounds | None = None  # rank_bounds(value), set in the final period
     value_order: NDArray | None = None  # best_first_order(value), set in the final period
     rater_reliability: NDArray | None = None  # (rep, rater) group_reliability, final period only
+    shock_grades: NDArray | None = None  # (rep,) metric shock_grades, final period with a shock
 
 
 def _realise(
@@ -312,6 +317,7 @@ def _realise(
     warning=None,
     *,
     final: bool = True,
+    events: np.random.Generator | None = None,
 ) -> Realised:
     """One period's outputs, measurements, ratings, audits and evaluation. Arrays no later step
     reads are not returned (the block's memory peak sets its cost); the inflation metric, which
@@ -353,20 +359,31 @@ def _realise(
         found = rng.random((reps, n)) < 1 - np.exp(-sc.rule.audit.detection_rate * total_gaming)
     detected = audited & found
     veto = detected if sc.rule.audit.veto else None
+    # item points and veto events, and force-majeure relief (perfsim/world/events.py)
+    netted, points, veto = world_events.realise(
+        model, ctx, events, effort, gaming, measured, shock, veto
+    )
     columns = None
     if c.column_components:
         order = [w.raters.index(name) for name in c.column_components]
         columns = along_last(np.multiply, raters[..., order], c.full_marks)
         columns /= 100.0
     del latent, raters
+    ev_classes = w.class_codes if c.classes else None
     ev = evaluate(
         c,
-        measured,
-        classes=w.class_codes if c.classes else None,
+        netted,
+        classes=ev_classes,
         columns=columns,
         targets=targets,
+        adjustments=points,
         veto=veto,
     )
+    luck = None
+    if final and sc.world.common_shock:  # grades the un-netted shock moved (metric shock_grades)
+        fair = measured - world_events.shock_effect(w, shock)
+        args = dict(columns=columns, targets=targets, adjustments=points, veto=veto)
+        luck = (evaluate(c, fair, classes=ev_classes, **args).grade != ev.grade).mean(axis=1)
     reward = _paid(sc, ev, detected, veto, total_gaming)
     return Realised(
         evaluation=ev,
@@ -378,6 +395,7 @@ def _realise(
         audited=audited,
         reward=reward,
         rater_reliability=reliability,
+        shock_grades=luck,
     )
 
 
@@ -479,6 +497,8 @@ def _period_metrics(
         )
         + out.audited.sum(-1) * sc.rule.audit.cost,
     }
+    if out.shock_grades is not None:
+        result["shock_grades"] = out.shock_grades
     if prev_total is not None:
         result["rank_stability"] = metrics.rank_stability(prev_total, ev.total)
     # Effective weight of each component: nominal share × spread across departments, as a share of

@@ -224,6 +224,20 @@ _RECORDS = [
         min_diff=0.02,
     ),
     Metric(
+        "shock_grades",
+        "grades moved by the common shock",
+        "Share of departments whose grade differs from the grade they would get if the common "
+        "shock (不可抗力) were fully netted out of their indicators",
+        "mean_d 1[grade_d ≠ grade_d(m − Δ)]",
+        "share",
+        "0 to 1",
+        "lower",
+        undefined_when="the world has no common shock (world.common_shock = 0)",
+        plain="How many grades a year's force majeure decided: 0 when the rule nets the shock "
+        "out in full (rule.targets.force_majeure = full).",
+        min_diff=0.02,
+    ),
+    Metric(
         "reward_gini",
         "reward inequality",
         "Gini coefficient of rewards across departments",

@@ -394,6 +394,19 @@ class Targets(Strict):
         "`ratchet` of the way to its measured value (targets rise after a good year).",
     )
     ratchet: Share = Field(0.5, description="Ratchet speed λ in T_{t+1} = T_t + λ(m_t − T_t).")
+    force_majeure: Literal["none", "full", "partial", "discretionary"] = Field(
+        "none",
+        description="不可抗力予以调整: how the common shock (world.common_shock) is netted out of the "
+        "assessed indicators, as if the targets moved with it: none; full; partial (the share "
+        "`force_majeure_share`); discretionary (in adverse years only, granted to each department "
+        "with probability `force_majeure_grant`, raised by lobbying, world.relief_lobbying).",
+    )
+    force_majeure_share: Share = Field(
+        0.5, description="Share of the shock's effect netted out by partial and discretionary relief."
+    )
+    force_majeure_grant: Share = Field(
+        0.5, description="Discretionary relief: chance that a department's claim is granted."
+    )
 
 
 class Pay(Strict):

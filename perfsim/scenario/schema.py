@@ -370,6 +370,7 @@ class Scenario(Strict):
                 "class",
                 'rule class {name!r} needs [world.classes."{name}"]',
             )
+        _check_events(rule, world)
         tasks = list(world.tasks)
         cost = np.array(
             [
@@ -405,6 +406,32 @@ class Scenario(Strict):
                     "can be simulated with policy = 'naive')",
                 )
         return self
+
+
+def _check_events(rule: Rule, world: World) -> None:
+    """Each world event names a rule adjustment or veto column and has its points."""
+    allowed = [*rule.adjustments, *rule.veto.columns]
+    for name, ev in world.events.items():
+        where = f"world.events.{name}"
+        if name not in allowed:
+            raise LocatedValueError(
+                where, name, unknown_name("bonus/deduction item or veto column", name, allowed), False
+            )
+        item = rule.adjustments.get(name)
+        if item is None:
+            continue
+        if item.kind == "bonus" and ev.gaming:
+            raise LocatedValueError(
+                f"{where}.gaming",
+                ev.gaming,
+                "a bonus item is claimed, not incurred: gaming does not act on it; allowed: 0",
+            )
+        if ev.points is None and item.cap is None:
+            raise LocatedValueError(
+                f"{where}.points",
+                None,
+                f"give the points the item brings (rule.adjustments.{name} has no cap to default to)",
+            )
 
 
 def _check_counts(counts: dict[str, int], n_units: int, where: str) -> None:

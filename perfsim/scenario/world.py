@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .errors import LocatedValueError
+from .events import Event
 from .schema_base import Strict
 
 LOG_MEAN_LIMIT = 5.0
@@ -217,6 +218,16 @@ class World(Strict):
     raters: dict[str, Rater] = Field(
         default_factory=dict, description="Rater groups, one per column component of the rule."
     )
+    events: dict[str, Event] = Field(
+        default_factory=dict,
+        description="How the rule's bonus and deduction items (加减分) and veto columns (一票否决) "
+        "happen in a simulated year, by item or column name (perfsim/world/events.py).",
+    )
+    relief_lobbying: NonNegative = Field(
+        0.0,
+        description="不可抗力, discretionary relief: per unit of total gaming effort G, how much a "
+        "department raises its chance of being granted relief (grant + lobbying·G, at most 1).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> World:
@@ -247,6 +258,11 @@ class World(Strict):
                     raise LocatedValueError(
                         f"indicators.{name}.tasks.{task}", task, _unknown_task(task, tasks), False
                     )
+        for name, ev in self.events.items():
+            if ev.task is not None and ev.task not in self.tasks:
+                raise LocatedValueError(
+                    f"events.{name}.task", ev.task, _unknown_task(ev.task, tasks), False
+                )
         for name, r in self.raters.items():
             for task in r.sees:
                 if task not in self.tasks:

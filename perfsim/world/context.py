@@ -45,6 +45,7 @@ from ..rules.grade import band_counts
 from ..rules.pipeline import CompiledRule
 from ..scenario.rule_parts import Audit
 from ..scenario.schema import Scenario
+from .events import CompiledEvents, compile_events
 from .model import CompiledWorld
 
 
@@ -70,6 +71,8 @@ class Context:
     warning_share: float = 0.0  # ρ: share of the measurement-noise variance revealed
     warning: NDArray | None = None  # (B, D, J) the part of its own measurement noise (in units of
     # σ) a department has seen at the mid-period early warning (预警提示); None without warnings
+    events: CompiledEvents | None = None  # bonus/deduction items and veto events (events.py)
+    event_state: tuple | None = None  # the events' chances at the current profile (events.py)
 
     @functools.cached_property
     def measurement_draws(self) -> NDArray:
@@ -113,6 +116,7 @@ class Context:
             limits=band_limits(rule, world),
             group_codes=world.class_codes if sc.rule.grading.scope == "within_class" else None,
             warning_share=sc.world.early_warning,
+            events=compile_events(sc, rule, world),
         )
 
 

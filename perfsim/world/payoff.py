@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from . import events
 from .context import Context
 
 #: multiples of σ_d past a band's median cut-off tried as candidates
@@ -73,12 +74,19 @@ def sanction(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
 
 
 def veto_probability(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
-    """``P_v(G) = p P_det(G)`` and its derivative (zeros without a veto)."""
+    """``P_v(G) = p P_det(G)`` and its derivative (zeros without a veto), joined by the world's
+    veto events (:func:`perfsim.world.events.veto_probability`)."""
     if not ctx.audit.veto:
         zero = np.zeros_like(gaming_total)
-        return zero, zero
+        return events.veto_probability(ctx, gaming_total, zero, zero)
     p_det, dp_det = detection(ctx, gaming_total)
-    return ctx.audit.probability * p_det, ctx.audit.probability * dp_det
+    p, dp = ctx.audit.probability * p_det, ctx.audit.probability * dp_det
+    return events.veto_probability(ctx, gaming_total, p, dp)
+
+
+def vetoes(ctx: Context) -> bool:
+    """Whether a department can be vetoed: the audit veto or a veto event."""
+    return ctx.audit.veto or events.has_veto(ctx)
 
 
 def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDArray:
@@ -179,7 +187,7 @@ def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12
     for sweep in range(sweeps if smooth else 1):
         total = g.sum(-1) if smooth else np.ones(g0.shape[:-1])
         _, s_slope = sanction(ctx, total)
-        if ctx.audit.veto:
+        if vetoes(ctx):
             p_v, dp_v = veto_probability(ctx, total)
             gain = (1 - p_v)[..., None] * pull
             gain -= (s_slope + dp_v * (prof["reward"] - veto_reward))[..., None]
@@ -201,6 +209,7 @@ def choose(
     w = ctx.world
     gameable = w.gameability > 0
     a = np.where(gameable, d_s_dm * w.scale * w.gameability, 0.0)
+    a = events.gaming_slope(ctx, a, gameable)  # expected deduction points from gaming
     p_now, _ = veto_probability(ctx, g0.sum(-1))
     e_now = effort.solve(1 - p_now)
     candidates = [interior(ctx, prof, g0, a)]
@@ -229,7 +238,7 @@ def choose(
     shift, own = effort.own(ctx, e_now)  # without a veto, every candidate's effort is e_now
     for i, cand in enumerate(candidates):
         e = e_now
-        if ctx.audit.veto:
+        if vetoes(ctx):
             p_v, _ = veto_probability(ctx, cand.sum(-1))
             e = effort.solve(1 - p_v)
             shift, own = effort.own(ctx, e)

@@ -56,7 +56,7 @@ from scipy.special import ndtr
 
 from ..fastreduce import along_last
 from ..rules import pipeline, slopes
-from . import mixing, payoff
+from . import events, mixing, payoff
 from .context import Context
 from .model import (
     CompiledWorld,
@@ -191,7 +191,7 @@ def evaluate_profile(
     ev = pipeline.evaluate(
         c, samples, classes=_classes(ctx), columns=columns, targets=targets[None], grading=False
     )
-    totals = ev.total  # (S, B, D)
+    totals, points_var = events.with_points(ctx, ev.total, effort, gaming)  # (S, B, D)
 
     d_s_dm = _indicator_marginals(ctx, samples, m_bar, sd_m, targets)  # (B, D, J)
     shares = c.shares
@@ -210,6 +210,7 @@ def evaluate_profile(
     var = seen * ((d_s_dm * sd_m) ** 2).sum(-1) + ((shares[ctx.rater_component]) ** 2 * r_var).sum(
         -1
     )
+    var = var + points_var
     sigma = np.sqrt(np.maximum(var, 1e-12))
 
     taus = cutoffs(ctx, totals, learned)
@@ -437,6 +438,8 @@ def _respond(
     d_s_dy = (d_s_dm * w.scale) @ w.loadings + np.einsum("bdr,drk->bdk", d_s_dq, quality_slope(w))
     pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
     own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
+    ctx = events.at_profile(ctx, e, g)  # items and veto events at this profile
+    pull, own = events.effort_terms(ctx, prof, g, pull, own)
 
     def solve(m: NDArray) -> NDArray:  # a veto voids the reward and the pay per point: m = 1 − P_v
         return _projected_solve(w.cost, m[..., None] * pull + own, e)

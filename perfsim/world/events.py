@@ -1,0 +1,268 @@
+"""Bonus and deduction points, veto events and force-majeure relief in a simulated year.
+
+Events (``[world.events."<name>"]``, one per rule adjustment or veto column). With ``y_d`` the
+department's output on the event's task (``θ_dt e_dt``, without the common shock) and ``G_d`` its
+total gaming effort, event k happens in a year with probability
+
+* a bonus item (加分, 创新创优), claimed:  ``q_k = 1 − (1 − p₀) exp(−r y)``;
+* a deduction item (减分) or a veto column (一票否决), an incident:
+  ``q_k = Λ(logit p₀ − r y + γ G)``, Λ the logistic function,
+
+independently across items, departments and years. A bonus or deduction item then brings its
+``points`` (at most the rule's cap; the rule's net cap applies to the realised points), a veto
+column vetoes the grade (the veto grade's bonus, no pay per point, as the audit veto).
+
+What departments anticipate (the best response, :mod:`perfsim.world.response`). Expected points
+``E[P] = Σ_k s_k P_k q_k`` (s = +1 bonus, −1 deduction) shift the department's expected score and,
+through the common-random-number totals, everybody's cut-offs; their variance ``Σ_k P_k² q_k(1−q_k)``
+widens its own score noise σ_d (the net cap is not anticipated). The veto events join the audit
+veto: a department is vetoed with ``P_v = 1 − (1 − P_audit(G)) Π_k (1 − q_k(G))``, and
+:mod:`perfsim.world.payoff` weighs it exactly as the audit veto, ``U = (1 − P_v) R(S̄) + P_v W_v``.
+Effort on an event's task therefore pays three ways, added to the first-order conditions at the
+current profile (the iteration to the fixed point solves them jointly):
+
+    ∂E[U]/∂e_t ∋ (1 − P_v) R′(S̄) Σ_k s_k P_k ∂q_k/∂e_t      (points)
+                 + (1 − P_v) Σ_veto r_k q_k θ_t (R(S̄) − W_v)  (fewer vetoes; ∂P_v/∂e_t)
+
+with ``∂q/∂e_t = θ_t r (1 − q)`` for a claim and ``−θ_t r q(1 − q)`` for an incident. Gaming raises
+deduction incidents (score slope ``−Σ P_k γ_k q_k(1 − q_k)`` per unit, added to every gameable
+indicator's slope in the gaming choice) and veto events (exactly, through ``P_v(G)``).
+
+Closed form (``perfsim verify`` row VE): one claimable item on a task of no other use, linear pay
+β per point, cost ½ c e²/a, success ``1 − exp(−r θ e)``: the first-order condition
+``c e / a = β P r θ exp(−r θ e)`` gives ``e* = W(a β P r² θ² / c) / (r θ)``, W the Lambert
+function.
+
+Force majeure (不可抗力予以调整, ``rule.targets.force_majeure``). The year's common shock ξ moves
+indicator j by ``Δ_j = scale_j Σ_k L_jk ξ``. The rule nets ``α_d Δ_j`` out of the assessed value
+(``m − α_d Δ``: for a target-based indicator, the same as moving the target by ``α_d Δ``):
+``none`` α = 0; ``full`` α = 1; ``partial`` α = ``force_majeure_share``; ``discretionary`` only where
+the shock lowered the score, and only for departments whose claim is granted, with probability
+``min(1, grant + lobbying · G_d)`` (``world.relief_lobbying``: gaming departments lobby), α =
+``force_majeure_share``. Relief is applied when the year is scored; the best response does not
+anticipate it (its sampled scores carry no common shock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import expit, logit
+
+from ..rules.pipeline import CompiledRule
+from ..scenario.schema import Scenario
+from .model import CompiledWorld
+
+BONUS, DEDUCTION, VETO = 1, -1, 0
+
+
+@dataclass(frozen=True)
+class CompiledEvents:
+    """The world's events as arrays, one entry per event (``E``)."""
+
+    names: tuple[str, ...]
+    sign: NDArray[np.float64]  # +1 bonus item (claimed), −1 deduction item, 0 veto column
+    column: NDArray[np.intp]  # index of the item among the rule's adjustments (−1: a veto)
+    points: NDArray[np.float64]  # points of an item, capped by the rule (0 for a veto)
+    p0: NDArray[np.float64]
+    task: NDArray[np.intp]  # index of the task (−1: none)
+    effect: NDArray[np.float64]  # r
+    gaming: NDArray[np.float64]  # γ
+
+    @property
+    def items(self) -> NDArray[np.bool_]:
+        return self.sign != VETO
+
+    @property
+    def vetoes(self) -> NDArray[np.bool_]:
+        return self.sign == VETO
+
+
+def compile_events(sc: Scenario, rule: CompiledRule, world: CompiledWorld) -> CompiledEvents | None:
+    """The scenario's ``world.events`` as arrays (None without events)."""
+    events = sc.world.events if sc.world is not None else {}
+    if not events:
+        return None
+    names = tuple(events)
+    sign, column, points = [], [], []
+    for name, ev in events.items():
+        item = sc.rule.adjustments.get(name)
+        if item is None:
+            sign.append(VETO)
+            column.append(-1)
+            points.append(0.0)
+            continue
+        sign.append(BONUS if item.kind == "bonus" else DEDUCTION)
+        column.append(rule.adjustments.index(name))
+        pts = item.cap if ev.points is None else ev.points
+        points.append(min(pts, item.cap) if item.cap is not None else pts)
+    tasks = list(world.tasks)
+    return CompiledEvents(
+        names=names,
+        sign=np.array(sign, dtype=float),
+        column=np.array(column, dtype=np.intp),
+        points=np.array(points, dtype=float),
+        p0=np.array([ev.probability for ev in events.values()], dtype=float),
+        task=np.array([-1 if ev.task is None else tasks.index(ev.task) for ev in events.values()]),
+        effect=np.array([ev.effect for ev in events.values()], dtype=float),
+        gaming=np.array([ev.gaming for ev in events.values()], dtype=float),
+    )
+
+
+def probabilities(ev: CompiledEvents, theta: NDArray, effort: NDArray, gaming_total: NDArray):
+    """Each event's chance ``q`` and its slopes in output on its task and in total gaming:
+    ``(q, ∂q/∂y, ∂q/∂G)``, (B, D, E) each."""
+    y = np.where(ev.task >= 0, (theta * effort)[..., np.maximum(ev.task, 0)], 0.0)
+    claim = ev.sign == BONUS
+    with np.errstate(divide="ignore"):
+        z = logit(ev.p0) - ev.effect * y + ev.gaming * gaming_total[..., None]
+    incident = expit(z)
+    kept = np.exp(-ev.effect * y)
+    q = np.where(claim, 1.0 - (1.0 - ev.p0) * kept, incident)
+    spread = incident * (1.0 - incident)
+    dq_dy = np.where(claim, ev.effect * (1.0 - ev.p0) * kept, -ev.effect * spread)
+    dq_dg = np.where(claim, 0.0, ev.gaming * spread)
+    return q, dq_dy, dq_dg
+
+
+def has_veto(ctx) -> bool:
+    """Whether the context's world has veto events."""
+    return ctx.events is not None and bool(ctx.events.vetoes.any())
+
+
+def at_profile(ctx, effort: NDArray, gaming: NDArray):
+    """The context with the events' chances at the profile (effort, gaming) (``ctx.event_state``:
+    q, ∂q/∂y, ∂q/∂G and the logit of each incident without its gaming term)."""
+    ev = ctx.events
+    if ev is None:
+        return ctx
+    total = gaming.sum(-1)
+    q, dq_dy, dq_dg = probabilities(ev, ctx.theta, effort, total)
+    with np.errstate(divide="ignore"):
+        base = logit(q) - ev.gaming * total[..., None]
+    return replace(ctx, event_state=(q, dq_dy, dq_dg, base))
+
+
+def with_points(ctx, totals: NDArray, effort: NDArray, gaming: NDArray):
+    """The sampled totals (S, B, D) plus each department's expected item points, and the points'
+    variance (B, D) (0 without items)."""
+    ev = ctx.events
+    if ev is None or not ev.items.any():
+        return totals, 0.0
+    q, _, _ = probabilities(ev, ctx.theta, effort, gaming.sum(-1))
+    mean = (ev.sign * ev.points * q).sum(-1)
+    var = (ev.points**2 * q * (1.0 - q)).sum(-1)
+    return totals + mean[None], var
+
+
+def veto_probability(ctx, gaming_total: NDArray, p_audit: NDArray, dp_audit: NDArray):
+    """``P_v(G) = 1 − (1 − P_audit(G)) Π_k (1 − q_k(G))`` over the veto events, and its slope in
+    G, at the effort of ``ctx.event_state`` (the audit veto alone without veto events)."""
+    if not has_veto(ctx) or ctx.event_state is None:
+        return p_audit, dp_audit
+    ev, base = ctx.events, ctx.event_state[3]
+    survive, slope = 1.0 - p_audit, -dp_audit  # Π (1 − ·) and its derivative in G
+    for k in np.flatnonzero(ev.vetoes):
+        q = expit(base[..., k] + ev.gaming[k] * gaming_total)
+        dq = ev.gaming[k] * q * (1.0 - q)
+        slope = slope * (1.0 - q) - survive * dq
+        survive = survive * (1.0 - q)
+    return 1.0 - survive, -slope
+
+
+def effort_terms(ctx, prof: dict, gaming: NDArray, pull: NDArray, own: NDArray):
+    """The first-order conditions' terms of the module docstring: the points' pull (scaled by
+    ``1 − P_v`` with the rest of the reward) and the veto avoidance (added to ``own``)."""
+    ev = ctx.events
+    if ev is None or ctx.event_state is None:
+        return pull, own
+    q, dq_dy, _, _ = ctx.event_state
+    scale = ctx.ability[..., None]
+    tasks = ev.task >= 0
+    gain = np.zeros(pull.shape)
+    for k in np.flatnonzero(ev.items & tasks):  # ∂E[P]/∂y_t
+        gain[..., ev.task[k]] += ev.sign[k] * ev.points[k] * dq_dy[..., k]
+    pull = pull + prof["marginal"][..., None] * gain * ctx.theta * scale
+    if has_veto(ctx):
+        p_v, _ = veto_probability(ctx, gaming.sum(-1), *_audit_veto(ctx, gaming.sum(-1)))
+        loss = prof["reward"] - ctx.rule.reward_table[ctx.rule.veto_grade, 0]
+        avoid = np.zeros(pull.shape)
+        for k in np.flatnonzero(ev.vetoes & tasks):  # −∂P_v/∂y_t / (1 − P_v) = Σ r_k q_k
+            avoid[..., ev.task[k]] += ev.effect[k] * q[..., k]
+        own = own + ((1.0 - p_v) * loss)[..., None] * avoid * ctx.theta * scale
+    return pull, own
+
+
+def _audit_veto(ctx, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
+    """The audit veto's ``p · P_det(G)`` and slope (zeros without one)."""
+    if not ctx.audit.veto:
+        zero = np.zeros_like(gaming_total)
+        return zero, zero
+    rate = ctx.audit.detection_rate
+    if rate is None:
+        return ctx.audit.probability * (gaming_total > 1e-12), np.zeros_like(gaming_total)
+    e = np.exp(-rate * gaming_total)
+    return ctx.audit.probability * (1.0 - e), ctx.audit.probability * rate * e
+
+
+def gaming_slope(ctx, a: NDArray, gameable: NDArray) -> NDArray:
+    """Score points per unit of gaming, less the expected deduction points gaming brings."""
+    ev = ctx.events
+    if ev is None or ctx.event_state is None or not (ev.sign == DEDUCTION).any():
+        return a
+    dq_dg = ctx.event_state[2]
+    loss = (np.where(ev.sign == DEDUCTION, ev.points, 0.0) * dq_dg).sum(-1)  # (B, D)
+    return np.where(gameable, a - loss[..., None], a)
+
+
+def draw(ev: CompiledEvents | None, n_items: int, rng, theta, effort, gaming):
+    """One year's events: the item points, ``(B, D, n_items)`` (None without items), and the
+    veto events, ``(B, D)`` bool (None without veto events)."""
+    if ev is None:
+        return None, None
+    q, _, _ = probabilities(ev, theta, effort, gaming.sum(-1))
+    happened = rng.random(q.shape) < q
+    points = None
+    if ev.items.any():
+        points = np.zeros((*q.shape[:-1], n_items))
+        for k in np.flatnonzero(ev.items):
+            points[..., ev.column[k]] += happened[..., k] * ev.points[k]
+    veto = happened[..., ev.vetoes].any(-1) if ev.vetoes.any() else None
+    return points, veto
+
+
+def shock_effect(world: CompiledWorld, shock: NDArray) -> NDArray:
+    """``Δ_j = scale_j Σ_k L_jk ξ``: what the common shock ξ (B, 1, 1) did to each indicator."""
+    return shock * (world.scale * world.loadings.sum(-1))
+
+
+def relief(sc: Scenario, rule: CompiledRule, delta: NDArray, gaming: NDArray, rng) -> NDArray:
+    """``α_d Δ_j``, the part of the shock the rule nets out of each department's indicators
+    (B, D, J) (module docstring)."""
+    t, shape = sc.rule.targets, gaming.shape
+    if t.force_majeure == "none":
+        return np.zeros(shape)
+    if t.force_majeure == "full":
+        return np.broadcast_to(delta, shape)
+    if t.force_majeure == "partial":
+        return np.broadcast_to(t.force_majeure_share * delta, shape)
+    adverse = np.where(rule.benefit, delta < 0, delta > 0)
+    chance = np.minimum(1.0, t.force_majeure_grant + sc.world.relief_lobbying * gaming.sum(-1))
+    granted = rng.random(chance.shape) < chance
+    return np.where(adverse & granted[..., None], t.force_majeure_share * delta, 0.0)
+
+
+def realise(model, ctx, rng, effort, gaming, measured, shock, veto):
+    """A year's events and relief (the engine's hook): the indicators the rule assesses (less the
+    relief), the item points (None without items) and the veto (the audit's ``veto``, or None,
+    joined by the veto events)."""
+    sc, c, w = model.scenario, model.rule, model.world
+    points, event_veto = draw(ctx.events, len(c.adjustments), rng, ctx.theta, effort, gaming)
+    if event_veto is not None:
+        veto = event_veto if veto is None else veto | event_veto
+    netted = measured
+    if sc.world.common_shock and sc.rule.targets.force_majeure != "none":
+        netted = measured - relief(sc, c, shock_effect(w, shock), gaming, rng)
+    return netted, points, veto
