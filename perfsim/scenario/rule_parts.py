@@ -402,7 +402,8 @@ class Targets(Strict):
         "with probability `force_majeure_grant`, raised by lobbying, world.relief_lobbying).",
     )
     force_majeure_share: Share = Field(
-        0.5, description="Share of the shock's effect netted out by partial and discretionary relief."
+        0.5,
+        description="Share of the shock's effect netted out by partial and discretionary relief.",
     )
     force_majeure_grant: Share = Field(
         0.5, description="Discretionary relief: chance that a department's claim is granted."

@@ -415,7 +415,10 @@ def _check_events(rule: Rule, world: World) -> None:
         where = f"world.events.{name}"
         if name not in allowed:
             raise LocatedValueError(
-                where, name, unknown_name("bonus/deduction item or veto column", name, allowed), False
+                where,
+                name,
+                unknown_name("bonus/deduction item or veto column", name, allowed),
+                False,
             )
         item = rule.adjustments.get(name)
         if item is None:
