@@ -405,6 +405,7 @@ def test_directions_and_descriptions_cover_every_metric():
         "rank_stability",
         "reward_gini",
         "evaluation_cost",
+        "shock_grades",
     }
     assert set(METRIC_DIRECTIONS) == expected
     # agreement between components that measure different things has no better side

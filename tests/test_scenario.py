@@ -164,7 +164,7 @@ def test_unquoted_chinese_key_gets_a_hint(tmp_path):
 def test_every_schema_key_is_documented_in_the_scenario_readme():
     from helpers import ROOT
 
-    from perfsim.scenario import rule_parts, schema, uncertain, world
+    from perfsim.scenario import events, rule_parts, schema, uncertain, world
 
     text = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
     models = [
@@ -188,6 +188,7 @@ def test_every_schema_key_is_documented_in_the_scenario_readme():
         world.Task,
         world.Measurement,
         world.Rater,
+        events.Event,
     ]
     missing = [
         f"{m.__name__}.{k}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .events import ve
 from .ratchet import v4, v4f
 from .rows import (
     MC_SES,
@@ -41,6 +42,7 @@ ROWS: dict[str, Callable[..., list[Check]]] = {
     "V4F": v4f,
     "V5": v5,
     "V6": v6,
+    "VE": ve,
 }
 
 
