@@ -434,6 +434,7 @@ def _check_events(rule: Rule, world: World) -> None:
                 f"{where}.points",
                 None,
                 f"give the points the item brings (rule.adjustments.{name} has no cap to default to)",
+                False,
             )
 
 

@@ -1,0 +1,183 @@
+"""Events in simulation (perfsim/world/events.py): claimable bonus items, deduction incidents, veto
+events and force-majeure relief, in the pilot scenarios.
+
+Paired comparisons run the same seed under two settings: the same population, common random
+numbers and draws, block by block; each block's difference is one observation, and the sign is
+asserted where mean ± 3 standard errors of the differences excludes 0."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import ROOT
+
+from perfsim import engine
+from perfsim.scenario import ScenarioError, load_scenario
+from perfsim.world.events import compile_events, probabilities
+
+MLR = ROOT / "scenarios" / "mlr-2011.toml"
+HANGZHOU = ROOT / "scenarios" / "hangzhou-2011.toml"
+HZ_EVENTS = [
+    'world.events.创新创优={probability=0.1, points=3, task="创新", effect=0.5}',
+    'world.events.一票否决={probability=0.1, task="服务作风", effect=1.0, gaming=0.5}',
+]
+BLOCKS, PER_BLOCK = 8, 4
+
+
+def _blocks(path, overrides, blocks=BLOCKS, reps=PER_BLOCK):
+    model = engine.build(load_scenario(path, overrides))
+    return model, [engine.run_block(model, 7, b, reps, keep_state=True) for b in range(blocks)]
+
+
+def _stats(model, result) -> dict[str, float]:
+    """Per block: effort per task, gaming share, mean total, the worst band's share."""
+    tasks = model.world.tasks
+    effort = result.state["effort"].mean(axis=(0, 1))
+    counts = result.departments["grade_counts"].sum(0)
+    out = {f"effort:{t}": float(effort[k]) for k, t in enumerate(tasks)}
+    out["gaming_share"] = float(result.metrics["gaming_share"].mean())
+    out["mean_total"] = float(result.metrics["mean_total"].mean())
+    out["worst"] = float(counts[-1] / counts.sum())
+    return out
+
+
+def paired(path, base, low, high) -> dict[str, tuple[float, float]]:
+    """Mean and standard error over blocks of (high − low), same seed and blocks."""
+    m_lo, lo = _blocks(path, [*base, *low])
+    m_hi, hi = _blocks(path, [*base, *high])
+    diffs: dict[str, list[float]] = {}
+    for a, b in zip(lo, hi, strict=True):
+        sa, sb = _stats(m_lo, a), _stats(m_hi, b)
+        for k in sa:
+            diffs.setdefault(k, []).append(sb[k] - sa[k])
+    return {
+        k: (float(np.mean(v)), float(np.std(v, ddof=1) / np.sqrt(len(v)))) for k, v in diffs.items()
+    }
+
+
+def assert_sign(effects, key, sign):
+    mean, se = effects[key]
+    assert sign * mean - 3 * se > 0, (
+        f"{key}: difference {mean:.4g} ± {3 * se:.2g}, expected sign {sign}"
+    )
+
+
+def test_ministry_simulates_fail_grades_at_the_rate_of_its_veto_events():
+    model, results = _blocks(MLR, [], blocks=6, reps=5)
+    ev = compile_events(model.scenario, model.rule, model.world)
+    veto = list(ev.names).index("违纪违法")
+    worst, expected, n = 0.0, 0.0, 0
+    for r in results:
+        s = r.state
+        q, _, _ = probabilities(ev, s["productivity"], s["effort"], s["gaming"].sum(-1))
+        worst += r.departments["grade_counts"][:, -1].sum()
+        expected += q[..., veto].sum()
+        n += q[..., veto].size
+    assert worst > 0
+    rate, p = worst / n, expected / n
+    assert 0.005 < p < 0.1  # a realistic rate of serious violations
+    assert abs(rate - p) < 4 * np.sqrt(p * (1 - p) / n)  # vetoes happen at the anticipated rate
+    # without the events nobody is graded 不合格 in this world
+    _, plain = _blocks(MLR, ["world.events={}"], blocks=2, reps=5)
+    assert sum(r.departments["grade_counts"][:, -1].sum() for r in plain) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "base", "event", "task"),
+    [(MLR, [], "违纪违法", "作风建设"), (HANGZHOU, HZ_EVENTS, "一票否决", "服务作风")],
+    ids=["ministry", "hangzhou"],
+)
+def test_a_likelier_veto_raises_groundwork_and_fail_grades_and_deters_gaming(
+    path, base, event, task
+):
+    effects = paired(
+        path,
+        base,
+        [f"world.events.{event}.probability=0.05"],
+        [f"world.events.{event}.probability=0.3"],
+    )
+    assert_sign(effects, f"effort:{task}", +1)  # departments anticipate the veto
+    assert_sign(effects, "gaming_share", -1)  # gaming raises the veto's chance
+    assert_sign(effects, "worst", +1)  # more units vetoed into the worst band
+
+
+@pytest.mark.parametrize(
+    ("path", "base", "item", "task"),
+    [(MLR, [], "创先争优", "改革创新"), (HANGZHOU, HZ_EVENTS, "创新创优", "创新")],
+    ids=["ministry", "hangzhou"],
+)
+def test_more_bonus_points_draw_effort_towards_the_claimable_item(path, base, item, task):
+    effects = paired(
+        path, base, [f"world.events.{item}.points=0.5"], [f"world.events.{item}.points=2"]
+    )
+    assert_sign(effects, f"effort:{task}", +1)
+    assert_sign(effects, "mean_total", +1)
+
+
+def test_deduction_incidents_deter_gaming_and_reward_groundwork(tmp_path):
+    """A deduction item (减分) whose incidents gaming makes likelier: more points at stake, less
+    gaming and more groundwork (Hangzhou with a 通报批评 deduction item)."""
+    base = [
+        'rule.adjustments.通报批评={kind="deduction", cap=3}',
+        'world.events.通报批评={probability=0.2, task="基础工作", effect=0.5, gaming=1.0}',
+    ]
+    effects = paired(
+        HANGZHOU, base, ["world.events.通报批评.points=0.2"], ["world.events.通报批评.points=3"]
+    )
+    assert_sign(effects, "gaming_share", -1)
+    assert_sign(effects, "effort:基础工作", +1)
+
+
+def _shock(mode: str, extra=()):
+    over = [
+        "world.common_shock=1.0",
+        f'rule.targets.force_majeure="{mode}"',
+        "rule.targets.force_majeure_share=0.5",
+        *extra,
+    ]
+    model, results = _blocks(HANGZHOU, over, blocks=4, reps=5)
+    return np.concatenate([r.metrics["shock_grades"] for r in results])
+
+
+def test_force_majeure_relief_takes_the_shock_out_of_grades():
+    none, partial, full = _shock("none"), _shock("partial"), _shock("full")
+    assert np.all(full == 0)  # the shock fully netted out decides no grade
+    assert none.mean() > 0.05  # a year's shock moves grades across the pass line and 良好
+    diff = none - partial
+    assert diff.mean() - 3 * diff.std(ddof=1) / np.sqrt(diff.size) > 0
+    # discretionary relief that is never granted is no relief; always granted is relief in bad years
+    never = _shock("discretionary", ["rule.targets.force_majeure_grant=0"])
+    assert np.array_equal(never, none)
+    always = _shock("discretionary", ["rule.targets.force_majeure_grant=1"])
+    assert np.all(always <= none + 1e-12) and always.mean() < none.mean()
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "world.events.创新={probability=0.1, points=1}",
+            "world.events.创新: no bonus/deduction item",
+        ),
+        (
+            "world.events.创先争优={probability=0.1, gaming=1}",
+            "world.events.创先争优.gaming = 1.0: a bonus item is claimed",
+        ),
+        (
+            'world.events.违纪违法={probability=0.1, task="调研"}',
+            "world.events.违纪违法.task: no task of that name; allowed: 职责履行",
+        ),
+        ("world.events.违纪违法.probability=1.5", "probability"),
+    ],
+)
+def test_bad_events_name_the_key_and_what_is_allowed(override, message):
+    with pytest.raises(ScenarioError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        load_scenario(MLR, [override])
+
+
+def test_an_item_without_cap_needs_its_points():
+    with pytest.raises(ScenarioError, match="world.events.奖励.points: give the points"):
+        load_scenario(
+            MLR,
+            ['rule.adjustments.奖励={kind="bonus"}', "world.events.奖励={probability=0.2}"],
+        )
