@@ -38,6 +38,7 @@ TOTAL_GAP, SOCIAL_GAP = 5.95, 5.49  # 2005, first-last gap in total points and i
 KEY_FULL = 50 / 66  # 2005, share of units at full marks on key targets
 SATISFIED, TOP_THREE = 0.2783, 0.9466  # 2010, shares of survey answers
 FORMS_RETURNED = 14_458  # 2005, for 66 units
+INNOVATING = 31 / 66  # 2005, share of units with innovation points
 
 
 def realised_years(path: Path, reps: int, monkeypatch: pytest.MonkeyPatch, seed: int = 0):
@@ -86,6 +87,7 @@ def hangzhou_facts():
             "key_full": (out.measured[..., key] >= w.ceiling[key] - 1e-9).mean(-1),
             "satisfied": 1 - below[..., -1].mean(-1),
             "top_three": 1 - below[..., 0].mean(-1),
+            "innovation": (ev.adjustment > 0).mean(-1),  # units with 创新创优 points
         }.items():
             rows.setdefault(name, []).extend(np.asarray(value).tolist())
     return model, {k: np.array(v) for k, v in rows.items()}
@@ -121,6 +123,13 @@ def test_hangzhou_survey_answers(hangzhou_facts):
     survey = model.world.raters.index("社会评价")
     forms = model.world.respondents[survey] * model.world.n_dept
     assert abs(forms - FORMS_RETURNED) / FORMS_RETURNED < 0.01
+
+
+def test_hangzhou_innovation_points(hangzhou_facts):
+    """World events: 创新创优 points are claimed by about as many units as in 2005 (31 of 66)."""
+    _, f = hangzhou_facts
+    se = np.sqrt(INNOVATING * (1 - INNOVATING) / f["innovation"].size / 66)
+    assert abs(f["innovation"].mean() - INNOVATING) < 0.03 + 4 * se
 
 
 def test_hangzhou_world_design():

@@ -36,6 +36,8 @@ SWEEPS = [
     ("V3F", ["world.indicators.reported.gaming_cost=0.6", "rule.pay.per_point=1.3"]),
     ("V3V", []),
     ("V3V", ["rule.audit.fine_per_unit=0.2", "world.indicators.reported.gaming_cost=1.7"]),
+    ("VE", []),
+    ("VE", ["rule.pay.per_point=1.2", "world.events.violation.effect=2.5"]),
 ]
 
 
@@ -122,3 +124,16 @@ def test_a_department_far_below_a_sharp_pass_line_jumps_it():
     s = np.linspace(0, 3, 30001)
     best = (2 * norm.cdf((s - 1.0) / 0.1) - s**2 / 4).max()
     assert achieved.min() > 0.9 * best
+
+
+def test_claim_effort_closed_form_solves_its_first_order_condition():
+    """``e* = W(bP(1−p₀)r²/c)/r`` satisfies ``c e = b P (1 − p₀) r e^(−r e)`` and maximises the
+    expected pay less the cost (a grid search, independent of the Lambert function)."""
+    from perfsim.verify.events import claim_effort
+
+    for b, points, p0, r, c in [(0.5, 2, 0, 0.8, 1), (1.3, 1, 0.2, 1.5, 0.5), (0.2, 3, 0.6, 3, 2)]:
+        e = claim_effort(b, points, p0, r, c)
+        assert np.isclose(c * e, b * points * (1 - p0) * r * np.exp(-r * e), rtol=1e-10)
+        grid = np.linspace(0, 5, 200_001)
+        u = b * points * (1 - (1 - p0) * np.exp(-r * grid)) - 0.5 * c * grid**2
+        assert abs(grid[u.argmax()] - e) < 1e-4
