@@ -36,8 +36,8 @@ SWEEPS = [
     ("V3F", ["world.indicators.reported.gaming_cost=0.6", "rule.pay.per_point=1.3"]),
     ("V3V", []),
     ("V3V", ["rule.audit.fine_per_unit=0.2", "world.indicators.reported.gaming_cost=1.7"]),
-    ("VE", []),
-    ("VE", ["rule.pay.per_point=1.2", "world.events.violation.effect=2.5"]),
+    ("V7E", []),
+    ("V7E", ["rule.pay.per_point=1.2", "world.events.violation.effect=2.5"]),
 ]
 
 

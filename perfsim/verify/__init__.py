@@ -42,7 +42,7 @@ ROWS: dict[str, Callable[..., list[Check]]] = {
     "V4F": v4f,
     "V5": v5,
     "V6": v6,
-    "VE": ve,
+    "V7E": ve,
 }
 
 

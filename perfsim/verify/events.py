@@ -1,5 +1,5 @@
-"""Row VE of the validation suite: events anticipated by the best response
-(:mod:`perfsim.world.events`), on ``scenarios/theory/ve-events.toml``.
+"""Row V7E of the validation suite: events anticipated by the best response
+(:mod:`perfsim.world.events`), on ``scenarios/theory/v7e-events.toml``.
 
 * A claimable bonus item (加分): with linear pay b per point, P points claimed with probability
   ``1 − (1 − p₀) e^(−r θ e)`` and effort cost ``½ c e²/a``, the first-order condition
@@ -20,7 +20,7 @@ from scipy.special import expit, lambertw, logit
 from ..simulation import simulate
 from .rows import MC_SES, Check, load_theory, task_effort
 
-FILE = "ve-events.toml"
+FILE = "v7e-events.toml"
 #: (points, p₀, r, cost of the claim task)
 _CLAIM_CASES = ((2.0, 0.0, 0.8, 1.0), (1.0, 0.2, 1.5, 0.5))
 #: veto probabilities at zero conduct output
@@ -60,7 +60,7 @@ def ve(overrides, reps, seed) -> list[Check]:
         res = simulate(sc, reps=reps, seed=seed)
         checks.append(
             Check(
-                f"VE claim effort (P={points:g}, p₀={p0:g}, r={rate:g}, c={cost:g})",
+                f"V7E claim effort (P={points:g}, p₀={p0:g}, r={rate:g}, c={cost:g})",
                 "claimable bonus item: e* = W(bP(1−p₀)r²/c)/r",
                 theory,
                 task_effort(res, "claiming"),
@@ -74,7 +74,7 @@ def ve(overrides, reps, seed) -> list[Check]:
         se = np.sqrt(rate_theory * (1 - rate_theory) / (reps * sc.world.departments))
         checks.append(
             Check(
-                f"VE claim rate (P={points:g}, p₀={p0:g}, r={rate:g}, c={cost:g})",
+                f"V7E claim rate (P={points:g}, p₀={p0:g}, r={rate:g}, c={cost:g})",
                 f"share claimed 1 − (1 − p₀)e^(−r e*); tolerance {MC_SES:g} binomial s.e. "
                 f"({se:.2g})",
                 rate_theory,
@@ -99,7 +99,7 @@ def _veto_checks(overrides, reps, seed) -> list[Check]:
         for task, theory in (("conduct", e_v), ("measured", e_m)):
             checks.append(
                 Check(
-                    f"VE veto anticipation {task} (p_v={p_v:g})",
+                    f"V7E veto anticipation {task} (p_v={p_v:g})",
                     "max (1 − Λ(logit p_v − r_v e_v)) b e_m + λe_m − ½c_m e_m² − ½c_v e_v² "
                     "(numerical optimum)",
                     float(theory),

@@ -28,7 +28,7 @@ with ``∂q/∂e_t = θ_t r (1 − q)`` for a claim and ``−θ_t r q(1 − q)``
 deduction incidents (score slope ``−Σ P_k γ_k q_k(1 − q_k)`` per unit, added to every gameable
 indicator's slope in the gaming choice) and veto events (exactly, through ``P_v(G)``).
 
-Closed form (``perfsim verify`` row VE): one claimable item on a task of no other use, linear pay
+Closed form (``perfsim verify`` row V7E): one claimable item on a task of no other use, linear pay
 β per point, cost ½ c e²/a, success ``1 − exp(−r θ e)``: the first-order condition
 ``c e / a = β P r θ exp(−r θ e)`` gives ``e* = W(a β P r² θ² / c) / (r θ)``, W the Lambert
 function.
