@@ -181,3 +181,65 @@ def test_an_item_without_cap_needs_its_points():
             MLR,
             ['rule.adjustments.奖励={kind="bonus"}', "world.events.奖励={probability=0.2}"],
         )
+
+
+def test_discretionary_relief_goes_to_the_departments_that_lobby():
+    """Relief never granted by itself (grant 0) but won by gaming (lobbying): some grades are
+    corrected, only for departments that game, so fewer than under partial relief for all."""
+    none = _shock("discretionary", ["rule.targets.force_majeure_grant=0"])
+    lobby = _shock(
+        "discretionary", ["rule.targets.force_majeure_grant=0", "world.relief_lobbying=2"]
+    )
+    partial = _shock("partial")
+    assert lobby.mean() < none.mean()
+    assert lobby.mean() > partial.mean()
+
+
+def test_event_chances_and_their_slopes_agree_with_finite_differences():
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    from perfsim.world import events
+    from perfsim.world.events import CompiledEvents
+
+    ev = CompiledEvents(
+        names=("claim", "cut", "veto"),
+        sign=np.array([1.0, -1.0, 0.0]),
+        column=np.array([0, 1, -1]),
+        points=np.array([2.0, 1.0, 0.0]),
+        p0=np.array([0.1, 0.3, 0.05]),
+        task=np.array([0, 1, 1]),
+        effect=np.array([0.7, 0.4, 1.2]),
+        gaming=np.array([0.0, 0.8, 0.6]),
+    )
+    rng = np.random.default_rng(3)
+    theta, effort = rng.uniform(0.5, 1.5, (4, 5, 2)), rng.uniform(0, 2, (4, 5, 2))
+    gaming = rng.uniform(0, 1, (4, 5))
+    q, dq_dy, dq_dg = probabilities(ev, theta, effort, gaming)
+    h = 1e-6
+    for k in range(3):
+        t = ev.task[k]
+        bumped = effort.copy()
+        bumped[..., t] += h / theta[..., t]  # output on the task up by h
+        num = (probabilities(ev, theta, bumped, gaming)[0][..., k] - q[..., k]) / h
+        assert np.allclose(num, dq_dy[..., k], atol=1e-5)
+        num_g = (probabilities(ev, theta, effort, gaming + h)[0][..., k] - q[..., k]) / h
+        assert np.allclose(num_g, dq_dg[..., k], atol=1e-5)
+
+    # the combined veto probability with an audit veto, and its slope in G
+    @dataclass(frozen=True)
+    class Ctx:  # the part of a Context the events read
+        events: object
+        theta: np.ndarray
+        audit: object
+        event_state: tuple | None = None
+
+    audit = SimpleNamespace(veto=True, probability=0.3, detection_rate=1.5)
+    ctx = events.at_profile(Ctx(ev, theta, audit), effort, gaming[..., None])
+    p_a = 0.3 * (1 - np.exp(-1.5 * gaming))
+    dp_a = 0.3 * 1.5 * np.exp(-1.5 * gaming)
+    p_v, dp_v = events.veto_probability(ctx, gaming, p_a, dp_a)
+    assert np.allclose(p_v, 1 - (1 - p_a) * (1 - q[..., 2]))
+    p_a2 = 0.3 * (1 - np.exp(-1.5 * (gaming + h)))
+    num = (events.veto_probability(ctx, gaming + h, p_a2, dp_a)[0] - p_v) / h
+    assert np.allclose(num, dp_v, atol=1e-5)

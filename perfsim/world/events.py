@@ -114,17 +114,26 @@ def compile_events(sc: Scenario, rule: CompiledRule, world: CompiledWorld) -> Co
 def probabilities(ev: CompiledEvents, theta: NDArray, effort: NDArray, gaming_total: NDArray):
     """Each event's chance ``q`` and its slopes in output on its task and in total gaming:
     ``(q, ∂q/∂y, ∂q/∂G)``, (B, D, E) each."""
-    y = np.where(ev.task >= 0, (theta * effort)[..., np.maximum(ev.task, 0)], 0.0)
+    y = _task_output(ev, theta, effort)
     claim = ev.sign == BONUS
-    with np.errstate(divide="ignore"):
-        z = logit(ev.p0) - ev.effect * y + ev.gaming * gaming_total[..., None]
-    incident = expit(z)
+    incident = expit(_log_odds(ev, y) + ev.gaming * gaming_total[..., None])
     kept = np.exp(-ev.effect * y)
     q = np.where(claim, 1.0 - (1.0 - ev.p0) * kept, incident)
     spread = incident * (1.0 - incident)
     dq_dy = np.where(claim, ev.effect * (1.0 - ev.p0) * kept, -ev.effect * spread)
     dq_dg = np.where(claim, 0.0, ev.gaming * spread)
     return q, dq_dy, dq_dg
+
+
+def _task_output(ev: CompiledEvents, theta: NDArray, effort: NDArray) -> NDArray:
+    """Each event's ``y``: output on its task (0 without one), (B, D, E)."""
+    return np.where(ev.task >= 0, (theta * effort)[..., np.maximum(ev.task, 0)], 0.0)
+
+
+def _log_odds(ev: CompiledEvents, y: NDArray) -> NDArray:
+    """An incident's log-odds without its gaming term, ``logit p₀ − r y``."""
+    with np.errstate(divide="ignore"):
+        return logit(ev.p0) - ev.effect * y
 
 
 def has_veto(ctx) -> bool:
@@ -138,10 +147,8 @@ def at_profile(ctx, effort: NDArray, gaming: NDArray):
     ev = ctx.events
     if ev is None:
         return ctx
-    total = gaming.sum(-1)
-    q, dq_dy, dq_dg = probabilities(ev, ctx.theta, effort, total)
-    with np.errstate(divide="ignore"):
-        base = logit(q) - ev.gaming * total[..., None]
+    q, dq_dy, dq_dg = probabilities(ev, ctx.theta, effort, gaming.sum(-1))
+    base = _log_odds(ev, _task_output(ev, ctx.theta, effort))
     return replace(ctx, event_state=(q, dq_dy, dq_dg, base))
 
 
