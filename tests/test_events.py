@@ -243,3 +243,20 @@ def test_event_chances_and_their_slopes_agree_with_finite_differences():
     p_a2 = 0.3 * (1 - np.exp(-1.5 * (gaming + h)))
     num = (events.veto_probability(ctx, gaming + h, p_a2, dp_a)[0] - p_v) / h
     assert np.allclose(num, dp_v, atol=1e-5)
+
+
+def test_a_rule_on_a_bundled_world_keeps_the_events_of_its_own_items(tmp_path):
+    """Fitted to the Hangzhou world by name: the rule's 创新创优 item takes the world's event; the
+    world's 一票否决 event is left out, as the rule has no such veto column."""
+    from perfsim.scenario import resolve_scenario
+
+    rule = tmp_path / "rule.toml"
+    rule.write_text(
+        '[rule.indicators."公共服务"]\n\n[rule.adjustments."创新创优"]\nkind = "bonus"\ncap = 1\n',
+        encoding="utf-8",
+    )
+    scenario = resolve_scenario(rule, world="hangzhou-2011")
+    assert list(scenario.world.events) == ["创新创优"]
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[rule.indicators."公共服务"]\n', encoding="utf-8")
+    assert resolve_scenario(plain, world="hangzhou-2011").world.events == {}

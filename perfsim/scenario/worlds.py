@@ -9,7 +9,9 @@ It is fitted to the rule by name (scenarios/README.md, "Your rule on a bundled w
 - the rule's classes, if it has any, must be the world's classes; a rule without classes runs on
   the world's departments as they are (their classes shape them, ranking is global);
 - the world's tasks, departments and behaviour are kept whole; the world's indicators and rater
-  groups that the rule does not use are left out (they would measure nothing the rule scores).
+  groups that the rule does not use are left out (they would measure nothing the rule scores),
+  and so are its events (``[world.events]``) of bonus/deduction items and veto columns the rule
+  does not have.
 
 A rule file may hold a *partial* ``[world]``: entries that the world lacks or that it changes
 (``[world.indicators."按时办结率"] tasks = { "公共服务" = 1.0 }`` for the rule's own indicator, or
@@ -150,7 +152,8 @@ def _missing_rater(name: str, world: Mapping, label: str, source: str) -> Proble
 
 def fit_world(resolved: Mapping, rule: Rule, label: str, source: str) -> dict:
     """The scenario ``resolved`` (a rule and a merged world) with the world fitted to the rule by
-    name: unused indicators and rater groups left out, every missing name a located problem."""
+    name: unused indicators, rater groups and events left out, every missing name a located
+    problem."""
     world = dict(resolved["world"])
     problems = [
         _missing_indicator(name, world, label, source)
@@ -175,6 +178,8 @@ def fit_world(resolved: Mapping, rule: Rule, label: str, source: str) -> dict:
         raise ScenarioError(problems)
     world["indicators"] = {n: world.get("indicators", {})[n] for n in rule.indicators}
     world["raters"] = {n: world.get("raters", {})[n] for n in columns}
+    used = [*rule.adjustments, *rule.veto.columns]  # events of items the rule has (events.py)
+    world["events"] = {n: e for n, e in (world.get("events") or {}).items() if n in used}
     return {**resolved, "world": world}
 
 
