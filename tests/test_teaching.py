@@ -23,6 +23,7 @@ CASES = [
     "audit",
     "visibility",
     "effective-weights",
+    "force-majeure",
 ]
 REPS = 10
 
@@ -142,3 +143,13 @@ def test_component_near_its_ceiling_counts_for_little():
     # Extra work on targets barely moves a score at its ceiling: departments put less into it.
     effort = "effort:targets"
     assert demanding.departments[effort].mean() > near.departments[effort].mean()
+
+
+def test_force_majeure_relief_takes_the_year_out_of_the_grades():
+    none = sim("force-majeure")
+    partial = sim("force-majeure", "rule.targets.force_majeure=partial")
+    full = sim("force-majeure", "rule.targets.force_majeure=full")
+    assert none.metric("shock_grades") > partial.metric("shock_grades") + 0.03
+    assert partial.metric("shock_grades") > 0.02 and full.metric("shock_grades") == 0
+    assert full.metric("reward_gini") < none.metric("reward_gini")
+    assert full.metric("kendall_tau") == none.metric("kendall_tau")  # ranks move alike
