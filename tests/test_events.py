@@ -260,3 +260,20 @@ def test_a_rule_on_a_bundled_world_keeps_the_events_of_its_own_items(tmp_path):
     plain = tmp_path / "plain.toml"
     plain.write_text('[rule.indicators."公共服务"]\n', encoding="utf-8")
     assert resolve_scenario(plain, world="hangzhou-2011").world.events == {}
+
+
+def test_the_report_states_the_force_majeure_relief():
+    from perfsim.i18n import language
+    from perfsim.report.rules import rule_summary
+
+    def targets(**relief):
+        return rule_summary({"rule": {"targets": relief}, "world": {}})["targets"]
+
+    assert targets() == "fixed"
+    assert targets(force_majeure="full").endswith("netted out in full")
+    assert "30 % netted out" in targets(force_majeure="partial", force_majeure_share=0.3)
+    with language("zh"):
+        relief = {"force_majeure": "discretionary", "force_majeure_grant": 0.2}
+        rows = rule_summary({"rule": {"targets": relief}, "world": {}})
+    text = next(v for v in rows.values() if "不可抗力" in v)
+    assert "20 %" in text and "netted" not in text  # in Chinese

@@ -148,7 +148,7 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
         _("ratchet, λ = {ratchet:g}").format(ratchet=targets.get("ratchet", 0.5))
         if targets.get("mode") == "ratchet"
         else _("fixed")
-    )
+    ) + _relief_text(targets)
     rewards = rule.get("rewards") or {}
     rows[_("rewards (bonus by grade)")] = ", ".join(
         f"{b} {float(rewards[b].get('bonus', 0)):+g}" for b in bands if b in rewards
@@ -160,6 +160,23 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     if world.get("departments") is not None:
         rows[_("departments")] = str(world.get("departments"))
     return rows
+
+
+def _relief_text(targets: Mapping) -> str:
+    """Force-majeure relief (不可抗力, perfsim/world/events.py) in words; "" without it."""
+    mode = targets.get("force_majeure", "none")
+    share = pct(float(targets.get("force_majeure_share", 0.5)))
+    if mode == "full":
+        return _("; force majeure (不可抗力) netted out in full")
+    if mode == "partial":
+        return _("; force majeure (不可抗力): {share} netted out").format(share=share)
+    if mode == "discretionary":
+        grant = pct(float(targets.get("force_majeure_grant", 0.5)))
+        return _(
+            "; force majeure (不可抗力): {share} netted out in bad years, granted with "
+            "probability {grant}"
+        ).format(share=share, grant=grant)
+    return ""
 
 
 def _audit_text(audit: Mapping) -> str:
