@@ -15,7 +15,9 @@ column vetoes the grade (the veto grade's bonus, no pay per point, as the audit 
 What departments anticipate (the best response, :mod:`perfsim.world.response`). Expected points
 ``E[P] = Σ_k s_k P_k q_k`` (s = +1 bonus, −1 deduction) shift the department's expected score and,
 through the common-random-number totals, everybody's cut-offs; their variance ``Σ_k P_k² q_k(1−q_k)``
-widens its own score noise σ_d (the net cap is not anticipated). The veto events join the audit
+widens its own score noise σ_d. Not anticipated (approximations): the rule's net cap on the
+points, the quota slot another department's veto frees, and, when gaming candidates are compared,
+the points an effort change brings. The veto events join the audit
 veto: a department is vetoed with ``P_v = 1 − (1 − P_audit(G)) Π_k (1 − q_k(G))``, and
 :mod:`perfsim.world.payoff` weighs it exactly as the audit veto, ``U = (1 − P_v) R(S̄) + P_v W_v``.
 Effort on an event's task therefore pays three ways, added to the first-order conditions at the
