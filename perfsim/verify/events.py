@@ -8,7 +8,9 @@
   ``1 − (1 − p₀) e^(−r e*)`` within Monte Carlo error.
 * A veto event: the department maximises ``(1 − q(e_v)) b e_m + λ e_m − ½ c_m e_m² − ½ c_v e_v²``
   with ``q = Λ(logit p_v − r_v e_v)``, solved here by a generic numerical optimiser (not the
-  engine's first-order conditions), at two veto probabilities.
+  engine's first-order conditions), at two veto probabilities; and with gaming that raises the
+  veto's chance (``+ γ g`` in its log-odds), where the optimum has gaming in one case and none in
+  the other.
 """
 
 from __future__ import annotations
@@ -83,7 +85,68 @@ def ve(overrides, reps, seed) -> list[Check]:
                 absolute=True,
             )
         )
-    return checks + _veto_checks(overrides, reps, seed)
+    return checks + _veto_checks(overrides, reps, seed) + _gaming_checks(overrides, reps, seed)
+
+
+def veto_gaming_choice(b, lam, c_m, c_v, k, p_v, r_v, gamma):
+    """``(e_m, e_v, g)`` maximising ``(1 − Λ(logit p_v − r_v e_v + γ g)) b (e_m + g) + λ e_m
+    − ½ c_m e_m² − ½ c_v e_v² − ½ k g²`` (a gameable indicator, κ = 1), by Nelder–Mead from
+    several starting levels of gaming (the utility need not be concave in g)."""
+
+    def loss(x):
+        e_m, e_v, g = np.maximum(x, 0.0)
+        q = expit(logit(p_v) - r_v * e_v + gamma * g)
+        return -(
+            (1 - q) * b * (e_m + g) + lam * e_m - 0.5 * (c_m * e_m**2 + c_v * e_v**2 + k * g**2)
+        )
+
+    options = dict(xatol=1e-10, fatol=1e-14, maxiter=20_000)
+    runs = [
+        minimize(loss, [(b + lam) / c_m, 0.3, g0], method="Nelder-Mead", options=options)
+        for g0 in (0.0, 0.1, 0.3, 1.0)
+    ]
+    return np.maximum(min(runs, key=lambda r: r.fun).x, 0.0)
+
+
+#: (p_v, γ, gaming cost k): gaming that raises the veto's chance, chosen or deterred
+_GAMING_CASES = ((0.2, 1.5, 2.0), (0.3, 3.0, 0.5))
+
+
+def _gaming_checks(overrides, reps, seed) -> list[Check]:
+    checks = []
+    for p_v, gamma, k in _GAMING_CASES:
+        extra = [
+            "world.events.claim.effect=0",
+            f"world.events.violation.probability={p_v}",
+            f"world.events.violation.gaming={gamma}",
+            "world.indicators.measured.gameability=1",
+            f"world.indicators.measured.gaming_cost={k}",
+        ]
+        sc = load_theory(FILE, [*extra, *overrides])
+        w = sc.world
+        c_m, c_v = w.tasks["measured"].cost, w.tasks["conduct"].cost
+        r_v = w.events["violation"].effect
+        theory = veto_gaming_choice(
+            sc.rule.pay.per_point, w.motivation, c_m, c_v, k, p_v, r_v, gamma
+        )
+        res = simulate(sc, reps=reps, seed=seed)
+        gaming = float(res.departments["gaming:measured"].mean())
+        for name, t, s in (
+            ("conduct", theory[1], task_effort(res, "conduct")),
+            ("gaming", theory[2], gaming),
+        ):
+            checks.append(
+                Check(
+                    f"V7E veto raised by gaming: {name} (p_v={p_v:g}, γ={gamma:g}, k={k:g})",
+                    "max (1 − Λ(logit p_v − r_v e_v + γg)) b (e_m + g) + λe_m − ½(c_m e_m² + "
+                    "c_v e_v² + k g²) (numerical optimum)",
+                    float(t),
+                    s,
+                    1e-3 if t > 1e-6 else 1e-6,
+                    absolute=t <= 1e-6,
+                )
+            )
+    return checks
 
 
 def _veto_checks(overrides, reps, seed) -> list[Check]:
@@ -110,4 +173,4 @@ def _veto_checks(overrides, reps, seed) -> list[Check]:
     return checks
 
 
-__all__ = ["MC_SES", "claim_effort", "ve", "veto_efforts"]
+__all__ = ["MC_SES", "claim_effort", "ve", "veto_efforts", "veto_gaming_choice"]

@@ -143,6 +143,11 @@ def has_veto(ctx) -> bool:
     return ctx.events is not None and bool(ctx.events.vetoes.any())
 
 
+def gaming_raises_veto(ctx) -> bool:
+    """Whether gaming raises a veto event's chance (its slope then depends on G)."""
+    return has_veto(ctx) and bool((ctx.events.gaming[ctx.events.vetoes] > 0).any())
+
+
 def at_profile(ctx, effort: NDArray, gaming: NDArray):
     """The context with the events' chances at the profile (effort, gaming) (``ctx.event_state``:
     q, ∂q/∂y, ∂q/∂G and the logit of each incident without its gaming term)."""
@@ -181,13 +186,19 @@ def veto_probability(ctx, gaming_total: NDArray, p_audit: NDArray, dp_audit: NDA
     return 1.0 - survive, -slope
 
 
-def effort_terms(ctx, prof: dict, gaming: NDArray, pull: NDArray, own: NDArray):
-    """The first-order conditions' terms of the module docstring: the points' pull (scaled by
-    ``1 − P_v`` with the rest of the reward) and the veto avoidance (added to ``own``)."""
+def effort_terms(ctx, prof: dict, total: NDArray, pull: NDArray, own: NDArray):
+    """The first-order conditions' terms of the module docstring at total gaming ``total`` (the
+    profile's, or a gaming candidate's): the points' pull (scaled by ``1 − P_v`` with the rest of
+    the reward) and the veto avoidance (added to ``own``)."""
     ev = ctx.events
     if ev is None or ctx.event_state is None:
         return pull, own
-    q, dq_dy, _, _ = ctx.event_state
+    q, dq_dy, _, base = ctx.event_state
+    if (ev.gaming > 0).any():  # incidents at this gaming (claims do not depend on it)
+        incident = expit(base + ev.gaming * total[..., None])
+        claim = ev.sign == BONUS
+        q = np.where(claim, q, incident)
+        dq_dy = np.where(claim, dq_dy, -ev.effect * incident * (1.0 - incident))
     scale = ctx.ability[..., None]
     tasks = ev.task >= 0
     gain = np.zeros(pull.shape)
@@ -195,7 +206,7 @@ def effort_terms(ctx, prof: dict, gaming: NDArray, pull: NDArray, own: NDArray):
         gain[..., ev.task[k]] += ev.sign[k] * ev.points[k] * dq_dy[..., k]
     pull = pull + prof["marginal"][..., None] * gain * ctx.theta * scale
     if has_veto(ctx):
-        p_v, _ = veto_probability(ctx, gaming.sum(-1), *_audit_veto(ctx, gaming.sum(-1)))
+        p_v, _ = veto_probability(ctx, total, *_audit_veto(ctx, total))
         loss = prof["reward"] - ctx.rule.reward_table[ctx.rule.veto_grade, 0]
         avoid = np.zeros(pull.shape)
         for k in np.flatnonzero(ev.vetoes & tasks):  # −∂P_v/∂y_t / (1 − P_v) = Σ r_k q_k

@@ -124,7 +124,7 @@ class EffortChoice:
 
     e0: NDArray  # (B, D, K) current effort
     per_effort: NDArray  # (B, D, K) score points per unit of effort
-    solve: Callable[[NDArray], NDArray]  # multiplier m (B, D) → effort (B, D, K)
+    solve: Callable[..., NDArray]  # m (B, D)[, candidate's total gaming (B, D)] → effort (B, D, K)
 
     def own(self, ctx: Context, e: NDArray) -> tuple[NDArray, NDArray]:
         """Score shift from ``e0`` to ``e`` and ``λ V(e) − ½ eᵀCe/a_d``, (B, D) each."""
@@ -179,7 +179,7 @@ def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12
     they are the constants of G > 0 (P_det = 1: slopes p φ and 0)."""
     w = ctx.world
     veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
-    smooth = ctx.audit.detection_rate is not None
+    smooth = ctx.audit.detection_rate is not None or events.gaming_raises_veto(ctx)
     gameable = w.gameability > 0
     inverse_cost = np.where(gameable, 1.0 / np.where(gameable, w.gaming_cost, 1.0), 0.0)
     pull = prof["marginal"][..., None] * a  # (1 − P_v) R′(S̄) a_j without a veto
@@ -240,7 +240,7 @@ def choose(
         e = e_now
         if vetoes(ctx):
             p_v, _ = veto_probability(ctx, cand.sum(-1))
-            e = effort.solve(1 - p_v)
+            e = effort.solve(1 - p_v, cand.sum(-1))
             shift, own = effort.own(ctx, e)
         efforts.append(e)
         # the interior point everywhere; the others where they differ from it and might do better

@@ -439,10 +439,14 @@ def _respond(
     pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
     own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
     ctx = events.at_profile(ctx, e, g)  # items and veto events at this profile
-    pull, own = events.effort_terms(ctx, prof, g, pull, own)
+    terms = functools.partial(events.effort_terms, ctx, prof, pull=pull, own=own)
+    pull, own = terms(g.sum(-1))
 
-    def solve(m: NDArray) -> NDArray:  # a veto voids the reward and the pay per point: m = 1 − P_v
-        return _projected_solve(w.cost, m[..., None] * pull + own, e)
+    def solve(m: NDArray, total: NDArray | None = None) -> NDArray:
+        """Effort given ``m = 1 − P_v`` (a veto voids the reward and the pay per point), with
+        the events' terms at a gaming candidate's ``total`` when given."""
+        p, o = (pull, own) if total is None else terms(total)
+        return _projected_solve(w.cost, m[..., None] * p + o, e)
 
     effort = payoff.EffortChoice(e0=e, per_effort=d_s_dy * ctx.theta, solve=solve)
     return payoff.choose(ctx, prof, g, d_s_dm, effort)
