@@ -39,6 +39,7 @@ from .world.model import (
     expected_indicators,
     group_reliability,
     perceived_quality,
+    rated_survey_moments,
     survey_draw,
 )
 from .world.policies import make_policy, policy_class
@@ -343,8 +344,9 @@ def _realise(
         honest = along_last(np.minimum, expected, w.ceiling, out=expected)
         inflation = np.mean(np.subtract(measured, honest, out=honest), axis=(1, 2))
     del expected
-    reliability = group_reliability(w, latent) if final and len(w.raters) else None
-    raters = _rate(w, latent, rng)
+    moments = rated_survey_moments(w, latent) if final else None  # shared by the next two
+    reliability = group_reliability(w, latent, moments) if final and len(w.raters) else None
+    raters = _rate(w, latent, rng, moments)
     audited = rng.random((reps, n)) < sc.rule.audit.probability
     total_gaming = sum_last(gaming)
     if sc.rule.audit.detection_rate is None:
@@ -394,15 +396,19 @@ def _paid(sc: Scenario, ev: Evaluation, detected, veto, total_gaming) -> NDArray
     return ev.reward[..., 0] + pay - sanctions
 
 
-def _rate(w: CompiledWorld, latent: NDArray, rng: np.random.Generator) -> NDArray:
+def _rate(
+    w: CompiledWorld, latent: NDArray, rng: np.random.Generator, moments: dict | None = None
+) -> NDArray:
     """Raters' scores (0-100) of perceived quality ``latent`` (rep, dept, rater), shifted by their
-    leniency in place: surveys by answers on the 4-level scale, others with normal noise."""
+    leniency in place: surveys by answers on the 4-level scale, others with normal noise.
+    ``moments``: ``rated_survey_moments`` of ``latent``, when the caller has them."""
     reps, n, _ = latent.shape
     along_last(np.add, latent, w.leniency, out=latent)
     raters = np.empty_like(latent)
     for r, kind in enumerate(w.rater_kind):
         if kind == "survey":
-            raters[..., r] = survey_draw(w, r, latent[..., r], rng)
+            given = moments.get(r) if moments else None
+            raters[..., r] = survey_draw(w, r, latent[..., r], rng, given)
         else:
             raters[..., r] = np.clip(
                 latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n)), 0.0, 100.0
@@ -443,6 +449,10 @@ def _period_metrics(
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
     top_q = _top_share(c, w.n_dept)
     by_value = out.value_bounds
+    if len(w.classes) > 1:  # class_bias and which classes it is between, from one regression
+        bias, gaps = metrics.class_bias_and_gaps(ev.total, value, w.class_codes)
+    else:
+        bias, gaps = np.zeros(value.shape[0]), None
     result = {
         **metrics.rank_fidelity_from_bounds(
             value,
@@ -458,9 +468,7 @@ def _period_metrics(
             bottom_grade=len(c.bands) - 1,
             order=out.value_order,
         ),
-        "class_bias": metrics.class_bias(ev.total, value, w.class_codes)
-        if len(w.classes) > 1
-        else np.zeros(value.shape[0]),
+        "class_bias": bias,
         "gaming_share": metrics.gaming_share(effort, gaming),
         "quota_below_threshold": metrics.below_band_floor(
             ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
@@ -490,8 +498,7 @@ def _period_metrics(
     )
     for k, name in enumerate(c.components):
         result[f"effective_weight:{name}"] = effective[:, k]
-    if len(w.classes) > 1:  # which classes class_bias is between, for the summaries
-        gaps = metrics.class_gaps(ev.total, value, w.class_codes)
+    if gaps is not None:  # which classes class_bias is between, for the summaries
         known = np.isfinite(gaps)  # NaN: slope not identified, or a class without departments
         count = np.maximum(known.sum(axis=1, keepdims=True), 1)
         gaps -= np.where(known, gaps, 0.0).sum(axis=1, keepdims=True) / count  # vs the average

@@ -31,6 +31,7 @@ __all__ = [
     "METRIC_DESCRIPTIONS",
     "METRIC_DIRECTIONS",
     "class_bias",
+    "class_bias_and_gaps",
     "class_gaps",
     "describe",
     "evaluation_cost",
@@ -294,7 +295,19 @@ def class_bias(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> N
     regression ``S_d = β_{c(d)} + b·V_d + ε_d`` of :func:`class_gaps` (score points at equal V;
     docs/model.md "Metrics"). 0 with a single class; NaN when the slope b is not identified.
     """
+    return _bias_of(*_class_intercepts(score, true_value, classes))
+
+
+def class_bias_and_gaps(
+    score: ArrayLike, true_value: ArrayLike, classes: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(class_bias(...), class_gaps(...))`` of the same arguments from one regression."""
     beta, present = _class_intercepts(score, true_value, classes)
+    return _bias_of(beta, present), beta - beta[:, :1]
+
+
+def _bias_of(beta: NDArray[np.float64], present: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Largest minus smallest intercept of the classes present (0 with one class)."""
     if present.sum() <= 1:
         return np.zeros(beta.shape[0])
     b = beta[:, present]
