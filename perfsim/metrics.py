@@ -47,6 +47,7 @@ __all__ = [
     "rank_stability",
     "spearman_rho",
     "summarize",
+    "summary_columns",
     "welfare_loss",
 ]
 
@@ -552,6 +553,19 @@ def summarize(
     n = 0. Returns a DataFrame with columns ``metric, mean, se, n``, one row per metric in the
     order given, then the columns of ``extra`` (one value per metric each), if given.
     """
+    if not per_rep:  # no metric: an empty table with the columns (of object dtype)
+        table = pd.DataFrame([], columns=["metric", "mean", "se", "n"])
+        for key, values in (extra or {}).items():
+            table[key] = values
+        return table
+    return pd.DataFrame(summary_columns(per_rep, extra=extra))
+
+
+def summary_columns(
+    per_rep: Mapping[str, ArrayLike], *, extra: Mapping[str, list] | None = None
+) -> dict[str, list | NDArray]:
+    """The columns of :func:`summarize`'s table (``metric`` a list of names, ``mean``, ``se`` and
+    ``n`` arrays, then ``extra``), without building the table."""
     extra = dict(extra or {})
     names = list(per_rep)
     arrays = [np.asarray(per_rep[k], dtype=float).ravel() for k in names]
@@ -561,18 +575,15 @@ def summarize(
         n = table.shape[1]
         mean = table.mean(axis=1) if n else np.full(len(names), np.nan)
         se = table.std(axis=1, ddof=1) / np.sqrt(n) if n >= 2 else np.full(len(names), np.nan)
-        return pd.DataFrame(
-            {"metric": names, "mean": mean, "se": se, "n": np.full(len(names), n), **extra},
-            columns=["metric", "mean", "se", "n", *extra],
-        )
-    rows = []
-    for name, v in zip(names, arrays, strict=True):
-        v = v[np.isfinite(v)]
-        n = v.size
-        mean = float(v.mean()) if n else np.nan
-        se = float(v.std(ddof=1) / np.sqrt(n)) if n >= 2 else np.nan
-        rows.append({"metric": name, "mean": mean, "se": se, "n": n})
-    table = pd.DataFrame(rows, columns=["metric", "mean", "se", "n"])
-    for key, values in extra.items():
-        table[key] = values
-    return table
+        counts = np.full(len(names), n)
+    else:
+        mean, se = np.full(len(names), np.nan), np.full(len(names), np.nan)
+        counts = np.zeros(len(names), dtype=np.int64)
+        for i, v in enumerate(arrays):
+            v = v[np.isfinite(v)]
+            counts[i] = v.size
+            if v.size:
+                mean[i] = float(v.mean())
+            if v.size >= 2:
+                se[i] = float(v.std(ddof=1) / np.sqrt(v.size))
+    return {"metric": names, "mean": mean, "se": se, "n": counts, **extra}
