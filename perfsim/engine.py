@@ -193,8 +193,10 @@ def run_block(
             per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
             per_rep.update(convergence_metrics(policy))
         prev_total = ev.total
-        _record_period(per_period, effort, gaming, ev.total, reps)
-        period_effort[period] = effort.mean(axis=(1, 2))
+        # the final period's per-replication means are the metrics' (the same numbers, once)
+        shares = per_rep["gaming_share"] if final else metrics.gaming_share(effort, gaming)
+        _record_period(per_period, effort, gaming, ev.total, shares, reps)
+        period_effort[period] = per_rep["mean_effort"] if final else effort.mean(axis=(1, 2))
         if sc.rule.targets.mode == "ratchet":
             targets = np.where(
                 uses_target(c),
@@ -275,13 +277,16 @@ def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) ->
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
 
 
-def _record_period(per_period: dict[str, list[float]], effort, gaming, total, reps: int) -> None:
-    """Append the period's block sums of mean effort, gaming, total score and gaming share."""
+def _record_period(
+    per_period: dict[str, list[float]], effort, gaming, total, gaming_share, reps: int
+) -> None:
+    """Append the period's block sums of mean effort, gaming, total score and gaming share
+    (``gaming_share``: ``metrics.gaming_share(effort, gaming)``, per replication)."""
     for k, v in (
         ("effort", effort.mean()),
         ("gaming", gaming.mean()),
         ("total", total.mean()),
-        ("gaming_share", metrics.gaming_share(effort, gaming).mean()),
+        ("gaming_share", gaming_share.mean()),
     ):
         per_period[k].append(float(v) * reps)
 

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import along_last, mean_last
+from ..fastreduce import along_last, matmul_t, mean_last
 from ..scenario.schema import Scenario
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
@@ -174,7 +174,7 @@ def draw_population(world: CompiledWorld, rng: np.random.Generator, reps: int) -
 def expected_indicators(world: CompiledWorld, output: NDArray, gaming: NDArray | None) -> NDArray:
     """Noise-free indicator values ``offset + scale (L y + κ g)`` (no ceiling; ``gaming=None``
     for no gaming)."""
-    m = output @ world.loadings.T
+    m = matmul_t(output, world.loadings)
     if gaming is not None:
         m += world.gameability * gaming
     along_last(np.multiply, m, world.scale, out=m)
@@ -184,7 +184,7 @@ def expected_indicators(world: CompiledWorld, output: NDArray, gaming: NDArray |
 
 def perceived_quality(world: CompiledWorld, output: NDArray) -> NDArray:
     """``q_dr`` on the 0–100 scale (before leniency and noise)."""
-    seen = output @ world.sees.T
+    seen = matmul_t(output, world.sees)
     along_last(np.multiply, seen, 1 - world.halo, out=seen)
     mean = mean_last(output)  # + h_r ȳ_d, one rater at a time (long loops over departments)
     for r, h in enumerate(world.halo):

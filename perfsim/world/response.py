@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import along_last
+from ..fastreduce import along_last, matmul_t
 from ..rules import pipeline, slopes
 from . import mixing, payoff
 from .context import Context
@@ -460,7 +460,7 @@ def _projected_solve(
     diag = np.diag(cost)
     if np.count_nonzero(cost - np.diag(diag)) == 0:
         return np.maximum(rhs / diag, 0.0)
-    e = rhs @ np.linalg.inv(cost).T
+    e = matmul_t(rhs, np.linalg.inv(cost))
     negative = e < 0
     if not negative.any():  # the usual case, without the per-department reduction
         return e
