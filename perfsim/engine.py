@@ -529,9 +529,7 @@ def _department_sums(
         "total": ev.total.sum(0),
         "rank": ev.rank.sum(0).astype(float),
         "grade": ev.grade.sum(0).astype(float),
-        "grade_counts": np.stack(
-            [(ev.grade == g).sum(0) for g in range(len(c.bands))], axis=-1
-        ).astype(float),
+        "grade_counts": _band_counts(ev.grade.T, len(c.bands)).astype(float),  # (dept, band)
         "reward": out.reward.sum(0),
         "effort": effort.sum(0),
         "gaming": gaming.sum(0),
@@ -546,7 +544,7 @@ def grade_confusion(
     The true band ranks departments by true value and gives band g to as many departments as the
     rule actually put in band g in that replication, so the matrix compares like with like.
     ``order``: ``best_first_order(value)`` when the caller has it already."""
-    counts = np.stack([(grade == g).sum(axis=-1) for g in range(n_bands)], axis=-1)  # (rep, band)
+    counts = _band_counts(grade, n_bands)  # (rep, band)
     bounds = np.cumsum(counts, axis=-1)
     if order is None:
         order = best_first_order(value)
@@ -559,6 +557,14 @@ def grade_confusion(
         true_band += true_rank >= bounds[:, g : g + 1]
     flat = true_band.ravel() * n_bands + grade.ravel()
     return np.bincount(flat, minlength=n_bands * n_bands).reshape(n_bands, n_bands).astype(float)
+
+
+def _band_counts(grade: NDArray, n_bands: int) -> NDArray[np.intp]:
+    """How many entries of each row of a 2-D ``grade`` are in each band: ``(row, band)``, as
+    ``np.stack([(grade == g).sum(-1) for g in bands], -1)`` (one count instead of one per band)."""
+    rows = grade.shape[0]
+    flat = (grade + (np.arange(rows) * n_bands)[:, None]).ravel()
+    return np.bincount(flat, minlength=rows * n_bands).reshape(rows, n_bands)
 
 
 def _times(a: NDArray, b: NDArray) -> NDArray:
