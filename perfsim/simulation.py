@@ -138,9 +138,8 @@ def simulate(
         {"metadata": meta},
         {
             "metrics": lambda: _summary_table(summary),
-            "departments": lambda: pd.DataFrame(
-                dep_columns
-            ),  # all at once: column by column is slow
+            # all columns at once: inserting column by column is slow
+            "departments": lambda: pd.DataFrame({**_labels(model), **dep_columns}),
             "periods": lambda: _periods(blocks, reps),
             "per_rep": lambda: _table(columns, index="replication"),
             "confusion": lambda: _confusion(model, blocks, reps),
@@ -333,17 +332,23 @@ def _n_periods(blocks: list[engine.BlockResult]) -> int:
     return len(next(iter(blocks[0].periods.values()))) if blocks[0].periods else 0
 
 
+def _labels(model: engine.Model) -> dict[str, list[str]]:
+    """The first columns of the departments table: each department's label and class."""
+    w = model.world
+    return {
+        "department": [f"d{i:03d}" for i in range(w.n_dept)],
+        "class": [w.classes[k] for k in w.class_codes],
+    }
+
+
 def _departments(
     model: engine.Model, blocks: list[engine.BlockResult], reps: int
 ) -> dict[str, object]:
-    """The columns of the departments table: labels, then per-department means (arrays)."""
+    """The numeric columns of the departments table (after :func:`_labels`): per-department
+    means (arrays)."""
     c, w = model.rule, model.world
     sums = {k: sum(b.departments[k] for b in blocks) for k in blocks[0].departments}
-    columns: dict[str, object] = {
-        "department": [f"d{i:03d}" for i in range(w.n_dept)],
-        "class": [w.classes[k] for k in w.class_codes],
-        "true_value": sums["true_value"] / reps,
-    }
+    columns: dict[str, object] = {"true_value": sums["true_value"] / reps}
     for j, name in enumerate(c.indicators):
         columns[f"measured:{name}"] = sums["measured"][:, j] / reps
     for k, name in enumerate(c.components):
