@@ -15,18 +15,20 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from . import metrics
-from .fastreduce import along_last, std_dept, sum_last
+from .fastreduce import along_last, count_values, std_dept, sum_last
 from .ranks import RankBounds, best_first_order, rank_bounds
 from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
@@ -97,6 +99,29 @@ class Model:
         )
         return int(max(1, min(256, _BLOCK_BUDGET // per_rep)))
 
+    @functools.cached_property
+    def fixed(self) -> FixedParts:
+        """What a block takes from the rule and the world alone, computed once per model."""
+        c, w = self.rule, self.world
+        return FixedParts(
+            targets=np.nan_to_num(c.target, nan=0.0),
+            top_share=_top_share(c, w.n_dept),
+            band_floors=quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0],
+            rater_cost=float(
+                (w.respondents * w.unit_cost).sum() * w.n_dept
+                + (w.unit_cost * (w.respondents == 0)).sum() * w.n_dept
+            ),
+        )
+
+
+class FixedParts(NamedTuple):
+    """:attr:`Model.fixed` (shared by the model's blocks: read only)."""
+
+    targets: NDArray  # the rule's targets, 0 where none
+    top_share: float  # the share of departments the misclassification metrics call the top
+    band_floors: NDArray  # the score floor of each band under its quota
+    rater_cost: float  # the raters' cost of evaluating every department once
+
 
 def build(scenario: Scenario) -> Model:
     if scenario.world is None:
@@ -164,7 +189,7 @@ def run_block(
     )
     # read-only views (every update below makes a new array); effort is a real array, so that
     # its sums add in the same order whatever the policy
-    targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind))
+    targets = np.broadcast_to(model.fixed.targets, (reps, n, n_ind))
     effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
     gaming = np.broadcast_to(0.0, (reps, n, n_ind))  # nobody games until a policy responds
     fb_welfare = _first_best_welfare(w, block_ctx, first_best(w, pop.ability, pop.productivity))
@@ -452,7 +477,7 @@ def _period_metrics(
     welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
     if out.gaming_any:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
-    top_q = _top_share(c, w.n_dept)
+    top_q, fixed = model.fixed.top_share, model.fixed
     by_value = out.value_bounds
     if len(w.classes) > 1:  # class_bias and which classes it is between, from one regression
         bias, gaps = metrics.class_bias_and_gaps(ev.total, value, w.class_codes)
@@ -475,21 +500,13 @@ def _period_metrics(
         ),
         "class_bias": bias,
         "gaming_share": metrics.gaming_share(effort, gaming),
-        "quota_below_threshold": metrics.below_band_floor(
-            ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
-        ),
+        "quota_below_threshold": metrics.below_band_floor(ev.total, ev.grade, fixed.band_floors),
         "inflation": out.inflation,
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
         "reward_gini": metrics.gini(out.reward),
         "mean_effort": effort.mean(axis=(1, 2)),
         "mean_total": ev.total.mean(axis=1),
-        "evaluation_cost": np.full(
-            value.shape[0],
-            float(
-                (w.respondents * w.unit_cost).sum() * w.n_dept
-                + (w.unit_cost * (w.respondents == 0)).sum() * w.n_dept
-            ),
-        )
+        "evaluation_cost": np.full(value.shape[0], fixed.rater_cost)
         + out.audited.sum(-1) * sc.rule.audit.cost,
     }
     if prev_total is not None:
@@ -529,7 +546,7 @@ def _department_sums(
         "total": ev.total.sum(0),
         "rank": ev.rank.sum(0).astype(float),
         "grade": ev.grade.sum(0).astype(float),
-        "grade_counts": _band_counts(ev.grade.T, len(c.bands)).astype(float),  # (dept, band)
+        "grade_counts": count_values(ev.grade.T, len(c.bands)).astype(float),  # (dept, band)
         "reward": out.reward.sum(0),
         "effort": effort.sum(0),
         "gaming": gaming.sum(0),
@@ -544,7 +561,7 @@ def grade_confusion(
     The true band ranks departments by true value and gives band g to as many departments as the
     rule actually put in band g in that replication, so the matrix compares like with like.
     ``order``: ``best_first_order(value)`` when the caller has it already."""
-    counts = _band_counts(grade, n_bands)  # (rep, band)
+    counts = count_values(grade, n_bands)  # (rep, band)
     bounds = np.cumsum(counts, axis=-1)
     if order is None:
         order = best_first_order(value)
@@ -557,14 +574,6 @@ def grade_confusion(
         true_band += true_rank >= bounds[:, g : g + 1]
     flat = true_band.ravel() * n_bands + grade.ravel()
     return np.bincount(flat, minlength=n_bands * n_bands).reshape(n_bands, n_bands).astype(float)
-
-
-def _band_counts(grade: NDArray, n_bands: int) -> NDArray[np.intp]:
-    """How many entries of each row of a 2-D ``grade`` are in each band: ``(row, band)``, as
-    ``np.stack([(grade == g).sum(-1) for g in bands], -1)`` (one count instead of one per band)."""
-    rows = grade.shape[0]
-    flat = (grade + (np.arange(rows) * n_bands)[:, None]).ravel()
-    return np.bincount(flat, minlength=rows * n_bands).reshape(rows, n_bands)
 
 
 def _times(a: NDArray, b: NDArray) -> NDArray:

@@ -98,3 +98,11 @@ def matmul_t(x: NDArray, m: NDArray) -> NDArray:
     if x.ndim < 3 or x.shape[-2] < 2:
         return x @ m.T
     return x @ np.ascontiguousarray(m.T)
+
+
+def count_values(x: NDArray, k: int) -> NDArray[np.intp]:
+    """How often each value ``0 … k−1`` occurs in each row of a 2-D int array: ``(row, k)``, as
+    ``np.stack([(x == v).sum(-1) for v in range(k)], -1)`` (one count, not one per value)."""
+    rows = x.shape[0]
+    flat = (x + (np.arange(rows) * k)[:, None]).ravel()
+    return np.bincount(flat, minlength=rows * k).reshape(rows, k)

@@ -108,3 +108,16 @@ def test_matmul_with_a_contiguous_transpose_equals_numpy(shape, j):
     for _ in range(3):
         x, m = _data(shape), _data((j, shape[-1]))
         np.testing.assert_array_equal(fastreduce.matmul_t(x, m), x @ m.T)
+
+
+@pytest.mark.parametrize(("shape", "k"), [((200, 66), 4), ((3, 5), 1), ((7, 9), 6), ((1, 1), 2)])
+def test_count_values_equals_one_comparison_per_value(shape, k):
+    x = RNG.integers(0, k, size=shape)
+    x[0, 0] = k - 1  # some value may be missing elsewhere: it counts 0
+    expected = np.stack([(x == v).sum(axis=-1) for v in range(k)], axis=-1)
+    counts = fastreduce.count_values(x, k)
+    np.testing.assert_array_equal(counts, expected)
+    np.testing.assert_array_equal(
+        fastreduce.count_values(x.T, k), np.stack([(x == v).sum(axis=0) for v in range(k)], axis=-1)
+    )
+    assert counts.sum() == x.size
