@@ -12,7 +12,15 @@ the mean absolute slope of the reference (for the reward too: an error of 0.05 i
 5 % of a point of score at the mean slope), and the variance-reduction factor
 MSE(mc) / MSE(scheme) at the same S.
 
+With ``--equilibrium``: the equilibrium (per department: effort per task, gaming per indicator,
+grade, reward) under each ``--candidates`` scheme:S against ``mc:256``, replication by replication
+on the same population and the same realised noise (only the common random numbers differ); per
+quantity the mean difference over replications in units of its paired standard error (z), the
+largest |z| against the Bonferroni bound over all quantities (the test of
+``tests/test_crn.py``), and the mean effort's and gaming's change in units of their Monte Carlo SE.
+
     python benchmarks/bench_crn.py [--reps 2] [--repeats 12] [--ref-samples 4096]
+    python benchmarks/bench_crn.py --equilibrium [--eq-reps 40] [--candidates lhs:16 mc:16]
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import qmc
+from scipy.stats import norm, qmc
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {
@@ -94,7 +102,9 @@ def study(name: str, args) -> None:
         f"{len(model.world.raters)} raters; reference: {args.ref_samples} LHS draws; mean |slope| {scale_m:.4g}"
         f" (reward per point of score); cross-department sd of reward {ref_r.std(axis=1).mean():.4g}"
     )
-    print(f"  {'scheme':<11}{'S':>5}  {'rmse reward':>12}{'rmse slope':>12}{'VR reward':>11}{'VR slope':>10}")
+    print(
+        f"  {'scheme':<11}{'S':>5}  {'rmse reward':>12}{'rmse slope':>12}{'VR reward':>11}{'VR slope':>10}"
+    )
     mse_mc: dict[int, tuple[float, float]] = {}
     for scheme in SCHEMES:
         for s in args.sizes:
@@ -113,6 +123,78 @@ def study(name: str, args) -> None:
             )
 
 
+def equilibria(
+    path, overrides, scheme: str, samples: int, reps: int, seed: int
+) -> dict[str, np.ndarray]:
+    """Per replication and department, the equilibrium's effort (per task), gaming (per indicator),
+    grade and reward: ``(rep, dept, ...)``. Replication b is block b of one replication, so its
+    population and realised noise depend on the seed and b only, not on the sampling."""
+    import perfsim
+    from perfsim import engine
+
+    sampling = [f'world.sampling="{scheme}"', f"world.samples={samples}"]
+    sc = perfsim.load_scenario(path, [*overrides, *sampling])
+    model = engine.build(sc)
+    out: dict[str, list] = {k: [] for k in ("effort", "gaming", "grade", "reward")}
+    for b in range(reps):
+        sums = engine.run_block(model, seed, b, 1).departments
+        for k in out:
+            out[k].append(sums[k])
+    return {k: np.stack(v) for k, v in out.items()}
+
+
+def compare(ref: dict, new: dict, level: float = 0.001) -> dict[str, float]:
+    """The paired comparison of two :func:`equilibria`: per quantity (department × column) the
+    mean difference over replications over its standard error; ``max_z`` the largest |z|,
+    ``bound`` the two-sided Bonferroni bound at family level ``level``, ``effort_se`` and
+    ``gaming_se`` the change of the mean effort and gaming in units of their Monte Carlo SE."""
+    zs = []
+    for k in ref:
+        d = (new[k] - ref[k]).reshape(ref[k].shape[0], -1)
+        se = d.std(axis=0, ddof=1) / np.sqrt(d.shape[0])
+        moved = np.abs(d.mean(axis=0))
+        zs.append(
+            np.where(se > 0, moved / np.where(se > 0, se, 1.0), np.where(moved > 1e-9, np.inf, 0.0))
+        )
+    z = np.concatenate(zs)
+    out = {"max_z": float(z.max()), "bound": float(norm.isf(level / (2 * z.size))), "n": z.size}
+    for k in ("effort", "gaming"):
+        per_rep = ref[k].mean(axis=tuple(range(1, ref[k].ndim)))
+        se = per_rep.std(ddof=1) / np.sqrt(per_rep.size)
+        change = new[k].mean() - ref[k].mean()
+        out[f"{k}_se"] = float(change / se) if se > 0 else 0.0
+    return out
+
+
+EQUILIBRIUM_CASES = {
+    "hangzhou": ("scenarios/hangzhou-2011.toml", []),
+    "tournament q=0.4": ("scenarios/teaching/tournament.toml", []),
+    "tournament q=0.2": ("scenarios/teaching/tournament.toml", ["rule.grading.quota.优秀=0.2"]),
+    "v2q-quota": ("scenarios/theory/v2q-quota.toml", []),
+    "threshold": ("scenarios/teaching/threshold.toml", []),
+}
+
+
+def equilibrium_study(args) -> None:
+    import perfsim
+
+    for name, (path, overrides) in EQUILIBRIUM_CASES.items():
+        sc = perfsim.load_scenario(ROOT / path, overrides)
+        reps = args.eq_reps if sc.world.departments <= 100 else max(8, args.eq_reps // 3)
+        ref = equilibria(ROOT / path, overrides, "mc", 256, reps, args.seed)
+        print(f"\n{name}: {sc.world.departments} departments, {reps} replications; against mc:256")
+        for cand in args.candidates:
+            scheme, samples = cand.split(":")
+            res = compare(
+                ref, equilibria(ROOT / path, overrides, scheme, int(samples), reps, args.seed)
+            )
+            print(
+                f"  {cand:<14} max |z| {res['max_z']:6.2f} (bound {res['bound']:.2f} over "
+                f"{res['n']} quantities)  mean effort moved {res['effort_se']:+.2f} SE, "
+                f"gaming {res['gaming_se']:+.2f} SE"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=list(SCENARIOS))
@@ -122,7 +204,13 @@ def main() -> None:
     parser.add_argument("--ref-samples", type=int, default=4096)
     parser.add_argument("--profile-samples", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--equilibrium", action="store_true")
+    parser.add_argument("--eq-reps", type=int, default=40)
+    parser.add_argument("--candidates", nargs="+", default=["lhs:8", "lhs:16", "mc:16", "mc:32"])
     args = parser.parse_args()
+    if args.equilibrium:
+        equilibrium_study(args)
+        return
     for name in args.scenarios:
         study(name, args)
 

@@ -189,6 +189,13 @@ class World(Strict):
     samples: Annotated[int, Field(ge=2, le=65_536)] = Field(
         64, description="Common-random-number draws used to estimate expected rewards."
     )
+    sampling: Literal["lhs", "mc", "antithetic"] = Field(
+        "lhs",
+        description="How the common random numbers are drawn: lhs: Latin hypercube, each "
+        "department's draws of each noise spread one per stratum of equal probability (several "
+        "times less error than mc at the same samples); mc: independent draws; antithetic: "
+        "half the draws and their negatives.",
+    )
     damping: Annotated[float, Field(gt=0, le=1)] = Field(
         0.5,
         description="Best response: starting weight of the new response in each iteration (per "
