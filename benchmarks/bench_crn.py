@@ -159,10 +159,13 @@ def compare(ref: dict, new: dict, level: float = 0.001) -> dict[str, float]:
     z = np.concatenate(zs)
     out = {"max_z": float(z.max()), "bound": float(norm.isf(level / (2 * z.size))), "n": z.size}
     for k in ("effort", "gaming"):
-        per_rep = ref[k].mean(axis=tuple(range(1, ref[k].ndim)))
+        axes = tuple(range(1, ref[k].ndim))
+        per_rep, diff = ref[k].mean(axis=axes), (new[k] - ref[k]).mean(axis=axes)
         se = per_rep.std(ddof=1) / np.sqrt(per_rep.size)
-        change = new[k].mean() - ref[k].mean()
-        out[f"{k}_se"] = float(change / se) if se > 0 else 0.0
+        se_diff = diff.std(ddof=1) / np.sqrt(diff.size)
+        out[f"{k}_se"] = float(diff.mean() / se) if se > 0 else 0.0
+        out[f"{k}_z"] = float(diff.mean() / se_diff) if se_diff > 0 else 0.0
+        out[f"{k}_pct"] = float(100 * diff.mean() / per_rep.mean()) if per_rep.mean() else 0.0
     return out
 
 
@@ -190,8 +193,9 @@ def equilibrium_study(args) -> None:
             )
             print(
                 f"  {cand:<14} max |z| {res['max_z']:6.2f} (bound {res['bound']:.2f} over "
-                f"{res['n']} quantities)  mean effort moved {res['effort_se']:+.2f} SE, "
-                f"gaming {res['gaming_se']:+.2f} SE"
+                f"{res['n']} quantities); mean effort {res['effort_pct']:+.2f} % = "
+                f"{res['effort_se']:+.2f} MC SE (paired z {res['effort_z']:+.1f}), gaming "
+                f"{res['gaming_pct']:+.2f} % = {res['gaming_se']:+.2f} MC SE"
             )
 
 
