@@ -208,17 +208,35 @@ def equilibrium_study(args) -> None:
 RATIO_CONFIGS = (("mc", 32), ("lhs", 16), ("lhs", 8))
 
 
-def ratios(reps: int) -> None:
+def ratios(reps: int, repeat: int = 5) -> None:
+    """Best response / naive CPU time for each sampling of :data:`RATIO_CONFIGS`, over one naive
+    time per scale (the least of ``repeat`` runs, taken in this process as
+    ``bench_engine.response_ratio`` takes it), so that the configurations share a denominator."""
+    import time
+
+    import perfsim
+
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench_engine
 
     path = str(ROOT / SCENARIOS["hangzhou"])
-    for large in (False, True):
+    for scale in ([], ["world.departments=1000"]):
+        sc = perfsim.load_scenario(path, scale)
+        naive = min(bench_engine.time_policy(sc, "naive", reps)[0] for _ in range(repeat))
+        print(
+            f"{sc.world.departments:,} departments, {reps} replications: naive {naive * 1e3:.1f} ms"
+        )
         for scheme, samples in RATIO_CONFIGS:
-            over = [f'world.sampling="{scheme}"', f"world.samples={samples}"]
-            over += ["world.departments=1000"] if large else []
-            print(f"{scheme}:{samples:<4}", end="  ", flush=True)
-            bench_engine.response_ratio(path, reps, overrides=over)
+            over = [*scale, f'world.sampling="{scheme}"', f"world.samples={samples}"]
+            t0 = time.process_time()
+            res = perfsim.simulate(path, reps=reps, seed=0, overrides=over)
+            best = time.process_time() - t0
+            meta = res.metadata
+            print(
+                f"  {scheme}:{samples:<4} best response {best:6.2f} s = {best / naive:5.0f}× naive;"
+                f" iterations mean {meta.get('iterations_mean', float('nan')):.1f}, max "
+                f"{meta.get('iterations_max')}; converged {meta.get('converged_share', 1):.1%}"
+            )
 
 
 def headline(reps: int, seed: int) -> None:
