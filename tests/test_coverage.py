@@ -523,3 +523,25 @@ def test_part_paths_cover_their_keys():
     assert not part.covers("rule.rewards.优秀.bonus")
     assert not part.covers("rule.rewards")
     assert coverage.Part("rule.adjustments", {}, "x").covers("rule.adjustments.创新.cap")
+
+
+def test_the_sensitivity_report_lists_the_parts_in_chinese_too():
+    from perfsim.i18n import language
+    from perfsim.report.document import Document, render_markdown
+    from perfsim.report.sections.run import add_not_simulated
+
+    entries = [d.as_dict() for d in coverage.not_simulated(_probe())]
+    entries[0]["reason"] = "budgets are out of scope"
+    for lang, heading, reason in (
+        ("en", "Not simulated", "no reason given"),
+        ("zh", "未模拟", "未说明原因"),
+    ):
+        with language(lang):
+            doc = Document("x")
+            add_not_simulated(doc, entries, "h2")
+            md = render_markdown(doc)
+        assert heading in md and md.count(reason) == len(entries) - 1
+        assert "budgets are out of scope" in md and "rule.rewards.优秀.budget_factor" in md
+    empty = Document("x")
+    add_not_simulated(empty, [], "h2")
+    assert "Not simulated" not in render_markdown(empty)
