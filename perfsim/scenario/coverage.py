@@ -12,9 +12,10 @@ as the warning prints it (``"rule.rewards.*.budget_factor" = "why"``) or by one 
 reason.
 
 When a mechanism makes a part act in the simulation, delete the part's line from
-:data:`UNREALISED`: ``tests/test_coverage.py`` perturbs every field of a rule that uses every part
-of the language, and fails while a listed part moves a simulated number or a field that is not
-listed (and is not descriptive) moves none.
+:data:`UNREALISED` (and the reasons for it in the bundled scenarios' ``meta.not_simulated``):
+``tests/test_coverage.py`` perturbs every field of a rule that uses every part of the language,
+simulates it and scores a real table with it, and fails while a listed part moves a simulated
+number, or a field that is not listed moves a scored number but no simulated one.
 """
 
 from __future__ import annotations
