@@ -173,6 +173,7 @@ def run_block(
         k: [] for k in ("effort", "gaming", "total", "gaming_share")
     }
     period_effort = np.empty((ws.periods, reps))
+    audits = np.zeros(reps)  # departments audited, summed over the periods
     # a finite horizon: each period's own discount through ratcheted targets (context.py)
     factors = ratchet_factors(sc, c) if ws.horizon == "finite" else None
     for period in range(ws.periods):
@@ -185,6 +186,7 @@ def run_block(
         effort, gaming = policy.respond(ctx, effort, gaming, targets)
         final = period == ws.periods - 1
         out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final=final)
+        audits += out.audited.sum(-1)
         ev = out.evaluation
         policy.observe(ctx, ev)
         if final:  # the full metrics describe the final period
@@ -192,6 +194,7 @@ def run_block(
             out.value_order = best_first_order(out.value, out.value_bounds)
             per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
             per_rep.update(convergence_metrics(policy))
+            per_rep.update(cost_metrics(model, audits))
         prev_total = ev.total
         _record_period(per_period, effort, gaming, ev.total, reps)
         period_effort[period] = effort.mean(axis=(1, 2))
@@ -220,6 +223,25 @@ def run_block(
         if keep_state
         else None,
     )
+
+
+def cost_metrics(model: Model, audits: NDArray) -> dict[str, NDArray]:
+    """What the evaluation costs, per replication: ``evaluation_cost`` per period (year), its parts
+    ``rater_cost:<group>`` (:func:`metrics.rater_costs`: a group whose share is 0 costs nothing) and
+    ``audit_cost``, and ``evaluation_cost_total`` over all periods. ``audits``: departments
+    audited in a replication, summed over the periods."""
+    c, w, sc = model.rule, model.world, model.scenario
+    periods = sc.world.periods
+    shares = [c.shares[c.components.index(r)] for r in w.raters]
+    groups = metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept)
+    audit_total = audits * sc.rule.audit.cost
+    ones = np.ones_like(audits)
+    return {
+        "evaluation_cost": groups.sum() + audit_total / periods,
+        **{f"rater_cost:{r}": ones * groups[k] for k, r in enumerate(w.raters)},
+        "audit_cost": audit_total / periods,
+        "evaluation_cost_total": periods * groups.sum() + audit_total,
+    }
 
 
 def convergence_metrics(policy) -> dict[str, NDArray]:
@@ -435,7 +457,7 @@ def _top_share(c: CompiledRule, n_dept: int) -> float:
 def _period_metrics(
     model: Model, ctx: Context, out: Realised, effort, gaming, fb_welfare, prev_total
 ) -> dict[str, NDArray]:
-    c, w, sc = model.rule, model.world, model.scenario
+    c, w = model.rule, model.world
     ev = out.evaluation
     value = out.value
     a = ctx.ability
@@ -471,14 +493,6 @@ def _period_metrics(
         "reward_gini": metrics.gini(out.reward),
         "mean_effort": effort.mean(axis=(1, 2)),
         "mean_total": ev.total.mean(axis=1),
-        "evaluation_cost": np.full(
-            value.shape[0],
-            float(
-                (w.respondents * w.unit_cost).sum() * w.n_dept
-                + (w.unit_cost * (w.respondents == 0)).sum() * w.n_dept
-            ),
-        )
-        + out.audited.sum(-1) * sc.rule.audit.cost,
     }
     if prev_total is not None:
         result["rank_stability"] = metrics.rank_stability(prev_total, ev.total)

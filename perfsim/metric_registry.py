@@ -25,6 +25,7 @@ __all__ = [
     "FAMILIES",
     "METRICS",
     "METRIC_DESCRIPTIONS",
+    "RATER_COST",
     "RATER_RELIABILITY",
     "METRIC_DIRECTIONS",
     "Metric",
@@ -239,12 +240,34 @@ _RECORDS = [
     Metric(
         "evaluation_cost",
         "evaluation cost",
-        "survey respondents x unit cost + audits x audit cost",
-        "Σ_g n_g c_g + A · c_audit",
-        "cost units",
+        "cost of the evaluation per period (year): rater groups of the rule (survey respondents x "
+        "unit cost, or departments rated x unit cost) + audits x audit cost",
+        "Σ_g D n_g c_g + (A / T) · c_audit",
+        "cost units per year",
         "",
         "lower",
-        plain="What running the evaluation costs: survey forms and spot checks, in cost units.",
+        plain="What running the evaluation costs a year: survey forms, ratings and spot checks, in "
+        "cost units. A rater group whose share in the rule is 0 is not run and costs nothing.",
+    ),
+    Metric(
+        "audit_cost",
+        "cost of spot checks",
+        "cost of the audits (spot checks) per period (year): audits x audit cost",
+        "(A / T) · c_audit",
+        "cost units per year",
+        "",
+        "none",  # a part of evaluation_cost, which carries the verdict
+        plain="The part of the yearly evaluation cost spent on spot checks.",
+    ),
+    Metric(
+        "evaluation_cost_total",
+        "evaluation cost over all years",
+        "cost of the evaluation summed over the simulated periods (years)",
+        "T Σ_g D n_g c_g + A · c_audit",
+        "cost units",
+        "",
+        "none",  # evaluation_cost (per year) carries the verdict
+        plain="What running the evaluation costs over all simulated years together.",
     ),
     Metric(
         "mean_effort",
@@ -387,8 +410,24 @@ RATER_RELIABILITY = Metric(
 agreement *within* a group, where the agreement between the rule's components (``icc2k``,
 ``krippendorff_alpha``) is no reliability."""
 
+RATER_COST = Metric(
+    "rater_cost:{component}",
+    "cost of rater group {component}",
+    "cost of rater group {component} per period (year): departments x respondents x unit cost "
+    "for a survey, departments x unit cost otherwise; 0 when its share in the rule is 0",
+    "D n_g c_g · 1[w_g > 0]",
+    "cost units per year",
+    "",
+    "none",  # a part of evaluation_cost, which carries the verdict
+    plain="The part of the yearly evaluation cost spent on rater group {component} (nothing when "
+    "the rule gives the group no weight).",
+)
+"""Family record of ``rater_cost:<group>`` (one per rater group of the rule): the parts of
+``evaluation_cost`` besides ``audit_cost``."""
+
 FAMILIES = {
     "effective_weight": EFFECTIVE_WEIGHT,
+    "rater_cost": RATER_COST,
     "class_gap": CLASS_GAP,
     "rater_reliability": RATER_RELIABILITY,
 }

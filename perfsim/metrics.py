@@ -44,6 +44,7 @@ __all__ = [
     "rank_fidelity",
     "rank_fidelity_from_bounds",
     "rank_stability",
+    "rater_costs",
     "spearman_rho",
     "summarize",
     "welfare_loss",
@@ -411,7 +412,7 @@ def evaluation_cost(
     number of audits A, a scalar or broadcastable to the leading shape (e.g. ``(rep,)``; pass
     ``audited.sum(axis=-1)`` for a ``(rep, dept)`` audit mask); ``audit_cost`` is the cost of one
     audit (docs/model.md "Metrics"). Returns a float when every input is scalar or ``(group,)``, else an
-    array of the leading shape.
+    array of the leading shape. :func:`rater_costs` gives the ``n_g c_g`` of a simulated rule.
     """
     sizes = np.asarray(survey_sizes, dtype=float)
     if sizes.ndim == 0:
@@ -420,6 +421,22 @@ def evaluation_cost(
         audits, dtype=float
     ) * float(audit_cost)
     return float(cost) if np.ndim(cost) == 0 else cost
+
+
+def rater_costs(
+    respondents: ArrayLike, unit_cost: ArrayLike, shares: ArrayLike, departments: int
+) -> NDArray[np.float64]:
+    """Cost of each rater group in one period, shape ``(group,)``: ``D · n_g · c_g``.
+
+    ``n_g`` is the group's ``respondents`` per department for a survey and 1 for a panel or a
+    self-evaluation (pass 0 for those: a group that is not a survey is one rating per department);
+    ``c_g`` its ``unit_cost``; ``D`` the departments rated. A group whose component has share 0 in
+    the rule (``shares``) is not run, so it costs nothing (the evaluation's total cost is
+    :func:`evaluation_cost` of these sizes and the period's audits).
+    """
+    n = np.asarray(respondents, dtype=float)
+    per_unit = np.where(n > 0, n, 1.0) * np.asarray(unit_cost, dtype=float)
+    return np.where(np.asarray(shares, dtype=float) > 0, departments * per_unit, 0.0)
 
 
 def icc(ratings: ArrayLike) -> dict[str, NDArray[np.float64]]:

@@ -22,6 +22,7 @@ from .scenario import (
     PerfsimError,
     Scenario,
     WorldSpec,
+    coverage,
     resolve_scenario,
     scenario_hash,
     scenario_raw,
@@ -94,6 +95,8 @@ def simulate(
     per_rep.index.name = "replication"
     summary = metrics.summarize(columns, extra={"direction": [better(k) for k in names]})
     convergence = _convergence(scenario, columns, summary)
+    dropped = coverage.not_simulated(scenario)  # warned about after the run, as convergence
+    coverage.warn_not_simulated(scenario_source(scenario), dropped)
     dep_columns = _departments(model, blocks, reps)
     check_finite(scenario, summary, dep_columns)  # before any table is built from them
     deps = pd.DataFrame(dep_columns)  # built at once: inserting column by column is slow
@@ -127,6 +130,7 @@ def simulate(
         "best_response_iterations": max(b.diagnostics.get("iterations", 0) for b in blocks),
         "best_response_residual": max(b.diagnostics.get("residual", 0) for b in blocks),
         **convergence,
+        "not_simulated": [d.as_dict() for d in dropped],
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
