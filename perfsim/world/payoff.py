@@ -33,8 +33,10 @@ compares, by U itself, the candidates
    plus ``k σ_d`` (k = 0, 1): ``g_j = Δ (a_j / c_j) / Σ_i a_i² / c_i`` (the kinks of a sharp
    threshold, which the interior point misses when ``R`` is locally convex),
 
-and takes the best. Score shifts are linear in gaming (the own effect on group statistics is
-neglected, as in the first-order conditions).
+and takes the best. A candidate's score shift follows the reported indicators through the clip of
+the efficacy coefficient and the reporting ceiling (:class:`Kinks`): gaming past the ceiling earns
+nothing. It is otherwise linear in gaming (the own effect on group statistics is neglected, as in
+the first-order conditions).
 """
 
 from __future__ import annotations
@@ -50,6 +52,62 @@ from .context import Context
 
 #: multiples of σ_d past a band's median cut-off tried as candidates
 _PAST_CUTOFF = (0.0, 1.0)
+
+
+@dataclass
+class Kinks:
+    """The score of a large change of the indicators: the clip of the efficacy coefficient and the
+    reporting ceiling flatten the score, so a shift ``Δm`` of the noise-free indicators moves the
+    expected score by ``Σ_j s_j (F_j(m̄_j + Δm_j) − F_j(m̄_j))`` rather than by the slope at ``m̄``
+    times ``Δm``, with ``s_j`` the slope before clip and ceiling and
+
+        F(m) = E clip(m + ε, lo, hi) = m − σ ψ((m − hi)/σ) + σ ψ((lo − m)/σ),  ψ(z) = z Φ(z) + φ(z),
+
+    ε ~ N(0, σ²) the measurement noise (``F′(m) = Φ((hi − m)/σ) − Φ((lo − m)/σ)``, the smoothing
+    of the first-order conditions). A gaming candidate past the ceiling then earns nothing for the
+    part past it, and giving up gaming past it costs nothing but what lies below it."""
+
+    slope: NDArray  # (B, D, J) score points per indicator unit before clip and ceiling
+    clip_lo: NDArray  # (J,) the clip's lower bound of the reported value (−∞: none)
+    clip_hi: NDArray  # (J,) its upper bound (∞: none)
+    m_bar: NDArray  # (B, D, J) noise-free indicators at the profile
+    sd: NDArray  # (J,) measurement noise sd
+    ceiling: NDArray  # (J,) the reporting ceiling (∞: none)
+
+    @property
+    def lo(self) -> NDArray:
+        return self.clip_lo
+
+    @property
+    def hi(self) -> NDArray:
+        return np.minimum(self.clip_hi, self.ceiling)
+
+    def marginal(self, m: NDArray) -> NDArray:
+        """Score points per indicator unit at noise-free indicators ``m``, smoothed as in the
+        first-order conditions of effort: ``s Φ((ceiling − m)/σ) (Φ((clip_hi − m)/σ) −
+        Φ((clip_lo − m)/σ))``."""
+        inside = ndtr((self.clip_hi - m) / self.sd) - ndtr((self.clip_lo - m) / self.sd)
+        return self.slope * ndtr((self.ceiling - m) / self.sd) * inside
+
+    def expected(self, m: NDArray) -> NDArray:
+        """``F(m)`` per indicator."""
+        out = m - self.sd * _psi((m - self.hi) / self.sd)
+        low = np.isfinite(self.lo)
+        if low.any():
+            out = out + np.where(low, self.sd * _psi((self.lo - m) / self.sd), 0.0)
+        return out
+
+    def shift(self, delta_m: NDArray) -> NDArray:
+        """Expected score change (B, D) when the indicators move by ``delta_m`` (B, D, J)."""
+        moved = self.expected(self.m_bar + delta_m) - self.expected(self.m_bar)
+        return (self.slope * moved).sum(-1)
+
+
+def _psi(z: NDArray) -> NDArray:
+    """``z Φ(z) + φ(z)`` (``E (z + N(0, 1))⁺``), 0 at −∞ and ``z`` at +∞ without NaN."""
+    zf = np.where(np.isfinite(z), z, 0.0)
+    val = zf * ndtr(zf) + np.exp(-0.5 * zf * zf) / np.sqrt(2 * np.pi)
+    return np.where(np.isneginf(z), 0.0, np.where(np.isposinf(z), np.inf, val))
 
 
 def detection(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
@@ -144,7 +202,12 @@ def utility(
     part, is then computed for those departments alone."""
     w = ctx.world
     total = g.sum(-1)
-    score = prof["mean"] + (a * (g - g0)).sum(-1) + shift
+    kinks = prof.get("kinks")
+    if kinks is None:
+        score = prof["mean"] + (a * (g - g0)).sum(-1) + shift
+    else:  # the clip and the ceiling: the score of a large change is not linear
+        gain = np.where(w.gameability > 0, w.scale * w.gameability, 0.0)
+        score = prof["mean"] + kinks.shift(gain * (g - g0)) + shift
     p_v, _ = veto_probability(ctx, total)
     veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
     level, _ = sanction(ctx, total)
@@ -175,6 +238,9 @@ def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12
     gameable = w.gameability > 0
     inverse_cost = np.where(gameable, 1.0 / np.where(gameable, w.gaming_cost, 1.0), 0.0)
     pull = prof["marginal"][..., None] * a  # (1 − P_v) R′(S̄) a_j without a veto
+    kinks = prof.get("kinks")
+    multiplier = np.broadcast_to(prof["marginal"][..., None], a.shape)
+    per_gaming = np.where(gameable, w.scale * w.gameability, 0.0)
     g = g0
     for sweep in range(sweeps if smooth else 1):
         total = g.sum(-1) if smooth else np.ones(g0.shape[:-1])
@@ -184,11 +250,46 @@ def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12
             gain = (1 - p_v)[..., None] * pull
             gain -= (s_slope + dp_v * (prof["reward"] - veto_reward))[..., None]
         else:
+            p_v = np.zeros(total.shape)
             gain = pull - s_slope[..., None]
-        new = np.maximum(gain, 0.0, out=gain)
-        new *= inverse_cost
+        if kinks is None:
+            new = np.maximum(gain, 0.0, out=gain)
+            new *= inverse_cost
+        else:
+            new = _own_level(
+                kinks,
+                g0,
+                (1 - p_v)[..., None] * multiplier,
+                gain - ((1 - p_v)[..., None] * pull),
+                inverse_cost,
+                per_gaming,
+            )
         g = new if sweep == 0 or not smooth else 0.5 * (g + new)
     return g
+
+
+def _own_level(kinks, g0, multiplier, offset, inverse_cost, per_gaming, steps: int = 40):
+    """Gaming solving ``c_j g_j = max(0, M s_j(m̄_j + k_j (g_j − g⁰_j)) k_j + offset_j)`` per
+    indicator, with ``s_j(m)`` the smoothed marginal score at the candidate's *own* indicator level
+    (:meth:`Kinks.marginal`, falling past the ceiling) rather than at the profile's: the
+    left side rises and the right falls in g_j, so the root is unique (bisection). At the
+    profile's level this is the plain first-order point; a department near the ceiling no longer
+    overshoots it (its slope at the profile's level would make the step fall steeply in its own
+    gaming)."""
+
+    def excess(g):
+        m = kinks.m_bar + per_gaming * (g - g0)
+        return (
+            np.maximum(multiplier * kinks.marginal(m) * per_gaming + offset, 0.0) * inverse_cost - g
+        )
+
+    high = np.maximum(multiplier * np.abs(kinks.slope) * per_gaming + offset, 0.0) * inverse_cost
+    low = np.zeros_like(high)
+    for _ in range(steps):
+        mid = 0.5 * (low + high)
+        up = excess(mid) > 0
+        low, high = np.where(up, mid, low), np.where(up, high, mid)
+    return 0.5 * (low + high)
 
 
 def choose(
