@@ -17,13 +17,6 @@ History:
 4. best responses with Anderson mixing and per-department damping (a few departments at a grade
    cut-off settle on another self-consistent choice: Hangzhou's gaming share moves by 0.2 Monte
    Carlo SE); a new metric, ``quota_below_threshold``; ``top_in_bottom`` undefined with one band.
-5. a gaming candidate's score follows the reported indicators through clip and ceiling (no credit
-   for gaming past the ceiling: some departments stopped cycling between gaming far past it and
-   none); the z-score slope counts the department's own effect on the group's mean and sd, and a
-   sample-dependent normalisation slope is averaged over the samples where the department's own
-   value is below the ceiling; the interior gaming point takes the marginal score at the
-   candidate's own indicator level (no overshoot past the ceiling). The bundled scenarios move within Monte Carlo error (mlr-2011 by
-   0.8–1 SE, hangzhou-2011 < 0.2 SE, the teaching scenarios not at all).
 """
 
-MODEL_REVISION = 5
+MODEL_REVISION = 4
