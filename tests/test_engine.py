@@ -380,3 +380,25 @@ def test_effort_solve_is_the_exact_non_negative_optimum(k):
     fast = response._projected_solve(cost, rhs, np.zeros_like(rhs))
     exact = np.array([_qp_nonneg(cost, r) for r in rhs])
     np.testing.assert_allclose(fast, exact, atol=1e-10)
+
+
+@pytest.mark.parametrize("benefit", [True, False])
+def test_min_max_slope_is_zero_for_the_group_min_and_max(benefit):
+    """(x_d − min)/(max − min): the department that is the group's min or max moves that bound
+    with its own value, so its score does not move (0 or 1 for ever); the others move by
+    span/(max − min). Central differences of min-max itself for every department of random
+    groups (the slope of the range held fixed promised the lowest unit points it never earns)."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0.0, 10.0, size=(5, 9, 2))
+    kw = dict(benefit=np.array([benefit, benefit]), base=np.zeros(2), span=np.array([100.0, 40.0]))
+    analytic = slopes.slope("minmax", x, **kw)
+    f = functools.partial(normalize.min_max, benefit=benefit, base=0.0, span=[100.0, 40.0])
+    h = 1e-6
+    for d in range(x.shape[1]):
+        up, down = x.copy(), x.copy()
+        up[:, d] += h
+        down[:, d] -= h
+        numeric = (f(up)[:, d] - f(down)[:, d]) / (2 * h)
+        np.testing.assert_allclose(analytic[:, d], numeric, rtol=1e-6, atol=1e-6)
+    edges = (x == x.max(axis=1, keepdims=True)) | (x == x.min(axis=1, keepdims=True))
+    assert (analytic[edges] == 0).all() and (analytic[~edges] != 0).all()

@@ -273,7 +273,8 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
                 cap=c.cap[idx],
                 groups=groups,
             )
-            sl = _below_ceiling_mean(sl, samples[..., idx] < w.ceiling[idx])
+            raw = m_bar[None, ..., idx] + ctx.measurement_draws[..., idx]  # before the ceiling
+            sl = _below_ceiling_mean(sl, raw, w.ceiling[idx], sd_m[idx])
         free[..., idx] = sl
         if method == "efficacy" and c.rule.normalize.clip:
             lo_j = np.where(np.isnan(c.bad[idx]), -np.inf, np.minimum(c.bad[idx], c.good[idx]))
@@ -290,15 +291,22 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
     return out * factor, payoff.Kinks(free * factor, lo, hi, m_bar, sd_m, w.ceiling)
 
 
-def _below_ceiling_mean(per_sample: NDArray, below: NDArray) -> NDArray:
-    """The mean normalisation slope over the samples where the department's own reported value is
-    below the ceiling (all samples where it never is): at the ceiling its score does not move with
-    its value, and the group statistics of those samples (a group bunched at the ceiling has a tiny
-    sd) are not the ones its marginal score sees. The probability of being below the ceiling is
-    applied, smoothly, by the caller."""
+def _below_ceiling_mean(per_sample: NDArray, raw: NDArray, ceiling, sd) -> NDArray:
+    """The mean normalisation slope over the samples where the department's own value ``raw``
+    (before the ceiling) is below the ceiling (all samples where it never is): at the ceiling its
+    score does not move with its value, and the group statistics of those samples (a group bunched
+    at the ceiling has a tiny sd) are not the ones its marginal score sees. The probability of
+    being below the ceiling is applied, smoothly, by the caller.
+
+    "Below" is a kernel weight ``Φ((ceiling − raw)/h)`` with the normal reference bandwidth
+    ``h = 1.06 σ S^(−1/5)`` of the S samples, not an indicator: with an indicator the slope jumped
+    whenever a sample crossed the ceiling as the department's own level moved, and its best
+    response jumped with it (z-scores of indicators at a ceiling jittered for ever)."""
+    bandwidth = 1.06 * np.asarray(sd) * per_sample.shape[0] ** -0.2
+    below = ndtr((ceiling - raw) / bandwidth)
     count = below.sum(axis=0)
-    inside = np.where(below, per_sample, 0.0).sum(axis=0) / np.maximum(count, 1)
-    return np.where(count > 0, inside, per_sample.mean(axis=0))
+    inside = (below * per_sample).sum(axis=0) / np.maximum(count, 1e-300)
+    return np.where(count > 1e-9, inside, per_sample.mean(axis=0))
 
 
 def _constant_slope(c, method: str, idx: NDArray) -> NDArray | None:
