@@ -26,9 +26,12 @@ S-shaped around every cut-off. So the best response does not stop at a first-ord
 compares, by U itself, the candidates
 
 1. no gaming, ``g = 0``;
-2. the interior point of the first-order conditions, ``g_j = max(0, (1 − P_v) R′(S̄) a_j
+2. the interior point of the first-order conditions, ``g_j = max(0, (1 − P_v) R′(S̄) a_j(g_j)
    − ∂E[sanction]/∂g_j − ∂P_v/∂g_j · (R(S̄) − W_v)) / c_j``, with ``P_v`` at G > 0 (``p`` without
-   a detection rate, where the sanction's slope is ``p φ``);
+   a detection rate, where the sanction's slope is ``p φ``) and the marginal score ``a_j(g_j)`` at
+   the candidate's own indicator level (:class:`Kinks`; it falls past the ceiling). The conditions
+   are coupled through G; they are solved by Newton steps over all departments at once from the
+   previous iterate, with a safeguarded fallback (:func:`interior`);
 3. for each band's cut-off, the cheapest gaming that raises the expected score to the median cut-off
    plus ``k σ_d`` (k = 0, 1): ``g_j = Δ (a_j / c_j) / Σ_i a_i² / c_i`` (the kinks of a sharp
    threshold, which the interior point misses when ``R`` is locally convex),
