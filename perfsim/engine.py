@@ -32,6 +32,7 @@ from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
 from .world.context import Context, ratchet_factors, uses_target
+from .world.draws import crn_normals
 from .world.model import (
     CompiledWorld,
     compile_world,
@@ -158,8 +159,8 @@ def run_block(
         w,
         ability=pop.ability,
         theta=pop.productivity,
-        eps=rng_crn.standard_normal((samples, reps, n, n_ind)),
-        eta=rng_crn.standard_normal((samples, reps, n, n_r)),
+        eps=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_ind)),
+        eta=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_r)),
     )
     # read-only views (every update below makes a new array); effort is a real array, so that
     # its sums add in the same order whatever the policy

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ...i18n import gettext as _
-from ...i18n import metric_description, metric_name, value
+from ...i18n import join_sentences, metric_description, metric_name, value
 from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
 from ..phrases import say
@@ -175,9 +175,8 @@ def _run_summary(run: RunFolder) -> str:
     effective weights stray from the nominal shares, a sentence on them."""
     rule = run.reference
     sentences = run_sentences(rule, run.metrics[rule], run.departments.get(rule))
-    text = say("report.in_short", text=" ".join(sentences)) if sentences else ""
-    weights = weights_sentence(run, rule)
-    return (text + " " + weights).strip() or say("report.no_metric")
+    text = say("report.in_short", text=join_sentences(sentences)) if sentences else ""
+    return join_sentences([text, weights_sentence(run, rule)]) or say("report.no_metric")
 
 
 def assumptions_section(doc: Document, run: RunFolder) -> None:
