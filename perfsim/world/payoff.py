@@ -84,7 +84,7 @@ def veto_probability(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDAr
 def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDArray:
     """``R(S)`` at expected own score ``score`` (B, D), against the profile's cut-offs (with a
     boolean ``mask`` (B, D): ``score`` holds the masked departments only, and so does the result)."""
-    bonus = ctx.rule.reward_table[:, 0]
+    bonus = ctx.prizes
     sigma = prof["sigma"] if mask is None else prof["sigma"][mask]
     reward = bonus[-1] + ctx.per_point * score
     for g, tau in enumerate(prof["cutoffs"]):
@@ -99,7 +99,7 @@ def _reward_bound(ctx: Context, prof: dict, score: NDArray) -> NDArray:
     """An upper bound of ``R(S)``, cheap to compute: each positive bonus step won with the
     probability ``Φ((S − min_s τ_gs)/σ_d)`` of its lowest cut-off over the samples (exact for a
     cut-off without samples), each negative step never."""
-    bonus = ctx.rule.reward_table[:, 0]
+    bonus = ctx.prizes
     bound = bonus[-1] + ctx.per_point * score
     for g, low in enumerate(prof["cutoff_floor"]):
         step = bonus[g] - bonus[g + 1]
@@ -146,7 +146,7 @@ def utility(
     total = g.sum(-1)
     score = prof["mean"] + (a * (g - g0)).sum(-1) + shift
     p_v, _ = veto_probability(ctx, total)
-    veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
+    veto_reward = ctx.prizes[ctx.rule.veto_grade]
     level, _ = sanction(ctx, total)
     cost = 0.5 * (np.where(w.gameability > 0, w.gaming_cost, 0.0) * g**2).sum(-1)
     rest = np.broadcast_to(p_v * veto_reward - cost - level + own, score.shape)
@@ -170,7 +170,7 @@ def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12
     damped sweeps from the current gaming (the score and R′ stay those of the profile); without one
     they are the constants of G > 0 (P_det = 1: slopes p φ and 0)."""
     w = ctx.world
-    veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
+    veto_reward = ctx.prizes[ctx.rule.veto_grade]
     smooth = ctx.audit.detection_rate is not None
     gameable = w.gameability > 0
     inverse_cost = np.where(gameable, 1.0 / np.where(gameable, w.gaming_cost, 1.0), 0.0)
@@ -212,7 +212,7 @@ def choose(
     reach = np.where(a > 1e-9, a, 0.0) / cost  # gaming per unit of the cheapest score gain
     per_point = (a * reach).sum(-1)  # Σ a²/c
     base = prof["mean"] - (a * g0).sum(-1)  # the expected score without gaming
-    bonus = ctx.rule.reward_table[:, 0]
+    bonus = ctx.prizes
     most = float(bonus.max() - bonus.min())
     for tau in prof["cutoffs"]:
         middle = np.median(tau, axis=0)

@@ -148,6 +148,10 @@ class BestResponse(_Stateless):
         same = (
             last_ctx.eps is ctx.eps  # the same block and draws
             and np.array_equal(last_ctx.ratchet_factor, ctx.ratchet_factor)
+            and np.array_equal(last_ctx.prizes, ctx.prizes)  # careers.py: budget value by year
+            and last_ctx.theta is ctx.theta  # state.py: budgets move productivity
+            and last_ctx.reputation is None
+            and ctx.reputation is None
             and (last_targets is targets or np.array_equal(last_targets, targets))
         )
         return choice if same else None
