@@ -8,7 +8,8 @@ With its effort fixed, department d's expected utility from gaming ``g = (g_1, �
 with
 
 * ``R(S) = W_last + Σ_g ΔW_g P_g(S) + b S``: the expected evaluation reward at expected score S —
-  the band bonuses (``ΔW_g`` the step from band g+1 to band g) plus the pay ``b`` per point, where
+  the bands' prizes (``ΔW_g`` the step from band g+1 to band g; ``ctx.prizes``: the bonus plus the
+  career and budget value of :mod:`perfsim.world.careers`) plus the pay ``b`` per point, where
   ``P_g(S) = E_s Φ((S − τ_gs)/σ_d)`` is the probability of band g or better (``τ_gs`` the cut-off in
   common-random-number sample s, :mod:`perfsim.world.response`);
 * ``a_j = ∂S̄/∂m_j · scale_j · κ_j``: score points per unit of gaming on indicator j; ``S̄`` the

@@ -160,6 +160,10 @@ class BestResponse(_Stateless):
         again = self._repeats(ctx, targets)
         if again is not None:
             return again
+        if self._last is not None and self._last[0].theta is not ctx.theta:
+            # budgets moved productivity (world/state.py): effort answers θ about in proportion,
+            # so the last fixed point scaled by θ_new/θ_old is the nearer start (not the answer)
+            effort = effort * (ctx.theta / self._last[0].theta)
         choice = self._solve(ctx, effort, gaming, targets)
         self._last = (ctx, targets, choice)
         return choice
