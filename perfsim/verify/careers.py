@@ -3,9 +3,11 @@
 **V2c.** A leader values band g at ``W_g + κ_P p_g`` (bonus, ``world.promotion_value`` κ_P times the
 band's ``promotion_weight``; :mod:`perfsim.world.careers`). In Lazear and Rosen's two-department
 tournament (linear score s per unit of effort, score noise σ per department, cost ½ c e²) the
-first-order condition ``c e = ΔΠ s² φ_{√2σ}(0)`` gives
+first-order condition ``c e = ΔΠ s φ_{√2σ}(0)`` gives
 
     e* = (ΔW + κ_P Δp) s / (2 σ √π c),
+
+and gaming with score a per unit (``scale κ``) and cost ½ k g² ``g* = (ΔW + κ_P Δp) a / (2 σ √π k)``
 
 and with D departments and a top quota of k the marginal probability is the expected density of
 the k-th best of the others (:func:`perfsim.verify.rows.kth_cutoff_density`). Both are computed
@@ -49,6 +51,10 @@ _V2C_CASES = (
 )
 
 
+#: V2c gaming: the two-department case with a gameable indicator (κ = 1, gaming cost k = 2)
+_V2C_GAMING = ["world.indicators.output.gameability=1", "world.indicators.output.gaming_cost=2"]
+
+
 def _band_prize(sc, band: str) -> tuple[float, float]:
     reward = sc.rule.rewards.get(band, Reward())
     return float(reward.bonus), float(reward.promotion_weight)
@@ -68,14 +74,17 @@ def v2c(overrides, reps, seed) -> list[Check]:
         n = sc.world.departments
         k = int(round(sc.rule.grading.quota[top] * n))
         density = kth_cutoff_density(n - 1, k, sigma)  # 1/(2σ√π) for n = 2, k = 1
-        theory = spread * slope * slope * density / cost
-        mean, se = mc_effort(simulate(sc, reps=reps, seed=seed))
+        theory = spread * slope * density / cost  # score = measured value (linear, 1 per unit)
+        res = simulate(sc, reps=reps, seed=seed)
+        mean, se = mc_effort(res)
         tol = MC_SES * se + 0.01 * abs(theory)
+        if n == 2:
+            checks.append(_gaming_row(sc, spread, density, res, se / max(theory, 1e-12)))
         checks.append(
             Check(
                 f"V2c career tournament{label}",
-                f"c e* = (ΔW + κ_P Δp) s² E[f_τ] = ({w0 - w1:g} + {kappa:g}·{p0 - p1:g}) "
-                f"s² E[f_τ]; tolerance {MC_SES:g} MC s.e. + 1 % = {tol:.3g} (s.e. {se:.2g})",
+                f"c e* = (ΔW + κ_P Δp) s E[f_τ] = ({w0 - w1:g} + {kappa:g}·{p0 - p1:g}) "
+                f"s E[f_τ]; tolerance {MC_SES:g} MC s.e. + 1 % = {tol:.3g} (s.e. {se:.2g})",
                 theory,
                 mean,
                 tol,
@@ -83,6 +92,28 @@ def v2c(overrides, reps, seed) -> list[Check]:
             )
         )
     return checks
+
+
+def _gaming_row(sc, spread: float, density: float, res, relative_se: float) -> Check:
+    """The gaming of the two-department case with :data:`_V2C_GAMING`: ``k g* = ΔΠ κ s E[f_τ]``
+    (the same marginal probability as effort's, so its Monte Carlo error is effort's, relative)."""
+    out = sc.world.indicators["output"]
+    kappa, k = 1.0, 2.0  # the values of _V2C_GAMING
+    theory = spread * out.scale * kappa * density / k
+    gaming = simulate(
+        sc, reps=res.metadata["reps"], seed=res.metadata["seed"], overrides=_V2C_GAMING
+    )
+    simulated = float(gaming.departments["gaming:output"].mean())
+    tol = MC_SES * relative_se * theory + 0.01 * theory
+    return Check(
+        "V2c career tournament gaming",
+        f"k g* = (ΔW + κ_P Δp) a E[f_τ], a = scale·κ, κ = {kappa:g}, k = {k:g}; tolerance {MC_SES:g} MC s.e. "
+        f"(relative, as effort's) + 1 % = {tol:.3g}",
+        theory,
+        simulated,
+        tol,
+        absolute=True,
+    )
 
 
 def budget_chain(
