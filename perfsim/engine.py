@@ -171,7 +171,7 @@ def run_block(
     years, prizes = YearState.start(sc, c, (reps, n)), band_prizes(sc, c)  # world/state.py
     prev_total = None
     per_period: dict[str, list[float]] = {
-        k: [] for k in ("effort", "gaming", "total", "gaming_share")
+        k: [] for k in ("effort", "gaming", "total", "gaming_share", "budget_gini")
     }
     period_effort = np.empty((ws.periods, reps))
     # a finite horizon: each period's own discount through ratcheted targets (context.py)
@@ -198,6 +198,7 @@ def run_block(
             per_rep.update(metrics.year_links(years.budget, years.previous_grade, years.grade))
         prev_total = ev.total
         _record_period(per_period, effort, gaming, ev.total, reps)
+        per_period["budget_gini"].append(float(metrics.gini(years.budget).sum()))  # next year's
         period_effort[period] = effort.mean(axis=(1, 2))
         if sc.rule.targets.mode == "ratchet":
             targets = np.where(

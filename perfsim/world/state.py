@@ -20,7 +20,11 @@ metrics ``budget_gini`` (Gini of ``B_{T+1}``, the budgets the last grades give) 
     ρ_R (1 − 2 g_{d,t−1}/(G − 1))                                                       (3)
 
 points (``ρ_R = world.reputation``; G bands, g = 0 the best): + ρ_R after the best grade, − ρ_R
-after the worst. Departments know it when they respond (it is part of their expected rating).
+after the worst. Departments know it when they respond (it is part of their expected rating), but
+they do not value the reputation this year's grade builds for next year (not in the prize of
+:mod:`perfsim.world.careers`).
+
+``periods.csv`` records the budget Gini after each year (``budget_gini``).
 
 A two-department steady state of (1)–(2) has a closed form (``perfsim verify`` row V7): with ρ = 0
 the winner's budget is ``f_win`` and the loser's ``f_lose`` every year after the first, and under
