@@ -220,7 +220,7 @@ def run_block(
             effort=effort,
             gaming=gaming,
             ability=pop.ability,
-            productivity=pop.productivity,
+            productivity=ctx.theta,  # the last year's: θ B^η with budgets (world/state.py)
         )
         if keep_state
         else None,
