@@ -3,8 +3,9 @@
 The context gathers the compiled rule and world, the block's population (ability ``a_d`` and
 productivity ``θ_dk``), the common random numbers from which expected rewards are estimated, and
 what the rule implies for a department's incentives: the prize of each band (bonus, career and
-budget, :mod:`perfsim.world.careers`), the cumulative quota counts ``K_g`` of each grading group, the component of each indicator and rater, and the discount of the marginal reward
-through ratcheted targets (:func:`ratchet_factors`, one per period).
+budget, :mod:`perfsim.world.careers`), the cumulative quota counts ``K_g`` of each grading group,
+the component of each indicator and rater, and the discount of the marginal reward through
+ratcheted targets (:func:`ratchet_factors`, one per period).
 
 Ratcheted targets (docs/model.md, "Ratcheted targets"). A target-based indicator scores
 ``s(m_t − T_t)`` (linear scoring: slope s per unit; pay β per point), and after each period the
