@@ -31,6 +31,7 @@ from .ranks import RankBounds, best_first_order, rank_bounds
 from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
+from .world.careers import prizes as band_prizes
 from .world.context import Context, ratchet_factors, uses_target
 from .world.draws import crn_normals
 from .world.model import (
@@ -44,6 +45,7 @@ from .world.model import (
 )
 from .world.policies import make_policy, policy_class
 from .world.response import first_best
+from .world.state import YearState
 
 #: Largest number of sample values (samples × reps × depts × indicators) held at once.
 _BLOCK_BUDGET = 4_000_000
@@ -167,17 +169,17 @@ def run_block(
     targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind))
     effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
     gaming = np.broadcast_to(0.0, (reps, n, n_ind))  # nobody games until a policy responds
-    fb_welfare = _first_best_welfare(w, block_ctx, first_best(w, pop.ability, pop.productivity))
+    years, prizes = YearState.start(sc, c, (reps, n)), band_prizes(sc, c)  # world/state.py
     prev_total = None
     per_period: dict[str, list[float]] = {
-        k: [] for k in ("effort", "gaming", "total", "gaming_share")
+        k: [] for k in ("effort", "gaming", "total", "gaming_share", "budget_gini")
     }
     period_effort = np.empty((ws.periods, reps))
     audits = np.zeros(reps)  # departments audited, summed over the periods
     # a finite horizon: each period's own discount through ratcheted targets (context.py)
     factors = ratchet_factors(sc, c) if ws.horizon == "finite" else None
     for period in range(ws.periods):
-        ctx, warning = block_ctx, None
+        ctx, warning = years.context(block_ctx, pop.productivity, prizes[period]), None
         if factors is not None:
             ctx = replace(ctx, ratchet_factor=factors[period])
         if ws.early_warning > 0:
@@ -189,14 +191,18 @@ def run_block(
         audits += out.audited.sum(-1)
         ev = out.evaluation
         policy.observe(ctx, ev)
+        years.advance(ev.grade)
         if final:  # the full metrics describe the final period
+            fb_welfare = _first_best_welfare(w, ctx, first_best(w, pop.ability, ctx.theta))
             out.value_bounds = rank_bounds(out.value)  # one sort of V for all metrics
             out.value_order = best_first_order(out.value, out.value_bounds)
             per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
             per_rep.update(convergence_metrics(policy))
             per_rep.update(cost_metrics(model, audits))
+            per_rep.update(metrics.year_links(years.budget, years.previous_grade, years.grade))
         prev_total = ev.total
         _record_period(per_period, effort, gaming, ev.total, reps)
+        per_period["budget_gini"].append(float(metrics.gini(years.budget).sum()))  # next year's
         period_effort[period] = effort.mean(axis=(1, 2))
         if sc.rule.targets.mode == "ratchet":
             targets = np.where(
@@ -218,7 +224,7 @@ def run_block(
             effort=effort,
             gaming=gaming,
             ability=pop.ability,
-            productivity=pop.productivity,
+            productivity=ctx.theta,  # the last year's: θ B^η with budgets (world/state.py)
         )
         if keep_state
         else None,
@@ -346,6 +352,8 @@ def _realise(
     output += shock
     value = output @ w.value
     latent = perceived_quality(w, output)  # (rep, dept, rater), 0-100 scale
+    if ctx.reputation is not None:  # last year's grade (world/state.py)
+        latent += ctx.reputation[..., None]
     expected = expected_indicators(w, output, None)
     noise = rng.standard_normal(expected.shape)
     if warning is not None:  # ε = √ρ ξ (seen at the early warning) + √(1 − ρ) ζ

@@ -238,6 +238,30 @@ _RECORDS = [
         min_diff=0.02,
     ),
     Metric(
+        "budget_gini",
+        "budget concentration",
+        "Gini coefficient of the budgets the last grades give for the next year",
+        "Σ_ij |B_i − B_j| / (2 n² B̄), ln B_{t+1} = ρ ln B_t + ln f_g",
+        "Gini",
+        "0–1",
+        "none",
+        plain="How unequal departments' budgets have become through the budget factors of their "
+        "grades (0: equal budgets; it grows when the same units are graded well year after year).",
+        min_diff=0.01,
+    ),
+    Metric(
+        "grade_persistence",
+        "grade persistence",
+        "Share of departments graded the same as in the year before",
+        "(1/n) Σ_d 1[g_{d,T} = g_{d,T−1}]",
+        "share",
+        "0–1",
+        "none",
+        undefined_when="only one period is simulated",
+        plain="How often a unit keeps last year's grade (1: every grade repeats).",
+        min_diff=0.02,
+    ),
+    Metric(
         "evaluation_cost",
         "evaluation cost",
         "cost of the evaluation per period (year): rater groups of the rule (survey respondents x "

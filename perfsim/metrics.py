@@ -36,6 +36,7 @@ __all__ = [
     "evaluation_cost",
     "gaming_share",
     "gini",
+    "grade_persistence",
     "icc",
     "inflation",
     "kendall_tau_b",
@@ -48,6 +49,7 @@ __all__ = [
     "spearman_rho",
     "summarize",
     "welfare_loss",
+    "year_links",
 ]
 
 
@@ -396,6 +398,25 @@ def gini(x: ArrayLike) -> NDArray[np.float64]:
     total = xs.sum(axis=1)
     out = np.zeros(xa.shape[0])
     np.divide(xs @ coef, n * total, out=out, where=total > 0)
+    return out
+
+
+def grade_persistence(previous: ArrayLike, grade: ArrayLike) -> NDArray[np.float64]:
+    """Share of departments graded as in the year before, per replication; shape ``(rep,)``:
+    ``(1/n) Σ_d 1[g_{d,t} = g_{d,t−1}]`` (1: every grade repeats)."""
+    a, b = np.asarray(previous), np.asarray(grade)
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError(f"grades must be (rep, dept) of one shape, got {a.shape} and {b.shape}")
+    return (a == b).mean(axis=1)
+
+
+def year_links(budget: ArrayLike, previous: ArrayLike | None, grade: ArrayLike) -> dict:
+    """How the last year links to the next (``perfsim.world.state``): ``budget_gini``, the Gini
+    (:func:`gini`) of the budgets ``B_{T+1}`` the last grades give, and ``grade_persistence``
+    (:func:`grade_persistence`) when there is a year before the last."""
+    out = {"budget_gini": gini(budget)}
+    if previous is not None:
+        out["grade_persistence"] = grade_persistence(previous, grade)
     return out
 
 

@@ -47,6 +47,17 @@ ROWS = [
         "V2q",
         ["world.samples=32", "rule.grading.quota.优秀=0.3", "world.indicators.output.noise=1.0"],
     ),
+    ("V2c", []),
+    ("V2c", ["world.promotion_value=0.8", "world.indicators.output.noise=0.9"]),
+    ("V7", []),
+    (
+        "V7",
+        [
+            "world.budget_elasticity=0.5",
+            "world.indicators.output.noise=0.3",
+            "world.tasks.work.baseline_effort=0.7",
+        ],
+    ),
     ("V3", []),
     (
         "V3",

@@ -8,7 +8,8 @@ With its effort fixed, department d's expected utility from gaming ``g = (g_1, �
 with
 
 * ``R(S) = W_last + Σ_g ΔW_g P_g(S) + b S``: the expected evaluation reward at expected score S —
-  the band bonuses (``ΔW_g`` the step from band g+1 to band g) plus the pay ``b`` per point, where
+  the bands' prizes (``ΔW_g`` the step from band g+1 to band g; ``ctx.prizes``: the bonus plus the
+  career and budget value of :mod:`perfsim.world.careers`) plus the pay ``b`` per point, where
   ``P_g(S) = E_s Φ((S − τ_gs)/σ_d)`` is the probability of band g or better (``τ_gs`` the cut-off in
   common-random-number sample s, :mod:`perfsim.world.response`);
 * ``a_j = ∂S̄/∂m_j · scale_j · κ_j``: score points per unit of gaming on indicator j; ``S̄`` the
@@ -90,7 +91,7 @@ def veto_probability(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDAr
 def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDArray:
     """``R(S)`` at expected own score ``score`` (B, D), against the profile's cut-offs (with a
     boolean ``mask`` (B, D): ``score`` holds the masked departments only, and so does the result)."""
-    bonus = ctx.rule.reward_table[:, 0]
+    bonus = ctx.prizes
     sigma = prof["sigma"] if mask is None else prof["sigma"][mask]
     reward = bonus[-1] + ctx.per_point * score
     for g, tau in enumerate(prof["cutoffs"]):
@@ -105,7 +106,7 @@ def _reward_bound(ctx: Context, prof: dict, score: NDArray) -> NDArray:
     """An upper bound of ``R(S)``, cheap to compute: each positive bonus step won with the
     probability ``Φ((S − min_s τ_gs)/σ_d)`` of its lowest cut-off over the samples (exact for a
     cut-off without samples), each negative step never."""
-    bonus = ctx.rule.reward_table[:, 0]
+    bonus = ctx.prizes
     bound = bonus[-1] + ctx.per_point * score
     for g, low in enumerate(prof["cutoff_floor"]):
         step = bonus[g] - bonus[g + 1]
@@ -157,7 +158,7 @@ def utility(
         gain = np.where(w.gameability > 0, w.scale * w.gameability, 0.0)
         score = prof["mean"] + kinks.shift(gain * (g - g0)) + shift
     p_v, _ = veto_probability(ctx, total)
-    veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
+    veto_reward = ctx.prizes[ctx.rule.veto_grade]
     level, _ = sanction(ctx, total)
     cost = 0.5 * (np.where(w.gameability > 0, w.gaming_cost, 0.0) * g**2).sum(-1)
     rest = np.broadcast_to(p_v * veto_reward - cost - level + own, score.shape)
@@ -339,7 +340,7 @@ def _interior_sweeps(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: 
     """The first-order conditions of a score linear in gaming (no kinks) by damped sweeps in G
     from the current gaming."""
     w = ctx.world
-    veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
+    veto_reward = ctx.prizes[ctx.rule.veto_grade]
     smooth = ctx.audit.detection_rate is not None
     gameable = w.gameability > 0
     inverse_cost = np.where(gameable, 1.0 / np.where(gameable, w.gaming_cost, 1.0), 0.0)
@@ -381,7 +382,7 @@ def choose(
     reach = np.where(a > 1e-9, a, 0.0) / cost  # gaming per unit of the cheapest score gain
     per_point = (a * reach).sum(-1)  # Σ a²/c
     base = prof["mean"] - (a * g0).sum(-1)  # the expected score without gaming
-    bonus = ctx.rule.reward_table[:, 0]
+    bonus = ctx.prizes
     most = float(bonus.max() - bonus.min())
     for tau in prof["cutoffs"]:
         middle = np.median(tau, axis=0)

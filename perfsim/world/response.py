@@ -72,6 +72,8 @@ def rater_scores(ctx: Context, output: NDArray) -> tuple[NDArray, NDArray, NDArr
     """Expected rater scores (0–100), their slope in perceived quality, and their variance."""
     w = ctx.world
     latent = perceived_quality(w, output) + w.leniency
+    if ctx.reputation is not None:  # last year's grade (state.py)
+        latent += ctx.reputation[..., None]
     mean = np.empty_like(latent)
     deriv = np.ones_like(latent)
     var = np.broadcast_to(w.rater_noise**2, latent.shape).copy()
@@ -214,7 +216,7 @@ def evaluate_profile(
 
     taus = cutoffs(ctx, totals, learned)
     probs, dens = _cutoff_probabilities(taus, mean, sigma)
-    bonus = c.reward_table[:, 0]
+    bonus = ctx.prizes  # bonus, career and budget per band (careers.py)
     spread = bonus[:-1] - bonus[1:]  # ΔW_g
     reward = bonus[-1] + np.tensordot(spread, probs, axes=(0, 0)) + ctx.per_point * mean
     marginal = np.tensordot(spread, dens, axes=(0, 0)) + ctx.per_point
@@ -449,6 +451,7 @@ def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):
         eps=ctx.eps[:, idx],
         eta=ctx.eta[:, idx],
         warning=None if ctx.warning is None else ctx.warning[idx],
+        reputation=None if ctx.reputation is None else ctx.reputation[idx],
     )
     return small, targets[idx], None if learned is None else [t[idx] for t in learned]
 
