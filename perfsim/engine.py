@@ -15,14 +15,12 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 
 from __future__ import annotations
 
-import functools
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +31,9 @@ from .ranks import RankBounds, best_first_order, rank_bounds
 from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from .scenario.schema import Scenario
+from .world.careers import prizes as band_prizes
 from .world.context import Context, ratchet_factors, uses_target
+from .world.draws import crn_normals
 from .world.model import (
     CompiledWorld,
     compile_world,
@@ -46,6 +46,7 @@ from .world.model import (
 )
 from .world.policies import make_policy, policy_class
 from .world.response import first_best
+from .world.state import YearState
 
 #: Largest number of sample values (samples × reps × depts × indicators) held at once.
 _BLOCK_BUDGET = 4_000_000
@@ -98,29 +99,6 @@ class Model:
             samples * w.departments * max(1, len(self.rule.indicators) + len(self.world.raters))
         )
         return int(max(1, min(256, _BLOCK_BUDGET // per_rep)))
-
-    @functools.cached_property
-    def fixed(self) -> FixedParts:
-        """What a block takes from the rule and the world alone, computed once per model."""
-        c, w = self.rule, self.world
-        return FixedParts(
-            targets=np.nan_to_num(c.target, nan=0.0),
-            top_share=_top_share(c, w.n_dept),
-            band_floors=quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0],
-            rater_cost=float(
-                (w.respondents * w.unit_cost).sum() * w.n_dept
-                + (w.unit_cost * (w.respondents == 0)).sum() * w.n_dept
-            ),
-        )
-
-
-class FixedParts(NamedTuple):
-    """:attr:`Model.fixed` (shared by the model's blocks: read only)."""
-
-    targets: NDArray  # the rule's targets, 0 where none
-    top_share: float  # the share of departments the misclassification metrics call the top
-    band_floors: NDArray  # the score floor of each band under its quota
-    rater_cost: float  # the raters' cost of evaluating every department once
 
 
 def build(scenario: Scenario) -> Model:
@@ -184,24 +162,25 @@ def run_block(
         w,
         ability=pop.ability,
         theta=pop.productivity,
-        eps=rng_crn.standard_normal((samples, reps, n, n_ind)),
-        eta=rng_crn.standard_normal((samples, reps, n, n_r)),
+        eps=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_ind)),
+        eta=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_r)),
     )
     # read-only views (every update below makes a new array); effort is a real array, so that
     # its sums add in the same order whatever the policy
-    targets = np.broadcast_to(model.fixed.targets, (reps, n, n_ind))
+    targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind))
     effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
     gaming = np.broadcast_to(0.0, (reps, n, n_ind))  # nobody games until a policy responds
-    fb_welfare = _first_best_welfare(w, block_ctx, first_best(w, pop.ability, pop.productivity))
+    years, prizes = YearState.start(sc, c, (reps, n)), band_prizes(sc, c)  # world/state.py
     prev_total = None
     per_period: dict[str, list[float]] = {
-        k: [] for k in ("effort", "gaming", "total", "gaming_share")
+        k: [] for k in ("effort", "gaming", "total", "gaming_share", "budget_gini")
     }
     period_effort = np.empty((ws.periods, reps))
+    audits = np.zeros(reps)  # departments audited, summed over the periods
     # a finite horizon: each period's own discount through ratcheted targets (context.py)
     factors = ratchet_factors(sc, c) if ws.horizon == "finite" else None
     for period in range(ws.periods):
-        ctx, warning = block_ctx, None
+        ctx, warning = years.context(block_ctx, pop.productivity, prizes[period]), None
         if factors is not None:
             ctx = replace(ctx, ratchet_factor=factors[period])
         if ws.early_warning > 0:
@@ -210,17 +189,23 @@ def run_block(
         effort, gaming = policy.respond(ctx, effort, gaming, targets)
         final = period == ws.periods - 1
         out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final=final)
+        audits += out.audited.sum(-1)
         ev = out.evaluation
         policy.observe(ctx, ev)
+        years.advance(ev.grade)
         if final:  # the full metrics describe the final period
+            fb_welfare = _first_best_welfare(w, ctx, first_best(w, pop.ability, ctx.theta))
             out.value_bounds = rank_bounds(out.value)  # one sort of V for all metrics
             out.value_order = best_first_order(out.value, out.value_bounds)
             per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
             per_rep.update(convergence_metrics(policy))
+            per_rep.update(cost_metrics(model, audits))
+            per_rep.update(metrics.year_links(years.budget, years.previous_grade, years.grade))
         prev_total = ev.total
         # the final period's per-replication means are the metrics' (the same numbers, once)
         shares = per_rep["gaming_share"] if final else metrics.gaming_share(effort, gaming)
         _record_period(per_period, effort, gaming, ev.total, shares, reps)
+        per_period["budget_gini"].append(float(metrics.gini(years.budget).sum()))  # next year's
         period_effort[period] = per_rep["mean_effort"] if final else effort.mean(axis=(1, 2))
         if sc.rule.targets.mode == "ratchet":
             targets = np.where(
@@ -242,11 +227,30 @@ def run_block(
             effort=effort,
             gaming=gaming,
             ability=pop.ability,
-            productivity=pop.productivity,
+            productivity=ctx.theta,  # the last year's: θ B^η with budgets (world/state.py)
         )
         if keep_state
         else None,
     )
+
+
+def cost_metrics(model: Model, audits: NDArray) -> dict[str, NDArray]:
+    """What the evaluation costs, per replication: ``evaluation_cost`` per period (year), its parts
+    ``rater_cost:<group>`` (:func:`metrics.rater_costs`: a group whose share is 0 costs nothing) and
+    ``audit_cost``, and ``evaluation_cost_total`` over all periods. ``audits``: departments
+    audited in a replication, summed over the periods."""
+    c, w, sc = model.rule, model.world, model.scenario
+    periods = sc.world.periods
+    shares = [c.shares[c.components.index(r)] for r in w.raters]
+    groups = metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept)
+    audit_total = audits * sc.rule.audit.cost
+    ones = np.ones_like(audits)
+    return {
+        "evaluation_cost": groups.sum() + audit_total / periods,
+        **{f"rater_cost:{r}": ones * groups[k] for k, r in enumerate(w.raters)},
+        "audit_cost": audit_total / periods,
+        "evaluation_cost_total": periods * groups.sum() + audit_total,
+    }
 
 
 def convergence_metrics(policy) -> dict[str, NDArray]:
@@ -302,11 +306,8 @@ def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) ->
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
 
 
-def _record_period(
-    per_period: dict[str, list[float]], effort, gaming, total, gaming_share, reps: int
-) -> None:
-    """Append the period's block sums of mean effort, gaming, total score and gaming share
-    (``gaming_share``: ``metrics.gaming_share(effort, gaming)``, per replication)."""
+def _record_period(per_period: dict, effort, gaming, total, gaming_share, reps: int) -> None:
+    """Append the period's block sums of mean effort, gaming, total score and gaming share."""
     for k, v in (
         ("effort", effort.mean()),
         ("gaming", gaming.mean()),
@@ -354,6 +355,8 @@ def _realise(
     output += shock
     value = output @ w.value
     latent = perceived_quality(w, output)  # (rep, dept, rater), 0-100 scale
+    if ctx.reputation is not None:  # last year's grade (world/state.py)
+        latent += ctx.reputation[..., None]
     expected = expected_indicators(w, output, None)
     noise = rng.standard_normal(expected.shape)
     if warning is not None:  # ε = √ρ ξ (seen at the early warning) + √(1 − ρ) ζ
@@ -426,9 +429,7 @@ def _paid(sc: Scenario, ev: Evaluation, detected, veto, total_gaming) -> NDArray
     return ev.reward[..., 0] + pay - sanctions
 
 
-def _rate(
-    w: CompiledWorld, latent: NDArray, rng: np.random.Generator, moments: dict | None = None
-) -> NDArray:
+def _rate(w: CompiledWorld, latent: NDArray, rng: np.random.Generator, moments=None) -> NDArray:
     """Raters' scores (0-100) of perceived quality ``latent`` (rep, dept, rater), shifted by their
     leniency in place: surveys by answers on the 4-level scale, others with normal noise.
     ``moments``: ``rated_survey_moments`` of ``latent``, when the caller has them."""
@@ -437,8 +438,7 @@ def _rate(
     raters = np.empty_like(latent)
     for r, kind in enumerate(w.rater_kind):
         if kind == "survey":
-            given = moments.get(r) if moments else None
-            raters[..., r] = survey_draw(w, r, latent[..., r], rng, given)
+            raters[..., r] = survey_draw(w, r, latent[..., r], rng, (moments or {}).get(r))
         else:
             raters[..., r] = np.clip(
                 latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n)), 0.0, 100.0
@@ -470,14 +470,14 @@ def _top_share(c: CompiledRule, n_dept: int) -> float:
 def _period_metrics(
     model: Model, ctx: Context, out: Realised, effort, gaming, fb_welfare, prev_total
 ) -> dict[str, NDArray]:
-    c, w, sc = model.rule, model.world, model.scenario
+    c, w = model.rule, model.world
     ev = out.evaluation
     value = out.value
     a = ctx.ability
     welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
     if out.gaming_any:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
-    top_q, fixed = model.fixed.top_share, model.fixed
+    top_q = _top_share(c, w.n_dept)
     by_value = out.value_bounds
     if len(w.classes) > 1:  # class_bias and which classes it is between, from one regression
         bias, gaps = metrics.class_bias_and_gaps(ev.total, value, w.class_codes)
@@ -500,14 +500,14 @@ def _period_metrics(
         ),
         "class_bias": bias,
         "gaming_share": metrics.gaming_share(effort, gaming),
-        "quota_below_threshold": metrics.below_band_floor(ev.total, ev.grade, fixed.band_floors),
+        "quota_below_threshold": metrics.below_band_floor(
+            ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
+        ),
         "inflation": out.inflation,
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
         "reward_gini": metrics.gini(out.reward),
         "mean_effort": effort.mean(axis=(1, 2)),
         "mean_total": ev.total.mean(axis=1),
-        "evaluation_cost": np.full(value.shape[0], fixed.rater_cost)
-        + out.audited.sum(-1) * sc.rule.audit.cost,
     }
     if prev_total is not None:
         result["rank_stability"] = metrics.rank_stability(prev_total, ev.total)

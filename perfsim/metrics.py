@@ -37,6 +37,7 @@ __all__ = [
     "evaluation_cost",
     "gaming_share",
     "gini",
+    "grade_persistence",
     "icc",
     "inflation",
     "kendall_tau_b",
@@ -45,10 +46,12 @@ __all__ = [
     "rank_fidelity",
     "rank_fidelity_from_bounds",
     "rank_stability",
+    "rater_costs",
     "spearman_rho",
     "summarize",
     "summary_columns",
     "welfare_loss",
+    "year_links",
 ]
 
 
@@ -296,23 +299,15 @@ def class_bias(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> N
     regression ``S_d = β_{c(d)} + b·V_d + ε_d`` of :func:`class_gaps` (score points at equal V;
     docs/model.md "Metrics"). 0 with a single class; NaN when the slope b is not identified.
     """
-    return _bias_of(*_class_intercepts(score, true_value, classes))
+    return class_bias_and_gaps(score, true_value, classes)[0]
 
 
-def class_bias_and_gaps(
-    score: ArrayLike, true_value: ArrayLike, classes: ArrayLike
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def class_bias_and_gaps(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> tuple:
     """``(class_bias(...), class_gaps(...))`` of the same arguments from one regression."""
     beta, present = _class_intercepts(score, true_value, classes)
-    return _bias_of(beta, present), beta - beta[:, :1]
-
-
-def _bias_of(beta: NDArray[np.float64], present: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """Largest minus smallest intercept of the classes present (0 with one class)."""
-    if present.sum() <= 1:
-        return np.zeros(beta.shape[0])
     b = beta[:, present]
-    return b.max(axis=1) - b.min(axis=1)
+    bias = np.zeros(beta.shape[0]) if present.sum() <= 1 else b.max(axis=1) - b.min(axis=1)
+    return bias, beta - beta[:, :1]
 
 
 def below_band_floor(total: ArrayLike, grade: ArrayLike, floors: ArrayLike) -> NDArray[np.float64]:
@@ -412,6 +407,25 @@ def gini(x: ArrayLike) -> NDArray[np.float64]:
     return out
 
 
+def grade_persistence(previous: ArrayLike, grade: ArrayLike) -> NDArray[np.float64]:
+    """Share of departments graded as in the year before, per replication; shape ``(rep,)``:
+    ``(1/n) Σ_d 1[g_{d,t} = g_{d,t−1}]`` (1: every grade repeats)."""
+    a, b = np.asarray(previous), np.asarray(grade)
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError(f"grades must be (rep, dept) of one shape, got {a.shape} and {b.shape}")
+    return (a == b).mean(axis=1)
+
+
+def year_links(budget: ArrayLike, previous: ArrayLike | None, grade: ArrayLike) -> dict:
+    """How the last year links to the next (``perfsim.world.state``): ``budget_gini``, the Gini
+    (:func:`gini`) of the budgets ``B_{T+1}`` the last grades give, and ``grade_persistence``
+    (:func:`grade_persistence`) when there is a year before the last."""
+    out = {"budget_gini": gini(budget)}
+    if previous is not None:
+        out["grade_persistence"] = grade_persistence(previous, grade)
+    return out
+
+
 def evaluation_cost(
     survey_sizes: ArrayLike,
     unit_cost: ArrayLike,
@@ -425,7 +439,7 @@ def evaluation_cost(
     number of audits A, a scalar or broadcastable to the leading shape (e.g. ``(rep,)``; pass
     ``audited.sum(axis=-1)`` for a ``(rep, dept)`` audit mask); ``audit_cost`` is the cost of one
     audit (docs/model.md "Metrics"). Returns a float when every input is scalar or ``(group,)``, else an
-    array of the leading shape.
+    array of the leading shape. :func:`rater_costs` gives the ``n_g c_g`` of a simulated rule.
     """
     sizes = np.asarray(survey_sizes, dtype=float)
     if sizes.ndim == 0:
@@ -434,6 +448,22 @@ def evaluation_cost(
         audits, dtype=float
     ) * float(audit_cost)
     return float(cost) if np.ndim(cost) == 0 else cost
+
+
+def rater_costs(
+    respondents: ArrayLike, unit_cost: ArrayLike, shares: ArrayLike, departments: int
+) -> NDArray[np.float64]:
+    """Cost of each rater group in one period, shape ``(group,)``: ``D · n_g · c_g``.
+
+    ``n_g`` is the group's ``respondents`` per department for a survey and 1 for a panel or a
+    self-evaluation (pass 0 for those: a group that is not a survey is one rating per department);
+    ``c_g`` its ``unit_cost``; ``D`` the departments rated. A group whose component has share 0 in
+    the rule (``shares``) is not run, so it costs nothing (the evaluation's total cost is
+    :func:`evaluation_cost` of these sizes and the period's audits).
+    """
+    n = np.asarray(respondents, dtype=float)
+    per_unit = np.where(n > 0, n, 1.0) * np.asarray(unit_cost, dtype=float)
+    return np.where(np.asarray(shares, dtype=float) > 0, departments * per_unit, 0.0)
 
 
 def icc(ratings: ArrayLike) -> dict[str, NDArray[np.float64]]:

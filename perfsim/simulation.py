@@ -23,6 +23,7 @@ from .scenario import (
     PerfsimError,
     Scenario,
     WorldSpec,
+    coverage,
     resolve_scenario,
     scenario_hash,
     scenario_raw,
@@ -129,9 +130,11 @@ def simulate(
     columns = {k: np.concatenate([b.metrics[k] for b in blocks]) for k in names}
     summary = metrics.summary_columns(columns)
     convergence = _convergence(scenario, columns, summary)
+    dropped = coverage.not_simulated(scenario)  # warned about after the run, as convergence
+    coverage.warn_not_simulated(scenario_source(scenario), dropped)
     dep_columns = _departments(model, blocks, reps)
     check_finite(scenario, summary, dep_columns)  # before any table is built from them
-    meta = _metadata(scenario, model, blocks, convergence, seed=seed, reps=reps, jobs=jobs)
+    meta = _metadata(scenario, model, blocks, convergence, dropped, seed=seed, reps=reps, jobs=jobs)
     meta["started"] = started.isoformat(timespec="seconds")
     meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return SimulationResult.deferred(
@@ -153,12 +156,14 @@ def _metadata(
     model: engine.Model,
     blocks: list[engine.BlockResult],
     convergence: dict[str, float],
+    dropped: list,
     *,
     seed: int,
     reps: int,
     jobs: int,
 ) -> dict:
-    """The run's metadata (``metadata.json``), but its start and end times."""
+    """The run's metadata (``metadata.json``), but its start and end times; ``dropped``: what
+    ``coverage.not_simulated`` found."""
     from . import __version__
     from .model_revision import MODEL_REVISION
 
@@ -178,6 +183,7 @@ def _metadata(
         "best_response_iterations": max(b.diagnostics.get("iterations", 0) for b in blocks),
         "best_response_residual": max(b.diagnostics.get("residual", 0) for b in blocks),
         **convergence,
+        "not_simulated": [d.as_dict() for d in dropped],
     }
 
 

@@ -379,3 +379,32 @@ def test_printed_comparison_keeps_every_column(folders, tmp_path, lang):
     assert shown.count(verdict) >= 4  # a verdict column per rule and world, and the caption
     for token in (verdict, "survey80", "survey20"):  # the last columns are not cut off
         assert printed.count(token) >= shown.count(token), token  # headers repeat per page
+
+
+def test_rule_table_glosses_code_words_in_chinese_and_keeps_them_in_english():
+    """Every code word of the rule language that the rule table shows is glossed in Chinese (with
+    the code word after it, so the key can still be found) and left alone in English."""
+    from perfsim.report.rules import rule_summary, term
+    from perfsim.scenario import load_scenario
+
+    raw = load_scenario(ROOT / "scenarios" / "hangzhou-2011.toml").model_dump(mode="json")
+    with language("en"):
+        english = rule_summary(raw)
+    with language("zh"):
+        chinese = rule_summary(raw)
+        assert term("zscore") == "Z 分数标准化（zscore）"
+        assert term("not-a-code-word") == "not-a-code-word"
+    assert english["normalisation"].startswith(raw["rule"]["normalize"]["method"])
+    codes = {"efficacy", "weighted_sum", "best_response", "naive", "global", "within_class"}
+    for row in chinese.values():
+        bare = re.sub(r"（[a-z_]+）", "", row)
+        assert not codes & set(re.findall(r"[a-z_]+", bare)), row
+
+
+def test_chinese_sentences_are_joined_without_spaces():
+    from perfsim.i18n import join_sentences
+
+    with language("zh"):
+        assert join_sentences(["甲。", "乙。", ""]) == "甲。乙。"
+    with language("en"):
+        assert join_sentences(["A.", " B.", ""]) == "A. B."

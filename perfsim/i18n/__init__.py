@@ -39,6 +39,7 @@ __all__ = [
     "gettext",
     "html_lang",
     "join",
+    "join_sentences",
     "language",
     "metric_description",
     "metric_label",
@@ -140,6 +141,14 @@ def join(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return _("{items} and {last}").format(items=_(", ").join(items[:-1]), last=items[-1])
+
+
+_SENTENCE_GAP = {"zh": ""}  # Chinese sentences end in 。 and need no space after it
+
+
+def join_sentences(items: Sequence[str]) -> str:
+    """Whole sentences as one paragraph: a space between them, none in Chinese."""
+    return _SENTENCE_GAP.get(current_language(), " ").join(s.strip() for s in items if s.strip())
 
 
 _VALUES = {

@@ -9,11 +9,52 @@ from ..i18n import N_
 from ..i18n import gettext as _
 from .numbers import pct
 
-__all__ = ["DEFAULT_COMPONENT", "nominal_shares", "rule_summary", "short_world"]
+__all__ = ["DEFAULT_COMPONENT", "nominal_shares", "rule_summary", "short_world", "term"]
 
 DEFAULT_COMPONENT = "综合"
 _RESERVED_WEIGHT_KEYS = {"method", "by_class", "pairwise", "allow_inconsistent"}
 _ADJUSTMENT_KINDS = (N_("bonus"), N_("deduction"))  # translated where shown
+
+#: The rule language's code words (``rule.normalize.method = "efficacy"`` …) with a gloss that a
+#: catalogue translates. English shows the code word alone (the gloss is for translators); another
+#: language shows the translated gloss with the code word after it, so a reader can still find the
+#: key to change in the TOML file: 功效系数法（efficacy）.
+_TERMS = {
+    "efficacy": N_("efficacy coefficient method"),
+    "minmax": N_("min-max scaling"),
+    "zscore": N_("z-score standardisation"),
+    "percentile": N_("percentile rank"),
+    "target": N_("share of the target reached"),
+    "linear": N_("linear points"),
+    "global": N_("all units together"),
+    "within_class": N_("within each class"),
+    "fixed": N_("fixed weights"),
+    "equal": N_("equal weights"),
+    "entropy": N_("entropy weights"),
+    "critic": N_("CRITIC weights"),
+    "ahp": N_("analytic hierarchy process"),
+    "weighted_sum": N_("weighted sum"),
+    "topsis": N_("TOPSIS"),
+    "borda": N_("Borda count"),
+    "exclude": N_("the tied block goes to the lower band"),
+    "include": N_("the tied block goes to the upper band"),
+    "floor": N_("rounded down"),
+    "nearest": N_("rounded to the nearest unit"),
+    "ceil": N_("rounded up"),
+    "naive": N_("departments do not respond to the rule"),
+    "best_response": N_("departments best-respond to the rule"),
+    "adaptive": N_("departments adapt by trial and error"),
+}
+
+
+def term(code: object) -> str:
+    """A code word of the rule language as a reader of the current language sees it."""
+    code = str(code)
+    gloss = _TERMS.get(code)
+    if gloss is None:
+        return code
+    said = _(gloss)
+    return code if said == gloss else _("{gloss} ({code})").format(gloss=said, code=code)
 
 
 def _complete(raw: Mapping) -> dict:
@@ -36,7 +77,7 @@ def _quota_text(grading: Mapping) -> str:
     text = ", ".join(limits) or _("none")
     if quota:
         text += " " + _("(share × units rounded: {rounding})").format(
-            rounding=grading.get("rounding", "floor")
+            rounding=term(grading.get("rounding", "floor"))
         )
     return text
 
@@ -50,23 +91,24 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     for name, share in nominal_shares(full).items():
         rows[_("rater mix: {component}").format(component=name)] = pct(share)
     norm = rule.get("normalize") or {}
-    text = f"{norm.get('method', 'efficacy')}, {norm.get('scope', 'global')}"
+    text = f"{term(norm.get('method', 'efficacy'))}, {term(norm.get('scope', 'global'))}"
     if norm.get("clip"):
         text += _(", clipped")
     own = [
-        f"{i}: {ind['normalize']}"
+        f"{i}: {term(ind['normalize'])}"
         for i, ind in (rule.get("indicators") or {}).items()
         if isinstance(ind, Mapping) and ind.get("normalize")
     ]
     rows[_("normalisation")] = text + (f" ({'; '.join(own)})" if own else "")
     weights = rule.get("weights") or {}
-    text = str(weights.get("method", "fixed"))
+    method = str(weights.get("method", "fixed"))
+    text = term(method)
     fixed = {
         k: v
         for k, v in weights.items()
         if k not in _RESERVED_WEIGHT_KEYS and isinstance(v, int | float) and not isinstance(v, bool)
     }
-    if text == "fixed" and fixed:
+    if method == "fixed" and fixed:
         total = sum(fixed.values()) or 1.0
         text += ": " + ", ".join(f"{k} {v / total:.2f}" for k, v in fixed.items())
     if weights.get("by_class"):
@@ -76,8 +118,8 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     rows[_("indicator weights")] = text
     agg = rule.get("aggregate") or {}
     rows[_("aggregation")] = _("indicators: {indicators}; components: {components}").format(
-        indicators=agg.get("indicators", "weighted_sum"),
-        components=agg.get("components", "weighted_sum"),
+        indicators=term(agg.get("indicators", "weighted_sum")),
+        components=term(agg.get("components", "weighted_sum")),
     )
     adjustments = rule.get("adjustments") or {}
     if adjustments:
@@ -96,7 +138,7 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
         _("{band} ≥ {t:g} points").format(band=b, t=t) for b, t in thresholds.items()
     ) or _("none")
     rows[_("grading scope")] = _("{scope} (ties at a quota: {ties})").format(
-        scope=grading.get("scope", "global"), ties=grading.get("ties", "exclude")
+        scope=term(grading.get("scope", "global")), ties=term(grading.get("ties", "exclude"))
     )
     veto = (rule.get("veto") or {}).get("columns") or []
     rows[_("veto (一票否决)")] = ", ".join(veto) or _("none")
@@ -114,7 +156,7 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
     per_point = (rule.get("pay") or {}).get("per_point", 0.0)
     if per_point:
         rows[_("pay per point")] = f"{per_point:g}"
-    rows[_("behaviour policy")] = str(world.get("policy", "—"))
+    rows[_("behaviour policy")] = term(world.get("policy", "—"))
     if world.get("departments") is not None:
         rows[_("departments")] = str(world.get("departments"))
     return rows
