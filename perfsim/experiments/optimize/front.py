@@ -62,13 +62,17 @@ def reevaluate(
 
     final = replace(model, reps=final_reps, seed=model.seed + 1, keep_reps=True)
     X = np.vstack([np.full((1, U.shape[1]), np.nan), U])
+    size = max(1, -(-len(X) // (2 * runner.workers)))
+    starts = list(range(0, len(X), size))
     frames: dict[int, pd.DataFrame] = {}
-    with contextlib.closing(runner.map(final, [(k, X[k : k + 1]) for k in range(len(X))])) as done:
-        for k, frame in done:
-            frames[k] = frame
+    chunks = [(c, X[s : s + size]) for c, s in enumerate(starts)]
+    with contextlib.closing(runner.map(final, chunks)) as done:
+        for c, frame in done:
+            frames[c] = frame
     values = []
     for k in range(len(X)):
-        frame = frames[k]
+        c = k // size
+        frame = frames[c][frames[c]["row"] == k - starts[c]]
         per_world = []
         for w in range(len(model.worlds)):
             part = frame[frame["world"] == w].sort_values("rep")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -165,7 +165,14 @@ def check_levers(raw: Mapping, source: str, levers: Sequence[Input]) -> None:
     seen = [lv.path for lv in levers]
     if len(set(seen)) != len(seen):
         raise ScenarioError([Problem("--lever", "", seen, "a lever path is given twice", False)])
-    check_inputs(raw, source, levers, "--lever")
+    try:
+        check_inputs(raw, source, levers, "--lever")
+    except ScenarioError as exc:  # the sensitivity check names the [uncertain] table: not here
+        problems = [
+            replace(p, path=p.path.removeprefix("uncertain.")) if isinstance(p.path, str) else p
+            for p in exc.problems
+        ]
+        raise ScenarioError(problems) from None
 
 
 def _members(raw: Mapping, group: tuple[str, ...]) -> set[str]:

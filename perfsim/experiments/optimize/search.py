@@ -30,9 +30,9 @@ REFERENCE = -1
 
 
 def population_size(budget: int, n_obj: int) -> int:
-    """Candidates per generation: a fifth of the budget, between 8 and 40 (with NSGA-III at least
+    """Candidates per generation: a tenth of the budget, between 8 and 40 (with NSGA-III at least
     the number of reference directions)."""
-    size = max(8, min(40, budget // 5))
+    size = max(8, min(40, budget // 10))
     if n_obj > 3:
         size = max(size, len(reference_directions(n_obj)))
     return size
@@ -180,8 +180,11 @@ class Search:
         with the metrics that its run wrote, before the search starts."""
         from pymoo.core.problem import Problem
 
+        from ..executors import SerialExecutor
+
         d = self.archive.n_var
-        self.evaluate(np.full((1, d), np.nan), REFERENCE, runner, progress)
+        # in this process: one rule is not worth starting worker processes for
+        self.evaluate(np.full((1, d), np.nan), REFERENCE, SerialExecutor(), progress)
         if check is not None:
             columns = self.archive.table().columns
             check([c[: -len("@w0")] for c in columns if c.endswith("@w0")])
@@ -206,7 +209,7 @@ class Search:
         if self.constraints:
             infills.set("G", G)
         infills.apply(lambda ind: ind.evaluated.update(["F", "G"]))
-        if self.measure == "regret" and algorithm.pop is not None:
+        if self.measure == "regret" and algorithm.pop is not None and len(algorithm.pop):
             # the best losses moved: the survivors' regrets are measured from the new best
             survivors = algorithm.pop.get("X")
             algorithm.pop.set("F", self.scores(survivors)[0])
