@@ -285,3 +285,41 @@ def test_constraint_excludes_rules_in_every_world():
     b = res.pareto["rule.pay.per_point"].to_numpy()
     assert (loss(b) < 0.15).all()
     assert abs(b.min() - low) < 0.03
+
+
+def test_report_of_an_optimisation_folder(tmp_path):
+    """The folder's recommended rules are ready-to-use scenarios holding the Pareto rules' lever
+    values, and the report (English and Chinese) names the nearest rule and draws the front."""
+    from perfsim import build_report
+    from perfsim.report.html import build_report as build_in
+
+    out = tmp_path / "opt"
+    res = optimize(
+        V6,
+        levers=["rule.pay.per_point=0:2"],
+        objectives=["welfare_loss", "mean_effort:min"],
+        across=["world.tasks.b.value=0.3,0.9"],
+        budget=24,
+        reps=2,
+        out=out,
+    )
+    for rec in res.metadata["recommended"]:
+        scenario = load_scenario(out / rec["file"])
+        row = res.pareto[res.pareto["candidate"] == rec["candidate"]]
+        assert scenario.rule.pay.per_point == pytest.approx(row["rule.pay.per_point"].iloc[0])
+    verdicts = set(res.recommended["verdict"])
+    assert verdicts <= {"better", "worse", "no practical difference", "no detectable difference"}
+    html, md = build_report(out)
+    text = md.read_text(encoding="utf-8")
+    assert res.metadata["nearest"]["sentence"] in text
+    assert "rules/nearest.toml" in text
+    assert (out / "figures" / "pareto-front.png").is_file()
+    assert (out / "figures" / "parallel-coordinates.png").is_file()
+    zh = build_in(out, "zh")[1].read_text(encoding="utf-8")
+    assert "帕累托规则" in zh and "What was searched" not in zh
+    # an unfinished folder is named as such by perfsim report
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "optimization.json").write_text('{"kind": "optimization", "status": "running"}')
+    done = run_cli("report", str(half))
+    assert done.returncode == 2 and "--resume" in done.stderr

@@ -196,6 +196,7 @@ def optimize(
         "scenario": source,
         "scenario_name": base.name,
         "worlds": world_names,
+        "across_given": list(across),
         "population": population_size(budget, len(objs)),
         "generations": generations,
         "evaluated": int((table["candidate"] != REFERENCE).sum()),
@@ -261,6 +262,7 @@ def _final(search: Search, table, front_rows, runner, final_reps, world_names, n
         front_rows = sorted(np.asarray(front_rows)[order[keep]].tolist())
         notes.append(f"the search's front was thinned to {MAX_FRONT} rules for re-evaluation.")
     ucols = [f"u{i}" for i in range(len(space.levers))]
+    front_rows = _distinct_rules(space, table, front_rows, ucols)
     U = table.loc[front_rows, ucols].to_numpy(float)
     rev = reevaluate(search.model, U, final_reps, runner)
     scores = score(rev, objs, measure)
@@ -301,6 +303,18 @@ def _final(search: Search, table, front_rows, runner, final_reps, world_names, n
         ],
     }
     return {"pareto": pareto, "recommended": pd.DataFrame(rows), "rules": rules, "meta": meta}
+
+
+def _distinct_rules(space: LeverSpace, table, rows, ucols) -> list:
+    """The rows whose lever values differ (points of one choice's cell, or rounded to the same
+    whole number, are one rule): the first of each."""
+    seen, out = set(), []
+    for r in rows:
+        key = repr(space.values(table.loc[r, ucols].to_numpy(float)))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 def _units(scores: Scores, objs, measure) -> tuple[np.ndarray, np.ndarray]:
