@@ -154,7 +154,12 @@ def _print(result) -> None:
         f"{meta['reps']} replications each; front re-evaluated with {meta['final_reps']}"
     )
     print(f"\nPareto rules ({len(result.pareto)}):")
-    print(result.pareto.to_string(index=False, max_colwidth=40))
+    columns = [lv["path"] for lv in meta["levers"]]
+    for o in meta["objectives"]:
+        columns += [o["metric"], f"{o['metric']}_se"]
+    print(
+        result.pareto[columns].to_string(index=False, max_colwidth=40, float_format="{:.4g}".format)
+    )
     near = meta.get("nearest") or {}
     if near:
         kind = "Pareto-better" if near["pareto_better"] else "nearest Pareto (not better in all)"

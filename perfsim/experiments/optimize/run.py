@@ -185,6 +185,7 @@ def optimize(
 
         step(0)
         generations = search.run(runner, step, check=lambda names: check_metrics(objs, cons, names))
+        step(budget + 1)  # the search is done (duplicates were not simulated)
         searched = time.perf_counter()
         table, front_rows = archive_front(search)
         result = _final(search, table, front_rows, runner, final_reps, world_names, notes)
