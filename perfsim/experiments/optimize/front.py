@@ -96,17 +96,22 @@ class Scores:
     vectors: np.ndarray  # (candidate, objective, rep)
     world_means: np.ndarray  # (candidate, objective, world), losses
 
-    def dominates(self, a: int, b: int) -> bool:
-        """Noisy dominance of candidate a over b (module doc)."""
+    def differences(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per objective, loss(a) − loss(b) and the noise threshold: Z paired standard errors
+        (at least 10⁻⁹ of the objective's scale)."""
         d = self.vectors[a] - self.vectors[b]  # (objective, rep)
         with np.errstate(all="ignore"):
             diff = np.nanmean(d, axis=1)
             n = np.isfinite(d).sum(axis=1)
             s = np.nanstd(d, axis=1, ddof=1) / np.sqrt(np.maximum(n, 1))
+        scale = np.nanmax(np.abs(self.value), axis=0)
+        return diff, np.maximum(Z * np.nan_to_num(s), 1e-9 * np.maximum(scale, 1e-12))
+
+    def dominates(self, a: int, b: int) -> bool:
+        """Noisy dominance of candidate a over b (module doc)."""
+        diff, tol = self.differences(a, b)
         if not np.isfinite(diff).all():
             return False
-        scale = np.nanmax(np.abs(self.value), axis=0)
-        tol = np.maximum(Z * np.nan_to_num(s), 1e-9 * np.maximum(scale, 1e-12))
         return bool((diff <= tol).all() and (diff < -tol).any())
 
 
@@ -176,17 +181,25 @@ def lever_changes(space: LeverSpace, reference: Sequence[Any], values: Sequence[
     return out
 
 
-def effect_words(objectives: Sequence[Objective], ref: np.ndarray, new: np.ndarray) -> list[str]:
+def effect_words(
+    objectives: Sequence[Objective],
+    ref: np.ndarray,
+    new: np.ndarray,
+    noise: Sequence[bool] | None = None,
+) -> list[str]:
     """Each objective's change in the metric's units, as a percentage of the reference's value
-    (an absolute change where the reference's is 0)."""
+    (an absolute change where the reference's is 0); "(within noise)" where ``noise`` says the
+    change is within 2 paired standard errors."""
     out = []
-    for obj, a, b in zip(objectives, ref, new, strict=True):
+    noise = noise if noise is not None else [False] * len(objectives)
+    for obj, a, b, quiet in zip(objectives, ref, new, noise, strict=True):
         if not (np.isfinite(a) and np.isfinite(b)):
             continue
         if abs(a) > 1e-12:
-            out.append(f"{obj.metric} {100 * (b - a) / abs(a):+.0f} %")
+            text = f"{obj.metric} {100 * (b - a) / abs(a):+.0f} %"
         else:
-            out.append(f"{obj.metric} {b - a:+.3g}")
+            text = f"{obj.metric} {b - a:+.3g}"
+        out.append(text + (" (within noise)" if quiet else ""))
     return out
 
 

@@ -381,7 +381,8 @@ def _nearest_info(
     values, _ = _units(scores, objs, measure)
     new_values = space.values(U[near - 1])
     changes = lever_changes(space, ref_values, new_values)
-    effects = effect_words(objs, values[0], values[near])
+    diff, tol = scores.differences(near, 0)
+    effects = effect_words(objs, values[0], values[near], list(np.abs(diff) <= tol))
     pareto_better = near in better_rules
     return {
         "candidate": int(table.loc[front_rows[near - 1], "candidate"]),
