@@ -324,3 +324,29 @@ def test_report_of_an_optimisation_folder(tmp_path):
     (half / "optimization.json").write_text('{"kind": "optimization", "status": "running"}')
     done = run_cli("report", str(half))
     assert done.returncode == 2 and "--resume" in done.stderr
+
+
+def test_more_than_three_objectives_use_nsga3_and_keep_a_mutual_front():
+    objectives = ["welfare_loss", "mean_effort:min", "reward_gini", "mean_total:max"]
+    res = optimize(
+        V6,
+        levers=["rule.pay.per_point=0:2", "world.indicators.measure.noise=0.05:0.5"],
+        objectives=objectives,
+        budget=40,
+        reps=3,
+    )
+    assert res.metadata["algorithm"] == "NSGA-III"
+    assert res.metadata["population"] >= 20  # das-dennis directions of 4 objectives, 3 partitions
+    names = [o.split(":")[0] for o in objectives]
+    signs = np.array([1, 1, 1, -1])
+    loss_ = res.pareto[names].to_numpy() * signs
+    se = res.pareto[[f"{n}_se" for n in names]].to_numpy()
+    # b is not on the front if some a is no worse anywhere and better somewhere by more than
+    # 2 (se_a + se_b) ≥ 2 paired SE: a would dominate b by the noisy rule
+    for a in range(len(loss_)):
+        for b in range(len(loss_)):
+            clear = 2 * (se[a] + se[b]) + 1e-9
+            assert not ((loss_[a] <= loss_[b]).all() and (loss_[a] < loss_[b] - clear).any()), (
+                a,
+                b,
+            )

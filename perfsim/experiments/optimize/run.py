@@ -198,6 +198,7 @@ def optimize(
         "scenario_name": base.name,
         "worlds": world_names,
         "across_given": list(across),
+        "algorithm": "NSGA-III" if len(objs) > 3 else "NSGA-II",
         "population": population_size(budget, len(objs)),
         "generations": generations,
         "evaluated": int((table["candidate"] != REFERENCE).sum()),
