@@ -70,8 +70,6 @@ def _honest_anyway(scenario: Scenario, key: tuple[str, ...], value: Any) -> bool
 #: Every part of a rule that the simulation does not realise (one line each; delete the line when
 #: the simulation makes the part act).
 UNREALISED: tuple[Part, ...] = (
-    Part("rule.rewards.*.budget_factor", 1.0, N_("budget factor of a grade (预算绩效)")),
-    Part("rule.rewards.*.promotion_weight", 0.0, N_("promotion weight of a grade (干部选拔任用)")),
     Part("rule.adjustments", {}, N_("bonus and deduction points (创新创优 加分, 减分)")),
     Part("rule.net_adjustment_cap", None, N_("cap on the net bonus and deduction points")),
     Part("rule.veto.columns", [], N_("one-vote veto data columns (一票否决)")),
