@@ -202,9 +202,7 @@ def run_block(
             per_rep.update(cost_metrics(model, audits))
             per_rep.update(metrics.year_links(years.budget, years.previous_grade, years.grade))
         prev_total = ev.total
-        # the final period's per-replication means are the metrics' (the same numbers, once)
-        shares = per_rep["gaming_share"] if final else metrics.gaming_share(effort, gaming)
-        _record_period(per_period, effort, gaming, ev.total, shares, reps)
+        _record_period(per_period, effort, gaming, ev.total, per_rep if final else None, reps)
         per_period["budget_gini"].append(float(metrics.gini(years.budget).sum()))  # next year's
         period_effort[period] = per_rep["mean_effort"] if final else effort.mean(axis=(1, 2))
         if sc.rule.targets.mode == "ratchet":
@@ -306,13 +304,15 @@ def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) ->
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
 
 
-def _record_period(per_period: dict, effort, gaming, total, gaming_share, reps: int) -> None:
-    """Append the period's block sums of mean effort, gaming, total score and gaming share."""
+def _record_period(per_period: dict, effort, gaming, total, final: dict | None, reps: int) -> None:
+    """Append the period's block sums of mean effort, gaming, total score and gaming share (in the
+    final period, ``final``: its metrics, whose gaming share is the same numbers, taken once)."""
+    share = metrics.gaming_share(effort, gaming) if final is None else final["gaming_share"]
     for k, v in (
         ("effort", effort.mean()),
         ("gaming", gaming.mean()),
         ("total", total.mean()),
-        ("gaming_share", gaming_share.mean()),
+        ("gaming_share", share.mean()),
     ):
         per_period[k].append(float(v) * reps)
 
