@@ -5,8 +5,11 @@ alternating, in this one process (timings on a shared machine are noisy; the rat
 1. ``scenarios/teaching/ratchet.toml`` with ``world.horizon = "finite"``: every year has its own
    factor and the targets move, so each year's best response is solved anew, warm-started at the
    last year's choices.
-2. ``scenarios/hangzhou-2011.toml`` (fixed targets): every year's problem is the first year's, so
-   the best response is solved once and kept (perfsim.world.policies.BestResponse).
+2. ``scenarios/hangzhou-2011.toml`` (fixed targets; budgets follow the grades, 1.05/0.95, and buy
+   productivity, so every year's problem is new and solved warm-started at the last year's
+   choices; with budget factors of 1 it is the first year's, solved once and kept,
+   perfsim.world.policies.BestResponse).
+3. ``scenarios/teaching/budget.toml``: budget feedback (±20 %) moves every year's productivity.
 
     python benchmarks/bench_horizon.py [--reps 200] [--hangzhou-reps 10] [--repeat 3]
 """
@@ -67,6 +70,13 @@ def main() -> int:
             "Hangzhou 2011, fixed targets",
             scenarios / "hangzhou-2011.toml",
             args.hangzhou_reps,
+            [],
+            args.repeat,
+        ),
+        ratio(
+            "budget feedback (teaching)",
+            scenarios / "teaching" / "budget.toml",
+            args.reps,
             [],
             args.repeat,
         ),

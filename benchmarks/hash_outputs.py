@@ -3,6 +3,7 @@
     python benchmarks/hash_outputs.py              # print one line per output file, then a total
     python benchmarks/hash_outputs.py > before.txt # ... refactor ...
     python benchmarks/hash_outputs.py | diff before.txt -
+    python benchmarks/hash_outputs.py 6 --set 'world.policy="naive"'   # every run with this key
 
 Every bundled scenario with a ``[world]`` is run with its own policy (few replications, to keep this
 quick) through ``perfsim run``'s writer; the sensitivity demo through a small Sobol run; the bundled
@@ -35,7 +36,15 @@ def _digest(folder: Path) -> list[tuple[str, str]]:
 def main() -> int:
     from perfsim.cli import main as cli
 
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+    args = sys.argv[1:]
+    reps = int(args.pop(0)) if args and not args[0].startswith("--") else 6
+    sets = []  # --set PATH=VALUE, passed on to every perfsim run
+    while args[:1] == ["--set"] and len(args) >= 2:
+        sets += args[:2]
+        del args[:2]
+    if args:
+        print(f"unknown arguments {args}; usage: hash_outputs.py [REPS] [--set PATH=VALUE]...")
+        return 2
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -45,7 +54,9 @@ def main() -> int:
                 continue
             name = str(scenario.relative_to(SCENARIOS).with_suffix(""))
             out = base / name.replace("/", "__")
-            code = cli(["run", str(scenario), "--reps", str(reps), "--out", str(out), "--quiet"])
+            code = cli(
+                ["run", str(scenario), "--reps", str(reps), "--out", str(out), "--quiet", *sets]
+            )
             if code:
                 print(f"{name}: perfsim run exited {code}", file=sys.stderr)
                 return code

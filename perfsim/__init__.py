@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .empirical import folder as empirical_folder
 from .experiments.compare import compare
+from .experiments.optimize import optimize
 from .experiments.sensitivity import SensitivityPlan
 from .experiments.sensitivity import run_sensitivity as sensitivity
 from .scenario import PerfsimError, ScenarioError, load_scenario
@@ -40,6 +41,7 @@ __all__ = [
     "build_report",
     "compare",
     "load_scenario",
+    "optimize",
     "score",
     "sensitivity",
     "simulate",

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .scenario import PerfsimError, Problem, Scenario, ScenarioError, scenario_source
+from .scenario.world import World
 
 __all__ = ["LIMIT_VARIABLE", "Estimate", "available_memory", "check", "estimate", "memory_limit"]
 
@@ -48,7 +49,11 @@ BLOCK_BUDGET = 4_000_000
 MAX_BLOCK = 256
 
 #: What each blamed key is reset to when looking for the one that makes the run too big.
-_DEFAULTS = {"world.departments": 50, "world.samples": 64, "reps": 100}
+_DEFAULTS = {
+    "world.departments": 50,
+    "world.samples": World.model_fields["samples"].default,
+    "reps": 100,
+}
 
 _UNITS = {"": 1, "B": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 

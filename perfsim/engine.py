@@ -26,13 +26,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import metrics
-from .fastreduce import along_last, std_dept, sum_last
+from .fastreduce import along_last, count_values, std_dept, sum_last
 from .ranks import RankBounds, best_first_order, rank_bounds
 from .rules.grade import band_counts, quota_band_floors
-from .rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
+from .rules.pipeline import CompiledRule, Evaluation, compile_rule
 from .scenario.schema import Scenario
 from .world import events as world_events
+from .world.careers import prizes as band_prizes
 from .world.context import Context, ratchet_factors, uses_target
+from .world.draws import crn_normals
 from .world.model import (
     CompiledWorld,
     compile_world,
@@ -40,10 +42,12 @@ from .world.model import (
     expected_indicators,
     group_reliability,
     perceived_quality,
+    rated_survey_moments,
     survey_draw,
 )
 from .world.policies import make_policy, policy_class
 from .world.response import first_best
+from .world.state import YearState
 
 #: Largest number of sample values (samples × reps × depts × indicators) held at once.
 _BLOCK_BUDGET = 4_000_000
@@ -146,8 +150,7 @@ def run_block(
     synthetic rating data from the simulated departments."""
     _prime_allocator()
     ss = np.random.SeedSequence(seed).spawn(block + 1)[block]
-    # the fourth stream (events, relief) leaves the first three as they were before it existed
-    rng_pop, rng_crn, rng_real, rng_events = (np.random.default_rng(s) for s in ss.spawn(4))
+    rng_pop, rng_crn, rng_real, rng_ev = (np.random.default_rng(s) for s in ss.spawn(4))
     sc, c, w = model.scenario, model.rule, model.world
     ws = sc.world
     policy = make_policy(ws)
@@ -160,24 +163,25 @@ def run_block(
         w,
         ability=pop.ability,
         theta=pop.productivity,
-        eps=rng_crn.standard_normal((samples, reps, n, n_ind)),
-        eta=rng_crn.standard_normal((samples, reps, n, n_r)),
+        eps=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_ind)),
+        eta=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_r)),
     )
     # read-only views (every update below makes a new array); effort is a real array, so that
     # its sums add in the same order whatever the policy
     targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind))
     effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
     gaming = np.broadcast_to(0.0, (reps, n, n_ind))  # nobody games until a policy responds
-    fb_welfare = _first_best_welfare(w, block_ctx, first_best(w, pop.ability, pop.productivity))
+    years, prizes = YearState.start(sc, c, (reps, n)), band_prizes(sc, c)  # world/state.py
     prev_total = None
     per_period: dict[str, list[float]] = {
-        k: [] for k in ("effort", "gaming", "total", "gaming_share")
+        k: [] for k in ("effort", "gaming", "total", "gaming_share", "budget_gini")
     }
     period_effort = np.empty((ws.periods, reps))
+    audits = np.zeros(reps)  # departments audited, summed over the periods
     # a finite horizon: each period's own discount through ratcheted targets (context.py)
     factors = ratchet_factors(sc, c) if ws.horizon == "finite" else None
     for period in range(ws.periods):
-        ctx, warning = block_ctx, None
+        ctx, warning = years.context(block_ctx, pop.productivity, prizes[period]), None
         if factors is not None:
             ctx = replace(ctx, ratchet_factor=factors[period])
         if ws.early_warning > 0:
@@ -185,19 +189,23 @@ def run_block(
             ctx = replace(ctx, warning=warning)
         effort, gaming = policy.respond(ctx, effort, gaming, targets)
         final = period == ws.periods - 1
-        out = _realise(
-            model, ctx, rng_real, effort, gaming, targets, warning, final=final, events=rng_events
-        )
+        out = _realise(model, ctx, rng_real, effort, gaming, targets, warning, final, rng_ev)
+        audits += out.audited.sum(-1)
         ev = out.evaluation
         policy.observe(ctx, ev)
+        years.advance(ev.grade)
         if final:  # the full metrics describe the final period
+            fb_welfare = _first_best_welfare(w, ctx, first_best(w, pop.ability, ctx.theta))
             out.value_bounds = rank_bounds(out.value)  # one sort of V for all metrics
             out.value_order = best_first_order(out.value, out.value_bounds)
             per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
             per_rep.update(convergence_metrics(policy))
+            per_rep.update(cost_metrics(model, audits))
+            per_rep.update(metrics.year_links(years.budget, years.previous_grade, years.grade))
         prev_total = ev.total
-        _record_period(per_period, effort, gaming, ev.total, reps)
-        period_effort[period] = effort.mean(axis=(1, 2))
+        _record_period(per_period, effort, gaming, ev.total, per_rep if final else None, reps)
+        per_period["budget_gini"].append(float(metrics.gini(years.budget).sum()))  # next year's
+        period_effort[period] = per_rep["mean_effort"] if final else effort.mean(axis=(1, 2))
         if sc.rule.targets.mode == "ratchet":
             targets = np.where(
                 uses_target(c),
@@ -218,11 +226,30 @@ def run_block(
             effort=effort,
             gaming=gaming,
             ability=pop.ability,
-            productivity=pop.productivity,
+            productivity=ctx.theta,  # the last year's: θ B^η with budgets (world/state.py)
         )
         if keep_state
         else None,
     )
+
+
+def cost_metrics(model: Model, audits: NDArray) -> dict[str, NDArray]:
+    """What the evaluation costs, per replication: ``evaluation_cost`` per period (year), its parts
+    ``rater_cost:<group>`` (:func:`metrics.rater_costs`: a group whose share is 0 costs nothing) and
+    ``audit_cost``, and ``evaluation_cost_total`` over all periods. ``audits``: departments
+    audited in a replication, summed over the periods."""
+    c, w, sc = model.rule, model.world, model.scenario
+    periods = sc.world.periods
+    shares = [c.shares[c.components.index(r)] for r in w.raters]
+    groups = metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept)
+    audit_total = audits * sc.rule.audit.cost
+    ones = np.ones_like(audits)
+    return {
+        "evaluation_cost": groups.sum() + audit_total / periods,
+        **{f"rater_cost:{r}": ones * groups[k] for k, r in enumerate(w.raters)},
+        "audit_cost": audit_total / periods,
+        "evaluation_cost_total": periods * groups.sum() + audit_total,
+    }
 
 
 def convergence_metrics(policy) -> dict[str, NDArray]:
@@ -278,13 +305,15 @@ def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) ->
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
 
 
-def _record_period(per_period: dict[str, list[float]], effort, gaming, total, reps: int) -> None:
-    """Append the period's block sums of mean effort, gaming, total score and gaming share."""
+def _record_period(per_period: dict, effort, gaming, total, final: dict | None, reps: int) -> None:
+    """Append the period's block sums of mean effort, gaming, total score and gaming share (in the
+    final period, ``final``: its metrics, whose gaming share is the same numbers, taken once)."""
+    share = metrics.gaming_share(effort, gaming) if final is None else final["gaming_share"]
     for k, v in (
         ("effort", effort.mean()),
         ("gaming", gaming.mean()),
         ("total", total.mean()),
-        ("gaming_share", metrics.gaming_share(effort, gaming).mean()),
+        ("gaming_share", share.mean()),
     ):
         per_period[k].append(float(v) * reps)
 
@@ -315,7 +344,6 @@ def _realise(
     gaming,
     targets,
     warning=None,
-    *,
     final: bool = True,
     events: np.random.Generator | None = None,
 ) -> Realised:
@@ -329,6 +357,8 @@ def _realise(
     output += shock
     value = output @ w.value
     latent = perceived_quality(w, output)  # (rep, dept, rater), 0-100 scale
+    if ctx.reputation is not None:  # last year's grade (world/state.py)
+        latent += ctx.reputation[..., None]
     expected = expected_indicators(w, output, None)
     noise = rng.standard_normal(expected.shape)
     if warning is not None:  # ε = √ρ ξ (seen at the early warning) + √(1 − ρ) ζ
@@ -349,8 +379,9 @@ def _realise(
         honest = along_last(np.minimum, expected, w.ceiling, out=expected)
         inflation = np.mean(np.subtract(measured, honest, out=honest), axis=(1, 2))
     del expected
-    reliability = group_reliability(w, latent) if final and len(w.raters) else None
-    raters = _rate(w, latent, rng)
+    moments = rated_survey_moments(w, latent) if final else None  # shared by the next two
+    reliability = group_reliability(w, latent, moments) if final and len(w.raters) else None
+    raters = _rate(w, latent, rng, moments)
     audited = rng.random((reps, n)) < sc.rule.audit.probability
     total_gaming = sum_last(gaming)
     if sc.rule.audit.detection_rate is None:
@@ -359,31 +390,16 @@ def _realise(
         found = rng.random((reps, n)) < 1 - np.exp(-sc.rule.audit.detection_rate * total_gaming)
     detected = audited & found
     veto = detected if sc.rule.audit.veto else None
-    # item points and veto events, and force-majeure relief (perfsim/world/events.py)
-    netted, points, veto = world_events.realise(
-        model, ctx, events, effort, gaming, measured, shock, veto
-    )
     columns = None
     if c.column_components:
         order = [w.raters.index(name) for name in c.column_components]
         columns = along_last(np.multiply, raters[..., order], c.full_marks)
         columns /= 100.0
     del latent, raters
-    ev_classes = w.class_codes if c.classes else None
-    ev = evaluate(
-        c,
-        netted,
-        classes=ev_classes,
-        columns=columns,
-        targets=targets,
-        adjustments=points,
-        veto=veto,
-    )
-    luck = None
-    if final and sc.world.common_shock:  # grades the un-netted shock moved (metric shock_grades)
-        fair = measured - world_events.shock_effect(w, shock)
-        args = dict(columns=columns, targets=targets, adjustments=points, veto=veto)
-        luck = (evaluate(c, fair, classes=ev_classes, **args).grade != ev.grade).mean(axis=1)
+    args = dict(classes=w.class_codes if c.classes else None, columns=columns, targets=targets)
+    # item points, veto events, force-majeure relief and shock_grades (perfsim/world/events.py)
+    year = (effort, gaming, measured, shock)
+    ev, veto, luck = world_events.evaluate_year(model, ctx, events, year, veto, args, final)
     reward = _paid(sc, ev, detected, veto, total_gaming)
     return Realised(
         evaluation=ev,
@@ -412,15 +428,16 @@ def _paid(sc: Scenario, ev: Evaluation, detected, veto, total_gaming) -> NDArray
     return ev.reward[..., 0] + pay - sanctions
 
 
-def _rate(w: CompiledWorld, latent: NDArray, rng: np.random.Generator) -> NDArray:
+def _rate(w: CompiledWorld, latent: NDArray, rng: np.random.Generator, moments=None) -> NDArray:
     """Raters' scores (0-100) of perceived quality ``latent`` (rep, dept, rater), shifted by their
-    leniency in place: surveys by answers on the 4-level scale, others with normal noise."""
+    leniency in place: surveys by answers on the 4-level scale, others with normal noise.
+    ``moments``: ``rated_survey_moments`` of ``latent``, when the caller has them."""
     reps, n, _ = latent.shape
     along_last(np.add, latent, w.leniency, out=latent)
     raters = np.empty_like(latent)
     for r, kind in enumerate(w.rater_kind):
         if kind == "survey":
-            raters[..., r] = survey_draw(w, r, latent[..., r], rng)
+            raters[..., r] = survey_draw(w, r, latent[..., r], rng, (moments or {}).get(r))
         else:
             raters[..., r] = np.clip(
                 latent[..., r] + w.rater_noise[r] * rng.standard_normal((reps, n)), 0.0, 100.0
@@ -452,7 +469,7 @@ def _top_share(c: CompiledRule, n_dept: int) -> float:
 def _period_metrics(
     model: Model, ctx: Context, out: Realised, effort, gaming, fb_welfare, prev_total
 ) -> dict[str, NDArray]:
-    c, w, sc = model.rule, model.world, model.scenario
+    c, w = model.rule, model.world
     ev = out.evaluation
     value = out.value
     a = ctx.ability
@@ -461,6 +478,10 @@ def _period_metrics(
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
     top_q = _top_share(c, w.n_dept)
     by_value = out.value_bounds
+    if len(w.classes) > 1:  # class_bias and which classes it is between, from one regression
+        bias, gaps = metrics.class_bias_and_gaps(ev.total, value, w.class_codes)
+    else:
+        bias, gaps = np.zeros(value.shape[0]), None
     result = {
         **metrics.rank_fidelity_from_bounds(
             value,
@@ -476,9 +497,7 @@ def _period_metrics(
             bottom_grade=len(c.bands) - 1,
             order=out.value_order,
         ),
-        "class_bias": metrics.class_bias(ev.total, value, w.class_codes)
-        if len(w.classes) > 1
-        else np.zeros(value.shape[0]),
+        "class_bias": bias,
         "gaming_share": metrics.gaming_share(effort, gaming),
         "quota_below_threshold": metrics.below_band_floor(
             ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
@@ -488,17 +507,8 @@ def _period_metrics(
         "reward_gini": metrics.gini(out.reward),
         "mean_effort": effort.mean(axis=(1, 2)),
         "mean_total": ev.total.mean(axis=1),
-        "evaluation_cost": np.full(
-            value.shape[0],
-            float(
-                (w.respondents * w.unit_cost).sum() * w.n_dept
-                + (w.unit_cost * (w.respondents == 0)).sum() * w.n_dept
-            ),
-        )
-        + out.audited.sum(-1) * sc.rule.audit.cost,
     }
-    if out.shock_grades is not None:
-        result["shock_grades"] = out.shock_grades
+    result.update({} if out.shock_grades is None else {"shock_grades": out.shock_grades})
     if prev_total is not None:
         result["rank_stability"] = metrics.rank_stability(prev_total, ev.total)
     # Effective weight of each component: nominal share × spread across departments, as a share of
@@ -510,8 +520,7 @@ def _period_metrics(
     )
     for k, name in enumerate(c.components):
         result[f"effective_weight:{name}"] = effective[:, k]
-    if len(w.classes) > 1:  # which classes class_bias is between, for the summaries
-        gaps = metrics.class_gaps(ev.total, value, w.class_codes)
+    if gaps is not None:  # which classes class_bias is between, for the summaries
         known = np.isfinite(gaps)  # NaN: slope not identified, or a class without departments
         count = np.maximum(known.sum(axis=1, keepdims=True), 1)
         gaps -= np.where(known, gaps, 0.0).sum(axis=1, keepdims=True) / count  # vs the average
@@ -537,9 +546,7 @@ def _department_sums(
         "total": ev.total.sum(0),
         "rank": ev.rank.sum(0).astype(float),
         "grade": ev.grade.sum(0).astype(float),
-        "grade_counts": np.stack(
-            [(ev.grade == g).sum(0) for g in range(len(c.bands))], axis=-1
-        ).astype(float),
+        "grade_counts": count_values(ev.grade.T, len(c.bands)).astype(float),  # (dept, band)
         "reward": out.reward.sum(0),
         "effort": effort.sum(0),
         "gaming": gaming.sum(0),
@@ -554,7 +561,7 @@ def grade_confusion(
     The true band ranks departments by true value and gives band g to as many departments as the
     rule actually put in band g in that replication, so the matrix compares like with like.
     ``order``: ``best_first_order(value)`` when the caller has it already."""
-    counts = np.stack([(grade == g).sum(axis=-1) for g in range(n_bands)], axis=-1)  # (rep, band)
+    counts = count_values(grade, n_bands)  # (rep, band)
     bounds = np.cumsum(counts, axis=-1)
     if order is None:
         order = best_first_order(value)

@@ -86,3 +86,23 @@ def along_last(ufunc: np.ufunc, x: NDArray, v: NDArray, out: NDArray | None = No
     tiled = np.broadcast_to(v, (n, k)).reshape(n * k)
     res = ufunc(x.reshape(flat), tiled, out=None if out is None else out.reshape(flat))
     return res.reshape(x.shape) if out is None else out
+
+
+def matmul_t(x: NDArray, m: NDArray) -> NDArray:
+    """``x @ m.T`` for ``x`` of shape ``(..., n, k)`` and a matrix ``m`` of shape ``(j, k)``.
+
+    numpy's batched matmul runs several times faster with a C-contiguous right operand than with
+    the transposed view ``m.T``, with the same numbers (the tests check); with one row per batch
+    (``n == 1``) numpy takes its vector path, whose numbers may differ in the last bit, so that
+    case is left as it was."""
+    if x.ndim < 3 or x.shape[-2] < 2:
+        return x @ m.T
+    return x @ np.ascontiguousarray(m.T)
+
+
+def count_values(x: NDArray, k: int) -> NDArray[np.intp]:
+    """How often each value ``0 … k−1`` occurs in each row of a 2-D int array: ``(row, k)``, as
+    ``np.stack([(x == v).sum(-1) for v in range(k)], -1)`` (one count, not one per value)."""
+    rows = x.shape[0]
+    flat = (x + (np.arange(rows) * k)[:, None]).ravel()
+    return np.bincount(flat, minlength=rows * k).reshape(rows, k)

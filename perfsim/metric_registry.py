@@ -25,6 +25,7 @@ __all__ = [
     "FAMILIES",
     "METRICS",
     "METRIC_DESCRIPTIONS",
+    "RATER_COST",
     "RATER_RELIABILITY",
     "METRIC_DIRECTIONS",
     "Metric",
@@ -251,14 +252,60 @@ _RECORDS = [
         min_diff=0.02,
     ),
     Metric(
+        "budget_gini",
+        "budget concentration",
+        "Gini coefficient of the budgets the last grades give for the next year",
+        "Σ_ij |B_i − B_j| / (2 n² B̄), ln B_{t+1} = ρ ln B_t + ln f_g",
+        "Gini",
+        "0–1",
+        "none",
+        plain="How unequal departments' budgets have become through the budget factors of their "
+        "grades (0: equal budgets; it grows when the same units are graded well year after year).",
+        min_diff=0.01,
+    ),
+    Metric(
+        "grade_persistence",
+        "grade persistence",
+        "Share of departments graded the same as in the year before",
+        "(1/n) Σ_d 1[g_{d,T} = g_{d,T−1}]",
+        "share",
+        "0–1",
+        "none",
+        undefined_when="only one period is simulated",
+        plain="How often a unit keeps last year's grade (1: every grade repeats).",
+        min_diff=0.02,
+    ),
+    Metric(
         "evaluation_cost",
         "evaluation cost",
-        "survey respondents x unit cost + audits x audit cost",
-        "Σ_g n_g c_g + A · c_audit",
-        "cost units",
+        "cost of the evaluation per period (year): rater groups of the rule (survey respondents x "
+        "unit cost, or departments rated x unit cost) + audits x audit cost",
+        "Σ_g D n_g c_g + (A / T) · c_audit",
+        "cost units per year",
         "",
         "lower",
-        plain="What running the evaluation costs: survey forms and spot checks, in cost units.",
+        plain="What running the evaluation costs a year: survey forms, ratings and spot checks, in "
+        "cost units. A rater group whose share in the rule is 0 is not run and costs nothing.",
+    ),
+    Metric(
+        "audit_cost",
+        "cost of spot checks",
+        "cost of the audits (spot checks) per period (year): audits x audit cost",
+        "(A / T) · c_audit",
+        "cost units per year",
+        "",
+        "none",  # a part of evaluation_cost, which carries the verdict
+        plain="The part of the yearly evaluation cost spent on spot checks.",
+    ),
+    Metric(
+        "evaluation_cost_total",
+        "evaluation cost over all years",
+        "cost of the evaluation summed over the simulated periods (years)",
+        "T Σ_g D n_g c_g + A · c_audit",
+        "cost units",
+        "",
+        "none",  # evaluation_cost (per year) carries the verdict
+        plain="What running the evaluation costs over all simulated years together.",
     ),
     Metric(
         "mean_effort",
@@ -401,8 +448,24 @@ RATER_RELIABILITY = Metric(
 agreement *within* a group, where the agreement between the rule's components (``icc2k``,
 ``krippendorff_alpha``) is no reliability."""
 
+RATER_COST = Metric(
+    "rater_cost:{component}",
+    "cost of rater group {component}",
+    "cost of rater group {component} per period (year): departments x respondents x unit cost "
+    "for a survey, departments x unit cost otherwise; 0 when its share in the rule is 0",
+    "D n_g c_g · 1[w_g > 0]",
+    "cost units per year",
+    "",
+    "none",  # a part of evaluation_cost, which carries the verdict
+    plain="The part of the yearly evaluation cost spent on rater group {component} (nothing when "
+    "the rule gives the group no weight).",
+)
+"""Family record of ``rater_cost:<group>`` (one per rater group of the rule): the parts of
+``evaluation_cost`` besides ``audit_cost``."""
+
 FAMILIES = {
     "effective_weight": EFFECTIVE_WEIGHT,
+    "rater_cost": RATER_COST,
     "class_gap": CLASS_GAP,
     "rater_reliability": RATER_RELIABILITY,
 }

@@ -31,11 +31,13 @@ __all__ = [
     "METRIC_DESCRIPTIONS",
     "METRIC_DIRECTIONS",
     "class_bias",
+    "class_bias_and_gaps",
     "class_gaps",
     "describe",
     "evaluation_cost",
     "gaming_share",
     "gini",
+    "grade_persistence",
     "icc",
     "inflation",
     "kendall_tau_b",
@@ -44,9 +46,12 @@ __all__ = [
     "rank_fidelity",
     "rank_fidelity_from_bounds",
     "rank_stability",
+    "rater_costs",
     "spearman_rho",
     "summarize",
+    "summary_columns",
     "welfare_loss",
+    "year_links",
 ]
 
 
@@ -294,11 +299,15 @@ def class_bias(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> N
     regression ``S_d = β_{c(d)} + b·V_d + ε_d`` of :func:`class_gaps` (score points at equal V;
     docs/model.md "Metrics"). 0 with a single class; NaN when the slope b is not identified.
     """
+    return class_bias_and_gaps(score, true_value, classes)[0]
+
+
+def class_bias_and_gaps(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> tuple:
+    """``(class_bias(...), class_gaps(...))`` of the same arguments from one regression."""
     beta, present = _class_intercepts(score, true_value, classes)
-    if present.sum() <= 1:
-        return np.zeros(beta.shape[0])
     b = beta[:, present]
-    return b.max(axis=1) - b.min(axis=1)
+    bias = np.zeros(beta.shape[0]) if present.sum() <= 1 else b.max(axis=1) - b.min(axis=1)
+    return bias, beta - beta[:, :1]
 
 
 def below_band_floor(total: ArrayLike, grade: ArrayLike, floors: ArrayLike) -> NDArray[np.float64]:
@@ -398,6 +407,25 @@ def gini(x: ArrayLike) -> NDArray[np.float64]:
     return out
 
 
+def grade_persistence(previous: ArrayLike, grade: ArrayLike) -> NDArray[np.float64]:
+    """Share of departments graded as in the year before, per replication; shape ``(rep,)``:
+    ``(1/n) Σ_d 1[g_{d,t} = g_{d,t−1}]`` (1: every grade repeats)."""
+    a, b = np.asarray(previous), np.asarray(grade)
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError(f"grades must be (rep, dept) of one shape, got {a.shape} and {b.shape}")
+    return (a == b).mean(axis=1)
+
+
+def year_links(budget: ArrayLike, previous: ArrayLike | None, grade: ArrayLike) -> dict:
+    """How the last year links to the next (``perfsim.world.state``): ``budget_gini``, the Gini
+    (:func:`gini`) of the budgets ``B_{T+1}`` the last grades give, and ``grade_persistence``
+    (:func:`grade_persistence`) when there is a year before the last."""
+    out = {"budget_gini": gini(budget)}
+    if previous is not None:
+        out["grade_persistence"] = grade_persistence(previous, grade)
+    return out
+
+
 def evaluation_cost(
     survey_sizes: ArrayLike,
     unit_cost: ArrayLike,
@@ -411,7 +439,7 @@ def evaluation_cost(
     number of audits A, a scalar or broadcastable to the leading shape (e.g. ``(rep,)``; pass
     ``audited.sum(axis=-1)`` for a ``(rep, dept)`` audit mask); ``audit_cost`` is the cost of one
     audit (docs/model.md "Metrics"). Returns a float when every input is scalar or ``(group,)``, else an
-    array of the leading shape.
+    array of the leading shape. :func:`rater_costs` gives the ``n_g c_g`` of a simulated rule.
     """
     sizes = np.asarray(survey_sizes, dtype=float)
     if sizes.ndim == 0:
@@ -420,6 +448,22 @@ def evaluation_cost(
         audits, dtype=float
     ) * float(audit_cost)
     return float(cost) if np.ndim(cost) == 0 else cost
+
+
+def rater_costs(
+    respondents: ArrayLike, unit_cost: ArrayLike, shares: ArrayLike, departments: int
+) -> NDArray[np.float64]:
+    """Cost of each rater group in one period, shape ``(group,)``: ``D · n_g · c_g``.
+
+    ``n_g`` is the group's ``respondents`` per department for a survey and 1 for a panel or a
+    self-evaluation (pass 0 for those: a group that is not a survey is one rating per department);
+    ``c_g`` its ``unit_cost``; ``D`` the departments rated. A group whose component has share 0 in
+    the rule (``shares``) is not run, so it costs nothing (the evaluation's total cost is
+    :func:`evaluation_cost` of these sizes and the period's audits).
+    """
+    n = np.asarray(respondents, dtype=float)
+    per_unit = np.where(n > 0, n, 1.0) * np.asarray(unit_cost, dtype=float)
+    return np.where(np.asarray(shares, dtype=float) > 0, departments * per_unit, 0.0)
 
 
 def icc(ratings: ArrayLike) -> dict[str, NDArray[np.float64]]:
@@ -539,6 +583,19 @@ def summarize(
     n = 0. Returns a DataFrame with columns ``metric, mean, se, n``, one row per metric in the
     order given, then the columns of ``extra`` (one value per metric each), if given.
     """
+    if not per_rep:  # no metric: an empty table with the columns (of object dtype)
+        table = pd.DataFrame([], columns=["metric", "mean", "se", "n"])
+        for key, values in (extra or {}).items():
+            table[key] = values
+        return table
+    return pd.DataFrame(summary_columns(per_rep, extra=extra))
+
+
+def summary_columns(
+    per_rep: Mapping[str, ArrayLike], *, extra: Mapping[str, list] | None = None
+) -> dict[str, list | NDArray]:
+    """The columns of :func:`summarize`'s table (``metric`` a list of names, ``mean``, ``se`` and
+    ``n`` arrays, then ``extra``), without building the table."""
     extra = dict(extra or {})
     names = list(per_rep)
     arrays = [np.asarray(per_rep[k], dtype=float).ravel() for k in names]
@@ -548,18 +605,15 @@ def summarize(
         n = table.shape[1]
         mean = table.mean(axis=1) if n else np.full(len(names), np.nan)
         se = table.std(axis=1, ddof=1) / np.sqrt(n) if n >= 2 else np.full(len(names), np.nan)
-        return pd.DataFrame(
-            {"metric": names, "mean": mean, "se": se, "n": np.full(len(names), n), **extra},
-            columns=["metric", "mean", "se", "n", *extra],
-        )
-    rows = []
-    for name, v in zip(names, arrays, strict=True):
-        v = v[np.isfinite(v)]
-        n = v.size
-        mean = float(v.mean()) if n else np.nan
-        se = float(v.std(ddof=1) / np.sqrt(n)) if n >= 2 else np.nan
-        rows.append({"metric": name, "mean": mean, "se": se, "n": n})
-    table = pd.DataFrame(rows, columns=["metric", "mean", "se", "n"])
-    for key, values in extra.items():
-        table[key] = values
-    return table
+        counts = np.full(len(names), n)
+    else:
+        mean, se = np.full(len(names), np.nan), np.full(len(names), np.nan)
+        counts = np.zeros(len(names), dtype=np.int64)
+        for i, v in enumerate(arrays):
+            v = v[np.isfinite(v)]
+            counts[i] = v.size
+            if v.size:
+                mean[i] = float(v.mean())
+            if v.size >= 2:
+                se[i] = float(v.std(ddof=1) / np.sqrt(v.size))
+    return {"metric": names, "mean": mean, "se": se, "n": counts, **extra}

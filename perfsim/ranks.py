@@ -61,12 +61,11 @@ def rank_bounds(values: ArrayLike) -> RankBounds:
     new[:, 0] = True
     np.not_equal(s[:, 1:], s[:, :-1], out=new[:, 1:])
     lt = np.empty(m * n, dtype=np.intp)
-    le = np.empty(m * n, dtype=np.intp)
     if new.all():  # no ties: the counts are the sorted positions
-        pos = np.tile(np.arange(n, dtype=np.intp), m)
-        lt[flat.ravel()] = pos
-        le[flat.ravel()] = pos + 1
+        lt[flat.ravel()] = np.tile(np.arange(n, dtype=np.intp), m)
+        le = lt + 1
     else:
+        le = np.empty(m * n, dtype=np.intp)
         new_flat = new.ravel()
         group = (
             np.cumsum(new_flat) - 1

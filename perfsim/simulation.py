@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from .scenario import (
     PerfsimError,
     Scenario,
     WorldSpec,
+    coverage,
     resolve_scenario,
     scenario_hash,
     scenario_raw,
@@ -32,7 +34,11 @@ from .scenario import (
 
 @dataclass
 class SimulationResult:
-    """What a run produces (all DataFrames tidy)."""
+    """What a run produces (all DataFrames tidy).
+
+    A result of :func:`simulate` builds each table when it is first read (a caller that reads
+    the metrics only, as a sweep or a benchmark does, never pays for the others); its numbers are
+    fixed when the run ends, so a table read later is the table built at once."""
 
     metrics: pd.DataFrame  # metric, mean, se, n
     departments: pd.DataFrame  # one row per department, averaged over replications (final period)
@@ -42,10 +48,42 @@ class SimulationResult:
     metadata: dict
     #: replication × period: the mean effort of each replication in each period (not written to
     #: the run folder; ``periods`` has its mean)
-    period_effort: pd.DataFrame | None = None
+    period_effort: pd.DataFrame | None = field(default_factory=lambda: None)  # no class attribute,
+    # so that a deferred result's period_effort is looked up by __getattr__
 
     def metric(self, name: str) -> float:
         return float(self.metrics.set_index("metric").loc[name, "mean"])
+
+    @classmethod
+    def deferred(
+        cls, ready: dict[str, object], build: dict[str, Callable[[], object]]
+    ) -> SimulationResult:
+        """A result with the fields of ``ready`` set, and each field of ``build`` made by its
+        function when first read (once)."""
+        result = cls.__new__(cls)
+        result.__dict__.update(ready)
+        result.__dict__["_build"] = dict(build)
+        return result
+
+    def __getattr__(self, name: str) -> object:
+        # reached only for a field not set yet: one that deferred() builds on first read
+        build = self.__dict__.get("_build")
+        if not build or name not in build:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        with _BUILD_LOCK:
+            if name not in self.__dict__:
+                self.__dict__[name] = build[name]()
+                del build[name]
+        return self.__dict__[name]
+
+    def __getstate__(self) -> dict[str, object]:
+        """Every field, built (a pickled result holds tables, not functions)."""
+        for name in list(self.__dict__.get("_build", ())):
+            getattr(self, name)
+        return {k: v for k, v in self.__dict__.items() if k != "_build"}
+
+
+_BUILD_LOCK = threading.Lock()
 
 
 OVERFLOW = (
@@ -90,28 +128,46 @@ def simulate(
         raise SimulationError(f"{scenario_source(scenario)}: {OVERFLOW} ({exc})") from None
     names = list(blocks[-1].metrics)
     columns = {k: np.concatenate([b.metrics[k] for b in blocks]) for k in names}
-    per_rep = _table(columns)
-    per_rep.index.name = "replication"
-    summary = metrics.summarize(columns, extra={"direction": [better(k) for k in names]})
+    summary = metrics.summary_columns(columns)
     convergence = _convergence(scenario, columns, summary)
+    dropped = coverage.not_simulated(scenario)  # warned about after the run, as convergence
+    coverage.warn_not_simulated(scenario_source(scenario), dropped)
     dep_columns = _departments(model, blocks, reps)
     check_finite(scenario, summary, dep_columns)  # before any table is built from them
-    deps = pd.DataFrame(dep_columns)  # built at once: inserting column by column is slow
-    periods = pd.DataFrame(
+    meta = _metadata(scenario, model, blocks, convergence, dropped, seed=seed, reps=reps, jobs=jobs)
+    meta["started"] = started.isoformat(timespec="seconds")
+    meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return SimulationResult.deferred(
+        {"metadata": meta},
         {
-            "period": np.arange(1, _n_periods(blocks) + 1),
-            **{k: sum(b.periods[k] for b in blocks) / reps for k in blocks[0].periods},
-        }
+            "metrics": lambda: _summary_table(summary),
+            # all columns at once: inserting column by column is slow
+            "departments": lambda: pd.DataFrame({**_labels(model), **dep_columns}),
+            "periods": lambda: _periods(blocks, reps),
+            "per_rep": lambda: _table(columns, index="replication"),
+            "confusion": lambda: _confusion(model, blocks, reps),
+            "period_effort": lambda: _period_effort(blocks),
+        },
     )
-    bands = list(model.rule.bands)
-    confusion = pd.DataFrame(
-        sum(b.confusion for b in blocks) / (reps * model.world.n_dept), index=bands, columns=bands
-    )
-    confusion.index.name = "true band"
+
+
+def _metadata(
+    scenario: Scenario,
+    model: engine.Model,
+    blocks: list[engine.BlockResult],
+    convergence: dict[str, float],
+    dropped: list,
+    *,
+    seed: int,
+    reps: int,
+    jobs: int,
+) -> dict:
+    """The run's metadata (``metadata.json``), but its start and end times; ``dropped``: what
+    ``coverage.not_simulated`` found."""
     from . import __version__
     from .model_revision import MODEL_REVISION
 
-    meta = {
+    return {
         "perfsim_version": __version__,
         "model_revision": MODEL_REVISION,
         "scenario": scenario_source(scenario),
@@ -127,38 +183,56 @@ def simulate(
         "best_response_iterations": max(b.diagnostics.get("iterations", 0) for b in blocks),
         "best_response_residual": max(b.diagnostics.get("residual", 0) for b in blocks),
         **convergence,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "not_simulated": [d.as_dict() for d in dropped],
     }
-    return SimulationResult(
-        metrics=summary,
-        departments=deps,
-        periods=periods,
-        per_rep=per_rep,
-        confusion=confusion,
-        metadata=meta,
-        period_effort=_period_effort(blocks),
+
+
+def _summary_table(summary: dict) -> pd.DataFrame:
+    """The metrics table: :func:`metrics.summary_columns` and each metric's better direction."""
+    return pd.DataFrame({**summary, "direction": [better(k) for k in summary["metric"]]})
+
+
+def _periods(blocks: list[engine.BlockResult], reps: int) -> pd.DataFrame:
+    """Period, then the mean over replications of each per-period sum of the blocks."""
+    return pd.DataFrame(
+        {
+            "period": np.arange(1, _n_periods(blocks) + 1),
+            **{k: sum(b.periods[k] for b in blocks) / reps for k in blocks[0].periods},
+        }
     )
 
 
-def _table(columns: dict[str, NDArray]) -> pd.DataFrame:
-    """``pd.DataFrame(columns)``; float columns of one length go in as one 2-D block, which pandas
-    takes several times faster than column by column (the same table)."""
+def _confusion(model: engine.Model, blocks: list[engine.BlockResult], reps: int) -> pd.DataFrame:
+    """True band × assigned grade, as shares of department-replications."""
+    bands = list(model.rule.bands)
+    confusion = pd.DataFrame(
+        sum(b.confusion for b in blocks) / (reps * model.world.n_dept), index=bands, columns=bands
+    )
+    confusion.index.name = "true band"
+    return confusion
+
+
+def _table(columns: dict[str, NDArray], index: str | None = None) -> pd.DataFrame:
+    """``pd.DataFrame(columns)``, its index named ``index``; float columns of one length go in as
+    one 2-D block, which pandas takes several times faster than column by column (the same table)."""
     arrays = list(columns.values())
     if arrays and all(a.dtype == np.float64 and a.shape == arrays[0].shape for a in arrays):
-        return pd.DataFrame(np.column_stack(arrays), columns=list(columns))
-    return pd.DataFrame(columns)
+        table = pd.DataFrame(np.column_stack(arrays), columns=list(columns))
+    else:
+        table = pd.DataFrame(columns)
+    table.index.name = index
+    return table
 
 
-def _convergence(scenario: Scenario, columns: dict, summary: pd.DataFrame) -> dict[str, float]:
-    """For a fixed-point policy: make the ``iterations_max`` row of ``summary`` the max over
-    replications (in place; se empty), warn
+def _convergence(scenario: Scenario, columns: dict, summary: dict) -> dict[str, float]:
+    """For a fixed-point policy: make the ``iterations_max`` row of ``summary`` (the columns of
+    :func:`metrics.summary_columns`) the max over replications (in place; se empty), warn
     when a replication did not converge, and return the run metadata's convergence entries."""
     if "converged_share" not in columns:
         return {}
     iterations, converged = columns["iterations_max"], columns["converged_share"] > 0.5
-    row = summary.index[summary["metric"] == "iterations_max"]
-    summary.loc[row, ["mean", "se"]] = [float(iterations.max()), np.nan]
+    row = summary["metric"].index("iterations_max")
+    summary["mean"][row], summary["se"][row] = float(iterations.max()), np.nan
     engine.warn_unconverged(
         scenario_source(scenario), converged, max_iterations=scenario.world.max_iterations
     )
@@ -170,13 +244,14 @@ def _convergence(scenario: Scenario, columns: dict, summary: pd.DataFrame) -> di
 
 
 def check_finite(
-    scenario: Scenario, summary: pd.DataFrame, deps: pd.DataFrame | dict[str, NDArray]
+    scenario: Scenario, summary: pd.DataFrame | dict, deps: pd.DataFrame | dict[str, NDArray]
 ) -> None:
     """Raise :class:`SimulationError` when the simulation overflowed: a department's state is not
     finite, or a metric is ±inf, or NaN where the metric registry says it is always defined. (A
     metric that can be undefined, such as a rank correlation when all true values tie, is NaN with
     ``n = 0`` when undefined in every replication, and is written as an empty cell.) ``deps``: the
-    departments table, or its columns as arrays (only the numeric ones are checked)."""
+    departments table, or its columns as arrays (only the numeric ones are checked); ``summary``:
+    the metrics table, or its columns (:func:`metrics.summary_columns`)."""
     if isinstance(deps, pd.DataFrame):
         deps = {c: deps[c].to_numpy() for c in deps.select_dtypes("number")}
     bad = [
@@ -184,7 +259,7 @@ def check_finite(
         for c, v in deps.items()
         if isinstance(v, np.ndarray) and v.dtype.kind in "iuf" and not np.isfinite(v).all()
     ]
-    for name, mean in zip(summary["metric"], summary["mean"].to_numpy(dtype=float), strict=True):
+    for name, mean in zip(summary["metric"], np.asarray(summary["mean"], dtype=float), strict=True):
         if np.isinf(mean) or (np.isnan(mean) and not may_be_undefined(name)):
             bad.append(name)
     if bad:
@@ -263,17 +338,23 @@ def _n_periods(blocks: list[engine.BlockResult]) -> int:
     return len(next(iter(blocks[0].periods.values()))) if blocks[0].periods else 0
 
 
+def _labels(model: engine.Model) -> dict[str, list[str]]:
+    """The first columns of the departments table: each department's label and class."""
+    w = model.world
+    return {
+        "department": [f"d{i:03d}" for i in range(w.n_dept)],
+        "class": [w.classes[k] for k in w.class_codes],
+    }
+
+
 def _departments(
     model: engine.Model, blocks: list[engine.BlockResult], reps: int
 ) -> dict[str, object]:
-    """The columns of the departments table: labels, then per-department means (arrays)."""
+    """The numeric columns of the departments table (after :func:`_labels`): per-department
+    means (arrays)."""
     c, w = model.rule, model.world
     sums = {k: sum(b.departments[k] for b in blocks) for k in blocks[0].departments}
-    columns: dict[str, object] = {
-        "department": [f"d{i:03d}" for i in range(w.n_dept)],
-        "class": [w.classes[k] for k in w.class_codes],
-        "true_value": sums["true_value"] / reps,
-    }
+    columns: dict[str, object] = {"true_value": sums["true_value"] / reps}
     for j, name in enumerate(c.indicators):
         columns[f"measured:{name}"] = sums["measured"][:, j] / reps
     for k, name in enumerate(c.components):

@@ -72,7 +72,7 @@ def test_estimate_grows_with_each_dimension():
     sc = perfsim.load_scenario(HANGZHOU, ["world.departments=20000"])
     e = budget.estimate(sc, 2)
     assert budget.estimate(sc, 2, departments=40000).total > e.total
-    assert budget.estimate(sc, 2, samples=64).samples == 2 * e.samples
+    assert budget.estimate(sc, 2, samples=2 * sc.world.samples).samples == 2 * e.samples
     assert budget.estimate(sc, 200).kept > e.kept  # the blocks' sums are kept until combined
     naive = perfsim.load_scenario(HANGZHOU, ["world.departments=20000", 'world.policy="naive"'])
     assert budget.estimate(naive, 2).samples == 0

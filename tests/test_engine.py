@@ -4,6 +4,7 @@ brute-force Monte Carlo, determinism across worker counts, and the run folder.""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 
 import numpy as np
@@ -13,7 +14,7 @@ from helpers import ROOT, run_cli
 
 import perfsim
 from perfsim import engine
-from perfsim.rules import slopes
+from perfsim.rules import normalize, slopes
 from perfsim.rules.pipeline import evaluate
 from perfsim.verify import run_suite
 from perfsim.world import response
@@ -45,6 +46,17 @@ ROWS = [
     (
         "V2q",
         ["world.samples=32", "rule.grading.quota.优秀=0.3", "world.indicators.output.noise=1.0"],
+    ),
+    ("V2c", []),
+    ("V2c", ["world.promotion_value=0.8", "world.indicators.output.noise=0.9"]),
+    ("V7", []),
+    (
+        "V7",
+        [
+            "world.budget_elasticity=0.5",
+            "world.indicators.output.noise=0.3",
+            "world.tasks.work.baseline_effort=0.7",
+        ],
     ),
     ("V3", []),
     (
@@ -179,6 +191,76 @@ def test_normalisation_slopes_match_finite_differences(method):
     np.testing.assert_allclose(analytic, numeric, rtol=0.02)
 
 
+@pytest.mark.parametrize("n", [3, 5, 12, 66])
+@pytest.mark.parametrize("benefit", [True, False])
+def test_z_score_slope_counts_the_departments_own_effect_on_mean_and_sd(n, benefit):
+    """∂z_d/∂x_d = (1 − (1 + z_d²)/n)/sd, checked against central differences of the z-score itself
+    for every department of small groups, outliers included (an outlier dominates the group's sd:
+    at z_d² = n − 1, all the others equal, its score cannot move at all). Holding mean and sd fixed
+    would be off by (1 + z²)/n: 40 % for a department 5 sd below 65 others."""
+    rng = np.random.default_rng(n)
+    x = rng.normal(0.0, 1.0, size=(4, n, 2))
+    x[0, 0, 0] = -6.0  # an outlier
+    x[1, :, 1] = 1.0
+    x[1, 0, 1] = 0.0  # alone below a group at one value: z² = n − 1
+    kw = dict(benefit=np.array([benefit, benefit]), base=np.zeros(2), span=np.array([10.0, 3.0]))
+    analytic = slopes.slope("zscore", x, **kw)
+    h = 1e-6
+    for d in range(n):
+        up, down = x.copy(), x.copy()
+        up[:, d] += h
+        down[:, d] -= h
+        f = functools.partial(normalize.z_score, benefit=benefit, base=0.0, span=[10.0, 3.0])
+        numeric = (f(up)[:, d] - f(down)[:, d]) / (2 * h)
+        np.testing.assert_allclose(analytic[:, d], numeric, rtol=1e-5, atol=1e-6)
+    assert abs(analytic[1, 0, 1]) < 1e-9
+
+
+def test_z_score_marginal_score_at_a_ceiling_matches_finite_differences_of_the_pipeline():
+    """Under z-scores of a capped indicator the group's sd in a sample depends on who is below the
+    ceiling there; a department's marginal score is the slope of the samples where its *own* value
+    is below it. Checked against central differences of the expected total of the real scoring
+    pipeline (the same 4000 draws), for departments far below, around and far above the ceiling.
+    The mean slope over all samples times P(below) overstated it by up to a quarter."""
+    sc = perfsim.load_scenario(
+        THEORY / "v2q-quota.toml",
+        [
+            "world.departments=10",
+            "world.samples=4000",
+            "world.indicators.output.noise=0.5",
+            "world.indicators.output.ceiling=1.0",
+            'rule.indicators.output.normalize="zscore"',
+        ],
+    )
+    model = engine.build(sc)
+    n = 10
+    rng = np.random.default_rng(0)
+    ctx = Context.build(
+        model.scenario,
+        model.rule,
+        model.world,
+        ability=np.ones((1, n)),
+        theta=np.ones((1, n, 1)),
+        eps=rng.standard_normal((4000, 1, n, 1)),
+        eta=np.zeros((4000, 1, n, 0)),
+    )
+    effort = np.array([0.2, 0.6, 0.9, 1.4, 1.5, 1.6, 1.8, 2.0, 2.2, 2.5])[None, :, None]
+    gaming, targets = np.zeros_like(effort), np.zeros_like(effort)
+    prof = response.evaluate_profile(ctx, effort, gaming, targets)
+    analytic = prof["d_s_dm"][0, :, 0] * model.world.scale[0]
+    h, numeric = 0.02, []
+    for d in range(n):
+        up, down = effort.copy(), effort.copy()
+        up[0, d, 0] += h
+        down[0, d, 0] -= h
+        totals = [
+            response.evaluate_profile(ctx, x, gaming, targets)["totals"].mean(axis=0)[0, d]
+            for x in (up, down)
+        ]
+        numeric.append((totals[0] - totals[1]) / (2 * h))
+    np.testing.assert_allclose(analytic, numeric, rtol=0.08, atol=0.15)
+
+
 def test_same_seed_same_numbers_whatever_the_number_of_processes():
     sc = perfsim.load_scenario(THEORY / "v5-visibility.toml")
     model = engine.build(sc)
@@ -309,3 +391,25 @@ def test_effort_solve_is_the_exact_non_negative_optimum(k):
     fast = response._projected_solve(cost, rhs, np.zeros_like(rhs))
     exact = np.array([_qp_nonneg(cost, r) for r in rhs])
     np.testing.assert_allclose(fast, exact, atol=1e-10)
+
+
+@pytest.mark.parametrize("benefit", [True, False])
+def test_min_max_slope_is_zero_for_the_group_min_and_max(benefit):
+    """(x_d − min)/(max − min): the department that is the group's min or max moves that bound
+    with its own value, so its score does not move (0 or 1 for ever); the others move by
+    span/(max − min). Central differences of min-max itself for every department of random
+    groups (the slope of the range held fixed promised the lowest unit points it never earns)."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0.0, 10.0, size=(5, 9, 2))
+    kw = dict(benefit=np.array([benefit, benefit]), base=np.zeros(2), span=np.array([100.0, 40.0]))
+    analytic = slopes.slope("minmax", x, **kw)
+    f = functools.partial(normalize.min_max, benefit=benefit, base=0.0, span=[100.0, 40.0])
+    h = 1e-6
+    for d in range(x.shape[1]):
+        up, down = x.copy(), x.copy()
+        up[:, d] += h
+        down[:, d] -= h
+        numeric = (f(up)[:, d] - f(down)[:, d]) / (2 * h)
+        np.testing.assert_allclose(analytic[:, d], numeric, rtol=1e-6, atol=1e-6)
+    edges = (x == x.max(axis=1, keepdims=True)) | (x == x.min(axis=1, keepdims=True))
+    assert (analytic[edges] == 0).all() and (analytic[~edges] != 0).all()

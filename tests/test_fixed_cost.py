@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -133,3 +134,58 @@ def test_caches_are_safe_from_threads():
 
     with ThreadPoolExecutor(8) as pool:
         assert all(pool.map(check, scenarios * 3))
+
+
+TABLES = ("metrics", "departments", "periods", "per_rep", "confusion", "period_effort")
+
+
+@pytest.mark.parametrize(
+    ("path", "overrides", "reps"),
+    [
+        (SCENARIO, ['world.policy="naive"'], 5),
+        (TEACHING, ["world.periods=3"], 4),  # several periods; best response: convergence rows
+        (ROOT / "scenarios" / "teaching" / "ratchet.toml", [], 3),
+    ],
+)
+def test_tables_built_when_first_read_are_the_tables_of_the_run(path, overrides, reps):
+    """Whichever table is read first, and however (attribute, pickle), each holds the numbers
+    computed from the per-replication metrics of the same run."""
+    sc = load_scenario(path, overrides)
+    runs = [perfsim.simulate(sc, reps=reps, seed=2) for _ in range(3)]
+    for name in reversed(TABLES):  # the second run: tables read in the other order
+        getattr(runs[1], name)
+    pickled = pickle.loads(pickle.dumps(runs[2]))  # builds every table first
+    assert "_build" not in vars(pickled)
+    for name in TABLES:
+        first = getattr(runs[0], name)
+        assert getattr(runs[0], name) is first  # built once
+        for other in (runs[1], pickled):
+            pd.testing.assert_frame_equal(getattr(other, name), first)
+    res = runs[0]
+    summary = res.metrics.set_index("metric")
+    per_rep = res.per_rep
+    assert list(summary.index) == list(per_rep.columns)
+    means = summary["mean"].drop("iterations_max", errors="ignore")
+    np.testing.assert_allclose(means, per_rep[means.index].mean(), rtol=1e-12)  # of finite values
+    assert (summary["n"] == np.isfinite(per_rep).sum()).all() and (summary["n"] <= reps).all()
+    assert per_rep.index.name == "replication" and len(per_rep) == reps
+    if "iterations_max" in summary.index:  # the max over replications, not the mean
+        assert summary.loc["iterations_max", "mean"] == per_rep["iterations_max"].max()
+        assert res.metadata["iterations_max"] == per_rep["iterations_max"].max()
+    assert len(res.periods) == sc.world.periods == res.period_effort.shape[1]
+    assert res.confusion.to_numpy().sum() == pytest.approx(1.0)
+    assert len(res.departments) == sc.world.departments
+
+
+def test_a_deferred_field_is_built_once_on_first_read():
+    calls = []
+
+    def build():
+        calls.append(1)
+        return pd.DataFrame({"x": [1.0]})
+
+    res = simulation.SimulationResult.deferred({"metadata": {"seed": 1}}, {"metrics": build})
+    assert calls == [] and res.metadata == {"seed": 1}
+    assert res.metrics is res.metrics and calls == [1]
+    with pytest.raises(AttributeError, match="departments"):
+        res.departments  # noqa: B018 (neither set nor deferred)

@@ -144,11 +144,16 @@ def test_hangzhou_world_design():
 
 
 def test_audits_deter_gaming():
+    """Spot checks lower gaming, and the inflation of reported values by more than 3 paired
+    standard errors (same seed; leaders who value promotion game more, so the checks deter a
+    smaller share of a larger gaming than with bonuses alone)."""
     audited = perfsim.simulate(HANGZHOU, reps=10, seed=1)
     unaudited = perfsim.simulate(HANGZHOU, reps=10, seed=1, overrides=["rule.audit.probability=0"])
     with_checks = audited.metric("gaming_share")
     without = unaudited.metric("gaming_share")
-    assert 0 < with_checks < 0.7 * without
+    assert 0 < with_checks < without
+    drop = (unaudited.per_rep["inflation"] - audited.per_rep["inflation"]).to_numpy()
+    assert drop.mean() > 3 * drop.std(ddof=1) / np.sqrt(drop.size)
 
 
 def test_mlr_runs_with_finite_metrics():

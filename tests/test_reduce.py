@@ -89,3 +89,35 @@ def test_along_last_equals_broadcasting(k):
     np.testing.assert_array_equal(
         fastreduce.along_last(np.add, strided, x[0, 0]), strided + x[0, 0]
     )
+
+
+@pytest.mark.parametrize(
+    ("shape", "j"),
+    [
+        ((256, 66, 6), 5),  # indicators from tasks
+        ((200, 66, 6), 2),  # raters from tasks
+        ((200, 66, 6), 6),  # C⁻¹ rhs
+        ((7, 3, 2), 9),
+        ((1, 40, 11), 1),
+        ((4, 3, 66, 6), 5),  # CRN samples × replications
+        ((13, 1, 6), 4),  # one department: numpy's vector path, left as it was
+        ((66, 6), 3),  # no batch axis
+    ],
+)
+def test_matmul_with_a_contiguous_transpose_equals_numpy(shape, j):
+    for _ in range(3):
+        x, m = _data(shape), _data((j, shape[-1]))
+        np.testing.assert_array_equal(fastreduce.matmul_t(x, m), x @ m.T)
+
+
+@pytest.mark.parametrize(("shape", "k"), [((200, 66), 4), ((3, 5), 1), ((7, 9), 6), ((1, 1), 2)])
+def test_count_values_equals_one_comparison_per_value(shape, k):
+    x = RNG.integers(0, k, size=shape)
+    x[0, 0] = k - 1  # some value may be missing elsewhere: it counts 0
+    expected = np.stack([(x == v).sum(axis=-1) for v in range(k)], axis=-1)
+    counts = fastreduce.count_values(x, k)
+    np.testing.assert_array_equal(counts, expected)
+    np.testing.assert_array_equal(
+        fastreduce.count_values(x.T, k), np.stack([(x == v).sum(axis=0) for v in range(k)], axis=-1)
+    )
+    assert counts.sum() == x.size

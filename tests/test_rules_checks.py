@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import perfsim
-from perfsim.rules import aggregate, grade, normalize, reward, weights
+from perfsim.rules import aggregate, checks, grade, normalize, reward, weights
 from perfsim.rules.pipeline import compile_rule, evaluate
 
 RNG = np.random.default_rng(3)
@@ -201,3 +201,21 @@ def test_evaluate_refuses_no_departments():
     c, inputs = _hangzhou_inputs()
     _raises_naming("indicators", evaluate, compiled=c,
                    **{**inputs, "indicators": inputs["indicators"][:0]})  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("shape", [(4, 5, 3), (1, 5, 3), (3,)])
+def test_a_broadcast_view_is_checked_as_the_full_array(bad, shape):
+    """The check reads a broadcast row once; it finds what a check of the copied array finds."""
+    row = np.array([1.0, 2.0, 3.0])
+    assert checks.finite(np.broadcast_to(row, shape), "targets").shape == shape
+    row[1] = bad
+    view = np.broadcast_to(row, shape)
+    messages = []
+    for x in (view, view.copy()):
+        with pytest.raises(ValueError) as err:
+            checks.finite(x, "targets")
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    if np.isnan(bad):  # allowed NaN: accepted from the view as from the copy
+        assert checks.finite(view, "targets", nan="the rule's target").shape == shape

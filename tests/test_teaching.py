@@ -24,6 +24,8 @@ CASES = [
     "visibility",
     "effective-weights",
     "force-majeure",
+    "promotion",
+    "budget",
 ]
 REPS = 10
 
@@ -153,3 +155,25 @@ def test_force_majeure_relief_takes_the_year_out_of_the_grades():
     assert partial.metric("shock_grades") > 0.02 and full.metric("shock_grades") == 0
     assert full.metric("reward_gini") < none.metric("reward_gini")
     assert full.metric("kendall_tau") == none.metric("kendall_tau")  # ranks move alike
+
+
+def test_promotion_by_rank_buys_effort_and_gaming():
+    none = sim("promotion", "rule.rewards.优秀.promotion_weight=0")
+    some = sim("promotion")
+    keen = sim("promotion", "world.promotion_value=2")
+    for metric in ("mean_effort", "gaming_share", "inflation"):
+        assert none.metric(metric) < some.metric(metric) < keen.metric(metric), metric
+    assert none.metric("gaming_share") < 0.01 < 0.2 < some.metric("gaming_share")
+
+
+def test_budget_feedback_makes_grades_persist_and_budgets_concentrate():
+    flat = sim(
+        "budget", "rule.rewards.优秀.budget_factor=1", "rule.rewards.基本合格.budget_factor=1"
+    )
+    feedback = sim("budget")
+    one_year = sim("budget", "world.budget_persistence=0")
+    assert flat.metric("budget_gini") == 0
+    assert feedback.metric("budget_gini") > 0.3 > 0.1 > one_year.metric("budget_gini") > 0
+    assert feedback.metric("grade_persistence") > flat.metric("grade_persistence") + 0.1
+    # identical units: without feedback the ranking is luck; with it, budgets make true values differ
+    assert feedback.metric("kendall_tau") > flat.metric("kendall_tau") + 0.2

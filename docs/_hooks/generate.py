@@ -80,7 +80,7 @@ def metrics_page() -> str:
     lines += [
         "",
         "A name `<prefix>:<member>` (`effective_weight:社会评价`, `class_gap:<class>`,",
-        "`rater_reliability:<group>`) is one member of a family record above.",
+        "`rater_reliability:<group>`, `rater_cost:<group>`) is one member of a family record above.",
         "",
     ]
     return "\n".join(lines)

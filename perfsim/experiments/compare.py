@@ -40,6 +40,7 @@ from ..scenario import (
     Scenario,
     ScenarioError,
     WorldSpec,
+    coverage,
     resolve_scenario,
     scenario_raw,
     scenario_source,
@@ -288,18 +289,23 @@ def compare(
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     results: dict[tuple[str, str], SimulationResult] = {}
-    for wname, wover in worlds.items():
-        for rname, sc in named.items():
-            scw = (
-                scenario_from_dict(scenario_raw(sc), source=scenario_source(sc), overrides=wover)
-                if wover
-                else sc
-            )
-            label = f"rule {rname}" + ("" if wname == "base" else f", world {wname}")
-            with run_label(label):  # a convergence warning names the variant, not just the file
-                results[(wname, rname)] = simulate(
-                    scw, reps=reps, seed=seed, jobs=jobs, progress=progress
+    with coverage.collected() as dropped:  # one warning for all runs, after them
+        for wname, wover in worlds.items():
+            for rname, sc in named.items():
+                scw = (
+                    scenario_from_dict(
+                        scenario_raw(sc), source=scenario_source(sc), overrides=wover
+                    )
+                    if wover
+                    else sc
                 )
+                label = f"rule {rname}" + ("" if wname == "base" else f", world {wname}")
+                with run_label(label):  # a convergence warning names the variant, not the file
+                    results[(wname, rname)] = simulate(
+                        scw, reps=reps, seed=seed, jobs=jobs, progress=progress
+                    )
+    sources = dict.fromkeys(scenario_source(sc) for sc in named.values())
+    coverage.warn_not_simulated(", ".join(sources), coverage.merged(dropped))
     rules, world_names = list(named), list(worlds)
     min_differences = dict(min_differences or {})
     check_min_differences(min_differences, results[(world_names[0], rules[0])].per_rep.columns)

@@ -23,17 +23,26 @@ from ..i18n import gettext as _
 from ..i18n import language
 from ..io import atomic_write, record_files, snapshot
 from ..plotting.style import SavedFigure
-from ..results import ComparisonRecord, EmpiricalRecord, RunRecord, SensitivityRecord, read_result
+from ..results import (
+    ComparisonRecord,
+    EmpiricalRecord,
+    OptimizationRecord,
+    RunRecord,
+    SensitivityRecord,
+    read_result,
+)
 from ..results.names import REPORT_HTML, REPORT_MD
 from .document import Document, render_html, render_markdown
 from .figures import write_figures
 from .figures.empirical import redraw_empirical_figures
+from .figures.optimization import write_optimization_figures
 from .figures.sensitivity import redraw_sensitivity_figures
 from .rerun import Rerun, rerun_command
 from .rules import rule_summary
 from .runs import RunFolder
 from .sections.comparison import comparison_metrics_section, robustness_section
 from .sections.empirical import empirical_document
+from .sections.optimization import optimization_document
 from .sections.run import (
     assumptions_section,
     reproducibility_section,
@@ -93,13 +102,15 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
 
 
 def document(
-    record: RunRecord | ComparisonRecord | SensitivityRecord | EmpiricalRecord,
+    record: RunRecord | ComparisonRecord | SensitivityRecord | EmpiricalRecord | OptimizationRecord,
 ) -> Document:
     """The report of a record as a :class:`Document` (drawing a run's or comparison's figures,
     redrawing a sensitivity or empirical folder's from its tables, in the current language)."""
     if isinstance(record, SensitivityRecord):
         record.figures = sorted(set(record.figures) | set(redraw_sensitivity_figures(record)))
         return sensitivity_document(record)
+    if isinstance(record, OptimizationRecord):
+        return optimization_document(record, write_optimization_figures(record))
     if isinstance(record, EmpiricalRecord):
         record.figures = redraw_empirical_figures(record)
         return empirical_document(record)

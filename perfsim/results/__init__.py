@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .comparison import ComparisonRecord
     from .empirical import EmpiricalRecord
     from .files import ResultFolderError
+    from .optimization import OptimizationRecord
     from .read import read_result
     from .run import RunRecord
     from .sensitivity import SensitivityRecord
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ComparisonRecord",
     "EmpiricalRecord",
+    "OptimizationRecord",
     "ResultFolderError",
     "RunRecord",
     "SensitivityRecord",
@@ -54,6 +56,7 @@ __all__ = [
 _WHERE = {
     "ComparisonRecord": "comparison",
     "EmpiricalRecord": "empirical",
+    "OptimizationRecord": "optimization",
     "ResultFolderError": "files",
     "RunRecord": "run",
     "SensitivityRecord": "sensitivity",

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from .files import ResultFolderError as RunFolderError
-from .names import ComparisonFiles, EmpiricalFiles, RunFiles, SensitivityFiles
+from .names import ComparisonFiles, EmpiricalFiles, OptimizationFiles, RunFiles, SensitivityFiles
 
-_WRITERS = "perfsim run, compare, sensitivity or empirical"
+_WRITERS = "perfsim run, compare, sensitivity, empirical or optimize"
 
 
 def check_result_folder(path: Path) -> str:
@@ -28,10 +28,20 @@ def check_result_folder(path: Path) -> str:
         _json(path / EmpiricalFiles.METADATA)
         _need(path, [EmpiricalFiles.SCORES], "perfsim empirical")
         return "empirical"
+    if (path / OptimizationFiles.METADATA).is_file():
+        meta = _json(path / OptimizationFiles.METADATA)
+        if meta.get("status") != "complete":
+            raise RunFolderError(
+                f"{path}: an unfinished optimisation ({OptimizationFiles.PARETO} is missing); "
+                "finish it by running the same perfsim optimize command with --resume, then "
+                "perfsim report"
+            )
+        _need(path, [OptimizationFiles.PARETO], "perfsim optimize")
+        return "optimization"
     raise RunFolderError(
         f"{path}: not a perfsim run folder: it has none of metadata.json (written by perfsim "
-        "run and compare), sensitivity.json (perfsim sensitivity) or empirical.json (perfsim "
-        f"empirical); give a folder written by {_WRITERS}"
+        "run and compare), sensitivity.json (perfsim sensitivity), empirical.json (perfsim "
+        f"empirical) or optimization.json (perfsim optimize); give a folder written by {_WRITERS}"
     )
 
 

@@ -58,6 +58,21 @@ class SensitivityFiles:
         return f"chunk-{chunk_id:05d}"
 
 
+class OptimizationFiles:
+    """An optimisation folder (``perfsim optimize``)."""
+
+    METADATA = "optimization.json"
+    PARETO = "pareto.csv"
+    EVALUATIONS = "evaluations"  # stem: evaluations.parquet, or evaluations.csv without pyarrow
+    RECOMMENDED = "recommended.csv"  # each recommended rule against the reference
+    RULES = "rules"  # rules/<name>.toml, ready-to-use scenario files
+
+    @staticmethod
+    def rule(name: str) -> str:
+        """A recommended rule's scenario file (relative)."""
+        return f"{OptimizationFiles.RULES}/{name}.toml"
+
+
 class EmpiricalFiles:
     """An empirical folder (``perfsim empirical``)."""
 
@@ -80,6 +95,7 @@ MARKERS = {
     RunFiles.METADATA: "run",
     SensitivityFiles.METADATA: "sensitivity",
     EmpiricalFiles.METADATA: "empirical",
+    OptimizationFiles.METADATA: "optimization",
 }
 """Marker file → kind, for folders written before ``.perfsim.json`` (a comparison's
 ``metadata.json`` says ``"kind": "comparison"``)."""

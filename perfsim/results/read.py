@@ -9,10 +9,11 @@ from .check import check_result_folder
 from .comparison import ComparisonRecord
 from .empirical import EmpiricalRecord
 from .files import ResultFolderError
+from .optimization import OptimizationRecord
 from .run import RunRecord
 from .sensitivity import SensitivityRecord
 
-Record = RunRecord | ComparisonRecord | SensitivityRecord | EmpiricalRecord
+Record = RunRecord | ComparisonRecord | SensitivityRecord | EmpiricalRecord | OptimizationRecord
 
 
 def read_result(folder: str | Path) -> Record:
@@ -28,10 +29,15 @@ def read_result(folder: str | Path) -> Record:
             for rule in record.rules:
                 record.run(record.worlds[0], rule)
             return record
-        reader = {"run": RunRecord, "sensitivity": SensitivityRecord, "empirical": EmpiricalRecord}
+        reader = {
+            "run": RunRecord,
+            "sensitivity": SensitivityRecord,
+            "empirical": EmpiricalRecord,
+            "optimization": OptimizationRecord,
+        }
         return reader[kind].read(path)
     except (OSError, KeyError, ValueError) as exc:
         if isinstance(exc, PerfsimError):
             raise
-        what = kind if kind in ("sensitivity", "empirical") else "run"
+        what = kind if kind in ("sensitivity", "empirical", "optimization") else "run"
         raise ResultFolderError(f"{path}: incomplete or damaged {what} folder: {exc}") from exc

@@ -8,7 +8,12 @@ common-random-number samples), over which the caller averages.
 
 - efficacy coefficient: ``span / (good − bad)``; with ``clip`` the slope is zero outside the band
   (the caller smooths this with the measurement noise).
-- min-max: ``± span / (max − min)``; z-score: ``± span / sd``.
+- min-max: ``± span / (max − min)``, and 0 for the department that is the group's min or max
+  (its own value moves that bound: its score stays 0 or 1).
+- z-score: ``± span (1 − (1 + z_d²)/n) / sd``, the exact derivative with the department's own
+  effect on the group's mean and sd (n departments in the group): holding them fixed would be off
+  by ``(1 + z²)/n``, which is not small for an outlier (at ``z² = n − 1``, all the others equal,
+  its score cannot move at all).
 - percentile rank: ``± span · f(x_d)`` with ``f`` the density of the group's values, approximated by
   a normal density with the group's mean and standard deviation.
 - target attainment: ``span / target`` (benefit) or ``span · target / x²`` (cost), zero above the cap.
@@ -68,14 +73,19 @@ def slope(
                 denom == 0, 0.0, span / np.where(denom == 0, 1.0, denom)
             ) * np.ones_like(v)
         if method == "minmax":
-            rng = v.max(axis=-2, keepdims=True) - v.min(axis=-2, keepdims=True)
-            return np.where(
-                rng == 0, 0.0, sign * span / np.where(rng == 0, 1.0, rng)
-            ) * np.ones_like(v)
+            # (x_d − min)/(max − min) does not move with the department's own value where it is
+            # the group's min or max (its own value moves that bound with it)
+            top, bottom = v.max(axis=-2, keepdims=True), v.min(axis=-2, keepdims=True)
+            rng = top - bottom
+            slope = np.where(rng == 0, 0.0, sign * span / np.where(rng == 0, 1.0, rng))
+            return np.where((v == top) | (v == bottom), 0.0, slope)
         sd = v.std(axis=-2, keepdims=True)
         safe = np.where(sd == 0, 1.0, sd)
         if method == "zscore":
-            return np.where(sd == 0, 0.0, sign * span / safe) * np.ones_like(v)
+            # z_d = (x_d − mean)/sd moves its own mean and sd: ∂z_d/∂x_d = (1 − (1 + z_d²)/n)/sd
+            n = v.shape[-2]
+            z = (v - v.mean(axis=-2, keepdims=True)) / safe
+            return np.where(sd == 0, 0.0, sign * span * (1.0 - (1.0 + z * z) / n) / safe)
         if method == "percentile":
             density = norm.pdf(v, loc=v.mean(axis=-2, keepdims=True), scale=safe)
             return np.where(sd == 0, 0.0, sign * span * density)

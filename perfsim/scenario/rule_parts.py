@@ -48,6 +48,23 @@ class Meta(Strict):
         default_factory=list,
         description="Choices that are assumptions rather than documented facts (listed in reports).",
     )
+    not_simulated: dict[str, str] = Field(
+        default_factory=dict,
+        description="Why a part of the rule that the simulation does not realise is left out, keyed "
+        "by the part's path as the run's warning names it (e.g. \"rule.rewards.*.budget_factor\") "
+        "or by one of its keys; a part given here is not warned about, and reports show the reason.",
+    )
+
+    @model_validator(mode="after")
+    def _reasons(self) -> Meta:
+        for key, reason in self.not_simulated.items():
+            if not reason.strip():
+                raise LocatedValueError(
+                    f"not_simulated.{key}",
+                    reason,
+                    "give the reason why this part is left out of the simulation (a sentence)",
+                )
+        return self
 
 
 class NormalizeDefaults(Strict):

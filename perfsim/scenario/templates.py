@@ -103,7 +103,7 @@ departments = 40                 # departments per replication
 periods = 1                      # evaluation periods (years)
 policy = "best_response"         # naive (no response) | best_response | adaptive
 motivation = 0.5                 # λ: how much a department values the social value of its work
-samples = 32                     # draws of the others' scores (fewer: faster, noisier)
+samples = 16                     # draws of the others' scores (fewer: faster, noisier)
 tolerance = 0.001                # best response: when the fixed point has converged
 max_iterations = 120
 

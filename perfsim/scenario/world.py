@@ -184,11 +184,49 @@ class World(Strict):
         description="预警提示: share ρ of its own measurement-noise variance that a department sees "
         "at mid-period, before it settles effort and gaming (0 = no warning).",
     )
+    promotion_value: NonNegative = Field(
+        1.0,
+        description="干部选拔任用: what a leader puts on one unit of a grade's "
+        "`promotion_weight` (reward units; 1 = a unit of promotion weight is worth a unit of bonus): "
+        "the career-concern term of the leader's utility (perfsim/world/careers.py).",
+    )
+    budget_value: NonNegative = Field(
+        1.0,
+        description="预算绩效: what a leader puts now on next year's budget, reward units per unit "
+        "of log budget (a grade's `budget_factor` f is worth budget_value · ln f, times the years "
+        "the change lasts, discounted by δ; perfsim/world/careers.py).",
+    )
+    budget_persistence: Annotated[float, Field(ge=0, le=1)] = Field(
+        1.0,
+        description="ρ in ln B_{t+1} = ρ ln B_t + ln f_g: 1 = budget changes compound year after "
+        "year (基数加增长), 0 = a grade sets next year's budget only.",
+    )
+    budget_elasticity: NonNegative = Field(
+        0.5,
+        description="η: a department's productivity scales with its budget as B^η (resources feed "
+        "back into results over `periods` years; 0 = the budget buys nothing).",
+    )
+    reputation: float = Field(
+        0.0,
+        description="Points (0–100 scale) by which raters' perceived quality follows last year's "
+        "grade: + reputation for the best band, − reputation for the worst, linear between "
+        "(0 = raters ignore last year's grade).",
+    )
     common_shock: NonNegative = Field(
         0.0, description="不可抗力: sd of a per-period shock common to all outputs (output units)."
     )
     samples: Annotated[int, Field(ge=2, le=65_536)] = Field(
-        64, description="Common-random-number draws used to estimate expected rewards."
+        16,
+        description="Common-random-number draws used to estimate expected rewards (16 Latin "
+        "hypercube draws give equilibria that agree with 256 independent draws within Monte Carlo "
+        "error: benchmarks/bench_crn.py).",
+    )
+    sampling: Literal["lhs", "mc", "antithetic"] = Field(
+        "lhs",
+        description="How the common random numbers are drawn: lhs: Latin hypercube, each "
+        "department's draws of each noise spread one per stratum of equal probability (several "
+        "times less error than mc at the same samples); mc: independent draws; antithetic: "
+        "half the draws and their negatives.",
     )
     damping: Annotated[float, Field(gt=0, le=1)] = Field(
         0.5,

@@ -1,9 +1,10 @@
-"""The validation suite V1–V6 (docs/model.md): the engine against what theory proves.
+"""The validation suite V1–V7 (docs/model.md): the engine against what theory proves.
 
 Each check loads its scenario from ``scenarios/theory/`` (with any overrides), computes the theory
 from the scenario's own parameters, runs the real engine and compares. The rows live in
 :mod:`.rows` (V1–V3V, V5, V6, and what every row shares) and :mod:`.ratchet` (V4, and V4F: a
-finite horizon solved by backward induction); :func:`run_suite` runs them.
+finite horizon solved by backward induction) and :mod:`.careers` (V2c, a career-concern
+tournament, and V7, budget feedback between two departments); :func:`run_suite` runs them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .careers import v2c, v7
 from .events import ve
 from .ratchet import v4, v4f
 from .rows import (
@@ -35,6 +37,7 @@ ROWS: dict[str, Callable[..., list[Check]]] = {
     "V1": v1,
     "V2": v2,
     "V2q": v2q,
+    "V2c": v2c,
     "V3": v3,
     "V3F": v3f,
     "V3V": v3v,
@@ -43,6 +46,7 @@ ROWS: dict[str, Callable[..., list[Check]]] = {
     "V5": v5,
     "V6": v6,
     "V7E": ve,
+    "V7": v7,
 }
 
 

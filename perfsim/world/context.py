@@ -2,9 +2,10 @@
 
 The context gathers the compiled rule and world, the block's population (ability ``a_d`` and
 productivity ``θ_dk``), the common random numbers from which expected rewards are estimated, and
-what the rule implies for a department's incentives: the cumulative quota counts ``K_g`` of each
-grading group, the component of each indicator and rater, and the discount of the marginal reward
-through ratcheted targets (:func:`ratchet_factors`, one per period).
+what the rule implies for a department's incentives: the prize of each band (bonus, career and
+budget, :mod:`perfsim.world.careers`), the cumulative quota counts ``K_g`` of each grading group,
+the component of each indicator and rater, and the discount of the marginal reward through
+ratcheted targets (:func:`ratchet_factors`, one per period).
 
 Ratcheted targets (docs/model.md, "Ratcheted targets"). A target-based indicator scores
 ``s(m_t − T_t)`` (linear scoring: slope s per unit; pay β per point), and after each period the
@@ -45,6 +46,7 @@ from ..rules.grade import band_counts
 from ..rules.pipeline import CompiledRule
 from ..scenario.rule_parts import Audit
 from ..scenario.schema import Scenario
+from . import careers
 from .events import CompiledEvents, compile_events
 from .model import CompiledWorld
 
@@ -68,6 +70,8 @@ class Context:
     rater_component: NDArray  # (R,) component index
     limits: list[NDArray]  # per band (< last): cumulative quota count per class group, or inf
     group_codes: NDArray | None  # grading groups (dept,)
+    prizes: NDArray  # (bands,) what each band is worth to a leader this period (careers.py)
+    reputation: NDArray | None = None  # (B, D) rating points from last year's grade (state.py)
     warning_share: float = 0.0  # ρ: share of the measurement-noise variance revealed
     warning: NDArray | None = None  # (B, D, J) the part of its own measurement noise (in units of
     # σ) a department has seen at the mid-period early warning (预警提示); None without warnings
@@ -117,6 +121,7 @@ class Context:
             group_codes=world.class_codes if sc.rule.grading.scope == "within_class" else None,
             warning_share=sc.world.early_warning,
             events=compile_events(sc, rule, world),
+            prizes=careers.prizes(sc, rule)[0],
         )
 
 

@@ -53,7 +53,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit, logit
 
-from ..rules.pipeline import CompiledRule
+from ..rules.pipeline import CompiledRule, evaluate
 from ..scenario.schema import Scenario
 from .model import CompiledWorld
 
@@ -171,12 +171,13 @@ def with_points(ctx, totals: NDArray, effort: NDArray, gaming: NDArray):
     return totals + mean[None], var
 
 
-def veto_probability(ctx, gaming_total: NDArray, p_audit: NDArray, dp_audit: NDArray):
+def veto_probability(ctx, gaming_total: NDArray, p_audit: NDArray, dp_audit: NDArray, base=None):
     """``P_v(G) = 1 − (1 − P_audit(G)) Π_k (1 − q_k(G))`` over the veto events, and its slope in
     G, at the effort of ``ctx.event_state`` (the audit veto alone without veto events)."""
     if not has_veto(ctx) or ctx.event_state is None:
         return p_audit, dp_audit
-    ev, base = ctx.events, ctx.event_state[3]
+    ev = ctx.events
+    base = ctx.event_state[3] if base is None else base
     survive, slope = 1.0 - p_audit, -dp_audit  # Π (1 − ·) and its derivative in G
     for k in np.flatnonzero(ev.vetoes):
         q = expit(base[..., k] + ev.gaming[k] * gaming_total)
@@ -227,6 +228,14 @@ def _audit_veto(ctx, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
     return ctx.audit.probability * (1.0 - e), ctx.audit.probability * rate * e
 
 
+def deduction_slope(ctx) -> NDArray | float:
+    """Expected deduction points per unit of total gaming at the profile, ``Σ P_k ∂q_k/∂G``."""
+    ev = ctx.events
+    if ev is None or ctx.event_state is None or not (ev.sign == DEDUCTION).any():
+        return 0.0
+    return (np.where(ev.sign == DEDUCTION, ev.points, 0.0) * ctx.event_state[2]).sum(-1)
+
+
 def gaming_slope(ctx, a: NDArray, gameable: NDArray) -> NDArray:
     """Score points per unit of gaming, less the expected deduction points gaming brings."""
     ev = ctx.events
@@ -272,6 +281,28 @@ def relief(sc: Scenario, rule: CompiledRule, delta: NDArray, gaming: NDArray, rn
     chance = np.minimum(1.0, t.force_majeure_grant + sc.world.relief_lobbying * gaming.sum(-1))
     granted = rng.random(chance.shape) < chance
     return np.where(adverse & granted[..., None], t.force_majeure_share * delta, 0.0)
+
+
+def shock_grades(model, ev, measured, shock, args: dict, points, veto, final: bool):
+    """The metric ``shock_grades`` (final period, with a common shock; None otherwise): per
+    replication, the share of departments whose grade differs from the grade of their indicators
+    with the whole shock netted out (the same ratings, targets, points and vetoes)."""
+    if not final or not model.scenario.world.common_shock:
+        return None
+    fair = measured - shock_effect(model.world, shock)
+    other = evaluate(model.rule, fair, **args, adjustments=points, veto=veto)
+    return (other.grade != ev.grade).mean(axis=1)
+
+
+def evaluate_year(model, ctx, rng, year: tuple, veto, args: dict, final: bool):
+    """The engine's hook: the year's evaluation with its events and relief, the veto (the audit's
+    joined by the events) and the metric ``shock_grades`` (None but in the final period with a
+    shock). ``year``: effort, gaming, measured indicators and the common shock; ``args``: the
+    rest of :func:`perfsim.rules.pipeline.evaluate`'s arguments."""
+    effort, gaming, measured, shock = year
+    netted, points, veto = realise(model, ctx, rng, effort, gaming, measured, shock, veto)
+    ev = evaluate(model.rule, netted, **args, adjustments=points, veto=veto)
+    return ev, veto, shock_grades(model, ev, measured, shock, args, points, veto, final)
 
 
 def realise(model, ctx, rng, effort, gaming, measured, shock, veto):

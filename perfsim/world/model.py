@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import along_last, mean_last
+from ..fastreduce import along_last, matmul_t, mean_last
 from ..scenario.schema import Scenario
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
@@ -174,7 +174,7 @@ def draw_population(world: CompiledWorld, rng: np.random.Generator, reps: int) -
 def expected_indicators(world: CompiledWorld, output: NDArray, gaming: NDArray | None) -> NDArray:
     """Noise-free indicator values ``offset + scale (L y + κ g)`` (no ceiling; ``gaming=None``
     for no gaming)."""
-    m = output @ world.loadings.T
+    m = matmul_t(output, world.loadings)
     if gaming is not None:
         m += world.gameability * gaming
     along_last(np.multiply, m, world.scale, out=m)
@@ -184,7 +184,7 @@ def expected_indicators(world: CompiledWorld, output: NDArray, gaming: NDArray |
 
 def perceived_quality(world: CompiledWorld, output: NDArray) -> NDArray:
     """``q_dr`` on the 0–100 scale (before leniency and noise)."""
-    seen = output @ world.sees.T
+    seen = matmul_t(output, world.sees)
     along_last(np.multiply, seen, 1 - world.halo, out=seen)
     mean = mean_last(output)  # + h_r ȳ_d, one rater at a time (long loops over departments)
     for r, h in enumerate(world.halo):
@@ -225,7 +225,25 @@ def survey_moments(
     return mean, deriv, var
 
 
-def group_reliability(world: CompiledWorld, latent: NDArray) -> NDArray:
+def rated_survey_moments(
+    world: CompiledWorld, latent: NDArray
+) -> dict[int, tuple[NDArray, NDArray]]:
+    """``(mean, var1)`` of :func:`survey_moments` for each survey rater whose moments both
+    :func:`group_reliability` (of ``latent``, before leniency) and :func:`survey_draw` (of
+    ``latent`` + leniency) would compute from the same numbers: leniency 0 and a survey drawn from
+    its normal approximation. Passing them to both computes them once (the same numbers)."""
+    return {
+        r: survey_moments(world, r, latent[..., r], slope=False)[::2]
+        for r, kind in enumerate(world.rater_kind)
+        if kind == "survey"
+        and world.leniency[r] == 0
+        and int(world.respondents[r]) >= SURVEY_EXACT_BELOW
+    }
+
+
+def group_reliability(
+    world: CompiledWorld, latent: NDArray, moments: dict | None = None
+) -> NDArray:
     """Reliability of each rater group's score across departments, per replication: shape
     ``(rep, rater)``, from the exact moments of what the group's members say, not from a draw.
 
@@ -235,10 +253,14 @@ def group_reliability(world: CompiledWorld, latent: NDArray) -> NDArray:
     ``W`` the mean variance of the score around it (a respondent's variance / n, or σ²), the
     reliability is ``B / (B + W)``: the share of the spread of the group's scores that is agreement
     of its members on the units rather than the chance of who answered (the correlation of two
-    parallel groups' scores; Spearman–Brown for n respondents). NaN when ``B + W = 0``."""
+    parallel groups' scores; Spearman–Brown for n respondents). NaN when ``B + W = 0``.
+    ``moments``: :func:`rated_survey_moments` of ``latent``, when the caller has them."""
     out = np.full((latent.shape[0], latent.shape[-1]), np.nan)
     for r, kind in enumerate(world.rater_kind):
-        if kind == "survey":
+        if moments and r in moments:
+            mean, var1 = moments[r]
+            within = var1.mean(axis=1) / max(int(world.respondents[r]), 1)
+        elif kind == "survey":
             mean, _, var1 = survey_moments(world, r, latent[..., r], slope=False)
             within = var1.mean(axis=1) / max(int(world.respondents[r]), 1)
         else:
@@ -262,17 +284,25 @@ def _level_probabilities(below: NDArray) -> NDArray:
 
 
 def survey_draw(
-    world: CompiledWorld, r: int, latent_mean: NDArray, rng: np.random.Generator
+    world: CompiledWorld,
+    r: int,
+    latent_mean: NDArray,
+    rng: np.random.Generator,
+    moments: tuple[NDArray, NDArray] | None = None,
 ) -> NDArray:
     """Mean points of ``n`` respondents answering on the survey's levels.
 
     For ``n < SURVEY_EXACT_BELOW`` the answers are drawn exactly (multinomial counts, as conditional
     binomials); for larger surveys the mean is drawn from its normal approximation with the exact
     mean and variance of the ordered-probit answers (the central limit theorem; one draw per unit
-    instead of one per level)."""
+    instead of one per level). ``moments``: ``(mean, var1)`` of :func:`survey_moments` of
+    ``latent_mean`` when the caller has them (:func:`rated_survey_moments`; left unchanged)."""
     n = int(world.respondents[r])
     if n >= SURVEY_EXACT_BELOW:
-        mean, _, var1 = survey_moments(world, r, latent_mean, slope=False)
+        if moments is None:
+            mean, _, var1 = survey_moments(world, r, latent_mean, slope=False)
+        else:
+            mean, var1 = moments[0], moments[1].copy()
         draw = rng.standard_normal(mean.shape)  # mean + sqrt(var1 / n) · draw, in place
         var1 /= n
         draw *= np.sqrt(var1, out=var1)

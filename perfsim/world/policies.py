@@ -148,6 +148,10 @@ class BestResponse(_Stateless):
         same = (
             last_ctx.eps is ctx.eps  # the same block and draws
             and np.array_equal(last_ctx.ratchet_factor, ctx.ratchet_factor)
+            and np.array_equal(last_ctx.prizes, ctx.prizes)  # careers.py: budget value by year
+            and last_ctx.theta is ctx.theta  # state.py: budgets move productivity
+            and last_ctx.reputation is None
+            and ctx.reputation is None
             and (last_targets is targets or np.array_equal(last_targets, targets))
         )
         return choice if same else None
@@ -156,6 +160,10 @@ class BestResponse(_Stateless):
         again = self._repeats(ctx, targets)
         if again is not None:
             return again
+        if self._last is not None and self._last[0].theta is not ctx.theta:
+            # budgets moved productivity (world/state.py): effort answers θ about in proportion,
+            # so the last fixed point scaled by θ_new/θ_old is the nearer start (not the answer)
+            effort = effort * (ctx.theta / self._last[0].theta)
         choice = self._solve(ctx, effort, gaming, targets)
         self._last = (ctx, targets, choice)
         return choice

@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import along_last
+from ..fastreduce import along_last, matmul_t
 from ..rules import pipeline, slopes
 from . import events, mixing, payoff
 from .context import Context
@@ -72,6 +72,8 @@ def rater_scores(ctx: Context, output: NDArray) -> tuple[NDArray, NDArray, NDArr
     """Expected rater scores (0–100), their slope in perceived quality, and their variance."""
     w = ctx.world
     latent = perceived_quality(w, output) + w.leniency
+    if ctx.reputation is not None:  # last year's grade (state.py)
+        latent += ctx.reputation[..., None]
     mean = np.empty_like(latent)
     deriv = np.ones_like(latent)
     var = np.broadcast_to(w.rater_noise**2, latent.shape).copy()
@@ -193,7 +195,7 @@ def evaluate_profile(
     )
     totals, points_var = events.with_points(ctx, ev.total, effort, gaming)  # (S, B, D)
 
-    d_s_dm = _indicator_marginals(ctx, samples, m_bar, sd_m, targets)  # (B, D, J)
+    d_s_dm, kinks = _indicator_marginals(ctx, samples, m_bar, sd_m, targets)  # (B, D, J)
     shares = c.shares
     d_s_dq = shares[ctx.rater_component] * r_deriv  # (B, D, R)
     # Own expected score: the sample mean less the (linearised) mean of the department's own noise
@@ -215,7 +217,7 @@ def evaluate_profile(
 
     taus = cutoffs(ctx, totals, learned)
     probs, dens = _cutoff_probabilities(taus, mean, sigma)
-    bonus = c.reward_table[:, 0]
+    bonus = ctx.prizes  # bonus, career and budget per band (careers.py)
     spread = bonus[:-1] - bonus[1:]  # ΔW_g
     reward = bonus[-1] + np.tensordot(spread, probs, axes=(0, 0)) + ctx.per_point * mean
     marginal = np.tensordot(spread, dens, axes=(0, 0)) + ctx.per_point
@@ -230,6 +232,7 @@ def evaluate_profile(
         cutoff_floor=[tau.min(axis=0) for tau in taus],  # (B, D) each
         mean=mean,
         sigma=sigma,
+        kinks=kinks,
     )
 
 
@@ -246,10 +249,14 @@ def _classes(ctx: Context) -> NDArray | None:
 
 
 def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray:
-    """∂S̄_d/∂m_dj: share × weight × mean normalisation slope × smoothing of clip and ceiling."""
+    """∂S̄_d/∂m_dj: share × weight × mean normalisation slope × smoothing of clip and ceiling;
+    and the :class:`perfsim.world.payoff.Kinks` that give the score shift of a large change."""
     c, w = ctx.rule, ctx.world
     groups = _classes(ctx) if c.rule.normalize.scope == "within_class" else None
     out = np.zeros(m_bar.shape)
+    free = np.zeros(m_bar.shape)  # the slope before the clip and the ceiling
+    lo = np.full(m_bar.shape[-1], -np.inf)  # where the clip flattens the score
+    hi = np.full(m_bar.shape[-1], np.inf)
     for method in dict.fromkeys(c.methods):
         idx = np.array([j for j, m in enumerate(c.methods) if m == method], dtype=np.intp)
         sl = _constant_slope(c, method, idx)
@@ -268,18 +275,41 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
                 target=t,
                 cap=c.cap[idx],
                 groups=groups,
-            ).mean(axis=0)
+            )
+            raw = m_bar[None, ..., idx] + ctx.measurement_draws[..., idx]  # before the ceiling
+            sl = _below_ceiling_mean(sl, raw, w.ceiling[idx], sd_m[idx])
+        free[..., idx] = sl
         if method == "efficacy" and c.rule.normalize.clip:
-            lo = np.where(np.isnan(c.bad[idx]), -np.inf, np.minimum(c.bad[idx], c.good[idx]))
-            hi = np.where(np.isnan(c.good[idx]), np.inf, np.maximum(c.bad[idx], c.good[idx]))
-            inside = ndtr((hi - m_bar[..., idx]) / sd_m[idx]) - ndtr(
-                (lo - m_bar[..., idx]) / sd_m[idx]
+            lo_j = np.where(np.isnan(c.bad[idx]), -np.inf, np.minimum(c.bad[idx], c.good[idx]))
+            hi_j = np.where(np.isnan(c.good[idx]), np.inf, np.maximum(c.bad[idx], c.good[idx]))
+            inside = ndtr((hi_j - m_bar[..., idx]) / sd_m[idx]) - ndtr(
+                (lo_j - m_bar[..., idx]) / sd_m[idx]
             )
             sl = sl * inside
+            lo[idx], hi[idx] = lo_j, hi_j
         out[..., idx] = sl
     out *= ndtr((w.ceiling - m_bar) / sd_m)  # reporting is capped at the ceiling
     weights = np.broadcast_to(pipeline.indicator_weights(c, m_bar, _classes(ctx)), m_bar.shape)
-    return out * weights * c.shares[ctx.comp_of_indicator] * ctx.ratchet_factor
+    factor = weights * c.shares[ctx.comp_of_indicator] * ctx.ratchet_factor
+    return out * factor, payoff.Kinks(free * factor, lo, hi, m_bar, sd_m, w.ceiling)
+
+
+def _below_ceiling_mean(per_sample: NDArray, raw: NDArray, ceiling, sd) -> NDArray:
+    """The mean normalisation slope over the samples where the department's own value ``raw``
+    (before the ceiling) is below the ceiling (all samples where it never is): at the ceiling its
+    score does not move with its value, and the group statistics of those samples (a group bunched
+    at the ceiling has a tiny sd) are not the ones its marginal score sees. The probability of
+    being below the ceiling is applied, smoothly, by the caller.
+
+    "Below" is a kernel weight ``Φ((ceiling − raw)/h)`` with the normal reference bandwidth
+    ``h = 1.06 σ S^(−1/5)`` of the S samples, not an indicator: with an indicator the slope jumped
+    whenever a sample crossed the ceiling as the department's own level moved, and its best
+    response jumped with it (z-scores of indicators at a ceiling jittered for ever)."""
+    bandwidth = 1.06 * np.asarray(sd) * per_sample.shape[0] ** -0.2
+    below = ndtr((ceiling - raw) / bandwidth)
+    count = below.sum(axis=0)
+    inside = (below * per_sample).sum(axis=0) / np.maximum(count, 1e-300)
+    return np.where(count > 1e-9, inside, per_sample.mean(axis=0))
 
 
 def _constant_slope(c, method: str, idx: NDArray) -> NDArray | None:
@@ -422,6 +452,7 @@ def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):
         eps=ctx.eps[:, idx],
         eta=ctx.eta[:, idx],
         warning=None if ctx.warning is None else ctx.warning[idx],
+        reputation=None if ctx.reputation is None else ctx.reputation[idx],
     )
     return small, targets[idx], None if learned is None else [t[idx] for t in learned]
 
@@ -467,7 +498,7 @@ def _projected_solve(
     diag = np.diag(cost)
     if np.count_nonzero(cost - np.diag(diag)) == 0:
         return np.maximum(rhs / diag, 0.0)
-    e = rhs @ np.linalg.inv(cost).T
+    e = matmul_t(rhs, np.linalg.inv(cost))
     negative = e < 0
     if not negative.any():  # the usual case, without the per-department reduction
         return e

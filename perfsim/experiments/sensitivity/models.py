@@ -19,6 +19,7 @@ from ...scenario import (
     Scenario,
     ScenarioError,
     WorldSpec,
+    coverage,
     no_world_error,
     resolve_scenario,
     scenario_from_dict,
@@ -216,6 +217,9 @@ def model_spec(
     inputs = tuple(Input.from_spec(path, spec) for path, spec in table.items())
     raw = {k: v for k, v in scenario_raw(scenario).items() if k != "uncertain"}
     check_inputs(raw, source, inputs, label)
+    # the rule's parts the simulation does not realise, also those only an uncertain input sets
+    dropped = coverage.not_simulated(scenario, tuple(table))
+    coverage.warn_not_simulated(source, dropped)
     return ModelSpec(
         ScenarioModel(raw, source, inputs, reps, seed),
         unit_problem(inputs),
@@ -226,5 +230,6 @@ def model_spec(
             "scenario_name": scenario.name,
             "resolved_scenario": raw,
             "uncertain_source": label,
+            "not_simulated": [d.as_dict() for d in dropped],
         },
     )

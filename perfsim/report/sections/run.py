@@ -16,6 +16,7 @@ from ..runs import RunFolder
 from ..summary import convergence_sentence, run_sentences
 
 __all__ = [
+    "add_not_simulated",
     "assumptions_section",
     "reproducibility_section",
     "rules_section",
@@ -196,6 +197,7 @@ def assumptions_section(doc: Document, run: RunFolder) -> None:
         doc.add("ul", items)
     else:
         doc.add("p", _("The scenario lists no assumptions (meta.assumptions is empty)."))
+    not_simulated_section(doc, run)
     if run.worlds != ["base"]:
         doc.add(
             "p",
@@ -203,6 +205,41 @@ def assumptions_section(doc: Document, run: RunFolder) -> None:
                 worlds="; ".join(run.worlds)
             ),
         )
+
+
+def not_simulated_section(doc: Document, run: RunFolder) -> None:
+    """The parts of the rule(s) that the simulation did not realise (the run metadata's
+    ``not_simulated``, :mod:`perfsim.scenario.coverage`), with the scenario's reason if it gives
+    one; nothing when every part was simulated."""
+    entries = [
+        entry
+        for rule in run.rules
+        for entry in run.run_metadata(run.worlds[0], rule).get("not_simulated") or []
+    ]
+    add_not_simulated(doc, entries, "h3")
+
+
+def add_not_simulated(doc: Document, entries: list[dict], heading: str) -> None:
+    """A heading and a list of the parts of a rule left out of the simulation (metadata entries
+    ``{part, what, keys, reason}``); nothing when there are none."""
+    items: dict[str, None] = {}
+    for entry in entries:
+        keys = [k for k in entry.get("keys") or [] if k != entry.get("part")]
+        text = _("{what} ({part})").format(what=_(entry["what"]), part=entry["part"])
+        if keys:
+            text = _("{part}, set in {keys}").format(part=text, keys=", ".join(keys))
+        reason = entry.get("reason") or _("no reason given (meta.not_simulated)")
+        items[_("{part}: {reason}").format(part=text, reason=reason)] = None
+    if items:
+        doc.add(heading, _("Not simulated"))
+        doc.add(
+            "p",
+            _(
+                "These parts of the rule are not realised by the simulation: the simulated "
+                "departments do not respond to them and no simulated number depends on them."
+            ),
+        )
+        doc.add("ul", list(items))
 
 
 def reproducibility_section(doc: Document, run: RunFolder) -> None:

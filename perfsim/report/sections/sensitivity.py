@@ -14,6 +14,7 @@ from ...results import SensitivityRecord
 from ..document import Document, Table
 from ..numbers import num
 from ..rerun import format_command, report_command
+from .run import add_not_simulated
 
 __all__ = ["figure_text", "sensitivity_document"]
 
@@ -171,6 +172,7 @@ def sensitivity_document(record: SensitivityRecord) -> Document:
         doc.add("h2", _("Notes"), "notes")
         doc.add("p", _("Notes recorded by the analysis when it ran:"))
         doc.add("ul", [_(str(n)) for n in meta["notes"]])
+    add_not_simulated(doc, meta.get("not_simulated") or [], "h2")
     if record.region is not None:
         doc.add("h2", _("Rule-space region that meets the bounds"), "region")
         doc.add("pre", record.region)

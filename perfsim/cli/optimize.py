@@ -1,0 +1,173 @@
+"""perfsim optimize: robust multi-objective search for the best evaluation rules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..results.names import OptimizationFiles
+from .common import add_set, add_world, default_out, positive, progress_bar, run_stem, seed_number
+
+HELP = "Search the rules spanned by --lever for the best trade-offs between --objective metrics."
+EXAMPLES = """examples:
+  perfsim optimize theory/v6-distortion --lever rule.pay.per_point=0:2 --objective welfare_loss
+  perfsim optimize hangzhou-2011 --lever rule.components.社会评价.share=0.3:0.6 \\
+      --lever rule.grading.quota.优秀=0.1:0.3 --objective kendall_tau --objective gaming_share \\
+      --objective class_bias --constraint evaluation_cost<0.2 \\
+      --across world.indicators.公共服务.gameability=0.5,2 --robustness worst --budget 200 --jobs 2
+  perfsim optimize hangzhou-2011 ... --out results/opt-hz --resume   # after a stop"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    import inspect
+
+    from ..experiments.optimize import optimize
+    from ..experiments.optimize.levers import ROBUSTNESS
+
+    defaults = {k: v.default for k, v in inspect.signature(optimize).parameters.items()}
+    p.add_argument("scenario", help="scenario TOML file with a [world] (or a bundled name)")
+    add_world(p)
+    p.add_argument(
+        "--lever",
+        action="append",
+        default=[],
+        metavar="PATH=LO:HI|PATH=LO:HI:int|PATH=A,B",
+        help="a rule setting the search may change (repeatable): a range, whole numbers, or "
+        "choices; shares and weights of one group stay summing to 1",
+    )
+    p.add_argument(
+        "--objective",
+        action="append",
+        default=[],
+        metavar="METRIC[:min|:max]",
+        help="a metric to optimise (repeatable; its better side from the metric registry unless "
+        ":min or :max is given)",
+    )
+    p.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="METRIC<VALUE",
+        help="a bound that must hold in every world (repeatable), e.g. evaluation_cost<0.1",
+    )
+    p.add_argument(
+        "--across",
+        action="append",
+        default=[],
+        metavar="PATH=V1,V2",
+        help="an assumption to be robust to (repeatable; every combination is a world)",
+    )
+    p.add_argument(
+        "--robustness",
+        choices=ROBUSTNESS,
+        default=defaults["robustness"],
+        help="objective across worlds: the worst world, the mean, or the largest regret against "
+        f"the best rule found (default: {defaults['robustness']})",
+    )
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=defaults["budget"],
+        help=f"candidate rules the search evaluates (default: {defaults['budget']})",
+    )
+    p.add_argument(
+        "--reps",
+        type=int,
+        default=defaults["reps"],
+        help=f"replications per candidate and world (default: {defaults['reps']})",
+    )
+    p.add_argument(
+        "--final-reps",
+        type=int,
+        help="replications of the re-evaluated front (default: 4 × --reps)",
+    )
+    p.add_argument("--seed", type=seed_number, default=defaults["seed"], help="random seed")
+    p.add_argument("--jobs", type=int, default=defaults["jobs"], help="worker processes")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster (tcp://host:8786), or 'local' for a LocalCluster of --jobs",
+    )
+    p.add_argument("--out", help="folder (default: results/optimize-<scenario>-seed<seed>)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a stopped run in --out (rerunning into the same folder does this too)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_set(p)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from ..experiments.optimize import optimize
+
+    for name in ("budget", "reps", "jobs"):
+        positive(name, getattr(args, name))
+    out = args.out or default_out(
+        f"optimize-{run_stem(args.scenario, args.world)}", args.overrides, args.seed
+    )
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = progress_bar(total, "rules", args.quiet)
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    try:
+        result = optimize(
+            args.scenario,
+            levers=args.lever,
+            objectives=args.objective,
+            constraints=args.constraint,
+            across=args.across,
+            robustness=args.robustness,
+            budget=args.budget,
+            reps=args.reps,
+            final_reps=args.final_reps,
+            seed=args.seed,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            overrides=args.overrides,
+            world=args.world,
+            out=out,
+            resume=args.resume,
+            progress=None if args.quiet else progress,
+        )
+    except KeyboardInterrupt:
+        print(f"evaluations are kept in {out}; rerun with --resume to continue", file=sys.stderr)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        _print(result)
+    return 0
+
+
+def _print(result) -> None:
+    meta = result.metadata
+    print(
+        f"{meta.get('scenario_name') or meta['scenario']}: {meta['evaluated']} rules evaluated in "
+        f"{meta['generations']} generations × {len(meta['worlds'])} world(s), "
+        f"{meta['reps']} replications each; front re-evaluated with {meta['final_reps']}"
+    )
+    print(f"\nPareto rules ({len(result.pareto)}):")
+    columns = [lv["path"] for lv in meta["levers"]]
+    for o in meta["objectives"]:
+        columns += [o["metric"], f"{o['metric']}_se"]
+    print(
+        result.pareto[columns].to_string(index=False, max_colwidth=40, float_format="{:.4g}".format)
+    )
+    near = meta.get("nearest") or {}
+    if near:
+        kind = "Pareto-better" if near["pareto_better"] else "nearest Pareto (not better in all)"
+        print(f"\n{kind} rule nearest the reference: {near['sentence']}")
+    for note in result.notes:
+        print(f"note: {note}")
+    names = OptimizationFiles
+    print(
+        f"\nfolder: {result.out} ({names.PARETO}, {names.EVALUATIONS}.*, {names.RECOMMENDED}, "
+        f"{names.RULES}/, {names.METADATA})"
+    )

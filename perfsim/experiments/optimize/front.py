@@ -1,0 +1,237 @@
+"""The final front: re-evaluation with more replications, the rule for noisy dominance, the
+reference rule's position and the nearest Pareto rule to it.
+
+**Re-evaluation.** The search's non-dominated candidates and the reference rule are simulated again
+with ``final_reps`` replications and a *fresh* seed (the search's seed + 1), all on the same
+departments and noise (common random numbers). A fresh seed removes the winner's curse: the search
+kept candidates partly because their noise was lucky, and their new numbers do not share that luck.
+
+**Robust value and its error.** For each candidate and objective the per-replication loss
+``sense · metric`` is taken in the world that decides the robust value (the worst world, or the
+world of largest regret; averaged over worlds for ``mean``), giving one number per replication:
+its mean is the robust value, its standard deviation / √n the Monte Carlo standard error (SE).
+Because every candidate runs on the same replications, the difference between two candidates is
+computed replication by replication, and its SE is that of the paired differences.
+
+**Noisy dominance.** Candidate A dominates B only if, objective by objective, with d = loss(A) −
+loss(B) and s its paired SE,
+
+- A is better than B by more than 2 s in at least one objective (d < −2 s), and
+- A is not worse than B beyond noise in any objective (d ≤ 2 s).
+
+A tolerance of 10⁻⁹ of the objective's scale stands in for s when the objective has no Monte Carlo
+noise (s = 0), so that equal values never dominate. The Pareto set is the re-evaluated candidates
+that no other re-evaluated candidate dominates in this sense.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...metric_registry import better
+from ..compare import paired_difference, smallest_difference, verdict
+from ..executors import Executor
+from .evaluate import CandidateModel
+from .levers import LeverSpace, Objective
+from .robust import best_per_world, deciding_world, robust
+
+Z = 2.0
+"""Differences within Z paired standard errors are noise (module doc)."""
+
+
+@dataclass
+class Reevaluation:
+    """Per-replication values of every metric: ``values[k][w][metric]`` for candidate k (0: the
+    reference) in world w."""
+
+    values: list[list[dict[str, np.ndarray]]]
+    reps: int
+    seed: int
+
+
+def reevaluate(
+    model: CandidateModel, U: np.ndarray, final_reps: int, runner: Executor
+) -> Reevaluation:
+    """Simulate the reference and the rows of U with ``final_reps`` replications, fresh seed."""
+    import contextlib
+
+    final = replace(model, reps=final_reps, seed=model.seed + 1, keep_reps=True)
+    X = np.vstack([np.full((1, U.shape[1]), np.nan), U])
+    size = max(1, -(-len(X) // (2 * runner.workers)))
+    starts = list(range(0, len(X), size))
+    frames: dict[int, pd.DataFrame] = {}
+    chunks = [(c, X[s : s + size]) for c, s in enumerate(starts)]
+    with contextlib.closing(runner.map(final, chunks)) as done:
+        for c, frame in done:
+            frames[c] = frame
+    values = []
+    for k in range(len(X)):
+        c = k // size
+        frame = frames[c][frames[c]["row"] == k - starts[c]]
+        per_world = []
+        for w in range(len(model.worlds)):
+            part = frame[frame["world"] == w].sort_values("rep")
+            per_world.append(
+                {
+                    c: part[c].to_numpy(float)
+                    for c in part.columns
+                    if c not in ("row", "world", "rep")
+                }
+            )
+        values.append(per_world)
+    return Reevaluation(values, final_reps, final.seed)
+
+
+@dataclass
+class Scores:
+    """Robust values (in losses), their SE, and the per-replication vectors behind them."""
+
+    value: np.ndarray  # (candidate, objective)
+    se: np.ndarray
+    vectors: np.ndarray  # (candidate, objective, rep)
+    world_means: np.ndarray  # (candidate, objective, world), losses
+
+    def differences(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per objective, loss(a) − loss(b) and the noise threshold: Z paired standard errors
+        (at least 10⁻⁹ of the objective's scale)."""
+        d = self.vectors[a] - self.vectors[b]  # (objective, rep)
+        with np.errstate(all="ignore"):
+            diff = np.nanmean(d, axis=1)
+            n = np.isfinite(d).sum(axis=1)
+            s = np.nanstd(d, axis=1, ddof=1) / np.sqrt(np.maximum(n, 1))
+        scale = np.nanmax(np.abs(self.value), axis=0)
+        return diff, np.maximum(Z * np.nan_to_num(s), 1e-9 * np.maximum(scale, 1e-12))
+
+    def dominates(self, a: int, b: int) -> bool:
+        """Noisy dominance of candidate a over b (module doc)."""
+        diff, tol = self.differences(a, b)
+        if not np.isfinite(diff).all():
+            return False
+        return bool((diff <= tol).all() and (diff < -tol).any())
+
+
+def score(rev: Reevaluation, objectives: Sequence[Objective], measure: str) -> Scores:
+    """Robust values, SE and per-replication vectors of every re-evaluated candidate."""
+    n_k, n_w, reps = len(rev.values), len(rev.values[0]), rev.reps
+    L = np.empty((n_k, len(objectives), n_w, reps))
+    for k in range(n_k):
+        for j, obj in enumerate(objectives):
+            for w in range(n_w):
+                L[k, j, w] = obj.sense * rev.values[k][w][obj.metric]
+    with np.errstate(all="ignore"):
+        means = np.nanmean(L, axis=3)
+    best = best_per_world(means) if measure == "regret" else None
+    value = robust(means, measure, best)
+    if measure == "mean":
+        vectors = L.mean(axis=2)
+    else:
+        deciding = deciding_world(means, measure, best)
+        vectors = np.take_along_axis(L, deciding[:, :, None, None], axis=2)[:, :, 0, :]
+        if best is not None:
+            vectors = vectors - np.take_along_axis(best[None], deciding[:, :, None], axis=2)
+    with np.errstate(all="ignore"):
+        n = np.isfinite(vectors).sum(axis=2)
+        se = np.nanstd(vectors, axis=2, ddof=1) / np.sqrt(np.maximum(n, 1))
+    return Scores(value, se, vectors, means)
+
+
+def pareto_set(scores: Scores, candidates: Sequence[int]) -> list[int]:
+    """The candidates that no other candidate of the list dominates (noisy dominance)."""
+    return [a for a in candidates if not any(scores.dominates(b, a) for b in candidates if b != a)]
+
+
+def nearest(
+    space: LeverSpace, reference: Sequence[Any], U: np.ndarray, among: Sequence[int]
+) -> int | None:
+    """The row of U (one of ``among``) nearest to the reference's lever values in the lever cube
+    (levers where the reference has no position are left out)."""
+    if not among:
+        return None
+    ref = space.position(reference)
+    use = np.isfinite(ref)
+    positions = np.array([space.position(space.values(U[k])) for k in among])
+    dist = np.sqrt(((positions[:, use] - ref[use]) ** 2).sum(axis=1))
+    return list(among)[int(np.argmin(dist))]
+
+
+def _number(v: Any) -> str:
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+def lever_changes(space: LeverSpace, reference: Sequence[Any], values: Sequence[Any]) -> list[str]:
+    """What to change, lever by lever: "raise PATH 0.5 → 0.62", "set PATH to rank (was zscore)"."""
+    out = []
+    for lever, old, new in zip(space.levers, reference, values, strict=True):
+        if lever.kind == "choice":
+            if old != new:
+                out.append(f"set {lever.path} to {_number(new)} (was {_number(old)})")
+            continue
+        if old is None:
+            out.append(f"set {lever.path} to {_number(new)}")
+            continue
+        if abs(float(new) - float(old)) <= 0.01 * (lever.high - lever.low):
+            continue
+        verb = "raise" if new > old else "lower"
+        out.append(f"{verb} {lever.path} {_number(float(old))} → {_number(new)}")
+    return out
+
+
+def effect_words(
+    objectives: Sequence[Objective],
+    ref: np.ndarray,
+    new: np.ndarray,
+    noise: Sequence[bool] | None = None,
+) -> list[str]:
+    """Each objective's change in the metric's units, as a percentage of the reference's value
+    (an absolute change where the reference's is 0); "(within noise)" where ``noise`` says the
+    change is within 2 paired standard errors."""
+    out = []
+    noise = noise if noise is not None else [False] * len(objectives)
+    for obj, a, b, quiet in zip(objectives, ref, new, noise, strict=True):
+        if not (np.isfinite(a) and np.isfinite(b)):
+            continue
+        if abs(a) > 1e-12:
+            text = f"{obj.metric} {100 * (b - a) / abs(a):+.0f} %"
+        else:
+            text = f"{obj.metric} {b - a:+.3g}"
+        out.append(text + (" (within noise)" if quiet else ""))
+    return out
+
+
+def _mean(v: np.ndarray) -> float:
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else np.nan
+
+
+def comparison_rows(rev: Reevaluation, k: int, rule: str, worlds: Sequence[str]) -> list[dict]:
+    """Candidate k against the reference (k = 0), metric by metric and world by world: paired
+    differences and verdicts as :func:`perfsim.compare` gives them."""
+    rows = []
+    for w, world in enumerate(worlds):
+        ref, new = rev.values[0][w], rev.values[k][w]
+        for metric in ref:
+            if not better(metric):
+                continue
+            mean, se, low, high, _ = paired_difference(ref[metric], new[metric])
+            delta = smallest_difference(metric, ref[metric], {})
+            rows.append(
+                {
+                    "rule": rule,
+                    "world": world,
+                    "metric": metric,
+                    "direction": better(metric),
+                    "reference": _mean(ref[metric]),
+                    "value": _mean(new[metric]),
+                    "diff": mean,
+                    "diff_se": se,
+                    "diff_low": low,
+                    "diff_high": high,
+                    "verdict": verdict(metric, low, high, delta, mean),
+                }
+            )
+    return rows

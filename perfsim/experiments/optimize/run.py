@@ -1,0 +1,395 @@
+"""``perfsim.optimize``: the run, from the user's levers and objectives to the optimisation folder."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...io import folder_lock
+from ...results.names import OptimizationFiles
+from ...scenario import (
+    Problem,
+    Scenario,
+    ScenarioError,
+    WorldSpec,
+    no_world_error,
+    resolve_scenario,
+    scenario_from_dict,
+    scenario_raw,
+    scenario_source,
+)
+from ..compare import parse_across
+from ..executors import Executor, make_executor
+from ..sensitivity.checkpoint import digest
+from .evaluate import CandidateModel
+from .front import (
+    Scores,
+    Z,
+    comparison_rows,
+    effect_words,
+    lever_changes,
+    nearest,
+    pareto_set,
+    reevaluate,
+    score,
+)
+from .levers import (
+    ROBUSTNESS,
+    LeverSpace,
+    check_levers,
+    check_metrics,
+    current_values,
+    parse_constraint,
+    parse_lever,
+    parse_objective,
+)
+from .output import OptimizationError, finish_folder, lever_columns, prepare_folder, rule_name
+from .robust import in_units
+from .search import REFERENCE, Search, archive_front, population_size
+
+MAX_FRONT = 30
+"""At most this many candidates of the search's front are re-evaluated (spread along the first
+objective)."""
+
+
+@dataclass
+class OptimizationResult:
+    """What :func:`optimize` returns (and writes to ``out``)."""
+
+    pareto: pd.DataFrame  # the Pareto rules: levers, objectives ± SE, per world
+    evaluations: pd.DataFrame  # every evaluated candidate (u, means and SE per world)
+    recommended: pd.DataFrame  # each recommended rule against the reference, per world and metric
+    rules: dict[str, dict]  # name → resolved scenario table of each recommended rule
+    metadata: dict
+    out: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _worlds(across: Iterable[str]) -> tuple[list[str], tuple[tuple[str, ...], ...]]:
+    axes = [parse_across(a) for a in across]
+    combos = list(itertools.product(*[[f"{p}={v}" for v in vals] for p, vals in axes]))
+    names = [", ".join(c) if c else "base" for c in combos]
+    return names, tuple(tuple(c) for c in combos)
+
+
+def _check_numbers(budget: int, reps: int, final_reps: int, measure: str, n_obj: int) -> None:
+    problems = []
+    for option, value, least in (
+        ("--budget", budget, 8),
+        ("--reps", reps, 2),
+        ("--final-reps", final_reps, 2),
+    ):
+        if not isinstance(value, int) or value < least:
+            problems.append(Problem(option, option, value, f"must be a whole number ≥ {least}"))
+    if measure not in ROBUSTNESS:
+        problems.append(
+            Problem("--robustness", measure, measure, f"one of {', '.join(ROBUSTNESS)}")
+        )
+    if n_obj < 1:
+        problems.append(Problem("--objective", "", None, "give at least one --objective", False))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def optimize(
+    scenario: Scenario | str | Path,
+    *,
+    levers: Sequence[str],
+    objectives: Sequence[str],
+    constraints: Sequence[str] = (),
+    across: Sequence[str] = (),
+    robustness: str = "worst",
+    budget: int = 200,
+    reps: int = 20,
+    final_reps: int | None = None,
+    seed: int = 0,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    overrides: Iterable[str] = (),
+    world: WorldSpec | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> OptimizationResult:
+    """Search the rules that ``levers`` span for the best trade-offs between ``objectives``.
+
+    ``levers``: ``PATH=LO:HI``, ``PATH=LO:HI:int`` or ``PATH=A,B,C`` (any dotted path of the
+    scenario; share-group members stay on the simplex). ``objectives``: ``METRIC``,
+    ``METRIC:min`` or ``METRIC:max``. ``constraints``: ``METRIC<VALUE`` or ``METRIC>VALUE``, to
+    hold in every world. ``across``: ``PATH=V1,V2`` assumptions (every combination is a world);
+    ``robustness``: ``worst``, ``mean`` or ``regret`` across those worlds. ``budget``: candidate
+    rules evaluated by the search (pymoo's NSGA-II, NSGA-III beyond three objectives), each with
+    ``reps`` replications in every world, all on the same seed (common random numbers). The
+    search's front is then re-evaluated with ``final_reps`` (default 4 × reps) on a fresh seed,
+    and kept where no other rule dominates it beyond noise (see
+    :mod:`perfsim.experiments.optimize.front`). ``out``: the folder (a checkpoint after every
+    generation; ``resume`` continues a stopped run and gives the same front). Same seed ⇒ same
+    front, whatever ``jobs``.
+    """
+    started, started_at = time.perf_counter(), datetime.now(UTC)
+    final_reps = final_reps if final_reps is not None else 4 * reps
+    objs = [parse_objective(o) for o in objectives]
+    cons = [parse_constraint(c) for c in constraints]
+    _check_numbers(budget, reps, final_reps, robustness, len(objs))
+    base = resolve_scenario(scenario, list(overrides), world)
+    if base.world is None:
+        raise no_world_error(base)
+    raw = {k: v for k, v in scenario_raw(base).items() if k != "uncertain"}
+    source = scenario_source(base)
+    lever_inputs = [parse_lever(t) for t in levers]
+    check_levers(raw, source, lever_inputs)
+    space = LeverSpace.build(raw, lever_inputs)
+    world_names, world_overrides = _worlds(across)
+    for wo in world_overrides:  # every world must be a valid scenario before anything runs
+        scenario_from_dict(raw, source=source, overrides=list(wo))
+    model = CandidateModel(raw, source, space, world_overrides, None, reps, seed)
+    settings = _settings(
+        raw, space, objs, cons, world_overrides, robustness, budget, reps, final_reps, seed
+    )
+    hash_ = digest(settings, np.zeros(0))
+    folder = Path(out) if out is not None else None
+    search = Search(
+        model,
+        tuple(objs),
+        tuple(cons),
+        robustness,
+        budget,
+        seed,
+        folder / OptimizationFiles.EVALUATIONS if folder else None,
+    )
+    notes: list[str] = []
+    with (
+        folder_lock(folder) if folder is not None else contextlib.nullcontext(),
+        _runner(jobs, scheduler, executor) as runner,
+    ):
+        if folder is not None:
+            running = {"kind": "optimization", "status": "running", "hash": hash_, **settings}
+            if prepare_folder(folder, hash_, resume, running):
+                notes.append(f"resumed: {search.resume()} evaluations were already done.")
+        done = [0]
+
+        def step(n: int) -> None:
+            done[0] += n
+            if progress:
+                progress(min(done[0], budget + 1), budget + 1)
+
+        step(0)
+        generations = search.run(runner, step, check=lambda names: check_metrics(objs, cons, names))
+        step(budget + 1)  # the search is done (duplicates were not simulated)
+        searched = time.perf_counter()
+        table, front_rows = archive_front(search)
+        result = _final(search, table, front_rows, runner, final_reps, world_names, notes)
+    meta = {
+        "kind": "optimization",
+        "status": "complete",
+        "hash": hash_,
+        **settings,
+        "scenario": source,
+        "scenario_name": base.name,
+        "worlds": world_names,
+        "across_given": list(across),
+        "algorithm": "NSGA-III" if len(objs) > 3 else "NSGA-II",
+        "population": population_size(budget, len(objs)),
+        "generations": generations,
+        "evaluated": int((table["candidate"] != REFERENCE).sum()),
+        "noisy_dominance": f"dominates only if better by > {Z:g} paired SE in one objective and "
+        f"not worse by > {Z:g} paired SE in any",
+        **result.pop("meta"),
+        "notes": notes,
+        "seconds_search": searched - started,
+        "seconds": time.perf_counter() - started,
+        "started": started_at.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    if folder is not None:
+        finish_folder(folder, meta, result["pareto"], result["recommended"], result["rules"])
+    return OptimizationResult(
+        result["pareto"], table, result["recommended"], result["rules"], meta, folder, notes
+    )
+
+
+def _settings(raw, space, objs, cons, worlds, measure, budget, reps, final_reps, seed) -> dict:
+    from ... import __version__
+    from ...model_revision import MODEL_REVISION
+
+    return {
+        "levers": [lv.describe() for lv in space.levers],
+        "objectives": [{"metric": o.metric, "goal": o.goal} for o in objs],
+        "constraints": [str(c) for c in cons],
+        "across": [list(w) for w in worlds],
+        "robustness": measure,
+        "budget": budget,
+        "reps": reps,
+        "final_reps": final_reps,
+        "seed": seed,
+        "resolved_scenario": raw,
+        "perfsim_version": __version__,
+        "model_revision": MODEL_REVISION,
+    }
+
+
+@contextlib.contextmanager
+def _runner(jobs: int, scheduler: str | None, executor: Executor | None):
+    if executor is not None:
+        yield executor
+        return
+    runner = make_executor(jobs, scheduler)
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
+def _final(search: Search, table, front_rows, runner, final_reps, world_names, notes) -> dict:
+    """Re-evaluate the front, keep its noisy-Pareto set, place the reference, recommend rules."""
+    space, objs, measure = search.model.space, search.objectives, search.measure
+    if not front_rows:
+        raise OptimizationError(
+            "no evaluated rule meets every --constraint in every world; loosen the constraints, "
+            "widen the levers' ranges or raise --budget"
+        )
+    if len(front_rows) > MAX_FRONT:
+        order = np.argsort(table.loc[front_rows, f"{objs[0].metric}@w0"].to_numpy(float))
+        keep = np.unique(np.linspace(0, len(order) - 1, MAX_FRONT).round().astype(int))
+        front_rows = sorted(np.asarray(front_rows)[order[keep]].tolist())
+        notes.append(f"the search's front was thinned to {MAX_FRONT} rules for re-evaluation.")
+    ucols = [f"u{i}" for i in range(len(space.levers))]
+    front_rows = _distinct_rules(space, table, front_rows, ucols)
+    U = table.loc[front_rows, ucols].to_numpy(float)
+    rev = reevaluate(search.model, U, final_reps, runner)
+    scores = score(rev, objs, measure)
+    kept = pareto_set(scores, list(range(1, len(U) + 1)))
+    ref_values = current_values(search.model.raw, space.levers)
+    better_rules = [k for k in kept if scores.dominates(k, 0)]
+    near = nearest(
+        space, ref_values, np.vstack([np.full(len(space.levers), np.nan), U]), better_rules or kept
+    )
+    pareto = _pareto_table(
+        table, front_rows, kept, scores, space, objs, measure, world_names, U, better_rules
+    )
+    reference = _reference(scores, objs, measure, ref_values, space, better_rules)
+    chosen = _recommend(scores, kept, near, objs)
+    rules, rows = {}, []
+    for name, k in chosen.items():
+        sc = scenario_from_dict(
+            search.model.raw, source=search.model.source, overrides=space.assignments(U[k - 1])
+        )
+        rules[name] = scenario_raw(sc)
+        rows += comparison_rows(rev, k, name, world_names)
+    nearest_info = _nearest_info(
+        near, scores, objs, measure, space, ref_values, U, table, front_rows, better_rules
+    )
+    meta = {
+        "reference": reference,
+        "nearest": nearest_info,
+        "final_seed": rev.seed,
+        "front_searched": len(front_rows),
+        "pareto_rules": len(kept),
+        "recommended": [
+            {
+                "name": n,
+                "file": OptimizationFiles.rule(n),
+                "candidate": int(table.loc[front_rows[k - 1], "candidate"]),
+            }
+            for n, k in chosen.items()
+        ],
+    }
+    return {"pareto": pareto, "recommended": pd.DataFrame(rows), "rules": rules, "meta": meta}
+
+
+def _distinct_rules(space: LeverSpace, table, rows, ucols) -> list:
+    """The rows whose lever values differ (points of one choice's cell, or rounded to the same
+    whole number, are one rule): the first of each."""
+    seen, out = set(), []
+    for r in rows:
+        key = repr(space.values(table.loc[r, ucols].to_numpy(float)))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def _units(scores: Scores, objs, measure) -> tuple[np.ndarray, np.ndarray]:
+    return in_units(scores.value, objs, measure), scores.se
+
+
+def _pareto_table(
+    table, front_rows, kept, scores, space, objs, measure, world_names, U, better_rules
+) -> pd.DataFrame:
+    values, se = _units(scores, objs, measure)
+    frame = pd.DataFrame(
+        {
+            "candidate": [int(table.loc[front_rows[k - 1], "candidate"]) for k in kept],
+            "generation": [int(table.loc[front_rows[k - 1], "generation"]) for k in kept],
+        }
+    )
+    levers = lever_columns([space.values(U[k - 1]) for k in kept], space.names)
+    frame = pd.concat([frame, levers], axis=1)
+    for j, obj in enumerate(objs):
+        frame[obj.metric] = values[kept, j]
+        frame[f"{obj.metric}_se"] = se[kept, j]
+        for w, world in enumerate(world_names):
+            frame[f"{obj.metric} @ {world}"] = obj.sense * scores.world_means[kept, j, w]
+    frame["dominates_reference"] = [k in better_rules for k in kept]
+    return frame.sort_values(objs[0].metric).reset_index(drop=True)
+
+
+def _reference(scores, objs, measure, ref_values, space, better_rules) -> dict:
+    values, se = _units(scores, objs, measure)
+    return {
+        "levers": dict(zip(space.names, ref_values, strict=True)),
+        "objectives": {o.metric: values[0, j] for j, o in enumerate(objs)},
+        "se": {o.metric: se[0, j] for j, o in enumerate(objs)},
+        "dominated_by": len(better_rules),
+        "robustness": measure,
+    }
+
+
+def _recommend(scores: Scores, kept: list[int], near: int | None, objs) -> dict[str, int]:
+    """The nearest rule to the reference, the best rule in each objective, and the balanced rule
+    (nearest the ideal point, objectives scaled to the front's range)."""
+    chosen: dict[str, int] = {}
+    if near is not None:
+        chosen["nearest"] = near
+    sub = scores.value[kept]
+    for j, obj in enumerate(objs):
+        k = kept[int(np.nanargmin(sub[:, j]))]
+        if k not in chosen.values():
+            chosen[rule_name(f"best-{obj.metric}")] = k
+    span = np.nanmax(sub, axis=0) - np.nanmin(sub, axis=0)
+    scaled = (sub - np.nanmin(sub, axis=0)) / np.where(span > 0, span, 1)
+    k = kept[int(np.nanargmin(np.sqrt((scaled**2).sum(axis=1))))]
+    if len(objs) > 1 and k not in chosen.values():
+        chosen["balanced"] = k
+    return chosen
+
+
+def _nearest_info(
+    near, scores, objs, measure, space, ref_values, U, table, front_rows, better_rules
+) -> dict[str, Any]:
+    if near is None:
+        return {}
+    values, _ = _units(scores, objs, measure)
+    new_values = space.values(U[near - 1])
+    changes = lever_changes(space, ref_values, new_values)
+    diff, tol = scores.differences(near, 0)
+    effects = effect_words(objs, values[0], values[near], list(np.abs(diff) <= tol))
+    pareto_better = near in better_rules
+    return {
+        "candidate": int(table.loc[front_rows[near - 1], "candidate"]),
+        "pareto_better": pareto_better,
+        "levers": dict(zip(space.names, new_values, strict=True)),
+        "changes": changes,
+        "effects": effects,
+        "sentence": (", ".join(changes) or "no lever changes") + ": " + ", ".join(effects),
+    }

@@ -1,0 +1,131 @@
+"""The figures of an optimisation folder, drawn from its tables for the report: the Pareto front in
+2-D projections (every evaluated rule in grey, the re-evaluated Pareto rules marked, the reference
+rule as a star), and a parallel-coordinates view of the Pareto rules' levers and objectives."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ...experiments.optimize.levers import Objective
+from ...experiments.optimize.robust import in_units, losses, robust
+from ...experiments.optimize.search import REFERENCE
+from ...i18n import gettext as _
+from ...i18n import metric_name
+from ...plotting.display import Figure
+from ...plotting.style import atomic_savefig, figure_function
+from ...results import OptimizationRecord
+from ...results.names import FIGURES
+
+__all__ = ["front_figure", "parallel_figure", "write_optimization_figures"]
+
+
+def _objectives(meta: dict) -> list[Objective]:
+    return [Objective(o["metric"], 1 if o["goal"] == "min" else -1) for o in meta["objectives"]]
+
+
+def searched_values(record: OptimizationRecord) -> pd.DataFrame | None:
+    """Every evaluated rule's robust objective values in the metrics' units (the search's numbers,
+    with ``reps`` replications), the reference marked; None without the evaluations table."""
+    ev = record.evaluations
+    if ev is None or not len(ev):
+        return None
+    objs, meta = _objectives(record.metadata), record.metadata
+    loss = losses(ev, objs, len(meta.get("worlds") or [0]))
+    values = in_units(robust(loss, meta["robustness"]), objs, meta["robustness"])
+    out = pd.DataFrame(values, columns=[o.metric for o in objs])
+    out["reference"] = (ev["candidate"] == REFERENCE).to_numpy()
+    return out
+
+
+@figure_function
+def front_figure(record: OptimizationRecord) -> Figure:
+    """Each pair of objectives (at most three pairs): every evaluated rule, the Pareto rules and
+    the reference."""
+    objs = _objectives(record.metadata)
+    pairs = list(itertools.combinations(range(len(objs)), 2))[:3] or [(0, 0)]
+    fig = Figure(figsize=(4.2 * len(pairs), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(pairs), squeeze=False)[0]
+    searched = searched_values(record)
+    ref = record.metadata.get("reference", {}).get("objectives", {})
+    for ax, (i, j) in zip(axes, pairs, strict=True):
+        a, b = objs[i].metric, objs[j].metric
+        front = record.pareto.sort_values(a)
+        if searched is not None:
+            rest = searched[~searched["reference"]]
+            ax.scatter(rest[a], rest[b], s=8, c="0.75", label=_("evaluated rules"))
+            # far-off rules would squeeze the front into a corner: show the front's region
+            ax.set_xlim(*_window(front[a], ref.get(a)))
+            ax.set_ylim(*_window(front[b], ref.get(b)))
+        ax.plot(front[a], front[b], "o-", ms=5, mfc="white", c="C0", label=_("Pareto rules"))
+        if a in ref and b in ref:
+            ax.scatter([ref[a]], [ref[b]], marker="*", s=160, c="k", label=_("reference rule"))
+        ax.set_xlabel(metric_name(a))
+        ax.set_ylabel(metric_name(b))
+    axes[0].legend(loc="best")
+    return fig
+
+
+def _window(values: pd.Series, reference: float | None) -> tuple[float, float]:
+    """The front's range (and the reference's value), widened by half of it on each side."""
+    v = [float(x) for x in values if np.isfinite(x)]
+    v += [float(reference)] if isinstance(reference, int | float) and np.isfinite(reference) else []
+    low, high = min(v), max(v)
+    pad = 0.5 * (high - low) if high > low else max(abs(high), 1e-9) * 0.1
+    return low - pad, high + pad
+
+
+@figure_function
+def parallel_figure(record: OptimizationRecord) -> Figure:
+    """One line per Pareto rule across its numeric levers and objectives, each axis scaled to its
+    range (levers: the searched range; objectives: the front's range); the reference dashed."""
+    meta, front = record.metadata, record.pareto
+    axes_names, lows, highs = [], [], []
+    for lever in meta["levers"]:
+        if lever.get("kind") != "choice" and lever["path"] in front:
+            axes_names.append(lever["path"])
+            lows.append(float(lever["low"]))
+            highs.append(float(lever["high"]))
+    for o in meta["objectives"]:
+        values = front[o["metric"]].to_numpy(float)
+        axes_names.append(o["metric"])
+        lows.append(float(np.nanmin(values)))
+        highs.append(float(np.nanmax(values)))
+    span = np.where(np.array(highs) > np.array(lows), np.array(highs) - np.array(lows), 1.0)
+    fig = Figure(figsize=(max(5.0, 1.6 * len(axes_names)), 3.8), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(axes_names))
+    for _row, row in front.iterrows():
+        y = (row[axes_names].to_numpy(float) - np.array(lows)) / span
+        ax.plot(x, y, "-o", ms=3, lw=1, alpha=0.7)
+    ref = meta.get("reference", {})
+    ref_row = {**ref.get("levers", {}), **ref.get("objectives", {})}
+    if all(isinstance(ref_row.get(n), int | float) for n in axes_names):
+        y = (np.array([float(ref_row[n]) for n in axes_names]) - np.array(lows)) / span
+        ax.plot(x, y, "k--", lw=2, label=_("reference rule"))
+        ax.legend(loc="best")
+    ax.set_xticks(x, [_label(n) for n in axes_names], rotation=20, ha="right")
+    ax.set_ylabel(_("position in range (0 = low, 1 = high)"))
+    return fig
+
+
+def _label(name: str) -> str:
+    return metric_name(name) if "." not in name else name.split(".", 2)[-1]
+
+
+def write_optimization_figures(record: OptimizationRecord) -> dict[str, Path]:
+    """Draw the figures into the folder's ``figures/``; return stem → PNG."""
+    if record.path is None or not len(record.pareto):
+        return {}
+    folder = Path(record.path) / FIGURES
+    folder.mkdir(exist_ok=True)
+    out = {}
+    for stem, draw in (("pareto-front", front_figure), ("parallel-coordinates", parallel_figure)):
+        fig = draw(record)
+        for suffix in (".png", ".svg"):
+            atomic_savefig(fig, folder / f"{stem}{suffix}", dpi=120)
+        out[stem] = folder / f"{stem}.png"
+    return out

@@ -1,0 +1,204 @@
+"""The report of an optimisation folder (:class:`perfsim.results.OptimizationRecord`): what was
+searched, the trade-off in words, the reference rule's position and the nearest Pareto rule to it,
+the Pareto rules, the recommended rules (ready-to-use scenario files) each compared with the
+reference, the figures, and how to reproduce the search."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from ...i18n import gettext as _
+from ...i18n import metric_name
+from ...plotting.style import SavedFigure
+from ...results import OptimizationRecord
+from ..document import Document, Table
+from ..numbers import num
+from ..rerun import format_command, report_command
+
+__all__ = ["optimization_document", "rerun_args"]
+
+
+def _lever_text(lever: Mapping) -> str:
+    if lever.get("kind") == "choice":
+        return ", ".join(map(str, lever.get("choices", [])))
+    text = f"{num(lever['low'])} – {num(lever['high'])}"
+    return text + (" " + _("(whole numbers)") if lever.get("integer") else "")
+
+
+def _searched_section(doc: Document, meta: Mapping) -> None:
+    doc.add("h2", _("What was searched"), "searched")
+    rows = [[lv["path"], _lever_text(lv)] for lv in meta.get("levers", [])]
+    doc.add("table", Table([_("lever"), _("range or choices")], rows))
+    goals = {"min": _("lower is better"), "max": _("higher is better")}
+    items = [f"{metric_name(o['metric'])}: {goals[o['goal']]}" for o in meta["objectives"]]
+    items += [_("constraint in every world: {c}").format(c=c) for c in meta.get("constraints", [])]
+    doc.add("ul", items)
+    doc.add(
+        "p",
+        _(
+            "{evaluated} rules evaluated ({generations} generations of NSGA-II/III), each with "
+            "{reps} replications in each of {worlds} world(s) ({robustness} across worlds); the "
+            "front was re-evaluated with {final} replications on a fresh seed. {rule}."
+        ).format(
+            evaluated=meta.get("evaluated"),
+            generations=meta.get("generations"),
+            reps=meta.get("reps"),
+            worlds=len(meta.get("worlds") or []),
+            robustness=meta.get("robustness"),
+            final=meta.get("final_reps"),
+            rule=_(
+                "Noisy dominance: a rule dominates another only if it is better by more than "
+                "{z} paired standard errors in one objective and not worse by more than {z} in "
+                "any"
+            ).format(z=2),
+        ),
+    )
+    if len(meta.get("worlds") or []) > 1:
+        doc.add("ul", [str(w) for w in meta["worlds"]])
+
+
+def trade_off_sentences(record: OptimizationRecord) -> list[str]:
+    """The trade-off in words: for each objective, its best Pareto rule and what that rule gives
+    in the other objectives."""
+    front, objs = record.pareto, [o["metric"] for o in record.metadata["objectives"]]
+    goals = {o["metric"]: o["goal"] for o in record.metadata["objectives"]}
+    out = []
+    for metric in objs:
+        col = front[metric]
+        row = front.loc[col.idxmin() if goals[metric] == "min" else col.idxmax()]
+        others = ", ".join(f"{metric_name(m)} {num(row[m], 3)}" for m in objs if m != metric)
+        text = _("The Pareto rule best in {metric} reaches {value} ± {se}").format(
+            metric=metric_name(metric), value=num(row[metric], 3), se=num(row[f"{metric}_se"], 2)
+        )
+        out.append(text + (_(", at {others}").format(others=others) if others else "") + ".")
+    return out
+
+
+def _reference_section(doc: Document, meta: Mapping) -> None:
+    ref, near = meta.get("reference", {}), meta.get("nearest") or {}
+    doc.add("h2", _("The reference rule and the nearest Pareto rule"), "reference")
+    values = ", ".join(
+        f"{metric_name(m)} {num(v, 3)} ± {num(ref.get('se', {}).get(m), 2)}"
+        for m, v in ref.get("objectives", {}).items()
+    )
+    doc.add("p", _("The reference rule (the scenario as given): {values}.").format(values=values))
+    doc.add(
+        "p",
+        _("{n} Pareto rule(s) are better than the reference beyond noise.").format(
+            n=ref.get("dominated_by", 0)
+        ),
+    )
+    if near:
+        lead = (
+            _("Nearest Pareto-better rule")
+            if near.get("pareto_better")
+            else _("Nearest Pareto rule (not better in every objective)")
+        )
+        doc.add("p", f"{lead}: {near.get('sentence', '')}")
+
+
+def _pareto_section(doc: Document, record: OptimizationRecord) -> None:
+    doc.add("h2", _("Pareto rules"), "pareto")
+    levers = [lv["path"] for lv in record.metadata.get("levers", [])]
+    objs = [o["metric"] for o in record.metadata["objectives"]]
+    rows = []
+    for _i, r in record.pareto.iterrows():
+        cells = [num(r[p], 3) if isinstance(r[p], float) else str(r[p]) for p in levers]
+        cells += [f"{num(r[m], 3)} ± {num(r[f'{m}_se'], 2)}" for m in objs]
+        rows.append(cells)
+    doc.add("table", Table(levers + [metric_name(m) for m in objs], rows))
+
+
+def _recommended_section(doc: Document, record: OptimizationRecord) -> None:
+    meta, table = record.metadata, record.recommended
+    doc.add("h2", _("Recommended rules"), "recommended")
+    doc.add(
+        "p",
+        _(
+            "Each recommended rule is a ready-to-use scenario file in the folder; the verdicts "
+            "compare it with the reference on the re-evaluation's replications (paired, as "
+            "perfsim compare does)."
+        ),
+    )
+    rows = []
+    for rec in meta.get("recommended", []):
+        part = table[table["rule"] == rec["name"]] if len(table) else table
+        counts = part["verdict"].value_counts() if len(part) else {}
+        rows.append(
+            [
+                rec["name"],
+                rec["file"],
+                str(int(counts.get("better", 0))),
+                str(int(counts.get("worse", 0))),
+            ]
+        )
+    header = [_("rule"), _("file"), _("metrics better"), _("metrics worse")]
+    doc.add("table", Table(header, rows))
+
+
+def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
+    """The ``perfsim optimize`` command line that the recorded settings give."""
+    args = ["perfsim", "optimize", str(meta.get("scenario") or "SCENARIO.toml")]
+    for lever in meta.get("levers", []):
+        if lever.get("kind") == "choice":
+            spec = ",".join(map(str, lever["choices"]))
+        else:
+            spec = f"{lever['low']}:{lever['high']}" + (":int" if lever.get("integer") else "")
+        args += ["--lever", f"{lever['path']}={spec}"]
+    for o in meta.get("objectives", []):
+        args += ["--objective", f"{o['metric']}:{o['goal']}"]
+    for c in meta.get("constraints", []):
+        args += ["--constraint", c]
+    for world in meta.get("across_given", []):
+        args += ["--across", world]
+    args += ["--robustness", str(meta.get("robustness")), "--budget", str(meta.get("budget"))]
+    args += ["--reps", str(meta.get("reps")), "--final-reps", str(meta.get("final_reps"))]
+    args += ["--seed", str(meta.get("seed"))]
+    if folder is not None:
+        args += ["--out", str(folder)]
+    return args
+
+
+def optimization_document(record: OptimizationRecord, figures: Mapping[str, Path]) -> Document:
+    """The report of an optimisation folder (``perfsim optimize``)."""
+    meta = record.metadata
+    name = meta.get("scenario_name") or meta.get("scenario") or "scenario"
+    doc = Document(title=_("perfsim optimisation: {name}").format(name=name))
+    doc.add("h1", doc.title)
+    doc.add("subtitle", _("Finished {finished}.").format(finished=meta.get("finished", "")))
+    _searched_section(doc, meta)
+    doc.add("h2", _("The trade-off"), "trade-off")
+    doc.add("ul", trade_off_sentences(record))
+    _reference_section(doc, meta)
+    _pareto_section(doc, record)
+    _recommended_section(doc, record)
+    captions = {
+        "pareto-front": (
+            _("Pareto front, two objectives at a time"),
+            _(
+                "Grey: every rule the search evaluated; circles: the Pareto rules after "
+                "re-evaluation; star: the reference rule."
+            ),
+        ),
+        "parallel-coordinates": (
+            _("Pareto rules: levers and objectives"),
+            _(
+                "One line per Pareto rule, each axis scaled to its range; dashed: the reference "
+                "rule."
+            ),
+        ),
+    }
+    if figures:
+        doc.add("h2", _("Figures"), "figures")
+        for stem, png in figures.items():
+            title, caption = captions.get(stem, (stem, ""))
+            doc.add(
+                "figure", SavedFigure(stem, title, caption, title, png, png.with_suffix(".svg"))
+            )
+    doc.add("h2", _("Reproducibility"), "reproducibility")
+    doc.add(
+        "pre",
+        format_command(rerun_args(meta, record.path)) + "\n" + report_command(record.path or "."),
+    )
+    return doc

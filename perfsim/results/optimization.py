@@ -1,0 +1,81 @@
+"""An optimisation folder (``perfsim optimize``): :class:`OptimizationRecord`.
+
+The optimisation itself (:func:`perfsim.optimize`) writes its folder while it runs (the evaluations
+after every generation, so that it can resume; then the Pareto table, the recommended rules and
+``optimization.json``), under the folder's lock, with the names of :mod:`.names`. This record reads
+such a folder back, and writes a copy of one atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..experiments.sensitivity.checkpoint import read_table, write_json
+from ..io import atomic_dir, to_csv
+from .files import ResultFolderError, read_json, read_table_if
+from .names import OptimizationFiles
+
+
+@dataclass
+class OptimizationRecord:
+    """What an optimisation folder holds: ``optimization.json`` (settings, reference, nearest
+    Pareto rule, recommended rules), ``pareto.csv``, ``recommended.csv``, every evaluation, and
+    the recommended rules' scenario files (name → TOML text)."""
+
+    metadata: dict
+    pareto: pd.DataFrame
+    recommended: pd.DataFrame
+    evaluations: pd.DataFrame | None = None
+    rules: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+
+    @classmethod
+    def read(cls, folder: str | Path) -> OptimizationRecord:
+        path = Path(folder)
+        if not (path / OptimizationFiles.METADATA).is_file():
+            raise ResultFolderError(
+                f"{path}: not a perfsim optimisation folder (no {OptimizationFiles.METADATA})"
+            )
+        pareto = read_table_if(path / OptimizationFiles.PARETO)
+        if pareto is None:
+            raise ResultFolderError(
+                f"{path}: an unfinished optimisation (no {OptimizationFiles.PARETO}); rerun the "
+                "same perfsim optimize command with --resume"
+            )
+        evaluations = None
+        for suffix in (".parquet", ".csv"):
+            file = path / f"{OptimizationFiles.EVALUATIONS}{suffix}"
+            if file.is_file():
+                evaluations = read_table(file)
+                break
+        rules_dir = path / OptimizationFiles.RULES
+        rules = (
+            {p.stem: p.read_text(encoding="utf-8") for p in sorted(rules_dir.glob("*.toml"))}
+            if rules_dir.is_dir()
+            else {}
+        )
+        recommended = read_table_if(path / OptimizationFiles.RECOMMENDED)
+        return cls(
+            metadata=read_json(path / OptimizationFiles.METADATA),
+            pareto=pareto,
+            recommended=recommended if recommended is not None else pd.DataFrame(),
+            evaluations=evaluations,
+            rules=rules,
+            path=path,
+        )
+
+    def write(self, folder: str | Path, force: bool = False) -> Path:
+        """Write the folder atomically (see :mod:`perfsim.io`)."""
+        with atomic_dir(folder, "optimization", force=force) as tmp:
+            to_csv(self.pareto, tmp / OptimizationFiles.PARETO)
+            to_csv(self.recommended, tmp / OptimizationFiles.RECOMMENDED)
+            if self.evaluations is not None:
+                to_csv(self.evaluations, tmp / f"{OptimizationFiles.EVALUATIONS}.csv")
+            (tmp / OptimizationFiles.RULES).mkdir()
+            for name, text in self.rules.items():
+                (tmp / OptimizationFiles.rule(name)).write_text(text, encoding="utf-8")
+            write_json(tmp / OptimizationFiles.METADATA, self.metadata)
+        return Path(folder)

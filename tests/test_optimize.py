@@ -1,0 +1,352 @@
+"""perfsim optimize: known optima, an analytic front, robustness across worlds, share groups,
+determinism across workers, resume after kill -9, and user errors.
+
+The closed forms are Baker's multitask model (scenarios/theory/v6-distortion.toml): value fᵀe,
+measure gᵀe, linear pay b, cost ½|e|², so e = b·g and the welfare loss as a share of the first
+best is L(b) = |f − b g|² / |f|², minimised at b* = f·g / |g|²; mean effort is b·mean(g). They
+are derived here from the scenario's numbers, not from the engine. The engine's effort is exact in
+this model (no Monte Carlo noise: the reported SE is 0), so the tolerance on b comes from a
+tolerance on the loss, δ, through the curvature: L(b) − L(b*) = (b − b*)² |g|²/|f|².
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import ROOT, run_cli
+
+from perfsim import optimize
+from perfsim.experiments.optimize.front import Reevaluation, pareto_set, score
+from perfsim.experiments.optimize.levers import (
+    LeverSpace,
+    Objective,
+    current_values,
+    parse_lever,
+)
+from perfsim.scenario import load_scenario, scenario_raw
+
+V6 = str(ROOT / "scenarios" / "theory" / "v6-distortion.toml")
+F = np.array([1.0, 0.6])  # the scenario's task values
+G = np.array([1.0, 0.2])  # its measure's loadings
+DELTA = 1e-3  # loss resolution asked of the search (module doc)
+
+
+def loss(b, f=F, g=G):
+    b = np.asarray(b, dtype=float)[..., None]
+    return ((f - b * g) ** 2).sum(axis=-1) / (f**2).sum()
+
+
+def b_star(f=F, g=G) -> float:
+    return float(f @ g / (g @ g))
+
+
+@pytest.mark.parametrize(
+    ("ga", "gb", "fb"),
+    [(1.0, 0.2, 0.6), (1.0, 0.8, 0.6), (0.5, 1.0, 0.3)],
+)
+def test_recovers_the_optimal_pay_of_the_multitask_model(ga, gb, fb):
+    f, g = np.array([1.0, fb]), np.array([ga, gb])
+    sets = [
+        f"world.indicators.measure.tasks.a={ga}",
+        f"world.indicators.measure.tasks.b={gb}",
+        f"world.tasks.b.value={fb}",
+    ]
+    res = optimize(
+        V6,
+        levers=["rule.pay.per_point=0:2.5"],
+        objectives=["welfare_loss"],
+        overrides=sets,
+        budget=64,
+        reps=3,
+        final_reps=6,
+    )
+    best = res.pareto.iloc[0]
+    b, se = best["rule.pay.per_point"], best["welfare_loss_se"]
+    # the re-evaluated loss is the closed form at that b, and within δ + 3 SE of the minimum
+    assert best["welfare_loss"] == pytest.approx(float(loss(b, f, g)), abs=1e-6 + 3 * se)
+    assert best["welfare_loss"] - float(loss(b_star(f, g), f, g)) <= DELTA + 3 * se
+    tolerance = np.sqrt((DELTA + 3 * se) * (f @ f) / (g @ g))
+    assert abs(b - b_star(f, g)) <= tolerance
+    # the reference (b = 0.8) is on the wrong side of b* or not: the nearest better rule says so
+    near = res.metadata["nearest"]
+    assert near["pareto_better"] == (abs(0.8 - b_star(f, g)) > tolerance)
+    if near["pareto_better"]:
+        verb = "raise" if b_star(f, g) > 0.8 else "lower"
+        assert near["changes"][0].startswith(f"{verb} rule.pay.per_point 0.8 →")
+
+
+def test_two_objective_front_is_the_analytic_one():
+    """Loss against mean effort: the front is b ∈ [0, b*] (beyond b*, more effort buys more
+    loss), on the curve (E, L) = (b·mean(g), |f − b g|²/|f|²)."""
+    res = optimize(
+        V6,
+        levers=["rule.pay.per_point=0:2"],
+        objectives=["welfare_loss", "mean_effort:min"],
+        budget=80,
+        reps=3,
+        final_reps=3,
+    )
+    front = res.pareto
+    b = front["rule.pay.per_point"].to_numpy()
+    effort, lost = front["mean_effort"].to_numpy(), front["welfare_loss"].to_numpy()
+    assert len(front) >= 8
+    # within the best response's convergence tolerance (world.tolerance = 1e-4 on effort)
+    np.testing.assert_allclose(effort, b * G.mean(), atol=1e-4)
+    np.testing.assert_allclose(lost, loss(b), atol=1e-4)
+    assert b.max() <= b_star() + 0.02  # nothing past b* is Pareto-optimal
+    assert b.max() >= b_star() - 0.1 and b.min() <= 0.15  # and the front spans [0, b*]
+    assert np.all(np.diff(lost[np.argsort(effort)]) < 0)  # a trade-off: more effort, less loss
+
+
+@pytest.mark.parametrize("measure", ["worst", "mean", "regret"])
+def test_robust_optimum_across_worlds(measure):
+    """Worlds differ in the value of task b (f_b = 0.2 or 1.0): the worst-case optimum minimises
+    max_w L_w(b), the mean optimum the average of L_w(b), the minimax-regret optimum
+    max_w (L_w(b) − min L_w); each found on a grid of the closed forms."""
+    values = (0.2, 1.0)
+    res = optimize(
+        V6,
+        levers=["rule.pay.per_point=0:2"],
+        objectives=["welfare_loss"],
+        across=[f"world.tasks.b.value={values[0]},{values[1]}"],
+        robustness=measure,
+        budget=64,
+        reps=3,
+        final_reps=3,
+    )
+    grid = np.linspace(0, 2, 200001)
+    curves = np.array([loss(grid, np.array([1.0, v])) for v in values])
+    if measure == "regret":
+        curves = curves - curves.min(axis=1, keepdims=True)
+    robust = curves.mean(axis=0) if measure == "mean" else curves.max(axis=0)
+    b_opt = grid[np.argmin(robust)]
+    b = res.pareto["rule.pay.per_point"].iloc[0]
+    assert abs(b - b_opt) < 0.03, (b, b_opt)
+    assert res.pareto["welfare_loss"].iloc[0] <= robust.min() + 2 * DELTA
+    singles = [b_star(np.array([1.0, v])) for v in values]
+    if measure != "worst":  # the worlds' own optima lie on either side: the robust rule is neither
+        assert min(singles) + 0.05 < b_opt < max(singles) - 0.05
+
+
+def test_share_groups_stay_on_the_simplex():
+    raw = scenario_raw(load_scenario("hangzhou-2011"))
+    comps = list(raw["rule"]["components"])
+    levers = [parse_lever(f"rule.components.{c}.share=0.05:0.9") for c in comps]
+    space = LeverSpace.build(raw, levers)
+    rng = np.random.default_rng(1)
+    for u in rng.random((20, len(comps))):
+        values = space.values(u)
+        assert sum(values) == pytest.approx(1.0)
+        assert all(v > 0 for v in values)
+    # a subset of the group: scaled down only when it would exceed 1
+    two = LeverSpace.build(raw, levers[:2])
+    assert sum(two.values([1.0, 1.0])) == pytest.approx(1.0)
+    assert two.values([0.0, 0.0]) == pytest.approx([0.05, 0.05])
+    # the reference's shares are read as shares, whatever the file's units (points or shares)
+    ref = current_values(raw, levers)
+    assert sum(ref) == pytest.approx(1.0)
+
+
+def test_noisy_dominance_needs_more_than_two_standard_errors():
+    """Two objectives, both minimised; candidate 1 is better than 0 in the first objective by a
+    chosen number of paired SEs and equal in the second."""
+    rng = np.random.default_rng(0)
+    reps = 400
+    noise = rng.normal(0, 1, reps)
+    other = rng.normal(0, 1, reps)  # independent noise of the second candidate
+    objectives = [Objective("a", 1), Objective("b", 1)]
+
+    def rev(shift):
+        base = {"a": 5 + noise, "b": 3 + noise}
+        moved = {"a": 5 + shift + other, "b": 3 + other}
+        return Reevaluation([[base], [moved]], reps, 1)
+
+    se = np.std(noise - other, ddof=1) / np.sqrt(reps)
+    far, near_ = score(rev(-4 * se), objectives, "worst"), score(rev(-1 * se), objectives, "worst")
+    assert far.dominates(1, 0) and not far.dominates(0, 1)
+    assert not near_.dominates(1, 0) and not near_.dominates(0, 1)
+    assert pareto_set(far, [0, 1]) == [1]
+    assert pareto_set(near_, [0, 1]) == [0, 1]
+
+
+def test_same_front_with_one_or_two_workers():
+    kwargs = dict(
+        levers=["rule.pay.per_point=0:2"],
+        objectives=["welfare_loss", "mean_effort:min"],
+        budget=16,
+        reps=2,
+        final_reps=2,
+        seed=3,
+    )
+    one = optimize(V6, jobs=1, **kwargs)
+    two = optimize(V6, jobs=2, **kwargs)
+    pd.testing.assert_frame_equal(one.pareto, two.pareto)
+    pd.testing.assert_frame_equal(
+        one.evaluations.sort_values("candidate").reset_index(drop=True),
+        two.evaluations.sort_values("candidate").reset_index(drop=True),
+    )
+
+
+def test_resume_after_kill_9_gives_the_same_front(tmp_path):
+    args = [
+        "optimize", V6, "--lever", "rule.pay.per_point=0:2", "--lever",
+        "rule.indicators.measure.normalize=linear,zscore", "--objective", "welfare_loss",
+        "--objective", "mean_effort:min", "--budget", "120", "--reps", "6", "--final-reps", "6",
+        "--quiet",
+    ]  # fmt: skip
+    whole = tmp_path / "whole"
+    assert run_cli(*args, "--out", str(whole)).returncode == 0
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "perfsim.cli", *args, "--out", str(out)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (out / "evaluations.parquet").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # a generation or two in
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (out / "pareto.csv").exists(), "the run finished before the kill: make it longer"
+    done = run_cli(*args, "--out", str(out), "--resume")
+    assert done.returncode == 0, done.stderr
+    a = pd.read_csv(whole / "pareto.csv", encoding="utf-8-sig")
+    b = pd.read_csv(out / "pareto.csv", encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(a, b)
+    assert (
+        pd.read_parquet(out / "evaluations.parquet").shape
+        == pd.read_parquet(whole / "evaluations.parquet").shape
+    )
+
+
+def test_another_optimisation_in_the_folder_is_refused(tmp_path):
+    out = tmp_path / "o"
+    base = ["optimize", V6, "--lever", "rule.pay.per_point=0:2", "--objective", "welfare_loss",
+            "--budget", "8", "--reps", "2", "--quiet", "--out", str(out)]  # fmt: skip
+    assert run_cli(*base).returncode == 0
+    other = run_cli(*base[:-2], "--seed", "5", "--out", str(out))
+    assert other.returncode == 2 and "different optimisation" in other.stderr
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "notes.txt").write_text("keep me")
+    refused = run_cli(*base[:-1], str(user))
+    assert refused.returncode == 2 and (user / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--lever", "rule.pay.per_point=1:0", "--objective", "welfare_loss"], "LO < HI"),
+        (["--lever", "rule.pay.per_point", "--objective", "welfare_loss"], "PATH=LO:HI"),
+        (
+            ["--lever", "world.departments=0:30:int", "--objective", "welfare_loss"],
+            "--lever: world.departments = [0.0, 30.0]: the value 0 is not allowed",
+        ),
+        (["--lever", "rule.pay.per_point=0:2", "--objective", "mean_effort"], "METRIC:min or METRIC:max"),
+        (["--lever", "rule.pay.per_point=0:2", "--objective", "nosuch:min"], "not a metric"),
+        (
+            ["--lever", "rule.pay.per_point=0:2", "--objective", "welfare_loss",
+             "--constraint", "welfare_loss~3"],
+            "METRIC<VALUE",
+        ),
+        (
+            ["--lever", "rule.pay.per_point=0:2", "--objective", "welfare_loss",
+             "--robustness", "best"],
+            "invalid choice",
+        ),
+        (["--objective", "welfare_loss"], "at least one --lever"),
+    ],
+)  # fmt: skip
+def test_user_errors_exit_2_naming_the_option(tmp_path, extra, words):
+    done = run_cli("optimize", V6, *extra, "--budget", "8", "--reps", "2", "--out",
+                   str(tmp_path / "o"))  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert words in done.stderr, done.stderr
+
+
+def test_constraint_excludes_rules_in_every_world():
+    """welfare_loss < 0.15: only b with |f − b g|²/|f|² < 0.15 (an interval around b*) may be on
+    the front of mean effort (minimised), whose best is then the interval's lower end."""
+    res = optimize(
+        V6,
+        levers=["rule.pay.per_point=0:2"],
+        objectives=["mean_effort:min"],
+        constraints=["welfare_loss<0.15"],
+        budget=64,
+        reps=2,
+        final_reps=2,
+    )
+    grid = np.linspace(0, 2, 200001)
+    low = grid[loss(grid) < 0.15].min()
+    b = res.pareto["rule.pay.per_point"].to_numpy()
+    assert (loss(b) < 0.15).all()
+    assert abs(b.min() - low) < 0.03
+
+
+def test_report_of_an_optimisation_folder(tmp_path):
+    """The folder's recommended rules are ready-to-use scenarios holding the Pareto rules' lever
+    values, and the report (English and Chinese) names the nearest rule and draws the front."""
+    from perfsim import build_report
+    from perfsim.report.html import build_report as build_in
+
+    out = tmp_path / "opt"
+    res = optimize(
+        V6,
+        levers=["rule.pay.per_point=0:2"],
+        objectives=["welfare_loss", "mean_effort:min"],
+        across=["world.tasks.b.value=0.3,0.9"],
+        budget=24,
+        reps=2,
+        out=out,
+    )
+    for rec in res.metadata["recommended"]:
+        scenario = load_scenario(out / rec["file"])
+        row = res.pareto[res.pareto["candidate"] == rec["candidate"]]
+        assert scenario.rule.pay.per_point == pytest.approx(row["rule.pay.per_point"].iloc[0])
+    verdicts = set(res.recommended["verdict"])
+    assert verdicts <= {"better", "worse", "no practical difference", "no detectable difference"}
+    html, md = build_report(out)
+    text = md.read_text(encoding="utf-8")
+    assert res.metadata["nearest"]["sentence"] in text
+    assert "rules/nearest.toml" in text
+    assert (out / "figures" / "pareto-front.png").is_file()
+    assert (out / "figures" / "parallel-coordinates.png").is_file()
+    zh = build_in(out, "zh")[1].read_text(encoding="utf-8")
+    assert "帕累托规则" in zh and "What was searched" not in zh
+    # an unfinished folder is named as such by perfsim report
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "optimization.json").write_text('{"kind": "optimization", "status": "running"}')
+    done = run_cli("report", str(half))
+    assert done.returncode == 2 and "--resume" in done.stderr
+
+
+def test_more_than_three_objectives_use_nsga3_and_keep_a_mutual_front():
+    objectives = ["welfare_loss", "mean_effort:min", "reward_gini", "mean_total:max"]
+    res = optimize(
+        V6,
+        levers=["rule.pay.per_point=0:2", "world.indicators.measure.noise=0.05:0.5"],
+        objectives=objectives,
+        budget=40,
+        reps=3,
+    )
+    assert res.metadata["algorithm"] == "NSGA-III"
+    assert res.metadata["population"] >= 20  # das-dennis directions of 4 objectives, 3 partitions
+    names = [o.split(":")[0] for o in objectives]
+    signs = np.array([1, 1, 1, -1])
+    loss_ = res.pareto[names].to_numpy() * signs
+    se = res.pareto[[f"{n}_se" for n in names]].to_numpy()
+    # b is not on the front if some a is no worse anywhere and better somewhere by more than
+    # 2 (se_a + se_b) ≥ 2 paired SE: a would dominate b by the noisy rule
+    for a in range(len(loss_)):
+        for b in range(len(loss_)):
+            clear = 2 * (se[a] + se[b]) + 1e-9
+            assert not ((loss_[a] <= loss_[b]).all() and (loss_[a] < loss_[b] - clear).any()), (
+                a,
+                b,
+            )

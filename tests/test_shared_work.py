@@ -1,0 +1,78 @@
+"""Work that the engine computes once and hands to several steps (survey moments shared by the
+reliability metric and the survey draw; one class regression for class_bias and the class gaps)
+gives exactly the numbers that each step computes on its own, and is only shared where the inputs
+are the same."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import ROOT
+
+from perfsim import engine, metrics
+from perfsim.scenario import load_scenario
+from perfsim.world import model as world_model
+
+HANGZHOU = ROOT / "scenarios" / "hangzhou-2011.toml"
+
+
+def _world(overrides=()):
+    return engine.build(load_scenario(HANGZHOU, list(overrides))).world
+
+
+def _latent(world, reps: int, seed: int) -> np.ndarray:
+    """Perceived quality of random outputs, (rep, dept, rater)."""
+    rng = np.random.default_rng(seed)
+    output = rng.gamma(2.0, 0.6, size=(reps, world.n_dept, len(world.tasks)))
+    return world_model.perceived_quality(world, output)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("respondents", [60, 219, 5000])
+def test_shared_survey_moments_give_the_same_reliability_and_draws(seed, respondents):
+    w = _world([f"world.raters.社会评价.respondents={respondents}"])
+    latent = _latent(w, reps=7, seed=seed)
+    moments = world_model.rated_survey_moments(w, latent)
+    survey = w.rater_kind.index("survey")
+    assert list(moments) == [survey]
+    alone = world_model.group_reliability(w, latent)
+    shared = world_model.group_reliability(w, latent, moments)
+    np.testing.assert_array_equal(shared, alone)
+    assert np.isfinite(alone).all() and ((alone > 0) & (alone < 1)).all()
+    kept = moments[survey][1].copy()
+    draws = [
+        world_model.survey_draw(
+            w, survey, latent[..., survey], np.random.default_rng(seed + 10), given
+        )
+        for given in (None, moments[survey])
+    ]
+    np.testing.assert_array_equal(draws[0], draws[1])
+    np.testing.assert_array_equal(moments[survey][1], kept)  # the shared variance is left alone
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "world.raters.社会评价.leniency=1.5",  # the draw sees latent + leniency: other numbers
+        f"world.raters.社会评价.respondents={world_model.SURVEY_EXACT_BELOW - 1}",  # drawn exactly
+    ],
+)
+def test_survey_moments_are_not_shared_when_the_draw_uses_other_numbers(override):
+    w = _world([override])
+    assert world_model.rated_survey_moments(w, _latent(w, reps=3, seed=0)) == {}
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("codes", [[0, 0, 1, 1, 2, 2, 2], [0, 2, 2, 0, 2, 0, 0], [1, 1, 0, 1, 0]])
+def test_class_bias_and_gaps_from_one_regression_match_each_metric(seed, codes):
+    """Including a class code without departments (code 1 in the second case) and random ties."""
+    rng = np.random.default_rng(seed)
+    classes = np.array(codes)
+    value = rng.normal(size=(9, classes.size))
+    score = 2.0 * value + rng.normal(size=value.shape) + 3.0 * (classes == 2)
+    score[0] = np.round(score[0])  # ties
+    bias, gaps = metrics.class_bias_and_gaps(score, value, classes)
+    np.testing.assert_array_equal(bias, metrics.class_bias(score, value, classes))
+    np.testing.assert_array_equal(gaps, metrics.class_gaps(score, value, classes))
+    if 2 in codes:  # class 2 scores about 3 points more at equal value
+        assert np.nanmean(gaps[:, 2] - gaps[:, 0]) > 1.0
