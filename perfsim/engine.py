@@ -16,10 +16,7 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 from __future__ import annotations
 
 import threading
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -34,6 +31,9 @@ from .scenario.schema import Scenario
 from .world import events as world_events
 from .world.careers import prizes as band_prizes
 from .world.context import Context, ratchet_factors, uses_target
+from .world.convergence import ConvergenceWarning as ConvergenceWarning  # public name kept here
+from .world.convergence import convergence_metrics
+from .world.convergence import warn_unconverged as warn_unconverged
 from .world.draws import crn_normals
 from .world.model import (
     CompiledWorld,
@@ -195,10 +195,7 @@ def run_block(
         policy.observe(ctx, ev)
         years.advance(ev.grade)
         if final:  # the full metrics describe the final period
-            fb_welfare = _first_best_welfare(w, ctx, first_best(w, pop.ability, ctx.theta))
-            out.value_bounds = rank_bounds(out.value)  # one sort of V for all metrics
-            out.value_order = best_first_order(out.value, out.value_bounds)
-            per_rep = _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
+            per_rep = _final_metrics(model, ctx, out, (effort, gaming), pop.ability, prev_total)
             per_rep.update(convergence_metrics(policy))
             per_rep.update(cost_metrics(model, audits))
             per_rep.update(metrics.year_links(years.budget, years.previous_grade, years.grade))
@@ -206,12 +203,7 @@ def run_block(
         _record_period(per_period, effort, gaming, ev.total, per_rep if final else None, reps)
         per_period["budget_gini"].append(float(metrics.gini(years.budget).sum()))  # next year's
         period_effort[period] = per_rep["mean_effort"] if final else effort.mean(axis=(1, 2))
-        if sc.rule.targets.mode == "ratchet":
-            targets = np.where(
-                uses_target(c),
-                targets + sc.rule.targets.ratchet * (out.measured - targets),
-                targets,
-            )
+        targets = _next_targets(sc, c, targets, out.measured)
     return BlockResult(
         metrics=per_rep,
         departments=_department_sums(c, w, out, effort, gaming),
@@ -250,59 +242,6 @@ def cost_metrics(model: Model, audits: NDArray) -> dict[str, NDArray]:
         "audit_cost": audit_total / periods,
         "evaluation_cost_total": periods * groups.sum() + audit_total,
     }
-
-
-def convergence_metrics(policy) -> dict[str, NDArray]:
-    """Per replication, how a fixed-point policy's iterations ended (``converged_share``: 1 or 0,
-    ``iterations_mean`` and ``iterations_max``: its iterations, the most in any period — a run
-    summarises the first by the mean and the second by the max over replications —
-    ``fixed_point_residual``); nothing for other policies."""
-    conv = getattr(policy, "convergence", None)
-    if conv is None:
-        return {}
-    return {
-        "converged_share": conv["converged"].astype(float),
-        "iterations_mean": np.asarray(conv["iterations"], dtype=float),
-        "iterations_max": np.asarray(conv["iterations"], dtype=float),  # summarised by the max
-        "fixed_point_residual": np.asarray(conv["residual"], dtype=float),
-    }
-
-
-class ConvergenceWarning(UserWarning):
-    """A best response that stopped at ``world.max_iterations`` in some replication."""
-
-
-_WARNED: dict = {}  # warnings' registry: one warning per message and process
-_RUN_LABEL: ContextVar[str] = ContextVar("perfsim_run_label", default="")
-
-
-@contextmanager
-def run_label(label: str) -> Iterator[None]:
-    """Within the block, a convergence warning names ``label`` (e.g. a compare rule and world)
-    beside the scenario file."""
-    token = _RUN_LABEL.set(label)
-    try:
-        yield
-    finally:
-        _RUN_LABEL.reset(token)
-
-
-def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) -> None:
-    """Warn (one line naming the scenario, and the :func:`run_label` if any) when a replication's
-    best response did not converge."""
-    converged = np.asarray(converged, dtype=bool)
-    missed = int((~converged).sum())
-    if not missed:
-        return
-    label = _RUN_LABEL.get()
-    where = f"{source} ({label})" if label else source
-    message = (
-        f"{where}: the best response did not converge in {missed} of {converged.size} "
-        f"replications (world.max_iterations = {max_iterations}); their choices are not an "
-        "equilibrium (raise world.max_iterations or lower world.damping)"
-    )
-    # lineno 0: no source line is printed, so the warning is one line on stderr
-    warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
 
 
 def _record_period(per_period: dict, effort, gaming, total, final: dict | None, reps: int) -> None:
@@ -580,6 +519,26 @@ def _times(a: NDArray, b: NDArray) -> NDArray:
     """``a * b`` into ``a`` (a fresh temporary)."""
     np.multiply(a, b, out=a)
     return a
+
+
+def _final_metrics(model, ctx, out, choice, ability, prev_total) -> dict:
+    """The full metrics of the final period (``choice``: effort and gaming); ``out`` gains the
+    sorted true values that every rank metric shares."""
+    effort, gaming = choice
+    w = model.world
+    fb_welfare = _first_best_welfare(w, ctx, first_best(w, ability, ctx.theta))
+    out.value_bounds = rank_bounds(out.value)  # one sort of V for all metrics
+    out.value_order = best_first_order(out.value, out.value_bounds)
+    return _period_metrics(model, ctx, out, effort, gaming, fb_welfare, prev_total)
+
+
+def _next_targets(sc, c, targets, measured):
+    """Next period's targets: ratcheted towards this period's measured values, or unchanged."""
+    if sc.rule.targets.mode != "ratchet":
+        return targets
+    return np.where(
+        uses_target(c), targets + sc.rule.targets.ratchet * (measured - targets), targets
+    )
 
 
 def run_blocks(

@@ -13,7 +13,7 @@ from helpers import ROOT, run_cli
 
 import perfsim
 from perfsim import engine
-from perfsim.engine import ConvergenceWarning
+from perfsim.world.convergence import ConvergenceWarning
 
 SCENARIOS = sorted(
     p for p in (ROOT / "scenarios").rglob("*.toml") if 'policy = "best_response"' in p.read_text()

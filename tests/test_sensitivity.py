@@ -19,7 +19,6 @@ from helpers import ROOT, run_cli
 from SALib.test_functions import Ishigami
 
 import perfsim
-from perfsim.engine import ConvergenceWarning
 from perfsim.experiments.discovery import find_region, parse_bound
 from perfsim.experiments.executors import ExecutorError, ProcessExecutor, SerialExecutor
 from perfsim.experiments.sensitivity import (
@@ -31,6 +30,7 @@ from perfsim.experiments.sensitivity import (
 )
 from perfsim.scenario import ScenarioError, load_scenario, read_toml, scenario_from_dict
 from perfsim.scenario.uncertain import UncertainInput
+from perfsim.world.convergence import ConvergenceWarning
 
 DEMO = ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml"
 V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"
@@ -365,7 +365,7 @@ def serial_run():
 
 
 def test_unconverged_samples_give_one_warning_and_a_note_not_one_per_sample():
-    from perfsim.engine import ConvergenceWarning
+    from perfsim.world.convergence import ConvergenceWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -13,7 +13,6 @@ from helpers import ROOT, run_cli
 
 import perfsim
 from perfsim import metric_registry
-from perfsim.engine import ConvergenceWarning
 from perfsim.experiments.compare import compare, verdict
 from perfsim.report.numbers import num, pct
 from perfsim.report.summary import (
@@ -22,6 +21,7 @@ from perfsim.report.summary import (
     run_sentences,
     shown_metrics,
 )
+from perfsim.world.convergence import ConvergenceWarning
 
 V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"
 HANGZHOU = ROOT / "scenarios" / "hangzhou-2011.toml"

@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine import run_label
 from ..metric_registry import better, metric_info, min_difference
 from ..scenario import (
     Problem,
@@ -47,6 +46,7 @@ from ..scenario import (
 )
 from ..scenario.loader import scenario_from_dict
 from ..simulation import SimulationResult, simulate
+from ..world.convergence import run_label
 
 
 @dataclass

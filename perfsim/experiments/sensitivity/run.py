@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 from numpy.typing import NDArray
 
-from ...engine import ConvergenceWarning
 from ...io import folder_lock, write_manifest
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
+from ...world.convergence import ConvergenceWarning
 from ..executors import Executor, make_executor, single_blas_thread
 from .analysis import (
     analyse_outputs,
