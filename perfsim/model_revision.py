@@ -17,6 +17,18 @@ History:
 4. best responses with Anderson mixing and per-department damping (a few departments at a grade
    cut-off settle on another self-consistent choice: Hangzhou's gaming share moves by 0.2 Monte
    Carlo SE); a new metric, ``quota_below_threshold``; ``top_in_bottom`` undefined with one band.
+5. best responses at the reporting ceiling: a gaming candidate earns no credit past the ceiling,
+   the interior gaming point takes the marginal score at its own level (a vectorised Newton root,
+   ``world/kinks.py``), the z-score slope counts the department's own effect on the group's mean
+   and sd and is weighted smoothly over the samples below the ceiling, the min-max slope is 0 for
+   the group's min and max; common random numbers by Latin hypercube (``world.sampling``, 16
+   samples by default); grades are worth their promotion and budget value to the departments
+   (``world.promotion_value``, ``world.budget_*``, budgets and reputation carried over years);
+   events (创新创优 / 创先争优 items, deductions, veto events: ``world.events``) and force-majeure
+   relief are simulated; evaluation cost per rater group, per audit and per year (a share-0 group
+   costs nothing). The pilot scenarios value promotion and simulate their events, so their numbers
+   move (see the curated examples' notes); theory and teaching scenarios without the new keys
+   move within Monte Carlo error.
 """
 
-MODEL_REVISION = 4
+MODEL_REVISION = 5

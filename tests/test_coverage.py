@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import warnings
 
 import numpy as np
@@ -42,7 +43,13 @@ PROBE = {
                 "target_column": "tgt_target",
                 "gameable": False,
             },
-            "lin": {"component": "目标", "normalize": "linear", "target": 2.0, "span": 5.0},
+            "lin": {
+                "component": "目标",
+                "normalize": "linear",
+                "target": 2.0,
+                "span": 5.0,
+                "target_column": "lin_target",
+            },
         },
         "normalize": {"method": "efficacy", "scope": "global", "clip": False},
         "weights": {
@@ -177,7 +184,7 @@ VALUES = {
     "rule.grading.bands": [["优秀", "良好", "合格", "不合格", "差"]],
     "rule.indicators.*.component": [],
     "rule.indicators.*.normalize": ["minmax", "zscore", "percentile"],
-    "rule.indicators.*.target_column": ["tgt_target", None],
+    "rule.indicators.*.target_column": ["tgt_target", "lin_target", None],
     "rule.components.*.aggregate": ["borda", "topsis"],
     "rule.components.*.source": [],
 }
@@ -264,6 +271,7 @@ def _table() -> pd.DataFrame:
             "tgt": rng.normal(9.5, 1, n),
             "tgt_target": rng.normal(9.5, 0.5, n),
             "lin": rng.normal(2, 0.5, n),
+            "lin_target": rng.normal(2, 0.2, n),
             "社会评价": rng.uniform(30, 45, n),
             "领导": rng.uniform(60, 95, n),
             "创新": rng.uniform(0, 3, n),
@@ -405,14 +413,13 @@ def test_a_run_warns_once_and_records_the_parts():
     assert text.startswith("probe.toml: not simulated: ") and "\n" not in text
     for part in UNREALISED:
         assert part.path in text
-    assert (
-        "rule.rewards.优秀.budget_factor" in text and "rule.rewards.良好.budget_factor" not in text
-    )
+    assert "rule.indicators.lin.target_column" in text
+    assert "rule.indicators.eff.target_column" not in text  # not set: nothing is left out
     recorded = {e["part"]: e for e in result.metadata["not_simulated"]}
     assert set(recorded) == {p.path for p in UNREALISED}
-    assert recorded["rule.rewards.*.promotion_weight"]["keys"] == [
-        "rule.rewards.优秀.promotion_weight",
-        "rule.rewards.良好.promotion_weight",
+    assert recorded["rule.indicators.*.target_column"]["keys"] == [
+        "rule.indicators.tgt.target_column",
+        "rule.indicators.lin.target_column",
     ]
     assert all(e["reason"] == "" for e in recorded.values())
 
@@ -424,21 +431,20 @@ def test_a_documented_part_is_not_warned_about_but_recorded_with_its_reason():
     reasons = {e["part"]: e["reason"] for e in result.metadata["not_simulated"]}
     assert reasons == everything
     # documenting one key of a part covers that key's part; the others are still named
-    some = {"rule.rewards.优秀.budget_factor": "budgets are out of scope"}
+    some = {"rule.indicators.tgt.target_column": "targets are out of scope"}
     caught, result = _warnings(lambda: perfsim.simulate(_probe(not_simulated=some), reps=2))
-    assert len(caught) == 1 and "rule.rewards.*.budget_factor" not in str(caught[0].message)
-    assert "rule.rewards.*.promotion_weight" in str(caught[0].message)
+    assert len(caught) == 1 and "rule.indicators.*.target_column" not in str(caught[0].message)
+    assert "rule.veto.columns" in str(caught[0].message)
 
 
 def test_neutral_values_and_a_world_that_cannot_game_are_not_reported():
     raw = copy.deepcopy(PROBE)
     rule = raw["rule"]
-    for reward in rule["rewards"].values():
-        reward.update(budget_factor=1.0, promotion_weight=0.0)
     for key in ("adjustments", "net_adjustment_cap", "veto"):
         rule.pop(key)
     rule["audit"]["veto"] = False
     rule["indicators"]["tgt"].pop("target_column")
+    rule["indicators"]["lin"].pop("target_column")
     assert [d.part.path for d in coverage.not_simulated(scenario_from_dict(raw))] == [
         "rule.indicators.*.gameable"
     ]
@@ -447,31 +453,35 @@ def test_neutral_values_and_a_world_that_cannot_game_are_not_reported():
 
 
 def test_a_comparison_warns_once_for_all_its_runs():
-    variants = ["more:rule.rewards.良好.budget_factor=1.2", "less:rule.audit.probability=0.1"]
-    caught, comp = _warnings(lambda: perfsim.compare([_probe()], variants=variants, reps=2))
+    raw = copy.deepcopy(PROBE)
+    raw["rule"]["indicators"]["lin"].pop("target_column")
+    base = scenario_from_dict(raw, source="probe.toml")
+    variants = ['more:rule.indicators.lin.target_column="lin_t"', "less:rule.audit.probability=0.1"]
+    caught, comp = _warnings(lambda: perfsim.compare([base], variants=variants, reps=2))
     assert len(caught) == 1
-    assert "rule.rewards.良好.budget_factor" in str(caught[0].message)  # a variant's key too
-    run = comp.results[("base", "more")]
-    assert "rule.rewards.良好.budget_factor" in run.metadata["not_simulated"][0]["keys"]
+    assert "rule.indicators.lin.target_column" in str(caught[0].message)  # a variant's key too
+    keys = {e["part"]: e["keys"] for e in comp.results[("base", "more")].metadata["not_simulated"]}
+    assert "rule.indicators.lin.target_column" in keys["rule.indicators.*.target_column"]
+    keys = {e["part"]: e["keys"] for e in comp.results[("base", "less")].metadata["not_simulated"]}
+    assert "rule.indicators.lin.target_column" not in keys["rule.indicators.*.target_column"]
 
 
 def test_sensitivity_names_an_uncertain_input_that_is_not_simulated(tmp_path):
     raw = copy.deepcopy(PROBE)
     rule = raw["rule"]
-    for reward in rule["rewards"].values():
-        reward.update(budget_factor=1.0)
+    rule.pop("net_adjustment_cap")
     raw["uncertain"] = {
-        "rule.rewards.优秀.budget_factor": {"range": [1.0, 1.3]},
+        "rule.net_adjustment_cap": {"range": [1.0, 3.0]},
         "rule.audit.probability": {"range": [0.1, 0.5]},
     }
     from perfsim.experiments.sensitivity.models import model_spec
 
     scenario = scenario_from_dict(raw, source="probe.toml")
     caught, spec = _warnings(lambda: model_spec(scenario, None, None, None, [], 2, 0))
-    assert len(caught) == 1 and "rule.rewards.优秀.budget_factor" in str(caught[0].message)
+    assert len(caught) == 1 and "rule.net_adjustment_cap" in str(caught[0].message)
     assert "rule.audit.probability" not in str(caught[0].message)
     parts = {e["part"]: e["keys"] for e in spec.info["not_simulated"]}
-    assert parts["rule.rewards.*.budget_factor"] == ["rule.rewards.优秀.budget_factor"]
+    assert parts["rule.net_adjustment_cap"] == ["rule.net_adjustment_cap"]
 
 
 def test_every_bundled_scenario_documents_what_it_leaves_out():
@@ -493,30 +503,34 @@ def test_every_bundled_scenario_documents_what_it_leaves_out():
 def test_cli_run_warns_in_one_line_and_the_report_lists_the_parts(tmp_path):
     scenario = tmp_path / "s.toml"
     text = (ROOT / "scenarios" / "mlr-2011.toml").read_text(encoding="utf-8")
-    scenario.write_text(
-        text.replace('"rule.adjustments" = ', '"rule.adjustments.x" = '), encoding="utf-8"
+    # no veto events (undocumented), and one indicator declared not gameable (documented)
+    text = re.sub(r'\[world\.events\."违纪违法"\]\n(?:.*\n)*?gaming = [0-9.]+\n', "", text)
+    assert "违纪违法\"]" not in text.split("[world]")[-1]
+    text = text.replace("gameable = true", "gameable = false", 1)
+    text = text.replace(
+        "\n[rule]\n",
+        '\n[meta.not_simulated]\n"rule.indicators.*.gameable" = "the world decides gaming"\n\n[rule]\n',
+        1,
     )
+    scenario.write_text(text, encoding="utf-8")
     out = tmp_path / "run"
     args = ["--reps", "2", "--set", "world.policy=naive", "--out", str(out), "--quiet"]
     result = run_cli("run", str(scenario), *args)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "NotSimulatedWarning" in line]
-    assert len(lines) == 1 and "rule.adjustments: bonus and deduction points" in lines[0]
-    assert "rule.veto.columns" not in lines[0]  # documented in the scenario
+    assert len(lines) == 1 and "rule.veto.columns: one-vote veto" in lines[0]
+    assert "rule.indicators.*.gameable" not in lines[0]  # documented in the scenario
     meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
     assert {e["part"] for e in meta["not_simulated"]} == {
-        "rule.rewards.*.promotion_weight",
-        "rule.adjustments",
         "rule.veto.columns",
+        "rule.indicators.*.gameable",
     }
     report = run_cli("report", str(out))
     assert report.returncode == 0, report.stderr
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "Not simulated" in md
-    assert (
-        "bonus and deduction points (创新创优 加分, 减分) (rule.adjustments): no reason given" in md
-    )
-    assert "违纪违法 veto column is read from a data column" in md  # the scenario's reason
+    assert "one-vote veto data columns (一票否决) (rule.veto.columns): no reason given" in md
+    assert "the world decides gaming" in md  # the scenario's reason
 
 
 def test_an_empty_reason_is_refused_naming_the_key():
@@ -538,7 +552,7 @@ def test_the_sensitivity_report_lists_the_parts_in_chinese_too():
     from perfsim.report.sections.run import add_not_simulated
 
     entries = [d.as_dict() for d in coverage.not_simulated(_probe())]
-    entries[0]["reason"] = "budgets are out of scope"
+    entries[0]["reason"] = "points are out of scope"
     for lang, heading, reason in (
         ("en", "Not simulated", "no reason given"),
         ("zh", "未模拟", "未说明原因"),
@@ -548,7 +562,7 @@ def test_the_sensitivity_report_lists_the_parts_in_chinese_too():
             add_not_simulated(doc, entries, "h2")
             md = render_markdown(doc)
         assert heading in md and md.count(reason) == len(entries) - 1
-        assert "budgets are out of scope" in md and "rule.rewards.优秀.budget_factor" in md
+        assert "points are out of scope" in md and "rule.adjustments.创新" in md
     empty = Document("x")
     add_not_simulated(empty, [], "h2")
     assert "Not simulated" not in render_markdown(empty)
