@@ -13,7 +13,7 @@ from ...i18n import metric_name
 from ...plotting.style import SavedFigure
 from ...results import OptimizationRecord
 from ..document import Document, Table
-from ..numbers import num
+from ..numbers import decimals, finite, num, pm
 from ..rerun import format_command, report_command
 
 __all__ = ["optimization_document", "rerun_args"]
@@ -67,19 +67,25 @@ def trade_off_sentences(record: OptimizationRecord) -> list[str]:
     for metric in objs:
         col = front[metric]
         row = front.loc[col.idxmin() if goals[metric] == "min" else col.idxmax()]
-        others = ", ".join(f"{metric_name(m)} {num(row[m], 3)}" for m in objs if m != metric)
+        others = ", ".join(f"{metric_name(m)} {num(row[m], digits=3)}" for m in objs if m != metric)
         text = _("The Pareto rule best in {metric} reaches {value} ± {se}").format(
-            metric=metric_name(metric), value=num(row[metric], 3), se=num(row[f"{metric}_se"], 2)
+            metric=metric_name(metric), **_value_se(row[metric], row[f"{metric}_se"])
         )
         out.append(text + (_(", at {others}").format(others=others) if others else "") + ".")
     return out
+
+
+def _value_se(value, se) -> dict[str, str]:
+    """A value and its standard error to the decimals the error supports (as :func:`pm`)."""
+    d = decimals(float(se)) if finite(se) else -1
+    return {"value": num(value, d if d >= 0 else -1), "se": num(se, d) if finite(se) else "–"}
 
 
 def _reference_section(doc: Document, meta: Mapping) -> None:
     ref, near = meta.get("reference", {}), meta.get("nearest") or {}
     doc.add("h2", _("The reference rule and the nearest Pareto rule"), "reference")
     values = ", ".join(
-        f"{metric_name(m)} {num(v, 3)} ± {num(ref.get('se', {}).get(m), 2)}"
+        f"{metric_name(m)} {pm(v, ref.get('se', {}).get(m))}"
         for m, v in ref.get("objectives", {}).items()
     )
     doc.add("p", _("The reference rule (the scenario as given): {values}.").format(values=values))
@@ -105,7 +111,7 @@ def _pareto_section(doc: Document, record: OptimizationRecord) -> None:
     rows = []
     for _i, r in record.pareto.iterrows():
         cells = [num(r[p], 3) if isinstance(r[p], float) else str(r[p]) for p in levers]
-        cells += [f"{num(r[m], 3)} ± {num(r[f'{m}_se'], 2)}" for m in objs]
+        cells += [pm(r[m], r[f"{m}_se"]) for m in objs]
         rows.append(cells)
     doc.add("table", Table(levers + [metric_name(m) for m in objs], rows))
 
