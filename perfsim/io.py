@@ -56,17 +56,18 @@ def folder_kind(path: str | Path) -> str | None:
     """The kind of result folder at ``path`` (``run``, ``comparison``, ``sensitivity``,
     ``empirical``), or None if perfsim did not write it."""
     folder = Path(path)
-    manifest = _read_json(folder / MANIFEST)
+    manifest = read_json(folder / MANIFEST)
     if manifest and isinstance(manifest.get("kind"), str):
         return manifest["kind"]
     for name, default in _LEGACY_MARKERS.items():
-        data = _read_json(folder / name)
+        data = read_json(folder / name)
         if data is not None and ("perfsim_version" in data or "kind" in data):
             return data.get("kind", default) if isinstance(data.get("kind"), str) else default
     return None
 
 
-def _read_json(path: Path) -> dict | None:
+def read_json(path: Path) -> dict | None:
+    """A JSON object from ``path``; None when the file is missing, unreadable or not an object."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -89,7 +90,7 @@ def foreign_files(path: str | Path) -> list[str] | None:
     perfsim wrote them (relative paths), or None when the folder has no file list (written by an
     older perfsim). The manifest keeps each file's SHA-256, so an edited report counts as yours."""
     folder = Path(path)
-    manifest = _read_json(folder / MANIFEST)
+    manifest = read_json(folder / MANIFEST)
     if manifest is None or not isinstance(manifest.get("files"), dict | list):
         return None
     ours = manifest["files"]
@@ -107,7 +108,7 @@ def record_files(folder: str | Path, before: dict[str, str | None]) -> None:
     """Add to ``folder``'s manifest the files that perfsim has just written there (those new or
     changed since the snapshot ``before`` from :func:`snapshot`); no-op without a manifest."""
     folder = Path(folder)
-    manifest = _read_json(folder / MANIFEST)
+    manifest = read_json(folder / MANIFEST)
     if manifest is None or not isinstance(manifest.get("files"), dict):
         return
     now = snapshot(folder)

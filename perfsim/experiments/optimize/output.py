@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...io import atomic_write, check_output_folder, write_csv, write_manifest
+from ...io import atomic_write, check_output_folder, read_json, write_csv, write_manifest
 from ...results.names import OptimizationFiles
 from ...scenario import PerfsimError
 from ..sensitivity.checkpoint import write_json
@@ -33,10 +33,7 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> bool:
     metadata; returns whether the folder holds an earlier start of this run."""
     meta_path = out / OptimizationFiles.METADATA
     if meta_path.exists():
-        try:
-            old = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = {}
+        old = read_json(meta_path) or {}
         if old.get("hash") != hash_:
             raise OptimizationError(
                 f"{out} holds a different optimisation (another scenario, levers, objectives, "

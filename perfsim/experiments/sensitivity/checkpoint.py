@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ...io import atomic_write, write_csv
+from ...io import atomic_write, read_json, write_csv
 from ...results.names import SensitivityFiles
 from .errors import SensitivityError
 
@@ -81,10 +81,7 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
     """Check that ``out`` is this run's folder (same hash) or new; write the first metadata."""
     meta_path = out / SensitivityFiles.METADATA
     if meta_path.exists():
-        try:
-            old = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = {}
+        old = read_json(meta_path) or {}
         if old.get("hash") != hash_:
             if meta.get("model_revision") != old.get("model_revision"):
                 raise SensitivityError(
