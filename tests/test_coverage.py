@@ -505,7 +505,7 @@ def test_cli_run_warns_in_one_line_and_the_report_lists_the_parts(tmp_path):
     text = (ROOT / "scenarios" / "mlr-2011.toml").read_text(encoding="utf-8")
     # no veto events (undocumented), and one indicator declared not gameable (documented)
     text = re.sub(r'\[world\.events\."违纪违法"\]\n(?:.*\n)*?gaming = [0-9.]+\n', "", text)
-    assert "违纪违法\"]" not in text.split("[world]")[-1]
+    assert '违纪违法"]' not in text.split("[world]")[-1]
     text = text.replace("gameable = true", "gameable = false", 1)
     text = text.replace(
         "\n[rule]\n",
