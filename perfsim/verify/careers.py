@@ -32,7 +32,7 @@ from scipy.stats import norm
 
 from ..scenario.rule_parts import Reward
 from ..simulation import simulate
-from .rows import MC_SES, Check, kth_cutoff_density, load_theory, mc_effort
+from .rows import MC_SES, Check, kth_cutoff_density, load_theory, mc_mean
 
 #: V2c: overrides of the V2 and V2q scenarios — part bonus, part promotion
 _V2C_CASES = (
@@ -76,7 +76,7 @@ def v2c(overrides, reps, seed) -> list[Check]:
         density = kth_cutoff_density(n - 1, k, sigma)  # 1/(2σ√π) for n = 2, k = 1
         theory = spread * slope * density / cost  # score = measured value (linear, 1 per unit)
         res = simulate(sc, reps=reps, seed=seed)
-        mean, se = mc_effort(res)
+        mean, se = mc_mean(res)
         tol = MC_SES * se + 0.01 * abs(theory)
         if n == 2:
             checks.append(_gaming_row(sc, spread, density, res, se / max(theory, 1e-12)))
@@ -169,17 +169,16 @@ def v7(overrides, reps, seed) -> list[Check]:
         theory = budget_chain(f_w, f_l, w.budget_persistence, w.budget_elasticity, pull)
         res = simulate(sc, reps=_V7_REPS * reps, seed=seed)
         for name, label in (("grade_persistence", "grade persistence"), ("budget_gini", "Gini")):
-            x = res.per_rep[name].to_numpy(dtype=float)
-            se = float(x.std(ddof=1) / np.sqrt(x.size))
+            mean, se = mc_mean(res, name)
             tol = MC_SES * se + 1e-9
             checks.append(
                 Check(
                     f"V7 budget feedback {label} (ρ={rho:g})",
                     f"stationary chain of the last winners, f = {f_w:g}/{f_l:g}, η = "
                     f"{w.budget_elasticity:g}, year {periods}; tolerance {MC_SES:g} MC s.e. = "
-                    f"{tol:.3g} ({x.size} replications)",
+                    f"{tol:.3g} ({len(res.per_rep)} replications)",
                     theory[name],
-                    float(x.mean()),
+                    mean,
                     tol,
                     absolute=True,
                 )

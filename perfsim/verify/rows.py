@@ -201,9 +201,10 @@ def kth_cutoff_density(n_others: int, k: int, sigma: float) -> float:
     return float(value)
 
 
-def mc_effort(res) -> tuple[float, float]:
-    """Mean effort over replications and its Monte Carlo standard error."""
-    x = res.per_rep["mean_effort"].to_numpy(dtype=float)
+def mc_mean(res, metric: str = "mean_effort") -> tuple[float, float]:
+    """A metric's mean over replications (mean effort by default) and its Monte Carlo standard
+    error."""
+    x = res.per_rep[metric].to_numpy(dtype=float)
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else np.nan
 
 
@@ -221,7 +222,7 @@ def v2q(overrides, reps, seed) -> list[Check]:
         k = int(band_counts(c.quotas, c.quota_counts, n, c.rounding)[0])
         theory = spread * slope * slope * kth_cutoff_density(n - 1, k, sigma) / cost
         res = simulate(sc, reps=reps, seed=seed)
-        mean, se = mc_effort(res)
+        mean, se = mc_mean(res)
         tol = MC_SES * se + 1e-9
         checks.append(
             Check(
