@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["decimals", "diff_interval", "finite", "num", "pct", "pm"]
+__all__ = ["decimals", "diff_interval", "finite", "num", "pct", "pm", "pm_parts"]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _WRITTEN_OUT = (-9, 15)  # decimal exponents written out in full; outside: a × 10ⁿ
@@ -50,11 +50,18 @@ def num(x: Any, decimals: int = -1, sign: bool = False, digits: int = 4) -> str:
     return text.replace("-", "−")
 
 
+def pm_parts(mean: Any, se: Any) -> tuple[str, str | None]:
+    """``mean`` and ``se`` written to the decimals the error supports (the error None when it is
+    not finite; "0" when it is 0)."""
+    if not finite(se):
+        return num(mean), None
+    d = decimals(float(se))
+    return (num(mean), "0") if d < 0 else (num(mean, d), num(se, d))
+
+
 def pm(mean: Any, se: Any) -> str:
-    d = decimals(float(se) if finite(se) else float("nan"))
-    if d < 0:
-        return num(mean) + (" ± 0" if finite(se) else "")
-    return f"{num(mean, d)} ± {num(se, d)}"
+    value, error = pm_parts(mean, se)
+    return value if error is None else f"{value} ± {error}"
 
 
 def diff_interval(diff: Any, se: Any, low: Any, high: Any) -> str:

@@ -13,7 +13,7 @@ from ...i18n import metric_name
 from ...plotting.style import SavedFigure
 from ...results import OptimizationRecord
 from ..document import Document, Table
-from ..numbers import decimals, finite, num, pm
+from ..numbers import num, pm, pm_parts
 from ..rerun import format_command, report_command
 
 __all__ = ["optimization_document", "rerun_args"]
@@ -69,16 +69,15 @@ def trade_off_sentences(record: OptimizationRecord) -> list[str]:
         row = front.loc[col.idxmin() if goals[metric] == "min" else col.idxmax()]
         others = ", ".join(f"{metric_name(m)} {num(row[m], digits=3)}" for m in objs if m != metric)
         text = _("The Pareto rule best in {metric} reaches {value} ± {se}").format(
-            metric=metric_name(metric), **_value_se(row[metric], row[f"{metric}_se"])
+            metric=metric_name(metric), **_value_and_se(row[metric], row[f"{metric}_se"])
         )
         out.append(text + (_(", at {others}").format(others=others) if others else "") + ".")
     return out
 
 
-def _value_se(value, se) -> dict[str, str]:
-    """A value and its standard error to the decimals the error supports (as :func:`pm`)."""
-    d = decimals(float(se)) if finite(se) else -1
-    return {"value": num(value, d if d >= 0 else -1), "se": num(se, d) if finite(se) else "–"}
+def _value_and_se(value, se) -> dict[str, str]:
+    text, error = pm_parts(value, se)
+    return {"value": text, "se": error or "–"}
 
 
 def _reference_section(doc: Document, meta: Mapping) -> None:
