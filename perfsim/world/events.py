@@ -48,6 +48,7 @@ anticipate it (its sampled scores carry no common shock).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -73,13 +74,44 @@ class CompiledEvents:
     effect: NDArray[np.float64]  # r
     gaming: NDArray[np.float64]  # γ
 
-    @property
+    # derived once (the best response asks for them dozens of times an iteration)
+    @cached_property
     def items(self) -> NDArray[np.bool_]:
         return self.sign != VETO
 
-    @property
+    @cached_property
     def vetoes(self) -> NDArray[np.bool_]:
         return self.sign == VETO
+
+    @cached_property
+    def claim(self) -> NDArray[np.bool_]:
+        return self.sign == BONUS
+
+    @cached_property
+    def any_veto(self) -> bool:
+        return bool(self.vetoes.any())
+
+    @cached_property
+    def veto_gaming(self) -> bool:
+        """Whether gaming raises a veto event's chance."""
+        return bool((self.gaming[self.vetoes] > 0).any())
+
+    @cached_property
+    def any_gaming(self) -> bool:
+        return bool((self.gaming > 0).any())
+
+    def task_matrix(self, per_event: NDArray, chosen: NDArray, n_tasks: int) -> NDArray:
+        """(E, K): ``per_event[k]`` at (k, task of k) for the ``chosen`` events with a task, 0
+        elsewhere; ``x @ task_matrix`` sums ``x_k per_event[k]`` per task (as adding them one
+        by one: with one event per task every other product is an exact zero)."""
+        key = (per_event.tobytes(), chosen.tobytes(), n_tasks)
+        memo = self.__dict__.setdefault("_task_matrices", {})
+        if key in memo:
+            return memo[key]
+        out = memo[key] = np.zeros((len(self.sign), n_tasks))
+        for k in np.flatnonzero(chosen & (self.task >= 0)):
+            out[k, self.task[k]] = per_event[k]
+        return out
 
 
 def compile_events(sc: Scenario, rule: CompiledRule, world: CompiledWorld) -> CompiledEvents | None:
@@ -140,23 +172,24 @@ def _log_odds(ev: CompiledEvents, y: NDArray) -> NDArray:
 
 def has_veto(ctx) -> bool:
     """Whether the context's world has veto events."""
-    return ctx.events is not None and bool(ctx.events.vetoes.any())
+    return ctx.events is not None and ctx.events.any_veto
 
 
 def gaming_raises_veto(ctx) -> bool:
     """Whether gaming raises a veto event's chance (its slope then depends on G)."""
-    return has_veto(ctx) and bool((ctx.events.gaming[ctx.events.vetoes] > 0).any())
+    return ctx.events is not None and ctx.events.veto_gaming
 
 
 def at_profile(ctx, effort: NDArray, gaming: NDArray):
     """The context with the events' chances at the profile (effort, gaming) (``ctx.event_state``:
-    q, ∂q/∂y, ∂q/∂G and the logit of each incident without its gaming term)."""
+    q, ∂q/∂y, ∂q/∂G, the logit of each incident without its gaming term, and a memo of the
+    joint veto probability at the gaming totals asked for at this profile)."""
     ev = ctx.events
     if ev is None:
         return ctx
     q, dq_dy, dq_dg = probabilities(ev, ctx.theta, effort, gaming.sum(-1))
     base = _log_odds(ev, _task_output(ev, ctx.theta, effort))
-    return replace(ctx, event_state=(q, dq_dy, dq_dg, base))
+    return replace(ctx, event_state=(q, dq_dy, dq_dg, base, {}))
 
 
 def with_points(ctx, totals: NDArray, effort: NDArray, gaming: NDArray):
@@ -173,11 +206,26 @@ def with_points(ctx, totals: NDArray, effort: NDArray, gaming: NDArray):
 
 def veto_probability(ctx, gaming_total: NDArray, p_audit: NDArray, dp_audit: NDArray, base=None):
     """``P_v(G) = 1 − (1 − P_audit(G)) Π_k (1 − q_k(G))`` over the veto events, and its slope in
-    G, at the effort of ``ctx.event_state`` (the audit veto alone without veto events)."""
+    G, at the effort of ``ctx.event_state`` (the audit veto alone without veto events). At the
+    profile's own log-odds (``base`` None) the result is remembered per (G, P_audit, P_audit′):
+    the gaming choice asks for the same candidates' totals several times an iteration."""
     if not has_veto(ctx) or ctx.event_state is None:
         return p_audit, dp_audit
-    ev = ctx.events
-    base = ctx.event_state[3] if base is None else base
+    if base is not None:
+        return _joint_veto(ctx.events, gaming_total, p_audit, dp_audit, base)
+    memo = ctx.event_state[4]
+    key = tuple(_key(np.asarray(x)) for x in (gaming_total, p_audit, dp_audit))
+    if key not in memo:
+        memo[key] = _joint_veto(ctx.events, gaming_total, p_audit, dp_audit, ctx.event_state[3])
+    return memo[key]
+
+
+def _key(x: NDArray) -> tuple:
+    return x.shape, x.dtype.str, x.tobytes()
+
+
+def _joint_veto(ev: CompiledEvents, gaming_total, p_audit, dp_audit, base):
+    """:func:`veto_probability` computed."""
     survive, slope = 1.0 - p_audit, -dp_audit  # Π (1 − ·) and its derivative in G
     for k in np.flatnonzero(ev.vetoes):
         q = expit(base[..., k] + ev.gaming[k] * gaming_total)
@@ -194,26 +242,26 @@ def effort_terms(ctx, prof: dict, total: NDArray, pull: NDArray, own: NDArray):
     ev = ctx.events
     if ev is None or ctx.event_state is None:
         return pull, own
-    q, dq_dy, _, base = ctx.event_state
-    if (ev.gaming > 0).any():  # incidents at this gaming (claims do not depend on it)
+    q, dq_dy, _, base, _ = ctx.event_state
+    if ev.any_gaming:  # incidents at this gaming (claims do not depend on it)
         incident = expit(base + ev.gaming * total[..., None])
-        claim = ev.sign == BONUS
-        q = np.where(claim, q, incident)
-        dq_dy = np.where(claim, dq_dy, -ev.effect * incident * (1.0 - incident))
+        q = np.where(ev.claim, q, incident)
+        dq_dy = np.where(ev.claim, dq_dy, -ev.effect * incident * (1.0 - incident))
     scale = ctx.ability[..., None]
-    tasks = ev.task >= 0
-    gain = np.zeros(pull.shape)
-    for k in np.flatnonzero(ev.items & tasks):  # ∂E[P]/∂y_t
-        gain[..., ev.task[k]] += ev.sign[k] * ev.points[k] * dq_dy[..., k]
+    n_tasks = pull.shape[-1]
+    gain = _per_task(dq_dy, ev.task_matrix(ev.sign * ev.points, ev.items, n_tasks))  # ∂E[P]/∂y_t
     pull = pull + prof["marginal"][..., None] * gain * ctx.theta * scale
     if has_veto(ctx):
         p_v, _ = veto_probability(ctx, total, *_audit_veto(ctx, total))
         loss = prof["reward"] - ctx.rule.reward_table[ctx.rule.veto_grade, 0]
-        avoid = np.zeros(pull.shape)
-        for k in np.flatnonzero(ev.vetoes & tasks):  # −∂P_v/∂y_t / (1 − P_v) = Σ r_k q_k
-            avoid[..., ev.task[k]] += ev.effect[k] * q[..., k]
+        avoid = _per_task(q, ev.task_matrix(ev.effect, ev.vetoes, n_tasks))  # −∂P_v/∂y_t / (1 − P_v)
         own = own + ((1.0 - p_v) * loss)[..., None] * avoid * ctx.theta * scale
     return pull, own
+
+
+def _per_task(x: NDArray, matrix: NDArray) -> NDArray:
+    """``x @ matrix`` over the last axis as one product (no batched small products)."""
+    return (x.reshape(-1, x.shape[-1]) @ matrix).reshape(*x.shape[:-1], matrix.shape[-1])
 
 
 def _audit_veto(ctx, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
