@@ -254,7 +254,8 @@ def effort_terms(ctx, prof: dict, total: NDArray, pull: NDArray, own: NDArray):
     if has_veto(ctx):
         p_v, _ = veto_probability(ctx, total, *_audit_veto(ctx, total))
         loss = prof["reward"] - ctx.rule.reward_table[ctx.rule.veto_grade, 0]
-        avoid = _per_task(q, ev.task_matrix(ev.effect, ev.vetoes, n_tasks))  # −∂P_v/∂y_t / (1 − P_v)
+        # −∂P_v/∂y_t / (1 − P_v) = Σ r_k q_k
+        avoid = _per_task(q, ev.task_matrix(ev.effect, ev.vetoes, n_tasks))
         own = own + ((1.0 - p_v) * loss)[..., None] * avoid * ctx.theta * scale
     return pull, own
 
