@@ -377,6 +377,8 @@ def _iterate(
     regime = Regimes(reps, n, g)
     mixer = mixing.Anderson(reps, n * (k + g.shape[-1]), depth) if depth > 0 else None
     residual = np.full(reps, np.inf)
+    growing = np.zeros(reps, dtype=np.intp)  # successive iterations the residual grew
+    plain = np.zeros(reps, dtype=bool)  # replications that stopped mixing (creeping)
     iterations = np.zeros(reps, dtype=np.intp)
     converged = np.zeros(reps, dtype=bool)
     active = np.arange(reps)
@@ -395,7 +397,10 @@ def _iterate(
         x = np.concatenate([e_a, g_a], axis=-1)
         damped = x + a[..., None] * step
         if mixer is not None:  # a settled replication takes the damped step (within tolerance)
-            x = np.where(done[:, None, None], damped, mixer.step(active, x, step, a, change))
+            growing[active] = np.where(change > residual[active], growing[active] + 1, 0)
+            plain[active] |= growing[active] >= CREEP
+            x = mixer.step(active, x, step, a, change)
+            x = np.where((done | plain[active])[:, None, None], damped, x)
         else:
             x = damped
         e[active], g[active] = x[..., :k], x[..., k:]
@@ -407,6 +412,11 @@ def _iterate(
             active = active[~done]
             sub = _subset(ctx, targets, learned, active)
     return Response(e, g, iterations, residual, converged)
+
+
+#: after this many successive iterations with a growing residual a replication stops Anderson
+#: mixing (damped steps only): it creeps away from a fixed point its damped steps cannot reach
+CREEP = 6
 
 
 class Regimes:
