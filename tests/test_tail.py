@@ -16,9 +16,10 @@ HANGZHOU = ROOT / "scenarios" / "hangzhou-2011.toml"
 def test_hangzhou_replications_with_events_and_promotion_settle_without_a_long_tail(seed):
     # before: seed 0 took 214 iterations (mean 20), seed 1 128; a creeping replication now stops
     # mixing after CREEP growing residuals and settles within a few dozen damped steps
-    res = perfsim.simulate(HANGZHOU, reps=100, seed=seed, overrides=['world.policy="best_response"'])
+    res = perfsim.simulate(
+        HANGZHOU, reps=100, seed=seed, overrides=['world.policy="best_response"']
+    )
     meta = res.metadata
     assert meta["converged_share"] == 1.0
     assert meta["iterations_max"] <= 100
     assert meta["iterations_max"] <= 6 * meta["iterations_mean"]
-
