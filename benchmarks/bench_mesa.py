@@ -23,7 +23,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "hangzhou-2011.toml"
-NAIVE = ['world.policy="naive"']
+NAIVE = ['world.policy="naive"', "world.events={}"]  # the port models neither responses nor events
 
 
 def load_port():

@@ -133,6 +133,8 @@ def _check_supported(rule, w) -> None:
         problems.append("ratchet targets, early warning or veto")
     if any(r.kind == "self" for r in w.raters.values()):
         problems.append("self-evaluation raters")
+    if w.events or w.periods > 1 or w.common_shock:
+        problems.append("world.events (bonus items, veto events), several years or common shocks")
     if problems:
         raise ValueError("the Mesa port does not model: " + "; ".join(problems))
 

@@ -44,7 +44,8 @@ def port():
 )
 def test_port_agrees_with_perfsim(port, overrides):
     sc = perfsim.load_scenario(
-        ROOT / "scenarios" / "hangzhou-2011.toml", ['world.policy="naive"', *overrides]
+        ROOT / "scenarios" / "hangzhou-2011.toml",
+        ['world.policy="naive"', "world.events={}", *overrides],
     )
     ours = perfsim.simulate(sc, reps=REPS, seed=3).per_rep
     theirs = port.run(port.params_from_scenario(sc), REPS, seed=3_000)
@@ -58,4 +59,7 @@ def test_port_agrees_with_perfsim(port, overrides):
 def test_port_refuses_what_it_does_not_model(port):
     sc = perfsim.load_scenario(ROOT / "scenarios" / "hangzhou-2011.toml")  # best_response
     with pytest.raises(ValueError, match="world.policy"):
+        port.params_from_scenario(sc)
+    sc = perfsim.load_scenario(ROOT / "scenarios" / "hangzhou-2011.toml", ['world.policy="naive"'])
+    with pytest.raises(ValueError, match="world.events"):  # the 创新创优 item and the veto event
         port.params_from_scenario(sc)

@@ -96,7 +96,7 @@ def _ctx(probability, rate, fine, penalty, veto, n_ind):
         scale=np.full(n_ind, 2.5),
         gaming_cost=np.array([0.03, 0.02, 0.03, 0.1][:n_ind]),
     )
-    return SimpleNamespace(audit=audit, rule=rule, world=world)
+    return SimpleNamespace(audit=audit, rule=rule, world=world, events=None, event_state=None)
 
 
 def _at_total(ctx, prof, g0, total, root=own_level_root):

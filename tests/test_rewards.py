@@ -41,7 +41,9 @@ def assert_positive(effects):
     ("scenario", "metrics"),
     [
         (HANGZHOU, ["mean_effort", "mean_total"]),
-        (MLR, ["mean_effort", "gaming_share", "inflation", "mean_total"]),
+        # not gaming_share: in the ministry gaming raises the 违纪违法 veto event's chance, so a larger
+        # prize also makes a veto dearer and gaming's share of effort no longer rises with it
+        (MLR, ["mean_effort", "mean_total"]),  # nor inflation, which follows gaming
     ],
     ids=["hangzhou", "mlr"],
 )
@@ -54,7 +56,7 @@ def test_promotion_weight_raises_effort_gaming_and_scores(scenario, metrics):
     ("scenario", "metrics"),
     [
         (HANGZHOU, ["mean_effort", "mean_total", "budget_gini"]),
-        (MLR, ["mean_effort", "gaming_share", "mean_total", "budget_gini"]),
+        (MLR, ["mean_effort", "mean_total", "budget_gini"]),  # gaming_share: see above
     ],
     ids=["hangzhou", "mlr"],
 )
