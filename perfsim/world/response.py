@@ -385,7 +385,8 @@ def _iterate(
     sub = (ctx, targets, learned)
     for it in range(1, steps + 1):
         e_a, g_a = e[active], g[active]
-        e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2])
+        held = (regime.frozen[active], regime.value[active])
+        e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2], held)
         g_new = regime.apply(active, g_new, pick)
         step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
         change = _max_abs(step)
@@ -468,10 +469,13 @@ def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):
 
 
 def _respond(
-    ctx: Context, e: NDArray, g: NDArray, targets: NDArray, learned
+    ctx: Context, e: NDArray, g: NDArray, targets: NDArray, learned, held=None
 ) -> tuple[NDArray, NDArray, NDArray]:
     """One best response to the profile (e, g): effort from its first-order conditions, gaming the
-    global best of :func:`perfsim.world.payoff.choose_gaming` (and which candidate that is)."""
+    global best of :func:`perfsim.world.payoff.choose_gaming` (and which candidate that is).
+    ``held``: the departments whose gaming :class:`Regimes` froze (B, D) and that gaming; with a
+    veto their effort is the one that answers the frozen gaming (each candidate has its own
+    effort: taking the picked candidate's would let the effort flip on for ever)."""
     w = ctx.world
     prof = evaluate_profile(ctx, e, g, targets, learned)
     d_s_dm, d_s_dq = prof["d_s_dm"], prof["d_s_dq"]
@@ -490,7 +494,12 @@ def _respond(
         return _projected_solve(w.cost, m[..., None] * p + o, e)
 
     effort = payoff.EffortChoice(e0=e, per_effort=d_s_dy * ctx.theta, solve=solve)
-    return payoff.choose(ctx, prof, g, d_s_dm, effort)
+    e_out, g_out, pick = payoff.choose(ctx, prof, g, d_s_dm, effort)
+    if held is not None and held[0].any() and payoff.vetoes(ctx):
+        total = held[1].sum(-1)
+        p_v, _ = payoff.veto_probability(ctx, total)
+        e_out = np.where(held[0][..., None], solve(1 - p_v, total), e_out)
+    return e_out, g_out, pick
 
 
 def _projected_solve(
