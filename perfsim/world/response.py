@@ -351,7 +351,10 @@ def best_response(
     means the best response falls with slope below −1 in that department's own choices, and the
     damping that removes the oscillation is about ``1/(1 − slope)``. The damped steps are combined
     with the last ``depth`` by Anderson mixing (:mod:`perfsim.world.mixing`; 0: none); only the
-    path changes: convergence is decided by the residual of the undamped, unmixed step."""
+    path changes: convergence is decided by the residual of the undamped, unmixed step. A
+    replication whose residual grew :data:`CREEP` iterations running stops mixing (a department
+    creeping away from a fixed point its damped steps cannot reach: mixing restarted every step
+    and the department cycled for hundreds of iterations)."""
     if learned is not None:
         return _iterate(ctx, effort, gaming, targets, learned, damping, 0.0, 1, 0)
     return _iterate(ctx, effort, gaming, targets, None, damping, tolerance, max_iterations, depth)
