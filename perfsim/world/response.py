@@ -351,7 +351,10 @@ def best_response(
     means the best response falls with slope below −1 in that department's own choices, and the
     damping that removes the oscillation is about ``1/(1 − slope)``. The damped steps are combined
     with the last ``depth`` by Anderson mixing (:mod:`perfsim.world.mixing`; 0: none); only the
-    path changes: convergence is decided by the residual of the undamped, unmixed step."""
+    path changes: convergence is decided by the residual of the undamped, unmixed step. A
+    replication whose residual grew :data:`CREEP` iterations running stops mixing (a department
+    creeping away from a fixed point its damped steps cannot reach: mixing restarted every step
+    and the department cycled for hundreds of iterations)."""
     if learned is not None:
         return _iterate(ctx, effort, gaming, targets, learned, damping, 0.0, 1, 0)
     return _iterate(ctx, effort, gaming, targets, None, damping, tolerance, max_iterations, depth)
@@ -377,13 +380,16 @@ def _iterate(
     regime = Regimes(reps, n, g)
     mixer = mixing.Anderson(reps, n * (k + g.shape[-1]), depth) if depth > 0 else None
     residual = np.full(reps, np.inf)
+    growing = np.zeros(reps, dtype=np.intp)  # successive iterations the residual grew
+    plain = np.zeros(reps, dtype=bool)  # replications that stopped mixing (creeping)
     iterations = np.zeros(reps, dtype=np.intp)
     converged = np.zeros(reps, dtype=bool)
     active = np.arange(reps)
     sub = (ctx, targets, learned)
     for it in range(1, steps + 1):
         e_a, g_a = e[active], g[active]
-        e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2])
+        held = (regime.frozen[active], regime.value[active])
+        e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2], held)
         g_new = regime.apply(active, g_new, pick)
         step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
         change = _max_abs(step)
@@ -395,7 +401,10 @@ def _iterate(
         x = np.concatenate([e_a, g_a], axis=-1)
         damped = x + a[..., None] * step
         if mixer is not None:  # a settled replication takes the damped step (within tolerance)
-            x = np.where(done[:, None, None], damped, mixer.step(active, x, step, a, change))
+            growing[active] = np.where(change > residual[active], growing[active] + 1, 0)
+            plain[active] |= growing[active] >= CREEP
+            x = mixer.step(active, x, step, a, change)
+            x = np.where((done | plain[active])[:, None, None], damped, x)
         else:
             x = damped
         e[active], g[active] = x[..., :k], x[..., k:]
@@ -407,6 +416,11 @@ def _iterate(
             active = active[~done]
             sub = _subset(ctx, targets, learned, active)
     return Response(e, g, iterations, residual, converged)
+
+
+#: after this many successive iterations with a growing residual a replication stops Anderson
+#: mixing (damped steps only): it creeps away from a fixed point its damped steps cannot reach
+CREEP = 6
 
 
 class Regimes:
@@ -458,10 +472,13 @@ def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):
 
 
 def _respond(
-    ctx: Context, e: NDArray, g: NDArray, targets: NDArray, learned
+    ctx: Context, e: NDArray, g: NDArray, targets: NDArray, learned, held=None
 ) -> tuple[NDArray, NDArray, NDArray]:
     """One best response to the profile (e, g): effort from its first-order conditions, gaming the
-    global best of :func:`perfsim.world.payoff.choose_gaming` (and which candidate that is)."""
+    global best of :func:`perfsim.world.payoff.choose_gaming` (and which candidate that is).
+    ``held``: the departments whose gaming :class:`Regimes` froze (B, D) and that gaming; with a
+    veto their effort is the one that answers the frozen gaming (each candidate has its own
+    effort: taking the picked candidate's would let the effort flip on for ever)."""
     w = ctx.world
     prof = evaluate_profile(ctx, e, g, targets, learned)
     d_s_dm, d_s_dq = prof["d_s_dm"], prof["d_s_dq"]
@@ -480,7 +497,12 @@ def _respond(
         return _projected_solve(w.cost, m[..., None] * p + o, e)
 
     effort = payoff.EffortChoice(e0=e, per_effort=d_s_dy * ctx.theta, solve=solve)
-    return payoff.choose(ctx, prof, g, d_s_dm, effort)
+    e_out, g_out, pick = payoff.choose(ctx, prof, g, d_s_dm, effort)
+    if held is not None and held[0].any() and payoff.vetoes(ctx):
+        total = held[1].sum(-1)
+        p_v, _ = payoff.veto_probability(ctx, total)
+        e_out = np.where(held[0][..., None], solve(1 - p_v, total), e_out)
+    return e_out, g_out, pick
 
 
 def _projected_solve(
