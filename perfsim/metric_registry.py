@@ -476,6 +476,13 @@ METRIC_DIRECTIONS: dict[str, str] = {n: m.better for n, m in METRICS.items() if 
 """The better direction of each metric that has one (``"higher"`` or ``"lower"``); read from
 :data:`METRICS`."""
 
+NUMERICAL_DIAGNOSTICS = frozenset(
+    {"converged_share", "iterations_mean", "iterations_max", "fixed_point_residual"}
+)
+"""Metrics that describe the solver, not the rule's outcome: a sensitivity analysis reports their
+indices but does not size its sample by them (their variance is rounding and tolerance noise, so
+an index of it converges at no sample size)."""
+
 METRIC_DESCRIPTIONS: dict[str, str] = {n: m.description for n, m in METRICS.items()}
 """One-line description of each metric; read from :data:`METRICS`."""
 

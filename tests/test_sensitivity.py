@@ -121,6 +121,24 @@ def test_negative_and_wide_intervals_and_poor_convergence_are_flagged():
     assert "not converged" in text
 
 
+def test_solver_diagnostics_do_not_size_the_sample():
+    """An index of the solver's residual is noise at every N: the advice on N follows the
+    outcomes (here a smooth, converged one), and names no diagnostic."""
+    rng = np.random.default_rng(0)
+
+    def model(x):
+        return np.column_stack([x[:, 0] + 0.1 * x[:, 1], rng.normal(size=len(x)) * 1e-9])
+
+    names = ["mean_effort", "fixed_point_residual"]
+    result = run_sensitivity(model, problem=ISHIGAMI, method="sobol", n=256, outputs=names)
+    conv = result.metadata["convergence"]
+    assert conv["metric"] == "mean_effort"
+    assert "fixed_point_residual" not in conv["advice"]
+    assert "n_needed" not in conv and conv["advice"].startswith("stable")
+    noisy = run_sensitivity(model, problem=ISHIGAMI, method="sobol", n=256, outputs=names[::-1])
+    assert noisy.metadata["convergence"]["metric"] == "mean_effort"  # order does not matter
+
+
 def test_user_errors_are_clear():
     with pytest.raises(SensitivityError, match="method = 'sobl'"):
         run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, method="sobl")

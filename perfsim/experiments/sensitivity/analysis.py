@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...metric_registry import NUMERICAL_DIAGNOSTICS
 from ...results.names import SensitivityFiles
 from .errors import SensitivityError
 from .methods import Method, method
@@ -159,8 +160,10 @@ def _convergence_summary(record: Method, table: pd.DataFrame, tolerance: float) 
     if record.relative:
         scale = wide.abs().groupby(level="metric").transform("max").replace(0, np.nan)
         wide = wide / scale
-    change_half = (wide[sizes[2]] - wide[sizes[1]]).abs()
-    change_quarter = (wide[sizes[1]] - wide[sizes[0]]).abs()
+    # the solver's own diagnostics do not size the sample (metric_registry.NUMERICAL_DIAGNOSTICS)
+    outcome = ~wide.index.get_level_values("metric").isin(NUMERICAL_DIAGNOSTICS)
+    change_half = (wide[sizes[2]] - wide[sizes[1]]).abs()[outcome]
+    change_quarter = (wide[sizes[1]] - wide[sizes[0]]).abs()[outcome]
     summary: dict[str, Any] = {
         "available": True,
         "index": key,
