@@ -192,6 +192,14 @@ def at_profile(ctx, effort: NDArray, gaming: NDArray):
     return replace(ctx, event_state=(q, dq_dy, dq_dg, base, {}))
 
 
+def state_rows(state: tuple | None, keep: NDArray) -> tuple | None:
+    """The ``ctx.event_state`` of :func:`at_profile` for the departments ``keep`` (a boolean mask
+    of the leading axes), with a memo of its own."""
+    if state is None:
+        return None
+    return (*(x[keep] for x in state[:4]), {})
+
+
 def with_points(ctx, totals: NDArray, effort: NDArray, gaming: NDArray):
     """The sampled totals (S, B, D) plus each department's expected item points, and the points'
     variance (B, D) (0 without items)."""

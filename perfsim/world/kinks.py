@@ -85,6 +85,16 @@ class Kinks:
     def _at_profile(self) -> NDArray:
         return self.expected(self.m_bar)
 
+    def rows(self, keep: NDArray) -> Kinks:
+        """The kinks of the departments ``keep`` (a boolean mask of the leading axes), with the
+        profile's expected indicators taken from this one's (the same numbers as computing them
+        on all departments)."""
+        out = Kinks(
+            self.slope[keep], self.clip_lo, self.clip_hi, self.m_bar[keep], self.sd, self.ceiling
+        )
+        out.__dict__["_at_profile"] = self._at_profile[keep]
+        return out
+
     def shift(self, delta_m: NDArray) -> NDArray:
         """Expected score change (B, D) when the indicators move by ``delta_m`` (B, D, J)."""
         moved = self.expected(self.m_bar + delta_m) - self._at_profile

@@ -46,7 +46,7 @@ the first-order conditions).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -133,6 +133,9 @@ class EffortChoice:
     e0: NDArray  # (B, D, K) current effort
     per_effort: NDArray  # (B, D, K) score points per unit of effort
     solve: Callable[..., NDArray]  # m (B, D)[, candidate's total gaming (B, D)] → effort (B, D, K)
+    # (keep, ctx, prof) → the choice of the departments ``keep`` alone, given :func:`rows_of`'s
+    # context and profile of those departments (None: candidates are solved for all departments)
+    restrict: Callable[..., EffortChoice] | None = None
 
     def own(self, ctx: Context, e: NDArray) -> tuple[NDArray, NDArray]:
         """Score shift from ``e0`` to ``e`` and ``λ V(e) − ½ eᵀCe/a_d``, (B, D) each."""
@@ -141,6 +144,24 @@ class EffortChoice:
         value = ctx.motivation * ((ctx.theta * e) @ w.value)
         cost = 0.5 * ((e @ w.cost) * e).sum(-1) / ctx.ability
         return shift, value - cost
+
+
+def rows_of(ctx: Context, prof: dict, keep: NDArray) -> tuple[Context, dict]:
+    """The context and profile of the departments ``keep`` (a boolean (B, D) mask) alone, their
+    rows in one axis, for a gaming candidate's effort and :func:`utility` (elementwise the same
+    numbers as on all departments)."""
+    small = replace(
+        ctx,
+        ability=ctx.ability[keep],
+        theta=ctx.theta[keep],
+        event_state=events.state_rows(ctx.event_state, keep),
+    )
+    sub = {key: prof[key][keep] for key in ("mean", "sigma", "marginal", "reward")}
+    sub["cutoffs"] = [tau[:, keep] for tau in prof["cutoffs"]]
+    sub["cutoff_floor"] = [low[keep] for low in prof["cutoff_floor"]]
+    if prof.get("kinks") is not None:
+        sub["kinks"] = prof["kinks"].rows(keep)
+    return small, sub
 
 
 def utility(
@@ -428,14 +449,28 @@ def choose(
     best = None
     shift, own = effort.own(ctx, e_now)  # without a veto, every candidate's effort is e_now
     for i, cand in enumerate(candidates):
-        e = e_now
-        if vetoes(ctx):
-            p_v, _ = veto_probability(ctx, cand.sum(-1))
-            e = effort.solve(1 - p_v, cand.sum(-1))
-            shift, own = effort.own(ctx, e)
+        if i == 0 or effort.restrict is None:
+            e, u = _candidate(ctx, prof, g0, cand, a, effort, (e_now, shift, own), best, valid[i])
+        else:  # the departments where it is a candidate alone
+            e, u = e_now, np.full(g0.shape[:-1], -np.inf)
+            keep = valid[i]
+            if keep.any():
+                small, sub = rows_of(ctx, prof, keep)
+                now = (e_now[keep], shift[keep], own[keep])
+                e_sub, u[keep] = _candidate(
+                    small,
+                    sub,
+                    g0[keep],
+                    cand[keep],
+                    a[keep],
+                    effort.restrict(keep, small, sub),
+                    now,
+                    best[keep],
+                    None,
+                )
+                e = e_now.copy()
+                e[keep] = e_sub
         efforts.append(e)
-        # the interior point everywhere; the others where they differ from it and might do better
-        u = utility(ctx, prof, g0, cand, a, shift, own, above=best, valid=valid[i])
         utilities.append(u)
         best = u if best is None else np.maximum(best, u)
     pick = np.stack(utilities).argmax(axis=0)  # ties: the interior point, then no gaming
@@ -445,3 +480,16 @@ def choose(
         e_out = np.where(chosen, e, e_out)
         g_out = np.where(chosen, cand, g_out)
     return e_out, g_out, pick
+
+
+def _candidate(ctx, prof, g0, cand, a, effort: EffortChoice, now, best, valid):
+    """A gaming candidate's effort and utility (−∞ where it is no candidate or cannot beat
+    ``best``); ``now``: effort at the profile's veto probability, and its :meth:`EffortChoice.own`."""
+    e, shift, own = now
+    if vetoes(ctx):
+        total = cand.sum(-1)
+        p_v, _ = veto_probability(ctx, total)
+        e = effort.solve(1 - p_v, total)
+        shift, own = effort.own(ctx, e)
+    # the interior point everywhere; the others where they differ from it and might do better
+    return e, utility(ctx, prof, g0, cand, a, shift, own, above=best, valid=valid)

@@ -487,22 +487,34 @@ def _respond(
     pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
     own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
     ctx = events.at_profile(ctx, e, g)  # items and veto events at this profile
-    terms = functools.partial(events.effort_terms, ctx, prof, pull=pull, own=own)
-    pull, own = terms(g.sum(-1))
-
-    def solve(m: NDArray, total: NDArray | None = None) -> NDArray:
-        """Effort given ``m = 1 − P_v`` (a veto voids the reward and the pay per point), with
-        the events' terms at a gaming candidate's ``total`` when given."""
-        p, o = (pull, own) if total is None else terms(total)
-        return _projected_solve(w.cost, m[..., None] * p + o, e)
-
-    effort = payoff.EffortChoice(e0=e, per_effort=d_s_dy * ctx.theta, solve=solve)
+    effort = _effort_choice(ctx, prof, e, d_s_dy * ctx.theta, pull, own, g.sum(-1))
     e_out, g_out, pick = payoff.choose(ctx, prof, g, d_s_dm, effort)
     if held is not None and held[0].any() and payoff.vetoes(ctx):
         total = held[1].sum(-1)
         p_v, _ = payoff.veto_probability(ctx, total)
-        e_out = np.where(held[0][..., None], solve(1 - p_v, total), e_out)
+        e_out = np.where(held[0][..., None], effort.solve(1 - p_v, total), e_out)
     return e_out, g_out, pick
+
+
+def _effort_choice(ctx: Context, prof: dict, e, per_effort, pull, own, total=None, at=None):
+    """How effort answers a gaming candidate (:class:`perfsim.world.payoff.EffortChoice`): the
+    first-order conditions' reward pull and own value (B, D, K) without the events, with the
+    events' terms at the profile's gaming ``total`` (or those terms, ``at``)."""
+    cost = ctx.world.cost
+    terms = functools.partial(events.effort_terms, ctx, prof, pull=pull, own=own)
+    at = terms(total) if at is None else at
+
+    def solve(m: NDArray, total: NDArray | None = None) -> NDArray:
+        """Effort given ``m = 1 − P_v`` (a veto voids the reward and the pay per point), with
+        the events' terms at a gaming candidate's ``total`` when given."""
+        p, o = at if total is None else terms(total)
+        return _projected_solve(cost, m[..., None] * p + o, e)
+
+    def restrict(keep: NDArray, small: Context, sub: dict) -> payoff.EffortChoice:
+        rows = (e[keep], per_effort[keep], pull[keep], own[keep])
+        return _effort_choice(small, sub, *rows, at=(at[0][keep], at[1][keep]))
+
+    return payoff.EffortChoice(e0=e, per_effort=per_effort, solve=solve, restrict=restrict)
 
 
 def _projected_solve(
