@@ -13,6 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from ..fastreduce import take_departments
+
 
 @dataclass
 class Kinks:
@@ -85,14 +87,13 @@ class Kinks:
     def _at_profile(self) -> NDArray:
         return self.expected(self.m_bar)
 
-    def rows(self, keep: NDArray) -> Kinks:
-        """The kinks of the departments ``keep`` (a boolean mask of the leading axes), with the
-        profile's expected indicators taken from this one's (the same numbers as computing them
-        on all departments)."""
-        out = Kinks(
-            self.slope[keep], self.clip_lo, self.clip_hi, self.m_bar[keep], self.sd, self.ceiling
-        )
-        out.__dict__["_at_profile"] = self._at_profile[keep]
+    def rows(self, idx: NDArray) -> Kinks:
+        """The kinks of the departments ``idx`` (:func:`perfsim.fastreduce.take_departments`),
+        with the profile's expected indicators taken from this one's (the same numbers as
+        computing them on all departments)."""
+        slope, m_bar = take_departments(self.slope, idx), take_departments(self.m_bar, idx)
+        out = Kinks(slope, self.clip_lo, self.clip_hi, m_bar, self.sd, self.ceiling)
+        out.__dict__["_at_profile"] = take_departments(self._at_profile, idx)
         return out
 
     def shift(self, delta_m: NDArray) -> NDArray:

@@ -52,6 +52,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from ..fastreduce import take_departments
 from . import events
 from .context import Context
 from .kinks import Kinks, own_level_root, safeguarded_newton
@@ -133,8 +134,8 @@ class EffortChoice:
     e0: NDArray  # (B, D, K) current effort
     per_effort: NDArray  # (B, D, K) score points per unit of effort
     solve: Callable[..., NDArray]  # m (B, D)[, candidate's total gaming (B, D)] → effort (B, D, K)
-    # (keep, ctx, prof) → the choice of the departments ``keep`` alone, given :func:`rows_of`'s
-    # context and profile of those departments (None: candidates are solved for all departments)
+    # (idx, ctx, prof) → the choice of the departments ``idx`` alone (flat indices), given
+    # :func:`rows_of`'s context and profile of them (None: candidates solved for all departments)
     restrict: Callable[..., EffortChoice] | None = None
 
     def own(self, ctx: Context, e: NDArray) -> tuple[NDArray, NDArray]:
@@ -146,21 +147,21 @@ class EffortChoice:
         return shift, value - cost
 
 
-def rows_of(ctx: Context, prof: dict, keep: NDArray) -> tuple[Context, dict]:
-    """The context and profile of the departments ``keep`` (a boolean (B, D) mask) alone, their
-    rows in one axis, for a gaming candidate's effort and :func:`utility` (elementwise the same
-    numbers as on all departments)."""
+def rows_of(ctx: Context, prof: dict, idx: NDArray) -> tuple[Context, dict]:
+    """The context and profile of the departments ``idx`` alone (flat indices over (B, D), as one
+    replication: :func:`perfsim.fastreduce.take_departments`), for a gaming candidate's effort
+    and :func:`utility` (elementwise the same numbers as on all departments)."""
     small = replace(
         ctx,
-        ability=ctx.ability[keep],
-        theta=ctx.theta[keep],
-        event_state=events.state_rows(ctx.event_state, keep),
+        ability=take_departments(ctx.ability, idx),
+        theta=take_departments(ctx.theta, idx),
+        event_state=events.state_rows(ctx.event_state, idx),
     )
-    sub = {key: prof[key][keep] for key in ("mean", "sigma", "marginal", "reward")}
-    sub["cutoffs"] = [tau[:, keep] for tau in prof["cutoffs"]]
-    sub["cutoff_floor"] = [low[keep] for low in prof["cutoff_floor"]]
+    sub = {key: take_departments(prof[key], idx) for key in ("mean", "sigma", "marginal", "reward")}
+    sub["cutoffs"] = [tau.reshape(len(tau), -1)[:, idx][:, None] for tau in prof["cutoffs"]]
+    sub["cutoff_floor"] = [take_departments(low, idx) for low in prof["cutoff_floor"]]
     if prof.get("kinks") is not None:
-        sub["kinks"] = prof["kinks"].rows(keep)
+        sub["kinks"] = prof["kinks"].rows(idx)
     return small, sub
 
 
@@ -449,27 +450,20 @@ def choose(
     best = None
     shift, own = effort.own(ctx, e_now)  # without a veto, every candidate's effort is e_now
     for i, cand in enumerate(candidates):
-        if i == 0 or effort.restrict is None:
+        keep = None if i == 0 or effort.restrict is None else np.flatnonzero(valid[i])
+        if keep is not None and not len(keep):  # a candidate for no department
+            e, u = e_now, np.full(g0.shape[:-1], -np.inf)
+        elif keep is None or len(keep) < 2:  # (one row would take numpy's vector products)
             e, u = _candidate(ctx, prof, g0, cand, a, effort, (e_now, shift, own), best, valid[i])
         else:  # the departments where it is a candidate alone
-            e, u = e_now, np.full(g0.shape[:-1], -np.inf)
-            keep = valid[i]
-            if keep.any():
-                small, sub = rows_of(ctx, prof, keep)
-                now = (e_now[keep], shift[keep], own[keep])
-                e_sub, u[keep] = _candidate(
-                    small,
-                    sub,
-                    g0[keep],
-                    cand[keep],
-                    a[keep],
-                    effort.restrict(keep, small, sub),
-                    now,
-                    best[keep],
-                    None,
-                )
-                e = e_now.copy()
-                e[keep] = e_sub
+            small, sub = rows_of(ctx, prof, keep)
+            rows = [take_departments(x, keep) for x in (e_now, shift, own, g0, cand, a, best)]
+            e_sub, u_sub = _candidate(
+                small, sub, *rows[3:6], effort.restrict(keep, small, sub), rows[:3], rows[6], None
+            )
+            e, u = e_now.copy(), np.full(g0.shape[:-1], -np.inf)
+            e.reshape(-1, e.shape[-1])[keep] = e_sub[0]
+            u.reshape(-1)[keep] = u_sub[0]
         efforts.append(e)
         utilities.append(u)
         best = u if best is None else np.maximum(best, u)

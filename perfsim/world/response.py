@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import along_last, matmul_t
+from ..fastreduce import along_last, matmul_t, take_departments
 from ..rules import pipeline, slopes
 from . import events, mixing, payoff
 from .context import Context
@@ -510,9 +510,9 @@ def _effort_choice(ctx: Context, prof: dict, e, per_effort, pull, own, total=Non
         p, o = at if total is None else terms(total)
         return _projected_solve(cost, m[..., None] * p + o, e)
 
-    def restrict(keep: NDArray, small: Context, sub: dict) -> payoff.EffortChoice:
-        rows = (e[keep], per_effort[keep], pull[keep], own[keep])
-        return _effort_choice(small, sub, *rows, at=(at[0][keep], at[1][keep]))
+    def restrict(idx: NDArray, small: Context, sub: dict) -> payoff.EffortChoice:
+        rows = [take_departments(x, idx) for x in (e, per_effort, pull, own, *at)]
+        return _effort_choice(small, sub, *rows[:4], at=tuple(rows[4:]))
 
     return payoff.EffortChoice(e0=e, per_effort=per_effort, solve=solve, restrict=restrict)
 
