@@ -65,22 +65,19 @@ class Kinks:
             else:
                 u_h = np.where(hi_finite, (self.clip_hi - m) / self.sd, np.inf)
                 inside, d_inside = ndtr(u_h), -phi(u_h) / self.sd
-        lo_finite = np.isfinite(self.clip_lo)
-        if lo_finite.any():
-            u_l = np.where(lo_finite, (self.clip_lo - m) / self.sd, -np.inf)
-            if u_l.max() > -12.0:
-                inside, d_inside = inside - ndtr(u_l), d_inside + phi(u_l) / self.sd
+        if _lower_matters(self.clip_lo, m, self.sd):
+            u_l = np.where(np.isfinite(self.clip_lo), (self.clip_lo - m) / self.sd, -np.inf)
+            inside, d_inside = inside - ndtr(u_l), d_inside + phi(u_l) / self.sd
         return self.slope * below * inside, self.slope * (d_below * inside + below * d_inside)
 
     def expected(self, m: NDArray) -> NDArray:
         """``F(m)`` per indicator (a lower clip bound more than 12 σ below every ``m`` is left out:
         its term is below 1e-34 σ)."""
         out = m - self.sd * _psi((m - self.hi) / self.sd)
-        low = np.isfinite(self.lo)
-        if low.any():
-            z = np.where(low, (self.lo - m) / self.sd, -np.inf)
-            if z.max() > -12.0:
-                out = out + self.sd * _psi(z)
+        if _lower_matters(self.lo, m, self.sd):
+            out = out + self.sd * _psi(
+                np.where(np.isfinite(self.lo), (self.lo - m) / self.sd, -np.inf)
+            )
         return out
 
     @cached_property
@@ -100,6 +97,18 @@ class Kinks:
         """Expected score change (B, D) when the indicators move by ``delta_m`` (B, D, J)."""
         moved = self.expected(self.m_bar + delta_m) - self._at_profile
         return (self.slope * moved).sum(-1)
+
+
+def _lower_matters(lo: NDArray, m: NDArray, sd: NDArray) -> bool:
+    """Whether a finite lower bound ``lo`` (J,) is within 12 σ of some ``m`` (..., J): the largest
+    ``(lo − m)/σ`` is that at the smallest m of each indicator (both steps round monotonically), so
+    the test needs no pass over every entry of ``(lo − m)/σ``."""
+    finite = np.isfinite(lo)
+    if not finite.any() or not m.size:
+        return False
+    low = m.reshape(-1, m.shape[-1]).min(axis=0)
+    z = np.where(finite, (lo - low) / sd, -np.inf)
+    return bool(z.max() > -12.0)
 
 
 def _psi(z: NDArray) -> NDArray:

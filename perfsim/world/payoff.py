@@ -45,6 +45,7 @@ the first-order conditions).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -446,27 +447,18 @@ def choose(
             scale = np.where(ok, need / np.where(ok, per_point, 1.0), 0.0)
             candidates.append(scale[..., None] * reach)
             valid.append(ok)
-    efforts, utilities = [], []
-    best = None
     shift, own = effort.own(ctx, e_now)  # without a veto, every candidate's effort is e_now
-    for i, cand in enumerate(candidates):
-        keep = None if i == 0 or effort.restrict is None else np.flatnonzero(valid[i])
-        if keep is not None and not len(keep):  # a candidate for no department
-            e, u = e_now, np.full(g0.shape[:-1], -np.inf)
-        elif keep is None or len(keep) < 2:  # (one row would take numpy's vector products)
-            e, u = _candidate(ctx, prof, g0, cand, a, effort, (e_now, shift, own), best, valid[i])
-        else:  # the departments where it is a candidate alone
-            small, sub = rows_of(ctx, prof, keep)
-            rows = [take_departments(x, keep) for x in (e_now, shift, own, g0, cand, a, best)]
-            e_sub, u_sub = _candidate(
-                small, sub, *rows[3:6], effort.restrict(keep, small, sub), rows[:3], rows[6], None
-            )
-            e, u = e_now.copy(), np.full(g0.shape[:-1], -np.inf)
-            e.reshape(-1, e.shape[-1])[keep] = e_sub[0]
-            u.reshape(-1)[keep] = u_sub[0]
-        efforts.append(e)
-        utilities.append(u)
-        best = u if best is None else np.maximum(best, u)
+    now = (e_now, shift, own)
+    e, u = _candidate(ctx, prof, g0, candidates[0], a, effort, now, None, None)
+    efforts, utilities = [e], [u]
+    # no gaming, then the cut-offs together, each where it differs from the interior point and
+    # might do better than the candidates before
+    n = len(candidates)
+    for group in [[1], range(2, n)] if effort.restrict else [[i] for i in range(1, n)]:
+        best = functools.reduce(np.maximum, utilities)
+        done = _candidates(ctx, prof, g0, a, effort, now, best, candidates, valid, group)
+        efforts += done[0]
+        utilities += done[1]
     pick = np.stack(utilities).argmax(axis=0)  # ties: the interior point, then no gaming
     e_out, g_out = np.zeros_like(e_now), np.zeros_like(g0)
     for i, (e, cand) in enumerate(zip(efforts, candidates, strict=True)):
@@ -474,6 +466,51 @@ def choose(
         e_out = np.where(chosen, e, e_out)
         g_out = np.where(chosen, cand, g_out)
     return e_out, g_out, pick
+
+
+def _candidates(ctx, prof, g0, a, effort: EffortChoice, now, best, candidates, valid, group):
+    """The efforts and utilities of the candidates ``group`` (indices into ``candidates``) where
+    they are ``valid`` and might beat ``best``: with :attr:`EffortChoice.restrict`, for those
+    departments alone, all candidates of the group at once (one row per candidate and department:
+    the pick is the same, as a candidate is compared with ``best`` only to save work)."""
+    idx = [np.flatnonzero(valid[i]) for i in group]
+    keep = np.concatenate(idx) if idx else np.zeros(0, dtype=np.intp)
+    if effort.restrict is None or len(keep) < 2:  # (one row would take numpy's vector products)
+        efforts, utilities = [], []
+        for i, j in zip(group, idx, strict=True):
+            e, u = now[0], np.full(g0.shape[:-1], -np.inf)
+            if len(j) or effort.restrict is None:
+                e, u = _candidate(ctx, prof, g0, candidates[i], a, effort, now, best, valid[i])
+            efforts.append(e)
+            utilities.append(u)
+        return efforts, utilities
+    small, sub = rows_of(ctx, prof, keep)
+    rows = [take_departments(x, keep) for x in (*now, g0, a, best)]
+    cand = np.concatenate(
+        [take_departments(candidates[i], j) for i, j in zip(group, idx, strict=True)], axis=1
+    )
+    e_sub, u_sub = _candidate(
+        small,
+        sub,
+        rows[3],
+        cand,
+        rows[4],
+        effort.restrict(keep, small, sub),
+        rows[:3],
+        rows[5],
+        None,
+    )
+    efforts, utilities = [], []
+    starts = np.cumsum([0] + [len(j) for j in idx])[:-1]
+    for j, start in zip(idx, starts, strict=True):
+        e, u = now[0], np.full(g0.shape[:-1], -np.inf)
+        if len(j):
+            e = now[0].copy()
+            e.reshape(-1, e.shape[-1])[j] = e_sub[0, start : start + len(j)]
+            u.reshape(-1)[j] = u_sub[0, start : start + len(j)]
+        efforts.append(e)
+        utilities.append(u)
+    return efforts, utilities
 
 
 def _candidate(ctx, prof, g0, cand, a, effort: EffortChoice, now, best, valid):

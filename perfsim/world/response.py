@@ -529,10 +529,10 @@ def _projected_solve(
     with more than ``_MAX_EXACT_TASKS`` tasks, projected Gauss–Seidel sweeps warm-started at
     ``start`` (``None``: ``max(rhs / diag C, 0)``)."""
     k = cost.shape[0]
-    diag = np.diag(cost)
-    if np.count_nonzero(cost - np.diag(diag)) == 0:
+    diag, inverse = _inverse(np.ascontiguousarray(cost, dtype=float).tobytes(), k)
+    if inverse is None:
         return np.maximum(rhs / diag, 0.0)
-    e = matmul_t(rhs, np.linalg.inv(cost))
+    e = matmul_t(rhs, inverse)
     negative = e < 0
     if not negative.any():  # the usual case, without the per-department reduction
         return e
@@ -563,6 +563,15 @@ def _projected_solve(
 
 
 _MAX_EXACT_TASKS = 8
+
+
+@functools.lru_cache(maxsize=32)
+def _inverse(key: bytes, k: int) -> tuple[NDArray, NDArray | None]:
+    """The diagonal of the cost matrix (bytes ``key``, k × k) and its inverse (None when the
+    matrix is diagonal), computed once per matrix."""
+    cost = np.frombuffer(key).reshape(k, k)
+    diag = np.diag(cost).copy()
+    return diag, None if np.count_nonzero(cost - np.diag(diag)) == 0 else np.linalg.inv(cost)
 
 
 @functools.lru_cache(maxsize=32)
