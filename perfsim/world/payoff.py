@@ -451,10 +451,10 @@ def choose(
     now = (e_now, shift, own)
     e, u = _candidate(ctx, prof, g0, candidates[0], a, effort, now, None, None)
     efforts, utilities = [e], [u]
-    # no gaming, then the cut-offs together, each where it differs from the interior point and
-    # might do better than the candidates before
+    # the others where they differ from the interior point and might do better than the
+    # candidates before (with EffortChoice.restrict: than the interior point, all at once)
     n = len(candidates)
-    for group in [[1], range(2, n)] if effort.restrict else [[i] for i in range(1, n)]:
+    for group in [range(1, n)] if effort.restrict else [[i] for i in range(1, n)]:
         best = functools.reduce(np.maximum, utilities)
         done = _candidates(ctx, prof, g0, a, effort, now, best, candidates, valid, group)
         efforts += done[0]
