@@ -450,7 +450,7 @@ def choose(
     shift, own = effort.own(ctx, e_now)  # without a veto, every candidate's effort is e_now
     now = (e_now, shift, own)
     e, u = _candidate(ctx, prof, g0, candidates[0], a, effort, now, None, None)
-    efforts, utilities = [e], [u]
+    efforts, utilities = [(None, e)], [u]
     # the others where they differ from the interior point and might do better than the
     # candidates before (with EffortChoice.restrict: than the interior point, all at once)
     n = len(candidates)
@@ -460,11 +460,16 @@ def choose(
         efforts += done[0]
         utilities += done[1]
     pick = np.stack(utilities).argmax(axis=0)  # ties: the interior point, then no gaming
-    e_out, g_out = np.zeros_like(e_now), np.zeros_like(g0)
-    for i, (e, cand) in enumerate(zip(efforts, candidates, strict=True)):
-        chosen = (pick == i)[..., None]
-        e_out = np.where(chosen, e, e_out)
-        g_out = np.where(chosen, cand, g_out)
+    g_out = np.choose(pick[..., None], candidates)
+    e_out = efforts[0][1].copy()
+    flat, rows_out = pick.reshape(-1), e_out.reshape(-1, e_out.shape[-1])
+    for i, (rows, e) in enumerate(efforts[1:], 1):  # a candidate is picked where it was computed
+        if rows is None:
+            chosen = pick == i
+            e_out[chosen] = e[chosen]
+        else:
+            mine = flat[rows] == i
+            rows_out[rows[mine]] = e[0, mine]
     return e_out, g_out, pick
 
 
@@ -472,7 +477,8 @@ def _candidates(ctx, prof, g0, a, effort: EffortChoice, now, best, candidates, v
     """The efforts and utilities of the candidates ``group`` (indices into ``candidates``) where
     they are ``valid`` and might beat ``best``: with :attr:`EffortChoice.restrict`, for those
     departments alone, all candidates of the group at once (one row per candidate and department:
-    the pick is the same, as a candidate is compared with ``best`` only to save work)."""
+    the pick is the same, as a candidate is compared with ``best`` only to save work). An effort
+    is ``(None, (B, D, K))``, or ``(idx, (1, len(idx), K))``: the departments ``idx`` alone."""
     idx = [np.flatnonzero(valid[i]) for i in group]
     keep = np.concatenate(idx) if idx else np.zeros(0, dtype=np.intp)
     if effort.restrict is None or len(keep) < 2:  # (one row would take numpy's vector products)
@@ -481,7 +487,7 @@ def _candidates(ctx, prof, g0, a, effort: EffortChoice, now, best, candidates, v
             e, u = now[0], np.full(g0.shape[:-1], -np.inf)
             if len(j) or effort.restrict is None:
                 e, u = _candidate(ctx, prof, g0, candidates[i], a, effort, now, best, valid[i])
-            efforts.append(e)
+            efforts.append((None, e))
             utilities.append(u)
         return efforts, utilities
     small, sub = rows_of(ctx, prof, keep)
@@ -503,12 +509,9 @@ def _candidates(ctx, prof, g0, a, effort: EffortChoice, now, best, candidates, v
     efforts, utilities = [], []
     starts = np.cumsum([0] + [len(j) for j in idx])[:-1]
     for j, start in zip(idx, starts, strict=True):
-        e, u = now[0], np.full(g0.shape[:-1], -np.inf)
-        if len(j):
-            e = now[0].copy()
-            e.reshape(-1, e.shape[-1])[j] = e_sub[0, start : start + len(j)]
-            u.reshape(-1)[j] = u_sub[0, start : start + len(j)]
-        efforts.append(e)
+        u = np.full(g0.shape[:-1], -np.inf)
+        u.reshape(-1)[j] = u_sub[0, start : start + len(j)]
+        efforts.append((j, e_sub[:, start : start + len(j)]))
         utilities.append(u)
     return efforts, utilities
 
