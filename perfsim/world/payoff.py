@@ -108,8 +108,9 @@ def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDAr
     for g, tau in enumerate(prof["cutoffs"]):
         step = bonus[g] - bonus[g + 1]
         if step:
-            tau = tau if mask is None else tau[:, mask]
-            reward = reward + step * ndtr((score[None] - tau) / sigma[None]).mean(axis=0)
+            z = np.subtract(score[None], tau if mask is None else tau[:, mask])
+            z /= sigma[None]
+            reward = reward + step * ndtr(z, out=z).mean(axis=0)
     return reward
 
 
@@ -305,10 +306,11 @@ def _joint_root(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12):
         if moving.all():
             x = new
             continue
-        left = left[moving]
+        keep = np.flatnonzero(moving)  # (indices: faster to take than a mask, the same rows)
+        left = left[keep]
         if not len(left):
             break
-        sub, x, top = _rows(sub, keep=moving), new[moving], top[moving]
+        sub, x, top = _rows(sub, keep=keep), new[keep], top[keep]
     converged = np.ones(len(g), dtype=bool)
     converged[left] = False
     return g, converged & np.isfinite(g).all(-1)
@@ -352,7 +354,8 @@ def _nested_root(ctx: Context, prof: dict, tol: float = 1e-11) -> NDArray:
 
 def _rows(prof: dict, g0: NDArray | None = None, keep: NDArray | None = None) -> dict:
     """The profile's terms of the interior point (R′, R, kinks) and the current gaming ``g0`` with
-    the departments in one axis (rows), or the rows ``keep`` (a boolean mask) of such terms."""
+    the departments in one axis (rows), or the rows ``keep`` (a boolean mask or indices) of such
+    terms."""
     kinks = prof["kinks"]
     if keep is None:
         n_ind = g0.shape[-1]

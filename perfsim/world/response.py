@@ -127,9 +127,10 @@ def _cutoff_probabilities(taus: list[NDArray], mean: NDArray, sigma: NDArray):
     """P(band ≤ g) and its density for each band but the last: (band, B, D) each."""
     probs, dens = [], []
     for tau in taus:
-        z = (mean[None] - tau) / sigma[None]
-        probs.append(ndtr(z).mean(axis=0))
+        z = np.subtract(mean[None], tau)
+        z /= sigma[None]
         dens.append(normal_pdf(z).mean(axis=0) / sigma)
+        probs.append(ndtr(z, out=z).mean(axis=0))  # (in place: one (S, B, D) array less)
     n = len(taus)
     if not n:
         return np.zeros((0, *mean.shape)), np.zeros((0, *mean.shape))
