@@ -149,7 +149,7 @@ def own_level_root(kinks, g0, multiplier, offset, inverse_cost, per_gaming, star
 
 def phi(z: NDArray) -> NDArray:
     """The standard normal density, 0 at ±∞."""
-    zf = np.where(np.isfinite(z), z, np.inf)
+    zf = z if np.isfinite(z).all() else np.where(np.isfinite(z), z, np.inf)
     return np.exp(-0.5 * zf * zf) * (1.0 / np.sqrt(2 * np.pi))
 
 

@@ -441,7 +441,7 @@ def choose(
     bonus = ctx.prizes
     most = float(bonus.max() - bonus.min())
     for tau in prof["cutoffs"]:
-        middle = np.median(tau, axis=0)
+        middle = tau[0] if len(tau) == 1 else np.median(tau, axis=0)  # (one sample: itself)
         for k in _PAST_CUTOFF:
             need = middle + k * prof["sigma"] - base
             ok = np.isfinite(need) & (need > 0) & (per_point > 1e-9)

@@ -242,7 +242,10 @@ def _columns(ctx: Context, rater_values: NDArray) -> NDArray | None:
     if not c.column_components:
         return None
     order = [ctx.world.raters.index(name) for name in c.column_components]
-    return rater_values[..., order] * c.full_marks / 100.0
+    out = rater_values[..., order]  # a copy
+    out *= c.full_marks
+    out /= 100.0
+    return out
 
 
 def _classes(ctx: Context) -> NDArray | None:
