@@ -149,6 +149,27 @@ class EffortChoice:
         return shift, value - cost
 
 
+def effort_choice(ctx: Context, prof: dict, e, per_effort, pull, own, total, project):
+    """The :class:`EffortChoice` of the first-order conditions' reward pull and own value
+    (B, D, K) without the events' terms (:func:`perfsim.world.events.effort_terms`, added at the
+    profile's gaming ``total`` or at a candidate's); ``project(rhs, start)``: the effort solving
+    ``C e = rhs``, ``e ≥ 0``."""
+    terms = functools.partial(events.effort_terms, ctx, prof, pull=pull, own=own)
+    at = functools.cache(lambda: terms(total))  # the terms at the profile's gaming
+
+    def solve(m: NDArray, total: NDArray | None = None) -> NDArray:
+        """Effort given ``m = 1 − P_v`` (a veto voids the reward and the pay per point), with
+        the events' terms at a gaming candidate's ``total`` when given."""
+        p, o = at() if total is None else terms(total)
+        return project(m[..., None] * p + o, e)
+
+    def restrict(idx: NDArray, small: Context, sub: dict) -> EffortChoice:
+        rows = [take_departments(x, idx) for x in (e, per_effort, pull, own, total)]
+        return effort_choice(small, sub, *rows, project)
+
+    return EffortChoice(e0=e, per_effort=per_effort, solve=solve, restrict=restrict)
+
+
 def rows_of(ctx: Context, prof: dict, idx: NDArray) -> tuple[Context, dict]:
     """The context and profile of the departments ``idx`` alone (flat indices over (B, D), as one
     replication: :func:`perfsim.fastreduce.take_departments`), for a gaming candidate's effort

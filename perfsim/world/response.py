@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import along_last, matmul_t, take_departments
+from ..fastreduce import along_last, matmul_t
 from ..rules import pipeline, slopes
 from . import events, mixing, payoff
 from .context import Context
@@ -242,10 +242,7 @@ def _columns(ctx: Context, rater_values: NDArray) -> NDArray | None:
     if not c.column_components:
         return None
     order = [ctx.world.raters.index(name) for name in c.column_components]
-    out = rater_values[..., order]  # a copy
-    out *= c.full_marks
-    out /= 100.0
-    return out
+    return rater_values[..., order] * c.full_marks / 100.0
 
 
 def _classes(ctx: Context) -> NDArray | None:
@@ -491,34 +488,14 @@ def _respond(
     pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
     own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
     ctx = events.at_profile(ctx, e, g)  # items and veto events at this profile
-    effort = _effort_choice(ctx, prof, e, d_s_dy * ctx.theta, pull, own, g.sum(-1))
+    project = functools.partial(_projected_solve, w.cost)
+    effort = payoff.effort_choice(ctx, prof, e, d_s_dy * ctx.theta, pull, own, g.sum(-1), project)
     e_out, g_out, pick = payoff.choose(ctx, prof, g, d_s_dm, effort)
     if held is not None and held[0].any() and payoff.vetoes(ctx):
         total = held[1].sum(-1)
         p_v, _ = payoff.veto_probability(ctx, total)
         e_out = np.where(held[0][..., None], effort.solve(1 - p_v, total), e_out)
     return e_out, g_out, pick
-
-
-def _effort_choice(ctx: Context, prof: dict, e, per_effort, pull, own, total=None, at=None):
-    """How effort answers a gaming candidate (:class:`perfsim.world.payoff.EffortChoice`): the
-    first-order conditions' reward pull and own value (B, D, K) without the events, with the
-    events' terms at the profile's gaming ``total`` (or those terms, ``at``)."""
-    cost = ctx.world.cost
-    terms = functools.partial(events.effort_terms, ctx, prof, pull=pull, own=own)
-    at = terms(total) if at is None else at
-
-    def solve(m: NDArray, total: NDArray | None = None) -> NDArray:
-        """Effort given ``m = 1 − P_v`` (a veto voids the reward and the pay per point), with
-        the events' terms at a gaming candidate's ``total`` when given."""
-        p, o = at if total is None else terms(total)
-        return _projected_solve(cost, m[..., None] * p + o, e)
-
-    def restrict(idx: NDArray, small: Context, sub: dict) -> payoff.EffortChoice:
-        rows = [take_departments(x, idx) for x in (e, per_effort, pull, own, *at)]
-        return _effort_choice(small, sub, *rows[:4], at=tuple(rows[4:]))
-
-    return payoff.EffortChoice(e0=e, per_effort=per_effort, solve=solve, restrict=restrict)
 
 
 def _projected_solve(
@@ -571,11 +548,14 @@ _MAX_EXACT_TASKS = 8
 
 @functools.lru_cache(maxsize=32)
 def _inverse(key: bytes, k: int) -> tuple[NDArray, NDArray | None]:
-    """The diagonal of the cost matrix (bytes ``key``, k × k) and its inverse (None when the
-    matrix is diagonal), computed once per matrix."""
+    """The diagonal of the cost matrix (``key``, k × k) and its inverse (None: diagonal), once."""
     cost = np.frombuffer(key).reshape(k, k)
     diag = np.diag(cost).copy()
-    return diag, None if np.count_nonzero(cost - np.diag(diag)) == 0 else np.linalg.inv(cost)
+    inverse = None if np.count_nonzero(cost - np.diag(diag)) == 0 else np.linalg.inv(cost)
+    for x in (diag, inverse):  # shared by every caller
+        if x is not None:
+            x.setflags(write=False)
+    return diag, inverse
 
 
 @functools.lru_cache(maxsize=32)
