@@ -155,12 +155,14 @@ def effort_choice(ctx: Context, prof: dict, e, per_effort, pull, own, total, pro
     profile's gaming ``total`` or at a candidate's); ``project(rhs, start)``: the effort solving
     ``C e = rhs``, ``e ≥ 0``."""
     terms = functools.partial(events.effort_terms, ctx, prof, pull=pull, own=own)
-    at = functools.cache(lambda: terms(total))  # the terms at the profile's gaming
+    at = []  # the terms at the profile's gaming, once asked for
 
-    def solve(m: NDArray, total: NDArray | None = None) -> NDArray:
+    def solve(m: NDArray, total_g: NDArray | None = None) -> NDArray:
         """Effort given ``m = 1 − P_v`` (a veto voids the reward and the pay per point), with
-        the events' terms at a gaming candidate's ``total`` when given."""
-        p, o = at() if total is None else terms(total)
+        the events' terms at a gaming candidate's total ``total_g`` when given."""
+        if total_g is None and not at:
+            at.append(terms(total))
+        p, o = at[0] if total_g is None else terms(total_g)
         return project(m[..., None] * p + o, e)
 
     def restrict(idx: NDArray, small: Context, sub: dict) -> EffortChoice:

@@ -63,7 +63,6 @@ from .model import (
     expected_indicators,
     normal_pdf,
     perceived_quality,
-    quality_slope,
     survey_moments,
 )
 
@@ -484,7 +483,7 @@ def _respond(
     prof = evaluate_profile(ctx, e, g, targets, learned)
     d_s_dm, d_s_dq = prof["d_s_dm"], prof["d_s_dq"]
     # ∂S/∂y_k = Σ_j ∂S/∂m_j scale_j L_jk + Σ_r ∂S/∂q_r ∂q_r/∂y_k
-    d_s_dy = (d_s_dm * w.scale) @ w.loadings + np.einsum("bdr,drk->bdk", d_s_dq, quality_slope(w))
+    d_s_dy = (d_s_dm * w.scale) @ w.loadings + np.einsum("bdr,drk->bdk", d_s_dq, ctx.quality_slope)
     pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
     own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
     ctx = events.at_profile(ctx, e, g)  # items and veto events at this profile
