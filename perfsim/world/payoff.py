@@ -450,10 +450,9 @@ def choose(
     gameable = w.gameability > 0
     a = np.where(gameable, d_s_dm * w.scale * w.gameability, 0.0)
     a = events.gaming_slope(ctx, a, gameable)  # expected deduction points from gaming
-    p_now, _ = veto_probability(ctx, g0.sum(-1))
-    e_now = effort.solve(1 - p_now)
     candidates = [interior(ctx, prof, g0, a)]
     if not gameable.any():
+        e_now = effort.solve(1 - veto_probability(ctx, g0.sum(-1))[0])
         return e_now, candidates[0], np.zeros(g0.shape[:-1], dtype=np.intp)
     candidates.append(np.zeros_like(g0))
     valid = [None, (candidates[0] > 0).any(-1)]  # no gaming differs from the interior point
@@ -473,8 +472,11 @@ def choose(
             scale = np.where(ok, need / np.where(ok, per_point, 1.0), 0.0)
             candidates.append(scale[..., None] * reach)
             valid.append(ok)
-    shift, own = effort.own(ctx, e_now)  # without a veto, every candidate's effort is e_now
-    now = (e_now, shift, own)
+    if vetoes(ctx):  # each candidate has its own effort; ``now`` fills rows never picked
+        now = (effort.e0, None, None)
+    else:  # every candidate's effort is the one at the profile
+        e_now = effort.solve(1 - veto_probability(ctx, g0.sum(-1))[0])
+        now = (e_now, *effort.own(ctx, e_now))
     e, u = _candidate(ctx, prof, g0, candidates[0], a, effort, now, None, None)
     efforts, utilities = [(None, e)], [u]
     # the others where they differ from the interior point and might do better than the
@@ -517,7 +519,7 @@ def _candidates(ctx, prof, g0, a, effort: EffortChoice, now, best, candidates, v
             utilities.append(u)
         return efforts, utilities
     small, sub = rows_of(ctx, prof, keep)
-    rows = [take_departments(x, keep) for x in (*now, g0, a, best)]
+    rows = [None if x is None else take_departments(x, keep) for x in (*now, g0, a, best)]
     cand = np.concatenate(
         [take_departments(candidates[i], j) for i, j in zip(group, idx, strict=True)], axis=1
     )
@@ -544,7 +546,8 @@ def _candidates(ctx, prof, g0, a, effort: EffortChoice, now, best, candidates, v
 
 def _candidate(ctx, prof, g0, cand, a, effort: EffortChoice, now, best, valid):
     """A gaming candidate's effort and utility (−∞ where it is no candidate or cannot beat
-    ``best``); ``now``: effort at the profile's veto probability, and its :meth:`EffortChoice.own`."""
+    ``best``); ``now``: without a veto, the effort at the profile and its
+    :meth:`EffortChoice.own`."""
     e, shift, own = now
     if vetoes(ctx):
         total = cand.sum(-1)
