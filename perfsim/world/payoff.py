@@ -37,7 +37,10 @@ compares, by U itself, the candidates
    plus ``k σ_d`` (k = 0, 1): ``g_j = Δ (a_j / c_j) / Σ_i a_i² / c_i`` (the kinks of a sharp
    threshold, which the interior point misses when ``R`` is locally convex),
 
-and takes the best. A candidate's score shift follows the reported indicators through the clip of
+and takes the best. Candidates 1 and 3 are computed only for the departments where they differ
+from the interior point (:func:`rows_of`: those rows, effort and utility, in one call), and their
+expected reward only where a cheap upper bound beats the interior point's utility: the same picks,
+to the last bit, as computing every candidate everywhere. A candidate's score shift follows the reported indicators through the clip of
 the efficacy coefficient and the reporting ceiling (:class:`Kinks`): gaming past the ceiling earns
 nothing. It is otherwise linear in gaming (the own effect on group statistics is neglected, as in
 the first-order conditions).
