@@ -100,6 +100,12 @@ def matmul_t(x: NDArray, m: NDArray) -> NDArray:
     return x @ np.ascontiguousarray(m.T)
 
 
+def take_departments(x: NDArray, idx: NDArray) -> NDArray:
+    """The departments ``idx`` (flat indices over the leading (replication, department) axes) of a
+    ``(rep, dept, ...)`` array, as one replication: ``(1, len(idx), ...)`` (a copy)."""
+    return x.reshape(-1, *x.shape[2:])[idx][None]
+
+
 def count_values(x: NDArray, k: int) -> NDArray[np.intp]:
     """How often each value ``0 … k−1`` occurs in each row of a 2-D int array: ``(row, k)``, as
     ``np.stack([(x == v).sum(-1) for v in range(k)], -1)`` (one count, not one per value)."""

@@ -48,7 +48,7 @@ from ..scenario.rule_parts import Audit
 from ..scenario.schema import Scenario
 from . import careers
 from .events import CompiledEvents, compile_events
-from .model import CompiledWorld
+from .model import CompiledWorld, quality_slope
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,11 @@ class Context:
     def draw_means(self) -> tuple[NDArray, NDArray]:
         """The mean over samples of ``eps`` and of ``eta``: (B, D, J) and (B, D, R)."""
         return self.eps.mean(axis=0), self.eta.mean(axis=0)
+
+    @functools.cached_property
+    def quality_slope(self) -> NDArray:
+        """The world's ``∂q_dr/∂y_dk`` (:func:`perfsim.world.model.quality_slope`), once a block."""
+        return quality_slope(self.world)
 
     @classmethod
     def build(

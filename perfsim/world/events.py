@@ -54,6 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit, logit
 
+from ..fastreduce import take_departments
 from ..rules.pipeline import CompiledRule, evaluate
 from ..scenario.schema import Scenario
 from .model import CompiledWorld
@@ -190,6 +191,14 @@ def at_profile(ctx, effort: NDArray, gaming: NDArray):
     q, dq_dy, dq_dg = probabilities(ev, ctx.theta, effort, gaming.sum(-1))
     base = _log_odds(ev, _task_output(ev, ctx.theta, effort))
     return replace(ctx, event_state=(q, dq_dy, dq_dg, base, {}))
+
+
+def state_rows(state: tuple | None, idx: NDArray) -> tuple | None:
+    """The ``ctx.event_state`` of :func:`at_profile` for the departments ``idx``
+    (:func:`perfsim.fastreduce.take_departments`), with a memo of its own."""
+    if state is None:
+        return None
+    return (*(take_departments(x, idx) for x in state[:4]), {})
 
 
 def with_points(ctx, totals: NDArray, effort: NDArray, gaming: NDArray):

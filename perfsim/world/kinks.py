@@ -13,6 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from ..fastreduce import take_departments
+
 
 @dataclass
 class Kinks:
@@ -63,32 +65,50 @@ class Kinks:
             else:
                 u_h = np.where(hi_finite, (self.clip_hi - m) / self.sd, np.inf)
                 inside, d_inside = ndtr(u_h), -phi(u_h) / self.sd
-        lo_finite = np.isfinite(self.clip_lo)
-        if lo_finite.any():
-            u_l = np.where(lo_finite, (self.clip_lo - m) / self.sd, -np.inf)
-            if u_l.max() > -12.0:
-                inside, d_inside = inside - ndtr(u_l), d_inside + phi(u_l) / self.sd
+        if _lower_matters(self.clip_lo, m, self.sd):
+            u_l = np.where(np.isfinite(self.clip_lo), (self.clip_lo - m) / self.sd, -np.inf)
+            inside, d_inside = inside - ndtr(u_l), d_inside + phi(u_l) / self.sd
         return self.slope * below * inside, self.slope * (d_below * inside + below * d_inside)
 
     def expected(self, m: NDArray) -> NDArray:
         """``F(m)`` per indicator (a lower clip bound more than 12 σ below every ``m`` is left out:
         its term is below 1e-34 σ)."""
         out = m - self.sd * _psi((m - self.hi) / self.sd)
-        low = np.isfinite(self.lo)
-        if low.any():
-            z = np.where(low, (self.lo - m) / self.sd, -np.inf)
-            if z.max() > -12.0:
-                out = out + self.sd * _psi(z)
+        if _lower_matters(self.lo, m, self.sd):
+            out = out + self.sd * _psi(
+                np.where(np.isfinite(self.lo), (self.lo - m) / self.sd, -np.inf)
+            )
         return out
 
     @cached_property
     def _at_profile(self) -> NDArray:
         return self.expected(self.m_bar)
 
+    def rows(self, idx: NDArray) -> Kinks:
+        """The kinks of the departments ``idx`` (:func:`perfsim.fastreduce.take_departments`),
+        with the profile's expected indicators taken from this one's (the same numbers as
+        computing them on all departments)."""
+        slope, m_bar = take_departments(self.slope, idx), take_departments(self.m_bar, idx)
+        out = Kinks(slope, self.clip_lo, self.clip_hi, m_bar, self.sd, self.ceiling)
+        out.__dict__["_at_profile"] = take_departments(self._at_profile, idx)
+        return out
+
     def shift(self, delta_m: NDArray) -> NDArray:
         """Expected score change (B, D) when the indicators move by ``delta_m`` (B, D, J)."""
         moved = self.expected(self.m_bar + delta_m) - self._at_profile
         return (self.slope * moved).sum(-1)
+
+
+def _lower_matters(lo: NDArray, m: NDArray, sd: NDArray) -> bool:
+    """Whether a finite lower bound ``lo`` (J,) is within 12 σ of some ``m`` (..., J): the largest
+    ``(lo − m)/σ`` is that at the smallest m of each indicator (both steps round monotonically), so
+    the test needs no pass over every entry of ``(lo − m)/σ``."""
+    finite = np.isfinite(lo)
+    if not finite.any() or not m.size:
+        return False
+    low = m.reshape(-1, m.shape[-1]).min(axis=0)
+    z = np.where(finite, (lo - low) / sd, -np.inf)
+    return bool(z.max() > -12.0)
 
 
 def _psi(z: NDArray) -> NDArray:
@@ -129,7 +149,7 @@ def own_level_root(kinks, g0, multiplier, offset, inverse_cost, per_gaming, star
 
 def phi(z: NDArray) -> NDArray:
     """The standard normal density, 0 at ±∞."""
-    zf = np.where(np.isfinite(z), z, np.inf)
+    zf = z if np.isfinite(z).all() else np.where(np.isfinite(z), z, np.inf)
     return np.exp(-0.5 * zf * zf) * (1.0 / np.sqrt(2 * np.pi))
 
 

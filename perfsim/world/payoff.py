@@ -37,7 +37,10 @@ compares, by U itself, the candidates
    plus ``k σ_d`` (k = 0, 1): ``g_j = Δ (a_j / c_j) / Σ_i a_i² / c_i`` (the kinks of a sharp
    threshold, which the interior point misses when ``R`` is locally convex),
 
-and takes the best. A candidate's score shift follows the reported indicators through the clip of
+and takes the best. Candidates 1 and 3 are computed only for the departments where they differ
+from the interior point (:func:`rows_of`: those rows, effort and utility, in one call), and their
+expected reward only where a cheap upper bound beats the interior point's utility: the same picks,
+to the last bit, as computing every candidate everywhere. A candidate's score shift follows the reported indicators through the clip of
 the efficacy coefficient and the reporting ceiling (:class:`Kinks`): gaming past the ceiling earns
 nothing. It is otherwise linear in gaming (the own effect on group statistics is neglected, as in
 the first-order conditions).
@@ -45,13 +48,15 @@ the first-order conditions).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from ..fastreduce import take_departments
 from . import events
 from .context import Context
 from .kinks import Kinks, own_level_root, safeguarded_newton
@@ -106,8 +111,9 @@ def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDAr
     for g, tau in enumerate(prof["cutoffs"]):
         step = bonus[g] - bonus[g + 1]
         if step:
-            tau = tau if mask is None else tau[:, mask]
-            reward = reward + step * ndtr((score[None] - tau) / sigma[None]).mean(axis=0)
+            z = np.subtract(score[None], tau if mask is None else tau[:, mask])
+            z /= sigma[None]
+            reward = reward + step * ndtr(z, out=z).mean(axis=0)
     return reward
 
 
@@ -133,6 +139,9 @@ class EffortChoice:
     e0: NDArray  # (B, D, K) current effort
     per_effort: NDArray  # (B, D, K) score points per unit of effort
     solve: Callable[..., NDArray]  # m (B, D)[, candidate's total gaming (B, D)] → effort (B, D, K)
+    # (idx, ctx, prof) → the choice of the departments ``idx`` alone (flat indices), given
+    # :func:`rows_of`'s context and profile of them (None: candidates solved for all departments)
+    restrict: Callable[..., EffortChoice] | None = None
 
     def own(self, ctx: Context, e: NDArray) -> tuple[NDArray, NDArray]:
         """Score shift from ``e0`` to ``e`` and ``λ V(e) − ½ eᵀCe/a_d``, (B, D) each."""
@@ -141,6 +150,47 @@ class EffortChoice:
         value = ctx.motivation * ((ctx.theta * e) @ w.value)
         cost = 0.5 * ((e @ w.cost) * e).sum(-1) / ctx.ability
         return shift, value - cost
+
+
+def effort_choice(ctx: Context, prof: dict, e, per_effort, pull, own, total, project):
+    """The :class:`EffortChoice` of the first-order conditions' reward pull and own value
+    (B, D, K) without the events' terms (:func:`perfsim.world.events.effort_terms`, added at the
+    profile's gaming ``total`` or at a candidate's); ``project(rhs, start)``: the effort solving
+    ``C e = rhs``, ``e ≥ 0``."""
+    terms = functools.partial(events.effort_terms, ctx, prof, pull=pull, own=own)
+    at = []  # the terms at the profile's gaming, once asked for
+
+    def solve(m: NDArray, total_g: NDArray | None = None) -> NDArray:
+        """Effort given ``m = 1 − P_v`` (a veto voids the reward and the pay per point), with
+        the events' terms at a gaming candidate's total ``total_g`` when given."""
+        if total_g is None and not at:
+            at.append(terms(total))
+        p, o = at[0] if total_g is None else terms(total_g)
+        return project(m[..., None] * p + o, e)
+
+    def restrict(idx: NDArray, small: Context, sub: dict) -> EffortChoice:
+        rows = [take_departments(x, idx) for x in (e, per_effort, pull, own, total)]
+        return effort_choice(small, sub, *rows, project)
+
+    return EffortChoice(e0=e, per_effort=per_effort, solve=solve, restrict=restrict)
+
+
+def rows_of(ctx: Context, prof: dict, idx: NDArray) -> tuple[Context, dict]:
+    """The context and profile of the departments ``idx`` alone (flat indices over (B, D), as one
+    replication: :func:`perfsim.fastreduce.take_departments`), for a gaming candidate's effort
+    and :func:`utility` (elementwise the same numbers as on all departments)."""
+    small = replace(
+        ctx,
+        ability=take_departments(ctx.ability, idx),
+        theta=take_departments(ctx.theta, idx),
+        event_state=events.state_rows(ctx.event_state, idx),
+    )
+    sub = {key: take_departments(prof[key], idx) for key in ("mean", "sigma", "marginal", "reward")}
+    sub["cutoffs"] = [tau.reshape(len(tau), -1)[:, idx][:, None] for tau in prof["cutoffs"]]
+    sub["cutoff_floor"] = [take_departments(low, idx) for low in prof["cutoff_floor"]]
+    if prof.get("kinks") is not None:
+        sub["kinks"] = prof["kinks"].rows(idx)
+    return small, sub
 
 
 def utility(
@@ -282,10 +332,11 @@ def _joint_root(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12):
         if moving.all():
             x = new
             continue
-        left = left[moving]
+        keep = np.flatnonzero(moving)  # (indices: faster to take than a mask, the same rows)
+        left = left[keep]
         if not len(left):
             break
-        sub, x, top = _rows(sub, keep=moving), new[moving], top[moving]
+        sub, x, top = _rows(sub, keep=keep), new[keep], top[keep]
     converged = np.ones(len(g), dtype=bool)
     converged[left] = False
     return g, converged & np.isfinite(g).all(-1)
@@ -329,7 +380,8 @@ def _nested_root(ctx: Context, prof: dict, tol: float = 1e-11) -> NDArray:
 
 def _rows(prof: dict, g0: NDArray | None = None, keep: NDArray | None = None) -> dict:
     """The profile's terms of the interior point (R′, R, kinks) and the current gaming ``g0`` with
-    the departments in one axis (rows), or the rows ``keep`` (a boolean mask) of such terms."""
+    the departments in one axis (rows), or the rows ``keep`` (a boolean mask or indices) of such
+    terms."""
     kinks = prof["kinks"]
     if keep is None:
         n_ind = g0.shape[-1]
@@ -401,10 +453,9 @@ def choose(
     gameable = w.gameability > 0
     a = np.where(gameable, d_s_dm * w.scale * w.gameability, 0.0)
     a = events.gaming_slope(ctx, a, gameable)  # expected deduction points from gaming
-    p_now, _ = veto_probability(ctx, g0.sum(-1))
-    e_now = effort.solve(1 - p_now)
     candidates = [interior(ctx, prof, g0, a)]
     if not gameable.any():
+        e_now = effort.solve(1 - veto_probability(ctx, g0.sum(-1))[0])
         return e_now, candidates[0], np.zeros(g0.shape[:-1], dtype=np.intp)
     candidates.append(np.zeros_like(g0))
     valid = [None, (candidates[0] > 0).any(-1)]  # no gaming differs from the interior point
@@ -415,7 +466,7 @@ def choose(
     bonus = ctx.prizes
     most = float(bonus.max() - bonus.min())
     for tau in prof["cutoffs"]:
-        middle = np.median(tau, axis=0)
+        middle = tau[0] if len(tau) == 1 else np.median(tau, axis=0)  # (one sample: itself)
         for k in _PAST_CUTOFF:
             need = middle + k * prof["sigma"] - base
             ok = np.isfinite(need) & (need > 0) & (per_point > 1e-9)
@@ -424,24 +475,87 @@ def choose(
             scale = np.where(ok, need / np.where(ok, per_point, 1.0), 0.0)
             candidates.append(scale[..., None] * reach)
             valid.append(ok)
-    efforts, utilities = [], []
-    best = None
-    shift, own = effort.own(ctx, e_now)  # without a veto, every candidate's effort is e_now
-    for i, cand in enumerate(candidates):
-        e = e_now
-        if vetoes(ctx):
-            p_v, _ = veto_probability(ctx, cand.sum(-1))
-            e = effort.solve(1 - p_v, cand.sum(-1))
-            shift, own = effort.own(ctx, e)
-        efforts.append(e)
-        # the interior point everywhere; the others where they differ from it and might do better
-        u = utility(ctx, prof, g0, cand, a, shift, own, above=best, valid=valid[i])
-        utilities.append(u)
-        best = u if best is None else np.maximum(best, u)
+    if vetoes(ctx):  # each candidate has its own effort; ``now`` fills rows never picked
+        now = (effort.e0, None, None)
+    else:  # every candidate's effort is the one at the profile
+        e_now = effort.solve(1 - veto_probability(ctx, g0.sum(-1))[0])
+        now = (e_now, *effort.own(ctx, e_now))
+    e, u = _candidate(ctx, prof, g0, candidates[0], a, effort, now, None, None)
+    efforts, utilities = [(None, e)], [u]
+    # the others where they differ from the interior point and might do better than the
+    # candidates before (with EffortChoice.restrict: than the interior point, all at once)
+    n = len(candidates)
+    for group in [range(1, n)] if effort.restrict else [[i] for i in range(1, n)]:
+        best = functools.reduce(np.maximum, utilities)
+        done = _candidates(ctx, prof, g0, a, effort, now, best, candidates, valid, group)
+        efforts += done[0]
+        utilities += done[1]
     pick = np.stack(utilities).argmax(axis=0)  # ties: the interior point, then no gaming
-    e_out, g_out = np.zeros_like(e_now), np.zeros_like(g0)
-    for i, (e, cand) in enumerate(zip(efforts, candidates, strict=True)):
-        chosen = (pick == i)[..., None]
-        e_out = np.where(chosen, e, e_out)
-        g_out = np.where(chosen, cand, g_out)
+    g_out = np.choose(pick[..., None], candidates)
+    e_out = efforts[0][1].copy()
+    flat, rows_out = pick.reshape(-1), e_out.reshape(-1, e_out.shape[-1])
+    for i, (rows, e) in enumerate(efforts[1:], 1):  # a candidate is picked where it was computed
+        if rows is None:
+            chosen = pick == i
+            e_out[chosen] = e[chosen]
+        else:
+            mine = flat[rows] == i
+            rows_out[rows[mine]] = e[0, mine]
     return e_out, g_out, pick
+
+
+def _candidates(ctx, prof, g0, a, effort: EffortChoice, now, best, candidates, valid, group):
+    """The efforts and utilities of the candidates ``group`` (indices into ``candidates``) where
+    they are ``valid`` and might beat ``best``: with :attr:`EffortChoice.restrict`, for those
+    departments alone, all candidates of the group at once (one row per candidate and department:
+    the pick is the same, as a candidate is compared with ``best`` only to save work). An effort
+    is ``(None, (B, D, K))``, or ``(idx, (1, len(idx), K))``: the departments ``idx`` alone."""
+    idx = [np.flatnonzero(valid[i]) for i in group]
+    keep = np.concatenate(idx) if idx else np.zeros(0, dtype=np.intp)
+    if effort.restrict is None or len(keep) < 2:  # (one row would take numpy's vector products)
+        efforts, utilities = [], []
+        for i, j in zip(group, idx, strict=True):
+            e, u = now[0], np.full(g0.shape[:-1], -np.inf)
+            if len(j) or effort.restrict is None:
+                e, u = _candidate(ctx, prof, g0, candidates[i], a, effort, now, best, valid[i])
+            efforts.append((None, e))
+            utilities.append(u)
+        return efforts, utilities
+    small, sub = rows_of(ctx, prof, keep)
+    rows = [None if x is None else take_departments(x, keep) for x in (*now, g0, a, best)]
+    cand = np.concatenate(
+        [take_departments(candidates[i], j) for i, j in zip(group, idx, strict=True)], axis=1
+    )
+    e_sub, u_sub = _candidate(
+        small,
+        sub,
+        rows[3],
+        cand,
+        rows[4],
+        effort.restrict(keep, small, sub),
+        rows[:3],
+        rows[5],
+        None,
+    )
+    efforts, utilities = [], []
+    starts = np.cumsum([0] + [len(j) for j in idx])[:-1]
+    for j, start in zip(idx, starts, strict=True):
+        u = np.full(g0.shape[:-1], -np.inf)
+        u.reshape(-1)[j] = u_sub[0, start : start + len(j)]
+        efforts.append((j, e_sub[:, start : start + len(j)]))
+        utilities.append(u)
+    return efforts, utilities
+
+
+def _candidate(ctx, prof, g0, cand, a, effort: EffortChoice, now, best, valid):
+    """A gaming candidate's effort and utility (−∞ where it is no candidate or cannot beat
+    ``best``); ``now``: without a veto, the effort at the profile and its
+    :meth:`EffortChoice.own`."""
+    e, shift, own = now
+    if vetoes(ctx):
+        total = cand.sum(-1)
+        p_v, _ = veto_probability(ctx, total)
+        e = effort.solve(1 - p_v, total)
+        shift, own = effort.own(ctx, e)
+    # the interior point everywhere; the others where they differ from it and might do better
+    return e, utility(ctx, prof, g0, cand, a, shift, own, above=best, valid=valid)

@@ -63,7 +63,6 @@ from .model import (
     expected_indicators,
     normal_pdf,
     perceived_quality,
-    quality_slope,
     survey_moments,
 )
 
@@ -127,9 +126,10 @@ def _cutoff_probabilities(taus: list[NDArray], mean: NDArray, sigma: NDArray):
     """P(band ≤ g) and its density for each band but the last: (band, B, D) each."""
     probs, dens = [], []
     for tau in taus:
-        z = (mean[None] - tau) / sigma[None]
-        probs.append(ndtr(z).mean(axis=0))
+        z = np.subtract(mean[None], tau)
+        z /= sigma[None]
         dens.append(normal_pdf(z).mean(axis=0) / sigma)
+        probs.append(ndtr(z, out=z).mean(axis=0))  # (in place: one (S, B, D) array less)
     n = len(taus)
     if not n:
         return np.zeros((0, *mean.shape)), np.zeros((0, *mean.shape))
@@ -483,25 +483,17 @@ def _respond(
     prof = evaluate_profile(ctx, e, g, targets, learned)
     d_s_dm, d_s_dq = prof["d_s_dm"], prof["d_s_dq"]
     # ∂S/∂y_k = Σ_j ∂S/∂m_j scale_j L_jk + Σ_r ∂S/∂q_r ∂q_r/∂y_k
-    d_s_dy = (d_s_dm * w.scale) @ w.loadings + np.einsum("bdr,drk->bdk", d_s_dq, quality_slope(w))
+    d_s_dy = (d_s_dm * w.scale) @ w.loadings + np.einsum("bdr,drk->bdk", d_s_dq, ctx.quality_slope)
     pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
     own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
     ctx = events.at_profile(ctx, e, g)  # items and veto events at this profile
-    terms = functools.partial(events.effort_terms, ctx, prof, pull=pull, own=own)
-    pull, own = terms(g.sum(-1))
-
-    def solve(m: NDArray, total: NDArray | None = None) -> NDArray:
-        """Effort given ``m = 1 − P_v`` (a veto voids the reward and the pay per point), with
-        the events' terms at a gaming candidate's ``total`` when given."""
-        p, o = (pull, own) if total is None else terms(total)
-        return _projected_solve(w.cost, m[..., None] * p + o, e)
-
-    effort = payoff.EffortChoice(e0=e, per_effort=d_s_dy * ctx.theta, solve=solve)
+    project = functools.partial(_projected_solve, w.cost)
+    effort = payoff.effort_choice(ctx, prof, e, d_s_dy * ctx.theta, pull, own, g.sum(-1), project)
     e_out, g_out, pick = payoff.choose(ctx, prof, g, d_s_dm, effort)
     if held is not None and held[0].any() and payoff.vetoes(ctx):
         total = held[1].sum(-1)
         p_v, _ = payoff.veto_probability(ctx, total)
-        e_out = np.where(held[0][..., None], solve(1 - p_v, total), e_out)
+        e_out = np.where(held[0][..., None], effort.solve(1 - p_v, total), e_out)
     return e_out, g_out, pick
 
 
@@ -517,10 +509,10 @@ def _projected_solve(
     with more than ``_MAX_EXACT_TASKS`` tasks, projected Gauss–Seidel sweeps warm-started at
     ``start`` (``None``: ``max(rhs / diag C, 0)``)."""
     k = cost.shape[0]
-    diag = np.diag(cost)
-    if np.count_nonzero(cost - np.diag(diag)) == 0:
+    diag, inverse = _inverse(np.ascontiguousarray(cost, dtype=float).tobytes(), k)
+    if inverse is None:
         return np.maximum(rhs / diag, 0.0)
-    e = matmul_t(rhs, np.linalg.inv(cost))
+    e = matmul_t(rhs, inverse)
     negative = e < 0
     if not negative.any():  # the usual case, without the per-department reduction
         return e
@@ -551,6 +543,18 @@ def _projected_solve(
 
 
 _MAX_EXACT_TASKS = 8
+
+
+@functools.lru_cache(maxsize=32)
+def _inverse(key: bytes, k: int) -> tuple[NDArray, NDArray | None]:
+    """The diagonal of the cost matrix (``key``, k × k) and its inverse (None: diagonal), once."""
+    cost = np.frombuffer(key).reshape(k, k)
+    diag = np.diag(cost).copy()
+    inverse = None if np.count_nonzero(cost - np.diag(diag)) == 0 else np.linalg.inv(cost)
+    for x in (diag, inverse):  # shared by every caller
+        if x is not None:
+            x.setflags(write=False)
+    return diag, inverse
 
 
 @functools.lru_cache(maxsize=32)
