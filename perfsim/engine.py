@@ -500,18 +500,12 @@ def grade_confusion(
     The true band ranks departments by true value and gives band g to as many departments as the
     rule actually put in band g in that replication, so the matrix compares like with like.
     ``order``: ``best_first_order(value)`` when the caller has it already."""
-    counts = count_values(grade, n_bands)  # (rep, band)
-    bounds = np.cumsum(counts, axis=-1)
     if order is None:
         order = best_first_order(value)
-    reps, n = value.shape
-    true_rank = np.empty(reps * n, dtype=np.intp)
-    true_rank[(order + (np.arange(reps) * n)[:, None]).ravel()] = np.tile(np.arange(n), reps)
-    true_rank = true_rank.reshape(reps, n)
-    true_band = np.zeros(true_rank.shape, dtype=np.intp)
-    for g in range(n_bands):  # number of band boundaries at or above the rank
-        true_band += true_rank >= bounds[:, g : g + 1]
-    flat = true_band.ravel() * n_bands + grade.ravel()
+    # bands fill from the best: the department at sorted position p has the p-th smallest grade
+    # of its replication as its true band (one sort of the grades, not a rank per department)
+    true_band = np.sort(grade, axis=-1)
+    flat = true_band.ravel() * n_bands + np.take_along_axis(grade, order, axis=-1).ravel()
     return np.bincount(flat, minlength=n_bands * n_bands).reshape(n_bands, n_bands).astype(float)
 
 

@@ -33,16 +33,28 @@ def mean_last(x: NDArray, keepdims: bool = False) -> NDArray:
     return out[..., None] if keepdims else out
 
 
+def dept_first(x: NDArray) -> NDArray:
+    """A ``(rep, dept, k)`` array as a C-contiguous ``(dept, rep, k)`` copy. With a short k the copy
+    runs one k-column at a time (long strided loops instead of k values per department)."""
+    if x.shape[2] > 4:
+        return np.ascontiguousarray(np.moveaxis(x, 1, 0))
+    out = np.empty((x.shape[1], x.shape[0], x.shape[2]), dtype=x.dtype)
+    for j in range(x.shape[2]):
+        out[:, :, j] = x[:, :, j].T
+    return out
+
+
 def sum_dept(x: NDArray, keepdims: bool = False) -> NDArray:
     """``x.sum(axis=1)`` for a ``(rep, dept, k)`` float array.
 
     numpy adds the department slices one after the other there, with an inner loop over the k
-    trailing values only; with the department axis moved first (a copy) the same additions run over
-    all ``rep × k`` values at once, so the result is the same number, several times faster.
+    trailing values only; with the department axis moved first (a copy, :func:`dept_first`) the
+    same additions run over all ``rep × k`` values at once, so the result is the same number,
+    several times faster.
     """
     if x.ndim != 3:
         return x.sum(axis=1, keepdims=keepdims)
-    out = np.ascontiguousarray(np.moveaxis(x, 1, 0)).sum(axis=0)
+    out = dept_first(x).sum(axis=0)
     return out[:, None, :] if keepdims else out
 
 
@@ -52,10 +64,14 @@ def mean_dept(x: NDArray, keepdims: bool = False) -> NDArray:
 
 
 def std_dept(x: NDArray) -> NDArray:
-    """``x.std(axis=1)`` (population) via :func:`sum_dept`, as numpy computes it."""
-    d = x - mean_dept(x, keepdims=True)
+    """``x.std(axis=1)`` (population) via :func:`sum_dept`, as numpy computes it: the deviations
+    are taken in the department-first copy, where the mean broadcasts over whole rows."""
+    if x.ndim != 3:
+        return x.std(axis=1)
+    xt = dept_first(x)
+    d = xt - xt.sum(axis=0) / x.shape[1]
     np.multiply(d, d, out=d)
-    return np.sqrt(sum_dept(d) / x.shape[1])
+    return np.sqrt(d.sum(axis=0) / x.shape[1])
 
 
 def var_last(x: NDArray) -> NDArray:

@@ -99,8 +99,13 @@ _TAU_CHUNK_WORDS = 1 << 20
 TAU_MERGE_ABOVE = 1024
 
 
+def _nan_rows(xa: NDArray, ya: NDArray) -> NDArray[np.bool_]:
+    """Rows where ``xa`` or ``ya`` has a NaN (their rank correlations are NaN)."""
+    return np.isnan(xa).any(axis=1) | np.isnan(ya).any(axis=1)
+
+
 def _kendall_from_bounds(
-    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds
+    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds, nan_rows: NDArray | None = None
 ) -> NDArray[np.float64]:
     n_rep, n = xa.shape
     s = np.zeros(n_rep)
@@ -133,7 +138,7 @@ def _kendall_from_bounds(
     denom = np.sqrt(tx) * np.sqrt(ty)
     tau = np.full(n_rep, np.nan)
     np.divide(s, denom, out=tau, where=denom > 0)
-    tau[np.isnan(xa).any(axis=1) | np.isnan(ya).any(axis=1)] = np.nan
+    tau[_nan_rows(xa, ya) if nan_rows is None else nan_rows] = np.nan
     return tau
 
 
@@ -150,18 +155,34 @@ def spearman_rho(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
     return _spearman_from_bounds(xa, ya, rank_bounds(xa), rank_bounds(ya))
 
 
+#: Departments up to which :func:`spearman_rho` sums the squared and crossed ranks as integers: every
+#: partial sum is then a multiple of ¼ below 2⁵¹, so the float sums it replaces were exact too.
+_SPEARMAN_EXACT_UP_TO = 50_000
+
+
 def _spearman_from_bounds(
-    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds
+    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds, nan_rows: NDArray | None = None
 ) -> NDArray[np.float64]:
-    rx = 0.5 * (bx.lt + bx.le + 1)  # average ranks, as rankdata(method="average")
-    ry = 0.5 * (by.lt + by.le + 1)
-    rx -= rx.mean(axis=1, keepdims=True)
-    ry -= ry.mean(axis=1, keepdims=True)
-    denom = np.sqrt(np.sum(rx * rx, axis=1) * np.sum(ry * ry, axis=1))
-    num = np.sum(rx * ry, axis=1)
+    n = xa.shape[1]
+    if n <= _SPEARMAN_EXACT_UP_TO:
+        # twice the centred average rank, lt + le + 1 − (n + 1), is an integer; the mean of the
+        # average ranks is exactly (n + 1) / 2, so these are the float sums below, exactly
+        dx = bx.lt + bx.le - n
+        dy = by.lt + by.le - n
+        sxx = np.einsum("ij,ij->i", dx, dx) / 4
+        syy = np.einsum("ij,ij->i", dy, dy) / 4
+        num = np.einsum("ij,ij->i", dx, dy) / 4
+        denom = np.sqrt(sxx * syy)
+    else:
+        rx = 0.5 * (bx.lt + bx.le + 1)  # average ranks, as rankdata(method="average")
+        ry = 0.5 * (by.lt + by.le + 1)
+        rx -= rx.mean(axis=1, keepdims=True)
+        ry -= ry.mean(axis=1, keepdims=True)
+        denom = np.sqrt(np.sum(rx * rx, axis=1) * np.sum(ry * ry, axis=1))
+        num = np.sum(rx * ry, axis=1)
     rho = np.full(xa.shape[0], np.nan)
     np.divide(num, denom, out=rho, where=denom > 0)
-    rho[np.isnan(xa).any(axis=1) | np.isnan(ya).any(axis=1)] = np.nan
+    rho[_nan_rows(xa, ya) if nan_rows is None else nan_rows] = np.nan
     return np.clip(rho, -1.0, 1.0)
 
 
@@ -182,9 +203,10 @@ def rank_fidelity_from_bounds(
     v: NDArray, s: NDArray, bv: RankBounds, bs: RankBounds
 ) -> dict[str, NDArray[np.float64]]:
     """:func:`rank_fidelity` from the :func:`perfsim.ranks.rank_bounds` of both rows."""
+    nan_rows = _nan_rows(v, s)
     return {
-        "kendall_tau": _kendall_from_bounds(v, s, bv, bs),
-        "spearman_rho": _spearman_from_bounds(v, s, bv, bs),
+        "kendall_tau": _kendall_from_bounds(v, s, bv, bs, nan_rows),
+        "spearman_rho": _spearman_from_bounds(v, s, bv, bs, nan_rows),
     }
 
 
