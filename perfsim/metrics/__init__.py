@@ -23,7 +23,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from ..metric_registry import METRIC_DESCRIPTIONS, METRIC_DIRECTIONS, describe
-from ..ranks import RankBounds, best_first_order, pair_counts, popcount, prefix_sets, rank_bounds
+from ..ranks import RankBounds, best_first_order, pair_counts, rank_bounds, signed_pairs
 from .agreement import icc, krippendorff_alpha, krippendorff_alpha_interval
 
 __all__ = [
@@ -78,7 +78,7 @@ def kendall_tau_b(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
     Computed from one sort of each row (:func:`perfsim.ranks.rank_bounds`): with ``L^x_i`` the set
     of departments below i in x (and ``L^y_i``, ``LE^y_i`` those below, or at or below, i in y),
     ``n_c − n_d = Σ_i |L^x_i ∩ L^y_i| − |L^x_i − LE^y_i|`` (− the set difference) and
-    ``n_0 − n_1 = Σ_i |L^x_i|``. The sets are bit sets (:func:`perfsim.ranks.prefix_sets`), so the
+    ``n_0 − n_1 = Σ_i |L^x_i|``. The sets are bit sets (:func:`perfsim.ranks.signed_pairs`), so the
     pair count costs ``rep × dept² / 64`` word operations, in chunks of replications that bound the
     memory. Above :data:`TAU_MERGE_ABOVE` departments the same integer ``n_c − n_d`` is counted
     instead as ``(n_0 − n_1) + (n_0 − n_2) − n_0 + n_3 − 2 n_d`` (``n_3`` pairs tied in both) from
@@ -119,20 +119,10 @@ def _kendall_from_bounds(
         words = -(-n // 64)
         step = max(1, _TAU_CHUNK_WORDS // ((n + 1) * words))
         for lo in range(0, n_rep, step):
-            hi = min(n_rep, lo + step)
-            base = (np.arange(hi - lo, dtype=np.intp) * (n + 1))[:, None]
-            px = prefix_sets(bx.order[lo:hi]).reshape(-1, words)
-            py = prefix_sets(by.order[lo:hi]).reshape(-1, words)
-            below_x = np.take(px, base + bx.lt[lo:hi], axis=0)  # (chunk, dept, word)
-            both = np.take(py, base + by.lt[lo:hi], axis=0)
-            both &= below_x  # below in x and in y
-            concordant = popcount(both).sum(axis=(1, 2), dtype=np.int64)
-            del both
-            other = np.take(py, base + by.le[lo:hi], axis=0)
-            np.invert(other, out=other)
-            other &= below_x  # below in x, above in y
-            discordant = popcount(other).sum(axis=(1, 2), dtype=np.int64)
-            s[lo:hi] = concordant - discordant
+            rows = slice(lo, min(n_rep, lo + step))
+            s[rows] = signed_pairs(
+                RankBounds(*(a[rows] for a in bx)), RankBounds(*(a[rows] for a in by))
+            )
     tx = bx.lt.sum(axis=1, dtype=np.int64).astype(float)  # pairs not tied in x
     ty = by.lt.sum(axis=1, dtype=np.int64).astype(float)
     denom = np.sqrt(tx) * np.sqrt(ty)
