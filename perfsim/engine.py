@@ -201,7 +201,8 @@ def run_block(
             per_rep.update(metrics.year_links(years.budget, years.previous_grade, years.grade))
         prev_total = ev.total
         _record_period(per_period, effort, gaming, ev.total, per_rep if final else None, reps)
-        per_period["budget_gini"].append(float(metrics.gini(years.budget).sum()))  # next year's
+        gini = per_rep["budget_gini"] if final else metrics.gini(years.budget)  # next year's
+        per_period["budget_gini"].append(float(gini.sum()))
         period_effort[period] = per_rep["mean_effort"] if final else effort.mean(axis=(1, 2))
         targets = _next_targets(sc, c, targets, out.measured)
     return BlockResult(

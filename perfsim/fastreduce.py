@@ -76,7 +76,12 @@ def std_dept(x: NDArray) -> NDArray:
 
 def var_last(x: NDArray) -> NDArray:
     """``x.var(axis=-1)`` (population) via :func:`sum_last`, as numpy computes it."""
-    d = x - mean_last(x, keepdims=True)
+    if x.ndim < 2:
+        d = x - mean_last(x, keepdims=True)
+    else:  # x − mean, one column at a time (long loops, not k values per row)
+        mean, d = mean_last(x), np.empty(x.shape)
+        for j in range(x.shape[-1]):
+            np.subtract(x[..., j], mean, out=d[..., j])
     np.multiply(d, d, out=d)
     return sum_last(d) / x.shape[-1]
 
@@ -99,7 +104,10 @@ def along_last(ufunc: np.ufunc, x: NDArray, v: NDArray, out: NDArray | None = No
     if out is not None and out.shape != x.shape:
         return ufunc(x, v, out=out)
     flat = x.shape[:-2] + (n * k,)
-    tiled = np.broadcast_to(v, (n, k)).reshape(n * k)
+    if v.ndim == 1:  # the vector once per department (np.repeat: no Python-level broadcasting)
+        tiled = np.repeat(v[None, :], n, axis=0).reshape(n * k)
+    else:
+        tiled = v.reshape(n * k)
     res = ufunc(x.reshape(flat), tiled, out=None if out is None else out.reshape(flat))
     return res.reshape(x.shape) if out is None else out
 
