@@ -15,6 +15,7 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -101,6 +102,26 @@ class Model:
         )
         return int(max(1, min(256, _BLOCK_BUDGET // per_rep)))
 
+    @functools.cached_property
+    def fixed(self) -> dict:
+        """What every block takes from the scenario, rule and world alone, computed once (arrays
+        read-only, as they are shared): the context's fixed parts, the first targets, the band
+        prizes, the raters' costs, the top share and the quota band floors of the metrics."""
+        sc, c, w = self.scenario, self.rule, self.world
+        shares = [c.shares[c.components.index(r)] for r in w.raters]
+        fixed = dict(
+            context=Context.fixed_parts(sc, c, w),
+            target=np.nan_to_num(c.target, nan=0.0),
+            prizes=band_prizes(sc, c),
+            rater_costs=metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept),
+            top_share=_top_share(c, w.n_dept),
+            floors=quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0],
+        )
+        for value in (*fixed.values(), *fixed["context"].values(), *fixed["context"]["limits"]):
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        return fixed
+
 
 def build(scenario: Scenario) -> Model:
     if scenario.world is None:
@@ -165,13 +186,14 @@ def run_block(
         theta=pop.productivity,
         eps=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_ind)),
         eta=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_r)),
+        fixed=model.fixed["context"],
     )
     # read-only views (every update below makes a new array); effort is a real array, so that
     # its sums add in the same order whatever the policy
-    targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind))
-    effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
+    targets = np.broadcast_to(model.fixed["target"], (reps, n, n_ind))
+    effort = np.repeat(w.baseline[None, :], reps * n, axis=0).reshape(reps, n, len(w.tasks))
     gaming = np.broadcast_to(0.0, (reps, n, n_ind))  # nobody games until a policy responds
-    years, prizes = YearState.start(sc, c, (reps, n)), band_prizes(sc, c)  # world/state.py
+    years, prizes = YearState.start(sc, c, (reps, n)), model.fixed["prizes"]  # world/state.py
     prev_total = None
     per_period: dict[str, list[float]] = {
         k: [] for k in ("effort", "gaming", "total", "gaming_share", "budget_gini")
@@ -231,10 +253,8 @@ def cost_metrics(model: Model, audits: NDArray) -> dict[str, NDArray]:
     ``rater_cost:<group>`` (:func:`metrics.rater_costs`: a group whose share is 0 costs nothing) and
     ``audit_cost``, and ``evaluation_cost_total`` over all periods. ``audits``: departments
     audited in a replication, summed over the periods."""
-    c, w, sc = model.rule, model.world, model.scenario
-    periods = sc.world.periods
-    shares = [c.shares[c.components.index(r)] for r in w.raters]
-    groups = metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept)
+    w, sc = model.world, model.scenario
+    periods, groups = sc.world.periods, model.fixed["rater_costs"]
     audit_total = audits * sc.rule.audit.cost
     ones = np.ones_like(audits)
     return {
@@ -416,7 +436,7 @@ def _period_metrics(
     welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
     if out.gaming_any:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
-    top_q = _top_share(c, w.n_dept)
+    top_q = model.fixed["top_share"]
     by_value = out.value_bounds
     if len(w.classes) > 1:  # class_bias and which classes it is between, from one regression
         bias, gaps = metrics.class_bias_and_gaps(ev.total, value, w.class_codes)
@@ -440,7 +460,7 @@ def _period_metrics(
         "class_bias": bias,
         "gaming_share": metrics.gaming_share(effort, gaming),
         "quota_below_threshold": metrics.below_band_floor(
-            ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
+            ev.total, ev.grade, model.fixed["floors"]
         ),
         "inflation": out.inflation,
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
@@ -506,7 +526,8 @@ def grade_confusion(
     # bands fill from the best: the department at sorted position p has the p-th smallest grade
     # of its replication as its true band (one sort of the grades, not a rank per department)
     true_band = np.sort(grade, axis=-1)
-    flat = true_band.ravel() * n_bands + np.take_along_axis(grade, order, axis=-1).ravel()
+    assigned = grade.ravel()[order + (np.arange(grade.shape[0]) * grade.shape[1])[:, None]]
+    flat = true_band.ravel() * n_bands + assigned.ravel()
     return np.bincount(flat, minlength=n_bands * n_bands).reshape(n_bands, n_bands).astype(float)
 
 

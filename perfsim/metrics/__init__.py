@@ -243,8 +243,9 @@ def misclassification(
     q_bot = _group_size(top_share if bottom_share is None else bottom_share, n, "bottom_share")
     if order is None:
         order = best_first_order(v)  # best first; equal V keep department order
-    g_top = np.take_along_axis(g, order[:, :q_top], axis=1)
-    g_bot = np.take_along_axis(g, order[:, n - q_bot :], axis=1)
+    flat, rows = g.ravel(), (np.arange(v.shape[0], dtype=np.intp) * n)[:, None]
+    g_top = flat[order[:, :q_top] + rows]  # np.take_along_axis, by flat index (faster)
+    g_bot = flat[order[:, n - q_bot :] + rows]
     in_bottom = np.mean(g_top >= bottom_grade, axis=1)
     if bottom_grade <= top_grade:  # a single band: top and bottom grade are one (undefined)
         in_bottom = np.full(v.shape[0], np.nan)
@@ -410,7 +411,9 @@ def gini(x: ArrayLike) -> NDArray[np.float64]:
     """
     xa = _as_batch(x, "x")
     row_min = xa.min(axis=1, keepdims=True)
-    xs = np.sort(np.where(row_min < 0, xa - row_min, xa), axis=1)
+    if (row_min < 0).any():
+        xa = np.where(row_min < 0, xa - row_min, xa)
+    xs = np.sort(xa, axis=1)
     n = xa.shape[1]
     coef = 2.0 * np.arange(1, n + 1) - n - 1
     total = xs.sum(axis=1)
