@@ -64,7 +64,7 @@ def rank_bounds(values: ArrayLike) -> RankBounds:
     np.not_equal(s[:, 1:], s[:, :-1], out=new[:, 1:])
     lt = np.empty(m * n, dtype=np.intp)
     if new.all():  # no ties: the counts are the sorted positions
-        lt[flat.ravel()] = np.tile(np.arange(n, dtype=np.intp), m)
+        lt[flat.ravel()] = _positions(m, n)
         le = lt + 1
     else:
         le = np.empty(m * n, dtype=np.intp)
@@ -78,6 +78,14 @@ def rank_bounds(values: ArrayLike) -> RankBounds:
         lt[flat.ravel()] = starts[group] - row_base
         le[flat.ravel()] = ends[group] - row_base
     return RankBounds(lt.reshape(shape), le.reshape(shape), order.reshape(shape))
+
+
+@lru_cache(maxsize=8)
+def _positions(m: int, n: int) -> NDArray[np.intp]:
+    """``0 … n − 1`` repeated for m rows, flat (read-only: it is shared)."""
+    out = np.tile(np.arange(n, dtype=np.intp), m)
+    out.flags.writeable = False
+    return out
 
 
 def best_first_order(values: ArrayLike, bounds: RankBounds | None = None) -> NDArray[np.intp]:
@@ -127,7 +135,7 @@ def signed_pairs(bx: RankBounds, by: RankBounds) -> NDArray[np.int64]:
         pos_y = by.lt
     else:
         pos_y = np.empty((m, n), dtype=np.intp)
-        pos_y.reshape(-1)[(by.order + rows).ravel()] = np.tile(np.arange(n, dtype=np.intp), m)
+        pos_y.reshape(-1)[(by.order + rows).ravel()] = _positions(m, n)
     sets = prefix_sets(np.take(pos_y, bx.order + rows)).reshape(-1, words)
     below_x = np.take(sets, (np.arange(m, dtype=np.intp) * (n + 1))[:, None] + bx.lt, axis=0)
     masks = _below_masks(n)

@@ -227,7 +227,7 @@ def _grade_rows(
             take &= v >= thr[g]
         if np.isfinite(limits[g]):
             take &= position - placed <= limits[g]
-        grades[take] = g
+        np.putmask(grades, take, g)  # grades[take] = g, faster
         unplaced &= ~take
         placed = placed + take.sum(axis=-1, keepdims=True)
     return grades
