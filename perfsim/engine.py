@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import metrics
-from .fastreduce import along_last, count_values, std_dept, sum_last
+from .fastreduce import along_last, count_values, std_dept, sum_last, zero_view
 from .ranks import RankBounds, best_first_order, rank_bounds
 from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule
@@ -271,7 +271,7 @@ def _record_period(per_period: dict, effort, gaming, total, final: dict | None, 
     share = metrics.gaming_share(effort, gaming) if final is None else final["gaming_share"]
     for k, v in (
         ("effort", effort.mean()),
-        ("gaming", gaming.mean()),
+        ("gaming", 0.0 if zero_view(gaming) else gaming.mean()),
         ("total", total.mean()),
         ("gaming_share", share.mean()),
     ):
@@ -325,7 +325,7 @@ def _realise(
         noise *= np.sqrt(1 - model.scenario.world.early_warning)
         noise += warning
     along_last(np.multiply, noise, w.scale * w.noise, out=noise)
-    gaming_any = bool(gaming.any())
+    gaming_any = not zero_view(gaming) and bool(gaming.any())
     if gaming_any:  # (expected + scale κ g) + noise
         measured = w.scale * w.gameability * gaming
         measured += expected
@@ -343,7 +343,7 @@ def _realise(
     reliability = group_reliability(w, latent, moments) if final and len(w.raters) else None
     raters = _rate(w, latent, rng, moments)
     audited = rng.random((reps, n)) < sc.rule.audit.probability
-    total_gaming = sum_last(gaming)
+    total_gaming = np.zeros((reps, n)) if zero_view(gaming) else sum_last(gaming)
     if sc.rule.audit.detection_rate is None:
         found = total_gaming > 1e-12
     else:
@@ -509,7 +509,7 @@ def _department_sums(
         "grade_counts": count_values(ev.grade.T, len(c.bands)).astype(float),  # (dept, band)
         "reward": out.reward.sum(0),
         "effort": effort.sum(0),
-        "gaming": gaming.sum(0),
+        "gaming": np.zeros(gaming.shape[1:]) if zero_view(gaming) else gaming.sum(0),
     }
 
 

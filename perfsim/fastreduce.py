@@ -124,6 +124,13 @@ def matmul_t(x: NDArray, m: NDArray) -> NDArray:
     return x @ np.ascontiguousarray(m.T)
 
 
+def zero_view(x: NDArray) -> bool:
+    """Whether ``x`` is a broadcast view of a single +0.0 (every stride 0, as the engine's gaming
+    before any policy games): every sum of it is then +0.0, whatever the number of terms, so a
+    caller may skip reading it."""
+    return x.size > 0 and not any(x.strides) and x.flat[0] == 0 and not np.signbit(x.flat[0])
+
+
 def count_values(x: NDArray, k: int) -> NDArray[np.intp]:
     """How often each value ``0 … k−1`` occurs in each row of a 2-D int array: ``(row, k)``, as
     ``np.stack([(x == v).sum(-1) for v in range(k)], -1)`` (one count, not one per value)."""

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from ..fastreduce import zero_view
 from ..metric_registry import METRIC_DESCRIPTIONS, METRIC_DIRECTIONS, describe
 from ..ranks import RankBounds, best_first_order, pair_counts, rank_bounds, signed_pairs
 from .agreement import icc, krippendorff_alpha, krippendorff_alpha_interval
@@ -349,7 +350,7 @@ def gaming_share(effort: ArrayLike, gaming: ArrayLike) -> NDArray[np.float64]:
             "effort must be (rep, dept, task) and gaming (rep, dept, indicator), "
             f"got {e.shape} and {g.shape}"
         )
-    num = g.sum(axis=(1, 2))
+    num = np.zeros(g.shape[0]) if zero_view(g) else g.sum(axis=(1, 2))
     den = e.sum(axis=(1, 2)) + num
     out = np.zeros_like(num)
     np.divide(num, den, out=out, where=den != 0)
