@@ -508,9 +508,9 @@ def summary_columns(
     extra = dict(extra or {})
     names = list(per_rep)
     arrays = [np.asarray(per_rep[k], dtype=float).ravel() for k in names]
-    if arrays and len({a.size for a in arrays}) == 1 and all(np.isfinite(a).all() for a in arrays):
+    table = np.stack(arrays) if arrays and len({a.size for a in arrays}) == 1 else None
+    if table is not None and np.isfinite(table).all():
         # the common case, every metric finite in every replication: all at once, row by row
-        table = np.stack(arrays)
         n = table.shape[1]
         mean = table.mean(axis=1) if n else np.full(len(names), np.nan)
         se = table.std(axis=1, ddof=1) / np.sqrt(n) if n >= 2 else np.full(len(names), np.nan)
