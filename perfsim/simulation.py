@@ -278,11 +278,12 @@ def check_finite(
     the metrics table, or its columns (:func:`metrics.summary_columns`)."""
     if isinstance(deps, pd.DataFrame):
         deps = {c: deps[c].to_numpy() for c in deps.select_dtypes("number")}
-    bad = [
-        c
-        for c, v in deps.items()
-        if isinstance(v, np.ndarray) and v.dtype.kind in "iuf" and not np.isfinite(v).all()
-    ]
+    numeric = {c: v for c, v in deps.items() if isinstance(v, np.ndarray) and v.dtype.kind in "iuf"}
+    arrays = list(numeric.values())
+    if arrays and len({a.shape for a in arrays}) == 1 and np.isfinite(np.stack(arrays)).all():
+        bad = []  # the usual case, found in one pass
+    else:
+        bad = [c for c, v in numeric.items() if not np.isfinite(v).all()]
     means = np.asarray(summary["mean"], dtype=float)
     for i in np.flatnonzero(~np.isfinite(means)):  # usually none: no loop over the metrics
         name = summary["metric"][i]
