@@ -15,6 +15,7 @@ scale), audits detect gaming (sanctions, veto), the rule scores, ranks, grades a
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import metrics
-from .fastreduce import along_last, count_values, std_dept, sum_last
+from .fastreduce import along_last, count_values, std_dept, sum_last, zero_view
 from .ranks import RankBounds, best_first_order, rank_bounds
 from .rules.grade import band_counts, quota_band_floors
 from .rules.pipeline import CompiledRule, Evaluation, compile_rule
@@ -101,6 +102,26 @@ class Model:
         )
         return int(max(1, min(256, _BLOCK_BUDGET // per_rep)))
 
+    @functools.cached_property
+    def fixed(self) -> dict:
+        """What every block takes from the scenario, rule and world alone, computed once (arrays
+        read-only, as they are shared): the context's fixed parts, the first targets, the band
+        prizes, the raters' costs, the top share and the quota band floors of the metrics."""
+        sc, c, w = self.scenario, self.rule, self.world
+        shares = [c.shares[c.components.index(r)] for r in w.raters]
+        fixed = dict(
+            context=Context.fixed_parts(sc, c, w),
+            target=np.nan_to_num(c.target, nan=0.0),
+            prizes=band_prizes(sc, c),
+            rater_costs=metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept),
+            top_share=_top_share(c, w.n_dept),
+            floors=quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0],
+        )
+        for value in (*fixed.values(), *fixed["context"].values(), *fixed["context"]["limits"]):
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        return fixed
+
 
 def build(scenario: Scenario) -> Model:
     if scenario.world is None:
@@ -165,13 +186,14 @@ def run_block(
         theta=pop.productivity,
         eps=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_ind)),
         eta=crn_normals(rng_crn, ws.sampling, samples, (reps, n, n_r)),
+        fixed=model.fixed["context"],
     )
     # read-only views (every update below makes a new array); effort is a real array, so that
     # its sums add in the same order whatever the policy
-    targets = np.broadcast_to(np.nan_to_num(c.target, nan=0.0), (reps, n, n_ind))
-    effort = np.broadcast_to(w.baseline, (reps, n, len(w.tasks))).copy()
+    targets = np.broadcast_to(model.fixed["target"], (reps, n, n_ind))
+    effort = np.repeat(w.baseline[None, :], reps * n, axis=0).reshape(reps, n, len(w.tasks))
     gaming = np.broadcast_to(0.0, (reps, n, n_ind))  # nobody games until a policy responds
-    years, prizes = YearState.start(sc, c, (reps, n)), band_prizes(sc, c)  # world/state.py
+    years, prizes = YearState.start(sc, c, (reps, n)), model.fixed["prizes"]  # world/state.py
     prev_total = None
     per_period: dict[str, list[float]] = {
         k: [] for k in ("effort", "gaming", "total", "gaming_share", "budget_gini")
@@ -201,7 +223,8 @@ def run_block(
             per_rep.update(metrics.year_links(years.budget, years.previous_grade, years.grade))
         prev_total = ev.total
         _record_period(per_period, effort, gaming, ev.total, per_rep if final else None, reps)
-        per_period["budget_gini"].append(float(metrics.gini(years.budget).sum()))  # next year's
+        gini = per_rep["budget_gini"] if final else metrics.gini(years.budget)  # next year's
+        per_period["budget_gini"].append(float(gini.sum()))
         period_effort[period] = per_rep["mean_effort"] if final else effort.mean(axis=(1, 2))
         targets = _next_targets(sc, c, targets, out.measured)
     return BlockResult(
@@ -230,10 +253,8 @@ def cost_metrics(model: Model, audits: NDArray) -> dict[str, NDArray]:
     ``rater_cost:<group>`` (:func:`metrics.rater_costs`: a group whose share is 0 costs nothing) and
     ``audit_cost``, and ``evaluation_cost_total`` over all periods. ``audits``: departments
     audited in a replication, summed over the periods."""
-    c, w, sc = model.rule, model.world, model.scenario
-    periods = sc.world.periods
-    shares = [c.shares[c.components.index(r)] for r in w.raters]
-    groups = metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept)
+    w, sc = model.world, model.scenario
+    periods, groups = sc.world.periods, model.fixed["rater_costs"]
     audit_total = audits * sc.rule.audit.cost
     ones = np.ones_like(audits)
     return {
@@ -250,7 +271,7 @@ def _record_period(per_period: dict, effort, gaming, total, final: dict | None, 
     share = metrics.gaming_share(effort, gaming) if final is None else final["gaming_share"]
     for k, v in (
         ("effort", effort.mean()),
-        ("gaming", gaming.mean()),
+        ("gaming", 0.0 if zero_view(gaming) else gaming.mean()),
         ("total", total.mean()),
         ("gaming_share", share.mean()),
     ):
@@ -304,7 +325,7 @@ def _realise(
         noise *= np.sqrt(1 - model.scenario.world.early_warning)
         noise += warning
     along_last(np.multiply, noise, w.scale * w.noise, out=noise)
-    gaming_any = bool(gaming.any())
+    gaming_any = not zero_view(gaming) and bool(gaming.any())
     if gaming_any:  # (expected + scale κ g) + noise
         measured = w.scale * w.gameability * gaming
         measured += expected
@@ -322,7 +343,7 @@ def _realise(
     reliability = group_reliability(w, latent, moments) if final and len(w.raters) else None
     raters = _rate(w, latent, rng, moments)
     audited = rng.random((reps, n)) < sc.rule.audit.probability
-    total_gaming = sum_last(gaming)
+    total_gaming = np.zeros((reps, n)) if zero_view(gaming) else sum_last(gaming)
     if sc.rule.audit.detection_rate is None:
         found = total_gaming > 1e-12
     else:
@@ -415,7 +436,7 @@ def _period_metrics(
     welfare = value - 0.5 * sum_last(_times(effort @ w.cost, effort)) / a
     if out.gaming_any:
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
-    top_q = _top_share(c, w.n_dept)
+    top_q = model.fixed["top_share"]
     by_value = out.value_bounds
     if len(w.classes) > 1:  # class_bias and which classes it is between, from one regression
         bias, gaps = metrics.class_bias_and_gaps(ev.total, value, w.class_codes)
@@ -439,7 +460,7 @@ def _period_metrics(
         "class_bias": bias,
         "gaming_share": metrics.gaming_share(effort, gaming),
         "quota_below_threshold": metrics.below_band_floor(
-            ev.total, ev.grade, quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
+            ev.total, ev.grade, model.fixed["floors"]
         ),
         "inflation": out.inflation,
         "welfare_loss": metrics.welfare_loss(welfare, fb_welfare),
@@ -488,7 +509,7 @@ def _department_sums(
         "grade_counts": count_values(ev.grade.T, len(c.bands)).astype(float),  # (dept, band)
         "reward": out.reward.sum(0),
         "effort": effort.sum(0),
-        "gaming": gaming.sum(0),
+        "gaming": np.zeros(gaming.shape[1:]) if zero_view(gaming) else gaming.sum(0),
     }
 
 
@@ -500,18 +521,13 @@ def grade_confusion(
     The true band ranks departments by true value and gives band g to as many departments as the
     rule actually put in band g in that replication, so the matrix compares like with like.
     ``order``: ``best_first_order(value)`` when the caller has it already."""
-    counts = count_values(grade, n_bands)  # (rep, band)
-    bounds = np.cumsum(counts, axis=-1)
     if order is None:
         order = best_first_order(value)
-    reps, n = value.shape
-    true_rank = np.empty(reps * n, dtype=np.intp)
-    true_rank[(order + (np.arange(reps) * n)[:, None]).ravel()] = np.tile(np.arange(n), reps)
-    true_rank = true_rank.reshape(reps, n)
-    true_band = np.zeros(true_rank.shape, dtype=np.intp)
-    for g in range(n_bands):  # number of band boundaries at or above the rank
-        true_band += true_rank >= bounds[:, g : g + 1]
-    flat = true_band.ravel() * n_bands + grade.ravel()
+    # bands fill from the best: the department at sorted position p has the p-th smallest grade
+    # of its replication as its true band (one sort of the grades, not a rank per department)
+    true_band = np.sort(grade, axis=-1)
+    assigned = grade.ravel()[order + (np.arange(grade.shape[0]) * grade.shape[1])[:, None]]
+    flat = true_band.ravel() * n_bands + assigned.ravel()
     return np.bincount(flat, minlength=n_bands * n_bands).reshape(n_bands, n_bands).astype(float)
 
 

@@ -33,16 +33,28 @@ def mean_last(x: NDArray, keepdims: bool = False) -> NDArray:
     return out[..., None] if keepdims else out
 
 
+def dept_first(x: NDArray) -> NDArray:
+    """A ``(rep, dept, k)`` array as a C-contiguous ``(dept, rep, k)`` copy. With a short k the copy
+    runs one k-column at a time (long strided loops instead of k values per department)."""
+    if x.shape[2] > 4:
+        return np.ascontiguousarray(np.moveaxis(x, 1, 0))
+    out = np.empty((x.shape[1], x.shape[0], x.shape[2]), dtype=x.dtype)
+    for j in range(x.shape[2]):
+        out[:, :, j] = x[:, :, j].T
+    return out
+
+
 def sum_dept(x: NDArray, keepdims: bool = False) -> NDArray:
     """``x.sum(axis=1)`` for a ``(rep, dept, k)`` float array.
 
     numpy adds the department slices one after the other there, with an inner loop over the k
-    trailing values only; with the department axis moved first (a copy) the same additions run over
-    all ``rep × k`` values at once, so the result is the same number, several times faster.
+    trailing values only; with the department axis moved first (a copy, :func:`dept_first`) the
+    same additions run over all ``rep × k`` values at once, so the result is the same number,
+    several times faster.
     """
     if x.ndim != 3:
         return x.sum(axis=1, keepdims=keepdims)
-    out = np.ascontiguousarray(np.moveaxis(x, 1, 0)).sum(axis=0)
+    out = dept_first(x).sum(axis=0)
     return out[:, None, :] if keepdims else out
 
 
@@ -52,15 +64,24 @@ def mean_dept(x: NDArray, keepdims: bool = False) -> NDArray:
 
 
 def std_dept(x: NDArray) -> NDArray:
-    """``x.std(axis=1)`` (population) via :func:`sum_dept`, as numpy computes it."""
-    d = x - mean_dept(x, keepdims=True)
+    """``x.std(axis=1)`` (population) via :func:`sum_dept`, as numpy computes it: the deviations
+    are taken in the department-first copy, where the mean broadcasts over whole rows."""
+    if x.ndim != 3:
+        return x.std(axis=1)
+    xt = dept_first(x)
+    d = xt - xt.sum(axis=0) / x.shape[1]
     np.multiply(d, d, out=d)
-    return np.sqrt(sum_dept(d) / x.shape[1])
+    return np.sqrt(d.sum(axis=0) / x.shape[1])
 
 
 def var_last(x: NDArray) -> NDArray:
     """``x.var(axis=-1)`` (population) via :func:`sum_last`, as numpy computes it."""
-    d = x - mean_last(x, keepdims=True)
+    if x.ndim < 2:
+        d = x - mean_last(x, keepdims=True)
+    else:  # x − mean, one column at a time (long loops, not k values per row)
+        mean, d = mean_last(x), np.empty(x.shape)
+        for j in range(x.shape[-1]):
+            np.subtract(x[..., j], mean, out=d[..., j])
     np.multiply(d, d, out=d)
     return sum_last(d) / x.shape[-1]
 
@@ -83,7 +104,10 @@ def along_last(ufunc: np.ufunc, x: NDArray, v: NDArray, out: NDArray | None = No
     if out is not None and out.shape != x.shape:
         return ufunc(x, v, out=out)
     flat = x.shape[:-2] + (n * k,)
-    tiled = np.broadcast_to(v, (n, k)).reshape(n * k)
+    if v.ndim == 1:  # the vector once per department (np.repeat: no Python-level broadcasting)
+        tiled = np.repeat(v[None, :], n, axis=0).reshape(n * k)
+    else:
+        tiled = v.reshape(n * k)
     res = ufunc(x.reshape(flat), tiled, out=None if out is None else out.reshape(flat))
     return res.reshape(x.shape) if out is None else out
 
@@ -104,6 +128,13 @@ def take_departments(x: NDArray, idx: NDArray) -> NDArray:
     """The departments ``idx`` (flat indices over the leading (replication, department) axes) of a
     ``(rep, dept, ...)`` array, as one replication: ``(1, len(idx), ...)`` (a copy)."""
     return x.reshape(-1, *x.shape[2:])[idx][None]
+
+
+def zero_view(x: NDArray) -> bool:
+    """Whether ``x`` is a broadcast view of a single +0.0 (every stride 0, as the engine's gaming
+    before any policy games): every sum of it is then +0.0, whatever the number of terms, so a
+    caller may skip reading it."""
+    return x.size > 0 and not any(x.strides) and x.flat[0] == 0 and not np.signbit(x.flat[0])
 
 
 def count_values(x: NDArray, k: int) -> NDArray[np.intp]:

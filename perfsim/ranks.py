@@ -12,6 +12,7 @@ merge sort instead, in memory linear in ``dept`` and time ``dept · log² dept``
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -24,6 +25,7 @@ __all__ = [
     "popcount",
     "prefix_sets",
     "rank_bounds",
+    "signed_pairs",
 ]
 
 
@@ -62,7 +64,7 @@ def rank_bounds(values: ArrayLike) -> RankBounds:
     np.not_equal(s[:, 1:], s[:, :-1], out=new[:, 1:])
     lt = np.empty(m * n, dtype=np.intp)
     if new.all():  # no ties: the counts are the sorted positions
-        lt[flat.ravel()] = np.tile(np.arange(n, dtype=np.intp), m)
+        lt[flat.ravel()] = _positions(m, n)
         le = lt + 1
     else:
         le = np.empty(m * n, dtype=np.intp)
@@ -76,6 +78,14 @@ def rank_bounds(values: ArrayLike) -> RankBounds:
         lt[flat.ravel()] = starts[group] - row_base
         le[flat.ravel()] = ends[group] - row_base
     return RankBounds(lt.reshape(shape), le.reshape(shape), order.reshape(shape))
+
+
+@lru_cache(maxsize=8)
+def _positions(m: int, n: int) -> NDArray[np.intp]:
+    """``0 … n − 1`` repeated for m rows, flat (read-only: it is shared)."""
+    out = np.tile(np.arange(n, dtype=np.intp), m)
+    out.flags.writeable = False
+    return out
 
 
 def best_first_order(values: ArrayLike, bounds: RankBounds | None = None) -> NDArray[np.intp]:
@@ -105,6 +115,44 @@ def prefix_sets(order: NDArray[np.intp]) -> NDArray[np.uint64]:
     sets.reshape(-1)[index] = np.left_shift(np.uint64(1), (order & 63).astype(np.uint64))
     np.bitwise_or.accumulate(sets, axis=1, out=sets)
     return sets
+
+
+def signed_pairs(bx: RankBounds, by: RankBounds) -> NDArray[np.int64]:
+    """``n_c − n_d = Σ_{i<j} sign(x_i − x_j) sign(y_i − y_j)`` per row of two 2-D
+    :class:`RankBounds` ``(m, n)``, by bit sets: ``dept² / 64`` word operations per row.
+
+    With ``p_e`` the position of department e in the sort of y, ``Q_k`` the set of ``p_e`` of the
+    departments at positions ``0 … k − 1`` of the sort of x (:func:`prefix_sets`, one per row) and
+    ``M_v`` the set ``{0 … v − 1}``: the departments below d in x and in y number
+    ``c_d = |Q_{lt^x_d} ∩ M_{lt^y_d}|`` (ties are contiguous in any sort), those below in x and at
+    or below in y ``c'_d = |Q_{lt^x_d} ∩ M_{le^y_d}|`` (= ``c_d`` when y has no ties), and
+    ``n_c − n_d = Σ_d c_d − (lt^x_d − c'_d)``."""
+    m, n = bx.lt.shape
+    words = max(1, -(-n // 64))
+    rows = (np.arange(m, dtype=np.intp) * n)[:, None]
+    no_y_ties = bool((by.le - by.lt == 1).all())
+    if no_y_ties:  # the positions in the sort of y are the counts below
+        pos_y = by.lt
+    else:
+        pos_y = np.empty((m, n), dtype=np.intp)
+        pos_y.reshape(-1)[(by.order + rows).ravel()] = _positions(m, n)
+    sets = prefix_sets(np.take(pos_y, bx.order + rows)).reshape(-1, words)
+    below_x = np.take(sets, (np.arange(m, dtype=np.intp) * (n + 1))[:, None] + bx.lt, axis=0)
+    masks = _below_masks(n)
+    c_lt = popcount(below_x & masks[by.lt]).sum(axis=(1, 2), dtype=np.int64)
+    c_le = c_lt if no_y_ties else popcount(below_x & masks[by.le]).sum(axis=(1, 2), dtype=np.int64)
+    return c_lt + c_le - bx.lt.sum(axis=1, dtype=np.int64)
+
+
+@lru_cache(maxsize=16)
+def _below_masks(n: int) -> NDArray[np.uint64]:
+    """``M_v`` of :func:`signed_pairs` for ``v = 0 … n``: ``(n + 1, ⌈n / 64⌉)`` words, bits
+    ``0 … v − 1`` set (read-only: it is shared)."""
+    words = max(1, -(-n // 64))
+    bits = np.arange(words * 64)[None, :] < np.arange(n + 1)[:, None]  # (v, bit)
+    masks = np.packbits(bits, axis=-1, bitorder="little").view(np.uint64)
+    masks.flags.writeable = False
+    return masks
 
 
 def pair_counts(bx: RankBounds, by: RankBounds) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

@@ -127,10 +127,10 @@ def simulate(
     except NonFiniteError as exc:  # an input so large that the model's numbers overflowed
         raise SimulationError(f"{scenario_source(scenario)}: {OVERFLOW} ({exc})") from None
     names = list(blocks[-1].metrics)
-    columns = {k: np.concatenate([b.metrics[k] for b in blocks]) for k in names}
+    columns = {k: _joined([b.metrics[k] for b in blocks]) for k in names}
     summary = metrics.summary_columns(columns)
     convergence = _convergence(scenario, columns, summary)
-    dropped = coverage.not_simulated(scenario)  # warned about after the run, as convergence
+    dropped = _not_simulated(scenario)  # warned about after the run, as convergence
     coverage.warn_not_simulated(scenario_source(scenario), dropped)
     dep_columns = _departments(model, blocks, reps)
     check_finite(scenario, summary, dep_columns)  # before any table is built from them
@@ -149,6 +149,30 @@ def simulate(
             "period_effort": lambda: _period_effort(blocks),
         },
     )
+
+
+#: ``coverage.not_simulated`` of the scenarios simulated last, by ``id(scenario)`` (as
+#: ``engine.model_of``: each entry holds its scenario, so an id is not reused while it is kept).
+_DROPPED: dict[int, tuple[Scenario, tuple]] = {}
+_DROPPED_KEPT = 8
+_DROPPED_LOCK = threading.Lock()
+
+
+def _not_simulated(scenario: Scenario) -> list:
+    """``coverage.not_simulated(scenario)``, found once per scenario object (it is immutable)."""
+    hit = _DROPPED.get(id(scenario))
+    if hit is None or hit[0] is not scenario:
+        hit = (scenario, tuple(coverage.not_simulated(scenario)))
+        with _DROPPED_LOCK:
+            if len(_DROPPED) >= _DROPPED_KEPT:
+                _DROPPED.pop(next(iter(_DROPPED)), None)
+            _DROPPED[id(scenario)] = hit
+    return list(hit[1])
+
+
+def _joined(parts: list[NDArray]) -> NDArray:
+    """The blocks' values of one metric, in block order (one block's array as it is)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _metadata(
@@ -254,13 +278,16 @@ def check_finite(
     the metrics table, or its columns (:func:`metrics.summary_columns`)."""
     if isinstance(deps, pd.DataFrame):
         deps = {c: deps[c].to_numpy() for c in deps.select_dtypes("number")}
-    bad = [
-        c
-        for c, v in deps.items()
-        if isinstance(v, np.ndarray) and v.dtype.kind in "iuf" and not np.isfinite(v).all()
-    ]
-    for name, mean in zip(summary["metric"], np.asarray(summary["mean"], dtype=float), strict=True):
-        if np.isinf(mean) or (np.isnan(mean) and not may_be_undefined(name)):
+    numeric = {c: v for c, v in deps.items() if isinstance(v, np.ndarray) and v.dtype.kind in "iuf"}
+    arrays = list(numeric.values())
+    if arrays and len({a.shape for a in arrays}) == 1 and np.isfinite(np.stack(arrays)).all():
+        bad = []  # the usual case, found in one pass
+    else:
+        bad = [c for c, v in numeric.items() if not np.isfinite(v).all()]
+    means = np.asarray(summary["mean"], dtype=float)
+    for i in np.flatnonzero(~np.isfinite(means)):  # usually none: no loop over the metrics
+        name = summary["metric"][i]
+        if np.isinf(means[i]) or not may_be_undefined(name):
             bad.append(name)
     if bad:
         raise SimulationError(

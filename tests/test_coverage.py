@@ -437,6 +437,17 @@ def test_a_documented_part_is_not_warned_about_but_recorded_with_its_reason():
     assert "rule.veto.columns" in str(caught[0].message)
 
 
+def test_runs_of_the_same_scenario_again_still_warn_and_record_their_own_parts():
+    # simulate() finds the parts once per scenario object: a scenario run again still warns, and
+    # another scenario (here documenting every part) gets its own record, whatever ran before
+    bare = _probe()
+    documented = _probe(not_simulated={p.path: "why" for p in UNREALISED})
+    for scenario, warns, reason in [(bare, 1, ""), (documented, 0, "why"), (bare, 1, "")]:
+        caught, result = _warnings(lambda s=scenario: perfsim.simulate(s, reps=2))
+        assert len(caught) == warns
+        assert {e["reason"] for e in result.metadata["not_simulated"]} == {reason}
+
+
 def test_neutral_values_and_a_world_that_cannot_game_are_not_reported():
     raw = copy.deepcopy(PROBE)
     rule = raw["rule"]

@@ -55,6 +55,22 @@ def test_prefix_sets_are_the_sets_below(n):
             np.testing.assert_array_equal(bits[r, b.le[r, d]], v[r] <= v[r, d])
 
 
+@pytest.mark.parametrize("n", [1, 2, 5, 63, 64, 65, 130])
+@pytest.mark.parametrize("ties", ["none", "x", "y", "both"])
+def test_signed_pairs_is_the_sum_of_sign_products(n, ties):
+    x = RNG.normal(size=(6, n))
+    y = x + RNG.normal(size=(6, n))
+    if ties in ("x", "both"):
+        x = np.round(x)
+    if ties in ("y", "both"):
+        y = np.round(2 * y)
+    sx = np.sign(x[:, :, None] - x[:, None, :])
+    sy = np.sign(y[:, :, None] - y[:, None, :])
+    expected = (sx * sy).sum(axis=(1, 2)) // 2  # each pair counted twice, never on the diagonal
+    got = ranks.signed_pairs(ranks.rank_bounds(x), ranks.rank_bounds(y))
+    np.testing.assert_array_equal(got, expected.astype(np.int64))
+
+
 def test_popcount_table_fallback_matches():
     words = RNG.integers(0, 2**63, (50, 3), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     words[0, 0] = np.uint64(2**64 - 1)

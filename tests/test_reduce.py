@@ -121,3 +121,17 @@ def test_count_values_equals_one_comparison_per_value(shape, k):
         fastreduce.count_values(x.T, k), np.stack([(x == v).sum(axis=0) for v in range(k)], axis=-1)
     )
     assert counts.sum() == x.size
+
+
+def test_zero_view_only_for_a_broadcast_of_positive_zero():
+    assert fastreduce.zero_view(np.broadcast_to(0.0, (3, 4, 5)))
+    assert not fastreduce.zero_view(np.broadcast_to(-0.0, (3, 4, 5)))  # its sums are -0.0
+    assert not fastreduce.zero_view(np.broadcast_to(1e-300, (3, 4, 5)))
+    assert not fastreduce.zero_view(np.zeros((3, 4, 5)))  # a real array: read as usual
+    assert not fastreduce.zero_view(np.broadcast_to(np.zeros(5), (3, 4, 5)))  # one axis real
+    assert not fastreduce.zero_view(np.broadcast_to(0.0, (3, 0, 5)))
+    effort = _data((3, 4, 6)) ** 2
+    zeros = np.broadcast_to(0.0, (3, 4, 5))
+    np.testing.assert_array_equal(
+        metrics.gaming_share(effort, zeros), metrics.gaming_share(effort, np.zeros((3, 4, 5)))
+    )

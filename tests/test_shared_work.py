@@ -76,3 +76,44 @@ def test_class_bias_and_gaps_from_one_regression_match_each_metric(seed, codes):
     np.testing.assert_array_equal(gaps, metrics.class_gaps(score, value, classes))
     if 2 in codes:  # class 2 scores about 3 points more at equal value
         assert np.nanmean(gaps[:, 2] - gaps[:, 0]) > 1.0
+
+
+@pytest.mark.parametrize(
+    "path, overrides",
+    [
+        (HANGZHOU, []),
+        (HANGZHOU, ['rule.grading.scope="within_class"', "rule.audit.cost=3.0"]),
+        (ROOT / "scenarios" / "teaching" / "ratchet.toml", []),
+        (ROOT / "scenarios" / "mlr-2011.toml", []),
+    ],
+)
+def test_per_model_constants_are_what_each_block_would_compute(path, overrides):
+    """engine.Model.fixed is computed once per scenario and shared by every block, read-only."""
+    from perfsim.rules.grade import quota_band_floors
+    from perfsim.world.careers import prizes
+    from perfsim.world.context import Context
+
+    model = engine.build(load_scenario(path, overrides))
+    sc, c, w = model.scenario, model.rule, model.world
+    fresh = Context.fixed_parts(sc, c, w)
+    shared = model.fixed["context"]
+    assert shared.keys() == fresh.keys()
+    for key in ("ratchet_factor", "comp_of_indicator", "rater_component", "prizes"):
+        np.testing.assert_array_equal(shared[key], fresh[key])
+    assert len(shared["limits"]) == len(fresh["limits"])
+    for a, b in zip(shared["limits"], fresh["limits"], strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(model.fixed["prizes"], prizes(sc, c))
+    np.testing.assert_array_equal(
+        model.fixed["floors"], quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0]
+    )
+    np.testing.assert_array_equal(model.fixed["target"], np.nan_to_num(c.target, nan=0.0))
+    audits = np.arange(4.0)
+    costs = engine.cost_metrics(model, audits)
+    shares = [c.shares[c.components.index(r)] for r in w.raters]
+    groups = metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept)
+    expected = groups.sum() + audits * sc.rule.audit.cost / sc.world.periods
+    np.testing.assert_array_equal(costs["evaluation_cost"], expected)
+    with pytest.raises(ValueError):  # shared by every block: no step may change it in place
+        shared["ratchet_factor"][0] = 0.5
+    assert model.fixed is model.fixed  # computed once

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from ..fastreduce import zero_view
 from ..metric_registry import METRIC_DESCRIPTIONS, METRIC_DIRECTIONS, describe
-from ..ranks import RankBounds, best_first_order, pair_counts, popcount, prefix_sets, rank_bounds
+from ..ranks import RankBounds, best_first_order, pair_counts, rank_bounds, signed_pairs
 from .agreement import icc, krippendorff_alpha, krippendorff_alpha_interval
 
 __all__ = [
@@ -78,7 +79,7 @@ def kendall_tau_b(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
     Computed from one sort of each row (:func:`perfsim.ranks.rank_bounds`): with ``L^x_i`` the set
     of departments below i in x (and ``L^y_i``, ``LE^y_i`` those below, or at or below, i in y),
     ``n_c − n_d = Σ_i |L^x_i ∩ L^y_i| − |L^x_i − LE^y_i|`` (− the set difference) and
-    ``n_0 − n_1 = Σ_i |L^x_i|``. The sets are bit sets (:func:`perfsim.ranks.prefix_sets`), so the
+    ``n_0 − n_1 = Σ_i |L^x_i|``. The sets are bit sets (:func:`perfsim.ranks.signed_pairs`), so the
     pair count costs ``rep × dept² / 64`` word operations, in chunks of replications that bound the
     memory. Above :data:`TAU_MERGE_ABOVE` departments the same integer ``n_c − n_d`` is counted
     instead as ``(n_0 − n_1) + (n_0 − n_2) − n_0 + n_3 − 2 n_d`` (``n_3`` pairs tied in both) from
@@ -99,8 +100,13 @@ _TAU_CHUNK_WORDS = 1 << 20
 TAU_MERGE_ABOVE = 1024
 
 
+def _nan_rows(xa: NDArray, ya: NDArray) -> NDArray[np.bool_]:
+    """Rows where ``xa`` or ``ya`` has a NaN (their rank correlations are NaN)."""
+    return np.isnan(xa).any(axis=1) | np.isnan(ya).any(axis=1)
+
+
 def _kendall_from_bounds(
-    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds
+    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds, nan_rows: NDArray | None = None
 ) -> NDArray[np.float64]:
     n_rep, n = xa.shape
     s = np.zeros(n_rep)
@@ -114,26 +120,16 @@ def _kendall_from_bounds(
         words = -(-n // 64)
         step = max(1, _TAU_CHUNK_WORDS // ((n + 1) * words))
         for lo in range(0, n_rep, step):
-            hi = min(n_rep, lo + step)
-            base = (np.arange(hi - lo, dtype=np.intp) * (n + 1))[:, None]
-            px = prefix_sets(bx.order[lo:hi]).reshape(-1, words)
-            py = prefix_sets(by.order[lo:hi]).reshape(-1, words)
-            below_x = np.take(px, base + bx.lt[lo:hi], axis=0)  # (chunk, dept, word)
-            both = np.take(py, base + by.lt[lo:hi], axis=0)
-            both &= below_x  # below in x and in y
-            concordant = popcount(both).sum(axis=(1, 2), dtype=np.int64)
-            del both
-            other = np.take(py, base + by.le[lo:hi], axis=0)
-            np.invert(other, out=other)
-            other &= below_x  # below in x, above in y
-            discordant = popcount(other).sum(axis=(1, 2), dtype=np.int64)
-            s[lo:hi] = concordant - discordant
+            rows = slice(lo, min(n_rep, lo + step))
+            s[rows] = signed_pairs(
+                RankBounds(*(a[rows] for a in bx)), RankBounds(*(a[rows] for a in by))
+            )
     tx = bx.lt.sum(axis=1, dtype=np.int64).astype(float)  # pairs not tied in x
     ty = by.lt.sum(axis=1, dtype=np.int64).astype(float)
     denom = np.sqrt(tx) * np.sqrt(ty)
     tau = np.full(n_rep, np.nan)
     np.divide(s, denom, out=tau, where=denom > 0)
-    tau[np.isnan(xa).any(axis=1) | np.isnan(ya).any(axis=1)] = np.nan
+    tau[_nan_rows(xa, ya) if nan_rows is None else nan_rows] = np.nan
     return tau
 
 
@@ -150,18 +146,34 @@ def spearman_rho(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
     return _spearman_from_bounds(xa, ya, rank_bounds(xa), rank_bounds(ya))
 
 
+#: Departments up to which :func:`spearman_rho` sums the squared and crossed ranks as integers: every
+#: partial sum is then a multiple of ¼ below 2⁵¹, so the float sums it replaces were exact too.
+_SPEARMAN_EXACT_UP_TO = 50_000
+
+
 def _spearman_from_bounds(
-    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds
+    xa: NDArray, ya: NDArray, bx: RankBounds, by: RankBounds, nan_rows: NDArray | None = None
 ) -> NDArray[np.float64]:
-    rx = 0.5 * (bx.lt + bx.le + 1)  # average ranks, as rankdata(method="average")
-    ry = 0.5 * (by.lt + by.le + 1)
-    rx -= rx.mean(axis=1, keepdims=True)
-    ry -= ry.mean(axis=1, keepdims=True)
-    denom = np.sqrt(np.sum(rx * rx, axis=1) * np.sum(ry * ry, axis=1))
-    num = np.sum(rx * ry, axis=1)
+    n = xa.shape[1]
+    if n <= _SPEARMAN_EXACT_UP_TO:
+        # twice the centred average rank, lt + le + 1 − (n + 1), is an integer; the mean of the
+        # average ranks is exactly (n + 1) / 2, so these are the float sums below, exactly
+        dx = bx.lt + bx.le - n
+        dy = by.lt + by.le - n
+        sxx = np.einsum("ij,ij->i", dx, dx) / 4
+        syy = np.einsum("ij,ij->i", dy, dy) / 4
+        num = np.einsum("ij,ij->i", dx, dy) / 4
+        denom = np.sqrt(sxx * syy)
+    else:
+        rx = 0.5 * (bx.lt + bx.le + 1)  # average ranks, as rankdata(method="average")
+        ry = 0.5 * (by.lt + by.le + 1)
+        rx -= rx.mean(axis=1, keepdims=True)
+        ry -= ry.mean(axis=1, keepdims=True)
+        denom = np.sqrt(np.sum(rx * rx, axis=1) * np.sum(ry * ry, axis=1))
+        num = np.sum(rx * ry, axis=1)
     rho = np.full(xa.shape[0], np.nan)
     np.divide(num, denom, out=rho, where=denom > 0)
-    rho[np.isnan(xa).any(axis=1) | np.isnan(ya).any(axis=1)] = np.nan
+    rho[_nan_rows(xa, ya) if nan_rows is None else nan_rows] = np.nan
     return np.clip(rho, -1.0, 1.0)
 
 
@@ -182,9 +194,10 @@ def rank_fidelity_from_bounds(
     v: NDArray, s: NDArray, bv: RankBounds, bs: RankBounds
 ) -> dict[str, NDArray[np.float64]]:
     """:func:`rank_fidelity` from the :func:`perfsim.ranks.rank_bounds` of both rows."""
+    nan_rows = _nan_rows(v, s)
     return {
-        "kendall_tau": _kendall_from_bounds(v, s, bv, bs),
-        "spearman_rho": _spearman_from_bounds(v, s, bv, bs),
+        "kendall_tau": _kendall_from_bounds(v, s, bv, bs, nan_rows),
+        "spearman_rho": _spearman_from_bounds(v, s, bv, bs, nan_rows),
     }
 
 
@@ -231,8 +244,9 @@ def misclassification(
     q_bot = _group_size(top_share if bottom_share is None else bottom_share, n, "bottom_share")
     if order is None:
         order = best_first_order(v)  # best first; equal V keep department order
-    g_top = np.take_along_axis(g, order[:, :q_top], axis=1)
-    g_bot = np.take_along_axis(g, order[:, n - q_bot :], axis=1)
+    flat, rows = g.ravel(), (np.arange(v.shape[0], dtype=np.intp) * n)[:, None]
+    g_top = flat[order[:, :q_top] + rows]  # np.take_along_axis, by flat index (faster)
+    g_bot = flat[order[:, n - q_bot :] + rows]
     in_bottom = np.mean(g_top >= bottom_grade, axis=1)
     if bottom_grade <= top_grade:  # a single band: top and bottom grade are one (undefined)
         in_bottom = np.full(v.shape[0], np.nan)
@@ -336,7 +350,7 @@ def gaming_share(effort: ArrayLike, gaming: ArrayLike) -> NDArray[np.float64]:
             "effort must be (rep, dept, task) and gaming (rep, dept, indicator), "
             f"got {e.shape} and {g.shape}"
         )
-    num = g.sum(axis=(1, 2))
+    num = np.zeros(g.shape[0]) if zero_view(g) else g.sum(axis=(1, 2))
     den = e.sum(axis=(1, 2)) + num
     out = np.zeros_like(num)
     np.divide(num, den, out=out, where=den != 0)
@@ -398,7 +412,9 @@ def gini(x: ArrayLike) -> NDArray[np.float64]:
     """
     xa = _as_batch(x, "x")
     row_min = xa.min(axis=1, keepdims=True)
-    xs = np.sort(np.where(row_min < 0, xa - row_min, xa), axis=1)
+    if (row_min < 0).any():
+        xa = np.where(row_min < 0, xa - row_min, xa)
+    xs = np.sort(xa, axis=1)
     n = xa.shape[1]
     coef = 2.0 * np.arange(1, n + 1) - n - 1
     total = xs.sum(axis=1)
@@ -492,9 +508,9 @@ def summary_columns(
     extra = dict(extra or {})
     names = list(per_rep)
     arrays = [np.asarray(per_rep[k], dtype=float).ravel() for k in names]
-    if arrays and len({a.size for a in arrays}) == 1 and all(np.isfinite(a).all() for a in arrays):
+    table = np.stack(arrays) if arrays and len({a.size for a in arrays}) == 1 else None
+    if table is not None and np.isfinite(table).all():
         # the common case, every metric finite in every replication: all at once, row by row
-        table = np.stack(arrays)
         n = table.shape[1]
         mean = table.mean(axis=1) if n else np.full(len(names), np.nan)
         se = table.std(axis=1, ddof=1) / np.sqrt(n) if n >= 2 else np.full(len(names), np.nan)

@@ -49,11 +49,14 @@ def icc(ratings: ArrayLike) -> dict[str, NDArray[np.float64]]:
     grand = x.mean(axis=(1, 2), keepdims=True)
     row = mean_last(x, keepdims=True)  # x.mean(axis=2, keepdims=True), faster
     col = mean_dept(x, keepdims=True)  # x.mean(axis=1, keepdims=True), faster
-    ssr = k * np.sum((row - grand) ** 2, axis=(1, 2))
+    ssr = k * np.sum((row[..., 0] - grand[..., 0]) ** 2, axis=1)
     ssc = n * np.sum((col - grand) ** 2, axis=(1, 2))
-    resid = x - row  # x − row − col + grand, in place
-    resid -= col
-    resid += grand
+    resid = np.empty_like(x)  # x − row − col + grand, one rater at a time (long loops)
+    for j in range(k):
+        r = resid[..., j]
+        np.subtract(x[..., j], row[..., 0], out=r)
+        r -= col[..., j]
+        r += grand[..., 0]
     sse = np.sum(np.multiply(resid, resid, out=resid), axis=(1, 2))
     msr = ssr / (n - 1)
     msc = ssc / (k - 1)

@@ -217,19 +217,28 @@ def _grade_rows(
     v: NDArray, position: NDArray, n_bands: int, limits: NDArray, thr: NDArray
 ) -> NDArray:
     """The band filling of :func:`assign_grades` for one group, given each score's position and
-    the most departments of each band (:func:`band_counts`, inf = no quota)."""
+    the most departments of each band (:func:`band_counts`, inf = no quota). Only what a later band
+    reads is kept up to date: the departments not yet placed, and how many are placed while a
+    later band has a quota."""
     grades = np.full(v.shape, n_bands - 1, dtype=np.int64)
-    unplaced = np.ones(v.shape, dtype=bool)
+    unplaced = None  # None: every department
     placed = np.zeros(v.shape[:-1] + (1,), dtype=np.int64)
+    quota_after = np.isfinite(limits[: n_bands - 1])[::-1].cumsum()[::-1] > 0  # g or later
     for g in range(n_bands - 1):
-        take = unplaced.copy()
-        if not np.isnan(thr[g]):
-            take &= v >= thr[g]
+        take = None if np.isnan(thr[g]) else v >= thr[g]
         if np.isfinite(limits[g]):
-            take &= position - placed <= limits[g]
-        grades[take] = g
-        unplaced &= ~take
-        placed = placed + take.sum(axis=-1, keepdims=True)
+            fits = position - placed <= limits[g]
+            take = fits if take is None else np.logical_and(take, fits, out=take)
+        if take is None:  # neither a threshold nor a quota: the band takes everyone left
+            take = np.ones(v.shape, dtype=bool)
+        if unplaced is not None:
+            take &= unplaced
+        np.putmask(grades, take, g)  # grades[take] = g, faster
+        if g == n_bands - 2:
+            break
+        unplaced = ~take if unplaced is None else np.greater(unplaced, take, out=unplaced)
+        if quota_after[g + 1]:
+            placed = placed + take.sum(axis=-1, keepdims=True)
     return grades
 
 

@@ -55,6 +55,8 @@ def _per_indicator(
         arr = checks.flags(param, name)
     else:
         arr = checks.finite(param, name, nan=nan, inf=inf)
+    if arr.shape == (n_ind,):
+        return arr
     try:
         return np.broadcast_to(arr, (n_ind,))
     except ValueError:

@@ -104,17 +104,23 @@ class Context:
         theta: NDArray,
         eps: NDArray,
         eta: NDArray,
+        fixed: dict | None = None,
     ) -> Context:
-        """The context of a block of the scenario's world with this population and these draws."""
+        """The context of a block of the scenario's world with this population and these draws;
+        ``fixed``: :meth:`fixed_parts` of the same scenario, rule and world, when the caller has
+        them (the engine keeps them per model)."""
+        parts = fixed if fixed is not None else cls.fixed_parts(scenario, rule, world)
+        return cls(**parts, ability=ability, theta=theta, eps=eps, eta=eta)
+
+    @staticmethod
+    def fixed_parts(scenario: Scenario, rule: CompiledRule, world: CompiledWorld) -> dict:
+        """The fields of a context that depend on the scenario, rule and world alone (the same in
+        every block)."""
         sc = scenario
-        return cls(
+        return dict(
             rule=rule,
             world=world,
             audit=sc.rule.audit,
-            ability=ability,
-            theta=theta,
-            eps=eps,
-            eta=eta,
             motivation=sc.world.motivation,
             per_point=sc.rule.pay.per_point,
             ratchet_factor=ratchet_factor(sc, rule),
