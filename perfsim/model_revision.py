@@ -33,7 +33,9 @@ History:
    running stops Anderson mixing and takes damped steps (it crept away from an unstable interior
    fixed point near a cut-off), and a department whose gaming choice froze takes, with a veto, the
    effort that answers the frozen gaming. Hangzhou's slowest replication settles in 67 iterations
-   instead of 214; the pilots' numbers move by at most 0.13 Monte Carlo SE.
+   instead of 214; the pilots' numbers move by at most 0.13 Monte Carlo SE. A period solved warm
+   from the last period's fixed point mixes from its first step (multi-period runs: their
+   equilibria within the tolerance of before; one-period runs unchanged).
 """
 
 MODEL_REVISION = 6

@@ -115,3 +115,39 @@ def test_mixing_changes_the_path_not_the_equilibrium(monkeypatch):
         assert out[3].metrics["converged_share"].min() == 1.0
         its = {d: out[d].metrics["iterations_mean"].sum() for d in out}
         assert its[3] < its[0], (name, its)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_warm_start_mixes_from_its_first_step(monkeypatch, seed):
+    """A period started at the last period's fixed point (budgets moved productivity a little)
+    starts close, so its first residual is small; waiting for the residual to fall to CALM of it
+    before mixing made such a period slower than the cold first one. Warm periods now take fewer
+    iterations than the first, and reach the same equilibrium as with the wait."""
+    calls = []
+    solve = response.best_response
+
+    def record(*args, **kwargs):
+        out = solve(*args, **kwargs)
+        calls.append((kwargs.get("warm", False), out.iterations.mean()))
+        return out
+
+    monkeypatch.setattr(response, "best_response", record)
+    path = ROOT / "scenarios" / "teaching" / "budget.toml"
+    res = perfsim.simulate(path, reps=40, seed=seed, overrides=["world.periods=5"])
+    cold = [it for warm, it in calls if not warm]
+    warm = [it for warm, it in calls if warm]
+    assert len(cold) == 1 and len(warm) == 4
+    assert max(warm) < cold[0]
+    calls.clear()
+    init = mixing.Anderson.__init__
+
+    def waiting(self, reps, size, depth=3, calm=True):  # the old rule: always wait for CALM
+        init(self, reps, size, depth, calm=True)
+
+    monkeypatch.setattr(mixing.Anderson, "__init__", waiting)
+    waited = perfsim.simulate(path, reps=40, seed=seed, overrides=["world.periods=5"])
+    assert np.mean([it for w, it in calls if w]) > np.mean(warm)  # the wait cost iterations
+    for metric in ("mean_effort", "reward_gini", "budget_gini"):  # within the tolerance's reach
+        assert abs(res.metric(metric) - waited.metric(metric)) < 1e-3 * (
+            1 + abs(res.metric(metric))
+        )

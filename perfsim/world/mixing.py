@@ -12,7 +12,9 @@ over the last ``depth`` differences ``Δx_i = x_{i+1} − x_i`` and ``Δf_i = f_
 combination of recent iterates whose linearised step is smallest. It removes the slow, smooth
 modes of the iteration (departments whose own choices feed back on their marginal reward); the
 best response is not smooth everywhere (a department may switch gaming candidate), so mixing
-starts only once the residual has fallen to :data:`CALM` of its first value, the history is dropped
+starts only once the residual has fallen to :data:`CALM` of its first value (from the first step
+when the iteration starts warm, at the last period's fixed point, whose regimes are chosen), the
+history is dropped
 whenever the residual grows, and the result is projected on ``x ≥ 0``. Mixing changes
 only the path: a replication has converged when its residual ``max |f(x)|`` is within the
 tolerance, as without it.
@@ -65,8 +67,9 @@ def next_damping(
 class Anderson:
     """Anderson mixing of depth ``depth`` for ``reps`` replications of ``size`` unknowns each."""
 
-    def __init__(self, reps: int, size: int, depth: int = 3) -> None:
+    def __init__(self, reps: int, size: int, depth: int = 3, calm: bool = True) -> None:
         self.depth = depth
+        self.calm = calm  # wait for CALM (False: a warm start, mixing from the first step)
         self.dx = np.zeros((reps, depth, size))  # ring buffers of differences
         self.df = np.zeros((reps, depth, size))
         self.count = np.zeros(reps, dtype=np.intp)  # differences stored since the last restart
@@ -87,7 +90,8 @@ class Anderson:
         count = np.where(residual > self.residual[active], 0, self.count[active])
         first = np.where(np.isfinite(self.first[active]), self.first[active], residual)
         self.first[active] = first
-        count = np.where(residual <= CALM * first, count, 0)  # mixing only once settling
+        if self.calm:  # mixing only once settling
+            count = np.where(residual <= CALM * first, count, 0)
         whole = active.size == self.count.size  # every replication: work on the buffers
         dx, df = (self.dx, self.df) if whole else (self.dx[active], self.df[active])
         rows = np.flatnonzero(count > 0)

@@ -164,11 +164,11 @@ class BestResponse(_Stateless):
             # budgets moved productivity (world/state.py): effort answers θ about in proportion,
             # so the last fixed point scaled by θ_new/θ_old is the nearer start (not the answer)
             effort = effort * (ctx.theta / self._last[0].theta)
-        choice = self._solve(ctx, effort, gaming, targets)
+        choice = self._solve(ctx, effort, gaming, targets, warm=self._last is not None)
         self._last = (ctx, targets, choice)
         return choice
 
-    def _solve(self, ctx, effort, gaming, targets) -> Choice:
+    def _solve(self, ctx, effort, gaming, targets, warm: bool = False) -> Choice:
         s = self.settings
         resp = response.best_response(
             ctx,
@@ -178,6 +178,7 @@ class BestResponse(_Stateless):
             damping=s.damping,
             tolerance=s.tolerance,
             max_iterations=s.max_iterations,
+            warm=warm,  # from the last period's fixed point: Anderson mixing from the first step
         )
         conv = self.convergence
         if conv is None:

@@ -336,6 +336,7 @@ def best_response(
     max_iterations: int,
     learned=None,
     depth: int = 3,
+    warm: bool = False,
 ) -> Response:
     """Iterate damped, mixed best responses to a fixed point, each replication on its own (or one
     damped step when ``learned`` is given).
@@ -350,14 +351,17 @@ def best_response(
     departments that cycle or creep, in :func:`perfsim.world.mixing.next_damping`). A step that turns back
     means the best response falls with slope below −1 in that department's own choices, and the
     damping that removes the oscillation is about ``1/(1 − slope)``. The damped steps are combined
-    with the last ``depth`` by Anderson mixing (:mod:`perfsim.world.mixing`; 0: none); only the
+    with the last ``depth`` by Anderson mixing (:mod:`perfsim.world.mixing`; 0: none; ``warm``: the
+    start is the last period's fixed point, so mixing starts at once); only the
     path changes: convergence is decided by the residual of the undamped, unmixed step. A
     replication whose residual grew :data:`CREEP` iterations running stops mixing (a department
     creeping away from a fixed point its damped steps cannot reach: mixing restarted every step
     and the department cycled for hundreds of iterations)."""
     if learned is not None:
         return _iterate(ctx, effort, gaming, targets, learned, damping, 0.0, 1, 0)
-    return _iterate(ctx, effort, gaming, targets, None, damping, tolerance, max_iterations, depth)
+    return _iterate(
+        ctx, effort, gaming, targets, None, damping, tolerance, max_iterations, depth, warm
+    )
 
 
 def _iterate(
@@ -370,6 +374,7 @@ def _iterate(
     tolerance: float,
     steps: int,
     depth: int,
+    warm: bool = False,
 ) -> Response:
     """The iteration of :func:`best_response`, at most ``steps`` steps, mixing ``depth`` deep."""
     e, g = effort.copy(), gaming.copy()
@@ -378,7 +383,8 @@ def _iterate(
     turns = np.zeros((reps, n), dtype=np.intp)  # how often each department's step turned back
     last = np.zeros((reps, n, k + g.shape[-1]))  # the previous step
     regime = Regimes(reps, n, g)
-    mixer = mixing.Anderson(reps, n * (k + g.shape[-1]), depth) if depth > 0 else None
+    size = n * (k + g.shape[-1])
+    mixer = mixing.Anderson(reps, size, depth, calm=not warm) if depth > 0 else None
     residual = np.full(reps, np.inf)
     growing = np.zeros(reps, dtype=np.intp)  # successive iterations the residual grew
     plain = np.zeros(reps, dtype=bool)  # replications that stopped mixing (creeping)
