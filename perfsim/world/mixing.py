@@ -14,9 +14,8 @@ modes of the iteration (departments whose own choices feed back on their margina
 best response is not smooth everywhere (a department may switch gaming candidate), so mixing
 starts only once the residual has fallen to :data:`CALM` of its first value (from the first step
 when the iteration starts warm, at the last period's fixed point, whose regimes are chosen), the
-history is dropped
-whenever the residual grows, and the result is projected on ``x ≥ 0``. Mixing changes
-only the path: a replication has converged when its residual ``max |f(x)|`` is within the
+history is dropped whenever the residual grows, and the result is projected on ``x ≥ 0``. Mixing
+changes only the path: a replication has converged when its residual ``max |f(x)|`` is within the
 tolerance, as without it.
 """
 

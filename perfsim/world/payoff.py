@@ -455,8 +455,7 @@ def choose(
     a = events.gaming_slope(ctx, a, gameable)  # expected deduction points from gaming
     candidates = [interior(ctx, prof, g0, a)]
     if not gameable.any():
-        e_now = effort.solve(1 - veto_probability(ctx, g0.sum(-1))[0])
-        return e_now, candidates[0], np.zeros(g0.shape[:-1], dtype=np.intp)
+        return _effort_now(ctx, effort, g0), candidates[0], np.zeros(g0.shape[:-1], dtype=np.intp)
     candidates.append(np.zeros_like(g0))
     valid = [None, (candidates[0] > 0).any(-1)]  # no gaming differs from the interior point
     cost = np.where(gameable, w.gaming_cost, np.inf)
@@ -478,7 +477,7 @@ def choose(
     if vetoes(ctx):  # each candidate has its own effort; ``now`` fills rows never picked
         now = (effort.e0, None, None)
     else:  # every candidate's effort is the one at the profile
-        e_now = effort.solve(1 - veto_probability(ctx, g0.sum(-1))[0])
+        e_now = _effort_now(ctx, effort, g0)
         now = (e_now, *effort.own(ctx, e_now))
     e, u = _candidate(ctx, prof, g0, candidates[0], a, effort, now, None, None)
     efforts, utilities = [(None, e)], [u]
@@ -502,6 +501,11 @@ def choose(
             mine = flat[rows] == i
             rows_out[rows[mine]] = e[0, mine]
     return e_out, g_out, pick
+
+
+def _effort_now(ctx: Context, effort: EffortChoice, g0: NDArray) -> NDArray:
+    """The effort that answers the profile's own gaming ``g0`` (and its veto probability)."""
+    return effort.solve(1 - veto_probability(ctx, g0.sum(-1))[0])
 
 
 def _candidates(ctx, prof, g0, a, effort: EffortChoice, now, best, candidates, valid, group):
