@@ -9,7 +9,8 @@ common-random-number samples), over which the caller averages.
 - efficacy coefficient: ``span / (good − bad)``; with ``clip`` the slope is zero outside the band
   (the caller smooths this with the measurement noise).
 - min-max: ``± span / (max − min)``, and 0 for the department that is the group's min or max
-  (its own value moves that bound: its score stays 0 or 1).
+  (its own value moves that bound: its score stays 0 or 1); with ``own``, the slope in the
+  department's noise-free level with its own noise integrated (:func:`minmax_in_level`).
 - z-score: ``± span (1 − (1 + z_d²)/n) / sd``, the exact derivative with the department's own
   effect on the group's mean and sd (n departments in the group): holding them fixed would be off
   by ``(1 + z²)/n``, which is not small for an outlier (at ``z² = n − 1``, all the others equal,
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtr
 from scipy.stats import norm
 
 from .normalize import by_group
@@ -42,11 +44,25 @@ def slope(
     target: NDArray[np.float64] | None = None,
     cap: NDArray[np.float64] | None = None,
     groups: NDArray[np.intp] | None = None,
+    own: tuple[NDArray, NDArray] | None = None,
 ) -> NDArray[np.float64]:
-    """``∂z_d / ∂x_d`` of normaliser ``method`` at ``values`` (…, dept, indicator)."""
+    """``∂z_d / ∂x_d`` of normaliser ``method`` at ``values`` (…, dept, indicator). Min-max with
+    ``own = (level, sd)``: the slope in the department's noise-free ``level`` (…, dept, indicator),
+    its own measurement noise (sd per indicator) integrated exactly (:func:`minmax_in_level`)."""
     del base  # a level, not a slope
     x = np.asarray(values, dtype=float)
     sign = np.where(benefit, 1.0, -1.0)
+    if method == "minmax" and own is not None:
+        level = np.broadcast_to(own[0], x.shape)
+        if groups is None:
+            return minmax_in_level(x, level, sign * span, own[1])
+        out = np.empty(x.shape)
+        for g in np.unique(groups):
+            idx = np.flatnonzero(np.asarray(groups) == g)
+            out[..., idx, :] = minmax_in_level(
+                x[..., idx, :], level[..., idx, :], sign * span, own[1]
+            )
+        return out
     if method == "linear":
         return np.broadcast_to(sign * span, x.shape).copy()
     if method == "target":
@@ -92,3 +108,27 @@ def slope(
         raise ValueError(f"no slope for normalisation {method!r}")
 
     return by_group(one, x, groups, axis=-2)
+
+
+def minmax_in_level(values: NDArray, level: NDArray, span, sd) -> NDArray:
+    """``∂/∂m E_ε z_d`` of min-max scores (…, dept, indicator) at the department's noise-free level
+    ``m`` (``level``), its own noise ``ε ~ N(0, sd²)`` integrated exactly and the others' values
+    in ``values`` fixed (the department's own entry of ``values`` is not used). With ``M`` and
+    ``L`` the largest and smallest of the *others*, its score is ``span · clip((x − L)/(M − L), 0,
+    1)`` (above M it is the max, at 1; below L the min, at 0), so
+
+        ∂/∂m E_ε score(m + ε) = span/(M − L) · (Φ((M − m)/sd) − Φ((L − m)/sd)).
+
+    Smooth in m: the slope at the sampled value (0 where the department is a sample's max or
+    min) made a best response averaged over a few samples jump by 1/S of the slope whenever one
+    sample's extreme changed hands, and Hangzhou under min-max never settled."""
+    n = values.shape[-2]
+    if n < 2:
+        return np.zeros(values.shape)
+    top, bottom = values.max(axis=-2, keepdims=True), values.min(axis=-2, keepdims=True)
+    part = np.partition(values, [1, n - 2], axis=-2) if n > 2 else np.sort(values, axis=-2)
+    high = np.where(values >= top, part[..., n - 2 : n - 1, :], top)  # M: the largest of the others
+    low = np.where(values <= bottom, part[..., 1:2, :], bottom)  # L: the smallest of the others
+    rng = high - low
+    inside = ndtr((high - level) / sd) - ndtr((low - level) / sd)
+    return np.where(rng > 0, span * inside / np.where(rng > 0, rng, 1.0), 0.0)

@@ -275,6 +275,7 @@ def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray
                 target=t,
                 cap=c.cap[idx],
                 groups=groups,
+                own=(m_bar[..., idx], sd_m[idx]) if method == "minmax" else None,
             )
             raw = m_bar[None, ..., idx] + ctx.measurement_draws[..., idx]  # before the ceiling
             sl = _below_ceiling_mean(sl, raw, w.ceiling[idx], sd_m[idx])
