@@ -63,6 +63,25 @@ def next_damping(
     return alpha, turns
 
 
+#: after this many successive iterations with a growing residual a replication pauses Anderson
+#: mixing (damped steps only) for :data:`PAUSE` iterations: it creeps away from a fixed point its
+#: damped steps cannot reach, or spirals slowly around one with a few departments (a contest for
+#: one quota place) that mixing resolves once it starts again
+CREEP, PAUSE = 6, 10
+
+
+def pause(paused: NDArray, growing: NDArray, active: NDArray, it: int) -> NDArray:
+    """Whether each replication of ``active`` takes damped steps only at iteration ``it``: from
+    :data:`CREEP` growing residuals for :data:`PAUSE` iterations (then it mixes again, its
+    count of growing residuals restarted). ``paused`` and ``growing`` are updated in place."""
+    since, grow = paused[active], growing[active]
+    since = np.where((since < 0) & (grow >= CREEP), it, since)
+    back = (since >= 0) & (it - since >= PAUSE)
+    since, grow = np.where(back, -1, since), np.where(back, 0, grow)
+    paused[active], growing[active] = since, grow
+    return since >= 0
+
+
 class Anderson:
     """Anderson mixing of depth ``depth`` for ``reps`` replications of ``size`` unknowns each."""
 

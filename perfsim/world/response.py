@@ -355,9 +355,11 @@ def best_response(
     with the last ``depth`` by Anderson mixing (:mod:`perfsim.world.mixing`; 0: none; ``warm``: the
     start is the last period's fixed point, so mixing starts at once); only the
     path changes: convergence is decided by the residual of the undamped, unmixed step. A
-    replication whose residual grew :data:`CREEP` iterations running stops mixing (a department
-    creeping away from a fixed point its damped steps cannot reach: mixing restarted every step
-    and the department cycled for hundreds of iterations)."""
+    replication whose residual grew :data:`perfsim.world.mixing.CREEP` iterations running pauses
+    mixing for :data:`~perfsim.world.mixing.PAUSE` iterations (a department creeping away from a
+    fixed point its damped steps cannot reach: mixing restarted every step and the department
+    cycled for hundreds of iterations; stopping mixing for good left a few departments contesting
+    one quota place spiralling on damped steps for ever)."""
     if learned is not None:
         return _iterate(ctx, effort, gaming, targets, learned, damping, 0.0, 1, 0)
     return _iterate(
@@ -388,7 +390,7 @@ def _iterate(
     mixer = mixing.Anderson(reps, size, depth, calm=not warm) if depth > 0 else None
     residual = np.full(reps, np.inf)
     growing = np.zeros(reps, dtype=np.intp)  # successive iterations the residual grew
-    plain = np.zeros(reps, dtype=bool)  # replications that stopped mixing (creeping)
+    paused = np.full(reps, -1)  # the iteration a replication paused mixing (creeping), or −1
     iterations = np.zeros(reps, dtype=np.intp)
     converged = np.zeros(reps, dtype=bool)
     active = np.arange(reps)
@@ -409,9 +411,9 @@ def _iterate(
         damped = x + a[..., None] * step
         if mixer is not None:  # a settled replication takes the damped step (within tolerance)
             growing[active] = np.where(change > residual[active], growing[active] + 1, 0)
-            plain[active] |= growing[active] >= CREEP
+            plain = mixing.pause(paused, growing, active, it)
             x = mixer.step(active, x, step, a, change)
-            x = np.where((done | plain[active])[:, None, None], damped, x)
+            x = np.where((done | plain)[:, None, None], damped, x)
         else:
             x = damped
         e[active], g[active] = x[..., :k], x[..., k:]
@@ -423,11 +425,6 @@ def _iterate(
             active = active[~done]
             sub = _subset(ctx, targets, learned, active)
     return Response(e, g, iterations, residual, converged)
-
-
-#: after this many successive iterations with a growing residual a replication stops Anderson
-#: mixing (damped steps only): it creeps away from a fixed point its damped steps cannot reach
-CREEP = 6
 
 
 class Regimes:
