@@ -1,5 +1,5 @@
 """``python -m perfsim``: the command line, as the ``perfsim`` command."""
 
-from .cli import main
+from .cli import run
 
-raise SystemExit(main())
+run()

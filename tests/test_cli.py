@@ -87,3 +87,19 @@ def test_every_bad_scenario_gets_a_located_error_and_exit_2(path: Path, capsys):
     assert str(path) in err
     assert expected in err
     assert "Traceback" not in err
+
+
+def test_the_command_ends_at_once_after_ctrl_c_and_exits_with_its_code(monkeypatch):
+    """``perfsim`` (``cli.run``) leaves by ``os._exit(130)`` after an interrupt, so the
+    interpreter's exit cannot hang joining a worker pool's thread; other codes go to sys.exit."""
+    import perfsim.cli as cli
+
+    exits = []
+    monkeypatch.setattr(cli.os, "_exit", lambda code: exits.append(("os", code)))
+    monkeypatch.setattr(cli, "main", lambda: 130)
+    cli.run()
+    assert exits == [("os", 130)]
+    monkeypatch.setattr(cli, "main", lambda: 2)
+    with pytest.raises(SystemExit) as stop:
+        cli.run()
+    assert stop.value.code == 2 and exits == [("os", 130)]
