@@ -129,7 +129,7 @@ def simulate(
     names = list(blocks[-1].metrics)
     columns = {k: _joined([b.metrics[k] for b in blocks]) for k in names}
     summary = metrics.summary_columns(columns)
-    convergence = _convergence(scenario, columns, summary)
+    convergence = _convergence(scenario, columns, summary, model.rule.methods)
     dropped = _not_simulated(scenario)  # warned about after the run, as convergence
     coverage.warn_not_simulated(scenario_source(scenario), dropped)
     dep_columns = _departments(model, blocks, reps)
@@ -248,17 +248,31 @@ def _table(columns: dict[str, NDArray], index: str | None = None) -> pd.DataFram
     return table
 
 
-def _convergence(scenario: Scenario, columns: dict, summary: dict) -> dict[str, float]:
+#: what a convergence warning adds when an indicator is normalised by percentile rank
+PERCENTILE_HINT = (
+    "percentile ranks are step functions of every unit's value, so best responses to them "
+    "rarely settle whatever the iterations (docs/model.md); read these numbers as approximate "
+    "or score those indicators another way"
+)
+
+
+def _convergence(scenario: Scenario, columns: dict, summary: dict, methods) -> dict[str, float]:
     """For a fixed-point policy: make the ``iterations_max`` row of ``summary`` (the columns of
     :func:`metrics.summary_columns`) the max over replications (in place; se empty), warn
-    when a replication did not converge, and return the run metadata's convergence entries."""
+    when a replication did not converge (with a hint when the rule ranks by percentile,
+    ``methods`` its indicators' normalisations), and return the run metadata's convergence
+    entries."""
     if "converged_share" not in columns:
         return {}
     iterations, converged = columns["iterations_max"], columns["converged_share"] > 0.5
     row = summary["metric"].index("iterations_max")
     summary["mean"][row], summary["se"][row] = float(iterations.max()), np.nan
+    hint = PERCENTILE_HINT if "percentile" in methods else None
     engine.warn_unconverged(
-        scenario_source(scenario), converged, max_iterations=scenario.world.max_iterations
+        scenario_source(scenario),
+        converged,
+        max_iterations=scenario.world.max_iterations,
+        hint=hint,
     )
     return {
         "converged_share": float(converged.mean()),

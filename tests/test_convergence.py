@@ -201,3 +201,23 @@ def test_hangzhou_with_min_max_converges():
         overrides=['rule.normalize.method="minmax"'],
     )
     assert r.metrics.set_index("metric")["mean"]["converged_share"] >= 0.99
+
+
+def test_an_unconverged_percentile_rule_is_told_why_not_to_raise_the_iterations():
+    """Percentile ranks do not settle (docs/model.md): the warning says so instead of advising
+    more iterations, which would not help; other rules keep the usual advice."""
+
+    def warning(method):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            perfsim.simulate(
+                ROOT / "scenarios" / "mlr-2011.toml",
+                reps=2,
+                seed=0,
+                overrides=[f'rule.normalize.method="{method}"', "world.max_iterations=3"],
+            )
+        return " ".join(str(w.message) for w in caught if w.category is ConvergenceWarning)
+
+    assert "percentile ranks are step functions" in warning("percentile")
+    usual = warning("zscore")
+    assert "raise world.max_iterations" in usual and "percentile" not in usual

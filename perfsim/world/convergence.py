@@ -53,9 +53,11 @@ def run_label(label: str) -> Iterator[None]:
         _RUN_LABEL.reset(token)
 
 
-def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) -> None:
+def warn_unconverged(
+    source: str, converged: NDArray, *, max_iterations: int, hint: str | None = None
+) -> None:
     """Warn (one line naming the scenario, and the :func:`run_label` if any) when a replication's
-    best response did not converge."""
+    best response did not converge; ``hint`` replaces the advice on iterations and damping."""
     converged = np.asarray(converged, dtype=bool)
     missed = int((~converged).sum())
     if not missed:
@@ -65,7 +67,7 @@ def warn_unconverged(source: str, converged: NDArray, *, max_iterations: int) ->
     message = (
         f"{where}: the best response did not converge in {missed} of {converged.size} "
         f"replications (world.max_iterations = {max_iterations}); their choices are not an "
-        "equilibrium (raise world.max_iterations or lower world.damping)"
+        f"equilibrium ({hint or 'raise world.max_iterations or lower world.damping'})"
     )
     # lineno 0: no source line is printed, so the warning is one line on stderr
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
