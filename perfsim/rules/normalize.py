@@ -66,12 +66,17 @@ def _per_indicator(
 
 
 def by_group(
-    func: Callable[[NDArray], NDArray], x: NDArray, groups: ArrayLike | None, axis: int
+    func: Callable[..., NDArray],
+    x: NDArray,
+    groups: ArrayLike | None,
+    axis: int,
+    *more: NDArray,
 ) -> NDArray:
     """Apply ``func`` (which maps an array to one of the same shape, with statistics along ``axis``)
-    to each group of departments separately; ``groups`` has one integer code per department."""
+    to each group of departments separately; ``groups`` has one integer code per department.
+    Arrays ``more`` of ``x``'s shape are split the same way and passed after it."""
     if groups is None:
-        return func(x)
+        return func(x, *more)
     codes = np.asarray(groups)
     if codes.dtype.kind in "fc":
         checks.finite(codes, "groups")
@@ -83,14 +88,14 @@ def by_group(
     out: NDArray | None = None
     for g in np.unique(codes):
         idx = np.flatnonzero(codes == g)
-        res = func(np.take(x, idx, axis=axis))
+        res = func(*(np.take(a, idx, axis=axis) for a in (x, *more)))
         if out is None:
             out = np.empty(x.shape, dtype=res.dtype)
         where = [slice(None)] * x.ndim
         where[axis] = idx
         out[tuple(where)] = res
     if out is None:  # no departments at all
-        return func(x)
+        return func(x, *more)
     return out
 
 

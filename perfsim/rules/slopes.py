@@ -53,16 +53,8 @@ def slope(
     x = np.asarray(values, dtype=float)
     sign = np.where(benefit, 1.0, -1.0)
     if method == "minmax" and own is not None:
-        level = np.broadcast_to(own[0], x.shape)
-        if groups is None:
-            return minmax_in_level(x, level, sign * span, own[1])
-        out = np.empty(x.shape)
-        for g in np.unique(groups):
-            idx = np.flatnonzero(np.asarray(groups) == g)
-            out[..., idx, :] = minmax_in_level(
-                x[..., idx, :], level[..., idx, :], sign * span, own[1]
-            )
-        return out
+        level, sd = np.broadcast_to(own[0], x.shape), own[1]
+        return by_group(lambda v, m: minmax_in_level(v, m, sign * span, sd), x, groups, -2, level)
     if method == "linear":
         return np.broadcast_to(sign * span, x.shape).copy()
     if method == "target":
@@ -125,8 +117,8 @@ def minmax_in_level(values: NDArray, level: NDArray, span, sd) -> NDArray:
     n = values.shape[-2]
     if n < 2:
         return np.zeros(values.shape)
-    top, bottom = values.max(axis=-2, keepdims=True), values.min(axis=-2, keepdims=True)
-    part = np.partition(values, [1, n - 2], axis=-2) if n > 2 else np.sort(values, axis=-2)
+    part = np.partition(values, [0, 1, n - 2, n - 1], axis=-2)  # the two smallest and largest
+    top, bottom = part[..., n - 1 :, :], part[..., :1, :]
     high = np.where(values >= top, part[..., n - 2 : n - 1, :], top)  # M: the largest of the others
     low = np.where(values <= bottom, part[..., 1:2, :], bottom)  # L: the smallest of the others
     rng = high - low
