@@ -193,6 +193,24 @@ def test_same_front_with_one_or_two_workers():
     )
 
 
+def test_front_reevaluation_reports_progress_rule_by_rule():
+    search, front = [], []
+    res = optimize(
+        V6,
+        levers=["rule.pay.per_point=0:2"],
+        objectives=["welfare_loss", "mean_effort:min"],
+        budget=16,
+        reps=2,
+        final_reps=2,
+        seed=3,
+        progress=lambda done, total: search.append((done, total)),
+        front_progress=lambda done, total: front.append((done, total)),
+    )
+    assert search[-1] == (17, 17)  # the search's rules and the reference
+    total = res.metadata["front_searched"] + 1  # the front's rules and the reference
+    assert front == [(k, total) for k in range(total + 1)]  # from 0, one rule at a time
+
+
 def test_resume_after_kill_9_gives_the_same_front(tmp_path):
     args = [
         "optimize", V6, "--lever", "rule.pay.per_point=0:2", "--lever",

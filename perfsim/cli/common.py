@@ -105,12 +105,14 @@ def positive(name: str, value: int) -> None:
         raise ScenarioError([Problem("command line", f"--{name}", value, "must be ≥ 1")])
 
 
-def progress_bar(total: int, unit: str, quiet: bool):
+def progress_bar(total: int, unit: str, quiet: bool, desc: str | None = None):
     if quiet:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit=f" {unit}", file=sys.stderr, mininterval=0.5, leave=False)
+    return tqdm(
+        total=total, unit=f" {unit}", desc=desc, file=sys.stderr, mininterval=0.5, leave=False
+    )
 
 
 @contextmanager

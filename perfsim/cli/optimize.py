@@ -106,14 +106,20 @@ def handle(args: argparse.Namespace) -> int:
     out = args.out or default_out(
         f"optimize-{run_stem(args.scenario, args.world)}", args.overrides, args.seed
     )
-    bar = None
+    bars: dict[str, object] = {}
 
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = progress_bar(total, "rules", args.quiet)
-        if bar is not None:
-            bar.update(done - bar.n)
+    def follow(stage: str, unit: str):
+        """A progress callback drawing the bar of ``stage`` (the search's closed when the front's
+        re-evaluation starts)."""
+
+        def progress(done: int, total: int) -> None:
+            if stage not in bars:
+                for other in bars.values():
+                    other.close()
+                bars[stage] = progress_bar(total, unit, args.quiet, desc=stage)
+            bars[stage].update(done - bars[stage].n)
+
+        return progress
 
     try:
         result = optimize(
@@ -133,13 +139,14 @@ def handle(args: argparse.Namespace) -> int:
             world=args.world,
             out=out,
             resume=args.resume,
-            progress=None if args.quiet else progress,
+            progress=None if args.quiet else follow("search", "rules"),
+            front_progress=None if args.quiet else follow("re-evaluating the front", "rules"),
         )
     except KeyboardInterrupt:
         print(f"evaluations are kept in {out}; rerun with --resume to continue", file=sys.stderr)
         raise
     finally:
-        if bar is not None:
+        for bar in bars.values():
             bar.close()
     if not args.quiet:
         _print(result)

@@ -26,7 +26,7 @@ that no other re-evaluated candidate dominates in this sense.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -55,24 +55,30 @@ class Reevaluation:
 
 
 def reevaluate(
-    model: CandidateModel, U: np.ndarray, final_reps: int, runner: Executor
+    model: CandidateModel,
+    U: np.ndarray,
+    final_reps: int,
+    runner: Executor,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Reevaluation:
-    """Simulate the reference and the rows of U with ``final_reps`` replications, fresh seed."""
+    """Simulate the reference and the rows of U with ``final_reps`` replications, fresh seed, one
+    rule per chunk (each rule's numbers do not depend on the chunks); ``progress(done, total)``
+    after each rule."""
     import contextlib
 
     final = replace(model, reps=final_reps, seed=model.seed + 1, keep_reps=True)
     X = np.vstack([np.full((1, U.shape[1]), np.nan), U])
-    size = max(1, -(-len(X) // (2 * runner.workers)))
-    starts = list(range(0, len(X), size))
     frames: dict[int, pd.DataFrame] = {}
-    chunks = [(c, X[s : s + size]) for c, s in enumerate(starts)]
-    with contextlib.closing(runner.map(final, chunks)) as done:
-        for c, frame in done:
-            frames[c] = frame
+    if progress:
+        progress(0, len(X))
+    with contextlib.closing(runner.map(final, [(k, X[k : k + 1]) for k in range(len(X))])) as done:
+        for k, frame in done:
+            frames[k] = frame
+            if progress:
+                progress(len(frames), len(X))
     values = []
     for k in range(len(X)):
-        c = k // size
-        frame = frames[c][frames[c]["row"] == k - starts[c]]
+        frame = frames[k]
         per_world = []
         for w in range(len(model.worlds)):
             part = frame[frame["world"] == w].sort_values("rep")

@@ -120,6 +120,7 @@ def optimize(
     out: str | Path | None = None,
     resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    front_progress: Callable[[int, int], None] | None = None,
 ) -> OptimizationResult:
     """Search the rules that ``levers`` span for the best trade-offs between ``objectives``.
 
@@ -134,7 +135,8 @@ def optimize(
     and kept where no other rule dominates it beyond noise (see
     :mod:`perfsim.experiments.optimize.front`). ``out``: the folder (a checkpoint after every
     generation; ``resume`` continues a stopped run and gives the same front). Same seed ⇒ same
-    front, whatever ``jobs``.
+    front, whatever ``jobs``. ``progress(done, total)`` follows the search's rules,
+    ``front_progress(done, total)`` the re-evaluation of its front (the reference and each rule).
     """
     started, started_at = time.perf_counter(), datetime.now(UTC)
     final_reps = final_reps if final_reps is not None else 4 * reps
@@ -188,7 +190,9 @@ def optimize(
         step(budget + 1)  # the search is done (duplicates were not simulated)
         searched = time.perf_counter()
         table, front_rows = archive_front(search)
-        result = _final(search, table, front_rows, runner, final_reps, world_names, notes)
+        result = _final(
+            search, table, front_rows, runner, final_reps, world_names, notes, front_progress
+        )
     meta = {
         "kind": "optimization",
         "status": "complete",
@@ -250,7 +254,9 @@ def _runner(jobs: int, scheduler: str | None, executor: Executor | None):
         runner.close()
 
 
-def _final(search: Search, table, front_rows, runner, final_reps, world_names, notes) -> dict:
+def _final(
+    search: Search, table, front_rows, runner, final_reps, world_names, notes, progress=None
+) -> dict:
     """Re-evaluate the front, keep its noisy-Pareto set, place the reference, recommend rules."""
     space, objs, measure = search.model.space, search.objectives, search.measure
     if not front_rows:
@@ -266,7 +272,7 @@ def _final(search: Search, table, front_rows, runner, final_reps, world_names, n
     ucols = [f"u{i}" for i in range(len(space.levers))]
     front_rows = _distinct_rules(space, table, front_rows, ucols)
     U = table.loc[front_rows, ucols].to_numpy(float)
-    rev = reevaluate(search.model, U, final_reps, runner)
+    rev = reevaluate(search.model, U, final_reps, runner, progress)
     scores = score(rev, objs, measure)
     kept = pareto_set(scores, list(range(1, len(U) + 1)))
     ref_values = current_values(search.model.raw, space.levers)
