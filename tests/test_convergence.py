@@ -84,6 +84,22 @@ def test_cli_run_prints_one_warning_line_and_writes_the_metrics(tmp_path):
     assert meta["converged_share"] == 0.0
 
 
+@pytest.mark.parametrize("cap", [3, 12, 15, 40])  # none, 1, 5 and all 6 settle
+def test_the_summary_says_how_many_replications_did_not_settle(cap):
+    from perfsim.report.summary import convergence_sentence
+
+    path = ROOT / "scenarios" / "teaching" / "tournament.toml"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = perfsim.simulate(path, reps=6, overrides=[f"world.max_iterations={cap}"])
+    missed = round((1 - result.metric("converged_share")) * 6)
+    sentence = convergence_sentence(result.metrics, where="tournament.toml")
+    if missed:
+        assert f"did not settle in {missed} of 6 replications (tournament.toml)" in sentence
+    else:
+        assert sentence.startswith("Best responses settled in every replication")
+
+
 def test_naive_runs_have_no_convergence_metrics():
     result = perfsim.simulate(ROOT / "scenarios" / "teaching" / "visibility.toml", reps=3)
     assert "converged_share" not in set(result.metrics["metric"])

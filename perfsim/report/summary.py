@@ -168,7 +168,7 @@ def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:
     share = _value(m, "converged_share")
     if not finite(share):
         return ""
-    n = _value(m, "n") if "n" in m.columns else math.nan
+    n = _value(m, "converged_share", "n")  # replications behind the share
     if share < 1:
         reps = int(n) if finite(n) else 0
         missed = round((1 - share) * reps) if reps else say("warn.some")
