@@ -178,14 +178,7 @@ def optimize(
             running = {"kind": "optimization", "status": "running", "hash": hash_, **settings}
             if prepare_folder(folder, hash_, resume, running):
                 notes.append(f"resumed: {search.resume()} evaluations were already done.")
-        done = [0]
-
-        def step(n: int) -> None:
-            done[0] += n
-            if progress:
-                progress(min(done[0], budget + 1), budget + 1)
-
-        step(0)
+        step = _counter(progress, budget + 1)
         generations = search.run(runner, step, check=lambda names: check_metrics(objs, cons, names))
         step(budget + 1)  # the search is done (duplicates were not simulated)
         searched = time.perf_counter()
@@ -220,6 +213,20 @@ def optimize(
     return OptimizationResult(
         result["pareto"], table, result["recommended"], result["rules"], meta, folder, notes
     )
+
+
+def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None]:
+    """``step(n)``: ``n`` more rules evaluated, reported as ``progress(done, total)`` (done capped
+    at total); reports 0 at once."""
+    done = [0]
+
+    def step(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress(min(done[0], total), total)
+
+    step(0)
+    return step
 
 
 def _settings(raw, space, objs, cons, worlds, measure, budget, reps, final_reps, seed) -> dict:
