@@ -10,7 +10,9 @@ from ..scenario.templates import TEMPLATES
 HELP = "Write a commented starter file: a rule (perfsim new rule FILE) or a world (new world FILE)."
 EXAMPLES = """examples:
   perfsim new rule my-rule.toml && perfsim run my-rule.toml --world hangzhou-2011
-  perfsim new world my-world.toml && perfsim run my-rule.toml --world my-world.toml"""
+  perfsim new world my-world.toml && perfsim run my-rule.toml --world my-world.toml
+  perfsim new world my-world.toml --rule my-rule.toml   (a world named after your rule's
+      indicators, survey components and classes: perfsim run my-rule.toml --world my-world.toml)"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,13 +23,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "world: departments, tasks, measurement, raters (its names match the starter rule)",
     )
     p.add_argument("file", help="the TOML file to write (an existing file is never replaced)")
+    p.add_argument(
+        "--rule",
+        metavar="RULE",
+        help="world only: fit the world to this rule file by name (a measurement per indicator, a "
+        "rater group per survey or panel component, the rule's classes), numbers as placeholders",
+    )
 
 
 def handle(args: argparse.Namespace) -> int:
     from ..io import OutputError, atomic_write, check_output_file
-    from ..scenario.templates import starter
+    from ..scenario import Problem, ScenarioError, load_scenario
+    from ..scenario.loader import is_partial_world, read_toml, resolve_path
+    from ..scenario.templates import starter, world_for_rule
 
     target = Path(args.file)
+    if args.rule is not None and args.kind != "world":
+        message = "only a world is fitted to a rule: perfsim new world FILE --rule RULE"
+        raise ScenarioError([Problem("command line", "--rule", args.rule, message)])
     if target.is_dir():
         raise OutputError(f"{target} is a folder: give a file name, e.g. {target / 'my-rule.toml'}")
     if target.suffix.lower() != ".toml":
@@ -37,12 +50,20 @@ def handle(args: argparse.Namespace) -> int:
             f"{target} exists; perfsim new never replaces a file: choose another name"
         )
     check_output_file(target)  # not a folder or a link; its parent folder can be made
-    text = starter(args.kind, target.name)
+    if args.rule is not None:
+        rule = load_scenario(args.rule).rule  # a bad rule: its errors, before anything is written
+        world = read_toml(resolve_path(args.rule)).get("world")
+        partial = world if is_partial_world(world) else None  # a complete one is replaced
+        text = world_for_rule(rule, args.rule, str(target), partial)
+    else:
+        text = starter(args.kind, target.name)
     atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     print(f"wrote {target}: a starter {args.kind}, valid as written; edit every number")
     if args.kind == "rule":
         print(f"  perfsim validate {target}")
         print(f"  perfsim run {target} --world hangzhou-2011 --reps 20")
+    elif args.rule is not None:
+        print(f"  perfsim run {args.rule} --world {target} --reps 20")
     else:
         print(f"  perfsim run my-rule.toml --world {target}   (perfsim new rule my-rule.toml)")
     return 0

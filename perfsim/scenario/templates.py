@@ -7,6 +7,8 @@ every key they use.
 
 from __future__ import annotations
 
+import json
+
 RULE = """\
 # A rule to test, written by `perfsim new rule`. Every key is explained in scenarios/README.md
 # (key reference); keep a comment on each number that says where it comes from.
@@ -168,3 +170,129 @@ TEMPLATES = {"rule": RULE, "world": WORLD}
 def starter(kind: str, file: str) -> str:
     """The text of the starter file of ``kind`` (rule or world), naming itself as ``file``."""
     return TEMPLATES[kind].format(file=file)
+
+
+#: the class of a world written for a rule without classes (departments must differ: identical
+#: ones contesting a quota need not settle)
+_ONE_CLASS = "单位"
+
+#: tasks of a world written for a rule: one per indicator up to this many indicators, else one per
+#: component (the effort solve is exact up to 8 tasks: perfsim.world.response)
+_TASK_PER_INDICATOR = 7
+
+
+def _q(name: str) -> str:
+    """``name`` as a TOML key or string (a JSON string is a TOML basic string)."""
+    return json.dumps(name, ensure_ascii=False)
+
+
+def _range(ind) -> tuple[float, float]:
+    """The indicator's worst and best values as the rule scores it (placeholders without them)."""
+    cost = ind.direction == "cost"
+    if ind.bad is not None and ind.good is not None and ind.bad != ind.good:
+        return float(ind.bad), float(ind.good)
+    if ind.target is not None and ind.target > 0:
+        t = float(ind.target)
+        return (1.4 * t, 0.9 * t) if cost else (0.6 * t, 1.1 * t)
+    return (50.0, 10.0) if cost else (50.0, 90.0)
+
+
+def _tasks_named(world) -> list[str]:
+    """The tasks a rule file's partial ``[world]`` names (its indicators' loadings, its raters'
+    ``sees``): the world written for the rule must have them."""
+    found = []
+    for key, field in (("indicators", "tasks"), ("raters", "sees")):
+        for entry in ((world or {}).get(key) or {}).values():
+            if isinstance(entry, dict) and isinstance(entry.get(field), dict):
+                found += list(entry[field])
+    return list(dict.fromkeys(found))
+
+
+def world_for_rule(rule, rule_file: str, file: str, partial=None) -> str:
+    """A starter world fitted to ``rule`` by name (``perfsim new world FILE --rule RULE``): one
+    measurement per rule indicator, one survey rater group per column component, the rule's
+    classes (one class without them: departments differ in ability and productivity), a task per indicator (per component beyond :data:`_TASK_PER_INDICATOR` indicators) and
+    an unmeasured groundwork task. Each indicator is placed in the range the rule scores: at
+    zero output it is at its worst value, at output 1 (about the baseline) half way to its best
+    (``bad``/``good``, or around its ``target``), at output 2 at the best. The tasks
+    that the rule file's own partial ``[world]`` names (``partial``) are added, so that its
+    entries, merged in when the rule runs on this world, fit."""
+    names = list(rule.indicators)
+    per_indicator = len(names) <= _TASK_PER_INDICATOR
+    task_of = {
+        n: (n if per_indicator else (rule.component_of(n) or "综合")) + "工作" for n in names
+    }
+    tasks = list(dict.fromkeys([*task_of.values(), *_tasks_named(partial)]))
+    groundwork = "基础工作" if "基础工作" not in tasks else "其他基础工作"
+    columns = [n for n, c in rule.resolved_components().items() if c.source == "column"]
+    out = [
+        f"# A simulated world written by `perfsim new world` for the rule in {rule_file}: every name",
+        "# below is one of the rule's, so it runs as written; every number is a placeholder to",
+        "# replace (scenarios/README.md explains each key):",
+        "#",
+        f"#   perfsim run {rule_file} --world {file}",
+        "#",
+        "# Not simulated until you add [world.events] (scenarios/README.md): the rule's bonus and",
+        "# deduction items and veto columns (a run names them in a warning).",
+        "",
+        "[meta]",
+        f"name = {_q('world for ' + (rule.name or rule_file))}",
+        'description = "Placeholders fitted to the rule by name: replace every number."',
+        'assumptions = ["Every number is a placeholder: replace it and say where it comes from."]',
+        "",
+        "[world]",
+        "departments = 40                 # departments per replication",
+        "periods = 1                      # evaluation periods (years)",
+        'policy = "best_response"         # naive (no response) | best_response | adaptive',
+        "motivation = 0.5                 # λ: how much a department values the social value of its work",
+        "samples = 16                     # draws of the others' scores (fewer: faster, noisier)",
+        "tolerance = 0.001                # best response: when the fixed point has converged",
+        "max_iterations = 200",
+    ]
+    if not rule.classes:
+        out += ["", "# One class (the rule ranks all departments together); departments differ."]
+    for cls in rule.classes or [_ONE_CLASS]:
+        out += [
+            "",
+            f"[world.classes.{_q(cls)}]",
+            "share = 1.0                      # shares are rescaled to sum to 1",
+            "ability_sd = 0.2                 # spread of log ability",
+            "productivity_sd = 0.1            # spread of log productivity per task",
+            "visibility = 1.0                 # how visible the work is to survey raters",
+        ]
+    out += ["", "# Tasks: what departments spend effort on (the last is measured by nothing)."]
+    for task in [*tasks, groundwork]:
+        out += ["", f"[world.tasks.{_q(task)}]", "value = 1.0", "cost = 0.5"]
+    out += [
+        "",
+        "# How each indicator is measured: m = offset + scale · (Σ loading · output + gameability ·",
+        "# gaming + noise · ε), in the indicator's own units.",
+    ]
+    for name in names:
+        worst, best = _range(rule.indicators[name])
+        offset, scale = worst, 0.5 * (best - worst)
+        out += [
+            "",
+            f"[world.indicators.{_q(name)}]",
+            f"tasks = {{ {_q(task_of[name])} = 1.0 }}",
+            f"{f'offset = {offset:.6g}':<33}# the value at zero output",
+            f"{f'scale = {scale:.6g}':<33}# per unit of output",
+            "noise = 0.5                      # measurement noise (output units)",
+            "gameability = 0.5                # 0 = cannot be gamed",
+            "gaming_cost = 0.5",
+        ]
+    if columns:
+        out += ["", "# Rater groups: one per column component of the rule (a survey, a panel)."]
+    sees = "{ " + ", ".join(f"{_q(t)} = 1.0" for t in tasks + [groundwork]) + " }"
+    for name in columns:
+        out += [
+            "",
+            f"[world.raters.{_q(name)}]",
+            'kind = "survey"                  # survey | panel | self',
+            f"sees = {sees}",
+            "offset = 60                      # perceived quality (0-100) at zero output",
+            "scale = 8                        # quality points per unit of output seen",
+            "noise = 15                       # respondents' spread (latent points)",
+            "respondents = 100                # per department",
+        ]
+    return "\n".join(out) + "\n"

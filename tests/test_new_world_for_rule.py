@@ -1,0 +1,108 @@
+"""perfsim new world FILE --rule RULE: a starter world fitted to a rule by name."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import perfsim
+from perfsim.cli import main
+from perfsim.engine import build
+from perfsim.scenario import load_scenario, resolve_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+RULES = sorted(
+    p for p in [*SCENARIOS.glob("*.toml"), *SCENARIOS.glob("*/*.toml")] if "uncertain" not in p.name
+)
+
+
+def _new_world(tmp_path: Path, rule: Path, name: str = "world.toml") -> Path:
+    target = tmp_path / name
+    assert main(["new", "world", str(target), "--rule", str(rule)]) == 0
+    return target
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda p: p.relative_to(SCENARIOS).as_posix())
+def test_every_bundled_rule_gets_a_world_that_fits_it_by_name(tmp_path, rule):
+    world = _new_world(tmp_path, rule)
+    table = tomllib.loads(world.read_text(encoding="utf-8"))["world"]
+    spec = load_scenario(rule).rule
+    columns = [n for n, c in spec.resolved_components().items() if c.source == "column"]
+    assert sorted(table["indicators"]) == sorted(spec.indicators)
+    assert sorted(table.get("raters", {})) == sorted(columns)
+    assert sorted(table["classes"]) == sorted(spec.classes or ["单位"])
+    scenario = resolve_scenario(rule, world=world)  # validates, or raises naming the problem
+    c, w = build(scenario).rule, build(scenario).world
+    # at output 1 each indicator lies inside the range the rule scores, on its better side for
+    # its direction: more output is better for benefit and cost indicators alike
+    at_one = w.offset + w.scale * w.loadings.sum(axis=1)
+    at_two = w.offset + 2 * w.scale * w.loadings.sum(axis=1)
+    better = np.where(c.benefit, at_two > at_one, at_two < at_one)
+    assert better.all(), dict(zip(c.indicators, at_one, strict=True))
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        SCENARIOS / "hangzhou-2011.toml",
+        SCENARIOS / "mlr-2011.toml",
+        SCENARIOS / "rules" / "my-first-rule.toml",
+        SCENARIOS / "theory" / "v2q-quota.toml",
+        SCENARIOS / "teaching" / "promotion.toml",
+    ],
+    ids=lambda p: p.stem,
+)
+def test_a_rule_runs_on_its_world_and_the_departments_settle(tmp_path, rule):
+    world = _new_world(tmp_path, rule)
+    result = perfsim.simulate(rule, world=str(world), reps=8, seed=3)
+    assert result.metric("converged_share") == 1.0
+    assert result.metric("mean_effort") > 0  # departments work for the rule
+    assert 0 <= result.metric("gaming_share") < 0.5
+
+
+def test_the_starter_rule_with_its_own_partial_world_runs_on_a_world_written_for_it(
+    tmp_path, capsys, monkeypatch
+):
+    # the starter rule's own [world.indicators."按时办结率"] names Hangzhou's task 公共服务: the
+    # world written for it must have that task, or the merged world would not validate
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "rule", "rule.toml"]) == 0
+    assert main(["new", "world", "world.toml", "--rule", "rule.toml"]) == 0
+    out = capsys.readouterr().out
+    assert "perfsim run rule.toml --world world.toml" in out
+    assert (
+        "公共服务"
+        in tomllib.loads(Path("world.toml").read_text(encoding="utf-8"))["world"]["tasks"]
+    )
+    assert main(["run", "rule.toml", "--world", "world.toml", "--reps", "3", "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("name", ['a "quoted" name', "back\\slash", "点.分 隔", "tab\there"])
+def test_odd_names_are_written_as_valid_toml(tmp_path, name):
+    rule = tmp_path / "rule.toml"
+    key = name.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t")
+    rule.write_text(
+        f'[rule.indicators."{key}"]\ncomponent = "综合"\nbad = 0\ngood = 10\n'
+        f'[rule.components."综合"]\nshare = 0.7\n[rule.components."{key} 调查"]\nshare = 0.3\n',
+        encoding="utf-8",
+    )
+    world = _new_world(tmp_path, rule)
+    table = tomllib.loads(world.read_text(encoding="utf-8"))["world"]
+    assert list(table["indicators"]) == [name] and list(table["raters"]) == [f"{name} 调查"]
+    resolve_scenario(rule, world=world)
+
+
+def test_rule_is_for_worlds_only_and_a_bad_rule_writes_nothing(tmp_path, capsys):
+    target = tmp_path / "x.toml"
+    assert main(["new", "rule", str(target), "--rule", str(SCENARIOS / "hangzhou-2011.toml")]) == 2
+    assert "only a world is fitted to a rule" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[rule.indicators."a"]\ndirection = "upward"\n', encoding="utf-8")
+    assert main(["new", "world", str(target), "--rule", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "direction" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
