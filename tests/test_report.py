@@ -242,6 +242,41 @@ def test_missing_cjk_font_warns_once(monkeypatch):
     assert "perfsim[cjk]" in messages[0] and "fonts-noto-cjk" in messages[0]
 
 
+def test_a_notebook_without_a_cjk_font_is_told_once_and_then_drawn_quietly(monkeypatch):
+    # figures in a notebook are drawn after the cell has run, outside font_context
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert fonts.use_cjk_font() is None
+        fig, ax = plt.subplots()
+        ax.set_title("社会评价 优秀")
+        fig.savefig(os.devnull, format="png")
+        plt.close(fig)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1 and "perfsim[cjk]" in messages[0], messages
+
+
+def test_a_cjk_font_in_one_weight_draws_bold_without_a_message(monkeypatch, caplog):
+    import logging
+
+    import matplotlib as mpl
+
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: "Noto Sans CJK SC")
+    logger = logging.getLogger("matplotlib.font_manager")
+    monkeypatch.setattr(logger, "filters", list(logger.filters))  # restored after the test
+    monkeypatch.setitem(mpl.rcParams, "font.family", list(mpl.rcParams["font.family"]))
+    fonts.use_cjk_font()
+    with caplog.at_level(logging.INFO, logger="matplotlib.font_manager"):
+        logger.warning("findfont: Failed to find font weight bold for X, now using 400.")
+        logger.warning("findfont: Font family 'Nonesuch' not found.")
+    assert [r.getMessage() for r in caplog.records] == [
+        "findfont: Font family 'Nonesuch' not found."  # other font messages still show
+    ]
+
+
 def test_no_warning_without_chinese_text(monkeypatch):
     monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
     monkeypatch.setattr(fonts, "_warned", False)

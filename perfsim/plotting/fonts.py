@@ -170,12 +170,27 @@ def font_context() -> Iterator[str | None]:
         logger.setLevel(level)
 
 
+class _NoWeightFallback(logging.Filter):
+    """Drops matplotlib's "findfont: Failed to find font weight bold for …, now using 400" (a CJK
+    font shipped in one weight draws bold text in its regular weight: nothing to act on)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to find font weight" not in record.getMessage()
+
+
+_NO_WEIGHT_FALLBACK = _NoWeightFallback()
+
+
 def use_cjk_font() -> str | None:
-    """Add the CJK fallback font to matplotlib's global settings (for notebooks). Returns its
-    family name, or None (with the warning) when no CJK font is installed."""
+    """Add the CJK fallback font to matplotlib's global settings (for notebooks, whose figures are
+    drawn after the cell's code has run, outside :func:`font_context`). Returns its family name,
+    or None when no CJK font is installed: then the warning says so once, and matplotlib's
+    per-glyph "missing" warnings are silenced for the session."""
     cjk = find_cjk_font()
     if cjk is None:
         warn_if_missing([_PROBE])
+        warnings.filterwarnings("ignore", message=_GLYPH_WARNING, category=UserWarning)
     else:
         mpl.rcParams["font.family"] = _families(cjk)
+        logging.getLogger("matplotlib.font_manager").addFilter(_NO_WEIGHT_FALLBACK)  # once: a set
     return cjk
