@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .results.names import MARKERS
+from .results.names import FIGURES, MARKERS, REPORT_HTML, REPORT_MD
 from .scenario import PerfsimError
 
 MANIFEST = ".perfsim.json"
@@ -96,31 +96,65 @@ def foreign_files(path: str | Path) -> list[str] | None:
     ours = manifest["files"]
     if isinstance(ours, list):  # written by this version's first release: names without hashes
         ours = dict.fromkeys(ours)
+    pending = bool(manifest.get(_REWRITING))  # a report that was interrupted: its files are ours
     found = []
     for item in _files(folder):
         rel = item.relative_to(folder).as_posix()
+        if pending and is_report_file(rel):
+            continue
         if rel not in ours or (ours[rel] is not None and ours[rel] != _digest(item)):
             found.append(rel)
     return found
 
 
-def record_files(folder: str | Path, before: dict[str, str | None]) -> None:
-    """Add to ``folder``'s manifest the files that perfsim has just written there (those new or
-    changed since the snapshot ``before`` from :func:`snapshot`); no-op without a manifest."""
+#: the manifest key set while ``perfsim report`` rewrites a folder's report and figures
+_REWRITING = "rewriting_report"
+
+
+def is_report_file(rel: str) -> bool:
+    """Whether a folder's file (relative path) is one that ``perfsim report`` writes: the two
+    reports and the figures."""
+    return rel in (REPORT_HTML, REPORT_MD) or rel.startswith(f"{FIGURES}/")
+
+
+@contextmanager
+def rewriting_report(folder: str | Path) -> Iterator[None]:
+    """Hold ``folder``'s report and figures for rewriting: refuse (:class:`OutputError`) when one
+    of them is not perfsim's (a file the user put there, or a report the user edited after perfsim
+    wrote it); while the block runs the manifest says a rewrite is under way, so that the files of
+    an interrupted one still count as perfsim's (a rerun or another command may replace them);
+    at its end every report file is recorded with its SHA-256. A folder without a file list
+    (written by an older perfsim) is written as before, unchecked."""
     folder = Path(folder)
     manifest = read_json(folder / MANIFEST)
     if manifest is None or not isinstance(manifest.get("files"), dict):
+        yield
         return
-    now = snapshot(folder)
-    manifest["files"].update({k: v for k, v in now.items() if before.get(k) != v})
+    theirs = [rel for rel in foreign_files(folder) or [] if is_report_file(rel)]
+    if theirs:
+        shown = ", ".join(theirs[:5]) + (f" and {len(theirs) - 5} more" if len(theirs) > 5 else "")
+        raise OutputError(
+            f"{folder}: perfsim report would replace {shown}, which perfsim did not write or which "
+            "was changed after perfsim wrote it (your notes?); perfsim never overwrites your "
+            "files: move or rename them first"
+        )
+    _write_json(folder / MANIFEST, {**manifest, _REWRITING: True})
+    yield
+    manifest = read_json(folder / MANIFEST) or manifest
+    files = {k: v for k, v in manifest["files"].items() if not is_report_file(k)}
+    files.update({k: v for k, v in snapshot(folder).items() if is_report_file(k)})
+    manifest = {k: v for k, v in manifest.items() if k != _REWRITING}
+    _write_json(folder / MANIFEST, {**manifest, "files": files})
+
+
+def _write_json(path: Path, data: dict) -> None:
     atomic_write(
-        folder / MANIFEST,
-        lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8"),
+        path, lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
     )
 
 
 def snapshot(folder: str | Path) -> dict[str, str]:
-    """Every file in ``folder`` with its SHA-256 (for :func:`record_files`)."""
+    """Every file in ``folder`` with its SHA-256 (as the manifest records them)."""
     folder = Path(folder)
     return {p.relative_to(folder).as_posix(): _digest(p) for p in _files(folder)}
 

@@ -313,6 +313,51 @@ def test_your_files_in_figures_and_an_edited_report_are_yours(tmp_path, capsys):
     assert "My notes." in (out / "report.md").read_text(encoding="utf-8")
 
 
+def test_report_never_overwrites_an_edited_report_or_your_figure(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    assert main(["report", str(out), "--quiet"]) == 0
+    assert main(["report", str(out), "--lang", "zh", "--quiet"]) == 0  # its own: replaced
+    with open(out / "report.md", "a", encoding="utf-8") as handle:
+        handle.write("\nMy notes.\n")
+    before = _snapshot(out)
+    assert main(["report", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "report.md" in err and "never overwrites" in err and "Traceback" not in err
+    assert _snapshot(out) == before  # nothing written, not even a figure
+    (out / "report.md").unlink()
+    figure = next((out / "figures").glob("*.png"))
+    figure.write_bytes(b"my own chart under perfsim's name")
+    assert main(["report", str(out), "--quiet"]) == 2
+    assert figure.name in capsys.readouterr().err
+    assert figure.read_bytes() == b"my own chart under perfsim's name"
+
+
+def test_an_interrupted_report_leaves_a_folder_that_perfsim_may_still_replace(
+    tmp_path, capsys, monkeypatch
+):
+    from perfsim.io import foreign_files
+    from perfsim.report import html
+
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    assert main(["report", str(out), "--quiet"]) == 0
+
+    def interrupted(doc):  # Ctrl-C after the figures were drawn, before the reports
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(html, "render_markdown", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        html.build_report(out, lang="zh")  # the zh figures differ from the en ones on disk
+    assert foreign_files(out) == []  # a half-written report is still perfsim's
+    monkeypatch.undo()
+    assert main(["report", str(out), "--lang", "zh", "--quiet"]) == 0
+    assert foreign_files(out) == []
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert not manifest.get("rewriting_report")  # the complete report closed the rewrite
+    assert _run(out) == 0  # and the folder can be replaced again
+
+
 def test_score_never_overwrites_its_input_and_writes_csv(tmp_path, capsys):
     data = tmp_path / "units.csv"
     data.write_bytes((ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv").read_bytes())

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..i18n import gettext as _
 from ..i18n import language
-from ..io import atomic_write, record_files, snapshot
+from ..io import atomic_write, rewriting_report
 from ..plotting.style import SavedFigure
 from ..results import (
     ComparisonRecord,
@@ -124,12 +124,14 @@ def build_report(run_dir: str | Path, lang: str = "en") -> tuple[Path, Path]:
     (one of :data:`perfsim.i18n.LANGUAGES`: every heading, caption, label and sentence, and the
     figures drawn for the report); return the two reports' paths."""
     path = Path(run_dir)
-    with language(lang):  # an unknown language is refused before anything is written
-        before = snapshot(path)
-        doc = document(read_result(path))
-        html_text, md_text = render_html(doc), render_markdown(doc)
     html_path, md_path = path / REPORT_HTML, path / REPORT_MD
-    atomic_write(html_path, lambda tmp: tmp.write_text(html_text, encoding="utf-8"))
-    atomic_write(md_path, lambda tmp: tmp.write_text(md_text, encoding="utf-8"))
-    record_files(path, before)  # the reports and figures are perfsim's: a rerun may replace them
+    # an unknown language and a folder that is not a result are refused before anything is
+    # written, and so is a report or figure the user edited or added (io.rewriting_report)
+    with language(lang):
+        record = read_result(path)
+        with rewriting_report(path):
+            doc = document(record)
+            html_text, md_text = render_html(doc), render_markdown(doc)
+            atomic_write(html_path, lambda tmp: tmp.write_text(html_text, encoding="utf-8"))
+            atomic_write(md_path, lambda tmp: tmp.write_text(md_text, encoding="utf-8"))
     return html_path, md_path

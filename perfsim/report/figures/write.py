@@ -197,5 +197,10 @@ def write_figures(run: RunFolder) -> list[SavedFigure]:
 
 def save_figures(run_dir: str | Path) -> list[Path]:
     """Write the figures of a run or comparison folder into ``<run_dir>/figures/`` and return the
-    paths written (for each figure its PNG, then its SVG)."""
-    return [p for f in write_figures(load_run(run_dir)) for p in (f.png, f.svg)]
+    paths written (for each figure its PNG, then its SVG); a figure file the user put there or
+    changed is refused, not replaced (:func:`perfsim.io.rewriting_report`)."""
+    from ...io import rewriting_report
+
+    run = load_run(run_dir)
+    with rewriting_report(run_dir):
+        return [p for f in write_figures(run) for p in (f.png, f.svg)]
