@@ -476,6 +476,10 @@ METRIC_DIRECTIONS: dict[str, str] = {n: m.better for n, m in METRICS.items() if 
 """The better direction of each metric that has one (``"higher"`` or ``"lower"``); read from
 :data:`METRICS`."""
 
+MAXIMA = frozenset({"iterations_max"})
+"""Metrics summarised by their maximum over replications, not a mean (no standard error; two
+rules differ by the difference of their maxima, not by a paired mean)."""
+
 NUMERICAL_DIAGNOSTICS = frozenset(
     {"converged_share", "iterations_mean", "iterations_max", "fixed_point_residual"}
 )

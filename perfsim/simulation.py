@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from . import budget, engine, metrics
 from .io import atomic_dir, to_csv
-from .metric_registry import better, may_be_undefined
+from .metric_registry import MAXIMA, better, may_be_undefined
 from .results.names import RunFiles
 from .rules.checks import NonFiniteError
 from .scenario import (
@@ -265,8 +265,9 @@ def _convergence(scenario: Scenario, columns: dict, summary: dict, methods) -> d
     if "converged_share" not in columns:
         return {}
     iterations, converged = columns["iterations_max"], columns["converged_share"] > 0.5
-    row = summary["metric"].index("iterations_max")
-    summary["mean"][row], summary["se"][row] = float(iterations.max()), np.nan
+    for name in MAXIMA & set(summary["metric"]):
+        row = summary["metric"].index(name)
+        summary["mean"][row], summary["se"][row] = float(np.max(columns[name])), np.nan
     hint = PERCENTILE_HINT if "percentile" in methods else None
     engine.warn_unconverged(
         scenario_source(scenario),

@@ -59,6 +59,22 @@ def test_verdicts_honour_each_metrics_direction(comparison):
     assert verdict("kendall_tau", -1.0, 2.0) == "no detectable difference"
 
 
+def test_the_most_iterations_differ_by_the_difference_of_the_maxima():
+    tournament = ROOT / "scenarios" / "teaching" / "tournament.toml"
+    comp = compare([tournament], variants=["q20:rule.grading.quota.优秀=0.2"], reps=8, seed=2)
+    t = comp.table.set_index(["metric", "rule"])
+    most = {r: comp.results[("base", r)].per_rep["iterations_max"].max() for r in comp.rules}
+    row = t.loc[("iterations_max", "q20")]
+    assert (
+        row["mean"] == most["q20"]
+        and t.loc[("iterations_max", comp.rules[0]), "mean"] == most[comp.rules[0]]
+    )
+    assert row["diff"] == most["q20"] - most[comp.rules[0]]
+    assert np.isnan(row["diff_low"]) and np.isnan(row["diff_high"])  # a maximum: no interval
+    # before, it showed the paired mean difference, the same as iterations_mean's
+    assert row["diff"] != t.loc[("iterations_mean", "q20"), "diff"]
+
+
 def test_robustness_reports_worst_case_and_regret():
     comp = compare(
         [V5],

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..metric_registry import better, metric_info, min_difference
+from ..metric_registry import MAXIMA, better, metric_info, min_difference
 from ..scenario import (
     Problem,
     Scenario,
@@ -352,6 +352,9 @@ def _table(
                 mean, se, low, high, _ = (
                     paired_difference(a, b) if len(a) == len(b) else (np.nan,) * 5
                 )
+                if metric in MAXIMA:  # the difference of the maxima: no paired mean, no interval
+                    top = ref.metrics.set_index("metric")["mean"].get(metric, np.nan)
+                    mean, se, low, high = summary.loc[metric, "mean"] - top, np.nan, np.nan, np.nan
                 delta = smallest_difference(metric, a, min_differences)
                 rows.append(
                     {

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...metric_registry import MAXIMA
 from ...scenario import (
     PerfsimError,
     Problem,
@@ -79,10 +80,8 @@ def metric_means(scenario: Scenario, reps: int, seed: int) -> pd.Series:
         v = np.concatenate([b.metrics[k] for b in blocks])
         v = v[np.isfinite(v)]
         means[k] = float(v.mean()) if v.size else np.nan
-    if "iterations_max" in means:  # a maximum over replications, as simulate reports it
-        means["iterations_max"] = float(
-            np.concatenate([b.metrics["iterations_max"] for b in blocks]).max()
-        )
+    for k in MAXIMA & set(means):  # a maximum over replications, as simulate reports it
+        means[k] = float(np.concatenate([b.metrics[k] for b in blocks]).max())
     out = pd.Series(means, name="mean")
     out.index.name = "metric"
     return out
