@@ -127,8 +127,12 @@ def test_verdicts_with_a_smallest_difference_that_matters():
     # detectable and large enough: better / worse by the metric's direction
     assert verdict("kendall_tau", 0.03, 0.05, 0.02, 0.04) == "better"
     assert verdict("class_bias", 0.03, 0.05, 0.02, 0.04) == "worse"
-    # detectable, but the estimate is below the threshold: too small to matter
-    assert verdict("kendall_tau", 0.001, 0.03, 0.02, 0.015) == "no practical difference"
+    # detectable, the estimate below the threshold, the interval reaching past it: it may matter
+    assert verdict("kendall_tau", 0.001, 0.03, 0.02, 0.015) == "slightly better"
+    assert verdict("top_missed", -0.0321, -0.0048, 0.02, -0.0185) == "slightly better"
+    assert verdict("class_bias", 0.001, 0.03, 0.02, 0.015) == "slightly worse"
+    # detectable, but the whole interval within ±δ: shown too small to matter
+    assert verdict("kendall_tau", 0.001, 0.015, 0.02, 0.008) == "no practical difference"
     # the whole interval within ±δ, even around 0: no difference that matters
     assert verdict("welfare_loss", -0.004, 0.003, 0.005, 0.0) == "no practical difference"
     # not detectable and not excluded from mattering

@@ -71,7 +71,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="METRIC=VALUE",
         help="smallest difference of a metric that matters, in its units (repeatable), e.g. "
-        "--min-diff kendall_tau=0.05; below it the verdict is 'no practical difference' "
+        "--min-diff kendall_tau=0.05; a detectable difference estimated below it is "
+        "'slightly better' or 'slightly worse', an interval within ± it 'no practical difference' "
         "(default: the metric's own, see --explain)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")

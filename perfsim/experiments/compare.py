@@ -12,9 +12,11 @@ that matters, δ (per metric: :func:`perfsim.metric_registry.min_difference`, a 
 metric's units or a share of its spread across the reference's replications; ``min_differences``
 overrides it):
 
-- *no practical difference* when the 95 % interval lies within [−δ, δ], or when it excludes 0 but
-  the estimated difference is smaller than δ (detectable, too small to matter);
-- otherwise *better* or *worse* when the interval excludes 0;
+- *no practical difference* when the whole 95 % interval lies within [−δ, δ] (shown too small to
+  matter);
+- *better* or *worse* when the interval excludes 0 and the estimated difference reaches δ;
+- *slightly better* or *slightly worse* when the interval excludes 0 but the estimated difference
+  is smaller than δ (detectable; the interval leaves open whether it matters);
 - otherwise *no detectable difference* (the interval holds 0 and differences that would matter).
 
 Robustness (``across``): every rule runs in every combination of assumed world parameters; per
@@ -104,9 +106,10 @@ def unpaired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float, flo
 
 
 BETTER, WORSE = "better", "worse"
+SLIGHTLY_BETTER, SLIGHTLY_WORSE = "slightly better", "slightly worse"
 NO_PRACTICAL = "no practical difference"
 NOT_DETECTED = "no detectable difference"
-VERDICTS = (BETTER, WORSE, NO_PRACTICAL, NOT_DETECTED)
+VERDICTS = (BETTER, WORSE, SLIGHTLY_BETTER, SLIGHTLY_WORSE, NO_PRACTICAL, NOT_DETECTED)
 """Every verdict of a rule against the reference ("reference" for the reference itself, "" for a
 metric without a better side)."""
 
@@ -127,10 +130,10 @@ def verdict(
     if low <= 0 <= high:
         return NOT_DETECTED
     mid = float(diff) if np.isfinite(diff) else (low + high) / 2
-    if abs(mid) < delta:
-        return NO_PRACTICAL
-    up = low > 0
-    return BETTER if (up == (d == "higher")) else WORSE
+    good = (low > 0) == (d == "higher")
+    if abs(mid) < delta:  # detectable, but the interval reaches past ±δ: it may or may not matter
+        return SLIGHTLY_BETTER if good else SLIGHTLY_WORSE
+    return BETTER if good else WORSE
 
 
 def check_min_differences(min_differences: Mapping[str, float], known: Iterable[str]) -> None:

@@ -156,6 +156,8 @@ _VALUES = {
     "lower": N_("lower"),
     "better": N_("better"),
     "worse": N_("worse"),
+    "slightly better": N_("slightly better"),
+    "slightly worse": N_("slightly worse"),
     "no detectable difference": N_("no detectable difference"),
     "no practical difference": N_("no practical difference"),
     "reference": N_("reference"),

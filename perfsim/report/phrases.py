@@ -101,14 +101,17 @@ ENGLISH: dict[str, str] = {
     "cmp.mixed": N_("is better in some worlds and worse in others"),
     "cmp.better_some": N_("is better in some worlds (no clear difference in the others)"),
     "cmp.worse_some": N_("is worse in some worlds (no clear difference in the others)"),
+    "cmp.slightly_better": N_("is slightly better (less than what matters, as estimated)"),
+    "cmp.slightly_worse": N_("is slightly worse (less than what matters, as estimated)"),
     "cmp.no_practical": N_("makes no practical difference"),
     "cmp.not_detected": N_("shows no detectable difference"),
     "cmp.method": N_(
         "Each rule ran {reps} replications on the same simulated departments and noise (common "
         "random numbers). A rule is called better or worse on a metric only when the 95 % "
         "interval of its paired difference from the reference excludes zero and the difference "
-        "reaches the smallest difference that matters (e.g. {example}); a smaller one is no "
-        "practical difference."
+        "reaches the smallest difference that matters (e.g. {example}); slightly better or worse "
+        "when the interval excludes zero but the difference is smaller; no practical difference "
+        "only when the whole interval lies within that smallest difference."
     ),
     "grade.top": N_("the top grade"),
     "grade.top_named": N_("the top grade ({band})"),

@@ -232,6 +232,8 @@ _ORDER = [
     "cmp.mixed",
     "cmp.better_some",
     "cmp.worse_some",
+    "cmp.slightly_better",
+    "cmp.slightly_worse",
     "cmp.no_practical",
     "cmp.not_detected",
 ]
@@ -248,6 +250,12 @@ def _verdict_key(verdicts: set[str], many: bool) -> str:
         return "cmp.better_some"
     if "worse" in verdicts:
         return "cmp.worse_some"
+    if {"slightly better", "slightly worse"} <= verdicts:
+        return "cmp.mixed"
+    if "slightly better" in verdicts:
+        return "cmp.slightly_better"
+    if "slightly worse" in verdicts:
+        return "cmp.slightly_worse"
     if "no detectable difference" in verdicts:
         return "cmp.not_detected"
     return "cmp.no_practical"

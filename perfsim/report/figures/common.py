@@ -28,10 +28,20 @@ LINESTYLES = ["-", "--", ":", "-."]
 VERDICT_STYLE = {  # marker, face colour, label (translated where drawn)
     "better": ("o", "black", N_("better (95 % interval excludes 0; a difference that matters)")),
     "worse": ("s", "white", N_("worse (95 % interval excludes 0; a difference that matters)")),
+    "slightly better": (
+        "o",
+        "0.6",
+        N_("slightly better (95 % interval excludes 0; estimated below what matters)"),
+    ),
+    "slightly worse": (
+        "s",
+        "0.85",
+        N_("slightly worse (95 % interval excludes 0; estimated below what matters)"),
+    ),
     "no practical difference": (
         "d",
         "white",
-        N_("no practical difference (too small to matter)"),
+        N_("no practical difference (the whole 95 % interval is below what matters)"),
     ),
     "no detectable difference": ("D", "0.65", N_("no detectable difference")),
     "": ("x", "black", N_("descriptive (no better side)")),

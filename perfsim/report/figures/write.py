@@ -48,7 +48,7 @@ def _forest_spec(run: RunFolder) -> list[Spec]:
                     "its 95 % interval over replications (common random numbers: the rules see "
                     "the same departments and noise). The shaded side of the dashed zero line is "
                     "the better side; a filled circle is a better verdict, an open square a worse "
-                    "one."
+                    "one, grey ones slightly better or worse."
                 ).format(reference=ref),
                 _(
                     "Forest plot of the paired differences of each metric from the reference "
