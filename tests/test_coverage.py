@@ -577,3 +577,36 @@ def test_the_sensitivity_report_lists_the_parts_in_chinese_too():
     empty = Document("x")
     add_not_simulated(empty, [], "h2")
     assert "Not simulated" not in render_markdown(empty)
+
+
+def test_the_summary_says_first_what_the_simulation_left_out(tmp_path):
+    # a veto column the world has no event for: the plain-language sentences (e.g. "no unit is
+    # ever graded 不合格") must not read as if the veto had been simulated
+    rule = tmp_path / "veto.toml"
+    rule.write_text(
+        '[rule.indicators."公共服务"]\ncomponent = "目标考核"\nbad = 60\ngood = 100\n'
+        '[rule.components."目标考核"]\nshare = 0.6\n[rule.components."社会评价"]\nshare = 0.4\n'
+        '[rule.grading]\nbands = ["优秀", "合格", "不合格"]\n[rule.veto]\ncolumns = ["安全事故"]\n',
+        encoding="utf-8",
+    )
+    world = ["--world", "hangzhou-2011"]
+    out = tmp_path / "run"
+    result = run_cli("run", str(rule), *world, "--reps", "3", "--set", "world.policy=naive",
+                     "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    paragraph = result.stdout.split("\n\n")[1]  # the sentences after the title line
+    assert paragraph.lstrip().startswith("Not simulated: one-vote veto data columns")
+    assert "(rule.veto.columns)" in " ".join(paragraph.split())
+    checked = run_cli("validate", str(rule), *world)
+    assert "not simulated: one-vote veto data columns (一票否决) (rule.veto.columns)" in (
+        checked.stdout
+    )
+    assert run_cli("report", str(out)).returncode == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    results = html[html.index('id="results"') :]
+    assert results.index("Not simulated: one-vote veto") < results.index("Kendall")
+    # a rule that sets nothing the simulation leaves out says nothing of the kind
+    plain = run_cli("run", "hangzhou-2011", "--reps", "2", "--set", "world.policy=naive",
+                    "--out", str(tmp_path / "plain"))  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert "Not simulated" not in plain.stdout

@@ -73,14 +73,15 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _print_run_summary(result, out, explain: bool = False) -> None:
-    from ..report.summary import convergence_sentence, run_sentences
+    from ..report.summary import convergence_sentence, not_simulated_sentence, run_sentences
 
     meta = result.metadata
     name = meta["scenario_name"] or meta["scenario"]
     print(f"{name}: {meta['reps']} replications, policy {meta['policy']}, seed {meta['seed']}\n")
     sentences = run_sentences(name, result.metrics, result.departments)
     converged = convergence_sentence(result.metrics, where=meta["scenario"])
-    print_sentences(sentences + ([converged] if converged else []))
+    left_out = not_simulated_sentence(meta.get("not_simulated") or [])
+    print_sentences([s for s in (left_out, *sentences, converged) if s])
     print()
     print_metrics_table(result.metrics, explain)
     print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))})")

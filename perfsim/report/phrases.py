@@ -72,6 +72,12 @@ ENGLISH: dict[str, str] = {
         "replications ({where}); those results are not an equilibrium (raise "
         "world.max_iterations or lower world.damping)."
     ),
+    "warn.not_simulated": N_(
+        "Not simulated: {items}. The simulated departments ignore these parts of the rule, and "
+        "every number and sentence of this run (grades and rewards too) is as if the rule had "
+        "none of them."
+    ),
+    "warn.not_simulated_item": N_("{what} ({part})"),
     "warn.unconverged_rules": N_(
         "Warning: the departments' best responses did not settle in every replication under "
         "{items}; those results are not an equilibrium (raise world.max_iterations or lower "

@@ -10,7 +10,7 @@ in-memory results and the folders read back give the same words. The words are i
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,6 +28,7 @@ __all__ = [
     "comparison_sentences",
     "comparison_summary",
     "convergence_sentence",
+    "not_simulated_sentence",
     "explain_lines",
     "identical_metrics",
     "run_sentences",
@@ -159,6 +160,17 @@ def _class_sentence(m: pd.DataFrame) -> str:
     text = num(gap, max(0, decimals(se) - 1) if finite(se) and se > 0 else -1)
     key = "run.class_gap" if not finite(se) or gap > 2 * se else "run.no_class_gap"
     return say(key, gap=text, **names)
+
+
+def not_simulated_sentence(entries: Sequence[Mapping]) -> str:
+    """A warning naming the parts of the rule that the simulation left out (the run metadata's
+    ``not_simulated`` entries, :mod:`perfsim.scenario.coverage`), or ``""`` when there are none:
+    the plain-language sentences would otherwise read as if the whole rule had been simulated."""
+    items = {
+        say("warn.not_simulated_item", what=_(str(e["what"])), part=str(e["part"])): None
+        for e in entries
+    }
+    return say("warn.not_simulated", items=join(list(items))) if items else ""
 
 
 def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:
