@@ -322,3 +322,32 @@ def test_rater_agreement_is_reported_within_groups_and_said_in_words():
     text = _sentence(run_sentences("杭州", result.metrics, result.departments), "rater group")
     for group in groups:
         assert f"{group} {num(m.loc[f'rater_reliability:{group}', 'mean'], 2)}" in text
+
+
+def test_an_error_that_is_rounding_noise_shows_as_zero():
+    from perfsim.report.numbers import pm
+
+    assert pm(0.132144, 2.79e-18) == "0.1321 ± 0"  # the same value in every replication
+    assert pm(1234.5, 1e-10) == "1,234 ± 0"
+    assert pm(0.132144, 0.0021) == "0.1321 ± 0.0021"  # a real error keeps its digits
+    assert pm(2.0, 1.9e-12) == "2 ± 0"  # at most 1e-12 of the mean: rounding
+    assert pm(2.0, 3e-12).endswith("± 3 × 10⁻¹²")  # above it: shown
+
+
+@pytest.mark.parametrize(("reps", "warned"), [(1, "one replication"), (5, "5 replications"),
+                                              (9, "9 replications"), (10, None), (100, None)])  # fmt: skip
+def test_few_replications_are_warned_about(reps, warned, tmp_path):
+    from helpers import run_cli
+
+    from perfsim.report.summary import replications_sentence
+
+    sentence = replications_sentence(reps)
+    assert (warned in sentence) if warned else sentence == ""
+    if reps in (1, 10):
+        out = tmp_path / "run"
+        r = run_cli("run", str(GOODHART), "--reps", str(reps), "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        text = " ".join(r.stdout.split())
+        assert ("Warning: one replication is one draw" in text) == (reps == 1)
+        assert f"{reps} replication{'' if reps == 1 else 's'}," in text
+        assert f"next: perfsim report {out}" in text

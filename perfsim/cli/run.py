@@ -73,15 +73,23 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _print_run_summary(result, out, explain: bool = False) -> None:
-    from ..report.summary import convergence_sentence, not_simulated_sentence, run_sentences
+    from ..report.summary import (
+        convergence_sentence,
+        not_simulated_sentence,
+        replications_sentence,
+        run_sentences,
+    )
 
     meta = result.metadata
     name = meta["scenario_name"] or meta["scenario"]
-    print(f"{name}: {meta['reps']} replications, policy {meta['policy']}, seed {meta['seed']}\n")
+    reps = f"{meta['reps']} replication{'' if meta['reps'] == 1 else 's'}"
+    print(f"{name}: {reps}, policy {meta['policy']}, seed {meta['seed']}\n")
     sentences = run_sentences(name, result.metrics, result.departments)
     converged = convergence_sentence(result.metrics, where=meta["scenario"])
     left_out = not_simulated_sentence(meta.get("not_simulated") or [])
-    print_sentences([s for s in (left_out, *sentences, converged) if s])
+    few = replications_sentence(meta["reps"])
+    print_sentences([s for s in (left_out, few, *sentences, converged) if s])
     print()
     print_metrics_table(result.metrics, explain)
     print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))})")
+    print(f"next: perfsim report {out}   (report.html with figures, to read or circulate)")

@@ -52,9 +52,12 @@ def num(x: Any, decimals: int = -1, sign: bool = False, digits: int = 4) -> str:
 
 def pm_parts(mean: Any, se: Any) -> tuple[str, str | None]:
     """``mean`` and ``se`` written to the decimals the error supports (the error None when it is
-    not finite; "0" when it is 0)."""
+    not finite; "0" when it is 0, or below 1e-12 of the mean: floating-point rounding of a value
+    that is the same in every replication, not Monte Carlo error)."""
     if not finite(se):
         return num(mean), None
+    if finite(mean) and abs(float(se)) <= 1e-12 * max(1.0, abs(float(mean))):
+        return num(mean), "0"
     d = decimals(float(se))
     return (num(mean), "0") if d < 0 else (num(mean, d), num(se, d))
 

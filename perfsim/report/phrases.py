@@ -72,6 +72,15 @@ ENGLISH: dict[str, str] = {
         "replications ({where}); those results are not an equilibrium (raise "
         "world.max_iterations or lower world.damping)."
     ),
+    "warn.one_rep": N_(
+        "Warning: one replication is one draw of the simulated world: no Monte Carlo error can be "
+        "shown, and every number and sentence may change with the seed; use 20 replications or "
+        "more (--reps 20) before drawing conclusions."
+    ),
+    "warn.few_reps": N_(
+        "Warning: {reps} replications give rough Monte Carlo errors (themselves uncertain); use "
+        "20 or more (--reps 20) before drawing conclusions."
+    ),
     "warn.not_simulated": N_(
         "Not simulated: {items}. The simulated departments ignore these parts of the rule, and "
         "every number and sentence of this run (grades and rewards too) is as if the rule had "

@@ -29,6 +29,7 @@ __all__ = [
     "comparison_summary",
     "convergence_sentence",
     "not_simulated_sentence",
+    "replications_sentence",
     "explain_lines",
     "identical_metrics",
     "run_sentences",
@@ -160,6 +161,22 @@ def _class_sentence(m: pd.DataFrame) -> str:
     text = num(gap, max(0, decimals(se) - 1) if finite(se) and se > 0 else -1)
     key = "run.class_gap" if not finite(se) or gap > 2 * se else "run.no_class_gap"
     return say(key, gap=text, **names)
+
+
+#: fewer replications than this get a warning (their standard errors are themselves rough)
+FEW_REPLICATIONS = 10
+
+
+def replications_sentence(reps: object) -> str:
+    """A warning when a run has too few replications for its Monte Carlo errors to mean much
+    (fewer than :data:`FEW_REPLICATIONS`; one replication has none), else ``""``."""
+    try:
+        n = int(reps)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return ""
+    if n == 1:
+        return say("warn.one_rep")
+    return say("warn.few_reps", reps=n) if 1 < n < FEW_REPLICATIONS else ""
 
 
 def not_simulated_sentence(entries: Sequence[Mapping]) -> str:
