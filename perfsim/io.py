@@ -184,8 +184,9 @@ def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> 
             f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
         )
         raise OutputError(
-            f"{target} is a perfsim {found} folder but also holds files perfsim did not write "
-            f"({shown}); move them out first, or choose another --out"
+            f"{target} is a perfsim {found} folder but also holds files perfsim did not write, or "
+            f"that were changed after perfsim wrote them ({shown}); move them out first, or "
+            "choose another --out"
         )
     if found != kind and not force:
         raise OutputError(

@@ -110,8 +110,16 @@ def progress_bar(total: int, unit: str, quiet: bool, desc: str | None = None):
         return None
     from tqdm import tqdm
 
+    # disable=None: drawn on a terminal only (redirected to a file, a bar's carriage returns
+    # would glue its last state to the next line)
     return tqdm(
-        total=total, unit=f" {unit}", desc=desc, file=sys.stderr, mininterval=0.5, leave=False
+        total=total,
+        unit=f" {unit}",
+        desc=desc,
+        file=sys.stderr,
+        mininterval=0.5,
+        leave=False,
+        disable=None,
     )
 
 
