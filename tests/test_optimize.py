@@ -175,17 +175,20 @@ def test_noisy_dominance_needs_more_than_two_standard_errors():
     assert pareto_set(near_, [0, 1]) == [0, 1]
 
 
+#: a small search of the pay per point against two objectives (quick: 16 rules, 2 replications)
+SMALL = dict(
+    levers=["rule.pay.per_point=0:2"],
+    objectives=["welfare_loss", "mean_effort:min"],
+    budget=16,
+    reps=2,
+    final_reps=2,
+    seed=3,
+)
+
+
 def test_same_front_with_one_or_two_workers():
-    kwargs = dict(
-        levers=["rule.pay.per_point=0:2"],
-        objectives=["welfare_loss", "mean_effort:min"],
-        budget=16,
-        reps=2,
-        final_reps=2,
-        seed=3,
-    )
-    one = optimize(V6, jobs=1, **kwargs)
-    two = optimize(V6, jobs=2, **kwargs)
+    one = optimize(V6, jobs=1, **SMALL)
+    two = optimize(V6, jobs=2, **SMALL)
     pd.testing.assert_frame_equal(one.pareto, two.pareto)
     pd.testing.assert_frame_equal(
         one.evaluations.sort_values("candidate").reset_index(drop=True),
@@ -197,12 +200,7 @@ def test_front_reevaluation_reports_progress_rule_by_rule():
     search, front = [], []
     res = optimize(
         V6,
-        levers=["rule.pay.per_point=0:2"],
-        objectives=["welfare_loss", "mean_effort:min"],
-        budget=16,
-        reps=2,
-        final_reps=2,
-        seed=3,
+        **SMALL,
         progress=lambda done, total: search.append((done, total)),
         front_progress=lambda done, total: front.append((done, total)),
     )

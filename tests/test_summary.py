@@ -351,3 +351,28 @@ def test_few_replications_are_warned_about(reps, warned, tmp_path):
         assert ("Warning: one replication is one draw" in text) == (reps == 1)
         assert f"{reps} replication{'' if reps == 1 else 's'}," in text
         assert f"next: perfsim report {out}" in text
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "said"),
+    [
+        (["slightly better"], "is slightly better"),
+        (["slightly worse", "no practical difference"], "is slightly worse"),
+        (["slightly better", "slightly worse"], "is better in some worlds and worse in others"),
+        (["better", "slightly worse"], "is better in some worlds"),
+    ],
+)
+def test_a_comparison_says_slightly_better_or_worse_in_words(verdicts, said):
+    import pandas as pd
+
+    from perfsim.report.summary import comparison_summary
+
+    worlds = [f"w{k}" for k in range(len(verdicts))]
+    rows = []
+    for world, v in zip(worlds, verdicts, strict=True):
+        for rule, verdict_ in (("ref", "reference"), ("new", v)):
+            rows.append(dict(world=world, metric="kendall_tau", rule=rule, mean=0.5, se=0.01,
+                             direction="higher", diff=0.01, diff_se=0.004, diff_low=0.002,
+                             diff_high=0.018, min_diff=0.02, verdict=verdict_))  # fmt: skip
+    text = " ".join(comparison_summary(pd.DataFrame(rows), ["ref", "new"], worlds, 10).key)
+    assert said in text, text

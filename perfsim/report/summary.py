@@ -273,18 +273,17 @@ def _verdict_key(verdicts: set[str], many: bool) -> str:
         return "cmp.better_all" if many else "cmp.better"
     if verdicts == {"worse"}:
         return "cmp.worse_all" if many else "cmp.worse"
-    if {"better", "worse"} <= verdicts:
-        return "cmp.mixed"
-    if "better" in verdicts:
-        return "cmp.better_some"
-    if "worse" in verdicts:
-        return "cmp.worse_some"
-    if {"slightly better", "slightly worse"} <= verdicts:
-        return "cmp.mixed"
-    if "slightly better" in verdicts:
-        return "cmp.slightly_better"
-    if "slightly worse" in verdicts:
-        return "cmp.slightly_worse"
+    tiers = (
+        ("better", "worse", "cmp.better_some", "cmp.worse_some"),
+        ("slightly better", "slightly worse", "cmp.slightly_better", "cmp.slightly_worse"),
+    )
+    for up, down, up_key, down_key in tiers:  # the strongest verdicts present decide
+        if {up, down} <= verdicts:
+            return "cmp.mixed"
+        if up in verdicts:
+            return up_key
+        if down in verdicts:
+            return down_key
     if "no detectable difference" in verdicts:
         return "cmp.not_detected"
     return "cmp.no_practical"
