@@ -132,9 +132,9 @@ def rewriting_report(folder: str | Path) -> Iterator[None]:
         return
     theirs = [rel for rel in foreign_files(folder) or [] if is_report_file(rel)]
     if theirs:
-        shown = ", ".join(theirs[:5]) + (f" and {len(theirs) - 5} more" if len(theirs) > 5 else "")
         raise OutputError(
-            f"{folder}: perfsim report would replace {shown}, which perfsim did not write or which "
+            f"{folder}: perfsim report would replace {_listed(theirs)}, which perfsim did not "
+            "write or which "
             "was changed after perfsim wrote it (your notes?); perfsim never overwrites your "
             "files: move or rename them first"
         )
@@ -145,6 +145,11 @@ def rewriting_report(folder: str | Path) -> Iterator[None]:
     files.update({k: v for k, v in snapshot(folder).items() if is_report_file(k)})
     manifest = {k: v for k, v in manifest.items() if k != _REWRITING}
     _write_json(folder / MANIFEST, {**manifest, "files": files})
+
+
+def _listed(paths: list[str]) -> str:
+    """The first five of ``paths`` and how many more."""
+    return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -180,13 +185,10 @@ def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> 
         )
     foreign = foreign_files(target)
     if foreign:
-        shown = ", ".join(foreign[:5]) + (
-            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-        )
         raise OutputError(
             f"{target} is a perfsim {found} folder but also holds files perfsim did not write, or "
-            f"that were changed after perfsim wrote them ({shown}); move them out first, or "
-            "choose another --out"
+            f"that were changed after perfsim wrote them ({_listed(foreign)}); move them out "
+            "first, or choose another --out"
         )
     if found != kind and not force:
         raise OutputError(
