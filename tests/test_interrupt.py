@@ -156,7 +156,9 @@ def test_interrupt_in_the_cells_own_code_between_blocks(kernel):
 def test_interrupt_a_parallel_sensitivity_run_while_the_workers_compute(kernel, tmp_path):
     code = (
         "import perfsim\n"
-        f"perfsim.sensitivity({str(DEMO)!r}, method='sobol', n=16, reps=10, jobs=2,"
+        # n = 64: hundreds of one-sample chunks, so that the run cannot finish between the
+        # first finished chunk and the interrupt on a loaded machine (with n = 16 it once did)
+        f"perfsim.sensitivity({str(DEMO)!r}, method='sobol', n=64, reps=10, jobs=2,"
         f" chunk_size=1, out={str(tmp_path / 'run')!r},"
         " progress=lambda done, total: print('chunks', done, flush=True))"
     )
