@@ -281,6 +281,13 @@ def world_for_rule(rule, rule_file: str, file: str, partial=None) -> str:
             "gameability = 0.5                # 0 = cannot be gamed",
             "gaming_cost = 0.5",
         ]
+        if best > worst:  # higher is better: a rate cannot pass its maximum
+            out.append("# ceiling = 100                # if no report can exceed 100 (a rate in %)")
+        elif worst > 0:  # lower is better: nothing keeps the value at 0 or above
+            out.append(
+                f"# nothing keeps this at 0 or above: with these numbers it falls below 0 past "
+                f"output {-offset / scale:.3g} (outputs run to about 3)"
+            )
     if columns:
         out += ["", "# Rater groups: one per column component of the rule (a survey, a panel)."]
     sees = "{ " + ", ".join(f"{_q(t)} = 1.0" for t in tasks + [groundwork]) + " }"
