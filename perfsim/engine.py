@@ -337,7 +337,10 @@ def _realise(
     inflation = None
     if final:  # metrics.inflation against what an honest, noiseless report would say, in place
         honest = along_last(np.minimum, expected, w.ceiling, out=expected)
-        inflation = np.mean(np.subtract(measured, honest, out=honest), axis=(1, 2))
+        gap = np.subtract(measured, honest, out=honest)
+        if not c.benefit.all():  # a cost indicator looks better reported lower
+            along_last(np.multiply, gap, np.where(c.benefit, 1.0, -1.0), out=gap)
+        inflation = np.mean(gap, axis=(1, 2))
     del expected
     moments = rated_survey_moments(w, latent) if final else None  # shared by the next two
     reliability = group_reliability(w, latent, moments) if final and len(w.raters) else None

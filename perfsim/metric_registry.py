@@ -191,13 +191,15 @@ _RECORDS = [
     Metric(
         "inflation",
         "indicator inflation",
-        "mean measured minus true indicator value (indicator units)",
-        "mean_{d,j} (m_dj − y_dj)",
+        "mean of how far reports look better than the truth: measured minus true value, sign "
+        "flipped for cost indicators (indicator units)",
+        "mean_{d,j} s_j (m_dj − y_dj), s_j = +1 benefit, −1 cost",
         "indicator units",
         "",
         "lower",
-        plain="How much the reported indicators exceed what honest reports would show, in "
-        "indicator units (below 0: reports fall short, e.g. capped at a ceiling).",
+        plain="How much better the reported indicators look than honest reports would show, in "
+        "indicator units: higher than the truth for an indicator where more is better, lower "
+        "for a cost indicator (below 0: reports look worse, e.g. capped at a ceiling).",
     ),
     Metric(
         "welfare_loss",

@@ -44,6 +44,12 @@ History:
    one quota place spiralled on damped steps; among the 28 Sobol samples of the curated example
    that had an unconverged replication, 43 of 560 replications did not converge, now 22). Every
    best-response equilibrium moves within the solver's tolerance.
+8. the ``inflation`` metric signs each indicator's gap by its direction: a cost indicator reported
+   lower than the truth (gaming lowers it) counts as inflation, as a benefit indicator reported
+   higher does; it counted against it, so a rule whose departments gamed a cost indicator showed
+   negative inflation. Only scenarios with cost indicators move (of the bundled ones, the teaching
+   sensitivity demo); the curated examples (Hangzhou: benefit indicators only) give the same
+   numbers, and their metadata still records revision 7.
 """
 
-MODEL_REVISION = 7
+MODEL_REVISION = 8

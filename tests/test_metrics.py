@@ -250,6 +250,11 @@ def test_gaming_share_inflation_welfare():
     m = RNG.normal(size=(4, 6, 2))
     y = RNG.normal(size=(4, 6, 2))
     np.testing.assert_allclose(inflation(m, y), [np.mean(m[r] - y[r]) for r in range(4)])
+    # a cost indicator looks better reported lower: its gap counts with the opposite sign
+    signed = [
+        np.mean(np.c_[m[r, :, :1] - y[r, :, :1], y[r, :, 1:] - m[r, :, 1:]]) for r in range(4)
+    ]
+    np.testing.assert_allclose(inflation(m, y, benefit=[True, False]), signed)
     v = RNG.uniform(1, 2, size=(4, 6))
     fb = v + RNG.uniform(0, 1, size=(4, 6))
     np.testing.assert_allclose(welfare_loss(v, fb), 1 - v.sum(axis=1) / fb.sum(axis=1))
@@ -459,3 +464,33 @@ def test_vectorised_interval_alpha_equals_the_krippendorff_package():
             krippendorff_alpha_interval(x), krippendorff_alpha(x), atol=1e-10
         )
     assert np.isnan(krippendorff_alpha_interval(np.ones((1, 5, 3))))[0]
+
+
+def test_gaming_a_cost_indicator_inflates_it(tmp_path):
+    # complaints per 1,000 cases (lower is better): gaming lowers the report, which makes the
+    # department look better; the engine's inflation counts it as inflation (it was negative)
+    from perfsim.cli import main
+    from perfsim.simulation import simulate
+
+    rule = tmp_path / "rule.toml"
+    rule.write_text(
+        '[rule.indicators."办结率"]\ncomponent = "综合"\nbad = 80\ngood = 100\n'
+        '[rule.indicators."投诉率"]\ncomponent = "综合"\ndirection = "cost"\nbad = 40\ngood = 20\n'
+        '[rule.grading]\nbands = ["优秀", "合格"]\n[rule.grading.quota]\n"优秀" = 0.3\n'
+        '[rule.rewards."优秀"]\nbonus = 1.0\n',
+        encoding="utf-8",
+    )
+    world = tmp_path / "world.toml"
+    assert main(["new", "world", str(world), "--rule", str(rule)]) == 0
+    honest = ["world.indicators.办结率.gameability=0"]  # only the cost indicator can be gamed
+    runs = {
+        k: simulate(rule, world=str(world), reps=12, seed=1, overrides=[*honest, *extra])
+        for k, extra in (("gamed", []), ("not", ["world.indicators.投诉率.gameability=0"]))
+    }
+    gamed = runs["gamed"].departments["gaming:投诉率"].mean()
+    assert gamed > 0.05  # departments do game the complaints rate
+    # the same seed draws the same measurement noise in both runs (no ceiling here), so the
+    # runs' inflation differs by gaming alone: it lowers the report by scale·κ·g = 10 · 0.5 · g,
+    # which counts +5 g for a cost indicator, averaged with the other (ungamed) indicator
+    change = runs["gamed"].metric("inflation") - runs["not"].metric("inflation")
+    assert change == pytest.approx(5.0 * gamed / 2, rel=1e-6)

@@ -357,12 +357,16 @@ def gaming_share(effort: ArrayLike, gaming: ArrayLike) -> NDArray[np.float64]:
     return out
 
 
-def inflation(measured: ArrayLike, true: ArrayLike) -> NDArray[np.float64]:
+def inflation(
+    measured: ArrayLike, true: ArrayLike, benefit: ArrayLike | None = None
+) -> NDArray[np.float64]:
     """Mean indicator inflation, per replication; shape ``(rep,)``.
 
-    ``mean_{d,j} (m_dj − y_dj)``, measured minus true indicator value over departments and
-    indicators, arrays of shape ``(rep, dept, indicator)``; in indicator units (docs/model.md
-    "Metrics").
+    ``mean_{d,j} s_j (m_dj − y_dj)``, measured minus true indicator value over departments and
+    indicators, arrays of shape ``(rep, dept, indicator)``, signed so that a report that looks
+    better than the truth counts as inflation: ``s_j = −1`` for a cost indicator (``benefit``
+    False: gaming lowers its report), +1 otherwise (every indicator without ``benefit``); in
+    indicator units (docs/model.md "Metrics").
     """
     m = np.asarray(measured, dtype=float)
     t = np.asarray(true, dtype=float)
@@ -370,7 +374,8 @@ def inflation(measured: ArrayLike, true: ArrayLike) -> NDArray[np.float64]:
         raise ValueError(
             f"measured and true must both be (rep, dept, indicator), got {m.shape} and {t.shape}"
         )
-    return np.mean(m - t, axis=(1, 2))
+    sign = np.ones(m.shape[-1]) if benefit is None else np.where(benefit, 1.0, -1.0)
+    return np.mean((m - t) * sign, axis=(1, 2))
 
 
 def welfare_loss(value: ArrayLike, first_best_value: ArrayLike) -> NDArray[np.float64]:
