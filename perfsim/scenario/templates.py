@@ -208,6 +208,31 @@ def _tasks_named(world) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _indicator_lines(name: str, ind, task: str) -> list[str]:
+    """The ``[world.indicators."<name>"]`` table of :func:`world_for_rule`, loading on ``task``,
+    with a comment on what to add or watch (a rate's ceiling; a cost indicator's fall below 0)."""
+    worst, best = _range(ind)
+    offset, scale = worst, 0.5 * (best - worst)
+    out = [
+        "",
+        f"[world.indicators.{_q(name)}]",
+        f"tasks = {{ {_q(task)} = 1.0 }}",
+        f"{f'offset = {offset:.6g}':<33}# the value at zero output",
+        f"{f'scale = {scale:.6g}':<33}# per unit of output",
+        "noise = 0.5                      # measurement noise (output units)",
+        "gameability = 0.5                # 0 = cannot be gamed",
+        "gaming_cost = 0.5",
+    ]
+    if best > worst:  # higher is better: a rate cannot pass its maximum
+        out.append("# ceiling = 100                # if no report can exceed 100 (a rate in %)")
+    elif worst > 0:  # lower is better: nothing keeps the value at 0 or above
+        out.append(
+            f"# nothing keeps this at 0 or above: with these numbers it falls below 0 past "
+            f"output {-offset / scale:.3g} (outputs run to about 3)"
+        )
+    return out
+
+
 def world_for_rule(rule, rule_file: str, file: str, partial=None) -> str:
     """A starter world fitted to ``rule`` by name (``perfsim new world FILE --rule RULE``): one
     measurement per rule indicator, one survey rater group per column component, the rule's
@@ -269,25 +294,7 @@ def world_for_rule(rule, rule_file: str, file: str, partial=None) -> str:
         "# gaming + noise · ε), in the indicator's own units.",
     ]
     for name in names:
-        worst, best = _range(rule.indicators[name])
-        offset, scale = worst, 0.5 * (best - worst)
-        out += [
-            "",
-            f"[world.indicators.{_q(name)}]",
-            f"tasks = {{ {_q(task_of[name])} = 1.0 }}",
-            f"{f'offset = {offset:.6g}':<33}# the value at zero output",
-            f"{f'scale = {scale:.6g}':<33}# per unit of output",
-            "noise = 0.5                      # measurement noise (output units)",
-            "gameability = 0.5                # 0 = cannot be gamed",
-            "gaming_cost = 0.5",
-        ]
-        if best > worst:  # higher is better: a rate cannot pass its maximum
-            out.append("# ceiling = 100                # if no report can exceed 100 (a rate in %)")
-        elif worst > 0:  # lower is better: nothing keeps the value at 0 or above
-            out.append(
-                f"# nothing keeps this at 0 or above: with these numbers it falls below 0 past "
-                f"output {-offset / scale:.3g} (outputs run to about 3)"
-            )
+        out += _indicator_lines(name, rule.indicators[name], task_of[name])
     if columns:
         out += ["", "# Rater groups: one per column component of the rule (a survey, a panel)."]
     sees = "{ " + ", ".join(f"{_q(t)} = 1.0" for t in tasks + [groundwork]) + " }"
