@@ -73,12 +73,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _print_run_summary(result, out, explain: bool = False) -> None:
-    from ..report.summary import (
-        convergence_sentence,
-        not_simulated_sentence,
-        replications_sentence,
-        run_sentences,
-    )
+    from ..report.summary import convergence_sentence, run_sentences, run_warnings
 
     meta = result.metadata
     name = meta["scenario_name"] or meta["scenario"]
@@ -86,9 +81,7 @@ def _print_run_summary(result, out, explain: bool = False) -> None:
     print(f"{name}: {reps}, policy {meta['policy']}, seed {meta['seed']}\n")
     sentences = run_sentences(name, result.metrics, result.departments)
     converged = convergence_sentence(result.metrics, where=meta["scenario"])
-    left_out = not_simulated_sentence(meta.get("not_simulated") or [])
-    few = replications_sentence(meta["reps"])
-    print_sentences([s for s in (left_out, few, *sentences, converged) if s])
+    print_sentences([*run_warnings(meta), *sentences, *([converged] if converged else [])])
     print()
     print_metrics_table(result.metrics, explain)
     print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))})")

@@ -30,6 +30,7 @@ __all__ = [
     "convergence_sentence",
     "not_simulated_sentence",
     "replications_sentence",
+    "run_warnings",
     "explain_lines",
     "identical_metrics",
     "run_sentences",
@@ -188,6 +189,16 @@ def not_simulated_sentence(entries: Sequence[Mapping]) -> str:
         for e in entries
     }
     return say("warn.not_simulated", items=join(list(items))) if items else ""
+
+
+def run_warnings(meta: Mapping) -> list[str]:
+    """The warnings that open a run's sentences, from its metadata: the parts of the rule left out
+    (:func:`not_simulated_sentence`) and too few replications (:func:`replications_sentence`)."""
+    found = (
+        not_simulated_sentence(meta.get("not_simulated") or []),
+        replications_sentence(meta.get("reps")),
+    )
+    return [s for s in found if s]
 
 
 def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:

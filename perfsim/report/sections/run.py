@@ -13,12 +13,7 @@ from ..phrases import say
 from ..rerun import differences, report_command, rerun_command, toml_value
 from ..rules import nominal_shares, rule_summary
 from ..runs import RunFolder
-from ..summary import (
-    convergence_sentence,
-    not_simulated_sentence,
-    replications_sentence,
-    run_sentences,
-)
+from ..summary import convergence_sentence, run_sentences, run_warnings
 
 __all__ = [
     "add_not_simulated",
@@ -109,12 +104,8 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
     m = run.metrics[rule]
     meta = run.metadata
     doc.add("h2", _("Results"), "results")
-    for warning in (
-        not_simulated_sentence(meta.get("not_simulated") or []),
-        replications_sentence(meta.get("reps")),
-    ):
-        if warning:  # before the sentences it qualifies, where it stands out
-            doc.add("summary", warning)
+    for warning in run_warnings(meta):  # before the sentences they qualify, where they stand out
+        doc.add("summary", warning)
     doc.add("summary", _run_summary(run))
     converged = convergence_sentence(m, where=str(meta.get("scenario", "")))
     if converged:
