@@ -265,7 +265,10 @@ class EvaluationModel(mesa.Model):
                 Department(self, spec[0], spec)
         # reporters name model attributes that step() sets (a lambda or function reporter would be
         # called twice in each replication: DataCollector validates it on the first collect)
-        self.datacollector = mesa.DataCollector(model_reporters={k: k for k in METRICS})
+        reporters = {k: k for k in METRICS if k != "class_bias"}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={**reporters, "class_intercepts": "class_intercepts"}
+        )
 
     def step(self) -> None:
         self.shock = self.params.common_shock * self.random.gauss(0.0, 1.0)
@@ -315,20 +318,20 @@ class EvaluationModel(mesa.Model):
         q = max(1, math.floor((self.params.quotas[0] or 0.15) * len(agents) + 1e-9))
         best = sorted(agents, key=lambda a: -a.value)[:q]
         self.top_missed = sum(a.grade > 0 for a in best) / q
-        self.class_bias = self._class_bias(agents, values, totals)
+        self.class_intercepts = self._class_intercepts(agents, values, totals)
         self.reward_gini = _gini([a.reward for a in agents])
 
-    def _class_bias(self, agents, values, totals) -> float:
-        """Largest minus smallest class intercept of the OLS fit ``total = β_class + b·value``."""
+    def _class_intercepts(self, agents, values, totals) -> list[float]:
+        """The class intercepts of the OLS fit ``total = β_class + b·value`` (class_bias is read
+        from those of every replication: :func:`run`)."""
         names = [c[0] for c in self.params.classes]
         if len(names) < 2:
-            return 0.0
+            return [0.0]
         design = [
             [float(a.department_class == c) for c in names] + [v]
             for a, v in zip(agents, values, strict=True)
         ]
-        beta = np.linalg.lstsq(np.array(design), np.array(totals), rcond=None)[0][:-1]
-        return float(beta.max() - beta.min())
+        return list(np.linalg.lstsq(np.array(design), np.array(totals), rcond=None)[0][:-1])
 
 
 def _gini(x: list[float]) -> float:
@@ -353,4 +356,10 @@ def run(params: Params, reps: int, seed: int = 0) -> list[dict]:
         data_collection_period=-1,
         display_progress=False,
     )
+    # class_bias: in each replication, the gap between the two classes of highest and lowest mean
+    # intercept over all replications (perfsim's definition: the systematic gap, not the noise)
+    mean = np.mean([row["class_intercepts"] for row in rows], axis=0)
+    hi, lo = int(np.argmax(mean)), int(np.argmin(mean))
+    for row in rows:
+        row["class_bias"] = float(row["class_intercepts"][hi] - row["class_intercepts"][lo])
     return [{k: row[k] for k in METRICS} for row in rows]

@@ -441,10 +441,7 @@ def _period_metrics(
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
     top_q = model.fixed["top_share"]
     by_value = out.value_bounds
-    if len(w.classes) > 1:  # class_bias and which classes it is between, from one regression
-        bias, gaps = metrics.class_bias_and_gaps(ev.total, value, w.class_codes)
-    else:
-        bias, gaps = np.zeros(value.shape[0]), None
+    gaps = metrics.class_gaps(ev.total, value, w.class_codes) if len(w.classes) > 1 else None
     result = {
         **metrics.rank_fidelity_from_bounds(
             value,
@@ -460,7 +457,7 @@ def _period_metrics(
             bottom_grade=len(c.bands) - 1,
             order=out.value_order,
         ),
-        "class_bias": bias,
+        "class_bias": np.full(value.shape[0], np.nan),  # from every block's gaps: joined_metrics
         "gaming_share": metrics.gaming_share(effort, gaming),
         "quota_below_threshold": metrics.below_band_floor(
             ev.total, ev.grade, model.fixed["floors"]
@@ -558,6 +555,26 @@ def _next_targets(sc, c, targets, measured):
     return np.where(
         uses_target(c), targets + sc.rule.targets.ratchet * (measured - targets), targets
     )
+
+
+def joined_metrics(blocks: list[BlockResult]) -> dict[str, NDArray]:
+    """Every replication's value of each metric, the blocks joined in block order; ``class_bias``
+    from the class gaps of all replications (:func:`perfsim.metrics.systematic_class_bias`: its
+    favoured and disfavoured class are those of the whole run, not of one block)."""
+    names = list(blocks[-1].metrics)
+    out = {
+        k: blocks[0].metrics[k]
+        if len(blocks) == 1
+        else np.concatenate([b.metrics[k] for b in blocks])
+        for k in names
+    }
+    gaps = [out[k] for k in names if k.startswith("class_gap:")]
+    if "class_bias" in out:  # one class: no gap
+        reps = len(out["class_bias"])
+        out["class_bias"] = (
+            metrics.systematic_class_bias(np.stack(gaps, 1)) if gaps else np.zeros(reps)
+        )
+    return out
 
 
 def run_blocks(

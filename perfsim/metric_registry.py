@@ -153,14 +153,16 @@ _RECORDS = [
     Metric(
         "class_bias",
         "class bias",
-        "largest score gap between classes at equal true value (score points)",
-        "max_c β_c − min_c β_c of S = β_c + b·V + ε",
+        "score gap at equal true value between the classes favoured most and least on average "
+        "(score points)",
+        "β_hi − β_lo of S = β_c + b·V + ε; hi, lo: the classes of highest and lowest mean β_c",
         "score points",
         "",
         "lower",
         undefined_when="the rule has one class, or a class has too few departments to fit",
         plain="How many score points the most favoured class of units gets above the least "
-        "favoured one for the same true performance (0: no class is favoured).",
+        "favoured one for the same true performance, on average over the replications (0: no "
+        "class is favoured; chance gaps between classes, which go either way, average out).",
     ),
     Metric(
         "gaming_share",

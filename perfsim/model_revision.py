@@ -50,6 +50,13 @@ History:
    negative inflation. Only scenarios with cost indicators move (of the bundled ones, the teaching
    sensitivity demo); the curated examples (Hangzhou: benefit indicators only) give the same
    numbers, and their metadata still records revision 7.
+9. ``class_bias`` is the systematic gap between classes: in each replication, the gap at equal true
+   value between the two classes of highest and lowest *mean* intercept over all the run's
+   replications (``metrics.systematic_class_bias``), not the range of that replication's own
+   intercepts. Noise gave every replication a positive range, so two identical classes showed a
+   bias (V5 with equal visibility: the old mean is the mean |gap|, 10 and more of its standard
+   errors; now within 3 of 0) and a compare gave verdicts on noise. Every multi-class scenario's
+   class_bias moves down; no other metric moves.
 """
 
-MODEL_REVISION = 8
+MODEL_REVISION = 9

@@ -126,8 +126,7 @@ def simulate(
         blocks = run_blocks(model, seed, reps, jobs=jobs, progress=progress)
     except NonFiniteError as exc:  # an input so large that the model's numbers overflowed
         raise SimulationError(f"{scenario_source(scenario)}: {OVERFLOW} ({exc})") from None
-    names = list(blocks[-1].metrics)
-    columns = {k: _joined([b.metrics[k] for b in blocks]) for k in names}
+    columns = engine.joined_metrics(blocks)
     summary = metrics.summary_columns(columns)
     convergence = _convergence(scenario, columns, summary, model.rule.methods)
     dropped = _not_simulated(scenario)  # warned about after the run, as convergence
@@ -168,11 +167,6 @@ def _not_simulated(scenario: Scenario) -> list:
                 _DROPPED.pop(next(iter(_DROPPED)), None)
             _DROPPED[id(scenario)] = hit
     return list(hit[1])
-
-
-def _joined(parts: list[NDArray]) -> NDArray:
-    """The blocks' values of one metric, in block order (one block's array as it is)."""
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _metadata(

@@ -273,6 +273,31 @@ def test_same_seed_same_numbers_whatever_the_number_of_processes():
     assert not one.metrics["mean"].equals(other.metrics["mean"])
 
 
+@pytest.mark.parametrize("seed", [3, 4])
+def test_class_bias_is_the_systematic_gap_not_the_noise(seed):
+    """V5: the survey sees the back office at visibility 0.3 of the front line's. With equal
+    visibility the two classes are identical: class_bias is not detectably above 0 (its mean
+    within 3 standard errors), though noise gives every replication a gap; with 0.3 it is
+    detectably positive. Each replication's class_bias is the gap between the classes of highest
+    and lowest mean gap over all blocks of the run."""
+    same = perfsim.simulate(
+        THEORY / "v5-visibility.toml",
+        reps=300,
+        seed=seed,
+        overrides=["world.classes.back.visibility=1.0"],
+    )
+    m = same.metrics.set_index("metric")
+    assert abs(m.loc["class_bias", "mean"]) < 3 * m.loc["class_bias", "se"]
+    per_rep = same.per_rep
+    gaps = per_rep[["class_gap:front", "class_gap:back"]].to_numpy()
+    assert np.abs(gaps[:, 0] - gaps[:, 1]).mean() > 10 * m.loc["class_bias", "se"]  # the noise
+    seen = perfsim.simulate(THEORY / "v5-visibility.toml", reps=300, seed=seed).metrics
+    seen = seen.set_index("metric")
+    assert seen.loc["class_bias", "mean"] > 5 * seen.loc["class_bias", "se"]
+    hi, lo = gaps.mean(axis=0).argmax(), gaps.mean(axis=0).argmin()
+    np.testing.assert_allclose(per_rep["class_bias"], gaps[:, hi] - gaps[:, lo], atol=1e-12)
+
+
 def test_run_command_writes_the_run_folder_and_jobs_do_not_change_metrics(tmp_path):
     outs = []
     for jobs in ("1", "2"):

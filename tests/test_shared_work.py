@@ -62,22 +62,6 @@ def test_survey_moments_are_not_shared_when_the_draw_uses_other_numbers(override
     assert world_model.rated_survey_moments(w, _latent(w, reps=3, seed=0)) == {}
 
 
-@pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("codes", [[0, 0, 1, 1, 2, 2, 2], [0, 2, 2, 0, 2, 0, 0], [1, 1, 0, 1, 0]])
-def test_class_bias_and_gaps_from_one_regression_match_each_metric(seed, codes):
-    """Including a class code without departments (code 1 in the second case) and random ties."""
-    rng = np.random.default_rng(seed)
-    classes = np.array(codes)
-    value = rng.normal(size=(9, classes.size))
-    score = 2.0 * value + rng.normal(size=value.shape) + 3.0 * (classes == 2)
-    score[0] = np.round(score[0])  # ties
-    bias, gaps = metrics.class_bias_and_gaps(score, value, classes)
-    np.testing.assert_array_equal(bias, metrics.class_bias(score, value, classes))
-    np.testing.assert_array_equal(gaps, metrics.class_gaps(score, value, classes))
-    if 2 in codes:  # class 2 scores about 3 points more at equal value
-        assert np.nanmean(gaps[:, 2] - gaps[:, 0]) > 1.0
-
-
 @pytest.mark.parametrize(
     "path, overrides",
     [

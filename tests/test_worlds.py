@@ -194,6 +194,15 @@ def test_run_and_compare_take_world_and_name_the_folder_after_it(tmp_path, capsy
     pd.testing.assert_frame_equal(comp.results[("base", comp.rules[1])].metrics, direct.metrics)
 
 
+def test_compare_names_the_world_it_ran_on(tmp_path, capsys):
+    out = str(tmp_path / "cmp")
+    args = ["--variant", "s:rule.components.社会评价.share=0.4", "--reps", "2", "--set", NAIVE[0]]
+    assert main(["compare", str(EXAMPLE), "--world", "hangzhou-2011", *args, "--out", out]) == 0
+    assert "world: hangzhou-2011 (--world)" in capsys.readouterr().out
+    assert main(["compare", "hangzhou-2011", *args, "--out", out + "2"]) == 0
+    assert "world: the scenario's own" in capsys.readouterr().out
+
+
 def test_sensitivity_takes_a_world():
     uncertain = {"rule.components.社会评价.share": {"range": [0.2, 0.6]}}
     spec = model_spec(EXAMPLE, None, None, uncertain, [], 2, 0, "hangzhou-2011")

@@ -111,17 +111,20 @@ def handle(args: argparse.Namespace) -> int:
         )
         out = write_comparison(comp, out, seed=args.seed, reps=args.reps, force=args.force)
     if not args.quiet:
-        _print_comparison(comp, out, args.explain)
+        _print_comparison(comp, out, args.explain, world=args.world)
     return 0
 
 
-def _print_comparison(comp, out, explain: bool = False) -> None:
+def _print_comparison(comp, out, explain: bool = False, world=None) -> None:
     from ..report.numbers import diff_interval, num, pm
     from ..report.phrases import say
     from ..report.summary import comparison_sentences, explain_lines, identical_metrics
 
     ref = comp.rules[0]
-    print(f"reference: {ref}; {len(comp.rules) - 1} other rule(s); world: {comp.worlds[0]}\n")
+    shown = comp.worlds[0]
+    if shown == "base":  # no --across assumption: the scenario's own world, or --world's
+        shown = f"{world} (--world)" if world else "the scenario's own"
+    print(f"reference: {ref}; {len(comp.rules) - 1} other rule(s); world: {shown}\n")
     print_sentences(comparison_sentences(comp.table, comp.rules, comp.worlds, _reps(comp)))
     same = set(identical_metrics(comp.table, ref))
     t = comp.table[(comp.table["world"] == comp.worlds[0]) & (comp.table["direction"] != "")]

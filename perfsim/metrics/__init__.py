@@ -31,7 +31,7 @@ __all__ = [
     "METRIC_DESCRIPTIONS",
     "METRIC_DIRECTIONS",
     "class_bias",
-    "class_bias_and_gaps",
+    "systematic_class_bias",
     "class_gaps",
     "describe",
     "evaluation_cost",
@@ -307,21 +307,31 @@ def class_gaps(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> N
 
 
 def class_bias(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> NDArray[np.float64]:
-    """Largest minus smallest class intercept at equal true value; shape ``(rep,)``.
-
-    ``class_bias = max_c β_c − min_c β_c`` over the classes present, with ``β_c`` from the OLS
-    regression ``S_d = β_{c(d)} + b·V_d + ε_d`` of :func:`class_gaps` (score points at equal V;
-    docs/model.md "Metrics"). 0 with a single class; NaN when the slope b is not identified.
-    """
-    return class_bias_and_gaps(score, true_value, classes)[0]
+    """The class gap at equal true value between the most and the least favoured class, per
+    replication; shape ``(rep,)`` (:func:`systematic_class_bias` of :func:`class_gaps`; docs/model.md
+    "Metrics"). 0 with a single class; NaN where the slope b is not identified."""
+    return systematic_class_bias(class_gaps(score, true_value, classes))
 
 
-def class_bias_and_gaps(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> tuple:
-    """``(class_bias(...), class_gaps(...))`` of the same arguments from one regression."""
-    beta, present = _class_intercepts(score, true_value, classes)
-    b = beta[:, present]
-    bias = np.zeros(beta.shape[0]) if present.sum() <= 1 else b.max(axis=1) - b.min(axis=1)
-    return bias, beta - beta[:, :1]
+def systematic_class_bias(gaps: NDArray) -> NDArray[np.float64]:
+    """``class_bias`` per replication r from every replication's class intercepts (or gaps)
+    ``β_rc`` at equal true value (rep, C): ``β_r,hi − β_r,lo`` with ``hi`` and ``lo`` the classes
+    of the highest and the lowest mean ``β_c`` over the replications (NaN columns: classes without
+    departments). Its mean is the range of the mean intercepts, the *systematic* advantage of one
+    class over another: noise moves a replication's intercepts both ways, so it averages out (the
+    range within each replication, ``max_c β_rc − min_c β_rc``, does not: with two identical
+    classes its mean is ``√(2/π)`` times the sd of their gap, not 0). With identical classes the
+    mean is about ``√(2/π)`` of its own standard error: no detectable bias. 0 with fewer than two
+    classes; NaN in a replication whose slope was not identified (no finite gap)."""
+    g = np.asarray(gaps, dtype=float)
+    known = np.isfinite(g)
+    present = known.any(axis=0)
+    if present.sum() <= 1:
+        return np.where(known.any(axis=1), 0.0, np.nan)
+    count = known.sum(axis=0)
+    mean = np.where(present, np.where(known, g, 0.0).sum(axis=0) / np.maximum(count, 1), np.nan)
+    hi, lo = int(np.nanargmax(mean)), int(np.nanargmin(mean))
+    return g[:, hi] - g[:, lo]
 
 
 def below_band_floor(total: ArrayLike, grade: ArrayLike, floors: ArrayLike) -> NDArray[np.float64]:

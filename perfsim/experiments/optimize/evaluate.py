@@ -30,11 +30,11 @@ def replications(
 
     budget.check(scenario, reps)
     model = engine.build(scenario)
-    blocks = engine.run_blocks(model, seed, reps)
+    columns = engine.joined_metrics(engine.run_blocks(model, seed, reps))
     out = {}
-    for m in metrics if metrics is not None else list(blocks[-1].metrics):
-        if m in blocks[-1].metrics:
-            out[m] = np.concatenate([np.asarray(b.metrics[m], dtype=float) for b in blocks])
+    for m in metrics if metrics is not None else list(columns):
+        if m in columns:
+            out[m] = np.asarray(columns[m], dtype=float)
         else:
             out[m] = np.full(reps, np.nan)
     return out

@@ -73,15 +73,13 @@ def metric_means(scenario: Scenario, reps: int, seed: int) -> pd.Series:
 
     budget.check(scenario, reps)  # ScenarioError naming the key when a point cannot fit
     model = engine.build(scenario)
-    blocks = engine.run_blocks(model, seed, reps)
-    names = list(blocks[-1].metrics)
+    columns = engine.joined_metrics(engine.run_blocks(model, seed, reps))
     means = {}
-    for k in names:  # the mean over finite replications, as metrics.summarize computes it
-        v = np.concatenate([b.metrics[k] for b in blocks])
+    for k, v in columns.items():  # the mean over finite replications, as metrics.summarize does
         v = v[np.isfinite(v)]
         means[k] = float(v.mean()) if v.size else np.nan
     for k in MAXIMA & set(means):  # a maximum over replications, as simulate reports it
-        means[k] = float(np.concatenate([b.metrics[k] for b in blocks]).max())
+        means[k] = float(columns[k].max())
     out = pd.Series(means, name="mean")
     out.index.name = "metric"
     return out
