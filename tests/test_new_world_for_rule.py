@@ -12,6 +12,7 @@ import perfsim
 from perfsim.cli import main
 from perfsim.engine import build
 from perfsim.scenario import load_scenario, resolve_scenario
+from perfsim.scenario.loader import scenario_raw
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -79,6 +80,18 @@ def test_the_starter_rule_with_its_own_partial_world_runs_on_a_world_written_for
         in tomllib.loads(Path("world.toml").read_text(encoding="utf-8"))["world"]["tasks"]
     )
     assert main(["run", "rule.toml", "--world", "world.toml", "--reps", "3", "--quiet"]) == 0
+    # the report says the world is placeholders (the world file's own assumption), and of a
+    # bundled scenario's world where its assumptions are, not its rule's assumptions
+    out = "results/" + next(p.name for p in Path("results").iterdir())
+    assert main(["report", out]) == 0
+    html = Path(out, "report.html").read_text(encoding="utf-8")
+    assumptions = html[html.index('id="assumptions"') :]
+    assert "World world.toml: Every number is a placeholder" in assumptions
+    assert "The scenario lists no assumptions" not in assumptions
+    on_hangzhou = resolve_scenario("rule.toml", world="hangzhou-2011")
+    listed = scenario_raw(on_hangzhou)["meta"]["assumptions"]
+    assert listed[-1].startswith("World hangzhou-2011: its departments, tasks, measurements")
+    assert not any("领导考评 share" in a for a in listed)  # an assumption of Hangzhou's rule
 
 
 @pytest.mark.parametrize("name", ['a "quoted" name', "back\\slash", "点.分 隔", "tab\there"])

@@ -18,7 +18,8 @@ A rule file may hold a *partial* ``[world]``: entries that the world lacks or th
 ``[world.indicators."公共服务"] gameability = 2``). They are merged into the given world leaf by
 leaf, as ``--set @FRAGMENT.toml`` is; a complete ``[world]`` in the rule file (one with ``tasks``)
 is replaced by the given world. A name the world cannot fit is an error that lists the world's
-names and says what to add. ``--set`` overrides apply to the fitted scenario.
+names and says what to add. ``--set`` overrides apply to the fitted scenario. The scenario's
+``meta.assumptions`` gain the world's (:func:`with_world_assumptions`), which its report lists.
 """
 
 from __future__ import annotations
@@ -83,6 +84,15 @@ def no_world_error(scenario: Scenario) -> ScenarioError:
 
 def load_world(world: WorldSpec) -> tuple[dict, str]:
     """The validated raw ``[world]`` table of a bundled name, a file or a mapping, and its label."""
+    table, source, _ = _load_world(world)
+    return table, source
+
+
+def _load_world(world: WorldSpec) -> tuple[dict, str, list[str]]:
+    """:func:`load_world`, and the world's assumptions: those its file lists (``meta.assumptions``)
+    when it holds a world alone, one line pointing to them when it is a whole scenario (its
+    assumptions are about its rule too)."""
+    raw: Mapping = world if isinstance(world, Mapping) else {}
     if isinstance(world, Mapping):
         table, source = dict(world.get("world", world)), "<world>"
     else:
@@ -106,7 +116,12 @@ def load_world(world: WorldSpec) -> tuple[dict, str]:
         _WorldFile.model_validate({"world": table})
     except ValidationError as exc:
         raise ScenarioError(validation_problems(exc, {"world": table}, source)) from None
-    return table, source
+    meta = raw.get("meta")
+    assumptions = meta.get("assumptions") if isinstance(meta, Mapping) else None
+    if "rule" in raw:  # a whole scenario: its assumptions are about its rule as well
+        whole = "its departments, tasks, measurements and raters, as that scenario's meta.assumptions state them"
+        return table, source, [whole] if assumptions else []
+    return table, source, [str(a) for a in assumptions or [] if str(a).strip()]
 
 
 def merge(base: Mapping, extra: Mapping) -> dict:
@@ -191,6 +206,18 @@ def on_world(raw: Mapping, world: Mapping) -> dict:
     return {**raw, "world": merged}
 
 
+def with_world_assumptions(raw: Mapping, shown: str, assumed: list[str]) -> dict:
+    """``raw`` whose ``meta.assumptions`` also list those of the world it runs on (each prefixed
+    with the world's name), so that a report of a rule on ``--world`` states the world's
+    assumptions (a world from ``perfsim new world`` says that every number is a placeholder)."""
+    if not assumed:
+        return dict(raw)
+    meta = dict(raw.get("meta") or {})
+    own = list(meta.get("assumptions") or [])
+    meta["assumptions"] = own + [f"World {shown}: {a}" for a in assumed]
+    return {**raw, "meta": meta}
+
+
 def resolve_scenario(
     scenario: Scenario | str | Path,
     overrides: Iterable[str] = (),
@@ -215,10 +242,10 @@ def resolve_scenario(
     else:
         path = resolve_path(scenario)
         raw, source = read_toml(path), str(path)
-    table, world_source = load_world(world)
+    table, world_source, assumed = _load_world(world)
     shown = world_source if isinstance(world, Mapping) else str(world)  # as the user named it
     label = f"{source} on world {shown}"
-    resolved = on_world(raw, table)
+    resolved = with_world_assumptions(on_world(raw, table), shown, assumed)
     if overrides:
         resolved = apply_overrides(resolved, overrides, f"{source} --set")
         label += f" (with --set {' '.join(overrides)})"
