@@ -200,6 +200,20 @@ def test_rerun_command_rebuilds_the_recorded_scenarios(comparison_dir, run_dir):
     assert "--seed 0" in cmd and f"--reps {REPS}" in cmd
 
 
+def test_assumptions_say_which_settings_the_run_changed(run_dir, tmp_path):
+    """The scenario's texts are the file's: a run with --set says what it changed beside them."""
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "This run changed" not in html
+    changed = simulate(V5, reps=2, seed=1, overrides=["world.max_iterations=10"])
+    out = write_run(changed, tmp_path / "changed")
+    build_report(out)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assumptions = html[html.index('id="assumptions"') : html.index('id="reproducibility"')]
+    assert "This run changed 1 setting(s) of the scenario file: world.max_iterations=10." in (
+        " ".join(assumptions.split())
+    )
+
+
 def test_not_a_run_folder_is_a_user_error(tmp_path, run_dir):
     with pytest.raises(PerfsimError, match="not a perfsim run folder"):
         build_report(tmp_path)

@@ -75,6 +75,7 @@ class Rerun:
     same_hash: bool  # ... and this perfsim version gives them the recorded scenario hashes
     file_changes: int  # settings where the run's scenario differs from the file as it is now
     notes: list[str]
+    settings: list[str]  # those settings, as --set assignments (PATH=VALUE)
 
 
 def _file_raw(source: str, world: str | None = None) -> dict | None:
@@ -241,4 +242,4 @@ def rerun_command(run: RunFolder) -> Rerun:
     for s in set_args:
         args += ["--set", s]
     args += ["--seed", seed, "--reps", reps, "--out", str(run.path)]
-    return Rerun(format_command(args), bool(ok), bool(same), len(set_args), notes)
+    return Rerun(format_command(args), bool(ok), bool(same), len(set_args), notes, set_args)

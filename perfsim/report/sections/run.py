@@ -199,6 +199,16 @@ def assumptions_section(doc: Document, run: RunFolder) -> None:
         doc.add("ul", items)
     else:
         doc.add("p", _("The scenario lists no assumptions (meta.assumptions is empty)."))
+    changed = rerun_command(run).settings
+    if changed:  # --set options: the texts quoted above are the file's, written before them
+        doc.add(
+            "p",
+            _(
+                "This run changed {n} setting(s) of the scenario file: {settings}. The scenario's "
+                "description and assumptions above are the file's own text and do not reflect "
+                "these changes."
+            ).format(n=len(changed), settings="; ".join(changed)),
+        )
     not_simulated_section(doc, run)
     if run.worlds != ["base"]:
         doc.add(
