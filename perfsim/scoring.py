@@ -61,8 +61,9 @@ def score(
 
     Returns one row per department, best first: the id, the class, each component score (0–100),
     the rater-mix score ``mixed``, net bonus/deduction points ``adjustment``, ``total``, ``rank``
-    (1 = best; within class when the rule grades within class), ``grade`` (band name) and the
-    reward columns ``bonus``, ``budget_factor``, ``promotion_weight``.
+    (1 = best; within class when the rule grades within class), ``grade`` (band name), with veto
+    columns ``vetoed`` (True: graded by the one-vote veto, whatever its rank), and the reward
+    columns ``bonus``, ``budget_factor``, ``promotion_weight``.
     """
     if source is None:
         source = str(table) if isinstance(table, str | Path) else "<table>"
@@ -82,6 +83,8 @@ def score(
     out["total"] = ev.total
     out["rank"] = ev.rank
     out["grade"] = np.array(compiled.bands, dtype=object)[ev.grade]
+    if "veto" in inputs["arrays"]:  # why a unit of a good rank has the veto grade
+        out["vetoed"] = inputs["arrays"]["veto"]
     for k, name in enumerate(REWARD_FIELDS):
         out[name] = ev.reward[:, k]
     keys = [class_column, "rank"] if compiled.rule.grading.scope == "within_class" else ["rank"]

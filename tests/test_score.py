@@ -92,6 +92,8 @@ columns = ["一票否决"]
     assert out.loc["d1", "adjustment"] == pytest.approx(1.0)
     assert out.loc["d2", "adjustment"] == pytest.approx(-3.0)
     assert out.loc["d0", "grade"] == "不合格"  # vetoed whatever its score
+    assert out["vetoed"].tolist() == [d == "d0" for d in out.index]  # and the table says why
+    assert list(out.columns).index("vetoed") == list(out.columns).index("grade") + 1
     assert (out["grade"] == "优秀").sum() == 2  # the vetoed unit's quota slot passes on
     np.testing.assert_allclose(out["total"], out["mixed"] + out["adjustment"])
 
