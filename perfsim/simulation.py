@@ -244,9 +244,9 @@ def _table(columns: dict[str, NDArray], index: str | None = None) -> pd.DataFram
 
 #: what a convergence warning adds when an indicator is normalised by percentile rank
 PERCENTILE_HINT = (
-    "percentile ranks are step functions of every unit's value, so best responses to them "
-    "rarely settle whatever the iterations (docs/model.md); read these numbers as approximate "
-    "or score those indicators another way"
+    "under percentile ranks the grade cut-offs jump as units pass each other, so some best "
+    "responses do not settle whatever the iterations (docs/model.md); read these numbers as "
+    "approximate or score those indicators another way"
 )
 
 

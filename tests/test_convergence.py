@@ -220,8 +220,8 @@ def test_hangzhou_with_min_max_converges():
 
 
 def test_an_unconverged_percentile_rule_is_told_why_not_to_raise_the_iterations():
-    """Percentile ranks do not settle (docs/model.md): the warning says so instead of advising
-    more iterations, which would not help; other rules keep the usual advice."""
+    """Percentile ranks do not always settle (docs/model.md): the warning says so instead of
+    advising more iterations, which would not help; other rules keep the usual advice."""
 
     def warning(method):
         with warnings.catch_warnings(record=True) as caught:
@@ -234,6 +234,6 @@ def test_an_unconverged_percentile_rule_is_told_why_not_to_raise_the_iterations(
             )
         return " ".join(str(w.message) for w in caught if w.category is ConvergenceWarning)
 
-    assert "percentile ranks are step functions" in warning("percentile")
+    assert "under percentile ranks the grade cut-offs jump" in warning("percentile")
     usual = warning("zscore")
     assert "raise world.max_iterations" in usual and "percentile" not in usual

@@ -16,7 +16,9 @@ common-random-number samples), over which the caller averages.
   by ``(1 + z²)/n``, which is not small for an outlier (at ``z² = n − 1``, all the others equal,
   its score cannot move at all).
 - percentile rank: ``± span · f(x_d)`` with ``f`` the density of the group's values, approximated by
-  a normal density with the group's mean and standard deviation.
+  a normal density with the group's mean and standard deviation; the best response takes instead
+  the expected rank in the department's noise-free level, its own noise integrated exactly
+  (:func:`percentile_in_level`).
 - target attainment: ``span / target`` (benefit) or ``span · target / x²`` (cost), zero above the cap.
 - linear: ``± span``.
 Degenerate groups (zero spread) get slope 0: no department can move its score by its own value.
@@ -100,6 +102,52 @@ def slope(
         raise ValueError(f"no slope for normalisation {method!r}")
 
     return by_group(one, x, groups, axis=-2)
+
+
+#: elements of the largest (…, own, other, indicator) array :func:`percentile_in_level` builds
+PAIR_CHUNK = 2**21
+
+
+def percentile_in_level(
+    values: NDArray, level: NDArray, sd: NDArray, benefit: NDArray, ceiling: NDArray
+) -> tuple[NDArray, NDArray]:
+    """A department's expected percentile rank and its slope in its noise-free ``level`` m, its own
+    measurement noise ε ~ N(0, sd²) integrated exactly, the others' reported ``values`` fixed
+    (…, dept, indicator; the department's own entry of ``values`` is not used; reports are capped
+    at ``ceiling``). The rank share is ``(#others reported worse + ½ #tied) / (n − 1)`` (the
+    percentile score is ``base + span ·`` share), so with ``t_j = (m − x_j)/sd`` and ``s = ±1``
+    (benefit or cost):
+
+        share = Σ_{j≠d} P_j / (n − 1),   P_j = Φ(s t_j)  (x_j below the ceiling),
+                                         P_j = ½ [cost] + ½ Φ(s t_j)  (x_j at it: a tie when the
+                                         department's own report reaches it),
+        ∂share/∂m = Σ_{j≠d} s c_j φ(t_j) / sd / (n − 1),   c_j = 1, or ½ at the ceiling.
+
+    Smooth in m: the percentile of the sampled value jumps by 1/(n − 1) whenever the department
+    passes another's sampled value, and a best response averaged over a few samples jumped with
+    it (Hangzhou under percentile ranks: 35 % of replications settled). Built in chunks of own
+    departments so that no array exceeds :data:`PAIR_CHUNK` elements."""
+    x = np.asarray(values, dtype=float)
+    n = x.shape[-2]
+    share, slope = np.full(x.shape, 0.5), np.zeros(x.shape)
+    if n < 2:
+        return share, slope
+    m = np.broadcast_to(level, x.shape)
+    sign = np.where(benefit, 1.0, -1.0)
+    weight = np.where(x >= ceiling, 0.5, 1.0)[..., None, :, :]  # (…, 1, other, J)
+    offset = np.where(x >= ceiling, np.where(benefit, 0.0, 0.5), 0.0)[..., None, :, :]
+    per_own = max(1, PAIR_CHUNK // max(1, x[..., 0, :].size * n))
+    for lo in range(0, n, per_own):
+        hi = min(n, lo + per_own)
+        t = (m[..., lo:hi, None, :] - x[..., None, :, :]) / sd  # (…, own, other, J)
+        own = np.arange(lo, hi)
+        cdf = offset + weight * ndtr(sign * t)
+        pdf = weight * np.exp(-0.5 * t * t) * (sign / (sd * np.sqrt(2 * np.pi)))
+        for a in (cdf, pdf):
+            a[..., np.arange(hi - lo), own, :] = 0.0  # not against its own sampled value
+        share[..., lo:hi, :] = cdf.sum(axis=-2) / (n - 1)
+        slope[..., lo:hi, :] = pdf.sum(axis=-2) / (n - 1)
+    return share, slope
 
 
 def minmax_in_level(values: NDArray, level: NDArray, span, sd) -> NDArray:

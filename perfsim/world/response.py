@@ -55,9 +55,10 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from ..fastreduce import along_last, matmul_t
-from ..rules import pipeline, slopes
+from ..rules import pipeline
 from . import events, mixing, payoff
 from .context import Context
+from .marginals import classes_of, indicator_marginals
 from .model import (
     CompiledWorld,
     expected_indicators,
@@ -191,20 +192,21 @@ def evaluate_profile(
     r_samples += r_mean[None]
     columns = _columns(ctx, r_samples)
     ev = pipeline.evaluate(
-        c, samples, classes=_classes(ctx), columns=columns, targets=targets[None], grading=False
+        c, samples, classes=classes_of(ctx), columns=columns, targets=targets[None], grading=False
     )
     totals, points_var = events.with_points(ctx, ev.total, effort, gaming)  # (S, B, D)
 
-    d_s_dm, kinks = _indicator_marginals(ctx, samples, m_bar, sd_m, targets)  # (B, D, J)
+    d_s_dm, kinks, exact = indicator_marginals(ctx, samples, m_bar, sd_m, targets, ev.normalized)
     shares = c.shares
     d_s_dq = shares[ctx.rater_component] * r_deriv  # (B, D, R)
     # Own expected score: the sample mean less the (linearised) mean of the department's own noise
-    # draws, so that a department's own common random numbers do not shift it off the cut-off.
+    # draws, so that a department's own common random numbers do not shift it off the cut-off
+    # (indicators whose own noise is integrated exactly: their sampled score replaced instead)
     eps_mean, eta_mean = ctx.draw_means
-    own_noise = (d_s_dm * sd_m * eps_mean).sum(-1) + (
+    own_noise = (np.where(exact.mask, 0.0, d_s_dm) * sd_m * eps_mean).sum(-1) + (
         d_s_dq / np.maximum(r_deriv, 1e-12) * np.sqrt(r_var) * eta_mean
     ).sum(-1)
-    mean = totals.mean(axis=0) - own_noise
+    mean = totals.mean(axis=0) - own_noise + exact.shift
     seen = 1.0
     if ctx.warning is not None:  # the warned department knows part of its own noise already
         mean = mean + (d_s_dm * sd_m * ctx.warning).sum(-1)
@@ -242,88 +244,6 @@ def _columns(ctx: Context, rater_values: NDArray) -> NDArray | None:
         return None
     order = [ctx.world.raters.index(name) for name in c.column_components]
     return rater_values[..., order] * c.full_marks / 100.0
-
-
-def _classes(ctx: Context) -> NDArray | None:
-    return ctx.world.class_codes if ctx.rule.classes else None
-
-
-def _indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets) -> NDArray:
-    """∂S̄_d/∂m_dj: share × weight × mean normalisation slope × smoothing of clip and ceiling;
-    and the :class:`perfsim.world.payoff.Kinks` that give the score shift of a large change."""
-    c, w = ctx.rule, ctx.world
-    groups = _classes(ctx) if c.rule.normalize.scope == "within_class" else None
-    out = np.zeros(m_bar.shape)
-    free = np.zeros(m_bar.shape)  # the slope before the clip and the ceiling
-    lo = np.full(m_bar.shape[-1], -np.inf)  # where the clip flattens the score
-    hi = np.full(m_bar.shape[-1], np.inf)
-    for method in dict.fromkeys(c.methods):
-        idx = np.array([j for j, m in enumerate(c.methods) if m == method], dtype=np.intp)
-        sl = _constant_slope(c, method, idx)
-        if sl is not None:  # the same in every sample: no need to compute it per sample
-            sl = np.broadcast_to(sl, m_bar[..., idx].shape)
-        else:
-            t = pipeline.indicator_targets(c, idx, samples[..., idx].shape, targets[None])
-            sl = slopes.slope(
-                method,
-                samples[..., idx],
-                benefit=c.benefit[idx],
-                base=c.base[idx],
-                span=c.span[idx],
-                bad=c.bad[idx],
-                good=c.good[idx],
-                target=t,
-                cap=c.cap[idx],
-                groups=groups,
-                own=(m_bar[..., idx], sd_m[idx]) if method == "minmax" else None,
-            )
-            raw = m_bar[None, ..., idx] + ctx.measurement_draws[..., idx]  # before the ceiling
-            sl = _below_ceiling_mean(sl, raw, w.ceiling[idx], sd_m[idx])
-        free[..., idx] = sl
-        if method == "efficacy" and c.rule.normalize.clip:
-            lo_j = np.where(np.isnan(c.bad[idx]), -np.inf, np.minimum(c.bad[idx], c.good[idx]))
-            hi_j = np.where(np.isnan(c.good[idx]), np.inf, np.maximum(c.bad[idx], c.good[idx]))
-            inside = ndtr((hi_j - m_bar[..., idx]) / sd_m[idx]) - ndtr(
-                (lo_j - m_bar[..., idx]) / sd_m[idx]
-            )
-            sl = sl * inside
-            lo[idx], hi[idx] = lo_j, hi_j
-        out[..., idx] = sl
-    out *= ndtr((w.ceiling - m_bar) / sd_m)  # reporting is capped at the ceiling
-    weights = np.broadcast_to(pipeline.indicator_weights(c, m_bar, _classes(ctx)), m_bar.shape)
-    factor = weights * c.shares[ctx.comp_of_indicator] * ctx.ratchet_factor
-    return out * factor, payoff.Kinks(free * factor, lo, hi, m_bar, sd_m, w.ceiling)
-
-
-def _below_ceiling_mean(per_sample: NDArray, raw: NDArray, ceiling, sd) -> NDArray:
-    """The mean normalisation slope over the samples where the department's own value ``raw``
-    (before the ceiling) is below the ceiling (all samples where it never is): at the ceiling its
-    score does not move with its value, and the group statistics of those samples (a group bunched
-    at the ceiling has a tiny sd) are not the ones its marginal score sees. The probability of
-    being below the ceiling is applied, smoothly, by the caller.
-
-    "Below" is a kernel weight ``Φ((ceiling − raw)/h)`` with the normal reference bandwidth
-    ``h = 1.06 σ S^(−1/5)`` of the S samples, not an indicator: with an indicator the slope jumped
-    whenever a sample crossed the ceiling as the department's own level moved, and its best
-    response jumped with it (z-scores of indicators at a ceiling jittered for ever)."""
-    bandwidth = 1.06 * np.asarray(sd) * per_sample.shape[0] ** -0.2
-    below = ndtr((ceiling - raw) / bandwidth)
-    count = below.sum(axis=0)
-    inside = (below * per_sample).sum(axis=0) / np.maximum(count, 1e-300)
-    return np.where(count > 1e-9, inside, per_sample.mean(axis=0))
-
-
-def _constant_slope(c, method: str, idx: NDArray) -> NDArray | None:
-    """The normalisation slope of indicators ``idx`` when it depends on no value (as
-    :func:`perfsim.rules.slopes.slope` computes it): linear scoring, and the efficacy coefficient
-    with both bounds fixed (``span / (good − bad)``; the clip is smoothed by the caller); else
-    None."""
-    if method == "linear":
-        return np.where(c.benefit[idx], 1.0, -1.0) * c.span[idx]
-    if method == "efficacy" and not (np.isnan(c.bad[idx]).any() or np.isnan(c.good[idx]).any()):
-        denom = c.good[idx] - c.bad[idx]
-        return np.where(denom == 0, 0.0, c.span[idx] / np.where(denom == 0, 1.0, denom))
-    return None
 
 
 def best_response(
