@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from perfsim import score
+from perfsim.cli import main
 from perfsim.rules.pipeline import compile_rule, evaluate
 from perfsim.scenario import DataError, load_scenario
 
@@ -68,7 +69,7 @@ def test_batch_evaluation_equals_one_table_at_a_time(minimal_file):
         np.testing.assert_array_equal(batch.grade[r], one.grade)
 
 
-def test_veto_and_capped_bonus(minimal_file, tmp_path):
+def test_veto_and_capped_bonus(minimal_file, tmp_path, capsys):
     text = (
         minimal_file.read_text(encoding="utf-8")
         + """
@@ -94,6 +95,10 @@ columns = ["一票否决"]
     assert out.loc["d0", "grade"] == "不合格"  # vetoed whatever its score
     assert out["vetoed"].tolist() == [d == "d0" for d in out.index]  # and the table says why
     assert list(out.columns).index("vetoed") == list(out.columns).index("grade") + 1
+    data = tmp_path / "t.csv"
+    t.to_csv(data, index=False)
+    assert main(["score", str(data), "--rule", str(f)]) == 0
+    assert "(1 of them by the one-vote veto, whatever the score)" in capsys.readouterr().out
     assert (out["grade"] == "优秀").sum() == 2  # the vetoed unit's quota slot passes on
     np.testing.assert_allclose(out["total"], out["mixed"] + out["adjustment"])
 

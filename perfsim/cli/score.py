@@ -65,8 +65,11 @@ def handle(args: argparse.Namespace) -> int:
             print(table.to_string(index=False))
         counts = table["grade"].value_counts()
         bands = ", ".join(f"{b} {counts.get(b, 0)}" for b in scenario.rule.grading.bands)
+        vetoed = int(table["vetoed"].sum()) if "vetoed" in table else 0
+        why = f" ({vetoed} of them by the one-vote veto, whatever the score)" if vetoed else ""
         print(
-            f"\n{len(table)} departments scored with {scenario.name or args.rule}; grades: {bands}"
+            f"\n{len(table)} departments scored with {scenario.name or args.rule}; grades: "
+            f"{bands}{why}"
         )
         if args.out:
             print(f"written to {args.out}")

@@ -7,7 +7,7 @@ import sys
 
 from .common import add_numbers, positive
 
-HELP = "Run the validation suite V1-V6: the engine against closed forms and backward induction."
+HELP = "Run the validation suite V1–V7: the engine against closed forms and backward induction."
 EXAMPLES = """examples:
   perfsim verify
   perfsim verify --reps 400 --only V2,V2q
