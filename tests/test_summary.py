@@ -63,7 +63,7 @@ def test_v5_summary_names_the_visible_class_only_when_the_survey_counts(survey_s
     )
     m = result.metrics.set_index("metric")
     sentences = run_sentences("V5", result.metrics, result.departments)
-    assert 3 <= len(sentences) <= 6
+    assert 3 <= len(sentences) <= 7
     tau = _sentence(sentences, "Kendall τ")
     assert _close(re.search(rf"τ = ({NUMBER})", tau).group(1), m.loc["kendall_tau", "mean"])
     gap = m.loc["class_gap:front", "mean"] - m.loc["class_gap:back", "mean"]
@@ -104,6 +104,11 @@ def test_hangzhou_summary_gaming_grades_and_class_gap_match_the_tables():
     assert max(gaps, key=gaps.get) == "社会服务类" and min(gaps, key=gaps.get) == "综合管理类"
     loss = _sentence(sentences, "best achievable net value")
     assert pct(m.loc["welfare_loss", "mean"]) in loss and "loses" in loss
+    # who gets 优秀, by class: the mean over each class's units of their share of replications
+    top = _sentence(sentences, "优秀 goes to")
+    for cls, units in deps.groupby("class"):
+        assert f"{pct(units['share:优秀'].mean())} of {cls} units" in top
+    assert len(deps["class"].unique()) == 3 and top.count(" units") == 3
 
 
 def test_goodhart_summary_drops_grades_of_a_single_band_and_says_value_is_destroyed():

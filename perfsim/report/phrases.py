@@ -48,6 +48,8 @@ ENGLISH: dict[str, str] = {
         "No class of units scores detectably above another at equal true value "
         "(largest estimated gap {gap} points, between {high} and {low})."
     ),
+    "run.class_top": N_("{band} goes to {items}."),
+    "run.class_top_item": N_("{share} of {cls} units"),
     "run.welfare": N_(
         "The rule loses {loss} of the best achievable net value (true value minus the cost of "
         "effort and gaming)."

@@ -81,8 +81,8 @@ def amount(
 def run_sentences(
     rule: str, metrics: pd.DataFrame, departments: pd.DataFrame | None = None
 ) -> list[str]:
-    """3–6 sentences on a rule's run: ranking, grades, gaming, class gap, agreement within rater
-    groups, welfare loss (each where its metrics were recorded)."""
+    """3–7 sentences on a rule's run: ranking, grades, gaming, class gap, best band by class,
+    agreement within rater groups, welfare loss (each where its metrics were recorded)."""
     m = metrics.set_index("metric")
     out = []
     tau = _value(m, "kendall_tau")
@@ -111,6 +111,9 @@ def run_sentences(
     gap = _class_sentence(m)
     if gap:
         out.append(gap)
+    by_class = _top_band_by_class(departments, bands)
+    if by_class:
+        out.append(by_class)
     raters = [
         say("run.rater_item", group=str(k).split(":", 1)[1], value=num(v, 2))
         for k, v in m["mean"].items()
@@ -147,6 +150,19 @@ def _gaming_sentence(share: float, departments: pd.DataFrame | None) -> str:
                 indicator_share=pct(totals[top] / totals.sum()),
             )
     return say("run.gaming_plain", share=pct(share))
+
+
+def _top_band_by_class(departments: pd.DataFrame | None, bands: list[str]) -> str:
+    """How often each class's units get the best band (the mean over its units of their share of
+    replications in it), with two classes or more; else ``""``. What officials ask first: the
+    class gap above is at equal true value, and classes may differ in true value as well."""
+    if departments is None or not bands or "class" not in departments:
+        return ""
+    shares = departments.groupby("class", sort=False)[f"share:{bands[0]}"].mean()
+    if len(shares) < 2:
+        return ""
+    items = [say("run.class_top_item", share=pct(v), cls=str(k)) for k, v in shares.items()]
+    return say("run.class_top", band=bands[0], items=join(items))
 
 
 def _class_sentence(m: pd.DataFrame) -> str:
