@@ -200,6 +200,21 @@ def test_rerun_command_rebuilds_the_recorded_scenarios(comparison_dir, run_dir):
     assert "--seed 0" in cmd and f"--reps {REPS}" in cmd
 
 
+def test_the_report_shows_the_simulated_world(run_dir):
+    """V5's classes differ in visibility to the survey (1.0 and 0.3): the report says so beside
+    the class gap it causes, from the run's own scenario."""
+    md = (run_dir / "report.md").read_text(encoding="utf-8")
+    world = md[md.index("## Simulated world") : md.index("## Results")]
+    assert "100 departments over 1 year(s); behaviour: naive" in world
+    rows = {
+        line.split("|")[1].strip(): line for line in world.splitlines() if line.startswith("| ")
+    }
+    assert rows["front"].rstrip(" |").endswith("| 1") and rows["back"].rstrip(" |").endswith(
+        "| 0.3"
+    )
+    assert "| survey | survey | 200 |" in world  # the rater group, its kind and respondents
+
+
 def test_assumptions_say_which_settings_the_run_changed(run_dir, tmp_path):
     """The scenario's texts are the file's: a run with --set says what it changed beside them."""
     html = (run_dir / "report.html").read_text(encoding="utf-8")

@@ -51,6 +51,7 @@ from .sections.run import (
     scenario_section,
 )
 from .sections.sensitivity import sensitivity_document
+from .sections.world import world_section
 
 __all__ = [
     "Rerun",
@@ -85,6 +86,7 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
     )
     scenario_section(doc, run)
     rules_section(doc, run)
+    world_section(doc, run)
     if run.kind == "comparison":
         comparison_metrics_section(doc, run)
     else:

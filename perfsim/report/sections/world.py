@@ -1,0 +1,75 @@
+"""The report's section on the simulated world: the departments, their classes and the rater
+groups that the run assumed (from the run's resolved scenario), so that a reader sees what a
+class gap comes from (a class's visibility to surveys, its productivity) without opening the
+scenario file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ...i18n import gettext as _
+from ...scenario.world import World
+from ..document import Document, Table
+from ..numbers import num, pct
+from ..runs import RunFolder
+
+__all__ = ["world_section"]
+
+
+def world_section(doc: Document, run: RunFolder) -> None:
+    """Departments, behaviour, classes and rater groups of the reference rule's world (nothing
+    when the folder records no world)."""
+    raw = (run.scenarios.get(run.reference) or {}).get("world")
+    if not isinstance(raw, Mapping):
+        return
+    w = World.model_validate(raw)
+    doc.add("h2", _("Simulated world"), "world")
+    doc.add(
+        "p",
+        _(
+            "{n} departments over {periods} year(s); behaviour: {policy}; a department values "
+            "the social value of its own work at λ = {motivation}. These are assumptions, as "
+            "the Assumptions below say, not facts."
+        ).format(n=w.departments, periods=w.periods, policy=w.policy, motivation=num(w.motivation)),
+    )
+    total = sum(c.share for c in w.classes.values()) or 1.0
+    rows = [
+        [
+            name,
+            pct(c.share / total),
+            f"{num(c.ability_mean)} ± {num(c.ability_sd)}",
+            ", ".join(f"{task} × {num(v)}" for task, v in c.productivity.items()) or "—",
+            num(c.visibility),
+        ]
+        for name, c in w.classes.items()
+    ]
+    header = [
+        _("class"),
+        _("share of units"),
+        _("log ability (mean ± sd)"),
+        _("productivity"),
+        _("visibility to surveys"),
+    ]
+    caption = _("Productivity: output per unit of effort in the tasks named (1 elsewhere).")
+    doc.add("table", Table(header, rows, None, caption, "world-classes"))
+    raters = [
+        [
+            name,
+            r.kind,
+            str(r.respondents) if r.kind == "survey" else "—",
+            num(r.leniency),
+            num(r.noise),
+            ", ".join(r.sees) or "—",
+        ]
+        for name, r in w.raters.items()
+    ]
+    if raters:
+        header = [
+            _("rater group"),
+            _("kind"),
+            _("respondents"),
+            _("leniency (points)"),
+            _("noise (points)"),
+            _("sees the tasks"),
+        ]
+        doc.add("table", Table(header, raters, None, "", "world-raters"))
