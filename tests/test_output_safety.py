@@ -405,3 +405,14 @@ def test_an_overflowing_pay_is_a_clear_error(tmp_path, capsys):
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], caught
     err = capsys.readouterr().err
     assert "overflowed" in err and "Traceback" not in err
+
+
+def test_a_run_into_its_own_earlier_folder_says_it_replaced_it(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    assert main(["run", V1, "--reps", "2", "--out", out]) == 0
+    assert "replaces the earlier" not in capsys.readouterr().out
+    assert main(["report", out]) == 0
+    capsys.readouterr()
+    assert main(["run", V1, "--reps", "3", "--out", out]) == 0
+    assert "; it replaces the earlier run folder there, and its report" in capsys.readouterr().out
+    assert not (Path(out) / "report.html").exists()  # the old report went with the old run

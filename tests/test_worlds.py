@@ -200,7 +200,12 @@ def test_compare_names_the_world_it_ran_on(tmp_path, capsys):
     assert main(["compare", str(EXAMPLE), "--world", "hangzhou-2011", *args, "--out", out]) == 0
     assert "world: hangzhou-2011 (--world)" in capsys.readouterr().out
     assert main(["compare", "hangzhou-2011", *args, "--out", out + "2"]) == 0
-    assert "world: the scenario's own" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "world: the scenario's own" in printed and "replaces the earlier" not in printed
+    assert main(["compare", "hangzhou-2011", *args, "--out", out + "2"]) == 0  # a second time
+    assert "; it replaces the earlier comparison folder there, and its report" in (
+        capsys.readouterr().out
+    )
 
 
 def test_sensitivity_takes_a_world():

@@ -89,6 +89,14 @@ def default_out(name: str, overrides: Sequence[str], seed: int | None = None) ->
     return f"results/{name}" + ("" if seed is None else f"-seed{seed}")
 
 
+def replaced_note(earlier: str | None) -> str:
+    """What a run or comparison adds to its folder line when it replaced an earlier perfsim folder
+    (``earlier``: :func:`perfsim.io.folder_kind` of the folder before the run), else ``""``."""
+    if earlier is None:
+        return ""
+    return f"; it replaces the earlier {earlier} folder there, and its report"
+
+
 def add_encoding(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--encoding",

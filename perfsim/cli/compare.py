@@ -16,6 +16,7 @@ from .common import (
     positive,
     print_sentences,
     progress_context,
+    replaced_note,
     run_stem,
 )
 
@@ -82,7 +83,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..experiments.compare import compare, parse_across, parse_min_diff, write_comparison
-    from ..io import claimed_folder
+    from ..io import claimed_folder, folder_kind
 
     min_differences = dict(parse_min_diff(text) for text in args.min_diff)
     positive("reps", args.reps)
@@ -93,6 +94,7 @@ def handle(args: argparse.Namespace) -> int:
     n_rules = len(args.scenarios) + len(args.variant)
     stem = run_stem(args.scenarios[0], args.world)
     out = args.out or default_out(f"compare-{stem}", args.overrides, args.seed)
+    earlier = folder_kind(out)
     with (
         claimed_folder(out, "comparison", force=args.force),
         progress_context(args.reps * n_worlds * n_rules, "replications", args.quiet) as progress,
@@ -111,11 +113,11 @@ def handle(args: argparse.Namespace) -> int:
         )
         out = write_comparison(comp, out, seed=args.seed, reps=args.reps, force=args.force)
     if not args.quiet:
-        _print_comparison(comp, out, args.explain, world=args.world)
+        _print_comparison(comp, out, args.explain, world=args.world, note=replaced_note(earlier))
     return 0
 
 
-def _print_comparison(comp, out, explain: bool = False, world=None) -> None:
+def _print_comparison(comp, out, explain: bool = False, world=None, note: str = "") -> None:
     from ..report.numbers import diff_interval, num, pm
     from ..report.phrases import say
     from ..report.summary import comparison_sentences, explain_lines, identical_metrics
@@ -158,7 +160,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None) -> None:
     else:
         print_sentences([say("note.explain")])
     names = ComparisonFiles
-    print(f"\nrun folder: {out} ({names.COMPARISON}, {names.METADATA}, {names.RUNS}/)")
+    print(f"\nrun folder: {out} ({names.COMPARISON}, {names.METADATA}, {names.RUNS}/){note}")
 
 
 def _reps(comp) -> int:

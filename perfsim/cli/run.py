@@ -17,6 +17,7 @@ from .common import (
     print_metrics_table,
     print_sentences,
     progress_context,
+    replaced_note,
     run_stem,
 )
 
@@ -51,7 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..io import claimed_folder
+    from ..io import claimed_folder, folder_kind
     from ..simulation import simulate, write_run
 
     positive("reps", args.reps)
@@ -61,6 +62,7 @@ def handle(args: argparse.Namespace) -> int:
         raise no_world_error(scenario)
     stem = run_stem(args.scenario, args.world)
     out = args.out or default_out(stem, args.overrides, args.seed)
+    earlier = folder_kind(out)
     with claimed_folder(out, "run", force=args.force):  # refused before the work, not after
         with progress_context(args.reps, "replications", args.quiet) as progress:
             result = simulate(
@@ -68,11 +70,11 @@ def handle(args: argparse.Namespace) -> int:
             )
         out = write_run(result, out, force=args.force)
     if not args.quiet:
-        _print_run_summary(result, out, args.explain)
+        _print_run_summary(result, out, args.explain, replaced_note(earlier))
     return 0
 
 
-def _print_run_summary(result, out, explain: bool = False) -> None:
+def _print_run_summary(result, out, explain: bool = False, note: str = "") -> None:
     from ..report.summary import convergence_sentence, run_sentences, run_warnings
 
     meta = result.metadata
@@ -84,5 +86,5 @@ def _print_run_summary(result, out, explain: bool = False) -> None:
     print_sentences([*run_warnings(meta), *sentences, *([converged] if converged else [])])
     print()
     print_metrics_table(result.metrics, explain)
-    print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))})")
+    print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))}){note}")
     print(f"next: perfsim report {out}   (report.html with figures, to read or circulate)")
