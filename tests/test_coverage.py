@@ -596,6 +596,11 @@ def test_the_summary_says_first_what_the_simulation_left_out(tmp_path):
     assert result.returncode == 0, result.stderr
     paragraph = result.stdout.split("\n\n")[1]  # the sentences after the title line
     assert paragraph.lstrip().startswith("Not simulated: one-vote veto data columns")
+    assert "NotSimulatedWarning" not in result.stderr  # said once, in the summary
+    compared = run_cli("compare", str(rule), *world, "--variant", "s:rule.components.社会评价.share=0.5",
+                       "--reps", "2", "--set", "world.policy=naive", "--out", str(tmp_path / "cmp"))  # fmt: skip
+    assert compared.returncode == 0 and "NotSimulatedWarning" not in compared.stderr
+    assert "Not simulated: one-vote veto data columns" in compared.stdout.split("\n\n")[1]
     assert "(rule.veto.columns)" in " ".join(paragraph.split())
     checked = run_cli("validate", str(rule), *world)
     assert "not simulated: one-vote veto data columns (一票否决) (rule.veto.columns)" in (

@@ -89,6 +89,20 @@ def default_out(name: str, overrides: Sequence[str], seed: int | None = None) ->
     return f"results/{name}" + ("" if seed is None else f"-seed{seed}")
 
 
+@contextmanager
+def said_in_summary(quiet: bool) -> Iterator[None]:
+    """Within it, the one-line warning about parts of the rule the simulation leaves out is not
+    printed unless ``quiet``: the summary that follows says it in its first sentence."""
+    import warnings
+
+    from ..scenario.coverage import NotSimulatedWarning
+
+    with warnings.catch_warnings():
+        if not quiet:
+            warnings.simplefilter("ignore", NotSimulatedWarning)
+        yield
+
+
 def replaced_note(earlier: str | None) -> str:
     """What a run or comparison adds to its folder line when it replaced an earlier perfsim folder
     (``earlier``: :func:`perfsim.io.folder_kind` of the folder before the run), else ``""``."""

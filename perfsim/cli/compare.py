@@ -18,6 +18,7 @@ from .common import (
     progress_context,
     replaced_note,
     run_stem,
+    said_in_summary,
 )
 
 HELP = "Compare rules on the same simulated departments (paired, common random numbers)."
@@ -98,6 +99,7 @@ def handle(args: argparse.Namespace) -> int:
     with (
         claimed_folder(out, "comparison", force=args.force),
         progress_context(args.reps * n_worlds * n_rules, "replications", args.quiet) as progress,
+        said_in_summary(args.quiet),
     ):
         comp = compare(
             args.scenarios,
@@ -120,14 +122,24 @@ def handle(args: argparse.Namespace) -> int:
 def _print_comparison(comp, out, explain: bool = False, world=None, note: str = "") -> None:
     from ..report.numbers import diff_interval, num, pm
     from ..report.phrases import say
-    from ..report.summary import comparison_sentences, explain_lines, identical_metrics
+    from ..report.summary import (
+        comparison_sentences,
+        explain_lines,
+        identical_metrics,
+        not_simulated_sentence,
+    )
 
     ref = comp.rules[0]
     shown = comp.worlds[0]
     if shown == "base":  # no --across assumption: the scenario's own world, or --world's
         shown = f"{world} (--world)" if world else "the scenario's own"
     print(f"reference: {ref}; {len(comp.rules) - 1} other rule(s); world: {shown}\n")
-    print_sentences(comparison_sentences(comp.table, comp.rules, comp.worlds, _reps(comp)))
+    entries = [e for r in comp.results.values() for e in r.metadata.get("not_simulated") or []]
+    left_out = not_simulated_sentence(entries)
+    print_sentences(
+        ([left_out] if left_out else [])
+        + comparison_sentences(comp.table, comp.rules, comp.worlds, _reps(comp))
+    )
     same = set(identical_metrics(comp.table, ref))
     t = comp.table[(comp.table["world"] == comp.worlds[0]) & (comp.table["direction"] != "")]
     print("\npaired differences from the reference [95 % interval], common random numbers;")

@@ -19,6 +19,7 @@ from .common import (
     progress_context,
     replaced_note,
     run_stem,
+    said_in_summary,
 )
 
 HELP = "Simulate a scenario: departments respond to the rule; write a run folder."
@@ -64,7 +65,10 @@ def handle(args: argparse.Namespace) -> int:
     out = args.out or default_out(stem, args.overrides, args.seed)
     earlier = folder_kind(out)
     with claimed_folder(out, "run", force=args.force):  # refused before the work, not after
-        with progress_context(args.reps, "replications", args.quiet) as progress:
+        with (
+            progress_context(args.reps, "replications", args.quiet) as progress,
+            said_in_summary(args.quiet),
+        ):
             result = simulate(
                 scenario, reps=args.reps, seed=args.seed, jobs=args.jobs, progress=progress
             )
