@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -97,8 +99,12 @@ columns = ["一票否决"]
     assert list(out.columns).index("vetoed") == list(out.columns).index("grade") + 1
     data = tmp_path / "t.csv"
     t.to_csv(data, index=False)
-    assert main(["score", str(data), "--rule", str(f)]) == 0
+    assert main(["score", str(data), "--rule", str(f), "--out", str(tmp_path / "s.csv")]) == 0
     assert "(1 of them by the one-vote veto, whatever the score)" in capsys.readouterr().out
+    written = (tmp_path / "s.csv").read_text(encoding="utf-8-sig")
+    assert not re.search(r"\.\d{11,}", written)  # no binary floating-point tails
+    back = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig").set_index("department")
+    np.testing.assert_allclose(back["total"], out["total"], atol=1e-9)
     assert (out["grade"] == "优秀").sum() == 2  # the vetoed unit's quota slot passes on
     np.testing.assert_allclose(out["total"], out["mixed"] + out["adjustment"])
 

@@ -54,8 +54,8 @@ def handle(args: argparse.Namespace) -> int:
     for w in caught:  # the others as Python would show them
         if not issubclass(w.category, QuotaBandWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if args.out:
-        write_csv(table, args.out)
+    if args.out:  # to 10 decimals: 80.64, not the 80.64000000000001 of binary floating point
+        write_csv(table.round(10), args.out)
     if not args.quiet:
         import pandas as pd
 
