@@ -74,17 +74,19 @@ def handle(args: argparse.Namespace) -> int:
             )
         out = write_run(result, out, force=args.force)
     if not args.quiet:
-        _print_run_summary(result, out, args.explain, replaced_note(earlier))
+        note = replaced_note(earlier)
+        _print_run_summary(result, out, args.explain, note, args.overrides)
     return 0
 
 
-def _print_run_summary(result, out, explain: bool = False, note: str = "") -> None:
+def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=()) -> None:
     from ..report.summary import convergence_sentence, run_sentences, run_warnings
 
     meta = result.metadata
     name = meta["scenario_name"] or meta["scenario"]
     reps = f"{meta['reps']} replication{'' if meta['reps'] == 1 else 's'}"
-    print(f"{name}: {reps}, policy {meta['policy']}, seed {meta['seed']}\n")
+    changed = f"; --set {' '.join(sets)}" if sets else ""
+    print(f"{name}: {reps}, policy {meta['policy']}, seed {meta['seed']}{changed}\n")
     sentences = run_sentences(name, result.metrics, result.departments)
     converged = convergence_sentence(result.metrics, where=meta["scenario"])
     print_sentences([*run_warnings(meta), *sentences, *([converged] if converged else [])])
