@@ -88,6 +88,7 @@ def test_the_starter_rule_with_its_own_partial_world_runs_on_a_world_written_for
     assumptions = html[html.index('id="assumptions"') :]
     assert "World world.toml: Every number is a placeholder" in assumptions
     assert "The scenario lists no assumptions" not in assumptions
+    assert "world (--world)</th><td>world.toml</td>" in html  # in Reproducibility
     on_hangzhou = resolve_scenario("rule.toml", world="hangzhou-2011")
     listed = scenario_raw(on_hangzhou)["meta"]["assumptions"]
     assert listed[-1].startswith("World hangzhou-2011: its departments, tasks, measurements")

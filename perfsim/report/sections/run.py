@@ -268,6 +268,7 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
     if run.kind == "run":
         rows += [
             [_("scenario file"), str(meta.get("scenario", "—"))],
+            *([[_("world (--world)"), str(meta["world"])]] if meta.get("world") else []),
             [_("behaviour policy"), str(meta.get("policy", "—"))],
             [
                 _("best response"),
