@@ -204,19 +204,24 @@ def test_hangzhou_away_from_the_defaults_converges(overrides, seed):
     assert m["fixed_point_residual"] <= r.metadata["resolved_scenario"]["world"]["tolerance"]
 
 
-def test_hangzhou_with_min_max_converges():
+@pytest.mark.parametrize(
+    ("method", "reps", "least"), [("minmax", 40, 0.99), ("percentile", 20, 0.95)]
+)
+def test_hangzhou_with_min_max_or_percentile_ranks_converges(method, reps, least):
     """Under min-max the lowest and highest units set every sample's range. With the slope taken
     at the sampled value (0 where the unit is that sample's min or max) no replication settled in
     400 steps; with the slope in the unit's noise-free level, its own noise integrated
     (``slopes.minmax_in_level``), every one does (the bundled scenarios' protocol: 40 replications,
-    seed 1)."""
+    seed 1). A percentile rank is a step function of the unit's own sampled value: 35 % of 40
+    replications settled; with its expected rank in its level (``slopes.percentile_in_level``),
+    at least 95 % (39 of 40 measured; 20 here)."""
     r = perfsim.simulate(
         ROOT / "scenarios" / "hangzhou-2011.toml",
-        reps=40,
+        reps=reps,
         seed=1,
-        overrides=['rule.normalize.method="minmax"'],
+        overrides=[f'rule.normalize.method="{method}"'],
     )
-    assert r.metrics.set_index("metric")["mean"]["converged_share"] >= 0.99
+    assert r.metrics.set_index("metric")["mean"]["converged_share"] >= least
 
 
 def test_an_unconverged_percentile_rule_is_told_why_not_to_raise_the_iterations():

@@ -1,16 +1,14 @@
 """A department's expected percentile rank in its noise-free level, its own noise integrated
 (slopes.percentile_in_level), against a Monte Carlo of the library's own percentile_rank, its
-slope against a finite difference, and a best response under percentile ranks that settles."""
+slope against a finite difference (the best response that settles: test_convergence.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import perfsim
 from perfsim.rules import normalize, slopes
 
 
@@ -74,16 +72,3 @@ def test_chunks_give_the_same_numbers(monkeypatch):
     parts = slopes.percentile_in_level(x, level, *args)
     for a, b in zip(whole, parts, strict=True):
         np.testing.assert_array_equal(a, b)
-
-
-def test_hangzhou_under_percentile_ranks_converges():
-    """A percentile rank is a step function of the department's own sampled value: with the
-    sampled rank 35 % of 40 replications settled (seed 1); with its own noise integrated, at
-    least 95 % (39 of 40 measured; 20 here)."""
-    r = perfsim.simulate(
-        ROOT / "scenarios" / "hangzhou-2011.toml",
-        reps=20,
-        seed=1,
-        overrides=['rule.normalize.method="percentile"'],
-    )
-    assert r.metrics.set_index("metric")["mean"]["converged_share"] >= 0.95
