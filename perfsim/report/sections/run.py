@@ -254,6 +254,29 @@ def add_not_simulated(doc: Document, entries: list[dict], heading: str) -> None:
         doc.add("ul", list(items))
 
 
+def _run_rows(run: RunFolder) -> list[list[str]]:
+    """The Reproducibility table's rows of a single run: its files, behaviour and times."""
+    meta = run.metadata
+    return [
+        [_("scenario file"), str(meta.get("scenario", "—"))],
+        *([[_("world (--world)"), str(meta["world"])]] if meta.get("world") else []),
+        [_("behaviour policy"), str(meta.get("policy", "—"))],
+        [
+            _("best response"),
+            _("≤ {n} iterations, largest residual {residual}").format(
+                n=num(meta.get("best_response_iterations")),
+                residual=num(meta.get("best_response_residual")),
+            ),
+        ],
+        *_converged_rows(run),
+        [
+            _("started / finished (UTC)"),
+            f"{meta.get('started', '—')} / {meta.get('finished', '—')}",
+        ],
+        [_("scenario hash (SHA-256)"), str(meta.get("scenario_hash", "—"))],
+    ]
+
+
 def reproducibility_section(doc: Document, run: RunFolder) -> None:
     from ... import __version__
 
@@ -266,24 +289,7 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
         [_("replications"), str(meta.get("reps", "—"))],
     ]
     if run.kind == "run":
-        rows += [
-            [_("scenario file"), str(meta.get("scenario", "—"))],
-            *([[_("world (--world)"), str(meta["world"])]] if meta.get("world") else []),
-            [_("behaviour policy"), str(meta.get("policy", "—"))],
-            [
-                _("best response"),
-                _("≤ {n} iterations, largest residual {residual}").format(
-                    n=num(meta.get("best_response_iterations")),
-                    residual=num(meta.get("best_response_residual")),
-                ),
-            ],
-            *_converged_rows(run),
-            [
-                _("started / finished (UTC)"),
-                f"{meta.get('started', '—')} / {meta.get('finished', '—')}",
-            ],
-            [_("scenario hash (SHA-256)"), str(meta.get("scenario_hash", "—"))],
-        ]
+        rows += _run_rows(run)
     else:
         rows += [[_("written (UTC)"), str(meta.get("written", "—"))], *_converged_rows(run)]
         for rule, h in (meta.get("scenario_hashes") or {}).items():
