@@ -62,7 +62,8 @@ def test_v5_summary_names_the_visible_class_only_when_the_survey_counts(survey_s
         V5, reps=30, seed=3, overrides=[f"rule.components.survey.share={survey_share}"]
     )
     m = result.metrics.set_index("metric")
-    sentences = run_sentences("V5", result.metrics, result.departments)
+    shares = {"target": 1 - survey_share, "survey": survey_share}
+    sentences = run_sentences("V5", result.metrics, result.departments, shares)
     assert 3 <= len(sentences) <= 7
     tau = _sentence(sentences, "Kendall τ")
     assert _close(re.search(rf"τ = ({NUMBER})", tau).group(1), m.loc["kendall_tau", "mean"])
@@ -73,6 +74,8 @@ def test_v5_summary_names_the_visible_class_only_when_the_survey_counts(survey_s
         assert text.startswith("front units score") and "above back units" in text
         assert _close(re.search(rf"score ({NUMBER}) points", text).group(1), gap)
         assert gap > 0
+        # the classes differ only in how visible they are to the survey: the gap comes through it
+        assert "comes through survey" in text
     else:
         text = _sentence(sentences, "No class of units scores detectably")
         se = m.loc["class_gap:back", "se"] + m.loc["class_gap:front", "se"]
@@ -381,3 +384,23 @@ def test_a_comparison_says_slightly_better_or_worse_in_words(verdicts, said):
                              diff_high=0.018, min_diff=0.02, verdict=verdict_))  # fmt: skip
     text = " ".join(comparison_summary(pd.DataFrame(rows), ["ref", "new"], worlds, 10).key)
     assert said in text, text
+
+
+def test_the_class_gap_splits_into_the_components_shares_of_it():
+    """The least-squares class intercepts are linear in the scored variable, and the total is the
+    share-weighted sum of the components (no bonus points in V5): the gap of the total between
+    two classes at equal true value equals the shares times the components' gaps."""
+    result = perfsim.simulate(V5, reps=20, seed=5, overrides=["rule.components.survey.share=0.3"])
+    deps = result.departments
+    design = np.column_stack(
+        [(deps["class"] == c).to_numpy(float) for c in ("front", "back")]
+        + [deps["true_value"].to_numpy(float)]
+    )
+
+    def gap(column):
+        beta = np.linalg.lstsq(design, deps[column].to_numpy(float), rcond=None)[0]
+        return beta[0] - beta[1]
+
+    parts = 0.7 * gap("component:target") + 0.3 * gap("component:survey")
+    assert gap("total") == pytest.approx(parts, rel=1e-9, abs=1e-9)
+    assert 0.3 * gap("component:survey") > 0.5 * gap("total") > 0  # mostly the survey

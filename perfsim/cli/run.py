@@ -80,6 +80,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=()) -> None:
+    from ..report.rules import nominal_shares
     from ..report.summary import convergence_sentence, run_sentences, run_warnings
 
     meta = result.metadata
@@ -87,7 +88,8 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
     reps = f"{meta['reps']} replication{'' if meta['reps'] == 1 else 's'}"
     changed = f"; --set {' '.join(sets)}" if sets else ""
     print(f"{name}: {reps}, policy {meta['policy']}, seed {meta['seed']}{changed}\n")
-    sentences = run_sentences(name, result.metrics, result.departments)
+    shares = nominal_shares(meta.get("resolved_scenario") or {})
+    sentences = run_sentences(name, result.metrics, result.departments, shares)
     converged = convergence_sentence(result.metrics, where=meta["scenario"])
     print_sentences([*run_warnings(meta), *sentences, *([converged] if converged else [])])
     print()

@@ -48,6 +48,8 @@ ENGLISH: dict[str, str] = {
         "No class of units scores detectably above another at equal true value "
         "(largest estimated gap {gap} points, between {high} and {low})."
     ),
+    "run.class_gap_source": N_("Most of it comes through {component} ({share} of the gap)."),
+    "run.class_gap_source_all": N_("It comes through {component}; the other components narrow it."),
     "run.class_top": N_("{band} goes to {items}."),
     "run.class_top_item": N_("{share} of {cls} units"),
     "run.welfare": N_(

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .. import metric_registry
@@ -79,10 +80,14 @@ def amount(
 
 
 def run_sentences(
-    rule: str, metrics: pd.DataFrame, departments: pd.DataFrame | None = None
+    rule: str,
+    metrics: pd.DataFrame,
+    departments: pd.DataFrame | None = None,
+    shares: Mapping[str, float] | None = None,
 ) -> list[str]:
-    """3–7 sentences on a rule's run: ranking, grades, gaming, class gap, best band by class,
-    agreement within rater groups, welfare loss (each where its metrics were recorded)."""
+    """3–7 sentences on a rule's run: ranking, grades, gaming, class gap (with the component it
+    comes from, given the components' ``shares``), best band by class, agreement within rater
+    groups, welfare loss (each where its metrics were recorded)."""
     m = metrics.set_index("metric")
     out = []
     tau = _value(m, "kendall_tau")
@@ -108,7 +113,7 @@ def run_sentences(
     gaming = _value(m, "gaming_share")
     if finite(gaming):
         out.append(_gaming_sentence(gaming, departments))
-    gap = _class_sentence(m)
+    gap = _class_sentence(m, departments, shares)
     if gap:
         out.append(gap)
     by_class = _top_band_by_class(departments, bands)
@@ -165,8 +170,9 @@ def _top_band_by_class(departments: pd.DataFrame | None, bands: list[str]) -> st
     return say("run.class_top", band=bands[0], items=join(items))
 
 
-def _class_sentence(m: pd.DataFrame) -> str:
-    """Which class scores above which at equal true value (from ``class_gap:<class>``)."""
+def _class_sentence(m: pd.DataFrame, departments: pd.DataFrame | None = None, shares=None) -> str:
+    """Which class scores above which at equal true value (from ``class_gap:<class>``), and
+    through which component when one carries most of the gap (:func:`_gap_source`)."""
     gaps = m[[str(k).startswith("class_gap:") for k in m.index]]
     gaps = gaps[[finite(v) for v in gaps["mean"]]]
     if len(gaps) < 2:
@@ -176,8 +182,39 @@ def _class_sentence(m: pd.DataFrame) -> str:
     se = float(gaps.loc[high, "se"] + gaps.loc[low, "se"])  # ≥ the se of the difference
     names = {"high": str(high).split(":", 1)[1], "low": str(low).split(":", 1)[1]}
     text = num(gap, max(0, decimals(se) - 1) if finite(se) and se > 0 else -1)
-    key = "run.class_gap" if not finite(se) or gap > 2 * se else "run.no_class_gap"
-    return say(key, gap=text, **names)
+    if finite(se) and gap <= 2 * se:
+        return say("run.no_class_gap", gap=text, **names)
+    source = _gap_source(departments, shares, names["high"], names["low"])
+    return say("run.class_gap", gap=text, **names) + (" " + source if source else "")
+
+
+def _gap_source(departments, shares, high: str, low: str) -> str:
+    """The component that carries most (over half) of the score gap between classes ``high`` and
+    ``low`` at equal true value, as a sentence, else ``""``. The total is the share-weighted sum of
+    the components (plus bonus points), and the least-squares class intercepts are linear in the
+    scored variable, so the gap of the total splits exactly into the components' gaps times their
+    shares; here fitted to the departments' means over the replications."""
+    if departments is None or not shares or "class" not in departments:
+        return ""
+    names = [c for c in shares if f"component:{c}" in departments]
+    if len(names) < 2 or not {high, low} <= set(departments["class"]):
+        return ""
+    classes = sorted(set(departments["class"]))
+    design = np.column_stack(
+        [(departments["class"] == c).to_numpy(float) for c in classes]
+        + [departments["true_value"].to_numpy(float)]
+    )
+    scored = np.column_stack([departments[f"component:{c}"].to_numpy(float) for c in names])
+    beta = np.linalg.lstsq(design, scored, rcond=None)[0]
+    part = beta[classes.index(high)] - beta[classes.index(low)]
+    part = part * np.array([shares[c] for c in names])
+    whole = part.sum()
+    top = int(np.argmax(part))
+    if not (whole > 0 and part[top] > 0.5 * whole):
+        return ""
+    if part[top] >= whole:  # the others narrow it
+        return say("run.class_gap_source_all", component=names[top])
+    return say("run.class_gap_source", component=names[top], share=pct(part[top] / whole))
 
 
 #: fewer replications than this get a warning (their standard errors are themselves rough)

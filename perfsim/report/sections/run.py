@@ -177,7 +177,8 @@ def _run_summary(run: RunFolder) -> str:
     """The "In short" text: the sentences of ``perfsim run`` (:mod:`..summary`) and, where the
     effective weights stray from the nominal shares, a sentence on them."""
     rule = run.reference
-    sentences = run_sentences(rule, run.metrics[rule], run.departments.get(rule))
+    shares = nominal_shares(run.scenarios.get(rule, {}))
+    sentences = run_sentences(rule, run.metrics[rule], run.departments.get(rule), shares)
     text = say("report.in_short", text=join_sentences(sentences)) if sentences else ""
     return join_sentences([text, weights_sentence(run, rule)]) or say("report.no_metric")
 
