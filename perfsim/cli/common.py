@@ -103,6 +103,11 @@ def said_in_summary(quiet: bool) -> Iterator[None]:
         yield
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 task``, ``3 tasks``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def replaced_note(earlier: str | None) -> str:
     """What a run or comparison adds to its folder line when it replaced an earlier perfsim folder
     (``earlier``: :func:`perfsim.io.folder_kind` of the folder before the run), else ``""``."""

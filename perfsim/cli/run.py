@@ -12,6 +12,7 @@ from .common import (
     add_numbers,
     add_set,
     add_world,
+    counted,
     default_out,
     positive,
     print_metrics_table,
@@ -85,7 +86,7 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
 
     meta = result.metadata
     name = meta["scenario_name"] or meta["scenario"]
-    reps = f"{meta['reps']} replication{'' if meta['reps'] == 1 else 's'}"
+    reps = counted(meta["reps"], "replication")
     changed = f"; --set {' '.join(sets)}" if sets else ""
     print(f"{name}: {reps}, policy {meta['policy']}, seed {meta['seed']}{changed}\n")
     shares = nominal_shares(meta.get("resolved_scenario") or {})

@@ -7,7 +7,7 @@ import argparse
 from ..scenario import coverage, load_world, read_toml, resolve_path, resolve_scenario, scenario_raw
 from ..scenario.loader import is_partial_world
 from ..scenario.world import World
-from .common import add_set, add_world
+from .common import add_set, add_world, counted
 
 HELP = "Check a scenario or rule file; exit 0 if valid, 2 if not."
 EXAMPLES = """examples:
@@ -32,16 +32,16 @@ def handle(args: argparse.Namespace) -> int:
     mix = ", ".join(f"{n} {c.share / total:.0%}" for n, c in comps.items())
     print(f"{resolve_path(args.file)}: valid")
     print(f"  rule: {scenario.name or '(unnamed)'}")
-    print(f"  {_count(len(rule.indicators), 'indicator')}; rater mix: {mix}")
+    print(f"  {counted(len(rule.indicators), 'indicator')}; rater mix: {mix}")
     print(f"  grades: {' > '.join(rule.grading.bands)}")
     world = scenario.world
     if world is not None:
         on = f" (from {args.world})" if args.world else ""
         print(
-            f"  world{on}: {_count(world.departments, 'department')}, "
-            f"{_count(len(world.tasks), 'task')}, "
-            f"{_count(len(world.indicators), 'measured indicator')}, "
-            f"{_count(len(world.raters), 'rater group')}"
+            f"  world{on}: {counted(world.departments, 'department')}, "
+            f"{counted(len(world.tasks), 'task')}, "
+            f"{counted(len(world.indicators), 'measured indicator')}, "
+            f"{counted(len(world.raters), 'rater group')}"
         )
         for dropped in coverage.not_simulated(scenario):
             print(f"  not simulated: {dropped.part.what} ({dropped.part.path})")
@@ -50,11 +50,6 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print("  world: none (simulate with --world NAME or FILE, e.g. --world hangzhou-2011)")
     return 0
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 task``, ``3 tasks``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _is_world_file(file: str) -> bool:
