@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import metric_registry
+from .. import metric_registry, metrics
 from ..i18n import gettext as _
 from ..i18n import metric_label, metric_name, metric_plain, metric_undefined
 from .numbers import decimals, finite, num, pct
@@ -200,13 +200,11 @@ def _gap_source(departments, shares, high: str, low: str) -> str:
     if len(names) < 2 or not {high, low} <= set(departments["class"]):
         return ""
     classes = sorted(set(departments["class"]))
-    design = np.column_stack(
-        [(departments["class"] == c).to_numpy(float) for c in classes]
-        + [departments["true_value"].to_numpy(float)]
-    )
-    scored = np.column_stack([departments[f"component:{c}"].to_numpy(float) for c in names])
-    beta = np.linalg.lstsq(design, scored, rcond=None)[0]
-    part = beta[classes.index(high)] - beta[classes.index(low)]
+    codes = np.array([classes.index(c) for c in departments["class"]])
+    scored = np.stack([departments[f"component:{c}"].to_numpy(float) for c in names])  # (K, D)
+    value = np.broadcast_to(departments["true_value"].to_numpy(float), scored.shape)
+    gaps = metrics.class_gaps(scored, value, codes)  # one row per component
+    part = gaps[:, classes.index(high)] - gaps[:, classes.index(low)]
     part = part * np.array([shares[c] for c in names])
     whole = part.sum()
     top = int(np.argmax(part))
