@@ -27,7 +27,9 @@ S-shaped reward (:mod:`perfsim.world.payoff`, which states the payoff with its e
 The fixed point is iterated per replication (:func:`best_response`): each department has its own
 damping, shrunk when its step turns back, and the steps are combined by Anderson mixing
 (:mod:`perfsim.world.mixing`); a replication stops when its residual ``max |BR(x) − x|`` is within
-the tolerance, and drops out of the computation.
+the tolerance, and drops out of the computation. A department that has settled is not recomputed
+until its replication's next full iteration (:class:`Schedule`); a replication converges only on a
+full one.
 Forward-looking departments facing ratcheted targets (T_{t+1} = T_t + λ_r (m_t − T_t)) discount
 the marginal reward through target-based indicators by the period's factor ``ctx.ratchet_factor``
 (:mod:`perfsim.world.context`: ``(1 − δ)/(1 − δ + δ λ_r)`` in every period (Weitzman 1980), or
@@ -54,7 +56,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import along_last, matmul_t
+from ..fastreduce import along_last, matmul_t, take_departments
 from ..rules import pipeline
 from . import events, mixing, payoff
 from .context import Context
@@ -315,18 +317,22 @@ def _iterate(
     converged = np.zeros(reps, dtype=bool)
     active = np.arange(reps)
     sub = (ctx, targets, learned)
+    plan = Schedule(reps, n)
     for it in range(1, steps + 1):
         e_a, g_a = e[active], g[active]
+        full, due = plan.due(active, it == steps)
         held = (regime.frozen[active], regime.value[active])
-        e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2], held)
-        g_new = regime.apply(active, g_new, pick)
+        e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2], held, due)
+        g_new = regime.apply(active, g_new, np.where(due, pick, regime.pick[active]))
         step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
         change = _max_abs(step)
         a = alpha[active]
-        if it > 1:
-            a, turns[active] = mixing.next_damping(a, step, last[active], damping, turns[active])
-        alpha[active], last[active] = a, step
-        done = change <= tolerance
+        if it > 1:  # (a department not due keeps its damping and its last step)
+            a_new, turned = mixing.next_damping(a, step, last[active], damping, turns[active])
+            a, turns[active] = np.where(due, a_new, a), np.where(due, turned, turns[active])
+        alpha[active], last[active] = a, np.where(due[..., None], step, last[active])
+        plan.update(active, due, step, full, change, tolerance)
+        done = (change <= tolerance) & full
         x = np.concatenate([e_a, g_a], axis=-1)
         damped = x + a[..., None] * step
         if mixer is not None:  # a settled replication takes the damped step (within tolerance)
@@ -345,6 +351,42 @@ def _iterate(
             active = active[~done]
             sub = _subset(ctx, targets, learned, active)
     return Response(e, g, iterations, residual, converged)
+
+
+class Schedule:
+    """Which departments' responses an iteration computes (an asynchronous iteration).
+
+    A department whose last :data:`QUIET_RUN` computed steps were each within :data:`QUIET` of
+    the tolerance keeps its choices, and is not computed, until its replication's next *full*
+    iteration (every department computed). A replication iterates fully every :data:`REFRESH`
+    iterations, at the last allowed one, and after any iteration whose residual was within
+    :data:`NEAR` times the tolerance; it converges only on a full iteration, so its residual
+    ``max |BR(x) − x|`` is over every department, as without the schedule. The profile (scores
+    and cut-offs) is always the whole one; only the departments' choices are skipped, which late
+    in the iteration, when most departments have settled and a few contest a cut-off, is most of
+    the work (``benchmarks/bench_engine.py`` prints the share of responses skipped)."""
+
+    QUIET, QUIET_RUN, REFRESH, NEAR = 0.25, 2, 8, 3.0
+
+    def __init__(self, reps: int, n: int) -> None:
+        self.quiet = np.zeros((reps, n), dtype=np.intp)  # successive quiet computed steps
+        self.since = np.zeros(reps, dtype=np.intp)  # iterations since the last full one
+        self.near = np.zeros(reps, dtype=bool)  # the last residual was near the tolerance
+
+    def due(self, active: NDArray, last: bool) -> tuple[NDArray, NDArray]:
+        """Whether each replication of ``active`` iterates fully (b,), and the departments due
+        (b, D); ``last``: the last allowed iteration (full)."""
+        full = self.near[active] | (self.since[active] >= self.REFRESH - 1) | last
+        return full, (self.quiet[active] < self.QUIET_RUN) | full[:, None]
+
+    def update(self, active, due, step, full, change, tolerance: float) -> None:
+        """Count quiet steps after an iteration of steps ``step`` (b, D, n) (zero where a
+        department was not due) with residuals ``change`` (b,)."""
+        quiet = self.quiet[active]
+        small = np.abs(step).max(axis=-1, initial=0.0) <= self.QUIET * tolerance
+        self.quiet[active] = np.where(due, np.where(small, quiet + 1, 0), quiet)
+        self.since[active] = np.where(full, 0, self.since[active] + 1)
+        self.near[active] = change <= self.NEAR * tolerance
 
 
 class Regimes:
@@ -396,13 +438,16 @@ def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):
 
 
 def _respond(
-    ctx: Context, e: NDArray, g: NDArray, targets: NDArray, learned, held=None
+    ctx: Context, e: NDArray, g: NDArray, targets: NDArray, learned, held=None, due=None
 ) -> tuple[NDArray, NDArray, NDArray]:
     """One best response to the profile (e, g): effort from its first-order conditions, gaming the
     global best of :func:`perfsim.world.payoff.choose_gaming` (and which candidate that is).
     ``held``: the departments whose gaming :class:`Regimes` froze (B, D) and that gaming; with a
     veto their effort is the one that answers the frozen gaming (each candidate has its own
-    effort: taking the picked candidate's would let the effort flip on for ever)."""
+    effort: taking the picked candidate's would let the effort flip on for ever). ``due`` (B, D):
+    the departments whose response is computed (None: all); the others keep ``(e, g)`` and pick
+    −1. The profile (everybody's scores, the cut-offs) is always the whole one, and a due
+    department's response is the same as with every department due (to rounding)."""
     w = ctx.world
     prof = evaluate_profile(ctx, e, g, targets, learned)
     d_s_dm, d_s_dq = prof["d_s_dm"], prof["d_s_dq"]
@@ -411,8 +456,28 @@ def _respond(
     pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
     own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
     ctx = events.at_profile(ctx, e, g)  # items and veto events at this profile
-    project = functools.partial(_projected_solve, w.cost)
-    effort = payoff.effort_choice(ctx, prof, e, d_s_dy * ctx.theta, pull, own, g.sum(-1), project)
+    parts = (e, g, d_s_dm, d_s_dy * ctx.theta, pull, own)
+    if due is None or due.all():
+        return _choose(ctx, prof, *parts, held)
+    idx = np.flatnonzero(due)
+    small, sub = payoff.rows_of(ctx, prof, idx)
+    rows = [take_departments(x, idx) for x in parts]
+    if held is not None:
+        held = tuple(take_departments(x, idx) for x in held)
+    e_sub, g_sub, pick_sub = _choose(small, sub, *rows, held)
+    e_out, g_out = e.copy(), g.copy()
+    pick = np.full(due.shape, -1, dtype=np.intp)
+    e_out.reshape(-1, e.shape[-1])[idx] = e_sub[0]
+    g_out.reshape(-1, g.shape[-1])[idx] = g_sub[0]
+    pick.reshape(-1)[idx] = pick_sub[0]
+    return e_out, g_out, pick
+
+
+def _choose(ctx: Context, prof: dict, e, g, d_s_dm, per_effort, pull, own, held):
+    """:func:`_respond` once the profile's terms are known (of all departments, or of some as
+    one replication: :func:`perfsim.world.payoff.rows_of`)."""
+    project = functools.partial(_projected_solve, ctx.world.cost)
+    effort = payoff.effort_choice(ctx, prof, e, per_effort, pull, own, g.sum(-1), project)
     e_out, g_out, pick = payoff.choose(ctx, prof, g, d_s_dm, effort)
     if held is not None and held[0].any() and payoff.vetoes(ctx):
         total = held[1].sum(-1)
