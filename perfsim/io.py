@@ -277,6 +277,8 @@ def folder_lock(path: str | Path) -> Iterator[None]:
         yield
         return
     _check_parents(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{path} is a file, not a folder: give --out a folder name")
     _mkdir(lock.parent)
     while True:
         try:

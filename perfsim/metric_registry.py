@@ -198,10 +198,12 @@ _RECORDS = [
         "mean_{d,j} s_j (m_dj − y_dj), s_j = +1 benefit, −1 cost",
         "indicator units",
         "",
-        "lower",
+        "none",
         plain="How much better the reported indicators look than honest reports would show, in "
         "indicator units: higher than the truth for an indicator where more is better, lower "
-        "for a cost indicator (below 0: reports look worse, e.g. capped at a ceiling).",
+        "for a cost indicator (below 0: reports look worse, e.g. capped at a ceiling). It mixes "
+        "two things that pull opposite ways, gaming (which raises it) and a reporting ceiling "
+        "(which lowers it), so it has no better side: read gaming_share for the gaming.",
     ),
     Metric(
         "welfare_loss",

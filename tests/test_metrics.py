@@ -438,7 +438,6 @@ def test_directions_and_descriptions_cover_every_metric():
         "class_bias",
         "gaming_share",
         "quota_below_threshold",
-        "inflation",
         "welfare_loss",
         "rank_stability",
         "reward_gini",
@@ -448,6 +447,8 @@ def test_directions_and_descriptions_cover_every_metric():
     assert set(METRIC_DIRECTIONS) == expected
     # agreement between components that measure different things has no better side
     assert "icc2k" not in METRIC_DIRECTIONS and "krippendorff_alpha" not in METRIC_DIRECTIONS
+    # inflation: gaming raises it, a reporting ceiling lowers it (a rule that caps more is no better)
+    assert "inflation" not in METRIC_DIRECTIONS
     assert expected <= set(
         METRIC_DESCRIPTIONS
     )  # descriptive quantities (mean_total …) have no direction

@@ -332,6 +332,21 @@ def test_report_of_an_optimisation_folder(tmp_path):
     assert "rules/nearest.toml" in text
     assert (out / "figures" / "pareto-front.png").is_file()
     assert (out / "figures" / "parallel-coordinates.png").is_file()
+    # the recommended rules' rows name the metrics each does worse on (not a count across worlds)
+    from perfsim.i18n import metric_name
+
+    for rec in res.metadata["recommended"]:
+        part = res.recommended[res.recommended["rule"] == rec["name"]]
+        worse = set(part.loc[part["verdict"].isin(["worse", "slightly worse"]), "metric"])
+        row = next(line for line in text.splitlines() if line.startswith(f"| {rec['name']} |"))
+        worse_cell = row.strip("|").split("|")[-1]
+        for metric in worse:
+            assert metric_name(metric) in worse_cell
+        if not worse:
+            assert worse_cell.strip() == "–"
+    # 24 rules of 8: 3 generations, a first look, said in the notes and the report
+    assert res.metadata["generations"] < 5
+    assert any("a short search" in n for n in res.notes) and "a short search" in text
     zh = build_in(out, "zh")[1].read_text(encoding="utf-8")
     assert "帕累托规则" in zh and "What was searched" not in zh
     # an unfinished folder is named as such by perfsim report
@@ -366,3 +381,27 @@ def test_more_than_three_objectives_use_nsga3_and_keep_a_mutual_front():
                 a,
                 b,
             )
+
+
+def test_verdict_metrics_name_each_metric_once_with_its_worlds():
+    from perfsim.experiments.optimize.output import verdict_metrics
+    from perfsim.experiments.optimize.run import short_search_note
+
+    rows = [
+        ("nearest", w, m, v)
+        for w, verdicts in (
+            ("w1", {"a": "better", "b": "worse", "c": "no practical difference"}),
+            ("w2", {"a": "slightly better", "b": "slightly worse", "c": "worse"}),
+            ("w3", {"a": "better", "b": "no detectable difference", "c": "better"}),
+        )
+        for m, v in verdicts.items()
+    ]
+    rows.append(("balanced", "w1", "a", "worse"))
+    table = pd.DataFrame(rows, columns=["rule", "world", "metric", "verdict"])
+    found = verdict_metrics(table, "nearest")
+    assert found["better"] == [("a", 3, 3), ("c", 1, 3)]
+    assert found["worse"] == [("b", 2, 3), ("c", 1, 3)]
+    assert verdict_metrics(table, "balanced") == {"better": [], "worse": [("a", 1, 1)]}
+    assert verdict_metrics(table.iloc[:0], "nearest") == {"better": [], "worse": []}
+    assert short_search_note(5, 8) == []
+    assert "--budget 40" in short_search_note(2, 8)[0]

@@ -416,3 +416,42 @@ def test_a_run_into_its_own_earlier_folder_says_it_replaced_it(tmp_path, capsys)
     assert main(["run", V1, "--reps", "3", "--out", out]) == 0
     assert "; it replaces the earlier run folder there, and its report" in capsys.readouterr().out
     assert not (Path(out) / "report.html").exists()  # the old report went with the old run
+
+
+@pytest.mark.parametrize("command", ["sensitivity", "optimize"])
+def test_sensitivity_and_optimize_out_on_a_file_or_your_folder(tmp_path, capsys, command):
+    """As run's: a file is named as a file, and a folder of yours is left alone with the same
+    advice (perfsim never deletes such a folder)."""
+    args = {
+        "sensitivity": [
+            "sensitivity",
+            str(ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml"),
+            "--method",
+            "sobol",
+            "--n",
+            "8",
+            "--reps",
+            "2",
+        ],
+        "optimize": [
+            "optimize",
+            V1,
+            "--lever",
+            "rule.pay.per_point=0:2",
+            "--objective",
+            "welfare_loss",
+            "--budget",
+            "8",
+            "--reps",
+            "2",
+        ],
+    }[command]
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("x")
+    assert main([*args, "--quiet", "--out", str(mine / "notes.txt")]) == 2
+    assert "notes.txt is a file, not a folder: give --out a folder name" in capsys.readouterr().err
+    assert main([*args, "--quiet", "--out", str(mine)]) == 2
+    assert "perfsim never deletes such a folder" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert (mine / "notes.txt").read_text() == "x"

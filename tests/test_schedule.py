@@ -61,7 +61,9 @@ def _record(monkeypatch, overrides, reps=12, seed=2):
 
     def due(self, active, last):
         full, mask = plan_due(self, active, last)
-        log.append({int(b): (bool(f), int(m.sum())) for b, f, m in zip(active, full, mask)})
+        log.append(
+            {int(b): (bool(f), int(m.sum())) for b, f, m in zip(active, full, mask, strict=True)}
+        )
         return full, mask
 
     def keep(*args, **kwargs):
@@ -121,7 +123,7 @@ def test_quiet_departments_wait_for_the_next_full_iteration():
     loud = quiet.copy()
     loud[:, 0] = 10 * tol  # department 0 still moving in both replications
     residual = np.full(2, 10 * tol)
-    for it in range(1, 3):  # two quiet steps of departments 1 and 2
+    for _ in range(2):  # two quiet steps of departments 1 and 2
         full, due = plan.due(active, last=False)
         assert due.all()
         plan.update(active, due, loud, full, residual, tol)

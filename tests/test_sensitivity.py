@@ -516,9 +516,13 @@ def test_ctrl_c_stops_a_parallel_run_within_seconds_and_keeps_its_chunks(tmp_pat
     finally:
         run.kill()
     assert time.monotonic() - sent < 15, "Ctrl-C took too long"
-    assert run.returncode == 130 and "rerun with --resume to continue" in stderr
+    assert run.returncode == 130 and "rerun the same command to continue" in stderr
     kept = len(list(out.glob("chunks/chunk-*")))
     assert 3 <= kept < 128
+    # on a line of its own (not after the terminal's ^C), with the count kept and the command
+    said = re.search(r"\nstopped: (\d+) finished chunks? kept in (\S+); rerun", stderr)
+    assert said and said.group(2) == str(out) and int(said.group(1)) <= kept
+    assert "\n  perfsim sensitivity " in stderr
     _, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive, f"workers left running: {alive}"
     # without --chunk-size: the folder's recorded size (1) wins over the default

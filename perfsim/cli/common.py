@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -114,6 +115,18 @@ def replaced_note(earlier: str | None) -> str:
     if earlier is None:
         return ""
     return f"; it replaces the earlier {earlier} folder there, and its report"
+
+
+def stopped(kept: str) -> None:
+    """After Ctrl-C: on a line of its own (not glued to the terminal's ^C), what was kept and the
+    command that continues (the same one: rerunning into the same folder resumes)."""
+    command = shlex.join(["perfsim", *sys.argv[1:]])
+    print(f"\nstopped: {kept}; rerun the same command to continue:\n  {command}", file=sys.stderr)
+
+
+def next_report(out) -> None:
+    """The last line of a command that wrote a result folder: how to get its report."""
+    print(f"next: perfsim report {out}   (report.html with figures, to read or circulate)")
 
 
 def add_encoding(p: argparse.ArgumentParser) -> None:

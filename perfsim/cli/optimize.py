@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..results.names import OptimizationFiles
-from .common import add_set, add_world, default_out, positive, progress_bar, run_stem, seed_number
+from .common import (
+    add_set,
+    add_world,
+    default_out,
+    next_report,
+    positive,
+    progress_bar,
+    run_stem,
+    seed_number,
+    stopped,
+)
 
 HELP = "Search the rules spanned by --lever for the best trade-offs between --objective metrics."
 EXAMPLES = """examples:
@@ -143,7 +152,7 @@ def handle(args: argparse.Namespace) -> int:
             front_progress=None if args.quiet else follow("re-evaluating the front", "rules"),
         )
     except KeyboardInterrupt:
-        print(f"evaluations are kept in {out}; rerun with --resume to continue", file=sys.stderr)
+        stopped(f"the evaluations so far are kept in {out}")
         raise
     finally:
         for bar in bars.values():
@@ -154,7 +163,9 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _print(result) -> None:
-    meta = result.metadata
+    from ..experiments.optimize.output import verdict_metrics
+
+    meta, names = result.metadata, OptimizationFiles
     print(
         f"{meta.get('scenario_name') or meta['scenario']}: {meta['evaluated']} rules evaluated in "
         f"{meta['generations']} generations × {len(meta['worlds'])} world(s), "
@@ -171,10 +182,14 @@ def _print(result) -> None:
     if near:
         kind = "Pareto-better" if near["pareto_better"] else "nearest Pareto (not better in all)"
         print(f"\n{kind} rule nearest the reference: {near['sentence']}")
+        worse = verdict_metrics(result.recommended, "nearest")["worse"]
+        if worse:
+            listed = ", ".join(m + ("" if k == n else f" ({k} of {n} worlds)") for m, k, n in worse)
+            print(f"  it is worse than the reference in: {listed} ({names.RECOMMENDED})")
     for note in result.notes:
         print(f"note: {note}")
-    names = OptimizationFiles
     print(
         f"\nfolder: {result.out} ({names.PARETO}, {names.EVALUATIONS}.*, {names.RECOMMENDED}, "
         f"{names.RULES}/, {names.METADATA})"
     )
+    next_report(result.out)

@@ -14,6 +14,7 @@ from .common import (
     add_world,
     counted,
     default_out,
+    next_report,
     positive,
     print_metrics_table,
     print_sentences,
@@ -96,4 +97,4 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
     print()
     print_metrics_table(result.metrics, explain)
     print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))}){note}")
-    print(f"next: perfsim report {out}   (report.html with figures, to read or circulate)")
+    next_report(out)

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..results.names import FIGURES, SensitivityFiles
-from .common import add_set, add_world, positive, progress_bar, seed_number
+from .common import (
+    add_set,
+    add_world,
+    counted,
+    next_report,
+    positive,
+    progress_bar,
+    seed_number,
+    stopped,
+)
 
 HELP = "Global sensitivity analysis (SALib) of a scenario's [uncertain] inputs; write a run folder."
 EXAMPLES = """examples:
@@ -147,9 +157,9 @@ def handle(args: argparse.Namespace) -> int:
             estimate=None if args.quiet else _print_estimate,
         )
     except KeyboardInterrupt:
-        print(
-            f"finished chunks are kept in {out}; rerun with --resume to continue", file=sys.stderr
-        )
+        chunks = Path(out) / SensitivityFiles.CHUNKS
+        kept = len(list(chunks.glob("chunk-*"))) if chunks.is_dir() else 0
+        stopped(f"{counted(kept, 'finished chunk')} kept in {out}")
         raise
     finally:
         if bar is not None:
@@ -202,3 +212,4 @@ def _print_sensitivity(result) -> None:
     if result.region is not None:
         files += f", {names.REGION_CSV}, {names.REGION_TXT}"
     print(f"\nrun folder: {result.out} ({files})")
+    next_report(result.out)

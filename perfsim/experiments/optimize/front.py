@@ -202,9 +202,10 @@ def effect_words(
         if not (np.isfinite(a) and np.isfinite(b)):
             continue
         if abs(a) > 1e-12:
-            text = f"{obj.metric} {100 * (b - a) / abs(a):+.0f} %"
+            change = f"{100 * (b - a) / abs(a):+.0f} %"
         else:
-            text = f"{obj.metric} {b - a:+.3g}"
+            change = f"{b - a:+.3g}"
+        text = f"{obj.metric} {change.replace('-', '−')}"  # a minus sign, as the reports write
         out.append(text + (" (within noise)" if quiet else ""))
     return out
 

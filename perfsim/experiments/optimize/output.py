@@ -102,6 +102,27 @@ def toml_document(raw: Mapping, header: str = "") -> str:
     return text + ("\n" if not header else "")
 
 
+WORSE_VERDICTS = ("worse", "slightly worse")
+BETTER_VERDICTS = ("better", "slightly better")
+
+
+def verdict_metrics(recommended: pd.DataFrame, rule: str) -> dict[str, list[tuple[str, int, int]]]:
+    """The metrics on which the recommended rule ``rule`` is better and worse than the reference
+    (``recommended.csv``: one verdict per world and metric; "slightly" counts): ``{"better":
+    [(metric, worlds, of), …], "worse": […]}``, in the table's order, ``worlds`` the number of the
+    ``of`` assumed worlds with that verdict."""
+    part = recommended[recommended["rule"] == rule] if len(recommended) else recommended
+    out: dict[str, list[tuple[str, int, int]]] = {"better": [], "worse": []}
+    if not len(part):
+        return out
+    of = part["world"].nunique()
+    for key, verdicts in (("better", BETTER_VERDICTS), ("worse", WORSE_VERDICTS)):
+        hits = part[part["verdict"].isin(verdicts)]
+        for metric, rows in hits.groupby("metric", sort=False):
+            out[key].append((str(metric), len(rows), of))
+    return out
+
+
 def rule_name(kind: str, index: int | None = None) -> str:
     """A recommended rule's file stem: ``nearest``, ``best-<metric>``, ``balanced``."""
     stem = re.sub(r"[^\w-]+", "-", kind).strip("-")

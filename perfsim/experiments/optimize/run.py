@@ -182,6 +182,7 @@ def optimize(
         generations = search.run(runner, step, check=lambda names: check_metrics(objs, cons, names))
         step(budget + 1)  # the search is done (duplicates were not simulated)
         searched = time.perf_counter()
+        notes += short_search_note(generations, population_size(budget, len(objs)))
         table, front_rows = archive_front(search)
         result = _final(
             search, table, front_rows, runner, final_reps, world_names, notes, front_progress
@@ -213,6 +214,23 @@ def optimize(
     return OptimizationResult(
         result["pareto"], table, result["recommended"], result["rules"], meta, folder, notes
     )
+
+
+#: fewer generations than this make a first look, not a recommendation (:func:`short_search_note`)
+FEW_GENERATIONS = 5
+
+
+def short_search_note(generations: int, population: int) -> list[str]:
+    """A caution when the search ran fewer than :data:`FEW_GENERATIONS` generations: NSGA-II
+    needs several to move from its random first generation, so a short search's front, and the
+    rule it recommends, can change with the seed or the budget."""
+    if generations >= FEW_GENERATIONS:
+        return []
+    return [
+        f"a short search: {generations} generation(s) of {population} rules. Its front is a first "
+        "look: another --seed or a larger --budget may recommend other rules (at least "
+        f"{FEW_GENERATIONS} generations: --budget {FEW_GENERATIONS * population} or more)."
+    ]
 
 
 def _counter(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None]:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ...io import atomic_write, read_json, write_csv
+from ...io import atomic_write, check_output_folder, read_json, write_csv
 from ...results.names import SensitivityFiles
 from .errors import SensitivityError
 
@@ -101,6 +101,7 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
             f"nothing to resume: {out} has no {SensitivityFiles.METADATA} (check --out)"
         )
     if out.exists() and any(out.iterdir()):
+        check_output_folder(out, "sensitivity")  # names what the folder holds
         raise SensitivityError(
             f"{out} exists and is not a sensitivity run folder; choose another --out"
         )

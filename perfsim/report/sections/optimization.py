@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from ...experiments.optimize.output import verdict_metrics
 from ...i18n import gettext as _
 from ...i18n import metric_name
 from ...plotting.style import SavedFigure
@@ -56,6 +57,9 @@ def _searched_section(doc: Document, meta: Mapping) -> None:
     )
     if len(meta.get("worlds") or []) > 1:
         doc.add("ul", [str(w) for w in meta["worlds"]])
+    if meta.get("notes"):
+        doc.add("p", _("Notes of the run:"))
+        doc.add("ul", [str(n) for n in meta["notes"]])
 
 
 def trade_off_sentences(record: OptimizationRecord) -> list[str]:
@@ -128,18 +132,21 @@ def _recommended_section(doc: Document, record: OptimizationRecord) -> None:
     )
     rows = []
     for rec in meta.get("recommended", []):
-        part = table[table["rule"] == rec["name"]] if len(table) else table
-        counts = part["verdict"].value_counts() if len(part) else {}
+        found = verdict_metrics(table, rec["name"])
         rows.append(
-            [
-                rec["name"],
-                rec["file"],
-                str(int(counts.get("better", 0))),
-                str(int(counts.get("worse", 0))),
-            ]
+            [rec["name"], rec["file"], _metric_list(found["better"]), _metric_list(found["worse"])]
         )
-    header = [_("rule"), _("file"), _("metrics better"), _("metrics worse")]
+    header = [_("rule"), _("file"), _("better than the reference"), _("worse than the reference")]
     doc.add("table", Table(header, rows))
+
+
+def _metric_list(found: list[tuple[str, int, int]]) -> str:
+    """Metric names, each with "(k of n worlds)" where not in every world; "–" for none."""
+    parts = []
+    for metric, worlds, of in found:
+        where = _(" ({k} of {n} worlds)").format(k=worlds, n=of) if worlds < of else ""
+        parts.append(metric_name(metric) + where)
+    return ", ".join(parts) or "–"
 
 
 def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
