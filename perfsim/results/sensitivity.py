@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..experiments.sensitivity import SensitivityResult, write_outputs
-from ..experiments.sensitivity.checkpoint import write_json
+from ..experiments.sensitivity.checkpoint import read_table, write_json
 from ..io import atomic_dir
 from .files import ResultFolderError, pngs, read_json, read_table_if, read_text_if
 from .names import FIGURES, SensitivityFiles
@@ -32,11 +32,19 @@ class SensitivityRecord:
     figures: list[Path] = field(default_factory=list)  # PNGs in figures/, by name
     path: Path | None = None
     source: SensitivityResult | None = None  # the run's result, when built from one
+    samples: pd.DataFrame | None = None  # each sample's inputs and metrics (None: not kept)
 
     @classmethod
     def from_result(cls, result: SensitivityResult) -> SensitivityRecord:
         region = result.region.summary + "\n" if result.region is not None else None
-        return cls(result.metadata, result.indices, result.convergence, region, source=result)
+        return cls(
+            result.metadata,
+            result.indices,
+            result.convergence,
+            region,
+            source=result,
+            samples=result.samples,
+        )
 
     @property
     def main_index(self) -> str:
@@ -74,4 +82,13 @@ class SensitivityRecord:
             region=read_text_if(path / SensitivityFiles.REGION_TXT),
             figures=pngs(path / FIGURES),
             path=path,
+            samples=_samples(path),
         )
+
+
+def _samples(path: Path) -> pd.DataFrame | None:
+    """The folder's samples table (``samples.parquet`` or ``samples.csv``), None if absent."""
+    for found in sorted(path.glob(f"{SensitivityFiles.SAMPLES}.*")):
+        if found.suffix in (".parquet", ".csv"):
+            return read_table(found)
+    return None

@@ -7,8 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from ...i18n import N_, metric_name
 from ...i18n import gettext as _
+from ...metric_registry import NUMERICAL_DIAGNOSTICS, better
 from ...plotting.style import SavedFigure
 from ...results import SensitivityRecord
 from ..document import Document, Table
@@ -91,13 +95,102 @@ def _indices_section(doc: Document, record: SensitivityRecord) -> None:
             "half-width. Indices whose interval is wider than the index are not yet reliable."
         ).format(main=main),
     )
-    rows = []
+    rows, solver = [], []
     for metric, group in indices[indices["index"] == main].groupby("metric", sort=False):
         top = group.sort_values("value", ascending=False).head(3)
         cells = [f"{r.input}: {num(r.value, 3)} ± {num(r.confidence, 3)}" for r in top.itertuples()]
-        rows.append([metric_name(str(metric)), *cells, *[""] * (3 - len(cells))])
+        row = [metric_name(str(metric)), *cells, *[""] * (3 - len(cells))]
+        (solver if metric in NUMERICAL_DIAGNOSTICS else rows).append(row)
     header = [_("metric"), _("first"), _("second"), _("third")]
     doc.add("table", Table(header, rows))
+    if solver:  # how the best response settled: not an outcome of the rule
+        doc.add(
+            "p",
+            _(
+                "How the departments' best responses settled (numerical diagnostics, not outcomes "
+                "of the rule):"
+            ),
+        )
+        doc.add("table", Table(header, solver))
+
+
+#: an index below this explains too little of a metric's variance to name one input as its driver
+_WEAK = 0.1
+#: a rank correlation below this in size: the input's effect has no clear direction
+_FLAT = 0.1
+
+
+def _in_short_section(doc: Document, record: SensitivityRecord) -> None:
+    """ "In short": for each outcome metric with a better side, the input that drives it most and
+    the direction of its effect, read from the samples (rank correlation for a number, the mean
+    per choice for a choice), in plain words."""
+    samples, main = record.samples, record.main_index
+    if samples is None or not len(record.indices):
+        return
+    kinds = {str(i.get("name")): i.get("kind") for i in record.metadata.get("inputs", [])}
+    table = record.indices[record.indices["index"] == main]
+    items = []
+    for metric, group in table.groupby("metric", sort=False):
+        metric = str(metric)
+        side = better(metric)
+        if not side or metric in NUMERICAL_DIAGNOSTICS or metric not in samples:
+            continue
+        top = group.sort_values("value", ascending=False).iloc[0]
+        items.append(_driver_sentence(samples, metric, side, top, main, kinds.get(top.input)))
+    if items:
+        doc.add("h2", _("In short"), "in-short")
+        doc.add("ul", items)
+
+
+def _driver_sentence(samples, metric: str, side: str, top, main: str, kind) -> str:
+    name, value, half = str(top.input), float(top.value), float(top.confidence)
+    index = f"{main} {num(value, 2)} ± {num(half, 2)}"
+    if value < _WEAK:
+        return _(
+            "{metric}: no input drives it much (the largest {main} is {value}, {input})."
+        ).format(metric=metric_name(metric), main=main, value=num(value, 2), input=name)
+    lead = _("{metric} depends most on {input} ({index})").format(
+        metric=metric_name(metric), input=name, index=index
+    )
+    unsure = _(" — not yet reliable at this N") if half > value else ""
+    x, y = samples[name], pd.to_numeric(samples[metric], errors="coerce")
+    if kind == "choice" or not pd.api.types.is_numeric_dtype(x):
+        means = y.groupby(x.astype(str)).mean().dropna()
+        if len(means) < 2:
+            return lead + unsure + "."
+        best = means.idxmax() if side == "higher" else means.idxmin()
+        others = ", ".join(f"{k} {num(v, 3)}" for k, v in means.items() if k != best)
+        return (
+            lead
+            + unsure
+            + _(": {best} gives the best {metric} on average ({mean}; {others}).").format(
+                best=best, metric=metric_name(metric), mean=num(means[best], 3), others=others
+            )
+        )
+    rho = float(x.rank().corr(y.rank()))
+    signed = f"{rho:+.2f}".replace("-", "−")
+    if not np.isfinite(rho) or abs(rho) < _FLAT:
+        return (
+            lead
+            + unsure
+            + _(
+                ", in no single direction (rank correlation {rho}: its effect turns or depends on the other inputs)."
+            ).format(rho=signed)
+        )
+    up = rho > 0
+    good = up == (side == "higher")
+    text = (
+        _(": the higher the {input}, the higher {metric}")
+        if up
+        else _(": the higher the {input}, the lower {metric}")
+    ).format(input=name, metric=metric_name(metric))
+    verdict = _("which is better") if good else _("which is worse")
+    return (
+        lead
+        + unsure
+        + text
+        + _(" ({verdict}; rank correlation {rho}).").format(verdict=verdict, rho=signed)
+    )
 
 
 def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
@@ -166,6 +259,7 @@ def sensitivity_document(record: SensitivityRecord) -> Document:
             finished=meta.get("finished", ""),
         ),
     )
+    _in_short_section(doc, record)
     _inputs_section(doc, meta)
     _indices_section(doc, record)
     if meta.get("notes"):
