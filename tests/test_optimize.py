@@ -11,6 +11,7 @@ tolerance on the loss, δ, through the curvature: L(b) − L(b*) = (b − b*)² 
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -323,7 +324,15 @@ def test_report_of_an_optimisation_folder(tmp_path):
     for rec in res.metadata["recommended"]:
         scenario = load_scenario(out / rec["file"])
         row = res.pareto[res.pareto["candidate"] == rec["candidate"]]
-        assert scenario.rule.pay.per_point == pytest.approx(row["rule.pay.per_point"].iloc[0])
+        searched = row["rule.pay.per_point"].iloc[0]
+        # written to 6 significant digits (half a unit of the 6th: relative 5e-6 at most)
+        assert scenario.rule.pay.per_point == pytest.approx(searched, rel=5e-6)
+        text = (out / rec["file"]).read_text(encoding="utf-8")
+        reference = load_scenario(V6).rule.pay.per_point
+        assert f"#   rule.pay.per_point {reference:.4g} → {searched:.4g}" in text
+        assert "Changed by perfsim optimize" in scenario.meta.description
+        for number in re.findall(r"(?<![\w.])\d+\.\d+", text):  # none of 17 digits
+            assert len(number.replace(".", "").lstrip("0")) <= 6, number
     verdicts = set(res.recommended["verdict"])
     assert verdicts <= {"better", "worse", "no practical difference", "no detectable difference"}
     html, md = build_report(out)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ...io import atomic_write, check_output_folder, read_json, write_csv, write_manifest
@@ -63,13 +64,58 @@ def finish_folder(
     manifest (each file atomically)."""
     write_csv(pareto, out / OptimizationFiles.PARETO)
     write_csv(recommended, out / OptimizationFiles.RECOMMENDED)
+    changes = {r["name"]: r.get("changes", []) for r in metadata.get("recommended", [])}
     for name, raw in rules.items():
-        text = toml_document(raw)
+        text = rule_file(raw, name, changes.get(name, []), str(metadata.get("scenario", "")))
         atomic_write(
             out / OptimizationFiles.rule(name), lambda tmp, t=text: tmp.write_text(t, "utf-8")
         )
     write_json(out / OptimizationFiles.METADATA, dict(metadata))
     write_manifest(out, "optimization")
+
+
+#: significant digits of the numbers in a recommended rule's file (its lever values come out of
+#: the search with 17; 6 keep every evaluated value to a millionth of itself)
+DIGITS = 6
+
+
+def rule_file(raw: Mapping, name: str, changes: list, reference: str) -> str:
+    """A recommended rule's scenario file: a header naming what changed from the reference rule,
+    the description saying so too (the rest of ``meta`` still describes the reference), and the
+    scenario with every number to :data:`DIGITS` significant digits."""
+    said = [f"{path} {_short(old)} → {_short(new)}" for path, old, new in changes]
+    raw = _rounded(dict(raw))
+    meta = dict(raw.get("meta") or {})
+    what = "; ".join(said) or "no lever changed"
+    meta["description"] = (
+        f"{meta.get('description', '')} Changed by perfsim optimize (rule '{name}'): {what}; the "
+        "assumptions below describe the reference rule."
+    ).strip()
+    raw["meta"] = meta
+    head = [
+        f"# perfsim optimize: the recommended rule '{name}', the reference rule ({Path(reference).name})",
+        "# with these changes (shares of a group: the others rescaled to fill the rest):",
+        *[f"#   {line}" for line in said or ["(none)"]],
+        f"# Numbers to {DIGITS} significant digits; its verdicts against the reference are in",
+        "# recommended.csv, the values as searched in pareto.csv.",
+        "",
+    ]
+    return "\n".join(head) + toml_document(raw)
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _rounded(value: Any) -> Any:
+    """``value`` with every float to :data:`DIGITS` significant digits (tables and lists too)."""
+    if isinstance(value, float):
+        return float(f"{value:.{DIGITS}g}") if np.isfinite(value) else value
+    if isinstance(value, Mapping):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")

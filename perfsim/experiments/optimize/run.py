@@ -310,13 +310,18 @@ def _final(
     )
     reference = _reference(scores, objs, measure, ref_values, space, better_rules)
     chosen = _recommend(scores, kept, near, objs)
-    rules, rows = {}, []
+    rules, rows, changes = {}, [], {}
     for name, k in chosen.items():
         sc = scenario_from_dict(
             search.model.raw, source=search.model.source, overrides=space.assignments(U[k - 1])
         )
         rules[name] = scenario_raw(sc)
         rows += comparison_rows(rev, k, name, world_names)
+        changes[name] = [
+            [lv.path, old, new]
+            for lv, old, new in zip(space.levers, ref_values, space.values(U[k - 1]), strict=True)
+            if old != new
+        ]
     nearest_info = _nearest_info(
         near, scores, objs, measure, space, ref_values, U, table, front_rows, better_rules
     )
@@ -331,6 +336,7 @@ def _final(
                 "name": n,
                 "file": OptimizationFiles.rule(n),
                 "candidate": int(table.loc[front_rows[k - 1], "candidate"]),
+                "changes": changes[n],  # [lever path, reference value, this rule's value]
             }
             for n, k in chosen.items()
         ],
