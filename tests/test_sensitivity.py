@@ -546,8 +546,16 @@ def test_groups_get_one_joint_index():
 def test_a_folder_of_another_analysis_is_a_clear_error(tmp_path):
     out = tmp_path / "run"
     run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, out=out, figures=False)
-    with pytest.raises(SensitivityError, match="holds a different sensitivity analysis"):
+    # the error names the setting that differs, by value
+    with pytest.raises(
+        SensitivityError, match=r"different sensitivity analysis \(n 8 there, 16 now\)"
+    ):
         run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=16, out=out, figures=False)
+    with pytest.raises(SensitivityError, match=r"\(seed 0 there, 3 now\)"):
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, seed=3, out=out, figures=False)
+    wider = {**ISHIGAMI, "bounds": [[-3.0, 3.0]] * 3}
+    with pytest.raises(SensitivityError, match="the uncertain inputs' ranges"):
+        run_sensitivity(Ishigami.evaluate, problem=wider, n=8, out=out, figures=False)
     with pytest.raises(SensitivityError, match="nothing to resume"):
         run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, out=tmp_path / "new", resume=True)
 

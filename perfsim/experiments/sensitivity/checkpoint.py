@@ -77,6 +77,32 @@ def recorded_chunk_size(out: Path | None) -> int | None:
     return size if isinstance(size, int) and size >= 1 else None
 
 
+#: settings of a run named by value when a folder holds another run, and those named only
+_BY_VALUE = ("method", "n", "seed", "reps", "second_order", "chunk_size")
+_BY_NAME = {
+    "problem": "the uncertain inputs' ranges",
+    "inputs": "the uncertain inputs",
+    "model": "the scenario or model",
+    "perfsim_version": "the perfsim version",
+}
+
+
+def _differences(old: Mapping, new: Mapping) -> str:
+    """What differs between a folder's recorded run (``old``) and this one, in words: ``n 64
+    there, 32 now; the uncertain inputs``."""
+
+    def plain(value: Any) -> Any:  # as sensitivity.json holds it
+        return json.loads(json.dumps(value, default=_json_default))
+
+    said = [
+        f"{key} {old.get(key)} there, {plain(new.get(key))} now"
+        for key in _BY_VALUE
+        if old.get(key) != plain(new.get(key))
+    ]
+    said += [what for key, what in _BY_NAME.items() if old.get(key) != plain(new.get(key))]
+    return "; ".join(said) or f"hash {str(old.get('hash'))[:12]}"
+
+
 def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
     """Check that ``out`` is this run's folder (same hash) or new; write the first metadata."""
     meta_path = out / SensitivityFiles.METADATA
@@ -91,8 +117,7 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
                     "folder, or delete this one to start again"
                 )
             raise SensitivityError(
-                f"{out} holds a different sensitivity analysis (another scenario, inputs, method, "
-                f"n, seed, reps or chunk size: hash {str(old.get('hash'))[:12]} ≠ {hash_[:12]}); "
+                f"{out} holds a different sensitivity analysis ({_differences(old, meta)}); "
                 "choose another --out folder, or delete this one to start again"
             )
         return
