@@ -103,3 +103,29 @@ def test_the_command_ends_at_once_after_ctrl_c_and_exits_with_its_code(monkeypat
     with pytest.raises(SystemExit) as stop:
         cli.run()
     assert stop.value.code == 2 and exits == [("os", 130)]
+
+
+@pytest.mark.parametrize(
+    ("social", "said"),
+    [("1.5", "If you meant 0.15, write that"), ("50", None), ("0.50", None)],
+    ids=["slip", "points", "fractions"],
+)
+def test_validate_flags_a_share_above_1_among_fractions(tmp_path, capsys, social, said):
+    """Shares are rescaled, so 50/45/5 and 0.5/0.45/0.05 are both fine; 1.5 among fractions is
+    flagged (still valid, exit 0) with what it counts for."""
+    text = (ROOT / "scenarios" / "hangzhou-2011.toml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    at = lines.index("share = 0.50")  # the social evaluation's share
+    lines[at] = f"share = {social}"
+    if social == "50":  # points throughout
+        lines[lines.index("share = 0.45")] = "share = 45"
+        lines[lines.index("share = 0.05")] = "share = 5"
+    path = tmp_path / "s.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    if said:
+        assert "check: rule.components.*.share mixes fractions with 社会评价 = 1.5" in out
+        assert "社会评价 counts 75%" in out and said in out
+    else:
+        assert "check:" not in out

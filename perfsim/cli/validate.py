@@ -33,6 +33,7 @@ def handle(args: argparse.Namespace) -> int:
     print(f"{resolve_path(args.file)}: valid")
     print(f"  rule: {scenario.name or '(unnamed)'}")
     print(f"  {counted(len(rule.indicators), 'indicator')}; rater mix: {mix}")
+    _check_scale("rule.components.*.share", {n: c.share for n, c in comps.items()})
     print(f"  grades: {' > '.join(rule.grading.bands)}")
     world = scenario.world
     if world is not None:
@@ -43,6 +44,7 @@ def handle(args: argparse.Namespace) -> int:
             f"{counted(len(world.indicators), 'measured indicator')}, "
             f"{counted(len(world.raters), 'rater group')}"
         )
+        _check_scale("world.classes.*.share", {n: c.share for n, c in world.classes.items()})
         for dropped in coverage.not_simulated(scenario):
             print(f"  not simulated: {dropped.part.what} ({dropped.part.path})")
     elif is_partial_world(scenario_raw(scenario).get("world")):
@@ -50,6 +52,21 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print("  world: none (simulate with --world NAME or FILE, e.g. --world hangzhou-2011)")
     return 0
+
+
+def _check_scale(key: str, shares: dict[str, float]) -> None:
+    """A "check:" line when a group of shares mixes fractions with a value above 1: shares are
+    rescaled to sum to 1, so points (50/45/5) and fractions (0.5/0.45/0.05) both work, but 1.5
+    among fractions is more likely a slip for 0.15 than meant."""
+    big = {n: v for n, v in shares.items() if v > 1}
+    if not big or not any(0 < v < 1 for v in shares.values()):
+        return
+    total = sum(shares.values())
+    name, value = next(iter(big.items()))
+    print(
+        f"  check: {key} mixes fractions with {name} = {value:g}; shares are rescaled to sum to "
+        f"1, so {name} counts {value / total:.0%}. If you meant {value / 10:g}, write that"
+    )
 
 
 def _is_world_file(file: str) -> bool:
