@@ -129,3 +129,19 @@ def test_validate_flags_a_share_above_1_among_fractions(tmp_path, capsys, social
         assert "社会评价 counts 75%" in out and said in out
     else:
         assert "check:" not in out
+
+
+def test_validate_checks_the_uncertain_table(tmp_path):
+    """As perfsim sensitivity would before its run: a range reaching a value the scenario refuses
+    is exit 2 naming the key, the range and the value (and nothing says "valid")."""
+    demo = run_cli("validate", str(ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml"))
+    assert demo.returncode == 0 and "each valid across its range" in demo.stdout
+    text = (ROOT / "scenarios" / "hangzhou-2011.toml").read_text(encoding="utf-8")
+    path = tmp_path / "u.toml"
+    extra = '\n[uncertain."rule.components.社会评价.share"]\nrange = [0.1, 1.5]\n'
+    path.write_text(text + extra, encoding="utf-8")
+    bad = run_cli("validate", str(path))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "uncertain.rule.components.社会评价.share = [0.1, 1.5]" in bad.stderr
+    assert "the value 1.5 is not allowed" in bad.stderr
+    assert "valid" not in bad.stdout

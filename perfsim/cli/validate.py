@@ -26,6 +26,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.world is None and _is_world_file(args.file):
         return _validate_world(args.file)
     scenario = resolve_scenario(args.file, args.overrides, args.world)
+    uncertain = _check_uncertain(scenario) if scenario.uncertain else 0  # before saying "valid"
     rule = scenario.rule
     comps = rule.resolved_components()
     total = sum(c.share for c in comps.values())
@@ -35,6 +36,8 @@ def handle(args: argparse.Namespace) -> int:
     print(f"  {counted(len(rule.indicators), 'indicator')}; rater mix: {mix}")
     _check_scale("rule.components.*.share", {n: c.share for n, c in comps.items()})
     print(f"  grades: {' > '.join(rule.grading.bands)}")
+    if uncertain:
+        print(f"  uncertain: {counted(uncertain, 'input')}, each valid across its range")
     world = scenario.world
     if world is not None:
         on = f" (from {args.world})" if args.world else ""
@@ -67,6 +70,21 @@ def _check_scale(key: str, shares: dict[str, float]) -> None:
         f"  check: {key} mixes fractions with {name} = {value:g}; shares are rescaled to sum to "
         f"1, so {name} counts {value / total:.0%}. If you meant {value / 10:g}, write that"
     )
+
+
+def _check_uncertain(scenario) -> int:
+    """The ``[uncertain]`` table as ``perfsim sensitivity`` checks it before a run: every input's
+    extreme and inner values give a valid scenario (a ScenarioError, exit 2, names the first that
+    does not)."""
+    from ..experiments.sensitivity import Input, check_inputs
+    from ..scenario import scenario_source
+
+    table = scenario.uncertain
+    inputs = [Input.from_spec(path, spec) for path, spec in table.items()]
+    raw = {k: v for k, v in scenario_raw(scenario).items() if k != "uncertain"}
+    source = scenario_source(scenario)
+    check_inputs(raw, source, inputs, source)
+    return len(inputs)
 
 
 def _is_world_file(file: str) -> bool:
