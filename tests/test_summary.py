@@ -8,6 +8,7 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import ROOT, run_cli
 
@@ -404,3 +405,18 @@ def test_the_class_gap_splits_into_the_components_shares_of_it():
     parts = 0.7 * gap("component:target") + 0.3 * gap("component:survey")
     assert gap("total") == pytest.approx(parts, rel=1e-9, abs=1e-9)
     assert 0.3 * gap("component:survey") > 0.5 * gap("total") > 0  # mostly the survey
+
+
+def test_agreement_between_components_is_explained_where_shown():
+    """A negative Krippendorff's α between components that measure different things alarmed a
+    new reader: the table's notes say it is expected, only when those rows are shown."""
+    from perfsim.report.summary import shown_metrics
+
+    def table(names):
+        return pd.DataFrame(
+            {"metric": names, "mean": [-0.46] * len(names), "se": [0.01] * len(names)}
+        )
+
+    notes = " ".join(shown_metrics(table(["kendall_tau", "krippendorff_alpha"])).notes)
+    assert "a low or negative value is expected" in notes
+    assert "expected" not in " ".join(shown_metrics(table(["kendall_tau"])).notes)

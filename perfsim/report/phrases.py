@@ -109,6 +109,12 @@ ENGLISH: dict[str, str] = {
     "note.same_everywhere": N_("Not shown, identical under every rule: {items}."),
     "note.undefined_everywhere": N_("Not shown, undefined under every rule: {items}."),
     "note.explain": N_("What each metric means and which direction is better: add --explain."),
+    "note.agreement": N_(
+        "icc2k and krippendorff_alpha measure how far the rule's components agree with each "
+        "other; the components measure different things, so a low or negative value is "
+        "expected, not a sign of a broken survey (rater_reliability is the agreement within "
+        "each rater group)."
+    ),
     "cmp.rule": N_("Compared with {reference}, {rule} {clauses}."),
     "cmp.rule_none": N_("{rule}: no metric with a better side was recorded."),
     "cmp.clause": N_("{verdict} on {metrics}"),

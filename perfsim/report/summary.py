@@ -299,6 +299,8 @@ def shown_metrics(metrics: pd.DataFrame) -> Shown:
         notes.append(say("note.undefined", items=_("; ").join(undefined)))
     if constant:
         notes.append(say("note.constant", items=_(", ").join(constant)))
+    if {"icc2k", "krippendorff_alpha"} & set(rows):  # negative values alarm a new reader
+        notes.append(say("note.agreement"))
     return Shown(rows, notes)
 
 
