@@ -100,6 +100,13 @@ def test_in_short_names_the_best_choice_weak_drivers_and_leaves_out_diagnostics(
     assert "not yet reliable at this N" in gaming
 
 
+def test_a_group_of_inputs_is_named_without_a_direction():
+    record = _record(-0.1)
+    record.indices.loc[record.indices["input"] == "audit rate", "input"] = "audit rate and cost"
+    gaming = next(line for line in _in_short(record) if line.startswith("gaming_share"))
+    assert gaming == "gaming_share depends most on audit rate and cost (ST 0.90 ± 0.10)."
+
+
 def test_no_samples_no_in_short_section():
     record = _record(-0.1)
     record.samples = None

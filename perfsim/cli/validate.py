@@ -66,9 +66,10 @@ def _check_scale(key: str, shares: dict[str, float]) -> None:
         return
     total = sum(shares.values())
     name, value = next(iter(big.items()))
+    meant = value / 10 if value < 10 else value / 100  # 1.5 for 0.15, 45 for 0.45
     print(
         f"  check: {key} mixes fractions with {name} = {value:g}; shares are rescaled to sum to "
-        f"1, so {name} counts {value / total:.0%}. If you meant {value / 10:g}, write that"
+        f"1, so {name} counts {value / total:.0%}. If you meant {meant:g}, write that"
     )
 
 

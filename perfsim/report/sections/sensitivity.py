@@ -153,6 +153,8 @@ def _driver_sentence(samples, metric: str, side: str, top, main: str, kind) -> s
         metric=metric_name(metric), input=name, index=index
     )
     unsure = _(" — not yet reliable at this N") if half > value else ""
+    if name not in samples:  # a group of inputs: no one column to read the direction from
+        return lead + unsure + "."
     x, y = samples[name], pd.to_numeric(samples[metric], errors="coerce")
     if kind == "choice" or not pd.api.types.is_numeric_dtype(x):
         means = y.groupby(x.astype(str)).mean().dropna()
