@@ -646,7 +646,11 @@ def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
         "--bound", "class_bias<9", "--bound", "gaming_share<0.1",
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    assert re.search(r"about \d+ s on 1 worker \(timed on one pilot sample\)", r.stderr)
+    assert re.search(
+        r"about \d+ s on 1 worker for the samples \(timed on one pilot sample\), then the "
+        r"analysis and figures",
+        r.stderr,
+    )
     assert "rounded up from 3 to 4" in r.stdout
     assert re.search(r"class_bias\s+survey share", r.stdout)
     assert "rule-space region" in r.stdout and f"run folder: {out}" in r.stdout

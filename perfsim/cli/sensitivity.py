@@ -173,7 +173,11 @@ def _print_estimate(seconds: float, workers: int) -> None:
     """``about 12 min on 2 workers`` (from a timed pilot sample), before the samples run."""
     time = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{max(seconds, 1):.0f} s"
     plural = "s" if workers != 1 else ""
-    print(f"about {time} on {workers} worker{plural} (timed on one pilot sample)", file=sys.stderr)
+    print(
+        f"about {time} on {workers} worker{plural} for the samples (timed on one pilot sample), "
+        "then the analysis and figures",
+        file=sys.stderr,
+    )
 
 
 def _print_sensitivity(result) -> None:
