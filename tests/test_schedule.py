@@ -119,8 +119,7 @@ def test_quiet_departments_wait_for_the_next_full_iteration():
     plan = response.Schedule(reps=2, n=3)
     active = np.arange(2)
     tol = 1e-3
-    quiet = np.zeros((2, 3, 1))
-    loud = quiet.copy()
+    loud = np.zeros((2, 3))  # each department's largest step
     loud[:, 0] = 10 * tol  # department 0 still moving in both replications
     residual = np.full(2, 10 * tol)
     for _ in range(2):  # two quiet steps of departments 1 and 2

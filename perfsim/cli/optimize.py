@@ -163,7 +163,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _print(result) -> None:
-    from ..experiments.optimize.output import verdict_metrics
+    from ..experiments.optimize.output import metric_list, verdict_metrics
 
     meta, names = result.metadata, OptimizationFiles
     print(
@@ -184,8 +184,9 @@ def _print(result) -> None:
         print(f"\n{kind} rule nearest the reference: {near['sentence']}")
         worse = verdict_metrics(result.recommended, "nearest")["worse"]
         if worse:
-            listed = ", ".join(m + ("" if k == n else f" ({k} of {n} worlds)") for m, k, n in worse)
-            print(f"  it is worse than the reference in: {listed} ({names.RECOMMENDED})")
+            print(
+                f"  it is worse than the reference in: {metric_list(worse)} ({names.RECOMMENDED})"
+            )
     for note in result.notes:
         print(f"note: {note}")
     print(

@@ -77,14 +77,11 @@ def _check_uncertain(scenario) -> int:
     """The ``[uncertain]`` table as ``perfsim sensitivity`` checks it before a run: every input's
     extreme and inner values give a valid scenario (a ScenarioError, exit 2, names the first that
     does not)."""
-    from ..experiments.sensitivity import Input, check_inputs
+    from ..experiments.sensitivity.inputs import scenario_inputs
     from ..scenario import scenario_source
 
-    table = scenario.uncertain
-    inputs = [Input.from_spec(path, spec) for path, spec in table.items()]
-    raw = {k: v for k, v in scenario_raw(scenario).items() if k != "uncertain"}
     source = scenario_source(scenario)
-    check_inputs(raw, source, inputs, source)
+    inputs, _ = scenario_inputs(scenario_raw(scenario), source, scenario.uncertain, source)
     return len(inputs)
 
 

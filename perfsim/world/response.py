@@ -325,13 +325,14 @@ def _iterate(
         e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2], held, due)
         g_new = regime.apply(active, g_new, np.where(due, pick, regime.pick[active]))
         step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
-        change = _max_abs(step)
+        moved = np.abs(step).max(axis=-1, initial=0.0)  # (b, D): each department's step
+        change = moved.max(axis=-1, initial=0.0)
         a = alpha[active]
         if it > 1:  # (a department not due keeps its damping and its last step)
             a_new, turned = mixing.next_damping(a, step, last[active], damping, turns[active])
             a, turns[active] = np.where(due, a_new, a), np.where(due, turned, turns[active])
         alpha[active], last[active] = a, np.where(due[..., None], step, last[active])
-        plan.update(active, due, step, full, change, tolerance)
+        plan.update(active, due, moved, full, change, tolerance)
         done = (change <= tolerance) & full
         x = np.concatenate([e_a, g_a], axis=-1)
         damped = x + a[..., None] * step
@@ -379,11 +380,12 @@ class Schedule:
         full = self.near[active] | (self.since[active] >= self.REFRESH - 1) | last
         return full, (self.quiet[active] < self.QUIET_RUN) | full[:, None]
 
-    def update(self, active, due, step, full, change, tolerance: float) -> None:
-        """Count quiet steps after an iteration of steps ``step`` (b, D, n) (zero where a
-        department was not due) with residuals ``change`` (b,)."""
+    def update(self, active, due, moved, full, change, tolerance: float) -> None:
+        """Count quiet steps after an iteration whose departments moved by ``moved`` (b, D: the
+        largest entry of each one's step, zero where it was not due) with residuals ``change``
+        (b,)."""
         quiet = self.quiet[active]
-        small = np.abs(step).max(axis=-1, initial=0.0) <= self.QUIET * tolerance
+        small = moved <= self.QUIET * tolerance
         self.quiet[active] = np.where(due, np.where(small, quiet + 1, 0), quiet)
         self.since[active] = np.where(full, 0, self.since[active] + 1)
         self.near[active] = change <= self.NEAR * tolerance
@@ -416,11 +418,6 @@ class Regimes:
         self.switches[active], self.pick[active] = switches, pick
         self.frozen[active], self.value[active] = frozen, value
         return np.where(frozen[..., None], value, gaming)
-
-
-def _max_abs(x: NDArray) -> NDArray:
-    """Per replication, the largest absolute entry of ``x`` (B, ...)."""
-    return np.abs(x).reshape(x.shape[0], -1).max(axis=1, initial=0.0)
 
 
 def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):

@@ -169,6 +169,15 @@ def verdict_metrics(recommended: pd.DataFrame, rule: str) -> dict[str, list[tupl
     return out
 
 
+def metric_list(
+    found: list[tuple[str, int, int]], name=str, where: str = " ({k} of {n} worlds)"
+) -> str:
+    """:func:`verdict_metrics`' list in words: each metric's ``name``, with ``where`` (``{k}``,
+    ``{n}``) where it holds in some of the worlds only; ``–`` for none."""
+    parts = [name(m) + (where.format(k=k, n=n) if k < n else "") for m, k, n in found]
+    return ", ".join(parts) or "–"
+
+
 def rule_name(kind: str, index: int | None = None) -> str:
     """A recommended rule's file stem: ``nearest``, ``best-<metric>``, ``balanced``."""
     stem = re.sub(r"[^\w-]+", "-", kind).strip("-")

@@ -217,6 +217,17 @@ def load_uncertain(source: str | Path | Mapping) -> tuple[dict[str, UncertainInp
     return parsed.uncertain, label
 
 
+def scenario_inputs(
+    scenario_table: Mapping, source: str, table: Mapping, label: str
+) -> tuple[tuple[Input, ...], dict]:
+    """The inputs of an ``[uncertain]`` ``table`` on a resolved scenario table, checked by
+    :func:`check_inputs`, and the scenario table without its ``uncertain`` key."""
+    inputs = tuple(Input.from_spec(path, spec) for path, spec in table.items())
+    raw = {k: v for k, v in scenario_table.items() if k != "uncertain"}
+    check_inputs(raw, source, inputs, label)
+    return inputs, raw
+
+
 def check_inputs(raw: Mapping, source: str, inputs: Sequence[Input], label: str) -> None:
     """Validate, before any run, that every input's extreme and inner values (every choice) give a
     valid scenario, and that the upper ends of shares declared together leave room for the rest."""

@@ -28,7 +28,7 @@ from ...scenario import (
     scenario_source,
 )
 from .errors import SampleError, SensitivityError
-from .inputs import Input, check_inputs, load_uncertain
+from .inputs import Input, load_uncertain, scenario_inputs
 
 
 @dataclass
@@ -211,9 +211,7 @@ def model_spec(
             "in a separate file (--uncertain FILE)"
         )
         raise ScenarioError([Problem(source, "uncertain", None, message, False)])
-    inputs = tuple(Input.from_spec(path, spec) for path, spec in table.items())
-    raw = {k: v for k, v in scenario_raw(scenario).items() if k != "uncertain"}
-    check_inputs(raw, source, inputs, label)
+    inputs, raw = scenario_inputs(scenario_raw(scenario), source, table, label)
     # the rule's parts the simulation does not realise, also those only an uncertain input sets
     dropped = coverage.not_simulated(scenario, tuple(table))
     coverage.warn_not_simulated(source, dropped)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ...experiments.optimize.output import verdict_metrics
+from ...experiments.optimize.output import metric_list, verdict_metrics
 from ...i18n import gettext as _
 from ...i18n import metric_name
 from ...plotting.style import SavedFigure
@@ -130,23 +130,13 @@ def _recommended_section(doc: Document, record: OptimizationRecord) -> None:
             "perfsim compare does)."
         ),
     )
-    rows = []
+    rows, where = [], _(" ({k} of {n} worlds)")
     for rec in meta.get("recommended", []):
         found = verdict_metrics(table, rec["name"])
-        rows.append(
-            [rec["name"], rec["file"], _metric_list(found["better"]), _metric_list(found["worse"])]
-        )
+        cells = [metric_list(found[key], metric_name, where) for key in ("better", "worse")]
+        rows.append([rec["name"], rec["file"], *cells])
     header = [_("rule"), _("file"), _("better than the reference"), _("worse than the reference")]
     doc.add("table", Table(header, rows))
-
-
-def _metric_list(found: list[tuple[str, int, int]]) -> str:
-    """Metric names, each with "(k of n worlds)" where not in every world; "–" for none."""
-    parts = []
-    for metric, worlds, of in found:
-        where = _(" ({k} of {n} worlds)").format(k=worlds, n=of) if worlds < of else ""
-        parts.append(metric_name(metric) + where)
-    return ", ".join(parts) or "–"
 
 
 def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
