@@ -34,6 +34,7 @@ from .world.careers import prizes as band_prizes
 from .world.context import Context, ratchet_factors, uses_target
 from .world.convergence import ConvergenceWarning as ConvergenceWarning  # public name kept here
 from .world.convergence import convergence_metrics
+from .world.convergence import warn_gap as warn_gap
 from .world.convergence import warn_unconverged as warn_unconverged
 from .world.draws import crn_normals
 from .world.model import (

@@ -362,6 +362,21 @@ _RECORDS = [
         "none",
     ),
     Metric(
+        "choice_gap",
+        "best-response gap",
+        "most expected utility any department's choice forgoes against the best of its candidate"
+        " choices at the fixed point, as a share of the prize range (se empty: a maximum)",
+        "max_b max_d (U*_bd − U_bd) / (W_max − W_min)",
+        "share of the prize range",
+        "0–1",
+        "none",
+        plain="How far from its best any department's choice is, in expected reward, as a share of"
+        " the gap between the best and the worst grade's prize. Near indifference a department"
+        " keeps the gaming it chose unless another choice is better by 0.1 % of that range, so"
+        " about 0.001 is normal; more means some departments flip between two choices and hold"
+        " one that is worse by that much.",
+    ),
+    Metric(
         "mean_total",
         "mean total score",
         "mean total score (points)",
@@ -482,12 +497,12 @@ METRIC_DIRECTIONS: dict[str, str] = {n: m.better for n, m in METRICS.items() if 
 """The better direction of each metric that has one (``"higher"`` or ``"lower"``); read from
 :data:`METRICS`."""
 
-MAXIMA = frozenset({"iterations_max"})
+MAXIMA = frozenset({"iterations_max", "choice_gap"})
 """Metrics summarised by their maximum over replications, not a mean (no standard error; two
 rules differ by the difference of their maxima, not by a paired mean)."""
 
 NUMERICAL_DIAGNOSTICS = frozenset(
-    {"converged_share", "iterations_mean", "iterations_max", "fixed_point_residual"}
+    {"converged_share", "iterations_mean", "iterations_max", "fixed_point_residual", "choice_gap"}
 )
 """Metrics that describe the solver, not the rule's outcome: a sensitivity analysis reports their
 indices but does not size its sample by them (their variance is rounding and tolerance noise, so

@@ -254,8 +254,8 @@ def _convergence(scenario: Scenario, columns: dict, summary: dict, methods) -> d
     """For a fixed-point policy: make the ``iterations_max`` row of ``summary`` (the columns of
     :func:`metrics.summary_columns`) the max over replications (in place; se empty), warn
     when a replication did not converge (with a hint when the rule ranks by percentile,
-    ``methods`` its indicators' normalisations), and return the run metadata's convergence
-    entries."""
+    ``methods`` its indicators' normalisations) or a department's choice is far from its best,
+    and return the run metadata's convergence entries."""
     if "converged_share" not in columns:
         return {}
     iterations, converged = columns["iterations_max"], columns["converged_share"] > 0.5
@@ -269,10 +269,13 @@ def _convergence(scenario: Scenario, columns: dict, summary: dict, methods) -> d
         max_iterations=scenario.world.max_iterations,
         hint=hint,
     )
+    gap = float(np.max(columns["choice_gap"]))
+    engine.warn_gap(scenario_source(scenario), gap)
     return {
         "converged_share": float(converged.mean()),
         "iterations_mean": float(iterations.mean()),
         "iterations_max": float(iterations.max()),
+        "choice_gap": gap,
     }
 
 

@@ -32,10 +32,10 @@ def _choices(monkeypatch, path, overrides, restrict: bool, reps: int):
     seen = []
     choose = payoff.choose
 
-    def recording(ctx, prof, g0, d_s_dm, effort):
+    def recording(ctx, prof, g0, d_s_dm, effort, held=None):
         if not restrict:
             effort = dataclasses.replace(effort, restrict=None)
-        out = choose(ctx, prof, g0, d_s_dm, effort)
+        out = choose(ctx, prof, g0, d_s_dm, effort, held)
         seen.append(tuple(np.array(x, copy=True) for x in out))
         return out
 
@@ -54,9 +54,10 @@ def test_restricted_candidates_give_the_same_choices_bit_for_bit(monkeypatch, pa
     full = _choices(monkeypatch, path, overrides, restrict=False, reps=5)
     rows = _choices(monkeypatch, path, overrides, restrict=True, reps=5)
     assert len(full) == len(rows) > 0
-    picks = np.concatenate([p.ravel() for _, _, p in full])
-    for (e1, g1, p1), (e2, g2, p2) in zip(full, rows, strict=True):
+    picks = np.concatenate([p.ravel() for _, _, p, _ in full])
+    for (e1, g1, p1, f1), (e2, g2, p2, f2) in zip(full, rows, strict=True):
         np.testing.assert_array_equal(p1, p2)
+        np.testing.assert_array_equal(f1, f2)
         np.testing.assert_array_equal(g1, g2)
         np.testing.assert_array_equal(e1, e2)
     # the comparison must cover more than the interior point: some department picks another

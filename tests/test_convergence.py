@@ -106,20 +106,6 @@ def test_naive_runs_have_no_convergence_metrics():
     assert "converged_share" not in result.metadata
 
 
-def test_a_department_that_flips_between_candidates_is_frozen():
-    from perfsim.world.response import Regimes
-
-    reg = Regimes(1, 2, np.zeros((1, 2, 1)))
-    active = np.array([0])
-    out = None
-    for i in range(Regimes.MAX_SWITCHES + 2):
-        pick = np.array([[i % 2, 0]])
-        gaming = np.array([[[float(i % 2) * 3.0], [1.0]]])
-        out = reg.apply(active, gaming, pick)
-    assert reg.frozen.tolist() == [[True, False]]
-    assert out[0, 1, 0] == 1.0 and out[0, 0, 0] in (0.0, 3.0)
-
-
 @pytest.mark.parametrize(
     "lo, hi, sd",
     [(-np.inf, 100.0, 1.0), (60.0, 100.0, 5.0), (-np.inf, 100.0, 0.2), (95.0, 99.0, 2.0)],

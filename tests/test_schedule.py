@@ -44,7 +44,8 @@ def test_responses_of_some_departments_equal_those_of_all(monkeypatch, path, ove
             np.testing.assert_allclose(x_part[mask], x_full[mask], rtol=1e-12, atol=1e-12)
             np.testing.assert_array_equal(x_part[~mask], x_old[~mask])
         np.testing.assert_array_equal(part[2][mask], full[2][mask])
-        assert (part[2][~mask] == -1).all()
+        np.testing.assert_allclose(part[3][mask], full[3][mask], rtol=1e-9, atol=1e-12)
+        assert (part[2][~mask] == -1).all() and (part[3][~mask] == 0).all()
         checked.append(mask.sum())
         return full
 

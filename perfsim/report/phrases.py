@@ -69,6 +69,14 @@ ENGLISH: dict[str, str] = {
         "Best responses settled in every replication ({iterations} iterations on average, at "
         "most {most})."
     ),
+    "run.choice_gap": N_(
+        "Each department's choice is within {gap} of the prize range of the best it could do "
+        "against the others' choices."
+    ),
+    "warn.choice_gap": N_(
+        "Warning: some departments flip between two gaming choices; the one they hold forgoes up "
+        "to {gap} of the prize range against their best (their gaming is uncertain by as much)."
+    ),
     "report.in_short": N_("In short: {text}"),
     "report.no_metric": N_("No metric was recorded."),
     "warn.unconverged": N_(

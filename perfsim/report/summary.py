@@ -19,6 +19,7 @@ import pandas as pd
 from .. import metric_registry, metrics
 from ..i18n import gettext as _
 from ..i18n import metric_label, metric_name, metric_plain, metric_undefined
+from ..world.convergence import GAP_WARNING
 from .numbers import decimals, finite, num, pct
 from .phrases import join, say
 
@@ -38,7 +39,9 @@ __all__ = [
     "shown_metrics",
 ]
 
-CONVERGENCE = ("converged_share", "iterations_mean", "iterations_max", "fixed_point_residual")
+CONVERGENCE = tuple(
+    n for n in metric_registry.METRICS if n in metric_registry.NUMERICAL_DIAGNOSTICS
+)
 """Numerical diagnostics of the best response: summed up in one sentence, not table rows."""
 
 # Kendall τ at or above which the ranking agrees with true performance so (first match wins).
@@ -264,11 +267,16 @@ def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:
         reps = int(n) if finite(n) else 0
         missed = round((1 - share) * reps) if reps else say("warn.some")
         return say("warn.unconverged", missed=missed, reps=reps or say("warn.all"), where=where)
-    return say(
+    text = say(
         "run.converged",
         iterations=num(_value(m, "iterations_mean"), 0),
         most=num(_value(m, "iterations_max"), 0),
     )
+    gap = _value(m, "choice_gap")
+    if not finite(gap):
+        return text
+    key = "warn.choice_gap" if gap > GAP_WARNING else "run.choice_gap"
+    return f"{text} {say(key, gap=pct(max(gap, 0.001)))}"
 
 
 @dataclass

@@ -15,14 +15,25 @@ from contextvars import ContextVar
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ConvergenceWarning", "convergence_metrics", "run_label", "warn_unconverged"]
+__all__ = [
+    "GAP_WARNING",
+    "ConvergenceWarning",
+    "convergence_metrics",
+    "run_label",
+    "warn_gap",
+    "warn_unconverged",
+]
+
+GAP_WARNING = 0.01
+"""A ``choice_gap`` above this share of the prize range is warned about (:func:`warn_gap`)."""
 
 
 def convergence_metrics(policy) -> dict[str, NDArray]:
     """Per replication, how a fixed-point policy's iterations ended (``converged_share``: 1 or 0,
     ``iterations_mean`` and ``iterations_max``: its iterations, the most in any period — a run
     summarises the first by the mean and the second by the max over replications —
-    ``fixed_point_residual``); nothing for other policies."""
+    ``fixed_point_residual``, and ``choice_gap``: the most expected utility a department's choice
+    forgoes, as a share of the prize range, summarised by the max); nothing for other policies."""
     conv = getattr(policy, "convergence", None)
     if conv is None:
         return {}
@@ -31,11 +42,13 @@ def convergence_metrics(policy) -> dict[str, NDArray]:
         "iterations_mean": np.asarray(conv["iterations"], dtype=float),
         "iterations_max": np.asarray(conv["iterations"], dtype=float),  # summarised by the max
         "fixed_point_residual": np.asarray(conv["residual"], dtype=float),
+        "choice_gap": np.asarray(conv["gap"], dtype=float),  # summarised by the max
     }
 
 
 class ConvergenceWarning(UserWarning):
-    """A best response that stopped at ``world.max_iterations`` in some replication."""
+    """A best response that stopped at ``world.max_iterations`` in some replication, or whose
+    departments hold choices far from their best (:func:`warn_gap`)."""
 
 
 _WARNED: dict = {}  # warnings' registry: one warning per message and process
@@ -70,4 +83,19 @@ def warn_unconverged(
         f"equilibrium ({hint or 'raise world.max_iterations or lower world.damping'})"
     )
     # lineno 0: no source line is printed, so the warning is one line on stderr
+    warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
+
+
+def warn_gap(source: str, gap: float) -> None:
+    """Warn (one line naming the scenario) when a department's choice at the fixed point forgoes
+    more than :data:`GAP_WARNING` of the prize range against its best choice."""
+    if not gap > GAP_WARNING:
+        return
+    label = _RUN_LABEL.get()
+    where = f"{source} ({label})" if label else source
+    message = (
+        f"{where}: some departments flip between two gaming choices; the choice they hold at the "
+        f"fixed point forgoes up to {gap:.1%} of the prize range against their best choice "
+        "(choice_gap in the metrics)"
+    )
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)

@@ -57,7 +57,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from ..fastreduce import take_departments
-from . import events
+from . import events, regimes
 from .context import Context
 from .kinks import Kinks, own_level_root, safeguarded_newton
 
@@ -443,19 +443,27 @@ def _interior_sweeps(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: 
 
 
 def choose(
-    ctx: Context, prof: dict, g0: NDArray, d_s_dm: NDArray, effort: EffortChoice
-) -> tuple[NDArray, NDArray, NDArray]:
-    """Effort and the gaming of highest ``U`` among the candidates of the module docstring, and
-    which candidate it is (0 interior, 1 none, 2… a cut-off), (B, D). With a veto each candidate's
-    effort is re-optimised for its veto probability (gaming lowers the pull on effort, so a
-    department may be better off working and not gaming at all)."""
+    ctx: Context,
+    prof: dict,
+    g0: NDArray,
+    d_s_dm: NDArray,
+    effort: EffortChoice,
+    held: regimes.Held | None = None,
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Effort and the gaming of highest ``U`` among the candidates of the module docstring (or the
+    candidate a department holds, :class:`perfsim.world.regimes.Held`), which candidate it is (0
+    interior, 1 none, 2… a cut-off), and how much ``U`` the choice forgoes against the best
+    candidate, (B, D) each. With a veto each candidate's effort is re-optimised for its veto
+    probability (gaming lowers the pull on effort, so a department may be better off working and
+    not gaming at all)."""
     w = ctx.world
     gameable = w.gameability > 0
     a = np.where(gameable, d_s_dm * w.scale * w.gameability, 0.0)
     a = events.gaming_slope(ctx, a, gameable)  # expected deduction points from gaming
     candidates = [interior(ctx, prof, g0, a)]
     if not gameable.any():
-        return _effort_now(ctx, effort, g0), candidates[0], np.zeros(g0.shape[:-1], dtype=np.intp)
+        zero = np.zeros(g0.shape[:-1])
+        return _effort_now(ctx, effort, g0), candidates[0], zero.astype(np.intp), zero
     candidates.append(np.zeros_like(g0))
     valid = [None, (candidates[0] > 0).any(-1)]  # no gaming differs from the interior point
     cost = np.where(gameable, w.gaming_cost, np.inf)
@@ -474,6 +482,9 @@ def choose(
             scale = np.where(ok, need / np.where(ok, per_point, 1.0), 0.0)
             candidates.append(scale[..., None] * reach)
             valid.append(ok)
+    # the departments whose candidates' utilities are all computed, not pruned: those holding a
+    # candidate other than the interior point (computed first), whose U must be exact
+    exact = None if held is None else held.prefer >= 1
     if vetoes(ctx):  # each candidate has its own effort; ``now`` fills rows never picked
         now = (effort.e0, None, None)
     else:  # every candidate's effort is the one at the profile
@@ -486,10 +497,16 @@ def choose(
     n = len(candidates)
     for group in [range(1, n)] if effort.restrict else [[i] for i in range(1, n)]:
         best = functools.reduce(np.maximum, utilities)
+        if exact is not None:
+            best = np.where(exact, -np.inf, best)
         done = _candidates(ctx, prof, g0, a, effort, now, best, candidates, valid, group)
         efforts += done[0]
         utilities += done[1]
-    pick = np.stack(utilities).argmax(axis=0)  # ties: the interior point, then no gaming
+    table = np.stack(utilities)
+    pick = table.argmax(axis=0)  # ties: the interior point, then no gaming
+    gap = np.zeros(pick.shape)
+    if held is not None:
+        pick, gap = regimes.held_pick(table, pick, held)
     g_out = np.choose(pick[..., None], candidates)
     e_out = efforts[0][1].copy()
     flat, rows_out = pick.reshape(-1), e_out.reshape(-1, e_out.shape[-1])
@@ -500,7 +517,7 @@ def choose(
         else:
             mine = flat[rows] == i
             rows_out[rows[mine]] = e[0, mine]
-    return e_out, g_out, pick
+    return e_out, g_out, pick, gap
 
 
 def _effort_now(ctx: Context, effort: EffortChoice, g0: NDArray) -> NDArray:

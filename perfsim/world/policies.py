@@ -186,11 +186,13 @@ class BestResponse(_Stateless):
                 iterations=resp.iterations.astype(float),
                 residual=resp.residual.copy(),
                 converged=resp.converged.copy(),
+                gap=resp.gap.copy(),
             )
         else:
             conv["iterations"] = np.maximum(conv["iterations"], resp.iterations)
             conv["residual"] = np.maximum(conv["residual"], resp.residual)
             conv["converged"] = conv["converged"] & resp.converged
+            conv["gap"] = np.maximum(conv["gap"], resp.gap)
         diag = self.diagnostics
         diag["iterations"] = float(conv["iterations"].max(initial=0.0))
         diag["residual"] = float(conv["residual"].max(initial=0.0))

@@ -58,7 +58,7 @@ from scipy.special import ndtr
 
 from ..fastreduce import along_last, matmul_t, take_departments
 from ..rules import pipeline
-from . import events, mixing, payoff
+from . import events, mixing, payoff, regimes
 from .context import Context
 from .marginals import classes_of, indicator_marginals
 from .model import (
@@ -97,6 +97,8 @@ class Response:
     iterations: NDArray  # (B,) best-response steps taken
     residual: NDArray  # (B,) last max |BR(x) − x| over departments and choices
     converged: NDArray  # (B,) bool: residual ≤ tolerance
+    gap: NDArray  # (B,) the most expected utility a department's choice forgoes (Regimes), as a
+    # share of the prize range
 
     @property
     def converged_share(self) -> float:
@@ -307,7 +309,8 @@ def _iterate(
     alpha = np.full((reps, n), float(damping))
     turns = np.zeros((reps, n), dtype=np.intp)  # how often each department's step turned back
     last = np.zeros((reps, n, k + g.shape[-1]))  # the previous step
-    regime = Regimes(reps, n, g)
+    regime = regimes.Regimes(reps, n, regimes.prize_range(ctx))
+    gap = np.zeros((reps, n))  # the expected utility each department's choice forgoes
     size = n * (k + g.shape[-1])
     mixer = mixing.Anderson(reps, size, depth, calm=not warm) if depth > 0 else None
     residual = np.full(reps, np.inf)
@@ -321,9 +324,10 @@ def _iterate(
     for it in range(1, steps + 1):
         e_a, g_a = e[active], g[active]
         full, due = plan.due(active, it == steps)
-        held = (regime.frozen[active], regime.value[active])
-        e_new, g_new, pick = _respond(sub[0], e_a, g_a, sub[1], sub[2], held, due)
-        g_new = regime.apply(active, g_new, np.where(due, pick, regime.pick[active]))
+        held = regime.held(active)
+        e_new, g_new, pick, forgone = _respond(sub[0], e_a, g_a, sub[1], sub[2], held, due)
+        regime.update(active, pick)
+        gap[active] = np.where(due, forgone, gap[active])
         step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
         moved = np.abs(step).max(axis=-1, initial=0.0)  # (b, D): each department's step
         change = moved.max(axis=-1, initial=0.0)
@@ -351,7 +355,8 @@ def _iterate(
         if done.any():  # the settled replications drop out
             active = active[~done]
             sub = _subset(ctx, targets, learned, active)
-    return Response(e, g, iterations, residual, converged)
+    forgone = gap.max(axis=-1, initial=0.0) / regime.spread
+    return Response(e, g, iterations, residual, converged, forgone)
 
 
 class Schedule:
@@ -391,35 +396,6 @@ class Schedule:
         self.near[active] = change <= self.NEAR * tolerance
 
 
-class Regimes:
-    """Which gaming candidate (:func:`perfsim.world.payoff.choose_gaming`) each department picks.
-
-    The utility of a distant candidate is extrapolated linearly from the current profile, so a
-    department near indifference can flip between two candidates for ever (each looks better from
-    the other side). After :data:`MAX_SWITCHES` switches a department stops re-optimising its
-    gaming: it keeps the gaming of the candidate it picked last (``frozen``), and its residual
-    settles as the others settle."""
-
-    MAX_SWITCHES = 4
-
-    def __init__(self, reps: int, n: int, gaming: NDArray) -> None:
-        self.pick = np.full((reps, n), -1, dtype=np.intp)
-        self.switches = np.zeros((reps, n), dtype=np.intp)
-        self.frozen = np.zeros((reps, n), dtype=bool)
-        self.value = np.zeros_like(gaming)
-
-    def apply(self, active: NDArray, gaming: NDArray, pick: NDArray) -> NDArray:
-        """The replications ``active``'s gaming, frozen where a department flipped too often."""
-        old, frozen = self.pick[active], self.frozen[active]
-        switches = self.switches[active] + ((old >= 0) & (pick != old))
-        freeze = ~frozen & (switches >= self.MAX_SWITCHES)
-        value = np.where(freeze[..., None], gaming, self.value[active])
-        frozen = frozen | freeze
-        self.switches[active], self.pick[active] = switches, pick
-        self.frozen[active], self.value[active] = frozen, value
-        return np.where(frozen[..., None], value, gaming)
-
-
 def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):
     """The context, targets and learned cut-offs of the replications ``idx`` only."""
     small = replace(
@@ -436,14 +412,12 @@ def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):
 
 def _respond(
     ctx: Context, e: NDArray, g: NDArray, targets: NDArray, learned, held=None, due=None
-) -> tuple[NDArray, NDArray, NDArray]:
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """One best response to the profile (e, g): effort from its first-order conditions, gaming the
-    global best of :func:`perfsim.world.payoff.choose_gaming` (and which candidate that is).
-    ``held``: the departments whose gaming :class:`Regimes` froze (B, D) and that gaming; with a
-    veto their effort is the one that answers the frozen gaming (each candidate has its own
-    effort: taking the picked candidate's would let the effort flip on for ever). ``due`` (B, D):
-    the departments whose response is computed (None: all); the others keep ``(e, g)`` and pick
-    −1. The profile (everybody's scores, the cut-offs) is always the whole one, and a due
+    global best of :func:`perfsim.world.payoff.choose` (which candidate that is, and the expected
+    utility the choice forgoes). ``held``: the candidates the departments hold (:class:`perfsim.world.regimes.Regimes`).
+    ``due`` (B, D): the departments whose response is computed (None: all); the others keep ``(e, g)``, pick −1
+    and forgo 0. The profile (everybody's scores, the cut-offs) is always the whole one, and a due
     department's response is the same as with every department due (to rounding)."""
     w = ctx.world
     prof = evaluate_profile(ctx, e, g, targets, learned)
@@ -459,15 +433,16 @@ def _respond(
     idx = np.flatnonzero(due)
     small, sub = payoff.rows_of(ctx, prof, idx)
     rows = [take_departments(x, idx) for x in parts]
-    if held is not None:
-        held = tuple(take_departments(x, idx) for x in held)
-    e_sub, g_sub, pick_sub = _choose(small, sub, *rows, held)
+    e_sub, g_sub, pick_sub, gap_sub = _choose(
+        small, sub, *rows, None if held is None else held.rows(idx)
+    )
     e_out, g_out = e.copy(), g.copy()
-    pick = np.full(due.shape, -1, dtype=np.intp)
+    pick, gap = np.full(due.shape, -1, dtype=np.intp), np.zeros(due.shape)
     e_out.reshape(-1, e.shape[-1])[idx] = e_sub[0]
     g_out.reshape(-1, g.shape[-1])[idx] = g_sub[0]
     pick.reshape(-1)[idx] = pick_sub[0]
-    return e_out, g_out, pick
+    gap.reshape(-1)[idx] = gap_sub[0]
+    return e_out, g_out, pick, gap
 
 
 def _choose(ctx: Context, prof: dict, e, g, d_s_dm, per_effort, pull, own, held):
@@ -475,12 +450,7 @@ def _choose(ctx: Context, prof: dict, e, g, d_s_dm, per_effort, pull, own, held)
     one replication: :func:`perfsim.world.payoff.rows_of`)."""
     project = functools.partial(_projected_solve, ctx.world.cost)
     effort = payoff.effort_choice(ctx, prof, e, per_effort, pull, own, g.sum(-1), project)
-    e_out, g_out, pick = payoff.choose(ctx, prof, g, d_s_dm, effort)
-    if held is not None and held[0].any() and payoff.vetoes(ctx):
-        total = held[1].sum(-1)
-        p_v, _ = payoff.veto_probability(ctx, total)
-        e_out = np.where(held[0][..., None], effort.solve(1 - p_v, total), e_out)
-    return e_out, g_out, pick
+    return payoff.choose(ctx, prof, g, d_s_dm, effort, held)
 
 
 def _projected_solve(
