@@ -111,12 +111,12 @@ def test_naive_runs_have_no_convergence_metrics():
     [(-np.inf, 100.0, 1.0), (60.0, 100.0, 5.0), (-np.inf, 100.0, 0.2), (95.0, 99.0, 2.0)],
 )
 def test_candidate_score_shift_is_flat_past_the_clip_and_the_ceiling(lo, hi, sd):
-    """A gaming candidate's score shift (payoff.Kinks) is the expected change of the *reported*
+    """A gaming candidate's score shift (perfsim.world.kinks.Kinks) is the expected change of the *reported*
     (clipped, capped) indicator, checked against Monte Carlo at points below, at and past the
     bounds; the linear shift at the current slope it replaces promised a department gaming far past
     the ceiling points it never gets (Hangzhou with cheap gaming: 12.6 units of gaming, +31
     percentage points past 100 %, then no gaming, for ever)."""
-    from perfsim.world.payoff import Kinks
+    from perfsim.world.kinks import Kinks
 
     rng = np.random.default_rng(3)
     eps = rng.standard_normal(400_000) * sd

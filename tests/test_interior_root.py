@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from perfsim.world import payoff
+from perfsim.world import audits, interior
 from perfsim.world.kinks import Kinks, own_level_root
 
 
@@ -106,8 +106,8 @@ def _at_total(ctx, prof, g0, total, root=own_level_root):
     inverse_cost = np.where(gameable, 1.0 / w.gaming_cost, 0.0)
     k = np.where(gameable, w.scale * w.gameability, 0.0)
     veto_reward = ctx.rule.reward_table[ctx.rule.veto_grade, 0]
-    _, loss = payoff.sanction(ctx, total)
-    p_v, dp_v = payoff.veto_probability(ctx, total)
+    _, loss = audits.sanction(ctx, total)
+    p_v, dp_v = audits.veto_probability(ctx, total)
     loss = loss + dp_v * (prof["reward"] - veto_reward)
     mult = ((1 - p_v) * prof["marginal"])[..., None]
     out = root(kinks, g0, mult, -loss[..., None], inverse_cost, k)
@@ -150,7 +150,7 @@ def _one_fixed_point(ctx, prof, g0, top):
 def test_interior_point_solves_the_coupled_first_order_conditions(
     probability, rate, fine, penalty, veto
 ):
-    """The joint Newton root (payoff._joint_root) equals the fixed point of damped sweeps of
+    """The joint Newton root (interior._joint_root) equals the fixed point of damped sweeps of
     bisections (compared where those have settled and the point is the only one) to 1e-6, over departments spread
     around the ceiling, for audits with and without a detection rate, fines, penalties and vetoes;
     the joint Newton steps settle at once from the point itself."""
@@ -173,7 +173,7 @@ def test_interior_point_solves_the_coupled_first_order_conditions(
     }
     g0 = rng.uniform(0.0, 2.0, (*shape, n_ind)) * (ctx.world.gameability > 0)
     k_units = ctx.world.scale * ctx.world.gameability
-    out = payoff.interior(ctx, prof, g0, np.zeros_like(g0))
+    out = interior.interior(ctx, prof, g0, np.zeros_like(g0))
     # a first-order point everywhere: each indicator's root at the point's own total gaming
     total = out.sum(-1) if rate is not None else np.ones(shape)
     np.testing.assert_allclose(_at_total(ctx, prof, g0, total), out, atol=1e-7)
@@ -184,9 +184,9 @@ def test_interior_point_solves_the_coupled_first_order_conditions(
     np.testing.assert_allclose(out[settled], reference[settled], atol=1e-6, rtol=1e-6)
     # from a cold start the joint Newton steps leave many departments to the nested root; from
     # the point itself (the best response's warm start near its fixed point) they settle at once
-    _, cold = payoff._joint_root(ctx, payoff._rows(prof, g0))
+    _, cold = interior._joint_root(ctx, interior._rows(prof, g0))
     warm_prof = {**prof, "kinks": dataclasses.replace(kinks, m_bar=m_bar + k_units * (out - g0))}
-    again, warm = payoff._joint_root(ctx, payoff._rows(warm_prof, out))
+    again, warm = interior._joint_root(ctx, interior._rows(warm_prof, out))
     assert warm.mean() > 0.99 and warm.mean() >= cold.mean()
     np.testing.assert_allclose(
         again.reshape(out.shape)[warm.reshape(shape)], out[warm.reshape(shape)], atol=1e-8

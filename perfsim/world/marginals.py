@@ -1,7 +1,7 @@
 """The marginal scores of a best response (:mod:`perfsim.world.response`): how a department's
 expected total moves with each of its noise-free indicators, through the rule's normalisation,
 weights and shares, smoothed by its own measurement noise at the clip and the ceiling
-(:func:`indicator_marginals`); the :class:`~perfsim.world.payoff.Kinks` of a large change; and the
+(:func:`indicator_marginals`); the :class:`~perfsim.world.kinks.Kinks` of a large change; and the
 indicators whose own noise is integrated exactly (percentile ranks: :class:`Exact`)."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from ..rules import pipeline, slopes
-from . import payoff
 from .context import Context
+from .kinks import Kinks
 
 
 def classes_of(ctx: Context) -> NDArray | None:
@@ -32,7 +32,7 @@ class Exact(NamedTuple):
 
 def indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets, normalized=None):
     """∂S̄_d/∂m_dj: share × weight × mean normalisation slope × smoothing of clip and ceiling;
-    the :class:`perfsim.world.payoff.Kinks` that give the score shift of a large change; and the
+    the :class:`perfsim.world.kinks.Kinks` that give the score shift of a large change; and the
     :class:`Exact` indicators: a percentile rank's expected score and slope in the department's
     noise-free level, its own noise integrated (:func:`perfsim.rules.slopes.percentile_in_level`;
     with ``normalized``, the sampled scores (S, B, D, J) that they replace in the mean)."""
@@ -91,7 +91,7 @@ def indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets, normalized=
     if exact.any() and normalized is not None:
         sampled = normalized[..., exact].mean(axis=0)
         shift = (factor[..., exact] * (expected[..., exact] - sampled)).sum(-1)
-    kinks = payoff.Kinks(free * factor, lo, hi, m_bar, sd_m, w.ceiling)
+    kinks = Kinks(free * factor, lo, hi, m_bar, sd_m, w.ceiling)
     return out * factor, kinks, Exact(exact, shift)
 
 

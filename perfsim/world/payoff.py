@@ -32,7 +32,7 @@ compares, by U itself, the candidates
    a detection rate, where the sanction's slope is ``p φ``) and the marginal score ``a_j(g_j)`` at
    the candidate's own indicator level (:class:`Kinks`; it falls past the ceiling). The conditions
    are coupled through G; they are solved by Newton steps over all departments at once from the
-   previous iterate, with a safeguarded fallback (:func:`interior`);
+   previous iterate, with a safeguarded fallback (:func:`perfsim.world.interior.interior`);
 3. for each band's cut-off, the cheapest gaming that raises the expected score to the median cut-off
    plus ``k σ_d`` (k = 0, 1): ``g_j = Δ (a_j / c_j) / Σ_i a_i² / c_i`` (the kinks of a sharp
    threshold, which the interior point misses when ``R`` is locally convex),
@@ -58,48 +58,12 @@ from scipy.special import ndtr
 
 from ..fastreduce import take_departments
 from . import events, regimes
+from .audits import sanction, veto_probability, vetoes
 from .context import Context
-from .kinks import Kinks, own_level_root, safeguarded_newton
+from .interior import interior
 
 #: multiples of σ_d past a band's median cut-off tried as candidates
 _PAST_CUTOFF = (0.0, 1.0)
-
-
-def detection(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
-    """P(detected | audited) and its derivative in total gaming G (0 without a detection rate)."""
-    rate = ctx.audit.detection_rate
-    if rate is None:
-        return (gaming_total > 1e-12).astype(float), np.zeros_like(gaming_total)
-    e = np.exp(-rate * gaming_total)
-    return 1.0 - e, rate * e
-
-
-def sanction(ctx: Context, gaming_total: NDArray) -> tuple[NDArray, NDArray]:
-    """Expected sanction ``p · P_det(G) · (F + φ G)`` and its derivative in G where G > 0."""
-    audit_p, fine, penalty = ctx.audit.probability, ctx.audit.fine_per_unit, ctx.audit.penalty
-    pd_, dpd = detection(ctx, gaming_total)
-    level = audit_p * pd_ * (penalty + fine * gaming_total)
-    if ctx.audit.detection_rate is None:  # every gaming found when audited: slope p φ for G > 0
-        return level, np.full_like(gaming_total, audit_p * fine)
-    slope = audit_p * (dpd * (penalty + fine * gaming_total) + pd_ * fine)
-    return level, slope
-
-
-def veto_probability(ctx: Context, gaming_total: NDArray, base=None) -> tuple[NDArray, NDArray]:
-    """``P_v(G) = p P_det(G)`` and its derivative (zeros without a veto), joined by the world's
-    veto events (:func:`perfsim.world.events.veto_probability`; ``base``: their log-odds in the
-    shape of ``gaming_total``, when not the profile's)."""
-    if not ctx.audit.veto:
-        zero = np.zeros_like(gaming_total)
-        return events.veto_probability(ctx, gaming_total, zero, zero, base)
-    p_det, dp_det = detection(ctx, gaming_total)
-    p, dp = ctx.audit.probability * p_det, ctx.audit.probability * dp_det
-    return events.veto_probability(ctx, gaming_total, p, dp, base)
-
-
-def vetoes(ctx: Context) -> bool:
-    """Whether a department can be vetoed: the audit veto or a veto event."""
-    return ctx.audit.veto or events.has_veto(ctx)
 
 
 def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDArray:
@@ -234,212 +198,6 @@ def utility(
         reward = expected_reward(ctx, prof, score[mask], mask)
         out[mask] = (1 - p_v[mask]) * reward + rest[mask]
     return out
-
-
-def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12) -> NDArray:
-    """Candidate 2: the first-order conditions, with the veto and sanction slopes at the candidate's
-    own G > 0 (without a detection rate the constants of G > 0, P_det = 1: slopes p φ and 0) and,
-    with the profile's :class:`Kinks`, the marginal score at the candidate's own indicator level.
-    With kinks the conditions are solved jointly by Newton steps from the current gaming
-    (:func:`_joint_root`) and, for the departments where those do not settle, by a safeguarded
-    Newton method in total gaming around a safeguarded root per indicator (:func:`_nested_root`).
-    Without kinks (a score linear in gaming) by ``sweeps`` damped sweeps in G from the current
-    gaming (the score and R′ stay those of the profile)."""
-    if prof.get("kinks") is None:
-        return _interior_sweeps(ctx, prof, g0, a, sweeps)
-    terms = {key: prof[key] for key in ("marginal", "reward", "kinks")}
-    if events.has_veto(ctx) and ctx.event_state is not None:  # the veto events' log-odds, per row
-        terms["event_base"] = ctx.event_state[3]
-    rows = _rows(terms, g0)
-    g, ok = _joint_root(ctx, rows)
-    if not ok.all():
-        g[~ok] = _nested_root(ctx, _rows(rows, keep=~ok))
-    return g.reshape(g0.shape)
-
-
-def _gaming_terms(ctx: Context, prof: dict) -> tuple[NDArray, NDArray, NDArray]:
-    """Indicator units per unit of gaming k, 1/c (0 where not gameable), and the bound
-    ``max(0, R′ k |s|)/c`` of the interior point, for the rows of :func:`_rows`."""
-    w = ctx.world
-    gameable = w.gameability > 0
-    inverse_cost = np.where(gameable, 1.0 / np.where(gameable, w.gaming_cost, 1.0), 0.0)
-    k = np.where(gameable, w.scale * w.gameability, 0.0)
-    high = np.maximum(prof["marginal"][:, None] * np.abs(prof["kinks"].slope) * k, 0.0)
-    return k, inverse_cost, high * inverse_cost
-
-
-def _coupling(ctx: Context, prof: dict, total: NDArray) -> tuple[NDArray, ...]:
-    """The terms of the first-order conditions that depend on total gaming G, and their slopes in
-    G: the reward's weight ``A = 1 − P_v(G)`` and the marginal loss ``B = ∂E[sanction]/∂G +
-    ∂P_v/∂G (R(S̄) − W_v)``; (A, A′, B, B′), (B, D) each. Without a detection rate they are the
-    constants of G > 0. With veto events (:mod:`perfsim.world.events`) ``P_v`` is the joint veto
-    probability, its second derivative a finite difference."""
-    if not events.has_veto(ctx):
-        return _audit_coupling(ctx, prof, total, ctx.audit.veto)
-    _, _, loss, d_loss = _audit_coupling(ctx, prof, total, False)  # the sanctions alone
-    base = prof.get("event_base")
-    p_v, dp_v = veto_probability(ctx, total, base)
-    step = 1e-6
-    d2p_v = (veto_probability(ctx, total + step, base)[1] - dp_v) / step
-    stake = prof["reward"] - ctx.rule.reward_table[ctx.rule.veto_grade, 0]
-    return 1.0 - p_v, -dp_v, loss + dp_v * stake, d_loss + d2p_v * stake
-
-
-def _audit_coupling(ctx: Context, prof: dict, total: NDArray, veto: bool) -> tuple[NDArray, ...]:
-    """:func:`_coupling` of the audits alone (their veto when ``veto``)."""
-    audit = ctx.audit
-    p, fine, penalty, rate = (
-        audit.probability,
-        audit.fine_per_unit,
-        audit.penalty,
-        audit.detection_rate,
-    )
-    if rate is None:
-        zero = np.zeros(total.shape)
-        weight = 1.0 - (p if veto else 0.0) + zero
-        return weight, zero, p * fine + zero, zero
-    e = np.exp(-rate * total)
-    found, d_found, d2_found = 1.0 - e, rate * e, -rate * rate * e
-    loss = p * (d_found * (penalty + fine * total) + found * fine)
-    d_loss = p * (d2_found * (penalty + fine * total) + 2.0 * d_found * fine)
-    if not veto:
-        return np.ones(total.shape), np.zeros(total.shape), loss, d_loss
-    stake = prof["reward"] - ctx.rule.reward_table[ctx.rule.veto_grade, 0]
-    return 1.0 - p * found, -p * d_found, loss + p * d_found * stake, d_loss + p * d2_found * stake
-
-
-def _joint_root(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12):
-    """The interior point with kinks: the root of ``h_j(g) = max(0, A(G) R′ k_j s_j(m_j) − B(G))
-    / c_j − g_j`` over all indicators at once (``m_j = m̄_j + k_j (g_j − g⁰_j)``, ``k_j`` indicator
-    units per unit of gaming, ``s_j`` :meth:`Kinks.marginal`, A and B :func:`_coupling`), for the
-    rows of :func:`_rows`. Its Jacobian is diagonal plus the rank one of the coupling through G,
-    so a Newton step is Sherman–Morrison; steps start from the current gaming g⁰ (the previous
-    iterate of the best response: near its fixed point a step or two suffice), are kept in
-    ``[0, max(0, R′ k |s|)/c]``, and go on for the rows that have not settled only. Newton steps
-    can cycle around the kinks (and the coupling through G can be strong, so no bracket per
-    indicator holds): a row whose steps have not settled within ``steps`` is reported as not
-    converged. Returns the point and where it converged."""
-    k, inverse_cost, top = _gaming_terms(ctx, prof)
-    g = x = np.clip(prof["g0"], 0.0, top)
-    left = np.arange(len(g))  # the rows still stepping
-    sub = prof
-    for _ in range(steps):
-        new, _, _, excess = _newton_step(ctx, sub, x, k, inverse_cost)
-        new = np.clip(new, 0.0, top)
-        bound = tol * (1.0 + np.abs(x))  # a step clipped at 0 is no root: the excess must vanish
-        moving = ((np.abs(new - x) > bound) | (np.abs(excess) > 1e3 * bound)).any(-1)
-        g[left] = new
-        if moving.all():
-            x = new
-            continue
-        keep = np.flatnonzero(moving)  # (indices: faster to take than a mask, the same rows)
-        left = left[keep]
-        if not len(left):
-            break
-        sub, x, top = _rows(sub, keep=keep), new[keep], top[keep]
-    converged = np.ones(len(g), dtype=bool)
-    converged[left] = False
-    return g, converged & np.isfinite(g).all(-1)
-
-
-def _nested_root(ctx: Context, prof: dict, tol: float = 1e-11) -> NDArray:
-    """The interior point of :func:`_joint_root` for its rows that did not settle, by a safeguarded
-    Newton method (:func:`perfsim.world.kinks.safeguarded_newton`) in total gaming G on
-    ``Ψ(G) = Σ_j g_j(G) − G``, with ``g_j(G)`` each indicator's root at that G
-    (:func:`perfsim.world.kinks.own_level_root`, warm-started from the last one) and
-    ``Ψ′ = Σ_j dg_j/dG − 1`` by implicit differentiation. ``Ψ(0) ≥ 0 ≥ Ψ(Σ_j bound_j)``, so the
-    bracket holds. Where Ψ has several roots (a detection chance that rises steeply deters the
-    first units of gaming), the search starts from the current total and does not jump to G = 0
-    (no gaming is a candidate of its own). Without a detection rate A and B do not depend on G:
-    one root per indicator."""
-    k, inverse_cost, high = _gaming_terms(ctx, prof)
-    kinks, r_prime, g0 = prof["kinks"], prof["marginal"][:, None], prof["g0"]
-    last = [np.clip(g0, 0.0, high)]
-
-    def roots(total):
-        weight, _, loss, _ = (t[:, None] for t in _coupling(ctx, prof, total))
-        g = own_level_root(kinks, g0, weight * r_prime, -loss, inverse_cost, k, start=last[0])
-        last[0] = g
-        return g
-
-    if ctx.audit.detection_rate is None and not events.gaming_raises_veto(ctx):
-        return roots(np.ones(len(g0)))
-
-    def psi(total):
-        g = roots(total)
-        _, diag, cross, _ = _newton_step(ctx, prof, g, k, inverse_cost, total)
-        slope = (-cross / diag).sum(-1) - 1.0
-        value = g.sum(-1) - total
-        return value, -value / np.where(slope < 0, slope, np.nan)
-
-    top = high.sum(-1)
-    start = np.clip(last[0].sum(-1), 0.0, top)
-    safeguarded_newton(psi, start, np.zeros_like(top), top, tol, to_zero=False)
-    return last[0]
-
-
-def _rows(prof: dict, g0: NDArray | None = None, keep: NDArray | None = None) -> dict:
-    """The profile's terms of the interior point (R′, R, kinks) and the current gaming ``g0`` with
-    the departments in one axis (rows), or the rows ``keep`` (a boolean mask or indices) of such
-    terms."""
-    kinks = prof["kinks"]
-    if keep is None:
-        n_ind = g0.shape[-1]
-        out = {key: prof[key].reshape(-1) for key in ("marginal", "reward")}
-        out["g0"] = g0.reshape(-1, n_ind)
-        slope = np.broadcast_to(kinks.slope, g0.shape).reshape(-1, n_ind)
-        m_bar = np.broadcast_to(kinks.m_bar, g0.shape).reshape(-1, n_ind)
-    else:
-        out = {key: prof[key][keep] for key in ("marginal", "reward", "g0")}
-        slope, m_bar = kinks.slope[keep], kinks.m_bar[keep]
-    out["kinks"] = Kinks(slope, kinks.clip_lo, kinks.clip_hi, m_bar, kinks.sd, kinks.ceiling)
-    if "event_base" in prof:
-        base = prof["event_base"]
-        out["event_base"] = base.reshape(-1, base.shape[-1]) if keep is None else base[keep]
-    return out
-
-
-def _newton_step(ctx: Context, prof: dict, g: NDArray, k, inverse_cost, total=None):
-    """One Newton step of :func:`_joint_root` from ``g`` (Sherman–Morrison for the rank one), and
-    the Jacobian's diagonal ``∂h_j/∂g_j``, the coupling ``∂h_j/∂G`` (with G = ``total``, Σ g
-    without one) and ``h`` itself."""
-    kinks, r_prime = prof["kinks"], prof["marginal"][..., None]
-    total = g.sum(-1) if total is None else total
-    weight, d_weight, loss, d_loss = (t[..., None] for t in _coupling(ctx, prof, total))
-    marg, d_marg = kinks.marginal_and_slope(kinks.m_bar + k * (g - prof["g0"]))
-    pull = weight * r_prime * k
-    rhs = pull * marg - loss
-    pos = (rhs > 0) & (inverse_cost > 0)
-    h = np.where(pos, rhs, 0.0) * inverse_cost - g
-    diag = np.where(pos, pull * k * d_marg * inverse_cost, 0.0) - 1.0
-    cross = np.where(pos, (d_weight * r_prime * k * marg - d_loss) * inverse_cost, 0.0)
-    u, v = h / diag, cross / diag
-    return g - u + v * (u.sum(-1) / (1.0 + v.sum(-1)))[..., None], diag, cross, h
-
-
-def _interior_sweeps(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int) -> NDArray:
-    """The first-order conditions of a score linear in gaming (no kinks) by damped sweeps in G
-    from the current gaming."""
-    w = ctx.world
-    veto_reward = ctx.prizes[ctx.rule.veto_grade]
-    smooth = ctx.audit.detection_rate is not None or events.gaming_raises_veto(ctx)
-    gameable = w.gameability > 0
-    inverse_cost = np.where(gameable, 1.0 / np.where(gameable, w.gaming_cost, 1.0), 0.0)
-    pull = prof["marginal"][..., None] * a  # (1 − P_v) R′(S̄) a_j without a veto
-    g = g0
-    for sweep in range(sweeps if smooth else 1):
-        total = g.sum(-1) if smooth else np.ones(g0.shape[:-1])
-        _, s_slope = sanction(ctx, total)
-        if vetoes(ctx):
-            p_v, dp_v = veto_probability(ctx, total)
-            gain = (1 - p_v)[..., None] * pull
-            gain -= (s_slope + dp_v * (prof["reward"] - veto_reward))[..., None]
-        else:
-            gain = pull - s_slope[..., None]
-        new = np.maximum(gain, 0.0, out=gain)
-        new *= inverse_cost
-        g = new if sweep == 0 or not smooth else 0.5 * (g + new)
-    return g
 
 
 def choose(
