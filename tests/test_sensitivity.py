@@ -417,6 +417,17 @@ def test_the_convergence_note_names_the_inputs_where_responses_fail():
     assert convergence_notes(pd.DataFrame({"converged_share": np.ones(n)}), samples) == []
 
 
+def test_the_choice_gap_note_counts_the_samples_where_choices_are_held_far_from_the_best():
+    from perfsim.experiments.sensitivity.run import choice_gap_notes
+
+    gap = np.array([0.0005, 0.02, 0.009, 0.3, 0.0])
+    with pytest.warns(ConvergenceWarning) as caught:
+        (note,) = choice_gap_notes(pd.DataFrame({"choice_gap": gap}))
+    assert len(caught) == 1 and "at 2 of 5 samples" in note and "up to 30%" in note
+    assert choice_gap_notes(pd.DataFrame({"choice_gap": gap.clip(max=0.01)})) == []
+    assert choice_gap_notes(pd.DataFrame({"kendall_tau": gap})) == []
+
+
 def test_processes_and_a_local_dask_cluster_give_identical_indices(serial_run):
     assert len(serial_run.samples) == 4 * (6 + 2)
     processes = _demo(jobs=2)

@@ -74,5 +74,5 @@ def diff_interval(diff: Any, se: Any, low: Any, high: Any) -> str:
     return f"{num(diff, d, True)} [{num(low, d, True)}, {num(high, d, True)}]"
 
 
-def pct(x: float) -> str:
-    return f"{num(100 * x, digits=3)} %"
+def pct(x: float, digits: int = 3) -> str:
+    return f"{num(100 * x, digits=digits)} %"

@@ -276,7 +276,7 @@ def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:
     if not finite(gap):
         return text
     key = "warn.choice_gap" if gap > GAP_WARNING else "run.choice_gap"
-    return f"{text} {say(key, gap=pct(max(gap, 0.001)))}"
+    return f"{text} {say(key, gap=pct(max(gap, 0.001), digits=2))}"
 
 
 @dataclass

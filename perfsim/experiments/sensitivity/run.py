@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from ...io import folder_lock, write_manifest
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
-from ...world.convergence import ConvergenceWarning
+from ...world.convergence import GAP_WARNING, ConvergenceWarning
 from ..executors import Executor, make_executor, single_blas_thread
 from .analysis import (
     analyse_outputs,
@@ -92,7 +92,7 @@ def run_sensitivity(
             raise
         analysis_started = time.perf_counter()
         table = chunks.table()
-        notes += convergence_notes(table, spec.samples(x))
+        notes += convergence_notes(table, spec.samples(x)) + choice_gap_notes(table)
         available = [c for c in table.columns if c != "sample"]
         chosen = choose_metrics(available, plan.metrics, spec.input_names)
         indices, analysed, reliability, conv_table, conv = _analyse(
@@ -237,6 +237,26 @@ def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]
         + "; the converged_share column of the samples table shows where. Their outputs are not "
         "equilibria: raise world.max_iterations or lower world.damping, or narrow those inputs' "
         "ranges"
+    )
+    warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
+    return [message + "."]
+
+
+def choice_gap_notes(outputs: pd.DataFrame) -> list[str]:
+    """One note, and one warning, when at some samples a department's choice at the fixed point
+    forgoes more than :data:`~perfsim.world.convergence.GAP_WARNING` of the prize range against
+    its best (``choice_gap``): departments flip between gaming choices there."""
+    if "choice_gap" not in outputs:
+        return []
+    gap = outputs["choice_gap"].to_numpy(dtype=float)
+    bad = int((gap > GAP_WARNING).sum())
+    if not bad:
+        return []
+    message = (
+        f"at {bad} of {len(gap)} samples some departments flip between two gaming choices, and "
+        f"the choice they hold forgoes more than {GAP_WARNING:.0%} of the prize range against "
+        f"their best (up to {gap.max():.0%}); the choice_gap column of the samples table shows "
+        "where. Their gaming is uncertain by as much"
     )
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
     return [message + "."]
