@@ -420,12 +420,16 @@ def test_the_convergence_note_names_the_inputs_where_responses_fail():
 def test_the_choice_gap_note_counts_the_samples_where_choices_are_held_far_from_the_best():
     from perfsim.experiments.sensitivity.run import choice_gap_notes
 
-    gap = np.array([0.0005, 0.02, 0.009, 0.3, 0.0])
+    gap = np.array([0.0005, 0.02, 0.009, 0.3, 0.0, 0.001])
+    samples = pd.DataFrame(
+        {"sample": np.arange(6), "normalisation": ["e", "z", "e", "z", "e", "e"], "n": np.arange(6)}
+    )
     with pytest.warns(ConvergenceWarning) as caught:
-        (note,) = choice_gap_notes(pd.DataFrame({"choice_gap": gap}))
-    assert len(caught) == 1 and "at 2 of 5 samples" in note and "up to 30%" in note
-    assert choice_gap_notes(pd.DataFrame({"choice_gap": gap.clip(max=0.01)})) == []
-    assert choice_gap_notes(pd.DataFrame({"kendall_tau": gap})) == []
+        (note,) = choice_gap_notes(pd.DataFrame({"choice_gap": gap}), samples)
+    assert len(caught) == 1 and "at 2 of 6 samples" in note and "up to 30%" in note
+    assert "normalisation = z (0% within, against 100%)" in note and "high n" not in note
+    assert choice_gap_notes(pd.DataFrame({"choice_gap": gap.clip(max=0.01)}), samples) == []
+    assert choice_gap_notes(pd.DataFrame({"kendall_tau": gap}), samples) == []
 
 
 def test_processes_and_a_local_dask_cluster_give_identical_indices(serial_run):

@@ -92,7 +92,8 @@ def run_sensitivity(
             raise
         analysis_started = time.perf_counter()
         table = chunks.table()
-        notes += convergence_notes(table, spec.samples(x)) + choice_gap_notes(table)
+        inputs = spec.samples(x)
+        notes += convergence_notes(table, inputs) + choice_gap_notes(table, inputs)
         available = [c for c in table.columns if c != "sample"]
         chosen = choose_metrics(available, plan.metrics, spec.input_names)
         indices, analysed, reliability, conv_table, conv = _analyse(
@@ -219,16 +220,7 @@ def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]
     if "converged_share" not in outputs or not (outputs["converged_share"] < 1).any():
         return []
     share = outputs["converged_share"].reset_index(drop=True)
-    hints = []
-    for name in samples.columns.drop("sample"):
-        values = samples[name].reset_index(drop=True)
-        if pd.api.types.is_numeric_dtype(values):
-            upper = values > values.median()
-            by = share.groupby(upper.map({True: f"high {name}", False: f"low {name}"})).mean()
-        else:
-            by = share.groupby(values.map(lambda v, n=name: f"{n} = {v}")).mean()
-        if len(by) > 1 and by.max() - by.min() >= 0.2:
-            hints.append(f"{by.idxmin()} ({by.min():.0%} converged, against {by.max():.0%})")
+    hints = _where_worse(share, samples, "converged")
     bad = int((share < 1).sum())
     message = (
         f"the best response did not converge in every replication at {bad} of {len(share)} "
@@ -242,21 +234,42 @@ def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]
     return [message + "."]
 
 
-def choice_gap_notes(outputs: pd.DataFrame) -> list[str]:
+def _where_worse(share: pd.Series, samples: pd.DataFrame, what: str) -> list[str]:
+    """The inputs along which ``share`` (per sample, higher is better) changes by 20 points or
+    more, each as its worse value (a choice's worst value; for a number, its lower or upper half)
+    with both shares."""
+    hints = []
+    for name in samples.columns.drop("sample"):
+        values = samples[name].reset_index(drop=True)
+        if pd.api.types.is_numeric_dtype(values):
+            upper = values > values.median()
+            by = share.groupby(upper.map({True: f"high {name}", False: f"low {name}"})).mean()
+        else:
+            by = share.groupby(values.map(lambda v, n=name: f"{n} = {v}")).mean()
+        if len(by) > 1 and by.max() - by.min() >= 0.2:
+            hints.append(f"{by.idxmin()} ({by.min():.0%} {what}, against {by.max():.0%})")
+    return hints
+
+
+def choice_gap_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
     """One note, and one warning, when at some samples a department's choice at the fixed point
     forgoes more than :data:`~perfsim.world.convergence.GAP_WARNING` of the prize range against
-    its best (``choice_gap``): departments flip between gaming choices there."""
+    its best (``choice_gap``): departments flip between gaming choices there; with the inputs
+    along which that happens most (as :func:`convergence_notes`)."""
     if "choice_gap" not in outputs:
         return []
-    gap = outputs["choice_gap"].to_numpy(dtype=float)
+    gap = outputs["choice_gap"].reset_index(drop=True).astype(float)
     bad = int((gap > GAP_WARNING).sum())
     if not bad:
         return []
+    hints = _where_worse((gap <= GAP_WARNING).astype(float), samples, "within")
     message = (
         f"at {bad} of {len(gap)} samples some departments flip between two gaming choices, and "
         f"the choice they hold forgoes more than {GAP_WARNING:.0%} of the prize range against "
-        f"their best (up to {gap.max():.0%}); the choice_gap column of the samples table shows "
-        "where. Their gaming is uncertain by as much"
+        f"their best (up to {gap.max():.0%})"
+        + (f"; most often with {', '.join(hints)}" if hints else "")
+        + "; the choice_gap column of the samples table shows where. Their gaming is uncertain "
+        "by as much"
     )
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
     return [message + "."]
