@@ -8,6 +8,7 @@ import json
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import ROOT, run_cli
 
@@ -228,3 +229,25 @@ def test_an_unconverged_percentile_rule_is_told_why_not_to_raise_the_iterations(
     assert "under percentile ranks the grade cut-offs jump" in warning("percentile")
     usual = warning("zscore")
     assert "raise world.max_iterations" in usual and "percentile" not in usual
+
+
+@pytest.mark.parametrize(
+    "share, gap, said, unsaid",
+    [
+        (1.0, 0.0004, "within 0.1 % of the prize range", "Warning"),
+        (1.0, 0.05, "up to 5 % of the prize range less", "within"),
+        (0.8, 0.2, "up to 20 % of the prize range less", "within"),  # both warnings
+        (0.8, 0.002, "did not settle in 2 of 10", "prize range"),
+    ],
+)
+def test_the_summary_says_how_far_held_choices_are_from_the_best(share, gap, said, unsaid):
+    """The choice gap is said after the convergence sentence: as a bound when small, as a warning
+    above 1 % of the prize range, also when some replications did not settle (the run warned of
+    both, the summary said only the first)."""
+    from perfsim.report.summary import convergence_sentence
+
+    rows = [("converged_share", share, 10), ("iterations_mean", 17.0, 10)]
+    rows += [("iterations_max", 40.0, 10), ("choice_gap", gap, 10)]
+    metrics = pd.DataFrame(rows, columns=["metric", "mean", "n"])
+    sentence = convergence_sentence(metrics, where="x.toml")
+    assert said in sentence and unsaid not in sentence, sentence

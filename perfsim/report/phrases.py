@@ -74,8 +74,9 @@ ENGLISH: dict[str, str] = {
         "against the others' choices."
     ),
     "warn.choice_gap": N_(
-        "Warning: some departments flip between two gaming choices; the one they hold forgoes up "
-        "to {gap} of the prize range against their best (their gaming is uncertain by as much)."
+        "Warning: some departments kept switching between two ways of gaming and were left "
+        "holding one; it earns them up to {gap} of the prize range less than their best choice, "
+        "so how much they game is not pinned down."
     ),
     "report.in_short": N_("In short: {text}"),
     "report.no_metric": N_("No metric was recorded."),

@@ -263,16 +263,19 @@ def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:
     if not finite(share):
         return ""
     n = _value(m, "converged_share", "n")  # replications behind the share
+    gap = _value(m, "choice_gap")
     if share < 1:
         reps = int(n) if finite(n) else 0
         missed = round((1 - share) * reps) if reps else say("warn.some")
-        return say("warn.unconverged", missed=missed, reps=reps or say("warn.all"), where=where)
+        text = say("warn.unconverged", missed=missed, reps=reps or say("warn.all"), where=where)
+        if finite(gap) and gap > GAP_WARNING:  # said too: the two warnings are different things
+            text = f"{text} {say('warn.choice_gap', gap=pct(gap, digits=2))}"
+        return text
     text = say(
         "run.converged",
         iterations=num(_value(m, "iterations_mean"), 0),
         most=num(_value(m, "iterations_max"), 0),
     )
-    gap = _value(m, "choice_gap")
     if not finite(gap):
         return text
     key = "warn.choice_gap" if gap > GAP_WARNING else "run.choice_gap"

@@ -94,8 +94,8 @@ def warn_gap(source: str, gap: float) -> None:
     label = _RUN_LABEL.get()
     where = f"{source} ({label})" if label else source
     message = (
-        f"{where}: some departments flip between two gaming choices; the choice they hold at the "
-        f"fixed point forgoes up to {gap:.1%} of the prize range against their best choice "
-        "(choice_gap in the metrics)"
+        f"{where}: some departments kept switching between two ways of gaming and were left "
+        f"holding one, which earns them up to {gap:.1%} of the prize range less than their best "
+        "choice; how much they game is not pinned down (choice_gap in metrics.csv)"
     )
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)

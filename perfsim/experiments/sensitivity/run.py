@@ -264,12 +264,12 @@ def choice_gap_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
         return []
     hints = _where_worse((gap <= GAP_WARNING).astype(float), samples, "within")
     message = (
-        f"at {bad} of {len(gap)} samples some departments flip between two gaming choices, and "
-        f"the choice they hold forgoes more than {GAP_WARNING:.0%} of the prize range against "
-        f"their best (up to {gap.max():.0%})"
+        f"at {bad} of {len(gap)} samples some departments kept switching between two ways of "
+        f"gaming and were left holding one that earns them more than {GAP_WARNING:.0%} of the "
+        f"prize range less than their best choice (up to {gap.max():.0%})"
         + (f"; most often with {', '.join(hints)}" if hints else "")
-        + "; the choice_gap column of the samples table shows where. Their gaming is uncertain "
-        "by as much"
+        + "; the choice_gap column of the samples table shows where. How much they game is not "
+        "pinned down there"
     )
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
     return [message + "."]
