@@ -342,6 +342,8 @@ _RECORDS = [
         "iterations",
         "",
         "none",
+        plain="How many rounds of adjusting to each other the departments needed, on average, before"
+        " their choices settled (each round every department answers the others' last choices).",
     ),
     Metric(
         "iterations_max",
@@ -351,6 +353,8 @@ _RECORDS = [
         "iterations",
         "",
         "none",
+        plain="The most rounds of adjusting any replication needed; at world.max_iterations it did"
+        " not settle.",
     ),
     Metric(
         "fixed_point_residual",
@@ -360,6 +364,8 @@ _RECORDS = [
         "effort and gaming units",
         "",
         "none",
+        plain="How far any department still wanted to move its effort or gaming in the last round;"
+        " at most world.tolerance where the choices settled.",
     ),
     Metric(
         "choice_gap",

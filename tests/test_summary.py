@@ -258,6 +258,9 @@ def test_cli_run_prints_sentences_before_the_table_and_explains_on_demand(tmp_pa
     assert "add --explain" in r.stdout
     r = run_cli("run", str(GOODHART), "--reps", "4", "--out", str(tmp_path / "b"), "--explain")
     assert "kendall_tau (higher is better" in r.stdout and "add --explain" not in r.stdout
+    # the solver's diagnostics, summed up in a sentence and not in the table, are explained too
+    for name in ("converged_share", "iterations_max", "fixed_point_residual", "choice_gap"):
+        assert f"{name} (no better side)" in r.stdout, name
 
 
 def test_cli_compare_says_no_practical_difference_below_min_diff(tmp_path):

@@ -213,7 +213,7 @@ def print_metrics_table(metrics, explain: bool) -> None:
     from ..metric_registry import better
     from ..report.numbers import pm
     from ..report.phrases import say
-    from ..report.summary import explain_lines, shown_metrics
+    from ..report.summary import CONVERGENCE, explain_lines, shown_metrics
 
     shown = shown_metrics(metrics)
     rows = metrics.set_index("metric").loc[shown.rows]
@@ -226,6 +226,7 @@ def print_metrics_table(metrics, explain: bool) -> None:
     print_sentences(shown.notes)
     if explain:
         print()
-        print_sentences(explain_lines(shown.rows))
+        solver = [m for m in CONVERGENCE if m in set(metrics["metric"])]  # said in a sentence
+        print_sentences(explain_lines([*shown.rows, *solver]))
     else:
         print_sentences([say("note.explain")])
