@@ -66,6 +66,12 @@ def run_label(label: str) -> Iterator[None]:
         _RUN_LABEL.reset(token)
 
 
+def _where(source: str) -> str:
+    """The scenario file, with the :func:`run_label` if any, that a warning names."""
+    label = _RUN_LABEL.get()
+    return f"{source} ({label})" if label else source
+
+
 def warn_unconverged(
     source: str, converged: NDArray, *, max_iterations: int, hint: str | None = None
 ) -> None:
@@ -75,10 +81,8 @@ def warn_unconverged(
     missed = int((~converged).sum())
     if not missed:
         return
-    label = _RUN_LABEL.get()
-    where = f"{source} ({label})" if label else source
     message = (
-        f"{where}: the best response did not converge in {missed} of {converged.size} "
+        f"{_where(source)}: the best response did not converge in {missed} of {converged.size} "
         f"replications (world.max_iterations = {max_iterations}); their choices are not an "
         f"equilibrium ({hint or 'raise world.max_iterations or lower world.damping'})"
     )
@@ -91,10 +95,8 @@ def warn_gap(source: str, gap: float) -> None:
     more than :data:`GAP_WARNING` of the prize range against its best choice."""
     if not gap > GAP_WARNING:
         return
-    label = _RUN_LABEL.get()
-    where = f"{source} ({label})" if label else source
     message = (
-        f"{where}: some departments kept switching between two ways of gaming and were left "
+        f"{_where(source)}: some departments kept switching between two ways of gaming and were left "
         f"holding one, which earns them up to {gap:.1%} of the prize range less than their best "
         "choice; how much they game is not pinned down (choice_gap in metrics.csv)"
     )
