@@ -251,3 +251,19 @@ def test_the_summary_says_how_far_held_choices_are_from_the_best(share, gap, sai
     metrics = pd.DataFrame(rows, columns=["metric", "mean", "n"])
     sentence = convergence_sentence(metrics, where="x.toml")
     assert said in sentence and unsaid not in sentence, sentence
+
+
+@pytest.mark.parametrize("share, gap", [(1.0, 0.0004), (1.0, 0.05), (0.8, 0.2)])
+def test_the_chinese_summary_joins_its_two_sentences_without_a_space(share, gap):
+    """In Chinese the convergence sentence and the choice-gap sentence follow each other with no
+    space after 。 (an English join left "。 警告")."""
+    from perfsim.i18n import language
+    from perfsim.report.summary import convergence_sentence
+
+    rows = [("converged_share", share, 10), ("iterations_mean", 17.0, 10)]
+    rows += [("iterations_max", 40.0, 10), ("choice_gap", gap, 10)]
+    metrics = pd.DataFrame(rows, columns=["metric", "mean", "n"])
+    with language("zh"):
+        sentence = convergence_sentence(metrics, where="x.toml")
+    assert sentence.count("。") >= 2 and "。 " not in sentence, sentence
+    assert "prize range" not in sentence, sentence  # both sentences translated

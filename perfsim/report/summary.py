@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import metric_registry, metrics
 from ..i18n import gettext as _
-from ..i18n import metric_label, metric_name, metric_plain, metric_undefined
+from ..i18n import join_sentences, metric_label, metric_name, metric_plain, metric_undefined
 from ..world.convergence import GAP_WARNING
 from .numbers import decimals, finite, num, pct
 from .phrases import join, say
@@ -188,7 +188,7 @@ def _class_sentence(m: pd.DataFrame, departments: pd.DataFrame | None = None, sh
     if finite(se) and gap <= 2 * se:
         return say("run.no_class_gap", gap=text, **names)
     source = _gap_source(departments, shares, names["high"], names["low"])
-    return say("run.class_gap", gap=text, **names) + (" " + source if source else "")
+    return join_sentences([say("run.class_gap", gap=text, **names), source])
 
 
 def _gap_source(departments, shares, high: str, low: str) -> str:
@@ -269,7 +269,7 @@ def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:
         missed = round((1 - share) * reps) if reps else say("warn.some")
         text = say("warn.unconverged", missed=missed, reps=reps or say("warn.all"), where=where)
         if finite(gap) and gap > GAP_WARNING:  # said too: the two warnings are different things
-            text = f"{text} {say('warn.choice_gap', gap=pct(gap, digits=2))}"
+            text = join_sentences([text, say("warn.choice_gap", gap=pct(gap, digits=2))])
         return text
     text = say(
         "run.converged",
@@ -279,7 +279,7 @@ def convergence_sentence(metrics: pd.DataFrame, where: str = "") -> str:
     if not finite(gap):
         return text
     key = "warn.choice_gap" if gap > GAP_WARNING else "run.choice_gap"
-    return f"{text} {say(key, gap=pct(max(gap, 0.001), digits=2))}"
+    return join_sentences([text, say(key, gap=pct(max(gap, 0.001), digits=2))])
 
 
 @dataclass
