@@ -268,6 +268,8 @@ def _convergence(scenario: Scenario, columns: dict, summary: dict, methods) -> d
         converged,
         max_iterations=scenario.world.max_iterations,
         hint=hint,
+        residual=columns.get("fixed_point_residual"),
+        tolerance=scenario.world.tolerance,
     )
     gap = float(np.max(columns["choice_gap"]))
     engine.warn_gap(scenario_source(scenario), gap)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import warnings
 
 import numpy as np
@@ -63,10 +64,16 @@ def test_replications_converge_on_their_own():
 
 def test_unconverged_runs_warn_naming_the_scenario():
     path = ROOT / "scenarios" / "teaching" / "tournament.toml"
-    with pytest.warns(ConvergenceWarning, match="tournament.toml"):
+    with pytest.warns(ConvergenceWarning, match="tournament.toml") as caught:
         result = perfsim.simulate(path, reps=4, overrides=["world.max_iterations=3"])
     assert result.metric("converged_share") == 0.0
     assert result.metadata["iterations_max"] == 3
+    # it says how far the departments still moved: the largest final residual, above tolerance
+    text = " ".join(str(w.message) for w in caught)
+    found = re.search(r"by up to ([0-9.e+-]+) a round \(world.tolerance = ([0-9.e+-]+)\)", text)
+    assert found, text
+    worst = result.per_rep["fixed_point_residual"].max()
+    assert float(found[1]) == pytest.approx(worst, rel=0.05) and float(found[1]) > float(found[2])
 
 
 def test_cli_run_prints_one_warning_line_and_writes_the_metrics(tmp_path):

@@ -73,18 +73,33 @@ def _where(source: str) -> str:
 
 
 def warn_unconverged(
-    source: str, converged: NDArray, *, max_iterations: int, hint: str | None = None
+    source: str,
+    converged: NDArray,
+    *,
+    max_iterations: int,
+    hint: str | None = None,
+    residual: NDArray | None = None,
+    tolerance: float | None = None,
 ) -> None:
     """Warn (one line naming the scenario, and the :func:`run_label` if any) when a replication's
-    best response did not converge; ``hint`` replaces the advice on iterations and damping."""
+    best response did not converge, saying how far its departments still moved when it stopped
+    (``residual``, per replication, against ``tolerance``); ``hint`` replaces the advice on
+    iterations and damping."""
     converged = np.asarray(converged, dtype=bool)
     missed = int((~converged).sum())
     if not missed:
         return
+    moved = ""
+    if residual is not None and tolerance is not None:
+        worst = float(np.max(np.asarray(residual, dtype=float)[~converged]))
+        moved = (
+            f"; when it stopped, a department still moved its effort or gaming by up to "
+            f"{worst:.2g} a round (world.tolerance = {tolerance:g})"
+        )
     message = (
         f"{_where(source)}: the best response did not converge in {missed} of {converged.size} "
-        f"replications (world.max_iterations = {max_iterations}); their choices are not an "
-        f"equilibrium ({hint or 'raise world.max_iterations or lower world.damping'})"
+        f"replications (world.max_iterations = {max_iterations}){moved}, so those results are not "
+        f"a settled equilibrium ({hint or 'raise world.max_iterations or lower world.damping'})"
     )
     # lineno 0: no source line is printed, so the warning is one line on stderr
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
