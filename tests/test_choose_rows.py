@@ -107,7 +107,7 @@ def test_a_lower_clip_bound_is_left_out_only_where_it_is_12_sd_away(lo):
     for m in (k.m_bar, k.m_bar - 40.0, k.m_bar[:1, :1]):
         z = np.where(np.isfinite(k.clip_lo), (k.clip_lo - m) / k.sd, -np.inf)
         expected_out = bool(np.isfinite(k.clip_lo).any() and z.max() > -12.0)
-        assert kinks._lower_matters(k.clip_lo, m, k.sd) == expected_out
+        assert kinks.lower_matters(k.clip_lo, m, k.sd) == expected_out
         full = m - k.sd * kinks._psi((m - k.hi) / k.sd)
         if np.isfinite(k.lo).any():
             full = full + k.sd * kinks._psi(np.where(np.isfinite(k.lo), (k.lo - m) / k.sd, -np.inf))

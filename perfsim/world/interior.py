@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ..fastreduce import sum_last
 from . import events
 from .audits import sanction, veto_probability, vetoes
 from .context import Context
@@ -146,12 +147,12 @@ def _nested_root(ctx: Context, prof: dict, tol: float = 1e-11) -> NDArray:
     def psi(total):
         g = roots(total)
         _, diag, cross, _ = _newton_step(ctx, prof, g, k, inverse_cost, total)
-        slope = (-cross / diag).sum(-1) - 1.0
-        value = g.sum(-1) - total
+        slope = sum_last(-cross / diag) - 1.0
+        value = sum_last(g) - total
         return value, -value / np.where(slope < 0, slope, np.nan)
 
-    top = high.sum(-1)
-    start = np.clip(last[0].sum(-1), 0.0, top)
+    top = sum_last(high)
+    start = np.clip(sum_last(last[0]), 0.0, top)
     safeguarded_newton(psi, start, np.zeros_like(top), top, tol, to_zero=False)
     return last[0]
 
@@ -182,7 +183,7 @@ def _newton_step(ctx: Context, prof: dict, g: NDArray, k, inverse_cost, total=No
     the Jacobian's diagonal ``∂h_j/∂g_j``, the coupling ``∂h_j/∂G`` (with G = ``total``, Σ g
     without one) and ``h`` itself."""
     kinks, r_prime = prof["kinks"], prof["marginal"][..., None]
-    total = g.sum(-1) if total is None else total
+    total = sum_last(g) if total is None else total
     weight, d_weight, loss, d_loss = (t[..., None] for t in _coupling(ctx, prof, total))
     marg, d_marg = kinks.marginal_and_slope(kinks.m_bar + k * (g - prof["g0"]))
     pull = weight * r_prime * k
@@ -192,7 +193,7 @@ def _newton_step(ctx: Context, prof: dict, g: NDArray, k, inverse_cost, total=No
     diag = np.where(pos, pull * k * d_marg * inverse_cost, 0.0) - 1.0
     cross = np.where(pos, (d_weight * r_prime * k * marg - d_loss) * inverse_cost, 0.0)
     u, v = h / diag, cross / diag
-    return g - u + v * (u.sum(-1) / (1.0 + v.sum(-1)))[..., None], diag, cross, h
+    return g - u + v * (sum_last(u) / (1.0 + sum_last(v)))[..., None], diag, cross, h
 
 
 def _interior_sweeps(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int) -> NDArray:
@@ -206,7 +207,7 @@ def _interior_sweeps(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: 
     pull = prof["marginal"][..., None] * a  # (1 − P_v) R′(S̄) a_j without a veto
     g = g0
     for sweep in range(sweeps if smooth else 1):
-        total = g.sum(-1) if smooth else np.ones(g0.shape[:-1])
+        total = sum_last(g) if smooth else np.ones(g0.shape[:-1])
         _, s_slope = sanction(ctx, total)
         if vetoes(ctx):
             p_v, dp_v = veto_probability(ctx, total)

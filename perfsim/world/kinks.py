@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import take_departments
+from ..fastreduce import sum_last, take_departments
 
 
 @dataclass
@@ -65,7 +65,7 @@ class Kinks:
             else:
                 u_h = np.where(hi_finite, (self.clip_hi - m) / self.sd, np.inf)
                 inside, d_inside = ndtr(u_h), -phi(u_h) / self.sd
-        if _lower_matters(self.clip_lo, m, self.sd):
+        if lower_matters(self.clip_lo, m, self.sd):
             u_l = np.where(np.isfinite(self.clip_lo), (self.clip_lo - m) / self.sd, -np.inf)
             inside, d_inside = inside - ndtr(u_l), d_inside + phi(u_l) / self.sd
         return self.slope * below * inside, self.slope * (d_below * inside + below * d_inside)
@@ -74,7 +74,7 @@ class Kinks:
         """``F(m)`` per indicator (a lower clip bound more than 12 σ below every ``m`` is left out:
         its term is below 1e-34 σ)."""
         out = m - self.sd * _psi((m - self.hi) / self.sd)
-        if _lower_matters(self.lo, m, self.sd):
+        if lower_matters(self.lo, m, self.sd):
             out = out + self.sd * _psi(
                 np.where(np.isfinite(self.lo), (self.lo - m) / self.sd, -np.inf)
             )
@@ -96,15 +96,19 @@ class Kinks:
     def shift(self, delta_m: NDArray) -> NDArray:
         """Expected score change (B, D) when the indicators move by ``delta_m`` (B, D, J)."""
         moved = self.expected(self.m_bar + delta_m) - self._at_profile
-        return (self.slope * moved).sum(-1)
+        return sum_last(self.slope * moved)
 
 
-def _lower_matters(lo: NDArray, m: NDArray, sd: NDArray) -> bool:
+def lower_matters(lo: NDArray, m: NDArray, sd: NDArray) -> bool:
     """Whether a finite lower bound ``lo`` (J,) is within 12 σ of some ``m`` (..., J): the largest
     ``(lo − m)/σ`` is that at the smallest m of each indicator (both steps round monotonically), so
-    the test needs no pass over every entry of ``(lo − m)/σ``."""
+    the test needs no pass over every entry of ``(lo − m)/σ``; and when even the highest bound is
+    12 σ (of the largest σ) below the smallest m of all, none matters (one fast reduction over all
+    of ``m`` instead of one per indicator, which numpy does slowly)."""
     finite = np.isfinite(lo)
     if not finite.any() or not m.size:
+        return False
+    if (lo[finite].max() - m.min()) / sd[finite].max() < -12.5:
         return False
     low = m.reshape(-1, m.shape[-1]).min(axis=0)
     z = np.where(finite, (lo - low) / sd, -np.inf)

@@ -14,7 +14,7 @@ from scipy.special import ndtr
 
 from ..rules import pipeline, slopes
 from .context import Context
-from .kinks import Kinks
+from .kinks import Kinks, lower_matters
 
 
 def classes_of(ctx: Context) -> NDArray | None:
@@ -44,6 +44,13 @@ def indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets, normalized=
     hi = np.full(m_bar.shape[-1], np.inf)
     exact = np.zeros(m_bar.shape[-1], dtype=bool)
     expected = np.zeros(m_bar.shape)  # the exact indicators' expected scores
+    below = []  # Φ((ceiling − m̄)/σ) of every indicator, once: a clip at the ceiling shares it
+
+    def ceiling_share(idx):
+        if not below:
+            below.append(ndtr((w.ceiling - m_bar) / sd_m))
+        return below[0][..., idx]
+
     for method in dict.fromkeys(c.methods):
         idx = np.array([j for j, m in enumerate(c.methods) if m == method], dtype=np.intp)
         sl = _constant_slope(c, method, idx)
@@ -77,14 +84,17 @@ def indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets, normalized=
         if method == "efficacy" and c.rule.normalize.clip:
             lo_j = np.where(np.isnan(c.bad[idx]), -np.inf, np.minimum(c.bad[idx], c.good[idx]))
             hi_j = np.where(np.isnan(c.good[idx]), np.inf, np.maximum(c.bad[idx], c.good[idx]))
-            inside = ndtr((hi_j - m_bar[..., idx]) / sd_m[idx]) - ndtr(
-                (lo_j - m_bar[..., idx]) / sd_m[idx]
-            )
+            at = m_bar[..., idx]
+            inside = ceiling_share(idx) if np.array_equal(hi_j, w.ceiling[idx]) else None
+            if inside is None:
+                inside = ndtr((hi_j - at) / sd_m[idx])
+            if lower_matters(lo_j, at, sd_m[idx]):  # (else its Φ is below 1e-32)
+                inside = inside - ndtr((lo_j - at) / sd_m[idx])
             sl = sl * inside
             lo[idx], hi[idx] = lo_j, hi_j
         out[..., idx] = sl
     # reporting is capped at the ceiling (the exact indicators count it already)
-    out *= np.where(exact, 1.0, ndtr((w.ceiling - m_bar) / sd_m))
+    out *= np.where(exact, 1.0, ceiling_share(slice(None)))
     weights = np.broadcast_to(pipeline.indicator_weights(c, m_bar, classes_of(ctx)), m_bar.shape)
     factor = weights * c.shares[ctx.comp_of_indicator] * ctx.ratchet_factor
     shift = 0.0

@@ -56,7 +56,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import take_departments
+from ..fastreduce import sum_last, take_departments
 from . import events, regimes
 from .audits import sanction, veto_probability, vetoes
 from .context import Context
@@ -110,9 +110,9 @@ class EffortChoice:
     def own(self, ctx: Context, e: NDArray) -> tuple[NDArray, NDArray]:
         """Score shift from ``e0`` to ``e`` and ``λ V(e) − ½ eᵀCe/a_d``, (B, D) each."""
         w = ctx.world
-        shift = (self.per_effort * (e - self.e0)).sum(-1)
+        shift = sum_last(self.per_effort * (e - self.e0))
         value = ctx.motivation * ((ctx.theta * e) @ w.value)
-        cost = 0.5 * ((e @ w.cost) * e).sum(-1) / ctx.ability
+        cost = 0.5 * sum_last((e @ w.cost) * e) / ctx.ability
         return shift, value - cost
 
 
@@ -173,18 +173,18 @@ def utility(
     exceeds ``above``, and ``valid`` (−∞ elsewhere): the reward against the cut-offs, the costly
     part, is then computed for those departments alone."""
     w = ctx.world
-    total = g.sum(-1)
+    total = sum_last(g)
     kinks = prof.get("kinks")
     if kinks is None:
-        score = prof["mean"] + (a * (g - g0)).sum(-1) + shift
+        score = prof["mean"] + sum_last(a * (g - g0)) + shift
     else:  # the clip and the ceiling: the score of a large change is not linear
         gain = np.where(w.gameability > 0, w.scale * w.gameability, 0.0)
         score = prof["mean"] + kinks.shift(gain * (g - g0)) + shift
-        score = score - events.deduction_slope(ctx) * (total - g0.sum(-1))  # 减分 incidents
+        score = score - events.deduction_slope(ctx) * (total - sum_last(g0))  # 减分 incidents
     p_v, _ = veto_probability(ctx, total)
     veto_reward = ctx.prizes[ctx.rule.veto_grade]
     level, _ = sanction(ctx, total)
-    cost = 0.5 * (np.where(w.gameability > 0, w.gaming_cost, 0.0) * g**2).sum(-1)
+    cost = 0.5 * sum_last(np.where(w.gameability > 0, w.gaming_cost, 0.0) * g**2)
     rest = np.broadcast_to(p_v * veto_reward - cost - level + own, score.shape)
     if above is None and valid is None:
         return (1 - p_v) * expected_reward(ctx, prof, score) + rest
@@ -226,8 +226,8 @@ def choose(
     valid = [None, (candidates[0] > 0).any(-1)]  # no gaming differs from the interior point
     cost = np.where(gameable, w.gaming_cost, np.inf)
     reach = np.where(a > 1e-9, a, 0.0) / cost  # gaming per unit of the cheapest score gain
-    per_point = (a * reach).sum(-1)  # Σ a²/c
-    base = prof["mean"] - (a * g0).sum(-1)  # the expected score without gaming
+    per_point = sum_last(a * reach)  # Σ a²/c
+    base = prof["mean"] - sum_last(a * g0)  # the expected score without gaming
     bonus = ctx.prizes
     most = float(bonus.max() - bonus.min())
     for tau in prof["cutoffs"]:
@@ -280,7 +280,7 @@ def choose(
 
 def _effort_now(ctx: Context, effort: EffortChoice, g0: NDArray) -> NDArray:
     """The effort that answers the profile's own gaming ``g0`` (and its veto probability)."""
-    return effort.solve(1 - veto_probability(ctx, g0.sum(-1))[0])
+    return effort.solve(1 - veto_probability(ctx, sum_last(g0))[0])
 
 
 def _candidates(ctx, prof, g0, a, effort: EffortChoice, now, best, candidates, valid, group):
@@ -332,7 +332,7 @@ def _candidate(ctx, prof, g0, cand, a, effort: EffortChoice, now, best, valid):
     :meth:`EffortChoice.own`."""
     e, shift, own = now
     if vetoes(ctx):
-        total = cand.sum(-1)
+        total = sum_last(cand)
         p_v, _ = veto_probability(ctx, total)
         e = effort.solve(1 - p_v, total)
         shift, own = effort.own(ctx, e)

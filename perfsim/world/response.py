@@ -56,7 +56,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import along_last, matmul_t, take_departments
+from ..fastreduce import along_last, matmul_t, sum_last, take_departments
 from ..rules import pipeline
 from . import events, mixing, payoff, regimes
 from .context import Context
@@ -449,7 +449,7 @@ def _choose(ctx: Context, prof: dict, e, g, d_s_dm, per_effort, pull, own, held)
     """:func:`_respond` once the profile's terms are known (of all departments, or of some as
     one replication: :func:`perfsim.world.payoff.rows_of`)."""
     project = functools.partial(_projected_solve, ctx.world.cost)
-    effort = payoff.effort_choice(ctx, prof, e, per_effort, pull, own, g.sum(-1), project)
+    effort = payoff.effort_choice(ctx, prof, e, per_effort, pull, own, sum_last(g), project)
     return payoff.choose(ctx, prof, g, d_s_dm, effort, held)
 
 
