@@ -14,12 +14,14 @@ from numpy.typing import NDArray
 
 #: Below this many terms numpy sums sequentially (its pairwise summation blocks by 8).
 _SEQUENTIAL_BELOW = 8
+#: Below this many values numpy's own reduction is the faster (the slices' fixed cost dominates).
+_SLICES_FROM = 2_000
 
 
 def sum_last(x: NDArray) -> NDArray:
     """``x.sum(axis=-1)`` for a float array, as k − 1 additions of slices when the axis is short."""
     k = x.shape[-1]
-    if k == 0 or k >= _SEQUENTIAL_BELOW or x.ndim < 2:
+    if k == 0 or k >= _SEQUENTIAL_BELOW or x.ndim < 2 or x.size < _SLICES_FROM:
         return x.sum(axis=-1)
     out = np.array(x[..., 0], dtype=float)  # a copy
     for i in range(1, k):
@@ -126,8 +128,10 @@ def matmul_t(x: NDArray, m: NDArray) -> NDArray:
 
 def take_departments(x: NDArray, idx: NDArray) -> NDArray:
     """The departments ``idx`` (flat indices over the leading (replication, department) axes) of a
-    ``(rep, dept, ...)`` array, as one replication: ``(1, len(idx), ...)`` (a copy)."""
-    return x.reshape(-1, *x.shape[2:])[idx][None]
+    ``(rep, dept, ...)`` array, as one replication: ``(1, len(idx), ...)`` (a copy; ``np.take``
+    where each department has several values: twice as fast as indexing, the same numbers)."""
+    flat = x.reshape(-1, *x.shape[2:])
+    return (np.take(flat, idx, axis=0) if flat.ndim > 1 else flat[idx])[None]
 
 
 def zero_view(x: NDArray) -> bool:

@@ -14,7 +14,8 @@ def _data(shape):
 
 
 @pytest.mark.parametrize(
-    "shape", [(4, 7, 1), (256, 66, 3), (3, 5, 6), (2, 9, 7), (5, 4, 8), (3, 12)]
+    "shape",
+    [(4, 7, 1), (256, 66, 3), (40, 66, 5), (20, 66, 7), (3, 5, 6), (2, 9, 7), (5, 4, 8), (3, 12)],
 )
 def test_last_axis_reductions_equal_numpy(shape):
     x = _data(shape)
