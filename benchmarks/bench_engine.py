@@ -87,11 +87,16 @@ def speed(scenario: str, reps: int, repeat: int = 3) -> None:
     )
 
 
-def response_ratio(scenario: str, reps: int = 100, repeat: int = 3, overrides=()) -> None:
+def response_ratio(
+    scenario: str, reps: int = 100, repeat: int = 10, overrides=(), best_of: int = 3
+) -> None:
     """CPU time of the scenario's best response over its naive run, in this process (target ≤ 100),
-    with the iterations, the share of replications whose fixed point converged (target ≥ 99 %)
-    and the share of the departments' responses the iteration skipped as settled
-    (``perfsim.world.response.Schedule``).
+    each the best of a few runs (``repeat`` naive runs, short and noisy; ``best_of`` best-response
+    runs: the first run in a process pays one-time costs, ~50 ms of fresh memory at 66
+    departments), with the iterations,
+    the share of replications whose fixed point converged (target ≥ 99 %) and the share of the
+    departments' responses the iteration skipped as settled
+    (``perfsim.world.response.Schedule``; every run computes the same numbers, so the same share).
     """
     import perfsim
     from perfsim.world import response
@@ -108,17 +113,23 @@ def response_ratio(scenario: str, reps: int = 100, repeat: int = 3, overrides=()
         return respond(ctx, e, g, targets, learned, held, due)
 
     response._respond = counting
-    try:
-        t0 = time.process_time()
-        res = perfsim.simulate(sc, reps=reps, seed=0, overrides=['world.policy="best_response"'])
-        best = time.process_time() - t0
+    times = []
+    try:  # as the naive run, the best of ``best_of`` runs (the first pays one-time allocations)
+        for _ in range(best_of):
+            t0 = time.process_time()
+            res = perfsim.simulate(
+                sc, reps=reps, seed=0, overrides=['world.policy="best_response"']
+            )
+            times.append(time.process_time() - t0)
     finally:
         response._respond = respond
+    best = min(times)
     meta = res.metadata
     share = meta.get("converged_share", float("nan"))
     label = f"{sc.world.departments:,} departments, {reps} replications"
     print(
-        f"best response / naive ({label}): {best:.2f} s / {naive * 1000:.1f} ms = "
+        f"best response / naive ({label}): {best:.2f} s (first run {times[0]:.2f} s) / "
+        f"{naive * 1000:.1f} ms = "
         f"{best / naive:,.0f}× (target ≤ 100); iterations mean "
         f"{meta.get('iterations_mean', float('nan')):.1f}, max "
         f"{meta.get('iterations_max', meta.get('best_response_iterations'))}; converged share "
@@ -175,7 +186,9 @@ def main() -> None:
     args = parser.parse_args()
     response_ratio(args.scenario)
     if args.large_reps > 0:  # 0: leave the 1,000-department ratio out
-        response_ratio(args.scenario, args.large_reps, overrides=["world.departments=1000"])
+        response_ratio(
+            args.scenario, args.large_reps, overrides=["world.departments=1000"], best_of=1
+        )
     if args.ratio_only:
         return
     speed(args.scenario, args.reps)
