@@ -100,7 +100,8 @@ class Kinks:
 
 
 def lower_matters(lo: NDArray, m: NDArray, sd: NDArray) -> bool:
-    """Whether a finite lower bound ``lo`` (J,) is within 12 σ of some ``m`` (..., J): the largest
+    """Whether a finite lower bound ``lo`` (J,) is within 12 σ of some ``m`` (..., J) (or, indicator-major,
+    ``lo`` (J, 1) and ``m`` (J, rows)): the largest
     ``(lo − m)/σ`` is that at the smallest m of each indicator (both steps round monotonically), so
     the test needs no pass over every entry of ``(lo − m)/σ``; and when even the highest bound is
     12 σ (of the largest σ) below the smallest m of all, none matters (one fast reduction over all
@@ -108,9 +109,12 @@ def lower_matters(lo: NDArray, m: NDArray, sd: NDArray) -> bool:
     finite = np.isfinite(lo)
     if not finite.any() or not m.size:
         return False
-    if (lo[finite].max() - m.min()) / sd[finite].max() < -12.5:
+    if (lo[finite].max() - m.min()) / np.broadcast_to(sd, lo.shape)[finite].max() < -12.5:
         return False
-    low = m.reshape(-1, m.shape[-1]).min(axis=0)
+    if lo.ndim == 2:  # indicator-major: bounds (indicator, 1), levels (indicator, rows)
+        low = m.min(axis=1, keepdims=True)
+    else:
+        low = m.reshape(-1, m.shape[-1]).min(axis=0)
     z = np.where(finite, (lo - low) / sd, -np.inf)
     return bool(z.max() > -12.0)
 
