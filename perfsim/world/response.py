@@ -190,7 +190,7 @@ def evaluate_profile(
     m_bar = expected_indicators(w, output, gaming)  # (B, D, J)
     sd_m = np.maximum(w.scale * w.noise, 1e-12)
     samples = np.add(m_bar[None], ctx.measurement_draws)
-    np.minimum(samples, w.ceiling, out=samples)
+    along_last(np.minimum, samples, w.ceiling, out=samples)  # (long loops: see fastreduce)
     r_mean, r_deriv, r_var = rater_scores(ctx, output)
     r_samples = ctx.eta * np.sqrt(r_var)[None]
     r_samples += r_mean[None]
