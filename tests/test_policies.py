@@ -96,3 +96,27 @@ def test_adaptive_waits_a_period_then_learns_an_exponential_average_of_the_cutof
         np.testing.assert_allclose(new[finite], old[finite] + 0.25 * 0.4)
     moved = policy.respond(ctx, effort, gaming, targets)
     assert not np.array_equal(moved.effort, effort)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_context_of_some_replications_is_the_one_built_for_them(cached):
+    """Context.replications takes the draws its context has computed for the replications kept
+    (the best response drops settled replications): the same numbers as a context built for those
+    replications alone, whether or not the draws were computed before."""
+    from dataclasses import replace
+
+    sc = perfsim.load_scenario(ROOT / "scenarios" / "hangzhou-2011.toml")
+    _, ctx, *_ = _context(sc, reps=5, samples=6)
+    ctx = replace(ctx, ability=np.arange(1.0, 6.0)[:, None] * np.ones(ctx.ability.shape))
+    if cached:
+        _ = ctx.measurement_draws, ctx.draw_means, ctx.quality_slope
+    idx = np.array([4, 1])
+    small = ctx.replications(idx)
+    assert ("measurement_draws" in small.__dict__) == cached  # taken, not computed, when cached
+    built = replace(ctx, ability=ctx.ability[idx], theta=ctx.theta[idx], eps=ctx.eps[:, idx],
+                    eta=ctx.eta[:, idx])  # fmt: skip
+    np.testing.assert_array_equal(small.ability, built.ability)
+    np.testing.assert_array_equal(small.measurement_draws, built.measurement_draws)
+    for a, b in zip(small.draw_means, built.draw_means, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(small.quality_slope, built.quality_slope)

@@ -37,7 +37,7 @@ later target to be that of today's measured value.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,6 +92,28 @@ class Context:
     def quality_slope(self) -> NDArray:
         """The world's ``∂q_dr/∂y_dk`` (:func:`perfsim.world.model.quality_slope`), once a block."""
         return quality_slope(self.world)
+
+    def replications(self, idx: NDArray) -> Context:
+        """The context of the replications ``idx`` alone, with the draws it has computed already
+        taken for them rather than computed again (the same numbers: each entry depends on its
+        own replication's draws alone)."""
+        small = replace(
+            self,
+            ability=self.ability[idx],
+            theta=self.theta[idx],
+            eps=self.eps[:, idx],
+            eta=self.eta[:, idx],
+            warning=None if self.warning is None else self.warning[idx],
+            reputation=None if self.reputation is None else self.reputation[idx],
+        )
+        cached, kept = self.__dict__, small.__dict__  # (functools.cached_property's store)
+        if "measurement_draws" in cached:
+            kept["measurement_draws"] = cached["measurement_draws"][:, idx]
+        if "draw_means" in cached:
+            kept["draw_means"] = tuple(m[idx] for m in cached["draw_means"])
+        if "quality_slope" in cached:  # of the world alone
+            kept["quality_slope"] = cached["quality_slope"]
+        return small
 
     @classmethod
     def build(

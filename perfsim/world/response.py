@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -398,15 +398,7 @@ class Schedule:
 
 def _subset(ctx: Context, targets: NDArray, learned, idx: NDArray):
     """The context, targets and learned cut-offs of the replications ``idx`` only."""
-    small = replace(
-        ctx,
-        ability=ctx.ability[idx],
-        theta=ctx.theta[idx],
-        eps=ctx.eps[:, idx],
-        eta=ctx.eta[:, idx],
-        warning=None if ctx.warning is None else ctx.warning[idx],
-        reputation=None if ctx.reputation is None else ctx.reputation[idx],
-    )
+    small = ctx.replications(idx)
     return small, targets[idx], None if learned is None else [t[idx] for t in learned]
 
 
