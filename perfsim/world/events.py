@@ -149,15 +149,22 @@ def compile_events(sc: Scenario, rule: CompiledRule, world: CompiledWorld) -> Co
 def probabilities(ev: CompiledEvents, theta: NDArray, effort: NDArray, gaming_total: NDArray):
     """Each event's chance ``q`` and its slopes in output on its task and in total gaming:
     ``(q, ∂q/∂y, ∂q/∂G)``, (B, D, E) each."""
+    return chances(ev, theta, effort, gaming_total)[:3]
+
+
+def chances(ev: CompiledEvents, theta: NDArray, effort: NDArray, gaming_total: NDArray):
+    """:func:`probabilities` and the incidents' log-odds without their gaming term: what
+    :func:`at_profile` keeps (computed once a profile: :func:`with_points` hands them on)."""
     y = _task_output(ev, theta, effort)
     claim = ev.sign == BONUS
-    incident = expit(_log_odds(ev, y) + ev.gaming * gaming_total[..., None])
+    base = _log_odds(ev, y)
+    incident = expit(base + ev.gaming * gaming_total[..., None])
     kept = np.exp(-ev.effect * y)
     q = np.where(claim, 1.0 - (1.0 - ev.p0) * kept, incident)
     spread = incident * (1.0 - incident)
     dq_dy = np.where(claim, ev.effect * (1.0 - ev.p0) * kept, -ev.effect * spread)
     dq_dg = np.where(claim, 0.0, ev.gaming * spread)
-    return q, dq_dy, dq_dg
+    return q, dq_dy, dq_dg, base
 
 
 def _task_output(ev: CompiledEvents, theta: NDArray, effort: NDArray) -> NDArray:
@@ -181,15 +188,15 @@ def gaming_raises_veto(ctx) -> bool:
     return ctx.events is not None and ctx.events.veto_gaming
 
 
-def at_profile(ctx, effort: NDArray, gaming: NDArray):
+def at_profile(ctx, effort: NDArray, gaming: NDArray, known: tuple | None = None):
     """The context with the events' chances at the profile (effort, gaming) (``ctx.event_state``:
     q, ∂q/∂y, ∂q/∂G, the logit of each incident without its gaming term, and a memo of the
-    joint veto probability at the gaming totals asked for at this profile)."""
+    joint veto probability at the gaming totals asked for at this profile); ``known``: their
+    :func:`chances` at this profile when the caller has them (:func:`with_points`)."""
     ev = ctx.events
     if ev is None:
         return ctx
-    q, dq_dy, dq_dg = probabilities(ev, ctx.theta, effort, gaming.sum(-1))
-    base = _log_odds(ev, _task_output(ev, ctx.theta, effort))
+    q, dq_dy, dq_dg, base = known or chances(ev, ctx.theta, effort, gaming.sum(-1))
     return replace(ctx, event_state=(q, dq_dy, dq_dg, base, {}))
 
 
@@ -202,15 +209,17 @@ def state_rows(state: tuple | None, idx: NDArray) -> tuple | None:
 
 
 def with_points(ctx, totals: NDArray, effort: NDArray, gaming: NDArray):
-    """The sampled totals (S, B, D) plus each department's expected item points, and the points'
-    variance (B, D) (0 without items)."""
+    """The sampled totals (S, B, D) plus each department's expected item points, the points'
+    variance (B, D) (0 without items), and the events' :func:`chances` at this profile (None
+    without items: not computed)."""
     ev = ctx.events
     if ev is None or not ev.items.any():
-        return totals, 0.0
-    q, _, _ = probabilities(ev, ctx.theta, effort, gaming.sum(-1))
+        return totals, 0.0, None
+    known = chances(ev, ctx.theta, effort, gaming.sum(-1))
+    q = known[0]
     mean = (ev.sign * ev.points * q).sum(-1)
     var = (ev.points**2 * q * (1.0 - q)).sum(-1)
-    return totals + mean[None], var
+    return totals + mean[None], var, known
 
 
 def veto_probability(ctx, gaming_total: NDArray, p_audit: NDArray, dp_audit: NDArray, base=None):

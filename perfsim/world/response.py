@@ -198,7 +198,7 @@ def evaluate_profile(
     ev = pipeline.evaluate(
         c, samples, classes=classes_of(ctx), columns=columns, targets=targets[None], grading=False
     )
-    totals, points_var = events.with_points(ctx, ev.total, effort, gaming)  # (S, B, D)
+    totals, points_var, chances = events.with_points(ctx, ev.total, effort, gaming)  # (S, B, D)
 
     d_s_dm, kinks, exact = indicator_marginals(ctx, samples, m_bar, sd_m, targets, ev.normalized)
     shares = c.shares
@@ -239,6 +239,7 @@ def evaluate_profile(
         mean=mean,
         sigma=sigma,
         kinks=kinks,
+        event_chances=chances,  # (events.at_profile takes them)
     )
 
 
@@ -418,7 +419,7 @@ def _respond(
     d_s_dy = (d_s_dm * w.scale) @ w.loadings + np.einsum("bdr,drk->bdk", d_s_dq, ctx.quality_slope)
     pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
     own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
-    ctx = events.at_profile(ctx, e, g)  # items and veto events at this profile
+    ctx = events.at_profile(ctx, e, g, prof["event_chances"])  # items and veto events
     parts = (e, g, d_s_dm, d_s_dy * ctx.theta, pull, own)
     if due is None or due.all():
         return _choose(ctx, prof, *parts, held)
