@@ -359,7 +359,8 @@ _RECORDS = [
     Metric(
         "fixed_point_residual",
         "best-response residual",
-        "mean over replications of the final fixed-point residual max|BR(x) − x|",
+        "how far any department still moved its effort or gaming in the last round of"
+        " adjusting to the others (max|BR(x) − x|), mean over replications",
         "mean_b max_d |BR(x)_d − x_d|",
         "effort and gaming units",
         "",
@@ -370,8 +371,8 @@ _RECORDS = [
     Metric(
         "choice_gap",
         "best-response gap",
-        "most expected utility any department's choice forgoes against the best of its candidate"
-        " choices at the fixed point, as a share of the prize range (se empty: a maximum)",
+        "most expected reward any department gives up by keeping the way of gaming it chose"
+        " rather than its best one, as a share of the prize range (se empty: a maximum)",
         "max_b max_d (U*_bd − U_bd) / (W_max − W_min)",
         "share of the prize range",
         "0–1",
