@@ -148,6 +148,11 @@ def kth_of_others(totals: NDArray, limit: NDArray, groups: NDArray | None) -> ND
     return kth_of_others_many(totals, [limit], groups)[0]
 
 
+#: groups of at most this many departments find their cut-offs by a sort, larger ones by a
+#: partial selection (the faster of the two on either side, measured with numpy 2)
+_SORT_UP_TO = 512
+
+
 def kth_of_others_many(
     totals: NDArray, limits: list[NDArray], groups: NDArray | None
 ) -> list[NDArray]:
@@ -165,11 +170,14 @@ def kth_of_others_many(
             continue
         sub = totals[..., idx]
         # the k-th and (k+1)-th best of the group: a department among the k best faces the
-        # (k+1)-th, the others the k-th (ties give the same value either way). A full sort, as
-        # numpy's vectorised sort of a few dozen values per row is several times faster than its
-        # selection of two order statistics (the same values)
-        wanted = any(np.isfinite(k) and 0 < k < n for k in ks)
-        asc = np.sort(sub, axis=-1) if wanted else sub
+        # (k+1)-th, the others the k-th (ties give the same value either way). Up to a few
+        # hundred departments a full sort: numpy's vectorised sort is there several times faster
+        # than its selection of two order statistics (the same values); a selection beyond
+        wanted = sorted({j for k in ks if np.isfinite(k) and 0 < k < n for j in (n - k, n - k - 1)})
+        if wanted and n <= _SORT_UP_TO:
+            asc = np.sort(sub, axis=-1)
+        else:
+            asc = np.partition(sub, [int(j) for j in wanted], axis=-1) if wanted else sub
         for out, k in zip(outs, ks, strict=True):
             if not np.isfinite(k) or k >= n:
                 continue
