@@ -146,6 +146,9 @@ def response_ratio(
     finally:
         response._respond = respond
     best = min(times)
+    # the naive run's time comes in two modes on a shared machine (6 or 9 ms): the best of runs
+    # before and after the best response, so that one slow spell does not decide it
+    naive = min(naive, *(_cpu(plain, reps) for _ in range(repeat)))
     meta = res.metadata
     share = meta.get("converged_share", float("nan"))
     label = f"{sc.world.departments:,} departments, {reps} replications"
