@@ -161,6 +161,12 @@ def response_ratio(
         f"{share:.1%} (target ≥ 99 %); settled responses skipped "
         f"{1 - counts[0] / max(counts[1], 1):.0%}"
     )
+    # the ratio is (replication-iterations per replication) × (cost of one in naive replications)
+    steps = meta.get("iterations_mean", float("nan")) * reps
+    print(
+        f"  = {steps / reps:.1f} iterations a replication × {best / steps / (naive / reps):.1f} "
+        "naive replications an iteration (all the run's CPU spread over its iterations)"
+    )
 
 
 MEMORY_CHILD = """
