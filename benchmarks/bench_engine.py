@@ -42,27 +42,22 @@ def with_policy(scenario, policy: str, overrides=()):
     return resolve_scenario(scenario, [*overrides, f'world.policy="{policy}"'], None)
 
 
+def timed(scenario, reps: int, clock=time.process_time):
+    """Seconds (by ``clock``) of one run of a resolved scenario, and its result."""
+    import perfsim
+
+    t0 = clock()
+    res = perfsim.simulate(scenario, reps=reps, seed=0)
+    return clock() - t0, res
+
+
 def time_policy(
     scenario, policy: str, reps: int, overrides=(), clock=time.perf_counter
 ) -> tuple[float, int]:
     """Seconds (by ``clock``: wall time unless told) of one run, and its department-periods."""
-    import perfsim
-
-    sc = with_policy(scenario, policy, overrides)
-    t0 = clock()
-    res = perfsim.simulate(sc, reps=reps, seed=0)
-    elapsed = clock() - t0
+    elapsed, res = timed(with_policy(scenario, policy, overrides), reps, clock)
     w = res.metadata["resolved_scenario"]["world"]
     return elapsed, reps * w["departments"] * w.get("periods", 1)
-
-
-def _cpu(scenario, reps: int) -> float:
-    """CPU seconds of one run of a resolved scenario."""
-    import perfsim
-
-    t0 = time.process_time()
-    perfsim.simulate(scenario, reps=reps, seed=0)
-    return time.process_time() - t0
 
 
 def speed(scenario: str, reps: int, repeat: int = 3) -> None:
@@ -126,7 +121,7 @@ def response_ratio(
     # scenario and of what a run works out once per scenario object, a fifth of its ~7.5 ms, which
     # flattered the ratio)
     plain = with_policy(sc, "naive")
-    naive = min(_cpu(plain, reps) for _ in range(repeat))
+    naive = min(timed(plain, reps)[0] for _ in range(repeat))
     sc = with_policy(sc, "best_response")
     counts = [0, 0]  # responses computed, department-iterations
     respond = response._respond
@@ -140,15 +135,14 @@ def response_ratio(
     times = []
     try:  # as the naive run, the best of ``best_of`` runs (the first pays one-time allocations)
         for _ in range(best_of):
-            t0 = time.process_time()
-            res = perfsim.simulate(sc, reps=reps, seed=0)
-            times.append(time.process_time() - t0)
+            elapsed, res = timed(sc, reps)
+            times.append(elapsed)
     finally:
         response._respond = respond
     best = min(times)
     # the naive run's time comes in two modes on a shared machine (6 or 9 ms): the best of runs
     # before and after the best response, so that one slow spell does not decide it
-    naive = min(naive, *(_cpu(plain, reps) for _ in range(repeat)))
+    naive = min(naive, *(timed(plain, reps)[0] for _ in range(repeat)))
     meta = res.metadata
     share = meta.get("converged_share", float("nan"))
     label = f"{sc.world.departments:,} departments, {reps} replications"
