@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .results.names import FIGURES, MARKERS, REPORT_HTML, REPORT_MD
+from .results.names import MARKERS, is_report_name
 from .scenario import PerfsimError
 
 MANIFEST = ".perfsim.json"
@@ -100,7 +100,7 @@ def foreign_files(path: str | Path) -> list[str] | None:
     found = []
     for item in _files(folder):
         rel = item.relative_to(folder).as_posix()
-        if pending and is_report_file(rel):
+        if pending and is_report_name(rel):
             continue
         if rel not in ours or (ours[rel] is not None and ours[rel] != _digest(item)):
             found.append(rel)
@@ -109,12 +109,6 @@ def foreign_files(path: str | Path) -> list[str] | None:
 
 #: the manifest key set while ``perfsim report`` rewrites a folder's report and figures
 _REWRITING = "rewriting_report"
-
-
-def is_report_file(rel: str) -> bool:
-    """Whether a folder's file (relative path) is one that ``perfsim report`` writes: the two
-    reports and the figures."""
-    return rel in (REPORT_HTML, REPORT_MD) or rel.startswith(f"{FIGURES}/")
 
 
 @contextmanager
@@ -130,7 +124,7 @@ def rewriting_report(folder: str | Path) -> Iterator[None]:
     if manifest is None or not isinstance(manifest.get("files"), dict):
         yield
         return
-    theirs = [rel for rel in foreign_files(folder) or [] if is_report_file(rel)]
+    theirs = [rel for rel in foreign_files(folder) or [] if is_report_name(rel)]
     if theirs:
         raise OutputError(
             f"{folder}: perfsim report would replace {_listed(theirs)}, which perfsim did not "
@@ -141,8 +135,8 @@ def rewriting_report(folder: str | Path) -> Iterator[None]:
     _write_json(folder / MANIFEST, {**manifest, _REWRITING: True})
     yield
     manifest = read_json(folder / MANIFEST) or manifest
-    files = {k: v for k, v in manifest["files"].items() if not is_report_file(k)}
-    files.update({k: v for k, v in snapshot(folder).items() if is_report_file(k)})
+    files = {k: v for k, v in manifest["files"].items() if not is_report_name(k)}
+    files.update({k: v for k, v in snapshot(folder).items() if is_report_name(k)})
     manifest = {k: v for k, v in manifest.items() if k != _REWRITING}
     _write_json(folder / MANIFEST, {**manifest, "files": files})
 

@@ -31,10 +31,12 @@ from perfsim.i18n import (
     translations,
 )
 from perfsim.i18n.catalogue import messages, untranslated
+from perfsim.io import snapshot
 from perfsim.report import build_report
 from perfsim.report.document import _CSS as CSS  # noqa: PLC2701 (the stylesheet under test)
 from perfsim.report.sections.reliability import MEASURES, reliability_table
 from perfsim.report.sections.sensitivity import figure_text
+from perfsim.results.names import report_files
 from perfsim.scenario import PerfsimError
 from perfsim.simulation import write_run
 
@@ -72,9 +74,9 @@ class TextParser(HTMLParser):
             self.parts.append(data.strip())
 
 
-def report_text(folder: Path, code: bool = False) -> tuple[str, list[str]]:
+def report_text(folder: Path, code: bool = False, lang: str = "en") -> tuple[str, list[str]]:
     parser = TextParser(code)
-    parser.feed((folder / "report.html").read_text(encoding="utf-8"))
+    parser.feed((folder / report_files(lang)[0]).read_text(encoding="utf-8"))
     return parser.lang, parser.parts
 
 
@@ -105,9 +107,10 @@ def folder_strings(folder: Path) -> set[str]:
     return {s for s in found if s.strip()}
 
 
-def english_left(folder: Path) -> list[str]:
-    """English word runs in the report's text once the folder's own strings are taken out."""
-    _lang, parts = report_text(folder)
+def english_left(folder: Path, lang: str = "en") -> list[str]:
+    """English word runs in the report's text (the report in ``lang``) once the folder's own
+    strings are taken out."""
+    _lang, parts = report_text(folder, lang=lang)
     strings = sorted(folder_strings(folder), key=len, reverse=True)
     hits = []
     for part in parts:
@@ -206,24 +209,33 @@ def test_chinese_report_has_no_english_sentence(folders, kind):
     lang, parts = report_text(folder)
     assert lang == "en"
     assert len(english_left(folder)) > 20  # the detector finds English where there is some
+    english = snapshot(folder)
     build_report(folder, lang="zh")
-    lang, parts = report_text(folder)
+    lang, parts = report_text(folder, lang="zh")
     assert lang == "zh-CN"
-    assert english_left(folder) == []
+    assert english_left(folder, lang="zh") == []
     text = " ".join(parts)
     assert "可复现性" in text and "图" in text
     if kind in ("run", "comparison"):  # the "In short" sentences of perfsim run / compare
         assert ("简而言之：" if kind == "run" else "相比，") in text
         assert "按得分的排名与真实绩效的一致程度" in text
-    md = (folder / "report.md").read_text(encoding="utf-8")
+    md = (folder / "report.zh.md").read_text(encoding="utf-8")
     assert "## 可复现性" in md
+    # the Chinese report was written beside the English one, which is as it was, figures too
+    after = snapshot(folder)
+    assert {k: after[k] for k in english} == english
+    assert {"report.zh.html", "report.zh.md"} <= set(after) - set(english)
+    links = re.findall(r"\]\(([^)]+\.(?:png|svg))\)", md)
+    assert links and all((folder / link).is_file() for link in links)
+    assert any(link.startswith("figures/zh/") for link in links)  # drawn in Chinese
 
 
 def test_cli_lang_option(folders, tmp_path):
     folder = shutil.copytree(folders["run"], tmp_path / "run")
     done = run_cli("report", str(folder), "--lang", "zh")
     assert done.returncode == 0, done.stderr
-    assert report_text(folder)[0] == "zh-CN"
+    assert report_text(folder, lang="zh")[0] == "zh-CN"
+    assert "report.zh.html" in done.stdout
     done = run_cli("report", str(folder), "--lang", "fr")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "invalid choice: 'fr'" in done.stderr and "'zh'" in done.stderr
@@ -359,7 +371,7 @@ def test_printed_comparison_keeps_every_column(folders, tmp_path, lang):
     ]
     done = subprocess.run(
         [CHROMIUM, *flags, f"--user-data-dir={tmp_path / 'p'}", f"--print-to-pdf={pdf}",
-         (folder / "report.html").as_uri()],
+         (folder / report_files(lang)[0]).as_uri()],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0 and pdf.exists(), done.stderr[-2000:]
@@ -374,7 +386,7 @@ def test_printed_comparison_keeps_every_column(folders, tmp_path, lang):
     width = float(pages[0][0])
     assert max(float(x1) for _x0, x1, _w in words) <= width
     printed = "".join(w for _x0, _x1, w in words)  # words of a wrapped cell join up again
-    shown = "".join("".join(report_text(folder, code=True)[1]).split())
+    shown = "".join("".join(report_text(folder, code=True, lang=lang)[1]).split())
     verdict = "结论" if lang == "zh" else "verdict"
     assert shown.count(verdict) >= 4  # a verdict column per rule and world, and the caption
     for token in (verdict, "survey80", "survey20"):  # the last columns are not cut off

@@ -331,6 +331,12 @@ def test_report_never_overwrites_an_edited_report_or_your_figure(tmp_path, capsy
     assert main(["report", str(out), "--quiet"]) == 2
     assert figure.name in capsys.readouterr().err
     assert figure.read_bytes() == b"my own chart under perfsim's name"
+    figure.unlink()
+    with open(out / "report.zh.md", "a", encoding="utf-8") as handle:  # the Chinese one too
+        handle.write("\n我的笔记。\n")
+    assert main(["report", str(out), "--lang", "zh", "--quiet"]) == 2
+    assert "report.zh.md" in capsys.readouterr().err
+    assert "我的笔记。" in (out / "report.zh.md").read_text(encoding="utf-8")
 
 
 def test_an_interrupted_report_leaves_a_folder_that_perfsim_may_still_replace(
@@ -343,7 +349,7 @@ def test_an_interrupted_report_leaves_a_folder_that_perfsim_may_still_replace(
     assert _run(out) == 0
     assert main(["report", str(out), "--quiet"]) == 0
 
-    def interrupted(doc):  # Ctrl-C after the figures were drawn, before the reports
+    def interrupted(*_args):  # Ctrl-C after the figures were drawn, before the reports
         raise KeyboardInterrupt
 
     monkeypatch.setattr(html, "render_markdown", interrupted)

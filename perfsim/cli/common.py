@@ -126,7 +126,10 @@ def stopped(kept: str) -> None:
 
 def next_report(out) -> None:
     """The last line of a command that wrote a result folder: how to get its report."""
-    print(f"next: perfsim report {out}   (report.html with figures, to read or circulate)")
+    print(
+        f"next: perfsim report {out}   (report.html with figures, to read or circulate; "
+        "add --lang zh for the Chinese report, 中文报告)"
+    )
 
 
 def add_encoding(p: argparse.ArgumentParser) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-HELP = "Write report.html (self-contained) and report.md for a result folder."
+HELP = (
+    "Write report.html (self-contained) and report.md for a result folder; with --lang zh, "
+    "report.zh.html and report.zh.md beside them (中文报告)."
+)
 EXAMPLES = """examples:
   perfsim report results/compare-hangzhou-2011-seed0
   perfsim report results/hangzhou-2011-seed0

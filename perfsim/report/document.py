@@ -8,6 +8,7 @@ import base64
 import html
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..i18n import gettext as _
@@ -188,7 +189,9 @@ def _md_cell(text: object, strong: bool) -> str:
     return f"**{cell}**" if strong and cell else cell
 
 
-def render_markdown(doc: Document) -> str:
+def render_markdown(doc: Document, folder: Path | None = None) -> str:
+    """The Markdown report; each figure linked by its path relative to ``folder`` (the result
+    folder the report is written into; None: ``figures/<name>``)."""
     out: list[str] = []
     n_fig = 0
     for b in doc.blocks:
@@ -224,9 +227,19 @@ def render_markdown(doc: Document) -> str:
         elif b.kind == "figure":
             n_fig += 1
             f: SavedFigure = b.content
+            svg = f" ([SVG]({_link(f.svg, folder)}))" if f.svg and Path(f.svg).is_file() else ""
             out.append(
-                f"![{_md_text(f.alt)}](figures/{f.png.name})\n\n"
-                f"*{_md_text(_figure_label(n_fig, f.title))}* {_md_text(f.caption)} "
-                f"([SVG](figures/{f.svg.name}))"
+                f"![{_md_text(f.alt)}]({_link(f.png, folder)})\n\n"
+                f"*{_md_text(_figure_label(n_fig, f.title))}* {_md_text(f.caption)}{svg}"
             )
     return "\n\n".join(out) + "\n"
+
+
+def _link(path: Path, folder: Path | None) -> str:
+    """A figure file's link from a report in ``folder``."""
+    if folder is not None:
+        try:
+            return Path(path).resolve().relative_to(Path(folder).resolve()).as_posix()
+        except ValueError:
+            pass
+    return f"figures/{Path(path).name}"

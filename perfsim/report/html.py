@@ -31,7 +31,7 @@ from ..results import (
     SensitivityRecord,
     read_result,
 )
-from ..results.names import REPORT_HTML, REPORT_MD
+from ..results.names import report_files
 from .document import Document, render_html, render_markdown
 from .figures import write_figures
 from .figures.empirical import redraw_empirical_figures
@@ -109,7 +109,9 @@ def document(
     """The report of a record as a :class:`Document` (drawing a run's or comparison's figures,
     redrawing a sensitivity or empirical folder's from its tables, in the current language)."""
     if isinstance(record, SensitivityRecord):
-        record.figures = sorted(set(record.figures) | set(redraw_sensitivity_figures(record)))
+        # the analysis's figures, each replaced by the one redrawn in the report's language
+        figures = {p.name: p for p in [*record.figures, *redraw_sensitivity_figures(record)]}
+        record.figures = [figures[name] for name in sorted(figures)]
         return sensitivity_document(record)
     if isinstance(record, OptimizationRecord):
         return optimization_document(record, write_optimization_figures(record))
@@ -124,16 +126,19 @@ def build_report(run_dir: str | Path, lang: str = "en") -> tuple[Path, Path]:
     """Write the figures, ``report.html`` (self-contained) and ``report.md`` of a run folder, a
     comparison folder, a sensitivity folder or an empirical folder, in the language ``lang``
     (one of :data:`perfsim.i18n.LANGUAGES`: every heading, caption, label and sentence, and the
-    figures drawn for the report); return the two reports' paths."""
+    figures drawn for the report); return the two reports' paths. A report in another language
+    than English is written beside the English one, as ``report.<lang>.html`` and
+    ``report.<lang>.md`` with its figures in ``figures/<lang>/``
+    (:func:`perfsim.results.names.report_files`), so that neither replaces the other."""
     path = Path(run_dir)
-    html_path, md_path = path / REPORT_HTML, path / REPORT_MD
+    html_path, md_path = (path / name for name in report_files(lang))
     # an unknown language and a folder that is not a result are refused before anything is
     # written, and so is a report or figure the user edited or added (io.rewriting_report)
     with language(lang):
         record = read_result(path)
         with rewriting_report(path):
             doc = document(record)
-            html_text, md_text = render_html(doc), render_markdown(doc)
+            html_text, md_text = render_html(doc), render_markdown(doc, path)
             atomic_write(html_path, lambda tmp: tmp.write_text(html_text, encoding="utf-8"))
             atomic_write(md_path, lambda tmp: tmp.write_text(md_text, encoding="utf-8"))
     return html_path, md_path

@@ -10,9 +10,36 @@ layer, so that every layer may use it.
 from __future__ import annotations
 
 FIGURES = "figures"
-"""Sub-folder of PNG and SVG figures (every kind)."""
+"""Sub-folder of PNG and SVG figures (every kind); a report in another language than English
+draws its figures into ``figures/<lang>/`` (:func:`figure_folder`)."""
 REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
+
+
+def report_files(lang: str = "en") -> tuple[str, str]:
+    """The HTML and Markdown report of a folder in the language ``lang``: ``report.html`` and
+    ``report.md`` in English, ``report.<lang>.html`` and ``report.<lang>.md`` in another, so that
+    a report in one language never replaces one in another."""
+    if lang == "en":
+        return REPORT_HTML, REPORT_MD
+    return f"report.{lang}.html", f"report.{lang}.md"
+
+
+def figure_folder(lang: str = "en") -> str:
+    """The sub-folder (relative, with ``/``) of the figures a report in ``lang`` draws:
+    ``figures`` in English, ``figures/<lang>`` in another language."""
+    return FIGURES if lang == "en" else f"{FIGURES}/{lang}"
+
+
+def is_report_name(rel: str) -> bool:
+    """Whether a folder's file (relative path, with ``/``) is one that ``perfsim report``
+    writes: a report in any language (:func:`report_files`) or a figure."""
+    if rel.startswith(f"{FIGURES}/"):
+        return True
+    parts = rel.split(".")  # report.html, report.md, report.zh.html, report.zh.md
+    if parts[0] != "report" or parts[-1] not in ("html", "md"):
+        return False
+    return len(parts) == 2 or (len(parts) == 3 and parts[1].isalpha() and parts[1].islower())
 
 
 class RunFiles:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...empirical import figures as figs
+from ...i18n import current_language
 from ...results import EmpiricalRecord
-from ...results.names import FIGURES, EmpiricalFiles
+from ...results.names import EmpiricalFiles, figure_folder
 
 __all__ = ["redraw_empirical_figures"]
 
@@ -18,7 +19,7 @@ def redraw_empirical_figures(record: EmpiricalRecord) -> dict[str, Path]:
     found = dict(record.figures)
     if record.path is None:
         return found
-    folder = Path(record.path) / FIGURES
+    folder = Path(record.path) / figure_folder(current_language())
     scores = record.table(EmpiricalFiles.SCORES)
     if scores is not None and {"rank_low", "rank_high", "rank_median"} <= set(scores.columns):
         level = float(record.metadata.get("level") or 0.95)

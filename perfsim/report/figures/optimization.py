@@ -13,12 +13,12 @@ import pandas as pd
 from ...experiments.optimize.levers import Objective
 from ...experiments.optimize.robust import in_units, losses, robust
 from ...experiments.optimize.search import REFERENCE
+from ...i18n import current_language, metric_name
 from ...i18n import gettext as _
-from ...i18n import metric_name
 from ...plotting.display import Figure
 from ...plotting.style import atomic_savefig, figure_function
 from ...results import OptimizationRecord
-from ...results.names import FIGURES
+from ...results.names import figure_folder
 
 __all__ = ["front_figure", "parallel_figure", "write_optimization_figures"]
 
@@ -120,8 +120,8 @@ def write_optimization_figures(record: OptimizationRecord) -> dict[str, Path]:
     """Draw the figures into the folder's ``figures/``; return stem → PNG."""
     if record.path is None or not len(record.pareto):
         return {}
-    folder = Path(record.path) / FIGURES
-    folder.mkdir(exist_ok=True)
+    folder = Path(record.path) / figure_folder(current_language())
+    folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for stem, draw in (("pareto-front", front_figure), ("parallel-coordinates", parallel_figure)):
         fig = draw(record)

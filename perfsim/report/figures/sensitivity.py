@@ -9,8 +9,9 @@ import pandas as pd
 
 from ...experiments.sensitivity.figures import write_figures
 from ...experiments.sensitivity.result import SensitivityResult
+from ...i18n import current_language
 from ...results import SensitivityRecord
-from ...results.names import FIGURES
+from ...results.names import figure_folder
 
 __all__ = ["redraw_sensitivity_figures"]
 
@@ -35,6 +36,6 @@ def redraw_sensitivity_figures(record: SensitivityRecord) -> list[Path]:
         convergence=pd.DataFrame(),
         metadata=meta,
     )
-    folder = Path(record.path) / FIGURES
-    folder.mkdir(exist_ok=True)
+    folder = Path(record.path) / figure_folder(current_language())
+    folder.mkdir(parents=True, exist_ok=True)
     return write_figures(result, folder)

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from ...i18n import current_language
 from ...i18n import gettext as _
 from ...plotting.fonts import font_context
 from ...plotting.style import DPI, RC, SavedFigure, atomic_savefig
-from ...results.names import FIGURES
+from ...results.names import figure_folder
 from ..rules import nominal_shares, short_world
 from ..runs import RunFolder, load_run
 from .comparison import forest_figure, robustness_figure
@@ -177,8 +178,8 @@ def write_figures(run: RunFolder) -> list[SavedFigure]:
     longer apply. Returns what was written, in report order."""
     import matplotlib as mpl
 
-    out = run.path / FIGURES
-    out.mkdir(exist_ok=True)
+    out = run.path / figure_folder(current_language())
+    out.mkdir(parents=True, exist_ok=True)
     saved = []
     for stem, title, caption, alt, build in figure_specs(run):
         fig = build()
