@@ -219,6 +219,12 @@ def test_chinese_report_has_no_english_sentence(folders, kind):
     if kind in ("run", "comparison"):  # the "In short" sentences of perfsim run / compare
         assert ("简而言之：" if kind == "run" else "相比，") in text
         assert "按得分的排名与真实绩效的一致程度" in text
+        # code words of the scenario (its behaviour policy, naive; a rater kind, survey) come
+        # with a Chinese gloss (they came bare: "行为方式：naive")
+        assert "部门不对规则作出反应（naive）" in text and "：naive" not in text
+        assert "问卷测评（survey）" in text
+    if kind == "empirical":  # the bootstrap strata too (they came bare: "分层：group")
+        assert "按评议群体（group）" in text and "：group" not in text
     md = (folder / "report.zh.md").read_text(encoding="utf-8")
     assert "## 可复现性" in md
     # the Chinese report was written beside the English one, which is as it was, figures too

@@ -44,6 +44,11 @@ _TERMS = {
     "naive": N_("departments do not respond to the rule"),
     "best_response": N_("departments best-respond to the rule"),
     "adaptive": N_("departments adapt by trial and error"),
+    "survey": N_("survey of respondents"),
+    "panel": N_("rating panel"),
+    "self": N_("self-evaluation"),
+    "group": N_("rater groups"),  # bootstrap strata (perfsim empirical --strata)
+    "group×unit": N_("rater group × unit"),
 }
 
 

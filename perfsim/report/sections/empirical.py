@@ -20,6 +20,7 @@ from ...results.names import EmpiricalFiles
 from ..document import Document, Table
 from ..numbers import num
 from ..rerun import format_command, report_command
+from ..rules import term
 from .reliability import reliability_section
 
 __all__ = ["column_label", "empirical_document", "frame_table"]
@@ -226,7 +227,7 @@ def _reproducibility_section(doc: Document, record: EmpiricalRecord) -> None:
         [_("units table"), str(meta.get("units_table") or "—")],
         [_("seed"), str(meta.get("seed", "—"))],
         [_("bootstrap replicates"), str(meta.get("reps", "—"))],
-        [_("bootstrap strata"), str(meta.get("strata", "—"))],
+        [_("bootstrap strata"), term(meta.get("strata", "—"))],
         [_("confidence level"), str(meta.get("level", "—"))],
         [_("started / finished"), f"{meta.get('started', '—')} / {meta.get('finished', '—')}"],
     ]
@@ -258,7 +259,7 @@ def empirical_document(record: EmpiricalRecord) -> Document:
             ratings=meta.get("ratings", "–"),
             rule=meta.get("rule") or _("mean of the ratings"),
             reps=meta.get("reps"),
-            strata=meta.get("strata", "–"),
+            strata=term(meta.get("strata", "–")),
             seed=meta.get("seed"),
             finished=meta.get("finished", ""),
         ),

@@ -11,7 +11,7 @@ from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
 from ..phrases import say
 from ..rerun import differences, report_command, rerun_command, toml_value
-from ..rules import nominal_shares, rule_summary
+from ..rules import nominal_shares, rule_summary, term
 from ..runs import RunFolder
 from ..summary import convergence_sentence, run_sentences, run_warnings
 
@@ -116,7 +116,9 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
         _(
             "{reps} replications, seed {seed}, behaviour policy {policy}. Each metric is the mean "
             "over replications ± its Monte Carlo standard error."
-        ).format(reps=meta.get("reps"), seed=meta.get("seed"), policy=meta.get("policy", "—")),
+        ).format(
+            reps=meta.get("reps"), seed=meta.get("seed"), policy=term(meta.get("policy", "—"))
+        ),
     )
     rows, classes = [], []
     for r in m.itertuples(index=False):
@@ -261,7 +263,7 @@ def _run_rows(run: RunFolder) -> list[list[str]]:
     return [
         [_("scenario file"), str(meta.get("scenario", "—"))],
         *([[_("world (--world)"), str(meta["world"])]] if meta.get("world") else []),
-        [_("behaviour policy"), str(meta.get("policy", "—"))],
+        [_("behaviour policy"), term(meta.get("policy", "—"))],
         [
             _("best response"),
             _("≤ {n} iterations, largest residual {residual}").format(

@@ -11,6 +11,7 @@ from ...i18n import gettext as _
 from ...scenario.world import World
 from ..document import Document, Table
 from ..numbers import num, pct
+from ..rules import term
 from ..runs import RunFolder
 
 __all__ = ["world_section"]
@@ -30,7 +31,9 @@ def world_section(doc: Document, run: RunFolder) -> None:
             "{n} departments over {periods} year(s); behaviour: {policy}; a department values "
             "the social value of its own work at λ = {motivation}. These are assumptions, as "
             "the Assumptions below say, not facts."
-        ).format(n=w.departments, periods=w.periods, policy=w.policy, motivation=num(w.motivation)),
+        ).format(
+            n=w.departments, periods=w.periods, policy=term(w.policy), motivation=num(w.motivation)
+        ),
     )
     total = sum(c.share for c in w.classes.values()) or 1.0
     rows = [
@@ -55,7 +58,7 @@ def world_section(doc: Document, run: RunFolder) -> None:
     raters = [
         [
             name,
-            r.kind,
+            term(r.kind),
             str(r.respondents) if r.kind == "survey" else "—",
             num(r.leniency),
             num(r.noise),
