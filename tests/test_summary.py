@@ -15,7 +15,7 @@ from helpers import ROOT, run_cli
 import perfsim
 from perfsim import metric_registry
 from perfsim.experiments.compare import compare, verdict
-from perfsim.report.numbers import num, pct
+from perfsim.report.numbers import diff_interval, num, pct
 from perfsim.report.summary import (
     comparison_sentences,
     explain_lines,
@@ -241,6 +241,14 @@ def test_numbers_are_never_in_e_notation_and_round_trip(sign):
             value = _parse(text)[0]
         assert value == pytest.approx(x, rel=5e-4), (x, text)
     assert num(15449.6) == "15,450" and num(-0.0000485) == "−0.0000485"
+
+
+@pytest.mark.parametrize("tiny", [1.11e-18, -3e-17, 4e-5, -0.000049])
+def test_a_difference_that_rounds_to_zero_is_written_as_zero(tiny):
+    """A paired difference of a metric equal in every replication comes out of the mean as
+    rounding (1.11e-18); at the places its interval is written it is zero, not 1.11 × 10⁻¹⁸."""
+    assert diff_interval(tiny, 0.0053, -0.0105, 0.0105) == "0 [−0.0105, +0.0105]"
+    assert diff_interval(-0.00006, 0.0053, -0.0106, 0.0104) == "−0.0001 [−0.0106, +0.0104]"
 
 
 # ---- the CLI -------------------------------------------------------------------------------------

@@ -68,9 +68,14 @@ def pm(mean: Any, se: Any) -> str:
 
 
 def diff_interval(diff: Any, se: Any, low: Any, high: Any) -> str:
+    """A paired difference and its interval, to the places its standard error allows; a
+    difference that rounds to zero there is written 0 (a metric equal in every replication
+    differs by rounding, e.g. 1.11e-18, which is no difference, not 1.11 × 10⁻¹⁸)."""
     d = decimals(float(se) if finite(se) else float("nan"))
     if d < 0:
         return num(diff, sign=True)
+    if finite(diff) and abs(float(diff)) < 0.5 * 10.0**-d:
+        diff = 0.0
     return f"{num(diff, d, True)} [{num(low, d, True)}, {num(high, d, True)}]"
 
 
