@@ -13,12 +13,13 @@ from perfsim.experiments.compare import (
     compare,
     paired_difference,
     parse_across,
+    parse_min_diff,
     parse_variant,
     split_top_level,
     unpaired_difference,
     verdict,
 )
-from perfsim.scenario import ScenarioError
+from perfsim.scenario import ScenarioError, parse_assignment
 
 V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"
 
@@ -107,6 +108,22 @@ def test_robustness_reports_worst_case_and_regret():
 )
 def test_variant_parsing(text, name, overrides):
     assert parse_variant(text) == (name, overrides)
+
+
+def test_separators_typed_on_a_chinese_keyboard_read_as_ascii():
+    """A Chinese keyboard types ： ＝ ， (full width); they separate as : = , do, and the same
+    characters inside a quoted value stay as written."""
+    typed = "社会40：rule.components.社会评价.share＝0.4，rule.audit.probability=0.2"
+    ascii_ = "社会40:rule.components.社会评价.share=0.4,rule.audit.probability=0.2"
+    name, sets = parse_variant(typed)
+    assert name == "社会40" and len(sets) == 2
+    resolved = [parse_assignment(x) for x in sets]
+    assert resolved == [parse_assignment(x) for x in parse_variant(ascii_)[1]]
+    assert resolved[0] == (["rule", "components", "社会评价", "share"], 0.4)
+    assert parse_across("world.x＝0.5，1，2") == ("world.x", ["0.5", "1", "2"])
+    assert parse_min_diff("kendall_tau＝0.05") == ("kendall_tau", 0.05)
+    assert parse_variant('t:meta.title="杭州，2011"')[1] == ['meta.title="杭州，2011"']
+    assert parse_assignment('meta.title="a＝b"') == (["meta", "title"], "a＝b")
 
 
 def test_bad_variant_and_across_are_user_errors():

@@ -47,6 +47,7 @@ from ..scenario import (
     scenario_source,
 )
 from ..scenario.loader import scenario_from_dict
+from ..scenario.overrides import FULL_WIDTH, partition_any
 from ..simulation import SimulationResult, simulate
 from ..world.convergence import run_label
 
@@ -155,7 +156,7 @@ def check_min_differences(min_differences: Mapping[str, float], known: Iterable[
 
 def parse_min_diff(text: str) -> tuple[str, float]:
     """``METRIC=VALUE`` → (metric, value) (checked against the run's metrics later)."""
-    metric, sep, value = text.partition("=")
+    metric, sep, value = partition_any(text, "=")
     try:
         number = float(value)
     except ValueError:
@@ -172,7 +173,8 @@ def parse_min_diff(text: str) -> tuple[str, float]:
 
 
 def split_top_level(text: str, sep: str = ",") -> list[str]:
-    """Split on ``sep`` outside brackets, braces and quotes (values may be TOML lists)."""
+    """Split on ``sep`` (or its full-width form, :data:`perfsim.scenario.overrides.FULL_WIDTH`)
+    outside brackets, braces and quotes (values may be TOML lists)."""
     parts, depth, quote, buf = [], 0, None, ""
     for ch in text:
         if quote:
@@ -183,7 +185,7 @@ def split_top_level(text: str, sep: str = ",") -> list[str]:
             depth += 1
         elif ch in "]}":
             depth -= 1
-        elif ch == sep and depth == 0:
+        elif ch in (sep, FULL_WIDTH.get(sep)) and depth == 0:
             parts.append(buf)
             buf = ""
             continue
@@ -194,8 +196,8 @@ def split_top_level(text: str, sep: str = ",") -> list[str]:
 
 def parse_variant(text: str) -> tuple[str, list[str]]:
     """``NAME:PATH=VALUE[,PATH=VALUE]`` → (name, overrides)."""
-    name, sep, rest = text.partition(":")
-    if not sep or not name.strip() or "=" not in rest:
+    name, sep, rest = partition_any(text, ":")
+    if not sep or not name.strip() or not partition_any(rest, "=")[1]:
         raise ScenarioError(
             [
                 Problem(
@@ -213,7 +215,7 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
 
 def parse_across(text: str) -> tuple[str, list[str]]:
     """``PATH=V1,V2,V3`` → (path, [values])."""
-    path, sep, values = text.partition("=")
+    path, sep, values = partition_any(text, "=")
     items = split_top_level(values)
     if not sep or not path.strip() or not items:
         raise ScenarioError(

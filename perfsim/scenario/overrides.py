@@ -23,6 +23,20 @@ from typing import Any
 from .errors import Problem, ScenarioError
 from .paths import RESERVED_WEIGHT_KEYS, split_path
 
+#: the full-width forms a Chinese keyboard types for the separators of ``PATH=VALUE``,
+#: ``NAME:…`` and lists (``a,b``): read as their ASCII forms where they separate
+FULL_WIDTH = {"=": "＝", ":": "：", ",": "，"}
+
+
+def partition_any(text: str, sep: str) -> tuple[str, str, str]:
+    """``text.partition(sep)`` at the first ``sep`` or its full-width form (:data:`FULL_WIDTH`),
+    so that ``share＝0.4`` typed on a Chinese keyboard reads as ``share=0.4``."""
+    cut = [i for i in (text.find(sep), text.find(FULL_WIDTH.get(sep, sep))) if i >= 0]
+    if not cut:
+        return text, "", ""
+    i = min(cut)
+    return text[:i], sep, text[i + 1 :]
+
 
 def parse_value(text: str) -> Any:
     """Read an override value as TOML, falling back to the plain string."""
@@ -33,8 +47,9 @@ def parse_value(text: str) -> Any:
 
 
 def parse_assignment(text: str, source: str = "--set") -> tuple[list[str], Any]:
-    """Parse ``PATH=VALUE`` into (path segments, value)."""
-    if "=" not in text:
+    """Parse ``PATH=VALUE`` (or ``PATH＝VALUE``) into (path segments, value)."""
+    path, sep, value = partition_any(text, "=")
+    if not sep:
         raise ScenarioError(
             [
                 Problem(
@@ -46,7 +61,6 @@ def parse_assignment(text: str, source: str = "--set") -> tuple[list[str], Any]:
                 )
             ]
         )
-    path, value = text.split("=", 1)
     segments = split_path(path.strip())
     if not all(segments):
         raise ScenarioError([Problem(source, path, value, "empty key in the dotted path", False)])
