@@ -5,7 +5,8 @@ boxes. :func:`find_cjk_font` looks for a font that has them, in this order:
 
 1. a font matplotlib already knows (its font cache) from a known CJK family (Noto Sans CJK,
    Source Han Sans, WenQuanYi, SimHei, Microsoft YaHei, PingFang, ...);
-2. the fonts shipped by the optional ``mplfonts`` package (``pip install "perfsim[cjk]"``);
+2. the fonts shipped by the optional ``mplfonts`` package (``pip install mplfonts``, or the
+   extra ``perfsim[cjk]``);
 3. system font files whose names look CJK (e.g. Debian's ``fonts-noto-cjk``), which matplotlib's
    font cache misses when the fonts were installed after the cache was built.
 
@@ -61,9 +62,11 @@ _GLYPH_WARNING = r"Glyph .* missing from (current )?font"
 _warned = False
 
 MISSING_MESSAGE = (
-    "perfsim: no CJK-capable font found, so labels with Chinese characters will show as boxes. "
-    'Fix: pip install "perfsim[cjk]" (installs mplfonts, which bundles Noto Sans CJK SC), or '
-    "install a system font such as Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk)."
+    "no CJK-capable font found, so labels with Chinese characters will show as boxes "
+    "(未找到中文字体，图中的汉字将显示为方框). Fix: pip install mplfonts (it bundles Noto Sans "
+    'CJK SC; the extra perfsim[cjk] installs the same, e.g. pip install -e ".[cjk]" in a '
+    "checkout), or install a system font such as Debian's fonts-noto-cjk (apt-get install "
+    "fonts-noto-cjk); then write the report again."
 )
 
 
@@ -149,7 +152,8 @@ def warn_if_missing(texts: Iterable[str]) -> None:
         return
     if any(has_cjk(t) for t in texts):
         _warned = True
-        warnings.warn(MISSING_MESSAGE, UserWarning, stacklevel=3)
+        # (from "perfsim", not from a line of code: the user has nothing to do with the line)
+        warnings.warn_explicit(MISSING_MESSAGE, UserWarning, "perfsim", 0)
 
 
 @contextlib.contextmanager
