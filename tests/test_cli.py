@@ -29,6 +29,18 @@ def test_validate_bad_exits_2_without_traceback(minimal_file):
     )
 
 
+def test_an_option_given_to_the_wrong_command_says_where_it_belongs(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "hangzhou-2011", "--lang", "zh", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "unrecognized arguments: --lang zh" in err
+    assert "--lang belongs to perfsim report" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()
+    with pytest.raises(SystemExit):
+        main(["run", "hangzhou-2011", "--bogus"])
+    assert "belongs" not in capsys.readouterr().err  # no hint for what has no home
+
+
 def test_missing_file_exits_2(tmp_path):
     r = run_cli("validate", str(tmp_path / "nope.toml"))
     assert r.returncode == 2 and "file not found" in r.stderr and "Traceback" not in r.stderr

@@ -46,8 +46,26 @@ COMMANDS: dict[str, ModuleType] = {
 }
 
 
+#: options that belong to another command than the one they were given to: a hint for each
+_BELONGS = {
+    "--lang": "--lang belongs to perfsim report: the report is written in a language, the run "
+    "is not (perfsim report FOLDER --lang zh, after the run; 中文报告)",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose "unrecognized arguments" error says where an option belongs."""
+
+    def error(self, message: str):  # type: ignore[override]
+        if message.startswith("unrecognized arguments:"):
+            given = message.split(":", 1)[1].split()
+            hints = [hint for option, hint in _BELONGS.items() if option in given]
+            message = "; ".join([message, *hints])
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="perfsim",
         description="Test performance-evaluation rules for government units before adopting them.",
     )
