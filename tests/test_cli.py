@@ -41,6 +41,28 @@ def test_an_option_given_to_the_wrong_command_says_where_it_belongs(capsys, tmp_
     assert "belongs" not in capsys.readouterr().err  # no hint for what has no home
 
 
+def test_the_readme_data_files_are_found_outside_a_checkout(tmp_path):
+    """`perfsim score scenarios/data/…` as the README writes it, from a folder that has no
+    scenarios/: the bundled data file, as the bundled rule beside it (it said "file not found")."""
+    out = tmp_path / "scored.csv"
+    r = run_cli(
+        "score",
+        "scenarios/data/hangzhou-2011-units.csv",
+        "--rule",
+        "scenarios/hangzhou-2011.toml",
+        "--out",
+        str(out),
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_csv(out)) == len(
+        pd.read_csv(ROOT / "scenarios/data/hangzhou-2011-units.csv")
+    )
+    r = run_cli("score", "scenarios/data/nope.csv", "--rule", "hangzhou-2011", cwd=tmp_path)
+    assert r.returncode == 2 and "nope.csv" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_missing_file_exits_2(tmp_path):
     r = run_cli("validate", str(tmp_path / "nope.toml"))
     assert r.returncode == 2 and "file not found" in r.stderr and "Traceback" not in r.stderr

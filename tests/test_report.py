@@ -25,7 +25,8 @@ from perfsim.plotting import fonts
 from perfsim.report import build_report, save_figures
 from perfsim.report.figures import RunFolderError, confusion_figure, load_run
 from perfsim.report.html import rerun_command
-from perfsim.scenario import PerfsimError
+from perfsim.scenario import PerfsimError, resolve_path
+from perfsim.scenario.bundled import bundled_name
 from perfsim.simulation import write_run
 
 V5 = ROOT / "scenarios" / "theory" / "v5-visibility.toml"
@@ -198,6 +199,17 @@ def test_rerun_command_rebuilds_the_recorded_scenarios(comparison_dir, run_dir):
     assert "--variant survey20:rule.components.survey.share=0.2 \\\n" in cmd
     assert "--across world.classes.back.visibility=0.3,0.8" in cmd
     assert "--seed 0" in cmd and f"--reps {REPS}" in cmd
+
+
+def test_the_rerun_command_names_a_bundled_scenario_by_its_name(run_dir):
+    """V5 was run from its absolute path among the bundled scenarios (inside an installed
+    perfsim, a path into one Python environment): the command names it as any perfsim finds it."""
+    cmd = rerun_command(load_run(run_dir)).command
+    assert cmd.startswith("perfsim run theory/v5-visibility ") and str(ROOT) not in cmd
+    assert bundled_name(V5) == "theory/v5-visibility"
+    assert resolve_path(bundled_name(V5)) == V5.resolve()
+    assert bundled_name("scenarios/theory/v5-visibility.toml") is None  # as the user typed it
+    assert bundled_name(ROOT / "README.md") is None
 
 
 def test_the_report_shows_the_simulated_world(run_dir):

@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 from ..results.names import REPORT_HTML
-from ..scenario import DataError, load_scenario
+from ..scenario import DataError, load_scenario, resolve_path
 from .common import (
     add_encoding,
     add_force,
@@ -98,6 +98,9 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.reps < 2:
         raise DataError(f"--reps {args.reps}: must be ≥ 2 (bootstrap replicates; default 1000)")
+    # the README's scenarios/data/… files, outside a checkout: the bundled copies
+    args.data = str(resolve_path(args.data))
+    args.units = args.units and str(resolve_path(args.units))
     if not 0 < args.level < 1:
         raise DataError(f"--level {args.level}: must lie strictly between 0 and 1")
     if not 0 < args.score_max < float("inf"):

@@ -6,7 +6,7 @@ import argparse
 import sys
 import warnings
 
-from ..scenario import load_scenario
+from ..scenario import load_scenario, resolve_path
 from .common import add_encoding, add_set
 
 HELP = "Score a real table (one row per department) with a rule."
@@ -38,6 +38,7 @@ def handle(args: argparse.Namespace) -> int:
     from ..io import check_output_file, write_csv
     from ..scoring import QuotaBandWarning, score
 
+    args.data = str(resolve_path(args.data))  # scenarios/data/… outside a checkout: bundled
     if args.out:
         check_output_file(args.out, force=args.force, inputs=[args.data], suffix=".csv")
     scenario = load_scenario(args.rule, args.overrides)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..i18n import current_language
 from ..i18n import gettext as _
+from ..scenario.bundled import bundled_name
 from .runs import RunFolder
 
 __all__ = [
@@ -162,6 +163,12 @@ def _world_of(run: RunFolder, rule: str) -> str | None:
         return None
 
 
+def _shown(source: str) -> str:
+    """A scenario file as a command shows it: a bundled scenario by its name (its path inside an
+    installed perfsim names one Python environment), any other as recorded."""
+    return (bundled_name(source) if source else None) or source
+
+
 def rerun_command(run: RunFolder) -> Rerun:
     """The ``perfsim run`` or ``perfsim compare`` command that reproduces a folder, rebuilt from
     the recorded resolved scenarios: ``--set`` for each setting (outside ``meta``) where the run's
@@ -205,7 +212,7 @@ def rerun_command(run: RunFolder) -> Rerun:
     hashes = meta.get("scenario_hashes") or {ref: meta.get("scenario_hash")}
     ok = ref_raw is not None and _rebuilds(ref_raw, set_args, resolved[ref])
     same = ref_raw is not None and _hash_of(ref_raw, set_args) == hashes.get(ref)
-    files, variants = [sources[ref] or "SCENARIO.toml"], []
+    files, variants = [_shown(sources[ref]) or "SCENARIO.toml"], []
     for rule in run.rules[1:]:
         if sources[rule] == sources[ref]:
             extra, gone = differences(resolved[ref], resolved[rule])
@@ -222,7 +229,7 @@ def rerun_command(run: RunFolder) -> Rerun:
             ok = ok and _rebuilds(ref_raw, set_args + extra_args, resolved[rule])
             same = same and _hash_of(ref_raw, set_args + extra_args) == hashes.get(rule)
         else:
-            files.append(sources[rule] or f"{rule}.toml")
+            files.append(_shown(sources[rule]) or f"{rule}.toml")
             raw = _file_raw(sources[rule], world)
             ok = ok and raw is not None and _rebuilds(raw, set_args, resolved[rule])
             same = same and raw is not None and _hash_of(raw, set_args) == hashes.get(rule)

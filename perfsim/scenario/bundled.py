@@ -54,3 +54,18 @@ def bundled_worlds() -> list[str]:
         if isinstance(raw.get("world"), dict) and "tasks" in raw["world"]:
             names.append(path.stem)
     return names
+
+
+def bundled_name(path: str | Path) -> str | None:
+    """The name a bundled file goes by (``hangzhou-2011``, ``teaching/goodhart``,
+    ``data/hangzhou-2011-units.csv``: a scenario without its ``.toml``) when ``path`` is an
+    absolute path into the bundled scenarios — where an installed perfsim keeps them, inside the
+    Python environment, a path that is no use on another machine — else None."""
+    p = Path(path)
+    if not p.is_absolute():
+        return None
+    try:
+        rel = p.resolve().relative_to(BUNDLED_SCENARIOS.resolve())
+    except (ValueError, OSError):
+        return None
+    return rel.with_suffix("").as_posix() if rel.suffix == ".toml" else rel.as_posix()

@@ -27,7 +27,8 @@ from .schema import Scenario
 def resolve_path(path: str | Path) -> Path:
     """A scenario path as given, or the name of a bundled scenario (``hangzhou-2011``,
     ``teaching/goodhart``); a path ``scenarios/…`` that does not exist here (the README's
-    commands, run outside a checkout) is looked up among the bundled scenarios too."""
+    commands, run outside a checkout) is looked up among the bundled scenarios too, and so is
+    a bundled data file (``scenarios/data/hangzhou-2011-units.csv``)."""
     p = Path(path)
     if p.exists():
         return p
