@@ -13,7 +13,7 @@ EXAMPLES = """examples:
   perfsim report results/compare-hangzhou-2011-seed0
   perfsim report results/hangzhou-2011-seed0
   perfsim report results/examples/hangzhou-pilot
-  perfsim report results/examples/hangzhou-reform --lang zh   # 中文报告"""
+  perfsim report results/hangzhou-2011-seed0 --lang zh   # 中文报告: report.zh.html"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
