@@ -426,3 +426,27 @@ def test_chinese_sentences_are_joined_without_spaces():
         assert join_sentences(["甲。", "乙。", ""]) == "甲。乙。"
     with language("en"):
         assert join_sentences(["A.", " B.", ""]) == "A. B."
+
+
+def test_a_list_spaces_the_chinese_connective_from_a_number_or_latin_word():
+    """ "社会评价 0.71和领导考评 0.61" read cramped beside the report's spaced numbers."""
+    from perfsim.i18n import join
+
+    with language("zh"):
+        assert join(["社会评价 0.71", "领导考评 0.61"]) == "社会评价 0.71 和领导考评 0.61"
+        assert (
+            join(["社会服务类", "执法监管类", "综合管理类"]) == "社会服务类、执法监管类和综合管理类"
+        )
+        assert join(["甲 7 %", "乙", "survey"]) == "甲 7 %、乙和 survey"
+        assert join(["甲"]) == "甲"
+    with language("en"):
+        assert join(["a", "b", "c"]) == "a, b and c"
+
+
+def test_shares_side_by_side_are_written_to_the_same_places():
+    from perfsim.report.numbers import pcts
+
+    assert pcts([0.315, 0.07, 0.00708]) == ["31.5 %", "7.0 %", "0.7 %"]
+    assert pcts([0.0523, 0.0071]) == ["5.23 %", "0.71 %"]
+    assert pcts([1.0, 0.5]) == ["100 %", "50 %"]
+    assert pcts([0.0, 0.0]) == ["0 %", "0 %"]

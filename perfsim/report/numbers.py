@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["decimals", "diff_interval", "finite", "num", "pct", "pm", "pm_parts"]
+__all__ = ["decimals", "diff_interval", "finite", "num", "pct", "pcts", "pm", "pm_parts"]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _WRITTEN_OUT = (-9, 15)  # decimal exponents written out in full; outside: a × 10ⁿ
@@ -81,3 +81,11 @@ def diff_interval(diff: Any, se: Any, low: Any, high: Any) -> str:
 
 def pct(x: float, digits: int = 3) -> str:
     return f"{num(100 * x, digits=digits)} %"
+
+
+def pcts(values: list[float], digits: int = 3) -> list[str]:
+    """Shares side by side as percentages to the same places: ``digits`` significant digits of
+    the largest (31.5 %, 7.0 % and 0.7 %, not 31.5 %, 7 % and 0.708 %)."""
+    top = max((abs(100 * float(v)) for v in values if finite(v)), default=0.0)
+    places = 0 if top == 0 else max(0, digits - 1 - math.floor(math.log10(top)))
+    return [f"{num(100 * float(v), places)} %" for v in values]

@@ -20,7 +20,7 @@ from .. import metric_registry, metrics
 from ..i18n import gettext as _
 from ..i18n import join_sentences, metric_label, metric_name, metric_plain, metric_undefined
 from ..world.convergence import GAP_WARNING
-from .numbers import decimals, finite, num, pct
+from .numbers import decimals, finite, num, pct, pcts
 from .phrases import join, say
 
 __all__ = [
@@ -169,7 +169,10 @@ def _top_band_by_class(departments: pd.DataFrame | None, bands: list[str]) -> st
     shares = departments.groupby("class", sort=False)[f"share:{bands[0]}"].mean()
     if len(shares) < 2:
         return ""
-    items = [say("run.class_top_item", share=pct(v), cls=str(k)) for k, v in shares.items()]
+    items = [
+        say("run.class_top_item", share=share, cls=str(k))
+        for k, share in zip(shares.index, pcts(list(shares)), strict=True)
+    ]
     return say("run.class_top", band=bands[0], items=join(items))
 
 
