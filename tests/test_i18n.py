@@ -450,3 +450,14 @@ def test_shares_side_by_side_are_written_to_the_same_places():
     assert pcts([0.0523, 0.0071]) == ["5.23 %", "0.71 %"]
     assert pcts([1.0, 0.5]) == ["100 %", "50 %"]
     assert pcts([0.0, 0.0]) == ["0 %", "0 %"]
+
+
+def test_chinese_text_uses_full_width_punctuation_beside_chinese_characters():
+    """ "每期(每年)的考评成本:规则中…;" read as English punctuation in Chinese sentences: a colon,
+    semicolon, comma or bracket that touches a Chinese character is full-width in every msgstr."""
+    catalogue = po_path("zh").read_text(encoding="utf-8")
+    cjk = "[\u4e00-\u9fff]"
+    half = re.compile(rf"{cjk}[:;,)]|[:;,(]{cjk}")
+    found = [m for m in re.findall(r'^msgstr "(.*)"$', catalogue, re.M) if half.search(m)]
+    assert found == []
+    assert half.search("每期(每年)的成本:规则") and not half.search("每期（每年）的成本：规则")

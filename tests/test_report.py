@@ -406,3 +406,28 @@ def test_reports_and_figures_get_the_usual_permissions(tmp_path):
     assert target.read_text("utf-8") == "x"
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
     assert [p.name for p in tmp_path.iterdir()] == ["r.md"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("名额内低于门槛的单位比例（quota_below_threshold）", 16),
+        ("quota_below_threshold", 10),
+        ("share of units below the band floor", 16),
+        ("各部门把投入用于操纵指标，而非实际工作。", 8),
+        ("评价主体 社会评价 的成本（rater_cost:社会评价）", 12),
+    ],
+)
+def test_figure_titles_wrap_between_words_and_chinese_characters_only(text, width):
+    """A comparison panel was titled "quota_below_thres / hold": textwrap cut the code word.
+    Lines now break at spaces or between Chinese characters, never inside a Latin word, never
+    before a closing mark or after an opening bracket; no character is lost."""
+    from perfsim.report.figures.common import wrap
+
+    lines = wrap(text, width).split("\n")
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for word in re.findall(r"[A-Za-z_]{2,}", text):  # each Latin word whole on one line
+        assert any(word in line for line in lines), (word, lines)
+    assert not any(line[:1] in "）》」，。、：；" or line[-1:] in "（《「" for line in lines)
+    if re.search(r"[\u4e00-\u9fff]", text) and len(text) > 2 * width:
+        assert len(lines) > 1  # Chinese without spaces still wraps

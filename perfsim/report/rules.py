@@ -146,7 +146,7 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
         scope=term(grading.get("scope", "global")), ties=term(grading.get("ties", "exclude"))
     )
     veto = (rule.get("veto") or {}).get("columns") or []
-    rows[_("veto (一票否决)")] = ", ".join(veto) or _("none")
+    rows[_("veto (一票否决) data columns")] = ", ".join(veto) or _("none")
     rows[_("audit")] = _audit_text(rule.get("audit") or {})
     targets = rule.get("targets") or {}
     rows[_("targets")] = (
@@ -193,7 +193,7 @@ def _audit_text(audit: Mapping) -> str:
     if audit.get("fine_per_unit"):
         text += _(", fine {fine:g} per unit of gaming").format(fine=audit["fine_per_unit"])
     if audit.get("penalty"):
-        text += _(", penalty {penalty:g}").format(penalty=audit["penalty"])
+        text += _(", fixed penalty {penalty:g} when found").format(penalty=audit["penalty"])
     if audit.get("veto"):
         text += _(", detection triggers the veto")
     return text

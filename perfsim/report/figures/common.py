@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -62,8 +63,27 @@ def better_direction(metric: str, table_direction: str = "") -> str:
     return table_direction or metric_registry.better(metric)
 
 
+_WIDE = "\u2e80-\u9fff\uff00-\uffef"  # CJK characters and full-width forms
+_OPEN, _CLOSE = "（《「【“", "）》」】”，。、：；！？"
+
+
+class _Wrapper(textwrap.TextWrapper):
+    """Lines break at spaces and between Chinese characters (which have no spaces), never
+    inside a Latin word (a code word such as ``quota_below_threshold`` stays whole), before a
+    closing bracket or mark, or after an opening bracket."""
+
+    _CHUNK = re.compile(
+        rf"\s+|[{_OPEN}]*(?:(?![{_OPEN}{_CLOSE}])[{_WIDE}]|[^\s{_WIDE}]+)[{_CLOSE}]*|."
+    )
+
+    def _split(self, text: str) -> list[str]:
+        return self._CHUNK.findall(text)
+
+
 def wrap(text: str, width: int = 16) -> str:
-    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+    """``text`` in lines of about ``width`` characters (a longer Latin word on a line of its own)."""
+    lines = _Wrapper(width, break_long_words=False, break_on_hyphens=False).wrap(str(text))
+    return "\n".join(lines) or str(text)
 
 
 def styled_bars(
