@@ -461,3 +461,47 @@ def test_chinese_text_uses_full_width_punctuation_beside_chinese_characters():
     found = [m for m in re.findall(r'^msgstr "(.*)"$', catalogue, re.M) if half.search(m)]
     assert found == []
     assert half.search("每期(每年)的成本:规则") and not half.search("每期（每年）的成本：规则")
+
+
+HANGZHOU = ROOT / "scenarios" / "hangzhou-2011.toml"
+
+
+def test_a_chinese_report_shows_the_scenarios_own_chinese_texts(tmp_path):
+    """The flagship scenario's description, sources and assumptions were the longest English
+    part of its Chinese report; its [meta.translations.zh] shows them in Chinese there, and the
+    English report keeps the English ones."""
+    import tomllib
+
+    meta = tomllib.loads(HANGZHOU.read_text(encoding="utf-8"))["meta"]
+    zh = meta["translations"]["zh"]
+    run = write_run(
+        simulate(HANGZHOU, reps=4, seed=0, overrides=['world.policy="naive"']), tmp_path / "hz"
+    )
+    build_report(run, lang="en")
+    build_report(run, lang="zh")
+    english = " ".join(report_text(run)[1])
+    chinese = " ".join(report_text(run, lang="zh")[1])
+    for text in (zh["description"], *zh["assumptions"]):
+        assert " ".join(text.split()) in " ".join(chinese.split())
+    assert meta["assumptions"][0] in english and meta["assumptions"][0] not in chinese
+    assert not any(a in chinese for a in meta["assumptions"])
+
+
+def test_a_translation_must_follow_the_assumptions_it_translates(tmp_path):
+    from perfsim.scenario import load_scenario
+
+    text = HANGZHOU.read_text(encoding="utf-8")
+    short = text.replace('    "领导考评占 5 %', '    # "领导考评占 5 %', 1)
+    path = tmp_path / "short.toml"
+    path.write_text(short, encoding="utf-8")
+    with pytest.raises(PerfsimError, match=r"translations\.zh\.assumptions.*one for each"):
+        load_scenario(path)
+    path.write_text(text.replace("[meta.translations.zh]", "[meta.translations.Chinese]"), "utf-8")
+    with pytest.raises(PerfsimError, match="a language code"):
+        load_scenario(path)
+    # a rule run on a world lists the world's assumptions too, in every language's list
+    from perfsim.scenario import resolve_scenario
+
+    meta = resolve_scenario(HANGZHOU, [], "hangzhou-2011").meta
+    assert len(meta.assumptions) == len(meta.translations["zh"].assumptions) == 27
+    assert meta.translations["zh"].assumptions[-1] == meta.assumptions[-1]

@@ -211,11 +211,14 @@ _HASHES_KEPT = 8
 
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the resolved scenario (canonical JSON), to identify runs (computed once per
-    scenario object: a scenario is immutable)."""
+    scenario object: a scenario is immutable). The translations of its texts
+    (``meta.translations``) are left out: they change no number, and a translation added to a
+    scenario leaves the hashes of the runs made before it valid."""
     cached = _HASHES.get(id(scenario))
     if cached is not None and cached[0] is scenario:
         return cached[1]
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    dumped = scenario.model_dump(mode="json", exclude={"meta": {"translations"}})
+    text = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with _CACHE_LOCK:
         if len(_HASHES) >= _HASHES_KEPT:

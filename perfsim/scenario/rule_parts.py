@@ -38,6 +38,17 @@ NORMALIZE_DEFAULTS: dict[str, tuple[float, float]] = {
 DEFAULT_COMPONENT = "综合"
 
 
+class MetaText(Strict):
+    """The scenario's texts in another language (``[meta.translations.zh]``): a report in that
+    language shows them instead of the texts of ``[meta]`` (what is not given stays as it is)."""
+
+    description: str = Field("", description="meta.description in this language.")
+    sources: list[str] = Field(default_factory=list, description="meta.sources in this language.")
+    assumptions: list[str] = Field(
+        default_factory=list, description="meta.assumptions in this language, in the same order."
+    )
+
+
 class Meta(Strict):
     name: str = Field("", description="Short name of the scenario, shown in tables and reports.")
     description: str = Field("", description="What the scenario represents, in words.")
@@ -48,6 +59,12 @@ class Meta(Strict):
         default_factory=list,
         description="Choices that are assumptions rather than documented facts (listed in reports).",
     )
+    translations: dict[str, MetaText] = Field(
+        default_factory=dict,
+        description="The description, sources and assumptions in other languages, by language "
+        "code (zh: Chinese), for reports in that language (perfsim report --lang zh). They change "
+        "no number and are left out of the scenario's hash.",
+    )
     not_simulated: dict[str, str] = Field(
         default_factory=dict,
         description="Why a part of the rule that the simulation does not realise is left out, keyed "
@@ -57,6 +74,17 @@ class Meta(Strict):
 
     @model_validator(mode="after")
     def _reasons(self) -> Meta:
+        for lang, text in self.translations.items():
+            if not (lang.isascii() and lang.isalpha() and lang.islower() and 2 <= len(lang) <= 3):
+                raise LocatedValueError(
+                    f"translations.{lang}", lang, "a language code, e.g. zh (Chinese)"
+                )
+            if text.assumptions and len(text.assumptions) != len(self.assumptions):
+                raise LocatedValueError(
+                    f"translations.{lang}.assumptions",
+                    f"{len(text.assumptions)} items",
+                    f"one for each of meta.assumptions ({len(self.assumptions)}), in their order",
+                )
         for key, reason in self.not_simulated.items():
             if not reason.strip():
                 raise LocatedValueError(

@@ -214,7 +214,16 @@ def with_world_assumptions(raw: Mapping, shown: str, assumed: list[str]) -> dict
         return dict(raw)
     meta = dict(raw.get("meta") or {})
     own = list(meta.get("assumptions") or [])
-    meta["assumptions"] = own + [f"World {shown}: {a}" for a in assumed]
+    added = [f"World {shown}: {a}" for a in assumed]
+    meta["assumptions"] = own + added
+    translations = meta.get("translations")
+    if isinstance(translations, Mapping):  # the world's assumptions as they are, in each language
+        meta["translations"] = {
+            lang: {**text, "assumptions": list(text["assumptions"]) + added}
+            if isinstance(text, Mapping) and text.get("assumptions")
+            else text
+            for lang, text in translations.items()
+        }
     return {**raw, "meta": meta}
 
 

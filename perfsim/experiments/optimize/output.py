@@ -91,6 +91,12 @@ def rule_file(raw: Mapping, name: str, changes: list, reference: str) -> str:
         f"{meta.get('description', '')} Changed by perfsim optimize (rule '{name}'): {what}; the "
         "assumptions below describe the reference rule."
     ).strip()
+    if isinstance(meta.get("translations"), dict):  # their descriptions are the reference's
+        meta["translations"] = {
+            lang: {k: v for k, v in text.items() if k != "description"}
+            for lang, text in meta["translations"].items()
+            if isinstance(text, dict)
+        }
     raw["meta"] = meta
     head = [
         f"# perfsim optimize: the recommended rule '{name}', the reference rule ({Path(reference).name})",

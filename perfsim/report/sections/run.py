@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ...i18n import current_language, join_sentences, metric_description, metric_name, value
 from ...i18n import gettext as _
-from ...i18n import join_sentences, metric_description, metric_name, value
 from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
 from ..phrases import say
@@ -28,7 +28,12 @@ __all__ = [
 
 
 def scenario_meta(scenario: Mapping) -> dict:
-    return dict(scenario.get("meta") or {})
+    """A resolved scenario's ``meta``, with its texts in the report's language where the
+    scenario translates them (``meta.translations``)."""
+    meta = dict(scenario.get("meta") or {})
+    own = (meta.get("translations") or {}).get(current_language()) or {}
+    meta.update({key: text for key, text in own.items() if text})
+    return meta
 
 
 def scenario_section(doc: Document, run: RunFolder) -> None:
