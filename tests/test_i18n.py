@@ -430,17 +430,17 @@ def test_chinese_sentences_are_joined_without_spaces():
 
 def test_a_list_spaces_the_chinese_connective_from_a_number_or_latin_word():
     """ "社会评价 0.71和领导考评 0.61" read cramped beside the report's spaced numbers."""
-    from perfsim.i18n import join
+    from perfsim.report.phrases import join
 
     with language("zh"):
         assert join(["社会评价 0.71", "领导考评 0.61"]) == "社会评价 0.71 和领导考评 0.61"
-        assert (
-            join(["社会服务类", "执法监管类", "综合管理类"]) == "社会服务类、执法监管类和综合管理类"
-        )
+        three = join(["社会服务类", "执法监管类", "综合管理类"])
+        assert three == "社会服务类、执法监管类和综合管理类"
         assert join(["甲 7 %", "乙", "survey"]) == "甲 7 %、乙和 survey"
+        assert join(["甲 7.6 %", "乙 0.3 %"]) == "甲 7.6 % 和乙 0.3 %"
         assert join(["甲"]) == "甲"
     with language("en"):
-        assert join(["a", "b", "c"]) == "a, b and c"
+        assert join(["a", "b", "c"]) == "a, b and c" and join(["a 1", "b"]) == "a 1 and b"
 
 
 def test_shares_side_by_side_are_written_to_the_same_places():

@@ -38,7 +38,6 @@ __all__ = [
     "current_language",
     "gettext",
     "html_lang",
-    "join",
     "join_sentences",
     "language",
     "metric_description",
@@ -133,28 +132,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if state:
         return state[1].ngettext(singular, plural, n)
     return singular if n == 1 else plural
-
-
-def join(items: Sequence[str]) -> str:
-    """``a, b and c`` in the current language (``a、b和c`` in Chinese; ``0.71 和 b`` where a
-    number or a Latin word meets the Chinese connective, as the report spaces them elsewhere)."""
-    items = [str(x) for x in items]
-    if len(items) <= 1:
-        return "".join(items)
-    head, last = _(", ").join(items[:-1]), items[-1]
-    template = _("{items} and {last}")
-    if not (template.startswith("{items}") and template.endswith("{last}")):
-        return template.format(items=head, last=last)
-    word = template.format(items="", last="")  # " and ", or 和
-    if _is_cjk(word[:1]) and head[-1:].isascii() and head[-1:].strip():
-        word = " " + word
-    if _is_cjk(word[-1:]) and last[:1].isascii() and last[:1].strip():
-        word = word + " "
-    return f"{head}{word}{last}"
-
-
-def _is_cjk(char: str) -> bool:
-    return bool(char) and "\u4e00" <= char <= "\u9fff"
 
 
 _SENTENCE_GAP = {"zh": ""}  # Chinese sentences end in 。 and need no space after it

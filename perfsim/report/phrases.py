@@ -180,9 +180,28 @@ def say(key: str, **values: object) -> str:
 
 
 def join(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c`` (the list separators are phrases too)."""
+    """``a``, ``a and b``, ``a, b and c`` (the list separators are phrases too). Where a number
+    or a Latin word meets a Chinese connective, a space parts them, as the report spaces numbers
+    from Chinese elsewhere (``社会评价 0.71 和领导考评 0.62``, not ``0.71和领导考评``)."""
+    items = [str(x) for x in items]
     if len(items) <= 1:
         return "".join(items)
-    if len(items) == 2:
-        return say("list.pair", first=items[0], last=items[1])
-    return say("list.many", first=items[0], rest=_(", ").join(items[1:-1]), last=items[-1])
+    key = "list.pair" if len(items) == 2 else "list.many"
+    values = {"first": items[0], "rest": _(", ").join(items[1:-1]), "last": items[-1]}
+    marked = say(key, first="\x02", rest="\x03", last="\x04")  # where the connective is
+    before = "rest" if key == "list.many" else "first"
+    start = marked.rindex("\x03" if before == "rest" else "\x02") + 1
+    word = marked[start : marked.index("\x04")]  # " and ", or 和
+    if _cjk(word[:1]) and _latin(items[-2][-1:]):
+        values[before] += " "
+    if _cjk(word[-1:]) and _latin(values["last"][:1]):
+        values["last"] = " " + values["last"]
+    return say(key, **values)
+
+
+def _cjk(char: str) -> bool:
+    return bool(char) and "\u4e00" <= char <= "\u9fff"
+
+
+def _latin(char: str) -> bool:
+    return bool(char) and char.isascii() and not char.isspace()
