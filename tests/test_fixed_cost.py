@@ -23,8 +23,24 @@ TEACHING = ROOT / "scenarios" / "teaching" / "goodhart.toml"
 
 
 def _fresh_hash(scenario) -> str:
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    """The hash as its definition says: the canonical JSON of the resolved scenario, its texts'
+    translations (meta.translations) left out."""
+    dumped = scenario.model_dump(mode="json")
+    del dumped["meta"]["translations"]
+    text = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_a_translation_of_the_texts_leaves_the_hash_as_it_was(tmp_path):
+    text = SCENARIO.read_text(encoding="utf-8")
+    start = text.index("[meta.translations.zh]")
+    bare = tmp_path / "bare.toml"
+    bare.write_text(text[:start] + text[text.index("\n[rule]\n", start) :], encoding="utf-8")
+    with_zh, without = load_scenario(SCENARIO), load_scenario(bare)
+    assert with_zh.meta.translations and not without.meta.translations
+    assert scenario_hash(with_zh) == scenario_hash(without) == _fresh_hash(with_zh)
+    changed = load_scenario(SCENARIO, ['meta.description="another"'])
+    assert scenario_hash(changed) != scenario_hash(with_zh)  # the texts themselves count
 
 
 def test_model_is_compiled_once_per_scenario_object():
