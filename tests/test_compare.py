@@ -124,6 +124,10 @@ def test_separators_typed_on_a_chinese_keyboard_read_as_ascii():
     assert parse_min_diff("kendall_tau＝0.05") == ("kendall_tau", 0.05)
     assert parse_variant('t:meta.title="杭州，2011"')[1] == ['meta.title="杭州，2011"']
     assert parse_assignment('meta.title="a＝b"') == (["meta", "title"], "a＝b")
+    # a share typed as a percentage, as perfsim score reads "88.5%" in a cell
+    assert parse_assignment("rule.components.社会评价.share=40%")[1] == 0.4
+    assert parse_assignment("rule.grading.quota.优秀＝15％")[1] == 0.15
+    assert parse_assignment('meta.title="40%"')[1] == "40%"  # a quoted string stays a string
 
 
 def test_bad_variant_and_across_are_user_errors():

@@ -2,7 +2,8 @@
 
 ``rule.weights.公共服务=0.3`` sets one key of the raw scenario table; ``@FRAGMENT.toml`` sets every
 key of a scenario fragment (e.g. the rater parameters that ``perfsim empirical`` calibrates). Values are read as TOML
-(``0.3``, ``true``, ``"zscore"``, ``[1, 2]``); anything that is not valid TOML is taken as a string.
+(``0.3``, ``true``, ``"zscore"``, ``[1, 2]``), a percentage as the share it means (``40%`` is
+0.4); anything that is not valid TOML is taken as a string.
 
 Shares and weights keep summing to one the way a designer means it: when an override sets a member of
 a group that is rescaled to sum to 1 (``rule.components.*.share``, the fixed weights in
@@ -15,6 +16,7 @@ in the Hangzhou rule (50/45/5) gives 40/54/6.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -38,8 +40,15 @@ def partition_any(text: str, sep: str) -> tuple[str, str, str]:
     return text[:i], sep, text[i + 1 :]
 
 
+_PERCENT = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*[%％]\s*")
+
+
 def parse_value(text: str) -> Any:
-    """Read an override value as TOML, falling back to the plain string."""
+    """Read an override value as TOML, falling back to the plain string; a percentage
+    (``40%``, ``40％``) is the share it means (0.4), as ``perfsim score`` reads a cell."""
+    percent = _PERCENT.fullmatch(text)
+    if percent:
+        return float(percent.group(1)) / 100.0
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except (tomllib.TOMLDecodeError, RecursionError):
