@@ -58,7 +58,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         if message.startswith("unrecognized arguments:"):
-            given = message.split(":", 1)[1].split()
+            given = {arg.split("=", 1)[0] for arg in message.split(":", 1)[1].split()}
             hints = [hint for option, hint in _BELONGS.items() if option in given]
             message = "; ".join([message, *hints])
         super().error(message)

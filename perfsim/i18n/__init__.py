@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextvars
 import gettext as _gettext
 import io
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -35,8 +36,10 @@ __all__ = [
     "LANGUAGES",
     "LOCALE_DIR",
     "N_",
+    "CJK_CHARS",
     "current_language",
     "gettext",
+    "has_cjk",
     "html_lang",
     "join_sentences",
     "language",
@@ -132,6 +135,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if state:
         return state[1].ngettext(singular, plural, n)
     return singular if n == 1 else plural
+
+
+#: CJK ideographs, kana, hangul and full-width forms, as the ranges of a regex character class
+CJK_CHARS = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_CJK_RE = re.compile(f"[{CJK_CHARS}]")
+
+
+def has_cjk(text: str) -> bool:
+    """True if ``text`` has a CJK ideograph, kana, hangul or full-width character."""
+    return bool(_CJK_RE.search(text))
 
 
 _SENTENCE_GAP = {"zh": ""}  # Chinese sentences end in 。 and need no space after it

@@ -22,7 +22,6 @@ import contextlib
 import functools
 import importlib.util
 import logging
-import re
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -30,7 +29,15 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib import font_manager
 
-__all__ = ["find_cjk_font", "font_context", "has_cjk", "use_cjk_font", "warn_if_missing"]
+from ..i18n import has_cjk
+
+__all__ = [
+    "find_cjk_font",
+    "font_context",
+    "has_cjk",
+    "use_cjk_font",
+    "warn_if_missing",
+]
 
 #: Family names (or prefixes) of common CJK fonts, preferred first (Simplified Chinese first).
 CJK_FAMILIES = (
@@ -56,7 +63,7 @@ CJK_FAMILIES = (
 _FILE_HINTS = ("cjk", "wqy", "wenquanyi", "sourcehan", "simhei", "msyh", "pingfang", "droidsansfallback", "uming", "ukai")  # fmt: skip
 _OTHER_WEIGHTS = ("thin", "light", "medium", "semibold", "demibold", "heavy", "black", "extra")
 _PROBE = "评"
-_CJK_RE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
 _GLYPH_WARNING = r"Glyph .* missing from (current )?font"
 
 _warned = False
@@ -68,11 +75,6 @@ MISSING_MESSAGE = (
     "checkout), or install a system font such as Debian's fonts-noto-cjk (apt-get install "
     "fonts-noto-cjk); then write the report again."
 )
-
-
-def has_cjk(text: str) -> bool:
-    """True if ``text`` has a CJK ideograph, kana, hangul or full-width character."""
-    return bool(_CJK_RE.search(text))
 
 
 def _has_glyph(path: str) -> bool:

@@ -9,7 +9,7 @@ their unit, lists joined by :func:`join`); a translation may reorder the placeho
 
 from __future__ import annotations
 
-from ..i18n import N_
+from ..i18n import N_, has_cjk
 from ..i18n import gettext as _
 
 __all__ = ["ENGLISH", "join", "say"]
@@ -192,15 +192,11 @@ def join(items: list[str]) -> str:
     before = "rest" if key == "list.many" else "first"
     start = marked.rindex("\x03" if before == "rest" else "\x02") + 1
     word = marked[start : marked.index("\x04")]  # " and ", or 和
-    if _cjk(word[:1]) and _latin(items[-2][-1:]):
+    if has_cjk(word[:1]) and _latin(items[-2][-1:]):
         values[before] += " "
-    if _cjk(word[-1:]) and _latin(values["last"][:1]):
+    if has_cjk(word[-1:]) and _latin(values["last"][:1]):
         values["last"] = " " + values["last"]
     return say(key, **values)
-
-
-def _cjk(char: str) -> bool:
-    return bool(char) and "\u4e00" <= char <= "\u9fff"
 
 
 def _latin(char: str) -> bool:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ... import metric_registry
-from ...i18n import N_
+from ...i18n import CJK_CHARS, N_
 
 # Black-and-white styles: (face colour, hatch) of bar series, and marker shapes of classes.
 BAR_STYLES = [
@@ -63,7 +63,7 @@ def better_direction(metric: str, table_direction: str = "") -> str:
     return table_direction or metric_registry.better(metric)
 
 
-_WIDE = "\u2e80-\u9fff\uff00-\uffef"  # CJK characters and full-width forms
+_WIDE = CJK_CHARS
 _OPEN, _CLOSE = "（《「【“", "）》」】”，。、：；！？"
 
 
