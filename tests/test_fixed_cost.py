@@ -205,3 +205,22 @@ def test_a_deferred_field_is_built_once_on_first_read():
     assert res.metrics is res.metrics and calls == [1]
     with pytest.raises(AttributeError, match="departments"):
         res.departments  # noqa: B018 (neither set nor deferred)
+
+
+def test_a_translation_of_the_texts_leaves_a_sensitivity_analysis_the_same(tmp_path):
+    """A sensitivity folder is resumed only by the same analysis (its identity); a typo fixed in
+    a Chinese assumption must not make every such folder "a different analysis"."""
+    import warnings
+
+    from perfsim.experiments.sensitivity.models import model_spec
+
+    text = SCENARIO.read_text(encoding="utf-8")
+    edited = tmp_path / "edited.toml"
+    edited.write_text(text.replace("领导考评占 5 %", "领导考评占 5%"), encoding="utf-8")
+    uncertain = ROOT / "scenarios" / "hangzhou-2011-uncertain.toml"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        specs = [model_spec(p, None, None, uncertain, [], 2, 0) for p in (SCENARIO, edited)]
+        other = model_spec(SCENARIO, None, None, uncertain, ['meta.description="x"'], 2, 0)
+    assert specs[0].identity == specs[1].identity != other.identity
+    assert "translations" not in specs[0].identity["scenario"]["meta"]

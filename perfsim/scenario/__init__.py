@@ -10,6 +10,7 @@ from .loader import (
     scenario_raw,
     scenario_source,
     scenario_world,
+    without_translations,
 )
 from .overrides import apply_overrides, parse_assignment
 from .schema import Rule, Scenario
@@ -36,4 +37,5 @@ __all__ = [
     "scenario_raw",
     "scenario_source",
     "scenario_world",
+    "without_translations",
 ]

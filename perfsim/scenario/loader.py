@@ -203,6 +203,15 @@ def scenario_raw(scenario: Scenario) -> dict:
     return scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
 
 
+def without_translations(raw: Mapping) -> dict:
+    """A raw scenario table without the translations of its texts (``meta.translations``),
+    which change no number: what identifies a run or an analysis (:func:`scenario_hash`)."""
+    meta = raw.get("meta")
+    if not isinstance(meta, Mapping) or "translations" not in meta:
+        return dict(raw)
+    return {**raw, "meta": {k: v for k, v in meta.items() if k != "translations"}}
+
+
 #: Hashes of the scenarios hashed last, by ``id(scenario)``: (scenario, hash); holding the scenario
 #: keeps its id from being reused while the entry is kept.
 _HASHES: dict[int, tuple[Scenario, str]] = {}
@@ -217,7 +226,7 @@ def scenario_hash(scenario: Scenario) -> str:
     cached = _HASHES.get(id(scenario))
     if cached is not None and cached[0] is scenario:
         return cached[1]
-    dumped = scenario.model_dump(mode="json", exclude={"meta": {"translations"}})
+    dumped = without_translations(scenario.model_dump(mode="json"))
     text = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with _CACHE_LOCK:

@@ -26,6 +26,7 @@ from ...scenario import (
     scenario_from_dict,
     scenario_raw,
     scenario_source,
+    without_translations,
 )
 from .errors import SampleError, SensitivityError
 from .inputs import Input, load_uncertain, scenario_inputs
@@ -219,7 +220,7 @@ def model_spec(
         ScenarioModel(raw, source, inputs, reps, seed),
         unit_problem(inputs),
         inputs,
-        {"scenario": raw},
+        {"scenario": without_translations(raw)},  # (a translation changes no number)
         {
             "scenario": source,
             "scenario_name": scenario.name,
