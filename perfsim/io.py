@@ -34,7 +34,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .results.names import MARKERS, is_report_name
+from .i18n import LANGUAGES
+from .results.names import FIGURES, MARKERS, report_files
 from .scenario import PerfsimError
 
 MANIFEST = ".perfsim.json"
@@ -109,6 +110,16 @@ def foreign_files(path: str | Path) -> list[str] | None:
 
 #: the manifest key set while ``perfsim report`` rewrites a folder's report and figures
 _REWRITING = "rewriting_report"
+
+#: the reports ``perfsim report`` writes, in every language it writes them in
+_REPORTS = frozenset(name for lang in LANGUAGES for name in report_files(lang))
+
+
+def is_report_name(rel: str) -> bool:
+    """Whether a folder's file (relative path, with ``/``) is one that ``perfsim report``
+    writes: a report in one of its languages (``report.html``, ``report.zh.md``, …) or a
+    figure. A file of the user's such as ``report.old.html`` is not."""
+    return rel in _REPORTS or rel.startswith(f"{FIGURES}/")
 
 
 @contextmanager

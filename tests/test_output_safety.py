@@ -332,6 +332,10 @@ def test_report_never_overwrites_an_edited_report_or_your_figure(tmp_path, capsy
     assert figure.name in capsys.readouterr().err
     assert figure.read_bytes() == b"my own chart under perfsim's name"
     figure.unlink()
+    (out / "report.old.html").write_text("my copy", encoding="utf-8")  # a name perfsim never writes
+    assert main(["report", str(out), "--quiet"]) == 0  # does not stand in the way, and is kept
+    assert (out / "report.old.html").read_text(encoding="utf-8") == "my copy"
+    (out / "report.old.html").unlink()
     with open(out / "report.zh.md", "a", encoding="utf-8") as handle:  # the Chinese one too
         handle.write("\n我的笔记。\n")
     assert main(["report", str(out), "--lang", "zh", "--quiet"]) == 2

@@ -31,17 +31,6 @@ def figure_folder(lang: str = "en") -> str:
     return FIGURES if lang == "en" else f"{FIGURES}/{lang}"
 
 
-def is_report_name(rel: str) -> bool:
-    """Whether a folder's file (relative path, with ``/``) is one that ``perfsim report``
-    writes: a report in any language (:func:`report_files`) or a figure."""
-    if rel.startswith(f"{FIGURES}/"):
-        return True
-    parts = rel.split(".")  # report.html, report.md, report.zh.html, report.zh.md
-    if parts[0] != "report" or parts[-1] not in ("html", "md"):
-        return False
-    return len(parts) == 2 or (len(parts) == 3 and parts[1].isalpha() and parts[1].islower())
-
-
 class RunFiles:
     """A simulation run folder (``perfsim run``)."""
 
