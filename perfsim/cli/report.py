@@ -12,7 +12,7 @@ HELP = (
 EXAMPLES = """examples:
   perfsim report results/compare-hangzhou-2011-seed0
   perfsim report results/hangzhou-2011-seed0
-  perfsim report results/examples/hangzhou-pilot
+  perfsim report results/empirical-hangzhou-2011-pilot-ratings
   perfsim report results/hangzhou-2011-seed0 --lang zh   # 中文报告: report.zh.html"""
 
 
