@@ -236,10 +236,9 @@ def render_markdown(doc: Document, folder: Path | None = None) -> str:
 
 
 def _link(path: Path, folder: Path | None) -> str:
-    """A figure file's link from a report in ``folder``."""
-    if folder is not None:
-        try:
-            return Path(path).resolve().relative_to(Path(folder).resolve()).as_posix()
-        except ValueError:
-            pass
-    return f"figures/{Path(path).name}"
+    """A figure file's link from a report in ``folder`` (``figures/<name>`` when the figure is
+    not inside it, or no folder is given)."""
+    where = Path(path).resolve()
+    if folder is not None and where.is_relative_to(Path(folder).resolve()):
+        return where.relative_to(Path(folder).resolve()).as_posix()
+    return f"figures/{where.name}"
