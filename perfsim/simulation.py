@@ -335,11 +335,12 @@ def run_blocks(
     ``jobs`` worker processes (a :class:`~perfsim.experiments.executors.ProcessExecutor`; each
     worker primes its allocator once, in its first block). A block's numbers depend only on the
     seed and its index, so ``jobs`` never changes them."""
+    from .experiments.executors import ProcessExecutor, single_blas_thread
+
     todo = engine.blocks(model, reps)
-    if jobs <= 1 or len(todo) == 1:
-        with quiet_overflow():
+    if jobs <= 1 or len(todo) == 1:  # one BLAS thread, as in the workers (the same numbers)
+        with quiet_overflow(), single_blas_thread():
             return engine.run_blocks(model, seed, reps, progress=progress)
-    from .experiments.executors import ProcessExecutor
 
     sizes = dict(todo)
     done: dict[int, engine.BlockResult] = {}

@@ -438,3 +438,29 @@ def test_min_max_slope_is_zero_for_the_group_min_and_max(benefit):
         np.testing.assert_allclose(analytic[:, d], numeric, rtol=1e-6, atol=1e-6)
     edges = (x == x.max(axis=1, keepdims=True)) | (x == x.min(axis=1, keepdims=True))
     assert (analytic[edges] == 0).all() and (analytic[~edges] != 0).all()
+
+
+def test_an_in_process_run_uses_one_blas_thread(monkeypatch):
+    """jobs = 1 runs its blocks with one BLAS thread, as the workers do (a second thread only
+    waits on the engine's small products, and may sum in another order), and restores the
+    caller's threads afterwards."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return {
+            i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+        }
+
+    seen = []
+    real = engine.run_blocks
+
+    def spy(*args, **kwargs):
+        seen.append(blas_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_blocks", spy)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        perfsim.simulate(THEORY / "v1-multitask-linear.toml", reps=4, seed=0)
+        after = blas_threads()
+    assert seen == [{1}]
+    assert after == {2}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import functools
 import multiprocessing
 import pickle
 import signal
@@ -90,14 +91,28 @@ class SerialExecutor(Executor):
 
 def single_blas_thread():
     """A context in which BLAS/OpenMP libraries use one thread (``threadpoolctl``, a scikit-learn
-    dependency); a no-op context when threadpoolctl is missing."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        import contextlib
+    dependency); a no-op context when threadpoolctl is missing.
 
+    The engine's matrix products are small and many (a best response's per-department solves,
+    Anderson's normal equations): a second BLAS thread only waits, and at 1,000 departments a
+    best-response run took 1.5 × the CPU time (25.1 against 16.7 s) with OpenBLAS's default of a
+    thread per core, on two cores (``benchmarks/bench_engine.py``). The library scan is done once
+    (:func:`_controller`), so the context costs microseconds, not the ~0.2 ms of a fresh
+    ``threadpool_limits``."""
+    controller = _controller()
+    if controller is None:
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
+    return controller.limit(limits=1)
+
+
+@functools.cache
+def _controller():
+    """threadpoolctl's view of the thread pools loaded in this process (None without it)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
 
 
 _WORKER_MODEL: Any = None
