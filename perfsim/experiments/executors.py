@@ -36,6 +36,7 @@ import functools
 import multiprocessing
 import pickle
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -96,18 +97,19 @@ def single_blas_thread():
     The engine's matrix products are small and many (a best response's per-department solves,
     Anderson's normal equations): a second BLAS thread only waits, and at 1,000 departments a
     best-response run took 1.5 × the CPU time (25.1 against 16.7 s) with OpenBLAS's default of a
-    thread per core, on two cores (``benchmarks/bench_engine.py``). The library scan is done once
-    (:func:`_controller`), so the context costs microseconds, not the ~0.2 ms of a fresh
-    ``threadpool_limits``."""
-    controller = _controller()
+    thread per core, on two cores (``benchmarks/bench_engine.py``). The scan of the loaded
+    libraries is kept until a module is imported (:func:`_controller`), so the context costs
+    microseconds, not the ~0.2 ms of a fresh ``threadpool_limits``."""
+    controller = _controller(len(sys.modules))
     if controller is None:
         return contextlib.nullcontext()
     return controller.limit(limits=1)
 
 
-@functools.cache
-def _controller():
-    """threadpoolctl's view of the thread pools loaded in this process (None without it)."""
+@functools.lru_cache(maxsize=1)
+def _controller(modules: int):
+    """threadpoolctl's view of the thread pools loaded in this process (None without it), scanned
+    anew when the count of imported ``modules`` changed (an import may load another pool)."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
