@@ -161,6 +161,29 @@ def test_unquoted_chinese_key_gets_a_hint(tmp_path):
         load_scenario(f)
 
 
+@pytest.mark.parametrize(
+    ("line", "mark", "ascii_"),
+    [
+        ('classes = ["经济发展类"，"社会管理类"]', "，", ","),
+        ("share ＝ 0.5", "＝", "="),
+        ("kind = “bonus”", "“", '"'),
+        ("range = [0.1，0.3]", "，", ","),
+        ('[rule.indicators．"公共服务"]', "．", "."),
+    ],
+)
+def test_full_width_punctuation_in_toml_is_named(tmp_path, line, mark, ascii_):
+    """A Chinese keyboard's ，＝“ outside quotes: the error names the mark and TOML's own, not
+    the advice to quote a Chinese key."""
+    f = tmp_path / "r.toml"
+    f.write_text(f'[meta]\nname = "一，二"  # 注：\n[rule]\n{line}\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(f)
+    message = str(err.value)
+    assert f"Line 4 has the full-width {mark!r}" in message
+    assert f"where TOML needs {ascii_!r}" in message
+    assert "must be quoted" not in message
+
+
 def test_every_schema_key_is_documented_in_the_scenario_readme():
     from helpers import ROOT
 

@@ -114,14 +114,56 @@ def _parse_toml(text: str, source: str) -> dict:
         ) from None
 
 
+#: punctuation a Chinese keyboard types in place of TOML's own, and what TOML needs instead
+_FULL_WIDTH_PUNCTUATION = {
+    "，": ",",
+    "＝": "=",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "［": "[",
+    "］": "]",
+    "｛": "{",
+    "｝": "}",
+    "。": ".",
+    "．": ".",
+    "：": "=",
+    "＃": "#",
+}
+
+
+def _full_width_outside_strings(line: str) -> str | None:
+    """The first full-width punctuation mark of ``line`` outside a quoted string or a comment
+    (:data:`_FULL_WIDTH_PUNCTUATION`), or None."""
+    quote = None
+    for ch in line:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return None
+        elif ch in _FULL_WIDTH_PUNCTUATION:
+            return ch
+    return None
+
+
 def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
-    """A hint for the most common mistake: an unquoted Chinese (non-ASCII) key."""
+    """A hint for the most common mistakes: full-width punctuation typed on a Chinese keyboard
+    (``，`` for ``,``, ``＝`` for ``=``, ``“”`` for ``"``), and an unquoted Chinese key."""
     match = re.search(r"line (\d+), column (\d+)", str(exc))
     if not match:
         return ""
     lines = text.splitlines()
     line_no, col = int(match.group(1)), int(match.group(2))
     line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    mark = _full_width_outside_strings(line)
+    if mark is not None:
+        return (
+            f". Line {line_no} has the full-width {mark!r} (a Chinese keyboard's) outside quotes, "
+            f"where TOML needs {_FULL_WIDTH_PUNCTUATION[mark]!r}: {line.strip()!r}"
+        )
     if col - 1 < len(line) and not line[col - 1].isascii():
         key = re.match(r"[^\s.=\]\"']+", line[col - 1 :])
         name = key.group(0) if key else line[col - 1]
