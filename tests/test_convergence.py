@@ -239,6 +239,34 @@ def test_an_unconverged_percentile_rule_is_told_why_not_to_raise_the_iterations(
 
 
 @pytest.mark.parametrize(
+    ("worst", "max_iterations", "far"),
+    [(5.0, 200, True), (0.2, 1000, True), (0.003, 200, False), (5.0, 3, False)],
+)
+def test_a_department_still_moving_far_is_not_told_to_raise_the_iterations(
+    worst, max_iterations, far
+):
+    """Still moving by much after many rounds: more rounds will not help, and the warning points
+    to the scenario guide's section; a residual of a few tolerances, or a run cut short, keeps the
+    usual advice."""
+    from perfsim.world import convergence
+
+    guide = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    assert "\n## When the best response does not settle\n" in guide  # the section it names
+    with pytest.warns(ConvergenceWarning) as caught:
+        convergence.warn_unconverged(
+            "mine.toml",
+            np.array([False, True]),
+            max_iterations=max_iterations,
+            residual=np.array([worst, 0.0]),
+            tolerance=0.001,
+        )
+    text = str(caught[0].message)
+    assert "1 of 2" in text and f"by up to {worst:.2g} a round" in text
+    assert ("When the best response does not settle" in text) == far
+    assert ("raise world.max_iterations" in text) == (not far)
+
+
+@pytest.mark.parametrize(
     "share, gap, said, unsaid",
     [
         (1.0, 0.0004, "within 0.1 % of the prize range", "Warning"),

@@ -83,7 +83,8 @@ ENGLISH: dict[str, str] = {
     "warn.unconverged": N_(
         "Warning: the departments' best responses did not settle in {missed} of {reps} "
         "replications ({where}); those results are not an equilibrium (raise "
-        "world.max_iterations or lower world.damping)."
+        "world.max_iterations or lower world.damping; when that does not help, read 'When the best "
+        "response does not settle' in the scenario guide, scenarios/README.md)."
     ),
     "warn.one_rep": N_(
         "Warning: one replication is one draw of the simulated world: no Monte Carlo error can be "
@@ -103,7 +104,8 @@ ENGLISH: dict[str, str] = {
     "warn.unconverged_rules": N_(
         "Warning: the departments' best responses did not settle in every replication under "
         "{items}; those results are not an equilibrium (raise world.max_iterations or lower "
-        "world.damping)."
+        "world.damping; when that does not help, read 'When the best response does not settle' in "
+        "the scenario guide, scenarios/README.md)."
     ),
     "warn.unconverged_item": N_("{rule} ({share} converged)"),
     "warn.rule_world": N_("{rule}, world {world}"),

@@ -46,6 +46,19 @@ def convergence_metrics(policy) -> dict[str, NDArray]:
     }
 
 
+#: a department that still moved its effort or gaming by more than this in the last of at
+#: least FAR_AFTER rounds is not settling slowly: more rounds will not help (:data:`FAR_ADVICE`;
+#: in a new user's rule with target caps the departments still moved by 5 to 50 after 200 and
+#: after 1,000 rounds, while slow settling leaves a few times the tolerance)
+FAR, FAR_AFTER = 0.1, 50
+FAR_ADVICE = (
+    "more iterations will not help at that distance: the departments contest a grade in a way "
+    "that has no settled answer, for example where their score stops rising (an indicator at its "
+    "cap, a survey near 100); see 'When the best response does not settle' in the scenario "
+    "guide, scenarios/README.md"
+)
+
+
 class ConvergenceWarning(UserWarning):
     """A best response that stopped at ``world.max_iterations`` in some replication, or whose
     departments hold choices far from their best (:func:`warn_gap`)."""
@@ -89,17 +102,19 @@ def warn_unconverged(
     missed = int((~converged).sum())
     if not missed:
         return
-    moved = ""
+    moved, advice = "", "raise world.max_iterations or lower world.damping"
     if residual is not None and tolerance is not None:
         worst = float(np.max(np.asarray(residual, dtype=float)[~converged]))
         moved = (
             f"; when it stopped, a department still moved its effort or gaming by up to "
             f"{worst:.2g} a round (world.tolerance = {tolerance:g})"
         )
+        if worst > FAR and max_iterations >= FAR_AFTER:
+            advice = FAR_ADVICE
     message = (
         f"{_where(source)}: the best response did not converge in {missed} of {converged.size} "
         f"replications (world.max_iterations = {max_iterations}){moved}, so those results are not "
-        f"a settled equilibrium ({hint or 'raise world.max_iterations or lower world.damping'})"
+        f"a settled equilibrium ({hint or advice})"
     )
     # lineno 0: no source line is printed, so the warning is one line on stderr
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)

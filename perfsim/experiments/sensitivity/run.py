@@ -228,7 +228,8 @@ def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]
         + (f"; least often with {', '.join(hints)}" if hints else "")
         + "; the converged_share column of the samples table shows where. Their outputs are not "
         "equilibria: raise world.max_iterations or lower world.damping, or narrow those inputs' "
-        "ranges"
+        "ranges (when neither helps, read 'When the best response does not settle' in the "
+        "scenario guide, scenarios/README.md)"
     )
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
     return [message + "."]
