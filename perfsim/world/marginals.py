@@ -63,6 +63,18 @@ def indicator_marginals(ctx: Context, samples, m_bar, sd_m, targets, normalized=
             expected[..., idx] = c.base[idx] + c.span[idx] * share
             sl = c.span[idx] * sl
             exact[idx] = True
+        elif method == "target":
+            t = pipeline.indicator_targets(c, idx, samples[..., idx].shape, targets[None])
+            sl = target_slope(
+                samples[..., idx],
+                t,
+                sd_m[idx],
+                benefit=c.benefit[idx],
+                span=c.span[idx],
+                cap=c.cap[idx],
+            )
+            raw = m_bar[None, ..., idx] + ctx.measurement_draws[..., idx]  # before the ceiling
+            sl = _below_ceiling_mean(sl, raw, w.ceiling[idx], sd_m[idx])
         else:
             t = pipeline.indicator_targets(c, idx, samples[..., idx].shape, targets[None])
             sl = slopes.slope(
@@ -140,6 +152,25 @@ def _below_ceiling_mean(per_sample: NDArray, raw: NDArray, ceiling, sd) -> NDArr
     count = below.sum(axis=0)
     inside = (below * per_sample).sum(axis=0) / np.maximum(count, 1e-300)
     return np.where(count > 1e-9, inside, per_sample.mean(axis=0))
+
+
+def target_slope(values: NDArray, target: NDArray, sd, *, benefit, span, cap) -> NDArray:
+    """Target attainment's slope per sample (S, …, J) at the department's own reported ``values``,
+    its cap smoothed as :func:`_below_ceiling_mean` smooths the ceiling: the slope of
+    :func:`perfsim.rules.slopes.slope` (``span / T``, or ``span · T / x²`` for a cost) weighted
+    by ``Φ((x_cap − x)/h)`` (``Φ((x − x_cap)/h)`` for a cost), ``x_cap`` the value whose ratio
+    reaches the cap (``cap · T``; ``T / cap``), ``h = 1.06 σ S^(−1/5)``, instead of cut to zero
+    past it. With the cut, the slope averaged over the samples fell in S steps as the
+    department's own level passed the cap, and its best response jumped at each: in a new user's
+    rule with capped targets and a 20 % quota no replication settled. A cost's ``T / x²`` is
+    taken at ``max(x, x_cap)``: past the cap it is weighted away, and it does not blow up at 0.
+    ``values`` (S, …, J) and ``target`` broadcast; ``sd``, ``benefit``, ``span``, ``cap``: (J,)."""
+    bandwidth = 1.06 * np.asarray(sd) * values.shape[0] ** -0.2
+    at_cap = np.where(benefit, target * cap, target / cap)
+    gap = np.where(benefit, at_cap - values, values - at_cap)  # > 0: below the cap
+    x = np.where(benefit, values, np.maximum(values, at_cap))
+    d = np.where(benefit, span / target, -span * target / np.maximum(x, 1e-12) ** 2)
+    return np.where(np.isfinite(at_cap), ndtr(gap / bandwidth), 1.0) * d
 
 
 def _constant_slope(c, method: str, idx: NDArray) -> NDArray | None:
