@@ -120,3 +120,36 @@ def test_rule_is_for_worlds_only_and_a_bad_rule_writes_nothing(tmp_path, capsys)
     err = capsys.readouterr().err
     assert "bad.toml" in err and "direction" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda p: p.relative_to(SCENARIOS).as_posix())
+def test_a_survey_of_the_world_written_for_a_rule_is_not_at_the_top_of_its_scale(tmp_path, rule):
+    """Each rater group sees the tasks in shares that sum to 1, so that a department working at
+    output 2 to 3 on every task is perceived below 100 (with weight 1 a task, a group that saw
+    Hangzhou's five tasks perceived 60 + 8 · 12.5 = 160 and every survey answer was the top one)."""
+    world = _new_world(tmp_path, rule)
+    raters = tomllib.loads(world.read_text(encoding="utf-8"))["world"].get("raters", {})
+    for name, rater in raters.items():
+        assert sum(rater["sees"].values()) == pytest.approx(1.0, abs=0.01), name
+        assert rater["offset"] + rater["scale"] * 3.0 < 100, name
+
+
+@pytest.mark.parametrize(("direction", "cap"), [("benefit", 1.2), ("cost", 1.2), ("benefit", 3.0)])
+def test_a_capped_target_is_reached_past_where_departments_work(tmp_path, direction, cap):
+    """The value whose attainment ratio reaches the cap lies at output 4 or beyond (departments
+    working for the rule reach output 2 to 3), and the target itself within output 1 to 4."""
+    rule = tmp_path / "rule.toml"
+    rule.write_text(
+        '[meta]\nname = "caps"\n'
+        f'[rule.indicators."完成率"]\nnormalize = "target"\ntarget = 50\ncap = {cap}\n'
+        f'direction = "{direction}"\n'
+        '[rule.grading]\nbands = ["优秀", "合格"]\n[rule.grading.quota]\n"优秀" = 0.2\n',
+        encoding="utf-8",
+    )
+    world = tomllib.loads(_new_world(tmp_path, rule).read_text(encoding="utf-8"))["world"]
+    ind = world["indicators"]["完成率"]
+    at_cap = 50 * cap if direction == "benefit" else 50 / cap
+    output_at_cap = (at_cap - ind["offset"]) / ind["scale"]
+    output_at_target = (50 - ind["offset"]) / ind["scale"]
+    assert output_at_cap >= 4 - 1e-9
+    assert 1 <= output_at_target <= 4

@@ -187,13 +187,25 @@ def _q(name: str) -> str:
 
 
 def _range(ind) -> tuple[float, float]:
-    """The indicator's worst and best values as the rule scores it (placeholders without them)."""
+    """The indicator's worst and best values as the rule scores it (placeholders without them).
+
+    Around a target: 0.6 and 1.1 times it (1.4 and 0.9 for a cost), the best at output 2. With a
+    cap on the attainment ratio the best is drawn in so that the capped value lies at output 4
+    or beyond, past where departments that work for the rule stand (output 2 to 3): with the cap
+    at output 2.4, a new user's rule with a 20 % quota had most departments at the cap, contesting
+    the top grade by the last points they could still move, and no replication settled."""
     cost = ind.direction == "cost"
     if ind.bad is not None and ind.good is not None and ind.bad != ind.good:
         return float(ind.bad), float(ind.good)
     if ind.target is not None and ind.target > 0:
         t = float(ind.target)
-        return (1.4 * t, 0.9 * t) if cost else (0.6 * t, 1.1 * t)
+        worst, best = (1.4 * t, 0.9 * t) if cost else (0.6 * t, 1.1 * t)
+        if ind.cap is not None:
+            capped = t / ind.cap if cost else t * ind.cap  # the value whose score is capped
+            if (capped - worst) * (best - worst) > 0:  # (a cap below the worst value: no kink)
+                half = (capped - worst) / 2  # the capped value at output 4
+                best = worst + (half if abs(half) < abs(best - worst) else best - worst)
+        return worst, best
     return (50.0, 10.0) if cost else (50.0, 90.0)
 
 
@@ -297,7 +309,9 @@ def world_for_rule(rule, rule_file: str, file: str, partial=None) -> str:
         out += _indicator_lines(name, rule.indicators[name], task_of[name])
     if columns:
         out += ["", "# Rater groups: one per column component of the rule (a survey, a panel)."]
-    sees = "{ " + ", ".join(f"{_q(t)} = 1.0" for t in tasks + [groundwork]) + " }"
+    seen = tasks + [groundwork]  # each task's share of what the raters see, summing to 1: with
+    # weight 1 each, a rater seeing many tasks added them all and sat at the top of its scale
+    sees = "{ " + ", ".join(f"{_q(t)} = {1 / len(seen):.3g}" for t in seen) + " }"
     for name in columns:
         out += [
             "",
