@@ -154,6 +154,31 @@ def test_weights_must_be_all_or_none_and_match_the_method(minimal_file):
         load_scenario(minimal_file, ['rule.weights={"职责履行" = 1}'])
 
 
+@pytest.mark.parametrize(
+    ("override", "said"),
+    [
+        (
+            "rule.components.社会评估.share=0.4",
+            "no component of that name (did you mean '社会评价'?)",
+        ),
+        (
+            "rule.indicators.职责履形.cap=1.2",
+            "no indicator of that name (did you mean '职责履行'?)",
+        ),
+    ],
+)
+def test_an_override_of_a_mistyped_entry_names_the_nearest_one(minimal_file, override, said):
+    """A mistyped component in --set or --variant used to become a new component (validate said
+    'valid'; a later run blamed the world); it is an error naming the nearest entry."""
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(minimal_file, [override])
+    assert said in str(err.value)
+    assert "belongs in the scenario file" in str(err.value)
+    good = override.replace("社会评估", "社会评价").replace("职责履形", "职责履行")
+    if "share" in good:  # the entry it meant is overridden as before
+        assert load_scenario(minimal_file, [good]).rule.components["社会评价"].share == 0.4
+
+
 def test_unquoted_chinese_key_gets_a_hint(tmp_path):
     f = tmp_path / "r.toml"
     f.write_text("[rule.indicators.公共服务]\n", encoding="utf-8")

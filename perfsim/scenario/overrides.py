@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
+from .names import unknown_name
 from .paths import RESERVED_WEIGHT_KEYS, split_path
 
 #: the full-width forms a Chinese keyboard types for the separators of ``PATH=VALUE``,
@@ -194,6 +195,7 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
     pinned: dict[tuple[str, ...], dict[str, float]] = {}
     for text in assignments:
         for segments, value in _assignments(text, source):
+            _check_member(raw, segments, value, source)
             group = rescaled_group(segments)
             if group is not None and _is_number(value):
                 if not math.isfinite(float(value)):
@@ -205,6 +207,47 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
     for group, members in pinned.items():
         _rescale(raw, tables, group, members, source)
     return tables.root
+
+
+#: tables of named entries, and what an entry is called: an override that sets a key of an entry
+#: the scenario does not have is a typo far more often than a new entry (which needs several keys:
+#: it belongs in the file)
+NAMED = {
+    ("rule", "indicators"): "indicator",
+    ("rule", "components"): "component",
+    ("rule", "adjustments"): "bonus or deduction item",
+    ("rule", "rewards"): "grade",
+    ("world", "tasks"): "task",
+    ("world", "indicators"): "indicator",
+    ("world", "raters"): "rater group",
+    ("world", "classes"): "class",
+    ("world", "events"): "event",
+}
+
+
+def _check_member(raw: Mapping, segments: list[str], value: Any, source: str) -> None:
+    """An override of a key inside a named entry (``rule.components.<name>.share``) names an
+    entry the scenario has: else a :class:`ScenarioError` with the nearest name (a mistyped
+    component silently became a new one, and a later error blamed the world)."""
+    if len(segments) < 4 or tuple(segments[:2]) not in NAMED:
+        return
+    table = raw.get(segments[0], {})
+    table = table.get(segments[1]) if isinstance(table, Mapping) else None
+    if not isinstance(table, Mapping) or not table or segments[2] in table:
+        return
+    kind = NAMED[(segments[0], segments[1])]
+    raise ScenarioError(
+        [
+            Problem(
+                source,
+                ".".join(segments[:3]),
+                segments[2],
+                f"{unknown_name(kind, segments[2], table)}; an override changes an entry the "
+                f"scenario has (a new {kind} belongs in the scenario file)",
+                False,
+            )
+        ]
+    )
 
 
 def _rescale(
