@@ -179,6 +179,26 @@ def test_an_override_of_a_mistyped_entry_names_the_nearest_one(minimal_file, ove
         assert load_scenario(minimal_file, [good]).rule.components["社会评价"].share == 0.4
 
 
+@pytest.mark.parametrize(
+    ("override", "said"),
+    [
+        ('rule.grading.quota.优秀="20%"', "0.2 for '20%'"),
+        ('rule.grading.quota.优秀="12.5 ％"', "0.125 for '12.5 ％'"),
+        ("rule.grading.quota.优秀=20", "a share, not a percentage: 20 % is 0.2"),
+    ],
+)
+def test_a_share_written_as_a_percentage_says_the_number_to_write(minimal_file, override, said):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(minimal_file, [override])
+    assert said in str(err.value)
+
+
+def test_other_errors_get_no_percentage_hint(minimal_file):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(minimal_file, ['rule.grading.quota.优秀="many"', "world.departments=0"])
+    assert "percentage" not in str(err.value) and "for '" not in str(err.value)
+
+
 def test_unquoted_chinese_key_gets_a_hint(tmp_path):
     f = tmp_path / "r.toml"
     f.write_text("[rule.indicators.公共服务]\n", encoding="utf-8")

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .bundled import BUNDLED_SCENARIOS
 from .errors import LocatedValueError, Problem, ScenarioError
-from .overrides import apply_overrides
+from .overrides import PERCENT, apply_overrides
 from .schema import Scenario
 
 
@@ -296,8 +296,29 @@ def validation_problems(exc: ValidationError, raw: Mapping, source: str) -> list
         elif kind == "missing":
             problems.append(Problem(source, path, None, f"missing: {_describe(loc)}", False))
         else:
-            problems.append(Problem(source, path, _lookup(raw, loc), _message(err)))
+            value = _lookup(raw, loc)
+            problems.append(Problem(source, path, value, _message(err) + _share_hint(err, value)))
     return problems
+
+
+def _share_hint(err: Mapping, value: Any) -> str:
+    """A hint when a share was written as a percentage: ``"20%"`` where a number is wanted, or
+    ``20`` where a share at most 1 is (the command line's ``--set …=20%`` reads as 0.2; a file
+    takes the number)."""
+    message = _message(err)
+    if isinstance(value, str) and message == "must be a number":
+        percent = PERCENT.fullmatch(value)
+        if percent:
+            share = float(percent.group(1)) / 100
+            return f" (a share is written as a number in the file: {share:g} for {value.strip()!r})"
+    if (
+        message.startswith("must be ≤ 1")
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 1 < value <= 100
+    ):
+        return f" (a share, not a percentage: {value:g} % is {value / 100:g})"
+    return ""
 
 
 def _message(err: Mapping) -> str:

@@ -41,13 +41,14 @@ def partition_any(text: str, sep: str) -> tuple[str, str, str]:
     return text[:i], sep, text[i + 1 :]
 
 
-_PERCENT = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*[%％]\s*")
+#: a percentage as typed (``40%``, ``40 ％``): the share it means is the number / 100
+PERCENT = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*[%％]\s*")
 
 
 def parse_value(text: str) -> Any:
     """Read an override value as TOML, falling back to the plain string; a percentage
     (``40%``, ``40％``) is the share it means (0.4), as ``perfsim score`` reads a cell."""
-    percent = _PERCENT.fullmatch(text)
+    percent = PERCENT.fullmatch(text)
     if percent:
         return float(percent.group(1)) / 100.0
     try:
