@@ -141,8 +141,13 @@ def test_the_command_ends_at_once_after_ctrl_c_and_exits_with_its_code(monkeypat
 
 @pytest.mark.parametrize(
     ("social", "said"),
-    [("1.5", "If you meant 0.15, write that"), ("50", None), ("0.50", None)],
-    ids=["slip", "points", "fractions"],
+    [
+        ("1.5", "If you meant 0.15, write that"),
+        ("50", None),
+        ("0.50", None),
+        ("0.60", "fractions that sum to 1.1, not 1"),
+    ],
+    ids=["slip", "points", "fractions", "fractions-off-1"],
 )
 def test_validate_flags_a_share_above_1_among_fractions(tmp_path, capsys, social, said):
     """Shares are rescaled, so 50/45/5 and 0.5/0.45/0.05 are both fine; 1.5 among fractions is
@@ -158,7 +163,10 @@ def test_validate_flags_a_share_above_1_among_fractions(tmp_path, capsys, social
     path.write_text("\n".join(lines), encoding="utf-8")
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
-    if said:
+    if said and social == "0.60":  # 0.60 + 0.45 + 0.05: rescaled, and said so
+        assert "check: rule.components.*.share are " + said in out
+        assert "社会评价 54.5%" in out
+    elif said:
         assert "check: rule.components.*.share mixes fractions with 社会评价 = 1.5" in out
         assert "社会评价 counts 75%" in out and said in out
     else:

@@ -62,9 +62,16 @@ def _check_scale(key: str, shares: dict[str, float]) -> None:
     rescaled to sum to 1, so points (50/45/5) and fractions (0.5/0.45/0.05) both work, but 1.5
     among fractions is more likely a slip for 0.15 than meant."""
     big = {n: v for n, v in shares.items() if v > 1}
+    total = sum(shares.values())
+    if not big and len(shares) > 1 and total > 0 and abs(total - 1) > 1e-6:
+        counts = ", ".join(f"{n} {v / total:.1%}" for n, v in shares.items())
+        print(
+            f"  check: {key} are fractions that sum to {total:g}, not 1; they are rescaled to sum "
+            f"to 1, so they count {counts}. If a source gives them, check the numbers"
+        )
+        return
     if not big or not any(0 < v < 1 for v in shares.values()):
         return
-    total = sum(shares.values())
     name, value = next(iter(big.items()))
     meant = value / 10 if value < 10 else value / 100  # 1.5 for 0.15, 45 for 0.45
     print(
