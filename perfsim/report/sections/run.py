@@ -59,7 +59,7 @@ def scenario_section(doc: Document, run: RunFolder) -> None:
                 items.append(
                     _("{rule} — differs from the reference in {settings}").format(
                         rule=rule,
-                        settings="; ".join(f"{'.'.join(p)} = {toml_value(v)}" for p, v in changed),
+                        settings="; ".join(f"{'.'.join(p)} = {_shown(v)}" for p, v in changed),
                     )
                 )
             else:
@@ -378,3 +378,9 @@ def _converged_rows(run: RunFolder) -> list[list[str]]:
             )
             rows.append([item, text])
     return rows
+
+
+def _shown(value) -> str:
+    """A setting as the reader should see it: a share rescaled to 0.18749999999999997 shows as
+    0.1875 (the rerun command keeps the exact value, which reproduces the run)."""
+    return toml_value(round(value, 12) if isinstance(value, float) else value)
