@@ -111,3 +111,27 @@ def test_no_samples_no_in_short_section():
     record = _record(-0.1)
     record.samples = None
     assert "## In short" not in render_markdown(sensitivity_document(record))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_unsettled_samples_are_warned_about_before_the_statements(lang):
+    """Samples whose best responses did not all settle: a warning above "In short", in the
+    report's language, with the count of samples and the share of replications that settled;
+    none when every sample settled."""
+    from perfsim.i18n import language
+
+    record = _record(-0.1)
+    share = np.ones(200)
+    share[:30] = 0.5  # 30 samples with half their replications unsettled
+    record.samples["converged_share"] = share
+    with language(lang):
+        text = render_markdown(sensitivity_document(record))
+        record.samples["converged_share"] = 1.0
+        settled = render_markdown(sensitivity_document(record))
+    said = "at 30 of 200 samples" if lang == "en" else "在 200 个样本中有 30 个样本"
+    assert said in text
+    assert ("92.5 %" in text) and text.index(said) < text.index(
+        "## In short" if lang == "en" else "## 要点"
+    )
+    assert "When the best response does not settle" in text
+    assert "When the best response does not settle" not in settled

@@ -16,7 +16,7 @@ from ...metric_registry import NUMERICAL_DIAGNOSTICS, better
 from ...plotting.style import SavedFigure
 from ...results import SensitivityRecord
 from ..document import Document, Table
-from ..numbers import num
+from ..numbers import num, pct
 from ..rerun import format_command, report_command
 from .run import add_not_simulated
 
@@ -142,6 +142,25 @@ def _in_short_section(doc: Document, record: SensitivityRecord) -> None:
         doc.add("ul", items)
 
 
+def _convergence_warning(record: SensitivityRecord) -> str:
+    """A warning, in the report's language, when some samples' best responses did not settle in
+    every replication (the samples table's ``converged_share``); ``""`` otherwise."""
+    samples = record.samples
+    if samples is None or "converged_share" not in samples:
+        return ""
+    share = pd.to_numeric(samples["converged_share"], errors="coerce")
+    bad = int((share < 1).sum())
+    if not bad:
+        return ""
+    return _(
+        "Warning: at {bad} of {n} samples the departments' best responses did not settle in every "
+        "replication ({share} of the replications settled); those samples' outputs are not "
+        "equilibria, and the statements below lean on them (the samples table's converged_share "
+        "column shows which; when more iterations do not help, read 'When the best response does "
+        "not settle' in the scenario guide, scenarios/README.md)."
+    ).format(bad=bad, n=len(share), share=pct(float(share.mean())))
+
+
 def _driver_sentence(samples, metric: str, side: str, top, main: str, kind) -> str:
     name, value, half = str(top.input), float(top.value), float(top.confidence)
     index = f"{main} {num(value, 2)} ± {num(half, 2)}"
@@ -261,6 +280,9 @@ def sensitivity_document(record: SensitivityRecord) -> Document:
             finished=meta.get("finished", ""),
         ),
     )
+    unsettled = _convergence_warning(record)
+    if unsettled:  # before the statements it qualifies, where it stands out
+        doc.add("summary", unsettled)
     _in_short_section(doc, record)
     _inputs_section(doc, meta)
     _indices_section(doc, record)
