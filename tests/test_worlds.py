@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -272,3 +273,38 @@ def test_the_readme_example_converges_on_hangzhou(recwarn):
     assert result.metric("converged_share") == 1.0
     assert not [w for w in recwarn if "did not converge" in str(w.message)]
     assert 0 < result.metric("gaming_share") < 0.5  # departments respond to the rule
+
+
+@pytest.mark.parametrize(("event", "warned"), [("安全事故一票否决", True), ("防汛", False)])
+def test_a_world_event_named_near_an_unsimulated_veto_column_is_warned_about(
+    tmp_path, monkeypatch, event, warned
+):
+    """A world file's event whose name is near a veto column of the rule that has no event: the
+    event is left out as any event the rule does not name, and a warning names the column it
+    probably meant (the column's veto is otherwise silently not simulated); a far name is left
+    out without a word (a bundled world's events for its own rule)."""
+    from perfsim.scenario.coverage import NotSimulatedWarning
+
+    monkeypatch.chdir(tmp_path)
+    rule = tmp_path / "rule.toml"
+    rule.write_text(
+        '[meta]\nname = "veto"\n[rule.indicators."完成率"]\nbad = 60\ngood = 100\n'
+        '[rule.grading]\nbands = ["优秀", "合格", "不合格"]\nquota = {"优秀" = 0.2}\n'
+        '[rule.veto]\ncolumns = ["安全事故否决"]\ngrade = "不合格"\n',
+        encoding="utf-8",
+    )
+    assert main(["new", "world", "world.toml", "--rule", "rule.toml"]) == 0
+    world = tmp_path / "world.toml"
+    task = next(iter(tomllib.loads(world.read_text(encoding="utf-8"))["world"]["tasks"]))
+    with world.open("a", encoding="utf-8") as f:
+        f.write(f'\n[world.events."{event}"]\nprobability = 0.05\ntask = "{task}"\neffect = 0.5\n')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scenario = resolve_scenario(rule, world=str(world))
+    near = [str(w.message) for w in caught if issubclass(w.category, NotSimulatedWarning)]
+    assert scenario.world.events == {}  # left out either way
+    if warned:
+        assert len(near) == 1 and "did you mean to name the event '安全事故否决'?" in near[0]
+        assert "world.toml" in near[0]  # the world file it comes from
+    else:
+        assert near == []

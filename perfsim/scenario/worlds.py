@@ -24,6 +24,8 @@ names and says what to add. ``--set`` overrides apply to the fitted scenario. Th
 
 from __future__ import annotations
 
+import difflib
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .bundled import bundled_worlds
+from .coverage import NotSimulatedWarning
 from .errors import Problem, ScenarioError
 from .loader import (
     is_partial_world,
@@ -194,8 +197,30 @@ def fit_world(resolved: Mapping, rule: Rule, label: str, source: str) -> dict:
     world["indicators"] = {n: world.get("indicators", {})[n] for n in rule.indicators}
     world["raters"] = {n: world.get("raters", {})[n] for n in columns}
     used = [*rule.adjustments, *rule.veto.columns]  # events of items the rule has (events.py)
-    world["events"] = {n: e for n, e in (world.get("events") or {}).items() if n in used}
+    events = world.get("events") or {}
+    _warn_near_events(
+        label, [n for n in events if n not in used], [n for n in used if n not in events]
+    )
+    world["events"] = {n: e for n, e in events.items() if n in used}
     return {**resolved, "world": world}
+
+
+def _warn_near_events(label: str, unused: list[str], without: list[str]) -> None:
+    """A world's events that the rule names no item or veto column for are left out (a bundled
+    world's events for its own rule); one whose name is near an item or column of the rule that
+    has no event is most likely mistyped, so that item goes unsimulated: a warning says so."""
+    for name in unused:
+        close = difflib.get_close_matches(name, without, n=1, cutoff=0.6)
+        if close:
+            message = (
+                f"{label}: world.events.{name}: the rule has no bonus or deduction item or veto column of "
+                f"that name, so the event is left out, and the rule's {close[0]!r} has no event "
+                f"(not simulated): did you mean to name the event {close[0]!r}?"
+            )
+            warnings.warn_explicit(message, NotSimulatedWarning, "perfsim", 0, registry=_WARNED)
+
+
+_WARNED: dict = {}  # warnings' registry: one warning per message and process
 
 
 def on_world(raw: Mapping, world: Mapping) -> dict:
