@@ -15,6 +15,7 @@ in the Hangzhou rule (50/45/5) gives 40/54/6.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import tomllib
@@ -23,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
-from .names import unknown_name
 from .paths import RESERVED_WEIGHT_KEYS, split_path
 
 #: the full-width forms a Chinese keyboard types for the separators of ``PATH=VALUE``,
@@ -210,9 +210,7 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
     return tables.root
 
 
-#: tables of named entries, and what an entry is called: an override that sets a key of an entry
-#: the scenario does not have is a typo far more often than a new entry (which needs several keys:
-#: it belongs in the file)
+#: tables of named entries, and what an entry is called (:func:`_check_member`)
 NAMED = {
     ("rule", "indicators"): "indicator",
     ("rule", "components"): "component",
@@ -227,14 +225,19 @@ NAMED = {
 
 
 def _check_member(raw: Mapping, segments: list[str], value: Any, source: str) -> None:
-    """An override of a key inside a named entry (``rule.components.<name>.share``) names an
-    entry the scenario has: else a :class:`ScenarioError` with the nearest name (a mistyped
-    component silently became a new one, and a later error blamed the world)."""
+    """An override of a key inside a named entry (``rule.components.<name>.share``) whose name
+    the scenario does not have but nearly has (``社会评估`` beside ``社会评价``) is a
+    :class:`ScenarioError` naming the near one: such a typo silently became a new component, and a
+    later error blamed the world. A name unlike every entry creates a new entry, as any missing
+    key does (``--set world.events.通报批评.probability=0.1`` adds an event)."""
     if len(segments) < 4 or tuple(segments[:2]) not in NAMED:
         return
     table = raw.get(segments[0], {})
     table = table.get(segments[1]) if isinstance(table, Mapping) else None
-    if not isinstance(table, Mapping) or not table or segments[2] in table:
+    if not isinstance(table, Mapping) or segments[2] in table:
+        return
+    close = difflib.get_close_matches(segments[2], [str(k) for k in table], n=1, cutoff=0.6)
+    if not close:
         return
     kind = NAMED[(segments[0], segments[1])]
     raise ScenarioError(
@@ -243,8 +246,8 @@ def _check_member(raw: Mapping, segments: list[str], value: Any, source: str) ->
                 source,
                 ".".join(segments[:3]),
                 segments[2],
-                f"{unknown_name(kind, segments[2], table)}; an override changes an entry the "
-                f"scenario has (a new {kind} belongs in the scenario file)",
+                f"no {kind} of that name (did you mean {close[0]!r}?); a new {kind} needs a name "
+                f"unlike the others ({', '.join(map(str, table))})",
                 False,
             )
         ]
