@@ -201,6 +201,25 @@ def test_rerun_command_rebuilds_the_recorded_scenarios(comparison_dir, run_dir):
     assert "--seed 0" in cmd and f"--reps {REPS}" in cmd
 
 
+def test_a_three_way_share_variant_reruns_as_it_was_given(tmp_path):
+    """Hangzhou's three components: 社会评价 set to 0.6 rescales the other two to
+    0.36000000000000004 and 0.04000000000000001; the command gives the variant back as typed
+    (dropping the longest values first kept those two and dropped the 0.6)."""
+    hangzhou = ROOT / "scenarios" / "hangzhou-2011.toml"
+    comp = compare(
+        [hangzhou],
+        variants=["social60:rule.components.社会评价.share=0.6"],
+        reps=2,
+        seed=0,
+        overrides=['world.policy="naive"'],
+    )
+    out = write_comparison(comp, tmp_path / "cmp", seed=0, reps=2)
+    rerun = rerun_command(load_run(out))
+    assert rerun.rebuilds, rerun
+    assert "--variant 'social60:rule.components.社会评价.share=0.6' \\\n" in rerun.command
+    assert "0000000" not in rerun.command
+
+
 def test_the_rerun_command_names_a_bundled_scenario_by_its_name(run_dir):
     """V5 was run from its absolute path among the bundled scenarios (inside an installed
     perfsim, a path into one Python environment): the command names it as any perfsim finds it."""

@@ -3,6 +3,7 @@ they are now (:func:`rerun_command`)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shlex
@@ -109,12 +110,26 @@ def _rebuilds(raw: Mapping, overrides: list[str], resolved: Mapping) -> bool:
     return canon(rebuilt) == canon(resolved)
 
 
+#: up to this many assignments, :func:`_fewest` tries every subset of one or two of them first
+_SUBSETS_UP_TO = 12
+
+
 def _fewest(raw: Mapping, fixed: list[str], args: list[str], resolved: Mapping) -> list[str]:
     """Drop the assignments that the others imply: members of a group that sums to one are
     rescaled when another member is set, so ``survey.share=0.2`` alone gives back
-    ``target.share=0.8``. Long (unrounded) values are dropped first, then later ones."""
+    ``target.share=0.8``. One or two assignments that rebuild the scenario are looked for first,
+    the shortest values first (so ``社会评价.share=0.6`` rather than the other two members at
+    their rescaled 0.36000000000000004 and 0.04000000000000001, which a drop of the longest
+    values first left); else long (unrounded) values are dropped first, then later ones."""
     if not _rebuilds(raw, fixed + args, resolved):
         return args
+    if len(args) <= _SUBSETS_UP_TO:
+        by_length = sorted(range(len(args)), key=lambda i: (len(args[i]), i))
+        for size in (1, 2):
+            for combo in itertools.combinations(by_length, size):
+                trial = [args[i] for i in sorted(combo)]
+                if len(trial) < len(args) and _rebuilds(raw, fixed + trial, resolved):
+                    return trial
     order = sorted(range(len(args)), key=lambda i: (-len(args[i].split("=", 1)[1]), -i))
     keep = list(args)
     for i in order:
