@@ -115,13 +115,15 @@ _RECORDS = [
     Metric(
         "top_missed",
         "true top units missing the top grade",
-        "share of the true top-q departments not graded top",
+        "share of the true top-q departments not graded top (q: the rule's own top-grade quota)",
         "#{d ∈ T : grade_d > top} / |T|",
         "share of top units",
         "0–1",
         "lower",
         plain="Of the units that are truly among the best, the share the rule does not give the "
-        "top grade (0: every best unit is recognised).",
+        "top grade (0: every best unit is recognised). The truly best are as many units as the "
+        "rule's own top-grade quota admits (15 % without one), so rules with different quotas "
+        "count different groups: compare them on kendall_tau as well.",
         min_diff=0.02,
     ),
     Metric(
