@@ -331,6 +331,9 @@ def test_report_of_an_optimisation_folder(tmp_path):
         reference = load_scenario(V6).rule.pay.per_point
         assert f"#   rule.pay.per_point {reference:.4g} → {searched:.4g}" in text
         assert "Changed by perfsim optimize" in scenario.meta.description
+        # each recommended rule has a name of its own (a report of them side by side tells
+        # them apart)
+        assert scenario.meta.name.endswith(f"perfsim optimize '{rec['name']}'")
         for number in re.findall(r"(?<![\w.])\d+\.\d+", text):  # none of 17 digits
             assert len(number.replace(".", "").lstrip("0")) <= 6, number
     verdicts = set(res.recommended["verdict"])
@@ -414,3 +417,32 @@ def test_verdict_metrics_name_each_metric_once_with_its_worlds():
     assert verdict_metrics(table.iloc[:0], "nearest") == {"better": [], "worse": []}
     assert short_search_note(5, 8) == []
     assert "--budget 40" in short_search_note(2, 8)[0]
+
+
+def test_a_recommended_rule_file_says_what_changed_in_each_language():
+    """The rule file's translated description keeps the reference's text and adds, in its
+    language, what optimize changed (a Chinese reader saw the reference's 50 % and nothing
+    else); a language without that sentence loses its description, as the English one says it."""
+    import tomllib
+
+    from perfsim.experiments.optimize.output import rule_file
+
+    raw = {
+        "meta": {
+            "name": "某市考评",
+            "description": "Social share 50 %.",
+            "translations": {
+                "zh": {"description": "社会评价占 50 %。"},
+                "fr": {"description": "Part sociale 50 %."},
+            },
+        },
+        "rule": {"components": {"社会评价": {"share": 0.311111111111}}},
+    }
+    changes = [("rule.components.社会评价.share", 0.5, 0.311111111111)]
+    meta = tomllib.loads(rule_file(raw, "nearest", changes, "rule.toml"))["meta"]
+    assert meta["name"] == "某市考评 — perfsim optimize 'nearest'"
+    zh = meta["translations"]["zh"]["description"]
+    assert zh.startswith("社会评价占 50 %。") and "推荐规则“nearest”" in zh
+    assert "rule.components.社会评价.share 0.5 → 0.3111" in zh
+    assert "description" not in meta["translations"]["fr"]
+    assert "Changed by perfsim optimize (rule 'nearest')" in meta["description"]

@@ -87,13 +87,15 @@ def rule_file(raw: Mapping, name: str, changes: list, reference: str) -> str:
     raw = _rounded(dict(raw))
     meta = dict(raw.get("meta") or {})
     what = "; ".join(said) or "no lever changed"
+    if meta.get("name"):  # three recommended rules under one name read as one rule in a report
+        meta["name"] = f"{meta['name']} — perfsim optimize '{name}'"
     meta["description"] = (
         f"{meta.get('description', '')} Changed by perfsim optimize (rule '{name}'): {what}; the "
         "assumptions below describe the reference rule."
     ).strip()
     if isinstance(meta.get("translations"), dict):  # their descriptions are the reference's
         meta["translations"] = {
-            lang: {k: v for k, v in text.items() if k != "description"}
+            lang: _changed(lang, text, name, what)
             for lang, text in meta["translations"].items()
             if isinstance(text, dict)
         }
@@ -107,6 +109,22 @@ def rule_file(raw: Mapping, name: str, changes: list, reference: str) -> str:
         "",
     ]
     return "\n".join(head) + toml_document(raw)
+
+
+#: the sentence :func:`rule_file` adds to a translated description, by language
+CHANGED = {
+    "zh": "（经 perfsim optimize 修改，推荐规则“{name}”：{what}；下列假设描述的是参照规则。）",
+}
+
+
+def _changed(lang: str, text: Mapping, name: str, what: str) -> dict:
+    """A translation of ``meta`` whose description adds what optimize changed (the lever paths as
+    they are); in a language without :data:`CHANGED` the description is dropped (the English one
+    says it)."""
+    out = {k: v for k, v in text.items() if k != "description"}
+    if "description" in text and lang in CHANGED:
+        out["description"] = str(text["description"]) + CHANGED[lang].format(name=name, what=what)
+    return out
 
 
 def _short(value: Any) -> str:

@@ -55,6 +55,7 @@ def scenario_section(doc: Document, run: RunFolder) -> None:
         items = [_("{rule} — the reference").format(rule=run.reference)]
         for rule in run.rules[1:]:
             changed, _removed = differences(run.scenarios[run.reference], run.scenarios[rule])
+            changed = [(p, v) for p, v in changed if p[0] != "meta"]  # texts, not settings
             if changed and len(changed) <= 8:
                 items.append(
                     _("{rule} — differs from the reference in {settings}").format(
