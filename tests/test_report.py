@@ -450,3 +450,40 @@ def test_figure_titles_wrap_between_words_and_chinese_characters_only(text, widt
     assert not any(line[:1] in "）》」，。、：；" or line[-1:] in "（《「" for line in lines)
     if re.search(r"[\u4e00-\u9fff]", text) and len(text) > 2 * width:
         assert len(lines) > 1  # Chinese without spaces still wraps
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_comparison_shows_the_grade_distribution_and_says_when_a_band_empties(lang):
+    """A variant that moves most units from 良好 to 合格 (a higher survey share lowered the totals
+    below a fixed 良好 line): the table gives each rule's shares and a sentence says which bands
+    moved by 10 points or more; a variant that moves nothing that far is not named."""
+    from types import SimpleNamespace
+
+    from perfsim.i18n import language
+    from perfsim.report.document import Document, render_markdown
+    from perfsim.report.sections.comparison import grade_distribution
+
+    def confusion(shares):  # true band × grade; only the column sums matter here
+        bands = ["优秀", "良好", "合格"]
+        return pd.DataFrame([[s / 3] * 3 for s in shares], index=bands, columns=bands).T
+
+    run = SimpleNamespace(
+        rules=["2011", "社评60", "优秀20"],
+        reference="2011",
+        worlds=["base"],
+        confusion={
+            "2011": confusion([0.15, 0.37, 0.48]),
+            "社评60": confusion([0.15, 0.05, 0.80]),
+            "优秀20": confusion([0.20, 0.34, 0.46]),
+        },
+    )
+    with language(lang):
+        doc = Document(title="t")
+        grade_distribution(doc, run)
+        text = render_markdown(doc)
+    if lang == "en":
+        assert "under 社评60, 良好 37 % → 5.0 %, 合格 48 % → 80 %" in text
+        assert "| 社评60 | 15 % | 5 % | 80 % |" in text
+    else:
+        assert "在 社评60 下，良好 由 37 % 变为 5.0 %" in text
+    assert "优秀20 下" not in text and "under 优秀20" not in text

@@ -7,13 +7,13 @@ from ... import metric_registry
 from ...i18n import gettext as _
 from ...i18n import metric_description, metric_name, ngettext, value
 from ..document import Document, Table
-from ..numbers import diff_interval, finite, num, pm
+from ..numbers import diff_interval, finite, num, pcts, pm
 from ..rules import short_world
 from ..runs import RunFolder
 from ..summary import comparison_summary
 from .run import weights_sentence
 
-__all__ = ["comparison_metrics_section", "robustness_section"]
+__all__ = ["comparison_metrics_section", "grade_distribution", "robustness_section"]
 
 
 def _summary(doc: Document, run: RunFolder) -> None:
@@ -83,9 +83,57 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
             "verdict by the metric's better direction (▲ better, ▼ worse)."
         )
         doc.add("table", Table(header, rows, classes, caption, "metrics"))
+    grade_distribution(doc, run)
     metrics = list(dict.fromkeys(t["metric"]))
     doc.add("h3", _("What the metrics mean"))
     doc.add("ul", [f"{metric_name(str(m))}: {metric_description(str(m)) or '—'}" for m in metrics])
+
+
+#: a band whose share of units moves by this much against the reference is said in words
+BAND_SHIFT = 0.10
+
+
+def grade_distribution(doc: Document, run: RunFolder) -> None:
+    """The share of units in each grade under each rule (the first world; the column sums of
+    each run's grade confusion), and a sentence for every band whose share moves by
+    :data:`BAND_SHIFT` or more against the reference: raising one component's share can move
+    the totals past a fixed threshold and empty a band, which no metric of the table says, and
+    which makes more units "graded as deserved" in the confusion figure."""
+    shares = {r: run.confusion[r].sum(axis=0) for r in run.rules if r in run.confusion}
+    if len(shares) < 2 or run.reference not in shares:
+        return
+    bands = list(dict.fromkeys(b for s in shares.values() for b in s.index))
+    rows = [
+        [rule, *pcts([float(s.get(b, 0.0)) for b in bands], digits=2)] for rule, s in shares.items()
+    ]
+    ref = shares[run.reference]
+    said = []
+    for rule, s in shares.items():
+        moves = [
+            _("{band} {old} → {new}").format(band=band, old=pcts([o], 2)[0], new=pcts([n], 2)[0])
+            for band in bands
+            if abs((n := float(s.get(band, 0.0))) - (o := float(ref.get(band, 0.0)))) >= BAND_SHIFT
+        ]
+        if rule != run.reference and moves:
+            said.append(_("under {rule}, {moves}").format(rule=rule, moves=_(", ").join(moves)))
+    doc.add("h3", _("Grade distribution"), "grades")
+    if said:
+        doc.add(
+            "summary",
+            _("The grades move, in shares of units against {ref}: {changes}.").format(
+                ref=run.reference, changes=_("; ").join(said)
+            ),
+        )
+    caption = _(
+        "Share of department-replications given each grade under each rule{where}. The grade "
+        "confusion figure compares each rule with its own band sizes: a rule that puts most units "
+        "in one band grades most of them as deserved, so read the two together."
+    ).format(
+        where=_(" (world {world})").format(world=short_world(run.worlds[0]))
+        if len(run.worlds) > 1
+        else ""
+    )
+    doc.add("table", Table([_("rule"), *bands], rows, None, caption, "grades"))
 
 
 def robustness_section(doc: Document, run: RunFolder) -> None:
