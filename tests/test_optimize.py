@@ -361,6 +361,11 @@ def test_report_of_an_optimisation_folder(tmp_path):
     assert any("a short search" in n for n in res.notes) and "a short search" in text
     zh = build_in(out, "zh")[1].read_text(encoding="utf-8")
     assert "帕累托规则" in zh and "What was searched" not in zh
+    # the nearest rule's levers and effects in Chinese, not the English sentence of the run
+    near = res.metadata["nearest"]
+    assert near["moves"] and near["moves"][0]["path"] == "rule.pay.per_point"
+    verb = {"raise": "提高", "lower": "降低", "set": "设为"}[near["moves"][0]["verb"]]
+    assert f"{verb} rule.pay.per_point" in zh and near["sentence"] not in zh
     # an unfinished folder is named as such by perfsim report
     half = tmp_path / "half"
     half.mkdir()

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...i18n import gettext as _
 from ...metric_registry import better
 from ..compare import paired_difference, smallest_difference, verdict
 from ..executors import Executor
@@ -169,33 +170,47 @@ def _number(v: Any) -> str:
     return f"{v:.3g}" if isinstance(v, float) else str(v)
 
 
-def lever_changes(space: LeverSpace, reference: Sequence[Any], values: Sequence[Any]) -> list[str]:
-    """What to change, lever by lever: "raise PATH 0.5 → 0.62", "set PATH to rank (was zscore)"."""
-    out = []
+def lever_moves(
+    space: LeverSpace, reference: Sequence[Any], values: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """What to change, lever by lever, as records ``{verb, path, old, new}`` (verb ``raise``,
+    ``lower`` or ``set``; :func:`move_phrase` says one in the current language): a number that
+    moves by 1 % of its range or less is left out."""
+    out: list[dict[str, Any]] = []
     for lever, old, new in zip(space.levers, reference, values, strict=True):
-        if lever.kind == "choice":
-            if old != new:
-                out.append(f"set {lever.path} to {_number(new)} (was {_number(old)})")
-            continue
-        if old is None:
-            out.append(f"set {lever.path} to {_number(new)}")
+        if lever.kind == "choice" or old is None:
+            if lever.kind != "choice" or old != new:
+                out.append({"verb": "set", "path": lever.path, "old": old, "new": new})
             continue
         if abs(float(new) - float(old)) <= 0.01 * (lever.high - lever.low):
             continue
         verb = "raise" if new > old else "lower"
-        out.append(f"{verb} {lever.path} {_number(float(old))} → {_number(new)}")
+        out.append({"verb": verb, "path": lever.path, "old": float(old), "new": new})
     return out
 
 
-def effect_words(
+def move_phrase(move: dict[str, Any]) -> str:
+    """A :func:`lever_moves` record in words: "raise PATH 0.5 → 0.62", "set PATH to rank (was
+    zscore)", in the current language."""
+    path, old, new = move["path"], _number(move["old"]), _number(move["new"])
+    if move["verb"] == "raise":
+        return _("raise {path} {old} → {new}").format(path=path, old=old, new=new)
+    if move["verb"] == "lower":
+        return _("lower {path} {old} → {new}").format(path=path, old=old, new=new)
+    if move["old"] is None:
+        return _("set {path} to {new}").format(path=path, new=new)
+    return _("set {path} to {new} (was {old})").format(path=path, new=new, old=old)
+
+
+def effect_items(
     objectives: Sequence[Objective],
     ref: np.ndarray,
     new: np.ndarray,
     noise: Sequence[bool] | None = None,
-) -> list[str]:
+) -> list[dict[str, Any]]:
     """Each objective's change in the metric's units, as a percentage of the reference's value
-    (an absolute change where the reference's is 0); "(within noise)" where ``noise`` says the
-    change is within 2 paired standard errors."""
+    (an absolute change where the reference's is 0), and whether ``noise`` says the change is
+    within 2 paired standard errors: records ``{metric, change, noise}``."""
     out = []
     noise = noise if noise is not None else [False] * len(objectives)
     for obj, a, b, quiet in zip(objectives, ref, new, noise, strict=True):
@@ -205,9 +220,29 @@ def effect_words(
             change = f"{100 * (b - a) / abs(a):+.0f} %"
         else:
             change = f"{b - a:+.3g}"
-        text = f"{obj.metric} {change.replace('-', '−')}"  # a minus sign, as the reports write
-        out.append(text + (" (within noise)" if quiet else ""))
+        change = change.replace("-", "−")  # a minus sign, as the reports write
+        out.append({"metric": obj.metric, "change": change, "noise": bool(quiet)})
     return out
+
+
+def effect_phrase(item: dict[str, Any], name: Callable[[str], str] = str) -> str:
+    """An :func:`effect_items` record in words, in the current language (the metric as ``name``
+    gives it: a report passes the metric's display name)."""
+    metric, change = name(item["metric"]), item["change"]
+    if item["noise"]:
+        return _("{metric} {change} (within noise)").format(metric=metric, change=change)
+    return f"{metric} {change}"
+
+
+def nearest_sentence(
+    moves: list[dict[str, Any]], effects: list[dict[str, Any]], name: Callable[[str], str] = str
+) -> str:
+    """The nearest rule in one sentence: its lever moves, then their effects (metrics as ``name``
+    gives them)."""
+    said = _(", ").join(move_phrase(m) for m in moves) or _("no lever changes")
+    return _("{moves}: {effects}").format(
+        moves=said, effects=_(", ").join(effect_phrase(e, name) for e in effects)
+    )
 
 
 def _mean(v: np.ndarray) -> float:

@@ -35,9 +35,12 @@ from .front import (
     Scores,
     Z,
     comparison_rows,
-    effect_words,
-    lever_changes,
+    effect_items,
+    effect_phrase,
+    lever_moves,
+    move_phrase,
     nearest,
+    nearest_sentence,
     pareto_set,
     reevaluate,
     score,
@@ -418,15 +421,17 @@ def _nearest_info(
         return {}
     values, _ = _units(scores, objs, measure)
     new_values = space.values(U[near - 1])
-    changes = lever_changes(space, ref_values, new_values)
+    moves = lever_moves(space, ref_values, new_values)
     diff, tol = scores.differences(near, 0)
-    effects = effect_words(objs, values[0], values[near], list(np.abs(diff) <= tol))
+    items = effect_items(objs, values[0], values[near], list(np.abs(diff) <= tol))
     pareto_better = near in better_rules
     return {
         "candidate": int(table.loc[front_rows[near - 1], "candidate"]),
         "pareto_better": pareto_better,
         "levers": dict(zip(space.names, new_values, strict=True)),
-        "changes": changes,
-        "effects": effects,
-        "sentence": (", ".join(changes) or "no lever changes") + ": " + ", ".join(effects),
+        "changes": [move_phrase(m) for m in moves],
+        "effects": [effect_phrase(e) for e in items],
+        "moves": moves,  # the report says them in its own language (nearest_sentence)
+        "effect_items": items,
+        "sentence": nearest_sentence(moves, items),
     }
