@@ -168,3 +168,22 @@ def test_a_notebook_shows_each_figure_once_with_or_without_the_inline_backend(tm
     assert images == [1, 1, 0], images
     printed = "".join(out.get("text", "") for out in book.cells[2].outputs)
     assert printed.strip() == "0"
+
+
+def test_an_svg_is_the_same_bytes_each_time(tmp_path):
+    """No date and no random element ids: a regenerated report changes its SVGs only where the
+    figures change (matplotlib writes the time and a random salt by default)."""
+    from matplotlib.figure import Figure
+
+    from perfsim.plotting.style import atomic_savefig
+
+    def draw(path):
+        fig = Figure()
+        ax = fig.subplots()
+        ax.plot([0, 1], [1, 0])
+        ax.set_title("一二三")
+        atomic_savefig(fig, path)
+        return path.read_bytes()
+
+    first, second = draw(tmp_path / "a.svg"), draw(tmp_path / "b.svg")
+    assert first == second and b"<dc:date>" not in first

@@ -56,10 +56,21 @@ def footnote(fig: Figure, text: str, width: int = 130) -> None:
 
 def atomic_savefig(fig: Figure, path: Path, **kwargs) -> None:
     """``fig.savefig`` (tight bounding box) to a temporary file beside ``path``, renamed into place
-    (:func:`perfsim.io.atomic_write`, which keeps the umask's permissions); the format is ``kwargs["format"]`` or else the suffix of ``path``.
-    """
-    kwargs.setdefault("format", path.suffix.lstrip("."))
-    atomic_write(path, lambda tmp: fig.savefig(tmp, bbox_inches="tight", pad_inches=0.15, **kwargs))
+    (:func:`perfsim.io.atomic_write`, which keeps the umask's permissions); the format is
+    ``kwargs["format"]`` or else the suffix of ``path``. An SVG is the same bytes for the same
+    figure: no date, and its element ids from a fixed salt (matplotlib's are random), so a
+    regenerated curated example changes only where its figures do."""
+    import matplotlib as mpl
+
+    fmt = kwargs.setdefault("format", path.suffix.lstrip("."))
+    rc = {}
+    if fmt == "svg":
+        kwargs.setdefault("metadata", {"Date": None})
+        rc["svg.hashsalt"] = "perfsim"
+    with mpl.rc_context(rc):
+        atomic_write(
+            path, lambda tmp: fig.savefig(tmp, bbox_inches="tight", pad_inches=0.15, **kwargs)
+        )
 
 
 @dataclass
