@@ -93,3 +93,16 @@ def test_a_sensitivity_result_without_a_folder_is_written_by_its_record(tmp_path
     assert isinstance(record, SensitivityRecord) and record.main_index == "ST"
     pd.testing.assert_frame_equal(record.indices, result.indices, check_dtype=False)
     assert record.figures
+
+
+@pytest.mark.parametrize(
+    "name", ["hangzhou-reform", "hangzhou-sobol", "hangzhou-optimize", "hangzhou-pilot"]
+)
+def test_a_curated_example_is_all_perfsims_own(name):
+    """Every file of a curated example is the one its manifest lists (so that `perfsim report` on
+    it rewrites the report; a figure restored from git after a regeneration left the reform
+    example refusing to)."""
+    from perfsim.io import foreign_files
+
+    folder = ROOT / "results" / "examples" / name
+    assert foreign_files(folder) == []
