@@ -451,3 +451,26 @@ def test_a_recommended_rule_file_says_what_changed_in_each_language():
     assert "rule.components.社会评价.share 0.5 → 0.3111" in zh
     assert "description" not in meta["translations"]["fr"]
     assert "Changed by perfsim optimize (rule 'nearest')" in meta["description"]
+
+
+def test_pareto_rules_with_the_same_results_are_kept_once():
+    """Two searched points that make one rule in effect (two 优秀 quotas that round to the same
+    number of units) give the same numbers to the last digit: the front keeps the first, and the
+    count left out is returned for the notes; rules that differ in any replication stay."""
+    from perfsim.experiments.optimize import run as optimize_run
+    from perfsim.experiments.optimize.front import Scores, pareto_set
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(5, 2, 8))
+    vectors[1, 0] -= 5.0  # 1 is far better on objective 0, 2 on objective 1
+    vectors[2, 1] -= 5.0
+    vectors[3] = vectors[1]  # candidate 3 is candidate 1 again
+    vectors[4] = vectors[2]
+    vectors[4, 0, 0] += 1e-12  # …and 4 differs from 2 in one replication
+    scores = Scores(
+        vectors.mean(axis=2), vectors.std(axis=2), vectors, vectors.mean(axis=2)[..., None]
+    )
+    front = pareto_set(scores, [1, 2, 3, 4])
+    kept, same = optimize_run._distinct_results(scores, front)
+    assert set(front) == {1, 2, 3, 4}
+    assert kept == [1, 2, 4] and same == 1

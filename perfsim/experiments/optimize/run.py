@@ -302,7 +302,13 @@ def _final(
     U = table.loc[front_rows, ucols].to_numpy(float)
     rev = reevaluate(search.model, U, final_reps, runner, progress)
     scores = score(rev, objs, measure)
-    kept = pareto_set(scores, list(range(1, len(U) + 1)))
+    kept, same = _distinct_results(scores, pareto_set(scores, list(range(1, len(U) + 1))))
+    if same:
+        notes.append(
+            f"{same} Pareto rule(s) gave exactly the results of another (lever values that differ "
+            "by less than the rule can tell, such as two quotas that round to the same number of "
+            "units) and are left out."
+        )
     ref_values = current_values(search.model.raw, space.levers)
     better_rules = [k for k in kept if scores.dominates(k, 0)]
     near = nearest(
@@ -357,6 +363,19 @@ def _distinct_rules(space: LeverSpace, table, rows, ucols) -> list:
             seen.add(key)
             out.append(r)
     return out
+
+
+def _distinct_results(scores: Scores, kept: list[int]) -> tuple[list[int], int]:
+    """The rules of ``kept`` whose per-replication results differ from every earlier one's (the
+    first of each), and how many were left out: two searched points that make the same rule in
+    effect give the same numbers to the last digit (common random numbers)."""
+    out: list[int] = []
+    for k in kept:
+        if not any(
+            np.array_equal(scores.vectors[k], scores.vectors[j], equal_nan=True) for j in out
+        ):
+            out.append(k)
+    return out, len(kept) - len(out)
 
 
 def _units(scores: Scores, objs, measure) -> tuple[np.ndarray, np.ndarray]:
