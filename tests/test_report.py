@@ -149,6 +149,8 @@ def test_comparison_report_is_self_contained_and_complete(comparison_dir):
         "weights",
         "robustness",
     }
+    # each metric's unit stands beside its name (an evaluation cost was a bare 15,448)
+    assert '<th scope="row">kendall_tau</th><td>Kendall τ-b, −1 to 1</td>' in text
     # the rule table highlights what differs from the reference (the survey share)
     assert re.search(r'<td class="differs">20 %</td>', text)
     assert "perfsim compare" in text and "--variant survey20:" in text

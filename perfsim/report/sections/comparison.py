@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ... import metric_registry
 from ...i18n import gettext as _
-from ...i18n import metric_description, metric_name, ngettext, value
+from ...i18n import metric_description, metric_name, metric_unit, ngettext, value
 from ..document import Document, Table
 from ..numbers import diff_interval, finite, num, pcts, pm
 from ..rules import short_world
@@ -42,6 +42,7 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
         sub = t[t["world"] == world]
         header = [
             _("metric"),
+            _("unit"),
             _("better side"),
             _("{rule} (reference): mean ± se").format(rule=ref),
         ]
@@ -59,10 +60,11 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
             direction = str(g.loc[ref, "direction"] or metric_registry.better(str(metric)))
             row = [
                 metric_name(str(metric)),
+                metric_unit(str(metric), "") or "–",
                 value(direction),
                 pm(g.loc[ref, "mean"], g.loc[ref, "se"]),
             ]
-            cls = ["", "", "num"]
+            cls = ["", "", "", "num"]
             for rule in run.rules[1:]:
                 if rule not in g.index:
                     row += ["–", "–", "–"]
