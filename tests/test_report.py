@@ -149,6 +149,8 @@ def test_comparison_report_is_self_contained_and_complete(comparison_dir):
         "weights",
         "robustness",
     }
+    # the results first, what they rest on after (the verdicts were two screens down)
+    assert text.index('id="results"') < text.index('id="scenario"') < text.index('id="assumptions"')
     # each metric's unit stands beside its name (an evaluation cost was a bare 15,448)
     assert '<th scope="row">kendall_tau</th><td>Kendall τ-b, −1 to 1</td>' in text
     # the rule table highlights what differs from the reference (the survey share)
@@ -237,7 +239,8 @@ def test_the_report_shows_the_simulated_world(run_dir):
     """V5's classes differ in visibility to the survey (1.0 and 0.3): the report says so beside
     the class gap it causes, from the run's own scenario."""
     md = (run_dir / "report.md").read_text(encoding="utf-8")
-    world = md[md.index("## Simulated world") : md.index("## Results")]
+    start = md.index("## Simulated world")
+    world = md[start : md.index("\n## ", start)]  # to the next section
     assert "100 departments over 1 year(s); behaviour: naive" in world
     rows = {
         line.split("|")[1].strip(): line for line in world.splitlines() if line.startswith("| ")

@@ -84,9 +84,7 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
             when=when or "—", now=now, folder=run.path
         ),
     )
-    scenario_section(doc, run)
-    rules_section(doc, run)
-    world_section(doc, run)
+    # the results first (what a reader came for), then what they rest on
     if run.kind == "comparison":
         comparison_metrics_section(doc, run)
     else:
@@ -98,6 +96,9 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
         for f in figures:
             doc.add("h3", f.title)
             doc.add("figure", f)
+    scenario_section(doc, run)
+    rules_section(doc, run)
+    world_section(doc, run)
     assumptions_section(doc, run)
     reproducibility_section(doc, run)
     return doc
