@@ -15,7 +15,6 @@ in the Hangzhou rule (50/45/5) gives 40/54/6.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import tomllib
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError
+from .names import nearest
 from .paths import RESERVED_WEIGHT_KEYS, split_path
 
 #: the full-width forms a Chinese keyboard types for the separators of ``PATH=VALUE``,
@@ -236,8 +236,8 @@ def _check_member(raw: Mapping, segments: list[str], value: Any, source: str) ->
     table = table.get(segments[1]) if isinstance(table, Mapping) else None
     if not isinstance(table, Mapping) or segments[2] in table:
         return
-    close = difflib.get_close_matches(segments[2], [str(k) for k in table], n=1, cutoff=0.6)
-    if not close:
+    close = nearest(segments[2], table, cutoff=0.6)
+    if close is None:
         return
     kind = NAMED[(segments[0], segments[1])]
     raise ScenarioError(
@@ -246,7 +246,7 @@ def _check_member(raw: Mapping, segments: list[str], value: Any, source: str) ->
                 source,
                 ".".join(segments[:3]),
                 segments[2],
-                f"no {kind} of that name (did you mean {close[0]!r}?); a new {kind} needs a name "
+                f"no {kind} of that name (did you mean {close!r}?); a new {kind} needs a name "
                 f"unlike the others ({', '.join(map(str, table))})",
                 False,
             )

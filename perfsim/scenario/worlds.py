@@ -24,7 +24,6 @@ names and says what to add. ``--set`` overrides apply to the fitted scenario. Th
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -46,6 +45,7 @@ from .loader import (
     scenario_world,
     validation_problems,
 )
+from .names import nearest
 from .overrides import apply_overrides
 from .schema import Rule, Scenario
 from .schema_base import Strict
@@ -210,14 +210,15 @@ def _warn_near_events(label: str, unused: list[str], without: list[str]) -> None
     world's events for its own rule); one whose name is near an item or column of the rule that
     has no event is most likely mistyped, so that item goes unsimulated: a warning says so."""
     for name in unused:
-        close = difflib.get_close_matches(name, without, n=1, cutoff=0.6)
-        if close:
-            message = (
-                f"{label}: world.events.{name}: the rule has no bonus or deduction item or veto column of "
-                f"that name, so the event is left out, and the rule's {close[0]!r} has no event "
-                f"(not simulated): did you mean to name the event {close[0]!r}?"
-            )
-            warnings.warn_explicit(message, NotSimulatedWarning, "perfsim", 0, registry=_WARNED)
+        close = nearest(name, without, cutoff=0.6)
+        if close is None:
+            continue
+        message = (
+            f"{label}: world.events.{name}: the rule has no bonus or deduction item or veto "
+            f"column of that name, so the event is left out, and the rule's {close!r} has no "
+            f"event (not simulated): did you mean to name the event {close!r}?"
+        )
+        warnings.warn_explicit(message, NotSimulatedWarning, "perfsim", 0, registry=_WARNED)
 
 
 _WARNED: dict = {}  # warnings' registry: one warning per message and process

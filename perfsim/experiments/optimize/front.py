@@ -240,8 +240,8 @@ def nearest_sentence(
     """The nearest rule in one sentence: its lever moves, then their effects (metrics as ``name``
     gives them)."""
     said = _(", ").join(move_phrase(m) for m in moves) or _("no lever changes")
-    return _("{moves}: {effects}").format(
-        moves=said, effects=_(", ").join(effect_phrase(e, name) for e in effects)
+    return _("{lead}: {text}").format(
+        lead=said, text=_(", ").join(effect_phrase(e, name) for e in effects)
     )
 
 

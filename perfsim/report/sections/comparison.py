@@ -110,13 +110,14 @@ def grade_distribution(doc: Document, run: RunFolder) -> None:
     ]
     ref = shares[run.reference]
     said = []
-    for rule, s in shares.items():
-        moves = [
-            _("{band} {old} → {new}").format(band=band, old=pcts([o], 2)[0], new=pcts([n], 2)[0])
-            for band in bands
-            if abs((n := float(s.get(band, 0.0))) - (o := float(ref.get(band, 0.0)))) >= BAND_SHIFT
-        ]
-        if rule != run.reference and moves:
+    for rule in run.rules[1:]:
+        moves = []
+        for band in bands:
+            old, new = float(ref.get(band, 0.0)), float(shares.get(rule, ref).get(band, 0.0))
+            if abs(new - old) >= BAND_SHIFT:
+                old_s, new_s = pcts([old], 2)[0], pcts([new], 2)[0]
+                moves.append(_("{band} {old} → {new}").format(band=band, old=old_s, new=new_s))
+        if moves:
             said.append(_("under {rule}, {moves}").format(rule=rule, moves=_(", ").join(moves)))
     doc.add("h3", _("Grade distribution"), "grades")
     if said:

@@ -105,7 +105,7 @@ def _reference_section(doc: Document, meta: Mapping) -> None:
             if near.get("pareto_better")
             else _("Nearest Pareto rule (not better in every objective)")
         )
-        doc.add("p", _("{moves}: {effects}").format(moves=lead, effects=_nearest_sentence(near)))
+        doc.add("p", _("{lead}: {text}").format(lead=lead, text=_nearest_sentence(near)))
 
 
 def _nearest_sentence(near: Mapping) -> str:
