@@ -195,6 +195,43 @@ def test_a_share_written_as_a_percentage_says_the_number_to_write(minimal_file, 
     assert said in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "override, said",
+    [
+        ('rule.grading.rounding="四舍五入"', "(write 'nearest' for 四舍五入)"),
+        ('rule.grading.scope="分类考评"', "(write 'within_class' for 分类考评)"),
+        ('world.policy="best-response"', "(did you mean 'best_response'?)"),
+        ('rule.aggregate.indicators="weigted_sum"', "(did you mean 'weighted_sum'?)"),
+    ],
+)
+def test_a_choice_in_chinese_or_misspelt_says_the_word_to_write(minimal_file, override, said):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(minimal_file, [override])
+    assert said in str(err.value)
+
+
+def test_a_far_choice_gets_no_hint_and_every_chinese_word_maps_to_a_real_choice():
+    import typing
+
+    from perfsim.scenario import rule_parts, world
+    from perfsim.scenario.names import CHINESE_CHOICES, choice_hint
+
+    assert choice_hint("任意", ["exclude", "include"]) == ""
+    assert choice_hint("加分", ["floor", "nearest"]) == ""  # a word for another field: no hint
+    spelled = set()
+    for module in (rule_parts, world):
+        for model in vars(module).values():
+            fields = getattr(model, "model_fields", {})
+            for field in fields.values():
+                ann = field.annotation
+                union = typing.get_origin(ann) is not typing.Literal and typing.get_args(ann)
+                for arg in union or [ann]:
+                    if typing.get_origin(arg) is typing.Literal:
+                        spelled.update(typing.get_args(arg))
+    spelled.update(typing.get_args(rule_parts.NormalizeMethod))
+    assert set(CHINESE_CHOICES.values()) <= spelled, set(CHINESE_CHOICES.values()) - spelled
+
+
 def test_other_errors_get_no_percentage_hint(minimal_file):
     with pytest.raises(ScenarioError) as err:
         load_scenario(minimal_file, ['rule.grading.quota.优秀="many"', "world.departments=0"])

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .bundled import BUNDLED_SCENARIOS
 from .errors import LocatedValueError, Problem, ScenarioError
+from .names import choice_hint
 from .overrides import PERCENT, apply_overrides
 from .schema import Scenario
 
@@ -297,8 +298,16 @@ def validation_problems(exc: ValidationError, raw: Mapping, source: str) -> list
             problems.append(Problem(source, path, None, f"missing: {_describe(loc)}", False))
         else:
             value = _lookup(raw, loc)
-            problems.append(Problem(source, path, value, _message(err) + _share_hint(err, value)))
+            problems.append(Problem(source, path, value, _message(err) + _value_hint(err, value)))
     return problems
+
+
+def _value_hint(err: Mapping, value: Any) -> str:
+    """What the value was probably meant to be: a share written as a percentage, or a choice
+    written in Chinese or misspelt (:func:`perfsim.scenario.names.choice_hint`)."""
+    if err["type"] == "literal_error" and isinstance(value, str):
+        return choice_hint(value, re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected"))))
+    return _share_hint(err, value)
 
 
 def _share_hint(err: Mapping, value: Any) -> str:

@@ -25,6 +25,66 @@ def nearest(name: str, allowed, cutoff: float = 0.5) -> str | None:
     return close[0] if close else None
 
 
+#: Chinese words for the spelled-out choices of a rule or world file (``kind = "加分"``): an error
+#: on such a value says which English word the file takes
+CHINESE_CHOICES = {
+    "加分": "bonus",
+    "减分": "deduction",
+    "扣分": "deduction",
+    "四舍五入": "nearest",
+    "向下取整": "floor",
+    "去尾法": "floor",
+    "向上取整": "ceil",
+    "进一法": "ceil",
+    "效益型": "benefit",
+    "正向": "benefit",
+    "正向指标": "benefit",
+    "成本型": "cost",
+    "逆向": "cost",
+    "逆向指标": "cost",
+    "负向指标": "cost",
+    "全局": "global",
+    "统一排名": "global",
+    "分类": "within_class",
+    "分类考评": "within_class",
+    "分类排名": "within_class",
+    "问卷": "survey",
+    "问卷调查": "survey",
+    "满意度调查": "survey",
+    "专家": "panel",
+    "专家评议": "panel",
+    "评审组": "panel",
+    "自评": "self",
+    "固定": "fixed",
+    "等权": "equal",
+    "熵权": "entropy",
+    "熵权法": "entropy",
+    "层次分析": "ahp",
+    "层次分析法": "ahp",
+    "加权求和": "weighted_sum",
+    "加权和": "weighted_sum",
+    "功效系数": "efficacy",
+    "功效系数法": "efficacy",
+    "目标值": "target",
+    "目标完成率": "target",
+    "百分位": "percentile",
+    "标准分": "zscore",
+    "极差": "minmax",
+    "棘轮": "ratchet",
+}
+
+
+def choice_hint(value, allowed) -> str:
+    """A hint for a value that is not one of the ``allowed`` spelled-out choices: the English word
+    of a Chinese one (``"加分"`` → ``'bonus'``), else the nearest allowed spelling; or ""."""
+    allowed = [str(a) for a in allowed]
+    word = CHINESE_CHOICES.get(str(value).strip())
+    if word in allowed:
+        return f" (write {word!r} for {str(value).strip()})"
+    close = nearest(str(value).strip().lower(), allowed, cutoff=0.6)
+    return f" (did you mean {close!r}?)" if close else ""
+
+
 def unknown_name(kind: str, name: str, allowed) -> str:
     allowed = [str(a) for a in allowed]
     if not allowed:
