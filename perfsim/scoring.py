@@ -29,9 +29,10 @@ from .tables import (
     parse_numbers,
     read_table,
     reading_note,
+    row_name,
 )
 
-__all__ = ["QuotaBandWarning", "read_table", "score"]
+__all__ = ["QuotaBandWarning", "SuspectValueWarning", "read_table", "score"]
 
 _TRUE = {"true", "1", "yes", "y", "是", "t", "1.0"}
 _FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "0.0"}
@@ -126,6 +127,37 @@ def quota_band_messages(
     return messages
 
 
+class SuspectValueWarning(UserWarning):
+    """A value in a real table that is probably a typing slip (it is scored as given)."""
+
+
+#: a column's negative values are suspect when at most this share of its values is negative
+LONE_NEGATIVE_SHARE = 0.1
+
+
+def lone_negative_messages(values: np.ndarray, c: CompiledRule, source: str) -> list[str]:
+    """One message per indicator column where a few values (at most :data:`LONE_NEGATIVE_SHARE`)
+    are negative and every other value, and the rule's bad, good and target values for it, are
+    ≥ 0: a count or a rate typed with a stray minus sign scores as an outlier that stretches the
+    group's min–max and moves every department's score."""
+    messages = []
+    for j, name in enumerate(c.indicators):
+        col = values[:, j]
+        negative = col < 0
+        spec = c.rule.indicators[name]
+        refs = [v for v in (spec.bad, spec.good, spec.target) if v is not None]
+        if not negative.any() or negative.mean() > LONE_NEGATIVE_SHARE or min(refs, default=0) < 0:
+            continue
+        rows = np.flatnonzero(negative)
+        where = ", ".join(f"{row_name(source, r)} ({col[r]:g})" for r in rows[:5])
+        more = f" and {rows.size - 5} more" if rows.size > 5 else ""
+        messages.append(
+            f"{source}: column '{name}': {where}{more} negative, where the other "
+            f"{int((~negative).sum())} values are ≥ 0; a stray minus sign? (scored as given)"
+        )
+    return messages
+
+
 def _check_counts(c: CompiledRule, n_units: int, source: str) -> None:
     """Quota counts (``rule.grading.quota_count``) fit the table's units."""
     counts = c.rule.grading.quota_count
@@ -149,7 +181,7 @@ def _check_finite(ev, ids: np.ndarray, source: str) -> None:
     if bad.any():
         row = int(np.argmax(bad))
         raise DataError(
-            f"{source}: line {row + 2}: department {ids[row]!r} gets no finite score from these "
+            f"{source}: {row_name(source, row)}: department {ids[row]!r} gets no finite score from these "
             "numbers (an extreme value or a target near 0?); check the row's numbers"
         )
 
@@ -180,8 +212,11 @@ def _read_inputs(
     missing = [col for col in dict.fromkeys(needed) if col not in frame.columns]
     if missing:
         raise DataError(_missing_columns(source, missing, needed, list(frame.columns)))
+    indicators = _numeric(frame, list(c.indicators), source)
+    for message in lone_negative_messages(indicators, c, source):
+        warnings.warn_explicit(message, SuspectValueWarning, "perfsim", 0)
     arrays: dict[str, np.ndarray | None] = {
-        "indicators": _numeric(frame, list(c.indicators), source),
+        "indicators": indicators,
         "columns": _column_components(frame, c, source) if c.column_names else None,
     }
     class_names = None
@@ -191,7 +226,7 @@ def _read_inputs(
         if unknown.any():
             row = int(np.argmax(unknown))
             raise DataError(
-                f"{source}: line {row + 2}, column '{class_column}': {class_names[row]!r} is not a "
+                f"{source}: {row_name(source, row)}, column '{class_column}': {class_names[row]!r} is not a "
                 f"class of the rule; allowed: {', '.join(c.classes)}"
             )
         arrays["classes"] = pd.Categorical(class_names, categories=list(c.classes)).codes.astype(
@@ -212,7 +247,7 @@ def _read_inputs(
         if (points < 0).any():
             row, col = np.argwhere(points < 0)[0]
             raise DataError(
-                f"{source}: line {row + 2}, column '{c.adjustment_columns[col]}': {points[row, col]:g} "
+                f"{source}: {row_name(source, row)}, column '{c.adjustment_columns[col]}': {points[row, col]:g} "
                 "is negative; bonus and deduction points are given as non-negative numbers (the rule's "
                 "`kind` says whether they add or subtract)"
             )
@@ -228,7 +263,7 @@ def _read_inputs(
                 if (tv[:, j] <= 0).any():
                     row = int(np.argmax(tv[:, j] <= 0))
                     raise DataError(
-                        f"{source}: line {row + 2}, column '{col}': a target must be > 0"
+                        f"{source}: {row_name(source, row)}, column '{col}': a target must be > 0"
                     )
         arrays["targets"] = tv
     return {"ids": ids, "class_names": class_names, "arrays": arrays}
@@ -247,15 +282,15 @@ def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     if blank.any():
         row = int(np.argmax(blank))
         raise DataError(
-            f"{source}: line {row + 2}, column '{id_column}': the department id is empty"
+            f"{source}: {row_name(source, row)}, column '{id_column}': the department id is empty"
         )
     repeated = pd.Series(ids).duplicated().to_numpy()
     if repeated.any():
         row = int(np.argmax(repeated))
         first = int(np.argmax(ids == ids[row]))
         raise DataError(
-            f"{source}: line {row + 2}, column '{id_column}': department {ids[row]!r} appears twice "
-            f"(also on line {first + 2})"
+            f"{source}: {row_name(source, row)}, column '{id_column}': department {ids[row]!r} appears twice "
+            f"(also on {row_name(source, first)})"
         )
     return ids
 
@@ -273,7 +308,7 @@ def _numeric(
         if bad.any():
             row = int(np.argmax(bad))
             what = number_problem(text.iloc[row], values[row])
-            raise DataError(f"{source}: line {row + 2}, column '{col}': {what}")
+            raise DataError(f"{source}: {row_name(source, row)}, column '{col}': {what}")
         out[:, j] = values
     return out
 
@@ -294,7 +329,7 @@ def _column_components(frame: pd.DataFrame, c: CompiledRule, source: str) -> np.
                 f"out of {marks[j]:g}"
             )
         raise DataError(
-            f"{source}: line {row + 2}, column '{col}': {cell} is outside 0-{marks[j]:g}, the full "
+            f"{source}: {row_name(source, row)}, column '{col}': {cell} is outside 0-{marks[j]:g}, the full "
             f"marks of component {comp} (rule.components.{comp}.full_marks){hint}"
         )
     return values
@@ -312,7 +347,7 @@ def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray
         if bad.any():
             row = int(np.argmax(bad))
             raise DataError(
-                f"{source}: line {row + 2}, column '{col}': {frame[col].iloc[row]!r} is not a "
+                f"{source}: {row_name(source, row)}, column '{col}': {frame[col].iloc[row]!r} is not a "
                 "veto flag; allowed: true/false, 1/0, yes/no, 是/否, or blank (false)"
             )
         out |= is_true

@@ -102,7 +102,7 @@ def _check_text(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
         if len(lengths) and lengths.max() > MAX_CELL:
             row = int(np.argmax(lengths))
             raise DataError(
-                f"{p}: line {row + 2}, column '{column}': a cell of {int(lengths[row]):,} "
+                f"{p}: {row_name(p, row)}, column '{column}': a cell of {int(lengths[row]):,} "
                 f"characters; names and ids are at most {MAX_CELL} (a misplaced paste or a broken "
                 "quote?)"
             )
@@ -350,6 +350,13 @@ def _lenient(cell: str) -> float:
     if _THOUSANDS.fullmatch(s):
         s = s.replace(",", "")
     return float(s) if _NUMBER.fullmatch(s) else float("nan")
+
+
+def row_name(source, row: int) -> str:
+    """Where data row ``row`` (0 = the first under the header) of a table is: "line N" of a CSV
+    file, "row N" of a spreadsheet, as its program numbers them (the header is line or row 1)."""
+    excel = str(source).lower().endswith(EXCEL_SUFFIXES)
+    return f"{'row' if excel else 'line'} {row + 2}"
 
 
 def number_problem(cell: str, value: float) -> str | None:

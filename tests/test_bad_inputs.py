@@ -136,7 +136,7 @@ SCORE_FILES: dict[str, Case] = {
         "单位表.xlsx",
         lambda t: xlsx_bytes(units_frame((1, "社会评价", "412.9"))),
         "单位表.xlsx",
-        "line 2",
+        "row 2,",  # a spreadsheet's row number (the header is row 1), not a "line"
         "0-50",
     ),
     "truncated-gz": score_file("单位表.csv.gz", _truncated_gz, "单位表.csv.gz", "damaged gzip"),

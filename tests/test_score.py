@@ -171,3 +171,43 @@ def test_reads_csv_files_with_bom_and_names_the_file(minimal_file, tmp_path):
     _table(8).drop(columns=["公共服务"]).to_csv(bad, index=False)
     with pytest.raises(DataError, match=f"{bad}: missing column"):
         score(bad, minimal_file)
+
+
+@pytest.mark.parametrize("n, slips", [(10, 1), (20, 2), (40, 3), (40, 4)])
+def test_a_few_negative_values_among_positive_ones_are_named_and_still_scored(
+    minimal_file, n, slips
+):
+    from perfsim.scoring import SuspectValueWarning
+
+    t = _table(n, seed=n + slips)
+    rows = np.random.default_rng(slips).choice(n, slips, replace=False)
+    t.loc[rows, "公共服务"] = -t.loc[rows, "公共服务"]
+    with pytest.warns(SuspectValueWarning) as caught:
+        out = score(t, minimal_file)
+    (message,) = [str(w.message) for w in caught if w.category is SuspectValueWarning]
+    assert "column '公共服务'" in message and f"the other {n - slips} values" in message
+    for row in sorted(rows)[:5]:
+        assert f"line {row + 2} (" in message
+    assert np.isfinite(out["total"]).all()
+
+
+@pytest.mark.parametrize(
+    "overrides, share",
+    [
+        ([], 0.2),  # many negatives: a variable that takes both signs, not a slip
+        (["rule.indicators.公共服务.bad=-5"], 0.1),  # the rule itself expects negative values
+    ],
+)
+def test_negative_values_the_rule_or_the_data_expect_raise_no_warning(
+    minimal_file, overrides, share
+):
+    import warnings
+
+    from perfsim.scoring import SuspectValueWarning
+
+    rule = load_scenario(minimal_file, overrides).rule
+    t = _table(20)
+    t.loc[: int(share * 20) - 1, "公共服务"] *= -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SuspectValueWarning)
+        score(t, rule)

@@ -35,6 +35,7 @@ from ..tables import (
     parse_numbers,
     read_table,
     reading_note,
+    row_name,
 )
 
 #: Hangzhou's social-evaluation answers, lowest first, with their points (0-100).
@@ -192,7 +193,7 @@ def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -
         row = int(np.argmax(dup))
         r = out.iloc[row]
         raise DataError(
-            f"{source}: line {row + 2}: rater {r['rater']!r} rates unit {r['unit']!r} on item "
+            f"{source}: {row_name(source, row)}: rater {r['rater']!r} rates unit {r['unit']!r} on item "
             f"{r['item']!r} twice; one rating per rater, unit and item"
         )
     _one_value_each(out, "unit", "unit_class", source)
@@ -252,11 +253,11 @@ def _text_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         blank = (out[col] == "").to_numpy()
         if blank.any():
             row = int(np.argmax(blank))
-            raise DataError(f"{source}: line {row + 2}, column '{col}': empty")
+            raise DataError(f"{source}: {row_name(source, row)}, column '{col}': empty")
     reserved = (out["rater_group"] == "overall").to_numpy()
     if reserved.any():
         raise DataError(
-            f"{source}: line {int(np.argmax(reserved)) + 2}, column 'rater_group': 'overall' is "
+            f"{source}: {row_name(source, int(np.argmax(reserved)))}, column 'rater_group': 'overall' is "
             "reserved (it names all groups pooled in the reliability table); rename the group"
         )
     return out
@@ -274,7 +275,9 @@ def _points(
     ):
         if mask.any():
             row = int(np.argmax(mask))
-            raise DataError(f"{source}: line {row + 2}: {what} given; give exactly one per rating")
+            raise DataError(
+                f"{source}: {row_name(source, row)}: {what} given; give exactly one per rating"
+            )
     points = np.full(len(frame), np.nan)
     level = np.full(len(frame), -1, dtype=np.int64)
     if has_score.any():
@@ -287,7 +290,7 @@ def _points(
                 f"{cell} is outside 0-{score_max:g} (--score-max: what a score is out of)"
                 + ("; a slipped decimal point?" if values[row] > score_max else "")
             )
-            raise DataError(f"{source}: line {row + 2}, column 'score': {what}")
+            raise DataError(f"{source}: {row_name(source, row)}, column 'score': {what}")
         points[has_score] = 100.0 * values[has_score] / score_max
     if has_answer.any():
         codes = pd.Index(scale.labels).get_indexer(answer_text)
@@ -295,7 +298,7 @@ def _points(
         if bad.any():
             row = int(np.argmax(bad))
             raise DataError(
-                f"{source}: line {row + 2}, column 'answer': {answer_text.iloc[row]!r} is not on the "
+                f"{source}: {row_name(source, row)}, column 'answer': {answer_text.iloc[row]!r} is not on the "
                 f"scale; allowed: {', '.join(scale.labels)} (state another scale with --scale)"
             )
         level[has_answer] = codes[has_answer]
@@ -310,6 +313,6 @@ def _one_value_each(frame: pd.DataFrame, key: str, col: str, source: str) -> Non
         values = list(dict.fromkeys(frame.loc[frame[key] == name, col]))
         first = frame.index[(frame[key] == name) & (frame[col] == values[1])][0]
         raise DataError(
-            f"{source}: line {first + 2}, column '{col}': {key} {name!r} has {col} {values[1]!r} "
+            f"{source}: {row_name(source, first)}, column '{col}': {key} {name!r} has {col} {values[1]!r} "
             f"here but {values[0]!r} above; each {key} has one {col}"
         )
