@@ -80,35 +80,66 @@ def _window(values: pd.Series, reference: float | None) -> tuple[float, float]:
 
 @figure_function
 def parallel_figure(record: OptimizationRecord) -> Figure:
-    """One line per Pareto rule across its numeric levers and objectives, each axis scaled to its
-    range (levers: the searched range; objectives: the front's range); the reference dashed."""
+    """One line per Pareto rule across its numeric levers and objectives, the reference dashed.
+
+    Each axis spans its own values: a lever its searched range, an objective the Pareto rules'
+    and the reference's values, turned so that up is better; the values at either end are
+    printed on the axis, so a line's height reads as a number."""
     meta, front = record.metadata, record.pareto
-    axes_names, lows, highs = [], [], []
+    ref = meta.get("reference", {})
+    ref_row = {**ref.get("levers", {}), **ref.get("objectives", {})}
+    axes_names, ends, names = [], [], []
     for lever in meta["levers"]:
         if lever.get("kind") != "choice" and lever["path"] in front:
             axes_names.append(lever["path"])
-            lows.append(float(lever["low"]))
-            highs.append(float(lever["high"]))
+            ends.append((float(lever["low"]), float(lever["high"])))
+            names.append(_label(lever["path"]))
     for o in meta["objectives"]:
-        values = front[o["metric"]].to_numpy(float)
+        values = list(front[o["metric"]].to_numpy(float))
+        if isinstance(ref_row.get(o["metric"]), int | float):
+            values.append(float(ref_row[o["metric"]]))
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
         axes_names.append(o["metric"])
-        lows.append(float(np.nanmin(values)))
-        highs.append(float(np.nanmax(values)))
-    span = np.where(np.array(highs) > np.array(lows), np.array(highs) - np.array(lows), 1.0)
-    fig = Figure(figsize=(max(5.0, 1.6 * len(axes_names)), 3.8), layout="constrained")
+        ends.append((high, low) if o["goal"] == "min" else (low, high))  # (bottom, top)
+        names.append(f"{_label(o['metric'])}\n({_('better')} ↑)")
+    bottom, top = (np.array(e) for e in zip(*ends, strict=True))
+    span = np.where(top != bottom, top - bottom, 1.0)
+    fig = Figure(figsize=(max(5.0, 1.7 * len(axes_names)), 4.0), layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(axes_names))
-    for _row, row in front.iterrows():
-        y = (row[axes_names].to_numpy(float) - np.array(lows)) / span
-        ax.plot(x, y, "-o", ms=3, lw=1, alpha=0.7)
-    ref = meta.get("reference", {})
-    ref_row = {**ref.get("levers", {}), **ref.get("objectives", {})}
+    for k, (_row, row) in enumerate(front.iterrows()):
+        y = (row[axes_names].to_numpy(float) - bottom) / span
+        ax.plot(x, y, "-o", ms=3, lw=1, alpha=0.7, label=_("Pareto rules") if k == 0 else None)
     if all(isinstance(ref_row.get(n), int | float) for n in axes_names):
-        y = (np.array([float(ref_row[n]) for n in axes_names]) - np.array(lows)) / span
+        y = (np.array([float(ref_row[n]) for n in axes_names]) - bottom) / span
         ax.plot(x, y, "k--", lw=2, label=_("reference rule"))
-        ax.legend(loc="best")
-    ax.set_xticks(x, [_label(n) for n in axes_names], rotation=20, ha="right")
-    ax.set_ylabel(_("position in range (0 = low, 1 = high)"))
+    for xi, (b, t) in enumerate(zip(bottom, top, strict=True)):
+        ax.axvline(xi, c="0.85", lw=0.8, zorder=0)
+        ax.annotate(
+            f"{t:.3g}",
+            (xi, 1.0),
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="0.3",
+        )
+        ax.annotate(
+            f"{b:.3g}",
+            (xi, 0.0),
+            xytext=(0, -6),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=7,
+            color="0.3",
+        )
+    ax.set_ylim(-0.12, 1.12)
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    ax.set_xticks(x, names, rotation=20, ha="right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, frameon=False)
     return fig
 
 

@@ -195,8 +195,8 @@ def optimization_document(record: OptimizationRecord, figures: Mapping[str, Path
         "parallel-coordinates": (
             _("Pareto rules: levers and objectives"),
             _(
-                "One line per Pareto rule, each axis scaled to its range; dashed: the reference "
-                "rule."
+                "One line per Pareto rule; each axis runs between the values printed at its ends, "
+                "objectives turned so that up is better; dashed: the reference rule."
             ),
         ),
     }
