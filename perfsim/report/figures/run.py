@@ -228,7 +228,12 @@ def score_value_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
         ax.set_title(name + "\n" + _("score against true value"), loc="left")
         bx.set_xlabel(_("rank by true value (1 = highest)"))
         bx.set_ylabel(_("rank by total score (1 = highest)"))
-        bx.set_title(_("ranks (mean shift {shift:.1f} places)").format(shift=shift), loc="left")
+        bx.set_title(
+            _("ranks of the averages over replications (mean shift {shift:.1f} places)").format(
+                shift=shift
+            ),
+            loc="left",
+        )
         bx.set_xlim(0, n + 1)
         bx.set_ylim(0, n + 1)
         bx.set_aspect("equal", adjustable="box")
