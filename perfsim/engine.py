@@ -115,7 +115,7 @@ class Model:
             target=np.nan_to_num(c.target, nan=0.0),
             prizes=band_prizes(sc, c),
             rater_costs=metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept),
-            top_share=_top_share(c, w.n_dept),
+            top_share=top_group_share(c, w.n_dept),
             floors=quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0],
         )
         for value in (*fixed.values(), *fixed["context"].values(), *fixed["context"]["limits"]):
@@ -417,7 +417,7 @@ def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArra
     return value - 0.5 * sum_last(_times(work, e_fb)) / ctx.ability
 
 
-def _top_share(c: CompiledRule, n_dept: int) -> float:
+def top_group_share(c: CompiledRule, n_dept: int) -> float:
     """The share of departments that the misclassification metrics call the true top: as many as
     the best band's quota admits (at least one; the share itself when quotas apply within class),
     0.15 without a quota."""

@@ -73,6 +73,9 @@ class Metric:
     min_diff: float | None = None
     """Smallest difference that matters, in the metric's own units, for the comparison's verdicts
     ("no practical difference" below it); None: :data:`SPREAD_SHARE` of the metric's spread."""
+    per_quota: bool = False
+    """Counted over the true top units, as many as the rule's own top-grade quota admits: two
+    rules with different quotas count different groups, so a comparison does not judge them."""
 
     @property
     def better(self) -> str:
@@ -123,20 +126,21 @@ _RECORDS = [
         plain="Of the units that are truly among the best, the share the rule does not give the "
         "top grade (0: every best unit is recognised). The truly best are as many units as the "
         "rule's own top-grade quota admits (15 % without one), so rules with different quotas "
-        "count different groups: compare them on kendall_tau as well.",
+        "count different groups: a comparison does not judge such rules on it (read kendall_tau).",
         min_diff=0.02,
+        per_quota=True,
     ),
     Metric(
         "bottom_missed",
         "true bottom units graded above the bottom",
-        "share of the true bottom-q departments graded above the bottom grade",
+        "share of the true bottom 10 % of departments graded above the bottom grade",
         "#{d ∈ B : grade_d < bottom} / |B|",
         "share of bottom units",
         "0–1",
         "lower",
-        plain="Of the units that are truly among the weakest, the share the rule grades above the "
-        "bottom grade (1: the rule never names a weak unit, e.g. when nobody gets the bottom"
-        " grade).",
+        plain="Of the units that are truly among the weakest 10 %, the share the rule grades "
+        "above the bottom grade (1: the rule never names a weak unit, e.g. when nobody gets the "
+        "bottom grade).",
         min_diff=0.02,
     ),
     Metric(
@@ -151,6 +155,7 @@ _RECORDS = [
         plain="Of the units that are truly among the best, the share the rule puts in the bottom "
         "grade: the worst kind of error.",
         min_diff=0.02,
+        per_quota=True,
     ),
     Metric(
         "class_bias",

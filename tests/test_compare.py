@@ -190,3 +190,40 @@ def test_paired_intervals_are_narrower_on_the_bundled_hangzhou_comparison():
         unpaired = unpaired_difference(a, b)
         narrower.append(paired[3] - paired[2] < unpaired[3] - unpaired[2])
     assert all(narrower)
+
+
+def test_metrics_of_the_true_top_are_not_judged_between_rules_with_other_top_quotas():
+    """top_missed counts the rule's own true top group: 0.4 of 30 units is 12, 0.41 is 12 too
+    (judged), 0.2 is 6 and 1.0 is all 30 (not judged; at 1.0 nobody misses the top grade)."""
+    from perfsim.report.summary import comparison_summary
+
+    tournament = ROOT / "scenarios" / "teaching" / "tournament.toml"
+    variants = [
+        "same12:rule.grading.quota.优秀=0.41",
+        "q20:rule.grading.quota.优秀=0.2",
+        "all:rule.grading.quota.优秀=1",
+    ]
+    comp = compare([tournament], variants=variants, overrides=['world.policy="naive"'], reps=12)
+    t = comp.table.set_index(["metric", "rule"])["verdict"]
+    for metric in ("top_missed", "top_in_bottom"):
+        assert t[(metric, "q20")] == t[(metric, "all")] == "not comparable"
+        assert t[(metric, "same12")] not in ("not comparable", "reference", "")
+    assert comp.results[("base", "all")].metrics.set_index("metric").loc["top_missed", "mean"] == 0
+    for metric in ("kendall_tau", "bottom_missed", "class_bias"):  # their groups do not move
+        assert t[(metric, "all")] != "not comparable"
+    summary = comparison_summary(comp.table, comp.rules, comp.worlds, 12)
+    notes = [n for n in summary.notes if "is not judged on" in n]
+    assert [n.split(" ")[0] for n in notes] == ["q20", "all"]
+    assert not any("true top units missing the top grade" in s for s in summary.key[2:])
+
+
+def test_a_quota_taken_within_each_class_counts_the_same_true_top_as_the_global_one():
+    hangzhou = ROOT / "scenarios" / "hangzhou-2011.toml"
+    comp = compare(
+        [hangzhou],
+        variants=["classes:rule.grading.scope=within_class"],  # 15 % of each class: 9 of 66
+        overrides=['world.policy="naive"'],
+        reps=6,
+    )
+    t = comp.table.set_index(["metric", "rule"])["verdict"]
+    assert t[("top_missed", "classes")] not in ("not comparable", "reference", "")

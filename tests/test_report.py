@@ -492,3 +492,31 @@ def test_the_comparison_shows_the_grade_distribution_and_says_when_a_band_emptie
     else:
         assert "在 社评60 下，良好 由 37 % 变为 5.0 %" in text
     assert "优秀20 下" not in text and "under 优秀20" not in text
+    assert "hardly tell" not in text and "几乎无法区分" not in text  # no band holds ≥ 90 %
+
+
+@pytest.mark.parametrize("top", [0.89, 0.9, 0.99])
+def test_a_rule_that_puts_nearly_every_unit_in_one_band_is_said_to_grade_nothing(top):
+    from types import SimpleNamespace
+
+    from perfsim.report.document import Document, render_markdown
+    from perfsim.report.sections.comparison import grade_distribution
+
+    bands = ["优秀", "良好", "合格"]
+    rest = (1 - top) / 2
+    run = SimpleNamespace(
+        rules=["2011", "无名额"],
+        reference="2011",
+        worlds=["base"],
+        confusion={
+            "2011": pd.DataFrame([[0.15, 0.37, 0.48]], columns=bands),
+            "无名额": pd.DataFrame([[top, rest, rest]], columns=bands),
+        },
+    )
+    doc = Document(title="t")
+    grade_distribution(doc, run)
+    text = render_markdown(doc)
+    assert ("Under 无名额" in text and "graded 优秀: the grades hardly tell" in text) == (
+        top >= 0.9
+    )
+    assert "Under 2011" not in text

@@ -17,7 +17,11 @@ overrides it):
 - *better* or *worse* when the interval excludes 0 and the estimated difference reaches δ;
 - *slightly better* or *slightly worse* when the interval excludes 0 but the estimated difference
   is smaller than δ (detectable; the interval leaves open whether it matters);
-- otherwise *no detectable difference* (the interval holds 0 and differences that would matter).
+- otherwise *no detectable difference* (the interval holds 0 and differences that would matter);
+- *not comparable* for a metric counted over the rule's own true top group
+  (:attr:`perfsim.metric_registry.Metric.per_quota`) when the rule's top-grade quota admits
+  another number of units than the reference's: a quota of 100 % leaves no true top unit
+  ungraded top, whatever the scores.
 
 Robustness (``across``): every rule runs in every combination of assumed world parameters; per
 metric, a rule's *worst case* is its worst mean over those worlds and its *regret* in a world is its
@@ -35,7 +39,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..engine import top_group_share
 from ..metric_registry import MAXIMA, better, metric_info, min_difference
+from ..metrics import group_size
+from ..rules.pipeline import compile_rule
 from ..scenario import (
     Problem,
     Scenario,
@@ -110,7 +117,16 @@ BETTER, WORSE = "better", "worse"
 SLIGHTLY_BETTER, SLIGHTLY_WORSE = "slightly better", "slightly worse"
 NO_PRACTICAL = "no practical difference"
 NOT_DETECTED = "no detectable difference"
-VERDICTS = (BETTER, WORSE, SLIGHTLY_BETTER, SLIGHTLY_WORSE, NO_PRACTICAL, NOT_DETECTED)
+NOT_COMPARABLE = "not comparable"
+VERDICTS = (
+    BETTER,
+    WORSE,
+    SLIGHTLY_BETTER,
+    SLIGHTLY_WORSE,
+    NO_PRACTICAL,
+    NOT_DETECTED,
+    NOT_COMPARABLE,
+)
 """Every verdict of a rule against the reference ("reference" for the reference itself, "" for a
 metric without a better side)."""
 
@@ -314,7 +330,8 @@ def compare(
     rules, world_names = list(named), list(worlds)
     min_differences = dict(min_differences or {})
     check_min_differences(min_differences, results[(world_names[0], rules[0])].per_rep.columns)
-    table = _table(results, rules, world_names, min_differences)
+    groups = {r: _top_group(sc) for r, sc in named.items()}
+    table = _table(results, rules, world_names, min_differences, groups)
     robust = _robustness(table, rules) if len(world_names) > 1 else None
     return Comparison(
         table=table,
@@ -339,8 +356,15 @@ def smallest_difference(metric: str, reference: np.ndarray, given: Mapping[str, 
 
 
 def _table(
-    results, rules: list[str], worlds: list[str], min_differences: Mapping[str, float]
+    results,
+    rules: list[str],
+    worlds: list[str],
+    min_differences: Mapping[str, float],
+    groups: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
+    """The comparison's table; ``groups``: how many units each rule counts as the true top
+    (:func:`_top_group`), which decides :data:`NOT_COMPARABLE`."""
+    groups = groups or {}
     rows = []
     for wname in worlds:
         ref = results[(wname, rules[0])]
@@ -375,13 +399,30 @@ def _table(
                         "diff_high": high if rname != rules[0] else 0.0,
                         "min_diff": delta,
                         "verdict": (
-                            verdict(metric, low, high, delta, mean)
-                            if rname != rules[0]
-                            else "reference"
+                            "reference"
+                            if rname == rules[0]
+                            else NOT_COMPARABLE
+                            if _other_group(metric, groups.get(rname), groups.get(rules[0]))
+                            else verdict(metric, low, high, delta, mean)
                         ),
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def _top_group(sc: Scenario) -> int:
+    """How many departments the misclassification metrics count as the true top under a rule."""
+    n = sc.world.departments
+    return group_size(top_group_share(compile_rule(sc.rule), n), n)
+
+
+def _other_group(metric: str, size: int | None, reference: int | None) -> bool:
+    """Whether ``metric`` counts another group of true top units under a rule than under the
+    reference (of ``size`` and ``reference`` units)."""
+    info = metric_info(metric)
+    if info is None or not info.per_quota or size is None or reference is None:
+        return False
+    return size != reference
 
 
 def _robustness(table: pd.DataFrame, rules: list[str]) -> pd.DataFrame:

@@ -164,6 +164,7 @@ _VALUES = {
     "slightly worse": N_("slightly worse"),
     "no detectable difference": N_("no detectable difference"),
     "no practical difference": N_("no practical difference"),
+    "not comparable": N_("not comparable"),
     "reference": N_("reference"),
     "none": N_("none"),
 }

@@ -201,7 +201,9 @@ def rank_fidelity_from_bounds(
     }
 
 
-def _group_size(share: float, n: int, name: str) -> int:
+def group_size(share: float, n: int, name: str = "share") -> int:
+    """How many of ``n`` departments a share of them counts: ``max(1, floor(share · n))`` (with a
+    1e-9 tolerance, as grade quotas are), at most ``n``."""
     if not 0.0 < share <= 1.0:
         raise ValueError(f"{name} must be in (0, 1], got {share}")
     return min(n, max(1, int(np.floor(share * n + 1e-9))))
@@ -240,8 +242,8 @@ def misclassification(
     if g.shape != v.shape:
         raise ValueError(f"grade must have the shape of true_value {v.shape}, got {g.shape}")
     n = v.shape[1]
-    q_top = _group_size(top_share, n, "top_share")
-    q_bot = _group_size(top_share if bottom_share is None else bottom_share, n, "bottom_share")
+    q_top = group_size(top_share, n, "top_share")
+    q_bot = group_size(top_share if bottom_share is None else bottom_share, n, "bottom_share")
     if order is None:
         order = best_first_order(v)  # best first; equal V keep department order
     flat, rows = g.ravel(), (np.arange(v.shape[0], dtype=np.intp) * n)[:, None]

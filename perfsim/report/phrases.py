@@ -117,6 +117,12 @@ ENGLISH: dict[str, str] = {
     "note.constant": N_(
         "Not shown, the same in every replication and without a better side: {items}."
     ),
+    "note.not_comparable": N_(
+        "{rule} is not judged on {items}: its top-grade quota admits another number of units than "
+        "the reference's, so it counts another group of units as the true top (a quota of 100 % "
+        "leaves none ungraded top, whatever the scores); compare the rules on rank fidelity "
+        "instead."
+    ),
     "note.same_everywhere": N_("Not shown, identical under every rule: {items}."),
     "note.undefined_everywhere": N_("Not shown, undefined under every rule: {items}."),
     "note.explain": N_("What each metric means and which direction is better: add --explain."),

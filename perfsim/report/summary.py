@@ -371,8 +371,8 @@ def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, s
     sub = table[(table["rule"] == rule) & (table["direction"].astype(str) != "")]
     groups: dict[str, list[str]] = {}
     for metric, g in sub.groupby("metric", sort=False):
-        if metric in skip:
-            continue
+        if metric in skip or set(g["verdict"].astype(str)) == {"not comparable"}:
+            continue  # (said in a note: :func:`_not_comparable`)
         key = _verdict_key(set(g["verdict"].astype(str)), many)
         name = metric_label(str(metric))
         if key in ("cmp.better", "cmp.worse"):
@@ -420,6 +420,7 @@ def comparison_summary(
     warning = _unconverged(table)
     if warning:
         out.warnings.append(warning)
+    out.notes += _not_comparable(table, rules[1:])
     defined = set(table.loc[[finite(v) for v in table["mean"]], "metric"])
     undefined = [m for m in same if metric_registry.better(m) and m not in defined]
     identical = [m for m in same if metric_registry.better(m) and m in defined]
@@ -454,6 +455,18 @@ def _example(table: pd.DataFrame) -> str:
                 metric=metric_label(metric),
             )
     return ""
+
+
+def _not_comparable(table: pd.DataFrame, rules: Sequence[str]) -> list[str]:
+    """A note per rule with metrics not judged against the reference because the rule's
+    top-grade quota counts another group of true top units."""
+    notes = []
+    for rule in rules:
+        rows = table[(table["rule"] == rule) & (table["verdict"].astype(str) == "not comparable")]
+        if len(rows):
+            items = join([metric_label(str(m)) for m in dict.fromkeys(rows["metric"])])
+            notes.append(say("note.not_comparable", rule=rule, items=items))
+    return notes
 
 
 def _unconverged(table: pd.DataFrame) -> str:

@@ -93,6 +93,8 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
 
 #: a band whose share of units moves by this much against the reference is said in words
 BAND_SHIFT = 0.10
+#: a band holding this share of units or more under a rule: the grades hardly tell units apart
+CROWDED = 0.9
 
 
 def grade_distribution(doc: Document, run: RunFolder) -> None:
@@ -127,6 +129,17 @@ def grade_distribution(doc: Document, run: RunFolder) -> None:
                 ref=run.reference, changes=_("; ").join(said)
             ),
         )
+    for rule, s in shares.items():
+        band = s.idxmax() if len(s) > 1 else None
+        if band is not None and float(s[band]) >= CROWDED:
+            doc.add(
+                "summary",
+                _(
+                    "Under {rule}, {share} of units are graded {band}: the grades hardly tell "
+                    "units apart, and metrics of grading (such as the share graded as deserved) "
+                    "look good for that reason alone."
+                ).format(rule=rule, share=pcts([float(s[band])], 2)[0], band=band),
+            )
     caption = _(
         "Share of department-replications given each grade under each rule{where}. The grade "
         "confusion figure compares each rule with its own band sizes: a rule that puts most units "
