@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from .i18n import LANGUAGES
-from .results.names import FIGURES, MARKERS, report_files
+from .results.names import FIGURES, MARKERS, figure_folder, report_files
 from .scenario import PerfsimError
 
 MANIFEST = ".perfsim.json"
@@ -123,33 +123,47 @@ def is_report_name(rel: str) -> bool:
 
 
 @contextmanager
-def rewriting_report(folder: str | Path) -> Iterator[None]:
-    """Hold ``folder``'s report and figures for rewriting: refuse (:class:`OutputError`) when one
-    of them is not perfsim's (a file the user put there, or a report the user edited after perfsim
-    wrote it); while the block runs the manifest says a rewrite is under way, so that the files of
-    an interrupted one still count as perfsim's (a rerun or another command may replace them);
-    at its end every report file is recorded with its SHA-256. A folder without a file list
-    (written by an older perfsim) is written as before, unchecked."""
+def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
+    """Hold ``folder``'s report and figures in ``lang`` for rewriting: refuse
+    (:class:`OutputError`) when a file where they go is not perfsim's (a file the user put there,
+    or a report the user edited after perfsim wrote it); files of a report in another language are
+    not touched and do not stop this one. While the block runs the manifest says a rewrite is
+    under way, so that the files of an interrupted one still count as perfsim's (a rerun or
+    another command may replace them); at its end every report file perfsim wrote is recorded
+    with its SHA-256 (a file of the user's never is). A folder without a file list (written by an
+    older perfsim) is written as before, unchecked."""
     folder = Path(folder)
     manifest = read_json(folder / MANIFEST)
     if manifest is None or not isinstance(manifest.get("files"), dict):
         yield
         return
-    theirs = [rel for rel in foreign_files(folder) or [] if is_report_name(rel)]
+    foreign = [rel for rel in foreign_files(folder) or [] if is_report_name(rel)]
+    theirs = [rel for rel in foreign if _written_by_report(rel, lang)]
     if theirs:
+        reports = " and ".join(report_files(lang))
         raise OutputError(
-            f"{folder}: perfsim report would replace {_listed(theirs)}, which perfsim did not "
-            "write or which "
-            "was changed after perfsim wrote it (your notes?); perfsim never overwrites your "
-            "files: move or rename them first"
+            f"{folder}: perfsim report writes {reports} and figures into "
+            f"{figure_folder(lang)}/, where {_listed(theirs)} is not perfsim's (a file you put "
+            "there, or one changed after perfsim wrote it: your notes?); perfsim never overwrites "
+            "your files: move or rename them first"
         )
     _write_json(folder / MANIFEST, {**manifest, _REWRITING: True})
     yield
     manifest = read_json(folder / MANIFEST) or manifest
     files = {k: v for k, v in manifest["files"].items() if not is_report_name(k)}
-    files.update({k: v for k, v in snapshot(folder).items() if is_report_name(k)})
+    files.update(
+        {k: v for k, v in snapshot(folder).items() if is_report_name(k) and k not in foreign}
+    )
     manifest = {k: v for k, v in manifest.items() if k != _REWRITING}
     _write_json(folder / MANIFEST, {**manifest, "files": files})
+
+
+def _written_by_report(rel: str, lang: str) -> bool:
+    """Whether a report in ``lang`` writes (or removes, as a figure it no longer draws) the file
+    ``rel``: its two report files, and the figures directly in its figure folder."""
+    parent, _, name = rel.rpartition("/")
+    figure = parent == figure_folder(lang) and name.endswith((".png", ".svg"))
+    return rel in report_files(lang) or figure
 
 
 def _listed(paths: list[str]) -> str:

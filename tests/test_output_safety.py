@@ -465,3 +465,26 @@ def test_sensitivity_and_optimize_out_on_a_file_or_your_folder(tmp_path, capsys,
     assert "perfsim never deletes such a folder" in capsys.readouterr().err
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
     assert (mine / "notes.txt").read_text() == "x"
+
+
+def test_a_report_in_one_language_is_not_stopped_by_your_files_of_another(tmp_path, capsys):
+    """Notes added to report.zh.md and a screenshot in figures/zh/ do not stop the English report
+    (which writes neither), are kept byte for byte, and never become perfsim's: a run into the
+    folder still refuses to replace it, and the Chinese report still refuses too."""
+    from perfsim.io import foreign_files
+
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    assert main(["report", str(out), "--lang", "zh", "--quiet"]) == 0
+    with open(out / "report.zh.md", "a", encoding="utf-8") as handle:
+        handle.write("\n我的笔记。\n")
+    (out / "figures" / "zh" / "我的截图.png").write_bytes(b"mine")
+    mine = {rel: (out / rel).read_bytes() for rel in ("report.zh.md", "figures/zh/我的截图.png")}
+    assert main(["report", str(out), "--quiet"]) == 0
+    assert (out / "report.html").exists() and list((out / "figures").glob("*.png"))
+    assert {rel: (out / rel).read_bytes() for rel in mine} == mine
+    assert sorted(foreign_files(out)) == sorted(mine)  # still yours after the English report
+    assert main(["report", str(out), "--lang", "zh", "--quiet"]) == 2
+    assert "report.zh.md" in capsys.readouterr().err
+    assert _run(out) == 2
+    assert {rel: (out / rel).read_bytes() for rel in mine} == mine

@@ -137,7 +137,7 @@ def build_report(run_dir: str | Path, lang: str = "en") -> tuple[Path, Path]:
     # written, and so is a report or figure the user edited or added (io.rewriting_report)
     with language(lang):
         record = read_result(path)
-        with rewriting_report(path):
+        with rewriting_report(path, lang):
             doc = document(record)
             html_text, md_text = render_html(doc), render_markdown(doc, path)
             atomic_write(html_path, lambda tmp: tmp.write_text(html_text, encoding="utf-8"))

@@ -203,5 +203,5 @@ def save_figures(run_dir: str | Path) -> list[Path]:
     from ...io import rewriting_report
 
     run = load_run(run_dir)
-    with rewriting_report(run_dir):
+    with rewriting_report(run_dir, current_language()):
         return [p for f in write_figures(run) for p in (f.png, f.svg)]
