@@ -68,6 +68,26 @@ def test_missing_file_exits_2(tmp_path):
     assert r.returncode == 2 and "file not found" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("hangzhou2011", "hangzhou-2011"),
+        ("mlr-2011.tom", "mlr-2011"),
+        ("scenarios/teaching/goodhard.toml", "teaching/goodhart"),
+        ("nope.toml", None),
+    ],
+)
+def test_a_missing_scenario_names_the_nearest_bundled_one(tmp_path, typed, meant):
+    from perfsim.scenario import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tmp_path / typed if typed == "nope.toml" else typed)
+    text = str(err.value)
+    assert "file not found" in text and "perfsim scenarios" in text
+    assert (f"did you mean the bundled scenario {meant!r}" in text) == (meant is not None)
+    assert meant is not None or "did you mean" not in text
+
+
 def test_score_writes_the_table_atomically(minimal_file, tmp_path):
     data = tmp_path / "units.csv"
     pd.DataFrame(

@@ -128,6 +128,13 @@ def test_separators_typed_on_a_chinese_keyboard_read_as_ascii():
     assert parse_assignment("rule.components.社会评价.share=40%")[1] == 0.4
     assert parse_assignment("rule.grading.quota.优秀＝15％")[1] == 0.15
     assert parse_assignment('meta.title="40%"')[1] == "40%"  # a quoted string stays a string
+    # full-width digits (an input method left in full-width mode) and the enumeration comma 、
+    assert parse_assignment("rule.components.社会评价.share=０.６")[1] == 0.6
+    assert parse_assignment("world.departments=１２")[1] == 12
+    assert parse_assignment('meta.title="０.６"')[1] == "０.６"  # a quoted string stays as written
+    assert parse_assignment("meta.title=（１）")[1] == "（１）"  # not a number: as written
+    assert parse_across("world.x=0.5、1、2") == ("world.x", ["0.5", "1", "2"])
+    assert parse_variant("a:rule.x=1、rule.y=2")[1] == ["rule.x=1", "rule.y=2"]
 
 
 def test_bad_variant_and_across_are_user_errors():

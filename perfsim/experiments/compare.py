@@ -54,7 +54,7 @@ from ..scenario import (
     scenario_source,
 )
 from ..scenario.loader import scenario_from_dict
-from ..scenario.overrides import FULL_WIDTH, partition_any
+from ..scenario.overrides import partition_any, separators
 from ..simulation import SimulationResult, simulate
 from ..world.convergence import run_label
 
@@ -189,7 +189,7 @@ def parse_min_diff(text: str) -> tuple[str, float]:
 
 
 def split_top_level(text: str, sep: str = ",") -> list[str]:
-    """Split on ``sep`` (or its full-width form, :data:`perfsim.scenario.overrides.FULL_WIDTH`)
+    """Split on ``sep`` (or its full-width forms, :func:`perfsim.scenario.overrides.separators`)
     outside brackets, braces and quotes (values may be TOML lists)."""
     parts, depth, quote, buf = [], 0, None, ""
     for ch in text:
@@ -201,7 +201,7 @@ def split_top_level(text: str, sep: str = ",") -> list[str]:
             depth += 1
         elif ch in "]}":
             depth -= 1
-        elif ch in (sep, FULL_WIDTH.get(sep)) and depth == 0:
+        elif ch in separators(sep) and depth == 0:
             parts.append(buf)
             buf = ""
             continue

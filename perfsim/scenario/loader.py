@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .bundled import BUNDLED_SCENARIOS
 from .errors import LocatedValueError, Problem, ScenarioError
-from .names import choice_hint
+from .names import choice_hint, nearest
 from .overrides import PERCENT, apply_overrides
 from .schema import Scenario
 
@@ -43,13 +43,25 @@ def resolve_path(path: str | Path) -> Path:
     return p
 
 
+def _not_found(p: Path) -> str:
+    """ "file not found", with the bundled scenario of the nearest name (``hangzhou2011``)."""
+    names = [
+        q.relative_to(BUNDLED_SCENARIOS).with_suffix("").as_posix()
+        for q in BUNDLED_SCENARIOS.rglob("*.toml")
+    ]
+    typed = p.with_suffix("").as_posix() if p.suffix == ".toml" else p.as_posix()
+    close = nearest(typed.removeprefix("scenarios/"), names, cutoff=0.7)
+    hint = f" (did you mean the bundled scenario {close!r}?)" if close else ""
+    return f"file not found{hint}; perfsim scenarios lists the bundled ones"
+
+
 def read_toml(path: str | Path) -> dict:
     """Read a TOML file; a syntax error becomes a :class:`ScenarioError` naming the line."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([Problem(str(p), "", None, "file not found")]) from None
+        raise ScenarioError([Problem(str(p), "", None, _not_found(p))]) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             [

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,15 +27,20 @@ from .errors import Problem, ScenarioError
 from .names import nearest
 from .paths import RESERVED_WEIGHT_KEYS, split_path
 
-#: the full-width forms a Chinese keyboard types for the separators of ``PATH=VALUE``,
-#: ``NAME:…`` and lists (``a,b``): read as their ASCII forms where they separate
-FULL_WIDTH = {"=": "＝", ":": "：", ",": "，"}
+#: the forms a Chinese keyboard types for the separators of ``PATH=VALUE``, ``NAME:…`` and lists
+#: (``a,b``; also the enumeration comma 、): read as their ASCII forms where they separate
+FULL_WIDTH = {"=": "＝", ":": "：", ",": "，、"}
+
+
+def separators(sep: str) -> str:
+    """``sep`` and the forms a Chinese keyboard types for it (:data:`FULL_WIDTH`)."""
+    return sep + FULL_WIDTH.get(sep, "")
 
 
 def partition_any(text: str, sep: str) -> tuple[str, str, str]:
     """``text.partition(sep)`` at the first ``sep`` or its full-width form (:data:`FULL_WIDTH`),
     so that ``share＝0.4`` typed on a Chinese keyboard reads as ``share=0.4``."""
-    cut = [i for i in (text.find(sep), text.find(FULL_WIDTH.get(sep, sep))) if i >= 0]
+    cut = [i for i in (text.find(s) for s in separators(sep)) if i >= 0]
     if not cut:
         return text, "", ""
     i = min(cut)
@@ -54,7 +60,15 @@ def parse_value(text: str) -> Any:
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except (tomllib.TOMLDecodeError, RecursionError):
-        return text.strip()
+        pass
+    plain = unicodedata.normalize("NFKC", text).strip()  # full-width digits: ０.６ → 0.6
+    try:
+        number = tomllib.loads(f"v = {plain}")["v"] if plain != text.strip() else None
+    except (tomllib.TOMLDecodeError, RecursionError):
+        number = None
+    if isinstance(number, int | float) and not isinstance(number, bool):
+        return number
+    return text.strip()
 
 
 def parse_assignment(text: str, source: str = "--set") -> tuple[list[str], Any]:
