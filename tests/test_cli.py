@@ -207,3 +207,17 @@ def test_validate_checks_the_uncertain_table(tmp_path):
     assert "uncertain.rule.components.社会评价.share = [0.1, 1.5]" in bad.stderr
     assert "the value 1.5 is not allowed" in bad.stderr
     assert "valid" not in bad.stdout
+
+
+def test_perfsims_warnings_are_one_line_like_its_errors(tmp_path, capsys):
+    import pandas as pd
+
+    from perfsim.cli import main
+
+    table = pd.read_csv(ROOT / "scenarios/data/hangzhou-2011-units.csv")
+    table.loc[3, "职能工作目标"] = -5
+    table.to_csv(tmp_path / "t.csv", index=False)
+    assert main(["score", str(tmp_path / "t.csv"), "--rule", "hangzhou-2011", "--quiet"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("perfsim score: warning: ")
+    assert "line 5 (-5)" in err[0] and "SuspectValueWarning" not in err[0]

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from types import ModuleType
 
 from .. import __version__
@@ -83,11 +85,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _warnings_as_lines(command: str) -> Iterator[None]:
+    """perfsim's own warnings as one line each, ``perfsim run: warning: …``, like its errors
+    (Python's default prints ``perfsim:0: ConvergenceWarning: …``); other libraries' warnings
+    as Python prints them."""
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not category.__module__.startswith("perfsim"):
+            return original(message, category, filename, lineno, file, line)
+        print(f"perfsim {command}: warning: {message}", file=file or sys.stderr)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = original
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return COMMANDS[args.command].handle(args)
+        with _warnings_as_lines(args.command):
+            return COMMANDS[args.command].handle(args)
     except PerfsimError as exc:
         print(f"perfsim {args.command}: error: {exc}", file=sys.stderr)
         return 2
