@@ -45,6 +45,9 @@ class Document:
         self.blocks.append(Block(kind, content, ident))
 
 
+#: the mark before a verdict cell of these classes (the HTML style sheet's ::before, and Markdown)
+_MARKS = {"better": "▲ ", "worse": "▼ "}
+
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC",
   "Microsoft YaHei", "PingFang SC", sans-serif; color: #111; background: #fff; margin: 0;
@@ -66,9 +69,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table:not(.wide) td.num { white-space: nowrap; }
 td.differs { background: #fff0b3; font-weight: 700; box-shadow: inset 4px 0 0 #111; }
 td.better { font-weight: 700; }
-td.better::before { content: "▲ "; }
 td.worse { font-style: italic; }
-td.worse::before { content: "▼ "; }
 td.best { font-weight: 700; text-decoration: underline; }
 td.mono, table.repro td { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .82rem; }
 figure { margin: 1rem 0 2rem; break-inside: avoid; }
@@ -94,7 +95,7 @@ pre { background: #f4f4f4; border: 1px solid #ccc; padding: .6rem .8rem; overflo
   pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
   figure img { max-height: 140mm; width: auto; max-width: 100%; }
 }
-"""
+""" + "".join(f'td.{k}::before {{ content: "{m}"; }}\n' for k, m in _MARKS.items())
 
 
 def _figure_label(n: int, title: str) -> str:
@@ -184,9 +185,10 @@ def _md_text(text: object) -> str:
     return str(text).replace("<", "&lt;")
 
 
-def _md_cell(text: object, strong: bool) -> str:
+def _md_cell(text: object, strong: bool, classes: str = "") -> str:
     cell = _md_text(text).replace("|", "\\|").replace("\n", " ").strip()
-    return f"**{cell}**" if strong and cell else cell
+    mark = next((m for k, m in _MARKS.items() if k in classes.split()), "") if cell else ""
+    return f"**{mark}{cell}**" if strong and cell else f"{mark}{cell}"
 
 
 def render_markdown(doc: Document, folder: Path | None = None) -> str:
@@ -216,7 +218,7 @@ def render_markdown(doc: Document, folder: Path | None = None) -> str:
             for i, row in enumerate(t.rows):
                 cls = t.classes[i] if t.classes else [""] * len(row)
                 cells = [
-                    _md_cell(c, j > 0 and bool(_STRONG & set(k.split())))
+                    _md_cell(c, j > 0 and bool(_STRONG & set(k.split())), k)
                     for j, (c, k) in enumerate(zip(row, cls, strict=True))
                 ]
                 lines.append("| " + " | ".join(cells) + " |")
