@@ -570,10 +570,10 @@ def joined_metrics(blocks: list[BlockResult]) -> dict[str, NDArray]:
         for k in names
     }
     gaps = [out[k] for k in names if k.startswith("class_gap:")]
-    if "class_bias" in out:  # one class: no gap
+    if "class_bias" in out:  # one class: no gap, no bias to measure (undefined, not 0)
         reps = len(out["class_bias"])
         out["class_bias"] = (
-            metrics.systematic_class_bias(np.stack(gaps, 1)) if gaps else np.zeros(reps)
+            metrics.systematic_class_bias(np.stack(gaps, 1)) if gaps else np.full(reps, np.nan)
         )
     return out
 

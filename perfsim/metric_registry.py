@@ -123,6 +123,7 @@ _RECORDS = [
         "share of top units",
         "0–1",
         "lower",
+        undefined_when="the rule has fewer than two grade bands",
         plain="Of the units that are truly among the best, the share the rule does not give the "
         "top grade (0: every best unit is recognised). The truly best are as many units as the "
         "rule's own top-grade quota admits (15 % without one), so rules with different quotas "
@@ -138,6 +139,7 @@ _RECORDS = [
         "share of bottom units",
         "0–1",
         "lower",
+        undefined_when="the rule has fewer than two grade bands",
         plain="Of the units that are truly among the weakest 10 %, the share the rule grades "
         "above the bottom grade (1: the rule never names a weak unit, e.g. when nobody gets the "
         "bottom grade).",

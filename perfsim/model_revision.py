@@ -81,6 +81,10 @@ History:
    a step function of its own level. A new user's rule with capped targets and a 20 % quota for
    the top grade settled in 15 of 80 replications instead of 1. Only rules that score by target
    attainment move (no bundled scenario does; the curated examples' metadata still records 11).
+13. metrics without a meaning are undefined, not 0: under a rule with one grade band,
+   ``top_missed`` and ``bottom_missed`` (as ``top_in_bottom`` already was); in a world with one
+   class of units, ``class_bias``. A 0 read as a perfect rule ("0 ± 0, lower is better") in the
+   teaching scenarios with one band or one class. No other number moves.
 """
 
-MODEL_REVISION = 12
+MODEL_REVISION = 13

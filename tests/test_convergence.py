@@ -82,7 +82,7 @@ def test_cli_run_prints_one_warning_line_and_writes_the_metrics(tmp_path):
     r = run_cli("run", str(path), "--reps", "4", "--out", str(out), "--quiet",
                 "--set", "world.max_iterations=3")  # fmt: skip
     assert r.returncode == 0, r.stderr
-    lines = [x for x in r.stderr.splitlines() if "ConvergenceWarning" in x]
+    lines = [x for x in r.stderr.splitlines() if x.startswith("perfsim run: warning: ")]
     assert len(lines) == 1 and "tournament.toml" in lines[0] and "4 of 4" in lines[0]
     assert not [x for x in r.stderr.splitlines() if x.startswith("  ")]  # no source line
     table = (out / "metrics.csv").read_text(encoding="utf-8")

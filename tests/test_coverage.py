@@ -528,7 +528,7 @@ def test_cli_run_warns_in_one_line_and_the_report_lists_the_parts(tmp_path):
     args = ["--reps", "2", "--set", "world.policy=naive", "--out", str(out), "--quiet"]
     result = run_cli("run", str(scenario), *args)
     assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stderr.splitlines() if "NotSimulatedWarning" in line]
+    lines = [x for x in result.stderr.splitlines() if x.startswith("perfsim run: warning: ")]
     assert len(lines) == 1 and "rule.veto.columns: one-vote veto" in lines[0]
     assert "rule.indicators.*.gameable" not in lines[0]  # documented in the scenario
     meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))

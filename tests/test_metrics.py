@@ -148,17 +148,20 @@ def test_misclassification_example_and_ties_by_order():
     np.testing.assert_allclose(out["bottom_missed"], [1.0])
 
 
-def test_top_in_bottom_is_undefined_with_a_single_band():
-    """One band: the top grade is the bottom grade, so "top units in the bottom grade" has no
-    meaning (the registry's undefined_when), while the other two are 0 (no unit can be missed)."""
+def test_misclassification_is_undefined_with_a_single_band():
+    """One band: the top grade is the bottom grade and a grade says nothing of a unit, so none of
+    the three has a meaning (the registry's undefined_when); 0 would read as a perfect rule."""
+    from perfsim.metric_registry import may_be_undefined
+
     rng = np.random.default_rng(1)
     v = rng.normal(size=(3, 12))
     out = misclassification(v, np.zeros((3, 12), int), top_share=0.25, bottom_grade=0)
-    assert np.isnan(out["top_in_bottom"]).all()
-    np.testing.assert_array_equal(out["top_missed"], 0.0)
-    np.testing.assert_array_equal(out["bottom_missed"], 0.0)
+    for name in ("top_missed", "bottom_missed", "top_in_bottom"):
+        assert np.isnan(out[name]).all() and may_be_undefined(name)
     two = misclassification(v, np.ones((3, 12), int), top_share=0.25, bottom_grade=1)
     np.testing.assert_array_equal(two["top_in_bottom"], 1.0)  # two bands: all in the bottom
+    np.testing.assert_array_equal(two["top_missed"], 1.0)
+    np.testing.assert_array_equal(two["bottom_missed"], 0.0)
 
 
 def test_misclassification_batch_matches_direct_loop():

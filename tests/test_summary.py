@@ -263,7 +263,10 @@ def test_cli_run_prints_sentences_before_the_table_and_explains_on_demand(tmp_pa
     header = next(i for i, x in enumerate(lines) if x.split()[:1] == ["metric"])
     assert first < header
     assert not re.search(r"\d[eE][+-]\d", r.stdout)
-    assert "Not shown, undefined in this run: top_in_bottom" in r.stdout
+    said = " ".join(r.stdout.split())
+    assert (
+        "Not shown, undefined in this run: top_missed, bottom_missed and top_in_bottom (the" in said
+    )
     assert "add --explain" in r.stdout
     r = run_cli("run", str(GOODHART), "--reps", "4", "--out", str(tmp_path / "b"), "--explain")
     assert "kendall_tau (higher is better" in r.stdout and "add --explain" not in r.stdout

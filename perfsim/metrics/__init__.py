@@ -233,8 +233,8 @@ def misclassification(
         top_in_bottom = #{d ∈ T : grade_d ≥ bottom_grade} / |T|
 
     (docs/model.md "Metrics": share of the true top not graded top, of the true bottom graded above
-    bottom, and of the true top landing in the bottom grade; NaN when the rule has a single band,
-    so that the top grade is the bottom grade). ``order`` may pass
+    bottom, and of the true top landing in the bottom grade; all three NaN when the rule has a
+    single band, so that the top grade is the bottom grade and a grade tells nothing). ``order`` may pass
     :func:`perfsim.ranks.best_first_order` of ``true_value`` when the caller has it already.
     """
     v = _as_batch(true_value, "true_value")
@@ -249,14 +249,17 @@ def misclassification(
     flat, rows = g.ravel(), (np.arange(v.shape[0], dtype=np.intp) * n)[:, None]
     g_top = flat[order[:, :q_top] + rows]  # np.take_along_axis, by flat index (faster)
     g_bot = flat[order[:, n - q_bot :] + rows]
-    in_bottom = np.mean(g_top >= bottom_grade, axis=1)
-    if bottom_grade <= top_grade:  # a single band: top and bottom grade are one (undefined)
-        in_bottom = np.full(v.shape[0], np.nan)
+    if bottom_grade <= top_grade:  # a single band: every unit is graded top and bottom alike
+        return dict.fromkeys(("top_missed", "bottom_missed", "top_in_bottom"), _undefined(v))
     return {
         "top_missed": np.mean(g_top > top_grade, axis=1),
         "bottom_missed": np.mean(g_bot < bottom_grade, axis=1),
-        "top_in_bottom": in_bottom,
+        "top_in_bottom": np.mean(g_top >= bottom_grade, axis=1),
     }
+
+
+def _undefined(v: NDArray) -> NDArray[np.float64]:
+    return np.full(v.shape[0], np.nan)
 
 
 def _class_intercepts(

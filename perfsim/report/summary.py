@@ -296,21 +296,26 @@ class Shown:
 def shown_metrics(metrics: pd.DataFrame) -> Shown:
     """Leave out undefined metrics (with why), constants without a better side (with their value)
     and the convergence diagnostics (:func:`convergence_sentence` sums them up)."""
-    rows, undefined, constant = [], [], []
+    rows, constant = [], []
+    undefined: dict[str, list[str]] = {}  # why → the metrics undefined for that reason
     for r in metrics.itertuples(index=False):
         name = str(r.metric)
         if name in CONVERGENCE:
             continue
         if not finite(r.mean):
             why = metric_undefined(name) or say("note.no_value")
-            undefined.append(say("note.undefined_item", metric=metric_name(name), why=why))
+            undefined.setdefault(why, []).append(metric_name(name))
         elif not metric_registry.better(name) and finite(r.se) and float(r.se) == 0:
             constant.append(f"{name} = {num(r.mean)}")
         else:
             rows.append(name)
     notes = []
     if undefined:
-        notes.append(say("note.undefined", items=_("; ").join(undefined)))
+        items = [
+            say("note.undefined_item", metric=join(names), why=why)
+            for why, names in undefined.items()
+        ]
+        notes.append(say("note.undefined", items=_("; ").join(items)))
     if constant:
         notes.append(say("note.constant", items=_(", ").join(constant)))
     if {"icc2k", "krippendorff_alpha"} & set(rows):  # negative values alarm a new reader
