@@ -466,7 +466,7 @@ def test_the_comparison_shows_the_grade_distribution_and_says_when_a_band_emptie
 
     from perfsim.i18n import language
     from perfsim.report.document import Document, render_markdown
-    from perfsim.report.sections.comparison import grade_distribution
+    from perfsim.report.sections.comparison import grade_distribution, grade_sentences
 
     def confusion(shares):  # true band × grade; only the column sums matter here
         bands = ["优秀", "良好", "合格"]
@@ -485,7 +485,7 @@ def test_the_comparison_shows_the_grade_distribution_and_says_when_a_band_emptie
     with language(lang):
         doc = Document(title="t")
         grade_distribution(doc, run)
-        text = render_markdown(doc)
+        text = render_markdown(doc) + "\n".join(grade_sentences(run))
     if lang == "en":
         assert "under 社评60, 良好 37 % → 5.0 %, 合格 48 % → 80 %" in text
         assert "| 社评60 | 15 % | 5 % | 80 % |" in text
@@ -500,7 +500,7 @@ def test_a_rule_that_puts_nearly_every_unit_in_one_band_is_said_to_grade_nothing
     from types import SimpleNamespace
 
     from perfsim.report.document import Document, render_markdown
-    from perfsim.report.sections.comparison import grade_distribution
+    from perfsim.report.sections.comparison import grade_distribution, grade_sentences
 
     bands = ["优秀", "良好", "合格"]
     rest = (1 - top) / 2
@@ -515,7 +515,7 @@ def test_a_rule_that_puts_nearly_every_unit_in_one_band_is_said_to_grade_nothing
     )
     doc = Document(title="t")
     grade_distribution(doc, run)
-    text = render_markdown(doc)
+    text = render_markdown(doc) + "\n".join(grade_sentences(run))
     assert ("Under 无名额" in text and "graded 优秀: the grades hardly tell" in text) == (
         top >= 0.9
     )

@@ -13,14 +13,19 @@ from ..runs import RunFolder
 from ..summary import comparison_summary
 from .run import weights_sentence
 
-__all__ = ["comparison_metrics_section", "grade_distribution", "robustness_section"]
+__all__ = [
+    "comparison_metrics_section",
+    "grade_distribution",
+    "grade_sentences",
+    "robustness_section",
+]
 
 
 def _summary(doc: Document, run: RunFolder) -> None:
     """The sentences of ``perfsim compare`` (:mod:`..summary`): verdicts and warnings in the
     "In short" boxes, then how verdicts are made, notes and a sentence on effective weights."""
     parts = comparison_summary(run.comparison, run.rules, run.worlds, run.metadata.get("reps"))
-    for para in parts.key + parts.warnings:
+    for para in parts.key + grade_sentences(run) + parts.warnings:
         doc.add("summary", para)
     for para in [parts.method, *parts.notes, weights_sentence(run, run.reference)]:
         if para:
@@ -97,21 +102,24 @@ BAND_SHIFT = 0.10
 CROWDED = 0.9
 
 
-def grade_distribution(doc: Document, run: RunFolder) -> None:
-    """The share of units in each grade under each rule (the first world; the column sums of
-    each run's grade confusion), and a sentence for every band whose share moves by
-    :data:`BAND_SHIFT` or more against the reference: raising one component's share can move
-    the totals past a fixed threshold and empty a band, which no metric of the table says, and
-    which makes more units "graded as deserved" in the confusion figure."""
+def grade_shares(run: RunFolder) -> dict:
+    """Each rule's share of units in each grade (the first world; the column sums of each run's
+    grade confusion), or {} when fewer than two rules have one."""
     shares = {r: run.confusion[r].sum(axis=0) for r in run.rules if r in run.confusion}
-    if len(shares) < 2 or run.reference not in shares:
-        return
+    return shares if len(shares) >= 2 and run.reference in shares else {}
+
+
+def grade_sentences(run: RunFolder) -> list[str]:
+    """A sentence naming every band whose share of units moves by :data:`BAND_SHIFT` or more
+    against the reference (raising one component's share can move the totals past a fixed
+    threshold and empty a band, which no metric of the table says, and which makes more units
+    "graded as deserved" in the confusion figure), and one per rule that puts :data:`CROWDED` of
+    units or more in one band. They stand in the "In short" boxes: the verdicts rest on them."""
+    shares = grade_shares(run)
+    if not shares:
+        return []
     bands = list(dict.fromkeys(b for s in shares.values() for b in s.index))
-    rows = [
-        [rule, *pcts([float(s.get(b, 0.0)) for b in bands], digits=2)] for rule, s in shares.items()
-    ]
-    ref = shares[run.reference]
-    said = []
+    ref, said, out = shares[run.reference], [], []
     for rule in run.rules[1:]:
         moves = []
         for band in bands:
@@ -121,25 +129,36 @@ def grade_distribution(doc: Document, run: RunFolder) -> None:
                 moves.append(_("{band} {old} → {new}").format(band=band, old=old_s, new=new_s))
         if moves:
             said.append(_("under {rule}, {moves}").format(rule=rule, moves=_(", ").join(moves)))
-    doc.add("h3", _("Grade distribution"), "grades")
     if said:
-        doc.add(
-            "summary",
+        out.append(
             _("The grades move, in shares of units against {ref}: {changes}.").format(
                 ref=run.reference, changes=_("; ").join(said)
-            ),
+            )
         )
     for rule, s in shares.items():
         band = s.idxmax() if len(s) > 1 else None
         if band is not None and float(s[band]) >= CROWDED:
-            doc.add(
-                "summary",
+            out.append(
                 _(
                     "Under {rule}, {share} of units are graded {band}: the grades hardly tell "
                     "units apart, and metrics of grading (such as the share graded as deserved) "
                     "look good for that reason alone."
-                ).format(rule=rule, share=pcts([float(s[band])], 2)[0], band=band),
+                ).format(rule=rule, share=pcts([float(s[band])], 2)[0], band=band)
             )
+    return out
+
+
+def grade_distribution(doc: Document, run: RunFolder) -> None:
+    """The share of units in each grade under each rule (the sentences of
+    :func:`grade_sentences` stand in the "In short" boxes above)."""
+    shares = grade_shares(run)
+    if not shares:
+        return
+    bands = list(dict.fromkeys(b for s in shares.values() for b in s.index))
+    rows = [
+        [rule, *pcts([float(s.get(b, 0.0)) for b in bands], digits=2)] for rule, s in shares.items()
+    ]
+    doc.add("h3", _("Grade distribution"), "grades")
     caption = _(
         "Share of department-replications given each grade under each rule{where}. The grade "
         "confusion figure compares each rule with its own band sizes: a rule that puts most units "
