@@ -520,3 +520,22 @@ def test_a_rule_that_puts_nearly_every_unit_in_one_band_is_said_to_grade_nothing
         top >= 0.9
     )
     assert "Under 2011" not in text
+
+
+def test_a_chinese_report_names_a_scenario_by_its_chinese_name(tmp_path):
+    """meta.translations.zh.name stands for the scenario's rule in a Chinese report (its title,
+    verdicts, tables, hashes); the English report and the folder keep meta.name; a variant keeps
+    the name the user gave it."""
+    goodhart = ROOT / "scenarios" / "teaching" / "goodhart.toml"
+    comp = compare(
+        [goodhart], variants=["上报数据08:rule.weights.上报数据=0.8"],
+        overrides=['world.policy="naive"'], reps=4,
+    )  # fmt: skip
+    out = write_comparison(comp, tmp_path / "cmp", seed=0, reps=4)
+    english, chinese = comp.rules[0], "古德哈特／坎贝尔定律：可操纵指标的权重"
+    zh_md = build_report(out, lang="zh")[1].read_text(encoding="utf-8")
+    en_md = build_report(out)[1].read_text(encoding="utf-8")
+    assert zh_md.splitlines()[0] == f"# perfsim 规则比较：{chinese} 对比 上报数据08"
+    assert english not in zh_md and zh_md.count(chinese) >= 4
+    assert english in en_md and chinese not in en_md
+    assert english in pd.read_csv(out / "comparison.csv")["rule"].tolist()

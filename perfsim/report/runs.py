@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..i18n import current_language
 from ..results import ComparisonRecord, ResultFolderError, RunRecord, read_result
 
 __all__ = ["RunFolder", "RunFolderError", "load_run"]
@@ -36,15 +37,16 @@ class RunFolder:
     confusion: dict[str, pd.DataFrame] = field(default_factory=dict)
     comparison: pd.DataFrame | None = None
     robustness: pd.DataFrame | None = None
+    keys: dict[str, str] = field(default_factory=dict)  # shown rule name → name in the folder
 
     @property
     def reference(self) -> str:
         return self.rules[0]
 
     def run_metadata(self, world: str, rule: str) -> dict:
-        """``metadata.json`` of the run of a rule in a world."""
+        """``metadata.json`` of the run of a rule (as shown) in a world."""
         if isinstance(self.record, ComparisonRecord):
-            return self.record.run(world, rule).metadata
+            return self.record.run(world, self.keys.get(rule, rule)).metadata
         return self.record.metadata
 
     @classmethod
@@ -58,20 +60,49 @@ class RunFolder:
             runs = {record.name: record}
             scenarios = {record.name: record.metadata.get("resolved_scenario", {})}
         is_comparison = isinstance(record, ComparisonRecord)
+        shown = _shown_names(rules, scenarios)
         return cls(
             path=Path(record.path or "."),
             kind="comparison" if is_comparison else "run",
             metadata=record.metadata,
-            rules=rules,
+            rules=[shown.get(r, r) for r in rules],
             worlds=worlds,
-            scenarios=scenarios,
+            scenarios=_renamed(scenarios, shown),
             record=record,
-            metrics={r: run.metrics for r, run in runs.items()},
-            departments={r: t for r, run in runs.items() if (t := run.departments) is not None},
-            confusion={r: t for r, run in runs.items() if (t := run.confusion) is not None},
-            comparison=record.table if is_comparison else None,
-            robustness=record.robustness if is_comparison else None,
+            metrics=_renamed({r: run.metrics for r, run in runs.items()}, shown),
+            departments=_renamed(
+                {r: t for r, run in runs.items() if (t := run.departments) is not None}, shown
+            ),
+            confusion=_renamed(
+                {r: t for r, run in runs.items() if (t := run.confusion) is not None}, shown
+            ),
+            comparison=_renamed_rows(record.table, shown) if is_comparison else None,
+            robustness=_renamed_rows(record.robustness, shown) if is_comparison else None,
+            keys={new: old for old, new in shown.items()},
         )
+
+
+def _shown_names(rules: list[str], scenarios: dict[str, dict]) -> dict[str, str]:
+    """Rule name → its name in the report's language, for each rule named after its scenario
+    (``meta.name``) whose scenario translates the name (``meta.translations.<lang>.name``); a
+    variant keeps the name the user gave it."""
+    lang, shown = current_language(), {}
+    for rule in rules:
+        meta = scenarios.get(rule, {}).get("meta") or {}
+        own = ((meta.get("translations") or {}).get(lang) or {}).get("name")
+        if own and rule == meta.get("name") and own not in rules:
+            shown[rule] = own
+    return shown
+
+
+def _renamed(table: dict, shown: dict[str, str]) -> dict:
+    return {shown.get(k, k): v for k, v in table.items()}
+
+
+def _renamed_rows(frame: pd.DataFrame | None, shown: dict[str, str]) -> pd.DataFrame | None:
+    if frame is None or not shown or "rule" not in frame:
+        return frame
+    return frame.assign(rule=frame["rule"].replace(shown))
 
 
 def load_run(run_dir: str | Path) -> RunFolder:

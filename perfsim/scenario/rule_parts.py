@@ -42,6 +42,7 @@ class MetaText(Strict):
     """The scenario's texts in another language (``[meta.translations.zh]``): a report in that
     language shows them instead of the texts of ``[meta]`` (what is not given stays as it is)."""
 
+    name: str = Field("", description="meta.name in this language (the rule's name in reports).")
     description: str = Field("", description="meta.description in this language.")
     sources: list[str] = Field(default_factory=list, description="meta.sources in this language.")
     assumptions: list[str] = Field(
@@ -61,7 +62,7 @@ class Meta(Strict):
     )
     translations: dict[str, MetaText] = Field(
         default_factory=dict,
-        description="The description, sources and assumptions in other languages, by language "
+        description="The name, description, sources and assumptions in other languages, by language "
         "code (zh: Chinese), for reports in that language (perfsim report --lang zh). They change "
         "no number and are left out of the scenario's hash.",
     )

@@ -301,7 +301,9 @@ def reproducibility_section(doc: Document, run: RunFolder) -> None:
         rows += _run_rows(run)
     else:
         rows += [[_("written (UTC)"), str(meta.get("written", "—"))], *_converged_rows(run)]
+        shown = {key: rule for rule, key in run.keys.items()}  # the folder's names as shown
         for rule, h in (meta.get("scenario_hashes") or {}).items():
+            rule = shown.get(rule, rule)
             rows.append([_("scenario hash of {rule} (SHA-256)").format(rule=rule), str(h)])
     doc.add("table", Table([_("item"), _("value")], rows, None, "", "repro"))
     rerun = rerun_command(run)
