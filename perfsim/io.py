@@ -97,18 +97,20 @@ def foreign_files(path: str | Path) -> list[str] | None:
     ours = manifest["files"]
     if isinstance(ours, list):  # written by this version's first release: names without hashes
         ours = dict.fromkeys(ours)
-    pending = bool(manifest.get(_REWRITING))  # a report that was interrupted: its files are ours
+    pending = manifest.get(_REWRITING)  # a report that was interrupted: its files are ours
     found = []
     for item in _files(folder):
         rel = item.relative_to(folder).as_posix()
-        if pending and is_report_name(rel):
-            continue
+        if pending and is_report_name(rel):  # (the language it wrote in; True: any, as before)
+            if pending is True or _written_by_report(rel, str(pending)):
+                continue
         if rel not in ours or (ours[rel] is not None and ours[rel] != _digest(item)):
             found.append(rel)
     return found
 
 
-#: the manifest key set while ``perfsim report`` rewrites a folder's report and figures
+#: the manifest key set while ``perfsim report`` rewrites a folder's report and figures (to the
+#: report's language)
 _REWRITING = "rewriting_report"
 
 #: the reports ``perfsim report`` writes, in every language it writes them in
@@ -147,7 +149,7 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
             "there, or one changed after perfsim wrote it: your notes?); perfsim never overwrites "
             "your files: move or rename them first"
         )
-    _write_json(folder / MANIFEST, {**manifest, _REWRITING: True})
+    _write_json(folder / MANIFEST, {**manifest, _REWRITING: lang})
     yield
     manifest = read_json(folder / MANIFEST) or manifest
     files = {k: v for k, v in manifest["files"].items() if not is_report_name(k)}

@@ -488,3 +488,25 @@ def test_a_report_in_one_language_is_not_stopped_by_your_files_of_another(tmp_pa
     assert "report.zh.md" in capsys.readouterr().err
     assert _run(out) == 2
     assert {rel: (out / rel).read_bytes() for rel in mine} == mine
+
+
+def test_an_interrupted_report_does_not_adopt_your_files_of_another_language(tmp_path, monkeypatch):
+    from perfsim.io import foreign_files
+    from perfsim.report import html
+
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    assert main(["report", str(out), "--lang", "zh", "--quiet"]) == 0
+    (out / "figures" / "zh" / "我的截图.png").write_bytes(b"mine")
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(html, "render_markdown", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        html.build_report(out, lang="en")  # interrupted: its own files still count as perfsim's
+    assert foreign_files(out) == ["figures/zh/我的截图.png"]  # yours stays yours meanwhile
+    monkeypatch.undo()
+    assert main(["report", str(out), "--quiet"]) == 0
+    assert foreign_files(out) == ["figures/zh/我的截图.png"]
+    assert _run(out) == 2 and (out / "figures" / "zh" / "我的截图.png").read_bytes() == b"mine"
