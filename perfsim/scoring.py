@@ -131,31 +131,53 @@ class SuspectValueWarning(UserWarning):
     """A value in a real table that is probably a typing slip (it is scored as given)."""
 
 
-#: a column's negative values are suspect when at most this share of its values is negative
-LONE_NEGATIVE_SHARE = 0.1
+#: a column's odd values are suspect when at most this share of its values is odd
+LONE_SHARE = 0.1
 
 
-def lone_negative_messages(values: np.ndarray, c: CompiledRule, source: str) -> list[str]:
-    """One message per indicator column where a few values (at most :data:`LONE_NEGATIVE_SHARE`)
-    are negative and every other value, and the rule's bad, good and target values for it, are
-    ≥ 0: a count or a rate typed with a stray minus sign scores as an outlier that stretches the
-    group's min–max and moves every department's score."""
+def suspect_value_messages(values: np.ndarray, c: CompiledRule, source: str) -> list[str]:
+    """One message per indicator column where a few values (at most :data:`LONE_SHARE`) look
+    like typing slips, scored as given but outliers that stretch the group's range and move every
+    department's score:
+
+    - negative where every other value, and the rule's bad, good and target values for the
+      indicator, are ≥ 0 (a stray minus sign);
+    - at most 1 where every other value is above 10 and the value × 100 lies within the others'
+      range (a percentage typed as a fraction: 0.995 for 99.5 %)."""
     messages = []
     for j, name in enumerate(c.indicators):
         col = values[:, j]
-        negative = col < 0
         spec = c.rule.indicators[name]
         refs = [v for v in (spec.bad, spec.good, spec.target) if v is not None]
-        if not negative.any() or negative.mean() > LONE_NEGATIVE_SHARE or min(refs, default=0) < 0:
-            continue
-        rows = np.flatnonzero(negative)
-        where = ", ".join(f"{row_name(source, r)} ({col[r]:g})" for r in rows[:5])
-        more = f" and {rows.size - 5} more" if rows.size > 5 else ""
-        messages.append(
-            f"{source}: column '{name}': {where}{more} negative, where the other "
-            f"{int((~negative).sum())} values are ≥ 0; a stray minus sign? (scored as given)"
-        )
+        negative = col < 0
+        if _lone(negative) and min(refs, default=0) >= 0:
+            messages.append(
+                f"{source}: column '{name}': {_rows(source, col, negative)} negative, where the "
+                f"other {int((~negative).sum())} values are ≥ 0; a stray minus sign? (scored as "
+                "given)"
+            )
+        small = (col >= 0) & (col <= 1)
+        rest = col[~small]
+        if _lone(small) and rest.size and rest.min() > 10:
+            scaled = col[small] * 100
+            if ((scaled >= rest.min()) & (scaled <= rest.max())).all():
+                messages.append(
+                    f"{source}: column '{name}': {_rows(source, col, small)}, where the other "
+                    f"{rest.size} values are {rest.min():g}–{rest.max():g}; a percentage typed as "
+                    f"a fraction (write {scaled[0]:g} for {col[small][0]:g})? (scored as given)"
+                )
     return messages
+
+
+def _lone(odd: np.ndarray) -> bool:
+    return bool(odd.any()) and odd.mean() <= LONE_SHARE
+
+
+def _rows(source: str, col: np.ndarray, odd: np.ndarray) -> str:
+    """``line 5 (-5), line 9 (-2)`` for the first five odd values, and how many more."""
+    rows = np.flatnonzero(odd)
+    where = ", ".join(f"{row_name(source, r)} ({col[r]:g})" for r in rows[:5])
+    return where + (f" and {rows.size - 5} more" if rows.size > 5 else "")
 
 
 def _check_counts(c: CompiledRule, n_units: int, source: str) -> None:
@@ -213,7 +235,7 @@ def _read_inputs(
     if missing:
         raise DataError(_missing_columns(source, missing, needed, list(frame.columns)))
     indicators = _numeric(frame, list(c.indicators), source)
-    for message in lone_negative_messages(indicators, c, source):
+    for message in suspect_value_messages(indicators, c, source):
         warnings.warn_explicit(message, SuspectValueWarning, "perfsim", 0)
     arrays: dict[str, np.ndarray | None] = {
         "indicators": indicators,

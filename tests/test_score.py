@@ -211,3 +211,32 @@ def test_negative_values_the_rule_or_the_data_expect_raise_no_warning(
     with warnings.catch_warnings():
         warnings.simplefilter("error", SuspectValueWarning)
         score(t, rule)
+
+
+@pytest.mark.parametrize("n, slips", [(10, 1), (30, 2), (40, 4)])
+def test_a_percentage_typed_as_a_fraction_is_named_and_still_scored(minimal_file, n, slips):
+    """职责履行 holds percentages (60–100); 0.995 for 99.5 % is an outlier that would stretch the
+    min–max and move every department's score."""
+    from perfsim.scoring import SuspectValueWarning
+
+    t = _table(n, seed=n)
+    rows = np.random.default_rng(slips).choice(n, slips, replace=False)
+    t.loc[rows, "职责履行"] = t.loc[rows, "职责履行"] / 100
+    with pytest.warns(SuspectValueWarning) as caught:
+        score(t, minimal_file)
+    (message,) = [str(w.message) for w in caught if w.category is SuspectValueWarning]
+    assert "column '职责履行'" in message and "a percentage typed as a fraction" in message
+    assert all(f"line {row + 2} (" in message for row in rows)
+
+
+def test_small_values_that_fit_the_column_raise_no_warning(minimal_file):
+    """公共服务 runs 1–10 here: a 0.5 among them is no fraction of a percentage."""
+    import warnings
+
+    from perfsim.scoring import SuspectValueWarning
+
+    t = _table(20)
+    t.loc[3, "公共服务"] = 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SuspectValueWarning)
+        score(t, minimal_file)
