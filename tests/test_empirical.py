@@ -97,6 +97,49 @@ def test_read_ratings_errors_name_line_column_and_value(changes, message):
         read_ratings(_table(**changes))
 
 
+def test_ratings_with_the_column_names_a_chinese_office_writes_read_alike():
+    zh = {
+        "unit": "被考评单位", "rater_group": "评价主体", "rater": "评价人编号",
+        "answer": "评价结果", "unit_class": "单位类别",
+    }  # fmt: skip
+    table = _table()
+    same = read_ratings(table.rename(columns={k: v for k, v in zh.items() if k in table}))
+    pd.testing.assert_frame_equal(same.frame, read_ratings(table).frame)
+
+
+@pytest.mark.parametrize("blank", [[1], [0, 3], [0, 1, 2]])
+def test_blank_ratings_are_left_out_with_a_warning_naming_their_lines(blank):
+    from perfsim.empirical.data import RatingsWarning
+
+    answers = ["满意", "不满意", "比较满意", "基本满意"]
+    table = _table(answer=["" if i in blank else a for i, a in enumerate(answers)])
+    with pytest.warns(RatingsWarning) as caught:
+        r = read_ratings(table)
+    (message,) = [str(w.message) for w in caught]
+    assert f"{len(blank)} of 4 ratings left blank" in message
+    assert all(f"line {i + 2}" in message for i in blank)
+    kept = [a for i, a in enumerate(answers) if i not in blank]
+    assert r.frame["points"].tolist() == [{"满意": 100.0, "不满意": 0.0, "比较满意": 80.0,
+                                          "基本满意": 60.0}[a] for a in kept]  # fmt: skip
+    with pytest.raises(DataError, match="every rating is blank"):
+        read_ratings(_table(answer=["", "", "", ""]))
+
+
+@pytest.mark.parametrize(("top", "warned"), [(9.5, True), (10, True), (10.5, False), (95, False)])
+def test_scores_all_in_the_bottom_tenth_of_the_scale_are_questioned(top, warned):
+    import warnings
+
+    from perfsim.empirical.data import RatingsWarning
+
+    scores = [str(top), str(top / 2), "3", str(top * 0.8)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = read_ratings(_table(answer=["", "", "", ""], score=scores))
+    said = [str(w.message) for w in caught if w.category is RatingsWarning]
+    assert bool(said) == warned and r.frame["points"].max() == top  # read as given
+    assert not said or f"at most {top:g} on a scale of 0-100" in said[0]
+
+
 def test_missing_column_suggests_the_close_name():
     with pytest.raises(DataError, match=r"missing column 'rater_group' \(did you mean 'rater_grp'"):
         read_ratings(_table().rename(columns={"rater_group": "rater_grp"}))

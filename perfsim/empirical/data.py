@@ -20,6 +20,7 @@ the scale (default the 4-level 满意 scale of Hangzhou's social evaluation: 不
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,29 @@ SATISFACTION_SCALE: dict[str, float] = {
 
 REQUIRED = ("unit", "rater_group", "rater")
 OPTIONAL = ("unit_class", "component", "item", "score", "answer")
-ALIASES = {"class": "unit_class", "group": "rater_group", "rater_id": "rater", "indicator": "item"}
+ALIASES = {
+    "class": "unit_class",
+    "group": "rater_group",
+    "rater_id": "rater",
+    "indicator": "item",
+    # the column names a Chinese office writes (被考评单位, 评价主体, 评价人编号, 测评项目, 得分, 评价结果)
+    **dict.fromkeys(("单位", "单位名称", "被考评单位", "被评单位", "被评价单位"), "unit"),
+    **dict.fromkeys(("单位类别", "类别", "分类"), "unit_class"),
+    **dict.fromkeys(("考评部分", "考评内容"), "component"),
+    **dict.fromkeys(("评价主体", "测评主体", "评价群体", "评价人类别"), "rater_group"),
+    **dict.fromkeys(("评价人", "评价人编号", "评分人", "测评人", "评委"), "rater"),
+    **dict.fromkeys(("测评项目", "评价项目", "项目", "指标"), "item"),
+    **dict.fromkeys(("得分", "分数", "评分"), "score"),
+    **dict.fromkeys(("评价结果", "评价等级", "选项", "答案"), "answer"),
+}
+"""Other names of the columns of a ratings table: English ones and those a Chinese office writes."""
+
+
+class RatingsWarning(UserWarning):
+    """Something in a ratings table that is read as given but is probably not meant: ratings left
+    blank (skipped), a rater group whose scores all sit at the bottom tenth of the scale."""
+
+
 COLUMNS = ("unit", "unit_class", "component", "rater_group", "rater", "item", "points", "level")
 
 
@@ -156,10 +179,14 @@ def read_ratings(
     them (``88.5%`` = 88.5).
 
     Raises :class:`perfsim.scenario.DataError` naming the file, line, column, value and what is
-    allowed for: a missing column, an empty unit/group/rater, a row with neither or both of score
-    and answer, a score that is not a number or outside ``0 … score_max``, an answer not on the
+    allowed for: a missing column, an empty unit/group/rater, a row with both a score and an
+    answer, a score that is not a number or outside ``0 … score_max``, an answer not on the
     scale, a rater who rates one unit's item twice, a unit given two classes, a rater group that
-    feeds two components.
+    feeds two components. A rating left blank (neither score nor answer: a skipped question) is
+    left out, and a :class:`RatingsWarning` says how many and where; so is a rater group whose
+    scores all lie in the bottom tenth of the scale (a 0–10 scale read as 0–100?).
+    Columns may carry the names a Chinese office writes (:data:`ALIASES`: 被考评单位, 评价主体,
+    评价人编号, 测评项目, 得分, 评价结果, …).
     """
     if source is None:
         source = str(data) if isinstance(data, str | Path) else "<table>"
@@ -198,7 +225,40 @@ def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -
         )
     _one_value_each(out, "unit", "unit_class", source)
     _one_value_each(out, "rater_group", "component", source)
+    blank = np.isnan(out["points"].to_numpy())
+    if blank.all():
+        raise DataError(f"{source}: every rating is blank (neither 'score' nor 'answer' given)")
+    if blank.any():  # a skipped question: left out, as a survey's analysis leaves it out
+        rows = np.flatnonzero(blank)
+        where = ", ".join(row_name(source, r) for r in rows[:5])
+        more = f" and {rows.size - 5} more" if rows.size > 5 else ""
+        warnings.warn_explicit(
+            f"{source}: {rows.size} of {blank.size} ratings left blank (neither 'score' nor "
+            f"'answer': {where}{more}) are left out of the analysis",
+            RatingsWarning, "perfsim", 0,
+        )  # fmt: skip
+        out = out[~blank]
+    _warn_low_scores(out, score_max, source)
     return out[list(COLUMNS)].reset_index(drop=True)
+
+
+#: a rater group whose every score is at most this share of the scale gets a RatingsWarning
+LOW_SCALE = 0.1
+
+
+def _warn_low_scores(out: pd.DataFrame, score_max: float, source: str) -> None:
+    """Warn about a rater group that gave scores (not answers) all within the bottom
+    :data:`LOW_SCALE` of ``0 … score_max``: most likely scores on a 0–10 scale read as 0–100."""
+    scored = out[out["level"] < 0]
+    for group, points in scored.groupby("rater_group", sort=False)["points"]:
+        top = float(points.max()) * score_max / 100.0
+        if len(points) > 1 and top <= LOW_SCALE * score_max and top > 0:
+            warnings.warn_explicit(
+                f"{source}: rater group {group!r}: every score is at most {top:g} on a scale "
+                f"of 0-{score_max:g} (--score-max); if its scores are out of {top:g} or 10, give "
+                f"--score-max (they are read as given)",
+                RatingsWarning, "perfsim", 0,
+            )  # fmt: skip
 
 
 def _standard_name(column: object) -> str:
@@ -269,15 +329,13 @@ def _points(
     """Points (0-100) and level codes (-1 for scores) of every rating."""
     score_text, answer_text = _text(frame, "score"), _text(frame, "answer")
     has_score, has_answer = (score_text != "").to_numpy(), (answer_text != "").to_numpy()
-    for mask, what in (
-        (has_score & has_answer, "both 'score' and 'answer'"),
-        (~has_score & ~has_answer, "neither 'score' nor 'answer'"),
-    ):
-        if mask.any():
-            row = int(np.argmax(mask))
-            raise DataError(
-                f"{source}: {row_name(source, row)}: {what} given; give exactly one per rating"
-            )
+    both = has_score & has_answer
+    if both.any():
+        row = int(np.argmax(both))
+        raise DataError(
+            f"{source}: {row_name(source, row)}: both 'score' and 'answer' given; give exactly "
+            "one per rating"
+        )
     points = np.full(len(frame), np.nan)
     level = np.full(len(frame), -1, dtype=np.int64)
     if has_score.any():
