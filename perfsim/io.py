@@ -245,10 +245,12 @@ def check_output_file(
     force: bool = False,
     inputs: Iterable[str | Path] = (),
     suffix: str | None = None,
+    ours: Callable[[Path], bool] | None = None,
 ) -> Path:
     """Raise :class:`OutputError` unless perfsim may write the single file ``path``: not a folder
     or a link, not one of the command's ``inputs`` (even with ``force``), named ``*suffix``, and
-    not an existing file unless ``force``."""
+    not an existing file unless ``force`` and, when ``ours`` is given, ``ours(path)`` says perfsim
+    wrote it (a file of the user's is never replaced)."""
     target = Path(path)
     if target.is_dir():
         raise OutputError(
@@ -267,6 +269,11 @@ def check_output_file(
             raise OutputError(f"{target} is the input table; give --out another file name")
     if target.exists() and not force:
         raise OutputError(f"{target} exists; give --force to replace it, or choose another name")
+    if target.exists() and ours is not None and not ours(target):
+        raise OutputError(
+            f"{target} exists and is not a file perfsim wrote; perfsim never overwrites your "
+            "files, even with --force: choose another name"
+        )
     return target
 
 

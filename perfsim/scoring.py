@@ -38,6 +38,24 @@ _TRUE = {"true", "1", "yes", "y", "是", "t", "1.0"}
 _FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "0.0"}
 
 
+#: the columns of a scored table after the components (then ``grade``, ``vetoed`` with a veto, and
+#: the reward columns): what tells a table :func:`score` wrote (:func:`is_scored_table`)
+SCORED = ("mixed", "adjustment", "total", "rank", "grade")
+
+
+def is_scored_table(path: str | Path) -> bool:
+    """Whether the file at ``path`` is a table that ``perfsim score --out`` wrote (its header has
+    the scored columns and ends with the reward columns), which ``--force`` may replace."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            header = handle.readline().strip().split(",")
+    except (OSError, UnicodeDecodeError):
+        return False
+    at = [header.index(c) if c in header else -1 for c in SCORED]
+    in_order = -1 not in at and at == sorted(at)
+    return in_order and header[-len(REWARD_FIELDS) :] == list(REWARD_FIELDS)
+
+
 def _as_rule(rule: Rule | Scenario | str | Path) -> Rule:
     if isinstance(rule, Rule):
         return rule

@@ -111,8 +111,16 @@ def test_out_to_a_file_and_score_out_to_a_folder(tmp_path, capsys):
     assert "is a folder" in capsys.readouterr().err
     assert main([*score, str(afile)]) == 2  # an existing file is not overwritten
     assert afile.read_text() == "x"
-    assert main([*score, str(afile), "--force"]) == 0
-    assert "department" in afile.read_text(encoding="utf-8-sig")
+    assert main([*score, str(afile), "--force"]) == 2  # nor with --force: it is not perfsim's
+    assert "not a file perfsim wrote" in capsys.readouterr().err and afile.read_text() == "x"
+    scored = tmp_path / "scored.csv"
+    assert main([*score, str(scored)]) == 0
+    assert main([*score, str(scored)]) == 2  # perfsim's own: replaced only with --force
+    assert main([*score, str(scored), "--force"]) == 0
+    assert "department" in scored.read_text(encoding="utf-8-sig")
+    mine = scored.read_text(encoding="utf-8-sig").replace("promotion_weight", "my notes", 1)
+    scored.write_text(mine, encoding="utf-8-sig")  # a table of the user's made from it
+    assert main([*score, str(scored), "--force"]) == 2 and "my notes" in scored.read_text("utf-8")
     under_a_file = tmp_path / "a.csv" / "run"
     assert _run(under_a_file) == 2
     assert "is a file" in capsys.readouterr().err

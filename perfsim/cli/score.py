@@ -22,7 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--rule", required=True, help="rule or scenario TOML file (or a bundled name)")
     p.add_argument("--out", help="write the scored table to this CSV file (default: print only)")
-    p.add_argument("--force", action="store_true", help="replace the --out file if it exists")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the --out file if it exists and is a table perfsim score wrote",
+    )
     p.add_argument(
         "--id-column", default="department", help="column of department ids (default: department)"
     )
@@ -36,11 +40,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..io import check_output_file, write_csv
-    from ..scoring import QuotaBandWarning, score
+    from ..scoring import QuotaBandWarning, is_scored_table, score
 
     args.data = str(resolve_path(args.data))  # scenarios/data/… outside a checkout: bundled
     if args.out:
-        check_output_file(args.out, force=args.force, inputs=[args.data], suffix=".csv")
+        check_output_file(
+            args.out, force=args.force, inputs=[args.data], suffix=".csv", ours=is_scored_table
+        )
     scenario = load_scenario(args.rule, args.overrides)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QuotaBandWarning)
