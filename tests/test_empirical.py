@@ -245,6 +245,16 @@ def test_rater_effects_recover_the_order_of_group_leniency_and_the_leaders(pilot
     assert 0.15 < g.loc[truth.index, "halo"].mean() < 0.6  # generator halo 0.5 on the latent scale
 
 
+def test_a_components_only_group_has_leniency_zero_and_no_standard_error(pilot, ratings):
+    """市领导 is 领导考评's only group: its leniency is 0 by the centring, not an estimate with
+    an interval; the survey's groups share a component and keep theirs."""
+    g = rater_effects(ratings).groups
+    alone = g.groupby("component")["rater_group"].transform("nunique") == 1
+    assert alone.any() and (~alone).any()
+    assert (g.loc[alone, "leniency"] == 0).all() and g.loc[alone, "leniency_se"].isna().all()
+    assert np.isfinite(g.loc[~alone, "leniency_se"]).all()
+
+
 def test_halo_is_near_zero_when_items_are_judged_independently():
     p = synthetic_pilot(HANGZHOU, seed=7, halo=0.0)
     fx = rater_effects(read_ratings(p.ratings))

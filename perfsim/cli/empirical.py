@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 from pathlib import Path
 
@@ -160,8 +161,10 @@ def _print_empirical(result, out) -> None:
         g = result.effects.groups
         print("\nrater groups (leniency in points, ± 1.96 SE):")
         for r in g.itertuples():
+            half = f" ± {1.96 * r.leniency_se:.2f}" if math.isfinite(r.leniency_se) else ""
+            alone = "" if half else " (the component's only group: 0 by definition)"
             print(
-                f"  {r.component}/{r.rater_group}: {r.leniency:+.2f} ± {1.96 * r.leniency_se:.2f}, "
+                f"  {r.component}/{r.rater_group}: {r.leniency:+.2f}{half}{alone}, "
                 f"noise {r.noise:.1f}, raters {r.raters}"
             )
     if result.rank_changes is not None and len(result.rules) > 1:

@@ -13,7 +13,8 @@ same units on the same items) plus the rater's own deviation ``d_r``. The fixed 
 least-squares solution (``scipy.sparse.linalg.lsqr`` on the sparse design; the design must connect
 units through shared raters). Then, per group:
 
-* ``leniency`` ``b_g`` with standard error ``sd(ρ_r) / √R_g`` over the group's ``R_g`` raters;
+* ``leniency`` ``b_g`` with standard error ``sd(ρ_r) / √R_g`` over the group's ``R_g`` raters
+  (the only group of a component: 0 by the centring, with no standard error);
 * ``rater_sd`` ``τ_g``: the spread of individual leniency,
   ``√max(0, var(ρ_r) − mean σ_g² (1 + (m − 1) h_g) / n_r)`` — the variance of the rater effects less
   what their estimation noise adds (method of moments), where ``n_r`` ratings come in blocks of
@@ -80,6 +81,7 @@ def fit_component(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     )
     n_par = len(units) + len(items) + len(raters) - 2
     rows_out = []
+    alone = group_of_rater.nunique() == 1  # the component's only group: its leniency is 0
     for name in dict.fromkeys(group_of_rater):
         in_g = (group_of_rater == name).to_numpy()
         obs = in_g[r]
@@ -96,8 +98,10 @@ def fit_component(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 "rater_group": name,
                 "raters": int(in_g.sum()),
                 "ratings": n_g,
-                "leniency": lenient,
-                "leniency_se": float(np.sqrt(spread / in_g.sum())) if in_g.sum() > 1 else np.nan,
+                "leniency": 0.0 if alone else lenient,  # (by the centring, to rounding)
+                "leniency_se": float(np.sqrt(spread / in_g.sum()))
+                if in_g.sum() > 1 and not alone
+                else np.nan,
                 "rater_sd": float(np.sqrt(max(0.0, spread - np.mean(noise**2 * deff / nr_g))))
                 if in_g.sum() > 1
                 else np.nan,
