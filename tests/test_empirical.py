@@ -255,6 +255,16 @@ def test_a_components_only_group_has_leniency_zero_and_no_standard_error(pilot, 
     assert np.isfinite(g.loc[~alone, "leniency_se"]).all()
 
 
+def test_units_without_ratings_are_named_and_left_out(pilot, ratings):
+    from perfsim.empirical.data import RatingsWarning
+
+    extra = pilot.units.iloc[[0, 1]].assign(department=["市新设局", "市另设局"])
+    units = pd.concat([pilot.units, extra], ignore_index=True)
+    with pytest.warns(RatingsWarning, match="2 unit\\(s\\) of the units table have no ratings"):
+        scorer = RuleScorer(pilot.scenario.rule, units, ratings.units)
+    assert list(scorer.unit_ids) == list(ratings.units)
+
+
 def test_halo_is_near_zero_when_items_are_judged_independently():
     p = synthetic_pilot(HANGZHOU, seed=7, halo=0.0)
     fx = rater_effects(read_ratings(p.ratings))

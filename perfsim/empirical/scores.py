@@ -12,6 +12,7 @@ tables at once (``(..., unit, component)``: the bootstrap evaluates 1,000 replic
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from ..rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from ..scenario import DataError, Rule
 from ..scenario.rule_parts import Component
 from ..scoring import table_inputs
-from .data import Ratings
+from .data import Ratings, RatingsWarning
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,8 @@ class RuleScorer:
         key = id_column if id_column in frame.columns else "unit"
         if key not in frame.columns:
             raise DataError(
-                f"{source}: no '{id_column}' column (the unit ids); the table has: "
-                f"{', '.join(frame.columns)}"
+                f"{source}: no '{id_column}' column (the unit ids; name it with --id-column); the "
+                f"table has: {', '.join(frame.columns)}"
             )
         frame[key] = frame[key].str.strip()
         missing = [u for u in self.unit_ids if u not in set(frame[key])]
@@ -158,6 +159,14 @@ class RuleScorer:
                 f"{source}: {len(missing)} rated unit(s) not in the units table, e.g. "
                 f"{', '.join(map(repr, missing[:5]))}; every rated unit needs a row"
             )
+        unrated = [u for u in dict.fromkeys(frame[key]) if u not in set(ids)]
+        if unrated:  # scored with the others, they would have no rating-based component
+            more = f" and {len(unrated) - 5} more" if len(unrated) > 5 else ""
+            warnings.warn_explicit(
+                f"{source}: {len(unrated)} unit(s) of the units table have no ratings and are left "
+                f"out: {', '.join(map(repr, unrated[:5]))}{more}",
+                RatingsWarning, "perfsim", 0,
+            )  # fmt: skip
         frame = frame.drop_duplicates(key).set_index(key).loc[ids].reset_index()
         if key != id_column:
             frame = frame.rename(columns={key: id_column})
