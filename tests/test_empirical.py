@@ -360,6 +360,15 @@ def test_wide_table_gets_counterfactual_rescoring_only():
     ranks = res.rank_changes.set_index("unit")
     np.testing.assert_array_equal(ranks[res.rules[0]], base.reindex(ranks.index))
     assert res.uncertainty is None and "wide table" in res.notes[0]
+    # within class the ranks stay (the totals are the same), but the quota applies per class:
+    # the grade columns say which units change grade, against perfsim score's grades
+    name = res.rules[1]
+    assert (ranks[f"change:{name}"] == 0).all()
+    alt_grades = perfsim.score(data, alt).set_index("department")["grade"]
+    pd.testing.assert_series_equal(
+        ranks[f"grade:{name}"], alt_grades.reindex(ranks.index), check_names=False
+    )
+    assert (ranks[f"grade:{name}"] != ranks[f"grade:{res.rules[0]}"]).any()
 
 
 def _cli(*args, cwd=ROOT):
@@ -387,7 +396,9 @@ def test_cli_empirical_end_to_end(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert (out / "calibrated.toml").is_file() and (out / "report.html").is_file()
-    assert list(pd.read_csv(out / "rank_changes.csv").columns)[-1] == "change:social40"
+    columns = list(pd.read_csv(out / "rank_changes.csv").columns)
+    assert "change:social40" in columns and columns[-1] == "grade:social40"
+    assert columns[-2].startswith("grade:")  # the recorded rule's grades, then the variant's
     meta = json.loads((out / "empirical.json").read_text(encoding="utf-8"))
     assert meta["command"].startswith("perfsim empirical ") and "--variant" in meta["command"]
 

@@ -168,9 +168,11 @@ def _print_empirical(result, out) -> None:
                 f"noise {r.noise:.1f}, raters {r.raters}"
             )
     if result.rank_changes is not None and len(result.rules) > 1:
+        t, base = result.rank_changes, result.rules[0]
         for name in result.rules[1:]:
-            moved = (result.rank_changes[f"change:{name}"] != 0).sum()
-            print(f"\nunder {name}: {moved} of {len(result.rank_changes)} units change rank")
+            moved = (t[f"change:{name}"] != 0).sum()
+            graded = (t[f"grade:{name}"] != t[f"grade:{base}"]).sum()
+            print(f"\nunder {name}: {moved} of {len(t)} units change rank, {graded} change grade")
     for note in result.notes:
         print(f"note: {note}")
     if result.calibration is not None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..results.names import WITHIN_CLASS
 from ..rules.pipeline import compile_rule
 from ..scenario import DataError, Rule, Scenario, load_scenario
 from ..scoring import quota_band_messages
@@ -26,7 +27,7 @@ from .calibrate import Calibration, calibrate
 from .data import Ratings, Scale, is_long, read_ratings
 from .effects import RaterEffects, rater_effects
 from .reliability import reliability
-from .scores import WITHIN_CLASS, RuleScorer, comparable_column, default_rule
+from .scores import RuleScorer, comparable_column, default_rule
 from .uncertainty import RankUncertainty, bootstrap_ranks
 
 
@@ -178,6 +179,7 @@ def _compare_ranks(
         {"unit": units.ids, base_name: by_unit["rank"].reindex(units.ids).to_numpy()}
     )
     scoped.totals[base_name] = by_unit["total"].reindex(units.ids).to_numpy(dtype=float)
+    scoped.grades[base_name] = by_unit["grade"].reindex(units.ids).to_numpy(dtype=object)
     if units.classes is not None:
         ranks.insert(1, "unit_class", units.classes)
     for alt in compare:
@@ -194,6 +196,7 @@ def _compare_ranks(
         ev = s.evaluate(pts)
         ranks[name] = ev.rank
         scoped.totals[name] = np.asarray(ev.total, dtype=float)
+        scoped.grades[name] = np.asarray(s.rule.bands, dtype=object)[ev.grade]
         scoped.scopes[name] = alt_rule.grading.scope
         if scoped.classes is None and s.class_names is not None:
             scoped.classes = list(s.class_names)
@@ -340,6 +343,7 @@ class _Scoped:
     totals: dict[str, np.ndarray]
     scopes: dict[str, str]
     classes: list[str] | None
+    grades: dict[str, np.ndarray] = field(default_factory=dict)  # each rule's grade of each unit
 
 
 def _changes(ranks: pd.DataFrame, rules: list[str], scoped: _Scoped) -> pd.DataFrame:
@@ -347,7 +351,9 @@ def _changes(ranks: pd.DataFrame, rules: list[str], scoped: _Scoped) -> pd.DataF
     (+ = the unit moves up under the alternative) when both rules rank on the same scope; when
     one ranks within class (分类考评) and the other over all units, both are compared within
     class: the global rule's totals are ranked within each class in a column ``<rule> (within
-    class)``, so a unit last of 66 but first of its class does not "leap" 65 places."""
+    class)``, so a unit last of 66 but first of its class does not "leap" 65 places. Each rule's
+    grade of each unit is in ``grade:<rule>`` (grading within class may leave every rank within
+    class as it was and still move grades)."""
     from ..rules.grade import rank
 
     out, scopes = ranks.copy(), scoped.scopes
@@ -361,6 +367,8 @@ def _changes(ranks: pd.DataFrame, rules: list[str], scoped: _Scoped) -> pd.DataF
         pair_within = "within_class" in (scopes[base], scopes[name])
         a, b = (comparable_column(out, r, pair_within) for r in (base, name))
         out[f"change:{name}"] = out[a] - out[b]
+    for name in rules if len(rules) > 1 else []:  # grades: what a quota within class changes
+        out[f"grade:{name}"] = scoped.grades[name]
     return out.sort_values(base).reset_index(drop=True)
 
 
@@ -380,6 +388,7 @@ def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, c
         {base_name: base["total"].to_numpy(dtype=float)},
         {base_name: base_rule.grading.scope},
         classes,
+        {base_name: base["grade"].to_numpy(dtype=object)},
     )
     for alt in compare:
         alt_rule, _, alt_name = _load_rule(alt)
@@ -388,6 +397,7 @@ def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, c
         by_unit = s.set_index(id_column)
         ranks[name] = ranks["unit"].map(by_unit["rank"])
         scoped.totals[name] = ranks["unit"].map(by_unit["total"]).to_numpy(dtype=float)
+        scoped.grades[name] = ranks["unit"].map(by_unit["grade"]).to_numpy(dtype=object)
         scoped.scopes[name] = alt_rule.grading.scope
         if scoped.classes is None and class_column in s.columns:
             scoped.classes = ranks["unit"].map(by_unit[class_column]).tolist()

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..results.names import WITHIN_CLASS
 from ..rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from ..scenario import DataError, Rule
 from ..scenario.rule_parts import Component
@@ -218,7 +219,6 @@ class RuleScorer:
 
 
 #: Suffix of a rank-changes column holding a global rule's ranks within each class.
-WITHIN_CLASS = " (within class)"
 
 
 def comparable_column(ranks: pd.DataFrame, rule: str, within_class: bool) -> str:

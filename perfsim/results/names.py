@@ -115,3 +115,8 @@ MARKERS = {
 }
 """Marker file → kind, for folders written before ``.perfsim.json`` (a comparison's
 ``metadata.json`` says ``"kind": "comparison"``)."""
+
+
+WITHIN_CLASS = " (within class)"
+"""Suffix of a ``rank_changes.csv`` column that ranks a rule's totals within each class (beside a
+rule that grades within class)."""

@@ -16,7 +16,7 @@ from ...i18n import N_
 from ...i18n import gettext as _
 from ...plotting.style import SavedFigure
 from ...results import EmpiricalRecord
-from ...results.names import EmpiricalFiles
+from ...results.names import WITHIN_CLASS, EmpiricalFiles
 from ..document import Document, Table
 from ..numbers import num
 from ..rerun import format_command, report_command
@@ -61,7 +61,11 @@ _WORDS = (  # words of calibration.csv's key and how columns (translated where s
     N_("ordered probit, mixture of the groups' respondent sd and leniency"),
     N_("mean respondents per unit"),
 )
-_PREFIXES = {"p:": N_("P({band})"), "change:": N_("rank change under {rule}")}
+_PREFIXES = {
+    "p:": N_("P({band})"),
+    "change:": N_("rank change under {rule}"),
+    "grade:": N_("grade under {rule}"),
+}
 
 
 def column_label(column: str) -> str:
@@ -73,6 +77,8 @@ def column_label(column: str) -> str:
         if column.startswith(prefix):
             name = column[len(prefix) :]
             return _(template).format(band=name, rule=name)
+    if column.endswith(WITHIN_CLASS):
+        return _("{rule} (within class)").format(rule=column.removesuffix(WITHIN_CLASS))
     return column
 
 
