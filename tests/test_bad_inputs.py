@@ -267,14 +267,13 @@ EMPIRICAL: dict[str, Case] = {
     "wide-slipped-decimal": _wide([(1, "社会评价", "412.9")], "0-50"),
     "wide-text-cell": _wide([(3, "公共服务", "优")], "line 4", "not a number"),
     "wide-compare-missing-columns": _wide([], "missing column", extra=("--compare", "mlr-2011")),
-    "ratings-no-rater": ratings_case(None, "missing column", header=rename("rater", "评价人")),
+    "ratings-no-rater": ratings_case(None, "missing column", header=rename("rater", "人员")),
     "ratings-no-group": ratings_case(None, "rater_group", header=rename("rater_group", "grp")),
     "ratings-no-score-or-answer": ratings_case(
-        None, "no 'score' or 'answer'", header=rename("answer", "回答")[:-1] + ["分数"]
+        None, "no 'score' or 'answer'", header=rename("answer", "回答")[:-1] + ["打分"]
     ),
     "ratings-empty-unit": ratings_case(cell(0, "unit", ""), "line 2", "empty"),
     "ratings-empty-rater": ratings_case(cell(4, "rater", ""), "line 6", "empty"),
-    "ratings-neither": ratings_case(cell(0, "answer", ""), "neither"),
     "ratings-both": ratings_case(cell(0, "score", "80"), "both"),
     "ratings-score-text": ratings_case(cell(1, "score", "良"), "line 3", "not a number"),
     "ratings-score-1e308": ratings_case(cell(1, "score", "1e308"), "too large"),

@@ -133,8 +133,10 @@ def reliability_section(doc: Document, frame: pd.DataFrame | None) -> None:
     )
     table, notes = reliability_table(frame)
     table.caption = _(
-        "Estimate [95 % interval]; –: undefined (reasons below). Every row, with its full "
-        "design, is in {file}."
+        "Estimate [95 % interval]; –: undefined (reasons below). The overall row pools every "
+        "group's ratings on the 0–100 scale, across components: it is not the reliability of "
+        "any score the rule computes, so quote a group's row. Every row, with its full design, "
+        "is in {file}."
     ).format(file=EmpiricalFiles.RELIABILITY)
     doc.add("table", table)
     if notes:
