@@ -487,3 +487,11 @@ def test_set_at_fragment_errors_name_the_file(tmp_path):
     wrong.write_text('[world.raters."社会评价"]\nnoise = -1\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match="noise"):
         perfsim.load_scenario(HANGZHOU, [f"@{wrong}"])
+
+
+def test_a_median_rank_is_written_as_a_rank_and_other_numbers_to_three_places():
+    from perfsim.report.sections.empirical import frame_table
+
+    frame = pd.DataFrame({"unit": ["A", "B"], "rank_median": [12.0, 12.5], "total": [88.0, 87.25]})
+    table = frame_table(frame, ["unit", "rank_median", "total"])
+    assert [row[1:] for row in table.rows] == [["12", "88.000"], ["12.5", "87.250"]]

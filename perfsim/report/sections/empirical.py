@@ -83,6 +83,7 @@ def column_label(column: str) -> str:
 
 
 _TRANSLATED = {"key", "how"}  # columns whose cells are perfsim's words, not the user's names
+_RANKS = {"rank_median"}  # ranks, written as 12 or 12.5, not 12.000
 
 
 def frame_table(frame, columns: list[str], caption: str = "", limit: int = 200) -> Table:
@@ -90,7 +91,11 @@ def frame_table(frame, columns: list[str], caption: str = "", limit: int = 200) 
     for rec in frame[columns].head(limit).itertuples(index=False):
         rows.append(
             [
-                num(v, 3) if isinstance(v, float) else _(str(v)) if c in _TRANSLATED else str(v)
+                (num(v) if c in _RANKS else num(v, 3))
+                if isinstance(v, float)
+                else _(str(v))
+                if c in _TRANSLATED
+                else str(v)
                 for c, v in zip(columns, rec, strict=True)
             ]
         )
@@ -127,8 +132,10 @@ _SECTIONS = (
             "rank-intervals",
             N_("Rank intervals"),
             N_(
-                "Each unit's observed rank (dot) with its bootstrap interval (bar): units whose "
-                "bars overlap cannot be told apart by these ratings, whatever their ranks."
+                "Each unit's observed rank (dot) with its bootstrap interval (bar): a unit whose "
+                "bar is long could stand at many places on other raters; overlapping bars do not "
+                "by themselves say two units cannot be told apart (outranks.csv gives the "
+                "probability that one outscores the other)."
             ),
         ),
     ),
