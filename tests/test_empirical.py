@@ -7,6 +7,7 @@ rater parameters; the tests check that the analysis recovers them.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -495,3 +496,20 @@ def test_a_median_rank_is_written_as_a_rank_and_other_numbers_to_three_places():
     frame = pd.DataFrame({"unit": ["A", "B"], "rank_median": [12.0, 12.5], "total": [88.0, 87.25]})
     table = frame_table(frame, ["unit", "rank_median", "total"])
     assert [row[1:] for row in table.rows] == [["12", "88.000"], ["12.5", "87.250"]]
+
+
+@pytest.mark.parametrize("key", ["panel_noise", "offset", "scale"])
+def test_a_calibrations_how_is_said_in_the_reports_language(key):
+    from perfsim.empirical.calibrate import HOW, how_fields
+    from perfsim.i18n import language
+    from perfsim.report.sections.empirical import frame_table
+
+    names = re.findall(r"\{(\w+)\}", HOW[key])
+    fields = dict(zip(names, ["2.54", "69.94", "66"], strict=False))
+    text = HOW[key].format(**fields)
+    assert how_fields(text) == (HOW[key], fields)
+    assert how_fields("mean respondents per unit") is None
+    with language("zh"):
+        cell = frame_table(pd.DataFrame({"how": [text]}), ["how"]).rows[0][0]
+    assert cell != text and not re.search(r"[A-Za-z]{3,}", cell)
+    assert all(v in cell for v in fields.values())

@@ -34,6 +34,7 @@ lower true output. perfsim reports each class's mean and spread of ``μ_u`` and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ from scipy.optimize import minimize
 from scipy.special import ndtr
 
 from .. import engine
+from ..i18n import N_
 from ..scenario import DataError, Scenario
 from ..scenario.world import Rater
 from ..world.model import perceived_quality
@@ -339,6 +341,28 @@ def _base_quality(scenario: Scenario, rater: str, reps: int, seed: int) -> tuple
 
 _PARAMETER_COLUMNS = ["component", "rater", "key", "value", "se", "base", "how"]
 
+#: how a calibrated value was found, with its numbers (``calibration.csv``'s column ``how``, in
+#: English); a report says it in its own language (:func:`how_fields`)
+HOW = {
+    "panel_noise": N_("additive model: rating sd {sd} / √{k} raters per unit"),
+    "offset": N_("level of the unit means {level} (base world {base})"),
+    "scale": N_("between-unit sd {sd} (base world {base}; se from {n} units)"),
+}
+
+
+def how_fields(text: str) -> tuple[str, dict[str, str]] | None:
+    """The template of :data:`HOW` that ``text`` was written from, and its fields; None for any
+    other text."""
+    for template in HOW.values():
+        parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ..., literal
+        pattern = "".join(
+            re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)
+        )
+        found = re.fullmatch(pattern, text)
+        if found:
+            return template, found.groupdict()
+    return None
+
 
 @dataclass
 class _ComponentFit:
@@ -424,7 +448,7 @@ def _panel_fit(frame: pd.DataFrame, spec: Rater, comp: str, rater: str) -> _Comp
     common = tau / np.sqrt(k_bar)
     df = max(int(g["ratings"].sum()) - len(mu) - int(g["raters"].sum()), 1)
     noise = sigma / np.sqrt(k_bar)
-    how = f"additive model: rating sd {sigma:.3g} / √{k_bar:.3g} raters per unit"
+    how = HOW["panel_noise"].format(sd=f"{sigma:.3g}", k=f"{k_bar:.3g}")
     return _ComponentFit(
         means=means,
         mu=mu,
@@ -460,7 +484,7 @@ def _offset_and_scale(
             offset,
             offset_se,
             spec.offset,
-            f"level of the unit means {level:.4g} (base world {base_mean:.4g})",
+            HOW["offset"].format(level=f"{level:.4g}", base=f"{base_mean:.4g}"),
         ),
         (
             comp,
@@ -469,7 +493,7 @@ def _offset_and_scale(
             scale,
             scale_se,
             spec.scale,
-            f"between-unit sd {spread:.3g} (base world {base_sd:.3g}; se from {n} units)",
+            HOW["scale"].format(sd=f"{spread:.3g}", base=f"{base_sd:.3g}", n=n),
         ),
     ]
 

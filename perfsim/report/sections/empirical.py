@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...empirical.calibrate import how_fields
 from ...i18n import N_
 from ...i18n import gettext as _
 from ...plotting.style import SavedFigure
@@ -86,6 +87,13 @@ _TRANSLATED = {"key", "how"}  # columns whose cells are perfsim's words, not the
 _RANKS = {"rank_median"}  # ranks, written as 12 or 12.5, not 12.000
 
 
+def _said(text: str) -> str:
+    """perfsim's words in a table cell, in the current language (a calibration's "how" with its
+    numbers: :func:`perfsim.empirical.calibrate.how_fields`)."""
+    fields = how_fields(text)
+    return _(fields[0]).format(**fields[1]) if fields else _(text)
+
+
 def frame_table(frame, columns: list[str], caption: str = "", limit: int = 200) -> Table:
     rows, classes = [], []
     for rec in frame[columns].head(limit).itertuples(index=False):
@@ -93,7 +101,7 @@ def frame_table(frame, columns: list[str], caption: str = "", limit: int = 200) 
             [
                 (num(v) if c in _RANKS else num(v, 3))
                 if isinstance(v, float)
-                else _(str(v))
+                else _said(str(v))
                 if c in _TRANSLATED
                 else str(v)
                 for c, v in zip(columns, rec, strict=True)
