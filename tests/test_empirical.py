@@ -513,3 +513,11 @@ def test_a_calibrations_how_is_said_in_the_reports_language(key):
         cell = frame_table(pd.DataFrame({"how": [text]}), ["how"]).rows[0][0]
     assert cell != text and not re.search(r"[A-Za-z]{3,}", cell)
     assert all(v in cell for v in fields.values())
+
+
+def test_a_units_table_under_a_title_row_is_told_so(pilot, ratings):
+    units = pilot.units.astype(str)
+    titled = pd.DataFrame([units.columns.tolist(), *units.to_numpy().tolist()])
+    titled.columns = ["2011年度考评数据", *[f"Unnamed: {i}" for i in range(1, units.shape[1])]]
+    with pytest.raises(DataError, match="is the first row a title"):
+        RuleScorer(pilot.scenario.rule, titled, ratings.units)

@@ -25,6 +25,7 @@ from ..rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from ..scenario import DataError, Rule
 from ..scenario.rule_parts import Component
 from ..scoring import table_inputs
+from ..tables import reading_note
 from .data import Ratings, RatingsWarning
 
 
@@ -151,7 +152,7 @@ class RuleScorer:
         if key not in frame.columns:
             raise DataError(
                 f"{source}: no '{id_column}' column (the unit ids; name it with --id-column); the "
-                f"table has: {', '.join(frame.columns)}"
+                f"table has: {', '.join(frame.columns)}{reading_note(units)}"
             )
         frame[key] = frame[key].str.strip()
         missing = [u for u in self.unit_ids if u not in set(frame[key])]
