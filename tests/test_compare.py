@@ -219,7 +219,7 @@ def test_metrics_of_the_true_top_are_not_judged_between_rules_with_other_top_quo
     for metric in ("kendall_tau", "bottom_missed", "class_bias"):  # their groups do not move
         assert t[(metric, "all")] != "not comparable"
     summary = comparison_summary(comp.table, comp.rules, comp.worlds, 12)
-    notes = [n for n in summary.notes if "is not judged on" in n]
+    notes = [n for n in summary.warnings if "is not judged on" in n]  # (an "In short" box)
     assert [n.split(" ")[0] for n in notes] == ["q20", "all"]
     assert not any("true top units missing the top grade" in s for s in summary.key[2:])
 

@@ -425,7 +425,7 @@ def comparison_summary(
     warning = _unconverged(table)
     if warning:
         out.warnings.append(warning)
-    out.notes += _not_comparable(table, rules[1:])
+    out.warnings += _not_comparable(table, rules[1:])
     defined = set(table.loc[[finite(v) for v in table["mean"]], "metric"])
     undefined = [m for m in same if metric_registry.better(m) and m not in defined]
     identical = [m for m in same if metric_registry.better(m) and m in defined]
