@@ -415,7 +415,8 @@ def comparison_summary(
 ) -> ComparisonSummary:
     """The reference's ranking in a sentence, one sentence per other rule (its verdicts against
     the reference, over every world), how verdicts are made, a warning naming each rule whose
-    best response did not always converge, and which metrics are left out."""
+    best response did not always converge and one per rule not judged on the true-top metrics
+    (another top-grade quota), and which metrics are left out."""
     reference, many = rules[0], len(worlds) > 1
     first = table[(table["world"] == worlds[0]) & (table["rule"] == reference)]
     same = identical_metrics(table, reference)
