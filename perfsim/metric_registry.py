@@ -76,6 +76,10 @@ class Metric:
     per_quota: bool = False
     """Counted over the true top units, as many as the rule's own top-grade quota admits: two
     rules with different quotas count different groups, so a comparison does not judge them."""
+    graded_band: str = ""
+    """``"top"`` or ``"bottom"``: the metric counts units given that grade, so a rule that gives it
+    to more units scores better or worse for that alone, whatever its scores; a comparison does
+    not judge two rules that give it to different shares of units."""
 
     @property
     def better(self) -> str:
@@ -128,6 +132,7 @@ _RECORDS = [
         "top grade (0: every best unit is recognised). The truly best are as many units as the "
         "rule's own top-grade quota admits (15 % without one), so rules with different quotas "
         "count different groups: a comparison does not judge such rules on it (read kendall_tau).",
+        graded_band="top",
         min_diff=0.02,
         per_quota=True,
     ),
@@ -143,6 +148,7 @@ _RECORDS = [
         plain="Of the units that are truly among the weakest 10 %, the share the rule grades "
         "above the bottom grade (1: the rule never names a weak unit, e.g. when nobody gets the "
         "bottom grade).",
+        graded_band="bottom",
         min_diff=0.02,
     ),
     Metric(
@@ -156,6 +162,7 @@ _RECORDS = [
         undefined_when="the rule has fewer than two grade bands",
         plain="Of the units that are truly among the best, the share the rule puts in the bottom "
         "grade: the worst kind of error.",
+        graded_band="bottom",
         min_diff=0.02,
         per_quota=True,
     ),

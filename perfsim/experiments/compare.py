@@ -18,10 +18,13 @@ overrides it):
 - *slightly better* or *slightly worse* when the interval excludes 0 but the estimated difference
   is smaller than δ (detectable; the interval leaves open whether it matters);
 - otherwise *no detectable difference* (the interval holds 0 and differences that would matter);
-- *not comparable* for a metric counted over the rule's own true top group
-  (:attr:`perfsim.metric_registry.Metric.per_quota`) when the rule's top-grade quota admits
-  another number of units than the reference's: a quota of 100 % leaves no true top unit
-  ungraded top, whatever the scores.
+- *not comparable* for a misclassification metric when the two rules do not grade alike: the
+  metric counts the rule's own true top group (:attr:`perfsim.metric_registry.Metric.per_quota`)
+  and the rule's top-grade quota admits another number of units, or it counts units given the
+  top or bottom grade (:attr:`~perfsim.metric_registry.Metric.graded_band`) and the rule gives
+  that grade to a share of units :data:`BAND_TOLERANCE` or more away from the reference's. A rule
+  that makes 31 % of units 优秀 misses fewer of the true top than one that makes 14 % 优秀,
+  whatever its scores.
 
 Robustness (``across``): every rule runs in every combination of assumed world parameters; per
 metric, a rule's *worst case* is its worst mean over those worlds and its *regret* in a world is its
@@ -363,11 +366,12 @@ def _table(
     groups: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
     """The comparison's table; ``groups``: how many units each rule counts as the true top
-    (:func:`_top_group`), which decides :data:`NOT_COMPARABLE`."""
+    (:func:`_top_group`), which with each run's grade shares decides :data:`NOT_COMPARABLE`."""
     groups = groups or {}
     rows = []
     for wname in worlds:
         ref = results[(wname, rules[0])]
+        grading = {r: _grading(results[(wname, r)], groups.get(r)) for r in rules}
         for rname in rules:
             res = results[(wname, rname)]
             summary = res.metrics.set_index("metric")
@@ -402,7 +406,7 @@ def _table(
                             "reference"
                             if rname == rules[0]
                             else NOT_COMPARABLE
-                            if _other_group(metric, groups.get(rname), groups.get(rules[0]))
+                            if _graded_otherwise(metric, grading[rname], grading[rules[0]])
                             else verdict(metric, low, high, delta, mean)
                         ),
                     }
@@ -416,13 +420,28 @@ def _top_group(sc: Scenario) -> int:
     return group_size(top_group_share(compile_rule(sc.rule), n), n)
 
 
-def _other_group(metric: str, size: int | None, reference: int | None) -> bool:
-    """Whether ``metric`` counts another group of true top units under a rule than under the
-    reference (of ``size`` and ``reference`` units)."""
+#: two rules whose shares of units in the top (or bottom) grade differ by this much or more are
+#: not judged on the metrics that count that grade (2 points: one unit of 50)
+BAND_TOLERANCE = 0.02
+
+
+def _grading(result: SimulationResult, top_group: int | None) -> dict:
+    """How a rule grades in a run: the size of its true top group and the shares of units it
+    gives the top and the bottom grade (its grade confusion's column sums)."""
+    given = result.confusion.sum(axis=0).to_numpy(dtype=float)
+    return {"per_quota": top_group, "top": float(given[0]), "bottom": float(given[-1])}
+
+
+def _graded_otherwise(metric: str, rule: dict, reference: dict) -> bool:
+    """Whether ``metric`` is not comparable between a rule and the reference (of :func:`_grading`):
+    another true top group, or another share of units in the grade the metric counts."""
     info = metric_info(metric)
-    if info is None or not info.per_quota or size is None or reference is None:
+    if info is None:
         return False
-    return size != reference
+    if info.per_quota and rule["per_quota"] != reference["per_quota"]:
+        return True
+    band = info.graded_band
+    return bool(band) and abs(rule[band] - reference[band]) >= BAND_TOLERANCE - 1e-12
 
 
 def _robustness(table: pd.DataFrame, rules: list[str]) -> pd.DataFrame:

@@ -118,10 +118,10 @@ ENGLISH: dict[str, str] = {
         "Not shown, the same in every replication and without a better side: {items}."
     ),
     "note.not_comparable": N_(
-        "{rule} is not judged on {items}: its top-grade quota admits another number of units than "
-        "the reference's, so it counts another group of units as the true top (a quota of 100 % "
-        "leaves none ungraded top, whatever the scores); compare the rules on rank fidelity "
-        "instead."
+        "{rule} is not judged on {items}: it grades otherwise than the reference (another number "
+        "of units counted as the true top, or another share of units given the top or bottom "
+        "grade), and a rule that gives the top grade to more units misses fewer of the true top "
+        "whatever its scores; compare the rules on rank fidelity instead."
     ),
     "note.same_everywhere": N_("Not shown, identical under every rule: {items}."),
     "note.undefined_everywhere": N_("Not shown, undefined under every rule: {items}."),
