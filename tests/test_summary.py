@@ -201,7 +201,7 @@ def test_identical_metrics_are_left_out_of_the_comparison_sentences(v5_survey30)
     sentences = comparison_sentences(t, v5_survey30.rules, v5_survey30.worlds, 40)
     for metric in same["metric"]:
         if metric_registry.better(metric):
-            assert metric in _sentence(sentences, "identical under every rule")
+            assert metric in _sentence(sentences, "Identical under every rule")
             assert metric_registry.label(metric) not in _sentence(sentences, "survey30 ")
 
 

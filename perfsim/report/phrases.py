@@ -123,8 +123,12 @@ ENGLISH: dict[str, str] = {
         "grade), and a rule that gives the top grade to more units misses fewer of the true top "
         "whatever its scores; compare the rules on rank fidelity instead."
     ),
-    "note.same_everywhere": N_("Not shown, identical under every rule: {items}."),
-    "note.undefined_everywhere": N_("Not shown, undefined under every rule: {items}."),
+    "note.same_everywhere": N_(
+        "Identical under every rule, so left out of the sentences above: {items}."
+    ),
+    "note.undefined_everywhere": N_(
+        "Undefined under every rule, so left out of the sentences above: {items}."
+    ),
     "note.explain": N_("What each metric means and which direction is better: add --explain."),
     "note.agreement": N_(
         "icc2k and krippendorff_alpha measure how far the rule's components agree with each "

@@ -132,7 +132,7 @@ def forest_figure(
         footnote(
             fig,
             _("Same value under every rule (not drawn): {metrics}.").format(
-                metrics=", ".join(flat)
+                metrics=_(", ").join(metric_name(m) for m in flat)
             ),
         )
     return fig
@@ -184,7 +184,9 @@ def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None =
     if zero:
         footnote(
             fig,
-            _("No regret for any rule (not drawn): {metrics}.").format(metrics=", ".join(zero)),
+            _("No regret for any rule (not drawn): {metrics}.").format(
+                metrics=_(", ").join(metric_name(m) for m in zero)
+            ),
             width=80,
         )
     return fig
