@@ -38,8 +38,8 @@ _TRUE = {"true", "1", "yes", "y", "是", "t", "1.0"}
 _FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "0.0"}
 
 
-#: the columns of a scored table after the components (then ``grade``, ``vetoed`` with a veto, and
-#: the reward columns): what tells a table :func:`score` wrote (:func:`is_scored_table`)
+#: the columns of a scored table after the components (then ``vetoed`` with a veto, and the reward
+#: columns), in the order :func:`score` writes them; they tell its tables (:func:`is_scored_table`)
 SCORED = ("mixed", "adjustment", "total", "rank", "grade")
 
 
@@ -97,11 +97,11 @@ def score(
         out[class_column] = inputs["class_names"]
     for k, name in enumerate(compiled.components):
         out[name] = ev.components[:, k]
-    out["mixed"] = ev.mixed
-    out["adjustment"] = ev.adjustment
-    out["total"] = ev.total
-    out["rank"] = ev.rank
-    out["grade"] = np.array(compiled.bands, dtype=object)[ev.grade]
+    grades = np.array(compiled.bands, dtype=object)[ev.grade]
+    for name, values in zip(
+        SCORED, (ev.mixed, ev.adjustment, ev.total, ev.rank, grades), strict=True
+    ):
+        out[name] = values
     if "veto" in inputs["arrays"]:  # why a unit of a good rank has the veto grade
         out["vetoed"] = inputs["arrays"]["veto"]
     for k, name in enumerate(REWARD_FIELDS):

@@ -53,22 +53,26 @@ PERCENT = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*[%％]\s*")
 
 def parse_value(text: str) -> Any:
     """Read an override value as TOML, falling back to the plain string; a percentage
-    (``40%``, ``40％``) is the share it means (0.4), as ``perfsim score`` reads a cell."""
+    (``40%``, ``40％``) is the share it means (0.4), as ``perfsim score`` reads a cell; a number
+    in full-width digits (``０.６``, an input method left in full-width mode) is the number."""
     percent = PERCENT.fullmatch(text)
     if percent:
         return float(percent.group(1)) / 100.0
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except (tomllib.TOMLDecodeError, RecursionError):
-        pass
-    plain = unicodedata.normalize("NFKC", text).strip()  # full-width digits: ０.６ → 0.6
-    try:
-        number = tomllib.loads(f"v = {plain}")["v"] if plain != text.strip() else None
-    except (tomllib.TOMLDecodeError, RecursionError):
-        number = None
-    if isinstance(number, int | float) and not isinstance(number, bool):
+    read, value = _toml(text)
+    if read:
+        return value
+    read, number = _toml(unicodedata.normalize("NFKC", text))
+    if read and isinstance(number, int | float) and not isinstance(number, bool):
         return number
     return text.strip()
+
+
+def _toml(text: str) -> tuple[bool, Any]:
+    """(True, the TOML value of ``text``), or (False, None) when it is not one."""
+    try:
+        return True, tomllib.loads(f"v = {text}")["v"]
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return False, None
 
 
 def parse_assignment(text: str, source: str = "--set") -> tuple[list[str], Any]:

@@ -102,11 +102,13 @@ BAND_SHIFT = 0.10
 CROWDED = 0.9
 
 
-def grade_shares(run: RunFolder) -> dict:
+def grade_shares(run: RunFolder) -> tuple[dict, list]:
     """Each rule's share of units in each grade (the first world; the column sums of each run's
-    grade confusion), or {} when fewer than two rules have one."""
+    grade confusion) and the bands, or ({}, []) when fewer than two rules have one."""
     shares = {r: run.confusion[r].sum(axis=0) for r in run.rules if r in run.confusion}
-    return shares if len(shares) >= 2 and run.reference in shares else {}
+    if len(shares) < 2 or run.reference not in shares:
+        return {}, []
+    return shares, list(dict.fromkeys(b for s in shares.values() for b in s.index))
 
 
 def grade_sentences(run: RunFolder) -> list[str]:
@@ -115,10 +117,9 @@ def grade_sentences(run: RunFolder) -> list[str]:
     threshold and empty a band, which no metric of the table says, and which makes more units
     "graded as deserved" in the confusion figure), and one per rule that puts :data:`CROWDED` of
     units or more in one band. They stand in the "In short" boxes: the verdicts rest on them."""
-    shares = grade_shares(run)
+    shares, bands = grade_shares(run)
     if not shares:
         return []
-    bands = list(dict.fromkeys(b for s in shares.values() for b in s.index))
     ref, said, out = shares[run.reference], [], []
     for rule in run.rules[1:]:
         moves = []
@@ -151,10 +152,9 @@ def grade_sentences(run: RunFolder) -> list[str]:
 def grade_distribution(doc: Document, run: RunFolder) -> None:
     """The share of units in each grade under each rule (the sentences of
     :func:`grade_sentences` stand in the "In short" boxes above)."""
-    shares = grade_shares(run)
+    shares, bands = grade_shares(run)
     if not shares:
         return
-    bands = list(dict.fromkeys(b for s in shares.values() for b in s.index))
     rows = [
         [rule, *pcts([float(s.get(b, 0.0)) for b in bands], digits=2)] for rule, s in shares.items()
     ]
