@@ -109,12 +109,40 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def add_lang(p: argparse.ArgumentParser) -> None:
+    """``--lang``: the language of the summary a command prints (its files are the same in any)."""
+    from ..i18n import LANGUAGES
+
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="language of the summary printed here (default: en; zh: 中文摘要); the files written "
+        "are the same in either, and the report's language is perfsim report's --lang",
+    )
+
+
 def replaced_note(earlier: str | None) -> str:
     """What a run or comparison adds to its folder line when it replaced an earlier perfsim folder
-    (``earlier``: :func:`perfsim.io.folder_kind` of the folder before the run), else ``""``."""
+    (``earlier``: :func:`perfsim.io.folder_kind` of the folder before the run), else ``""``; in
+    the current language."""
+    from ..report.phrases import say
+
     if earlier is None:
         return ""
-    return f"; it replaces the earlier {earlier} folder there, and its report"
+    kind = say(f"kind.{earlier}") if f"kind.{earlier}" in KINDS else earlier
+    return say("note.replaces", kind=kind)
+
+
+KINDS = ("kind.run", "kind.comparison")
+"""The kinds of folder (:func:`perfsim.io.folder_kind`) that :func:`replaced_note` names."""
+
+
+def folder_line(out, files: Sequence[str], note: str = "") -> None:
+    """The line naming the folder a command wrote and its main files, in the current language."""
+    from ..i18n import gettext as _
+
+    print(_("run folder: {out} ({files}){note}").format(out=out, files=", ".join(files), note=note))
 
 
 def stopped(kept: str) -> None:
@@ -125,10 +153,23 @@ def stopped(kept: str) -> None:
 
 
 def next_report(out) -> None:
-    """The last line of a command that wrote a result folder: how to get its report."""
+    """The last line of a command that wrote a result folder: how to get its report (in the
+    current language, when it is not English)."""
+    from ..i18n import current_language
+    from ..i18n import gettext as _
+
+    lang = current_language()
+    if lang == "en":
+        print(
+            f"next: perfsim report {out}   (report.html with figures, to read or circulate; "
+            "add --lang zh for the Chinese report, 中文报告)"
+        )
+        return
     print(
-        f"next: perfsim report {out}   (report.html with figures, to read or circulate; "
-        "add --lang zh for the Chinese report, 中文报告)"
+        _(
+            "next: perfsim report {out} --lang {lang}   (the report in this language, with "
+            "figures, to read or circulate)"
+        ).format(out=out, lang=lang)
     )
 
 
@@ -203,16 +244,55 @@ def pad(text: str, columns: int, right: bool = False) -> str:
 def print_sentences(sentences: Sequence[str], indent: str = "  ") -> None:
     """Sentences as a paragraph wrapped to the terminal (at most 100 columns)."""
     import shutil
-    import textwrap
 
     columns = min(100, shutil.get_terminal_size((100, 24)).columns)
     for sentence in sentences:
-        print(textwrap.fill(sentence, columns, initial_indent=indent, subsequent_indent=indent))
+        print(wrap(sentence, columns, indent))
+
+
+#: punctuation that does not begin a line of Chinese text (it stays at the end of the last)
+NO_LINE_START = set("，。；：、）》」』”’！？,.;:)!?%")
+#: nor ends one (it moves to the next)
+NO_LINE_END = set("（《「『“‘(")
+
+
+def wrap(text: str, columns: int, indent: str = "  ") -> str:
+    """``text`` wrapped to ``columns`` terminal columns, each line starting with ``indent``.
+    Text without CJK characters is wrapped at spaces (:func:`textwrap.fill`); Chinese text, which
+    has no spaces between words, between any two characters, counting two columns for each
+    (:func:`width`), never inside a run of Latin letters, digits and signs (a metric's name, a
+    number) and never before closing punctuation."""
+    import re
+    import textwrap
+
+    from ..i18n import CJK_CHARS, has_cjk
+
+    if not has_cjk(text):
+        return textwrap.fill(text, columns, initial_indent=indent, subsequent_indent=indent)
+    # a token: a run of anything but spaces and CJK characters (their punctuation among them), a
+    # space, or one character
+    tokens = re.findall(f"[^\\s{CJK_CHARS}]+|\\s+|.", text)
+    lines, line = [], indent
+    for token in tokens:
+        token = " " if token.isspace() else token
+        kept = line.rstrip("".join(NO_LINE_END))  # opening brackets move on with the token
+        full = width(line) + width(token) > columns and kept.strip()
+        if full and token not in NO_LINE_START:
+            lines.append(kept.rstrip())
+            line = indent + line[len(kept) :]
+            if token == " ":
+                continue
+        line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def print_metrics_table(metrics, explain: bool) -> None:
     """The rows of a run's metrics table worth showing (``report.summary.shown_metrics``: mean ± se
     and better side), the notes on the rows left out, and with ``explain`` each metric's meaning."""
+    from ..i18n import gettext as _
+    from ..i18n import metric_name
     from ..metric_registry import better
     from ..report.numbers import pm
     from ..report.phrases import say
@@ -220,11 +300,14 @@ def print_metrics_table(metrics, explain: bool) -> None:
 
     shown = shown_metrics(metrics)
     rows = metrics.set_index("metric").loc[shown.rows]
-    name_width = max([width("metric"), *(width(n) for n in shown.rows)]) + 2
-    print(f"  {pad('metric', name_width)}{pad('mean ± se', 20, True)}  better")
+    names = {n: metric_name(n) for n in shown.rows}  # (in Chinese: 标签（name）)
+    head = _("metric")
+    name_width = max([width(head), *(width(n) for n in names.values())]) + 2
+    print(f"  {pad(head, name_width)}{pad(_('mean ± se'), 20, True)}  {_('better')}")
     for name, row in rows.iterrows():
-        side = better(str(name)) or "—"
-        print(f"  {pad(str(name), name_width)}{pad(pm(row['mean'], row['se']), 20, True)}  {side}")
+        side = _(better(str(name))) if better(str(name)) else "—"
+        value = pad(pm(row["mean"], row["se"]), 20, True)
+        print(f"  {pad(names[name], name_width)}{value}  {side}")
     print()
     print_sentences(shown.notes)
     if explain:

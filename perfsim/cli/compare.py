@@ -8,10 +8,12 @@ from ..results.names import ComparisonFiles
 from .common import (
     add_explain,
     add_force,
+    add_lang,
     add_numbers,
     add_set,
     add_world,
     default_out,
+    folder_line,
     pad,
     positive,
     print_sentences,
@@ -19,6 +21,7 @@ from .common import (
     replaced_note,
     run_stem,
     said_in_summary,
+    width,
 )
 
 HELP = "Compare rules on the same simulated departments (paired, common random numbers)."
@@ -79,6 +82,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
     add_explain(p)
+    add_lang(p)
     add_set(p)
 
 
@@ -115,54 +119,81 @@ def handle(args: argparse.Namespace) -> int:
         )
         out = write_comparison(comp, out, seed=args.seed, reps=args.reps, force=args.force)
     if not args.quiet:
-        _print_comparison(comp, out, args.explain, world=args.world, note=replaced_note(earlier))
+        from ..i18n import language
+
+        with language(args.lang):
+            _print_comparison(
+                comp, out, args.explain, world=args.world, note=replaced_note(earlier)
+            )
     return 0
 
 
 def _print_comparison(comp, out, explain: bool = False, world=None, note: str = "") -> None:
+    """The terminal's summary of a comparison, in the current language (a rule named after its
+    scenario under the scenario's name in that language)."""
+    from ..i18n import gettext as _
+    from ..i18n import metric_name
     from ..report.numbers import diff_interval, num, pm
     from ..report.phrases import say
+    from ..report.runs import shown_names
     from ..report.summary import (
         comparison_sentences,
         explain_lines,
         identical_metrics,
         not_simulated_sentence,
     )
+    from ..scenario.loader import scenario_raw
 
-    ref = comp.rules[0]
+    raw = {n: scenario_raw(s) for n, s in comp.scenarios.items()}
+    names = shown_names(comp.rules, raw)
+    rules = [names.get(r, r) for r in comp.rules]
+    table = comp.table.assign(rule=comp.table["rule"].replace(names)) if names else comp.table
+    ref = rules[0]
     shown = comp.worlds[0]
     if shown == "base":  # no --across assumption: the scenario's own world, or --world's
-        shown = f"{world} (--world)" if world else "the scenario's own"
-    print(f"reference: {ref}; {len(comp.rules) - 1} other rule(s); world: {shown}\n")
+        shown = f"{world} (--world)" if world else _("the scenario's own")
+    print(
+        _("reference: {ref}; {n} other rule(s); world: {world}").format(
+            ref=ref, n=len(rules) - 1, world=shown
+        )
+        + "\n"
+    )
     entries = [e for r in comp.results.values() for e in r.metadata.get("not_simulated") or []]
     left_out = not_simulated_sentence(entries)
     print_sentences(
         ([left_out] if left_out else [])
-        + comparison_sentences(comp.table, comp.rules, comp.worlds, _reps(comp))
+        + comparison_sentences(table, rules, comp.worlds, _reps(comp))
     )
-    same = set(identical_metrics(comp.table, ref))
-    t = comp.table[(comp.table["world"] == comp.worlds[0]) & (comp.table["direction"] != "")]
-    print("\npaired differences from the reference [95 % interval], common random numbers;")
-    print("δ: the smallest difference that matters\n")
-    width = max(len(r) for r in comp.rules[1:]) + 2
+    same = set(identical_metrics(table, ref))
+    t = table[(table["world"] == comp.worlds[0]) & (table["direction"] != "")]
+    print()
+    print(_("paired differences from the reference [95 % interval], common random numbers;"))
+    print(_("δ: the smallest difference that matters") + "\n")
+    column = max(width(r) for r in rules[1:]) + 2
     for metric, group in t.groupby("metric", sort=False):
         if metric in same:
             continue
         base = group[group["rule"] == ref].iloc[0]
-        print(
-            f"  {metric} ({base['direction']} is better; {ref}: {pm(base['mean'], base['se'])}; "
-            f"δ {num(base.get('min_diff', float('nan')), digits=2)})"
+        head = _("{metric} ({better}; {ref}: {value}; δ {delta})").format(
+            metric=metric_name(str(metric)),
+            better=_("higher is better") if base["direction"] == "higher" else _("lower is better"),
+            ref=ref,
+            value=pm(base["mean"], base["se"]),
+            delta=num(base.get("min_diff", float("nan")), digits=2),
         )
+        print(f"  {head}")
         for row in group[group["rule"] != ref].itertuples():
             interval = diff_interval(row.diff, row.diff_se, row.diff_low, row.diff_high)
-            print(f"      {pad(str(row.rule), width)}{pad(interval, 34, True)}  {row.verdict}")
+            verdict = _(str(row.verdict)) if row.verdict else ""
+            print(f"      {pad(str(row.rule), column)}{pad(interval, 34, True)}  {verdict}")
     if comp.robustness is not None:
         print()
         print_sentences([say("robust.head")])
-        for metric, group in comp.robustness.groupby("metric", sort=False):
+        robust = comp.robustness.assign(rule=comp.robustness["rule"].replace(names))
+        for metric, group in robust.groupby("metric", sort=False):
             if metric in same:
                 continue
-            print(f"  {metric}")
+            print(f"  {metric_name(str(metric))}")
             for r in group.itertuples():
                 cell = say("robust.cell", rule=r.rule, worst=num(r.worst), regret=num(r.max_regret))
                 print(f"      {cell}")
@@ -171,8 +202,9 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
         print_sentences(explain_lines(list(dict.fromkeys(t["metric"]))))
     else:
         print_sentences([say("note.explain")])
-    names = ComparisonFiles
-    print(f"\nrun folder: {out} ({names.COMPARISON}, {names.METADATA}, {names.RUNS}/){note}")
+    files = ComparisonFiles
+    print()
+    folder_line(out, (files.COMPARISON, files.METADATA, f"{files.RUNS}/"), note)
 
 
 def _reps(comp) -> int:

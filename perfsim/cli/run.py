@@ -9,11 +9,12 @@ from ..scenario import no_world_error, resolve_scenario
 from .common import (
     add_explain,
     add_force,
+    add_lang,
     add_numbers,
     add_set,
     add_world,
-    counted,
     default_out,
+    folder_line,
     next_report,
     positive,
     print_metrics_table,
@@ -51,6 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     add_explain(p)
+    add_lang(p)
     add_set(p)
 
 
@@ -76,25 +78,38 @@ def handle(args: argparse.Namespace) -> int:
             )
         out = write_run(result, out, force=args.force)
     if not args.quiet:
-        note = replaced_note(earlier)
-        _print_run_summary(result, out, args.explain, note, args.overrides)
+        from ..i18n import language
+
+        with language(args.lang):
+            note = replaced_note(earlier)
+            _print_run_summary(result, out, args.explain, note, args.overrides)
     return 0
 
 
 def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=()) -> None:
-    from ..report.rules import nominal_shares
+    """The terminal's summary of a run, in the current language."""
+    from ..i18n import gettext as _
+    from ..i18n import ngettext
+    from ..report.rules import nominal_shares, term
+    from ..report.runs import translated_name
     from ..report.summary import convergence_sentence, run_sentences, run_warnings
 
     meta = result.metadata
-    name = meta["scenario_name"] or meta["scenario"]
-    reps = counted(meta["reps"], "replication")
+    resolved = meta.get("resolved_scenario") or {}
+    name = translated_name(resolved.get("meta")) or meta["scenario_name"] or meta["scenario"]
+    n = meta["reps"]
+    reps = ngettext("{n} replication", "{n} replications", n).format(n=n)
     changed = f"; --set {' '.join(sets)}" if sets else ""
-    print(f"{name}: {reps}, policy {meta['policy']}, seed {meta['seed']}{changed}\n")
-    shares = nominal_shares(meta.get("resolved_scenario") or {})
+    line = _("{name}: {reps}, policy {policy}, seed {seed}").format(
+        name=name, reps=reps, policy=term(meta["policy"]), seed=meta["seed"]
+    )
+    print(f"{line}{changed}\n")
+    shares = nominal_shares(resolved)
     sentences = run_sentences(name, result.metrics, result.departments, shares)
     converged = convergence_sentence(result.metrics, where=meta["scenario"])
     print_sentences([*run_warnings(meta), *sentences, *([converged] if converged else [])])
     print()
     print_metrics_table(result.metrics, explain)
-    print(f"\nrun folder: {out} ({', '.join((RunFiles.METADATA, *RunFiles.TABLES))}){note}")
+    print()
+    folder_line(out, (RunFiles.METADATA, *RunFiles.TABLES), note)
     next_report(out)

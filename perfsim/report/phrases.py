@@ -130,6 +130,10 @@ ENGLISH: dict[str, str] = {
         "Undefined under every rule, so left out of the sentences above: {items}."
     ),
     "note.explain": N_("What each metric means and which direction is better: add --explain."),
+    # the terminal's folder line, when a command replaced an earlier folder of perfsim's
+    "note.replaces": N_("; it replaces the earlier {kind} folder there, and its report"),
+    "kind.run": N_("run"),
+    "kind.comparison": N_("comparison"),
     "note.agreement": N_(
         "icc2k and krippendorff_alpha measure how far the rule's components agree with each "
         "other; the components measure different things, so a low or negative value is "

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +61,7 @@ class RunFolder:
             runs = {record.name: record}
             scenarios = {record.name: record.metadata.get("resolved_scenario", {})}
         is_comparison = isinstance(record, ComparisonRecord)
-        shown = _shown_names(rules, scenarios)
+        shown = shown_names(rules, scenarios)
         return cls(
             path=Path(record.path or "."),
             kind="comparison" if is_comparison else "run",
@@ -82,14 +83,21 @@ class RunFolder:
         )
 
 
-def _shown_names(rules: list[str], scenarios: dict[str, dict]) -> dict[str, str]:
-    """Rule name → its name in the report's language, for each rule named after its scenario
-    (``meta.name``) whose scenario translates the name (``meta.translations.<lang>.name``); a
-    variant keeps the name the user gave it."""
-    lang, shown = current_language(), {}
+def translated_name(meta: Mapping | None) -> str | None:
+    """A scenario's name in the current language (``meta.translations.<lang>.name`` of its
+    ``meta`` table), or None when it has none."""
+    translations = (meta or {}).get("translations") or {}
+    return (translations.get(current_language()) or {}).get("name") or None
+
+
+def shown_names(rules: list[str], scenarios: dict[str, dict]) -> dict[str, str]:
+    """Rule name → its name in the current language, for each rule named after its scenario
+    (``meta.name``) whose scenario translates the name (:func:`translated_name`); a variant keeps
+    the name the user gave it."""
+    shown = {}
     for rule in rules:
         meta = scenarios.get(rule, {}).get("meta") or {}
-        own = ((meta.get("translations") or {}).get(lang) or {}).get("name")
+        own = translated_name(meta)
         if own and rule == meta.get("name") and own not in rules:
             shown[rule] = own
     return shown
