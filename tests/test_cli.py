@@ -178,12 +178,14 @@ def test_the_command_ends_at_once_after_ctrl_c_and_exits_with_its_code(monkeypat
         ("50", None),
         ("0.50", None),
         ("0.60", "fractions that sum to 1.1, not 1"),
+        ("40", "if you meant 40 %, write 0.4"),
     ],
-    ids=["slip", "points", "fractions", "fractions-off-1"],
+    ids=["slip", "points", "fractions", "fractions-off-1", "percent"],
 )
 def test_validate_flags_a_share_above_1_among_fractions(tmp_path, capsys, social, said):
     """Shares are rescaled, so 50/45/5 and 0.5/0.45/0.05 are both fine; 1.5 among fractions is
-    flagged (still valid, exit 0) with what it counts for."""
+    flagged (still valid, exit 0) with what it counts for; 40 among fractions is an error (exit 2),
+    as the same share given with --set is."""
     text = (ROOT / "scenarios" / "hangzhou-2011.toml").read_text(encoding="utf-8")
     lines = text.splitlines()
     at = lines.index("share = 0.50")  # the social evaluation's share
@@ -193,6 +195,12 @@ def test_validate_flags_a_share_above_1_among_fractions(tmp_path, capsys, social
         lines[lines.index("share = 0.05")] = "share = 5"
     path = tmp_path / "s.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
+    if social == "40":
+        assert main(["validate", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f"{path}: rule.components.社会评价.share = 40" in err and said in err
+        assert "would count 99%" in err and "Traceback" not in err
+        return
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     if said and social == "0.60":  # 0.60 + 0.45 + 0.05: rescaled, and said so

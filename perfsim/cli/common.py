@@ -109,6 +109,20 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def warn_scales(scenario, label: str = "") -> None:
+    """A warning for each note of :func:`perfsim.scenario.scales.scale_notes` on the scenario's
+    shares and weights (what ``perfsim validate`` prints as "check:"), naming its file and
+    ``label`` (a comparison's rule)."""
+    import warnings
+
+    from ..scenario import scenario_source
+    from ..scenario.scales import ScaleWarning, scale_notes
+
+    where = scenario_source(scenario) + (f" ({label})" if label else "")
+    for note in scale_notes(scenario.rule, scenario.world):
+        warnings.warn(f"{where}: {note}", ScaleWarning, stacklevel=2)
+
+
 def add_lang(p: argparse.ArgumentParser) -> None:
     """``--lang``: the language of the summary a command prints (its files are the same in any)."""
     from ..i18n import LANGUAGES

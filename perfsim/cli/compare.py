@@ -21,6 +21,7 @@ from .common import (
     replaced_note,
     run_stem,
     said_in_summary,
+    warn_scales,
     width,
 )
 
@@ -118,6 +119,8 @@ def handle(args: argparse.Namespace) -> int:
             world=args.world,
         )
         out = write_comparison(comp, out, seed=args.seed, reps=args.reps, force=args.force)
+    for name, scenario in comp.scenarios.items():
+        warn_scales(scenario, f"rule {name}")
     if not args.quiet:
         from ..i18n import language
 

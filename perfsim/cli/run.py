@@ -23,6 +23,7 @@ from .common import (
     replaced_note,
     run_stem,
     said_in_summary,
+    warn_scales,
 )
 
 HELP = "Simulate a scenario: departments respond to the rule; write a run folder."
@@ -65,6 +66,7 @@ def handle(args: argparse.Namespace) -> int:
     scenario = resolve_scenario(args.scenario, args.overrides, args.world)
     if scenario.world is None:  # a rule file alone: say what to add before any folder is claimed
         raise no_world_error(scenario)
+    warn_scales(scenario)
     stem = run_stem(args.scenario, args.world)
     out = args.out or default_out(stem, args.overrides, args.seed)
     earlier = folder_kind(out)

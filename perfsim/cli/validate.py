@@ -6,6 +6,7 @@ import argparse
 
 from ..scenario import coverage, load_world, read_toml, resolve_path, resolve_scenario, scenario_raw
 from ..scenario.loader import is_partial_world
+from ..scenario.scales import scale_notes
 from ..scenario.world import World
 from .common import add_set, add_world, counted
 
@@ -34,7 +35,8 @@ def handle(args: argparse.Namespace) -> int:
     print(f"{resolve_path(args.file)}: valid")
     print(f"  rule: {scenario.name or '(unnamed)'}")
     print(f"  {counted(len(rule.indicators), 'indicator')}; rater mix: {mix}")
-    _check_scale("rule.components.*.share", {n: c.share for n, c in comps.items()})
+    for note in scale_notes(rule, scenario.world):
+        print(f"  check: {note}")
     print(f"  grades: {' > '.join(rule.grading.bands)}")
     if uncertain:
         print(f"  uncertain: {counted(uncertain, 'input')}, each valid across its range")
@@ -47,7 +49,6 @@ def handle(args: argparse.Namespace) -> int:
             f"{counted(len(world.indicators), 'measured indicator')}, "
             f"{counted(len(world.raters), 'rater group')}"
         )
-        _check_scale("world.classes.*.share", {n: c.share for n, c in world.classes.items()})
         for dropped in coverage.not_simulated(scenario):
             print(f"  not simulated: {dropped.part.what} ({dropped.part.path})")
     elif is_partial_world(scenario_raw(scenario).get("world")):
@@ -55,29 +56,6 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print("  world: none (simulate with --world NAME or FILE, e.g. --world hangzhou-2011)")
     return 0
-
-
-def _check_scale(key: str, shares: dict[str, float]) -> None:
-    """A "check:" line when a group of shares mixes fractions with a value above 1: shares are
-    rescaled to sum to 1, so points (50/45/5) and fractions (0.5/0.45/0.05) both work, but 1.5
-    among fractions is more likely a slip for 0.15 than meant."""
-    big = {n: v for n, v in shares.items() if v > 1}
-    total = sum(shares.values())
-    if not big and len(shares) > 1 and total > 0 and abs(total - 1) > 1e-6:
-        counts = ", ".join(f"{n} {v / total:.1%}" for n, v in shares.items())
-        print(
-            f"  check: {key} are fractions that sum to {total:g}, not 1; they are rescaled to sum "
-            f"to 1, so they count {counts}. If a source gives them, check the numbers"
-        )
-        return
-    if not big or not any(0 < v < 1 for v in shares.values()):
-        return
-    name, value = next(iter(big.items()))
-    meant = value / 10 if value < 10 else value / 100  # 1.5 for 0.15, 45 for 0.45
-    print(
-        f"  check: {key} mixes fractions with {name} = {value:g}; shares are rescaled to sum to "
-        f"1, so {name} counts {value / total:.0%}. If you meant {meant:g}, write that"
-    )
 
 
 def _check_uncertain(scenario) -> int:

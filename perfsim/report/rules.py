@@ -210,6 +210,14 @@ def nominal_shares(scenario: Mapping) -> dict[str, float]:
     return {name: s / total for name, s in shares.items()}
 
 
+def shares_rescaled(scenario: Mapping) -> bool:
+    """Whether the component shares a scenario gives do not sum to 1 (the report's rule table
+    shows them rescaled, :func:`nominal_shares`)."""
+    comps = (scenario.get("rule") or {}).get("components") or {}
+    total = sum(float((c or {}).get("share", 0.0)) for c in comps.values())
+    return bool(comps) and abs(total - 1.0) > 1e-9
+
+
 def short_world(world: str) -> str:
     """``world.classes.back.visibility=0.3`` → ``back.visibility=0.3`` (each assumption)."""
     parts = []

@@ -29,6 +29,7 @@ from .rule_parts import (
     Veto,
     Weights,
 )
+from .scales import groups, mixed_scale
 from .schema_base import Strict
 from .uncertain import UncertainInput, check_uncertain_paths
 from .world import World
@@ -83,9 +84,20 @@ class Rule(Strict):
                     "no indicator names this component",
                 )
         self._check_weights()
+        self._check_scales()
         self._check_classes_given()
         self._check_bands()
         return self
+
+    def _check_scales(self) -> None:
+        """No group rescaled to sum to 1 mixes a percentage with fractions (:mod:`.scales`)."""
+        for key, values in groups(self).items():
+            found = mixed_scale(values)
+            if found is not None:
+                name, value, message = found
+                path = key.removeprefix("rule.").split(" (")[0].replace("*", name)
+                path = path if "*" in key else f"{path}.{name}"
+                raise LocatedValueError(path, value, message)
 
     def _check_components(self) -> dict[str, Component]:
         """Distinct classes, at least one component and a positive total share."""

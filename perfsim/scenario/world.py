@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from .errors import LocatedValueError
 from .events import Event
+from .scales import mixed_scale
 from .schema_base import Strict
 
 LOG_MEAN_LIMIT = 5.0
@@ -269,6 +270,10 @@ class World(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> World:
+        found = mixed_scale({n: c.share for n, c in self.classes.items()})
+        if found is not None:  # a percentage among fractions (scales.py)
+            name, value, message = found
+            raise LocatedValueError(f"classes.{name}.share", value, message)
         tasks = list(self.tasks)
         for name, cls in self.classes.items():
             for task in cls.productivity:

@@ -11,7 +11,7 @@ from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
 from ..phrases import say
 from ..rerun import differences, report_command, rerun_command, toml_value
-from ..rules import nominal_shares, rule_summary, term
+from ..rules import nominal_shares, rule_summary, shares_rescaled, term
 from ..runs import RunFolder
 from ..summary import convergence_sentence, run_sentences, run_warnings
 
@@ -99,9 +99,12 @@ def rules_section(doc: Document, run: RunFolder) -> None:
         _("{rule} (reference)").format(rule=r) if k == 0 and len(run.rules) > 1 else r
         for k, r in enumerate(run.rules)
     ]
-    caption = _("Rater-mix shares are rescaled to sum to 100 %.")
+    notes = []
+    if any(shares_rescaled(run.scenarios.get(r, {})) for r in run.rules):
+        notes.append(_("Rater-mix shares are rescaled to sum to 100 %."))
     if len(run.rules) > 1:
-        caption += " " + _("Highlighted (bold, shaded) cells differ from the reference.")
+        notes.append(_("Highlighted (bold, shaded) cells differ from the reference."))
+    caption = " ".join(notes)
     doc.add("table", Table(header, rows, classes, caption, "rules"))
 
 

@@ -1,0 +1,100 @@
+"""Groups of shares and weights that are rescaled to sum to 1: the slips their scale gives away.
+
+Component shares (``rule.components.*.share``), indicator weights (``rule.weights``, each
+``rule.weights.by_class.<class>``) and class shares (``world.classes.*.share``) are rescaled to
+sum to 1, so a group may be written in fractions (0.5/0.3/0.2) or in points (50/30/20). A group
+that mixes the two is a slip:
+
+- a member of :data:`PERCENT` or more beside a fraction (``社会评价 = 40`` among 0.3 and 0.2:
+  40 % typed as 40, which would count 99 %) is an error (:func:`mixed_scale`), as the same value
+  given with ``--set`` is;
+- a member between 1 and :data:`PERCENT` beside fractions (1.5 among 0.15 and 0.05: 0.15 typed
+  as 1.5?) and fractions that do not sum to 1 are possible on purpose (relative weights 0.5/1/2;
+  a source's rounded shares), so :func:`scale_notes` says how they count, for ``perfsim
+  validate`` to print and ``perfsim run`` and ``perfsim compare`` to warn about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["PERCENT", "ScaleWarning", "groups", "mixed_scale", "scale_notes"]
+
+
+class ScaleWarning(UserWarning):
+    """A group of shares or weights whose scale a reader should check (:func:`scale_notes`)."""
+
+
+PERCENT = 10.0
+"""A member this large beside a fraction is a percentage typed as a whole number."""
+
+
+def mixed_scale(values: Mapping[str, float]) -> tuple[str, float, str] | None:
+    """``(name, value, message)`` of the first member of ``values`` that is a percentage typed
+    beside fractions (:data:`PERCENT` or more while another member lies in (0, 1)), else None."""
+    fractions = {n: v for n, v in values.items() if 0 < v < 1}
+    if not fractions:
+        return None
+    total = sum(values.values())
+    for name, value in values.items():
+        if value >= PERCENT:
+            others = ", ".join(f"{n} {v:g}" for n, v in fractions.items())
+            meant = value / 100 if value <= 100 else None
+            hint = f"if you meant {value:g} %, write {meant:g}; " if meant is not None else ""
+            return (
+                name,
+                value,
+                f"{value:g} beside fractions ({others}) would count {value / total:.0%} once the "
+                f"group is rescaled to sum to 1: {hint}write every member as a fraction, or "
+                "every member in points (such as 50/30/20)",
+            )
+    return None
+
+
+def groups(rule, world=None) -> dict[str, dict[str, float]]:
+    """The groups of a validated rule (and world) that are rescaled to sum to 1, by key:
+    component shares, the indicator weights of each component (``rule.weights``, and each
+    ``rule.weights.by_class.<class>``: weights sum to 1 within a component, so each component's
+    are a group, named by the component when there are several), and class shares."""
+    out: dict[str, dict[str, float]] = {
+        "rule.components.*.share": {n: c.share for n, c in rule.components.items()}
+    }
+    comps: dict[str, list[str]] = {}
+    for name in rule.indicators:
+        comps.setdefault(rule.component_of(name) or "", []).append(name)
+    tables = [("rule.weights", rule.weights.values)]
+    tables += [(f"rule.weights.by_class.{c}", t) for c, t in rule.weights.by_class.items()]
+    for key, table in tables:
+        for comp, members in comps.items():
+            where = f"{key} (component {comp})" if len(comps) > 1 else key
+            out[where] = {i: float(table[i]) for i in members if i in table}
+    if world is not None:
+        out["world.classes.*.share"] = {n: c.share for n, c in world.classes.items()}
+    return {k: v for k, v in out.items() if len(v) > 1}
+
+
+def scale_notes(rule, world=None) -> list[str]:
+    """What a reader should check in the groups rescaled to sum to 1 (:func:`groups`): fractions
+    that do not sum to 1 (how each then counts) and a member between 1 and :data:`PERCENT`
+    beside fractions (:func:`mixed_scale` makes larger ones an error)."""
+    notes = []
+    for key, shares in groups(rule, world).items():
+        total = sum(shares.values())
+        if total <= 0:
+            continue
+        big = {n: v for n, v in shares.items() if v > 1}
+        fractions = any(0 < v < 1 for v in shares.values())  # (all 1: relative weights)
+        if not big and fractions and abs(total - 1) > 1e-6:
+            counts = ", ".join(f"{n} {v / total:.1%}" for n, v in shares.items())
+            notes.append(
+                f"{key} are fractions that sum to {total:g}, not 1; they are rescaled to sum to "
+                f"1, so they count {counts}. If a source gives them, check the numbers"
+            )
+        elif big and fractions:
+            name, value = next(iter(big.items()))
+            meant = value / 10 if value < 10 else value / 100  # 1.5 for 0.15
+            notes.append(
+                f"{key} mixes fractions with {name} = {value:g}; they are rescaled to sum to 1, "
+                f"so {name} counts {value / total:.0%}. If you meant {meant:g}, write that"
+            )
+    return notes
