@@ -268,6 +268,30 @@ def test_full_width_punctuation_in_toml_is_named(tmp_path, line, mark, ascii_):
     assert "must be quoted" not in message
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("40%", "write 0.4 for a share, a quota or a probability (40 % is 0.4), or 40 for a"),
+        ("12.5 ％", "write 0.125 for a share"),
+        (
+            "８５",
+            "writes a number with full-width digits ('８５', a Chinese keyboard's): write '85'",
+        ),
+        ("０.５０", "write '0.50'"),
+    ],
+)
+def test_a_number_typed_as_a_person_writes_it_gets_the_number_to_write(tmp_path, value, said):
+    """A per cent sign or full-width digits in a TOML value: the error says what to write, not
+    to quote a Chinese key (the full-width digits' old, wrong hint)."""
+    f = tmp_path / "r.toml"
+    f.write_text(f'[rule]\nclasses = ["A"]\n[rule.grading]\nx = {value}\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(f)
+    message = str(err.value)
+    assert "Line 4 writes" in message and said in message
+    assert "must be quoted" not in message
+
+
 def test_every_schema_key_is_documented_in_the_scenario_readme():
     from helpers import ROOT
 

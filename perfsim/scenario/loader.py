@@ -162,6 +162,32 @@ def _full_width_outside_strings(line: str) -> str | None:
     return None
 
 
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+def _typed_number_hint(line: str, line_no: int) -> str:
+    """A hint for a value typed as a person would write it, not as TOML reads a number: with
+    full-width digits (``０.５０``) or with a per cent sign (``40%``, ``40％``)."""
+    key, sep, value = line.partition("=")
+    value = value.split("#", 1)[0].strip()
+    if not sep or not value or value[0] in "\"'[{":
+        return ""
+    if re.search("[０-９]", value):
+        return (
+            f". Line {line_no} writes a number with full-width digits ({value!r}, a Chinese "
+            f"keyboard's): write {value.translate(_FULL_WIDTH_DIGITS)!r}"
+        )
+    percent = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*[%％]", value.translate(_FULL_WIDTH_DIGITS))
+    if percent:
+        number = float(percent.group(1))
+        return (
+            f". Line {line_no} writes a percentage ({value!r}): a TOML number has no per cent "
+            f"sign; write {number / 100:g} for a share, a quota or a probability ({number:g} % "
+            f"is {number / 100:g}), or {number:g} for a score in points"
+        )
+    return ""
+
+
 def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
     """A hint for the most common mistakes: full-width punctuation typed on a Chinese keyboard
     (``，`` for ``,``, ``＝`` for ``=``, ``“”`` for ``"``), and an unquoted Chinese key."""
@@ -171,6 +197,9 @@ def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
     lines = text.splitlines()
     line_no, col = int(match.group(1)), int(match.group(2))
     line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    typed = _typed_number_hint(line, line_no)
+    if typed:
+        return typed
     mark = _full_width_outside_strings(line)
     if mark is not None:
         return (
