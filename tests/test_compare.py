@@ -146,6 +146,26 @@ def test_bad_variant_and_across_are_user_errors():
     assert split_top_level("a={x = 1, y = 2},b") == ["a={x = 1, y = 2}", "b"]
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("1.5", "15 % is 0.15, 1.5 % is 0.015"), ("40", "40 % is 0.4)")],
+)
+def test_a_bad_variant_value_names_the_variant_and_the_share_meant(value, said):
+    """The error names the --variant (not a --set the user never typed) and, for a share above
+    1, what it is as a percentage: 15 % for 1.5 (or 1.5 %), 40 % for 40."""
+    goodhart = ROOT / "scenarios" / "teaching" / "goodhart.toml"
+    text = f"a:rule.audit.probability={value}"
+    with pytest.raises(ScenarioError) as err:
+        compare([goodhart], variants=[text], overrides=["world.departments=20"], reps=2)
+    message = str(err.value)
+    assert f"{goodhart} (--set world.departments=20 --variant {text}): " in message
+    assert f"rule.audit.probability = {value}" in message and said in message
+    assert "with --set" not in message
+    with pytest.raises(ScenarioError) as err:
+        compare([goodhart], variants=["a:rule.audit.probability=0.2", "a:rule.pay.per_point=1"])
+    assert "the rule name 'a' is taken already" in str(err.value)
+
+
 def test_compare_command_writes_a_rerunnable_folder(tmp_path):
     out = tmp_path / "cmp"
     r = run_cli(

@@ -29,6 +29,7 @@ from perfsim.experiments.optimize.levers import (
     Objective,
     current_values,
     parse_lever,
+    parse_objective,
 )
 from perfsim.scenario import load_scenario, scenario_raw
 
@@ -474,3 +475,20 @@ def test_pareto_rules_with_the_same_results_are_kept_once():
     kept, same = optimize_run._distinct_results(scores, front)
     assert set(front) == {1, 2, 3, 4}
     assert kept == [1, 2, 4] and same == 1
+
+
+def test_an_objective_is_a_metric_with_a_goal():
+    """A known metric takes its registry direction; a name that is no metric gets the nearest one
+    (not the advice to add :min, which would only lead to a second error); a metric without a
+    better side needs :min or :max."""
+    from perfsim.scenario import ScenarioError
+
+    assert parse_objective("gaming_share") == Objective("gaming_share", 1)
+    assert parse_objective("kendall_tau") == Objective("kendall_tau", -1)
+    assert parse_objective("class_gap:社会服务类:max") == Objective("class_gap:社会服务类", -1)
+    for typed in ("gaming", "gaming:min"):
+        with pytest.raises(ScenarioError, match="not a metric; did you mean 'gaming_share'"):
+            parse_objective(typed)
+    with pytest.raises(ScenarioError, match="no better side: say METRIC:min or METRIC:max"):
+        parse_objective("inflation")
+    assert parse_objective("inflation:min") == Objective("inflation", 1)

@@ -643,6 +643,9 @@ def test_discovery_recovers_a_known_region():
 def test_bounds_parse_and_name_known_metrics():
     assert parse_bound("class_bias<5") == ("class_bias", "<", 5.0)
     assert parse_bound(" gaming_share >= 0.1 ") == ("gaming_share", ">=", 0.1)
+    # as a Chinese keyboard types it, or with ≤ and ≥
+    assert parse_bound("class_bias＜８") == ("class_bias", "<", 8.0)
+    assert parse_bound("gaming_share ≥ ０.１") == ("gaming_share", ">=", 0.1)
     with pytest.raises(perfsim.PerfsimError, match="expected METRIC<VALUE"):
         parse_bound("class_bias=5")
     with pytest.raises(perfsim.PerfsimError, match="unknown metric"):

@@ -36,6 +36,7 @@ def test_a_chinese_summary_says_the_same_numbers_and_writes_the_same_files(tmp_p
     chinese = _run(capsys, tmp_path / "zh", "--lang", "zh")
     for name in ("metrics.csv", "departments.csv", "periods.csv"):
         assert (tmp_path / "en" / name).read_bytes() == (tmp_path / "zh" / name).read_bytes()
+
     # the metrics table: each row's numbers the same, the metric under its Chinese label
     def table(text):
         rows = {}

@@ -293,11 +293,18 @@ def compare(
     for text in variants:
         name, extra = parse_variant(text)
         if name in named:
-            raise ScenarioError(
-                [Problem("--variant", text, name, "a rule of that name exists already")]
+            taken = (
+                f"the rule name {name!r} is taken already (by a scenario or an earlier "
+                "--variant); give each rule its own name"
             )
+            raise ScenarioError([Problem("--variant", text, None, taken, False)])
+        source = scenario_source(base)
+        given = " ".join(["--set", *overrides]) + " " if overrides else ""
         named[name] = scenario_from_dict(
-            scenario_raw(base), source=scenario_source(base), overrides=overrides + extra
+            scenario_raw(base),
+            source=source,
+            overrides=overrides + extra,
+            label=f"{source} ({given}--variant {text})",
         )
     if len(named) < 2:
         raise ScenarioError(

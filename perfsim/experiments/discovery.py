@@ -35,6 +35,7 @@ import pandas as pd
 from ..io import atomic_write, write_csv
 from ..results.names import SensitivityFiles
 from ..scenario import PerfsimError
+from ..scenario.overrides import ascii_comparison
 
 OPERATORS = ("<=", ">=", "<", ">")
 _BOUND = re.compile(r"^\s*(?P<metric>.+?)\s*(?P<op><=|>=|<|>)\s*(?P<value>[^<>=]+?)\s*$")
@@ -46,7 +47,7 @@ class BoundError(PerfsimError, ValueError):
 
 def parse_bound(text: str) -> tuple[str, str, float]:
     """``"class_bias<5"`` → ``("class_bias", "<", 5.0)``; operators <, <=, >, >=."""
-    match = _BOUND.match(text)
+    match = _BOUND.match(ascii_comparison(text))
     if match:
         with contextlib.suppress(ValueError):
             return match["metric"], match["op"], float(match["value"])

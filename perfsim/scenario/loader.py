@@ -367,7 +367,12 @@ def _share_hint(err: Mapping, value: Any) -> str:
         and not isinstance(value, bool)
         and 1 < value <= 100
     ):
-        return f" (a share, not a percentage: {value:g} % is {value / 100:g})"
+        if value >= 10:
+            return f" (a share, not a percentage: {value:g} % is {value / 100:g})"
+        return (
+            f" (a share, not a percentage: {value * 10:g} % is {value / 10:g}, {value:g} % is "
+            f"{value / 100:g})"
+        )
     return ""
 
 

@@ -31,6 +31,18 @@ from .paths import RESERVED_WEIGHT_KEYS, split_path
 #: (``a,b``; also the enumeration comma 、): read as their ASCII forms where they separate
 FULL_WIDTH = {"=": "＝", ":": "：", ",": "，、"}
 
+#: a comparison as a Chinese keyboard (or a maths font) types it: ``class_bias＜５`` and
+#: ``class_bias≤5`` read as ``class_bias<5`` and ``class_bias<=5`` (:func:`ascii_comparison`)
+_COMPARISON = str.maketrans(
+    {"＜": "<", "＞": ">", "＝": "=", "≤": "<=", "≥": ">=", "．": ".", "－": "-"}
+    | {chr(0xFF10 + d): str(d) for d in range(10)}
+)
+
+
+def ascii_comparison(text: str) -> str:
+    """``METRIC<VALUE`` with full-width signs and digits (and ≤, ≥) in their ASCII forms."""
+    return text.translate(_COMPARISON)
+
 
 def separators(sep: str) -> str:
     """``sep`` and the forms a Chinese keyboard types for it (:data:`FULL_WIDTH`)."""

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ...metric_registry import better
+from ...metric_registry import METRICS, better, metric_info
 from ...scenario import Problem, ScenarioError, parse_assignment
-from ...scenario.overrides import rescaled_group, split_path
+from ...scenario.names import nearest
+from ...scenario.overrides import ascii_comparison, rescaled_group, split_path
 from ...scenario.paths import RESERVED_WEIGHT_KEYS
 from ..compare import split_top_level
 from ..sensitivity.inputs import Input, check_inputs, toml_value
@@ -83,6 +84,20 @@ def parse_objective(text: str) -> Objective:
         raise ScenarioError(
             [Problem("--objective", text, text, "expected METRIC, METRIC:min or METRIC:max")]
         )
+    if metric_info(metric) is None:  # (a family's member, class_gap:X, is a metric too)
+        close = nearest(metric, [m for m in METRICS if better(m)], cutoff=0.5)
+        meant = f"did you mean {close!r}? " if close else ""
+        raise ScenarioError(
+            [
+                Problem(
+                    "--objective",
+                    metric,
+                    metric,
+                    f"not a metric; {meant}objectives with a better side: "
+                    + ", ".join(m for m in METRICS if better(m)),
+                )
+            ]
+        )
     if not goal:
         direction = better(metric)
         if not direction:
@@ -92,8 +107,7 @@ def parse_objective(text: str) -> Objective:
                         "--objective",
                         metric,
                         metric,
-                        "this metric has no better side in perfsim's registry (or is not a "
-                        "metric): say METRIC:min or METRIC:max",
+                        "this metric has no better side: say METRIC:min or METRIC:max",
                     )
                 ]
             )
@@ -119,7 +133,7 @@ class Constraint:
 
 def parse_constraint(text: str) -> Constraint:
     """``METRIC<VALUE`` or ``METRIC>VALUE`` (``<=``/``>=`` read the same)."""
-    match = re.fullmatch(r"\s*([^<>=\s]+)\s*([<>])=?\s*(\S+)\s*", text)
+    match = re.fullmatch(r"\s*([^<>=\s]+)\s*([<>])=?\s*(\S+)\s*", ascii_comparison(text))
     number = None
     if match:
         try:
