@@ -94,6 +94,32 @@ def test_robustness_reports_worst_case_and_regret():
     assert r.loc[("class_bias", ref), "worst"] == pytest.approx(means.max())
 
 
+def test_a_rule_not_comparable_on_a_metric_has_no_regret_on_it():
+    """A rule that grades another share of units 优秀 is "not comparable" on top_missed, so the
+    robustness table does not judge it there (NaN regret) nor measure the others' regret from it;
+    on Kendall τ it is judged as before."""
+    v2q = ROOT / "scenarios" / "theory" / "v2q-quota.toml"
+    comp = compare(
+        [v2q],
+        variants=["q30:rule.grading.quota.优秀=0.3"],
+        across=["world.indicators.output.noise=0.5,1"],
+        overrides=["world.samples=16", "world.departments=40"],
+        reps=12,
+    )
+    ref = comp.rules[0]
+    t = comp.table[comp.table.metric == "top_missed"].set_index(["world", "rule"])
+    assert (t.xs("q30", level="rule")["verdict"] == "not comparable").all()
+    r = comp.robustness.set_index(["metric", "rule"])
+    assert np.isnan(r.loc[("top_missed", "q30"), "max_regret"])
+    assert np.isnan(r.loc[("top_missed", "q30"), "worst"])
+    assert r.loc[("top_missed", ref), "max_regret"] == 0  # the only rule judged: the best
+    tau = comp.table[comp.table.metric == "kendall_tau"].pivot(
+        index="world", columns="rule", values="mean"
+    )
+    regret = (tau.max(axis=1) - tau["q30"]).max()
+    assert r.loc[("kendall_tau", "q30"), "max_regret"] == pytest.approx(regret, abs=1e-12)
+
+
 @pytest.mark.parametrize(
     ("text", "name", "overrides"),
     [

@@ -452,12 +452,18 @@ def _graded_otherwise(metric: str, rule: dict, reference: dict) -> bool:
 
 
 def _robustness(table: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
+    """Per metric with a better side and rule: the worst mean over the worlds and the largest and
+    mean regret. A rule :data:`NOT_COMPARABLE` with the reference on a metric in any world is not
+    judged on it (NaN), and is not the best rule another's regret is measured from."""
     rows = []
     for metric, group in table.groupby("metric", sort=False):
         d = direction(metric)
         if not d:
             continue
-        means = group.pivot(index="world", columns="rule", values="mean")[rules]
+        judged = group["verdict"] != NOT_COMPARABLE
+        judged = judged.groupby(group["rule"]).transform("all")  # (in every world)
+        means = group.assign(mean=group["mean"].where(judged))
+        means = means.pivot(index="world", columns="rule", values="mean")[rules]
         best = means.max(axis=1) if d == "higher" else means.min(axis=1)
         regret = (best.to_numpy()[:, None] - means.to_numpy()) * (1 if d == "higher" else -1)
         worst = means.min(axis=0) if d == "higher" else means.max(axis=0)
@@ -468,7 +474,7 @@ def _robustness(table: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
                     "rule": rule,
                     "direction": d,
                     "worst": worst[rule],
-                    "max_regret": regret[:, k].max() + 0.0,
+                    "max_regret": regret[:, k].max() + 0.0,  # (NaN when not judged)
                     "mean_regret": regret[:, k].mean() + 0.0,
                 }
             )

@@ -159,12 +159,12 @@ def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None =
         rel = values / np.nanmax(values, axis=1, keepdims=True)
         image = ax.imshow(rel, cmap="Greys", vmin=0, vmax=1, aspect="auto")
         for i in range(values.shape[0]):
-            best = int(np.nanargmin(values[i]))
+            best = int(np.nanargmin(values[i]))  # (a rule not judged on the metric: NaN, "—")
             for j in range(values.shape[1]):
                 ax.text(
                     j,
                     i,
-                    f"{values[i, j]:.3g}",
+                    f"{values[i, j]:.3g}" if np.isfinite(values[i, j]) else "—",
                     ha="center",
                     va="center",
                     fontsize=8,
@@ -173,7 +173,10 @@ def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None =
                 )
             ax.add_patch(Rectangle((best - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=1.6))
         ax.set_xticks(range(len(rules)), [wrap(r) for r in rules])
-        ax.set_yticks(range(len(table)), [f"{m} ({metric_unit(m)})" for m in table.index])
+        ax.set_yticks(
+            range(len(table)),
+            [wrap(f"{metric_name(m)} ({metric_unit(m)})", 28) for m in table.index],
+        )
         fig.colorbar(image, ax=ax, label=_("max regret / largest in row"))
     else:
         ax.text(0.5, 0.5, _("no rule has any regret"), ha="center", va="center")
