@@ -539,3 +539,34 @@ def test_a_chinese_report_names_a_scenario_by_its_chinese_name(tmp_path):
     assert english not in zh_md and zh_md.count(chinese) >= 4
     assert english in en_md and chinese not in en_md
     assert english in pd.read_csv(out / "comparison.csv")["rule"].tolist()
+
+
+def test_a_comparison_of_many_rules_keeps_each_rules_numbers_in_one_cell(tmp_path):
+    """With three or more rules beside the reference, each rule's mean ± se, difference and
+    verdict share one cell, a line each (the table keeps to a page's width; with a column each,
+    five variants made 19 columns that ran off the page), and a number is never broken inside."""
+    variants = [f"s{k}:rule.components.survey.share=0.{k}" for k in (2, 3, 4)]
+    comp = compare([V5], variants=variants, reps=4, seed=0)
+    out = write_comparison(comp, tmp_path / "cmp", seed=0, reps=4)
+    build_report(out)
+    text = (out / "report.html").read_text(encoding="utf-8")
+    table = text[
+        text.index('<table class="metrics') : text.index(
+            "</table>", text.index('<table class="metrics')
+        )
+    ]
+    head = re.findall(r'<th scope="col">(.*?)</th>', table)
+    assert len(head) == 4 + 3 and head[4].startswith("s2: mean ± se; difference")
+    row = table[table.index("class_bias") :].split("</tr>")[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    t = comp.table[(comp.table.metric == "class_bias")].set_index("rule")
+    for rule, cell in zip(comp.rules[1:], cells[3:], strict=True):
+        mean, diff, said = cell.split("<br>")
+        shown, se = (float(x.replace("−", "-")) for x in mean.split(" ± "))
+        assert abs(shown - t.loc[rule, "mean"]) <= se / 2 and se == pytest.approx(
+            t.loc[rule, "se"], rel=0.05
+        )
+        low = float(diff.split("[")[1].split(",")[0].replace("−", "-"))
+        assert low == pytest.approx(t.loc[rule, "diff_low"], rel=0.01, abs=1e-4)
+        assert said == t.loc[rule, "verdict"]
+    assert "table.wide td.num { overflow-wrap: normal; }" in text

@@ -67,6 +67,7 @@ thead th { background: #e8e8e8; min-width: 5em; }
 tbody th { font-weight: 600; background: #f6f6f6; min-width: 7em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table:not(.wide) td.num { white-space: nowrap; }
+table.wide td.num { overflow-wrap: normal; }
 td.differs { background: #fff0b3; font-weight: 700; box-shadow: inset 4px 0 0 #111; }
 td.better { font-weight: 700; }
 td.worse { font-style: italic; }
@@ -90,6 +91,7 @@ pre { background: #f4f4f4; border: 1px solid #ccc; padding: .6rem .8rem; overflo
   thead th { min-width: 0; }
   tbody th { min-width: 8em; overflow-wrap: normal; word-break: break-all; }
   table:not(.wide) td.num { white-space: normal; }
+  table.wide td.num { overflow-wrap: normal; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
@@ -127,7 +129,8 @@ def _html_table(t: Table) -> str:
             attr = f' class="{_esc(cls)}"' if cls else ""
             tag = "th" if j == 0 else "td"
             scope = ' scope="row"' if j == 0 else ""
-            cells.append(f"<{tag}{scope}{attr}>{_esc(cell)}</{tag}>")
+            text = _esc(cell).replace("\n", "<br>")  # (a cell of several lines)
+            cells.append(f"<{tag}{scope}{attr}>{text}</{tag}>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return "\n".join(out)

@@ -51,12 +51,19 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
             _("better side"),
             _("{rule} (reference): mean ± se").format(rule=ref),
         ]
+        # with three or more other rules, each one's mean, difference and verdict share a cell
+        # (one line each), so that the table keeps to a page's width
+        compact = len(run.rules) > 3
         for rule in run.rules[1:]:
-            header += [
-                _("{rule}: mean ± se").format(rule=rule),
-                _("{rule}: difference [95 % interval]").format(rule=rule),
-                _("verdict"),
-            ]
+            header += (
+                [_("{rule}: mean ± se; difference [95 % interval]; verdict").format(rule=rule)]
+                if compact
+                else [
+                    _("{rule}: mean ± se").format(rule=rule),
+                    _("{rule}: difference [95 % interval]").format(rule=rule),
+                    _("verdict"),
+                ]
+            )
         rows, classes = [], []
         for metric in dict.fromkeys(sub["metric"]):
             g = sub[sub["metric"] == metric].set_index("rule")
@@ -72,17 +79,23 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
             cls = ["", "", "", "num"]
             for rule in run.rules[1:]:
                 if rule not in g.index:
-                    row += ["–", "–", "–"]
-                    cls += ["num", "num", ""]
+                    row += ["–"] if compact else ["–", "–", "–"]
+                    cls += ["num"] if compact else ["num", "num", ""]
                     continue
                 r = g.loc[rule]
                 verdict = str(r["verdict"] or "")
-                row += [
+                mark = verdict if verdict in ("better", "worse") else ""
+                cells = [
                     pm(r["mean"], r["se"]),
                     diff_interval(r["diff"], r["diff_se"], r["diff_low"], r["diff_high"]),
                     value(verdict),
                 ]
-                cls += ["num", "num", verdict if verdict in ("better", "worse") else ""]
+                if compact:
+                    row.append("\n".join(c for c in cells if c))
+                    cls.append(f"num {mark}".strip())
+                else:
+                    row += cells
+                    cls += ["num", "num", mark]
             rows.append(row)
             classes.append(cls)
         caption = _(
