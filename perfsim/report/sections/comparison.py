@@ -139,7 +139,7 @@ def grade_sentences(run: RunFolder) -> list[str]:
         for band in bands:
             old, new = float(ref.get(band, 0.0)), float(shares.get(rule, ref).get(band, 0.0))
             if abs(new - old) >= BAND_SHIFT:
-                old_s, new_s = pcts([old], 2)[0], pcts([new], 2)[0]
+                old_s, new_s = pcts([old, new], 2)  # (to the same places, as the table)
                 moves.append(_("{band} {old} → {new}").format(band=band, old=old_s, new=new_s))
         if moves:
             said.append(_("under {rule}, {moves}").format(rule=rule, moves=_(", ").join(moves)))
