@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from helpers import ROOT, run_cli
 
-from perfsim.cli import main
+from perfsim.cli import COMMANDS, main
 
 BAD = sorted((ROOT / "tests" / "bad_scenarios").glob("*.toml"))
 
@@ -137,6 +137,17 @@ def test_help_shows_examples(command, capsys):
         main([command, "--help"])
     assert info.value.code == 0
     assert "examples:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_help_examples_continue_lines_as_a_shell_reads_them(command, capsys):
+    """An example split over lines ends each with a backslash and indents the next (no runs of
+    spaces where a backslash-newline inside the help text was swallowed)."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    examples = capsys.readouterr().out.split("examples:")[-1]
+    for line in examples.splitlines():
+        assert "    --" not in line.strip(), line  # an option after a run of spaces: swallowed
 
 
 def test_bad_scenario_corpus_is_large_enough():

@@ -27,12 +27,12 @@ from .common import (
 
 HELP = "Compare rules on the same simulated departments (paired, common random numbers)."
 EXAMPLES = """examples:
-  perfsim compare scenarios/hangzhou-2011.toml \
-      --variant social40:rule.components.社会评价.share=0.4 \
-      --variant classes:rule.grading.scope=\"within_class\" \
+  perfsim compare scenarios/hangzhou-2011.toml \\
+      --variant social40:rule.components.社会评价.share=0.4 \\
+      --variant classes:rule.grading.scope=\"within_class\" \\
       --variant audit20:rule.audit.probability=0.2
   perfsim compare a.toml b.toml --reps 400 --out results/a-vs-b
-  perfsim compare hangzhou-2011 --variant q20:rule.grading.quota.优秀=0.2 \
+  perfsim compare hangzhou-2011 --variant q20:rule.grading.quota.优秀=0.2 \\
       --across world.indicators.公共服务.gameability=0.5,1,2
   perfsim compare my-rule.toml hangzhou-2011 --world hangzhou-2011   # both rules, one world"""
 

@@ -21,9 +21,9 @@ from .common import (
 
 HELP = "Analyse real ratings: reliability, rater effects, rank intervals, other rules, calibration."
 EXAMPLES = """examples:
-  perfsim empirical scenarios/data/hangzhou-2011-pilot-ratings.csv.gz \
-      --rule scenarios/hangzhou-2011.toml --units scenarios/data/hangzhou-2011-pilot-units.csv \
-      --variant social40:rule.components.社会评价.share=0.4 \
+  perfsim empirical scenarios/data/hangzhou-2011-pilot-ratings.csv.gz \\
+      --rule scenarios/hangzhou-2011.toml --units scenarios/data/hangzhou-2011-pilot-units.csv \\
+      --variant social40:rule.components.社会评价.share=0.4 \\
       --variant classes:rule.grading.scope=\"within_class\"
   perfsim empirical ratings.xlsx --rule my-rule.toml --units units.xlsx --compare other-rule.toml
   perfsim empirical ratings.csv --scale "差=0,中=50,好=100" --reps 2000 --out results/pilot

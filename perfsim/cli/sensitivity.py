@@ -21,7 +21,7 @@ from .common import (
 HELP = "Global sensitivity analysis (SALib) of a scenario's [uncertain] inputs; write a run folder."
 EXAMPLES = """examples:
   perfsim sensitivity scenarios/teaching/sensitivity-demo.toml --method sobol --n 64 --reps 5
-  perfsim sensitivity teaching/sensitivity-demo --method morris --n 20 --jobs 2 \
+  perfsim sensitivity teaching/sensitivity-demo --method morris --n 20 --jobs 2 \\
       --bound "class_bias<8" --bound "gaming_share<0.1"
   perfsim sensitivity hangzhou-2011 --uncertain my-inputs.toml --method sobol --n 1024 --jobs 2
   perfsim sensitivity hangzhou-2011 --uncertain my-inputs.toml --scheduler tcp://10.0.0.5:8786
