@@ -175,7 +175,8 @@ def _print_estimate(seconds: float, workers: int) -> None:
     plural = "s" if workers != 1 else ""
     print(
         f"about {time} on {workers} worker{plural} for the samples (timed on one pilot sample), "
-        "then the analysis and figures",
+        "then the analysis and figures (usually 5 to 10 s more: the figures of many metrics "
+        "take a few seconds)",
         file=sys.stderr,
     )
 
