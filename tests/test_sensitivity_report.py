@@ -135,3 +135,54 @@ def test_unsettled_samples_are_warned_about_before_the_statements(lang):
     )
     guide = "When the best response does not settle" if lang == "en" else "关于最优反应不收敛的一节"
     assert guide in text and guide not in settled
+
+
+def test_a_chinese_report_says_the_region_and_the_notes_in_chinese_with_the_same_numbers():
+    """The run writes its region and notes in English; a Chinese report says them again in
+    Chinese, from region.csv, the bounds and the counts, and from the notes' templates: the
+    same numbers and names, none of the English words."""
+    import re
+
+    from perfsim.experiments.discovery import find_region
+    from perfsim.experiments.sensitivity.notes import NOTES, note, said_again
+    from perfsim.i18n import gettext as _
+    from perfsim.i18n import language
+
+    record = _record(-0.2)
+    region = find_region(
+        record.samples[["audit rate", "normalisation"]],
+        record.samples[["gaming_share", "kendall_tau"]],
+        ["gaming_share<0.07", "kendall_tau>0.6"],
+    )
+    notes = [
+        note("undefined", metric="class_bias", bad=3),
+        note("unreliable", count=4, analysed=9, metrics="a, b", file="sensitivity.json"),
+        "A note made without a template.",
+    ]
+    record.metadata.update(
+        notes=notes,
+        bounds={"gaming_share": ["<", 0.07], "kendall_tau": [">", 0.6]},
+        region={
+            "good": region.good,
+            "total": region.total,
+            "in_box": region.in_box,
+            "good_in_box": region.good_in_box,
+        },
+    )
+    record.region, record.region_table = region.summary + "\n", region.table
+    numbers = re.compile(r"\d+(?:\.\d+)?")
+    english = render_markdown(sensitivity_document(record))
+    with language("zh"):
+        chinese = render_markdown(sensitivity_document(record))
+    assert region.summary in english and "Best region" in region.summary
+    said = next(b for b in chinese.split("```") if "最佳区域" in b)
+    assert "Best region" not in said and "Samples meeting" not in said
+    assert sorted(numbers.findall(said)) == sorted(numbers.findall(region.summary))
+    assert "在 3 个样本中无定义" in chinese and "9 个指标中有 4 个" in chinese
+    assert "A note made without a template." in chinese
+    # every template comes back whole, whatever its values
+    for key, template in NOTES.items():
+        values = {k: f"v{k}1.5" for k in re.findall(r"\{(\w+)\}", template)}
+        with language("zh"):
+            assert said_again(note(key, **values)) == _(template).format(**values)
+        assert said_again(note(key, **values)) == note(key, **values)  # English: as recorded

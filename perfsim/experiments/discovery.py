@@ -216,7 +216,7 @@ def find_region(
             )
     table = pd.DataFrame(rows)
     table["coverage"], table["density"] = coverage, density
-    summary = _summary(table, bounds, good, total, hits, count)
+    summary = region_summary(table, bounds, good, total, hits, count)
     return Region(table, bounds, good, total, count, hits, summary)
 
 
@@ -233,30 +233,47 @@ def _allows(interval, box, name: str, level: str, levels: list[str]) -> bool:
     return True
 
 
-def _summary(table: pd.DataFrame, bounds, good: int, total: int, hits: int, count: int) -> str:
-    wanted = " and ".join(f"{m} {op} {v:g}" for m, (op, v) in bounds.items())
-    lines = [f"Samples meeting {wanted}: {good} of {total} ({good / total:.0%})."]
+def region_summary(
+    table: pd.DataFrame, bounds: Mapping, good: int, total: int, hits: int, count: int
+) -> str:
+    """What the region says, in the current language (:mod:`perfsim.i18n`): how many samples meet
+    the ``bounds`` (metric → (operator, value)), and the box of the restricted inputs of ``table``
+    with the samples it holds (``count``) and of them meet the bounds (``hits``). The run writes it
+    in English (``region.txt``); a report says it again in its own language."""
+    from ..i18n import gettext as _
+
+    wanted = _(" and ").join(f"{m} {op} {float(v):g}" for m, (op, v) in bounds.items())
+    lines = [
+        _("Samples meeting {wanted}: {good} of {total} ({share})."
+          ).format(wanted=wanted, good=good, total=total, share=f"{good / total:.0%}")
+    ]  # fmt: skip
     if good == 0:
-        lines.append("No sampled rule meets every bound: relax the bounds or widen the inputs.")
+        lines.append(_("No sampled rule meets every bound: relax the bounds or widen the inputs."))
         return "\n".join(lines)
     if good == total:
-        lines.append("Every sampled rule meets the bounds: the whole sampled range is safe.")
+        lines.append(_("Every sampled rule meets the bounds: the whole sampled range is safe."))
         return "\n".join(lines)
-    restricted = table[table["restricted"]]
+    restricted = table[table["restricted"].astype(bool)]
     if restricted.empty:
-        lines.append("No range of the rule inputs separates the rules that meet the bounds.")
+        lines.append(_("No range of the rule inputs separates the rules that meet the bounds."))
         return "\n".join(lines)
     conditions = [
-        f"{r.input} in {{{r.allowed}}}"
-        if r.allowed
-        else f"{r.input} in [{r.low:.4g}, {r.high:.4g}]"
+        f"{r.input} ∈ {{{r.allowed}}}"
+        if isinstance(r.allowed, str) and r.allowed
+        else f"{r.input} ∈ [{r.low:.4g}, {r.high:.4g}]"
         for r in restricted.itertuples()
     ]
-    lines.append("Best region (a decision-tree leaf): " + "; ".join(conditions) + ".")
     lines.append(
-        f"It holds {count} samples; {hits / count:.0%} of them meet the bounds (density) and it "
-        f"holds {hits / good:.0%} of all the samples that do (coverage). Other inputs: any "
-        "sampled value; uncertain world assumptions vary inside the region."
+        _("Best region (a decision-tree leaf): {conditions}.").format(
+            conditions=_("; ").join(conditions)
+        )
+    )
+    lines.append(
+        _(
+            "It holds {count} samples; {density} of them meet the bounds (density) and it holds "
+            "{coverage} of all the samples that do (coverage). Other inputs: any sampled value; "
+            "uncertain world assumptions vary inside the region."
+        ).format(count=count, density=f"{hits / count:.0%}", coverage=f"{hits / good:.0%}")
     )
     return "\n".join(lines)
 

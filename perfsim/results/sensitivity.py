@@ -29,6 +29,7 @@ class SensitivityRecord:
     indices: pd.DataFrame  # metric, input, index, value, confidence
     convergence: pd.DataFrame | None = None
     region: str | None = None  # region.txt: the rule-space region that meets the bounds
+    region_table: pd.DataFrame | None = None  # region.csv: its box, input by input
     figures: list[Path] = field(default_factory=list)  # PNGs in figures/, by name
     path: Path | None = None
     source: SensitivityResult | None = None  # the run's result, when built from one
@@ -42,6 +43,7 @@ class SensitivityRecord:
             result.indices,
             result.convergence,
             region,
+            region_table=result.region.table if result.region is not None else None,
             source=result,
             samples=result.samples,
         )
@@ -80,6 +82,7 @@ class SensitivityRecord:
             indices=indices,
             convergence=read_table_if(path / SensitivityFiles.CONVERGENCE),
             region=read_text_if(path / SensitivityFiles.REGION_TXT),
+            region_table=read_table_if(path / SensitivityFiles.REGION_CSV),
             figures=pngs(path / FIGURES),
             path=path,
             samples=_samples(path),

@@ -15,6 +15,7 @@ from ...metric_registry import NUMERICAL_DIAGNOSTICS
 from ...results.names import SensitivityFiles
 from .errors import SensitivityError
 from .methods import Method, method
+from .notes import note
 
 TOLERANCE = 0.05
 INDEX_COLUMNS = ["metric", "input", "index", "value", "confidence"]
@@ -59,12 +60,9 @@ def analyse_outputs(
         y = outputs[metric].to_numpy(dtype=float)
         if not np.isfinite(y).all():
             bad = int((~np.isfinite(y)).sum())
-            notes.append(f"{metric}: undefined in {bad} samples; not analysed.")
+            notes.append(note("undefined", metric=metric, bad=bad))
         elif np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
-            notes.append(
-                f"{metric}: constant across the samples; no index (it does not respond to these "
-                "inputs)."
-            )
+            notes.append(note("constant", metric=metric))
         else:
             frame = record.analyse(problem, x, y, second_order=second_order, seed=seed)
             frame.insert(0, "metric", metric)
@@ -110,9 +108,13 @@ def summary_notes(reliability: Mapping[str, str], analysed: Sequence[str], conv:
         notes = list(reliability.values())
     else:
         notes = [
-            f"{len(reliability)} of {len(analysed)} metrics have indices whose interval is wider "
-            "than the index, or that are negative beyond it: increase n (or reps) before reading "
-            f"them ({', '.join(reliability)}; details in {SensitivityFiles.METADATA})."
+            note(
+                "unreliable",
+                count=len(reliability),
+                analysed=len(analysed),
+                metrics=", ".join(reliability),
+                file=SensitivityFiles.METADATA,
+            )
         ]
     if conv["available"]:
         notes.append(f"convergence: {conv['advice']}")

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from ..executors import single_blas_thread
 from .delta import delta_indices
 from .errors import SensitivityError
+from .notes import note
 
 MORRIS_LEVELS = 4
 FAST_M = 4
@@ -48,17 +49,14 @@ def _power_of_two(n: int) -> tuple[int, list[str]]:
     used = 1 << max(0, math.ceil(math.log2(n)))
     if used == n:
         return n, []
-    return used, [
-        f"Sobol' N rounded up from {n} to {used}, a power of two (Sobol' sequences are "
-        "balanced only at powers of two)."
-    ]
+    return used, [note("sobol_n", n=n, used=used)]
 
 
 def _fast_minimum(n: int) -> tuple[int, list[str]]:
     used = max(n, 4 * FAST_M**2 + 1)
     if used == n:
         return n, []
-    return used, [f"FAST needs N > 4M² = {4 * FAST_M**2}: N raised from {n} to {used}."]
+    return used, [note("fast_n", least=4 * FAST_M**2, n=n, used=used)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -214,7 +212,7 @@ class Method:
         """SALib sample; returns (rows, the n actually used, notes)."""
         notes: list[str] = []
         if problem.get("groups") and not self.uses_groups:
-            notes.append(f"{self.name} gives one index per input: the groups are not used.")
+            notes.append(note("no_groups", method=self.name))
         notes += self.notes
         used, size_notes = self.size(n)
         notes += size_notes

@@ -117,6 +117,7 @@ def run_sensitivity(
             "convergence": conv,
             **run,
             "bounds": {k: list(v) for k, v in (bounds or {}).items()},
+            **({"region": _region_counts(region)} if region is not None else {}),
             "started": started_at.isoformat(timespec="seconds"),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             **spec.info,
@@ -274,6 +275,17 @@ def choice_gap_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
     )
     warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
     return [message + "."]
+
+
+def _region_counts(region) -> dict[str, int]:
+    """The counts a report needs to say the region again in its language (with ``region.csv``
+    and the bounds: :func:`perfsim.experiments.discovery.region_summary`)."""
+    return {
+        "good": region.good,
+        "total": region.total,
+        "in_box": region.in_box,
+        "good_in_box": region.good_in_box,
+    }
 
 
 def _region(spec: ModelSpec, samples: pd.DataFrame, available: list[str], bounds: dict) -> Any:

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...i18n import N_, metric_name
+from ...experiments.discovery import region_summary
+from ...experiments.sensitivity.notes import said_again
+from ...i18n import N_, current_language, metric_name
 from ...i18n import gettext as _
 from ...metric_registry import NUMERICAL_DIAGNOSTICS, better
 from ...plotting.style import SavedFigure
@@ -262,6 +264,19 @@ def _reproducibility_section(doc: Document, record: SensitivityRecord) -> None:
     doc.add("pre", command + "\n" + report)
 
 
+def _region_text(record: SensitivityRecord) -> str:
+    """The region as the run wrote it (``region.txt``, English), said again in the report's
+    language from ``region.csv``, the bounds and the counts when the folder has them."""
+    meta, table = record.metadata, record.region_table
+    counts = meta.get("region")
+    if current_language() == "en" or table is None or not counts or not meta.get("bounds"):
+        return str(record.region)
+    bounds = {m: (op, v) for m, (op, v) in meta["bounds"].items()}
+    return region_summary(
+        table, bounds, counts["good"], counts["total"], counts["good_in_box"], counts["in_box"]
+    )
+
+
 def sensitivity_document(record: SensitivityRecord) -> Document:
     """The report of a sensitivity folder (``perfsim sensitivity``)."""
     meta = record.metadata
@@ -289,11 +304,11 @@ def sensitivity_document(record: SensitivityRecord) -> Document:
     if meta.get("notes"):
         doc.add("h2", _("Notes"), "notes")
         doc.add("p", _("Notes recorded by the analysis when it ran:"))
-        doc.add("ul", [_(str(n)) for n in meta["notes"]])
+        doc.add("ul", [said_again(str(n)) for n in meta["notes"]])
     add_not_simulated(doc, meta.get("not_simulated") or [], "h2")
     if record.region is not None:
         doc.add("h2", _("Rule-space region that meets the bounds"), "region")
-        doc.add("pre", record.region)
+        doc.add("pre", _region_text(record))
     if record.figures:
         doc.add("h2", _("Figures"), "figures")
         for png in record.figures:
