@@ -488,11 +488,16 @@ def test_the_comparison_shows_the_grade_distribution_and_says_when_a_band_emptie
         text = render_markdown(doc) + "\n".join(grade_sentences(run))
     if lang == "en":
         assert "under 社评60, 良好 37 % → 5 %, 合格 48 % → 80 %" in text
+        assert "Departments respond to where the grade lines fall" in text  # (what to do)
         assert "| 社评60 | 15 % | 5 % | 80 % |" in text
     else:
         assert "在 社评60 下，良好 由 37 % 变为 5 %" in text
     assert "优秀20 下" not in text and "under 优秀20" not in text
     assert "hardly tell" not in text and "几乎无法区分" not in text  # no band holds ≥ 90 %
+    # a rule that moves no band by 10 points: no sentence, and no advice on score lines
+    calm = SimpleNamespace(**{**vars(run), "rules": ["2011", "优秀20"]})
+    with language(lang):
+        assert grade_sentences(calm) == []
 
 
 @pytest.mark.parametrize("top", [0.89, 0.9, 0.99])

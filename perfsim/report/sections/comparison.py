@@ -149,6 +149,15 @@ def grade_sentences(run: RunFolder) -> list[str]:
                 ref=run.reference, changes=_("; ").join(said)
             )
         )
+        out.append(
+            _(
+                "Departments respond to where the grade lines fall, so these verdicts include "
+                "the move of the grades, not only the change the rule names; to judge a change "
+                "of weights alone, add a variant whose score lines keep each grade's share "
+                "(scenario guide, scenarios/README.md: 'Comparing weights under fixed score "
+                "lines')."
+            )
+        )
     for rule, s in shares.items():
         band = s.idxmax() if len(s) > 1 else None
         if band is not None and float(s[band]) >= CROWDED:
