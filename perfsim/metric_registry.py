@@ -16,6 +16,8 @@ written in this module.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -73,6 +75,10 @@ class Metric:
     min_diff: float | None = None
     """Smallest difference that matters, in the metric's own units, for the comparison's verdicts
     ("no practical difference" below it); None: :data:`SPREAD_SHARE` of the metric's spread."""
+    min_rel: float | None = None
+    """With ``min_diff``: the difference that matters is at most this share of the reference's
+    value (for a share that may be small: a tenth of 1.5 % gaming matters, though it is below
+    half a point)."""
     per_quota: bool = False
     """Counted over the true top units, as many as the rule's own top-grade quota admits: two
     rules with different quotas count different groups, so a comparison does not judge them."""
@@ -191,6 +197,7 @@ _RECORDS = [
         plain="The share of departments' effort that goes into making indicators look better "
         "rather than into real work.",
         min_diff=0.005,
+        min_rel=0.1,
     ),
     Metric(
         "quota_below_threshold",
@@ -542,13 +549,17 @@ def explain(name: str) -> str:
     return (m.plain or m.description) if m else ""
 
 
-def min_difference(name: str, spread: float = float("nan")) -> float:
-    """Smallest difference of metric ``name`` that matters (:attr:`Metric.min_diff`), or
+def min_difference(name: str, spread: float = float("nan"), level: float = float("nan")) -> float:
+    """Smallest difference of metric ``name`` that matters (:attr:`Metric.min_diff`, or
+    :attr:`Metric.min_rel` × ``level``, the reference's value, when that is smaller), or
     :data:`SPREAD_SHARE` × ``spread`` (its standard deviation across replications) for a metric
     without a natural scale; NaN when neither is known."""
     m = metric_info(name)
     if m is not None and m.min_diff is not None:
-        return float(m.min_diff)
+        fixed = float(m.min_diff)
+        if m.min_rel is not None and math.isfinite(level) and level != 0:
+            return min(fixed, m.min_rel * abs(level))
+        return fixed
     return SPREAD_SHARE * float(spread)
 
 

@@ -15,6 +15,7 @@ from perfsim.experiments.compare import (
     parse_across,
     parse_min_diff,
     parse_variant,
+    smallest_difference,
     split_top_level,
     unpaired_difference,
     verdict,
@@ -307,3 +308,18 @@ def test_a_quota_taken_within_each_class_counts_the_same_true_top_as_the_global_
     )
     t = comp.table.set_index(["metric", "rule"])["verdict"]
     assert t[("top_missed", "classes")] not in ("not comparable", "reference", "")
+
+
+@pytest.mark.parametrize("level", [0.002, 0.015, 0.05, 0.3])
+def test_a_cut_in_gaming_matters_relative_to_the_reference_when_gaming_is_small(level):
+    """δ for the gaming share is half a point, or a tenth of the reference's gaming when smaller:
+    at 1.5 % gaming, a cut to 1.1 % (−29 %, interval clear of 0) is "better", not "no practical
+    difference" (a new user's audit comparison); at 30 % gaming, half a point still decides."""
+    rng = np.random.default_rng(1)
+    reference = level * (1 + 0.01 * rng.standard_normal(200))
+    delta = smallest_difference("gaming_share", reference, {})
+    assert delta == pytest.approx(min(0.005, 0.1 * reference.mean()))
+    cut = -0.29 * level  # the new user's cut, with an interval ± 5 % of it
+    said = verdict("gaming_share", cut * 1.05, cut * 0.95, delta, cut)
+    assert said == ("better" if abs(cut) >= delta else "slightly better")
+    assert smallest_difference("gaming_share", reference, {"gaming_share": 0.01}) == 0.01

@@ -357,12 +357,14 @@ def compare(
 
 def smallest_difference(metric: str, reference: np.ndarray, given: Mapping[str, float]) -> float:
     """The smallest difference of ``metric`` that matters: ``given`` (the user's), else the
-    registry's default, whose spread is the sd of the ``reference`` rule's replications."""
+    registry's default, whose spread is the sd of the ``reference`` rule's replications and whose
+    level their mean."""
     if metric in given:
         return float(given[metric])
     finite = reference[np.isfinite(reference)]
     spread = float(finite.std(ddof=1)) if finite.size > 1 else np.nan
-    return min_difference(metric, spread) if metric_info(metric) else np.nan
+    level = float(finite.mean()) if finite.size else np.nan
+    return min_difference(metric, spread, level) if metric_info(metric) else np.nan
 
 
 def _table(

@@ -175,6 +175,9 @@ ENGLISH: dict[str, str] = {
     "explain.higher": N_("higher is better"),
     "explain.lower": N_("lower is better"),
     "explain.none": N_("no better side"),
+    "explain.relative": N_(
+        "{fixed}, or {share} of the reference rule's value when that is smaller"
+    ),
     "explain.spread": N_(
         "{share} × its standard deviation across the reference rule's replications"
     ),

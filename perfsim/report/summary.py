@@ -509,6 +509,9 @@ def explain_lines(metrics: Sequence[str]) -> list[str]:
             if finite(fixed)
             else say("explain.spread", share=num(metric_registry.SPREAD_SHARE))
         )
+        info = metric_registry.metric_info(metric)
+        if info is not None and info.min_rel is not None:
+            delta = say("explain.relative", fixed=delta, share=pct(info.min_rel))
         lines.append(
             say(
                 "explain.line",
