@@ -17,7 +17,6 @@ written in this module.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, replace
 from typing import Literal
 
