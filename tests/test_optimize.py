@@ -492,3 +492,24 @@ def test_an_objective_is_a_metric_with_a_goal():
     with pytest.raises(ScenarioError, match="no better side: say METRIC:min or METRIC:max"):
         parse_objective("inflation")
     assert parse_objective("inflation:min") == Objective("inflation", 1)
+
+
+@pytest.mark.parametrize(
+    ("path", "en", "zh"),
+    [
+        ("rule.components.社会评价.share", "社会评价 share", "社会评价权重"),
+        ("rule.grading.quota.优秀", "优秀 quota", "优秀名额比例"),
+        ("rule.grading.thresholds.良好", "良好 score line", "良好分数线"),
+        ('rule.weights."a.b"', "weight of a.b", "a.b的权重"),
+        ("rule.audit.probability", "audit rate", "抽查比例"),
+        ("rule.pay.per_point", "pay.per_point", "pay.per_point"),
+        ("gaming_share", "gaming_share", "指标操纵占投入比例（gaming_share）"),
+    ],
+)
+def test_the_parallel_figure_names_levers_in_words(path, en, zh):
+    from perfsim.i18n import language
+    from perfsim.report.figures.optimization import axis_name
+
+    assert axis_name(path) == en
+    with language("zh"):
+        assert axis_name(path) == zh

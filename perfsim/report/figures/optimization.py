@@ -13,12 +13,14 @@ import pandas as pd
 from ...experiments.optimize.levers import Objective
 from ...experiments.optimize.robust import in_units, losses, robust
 from ...experiments.optimize.search import REFERENCE
-from ...i18n import current_language, metric_name
+from ...i18n import N_, current_language, metric_name
 from ...i18n import gettext as _
 from ...plotting.display import Figure
 from ...plotting.style import atomic_savefig, figure_function
 from ...results import OptimizationRecord
 from ...results.names import figure_folder
+from ...scenario.paths import split_path
+from .common import wrap
 
 __all__ = ["front_figure", "parallel_figure", "write_optimization_figures"]
 
@@ -93,7 +95,7 @@ def parallel_figure(record: OptimizationRecord) -> Figure:
         if lever.get("kind") != "choice" and lever["path"] in front:
             axes_names.append(lever["path"])
             ends.append((float(lever["low"]), float(lever["high"])))
-            names.append(_label(lever["path"]))
+            names.append(wrap(axis_name(lever["path"]), 14))
     for o in meta["objectives"]:
         values = list(front[o["metric"]].to_numpy(float))
         if isinstance(ref_row.get(o["metric"]), int | float):
@@ -101,7 +103,7 @@ def parallel_figure(record: OptimizationRecord) -> Figure:
         low, high = float(np.nanmin(values)), float(np.nanmax(values))
         axes_names.append(o["metric"])
         ends.append((high, low) if o["goal"] == "min" else (low, high))  # (bottom, top)
-        names.append(f"{_label(o['metric'])}\n({_('better')} ↑)")
+        names.append(f"{wrap(axis_name(o['metric']), 14)}\n({_('better')} ↑)")
     bottom, top = (np.array(e) for e in zip(*ends, strict=True))
     span = np.where(top != bottom, top - bottom, 1.0)
     fig = Figure(figsize=(max(5.0, 1.7 * len(axes_names)), 4.0), layout="constrained")
@@ -138,13 +140,34 @@ def parallel_figure(record: OptimizationRecord) -> Figure:
     ax.set_ylim(-0.12, 1.12)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_xticks(x, names, rotation=20, ha="right")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, frameon=False)
+    ax.set_xticks(x, names)  # (wrapped, not slanted over the legend)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=2, frameon=False)
     return fig
 
 
-def _label(name: str) -> str:
-    return metric_name(name) if "." not in name else name.split(".", 2)[-1]
+#: a lever's path (``*``: any name) → its name in words, the name at ``*`` filled in
+_LEVER_WORDS = {
+    "rule.components.*.share": N_("{name} share"),
+    "rule.grading.quota.*": N_("{name} quota"),
+    "rule.grading.thresholds.*": N_("{name} score line"),
+    "rule.weights.*": N_("weight of {name}"),
+    "rule.audit.probability": N_("audit rate"),
+}
+
+
+def axis_name(name: str) -> str:
+    """An axis' name: a metric's in the report's language, a lever's in words where its path is
+    one of :data:`_LEVER_WORDS` (``rule.components.社会评价.share`` → 社会评价 share), else the
+    path's last two parts."""
+    if "." not in name:
+        return metric_name(name)
+    parts = split_path(name)
+    for pattern, words in _LEVER_WORDS.items():
+        want = pattern.split(".")
+        if len(want) == len(parts) and all(w in ("*", p) for w, p in zip(want, parts, strict=True)):
+            filled = [p for w, p in zip(want, parts, strict=True) if w == "*"]
+            return _(words).format(name=filled[0] if filled else "")
+    return ".".join(parts[-2:])
 
 
 def write_optimization_figures(record: OptimizationRecord) -> dict[str, Path]:
