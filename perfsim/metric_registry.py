@@ -10,8 +10,7 @@ every layer can use it.
 :data:`EFFECTIVE_WEIGHT`, with the component filled in by :func:`metric_info`.
 
 Translations: the English texts here are the message ids of the gettext catalogues in
-``perfsim/i18n/locale/`` (:func:`perfsim.i18n.metric_label` and friends); no translation is
-written in this module.
+``perfsim/i18n/locale/`` (:func:`perfsim.i18n.metric_label` and friends).
 """
 
 from __future__ import annotations
@@ -43,20 +42,17 @@ __all__ = [
 Direction = Literal["higher", "lower", "none"]
 
 SPREAD_SHARE = 0.2
-"""Default smallest difference that matters for a metric without a natural scale: this share of
-its standard deviation across the reference rule's replications (a "small" effect, Cohen's d)."""
+"""A metric without a natural scale: the smallest difference that matters is this share of its sd
+across the reference's replications (a "small" effect, Cohen's d)."""
 
 
 @dataclass(frozen=True)
 class Metric:
     """Metadata of one metric.
 
-    ``direction`` is ``"higher"`` or ``"lower"`` (the better side) or ``"none"`` for a descriptive
-    quantity; ``unit`` is what the number is measured in and ``scale`` its range (``""`` when
-    unbounded), together the axis label :attr:`axis_label`; ``label`` is a short plain-language
-    name for summaries and ``description`` a one-line meaning for tables; ``undefined_when`` says
-    when the metric has no value (e.g. a rank correlation when all true values tie).
-    """
+    ``direction``: ``"higher"``, ``"lower"`` (the better side) or ``"none"``; ``unit`` and
+    ``scale`` (its range, ``""`` when unbounded) make the axis label :attr:`axis_label`; ``label``:
+    a short name for summaries; ``description``: a one-line meaning for tables."""
 
     name: str
     label: str
@@ -75,9 +71,8 @@ class Metric:
     """Smallest difference that matters, in the metric's own units, for the comparison's verdicts
     ("no practical difference" below it); None: :data:`SPREAD_SHARE` of the metric's spread."""
     min_rel: float | None = None
-    """With ``min_diff``: the difference that matters is at most this share of the reference's
-    value (for a share that may be small: a tenth of 1.5 % gaming matters, though it is below
-    half a point)."""
+    """With ``min_diff``: at most this share of the reference's value matters (a small share: a
+    tenth of 1.5 % gaming matters, though below half a point)."""
     per_quota: bool = False
     """Counted over the true top units, as many as the rule's own top-grade quota admits: two
     rules with different quotas count different groups, so a comparison does not judge them."""
@@ -538,21 +533,18 @@ indices but does not size its sample by them (their variance is rounding and tol
 an index of it converges at no sample size)."""
 
 METRIC_DESCRIPTIONS: dict[str, str] = {n: m.description for n, m in METRICS.items()}
-"""One-line description of each metric; read from :data:`METRICS`."""
 
 
 def explain(name: str) -> str:
-    """What a metric's number means in plain words (:attr:`Metric.plain`, else its description);
-    ``""`` if unknown."""
+    """A metric's meaning in plain words (:attr:`Metric.plain`, else its description) or ``""``."""
     m = metric_info(name)
     return (m.plain or m.description) if m else ""
 
 
 def min_difference(name: str, spread: float = float("nan"), level: float = float("nan")) -> float:
     """Smallest difference of metric ``name`` that matters (:attr:`Metric.min_diff`, or
-    :attr:`Metric.min_rel` × ``level``, the reference's value, when that is smaller), or
-    :data:`SPREAD_SHARE` × ``spread`` (its standard deviation across replications) for a metric
-    without a natural scale; NaN when neither is known."""
+    :attr:`Metric.min_rel` × ``level``, the reference's value, if smaller), else :data:`SPREAD_SHARE`
+    × ``spread`` (its sd across replications); NaN when neither is known."""
     m = metric_info(name)
     if m is not None and m.min_diff is not None:
         fixed = float(m.min_diff)
@@ -563,8 +555,7 @@ def min_difference(name: str, spread: float = float("nan"), level: float = float
 
 
 def may_be_undefined(name: str) -> bool:
-    """Whether ``name`` can legitimately be NaN (see :attr:`Metric.undefined_when`); unknown
-    names can."""
+    """Whether ``name`` can be NaN (:attr:`Metric.undefined_when`); unknown names can."""
     info = metric_info(name)
     return info is None or bool(info.undefined_when)
 
