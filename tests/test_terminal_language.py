@@ -96,7 +96,7 @@ def test_a_chinese_comparison_translates_verdicts_and_keeps_the_numbers(tmp_path
 
 CHINESE = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80), min_size=1)
 LATIN = st.from_regex(r"[A-Za-z_]{1,12}|[0-9]{1,4}\.[0-9]{1,3}|kendall_tau", fullmatch=True)
-PUNCT = st.sampled_from(list("，。；：、（）“”") + [" "])
+PUNCT = st.sampled_from(list("，。；：、（）“”‘’") + [" "])
 
 
 @settings(max_examples=200, deadline=None)

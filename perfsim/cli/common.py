@@ -285,17 +285,17 @@ def wrap(text: str, columns: int, indent: str = "  ") -> str:
         return textwrap.fill(text, columns, initial_indent=indent, subsequent_indent=indent)
     # a token: a run of anything but spaces and CJK characters (their punctuation among them), a
     # space, or one character
-    tokens = re.findall(f"[^\\s{CJK_CHARS}]+|\\s+|.", text)
+    tokens = re.findall(f"[“”‘’]|[^\\s{CJK_CHARS}“”‘’]+|\\s+|.", text)  # (quotes: own tokens)
     lines, line = [], indent
     for token in tokens:
         token = " " if token.isspace() else token
         kept = line.rstrip("".join(NO_LINE_END))  # opening brackets move on with the token
         full = width(line) + width(token) > columns and kept.strip()
+        if full and token == " ":  # the break comes with the next token (unless it closes)
+            continue
         if full and token not in NO_LINE_START:
             lines.append(kept.rstrip())
             line = indent + line[len(kept) :]
-            if token == " ":
-                continue
         line += token
     if line.strip():
         lines.append(line.rstrip())
