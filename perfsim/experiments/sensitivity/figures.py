@@ -137,9 +137,21 @@ def heatmap_figure(result: SensitivityResult) -> Figure:
         table = table / table.abs().max(axis=0).replace(0, np.nan)
         label = _("μ* / largest μ* of the metric")
     values = table.to_numpy(dtype=float)
-    columns = [metric_name(str(c)) for c in table.columns]
-    label_height = 0.075 * max((len(c) for c in columns), default=0)  # rotated tick labels
-    fig = Figure(figsize=(1.0 + 0.75 * len(columns), 1.2 + 0.4 * len(table.index) + label_height))
+    metrics = [metric_name(str(c)) for c in table.columns]
+    # metrics as rows when they outnumber the inputs (31 metrics as columns made a strip whose
+    # slanted labels were too small to read in a report), inputs as rows otherwise
+    tall = len(metrics) > len(table.index)
+    rows, columns = (metrics, list(table.index)) if tall else (list(table.index), metrics)
+    values = values.T if tall else values
+    columns = [textwrap.fill(str(c), 14) for c in columns] if tall else columns
+    name_width = 0.07 * max((len(r) for r in rows), default=0)
+    label_height = 0.0 if tall else 0.075 * max((len(c) for c in columns), default=0)
+    fig = Figure(
+        figsize=(
+            1.6 + name_width + (1.1 if tall else 0.75) * len(columns),
+            1.4 + (0.3 if tall else 0.4) * len(rows) + label_height,
+        )
+    )
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     image = ax.imshow(np.clip(values, 0, 1), cmap="Greys", vmin=0, vmax=1, aspect="auto")
@@ -154,10 +166,18 @@ def heatmap_figure(result: SensitivityResult) -> Figure:
                 outside += 1
                 ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, ec="0.5",
                                        lw=1.2, ls="--"))  # fmt: skip
-    ax.set_xticks(range(len(columns)), columns, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(len(table.index)), table.index, fontsize=8)
+    if tall:
+        ax.set_xticks(range(len(columns)), columns, fontsize=8)
+        ax.xaxis.tick_top()
+    else:
+        ax.set_xticks(range(len(columns)), columns, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
     fig.colorbar(image, ax=ax, label=label, shrink=0.8)
-    title = _("{method}: {index}, inputs × metrics").format(method=result.method, index=label)
+    title = (
+        _("{method}: {index}, metrics × inputs")
+        if tall
+        else _("{method}: {index}, inputs × metrics")
+    ).format(method=result.method, index=label)
     if outside:
         note = _(
             "dashed box: {n} estimate(s) outside 0–1 (sampling error; shading stops at 1)"
