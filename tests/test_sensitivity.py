@@ -763,3 +763,12 @@ def test_the_report_has_a_sensitivity_section(tmp_path):
     assert "Which inputs matter (ST)" in text and "survey share" in text
     assert "http://" not in text and "https://" not in text
     assert all(f"figures/{p.name}" in md_path.read_text(encoding="utf-8") for p in pngs)
+
+
+def test_a_missing_uncertain_file_is_not_sent_to_the_bundled_scenarios(tmp_path):
+    """The [uncertain] table is the user's own file: its error says where relative paths start,
+    not that `perfsim scenarios` lists the bundled ones."""
+    r = run_cli("sensitivity", "hangzhou-2011", "--uncertain", "不确定2.toml", cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"不确定2.toml: file not found (relative paths start in {tmp_path})" in r.stderr
+    assert "perfsim scenarios" not in r.stderr

@@ -43,7 +43,7 @@ def resolve_path(path: str | Path) -> Path:
     return p
 
 
-def _not_found(p: Path) -> str:
+def _not_found(p: Path, bundled: bool = True) -> str:
     """ "file not found", with the bundled scenario of the nearest name (``hangzhou2011``)."""
     names = [
         q.relative_to(BUNDLED_SCENARIOS).with_suffix("").as_posix()
@@ -52,16 +52,19 @@ def _not_found(p: Path) -> str:
     typed = p.with_suffix("").as_posix() if p.suffix == ".toml" else p.as_posix()
     close = nearest(typed.removeprefix("scenarios/"), names, cutoff=0.7)
     hint = f" (did you mean the bundled scenario {close!r}?)" if close else ""
+    if not bundled:  # (a file of the user's own, such as an [uncertain] table)
+        return f"file not found{hint} (relative paths start in {Path.cwd()})"
     return f"file not found{hint}; perfsim scenarios lists the bundled ones"
 
 
-def read_toml(path: str | Path) -> dict:
-    """Read a TOML file; a syntax error becomes a :class:`ScenarioError` naming the line."""
+def read_toml(path: str | Path, bundled: bool = True) -> dict:
+    """Read a TOML file; a syntax error becomes a :class:`ScenarioError` naming the line. A missing
+    file's error points to the bundled scenarios unless ``bundled`` is False."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([Problem(str(p), "", None, _not_found(p))]) from None
+        raise ScenarioError([Problem(str(p), "", None, _not_found(p, bundled))]) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             [

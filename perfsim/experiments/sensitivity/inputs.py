@@ -206,7 +206,7 @@ def load_uncertain(source: str | Path | Mapping) -> tuple[dict[str, UncertainInp
         raw, label = dict(source), "uncertain"
     else:
         label = str(source)
-        raw = read_toml(source)
+        raw = read_toml(source, bundled=False)
     wrapped = {"uncertain": raw["uncertain"] if "uncertain" in raw else raw}
     try:
         parsed = UncertainTable.model_validate(wrapped)
