@@ -94,6 +94,23 @@ def test_a_chinese_comparison_translates_verdicts_and_keeps_the_numbers(tmp_path
     assert "配对差异" in chinese and "paired differences" not in chinese
 
 
+def test_a_chinese_sensitivity_summary_says_the_region_and_notes_in_chinese(tmp_path, capsys):
+    demo = str(ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml")
+    args = ["sensitivity", demo, "--method", "morris", "--n", "4", "--reps", "3"]
+    assert (
+        main([*args, "--bound", "class_bias<8", "--out", str(tmp_path / "s"), "--lang", "zh"]) == 0
+    )
+    captured = capsys.readouterr()
+    chinese = captured.out
+    assert "各指标影响最大的输入" in chinese and "most influential" not in chinese
+    assert "结果文件夹：" in chinese and f"perfsim report {tmp_path / 's'} --lang zh" in chinese
+    assert "样本计算约需" in captured.err
+    region = (tmp_path / "s" / "region.txt").read_text(encoding="utf-8")  # (English, as written)
+    said = chinese.split("规则空间中满足约束的区域：", 1)[1].split("结果文件夹", 1)[0]
+    assert "最佳区域" in said or "没有" in said or "每个抽样规则" in said
+    assert sorted(NUMBER.findall(said)) == sorted(NUMBER.findall(region))
+
+
 CHINESE = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80), min_size=1)
 LATIN = st.from_regex(r"[A-Za-z_]{1,12}|[0-9]{1,4}\.[0-9]{1,3}|kendall_tau", fullmatch=True)
 PUNCT = st.sampled_from(list("，。；：、（）“”‘’") + [" "])

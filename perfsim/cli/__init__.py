@@ -50,9 +50,9 @@ COMMANDS: dict[str, ModuleType] = {
 
 #: options that belong to another command than the one they were given to: a hint for each
 _BELONGS = {
-    "--lang": "--lang belongs to perfsim run and compare (the language of the summary they "
-    "print) and to perfsim report (the report's: perfsim report FOLDER --lang zh, after the run; "
-    "中文报告)",
+    "--lang": "--lang belongs to perfsim run, compare and sensitivity (the language of the "
+    "summary they print) and to perfsim report (the report's: perfsim report FOLDER --lang zh, "
+    "after the run; 中文报告)",
 }
 
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
 from ..results.names import FIGURES, SensitivityFiles
 from .common import (
+    add_lang,
     add_set,
     add_world,
     counted,
+    folder_line,
     next_report,
+    pad,
     positive,
     progress_bar,
     seed_number,
     stopped,
+    width,
 )
 
 HELP = "Global sensitivity analysis (SALib) of a scenario's [uncertain] inputs; write a run folder."
@@ -107,6 +112,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         f"and ≤ {CHUNK_SIZE} samples each; a resumed run keeps its folder's)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_lang(p)
     add_set(p)
 
 
@@ -154,7 +160,7 @@ def handle(args: argparse.Namespace) -> int:
             out=out,
             resume=args.resume,
             progress=None if args.quiet else progress,
-            estimate=None if args.quiet else _print_estimate,
+            estimate=None if args.quiet else functools.partial(_print_estimate, lang=args.lang),
         )
     except KeyboardInterrupt:
         chunks = Path(out) / SensitivityFiles.CHUNKS
@@ -165,56 +171,96 @@ def handle(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     if not args.quiet:
-        _print_sensitivity(result)
+        from ..i18n import language
+
+        with language(args.lang):
+            _print_sensitivity(result)
     return 0
 
 
-def _print_estimate(seconds: float, workers: int) -> None:
+def _print_estimate(seconds: float, workers: int, lang: str = "en") -> None:
     """``about 12 min on 2 workers`` (from a timed pilot sample), before the samples run."""
-    time = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{max(seconds, 1):.0f} s"
-    plural = "s" if workers != 1 else ""
-    print(
-        f"about {time} on {workers} worker{plural} for the samples (timed on one pilot sample), "
-        "then the analysis and figures (usually 5 to 10 s more: the figures of many metrics "
-        "take a few seconds)",
-        file=sys.stderr,
-    )
+    from ..i18n import gettext as _
+    from ..i18n import language, ngettext
+
+    with language(lang):
+        time = (
+            _("{n} min").format(n=f"{seconds / 60:.0f}")
+            if seconds >= 90
+            else f"{max(seconds, 1):.0f} s"
+        )
+        on = ngettext("{n} worker", "{n} workers", workers).format(n=workers)
+        print(
+            _(
+                "about {time} on {workers} for the samples (timed on one pilot sample), then the "
+                "analysis and figures (usually 5 to 10 s more: the figures of many metrics take a "
+                "few seconds)"
+            ).format(time=time, workers=on),
+            file=sys.stderr,
+        )
 
 
 def _print_sensitivity(result) -> None:
+    """The terminal's summary of an analysis, in the current language."""
+    from ..experiments.discovery import region_summary
     from ..experiments.sensitivity import method
+    from ..experiments.sensitivity.notes import said_again
+    from ..i18n import gettext as _
+    from ..i18n import metric_name
 
     meta = result.metadata
     record = method(result.method)
-    unit = record.unit
     print(
-        f"{meta.get('scenario_name') or meta.get('scenario')}: {result.method}, {unit} = "
-        f"{result.n}, {meta['runs']} samples × {meta['reps']} replications, seed {meta['seed']}; "
-        f"{len(result.inputs)} inputs, {len(result.outputs)} metrics"
+        _(
+            "{name}: {method}, {unit} = {n}, {runs} samples × {reps} replications, seed {seed}; "
+            "{inputs} inputs, {metrics} metrics"
+        ).format(
+            name=meta.get("scenario_name") or meta.get("scenario"),
+            method=result.method,
+            unit=record.unit,
+            n=result.n,
+            runs=meta["runs"],
+            reps=meta["reps"],
+            seed=meta["seed"],
+            inputs=len(result.inputs),
+            metrics=len(result.outputs),
+        )
     )
     if meta.get("seconds_per_sample"):
         print(
-            f"evaluated {meta['evaluated_now']} samples ({1000 * meta['seconds_per_sample']:.0f} ms "
-            f"each) on {meta['executor']}"
+            _("evaluated {n} samples ({ms} ms each) on {executor}").format(
+                n=meta["evaluated_now"],
+                ms=f"{1000 * meta['seconds_per_sample']:.0f}",
+                executor=meta["executor"],
+            )
         )
-    print(f"\nmost influential inputs per metric ({record.main_label} ± 95 % half-width):")
-    width = max((len(m) for m in result.outputs), default=10) + 2
+    print()
+    print(
+        _("most influential inputs per metric ({index} ± 95 % half-width):").format(
+            index=_(record.main_label)
+        )
+    )
+    names = {m: metric_name(m) for m in result.outputs}
+    column = max((width(n) for n in names.values()), default=10) + 2
     for metric in result.outputs:
         top = result.top(metric, 3)
         cells = " · ".join(f"{r.input} {r.value:.3g} ±{r.confidence:.2g}" for r in top.itertuples())
-        print(f"  {metric:<{width}}{cells}")
+        print(f"  {pad(names[metric], column)}{cells}")
     if result.notes:
-        print("\nnotes:")
+        print("\n" + _("notes:"))
         for note in result.notes:
-            print(f"  - {note}")
+            print(f"  - {said_again(note)}")
     if result.region is not None:
-        print("\nrule-space region:")
-        for line in result.region.summary.splitlines():
+        print("\n" + _("rule-space region:"))
+        r = result.region
+        said = region_summary(r.table, r.bounds, r.good, r.total, r.good_in_box, r.in_box)
+        for line in said.splitlines():
             print(f"  {line}")
     samples = next(result.out.glob(f"{SensitivityFiles.SAMPLES}.*")).name
-    names = SensitivityFiles
-    files = f"{names.INDICES}, {samples}, {names.CONVERGENCE}, {names.METADATA}, {FIGURES}/"
+    files = SensitivityFiles
+    written = [files.INDICES, samples, files.CONVERGENCE, files.METADATA, f"{FIGURES}/"]
     if result.region is not None:
-        files += f", {names.REGION_CSV}, {names.REGION_TXT}"
-    print(f"\nrun folder: {result.out} ({files})")
+        written += [files.REGION_CSV, files.REGION_TXT]
+    print()
+    folder_line(result.out, written)
     next_report(result.out)
