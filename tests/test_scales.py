@@ -27,12 +27,25 @@ VALUES = st.one_of(
 )
 
 
+def test_a_small_percentage_that_completes_the_group_is_refused_too():
+    """5 beside 0.5 and 0.45 (5 %, as the two others leave room for) and 1.5 beside 0.5 and 0.35
+    (0.15) are slips; 1.5 beside 0.5 and 0.45, which completes nothing, is left to the check."""
+    assert mixed_scale({"a": 0.5, "b": 0.45, "c": 5})[2].count("if you meant 5 %, write 0.05")
+    assert mixed_scale({"a": 0.5, "b": 0.35, "c": 1.5})[2].count("if you meant 15 %, write 0.15")
+    assert mixed_scale({"a": 0.5, "b": 0.45, "c": 1.5}) is None
+    assert mixed_scale({"a": 0.5, "b": 1, "c": 2}) is None  # relative weights
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(VALUES, min_size=2, max_size=6))
 def test_a_group_is_refused_exactly_when_a_percentage_sits_among_fractions(values):
     table = {f"m{i}": v for i, v in enumerate(values)}
     found = mixed_scale(table)
-    slip = any(v >= PERCENT for v in values) and any(0 < v < 1 for v in values)
+    total = sum(values)
+    # a percentage (or a tenth) typed as a whole number: it is 10 or more, or reading it as one
+    # makes the group sum to 1
+    read_as = [abs(total - v + v / k - 1) <= 0.005 for v in values if v > 1 for k in (100, 10)]
+    slip = any(0 < v < 1 for v in values) and (any(v >= PERCENT for v in values) or any(read_as))
     assert (found is not None) == slip
     if found:
         name, value, message = found
@@ -104,3 +117,13 @@ def test_the_report_says_shares_are_rescaled_only_when_they_are(tmp_path):
             "rule": {"components": {n: {"share": c.share} for n, c in sc.rule.components.items()}}
         }
         assert shares_rescaled(raw) is said
+
+
+def test_score_warns_about_the_weights_it_grades_a_real_table_with(tmp_path, capsys):
+    text = (ROOT / "scenarios" / "hangzhou-2011.toml").read_text(encoding="utf-8")
+    rule = tmp_path / "w.toml"
+    rule.write_text(text.replace('"自主创新" = 0.10', '"自主创新" = 0.2', 1), encoding="utf-8")
+    data = ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv"
+    assert main(["score", str(data), "--rule", str(rule)]) == 0
+    err = capsys.readouterr().err
+    assert f"perfsim score: warning: {rule}: rule.weights are fractions that sum to 1.1" in err

@@ -7,7 +7,7 @@ import sys
 import warnings
 
 from ..scenario import load_scenario, resolve_path
-from .common import add_encoding, add_set
+from .common import add_encoding, add_set, warn_scales
 
 HELP = "Score a real table (one row per department) with a rule."
 EXAMPLES = """examples:
@@ -48,6 +48,7 @@ def handle(args: argparse.Namespace) -> int:
             args.out, force=args.force, inputs=[args.data], suffix=".csv", ours=is_scored_table
         )
     scenario = load_scenario(args.rule, args.overrides)
+    warn_scales(scenario)  # (a slip in the weights grades the real table as it stands)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QuotaBandWarning)
         table = score(

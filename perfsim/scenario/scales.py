@@ -8,10 +8,12 @@ that mixes the two is a slip:
 - a member of :data:`PERCENT` or more beside a fraction (``社会评价 = 40`` among 0.3 and 0.2:
   40 % typed as 40, which would count 99 %) is an error (:func:`mixed_scale`), as the same value
   given with ``--set`` is;
-- a member between 1 and :data:`PERCENT` beside fractions (1.5 among 0.15 and 0.05: 0.15 typed
-  as 1.5?) and fractions that do not sum to 1 are possible on purpose (relative weights 0.5/1/2;
-  a source's rounded shares), so :func:`scale_notes` says how they count, for ``perfsim
-  validate`` to print and ``perfsim run`` and ``perfsim compare`` to warn about.
+- so is a smaller one above 1 that makes the group sum to 1 once read as a percentage or a tenth
+  (5 beside 0.5 and 0.45: 5 %; 1.5 beside 0.5 and 0.35: 0.15);
+- another member between 1 and :data:`PERCENT` beside fractions (relative weights 0.5/1/2) and
+  fractions that do not sum to 1 (a source's rounded shares) are possible on purpose, so
+  :func:`scale_notes` says how they count, for ``perfsim validate`` to print and ``perfsim
+  run``, ``compare`` and ``score`` to warn about.
 """
 
 from __future__ import annotations
@@ -31,16 +33,19 @@ PERCENT = 10.0
 
 def mixed_scale(values: Mapping[str, float]) -> tuple[str, float, str] | None:
     """``(name, value, message)`` of the first member of ``values`` that is a percentage typed
-    beside fractions (:data:`PERCENT` or more while another member lies in (0, 1)), else None."""
+    beside fractions, else None: :data:`PERCENT` or more while another member lies in (0, 1), or
+    above 1 where the group sums to 1 once it is read as a percentage (5 beside 0.5 and 0.45)."""
     fractions = {n: v for n, v in values.items() if 0 < v < 1}
     if not fractions:
         return None
     total = sum(values.values())
     for name, value in values.items():
-        if value >= PERCENT:
+        fits = [m for m in (value / 100, value / 10) if value > 1 and _sums_to_one(values, name, m)]
+        if value >= PERCENT or fits:
             others = ", ".join(f"{n} {v:g}" for n, v in fractions.items())
-            meant = value / 100 if value <= 100 else None
-            hint = f"if you meant {value:g} %, write {meant:g}; " if meant is not None else ""
+            meant = fits[0] if fits else value / 100 if value <= 100 else None
+            said = f"{100 * meant:g} %" if meant is not None else ""
+            hint = f"if you meant {said}, write {meant:g}; " if meant is not None else ""
             return (
                 name,
                 value,
@@ -49,6 +54,12 @@ def mixed_scale(values: Mapping[str, float]) -> tuple[str, float, str] | None:
                 "every member in points (such as 50/30/20)",
             )
     return None
+
+
+def _sums_to_one(values: Mapping[str, float], name: str, meant: float) -> bool:
+    """Whether the group sums to 1 (within 0.005) with ``name`` read as ``meant``."""
+    rest = sum(v for n, v in values.items() if n != name)
+    return abs(rest + meant - 1.0) <= 0.005
 
 
 def groups(rule, world=None) -> dict[str, dict[str, float]]:
