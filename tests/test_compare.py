@@ -191,6 +191,10 @@ def test_a_bad_variant_value_names_the_variant_and_the_share_meant(value, said):
     with pytest.raises(ScenarioError) as err:
         compare([goodhart], variants=["a:rule.audit.probability=0.2", "a:rule.pay.per_point=1"])
     assert "the rule name 'a' is taken already" in str(err.value)
+    with pytest.raises(ScenarioError) as err:  # a share is rescaled with its group: its own error
+        compare([goodhart], variants=["w:rule.weights.上报数据=40"], reps=2)
+    assert f"{goodhart} (--variant w:rule.weights.上报数据=40): rule.weights" in str(err.value)
+    assert "--set" not in str(err.value)
 
 
 def test_compare_command_writes_a_rerunnable_folder(tmp_path):

@@ -244,7 +244,7 @@ def scenario_from_dict(
     validated here, and the scenario has no world of its own.
     ``label`` names the source in error messages (default: ``source`` and the overrides)."""
     overrides = list(overrides)
-    where = f"{source} --set"
+    where = f"{source} --set" if label is None else label  # (a --variant's error names it)
     resolved = apply_overrides(raw, overrides, where) if overrides else dict(raw)
     if "rule" not in resolved:
         why = "missing: a scenario needs a [rule] table"
