@@ -165,7 +165,7 @@ def _full_width_outside_strings(line: str) -> str | None:
     return None
 
 
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
 
 
 def _typed_number_hint(line: str, line_no: int) -> str:
@@ -175,12 +175,12 @@ def _typed_number_hint(line: str, line_no: int) -> str:
     value = value.split("#", 1)[0].strip()
     if not sep or not value or value[0] in "\"'[{":
         return ""
-    if re.search("[０-９]", value):
+    percent = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*[%％]", value.translate(_FULL_WIDTH_DIGITS))
+    if not percent and re.search("[０-９．－＋]", value):
         return (
-            f". Line {line_no} writes a number with full-width digits ({value!r}, a Chinese "
+            f". Line {line_no} writes a number with full-width characters ({value!r}, a Chinese "
             f"keyboard's): write {value.translate(_FULL_WIDTH_DIGITS)!r}"
         )
-    percent = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*[%％]", value.translate(_FULL_WIDTH_DIGITS))
     if percent:
         number = float(percent.group(1))
         return (
