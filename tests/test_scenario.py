@@ -273,11 +273,10 @@ def test_full_width_punctuation_in_toml_is_named(tmp_path, line, mark, ascii_):
     [
         ("40%", "write 0.4 for a share, a quota or a probability (40 % is 0.4), or 40 for a"),
         ("12.5 ％", "write 0.125 for a share"),
-        (
-            "８５",
-            "writes a number with full-width digits ('８５', a Chinese keyboard's): write '85'",
-        ),
+        ("８５", "with full-width characters ('８５', a Chinese keyboard's): write '85'"),
         ("０.５０", "write '0.50'"),
+        ("５０％", "write 0.5 for a share"),
+        ("－0.5", "write '-0.5'"),
     ],
 )
 def test_a_number_typed_as_a_person_writes_it_gets_the_number_to_write(tmp_path, value, said):
