@@ -255,11 +255,16 @@ def pad(text: str, columns: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def print_sentences(sentences: Sequence[str], indent: str = "  ") -> None:
-    """Sentences as a paragraph wrapped to the terminal (at most 100 columns)."""
+def terminal_columns() -> int:
+    """The terminal's width in columns, at most 100 (100 when not a terminal)."""
     import shutil
 
-    columns = min(100, shutil.get_terminal_size((100, 24)).columns)
+    return min(100, shutil.get_terminal_size((100, 24)).columns)
+
+
+def print_sentences(sentences: Sequence[str], indent: str = "  ") -> None:
+    """Sentences as a paragraph wrapped to the terminal (at most 100 columns)."""
+    columns = terminal_columns()
     for sentence in sentences:
         print(wrap(sentence, columns, indent))
 
@@ -271,42 +276,80 @@ NO_LINE_END = set("（《「『“‘(")
 
 
 def wrap(text: str, columns: int, indent: str = "  ") -> str:
-    """``text`` wrapped to ``columns`` terminal columns, each line starting with ``indent``.
-    Text without CJK characters is wrapped at spaces (:func:`textwrap.fill`); Chinese text, which
-    has no spaces between words, between any two characters, counting two columns for each
-    (:func:`width`), never inside a run of Latin letters, digits and signs (a metric's name, a
-    number) and never before closing punctuation."""
-    import re
-    import textwrap
-
-    from ..i18n import CJK_CHARS, has_cjk
+    """``text`` wrapped to ``columns`` terminal columns (two for a Chinese character,
+    :func:`width`), each line starting with ``indent``. Text without CJK characters is wrapped
+    at spaces (:func:`textwrap.fill`), and so is English text naming Chinese things; Chinese
+    text, which has no spaces between words, between any two characters but never inside a run
+    of Latin letters, digits and signs (a number, a metric's name such as ``rater_cost:社会评价``),
+    never before closing punctuation (the last word moves down with it) and never after an
+    opening bracket."""
+    from ..i18n import current_language, has_cjk
 
     if not has_cjk(text):
+        import textwrap
+
         return textwrap.fill(text, columns, initial_indent=indent, subsequent_indent=indent)
-    # a token: a run of anything but spaces and CJK characters (their punctuation among them), a
-    # space, or one character
-    tokens = re.findall(f"[“”‘’]|[^\\s{CJK_CHARS}“”‘’]+|\\s+|.", text)  # (quotes: own tokens)
-    lines, line = [], indent
-    for token in tokens:
+    lines: list[str] = []
+    parts: list[str] = []  # the tokens on the line so far
+    spaced = False  # a space was left out at the end of a full line
+    for token in _tokens(text, current_language() == "zh"):
         token = " " if token.isspace() else token
-        kept = line.rstrip("".join(NO_LINE_END))  # opening brackets move on with the token
-        full = width(line) + width(token) > columns and kept.strip()
-        if full and token == " ":  # the break comes with the next token (unless it closes)
+        if not parts and token == " ":
             continue
-        if full and token not in NO_LINE_START:
-            lines.append(kept.rstrip())
-            line = indent + line[len(kept) :]
-        line += token
-    if line.strip():
-        lines.append(line.rstrip())
+        if width(indent + "".join(parts) + token) <= columns or not "".join(parts).strip():
+            parts.append(token)
+            spaced = False
+            continue
+        if token == " ":  # the break comes with the next token
+            spaced = True
+            continue
+        cut = _cut(parts, token in NO_LINE_START)
+        if not "".join(parts[:cut]).strip():  # nothing would stay: an overlong word, kept
+            parts.append(token)
+            continue
+        lines.append((indent + "".join(parts[:cut])).rstrip())
+        moved = parts[cut:]
+        while moved and moved[0] == " ":
+            moved.pop(0)
+        parts = [*moved, *([" "] if spaced and moved else []), token]
+        spaced = False
+    if "".join(parts).strip():
+        lines.append((indent + "".join(parts)).rstrip())
     return "\n".join(lines)
+
+
+def _cut(parts: list[str], closing: bool) -> int:
+    """Where a full line breaks: before its trailing opening brackets, and, when the next token
+    is closing punctuation (which may not begin a line), before its last word too, with any
+    punctuation already after it."""
+    cut = len(parts)
+    if closing:
+        while cut > 0 and (parts[cut - 1] in NO_LINE_START or parts[cut - 1] == " "):
+            cut -= 1
+        cut -= 1
+    while cut > 0 and (parts[cut - 1] in NO_LINE_END or parts[cut - 1] == " "):
+        cut -= 1
+    return max(cut, 0)
+
+
+def _tokens(text: str, chinese: bool) -> list[str]:
+    """Words and spaces; in Chinese text also each Chinese character and punctuation mark, a run
+    of Latin text with the Chinese name it ends in (``effective_weight:综合``) kept whole."""
+    import re
+
+    from ..i18n import CJK_CHARS
+
+    if not chinese:
+        return re.findall(r"\S+|\s+", text)
+    latin = f"[^\\s{CJK_CHARS}“”‘’]+"
+    return re.findall(f"[“”‘’]|{latin}[:_][\u4e00-\u9fff]+|{latin}|\\s+|.", text)
 
 
 def print_metrics_table(metrics, explain: bool) -> None:
     """The rows of a run's metrics table worth showing (``report.summary.shown_metrics``: mean ± se
     and better side), the notes on the rows left out, and with ``explain`` each metric's meaning."""
+    from ..i18n import current_language, metric_label
     from ..i18n import gettext as _
-    from ..i18n import metric_name
     from ..metric_registry import better
     from ..report.numbers import pm
     from ..report.phrases import say
@@ -314,7 +357,9 @@ def print_metrics_table(metrics, explain: bool) -> None:
 
     shown = shown_metrics(metrics)
     rows = metrics.set_index("metric").loc[shown.rows]
-    names = {n: metric_name(n) for n in shown.rows}  # (in Chinese: 标签（name）)
+    # in another language a metric's label alone, to keep rows within 80 columns (--explain
+    # gives each label's name in metrics.csv)
+    names = {n: n if current_language() == "en" else metric_label(n) for n in shown.rows}
     head = _("metric")
     name_width = max([width(head), *(width(n) for n in names.values())]) + 2
     print(f"  {pad(head, name_width)}{pad(_('mean ± se'), 20, True)}  {_('better')}")

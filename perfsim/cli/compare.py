@@ -21,8 +21,10 @@ from .common import (
     replaced_note,
     run_stem,
     said_in_summary,
+    terminal_columns,
     warn_scales,
     width,
+    wrap,
 )
 
 HELP = "Compare rules on the same simulated departments (paired, common random numbers)."
@@ -155,12 +157,10 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     shown = comp.worlds[0]
     if shown == "base":  # no --across assumption: the scenario's own world, or --world's
         shown = f"{world} (--world)" if world else _("the scenario's own")
-    print(
-        _("reference: {ref}; {n} other rule(s); world: {world}").format(
-            ref=ref, n=len(rules) - 1, world=shown
-        )
-        + "\n"
+    said = _("reference: {ref}; {n} other rule(s); world: {world}").format(
+        ref=ref, n=len(rules) - 1, world=shown
     )
+    print(wrap(said, terminal_columns(), "") + "\n")
     entries = [e for r in comp.results.values() for e in r.metadata.get("not_simulated") or []]
     left_out = not_simulated_sentence(entries)
     print_sentences(
@@ -184,7 +184,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
             value=pm(base["mean"], base["se"]),
             delta=num(base.get("min_diff", float("nan")), digits=2),
         )
-        print(f"  {head}")
+        print(wrap(head, terminal_columns(), "  "))
         for row in group[group["rule"] != ref].itertuples():
             interval = diff_interval(row.diff, row.diff_se, row.diff_low, row.diff_high)
             verdict = _(str(row.verdict)) if row.verdict else ""

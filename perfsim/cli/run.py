@@ -23,7 +23,9 @@ from .common import (
     replaced_note,
     run_stem,
     said_in_summary,
+    terminal_columns,
     warn_scales,
+    wrap,
 )
 
 HELP = "Simulate a scenario: departments respond to the rule; write a run folder."
@@ -105,7 +107,7 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
     line = _("{name}: {reps}, policy {policy}, seed {seed}").format(
         name=name, reps=reps, policy=term(meta["policy"]), seed=meta["seed"]
     )
-    print(f"{line}{changed}\n")
+    print(wrap(f"{line}{changed}", terminal_columns(), "") + "\n")
     shares = nominal_shares(resolved)
     sentences = run_sentences(name, result.metrics, result.departments, shares)
     converged = convergence_sentence(result.metrics, where=meta["scenario"])
