@@ -71,8 +71,8 @@ class Metric:
     """Smallest difference that matters, in the metric's own units, for the comparison's verdicts
     ("no practical difference" below it); None: :data:`SPREAD_SHARE` of the metric's spread."""
     min_rel: float | None = None
-    """With ``min_diff``: at most this share of the reference's value matters (a small share: a
-    tenth of 1.5 % gaming matters, though below half a point)."""
+    """With ``min_diff``: this share of the reference's value matters when smaller, down to a fifth
+    of ``min_diff`` (a tenth of 1.5 % gaming matters, though below half a point)."""
     per_quota: bool = False
     """Counted over the true top units, as many as the rule's own top-grade quota admits: two
     rules with different quotas count different groups, so a comparison does not judge them."""
@@ -548,8 +548,8 @@ def min_difference(name: str, spread: float = float("nan"), level: float = float
     m = metric_info(name)
     if m is not None and m.min_diff is not None:
         fixed = float(m.min_diff)
-        if m.min_rel is not None and math.isfinite(level) and level != 0:
-            return min(fixed, m.min_rel * abs(level))
+        if m.min_rel is not None and math.isfinite(level) and level != 0:  # (≥ a fifth of it)
+            return min(fixed, max(m.min_rel * abs(level), fixed / 5))
         return fixed
     return SPREAD_SHARE * float(spread)
 

@@ -176,7 +176,7 @@ ENGLISH: dict[str, str] = {
     "explain.lower": N_("lower is better"),
     "explain.none": N_("no better side"),
     "explain.relative": N_(
-        "{fixed}, or {share} of the reference rule's value when that is smaller"
+        "{fixed}, or {share} of the reference rule's value when that is smaller (at least {floor})"
     ),
     "explain.spread": N_(
         "{share} × its standard deviation across the reference rule's replications"

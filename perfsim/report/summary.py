@@ -511,7 +511,8 @@ def explain_lines(metrics: Sequence[str]) -> list[str]:
         )
         info = metric_registry.metric_info(metric)
         if info is not None and info.min_rel is not None:
-            delta = say("explain.relative", fixed=delta, share=pct(info.min_rel))
+            floor = num(info.min_diff / 5) if info.min_diff else "0"
+            delta = say("explain.relative", fixed=delta, share=pct(info.min_rel), floor=floor)
         lines.append(
             say(
                 "explain.line",
