@@ -486,8 +486,12 @@ def test_an_objective_is_a_metric_with_a_goal():
     assert parse_objective("gaming_share") == Objective("gaming_share", 1)
     assert parse_objective("kendall_tau") == Objective("kendall_tau", -1)
     assert parse_objective("class_gap:社会服务类:max") == Objective("class_gap:社会服务类", -1)
-    for typed in ("gaming", "gaming:min"):
-        with pytest.raises(ScenarioError, match="not a metric; did you mean 'gaming_share'"):
+    for typed, meant in (
+        ("gaming", "gaming_share"),
+        ("gaming:min", "gaming_share"),
+        ("tau", "kendall_tau"),
+    ):
+        with pytest.raises(ScenarioError, match=f"not a metric; did you mean '{meant}'"):
             parse_objective(typed)
     with pytest.raises(ScenarioError, match="no better side: say METRIC:min or METRIC:max"):
         parse_objective("inflation")

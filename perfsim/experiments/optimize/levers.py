@@ -85,7 +85,9 @@ def parse_objective(text: str) -> Objective:
             [Problem("--objective", text, text, "expected METRIC, METRIC:min or METRIC:max")]
         )
     if metric_info(metric) is None:  # (a family's member, class_gap:X, is a metric too)
-        close = nearest(metric, [m for m in METRICS if better(m)], cutoff=0.5)
+        judged = [m for m in METRICS if better(m)]
+        inside = [m for m in judged if metric.lower() in m]  # (tau: kendall_tau)
+        close = inside[0] if len(inside) == 1 else nearest(metric, judged, cutoff=0.5)
         meant = f"did you mean {close!r}? " if close else ""
         raise ScenarioError(
             [

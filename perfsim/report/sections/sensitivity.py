@@ -26,9 +26,10 @@ __all__ = ["figure_text", "sensitivity_document"]
 
 _FIGURES = {  # stem (or its ending) → title, caption; {main}: the main index, {method}
     "heatmap": (
-        N_("Main index, inputs × metrics"),
+        N_("Main index of each input for each metric"),
         N_(
-            "The {main} index of each uncertain input (row) for each metric (column): the share "
+            "The {main} index of each uncertain input for each metric (a row per metric when "
+            "there are more metrics than inputs, else a row per input): the share "
             "of the metric's variance that the input explains, alone and through its "
             "interactions (μ* for Morris: relative to the metric's largest). Darker = more "
             "important. The shading stops at 1, the largest value possible; an estimate outside "
