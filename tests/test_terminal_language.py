@@ -154,3 +154,18 @@ def test_chinese_text_wraps_by_columns_and_never_inside_a_word(parts, columns):
 
 
 LATIN_RUN = re.compile(r"[A-Za-z0-9_.]+")
+
+
+def test_the_terminal_says_when_a_variant_moves_the_grades(tmp_path, capsys):
+    """社会评价 at 30 % with 良好 ≥ 90 kept puts most units in 良好: the terminal says the grades
+    move and what that means for the verdicts, as the report does; a variant that moves no grade
+    that far gets neither sentence."""
+    base = ["compare", "hangzhou-2011", "--reps", "6", "--set", "world.departments=30"]
+    moved = [*base, "--variant", "社评30:rule.components.社会评价.share=0.3"]
+    assert main([*moved, "--out", str(tmp_path / "a"), "--lang", "zh"]) == 0
+    said = capsys.readouterr().out.replace("\n  ", "")
+    assert "在 社评30 下，良好 由" in said and "各单位会针对等次分数线所在的位置作出反应" in said
+    calm = [*base, "--variant", "抽查12:rule.audit.probability=0.12"]
+    assert main([*calm, "--out", str(tmp_path / "b")]) == 0
+    said = capsys.readouterr().out
+    assert "The grades move" not in said and "Departments respond" not in said

@@ -166,6 +166,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     print_sentences(
         ([left_out] if left_out else [])
         + comparison_sentences(table, rules, comp.worlds, _reps(comp))
+        + _grade_moves(comp, names)
     )
     same = set(identical_metrics(table, ref))
     t = table[(table["world"] == comp.worlds[0]) & (table["direction"] != "")]
@@ -208,6 +209,23 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     files = ComparisonFiles
     print()
     folder_line(out, (files.COMPARISON, files.METADATA, f"{files.RUNS}/"), note)
+
+
+def _grade_moves(comp, names: dict[str, str]) -> list[str]:
+    """The report's sentences on grades that move by 10 points or more, and what that means for
+    the verdicts (:func:`perfsim.report.sections.comparison.grade_sentences`), for the first
+    world's runs."""
+    from types import SimpleNamespace
+
+    from ..report.sections.comparison import grade_sentences
+
+    world = comp.worlds[0]
+    runs = SimpleNamespace(
+        rules=[names.get(r, r) for r in comp.rules],
+        reference=names.get(comp.rules[0], comp.rules[0]),
+        confusion={names.get(r, r): comp.results[(world, r)].confusion for r in comp.rules},
+    )
+    return grade_sentences(runs)
 
 
 def _reps(comp) -> int:
