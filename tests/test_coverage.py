@@ -597,7 +597,8 @@ def test_the_summary_says_first_what_the_simulation_left_out(tmp_path):
     paragraph = result.stdout.split("\n\n")[1]  # the sentences after the title line
     assert paragraph.lstrip().startswith("Not simulated: one-vote veto data columns")
     assert "NotSimulatedWarning" not in result.stderr  # said once, in the summary
-    assert result.stdout.splitlines()[0].endswith("seed 0; --set world.policy=naive")
+    title = " ".join(result.stdout.split("\n\n")[0].split())  # (wrapped to the terminal)
+    assert title.endswith("seed 0; --set world.policy=naive")
     compared = run_cli("compare", str(rule), *world, "--variant", "s:rule.components.社会评价.share=0.5",
                        "--reps", "2", "--set", "world.policy=naive", "--out", str(tmp_path / "cmp"))  # fmt: skip
     assert compared.returncode == 0 and "NotSimulatedWarning" not in compared.stderr
