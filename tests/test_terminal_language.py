@@ -169,3 +169,11 @@ def test_the_terminal_says_when_a_variant_moves_the_grades(tmp_path, capsys):
     assert main([*calm, "--out", str(tmp_path / "b")]) == 0
     said = capsys.readouterr().out
     assert "The grades move" not in said and "Departments respond" not in said
+
+
+def test_a_class_named_with_its_own_unit_word_is_not_said_twice(tmp_path, capsys):
+    """The ministry's class 直属单位 in a Chinese sentence that adds 单位: 直属单位, not 直属单位单位."""
+    out = tmp_path / "m"
+    assert main(["run", "mlr-2011", "--reps", "5", "--out", str(out), "--lang", "zh"]) == 0
+    said = capsys.readouterr().out.replace("\n  ", "")
+    assert "优秀等次的获得比例" in said and "直属单位" in said and "直属单位单位" not in said

@@ -17,8 +17,15 @@ import numpy as np
 import pandas as pd
 
 from .. import metric_registry, metrics
+from ..i18n import (
+    current_language,
+    join_sentences,
+    metric_label,
+    metric_name,
+    metric_plain,
+    metric_undefined,
+)
 from ..i18n import gettext as _
-from ..i18n import join_sentences, metric_label, metric_name, metric_plain, metric_undefined
 from ..world.convergence import GAP_WARNING
 from .numbers import decimals, finite, num, pct, pcts
 from .phrases import join, say
@@ -170,7 +177,7 @@ def _top_band_by_class(departments: pd.DataFrame | None, bands: list[str]) -> st
     if len(shares) < 2:
         return ""
     items = [
-        say("run.class_top_item", share=share, cls=str(k))
+        say("run.class_top_item", share=share, cls=_as_units(str(k)))
         for k, share in zip(shares.index, pcts(list(shares)), strict=True)
     ]
     return say("run.class_top", band=bands[0], items=join(items))
@@ -188,10 +195,19 @@ def _class_sentence(m: pd.DataFrame, departments: pd.DataFrame | None = None, sh
     se = float(gaps.loc[high, "se"] + gaps.loc[low, "se"])  # ≥ the se of the difference
     names = {"high": str(high).split(":", 1)[1], "low": str(low).split(":", 1)[1]}
     text = num(gap, max(0, decimals(se) - 1) if finite(se) and se > 0 else -1)
+    said = {k: _as_units(v) for k, v in names.items()}
     if finite(se) and gap <= 2 * se:
-        return say("run.no_class_gap", gap=text, **names)
+        return say("run.no_class_gap", gap=text, **said)
     source = _gap_source(departments, shares, names["high"], names["low"])
-    return join_sentences([say("run.class_gap", gap=text, **names), source])
+    return join_sentences([say("run.class_gap", gap=text, **said), source])
+
+
+def _as_units(cls: str) -> str:
+    """A class's name where a sentence says "{cls} units": in Chinese without its own trailing
+    单位, which the sentence adds (直属单位 units: 直属单位, not 直属单位单位)."""
+    if current_language() == "zh" and cls.endswith("单位") and len(cls) > 2:
+        return cls[: -len("单位")]
+    return cls
 
 
 def _gap_source(departments, shares, high: str, low: str) -> str:
