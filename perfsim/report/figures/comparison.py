@@ -150,8 +150,11 @@ def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None =
     table = table.reindex(columns=rules)
     zero = [m for m in table.index if np.nanmax(np.abs(table.loc[m].to_numpy(float))) == 0]
     table = table.drop(index=zero)
+    labels = [wrap(f"{metric_name(m)} ({metric_unit(m)})", 28) for m in table.index]
+    row = 0.16 + 0.14 * max((label.count("\n") + 1 for label in labels), default=1)
     fig = Figure(
-        figsize=(2.2 + 1.6 * len(rules), 1.4 + 0.42 * max(1, len(table))), layout="constrained"
+        figsize=(2.2 + 1.6 * len(rules), 1.4 + max(0.42, row) * max(1, len(table))),
+        layout="constrained",
     )
     ax = fig.subplots()
     if len(table):
@@ -173,10 +176,7 @@ def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None =
                 )
             ax.add_patch(Rectangle((best - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=1.6))
         ax.set_xticks(range(len(rules)), [wrap(r) for r in rules])
-        ax.set_yticks(
-            range(len(table)),
-            [wrap(f"{metric_name(m)} ({metric_unit(m)})", 28) for m in table.index],
-        )
+        ax.set_yticks(range(len(table)), labels)
         fig.colorbar(image, ax=ax, label=_("max regret / largest in row"))
     else:
         ax.text(0.5, 0.5, _("no rule has any regret"), ha="center", va="center")
@@ -187,7 +187,7 @@ def robustness_figure(robustness: pd.DataFrame, *, rules: Sequence[str] | None =
     if zero:
         footnote(
             fig,
-            _("No regret for any rule (not drawn): {metrics}.").format(
+            _("No regret for any rule judged on it (not drawn): {metrics}.").format(
                 metrics=_(", ").join(metric_name(m) for m in zero)
             ),
             width=80,
