@@ -140,7 +140,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     from ..i18n import metric_name
     from ..report.numbers import diff_interval, num, pm
     from ..report.phrases import say
-    from ..report.runs import shown_names
+    from ..report.runs import renamed_rows, shown_names
     from ..report.summary import (
         comparison_sentences,
         explain_lines,
@@ -152,7 +152,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     raw = {n: scenario_raw(s) for n, s in comp.scenarios.items()}
     names = shown_names(comp.rules, raw)
     rules = [names.get(r, r) for r in comp.rules]
-    table = comp.table.assign(rule=comp.table["rule"].replace(names)) if names else comp.table
+    table = renamed_rows(comp.table, names)
     ref = rules[0]
     shown = comp.worlds[0]
     if shown == "base":  # no --across assumption: the scenario's own world, or --world's
@@ -193,8 +193,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     if comp.robustness is not None:
         print()
         print_sentences([say("robust.head")])
-        robust = comp.robustness.assign(rule=comp.robustness["rule"].replace(names))
-        for metric, group in robust.groupby("metric", sort=False):
+        for metric, group in renamed_rows(comp.robustness, names).groupby("metric", sort=False):
             if metric in same:
                 continue
             print(f"  {metric_name(str(metric))}")

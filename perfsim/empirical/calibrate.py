@@ -34,7 +34,6 @@ lower true output. perfsim reports each class's mean and spread of ``μ_u`` and 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +46,7 @@ from scipy.optimize import minimize
 from scipy.special import ndtr
 
 from .. import engine
-from ..i18n import N_
+from ..i18n import N_, template_fields
 from ..scenario import DataError, Scenario
 from ..scenario.world import Rater
 from ..world.model import perceived_quality
@@ -352,16 +351,8 @@ HOW = {
 
 def how_fields(text: str) -> tuple[str, dict[str, str]] | None:
     """The template of :data:`HOW` that ``text`` was written from, and its fields; None for any
-    other text."""
-    for template in HOW.values():
-        parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ..., literal
-        pattern = "".join(
-            re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)
-        )
-        found = re.fullmatch(pattern, text)
-        if found:
-            return template, found.groupdict()
-    return None
+    other text (:func:`perfsim.i18n.template_fields`)."""
+    return template_fields(text, HOW.values())
 
 
 @dataclass

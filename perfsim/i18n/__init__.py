@@ -51,6 +51,7 @@ __all__ = [
     "metric_unit",
     "ngettext",
     "po_path",
+    "template_fields",
     "translations",
     "value",
 ]
@@ -145,6 +146,21 @@ _CJK_RE = re.compile(f"[{CJK_CHARS}]")
 def has_cjk(text: str) -> bool:
     """True if ``text`` has a CJK ideograph, kana, hangul or full-width character."""
     return bool(_CJK_RE.search(text))
+
+
+def template_fields(text: str, templates) -> tuple[str, dict[str, str]] | None:
+    """The template of ``templates`` (``{name}`` placeholders) that ``text`` was written from in
+    English, and the values it filled in; None for any other text. A record keeps a sentence in
+    English; a report says it again in its own language: ``_(template).format(**fields)``."""
+    for template in templates:
+        parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ..., literal
+        pattern = "".join(
+            re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)
+        )
+        found = re.fullmatch(pattern, text, re.S)
+        if found:
+            return template, found.groupdict()
+    return None
 
 
 _SENTENCE_GAP = {"zh": ""}  # Chinese sentences end in 。 and need no space after it

@@ -77,8 +77,8 @@ class RunFolder:
             confusion=_renamed(
                 {r: t for r, run in runs.items() if (t := run.confusion) is not None}, shown
             ),
-            comparison=_renamed_rows(record.table, shown) if is_comparison else None,
-            robustness=_renamed_rows(record.robustness, shown) if is_comparison else None,
+            comparison=renamed_rows(record.table, shown) if is_comparison else None,
+            robustness=renamed_rows(record.robustness, shown) if is_comparison else None,
             keys={new: old for old, new in shown.items()},
         )
 
@@ -107,7 +107,8 @@ def _renamed(table: dict, shown: dict[str, str]) -> dict:
     return {shown.get(k, k): v for k, v in table.items()}
 
 
-def _renamed_rows(frame: pd.DataFrame | None, shown: dict[str, str]) -> pd.DataFrame | None:
+def renamed_rows(frame: pd.DataFrame | None, shown: dict[str, str]) -> pd.DataFrame | None:
+    """``frame`` with its ``rule`` column's names as :func:`shown_names` gives them."""
     if frame is None or not shown or "rule" not in frame:
         return frame
     return frame.assign(rule=frame["rule"].replace(shown))

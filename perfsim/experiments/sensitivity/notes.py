@@ -8,10 +8,7 @@ numbers); any other note is translated whole when the catalogue has it, else sho
 
 from __future__ import annotations
 
-import functools
-import re
-
-from ...i18n import N_
+from ...i18n import N_, template_fields
 from ...i18n import gettext as _
 
 __all__ = ["NOTES", "note", "said_again"]
@@ -40,22 +37,7 @@ def note(key: str, **values: object) -> str:
     return NOTES[key].format(**values)
 
 
-@functools.cache
-def _patterns() -> tuple[tuple[re.Pattern, str], ...]:
-    out = []
-    for template in NOTES.values():
-        parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ...
-        regex = "".join(
-            re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)
-        )
-        out.append((re.compile(f"^{regex}$", re.S), template))
-    return tuple(out)
-
-
 def said_again(text: str) -> str:
     """A recorded note in the current language (module docstring)."""
-    for pattern, template in _patterns():
-        found = pattern.match(text)
-        if found:
-            return _(template).format(**found.groupdict())
-    return _(text)
+    found = template_fields(text, NOTES.values())
+    return _(found[0]).format(**found[1]) if found else _(text)
