@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -167,10 +168,16 @@ def test_every_bad_scenario_gets_a_located_error_and_exit_2(path: Path, capsys):
     assert "Traceback" not in err
 
 
-def test_the_command_ends_at_once_after_ctrl_c_and_exits_with_its_code(monkeypatch):
+def test_the_command_ends_at_once_after_ctrl_c_and_exits_with_its_code(monkeypatch, request):
     """``perfsim`` (``cli.run``) leaves by ``os._exit(130)`` after an interrupt, so the
     interpreter's exit cannot hang joining a worker pool's thread; other codes go to sys.exit."""
+    import signal
+
     import perfsim.cli as cli
+
+    # run() makes SIGTERM and SIGHUP stop the command: this process gets its own handlers back
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        request.addfinalizer(functools.partial(signal.signal, number, signal.getsignal(number)))
 
     exits = []
     monkeypatch.setattr(cli.os, "_exit", lambda code: exits.append(("os", code)))

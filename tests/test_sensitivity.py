@@ -511,27 +511,53 @@ def test_the_default_chunk_size_keeps_every_worker_busy_and_a_folder_keeps_its_o
     assert again.metadata["evaluated_now"] == 0
 
 
-def test_ctrl_c_stops_a_parallel_run_within_seconds_and_keeps_its_chunks(tmp_path):
-    """SIGINT to the CLI (its process only: the workers must be stopped by it) exits in seconds
-    with the resume hint, leaves no worker behind, and --resume continues from the kept chunks."""
+def _default_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _parallel_run_stopped_by(sig: int, out: Path) -> tuple[subprocess.Popen, list, str, float]:
+    """Start a parallel sensitivity run of the CLI; once 3 chunks are written, send ``sig`` to its
+    process only (the workers must be stopped by it). Returns the run, its workers, its stderr
+    and the seconds it took to end after the signal."""
     psutil = pytest.importorskip("psutil")
-    out = tmp_path / "run"
     args = [sys.executable, "-m", "perfsim.cli", "sensitivity", str(DEMO), "--n", "16"]
     args += ["--reps", "10", "--jobs", "2", "--chunk-size", "1", "--out", str(out)]
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    run = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # The command starts with each signal at its default, whatever this process has: a shell runs
+    # a background job (`pytest &`) with SIGINT ignored, its children inherit that, and Python
+    # keeps an inherited SIG_IGN, so the command would then rightly ignore the SIGINT sent below.
+    run = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONIOENCODING="utf-8"),
+        preexec_fn=_default_signals,
+    )
     try:
         deadline = time.monotonic() + 120
         while len(list(out.glob("chunks/chunk-*"))) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         workers = psutil.Process(run.pid).children(recursive=True)
-        run.send_signal(signal.SIGINT)
+        run.send_signal(sig)
         sent = time.monotonic()
         _, stderr = run.communicate(timeout=60)
     finally:
         run.kill()
-    assert time.monotonic() - sent < 15, "Ctrl-C took too long"
-    assert run.returncode == 130 and "rerun the same command to continue" in stderr
+    return run, workers, stderr, time.monotonic() - sent
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_a_parallel_run_within_seconds_and_keeps_its_chunks(tmp_path, sig):
+    """SIGINT (Ctrl-C), and SIGTERM (kill, a batch scheduler's time limit) alike, exits in seconds
+    with the resume hint and the signal's exit code, leaves no worker behind, and --resume
+    continues from the kept chunks."""
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "run"
+    run, workers, stderr, took = _parallel_run_stopped_by(sig, out)
+    assert took < 15, "the stop took too long"
+    assert run.returncode == 128 + sig and "rerun the same command to continue" in stderr
+    assert "Traceback" not in stderr
     kept = len(list(out.glob("chunks/chunk-*")))
     assert 3 <= kept < 128
     # on a line of its own (not after the terminal's ^C), with the count kept and the command
@@ -540,10 +566,24 @@ def test_ctrl_c_stops_a_parallel_run_within_seconds_and_keeps_its_chunks(tmp_pat
     assert "\n  perfsim sensitivity " in stderr
     _, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive, f"workers left running: {alive}"
+    if sig != signal.SIGINT:
+        return
     # without --chunk-size: the folder's recorded size (1) wins over the default
-    resumed = run_cli(*[a for a in args[3:] if a not in ("--chunk-size", "1")], "--resume")
+    args = [str(DEMO), "--n", "16", "--reps", "10", "--jobs", "2", "--out", str(out)]
+    resumed = run_cli("sensitivity", *args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert f"resumed: {kept} of 128 chunks" in " ".join(resumed.stdout.split())
+
+
+def test_the_workers_of_a_killed_run_end_with_it(tmp_path):
+    """kill -9 gives the command no chance to stop its workers: they notice their parent is gone
+    and end within seconds, instead of waiting for work forever."""
+    psutil = pytest.importorskip("psutil")
+    run, workers, _, _ = _parallel_run_stopped_by(signal.SIGKILL, tmp_path / "run")
+    assert run.returncode == -signal.SIGKILL
+    assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"workers left running after their parent was killed: {alive}"
 
 
 def test_groups_get_one_joint_index():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -133,12 +134,33 @@ def run() -> None:
     own exit joins the worker pool's manager thread, and a worker terminated while it was sending
     a result can leave that thread reading a message that never ends (seen once in four CI runs:
     the command printed "interrupted" and then hung)."""
+    stopped_by = _stop_on_termination()
     code = main()
     if code != 130:
         sys.exit(code)
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(130)
+    os._exit(128 + stopped_by[0] if stopped_by else 130)
+
+
+def _stop_on_termination() -> list[int]:
+    """SIGTERM (``kill``, a batch scheduler's time limit) and SIGHUP (the terminal closed) stop
+    the command as Ctrl-C does: its workers are terminated, a sensitivity run keeps its finished
+    chunks and says how to resume, and nothing half-written is left. Without this the process
+    died on the spot. The command then exits with 128 + the signal's number, as a shell reports a
+    process the signal ended (143 for SIGTERM). Returns the list that records the signal. A
+    signal this process was started ignoring (``nohup``) stays ignored."""
+    received: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)  # Windows has no SIGHUP
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, stop)
+    return received
 
 
 __all__ = ["COMMANDS", "build_parser", "main", "run"]

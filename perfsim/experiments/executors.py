@@ -34,6 +34,8 @@ import abc
 import contextlib
 import functools
 import multiprocessing
+import multiprocessing.connection
+import os
 import pickle
 import signal
 import sys
@@ -125,10 +127,28 @@ def _init_worker(payload: bytes) -> None:
     # Ctrl-C at a terminal reaches every process of the group: the parent stops the workers
     # (terminates them), so a worker ignores it instead of printing a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     # Workers run side by side: one BLAS thread each, as Dask's workers do, so that ``jobs``
     # processes do not start jobs × cores threads.
     single_blas_thread()
     _WORKER_MODEL = pickle.loads(payload)
+
+
+def _exit_with_parent() -> None:
+    """End this worker when its parent ends, however it ends. A parent stopped by Ctrl-C
+    terminates its workers, but one that is killed (``kill -9``, the out-of-memory killer, a
+    notebook kernel restarted) cannot, and its workers waited for work forever (seen: two idle
+    workers 25 minutes after their sensitivity run was killed). A spawned process holds a pipe from its parent that closes when
+    the parent exits (``multiprocessing.parent_process().sentinel``); a daemon thread waits on it."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not started by multiprocessing (a test calling this directly)
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="perfsim-parent-watch", daemon=True).start()
 
 
 def _run_chunk(chunk_id: int, rows: NDArray) -> tuple[int, Any]:
