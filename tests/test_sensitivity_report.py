@@ -186,3 +186,12 @@ def test_a_chinese_report_says_the_region_and_the_notes_in_chinese_with_the_same
         with language("zh"):
             assert said_again(note(key, **values)) == _(template).format(**values)
         assert said_again(note(key, **values)) == note(key, **values)  # English: as recorded
+    # a note that holds another (the convergence advice) is said again whole, inside and out
+    fields = dict(index="ST", input="x", metric="m", change="0.3", unit="N", small=8, large=16)
+    advice = note("needed", tolerance=0.05, needed=1024, **fields)
+    with language("zh"):
+        inner = _(NOTES["needed"]).format(tolerance=0.05, needed=1024, **fields)
+        assert said_again(note("convergence", advice=advice)) == _("convergence: {advice}").format(
+            advice=inner
+        )
+        assert "尚未收敛" in inner and "not converged" not in inner

@@ -154,9 +154,13 @@ def template_fields(text: str, templates) -> tuple[str, dict[str, str]] | None:
     English; a report says it again in its own language: ``_(template).format(**fields)``."""
     for template in templates:
         parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ..., literal
-        pattern = "".join(
-            re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)
-        )
+        pattern, named = "", set()
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                pattern += re.escape(part)
+            else:  # a name given again holds the same value
+                pattern += f"(?P={part})" if part in named else f"(?P<{part}>.+?)"
+                named.add(part)
         found = re.fullmatch(pattern, text, re.S)
         if found:
             return template, found.groupdict()

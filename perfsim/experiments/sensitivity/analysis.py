@@ -15,7 +15,7 @@ from ...metric_registry import NUMERICAL_DIAGNOSTICS
 from ...results.names import SensitivityFiles
 from .errors import SensitivityError
 from .methods import Method, method
-from .notes import note
+from .notes import NO_SMALLER_INDEX, NOT_CUT, note
 
 TOLERANCE = 0.05
 INDEX_COLUMNS = ["metric", "input", "index", "value", "confidence"]
@@ -85,20 +85,17 @@ def reliability_notes(indices: pd.DataFrame, method_name: str) -> dict[str, str]
         wide = group[
             (group["confidence"] > group["value"].abs()) & (group["confidence"] > 0.05 * scale)
         ]
-        parts = []
-        if len(negative):
-            cells = ", ".join(
+        cells = {
+            "negative": ", ".join(
                 f"{r.index} of {r.input} = {r.value:.3g} ± {r.confidence:.2g}"
                 for r in negative.itertuples()
-            )
-            parts.append(f"negative beyond the interval: {cells}")
-        if len(wide):
-            cells = ", ".join(f"{r.index} of {r.input}" for r in wide.itertuples())
-            parts.append(f"interval wider than the index: {cells}")
-        if parts:
-            notes[metric] = (
-                f"{metric}: {'; '.join(parts)} — increase n (or reps) before reading these."
-            )
+            ),
+            "wide": ", ".join(f"{r.index} of {r.input}" for r in wide.itertuples()),
+        }
+        found = [kind for kind, text in cells.items() if text]
+        if found:
+            key = "unreliable_" + ("both" if len(found) == 2 else found[0])
+            notes[metric] = note(key, metric=metric, **{k: cells[k] for k in found})
     return notes
 
 
@@ -117,9 +114,9 @@ def summary_notes(reliability: Mapping[str, str], analysed: Sequence[str], conv:
             )
         ]
     if conv["available"]:
-        notes.append(f"convergence: {conv['advice']}")
+        notes.append(note("convergence", advice=conv["advice"]))
     else:
-        notes.append(f"convergence check not available: {conv['reason']}.")
+        notes.append(note("no_convergence_check", reason=conv["reason"]))
     return notes
 
 
@@ -139,7 +136,7 @@ def convergence(
     key = record.main_index
     y = outputs.to_numpy()
     if record.prefix(problem, x, y, n, 4, second_order) is None:
-        reason = record.uncut_reason or "n is too small to cut the sample into quarters"
+        reason = record.uncut_reason or NOT_CUT
         return pd.DataFrame(), {"available": False, "reason": reason, "index": key}
     rows = []
     for part in (4, 2, 1):
@@ -174,7 +171,7 @@ def _convergence_summary(record: Method, table: pd.DataFrame, tolerance: float) 
         "tolerance": tolerance,
     }
     if not change_half.notna().any():
-        summary["advice"] = "no index could be computed on the smaller samples."
+        summary["advice"] = NO_SMALLER_INDEX
         return summary
     (metric, name), largest = change_half.idxmax(), float(change_half.max())
     summary.update(
@@ -183,18 +180,13 @@ def _convergence_summary(record: Method, table: pd.DataFrame, tolerance: float) 
         metric=metric,
         input=name,
     )
+    fields = dict(index=key, unit=unit, small=sizes[1], large=sizes[2], tolerance=tolerance)
+    fields.update(metric=metric, input=name)
     if largest <= tolerance:
-        summary["advice"] = (
-            f"stable: the largest change of {key} between {unit} = {sizes[1]} and {sizes[2]} is "
-            f"{largest:.3f} (≤ {tolerance}) ({metric}, {name})."
-        )
+        summary["advice"] = note("stable", change=f"{largest:.3f}", **fields)
     else:
         # the error falls as 1/√N; the method's size rule rounds (Sobol': a power of two)
         needed, _ = record.size(math.ceil(sizes[2] * (largest / tolerance) ** 2))
         summary["n_needed"] = needed
-        summary["advice"] = (
-            f"not converged: {key} of {name} for {metric} changed by {largest:.3f} between "
-            f"{unit} = {sizes[1]} and {sizes[2]} (tolerance {tolerance}); the error falls as "
-            f"1/√{unit}, so about {unit} = {needed} is needed."
-        )
+        summary["advice"] = note("needed", change=f"{largest:.3f}", needed=needed, **fields)
     return summary

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...i18n import N_
 from ..executors import single_blas_thread
 from .delta import delta_indices
 from .errors import SensitivityError
@@ -323,7 +324,7 @@ REGISTRY: dict[str, Method] = {
                 "indicative only (SALib issue 649).",
             ),
             bars=("S1", "ST"),
-            uncut_reason="FAST samples cannot be cut into smaller valid samples",
+            uncut_reason=N_("FAST samples cannot be cut into smaller valid samples"),
         ),
         Method(name="delta", summary="delta, S1", **_LATIN),
         Method(name="lhs", summary="delta, S1, a space-filling sample", **_LATIN),

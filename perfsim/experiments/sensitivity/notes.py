@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...i18n import N_, template_fields
 from ...i18n import gettext as _
 
-__all__ = ["NOTES", "note", "said_again"]
+__all__ = ["NO_SMALLER_INDEX", "NOTES", "NOT_CUT", "note", "said_again"]
 
 NOTES: dict[str, str] = {
     "undefined": N_("{metric}: undefined in {bad} samples; not analysed."),
@@ -29,7 +29,64 @@ NOTES: dict[str, str] = {
     ),
     "fast_n": N_("FAST needs N > 4M² = {least}: N raised from {n} to {used}."),
     "no_groups": N_("{method} gives one index per input: the groups are not used."),
+    # a metric's unreliable indices (both kinds first: a field matches as little as it can)
+    "unreliable_both": N_(
+        "{metric}: negative beyond the interval: {negative}; interval wider than the index: "
+        "{wide} — increase n (or reps) before reading these."
+    ),
+    "unreliable_negative": N_(
+        "{metric}: negative beyond the interval: {negative} — increase n (or reps) before "
+        "reading these."
+    ),
+    "unreliable_wide": N_(
+        "{metric}: interval wider than the index: {wide} — increase n (or reps) before reading "
+        "these."
+    ),
+    # the convergence of the indices with N: the note says the advice recorded in the metadata
+    "convergence": N_("convergence: {advice}"),
+    "stable": N_(
+        "stable: the largest change of {index} between {unit} = {small} and {large} is "
+        "{change} (≤ {tolerance}) ({metric}, {input})."
+    ),
+    "needed": N_(
+        "not converged: {index} of {input} for {metric} changed by {change} between {unit} = "
+        "{small} and {large} (tolerance {tolerance}); the error falls as 1/√{unit}, so about "
+        "{unit} = {needed} is needed."
+    ),
+    "no_convergence_check": N_("convergence check not available: {reason}."),
+    # best responses that did not settle at some samples (also a ConvergenceWarning)
+    "unsettled_where": N_(
+        "the best response did not converge in every replication at {bad} of {samples} samples "
+        "(replications converged: {share}); least often with {where}; the converged_share "
+        "column of the samples table shows where. Their outputs are not equilibria: raise "
+        "world.max_iterations or lower world.damping, or narrow those inputs' ranges (when "
+        "neither helps, read 'When the best response does not settle' in the scenario guide, "
+        "scenarios/README.md)."
+    ),
+    "unsettled": N_(
+        "the best response did not converge in every replication at {bad} of {samples} samples "
+        "(replications converged: {share}); the converged_share column of the samples table "
+        "shows where. Their outputs are not equilibria: raise world.max_iterations or lower "
+        "world.damping, or narrow those inputs' ranges (when neither helps, read 'When the best "
+        "response does not settle' in the scenario guide, scenarios/README.md)."
+    ),
+    "choice_gap_where": N_(
+        "at {bad} of {samples} samples some departments kept switching between two ways of "
+        "gaming and were left holding one that earns them more than {limit} of the prize range "
+        "less than their best choice (up to {largest}); most often with {where}; the choice_gap "
+        "column of the samples table shows where. How much they game is not pinned down there."
+    ),
+    "choice_gap": N_(
+        "at {bad} of {samples} samples some departments kept switching between two ways of "
+        "gaming and were left holding one that earns them more than {limit} of the prize range "
+        "less than their best choice (up to {largest}); the choice_gap column of the samples "
+        "table shows where. How much they game is not pinned down there."
+    ),
 }
+
+#: why the convergence of the indices cannot be checked (said again in a report's language)
+NOT_CUT = N_("n is too small to cut the sample into quarters")
+NO_SMALLER_INDEX = N_("no index could be computed on the smaller samples.")
 
 
 def note(key: str, **values: object) -> str:
@@ -38,6 +95,10 @@ def note(key: str, **values: object) -> str:
 
 
 def said_again(text: str) -> str:
-    """A recorded note in the current language (module docstring)."""
+    """A recorded note in the current language (module docstring). The values filled into a
+    template are said again too: a note can hold another (``convergence: {advice}``)."""
     found = template_fields(text, NOTES.values())
-    return _(found[0]).format(**found[1]) if found else _(text)
+    if found is None:
+        return _(text)
+    template, values = found
+    return _(template).format(**{k: said_again(v) for k, v in values.items()})

@@ -29,6 +29,7 @@ from .analysis import (
 from .checkpoint import Chunks, digest, recorded_chunk_size, write_json
 from .methods import labels
 from .models import ModelSpec, model_spec
+from .notes import note
 from .output import write_outputs
 from .plan import SensitivityPlan, default_chunk_size
 from .result import SensitivityResult
@@ -223,17 +224,13 @@ def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]
     share = outputs["converged_share"].reset_index(drop=True)
     hints = _where_worse(share, samples, "converged")
     bad = int((share < 1).sum())
-    message = (
-        f"the best response did not converge in every replication at {bad} of {len(share)} "
-        f"samples (replications converged: {share.mean():.1%})"
-        + (f"; least often with {', '.join(hints)}" if hints else "")
-        + "; the converged_share column of the samples table shows where. Their outputs are not "
-        "equilibria: raise world.max_iterations or lower world.damping, or narrow those inputs' "
-        "ranges (when neither helps, read 'When the best response does not settle' in the "
-        "scenario guide, scenarios/README.md)"
-    )
-    warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
-    return [message + "."]
+    values = dict(bad=bad, samples=len(share), share=f"{share.mean():.1%}")
+    if hints:
+        message = note("unsettled_where", where=", ".join(hints), **values)
+    else:
+        message = note("unsettled", **values)
+    warnings.warn_explicit(message.removesuffix("."), ConvergenceWarning, "perfsim", 0)
+    return [message]
 
 
 def _where_worse(share: pd.Series, samples: pd.DataFrame, what: str) -> list[str]:
@@ -265,16 +262,13 @@ def choice_gap_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
     if not bad:
         return []
     hints = _where_worse((gap <= GAP_WARNING).astype(float), samples, "within")
-    message = (
-        f"at {bad} of {len(gap)} samples some departments kept switching between two ways of "
-        f"gaming and were left holding one that earns them more than {GAP_WARNING:.0%} of the "
-        f"prize range less than their best choice (up to {gap.max():.0%})"
-        + (f"; most often with {', '.join(hints)}" if hints else "")
-        + "; the choice_gap column of the samples table shows where. How much they game is not "
-        "pinned down there"
-    )
-    warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0)
-    return [message + "."]
+    values = dict(bad=bad, samples=len(gap), limit=f"{GAP_WARNING:.0%}", largest=f"{gap.max():.0%}")
+    if hints:
+        message = note("choice_gap_where", where=", ".join(hints), **values)
+    else:
+        message = note("choice_gap", **values)
+    warnings.warn_explicit(message.removesuffix("."), ConvergenceWarning, "perfsim", 0)
+    return [message]
 
 
 def _region_counts(region) -> dict[str, int]:
