@@ -224,11 +224,16 @@ def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]
     share = outputs["converged_share"].reset_index(drop=True)
     hints = _where_worse(share, samples, "converged")
     bad = int((share < 1).sum())
-    values = dict(bad=bad, samples=len(share), share=f"{share.mean():.1%}")
+    return _warned("unsettled", hints, bad=bad, samples=len(share), share=f"{share.mean():.1%}")
+
+
+def _warned(key: str, hints: list[str], **values: object) -> list[str]:
+    """The note ``key`` (``<key>_where`` naming the inputs of ``hints``), given as a
+    ConvergenceWarning too."""
     if hints:
-        message = note("unsettled_where", where=", ".join(hints), **values)
+        message = note(f"{key}_where", where=", ".join(hints), **values)
     else:
-        message = note("unsettled", **values)
+        message = note(key, **values)
     warnings.warn_explicit(message.removesuffix("."), ConvergenceWarning, "perfsim", 0)
     return [message]
 
@@ -262,13 +267,10 @@ def choice_gap_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
     if not bad:
         return []
     hints = _where_worse((gap <= GAP_WARNING).astype(float), samples, "within")
-    values = dict(bad=bad, samples=len(gap), limit=f"{GAP_WARNING:.0%}", largest=f"{gap.max():.0%}")
-    if hints:
-        message = note("choice_gap_where", where=", ".join(hints), **values)
-    else:
-        message = note("choice_gap", **values)
-    warnings.warn_explicit(message.removesuffix("."), ConvergenceWarning, "perfsim", 0)
-    return [message]
+    largest = f"{gap.max():.0%}"
+    return _warned(
+        "choice_gap", hints, bad=bad, samples=len(gap), limit=f"{GAP_WARNING:.0%}", largest=largest
+    )
 
 
 def _region_counts(region) -> dict[str, int]:
