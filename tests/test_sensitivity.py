@@ -28,6 +28,8 @@ from perfsim.experiments.sensitivity import (
     run_sensitivity,
     toml_value,
 )
+from perfsim.experiments.sensitivity.notes import said_again
+from perfsim.i18n import language
 from perfsim.scenario import ScenarioError, load_scenario, read_toml, scenario_from_dict
 from perfsim.scenario.uncertain import UncertainInput
 from perfsim.world.convergence import ConvergenceWarning
@@ -415,6 +417,14 @@ def test_the_convergence_note_names_the_inputs_where_responses_fail():
     assert "high audit rate" in note and "leniency" not in note
     assert f"at {(share < 1).sum()} of {n} samples" in note
     assert convergence_notes(pd.DataFrame({"converged_share": np.ones(n)}), samples) == []
+    # a Chinese report says the note again with every hint in Chinese, the numbers kept
+    with language("zh"):
+        said = said_again(note)
+    assert "= zscore（收敛 0%，最好的取值为" in said and "较高的一半（收敛" in said
+    assert "converged" not in said.replace("converged_share", "") and "against" not in said
+    assert sorted(re.findall(r"\d+(?:\.\d+)?%", said)) == sorted(
+        re.findall(r"\d+(?:\.\d+)?%", note)
+    )
 
 
 def test_the_choice_gap_note_counts_the_samples_where_choices_are_held_far_from_the_best():

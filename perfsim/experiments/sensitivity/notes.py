@@ -8,10 +8,12 @@ numbers); any other note is translated whole when the catalogue has it, else sho
 
 from __future__ import annotations
 
+import re
+
 from ...i18n import N_, template_fields
 from ...i18n import gettext as _
 
-__all__ = ["NO_SMALLER_INDEX", "NOTES", "NOT_CUT", "note", "said_again"]
+__all__ = ["CONVERGED", "NO_SMALLER_INDEX", "NOTES", "NOT_CUT", "WITHIN", "note", "said_again"]
 
 NOTES: dict[str, str] = {
     "undefined": N_("{metric}: undefined in {bad} samples; not analysed."),
@@ -82,7 +84,14 @@ NOTES: dict[str, str] = {
         "less than their best choice (up to {largest}); the choice_gap column of the samples "
         "table shows where. How much they game is not pinned down there."
     ),
+    # where (along which input) the two notes above happen most: the half or the choice
+    "hint_low": N_("low {input} ({worse} {what}, against {better})"),
+    "hint_high": N_("high {input} ({worse} {what}, against {better})"),
+    "hint_choice": N_("{input} = {value} ({worse} {what}, against {better})"),
 }
+
+#: what a hint's shares count: replications that converged, samples within the choice-gap limit
+CONVERGED, WITHIN = N_("converged"), N_("within")
 
 #: why the convergence of the indices cannot be checked (said again in a report's language)
 NOT_CUT = N_("n is too small to cut the sample into quarters")
@@ -97,6 +106,11 @@ def note(key: str, **values: object) -> str:
 def said_again(text: str) -> str:
     """A recorded note in the current language (module docstring). The values filled into a
     template are said again too: a note can hold another (``convergence: {advice}``)."""
+    # a list of hints, each ending in its shares (before the whole: a field would swallow the
+    # rest of the list)
+    items = re.split(r"(?<=\)), ", text)
+    if len(items) > 1 and all(template_fields(i, NOTES.values()) for i in items):
+        return _(", ").join(said_again(i) for i in items)
     found = template_fields(text, NOTES.values())
     if found is None:
         return _(text)

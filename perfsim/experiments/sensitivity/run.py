@@ -29,7 +29,7 @@ from .analysis import (
 from .checkpoint import Chunks, digest, recorded_chunk_size, write_json
 from .methods import labels
 from .models import ModelSpec, model_spec
-from .notes import note
+from .notes import CONVERGED, WITHIN, note
 from .output import write_outputs
 from .plan import SensitivityPlan, default_chunk_size
 from .result import SensitivityResult
@@ -222,7 +222,7 @@ def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]
     if "converged_share" not in outputs or not (outputs["converged_share"] < 1).any():
         return []
     share = outputs["converged_share"].reset_index(drop=True)
-    hints = _where_worse(share, samples, "converged")
+    hints = _where_worse(share, samples, CONVERGED)
     bad = int((share < 1).sum())
     return _warned("unsettled", hints, bad=bad, samples=len(share), share=f"{share.mean():.1%}")
 
@@ -245,13 +245,16 @@ def _where_worse(share: pd.Series, samples: pd.DataFrame, what: str) -> list[str
     hints = []
     for name in samples.columns.drop("sample"):
         values = samples[name].reset_index(drop=True)
-        if pd.api.types.is_numeric_dtype(values):
-            upper = values > values.median()
-            by = share.groupby(upper.map({True: f"high {name}", False: f"low {name}"})).mean()
-        else:
-            by = share.groupby(values.map(lambda v, n=name: f"{n} = {v}")).mean()
+        numeric = pd.api.types.is_numeric_dtype(values)
+        if numeric:
+            values = (values > values.median()).map({True: "high", False: "low"})
+        by = share.groupby(values.astype(str)).mean()
         if len(by) > 1 and by.max() - by.min() >= 0.2:
-            hints.append(f"{by.idxmin()} ({by.min():.0%} {what}, against {by.max():.0%})")
+            shares = dict(worse=f"{by.min():.0%}", what=what, better=f"{by.max():.0%}")
+            if numeric:
+                hints.append(note(f"hint_{by.idxmin()}", input=name, **shares))
+            else:
+                hints.append(note("hint_choice", input=name, value=by.idxmin(), **shares))
     return hints
 
 
@@ -266,7 +269,7 @@ def choice_gap_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
     bad = int((gap > GAP_WARNING).sum())
     if not bad:
         return []
-    hints = _where_worse((gap <= GAP_WARNING).astype(float), samples, "within")
+    hints = _where_worse((gap <= GAP_WARNING).astype(float), samples, WITHIN)
     largest = f"{gap.max():.0%}"
     return _warned(
         "choice_gap", hints, bad=bad, samples=len(gap), limit=f"{GAP_WARNING:.0%}", largest=largest
