@@ -138,8 +138,9 @@ def _exit_with_parent() -> None:
     """End this worker when its parent ends, however it ends. A parent stopped by Ctrl-C
     terminates its workers, but one that is killed (``kill -9``, the out-of-memory killer, a
     notebook kernel restarted) cannot, and its workers waited for work forever (seen: two idle
-    workers 25 minutes after their sensitivity run was killed). A spawned process holds a pipe from its parent that closes when
-    the parent exits (``multiprocessing.parent_process().sentinel``); a daemon thread waits on it."""
+    workers 25 minutes after their sensitivity run was killed). A spawned process holds a pipe
+    from its parent that closes when the parent exits (``multiprocessing.parent_process()
+    .sentinel``); a daemon thread waits on it."""
     parent = multiprocessing.parent_process()
     if parent is None:  # not started by multiprocessing (a test calling this directly)
         return
