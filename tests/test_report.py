@@ -485,7 +485,7 @@ def test_the_comparison_shows_the_grade_distribution_and_says_when_a_band_emptie
     with language(lang):
         doc = Document(title="t")
         grade_distribution(doc, run)
-        text = render_markdown(doc) + "\n".join(grade_sentences(run))
+        text = render_markdown(doc) + "\n".join(grade_sentences(run.rules, run.confusion))
     if lang == "en":
         assert "under 社评60, 良好 37 % → 5 %, 合格 48 % → 80 %" in text
         assert "Departments respond to where the grade lines fall" in text  # (what to do)
@@ -497,7 +497,7 @@ def test_the_comparison_shows_the_grade_distribution_and_says_when_a_band_emptie
     # a rule that moves no band by 10 points: no sentence, and no advice on score lines
     calm = SimpleNamespace(**{**vars(run), "rules": ["2011", "优秀20"]})
     with language(lang):
-        assert grade_sentences(calm) == []
+        assert grade_sentences(calm.rules, calm.confusion) == []
 
 
 @pytest.mark.parametrize("top", [0.89, 0.9, 0.99])
@@ -520,7 +520,7 @@ def test_a_rule_that_puts_nearly_every_unit_in_one_band_is_said_to_grade_nothing
     )
     doc = Document(title="t")
     grade_distribution(doc, run)
-    text = render_markdown(doc) + "\n".join(grade_sentences(run))
+    text = render_markdown(doc) + "\n".join(grade_sentences(run.rules, run.confusion))
     assert ("Under 无名额" in text and "graded 优秀: the grades hardly tell" in text) == (
         top >= 0.9
     )

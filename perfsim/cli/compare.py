@@ -214,17 +214,11 @@ def _grade_moves(comp, names: dict[str, str]) -> list[str]:
     """The report's sentences on grades that move by 10 points or more, and what that means for
     the verdicts (:func:`perfsim.report.sections.comparison.grade_sentences`), for the first
     world's runs."""
-    from types import SimpleNamespace
-
     from ..report.sections.comparison import grade_sentences
 
     world = comp.worlds[0]
-    runs = SimpleNamespace(
-        rules=[names.get(r, r) for r in comp.rules],
-        reference=names.get(comp.rules[0], comp.rules[0]),
-        confusion={names.get(r, r): comp.results[(world, r)].confusion for r in comp.rules},
-    )
-    return grade_sentences(runs)
+    confusion = {names.get(r, r): comp.results[(world, r)].confusion for r in comp.rules}
+    return grade_sentences([names.get(r, r) for r in comp.rules], confusion)
 
 
 def _reps(comp) -> int:

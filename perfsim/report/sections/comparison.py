@@ -3,6 +3,8 @@ world, robustness across assumed worlds."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ... import metric_registry
 from ...i18n import gettext as _
 from ...i18n import metric_description, metric_name, metric_unit, ngettext, value
@@ -25,7 +27,7 @@ def _summary(doc: Document, run: RunFolder) -> None:
     """The sentences of ``perfsim compare`` (:mod:`..summary`): verdicts and warnings in the
     "In short" boxes, then how verdicts are made, notes and a sentence on effective weights."""
     parts = comparison_summary(run.comparison, run.rules, run.worlds, run.metadata.get("reps"))
-    for para in parts.key + grade_sentences(run) + parts.warnings:
+    for para in parts.key + grade_sentences(run.rules, run.confusion) + parts.warnings:
         doc.add("summary", para)
     for para in [parts.method, *parts.notes, weights_sentence(run, run.reference)]:
         if para:
@@ -115,26 +117,28 @@ BAND_SHIFT = 0.10
 CROWDED = 0.9
 
 
-def grade_shares(run: RunFolder) -> tuple[dict, list]:
-    """Each rule's share of units in each grade (the first world; the column sums of each run's
-    grade confusion) and the bands, or ({}, []) when fewer than two rules have one."""
-    shares = {r: run.confusion[r].sum(axis=0) for r in run.rules if r in run.confusion}
-    if len(shares) < 2 or run.reference not in shares:
+def grade_shares(rules: list[str], confusion: dict[str, pd.DataFrame]) -> tuple[dict, list]:
+    """Each rule's share of units in each grade (the column sums of each run's grade
+    ``confusion``, by rule; the first rule is the reference) and the bands, or ({}, []) when fewer
+    than two rules have one."""
+    shares = {r: confusion[r].sum(axis=0) for r in rules if r in confusion}
+    if len(shares) < 2 or rules[0] not in shares:
         return {}, []
     return shares, list(dict.fromkeys(b for s in shares.values() for b in s.index))
 
 
-def grade_sentences(run: RunFolder) -> list[str]:
+def grade_sentences(rules: list[str], confusion: dict[str, pd.DataFrame]) -> list[str]:
     """A sentence naming every band whose share of units moves by :data:`BAND_SHIFT` or more
     against the reference (raising one component's share can move the totals past a fixed
     threshold and empty a band, which no metric of the table says, and which makes more units
     "graded as deserved" in the confusion figure), and one per rule that puts :data:`CROWDED` of
-    units or more in one band. They stand in the "In short" boxes: the verdicts rest on them."""
-    shares, bands = grade_shares(run)
+    units or more in one band. They stand in the "In short" boxes: the verdicts rest on them.
+    ``rules`` and ``confusion`` as :func:`grade_shares` takes them."""
+    shares, bands = grade_shares(rules, confusion)
     if not shares:
         return []
-    ref, said, out = shares[run.reference], [], []
-    for rule in run.rules[1:]:
+    ref, said, out = shares[rules[0]], [], []
+    for rule in rules[1:]:
         moves = []
         for band in bands:
             old, new = float(ref.get(band, 0.0)), float(shares.get(rule, ref).get(band, 0.0))
@@ -146,7 +150,7 @@ def grade_sentences(run: RunFolder) -> list[str]:
     if said:
         out.append(
             _("The grades move, in shares of units against {ref}: {changes}.").format(
-                ref=run.reference, changes=_("; ").join(said)
+                ref=rules[0], changes=_("; ").join(said)
             )
         )
         out.append(
@@ -174,7 +178,7 @@ def grade_sentences(run: RunFolder) -> list[str]:
 def grade_distribution(doc: Document, run: RunFolder) -> None:
     """The share of units in each grade under each rule (the sentences of
     :func:`grade_sentences` stand in the "In short" boxes above)."""
-    shares, bands = grade_shares(run)
+    shares, bands = grade_shares(run.rules, run.confusion)
     if not shares:
         return
     rows = [
