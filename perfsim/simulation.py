@@ -15,8 +15,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from . import budget, engine, metrics
+from .i18n import N_
 from .io import atomic_dir, to_csv
 from .metric_registry import MAXIMA, better, may_be_undefined
+from .phrases import Phrase
 from .results.names import RunFiles
 from .rules.checks import NonFiniteError
 from .scenario import (
@@ -243,7 +245,7 @@ def _table(columns: dict[str, NDArray], index: str | None = None) -> pd.DataFram
 
 
 #: what a convergence warning adds when an indicator is normalised by percentile rank
-PERCENTILE_HINT = (
+PERCENTILE_HINT = N_(
     "under percentile ranks the grade cut-offs jump as units pass each other, so some best "
     "responses do not settle whatever the iterations (docs/model.md); read these numbers as "
     "approximate or score those indicators another way"
@@ -262,7 +264,7 @@ def _convergence(scenario: Scenario, columns: dict, summary: dict, methods) -> d
     for name in MAXIMA & set(summary["metric"]):
         row = summary["metric"].index(name)
         summary["mean"][row], summary["se"][row] = float(np.max(columns[name])), np.nan
-    hint = PERCENTILE_HINT if "percentile" in methods else None
+    hint = Phrase(PERCENTILE_HINT) if "percentile" in methods else None
     engine.warn_unconverged(
         scenario_source(scenario),
         converged,

@@ -23,6 +23,7 @@ LAYERS = [
         "perfsim.fastreduce",
         "perfsim.results.names",
         "perfsim.model_revision",
+        "perfsim.phrases",
     },
     {"perfsim.scenario"},
     {

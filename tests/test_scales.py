@@ -70,7 +70,7 @@ def test_each_components_weights_are_a_group_of_their_own():
         scenario_from_dict({"rule": _rule((0.3, 70), (0.5, 0.5))})
     assert "weights.a2" in str(err.value) and "if you meant 70 %, write 0.7" in str(err.value)
     notes = scale_notes(scenario_from_dict({"rule": _rule((0.3, 0.6), (0.5, 0.5))}).rule)
-    assert notes == [
+    assert [str(n) for n in notes] == [
         "rule.weights (component A) are fractions that sum to 0.9, not 1; they are rescaled to "
         "sum to 1, so they count a1 33.3%, a2 66.7%. If a source gives them, check the numbers"
     ]

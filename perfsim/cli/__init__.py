@@ -88,16 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _warnings_as_lines(command: str) -> Iterator[None]:
+def _warnings_as_lines(command: str, lang: str = "en") -> Iterator[None]:
     """perfsim's own warnings as one line each, ``perfsim run: warning: …``, like its errors
-    (Python's default prints ``perfsim:0: ConvergenceWarning: …``); other libraries' warnings
-    as Python prints them."""
+    (Python's default prints ``perfsim:0: ConvergenceWarning: …``), in the language ``lang``
+    (a warning given as a :class:`perfsim.phrases.Phrase` is said again in it); other
+    libraries' warnings as Python prints them."""
+    from ..i18n import N_, language, say
+    from ..i18n import gettext as _
+
     original = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None):
         if not category.__module__.startswith("perfsim"):
             return original(message, category, filename, lineno, file, line)
-        print(f"perfsim {command}: warning: {message}", file=file or sys.stderr)
+        said = message.args[0] if isinstance(message, Warning) and message.args else message
+        with language(lang):
+            text = _(N_("perfsim {command}: warning: {message}"))
+            print(text.format(command=command, message=say(said)), file=file or sys.stderr)
 
     warnings.showwarning = show
     try:
@@ -110,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        with _warnings_as_lines(args.command):
+        with _warnings_as_lines(args.command, getattr(args, "lang", "en")):
             return COMMANDS[args.command].handle(args)
     except PerfsimError as exc:
         print(f"perfsim {args.command}: error: {exc}", file=sys.stderr)

@@ -115,12 +115,15 @@ def warn_scales(scenario, label: str = "") -> None:
     ``label`` (a comparison's rule)."""
     import warnings
 
+    from ..i18n import N_
+    from ..phrases import Phrase
     from ..scenario import scenario_source
     from ..scenario.scales import ScaleWarning, scale_notes
 
     where = scenario_source(scenario) + (f" ({label})" if label else "")
     for note in scale_notes(scenario.rule, scenario.world):
-        warnings.warn(f"{where}: {note}", ScaleWarning, stacklevel=2)
+        said = Phrase(N_("{where}: {note}"), {"where": where, "note": note})
+        warnings.warn(ScaleWarning(said), stacklevel=2)
 
 
 def add_lang(p: argparse.ArgumentParser) -> None:

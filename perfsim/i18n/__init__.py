@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 
 from .. import metric_registry
+from ..phrases import N_, Phrase, Phrases
 from ..scenario import PerfsimError
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "metric_unit",
     "ngettext",
     "po_path",
+    "say",
     "template_fields",
     "translations",
     "value",
@@ -126,11 +128,6 @@ def gettext(message: str) -> str:
 _ = gettext
 
 
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
-    """Mark a message for the catalogue without translating it now (translate it with _ later)."""
-    return message
-
-
 def ngettext(singular: str, plural: str, n: int) -> str:
     state = _state.get()
     if state:
@@ -165,6 +162,19 @@ def template_fields(text: str, templates) -> tuple[str, dict[str, str]] | None:
         if found:
             return template, found.groupdict()
     return None
+
+
+def say(text: object) -> str:
+    """A :class:`perfsim.phrases.Phrase` (or :class:`~perfsim.phrases.Phrases`) in the current
+    language: its translated template filled with its values, each said again the same way; a
+    plain value as it is (a number, a name from the user's files)."""
+    if isinstance(text, Phrase):
+        if not text.values:
+            return _(text.template)
+        return _(text.template).format(**{k: say(v) for k, v in text.values.items()})
+    if isinstance(text, Phrases):
+        return _(text.sep).join(say(item) for item in text.items)
+    return str(text)
 
 
 _SENTENCE_GAP = {"zh": ""}  # Chinese sentences end in 。 and need no space after it

@@ -27,13 +27,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from ..phrases import N_, Phrase, Phrases
 from .schema import Scenario
-
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
-    """Mark a text for the message catalogue (``python -m perfsim.i18n.catalogue`` extracts every
-    ``N_`` call); the report translates it where it is shown (the i18n layer is above this one)."""
-    return message
 
 
 @dataclass(frozen=True)
@@ -174,20 +169,30 @@ def undocumented(dropped: list[Dropped]) -> list[Dropped]:
     return [d for d in dropped if not d.reason]
 
 
-def warning_text(where: str, dropped: list[Dropped]) -> str:
-    """One line naming the undocumented parts of ``dropped`` (``""`` when there are none)."""
+#: the warning's templates (a :class:`perfsim.phrases.Phrase`, said again in a terminal's language)
+NOT_SIMULATED = N_(
+    "{where}: not simulated: {named}. The simulated departments do not respond to these parts of "
+    'the rule and no simulated number depends on them; say why in meta.not_simulated (e.g. "'
+    '{path}" = "reason") to silence this warning'
+)
+PART, PART_SET_IN = N_("{path}: {what}"), N_("{path}: {what} (set in {keys})")
+
+
+def warning_text(where: str, dropped: list[Dropped]) -> Phrase | None:
+    """One line naming the undocumented parts of ``dropped`` (None when there are none)."""
     todo = undocumented(dropped)
     if not todo:
-        return ""
-    named = "; ".join(
-        f"{d.part.path}: {d.part.what}"
-        + ("" if d.keys == (d.part.path,) else f" (set in {', '.join(d.keys)})")
-        for d in todo
-    )
-    return (
-        f"{where}: not simulated: {named}. The simulated departments do not respond to these "
-        "parts of the rule and no simulated number depends on them; say why in "
-        'meta.not_simulated (e.g. "' + todo[0].part.path + '" = "reason") to silence this warning'
+        return None
+    named = []
+    for d in todo:
+        values = {"path": d.part.path, "what": Phrase(d.part.what)}
+        if d.keys == (d.part.path,):
+            named.append(Phrase(PART, values))
+        else:
+            named.append(Phrase(PART_SET_IN, {**values, "keys": ", ".join(d.keys)}))
+    return Phrase(
+        NOT_SIMULATED,
+        {"where": where, "named": Phrases(tuple(named), N_("; ")), "path": todo[0].part.path},
     )
 
 
@@ -235,6 +240,8 @@ def warn_not_simulated(where: str, dropped: list[Dropped]) -> None:
         collecting.append((where, dropped))
         return
     message = warning_text(where, dropped)
-    if message:
+    if message is not None:
         # lineno 0: no source line is printed, so the warning is one line on stderr
-        warnings.warn_explicit(message, NotSimulatedWarning, "perfsim", 0, registry=_WARNED)
+        warnings.warn_explicit(
+            NotSimulatedWarning(message), NotSimulatedWarning, "perfsim", 0, registry=_WARNED
+        )

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..phrases import N_, Phrase
+
 __all__ = ["PERCENT", "ScaleWarning", "groups", "mixed_scale", "scale_notes"]
 
 
@@ -84,7 +86,18 @@ def groups(rule, world=None) -> dict[str, dict[str, float]]:
     return {k: v for k, v in out.items() if len(v) > 1}
 
 
-def scale_notes(rule, world=None) -> list[str]:
+#: the notes' templates (:class:`perfsim.phrases.Phrase`: said again in a terminal's language)
+NOT_ONE = N_(
+    "{key} are fractions that sum to {total}, not 1; they are rescaled to sum to 1, so they count "
+    "{counts}. If a source gives them, check the numbers"
+)
+MIXED = N_(
+    "{key} mixes fractions with {name} = {value}; they are rescaled to sum to 1, so {name} counts "
+    "{share}. If you meant {meant}, write that"
+)
+
+
+def scale_notes(rule, world=None) -> list[Phrase]:
     """What a reader should check in the groups rescaled to sum to 1 (:func:`groups`): fractions
     that do not sum to 1 (how each then counts) and a member between 1 and :data:`PERCENT`
     beside fractions (:func:`mixed_scale` makes larger ones an error)."""
@@ -97,15 +110,15 @@ def scale_notes(rule, world=None) -> list[str]:
         fractions = any(0 < v < 1 for v in shares.values())  # (all 1: relative weights)
         if not big and fractions and abs(total - 1) > 1e-6:
             counts = ", ".join(f"{n} {v / total:.1%}" for n, v in shares.items())
-            notes.append(
-                f"{key} are fractions that sum to {total:g}, not 1; they are rescaled to sum to "
-                f"1, so they count {counts}. If a source gives them, check the numbers"
-            )
+            notes.append(Phrase(NOT_ONE, {"key": key, "total": f"{total:g}", "counts": counts}))
         elif big and fractions:
             name, value = next(iter(big.items()))
             meant = value / 10 if value < 10 else value / 100  # 1.5 for 0.15
+            share, value, meant = f"{value / total:.0%}", f"{value:g}", f"{meant:g}"
             notes.append(
-                f"{key} mixes fractions with {name} = {value:g}; they are rescaled to sum to 1, "
-                f"so {name} counts {value / total:.0%}. If you meant {meant:g}, write that"
+                Phrase(
+                    MIXED,
+                    {"key": key, "name": name, "value": value, "share": share, "meant": meant},
+                )
             )
     return notes

@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..phrases import N_, Phrase
 from .bundled import bundled_worlds
 from .coverage import NotSimulatedWarning
 from .errors import Problem, ScenarioError
@@ -205,6 +206,14 @@ def fit_world(resolved: Mapping, rule: Rule, label: str, source: str) -> dict:
     return {**resolved, "world": world}
 
 
+#: the warning's template (:class:`perfsim.phrases.Phrase`: said again in a terminal's language)
+NEAR_EVENT = N_(
+    "{label}: world.events.{name}: the rule has no bonus or deduction item or veto column of that "
+    "name, so the event is left out, and the rule's {close} has no event (not simulated): did you "
+    "mean to name the event {close}?"
+)
+
+
 def _warn_near_events(label: str, unused: list[str], without: list[str]) -> None:
     """A world's events that the rule names no item or veto column for are left out (a bundled
     world's events for its own rule); one whose name is near an item or column of the rule that
@@ -213,12 +222,10 @@ def _warn_near_events(label: str, unused: list[str], without: list[str]) -> None
         close = nearest(name, without, cutoff=0.6)
         if close is None:
             continue
-        message = (
-            f"{label}: world.events.{name}: the rule has no bonus or deduction item or veto "
-            f"column of that name, so the event is left out, and the rule's {close!r} has no "
-            f"event (not simulated): did you mean to name the event {close!r}?"
+        message = Phrase(NEAR_EVENT, {"label": label, "name": name, "close": repr(close)})
+        warnings.warn_explicit(
+            NotSimulatedWarning(message), NotSimulatedWarning, "perfsim", 0, registry=_WARNED
         )
-        warnings.warn_explicit(message, NotSimulatedWarning, "perfsim", 0, registry=_WARNED)
 
 
 _WARNED: dict = {}  # warnings' registry: one warning per message and process

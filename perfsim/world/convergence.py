@@ -15,6 +15,9 @@ from contextvars import ContextVar
 import numpy as np
 from numpy.typing import NDArray
 
+from ..i18n import N_
+from ..phrases import Phrase
+
 __all__ = [
     "GAP_WARNING",
     "ConvergenceWarning",
@@ -51,11 +54,28 @@ def convergence_metrics(policy) -> dict[str, NDArray]:
 #: in a new user's rule with target caps the departments still moved by 5 to 50 after 200 and
 #: after 1,000 rounds, while slow settling leaves a few times the tolerance)
 FAR, FAR_AFTER = 0.1, 50
-FAR_ADVICE = (
+FAR_ADVICE = N_(
     "more iterations will not help at that distance: the departments contest a grade in a way "
     "that has no settled answer, for example where their score stops rising (an indicator at its "
     "cap, a survey near 100); see 'When the best response does not settle' in the scenario "
     "guide, scenarios/README.md"
+)
+ADVICE = N_("raise world.max_iterations or lower world.damping")
+
+#: the warnings' templates (:class:`perfsim.phrases.Phrase`: said again in a terminal's language)
+UNCONVERGED = N_(
+    "{where}: the best response did not converge in {missed} of {total} replications "
+    "(world.max_iterations = {max_iterations}){moved}, so those results are not a settled "
+    "equilibrium ({advice})"
+)
+MOVED = N_(
+    "; when it stopped, a department still moved its effort or gaming by up to {worst} a round "
+    "(world.tolerance = {tolerance})"
+)
+GAP = N_(
+    "{where}: some departments kept switching between two ways of gaming and were left holding "
+    "one, which earns them up to {gap} of the prize range less than their best choice; how much "
+    "they game is not pinned down (choice_gap in metrics.csv)"
 )
 
 
@@ -90,7 +110,7 @@ def warn_unconverged(
     converged: NDArray,
     *,
     max_iterations: int,
-    hint: str | None = None,
+    hint: Phrase | None = None,
     residual: NDArray | None = None,
     tolerance: float | None = None,
 ) -> None:
@@ -102,22 +122,27 @@ def warn_unconverged(
     missed = int((~converged).sum())
     if not missed:
         return
-    moved, advice = "", "raise world.max_iterations or lower world.damping"
+    moved, advice = "", Phrase(ADVICE) if hint is None else hint
     if residual is not None and tolerance is not None:
         worst = float(np.max(np.asarray(residual, dtype=float)[~converged]))
-        moved = (
-            f"; when it stopped, a department still moved its effort or gaming by up to "
-            f"{worst:.2g} a round (world.tolerance = {tolerance:g})"
-        )
-        if worst > FAR and max_iterations >= FAR_AFTER:
-            advice = FAR_ADVICE
-    message = (
-        f"{_where(source)}: the best response did not converge in {missed} of {converged.size} "
-        f"replications (world.max_iterations = {max_iterations}){moved}, so those results are not "
-        f"a settled equilibrium ({hint or advice})"
+        moved = Phrase(MOVED, {"worst": f"{worst:.2g}", "tolerance": f"{tolerance:g}"})
+        if worst > FAR and max_iterations >= FAR_AFTER and hint is None:
+            advice = Phrase(FAR_ADVICE)
+    message = Phrase(
+        UNCONVERGED,
+        {
+            "where": _where(source),
+            "missed": missed,
+            "total": converged.size,
+            "max_iterations": max_iterations,
+            "moved": moved,
+            "advice": advice,
+        },
     )
     # lineno 0: no source line is printed, so the warning is one line on stderr
-    warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)
+    warnings.warn_explicit(
+        ConvergenceWarning(message), ConvergenceWarning, "perfsim", 0, registry=_WARNED
+    )
 
 
 def warn_gap(source: str, gap: float) -> None:
@@ -125,9 +150,7 @@ def warn_gap(source: str, gap: float) -> None:
     more than :data:`GAP_WARNING` of the prize range against its best choice."""
     if not gap > GAP_WARNING:
         return
-    message = (
-        f"{_where(source)}: some departments kept switching between two ways of gaming and were left "
-        f"holding one, which earns them up to {gap:.1%} of the prize range less than their best "
-        "choice; how much they game is not pinned down (choice_gap in metrics.csv)"
+    message = Phrase(GAP, {"where": _where(source), "gap": f"{gap:.1%}"})
+    warnings.warn_explicit(
+        ConvergenceWarning(message), ConvergenceWarning, "perfsim", 0, registry=_WARNED
     )
-    warnings.warn_explicit(message, ConvergenceWarning, "perfsim", 0, registry=_WARNED)

@@ -12,8 +12,18 @@ import re
 
 from ...i18n import N_, template_fields
 from ...i18n import gettext as _
+from ...phrases import Phrase
 
-__all__ = ["CONVERGED", "NO_SMALLER_INDEX", "NOTES", "NOT_CUT", "WITHIN", "note", "said_again"]
+__all__ = [
+    "CONVERGED",
+    "NO_SMALLER_INDEX",
+    "NOTES",
+    "NOT_CUT",
+    "WITHIN",
+    "note",
+    "phrase",
+    "said_again",
+]
 
 NOTES: dict[str, str] = {
     "undefined": N_("{metric}: undefined in {bad} samples; not analysed."),
@@ -100,7 +110,13 @@ NO_SMALLER_INDEX = N_("no index could be computed on the smaller samples.")
 
 def note(key: str, **values: object) -> str:
     """The note ``key`` of :data:`NOTES` with its values, in English (what a run records)."""
-    return NOTES[key].format(**values)
+    return str(phrase(key, **values))
+
+
+def phrase(key: str, **values: object) -> Phrase:
+    """The note ``key`` of :data:`NOTES` as a :class:`perfsim.phrases.Phrase` (a warning, said
+    again in a terminal's language; ``str`` of it is :func:`note`)."""
+    return Phrase(NOTES[key], values)
 
 
 def said_again(text: str) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ...io import folder_lock, write_manifest
+from ...phrases import Phrase, Phrases
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
 from ...world.convergence import GAP_WARNING, ConvergenceWarning
@@ -29,7 +30,7 @@ from .analysis import (
 from .checkpoint import Chunks, digest, recorded_chunk_size, write_json
 from .methods import labels
 from .models import ModelSpec, model_spec
-from .notes import CONVERGED, WITHIN, note
+from .notes import CONVERGED, WITHIN, phrase
 from .output import write_outputs
 from .plan import SensitivityPlan, default_chunk_size
 from .result import SensitivityResult
@@ -227,18 +228,18 @@ def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]
     return _warned("unsettled", hints, bad=bad, samples=len(share), share=f"{share.mean():.1%}")
 
 
-def _warned(key: str, hints: list[str], **values: object) -> list[str]:
+def _warned(key: str, hints: list[Phrase], **values: object) -> list[str]:
     """The note ``key`` (``<key>_where`` naming the inputs of ``hints``), given as a
     ConvergenceWarning too."""
     if hints:
-        message = note(f"{key}_where", where=", ".join(hints), **values)
+        said = phrase(f"{key}_where", where=Phrases(tuple(hints)), **values)
     else:
-        message = note(key, **values)
-    warnings.warn_explicit(message.removesuffix("."), ConvergenceWarning, "perfsim", 0)
-    return [message]
+        said = phrase(key, **values)
+    warnings.warn_explicit(ConvergenceWarning(said), ConvergenceWarning, "perfsim", 0)
+    return [str(said)]
 
 
-def _where_worse(share: pd.Series, samples: pd.DataFrame, what: str) -> list[str]:
+def _where_worse(share: pd.Series, samples: pd.DataFrame, what: str) -> list[Phrase]:
     """The inputs along which ``share`` (per sample, higher is better) changes by 20 points or
     more, each as its worse value (a choice's worst value; for a number, its lower or upper half)
     with both shares."""
@@ -250,11 +251,12 @@ def _where_worse(share: pd.Series, samples: pd.DataFrame, what: str) -> list[str
             values = (values > values.median()).map({True: "high", False: "low"})
         by = share.groupby(values.astype(str)).mean()
         if len(by) > 1 and by.max() - by.min() >= 0.2:
-            shares = dict(worse=f"{by.min():.0%}", what=what, better=f"{by.max():.0%}")
-            if numeric:
-                hints.append(note(f"hint_{by.idxmin()}", input=name, **shares))
+            shares = dict(worse=f"{by.min():.0%}", what=Phrase(what), better=f"{by.max():.0%}")
+            if numeric:  # (an input's name is said again where the catalogue knows it)
+                hints.append(phrase(f"hint_{by.idxmin()}", input=Phrase(name), **shares))
             else:
-                hints.append(note("hint_choice", input=name, value=by.idxmin(), **shares))
+                value = Phrase(by.idxmin())
+                hints.append(phrase("hint_choice", input=Phrase(name), value=value, **shares))
     return hints
 
 
