@@ -322,7 +322,7 @@ def shown_metrics(metrics: pd.DataFrame) -> Shown:
             why = metric_undefined(name) or say("note.no_value")
             undefined.setdefault(why, []).append(metric_name(name))
         elif not metric_registry.better(name) and finite(r.se) and float(r.se) == 0:
-            constant.append(f"{name} = {num(r.mean)}")
+            constant.append(f"{metric_name(name)} = {num(r.mean)}")
         else:
             rows.append(name)
     notes = []

@@ -15,8 +15,7 @@ from contextvars import ContextVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ..i18n import N_
-from ..phrases import Phrase
+from ..phrases import N_, Phrase
 
 __all__ = [
     "GAP_WARNING",
