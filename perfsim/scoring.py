@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .phrases import N_, Phrase
 from .rules.grade import quota_band_floors
 from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
 from .scenario import DataError, Rule, Scenario, load_scenario
@@ -41,6 +42,22 @@ _FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "0.0"}
 #: the columns of a scored table after the components (then ``vetoed`` with a veto, and the reward
 #: columns), in the order :func:`score` writes them; they tell its tables (:func:`is_scored_table`)
 SCORED = ("mixed", "adjustment", "total", "rank", "grade")
+
+#: what the columns of a scored table that are not the rule's own names say, as a reader of
+#: another language sees them printed (``perfsim score --lang zh``; the CSV keeps these codes)
+COLUMN_LABELS = {
+    "department": N_("unit"),
+    "class": N_("class"),
+    "mixed": N_("score of the parts"),
+    "adjustment": N_("bonus and deduction points"),
+    "total": N_("total score"),
+    "rank": N_("rank"),
+    "grade": N_("grade"),
+    "vetoed": N_("one-vote veto"),
+    "bonus": N_("bonus award"),
+    "budget_factor": N_("budget factor"),
+    "promotion_weight": N_("promotion weight"),
+}
 
 
 def is_scored_table(path: str | Path) -> bool:
@@ -118,9 +135,19 @@ class QuotaBandWarning(UserWarning):
     """A band with a quota but no threshold went to a department below a lower band's threshold."""
 
 
+#: the warning of :func:`quota_band_messages` (a :class:`perfsim.phrases.Phrase`: said again in a
+#: terminal's language)
+QUOTA_BAND = N_(
+    "{source}: rule.grading: band {band} has a quota but no threshold, and {count} department(s) "
+    "graded {band} score below the {lower} threshold {floor}: {names}; give {band} a threshold "
+    "(rule.grading.thresholds.{band}) if that is not intended"
+)
+MORE = N_("{names} and {more} more")
+
+
 def quota_band_messages(
     c: CompiledRule, scored: pd.DataFrame, id_column: str, source: str
-) -> list[str]:
+) -> list[Phrase]:
     """One message per band that has a quota but no threshold and went to departments whose total
     misses the threshold of a band below it (:func:`perfsim.rules.grade.quota_band_floors`)."""
     floors, lower = quota_band_floors(c.quotas, c.quota_counts, c.thresholds)
@@ -130,18 +157,14 @@ def quota_band_messages(
         if below.empty:
             continue
         shown = below.head(10)
-        names = ", ".join(
+        names: str | Phrase = ", ".join(
             f"{u} ({t:.2f})" for u, t in zip(shown[id_column], shown["total"], strict=True)
         )
         if len(below) > len(shown):
-            names += f" and {len(below) - len(shown)} more"
-        h = c.bands[lower[g]]
-        messages.append(
-            f"{source}: rule.grading: band {band} has a quota but no threshold, and "
-            f"{len(below)} department(s) graded {band} score below the {h} threshold "
-            f"{floors[g]:g}: {names}; give {band} a threshold (rule.grading.thresholds.{band}) "
-            "if that is not intended"
-        )
+            names = Phrase(MORE, {"names": names, "more": len(below) - len(shown)})
+        values = {"source": source, "band": band, "count": len(below), "names": names}
+        values.update(lower=c.bands[lower[g]], floor=f"{floors[g]:g}")
+        messages.append(Phrase(QUOTA_BAND, values))
     return messages
 
 

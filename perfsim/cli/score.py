@@ -7,13 +7,14 @@ import sys
 import warnings
 
 from ..scenario import load_scenario, resolve_path
-from .common import add_encoding, add_set, warn_scales
+from .common import add_encoding, add_lang, add_set, warn_scales
 
 HELP = "Score a real table (one row per department) with a rule."
 EXAMPLES = """examples:
   perfsim score scenarios/data/hangzhou-2011-units.csv --rule scenarios/hangzhou-2011.toml
   perfsim score last_year.csv --rule hangzhou-2011 --set rule.grading.quota.优秀=0.2 --out ranked.csv
-  perfsim score units.xlsx --rule my-rule.toml --id-column 单位 --class-column 类别"""
+  perfsim score units.xlsx --rule my-rule.toml --id-column 单位 --class-column 类别
+  perfsim score last_year.csv --rule hangzhou-2011 --lang zh   # 中文表头和摘要 (the CSV is the same)"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -34,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--class-column", default="class", help="column of department classes (default: class)"
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_lang(p)
     add_encoding(p)
     add_set(p)
 
@@ -58,29 +60,63 @@ def handle(args: argparse.Namespace) -> int:
             class_column=args.class_column,
             encoding=args.encoding,
         )
-    quota_warnings = [str(w.message) for w in caught if issubclass(w.category, QuotaBandWarning)]
+    quota_warnings = [w.message for w in caught if issubclass(w.category, QuotaBandWarning)]
     for w in caught:  # the others as Python would show them
         if not issubclass(w.category, QuotaBandWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if args.out:  # to 10 decimals: 80.64, not the 80.64000000000001 of binary floating point
         write_csv(table.round(10), args.out)
-    if not args.quiet:
-        import pandas as pd
+    from ..i18n import language
 
-        with pd.option_context(
-            "display.max_rows", 200, "display.width", 160, "display.float_format", "{:.2f}".format
-        ):
-            print(table.to_string(index=False))
-        counts = table["grade"].value_counts()
-        bands = ", ".join(f"{b} {counts.get(b, 0)}" for b in scenario.rule.grading.bands)
-        vetoed = int(table["vetoed"].sum()) if "vetoed" in table else 0
-        why = f" ({vetoed} of them by the one-vote veto, whatever the score)" if vetoed else ""
-        print(
-            f"\n{len(table)} departments scored with {scenario.name or args.rule}; grades: "
-            f"{bands}{why}"
-        )
-        if args.out:
-            print(f"written to {args.out}")
-    for message in quota_warnings:
-        print(f"warning: {message}", file=sys.stdout if not args.quiet else sys.stderr)
+    with language(args.lang):
+        if not args.quiet:
+            _print_scored(table, scenario.name or args.rule, scenario.rule.grading.bands, args.out)
+        for message in quota_warnings:
+            print(_warning_line(message), file=sys.stdout if not args.quiet else sys.stderr)
     return 0
+
+
+def _print_scored(table, name: str, bands, out: str | None) -> None:
+    """The scored table and a line of grade counts, in the current language (headers and yes/no
+    translated; the numbers, names and grades as in the table)."""
+    import pandas as pd
+
+    from ..i18n import current_language
+    from ..i18n import gettext as _
+    from ..scoring import COLUMN_LABELS
+
+    shown = table
+    if current_language() != "en":
+        shown = table.copy()
+        if "vetoed" in shown:
+            shown["vetoed"] = shown["vetoed"].map({True: _("yes"), False: _("no")})
+        shown.columns = [_(COLUMN_LABELS[c]) if c in COLUMN_LABELS else c for c in shown.columns]
+    with pd.option_context(
+        "display.max_rows",
+        200,
+        "display.width",
+        160,
+        "display.float_format",
+        "{:.2f}".format,
+        "display.unicode.east_asian_width",
+        True,  # Chinese names two columns wide: aligned
+    ):
+        print(shown.to_string(index=False))
+    counts = table["grade"].value_counts()
+    grades = _(", ").join(f"{b} {counts.get(b, 0)}" for b in bands)
+    vetoed = int(table["vetoed"].sum()) if "vetoed" in table else 0
+    why = _(" ({vetoed} of them by the one-vote veto, whatever the score)") if vetoed else ""
+    line = _("{n} departments scored with {name}; grades: {grades}{why}")
+    print("\n" + line.format(n=len(table), name=name, grades=grades, why=why.format(vetoed=vetoed)))
+    if out:
+        print(_("written to {out}").format(out=out))
+
+
+def _warning_line(warning: Warning) -> str:
+    """A warning about the real table (its message a :class:`perfsim.phrases.Phrase` or text),
+    in the current language."""
+    from ..i18n import gettext as _
+    from ..i18n import say
+
+    said = warning.args[0] if warning.args else warning
+    return _("warning: {message}").format(message=say(said))

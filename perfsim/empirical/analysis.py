@@ -296,7 +296,7 @@ def analyze(
     scores = unc.table.sort_values(["rank", "total"], ascending=[True, False]).reset_index(
         drop=True
     )
-    notes += quota_band_messages(compile_rule(base_rule), scores, "unit", source)
+    notes += [str(m) for m in quota_band_messages(compile_rule(base_rule), scores, "unit", source)]
     scoped = _Scoped({}, {base_name: base_rule.grading.scope}, unit_classes)
     ranks, rules = _compare_ranks(ratings, on, scores, base_name, compare, source, scoped)
     rank_changes = _changes(ranks, rules, scoped)

@@ -1,0 +1,56 @@
+"""perfsim score --lang zh prints the scored table with Chinese headers, the grade counts and the
+quota warning in Chinese, with the same numbers as in English; the CSV it writes is the same file in
+either language (its columns are codes other tools read)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from perfsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+UNITS = ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv"
+RULE = ROOT / "scenarios" / "hangzhou-2011.toml"
+
+
+def _score(capsys, tmp_path, lang: str, *extra: str) -> tuple[str, str, bytes]:
+    out = tmp_path / f"scored-{lang}.csv"
+    args = ["score", str(UNITS), "--rule", str(RULE), "--out", str(out), "--lang", lang, *extra]
+    assert main(args) == 0
+    printed = capsys.readouterr()
+    return printed.out, printed.err, out.read_bytes()
+
+
+def test_score_in_chinese_says_the_same_numbers_and_writes_the_same_file(capsys, tmp_path):
+    en, _, en_csv = _score(capsys, tmp_path, "en")
+    zh, _, zh_csv = _score(capsys, tmp_path, "zh")
+    assert en_csv == zh_csv
+    header = zh.splitlines()[0].split()
+    for label in ("单位", "类别", "总分", "排名", "等次", "一票否决", "加减分"):
+        assert label in header
+    assert not {"department", "total", "grade", "vetoed"} & set(header)
+    assert {"department", "total", "grade", "vetoed"} <= set(en.splitlines()[0].split())
+    table = pd.read_csv(tmp_path / "scored-en.csv", encoding="utf-8-sig")
+    rows = zh.splitlines()[1 : len(table) + 1]
+    vetoed = [row.split()[header.index("一票否决")] for row in rows]
+    assert vetoed == ["是" if v else "否" for v in table["vetoed"]]
+    # the closing line: the same counts per grade, in Chinese words
+    en_line = next(x for x in en.splitlines() if "departments scored with" in x)
+    zh_line = next(x for x in zh.splitlines() if "家单位评分" in x)
+    assert sorted(re.findall(r"\d+", en_line)) == sorted(re.findall(r"\d+", zh_line))
+    counts = table["grade"].value_counts()
+    assert f"优秀 {counts['优秀']}、良好 {counts['良好']}" in zh_line
+    assert "一票否决" in zh_line and "已写入" in zh
+
+
+def test_the_quota_warning_is_said_in_chinese(capsys, tmp_path):
+    quota = ("--set", "rule.grading.quota={}", "--set", "rule.grading.quota.优秀=1")
+    en, _, _ = _score(capsys, tmp_path, "en", *quota)
+    zh, _, _ = _score(capsys, tmp_path, "zh", *quota)
+    en_line = next(x for x in en.splitlines() if "has a quota but no threshold" in x)
+    zh_line = next(x for x in zh.splitlines() if "设了比例但没有分数线" in x)
+    assert zh_line.startswith("警告：")
+    assert re.findall(r"\d+(?:\.\d+)?", en_line) == re.findall(r"\d+(?:\.\d+)?", zh_line)
