@@ -35,7 +35,7 @@ def test_an_option_given_to_the_wrong_command_says_where_it_belongs(capsys, tmp_
         main(["optimize", "hangzhou-2011", "--lang", "zh", "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "unrecognized arguments: --lang zh" in err
-    assert "--lang belongs to perfsim run, compare, sensitivity and score" in err
+    assert "--lang belongs to perfsim run, compare, sensitivity, score and validate" in err
     assert "Traceback" not in err
     assert "perfsim report FOLDER --lang zh" in err
     assert not (tmp_path / "x").exists()

@@ -8,54 +8,86 @@ from ..scenario import coverage, load_world, read_toml, resolve_path, resolve_sc
 from ..scenario.loader import is_partial_world
 from ..scenario.scales import scale_notes
 from ..scenario.world import World
-from .common import add_set, add_world, counted
+from .common import add_lang, add_set, add_world
 
 HELP = "Check a scenario or rule file; exit 0 if valid, 2 if not."
 EXAMPLES = """examples:
   perfsim validate scenarios/hangzhou-2011.toml
   perfsim validate hangzhou-2011 --set rule.components.社会评价.share=0.4
-  perfsim validate my-rule.toml --world hangzhou-2011   # the rule fitted to a bundled world"""
+  perfsim validate my-rule.toml --world hangzhou-2011   # the rule fitted to a bundled world
+  perfsim validate my-rule.toml --lang zh   # 中文检查结果"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="scenario TOML file, or the name of a bundled scenario")
     add_world(p)
+    add_lang(p)
     add_set(p)
 
 
 def handle(args: argparse.Namespace) -> int:
-    if args.world is None and _is_world_file(args.file):
-        return _validate_world(args.file)
-    scenario = resolve_scenario(args.file, args.overrides, args.world)
-    uncertain = _check_uncertain(scenario) if scenario.uncertain else 0  # before saying "valid"
+    from ..i18n import language
+
+    with language(args.lang):
+        if args.world is None and _is_world_file(args.file):
+            return _validate_world(args.file)
+        scenario = resolve_scenario(args.file, args.overrides, args.world)
+        uncertain = _check_uncertain(scenario) if scenario.uncertain else 0  # before "valid"
+        _print_valid(scenario, args.file, args.world, uncertain)
+    return 0
+
+
+def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) -> None:
+    """What ``perfsim validate`` says of a valid scenario or rule, in the current language."""
+    from ..i18n import gettext as _
+    from ..i18n import ngettext, say
+
     rule = scenario.rule
     comps = rule.resolved_components()
     total = sum(c.share for c in comps.values())
-    mix = ", ".join(f"{n} {c.share / total:.0%}" for n, c in comps.items())
-    print(f"{resolve_path(args.file)}: valid")
-    print(f"  rule: {scenario.name or '(unnamed)'}")
-    print(f"  {counted(len(rule.indicators), 'indicator')}; rater mix: {mix}")
+    mix = _(", ").join(f"{n} {c.share / total:.0%}" for n, c in comps.items())
+    n_ind = len(rule.indicators)
+    print(_("{file}: valid").format(file=resolve_path(file)))
+    print(_("  rule: {name}").format(name=scenario.name or _("(unnamed)")))
+    indicators = ngettext("{n} indicator", "{n} indicators", n_ind).format(n=n_ind)
+    print(_("  {indicators}; rater mix: {mix}").format(indicators=indicators, mix=mix))
     for note in scale_notes(rule, scenario.world):
-        print(f"  check: {note}")
-    print(f"  grades: {' > '.join(rule.grading.bands)}")
+        print(_("  check: {note}").format(note=say(note)))
+    print(_("  grades: {bands}").format(bands=" > ".join(rule.grading.bands)))
     if uncertain:
-        print(f"  uncertain: {counted(uncertain, 'input')}, each valid across its range")
+        inputs = ngettext("{n} input", "{n} inputs", uncertain).format(n=uncertain)
+        print(_("  uncertain: {inputs}, each valid across its range").format(inputs=inputs))
     world = scenario.world
     if world is not None:
-        on = f" (from {args.world})" if args.world else ""
-        print(
-            f"  world{on}: {counted(world.departments, 'department')}, "
-            f"{counted(len(world.tasks), 'task')}, "
-            f"{counted(len(world.indicators), 'measured indicator')}, "
-            f"{counted(len(world.raters), 'rater group')}"
-        )
+        on = _(" (from {world})").format(world=world_name) if world_name else ""
+        sizes = _(", ").join(_world_sizes(world))
+        print(_("  world{on}: {sizes}").format(on=on, sizes=sizes))
         for dropped in coverage.not_simulated(scenario):
-            print(f"  not simulated: {dropped.part.what} ({dropped.part.path})")
+            print(
+                _("  not simulated: {what} ({path})").format(
+                    what=_(dropped.part.what), path=dropped.part.path
+                )
+            )
     elif is_partial_world(scenario_raw(scenario).get("world")):
-        print("  world: entries to add to a world: check them with --world NAME or FILE")
+        print(_("  world: entries to add to a world: check them with --world NAME or FILE"))
     else:
-        print("  world: none (simulate with --world NAME or FILE, e.g. --world hangzhou-2011)")
-    return 0
+        print(_("  world: none (simulate with --world NAME or FILE, e.g. --world hangzhou-2011)"))
+
+
+def _world_sizes(world) -> list[str]:
+    """A world's departments, tasks, measured indicators and rater groups, counted."""
+    from ..i18n import ngettext
+
+    counts = (
+        (world.departments, ngettext("{n} department", "{n} departments", world.departments)),
+        (len(world.tasks), ngettext("{n} task", "{n} tasks", len(world.tasks))),
+        (
+            len(world.indicators),
+            ngettext("{n} measured indicator", "{n} measured indicators", len(world.indicators)),
+        ),
+        (len(world.raters), ngettext("{n} rater group", "{n} rater groups", len(world.raters))),
+    )
+    return [text.format(n=n) for n, text in counts]
 
 
 def _check_uncertain(scenario) -> int:
@@ -80,10 +112,14 @@ def _is_world_file(file: str) -> bool:
 
 
 def _validate_world(file: str) -> int:
+    from ..i18n import gettext as _
+
     table, source = load_world(file)
     world = World.model_validate(table)
-    print(f"{source}: valid world: {world.departments} departments, {len(world.tasks)} tasks")
-    print(f"  indicators measured: {', '.join(world.indicators) or 'none'}")
-    print(f"  rater groups: {', '.join(world.raters) or 'none'}")
-    print(f"  run a rule on it: perfsim run RULE.toml --world {file}")
+    sizes = _(", ").join(_world_sizes(world)[:2])
+    print(_("{source}: valid world: {sizes}").format(source=source, sizes=sizes))
+    none = _("none")
+    print(_("  indicators measured: {names}").format(names=_(", ").join(world.indicators) or none))
+    print(_("  rater groups: {names}").format(names=_(", ").join(world.raters) or none))
+    print(_("  run a rule on it: perfsim run RULE.toml --world {file}").format(file=file))
     return 0

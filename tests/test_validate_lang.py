@@ -1,0 +1,66 @@
+"""perfsim validate --lang zh says what it checked in Chinese (a rule, a world, a share that is
+rescaled), with the same numbers and names as the English lines, line for line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from perfsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _both(capsys, *args: str) -> tuple[list[str], list[str]]:
+    said = []
+    for lang in ("en", "zh"):
+        assert main(["validate", *args, "--lang", lang]) == 0
+        said.append(capsys.readouterr().out.splitlines())
+    return said[0], said[1]
+
+
+def _numbers(line: str) -> list[str]:
+    return re.findall(r"\d+(?:\.\d+)?", line)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("hangzhou-2011",),
+        (str(ROOT / "scenarios" / "rules" / "my-first-rule.toml"),),
+        (str(ROOT / "scenarios" / "rules" / "my-first-rule.toml"), "--world", "hangzhou-2011"),
+    ],
+)
+def test_validate_says_the_same_in_chinese(capsys, args):
+    en, zh = _both(capsys, *args)
+    assert len(en) == len(zh) >= 4
+    for e, z in zip(en, zh, strict=True):
+        assert _numbers(e) == _numbers(z)
+    assert zh[0].endswith("：有效") and zh[1].startswith("  规则：")
+    assert any(line.startswith("  等次：") for line in zh)
+    assert any("模拟世界" in line for line in zh)
+    assert not any(w in " ".join(zh) for w in ("valid", "rule:", "grades:", "world:"))
+
+
+def test_a_rescaled_share_is_flagged_in_chinese(capsys, tmp_path):
+    text = (ROOT / "scenarios" / "hangzhou-2011.toml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines[lines.index("share = 0.50")] = "share = 0.60"  # 0.60 + 0.45 + 0.05
+    path = tmp_path / "s.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    en, zh = _both(capsys, str(path))
+    check_en = next(line for line in en if line.startswith("  check: "))
+    check_zh = next(line for line in zh if line.startswith("  请检查："))
+    assert _numbers(check_en) == _numbers(check_zh)
+    assert "社会评价 55%" in " ".join(zh)  # the share it counts for
+
+
+def test_a_world_file_is_described_in_chinese(capsys, tmp_path):
+    world = tmp_path / "w.toml"
+    assert main(["new", "world", str(world)]) == 0
+    capsys.readouterr()
+    en, zh = _both(capsys, str(world))
+    assert [_numbers(x) for x in en] == [_numbers(x) for x in zh]
+    assert "有效的模拟世界" in zh[0] and "个单位" in zh[0]
