@@ -38,8 +38,7 @@ def trace(scenario, reps: int, seed: int, moving: float):
     from perfsim.world import regimes, response
 
     rows: list[dict] = []
-    last_cut: list[np.ndarray | None] = [None]
-    state: dict = {}
+    state: dict = {"last_cut": None}  # the profile's cut-offs, picks and last round's cut-offs
     original = (response.evaluate_profile, response.Schedule.update, regimes.Regimes.update)
 
     def profile(ctx, effort, gaming, targets, learned=None):
@@ -55,11 +54,11 @@ def trace(scenario, reps: int, seed: int, moving: float):
     def update(self, active, due, moved, full, change, tolerance):
         big = moved > moving
         kinds = np.clip(state["pick"], -1, 2)  # −1: not computed this round (settled)
-        cut, before = state.get("cut"), last_cut[0]
+        cut, before = state.get("cut"), state["last_cut"]
         shift = np.nan
         if cut is not None and before is not None and before.shape == cut.shape:
             shift = float(np.nanmean(np.abs(cut - before)))
-        last_cut[0] = cut
+        state["last_cut"] = cut
         rows.append(
             dict(
                 active=len(active),
