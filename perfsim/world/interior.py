@@ -1,7 +1,8 @@
 """Candidate 2 of the gaming choice (:mod:`perfsim.world.payoff`): the interior point of the
-first-order conditions, for all departments at once (a vectorised Newton method with the kinks of
-the reported indicators, a safeguarded fallback, or damped sweeps when the score is linear in
-gaming)."""
+first-order conditions, for all departments at once (Newton steps with the kinks of the reported
+indicators, run row by row in a compiled loop (:mod:`perfsim.world.kernels`) and tested against
+their numpy formulation :func:`joint_root_reference`; a safeguarded fallback; or damped sweeps
+when the score is linear in gaming)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,45 @@ def _audit_coupling(ctx: Context, prof: dict, total: NDArray, veto: bool) -> tup
 
 
 def _joint_root(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12):
+    """:func:`joint_root_reference` by the compiled loop of :func:`perfsim.world.kernels.joint_root`
+    (the same steps, row by row; the reference where the kernel does not apply: veto events
+    without their log-odds, or a measurement noise of zero). Returns the point and where it
+    converged."""
+    from . import kernels  # (numba: imported by the first best response with kinks)
+
+    audit = ctx.audit
+    events_on = events.has_veto(ctx)
+    kinks = prof["kinks"]
+    if (events_on and "event_base" not in prof) or not (np.asarray(kinks.sd) > 0).all():
+        return joint_root_reference(ctx, prof, tol, steps)
+    k, inverse_cost, top = _gaming_terms(ctx, prof)
+    lo, hi = np.asarray(kinks.clip_lo, dtype=float), np.asarray(kinks.clip_hi, dtype=float)
+    lower = _lower_counts(kinks, k, top, prof["g0"])
+    n_ind = prof["g0"].shape[-1]
+    bounds = np.stack([np.broadcast_to(np.asarray(v, dtype=float), (n_ind,))
+                       for v in (lo, hi, kinks.sd, kinks.ceiling)])  # fmt: skip
+    flags = (np.isfinite(hi).any(), np.array_equal(hi, kinks.ceiling), lower, events_on)
+    rate = np.nan if audit.detection_rate is None else audit.detection_rate
+    settings = (audit.probability, audit.fine_per_unit, audit.penalty, rate, float(audit.veto))
+    stake = prof["reward"] - ctx.rule.reward_table[ctx.rule.veto_grade, 0]
+    if events_on:
+        ev = (ctx.events.vetoes, ctx.events.gaming, prof["event_base"])
+    else:
+        ev = (np.zeros(0, dtype=bool), np.zeros(0), np.zeros((len(stake), 0)))
+    return kernels.joint_root(
+        prof["g0"], kinks.slope, kinks.m_bar, prof["marginal"], stake, top, k, inverse_cost,
+        bounds, flags, settings, ev, tol, steps,
+    )  # fmt: skip
+
+
+def _lower_counts(kinks: Kinks, k: NDArray, top: NDArray, g0: NDArray) -> bool:
+    """Whether the clip's lower bound is within 12 σ of a level the steps can reach (gaming in
+    ``[0, top]`` from ``g0``: the lowest levels), in either layout of :func:`lower_matters`."""
+    reach = kinks.m_bar + np.minimum(k * -g0, k * (top - g0))
+    return bool(np.isfinite(kinks.clip_lo).any() and lower_matters(kinks.clip_lo, reach, kinks.sd))
+
+
+def joint_root_reference(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12):
     """The interior point with kinks: the root of ``h_j(g) = max(0, A(G) R′ k_j s_j(m_j) − B(G))
     / c_j − g_j`` over all indicators at once (``m_j = m̄_j + k_j (g_j − g⁰_j)``, ``k_j`` indicator
     units per unit of gaming, ``s_j`` :meth:`Kinks.marginal`, A and B :func:`_coupling`), for the
@@ -109,8 +149,7 @@ def _joint_root(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12):
     sub = _by_indicator(prof)
     kinks = sub["kinks"]  # a lower clip bound 12 σ below every level the steps can reach (g in
     # [0, top]) is left out at every step anyway: drop it once instead of testing it at each
-    reach = kinks.m_bar + np.minimum(k * -sub["g0"], k * (top - sub["g0"]))  # the lowest levels
-    if np.isfinite(kinks.clip_lo).any() and not lower_matters(kinks.clip_lo, reach, kinks.sd):
+    if np.isfinite(kinks.clip_lo).any() and not _lower_counts(kinks, k, top, sub["g0"]):
         sub["kinks"] = replace(kinks, clip_lo=np.full(kinks.clip_lo.shape, -np.inf))
     g = x = np.clip(sub["g0"], 0.0, top)
     left = np.arange(g.shape[1])  # the rows still stepping

@@ -1,0 +1,198 @@
+"""Compiled loops (numba) for the parts of the best response whose batch shapes numpy serves badly.
+
+:func:`joint_root` is the Newton iteration of the interior gaming point
+(:func:`perfsim.world.interior.joint_root_reference`, the numpy formulation it is tested
+against): per row (one replication's department) a handful of indicators and up to a dozen
+steps. numpy runs each step as some forty whole-array operations over every row that has not
+settled, so late in the best response, when a few departments of a few replications are
+computed, the step costs its Python overhead, not its arithmetic; and early on every row pays
+for the rows that need the most steps. Compiled, each row steps to its own root in registers.
+The arithmetic is the reference's, operation for operation; only the last bits of ``Φ``, ``exp``
+and the logistic function can differ (libm against numpy's and scipy's own implementations),
+so the roots agree to about 1e-15 relative (``tests/test_kernels.py`` checks 1e-9 on every
+bundled scenario's rows).
+
+numba compiles the loop on its first use on a machine (about 5 s of CPU) and caches it on disk
+(beside this file, or in the user's cache folder where the package's is read-only): a later
+process loads it in about 0.4 s. Only a best response imports numba."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@numba.njit(cache=True, inline="always")
+def ndtr(z):
+    return 0.5 * math.erfc(-z * _SQRT_HALF)
+
+
+@numba.njit(cache=True, inline="always")
+def phi(z):
+    if math.isinf(z):
+        return 0.0
+    return math.exp(-0.5 * z * z) * _INV_SQRT_2PI
+
+
+@numba.njit(cache=True, inline="always")
+def expit(x):
+    if x < 0:
+        e = math.exp(x)
+        return e / (1.0 + e)
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@numba.njit(cache=True, inline="always")
+def veto_slope(total, audit, vetoes, gamma, base_row):
+    """(P_v, P_v′) at total gaming ``total``: the audit veto joined by the veto events."""
+    prob, rate, veto = audit[0], audit[3], audit[4]
+    p = dp = 0.0
+    if veto > 0:
+        if math.isnan(rate):
+            p = prob * (1.0 if total > 1e-12 else 0.0)
+        else:
+            e = math.exp(-rate * total)
+            p, dp = prob * (1.0 - e), prob * (rate * e)
+    survive, slope = 1.0 - p, -dp
+    for k in range(vetoes.shape[0]):
+        if vetoes[k]:
+            q = expit(base_row[k] + gamma[k] * total)
+            dq = gamma[k] * q * (1.0 - q)
+            slope = slope * (1.0 - q) - survive * dq
+            survive = survive * (1.0 - q)
+    return 1.0 - survive, -slope
+
+
+@numba.njit(cache=True, inline="always")
+def coupling(total, stake, audit, events_on, vetoes, gamma, base_row):
+    """(A, A′, B, B′) of :func:`perfsim.world.interior._coupling` at total gaming ``total``."""
+    prob, fine, penalty, rate, veto = audit[0], audit[1], audit[2], audit[3], audit[4]
+    audit_veto = veto > 0 and not events_on
+    if math.isnan(rate):
+        weight = 1.0 - (prob if audit_veto else 0.0)
+        d_weight, loss, d_loss = 0.0, prob * fine, 0.0
+    else:
+        e = math.exp(-rate * total)
+        found, d_found, d2_found = 1.0 - e, rate * e, -rate * rate * e
+        loss = prob * (d_found * (penalty + fine * total) + found * fine)
+        d_loss = prob * (d2_found * (penalty + fine * total) + 2.0 * d_found * fine)
+        weight, d_weight = 1.0, 0.0
+        if audit_veto:
+            weight, d_weight = 1.0 - prob * found, -prob * d_found
+            loss = loss + prob * d_found * stake
+            d_loss = d_loss + prob * d2_found * stake
+    if not events_on:
+        return weight, d_weight, loss, d_loss
+    p_v, dp_v = veto_slope(total, audit, vetoes, gamma, base_row)
+    d2p_v = (veto_slope(total + 1e-6, audit, vetoes, gamma, base_row)[1] - dp_v) / 1e-6
+    return 1.0 - p_v, -dp_v, loss + dp_v * stake, d_loss + d2p_v * stake
+
+
+@numba.njit(cache=True)
+def newton(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, flags, audit,
+           vetoes, gamma, base, tol, steps):  # fmt: skip
+    rows, n_ind = g0.shape
+    out = np.empty((rows, n_ind))
+    converged = np.zeros(rows, dtype=np.bool_)
+    lo, hi, sd, ceiling = kinks[0], kinks[1], kinks[2], kinks[3]
+    hi_any, hi_is_ceiling, lower, events_on = flags[0], flags[1], flags[2], flags[3]
+    x, new = np.empty(n_ind), np.empty(n_ind)
+    u, v = np.empty(n_ind), np.empty(n_ind)
+    for r in range(rows):
+        for j in range(n_ind):
+            x[j] = min(max(g0[r, j], 0.0), top[r, j])
+        moving = True
+        for _ in range(steps):
+            total = x[0]
+            for j in range(1, n_ind):
+                total += x[j]
+            weight, d_weight, loss, d_loss = coupling(
+                total, stake[r], audit, events_on, vetoes, gamma, base[r]
+            )
+            su = sv = 0.0
+            excess_big = False
+            for j in range(n_ind):
+                m = m_bar[r, j] + k[j] * (x[j] - g0[r, j])
+                u_c = (ceiling[j] - m) / sd[j]
+                below, d_below = ndtr(u_c), -phi(u_c) / sd[j]
+                inside, d_inside = 1.0, 0.0
+                if hi_any:
+                    if hi_is_ceiling:
+                        inside, d_inside = below, d_below
+                    else:
+                        u_h = (hi[j] - m) / sd[j] if math.isfinite(hi[j]) else math.inf
+                        inside, d_inside = ndtr(u_h), -phi(u_h) / sd[j]
+                if lower and math.isfinite(lo[j]):
+                    u_l = (lo[j] - m) / sd[j]
+                    inside, d_inside = inside - ndtr(u_l), d_inside + phi(u_l) / sd[j]
+                marg = slope[r, j] * below * inside
+                d_marg = slope[r, j] * (d_below * inside + below * d_inside)
+                pull = weight * r_prime[r] * k[j]
+                rhs = pull * marg - loss
+                pos = rhs > 0 and inverse_cost[j] > 0
+                h = (rhs if pos else 0.0) * inverse_cost[j] - x[j]
+                diag = (pull * k[j] * d_marg * inverse_cost[j] if pos else 0.0) - 1.0
+                cross = 0.0
+                if pos:
+                    cross = (d_weight * r_prime[r] * k[j] * marg - d_loss) * inverse_cost[j]
+                u[j], v[j] = h / diag, cross / diag
+                su += u[j]
+                sv += v[j]
+                bound = tol * (1.0 + abs(x[j]))
+                excess_big = excess_big or abs(h) > 1e3 * bound
+            shift = su / (1.0 + sv)
+            moving = excess_big
+            for j in range(n_ind):
+                step = x[j] - u[j] + v[j] * shift
+                new[j] = min(max(step, 0.0), top[r, j])
+                if abs(new[j] - x[j]) > tol * (1.0 + abs(x[j])):
+                    moving = True
+            for j in range(n_ind):
+                x[j] = new[j]
+            if not moving:
+                break
+        finite = True
+        for j in range(n_ind):
+            out[r, j] = x[j]
+            finite = finite and math.isfinite(x[j])
+        converged[r] = finite and not moving
+    return out, converged
+
+
+def joint_root(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, flags, audit,
+               events, tol: float, steps: int) -> tuple[NDArray, NDArray]:  # fmt: skip
+    """The interior point's Newton iteration for ``rows`` rows (see the module docstring).
+
+    ``g0``, ``slope``, ``m_bar``, ``top`` (rows, J): the current gaming, the kinks' slope and
+    noise-free level, the bound of the point; ``r_prime``, ``stake`` (rows,): R′ and the reward
+    a veto takes; ``k``, ``inverse_cost`` (J,); ``kinks`` (4, J): the clip's bounds, the noise
+    sd and the ceiling; ``flags``: (an upper clip bound is finite, it is the ceiling, the lower
+    bound counts, veto events count); ``audit``: (probability, fine per unit, penalty, detection
+    rate or NaN, veto 0/1); ``events``: (veto mask (E,), gaming slopes (E,), log-odds (rows, E)).
+    Returns the point and where it converged (a row not settled within ``steps``, or not
+    finite, has not)."""
+    vetoes, gamma, base = events
+    return newton(
+        np.ascontiguousarray(g0, dtype=float),
+        np.ascontiguousarray(slope, dtype=float),
+        np.ascontiguousarray(m_bar, dtype=float),
+        np.ascontiguousarray(r_prime, dtype=float),
+        np.ascontiguousarray(stake, dtype=float),
+        np.ascontiguousarray(top, dtype=float),
+        np.ascontiguousarray(k, dtype=float),
+        np.ascontiguousarray(inverse_cost, dtype=float),
+        np.ascontiguousarray(kinks, dtype=float),
+        np.asarray(flags, dtype=np.bool_),
+        np.asarray(audit, dtype=float),
+        np.ascontiguousarray(vetoes, dtype=np.bool_),
+        np.ascontiguousarray(gamma, dtype=float),
+        np.ascontiguousarray(base, dtype=float),
+        float(tol),
+        int(steps),
+    )
