@@ -119,7 +119,8 @@ class Anderson:
         gamma = _coefficients(df, f, np.minimum(count, self.depth))
         mixed = x + beta * f - (gamma[:, None, :] @ (dx + beta[:, None] * df))[:, 0]
         if not whole:  # (only the new differences: the rest of the buffers are unchanged)
-            self.dx[active[rows], slot], self.df[active[rows], slot] = dx[rows, slot], df[rows, slot]
+            mine = active[rows]
+            self.dx[mine, slot], self.df[mine, slot] = dx[rows, slot], df[rows, slot]
         self.count[active] = count + 1
         self.x[active], self.f[active], self.residual[active] = x, f, residual
         return np.maximum(mixed, 0.0).reshape(shape)
