@@ -102,7 +102,7 @@ def test_kernel_matches_the_numpy_iteration(
             vetoes=kind, gaming=rng.uniform(0.0, 1.5, n_events), any_veto=True, veto_gaming=True
         )
         rows["event_base"] = rng.uniform(-7.0, 0.0, (200, n_events))
-    assert 0.0 <= _agree(_ctx(audit, events), rows) <= 1.0
+    _agree(_ctx(audit, events), rows)  # (its assertions: the same points and settled rows)
 
 
 @pytest.mark.parametrize(
