@@ -16,7 +16,9 @@ starts only once the residual has fallen to :data:`CALM` of its first value (fro
 when the iteration starts warm, at the last period's fixed point, whose regimes are chosen), the
 history is dropped whenever the residual grows, and the result is projected on ``x ≥ 0``. Mixing
 changes only the path: a replication has converged when its residual ``max |f(x)|`` is within the
-tolerance, as without it.
+tolerance, as without it. The step runs row by row in a compiled loop
+(:func:`perfsim.world.kernels.anderson`); :meth:`Anderson.step_reference` is its numpy
+formulation, the reference of its tests.
 """
 
 from __future__ import annotations
@@ -100,7 +102,29 @@ class Anderson:
         self, active: NDArray, x: NDArray, f: NDArray, alpha: NDArray, residual: NDArray
     ) -> NDArray:
         """The next iterate of the replications ``active`` from ``x`` and its step ``f`` (b, D, n),
-        with damping ``alpha`` (b, D) and residuals ``residual`` (b,)."""
+        with damping ``alpha`` (b, D) and residuals ``residual`` (b,): :meth:`step_reference`
+        row by row in a compiled loop (:func:`perfsim.world.kernels.anderson`)."""
+        from . import kernels  # (numba: imported by the first best response)
+
+        b = len(active)
+        out = kernels.anderson(
+            np.ascontiguousarray(active, dtype=np.intp),
+            np.ascontiguousarray(x.reshape(b, -1)),
+            np.ascontiguousarray(f.reshape(b, -1)),
+            np.ascontiguousarray(alpha, dtype=float),
+            np.ascontiguousarray(residual, dtype=float),
+            (self.dx, self.df, self.x, self.f),
+            (self.count, self.residual, self.first),
+            self.calm,
+            self.depth,
+            CALM,
+        )
+        return out.reshape(x.shape)
+
+    def step_reference(
+        self, active: NDArray, x: NDArray, f: NDArray, alpha: NDArray, residual: NDArray
+    ) -> NDArray:
+        """The numpy formulation of :meth:`step` (its reference in the tests)."""
         shape, b = x.shape, len(active)
         x, f = x.reshape(b, -1), f.reshape(b, -1)
         beta = np.broadcast_to(alpha[..., None], shape).reshape(b, -1)
