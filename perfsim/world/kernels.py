@@ -235,9 +235,7 @@ def _solve_small(a, b):
 
 
 @numba.njit(cache=True)
-def anderson(
-    active, x, f, alpha, residual, bufs, state, calm, depth, calm_share
-):  # pragma: no cover
+def anderson(active, x, f, alpha, residual, bufs, state, calm, depth, calm_share):
     """:meth:`perfsim.world.mixing.Anderson.step` row by row (see there), the buffers updated in
     place: ``bufs`` (dx, df, x, f), ``state`` (count, residual, first)."""
     dx_all, df_all, x_all, f_all = bufs
