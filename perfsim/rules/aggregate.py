@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
+from .. import fastreduce
 from ..fastreduce import sum_last
 from . import checks
 
@@ -39,6 +40,14 @@ def _dot_last(values: NDArray, w: NDArray) -> NDArray:
     k = values.shape[-1]
     if values.ndim < 2 or w.ndim < 1 or not 0 < k < 8 or w.shape[-1] != k:
         return sum_last(values * w)
+    n_dept = values.shape[-2]
+    large = values.size >= fastreduce.COMPILED_FROM and values.dtype == np.float64
+    if large and w.shape in ((k,), (n_dept, k)):
+        from . import kernels  # (numba: imported by the first large batch)
+
+        rows = np.ascontiguousarray(values).reshape(-1, n_dept, k)
+        per_dept = np.ascontiguousarray(np.broadcast_to(w, (n_dept, k)), dtype=float)
+        return kernels.dot_last(rows, per_dept).reshape(values.shape[:-1])
     shape = np.broadcast_shapes(values.shape, w.shape)[:-1]
     out = values[..., 0] * w[..., 0]
     if out.shape != shape:

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
+from .. import fastreduce
 from ..fastreduce import along_last
 from . import checks
 
@@ -77,14 +78,7 @@ def by_group(
     Arrays ``more`` of ``x``'s shape are split the same way and passed after it."""
     if groups is None:
         return func(x, *more)
-    codes = np.asarray(groups)
-    if codes.dtype.kind in "fc":
-        checks.finite(codes, "groups")
-    n_dept = x.shape[axis]
-    if codes.shape != (n_dept,):
-        raise ValueError(
-            f"groups must have shape ({n_dept},) (one code per department), got {codes.shape}"
-        )
+    codes = _checked_codes(groups, x.shape[axis])
     out: NDArray | None = None
     for g in np.unique(codes):
         idx = np.flatnonzero(codes == g)
@@ -97,6 +91,18 @@ def by_group(
     if out is None:  # no departments at all
         return func(x, *more)
     return out
+
+
+def _checked_codes(groups: ArrayLike, n_dept: int) -> NDArray:
+    """``groups`` as an array of one finite code per department (ValueError otherwise)."""
+    codes = np.asarray(groups)
+    if codes.dtype.kind in "fc":
+        checks.finite(codes, "groups")
+    if codes.shape != (n_dept,):
+        raise ValueError(
+            f"groups must have shape ({n_dept},) (one code per department), got {codes.shape}"
+        )
+    return codes
 
 
 def efficacy_coefficient(
@@ -165,11 +171,32 @@ def efficacy_coefficient(
         _along(np.add, unit, base_a, out=unit)
         return unit
 
+    if x.size >= fastreduce.COMPILED_FROM and x.ndim >= 2:  # one pass, the same numbers
+        return _compiled_efficacy(
+            x, groups, is_benefit, bad_given, good_given, base_a, span_a, clip
+        )
     out = by_group(one, x, groups, axis=-2)
     if clip:  # np.clip, as a maximum then a minimum (faster with per-indicator bounds)
         _along(np.maximum, out, np.minimum(base_a, base_a + span_a), out=out)
         _along(np.minimum, out, np.maximum(base_a, base_a + span_a), out=out)
     return out
+
+
+def _compiled_efficacy(x, groups, benefit, bad, good, base, span, clip: bool) -> NDArray:
+    """:func:`efficacy_coefficient` by the compiled loop :func:`perfsim.rules.kernels.efficacy`
+    (checked arguments; ``bad``/``good`` None: every bound from the data)."""
+    from . import kernels  # (numba: imported by the first large batch)
+
+    n_dept, n_ind = x.shape[-2:]
+    checked = None if groups is None else _checked_codes(groups, n_dept)
+    codes, n_groups = kernels.group_codes(checked, n_dept)
+    nan = np.full(n_ind, np.nan)
+    bounds = [np.ascontiguousarray(nan if v is None else v, dtype=float) for v in (bad, good)]
+    flat = np.ascontiguousarray(x).reshape(-1, n_dept, n_ind)
+    args = (np.ascontiguousarray(benefit, dtype=bool), *bounds)
+    params = [np.ascontiguousarray(v, dtype=float) for v in (base, span)]
+    out = kernels.efficacy(flat, codes, n_groups, *args, *params, bool(clip))
+    return out.reshape(x.shape)
 
 
 def _along(ufunc, x: NDArray, v, out: NDArray | None = None) -> NDArray:

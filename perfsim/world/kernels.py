@@ -287,3 +287,18 @@ def anderson(active, x, f, alpha, residual, bufs, state, calm, depth, calm_share
         count_all[r] = count + 1
         res_all[r] = residual[i]
     return out
+
+
+@numba.njit(cache=True)
+def capped_samples(m_bar, draws, ceiling):
+    """Every common-random-number sample of the reported indicators, ``min(m̄ + draws,
+    ceiling)``: ``m_bar`` (n,) and ``draws`` (S, n) flattened over (replication, department,
+    indicator), ``ceiling`` tiled to (n,). One pass instead of numpy's two (the sum, then the
+    ceiling), the same numbers (a NaN passes the ceiling, as through ``np.minimum``)."""
+    samples, n = draws.shape
+    out = np.empty((samples, n))
+    for s in range(samples):
+        for i in range(n):
+            v = m_bar[i] + draws[s, i]
+            out[s, i] = ceiling[i] if v > ceiling[i] else v
+    return out

@@ -56,6 +56,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from .. import fastreduce
 from ..fastreduce import along_last, matmul_t, sum_last, take_departments
 from ..rules import pipeline
 from . import events, mixing, payoff, regimes
@@ -198,8 +199,7 @@ def evaluate_profile(
     output = ctx.theta * effort
     m_bar = expected_indicators(w, output, gaming)  # (B, D, J)
     sd_m = np.maximum(w.scale * w.noise, 1e-12)
-    samples = np.add(m_bar[None], ctx.measurement_draws)
-    along_last(np.minimum, samples, w.ceiling, out=samples)  # (long loops: see fastreduce)
+    samples = _capped_samples(m_bar, ctx.measurement_draws, w.ceiling)
     r_mean, r_deriv, r_var = rater_scores(ctx, output)
     r_samples = ctx.eta * np.sqrt(r_var)[None]
     r_samples += r_mean[None]
@@ -250,6 +250,20 @@ def evaluate_profile(
         kinks=kinks,
         event_chances=chances,  # (events.at_profile takes them)
     )
+
+
+def _capped_samples(m_bar: NDArray, draws: NDArray, ceiling: NDArray) -> NDArray:
+    """The reported indicators of every sample, ``min(m̄ + draws, ceiling)`` (S, B, D, J): in one
+    compiled pass (:func:`perfsim.world.kernels.capped_samples`) for a large batch."""
+    if draws.size < fastreduce.COMPILED_FROM or not draws.flags.c_contiguous:
+        samples = np.add(m_bar[None], draws)
+        return along_last(np.minimum, samples, ceiling, out=samples)  # (long loops: fastreduce)
+    from . import kernels
+
+    flat = np.ascontiguousarray(m_bar).reshape(-1)
+    tiled = np.ascontiguousarray(np.broadcast_to(ceiling, m_bar.shape), dtype=float).reshape(-1)
+    out = kernels.capped_samples(flat, draws.reshape(draws.shape[0], -1), tiled)
+    return out.reshape(draws.shape)
 
 
 def _columns(ctx: Context, rater_values: NDArray) -> NDArray | None:
