@@ -158,18 +158,30 @@ def kth_of_others_many(
     totals: NDArray, limits: list[NDArray], groups: NDArray | None
 ) -> list[NDArray]:
     """:func:`kth_of_others` for several limits, one partial selection per group."""
-    outs = [np.full(totals.shape, -np.inf) for _ in limits]
-    codes = np.zeros(totals.shape[-1], dtype=np.intp) if groups is None else groups
+    outs: list[NDArray | None] = [None] * len(limits)
+    n_all = totals.shape[-1]
+
+    def put(i: int, idx: NDArray, value) -> None:
+        """Department ``idx``'s cut-offs of limit ``i``: a group of every department (one group,
+        no grouping) takes ``value`` as its array, without a copy into a filled one."""
+        if idx.size == n_all:  # (indices in order: all of them)
+            outs[i] = value if isinstance(value, np.ndarray) else np.full(totals.shape, value)
+            return
+        if outs[i] is None:
+            outs[i] = np.full(totals.shape, -np.inf)
+        outs[i][..., idx] = value
+
+    codes = np.zeros(n_all, dtype=np.intp) if groups is None else groups
     for grp in np.unique(codes):
         idx = np.flatnonzero(codes == grp)
         n = idx.size
         ks = [lim[grp] if lim.size > 1 else lim[0] for lim in limits]
         if not any(np.isfinite(k) and k < n for k in ks):
-            for out, k in zip(outs, ks, strict=True):
+            for i, k in enumerate(ks):
                 if np.isfinite(k) and k <= 0:
-                    out[..., idx] = np.inf
+                    put(i, idx, np.inf)
             continue
-        sub = totals[..., idx]
+        sub = totals if n == n_all else totals[..., idx]
         # the k-th and (k+1)-th best of the group: a department among the k best faces the
         # (k+1)-th, the others the k-th (ties give the same value either way). Up to a few
         # hundred departments a full sort: numpy's vectorised sort is there several times faster
@@ -179,16 +191,16 @@ def kth_of_others_many(
             asc = np.sort(sub, axis=-1)
         else:
             asc = np.partition(sub, [int(j) for j in wanted], axis=-1) if wanted else sub
-        for out, k in zip(outs, ks, strict=True):
+        for i, k in enumerate(ks):
             if not np.isfinite(k) or k >= n:
                 continue
             k = int(k)
             if k <= 0:
-                out[..., idx] = np.inf
+                put(i, idx, np.inf)
                 continue
             kth, next_ = asc[..., n - k : n - k + 1], asc[..., n - k - 1 : n - k]
-            out[..., idx] = np.where(sub >= kth, next_, kth)
-    return outs
+            put(i, idx, np.where(sub >= kth, next_, kth))
+    return [np.full(totals.shape, -np.inf) if out is None else out for out in outs]
 
 
 def evaluate_profile(
