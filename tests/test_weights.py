@@ -211,3 +211,26 @@ def test_ahp_validation_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert ahp([[1, 3], [1 / 3, 1]]).cr == 0.0
+
+
+def test_a_rules_class_weights_follow_the_classes_it_is_given_each_time():
+    """The compiled rule computes per-class weights once per classes array (the best response asks
+    twice an iteration), yet a classes array changed in place, or of another dtype, is seen."""
+    import perfsim
+    from perfsim.rules.pipeline import compile_rule
+
+    sc = perfsim.load_scenario("hangzhou-2011")
+    c = compile_rule(sc.rule)
+    assert c.class_weights.shape[0] > 1
+    classes = np.zeros(6, dtype=np.intp)
+    first = c.weights_by_class(classes)
+    np.testing.assert_array_equal(first, per_class(c.class_weights, classes))
+    assert c.weights_by_class(classes.copy()) is first  # the same classes: computed once
+    classes[2] = 1  # changed in place
+    again = c.weights_by_class(classes)
+    np.testing.assert_array_equal(again, per_class(c.class_weights, classes))
+    assert not np.array_equal(again, first)
+    with pytest.raises(ValueError, match="integer"):
+        c.weights_by_class(classes.astype(float))
+    with pytest.raises(ValueError):
+        again[0, 0] = 1.0  # shared: read-only

@@ -67,6 +67,20 @@ class CompiledRule:
     veto_grade: int
     reward_table: NDArray[np.float64]
 
+    def weights_by_class(self, classes) -> NDArray[np.float64]:
+        """:func:`perfsim.rules.weights.per_class` of the rule's class weights for the department
+        classes ``classes``, checked and computed once per classes (read-only; a best response
+        asks for them twice in each of its iterations)."""
+        memo = self.__dict__.get("_weights_by_class")  # (frozen: set through the instance dict)
+        codes = np.asarray(classes)
+        same = memo is not None and (memo[0].shape, memo[0].dtype) == (codes.shape, codes.dtype)
+        if same and np.array_equal(memo[0], codes):
+            return memo[1]
+        w = weights.per_class(self.class_weights, codes)
+        w.setflags(write=False)
+        self.__dict__["_weights_by_class"] = (codes.copy(), w)
+        return w
+
     @property
     def uses_classes(self) -> bool:
         r = self.rule
@@ -399,5 +413,5 @@ def indicator_weights(c: CompiledRule, x, classes) -> NDArray[np.float64]:
                 w[..., idx] = fn(x[..., idx], benefit=c.benefit[idx])
         return w[..., None, :]
     if c.class_weights.shape[0] > 1:
-        return weights.per_class(c.class_weights, classes)
+        return c.weights_by_class(classes)
     return c.class_weights[0]
