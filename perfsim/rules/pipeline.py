@@ -273,9 +273,9 @@ def _stages(c: CompiledRule, x, classes, columns, adjustments, vetoed, targets, 
         if name in c.column_components:
             if columns is None:
                 raise ValueError(f"component {name} is read from a column: pass `columns`")
-            comp_scores[..., k] = (
-                np.asarray(columns, dtype=float)[..., col] * 100.0 / c.full_marks[col]
-            )
+            into = comp_scores[..., k]  # (a view: the products go straight into it)
+            np.multiply(np.asarray(columns, dtype=float)[..., col], 100.0, out=into)
+            into /= c.full_marks[col]
             col += 1
             continue
         wk = _columns_of(w, idx)
