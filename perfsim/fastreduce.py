@@ -17,8 +17,9 @@ _SEQUENTIAL_BELOW = 8
 #: Below this many values numpy's own reduction is the faster (the slices' fixed cost dominates).
 _SLICES_FROM = 2_000
 #: Arrays of at least this many values go to the compiled loops of :mod:`perfsim.rules.kernels`
-#: (the best response's samples: 0.53 million values at 66 departments and 100 replications); below, numpy's passes stay
-#: in the processor's caches and a naive run or a scored table does not import numba.
+#: and :func:`perfsim.world.kernels.capped_samples` (the best response's samples: 0.53 million
+#: values at 66 departments and 100 replications); below, numpy's passes stay in the processor's
+#: caches, and a naive run or a scored table does not import numba.
 COMPILED_FROM = 1 << 17
 
 

@@ -54,12 +54,14 @@ bounds = st.one_of(
     ),
 )
 
+seeds, departments = st.integers(0, 10_000), st.integers(1, 9)
+
 
 @settings(max_examples=60, deadline=None)
 @given(
-    seed=st.integers(0, 10_000),
+    seed=seeds,
     lead=st.lists(st.integers(1, 4), min_size=0, max_size=2),
-    n_dept=st.integers(1, 9),
+    n_dept=departments,
     n_groups=st.integers(0, 3),
     benefit=st.lists(st.booleans(), min_size=3, max_size=3),
     bad=bounds,
@@ -85,9 +87,9 @@ def test_efficacy_loop_is_numpys_to_the_last_bit(
 
 @settings(max_examples=40, deadline=None)
 @given(
-    seed=st.integers(0, 10_000),
+    seed=seeds,
     lead=st.lists(st.integers(1, 4), min_size=1, max_size=2),
-    n_dept=st.integers(1, 9),
+    n_dept=departments,
     k=st.integers(1, 7),
     per_dept=st.booleans(),
 )
@@ -99,7 +101,7 @@ def test_weighted_sum_loop_is_numpys_to_the_last_bit(seed, lead, n_dept, k, per_
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), ceiling=st.sampled_from([90.0, np.inf]))
+@given(seed=seeds, ceiling=st.sampled_from([90.0, np.inf]))
 def test_capped_samples_loop_is_numpys_to_the_last_bit(seed, ceiling):
     rng = np.random.default_rng(seed)
     m_bar = rng.normal(85.0, 10.0, (3, 5, 4))
