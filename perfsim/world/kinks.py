@@ -121,8 +121,17 @@ def lower_matters(lo: NDArray, m: NDArray, sd: NDArray) -> bool:
 
 def _psi(z: NDArray) -> NDArray:
     """``z Φ(z) + φ(z)`` (``E (z + N(0, 1))⁺``), 0 at −∞ and ``z`` at +∞ without NaN."""
-    if np.isfinite(z).all():
-        return z * ndtr(z) + np.exp(-0.5 * z * z) * (1.0 / np.sqrt(2 * np.pi))
+    if np.ndim(z) == 0:
+        return _psi(np.asarray(z)[None])[0]
+    if np.isfinite(z).all():  # (z Φ(z) + exp(−0.5 z z)/√(2π), in two arrays, not six)
+        out = ndtr(z)
+        out *= z
+        density = np.multiply(z, -0.5)
+        density *= z
+        np.exp(density, out=density)
+        density *= 1.0 / np.sqrt(2 * np.pi)
+        out += density
+        return out
     zf = np.where(np.isfinite(z), z, 0.0)
     val = zf * ndtr(zf) + np.exp(-0.5 * zf * zf) / np.sqrt(2 * np.pi)
     return np.where(np.isneginf(z), 0.0, np.where(np.isposinf(z), np.inf, val))

@@ -32,8 +32,14 @@ SURVEY_EXACT_BELOW = 50
 
 
 def normal_pdf(z: NDArray) -> NDArray:
-    """The standard normal density φ(z)."""
-    return np.exp(-0.5 * z * z) / _SQRT_2PI
+    """The standard normal density φ(z) (``exp(−0.5 z z) / √(2π)``, computed in one array)."""
+    if np.ndim(z) == 0:
+        return np.exp(-0.5 * z * z) / _SQRT_2PI
+    out = np.multiply(z, -0.5)
+    out *= z
+    np.exp(out, out=out)
+    out /= _SQRT_2PI
+    return out
 
 
 @dataclass(frozen=True)
