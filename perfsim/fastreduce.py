@@ -34,6 +34,18 @@ def sum_last(x: NDArray) -> NDArray:
     return out
 
 
+def max_abs_last(x: NDArray) -> NDArray:
+    """``np.abs(x).max(axis=-1, initial=0.0)`` for a float array, as a running maximum over the
+    slices of the last axis (several times faster on a short axis; a maximum is exact, so the
+    same numbers)."""
+    if x.ndim < 2 or x.shape[-1] == 0 or x.size < _SLICES_FROM:
+        return np.abs(x).max(axis=-1, initial=0.0)
+    out = np.abs(x[..., 0])
+    for i in range(1, x.shape[-1]):
+        np.maximum(out, np.abs(x[..., i]), out=out)
+    return np.maximum(out, 0.0, out=out)
+
+
 def mean_last(x: NDArray, keepdims: bool = False) -> NDArray:
     """``x.mean(axis=-1)`` (the sum over the count, as numpy computes it) via :func:`sum_last`."""
     out = sum_last(x) / x.shape[-1]

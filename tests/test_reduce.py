@@ -25,6 +25,17 @@ def test_last_axis_reductions_equal_numpy(shape):
     np.testing.assert_array_equal(fastreduce.var_last(x), x.var(axis=-1))
 
 
+@pytest.mark.parametrize("shape", [(4, 7, 1), (100, 66, 11), (40, 66, 5), (3, 5, 6), (3, 12)])
+@pytest.mark.parametrize("special", [None, np.nan, np.inf, -np.inf, -0.0])
+def test_largest_absolute_value_over_the_last_axis_equals_numpy(shape, special):
+    x = _data(shape)
+    if special is not None:
+        x.reshape(-1)[:: max(1, x.size // 7)] = special
+    got = fastreduce.max_abs_last(x)
+    np.testing.assert_array_equal(got, np.abs(x).max(axis=-1, initial=0.0))
+    assert not np.signbit(got).any()
+
+
 @pytest.mark.parametrize("shape", [(4, 7, 1), (256, 66, 3), (3, 500, 6), (6, 5)])
 def test_department_axis_reductions_equal_numpy(shape):
     x = _data(shape)

@@ -369,7 +369,7 @@ def _iterate(
         regime.update(active, pick)
         gap[active] = np.where(due, forgone, gap[active])
         step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
-        moved = np.abs(step).max(axis=-1, initial=0.0)  # (b, D): each department's step
+        moved = fastreduce.max_abs_last(step)  # (b, D): each department's step
         change = moved.max(axis=-1, initial=0.0)
         a = alpha[active]
         if it > 1:  # (a department not due keeps its damping and its last step)
