@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit, logit
 
-from ..fastreduce import take_departments
+from ..fastreduce import sum_last, take_departments
 from ..rules.pipeline import CompiledRule, evaluate
 from ..scenario.schema import Scenario
 from .model import CompiledWorld
@@ -196,7 +196,7 @@ def at_profile(ctx, effort: NDArray, gaming: NDArray, known: tuple | None = None
     ev = ctx.events
     if ev is None:
         return ctx
-    q, dq_dy, dq_dg, base = known or chances(ev, ctx.theta, effort, gaming.sum(-1))
+    q, dq_dy, dq_dg, base = known or chances(ev, ctx.theta, effort, sum_last(gaming))
     return replace(ctx, event_state=(q, dq_dy, dq_dg, base, {}))
 
 
@@ -215,10 +215,10 @@ def with_points(ctx, totals: NDArray, effort: NDArray, gaming: NDArray):
     ev = ctx.events
     if ev is None or not ev.items.any():
         return totals, 0.0, None
-    known = chances(ev, ctx.theta, effort, gaming.sum(-1))
+    known = chances(ev, ctx.theta, effort, sum_last(gaming))
     q = known[0]
-    mean = (ev.sign * ev.points * q).sum(-1)
-    var = (ev.points**2 * q * (1.0 - q)).sum(-1)
+    mean = sum_last(ev.sign * ev.points * q)
+    var = sum_last(ev.points**2 * q * (1.0 - q))
     return totals + mean[None], var, known
 
 
@@ -300,7 +300,7 @@ def deduction_slope(ctx) -> NDArray | float:
     ev = ctx.events
     if ev is None or ctx.event_state is None or not (ev.sign == DEDUCTION).any():
         return 0.0
-    return (np.where(ev.sign == DEDUCTION, ev.points, 0.0) * ctx.event_state[2]).sum(-1)
+    return sum_last(np.where(ev.sign == DEDUCTION, ev.points, 0.0) * ctx.event_state[2])
 
 
 def gaming_slope(ctx, a: NDArray, gameable: NDArray) -> NDArray:
@@ -309,7 +309,7 @@ def gaming_slope(ctx, a: NDArray, gameable: NDArray) -> NDArray:
     if ev is None or ctx.event_state is None or not (ev.sign == DEDUCTION).any():
         return a
     dq_dg = ctx.event_state[2]
-    loss = (np.where(ev.sign == DEDUCTION, ev.points, 0.0) * dq_dg).sum(-1)  # (B, D)
+    loss = sum_last(np.where(ev.sign == DEDUCTION, ev.points, 0.0) * dq_dg)  # (B, D)
     return np.where(gameable, a - loss[..., None], a)
 
 

@@ -228,17 +228,16 @@ def evaluate_profile(
     # draws, so that a department's own common random numbers do not shift it off the cut-off
     # (indicators whose own noise is integrated exactly: their sampled score replaced instead)
     eps_mean, eta_mean = ctx.draw_means
-    own_noise = (np.where(exact.mask, 0.0, d_s_dm) * sd_m * eps_mean).sum(-1) + (
+    # (sum_last: numpy's sums over a short last axis, the same numbers, faster)
+    own_noise = sum_last(np.where(exact.mask, 0.0, d_s_dm) * sd_m * eps_mean) + sum_last(
         d_s_dq / np.maximum(r_deriv, 1e-12) * np.sqrt(r_var) * eta_mean
-    ).sum(-1)
+    )
     mean = totals.mean(axis=0) - own_noise + exact.shift
     seen = 1.0
     if ctx.warning is not None:  # the warned department knows part of its own noise already
-        mean = mean + (d_s_dm * sd_m * ctx.warning).sum(-1)
+        mean = mean + sum_last(d_s_dm * sd_m * ctx.warning)
         seen = 1.0 - ctx.warning_share
-    var = seen * ((d_s_dm * sd_m) ** 2).sum(-1) + ((shares[ctx.rater_component]) ** 2 * r_var).sum(
-        -1
-    )
+    var = seen * sum_last((d_s_dm * sd_m) ** 2) + sum_last(shares[ctx.rater_component] ** 2 * r_var)
     var = var + points_var
     sigma = np.sqrt(np.maximum(var, 1e-12))
 
