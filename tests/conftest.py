@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# The CLI wraps its sentences to the terminal's width, at most 100 columns
+# (perfsim.cli.common); the tests read them as a 100-column terminal shows them, whatever runs
+# them (pytest-xdist's workers say COLUMNS=80, a narrow terminal less).
+os.environ["COLUMNS"] = "100"
 
 MINIMAL = """
 [meta]

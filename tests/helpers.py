@@ -58,3 +58,47 @@ def missing_citations(
                 f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} cites {target}"
             )
     return missing
+
+
+#: the longest single wait for a message from a notebook's kernel (seconds)
+POLL_SLICE = 1.0
+
+
+def notebook_client(book, **options):
+    """An nbclient ``NotebookClient`` for ``book`` whose waits for the kernel's messages poll at
+    most :data:`POLL_SLICE` seconds at a time, until the same deadline as one long wait.
+
+    zmq's asyncio poll can miss the wake-up of a message that has already arrived (nbclient issue
+    312: cells with widgets): the wait then lasts its whole timeout, 300 s per cell, although the
+    reply is there, and ends without an error (the poll looks once more at its deadline). With two
+    test workers under load it happened to a widget cell of notebook 02 in every run. A short poll
+    looks again within a second."""
+    import nbclient
+
+    client = nbclient.NotebookClient(book, **options)
+
+    def slice_waits(**_) -> None:
+        for channel in (client.kc.shell_channel, client.kc.iopub_channel):
+            if not getattr(channel.get_msg, "sliced", False):
+                channel.get_msg = _sliced(channel.get_msg)
+
+    client.on_cell_start = slice_waits
+    return client
+
+
+def _sliced(get_msg):
+    async def sliced(timeout: float | None = None):
+        import queue
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = POLL_SLICE if deadline is None else deadline - time.monotonic()
+            try:
+                return await get_msg(timeout=max(0.0, min(POLL_SLICE, left)))
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    sliced.sliced = True
+    return sliced

@@ -17,7 +17,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import ROOT
+from helpers import ROOT, notebook_client
 from matplotlib import _pylab_helpers
 
 from perfsim.plotting import display, fonts
@@ -107,7 +107,7 @@ def test_figures_are_freed_when_dropped_and_never_reach_pyplot():
     table = pd.read_csv(EXAMPLE / "comparison.csv", encoding="utf-8-sig")
     managers = _pylab_helpers.Gcf.get_num_fig_managers()
     refs = []
-    for _ in range(12):
+    for _ in range(3):  # (a forest figure takes seconds to draw)
         fig = forest_figure(table)
         fig._repr_png_()
         refs.append(weakref.ref(fig))
@@ -148,7 +148,7 @@ def test_a_notebook_shows_each_figure_once_with_or_without_the_inline_backend(tm
     imported, and still one after ``%matplotlib inline`` (IPython then uses the inline backend's
     formatter, which draws it through the figure's own draw); pyplot never holds the figure."""
     nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     cells = [
         "import pandas as pd\n"
@@ -159,7 +159,7 @@ def test_a_notebook_shows_each_figure_once_with_or_without_the_inline_backend(tm
         "import matplotlib.pyplot as plt\nfig = forest_figure(table)\nprint(len(plt.get_fignums()))",
     ]
     book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nbclient.NotebookClient(
+    notebook_client(
         book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
     images = [

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, notebook_client
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 TIMEOUT = 300  # seconds per cell; the issue asks for < 2 minutes per notebook in quick mode
@@ -151,12 +151,12 @@ def test_notebook_runs_in_quick_mode(
     path: Path, monkeypatch: pytest.MonkeyPatch, reference_seconds: float
 ):
     nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     monkeypatch.setenv("PERFSIM_QUICK", "1")
     monkeypatch.setenv("PYTHONIOENCODING", "utf-8")
     book = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
+    client = notebook_client(
         book,
         timeout=TIMEOUT,
         kernel_name="python3",
