@@ -1,16 +1,50 @@
 """perfsim: test government performance-evaluation rules on simulated departments before adoption."""
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .empirical import folder as empirical_folder
-from .experiments.compare import compare
-from .experiments.optimize import optimize
-from .experiments.sensitivity import SensitivityPlan
-from .experiments.sensitivity import run_sensitivity as sensitivity
-from .scenario import PerfsimError, ScenarioError, load_scenario
-from .scoring import score
-from .simulation import SimulationResult, simulate
+
+if TYPE_CHECKING:  # (imported on first use: see __getattr__)
+    from .experiments.compare import compare
+    from .experiments.optimize import optimize
+    from .experiments.sensitivity import SensitivityPlan
+    from .experiments.sensitivity import run_sensitivity as sensitivity
+    from .scenario import PerfsimError, ScenarioError, load_scenario
+    from .scoring import score
+    from .simulation import SimulationResult, simulate
+
+#: the package's names → (module, name there), each imported when first asked for: a command
+#: (or a worker process) loads only what it uses; every module also loaded scipy.stats, pymoo
+#: and the empirical analysis, about 1.5 s of a command's start on a slow machine
+_LAZY = {
+    "compare": (".experiments.compare", "compare"),
+    "optimize": (".experiments.optimize", "optimize"),
+    "SensitivityPlan": (".experiments.sensitivity", "SensitivityPlan"),
+    "sensitivity": (".experiments.sensitivity", "run_sensitivity"),
+    "PerfsimError": (".scenario", "PerfsimError"),
+    "ScenarioError": (".scenario", "ScenarioError"),
+    "load_scenario": (".scenario", "load_scenario"),
+    "score": (".scoring", "score"),
+    "SimulationResult": (".simulation", "SimulationResult"),
+    "simulate": (".simulation", "simulate"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'perfsim' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module, __name__), attribute)
+    globals()[name] = value  # (once)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 try:
     __version__ = version("perfsim")

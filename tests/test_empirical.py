@@ -500,7 +500,7 @@ def test_a_median_rank_is_written_as_a_rank_and_other_numbers_to_three_places():
 
 @pytest.mark.parametrize("key", ["panel_noise", "offset", "scale"])
 def test_a_calibrations_how_is_said_in_the_reports_language(key):
-    from perfsim.empirical.calibrate import HOW, how_fields
+    from perfsim.empirical.calibration import HOW, how_fields
     from perfsim.i18n import language
     from perfsim.report.sections.empirical import frame_table
 

@@ -521,6 +521,10 @@ def test_the_default_chunk_size_keeps_every_worker_busy_and_a_folder_keeps_its_o
     assert again.metadata["evaluated_now"] == 0
 
 
+#: the Sobol base sample of the runs stopped by a signal: 8 × (6 inputs + 2) samples, one a chunk
+STOP_N, STOP_CHUNKS = 8, 64
+
+
 def _default_signals() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)
@@ -531,7 +535,7 @@ def _parallel_run_stopped_by(sig: int, out: Path) -> tuple[subprocess.Popen, lis
     process only (the workers must be stopped by it). Returns the run, its workers, its stderr
     and the seconds it took to end after the signal."""
     psutil = pytest.importorskip("psutil")
-    args = [sys.executable, "-m", "perfsim.cli", "sensitivity", str(DEMO), "--n", "16"]
+    args = [sys.executable, "-m", "perfsim.cli", "sensitivity", str(DEMO), "--n", str(STOP_N)]
     args += ["--reps", "10", "--jobs", "2", "--chunk-size", "1", "--out", str(out)]
     # The command starts with each signal at its default, whatever this process has: a shell runs
     # a background job (`pytest &`) with SIGINT ignored, its children inherit that, and Python
@@ -569,7 +573,7 @@ def test_ctrl_c_stops_a_parallel_run_within_seconds_and_keeps_its_chunks(tmp_pat
     assert run.returncode == 128 + sig and "rerun the same command to continue" in stderr
     assert "Traceback" not in stderr
     kept = len(list(out.glob("chunks/chunk-*")))
-    assert 3 <= kept < 128
+    assert 3 <= kept < STOP_CHUNKS
     # on a line of its own (not after the terminal's ^C), with the count kept and the command
     said = re.search(r"\nstopped: (\d+) finished chunks? kept in (\S+); rerun", stderr)
     assert said and said.group(2) == str(out) and int(said.group(1)) <= kept
@@ -579,10 +583,10 @@ def test_ctrl_c_stops_a_parallel_run_within_seconds_and_keeps_its_chunks(tmp_pat
     if sig != signal.SIGINT:
         return
     # without --chunk-size: the folder's recorded size (1) wins over the default
-    args = [str(DEMO), "--n", "16", "--reps", "10", "--jobs", "2", "--out", str(out)]
+    args = [str(DEMO), "--n", str(STOP_N), "--reps", "10", "--jobs", "2", "--out", str(out)]
     resumed = run_cli("sensitivity", *args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    assert f"resumed: {kept} of 128 chunks" in " ".join(resumed.stdout.split())
+    assert f"resumed: {kept} of {STOP_CHUNKS} chunks" in " ".join(resumed.stdout.split())
 
 
 def test_the_workers_of_a_killed_run_end_with_it(tmp_path):

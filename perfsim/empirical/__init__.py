@@ -7,14 +7,54 @@
 >>> result.write("results/pilot")  # doctest: +SKIP
 """
 
-from .analysis import EmpiricalResult, analyze
-from .calibrate import Calibration, calibrate, fit_ordered_probit
-from .data import DEFAULT_SCALE, Ratings, Scale, read_ratings
-from .effects import RaterEffects, rater_effects
-from .reliability import icc
-from .reliability import reliability as reliability_table
-from .synthetic import Pilot, synthetic_pilot
-from .uncertainty import RankUncertainty, bootstrap_ranks
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (imported on first use: see __getattr__)
+    from .analysis import EmpiricalResult, analyze
+    from .calibration import Calibration, calibrate, fit_ordered_probit
+    from .data import DEFAULT_SCALE, Ratings, Scale, read_ratings
+    from .effects import RaterEffects, rater_effects
+    from .reliability import icc
+    from .reliability import reliability as reliability_table
+    from .synthetic import Pilot, synthetic_pilot
+    from .uncertainty import RankUncertainty, bootstrap_ranks
+
+#: name → (module, name there), imported when first asked for, so that ``perfsim.empirical.folder``
+#: (which the package imports) does not load the analysis
+_LAZY = {
+    "EmpiricalResult": (".analysis", "EmpiricalResult"),
+    "analyze": (".analysis", "analyze"),
+    "Calibration": (".calibration", "Calibration"),
+    "calibrate": (".calibration", "calibrate"),
+    "fit_ordered_probit": (".calibration", "fit_ordered_probit"),
+    "DEFAULT_SCALE": (".data", "DEFAULT_SCALE"),
+    "Ratings": (".data", "Ratings"),
+    "Scale": (".data", "Scale"),
+    "read_ratings": (".data", "read_ratings"),
+    "RaterEffects": (".effects", "RaterEffects"),
+    "rater_effects": (".effects", "rater_effects"),
+    "icc": (".reliability", "icc"),
+    "reliability_table": (".reliability", "reliability"),
+    "Pilot": (".synthetic", "Pilot"),
+    "synthetic_pilot": (".synthetic", "synthetic_pilot"),
+    "RankUncertainty": (".uncertainty", "RankUncertainty"),
+    "bootstrap_ranks": (".uncertainty", "bootstrap_ranks"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'perfsim.empirical' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module, __name__), attribute)
+    globals()[name] = value  # (once)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DEFAULT_SCALE",

@@ -23,7 +23,7 @@ from ..rules.pipeline import compile_rule
 from ..scenario import DataError, Rule, Scenario, load_scenario
 from ..scoring import quota_band_messages
 from ..tables import read_table
-from .calibrate import Calibration, calibrate
+from .calibration import Calibration, calibrate
 from .data import Ratings, Scale, is_long, read_ratings
 from .effects import RaterEffects, rater_effects
 from .reliability import reliability

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import rankdata
 
 from .. import fastreduce
 from ..fastreduce import sum_last
@@ -123,6 +122,8 @@ def borda(scores: ArrayLike, weights: ArrayLike | None = None) -> NDArray[np.flo
     if n == 1:
         points = np.full(z.shape, 0.5)
     else:
+        from scipy.stats import rankdata  # (scipy.stats takes a second to import: Borda only)
+
         ascending = rankdata(z, method="average", axis=-2)  # 1 = lowest score
         points = (ascending - 1.0) / (n - 1)  # = (n - r_desc) / (n - 1)
     w = np.ones(z.shape[-1]) if weights is None else weights

@@ -26,7 +26,6 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import rankdata
 
 from .. import fastreduce
 from ..fastreduce import along_last
@@ -303,6 +302,8 @@ def percentile_rank(
         n = v.shape[-2]
         if n == 1:
             return np.broadcast_to(base_a + span_a * 0.5, v.shape).astype(float)
+        from scipy.stats import rankdata  # (scipy.stats takes a second to import: rank rules only)
+
         r = rankdata(sign * v, method="average", axis=-2)
         return base_a + span_a * (r - 1.0) / (n - 1)
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
-from scipy.stats import norm
 
 from .normalize import by_group
 
@@ -97,6 +96,8 @@ def slope(
             z = (v - v.mean(axis=-2, keepdims=True)) / safe
             return np.where(sd == 0, 0.0, sign * span * (1.0 - (1.0 + z * z) / n) / safe)
         if method == "percentile":
+            from scipy.stats import norm  # (a second to import: percentile slopes only)
+
             density = norm.pdf(v, loc=v.mean(axis=-2, keepdims=True), scale=safe)
             return np.where(sd == 0, 0.0, sign * span * density)
         raise ValueError(f"no slope for normalisation {method!r}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...empirical.calibrate import how_fields
+from ...empirical.calibration import how_fields
 from ...i18n import N_
 from ...i18n import gettext as _
 from ...plotting.style import SavedFigure
@@ -89,7 +89,7 @@ _RANKS = {"rank_median"}  # ranks, written as 12 or 12.5, not 12.000
 
 def _said(text: str) -> str:
     """perfsim's words in a table cell, in the current language (a calibration's "how" with its
-    numbers: :func:`perfsim.empirical.calibrate.how_fields`)."""
+    numbers: :func:`perfsim.empirical.calibration.how_fields`)."""
     fields = how_fields(text)
     return _(fields[0]).format(**fields[1]) if fields else _(text)
 
