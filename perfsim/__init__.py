@@ -1,13 +1,13 @@
 """perfsim: test government performance-evaluation rules on simulated departments before adoption."""
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import lazy
 from .empirical import folder as empirical_folder
 
-if TYPE_CHECKING:  # (imported on first use: see __getattr__)
+if TYPE_CHECKING:  # (imported on first use: _LAZY)
     from .experiments.compare import compare
     from .experiments.optimize import optimize
     from .experiments.sensitivity import SensitivityPlan
@@ -16,9 +16,10 @@ if TYPE_CHECKING:  # (imported on first use: see __getattr__)
     from .scoring import score
     from .simulation import SimulationResult, simulate
 
-#: the package's names → (module, name there), each imported when first asked for: a command
-#: (or a worker process) loads only what it uses; every module also loaded scipy.stats, pymoo
-#: and the empirical analysis, about 1.5 s of a command's start on a slow machine
+#: the package's names → (module, name there), each imported when first asked for
+#: (:mod:`perfsim.lazy`): a command, or a worker process, loads only what it uses (importing any
+#: module of the package used to load scipy.stats, pymoo and the empirical analysis too: 2 s of a
+#: command's start on a slow machine)
 _LAZY = {
     "compare": (".experiments.compare", "compare"),
     "optimize": (".experiments.optimize", "optimize"),
@@ -33,17 +34,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'perfsim' has no attribute {name!r}")
-    module, attribute = _LAZY[name]
-    value = getattr(importlib.import_module(module, __name__), attribute)
-    globals()[name] = value  # (once)
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy.names(__name__, _LAZY, globals())
 
 
 try:

@@ -24,6 +24,7 @@ LAYERS = [
         "perfsim.results.names",
         "perfsim.model_revision",
         "perfsim.phrases",
+        "perfsim.lazy",
     },
     {"perfsim.scenario"},
     {

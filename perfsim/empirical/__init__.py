@@ -7,10 +7,11 @@
 >>> result.write("results/pilot")  # doctest: +SKIP
 """
 
-import importlib
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # (imported on first use: see __getattr__)
+from .. import lazy
+
+if TYPE_CHECKING:  # (imported on first use: _LAZY)
     from .analysis import EmpiricalResult, analyze
     from .calibration import Calibration, calibrate, fit_ordered_probit
     from .data import DEFAULT_SCALE, Ratings, Scale, read_ratings
@@ -43,17 +44,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'perfsim.empirical' has no attribute {name!r}")
-    module, attribute = _LAZY[name]
-    value = getattr(importlib.import_module(module, __name__), attribute)
-    globals()[name] = value  # (once)
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy.names(__name__, _LAZY, globals())
 
 
 __all__ = [
