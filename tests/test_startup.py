@@ -28,11 +28,11 @@ HEAVY = (
 
 
 def _loaded_after(code: str) -> list[str]:
-    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    probe = f"{code}\nimport sys\nprint('loaded:', *(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
-    return out.stdout.split()
+    return out.stdout.splitlines()[-1].split()[1:]
 
 
 @pytest.mark.parametrize(
@@ -42,6 +42,8 @@ def _loaded_after(code: str) -> list[str]:
         "import perfsim.cli",
         "import perfsim.simulation",
         "from perfsim.empirical import folder",
+        # a command builds only its own arguments (each reads its defaults from its module)
+        "from perfsim.cli import main; main(['validate', 'hangzhou-2011'])",
         # a scenario loaded and simulated (naive: the compiled loops are the best response's)
         "import perfsim; perfsim.simulate(perfsim.load_scenario('hangzhou-2011',"
         " ['world.policy=\"naive\"']), reps=2, seed=0)",
@@ -93,3 +95,18 @@ def test_every_public_name_is_the_object_its_module_defines(package):
     assert set(pkg.__all__) <= set(dir(pkg))
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         pkg.nothing  # noqa: B018
+
+
+def test_a_commands_own_parser_is_the_one_of_the_whole_cli():
+    """The parser built for one command has that command's arguments exactly as the parser of
+    every command has them."""
+    from perfsim.cli import COMMANDS, build_parser
+
+    def arguments(parser, name):
+        sub = next(a for a in parser._actions if a.dest == "command").choices[name]
+        return [(a.dest, tuple(a.option_strings), a.default, a.help) for a in sub._actions]
+
+    everything = build_parser()
+    for name in COMMANDS:
+        assert arguments(build_parser(name), name) == arguments(everything, name), name
+        assert len(arguments(build_parser(""), name)) == 1  # only -h

@@ -68,7 +68,12 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``command``, only that command's arguments are added
+    (the others are listed, by name and help; ``""``: none, for ``perfsim --help`` and a word
+    that is no command): a command's arguments read their defaults from its module, and
+    importing every command's modules (scipy.stats, pymoo, the empirical analysis) took seconds
+    of each command's start."""
     parser = _Parser(
         prog="perfsim",
         description="Test performance-evaluation rules for government units before adopting them.",
@@ -83,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=module.EXAMPLES,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        module.add_arguments(p)
+        if command is None or name == command:
+            module.add_arguments(p)
     return parser
 
 
@@ -114,8 +120,11 @@ def _warnings_as_lines(command: str, lang: str = "en") -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    # the command is the first word not an option (perfsim's own options take no value)
+    command = next((word for word in given if not word.startswith("-")), None)
+    args = build_parser(command if command in COMMANDS else "").parse_args(argv)
+    args.argv = given
     try:
         with _warnings_as_lines(args.command, getattr(args, "lang", "en")):
             return COMMANDS[args.command].handle(args)
