@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from helpers import ROOT
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from perfsim.cli import main
@@ -130,6 +130,7 @@ PUNCT = st.sampled_from(list("，。；：、（）“”‘’") + [" "])
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(CHINESE, LATIN, PUNCT), min_size=1, max_size=40), st.integers(20, 100))
+@example(["A_", "一一一一一一一一一"], 20)  # a name kept whole, wider than the line
 def test_chinese_text_wraps_by_columns_and_never_inside_a_word(parts, columns):
     text = "中" + "".join(parts)  # (Chinese, so wrapped by columns)
     with language("zh"):
@@ -144,8 +145,10 @@ def test_chinese_text_wraps_by_columns_and_never_inside_a_word(parts, columns):
             assert body[0] not in NO_LINE_START or line is lines[0]
             assert body[-1] not in NO_LINE_END or line is lines[-1]
         # a line is longer than the columns only when it holds a word longer than a line (with
-        # the brackets and punctuation that may not leave it)
-        longest = max((width(w) for w in re.findall(r"[^\s\u3000-\u9fff]+", body)), default=0)
+        # the brackets and punctuation that may not leave it); a Latin run ending in ":" or "_"
+        # and a Chinese name is one word (``rater_cost:社会评价``)
+        words = re.findall(r"[^\s\u3000-\u9fff]+[:_][\u4e00-\u9fff]+|[^\s\u3000-\u9fff]+", body)
+        longest = max((width(w) for w in words), default=0)
         assert width(line) <= columns or longest + 2 + 8 > columns
     for run in LATIN_RUN.findall("\n".join(lines)):  # a run of Latin text is never cut in two
         assert run in latin or any(run in word for word in latin)
