@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -88,9 +90,6 @@ def notebook_client(book, **options):
 
 def _sliced(get_msg):
     async def sliced(timeout: float | None = None):
-        import queue
-        import time
-
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = POLL_SLICE if deadline is None else deadline - time.monotonic()
