@@ -32,10 +32,11 @@ def test_validate_bad_exits_2_without_traceback(minimal_file):
 
 def test_an_option_given_to_the_wrong_command_says_where_it_belongs(capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
-        main(["optimize", "hangzhou-2011", "--lang", "zh", "--out", str(tmp_path / "x")])
+        main(["new", "rule", str(tmp_path / "x"), "--lang", "zh"])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "unrecognized arguments: --lang zh" in err
-    assert "--lang belongs to perfsim run, compare, sensitivity, score and validate" in err
+    said = "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score and"
+    assert said in err
     assert "Traceback" not in err
     assert "perfsim report FOLDER --lang zh" in err
     assert not (tmp_path / "x").exists()

@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import pandas as pd
+import pytest
 from helpers import ROOT
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -180,3 +183,66 @@ def test_a_class_named_with_its_own_unit_word_is_not_said_twice(tmp_path, capsys
     assert main(["run", "mlr-2011", "--reps", "5", "--out", str(out), "--lang", "zh"]) == 0
     said = capsys.readouterr().out.replace("\n  ", "")
     assert "优秀等次的获得比例" in said and "直属单位" in said and "直属单位单位" not in said
+
+
+def _filled(template: str) -> tuple[str, dict[str, str]]:
+    """A template filled with a distinct value per field (as a run records it, in English)."""
+    values = {
+        name: f"v{i}x" for i, name in enumerate(dict.fromkeys(re.findall(r"\{(\w+)\}", template)))
+    }
+    return template.format(**values), values
+
+
+@pytest.mark.parametrize("module", ["optimize", "empirical"])
+def test_every_recorded_note_is_said_again_in_chinese_with_its_values(module):
+    from perfsim.empirical import notes as empirical_notes
+    from perfsim.experiments.optimize import output as optimize_notes
+    from perfsim.i18n import gettext as _
+
+    notes = {"optimize": optimize_notes, "empirical": empirical_notes}[module]
+    for key, template in notes.NOTES.items():
+        english, values = _filled(template)
+        assert notes.note(key, **values) == english
+        assert notes.said_again(english) == english  # (English: as recorded)
+        with language("zh"):
+            said = notes.said_again(english)
+            assert said == _(template).format(**values) and said != english, key
+            assert all(v in said for v in values.values())
+            assert not re.search(r"\b(the|of|and|are|were)\b", said), said
+
+
+def test_a_chinese_optimisation_summary_and_report_say_the_notes_in_chinese(tmp_path, capsys):
+    from perfsim.report import build_report
+
+    v6 = str(ROOT / "scenarios" / "theory" / "v6-distortion.toml")
+    out = tmp_path / "o"
+    args = ["optimize", v6, "--lever", "rule.pay.per_point=0:2", "--objective", "welfare_loss",
+            "--budget", "8", "--reps", "2", "--out", str(out), "--lang", "zh"]  # fmt: skip
+    assert main(args) == 0
+    chinese = capsys.readouterr().out
+    meta = json.loads((out / "optimization.json").read_text(encoding="utf-8"))
+    head = chinese.splitlines()[0]
+    assert f"共评估 {meta['evaluated']} 条规则" in head and f"{meta['generations']} 代" in head
+    assert "帕累托规则（" in chinese and "Pareto rules" not in chinese
+    assert "说明：搜索较短" in chinese and "a short search" not in chinese
+    assert any(n.startswith("a short search") for n in meta["notes"])  # recorded in English
+    assert "结果文件夹：" in chinese and f"perfsim report {out} --lang zh" in chinese
+    build_report(out, lang="zh")
+    report = (out / "report.zh.md").read_text(encoding="utf-8")
+    assert "搜索较短" in report and "a short search" not in report
+
+
+def test_a_chinese_empirical_summary_says_its_lines_and_notes_in_chinese(tmp_path, capsys):
+    hangzhou = str(ROOT / "scenarios" / "hangzhou-2011.toml")
+    data = str(ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv")
+    out = tmp_path / "e"
+    args = ["empirical", data, "--rule", hangzhou, "--variant",
+            'classes:rule.grading.scope="within_class"', "--out", str(out), "--lang", "zh"]  # fmt: skip
+    assert main(args) == 0
+    chinese = capsys.readouterr().out
+    assert "说明：宽表：只能做反事实的重新计分" in chinese and "wide table" not in chinese
+    moved = re.search(r"按 classes：(\d+) 个单位中有 (\d+) 个名次变化，(\d+) 个等次变化", chinese)
+    changes = pd.read_csv(out / "rank_changes.csv")
+    assert moved and int(moved[1]) == len(changes)
+    assert int(moved[3]) == int((changes["grade:classes"] != changes.iloc[:, -2]).sum()) > 0
+    assert f"已写入 {out}" in chinese

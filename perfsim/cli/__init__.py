@@ -51,8 +51,8 @@ COMMANDS: dict[str, ModuleType] = {
 
 #: options that belong to another command than the one they were given to: a hint for each
 _BELONGS = {
-    "--lang": "--lang belongs to perfsim run, compare, sensitivity, score and validate (the "
-    "language of what they print) and to perfsim report (the report's: perfsim report FOLDER "
+    "--lang": "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score "
+    "and validate (the language of what they print) and to perfsim report (the report's: perfsim report FOLDER "
     "--lang zh, after the run; 中文报告)",
 }
 

@@ -12,6 +12,7 @@ from ..scenario import DataError, load_scenario, resolve_path
 from .common import (
     add_encoding,
     add_force,
+    add_lang,
     add_numbers,
     add_set,
     default_out,
@@ -88,6 +89,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="result folder (default: results/empirical-<data name>)")
     add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_lang(p)
     add_encoding(p)
     add_set(p)
 
@@ -143,12 +145,19 @@ def handle(args: argparse.Namespace) -> int:
         result.metadata["command"] = "perfsim " + shlex.join(args.argv)
         result.write(out, force=args.force)
     if not args.quiet:
-        _print_empirical(result, out)
+        from ..i18n import language
+
+        with language(args.lang):
+            _print_empirical(result, out)
     return 0
 
 
 def _print_empirical(result, out) -> None:
+    """The terminal's summary of an analysis, in the current language."""
     import pandas as pd
+
+    from ..empirical.notes import said_again
+    from ..i18n import gettext as _
 
     cols = [
         c
@@ -159,24 +168,30 @@ def _print_empirical(result, out) -> None:
         print(result.scores[cols].head(15).to_string(index=False))
     if result.effects is not None:
         g = result.effects.groups
-        print("\nrater groups (leniency in points, ± 1.96 SE):")
+        print("\n" + _("rater groups (leniency in points, ± 1.96 SE):"))
         for r in g.itertuples():
             half = f" ± {1.96 * r.leniency_se:.2f}" if math.isfinite(r.leniency_se) else ""
-            alone = "" if half else " (the component's only group: 0 by definition)"
+            alone = "" if half else _(" (the component's only group: 0 by definition)")
             print(
-                f"  {r.component}/{r.rater_group}: {r.leniency:+.2f}{half}{alone}, "
-                f"noise {r.noise:.1f}, raters {r.raters}"
+                _("  {group}: {leniency}{half}{alone}, noise {noise}, raters {raters}").format(
+                    group=f"{r.component}/{r.rater_group}",
+                    leniency=f"{r.leniency:+.2f}",
+                    half=half,
+                    alone=alone,
+                    noise=f"{r.noise:.1f}",
+                    raters=r.raters,
+                )
             )
     if result.rank_changes is not None and len(result.rules) > 1:
         t, base = result.rank_changes, result.rules[0]
         for name in result.rules[1:]:
             moved = (t[f"change:{name}"] != 0).sum()
             graded = (t[f"grade:{name}"] != t[f"grade:{base}"]).sum()
-            print(f"\nunder {name}: {moved} of {len(t)} units change rank, {graded} change grade")
+            said = _("under {rule}: {moved} of {units} units change rank, {graded} change grade")
+            print("\n" + said.format(rule=name, moved=moved, units=len(t), graded=graded))
     for note in result.notes:
-        print(f"note: {note}")
+        print(_("note: {note}").format(note=said_again(note)))
     if result.calibration is not None:
-        print(
-            f"\ncalibrated raters: {out / 'calibrated.toml'} (use with --set @{out / 'calibrated.toml'})"
-        )
-    print(f"written to {out} ({REPORT_HTML})")
+        file = out / "calibrated.toml"
+        print("\n" + _("calibrated raters: {file} (use with --set @{file})").format(file=file))
+    print(_("written to {out} ({file})").format(out=out, file=REPORT_HTML))

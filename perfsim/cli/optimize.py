@@ -6,6 +6,7 @@ import argparse
 
 from ..results.names import OptimizationFiles
 from .common import (
+    add_lang,
     add_set,
     add_world,
     default_out,
@@ -104,6 +105,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="continue a stopped run in --out (rerunning into the same folder does this too)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_lang(p)
     add_set(p)
 
 
@@ -116,6 +118,11 @@ def handle(args: argparse.Namespace) -> int:
         f"optimize-{run_stem(args.scenario, args.world)}", args.overrides, args.seed
     )
     bars: dict[str, object] = {}
+    from ..i18n import gettext as _
+    from ..i18n import language
+
+    with language(args.lang):  # the bars' labels in the summary's language
+        stages = {"search": _("search"), "front": _("re-evaluating the front"), "unit": _("rules")}
 
     def follow(stage: str, unit: str):
         """A progress callback drawing the bar of ``stage`` (the search's closed when the front's
@@ -148,8 +155,8 @@ def handle(args: argparse.Namespace) -> int:
             world=args.world,
             out=out,
             resume=args.resume,
-            progress=None if args.quiet else follow("search", "rules"),
-            front_progress=None if args.quiet else follow("re-evaluating the front", "rules"),
+            progress=None if args.quiet else follow(stages["search"], stages["unit"]),
+            front_progress=None if args.quiet else follow(stages["front"], stages["unit"]),
         )
     except KeyboardInterrupt:
         stopped(f"the evaluations so far are kept in {out}")
@@ -158,20 +165,33 @@ def handle(args: argparse.Namespace) -> int:
         for bar in bars.values():
             bar.close()
     if not args.quiet:
-        _print(result)
+        with language(args.lang):
+            _print(result)
     return 0
 
 
 def _print(result) -> None:
-    from ..experiments.optimize.output import metric_list, verdict_metrics
+    """The terminal's summary of a search, in the current language."""
+    from ..experiments.optimize.front import nearest_sentence
+    from ..experiments.optimize.output import metric_list, said_again, verdict_metrics
+    from ..i18n import gettext as _
+    from ..i18n import metric_name
 
     meta, names = result.metadata, OptimizationFiles
     print(
-        f"{meta.get('scenario_name') or meta['scenario']}: {meta['evaluated']} rules evaluated in "
-        f"{meta['generations']} generations × {len(meta['worlds'])} world(s), "
-        f"{meta['reps']} replications each; front re-evaluated with {meta['final_reps']}"
+        _(
+            "{name}: {evaluated} rules evaluated in {generations} generations × {worlds} "
+            "world(s), {reps} replications each; front re-evaluated with {final}"
+        ).format(
+            name=meta.get("scenario_name") or meta["scenario"],
+            evaluated=meta["evaluated"],
+            generations=meta["generations"],
+            worlds=len(meta["worlds"]),
+            reps=meta["reps"],
+            final=meta["final_reps"],
+        )
     )
-    print(f"\nPareto rules ({len(result.pareto)}):")
+    print("\n" + _("Pareto rules ({n}):").format(n=len(result.pareto)))
     columns = [lv["path"] for lv in meta["levers"]]
     for o in meta["objectives"]:
         columns += [o["metric"], f"{o['metric']}_se"]
@@ -180,17 +200,30 @@ def _print(result) -> None:
     )
     near = meta.get("nearest") or {}
     if near:
-        kind = "Pareto-better" if near["pareto_better"] else "nearest Pareto (not better in all)"
-        print(f"\n{kind} rule nearest the reference: {near['sentence']}")
+        lead = (
+            _("Pareto-better rule nearest the reference: {sentence}")
+            if near["pareto_better"]
+            else _("nearest Pareto (not better in all) rule nearest the reference: {sentence}")
+        )
+        said = near["sentence"]
+        if "moves" in near and "effect_items" in near:  # (said again in this language)
+            said = nearest_sentence(near["moves"], near["effect_items"], metric_name)
+        print("\n" + lead.format(sentence=said))
         worse = verdict_metrics(result.recommended, "nearest")["worse"]
         if worse:
+            listed = metric_list(worse, metric_name, _(" ({k} of {n} worlds)"))
             print(
-                f"  it is worse than the reference in: {metric_list(worse)} ({names.RECOMMENDED})"
+                _("  it is worse than the reference in: {metrics} ({file})").format(
+                    metrics=listed, file=names.RECOMMENDED
+                )
             )
     for note in result.notes:
-        print(f"note: {note}")
+        print(_("note: {note}").format(note=said_again(note)))
+    files = (names.PARETO, f"{names.EVALUATIONS}.*", names.RECOMMENDED, f"{names.RULES}/")
     print(
-        f"\nfolder: {result.out} ({names.PARETO}, {names.EVALUATIONS}.*, {names.RECOMMENDED}, "
-        f"{names.RULES}/, {names.METADATA})"
+        "\n"
+        + _("folder: {out} ({files})").format(
+            out=result.out, files=", ".join([*files, names.METADATA])
+        )
     )
     next_report(result.out)

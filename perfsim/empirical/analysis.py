@@ -26,6 +26,7 @@ from ..tables import read_table
 from .calibration import Calibration, calibrate
 from .data import Ratings, Scale, is_long, read_ratings
 from .effects import RaterEffects, rater_effects
+from .notes import note
 from .reliability import reliability
 from .scores import RuleScorer, comparable_column, default_rule
 from .uncertainty import RankUncertainty, bootstrap_ranks
@@ -221,11 +222,7 @@ def _calibration(
         if world_map:
             calib = calibrate(ratings, scenario, world_map, reps=reps, seed=seed)
     elif calibrate_world:
-        notes.append(
-            "no calibration: the rule file has no [world] to calibrate (use a scenario)"
-            if rule is not None
-            else "no calibration: give --rule a scenario with a [world] (e.g. hangzhou-2011)"
-        )
+        notes.append(note("no_world" if rule is not None else "no_rule"))
     return calib
 
 
@@ -276,7 +273,7 @@ def analyze(
     mapping = _base_mapping(ratings, base_rule, source)
     unused = [c for c in ratings.components if c not in mapping.values()]
     if unused:
-        notes.append(f"ratings of {', '.join(unused)} are not used by the rule {base_name}")
+        notes.append(note("unused", components=", ".join(unused), rule=base_name))
     on = _Units(units_frame, unit_ids, unit_classes, id_column, class_column, units_source)
     unc = bootstrap_ranks(
         ratings,
@@ -290,9 +287,7 @@ def analyze(
     )
     meta["strata"] = unc.strata
     if unc.filled:
-        notes.append(
-            f"{unc.filled} unit-replicates drew no rater of a component; they kept the observed points"
-        )
+        notes.append(note("filled", count=unc.filled))
     scores = unc.table.sort_values(["rank", "total"], ascending=[True, False]).reset_index(
         drop=True
     )
@@ -408,8 +403,5 @@ def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, c
         rank_changes=_changes(ranks, rules, scoped),
         rules=rules,
         metadata=meta,
-        notes=[
-            "wide table: counterfactual re-scoring only; reliability, rater effects, rank "
-            "intervals and calibration need the long ratings table (one row per rating)"
-        ],
+        notes=[note("wide")],
     )

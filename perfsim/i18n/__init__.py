@@ -52,6 +52,7 @@ __all__ = [
     "metric_unit",
     "ngettext",
     "po_path",
+    "said_again",
     "say",
     "template_fields",
     "translations",
@@ -162,6 +163,21 @@ def template_fields(text: str, templates) -> tuple[str, dict[str, str]] | None:
         if found:
             return template, found.groupdict()
     return None
+
+
+def said_again(text: str, templates, inner=None) -> str:
+    """A sentence a record keeps in English, in the current language: matched back to the
+    template of ``templates`` it was written from (:func:`template_fields`) and the translated
+    template filled with its values, each said again by ``inner`` (default: this function with
+    the same templates; a value can hold another sentence); any other text translated whole
+    when the catalogue has it, else as recorded (a name from the user's files)."""
+    templates = list(templates)
+    found = template_fields(text, templates)
+    if found is None:
+        return _(text)
+    template, values = found
+    again = inner or (lambda v: said_again(v, templates))
+    return _(template).format(**{k: again(v) for k, v in values.items()})
 
 
 def say(text: object) -> str:

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ... import i18n
+from ...i18n import N_
 from ...io import atomic_write, check_output_folder, read_json, write_csv, write_manifest
 from ...results.names import OptimizationFiles
 from ...scenario import PerfsimError
@@ -27,6 +29,34 @@ from ..sensitivity.inputs import toml_value
 
 class OptimizationError(PerfsimError, ValueError):
     """An optimisation that cannot run as asked (its folder, budget or sizes)."""
+
+
+#: the notes a search records (in English, ``optimization.json``), each from one template; the
+#: terminal and the report say them again in their language (:func:`said_again`)
+NOTES: dict[str, str] = {
+    "resumed": N_("resumed: {count} evaluations were already done."),
+    "short": N_(
+        "a short search: {generations} generation(s) of {population} rules. Its front is a first "
+        "look: another --seed or a larger --budget may recommend other rules (at least "
+        "{least} generations: --budget {budget} or more)."
+    ),
+    "thinned": N_("the search's front was thinned to {count} rules for re-evaluation."),
+    "same": N_(
+        "{count} Pareto rule(s) gave exactly the results of another (lever values that differ "
+        "by less than the rule can tell, such as two quotas that round to the same number of "
+        "units) and are left out."
+    ),
+}
+
+
+def note(key: str, **values: object) -> str:
+    """The note ``key`` of :data:`NOTES` with its values, in English (what a search records)."""
+    return NOTES[key].format(**values)
+
+
+def said_again(text: str) -> str:
+    """A recorded note in the current language (from its template when it has one)."""
+    return i18n.said_again(text, NOTES.values())
 
 
 def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> bool:

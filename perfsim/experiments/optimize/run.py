@@ -55,7 +55,14 @@ from .levers import (
     parse_lever,
     parse_objective,
 )
-from .output import OptimizationError, finish_folder, lever_columns, prepare_folder, rule_name
+from .output import (
+    OptimizationError,
+    finish_folder,
+    lever_columns,
+    note,
+    prepare_folder,
+    rule_name,
+)
 from .robust import in_units
 from .search import REFERENCE, Search, archive_front, population_size
 
@@ -180,7 +187,7 @@ def optimize(
         if folder is not None:
             running = {"kind": "optimization", "status": "running", "hash": hash_, **settings}
             if prepare_folder(folder, hash_, resume, running):
-                notes.append(f"resumed: {search.resume()} evaluations were already done.")
+                notes.append(note("resumed", count=search.resume()))
         step = _counter(progress, budget + 1)
         generations = search.run(runner, step, check=lambda names: check_metrics(objs, cons, names))
         step(budget + 1)  # the search is done (duplicates were not simulated)
@@ -229,10 +236,9 @@ def short_search_note(generations: int, population: int) -> list[str]:
     rule it recommends, can change with the seed or the budget."""
     if generations >= FEW_GENERATIONS:
         return []
+    least, budget = FEW_GENERATIONS, FEW_GENERATIONS * population
     return [
-        f"a short search: {generations} generation(s) of {population} rules. Its front is a first "
-        "look: another --seed or a larger --budget may recommend other rules (at least "
-        f"{FEW_GENERATIONS} generations: --budget {FEW_GENERATIONS * population} or more)."
+        note("short", generations=generations, population=population, least=least, budget=budget)
     ]
 
 
@@ -296,7 +302,7 @@ def _final(
         order = np.argsort(table.loc[front_rows, f"{objs[0].metric}@w0"].to_numpy(float))
         keep = np.unique(np.linspace(0, len(order) - 1, MAX_FRONT).round().astype(int))
         front_rows = sorted(np.asarray(front_rows)[order[keep]].tolist())
-        notes.append(f"the search's front was thinned to {MAX_FRONT} rules for re-evaluation.")
+        notes.append(note("thinned", count=MAX_FRONT))
     ucols = [f"u{i}" for i in range(len(space.levers))]
     front_rows = _distinct_rules(space, table, front_rows, ucols)
     U = table.loc[front_rows, ucols].to_numpy(float)
@@ -304,11 +310,7 @@ def _final(
     scores = score(rev, objs, measure)
     kept, same = _distinct_results(scores, pareto_set(scores, list(range(1, len(U) + 1))))
     if same:
-        notes.append(
-            f"{same} Pareto rule(s) gave exactly the results of another (lever values that differ "
-            "by less than the rule can tell, such as two quotas that round to the same number of "
-            "units) and are left out."
-        )
+        notes.append(note("same", count=same))
     ref_values = current_values(search.model.raw, space.levers)
     better_rules = [k for k in kept if scores.dominates(k, 0)]
     near = nearest(

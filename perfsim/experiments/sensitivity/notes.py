@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ... import i18n
 from ...i18n import N_, template_fields
 from ...i18n import gettext as _
 from ...phrases import Phrase
@@ -127,8 +128,4 @@ def said_again(text: str) -> str:
     items = re.split(r"(?<=\)), ", text)
     if len(items) > 1 and all(template_fields(i, NOTES.values()) for i in items):
         return _(", ").join(said_again(i) for i in items)
-    found = template_fields(text, NOTES.values())
-    if found is None:
-        return _(text)
-    template, values = found
-    return _(template).format(**{k: said_again(v) for k, v in values.items()})
+    return i18n.said_again(text, NOTES.values(), inner=said_again)

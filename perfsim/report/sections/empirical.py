@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...empirical.calibration import how_fields
+from ...empirical.notes import said_again
 from ...i18n import N_
 from ...i18n import gettext as _
 from ...plotting.style import SavedFigure
@@ -294,6 +295,6 @@ def empirical_document(record: EmpiricalRecord) -> Document:
     if meta.get("notes"):
         doc.add("h2", _("Notes"), "notes")
         doc.add("p", _("Notes recorded by the analysis when it ran:"))
-        doc.add("ul", [_(str(n)) for n in meta["notes"]])
+        doc.add("ul", [said_again(str(n)) for n in meta["notes"]])
     _reproducibility_section(doc, record)
     return doc

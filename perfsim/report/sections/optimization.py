@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ...experiments.optimize.front import nearest_sentence
-from ...experiments.optimize.output import metric_list, verdict_metrics
+from ...experiments.optimize.output import metric_list, said_again, verdict_metrics
 from ...i18n import gettext as _
 from ...i18n import metric_name
 from ...plotting.style import SavedFigure
@@ -60,7 +60,7 @@ def _searched_section(doc: Document, meta: Mapping) -> None:
         doc.add("ul", [str(w) for w in meta["worlds"]])
     if meta.get("notes"):
         doc.add("p", _("Notes of the run:"))
-        doc.add("ul", [str(n) for n in meta["notes"]])
+        doc.add("ul", [said_again(str(n)) for n in meta["notes"]])
 
 
 def trade_off_sentences(record: OptimizationRecord) -> list[str]:
