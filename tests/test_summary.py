@@ -15,6 +15,7 @@ from helpers import ROOT, run_cli
 import perfsim
 from perfsim import metric_registry
 from perfsim.experiments.compare import compare, verdict
+from perfsim.i18n import language, metric_label
 from perfsim.report.numbers import diff_interval, num, pct, pcts
 from perfsim.report.summary import (
     comparison_sentences,
@@ -223,6 +224,13 @@ def test_every_metric_with_a_better_side_has_a_meaning_and_a_threshold():
     lines = explain_lines(["kendall_tau", "mean_total"])
     assert "higher is better" in lines[0] and "0.02" in lines[0]
     assert "no better side" in lines[1]
+    assert lines[0].startswith("kendall_tau") and lines[1].startswith("mean_total")
+    with language("zh"):  # the label the Chinese table shows, with the name
+        said = explain_lines(["kendall_tau", "mean_total"])
+    for line, name in zip(said, ["kendall_tau", "mean_total"], strict=True):
+        with language("zh"):
+            label = metric_label(name)
+        assert label != name and line.startswith(f"{label}（{name}）"), line
 
 
 # ---- numbers -------------------------------------------------------------------------------------

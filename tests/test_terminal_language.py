@@ -212,8 +212,6 @@ def test_every_recorded_note_is_said_again_in_chinese_with_its_values(module):
 
 
 def test_a_chinese_optimisation_summary_and_report_say_the_notes_in_chinese(tmp_path, capsys):
-    from perfsim.report import build_report
-
     v6 = str(ROOT / "scenarios" / "theory" / "v6-distortion.toml")
     out = tmp_path / "o"
     args = ["optimize", v6, "--lever", "rule.pay.per_point=0:2", "--objective", "welfare_loss",
@@ -227,9 +225,12 @@ def test_a_chinese_optimisation_summary_and_report_say_the_notes_in_chinese(tmp_
     assert "说明：搜索较短" in chinese and "a short search" not in chinese
     assert any(n.startswith("a short search") for n in meta["notes"])  # recorded in English
     assert "结果文件夹：" in chinese and f"perfsim report {out} --lang zh" in chinese
-    build_report(out, lang="zh")
+    assert main(["report", str(out), "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.startswith(f"已写出 {out / 'report.zh.html'} 和 ")
     report = (out / "report.zh.md").read_text(encoding="utf-8")
     assert "搜索较短" in report and "a short search" not in report
+    assert "（跨情境取 最差情境）" in report and "取 worst" not in report
+    assert "| 最接近参照规则 | rules/nearest.toml |" in report
 
 
 def test_a_chinese_empirical_summary_says_its_lines_and_notes_in_chinese(tmp_path, capsys):

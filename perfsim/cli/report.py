@@ -39,5 +39,9 @@ def handle(args: argparse.Namespace) -> int:
         Path(args.run_dir), lang=args.lang
     )  # says what a folder lacks
     if not args.quiet:
-        print(f"wrote {html_path} and {md_path}")
+        from ..i18n import gettext as _
+        from ..i18n import language
+
+        with language(args.lang):
+            print(_("wrote {html} and {md}").format(html=html_path, md=md_path))
     return 0

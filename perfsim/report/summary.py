@@ -510,14 +510,16 @@ def _unconverged(table: pd.DataFrame) -> str:
 
 def explain_lines(metrics: Sequence[str]) -> list[str]:
     """For ``--explain``: each metric's better side, smallest difference that matters and meaning
-    in plain words (all from :mod:`perfsim.metric_registry`)."""
+    in plain words (all from :mod:`perfsim.metric_registry`), under the metric's name as
+    :func:`perfsim.i18n.metric_name` gives it (in Chinese its label with the name, so that a line
+    is found by the label the table shows)."""
     lines = []
     for metric in metrics:
         side = metric_registry.better(metric) or "none"
         meaning = metric_plain(metric)
         if side == "none":
-            lines.append(say("explain.line_plain", metric=metric, side=say("explain.none"),
-                             meaning=meaning))  # fmt: skip
+            lines.append(say("explain.line_plain", metric=metric_name(metric),
+                             side=say("explain.none"), meaning=meaning))  # fmt: skip
             continue
         fixed = metric_registry.min_difference(metric)
         delta = (
@@ -532,7 +534,7 @@ def explain_lines(metrics: Sequence[str]) -> list[str]:
         lines.append(
             say(
                 "explain.line",
-                metric=metric,
+                metric=metric_name(metric),  # (another language: its label, as the table shows)
                 side=say(f"explain.{side}"),
                 delta=delta,
                 meaning=meaning,

@@ -10,15 +10,15 @@ from pathlib import Path
 
 from ...experiments.optimize.front import nearest_sentence
 from ...experiments.optimize.output import metric_list, said_again, verdict_metrics
+from ...i18n import N_, metric_name
 from ...i18n import gettext as _
-from ...i18n import metric_name
 from ...plotting.style import SavedFigure
 from ...results import OptimizationRecord
 from ..document import Document, Table
 from ..numbers import num, pm, pm_parts
 from ..rerun import format_command, report_command
 
-__all__ = ["optimization_document", "rerun_args"]
+__all__ = ["optimization_document", "recommended_label", "rerun_args"]
 
 
 def _lever_text(lever: Mapping) -> str:
@@ -26,6 +26,20 @@ def _lever_text(lever: Mapping) -> str:
         return ", ".join(map(str, lever.get("choices", [])))
     text = f"{num(lever['low'])} – {num(lever['high'])}"
     return text + (" " + _("(whole numbers)") if lever.get("integer") else "")
+
+
+#: how the objectives were summarised across worlds (``--robustness``), as the report says it
+_ROBUSTNESS = {"worst": N_("worst"), "mean": N_("mean"), "regret": N_("regret")}
+
+
+def recommended_label(name: str) -> str:
+    """A recommended rule as the report's table names it: its file stem in English
+    (``nearest``, ``balanced``, ``best-<metric>``), in another language what the stem says."""
+    if name in ("nearest", "balanced"):
+        return _({"nearest": N_("nearest"), "balanced": N_("balanced")}[name])
+    if name.startswith("best-"):
+        return _("best-{metric}").format(metric=metric_name(name[len("best-") :]))
+    return name
 
 
 def _searched_section(doc: Document, meta: Mapping) -> None:
@@ -47,7 +61,7 @@ def _searched_section(doc: Document, meta: Mapping) -> None:
             generations=meta.get("generations"),
             reps=meta.get("reps"),
             worlds=len(meta.get("worlds") or []),
-            robustness=meta.get("robustness"),
+            robustness=_(_ROBUSTNESS.get(str(meta.get("robustness")), str(meta.get("robustness")))),
             final=meta.get("final_reps"),
             rule=_(
                 "Noisy dominance: a rule dominates another only if it is better by more than "
@@ -143,7 +157,7 @@ def _recommended_section(doc: Document, record: OptimizationRecord) -> None:
     for rec in meta.get("recommended", []):
         found = verdict_metrics(table, rec["name"])
         cells = [metric_list(found[key], metric_name, where) for key in ("better", "worse")]
-        rows.append([rec["name"], rec["file"], *cells])
+        rows.append([recommended_label(rec["name"]), rec["file"], *cells])
     header = [_("rule"), _("file"), _("better than the reference"), _("worse than the reference")]
     doc.add("table", Table(header, rows))
 
