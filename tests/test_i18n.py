@@ -224,7 +224,7 @@ def test_chinese_report_has_no_english_sentence(folders, kind):
         assert "部门不对规则作出反应（naive）" in text and "：naive" not in text
         assert "问卷测评（survey）" in text
     if kind == "empirical":  # the bootstrap strata too (they came bare: "分层：group")
-        assert "按评议群体（group）" in text and "：group" not in text
+        assert "按评价主体（group）" in text and "：group" not in text
     md = (folder / "report.zh.md").read_text(encoding="utf-8")
     assert "## 可复现性" in md
     # the Chinese report was written beside the English one, which is as it was, figures too

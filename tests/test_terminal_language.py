@@ -229,7 +229,7 @@ def test_a_chinese_optimisation_summary_and_report_say_the_notes_in_chinese(tmp_
     assert capsys.readouterr().out.startswith(f"已写出 {out / 'report.zh.html'} 和 ")
     report = (out / "report.zh.md").read_text(encoding="utf-8")
     assert "搜索较短" in report and "a short search" not in report
-    assert "（跨情境取 最差情境）" in report and "取 worst" not in report
+    assert "（跨模拟世界取最差值）" in report and "取 worst" not in report
     assert "| 最接近参照规则 | rules/nearest.toml |" in report
 
 

@@ -159,7 +159,9 @@ def folder_line(out, files: Sequence[str], note: str = "") -> None:
     """The line naming the folder a command wrote and its main files, in the current language."""
     from ..i18n import gettext as _
 
-    print(_("run folder: {out} ({files}){note}").format(out=out, files=", ".join(files), note=note))
+    print(
+        _("run folder: {out} ({files}){note}").format(out=out, files=_(", ").join(files), note=note)
+    )
 
 
 def stopped(kept: str) -> None:

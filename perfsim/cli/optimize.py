@@ -223,7 +223,7 @@ def _print(result) -> None:
     print(
         "\n"
         + _("folder: {out} ({files})").format(
-            out=result.out, files=", ".join([*files, names.METADATA])
+            out=result.out, files=_(", ").join([*files, names.METADATA])
         )
     )
     next_report(result.out)

@@ -103,7 +103,7 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
     name = translated_name(resolved.get("meta")) or meta["scenario_name"] or meta["scenario"]
     n = meta["reps"]
     reps = ngettext("{n} replication", "{n} replications", n).format(n=n)
-    changed = f"; --set {' '.join(sets)}" if sets else ""
+    changed = _("; --set {sets}").format(sets=" ".join(sets)) if sets else ""
     line = _("{name}: {reps}, policy {policy}, seed {seed}").format(
         name=name, reps=reps, policy=term(meta["policy"]), seed=meta["seed"]
     )

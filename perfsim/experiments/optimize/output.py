@@ -229,7 +229,7 @@ def metric_list(
     """:func:`verdict_metrics`' list in words: each metric's ``name``, with ``where`` (``{k}``,
     ``{n}``) where it holds in some of the worlds only; ``–`` for none."""
     parts = [name(m) + (where.format(k=k, n=n) if k < n else "") for m, k, n in found]
-    return ", ".join(parts) or "–"
+    return i18n.gettext(", ").join(parts) or "–"
 
 
 def rule_name(kind: str, index: int | None = None) -> str:
