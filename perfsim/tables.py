@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .scenario import DataError
+from .scenario.errors import error
 
 #: Largest number accepted in a table (anything larger is a typo or a wrong column).
 MAX_MAGNITUDE = 1e15
@@ -369,15 +370,12 @@ def number_problem(cell: str, value: float) -> str | None:
             )
         return None
     if cell.strip() == "":
-        return "is empty; give a number"
+        return error("cell_empty")
     s = cell.strip().lower()
     if s in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "na", "n/a", "null", "none"):
-        return f"{cell!r} is not a finite number; give a number, e.g. 88.5"
+        return error("cell_finite", cell=repr(cell))
     if _DECIMAL_COMMA.fullmatch(unicodedata.normalize("NFKC", s)):
-        return f"{cell!r} is not a number; write decimals with a point, e.g. {s.replace(',', '.')}"
+        return error("cell_comma", cell=repr(cell), fixed=s.replace(",", "."))
     if np.isinf(value) or _NUMBER.fullmatch(s):
-        return f"{cell!r} is too large to be a number in a table (at most {_MAX_SHOWN})"
-    return (
-        f"{cell!r} is not a number; write a plain number such as 88.5 (a thousands separator, "
-        "1,234.5, and a percent sign, 88.5% = 88.5 points, are accepted)"
-    )
+        return error("cell_large", cell=repr(cell), most=_MAX_SHOWN)
+    return error("cell_number", cell=repr(cell))

@@ -35,7 +35,7 @@ def test_an_option_given_to_the_wrong_command_says_where_it_belongs(capsys, tmp_
         main(["new", "rule", str(tmp_path / "x"), "--lang", "zh"])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "unrecognized arguments: --lang zh" in err
-    said = "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score and"
+    said = "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score,"
     assert said in err
     assert "Traceback" not in err
     assert "perfsim report FOLDER --lang zh" in err
@@ -250,3 +250,31 @@ def test_perfsims_warnings_are_one_line_like_its_errors(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("perfsim score: warning: ")
     assert "line 5 (-5)" in err[0] and "SuspectValueWarning" not in err[0]
+
+
+def test_lang_before_the_command_is_told_where_it_goes(capsys):
+    for args in (["--lang", "zh", "run", "hangzhou-2011"], ["--lang=zh", "--help"]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert "--lang goes after the command" in err and "--lang 写在命令之后" in err
+        assert "invalid choice" not in err
+
+
+def test_scenarios_lists_each_scenario_by_its_name_in_the_language_asked(capsys):
+    from perfsim.scenario import read_toml
+    from perfsim.scenario.bundled import BUNDLED_SCENARIOS
+
+    assert main(["scenarios"]) == 0
+    english = capsys.readouterr().out.splitlines()
+    assert main(["scenarios", "--lang", "zh"]) == 0
+    chinese = capsys.readouterr().out.splitlines()
+
+    def names(lines):  # the scenarios' names (before the blank line and the folder's)
+        return [line.split()[0] for line in lines[:-2]]
+
+    assert names(english) == names(chinese) and len(names(english)) > 20
+    raw = read_toml(BUNDLED_SCENARIOS / "teaching" / "goodhart.toml")
+    zh_name = raw["meta"]["translations"]["zh"]["name"]
+    assert any(line.startswith("teaching/goodhart ") and line.endswith(zh_name) for line in chinese)
+    assert any(line.endswith(raw["meta"]["name"]) for line in english)
+    assert chinese[-1].startswith("（位于 ")

@@ -51,10 +51,18 @@ COMMANDS: dict[str, ModuleType] = {
 
 #: options that belong to another command than the one they were given to: a hint for each
 _BELONGS = {
-    "--lang": "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score "
-    "and validate (the language of what they print) and to perfsim report (the report's: perfsim report FOLDER "
-    "--lang zh, after the run; 中文报告)",
+    "--lang": "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score, "
+    "validate and scenarios (the language of what they print) and to perfsim report (the "
+    "report's: perfsim report FOLDER --lang zh, after the run; 中文报告)",
 }
+
+
+#: what ``perfsim --lang zh …`` is told (the language is an option of each command, given after
+#: it; otherwise ``zh`` was read as the command)
+LANG_FIRST = (
+    "perfsim: --lang goes after the command, e.g. perfsim run hangzhou-2011 --lang zh "
+    "(--lang 写在命令之后，例如 perfsim run hangzhou-2011 --lang zh)"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,6 +129,9 @@ def _warnings_as_lines(command: str, lang: str = "en") -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
+    if given and (given[0] == "--lang" or given[0].startswith("--lang=")):  # before the command
+        print(LANG_FIRST, file=sys.stderr)
+        return 2
     # the command is the first word not an option (perfsim's own options take no value)
     command = next((word for word in given if not word.startswith("-")), None)
     args = build_parser(command if command in COMMANDS else "").parse_args(argv)
@@ -129,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _warnings_as_lines(args.command, getattr(args, "lang", "en")):
             return COMMANDS[args.command].handle(args)
     except PerfsimError as exc:
-        print(f"perfsim {args.command}: error: {exc}", file=sys.stderr)
+        print(said_error(args.command, exc, getattr(args, "lang", "en")), file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `perfsim score ... | head`
         sys.stderr.close()
@@ -141,6 +152,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("perfsim: interrupted", file=sys.stderr)
         return 130
+
+
+def said_error(command: str, exc: PerfsimError, lang: str = "en") -> str:
+    """The line a user error prints: ``perfsim COMMAND: error: …``, in the command's ``--lang``.
+    An error is raised in English; in another language each of its messages written from a
+    template of :data:`perfsim.scenario.errors.ERRORS` is said again (the file, the key and the
+    value as they are), any other message stays English."""
+    if lang == "en":
+        return f"perfsim {command}: error: {exc}"
+    from ..i18n import gettext as _
+    from ..i18n import language
+    from ..scenario import ScenarioError
+
+    with language(lang):
+        if isinstance(exc, ScenarioError):
+            text = "\n".join(p.said(_said_message, _(": ")) for p in exc.problems)
+        else:
+            text = _said_message(str(exc))
+        return _("perfsim {command}: error: {message}").format(command=command, message=text)
+
+
+def _said_message(text: str) -> str:
+    """An error's message in the current language (:func:`said_error`); a ``{message}`` inside a
+    template (a hint added to a message) is said again in turn, a ``{kind}`` or ``{where}`` of
+    :data:`~perfsim.scenario.errors.WORDS` translated, the other values kept."""
+    from ..i18n import gettext as _
+    from ..i18n import template_fields
+    from ..scenario.errors import ERRORS, WORDS
+
+    found = template_fields(text, ERRORS.values())
+    if found is None:
+        return text
+    template, values = found
+    said = {k: _said_message(v) if k == "message" else v for k, v in values.items()}
+    said |= {k: _(v) for k, v in values.items() if k in ("kind", "where") and v in WORDS}
+    return _(template).format(**said)
 
 
 def run() -> None:
@@ -179,4 +226,4 @@ def _stop_on_termination() -> list[int]:
     return received
 
 
-__all__ = ["COMMANDS", "build_parser", "main", "run"]
+__all__ = ["COMMANDS", "build_parser", "main", "run", "said_error"]

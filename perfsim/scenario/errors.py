@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from ..phrases import N_
 
 
 @dataclass(frozen=True)
@@ -16,12 +19,18 @@ class Problem:
     has_value: bool = True
 
     def __str__(self) -> str:
-        where = f"{self.source}: " if self.source else ""
+        return self.said()
+
+    def said(self, say: Callable[[str], str] = str, colon: str = ": ") -> str:
+        """The problem with its message as ``say`` gives it (a terminal's language: the message
+        said again, :data:`ERRORS`) and ``colon`` after the file and the key."""
+        where = f"{self.source}{colon}" if self.source else ""
+        message = say(self.message)
         if not self.path:
-            return f"{where}{self.message}"
+            return f"{where}{message}"
         if self.has_value:
-            return f"{where}{self.path} = {_show(self.value)}: {self.message}"
-        return f"{where}{self.path}: {self.message}"
+            return f"{where}{self.path} = {_show(self.value)}{colon}{message}"
+        return f"{where}{self.path}{colon}{message}"
 
 
 def _show(value: object) -> str:
@@ -53,3 +62,74 @@ class LocatedValueError(ValueError):
         self.value = value
         self.has_value = has_value
         super().__init__(message)
+
+
+#: the messages of the errors a user meets most (a scenario's keys and values, a missing file, a
+#: table's cells), each from one template: an error is raised in English, and the command line
+#: says it again in its ``--lang`` (:func:`perfsim.cli.said_error`); the "{message} (…)" ones
+#: are the hints added to another message, said again in turn. Order matters: the first template
+#: that matches a message is its own (``must be {choices}`` last among the "must be").
+ERRORS: dict[str, str] = {
+    "unknown_close": N_("unknown key (did you mean {close}?); allowed in {where}: {allowed}"),
+    "unknown": N_("unknown key; allowed in {where}: {allowed}"),
+    "unknown_none_close": N_("unknown key (did you mean {close}?); {where} takes no keys yet"),
+    "unknown_none": N_("unknown key; {where} takes no keys yet"),
+    "unknown_bare": N_("unknown key"),
+    "missing": N_("missing: {what}"),
+    "not_found_close": N_(
+        "file not found (did you mean the bundled scenario {close}?); perfsim scenarios lists "
+        "the bundled ones"
+    ),
+    "not_found": N_("file not found; perfsim scenarios lists the bundled ones"),
+    "own_not_found_close": N_(
+        "file not found (did you mean the bundled scenario {close}?) (relative paths start in "
+        "{cwd})"
+    ),
+    "own_not_found": N_("file not found (relative paths start in {cwd})"),
+    "no_name_none": N_("no {kind} of that name (none is declared)"),
+    "no_name_close": N_("no {kind} of that name (did you mean {close}?); allowed: {allowed}"),
+    "no_name": N_("no {kind} of that name; allowed: {allowed}"),
+    "share_pct2": N_(
+        "{message} (a share, not a percentage: {pct10} % is {share10}, {pct} % is {share})"
+    ),
+    "share_pct": N_("{message} (a share, not a percentage: {pct} % is {share})"),
+    "share_file": N_("{message} (a share is written as a number in the file: {share} for {value})"),
+    "close": N_("{message} (did you mean {close}?)"),
+    "write": N_("{message} (write {word} for {value})"),
+    "ge": N_("must be ≥ {bound}"),
+    "le": N_("must be ≤ {bound}"),
+    "gt": N_("must be > {bound}"),
+    "number": N_("must be a number"),
+    "string": N_("must be a string"),
+    "boolean": N_("must be true or false"),
+    "table": N_("must be a table"),
+    "list": N_("must be a list"),
+    "empty": N_("must not be empty"),
+    "choices": N_("must be {choices}"),
+    "cell_empty": N_("is empty; give a number"),
+    "cell_finite": N_("{cell} is not a finite number; give a number, e.g. 88.5"),
+    "cell_comma": N_("{cell} is not a number; write decimals with a point, e.g. {fixed}"),
+    "cell_large": N_("{cell} is too large to be a number in a table (at most {most})"),
+    "cell_number": N_(
+        "{cell} is not a number; write a plain number such as 88.5 (a thousands separator, "
+        "1,234.5, and a percent sign, 88.5% = 88.5 points, are accepted)"
+    ),
+}
+
+
+#: the words an error's ``{kind}`` and ``{where}`` take that are said again in another language
+#: (a key's path is kept as it is)
+WORDS = (
+    N_("band"),
+    N_("component"),
+    N_("indicator"),
+    N_("class"),
+    N_("column component"),
+    N_("bonus/deduction item or veto column"),
+    N_("the top level"),
+)
+
+
+def error(key: str, **values: object) -> str:
+    """The message ``key`` of :data:`ERRORS` with its values, in English."""
+    return ERRORS[key].format(**values)

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .bundled import BUNDLED_SCENARIOS
-from .errors import LocatedValueError, Problem, ScenarioError
+from .errors import LocatedValueError, Problem, ScenarioError, error
 from .names import choice_hint, nearest
 from .overrides import PERCENT, apply_overrides
 from .schema import Scenario
@@ -51,10 +51,10 @@ def _not_found(p: Path, bundled: bool = True) -> str:
     ]
     typed = p.with_suffix("").as_posix() if p.suffix == ".toml" else p.as_posix()
     close = nearest(typed.removeprefix("scenarios/"), names, cutoff=0.7)
-    hint = f" (did you mean the bundled scenario {close!r}?)" if close else ""
+    key = ("not_found" if bundled else "own_not_found") if not close else None
     if not bundled:  # (a file of the user's own, such as an [uncertain] table)
-        return f"file not found{hint} (relative paths start in {Path.cwd()})"
-    return f"file not found{hint}; perfsim scenarios lists the bundled ones"
+        return error(key or "own_not_found_close", close=repr(close), cwd=Path.cwd())
+    return error(key or "not_found_close", close=repr(close))
 
 
 def read_toml(path: str | Path, bundled: bool = True) -> dict:
@@ -339,7 +339,9 @@ def validation_problems(exc: ValidationError, raw: Mapping, source: str) -> list
         if kind == "extra_forbidden":
             problems.append(Problem(source, path, err.get("input"), _unknown_key(loc), False))
         elif kind == "missing":
-            problems.append(Problem(source, path, None, f"missing: {_describe(loc)}", False))
+            problems.append(
+                Problem(source, path, None, error("missing", what=_describe(loc)), False)
+            )
         else:
             value = _lookup(raw, loc)
             problems.append(Problem(source, path, value, _message(err) + _value_hint(err, value)))
@@ -363,20 +365,26 @@ def _share_hint(err: Mapping, value: Any) -> str:
         percent = PERCENT.fullmatch(value)
         if percent:
             share = float(percent.group(1)) / 100
-            return f" (a share is written as a number in the file: {share:g} for {value.strip()!r})"
+            return _hint("share_file", share=f"{share:g}", value=repr(value.strip()))
     if (
         message.startswith("must be ≤ 1")
         and isinstance(value, int | float)
         and not isinstance(value, bool)
         and 1 < value <= 100
     ):
+        pct, share = f"{value:g}", f"{value / 100:g}"
         if value >= 10:
-            return f" (a share, not a percentage: {value:g} % is {value / 100:g})"
-        return (
-            f" (a share, not a percentage: {value * 10:g} % is {value / 10:g}, {value:g} % is "
-            f"{value / 100:g})"
+            return _hint("share_pct", pct=pct, share=share)
+        return _hint(
+            "share_pct2", pct10=f"{value * 10:g}", share10=f"{value / 10:g}", pct=pct, share=share
         )
     return ""
+
+
+def _hint(key: str, **values: object) -> str:
+    """A hint added to a message: the template :data:`~perfsim.scenario.errors.ERRORS` ``key``
+    without its ``{message}``."""
+    return error(key, message="", **values)
 
 
 def _message(err: Mapping) -> str:
@@ -453,12 +461,11 @@ def _unknown_key(loc: list[str]) -> str:
     if isinstance(parent, type) and issubclass(parent, BaseModel):
         allowed = list(parent.model_fields)
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
         where = ".".join(loc[:-1]) or "the top level"
-        if not allowed:
-            return f"unknown key{hint}; {where} takes no keys yet"
-        return f"unknown key{hint}; allowed in {where}: {', '.join(allowed)}"
-    return "unknown key"
+        said = dict(close=repr(close[0]) if close else "", where=where, allowed=", ".join(allowed))
+        kind = "unknown" if allowed else "unknown_none"
+        return error(f"{kind}_close" if close else kind, **said)
+    return error("unknown_bare")
 
 
 def _describe(loc: list[str]) -> str:

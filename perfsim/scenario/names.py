@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from .errors import LocatedValueError
+from .errors import LocatedValueError, error
 
 
 def check_names(needed, given, path: str, kind: str, missing: str) -> None:
@@ -80,15 +80,17 @@ def choice_hint(value, allowed) -> str:
     allowed = [str(a) for a in allowed]
     word = CHINESE_CHOICES.get(str(value).strip())
     if word in allowed:
-        return f" (write {word!r} for {str(value).strip()})"
+        return error("write", message="", word=repr(word), value=str(value).strip())
     close = nearest(str(value).strip().lower(), allowed, cutoff=0.6)
-    return f" (did you mean {close!r}?)" if close else ""
+    return error("close", message="", close=repr(close)) if close else ""
 
 
 def unknown_name(kind: str, name: str, allowed) -> str:
     allowed = [str(a) for a in allowed]
     if not allowed:
-        return f"no {kind} of that name (none is declared)"
+        return error("no_name_none", kind=kind)
     close = nearest(name, allowed)
-    hint = f" (did you mean {close!r}?)" if close else ""
-    return f"no {kind} of that name{hint}; allowed: {', '.join(allowed)}"
+    listed = ", ".join(allowed)
+    if close:
+        return error("no_name_close", kind=kind, close=repr(close), allowed=listed)
+    return error("no_name", kind=kind, allowed=listed)

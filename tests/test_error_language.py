@@ -1,0 +1,114 @@
+"""``--lang zh``: a user error is said in Chinese, with the file, the key and the value as they are.
+
+An error is raised in English (what a log, a test or an English terminal reads); the command line
+says it again in its language when the message was written from a template of
+:data:`perfsim.scenario.errors.ERRORS`. Checked for every template, and end to end on the errors a
+new user meets first: a misspelt key, a share written as a percentage, a misspelt choice, a file
+that is not there, a table cell that is not a number.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from helpers import ROOT
+
+from perfsim.cli import main, said_error
+from perfsim.i18n import gettext as _
+from perfsim.i18n import language
+from perfsim.scenario import DataError, Problem, ScenarioError
+from perfsim.scenario.errors import ERRORS, WORDS, error
+
+HANGZHOU = str(ROOT / "scenarios" / "hangzhou-2011.toml")
+#: English words that a Chinese error must not keep outside the values it quotes
+ENGLISH = re.compile(r"\b(must|unknown|file|found|allowed|share|number|write|mean|is|of)\b")
+
+
+def _values(template: str) -> dict[str, str]:
+    """A distinct value per field of ``template``; a ``{message}`` is a message of its own."""
+    names = dict.fromkeys(re.findall(r"\{(\w+)\}", template))
+    return {n: error("number") if n == "message" else f"'v{i}x'" for i, n in enumerate(names)}
+
+
+@pytest.mark.parametrize("key", list(ERRORS))
+def test_every_error_template_is_said_again_in_chinese_with_its_values(key):
+    values = _values(ERRORS[key])
+    english = error(key, **values)
+    problem = ScenarioError([Problem("my.toml", "rule.x", 1.5, english)])
+    assert said_error("run", problem) == f"perfsim run: error: my.toml: rule.x = 1.5: {english}"
+    said = said_error("run", problem, "zh")
+    assert said.startswith("perfsim run：错误：my.toml：rule.x = 1.5：")
+    message = said.split("rule.x = 1.5：", 1)[1]
+    with language("zh"):
+        inner = {k: _(v) if k == "message" else v for k, v in values.items()}
+        assert message == _(ERRORS[key]).format(**inner)
+    assert all(v in message for k, v in values.items() if k != "message")
+    assert not ENGLISH.search(re.sub(r"'v\d+x'", "", message)), message
+
+
+def test_a_kind_and_the_top_level_are_said_in_chinese_and_a_key_path_is_not():
+    for word in WORDS:
+        english = error("no_name_none", kind=word)
+        said = said_error("validate", DataError(english), "zh")
+        assert word not in said and said.startswith("perfsim validate：错误：没有这个名称的")
+    at_top = error("unknown", where="the top level", allowed="rule, world")
+    assert "文件顶层" in said_error("run", DataError(at_top), "zh")
+    in_rule = error("unknown", where="rule", allowed="name")
+    assert "rule 中允许的键：name" in said_error("run", DataError(in_rule), "zh")
+
+
+def test_a_message_from_no_template_stays_english():
+    said = said_error("run", DataError("something new went wrong"), "zh")
+    assert said == "perfsim run：错误：something new went wrong"
+
+
+def _errors(capsys, *args):
+    assert main(list(args)) == 2
+    return capsys.readouterr().err
+
+
+def test_a_new_users_first_errors_are_said_in_chinese_and_the_same_in_english(tmp_path, capsys):
+    bad = tmp_path / "规则.toml"
+    text = (ROOT / "scenarios" / "teaching" / "goodhart.toml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("[rule.grading]", "[rule.grading]\ntresholds = {}", 1), "utf-8")
+    cases = [
+        (["validate", str(bad)], ["rule.grading.tresholds：未知的键（是否想写 'thresholds'？）"]),
+        (
+            ["validate", HANGZHOU, "--set", "rule.grading.quota.优秀=15"],
+            ["rule.grading.quota.优秀 = 15：须 ≤ 1（这里要写比例，不是百分数：15 % 写作 0.15）"],
+        ),
+        (
+            ["validate", HANGZHOU, "--set", 'world.sampling="lhss"'],
+            ["world.sampling = 'lhss'：须为以下之一：", "（是否想写 'lhs'？）"],
+        ),
+        (["run", str(tmp_path / "无.toml")], ["找不到文件；perfsim scenarios 列出全部自带情景"]),
+        (
+            ["run", "hangzhou2011", "--reps", "2"],
+            ["找不到文件（是否想用自带情景 'hangzhou-2011'？）"],
+        ),
+    ]
+    for args, chinese in cases:
+        english = _errors(capsys, *args)
+        said = _errors(capsys, *args, "--lang", "zh")
+        assert english.startswith(f"perfsim {args[0]}: error: ") and "Traceback" not in english
+        assert said.startswith(f"perfsim {args[0]}：错误：") and "Traceback" not in said
+        assert all(c in said for c in chinese), said
+        message = said.split("：错误：", 1)[1].replace(str(tmp_path), "")
+        assert not ENGLISH.search(message.replace("perfsim scenarios", "")), said
+        assert (
+            said_error(args[0], DataError(english.split(": error: ", 1)[1].strip()))
+            == english.strip()
+        )
+
+
+def test_a_table_cell_that_is_not_a_number_is_said_in_chinese(tmp_path, capsys):
+    table = tmp_path / "表.csv"
+    rows = (ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv").read_text(encoding="utf-8")
+    lines = rows.splitlines()
+    cells = lines[1].split(",")
+    numeric = next(i for i, c in enumerate(cells) if re.fullmatch(r"\d+(\.\d+)?", c))
+    cells[numeric] = "九十九"
+    table.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    said = _errors(capsys, "score", str(table), "--rule", HANGZHOU, "--lang", "zh")
+    assert "'九十九' 不是数字；请填写普通数字，例如 88.5" in said, said
