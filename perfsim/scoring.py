@@ -418,9 +418,13 @@ def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray
 
 
 def _missing_columns(source: str, missing: list[str], needed: list[str], have: list[str]) -> str:
+    """The error for columns the rule needs and the table lacks, each with the nearest column of
+    the table that the rule does not already read (suggesting one it reads, as 创新创优 for a
+    missing 自主创新 when both are needed, would only move the problem)."""
+    spare = [c for c in have if c not in needed]
     parts = []
     for col in missing:
-        close = difflib.get_close_matches(col, have, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(col, spare, n=1, cutoff=0.5)
         parts.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
     return (
         f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(parts)}; "

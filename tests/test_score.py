@@ -240,3 +240,25 @@ def test_small_values_that_fit_the_column_raise_no_warning(minimal_file):
     with warnings.catch_warnings():
         warnings.simplefilter("error", SuspectValueWarning)
         score(t, minimal_file)
+
+
+def test_a_missing_column_is_never_told_to_be_one_the_rule_already_reads():
+    from helpers import ROOT
+
+    data = pd.read_csv(
+        ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv", encoding="utf-8-sig"
+    )
+    rule = str(ROOT / "scenarios" / "hangzhou-2011.toml")
+    for col in data.columns:
+        try:
+            score(data.drop(columns=[col]), rule)
+        except DataError as exc:
+            text = str(exc)
+            if "missing column" not in text:
+                continue
+            needed = text.split("the rule needs: ", 1)[1].split(";", 1)[0].split(", ")
+            close = re.search(r"did you mean '([^']+)'", text)
+            assert close is None or close[1] not in needed, text
+    typo = data.rename(columns={data.columns[3]: data.columns[3] + "x"})
+    with pytest.raises(DataError, match=f"did you mean '{re.escape(data.columns[3])}x'"):
+        score(typo, rule)

@@ -274,8 +274,9 @@ def _renamed(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in have]
     if missing:
         hints = []
+        spare = [c for c in have if c not in REQUIRED + OPTIONAL]  # (not a column it reads)
         for col in missing:
-            close = difflib.get_close_matches(col, have, n=1, cutoff=0.5)
+            close = difflib.get_close_matches(col, spare, n=1, cutoff=0.5)
             hints.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
         raise DataError(
             f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(hints)}; a ratings "
