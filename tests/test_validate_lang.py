@@ -64,3 +64,18 @@ def test_a_world_file_is_described_in_chinese(capsys, tmp_path):
     en, zh = _both(capsys, str(world))
     assert [_numbers(x) for x in en] == [_numbers(x) for x in zh]
     assert "有效的模拟世界" in zh[0] and "个单位" in zh[0]
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"), [("12%", "12 %"), ("0.125", "12.5 %"), ("３０％", "30 %")]
+)
+def test_validate_shows_each_grades_quota_and_threshold_as_it_was_read(capsys, written, shown):
+    args = ("hangzhou-2011", "--set", f"rule.grading.quota.优秀={written}",
+            "--set", "rule.grading.thresholds.良好=88.5")  # fmt: skip
+    en, zh = _both(capsys, *args)
+    grades = next(line for line in en if line.startswith("  grades: "))
+    assert grades == (
+        f"  grades: 优秀 (at most {shown}) > 良好 (from 88.5 points) > 合格 (from 82 points) > 不合格"
+    )
+    said = next(line for line in zh if line.startswith("  等次："))
+    assert f"优秀（比例至多 {shown}）" in said and "良好（88.5 分及以上）" in said

@@ -37,6 +37,24 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _band_rules(grading) -> list[str]:
+    """Each band with its quota and threshold as the file was read (a share written ``15%`` is
+    shown as 15 %), so that a user can check them: ``优秀 (at most 15 %)``."""
+    from ..i18n import gettext as _
+
+    out = []
+    for band in grading.bands:
+        bits = []
+        if band in grading.quota:
+            bits.append(_("at most {share}").format(share=f"{grading.quota[band] * 100:.4g} %"))
+        if band in grading.quota_count:
+            bits.append(_("at most {n} units").format(n=grading.quota_count[band]))
+        if band in grading.thresholds:
+            bits.append(_("from {points} points").format(points=f"{grading.thresholds[band]:g}"))
+        out.append(band + (_(" ({rules})").format(rules=_(", ").join(bits)) if bits else ""))
+    return out
+
+
 def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) -> None:
     """What ``perfsim validate`` says of a valid scenario or rule, in the current language."""
     from ..i18n import gettext as _
@@ -53,7 +71,7 @@ def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) ->
     print(_("  {indicators}; rater mix: {mix}").format(indicators=indicators, mix=mix))
     for note in scale_notes(rule, scenario.world):
         print(_("  check: {note}").format(note=say(note)))
-    print(_("  grades: {bands}").format(bands=" > ".join(rule.grading.bands)))
+    print(_("  grades: {bands}").format(bands=" > ".join(_band_rules(rule.grading))))
     if uncertain:
         inputs = ngettext("{n} input", "{n} inputs", uncertain).format(n=uncertain)
         print(_("  uncertain: {inputs}, each valid across its range").format(inputs=inputs))
