@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 import warnings
 from pathlib import Path
@@ -308,3 +309,32 @@ def test_a_world_event_named_near_an_unsimulated_veto_column_is_warned_about(
         assert "world.toml" in near[0]  # the world file it comes from
     else:
         assert near == []
+
+
+def test_chinese_starter_files_are_the_same_model_commented_in_chinese(
+    tmp_path, capsys, monkeypatch
+):
+    import tomllib
+
+    from perfsim.i18n import has_cjk
+
+    monkeypatch.chdir(tmp_path)
+    for kind in ("rule", "world"):
+        assert main(["new", kind, f"{kind}.toml"]) == 0
+        assert main(["new", kind, f"{kind}.zh.toml", "--lang", "zh"]) == 0
+        said = capsys.readouterr().out
+        assert f"已写出 {kind}.zh.toml：起步" in said and "--lang zh" in said
+        en, zh = (Path(f"{kind}{x}.toml").read_text(encoding="utf-8") for x in ("", ".zh"))
+        a, b = tomllib.loads(en), tomllib.loads(zh)
+        assert has_cjk(b["meta"]["name"]) and has_cjk(b["meta"]["description"])
+        for raw in (a, b):  # the same model once the words are set aside
+            raw.pop("meta")
+            for ind in raw.get("rule", {}).get("indicators", {}).values():
+                ind.pop("label", None)
+        assert a == b
+        comments = [line.split("#", 1)[1] for line in zh.splitlines() if "#" in line]
+        english = [c for c in comments if re.search("[A-Za-z]{4}", c) and not has_cjk(c)]
+        assert comments and not english, english  # every comment that has words is Chinese
+    assert main(["validate", "rule.zh.toml", "--world", "world.zh.toml", "--lang", "zh"]) == 0
+    code = main(["run", "rule.zh.toml", "--world", "world.zh.toml", "--reps", "3", "--quiet"])
+    assert code == 0, capsys.readouterr().err

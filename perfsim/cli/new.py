@@ -29,9 +29,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="world only: fit the world to this rule file by name (a measurement per indicator, a "
         "rater group per survey or panel component, the rule's classes), numbers as placeholders",
     )
+    p.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default="en",
+        help="language of the starter file's comments, names and labels and of what is printed "
+        "(zh: 中文注释的起步文件; the keys and numbers are the same; a world fitted to --rule is "
+        "commented in English)",
+    )
 
 
 def handle(args: argparse.Namespace) -> int:
+    from ..i18n import language
     from ..io import OutputError, atomic_write, check_output_file
     from ..scenario import Problem, ScenarioError, load_scenario
     from ..scenario.loader import is_partial_world, read_toml, resolve_path
@@ -56,14 +65,30 @@ def handle(args: argparse.Namespace) -> int:
         partial = world if is_partial_world(world) else None  # a complete one is replaced
         text = world_for_rule(rule, args.rule, str(target), partial)
     else:
-        text = starter(args.kind, target.name)
+        text = starter(args.kind, target.name, args.lang)
     atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    print(f"wrote {target}: a starter {args.kind}, valid as written; edit every number")
-    if args.kind == "rule":
-        print(f"  perfsim validate {target}")
-        print(f"  perfsim run {target} --world hangzhou-2011 --reps 20")
-    elif args.rule is not None:
-        print(f"  perfsim run {args.rule} --world {target} --reps 20")
-    else:
-        print(f"  perfsim run my-rule.toml --world {target}   (perfsim new rule my-rule.toml)")
+    with language(args.lang):
+        _print_next(args, target)
     return 0
+
+
+def _print_next(args: argparse.Namespace, target: Path) -> None:
+    """What ``perfsim new`` wrote and the commands that use it, in the current language."""
+    from ..i18n import gettext as _
+
+    lang = "" if args.lang == "en" else f" --lang {args.lang}"
+    kind = _("a starter rule") if args.kind == "rule" else _("a starter world")
+    print(
+        _("wrote {file}: {kind}, valid as written; edit every number").format(
+            file=target, kind=kind
+        )
+    )
+    if args.kind == "rule":
+        print(f"  perfsim validate {target}{lang}")
+        print(f"  perfsim run {target} --world hangzhou-2011 --reps 20{lang}")
+    elif args.rule is not None:
+        print(f"  perfsim run {args.rule} --world {target} --reps 20{lang}")
+    else:
+        rule = _("my-rule.toml")
+        made = _("perfsim new rule {file}").format(file=f"{rule}{lang}")
+        print(f"  perfsim run {rule} --world {target}{lang}   ({made})")
