@@ -32,7 +32,7 @@ def test_validate_bad_exits_2_without_traceback(minimal_file):
 
 def test_an_option_given_to_the_wrong_command_says_where_it_belongs(capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
-        main(["new", "rule", str(tmp_path / "x"), "--lang", "zh"])
+        main(["verify", "--lang", "zh", "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "unrecognized arguments: --lang zh" in err
     said = "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score,"
