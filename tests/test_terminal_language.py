@@ -231,6 +231,8 @@ def test_a_chinese_optimisation_summary_and_report_say_the_notes_in_chinese(tmp_
     assert "搜索较短" in report and "a short search" not in report
     assert "（跨模拟世界取最差值）" in report and "取 worst" not in report
     assert "| 最接近参照规则 | rules/nearest.toml |" in report
+    trade_off = [line for line in report.splitlines() if "最优的帕累托规则达到" in line]
+    assert trade_off and all(line.endswith("。") and ". " not in line for line in trade_off)
 
 
 def test_a_chinese_empirical_summary_says_its_lines_and_notes_in_chinese(tmp_path, capsys):

@@ -86,11 +86,15 @@ def trade_off_sentences(record: OptimizationRecord) -> list[str]:
     for metric in objs:
         col = front[metric]
         row = front.loc[col.idxmin() if goals[metric] == "min" else col.idxmax()]
-        others = ", ".join(f"{metric_name(m)} {num(row[m], digits=3)}" for m in objs if m != metric)
+        others = _(", ").join(
+            _("{metric} {value}").format(metric=metric_name(m), value=num(row[m], digits=3))
+            for m in objs
+            if m != metric
+        )
         text = _("The Pareto rule best in {metric} reaches {value} ± {se}").format(
             metric=metric_name(metric), **_value_and_se(row[metric], row[f"{metric}_se"])
         )
-        out.append(text + (_(", at {others}").format(others=others) if others else "") + ".")
+        out.append(text + (_(", at {others}").format(others=others) if others else "") + _("."))
     return out
 
 
