@@ -278,3 +278,20 @@ def test_scenarios_lists_each_scenario_by_its_name_in_the_language_asked(capsys)
     assert any(line.startswith("teaching/goodhart ") and line.endswith(zh_name) for line in chinese)
     assert any(line.endswith(raw["meta"]["name"]) for line in english)
     assert chinese[-1].startswith("（位于 ")
+
+
+def test_perfsim_help_says_in_chinese_where_the_chinese_output_is(capsys):
+    import re
+
+    from perfsim.cli import ZH_HELP
+    from perfsim.cli.common import width
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    said = capsys.readouterr().out
+    assert ZH_HELP in said and "--lang zh" in said.split("中文：", 1)[1]
+    columns = set()
+    for line in ZH_HELP.splitlines()[1:]:  # the explanations line up on screen
+        command, gap = re.match(r"(.*?\S)(\s{2,})\S", line).groups()
+        columns.add(width(command) + len(gap))
+    assert len(columns) == 1

@@ -57,6 +57,14 @@ _BELONGS = {
 }
 
 
+#: the Chinese lines of ``perfsim --help`` (argparse's own help is English): where the Chinese
+#: output is and the first commands
+ZH_HELP = """中文：在命令之后加 --lang zh，终端输出即为中文；报告：perfsim report 结果文件夹 --lang zh。
+  perfsim scenarios --lang zh                          自带情景（中文名称）
+  perfsim run hangzhou-2011 --lang zh                  模拟杭州 2011 年综合考评
+  perfsim new rule 我的规则.toml --lang zh             写出中文注释的起步规则
+  perfsim COMMAND --help                               各命令的选项（英文）"""
+
 #: what ``perfsim --lang zh …`` is told (the language is an option of each command, given after
 #: it; otherwise ``zh`` was read as the command)
 LANG_FIRST = (
@@ -85,6 +93,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="perfsim",
         description="Test performance-evaluation rules for government units before adopting them.",
+        epilog=ZH_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"perfsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
