@@ -98,6 +98,8 @@ def test_a_chinese_comparison_translates_verdicts_and_keeps_the_numbers(tmp_path
         if said in verdicts:
             assert zh.rstrip().endswith(verdicts[said])
     assert "配对差异" in chinese and "paired differences" not in chinese
+    assert english.rstrip().splitlines()[-1].startswith(f"next: perfsim report {tmp_path / 'en'}")
+    assert f"perfsim report {tmp_path / 'zh'} --lang zh" in chinese.rstrip().splitlines()[-1]
 
 
 def test_english_text_naming_chinese_things_breaks_only_between_words():

@@ -14,6 +14,7 @@ from .common import (
     add_world,
     default_out,
     folder_line,
+    next_report,
     pad,
     positive,
     print_sentences,
@@ -208,6 +209,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     files = ComparisonFiles
     print()
     folder_line(out, (files.COMPARISON, files.METADATA, f"{files.RUNS}/"), note)
+    next_report(out)
 
 
 def _grade_moves(comp, names: dict[str, str]) -> list[str]:
