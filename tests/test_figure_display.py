@@ -187,3 +187,12 @@ def test_an_svg_is_the_same_bytes_each_time(tmp_path):
 
     first, second = draw(tmp_path / "a.svg"), draw(tmp_path / "b.svg")
     assert first == second and b"<dc:date>" not in first
+
+
+def test_each_verdict_has_its_own_mark_and_undecided_ones_their_own_shape():
+    from perfsim.report.figures.common import VERDICT_STYLE
+
+    marks = {(marker, face) for marker, face, _label in VERDICT_STYLE.values()}
+    assert len(marks) == len(VERDICT_STYLE)
+    # a reader told "不可比" (not comparable) from "描述性指标" (no better side) by a grey x alone
+    assert VERDICT_STYLE["not comparable"][0] != VERDICT_STYLE[""][0]

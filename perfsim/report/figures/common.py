@@ -45,7 +45,7 @@ VERDICT_STYLE = {  # marker, face colour, label (translated where drawn)
         N_("no practical difference (the whole 95 % interval is below what matters)"),
     ),
     "no detectable difference": ("D", "0.65", N_("no detectable difference")),
-    "not comparable": ("x", "0.5", N_("not comparable (the rules grade otherwise)")),
+    "not comparable": ("^", "white", N_("not comparable (the rules grade otherwise)")),
     "": ("x", "black", N_("descriptive (no better side)")),
 }
 
