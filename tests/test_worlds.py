@@ -317,11 +317,15 @@ def test_chinese_starter_files_are_the_same_model_commented_in_chinese(
     import tomllib
 
     from perfsim.i18n import has_cjk
+    from perfsim.i18n.files import translated_file
+    from perfsim.scenario.templates import TEMPLATES
 
     monkeypatch.chdir(tmp_path)
     for kind in ("rule", "world"):
         assert main(["new", kind, f"{kind}.toml"]) == 0
         assert main(["new", kind, f"{kind}.zh.toml", "--lang", "zh"]) == 0
+        english = TEMPLATES[kind]  # said again in English: the file as written, line for line
+        assert translated_file(english) == english
         said = capsys.readouterr().out
         assert f"已写出 {kind}.zh.toml：起步" in said and "--lang zh" in said
         en, zh = (Path(f"{kind}{x}.toml").read_text(encoding="utf-8") for x in ("", ".zh"))

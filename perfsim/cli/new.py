@@ -41,6 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..i18n import language
+    from ..i18n.files import translated_file
     from ..io import OutputError, atomic_write, check_output_file
     from ..scenario import Problem, ScenarioError, load_scenario
     from ..scenario.loader import is_partial_world, read_toml, resolve_path
@@ -65,7 +66,8 @@ def handle(args: argparse.Namespace) -> int:
         partial = world if is_partial_world(world) else None  # a complete one is replaced
         text = world_for_rule(rule, args.rule, str(target), partial)
     else:
-        text = starter(args.kind, target.name, args.lang)
+        with language(args.lang):  # (comments and texts from the catalogue: perfsim.i18n.files)
+            text = starter(args.kind, target.name, translated_file)
     atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     with language(args.lang):
         _print_next(args, target)

@@ -1,7 +1,8 @@
 """Keeping the message catalogues in step with the code: every message the code marks with
-``_``/``N_``/``ngettext`` (found by Babel's extractor) and every text of
+``_``/``N_``/``ngettext`` (found by Babel's extractor), every text of
 :mod:`perfsim.metric_registry` (label, description, unit, scale, plain meaning, when undefined)
-must be in each ``.po`` file.
+and every comment and text of the starter files (:mod:`perfsim.i18n.files`) must be in each
+``.po`` file.
 
 ``python -m perfsim.i18n.catalogue`` adds the messages that are missing to every catalogue (with an
 empty translation, to be filled in), drops those the code no longer has, and lists what still needs a translation; the
@@ -15,7 +16,15 @@ from pathlib import Path
 from .. import metric_registry
 from . import DOMAIN, LANGUAGES, po_path
 
-__all__ = ["Message", "code_messages", "messages", "registry_messages", "untranslated", "update"]
+__all__ = [
+    "Message",
+    "code_messages",
+    "file_messages",
+    "messages",
+    "registry_messages",
+    "untranslated",
+    "update",
+]
 
 PACKAGE = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
@@ -50,9 +59,18 @@ def registry_messages() -> list[Message]:
     return list(texts.items())
 
 
+def file_messages() -> list[Message]:
+    """The comments and texts of the starter files (:mod:`perfsim.scenario.templates`), which
+    ``perfsim new --lang`` writes translated (:mod:`perfsim.i18n.files`)."""
+    from ..scenario.templates import TEMPLATES
+    from .files import file_messages as messages_of
+
+    return [(m, None) for text in TEMPLATES.values() for m in messages_of(text)]
+
+
 def messages() -> list[Message]:
     found = dict(code_messages())
-    for msgid, plural in registry_messages():
+    for msgid, plural in [*registry_messages(), *file_messages()]:
         found.setdefault(msgid, plural)
     return list(found.items())
 

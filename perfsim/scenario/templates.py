@@ -8,6 +8,7 @@ every key they use.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 RULE = """\
 # A rule to test, written by `perfsim new rule`. Every key is explained in scenarios/README.md
@@ -163,167 +164,17 @@ noise = 15                       # respondents' spread (latent points)
 respondents = 100                # per department
 """
 
-RULE_ZH = """\
-# 待检验的考评规则，由 `perfsim new rule` 写出。每个键的含义见 scenarios/README.md（键参考，英文）；
-# 请在每个数字旁注明它的来源。
-#
-#   perfsim validate {file} --lang zh                     检查规则
-#   perfsim score 单位得分.csv --rule {file} --lang zh      给真实数据表评分（每个单位一行）
-#   perfsim run {file} --world hangzhou-2011 --lang zh     模拟各单位如何应对这套规则
-#   perfsim run {file} --world 我的世界.toml --lang zh      ……在自己的模拟世界上（perfsim new world）
-#
-# 模拟世界按名称与规则对应：下面每个指标都要在模拟世界中有同名的测量模型
-# （[world.indicators."<名称>"]），每个没有指标指向的考评部分（问卷调查、评审小组）都要有同名的
-# 评价主体（[world.raters."<名称>"]）。杭州的模拟世界测量 职能工作目标、重点工作目标、公共服务、
-# 自主创新 和 目标管理要素，评价主体有 社会评价（问卷调查）和 领导考评（评审小组）；自己的指标
-# 在文件末尾给出测量模型。
-
-[meta]
-name = "我的规则"
-description = "两个目标指标加一项满意度调查。"
-sources = []                     # 规则所依据的文件
-assumptions = ["每个数字都是占位值：请换成实际数字并注明来源。"]
-
-[rule.indicators."公共服务"]      # 杭州模拟世界中一项测量的名称
-label = "公共服务目标完成率（%）"
-component = "目标考核"
-direction = "benefit"            # benefit：越高越好；cost：越低越好
-bad = 60                         # 功效系数法：完成 60 % 得 60 分……
-good = 100                       # ……完成 100 % 得 100 分
-
-[rule.indicators."按时办结率"]    # 自己的指标：测量方式见文件末尾
-label = "按时办结率（%）"
-component = "目标考核"
-bad = 80
-good = 100
-
-[rule.weights]                   # 目标考核内部的权重；会按比例缩放为合计 1
-"公共服务" = 0.5
-"按时办结率" = 0.5
-
-[rule.components."目标考核"]      # 由指向它的指标计算
-share = 0.6
-
-[rule.components."社会评价"]      # 没有指标指向它：每个单位一个分数（问卷调查）
-share = 0.4
-full_marks = 100                 # 满意度调查满分 100 分
-
-[rule.grading]
-bands = ["优秀", "合格", "不合格"]  # 从最好到最差
-
-[rule.grading.quota]
-"优秀" = 0.2                      # 至多 20 % 的单位
-
-[rule.grading.thresholds]
-"合格" = 70                       # 合格线
-
-[rule.rewards."优秀"]
-bonus = 1.0                      # 这个等次对单位的价值（奖励单位）
-
-[rule.rewards."合格"]
-bonus = 0.5                      # 未列出的等次（不合格）价值为 0
-
-# 模拟世界如何测量自己的指标（配合 --world 使用；perfsim score 不用它）：
-# m = offset + scale ·（Σ 载荷 · 产出 + 可操纵度 · 操纵 + 噪声 · ε）。任务 公共服务（杭州模拟世界和
-# 起步模拟世界都有这项任务）每多一个单位的产出，按时办结率提高 4 %，最高 100 %。
-[world.indicators."按时办结率"]
-tasks = {{ "公共服务" = 1.0 }}     # 在模拟世界各项任务上的载荷
-offset = 88                      # 产出为 0 时的百分比
-scale = 4                        # 每单位产出提高的百分点
-noise = 0.5                      # 测量噪声（产出单位）
-gameability = 0.5                # 一单位操纵能把它抬高多少（0 = 无法操纵）
-gaming_cost = 0.05
-ceiling = 100
-"""
-
-WORLD_ZH = """\
-# 用来检验规则的模拟世界，由 `perfsim new world` 写出：单位、单位投入精力的任务、各指标如何测量
-# 这些任务，以及谁来评价。每个键的含义见 scenarios/README.md（[world] 键参考，英文）。
-#
-#   perfsim run 我的规则.toml --world {file} --lang zh
-#
-# 规则按名称与模拟世界对应：规则的每个指标使用同名的 [world.indicators] 条目，每个数据列考评部分
-# （问卷调查、评审小组）使用同名的 [world.raters] 条目；规则用不到的条目不参与模拟。下面的名称与
-# `perfsim new rule` 写出的规则一致。
-
-[meta]
-name = "我的模拟世界"
-description = "窗口单位与机关单位；三项任务，其中一项没有任何测量。"
-assumptions = ["每个数字都是占位值：请换成实际数字并注明来源。"]
-
-[world]
-departments = 40                 # 每次重复模拟的单位数
-periods = 1                      # 考评期数（年）
-policy = "best_response"         # naive（不作反应）| best_response（最优反应）| adaptive（学习）
-motivation = 0.5                 # λ：单位对自身工作社会价值的重视程度
-samples = 16                     # 对其他单位得分的抽样次数（越少越快，噪声越大）
-tolerance = 0.001                # 最优反应：不动点何时算收敛
-max_iterations = 120
-
-# 单位类别（可选；规则若有 rule.classes，须使用同样的名称）。
-[world.classes."窗口类"]
-share = 0.5                      # 占全部单位的比例
-ability_sd = 0.2                 # 能力（对数）的离散程度
-visibility = 1.0                 # 工作在问卷受访者眼中的可见程度
-
-[world.classes."机关类"]
-share = 0.5
-ability_sd = 0.2
-visibility = 0.7                 # 机关单位：公众较少看到
-
-# 任务：单位投入精力的工作，包括有价值但没有任何指标测量的工作。
-[world.tasks."公共服务"]
-value = 1.0                      # 一单位产出的社会价值
-cost = 0.5                       # 精力成本 ½ · cost · e² / 能力
-
-[world.tasks."服务作风"]
-value = 1.0
-cost = 0.5
-
-[world.tasks."基础工作"]          # 长期基础性工作：没有指标，也没有评价者看到
-value = 1.0
-cost = 0.5
-
-# 各指标的测量方式：m = offset + scale ·（Σ 载荷 · 产出 + 可操纵度 · 操纵 + 噪声 · ε），
-# 最高为 ceiling（指标自身的单位：这里是完成百分比）。
-[world.indicators."公共服务"]
-tasks = {{ "公共服务" = 1.0 }}     # 在上面各项任务上的载荷
-offset = 90
-scale = 5
-noise = 0.5
-gameability = 0.5
-gaming_cost = 0.05
-ceiling = 100
-
-[world.indicators."按时办结率"]
-tasks = {{ "公共服务" = 0.5, "服务作风" = 0.5 }}
-offset = 88
-scale = 4
-noise = 0.5
-gameability = 0.5
-gaming_cost = 0.05
-ceiling = 100
-
-# 评价主体：规则的每个数据列考评部分各一个，名称相同。
-[world.raters."社会评价"]
-kind = "survey"                  # 按 满意 / 比较满意 / 基本满意 / 不满意 作答
-sees = {{ "服务作风" = 0.5, "公共服务" = 0.5 }}
-offset = 60                      # 产出为 0 时感知到的质量（0–100）
-scale = 8                        # 每单位可见产出带来的质量分
-noise = 15                       # 受访者之间的差异（潜在分值）
-respondents = 100                # 每个单位的受访人数
-"""
-
-#: The starter files by language and kind: ``perfsim new KIND FILE [--lang zh]``; the Chinese
-#: ones are the same model (keys and numbers), with Chinese comments, names and labels.
+#: The starter files by kind: ``perfsim new KIND FILE``. Written in English; in another language
+#: (``--lang zh``) their comments and texts are said again from the message catalogue
+#: (:func:`perfsim.i18n.files.translated_file`), the keys and numbers unchanged.
 TEMPLATES = {"rule": RULE, "world": WORLD}
-TEMPLATES_BY_LANGUAGE = {"en": TEMPLATES, "zh": {"rule": RULE_ZH, "world": WORLD_ZH}}
 
 
-def starter(kind: str, file: str, lang: str = "en") -> str:
-    """The text of the starter file of ``kind`` (rule or world) in ``lang``, naming itself as
-    ``file``."""
-    return TEMPLATES_BY_LANGUAGE[lang][kind].format(file=file)
+def starter(kind: str, file: str, translate: Callable[[str], str] | None = None) -> str:
+    """The text of the starter file of ``kind`` (rule or world), naming itself as ``file``, its
+    comments and texts passed through ``translate`` first (None: English)."""
+    text = TEMPLATES[kind]
+    return (translate(text) if translate else text).format(file=file)
 
 
 #: the class of a world written for a rule without classes (departments must differ: identical
