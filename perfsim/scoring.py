@@ -25,6 +25,7 @@ from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
 from .scenario import DataError, Rule, Scenario, load_scenario
 from .tables import (
     MAX_MAGNITUDE,
+    at_cell,
     check_unique_columns,
     number_problem,
     parse_numbers,
@@ -289,8 +290,13 @@ def _read_inputs(
         if unknown.any():
             row = int(np.argmax(unknown))
             raise DataError(
-                f"{source}: {row_name(source, row)}, column '{class_column}': {class_names[row]!r} is not a "
-                f"class of the rule; allowed: {', '.join(c.classes)}"
+                at_cell(
+                    source,
+                    row,
+                    class_column,
+                    f"{class_names[row]!r} is not a class of the rule; "
+                    f"allowed: {', '.join(c.classes)}",
+                )
             )
         arrays["classes"] = pd.Categorical(class_names, categories=list(c.classes)).codes.astype(
             np.intp
@@ -310,9 +316,14 @@ def _read_inputs(
         if (points < 0).any():
             row, col = np.argwhere(points < 0)[0]
             raise DataError(
-                f"{source}: {row_name(source, row)}, column '{c.adjustment_columns[col]}': {points[row, col]:g} "
-                "is negative; bonus and deduction points are given as non-negative numbers (the rule's "
-                "`kind` says whether they add or subtract)"
+                at_cell(
+                    source,
+                    row,
+                    c.adjustment_columns[col],
+                    f"{points[row, col]:g} is negative; "
+                    "bonus and deduction points are given as non-negative numbers (the rule's `kind` says "
+                    "whether they add or subtract)",
+                )
             )
         arrays["adjustments"] = points
     if c.veto_columns:
@@ -325,9 +336,7 @@ def _read_inputs(
                 tv[:, j] = _numeric(frame, [col], source)[:, 0]
                 if (tv[:, j] <= 0).any():
                     row = int(np.argmax(tv[:, j] <= 0))
-                    raise DataError(
-                        f"{source}: {row_name(source, row)}, column '{col}': a target must be > 0"
-                    )
+                    raise DataError(at_cell(source, row, col, "a target must be > 0"))
         arrays["targets"] = tv
     return {"ids": ids, "class_names": class_names, "arrays": arrays}
 
@@ -344,16 +353,18 @@ def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     blank = ids == ""
     if blank.any():
         row = int(np.argmax(blank))
-        raise DataError(
-            f"{source}: {row_name(source, row)}, column '{id_column}': the department id is empty"
-        )
+        raise DataError(at_cell(source, row, id_column, "the department id is empty"))
     repeated = pd.Series(ids).duplicated().to_numpy()
     if repeated.any():
         row = int(np.argmax(repeated))
         first = int(np.argmax(ids == ids[row]))
         raise DataError(
-            f"{source}: {row_name(source, row)}, column '{id_column}': department {ids[row]!r} appears twice "
-            f"(also on {row_name(source, first)})"
+            at_cell(
+                source,
+                row,
+                id_column,
+                f"department {ids[row]!r} appears twice (also on {row_name(source, first)})",
+            )
         )
     return ids
 
@@ -371,7 +382,7 @@ def _numeric(
         if bad.any():
             row = int(np.argmax(bad))
             what = number_problem(text.iloc[row], values[row])
-            raise DataError(f"{source}: {row_name(source, row)}, column '{col}': {what}")
+            raise DataError(at_cell(source, row, col, what))
         out[:, j] = values
     return out
 
@@ -392,8 +403,13 @@ def _column_components(frame: pd.DataFrame, c: CompiledRule, source: str) -> np.
                 f"out of {marks[j]:g}"
             )
         raise DataError(
-            f"{source}: {row_name(source, row)}, column '{col}': {cell} is outside 0-{marks[j]:g}, the full "
-            f"marks of component {comp} (rule.components.{comp}.full_marks){hint}"
+            at_cell(
+                source,
+                row,
+                col,
+                f"{cell} is outside 0-{marks[j]:g}, the full marks of "
+                f"component {comp} (rule.components.{comp}.full_marks){hint}",
+            )
         )
     return values
 
@@ -410,8 +426,13 @@ def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray
         if bad.any():
             row = int(np.argmax(bad))
             raise DataError(
-                f"{source}: {row_name(source, row)}, column '{col}': {frame[col].iloc[row]!r} is not a "
-                "veto flag; allowed: true/false, 1/0, yes/no, 是/否, or blank (false)"
+                at_cell(
+                    source,
+                    row,
+                    col,
+                    f"{frame[col].iloc[row]!r} is not a veto flag; allowed: "
+                    "true/false, 1/0, yes/no, 是/否, or blank (false)",
+                )
             )
         out |= is_true
     return out

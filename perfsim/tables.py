@@ -103,9 +103,13 @@ def _check_text(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
         if len(lengths) and lengths.max() > MAX_CELL:
             row = int(np.argmax(lengths))
             raise DataError(
-                f"{p}: {row_name(p, row)}, column '{column}': a cell of {int(lengths[row]):,} "
-                f"characters; names and ids are at most {MAX_CELL} (a misplaced paste or a broken "
-                "quote?)"
+                at_cell(
+                    p,
+                    row,
+                    column,
+                    f"a cell of {int(lengths[row]):,} characters; names and ids "
+                    f"are at most {MAX_CELL} (a misplaced paste or a broken quote?)",
+                )
             )
     return frame
 
@@ -358,6 +362,15 @@ def row_name(source, row: int) -> str:
     file, "row N" of a spreadsheet, as its program numbers them (the header is line or row 1)."""
     excel = str(source).lower().endswith(EXCEL_SUFFIXES)
     return f"{'row' if excel else 'line'} {row + 2}"
+
+
+def at_cell(source, row: int, column: str, message: str) -> str:
+    """A problem in one cell of a table: ``{source}: line N, column 'X': {message}`` (a
+    spreadsheet's "row N"; :func:`row_name`), from the template of
+    :data:`perfsim.scenario.errors.ERRORS` that a terminal says again in its language."""
+    excel = str(source).lower().endswith(EXCEL_SUFFIXES)
+    key = "at_row" if excel else "at_line"
+    return error(key, source=source, line=row + 2, column=f"'{column}'", message=message)
 
 
 def number_problem(cell: str, value: float) -> str | None:

@@ -61,6 +61,11 @@ def test_a_kind_and_the_top_level_are_said_in_chinese_and_a_key_path_is_not():
 def test_a_message_from_no_template_stays_english():
     said = said_error("run", DataError("something new went wrong"), "zh")
     assert said == "perfsim run：错误：something new went wrong"
+    # pydantic's other "should be" messages are not a list of choices
+    other = error("choices", choices="a valid integer, unable to parse string as an integer")
+    assert said_error("run", DataError(other), "zh") == f"perfsim run：错误：{other}"
+    listed = error("choices", choices="'lhs', 'mc' or 'antithetic'")
+    assert "须为以下之一：'lhs'" in said_error("run", DataError(listed), "zh")
 
 
 def _errors(capsys, *args):
@@ -111,4 +116,9 @@ def test_a_table_cell_that_is_not_a_number_is_said_in_chinese(tmp_path, capsys):
     cells[numeric] = "九十九"
     table.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
     said = _errors(capsys, "score", str(table), "--rule", HANGZHOU, "--lang", "zh")
-    assert "'九十九' 不是数字；请填写普通数字，例如 88.5" in said, said
+    column = lines[0].split(",")[numeric].lstrip("\ufeff")
+    where = f"{table}：第 2 行，'{column}' 列："
+    assert f"{where}'九十九' 不是数字；请填写普通数字，例如 88.5" in said, said
+    assert not ENGLISH.search(said.replace(str(table), "")), said
+    english = _errors(capsys, "score", str(table), "--rule", HANGZHOU)
+    assert f"{table}: line 2, column '{column}': '九十九' is not a number" in english

@@ -195,6 +195,8 @@ def _said_message(text: str) -> str:
     if found is None:
         return text
     template, values = found
+    if template == ERRORS["choices"] and not values["choices"].startswith("'"):
+        return text  # pydantic's other "must be …" (a valid integer, …): English as given
     said = {k: _said_message(v) if k == "message" else v for k, v in values.items()}
     said |= {k: _(v) for k, v in values.items() if k in ("kind", "where") and v in WORDS}
     return _(template).format(**said)

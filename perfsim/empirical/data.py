@@ -31,6 +31,7 @@ import pandas as pd
 from ..scenario import DataError
 from ..tables import (
     MAX_MAGNITUDE,
+    at_cell,
     check_unique_columns,
     number_problem,
     parse_numbers,
@@ -314,12 +315,17 @@ def _text_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         blank = (out[col] == "").to_numpy()
         if blank.any():
             row = int(np.argmax(blank))
-            raise DataError(f"{source}: {row_name(source, row)}, column '{col}': empty")
+            raise DataError(at_cell(source, row, col, "empty"))
     reserved = (out["rater_group"] == "overall").to_numpy()
     if reserved.any():
         raise DataError(
-            f"{source}: {row_name(source, int(np.argmax(reserved)))}, column 'rater_group': 'overall' is "
-            "reserved (it names all groups pooled in the reliability table); rename the group"
+            at_cell(
+                source,
+                int(np.argmax(reserved)),
+                "rater_group",
+                "'overall' is reserved (it "
+                "names all groups pooled in the reliability table); rename the group",
+            )
         )
     return out
 
@@ -349,7 +355,7 @@ def _points(
                 f"{cell} is outside 0-{score_max:g} (--score-max: what a score is out of)"
                 + ("; a slipped decimal point?" if values[row] > score_max else "")
             )
-            raise DataError(f"{source}: {row_name(source, row)}, column 'score': {what}")
+            raise DataError(at_cell(source, row, "score", what))
         points[has_score] = 100.0 * values[has_score] / score_max
     if has_answer.any():
         codes = pd.Index(scale.labels).get_indexer(answer_text)
@@ -357,8 +363,13 @@ def _points(
         if bad.any():
             row = int(np.argmax(bad))
             raise DataError(
-                f"{source}: {row_name(source, row)}, column 'answer': {answer_text.iloc[row]!r} is not on the "
-                f"scale; allowed: {', '.join(scale.labels)} (state another scale with --scale)"
+                at_cell(
+                    source,
+                    row,
+                    "answer",
+                    f"{answer_text.iloc[row]!r} is not on the scale; "
+                    f"allowed: {', '.join(scale.labels)} (state another scale with --scale)",
+                )
             )
         level[has_answer] = codes[has_answer]
         points[has_answer] = np.asarray(scale.points)[codes[has_answer]]
@@ -372,6 +383,11 @@ def _one_value_each(frame: pd.DataFrame, key: str, col: str, source: str) -> Non
         values = list(dict.fromkeys(frame.loc[frame[key] == name, col]))
         first = frame.index[(frame[key] == name) & (frame[col] == values[1])][0]
         raise DataError(
-            f"{source}: {row_name(source, first)}, column '{col}': {key} {name!r} has {col} {values[1]!r} "
-            f"here but {values[0]!r} above; each {key} has one {col}"
+            at_cell(
+                source,
+                first,
+                col,
+                f"{key} {name!r} has {col} {values[1]!r} here but "
+                f"{values[0]!r} above; each {key} has one {col}",
+            )
         )

@@ -106,6 +106,8 @@ ERRORS: dict[str, str] = {
     "list": N_("must be a list"),
     "empty": N_("must not be empty"),
     "choices": N_("must be {choices}"),
+    "at_line": N_("{source}: line {line}, column {column}: {message}"),
+    "at_row": N_("{source}: row {line}, column {column}: {message}"),
     "cell_empty": N_("is empty; give a number"),
     "cell_finite": N_("{cell} is not a finite number; give a number, e.g. 88.5"),
     "cell_comma": N_("{cell} is not a number; write decimals with a point, e.g. {fixed}"),

@@ -361,13 +361,13 @@ def _share_hint(err: Mapping, value: Any) -> str:
     ``20`` where a share at most 1 is (the command line's ``--set …=20%`` reads as 0.2; a file
     takes the number)."""
     message = _message(err)
-    if isinstance(value, str) and message == "must be a number":
+    if isinstance(value, str) and message == error("number"):
         percent = PERCENT.fullmatch(value)
         if percent:
             share = float(percent.group(1)) / 100
             return _hint("share_file", share=f"{share:g}", value=repr(value.strip()))
     if (
-        message.startswith("must be ≤ 1")
+        message.startswith(error("le", bound=1))
         and isinstance(value, int | float)
         and not isinstance(value, bool)
         and 1 < value <= 100
@@ -388,29 +388,36 @@ def _hint(key: str, **values: object) -> str:
 
 
 def _message(err: Mapping) -> str:
+    """pydantic's message in perfsim's words (:data:`~perfsim.scenario.errors.ERRORS`)."""
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    replacements = {
-        "Input should be greater than or equal to": "must be ≥",
-        "Input should be less than or equal to": "must be ≤",
-        "Input should be greater than": "must be >",
-        "Input should be a valid number": "must be a number",
-        "Input should be a valid string": "must be a string",
-        "Input should be a valid boolean": "must be true or false",
-        "Input should be a valid dictionary": "must be a table",
-        "Input should be a valid list": "must be a list",
-        "Input should be": "must be",
+    whole = {
+        "Input should be a valid dictionary": "table",
+        "Input should be a valid number": "number",
+        "List should have at least 1 item": "empty",
     }
-    if msg.startswith("Input should be a valid dictionary"):
-        return "must be a table"
-    if msg.startswith("Input should be a valid number"):
-        return "must be a number"
-    if msg.startswith("List should have at least 1 item"):
-        return "must not be empty"
-    for old, new in replacements.items():
+    bounds = {
+        "Input should be greater than or equal to": "ge",
+        "Input should be less than or equal to": "le",
+        "Input should be greater than": "gt",
+    }
+    kinds = {
+        "Input should be a valid string": "string",
+        "Input should be a valid boolean": "boolean",
+        "Input should be a valid list": "list",
+    }
+    for old, key in whole.items():
         if msg.startswith(old):
-            return new + msg[len(old) :]
+            return error(key)
+    for old, key in bounds.items():
+        if msg.startswith(old):
+            return error(key, bound=msg[len(old) :].strip())
+    for old, key in kinds.items():
+        if msg.startswith(old):
+            return error(key) + msg[len(old) :]
+    if msg.startswith("Input should be "):
+        return error("choices", choices=msg[len("Input should be ") :])
     return msg
 
 
