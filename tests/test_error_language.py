@@ -81,7 +81,10 @@ def test_a_new_users_first_errors_are_said_in_chinese_and_the_same_in_english(tm
         (["validate", str(bad)], ["rule.grading.tresholds：未知的键（是否想写 'thresholds'？）"]),
         (
             ["validate", HANGZHOU, "--set", "rule.grading.quota.优秀=15"],
-            ["rule.grading.quota.优秀 = 15：须 ≤ 1（这里要写比例，不是百分数：15 % 写作 0.15）"],
+            [
+                "hangzhou-2011.toml（使用 --set rule.grading.quota.优秀=15）：",
+                "rule.grading.quota.优秀 = 15：须 ≤ 1（这里要写比例，不是百分数：15 % 写作 0.15）",
+            ],
         ),
         (
             ["validate", HANGZHOU, "--set", 'world.sampling="lhss"'],

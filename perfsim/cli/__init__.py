@@ -185,7 +185,8 @@ def said_error(command: str, exc: PerfsimError, lang: str = "en") -> str:
 
 def _said_message(text: str) -> str:
     """An error's message in the current language (:func:`said_error`); a ``{message}`` inside a
-    template (a hint added to a message) is said again in turn, a ``{kind}`` or ``{where}`` of
+    template (a hint added to a message) and a ``{source}`` (a file run with ``--set`` or on a
+    world) are said again in turn, a ``{kind}`` or ``{where}`` of
     :data:`~perfsim.scenario.errors.WORDS` translated, the other values kept."""
     from ..i18n import gettext as _
     from ..i18n import template_fields
@@ -197,7 +198,7 @@ def _said_message(text: str) -> str:
     template, values = found
     if template == ERRORS["choices"] and not values["choices"].startswith("'"):
         return text  # pydantic's other "must be …" (a valid integer, …): English as given
-    said = {k: _said_message(v) if k == "message" else v for k, v in values.items()}
+    said = {k: _said_message(v) if k in ("message", "source") else v for k, v in values.items()}
     said |= {k: _(v) for k, v in values.items() if k in ("kind", "where") and v in WORDS}
     return _(template).format(**said)
 

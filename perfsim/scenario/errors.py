@@ -22,9 +22,9 @@ class Problem:
         return self.said()
 
     def said(self, say: Callable[[str], str] = str, colon: str = ": ") -> str:
-        """The problem with its message as ``say`` gives it (a terminal's language: the message
+        """The problem with its source and message as ``say`` gives them (a terminal's language:
         said again, :data:`ERRORS`) and ``colon`` after the file and the key."""
-        where = f"{self.source}{colon}" if self.source else ""
+        where = f"{say(self.source)}{colon}" if self.source else ""
         message = say(self.message)
         if not self.path:
             return f"{where}{message}"
@@ -106,6 +106,8 @@ ERRORS: dict[str, str] = {
     "list": N_("must be a list"),
     "empty": N_("must not be empty"),
     "choices": N_("must be {choices}"),
+    "with_set": N_("{source} (with --set {sets})"),
+    "on_world": N_("{source} on world {world}"),
     "at_line": N_("{source}: line {line}, column {column}: {message}"),
     "at_row": N_("{source}: row {line}, column {column}: {message}"),
     "cell_empty": N_("is empty; give a number"),

@@ -255,7 +255,9 @@ def scenario_from_dict(
             )
         raise ScenarioError([Problem(source, "rule", None, why, False)])
     if label is None:
-        label = source if not overrides else f"{source} (with --set {' '.join(overrides)})"
+        label = (
+            source if not overrides else error("with_set", source=source, sets=" ".join(overrides))
+        )
     checked = {k: v for k, v in resolved.items() if not (k == "world" and is_partial_world(v))}
     try:
         scenario = Scenario.model_validate(checked)

@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from ..phrases import N_, Phrase
 from .bundled import bundled_worlds
 from .coverage import NotSimulatedWarning
-from .errors import Problem, ScenarioError
+from .errors import Problem, ScenarioError, error
 from .loader import (
     is_partial_world,
     load_scenario,
@@ -286,11 +286,11 @@ def resolve_scenario(
         raw, source = read_toml(path), str(path)
     table, world_source, assumed = _load_world(world)
     shown = world_source if isinstance(world, Mapping) else str(world)  # as the user named it
-    label = f"{source} on world {shown}"
+    label = error("on_world", source=source, world=shown)
     resolved = with_world_assumptions(on_world(raw, table), shown, assumed)
     if overrides:
         resolved = apply_overrides(resolved, overrides, f"{source} --set")
-        label += f" (with --set {' '.join(overrides)})"
+        label = error("with_set", source=label, sets=" ".join(overrides))
     rule_only = {k: v for k, v in resolved.items() if k != "world"}
     rule = scenario_from_dict(rule_only, source=source, label=label).rule
     fitted = fit_world(resolved, rule, shown, source)
