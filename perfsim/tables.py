@@ -361,16 +361,16 @@ def row_name(source, row: int) -> str:
     """Where data row ``row`` (0 = the first under the header) of a table is: "line N" of a CSV
     file, "row N" of a spreadsheet, as its program numbers them (the header is line or row 1)."""
     excel = str(source).lower().endswith(EXCEL_SUFFIXES)
-    return f"{'row' if excel else 'line'} {row + 2}"
+    return error("row" if excel else "line", line=row + 2)
 
 
 def at_cell(source, row: int, column: str, message: str) -> str:
     """A problem in one cell of a table: ``{source}: line N, column 'X': {message}`` (a
     spreadsheet's "row N"; :func:`row_name`), from the template of
     :data:`perfsim.scenario.errors.ERRORS` that a terminal says again in its language."""
-    excel = str(source).lower().endswith(EXCEL_SUFFIXES)
-    key = "at_row" if excel else "at_line"
-    return error(key, source=source, line=row + 2, column=f"'{column}'", message=message)
+    return error(
+        "at_cell", source=source, row=row_name(source, row), column=column, message=message
+    )
 
 
 def number_problem(cell: str, value: float) -> str | None:

@@ -28,7 +28,11 @@ ENGLISH = re.compile(r"\b(must|unknown|file|found|allowed|share|number|write|mea
 def _values(template: str) -> dict[str, str]:
     """A distinct value per field of ``template``; a ``{message}`` is a message of its own."""
     names = dict.fromkeys(re.findall(r"\{(\w+)\}", template))
-    return {n: error("number") if n == "message" else f"'v{i}x'" for i, n in enumerate(names)}
+    numbers = ("bound", "line", "more")  # (a bound, a line: numbers, as the code writes them)
+    return {
+        n: error("number") if n == "message" else str(10 + i) if n in numbers else f"'v{i}x'"
+        for i, n in enumerate(names)
+    }
 
 
 @pytest.mark.parametrize("key", list(ERRORS))
@@ -120,8 +124,45 @@ def test_a_table_cell_that_is_not_a_number_is_said_in_chinese(tmp_path, capsys):
     table.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
     said = _errors(capsys, "score", str(table), "--rule", HANGZHOU, "--lang", "zh")
     column = lines[0].split(",")[numeric].lstrip("\ufeff")
-    where = f"{table}：第 2 行，'{column}' 列："
+    where = f"{table}：第 2 行，“{column}”列："
     assert f"{where}'九十九' 不是数字；请填写普通数字，例如 88.5" in said, said
     assert not ENGLISH.search(said.replace(str(table), "")), said
     english = _errors(capsys, "score", str(table), "--rule", HANGZHOU)
     assert f"{table}: line 2, column '{column}': '九十九' is not a number" in english
+
+
+def test_the_first_errors_of_a_rule_without_a_world_are_said_in_chinese(capsys):
+    said = _errors(capsys, "run", "rules/my-first-rule", "--lang", "zh")
+    assert "缺少模拟世界：模拟一套规则需要一个模拟世界：请加上 --world hangzhou-2011" in said
+    said = _errors(capsys, "validate", "hangzhou-2011-uncertain", "--lang", "zh")
+    assert (
+        "缺少规则：情景文件需要一个 [rule] 表；这个文件只有敏感性分析的 [uncertain] 不确定输入"
+        in said
+    )
+    said = _errors(capsys, "validate", HANGZHOU, "--set", "world.raters.社会评价.sees.不存在=0.5",
+                   "--lang", "zh")  # fmt: skip
+    assert "没有这个名称的任务；可用的名称：" in said and "task" not in said
+
+
+def test_a_bound_with_an_explanation_and_pydantics_choices_are_said_right():
+    explained = error("le", bound="1000 output units per unit of effort (1 = the baseline)")
+    assert said_error("run", DataError(explained), "zh") == f"perfsim run：错误：{explained}"
+    listed = error("choices", choices="'lhs', 'mc' or 'antithetic'")
+    assert said_error("run", DataError(listed), "zh").endswith(
+        "须为以下之一：'lhs'、'mc'、'antithetic'"
+    )
+
+
+def test_a_value_with_its_own_colon_or_and_is_not_cut_there():
+    from perfsim.empirical.notes import said_again
+    from perfsim.phrases import Phrase
+    from perfsim.scoring import MORE
+    from perfsim.tables import at_cell
+
+    cell = at_cell("t.csv", 0, "id: 单位", "is empty; give a number")
+    said = said_error("score", DataError(cell), "zh")
+    assert said == "perfsim score：错误：t.csv：第 2 行，“id: 单位”列：为空；请填一个数字"
+    names = "Housing and Urban Development (70.10), Land and Resources (71.00)"
+    note = str(Phrase(MORE, {"names": names, "more": 2}))
+    with language("zh"):
+        assert said_again(note) == _(MORE).format(names=names, more=2)

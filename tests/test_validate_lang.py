@@ -79,3 +79,9 @@ def test_validate_shows_each_grades_quota_and_threshold_as_it_was_read(capsys, w
     )
     said = next(line for line in zh if line.startswith("  等次："))
     assert f"优秀（比例至多 {shown}）" in said and "良好（88.5 分及以上）" in said
+
+
+def test_a_quota_of_one_unit_is_said_in_the_singular(capsys):
+    en, zh = _both(capsys, "hangzhou-2011", "--set", 'rule.grading.quota_count={"合格"=1}')
+    assert any("合格 (at most 1 unit, from 82 points)" in line for line in en)
+    assert any("合格（至多 1 个单位、82 分及以上）" in line for line in zh)

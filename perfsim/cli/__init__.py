@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import warnings
@@ -52,8 +53,9 @@ COMMANDS: dict[str, ModuleType] = {
 #: options that belong to another command than the one they were given to: a hint for each
 _BELONGS = {
     "--lang": "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score, "
-    "validate and scenarios (the language of what they print) and to perfsim report (the "
-    "report's: perfsim report FOLDER --lang zh, after the run; 中文报告)",
+    "validate and scenarios (the language of what they print), to perfsim new (the starter "
+    "file's) and to perfsim report (the report's: perfsim report FOLDER --lang zh, after the "
+    "run; 中文报告)",
 }
 
 
@@ -198,9 +200,26 @@ def _said_message(text: str) -> str:
     template, values = found
     if template == ERRORS["choices"] and not values["choices"].startswith("'"):
         return text  # pydantic's other "must be …" (a valid integer, …): English as given
-    said = {k: _said_message(v) if k in ("message", "source") else v for k, v in values.items()}
+    if "bound" in values and not _is_number(values["bound"]):
+        return text  # a bound followed by an explanation of its own ("≤ 1000 output units …")
+    said = {k: _said_message(v) if k in _SAID_AGAIN else v for k, v in values.items()}
     said |= {k: _(v) for k, v in values.items() if k in ("kind", "where") and v in WORDS}
+    if "choices" in said:  # pydantic's list: 'a', 'b' or 'c'
+        said["choices"] = _(", ").join(re.findall(r"'[^']*'", values["choices"]))
     return _(template).format(**said)
+
+
+#: the fields of an error's template that hold text of their own, said again in turn (a hint
+#: added to a message, a file run with --set or on a world, a table's line or row)
+_SAID_AGAIN = ("message", "source", "hint", "row")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def run() -> None:

@@ -16,6 +16,8 @@ EXAMPLES = """examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..i18n import LANGUAGES
+
     p.add_argument(
         "kind",
         choices=list(TEMPLATES),
@@ -31,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--lang",
-        choices=["en", "zh"],
+        choices=LANGUAGES,
         default="en",
         help="language of the starter file's comments, names and labels and of what is printed "
         "(zh: 中文注释的起步文件; the keys and numbers are the same; a world fitted to --rule is "

@@ -172,7 +172,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def _print(result) -> None:
     """The terminal's summary of a search, in the current language."""
-    from ..experiments.optimize.front import nearest_sentence
+    from ..experiments.optimize.front import nearest_said
     from ..experiments.optimize.output import metric_list, said_again, verdict_metrics
     from ..i18n import gettext as _
     from ..i18n import metric_name
@@ -205,10 +205,7 @@ def _print(result) -> None:
             if near["pareto_better"]
             else _("nearest Pareto (not better in all) rule nearest the reference: {sentence}")
         )
-        said = near["sentence"]
-        if "moves" in near and "effect_items" in near:  # (said again in this language)
-            said = nearest_sentence(near["moves"], near["effect_items"], metric_name)
-        print("\n" + lead.format(sentence=said))
+        print("\n" + lead.format(sentence=nearest_said(near, metric_name)))
         worse = verdict_metrics(result.recommended, "nearest")["worse"]
         if worse:
             listed = metric_list(worse, metric_name, _(" ({k} of {n} worlds)"))

@@ -41,6 +41,7 @@ def _band_rules(grading) -> list[str]:
     """Each band with its quota and threshold as the file was read (a share written ``15%`` is
     shown as 15 %), so that a user can check them: ``优秀 (at most 15 %)``."""
     from ..i18n import gettext as _
+    from ..i18n import ngettext
 
     out = []
     for band in grading.bands:
@@ -48,7 +49,8 @@ def _band_rules(grading) -> list[str]:
         if band in grading.quota:
             bits.append(_("at most {share}").format(share=f"{grading.quota[band] * 100:.4g} %"))
         if band in grading.quota_count:
-            bits.append(_("at most {n} units").format(n=grading.quota_count[band]))
+            n = grading.quota_count[band]
+            bits.append(ngettext("at most {n} unit", "at most {n} units", n).format(n=n))
         if band in grading.thresholds:
             bits.append(_("from {points} points").format(points=f"{grading.thresholds[band]:g}"))
         out.append(band + (_(" ({rules})").format(rules=_(", ").join(bits)) if bits else ""))

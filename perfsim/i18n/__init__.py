@@ -146,6 +146,11 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text))
 
 
+#: fields of a template that hold a whole number (:func:`template_fields` matches digits only,
+#: so that "{names} and {more} more" does not end the names at a name's own " and ")
+_NUMBERS = ("more", "line")
+
+
 def template_fields(text: str, templates) -> tuple[str, dict[str, str]] | None:
     """The template of ``templates`` (``{name}`` placeholders) that ``text`` was written from in
     English, and the values it filled in; None for any other text. A record keeps a sentence in
@@ -156,8 +161,9 @@ def template_fields(text: str, templates) -> tuple[str, dict[str, str]] | None:
         for i, part in enumerate(parts):
             if i % 2 == 0:
                 pattern += re.escape(part)
-            else:  # a name given again holds the same value
-                pattern += f"(?P={part})" if part in named else f"(?P<{part}>.+?)"
+            else:  # a name given again holds the same value; a count or a line is a number
+                value = r"\d+" if part in _NUMBERS else ".+?"
+                pattern += f"(?P={part})" if part in named else f"(?P<{part}>{value})"
                 named.add(part)
         found = re.fullmatch(pattern, text, re.S)
         if found:

@@ -75,6 +75,23 @@ ERRORS: dict[str, str] = {
     "unknown_none_close": N_("unknown key (did you mean {close}?); {where} takes no keys yet"),
     "unknown_none": N_("unknown key; {where} takes no keys yet"),
     "unknown_bare": N_("unknown key"),
+    "no_world": N_("missing: simulating a rule needs a world: {hint}"),
+    "partial_world": N_(
+        "this [world] only adds {entries} entries to a world given with --world; {hint}"
+    ),
+    "worlds_hint": N_(
+        "add --world {example} (in Python: world={quoted}) or a [world] table (perfsim new world "
+        "FILE writes a starter); bundled worlds: {names} (perfsim scenarios lists every scenario)"
+    ),
+    "world_file": N_(
+        "missing: a world file needs a complete [world] table with [world.tasks]; bundled worlds: "
+        "{names}"
+    ),
+    "no_rule_table": N_("missing: a scenario needs a [rule] table"),
+    "uncertain_only": N_(
+        "{message}; this file holds only [uncertain] inputs of a sensitivity analysis: use it as "
+        "perfsim sensitivity SCENARIO.toml --uncertain {file}"
+    ),
     "missing": N_("missing: {what}"),
     "not_found_close": N_(
         "file not found (did you mean the bundled scenario {close}?); perfsim scenarios lists "
@@ -108,8 +125,9 @@ ERRORS: dict[str, str] = {
     "choices": N_("must be {choices}"),
     "with_set": N_("{source} (with --set {sets})"),
     "on_world": N_("{source} on world {world}"),
-    "at_line": N_("{source}: line {line}, column {column}: {message}"),
-    "at_row": N_("{source}: row {line}, column {column}: {message}"),
+    "at_cell": N_("{source}: {row}, column '{column}': {message}"),
+    "line": N_("line {line}"),
+    "row": N_("row {line}"),
     "cell_empty": N_("is empty; give a number"),
     "cell_finite": N_("{cell} is not a finite number; give a number, e.g. 88.5"),
     "cell_comma": N_("{cell} is not a number; write decimals with a point, e.g. {fixed}"),
@@ -131,6 +149,7 @@ WORDS = (
     N_("column component"),
     N_("bonus/deduction item or veto column"),
     N_("the top level"),
+    N_("task"),
 )
 
 

@@ -247,12 +247,9 @@ def scenario_from_dict(
     where = f"{source} --set" if label is None else label  # (a --variant's error names it)
     resolved = apply_overrides(raw, overrides, where) if overrides else dict(raw)
     if "rule" not in resolved:
-        why = "missing: a scenario needs a [rule] table"
+        why = error("no_rule_table")
         if "uncertain" in resolved:
-            why += (
-                f"; this file holds only [uncertain] inputs of a sensitivity analysis: use it as "
-                f"perfsim sensitivity SCENARIO.toml --uncertain {source}"
-            )
+            why = error("uncertain_only", message=why, file=source)
         raise ScenarioError([Problem(source, "rule", None, why, False)])
     if label is None:
         label = (

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from .errors import LocatedValueError
+from .errors import LocatedValueError, error
 from .events import Event
 from .scales import mixed_scale
 from .schema_base import Strict
@@ -316,4 +316,4 @@ class World(Strict):
 
 
 def _unknown_task(task: str, tasks: list[str]) -> str:
-    return f"no task of that name; allowed: {', '.join(tasks)}"
+    return error("no_name", kind="task", allowed=", ".join(tasks))

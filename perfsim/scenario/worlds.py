@@ -66,23 +66,17 @@ def worlds_hint() -> str:
     """What to do when a rule has no world: the option, and the bundled worlds by name."""
     names = bundled_worlds()
     example = names[0] if names else "NAME"
-    return (
-        f"add --world {example} (in Python: world={example!r}) or a [world] table "
-        f"(perfsim new world FILE writes a starter); bundled worlds: {', '.join(names) or 'none'} "
-        "(perfsim scenarios lists every scenario)"
-    )
+    listed = ", ".join(names) or "none"
+    return error("worlds_hint", example=example, quoted=repr(example), names=listed)
 
 
 def no_world_error(scenario: Scenario) -> ScenarioError:
     """The error of a simulation asked of a scenario without a world (a rule file alone)."""
     world = scenario_raw(scenario).get("world")
     if is_partial_world(world):
-        message = (
-            f"this [world] only adds {', '.join(sorted(world))} entries to a world given with "
-            f"--world; {worlds_hint()}"
-        )
+        message = error("partial_world", entries=", ".join(sorted(world)), hint=worlds_hint())
     else:
-        message = f"missing: simulating a rule needs a world: {worlds_hint()}"
+        message = error("no_world", hint=worlds_hint())
     return ScenarioError([Problem(scenario_source(scenario), "world", None, message, False)])
 
 
@@ -111,10 +105,7 @@ def _load_world(world: WorldSpec) -> tuple[dict, str, list[str]]:
         raw, source = read_toml(path), str(path)
         table = raw.get("world")
         if not isinstance(table, dict) or "tasks" not in table:
-            message = (
-                "missing: a world file needs a complete [world] table with [world.tasks]; "
-                f"bundled worlds: {', '.join(bundled_worlds())}"
-            )
+            message = error("world_file", names=", ".join(bundled_worlds()))
             raise ScenarioError([Problem(source, "world", None, message, False)])
     try:
         _WorldFile.model_validate({"world": table})

@@ -26,7 +26,7 @@ that no other re-evaluated candidate dominates in this sense.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -243,6 +243,15 @@ def nearest_sentence(
     return _("{lead}: {text}").format(
         lead=said, text=_(", ").join(effect_phrase(e, name) for e in effects)
     )
+
+
+def nearest_said(near: Mapping[str, Any], name: Callable[[str], str] = str) -> str:
+    """The recorded nearest rule (``optimization.json``'s ``nearest``) in the current language:
+    from its lever moves and effects (recorded since 2026-12-05), metrics as ``name`` gives them;
+    an older folder's sentence as it was written, in English."""
+    if "moves" in near and "effect_items" in near:
+        return nearest_sentence(near["moves"], near["effect_items"], name)
+    return str(near.get("sentence", ""))
 
 
 def _mean(v: np.ndarray) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ...experiments.optimize.front import nearest_sentence
+from ...experiments.optimize.front import nearest_said
 from ...experiments.optimize.output import metric_list, said_again, verdict_metrics
 from ...i18n import N_, metric_name
 from ...i18n import gettext as _
@@ -123,15 +123,7 @@ def _reference_section(doc: Document, meta: Mapping) -> None:
             if near.get("pareto_better")
             else _("Nearest Pareto rule (not better in every objective)")
         )
-        doc.add("p", _("{lead}: {text}").format(lead=lead, text=_nearest_sentence(near)))
-
-
-def _nearest_sentence(near: Mapping) -> str:
-    """The nearest rule's lever moves and effects in the report's language (from the records a
-    run keeps since 2026-12-05; an older folder's sentence as it was written, in English)."""
-    if "moves" in near and "effect_items" in near:
-        return nearest_sentence(near["moves"], near["effect_items"], metric_name)
-    return str(near.get("sentence", ""))
+        doc.add("p", _("{lead}: {text}").format(lead=lead, text=nearest_said(near, metric_name)))
 
 
 def _pareto_section(doc: Document, record: OptimizationRecord) -> None:
