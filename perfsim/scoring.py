@@ -23,6 +23,7 @@ from .phrases import N_, Phrase
 from .rules.grade import quota_band_floors
 from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
 from .scenario import DataError, Rule, Scenario, load_scenario
+from .scenario.errors import error
 from .tables import (
     MAX_MAGNITUDE,
     at_cell,
@@ -294,8 +295,7 @@ def _read_inputs(
                     source,
                     row,
                     class_column,
-                    f"{class_names[row]!r} is not a class of the rule; "
-                    f"allowed: {', '.join(c.classes)}",
+                    error("not_class", value=repr(class_names[row]), allowed=", ".join(c.classes)),
                 )
             )
         arrays["classes"] = pd.Categorical(class_names, categories=list(c.classes)).codes.astype(
@@ -320,9 +320,7 @@ def _read_inputs(
                     source,
                     row,
                     c.adjustment_columns[col],
-                    f"{points[row, col]:g} is negative; "
-                    "bonus and deduction points are given as non-negative numbers (the rule's `kind` says "
-                    "whether they add or subtract)",
+                    error("negative_points", points=f"{points[row, col]:g}"),
                 )
             )
         arrays["adjustments"] = points
@@ -336,7 +334,7 @@ def _read_inputs(
                 tv[:, j] = _numeric(frame, [col], source)[:, 0]
                 if (tv[:, j] <= 0).any():
                     row = int(np.argmax(tv[:, j] <= 0))
-                    raise DataError(at_cell(source, row, col, "a target must be > 0"))
+                    raise DataError(at_cell(source, row, col, error("target_positive")))
         arrays["targets"] = tv
     return {"ids": ids, "class_names": class_names, "arrays": arrays}
 
@@ -353,7 +351,7 @@ def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     blank = ids == ""
     if blank.any():
         row = int(np.argmax(blank))
-        raise DataError(at_cell(source, row, id_column, "the department id is empty"))
+        raise DataError(at_cell(source, row, id_column, error("id_empty")))
     repeated = pd.Series(ids).duplicated().to_numpy()
     if repeated.any():
         row = int(np.argmax(repeated))
@@ -363,7 +361,7 @@ def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
                 source,
                 row,
                 id_column,
-                f"department {ids[row]!r} appears twice (also on {row_name(source, first)})",
+                error("id_twice", id=repr(ids[row]), row=row_name(source, first)),
             )
         )
     return ids
@@ -396,21 +394,14 @@ def _column_components(frame: pd.DataFrame, c: CompiledRule, source: str) -> np.
         row, j = np.argwhere(bad)[0]
         comp, col = c.column_components[j], c.column_names[j]
         cell = frame[col].iloc[row].strip()
-        hint = "; a slipped decimal point?" if values[row, j] > marks[j] else ""
+        most = f"{marks[j]:g}"
+        message = error("outside_marks", cell=cell, most=most, component=comp)
         if cell.endswith(("%", "％")):
-            hint = (
-                f"; a percent is read as points ({cell} = {values[row, j]:g}): give the value "
-                f"out of {marks[j]:g}"
-            )
-        raise DataError(
-            at_cell(
-                source,
-                row,
-                col,
-                f"{cell} is outside 0-{marks[j]:g}, the full marks of "
-                f"component {comp} (rule.components.{comp}.full_marks){hint}",
-            )
-        )
+            points = f"{values[row, j]:g}"
+            message = error("percent_points", message=message, cell=cell, points=points, most=most)
+        elif values[row, j] > marks[j]:
+            message = error("slipped", message=message)
+        raise DataError(at_cell(source, row, col, message))
     return values
 
 
@@ -430,8 +421,7 @@ def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray
                     source,
                     row,
                     col,
-                    f"{frame[col].iloc[row]!r} is not a veto flag; allowed: "
-                    "true/false, 1/0, yes/no, 是/否, or blank (false)",
+                    error("veto_flag", value=repr(frame[col].iloc[row])),
                 )
             )
         out |= is_true

@@ -166,3 +166,32 @@ def test_a_value_with_its_own_colon_or_and_is_not_cut_there():
     note = str(Phrase(MORE, {"names": names, "more": 2}))
     with language("zh"):
         assert said_again(note) == _(MORE).format(names=names, more=2)
+
+
+@pytest.mark.parametrize(
+    ("column", "row", "value", "chinese"),
+    [
+        ("社会评价", 0, "88%", "88% 超出 0–50，即考评部分 社会评价 的满分"),
+        ("社会评价", 0, "500", "500 超出 0–50，即考评部分 社会评价 的满分"),
+        ("class", 1, "未知类", "'未知类' 不是规则中的类别；可用的类别："),
+        ("department", 2, "市教育局", "单位 '市教育局' 出现了两次（另见第 2 行）"),
+        ("department", 2, "", "单位编号为空"),
+        ("一票否决", 3, "也许", "'也许' 不是一票否决标记"),
+    ],
+)
+def test_a_real_tables_cell_errors_are_said_in_chinese(
+    tmp_path, capsys, column, row, value, chinese
+):
+    import pandas as pd
+
+    data = ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv"
+    table = pd.read_csv(data, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    table.loc[row, column] = value
+    path = tmp_path / "表.csv"
+    path.write_text(table.to_csv(index=False), encoding="utf-8")
+    english = _errors(capsys, "score", str(path), "--rule", HANGZHOU)
+    said = _errors(capsys, "score", str(path), "--rule", HANGZHOU, "--lang", "zh")
+    assert f"{path}: line {row + 2}, column '{column}': " in english
+    assert f"{path}：第 {row + 2} 行，“{column}”列：" in said and chinese in said, said
+    rest = said.replace(str(path), "").split("：错误：", 1)[1]
+    assert not ENGLISH.search(re.sub(r"rule\.components\.\S+", "", rest)), said

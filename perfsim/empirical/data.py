@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import DataError
+from ..scenario.errors import error
 from ..tables import (
     MAX_MAGNITUDE,
     at_cell,
@@ -315,7 +316,7 @@ def _text_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         blank = (out[col] == "").to_numpy()
         if blank.any():
             row = int(np.argmax(blank))
-            raise DataError(at_cell(source, row, col, "empty"))
+            raise DataError(at_cell(source, row, col, error("text_empty")))
     reserved = (out["rater_group"] == "overall").to_numpy()
     if reserved.any():
         raise DataError(
@@ -367,8 +368,11 @@ def _points(
                     source,
                     row,
                     "answer",
-                    f"{answer_text.iloc[row]!r} is not on the scale; "
-                    f"allowed: {', '.join(scale.labels)} (state another scale with --scale)",
+                    error(
+                        "not_on_scale",
+                        answer=repr(answer_text.iloc[row]),
+                        allowed=", ".join(scale.labels),
+                    ),
                 )
             )
         level[has_answer] = codes[has_answer]

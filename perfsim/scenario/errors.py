@@ -111,6 +111,10 @@ ERRORS: dict[str, str] = {
     ),
     "share_pct": N_("{message} (a share, not a percentage: {pct} % is {share})"),
     "share_file": N_("{message} (a share is written as a number in the file: {share} for {value})"),
+    "slipped": N_("{message}; a slipped decimal point?"),
+    "percent_points": N_(
+        "{message}; a percent is read as points ({cell} = {points}): give the value out of {most}"
+    ),
     "close": N_("{message} (did you mean {close}?)"),
     "write": N_("{message} (write {word} for {value})"),
     "ge": N_("must be ≥ {bound}"),
@@ -129,6 +133,25 @@ ERRORS: dict[str, str] = {
     "line": N_("line {line}"),
     "row": N_("row {line}"),
     "cell_empty": N_("is empty; give a number"),
+    "text_empty": N_("empty"),
+    "id_empty": N_("the department id is empty"),
+    "id_twice": N_("department {id} appears twice (also on {row})"),
+    "not_class": N_("{value} is not a class of the rule; allowed: {allowed}"),
+    "veto_flag": N_(
+        "{value} is not a veto flag; allowed: true/false, 1/0, yes/no, 是/否, or blank (false)"
+    ),
+    "target_positive": N_("a target must be > 0"),
+    "negative_points": N_(
+        "{points} is negative; bonus and deduction points are given as non-negative numbers (the "
+        "rule's `kind` says whether they add or subtract)"
+    ),
+    "outside_marks": N_(
+        "{cell} is outside 0-{most}, the full marks of component {component} "
+        "(rule.components.{component}.full_marks)"
+    ),
+    "not_on_scale": N_(
+        "{answer} is not on the scale; allowed: {allowed} (state another scale with --scale)"
+    ),
     "cell_finite": N_("{cell} is not a finite number; give a number, e.g. 88.5"),
     "cell_comma": N_("{cell} is not a number; write decimals with a point, e.g. {fixed}"),
     "cell_large": N_("{cell} is too large to be a number in a table (at most {most})"),
