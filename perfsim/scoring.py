@@ -12,7 +12,6 @@ slipped decimal point, 412.9 for 41.29 out of 50, is an error, not a unit ranked
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from .tables import (
     MAX_MAGNITUDE,
     at_cell,
     check_unique_columns,
+    missing_columns,
     number_problem,
     parse_numbers,
     read_table,
@@ -429,15 +429,8 @@ def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray
 
 
 def _missing_columns(source: str, missing: list[str], needed: list[str], have: list[str]) -> str:
-    """The error for columns the rule needs and the table lacks, each with the nearest column of
-    the table that the rule does not already read (suggesting one it reads, as 创新创优 for a
-    missing 自主创新 when both are needed, would only move the problem)."""
-    spare = [c for c in have if c not in needed]
-    parts = []
-    for col in missing:
-        close = difflib.get_close_matches(col, spare, n=1, cutoff=0.5)
-        parts.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    """The error for columns the rule needs and the table lacks (:func:`perfsim.tables.missing_columns`)."""
     return (
-        f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(parts)}; "
+        f"{source}: {missing_columns(missing, have, needed)}; "
         f"the rule needs: {', '.join(dict.fromkeys(needed))}; the table has: {', '.join(have)}"
     )

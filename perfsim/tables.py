@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import gzip
 import io
 import re
@@ -371,6 +372,19 @@ def at_cell(source, row: int, column: str, message: str) -> str:
     return error(
         "at_cell", source=source, row=row_name(source, row), column=column, message=message
     )
+
+
+def missing_columns(missing: list[str], have: list[str], read: Iterable[str]) -> str:
+    """``missing column(s) 'X' (did you mean 'Y'?), …``: each missing column with the nearest
+    column of the table that is not among those ``read`` (suggesting a column that is read too,
+    as 创新创优 for a missing 自主创新 when a rule needs both, would only move the problem)."""
+    read = set(read)
+    spare = [c for c in have if c not in read]
+    parts = []
+    for col in missing:
+        close = difflib.get_close_matches(col, spare, n=1, cutoff=0.5)
+        parts.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return f"missing column{'s' if len(missing) > 1 else ''} {', '.join(parts)}"
 
 
 def number_problem(cell: str, value: float) -> str | None:

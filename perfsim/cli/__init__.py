@@ -198,10 +198,6 @@ def _said_message(text: str) -> str:
     if found is None:
         return text
     template, values = found
-    if template == ERRORS["choices"] and not values["choices"].startswith("'"):
-        return text  # pydantic's other "must be …" (a valid integer, …): English as given
-    if "bound" in values and not _is_number(values["bound"]):
-        return text  # a bound followed by an explanation of its own ("≤ 1000 output units …")
     said = {k: _said_message(v) if k in _SAID_AGAIN else v for k, v in values.items()}
     said |= {k: _(v) for k, v in values.items() if k in ("kind", "where") and v in WORDS}
     if "choices" in said:  # pydantic's list: 'a', 'b' or 'c'
@@ -212,14 +208,6 @@ def _said_message(text: str) -> str:
 #: the fields of an error's template that hold text of their own, said again in turn (a hint
 #: added to a message, a file run with --set or on a world, a table's line or row)
 _SAID_AGAIN = ("message", "source", "hint", "row")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def run() -> None:

@@ -19,7 +19,6 @@ the scale (default the 4-level 满意 scale of Hangzhou's social evaluation: 不
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from ..tables import (
     MAX_MAGNITUDE,
     at_cell,
     check_unique_columns,
+    missing_columns,
     number_problem,
     parse_numbers,
     read_table,
@@ -275,13 +275,8 @@ def _renamed(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     have = list(frame.columns)
     missing = [c for c in REQUIRED if c not in have]
     if missing:
-        hints = []
-        spare = [c for c in have if c not in REQUIRED + OPTIONAL]  # (not a column it reads)
-        for col in missing:
-            close = difflib.get_close_matches(col, spare, n=1, cutoff=0.5)
-            hints.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
         raise DataError(
-            f"{source}: missing column{'s' if len(missing) > 1 else ''} {', '.join(hints)}; a ratings "
+            f"{source}: {missing_columns(missing, have, REQUIRED + OPTIONAL)}; a ratings "
             f"table needs {', '.join(REQUIRED)} and score or answer (optional: unit_class, "
             f"component, item); the table has: {', '.join(map(str, have))}"
         )

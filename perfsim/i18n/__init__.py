@@ -146,9 +146,17 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text))
 
 
-#: fields of a template that hold a whole number (:func:`template_fields` matches digits only,
-#: so that "{names} and {more} more" does not end the names at a name's own " and ")
-_NUMBERS = ("more", "line")
+#: what a field of a template must hold when it has one of these names (:func:`template_fields`;
+#: any other field: any text): a count or a line is a whole number, so that "{names} and {more}
+#: more" does not end the names at a name's own " and "; a bound is a number, so that "must be ≤
+#: {bound}" does not take "≤ 1000 output units …" for a bound; choices are a quoted list
+#: ('a', 'b' or 'c'), not pydantic's other "must be a valid integer, …"
+_FIELDS = {
+    "more": r"\d+",
+    "line": r"\d+",
+    "bound": r"[-+]?\d[\d.]*(?:e[-+]?\d+)?",
+    "choices": r"'.*'",
+}
 
 
 def template_fields(text: str, templates) -> tuple[str, dict[str, str]] | None:
@@ -162,7 +170,7 @@ def template_fields(text: str, templates) -> tuple[str, dict[str, str]] | None:
             if i % 2 == 0:
                 pattern += re.escape(part)
             else:  # a name given again holds the same value; a count or a line is a number
-                value = r"\d+" if part in _NUMBERS else ".+?"
+                value = _FIELDS.get(part, ".+?")
                 pattern += f"(?P={part})" if part in named else f"(?P<{part}>{value})"
                 named.add(part)
         found = re.fullmatch(pattern, text, re.S)
