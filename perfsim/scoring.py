@@ -129,7 +129,7 @@ def score(
     out = out.sort_values(keys, kind="stable").reset_index(drop=True)
     for message in quota_band_messages(compiled, out, id_column, source):
         # lineno 0: no source line is printed, so the warning is one line on stderr
-        warnings.warn_explicit(message, QuotaBandWarning, "perfsim", 0)
+        warnings.warn_explicit(QuotaBandWarning(message), QuotaBandWarning, "perfsim", 0)
     return out
 
 
@@ -279,7 +279,7 @@ def _read_inputs(
         raise DataError(_missing_columns(source, missing, needed, list(frame.columns)))
     indicators = _numeric(frame, list(c.indicators), source)
     for message in suspect_value_messages(indicators, c, source):
-        warnings.warn_explicit(message, SuspectValueWarning, "perfsim", 0)
+        warnings.warn_explicit(SuspectValueWarning(message), SuspectValueWarning, "perfsim", 0)
     arrays: dict[str, np.ndarray | None] = {
         "indicators": indicators,
         "columns": _column_components(frame, c, source) if c.column_names else None,

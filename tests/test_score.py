@@ -262,3 +262,29 @@ def test_a_missing_column_is_never_told_to_be_one_the_rule_already_reads():
     typo = data.rename(columns={data.columns[3]: data.columns[3] + "x"})
     with pytest.raises(DataError, match=f"did you mean '{re.escape(data.columns[3])}x'"):
         score(typo, rule)
+
+
+def test_warnings_reach_a_user_whose_own_warning_filters_match_messages(minimal_file):
+    """A filter on a message's text (``warnings.filterwarnings("ignore", message=…)``, as a notebook
+    or pytest sets) is matched against each warning's text: the real table's warnings are warnings
+    with a text, not a bare phrase the filter cannot read (a TypeError before)."""
+    import warnings
+
+    from helpers import ROOT
+
+    from perfsim.scoring import QuotaBandWarning, SuspectValueWarning
+
+    units = ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv"
+    alt = ["rule.components.社会评价.share=0.6", "rule.grading.scope=within_class"]
+    t = _table(20, seed=3)
+    t.loc[[2, 7], "公共服务"] *= -1
+    for table, rule, category, named in [
+        (units, load_scenario("hangzhou-2011", alt), QuotaBandWarning, units.name),
+        (t, load_scenario(minimal_file), SuspectValueWarning, "column '公共服务'"),
+    ]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warnings.filterwarnings("ignore", message="some other library's warning")
+            score(table, rule, id_column="department")
+        said = [str(w.message) for w in caught if w.category is category]
+        assert said and all(named in text for text in said), said
