@@ -30,6 +30,7 @@ from .tables import (
     missing_columns,
     number_problem,
     parse_numbers,
+    read_frame,
     read_table,
     reading_note,
     row_name,
@@ -105,13 +106,13 @@ def score(
     """
     if source is None:
         source = str(table) if isinstance(table, str | Path) else "<table>"
-    frame = read_table(table, encoding) if isinstance(table, str | Path) else table.astype(str)
+    frame = read_frame(table, encoding)
     compiled = compile_rule(_as_rule(rule))
     inputs = table_inputs(frame, compiled, source, id_column, class_column)
     _check_counts(compiled, len(inputs["ids"]), source)
     ev = evaluate(compiled, **inputs["arrays"])
     _check_finite(ev, inputs["ids"], source)
-    out = pd.DataFrame({id_column: inputs["ids"]})
+    out = pd.DataFrame({id_column: _given_ids(table, id_column, inputs["ids"])})
     if inputs["class_names"] is not None:
         out[class_column] = inputs["class_names"]
     for k, name in enumerate(compiled.components):
@@ -145,6 +146,15 @@ QUOTA_BAND = N_(
     "(rule.grading.thresholds.{band}) if that is not intended"
 )
 MORE = N_("{names} and {more} more")
+
+
+def _given_ids(table, id_column: str, ids: np.ndarray):
+    """The ids as the caller gave them: a DataFrame's own values and dtype (an id 1001 stays the
+    integer 1001, so that the scores merge back onto the caller's table); a file's as read."""
+    if not isinstance(table, pd.DataFrame):
+        return ids
+    given = table.rename(columns=lambda s: str(s).strip())[id_column]
+    return given.reset_index(drop=True)
 
 
 def quota_band_messages(

@@ -93,6 +93,22 @@ def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
     return _check_text(p, frame)
 
 
+def read_frame(table, encoding: str = "auto") -> pd.DataFrame:
+    """A table given as a file (:func:`read_table`) or as a caller's :class:`pandas.DataFrame`, in
+    the same form: every cell text, a missing value (NaN, None, ``pd.NA``, NaT) a blank cell, as
+    in a file. (``astype(str)`` alone keeps NaN as NaN under pandas 3 and writes "nan" under
+    pandas 2: a blank cell that read as a value.)"""
+    if isinstance(table, str | Path):
+        return read_table(table, encoding)
+    if not isinstance(table, pd.DataFrame):
+        raise DataError(
+            f"expected a table: a CSV or Excel file's path or a pandas DataFrame, got "
+            f"{type(table).__name__}"
+        )
+    cells = table.astype(object)
+    return cells.where(table.notna(), "").astype(str)
+
+
 MAX_CELL = 500
 """Longest text cell (characters): a unit's name or a rater's id, not a pasted document."""
 

@@ -521,3 +521,15 @@ def test_a_units_table_under_a_title_row_is_told_so(pilot, ratings):
     titled.columns = ["2011年度考评数据", *[f"Unnamed: {i}" for i in range(1, units.shape[1])]]
     with pytest.raises(DataError, match="is the first row a title"):
         RuleScorer(pilot.scenario.rule, titled, ratings.units)
+
+
+def test_ratings_and_units_read_by_pandas_give_the_analysis_of_their_files():
+    """Frames read by ``pd.read_csv`` (blank cells NaN, numbers as numbers) are the files: a
+    rating with an answer and no score was "both 'score' and 'answer' given" under pandas 3."""
+    frames = [pd.read_csv(p, encoding="utf-8-sig") for p in (PILOT, PILOT_UNITS)]
+    assert frames[0]["score"].isna().any() and frames[0]["answer"].isna().any()
+    kw = dict(rule=HANGZHOU, reps=30, calibrate_world=False)
+    from_files = analyze(PILOT, units=PILOT_UNITS, **kw)
+    from_frames = analyze(frames[0], units=frames[1], **kw)
+    pd.testing.assert_frame_equal(from_frames.scores, from_files.scores)
+    pd.testing.assert_frame_equal(from_frames.reliability, from_files.reliability)

@@ -288,3 +288,65 @@ def test_warnings_reach_a_user_whose_own_warning_filters_match_messages(minimal_
             score(table, rule, id_column="department")
         said = [str(w.message) for w in caught if w.category is category]
         assert said and all(named in text for text in said), said
+
+
+UNITS_CSV = "scenarios/data/hangzhou-2011-units.csv"
+
+
+def _outcome(table, rule):
+    """The scored table, or the error's message with its source left out."""
+    try:
+        return score(table, rule).reset_index(drop=True)
+    except DataError as exc:
+        return str(exc).split(": ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        {"公共服务": [3]},  # an indicator: an error naming its place
+        {"创新创优": [3, 40]},  # a bonus column: blank is no bonus
+        {"一票否决": [5]},  # a veto column: blank is no veto
+        {"department": [3]},  # an id: empty
+        {"department": [3, 4]},  # two empty ids: empty (not "appears twice")
+        {"社会评价": [0], "创新创优": [1]},
+    ],
+)
+def test_a_dataframe_with_missing_values_scores_as_the_file_with_blank_cells(tmp_path, cells):
+    """A missing value of a pandas frame (NaN, None, pd.NA) is a blank cell: the same scores, or the
+    same error, as the CSV file whose cells are left blank."""
+    from helpers import ROOT
+
+    frame = pd.read_csv(ROOT / UNITS_CSV, encoding="utf-8-sig")
+    for column, rows in cells.items():
+        frame[column] = frame[column].astype(object)
+        frame.loc[rows, column] = [np.nan, None, pd.NA][: len(rows)]
+    path = tmp_path / "units.csv"
+    frame.to_csv(path, index=False)
+    blank = pd.read_csv(path, dtype=str, keep_default_na=False) == ""
+    assert blank.to_numpy().sum() == sum(len(rows) for rows in cells.values())
+    rule = load_scenario("hangzhou-2011")
+    from_file, from_frame = _outcome(path, rule), _outcome(frame, rule)
+    if isinstance(from_file, str):
+        assert from_frame == from_file
+    else:
+        pd.testing.assert_frame_equal(from_frame, from_file, check_dtype=False)
+
+
+@pytest.mark.parametrize("ids", [range(1001, 1067), [f"U{i:03d}" for i in range(66)]])
+def test_the_ids_come_back_as_given_so_the_scores_merge_onto_the_table(ids):
+    """An integer id column stays integer (it read as text before: the merge failed), and each id
+    keeps its own row's scores, whatever the frame's index."""
+    from helpers import ROOT
+
+    frame = pd.read_csv(ROOT / UNITS_CSV, encoding="utf-8-sig")
+    frame.insert(0, "uid", list(ids))
+    frame.index = np.arange(len(frame))[::-1] * 7  # not 0 … n − 1
+    rule = load_scenario("hangzhou-2011")
+    out = score(frame, rule, id_column="uid")
+    assert out["uid"].dtype == frame["uid"].dtype
+    merged = frame.merge(out[["uid", "total", "grade"]], on="uid", validate="one_to_one")
+    by_name = score(ROOT / UNITS_CSV, rule).set_index("department")
+    np.testing.assert_array_equal(
+        merged["total"], by_name.loc[merged["department"], "total"].to_numpy()
+    )

@@ -22,7 +22,7 @@ from ..results.names import WITHIN_CLASS
 from ..rules.pipeline import compile_rule
 from ..scenario import DataError, Rule, Scenario, load_scenario
 from ..scoring import quota_band_messages
-from ..tables import read_table
+from ..tables import read_frame
 from .calibration import Calibration, calibrate
 from .data import Ratings, Scale, is_long, read_ratings
 from .effects import RaterEffects, rater_effects
@@ -250,9 +250,9 @@ def analyze(
     wide table of ``perfsim score`` (then only the counterfactual re-scoring applies).
     ``encoding`` is that of the CSV files (see :func:`perfsim.tables.read_table`)."""
     source = str(data) if isinstance(data, str | Path) else "<table>"
-    raw = read_table(data, encoding) if isinstance(data, str | Path) else data.astype(str)
+    raw = read_frame(data, encoding)
     base_rule, scenario, base_name = _load_rule(rule)
-    units_frame = read_table(units, encoding) if isinstance(units, str | Path) else units
+    units_frame = None if units is None else read_frame(units, encoding)
     units_source = str(units) if isinstance(units, str | Path) else "<units>"
     if units is None:
         units_source = source  # errors about missing unit columns name the ratings table

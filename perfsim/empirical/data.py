@@ -36,7 +36,7 @@ from ..tables import (
     missing_columns,
     number_problem,
     parse_numbers,
-    read_table,
+    read_frame,
     reading_note,
     row_name,
 )
@@ -192,7 +192,7 @@ def read_ratings(
     """
     if source is None:
         source = str(data) if isinstance(data, str | Path) else "<table>"
-    raw = read_table(data, encoding) if isinstance(data, str | Path) else data.astype(str)
+    raw = read_frame(data, encoding)
     if isinstance(scale, Mapping):
         scale = Scale.from_mapping(scale)
     scale = scale or DEFAULT_SCALE

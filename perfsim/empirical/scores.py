@@ -25,7 +25,7 @@ from ..rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from ..scenario import DataError, Rule
 from ..scenario.rule_parts import Component
 from ..scoring import table_inputs
-from ..tables import reading_note
+from ..tables import read_frame, reading_note
 from .data import Ratings, RatingsWarning
 
 
@@ -147,7 +147,7 @@ class RuleScorer:
                     "ratings do not give; pass the units table with them (--units UNITS.csv)"
                 )
             return frame.astype(str)
-        frame = units.astype(str).rename(columns=lambda s: str(s).strip())
+        frame = read_frame(units).rename(columns=lambda s: str(s).strip())
         key = id_column if id_column in frame.columns else "unit"
         if key not in frame.columns:
             raise DataError(
