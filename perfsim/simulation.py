@@ -25,6 +25,7 @@ from .scenario import (
     PerfsimError,
     Scenario,
     WorldSpec,
+    arguments,
     coverage,
     resolve_scenario,
     scenario_hash,
@@ -54,7 +55,10 @@ class SimulationResult:
     # so that a deferred result's period_effort is looked up by __getattr__
 
     def metric(self, name: str) -> float:
-        return float(self.metrics.set_index("metric").loc[name, "mean"])
+        """The mean of metric ``name`` over the replications."""
+        table = self.metrics.set_index("metric")
+        arguments.one_of("metric", name, table.index)
+        return float(table.loc[name, "mean"])
 
     @classmethod
     def deferred(
@@ -118,9 +122,9 @@ def simulate(
     ``world``: run the scenario's rule on this world (a bundled name such as ``"hangzhou-2011"``,
     a file with a [world], or that table), fitted to the rule by name
     (:mod:`perfsim.scenario.worlds`)."""
+    reps, seed = arguments.whole("reps", reps), arguments.seed(seed)
+    jobs = arguments.whole("jobs", jobs)
     scenario = resolve_scenario(scenario, overrides, world)
-    if reps < 1:
-        raise ValueError("reps must be ≥ 1")
     budget.check(scenario, reps, jobs)  # ScenarioError naming the key when it cannot fit
     started = datetime.now(UTC)
     model = engine.model_of(scenario)

@@ -40,7 +40,8 @@ from .scenario import DataError
 from .scenario.errors import error
 
 #: Largest number accepted in a table (anything larger is a typo or a wrong column).
-MAX_MAGNITUDE = 1e15
+from .scenario.schema_base import MAX_MAGNITUDE  # (one number for scenarios and tables)
+
 _MAX_SHOWN = "1e15"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 AUTO_ENCODINGS = ("utf-8-sig", "gb18030")

@@ -56,9 +56,9 @@ def test_verdicts_honour_each_metrics_direction(comparison):
     assert t.loc[("class_bias", "survey30"), "verdict"] == "better"
     assert t.loc[("class_bias", "survey30"), "diff"] < 0
     assert t.loc[("kendall_tau", "survey30"), "verdict"] == "better"
-    assert verdict("class_bias", 1.0, 2.0) == "worse"
-    assert verdict("kendall_tau", 1.0, 2.0) == "better"
-    assert verdict("kendall_tau", -1.0, 2.0) == "no detectable difference"
+    assert verdict("class_bias", 1.0, 2.0, 0.0, 1.5) == "worse"
+    assert verdict("kendall_tau", 1.0, 2.0, 0.0, 1.5) == "better"
+    assert verdict("kendall_tau", -1.0, 2.0, 0.0, 0.5) == "no detectable difference"
 
 
 def test_the_most_iterations_differ_by_the_difference_of_the_maxima():

@@ -417,12 +417,15 @@ def test_a_negative_seed_is_a_usage_error(tmp_path, capsys):
 
 
 def test_an_overflowing_pay_is_a_clear_error(tmp_path, capsys):
+    """A pay of 1e308 overflowed the simulation (said as such once it ran); now it is refused
+    before: no number of a scenario exceeds 1e15 in size."""
     with warnings.catch_warnings(record=True) as caught:  # one clear error, no numpy warnings first
         warnings.simplefilter("always")
         assert _run(tmp_path / "r", "--set", "rule.pay.per_point=1e308") == 2
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], caught
     err = capsys.readouterr().err
-    assert "overflowed" in err and "Traceback" not in err
+    assert "rule.pay.per_point = 1e+308: must be ≤ 1e15" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
 
 
 def test_a_run_into_its_own_earlier_folder_says_it_replaced_it(tmp_path, capsys):

@@ -152,6 +152,21 @@ def test_verdicts_with_a_smallest_difference_that_matters():
     assert verdict("kendall_tau", 0.001, 0.003, 0.0, 0.002) == "better"
     assert verdict("kendall_tau", 0.001, 0.003, math.nan, 0.002) == "better"
     assert verdict("mean_total", 1.0, 2.0, 0.1, 1.5) == ""  # no better side
+    # one replication: no interval, so nothing detected
+    assert verdict("kendall_tau", math.nan, math.nan, 0.02, 0.01) == "no detectable difference"
+
+
+def test_no_verdict_for_a_metric_the_reference_does_not_have():
+    """The ministry's rater groups have no reliability under Hangzhou's rater mix: no difference
+    is estimated, so no verdict ("no detectable difference" before), while the metrics both have
+    keep theirs."""
+    c = compare(["hangzhou-2011", "mlr-2011"], reps=10, seed=1)
+    t = c.table[c.table["rule"] == c.rules[1]]
+    missing = t[t["diff"].isna()]
+    assert missing["metric"].str.startswith("rater_reliability:").sum() >= 2
+    assert (missing["verdict"] == "").all(), missing[["metric", "verdict"]]
+    both = t[t["diff"].notna() & (t["direction"] != "")]
+    assert len(both) > 10 and (both["verdict"] != "").all()
 
 
 @pytest.fixture(scope="module")

@@ -164,6 +164,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("perfsim: interrupted", file=sys.stderr)
         return 130
+    except Warning as exc:  # a warning made an error (python -W error, PYTHONWARNINGS=error)
+        print(f"perfsim {args.command}: error: {exc} ({WARNING_AS_ERROR})", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # the numbers of a far-fetched input overflowed (past the checks)
+        from ..rules.checks import NonFiniteError
+        from ..simulation import OVERFLOW
+
+        if not isinstance(exc, NonFiniteError):
+            raise
+        print(f"perfsim {args.command}: error: {OVERFLOW} ({exc})", file=sys.stderr)
+        return 2
+
+
+#: said after a warning that the Python warning filter made an error
+WARNING_AS_ERROR = (
+    "a warning, stopped as an error by the Python warning filter 'error' (python -W error or "
+    "PYTHONWARNINGS=error)"
+)
 
 
 def said_error(command: str, exc: PerfsimError, lang: str = "en") -> str:

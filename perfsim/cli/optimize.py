@@ -112,8 +112,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ..experiments.optimize import optimize
 
-    for name in ("budget", "reps", "jobs"):
-        positive(name, getattr(args, name))
+    positive("jobs", args.jobs)  # (--budget and --reps: their own least values, in optimize)
     out = args.out or default_out(
         f"optimize-{run_stem(args.scenario, args.world)}", args.overrides, args.seed
     )

@@ -18,6 +18,8 @@ overrides it):
 - *slightly better* or *slightly worse* when the interval excludes 0 but the estimated difference
   is smaller than δ (detectable; the interval leaves open whether it matters);
 - otherwise *no detectable difference* (the interval holds 0 and differences that would matter);
+- no verdict (blank) where no replication has the metric under both rules (a rater group's
+  reliability that the reference's rater mix does not have): no difference was estimated;
 - *not comparable* for a misclassification metric when the two rules do not grade alike: the
   metric counts the rule's own true top group (:attr:`perfsim.metric_registry.Metric.per_quota`)
   and the rule's top-grade quota admits another number of units, or it counts units given the
@@ -51,6 +53,7 @@ from ..scenario import (
     Scenario,
     ScenarioError,
     WorldSpec,
+    arguments,
     coverage,
     resolve_scenario,
     scenario_raw,
@@ -79,6 +82,8 @@ class Comparison:
 
     def verdicts(self, world: str | None = None) -> pd.DataFrame:
         """metric × rule table of verdicts against the first rule."""
+        if world is not None:
+            arguments.one_of("world", world, self.worlds)
         t = self.table[self.table["world"] == (world or self.worlds[0])]
         return t.pivot(index="metric", columns="rule", values="verdict")[self.rules[1:]]
 
@@ -134,13 +139,13 @@ VERDICTS = (
 metric without a better side)."""
 
 
-def verdict(
-    metric: str, low: float, high: float, min_diff: float = 0.0, diff: float = np.nan
-) -> str:
-    """The verdict of a paired difference with 95 % interval [low, high] (see the module's
-    docstring); ``min_diff``: the smallest difference that matters (NaN or 0: any difference)."""
+def verdict(metric: str, low: float, high: float, min_diff: float, diff: float) -> str:
+    """The verdict of a paired difference ``diff`` with 95 % interval [low, high] (see the
+    module's docstring); ``min_diff``: the smallest difference that matters (NaN or 0: any
+    difference). None (blank) for a quantity without a better side, and where ``diff`` is NaN:
+    no replication has the metric under both rules (a rater group the reference does not have)."""
     d = direction(metric)
-    if not d:
+    if not d or not np.isfinite(diff):  # (no replication has the metric under both rules)
         return ""
     if not np.isfinite(low) or not np.isfinite(high):
         return NOT_DETECTED
@@ -255,6 +260,23 @@ def _rule_name(s: Scenario, fallback: str) -> str:
     return s.name or fallback
 
 
+def _named(scenarios, overrides: list[str], world) -> dict[str, Scenario]:
+    """The scenarios given (one alone, a list or a mapping name → scenario) by rule name."""
+    named: dict[str, Scenario] = {}
+    if isinstance(scenarios, str | Path | Scenario):  # one scenario alone: a list of one
+        scenarios = [scenarios]
+    items = scenarios.items() if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
+    for key, item in items:
+        sc = resolve_scenario(item, overrides, world)
+        name = key or _rule_name(sc, Path(scenario_source(sc)).stem)
+        if name in named:
+            name = f"{name} ({Path(scenario_source(sc)).stem})"
+        named[name] = sc
+    if not named:
+        raise ScenarioError([Problem("compare", "", None, "give at least one scenario", False)])
+    return named
+
+
 def compare(
     scenarios: Sequence[Scenario | str | Path] | Mapping[str, Scenario | str | Path],
     *,
@@ -278,17 +300,12 @@ def compare(
     metric → smallest difference that matters, in the metric's units, instead of the registry's
     default (see the module docstring).
     """
-    named: dict[str, Scenario] = {}
-    items = scenarios.items() if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
-    overrides = list(overrides)
-    for key, item in items:
-        sc = resolve_scenario(item, overrides, world)
-        name = key or _rule_name(sc, Path(scenario_source(sc)).stem)
-        if name in named:
-            name = f"{name} ({Path(scenario_source(sc)).stem})"
-        named[name] = sc
-    if not named:
-        raise ScenarioError([Problem("compare", "", None, "give at least one scenario", False)])
+    overrides = arguments.texts("overrides", overrides, "rule.audit.probability=0.2")
+    variants = arguments.texts("variants", variants, "audit20:rule.audit.probability=0.2")
+    across = arguments.texts("across", across, "world.motivation=0.25,0.75")
+    reps, seed = arguments.whole("reps", reps), arguments.seed(seed)
+    jobs = arguments.whole("jobs", jobs)
+    named = _named(scenarios, overrides, world)
     base = next(iter(named.values()))
     for text in variants:
         name, extra = parse_variant(text)

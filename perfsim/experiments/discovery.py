@@ -48,12 +48,23 @@ class BoundError(PerfsimError, ValueError):
 def parse_bound(text: str) -> tuple[str, str, float]:
     """``"class_bias<5"`` → ``("class_bias", "<", 5.0)``; operators <, <=, >, >=."""
     match = _BOUND.match(ascii_comparison(text))
+    number = None
     if match:
         with contextlib.suppress(ValueError):
-            return match["metric"], match["op"], float(match["value"])
+            number = float(match["value"])
+    if number is not None:
+        return match["metric"], match["op"], _finite(number, f"--bound {text!r}")
     raise BoundError(
         f'--bound {text!r}: expected METRIC<VALUE (or <=, >, >=), e.g. --bound "class_bias<5"'
     )
+
+
+def _finite(value, where: str) -> float:
+    """A bound's value: a finite number (a bound of NaN or ∞ is met by no sample, or by all)."""
+    number = float(value)
+    if not np.isfinite(number):
+        raise BoundError(f"{where}: {value} is not a finite number; give one, e.g. 5")
+    return number
 
 
 def parse_bounds(
@@ -67,7 +78,7 @@ def parse_bounds(
                 raise BoundError(
                     f"bound on {metric}: operator {op!r}; allowed: {', '.join(OPERATORS)}"
                 )
-            out[str(metric)] = (op, float(value))
+            out[str(metric)] = (op, _finite(value, f"bound on {metric}"))
         return out
     return {m: (op, v) for m, op, v in (parse_bound(t) for t in bounds)}
 

@@ -50,6 +50,12 @@ ROWS: dict[str, Callable[..., list[Check]]] = {
 }
 
 
+#: the fewest replications a check takes: its tolerance counts Monte Carlo standard errors, which
+#: need two replications at least (and a handful to mean much)
+MIN_REPS = 2
+WHY_MIN_REPS = "each row's tolerance counts Monte Carlo standard errors of the replications"
+
+
 def run_suite(
     only: Iterable[str] | None = None,
     overrides: Iterable[str] = (),
@@ -58,16 +64,23 @@ def run_suite(
     progress: Callable[[str], None] | None = None,
 ) -> list[Check]:
     """Run the rows (all by default). Overrides are ``ROW:PATH=VALUE`` (or ``PATH=VALUE`` for all)."""
+    from ..scenario import Problem, ScenarioError
+
     overrides = list(overrides)
     wanted = list(only) if only else list(ROWS)
+    if reps < MIN_REPS:  # (a row's tolerance is a number of Monte Carlo standard errors)
+        raise ScenarioError(
+            [Problem("--reps", str(reps), None, f"must be ≥ {MIN_REPS}: {WHY_MIN_REPS}", False)]
+        )
     unknown = [r for r in wanted if r not in ROWS]
+    # a ROW:PATH=VALUE override of a row that does not exist would be ignored without a word
+    unknown += [o.split(":", 1)[0] for o in overrides if ":" in o.split("=", 1)[0]]
+    unknown = [r for r in dict.fromkeys(unknown) if r not in ROWS]
     if unknown:
-        from ..scenario import Problem, ScenarioError
-
         raise ScenarioError(
             [
                 Problem(
-                    "--only",
+                    "--only or --set",
                     ",".join(unknown),
                     None,
                     f"no such row; allowed: {', '.join(ROWS)}",

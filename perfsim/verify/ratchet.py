@@ -37,6 +37,7 @@ within ``world.tolerance`` of its fixed point) + what is left of the ratchet (lo
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -297,8 +298,9 @@ def _v4f_case(sc, label: str, reps: int, seed: int) -> list[Check]:
         checks.append(
             Check(
                 f"V4F effort, year {t + 1} of {p.periods}{label}",
-                f"backward induction on V_t(T) (λ_r={p.ratchet:g}, δ={p.discount:g}, ceiling "
-                f"{p.ceiling:g}); tolerance {MC_SES:g} MC s.e. + 2 × fixed-point tolerance = "
+                f"backward induction on V_t(T) (λ_r={p.ratchet:g}, δ={p.discount:g}, "
+                + (f"ceiling {p.ceiling:g}" if math.isfinite(p.ceiling) else "no ceiling")
+                + f"); tolerance {MC_SES:g} MC s.e. + 2 × fixed-point tolerance = "
                 f"{tol:.3g} (s.e. {se:.2g})",
                 float(theory[t]),
                 mean,

@@ -21,6 +21,7 @@ from ...scenario import (
     Scenario,
     ScenarioError,
     WorldSpec,
+    arguments,
     no_world_error,
     resolve_scenario,
     scenario_from_dict,
@@ -150,10 +151,13 @@ def optimize(
     """
     started, started_at = time.perf_counter(), datetime.now(UTC)
     final_reps = final_reps if final_reps is not None else 4 * reps
-    objs = [parse_objective(o) for o in objectives]
-    cons = [parse_constraint(c) for c in constraints]
+    seed, jobs = arguments.seed(seed), arguments.whole("jobs", jobs)
+    levers = arguments.texts("levers", levers, "rule.pay.per_point=0:2")
+    across = arguments.texts("across", across, "world.motivation=0.25,0.75")
+    objs = [parse_objective(o) for o in arguments.texts("objectives", objectives, "kendall_tau")]
+    cons = [parse_constraint(c) for c in arguments.texts("constraints", constraints, "gaming<0.1")]
     _check_numbers(budget, reps, final_reps, robustness, len(objs))
-    base = resolve_scenario(scenario, list(overrides), world)
+    base = resolve_scenario(scenario, overrides, world)
     if base.world is None:
         raise no_world_error(base)
     raw = {k: v for k, v in scenario_raw(base).items() if k != "uncertain"}

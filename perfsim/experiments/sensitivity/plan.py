@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
+from ...scenario import arguments
 from ..discovery import parse_bounds
 from .errors import SensitivityError
 from .methods import Method, method
@@ -57,8 +58,15 @@ class SensitivityPlan:
             ("seed", self.seed, 0),
         )
         for name, value, low in checks:
+            if name == "seed":
+                arguments.seed(value)  # (not None, not a float: ArgumentError)
+            elif not arguments.is_whole(value):
+                arguments.whole(name, value, low)  # ArgumentError
             if value < low:
                 raise SensitivityError(f"{name} = {value}: must be ≥ {low}")
+        if self.metrics is not None:  # (one name alone: a list of one)
+            names = arguments.texts("metrics", self.metrics, "kendall_tau")
+            object.__setattr__(self, "metrics", names)
         if self.bounds:
             self.parsed_bounds()  # fail now, before any sample runs
 

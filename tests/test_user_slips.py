@@ -1,0 +1,115 @@
+"""Slips an independent tester made on purpose (a fuzzing session of the CLI): each ends in one
+clear error line and exit code 2, with nothing written, instead of a traceback or a NaN or ∞ in an
+output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from helpers import ROOT, run_cli
+
+from perfsim.scenario import ScenarioError, load_scenario
+
+
+def _cli_with_warnings_as_errors(*args: str, cwd) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONWARNINGS="error")
+    return subprocess.run(
+        [sys.executable, "-m", "perfsim.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_a_warning_made_an_error_by_the_user_is_one_line_and_exit_2(tmp_path):
+    """python -W error / PYTHONWARNINGS=error turn perfsim's warnings (here: the best response did
+    not converge) into errors: said as an error, not a traceback, and no run folder is left."""
+    run = _cli_with_warnings_as_errors(
+        "run", "hangzhou-2011", "--reps", "3", "--set", "world.max_iterations=2",
+        "--out", str(tmp_path / "run"), "--quiet", cwd=ROOT,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    line = run.stderr.strip().splitlines()[-1]
+    assert "did not converge" in line and "PYTHONWARNINGS=error" in line
+    assert not (tmp_path / "run").exists()
+
+
+RAW_WEIGHTS = """
+[rule.indicators.x]
+[rule.indicators.y]
+[rule.weights]
+x = {x}
+y = 1e308
+[rule.grading]
+bands = ["好", "差"]
+quota = {"好" = 0.5}
+"""
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ("world.indicators.公共服务.noise=1e300", "world.indicators.公共服务.noise"),
+        ("rule.pay.per_point=-2e15", "rule.pay.per_point"),
+        ("x=1e308", "rule.weights"),  # (in the file: --set rescales the others)
+    ],
+)
+def test_a_number_too_large_to_be_meant_is_refused_naming_its_key(tmp_path, override, key):
+    """A number beyond 1e15 in size (a slipped decimal point, a wrong unit) overflowed the model's
+    arithmetic: ∞ in metrics.csv, or weights "without a positive sum" in a traceback (raw weights,
+    which perfsim normalises: 1e308 + 1e308 = ∞)."""
+    path, value = override.split("=")
+    largest = "-1e15" if "-" in value else "1e15"
+
+    def scenario(x: str):
+        if key != "rule.weights":
+            return load_scenario("hangzhou-2011", [f"{path}={x}"])
+        rule = tmp_path / "raw.toml"
+        rule.write_text(RAW_WEIGHTS.replace("{x}", x).replace("1e308", x), encoding="utf-8")
+        return load_scenario(rule)
+
+    with pytest.raises(ScenarioError) as caught:
+        scenario(value)
+    said = str(caught.value)
+    assert key in said and ("must be ≤ 1e15" in said or "must be ≥ -1e15" in said), said
+    scenario(largest)  # the largest number allowed is allowed
+
+
+@pytest.mark.parametrize("bound", ["class_bias<nan", "class_bias<inf", "class_bias>1e999"])
+def test_a_bound_that_is_not_a_finite_number_is_refused(tmp_path, bound):
+    """A bound of NaN is met by no sample and writes NaN into sensitivity.json (invalid JSON)."""
+    out = tmp_path / "s"
+    run = run_cli(
+        "sensitivity", "teaching/sensitivity-demo", "--method", "morris", "--n", "2",
+        "--reps", "2", "--bound", bound, "--out", str(out),
+    )  # fmt: skip
+    assert run.returncode == 2 and "is not a finite number" in run.stderr, run.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["--reps", "1"], "--reps: 1: must be ≥ 2"),  # NaN tolerances, spurious failures before
+        (["--reps", "5", "--only", "V1", "--set", "V9:world.departments=3"], "V9: no such row"),
+    ],
+)
+def test_verify_refuses_what_it_would_otherwise_get_wrong_or_ignore(args, said):
+    run = run_cli("verify", *args, "--quiet")
+    assert run.returncode == 2 and said in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_optimize_says_the_least_budget_it_takes():
+    """--budget 0 said "must be ≥ 1", and then --budget 4 "must be a whole number ≥ 8"."""
+    run = run_cli(
+        "optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+        "--objective", "welfare_loss", "--reps", "2", "--budget", "0",
+    )  # fmt: skip
+    assert run.returncode == 2 and "must be a whole number ≥ 8" in run.stderr, run.stderr
