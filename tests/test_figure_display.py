@@ -102,6 +102,23 @@ def test_ipython_shows_each_report_figure_as_the_png_the_report_saves(example):
         assert np.array_equal(shown, saved), stem
 
 
+def test_a_callers_matplotlib_style_does_not_reach_the_report_figures(example):
+    """A notebook's ``plt.style.use("dark_background")`` (and ``text.usetex`` without LaTeX) gave
+    the report's figures a black background (and a RuntimeError): each figure is the same pixels
+    under any caller style."""
+    import matplotlib as mpl
+    from matplotlib import style
+
+    specs = figure_specs(load_run(example))
+    stem, *_, build = specs[0]
+    plain = _png(display.png_bytes(build()))
+    with style.context("dark_background"), mpl.rc_context({"text.usetex": True}):
+        styled = _png(display.png_bytes(build()))
+        shown = _png(build()._repr_png_())
+    assert np.array_equal(styled, plain) and np.array_equal(shown, plain), stem
+    assert plain[..., :3].mean() > 0.8  # (white, not black)
+
+
 def test_figures_are_freed_when_dropped_and_never_reach_pyplot():
     """A long script that draws and displays many figures keeps none of them."""
     table = pd.read_csv(EXAMPLE / "comparison.csv", encoding="utf-8-sig")

@@ -5,9 +5,11 @@ output."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from helpers import ROOT, run_cli
 
@@ -113,3 +115,54 @@ def test_optimize_says_the_least_budget_it_takes():
         "--objective", "welfare_loss", "--reps", "2", "--budget", "0",
     )  # fmt: skip
     assert run.returncode == 2 and "must be a whole number ≥ 8" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize(
+    "damage, said",
+    [
+        (
+            lambda text: re.sub("^kendall_tau,[^,]*", "kendall_tau,nan", text, flags=re.M),
+            "tau: mean",
+        ),
+        (lambda text: "garbage\n", "no column metric, mean, se"),
+        (
+            lambda text: re.sub(
+                "^reward_gini,[^,]*,[^,]*", "reward_gini,0.5,inf", text, flags=re.M
+            ),
+            "gini: se",
+        ),
+    ],
+)
+def test_a_report_of_a_damaged_metrics_table_is_refused_before_any_figure(tmp_path, damage, said):
+    """An edited or damaged metrics.csv failed half-way through the report (a TypeError or a
+    KeyError), leaving a figures folder behind."""
+    out = tmp_path / "run"
+    assert (
+        run_cli("run", "hangzhou-2011", "--reps", "3", "--out", str(out), "--quiet").returncode == 0
+    )
+    metrics = out / "metrics.csv"
+    text = metrics.read_text(encoding="utf-8-sig")
+    metrics.write_text(damage(text), encoding="utf-8")
+    run = run_cli("report", str(out), "--quiet")
+    assert run.returncode == 2 and said in run.stderr and "damaged" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (out / "figures").exists() and not (out / "report.html").exists()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_callable_that_returns_no_number_is_named_with_its_inputs(bad):
+    """An IndexError from deep inside the convergence summary before."""
+    import perfsim
+    from perfsim.experiments.sensitivity.errors import SensitivityError
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
+
+    def model(x):
+        return np.where(x[:, 0] > 0.5, bad, x.sum(axis=1))
+
+    with pytest.raises(SensitivityError) as caught:
+        perfsim.sensitivity(model, problem=problem, method="sobol", n=64)
+    said = str(caught.value)
+    assert f"returned {bad} for output 'y' at the inputs (" in said
+    first = float(said.split("at the inputs (")[1].split(",")[0])
+    assert first > 0.5  # the inputs of a sample where the model gave no number

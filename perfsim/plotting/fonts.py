@@ -28,6 +28,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib import font_manager
+from matplotlib import style as mpl_style
 
 from ..i18n import has_cjk
 
@@ -160,15 +161,21 @@ def warn_if_missing(texts: Iterable[str]) -> None:
 
 @contextlib.contextmanager
 def font_context() -> Iterator[str | None]:
-    """Within the block, figures draw Chinese with the CJK fallback font (if any); without one,
-    matplotlib's per-glyph "missing" warnings are silenced (:func:`warn_if_missing` says it once).
-    Yields the CJK family name or None."""
+    """Within the block, figures draw on matplotlib's default style (a caller's
+    ``plt.style.use("dark_background")`` or ``text.usetex`` does not reach perfsim's figures),
+    and Chinese with the CJK fallback font (if any); without one, matplotlib's per-glyph
+    "missing" warnings are silenced (:func:`warn_if_missing` says it once). Yields the CJK family
+    name or None."""
     cjk = find_cjk_font()
     logger = logging.getLogger("matplotlib.font_manager")  # "findfont: Failed to find ... bold"
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        with mpl.rc_context({"font.family": _families(cjk)}), warnings.catch_warnings():
+        with (
+            mpl_style.context("default"),
+            mpl.rc_context({"font.family": _families(cjk)}),
+            warnings.catch_warnings(),
+        ):
             if cjk is None:
                 warnings.filterwarnings("ignore", message=_GLYPH_WARNING, category=UserWarning)
             yield cjk

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..simulation import SimulationResult, write_run
@@ -73,6 +74,7 @@ class RunRecord:
         if not (path / RunFiles.METADATA).is_file():
             raise ResultFolderError(f"{path}: not a perfsim run folder (no {RunFiles.METADATA})")
         metrics = read_csv(path / RunFiles.METRICS, dtype={"direction": str})
+        _check_metrics(metrics, path / RunFiles.METRICS)
         return cls(
             metadata=read_json(path / RunFiles.METADATA),
             metrics=metrics.fillna({"direction": ""}),
@@ -82,3 +84,23 @@ class RunRecord:
             confusion=read_csv_if(path / RunFiles.CONFUSION, index_col=0),
             path=path,
         )
+
+
+def _check_metrics(metrics: pd.DataFrame, file: Path) -> None:
+    """A metrics table as perfsim writes it: a name, a mean and a standard error per row, the
+    numbers numbers (an empty cell where a metric is undefined); else the file was damaged or
+    edited, and a report of it would fail half-way or show what perfsim did not compute."""
+    missing = [c for c in ("metric", "mean", "se") if c not in metrics.columns]
+    if missing:
+        raise ResultFolderError(
+            f"{file}: damaged (no column {', '.join(missing)}); run the perfsim command again"
+        )
+    for column in ("mean", "se"):
+        values = pd.to_numeric(metrics[column], errors="coerce")
+        bad = metrics[column][values.isna() & metrics[column].notna()]
+        if len(bad) or np.isinf(values).any():
+            row = bad.index[0] if len(bad) else int(np.flatnonzero(np.isinf(values))[0])
+            raise ResultFolderError(
+                f"{file}: damaged ({metrics['metric'][row]}: {column} = "
+                f"{metrics[column][row]!r} is not a finite number); run the perfsim command again"
+            )

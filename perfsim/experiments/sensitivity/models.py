@@ -109,6 +109,16 @@ class ArrayModel:
             raise SensitivityError(
                 f"the model returned {y.shape[1]} outputs but {len(names)} names"
             )
+        bad = ~np.isfinite(y)
+        if bad.any():  # (SALib's estimators have no answer for NaN: an IndexError later)
+            i, j = np.argwhere(bad)[0]
+            shown = ", ".join(f"{v:.6g}" for v in np.atleast_2d(rows)[i])
+            raise SensitivityError(
+                f"the model returned {y[i, j]} for output {names[j]!r} at the inputs ({shown}) "
+                f"({int(bad.any(axis=1).sum())} of {len(y)} samples so far); a sensitivity "
+                "analysis needs a finite number for every sample: return one (e.g. a bound for "
+                "an outcome that is undefined there), or narrow the input ranges"
+            )
         return pd.DataFrame(y, columns=list(names))
 
 
