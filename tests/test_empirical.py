@@ -533,3 +533,20 @@ def test_ratings_and_units_read_by_pandas_give_the_analysis_of_their_files():
     from_frames = analyze(frames[0], units=frames[1], **kw)
     pd.testing.assert_frame_equal(from_frames.scores, from_files.scores)
     pd.testing.assert_frame_equal(from_frames.reliability, from_files.reliability)
+
+
+def test_ratings_that_never_vary_give_no_halo_and_no_numpy_warning():
+    """Every answer the same (a rater group that ticks 满意 throughout): the residuals of an item
+    do not vary, so the halo (a correlation) is undefined, said as NaN, without numpy's "invalid
+    value encountered in divide" and "Mean of empty slice" on the terminal. Real ratings keep
+    their halo."""
+    import warnings
+
+    frame = pd.read_csv(PILOT, encoding="utf-8-sig", dtype=str, keep_default_na=False).head(199)
+    frame["answer"] = np.where(frame["answer"] != "", "满意", "")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        effects = rater_effects(read_ratings(frame))
+    assert effects.groups["halo"].isna().all()
+    real = rater_effects(read_ratings(PILOT)).groups.set_index(["component", "rater_group"])
+    assert real["halo"].notna().any() and np.isfinite(real["halo"].dropna()).all()

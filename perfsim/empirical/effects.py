@@ -136,11 +136,13 @@ def _halo(frame: pd.DataFrame, resid: np.ndarray) -> float:
         .pivot(index="key", columns="item", values="e")
         .dropna()
     )
-    if len(wide) < 3:
+    values = wide.to_numpy()
+    varies = values.std(axis=0) > 1e-12 * (1.0 + np.abs(values).max(initial=0.0))
+    if len(wide) < 3 or varies.sum() < 2:  # (an item whose residuals are all equal: no correlation)
         return np.nan
-    corr = np.corrcoef(wide.to_numpy().T)
+    corr = np.corrcoef(values[:, varies].T)
     off = corr[~np.eye(corr.shape[0], dtype=bool)]
-    return float(np.nanmean(off))
+    return float(np.mean(off))
 
 
 def rater_effects(ratings: Ratings) -> RaterEffects:
