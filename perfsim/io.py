@@ -271,10 +271,30 @@ def check_output_file(
         raise OutputError(f"{target} exists; give --force to replace it, or choose another name")
     if target.exists() and ours is not None and not ours(target):
         raise OutputError(
-            f"{target} exists and is not a file perfsim wrote; perfsim never overwrites your "
-            "files, even with --force: choose another name"
+            f"{target} exists and is not a file perfsim wrote (or was changed after perfsim wrote "
+            "it); perfsim never overwrites your files, even with --force: choose another name"
         )
     return target
+
+
+def _record_of(path: Path) -> Path:
+    """Where perfsim keeps what it wrote into a single file: ``.NAME.perfsim.json`` beside it."""
+    return path.with_name(f".{path.name}{MANIFEST}")
+
+
+def record_file(path: str | Path, kind: str) -> None:
+    """Note (beside it, :func:`_record_of`) that perfsim wrote the file ``path`` as it is now: its
+    kind and SHA-256, which :func:`file_unchanged` checks before ``--force`` replaces it."""
+    target = Path(path)
+    _write_json(_record_of(target), {"kind": kind, "sha256": _digest(target)})
+
+
+def file_unchanged(path: str | Path, kind: str) -> bool:
+    """Whether perfsim wrote the file ``path`` (of ``kind``) and nobody changed it since: a file of
+    the same name and columns made by hand, or a scored table edited after, is the user's."""
+    target = Path(path)
+    record = read_json(_record_of(target))
+    return bool(record) and record.get("kind") == kind and record.get("sha256") == _digest(target)
 
 
 # ----------------------------------------------------------------------------- locking

@@ -98,6 +98,32 @@ def test_a_folder_without_file_list_needs_force(tmp_path, capsys):
     assert _run(out, "--force") == 0
 
 
+@pytest.mark.parametrize("edit", ["a grade changed", "a line added", "made by hand"])
+def test_score_force_never_replaces_a_table_edited_or_made_with_the_same_columns(tmp_path, edit):
+    """--force replaced any file whose header had the scored columns: one made by hand with them,
+    or a scored table edited after (a grade corrected, a line added). perfsim keeps what it wrote
+    (beside it, the file's SHA-256) and replaces only that."""
+    data = str(ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv")
+    score = ["score", data, "--rule", "hangzhou-2011", "--quiet", "--force", "--out"]
+    scored = tmp_path / "scored.csv"
+    assert main([*score, str(scored)]) == 0
+    text = scored.read_text(encoding="utf-8-sig")
+    header, first, *rest = text.splitlines()
+    if edit == "a grade changed":
+        mine = text.replace(first, first.replace(first.split(",")[9], "不合格", 1), 1)
+    elif edit == "a line added":
+        mine = text + "我的备注" + "," * header.count(",") + "\n"
+    else:
+        (tmp_path / f".{scored.name}.perfsim.json").unlink()  # no record: not perfsim's
+        mine = f"{header}\n{first}\n"
+    assert mine != text
+    scored.write_text(mine, encoding="utf-8-sig")
+    assert main([*score, str(scored)]) == 2
+    assert scored.read_text(encoding="utf-8-sig") == mine
+    other = tmp_path / "other.csv"  # (perfsim's own, unchanged, is still replaced)
+    assert main([*score, str(other)]) == 0 and main([*score, str(other)]) == 0
+
+
 def test_out_to_a_file_and_score_out_to_a_folder(tmp_path, capsys):
     afile = tmp_path / "a.csv"
     afile.write_text("x")

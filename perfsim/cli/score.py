@@ -40,14 +40,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_set(p)
 
 
+#: the kind of file ``perfsim score --out`` writes (its record beside it: perfsim.io.record_file)
+SCORED_KIND = "scored table"
+
+
+def _ours(path) -> bool:
+    """Whether ``--force`` may replace the file: a scored table perfsim wrote, unchanged since."""
+    from ..io import file_unchanged
+    from ..scoring import is_scored_table
+
+    return is_scored_table(path) and file_unchanged(path, SCORED_KIND)
+
+
 def handle(args: argparse.Namespace) -> int:
-    from ..io import check_output_file, write_csv
-    from ..scoring import QuotaBandWarning, is_scored_table, score
+    from ..io import check_output_file, record_file, write_csv
+    from ..scoring import QuotaBandWarning, score
 
     args.data = str(resolve_path(args.data))  # scenarios/data/… outside a checkout: bundled
     if args.out:
         check_output_file(
-            args.out, force=args.force, inputs=[args.data], suffix=".csv", ours=is_scored_table
+            args.out, force=args.force, inputs=[args.data], suffix=".csv", ours=_ours
         )
     scenario = load_scenario(args.rule, args.overrides)
     warn_scales(scenario)  # (a slip in the weights grades the real table as it stands)
@@ -66,6 +78,7 @@ def handle(args: argparse.Namespace) -> int:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if args.out:  # to 10 decimals: 80.64, not the 80.64000000000001 of binary floating point
         write_csv(table.round(10), args.out)
+        record_file(args.out, SCORED_KIND)
     from ..i18n import language
 
     with language(args.lang):
