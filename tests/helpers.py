@@ -14,9 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run the perfsim CLI in a subprocess, as a user would."""
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the perfsim CLI in a subprocess, as a user would (``env``: variables set for it)."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", **(env or {}))
     return subprocess.run(
         [sys.executable, "-m", "perfsim.cli", *args],
         capture_output=True,

@@ -4,36 +4,21 @@ output."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from helpers import ROOT, run_cli
+from helpers import run_cli
 
 from perfsim.scenario import ScenarioError, load_scenario
-
-
-def _cli_with_warnings_as_errors(*args: str, cwd) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONWARNINGS="error")
-    return subprocess.run(
-        [sys.executable, "-m", "perfsim.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_a_warning_made_an_error_by_the_user_is_one_line_and_exit_2(tmp_path):
     """python -W error / PYTHONWARNINGS=error turn perfsim's warnings (here: the best response did
     not converge) into errors: said as an error, not a traceback, and no run folder is left."""
-    run = _cli_with_warnings_as_errors(
+    run = run_cli(
         "run", "hangzhou-2011", "--reps", "3", "--set", "world.max_iterations=2",
-        "--out", str(tmp_path / "run"), "--quiet", cwd=ROOT,
+        "--out", str(tmp_path / "run"), "--quiet", env={"PYTHONWARNINGS": "error"},
     )  # fmt: skip
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
