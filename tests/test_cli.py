@@ -111,7 +111,11 @@ def test_score_writes_the_table_atomically(minimal_file, tmp_path):
     assert list(table.columns[:2]) == ["department", "class"]
     assert {"total", "rank", "grade", "bonus"} <= set(table.columns)
     assert "4 departments scored" in r.stdout
-    assert [p.name for p in out.parent.iterdir()] == ["ranked.csv"]  # no temporary left behind
+    # no temporary left behind; beside the table, perfsim's record of what it wrote (for --force)
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        ".ranked.csv.perfsim.json",
+        "ranked.csv",
+    ]
 
 
 def test_score_bad_data_exits_2_and_writes_nothing(minimal_file, tmp_path):

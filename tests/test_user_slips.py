@@ -25,6 +25,12 @@ def test_a_warning_made_an_error_by_the_user_is_one_line_and_exit_2(tmp_path):
     line = run.stderr.strip().splitlines()[-1]
     assert "did not converge" in line and "PYTHONWARNINGS=error" in line
     assert not (tmp_path / "run").exists()
+    zh = run_cli(
+        "run", "hangzhou-2011", "--reps", "3", "--set", "world.max_iterations=2",
+        "--out", str(tmp_path / "run"), "--quiet", "--lang", "zh",
+        env={"PYTHONWARNINGS": "error"},
+    )  # fmt: skip
+    assert zh.returncode == 2 and "最优反应未收敛" in zh.stderr and "作为错误停止" in zh.stderr
 
 
 RAW_WEIGHTS = """

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from types import ModuleType
 
 from .. import __version__
+from ..phrases import N_
 from ..scenario import PerfsimError
 from . import (
     compare,
@@ -165,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("perfsim: interrupted", file=sys.stderr)
         return 130
     except Warning as exc:  # a warning made an error (python -W error, PYTHONWARNINGS=error)
-        print(f"perfsim {args.command}: error: {exc} ({WARNING_AS_ERROR})", file=sys.stderr)
+        print(_warning_as_error(args.command, exc, getattr(args, "lang", "en")), file=sys.stderr)
         return 2
     except ValueError as exc:  # the numbers of a far-fetched input overflowed (past the checks)
         from ..rules.checks import NonFiniteError
@@ -177,11 +178,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-#: said after a warning that the Python warning filter made an error
-WARNING_AS_ERROR = (
-    "a warning, stopped as an error by the Python warning filter 'error' (python -W error or "
-    "PYTHONWARNINGS=error)"
+#: the line of a warning that the Python warning filter made an error
+WARNING_AS_ERROR = N_(
+    "perfsim {command}: error: {message} (a warning, stopped as an error by the Python warning "
+    "filter 'error': python -W error or PYTHONWARNINGS=error)"
 )
+
+
+def _warning_as_error(command: str, exc: Warning, lang: str) -> str:
+    """The one line of a perfsim warning raised as an error, in the command's ``--lang``."""
+    from ..i18n import gettext as _
+    from ..i18n import language, say
+
+    said = exc.args[0] if exc.args else exc
+    with language(lang):
+        return _(WARNING_AS_ERROR).format(command=command, message=say(said))
 
 
 def said_error(command: str, exc: PerfsimError, lang: str = "en") -> str:

@@ -58,9 +58,7 @@ def handle(args: argparse.Namespace) -> int:
 
     args.data = str(resolve_path(args.data))  # scenarios/data/… outside a checkout: bundled
     if args.out:
-        check_output_file(
-            args.out, force=args.force, inputs=[args.data], suffix=".csv", ours=_ours
-        )
+        check_output_file(args.out, force=args.force, inputs=[args.data], suffix=".csv", ours=_ours)
     scenario = load_scenario(args.rule, args.overrides)
     warn_scales(scenario)  # (a slip in the weights grades the real table as it stands)
     with warnings.catch_warnings(record=True) as caught:
