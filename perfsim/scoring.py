@@ -64,8 +64,9 @@ COLUMN_LABELS = {
 
 
 def is_scored_table(path: str | Path) -> bool:
-    """Whether the file at ``path`` is a table that ``perfsim score --out`` wrote (its header has
-    the scored columns and ends with the reward columns), which ``--force`` may replace."""
+    """Whether the file at ``path`` looks like a table that ``perfsim score --out`` wrote (its
+    header has the scored columns and ends with the reward columns); ``--force`` replaces it only
+    if perfsim also recorded it unchanged (:func:`perfsim.io.file_unchanged`)."""
     try:
         with open(path, encoding="utf-8-sig") as handle:
             header = handle.readline().strip().split(",")
@@ -149,11 +150,14 @@ MORE = N_("{names} and {more} more")
 
 
 def _given_ids(table, id_column: str, ids: np.ndarray):
-    """The ids as the caller gave them: a DataFrame's own values and dtype (an id 1001 stays the
-    integer 1001, so that the scores merge back onto the caller's table); a file's as read."""
+    """The ids as the caller gave them: a DataFrame's own numbers (an id 1001 stays the integer
+    1001, so that the scores merge back onto the caller's table); text ids (a file's, or a
+    frame's) stripped of spaces, as read."""
     if not isinstance(table, pd.DataFrame):
         return ids
     given = table.rename(columns=lambda s: str(s).strip())[id_column]
+    if pd.api.types.is_string_dtype(given) or given.dtype == object:  # text: as a file's, stripped
+        return ids
     return given.reset_index(drop=True)
 
 

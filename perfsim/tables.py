@@ -40,9 +40,8 @@ from .scenario import DataError
 from .scenario.errors import error
 
 #: Largest number accepted in a table (anything larger is a typo or a wrong column).
-from .scenario.schema_base import MAX_MAGNITUDE  # (one number for scenarios and tables)
+from .scenario.schema_base import MAX_MAGNITUDE, SHOWN_MAX  # (one for scenarios and tables)
 
-_MAX_SHOWN = "1e15"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 AUTO_ENCODINGS = ("utf-8-sig", "gb18030")
 _SHOWN = {"utf-8-sig": "UTF-8", "gb18030": "GB18030 (covers GBK)", "utf-16": "UTF-16"}
@@ -409,7 +408,7 @@ def number_problem(cell: str, value: float) -> str | None:
     if np.isfinite(value):
         if abs(value) > MAX_MAGNITUDE:
             return (
-                f"{cell} is too large (more than {_MAX_SHOWN} in size; a slipped decimal "
+                f"{cell} is too large (more than {SHOWN_MAX} in size; a slipped decimal "
                 "point or a wrong column?)"
             )
         return None
@@ -421,5 +420,5 @@ def number_problem(cell: str, value: float) -> str | None:
     if _DECIMAL_COMMA.fullmatch(unicodedata.normalize("NFKC", s)):
         return error("cell_comma", cell=repr(cell), fixed=s.replace(",", "."))
     if np.isinf(value) or _NUMBER.fullmatch(s):
-        return error("cell_large", cell=repr(cell), most=_MAX_SHOWN)
+        return error("cell_large", cell=repr(cell), most=SHOWN_MAX)
     return error("cell_number", cell=repr(cell))

@@ -55,6 +55,9 @@ def test_one_text_is_a_list_of_one():
     assert SensitivityPlan(method="morris", metrics="kendall_tau").metrics == ["kendall_tau"]
     with pytest.raises(ArgumentError, match="seed must be a whole number"):
         SensitivityPlan(seed=None)
+    for field, value in (("jobs", 1.5), ("n", 2.5), ("n", "8"), ("reps", None)):
+        with pytest.raises(ArgumentError, match=f"{field} must be a whole number ≥ 1; got"):
+            SensitivityPlan(**{field: value})
 
 
 def test_an_unknown_metric_or_world_says_what_there_is():

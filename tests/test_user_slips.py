@@ -99,13 +99,29 @@ def test_verify_refuses_what_it_would_otherwise_get_wrong_or_ignore(args, said):
     assert "Traceback" not in run.stderr
 
 
-def test_optimize_says_the_least_budget_it_takes():
-    """--budget 0 said "must be ≥ 1", and then --budget 4 "must be a whole number ≥ 8"."""
+@pytest.mark.parametrize(
+    "numbers, said",
+    [
+        (["--reps", "2", "--budget", "0"], "--budget = 0: must be a whole number ≥ 8"),
+        (["--reps", "0", "--budget", "8"], "--reps = 0: must be a whole number ≥ 2"),
+    ],
+)
+def test_optimize_says_the_least_value_it_takes_of_the_option_given(numbers, said):
+    """--budget 0 said "must be ≥ 1", and then --budget 4 "must be a whole number ≥ 8"; --reps 0
+    also blamed a --final-reps of 0 that nobody gave."""
     run = run_cli(
         "optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
-        "--objective", "welfare_loss", "--reps", "2", "--budget", "0",
+        "--objective", "welfare_loss", *numbers,
     )  # fmt: skip
-    assert run.returncode == 2 and "must be a whole number ≥ 8" in run.stderr, run.stderr
+    assert run.returncode == 2 and said in run.stderr, run.stderr
+    assert "--final-reps" not in run.stderr
+
+
+def test_a_whole_number_too_large_for_a_float_is_said_by_its_size(tmp_path):
+    rule = tmp_path / "big.toml"
+    rule.write_text(RAW_WEIGHTS.replace("{x}", "1").replace("1e308", "1" + "0" * 400), "utf-8")
+    with pytest.raises(ScenarioError, match=r"must be ≤ 1e15 \(y = about 1e400\)"):
+        load_scenario(rule)
 
 
 @pytest.mark.parametrize(
@@ -157,3 +173,19 @@ def test_a_callable_that_returns_no_number_is_named_with_its_inputs(bad):
     assert f"returned {bad} for output 'y' at the inputs (" in said
     first = float(said.split("at the inputs (")[1].split(",")[0])
     assert first > 0.5  # the inputs of a sample where the model gave no number
+
+
+def test_two_rules_with_other_rater_groups_compare_and_report(tmp_path):
+    """Hangzhou against the ministry's plan: their rater groups differ, so some reliabilities have no
+    reference value. The table skipped nothing (an IndexError, the folder half-written), the summary
+    said "no practical difference" on them, and the report's effort figure looked for the other
+    world's tasks (a KeyError)."""
+    out = tmp_path / "c"
+    run = run_cli("compare", "hangzhou-2011", "mlr-2011", "--reps", "4", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    said = " ".join(run.stdout.split())
+    assert "上级评价" not in said  # (a group of the ministry's only: nothing to compare)
+    assert "no practical difference on reliability" not in said
+    report = run_cli("report", str(out), "--quiet")
+    assert report.returncode == 0 and "Traceback" not in report.stderr, report.stderr
+    assert (out / "report.html").is_file()

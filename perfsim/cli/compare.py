@@ -176,7 +176,8 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     print(_("δ: the smallest difference that matters") + "\n")
     column = max(width(r) for r in rules[1:]) + 2
     for metric, group in t.groupby("metric", sort=False):
-        if metric in same:
+        # (a metric of the reference alone, or of the others alone: no difference to show)
+        if metric in same or not (group["rule"] == ref).any() or len(group) < 2:
             continue
         base = group[group["rule"] == ref].iloc[0]
         head = _("{metric} ({better}; {ref}: {value}; δ {delta})").format(

@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="replace the --out file if it exists and is a table perfsim score wrote",
+        help="replace the --out file if it exists and is a table perfsim score wrote, unchanged since",
     )
     p.add_argument(
         "--id-column", default="department", help="column of department ids (default: department)"

@@ -126,7 +126,8 @@ def fit_component(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _halo(frame: pd.DataFrame, resid: np.ndarray) -> float:
-    """Mean within rater × unit correlation of item residuals (NaN with fewer than 2 items)."""
+    """Mean within rater × unit correlation of item residuals (NaN with fewer than 2 items whose
+    residuals vary, or fewer than 3 rater × unit pairs that rated every item)."""
     if frame["item"].nunique() < 2:
         return np.nan
     wide = (
@@ -136,9 +137,11 @@ def _halo(frame: pd.DataFrame, resid: np.ndarray) -> float:
         .pivot(index="key", columns="item", values="e")
         .dropna()
     )
+    if len(wide) < 3:
+        return np.nan
     values = wide.to_numpy()
     varies = values.std(axis=0) > 1e-12 * (1.0 + np.abs(values).max(initial=0.0))
-    if len(wide) < 3 or varies.sum() < 2:  # (an item whose residuals are all equal: no correlation)
+    if varies.sum() < 2:  # (an item whose residuals are all equal has no correlation)
         return np.nan
     corr = np.corrcoef(values[:, varies].T)
     off = corr[~np.eye(corr.shape[0], dtype=bool)]

@@ -394,6 +394,8 @@ def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, s
     for metric, g in sub.groupby("metric", sort=False):
         if metric in skip or set(g["verdict"].astype(str)) == {"not comparable"}:
             continue  # (said in a note: :func:`_not_comparable`)
+        if set(g["verdict"].astype(str)) == {""}:  # the reference has no value: no difference
+            continue
         key = _verdict_key(set(g["verdict"].astype(str)), many)
         name = metric_label(str(metric))
         if key in ("cmp.better", "cmp.worse"):

@@ -10,7 +10,8 @@ from .errors import error
 #: decimal point or a wrong unit, and would overflow the model's arithmetic (1e308 weights sum to
 #: ∞) rather than say so.
 MAX_MAGNITUDE = 1e15
-_SHOWN = "1e15"
+SHOWN_MAX = "1e15"
+"""How :data:`MAX_MAGNITUDE` is written in messages."""
 
 
 class Strict(BaseModel):
@@ -41,8 +42,9 @@ def _check_magnitude(value, where: str) -> None:
         return
     if isinstance(value, int | float):
         if abs(value) > MAX_MAGNITUDE:
-            key = f" ({where} = {value:g})" if where else ""
-            bound = _SHOWN if value > 0 else f"-{_SHOWN}"
+            shown = f"{value:g}" if isinstance(value, float) else _whole(value)
+            key = f" ({where} = {shown})" if where else ""
+            bound = SHOWN_MAX if value > 0 else f"-{SHOWN_MAX}"
             raise ValueError(error("le" if value > 0 else "ge", bound=bound) + key)
     elif isinstance(value, Mapping):
         for k, v in value.items():
@@ -50,3 +52,10 @@ def _check_magnitude(value, where: str) -> None:
     elif isinstance(value, list | tuple):
         for v in value:
             _check_magnitude(v, where)
+
+
+def _whole(value: int) -> str:
+    """A whole number as it reads (one too large for a float, or for ``str``: its size)."""
+    if abs(value) < 10**20:
+        return str(value)
+    return f"about 1e{int(abs(value).bit_length() * 0.30103)}"

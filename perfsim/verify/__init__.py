@@ -56,6 +56,14 @@ MIN_REPS = 2
 WHY_MIN_REPS = "each row's tolerance counts Monte Carlo standard errors of the replications"
 
 
+def _row_override(text: str) -> tuple[str | None, str]:
+    """``ROW:PATH=VALUE`` → (ROW, PATH=VALUE); ``PATH=VALUE`` (every row) → (None, PATH=VALUE)."""
+    if ":" in text.split("=", 1)[0]:
+        row, rest = text.split(":", 1)
+        return row, rest
+    return None, text
+
+
 def run_suite(
     only: Iterable[str] | None = None,
     overrides: Iterable[str] = (),
@@ -66,37 +74,23 @@ def run_suite(
     """Run the rows (all by default). Overrides are ``ROW:PATH=VALUE`` (or ``PATH=VALUE`` for all)."""
     from ..scenario import Problem, ScenarioError
 
-    overrides = list(overrides)
+    split = [_row_override(o) for o in overrides]  # (row or None, PATH=VALUE)
     wanted = list(only) if only else list(ROWS)
     if reps < MIN_REPS:  # (a row's tolerance is a number of Monte Carlo standard errors)
         raise ScenarioError(
             [Problem("--reps", str(reps), None, f"must be ≥ {MIN_REPS}: {WHY_MIN_REPS}", False)]
         )
-    unknown = [r for r in wanted if r not in ROWS]
-    # a ROW:PATH=VALUE override of a row that does not exist would be ignored without a word
-    unknown += [o.split(":", 1)[0] for o in overrides if ":" in o.split("=", 1)[0]]
-    unknown = [r for r in dict.fromkeys(unknown) if r not in ROWS]
-    if unknown:
-        raise ScenarioError(
-            [
-                Problem(
-                    "--only or --set",
-                    ",".join(unknown),
-                    None,
-                    f"no such row; allowed: {', '.join(ROWS)}",
-                    False,
-                )
-            ]
-        )
+    # a row of --only, or of a ROW:PATH=VALUE override (ignored without a word before), unknown
+    for option, rows in (("--only", wanted), ("--set", [r for r, _ in split if r is not None])):
+        unknown = [r for r in dict.fromkeys(rows) if r not in ROWS]
+        if unknown:
+            allowed = f"no such row; allowed: {', '.join(ROWS)}"
+            raise ScenarioError([Problem(option, ",".join(unknown), None, allowed, False)])
     checks: list[Check] = []
     for row in wanted:
         if progress:
             progress(row)
-        mine = [
-            o.split(":", 1)[1] if ":" in o.split("=", 1)[0] else o
-            for o in overrides
-            if ":" not in o.split("=", 1)[0] or o.split(":", 1)[0] == row
-        ]
+        mine = [text for r, text in split if r is None or r == row]
         checks.extend(ROWS[row](mine, reps, seed))
     return checks
 

@@ -92,14 +92,14 @@ def _worlds(across: Iterable[str]) -> tuple[list[str], tuple[tuple[str, ...], ..
     return names, tuple(tuple(c) for c in combos)
 
 
-def _check_numbers(budget: int, reps: int, final_reps: int, measure: str, n_obj: int) -> None:
+def _check_numbers(budget, reps, final_reps, measure: str, n_obj: int) -> None:
+    """The search's numbers (``final_reps`` None: not given, 4 × reps) and its robustness."""
     problems = []
-    for option, value, least in (
-        ("--budget", budget, 8),
-        ("--reps", reps, 2),
-        ("--final-reps", final_reps, 2),
-    ):
-        if not isinstance(value, int) or value < least:
+    given = [("--budget", budget, 8), ("--reps", reps, 2)]
+    if final_reps is not None:
+        given.append(("--final-reps", final_reps, 2))
+    for option, value, least in given:
+        if not arguments.is_whole(value) or value < least:
             problems.append(Problem(option, option, value, f"must be a whole number ≥ {least}"))
     if measure not in ROBUSTNESS:
         problems.append(
@@ -150,13 +150,14 @@ def optimize(
     ``front_progress(done, total)`` the re-evaluation of its front (the reference and each rule).
     """
     started, started_at = time.perf_counter(), datetime.now(UTC)
-    final_reps = final_reps if final_reps is not None else 4 * reps
     seed, jobs = arguments.seed(seed), arguments.whole("jobs", jobs)
     levers = arguments.texts("levers", levers, "rule.pay.per_point=0:2")
     across = arguments.texts("across", across, "world.motivation=0.25,0.75")
     objs = [parse_objective(o) for o in arguments.texts("objectives", objectives, "kendall_tau")]
     cons = [parse_constraint(c) for c in arguments.texts("constraints", constraints, "gaming<0.1")]
     _check_numbers(budget, reps, final_reps, robustness, len(objs))
+    final_reps = int(final_reps) if final_reps is not None else 4 * int(reps)
+    budget, reps = int(budget), int(reps)
     base = resolve_scenario(scenario, overrides, world)
     if base.world is None:
         raise no_world_error(base)

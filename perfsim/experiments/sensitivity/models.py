@@ -115,7 +115,7 @@ class ArrayModel:
             shown = ", ".join(f"{v:.6g}" for v in np.atleast_2d(rows)[i])
             raise SensitivityError(
                 f"the model returned {y[i, j]} for output {names[j]!r} at the inputs ({shown}) "
-                f"({int(bad.any(axis=1).sum())} of {len(y)} samples so far); a sensitivity "
+                f"({int(bad.any(axis=1).sum())} of the {len(y)} samples of its batch); a sensitivity "
                 "analysis needs a finite number for every sample: return one (e.g. a bound for "
                 "an outcome that is undefined there), or narrow the input ranges"
             )

@@ -52,8 +52,9 @@ class SensitivityPlan:
     def __post_init__(self) -> None:
         method(self.method)  # a known method
         checks = (
-            ("n", self.size, 1),
+            ("n", self.record.default_n if self.n is None else self.n, 1),
             ("reps", self.reps, 1),
+            ("jobs", self.jobs, 1),
             ("chunk_size", 1 if self.chunk_size is None else self.chunk_size, 1),
             ("seed", self.seed, 0),
         )

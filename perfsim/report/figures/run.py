@@ -126,7 +126,7 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
             for k, s in enumerate(series):
                 frame = departments[rule if rule else s]
                 rows = frame[frame["class"].astype(str) == (cls if cls else s)]
-                vals = [rows[f"{prefix}:{i}"].mean() if len(rows) else np.nan for i in items]
+                vals = [_column_mean(rows, f"{prefix}:{i}") for i in items]
                 styled_bars(ax, x, vals, k, len(series), width, str(s))
                 any_gaming |= prefix == "gaming" and bool(np.nansum(np.abs(vals)) > 0)
             ax.set_xticks(
@@ -301,3 +301,9 @@ def weights_figure(
     fig.legend(handles=[b1, b2], loc="outside lower center", ncols=2, frameon=False)
     fig.suptitle(_("Nominal against effective weight of each component"))
     return fig
+
+
+def _column_mean(rows: pd.DataFrame, column: str) -> float:
+    """The mean of ``column`` over ``rows``: NaN (no bar) without rows, or without that column (a
+    rule run on another world, with other tasks)."""
+    return float(rows[column].mean()) if len(rows) and column in rows else np.nan
