@@ -20,6 +20,7 @@ from types import ModuleType
 
 from .. import __version__
 from ..phrases import N_
+from ..rules.checks import NonFiniteError
 from ..scenario import PerfsimError
 from . import (
     compare,
@@ -168,12 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Warning as exc:  # a warning made an error (python -W error, PYTHONWARNINGS=error)
         print(_warning_as_error(args.command, exc, getattr(args, "lang", "en")), file=sys.stderr)
         return 2
-    except ValueError as exc:  # the numbers of a far-fetched input overflowed (past the checks)
-        from ..rules.checks import NonFiniteError
+    except NonFiniteError as exc:  # the numbers of a far-fetched input overflowed (past the checks)
         from ..simulation import OVERFLOW
 
-        if not isinstance(exc, NonFiniteError):
-            raise
         print(f"perfsim {args.command}: error: {OVERFLOW} ({exc})", file=sys.stderr)
         return 2
 

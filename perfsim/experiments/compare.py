@@ -300,9 +300,9 @@ def compare(
     metric → smallest difference that matters, in the metric's units, instead of the registry's
     default (see the module docstring).
     """
-    overrides = arguments.texts("overrides", overrides, "rule.audit.probability=0.2")
-    variants = arguments.texts("variants", variants, "audit20:rule.audit.probability=0.2")
-    across = arguments.texts("across", across, "world.motivation=0.25,0.75")
+    overrides = arguments.texts("overrides", overrides)
+    variants = arguments.texts("variants", variants)
+    across = arguments.texts("across", across)
     reps, seed = arguments.whole("reps", reps), arguments.seed(seed)
     jobs = arguments.whole("jobs", jobs)
     named = _named(scenarios, overrides, world)

@@ -44,9 +44,22 @@ def seed(value) -> int:
     return whole("seed", value, 0)
 
 
-def texts(name: str, value: Iterable[str] | str, example: str) -> list[str]:
-    """A list of texts; one text alone counts as a list of one (``overrides="rule.x=1"``, not the
-    characters of it). ``example``: what one text looks like, for the error."""
+#: what one text of each list argument looks like (said in the error of a wrong one)
+EXAMPLES = {
+    "overrides": "rule.audit.probability=0.2",
+    "variants": "audit20:rule.audit.probability=0.2",
+    "across": "world.motivation=0.25,0.75",
+    "levers": "rule.pay.per_point=0:2",
+    "objectives": "kendall_tau",
+    "constraints": "gaming_share<0.1",
+    "metrics": "kendall_tau",
+}
+
+
+def texts(name: str, value: Iterable[str] | str) -> list[str]:
+    """The list argument ``name`` (a key of :data:`EXAMPLES`) as a list of texts; one text alone
+    counts as a list of one (``overrides="rule.x=1"``, not the characters of it)."""
+    example = EXAMPLES[name]
     if isinstance(value, str):
         return [value]
     if value is None:

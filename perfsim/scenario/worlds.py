@@ -260,7 +260,7 @@ def resolve_scenario(
     """A scenario object, a file path or a bundled name, with ``PATH=VALUE`` overrides applied,
     on ``world`` if given (a bundled name, a file or a mapping: see the module docstring): the one
     way every experiment turns what a user gives into a validated :class:`Scenario`."""
-    overrides = arguments.texts("overrides", overrides, "rule.audit.probability=0.2")
+    overrides = arguments.texts("overrides", overrides)
     if world is None:
         if not isinstance(scenario, Scenario):
             return load_scenario(scenario, overrides)

@@ -151,10 +151,10 @@ def optimize(
     """
     started, started_at = time.perf_counter(), datetime.now(UTC)
     seed, jobs = arguments.seed(seed), arguments.whole("jobs", jobs)
-    levers = arguments.texts("levers", levers, "rule.pay.per_point=0:2")
-    across = arguments.texts("across", across, "world.motivation=0.25,0.75")
-    objs = [parse_objective(o) for o in arguments.texts("objectives", objectives, "kendall_tau")]
-    cons = [parse_constraint(c) for c in arguments.texts("constraints", constraints, "gaming<0.1")]
+    levers = arguments.texts("levers", levers)
+    across = arguments.texts("across", across)
+    objs = [parse_objective(o) for o in arguments.texts("objectives", objectives)]
+    cons = [parse_constraint(c) for c in arguments.texts("constraints", constraints)]
     _check_numbers(budget, reps, final_reps, robustness, len(objs))
     final_reps = int(final_reps) if final_reps is not None else 4 * int(reps)
     budget, reps = int(budget), int(reps)

@@ -66,7 +66,7 @@ class SensitivityPlan:
             if value < low:
                 raise SensitivityError(f"{name} = {value}: must be ≥ {low}")
         if self.metrics is not None:  # (one name alone: a list of one)
-            names = arguments.texts("metrics", self.metrics, "kendall_tau")
+            names = arguments.texts("metrics", self.metrics)
             object.__setattr__(self, "metrics", names)
         if self.bounds:
             self.parsed_bounds()  # fail now, before any sample runs
