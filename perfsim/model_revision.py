@@ -85,6 +85,12 @@ History:
    ``top_missed`` and ``bottom_missed`` (as ``top_in_bottom`` already was); in a world with one
    class of units, ``class_bias``. A 0 read as a perfect rule ("0 ± 0, lower is better") in the
    teaching scenarios with one band or one class. No other number moves.
+14. the best response's normal distribution function Φ (and density φ) is computed vectorised
+   (``world/normal.py``: Cephes' algorithm, as scipy's, with numpy's exponential), and the
+   interior gaming point's Newton steps take Φ and φ from one exponential; they agree with scipy's
+   to 4 units in the last place. Only rounding moves: at 20 replications of every bundled
+   best-response scenario the metrics' means move by at most 1.2e-13, and no iteration count or
+   equilibrium changes.
 """
 
-MODEL_REVISION = 13
+MODEL_REVISION = 14

@@ -19,6 +19,10 @@ least-squares fit over its last few steps. numpy gathered each replication's his
 and solved a batch of tiny systems; compiled, each replication's history is read and updated in
 place. The mixed iterates agree to about 1e-13 (rounding of the sums).
 
+:func:`normal_cdf` and :func:`normal_cdf_pdf` are the loops of :mod:`perfsim.world.normal`'s Φ
+and φ: Cephes' ``ndtr`` (:func:`cephes_ndtr`) written so that the compiler vectorises it, given
+the exponential that numpy takes vectorised.
+
 numba compiles the loops on their first use on a machine (about 5 s of CPU) and caches them on disk
 (beside this file, or in the user's cache folder where the package's is read-only): a later
 process loads them in about 0.4 s. Only a best response imports numba."""
@@ -36,23 +40,93 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @numba.njit(cache=True, inline="always")
-def ndtr(z):
-    return 0.5 * math.erfc(-z * _SQRT_HALF)
-
-
-@numba.njit(cache=True, inline="always")
-def phi(z):
-    if math.isinf(z):
-        return 0.0
-    return math.exp(-0.5 * z * z) * _INV_SQRT_2PI
-
-
-@numba.njit(cache=True, inline="always")
 def expit(x):
     if x < 0:
         e = math.exp(x)
         return e / (1.0 + e)
     return 1.0 / (1.0 + math.exp(-x))
+
+
+# The standard normal distribution of perfsim.world.normal: Cephes' ndtr, vectorisable
+_MAXLOG = 7.09782712893383996843e2  # exp(−x²) underflows to 0 beyond x² > MAXLOG (Cephes)
+
+# Cephes' erfc for 1 ≤ x < 8: exp(−x²) P(x)/Q(x); for x ≥ 8: exp(−x²) R(x)/S(x) (Q, S monic)
+_P = (2.46196981473530512524e-10, 5.64189564831068821977e-1, 7.46321056442269912687e0,
+      4.86371970985681366614e1, 1.96520832956077098242e2, 5.26445194995477358631e2,
+      9.34528527171957607540e2, 1.02755188689515710272e3, 5.57535335369399327526e2)  # fmt: skip
+_Q = (1.32281951154744992508e1, 8.67072140885989742329e1, 3.54937778887819891062e2,
+      9.75708501743205489753e2, 1.82390916687909736289e3, 2.24633760818710981792e3,
+      1.65666309194161350182e3, 5.57535340817727675546e2)  # fmt: skip
+_R = (5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180477414e0,
+      6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0)  # fmt: skip
+_S = (2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
+      1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0)  # fmt: skip
+# Cephes' erf for |x| < 1: x T(x²)/U(x²) (U monic)
+_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
+      7.00332514112805075473e3, 5.55923013010394962768e4)  # fmt: skip
+_U = (3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987e3,
+      2.26290000613890934246e4, 4.92673942608635921086e4)  # fmt: skip
+
+
+@numba.njit(cache=True, error_model="numpy")
+def normal_exponent(z, out):
+    """``out = −(z/√2)²``, the argument of the exponential (numpy then takes ``exp`` in place)."""
+    for i in range(z.size):
+        x = z[i] * _SQRT_HALF
+        out[i] = -(x * x)
+
+
+@numba.njit(cache=True, inline="always")
+def cephes_ndtr(z, e):
+    """Φ(z) given ``e = exp(−z²/2)``: Cephes' ``ndtr`` (``scipy.special.ndtr``) with its branches
+    as selects, so that a loop of it vectorises (:mod:`perfsim.world.normal`)."""
+    p0, p1, p2, p3, p4, p5, p6, p7, p8 = _P
+    q0, q1, q2, q3, q4, q5, q6, q7 = _Q
+    r0, r1, r2, r3, r4, r5 = _R
+    s0, s1, s2, s3, s4, s5 = _S
+    t0, t1, t2, t3, t4 = _T
+    u0, u1, u2, u3, u4 = _U
+    x = z * _SQRT_HALF
+    a = abs(x)
+    xx = x * x
+    small = 0.5 + 0.5 * (
+        x
+        * ((((t0 * xx + t1) * xx + t2) * xx + t3) * xx + t4)
+        / (((((xx + u0) * xx + u1) * xx + u2) * xx + u3) * xx + u4)
+    )
+    if a < 8.0:
+        p = (((((((p0 * a + p1) * a + p2) * a + p3) * a + p4) * a + p5) * a + p6) * a + p7) * a + p8
+        q = (((((((a + q0) * a + q1) * a + q2) * a + q3) * a + q4) * a + q5) * a + q6) * a + q7
+    else:
+        p = ((((r0 * a + r1) * a + r2) * a + r3) * a + r4) * a + r5
+        q = (((((a + s0) * a + s1) * a + s2) * a + s3) * a + s4) * a + s5
+    tail = 0.5 * ((e * p) / q)
+    if xx > _MAXLOG:
+        tail = 0.0
+    if x > 0:
+        tail = 1.0 - tail
+    return small if a < 1.0 else tail
+
+
+@numba.njit(cache=True, error_model="numpy")
+def normal_cdf(z, e, out):
+    for i in range(z.size):
+        out[i] = cephes_ndtr(z[i], e[i])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def normal_cdf_pdf(z, e, cdf):
+    """Φ into ``cdf``, and φ into ``e`` (in place of the exponential)."""
+    for i in range(z.size):
+        cdf[i] = cephes_ndtr(z[i], e[i])
+        e[i] = e[i] * _INV_SQRT_2PI
+
+
+@numba.njit(cache=True, inline="always")
+def ndtr_phi(z):
+    """Φ(z) and φ(z) of one argument, from one exponential (0 at ±∞)."""
+    e = math.exp(-0.5 * z * z)
+    return cephes_ndtr(z, e), e * _INV_SQRT_2PI
 
 
 @numba.njit(cache=True, inline="always")
@@ -127,17 +201,20 @@ def newton(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, flags,
             for j in range(n_ind):
                 m = m_bar[r, j] + k[j] * (x[j] - g0[r, j])
                 u_c = (ceiling[j] - m) / sd[j]
-                below, d_below = ndtr(u_c), -phi(u_c) / sd[j]
+                below, dens = ndtr_phi(u_c)
+                d_below = -dens / sd[j]
                 inside, d_inside = 1.0, 0.0
                 if hi_any:
                     if hi_is_ceiling:
                         inside, d_inside = below, d_below
                     else:
                         u_h = (hi[j] - m) / sd[j] if math.isfinite(hi[j]) else math.inf
-                        inside, d_inside = ndtr(u_h), -phi(u_h) / sd[j]
+                        inside, dens = ndtr_phi(u_h)
+                        d_inside = -dens / sd[j]
                 if lower and math.isfinite(lo[j]):
                     u_l = (lo[j] - m) / sd[j]
-                    inside, d_inside = inside - ndtr(u_l), d_inside + phi(u_l) / sd[j]
+                    cdf, dens = ndtr_phi(u_l)
+                    inside, d_inside = inside - cdf, d_inside + dens / sd[j]
                 marg = slope[r, j] * below * inside
                 d_marg = slope[r, j] * (d_below * inside + below * d_inside)
                 pull = weight * r_prime[r] * k[j]

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from ..fastreduce import sum_last, take_departments
+from . import normal
 
 
 @dataclass
@@ -123,13 +124,9 @@ def _psi(z: NDArray) -> NDArray:
     """``z Φ(z) + φ(z)`` (``E (z + N(0, 1))⁺``), 0 at −∞ and ``z`` at +∞ without NaN."""
     if np.ndim(z) == 0:
         return _psi(np.asarray(z)[None])[0]
-    if np.isfinite(z).all():  # (z Φ(z) + exp(−0.5 z z)/√(2π), in two arrays, not six)
-        out = ndtr(z)
+    if np.isfinite(z).all():  # (Φ and φ from one exponential: perfsim.world.normal)
+        out, density = normal.ndtr_pdf(z)
         out *= z
-        density = np.multiply(z, -0.5)
-        density *= z
-        np.exp(density, out=density)
-        density *= 1.0 / np.sqrt(2 * np.pi)
         out += density
         return out
     zf = np.where(np.isfinite(z), z, 0.0)

@@ -54,13 +54,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr
 
 from ..fastreduce import median_first, sum_last, take_departments
 from . import events, regimes
 from .audits import sanction, veto_probability, vetoes
 from .context import Context
 from .interior import interior
+from .normal import ndtr
 
 #: multiples of σ_d past a band's median cut-off tried as candidates
 _PAST_CUTOFF = (0.0, 1.0)

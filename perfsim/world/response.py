@@ -54,18 +54,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr
 
 from .. import fastreduce
 from ..fastreduce import along_last, matmul_t, sum_last, take_departments
 from ..rules import pipeline
-from . import events, mixing, payoff, regimes
+from . import events, mixing, normal, payoff, regimes
 from .context import Context
 from .marginals import classes_of, indicator_marginals
 from .model import (
     CompiledWorld,
     expected_indicators,
-    normal_pdf,
     perceived_quality,
     survey_moments,
 )
@@ -134,8 +132,9 @@ def _cutoff_probabilities(taus: list[NDArray], mean: NDArray, sigma: NDArray):
     for tau in taus:
         z = np.subtract(mean[None], tau)
         z /= sigma[None]
-        dens.append(normal_pdf(z).mean(axis=0) / sigma)
-        probs.append(ndtr(z, out=z).mean(axis=0))  # (in place: one (S, B, D) array less)
+        cdf, pdf = normal.ndtr_pdf(z)  # (one exponential for both)
+        dens.append(pdf.mean(axis=0) / sigma)
+        probs.append(cdf.mean(axis=0))
     n = len(taus)
     if not n:
         return np.zeros((0, *mean.shape)), np.zeros((0, *mean.shape))

@@ -1,0 +1,59 @@
+"""The standard normal distribution function Φ (and its density φ), vectorised, for the best
+response's hot loops.
+
+The best response evaluates Φ some seven million times a run at 66 departments and thirty
+million at 1,000 (the probability of each band against each common-random-number sample of its
+cut-off, a candidate's expected reward, the kinks' expected indicators). ``scipy.special.ndtr``
+is Cephes' ``ndtr``, one element at a time (about 19 ns each here). This is the same algorithm,
+Cephes' rational approximations of ``erf`` (``|z| < √2``) and ``erfc`` (beyond), with the
+exponential ``exp(−z²/2)`` taken by numpy's vectorised ``exp`` and the rational functions in a
+compiled loop the compiler vectorises: about 6 ns an element. It agrees with scipy's to 4 units in
+the last place (5.6e-16 relative) wherever Φ exceeds 1e-290, and absolutely below; the last bits
+differ from scipy's in about 1 % of arguments, where numpy's ``exp`` rounds otherwise than the C
+library's (``tests/test_normal.py``). The density comes from the same exponential
+(:func:`ndtr_pdf`), so Φ and φ together cost one ``exp``.
+
+The compiled loops are :mod:`perfsim.world.kernels`' (``cephes_ndtr``; numba is imported by the
+first call, as by the first best response).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def _exponential(z: NDArray):
+    """``z`` as a flat contiguous array, ``exp(−z²/2)`` of it (numpy's vectorised ``exp``, in
+    place), and the compiled loops."""
+    from . import kernels  # (numba: imported by the first call)
+
+    flat = np.ascontiguousarray(z, dtype=float).reshape(-1)
+    e = np.empty_like(flat)
+    kernels.normal_exponent(flat, e)
+    np.exp(e, out=e)
+    return flat, e, kernels
+
+
+def ndtr(z, out: NDArray | None = None) -> NDArray:
+    """Φ(z) elementwise (NaN where ``z`` is NaN; 0 and 1 at ∓∞), as ``scipy.special.ndtr`` to 4
+    units in the last place; ``out``: an array of ``z``'s shape to write into (may be ``z``)."""
+    z = np.asarray(z, dtype=float)
+    flat, e, kernels = _exponential(z)
+    if out is not None and out.flags.c_contiguous and out.dtype == np.float64:
+        kernels.normal_cdf(flat, e, out.reshape(-1))
+        return out
+    kernels.normal_cdf(flat, e, e)  # (each element read before it is written)
+    if out is not None:
+        out[...] = e.reshape(z.shape)
+        return out
+    return e.reshape(z.shape) if z.ndim else e[0]
+
+
+def ndtr_pdf(z) -> tuple[NDArray, NDArray]:
+    """Φ(z) and the density φ(z) = exp(−z²/2)/√(2π), from one exponential."""
+    z = np.asarray(z, dtype=float)
+    flat, e, kernels = _exponential(z)
+    cdf = np.empty_like(flat)
+    kernels.normal_cdf_pdf(flat, e, cdf)
+    return cdf.reshape(z.shape), e.reshape(z.shape)
