@@ -118,3 +118,25 @@ def test_shapes_out_and_scalars():
         isinstance(normal.ndtr(1.5), float) and normal.ndtr(1.5) == normal.ndtr(np.array([1.5]))[0]
     )
     assert normal.ndtr(np.array([], dtype=float)).shape == (0,)
+
+
+@pytest.mark.parametrize("samples", [1, 3, 16])
+def test_band_means_as_the_mean_of_the_samples(samples):
+    """A department's chance of each band, in one pass, against Φ and φ of every sample averaged
+    by numpy (the cut-offs include ∓∞: a band without a quota, a quota of everybody)."""
+    rng = np.random.default_rng(samples)
+    score = rng.normal(60.0, 10.0, (4, 7))
+    sigma = rng.uniform(0.3, 5.0, (4, 7))
+    tau = rng.normal(60.0, 10.0, (samples, 4, 7))
+    tau[0, 0, :3] = [-np.inf, np.inf, 60.0]
+    z = (score[None] - tau) / sigma[None]
+    cdf, pdf = normal.band_means(score, tau, sigma, density=True)
+    assert cdf.shape == pdf.shape == (4, 7)
+    np.testing.assert_allclose(cdf, scipy_ndtr(z).mean(axis=0), rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(pdf, norm.pdf(z).mean(axis=0), rtol=1e-12, atol=1e-300)
+    alone, none = normal.band_means(score, tau, sigma)
+    assert none is None and np.array_equal(alone, cdf)
+    # a cut-off shared by every department (one value per sample) broadcasts
+    shared = normal.band_means(score, tau[:, :1, :1], sigma)[0]
+    want = scipy_ndtr((score[None] - tau[:, :1, :1]) / sigma[None]).mean(axis=0)
+    np.testing.assert_allclose(shared, want, rtol=1e-14)

@@ -122,6 +122,37 @@ def normal_cdf_pdf(z, e, cdf):
         e[i] = e[i] * _INV_SQRT_2PI
 
 
+@numba.njit(cache=True, error_model="numpy")
+def band_exponent(score, tau, sigma, out):
+    """``out[s, r] = −(z/√2)²`` with ``z = (score[r] − tau[s, r]) / sigma[r]``."""
+    for s in range(tau.shape[0]):
+        for r in range(tau.shape[1]):
+            x = (score[r] - tau[s, r]) / sigma[r] * _SQRT_HALF
+            out[s, r] = -(x * x)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def band_means(score, tau, sigma, e, cdf, pdf):
+    """The means over the samples s of Φ(z) and φ(z), ``z`` as in :func:`band_exponent`, given
+    ``e = exp(−z²/2)`` (S, n); summed in the order of numpy's mean over the first axis. ``pdf``
+    of length 0: the density is not wanted."""
+    samples, n = tau.shape
+    density = pdf.shape[0] > 0
+    for r in range(n):
+        cdf[r] = 0.0
+        if density:
+            pdf[r] = 0.0
+    for s in range(samples):
+        for r in range(n):
+            cdf[r] += cephes_ndtr((score[r] - tau[s, r]) / sigma[r], e[s, r])
+            if density:
+                pdf[r] += e[s, r] * _INV_SQRT_2PI
+    for r in range(n):
+        cdf[r] /= samples
+        if density:
+            pdf[r] /= samples
+
+
 @numba.njit(cache=True, inline="always")
 def ndtr_phi(z):
     """Φ(z) and φ(z) of one argument, from one exponential (0 at ±∞)."""

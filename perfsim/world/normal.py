@@ -57,3 +57,25 @@ def ndtr_pdf(z) -> tuple[NDArray, NDArray]:
     cdf = np.empty_like(flat)
     kernels.normal_cdf_pdf(flat, e, cdf)
     return cdf.reshape(z.shape), e.reshape(z.shape)
+
+
+def band_means(score: NDArray, tau: NDArray, sigma: NDArray, density: bool = False):
+    """The means over the first axis of ``tau`` (samples, …) of Φ(z) (and of φ(z) with
+    ``density``), ``z = (score − tau)/sigma``: a department's chance of reaching a band whose
+    cut-off is ``tau`` in each common-random-number sample (:mod:`perfsim.world.response`), in one
+    pass without the (samples, …) arrays of ``z``, Φ and φ (the same numbers as ``ndtr`` of them
+    and numpy's mean). Returns (mean Φ, mean φ or None), of ``score``'s shape."""
+    from . import kernels  # (numba: imported by the first call)
+
+    shape = np.shape(score)
+    flat = np.ascontiguousarray(score, dtype=float).reshape(-1)
+    taus = np.ascontiguousarray(np.broadcast_to(tau, (len(tau), *shape)), dtype=float)
+    taus = taus.reshape(len(tau), -1)
+    sd = np.ascontiguousarray(np.broadcast_to(sigma, shape), dtype=float).reshape(-1)
+    e = np.empty(taus.shape)
+    kernels.band_exponent(flat, taus, sd, e)
+    np.exp(e, out=e)
+    cdf = np.empty(flat.shape)
+    pdf = np.empty(flat.shape if density else 0)
+    kernels.band_means(flat, taus, sd, e, cdf, pdf)
+    return cdf.reshape(shape), pdf.reshape(shape) if density else None

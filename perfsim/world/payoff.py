@@ -56,7 +56,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..fastreduce import median_first, sum_last, take_departments
-from . import events, regimes
+from . import events, normal, regimes
 from .audits import sanction, veto_probability, vetoes
 from .context import Context
 from .interior import interior
@@ -75,9 +75,8 @@ def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDAr
     for g, tau in enumerate(prof["cutoffs"]):
         step = bonus[g] - bonus[g + 1]
         if step:
-            z = np.subtract(score[None], tau if mask is None else tau[:, mask])
-            z /= sigma[None]
-            reward = reward + step * ndtr(z, out=z).mean(axis=0)
+            cdf, _ = normal.band_means(score, tau if mask is None else tau[:, mask], sigma)
+            reward = reward + step * cdf
     return reward
 
 

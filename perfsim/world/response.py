@@ -130,11 +130,9 @@ def _cutoff_probabilities(taus: list[NDArray], mean: NDArray, sigma: NDArray):
     """P(band ≤ g) and its density for each band but the last: (band, B, D) each."""
     probs, dens = [], []
     for tau in taus:
-        z = np.subtract(mean[None], tau)
-        z /= sigma[None]
-        cdf, pdf = normal.ndtr_pdf(z)  # (one exponential for both)
-        dens.append(pdf.mean(axis=0) / sigma)
-        probs.append(cdf.mean(axis=0))
+        cdf, pdf = normal.band_means(mean, tau, sigma, density=True)
+        dens.append(pdf / sigma)
+        probs.append(cdf)
     n = len(taus)
     if not n:
         return np.zeros((0, *mean.shape)), np.zeros((0, *mean.shape))
