@@ -140,3 +140,23 @@ def test_band_means_as_the_mean_of_the_samples(samples):
     shared = normal.band_means(score, tau[:, :1, :1], sigma)[0]
     want = scipy_ndtr((score[None] - tau[:, :1, :1]) / sigma[None]).mean(axis=0)
     np.testing.assert_allclose(shared, want, rtol=1e-14)
+
+
+def test_out_is_checked():
+    """``out`` of another shape is refused (a compiled loop would write past its end), one that
+    overlaps the arguments in part gets Φ of the arguments as they were, and one of another type
+    is cast as numpy casts (an integer array is refused)."""
+    z = np.linspace(-5.0, 5.0, 40)
+    with pytest.raises(ValueError, match="shape"):
+        normal.ndtr(z, out=np.empty(3))
+    with pytest.raises(ValueError, match="shape"):
+        normal.ndtr(z, out=np.empty((4, 10)))
+    b = np.arange(10.0)
+    want = normal.ndtr(b[:-2].copy())
+    assert np.array_equal(normal.ndtr(b[:-2], out=b[2:]), want)
+    with pytest.raises(TypeError):
+        normal.ndtr(z, out=np.empty(40, dtype=np.int64))
+    single = np.empty(40, dtype=np.float32)
+    assert np.array_equal(normal.ndtr(z, out=single), normal.ndtr(z).astype(np.float32))
+    with pytest.raises(ValueError, match="no samples"):
+        normal.band_means(z, np.empty((0, 40)), np.ones(40))
