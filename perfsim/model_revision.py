@@ -88,9 +88,12 @@ History:
 14. the best response's normal distribution function Φ (and density φ) is computed vectorised
    (``world/normal.py``: Cephes' algorithm, as scipy's, with numpy's exponential), and the
    interior gaming point's Newton steps take Φ and φ from one exponential; they agree with scipy's
-   to 4 units in the last place. Only rounding moves: at 20 replications of every bundled
-   best-response scenario the metrics' means move by at most 1.2e-13, and no iteration count or
-   equilibrium changes.
+   to 4 units in the last place. Only rounding moves, and what rounding tips: at 20 replications
+   of every bundled best-response scenario the metrics' means move by at most 1.2e-13, with the
+   same iterations; the curated reform comparison and rule search keep every shown digit; in the
+   curated Sobol run (640 varied scenarios) 37 of the 433 samples that settled cleanly moved, 17
+   by more than 0.001 (departments at a cut-off, where several choices are self-consistent), and
+   its outcome indices by at most 0.05.
 """
 
 MODEL_REVISION = 14
