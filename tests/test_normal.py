@@ -132,6 +132,10 @@ def test_band_means_as_the_mean_of_the_samples(samples):
     z = (score[None] - tau) / sigma[None]
     cdf, pdf = normal.band_means(score, tau, sigma, density=True)
     assert cdf.shape == pdf.shape == (4, 7)
+    # the same numbers as Φ and φ of every sample averaged by numpy (its order of summation)
+    each_cdf, each_pdf = normal.ndtr_pdf(z)
+    assert np.array_equal(cdf, each_cdf.mean(axis=0))
+    assert np.array_equal(pdf, each_pdf.mean(axis=0))
     np.testing.assert_allclose(cdf, scipy_ndtr(z).mean(axis=0), rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(pdf, norm.pdf(z).mean(axis=0), rtol=1e-12, atol=1e-300)
     alone, none = normal.band_means(score, tau, sigma)
@@ -160,3 +164,18 @@ def test_out_is_checked():
     assert np.array_equal(normal.ndtr(z, out=single), normal.ndtr(z).astype(np.float32))
     with pytest.raises(ValueError, match="no samples"):
         normal.band_means(z, np.empty((0, 40)), np.ones(40))
+
+
+def test_newton_kernels_phi_is_scipys():
+    """The scalar Φ and φ of the interior point's Newton steps (kernels.ndtr_phi): with the C
+    library's exponential, Φ is scipy's to the last bit, and φ the density to its rounding."""
+    from perfsim.world import kernels
+
+    z = np.concatenate([_arguments()[::7], [np.inf, -np.inf]])
+    got = np.array([kernels.ndtr_phi(v) for v in z])
+    assert np.array_equal(got[:, 0], scipy_ndtr(z))
+    want = norm.pdf(z)
+    keep = want > 1e-290
+    rel = np.abs(got[keep, 1] - want[keep]) / want[keep]
+    assert (rel <= 4e-16 * (4.0 + z[keep] ** 2)).all()
+    assert got[-1, 1] == got[-2, 1] == 0.0

@@ -11,7 +11,6 @@ from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr
 
 from ..fastreduce import sum_last, take_departments
 from . import normal
@@ -49,15 +48,18 @@ class Kinks:
         """Score points per indicator unit at noise-free indicators ``m``, smoothed as in the
         first-order conditions of effort: ``s Φ((ceiling − m)/σ) (Φ((clip_hi − m)/σ) −
         Φ((clip_lo − m)/σ))``."""
-        inside = ndtr((self.clip_hi - m) / self.sd) - ndtr((self.clip_lo - m) / self.sd)
-        return self.slope * ndtr((self.ceiling - m) / self.sd) * inside
+        inside = normal.ndtr((self.clip_hi - m) / self.sd) - normal.ndtr(
+            (self.clip_lo - m) / self.sd
+        )
+        return self.slope * normal.ndtr((self.ceiling - m) / self.sd) * inside
 
     def marginal_and_slope(self, m: NDArray) -> tuple[NDArray, NDArray]:
         """:meth:`marginal` and its derivative in ``m`` (Newton steps of the interior point). A clip
         bound more than 12 σ below every ``m`` is left out (its Φ is below 1e-32), and a clip's
         upper bound at the ceiling shares its Φ."""
         u_c = (self.ceiling - m) / self.sd
-        below, d_below = ndtr(u_c), -phi(u_c) / self.sd
+        below, dens = normal.ndtr_pdf(u_c)
+        d_below = -dens / self.sd
         inside, d_inside = 1.0, 0.0
         hi_finite = np.isfinite(self.clip_hi)
         if hi_finite.any():
@@ -65,10 +67,12 @@ class Kinks:
                 inside, d_inside = below, d_below
             else:
                 u_h = np.where(hi_finite, (self.clip_hi - m) / self.sd, np.inf)
-                inside, d_inside = ndtr(u_h), -phi(u_h) / self.sd
+                inside, dens = normal.ndtr_pdf(u_h)
+                d_inside = -dens / self.sd
         if lower_matters(self.clip_lo, m, self.sd):
             u_l = np.where(np.isfinite(self.clip_lo), (self.clip_lo - m) / self.sd, -np.inf)
-            inside, d_inside = inside - ndtr(u_l), d_inside + phi(u_l) / self.sd
+            cdf, dens = normal.ndtr_pdf(u_l)
+            inside, d_inside = inside - cdf, d_inside + dens / self.sd
         return self.slope * below * inside, self.slope * (d_below * inside + below * d_inside)
 
     def expected(self, m: NDArray) -> NDArray:
@@ -130,7 +134,8 @@ def _psi(z: NDArray) -> NDArray:
         out += density
         return out
     zf = np.where(np.isfinite(z), z, 0.0)
-    val = zf * ndtr(zf) + np.exp(-0.5 * zf * zf) / np.sqrt(2 * np.pi)
+    cdf, density = normal.ndtr_pdf(zf)  # (as above, so that an element's value is its own)
+    val = zf * cdf + density
     return np.where(np.isneginf(z), 0.0, np.where(np.isposinf(z), np.inf, val))
 
 
@@ -159,12 +164,6 @@ def own_level_root(kinks, g0, multiplier, offset, inverse_cost, per_gaming, star
     high = np.maximum(multiplier * np.abs(kinks.slope) * per_gaming + offset, 0.0) * inverse_cost
     x0 = g0 if start is None else start
     return safeguarded_newton(excess, np.clip(x0, 0.0, high), np.zeros_like(high), high)[0]
-
-
-def phi(z: NDArray) -> NDArray:
-    """The standard normal density, 0 at ±∞."""
-    zf = z if np.isfinite(z).all() else np.where(np.isfinite(z), z, np.inf)
-    return np.exp(-0.5 * zf * zf) * (1.0 / np.sqrt(2 * np.pi))
 
 
 def safeguarded_newton(f, x, low, high, tol: float = 1e-11, steps: int = 80, to_zero=True):

@@ -49,7 +49,7 @@ def ndtr(z, out: NDArray | None = None) -> NDArray:
         raise ValueError(f"ndtr: out has shape {out.shape}, the arguments {z.shape}")
     flat, e, kernels = _exponential(z)
     direct = out is not None and out.dtype == np.float64 and out.flags.c_contiguous
-    if direct and (out is z or not np.shares_memory(out, z)):
+    if direct and (out is z or not np.may_share_memory(out, z)):
         kernels.normal_cdf(flat, e, out.reshape(-1))
         return out
     kernels.normal_cdf(flat, e, e)  # (each element read before it is written)

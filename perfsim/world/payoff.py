@@ -60,7 +60,6 @@ from . import events, normal, regimes
 from .audits import sanction, veto_probability, vetoes
 from .context import Context
 from .interior import interior
-from .normal import ndtr
 
 #: multiples of σ_d past a band's median cut-off tried as candidates
 _PAST_CUTOFF = (0.0, 1.0)
@@ -89,7 +88,7 @@ def _reward_bound(ctx: Context, prof: dict, score: NDArray) -> NDArray:
     for g, low in enumerate(prof["cutoff_floor"]):
         step = bonus[g] - bonus[g + 1]
         if step > 0:
-            bound = bound + step * ndtr((score - low) / prof["sigma"])
+            bound = bound + step * normal.ndtr((score - low) / prof["sigma"])
     return bound + 1e-9 * (1.0 + np.abs(bound))  # no pruning by rounding
 
 
