@@ -86,14 +86,14 @@ History:
    class of units, ``class_bias``. A 0 read as a perfect rule ("0 ± 0, lower is better") in the
    teaching scenarios with one band or one class. No other number moves.
 14. the best response's normal distribution function Φ (and density φ) is computed vectorised
-   (``world/normal.py``: Cephes' algorithm, as scipy's, with numpy's exponential), and the
-   interior gaming point's Newton steps take Φ and φ from one exponential; they agree with scipy's
-   to 4 units in the last place. Only rounding moves, and what rounding tips: at 20 replications
-   of every bundled best-response scenario the metrics' means move by at most 1.2e-13, with the
-   same iterations; the curated reform comparison and rule search keep every shown digit; in the
-   curated Sobol run (640 varied scenarios) 37 of the 433 samples that settled cleanly moved, 17
-   by more than 0.001 (departments at a cut-off, where several choices are self-consistent), and
-   its outcome indices by at most 0.05.
+   (``world/normal.py``: Cephes' algorithm, as scipy's, with numpy's exponential: within 4 units
+   in the last place of scipy's), and the interior gaming point's Newton steps take Φ and φ from
+   one exponential (Φ scipy's to the last bit; before, the C library's ``erfc``). Only rounding
+   moves, and what rounding tips: at 20 replications of every bundled best-response scenario the
+   metrics' means move by at most 1.2e-13, with the same iterations; the curated reform comparison
+   and rule search keep every shown digit; in the curated Sobol run (640 varied scenarios) 36 of
+   the 433 samples that settled cleanly moved, 17 by more than 0.001 (departments at a cut-off,
+   where several choices are self-consistent), and its outcome indices by at most 0.04.
 """
 
 MODEL_REVISION = 14
