@@ -68,18 +68,25 @@ _U = (3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987
       2.26290000613890934246e4, 4.92673942608635921086e4)  # fmt: skip
 
 
+@numba.njit(cache=True, inline="always")
+def exponent(z):
+    """``−x²`` with ``x = z/√2`` rounded first: the argument of the exponential that
+    :func:`cephes_ndtr` takes (as Cephes computes it), ``−z²/2`` up to rounding."""
+    x = z * _SQRT_HALF
+    return -(x * x)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def normal_exponent(z, out):
-    """``out = −(z/√2)²``, the argument of the exponential (numpy then takes ``exp`` in place)."""
+    """``out = exponent(z)`` (numpy then takes ``exp`` in place)."""
     for i in range(z.size):
-        x = z[i] * _SQRT_HALF
-        out[i] = -(x * x)
+        out[i] = exponent(z[i])
 
 
 @numba.njit(cache=True, inline="always")
 def cephes_ndtr(z, e):
-    """Φ(z) given ``e = exp(−z²/2)``: Cephes' ``ndtr`` (``scipy.special.ndtr``) with its branches
-    as selects, so that a loop of it vectorises (:mod:`perfsim.world.normal`)."""
+    """Φ(z) given ``e = exp(exponent(z))``: Cephes' ``ndtr`` (``scipy.special.ndtr``) with its
+    branches as selects, so that a loop of it vectorises (:mod:`perfsim.world.normal`)."""
     p0, p1, p2, p3, p4, p5, p6, p7, p8 = _P
     q0, q1, q2, q3, q4, q5, q6, q7 = _Q
     r0, r1, r2, r3, r4, r5 = _R
@@ -124,17 +131,16 @@ def normal_cdf_pdf(z, e, cdf):
 
 @numba.njit(cache=True, error_model="numpy")
 def band_exponent(score, tau, sigma, out):
-    """``out[s, r] = −(z/√2)²`` with ``z = (score[r] − tau[s, r]) / sigma[r]``."""
+    """``out[s, r] = exponent(z)`` with ``z = (score[r] − tau[s, r]) / sigma[r]``."""
     for s in range(tau.shape[0]):
         for r in range(tau.shape[1]):
-            x = (score[r] - tau[s, r]) / sigma[r] * _SQRT_HALF
-            out[s, r] = -(x * x)
+            out[s, r] = exponent((score[r] - tau[s, r]) / sigma[r])
 
 
 @numba.njit(cache=True, error_model="numpy")
 def band_means(score, tau, sigma, e, cdf, pdf):
     """The means over the samples s of Φ(z) and φ(z), ``z`` as in :func:`band_exponent`, given
-    ``e = exp(−z²/2)`` (S, n); summed in the order of numpy's mean over the first axis. ``pdf``
+    ``e = exp(exponent(z))`` (S, n); summed in the order of numpy's mean over the first axis. ``pdf``
     of length 0: the density is not wanted."""
     samples, n = tau.shape
     density = pdf.shape[0] > 0
@@ -155,11 +161,9 @@ def band_means(score, tau, sigma, e, cdf, pdf):
 
 @numba.njit(cache=True, inline="always")
 def ndtr_phi(z):
-    """Φ(z) and φ(z) of one argument, from one exponential (0 at ±∞): ``exp(−x²)`` with
-    ``x = z/√2`` rounded first, as :func:`cephes_ndtr` wants it (and as Cephes takes it: with the
-    C library's ``exp`` here, Φ is scipy's to the last bit)."""
-    x = z * _SQRT_HALF
-    e = math.exp(-(x * x))
+    """Φ(z) and φ(z) of one argument, from one exponential (0 at ±∞); with the C library's
+    ``exp``, as Cephes, Φ is scipy's to the last bit."""
+    e = math.exp(exponent(z))
     return cephes_ndtr(z, e), e * _INV_SQRT_2PI
 
 

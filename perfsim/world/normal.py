@@ -29,8 +29,8 @@ from numpy.typing import NDArray
 
 
 def _exponential(z: NDArray):
-    """``z`` as a flat contiguous array, ``exp(−z²/2)`` of it (numpy's vectorised ``exp``, in
-    place), and the compiled loops."""
+    """``z`` as a flat contiguous array, ``exp(−z²/2)`` of it (``kernels.exponent``, then numpy's
+    vectorised ``exp`` in place), and the compiled loops."""
     from . import kernels  # (numba: imported by the first call)
 
     flat = np.ascontiguousarray(z, dtype=float).reshape(-1)
