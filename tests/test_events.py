@@ -245,6 +245,51 @@ def test_event_chances_and_their_slopes_agree_with_finite_differences():
     assert np.allclose(num, dp_v, atol=1e-5)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_event_chances_event_by_event_equal_the_formulas_over_all_events(seed):
+    """``chances`` works event by event (a claim without the logistic, an incident without the
+    exponential): bit-equal to the module docstring's formulas taken over all events at once,
+    with and without slopes, for events with and without a task, at drawn parameters."""
+    from scipy.special import expit, logit
+
+    from perfsim.world.events import CompiledEvents, chances
+
+    rng = np.random.default_rng(seed)
+    e, k = int(rng.integers(1, 6)), 3
+    sign = rng.choice([1.0, -1.0, 0.0], e)
+    ev = CompiledEvents(
+        names=tuple(f"e{i}" for i in range(e)),
+        sign=sign,
+        column=np.where(sign == 0.0, -1, 0),
+        points=np.ones(e),
+        p0=rng.choice([0.0, 0.02, 0.3, 0.9], e),
+        task=rng.integers(-1, k, e),
+        effect=rng.uniform(0, 2, e),
+        gaming=rng.uniform(0, 1, e),
+    )
+    theta, effort = rng.uniform(0.2, 3, (3, 7, k)), rng.uniform(0, 4, (3, 7, k))
+    gaming = rng.uniform(0, 2, (3, 7))
+    y = np.where(ev.task >= 0, (theta * effort)[..., np.maximum(ev.task, 0)], 0.0)
+    claim = ev.sign == 1.0
+    with np.errstate(divide="ignore"):
+        base = logit(ev.p0) - ev.effect * y
+    incident = expit(base + ev.gaming * gaming[..., None])
+    kept = np.exp(-ev.effect * y)
+    spread = incident * (1.0 - incident)
+    want = (
+        np.where(claim, 1.0 - (1.0 - ev.p0) * kept, incident),
+        np.where(claim, ev.effect * (1.0 - ev.p0) * kept, -ev.effect * spread),
+        np.where(claim, 0.0, ev.gaming * spread),
+        base,
+    )
+    got = chances(ev, theta, effort, gaming)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    alone = chances(ev, theta, effort, gaming, slopes=False)
+    np.testing.assert_array_equal(alone[0], want[0])
+    assert alone[1:] == (None, None, None)
+
+
 def test_a_rule_on_a_bundled_world_keeps_the_events_of_its_own_items(tmp_path):
     """Fitted to the Hangzhou world by name: the rule's 创新创优 item takes the world's event; the
     world's 一票否决 event is left out, as the rule has no such veto column."""

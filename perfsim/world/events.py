@@ -152,30 +152,38 @@ def probabilities(ev: CompiledEvents, theta: NDArray, effort: NDArray, gaming_to
     return chances(ev, theta, effort, gaming_total)[:3]
 
 
-def chances(ev: CompiledEvents, theta: NDArray, effort: NDArray, gaming_total: NDArray):
+def chances(
+    ev: CompiledEvents, theta: NDArray, effort: NDArray, gaming_total: NDArray, slopes: bool = True
+):
     """:func:`probabilities` and the incidents' log-odds without their gaming term: what
-    :func:`at_profile` keeps (computed once a profile: :func:`with_points` hands them on)."""
-    y = _task_output(ev, theta, effort)
-    claim = ev.sign == BONUS
-    base = _log_odds(ev, y)
-    incident = expit(base + ev.gaming * gaming_total[..., None])
-    kept = np.exp(-ev.effect * y)
-    q = np.where(claim, 1.0 - (1.0 - ev.p0) * kept, incident)
-    spread = incident * (1.0 - incident)
-    dq_dy = np.where(claim, ev.effect * (1.0 - ev.p0) * kept, -ev.effect * spread)
-    dq_dg = np.where(claim, 0.0, ev.gaming * spread)
-    return q, dq_dy, dq_dg, base
+    :func:`at_profile` keeps (computed once a profile: :func:`with_points` hands them on).
+    ``slopes=False``: the chances ``q`` alone (what a year's draw needs), the rest None.
 
-
-def _task_output(ev: CompiledEvents, theta: NDArray, effort: NDArray) -> NDArray:
-    """Each event's ``y``: output on its task (0 without one), (B, D, E)."""
-    return np.where(ev.task >= 0, (theta * effort)[..., np.maximum(ev.task, 0)], 0.0)
-
-
-def _log_odds(ev: CompiledEvents, y: NDArray) -> NDArray:
-    """An incident's log-odds without its gaming term, ``logit p₀ − r y``."""
+    Event by event, each with its own formula (a claim needs no logistic, an incident no
+    exponential): the same numbers, element by element, as the formulas over all events at once."""
+    rows = np.broadcast_shapes(theta.shape[:-1], effort.shape[:-1], np.shape(gaming_total))
+    shape = (*rows, ev.p0.size)
+    q = np.empty(shape)
+    dq_dy, dq_dg, base = (np.empty(shape) for _ in range(3)) if slopes else (None, None, None)
     with np.errstate(divide="ignore"):
-        return logit(ev.p0) - ev.effect * y
+        logit_p0 = logit(ev.p0)
+    for k, task in enumerate(ev.task):
+        y = theta[..., task] * effort[..., task] if task >= 0 else 0.0  # output on its task
+        r, p0 = ev.effect[k], ev.p0[k]
+        if ev.sign[k] == BONUS:  # claimed: 1 − (1 − p₀) e^{−r y}
+            kept = np.exp(-r * y)
+            q[..., k] = 1.0 - (1.0 - p0) * kept
+            if slopes:
+                dq_dy[..., k], dq_dg[..., k] = r * (1.0 - p0) * kept, 0.0
+                base[..., k] = logit_p0[k] - r * y
+            continue
+        odds = logit_p0[k] - r * y  # an incident: Λ(logit p₀ − r y + γ G)
+        incident = expit(odds + ev.gaming[k] * gaming_total)
+        q[..., k] = incident
+        if slopes:
+            spread = incident * (1.0 - incident)
+            dq_dy[..., k], dq_dg[..., k], base[..., k] = -r * spread, ev.gaming[k] * spread, odds
+    return q, dq_dy, dq_dg, base
 
 
 def has_veto(ctx) -> bool:
@@ -318,7 +326,7 @@ def draw(ev: CompiledEvents | None, n_items: int, rng, theta, effort, gaming):
     veto events, ``(B, D)`` bool (None without veto events)."""
     if ev is None:
         return None, None
-    q, _, _ = probabilities(ev, theta, effort, gaming.sum(-1))
+    q = chances(ev, theta, effort, gaming.sum(-1), slopes=False)[0]
     happened = rng.random(q.shape) < q
     points = None
     if ev.items.any():
