@@ -269,10 +269,13 @@ def effort_terms(ctx, prof: dict, total: NDArray, pull: NDArray, own: NDArray):
     if ev is None or ctx.event_state is None:
         return pull, own
     q, dq_dy, _, base, _ = ctx.event_state
-    if ev.any_gaming:  # incidents at this gaming (claims do not depend on it)
-        incident = expit(base + ev.gaming * total[..., None])
-        q = np.where(ev.claim, q, incident)
-        dq_dy = np.where(ev.claim, dq_dy, -ev.effect * incident * (1.0 - incident))
+    if ev.any_gaming:  # incidents at this gaming (claims do not depend on it), one at a time
+        shape = (*np.broadcast_shapes(base.shape[:-1], np.shape(total)), q.shape[-1])
+        q, dq_dy = np.array(np.broadcast_to(q, shape)), np.array(np.broadcast_to(dq_dy, shape))
+        for k in np.flatnonzero(~ev.claim):
+            incident = expit(base[..., k] + ev.gaming[k] * total)
+            q[..., k] = incident
+            dq_dy[..., k] = -ev.effect[k] * incident * (1.0 - incident)
     scale = ctx.ability[..., None]
     n_tasks = pull.shape[-1]
     gain = _per_task(dq_dy, ev.task_matrix(ev.sign * ev.points, ev.items, n_tasks))  # ∂E[P]/∂y_t
