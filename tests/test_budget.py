@@ -72,6 +72,27 @@ def test_limit_from_the_environment(capsys, tmp_path, monkeypatch):
         budget.memory_limit()
 
 
+def test_only_runs_above_the_floor_read_the_system_memory(monkeypatch):
+    """A run whose arrays need less than UNCHECKED_BELOW is not checked against the system's
+    memory (reading it costs more than a small run is worth); a larger one is, and the
+    environment's limit applies to both."""
+    monkeypatch.delenv(budget.LIMIT_VARIABLE, raising=False)
+    reads = []
+    monkeypatch.setattr(budget, "available_memory", lambda: reads.append(1) or (2**20, "tiny"))
+    small = perfsim.load_scenario(HANGZHOU)
+    need = budget.estimate(small, 10)
+    assert need.total - need.base < budget.UNCHECKED_BELOW
+    assert budget.check(small, 10) == need and reads == []
+    big = perfsim.load_scenario(HANGZHOU, ["world.departments=20000"])
+    assert budget.estimate(big, 10).total - budget.BASE_BYTES >= budget.UNCHECKED_BELOW
+    with pytest.raises(ScenarioError, match="tiny"):
+        budget.check(big, 10)
+    assert reads == [1]
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, str(need.total - 1))
+    with pytest.raises(ScenarioError, match="allowed by"):
+        budget.check(small, 10)
+
+
 def test_estimate_grows_with_each_dimension():
     sc = perfsim.load_scenario(HANGZHOU, ["world.departments=20000"])
     e = budget.estimate(sc, 2)
