@@ -94,11 +94,6 @@ History:
    and rule search keep every shown digit; in the curated Sobol run (640 varied scenarios) 36 of
    the 433 samples that settled cleanly moved, 17 by more than 0.001 (departments at a cut-off,
    where several choices are self-consistent), and its outcome indices by at most 0.04.
-15. the interior gaming point: a row whose Newton steps cycle around a kink takes damped Newton
-   steps (0.3 of the step, up to 96) before the safeguarded fallback, which found the same root
-   (to 1e-13 on every such row of a 1,000-department Hangzhou run) in some 3 ms of Python a call.
-   Only rounding moves: at 20 replications of every bundled best-response scenario only the
-   ministry's metrics move, by 1e-15 relative, with the same iterations.
 """
 
-MODEL_REVISION = 15
+MODEL_REVISION = 14

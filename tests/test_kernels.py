@@ -1,6 +1,6 @@
 """The compiled Newton iteration of the interior gaming point (perfsim.world.kernels) against its
 numpy formulation (interior.joint_root_reference): the same points to 1e-9 and the same rows
-converged (but for 1 % once damped steps follow the Newton steps), over sweeps of the audit (detection rate or none, fines, penalties, the audit veto),
+converged, over sweeps of the audit (detection rate or none, fines, penalties, the audit veto),
 veto events (their log-odds and gaming slopes), the clip and ceiling (a lower clip bound that
 counts or not, an upper bound at the ceiling or not, no clip), the noise and the starting
 gaming; and on the rows the best response hands it in the bundled scenarios."""
@@ -57,17 +57,9 @@ def _rows(rng, n, clip, sd, spread):
 
 
 def _agree(ctx, rows, kernel=interior._joint_root):
-    """The kernel's points equal the reference's where both settled, and the same rows settle:
-    exactly within the Newton steps; with the damped steps after them (linear convergence, so
-    a row near the end of their budget can settle or not by the last bits of Φ) in all but 1 %."""
-    got, ok = kernel(ctx, rows, damped=(0, 1.0))
-    ref, ref_ok = interior.joint_root_reference(ctx, rows, damped=(0, 1.0))
-    np.testing.assert_array_equal(ok, ref_ok)
-    both = ok & ref_ok
-    np.testing.assert_allclose(got[both], ref[both], rtol=1e-9, atol=1e-9)
     got, ok = kernel(ctx, rows)
     ref, ref_ok = interior.joint_root_reference(ctx, rows)
-    assert (ok != ref_ok).mean() <= 0.01
+    np.testing.assert_array_equal(ok, ref_ok)
     both = ok & ref_ok
     np.testing.assert_allclose(got[both], ref[both], rtol=1e-9, atol=1e-9)
     return ok.mean()

@@ -17,23 +17,14 @@ from .audits import sanction, veto_probability, vetoes
 from .context import Context
 from .kinks import Kinks, lower_matters, own_level_root, safeguarded_newton
 
-#: After its Newton steps, a row that has not settled takes up to this many steps of this share
-#: of the Newton step (:func:`joint_root_reference`): Newton steps that cycle around a kink then
-#: shrink to the root, which the safeguarded fallback (:func:`_nested_root`, some 3 ms of Python
-#: a call) found before. Measured at 1,000 departments, 10 replications: each of the 20 rows the
-#: Newton steps left settled within 62 damped steps, at the fallback's root to 1e-13; half
-#: steps left some rows cycling (tests/test_interior_root.py).
-DAMPED = (96, 0.3)
-
 
 def interior(ctx: Context, prof: dict, g0: NDArray, a: NDArray, sweeps: int = 12) -> NDArray:
     """Candidate 2: the first-order conditions, with the veto and sanction slopes at the candidate's
     own G > 0 (without a detection rate the constants of G > 0, P_det = 1: slopes p φ and 0) and,
     with the profile's :class:`Kinks`, the marginal score at the candidate's own indicator level.
-    With kinks the conditions are solved jointly by Newton steps from the current gaming, then
-    damped Newton steps where those cycle (:func:`_joint_root`, :data:`DAMPED`), and, for the
-    departments where neither settles, by a safeguarded Newton method in total gaming around a
-    safeguarded root per indicator (:func:`_nested_root`).
+    With kinks the conditions are solved jointly by Newton steps from the current gaming
+    (:func:`_joint_root`) and, for the departments where those do not settle, by a safeguarded
+    Newton method in total gaming around a safeguarded root per indicator (:func:`_nested_root`).
     Without kinks (a score linear in gaming) by ``sweeps`` damped sweeps in G from the current
     gaming (the score and R′ stay those of the profile)."""
     if prof.get("kinks") is None:
@@ -99,7 +90,7 @@ def _audit_coupling(ctx: Context, prof: dict, total: NDArray, veto: bool) -> tup
     return 1.0 - p * found, -p * d_found, loss + p * d_found * stake, d_loss + p * d2_found * stake
 
 
-def _joint_root(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12, damped=DAMPED):
+def _joint_root(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12):
     """:func:`joint_root_reference` by the compiled loop of :func:`perfsim.world.kernels.joint_root`
     (the same steps, row by row; the reference where the kernel does not apply: veto events
     without their log-odds, or a measurement noise of zero). Returns the point and where it
@@ -110,7 +101,7 @@ def _joint_root(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12, d
     events_on = events.has_veto(ctx)
     kinks = prof["kinks"]
     if (events_on and "event_base" not in prof) or not (np.asarray(kinks.sd) > 0).all():
-        return joint_root_reference(ctx, prof, tol, steps, damped)
+        return joint_root_reference(ctx, prof, tol, steps)
     k, inverse_cost, top = _gaming_terms(ctx, prof)
     lo, hi = np.asarray(kinks.clip_lo, dtype=float), np.asarray(kinks.clip_hi, dtype=float)
     lower = _lower_counts(kinks, k, top, prof["g0"])
@@ -127,7 +118,7 @@ def _joint_root(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12, d
         ev = (np.zeros(0, dtype=bool), np.zeros(0), np.zeros((len(stake), 0)))
     return kernels.joint_root(
         prof["g0"], kinks.slope, kinks.m_bar, prof["marginal"], stake, top, k, inverse_cost,
-        bounds, flags, settings, ev, tol, steps, damped,
+        bounds, flags, settings, ev, tol, steps,
     )  # fmt: skip
 
 
@@ -138,9 +129,7 @@ def _lower_counts(kinks: Kinks, k: NDArray, top: NDArray, g0: NDArray) -> bool:
     return bool(np.isfinite(kinks.clip_lo).any() and lower_matters(kinks.clip_lo, reach, kinks.sd))
 
 
-def joint_root_reference(
-    ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12, damped=DAMPED
-):
+def joint_root_reference(ctx: Context, prof: dict, tol: float = 1e-10, steps: int = 12):
     """The interior point with kinks: the root of ``h_j(g) = max(0, A(G) R′ k_j s_j(m_j) − B(G))
     / c_j − g_j`` over all indicators at once (``m_j = m̄_j + k_j (g_j − g⁰_j)``, ``k_j`` indicator
     units per unit of gaming, ``s_j`` :meth:`Kinks.marginal`, A and B :func:`_coupling`), for the
@@ -149,9 +138,8 @@ def joint_root_reference(
     iterate of the best response: near its fixed point a step or two suffice), are kept in
     ``[0, max(0, R′ k |s|)/c]``, and go on for the rows that have not settled only. Newton steps
     can cycle around the kinks (and the coupling through G can be strong, so no bracket per
-    indicator holds): a row whose steps have not settled within ``steps`` takes ``damped[0]``
-    more steps of ``damped[1]`` times the Newton step, and one not settled then is reported as
-    not converged. Returns the point and where it converged.
+    indicator holds): a row whose steps have not settled within ``steps`` is reported as not
+    converged. Returns the point and where it converged.
 
     The steps run on the rows *indicator-major* (:func:`_by_indicator`: a handful of long rows
     instead of many rows of a handful), where numpy's per-indicator and per-row broadcasts run
@@ -165,13 +153,11 @@ def joint_root_reference(
         sub["kinks"] = replace(kinks, clip_lo=np.full(kinks.clip_lo.shape, -np.inf))
     g = x = np.clip(sub["g0"], 0.0, top)
     left = np.arange(g.shape[1])  # the rows still stepping
-    for it in range(steps + damped[0]):
+    for _ in range(steps):
         new, _, _, excess = _newton_step(ctx, sub, x, k, inverse_cost, axis=0)
         new = np.clip(new, 0.0, top)
         bound = tol * (1.0 + np.abs(x))  # a step clipped at 0 is no root: the excess must vanish
         moving = ((np.abs(new - x) > bound) | (np.abs(excess) > 1e3 * bound)).any(0)
-        if it >= steps:  # a damped step where the row moves on (a settled row: the full step)
-            new = np.where(moving, x + damped[1] * (new - x), new)
         g[:, left] = new
         if moving.all():
             x = new

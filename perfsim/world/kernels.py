@@ -215,7 +215,7 @@ def coupling(total, stake, audit, events_on, vetoes, gamma, base_row):
 
 @numba.njit(cache=True)
 def newton(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, flags, audit,
-           vetoes, gamma, base, tol, steps, damped, factor_damped):  # fmt: skip
+           vetoes, gamma, base, tol, steps):  # fmt: skip
     rows, n_ind = g0.shape
     out = np.empty((rows, n_ind))
     converged = np.zeros(rows, dtype=np.bool_)
@@ -227,8 +227,7 @@ def newton(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, flags,
         for j in range(n_ind):
             x[j] = min(max(g0[r, j], 0.0), top[r, j])
         moving = True
-        for it in range(steps + damped):
-            factor = 1.0 if it < steps else factor_damped  # (damped: a cycle broken)
+        for _ in range(steps):
             total = x[0]
             for j in range(1, n_ind):
                 total += x[j]
@@ -276,12 +275,10 @@ def newton(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, flags,
                 new[j] = min(max(step, 0.0), top[r, j])
                 if abs(new[j] - x[j]) > tol * (1.0 + abs(x[j])):
                     moving = True
-            if not moving:  # (the settled point: the full step, as without damping)
-                for j in range(n_ind):
-                    x[j] = new[j]
-                break
             for j in range(n_ind):
-                x[j] = new[j] if factor == 1.0 else x[j] + factor * (new[j] - x[j])
+                x[j] = new[j]
+            if not moving:
+                break
         finite = True
         for j in range(n_ind):
             out[r, j] = x[j]
@@ -291,7 +288,7 @@ def newton(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, flags,
 
 
 def joint_root(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, flags, audit,
-               events, tol: float, steps: int, damped: tuple[int, float] = (0, 1.0)) -> tuple[NDArray, NDArray]:  # fmt: skip
+               events, tol: float, steps: int) -> tuple[NDArray, NDArray]:  # fmt: skip
     """The interior point's Newton iteration for ``rows`` rows (see the module docstring).
 
     ``g0``, ``slope``, ``m_bar``, ``top`` (rows, J): the current gaming, the kinks' slope and
@@ -300,10 +297,8 @@ def joint_root(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, fl
     sd and the ceiling; ``flags``: (an upper clip bound is finite, it is the ceiling, the lower
     bound counts, veto events count); ``audit``: (probability, fine per unit, penalty, detection
     rate or NaN, veto 0/1); ``events``: (veto mask (E,), gaming slopes (E,), log-odds (rows, E)).
-    A row not settled within ``steps`` Newton steps takes up to ``damped[0]`` more, each the
-    share ``damped[1]`` of the Newton step (the steps of a cycle around a kink shrink to the
-    root). Returns the point and where it converged (a row not settled within those steps, or
-    not finite, has not)."""
+    Returns the point and where it converged (a row not settled within ``steps``, or not
+    finite, has not)."""
     vetoes, gamma, base = events
     return newton(
         np.ascontiguousarray(g0, dtype=float),
@@ -322,8 +317,6 @@ def joint_root(g0, slope, m_bar, r_prime, stake, top, k, inverse_cost, kinks, fl
         np.ascontiguousarray(base, dtype=float),
         float(tol),
         int(steps),
-        int(damped[0]),
-        float(damped[1]),
     )
 
 
