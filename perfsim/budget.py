@@ -33,7 +33,15 @@ from pathlib import Path
 from .scenario import PerfsimError, Problem, Scenario, ScenarioError, scenario_source
 from .scenario.world import World
 
-__all__ = ["LIMIT_VARIABLE", "Estimate", "available_memory", "check", "estimate", "memory_limit"]
+__all__ = [
+    "LIMIT_VARIABLE",
+    "UNCHECKED_BELOW",
+    "Estimate",
+    "available_memory",
+    "check",
+    "estimate",
+    "memory_limit",
+]
 
 #: Environment variable that sets the memory limit of a run (or ``off``).
 LIMIT_VARIABLE = "PERFSIM_MEMORY_LIMIT"

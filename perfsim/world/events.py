@@ -163,6 +163,8 @@ def chances(
     exponential): the same numbers, element by element, as the formulas over all events at once."""
     rows = np.broadcast_shapes(theta.shape[:-1], effort.shape[:-1], np.shape(gaming_total))
     shape = (*rows, ev.p0.size)
+    tasks = np.broadcast_shapes(theta.shape, effort.shape)  # (a task axis of 1 broadcasts)
+    theta, effort = np.broadcast_to(theta, tasks), np.broadcast_to(effort, tasks)
     q = np.empty(shape)
     dq_dy, dq_dg, base = (np.empty(shape) for _ in range(3)) if slopes else (None, None, None)
     with np.errstate(divide="ignore"):
