@@ -290,6 +290,59 @@ def test_event_chances_event_by_event_equal_the_formulas_over_all_events(seed):
     assert alone[1:] == (None, None, None)
 
 
+@pytest.mark.parametrize("shape", [(3, 7), (2, 3, 7)])
+def test_effort_terms_take_the_incidents_at_a_candidates_gaming_as_the_formulas_over_all_events(
+    monkeypatch, shape
+):
+    """At a candidate's gaming total (the profile's shape, or one per candidate) ``effort_terms``
+    recomputes the incidents alone, one at a time: the chances and slopes it hands to the
+    per-task products are bit-equal to the formulas over all events at once (claims as at the
+    profile, incidents at the candidate's total)."""
+    from types import SimpleNamespace
+
+    from scipy.special import expit
+
+    from perfsim.world import events
+    from perfsim.world.events import CompiledEvents, chances
+
+    rng = np.random.default_rng(4)
+    ev = CompiledEvents(
+        names=("claim", "cut", "veto", "claim2"),
+        sign=np.array([1.0, -1.0, 0.0, 1.0]),
+        column=np.array([0, 1, -1, 0]),
+        points=np.array([2.0, 1.0, 0.0, 0.5]),
+        p0=np.array([0.1, 0.3, 0.05, 0.0]),
+        task=np.array([0, 1, -1, 1]),
+        effect=np.array([0.7, 0.4, 1.2, 0.3]),
+        gaming=np.array([0.0, 0.8, 0.6, 0.0]),
+    )
+    b, d, k = 3, 7, 2
+    theta, effort = rng.uniform(0.5, 1.5, (b, d, k)), rng.uniform(0, 2, (b, d, k))
+    state = (*chances(ev, theta, effort, rng.uniform(0, 1, (b, d))), {})
+    ctx = SimpleNamespace(
+        events=ev,
+        event_state=state,
+        theta=theta,
+        ability=np.ones((b, d)),
+        audit=SimpleNamespace(veto=False, detection_rate=None, probability=0.0),
+        rule=SimpleNamespace(reward_table=np.array([[1.0], [0.0]]), veto_grade=1),
+    )
+    prof = {"marginal": rng.uniform(0, 1, (b, d)), "reward": rng.uniform(0, 2, (b, d))}
+    before = [x.copy() for x in state[:4]]
+    seen, real = [], events._per_task
+    monkeypatch.setattr(events, "_per_task", lambda x, m: seen.append(x.copy()) or real(x, m))
+    total = rng.uniform(0, 2, shape)
+    events.effort_terms(ctx, prof, total, np.zeros((b, d, k)), np.zeros((b, d, k)))
+    q, dq_dy, _, base, _ = state
+    incident = expit(base + ev.gaming * total[..., None])
+    np.testing.assert_array_equal(
+        seen[0], np.where(ev.claim, dq_dy, -ev.effect * incident * (1.0 - incident))
+    )
+    np.testing.assert_array_equal(seen[1], np.where(ev.claim, q, incident))
+    for kept, was in zip(state[:4], before, strict=True):  # the profile's chances untouched
+        np.testing.assert_array_equal(kept, was)
+
+
 def test_a_rule_on_a_bundled_world_keeps_the_events_of_its_own_items(tmp_path):
     """Fitted to the Hangzhou world by name: the rule's 创新创优 item takes the world's event; the
     world's 一票否决 event is left out, as the rule has no such veto column."""
