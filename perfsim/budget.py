@@ -112,9 +112,14 @@ def estimate(
     )
 
 
+def _limit_setting() -> str:
+    """The value of :data:`LIMIT_VARIABLE`, stripped ('' when unset)."""
+    return os.environ.get(LIMIT_VARIABLE, "").strip()
+
+
 def memory_limit() -> tuple[int | None, str]:
     """The memory a run may use, in bytes, and where that number comes from; None = no check."""
-    text = os.environ.get(LIMIT_VARIABLE, "").strip()
+    text = _limit_setting()
     if text:
         if text.lower() in ("off", "none", "0"):
             return None, f"{LIMIT_VARIABLE}={text}"
@@ -165,7 +170,7 @@ def check(scenario: Scenario, reps: int, jobs: int = 1) -> Estimate:
     if scenario.world is None:  # nothing to simulate; engine.build says so
         return Estimate(0, 0, 0, 0)
     need = estimate(scenario, reps, jobs)
-    if need.total - need.base < UNCHECKED_BELOW and not os.environ.get(LIMIT_VARIABLE, "").strip():
+    if need.total - need.base < UNCHECKED_BELOW and not _limit_setting():
         return need  # a small run: not worth the system's memory reading (module docstring)
     limit, where = memory_limit()
     if limit is None or need.total <= limit:

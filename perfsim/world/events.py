@@ -172,7 +172,7 @@ def chances(
     for k, task in enumerate(ev.task):
         y = theta[..., task] * effort[..., task] if task >= 0 else 0.0  # output on its task
         r, p0 = ev.effect[k], ev.p0[k]
-        if ev.sign[k] == BONUS:  # claimed: 1 − (1 − p₀) e^{−r y}
+        if ev.claim[k]:  # claimed: 1 − (1 − p₀) e^{−r y}
             kept = np.exp(-r * y)
             q[..., k] = 1.0 - (1.0 - p0) * kept
             if slopes:
