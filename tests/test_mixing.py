@@ -151,3 +151,58 @@ def test_a_warm_start_mixes_from_its_first_step(monkeypatch, seed):
         assert abs(res.metric(metric) - waited.metric(metric)) < 1e-3 * (
             1 + abs(res.metric(metric))
         )
+
+
+def _bits(x: np.ndarray) -> np.ndarray:
+    """The bit patterns of a float array (NaN, −0.0 and every last bit compared exactly)."""
+    return np.ascontiguousarray(x, dtype=float).view(np.int64)
+
+
+@pytest.mark.parametrize("update", [True, False])
+@pytest.mark.parametrize(("tasks", "indicators"), [(1, 1), (3, 2), (6, 5), (4, 12), (70, 60)])
+def test_track_is_the_reference_to_the_bit(tasks, indicators, update):
+    """The compiled bookkeeping (``mixing.track``) gives the numpy formulation's numbers to the
+    last bit: steps, moves, dampings, the damped step, and the damping, last steps and turn-backs
+    it updates in place, for a subset of the replications, departments not due, turn-backs,
+    crawls and NaN. (130 choices per department take the numpy formulation itself.)"""
+    rng = np.random.default_rng(tasks * 100 + indicators)
+    reps, depts, n = 7, 9, tasks + indicators
+    active = np.array([0, 2, 3, 6])
+    b = len(active)
+    e, g = rng.uniform(0, 2, (b, depts, tasks)), rng.uniform(0, 1, (b, depts, indicators))
+    scale = 10.0 ** rng.uniform(-6, 1, (b, depts, 1))
+    e_new = e + scale * rng.standard_normal(e.shape)
+    g_new = np.maximum(g + scale * rng.standard_normal(g.shape), 0.0)
+    due = rng.random((b, depts)) < 0.7
+    alpha = rng.uniform(0.02, 1.0, (reps, depts))
+    last = 10.0 ** rng.uniform(-6, 1, (reps, depts, n)) * rng.standard_normal((reps, depts, n))
+    last[active[0], 1] = np.concatenate([e_new - e, g_new - g], -1)[0, 1]  # a crawl
+    last[active[1], 2] = -np.concatenate([e_new - e, g_new - g], -1)[1, 2]  # a turn-back
+    turns = rng.integers(0, 5, (reps, depts))
+    e_new[2, 3, 0] = np.nan  # a department whose response failed
+    last[active[3], 4, -1] = np.nan
+    states = [(alpha.copy(), last.copy(), turns.copy()) for _ in range(2)]
+    got = mixing.track(active, e, g, e_new, g_new, due, *states[0], 0.5, update)
+    want = mixing.track_reference(active, e, g, e_new, g_new, due, *states[1], 0.5, update)
+    for x, y in zip([*got, *states[0][:2]], [*want, *states[1][:2]], strict=True):
+        assert x.shape == y.shape
+        np.testing.assert_array_equal(_bits(x), _bits(y))
+    np.testing.assert_array_equal(states[0][2], states[1][2])
+
+
+def test_track_sums_in_numpys_order():
+    """The compiled sums of the damping rule add in numpy's order (pairwise in blocks of 8 from 8
+    terms on), to the last bit, at every length up to ``PAIRWISE_UP_TO``; adding one by one would
+    differ (the check can fail)."""
+    from perfsim.world import kernels
+
+    rng = np.random.default_rng(5)
+    differs = 0
+    for n in range(1, kernels.PAIRWISE_UP_TO + 1):
+        rows = rng.standard_normal((40, n)) * 10.0 ** rng.uniform(-8, 8, (40, n))
+        want = rows.sum(-1)
+        got = np.array([kernels.pairwise_sum(row, n) for row in rows])
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+        one_by_one = np.array([sum(row.tolist(), 0.0) for row in rows])
+        differs += int((one_by_one != want).sum())
+    assert differs > 0

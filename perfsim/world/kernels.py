@@ -19,6 +19,12 @@ least-squares fit over its last few steps. numpy gathered each replication's his
 and solved a batch of tiny systems; compiled, each replication's history is read and updated in
 place. The mixed iterates agree to about 1e-13 (rounding of the sums).
 
+:func:`track` is the iteration's bookkeeping after each best response
+(:func:`perfsim.world.mixing.track_reference`): the step, each department's largest move, its
+damping and the damped step, in one pass instead of some twenty numpy operations over
+(replication, department, choice) arrays; the same numbers to the last bit (its sums add in
+numpy's order, :func:`pairwise_sum`).
+
 :func:`normal_cdf` and :func:`normal_cdf_pdf` are the loops of :mod:`perfsim.world.normal`'s Φ
 and φ: Cephes' ``ndtr`` (:func:`cephes_ndtr`) written so that the compiler vectorises it, given
 the exponential that numpy takes vectorised.
@@ -402,6 +408,90 @@ def anderson(active, x, f, alpha, residual, bufs, state, calm, depth, calm_share
         count_all[r] = count + 1
         res_all[r] = residual[i]
     return out
+
+
+@numba.njit(cache=True, inline="always")
+def pairwise_sum(a, n):
+    """``a[:n].sum()`` as numpy sums a contiguous run of ``n ≤ 128`` values: one by one from
+    zero below 8, else in 8 running sums combined pairwise, then the rest one by one."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    i = 8
+    whole = n - n % 8
+    while i < whole:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
+#: the longest choice vector (efforts and gaming of a department) :func:`track` sums as numpy
+PAIRWISE_UP_TO = 128
+
+
+@numba.njit(cache=True)
+def track(active, e, g, e_new, g_new, due, alpha, last, turns, damping, update, constants):
+    """:func:`perfsim.world.mixing.track_reference` department by department (see there), the
+    damping, last steps and turn-backs updated in place; ``constants``: (MIN_DAMPING, BACK, AHEAD,
+    TURNS, AHEAD_LATE, CRAWL). Returns (x, step, damped, moved, damping)."""
+    low, back_by, ahead_by, turns_max, ahead_late, crawl_share = constants
+    b, d, k = e.shape
+    n = k + g.shape[2]
+    x, step, damped = np.empty((b, d, n)), np.empty((b, d, n)), np.empty((b, d, n))
+    moved, a_out = np.empty((b, d)), np.empty((b, d))
+    prod, sq = np.empty(n), np.empty(n)
+    for i in range(b):
+        r = active[i]
+        for q in range(d):
+            for c in range(n):
+                if c < k:
+                    x[i, q, c], step[i, q, c] = e[i, q, c], e_new[i, q, c] - e[i, q, c]
+                else:
+                    x[i, q, c], step[i, q, c] = g[i, q, c - k], g_new[i, q, c - k] - g[i, q, c - k]
+            m = 0.0
+            for c in range(n):
+                v = abs(step[i, q, c])
+                if v > m or v != v:  # (a NaN stays, as through np.maximum)
+                    m = v
+            moved[i, q] = m
+            a = alpha[r, q]
+            if update and due[i, q]:
+                for c in range(n):
+                    prod[c] = step[i, q, c] * last[r, q, c]
+                    sq[c] = last[r, q, c] * last[r, q, c]
+                dot = pairwise_sum(prod, n)
+                back = dot < 0
+                t = turns[r, q] + (1 if back else 0)
+                crawl = dot > crawl_share * pairwise_sum(sq, n)
+                if back:
+                    v = back_by * a
+                    a = v if (v > low or v != v) else low
+                else:
+                    top = 1.0 if crawl else damping
+                    v = (ahead_by if (t < turns_max or crawl) else ahead_late) * a
+                    a = v if (v < top or v != v) else top
+                turns[r, q] = t
+            alpha[r, q] = a
+            a_out[i, q] = a
+            for c in range(n):
+                if due[i, q]:
+                    last[r, q, c] = step[i, q, c]
+                damped[i, q, c] = x[i, q, c] + a * step[i, q, c]
+    return x, step, damped, moved, a_out
 
 
 @numba.njit(cache=True)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from .. import fastreduce
+
 #: Anderson mixing starts once a replication's residual has fallen below this share of its first
 #: (before, while departments still choose between regimes, it could carry a department past the
 #: better of two self-consistent choices)
@@ -63,6 +65,51 @@ def next_damping(
     top = np.where(crawl, 1.0, damping)
     alpha = np.where(back, np.maximum(MIN_DAMPING, BACK * alpha), np.minimum(top, ahead * alpha))
     return alpha, turns
+
+
+def track(
+    active: NDArray,
+    e: NDArray,
+    g: NDArray,
+    e_new: NDArray,
+    g_new: NDArray,
+    due: NDArray,
+    alpha: NDArray,
+    last: NDArray,
+    turns: NDArray,
+    damping: float,
+    update: bool,
+) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+    """:func:`track_reference` in one compiled pass over the departments
+    (:func:`perfsim.world.kernels.track`, the same numbers: its sums add in numpy's order)."""
+    from . import kernels  # (numba: imported by the first best response)
+
+    if e.shape[-1] + g.shape[-1] > kernels.PAIRWISE_UP_TO:
+        return track_reference(active, e, g, e_new, g_new, due, alpha, last, turns, damping, update)
+    parts = [np.ascontiguousarray(v, dtype=float) for v in (e, g, e_new, g_new)]
+    constants = (MIN_DAMPING, BACK, AHEAD, float(TURNS), AHEAD_LATE, CRAWL)
+    return kernels.track(
+        np.ascontiguousarray(active, dtype=np.intp), *parts, np.ascontiguousarray(due),
+        alpha, last, turns, float(damping), update, constants,
+    )  # fmt: skip
+
+
+def track_reference(active, e, g, e_new, g_new, due, alpha, last, turns, damping, update):
+    """One iteration's bookkeeping for the replications ``active``: their choices ``x`` (b, D, n),
+    the step ``BR(x) − x`` to the new choices (``e_new``, ``g_new``), each department's largest
+    move (b, D), its damping (:func:`next_damping` where ``due`` and ``update``, else unchanged)
+    and the damped step ``x + α step``. ``alpha``, ``last`` (the previous step, replaced where
+    ``due``) and ``turns`` (all replications) are updated in place. Returns (x, step, damped,
+    moved, damping (b, D))."""
+    step = np.concatenate([e_new - e, g_new - g], axis=-1)
+    moved = fastreduce.max_abs_last(step)
+    a = alpha[active]
+    if update:  # (a department not due keeps its damping and its last step)
+        a_new, turned = next_damping(a, step, last[active], damping, turns[active])
+        a, turns[active] = np.where(due, a_new, a), np.where(due, turned, turns[active])
+    alpha[active], last[active] = a, np.where(due[..., None], step, last[active])
+    x = np.concatenate([e, g], axis=-1)
+    return x, step, x + a[..., None] * step, moved, a
 
 
 #: after this many successive iterations with a growing residual a replication pauses Anderson

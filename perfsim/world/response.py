@@ -364,18 +364,13 @@ def _iterate(
         e_new, g_new, pick, forgone = _respond(sub[0], e_a, g_a, sub[1], sub[2], held, due)
         regime.update(active, pick)
         gap[active] = np.where(due, forgone, gap[active])
-        step = np.concatenate([e_new - e_a, g_new - g_a], axis=-1)  # (b, D, K + J)
-        moved = fastreduce.max_abs_last(step)  # (b, D): each department's step
+        # the step (b, D, K + J), each department's largest move (b, D), its damping
+        x, step, damped, moved, a = mixing.track(
+            active, e_a, g_a, e_new, g_new, due, alpha, last, turns, damping, it > 1
+        )
         change = moved.max(axis=-1, initial=0.0)
-        a = alpha[active]
-        if it > 1:  # (a department not due keeps its damping and its last step)
-            a_new, turned = mixing.next_damping(a, step, last[active], damping, turns[active])
-            a, turns[active] = np.where(due, a_new, a), np.where(due, turned, turns[active])
-        alpha[active], last[active] = a, np.where(due[..., None], step, last[active])
         plan.update(active, due, moved, full, change, tolerance)
         done = (change <= tolerance) & full
-        x = np.concatenate([e_a, g_a], axis=-1)
-        damped = x + a[..., None] * step
         if mixer is not None:  # a settled replication takes the damped step (within tolerance)
             growing[active] = np.where(change > residual[active], growing[active] + 1, 0)
             plain = mixing.pause(paused, growing, active, it)
