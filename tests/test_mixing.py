@@ -159,12 +159,14 @@ def _bits(x: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("update", [True, False])
-@pytest.mark.parametrize(("tasks", "indicators"), [(1, 1), (3, 2), (6, 5), (4, 12), (70, 60)])
+@pytest.mark.parametrize(
+    ("tasks", "indicators"), [(1, 1), (3, 2), (6, 5), (4, 12), (60, 60), (64, 64), (70, 60)]
+)
 def test_track_is_the_reference_to_the_bit(tasks, indicators, update):
     """The compiled bookkeeping (``mixing.track``) gives the numpy formulation's numbers to the
     last bit: steps, moves, dampings, the damped step, and the damping, last steps and turn-backs
     it updates in place, for a subset of the replications, departments not due, turn-backs,
-    crawls and NaN. (130 choices per department take the numpy formulation itself.)"""
+    crawls and NaN. (Up to 128 choices per department compiled; 130 take the numpy formulation.)"""
     rng = np.random.default_rng(tasks * 100 + indicators)
     reps, depts, n = 7, 9, tasks + indicators
     active = np.array([0, 2, 3, 6])
@@ -206,3 +208,73 @@ def test_track_sums_in_numpys_order():
         one_by_one = np.array([sum(row.tolist(), 0.0) for row in rows])
         differs += int((one_by_one != want).sum())
     assert differs > 0
+
+
+@pytest.mark.parametrize(
+    ("step", "last", "alpha"),
+    [
+        # pairwise the inner product is −0.5 (a turn-back), added one by one +0.5
+        ([1, 1e16, -1e16, 1, 0, 0, 0, 0, -0.5], [1.0] * 9, 0.5),
+        ([0.0] * 9, [1.0] * 9, 0.5),  # no step: neither back nor crawling
+        ([1.0] * 9, [0.0] * 9, 0.5),  # no last step
+        ([0.9], [1.0], 0.5),  # a step 0.9 of the last: the crawl's boundary
+        ([-0.9], [1.0], np.nan),  # a turn-back from a NaN damping
+        ([0.1], [1.0], np.nan),  # growing a NaN damping
+    ],
+)
+def test_track_decides_edge_cases_as_the_reference(step, last, alpha):
+    """Where the damping rule's comparisons sit on an edge (the sign of a sum that depends on the
+    order of its terms, a zero step, the crawl's boundary, a NaN damping), the compiled pass
+    decides as the numpy formulation."""
+    step, n = np.array(step, dtype=float), len(step)
+    k = (n + 1) // 2
+    e, g = np.zeros((1, 1, k)), np.zeros((1, 1, n - k))
+    e_new, g_new = step[None, None, :k].copy(), step[None, None, k:].copy()
+    due, active = np.ones((1, 1), dtype=bool), np.array([0])
+    states = [
+        (np.full((1, 1), alpha), np.array(last, dtype=float)[None, None], np.zeros((1, 1), np.intp))
+        for _ in range(2)
+    ]
+    got = mixing.track(active, e, g, e_new, g_new, due, *states[0], 0.5, True)
+    want = mixing.track_reference(active, e, g, e_new, g_new, due, *states[1], 0.5, True)
+    for x, y in zip([*got, *states[0]], [*want, *states[1]], strict=True):
+        np.testing.assert_array_equal(_bits(x), _bits(y))
+
+
+def test_track_takes_the_numpy_formulation_for_arrays_it_does_not_expect():
+    """The compiled pass checks no bounds: replication indices out of range, repeated or
+    unordered, a damping of another dtype, or shapes that only broadcast take the numpy
+    formulation (an index out of range raises there, as in numpy)."""
+    rng = np.random.default_rng(3)
+    b, d, k, j = 3, 4, 2, 3
+
+    def args(active, alpha_dtype=float, due_shape=(b, d)):
+        e, g = rng.random((b, d, k)), rng.random((b, d, j))
+        due = np.ones(due_shape, dtype=bool)
+        alpha = np.full((5, d), 0.5, dtype=alpha_dtype)
+        last = rng.standard_normal((5, d, k + j))
+        return (
+            np.array(active),
+            e,
+            g,
+            e + 0.1,
+            g - 0.1,
+            due,
+            alpha,
+            last,
+            np.zeros((5, d), np.intp),
+        )
+
+    with pytest.raises(IndexError):
+        mixing.track(*args([0, 2, 7]), 0.5, True)
+    for case in (
+        args([3, 3, 0]),
+        args([2, 0, 1]),
+        args([0, 1, 2], np.float32),
+        args([0, 1, 2], float, (b, 1)),
+    ):
+        copies = [x.copy() if isinstance(x, np.ndarray) else x for x in case]
+        got = mixing.track(*case, 0.5, True)
+        want = mixing.track_reference(*copies, 0.5, True)
+        for x, y in zip([*got, case[6], case[7]], [*want, copies[6], copies[7]], strict=True):
+            np.testing.assert_array_equal(x, y)

@@ -436,7 +436,7 @@ def pairwise_sum(a, n):
     while i < n:
         res += a[i]
         i += 1
-    return res
+    return 0.0 + res  # (as numpy: a sum of −0.0 terms is +0.0)
 
 
 #: the longest choice vector (efforts and gaming of a department) :func:`track` sums as numpy

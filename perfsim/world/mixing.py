@@ -81,10 +81,14 @@ def track(
     update: bool,
 ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
     """:func:`track_reference` in one compiled pass over the departments
-    (:func:`perfsim.world.kernels.track`, the same numbers: its sums add in numpy's order)."""
+    (:func:`perfsim.world.kernels.track`, the same numbers: its sums add in numpy's order). The
+    compiled pass checks no bounds: arrays that are not what :func:`perfsim.world.response.best_response`
+    passes (float64 choices, dampings and steps; ``active`` increasing replication indices, one per
+    row; shapes that match without broadcasting; more than ``kernels.PAIRWISE_UP_TO`` choices per
+    department) take the numpy formulation."""
     from . import kernels  # (numba: imported by the first best response)
 
-    if e.shape[-1] + g.shape[-1] > kernels.PAIRWISE_UP_TO:
+    if not _compiled_fits(active, e, g, e_new, g_new, due, alpha, last, turns):
         return track_reference(active, e, g, e_new, g_new, due, alpha, last, turns, damping, update)
     parts = [np.ascontiguousarray(v, dtype=float) for v in (e, g, e_new, g_new)]
     constants = (MIN_DAMPING, BACK, AHEAD, float(TURNS), AHEAD_LATE, CRAWL)
@@ -92,6 +96,33 @@ def track(
         np.ascontiguousarray(active, dtype=np.intp), *parts, np.ascontiguousarray(due),
         alpha, last, turns, float(damping), update, constants,
     )  # fmt: skip
+
+
+def _compiled_fits(active, e, g, e_new, g_new, due, alpha, last, turns) -> bool:
+    """Whether :func:`track`'s arrays are what its compiled pass assumes (it checks no bounds)."""
+    from . import kernels
+
+    active = np.asarray(active)
+    b, d, k = e.shape
+    n = k + g.shape[-1]
+    floats = all(np.asarray(v).dtype == np.float64 for v in (e, g, e_new, g_new, alpha, last))
+    return (
+        floats
+        and n <= kernels.PAIRWISE_UP_TO
+        and active.dtype.kind in "iu"
+        and active.shape == (b,)
+        and (b == 0 or (active[0] >= 0 and active[-1] < alpha.shape[0]))
+        and bool((np.diff(active) > 0).all())
+        and g.shape[:2] == (b, d)
+        and e_new.shape == e.shape
+        and g_new.shape == g.shape
+        and np.shape(due) == (b, d)
+        and np.asarray(due).dtype == bool
+        and alpha.shape[1:] == (d,)
+        and last.shape == (*alpha.shape, n)
+        and turns.shape == alpha.shape
+        and turns.dtype == np.intp
+    )
 
 
 def track_reference(active, e, g, e_new, g_new, due, alpha, last, turns, damping, update):
