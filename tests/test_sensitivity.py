@@ -828,3 +828,17 @@ def test_a_missing_uncertain_file_is_not_sent_to_the_bundled_scenarios(tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert f"不确定2.toml: file not found (relative paths start in {tmp_path})" in r.stderr
     assert "perfsim scenarios" not in r.stderr
+
+
+def test_a_bundled_uncertain_table_is_found_by_its_name(tmp_path, monkeypatch):
+    """`--uncertain hangzhou-2011-uncertain` (the name `perfsim scenarios` lists) reads the bundled
+    file from any folder, as a scenario's name does; its error named that very name as the
+    bundled scenario one meant."""
+    monkeypatch.chdir(tmp_path)
+    table, label = load_uncertain("hangzhou-2011-uncertain")
+    bundled, _ = load_uncertain(ROOT / "scenarios" / "hangzhou-2011-uncertain.toml")
+    assert label == "hangzhou-2011-uncertain" and table == bundled and len(table) >= 2
+    with pytest.raises(
+        perfsim.ScenarioError, match="did you mean the bundled scenario .hangzhou-2011-unc"
+    ):
+        load_uncertain("hangzhou-2011-uncertan")

@@ -86,7 +86,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--uncertain",
         metavar="FILE",
-        help="TOML file with the [uncertain] table to use instead of the scenario's",
+        help="TOML file (or bundled scenario name, e.g. hangzhou-2011-uncertain) with the [uncertain] "
+        "table to use instead of the scenario's",
     )
     p.add_argument(
         "--bound",

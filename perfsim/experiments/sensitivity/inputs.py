@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from pydantic import ValidationError, field_validator
 from scipy import stats
 
-from ...scenario import Problem, ScenarioError, read_toml, scenario_from_dict
+from ...scenario import Problem, ScenarioError, read_toml, resolve_path, scenario_from_dict
 from ...scenario.loader import validation_problems
 from ...scenario.overrides import rescaled_group, split_path
 from ...scenario.schema_base import Strict
@@ -201,12 +201,13 @@ class UncertainTable(Strict):
 
 def load_uncertain(source: str | Path | Mapping) -> tuple[dict[str, UncertainInput], str]:
     """Read and validate an ``[uncertain]`` table: a TOML file (with an ``[uncertain]`` table, or
-    the path keys at its top level) or a mapping. Returns (table, source label)."""
+    the path keys at its top level; a bundled scenario's name, as ``hangzhou-2011-uncertain``,
+    names its file) or a mapping. Returns (table, source label)."""
     if isinstance(source, Mapping):
         raw, label = dict(source), "uncertain"
     else:
         label = str(source)
-        raw = read_toml(source, bundled=False)
+        raw = read_toml(resolve_path(source), bundled=False)
     wrapped = {"uncertain": raw["uncertain"] if "uncertain" in raw else raw}
     try:
         parsed = UncertainTable.model_validate(wrapped)

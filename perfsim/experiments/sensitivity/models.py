@@ -219,7 +219,8 @@ def model_spec(
     else:
         message = (
             "no uncertain inputs: add an [uncertain] table (see scenarios/README.md) or give one "
-            "in a separate file (--uncertain FILE)"
+            "in a separate file (--uncertain FILE; the Hangzhou scenario's eight: --uncertain "
+            "hangzhou-2011-uncertain)"
         )
         raise ScenarioError([Problem(source, "uncertain", None, message, False)])
     inputs, raw = scenario_inputs(scenario_raw(scenario), source, table, label)
