@@ -299,3 +299,28 @@ def test_perfsim_help_says_in_chinese_where_the_chinese_output_is(capsys):
         command, gap = re.match(r"(.*?\S)(\s{2,})\S", line).groups()
         columns.add(width(command) + len(gap))
     assert len(columns) == 1
+
+
+def test_ctrl_c_inside_a_compiled_loop_stops_like_ctrl_c(monkeypatch, capsys):
+    """Ctrl-C while numba loads a compiled loop surfaces as a SystemError whose context is the
+    KeyboardInterrupt: the command says 'interrupted' and exits 130, without a traceback; a
+    SystemError of another cause is not hidden."""
+
+    def interrupted_in_numba(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise SystemError(  # noqa: B904 (as numba raises it: the interrupt its context)
+                "CPUDispatcher(<function newton>) returned a result with an exception set"
+            )
+
+    monkeypatch.setattr(COMMANDS["verify"], "handle", interrupted_in_numba)
+    assert main(["verify"]) == 130
+    assert capsys.readouterr().err.strip() == "perfsim: interrupted"
+
+    def broken(args):
+        raise SystemError("something else")
+
+    monkeypatch.setattr(COMMANDS["verify"], "handle", broken)
+    with pytest.raises(SystemError, match="something else"):
+        main(["verify"])

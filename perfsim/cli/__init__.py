@@ -166,6 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("perfsim: interrupted", file=sys.stderr)
         return 130
+    except SystemError as exc:  # Ctrl-C inside a compiled loop's call: numba wraps it in this
+        if not _interrupt_within(exc):
+            raise
+        print("perfsim: interrupted", file=sys.stderr)
+        return 130
     except Warning as exc:  # a warning made an error (python -W error, PYTHONWARNINGS=error)
         print(_warning_as_error(args.command, exc, getattr(args, "lang", "en")), file=sys.stderr)
         return 2
@@ -174,6 +179,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"perfsim {args.command}: error: {OVERFLOW} ({exc})", file=sys.stderr)
         return 2
+
+
+def _interrupt_within(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling (or because of) a KeyboardInterrupt: Ctrl-C while
+    numba loads a compiled loop surfaces as ``SystemError: CPUDispatcher(...) returned a result
+    with an exception set``, the interrupt as its context."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 #: the line of a warning that the Python warning filter made an error
