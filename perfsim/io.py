@@ -37,6 +37,7 @@ import pandas as pd
 from .i18n import LANGUAGES
 from .results.names import FIGURES, MARKERS, figure_folder, report_files
 from .scenario import PerfsimError
+from .scenario.errors import error
 
 MANIFEST = ".perfsim.json"
 """The marker file in every folder perfsim writes: its kind and the files it wrote."""
@@ -200,16 +201,11 @@ def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> 
         return target
     found = folder_kind(target)
     if found is None:
-        raise OutputError(
-            f"{target} exists and was not written by perfsim (it has no {MANIFEST}); perfsim "
-            "never deletes such a folder. Choose another --out, or empty or remove it yourself"
-        )
+        raise OutputError(error("not_ours", target=target, manifest=MANIFEST))
     foreign = foreign_files(target)
     if foreign:
         raise OutputError(
-            f"{target} is a perfsim {found} folder but also holds files perfsim did not write, or "
-            f"that were changed after perfsim wrote them ({_listed(foreign)}); move them out "
-            "first, or choose another --out"
+            error("foreign_files", target=target, found=found, listed=_listed(foreign))
         )
     if found != kind and not force:
         raise OutputError(

@@ -57,7 +57,7 @@ def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
     encoding used is kept in ``frame.attrs["encoding"]`` (for CSV)."""
     p = Path(path)
     if not p.exists():
-        raise DataError(f"{p}: file not found")
+        raise DataError(error("table_not_found", path=p))
     if p.is_dir():
         raise DataError(
             f"{p}: is a folder, not a table; give a CSV (.csv, .csv.gz) or Excel (.xlsx) file"

@@ -317,6 +317,9 @@ def test_ctrl_c_inside_a_compiled_loop_stops_like_ctrl_c(monkeypatch, capsys):
     monkeypatch.setattr(COMMANDS["verify"], "handle", interrupted_in_numba)
     assert main(["verify"]) == 130
     assert capsys.readouterr().err.strip() == "perfsim: interrupted"
+    monkeypatch.setattr(COMMANDS["validate"], "handle", interrupted_in_numba)
+    assert main(["validate", "x.toml", "--lang", "zh"]) == 130
+    assert capsys.readouterr().err.strip() == "perfsim：已中断"
 
     def broken(args):
         raise SystemError("something else")

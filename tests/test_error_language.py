@@ -195,3 +195,39 @@ def test_a_real_tables_cell_errors_are_said_in_chinese(
     assert f"{path}：第 {row + 2} 行，“{column}”列：" in said and chinese in said, said
     rest = said.replace(str(path), "").split("：错误：", 1)[1]
     assert not ENGLISH.search(re.sub(r"rule\.components\.\S+", "", rest)), said
+
+
+def test_a_new_users_errors_with_worlds_files_and_folders_are_said_in_chinese(tmp_path, capsys):
+    """The errors a new user met next in English under ``--lang zh`` (a walkthrough on
+    2026-12-06): a rule's indicator the world lacks, a misspelt world, a TOML syntax error, a
+    table file that is not there, ``perfsim new`` onto an existing file, and ``--out`` onto a
+    folder of the user's own (kept untouched)."""
+    rule = (ROOT / "scenarios" / "rules" / "my-first-rule.toml").read_text(encoding="utf-8")
+    mine = tmp_path / "我的规则.toml"
+    mine.write_text(rule.replace('"公共服务"', '"公共服务2"'), "utf-8")
+    broken = tmp_path / "坏.toml"
+    broken.write_text("[rule\nx = 1\n", "utf-8")
+    own = tmp_path / "我的文件夹"
+    own.mkdir()
+    (own / "笔记.txt").write_text("mine", "utf-8")
+    cases = [
+        (["validate", str(mine), "--world", "hangzhou-2011"], ["世界 hangzhou-2011 没有这个指标"]),
+        (
+            ["validate", str(mine), "--world", "hangzhou2011"],
+            ["没有这个名称的内置世界", "（是否指 'hangzhou-2011'？）"],
+        ),
+        (["validate", str(broken)], ["TOML 格式错误："]),
+        (["empirical", str(tmp_path / "无.csv")], ["无.csv：找不到文件"]),
+        (["new", "rule", str(mine)], ["已存在；perfsim new 从不替换文件"]),
+        (
+            ["run", "teaching/goodhart", "--reps", "2", "--out", str(own)],
+            ["且不是 perfsim 写的", "perfsim 从不删除这样的文件夹"],
+        ),
+    ]
+    for args, chinese in cases:
+        english = _errors(capsys, *args)
+        said = _errors(capsys, *args, "--lang", "zh")
+        assert english.startswith(f"perfsim {args[0]}: error: ") and "Traceback" not in english
+        assert said.startswith(f"perfsim {args[0]}：错误：") and "Traceback" not in said
+        assert all(c in said for c in chinese), said
+    assert [p.name for p in own.iterdir()] == ["笔记.txt"]

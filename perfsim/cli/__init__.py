@@ -164,12 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"perfsim {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("perfsim: interrupted", file=sys.stderr)
+        print(_interrupted(getattr(args, "lang", "en")), file=sys.stderr)
         return 130
     except SystemError as exc:  # Ctrl-C inside a compiled loop's call: numba wraps it in this
         if not _interrupt_within(exc):
             raise
-        print("perfsim: interrupted", file=sys.stderr)
+        print(_interrupted(getattr(args, "lang", "en")), file=sys.stderr)
         return 130
     except Warning as exc:  # a warning made an error (python -W error, PYTHONWARNINGS=error)
         print(_warning_as_error(args.command, exc, getattr(args, "lang", "en")), file=sys.stderr)
@@ -179,6 +179,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"perfsim {args.command}: error: {OVERFLOW} ({exc})", file=sys.stderr)
         return 2
+
+
+#: the line a command interrupted by Ctrl-C (or SIGTERM, SIGHUP) prints
+INTERRUPTED = N_("perfsim: interrupted")
+
+
+def _interrupted(lang: str) -> str:
+    """:data:`INTERRUPTED` in the command's ``--lang``."""
+    from ..i18n import gettext as _
+    from ..i18n import language
+
+    with language(lang):
+        return _(INTERRUPTED)
 
 
 def _interrupt_within(exc: BaseException) -> bool:

@@ -46,6 +46,7 @@ def handle(args: argparse.Namespace) -> int:
     from ..i18n.files import translated_file
     from ..io import OutputError, atomic_write, check_output_file
     from ..scenario import Problem, ScenarioError, load_scenario
+    from ..scenario.errors import error
     from ..scenario.loader import is_partial_world, read_toml, resolve_path
     from ..scenario.templates import starter, world_for_rule
 
@@ -58,9 +59,7 @@ def handle(args: argparse.Namespace) -> int:
     if target.suffix.lower() != ".toml":
         raise OutputError(f"{target}: a scenario file is TOML; name it {target.name}.toml")
     if target.exists() or target.is_symlink():
-        raise OutputError(
-            f"{target} exists; perfsim new never replaces a file: choose another name"
-        )
+        raise OutputError(error("new_exists", target=target))
     check_output_file(target)  # not a folder or a link; its parent folder can be made
     if args.rule is not None:
         rule = load_scenario(args.rule).rule  # a bad rule: its errors, before anything is written

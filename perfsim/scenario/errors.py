@@ -152,6 +152,32 @@ ERRORS: dict[str, str] = {
     "not_on_scale": N_(
         "{answer} is not on the scale; allowed: {allowed} (state another scale with --scale)"
     ),
+    "world_no_indicator": N_(
+        "the world {world} has no measurement for this indicator (its indicators: {have}). "
+        "Rename the indicator to one of those, or add to {source}: {example} with offset, scale "
+        "and noise in the indicator's units (tasks of the world: {tasks})"
+    ),
+    "no_such_world_close": N_(
+        "no bundled world of that name and no such file (did you mean {close}?): give a bundled "
+        "world ({names}) or a TOML file with a [world] table (perfsim new world FILE writes a "
+        "starter)"
+    ),
+    "no_such_world": N_(
+        "no bundled world of that name and no such file: give a bundled world ({names}) or a TOML "
+        "file with a [world] table (perfsim new world FILE writes a starter)"
+    ),
+    "invalid_toml": N_("invalid TOML: {detail}"),
+    "new_exists": N_("{target} exists; perfsim new never replaces a file: choose another name"),
+    "not_ours": N_(
+        "{target} exists and was not written by perfsim (it has no {manifest}); perfsim never "
+        "deletes such a folder. Choose another --out, or empty or remove it yourself"
+    ),
+    "foreign_files": N_(
+        "{target} is a perfsim {found} folder but also holds files perfsim did not write, or that "
+        "were changed after perfsim wrote them ({listed}); move them out first, or choose another "
+        "--out"
+    ),
+    "table_not_found": N_("{path}: file not found"),
     "cell_finite": N_("{cell} is not a finite number; give a number, e.g. 88.5"),
     "cell_comma": N_("{cell} is not a number; write decimals with a point, e.g. {fixed}"),
     "cell_large": N_("{cell} is too large to be a number in a table (at most {most})"),

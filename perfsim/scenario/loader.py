@@ -114,7 +114,11 @@ def _parse_toml(text: str, source: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(
-            [Problem(source, "", None, f"invalid TOML: {exc}{_toml_hint(text, exc)}")]
+            [
+                Problem(
+                    source, "", None, error("invalid_toml", detail=f"{exc}{_toml_hint(text, exc)}")
+                )
+            ]
         ) from None
     except RecursionError:
         raise ScenarioError(

@@ -97,10 +97,13 @@ def _load_world(world: WorldSpec) -> tuple[dict, str, list[str]]:
     else:
         path = resolve_path(world)
         if not path.is_file():
+            names = bundled_worlds()
+            close = nearest(str(world).removesuffix(".toml"), names, cutoff=0.7)
+            listed = ", ".join(names) or "none"
             message = (
-                "no bundled world of that name and no such file: give a bundled world "
-                f"({', '.join(bundled_worlds()) or 'none'}) or a TOML file with a [world] table "
-                "(perfsim new world FILE writes a starter)"
+                error("no_such_world_close", close=repr(close), names=listed)
+                if close
+                else error("no_such_world", names=listed)
             )
             raise ScenarioError([Problem("command line", "--world", str(world), message)])
         raw, source = read_toml(path), str(path)
@@ -139,11 +142,9 @@ def _names(table: Mapping, key: str) -> list[str]:
 def _missing_indicator(name: str, world: Mapping, label: str, source: str) -> Problem:
     have = ", ".join(_names(world, "indicators")) or "none"
     tasks = ", ".join(_names(world, "tasks"))
-    message = (
-        f"the world {label} has no measurement for this indicator (its indicators: {have}). "
-        f"Rename the indicator to one of those, or add to {source}: "
-        f'[world.indicators."{name}"] tasks = {{ "<task>" = 1.0 }} with offset, scale and noise '
-        f"in the indicator's units (tasks of the world: {tasks})"
+    example = f'[world.indicators."{name}"] tasks = {{ "<task>" = 1.0 }}'
+    message = error(
+        "world_no_indicator", world=label, have=have, source=source, example=example, tasks=tasks
     )
     return Problem(source, f"rule.indicators.{name}", None, message, False)
 
