@@ -458,6 +458,10 @@ def test_a_run_into_its_own_earlier_folder_says_it_replaced_it(tmp_path, capsys)
     out = str(tmp_path / "run")
     assert main(["run", V1, "--reps", "2", "--out", out]) == 0
     assert "replaces the earlier" not in capsys.readouterr().out
+    assert main(["run", V1, "--reps", "2", "--out", out]) == 0  # no report there yet
+    printed = capsys.readouterr().out
+    assert printed.rstrip().splitlines()[-2].endswith("; it replaces the earlier run folder there")
+    assert "replications.csv, confusion.csv" in printed or "replications.csv)" in printed
     assert main(["report", out]) == 0
     capsys.readouterr()
     assert main(["run", V1, "--reps", "3", "--out", out]) == 0

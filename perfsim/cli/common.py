@@ -7,6 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def library_default(function: Callable, name: str):
@@ -139,16 +140,24 @@ def add_lang(p: argparse.ArgumentParser) -> None:
     )
 
 
-def replaced_note(earlier: str | None) -> str:
+def replaced_note(earlier: str | None, had_report: bool = True) -> str:
     """What a run or comparison adds to its folder line when it replaced an earlier perfsim folder
-    (``earlier``: :func:`perfsim.io.folder_kind` of the folder before the run), else ``""``; in
-    the current language."""
+    (``earlier``: :func:`perfsim.io.folder_kind` of the folder before the run; ``had_report``:
+    whether that folder held a report), else ``""``; in the current language."""
     from ..report.phrases import say
 
     if earlier is None:
         return ""
     kind = say(f"kind.{earlier}") if f"kind.{earlier}" in KINDS else earlier
-    return say("note.replaces", kind=kind)
+    return say("note.replaces" if had_report else "note.replaces_folder", kind=kind)
+
+
+def has_report(folder) -> bool:
+    """Whether ``folder`` holds a report of perfsim's, in any language (before a run replaces it)."""
+    from ..i18n import LANGUAGES
+    from ..results.names import report_files
+
+    return any((Path(folder) / name).exists() for lang in LANGUAGES for name in report_files(lang))
 
 
 KINDS = ("kind.run", "kind.comparison")

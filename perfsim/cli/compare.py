@@ -14,6 +14,7 @@ from .common import (
     add_world,
     default_out,
     folder_line,
+    has_report,
     next_report,
     pad,
     positive,
@@ -103,7 +104,7 @@ def handle(args: argparse.Namespace) -> int:
     n_rules = len(args.scenarios) + len(args.variant)
     stem = run_stem(args.scenarios[0], args.world)
     out = args.out or default_out(f"compare-{stem}", args.overrides, args.seed)
-    earlier = folder_kind(out)
+    earlier, had_report = folder_kind(out), has_report(out)
     with (
         claimed_folder(out, "comparison", force=args.force),
         progress_context(args.reps * n_worlds * n_rules, "replications", args.quiet) as progress,
@@ -129,7 +130,7 @@ def handle(args: argparse.Namespace) -> int:
 
         with language(args.lang):
             _print_comparison(
-                comp, out, args.explain, world=args.world, note=replaced_note(earlier)
+                comp, out, args.explain, world=args.world, note=replaced_note(earlier, had_report)
             )
     return 0
 

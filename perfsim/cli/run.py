@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..results.names import RunFiles
 from ..scenario import no_world_error, resolve_scenario
@@ -15,6 +16,7 @@ from .common import (
     add_world,
     default_out,
     folder_line,
+    has_report,
     next_report,
     positive,
     print_metrics_table,
@@ -71,7 +73,7 @@ def handle(args: argparse.Namespace) -> int:
     warn_scales(scenario)
     stem = run_stem(args.scenario, args.world)
     out = args.out or default_out(stem, args.overrides, args.seed)
-    earlier = folder_kind(out)
+    earlier, had_report = folder_kind(out), has_report(out)
     with claimed_folder(out, "run", force=args.force):  # refused before the work, not after
         with (
             progress_context(args.reps, "replications", args.quiet) as progress,
@@ -85,7 +87,7 @@ def handle(args: argparse.Namespace) -> int:
         from ..i18n import language
 
         with language(args.lang):
-            note = replaced_note(earlier)
+            note = replaced_note(earlier, had_report)
             _print_run_summary(result, out, args.explain, note, args.overrides)
     return 0
 
@@ -115,5 +117,6 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
     print()
     print_metrics_table(result.metrics, explain)
     print()
-    folder_line(out, (RunFiles.METADATA, *RunFiles.TABLES), note)
+    written = [name for name in RunFiles.TABLES if (Path(out) / name).exists()]
+    folder_line(out, (RunFiles.METADATA, *written), note)
     next_report(out)

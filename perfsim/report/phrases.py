@@ -132,6 +132,7 @@ ENGLISH: dict[str, str] = {
     "note.explain": N_("What each metric means and which direction is better: add --explain."),
     # the terminal's folder line, when a command replaced an earlier folder of perfsim's
     "note.replaces": N_("; it replaces the earlier {kind} folder there, and its report"),
+    "note.replaces_folder": N_("; it replaces the earlier {kind} folder there"),
     "kind.run": N_("run"),
     "kind.comparison": N_("comparison"),
     "note.agreement": N_(

@@ -40,7 +40,8 @@ class RunFiles:
     PERIODS = "periods.csv"
     REPLICATIONS = "replications.csv"
     CONFUSION = "confusion.csv"
-    TABLES = (METRICS, DEPARTMENTS, PERIODS)  # named in the CLI's summary line
+    #: the tables a run may write, in the order the CLI's summary line names those it wrote
+    TABLES = (METRICS, DEPARTMENTS, PERIODS, REPLICATIONS, CONFUSION)
 
 
 class ComparisonFiles:
