@@ -23,6 +23,11 @@ from .common import (
     width,
 )
 
+#: --uncertain's help
+UNCERTAIN_HELP = (
+    "TOML file (or bundled scenario name, e.g. hangzhou-2011-uncertain) with the [uncertain] "
+    "table to use instead of the scenario's"
+)
 HELP = "Global sensitivity analysis (SALib) of a scenario's [uncertain] inputs; write a run folder."
 EXAMPLES = """examples:
   perfsim sensitivity scenarios/teaching/sensitivity-demo.toml --method sobol --n 64 --reps 5
@@ -86,8 +91,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--uncertain",
         metavar="FILE",
-        help="TOML file (or bundled scenario name, e.g. hangzhou-2011-uncertain) with the [uncertain] "
-        "table to use instead of the scenario's",
+        help=UNCERTAIN_HELP,
     )
     p.add_argument(
         "--bound",
