@@ -77,6 +77,17 @@ def _errors(capsys, *args):
     return capsys.readouterr().err
 
 
+def _said_both(capsys, args: list[str], chinese: list[str]) -> tuple[str, str]:
+    """The error of command ``args`` in English and with ``--lang zh`` (checked: one line each,
+    no traceback, the Chinese holding each of ``chinese``)."""
+    english = _errors(capsys, *args)
+    said = _errors(capsys, *args, "--lang", "zh")
+    assert english.startswith(f"perfsim {args[0]}: error: ") and "Traceback" not in english
+    assert said.startswith(f"perfsim {args[0]}：错误：") and "Traceback" not in said
+    assert all(c in said for c in chinese), said
+    return english, said
+
+
 def test_a_new_users_first_errors_are_said_in_chinese_and_the_same_in_english(tmp_path, capsys):
     bad = tmp_path / "规则.toml"
     text = (ROOT / "scenarios" / "teaching" / "goodhart.toml").read_text(encoding="utf-8")
@@ -101,11 +112,7 @@ def test_a_new_users_first_errors_are_said_in_chinese_and_the_same_in_english(tm
         ),
     ]
     for args, chinese in cases:
-        english = _errors(capsys, *args)
-        said = _errors(capsys, *args, "--lang", "zh")
-        assert english.startswith(f"perfsim {args[0]}: error: ") and "Traceback" not in english
-        assert said.startswith(f"perfsim {args[0]}：错误：") and "Traceback" not in said
-        assert all(c in said for c in chinese), said
+        english, said = _said_both(capsys, args, chinese)
         message = said.split("：错误：", 1)[1].replace(str(tmp_path), "")
         assert not ENGLISH.search(message.replace("perfsim scenarios", "")), said
         assert (
@@ -225,9 +232,5 @@ def test_a_new_users_errors_with_worlds_files_and_folders_are_said_in_chinese(tm
         ),
     ]
     for args, chinese in cases:
-        english = _errors(capsys, *args)
-        said = _errors(capsys, *args, "--lang", "zh")
-        assert english.startswith(f"perfsim {args[0]}: error: ") and "Traceback" not in english
-        assert said.startswith(f"perfsim {args[0]}：错误：") and "Traceback" not in said
-        assert all(c in said for c in chinese), said
+        _said_both(capsys, args, chinese)
     assert [p.name for p in own.iterdir()] == ["笔记.txt"]
