@@ -25,6 +25,7 @@ LAYERS = [
         "perfsim.model_revision",
         "perfsim.phrases",
         "perfsim.lazy",
+        "perfsim.interrupts",
     },
     {"perfsim.scenario"},
     {

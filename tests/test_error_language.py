@@ -218,10 +218,13 @@ def test_a_new_users_errors_with_worlds_files_and_folders_are_said_in_chinese(tm
     own.mkdir()
     (own / "笔记.txt").write_text("mine", "utf-8")
     cases = [
-        (["validate", str(mine), "--world", "hangzhou-2011"], ["世界 hangzhou-2011 没有这个指标"]),
+        (
+            ["validate", str(mine), "--world", "hangzhou-2011"],
+            ["模拟世界 hangzhou-2011 没有这个指标"],
+        ),
         (
             ["validate", str(mine), "--world", "hangzhou2011"],
-            ["没有这个名称的内置世界", "（是否指 'hangzhou-2011'？）"],
+            ["没有这个名称的自带模拟世界", "（是否指 'hangzhou-2011'？）"],
         ),
         (["validate", str(broken)], ["TOML 格式错误："]),
         (["empirical", str(tmp_path / "无.csv")], ["无.csv：找不到文件"]),

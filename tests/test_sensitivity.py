@@ -477,25 +477,34 @@ def test_an_interrupted_run_resumes_to_identical_results(serial_run, tmp_path):
 
 
 class Interrupted:
-    """Ishigami that is "killed" (KeyboardInterrupt) after a number of chunks."""
+    """Ishigami that is "killed" (KeyboardInterrupt) after a number of chunks; ``in_numba``: as
+    Ctrl-C inside a compiled loop surfaces, a SystemError with the interrupt as its context."""
 
-    def __init__(self, chunks_before_kill: int | None = None):
-        self.left = chunks_before_kill
+    def __init__(self, chunks_before_kill: int | None = None, in_numba: bool = False):
+        self.left, self.in_numba = chunks_before_kill, in_numba
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.left is not None:
             if self.left == 0:
-                raise KeyboardInterrupt
+                if not self.in_numba:
+                    raise KeyboardInterrupt
+                try:
+                    raise KeyboardInterrupt
+                except KeyboardInterrupt:
+                    raise SystemError(
+                        "CPUDispatcher(<function newton>) returned a result"
+                    ) from None
             self.left -= 1
         return Ishigami.evaluate(x)
 
 
-def test_a_killed_run_keeps_its_finished_chunks_and_resumes_identically(tmp_path):
+@pytest.mark.parametrize("in_numba", [False, True])
+def test_a_killed_run_keeps_its_finished_chunks_and_resumes_identically(tmp_path, in_numba):
     kw = {"problem": ISHIGAMI, "n": 64, "chunk_size": 64, "figures": False}
     whole = run_sensitivity(Interrupted(), **kw)
     out = tmp_path / "run"
-    with pytest.raises(KeyboardInterrupt):
-        run_sensitivity(Interrupted(chunks_before_kill=2), out=out, **kw)
+    with pytest.raises(SystemError if in_numba else KeyboardInterrupt):
+        run_sensitivity(Interrupted(chunks_before_kill=2, in_numba=in_numba), out=out, **kw)
     assert len(list((out / "chunks").iterdir())) == 2
     stopped = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
     assert (stopped["status"], stopped["chunks_done"], stopped["chunks"]) == ("interrupted", 2, 5)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from types import ModuleType
 
 from .. import __version__
+from ..interrupts import is_interrupt
 from ..phrases import N_
 from ..rules.checks import NonFiniteError
 from ..scenario import PerfsimError
@@ -167,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_interrupted(getattr(args, "lang", "en")), file=sys.stderr)
         return 130
     except SystemError as exc:  # Ctrl-C inside a compiled loop's call: numba wraps it in this
-        if not _interrupt_within(exc):
+        if not is_interrupt(exc):
             raise
         print(_interrupted(getattr(args, "lang", "en")), file=sys.stderr)
         return 130
@@ -192,19 +193,6 @@ def _interrupted(lang: str) -> str:
 
     with language(lang):
         return _(INTERRUPTED)
-
-
-def _interrupt_within(exc: BaseException) -> bool:
-    """Whether ``exc`` was raised while handling (or because of) a KeyboardInterrupt: Ctrl-C while
-    numba loads a compiled loop surfaces as ``SystemError: CPUDispatcher(...) returned a result
-    with an exception set``, the interrupt as its context."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
 
 
 #: the line of a warning that the Python warning filter made an error

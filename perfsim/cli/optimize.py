@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..interrupts import is_interrupt
 from ..results.names import OptimizationFiles
 from .common import (
     add_lang,
@@ -157,8 +158,9 @@ def handle(args: argparse.Namespace) -> int:
             progress=None if args.quiet else follow(stages["search"], stages["unit"]),
             front_progress=None if args.quiet else follow(stages["front"], stages["unit"]),
         )
-    except KeyboardInterrupt:
-        stopped(f"the evaluations so far are kept in {out}")
+    except BaseException as exc:
+        if is_interrupt(exc):  # (also Ctrl-C inside a compiled loop: perfsim.interrupts)
+            stopped(f"the evaluations so far are kept in {out}")
         raise
     finally:
         for bar in bars.values():

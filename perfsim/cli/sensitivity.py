@@ -7,6 +7,7 @@ import functools
 import sys
 from pathlib import Path
 
+from ..interrupts import is_interrupt
 from ..results.names import FIGURES, SensitivityFiles
 from .common import (
     add_lang,
@@ -167,10 +168,11 @@ def handle(args: argparse.Namespace) -> int:
             progress=None if args.quiet else progress,
             estimate=None if args.quiet else functools.partial(_print_estimate, lang=args.lang),
         )
-    except KeyboardInterrupt:
-        chunks = Path(out) / SensitivityFiles.CHUNKS
-        kept = len(list(chunks.glob("chunk-*"))) if chunks.is_dir() else 0
-        stopped(f"{counted(kept, 'finished chunk')} kept in {out}")
+    except BaseException as exc:
+        if is_interrupt(exc):  # (also Ctrl-C inside a compiled loop: perfsim.interrupts)
+            chunks = Path(out) / SensitivityFiles.CHUNKS
+            kept = len(list(chunks.glob("chunk-*"))) if chunks.is_dir() else 0
+            stopped(f"{counted(kept, 'finished chunk')} kept in {out}")
         raise
     finally:
         if bar is not None:

@@ -166,6 +166,10 @@ ERRORS: dict[str, str] = {
         "no bundled world of that name and no such file: give a bundled world ({names}) or a TOML "
         "file with a [world] table (perfsim new world FILE writes a starter)"
     ),
+    "toml_too_deep": N_(
+        "invalid TOML: arrays or tables nested too deeply for the parser; a scenario needs only a "
+        "few levels"
+    ),
     "invalid_toml": N_("invalid TOML: {detail}"),
     "new_exists": N_("{target} exists; perfsim new never replaces a file: choose another name"),
     "not_ours": N_(

@@ -121,17 +121,7 @@ def _parse_toml(text: str, source: str) -> dict:
             ]
         ) from None
     except RecursionError:
-        raise ScenarioError(
-            [
-                Problem(
-                    source,
-                    "",
-                    None,
-                    "invalid TOML: arrays or tables nested too deeply for the parser; a scenario "
-                    "needs only a few levels",
-                )
-            ]
-        ) from None
+        raise ScenarioError([Problem(source, "", None, error("toml_too_deep"))]) from None
 
 
 #: punctuation a Chinese keyboard types in place of TOML's own, and what TOML needs instead

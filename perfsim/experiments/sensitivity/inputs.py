@@ -208,6 +208,9 @@ def load_uncertain(source: str | Path | Mapping) -> tuple[dict[str, UncertainInp
     else:
         label = str(source)
         raw = read_toml(resolve_path(source), bundled=False)
+        if "uncertain" not in raw and ({"rule", "world"} & set(raw)):
+            message = "has no [uncertain] table (a scenario without uncertain inputs)"
+            raise ScenarioError([Problem(label, "uncertain", None, message, False)])
     wrapped = {"uncertain": raw["uncertain"] if "uncertain" in raw else raw}
     try:
         parsed = UncertainTable.model_validate(wrapped)

@@ -219,9 +219,10 @@ def model_spec(
     else:
         message = (
             "no uncertain inputs: add an [uncertain] table (see scenarios/README.md) or give one "
-            "in a separate file (--uncertain FILE; the Hangzhou scenario's eight: --uncertain "
-            "hangzhou-2011-uncertain)"
+            "in a separate file (--uncertain FILE)"
         )
+        if Path(source).stem == "hangzhou-2011":  # its bundled inputs
+            message += "; for this scenario: --uncertain hangzhou-2011-uncertain"
         raise ScenarioError([Problem(source, "uncertain", None, message, False)])
     inputs, raw = scenario_inputs(scenario_raw(scenario), source, table, label)
     # the rule's parts the simulation does not realise, also those only an uncertain input sets

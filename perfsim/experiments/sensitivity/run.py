@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...interrupts import is_interrupt
 from ...io import folder_lock, write_manifest
 from ...phrases import Phrase, Phrases
 from ...results.names import SensitivityFiles
@@ -89,8 +90,9 @@ def run_sensitivity(
         chunks, hash_ = _open_chunks(plan, sample, folder, runner.workers, resume)
         try:
             run = _evaluate(spec, chunks, runner, progress, estimate)
-        except KeyboardInterrupt:
-            chunks.mark_stopped()
+        except BaseException as exc:
+            if is_interrupt(exc):  # (also Ctrl-C inside a compiled loop: perfsim.interrupts)
+                chunks.mark_stopped()
             raise
         analysis_started = time.perf_counter()
         table = chunks.table()
