@@ -118,6 +118,11 @@ _REWRITING = "rewriting_report"
 _REPORTS = frozenset(name for lang in LANGUAGES for name in report_files(lang))
 
 
+def has_report(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a report ``perfsim report`` writes, in any of its languages."""
+    return any((Path(folder) / name).exists() for name in _REPORTS)
+
+
 def is_report_name(rel: str) -> bool:
     """Whether a folder's file (relative path, with ``/``) is one that ``perfsim report``
     writes: a report in one of its languages (``report.html``, ``report.zh.md``, …) or a

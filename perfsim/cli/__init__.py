@@ -164,10 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"perfsim {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(_interrupted(getattr(args, "lang", "en")), file=sys.stderr)
-        return 130
-    except SystemError as exc:  # Ctrl-C inside a compiled loop's call: numba wraps it in this
+    except (KeyboardInterrupt, SystemError) as exc:  # (numba wraps Ctrl-C in a SystemError)
         if not is_interrupt(exc):
             raise
         print(_interrupted(getattr(args, "lang", "en")), file=sys.stderr)

@@ -7,7 +7,6 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 
 def library_default(function: Callable, name: str):
@@ -150,14 +149,6 @@ def replaced_note(earlier: str | None, had_report: bool = True) -> str:
         return ""
     kind = say(f"kind.{earlier}") if f"kind.{earlier}" in KINDS else earlier
     return say("note.replaces" if had_report else "note.replaces_folder", kind=kind)
-
-
-def has_report(folder) -> bool:
-    """Whether ``folder`` holds a report of perfsim's, in any language (before a run replaces it)."""
-    from ..i18n import LANGUAGES
-    from ..results.names import report_files
-
-    return any((Path(folder) / name).exists() for lang in LANGUAGES for name in report_files(lang))
 
 
 KINDS = ("kind.run", "kind.comparison")

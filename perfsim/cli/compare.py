@@ -14,7 +14,6 @@ from .common import (
     add_world,
     default_out,
     folder_line,
-    has_report,
     next_report,
     pad,
     positive,
@@ -93,7 +92,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..experiments.compare import compare, parse_across, parse_min_diff, write_comparison
-    from ..io import claimed_folder, folder_kind
+    from ..io import claimed_folder, folder_kind, has_report
 
     min_differences = dict(parse_min_diff(text) for text in args.min_diff)
     positive("reps", args.reps)

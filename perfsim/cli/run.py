@@ -16,7 +16,6 @@ from .common import (
     add_world,
     default_out,
     folder_line,
-    has_report,
     next_report,
     positive,
     print_metrics_table,
@@ -62,7 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..io import claimed_folder, folder_kind
+    from ..io import claimed_folder, folder_kind, has_report
     from ..simulation import simulate, write_run
 
     positive("reps", args.reps)
