@@ -237,3 +237,27 @@ def test_a_new_users_errors_with_worlds_files_and_folders_are_said_in_chinese(tm
     for args, chinese in cases:
         _said_both(capsys, args, chinese)
     assert [p.name for p in own.iterdir()] == ["笔记.txt"]
+
+
+def test_a_component_share_slip_is_said_in_chinese_with_what_to_write(tmp_path, capsys):
+    """The shares a trainer changes most (rule.components.*.share): a percentage typed with
+    --set or in a file, and a misspelt component, each said in Chinese with the fix."""
+    cases = [
+        (
+            ["validate", HANGZHOU, "--set", "rule.components.社会评价.share=60"],
+            ["大于 1：请写 0 到 1 之间", "（这里要写比例，不是百分数：60 % 写作 0.6）"],
+        ),
+        (
+            ["validate", HANGZHOU, "--set", "rule.components.社会评论.share=0.6"],
+            ["没有这个名称的考评部分（是否想写 '社会评价'？）"],
+        ),
+    ]
+    copy = tmp_path / "杭州.toml"
+    text = (ROOT / "scenarios" / "hangzhou-2011.toml").read_text(encoding="utf-8")
+    copy.write_text(text.replace("share = 0.50", "share = 50", 1), encoding="utf-8")
+    cases.append((["validate", str(copy)], ["如果本意是 50 %，请写 0.5；请把各项都写成小数"]))
+    for args, chinese in cases:
+        english, said = _said_both(capsys, args, chinese)
+        message = said.split("：错误：", 1)[1].replace(str(tmp_path), "")
+        assert not ENGLISH.search(message.replace(".share", "")), said  # (the key's own name)
+    assert "(a share, not a percentage: 60 % is 0.6)" in _errors(capsys, *cases[0][0])

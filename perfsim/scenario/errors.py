@@ -106,6 +106,27 @@ ERRORS: dict[str, str] = {
     "no_name_none": N_("no {kind} of that name (none is declared)"),
     "no_name_close": N_("no {kind} of that name (did you mean {close}?); allowed: {allowed}"),
     "no_name": N_("no {kind} of that name; allowed: {allowed}"),
+    "no_name_new_close": N_(
+        "no {kind} of that name (did you mean {close}?); a new {kind} needs a name unlike the "
+        "others ({allowed})"
+    ),
+    "shares_over_one": N_(
+        "more than 1: give shares between 0 and 1 that sum to at most 1 (the other members of "
+        "{group}, {others}, are rescaled to fill the rest)"
+    ),
+    "shares_sum_over_one": N_(
+        "the overridden shares sum to more than 1: give shares between 0 and 1 that sum to at "
+        "most 1 (the other members of {group}, {others}, are rescaled to fill the rest)"
+    ),
+    "mixed_scale": N_(
+        "{value} beside fractions ({others}) would count {counts} once the group is rescaled to "
+        "sum to 1: write every member as a fraction, or every member in points (such as 50/30/20)"
+    ),
+    "mixed_scale_meant": N_(
+        "{value} beside fractions ({others}) would count {counts} once the group is rescaled to "
+        "sum to 1: if you meant {pct} %, write {share}; write every member as a fraction, or "
+        "every member in points (such as 50/30/20)"
+    ),
     "share_pct2": N_(
         "{message} (a share, not a percentage: {pct10} % is {share10}, {pct} % is {share})"
     ),
@@ -209,3 +230,15 @@ WORDS = (
 def error(key: str, **values: object) -> str:
     """The message ``key`` of :data:`ERRORS` with its values, in English."""
     return ERRORS[key].format(**values)
+
+
+def percent_hint(message: str, value: float) -> str:
+    """``message`` about a share ``value`` in (1, 100], with what a percentage would be as a
+    share (60 → 0.6; below 10 also the tenth it may be: 1.5 → 0.15 or 0.015)."""
+    pct, share = f"{value:g}", f"{value / 100:g}"
+    if value >= 10:
+        return error("share_pct", message=message, pct=pct, share=share)
+    return error(
+        "share_pct2", message=message, pct10=f"{value * 10:g}", share10=f"{value / 10:g}",
+        pct=pct, share=share,
+    )  # fmt: skip

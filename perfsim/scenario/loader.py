@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .bundled import BUNDLED_SCENARIOS
-from .errors import LocatedValueError, Problem, ScenarioError, error
+from .errors import LocatedValueError, Problem, ScenarioError, error, percent_hint
 from .names import choice_hint, nearest
 from .overrides import PERCENT, apply_overrides
 from .schema import Scenario
@@ -365,12 +365,7 @@ def _share_hint(err: Mapping, value: Any) -> str:
         and not isinstance(value, bool)
         and 1 < value <= 100
     ):
-        pct, share = f"{value:g}", f"{value / 100:g}"
-        if value >= 10:
-            return _hint("share_pct", pct=pct, share=share)
-        return _hint(
-            "share_pct2", pct10=f"{value * 10:g}", share10=f"{value / 10:g}", pct=pct, share=share
-        )
+        return percent_hint("", value)
     return ""
 
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, ScenarioError
+from .errors import Problem, ScenarioError, error, percent_hint
 from .names import nearest
 from .paths import RESERVED_WEIGHT_KEYS, split_path
 
@@ -276,8 +276,12 @@ def _check_member(raw: Mapping, segments: list[str], value: Any, source: str) ->
                 source,
                 ".".join(segments[:3]),
                 segments[2],
-                f"no {kind} of that name (did you mean {close!r}?); a new {kind} needs a name "
-                f"unlike the others ({', '.join(map(str, table))})",
+                error(
+                    "no_name_new_close",
+                    kind=kind,
+                    close=repr(close),
+                    allowed=", ".join(map(str, table)),
+                ),
                 False,
             )
         ]
@@ -298,11 +302,13 @@ def _rescale(
     if pinned_total > 1 + 1e-9 and others:
         suffix = ".share" if group == ("rule", "components") else ""
         paths = [f"{'.'.join(group)}.{k}{suffix}" for k in members]
-        allowed = (
-            f"{'the overridden shares sum to ' if len(paths) > 1 else ''}more than 1: give "
-            f"shares between 0 and 1 that sum to at most 1 (the other members of "
-            f"{'.'.join(group)}, {', '.join(others)}, are rescaled to fill the rest)"
+        allowed = error(
+            "shares_sum_over_one" if len(paths) > 1 else "shares_over_one",
+            group=".".join(group),
+            others=", ".join(others),
         )
+        if len(paths) == 1 and pinned_total <= 100:  # 60 for 60 %: say what to write
+            allowed = percent_hint(allowed, pinned_total)
         raise ScenarioError([Problem(source, " + ".join(paths), round(pinned_total, 12), allowed)])
     if not others or total_before <= 0:
         return

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..phrases import N_, Phrase
+from .errors import error
 
 __all__ = ["PERCENT", "ScaleWarning", "groups", "mixed_scale", "scale_notes"]
 
@@ -46,14 +47,13 @@ def mixed_scale(values: Mapping[str, float]) -> tuple[str, float, str] | None:
         if value >= PERCENT or fits:
             others = ", ".join(f"{n} {v:g}" for n, v in fractions.items())
             meant = fits[0] if fits else value / 100 if value <= 100 else None
-            said = f"{100 * meant:g} %" if meant is not None else ""
-            hint = f"if you meant {said}, write {meant:g}; " if meant is not None else ""
+            said = dict(value=f"{value:g}", others=others, counts=f"{value / total:.0%}")
+            if meant is None:
+                return name, value, error("mixed_scale", **said)
             return (
                 name,
                 value,
-                f"{value:g} beside fractions ({others}) would count {value / total:.0%} once the "
-                f"group is rescaled to sum to 1: {hint}write every member as a fraction, or "
-                "every member in points (such as 50/30/20)",
+                error("mixed_scale_meant", pct=f"{100 * meant:g}", share=f"{meant:g}", **said),
             )
     return None
 
