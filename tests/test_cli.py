@@ -42,7 +42,28 @@ def test_an_option_given_to_the_wrong_command_says_where_it_belongs(capsys, tmp_
     assert not (tmp_path / "x").exists()
     with pytest.raises(SystemExit):
         main(["run", "hangzhou-2011", "--bogus"])
-    assert "belongs" not in capsys.readouterr().err  # no hint for what has no home
+    err = capsys.readouterr().err
+    assert "belongs" not in err and "did you mean" not in err  # no hint for what has no home
+    assert err.splitlines()[0].startswith("usage: perfsim run ")  # the command's usage
+
+
+@pytest.mark.parametrize(
+    ("args", "near"),
+    [(["run", "hangzhou-2011", "--sed", "2"], "--seed"), (["compare", "a", "--varient", "x"],
+     "--variant"), (["run", "hangzhou-2011", "--quite"], "--quiet")],
+)  # fmt: skip
+def test_a_misspelt_option_gets_the_nearest_and_the_command_in_its_language(capsys, args, near):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert exc.value.code == 2
+    assert err.startswith(f"perfsim {args[0]}: error: unrecognized arguments: {args[2]}")
+    assert f"(did you mean {near}?); perfsim {args[0]} --help lists its options" in err
+    with pytest.raises(SystemExit):
+        main([*args, "--lang", "zh"])
+    said = capsys.readouterr().err.splitlines()[-1]
+    assert said.startswith(f"perfsim {args[0]}：错误：无法识别的参数：{args[2]}")
+    assert f"（是否想写 {near}？）；perfsim {args[0]} --help 列出这个命令的全部选项" in said
 
 
 def test_the_readme_data_files_are_found_outside_a_checkout(tmp_path):

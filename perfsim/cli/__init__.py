@@ -78,15 +78,39 @@ LANG_FIRST = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse's parser, whose "unrecognized arguments" error says where an option belongs."""
+#: what a command given an argument it does not take prints (``{close}``: the nearest option)
+UNRECOGNIZED = N_("unrecognized arguments: {given}; perfsim {command} --help lists its options")
+UNRECOGNIZED_CLOSE = N_(
+    "unrecognized arguments: {given} (did you mean {close}?); perfsim {command} --help lists its "
+    "options"
+)
 
-    def error(self, message: str):  # type: ignore[override]
-        if message.startswith("unrecognized arguments:"):
-            given = {arg.split("=", 1)[0] for arg in message.split(":", 1)[1].split()}
-            hints = [hint for option, hint in _BELONGS.items() if option in given]
-            message = "; ".join([message, *hints])
-        super().error(message)
+
+def _unrecognized(parser: argparse.ArgumentParser, command: str, extra: list[str], lang: str):
+    """The error of arguments ``extra`` that command ``command`` does not take, in its ``--lang``:
+    the nearest of its options to a misspelt one (``--sed`` → ``--seed``), where an option of
+    another command belongs (:data:`_BELONGS`), and where the command's options are listed."""
+    import difflib
+
+    from ..i18n import gettext as _
+    from ..i18n import language
+
+    usage = parser.format_usage()  # (argparse lists every option of the command in its usage)
+    options = sorted(set(re.findall(r"(?<![\w-])--?[A-Za-z][\w-]*", usage)) - {"-h", "--help"})
+    named = [word.split("=", 1)[0] for word in extra if word.startswith("-")]
+    hints = [hint for option, hint in _BELONGS.items() if option in named]
+    close = None
+    for word in (w for w in named if w not in _BELONGS):  # (those have a hint of their own)
+        near = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
+        close = close or (near[0] if near else None)
+    given = " ".join(extra)
+    with language(lang):
+        if close:
+            message = _(UNRECOGNIZED_CLOSE).format(given=given, close=close, command=command)
+        else:
+            message = _(UNRECOGNIZED).format(given=given, command=command)
+        text = _("perfsim {command}: error: {message}").format(command=command, message=message)
+    return "; ".join([text, *hints])
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -95,7 +119,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     that is no command): a command's arguments read their defaults from its module, and
     importing every command's modules (scipy.stats, pymoo, the empirical analysis) took seconds
     of each command's start."""
-    parser = _Parser(
+    parser = argparse.ArgumentParser(
         prog="perfsim",
         description="Test performance-evaluation rules for government units before adopting them.",
         epilog=ZH_HELP,
@@ -103,6 +127,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"perfsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands: dict[str, argparse.ArgumentParser] = {}
     for name, module in COMMANDS.items():
         p = sub.add_parser(
             name,
@@ -113,6 +138,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         )
         if command is None or name == command:
             module.add_arguments(p)
+        commands[name] = p
+    parser.commands = commands  # (each command's parser: its usage and options)
     return parser
 
 
@@ -149,7 +176,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # the command is the first word not an option (perfsim's own options take no value)
     command = next((word for word in given if not word.startswith("-")), None)
-    args = build_parser(command if command in COMMANDS else "").parse_args(argv)
+    parser = build_parser(command if command in COMMANDS else "")
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # (argparse's own error names no command and is English: perfsim: error: …)
+        lang = getattr(args, "lang", "en")
+        sub = parser.commands[args.command]
+        print(sub.format_usage().rstrip(), file=sys.stderr)
+        print(_unrecognized(sub, args.command, extra, lang), file=sys.stderr)
+        raise SystemExit(2)
     args.argv = given
     try:
         with _warnings_as_lines(args.command, getattr(args, "lang", "en")):
