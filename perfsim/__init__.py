@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # (imported on first use: _LAZY)
     from .experiments.sensitivity import run_sensitivity as sensitivity
     from .scenario import PerfsimError, ScenarioError, load_scenario
     from .scoring import score
+    from .plotting.fonts import use_cjk_font
     from .simulation import SimulationResult, simulate
 
 #: the package's names → (module, name there), each imported when first asked for
@@ -31,6 +32,7 @@ _LAZY = {
     "score": (".scoring", "score"),
     "SimulationResult": (".simulation", "SimulationResult"),
     "simulate": (".simulation", "simulate"),
+    "use_cjk_font": (".plotting.fonts", "use_cjk_font"),
 }
 
 
@@ -70,4 +72,5 @@ __all__ = [
     "score",
     "sensitivity",
     "simulate",
+    "use_cjk_font",
 ]

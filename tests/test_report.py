@@ -319,6 +319,9 @@ def test_a_notebook_without_a_cjk_font_is_told_once_and_then_drawn_quietly(monke
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert fonts.use_cjk_font() is None
+        import perfsim
+
+        assert perfsim.use_cjk_font is fonts.use_cjk_font  # (the name the README gives)
         fig, ax = plt.subplots()
         ax.set_title("社会评价 优秀")
         fig.savefig(os.devnull, format="png")
