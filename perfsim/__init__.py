@@ -12,9 +12,9 @@ if TYPE_CHECKING:  # (imported on first use: _LAZY)
     from .experiments.optimize import optimize
     from .experiments.sensitivity import SensitivityPlan
     from .experiments.sensitivity import run_sensitivity as sensitivity
+    from .plotting.fonts import use_cjk_font
     from .scenario import PerfsimError, ScenarioError, load_scenario
     from .scoring import score
-    from .plotting.fonts import use_cjk_font
     from .simulation import SimulationResult, simulate
 
 #: the package's names → (module, name there), each imported when first asked for
