@@ -476,13 +476,14 @@ def test_the_comparison_shows_the_grade_distribution_and_says_when_a_band_emptie
         return pd.DataFrame([[s / 3] * 3 for s in shares], index=bands, columns=bands).T
 
     run = SimpleNamespace(
-        rules=["2011", "社评60", "优秀20"],
+        rules=["2011", "社评60", "优秀20", "优秀16"],
         reference="2011",
         worlds=["base"],
         confusion={
             "2011": confusion([0.15, 0.37, 0.48]),
             "社评60": confusion([0.15, 0.05, 0.80]),
-            "优秀20": confusion([0.20, 0.34, 0.46]),
+            "优秀20": confusion([0.20, 0.34, 0.46]),  # 5 points, a quarter of the band
+            "优秀16": confusion([0.16, 0.36, 0.48]),  # 1 point: not said
         },
     )
     with language(lang):
@@ -491,16 +492,40 @@ def test_the_comparison_shows_the_grade_distribution_and_says_when_a_band_emptie
         text = render_markdown(doc) + "\n".join(grade_sentences(run.rules, run.confusion))
     if lang == "en":
         assert "under 社评60, 良好 37 % → 5 %, 合格 48 % → 80 %" in text
+        assert "under 优秀20, 优秀 15 % → 20 %" in text  # (良好 37 → 34: 3 points, not said)
         assert "Departments respond to where the grade lines fall" in text  # (what to do)
         assert "| 社评60 | 15 % | 5 % | 80 % |" in text
     else:
         assert "在 社评60 下，良好 由 37 % 变为 5 %" in text
-    assert "优秀20 下" not in text and "under 优秀20" not in text
+        assert "在 优秀20 下，优秀 由 15 % 变为 20 %" in text
+    assert "优秀16 下" not in text and "under 优秀16" not in text and "良好 37 % → 34 %" not in text
     assert "hardly tell" not in text and "几乎无法区分" not in text  # no band holds ≥ 90 %
-    # a rule that moves no band by 10 points: no sentence, and no advice on score lines
-    calm = SimpleNamespace(**{**vars(run), "rules": ["2011", "优秀20"]})
+    # a rule that moves no band that far: no sentence, and no advice on score lines
+    calm = SimpleNamespace(**{**vars(run), "rules": ["2011", "优秀16"]})
     with language(lang):
         assert grade_sentences(calm.rules, calm.confusion) == []
+        # the advice on weights under fixed score lines only when a reweighted rule moved them
+        quota = grade_sentences(["2011", "优秀20"], run.confusion, weighted=set())
+        weights = grade_sentences(run.rules, run.confusion, weighted={"社评60"})
+    assert len(quota) == 1 and len(weights) == 2
+
+
+def test_the_rules_that_change_weights_are_told_apart_from_those_that_change_grades():
+    from perfsim.report.sections.comparison import reweighted
+
+    def raw(share, quota, weights=None):
+        rule = {"components": {"社会评价": {"share": share}, "目标考核": {"share": 1 - share}}}
+        rule["grading"] = {"quota": {"优秀": quota}}
+        rule["weights"] = weights or {"method": "equal"}
+        return {"rule": rule}
+
+    scenarios = {
+        "2011": raw(0.5, 0.15),
+        "社评60": raw(0.6, 0.15),
+        "名额10": raw(0.5, 0.10),
+        "权重": raw(0.5, 0.15, {"method": "fixed", "values": {"a": 2.0}}),
+    }
+    assert reweighted(list(scenarios), scenarios) == {"社评60", "权重"}
 
 
 @pytest.mark.parametrize("top", [0.89, 0.9, 0.99])

@@ -217,11 +217,14 @@ def _grade_moves(comp, names: dict[str, str]) -> list[str]:
     """The report's sentences on grades that move by 10 points or more, and what that means for
     the verdicts (:func:`perfsim.report.sections.comparison.grade_sentences`), for the first
     world's runs."""
-    from ..report.sections.comparison import grade_sentences
+    from ..report.sections.comparison import grade_sentences, reweighted
+    from ..scenario.loader import scenario_raw
 
     world = comp.worlds[0]
     confusion = {names.get(r, r): comp.results[(world, r)].confusion for r in comp.rules}
-    return grade_sentences([names.get(r, r) for r in comp.rules], confusion)
+    raw = {names.get(r, r): scenario_raw(s) for r, s in comp.scenarios.items()}
+    shown = [names.get(r, r) for r in comp.rules]
+    return grade_sentences(shown, confusion, reweighted(shown, raw))
 
 
 def _reps(comp) -> int:

@@ -19,6 +19,7 @@ __all__ = [
     "comparison_metrics_section",
     "grade_distribution",
     "grade_sentences",
+    "reweighted",
     "robustness_section",
 ]
 
@@ -27,7 +28,8 @@ def _summary(doc: Document, run: RunFolder) -> None:
     """The sentences of ``perfsim compare`` (:mod:`..summary`): verdicts and warnings in the
     "In short" boxes, then how verdicts are made, notes and a sentence on effective weights."""
     parts = comparison_summary(run.comparison, run.rules, run.worlds, run.metadata.get("reps"))
-    for para in parts.key + grade_sentences(run.rules, run.confusion) + parts.warnings:
+    weighted = reweighted(run.rules, run.scenarios)
+    for para in parts.key + grade_sentences(run.rules, run.confusion, weighted) + parts.warnings:
         doc.add("summary", para)
     for para in [parts.method, *parts.notes, weights_sentence(run, run.reference)]:
         if para:
@@ -111,8 +113,10 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
     doc.add("ul", [f"{metric_name(str(m))}: {metric_description(str(m)) or '—'}" for m in metrics])
 
 
-#: a band whose share of units moves by this much against the reference is said in words
-BAND_SHIFT = 0.10
+#: a band whose share of units moves by this much against the reference is said in words, and
+#: so is one that moves by :data:`BAND_SHIFT_SMALL` or more when that is a :data:`BAND_RELATIVE`
+#: part of its share or more (a quota of 15 % cut to 10 %: 5 points, a third of the band)
+BAND_SHIFT, BAND_SHIFT_SMALL, BAND_RELATIVE = 0.10, 0.03, 0.25
 #: a band holding this share of units or more under a rule: the grades hardly tell units apart
 CROWDED = 0.9
 
@@ -127,32 +131,58 @@ def grade_shares(rules: list[str], confusion: dict[str, pd.DataFrame]) -> tuple[
     return shares, list(dict.fromkeys(b for s in shares.values() for b in s.index))
 
 
-def grade_sentences(rules: list[str], confusion: dict[str, pd.DataFrame]) -> list[str]:
-    """A sentence naming every band whose share of units moves by :data:`BAND_SHIFT` or more
-    against the reference (raising one component's share can move the totals past a fixed
+def reweighted(rules: list[str], raw: dict[str, dict]) -> set[str]:
+    """The rules (after the first, the reference) whose component shares or indicator weights
+    differ from the reference's, from each rule's resolved scenario ``raw`` (by rule)."""
+
+    def weights(rule: str) -> tuple:
+        table = (raw.get(rule) or {}).get("rule", {})
+        parts = table.get("components", {})
+        shares = {k: v.get("share") for k, v in parts.items() if isinstance(v, dict)}
+        return shares, table.get("weights")
+
+    return {r for r in rules[1:] if r in raw and weights(r) != weights(rules[0])}
+
+
+def _moved(old: float, new: float) -> bool:
+    """Whether a band's share of units moved enough to be said (:data:`BAND_SHIFT`)."""
+    change = abs(new - old)
+    small = change >= BAND_SHIFT_SMALL and change >= BAND_RELATIVE * max(old, new)
+    return change >= BAND_SHIFT or small
+
+
+def grade_sentences(
+    rules: list[str], confusion: dict[str, pd.DataFrame], weighted: set[str] | None = None
+) -> list[str]:
+    """A sentence naming every band whose share of units moves enough against the reference
+    (:data:`BAND_SHIFT`: raising one component's share can move the totals past a fixed
     threshold and empty a band, which no metric of the table says, and which makes more units
-    "graded as deserved" in the confusion figure), and one per rule that puts :data:`CROWDED` of
-    units or more in one band. They stand in the "In short" boxes: the verdicts rest on them.
-    ``rules`` and ``confusion`` as :func:`grade_shares` takes them."""
+    "graded as deserved" in the confusion figure; a quota changed moves its band), and one per
+    rule that puts :data:`CROWDED` of units or more in one band. They stand in the "In short"
+    boxes: the verdicts rest on them. The advice to judge a change of weights under fixed score
+    lines is given when a rule whose grades moved is in ``weighted`` (:func:`reweighted`; None:
+    whenever grades move). ``rules`` and ``confusion`` as :func:`grade_shares` takes them."""
     shares, bands = grade_shares(rules, confusion)
     if not shares:
         return []
-    ref, said, out = shares[rules[0]], [], []
+    ref, said, out, moved = shares[rules[0]], [], [], []
     for rule in rules[1:]:
         moves = []
         for band in bands:
             old, new = float(ref.get(band, 0.0)), float(shares.get(rule, ref).get(band, 0.0))
-            if abs(new - old) >= BAND_SHIFT:
+            if _moved(old, new):
                 old_s, new_s = pcts([old, new], 2)  # (to the same places, as the table)
                 moves.append(_("{band} {old} → {new}").format(band=band, old=old_s, new=new_s))
         if moves:
             said.append(_("under {rule}, {moves}").format(rule=rule, moves=_(", ").join(moves)))
+            moved.append(rule)
     if said:
         out.append(
             _("The grades move, in shares of units against {ref}: {changes}.").format(
                 ref=rules[0], changes=_("; ").join(said)
             )
         )
+    if said and (weighted is None or weighted.intersection(moved)):
         out.append(
             _(
                 "Departments respond to where the grade lines fall, so these verdicts include "
