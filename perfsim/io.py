@@ -148,12 +148,15 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
     foreign = [rel for rel in foreign_files(folder) or [] if is_report_name(rel)]
     theirs = [rel for rel in foreign if _written_by_report(rel, lang)]
     if theirs:
-        reports = " and ".join(report_files(lang))
+        reports = ", ".join(report_files(lang))
         raise OutputError(
-            f"{folder}: perfsim report writes {reports} and figures into "
-            f"{figure_folder(lang)}/, where {_listed(theirs)} is not perfsim's (a file you put "
-            "there, or one changed after perfsim wrote it: your notes?); perfsim never overwrites "
-            "your files: move or rename them first"
+            error(
+                "report_not_ours",
+                folder=folder,
+                reports=reports,
+                figures=figure_folder(lang),
+                listed=_listed(theirs),
+            )
         )
     _write_json(folder / MANIFEST, {**manifest, _REWRITING: lang})
     yield

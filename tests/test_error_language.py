@@ -261,3 +261,22 @@ def test_a_component_share_slip_is_said_in_chinese_with_what_to_write(tmp_path, 
         message = said.split("：错误：", 1)[1].replace(str(tmp_path), "")
         assert not ENGLISH.search(message.replace(".share", "")), said  # (the key's own name)
     assert "(a share, not a percentage: 60 % is 0.6)" in _errors(capsys, *cases[0][0])
+
+
+def test_a_report_of_a_missing_folder_or_over_edited_notes_is_refused_in_chinese(tmp_path, capsys):
+    missing = tmp_path / "不存在"
+    english, said = _said_both(capsys, ["report", str(missing)], ["找不到这个文件夹；请给出由"])
+    assert f"{missing}: folder not found; give a folder written by perfsim run" in english
+    _said_both(capsys, ["report", str(tmp_path)], ["不是 perfsim 的结果文件夹"])
+    out = tmp_path / "run"
+    assert main(["run", HANGZHOU, "--reps", "2", "--set", "world.departments=12", "--out",
+                 str(out), "--quiet"]) == 0  # fmt: skip
+    assert main(["report", str(out)]) == 0 and main(["report", str(out), "--lang", "zh"]) == 0
+    notes = [out / "report.md", out / "report.zh.md"]  # (each language's report its own)
+    for file in notes:
+        file.write_text(file.read_text(encoding="utf-8") + "\n我的笔记\n", encoding="utf-8")
+    capsys.readouterr()
+    _english, said = _said_both(capsys, ["report", str(out)], ["perfsim 从不覆盖您的文件"])
+    assert all("我的笔记" in file.read_text(encoding="utf-8") for file in notes)
+    message = said.split("：错误：", 1)[1].replace(str(tmp_path), "")
+    assert not ENGLISH.search(message.replace("perfsim report", "")), said

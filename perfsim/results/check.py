@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..scenario.errors import error
 from .files import ResultFolderError as RunFolderError
 from .names import ComparisonFiles, EmpiricalFiles, OptimizationFiles, RunFiles, SensitivityFiles
 
@@ -15,11 +16,9 @@ def check_result_folder(path: Path) -> str:
     """The kind of a complete result folder (``run``, ``comparison``, ``sensitivity``,
     ``empirical``); raise :class:`RunFolderError` naming what is missing otherwise."""
     if not path.exists():
-        raise RunFolderError(f"{path}: folder not found; give a folder written by {_WRITERS}")
+        raise RunFolderError(error("folder_not_found", path=path))
     if not path.is_dir():
-        raise RunFolderError(
-            f"{path}: is a file, not a folder; give the folder written by {_WRITERS}"
-        )
+        raise RunFolderError(error("folder_is_file", path=path))
     if (path / RunFiles.METADATA).is_file():
         return _check_run(path, _json(path / RunFiles.METADATA))
     if (path / SensitivityFiles.METADATA).is_file():
@@ -38,11 +37,7 @@ def check_result_folder(path: Path) -> str:
             )
         _need(path, [OptimizationFiles.PARETO], "perfsim optimize")
         return "optimization"
-    raise RunFolderError(
-        f"{path}: not a perfsim run folder: it has none of metadata.json (written by perfsim "
-        "run and compare), sensitivity.json (perfsim sensitivity), empirical.json (perfsim "
-        f"empirical) or optimization.json (perfsim optimize); give a folder written by {_WRITERS}"
-    )
+    raise RunFolderError(error("not_a_run_folder", path=path))
 
 
 def _json(file: Path) -> dict:

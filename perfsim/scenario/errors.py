@@ -203,6 +203,25 @@ ERRORS: dict[str, str] = {
         "--out"
     ),
     "table_not_found": N_("{path}: file not found"),
+    "folder_not_found": N_(
+        "{path}: folder not found; give a folder written by perfsim run, compare, sensitivity, "
+        "empirical or optimize"
+    ),
+    "folder_is_file": N_(
+        "{path}: is a file, not a folder; give the folder written by perfsim run, compare, "
+        "sensitivity, empirical or optimize"
+    ),
+    "not_a_run_folder": N_(
+        "{path}: not a perfsim run folder: it has none of metadata.json (written by perfsim run "
+        "and compare), sensitivity.json (perfsim sensitivity), empirical.json (perfsim "
+        "empirical) or optimization.json (perfsim optimize); give a folder written by perfsim "
+        "run, compare, sensitivity, empirical or optimize"
+    ),
+    "report_not_ours": N_(
+        "{folder}: perfsim report writes {reports} and figures into {figures}/, where {listed} "
+        "is not perfsim's (a file you put there, or one changed after perfsim wrote it: your "
+        "notes?); perfsim never overwrites your files: move or rename them first"
+    ),
     "cell_finite": N_("{cell} is not a finite number; give a number, e.g. 88.5"),
     "cell_comma": N_("{cell} is not a number; write decimals with a point, e.g. {fixed}"),
     "cell_large": N_("{cell} is too large to be a number in a table (at most {most})"),
