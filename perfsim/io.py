@@ -8,9 +8,12 @@ Rules every writer in perfsim follows (``atomic_dir`` and ``atomic_write`` enfor
 - **Only perfsim's own folders are replaced.** Every folder perfsim writes holds ``.perfsim.json``
   (its kind and the list of files written). An existing target is replaced only when it is empty,
   or a perfsim folder of the same kind whose files are all perfsim's and unchanged (the manifest
-  keeps each file's SHA-256; ``perfsim report`` adds the files it writes). A perfsim folder of another kind, or one written by a perfsim without
-  the file list, needs ``force=True`` (``--force``). A folder perfsim did not write, or one holding
-  files perfsim did not write, is never touched, with or without ``force``.
+  keeps each file's SHA-256; ``perfsim report`` adds the files it writes). A perfsim folder of
+  another kind needs ``force=True`` (``--force``). A folder perfsim did not write, one holding
+  files, links or empty folders perfsim did not write, and one without the file list (written by
+  an older perfsim, or a copy of a result folder without its ``.perfsim.json``: perfsim cannot
+  tell which files in it are yours) are never touched, with or without ``force``; nor does
+  ``perfsim report`` replace a report or figure in a folder without the file list.
 - **One writer per folder.** A lock file beside the target (``.NAME.perfsim-lock``, an advisory
   ``flock``) stops a second process writing the same folder; it fails at once with a clear error.
 - **Spreadsheet-safe CSV.** Text cells that a spreadsheet would run as a formula (starting with
@@ -87,6 +90,22 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
 
 
+def _other_entries(folder: Path, pending: bool) -> list[str]:
+    """Entries of ``folder`` that are no file perfsim could have written, as relative paths: a
+    link to a folder, a broken link, a folder with no file below it (the folders that hold files
+    are judged by their files; ``pending``: a report was interrupted, so its figure folders may
+    be empty)."""
+    found = []
+    for item in sorted(folder.rglob("*")):
+        rel = item.relative_to(folder).as_posix()
+        if item.is_symlink() and not item.is_file():  # (a link to a file is checked as a file)
+            found.append(rel)
+        elif item.is_dir() and not item.is_symlink() and not any(_files(item)):
+            if not (pending and (rel == FIGURES or rel.startswith(f"{FIGURES}/"))):
+                found.append(rel)
+    return found
+
+
 def foreign_files(path: str | Path) -> list[str] | None:
     """Files in the perfsim folder ``path`` that perfsim did not write, or that were changed after
     perfsim wrote them (relative paths), or None when the folder has no file list (written by an
@@ -107,7 +126,7 @@ def foreign_files(path: str | Path) -> list[str] | None:
                 continue
         if rel not in ours or (ours[rel] is not None and ours[rel] != _digest(item)):
             found.append(rel)
-    return found
+    return found + _other_entries(folder, bool(pending))
 
 
 #: the manifest key set while ``perfsim report`` rewrites a folder's report and figures (to the
@@ -143,6 +162,16 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
     folder = Path(folder)
     manifest = read_json(folder / MANIFEST)
     if manifest is None or not isinstance(manifest.get("files"), dict):
+        # no file list: perfsim cannot tell its report from yours, so it replaces none (but in
+        # a folder it is writing now, whose list comes when it is complete)
+        writing = _TMP_TAG in folder.name
+        there = [] if writing else [p.relative_to(folder).as_posix() for p in _files(folder)]
+        written = [rel for rel in there if _written_by_report(rel, lang)]
+        if written:
+            raise OutputError(
+                error("report_no_file_list", folder=folder, manifest=MANIFEST,
+                      listed=_listed(written))
+            )  # fmt: skip
         yield
         return
     foreign = [rel for rel in foreign_files(folder) or [] if is_report_name(rel)]
@@ -194,8 +223,11 @@ def snapshot(folder: str | Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): _digest(p) for p in _files(folder)}
 
 
-def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> Path:
-    """Raise :class:`OutputError` unless perfsim may write a ``kind`` result folder at ``path``."""
+def check_output_folder(
+    path: str | Path, kind: str, *, force: bool = False, force_option: bool = True
+) -> Path:
+    """Raise :class:`OutputError` unless perfsim may write a ``kind`` result folder at ``path``
+    (``force_option``: the command has ``--force``, which its advice may name)."""
     target = Path(path)
     if target.is_symlink():
         raise OutputError(
@@ -215,15 +247,12 @@ def check_output_folder(path: str | Path, kind: str, *, force: bool = False) -> 
         raise OutputError(
             error("foreign_files", target=target, found=found, listed=_listed(foreign))
         )
+    if foreign is None:  # (a copy made with cp folder/* keeps metadata.json, not the list)
+        raise OutputError(error("no_file_list", target=target, manifest=MANIFEST))
     if found != kind and not force:
         raise OutputError(
-            f"{target} holds a perfsim {found} folder, not one of kind {kind!r}; choose another --out, "
-            "or give --force to replace it"
-        )
-    if foreign is None and not force:
-        raise OutputError(
-            f"{target} was written by an older perfsim without a file list, so perfsim cannot tell "
-            "whether you added files to it; give --force to replace it, or choose another --out"
+            f"{target} holds a perfsim {found} folder, not one of kind {kind!r}; choose another --out"
+            + (", or give --force to replace it" if force_option else "")
         )
     return target
 

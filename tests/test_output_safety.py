@@ -88,14 +88,50 @@ def test_another_kind_needs_force(tmp_path, capsys):
     assert folder_kind(out) == "comparison"
 
 
-def test_a_folder_without_file_list_needs_force(tmp_path, capsys):
+def test_a_folder_without_file_list_is_never_replaced_even_with_force(tmp_path, capsys):
+    """A copy of a run made with ``cp run/* mine/`` keeps metadata.json but not the hidden file
+    list, so it looks like a folder of an older perfsim: --force replaced it whole, with the
+    user's analysis.txt in it (an independent check found this). Now no folder without the list
+    is replaced, and nothing in it is touched."""
     out = tmp_path / "run"
     assert _run(out) == 0
-    (out / MANIFEST).unlink()  # as written by perfsim before the file list existed
+    (out / MANIFEST).unlink()  # as written by perfsim before the file list existed, or copied
+    (out / "analysis.txt").write_text("my analysis", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert folder_kind(out) == "run"  # still recognised by its metadata.json
-    assert _run(out) == 2
-    assert "--force" in capsys.readouterr().err
-    assert _run(out, "--force") == 0
+    for extra in ([], ["--force"]):
+        assert _run(out, *extra) == 2
+        assert "has no file list (.perfsim.json)" in capsys.readouterr().err
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_report_into_a_folder_without_file_list_never_overwrites_one(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    (out / MANIFEST).unlink()
+    assert main(["report", str(out), "--quiet"]) == 0  # no report there yet: nothing to lose
+    notes = out / "report.md"
+    notes.write_text("# my notes", encoding="utf-8")
+    assert main(["report", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "has no file list" in err and "never overwrites them" in err
+    assert notes.read_text(encoding="utf-8") == "# my notes"
+
+
+def test_a_link_or_an_empty_folder_put_into_a_run_folder_stops_a_rerun(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    for name, make in [
+        ("link", lambda p: p.symlink_to(tmp_path)),
+        ("broken", lambda p: p.symlink_to(tmp_path / "nowhere")),
+        ("empty", lambda p: p.mkdir()),
+    ]:
+        make(out / name)
+        assert _run(out) == 2 and _run(out, "--force") == 2
+        assert f"({name})" in capsys.readouterr().err
+        assert os.path.lexists(out / name)
+        (out / name).unlink() if name != "empty" else (out / name).rmdir()
+    assert _run(out) == 0  # (and a clean folder is replaced as before)
 
 
 @pytest.mark.parametrize("edit", ["a grade changed", "a line added", "made by hand"])

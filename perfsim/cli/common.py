@@ -75,8 +75,9 @@ def add_force(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help=f"replace {what} even if it is a perfsim folder of another kind or from an older "
-        "perfsim (a folder perfsim did not write, or one holding your own files, is never touched)",
+        help=f"replace {what} even if it is a perfsim folder of another kind (a folder perfsim "
+        "did not write, one holding your own files, or one without perfsim's file list "
+        ".perfsim.json, is never touched)",
     )
 
 

@@ -202,6 +202,16 @@ ERRORS: dict[str, str] = {
         "were changed after perfsim wrote them ({listed}); move them out first, or choose another "
         "--out"
     ),
+    "no_file_list": N_(
+        "{target} has no file list ({manifest}): it was written by an older perfsim, or copied "
+        "without that file, so perfsim cannot tell which files in it are yours and never "
+        "replaces it, even with --force; choose another --out, or remove it yourself"
+    ),
+    "report_no_file_list": N_(
+        "{folder} has no file list ({manifest}): it was written by an older perfsim, or copied "
+        "without that file, so perfsim cannot tell whether {listed} are yours and never "
+        "overwrites them; move or rename them first"
+    ),
     "table_not_found": N_("{path}: file not found"),
     "folder_not_found": N_(
         "{path}: folder not found; give a folder written by perfsim run, compare, sensitivity, "

@@ -77,7 +77,7 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> bool:
             f"nothing to resume: {out} has no {OptimizationFiles.METADATA} (check --out)"
         )
     if out.exists() and any(out.iterdir()):
-        check_output_folder(out, "optimization")  # names what the folder holds
+        check_output_folder(out, "optimization", force_option=False)  # names what it holds
         raise OptimizationError(f"{out} exists and is not empty; choose another --out")
     write_json(meta_path, meta)
     return False

@@ -126,7 +126,7 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
             f"nothing to resume: {out} has no {SensitivityFiles.METADATA} (check --out)"
         )
     if out.exists() and any(out.iterdir()):
-        check_output_folder(out, "sensitivity")  # names what the folder holds
+        check_output_folder(out, "sensitivity", force_option=False)  # names what the folder holds
         raise SensitivityError(
             f"{out} exists and is not a sensitivity run folder; choose another --out"
         )
