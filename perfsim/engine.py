@@ -442,7 +442,11 @@ def _period_metrics(
         welfare -= 0.5 * sum_last(w.gaming_cost * gaming**2)
     top_q = model.fixed["top_share"]
     by_value = out.value_bounds
-    gaps = metrics.class_gaps(ev.total, value, w.class_codes) if len(w.classes) > 1 else None
+    gaps = (
+        metrics.class_gaps(ev.total, value, w.class_codes, len(w.classes))
+        if len(w.classes) > 1
+        else None
+    )
     result = {
         **metrics.rank_fidelity_from_bounds(
             value,

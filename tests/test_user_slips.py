@@ -189,3 +189,28 @@ def test_two_rules_with_other_rater_groups_compare_and_report(tmp_path):
     report = run_cli("report", str(out), "--quiet")
     assert report.returncode == 0 and "Traceback" not in report.stderr, report.stderr
     assert (out / "report.html").is_file()
+
+
+@pytest.mark.parametrize(("scenario", "departments"), [("teaching/tournament", 4), ("mlr-2011", 2)])
+def test_a_world_with_fewer_departments_than_classes_runs(tmp_path, scenario, departments):
+    """Five classes and four departments: a class without departments crashed the class gaps
+    (IndexError, exit 1). Its gap is undefined: no number, not a NaN, in the outputs."""
+    import perfsim
+
+    res = perfsim.simulate(scenario, reps=3, seed=0, overrides=[f"world.departments={departments}"])
+    classes = list(res.metadata["resolved_scenario"]["world"]["classes"])
+    assert len(classes) > departments
+    from perfsim.simulation import write_run
+
+    write_run(res, tmp_path / "run")
+    for table in (tmp_path / "run").glob("*.csv"):
+        assert not re.search(r"\b(nan|NaN|inf)\b", table.read_text(encoding="utf-8")), table
+
+
+def test_class_shares_that_are_all_zero_are_one_clear_error():
+    sc = load_scenario("hangzhou-2011")
+    sets = [f"world.classes.{c}.share=0" for c in sc.world.classes]
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("hangzhou-2011", sets)
+    assert "world.classes = {" in str(err.value)
+    assert "at least one class share must be > 0" in str(err.value)

@@ -263,10 +263,10 @@ def _undefined(v: NDArray) -> NDArray[np.float64]:
 
 
 def _class_intercepts(
-    score: ArrayLike, true_value: ArrayLike, classes: ArrayLike
+    score: ArrayLike, true_value: ArrayLike, classes: ArrayLike, n_classes: int = 0
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """OLS class intercepts ``β_c`` of ``S = β_c + b·V + ε``, shape ``(rep, C)``; and which classes
-    are present (absent codes get NaN)."""
+    """OLS class intercepts ``β_c`` of ``S = β_c + b·V + ε``, shape ``(rep, C)`` with C at least
+    ``n_classes``; and which classes are present (absent codes get NaN)."""
     s = _as_batch(score, "score")
     v = _as_batch(true_value, "true_value")
     if s.shape != v.shape:
@@ -274,7 +274,7 @@ def _class_intercepts(
     c = np.asarray(classes)
     if c.shape != (s.shape[1],) or not np.issubdtype(c.dtype, np.integer) or (c < 0).any():
         raise ValueError(f"classes must be (dept,) = ({s.shape[1]},) non-negative int codes")
-    n_classes = int(c.max()) + 1 if c.size else 0
+    n_classes = max(int(c.max()) + 1 if c.size else 0, n_classes)
     onehot = (c[:, None] == np.arange(n_classes)).astype(float)  # (dept, C)
     count = onehot.sum(axis=0)
     present = count > 0
@@ -293,8 +293,11 @@ def _class_intercepts(
     return beta, present
 
 
-def class_gaps(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> NDArray[np.float64]:
-    """Class intercepts at equal true value, relative to class 0; shape ``(rep, C)``.
+def class_gaps(
+    score: ArrayLike, true_value: ArrayLike, classes: ArrayLike, n_classes: int = 0
+) -> NDArray[np.float64]:
+    """Class intercepts at equal true value, relative to class 0; shape ``(rep, C)``, with C at
+    least ``n_classes`` (the classes of a world, some of which may have no department).
 
     Per replication, the OLS regression of score on true value with one indicator per class and no
     common intercept, ``S_d = β_{c(d)} + b·V_d + ε_d``, returns ``β_c − β_0`` (column 0 is 0): the
@@ -307,7 +310,7 @@ def class_gaps(score: ArrayLike, true_value: ArrayLike, classes: ArrayLike) -> N
     exactly OLS, vectorised over replications, and better conditioned than the normal equations.
     NaN when b is not identified (V constant within every class).
     """
-    beta, _ = _class_intercepts(score, true_value, classes)
+    beta, _ = _class_intercepts(score, true_value, classes, n_classes)
     return beta - beta[:, :1]
 
 

@@ -212,6 +212,9 @@ ERRORS: dict[str, str] = {
         "without that file, so perfsim cannot tell whether {listed} are yours and never "
         "overwrites them; move or rename them first"
     ),
+    "class_shares_zero": N_(
+        "at least one class share must be > 0 (the shares of the departments in each class)"
+    ),
     "table_not_found": N_("{path}: file not found"),
     "folder_not_found": N_(
         "{path}: folder not found; give a folder written by perfsim run, compare, sensitivity, "

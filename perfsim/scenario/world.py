@@ -270,6 +270,12 @@ class World(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> World:
+        if self.classes and sum(c.share for c in self.classes.values()) <= 0:
+            raise LocatedValueError(
+                "classes",
+                {k: c.share for k, c in self.classes.items()},
+                error("class_shares_zero"),
+            )
         found = mixed_scale({n: c.share for n, c in self.classes.items()})
         if found is not None:  # a percentage among fractions (scales.py)
             name, value, message = found
