@@ -520,3 +520,27 @@ def test_the_parallel_figure_names_levers_in_words(path, en, zh):
     assert axis_name(path) == en
     with language("zh"):
         assert axis_name(path) == zh
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--objective", "class_bias"], "class_bias = 'class_bias': undefined in this scenario"),
+        (["--objective", "welfare_loss", "--constraint", "nope<1"], "--constraint: nope"),
+        (["--objective", "welfare_loss", "--objective", "welfare_loss"], "given twice"),
+        (["--objective", "welfare_loss", "--constraint", "welfare_loss<-100"], "no evaluated rule"),
+    ],
+)
+def test_a_user_error_leaves_no_half_written_optimisation(tmp_path, capsys, extra, said):
+    """An objective the one-class scenario cannot measure crashed (All-NaN slice, exit 1); these
+    errors left optimization.json and evaluations.csv behind, and the corrected command was then
+    refused ("holds a different optimisation"). Now: exit 2, one line, no folder."""
+    from perfsim.cli import main
+
+    out = tmp_path / "opt"
+    args = ["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+            "--budget", "8", "--reps", "2", "--out", str(out), "--quiet", *extra]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+    assert not out.exists()

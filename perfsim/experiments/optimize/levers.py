@@ -156,10 +156,35 @@ def parse_constraint(text: str) -> Constraint:
     return Constraint(match.group(1), match.group(2), number)
 
 
+def check_names(objectives: Sequence[Objective], constraints: Sequence[Constraint]) -> None:
+    """Before anything runs or is written: every constraint names a metric perfsim knows, and no
+    objective is given twice (:func:`check_metrics` checks them against the reference run)."""
+    problems = [
+        Problem("--constraint", c.metric, c.metric, _not_a_metric(c.metric))
+        for c in constraints
+        if metric_info(c.metric) is None
+    ]
+    if len({o.metric for o in objectives}) != len(objectives):
+        problems.append(Problem("--objective", "", None, "an objective is given twice", False))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _not_a_metric(metric: str) -> str:
+    judged = [m for m in METRICS if better(m)]
+    close = nearest(metric, judged, cutoff=0.5)
+    meant = f"did you mean {close!r}? " if close else ""
+    return f"not a metric; {meant}metrics with a better side: " + ", ".join(judged)
+
+
 def check_metrics(
-    objectives: Sequence[Objective], constraints: Sequence[Constraint], known: Sequence[str]
+    objectives: Sequence[Objective],
+    constraints: Sequence[Constraint],
+    known: Mapping[str, float],
 ) -> None:
-    """Every objective and constraint names a metric that the reference run wrote."""
+    """Every objective and constraint names a metric that the reference run wrote (``known``:
+    name → its value there), with a value: one undefined in the scenario (``class_bias`` with
+    one class) cannot be optimised."""
     problems = []
     for option, metric in [("--objective", o.metric) for o in objectives] + [
         ("--constraint", c.metric) for c in constraints
@@ -167,6 +192,16 @@ def check_metrics(
         if metric not in known:
             allowed = ", ".join(k for k in known if better(k))
             problems.append(Problem(option, metric, metric, f"not a metric; one of {allowed}"))
+        elif not np.isfinite(known[metric]):
+            problems.append(
+                Problem(
+                    option,
+                    metric,
+                    metric,
+                    "undefined in this scenario (the reference rule's run has no value of it: "
+                    "class_bias, for one, needs two classes of departments); choose another",
+                )
+            )
     if len({o.metric for o in objectives}) != len(objectives):
         problems.append(Problem("--objective", "", None, "an objective is given twice", False))
     if problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import pandas as pd
 from ...io import folder_lock
 from ...results.names import OptimizationFiles
 from ...scenario import (
+    PerfsimError,
     Problem,
     Scenario,
     ScenarioError,
@@ -51,6 +53,7 @@ from .levers import (
     LeverSpace,
     check_levers,
     check_metrics,
+    check_names,
     current_values,
     parse_constraint,
     parse_lever,
@@ -83,6 +86,21 @@ class OptimizationResult:
     metadata: dict
     out: Path | None = None
     notes: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def _removed_on_user_error(folder: Path | None):
+    """A folder this run creates is removed when the run stops on a user error (an objective
+    undefined in the scenario, constraints no rule meets): its half-written state would stop the
+    corrected command ("holds a different optimisation"). A folder that was there before (a run
+    resumed) is left as it was; Ctrl-C keeps the folder, to resume."""
+    fresh = folder is not None and not folder.exists()
+    try:
+        yield
+    except PerfsimError:
+        if fresh and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _worlds(across: Iterable[str]) -> tuple[list[str], tuple[tuple[str, ...], ...]]:
@@ -155,6 +173,7 @@ def optimize(
     across = arguments.texts("across", across)
     objs = [parse_objective(o) for o in arguments.texts("objectives", objectives)]
     cons = [parse_constraint(c) for c in arguments.texts("constraints", constraints)]
+    check_names(objs, cons)
     _check_numbers(budget, reps, final_reps, robustness, len(objs))
     final_reps = int(final_reps) if final_reps is not None else 4 * int(reps)
     budget, reps = int(budget), int(reps)
@@ -188,6 +207,7 @@ def optimize(
     with (
         folder_lock(folder) if folder is not None else contextlib.nullcontext(),
         _runner(jobs, scheduler, executor) as runner,
+        _removed_on_user_error(folder),
     ):
         if folder is not None:
             running = {"kind": "optimization", "status": "running", "hash": hash_, **settings}

@@ -173,11 +173,11 @@ class Search:
         self,
         runner: Executor,
         progress: Callable[[int], None] | None = None,
-        check: Callable[[list[str]], None] | None = None,
+        check: Callable[[dict[str, float]], None] | None = None,
     ) -> int:
         """The search, from the seed; returns the number of generations. The reference rule is
-        evaluated first (a regret is measured against it too); ``check(metric names)`` is called
-        with the metrics that its run wrote, before the search starts."""
+        evaluated first (a regret is measured against it too); ``check(metrics)`` is called with
+        the metrics that its run wrote (name → mean), before the search starts."""
         from pymoo.core.problem import Problem
 
         from ..executors import SerialExecutor
@@ -185,9 +185,16 @@ class Search:
         d = self.archive.n_var
         # in this process: one rule is not worth starting worker processes for
         self.evaluate(np.full((1, d), np.nan), REFERENCE, SerialExecutor(), progress)
-        if check is not None:
-            columns = self.archive.table().columns
-            check([c[: -len("@w0")] for c in columns if c.endswith("@w0")])
+        if check is not None:  # the metrics of the reference's run (in the first world)
+            table = self.archive.table()
+            first = table.iloc[0] if len(table) else None
+            check(
+                {
+                    c[: -len("@w0")]: float(first[c]) if first is not None else float("nan")
+                    for c in table.columns
+                    if c.endswith("@w0")
+                }
+            )
         n_obj = len(self.objectives)
         pop_size = population_size(self.budget, n_obj)
         n_gen = max(1, self.budget // pop_size)
