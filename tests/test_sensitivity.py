@@ -851,3 +851,21 @@ def test_a_bundled_uncertain_table_is_found_by_its_name(tmp_path, monkeypatch):
         perfsim.ScenarioError, match="did you mean the bundled scenario .hangzhou-2011-unc"
     ):
         load_uncertain("hangzhou-2011-uncertan")
+
+
+@pytest.mark.parametrize("option", [{"metrics": ["kendal_tau"]}, {"bounds": ["gaming<0.1"]}])
+def test_a_metric_no_run_writes_stops_a_scenarios_analysis_before_it_runs(
+    tmp_path, monkeypatch, option
+):
+    """A misspelt --metric or --bound stopped the analysis only after every sample had run,
+    leaving its chunks behind; it is known from the metric registry before anything runs."""
+    from perfsim.experiments.sensitivity import run as runner
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the samples ran")
+
+    monkeypatch.setattr(runner, "_evaluate", never)
+    with pytest.raises(SensitivityError, match="unknown metric"):
+        run_sensitivity("teaching/sensitivity-demo", method="morris", n=2, reps=2,
+                        out=tmp_path / "s", **option)  # fmt: skip
+    assert not (tmp_path / "s").exists()

@@ -29,6 +29,7 @@ from .analysis import (
     summary_notes,
 )
 from .checkpoint import Chunks, digest, recorded_chunk_size, write_json
+from .errors import SensitivityError
 from .methods import labels
 from .models import ModelSpec, model_spec
 from .notes import CONVERGED, WITHIN, phrase
@@ -76,6 +77,8 @@ def run_sensitivity(
     started, started_at = time.perf_counter(), datetime.now(UTC)
     plan = SensitivityPlan.from_options(plan, **options)
     bounds = plan.parsed_bounds()
+    if not callable(model) and outputs is None:  # a scenario's metrics: known before any run
+        _check_metric_names([*(plan.metrics or ()), *(bounds or {})])
     spec = model_spec(
         model, problem, outputs, uncertain, list(overrides), plan.reps, plan.seed, world
     )
@@ -147,6 +150,19 @@ def run_sensitivity(
             write_json(folder / SensitivityFiles.METADATA, metadata)
             write_manifest(folder, "sensitivity")  # complete: its files are perfsim's
     return result
+
+
+def _check_metric_names(names: Sequence[str]) -> None:
+    """A ``--metric`` or ``--bound`` that names no metric perfsim writes stops the run before it
+    simulates anything (it stopped after the whole run, leaving its chunks behind)."""
+    from ...metric_registry import METRICS, metric_info
+
+    unknown = [m for m in names if metric_info(m) is None]
+    if unknown:
+        raise SensitivityError(
+            f"unknown metric(s) {', '.join(unknown)}; the metrics: {', '.join(METRICS)} (and "
+            "the families class_gap:CLASS, effective_weight:COMPONENT, rater_reliability:RATER)"
+        )
 
 
 @dataclass
