@@ -214,3 +214,22 @@ def test_class_shares_that_are_all_zero_are_one_clear_error():
         load_scenario("hangzhou-2011", sets)
     assert "world.classes = {" in str(err.value)
     assert "at least one class share must be > 0" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "said"),
+    [
+        ("world.indicators.公共服务.noise=true", "world.indicators.公共服务.noise = True", ""),
+        ("world.periods=true", "world.periods = True", ""),
+        ("world.departments=true", "world.departments = True", ""),  # (it said: must be ≥ 2)
+        ('world.indicators.公共服务.noise="0.5"', "noise = '0.5'", " (write 0.5 for '0.5')"),
+        ('rule.grading.quota.优秀="0.2"', "rule.grading.quota.优秀 = '0.2'", " (write 0.2"),
+        ("rule.grading.quota.优秀=true", "rule.grading.quota.优秀 = True", ""),
+    ],
+)
+def test_true_or_a_quoted_number_where_a_number_goes_is_an_error(override, key, said):
+    """TOML's true was read as 1 and "0.5" as 0.5 (pydantic's lax mode): a slip passed validate
+    and run, and metadata.json recorded "noise": true."""
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("hangzhou-2011", [override])
+    assert f"{key}: must be a number{said}" in str(err.value)

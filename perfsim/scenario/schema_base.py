@@ -1,10 +1,12 @@
 """The base model of every scenario table."""
 
 from collections.abc import Mapping
+from types import UnionType
+from typing import Annotated, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
-from .errors import error
+from .errors import LocatedValueError, error
 
 #: The largest number (in size) a scenario or a table may hold: anything larger is a slipped
 #: decimal point or a wrong unit, and would overflow the model's arithmetic (1e308 weights sum to
@@ -22,6 +24,22 @@ class Strict(BaseModel):
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _a_number_is_a_number(cls, value, info: ValidationInfo):
+        """A number field takes a number: ``true`` was read as 1, and ``"0.5"`` (quoted) as 0.5,
+        so a slip in the file passed unseen (a TOML ``true`` for a noise, a bonus or a count)."""
+        found = _not_a_number(cls.model_fields[info.field_name].annotation, value)
+        if found is not None:
+            where, bad = found
+            said = error("number")
+            if isinstance(bad, str):  # a number in quotes: say it without them
+                said = error("write", message=said, word=bad.strip(), value=repr(bad))
+            if not where:
+                raise ValueError(said)
+            raise LocatedValueError(where[1:], bad, said)
+        return value
+
     @field_validator("*", mode="after")
     @classmethod
     def _not_huge(cls, value):
@@ -33,6 +51,50 @@ class Strict(BaseModel):
         """The same for a table's own named entries (``[rule.weights]`` indicator = weight)."""
         _check_magnitude(self.model_extra or {}, "")
         return self
+
+
+def _not_a_number(annotation, value) -> tuple[str, object] | None:
+    """Where ``value`` is ``true``/``false`` or text while ``annotation`` wants a number, also
+    inside a table or a list of numbers (``[rule.grading.quota]``): the key below the field
+    (``""``, ``".优秀"``) and the value there; None when every number is a number."""
+    if get_origin(annotation) is Annotated:  # (a number with bounds: Share, Probability, …)
+        return _not_a_number(get_args(annotation)[0], value)
+    if _numeric(annotation):  # (other text is no number to pydantic either: its own message)
+        return ("", value) if isinstance(value, bool) or _reads_as_number(value) else None
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType):
+        found = [_not_a_number(a, value) for a in args if a is not type(None)]
+        return found[0] if found and all(f is not None for f in found) else None
+    if origin in (dict, Mapping) and len(args) == 2 and isinstance(value, Mapping):
+        for key, item in value.items():
+            inner = _not_a_number(args[1], item)
+            if inner is not None:
+                return f".{key}{inner[0]}", inner[1]
+    if origin in (list, tuple) and args and isinstance(value, list | tuple):
+        for item in value:
+            inner = _not_a_number(args[0], item)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _reads_as_number(value) -> bool:
+    """Whether ``value`` is text that pydantic would read as a number (``"0.5"``, ``" 3 "``)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _numeric(annotation) -> bool:
+    """Whether a field's type is a number (``int``, ``float``, or either or ``None``)."""
+    kinds = (
+        set(get_args(annotation)) if get_origin(annotation) in (Union, UnionType) else {annotation}
+    )
+    return bool(kinds) and kinds <= {int, float, type(None)} and kinds != {type(None)}
 
 
 def _check_magnitude(value, where: str) -> None:

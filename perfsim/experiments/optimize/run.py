@@ -110,8 +110,11 @@ def _worlds(across: Iterable[str]) -> tuple[list[str], tuple[tuple[str, ...], ..
     return names, tuple(tuple(c) for c in combos)
 
 
-def _check_numbers(budget, reps, final_reps, measure: str, n_obj: int) -> None:
-    """The search's numbers (``final_reps`` None: not given, 4 × reps) and its robustness."""
+def _check_options(objs, cons, budget, reps, final_reps, measure: str) -> None:
+    """The objectives' and constraints' names (:func:`check_names`), the search's numbers
+    (``final_reps`` None: not given, 4 × reps) and its robustness, before anything runs."""
+    check_names(objs, cons)
+    n_obj = len(objs)
     problems = []
     given = [("--budget", budget, 8), ("--reps", reps, 2)]
     if final_reps is not None:
@@ -169,12 +172,10 @@ def optimize(
     """
     started, started_at = time.perf_counter(), datetime.now(UTC)
     seed, jobs = arguments.seed(seed), arguments.whole("jobs", jobs)
-    levers = arguments.texts("levers", levers)
-    across = arguments.texts("across", across)
+    levers, across = arguments.texts("levers", levers), arguments.texts("across", across)
     objs = [parse_objective(o) for o in arguments.texts("objectives", objectives)]
     cons = [parse_constraint(c) for c in arguments.texts("constraints", constraints)]
-    check_names(objs, cons)
-    _check_numbers(budget, reps, final_reps, robustness, len(objs))
+    _check_options(objs, cons, budget, reps, final_reps, robustness)
     final_reps = int(final_reps) if final_reps is not None else 4 * int(reps)
     budget, reps = int(budget), int(reps)
     base = resolve_scenario(scenario, overrides, world)
