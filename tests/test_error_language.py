@@ -280,3 +280,14 @@ def test_a_report_of_a_missing_folder_or_over_edited_notes_is_refused_in_chinese
     assert all("我的笔记" in file.read_text(encoding="utf-8") for file in notes)
     message = said.split("：错误：", 1)[1].replace(str(tmp_path), "")
     assert not ENGLISH.search(message.replace("perfsim report", "")), said
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("杭州", "hangzhou-2011"), ("国土资源部", "mlr-2011"), ("mlr", "mlr-2011"),
+     ("goodhart", "teaching/goodhart"), ("hangzou-2011", "hangzhou-2011")],
+)  # fmt: skip
+def test_a_scenario_named_in_chinese_or_in_short_gets_the_bundled_one(capsys, typed, meant):
+    """perfsim scenarios --lang zh lists the Chinese names, and a name without its folder is
+    what a new user types: each gets the bundled scenario it means."""
+    _said_both(capsys, ["run", typed, "--reps", "2"], [f"（是否想用自带情景 '{meant}'？）"])

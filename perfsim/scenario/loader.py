@@ -50,11 +50,34 @@ def _not_found(p: Path, bundled: bool = True) -> str:
         for q in BUNDLED_SCENARIOS.rglob("*.toml")
     ]
     typed = p.with_suffix("").as_posix() if p.suffix == ".toml" else p.as_posix()
-    close = nearest(typed.removeprefix("scenarios/"), names, cutoff=0.7)
+    close = _bundled_like(typed.removeprefix("scenarios/"), names)
     key = ("not_found" if bundled else "own_not_found") if not close else None
     if not bundled:  # (a file of the user's own, such as an [uncertain] table)
         return error(key or "own_not_found_close", close=repr(close), cwd=Path.cwd())
     return error(key or "not_found_close", close=repr(close))
+
+
+def _bundled_like(typed: str, names: list[str]) -> str | None:
+    """The bundled scenario a name not found probably meant: the nearest name (``hangzhou2011``),
+    the one whose last part it is or begins (``goodhart`` for ``teaching/goodhart``, ``mlr`` for
+    ``mlr-2011``), or the first whose English or Chinese name holds it (``杭州``, ``国土资源部``)."""
+    close = nearest(typed, names, cutoff=0.7)
+    if close or not typed.strip():
+        return close
+    ordered = sorted(names, key=lambda n: (n.count("/"), len(n), n))  # (the plainest first)
+    last = [n for n in ordered if n.rsplit("/", 1)[-1].startswith(typed)]
+    if last:
+        return last[0]
+    for name in ordered:
+        try:
+            meta = read_toml(BUNDLED_SCENARIOS / f"{name}.toml").get("meta", {})
+        except (OSError, ScenarioError):
+            continue
+        said = [str(meta.get("name", ""))]
+        said += [str(t.get("name", "")) for t in (meta.get("translations") or {}).values()]
+        if any(typed.casefold() in text.casefold() for text in said if text):
+            return name
+    return None
 
 
 def read_toml(path: str | Path, bundled: bool = True) -> dict:
