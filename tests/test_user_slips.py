@@ -233,3 +233,10 @@ def test_true_or_a_quoted_number_where_a_number_goes_is_an_error(override, key, 
     with pytest.raises(ScenarioError) as err:
         load_scenario("hangzhou-2011", [override])
     assert f"{key}: must be a number{said}" in str(err.value)
+
+
+def test_an_indicator_that_loads_on_no_task_is_an_error_not_an_overflow():
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("hangzhou-2011", ['world.indicators.公共服务.tasks={"公共服务"=0.0}'])
+    said = str(err.value)
+    assert "world.indicators.公共服务.tasks = {'公共服务': 0.0}: every loading is 0" in said

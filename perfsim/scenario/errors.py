@@ -212,6 +212,10 @@ ERRORS: dict[str, str] = {
         "without that file, so perfsim cannot tell whether {listed} are yours and never "
         "overwrites them; move or rename them first"
     ),
+    "loads_nothing": N_(
+        "every loading is 0, so the indicator measures no work; give at least one task a "
+        "loading other than 0"
+    ),
     "class_shares_zero": N_(
         "at least one class share must be > 0 (the shares of the departments in each class)"
     ),

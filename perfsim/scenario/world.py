@@ -302,6 +302,10 @@ class World(Strict):
         for name, m in self.indicators.items():
             if not m.tasks:
                 raise LocatedValueError(f"indicators.{name}.tasks", {}, "name at least one task")
+            if not any(m.tasks.values()):  # (it measured nothing: the run overflowed)
+                raise LocatedValueError(
+                    f"indicators.{name}.tasks", dict(m.tasks), error("loads_nothing")
+                )
             for task in m.tasks:
                 if task not in self.tasks:
                     raise LocatedValueError(
