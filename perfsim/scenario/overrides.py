@@ -66,7 +66,8 @@ PERCENT = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*[%％]\s*")
 def parse_value(text: str) -> Any:
     """Read an override value as TOML, falling back to the plain string; a percentage
     (``40%``, ``40％``) is the share it means (0.4), as ``perfsim score`` reads a cell; a number
-    in full-width digits (``０.６``, an input method left in full-width mode) is the number."""
+    in full-width digits (``０.６``, an input method left in full-width mode) is the number, and a
+    list with full-width commas (``["优秀"，"合格"]``) the list."""
     percent = PERCENT.fullmatch(text)
     if percent:
         return float(percent.group(1)) / 100.0
@@ -74,8 +75,8 @@ def parse_value(text: str) -> Any:
     if read:
         return value
     read, number = _toml(unicodedata.normalize("NFKC", text))
-    if read and isinstance(number, int | float) and not isinstance(number, bool):
-        return number
+    if read and isinstance(number, int | float | list | dict) and not isinstance(number, bool):
+        return number  # (also a list or table typed with full-width commas and brackets)
     return text.strip()
 
 
