@@ -348,3 +348,18 @@ def test_ctrl_c_inside_a_compiled_loop_stops_like_ctrl_c(monkeypatch, capsys):
     monkeypatch.setattr(COMMANDS["verify"], "handle", broken)
     with pytest.raises(SystemError, match="something else"):
         main(["verify"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run", "hangzhou-2011", "--out", ""], ["compare", "hangzhou-2011", "--out", " "],
+     ["verify", "--only", ""]],
+)  # fmt: skip
+def test_an_empty_out_or_only_is_an_error_not_the_default(tmp_path, capsys, monkeypatch, args):
+    """--out "" wrote to the default folder (results/…) as if no --out were given."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    assert f"argument {args[-2]}: empty; give a name" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()

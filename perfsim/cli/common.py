@@ -71,6 +71,14 @@ def run_stem(scenario: str, world: str | None) -> str:
     return stem if world is None else f"{stem}-on-{resolve_path(world).stem}"
 
 
+def given(text: str) -> str:
+    """An option's value that may not be empty (``--out ""`` wrote to the default folder as if
+    no --out were given)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give a name (or leave the option out)")
+    return text
+
+
 def add_force(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--force",

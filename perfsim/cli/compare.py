@@ -14,6 +14,7 @@ from .common import (
     add_world,
     default_out,
     folder_line,
+    given,
     next_report,
     pad,
     positive,
@@ -71,7 +72,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         jobs="worker processes",
     )
     p.add_argument(
-        "--out", help="run folder (default: results/compare-<first scenario>-seed<seed>)"
+        "--out",
+        type=given,
+        help="run folder (default: results/compare-<first scenario>-seed<seed>)",
     )
     add_force(p, "the --out folder")
     p.add_argument(

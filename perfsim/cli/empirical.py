@@ -16,6 +16,7 @@ from .common import (
     add_numbers,
     add_set,
     default_out,
+    given,
     library_default,
     progress_context,
 )
@@ -86,7 +87,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--id-column", default="department", help="units table id column")
     p.add_argument("--class-column", default="class", help="units table class column")
-    p.add_argument("--out", help="result folder (default: results/empirical-<data name>)")
+    p.add_argument(
+        "--out", type=given, help="result folder (default: results/empirical-<data name>)"
+    )
     add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     add_lang(p)

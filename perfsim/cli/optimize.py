@@ -11,6 +11,7 @@ from .common import (
     add_set,
     add_world,
     default_out,
+    given,
     next_report,
     positive,
     progress_bar,
@@ -99,7 +100,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="run on a Dask cluster (tcp://host:8786), or 'local' for a LocalCluster of --jobs",
     )
-    p.add_argument("--out", help="folder (default: results/optimize-<scenario>-seed<seed>)")
+    p.add_argument(
+        "--out", type=given, help="folder (default: results/optimize-<scenario>-seed<seed>)"
+    )
     p.add_argument(
         "--resume",
         action="store_true",

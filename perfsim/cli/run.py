@@ -16,6 +16,7 @@ from .common import (
     add_world,
     default_out,
     folder_line,
+    given,
     next_report,
     positive,
     print_metrics_table,
@@ -50,6 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_numbers(p, simulate, reps="replications", seed="random seed", jobs="worker processes")
     p.add_argument(
         "--out",
+        type=given,
         help="run folder (default: results/<scenario>-seed<seed>, with -on-<world> for --world and "
         "-set<hash> for --set variants)",
     )

@@ -7,7 +7,7 @@ import sys
 import warnings
 
 from ..scenario import load_scenario, resolve_path
-from .common import add_encoding, add_lang, add_set, warn_scales
+from .common import add_encoding, add_lang, add_set, given, warn_scales
 
 HELP = "Score a real table (one row per department) with a rule."
 EXAMPLES = """examples:
@@ -22,7 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "data", help="CSV or Excel table: id, class, indicator, component and bonus columns"
     )
     p.add_argument("--rule", required=True, help="rule or scenario TOML file (or a bundled name)")
-    p.add_argument("--out", help="write the scored table to this CSV file (default: print only)")
+    p.add_argument(
+        "--out", type=given, help="write the scored table to this CSV file (default: print only)"
+    )
     p.add_argument(
         "--force",
         action="store_true",

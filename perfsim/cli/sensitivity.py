@@ -15,6 +15,7 @@ from .common import (
     add_world,
     counted,
     folder_line,
+    given,
     next_report,
     pad,
     positive,
@@ -81,7 +82,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--jobs workers",
     )
     p.add_argument(
-        "--out", help="run folder (default: results/sensitivity-<scenario>-<method>-seed<seed>)"
+        "--out",
+        type=given,
+        help="run folder (default: results/sensitivity-<scenario>-<method>-seed<seed>)",
     )
     p.add_argument(
         "--resume",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import add_numbers, positive
+from .common import add_numbers, given, positive
 
 HELP = "Run the validation suite V1–V7: the engine against closed forms and backward induction."
 EXAMPLES = """examples:
@@ -19,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..verify import run_suite
 
     add_numbers(p, run_suite, reps="replications per check", seed="random seed")
-    p.add_argument("--only", help="comma-separated rows, e.g. V1,V2q (default: all)")
+    p.add_argument("--only", type=given, help="comma-separated rows, e.g. V1,V2q (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument(
         "--set",
