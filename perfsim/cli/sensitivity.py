@@ -81,11 +81,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786, or 'local' for a LocalCluster of "
         "--jobs workers",
     )
-    p.add_argument(
-        "--out",
-        type=given,
-        help="run folder (default: results/sensitivity-<scenario>-<method>-seed<seed>)",
-    )
+    default = "results/sensitivity-<scenario>-<method>-seed<seed>"
+    p.add_argument("--out", type=given, help=f"run folder (default: {default})")
     p.add_argument(
         "--resume",
         action="store_true",
