@@ -90,26 +90,23 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
 
 
-def _other_entries(folder: Path, pending: bool) -> list[str]:
-    """Entries of ``folder`` that are no file perfsim could have written, as relative paths: a
-    link to a folder, a broken link, a folder with no file below it (the folders that hold files
-    are judged by their files; ``pending``: a report was interrupted, so its figure folders may
-    be empty)."""
-    found = []
-    for item in sorted(folder.rglob("*")):
-        rel = item.relative_to(folder).as_posix()
-        if item.is_symlink() and not item.is_file():  # (a link to a file is checked as a file)
-            found.append(rel)
-        elif item.is_dir() and not item.is_symlink() and not any(_files(item)):
-            if not (pending and (rel == FIGURES or rel.startswith(f"{FIGURES}/"))):
-                found.append(rel)
-    return found
+def _links(folder: Path) -> list[str]:
+    """Links in ``folder`` that are not to a file (to a folder, or broken), as relative paths:
+    perfsim writes no link, so such a link is the user's (a link to a file is checked as a file).
+    An empty folder is not counted: replacing it loses nothing, and perfsim leaves empty figure
+    folders behind itself (an interrupted report, figures the user deleted)."""
+    return [
+        p.relative_to(folder).as_posix()
+        for p in sorted(folder.rglob("*"))
+        if p.is_symlink() and not p.is_file()
+    ]
 
 
 def foreign_files(path: str | Path) -> list[str] | None:
     """Files in the perfsim folder ``path`` that perfsim did not write, or that were changed after
-    perfsim wrote them (relative paths), or None when the folder has no file list (written by an
-    older perfsim). The manifest keeps each file's SHA-256, so an edited report counts as yours."""
+    perfsim wrote them, and links to folders (:func:`_links`), as relative paths; or None when the
+    folder has no file list (written by an older perfsim, or copied without it). The manifest
+    keeps each file's SHA-256, so an edited report counts as yours."""
     folder = Path(path)
     manifest = read_json(folder / MANIFEST)
     if manifest is None or not isinstance(manifest.get("files"), dict | list):
@@ -126,7 +123,7 @@ def foreign_files(path: str | Path) -> list[str] | None:
                 continue
         if rel not in ours or (ours[rel] is not None and ours[rel] != _digest(item)):
             found.append(rel)
-    return found + _other_entries(folder, bool(pending))
+    return found + _links(folder)
 
 
 #: the manifest key set while ``perfsim report`` rewrites a folder's report and figures (to the
@@ -157,10 +154,13 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
     not touched and do not stop this one. While the block runs the manifest says a rewrite is
     under way, so that the files of an interrupted one still count as perfsim's (a rerun or
     another command may replace them); at its end every report file perfsim wrote is recorded
-    with its SHA-256 (a file of the user's never is). A folder without a file list (written by an
-    older perfsim) is written as before, unchecked."""
+    with its SHA-256 (a file of the user's never is). In a folder without a file list (written by
+    an older perfsim, or copied without it) no report or figure is replaced: perfsim cannot tell
+    them from the user's."""
     folder = Path(folder)
     manifest = read_json(folder / MANIFEST)
+    if manifest is not None and isinstance(manifest.get("files"), list):  # (the first release's)
+        manifest = {**manifest, "files": dict.fromkeys(manifest["files"])}
     if manifest is None or not isinstance(manifest.get("files"), dict):
         # no file list: perfsim cannot tell its report from yours, so it replaces none (but in
         # a folder it is writing now, whose list comes when it is complete)

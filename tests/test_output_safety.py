@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -112,26 +113,30 @@ def test_a_report_into_a_folder_without_file_list_never_overwrites_one(tmp_path,
     assert main(["report", str(out), "--quiet"]) == 0  # no report there yet: nothing to lose
     notes = out / "report.md"
     notes.write_text("# my notes", encoding="utf-8")
+    shutil.rmtree(out / "figures")  # (so that the report's own file is what stops it)
     assert main(["report", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "has no file list" in err and "never overwrites them" in err
+    assert "has no file list" in err and "report.html, report.md are yours" in err
     assert notes.read_text(encoding="utf-8") == "# my notes"
 
 
-def test_a_link_or_an_empty_folder_put_into_a_run_folder_stops_a_rerun(tmp_path, capsys):
+def test_a_link_put_into_a_run_folder_stops_a_rerun_and_an_empty_folder_does_not(tmp_path, capsys):
+    """A rerun deleted a link to a folder (or a broken link) the user had put there; perfsim
+    writes no link. An empty folder holds nothing to lose, and perfsim leaves empty figure
+    folders itself (figures the user deleted): those do not stop a rerun."""
     out = tmp_path / "run"
     assert _run(out) == 0
     for name, make in [
         ("link", lambda p: p.symlink_to(tmp_path)),
         ("broken", lambda p: p.symlink_to(tmp_path / "nowhere")),
-        ("empty", lambda p: p.mkdir()),
     ]:
         make(out / name)
         assert _run(out) == 2 and _run(out, "--force") == 2
         assert f"({name})" in capsys.readouterr().err
         assert os.path.lexists(out / name)
-        (out / name).unlink() if name != "empty" else (out / name).rmdir()
-    assert _run(out) == 0  # (and a clean folder is replaced as before)
+        (out / name).unlink()
+    (out / "empty").mkdir()
+    assert _run(out) == 0
 
 
 @pytest.mark.parametrize("edit", ["a grade changed", "a line added", "made by hand"])
@@ -587,3 +592,13 @@ def test_an_interrupted_report_does_not_adopt_your_files_of_another_language(tmp
     assert main(["report", str(out), "--quiet"]) == 0
     assert foreign_files(out) == ["figures/zh/我的截图.png"]
     assert _run(out) == 2 and (out / "figures" / "zh" / "我的截图.png").read_bytes() == b"mine"
+
+
+def test_a_report_is_rewritten_in_a_folder_of_the_first_release_with_its_list_of_names(tmp_path):
+    """The first release's manifest lists file names without hashes: still perfsim's folder."""
+    out = tmp_path / "run"
+    assert _run(out) == 0 and main(["report", str(out), "--quiet"]) == 0
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"] = sorted(manifest["files"])
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["report", str(out), "--quiet"]) == 0
