@@ -523,18 +523,21 @@ def test_the_parallel_figure_names_levers_in_words(path, en, zh):
 
 
 @pytest.mark.parametrize(
-    ("extra", "said"),
+    ("extra", "said", "kept"),
     [
-        (["--objective", "class_bias"], "class_bias = 'class_bias': undefined in this scenario"),
-        (["--objective", "welfare_loss", "--constraint", "nope<1"], "--constraint: nope"),
-        (["--objective", "welfare_loss", "--objective", "welfare_loss"], "given twice"),
-        (["--objective", "welfare_loss", "--constraint", "welfare_loss<-100"], "no evaluated rule"),
+        (["--objective", "class_bias"], "class_bias = 'class_bias': undefined in this scenario",
+         False),
+        (["--objective", "welfare_loss", "--constraint", "nope<1"], "--constraint: nope", False),
+        (["--objective", "welfare_loss", "--objective", "welfare_loss"], "given twice", False),
+        (["--objective", "welfare_loss", "--constraint", "welfare_loss<-100"], "no evaluated rule",
+         True),
     ],
-)
-def test_a_user_error_leaves_no_half_written_optimisation(tmp_path, capsys, extra, said):
+)  # fmt: skip
+def test_a_user_error_leaves_no_half_written_optimisation(tmp_path, capsys, extra, said, kept):
     """An objective the one-class scenario cannot measure crashed (All-NaN slice, exit 1); these
     errors left optimization.json and evaluations.csv behind, and the corrected command was then
-    refused ("holds a different optimisation"). Now: exit 2, one line, no folder."""
+    refused ("holds a different optimisation"). Now: exit 2, one line, no folder; but a search
+    that ran (constraints no rule met) keeps its evaluations."""
     from perfsim.cli import main
 
     out = tmp_path / "opt"
@@ -543,4 +546,24 @@ def test_a_user_error_leaves_no_half_written_optimisation(tmp_path, capsys, extr
     assert main(args) == 2
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err
-    assert not out.exists()
+    assert out.exists() == kept
+
+
+def test_a_user_error_removes_only_the_optimisations_own_files(tmp_path, monkeypatch):
+    """A file the user puts into the folder while the run goes on stays, and so does the folder."""
+    import perfsim
+    from perfsim.experiments.optimize import search as searching
+
+    out = tmp_path / "opt"
+    real = searching.Search.evaluate
+
+    def evaluate(self, *args, **kwargs):  # the user drops a note in while the run goes on
+        result = real(self, *args, **kwargs)
+        (out / "notes.txt").write_text("mine", encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(searching.Search, "evaluate", evaluate)
+    with pytest.raises(perfsim.PerfsimError, match="undefined in this scenario"):
+        perfsim.optimize("theory/v6-distortion", levers=["rule.pay.per_point=0:2"],
+                         objectives=["class_bias"], budget=8, reps=2, out=out)  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -89,17 +88,24 @@ class OptimizationResult:
 
 
 @contextlib.contextmanager
-def _removed_on_user_error(folder: Path | None):
-    """A folder this run creates is removed when the run stops on a user error (an objective
-    undefined in the scenario, constraints no rule meets): its half-written state would stop the
-    corrected command ("holds a different optimisation"). A folder that was there before (a run
-    resumed) is left as it was; Ctrl-C keeps the folder, to resume."""
+def _removed_on_user_error(folder: Path | None, search: Search):
+    """The files a run writes into a folder it creates are removed when it stops on a user error
+    before its search (an objective undefined in the scenario, a metric it does not write):
+    their half-written state would stop the corrected command ("holds a different
+    optimisation"). Only perfsim's own files go, and the folder only when that leaves it empty;
+    a folder that was there before (a run resumed), a finished search's evaluations (constraints
+    no rule met: the error says so) and Ctrl-C (to resume) keep everything."""
     fresh = folder is not None and not folder.exists()
     try:
         yield
     except PerfsimError:
-        if fresh and folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
+        if fresh and folder.is_dir() and len(search.archive.table()) <= 1:  # (the reference)
+            names = [OptimizationFiles.METADATA, *(f"{OptimizationFiles.EVALUATIONS}{suffix}"
+                     for suffix in (".parquet", ".csv"))]  # fmt: skip
+            for name in names:
+                (folder / name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # (only if nothing else is left in it)
         raise
 
 
@@ -208,7 +214,7 @@ def optimize(
     with (
         folder_lock(folder) if folder is not None else contextlib.nullcontext(),
         _runner(jobs, scheduler, executor) as runner,
-        _removed_on_user_error(folder),
+        _removed_on_user_error(folder, search),
     ):
         if folder is not None:
             running = {"kind": "optimization", "status": "running", "hash": hash_, **settings}
