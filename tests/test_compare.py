@@ -160,8 +160,12 @@ def test_separators_typed_on_a_chinese_keyboard_read_as_ascii():
     assert parse_assignment("world.departments=１２")[1] == 12
     assert parse_assignment('meta.title="０.６"')[1] == "０.６"  # a quoted string stays as written
     assert parse_assignment("meta.title=（１）")[1] == "（１）"  # not a number: as written
-    # a list typed with full-width commas
+    # a list typed with full-width commas; its quoted items stay as written
     assert parse_assignment('rule.grading.bands=["优秀"，"合格"]')[1] == ["优秀", "合格"]
+    assert parse_assignment('meta.sources=["《办法》（2011）"，"Ａ，乙"]')[1] == [
+        "《办法》（2011）",
+        "Ａ，乙",
+    ]
     assert parse_across("world.x=0.5、1、2") == ("world.x", ["0.5", "1", "2"])
     assert parse_variant("a:rule.x=1、rule.y=2")[1] == ["rule.x=1", "rule.y=2"]
 

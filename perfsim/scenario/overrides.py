@@ -74,10 +74,25 @@ def parse_value(text: str) -> Any:
     read, value = _toml(text)
     if read:
         return value
-    read, number = _toml(unicodedata.normalize("NFKC", text))
+    read, number = _toml(_ascii_outside_quotes(text))
     if read and isinstance(number, int | float | list | dict) and not isinstance(number, bool):
         return number  # (also a list or table typed with full-width commas and brackets)
     return text.strip()
+
+
+def _ascii_outside_quotes(text: str) -> str:
+    """``text`` with its full-width digits and signs in their ASCII forms (NFKC), except inside
+    quoted strings, which stay as written (``["《办法》（2011）"，"乙"]``)."""
+    out, quote = [], None
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+            out.append(ch)
+            continue
+        ch = unicodedata.normalize("NFKC", ch)
+        quote = ch if ch in "\"'" else None
+        out.append(ch)
+    return "".join(out)
 
 
 def _toml(text: str) -> tuple[bool, Any]:
