@@ -213,7 +213,7 @@ def test_class_shares_that_are_all_zero_are_one_clear_error():
     with pytest.raises(ScenarioError) as err:
         load_scenario("hangzhou-2011", sets)
     assert "world.classes = {" in str(err.value)
-    assert "at least one class share must be > 0" in str(err.value)
+    assert "are all 0: give at least one class a share > 0" in str(err.value)
 
 
 @pytest.mark.parametrize(

@@ -217,7 +217,8 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
 
 
 def _grade_moves(comp, names: dict[str, str]) -> list[str]:
-    """The report's sentences on grades that move by 10 points or more, and what that means for
+    """The report's sentences on grades that move (by 10 points, or by 3 points and a quarter of
+    the band: ``comparison.BAND_SHIFT``), and what that means for
     the verdicts (:func:`perfsim.report.sections.comparison.grade_sentences`), for the first
     world's runs."""
     from ..report.sections.comparison import grade_sentences, reweighted

@@ -217,7 +217,8 @@ ERRORS: dict[str, str] = {
         "loading other than 0"
     ),
     "class_shares_zero": N_(
-        "at least one class share must be > 0 (the shares of the departments in each class)"
+        "the class shares (the share of departments in each class) are all 0: give at least one "
+        "class a share > 0"
     ),
     "table_not_found": N_("{path}: file not found"),
     "folder_not_found": N_(

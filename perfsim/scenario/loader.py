@@ -59,25 +59,35 @@ def _not_found(p: Path, bundled: bool = True) -> str:
 
 def _bundled_like(typed: str, names: list[str]) -> str | None:
     """The bundled scenario a name not found probably meant: the nearest name (``hangzhou2011``),
-    the one whose last part it is or begins (``goodhart`` for ``teaching/goodhart``, ``mlr`` for
-    ``mlr-2011``), or the first whose English or Chinese name holds it (``杭州``, ``国土资源部``)."""
+    or, for three letters or two Chinese characters and more, the one whose last part it begins
+    (``goodhart`` for ``teaching/goodhart``, ``mlr`` for ``mlr-2011``) or whose English or
+    Chinese name holds it (``杭州``, ``国土资源部``), when that one is the only such (or the others
+    are its variants: ``hangzhou-2011-uncertain`` beside ``hangzhou-2011``)."""
     close = nearest(typed, names, cutoff=0.7)
-    if close or not typed.strip():
+    chinese = sum(1 for ch in typed if "\u4e00" <= ch <= "\u9fff")
+    if close or (len(typed.strip()) < 3 and chinese < 2):
         return close
     ordered = sorted(names, key=lambda n: (n.count("/"), len(n), n))  # (the plainest first)
-    last = [n for n in ordered if n.rsplit("/", 1)[-1].startswith(typed)]
-    if last:
-        return last[0]
-    for name in ordered:
-        try:
-            meta = read_toml(BUNDLED_SCENARIOS / f"{name}.toml").get("meta", {})
-        except (OSError, ScenarioError):
-            continue
-        said = [str(meta.get("name", ""))]
-        said += [str(t.get("name", "")) for t in (meta.get("translations") or {}).values()]
-        if any(typed.casefold() in text.casefold() for text in said if text):
-            return name
+    found = _only([n for n in ordered if n.rsplit("/", 1)[-1].startswith(typed)])
+    return found or _only([n for n in ordered if _named(n, typed)])
+
+
+def _only(found: list[str]) -> str | None:
+    """The first of ``found`` when every other one is a variant of it (its name and more)."""
+    if found and all(n.startswith(found[0]) for n in found[1:]):
+        return found[0]
     return None
+
+
+def _named(name: str, typed: str) -> bool:
+    """Whether the bundled scenario ``name``'s English or Chinese name holds ``typed``."""
+    try:
+        meta = read_toml(BUNDLED_SCENARIOS / f"{name}.toml").get("meta", {})
+    except (OSError, ScenarioError):
+        return False
+    said = [str(meta.get("name", ""))]
+    said += [str(t.get("name", "")) for t in (meta.get("translations") or {}).values()]
+    return any(typed.casefold() in text.casefold() for text in said if text)
 
 
 def read_toml(path: str | Path, bundled: bool = True) -> dict:

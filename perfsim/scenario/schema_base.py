@@ -1,5 +1,6 @@
 """The base model of every scenario table."""
 
+import re
 from collections.abc import Mapping
 from types import UnionType
 from typing import Annotated, Union, get_args, get_origin
@@ -33,7 +34,7 @@ class Strict(BaseModel):
         if found is not None:
             where, bad = found
             said = error("number")
-            if isinstance(bad, str):  # a number in quotes: say it without them
+            if isinstance(bad, str) and _PLAIN_NUMBER.fullmatch(bad.strip()):  # quoted: unquote
                 said = error("write", message=said, word=bad.strip(), value=repr(bad))
             if not where:
                 raise ValueError(said)
@@ -76,6 +77,10 @@ def _not_a_number(annotation, value) -> tuple[str, object] | None:
             if inner is not None:
                 return inner
     return None
+
+
+#: a number as a file can hold it (finite, ASCII digits): what a quoted one is told to write
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def _reads_as_number(value) -> bool:

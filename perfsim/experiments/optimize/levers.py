@@ -202,8 +202,6 @@ def check_metrics(
                     "class_bias, for one, needs two classes of departments); choose another",
                 )
             )
-    if len({o.metric for o in objectives}) != len(objectives):
-        problems.append(Problem("--objective", "", None, "an objective is given twice", False))
     if problems:
         raise ScenarioError(problems)
 

@@ -155,13 +155,14 @@ def run_sensitivity(
 def _check_metric_names(names: Sequence[str]) -> None:
     """A ``--metric`` or ``--bound`` that names no metric perfsim writes stops the run before it
     simulates anything (it stopped after the whole run, leaving its chunks behind)."""
-    from ...metric_registry import METRICS, metric_info
+    from ...metric_registry import FAMILIES, METRICS, metric_info
 
     unknown = [m for m in names if metric_info(m) is None]
     if unknown:
+        families = ", ".join(f"{prefix}:NAME" for prefix in FAMILIES)
         raise SensitivityError(
             f"unknown metric(s) {', '.join(unknown)}; the metrics: {', '.join(METRICS)} (and "
-            "the families class_gap:CLASS, effective_weight:COMPONENT, rater_reliability:RATER)"
+            f"the families {families})"
         )
 
 

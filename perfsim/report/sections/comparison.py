@@ -146,7 +146,7 @@ def reweighted(rules: list[str], raw: dict[str, dict]) -> set[str]:
 
 def _moved(old: float, new: float) -> bool:
     """Whether a band's share of units moved enough to be said (:data:`BAND_SHIFT`)."""
-    change = abs(new - old)
+    change = abs(new - old) + 1e-9  # (shares are counts over a total: 0.2 − 0.15 may round down)
     small = change >= BAND_SHIFT_SMALL and change >= BAND_RELATIVE * max(old, new)
     return change >= BAND_SHIFT or small
 
