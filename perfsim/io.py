@@ -248,13 +248,24 @@ def check_output_folder(
             error("foreign_files", target=target, found=found, listed=_listed(foreign))
         )
     if foreign is None:  # (a copy made with cp folder/* keeps metadata.json, not the list)
-        raise OutputError(error("no_file_list", target=target, manifest=MANIFEST))
+        if _unfinished(target):  # an interrupted sensitivity or optimisation run: no list yet
+            raise OutputError(error("unfinished_run", target=target, found=found))
+        key = "no_file_list" if force_option else "no_file_list_plain"
+        raise OutputError(error(key, target=target, manifest=MANIFEST))
     if found != kind and not force:
         raise OutputError(
             f"{target} holds a perfsim {found} folder, not one of kind {kind!r}; choose another --out"
             + (", or give --force to replace it" if force_option else "")
         )
     return target
+
+
+def _unfinished(folder: Path) -> bool:
+    """Whether ``folder``'s marker file says its run is still under way (``status: running``:
+    an interrupted sensitivity analysis or optimisation, whose file list comes at its end)."""
+    return any(
+        (read_json(folder / name) or {}).get("status") == "running" for name in _LEGACY_MARKERS
+    )
 
 
 def _check_parents(target: Path) -> None:

@@ -602,3 +602,15 @@ def test_a_report_is_rewritten_in_a_folder_of_the_first_release_with_its_list_of
     manifest["files"] = sorted(manifest["files"])
     (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     assert main(["report", str(out), "--quiet"]) == 0
+
+
+def test_an_unfinished_optimisation_is_named_as_such_not_as_an_old_folder(tmp_path, capsys):
+    out = tmp_path / "opt"
+    out.mkdir()
+    marker = {"kind": "optimization", "status": "running", "hash": "ab"}
+    (out / "optimization.json").write_text(json.dumps(marker), encoding="utf-8")
+    for extra in ([], ["--force"]):
+        assert _run(out, *extra) == 2
+        err = capsys.readouterr().err
+        assert "holds an unfinished perfsim optimization run" in err and "older" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["optimization.json"]

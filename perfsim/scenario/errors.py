@@ -207,6 +207,15 @@ ERRORS: dict[str, str] = {
         "without that file, so perfsim cannot tell which files in it are yours and never "
         "replaces it, even with --force; choose another --out, or remove it yourself"
     ),
+    "no_file_list_plain": N_(
+        "{target} has no file list ({manifest}): it was written by an older perfsim, or copied "
+        "without that file, so perfsim cannot tell which files in it are yours and never "
+        "replaces it; choose another --out, or remove it yourself"
+    ),
+    "unfinished_run": N_(
+        "{target} holds an unfinished perfsim {found} run (its file list comes when it "
+        "completes): finish it with the same command and --resume, or choose another --out"
+    ),
     "report_no_file_list": N_(
         "{folder} has no file list ({manifest}): it was written by an older perfsim, or copied "
         "without that file, so perfsim cannot tell whether {listed} are yours and never "
