@@ -170,7 +170,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     print_sentences(
         ([left_out] if left_out else [])
         + comparison_sentences(table, rules, comp.worlds, _reps(comp))
-        + _grade_moves(comp, names)
+        + _grade_moves(comp, names, raw)
     )
     same = set(identical_metrics(table, ref))
     t = table[(table["world"] == comp.worlds[0]) & (table["direction"] != "")]
@@ -216,19 +216,18 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     next_report(out)
 
 
-def _grade_moves(comp, names: dict[str, str]) -> list[str]:
+def _grade_moves(comp, names: dict[str, str], raw: dict[str, dict]) -> list[str]:
     """The report's sentences on grades that move (by 10 points, or by 3 points and a quarter of
     the band: ``comparison.BAND_SHIFT``), and what that means for
     the verdicts (:func:`perfsim.report.sections.comparison.grade_sentences`), for the first
-    world's runs."""
+    world's runs (``raw``: each rule's resolved scenario, as the caller read them)."""
     from ..report.sections.comparison import grade_sentences, reweighted
-    from ..scenario.loader import scenario_raw
 
     world = comp.worlds[0]
     confusion = {names.get(r, r): comp.results[(world, r)].confusion for r in comp.rules}
-    raw = {names.get(r, r): scenario_raw(s) for r, s in comp.scenarios.items()}
     shown = [names.get(r, r) for r in comp.rules]
-    return grade_sentences(shown, confusion, reweighted(shown, raw))
+    scenarios = {names.get(r, r): scenario for r, scenario in raw.items()}
+    return grade_sentences(shown, confusion, reweighted(shown, scenarios))
 
 
 def _reps(comp) -> int:
