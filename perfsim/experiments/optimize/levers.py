@@ -85,21 +85,8 @@ def parse_objective(text: str) -> Objective:
             [Problem("--objective", text, text, "expected METRIC, METRIC:min or METRIC:max")]
         )
     if metric_info(metric) is None:  # (a family's member, class_gap:X, is a metric too)
-        judged = [m for m in METRICS if better(m)]
-        inside = [m for m in judged if metric.lower() in m]  # (tau: kendall_tau)
-        close = inside[0] if len(inside) == 1 else nearest(metric, judged, cutoff=0.5)
-        meant = f"did you mean {close!r}? " if close else ""
-        raise ScenarioError(
-            [
-                Problem(
-                    "--objective",
-                    metric,
-                    metric,
-                    f"not a metric; {meant}objectives with a better side: "
-                    + ", ".join(m for m in METRICS if better(m)),
-                )
-            ]
-        )
+        said = _not_a_metric(metric, "objectives")
+        raise ScenarioError([Problem("--objective", metric, metric, said)])
     if not goal:
         direction = better(metric)
         if not direction:
@@ -170,11 +157,14 @@ def check_names(objectives: Sequence[Objective], constraints: Sequence[Constrain
         raise ScenarioError(problems)
 
 
-def _not_a_metric(metric: str) -> str:
+def _not_a_metric(metric: str, what: str = "metrics") -> str:
+    """The message for a name that is no metric: the metric it is part of (``tau``:
+    kendall_tau) or the nearest, and the ``what`` with a better side."""
     judged = [m for m in METRICS if better(m)]
-    close = nearest(metric, judged, cutoff=0.5)
+    inside = [m for m in judged if metric.lower() in m]
+    close = inside[0] if len(inside) == 1 else nearest(metric, judged, cutoff=0.5)
     meant = f"did you mean {close!r}? " if close else ""
-    return f"not a metric; {meant}metrics with a better side: " + ", ".join(judged)
+    return f"not a metric; {meant}{what} with a better side: " + ", ".join(judged)
 
 
 def check_metrics(
