@@ -451,13 +451,13 @@ EFFECTIVE_WEIGHT = Metric(
     "share of score spread",
     "0–1",
     "none",
+    undefined_when="every unit has the same score on every component (no spread to share)",
     plain="How much of the differences between units' total scores comes from component "
     "{component}: a component on which units hardly differ counts for little, whatever its "
     "nominal share.",
     min_diff=0.02,
 )
-"""Family record of ``effective_weight:<component>``; ``{component}`` is filled in by
-:func:`metric_info`."""
+"""Family record of ``effective_weight:<component>`` (``{component}``: :func:`metric_info`)."""
 
 CLASS_GAP = Metric(
     "class_gap:{component}",

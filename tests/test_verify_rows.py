@@ -149,3 +149,40 @@ def test_gaming_covered_by_groundwork_under_a_steep_veto_is_missed():
     overrides = ["rule.pay.per_point=1.2", "world.events.violation.effect=2.5"]
     checks = gaming_checks(overrides, reps=4, seed=0, cases=((0.3, 3.0, 0.5),))
     assert all(c.passed for c in checks)
+
+
+@pytest.mark.parametrize(
+    ("row", "key"),
+    [
+        ("V2", "world.indicators.output.noise=0"),
+        ("V2q", "world.indicators.output.noise=0"),
+        ("V2c", "world.indicators.output.scale=0"),
+        ("V7", "world.indicators.output.noise=0"),
+    ],
+)
+def test_a_row_whose_closed_form_divides_by_the_noise_refuses_none(row, key):
+    """Noise 0 made V2's closed form infinite and its error 'nan%'; now an error naming the key."""
+    from perfsim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        run_suite([row], [f"{row}:{key}"], reps=2)
+    said = str(caught.value)
+    assert key.split("=")[0] in said and "must be > 0" in said
+    assert "nan" not in said and "inf" not in said
+
+
+def test_identical_units_leave_the_effective_weight_undefined_not_an_overflow():
+    """Noise 0 and unit ability: every unit scores the same, so no component has a spread to
+    share. The effective weight is undefined (n = 0), not 'the simulation overflowed'."""
+    from helpers import ROOT
+
+    import perfsim
+
+    result = perfsim.simulate(
+        ROOT / "scenarios" / "theory" / "v1-multitask-linear.toml",
+        reps=4,
+        overrides=["world.indicators.measured.noise=0", "world.motivation=0"],
+    )
+    row = result.metrics.set_index("metric").loc["effective_weight:综合"]
+    assert row["n"] == 0 and np.isnan(row["mean"])
+    assert np.isfinite(result.metric("mean_effort"))

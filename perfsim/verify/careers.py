@@ -32,7 +32,7 @@ from scipy.stats import norm
 
 from ..scenario.rule_parts import Reward
 from ..simulation import simulate
-from .rows import MC_SES, Check, kth_cutoff_density, load_theory, mc_mean
+from .rows import MC_SES, Check, kth_cutoff_density, load_theory, mc_mean, need_noise
 
 #: V2c: overrides of the V2 and V2q scenarios — part bonus, part promotion
 _V2C_CASES = (
@@ -69,6 +69,7 @@ def v2c(overrides, reps, seed) -> list[Check]:
         kappa = sc.world.promotion_value
         spread = (w0 - w1) + kappa * (p0 - p1)
         out = sc.world.indicators["output"]
+        need_noise(sc, "output")
         sigma, cost = out.noise * out.scale, sc.world.tasks["work"].cost
         slope = out.scale * out.tasks["work"]
         n = sc.world.departments
@@ -162,6 +163,7 @@ def v7(overrides, reps, seed) -> list[Check]:
         sc = load_theory("v7-budget.toml", [*extra, *overrides])
         w = sc.world
         out = w.indicators["output"]
+        need_noise(sc, "output")
         e = w.tasks["work"].baseline_effort * out.tasks["work"]
         pull = e / (out.noise * np.sqrt(2))
         f_w = sc.rule.rewards["win"].budget_factor

@@ -24,8 +24,8 @@ from scipy.stats import norm
 
 from ..engine import build
 from ..rules.grade import band_counts
-from ..scenario import load_scenario
-from ..scenario.loader import BUNDLED_SCENARIOS
+from ..scenario import Problem, ScenarioError, load_scenario
+from ..scenario.loader import BUNDLED_SCENARIOS, scenario_source
 from ..simulation import simulate
 
 THEORY = BUNDLED_SCENARIOS / "theory"
@@ -145,7 +145,23 @@ def _tournament_parts(sc):
     spread = c.reward_table[0, 0] - c.reward_table[1, 0]
     slope = float(score_slope(model)[0])
     sigma = float(abs(c.span[0]) * w.scale[0] * w.noise[0])
+    need_noise(sc, c.indicators[0])
     return model, spread, slope, sigma, float(w.cost[0, 0])
+
+
+#: the tournament rows' closed forms divide by the score noise σ
+NO_NOISE = "must be > 0 for this row: its closed form divides by the score noise σ (noise × scale)"
+
+
+def need_noise(sc, indicator: str) -> None:
+    """A :class:`ScenarioError` naming the key when the indicator's score noise σ is zero (a row
+    whose closed form divides by σ: a tournament without noise has no equilibrium in pure effort)."""
+    m = sc.world.indicators[indicator]
+    for key in ("noise", "scale"):
+        value = getattr(m, key)
+        if not value > 0:
+            where = f"world.indicators.{indicator}.{key}"
+            raise ScenarioError([Problem(scenario_source(sc), where, value, NO_NOISE)])
 
 
 def _tournament_check(file, overrides, reps, seed, check_id, description, tolerance, theory):
