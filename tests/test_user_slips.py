@@ -240,3 +240,34 @@ def test_an_indicator_that_loads_on_no_task_is_an_error_not_an_overflow():
         load_scenario("hangzhou-2011", ['world.indicators.公共服务.tasks={"公共服务"=0.0}'])
     said = str(err.value)
     assert "world.indicators.公共服务.tasks = {'公共服务': 0.0}: every loading is 0" in said
+
+
+@pytest.mark.parametrize(
+    ("table", "name"),
+    [
+        ("world.tasks", ""),
+        ("world.tasks", "  "),
+        ("world.classes", ""),
+        ("world.raters", "\u3000"),  # a full-width space
+        ("rule.indicators", ""),
+        ("rule.components", " "),
+        ("rule.rewards", ""),
+    ],
+)
+def test_a_blank_name_is_an_error_naming_its_table(tmp_path, table, name):
+    """A task named "" ran, and labelled its effort column 'effort:'; every table that declares
+    names now refuses a blank one (also when the rest of the file is then inconsistent)."""
+    from helpers import ROOT
+
+    text = (ROOT / "scenarios" / "teaching" / "goodhart.toml").read_text(encoding="utf-8")
+    text += f'\n[{table}."{name}"]\n'
+    (tmp_path / "s.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tmp_path / "s.toml")
+    assert f'{table}."{name}": a name needs at least one visible character' in str(err.value)
+
+
+def test_a_blank_band_name_is_an_error():
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("teaching/goodhart", ['rule.grading.bands=["好", " "]'])
+    assert 'rule.grading.bands." ": a name needs' in str(err.value)

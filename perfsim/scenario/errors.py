@@ -221,6 +221,10 @@ ERRORS: dict[str, str] = {
         "without that file, so perfsim cannot tell whether {listed} are yours and never "
         "overwrites them; move or rename them first"
     ),
+    "blank_name": N_(
+        "a name needs at least one visible character; a blank name would label results (such "
+        "as the effort:<task> columns) with nothing"
+    ),
     "loads_nothing": N_(
         "every loading is 0, so the indicator measures no work; give at least one task a "
         "loading other than 0"

@@ -18,6 +18,20 @@ def check_names(needed, given, path: str, kind: str, missing: str) -> None:
             raise LocatedValueError(f"{path}.{name}", name, unknown_name(kind, name, needed), False)
 
 
+def no_blank_names(data, paths: tuple[str, ...]):
+    """``data`` (a table as read, before validation) when every name its tables at ``paths``
+    (``grading.bands``: a table's list) declare has a visible character: a blank name ('' or
+    spaces) would give output columns such as ``effort:`` that name nothing."""
+    for path in paths:
+        names = data
+        for part in path.split("."):
+            names = names.get(part) if isinstance(names, dict) else None
+        for name in names if isinstance(names, dict | list) else ():
+            if isinstance(name, str) and not name.strip():
+                raise LocatedValueError(f'{path}."{name}"', name, error("blank_name"), False)
+    return data
+
+
 def nearest(name: str, allowed, cutoff: float = 0.5) -> str | None:
     """The name of ``allowed`` nearest to ``name`` (difflib's ratio at least ``cutoff``), or
     None: the "did you mean" of every message."""

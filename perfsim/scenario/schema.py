@@ -11,7 +11,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from ..ahp import ahp
 from .errors import LocatedValueError
-from .names import check_names, unknown_name
+from .names import check_names, no_blank_names, unknown_name
 from .paths import RESERVED_WEIGHT_KEYS
 from .rule_parts import (
     DEFAULT_COMPONENT,
@@ -67,6 +67,12 @@ class Rule(Strict):
     pay: Pay = Field(default_factory=Pay)
     audit: Audit = Field(default_factory=Audit)
     targets: Targets = Field(default_factory=Targets)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names(cls, data):
+        named = ("indicators", "components", "classes", "adjustments", "rewards", "grading.bands")
+        return no_blank_names(data, named)
 
     @model_validator(mode="after")
     def _check(self) -> Rule:

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from .errors import LocatedValueError, error
 from .events import Event
+from .names import no_blank_names
 from .scales import mixed_scale
 from .schema_base import Strict
 
@@ -267,6 +268,11 @@ class World(Strict):
         description="不可抗力, discretionary relief: per unit of total gaming effort G, how much a "
         "department raises its chance of being granted relief (grant + lobbying·G, at most 1).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names(cls, data):
+        return no_blank_names(data, ("classes", "tasks", "indicators", "raters", "events"))
 
     @model_validator(mode="after")
     def _check(self) -> World:
