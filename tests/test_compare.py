@@ -334,3 +334,22 @@ def test_a_cut_in_gaming_matters_relative_to_the_reference_when_gaming_is_small(
     # (with almost no gaming, δ stops at 0.1 point: a cut of 29 % of 0.05 % is no practical one)
     assert said == ("better" if abs(cut) >= delta else "no practical difference")
     assert smallest_difference("gaming_share", reference, {"gaming_share": 0.01}) == 0.01
+
+
+def test_a_wrong_across_value_stops_before_any_run_and_names_across(monkeypatch):
+    """The second value of --across was read only after the first world's runs, and its error
+    said '(with --set …)'."""
+    import perfsim.experiments.compare as module
+
+    ran = []
+    monkeypatch.setattr(module, "simulate", lambda *a, **k: ran.append(a))
+    with pytest.raises(ScenarioError) as err:
+        compare(
+            [V5],
+            variants=["more:rule.components.survey.share=0.6"],
+            across=["world.indicators.output.noise=0.5,abc"],
+            reps=2,
+        )
+    said = str(err.value)
+    assert "(with --across world.indicators.output.noise=abc)" in said and "--set" not in said
+    assert "must be a number" in said and ran == []

@@ -59,6 +59,7 @@ from ..scenario import (
     scenario_raw,
     scenario_source,
 )
+from ..scenario.errors import error
 from ..scenario.loader import scenario_from_dict
 from ..scenario.overrides import partition_any, separators
 from ..simulation import SimulationResult, simulate
@@ -337,16 +338,13 @@ def compare(
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     results: dict[tuple[str, str], SimulationResult] = {}
+    # every world's scenarios before any run: a value of --across that is wrong stops the
+    # comparison at once, not after the runs of the worlds before it
+    runs = {(w, r): _in_world(sc, sets) for w, sets in worlds.items() for r, sc in named.items()}
     with coverage.collected() as dropped:  # one warning for all runs, after them
-        for wname, wover in worlds.items():
-            for rname, sc in named.items():
-                scw = (
-                    scenario_from_dict(
-                        scenario_raw(sc), source=scenario_source(sc), overrides=wover
-                    )
-                    if wover
-                    else sc
-                )
+        for wname in worlds:
+            for rname in named:
+                scw = runs[(wname, rname)]
                 label = f"rule {rname}" + ("" if wname == "base" else f", world {wname}")
                 with run_label(label):  # a convergence warning names the variant, not the file
                     results[(wname, rname)] = simulate(
@@ -370,6 +368,15 @@ def compare(
         started=started,
         finished=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+
+
+def _in_world(sc: Scenario, sets: list[str]) -> Scenario:
+    """The scenario under one combination of ``--across`` assumptions (an error names them)."""
+    if not sets:
+        return sc
+    source = scenario_source(sc)
+    label = error("with_across", source=source, sets=" ".join(sets))
+    return scenario_from_dict(scenario_raw(sc), source=source, overrides=sets, label=label)
 
 
 def smallest_difference(metric: str, reference: np.ndarray, given: Mapping[str, float]) -> float:

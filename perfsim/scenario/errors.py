@@ -149,6 +149,7 @@ ERRORS: dict[str, str] = {
     "empty": N_("must not be empty"),
     "choices": N_("must be {choices}"),
     "with_set": N_("{source} (with --set {sets})"),
+    "with_across": N_("{source} (with --across {sets})"),
     "on_world": N_("{source} on world {world}"),
     "at_cell": N_("{source}: {row}, column '{column}': {message}"),
     "line": N_("line {line}"),
