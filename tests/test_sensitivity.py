@@ -853,6 +853,23 @@ def test_a_bundled_uncertain_table_is_found_by_its_name(tmp_path, monkeypatch):
         load_uncertain("hangzhou-2011-uncertan")
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("杭州", "hangzhou-2011-uncertain"),  # the scenario's Chinese name: its uncertain table
+        ("hangzhou", "hangzhou-2011-uncertain"),
+        ("sensitivity", "teaching/sensitivity-demo"),
+        ("goodhart", None),  # a scenario without an [uncertain] table, nor a variant with one
+    ],
+)
+def test_an_uncertain_table_not_found_suggests_a_bundled_one_that_holds_one(typed, meant):
+    """`--uncertain 杭州` suggested the scenario hangzhou-2011, which has no [uncertain] table."""
+    with pytest.raises(perfsim.ScenarioError) as err:
+        load_uncertain(typed)
+    said = str(err.value)
+    assert (f"did you mean the bundled scenario {meant!r}" in said) == (meant is not None)
+
+
 @pytest.mark.parametrize("option", [{"metrics": ["kendal_tau"]}, {"bounds": ["gaming<0.1"]}])
 def test_a_metric_no_run_writes_stops_a_scenarios_analysis_before_it_runs(
     tmp_path, monkeypatch, option

@@ -43,14 +43,20 @@ def resolve_path(path: str | Path) -> Path:
     return p
 
 
-def _not_found(p: Path, bundled: bool = True) -> str:
-    """ "file not found", with the bundled scenario of the nearest name (``hangzhou2011``)."""
-    names = [
-        q.relative_to(BUNDLED_SCENARIOS).with_suffix("").as_posix()
-        for q in BUNDLED_SCENARIOS.rglob("*.toml")
-    ]
+def _not_found(p: Path, bundled: bool = True, table: str = "") -> str:
+    """ "file not found", with the bundled scenario of the nearest name (``hangzhou2011``); of
+    those that hold ``[table]`` when given (``杭州`` for an ``[uncertain]`` table: its file
+    ``hangzhou-2011-uncertain``, not the scenario)."""
+    files = sorted(BUNDLED_SCENARIOS.rglob("*.toml"))
+    names = [q.relative_to(BUNDLED_SCENARIOS).with_suffix("").as_posix() for q in files]
     typed = p.with_suffix("").as_posix() if p.suffix == ".toml" else p.as_posix()
     close = _bundled_like(typed.removeprefix("scenarios/"), names)
+    if table:  # the one holding the table, or a variant of the scenario meant that holds it
+        heading = re.compile(rf"^\[{re.escape(table)}[\].]", re.M)
+        holding = [n for n, q in zip(names, files) if heading.search(q.read_text("utf-8"))]
+        close = _bundled_like(typed.removeprefix("scenarios/"), holding) or (
+            close and _only([n for n in holding if n.startswith(close)])
+        )
     key = ("not_found" if bundled else "own_not_found") if not close else None
     if not bundled:  # (a file of the user's own, such as an [uncertain] table)
         return error(key or "own_not_found_close", close=repr(close), cwd=Path.cwd())
@@ -90,14 +96,15 @@ def _named(name: str, typed: str) -> bool:
     return any(typed.casefold() in text.casefold() for text in said if text)
 
 
-def read_toml(path: str | Path, bundled: bool = True) -> dict:
+def read_toml(path: str | Path, bundled: bool = True, table: str = "") -> dict:
     """Read a TOML file; a syntax error becomes a :class:`ScenarioError` naming the line. A missing
-    file's error points to the bundled scenarios unless ``bundled`` is False."""
+    file's error points to the bundled scenarios unless ``bundled`` is False, and suggests one
+    that holds ``[table]`` when given."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([Problem(str(p), "", None, _not_found(p, bundled))]) from None
+        raise ScenarioError([Problem(str(p), "", None, _not_found(p, bundled, table))]) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             [

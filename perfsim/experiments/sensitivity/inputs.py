@@ -207,7 +207,7 @@ def load_uncertain(source: str | Path | Mapping) -> tuple[dict[str, UncertainInp
         raw, label = dict(source), "uncertain"
     else:
         label = str(source)
-        raw = read_toml(resolve_path(source), bundled=False)
+        raw = read_toml(resolve_path(source), bundled=False, table="uncertain")
         if "uncertain" not in raw and ({"rule", "world"} & set(raw)):
             message = "has no [uncertain] table (a scenario without uncertain inputs)"
             raise ScenarioError([Problem(label, "uncertain", None, message, False)])
