@@ -53,7 +53,8 @@ def _not_found(p: Path, bundled: bool = True, table: str = "") -> str:
     close = _bundled_like(typed.removeprefix("scenarios/"), names)
     if table:  # the one holding the table, or a variant of the scenario meant that holds it
         heading = re.compile(rf"^\[{re.escape(table)}[\].]", re.M)
-        holding = [n for n, q in zip(names, files) if heading.search(q.read_text("utf-8"))]
+        held = [heading.search(q.read_text("utf-8")) for q in files]
+        holding = [n for n, h in zip(names, held, strict=True) if h]
         close = _bundled_like(typed.removeprefix("scenarios/"), holding) or (
             close and _only([n for n in holding if n.startswith(close)])
         )
