@@ -36,6 +36,7 @@ from . import (
     validate,
     verify,
 )
+from .parsing import Parser, lang_given
 
 #: The subcommands, in the order ``perfsim --help`` lists them.
 COMMANDS: dict[str, ModuleType] = {
@@ -119,7 +120,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     that is no command): a command's arguments read their defaults from its module, and
     importing every command's modules (scipy.stats, pymoo, the empirical analysis) took seconds
     of each command's start."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="perfsim",
         description="Test performance-evaluation rules for government units before adopting them.",
         epilog=ZH_HELP,
@@ -176,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # the command is the first word not an option (perfsim's own options take no value)
     command = next((word for word in given if not word.startswith("-")), None)
+    Parser.lang = lang_given(given)  # argparse's own errors in the command's --lang
     parser = build_parser(command if command in COMMANDS else "")
     args, extra = parser.parse_known_args(argv)
     if extra:  # (argparse's own error names no command and is English: perfsim: error: …)
@@ -273,7 +275,7 @@ def _said_message(text: str) -> str:
 
     found = template_fields(text, ERRORS.values())
     if found is None:
-        return text
+        return _(text) if text in WORDS else text  # (a word such as the source "command line")
     template, values = found
     said = {k: _said_message(v) if k in _SAID_AGAIN else v for k, v in values.items()}
     said |= {k: _(v) for k, v in values.items() if k in ("kind", "where") and v in WORDS}

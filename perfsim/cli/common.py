@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from .parsing import EMPTY, NEGATIVE_SEED, NOT_WHOLE
+
 
 def library_default(function: Callable, name: str):
     """The default of ``function``'s keyword ``name``: the CLI states no default of its own."""
@@ -34,9 +36,9 @@ def seed_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(NOT_WHOLE.format(value=repr(text))) from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{value}: a seed must be ≥ 0")
+        raise argparse.ArgumentTypeError(NEGATIVE_SEED.format(value=value))
     return value
 
 
@@ -75,7 +77,7 @@ def given(text: str) -> str:
     """An option's value that may not be empty (``--out ""`` wrote to the default folder as if
     no --out were given)."""
     if not text.strip():
-        raise argparse.ArgumentTypeError("empty; give a name (or leave the option out)")
+        raise argparse.ArgumentTypeError(EMPTY)
     return text
 
 

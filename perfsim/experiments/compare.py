@@ -229,8 +229,7 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
                     "--variant",
                     text,
                     text,
-                    "expected NAME:PATH=VALUE[,PATH=VALUE], "
-                    "e.g. social40:rule.components.社会评价.share=0.4",
+                    error("variant_form", example="social40:rule.components.社会评价.share=0.4"),
                     False,
                 )
             ]
@@ -249,7 +248,7 @@ def parse_across(text: str) -> tuple[str, list[str]]:
                     "--across",
                     text,
                     text,
-                    "expected PATH=V1,V2[,V3], e.g. world.indicators.公共服务.gameability=0.5,1,2",
+                    error("across_form", example="world.indicators.公共服务.gameability=0.5,1,2"),
                     False,
                 )
             ]

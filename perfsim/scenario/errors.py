@@ -150,6 +150,8 @@ ERRORS: dict[str, str] = {
     "choices": N_("must be {choices}"),
     "with_set": N_("{source} (with --set {sets})"),
     "with_across": N_("{source} (with --across {sets})"),
+    "variant_form": N_("expected NAME:PATH=VALUE[,PATH=VALUE], e.g. {example}"),
+    "across_form": N_("expected PATH=V1,V2[,V3], e.g. {example}"),
     "on_world": N_("{source} on world {world}"),
     "at_cell": N_("{source}: {row}, column '{column}': {message}"),
     "line": N_("line {line}"),
@@ -275,6 +277,7 @@ WORDS = (
     N_("bonus/deduction item or veto column"),
     N_("the top level"),
     N_("task"),
+    N_("command line"),
 )
 
 
