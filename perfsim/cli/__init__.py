@@ -56,10 +56,12 @@ COMMANDS: dict[str, ModuleType] = {
 
 #: options that belong to another command than the one they were given to: a hint for each
 _BELONGS = {
-    "--lang": "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score, "
-    "validate and scenarios (the language of what they print), to perfsim new (the starter "
-    "file's) and to perfsim report (the report's: perfsim report FOLDER --lang zh, after the "
-    "run; 中文报告)",
+    "--lang": N_(
+        "--lang belongs to perfsim run, compare, sensitivity, optimize, empirical, score, "
+        "validate and scenarios (the language of what they print), to perfsim new (the starter "
+        "file's) and to perfsim report (the report's: perfsim report FOLDER --lang zh, after the "
+        "run; 中文报告)"
+    ),
 }
 
 
@@ -99,7 +101,7 @@ def _unrecognized(parser: argparse.ArgumentParser, command: str, extra: list[str
     usage = parser.format_usage()  # (argparse lists every option of the command in its usage)
     options = sorted(set(re.findall(r"(?<![\w-])--?[A-Za-z][\w-]*", usage)) - {"-h", "--help"})
     named = [word.split("=", 1)[0] for word in extra if word.startswith("-")]
-    hints = [hint for option, hint in _BELONGS.items() if option in named]
+    hints = [option for option in _BELONGS if option in named]
     close = None
     for word in (w for w in named if w not in _BELONGS):  # (those have a hint of their own)
         near = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
@@ -111,7 +113,8 @@ def _unrecognized(parser: argparse.ArgumentParser, command: str, extra: list[str
         else:
             message = _(UNRECOGNIZED).format(given=given, command=command)
         text = _("perfsim {command}: error: {message}").format(command=command, message=message)
-    return "; ".join([text, *hints])
+        hints = [_(_BELONGS[option]) for option in hints]
+        return _("; ").join([text, *hints])
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -181,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(command if command in COMMANDS else "")
     args, extra = parser.parse_known_args(argv)
     if extra:  # (argparse's own error names no command and is English: perfsim: error: …)
-        lang = getattr(args, "lang", "en")
+        lang = getattr(args, "lang", Parser.lang)  # (a command without --lang: as typed)
         sub = parser.commands[args.command]
         print(sub.format_usage().rstrip(), file=sys.stderr)
         print(_unrecognized(sub, args.command, extra, lang), file=sys.stderr)
