@@ -46,7 +46,7 @@ def test_an_option_given_to_the_wrong_command_says_where_it_belongs(
     assert exc.value.code == 2 and unrecognized in err
     assert said in err
     assert "Traceback" not in err
-    assert "perfsim report FOLDER --lang zh" in err
+    assert "perfsim report FOLDER --lang zh" in err or "perfsim report 结果文件夹 --lang zh" in err
     assert not (tmp_path / "x").exists()
     with pytest.raises(SystemExit):
         main(["run", "hangzhou-2011", "--bogus"])
