@@ -253,10 +253,8 @@ def check_output_folder(
         key = "no_file_list" if force_option else "no_file_list_plain"
         raise OutputError(error(key, target=target, manifest=MANIFEST))
     if found != kind and not force:
-        raise OutputError(
-            f"{target} holds a perfsim {found} folder, not one of kind {kind!r}; choose another --out"
-            + (", or give --force to replace it" if force_option else "")
-        )
+        key = "other_kind" if force_option else "other_kind_plain"
+        raise OutputError(error(key, target=target, found=found, kind=repr(kind)))
     return target
 
 

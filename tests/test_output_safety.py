@@ -84,6 +84,8 @@ def test_another_kind_needs_force(tmp_path, capsys):
     cmp = ["compare", V1, "--variant", "b:rule.pay.per_point=0.5", "--reps", "4", "--quiet"]
     assert main([*cmp, "--out", str(out)]) == 2
     assert "not one of kind 'comparison'" in capsys.readouterr().err
+    assert main([*cmp, "--out", str(out), "--lang", "zh"]) == 2  # (it was English)
+    assert "不是 'comparison' 类的；请换一个 --out，或者加 --force" in capsys.readouterr().err
     assert folder_kind(out) == "run"
     assert main([*cmp, "--out", str(out), "--force"]) == 0
     assert folder_kind(out) == "comparison"

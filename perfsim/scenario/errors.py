@@ -241,6 +241,13 @@ ERRORS: dict[str, str] = {
         "{path}: folder not found; give a folder written by perfsim run, compare, sensitivity, "
         "empirical or optimize"
     ),
+    "other_kind": N_(
+        "{target} holds a perfsim {found} folder, not one of kind {kind}; choose another --out, "
+        "or give --force to replace it"
+    ),
+    "other_kind_plain": N_(
+        "{target} holds a perfsim {found} folder, not one of kind {kind}; choose another --out"
+    ),
     "folder_is_file": N_(
         "{path}: is a file, not a folder; give the folder written by perfsim run, compare, "
         "sensitivity, empirical or optimize"
