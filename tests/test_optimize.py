@@ -529,8 +529,8 @@ def test_the_parallel_figure_names_levers_in_words(path, en, zh):
          False),
         (["--objective", "welfare_loss", "--constraint", "nope<1"], "--constraint: nope", False),
         (["--objective", "welfare_loss", "--objective", "welfare_loss"], "given twice", False),
-        (["--objective", "welfare_loss", "--constraint", "welfare_loss<-100"], "no evaluated rule",
-         True),
+        (["--objective", "welfare_loss", "--constraint", "welfare_loss<-100"],
+         "none of the 8 rules evaluated meets every --constraint", True),
     ],
 )  # fmt: skip
 def test_a_user_error_leaves_no_half_written_optimisation(tmp_path, capsys, extra, said, kept):
@@ -547,6 +547,8 @@ def test_a_user_error_leaves_no_half_written_optimisation(tmp_path, capsys, extr
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err
     assert out.exists() == kept
+    if kept:  # where the evaluations are, and that another --out is needed (it was not said)
+        assert f"with another --out: {out} keeps these evaluations" in err
 
 
 def test_a_user_error_removes_only_the_optimisations_own_files(tmp_path, monkeypatch):

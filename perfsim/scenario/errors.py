@@ -241,6 +241,16 @@ ERRORS: dict[str, str] = {
         "{path}: folder not found; give a folder written by perfsim run, compare, sensitivity, "
         "empirical or optimize"
     ),
+    "no_feasible": N_(
+        "none of the {count} rules evaluated meets every --constraint in every world; loosen the "
+        "constraints, widen the levers' ranges or raise --budget"
+    ),
+    "no_feasible_kept": N_(
+        "none of the {count} rules evaluated meets every --constraint in every world; loosen the "
+        "constraints, widen the levers' ranges or raise --budget, with another --out: {folder} "
+        "keeps these evaluations, and a search with other settings does not reuse it (delete it "
+        "to use the name again)"
+    ),
     "other_kind": N_(
         "{target} holds a perfsim {found} folder, not one of kind {kind}; choose another --out, "
         "or give --force to replace it"

@@ -29,6 +29,7 @@ from ...scenario import (
     scenario_raw,
     scenario_source,
 )
+from ...scenario.errors import error
 from ..compare import parse_across
 from ..executors import Executor, make_executor
 from ..sensitivity.checkpoint import digest
@@ -325,11 +326,10 @@ def _final(
 ) -> dict:
     """Re-evaluate the front, keep its noisy-Pareto set, place the reference, recommend rules."""
     space, objs, measure = search.model.space, search.objectives, search.measure
-    if not front_rows:
-        raise OptimizationError(
-            "no evaluated rule meets every --constraint in every world; loosen the constraints, "
-            "widen the levers' ranges or raise --budget"
-        )
+    if not front_rows:  # (a folder keeps the evaluations: the error says where)
+        count, kept = int((table["candidate"] != REFERENCE).sum()), search.checkpoint
+        key = "no_feasible_kept" if kept is not None else "no_feasible"
+        raise OptimizationError(error(key, count=count, folder=kept and kept.parent))
     if len(front_rows) > MAX_FRONT:
         order = np.argsort(table.loc[front_rows, f"{objs[0].metric}@w0"].to_numpy(float))
         keep = np.unique(np.linspace(0, len(order) - 1, MAX_FRONT).round().astype(int))
