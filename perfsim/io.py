@@ -130,6 +130,9 @@ def foreign_files(path: str | Path) -> list[str] | None:
 #: report's language)
 _REWRITING = "rewriting_report"
 
+#: the manifest key that lists, in a folder without a file list, the report files perfsim wrote
+_REPORT_FILES = "report_files"
+
 #: the reports ``perfsim report`` writes, in every language it writes them in
 _REPORTS = frozenset(name for lang in LANGUAGES for name in report_files(lang))
 
@@ -166,13 +169,20 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
         # a folder it is writing now, whose list comes when it is complete)
         writing = _TMP_TAG in folder.name
         there = [] if writing else [p.relative_to(folder).as_posix() for p in _files(folder)]
-        written = [rel for rel in there if _written_by_report(rel, lang)]
+        # (the report files an earlier report wrote here, unchanged since, are perfsim's)
+        done = (manifest or {}).get(_REPORT_FILES) or {}
+        written = [
+            r for r in there if _written_by_report(r, lang) and done.get(r) != _digest(folder / r)
+        ]
         if written:
             raise OutputError(
                 error("report_no_file_list", folder=folder, manifest=MANIFEST,
                       listed=_listed(written))
             )  # fmt: skip
         yield
+        if not writing:  # what it wrote, for the next report (still no list of the folder's files)
+            files = {r: h for r, h in snapshot(folder).items() if _written_by_report(r, lang)}
+            _write_json(folder / MANIFEST, {**(manifest or {}), _REPORT_FILES: {**done, **files}})
         return
     foreign = [rel for rel in foreign_files(folder) or [] if is_report_name(rel)]
     theirs = [rel for rel in foreign if _written_by_report(rel, lang)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -113,13 +112,16 @@ def test_a_report_into_a_folder_without_file_list_never_overwrites_one(tmp_path,
     assert _run(out) == 0
     (out / MANIFEST).unlink()
     assert main(["report", str(out), "--quiet"]) == 0  # no report there yet: nothing to lose
+    # its own report and figures, unchanged, are rewritten (they were refused as the user's)
+    assert main(["report", str(out), "--quiet"]) == 0
+    assert not (out / ".perfsim.json").read_text(encoding="utf-8").count('"files"')  # no list
     notes = out / "report.md"
     notes.write_text("# my notes", encoding="utf-8")
-    shutil.rmtree(out / "figures")  # (so that the report's own file is what stops it)
     assert main(["report", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "has no file list" in err and "report.html, report.md are yours" in err
+    assert "has no file list" in err and "cannot tell whether report.md are yours" in err
     assert notes.read_text(encoding="utf-8") == "# my notes"
+    assert _run(out, "--force") == 2  # and the folder is still never replaced
 
 
 def test_a_link_put_into_a_run_folder_stops_a_rerun_and_an_empty_folder_does_not(tmp_path, capsys):
