@@ -158,8 +158,9 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
     under way, so that the files of an interrupted one still count as perfsim's (a rerun or
     another command may replace them); at its end every report file perfsim wrote is recorded
     with its SHA-256 (a file of the user's never is). In a folder without a file list (written by
-    an older perfsim, or copied without it) no report or figure is replaced: perfsim cannot tell
-    them from the user's."""
+    an older perfsim, or copied without it) no report or figure is replaced but those an earlier
+    report wrote there and nobody changed since (the manifest then records them, and still no
+    list of the folder's files): perfsim cannot tell the others from the user's."""
     folder = Path(folder)
     manifest = read_json(folder / MANIFEST)
     if manifest is not None and isinstance(manifest.get("files"), list):  # (the first release's)
