@@ -417,8 +417,8 @@ def number_problem(cell: str, value: float) -> str | None:
     s = cell.strip().lower()
     if s in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "na", "n/a", "null", "none"):
         return error("cell_finite", cell=repr(cell))
-    if _DECIMAL_COMMA.fullmatch(unicodedata.normalize("NFKC", s)):
-        return error("cell_comma", cell=repr(cell), fixed=s.replace(",", "."))
+    if _DECIMAL_COMMA.fullmatch(plain := unicodedata.normalize("NFKC", s)):  # (４，８ too)
+        return error("cell_comma", cell=repr(cell), fixed=plain.replace(",", "."))
     if np.isinf(value) or _NUMBER.fullmatch(s):
         return error("cell_large", cell=repr(cell), most=SHOWN_MAX)
     return error("cell_number", cell=repr(cell))

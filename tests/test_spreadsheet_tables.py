@@ -158,3 +158,13 @@ def test_degenerate_but_valid_ratings_write_no_inf(tmp_path):
         frame = pd.read_csv(table, encoding="utf-8-sig")
         numbers = frame.select_dtypes("number").to_numpy(dtype=float)
         assert not np.isinf(numbers).any(), table.name
+
+
+@pytest.mark.parametrize(("cell", "fixed"), [("4,8", "4.8"), ("4，8", "4.8"), ("４，８", "4.8")])
+def test_a_decimal_comma_is_told_the_number_with_a_point(cell, fixed):
+    """A full-width comma was told to write 4，8 'with a point' (the raw text was fixed, not the
+    normalised one)."""
+    from perfsim.tables import number_problem
+
+    said = number_problem(cell, float("nan"))
+    assert said.endswith(f"write decimals with a point, e.g. {fixed}")
