@@ -251,3 +251,18 @@ def test_a_chinese_empirical_summary_says_its_lines_and_notes_in_chinese(tmp_pat
     assert moved and int(moved[1]) == len(changes)
     assert int(moved[3]) == int((changes["grade:classes"] != changes.iloc[:, -2]).sum()) > 0
     assert f"已写入 {out}" in chinese
+
+
+@pytest.mark.parametrize("name", ["gaming cost (key targets)", "audit rate", "优秀 quota（比例）"])
+def test_a_sensitivity_hint_on_an_input_named_with_brackets_is_said_whole(name):
+    """'low gaming cost (key targets) (61% within, against 94%)' was matched with the input
+    'gaming cost' and said as '…（targets) (61% within，另一半为 94%）'."""
+    from perfsim.experiments.sensitivity.notes import NOTES, said_again
+    from perfsim.i18n import gettext as _
+
+    values = {"input": name, "worse": "61%", "what": "within", "better": "94%"}
+    english = NOTES["hint_low"].format(**values)
+    with language("zh"):
+        said = said_again(english)
+        assert said == _(NOTES["hint_low"]).format(**{k: _(v) for k, v in values.items()})
+        assert _(name) in said and "61%" in said and "94%" in said

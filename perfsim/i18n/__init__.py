@@ -156,6 +156,9 @@ _FIELDS = {
     "line": r"\d+",
     "bound": r"[-+]?\d[\d.]*(?:e[-+]?\d+)?",
     "choices": r"'.*'",
+    # a sensitivity input's name may hold brackets ("gaming cost (key targets)"): balanced ones,
+    # so that the bracket after it in a template is the template's
+    "input": r"(?:[^()（）]|[(（][^()（）]*[)）])+",
 }
 
 
