@@ -374,11 +374,15 @@ def _lenient(cell: str) -> float:
     return float(s) if _NUMBER.fullmatch(s) else float("nan")
 
 
+def excel_name(source) -> bool:
+    """Whether ``source`` names a spreadsheet (its rows are "row N", a CSV file's "line N")."""
+    return str(source).lower().endswith(EXCEL_SUFFIXES)
+
+
 def row_name(source, row: int) -> str:
     """Where data row ``row`` (0 = the first under the header) of a table is: "line N" of a CSV
     file, "row N" of a spreadsheet, as its program numbers them (the header is line or row 1)."""
-    excel = str(source).lower().endswith(EXCEL_SUFFIXES)
-    return error("row" if excel else "line", line=row + 2)
+    return error("row" if excel_name(source) else "line", line=row + 2)
 
 
 def at_cell(source, row: int, column: str, message: str) -> str:

@@ -550,3 +550,41 @@ def test_ratings_that_never_vary_give_no_halo_and_no_numpy_warning():
     assert effects.groups["halo"].isna().all()
     real = rater_effects(read_ratings(PILOT)).groups.set_index(["component", "rater_group"])
     assert real["halo"].notna().any() and np.isfinite(real["halo"].dropna()).all()
+
+
+def test_what_the_reading_leaves_out_and_a_veto_are_in_the_folders_notes_and_report(tmp_path):
+    """A unit of the units table without ratings, blank ratings and a vetoed unit were said on the
+    terminal only (in English) or not at all: empirical.json had no notes, the report said '11
+    units' and showed a vetoed unit at its score, graded 不合格, without a word why."""
+    import warnings
+
+    from perfsim.empirical.data import RatingsWarning
+    from perfsim.report import build_report
+
+    ratings = pd.read_csv(PILOT, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    blank = [3, 10]
+    ratings.loc[blank, ["score", "answer"]] = ""
+    units = pd.read_csv(PILOT_UNITS, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    vetoed = units["department"].iloc[2]
+    units.loc[2, "一票否决"] = "true"
+    extra = units.iloc[[0]].assign(department="市新设局", 一票否决="false")
+    units = pd.concat([units, extra], ignore_index=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = analyze(ratings, units=units, rule=HANGZHOU, reps=20, calibrate_world=False)
+    shown = [str(w.message) for w in caught if w.category is RatingsWarning]
+    assert len(shown) == 2  # still warned, once each
+    notes = res.notes
+    assert any("2 of" in n and "ratings left blank" in n and "line 5, line 12" in n for n in notes)
+    assert any(
+        "1 unit(s) of the units table have no ratings" in n and "市新设局" in n for n in notes
+    )
+    row = res.scores.set_index("unit").loc[vetoed]
+    assert row["vetoed"] and row["grade"] == "不合格" and res.scores["vetoed"].sum() == 1
+    assert any(n.startswith(f"'{vetoed}': vetoed (一票否决)") for n in notes)
+    res.write(tmp_path / "emp", report=False)
+    _, md = build_report(tmp_path / "emp", lang="zh")
+    text = md.read_text(encoding="utf-8")
+    assert "条空白（既无得分也无评价结果：第 5 行、第 12 行）" in text
+    assert "没有任何评分，未纳入分析" in text and "市新设局" in text
+    assert f"'{vetoed}'：单位表中标记为一票否决，因此无论得分多少都评为不合格" in text

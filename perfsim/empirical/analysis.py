@@ -10,7 +10,9 @@ data, as a scenario fragment. ``result.write(out)`` writes the tables, figures a
 
 from __future__ import annotations
 
+import contextlib
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +26,9 @@ from ..scenario import DataError, Rule, Scenario, load_scenario
 from ..scoring import quota_band_messages
 from ..tables import read_frame
 from .calibration import Calibration, calibrate
-from .data import Ratings, Scale, is_long, read_ratings
+from .data import Ratings, RatingsWarning, Scale, is_long, read_ratings
 from .effects import RaterEffects, rater_effects
-from .notes import note
+from .notes import listed, note
 from .reliability import reliability
 from .scores import RuleScorer, comparable_column, default_rule
 from .uncertainty import RankUncertainty, bootstrap_ranks
@@ -226,6 +228,19 @@ def _calibration(
     return calib
 
 
+@contextlib.contextmanager
+def noted(notes: list[str]):
+    """The :class:`RatingsWarning` s raised in the block, kept as ``notes`` (the folder's, which
+    its report shows) and shown as warnings as before; other warnings shown as they were."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if issubclass(w.category, RatingsWarning):
+            notes.append(str(w.message))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
 def analyze(
     data: pd.DataFrame | str | Path,
     *,
@@ -264,7 +279,8 @@ def analyze(
         )
     if isinstance(scale, str):
         scale = Scale.parse(scale)
-    ratings = read_ratings(raw, scale=scale, score_max=score_max, source=source)
+    with noted(notes):  # (what the reading warns of, the report says too)
+        ratings = read_ratings(raw, scale=scale, score_max=score_max, source=source)
     unit_ids = ratings.units
     classes = ratings.unit_classes().reindex(unit_ids)
     unit_classes = classes.tolist() if (classes != "").all() else None
@@ -275,9 +291,11 @@ def analyze(
     if unused:
         notes.append(note("unused", components=", ".join(unused), rule=base_name))
     on = _Units(units_frame, unit_ids, unit_classes, id_column, class_column, units_source)
+    with noted(notes):
+        scorer = on.scorer(base_rule, mapping)
     unc = bootstrap_ranks(
         ratings,
-        on.scorer(base_rule, mapping),
+        scorer,
         mapping,
         reps=reps,
         level=level,
@@ -292,6 +310,11 @@ def analyze(
         drop=True
     )
     notes += [str(m) for m in quota_band_messages(compile_rule(base_rule), scores, "unit", source)]
+    if "vetoed" in scores and scores["vetoed"].any():
+        grade = scores.loc[scores["vetoed"], "grade"].iloc[0]
+        notes.append(
+            note("vetoed", units=listed(scores.loc[scores["vetoed"], "unit"]), grade=grade)
+        )
     scoped = _Scoped({}, {base_name: base_rule.grading.scope}, unit_classes)
     ranks, rules = _compare_ranks(ratings, on, scores, base_name, compare, source, scoped)
     rank_changes = _changes(ranks, rules, scoped)

@@ -40,6 +40,7 @@ from ..tables import (
     reading_note,
     row_name,
 )
+from .notes import lines, phrase
 
 #: Hangzhou's social-evaluation answers, lowest first, with their points (0-100).
 SATISFACTION_SCALE: dict[str, float] = {
@@ -232,13 +233,9 @@ def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -
         raise DataError(f"{source}: every rating is blank (neither 'score' nor 'answer' given)")
     if blank.any():  # a skipped question: left out, as a survey's analysis leaves it out
         rows = np.flatnonzero(blank)
-        where = ", ".join(row_name(source, r) for r in rows[:5])
-        more = f" and {rows.size - 5} more" if rows.size > 5 else ""
-        warnings.warn_explicit(
-            f"{source}: {rows.size} of {blank.size} ratings left blank (neither 'score' nor "
-            f"'answer': {where}{more}) are left out of the analysis",
-            RatingsWarning, "perfsim", 0,
-        )  # fmt: skip
+        where = lines(source, rows)
+        said = phrase("blank", source=source, count=rows.size, total=blank.size, where=where)
+        warnings.warn_explicit(RatingsWarning(said), RatingsWarning, "perfsim", 0)
         out = out[~blank]
     _warn_low_scores(out, score_max, source)
     return out[list(COLUMNS)].reset_index(drop=True)
@@ -255,12 +252,10 @@ def _warn_low_scores(out: pd.DataFrame, score_max: float, source: str) -> None:
     for group, points in scored.groupby("rater_group", sort=False)["points"]:
         top = float(points.max()) * score_max / 100.0
         if len(points) > 1 and top <= LOW_SCALE * score_max and top > 0:
-            warnings.warn_explicit(
-                f"{source}: rater group {group!r}: every score is at most {top:g} on a scale "
-                f"of 0-{score_max:g} (--score-max); if its scores are out of {top:g} or 10, give "
-                f"--score-max (they are read as given)",
-                RatingsWarning, "perfsim", 0,
-            )  # fmt: skip
+            scale = next(s for s in (5, 10, 20, 50, 100, 1000, top) if s >= top)  # a round one
+            said = phrase("low_scale", source=source, group=repr(group), top=f"{top:g}",
+                          most=f"{score_max:g}", scale=f"{scale:g}")  # fmt: skip
+            warnings.warn_explicit(RatingsWarning(said), RatingsWarning, "perfsim", 0)
 
 
 def _standard_name(column: object) -> str:

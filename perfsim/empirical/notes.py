@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from .. import i18n
 from ..i18n import N_
+from ..phrases import Phrase, Phrases
+from ..scenario.errors import ERRORS
 from ..scoring import MORE, QUOTA_BAND
+from ..tables import excel_name
 
 NOTES: dict[str, str] = {
     "no_world": N_("no calibration: the rule file has no [world] to calibrate (use a scenario)"),
@@ -14,14 +17,36 @@ NOTES: dict[str, str] = {
     "filled": N_(
         "{count} unit-replicates drew no rater of a component; they kept the observed points"
     ),
+    "blank": N_(
+        "{source}: {count} of {total} ratings left blank (neither score nor answer: {where}) are "
+        "left out of the analysis"
+    ),
+    "unrated": N_(
+        "{source}: {count} unit(s) of the units table have no ratings and are left out of the "
+        "analysis (and of the quota's count): {units}"
+    ),
+    "low_scale": N_(
+        "{source}: rater group {group}: every score is at most {top} on a scale of 0-{most} "
+        "(--score-max); if its scores are out of {scale}, give --score-max {scale} (they are "
+        "read as given)"
+    ),
+    "vetoed": N_(
+        "{units}: vetoed (一票否决) in the units table, and so graded {grade} whatever their "
+        "score (the vetoed column of scores.csv)"
+    ),
     "wide": N_(
         "wide table: counterfactual re-scoring only; reliability, rater effects, rank "
         "intervals and calibration need the long ratings table (one row per rating)"
     ),
 }
 
-#: every template a recorded note can come from (the rule's quota-band message too)
-TEMPLATES = (*NOTES.values(), QUOTA_BAND, MORE)
+#: the place of a row in a CSV file (a line) and in a spreadsheet (a row), and more of them
+_LINE = {False: ERRORS["line"], True: ERRORS["row"]}
+MORE_LINES = N_("{lines} and {more} more lines")
+
+#: every template a recorded note can come from (the rule's quota-band message too), and of the
+#: values it holds (the lines of a table)
+TEMPLATES = (*NOTES.values(), QUOTA_BAND, MORE, MORE_LINES, *_LINE.values())
 
 
 def note(key: str, **values: object) -> str:
@@ -29,6 +54,32 @@ def note(key: str, **values: object) -> str:
     return NOTES[key].format(**values)
 
 
+def phrase(key: str, **values: object) -> Phrase:
+    """The note ``key`` as a :class:`perfsim.phrases.Phrase`: a warning said again in a terminal's
+    language (``str`` of it is :func:`note`; the analysis records it as a note too)."""
+    return Phrase(NOTES[key], values)
+
+
+def lines(source, rows, shown: int = 5) -> Phrases:
+    """Where the first ``shown`` data ``rows`` of a table are ("line 7, line 9", a spreadsheet's
+    "row 7"), and how many more: said again in a terminal's or report's language."""
+    where = Phrases(tuple(Phrase(_LINE[excel_name(source)], {"line": r + 2}) for r in rows[:shown]))
+    if len(rows) > shown:
+        return Phrases((Phrase(MORE_LINES, {"lines": where, "more": len(rows) - shown}),))
+    return where
+
+
+def listed(names, shown: int = 5) -> str:
+    """The first ``shown`` of ``names``, quoted, and how many more."""
+    names = list(names)
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(map(repr, names[:shown])) + more
+
+
 def said_again(text: str) -> str:
-    """A recorded note in the current language (from its template when it has one)."""
-    return i18n.said_again(text, TEMPLATES)
+    """A recorded note in the current language (from its template when it has one; a list of
+    lines, "line 7, line 9", item by item)."""
+    items = text.split(", ")
+    if len(items) > 1 and all(i18n.template_fields(i, TEMPLATES) for i in items):
+        return i18n.gettext(", ").join(said_again(i) for i in items)
+    return i18n.said_again(text, TEMPLATES, inner=said_again)

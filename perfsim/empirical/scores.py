@@ -27,6 +27,7 @@ from ..scenario.rule_parts import Component
 from ..scoring import table_inputs
 from ..tables import read_frame, reading_note
 from .data import Ratings, RatingsWarning
+from .notes import listed, phrase
 
 
 @dataclass(frozen=True)
@@ -163,12 +164,8 @@ class RuleScorer:
             )
         unrated = [u for u in dict.fromkeys(frame[key]) if u not in set(ids)]
         if unrated:  # scored with the others, they would have no rating-based component
-            more = f" and {len(unrated) - 5} more" if len(unrated) > 5 else ""
-            warnings.warn_explicit(
-                f"{source}: {len(unrated)} unit(s) of the units table have no ratings and are left "
-                f"out: {', '.join(map(repr, unrated[:5]))}{more}",
-                RatingsWarning, "perfsim", 0,
-            )  # fmt: skip
+            said = phrase("unrated", source=source, count=len(unrated), units=listed(unrated))
+            warnings.warn_explicit(RatingsWarning(said), RatingsWarning, "perfsim", 0)
         frame = frame.drop_duplicates(key).set_index(key).loc[ids].reset_index()
         if key != id_column:
             frame = frame.rename(columns={key: id_column})

@@ -151,6 +151,8 @@ def bootstrap_ranks(
     table["total"] = base.total
     table["rank"] = base.rank
     table["grade"] = np.array(bands, dtype=object)[base.grade]
+    if "veto" in scorer.arrays:  # why a unit of a good score has the veto grade
+        table["vetoed"] = np.asarray(scorer.arrays["veto"], dtype=bool)
     table["rank_low"] = low.astype(int)
     table["rank_median"] = np.median(ranks, axis=0)
     table["rank_high"] = high.astype(int)

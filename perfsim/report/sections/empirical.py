@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ...empirical.calibration import how_fields
@@ -33,6 +34,7 @@ _COLUMNS = {
     "total": N_("total score"),
     "rank": N_("rank"),
     "grade": N_("grade"),
+    "vetoed": N_("one-vote veto"),
     "rank_low": N_("rank, low"),
     "rank_median": N_("rank, median"),
     "rank_high": N_("rank, high"),
@@ -100,7 +102,9 @@ def frame_table(frame, columns: list[str], caption: str = "", limit: int = 200) 
     for rec in frame[columns].head(limit).itertuples(index=False):
         rows.append(
             [
-                (num(v) if c in _RANKS else num(v, 3))
+                (_("yes") if v else "")
+                if isinstance(v, bool | np.bool_)
+                else (num(v) if c in _RANKS else num(v, 3))
                 if isinstance(v, float)
                 else _said(str(v))
                 if c in _TRANSLATED
@@ -131,7 +135,8 @@ _SECTIONS = (
         N_("Scores, rank intervals and grade probabilities"),
         "scores",
         lambda c: (
-            c in ("unit", "unit_class", "total", "rank", "grade") or c.startswith(("rank_", "p:"))
+            c in ("unit", "unit_class", "total", "rank", "grade", "vetoed")
+            or c.startswith(("rank_", "p:"))
         ),
         N_(
             "Rank low–high: bootstrap interval of the rank over raters (resampled within rater "
