@@ -46,6 +46,24 @@ _FALSE = {"false", "0", "no", "n", "否", "f", "", "nan", "0.0"}
 #: columns), in the order :func:`score` writes them; they tell its tables (:func:`is_scored_table`)
 SCORED = ("mixed", "adjustment", "total", "rank", "grade")
 
+#: the names a Chinese office gives a table's unit and class columns (a ratings table's too:
+#: :data:`perfsim.empirical.data.ALIASES`), taken when the column given is not there
+UNIT_NAMES = ("单位", "单位名称", "被考评单位", "被评单位", "被评价单位")
+CLASS_NAMES = ("单位类别", "类别", "分类")
+
+
+def resolved_columns(frame: pd.DataFrame, id_column: str, class_column: str) -> tuple[str, str]:
+    """The unit and class columns of ``frame``: those given, or when one is not there, the one
+    column of its other names (``unit`` or 单位名称 …; ``unit_class`` or 单位类别 …)."""
+    have = {str(c).strip() for c in frame.columns}
+
+    def pick(given: str, names: tuple[str, ...]) -> str:
+        found = [n for n in names if n in have]
+        return given if given in have or len(found) != 1 else found[0]
+
+    return pick(id_column, ("unit", *UNIT_NAMES)), pick(class_column, ("unit_class", *CLASS_NAMES))
+
+
 #: what the columns of a scored table that are not the rule's own names say, as a reader of
 #: another language sees them printed (``perfsim score --lang zh``; the CSV keeps these codes)
 COLUMN_LABELS = {
@@ -109,6 +127,7 @@ def score(
         source = str(table) if isinstance(table, str | Path) else "<table>"
     frame = read_frame(table, encoding)
     compiled = compile_rule(_as_rule(rule))
+    id_column, class_column = resolved_columns(frame, id_column, class_column)
     inputs = table_inputs(frame, compiled, source, id_column, class_column)
     _check_counts(compiled, len(inputs["ids"]), source)
     ev = evaluate(compiled, **inputs["arrays"])

@@ -588,3 +588,14 @@ def test_what_the_reading_leaves_out_and_a_veto_are_in_the_folders_notes_and_rep
     assert "条空白（既无得分也无评价结果：第 5 行、第 12 行）" in text
     assert "没有任何评分，未纳入分析" in text and "市新设局" in text
     assert f"'{vetoed}'：单位表中标记为一票否决，因此无论得分多少都评为不合格" in text
+
+
+def test_a_units_table_with_chinese_unit_and_class_columns_is_read_without_options():
+    """`--units 单位指标.csv` with 单位名称 and 单位类别 needed --id-column and --class-column."""
+    units = pd.read_csv(PILOT_UNITS, encoding="utf-8-sig")
+    kw = dict(rule=HANGZHOU, reps=10, calibrate_world=False)
+    plain = analyze(PILOT, units=units, **kw)
+    named = analyze(
+        PILOT, units=units.rename(columns={"department": "单位名称", "class": "单位类别"}), **kw
+    )
+    pd.testing.assert_frame_equal(named.scores, plain.scores)

@@ -350,3 +350,22 @@ def test_the_ids_come_back_as_given_so_the_scores_merge_onto_the_table(ids):
     np.testing.assert_array_equal(
         merged["total"], by_name.loc[merged["department"], "total"].to_numpy()
     )
+
+
+@pytest.mark.parametrize(
+    ("unit", "kind"), [("单位名称", "单位类别"), ("被考评单位", "类别"), ("unit", "unit_class")]
+)
+def test_a_table_with_the_unit_and_class_columns_a_chinese_office_writes_scores_alike(unit, kind):
+    """The ratings table took 单位名称 and 单位类别; a wide table stopped at "missing column
+    'department'", then at "column 'class' is missing"."""
+    from helpers import ROOT
+
+    data = pd.read_csv(ROOT / UNITS_CSV, encoding="utf-8-sig")
+    rule = str(ROOT / "scenarios" / "hangzhou-2011.toml")
+    plain = score(data, rule)
+    named = score(data.rename(columns={"department": unit, "class": kind}), rule)
+    assert list(named.columns[:2]) == [unit, kind]  # the user's headers, kept
+    pd.testing.assert_frame_equal(named.rename(columns={unit: "department", kind: "class"}), plain)
+    both = data.rename(columns={"department": "单位"}).assign(单位名称=data["department"])
+    with pytest.raises(DataError, match="missing column 'department'"):
+        score(both, rule)  # two columns it could be: neither is guessed

@@ -23,7 +23,7 @@ import pandas as pd
 from ..results.names import WITHIN_CLASS
 from ..rules.pipeline import compile_rule
 from ..scenario import DataError, Rule, Scenario, load_scenario
-from ..scoring import quota_band_messages
+from ..scoring import quota_band_messages, resolved_columns
 from ..tables import read_frame
 from .calibration import Calibration, calibrate
 from .data import Ratings, RatingsWarning, Scale, is_long, read_ratings
@@ -290,6 +290,8 @@ def analyze(
     unused = [c for c in ratings.components if c not in mapping.values()]
     if unused:
         notes.append(note("unused", components=", ".join(unused), rule=base_name))
+    if units_frame is not None:  # (its 单位名称 and 单位类别 columns, when not named)
+        id_column, class_column = resolved_columns(units_frame, id_column, class_column)
     on = _Units(units_frame, unit_ids, unit_classes, id_column, class_column, units_source)
     with noted(notes):
         scorer = on.scorer(base_rule, mapping)
@@ -398,6 +400,7 @@ def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, c
             f"{source}: a wide table (one row per unit, no rater columns) needs --rule; for "
             "reliability, rater effects and rank intervals give the long ratings table"
         )
+    id_column, class_column = resolved_columns(raw, id_column, class_column)
     base = score(raw, base_rule, id_column=id_column, class_column=class_column, source=source)
     rules = [base_name]
     ranks = base[[id_column, "rank"]].rename(columns={id_column: "unit", "rank": base_name})

@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..scenario import DataError
 from ..scenario.errors import error
+from ..scoring import CLASS_NAMES, UNIT_NAMES
 from ..tables import (
     MAX_MAGNITUDE,
     at_cell,
@@ -58,8 +59,8 @@ ALIASES = {
     "rater_id": "rater",
     "indicator": "item",
     # the column names a Chinese office writes (被考评单位, 评价主体, 评价人编号, 测评项目, 得分, 评价结果)
-    **dict.fromkeys(("单位", "单位名称", "被考评单位", "被评单位", "被评价单位"), "unit"),
-    **dict.fromkeys(("单位类别", "类别", "分类"), "unit_class"),
+    **dict.fromkeys(UNIT_NAMES, "unit"),
+    **dict.fromkeys(CLASS_NAMES, "unit_class"),
     **dict.fromkeys(("考评部分", "考评内容"), "component"),
     **dict.fromkeys(("评价主体", "测评主体", "评价群体", "评价人类别"), "rater_group"),
     **dict.fromkeys(("评价人", "评价人编号", "评分人", "测评人", "评委"), "rater"),
