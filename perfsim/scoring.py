@@ -463,7 +463,10 @@ def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray
 
 def _missing_columns(source: str, missing: list[str], needed: list[str], have: list[str]) -> str:
     """The error for columns the rule needs and the table lacks (:func:`perfsim.tables.missing_columns`)."""
-    return (
-        f"{source}: {missing_columns(missing, have, needed)}; "
-        f"the rule needs: {', '.join(dict.fromkeys(needed))}; the table has: {', '.join(have)}"
+    return error(
+        "rule_missing",
+        source=source,
+        missing=missing_columns(missing, have, needed),
+        needed=", ".join(dict.fromkeys(needed)),
+        have=", ".join(have),
     )

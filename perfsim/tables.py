@@ -404,7 +404,9 @@ def missing_columns(missing: list[str], have: list[str], read: Iterable[str]) ->
     for col in missing:
         close = difflib.get_close_matches(col, spare, n=1, cutoff=0.5)
         parts.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-    return f"missing column{'s' if len(missing) > 1 else ''} {', '.join(parts)}"
+    return error(
+        "missing_columns" if len(missing) > 1 else "missing_column", columns=", ".join(parts)
+    )
 
 
 def number_problem(cell: str, value: float) -> str | None:

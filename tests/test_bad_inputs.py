@@ -109,7 +109,7 @@ SCORE_FILES: dict[str, Case] = {
     ),
     "missing-id-column": score_file(
         "单位表.csv",
-        lambda t: units_text().replace("department", "单位", 1),
+        lambda t: units_text().replace("department", "名称", 1),  # (单位 is read as the id)
         "单位表.csv",
         "--id-column",
     ),
@@ -270,7 +270,7 @@ EMPIRICAL: dict[str, Case] = {
     "ratings-no-rater": ratings_case(None, "missing column", header=rename("rater", "人员")),
     "ratings-no-group": ratings_case(None, "rater_group", header=rename("rater_group", "grp")),
     "ratings-no-score-or-answer": ratings_case(
-        None, "no 'score' or 'answer'", header=rename("answer", "回答")[:-1] + ["打分"]
+        None, "no score or answer column", header=rename("answer", "回答")[:-1] + ["打分"]
     ),
     "ratings-empty-unit": ratings_case(cell(0, "unit", ""), "line 2", "empty"),
     "ratings-empty-rater": ratings_case(cell(4, "rater", ""), "line 6", "empty"),

@@ -87,7 +87,7 @@ def test_read_ratings_maps_answers_and_scores_to_points():
             "line 3, column 'score': 'x'",
         ),
         ({"answer": ["", "", "", ""], "score": ["1", "101", "2", "3"]}, "outside 0-100"),
-        ({"score": ["1", "", "", ""]}, "line 2: both 'score' and 'answer'"),
+        ({"score": ["1", "", "", ""]}, "line 2: both a score and an answer"),
         ({"rater": ["1", "1", "1", "2"]}, "rates unit 'A' on item 'overall' twice"),
         ({"unit_class": ["x", "z", "y", "y"]}, "unit 'A' has unit_class 'z' here but 'x' above"),
         ({"rater": ["1", "", "1", "2"]}, "line 3, column 'rater': empty"),
@@ -599,3 +599,31 @@ def test_a_units_table_with_chinese_unit_and_class_columns_is_read_without_optio
         PILOT, units=units.rename(columns={"department": "单位名称", "class": "单位类别"}), **kw
     )
     pd.testing.assert_frame_equal(named.scores, plain.scores)
+
+
+@pytest.mark.parametrize(
+    ("changes", "english", "chinese"),
+    [
+        ({"answer": ["", "", "", ""], "score": ["1", "105", "2", "3"]},
+         "line 3, column '得分': 105 is outside 0-100", "第 3 行，“得分”列：105 超出 0–100 的范围"),
+        ({"answer": ["满意", "很好", "满意", "满意"]},
+         "line 3, column '评价结果': '很好' is not on the scale", "第 3 行，“评价结果”列：'很好' 不在量表上"),
+        ({"score": ["1", "", "", ""]}, "line 2: both a score and an answer given",
+         "第 2 行：同时填了得分和评价结果"),
+        ({"rater": ["1", "", "1", "2"]}, "line 3, column '评价人编号': empty", "第 3 行，“评价人编号”列"),
+    ],
+)  # fmt: skip
+def test_a_ratings_error_names_the_files_own_column_and_is_said_in_chinese(
+    changes, english, chinese
+):
+    """The cell errors of a table with a Chinese office's headers named the column 'score' (the
+    file's is 得分), and several were English under --lang zh."""
+    from perfsim.cli import said_error
+
+    zh = {"unit": "被考评单位", "rater_group": "评价主体", "rater": "评价人编号",
+          "answer": "评价结果", "score": "得分", "unit_class": "单位类别"}  # fmt: skip
+    table = _table(**changes)
+    with pytest.raises(DataError) as err:
+        read_ratings(table.rename(columns=zh), source="评分.csv")
+    assert english in str(err.value)
+    assert chinese in said_error("empirical", err.value, "zh")

@@ -289,7 +289,7 @@ def _said_message(text: str) -> str:
 
 #: the fields of an error's template that hold text of their own, said again in turn (a hint
 #: added to a message, a file run with --set or on a world, a table's line or row)
-_SAID_AGAIN = ("message", "source", "hint", "row")
+_SAID_AGAIN = ("message", "source", "hint", "row", "missing")
 
 
 def run() -> None:

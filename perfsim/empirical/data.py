@@ -214,8 +214,15 @@ def read_ratings(
 
 def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -> pd.DataFrame:
     frame = _renamed(raw, source)
-    out = _text_columns(frame, source)
-    points, level = _points(frame, scale, score_max, source)
+    try:
+        out = _text_columns(frame, source)
+        points, level = _points(frame, scale, score_max, source)
+    except DataError as exc:  # a cell's column as the file names it (得分, not score)
+        said = str(exc)
+        for column in raw.columns:
+            standard = _standard_name(column)
+            said = said.replace(f", column '{standard}': ", f", column '{str(column).strip()}': ")
+        raise DataError(said) from None
     out["points"] = points
     out["level"] = level
     out["rater"] = out["rater_group"] + "/" + out["rater"]
@@ -271,14 +278,12 @@ def _renamed(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     have = list(frame.columns)
     missing = [c for c in REQUIRED if c not in have]
     if missing:
-        raise DataError(
-            f"{source}: {missing_columns(missing, have, REQUIRED + OPTIONAL)}; a ratings "
-            f"table needs {', '.join(REQUIRED)} and score or answer (optional: unit_class, "
-            f"component, item); the table has: {', '.join(map(str, have))}"
-        )
+        given = ", ".join(str(c).strip() for c in raw.columns)  # (as the file names them)
+        missing = missing_columns(missing, have, REQUIRED + OPTIONAL)
+        raise DataError(error("ratings_missing", source=source, missing=missing, have=given))
     if "score" not in have and "answer" not in have:
         raise DataError(
-            f"{source}: no 'score' or 'answer' column; the table has: {', '.join(map(str, have))}"
+            error("no_score", source=source, have=", ".join(str(c).strip() for c in raw.columns))
         )
     if len(frame) == 0:
         raise DataError(f"{source}: the table has no rows")
@@ -331,10 +336,7 @@ def _points(
     both = has_score & has_answer
     if both.any():
         row = int(np.argmax(both))
-        raise DataError(
-            f"{source}: {row_name(source, row)}: both 'score' and 'answer' given; give exactly "
-            "one per rating"
-        )
+        raise DataError(error("both_given", source=source, row=row_name(source, row)))
     points = np.full(len(frame), np.nan)
     level = np.full(len(frame), -1, dtype=np.int64)
     if has_score.any():
@@ -343,10 +345,10 @@ def _points(
         if bad.any():
             row = int(np.argmax(bad))
             cell = score_text.iloc[row]
-            what = number_problem(cell, values[row]) or (
-                f"{cell} is outside 0-{score_max:g} (--score-max: what a score is out of)"
-                + ("; a slipped decimal point?" if values[row] > score_max else "")
-            )
+            what = number_problem(cell, values[row])
+            if what is None:
+                what = error("outside_scores", cell=cell, most=f"{score_max:g}")
+                what = error("slipped", message=what) if values[row] > score_max else what
             raise DataError(at_cell(source, row, "score", what))
         points[has_score] = 100.0 * values[has_score] / score_max
     if has_answer.any():

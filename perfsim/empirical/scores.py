@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from ..results.names import WITHIN_CLASS
 from ..rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from ..scenario import DataError, Rule
+from ..scenario.errors import error
 from ..scenario.rule_parts import Component
 from ..scoring import table_inputs
 from ..tables import read_frame, reading_note
@@ -159,8 +160,7 @@ class RuleScorer:
         missing = [u for u in self.unit_ids if u not in set(frame[key])]
         if missing:
             raise DataError(
-                f"{source}: {len(missing)} rated unit(s) not in the units table, e.g. "
-                f"{', '.join(map(repr, missing[:5]))}; every rated unit needs a row"
+                error("not_in_units", source=source, count=len(missing), units=listed(missing))
             )
         unrated = [u for u in dict.fromkeys(frame[key]) if u not in set(ids)]
         if unrated:  # scored with the others, they would have no rating-based component

@@ -154,6 +154,23 @@ ERRORS: dict[str, str] = {
     "across_form": N_("expected PATH=V1,V2[,V3], e.g. {example}"),
     "on_world": N_("{source} on world {world}"),
     "at_cell": N_("{source}: {row}, column '{column}': {message}"),
+    "missing_column": N_("missing column {columns}"),
+    "missing_columns": N_("missing columns {columns}"),
+    "rule_missing": N_("{source}: {missing}; the rule needs: {needed}; the table has: {have}"),
+    "ratings_missing": N_(
+        "{source}: {missing}; a ratings table needs unit, rater_group and rater (or 被考评单位, "
+        "评价主体, 评价人编号) and score or answer (得分 or 评价结果; optional: unit_class, "
+        "component, item); the table has: {have}"
+    ),
+    "no_score": N_("{source}: no score or answer column (得分 or 评价结果); the table has: {have}"),
+    "both_given": N_(
+        "{source}: {row}: both a score and an answer given; give exactly one per rating"
+    ),
+    "outside_scores": N_("{cell} is outside 0-{most} (--score-max: what a score is out of)"),
+    "not_in_units": N_(
+        "{source}: {count} rated unit(s) not in the units table, e.g. {units}; every rated unit "
+        "needs a row"
+    ),
     "line": N_("line {line}"),
     "row": N_("row {line}"),
     "cell_empty": N_("is empty; give a number"),
