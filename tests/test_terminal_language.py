@@ -251,6 +251,7 @@ def test_a_chinese_empirical_summary_says_its_lines_and_notes_in_chinese(tmp_pat
     assert moved and int(moved[1]) == len(changes)
     assert int(moved[3]) == int((changes["grade:classes"] != changes.iloc[:, -2]).sum()) > 0
     assert f"已写入 {out}" in chinese
+    assert f"下一步：perfsim report {out} --lang zh" in chinese  # (the report written is English)
 
 
 @pytest.mark.parametrize("name", ["gaming cost (key targets)", "audit rate", "优秀 quota（比例）"])

@@ -18,6 +18,7 @@ from .common import (
     default_out,
     given,
     library_default,
+    next_report,
     progress_context,
 )
 
@@ -160,6 +161,7 @@ def _print_empirical(result, out) -> None:
     import pandas as pd
 
     from ..empirical.notes import said_again
+    from ..i18n import current_language
     from ..i18n import gettext as _
 
     cols = [
@@ -198,3 +200,5 @@ def _print_empirical(result, out) -> None:
         file = out / "calibrated.toml"
         print("\n" + _("calibrated raters: {file} (use with --set @{file})").format(file=file))
     print(_("written to {out} ({file})").format(out=out, file=REPORT_HTML))
+    if current_language() != "en":  # (the report written is English: how to get this language's)
+        next_report(out)
