@@ -627,3 +627,14 @@ def test_a_ratings_error_names_the_files_own_column_and_is_said_in_chinese(
         read_ratings(table.rename(columns=zh), source="评分.csv")
     assert english in str(err.value)
     assert chinese in said_error("empirical", err.value, "zh")
+
+
+def test_a_component_named_otherwise_in_the_ratings_is_said_as_such():
+    """社会评价 written 群众评议 in the ratings was told as "units table: missing column 社会评价"."""
+    ratings = pd.read_csv(PILOT, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    ratings["component"] = ratings["component"].replace("社会评价", "群众评议")
+    with pytest.raises(DataError) as err:
+        analyze(ratings, units=PILOT_UNITS, rule=HANGZHOU, reps=5, calibrate_world=False)
+    said = str(err.value)
+    assert "the rule's component 社会评价 gets no ratings" in said and "rate 群众评议" in said
+    assert "missing column" not in said

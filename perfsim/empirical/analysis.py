@@ -23,6 +23,7 @@ import pandas as pd
 from ..results.names import WITHIN_CLASS
 from ..rules.pipeline import compile_rule
 from ..scenario import DataError, Rule, Scenario, load_scenario
+from ..scenario.errors import error
 from ..scoring import quota_band_messages, resolved_columns
 from ..tables import read_frame
 from .calibration import Calibration, calibrate
@@ -164,6 +165,21 @@ def _base_mapping(ratings: Ratings, base_rule: Rule, source: str) -> dict[str, s
     return mapping
 
 
+def _misnamed(rule: Rule, mapping, unused: list[str], units: pd.DataFrame | None, source: str):
+    """A :class:`DataError` when a column component of the rule gets no ratings nor a column of
+    the units table while the ratings rate a component the rule does not have: a component
+    named otherwise in the ratings (群众评议 for 社会评价). It was told as a column missing from
+    the units table."""
+    have = set() if units is None else {str(c).strip() for c in units.columns}
+    columns = {
+        n: c.column or n for n, c in rule.resolved_components().items() if c.source == "column"
+    }
+    absent = [n for n, col in columns.items() if n not in mapping and col not in have]
+    if absent and unused:
+        raise DataError(error("misnamed_component", source=source, absent=", ".join(absent),
+                              unused=", ".join(unused), components=", ".join(columns)))  # fmt: skip
+
+
 def _compare_ranks(
     ratings: Ratings,
     units: _Units,
@@ -288,6 +304,7 @@ def analyze(
     base_name = base_name or base_rule.name
     mapping = _base_mapping(ratings, base_rule, source)
     unused = [c for c in ratings.components if c not in mapping.values()]
+    _misnamed(base_rule, mapping, unused, units_frame, source)
     if unused:
         notes.append(note("unused", components=", ".join(unused), rule=base_name))
     if units_frame is not None:  # (its 单位名称 and 单位类别 columns, when not named)

@@ -167,6 +167,11 @@ ERRORS: dict[str, str] = {
         "{source}: {row}: both a score and an answer given; give exactly one per rating"
     ),
     "outside_scores": N_("{cell} is outside 0-{most} (--score-max: what a score is out of)"),
+    "misnamed_component": N_(
+        "{source}: the rule's component {absent} gets no ratings (nor a column of the units "
+        "table), and the ratings rate {unused}, which the rule does not have; name the ratings' "
+        "components as the rule does: {components}"
+    ),
     "not_in_units": N_(
         "{source}: {count} rated unit(s) not in the units table, e.g. {units}; every rated unit "
         "needs a row"
