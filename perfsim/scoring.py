@@ -289,11 +289,8 @@ def table_inputs(
 ) -> dict:
     try:
         return _read_inputs(frame, c, source, id_column, class_column)
-    except DataError as exc:
-        note = reading_note(frame)  # e.g. a wrong encoding or a title row
-        if not note:
-            raise
-        raise DataError(f"{exc}{note}") from None
+    except DataError as exc:  # (with what may explain it: a wrong encoding or a title row)
+        raise DataError(reading_note(frame, str(exc))) from None
 
 
 def _read_inputs(
@@ -374,10 +371,8 @@ def _read_inputs(
 
 def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     if id_column not in frame.columns:
-        raise DataError(
-            _missing_columns(source, [id_column], [id_column], list(frame.columns))
-            + " (name the id column with --id-column)"
-        )
+        missing = _missing_columns(source, [id_column], [id_column], list(frame.columns))
+        raise DataError(error("id_hint", message=missing))
     ids = frame[id_column].str.strip().to_numpy()
     if len(ids) == 0:
         raise DataError(f"{source}: the table has no rows")

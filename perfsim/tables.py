@@ -337,23 +337,17 @@ def check_unique_columns(
             )
 
 
-def reading_note(frame: pd.DataFrame) -> str:
-    """A note for errors about a table: it was not read as UTF-8 (garbled names?), or most of
-    its column names are blank (a title row above the column names?)."""
-    note = ""
+def reading_note(frame: pd.DataFrame, message: str) -> str:
+    """An error ``message`` about a table, with what may explain it: most of its column names
+    are blank (a title row above the column names?), or it was not read as UTF-8 (garbled
+    names?); the message as it is when neither."""
     names = [str(c) for c in frame.columns]
     if names and sum(n.startswith("Unnamed: ") for n in names) * 2 >= len(names):
-        note += (
-            " (most column names are blank: is the first row a title? delete the rows above the "
-            "column names)"
-        )
+        message = error("title_row", message=message)
     used = frame.attrs.get("encoding")
     if used and used != "utf-8-sig":
-        note += (
-            f" (the file was read as {_SHOWN.get(used, used)}; if the names look garbled, name the "
-            "file's encoding with --encoding)"
-        )
-    return note
+        message = error("read_as", message=message, encoding=_SHOWN.get(used, used))
+    return message
 
 
 def parse_numbers(text: pd.Series) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -465,3 +466,21 @@ def test_bad_input_exits_2_with_one_message_naming_it(name, tmp_path, capsys):
     assert "<table>" not in err and "<units>" not in err
     assert "----" not in err and "\\ufeff" not in err and "\ufeff" not in err
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "chinese"),
+    [
+        ("score-title-row-above-header", ["缺少列 'department'", "第一行是不是标题？请删除列名上方的行",
+                                    "用 --id-column 指定单位名称所在的列"]),
+        ("ratings-no-score-or-answer", ["没有 得分 或 评价结果 列"]),
+    ],
+)  # fmt: skip
+def test_a_table_error_is_said_in_chinese_with_its_hints(name, chinese, tmp_path, capsys):
+    """The title-row and --id-column hints (and the missing-column message) were English under
+    --lang zh."""
+    argv, _ = CASES[name](tmp_path)
+    assert main([*argv, "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert all(text in err for text in chinese), err
+    assert not re.search(r"\b(missing|title|needs|column names)\b", err), err

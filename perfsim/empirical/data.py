@@ -204,11 +204,8 @@ def read_ratings(
         )
     try:
         frame = _validated(raw, scale, score_max, source)
-    except DataError as exc:
-        note = reading_note(raw)  # e.g. a wrong encoding or a title row
-        if not note:
-            raise
-        raise DataError(f"{exc}{note}") from None
+    except DataError as exc:  # (with what may explain it: a wrong encoding or a title row)
+        raise DataError(reading_note(raw, str(exc))) from None
     return Ratings(frame, scale, source, score_max)
 
 

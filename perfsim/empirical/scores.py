@@ -152,10 +152,10 @@ class RuleScorer:
         frame = read_frame(units).rename(columns=lambda s: str(s).strip())
         key = id_column if id_column in frame.columns else "unit"
         if key not in frame.columns:
-            raise DataError(
-                f"{source}: no '{id_column}' column (the unit ids; name it with --id-column); the "
-                f"table has: {', '.join(frame.columns)}{reading_note(units)}"
+            said = error(
+                "no_id_column", source=source, column=id_column, have=", ".join(frame.columns)
             )
+            raise DataError(reading_note(units, said))
         frame[key] = frame[key].str.strip()
         missing = [u for u in self.unit_ids if u not in set(frame[key])]
         if missing:

@@ -70,6 +70,16 @@ class LocatedValueError(ValueError):
 #: are the hints added to another message, said again in turn. Order matters: the first template
 #: that matches a message is its own (``must be {choices}`` last among the "must be").
 ERRORS: dict[str, str] = {
+    # (wrappers first: a message with a note added matches its wrapper, not the message)
+    "title_row": N_(
+        "{message} (most column names are blank: is the first row a title? delete the rows above "
+        "the column names)"
+    ),
+    "read_as": N_(
+        "{message} (the file was read as {encoding}; if the names look garbled, name the file's "
+        "encoding with --encoding)"
+    ),
+    "id_hint": N_("{message} (name the id column with --id-column)"),
     "unknown_close": N_("unknown key (did you mean {close}?); allowed in {where}: {allowed}"),
     "unknown": N_("unknown key; allowed in {where}: {allowed}"),
     "unknown_none_close": N_("unknown key (did you mean {close}?); {where} takes no keys yet"),
@@ -167,6 +177,10 @@ ERRORS: dict[str, str] = {
         "{source}: {row}: both a score and an answer given; give exactly one per rating"
     ),
     "outside_scores": N_("{cell} is outside 0-{most} (--score-max: what a score is out of)"),
+    "no_id_column": N_(
+        "{source}: no '{column}' column (the unit ids; name it with --id-column); the table has: "
+        "{have}"
+    ),
     "misnamed_component": N_(
         "{source}: the rule's component {absent} gets no ratings (nor a column of the units "
         "table), and the ratings rate {unused}, which the rule does not have; name the ratings' "
