@@ -150,7 +150,11 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
             classes,
             _(
                 "se: Monte Carlo standard error of the mean; n: replications in which the metric "
-                "is defined; better: the side of the metric that is better for the rule."
+                "is defined; better: the side of the metric that is better for the rule. The se "
+                "measures how far the simulation's own chance moves the mean (more replications "
+                "shrink it), not how uncertain the scenario's assumptions are: for that, a "
+                "sensitivity analysis (perfsim sensitivity) or a comparison across assumptions "
+                "(perfsim compare --across)."
             ),
             "metrics",
         ),
