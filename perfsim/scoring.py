@@ -53,15 +53,19 @@ CLASS_NAMES = ("单位类别", "类别", "分类")
 
 
 def resolved_columns(frame: pd.DataFrame, id_column: str, class_column: str) -> tuple[str, str]:
-    """The unit and class columns of ``frame``: those given, or when one is not there, the one
-    column of its other names (``unit`` or 单位名称 …; ``unit_class`` or 单位类别 …)."""
+    """The unit and class columns of ``frame``: those given, or when one is the default
+    (``department``, ``class``) and not there, the one column of its other names (``unit`` or
+    单位名称 …; ``unit_class`` or 单位类别 …). A column the user named is never replaced."""
     have = {str(c).strip() for c in frame.columns}
 
-    def pick(given: str, names: tuple[str, ...]) -> str:
+    def pick(given: str, default: str, names: tuple[str, ...]) -> str:
         found = [n for n in names if n in have]
-        return given if given in have or len(found) != 1 else found[0]
+        return found[0] if given == default and given not in have and len(found) == 1 else given
 
-    return pick(id_column, ("unit", *UNIT_NAMES)), pick(class_column, ("unit_class", *CLASS_NAMES))
+    return (
+        pick(id_column, "department", ("unit", *UNIT_NAMES)),
+        pick(class_column, "class", ("unit_class", *CLASS_NAMES)),
+    )
 
 
 #: what the columns of a scored table that are not the rule's own names say, as a reader of

@@ -82,3 +82,14 @@ def test_every_argparse_template_has_its_placeholders_in_chinese():
 
 def test_a_message_argparse_words_otherwise_stays_as_it_is():
     assert said("something argparse may say one day", "zh") == "something argparse may say one day"
+
+
+def test_a_parser_built_after_a_chinese_command_speaks_english(capsys):
+    from perfsim.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        main(["run", "--lang", "zh"])
+    assert "缺少必需的参数" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser("run").parse_args(["run"])
+    assert "the following arguments are required: scenario" in capsys.readouterr().err

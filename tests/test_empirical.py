@@ -638,3 +638,32 @@ def test_a_component_named_otherwise_in_the_ratings_is_said_as_such():
     said = str(err.value)
     assert "the rule's component 社会评价 gets no ratings" in said and "rate 群众评议" in said
     assert "missing column" not in said
+
+
+def test_warnings_of_the_reading_are_shown_once_also_when_an_error_follows():
+    """noted() re-emitted the warnings after its block only: an error in the block dropped them
+    (the unrated units' warning before a missing column); a warning repeated in it was shown
+    each time."""
+    import warnings
+
+    from perfsim.empirical.analysis import noted
+    from perfsim.empirical.data import RatingsWarning
+
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(DataError), noted(notes):
+            for _ in range(3):
+                warnings.warn_explicit(RatingsWarning("left out: 'A'"), RatingsWarning, "x", 0)
+            raise DataError("then an error")
+    assert [str(w.message) for w in caught] == ["left out: 'A'"] and notes == ["left out: 'A'"]
+
+
+def test_many_units_without_ratings_are_said_in_chinese_with_how_many_more():
+    from perfsim.empirical.notes import listed, phrase
+    from perfsim.i18n import language, say
+
+    said = phrase("unrated", source="u.csv", count=8, units=listed([f"单位{i}" for i in range(8)]))
+    assert str(said).endswith("'单位4' and 3 more")
+    with language("zh"):
+        assert say(said).endswith("'单位0'、'单位1'、'单位2'、'单位3'、'单位4' 等，另有 3 家")

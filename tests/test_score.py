@@ -369,3 +369,18 @@ def test_a_table_with_the_unit_and_class_columns_a_chinese_office_writes_scores_
     both = data.rename(columns={"department": "单位"}).assign(单位名称=data["department"])
     with pytest.raises(DataError, match="missing column 'department'"):
         score(both, rule)  # two columns it could be: neither is guessed
+
+
+def test_an_id_column_the_user_names_is_never_replaced_by_a_guess():
+    """--id-column 编码 on a table with 单位名称 and no 编码 scored quietly by 单位名称."""
+    from helpers import ROOT
+
+    data = pd.read_csv(ROOT / UNITS_CSV, encoding="utf-8-sig").rename(
+        columns={"department": "单位名称", "class": "单位类别"}
+    )
+    rule = str(ROOT / "scenarios" / "hangzhou-2011.toml")
+    with pytest.raises(DataError, match="missing column '编码'"):
+        score(data, rule, id_column="编码")
+    with pytest.raises(DataError, match="column '组别' is missing"):
+        score(data, load_scenario("hangzhou-2011", ["rule.grading.scope=within_class"]).rule,
+              class_column="组别")  # fmt: skip

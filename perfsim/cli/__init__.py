@@ -180,11 +180,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # the command is the first word not an option (perfsim's own options take no value)
     command = next((word for word in given if not word.startswith("-")), None)
-    Parser.lang = lang_given(given)  # argparse's own errors in the command's --lang
+    typed = Parser.lang = lang_given(given)  # argparse's own errors in the command's --lang
     parser = build_parser(command if command in COMMANDS else "")
-    args, extra = parser.parse_known_args(argv)
-    if extra:  # (argparse's own error names no command and is English: perfsim: error: …)
-        lang = getattr(args, "lang", Parser.lang)  # (a command without --lang: as typed)
+    try:
+        args, extra = parser.parse_known_args(argv)
+    finally:
+        Parser.lang = "en"  # (a parser built later, in this process, speaks English again)
+    if extra:  # (arguments no command takes: said by the command, with its usage)
+        lang = getattr(args, "lang", typed)  # (a command without --lang: as typed)
         sub = parser.commands[args.command]
         print(sub.format_usage().rstrip(), file=sys.stderr)
         print(_unrecognized(sub, args.command, extra, lang), file=sys.stderr)
@@ -288,7 +291,8 @@ def _said_message(text: str) -> str:
 
 
 #: the fields of an error's template that hold text of their own, said again in turn (a hint
-#: added to a message, a file run with --set or on a world, a table's line or row)
+#: added to a message, a file run with --set or on a world, a table's line or row, the missing
+#: columns of a table)
 _SAID_AGAIN = ("message", "source", "hint", "row", "missing")
 
 

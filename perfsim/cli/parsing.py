@@ -24,7 +24,8 @@ EMPTY = N_("empty; give a name (or leave the option out)")
 NOT_WHOLE = N_("{value} is not a whole number")
 NEGATIVE_SEED = N_("{value}: a seed must be ≥ 0")
 
-#: argparse's messages (Python 3.11–3.13) and perfsim's own option checks, as templates
+#: argparse's messages (as Python 3.11 words them; a message worded otherwise stays English) and
+#: perfsim's own option checks, as templates
 ARGPARSE = (
     N_("argument {argument}: {message}"),
     N_("invalid {type} value: {value}"),

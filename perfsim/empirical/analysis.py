@@ -248,13 +248,20 @@ def _calibration(
 def noted(notes: list[str]):
     """The :class:`RatingsWarning` s raised in the block, kept as ``notes`` (the folder's, which
     its report shows) and shown as warnings as before; other warnings shown as they were."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    for w in caught:
-        if issubclass(w.category, RatingsWarning):
-            notes.append(str(w.message))
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:  # (also when the block stops on an error: the warnings before it are shown)
+        seen = set()
+        for w in caught:
+            key = (str(w.message), w.category)
+            if key in seen:  # (said once, as outside the block)
+                continue
+            seen.add(key)
+            if issubclass(w.category, RatingsWarning):
+                notes.append(str(w.message))
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def analyze(

@@ -69,11 +69,14 @@ def lines(source, rows, shown: int = 5) -> Phrases:
     return where
 
 
-def listed(names, shown: int = 5) -> str:
-    """The first ``shown`` of ``names``, quoted, and how many more."""
+def listed(names, shown: int = 5) -> Phrases:
+    """The first ``shown`` of ``names``, quoted, and how many more (said again in a terminal's or
+    report's language)."""
     names = list(names)
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(map(repr, names[:shown])) + more
+    first = Phrases(tuple(map(repr, names[:shown])))
+    if len(names) > shown:
+        return Phrases((Phrase(MORE, {"names": first, "more": len(names) - shown}),))
+    return first
 
 
 def said_again(text: str) -> str:
