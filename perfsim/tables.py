@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .phrases import N_, Phrase
 from .scenario import DataError
 from .scenario.errors import error
 
@@ -168,7 +169,32 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
             f"{p}: cannot read the Excel workbook (damaged, or not really Excel: "
             f"{type(exc).__name__}: {exc}); open it in Excel and save it again, or save it as CSV"
         ) from None
+    _other_sheets(p)
     return _shown_percents(p, frame) if kind == "xlsx" else frame
+
+
+class SheetWarning(UserWarning):
+    """A workbook with several sheets, of which perfsim reads the first."""
+
+
+#: what a workbook of several sheets is told
+SHEETS = N_(
+    "{path}: the workbook has {count} sheets and perfsim reads the first, {first} (the others: "
+    "{others}); if the table is on another sheet, move it to the front or save that sheet as CSV"
+)
+
+
+def _other_sheets(p: Path) -> None:
+    """Warn when the workbook ``p`` has sheets beside the first, which is the one read (a 说明
+    sheet before the data was read in silence, and its columns then reported missing)."""
+    try:
+        names = pd.ExcelFile(p).sheet_names
+    except Exception:  # noqa: BLE001 - (the workbook was read: only its list of sheets failed)
+        return
+    if len(names) > 1:
+        said = Phrase(SHEETS, {"path": str(p), "count": len(names), "first": repr(names[0]),
+                               "others": ", ".join(map(repr, names[1:]))})  # fmt: skip
+        warnings.warn_explicit(SheetWarning(said), SheetWarning, "perfsim", 0)
 
 
 def _percent_flags(p: Path) -> list[tuple[object, list[bool]]]:

@@ -168,3 +168,28 @@ def test_a_decimal_comma_is_told_the_number_with_a_point(cell, fixed):
 
     said = number_problem(cell, float("nan"))
     assert said.endswith(f"write decimals with a point, e.g. {fixed}")
+
+
+def test_a_workbook_of_several_sheets_says_which_one_is_read(tmp_path):
+    """A 说明 sheet before the data was read in silence (and its columns then said missing)."""
+    import warnings
+
+    from perfsim.tables import SheetWarning, read_frame
+
+    path = tmp_path / "两个表.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"说明": ["本表为测评明细"]}).to_excel(book, sheet_name="说明", index=False)
+        pd.DataFrame({"unit": ["A"], "score": ["1"]}).to_excel(book, sheet_name="明细", index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = read_frame(path)
+    said = [str(w.message) for w in caught if w.category is SheetWarning]
+    assert list(frame.columns) == ["说明"]  # (the first sheet, as before)
+    assert said == [f"{path}: the workbook has 2 sheets and perfsim reads the first, '说明' (the "
+                    "others: '明细'); if the table is on another sheet, move it to the front or "
+                    "save that sheet as CSV"]  # fmt: skip
+    one = tmp_path / "一个表.xlsx"
+    pd.DataFrame({"unit": ["A"]}).to_excel(one, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SheetWarning)
+        read_frame(one)  # one sheet: no warning
