@@ -211,15 +211,8 @@ def read_ratings(
 
 def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -> pd.DataFrame:
     frame = _renamed(raw, source)
-    try:
-        out = _text_columns(frame, source)
-        points, level = _points(frame, scale, score_max, source)
-    except DataError as exc:  # a cell's column as the file names it (得分, not score)
-        said = str(exc)
-        for column in raw.columns:
-            standard = _standard_name(column)
-            said = said.replace(f", column '{standard}': ", f", column '{str(column).strip()}': ")
-        raise DataError(said) from None
+    out = _text_columns(frame, source)
+    points, level = _points(frame, scale, score_max, source)
     out["points"] = points
     out["level"] = level
     out["rater"] = out["rater_group"] + "/" + out["rater"]
@@ -284,7 +277,13 @@ def _renamed(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         )
     if len(frame) == 0:
         raise DataError(f"{source}: the table has no rows")
+    frame.attrs["headers"] = {_standard_name(c): str(c).strip() for c in raw.columns}
     return frame
+
+
+def _header(frame: pd.DataFrame, col: str) -> str:
+    """The column ``col`` as the file names it (得分 for score), for a cell's error."""
+    return frame.attrs.get("headers", {}).get(col, col)
 
 
 def _text(frame: pd.DataFrame, col: str, default: str = "") -> pd.Series:
@@ -309,14 +308,14 @@ def _text_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         blank = (out[col] == "").to_numpy()
         if blank.any():
             row = int(np.argmax(blank))
-            raise DataError(at_cell(source, row, col, error("text_empty")))
+            raise DataError(at_cell(source, row, _header(frame, col), error("text_empty")))
     reserved = (out["rater_group"] == "overall").to_numpy()
     if reserved.any():
         raise DataError(
             at_cell(
                 source,
                 int(np.argmax(reserved)),
-                "rater_group",
+                _header(frame, "rater_group"),
                 "'overall' is reserved (it "
                 "names all groups pooled in the reliability table); rename the group",
             )
@@ -346,7 +345,7 @@ def _points(
             if what is None:
                 what = error("outside_scores", cell=cell, most=f"{score_max:g}")
                 what = error("slipped", message=what) if values[row] > score_max else what
-            raise DataError(at_cell(source, row, "score", what))
+            raise DataError(at_cell(source, row, _header(frame, "score"), what))
         points[has_score] = 100.0 * values[has_score] / score_max
     if has_answer.any():
         codes = pd.Index(scale.labels).get_indexer(answer_text)
@@ -357,7 +356,7 @@ def _points(
                 at_cell(
                     source,
                     row,
-                    "answer",
+                    _header(frame, "answer"),
                     error(
                         "not_on_scale",
                         answer=repr(answer_text.iloc[row]),

@@ -42,7 +42,7 @@ NOTES: dict[str, str] = {
 
 #: the place of a row in a CSV file (a line) and in a spreadsheet (a row), and more of them
 _LINE = {False: ERRORS["line"], True: ERRORS["row"]}
-MORE_LINES = N_("{lines} and {more} more lines")
+MORE_LINES = N_("{names} and {more} more lines")
 
 #: every template a recorded note can come from (the rule's quota-band message too), and of the
 #: values it holds (the lines of a table)
@@ -63,20 +63,24 @@ def phrase(key: str, **values: object) -> Phrase:
 def lines(source, rows, shown: int = 5) -> Phrases:
     """Where the first ``shown`` data ``rows`` of a table are ("line 7, line 9", a spreadsheet's
     "row 7"), and how many more: said again in a terminal's or report's language."""
-    where = Phrases(tuple(Phrase(_LINE[excel_name(source)], {"line": r + 2}) for r in rows[:shown]))
-    if len(rows) > shown:
-        return Phrases((Phrase(MORE_LINES, {"lines": where, "more": len(rows) - shown}),))
-    return where
+    line = _LINE[excel_name(source)]
+    return _first([Phrase(line, {"line": r + 2}) for r in rows[:shown]], len(rows), MORE_LINES)
 
 
 def listed(names, shown: int = 5) -> Phrases:
     """The first ``shown`` of ``names``, quoted, and how many more (said again in a terminal's or
     report's language)."""
     names = list(names)
-    first = Phrases(tuple(map(repr, names[:shown])))
-    if len(names) > shown:
-        return Phrases((Phrase(MORE, {"names": first, "more": len(names) - shown}),))
-    return first
+    return _first([repr(n) for n in names[:shown]], len(names), MORE)
+
+
+def _first(shown: list, count: int, more: str) -> Phrases:
+    """The items ``shown`` of ``count``, and with ``more`` (``{names} and {more} more``) how
+    many there are beside them."""
+    first = Phrases(tuple(shown))
+    if count <= len(shown):
+        return first
+    return Phrases((Phrase(more, {"names": first, "more": count - len(shown)}),))
 
 
 def said_again(text: str) -> str:
