@@ -157,7 +157,9 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
             f"file, rename it to {p.stem}.csv, otherwise save it again from Excel"
         )
     try:  # pandas reads the format (xlsx or xls) from the content, whatever the extension says
-        frame = pd.read_excel(p, dtype=str, keep_default_na=False)
+        with pd.ExcelFile(p) as book:  # (opened once: its first sheet and the others' names)
+            frame = book.parse(0, dtype=str, keep_default_na=False)
+            sheets = book.sheet_names
     except ImportError:
         need = "xlrd" if kind == "xls" else "openpyxl"
         raise DataError(
@@ -169,7 +171,7 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
             f"{p}: cannot read the Excel workbook (damaged, or not really Excel: "
             f"{type(exc).__name__}: {exc}); open it in Excel and save it again, or save it as CSV"
         ) from None
-    _other_sheets(p)
+    _other_sheets(p, sheets)
     return _shown_percents(p, frame) if kind == "xlsx" else frame
 
 
@@ -184,13 +186,10 @@ SHEETS = N_(
 )
 
 
-def _other_sheets(p: Path) -> None:
-    """Warn when the workbook ``p`` has sheets beside the first, which is the one read (a 说明
-    sheet before the data was read in silence, and its columns then reported missing)."""
-    try:
-        names = pd.ExcelFile(p).sheet_names
-    except Exception:  # noqa: BLE001 - (the workbook was read: only its list of sheets failed)
-        return
+def _other_sheets(p: Path, names: list[str]) -> None:
+    """Warn when the workbook ``p`` has sheets (``names``) beside the first, which is the one
+    read (a 说明 sheet before the data was read in silence, and its columns then reported
+    missing)."""
     if len(names) > 1:
         said = Phrase(SHEETS, {"path": str(p), "count": len(names), "first": repr(names[0]),
                                "others": ", ".join(map(repr, names[1:]))})  # fmt: skip
