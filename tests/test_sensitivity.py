@@ -235,12 +235,55 @@ def _with_uncertain(table: dict):
             },
             "uncertain.rule.pay.per_point.name = 'x': the name is taken",
         ),
+        (
+            {"rule.audit.probability": {"range": [0, 1], "translations": {"ZH": {"name": "抽查"}}}},
+            "uncertain.rule.audit.probability.translations.ZH = 'ZH': a language code",
+        ),
+        (
+            {"rule.audit.probability": {"range": [0, 1], "translations": {"zh": {"name": " "}}}},
+            "uncertain.rule.audit.probability.translations.zh.name = ' ': give the name",
+        ),
+        (
+            {"rule.audit.probability": {"range": [0, 1], "translations": {"zh": {}}}},
+            "uncertain.rule.audit.probability.translations.zh.name: missing",
+        ),
+        (
+            {
+                "rule.audit.probability": {"range": [0, 1], "translations": {"zh": {"name": "甲"}}},
+                "rule.pay.per_point": {"range": [0, 1], "translations": {"zh": {"name": "甲"}}},
+            },
+            "uncertain.rule.pay.per_point.translations.zh.name = '甲': the name is taken",
+        ),
+        (  # in Chinese an input without a Chinese name keeps its own, which a translation took
+            {
+                "rule.audit.probability": {"range": [0, 1], "name": "rate"},
+                "rule.pay.per_point": {"range": [0, 1], "translations": {"zh": {"name": "rate"}}},
+            },
+            "the name is taken by rule.audit.probability",
+        ),
     ],
 )
 def test_uncertain_table_errors_are_located(table, expected):
     with pytest.raises(ScenarioError) as info:
         _with_uncertain(table)
     assert expected in str(info.value)
+
+
+def test_a_translated_name_changes_no_hash_and_reaches_the_analysis_metadata():
+    """``translations.zh.name`` of an uncertain input leaves the scenario's hash (and so a run's
+    or an analysis's identity) as without it, and sensitivity.json gets it as ``input_names``."""
+    from perfsim.experiments.sensitivity.models import model_spec
+    from perfsim.scenario import scenario_hash
+
+    plain = {"rule.audit.probability": {"range": [0.0, 0.3], "name": "audit rate"}}
+    named = {k: {**v, "translations": {"zh": {"name": "抽查概率"}}} for k, v in plain.items()}
+    other = {k: {**v, "range": [0.0, 0.4]} for k, v in plain.items()}
+    hashes = [scenario_hash(_with_uncertain(t)) for t in (plain, named, other)]
+    assert hashes[0] == hashes[1] != hashes[2]
+    spec = model_spec(_with_uncertain(named), None, None, None, [], 1, 0)
+    assert spec.info["input_names"] == {"zh": {"audit rate": "抽查概率"}}
+    assert "input_names" not in model_spec(_with_uncertain(plain), None, None, None, [], 1, 0).info
+    assert spec.identity == model_spec(_with_uncertain(plain), None, None, None, [], 1, 0).identity
 
 
 def test_values_outside_what_the_scenario_allows_are_reported_before_any_run(tmp_path):
@@ -748,6 +791,22 @@ def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
     samples = pd.read_parquet(out / "samples.parquet")
     assert len(samples) == 4 * 8 and {"survey share", "class_bias"} <= set(samples.columns)
     assert not [p for p in out.rglob("*.tmp")]  # atomic writes leave no temporaries
+
+
+def test_cli_in_chinese_calls_the_inputs_by_their_chinese_names(tmp_path):
+    """The demo's inputs have Chinese names (translations.zh.name): under --lang zh the
+    terminal's table of leading inputs uses them, and the folder keeps them for the report."""
+    out = tmp_path / "sa"
+    r = run_cli(
+        "sensitivity", str(DEMO), "--method", "morris", "--n", "2", "--reps", "1",
+        "--metric", "class_bias", "--out", str(out), "--lang", "zh",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"class_bias）\s+社会评价权重", r.stdout), r.stdout
+    assert "survey share" not in r.stdout
+    meta = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
+    assert meta["input_names"]["zh"]["survey share"] == "社会评价权重"
+    assert len(meta["input_names"]["zh"]) == len(load_scenario(DEMO).uncertain)
 
 
 @pytest.mark.parametrize(

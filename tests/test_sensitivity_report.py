@@ -195,3 +195,45 @@ def test_a_chinese_report_says_the_region_and_the_notes_in_chinese_with_the_same
             advice=inner
         )
         assert "尚未收敛" in inner and "not converged" not in inner
+
+
+def test_a_chinese_report_calls_the_inputs_by_their_chinese_names():
+    """An [uncertain] input's ``translations.zh.name`` (sensitivity.json's ``input_names``) names
+    it in a Chinese report: in the inputs table, the indices, "In short", the notes and the
+    region's box, with a choice's code words glossed (功效系数法（efficacy）); the English report
+    keeps the names as written, and the record itself is left as it was."""
+    from perfsim.experiments.discovery import find_region
+    from perfsim.experiments.sensitivity.notes import note
+    from perfsim.i18n import language
+
+    record = _record(-0.2)
+    region = find_region(
+        record.samples[["audit rate", "normalisation"]],
+        record.samples[["gaming_share"]],
+        ["gaming_share<0.03"],
+    )
+    fields = dict(index="ST", input="audit rate", metric="m", change="0.3", unit="N", small=8)
+    record.metadata.update(
+        input_names={"zh": {"audit rate": "抽查概率", "normalisation": "标准化方法"}},
+        notes=[note("needed", tolerance=0.05, needed=1024, large=16, **fields)],
+        bounds={"gaming_share": ["<", 0.03]},
+        region={k: getattr(region, k) for k in ("good", "total", "in_box", "good_in_box")},
+    )
+    record.region, record.region_table = region.summary + "\n", region.table
+    english = render_markdown(sensitivity_document(record))
+    with language("zh"):
+        chinese = render_markdown(sensitivity_document(record.named_in("zh")))
+    for name in ("audit rate", "normalisation"):
+        assert name in english and name not in chinese, name
+    assert "| 抽查概率 | rule.audit.probability | 均匀分布 [0, 0.4] |" in chinese
+    assert "可选值：功效系数法（efficacy）、Z 分数标准化（zscore）" in chinese
+    assert "choices: efficacy, zscore" in english
+    assert "抽查概率：0.900 ± 0.100" in chinese  # the indices table
+    short = chinese.split("## 要点", 1)[1].split("\n## ", 1)[0]
+    assert "主要取决于 抽查概率" in short and "主要取决于 标准化方法" in short
+    assert "Z 分数标准化（zscore）" in short  # the best choice, glossed
+    assert "的 抽查概率 的 ST" in chinese  # the note, said again with the name
+    box = next(b for b in chinese.split("```") if "最佳区域" in b)
+    assert "抽查概率" in box
+    assert list(record.samples.columns[:2]) == ["audit rate", "normalisation"]  # unchanged
+    assert record.named_in("en") is record  # no names in that language: the record itself

@@ -212,11 +212,13 @@ def _print_sensitivity(result) -> None:
     from ..experiments.discovery import region_summary
     from ..experiments.sensitivity import method
     from ..experiments.sensitivity.notes import said_again
+    from ..i18n import current_language, metric_name
     from ..i18n import gettext as _
-    from ..i18n import metric_name
 
     meta = result.metadata
     record = method(result.method)
+    # the inputs' names in this language (their translations in the [uncertain] table)
+    called = (meta.get("input_names") or {}).get(current_language()) or {}
     print(
         _(
             "{name}: {method}, {unit} = {n}, {runs} samples × {reps} replications, seed {seed}; "
@@ -251,16 +253,22 @@ def _print_sensitivity(result) -> None:
     column = max((width(n) for n in names.values()), default=10) + 2
     for metric in result.outputs:
         top = result.top(metric, 3)
-        cells = " · ".join(f"{r.input} {r.value:.3g} ±{r.confidence:.2g}" for r in top.itertuples())
+        cells = " · ".join(
+            f"{called.get(r.input, r.input)} {r.value:.3g} ±{r.confidence:.2g}"
+            for r in top.itertuples()
+        )
         print(f"  {pad(names[metric], column)}{cells}")
     if result.notes:
         print("\n" + _("notes:"))
         for note in result.notes:
-            print(f"  - {said_again(note)}")
+            print(f"  - {said_again(note, called)}")
     if result.region is not None:
         print("\n" + _("rule-space region:"))
         r = result.region
-        said = region_summary(r.table, r.bounds, r.good, r.total, r.good_in_box, r.in_box)
+        table = r.table
+        if called and "input" in table:
+            table = table.assign(input=table["input"].map(lambda x: called.get(x, x)))
+        said = region_summary(table, r.bounds, r.good, r.total, r.good_in_box, r.in_box)
         for line in said.splitlines():
             print(f"  {line}")
     samples = next(result.out.glob(f"{SensitivityFiles.SAMPLES}.*")).name

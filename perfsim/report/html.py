@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..i18n import current_language, language
 from ..i18n import gettext as _
-from ..i18n import language
 from ..io import atomic_write, rewriting_report
 from ..plotting.style import SavedFigure
 from ..results import (
@@ -110,6 +110,7 @@ def document(
     """The report of a record as a :class:`Document` (drawing a run's or comparison's figures,
     redrawing a sensitivity or empirical folder's from its tables, in the current language)."""
     if isinstance(record, SensitivityRecord):
+        record = record.named_in(current_language())  # the inputs' names in that language
         # the analysis's figures, each replaced by the one redrawn in the report's language
         figures = {p.name: p for p in [*record.figures, *redraw_sensitivity_figures(record)]}
         record.figures = [figures[name] for name in sorted(figures)]

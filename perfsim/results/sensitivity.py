@@ -8,7 +8,7 @@ one atomically from a finished :class:`SensitivityResult` that was run without a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -53,6 +53,35 @@ class SensitivityRecord:
         """The index the report leads with (ST, μ* or δ; else the first in the table)."""
         found = list(dict.fromkeys(self.indices["index"]))
         return self.metadata.get("main_index") or ("ST" if "ST" in found else found[0])
+
+    def named_in(self, lang: str) -> SensitivityRecord:
+        """The record with each input called by its name in ``lang`` where its ``[uncertain]``
+        table gives one (``translations.<lang>.name``; sensitivity.json's ``input_names``): in
+        the inputs, the indices, the samples and the region's box, for a report in that language
+        (the record itself is left as it is)."""
+        names = (self.metadata.get("input_names") or {}).get(lang) or {}
+        if not names:
+            return self
+        rename = {str(k): str(v) for k, v in names.items()}
+        meta = dict(self.metadata)
+        meta["inputs"] = [
+            {**inp, "name": rename.get(str(inp.get("name")), inp.get("name"))}
+            for inp in meta.get("inputs", [])
+        ]
+
+        def renamed(frame: pd.DataFrame | None, column: str) -> pd.DataFrame | None:
+            if frame is None or column not in frame:
+                return frame
+            return frame.assign(**{column: frame[column].map(lambda x: rename.get(x, x))})
+
+        samples = None if self.samples is None else self.samples.rename(columns=rename)
+        return replace(
+            self,
+            metadata=meta,
+            indices=renamed(self.indices, "input"),
+            region_table=renamed(self.region_table, "input"),
+            samples=samples,
+        )
 
     def write(self, folder: str | Path, force: bool = False) -> Path:
         """Write the folder atomically (see :mod:`perfsim.io`) from the result it was built

@@ -325,12 +325,22 @@ def scenario_raw(scenario: Scenario) -> dict:
 
 
 def without_translations(raw: Mapping) -> dict:
-    """A raw scenario table without the translations of its texts (``meta.translations``),
-    which change no number: what identifies a run or an analysis (:func:`scenario_hash`)."""
+    """A raw scenario table without the translations of its texts (``meta.translations``, and
+    the uncertain inputs' ``translations``), which change no number: what identifies a run or an
+    analysis (:func:`scenario_hash`)."""
+    out = dict(raw)
     meta = raw.get("meta")
-    if not isinstance(meta, Mapping) or "translations" not in meta:
-        return dict(raw)
-    return {**raw, "meta": {k: v for k, v in meta.items() if k != "translations"}}
+    if isinstance(meta, Mapping) and "translations" in meta:
+        out["meta"] = {k: v for k, v in meta.items() if k != "translations"}
+    uncertain = raw.get("uncertain")
+    if isinstance(uncertain, Mapping):
+        out["uncertain"] = {
+            path: {k: v for k, v in spec.items() if k != "translations"}
+            if isinstance(spec, Mapping)
+            else spec
+            for path, spec in uncertain.items()
+        }
+    return out
 
 
 #: Hashes of the scenarios hashed last, by ``id(scenario)``: (scenario, hash); holding the scenario

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, field_validator, model_serializer, model
 
 from .errors import LocatedValueError
 from .names import unknown_name
-from .schema_base import Strict
+from .schema_base import Strict, check_language_code
 
 NormalizeMethod = Literal["efficacy", "minmax", "zscore", "percentile", "target", "linear"]
 WeightMethod = Literal["fixed", "equal", "entropy", "critic", "ahp"]
@@ -76,10 +76,7 @@ class Meta(Strict):
     @model_validator(mode="after")
     def _reasons(self) -> Meta:
         for lang, text in self.translations.items():
-            if not (lang.isascii() and lang.isalpha() and lang.islower() and 2 <= len(lang) <= 3):
-                raise LocatedValueError(
-                    f"translations.{lang}", lang, "a language code, e.g. zh (Chinese)"
-                )
+            check_language_code(f"translations.{lang}", lang)
             if text.assumptions and len(text.assumptions) != len(self.assumptions):
                 raise LocatedValueError(
                     f"translations.{lang}.assumptions",

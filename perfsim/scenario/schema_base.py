@@ -17,6 +17,13 @@ SHOWN_MAX = "1e15"
 """How :data:`MAX_MAGNITUDE` is written in messages."""
 
 
+def check_language_code(key: str, lang: str) -> None:
+    """A key of a ``translations`` table is a language code (``zh``): two or three lowercase
+    letters; ``key`` is where it stands (``translations.<lang>``), for the error."""
+    if not (lang.isascii() and lang.isalpha() and lang.islower() and 2 <= len(lang) <= 3):
+        raise LocatedValueError(key, lang, "a language code, e.g. zh (Chinese)")
+
+
 class Strict(BaseModel):
     """Base model: unknown keys are errors; objects are immutable; numbers are finite (TOML's
     ``nan`` and ``inf`` are refused everywhere) and at most :data:`MAX_MAGNITUDE` in size."""

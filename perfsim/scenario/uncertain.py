@@ -9,9 +9,16 @@ from pydantic import Field, model_validator
 
 from .errors import LocatedValueError
 from .paths import split_path
-from .schema_base import Strict
+from .schema_base import Strict, check_language_code
 
-__all__ = ["DISTRIBUTION_PARAMETERS", "Distribution", "UncertainInput", "check_uncertain_paths"]
+__all__ = [
+    "DISTRIBUTION_PARAMETERS",
+    "Distribution",
+    "UncertainInput",
+    "UncertainText",
+    "check_uncertain_paths",
+    "translated_names",
+]
 
 Distribution = Literal["uniform", "normal", "lognormal", "triangular"]
 
@@ -25,11 +32,23 @@ DISTRIBUTION_PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
+class UncertainText(Strict):
+    """An uncertain input's name in another language (``translations.zh.name``)."""
+
+    name: str = Field(description="The input's name in this language, in reports in it.")
+
+
 class UncertainInput(Strict):
     """One uncertain input of a sensitivity analysis (``[uncertain."<dotted path>"]``)."""
 
     name: str = Field(
         "", description="Short name in tables and figures (default: the dotted path)."
+    )
+    translations: dict[str, UncertainText] = Field(
+        default_factory=dict,
+        description="The name in other languages, by language code (zh: Chinese), for reports "
+        'in that language (perfsim report --lang zh), e.g. translations.zh.name = "社会评价权重". '
+        "It changes no number and is left out of the analysis's hash.",
     )
     range: list[float] | None = Field(
         None,
@@ -60,6 +79,12 @@ class UncertainInput(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> UncertainInput:
+        for lang, text in self.translations.items():
+            check_language_code(f"translations.{lang}", lang)
+            if not text.name.strip():
+                raise LocatedValueError(
+                    f"translations.{lang}.name", text.name, "give the name in this language"
+                )
         params = {k: getattr(self, k) for k in ("mean", "sd", "log_mean", "log_sd", "mode")}
         given = [k for k, v in params.items() if v is not None]
         if self.choices is not None:
@@ -134,4 +159,24 @@ def check_uncertain_paths(
         if name in names:
             raise LocatedValueError(f"{path}.name", name, f"the name is taken by {names[name]}")
         names[name] = path
+    # in a report in another language each input shows its name there, or else its own name
+    for lang in sorted({lang for spec in (table or {}).values() for lang in spec.translations}):
+        said: dict[str, str] = {}
+        for path, spec in (table or {}).items():
+            text = spec.translations.get(lang)
+            label = text.name if text is not None else spec.name or path
+            if label in said:
+                where = f"{path}.translations.{lang}.name" if text else f"{path}.name"
+                raise LocatedValueError(where, label, f"the name is taken by {said[label]}")
+            said[label] = path
     return table
+
+
+def translated_names(table: dict[str, UncertainInput] | None) -> dict[str, dict[str, str]]:
+    """Each language's names of the inputs, by the input's own name: ``{"zh": {name: 名称}}``
+    (the inputs without a name in that language are left out)."""
+    out: dict[str, dict[str, str]] = {}
+    for path, spec in (table or {}).items():
+        for lang, text in spec.translations.items():
+            out.setdefault(lang, {})[spec.name or path] = text.name
+    return out

@@ -28,6 +28,7 @@ from ...scenario import (
     scenario_source,
     without_translations,
 )
+from ...scenario.uncertain import translated_names
 from .errors import SampleError, SensitivityError
 from .inputs import Input, load_uncertain, scenario_inputs
 
@@ -239,5 +240,7 @@ def model_spec(
             "resolved_scenario": raw,
             "uncertain_source": label,
             "not_simulated": [d.as_dict() for d in dropped],
+            # each input's name in other languages, for reports in them (no part of the hash)
+            **({"input_names": names} if (names := translated_names(table)) else {}),
         },
     )

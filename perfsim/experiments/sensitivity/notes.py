@@ -9,6 +9,7 @@ numbers); any other note is translated whole when the catalogue has it, else sho
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ... import i18n
 from ...i18n import N_, template_fields
@@ -120,12 +121,15 @@ def phrase(key: str, **values: object) -> Phrase:
     return Phrase(NOTES[key], values)
 
 
-def said_again(text: str) -> str:
+def said_again(text: str, names: Mapping[str, str] | None = None) -> str:
     """A recorded note in the current language (module docstring). The values filled into a
-    template are said again too: a note can hold another (``convergence: {advice}``)."""
+    template are said again too: a note can hold another (``convergence: {advice}``); an input's
+    name is said as ``names`` has it in this language (the uncertain inputs' translations)."""
+    if names and text in names:
+        return names[text]
     # a list of hints, each ending in its shares (before the whole: a field would swallow the
     # rest of the list)
     items = re.split(r"(?<=\)), ", text)
     if len(items) > 1 and all(template_fields(i, NOTES.values()) for i in items):
-        return _(", ").join(said_again(i) for i in items)
-    return i18n.said_again(text, NOTES.values(), inner=said_again)
+        return _(", ").join(said_again(i, names) for i in items)
+    return i18n.said_again(text, NOTES.values(), inner=lambda v: said_again(v, names))

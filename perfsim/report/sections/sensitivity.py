@@ -20,6 +20,7 @@ from ...results import SensitivityRecord
 from ..document import Document, Table
 from ..numbers import num, pct
 from ..rerun import format_command, report_command
+from ..rules import term
 from .run import add_not_simulated
 
 __all__ = ["figure_text", "sensitivity_document"]
@@ -66,14 +67,25 @@ def figure_text(stem: str, meta: Mapping) -> tuple[str, str]:
     return stem.replace("-", " "), ""
 
 
+#: The distributions of uncertain inputs, as a catalogue translates them (English: the word).
+_DISTRIBUTIONS = {
+    "uniform": N_("uniform"),
+    "normal": N_("normal"),
+    "lognormal": N_("lognormal"),
+    "triangular": N_("triangular"),
+}
+
+
 def _spread(inp: Mapping) -> str:
     """An uncertain input's range or distribution in words."""
-    if inp.get("kind") == "choice":
-        return _("choices: {values}").format(values=", ".join(map(str, inp["choices"])))
+    kind = str(inp.get("kind", ""))
+    if kind == "choice":
+        return _("choices: {values}").format(values=_(", ").join(map(term, inp["choices"])))
+    said = _(_DISTRIBUTIONS[kind]) if kind in _DISTRIBUTIONS else kind
     if "low" in inp:
-        return f"{inp['kind']} [{num(inp['low'])}, {num(inp['high'])}]"
+        return f"{said} [{num(inp['low'])}, {num(inp['high'])}]"
     params = (f"{k} {num(v)}" for k, v in inp.items() if k not in ("name", "path", "kind"))
-    return inp.get("kind", "") + " " + ", ".join(params)
+    return said + " " + _(", ").join(params)
 
 
 def _inputs_section(doc: Document, meta: Mapping) -> None:
@@ -101,7 +113,12 @@ def _indices_section(doc: Document, record: SensitivityRecord) -> None:
     rows, solver = [], []
     for metric, group in indices[indices["index"] == main].groupby("metric", sort=False):
         top = group.sort_values("value", ascending=False).head(3)
-        cells = [f"{r.input}: {num(r.value, 3)} ± {num(r.confidence, 3)}" for r in top.itertuples()]
+        cells = [
+            _("{input}: {value} ± {half}").format(
+                input=r.input, value=num(r.value, 3), half=num(r.confidence, 3)
+            )
+            for r in top.itertuples()
+        ]
         row = [metric_name(str(metric)), *cells, *[""] * (3 - len(cells))]
         (solver if metric in NUMERICAL_DIAGNOSTICS else rows).append(row)
     header = [_("metric"), _("first"), _("second"), _("third")]
@@ -183,12 +200,12 @@ def _driver_sentence(samples, metric: str, side: str, top, main: str, kind) -> s
         if len(means) < 2:
             return lead + unsure + "."
         best = means.idxmax() if side == "higher" else means.idxmin()
-        others = ", ".join(f"{k} {num(v, 3)}" for k, v in means.items() if k != best)
+        others = _(", ").join(f"{term(k)} {num(v, 3)}" for k, v in means.items() if k != best)
         return (
             lead
             + unsure
             + _(": {best} gives the best {metric} on average ({mean}; {others}).").format(
-                best=best, metric=metric_name(metric), mean=num(means[best], 3), others=others
+                best=term(best), metric=metric_name(metric), mean=num(means[best], 3), others=others
             )
         )
     rho = float(x.rank().corr(y.rank()))
@@ -305,7 +322,8 @@ def sensitivity_document(record: SensitivityRecord) -> Document:
     if meta.get("notes"):
         doc.add("h2", _("Notes"), "notes")
         doc.add("p", _("Notes recorded by the analysis when it ran:"))
-        doc.add("ul", [said_again(str(n)) for n in meta["notes"]])
+        names = (meta.get("input_names") or {}).get(current_language())
+        doc.add("ul", [said_again(str(n), names) for n in meta["notes"]])
     add_not_simulated(doc, meta.get("not_simulated") or [], "h2")
     if record.region is not None:
         doc.add("h2", _("Rule-space region that meets the bounds"), "region")
