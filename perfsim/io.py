@@ -297,13 +297,13 @@ def check_output_file(
     *,
     force: bool = False,
     inputs: Iterable[str | Path] = (),
-    suffix: str | None = None,
+    suffix: str | tuple[str, ...] | None = None,
     ours: Callable[[Path], bool] | None = None,
 ) -> Path:
     """Raise :class:`OutputError` unless perfsim may write the single file ``path``: not a folder
-    or a link, not one of the command's ``inputs`` (even with ``force``), named ``*suffix``, and
-    not an existing file unless ``force`` and, when ``ours`` is given, ``ours(path)`` says perfsim
-    wrote it (a file of the user's is never replaced)."""
+    or a link, not one of the command's ``inputs`` (even with ``force``), named ``*suffix`` (one of
+    them), and not an existing file unless ``force`` and, when ``ours`` is given, ``ours(path)``
+    says perfsim wrote it (a file of the user's is never replaced)."""
     target = Path(path)
     if target.is_dir():
         raise OutputError(
@@ -312,21 +312,22 @@ def check_output_file(
     if target.is_symlink():
         raise OutputError(f"{target} is a symbolic link; give a plain file name")
     _check_parents(target)
-    if suffix and target.suffix.lower() != suffix:
+    suffixes = (suffix,) if isinstance(suffix, str) else tuple(suffix or ())
+    if suffixes and target.suffix.lower() not in suffixes:
+        if set(suffixes) == {".csv", ".xlsx"}:
+            csv, xlsx = (target.with_suffix(s).name for s in (".csv", ".xlsx"))
+            raise OutputError(error("csv_or_xlsx", target=target, csv=csv, xlsx=xlsx))
+        names = " or ".join(target.with_suffix(s).name for s in suffixes)
         raise OutputError(
-            f"{target}: perfsim writes a {suffix} file here (UTF-8 with BOM, which Excel and WPS "
-            f"open); name it {target.with_suffix(suffix).name}"
+            f"{target}: perfsim writes a {' or '.join(suffixes)} file here; name it {names}"
         )
     for source in inputs:
         if Path(source).exists() and target.exists() and target.samefile(source):
             raise OutputError(f"{target} is the input table; give --out another file name")
     if target.exists() and not force:
-        raise OutputError(f"{target} exists; give --force to replace it, or choose another name")
+        raise OutputError(error("file_exists", target=target))
     if target.exists() and ours is not None and not ours(target):
-        raise OutputError(
-            f"{target} exists and is not a file perfsim wrote (or was changed after perfsim wrote "
-            "it); perfsim never overwrites your files, even with --force: choose another name"
-        )
+        raise OutputError(error("file_not_ours", target=target))
     return target
 
 
@@ -574,3 +575,23 @@ def to_csv(frame: pd.DataFrame, path: str | Path, *, bom: bool = True, index: bo
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a DataFrame as spreadsheet-safe UTF-8 CSV with BOM, atomically."""
     return atomic_write(path, lambda tmp: to_csv(frame, tmp))
+
+
+def write_excel(frame: pd.DataFrame, path: str | Path, sheet: str = "perfsim") -> Path:
+    """Write a DataFrame as a spreadsheet-safe ``.xlsx`` workbook of one sheet, atomically: the
+    header row frozen and each column as wide as its longest cell (a Chinese character counts
+    two), so that the table reads at once when opened."""
+
+    def write(tmp: Path) -> None:
+        safe = spreadsheet_safe(frame)
+        with pd.ExcelWriter(tmp, engine="openpyxl") as book:
+            safe.to_excel(book, sheet_name=sheet, index=False)
+            sheet_ = book.sheets[sheet]
+            sheet_.freeze_panes = "A2"
+            for i, column in enumerate(safe.columns):
+                cells = [str(column), *(str(v) for v in safe[column].head(500))]
+                wide = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in c) for c in cells)
+                letter = sheet_.cell(row=1, column=i + 1).column_letter
+                sheet_.column_dimensions[letter].width = min(wide + 2, 60)
+
+    return atomic_write(path, write)

@@ -85,14 +85,56 @@ COLUMN_LABELS = {
 }
 
 
-def is_scored_table(path: str | Path) -> bool:
-    """Whether the file at ``path`` looks like a table that ``perfsim score --out`` wrote (its
-    header has the scored columns and ends with the reward columns); ``--force`` replaces it only
-    if perfsim also recorded it unchanged (:func:`perfsim.io.file_unchanged`)."""
+def shown_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A scored table as a reader of the current language sees it (:mod:`perfsim.i18n`): the
+    headers of :data:`COLUMN_LABELS` and the veto's yes/no translated; the numbers, names and
+    grades as they are. English: the table itself (its headers are the codes)."""
+    from .i18n import current_language
+    from .i18n import gettext as _
+
+    if current_language() == "en":
+        return table
+    shown = table.copy()
+    if "vetoed" in shown:
+        shown["vetoed"] = shown["vetoed"].map({True: _("yes"), False: _("no")})
+    shown.columns = [_(COLUMN_LABELS[c]) if c in COLUMN_LABELS else c for c in shown.columns]
+    return shown
+
+
+def _header(path: Path) -> list[str]:
+    """The first row of a CSV file or of an ``.xlsx`` workbook's first sheet, each label said
+    back as its code (:data:`COLUMN_LABELS` in any language of the catalogue); [] when unreadable."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True)
+            row = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+            book.close()
+        except Exception:  # not a workbook (a renamed file): not a scored table
+            return []
+        from .i18n import LANGUAGES, translations
+
+        codes = {
+            translations(lang).gettext(label): code
+            for lang in LANGUAGES
+            for code, label in COLUMN_LABELS.items()
+        }
+        return [codes.get(str(cell), str(cell)) for cell in row]
     try:
         with open(path, encoding="utf-8-sig") as handle:
-            header = handle.readline().strip().split(",")
+            return handle.readline().strip().split(",")
     except (OSError, UnicodeDecodeError):
+        return []
+
+
+def is_scored_table(path: str | Path) -> bool:
+    """Whether the file at ``path`` (CSV or ``.xlsx``) looks like a table that ``perfsim score
+    --out`` wrote (its header has the scored columns and ends with the reward columns);
+    ``--force`` replaces it only if perfsim also recorded it unchanged
+    (:func:`perfsim.io.file_unchanged`)."""
+    header = _header(Path(path))
+    if not header:
         return False
     at = [header.index(c) if c in header else -1 for c in SCORED]
     in_order = -1 not in at and at == sorted(at)

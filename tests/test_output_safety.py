@@ -447,7 +447,7 @@ def test_an_interrupted_report_leaves_a_folder_that_perfsim_may_still_replace(
     assert _run(out) == 0  # and the folder can be replaced again
 
 
-def test_score_never_overwrites_its_input_and_writes_csv(tmp_path, capsys):
+def test_score_never_overwrites_its_input_and_writes_csv_or_xlsx(tmp_path, capsys):
     data = tmp_path / "units.csv"
     data.write_bytes((ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv").read_bytes())
     before = data.read_bytes()
@@ -456,8 +456,8 @@ def test_score_never_overwrites_its_input_and_writes_csv(tmp_path, capsys):
     assert main([*score, str(data)]) == 2
     assert "is the input table" in capsys.readouterr().err
     assert data.read_bytes() == before
-    assert main([*score, str(tmp_path / "scored.xlsx")]) == 2
-    assert "scored.csv" in capsys.readouterr().err
+    assert main([*score, str(tmp_path / "scored.xls")]) == 2  # an old Excel format: not written
+    assert "name it scored.csv or scored.xlsx" in capsys.readouterr().err
 
 
 def test_a_symbolic_link_as_out_is_refused(tmp_path, capsys):

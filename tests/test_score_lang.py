@@ -54,3 +54,44 @@ def test_the_quota_warning_is_said_in_chinese(capsys, tmp_path):
     zh_line = next(x for x in zh.splitlines() if "设了比例但没有分数线" in x)
     assert zh_line.startswith("警告：")
     assert re.findall(r"\d+(?:\.\d+)?", en_line) == re.findall(r"\d+(?:\.\d+)?", zh_line)
+
+
+def test_an_xlsx_out_is_a_workbook_for_people_with_the_headers_in_the_language(capsys, tmp_path):
+    """``--out FILE.xlsx`` writes a workbook of the same numbers as the CSV, its headers in
+    --lang (codes in English, Chinese words under zh; the veto as 是/否); --force replaces a
+    workbook perfsim wrote, never one that was changed or that perfsim did not write; another
+    suffix is refused, naming both kinds, in the language asked for."""
+    from perfsim.scoring import is_scored_table
+
+    _score(capsys, tmp_path, "en")
+    csv = pd.read_csv(tmp_path / "scored-en.csv", encoding="utf-8-sig")
+    books = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / f"scored-{lang}.xlsx"
+        args = ["score", str(UNITS), "--rule", str(RULE), "--out", str(out), "--lang", lang]
+        assert main([*args, "--quiet"]) == 0
+        books[lang] = pd.read_excel(out)
+        assert is_scored_table(out)
+        assert main([*args, "--quiet"]) == 2  # exists: not without --force
+        assert main([*args, "--quiet", "--force"]) == 0  # perfsim's own, unchanged: replaced
+    en, zh = books["en"], books["zh"]
+    assert list(en.columns) == list(csv.columns)
+    assert {"单位", "总分", "排名", "等次", "一票否决"} <= set(zh.columns)
+    assert not {"department", "total", "grade"} & set(zh.columns)
+    pd.testing.assert_series_equal(zh["总分"], csv["total"], check_names=False)
+    assert list(zh["等次"]) == list(csv["grade"])
+    assert list(zh["一票否决"]) == ["是" if v else "否" for v in csv["vetoed"]]
+    capsys.readouterr()
+    # a workbook changed after perfsim wrote it, or the user's own: never replaced
+    theirs = tmp_path / "scored-zh.xlsx"
+    zh.assign(备注="checked").to_excel(theirs, index=False)
+    before = theirs.read_bytes()
+    args = ["score", str(UNITS), "--rule", str(RULE), "--out", str(theirs), "--force"]
+    assert main([*args, "--lang", "zh"]) == 2
+    assert theirs.read_bytes() == before
+    assert "从不覆盖您的文件" in capsys.readouterr().err
+    assert main(["score", str(UNITS), "--rule", str(RULE), "--out", str(tmp_path / "s.txt")]) == 2
+    assert "name it s.csv or s.xlsx" in capsys.readouterr().err
+    bad = ["score", str(UNITS), "--rule", str(RULE), "--out", str(tmp_path / "s.txt")]
+    assert main([*bad, "--lang", "zh"]) == 2
+    assert "请命名为 s.csv 或 s.xlsx" in capsys.readouterr().err

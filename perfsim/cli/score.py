@@ -14,7 +14,8 @@ EXAMPLES = """examples:
   perfsim score scenarios/data/hangzhou-2011-units.csv --rule scenarios/hangzhou-2011.toml
   perfsim score last_year.csv --rule hangzhou-2011 --set rule.grading.quota.优秀=0.2 --out ranked.csv
   perfsim score units.xlsx --rule my-rule.toml --id-column 单位 --class-column 类别
-  perfsim score last_year.csv --rule hangzhou-2011 --lang zh   # 中文表头和摘要 (the CSV is the same)"""
+  perfsim score last_year.csv --rule hangzhou-2011 --lang zh   # 中文表头和摘要 (the CSV is the same)
+  perfsim score 2024.xlsx --rule hangzhou-2011 --lang zh --out 2024-结果.xlsx   # 中文表头的工作簿"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,7 +24,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--rule", required=True, help="rule or scenario TOML file (or a bundled name)")
     p.add_argument(
-        "--out", type=given, help="write the scored table to this CSV file (default: print only)"
+        "--out",
+        type=given,
+        help="write the scored table to this file: .csv (column codes, for other programs) or "
+        ".xlsx (a workbook with the headers in --lang, for people); default: print only",
     )
     p.add_argument(
         "--force",
@@ -55,12 +59,15 @@ def _ours(path) -> bool:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..io import check_output_file, record_file, write_csv
-    from ..scoring import QuotaBandWarning, score
+    from ..io import check_output_file, record_file, write_csv, write_excel
+    from ..scoring import QuotaBandWarning, score, shown_table
 
     args.data = str(resolve_path(args.data))  # scenarios/data/… outside a checkout: bundled
     if args.out:
-        check_output_file(args.out, force=args.force, inputs=[args.data], suffix=".csv", ours=_ours)
+        suffixes = (".csv", ".xlsx")
+        check_output_file(
+            args.out, force=args.force, inputs=[args.data], suffix=suffixes, ours=_ours
+        )
     scenario = load_scenario(args.rule, args.overrides)
     warn_scales(scenario)  # (a slip in the weights grades the real table as it stands)
     with warnings.catch_warnings(record=True) as caught:
@@ -76,10 +83,15 @@ def handle(args: argparse.Namespace) -> int:
     for w in caught:  # the others as Python would show them
         if not issubclass(w.category, QuotaBandWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if args.out:  # to 10 decimals: 80.64, not the 80.64000000000001 of binary floating point
-        write_csv(table.round(10), args.out)
-        record_file(args.out, SCORED_KIND)
     from ..i18n import language
+
+    if args.out:  # to 10 decimals: 80.64, not the 80.64000000000001 of binary floating point
+        if args.out.lower().endswith(".xlsx"):  # for people: the headers in their language
+            with language(args.lang):
+                write_excel(shown_table(table.round(10)), args.out, sheet="scores")
+        else:  # for programs: the column codes, whatever the language
+            write_csv(table.round(10), args.out)
+        record_file(args.out, SCORED_KIND)
 
     with language(args.lang):
         if not args.quiet:
@@ -94,16 +106,10 @@ def _print_scored(table, name: str, bands, out: str | None) -> None:
     translated; the numbers, names and grades as in the table)."""
     import pandas as pd
 
-    from ..i18n import current_language
     from ..i18n import gettext as _
-    from ..scoring import COLUMN_LABELS
+    from ..scoring import shown_table
 
-    shown = table
-    if current_language() != "en":
-        shown = table.copy()
-        if "vetoed" in shown:
-            shown["vetoed"] = shown["vetoed"].map({True: _("yes"), False: _("no")})
-        shown.columns = [_(COLUMN_LABELS[c]) if c in COLUMN_LABELS else c for c in shown.columns]
+    shown = shown_table(table)
     with pd.option_context(
         "display.max_rows",
         200,

@@ -309,6 +309,15 @@ ERRORS: dict[str, str] = {
         "is not perfsim's (a file you put there, or one changed after perfsim wrote it: your "
         "notes?); perfsim never overwrites your files: move or rename them first"
     ),
+    "file_exists": N_("{target} exists; give --force to replace it, or choose another name"),
+    "file_not_ours": N_(
+        "{target} exists and is not a file perfsim wrote (or was changed after perfsim wrote "
+        "it); perfsim never overwrites your files, even with --force: choose another name"
+    ),
+    "csv_or_xlsx": N_(
+        "{target}: perfsim writes a .csv file (UTF-8 with BOM, which Excel and WPS open) or an "
+        ".xlsx workbook here; name it {csv} or {xlsx}"
+    ),
     "cell_finite": N_("{cell} is not a finite number; give a number, e.g. 88.5"),
     "cell_comma": N_("{cell} is not a number; write decimals with a point, e.g. {fixed}"),
     "cell_large": N_("{cell} is too large to be a number in a table (at most {most})"),
