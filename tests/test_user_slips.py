@@ -242,6 +242,22 @@ def test_an_indicator_that_loads_on_no_task_is_an_error_not_an_overflow():
     assert "world.indicators.公共服务.tasks = {'公共服务': 0.0}: every loading is 0" in said
 
 
+@pytest.mark.parametrize("cost", ["1e-300", "1e-7"])
+def test_a_vanishing_effort_cost_is_an_error_naming_its_key_not_an_overflow(tmp_path, cost):
+    """A task's effort cost of 1e-300 made effort ≈ value / cost overflow, said as "the
+    simulation overflowed" without the key; below 1e-6 it is now refused before any run, naming
+    the key and the value, in the language asked for. 1e-6 itself runs."""
+    key = "world.tasks.创新.cost"
+    for lang, said in (("en", "must be ≥ 1e-06"), ("zh", "必须 ≥ 1e-06")):
+        r = run_cli("run", "hangzhou-2011", "--set", f"{key}={cost}", "--reps", "2",
+                    "--out", str(tmp_path / lang), "--lang", lang)  # fmt: skip
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert f"{key} = {float(cost):g}" in r.stderr and said in r.stderr, r.stderr
+        assert "overflow" not in r.stderr or "overflows the model" in r.stderr
+        assert not (tmp_path / lang).exists()
+    assert load_scenario("hangzhou-2011", [f"{key}=1e-6"]).world.tasks["创新"].cost == 1e-6
+
+
 @pytest.mark.parametrize(
     ("table", "name"),
     [

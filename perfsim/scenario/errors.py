@@ -318,6 +318,14 @@ ERRORS: dict[str, str] = {
         "{target}: perfsim writes a .csv file (UTF-8 with BOM, which Excel and WPS open) or an "
         ".xlsx workbook here; name it {csv} or {xlsx}"
     ),
+    "cost_floor": N_(
+        "must be ≥ {floor}: a department's effort is about value / cost, so a smaller cost makes "
+        "it astronomically large and overflows the model (the bundled scenarios use 0.5 to 1)"
+    ),
+    "log_scale": N_(
+        "is on the log scale (ability = exp(N(mean, sd))); keep |{name}| ≤ {limit} (e^{limit} ≈ "
+        "{times} times the baseline), beyond which the model's numbers overflow"
+    ),
     "cell_finite": N_("{cell} is not a finite number; give a number, e.g. 88.5"),
     "cell_comma": N_("{cell} is not a number; write decimals with a point, e.g. {fixed}"),
     "cell_large": N_("{cell} is too large to be a number in a table (at most {most})"),

@@ -22,6 +22,8 @@ LOG_MEAN_LIMIT = 5.0
 """Largest |mean| of log ability: e⁵ ≈ 148 times the baseline department."""
 LOG_SD_LIMIT = 2.0
 """Largest sd of log ability or productivity (a 3-sd department is e⁶ ≈ 400 times the baseline)."""
+#: the smallest effort cost a task takes (effort ≈ value / cost)
+COST_FLOOR = 1e-6
 PRODUCTIVITY_LIMIT = 1e3
 """Largest mean productivity per task (output units per unit of effort)."""
 
@@ -59,13 +61,9 @@ class DepartmentClass(Strict):
         }
         for key, (value, limit) in limits.items():
             if value > limit:
-                raise LocatedValueError(
-                    key,
-                    getattr(self, key),
-                    f"is on the log scale (ability = exp(N(mean, sd))); keep |{key}| ≤ {limit} "
-                    f"(e^{limit:g} ≈ {np.exp(limit):,.0f} times the baseline), beyond which the "
-                    "model's numbers overflow",
-                )
+                times = f"{np.exp(limit):,.0f}"
+                said = error("log_scale", name=key, limit=f"{limit:g}", times=times)
+                raise LocatedValueError(key, getattr(self, key), said)
         for task, theta in self.productivity.items():
             if theta > PRODUCTIVITY_LIMIT:
                 raise LocatedValueError(
@@ -79,7 +77,11 @@ class DepartmentClass(Strict):
 
 class Task(Strict):
     value: float = Field(1.0, description="Social value v_k of one unit of output.")
-    cost: Positive = Field(1.0, description="Effort cost coefficient c_k in ½ Σ c_kl e_k e_l / a.")
+    cost: Positive = Field(
+        1.0,
+        description="Effort cost coefficient c_k in ½ Σ c_kl e_k e_l / a (at least "
+        f"{COST_FLOOR:g}: effort is about value / cost).",
+    )
     substitutes: dict[str, NonNegative] = Field(
         default_factory=dict,
         description="Cost interaction c_kl with other tasks (> 0: tasks compete for effort).",
@@ -87,6 +89,13 @@ class Task(Strict):
     baseline_effort: NonNegative = Field(
         1.0, description="Effort of the naive policy (no response to the rule), task units."
     )
+
+    @model_validator(mode="after")
+    def _cost_not_tiny(self) -> Task:
+        if self.cost < COST_FLOOR:  # effort ≈ value / cost: a tiny cost overflows the model
+            said = error("cost_floor", floor=f"{COST_FLOOR:g}")
+            raise LocatedValueError("cost", self.cost, said)
+        return self
 
 
 class Measurement(Strict):
