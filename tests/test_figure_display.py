@@ -213,3 +213,33 @@ def test_each_verdict_has_its_own_mark_and_undecided_ones_their_own_shape():
     assert len(marks) == len(VERDICT_STYLE)
     # a reader told "不可比" (not comparable) from "描述性指标" (no better side) by a grey x alone
     assert VERDICT_STYLE["not comparable"][0] != VERDICT_STYLE[""][0]
+
+
+def test_the_same_figure_drawn_twice_is_the_same_svg(tmp_path):
+    """matplotlib hashes an SVG clip path's id from the Python id of an object, so two drawings
+    of one figure differed in their ids (a regenerated curated example changed every SVG); the
+    ids are renumbered in order, every reference still finds its element."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from perfsim.plotting.style import atomic_savefig
+
+    figures = []
+    for i in range(2):  # both kept alive: their objects live at different addresses
+        fig, ax = plt.subplots()
+        ax.plot([1, 2, 3], [3, 1, 2], marker="o")
+        ax.errorbar([1, 2], [2, 2], yerr=[0.5, 1.0], fmt="s")
+        figures.append(fig)
+        atomic_savefig(fig, tmp_path / f"f{i}.svg")
+    first, second = ((tmp_path / f"f{i}.svg").read_text(encoding="utf-8") for i in range(2))
+    assert first == second
+    ids = set(re.findall(r'id="([^"]+)"', first))
+    refs = set(re.findall(r'(?:url\(|href=")#([A-Za-z][\w.-]*)', first))
+    assert refs and refs <= ids
+    assert not re.search(r'id="[a-z]{1,2}[0-9a-f]{10}"', first)  # no hashed id left
+    for fig in figures:
+        plt.close(fig)

@@ -5,6 +5,7 @@ builds a figure in that style, the footnote and the atomic save."""
 from __future__ import annotations
 
 import functools
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,15 @@ from matplotlib.text import Text
 from ..io import atomic_write
 from .fonts import font_context, warn_if_missing
 
-__all__ = ["DPI", "RC", "SavedFigure", "atomic_savefig", "figure_function", "footnote"]
+__all__ = [
+    "DPI",
+    "RC",
+    "SavedFigure",
+    "atomic_savefig",
+    "figure_function",
+    "footnote",
+    "stable_svg_ids",
+]
 
 DPI = 120
 
@@ -67,10 +76,38 @@ def atomic_savefig(fig: Figure, path: Path, **kwargs) -> None:
     if fmt == "svg":
         kwargs.setdefault("metadata", {"Date": None})
         rc["svg.hashsalt"] = "perfsim"
+
+    def save(tmp: Path) -> None:
+        fig.savefig(tmp, bbox_inches="tight", pad_inches=0.15, **kwargs)
+        if fmt == "svg":
+            tmp.write_text(stable_svg_ids(tmp.read_text(encoding="utf-8")), encoding="utf-8")
+
     with mpl.rc_context(rc):
-        atomic_write(
-            path, lambda tmp: fig.savefig(tmp, bbox_inches="tight", pad_inches=0.15, **kwargs)
-        )
+        atomic_write(path, save)
+
+
+#: the ids matplotlib hashes for an SVG's clip paths and markers (a letter or two and ten hex
+#: digits); the hash of a clip path takes the Python id of an object, so it changes from run to run
+_HASHED_ID = re.compile(r'id="([a-z]{1,2})([0-9a-f]{10})"')
+
+
+def stable_svg_ids(text: str) -> str:
+    """An SVG of matplotlib's with its hashed element ids renumbered in order of first
+    appearance (``p1``, ``m1``, …) and every reference to them (``#id``) likewise: the same
+    figure gives the same bytes, whatever the process that drew it."""
+    names: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for prefix, digits in _HASHED_ID.findall(text):
+        old = prefix + digits
+        if old not in names:
+            counts[prefix] = counts.get(prefix, 0) + 1
+            names[old] = f"{prefix}{counts[prefix]}"
+    if not names:
+        return text
+    pattern = re.compile(
+        r'(?<=id=")(' + "|".join(names) + r')(?=")|(?<=#)(' + "|".join(names) + r")\b"
+    )
+    return pattern.sub(lambda m: names[m.group(1) or m.group(2)], text)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from ..document import Document, Table
 from ..numbers import num
 from ..rerun import format_command, report_command
 from ..rules import term
+from .empirical_short import in_short
 from .reliability import reliability_section
 
 __all__ = ["column_label", "empirical_document", "frame_table"]
@@ -291,6 +292,10 @@ def empirical_document(record: EmpiricalRecord) -> Document:
             finished=meta.get("finished", ""),
         ),
     )
+    items = in_short(record)
+    if items:
+        doc.add("h2", _("In short"), "in-short")
+        doc.add("ul", items)
     scores, *others = _SECTIONS
     _table_section(doc, record, scores)
     reliability_section(doc, record.table(EmpiricalFiles.RELIABILITY))
