@@ -159,7 +159,13 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
     try:  # pandas reads the format (xlsx or xls) from the content, whatever the extension says
         with pd.ExcelFile(p) as book:  # (opened once: its first sheet and the others' names)
             frame = book.parse(0, dtype=str, keep_default_na=False)
-            sheets = book.sheet_names
+            sheets, used = book.sheet_names, 0
+            if len(sheets) > 1 and _notes_sheet(sheets[0], frame):  # 说明 before the data
+                for i in range(1, len(sheets)):
+                    other = book.parse(i, dtype=str, keep_default_na=False)
+                    if other.shape[1] >= 2:
+                        frame, used = other, i
+                        break
     except ImportError:
         need = "xlrd" if kind == "xls" else "openpyxl"
         raise DataError(
@@ -171,8 +177,20 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
             f"{p}: cannot read the Excel workbook (damaged, or not really Excel: "
             f"{type(exc).__name__}: {exc}); open it in Excel and save it again, or save it as CSV"
         ) from None
-    _other_sheets(p, sheets)
-    return _shown_percents(p, frame) if kind == "xlsx" else frame
+    _other_sheets(p, sheets, used)
+    return _shown_percents(p, frame, used) if kind == "xlsx" else frame
+
+
+#: the names a workbook gives a sheet of notes before its data (compared without case and spaces)
+NOTES_SHEETS = ("说明", "填表说明", "填报说明", "备注", "封面", "目录", "readme", "notes",
+                "instructions", "about")  # fmt: skip
+
+
+def _notes_sheet(name: object, frame: pd.DataFrame) -> bool:
+    """Whether a workbook's first sheet is notes rather than the table: one of
+    :data:`NOTES_SHEETS` by name, or a single column (lines of text)."""
+    plain = re.sub(r"\s+", "", str(name)).lower()
+    return plain in NOTES_SHEETS or frame.shape[1] <= 1
 
 
 class SheetWarning(UserWarning):
@@ -184,20 +202,37 @@ SHEETS = N_(
     "{path}: the workbook has {count} sheets and perfsim reads the first, {first} (the others: "
     "{others}); if the table is on another sheet, move it to the front or save that sheet as CSV"
 )
+#: … and one whose first sheet is notes (a 说明 sheet), the table read from a later sheet
+NOTES_FIRST = N_(
+    "{path}: the first sheet, {first}, holds notes, not a table, so perfsim reads the sheet "
+    "{used} (the others: {others}); if the table is on another sheet, move it to the front or "
+    "save that sheet as CSV"
+)
+
+NOTES_FIRST_ONLY = N_(
+    "{path}: the first sheet, {first}, holds notes, not a table, so perfsim reads the other "
+    "sheet, {used}"
+)
 
 
-def _other_sheets(p: Path, names: list[str]) -> None:
-    """Warn when the workbook ``p`` has sheets (``names``) beside the first, which is the one
-    read (a 说明 sheet before the data was read in silence, and its columns then reported
-    missing)."""
-    if len(names) > 1:
+def _other_sheets(p: Path, names: list[str], used: int = 0) -> None:
+    """Warn when the workbook ``p`` has sheets (``names``) beside the one read, ``used`` (a 说明
+    sheet before the data was read in silence, and its columns then reported missing)."""
+    if len(names) < 2:
+        return
+    others = ", ".join(repr(n) for i, n in enumerate(names) if i not in (0, used)) or "—"
+    if used:
+        values = {"path": str(p), "first": repr(names[0]), "used": repr(names[used]),
+                  "others": others}  # fmt: skip
+        said = Phrase(NOTES_FIRST if len(names) > 2 else NOTES_FIRST_ONLY, values)
+    else:
         said = Phrase(SHEETS, {"path": str(p), "count": len(names), "first": repr(names[0]),
-                               "others": ", ".join(map(repr, names[1:]))})  # fmt: skip
-        warnings.warn_explicit(SheetWarning(said), SheetWarning, "perfsim", 0)
+                               "others": others})  # fmt: skip
+    warnings.warn_explicit(SheetWarning(said), SheetWarning, "perfsim", 0)
 
 
-def _percent_flags(p: Path) -> list[tuple[object, list[bool]]]:
-    """For each column of the first sheet: its header and, per numeric cell below, whether Excel
+def _percent_flags(p: Path, sheet: int = 0) -> list[tuple[object, list[bool]]]:
+    """For each column of the sheet read: its header and, per numeric cell below, whether Excel
     formats it as a percent (value 0.885 shown as 88.5%)."""
     import openpyxl
 
@@ -205,7 +240,7 @@ def _percent_flags(p: Path) -> list[tuple[object, list[bool]]]:
     try:
         header: list[object] | None = None
         flags: list[list[bool]] = []
-        for row in book.worksheets[0].iter_rows():
+        for row in book.worksheets[sheet].iter_rows():
             if header is None:
                 if any(c.value is not None for c in row):
                     header = [c.value for c in row]
@@ -219,11 +254,11 @@ def _percent_flags(p: Path) -> list[tuple[object, list[bool]]]:
         book.close()
 
 
-def _shown_percents(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
+def _shown_percents(p: Path, frame: pd.DataFrame, sheet: int = 0) -> pd.DataFrame:
     """Read a column that Excel shows as percents as the numbers shown (0.885 → 88.5), the way a
     percent written in a CSV cell is read."""
     try:
-        columns = _percent_flags(p)
+        columns = _percent_flags(p, sheet)
     except Exception:  # noqa: BLE001 - pandas read the file; the formats are a refinement
         return frame
     if len(columns) != len(frame.columns):

@@ -95,3 +95,32 @@ def test_an_xlsx_out_is_a_workbook_for_people_with_the_headers_in_the_language(c
     bad = ["score", str(UNITS), "--rule", str(RULE), "--out", str(tmp_path / "s.txt")]
     assert main([*bad, "--lang", "zh"]) == 2
     assert "请命名为 s.csv 或 s.xlsx" in capsys.readouterr().err
+
+
+def test_a_workbook_with_notes_first_is_scored_and_the_sheet_warning_precedes_an_error(
+    capsys, tmp_path
+):
+    """A 说明 sheet before the data: the data sheet is scored, and the warning says which sheet
+    was read; a workbook whose first sheet is a table without the id column: the warning (which
+    sheet was read, which others there are) is shown before the error, not swallowed by it."""
+    units = pd.read_csv(UNITS, encoding="utf-8-sig")
+    notes_first = tmp_path / "说明在前.xlsx"
+    with pd.ExcelWriter(notes_first) as book:
+        pd.DataFrame({"说明": ["2011 年度", "社会评价满分 50"]}).to_excel(
+            book, sheet_name="说明", index=False
+        )
+        units.to_excel(book, sheet_name="得分", index=False)
+    assert main(["score", str(notes_first), "--rule", str(RULE), "--lang", "zh"]) == 0
+    printed = capsys.readouterr()
+    assert (
+        "第一个工作表 '说明' 是说明而不是数据表，perfsim 读取的是另一个工作表 '得分'" in printed.err
+    )
+    assert "66 家单位评分" in printed.out
+    wrong_first = tmp_path / "别的表在前.xlsx"
+    with pd.ExcelWriter(wrong_first) as book:
+        units.rename(columns={"department": "单位"}).to_excel(book, sheet_name="汇总", index=False)
+        units.to_excel(book, sheet_name="得分", index=False)
+    args = ["score", str(wrong_first), "--rule", str(RULE), "--id-column", "单位名称"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.index("perfsim reads the first, '汇总' (the others: '得分')") < err.index("error")

@@ -237,3 +237,23 @@ def test_a_chinese_report_calls_the_inputs_by_their_chinese_names():
     assert "抽查概率" in box
     assert list(record.samples.columns[:2]) == ["audit rate", "normalisation"]  # unchanged
     assert record.named_in("en") is record  # no names in that language: the record itself
+
+
+@pytest.mark.parametrize(
+    ("source", "given"),
+    [
+        ("scenarios/hangzhou-2011-uncertain.toml", True),
+        ("hangzhou-2011-uncertain", True),  # a bundled name: no suffix, still needed to rerun
+        ("uncertain", False),  # a mapping given in Python: nothing to name
+        ("scenarios/hangzhou-2011.toml", False),  # the scenario's own table
+    ],
+)
+def test_the_rerun_command_names_the_uncertain_inputs_it_needs(source, given):
+    from perfsim.report.sections.sensitivity import rerun_args
+
+    meta = {"scenario": "scenarios/hangzhou-2011.toml", "method": "morris", "n": 4, "reps": 2,
+            "seed": 0, "uncertain_source": source}  # fmt: skip
+    args = rerun_args(meta, None)
+    assert ("--uncertain" in args) == given
+    if given:
+        assert args[args.index("--uncertain") + 1] == source

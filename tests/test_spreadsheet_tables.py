@@ -171,23 +171,46 @@ def test_a_decimal_comma_is_told_the_number_with_a_point(cell, fixed):
 
 
 def test_a_workbook_of_several_sheets_says_which_one_is_read(tmp_path):
-    """A 说明 sheet before the data was read in silence (and its columns then said missing)."""
+    """A 说明 sheet before the data was read in silence (and its columns then said missing); now
+    a first sheet of notes (named so, or one column of text) is passed over for the first sheet
+    that holds a table, and the warning says which was read. A first sheet that is a table is
+    read, with the others named."""
     import warnings
 
     from perfsim.tables import SheetWarning, read_frame
 
+    def read(path):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = read_frame(path)
+        return frame, [str(w.message) for w in caught if w.category is SheetWarning]
+
     path = tmp_path / "两个表.xlsx"
     with pd.ExcelWriter(path) as book:
         pd.DataFrame({"说明": ["本表为测评明细"]}).to_excel(book, sheet_name="说明", index=False)
+        pd.DataFrame({"备注": ["x"]}).to_excel(book, sheet_name="附注", index=False)
         pd.DataFrame({"unit": ["A"], "score": ["1"]}).to_excel(book, sheet_name="明细", index=False)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        frame = read_frame(path)
-    said = [str(w.message) for w in caught if w.category is SheetWarning]
-    assert list(frame.columns) == ["说明"]  # (the first sheet, as before)
-    assert said == [f"{path}: the workbook has 2 sheets and perfsim reads the first, '说明' (the "
-                    "others: '明细'); if the table is on another sheet, move it to the front or "
-                    "save that sheet as CSV"]  # fmt: skip
+    frame, said = read(path)
+    assert list(frame.columns) == ["unit", "score"]  # the first sheet that holds a table
+    assert said == [f"{path}: the first sheet, '说明', holds notes, not a table, so perfsim reads "
+                    "the sheet '明细' (the others: '附注'); if the table is on another sheet, move "
+                    "it to the front or save that sheet as CSV"]  # fmt: skip
+    named = tmp_path / "填表说明在前.xlsx"  # notes by name, though in two columns
+    with pd.ExcelWriter(named) as book:
+        pd.DataFrame({"项目": ["单位"], "含义": ["被考评单位"]}).to_excel(
+            book, sheet_name="填表 说明", index=False
+        )
+        pd.DataFrame({"unit": ["A"], "score": ["1"]}).to_excel(book, sheet_name="数据", index=False)
+    assert list(read(named)[0].columns) == ["unit", "score"]
+    table_first = tmp_path / "表在前.xlsx"
+    with pd.ExcelWriter(table_first) as book:
+        pd.DataFrame({"unit": ["A"], "score": ["1"]}).to_excel(book, sheet_name="明细", index=False)
+        pd.DataFrame({"说明": ["x"]}).to_excel(book, sheet_name="说明", index=False)
+    frame, said = read(table_first)
+    assert list(frame.columns) == ["unit", "score"]
+    assert said == [f"{table_first}: the workbook has 2 sheets and perfsim reads the first, "
+                    "'明细' (the others: '说明'); if the table is on another sheet, move it to the "
+                    "front or save that sheet as CSV"]  # fmt: skip
     one = tmp_path / "一个表.xlsx"
     pd.DataFrame({"unit": ["A"]}).to_excel(one, index=False)
     with warnings.catch_warnings():

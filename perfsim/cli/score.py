@@ -70,19 +70,22 @@ def handle(args: argparse.Namespace) -> int:
         )
     scenario = load_scenario(args.rule, args.overrides)
     warn_scales(scenario)  # (a slip in the weights grades the real table as it stands)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", QuotaBandWarning)
-        table = score(
-            args.data,
-            scenario,
-            id_column=args.id_column,
-            class_column=args.class_column,
-            encoding=args.encoding,
-        )
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", QuotaBandWarning)
+            table = score(
+                args.data,
+                scenario,
+                id_column=args.id_column,
+                class_column=args.class_column,
+                encoding=args.encoding,
+            )
+    finally:  # the others as Python would show them, also before an error (which sheet of a
+        for w in caught:  # workbook was read, say)
+            if not issubclass(w.category, QuotaBandWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     quota_warnings = [w.message for w in caught if issubclass(w.category, QuotaBandWarning)]
-    for w in caught:  # the others as Python would show them
-        if not issubclass(w.category, QuotaBandWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     from ..i18n import language
 
     if args.out:  # to 10 decimals: 80.64, not the 80.64000000000001 of binary floating point

@@ -239,8 +239,8 @@ def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
     args = ["perfsim", "sensitivity", str(meta.get("scenario") or "SCENARIO.toml")]
     args += ["--method", str(meta.get("method")), "--n", str(meta.get("n_requested") or meta["n"])]
     args += ["--reps", str(meta.get("reps")), "--seed", str(meta.get("seed"))]
-    source = meta.get("uncertain_source")
-    if source and source != meta.get("scenario") and Path(str(source)).suffix == ".toml":
+    source = meta.get("uncertain_source")  # a file, a bundled name, or "uncertain": a mapping
+    if source and source not in (meta.get("scenario"), "uncertain"):
         args += ["--uncertain", str(source)]
     for metric, bound in (meta.get("bounds") or {}).items():
         text = "".join(map(str, bound)) if isinstance(bound, list | tuple) else str(bound)
