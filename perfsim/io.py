@@ -323,7 +323,7 @@ def check_output_file(
         )
     for source in inputs:
         if Path(source).exists() and target.exists() and target.samefile(source):
-            raise OutputError(f"{target} is the input table; give --out another file name")
+            raise OutputError(error("is_input", target=target))
     if target.exists() and not force:
         raise OutputError(error("file_exists", target=target))
     if target.exists() and ours is not None and not ours(target):
@@ -575,23 +575,3 @@ def to_csv(frame: pd.DataFrame, path: str | Path, *, bom: bool = True, index: bo
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a DataFrame as spreadsheet-safe UTF-8 CSV with BOM, atomically."""
     return atomic_write(path, lambda tmp: to_csv(frame, tmp))
-
-
-def write_excel(frame: pd.DataFrame, path: str | Path, sheet: str = "perfsim") -> Path:
-    """Write a DataFrame as a spreadsheet-safe ``.xlsx`` workbook of one sheet, atomically: the
-    header row frozen and each column as wide as its longest cell (a Chinese character counts
-    two), so that the table reads at once when opened."""
-
-    def write(tmp: Path) -> None:
-        safe = spreadsheet_safe(frame)
-        with pd.ExcelWriter(tmp, engine="openpyxl") as book:
-            safe.to_excel(book, sheet_name=sheet, index=False)
-            sheet_ = book.sheets[sheet]
-            sheet_.freeze_panes = "A2"
-            for i, column in enumerate(safe.columns):
-                cells = [str(column), *(str(v) for v in safe[column].head(500))]
-                wide = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in c) for c in cells)
-                letter = sheet_.cell(row=1, column=i + 1).column_letter
-                sheet_.column_dimensions[letter].width = min(wide + 2, 60)
-
-    return atomic_write(path, write)

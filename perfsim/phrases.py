@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["N_", "Phrase", "Phrases"]
+__all__ = ["N_", "Named", "Phrase", "Phrases"]
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
@@ -49,3 +49,16 @@ class Phrases:
 
     def __str__(self) -> str:
         return self.sep.join(str(item) for item in self.items)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A name from the user's files that has names in other languages (an uncertain input's
+    ``translations.zh.name``): ``str`` is the name itself, :func:`perfsim.i18n.say` the name in
+    the current language (else the name as the catalogue says it, else as it is)."""
+
+    name: str
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.name

@@ -30,6 +30,7 @@ LAYERS = [
     {"perfsim.scenario"},
     {
         "perfsim.io",
+        "perfsim.workbook",
         "perfsim.rules",
         "perfsim.ranks",
         "perfsim.world",

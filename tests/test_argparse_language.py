@@ -93,3 +93,24 @@ def test_a_parser_built_after_a_chinese_command_speaks_english(capsys):
     with pytest.raises(SystemExit):
         build_parser("run").parse_args(["run"])
     assert "the following arguments are required: scenario" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("typed", ["zh", "cn", "CN", "zh-CN", "zh_cn", "中文", "Chinese"])
+def test_chinese_is_taken_as_a_user_types_it(capsys, typed):
+    """``--lang cn``, ``zh-CN`` or ``中文`` (what a Chinese user is likely to type) was refused in
+    English; each is ``zh``, for the command and for argparse's own errors."""
+    assert lang_given(["run", "--lang", typed]) == "zh"
+    assert lang_given([f"--lang={typed}", "run"]) == "zh"
+    assert main(["scenarios", "--lang", typed]) == 0
+    assert "（位于 " in capsys.readouterr().out  # the list of bundled scenarios, in Chinese
+    with pytest.raises(SystemExit):
+        main(["run", "--lang", typed, "--reps", "x"])
+    assert "参数 --reps：'x' 不是有效的整数" in capsys.readouterr().err
+
+
+def test_a_language_perfsim_has_not_is_refused_naming_the_choices(capsys):
+    assert lang_given(["--lang", "fr"]) == "en"
+    with pytest.raises(SystemExit) as stop:
+        main(["scenarios", "--lang", "fr"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'fr' (choose from 'en', 'zh')" in capsys.readouterr().err

@@ -327,3 +327,31 @@ def test_every_schema_key_is_documented_in_the_scenario_readme():
         if not re.search(r"[`.\[]" + k + r"[`.\]\" ]", text)
     ]
     assert not missing, f"undocumented keys: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("line", "english", "chinese"),
+    [
+        ('"良好" = 90；', "Line 4 ends with '；': TOML needs nothing at the end of a line",
+         "第 4 行末尾有 '；'：TOML 的行末不需要任何标点，请删去"),
+        ('"良好" = 90;', "Line 4 ends with ';'", "第 4 行末尾有 ';'"),
+        ("名称 = 90", "Line 4: the keys of this table are English words; write name for 名称",
+         "请把 名称 写成 name"),
+        ("范围 = [0.1, 0.3]", "write range for 范围", "请把 范围 写成 range"),
+    ],
+)  # fmt: skip
+def test_a_toml_slip_of_a_chinese_keyboard_gets_the_right_advice_in_either_language(
+    tmp_path, line, english, chinese
+):
+    """A 「；」 at the end of a line was told to be quoted as a key, and a Chinese word for an
+    English key (名称 for name) to be quoted, which only led to an unknown key; each now says
+    what to write, in English and (perfsim validate --lang zh) in Chinese."""
+    from perfsim.cli import said_error
+
+    f = tmp_path / "r.toml"
+    f.write_text(f'[rule]\nclasses = ["A"]\n[rule.grading]\n{line}\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(f)
+    assert english in str(err.value) and "must be quoted" not in str(err.value)
+    said = said_error("validate", err.value, "zh")
+    assert chinese in said and "TOML 格式错误：" in said and "Line" not in said

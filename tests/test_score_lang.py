@@ -75,6 +75,18 @@ def test_an_xlsx_out_is_a_workbook_for_people_with_the_headers_in_the_language(c
         assert main([*args, "--quiet"]) == 2  # exists: not without --force
         assert main([*args, "--quiet", "--force"]) == 0  # perfsim's own, unchanged: replaced
     en, zh = books["en"], books["zh"]
+    sheets = {
+        lang: pd.read_excel(tmp_path / f"scored-{lang}.xlsx", sheet_name=None) for lang in books
+    }
+    assert list(sheets["en"]) == ["scores", "about"] and list(sheets["zh"]) == ["评分结果", "说明"]
+    about = dict(sheets["zh"]["说明"].itertuples(index=False))  # which rule graded it, and how
+    assert about["等次分数线"] == "良好 ≥ 90、合格 ≥ 82" and about["名额比例"] == "优秀 ≤ 15%"
+    assert "社会评价：原表满分 50" in about["按满分折算的得分"]
+    assert about["各等次单位数"].startswith(f"优秀 {(csv['grade'] == '优秀').sum()}、")
+    from openpyxl import load_workbook
+
+    cell = load_workbook(tmp_path / "scored-zh.xlsx")["评分结果"]["H2"]  # a total: every digit,
+    assert cell.number_format == "0.00" and cell.value == csv["total"].iloc[0]  # shown to 2
     assert list(en.columns) == list(csv.columns)
     assert {"单位", "总分", "排名", "等次", "一票否决"} <= set(zh.columns)
     assert not {"department", "total", "grade"} & set(zh.columns)

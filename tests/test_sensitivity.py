@@ -804,6 +804,9 @@ def test_cli_in_chinese_calls_the_inputs_by_their_chinese_names(tmp_path):
     assert r.returncode == 0, r.stderr
     assert re.search(r"class_bias）\s+社会评价权重", r.stdout), r.stdout
     assert "survey share" not in r.stdout
+    first, second = r.stdout.splitlines()[:2]
+    assert first.startswith("敏感性分析示例（服务窗口与后台部门）：morris")  # its Chinese name
+    assert second.endswith("执行方式：单进程依次计算（1 个进程）")
     meta = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
     assert meta["input_names"]["zh"]["survey share"] == "社会评价权重"
     assert len(meta["input_names"]["zh"]) == len(load_scenario(DEMO).uncertain)
@@ -945,3 +948,27 @@ def test_a_metric_no_run_writes_stops_a_scenarios_analysis_before_it_runs(
         run_sensitivity("teaching/sensitivity-demo", method="morris", n=2, reps=2,
                         out=tmp_path / "s", **option)  # fmt: skip
     assert not (tmp_path / "s").exists()
+
+
+def test_a_warning_names_an_input_in_the_language_it_is_said_in():
+    """The convergence and choice-gap warnings name the inputs along which they happen; under
+    --lang zh by their Chinese names (translations.zh.name), where the note sensitivity.json
+    keeps stays English (the report says it again with the names it records)."""
+    from perfsim.experiments.sensitivity.run import convergence_notes
+    from perfsim.i18n import say
+    from perfsim.world.convergence import ConvergenceWarning
+
+    samples = pd.DataFrame({"sample": range(8), "audit rate": np.linspace(0, 0.4, 8),
+                            "normalisation": ["efficacy", "zscore"] * 4})  # fmt: skip
+    outputs = pd.DataFrame({"converged_share": [1.0] * 4 + [0.5] * 4})
+    names = {"zh": {"audit rate": "抽查概率"}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        notes = convergence_notes(outputs, samples, names)
+    said = [w.message for w in caught if w.category is ConvergenceWarning]
+    assert len(said) == 1 and "audit rate" in notes[0] and "抽查概率" not in notes[0]
+    message = said[0].args[0]
+    assert "audit rate" in say(message)
+    with language("zh"):
+        chinese = say(message)
+    assert "抽查概率" in chinese and "audit rate" not in chinese

@@ -137,16 +137,20 @@ def warn_scales(scenario, label: str = "") -> None:
         warnings.warn(ScaleWarning(said), stacklevel=2)
 
 
-def add_lang(p: argparse.ArgumentParser) -> None:
-    """``--lang``: the language of the summary a command prints (its files are the same in any)."""
-    from ..i18n import LANGUAGES
+def add_lang(p: argparse.ArgumentParser, help: str | None = None) -> None:
+    """``--lang``: the language of the summary a command prints (its files are the same in any,
+    unless ``help`` says otherwise); ``cn``, ``zh-CN`` or ``中文`` are taken for ``zh``."""
+    from ..i18n import LANGUAGES, language_code
 
     p.add_argument(
         "--lang",
+        type=language_code,
         choices=LANGUAGES,
         default="en",
-        help="language of the summary printed here (default: en; zh: 中文摘要); the files written "
-        "are the same in either, and the report's language is perfsim report's --lang",
+        help=help
+        or "language of the summary printed here (default: en; zh, also cn or 中文: 中文摘要); "
+        "the files written are the same in either, and the report's language is perfsim "
+        "report's --lang",
     )
 
 

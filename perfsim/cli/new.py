@@ -16,7 +16,7 @@ EXAMPLES = """examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..i18n import LANGUAGES
+    from ..i18n import LANGUAGES, language_code
 
     p.add_argument(
         "kind",
@@ -33,6 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--lang",
+        type=language_code,
         choices=LANGUAGES,
         default="en",
         help="language of the starter file's comments, names and labels and of what is printed "

@@ -52,7 +52,7 @@ TYPES = {"int": N_("whole number"), "float": N_("number")}
 def lang_given(argv: Sequence[str]) -> str:
     """The language of ``--lang X`` (or ``--lang=X``) on the command line, if perfsim has it;
     else ``"en"``."""
-    from ..i18n import LANGUAGES
+    from ..i18n import LANGUAGES, language_code
 
     words = list(argv)
     for i, word in enumerate(words):
@@ -61,8 +61,8 @@ def lang_given(argv: Sequence[str]) -> str:
             value = words[i + 1]
         elif word.startswith("--lang="):
             value = word.split("=", 1)[1]
-        if value in LANGUAGES:
-            return value
+        if value is not None and language_code(value) in LANGUAGES:
+            return language_code(value)
     return "en"
 
 

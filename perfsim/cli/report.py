@@ -20,10 +20,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "run_dir", help="a folder written by perfsim run, compare, sensitivity or empirical"
     )
-    from ..i18n import LANGUAGES
+    from ..i18n import LANGUAGES, language_code
 
     p.add_argument(
         "--lang",
+        type=language_code,
         choices=LANGUAGES,
         default="en",
         help="language of the report's text and of the figures drawn for it (default: en; "

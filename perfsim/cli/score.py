@@ -41,7 +41,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--class-column", default="class", help="column of department classes (default: class)"
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    add_lang(p)
+    add_lang(
+        p,
+        "language of the table printed here and of an .xlsx --out's headers (default: en; zh, "
+        "also cn or 中文: 中文表头); a .csv --out is the same in either (column codes)",
+    )
     add_encoding(p)
     add_set(p)
 
@@ -59,8 +63,9 @@ def _ours(path) -> bool:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..io import check_output_file, record_file, write_csv, write_excel
+    from ..io import check_output_file, record_file, write_csv
     from ..scoring import QuotaBandWarning, score, shown_table
+    from ..workbook import write_excel
 
     args.data = str(resolve_path(args.data))  # scenarios/data/… outside a checkout: bundled
     if args.out:
@@ -86,12 +91,19 @@ def handle(args: argparse.Namespace) -> int:
             if not issubclass(w.category, QuotaBandWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     quota_warnings = [w.message for w in caught if issubclass(w.category, QuotaBandWarning)]
+    from ..i18n import gettext as _
     from ..i18n import language
 
     if args.out:  # to 10 decimals: 80.64, not the 80.64000000000001 of binary floating point
         if args.out.lower().endswith(".xlsx"):  # for people: the headers in their language
             with language(args.lang):
-                write_excel(shown_table(table.round(10)), args.out, sheet="scores")
+                write_excel(
+                    shown_table(table.round(10)),
+                    args.out,
+                    sheet=_("scores"),
+                    about=_about(args, scenario, table),
+                    about_sheet=_("about"),
+                )
         else:  # for programs: the column codes, whatever the language
             write_csv(table.round(10), args.out)
         record_file(args.out, SCORED_KIND)
@@ -102,6 +114,43 @@ def handle(args: argparse.Namespace) -> int:
         for message in quota_warnings:
             print(_warning_line(message), file=sys.stdout if not args.quiet else sys.stderr)
     return 0
+
+
+def _about(args: argparse.Namespace, scenario, table):
+    """The second sheet of an .xlsx --out, in the current language: which rule graded the table
+    and how (bands, quotas, score lines, scope), the column components' full marks (their scores
+    are shown on 0–100), the grade counts, and when and with what command it was made."""
+    from datetime import datetime
+
+    import pandas as pd
+
+    from .. import __version__
+    from ..i18n import gettext as _
+    from ..report.rules import term
+
+    g, rule = scenario.rule.grading, scenario.rule
+    counts = table["grade"].value_counts()
+    marks = [
+        _("{name}: out of {marks} in the table, shown on 0–100 (value ÷ {marks} × 100)").format(
+            name=name, marks=f"{c.full_marks:g}"
+        )
+        for name, c in rule.components.items()
+        if name in table.columns and c.full_marks != 100
+    ]
+    rows = [
+        (_("rule"), scenario.name or args.rule),
+        (_("rule (scenario file)"), str(args.rule)),
+        (_("scored table"), str(args.data)),
+        (_("grades"), _(", ").join(f"{b} {counts.get(b, 0)}" for b in g.bands)),
+        (_("quotas"), _(", ").join(f"{b} ≤ {q:.0%}" for b, q in g.quota.items()) or "—"),
+        (_("score lines"), _(", ").join(f"{b} ≥ {t:g}" for b, t in g.thresholds.items()) or "—"),
+        (_("ranked"), term(g.scope)),
+        (_("scores out of full marks"), _("; ").join(marks) or "—"),
+        (_("written"), datetime.now().astimezone().isoformat(timespec="seconds")),
+        (_("perfsim version"), __version__),
+        (_("command"), " ".join(["perfsim", *sys.argv[1:]])),
+    ]
+    return pd.DataFrame(rows, columns=[_("item"), _("value")])
 
 
 def _print_scored(table, name: str, bands, out: str | None) -> None:

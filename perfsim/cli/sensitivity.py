@@ -210,10 +210,12 @@ def _print_estimate(seconds: float, workers: int, lang: str = "en") -> None:
 def _print_sensitivity(result) -> None:
     """The terminal's summary of an analysis, in the current language."""
     from ..experiments.discovery import region_summary
+    from ..experiments.executors import executor_said
     from ..experiments.sensitivity import method
     from ..experiments.sensitivity.notes import said_again
     from ..i18n import current_language, metric_name
     from ..i18n import gettext as _
+    from ..report.runs import translated_name
 
     meta = result.metadata
     record = method(result.method)
@@ -224,7 +226,9 @@ def _print_sensitivity(result) -> None:
             "{name}: {method}, {unit} = {n}, {runs} samples × {reps} replications, seed {seed}; "
             "{inputs} inputs, {metrics} metrics"
         ).format(
-            name=meta.get("scenario_name") or meta.get("scenario"),
+            name=translated_name((meta.get("resolved_scenario") or {}).get("meta"))
+            or meta.get("scenario_name")
+            or meta.get("scenario"),
             method=result.method,
             unit=record.unit,
             n=result.n,
@@ -240,7 +244,7 @@ def _print_sensitivity(result) -> None:
             _("evaluated {n} samples ({ms} ms each) on {executor}").format(
                 n=meta["evaluated_now"],
                 ms=f"{1000 * meta['seconds_per_sample']:.0f}",
-                executor=meta["executor"],
+                executor=executor_said(str(meta["executor"])),
             )
         )
     print()

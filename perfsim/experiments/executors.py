@@ -37,6 +37,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import re
 import signal
 import sys
 import threading
@@ -47,9 +48,28 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..phrases import N_
 from ..scenario import PerfsimError
 
 Chunk = tuple[int, NDArray[np.float64]]
+
+
+#: the kinds of executor as :meth:`Executor.describe` names them, said again in another language
+KINDS = {"serial": N_("serial"), "processes": N_("processes")}
+
+
+def executor_said(text: str) -> str:
+    """An executor's description (:meth:`Executor.describe`: ``serial (1 worker)``,
+    ``processes (2 workers)``) in the current language; another one (dask's) as it is."""
+    from ..i18n import gettext as _
+    from ..i18n import ngettext
+
+    found = re.fullmatch(r"(serial|processes) \((\d+) workers?\)", text)
+    if found is None:
+        return text
+    kind, n = found.group(1), int(found.group(2))
+    workers = ngettext("{n} worker", "{n} workers", n).format(n=n)
+    return _("{kind} ({workers})").format(kind=_(KINDS[kind]), workers=workers)
 
 
 class ExecutorError(PerfsimError):

@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 
 from .. import metric_registry
-from ..phrases import N_, Phrase, Phrases
+from ..phrases import N_, Named, Phrase, Phrases
 from ..scenario import PerfsimError
 
 __all__ = [
@@ -63,6 +63,21 @@ DOMAIN = "perfsim"
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("en", "zh")
 """Languages a report can be written in (``perfsim report --lang``); ``en`` is the source."""
+
+#: what else a user may type for a language of :data:`LANGUAGES` (compared in lower case)
+LANGUAGE_ALIASES = {
+    "cn": "zh", "zh-cn": "zh", "zh_cn": "zh", "zh-hans": "zh", "zh_hans": "zh", "chinese": "zh",
+    "中文": "zh", "汉语": "zh", "简体中文": "zh", "english": "en", "en-us": "en", "en_us": "en",
+    "en-gb": "en", "英文": "en", "英语": "en",
+}  # fmt: skip
+
+
+def language_code(text: str) -> str:
+    """A language as typed (``cn``, ``zh-CN``, ``中文``) as its code in :data:`LANGUAGES` (``zh``);
+    anything else as it is (for the caller to refuse)."""
+    said = str(text).strip()
+    return LANGUAGE_ALIASES.get(said.lower(), said)
+
 
 _HTML_LANG = {"en": "en", "zh": "zh-CN"}
 _state: contextvars.ContextVar[tuple[str, _gettext.NullTranslations] | None] = (
@@ -207,6 +222,8 @@ def say(text: object) -> str:
         return _(text.template).format(**{k: say(v) for k, v in text.values.items()})
     if isinstance(text, Phrases):
         return _(text.sep).join(say(item) for item in text.items)
+    if isinstance(text, Named):
+        return text.names.get(current_language()) or _(text.name)
     return str(text)
 
 

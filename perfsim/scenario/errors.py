@@ -230,7 +230,31 @@ ERRORS: dict[str, str] = {
         "invalid TOML: arrays or tables nested too deeply for the parser; a scenario needs only a "
         "few levels"
     ),
+    "invalid_toml_hint": N_("invalid TOML: {detail}. {hint}"),
     "invalid_toml": N_("invalid TOML: {detail}"),
+    "toml_full_digits": N_(
+        "Line {line} writes a number with full-width characters ({value}, a Chinese keyboard's): "
+        "write {fixed}"
+    ),
+    "toml_percent": N_(
+        "Line {line} writes a percentage ({value}): a TOML number has no per cent sign; write "
+        "{share} for a share, a quota or a probability ({number} % is {share}), or {number} for "
+        "a score in points"
+    ),
+    "toml_semicolon": N_(
+        "Line {line} ends with {mark}: TOML needs nothing at the end of a line; delete it: {text}"
+    ),
+    "toml_full_width": N_(
+        "Line {line} has the full-width {mark} (a Chinese keyboard's) outside quotes, where TOML "
+        "needs {needed}: {text}"
+    ),
+    "toml_english_key": N_(
+        "Line {line}: the keys of this table are English words; write {english} for {name}"
+    ),
+    "toml_quote_key": N_(
+        'Keys with Chinese characters must be quoted in TOML: write "{name}" (e.g. '
+        '[rule.indicators."{name}"] or "{name}" = 0.3)'
+    ),
     "new_exists": N_("{target} exists; perfsim new never replaces a file: choose another name"),
     "not_ours": N_(
         "{target} exists and was not written by perfsim (it has no {manifest}); perfsim never "
@@ -309,6 +333,7 @@ ERRORS: dict[str, str] = {
         "is not perfsim's (a file you put there, or one changed after perfsim wrote it: your "
         "notes?); perfsim never overwrites your files: move or rename them first"
     ),
+    "is_input": N_("{target} is the input table; give --out another file name"),
     "file_exists": N_("{target} exists; give --force to replace it, or choose another name"),
     "file_not_ours": N_(
         "{target} exists and is not a file perfsim wrote (or was changed after perfsim wrote "
@@ -317,6 +342,22 @@ ERRORS: dict[str, str] = {
     "csv_or_xlsx": N_(
         "{target}: perfsim writes a .csv file (UTF-8 with BOM, which Excel and WPS open) or an "
         ".xlsx workbook here; name it {csv} or {xlsx}"
+    ),
+    # an uncertain input's value that the scenario refuses (the scenario's own message inside)
+    "edge_integer": N_(
+        "the value {value} is not allowed: {path} = {given}: {message} (declare integer = true to "
+        "round the sampled values)"
+    ),
+    "edge": N_("the value {value} is not allowed: {path} = {given}: {message}"),
+    "edge_plain": N_("the value {value} is not allowed: {message}"),
+    "low_high": N_("must be [low, high] with low < high (two numbers)"),
+    "no_uncertain_for": N_(
+        "no uncertain inputs: add an [uncertain] table (see scenarios/README.md) or give one in a "
+        "separate file (--uncertain FILE); for this scenario: --uncertain {name}"
+    ),
+    "no_uncertain": N_(
+        "no uncertain inputs: add an [uncertain] table (see scenarios/README.md) or give one in a "
+        "separate file (--uncertain FILE)"
     ),
     "cost_floor": N_(
         "must be ≥ {floor}: a department's effort is about value / cost, so a smaller cost makes "

@@ -154,13 +154,7 @@ def _parse_toml(text: str, source: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(
-            [
-                Problem(
-                    source, "", None, error("invalid_toml", detail=f"{exc}{_toml_hint(text, exc)}")
-                )
-            ]
-        ) from None
+        raise ScenarioError([Problem(source, "", None, _invalid_toml(text, exc))]) from None
     except RecursionError:
         raise ScenarioError([Problem(source, "", None, error("toml_too_deep"))]) from None
 
@@ -212,23 +206,39 @@ def _typed_number_hint(line: str, line_no: int) -> str:
         return ""
     percent = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*[%％]", value.translate(_FULL_WIDTH_DIGITS))
     if not percent and re.search("[０-９．－＋]", value):
-        return (
-            f". Line {line_no} writes a number with full-width characters ({value!r}, a Chinese "
-            f"keyboard's): write {value.translate(_FULL_WIDTH_DIGITS)!r}"
-        )
+        fixed = repr(value.translate(_FULL_WIDTH_DIGITS))
+        return error("toml_full_digits", line=line_no, value=repr(value), fixed=fixed)
     if percent:
         number = float(percent.group(1))
-        return (
-            f". Line {line_no} writes a percentage ({value!r}): a TOML number has no per cent "
-            f"sign; write {number / 100:g} for a share, a quota or a probability ({number:g} % "
-            f"is {number / 100:g}), or {number:g} for a score in points"
-        )
+        return error(
+            "toml_percent", line=line_no, value=repr(value), number=f"{number:g}",
+            share=f"{number / 100:g}",
+        )  # fmt: skip
     return ""
+
+
+#: Chinese words a user may write for the English keys of a table (a key of an [uncertain] entry
+#: or of a rule), and the key TOML wants
+_CHINESE_KEYS = {
+    "名称": "name", "名字": "name", "范围": "range", "区间": "range", "分布": "distribution",
+    "可选值": "choices", "选项": "choices", "整数": "integer", "均值": "mean", "标准差": "sd",
+    "分组": "group", "权重": "share", "比例": "share", "满分": "full_marks", "标签": "label",
+}  # fmt: skip
+
+
+def _invalid_toml(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """The error of a file that is no TOML: the parser's message and, for the common mistakes,
+    a hint of its own (:func:`_toml_hint`), each from a template of the catalogue."""
+    hint = _toml_hint(text, exc)
+    if not hint:
+        return error("invalid_toml", detail=str(exc))
+    return error("invalid_toml_hint", detail=str(exc), hint=hint)
 
 
 def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
     """A hint for the most common mistakes: full-width punctuation typed on a Chinese keyboard
-    (``，`` for ``,``, ``＝`` for ``=``, ``“”`` for ``"``), and an unquoted Chinese key."""
+    (``，`` for ``,``, ``＝`` for ``=``, ``“”`` for ``"``, a ``；`` at the end of a line), a
+    Chinese word for an English key (名称 for name), and an unquoted Chinese key."""
     match = re.search(r"line (\d+), column (\d+)", str(exc))
     if not match:
         return ""
@@ -238,19 +248,22 @@ def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
     typed = _typed_number_hint(line, line_no)
     if typed:
         return typed
+    code = line.split("#", 1)[0].rstrip()
+    if code.endswith(("；", ";")):
+        return error("toml_semicolon", line=line_no, mark=repr(code[-1]), text=repr(line.strip()))
     mark = _full_width_outside_strings(line)
     if mark is not None:
-        return (
-            f". Line {line_no} has the full-width {mark!r} (a Chinese keyboard's) outside quotes, "
-            f"where TOML needs {_FULL_WIDTH_PUNCTUATION[mark]!r}: {line.strip()!r}"
-        )
+        needed = repr(_FULL_WIDTH_PUNCTUATION[mark])
+        return error(
+            "toml_full_width", line=line_no, mark=repr(mark), needed=needed,
+            text=repr(line.strip()),
+        )  # fmt: skip
     if col - 1 < len(line) and not line[col - 1].isascii():
         key = re.match(r"[^\s.=\]\"']+", line[col - 1 :])
         name = key.group(0) if key else line[col - 1]
-        return (
-            f'. Keys with Chinese characters must be quoted in TOML: write "{name}" '
-            f'(e.g. [rule.indicators."{name}"] or "{name}" = 0.3)'
-        )
+        if name in _CHINESE_KEYS and "=" in line[col - 1 :]:
+            return error("toml_english_key", line=line_no, name=name, english=_CHINESE_KEYS[name])
+        return error("toml_quote_key", name=name)
     return ""
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from .errors import LocatedValueError
+from .errors import LocatedValueError, error
 from .paths import split_path
 from .schema_base import Strict, check_language_code
 
@@ -128,9 +128,7 @@ class UncertainInput(Strict):
         if self.range is not None:
             low_high = self.range
             if len(low_high) != 2 or not low_high[0] < low_high[1]:
-                raise LocatedValueError(
-                    "range", low_high, "must be [low, high] with low < high (two numbers)"
-                )
+                raise LocatedValueError("range", low_high, error("low_high"))
             if dist == "lognormal" and low_high[0] < 0:
                 raise LocatedValueError(
                     "range", low_high, "a lognormal input is positive: the low end must be ≥ 0"

@@ -19,6 +19,7 @@ from pydantic import ValidationError, field_validator
 from scipy import stats
 
 from ...scenario import Problem, ScenarioError, read_toml, resolve_path, scenario_from_dict
+from ...scenario.errors import error
 from ...scenario.loader import validation_problems
 from ...scenario.overrides import rescaled_group, split_path
 from ...scenario.schema_base import Strict
@@ -269,14 +270,12 @@ def _edge_problem(raw: Mapping, source: str, inp: Input, label: str) -> Problem 
             scenario_from_dict(raw, source=source, overrides=[inp.assignment(value)])
         except ScenarioError as exc:
             first = exc.problems[0]
-            hint = ""
-            if "integer" in first.message and not inp.integer:
-                hint = " (declare integer = true to round the sampled values)"
-            where = f"{first.path} = {first.value!r}: " if first.path else ""
-            return Problem(
-                label,
-                f"uncertain.{inp.path}",
-                inp.spec_text(),
-                f"the value {value!r} is not allowed: {where}{first.message}{hint}",
-            )
+            key = "edge_integer" if "integer" in first.message and not inp.integer else "edge"
+            if not first.path:
+                key = "edge_plain"
+            said = error(
+                key, value=repr(value), path=first.path, given=repr(first.value),
+                message=first.message,
+            )  # fmt: skip
+            return Problem(label, f"uncertain.{inp.path}", inp.spec_text(), said)
     return None

@@ -28,6 +28,7 @@ from ...scenario import (
     scenario_source,
     without_translations,
 )
+from ...scenario.errors import error
 from ...scenario.uncertain import translated_names
 from .errors import SampleError, SensitivityError
 from .inputs import Input, load_uncertain, scenario_inputs
@@ -218,12 +219,10 @@ def model_spec(
     elif scenario.uncertain:
         table, label = scenario.uncertain, source
     else:
-        message = (
-            "no uncertain inputs: add an [uncertain] table (see scenarios/README.md) or give one "
-            "in a separate file (--uncertain FILE)"
-        )
         if Path(source).stem == "hangzhou-2011":  # its bundled inputs
-            message += "; for this scenario: --uncertain hangzhou-2011-uncertain"
+            message = error("no_uncertain_for", name="hangzhou-2011-uncertain")
+        else:
+            message = error("no_uncertain")
         raise ScenarioError([Problem(source, "uncertain", None, message, False)])
     inputs, raw = scenario_inputs(scenario_raw(scenario), source, table, label)
     # the rule's parts the simulation does not realise, also those only an uncertain input sets

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ...interrupts import is_interrupt
 from ...io import folder_lock, write_manifest
-from ...phrases import Phrase, Phrases
+from ...phrases import Named, Phrase, Phrases
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
 from ...world.convergence import GAP_WARNING, ConvergenceWarning
@@ -100,7 +100,8 @@ def run_sensitivity(
         analysis_started = time.perf_counter()
         table = chunks.table()
         inputs = spec.samples(x)
-        notes += convergence_notes(table, inputs) + choice_gap_notes(table, inputs)
+        names = spec.info.get("input_names")  # (the warnings name inputs in --lang)
+        notes += convergence_notes(table, inputs, names) + choice_gap_notes(table, inputs, names)
         available = [c for c in table.columns if c != "sample"]
         chosen = choose_metrics(available, plan.metrics, spec.input_names)
         indices, analysed, reliability, conv_table, conv = _analyse(
@@ -234,7 +235,9 @@ def _analyse(
     return indices, analysed, reliability, conv_table, conv
 
 
-def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
+def convergence_notes(
+    outputs: pd.DataFrame, samples: pd.DataFrame, names: Mapping | None = None
+) -> list[str]:
     """One note, and one warning (not one per sample), when best responses did not converge in
     some replications of some samples: how many samples, and the inputs along which the share of
     converged replications changes by 20 points or more (a choice's worst value; for a number,
@@ -242,7 +245,7 @@ def convergence_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]
     if "converged_share" not in outputs or not (outputs["converged_share"] < 1).any():
         return []
     share = outputs["converged_share"].reset_index(drop=True)
-    hints = _where_worse(share, samples, CONVERGED)
+    hints = _where_worse(share, samples, CONVERGED, names)
     bad = int((share < 1).sum())
     return _warned("unsettled", hints, bad=bad, samples=len(share), share=f"{share.mean():.1%}")
 
@@ -258,12 +261,16 @@ def _warned(key: str, hints: list[Phrase], **values: object) -> list[str]:
     return [str(said)]
 
 
-def _where_worse(share: pd.Series, samples: pd.DataFrame, what: str) -> list[Phrase]:
+def _where_worse(
+    share: pd.Series, samples: pd.DataFrame, what: str, names: Mapping | None = None
+) -> list[Phrase]:
     """The inputs along which ``share`` (per sample, higher is better) changes by 20 points or
     more, each as its worse value (a choice's worst value; for a number, its lower or upper half)
-    with both shares."""
+    with both shares; an input named as ``names`` (language → input → name) has it in each
+    language (:class:`perfsim.phrases.Named`)."""
     hints = []
     for name in samples.columns.drop("sample"):
+        called = Named(name, {lang: m[name] for lang, m in (names or {}).items() if name in m})
         values = samples[name].reset_index(drop=True)
         numeric = pd.api.types.is_numeric_dtype(values)
         if numeric:
@@ -272,14 +279,16 @@ def _where_worse(share: pd.Series, samples: pd.DataFrame, what: str) -> list[Phr
         if len(by) > 1 and by.max() - by.min() >= 0.2:
             shares = dict(worse=f"{by.min():.0%}", what=Phrase(what), better=f"{by.max():.0%}")
             if numeric:  # (an input's name is said again where the catalogue knows it)
-                hints.append(phrase(f"hint_{by.idxmin()}", input=Phrase(name), **shares))
+                hints.append(phrase(f"hint_{by.idxmin()}", input=called, **shares))
             else:
                 value = Phrase(by.idxmin())
-                hints.append(phrase("hint_choice", input=Phrase(name), value=value, **shares))
+                hints.append(phrase("hint_choice", input=called, value=value, **shares))
     return hints
 
 
-def choice_gap_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
+def choice_gap_notes(
+    outputs: pd.DataFrame, samples: pd.DataFrame, names: Mapping | None = None
+) -> list[str]:
     """One note, and one warning, when at some samples a department's choice at the fixed point
     forgoes more than :data:`~perfsim.world.convergence.GAP_WARNING` of the prize range against
     its best (``choice_gap``): departments flip between gaming choices there; with the inputs
@@ -290,7 +299,7 @@ def choice_gap_notes(outputs: pd.DataFrame, samples: pd.DataFrame) -> list[str]:
     bad = int((gap > GAP_WARNING).sum())
     if not bad:
         return []
-    hints = _where_worse((gap <= GAP_WARNING).astype(float), samples, WITHIN)
+    hints = _where_worse((gap <= GAP_WARNING).astype(float), samples, WITHIN, names)
     largest = f"{gap.max():.0%}"
     return _warned(
         "choice_gap", hints, bad=bad, samples=len(gap), limit=f"{GAP_WARNING:.0%}", largest=largest
