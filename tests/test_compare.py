@@ -353,3 +353,26 @@ def test_a_wrong_across_value_stops_before_any_run_and_names_across(monkeypatch)
     said = str(err.value)
     assert "(with --across world.indicators.output.noise=abc)" in said and "--set" not in said
     assert "must be a number" in said and ran == []
+
+
+def test_a_variant_takes_its_changes_from_a_fragment_file(tmp_path, monkeypatch):
+    """``--variant NAME:@FRAGMENT.toml``: a reform designer writes the changed keys in a small file
+    (copying and editing the 600-line scenario changed an event's probability by accident); the
+    variant is the same rule as the same keys given with PATH=VALUE."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "改革.toml").write_text(
+        '[rule.components."社会评价"]\nshare = 0.4\n[rule.grading]\nscope = "within_class"\n',
+        encoding="utf-8",
+    )
+    assert parse_variant("改革：@改革.toml") == ("改革", ["@改革.toml"])
+    with pytest.raises(ScenarioError, match="NAME:@FRAGMENT.toml"):
+        parse_variant("改革:@")
+    from perfsim.scenario import load_scenario
+
+    by_file = load_scenario("hangzhou-2011", parse_variant("改革:@改革.toml")[1])
+    by_keys = load_scenario(
+        "hangzhou-2011", ["rule.components.社会评价.share=0.4", "rule.grading.scope=within_class"]
+    )
+    assert by_file.rule == by_keys.rule and by_file.rule.grading.scope == "within_class"
+    with pytest.raises(ScenarioError, match="fragment file not found"):
+        load_scenario("hangzhou-2011", parse_variant("改革:@没有.toml")[1])

@@ -257,3 +257,41 @@ def test_the_rerun_command_names_the_uncertain_inputs_it_needs(source, given):
     assert ("--uncertain" in args) == given
     if given:
         assert args[args.index("--uncertain") + 1] == source
+
+
+def test_a_metric_counted_over_the_graded_units_is_said_with_its_caveat():
+    """bottom_missed "improves" under a rule that fails most units (z-scores under score lines in
+    points): its In-short sentence says that it moves with how many units get the grade; a
+    metric of every unit (Kendall τ) has no such caveat."""
+    record = _record(-0.1)
+    record.samples["bottom_missed"] = np.where(record.samples["normalisation"] == "zscore", 0, 0.8)
+    extra = pd.DataFrame(
+        [
+            ("bottom_missed", "normalisation", "ST", 0.9, 0.1),
+            ("bottom_missed", "audit rate", "ST", 0.01, 0.01),
+        ],
+        columns=record.indices.columns,
+    )
+    record.indices = pd.concat([record.indices, extra], ignore_index=True)
+    lines = _in_short(record)
+    bottom = next(x for x in lines if x.startswith("bottom_missed"))
+    assert "zscore gives the best bottom_missed" in bottom
+    assert "It also moves when a rule gives the bottom grade to more or fewer units" in bottom
+    tau = next(x for x in lines if x.startswith("kendall_tau"))
+    assert "It also moves" not in tau
+
+
+def test_a_morris_heatmap_is_not_described_as_a_share_of_variance():
+    """The heatmap of a Morris run shows μ* over each metric's largest μ*; its caption said "the
+    share of the metric's variance … the largest value possible", which is Sobol's."""
+    from perfsim.i18n import language
+    from perfsim.report.sections.sensitivity import figure_text
+
+    morris = figure_text("heatmap", {"method": "morris", "main_index": "mu_star"})[1]
+    sobol = figure_text("heatmap", {"method": "sobol", "main_index": "ST"})[1]
+    assert "not a share of its variance" in morris and "largest value possible" not in morris
+    assert "share of the metric's variance" in sobol
+    with language("zh"):
+        assert (
+            "不是方差的比例" in figure_text("heatmap", {"method": "morris", "main_index": "mu*"})[1]
+        )

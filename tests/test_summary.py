@@ -117,6 +117,26 @@ def test_hangzhou_summary_gaming_grades_and_class_gap_match_the_tables():
     assert len(deps["class"].unique()) == 3 and top.count(" units") == 3
 
 
+@pytest.mark.parametrize("method", ["zscore", "efficacy"])
+def test_a_rule_that_grades_most_units_lowest_is_said_so(method):
+    """z-scores (mean 50) under score lines of 82 and 90 points graded 86 % of units 不合格 and
+    the summary said only that no weak unit escaped the bottom grade; the share graded lowest is
+    said, with the mean total, when it is more than half of all units (not under the bundled
+    efficacy scores)."""
+    result = perfsim.simulate(
+        HANGZHOU, reps=4, seed=1, overrides=[f'rule.normalize.method="{method}"']
+    )
+    deps = result.departments
+    lowest = float(deps["share:不合格"].mean())
+    grades = _sentence(run_sentences("杭州", result.metrics, deps), "truly best units")
+    said = f"But the rule grades {pct(lowest)} of all units 不合格, the lowest grade"
+    assert (said in grades) == (lowest > 0.5), grades
+    assert (lowest > 0.5) == (method == "zscore")
+    if method == "zscore":
+        total = result.metrics.set_index("metric").loc["mean_total", "mean"]
+        assert f"(mean total {num(total, 3)})" in grades
+
+
 def test_goodhart_summary_drops_grades_of_a_single_band_and_says_value_is_destroyed():
     result = perfsim.simulate(GOODHART, reps=6, seed=0)
     m = result.metrics.set_index("metric")
@@ -458,3 +478,24 @@ def test_agreement_between_components_is_explained_where_shown():
     notes = " ".join(shown_metrics(table(["kendall_tau", "krippendorff_alpha"])).notes)
     assert "a low or negative value is expected" in notes
     assert "expected" not in " ".join(shown_metrics(table(["kendall_tau"])).notes)
+
+
+def test_a_verdict_on_rater_reliability_comes_with_what_it_means():
+    """Ranking within class was judged better on the leaders' reliability, which a reader took
+    for better leaders; the comparison says once that the reliability moves with the spread of
+    the units' scores. A comparison without such a verdict does not say it."""
+    from perfsim.report.summary import comparison_summary
+
+    table = pd.read_csv(
+        ROOT / "results" / "examples" / "hangzhou-reform" / "comparison.csv", encoding="utf-8-sig"
+    )
+    rules = list(dict.fromkeys(table["rule"]))
+    note = "A rater group's reliability moves with how far apart the units' scores are"
+    said = comparison_summary(table, rules, ["base"], 100).sentences
+    assert sum(note in s for s in said) == 1
+    calm = table.copy()
+    reliability = calm["metric"].str.startswith("rater_reliability:") & (
+        calm["verdict"] != "reference"
+    )
+    calm.loc[reliability, "verdict"] = "no practical difference"
+    assert not any(note in s for s in comparison_summary(calm, rules, ["base"], 100).sentences)

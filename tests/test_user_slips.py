@@ -287,3 +287,34 @@ def test_a_blank_band_name_is_an_error():
     with pytest.raises(ScenarioError) as err:
         load_scenario("teaching/goodhart", ['rule.grading.bands=["好", " "]'])
     assert 'rule.grading.bands." ": a name needs' in str(err.value)
+
+
+def test_a_misspelt_component_is_said_as_a_slip_not_as_a_missing_rater_group(tmp_path):
+    """[rule.components."社会评估"] (for 社会评价) in a file told the user, in English, to add a
+    rater group 社会评估 to the world; it now names the world's entry near it, the rule does not
+    use, as the likely slip, in the language asked for. A name with nothing near keeps saying what
+    it needs."""
+    from perfsim.scenario import read_toml, resolve_path, scenario_from_dict
+
+    path = resolve_path("hangzhou-2011")
+    raw = read_toml(path)
+    components = dict(raw["rule"]["components"])
+    components["社会评估"] = components.pop("社会评价")
+    raw = {**raw, "rule": {**raw["rule"], "components": components}}
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(raw, source="r.toml")
+    said = str(err.value)
+    assert "'社会评估', a column component of the rule, has no entry in world.raters" in said
+    assert "where '社会评价', which the rule does not use, is near it" in said
+    f = tmp_path / "r.toml"
+    body = path.read_text(encoding="utf-8")
+    f.write_text(
+        body.replace('[rule.components."社会评价"]', '[rule.components."社会评估"]'), "utf-8"
+    )
+    r = run_cli("validate", str(f), "--lang", "zh")
+    assert r.returncode == 2
+    assert "规则中的数据列考评部分 '社会评估' 在 world.raters 中没有对应项" in r.stderr
+    assert "与它相近的 '社会评价'：两者之一是否写错了？" in r.stderr
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("hangzhou-2011", ["world.indicators={}"])
+    assert "rule indicator '职能工作目标' needs a measurement model" in str(err.value)

@@ -85,3 +85,22 @@ def test_a_quota_of_one_unit_is_said_in_the_singular(capsys):
     en, zh = _both(capsys, "hangzhou-2011", "--set", 'rule.grading.quota_count={"合格"=1}')
     assert any("合格 (at most 1 unit, from 82 points)" in line for line in en)
     assert any("合格（至多 1 个单位、82 分及以上）" in line for line in zh)
+
+
+def test_validate_says_the_ranking_scope_the_normalisation_and_the_spot_checks():
+    """A reform that ranks within class and raises the audit rate could not be confirmed with
+    validate (it printed neither): both are said, in either language."""
+    from helpers import run_cli
+
+    sets = ["--set", "rule.grading.scope=within_class", "--set", "rule.audit.probability=0.3"]
+    english = run_cli("validate", "hangzhou-2011", *sets)
+    assert (
+        "ranked: within_class; normalised: efficacy; spot checks of 30% of units" in english.stdout
+    )
+    chinese = run_cli("validate", "hangzhou-2011", *sets, "--lang", "zh")
+    assert (
+        "排序范围：分类内（within_class）；指标计分：功效系数法（efficacy）；抽查 30% 的单位"
+        in chinese.stdout
+    )
+    none = run_cli("validate", "hangzhou-2011", "--set", "rule.audit.probability=0")
+    assert "; no spot checks" in none.stdout

@@ -53,7 +53,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME:PATH=VALUE[,PATH=VALUE]",
-        help="a variant of the first scenario (repeatable)",
+        help="a variant of the first scenario (repeatable); NAME:@FRAGMENT.toml takes the keys "
+        "of a small file that holds the changes only",
     )
     p.add_argument(
         "--across",

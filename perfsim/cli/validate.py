@@ -61,6 +61,7 @@ def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) ->
     """What ``perfsim validate`` says of a valid scenario or rule, in the current language."""
     from ..i18n import gettext as _
     from ..i18n import ngettext, say
+    from ..report.rules import term
 
     rule = scenario.rule
     comps = rule.resolved_components()
@@ -74,6 +75,17 @@ def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) ->
     for note in scale_notes(rule, scenario.world):
         print(_("  check: {note}").format(note=say(note)))
     print(_("  grades: {bands}").format(bands=" > ".join(_band_rules(rule.grading))))
+    audit = rule.audit
+    checks = (
+        _("spot checks of {share} of units").format(share=f"{audit.probability:.0%}")
+        if audit.probability
+        else _("no spot checks")
+    )
+    print(
+        _("  ranked: {scope}; normalised: {method}; {audit}").format(
+            scope=term(rule.grading.scope), method=term(rule.normalize.method), audit=checks
+        )
+    )
     if uncertain:
         inputs = ngettext("{n} input", "{n} inputs", uncertain).format(n=uncertain)
         print(_("  uncertain: {inputs}, each valid across its range").format(inputs=inputs))

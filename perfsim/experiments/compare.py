@@ -220,9 +220,11 @@ def split_top_level(text: str, sep: str = ",") -> list[str]:
 
 
 def parse_variant(text: str) -> tuple[str, list[str]]:
-    """``NAME:PATH=VALUE[,PATH=VALUE]`` → (name, overrides)."""
+    """``NAME:PATH=VALUE[,PATH=VALUE]`` (or ``NAME:@FRAGMENT.toml``, the changed keys in a file,
+    as ``--set @FRAGMENT.toml`` takes them) → (name, overrides)."""
     name, sep, rest = partition_any(text, ":")
-    if not sep or not name.strip() or not partition_any(rest, "=")[1]:
+    fragment = rest.strip().startswith("@") and len(rest.strip()) > 1
+    if not sep or not name.strip() or not (fragment or partition_any(rest, "=")[1]):
         raise ScenarioError(
             [
                 Problem(

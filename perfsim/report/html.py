@@ -69,7 +69,8 @@ def build_document(run: RunFolder, figures: Iterable[SavedFigure]) -> Document:
     meta = run.metadata
     if run.kind == "comparison":
         title = _("perfsim comparison: {reference} against {rules}").format(
-            reference=run.reference, rules=_(", ").join(run.rules[1:])
+            reference=run.reference,
+            rules=_("; ").join(run.rules[1:]),  # (a name may hold 、)
         )
         when = meta.get("written")
     else:

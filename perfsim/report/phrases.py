@@ -31,6 +31,11 @@ ENGLISH: dict[str, str] = {
         "{bottom_missed} are graded above {bottom_grade}."
     ),
     "run.nobody_bottom": N_("No unit is ever graded {band}, so every weak unit escapes it."),
+    "run.most_bottom": N_(
+        "But the rule grades {share} of all units {band}, the lowest grade (mean total {total}): "
+        "if that is not meant, check that the grade score lines are on the scale of the rule's "
+        "totals (a z-score gives each indicator a mean of 50, not of a completed target)."
+    ),
     "run.gaming": N_(
         "Departments put {share} of their effort into gaming the indicators rather than into "
         "real work, mostly on {indicator} ({indicator_share} of all gaming)."
@@ -116,6 +121,11 @@ ENGLISH: dict[str, str] = {
     "note.no_value": N_("no value"),
     "note.constant": N_(
         "Not shown, the same in every replication and without a better side: {items}."
+    ),
+    "note.rater_reliability": N_(
+        "A rater group's reliability moves with how far apart the units' scores are, which a rule "
+        "changes through the units' behaviour: a verdict on it says the rule separates the units "
+        "more or less for those raters, not that the raters became better or worse."
     ),
     "note.not_comparable": N_(
         "{rule} is not judged on {items}: it grades otherwise than the reference (another number "

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import metric_registry, metrics
+from ..experiments.compare import BETTER, SLIGHTLY_BETTER, SLIGHTLY_WORSE, WORSE
 from ..i18n import (
     current_language,
     join_sentences,
@@ -50,6 +51,12 @@ CONVERGENCE = tuple(
     n for n in metric_registry.METRICS if n in metric_registry.NUMERICAL_DIAGNOSTICS
 )
 """Numerical diagnostics of the best response: summed up in one sentence, not table rows."""
+
+#: the verdicts that judge one rule better or worse than the reference
+JUDGED = (BETTER, SLIGHTLY_BETTER, WORSE, SLIGHTLY_WORSE)
+
+#: more than this share of all units in the lowest grade is said to be more than a rule means
+MOST_BOTTOM = 0.5
 
 # Kendall τ at or above which the ranking agrees with true performance so (first match wins).
 _FIDELITY = [
@@ -120,6 +127,12 @@ def run_sentences(
         )
         if bands and len(bands) > 1 and departments[f"share:{bands[-1]}"].sum() == 0:
             out[-1] += " " + say("run.nobody_bottom", band=bands[-1])
+        elif bands and len(bands) > 1:  # most units failed: score lines off the totals' scale?
+            lowest = float(departments[f"share:{bands[-1]}"].mean())
+            total = _value(m, "mean_total")
+            if lowest > MOST_BOTTOM and finite(total):
+                out[-1] = join_sentences([out[-1], say("run.most_bottom", share=pct(lowest),
+                                          band=bands[-1], total=num(total, 3))])  # fmt: skip
     gaming = _value(m, "gaming_share")
     if finite(gaming):
         out.append(_gaming_sentence(gaming, departments))
@@ -445,6 +458,9 @@ def comparison_summary(
     if warning:
         out.warnings.append(warning)
     out.warnings += _not_comparable(table, rules[1:])
+    judged = table["verdict"].astype(str).isin(JUDGED)
+    if (judged & table["metric"].astype(str).str.startswith("rater_reliability:")).any():
+        out.notes.append(say("note.rater_reliability"))
     defined = set(table.loc[[finite(v) for v in table["mean"]], "metric"])
     undefined = [m for m in same if metric_registry.better(m) and m not in defined]
     identical = [m for m in same if metric_registry.better(m) and m in defined]

@@ -160,7 +160,10 @@ ERRORS: dict[str, str] = {
     "choices": N_("must be {choices}"),
     "with_set": N_("{source} (with --set {sets})"),
     "with_across": N_("{source} (with --across {sets})"),
-    "variant_form": N_("expected NAME:PATH=VALUE[,PATH=VALUE], e.g. {example}"),
+    "variant_form": N_(
+        "expected NAME:PATH=VALUE[,PATH=VALUE] or NAME:@FRAGMENT.toml (a file of the changed "
+        "keys), e.g. {example}"
+    ),
     "across_form": N_("expected PATH=V1,V2[,V3], e.g. {example}"),
     "on_world": N_("{source} on world {world}"),
     "at_cell": N_("{source}: {row}, column '{column}': {message}"),
@@ -359,6 +362,15 @@ ERRORS: dict[str, str] = {
         "no uncertain inputs: add an [uncertain] table (see scenarios/README.md) or give one in a "
         "separate file (--uncertain FILE)"
     ),
+    "misspelt_name": N_(
+        "{name}, a {kind} of the rule, has no entry in {path}, where {near}, which the rule does "
+        "not use, is near it: is one of the two misspelt?"
+    ),
+    "needs_measurement": N_("rule indicator {name} needs a measurement model [{path}]"),
+    "needs_rater": N_("column component {name} needs a rater group [{path}]"),
+    "needs_class": N_("rule class {name} needs [{path}]"),
+    "fragment_missing": N_("fragment file not found (write @PATH.toml)"),
+    "fragment_folder": N_("is a folder; write @PATH.toml (a fragment file)"),
     "cost_floor": N_(
         "must be ≥ {floor}: a department's effort is about value / cost, so a smaller cost makes "
         "it astronomically large and overflows the model (the bundled scenarios use 0.5 to 1)"

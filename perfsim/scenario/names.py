@@ -8,11 +8,20 @@ from .errors import LocatedValueError, error
 
 
 def check_names(needed, given, path: str, kind: str, missing: str) -> None:
-    """Every name the rule uses has a world entry at ``path``, and every entry there is used."""
+    """Every name the rule uses has a world entry at ``path``, and every entry there is used;
+    ``missing``: the key of :data:`~perfsim.scenario.errors.ERRORS` saying what a name lacks
+    (``{name}``, ``{path}``). A missing name near an entry the rule does not use is said as the
+    slip it is (社会评估 in the rule, 社会评价 in the world)."""
     needed, given = list(needed), list(given)
     for name in needed:
         if name not in given:
-            raise LocatedValueError(path, given, missing.format(name=name), has_value=False)
+            near = nearest(name, [g for g in given if g not in needed])
+            said = (
+                error("misspelt_name", kind=kind, name=repr(name), near=repr(near), path=path)
+                if near
+                else error(missing, name=repr(name), path=f'{path}."{name}"')
+            )
+            raise LocatedValueError(path, given, said, has_value=False)
     for name in given:
         if name not in needed:
             raise LocatedValueError(f"{path}.{name}", name, unknown_name(kind, name, needed), False)

@@ -200,14 +200,12 @@ def _assignments(text: str, source: str) -> list[tuple[list[str], Any]]:
         return [parse_assignment(text, source)]
     path = Path(text[1:])
     if path.is_dir():
-        raise ScenarioError(
-            [Problem(source, text, None, "is a folder; write @PATH.toml (a fragment file)", False)]
-        )
+        raise ScenarioError([Problem(source, text, None, error("fragment_folder"), False)])
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ScenarioError(
-            [Problem(source, text, None, "fragment file not found (write @PATH.toml)", False)]
+            [Problem(source, text, None, error("fragment_missing"), False)]
         ) from None
     except OSError as exc:
         raise ScenarioError(

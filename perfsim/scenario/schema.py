@@ -371,14 +371,14 @@ class Scenario(Strict):
             world.indicators,
             "world.indicators",
             "indicator",
-            'rule indicator {name!r} needs a measurement model [world.indicators."{name}"]',
+            "needs_measurement",
         )
         check_names(
             columns,
             world.raters,
             "world.raters",
             "column component",
-            'column component {name!r} needs a rater group [world.raters."{name}"]',
+            "needs_rater",
         )
         if rule.classes:
             check_names(
@@ -386,7 +386,7 @@ class Scenario(Strict):
                 world.classes,
                 "world.classes",
                 "class",
-                'rule class {name!r} needs [world.classes."{name}"]',
+                "needs_class",
             )
         _check_events(rule, world)
         tasks = list(world.tasks)

@@ -12,9 +12,9 @@ import pandas as pd
 
 from ...experiments.discovery import region_summary
 from ...experiments.sensitivity.notes import said_again
-from ...i18n import N_, current_language, metric_name
+from ...i18n import N_, current_language, join_sentences, metric_name
 from ...i18n import gettext as _
-from ...metric_registry import NUMERICAL_DIAGNOSTICS, better
+from ...metric_registry import NUMERICAL_DIAGNOSTICS, better, metric_info
 from ...plotting.style import SavedFigure
 from ...results import SensitivityRecord
 from ..document import Document, Table
@@ -58,9 +58,20 @@ _FIGURES = {  # stem (or its ending) → title, caption; {main}: the main index,
 }
 
 
+#: the heatmap of a method whose index has no scale of its own (Morris: shown relative)
+_RELATIVE_HEATMAP = N_(
+    "The {main} of each uncertain input for each metric, divided by the largest {main} of that "
+    "metric (a row per metric when there are more metrics than inputs, else a row per input): 1 "
+    "is the input that moves the metric most. μ* is the mean absolute change of the metric when "
+    "the input moves across its range, not a share of its variance. Darker = more important."
+)
+
+
 def figure_text(stem: str, meta: Mapping) -> tuple[str, str]:
     """Title and caption of a sensitivity figure in the current language."""
     fill = {"main": meta.get("main_index") or "ST", "method": meta.get("method", "")}
+    if stem == "heatmap" and _relative(str(meta.get("method", ""))):
+        return _(_FIGURES["heatmap"][0]).format(**fill), _(_RELATIVE_HEATMAP).format(**fill)
     for key, (title, caption) in _FIGURES.items():
         if stem == key or (key.startswith("-") and stem.endswith(key)):
             return _(title).format(**fill), _(caption).format(**fill)
@@ -74,6 +85,16 @@ _DISTRIBUTIONS = {
     "lognormal": N_("lognormal"),
     "triangular": N_("triangular"),
 }
+
+
+def _relative(name: str) -> bool:
+    """Whether the method's heatmap shows its index relative to each metric's largest."""
+    from ...experiments.sensitivity import method
+
+    try:
+        return bool(method(name).relative)
+    except Exception:  # noqa: BLE001 - a folder of a method this version does not know
+        return False
 
 
 def _spread(inp: Mapping) -> str:
@@ -134,6 +155,19 @@ def _indices_section(doc: Document, record: SensitivityRecord) -> None:
         doc.add("table", Table(header, solver))
 
 
+#: what a metric counted over the units given the top or the bottom grade also says
+_GRADED = {
+    "top": N_(
+        "It also moves when a rule gives the top grade to more or fewer units, whatever their "
+        "scores: read it with the share of units in that grade."
+    ),
+    "bottom": N_(
+        "It also moves when a rule gives the bottom grade to more or fewer units, whatever their "
+        "scores (a rule that fails most units lets no weak unit escape): read it with the share "
+        "of units in that grade."
+    ),
+}
+
 #: an index below this explains too little of a metric's variance to name one input as its driver
 _WEAK = 0.1
 #: a rank correlation below this in size: the input's effect has no clear direction
@@ -156,7 +190,11 @@ def _in_short_section(doc: Document, record: SensitivityRecord) -> None:
         if not side or metric in NUMERICAL_DIAGNOSTICS or metric not in samples:
             continue
         top = group.sort_values("value", ascending=False).iloc[0]
-        items.append(_driver_sentence(samples, metric, side, top, main, kinds.get(top.input)))
+        said = _driver_sentence(samples, metric, side, top, main, kinds.get(top.input))
+        band = getattr(metric_info(metric), "graded_band", "")
+        if band:  # better for giving the grade to more (or fewer) units, whatever the scores
+            said = join_sentences([said, _(_GRADED[band])])
+        items.append(said)
     if items:
         doc.add("h2", _("In short"), "in-short")
         doc.add("ul", items)
