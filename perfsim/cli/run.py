@@ -99,6 +99,7 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
     from ..i18n import ngettext
     from ..report.rules import nominal_shares, term
     from ..report.runs import translated_name
+    from ..report.sections.run import effective_weights_sentence
     from ..report.summary import convergence_sentence, run_sentences, run_warnings
 
     meta = result.metadata
@@ -113,6 +114,8 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
     print(wrap(f"{line}{changed}", terminal_columns(), "") + "\n")
     shares = nominal_shares(resolved)
     sentences = run_sentences(name, result.metrics, result.departments, shares)
+    weights = effective_weights_sentence(name, result.metrics, shares)
+    sentences += [weights] if weights else []
     converged = convergence_sentence(result.metrics, where=meta["scenario"])
     print_sentences([*run_warnings(meta), *sentences, *([converged] if converged else [])])
     print()

@@ -165,12 +165,18 @@ def weights_sentence(run: RunFolder, rule: str) -> str:
     m = run.metrics.get(rule)
     if m is None:
         return ""
+    return effective_weights_sentence(rule, m, nominal_shares(run.scenarios.get(rule, {})))
+
+
+def effective_weights_sentence(rule: str, m, nominal: dict) -> str:
+    """Where a component's effective weight (its share of the score spread, metrics ``m``)
+    strays from its ``nominal`` share by 10 points or more, a sentence saying so; else ``""``
+    (the report's In short and ``perfsim run``'s summary)."""
     eff = {
         str(k).split(":", 1)[1]: float(v)
         for k, v in zip(m["metric"], m["mean"], strict=True)
         if str(k).startswith("effective_weight:") and finite(v)
     }
-    nominal = nominal_shares(run.scenarios.get(rule, {}))
     gaps = [
         (c, nominal[c], eff[c]) for c in nominal if c in eff and abs(eff[c] - nominal[c]) >= 0.1
     ]
