@@ -95,7 +95,7 @@ def test_a_parser_built_after_a_chinese_command_speaks_english(capsys):
     assert "the following arguments are required: scenario" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("typed", ["zh", "cn", "CN", "zh-CN", "zh_cn", "中文", "Chinese"])
+@pytest.mark.parametrize("typed", ["zh", "ZH", "cn", "CN", "zh-CN", "zh_cn", "中文", "Chinese"])
 def test_chinese_is_taken_as_a_user_types_it(capsys, typed):
     """``--lang cn``, ``zh-CN`` or ``中文`` (what a Chinese user is likely to type) was refused in
     English; each is ``zh``, for the command and for argparse's own errors."""

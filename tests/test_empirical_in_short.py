@@ -94,7 +94,7 @@ def test_in_short_says_what_the_tables_hold(seed):
         assert f"; {want['unsure']} could as well get another" in grades
     else:
         assert "no unit's grade is a toss-up" in grades
-    assert f"within {want['median']:g} places for the median unit" in ranks
+    assert f"rank interval spans {want['median']:g} places" in ranks
     # each group by its first defined measure of ICC(2,k), ICC(1,k): 乙组 0.81, 甲组 0.7, 丙组 0.45
     assert "0.45 (丙组, ICC(1,k)) to 0.81 (乙组, ICC(2,k))" in reliable
     assert "Below 0.5 (丙组)" in reliable and "overall" not in reliable

@@ -338,6 +338,7 @@ def test_every_schema_key_is_documented_in_the_scenario_readme():
         ("名称 = 90", "Line 4: the keys of this table are English words; write name for 名称",
          "请把 名称 写成 name"),
         ("范围 = [0.1, 0.3]", "write range for 范围", "请把 范围 写成 range"),
+        ('名称 = "x";', "write name for 名称", "请把 名称 写成 name"),  # the key fails first
     ],
 )  # fmt: skip
 def test_a_toml_slip_of_a_chinese_keyboard_gets_the_right_advice_in_either_language(

@@ -80,7 +80,11 @@ def test_an_xlsx_out_is_a_workbook_for_people_with_the_headers_in_the_language(c
     }
     assert list(sheets["en"]) == ["scores", "about"] and list(sheets["zh"]) == ["评分结果", "说明"]
     about = dict(sheets["zh"]["说明"].itertuples(index=False))  # which rule graded it, and how
-    assert about["等次分数线"] == "良好 ≥ 90、合格 ≥ 82" and about["名额比例"] == "优秀 ≤ 15%"
+    assert (
+        about["等次评定"]
+        == "优秀（比例至多 15 %） > 良好（90 分及以上） > 合格（82 分及以上） > 不合格"
+    )
+    assert about["命令"].startswith("perfsim score ") and "scored-zh.xlsx" in about["命令"]
     assert "社会评价：原表满分 50" in about["按满分折算的得分"]
     assert about["各等次单位数"].startswith(f"优秀 {(csv['grade'] == '优秀').sum()}、")
     from openpyxl import load_workbook
@@ -136,3 +140,17 @@ def test_a_workbook_with_notes_first_is_scored_and_the_sheet_warning_precedes_an
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.index("perfsim reads the first, '汇总' (the others: '得分')") < err.index("error")
+
+
+def test_an_xlsx_keeps_text_as_written_and_stores_no_formula(tmp_path):
+    """A workbook keeps a unit named ``-中心`` as it is (the CSV's defusing apostrophe became part
+    of the name in a workbook) and stores a cell beginning with ``=`` as text, not a formula."""
+    from openpyxl import load_workbook
+
+    from perfsim.workbook import write_excel
+
+    frame = pd.DataFrame({"单位": ["-中心", "=1+1", "+x", "@y"], "总分": [1.5, 2.0, 3.0, 4.0]})
+    path = write_excel(frame, tmp_path / "t.xlsx")
+    assert pd.read_excel(path)["单位"].tolist() == frame["单位"].tolist()
+    cells = load_workbook(path)["perfsim"]["A"]
+    assert [c.data_type for c in cells] == ["s"] * 5 and cells[2].quotePrefix

@@ -225,7 +225,7 @@ def test_a_chinese_report_calls_the_inputs_by_their_chinese_names():
         chinese = render_markdown(sensitivity_document(record.named_in("zh")))
     for name in ("audit rate", "normalisation"):
         assert name in english and name not in chinese, name
-    assert "| 抽查概率 | rule.audit.probability | 均匀分布 [0, 0.4] |" in chinese
+    assert "| 抽查概率 | rule.audit.probability | 均匀分布（uniform） [0, 0.4] |" in chinese
     assert "可选值：功效系数法（efficacy）、Z 分数标准化（zscore）" in chinese
     assert "choices: efficacy, zscore" in english
     assert "抽查概率：0.900 ± 0.100" in chinese  # the indices table

@@ -118,15 +118,19 @@ def handle(args: argparse.Namespace) -> int:
 
 def _about(args: argparse.Namespace, scenario, table):
     """The second sheet of an .xlsx --out, in the current language: which rule graded the table
-    and how (bands, quotas, score lines, scope), the column components' full marks (their scores
-    are shown on 0–100), the grade counts, and when and with what command it was made."""
+    and how (each band's quota and score line as ``perfsim validate`` says them, the scope), the
+    column components' full marks (their scores are shown on 0–100), the grade counts, and when
+    and with what command it was made (shell-quoted, as given)."""
+    import shlex
     from datetime import datetime
 
     import pandas as pd
 
     from .. import __version__
     from ..i18n import gettext as _
-    from ..report.rules import term
+    from ..report.rules import band_rules, term
+    from ..report.runs import translated_name
+    from ..scenario import scenario_raw
 
     g, rule = scenario.rule.grading, scenario.rule
     counts = table["grade"].value_counts()
@@ -137,18 +141,19 @@ def _about(args: argparse.Namespace, scenario, table):
         for name, c in rule.components.items()
         if name in table.columns and c.full_marks != 100
     ]
+    name = translated_name(scenario_raw(scenario).get("meta")) or scenario.name or args.rule
+    command = ["perfsim", *(getattr(args, "argv", None) or sys.argv[1:])]  # as it was given
     rows = [
-        (_("rule"), scenario.name or args.rule),
+        (_("rule"), name),
         (_("rule (scenario file)"), str(args.rule)),
         (_("scored table"), str(args.data)),
-        (_("grades"), _(", ").join(f"{b} {counts.get(b, 0)}" for b in g.bands)),
-        (_("quotas"), _(", ").join(f"{b} ≤ {q:.0%}" for b, q in g.quota.items()) or "—"),
-        (_("score lines"), _(", ").join(f"{b} ≥ {t:g}" for b, t in g.thresholds.items()) or "—"),
+        (_("grading"), " > ".join(band_rules(g))),
         (_("ranked"), term(g.scope)),
+        (_("grades"), _(", ").join(f"{b} {counts.get(b, 0)}" for b in g.bands)),
         (_("scores out of full marks"), _("; ").join(marks) or "—"),
         (_("written"), datetime.now().astimezone().isoformat(timespec="seconds")),
         (_("perfsim version"), __version__),
-        (_("command"), " ".join(["perfsim", *sys.argv[1:]])),
+        (_("command"), shlex.join(command)),
     ]
     return pd.DataFrame(rows, columns=[_("item"), _("value")])
 

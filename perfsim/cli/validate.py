@@ -37,31 +37,11 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _band_rules(grading) -> list[str]:
-    """Each band with its quota and threshold as the file was read (a share written ``15%`` is
-    shown as 15 %), so that a user can check them: ``优秀 (at most 15 %)``."""
-    from ..i18n import gettext as _
-    from ..i18n import ngettext
-
-    out = []
-    for band in grading.bands:
-        bits = []
-        if band in grading.quota:
-            bits.append(_("at most {share}").format(share=f"{grading.quota[band] * 100:.4g} %"))
-        if band in grading.quota_count:
-            n = grading.quota_count[band]
-            bits.append(ngettext("at most {n} unit", "at most {n} units", n).format(n=n))
-        if band in grading.thresholds:
-            bits.append(_("from {points} points").format(points=f"{grading.thresholds[band]:g}"))
-        out.append(band + (_(" ({rules})").format(rules=_(", ").join(bits)) if bits else ""))
-    return out
-
-
 def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) -> None:
     """What ``perfsim validate`` says of a valid scenario or rule, in the current language."""
     from ..i18n import gettext as _
     from ..i18n import ngettext, say
-    from ..report.rules import term
+    from ..report.rules import band_rules, term
 
     rule = scenario.rule
     comps = rule.resolved_components()
@@ -74,7 +54,7 @@ def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) ->
     print(_("  {indicators}; rater mix: {mix}").format(indicators=indicators, mix=mix))
     for note in scale_notes(rule, scenario.world):
         print(_("  check: {note}").format(note=say(note)))
-    print(_("  grades: {bands}").format(bands=" > ".join(_band_rules(rule.grading))))
+    print(_("  grades: {bands}").format(bands=" > ".join(band_rules(rule.grading))))
     audit = rule.audit
     checks = (
         _("spot checks of {share} of units").format(share=f"{audit.probability:.0%}")

@@ -76,7 +76,8 @@ def language_code(text: str) -> str:
     """A language as typed (``cn``, ``zh-CN``, ``中文``) as its code in :data:`LANGUAGES` (``zh``);
     anything else as it is (for the caller to refuse)."""
     said = str(text).strip()
-    return LANGUAGE_ALIASES.get(said.lower(), said)
+    low = said.lower()
+    return LANGUAGE_ALIASES.get(low) or (low if low in LANGUAGES else said)
 
 
 _HTML_LANG = {"en": "en", "zh": "zh-CN"}

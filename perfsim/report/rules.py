@@ -9,7 +9,14 @@ from ..i18n import N_
 from ..i18n import gettext as _
 from .numbers import pct
 
-__all__ = ["DEFAULT_COMPONENT", "nominal_shares", "rule_summary", "short_world", "term"]
+__all__ = [
+    "DEFAULT_COMPONENT",
+    "band_rules",
+    "nominal_shares",
+    "rule_summary",
+    "short_world",
+    "term",
+]
 
 DEFAULT_COMPONENT = "综合"
 _RESERVED_WEIGHT_KEYS = {"method", "by_class", "pairwise", "allow_inconsistent"}
@@ -47,6 +54,10 @@ _TERMS = {
     "survey": N_("survey of respondents"),
     "panel": N_("rating panel"),
     "self": N_("self-evaluation"),
+    "uniform": N_("uniform"),  # the distributions of uncertain inputs (perfsim sensitivity)
+    "normal": N_("normal"),
+    "lognormal": N_("lognormal"),
+    "triangular": N_("triangular"),
     "group": N_("rater groups"),  # bootstrap strata (perfsim empirical --strata)
     "group×unit": N_("rater group × unit"),
 }
@@ -60,6 +71,25 @@ def term(code: object) -> str:
         return code
     said = _(gloss)
     return code if said == gloss else _("{gloss} ({code})").format(gloss=said, code=code)
+
+
+def band_rules(grading) -> list[str]:
+    """Each band with its quota and threshold as the file was read (a share written ``15%`` is
+    shown as 15 %), so that a user can check them: ``优秀 (at most 15 %)``."""
+    from ..i18n import ngettext
+
+    out = []
+    for band in grading.bands:
+        bits = []
+        if band in grading.quota:
+            bits.append(_("at most {share}").format(share=f"{grading.quota[band] * 100:.4g} %"))
+        if band in grading.quota_count:
+            n = grading.quota_count[band]
+            bits.append(ngettext("at most {n} unit", "at most {n} units", n).format(n=n))
+        if band in grading.thresholds:
+            bits.append(_("from {points} points").format(points=f"{grading.thresholds[band]:g}"))
+        out.append(band + (_(" ({rules})").format(rules=_(", ").join(bits)) if bits else ""))
+    return out
 
 
 def _complete(raw: Mapping) -> dict:

@@ -352,6 +352,10 @@ ERRORS: dict[str, str] = {
         "round the sampled values)"
     ),
     "edge": N_("the value {value} is not allowed: {path} = {given}: {message}"),
+    "edge_plain_integer": N_(
+        "the value {value} is not allowed: {message} (declare integer = true to round the "
+        "sampled values)"
+    ),
     "edge_plain": N_("the value {value} is not allowed: {message}"),
     "low_high": N_("must be [low, high] with low < high (two numbers)"),
     "no_uncertain_for": N_(

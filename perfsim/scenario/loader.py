@@ -222,7 +222,7 @@ def _typed_number_hint(line: str, line_no: int) -> str:
 _CHINESE_KEYS = {
     "名称": "name", "名字": "name", "范围": "range", "区间": "range", "分布": "distribution",
     "可选值": "choices", "选项": "choices", "整数": "integer", "均值": "mean", "标准差": "sd",
-    "分组": "group", "权重": "share", "比例": "share", "满分": "full_marks", "标签": "label",
+    "分组": "group", "满分": "full_marks", "标签": "label",
 }  # fmt: skip
 
 
@@ -248,9 +248,10 @@ def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
     typed = _typed_number_hint(line, line_no)
     if typed:
         return typed
-    code = line.split("#", 1)[0].rstrip()
-    if code.endswith(("；", ";")):
-        return error("toml_semicolon", line=line_no, mark=repr(code[-1]), text=repr(line.strip()))
+    if 0 < col <= len(line) and line[col - 1] in "；;":  # where the parser stopped
+        return error(
+            "toml_semicolon", line=line_no, mark=repr(line[col - 1]), text=repr(line.strip())
+        )
     mark = _full_width_outside_strings(line)
     if mark is not None:
         needed = repr(_FULL_WIDTH_PUNCTUATION[mark])

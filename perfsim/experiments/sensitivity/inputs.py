@@ -25,6 +25,9 @@ from ...scenario.overrides import rescaled_group, split_path
 from ...scenario.schema_base import Strict
 from ...scenario.uncertain import UncertainInput, check_uncertain_paths
 
+#: The source label of an [uncertain] table given as a mapping in Python (no file to name).
+GIVEN_TABLE = "uncertain"
+
 #: Unbounded distributions are cut at their TAIL and 1 − TAIL quantiles (finite Morris grid ends).
 TAIL = 1e-3
 
@@ -205,7 +208,7 @@ def load_uncertain(source: str | Path | Mapping) -> tuple[dict[str, UncertainInp
     the path keys at its top level; a bundled scenario's name, as ``hangzhou-2011-uncertain``,
     names its file) or a mapping. Returns (table, source label)."""
     if isinstance(source, Mapping):
-        raw, label = dict(source), "uncertain"
+        raw, label = dict(source), GIVEN_TABLE
     else:
         label = str(source)
         raw = read_toml(resolve_path(source), bundled=False, table="uncertain")
@@ -270,9 +273,8 @@ def _edge_problem(raw: Mapping, source: str, inp: Input, label: str) -> Problem 
             scenario_from_dict(raw, source=source, overrides=[inp.assignment(value)])
         except ScenarioError as exc:
             first = exc.problems[0]
-            key = "edge_integer" if "integer" in first.message and not inp.integer else "edge"
-            if not first.path:
-                key = "edge_plain"
+            integer = "integer" in first.message and not inp.integer
+            key = ("edge" if first.path else "edge_plain") + ("_integer" if integer else "")
             said = error(
                 key, value=repr(value), path=first.path, given=repr(first.value),
                 message=first.message,

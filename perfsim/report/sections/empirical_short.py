@@ -14,6 +14,7 @@ from ...results import EmpiricalRecord
 from ...results.names import WITHIN_CLASS, EmpiricalFiles
 from ...scoring import MORE
 from ..numbers import num, pct
+from .reliability import MEASURES
 
 __all__ = ["in_short"]
 
@@ -25,7 +26,6 @@ TOSS_UP = 2 / 3
 RELIABLE = 0.5
 #: the reliability of a group's mean rating, in this order of preference (reliability.csv)
 _GROUP_MEASURES = ("icc2k", "icc1k")
-_MEASURE_NAMES = {"icc2k": "ICC(2,k)", "icc1k": "ICC(1,k)"}
 
 
 def _names(names: list[str], shown: int = 5) -> str:
@@ -75,8 +75,8 @@ def _ranks(scores: pd.DataFrame, level: object) -> list[str]:
     row = scores.iloc[widest]
     return [
         _(
-            "Ranks are known to within {median} places for the median unit ({level} bootstrap "
-            "interval); the widest interval is {unit}'s, ranks {low}–{high}."
+            "The median unit's {level} bootstrap rank interval spans {median} places (from its "
+            "lowest rank to its highest); the widest is {unit}'s, ranks {low}–{high}."
         ).format(
             median=num(float(width.median())),
             level=pct(float(level), 2) if isinstance(level, int | float) else "95 %",
@@ -96,7 +96,7 @@ def _reliability(frame: pd.DataFrame | None) -> list[str]:
         for measure in _GROUP_MEASURES:
             value = rows.loc[rows["measure"] == measure, "estimate"].dropna()
             if len(value):
-                found.append((float(value.iloc[0]), str(scope), _MEASURE_NAMES[measure]))
+                found.append((float(value.iloc[0]), str(scope), MEASURES[measure]))
                 break
     if not found:
         return []

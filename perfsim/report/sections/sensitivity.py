@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ...experiments.discovery import region_summary
+from ...experiments.sensitivity.inputs import GIVEN_TABLE
 from ...experiments.sensitivity.notes import said_again
 from ...i18n import N_, current_language, join_sentences, metric_name
 from ...i18n import gettext as _
@@ -78,15 +79,6 @@ def figure_text(stem: str, meta: Mapping) -> tuple[str, str]:
     return stem.replace("-", " "), ""
 
 
-#: The distributions of uncertain inputs, as a catalogue translates them (English: the word).
-_DISTRIBUTIONS = {
-    "uniform": N_("uniform"),
-    "normal": N_("normal"),
-    "lognormal": N_("lognormal"),
-    "triangular": N_("triangular"),
-}
-
-
 def _relative(name: str) -> bool:
     """Whether the method's heatmap shows its index relative to each metric's largest."""
     from ...experiments.sensitivity import method
@@ -102,7 +94,7 @@ def _spread(inp: Mapping) -> str:
     kind = str(inp.get("kind", ""))
     if kind == "choice":
         return _("choices: {values}").format(values=_(", ").join(map(term, inp["choices"])))
-    said = _(_DISTRIBUTIONS[kind]) if kind in _DISTRIBUTIONS else kind
+    said = term(kind)  # (uniform, normal …: glossed as the rule language's code words are)
     if "low" in inp:
         return f"{said} [{num(inp['low'])}, {num(inp['high'])}]"
     params = (f"{k} {num(v)}" for k, v in inp.items() if k not in ("name", "path", "kind"))
@@ -163,6 +155,10 @@ _GRADED = {
     ),
     "bottom": N_(
         "It also moves when a rule gives the bottom grade to more or fewer units, whatever their "
+        "scores: read it with the share of units in that grade."
+    ),
+    "bottom_missed": N_(
+        "It also moves when a rule gives the bottom grade to more or fewer units, whatever their "
         "scores (a rule that fails most units lets no weak unit escape): read it with the share "
         "of units in that grade."
     ),
@@ -193,7 +189,7 @@ def _in_short_section(doc: Document, record: SensitivityRecord) -> None:
         said = _driver_sentence(samples, metric, side, top, main, kinds.get(top.input))
         band = getattr(metric_info(metric), "graded_band", "")
         if band:  # better for giving the grade to more (or fewer) units, whatever the scores
-            said = join_sentences([said, _(_GRADED[band])])
+            said = join_sentences([said, _(_GRADED.get(metric, _GRADED[band]))])
         items.append(said)
     if items:
         doc.add("h2", _("In short"), "in-short")
@@ -277,8 +273,8 @@ def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
     args = ["perfsim", "sensitivity", str(meta.get("scenario") or "SCENARIO.toml")]
     args += ["--method", str(meta.get("method")), "--n", str(meta.get("n_requested") or meta["n"])]
     args += ["--reps", str(meta.get("reps")), "--seed", str(meta.get("seed"))]
-    source = meta.get("uncertain_source")  # a file, a bundled name, or "uncertain": a mapping
-    if source and source not in (meta.get("scenario"), "uncertain"):
+    source = meta.get("uncertain_source")  # a file, a bundled name, or a mapping's label
+    if source and source not in (meta.get("scenario"), GIVEN_TABLE):
         args += ["--uncertain", str(source)]
     for metric, bound in (meta.get("bounds") or {}).items():
         text = "".join(map(str, bound)) if isinstance(bound, list | tuple) else str(bound)
