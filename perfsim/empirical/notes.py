@@ -67,11 +67,12 @@ def lines(source, rows, shown: int = 5) -> Phrases:
     return _first([Phrase(line, {"line": r + 2}) for r in rows[:shown]], len(rows), MORE_LINES)
 
 
-def listed(names, shown: int = 5) -> Phrases:
-    """The first ``shown`` of ``names``, quoted, and how many more (said again in a terminal's or
-    report's language)."""
+def listed(names, shown: int = 5, quoted: bool = True) -> Phrases:
+    """The first ``shown`` of ``names``, quoted (unless not ``quoted``), and how many more (said
+    again in a terminal's or report's language)."""
     names = list(names)
-    return _first([repr(n) for n in names[:shown]], len(names), MORE)
+    first = [repr(n) if quoted else str(n) for n in names[:shown]]
+    return _first(first, len(names), MORE)
 
 
 def _first(shown: list, count: int, more: str) -> Phrases:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...empirical.notes import listed
 from ...i18n import gettext as _
-from ...i18n import join_sentences
+from ...i18n import join_sentences, say
 from ...results import EmpiricalRecord
 from ...results.names import WITHIN_CLASS, EmpiricalFiles
-from ...scoring import MORE
 from ..numbers import num, pct
 from .reliability import MEASURES
 
@@ -28,12 +28,9 @@ RELIABLE = 0.5
 _GROUP_MEASURES = ("icc2k", "icc1k")
 
 
-def _names(names: list[str], shown: int = 5) -> str:
-    """The first ``shown`` names and how many more, in the current language."""
-    said = _(", ").join(names[:shown])
-    if len(names) <= shown:
-        return said
-    return _(MORE).format(names=said, more=len(names) - shown)
+def _names(names: list[str]) -> str:
+    """The first five names and how many more, in the current language."""
+    return say(listed(names, quoted=False))
 
 
 def _grades(scores: pd.DataFrame) -> list[str]:
