@@ -652,11 +652,44 @@ def test_warnings_of_the_reading_are_shown_once_also_when_an_error_follows():
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with pytest.raises(DataError), noted(notes):
+        with pytest.raises(DataError), noted(notes, []):
             for _ in range(3):
                 warnings.warn_explicit(RatingsWarning("left out: 'A'"), RatingsWarning, "x", 0)
             raise DataError("then an error")
     assert [str(w.message) for w in caught] == ["left out: 'A'"] and notes == ["left out: 'A'"]
+
+
+def test_a_reading_warning_is_said_once_on_the_terminal_also_with_variants(tmp_path, capsys):
+    """The terminal showed a reading's fact as a warning, then again as a note line at the end,
+    and the units table's once more for each compared rule (each rule's scorer reads it again).
+    Now once, as the warning; the folder keeps it as a note, once; a note that was no warning
+    (a component the rule does not use) still ends the summary."""
+    import json
+
+    from perfsim.cli import main
+
+    ratings = pd.read_csv(PILOT, dtype={"rater": str})
+    ratings.loc[3, "answer"] = None  # one blank rating
+    extra = ratings[ratings["component"] == "社会评价"].head(200).copy()
+    extra["component"] = "额外评价"  # a component the rule does not use
+    extra["rater_group"] = "额外组"
+    data = tmp_path / "r.csv"
+    pd.concat([ratings, extra]).to_csv(data, index=False)
+    units = pd.read_csv(PILOT_UNITS)
+    units = pd.concat([units, units.tail(1).assign(department="市测试局")])  # no ratings
+    units.to_csv(tmp_path / "u.csv", index=False)
+    out = tmp_path / "e"
+    argv = ["empirical", str(data), "--rule", str(HANGZHOU), "--units", str(tmp_path / "u.csv"),
+            "--reps", "5", "--out", str(out), "--variant", "s40:rule.components.社会评价.share=0.4",
+            "--lang", "zh"]  # fmt: skip
+    assert main(argv) == 0
+    said = capsys.readouterr()
+    text = said.out + said.err
+    assert text.count("未纳入分析（也不计入等次比例的基数）") == 1, text  # the unrated unit
+    assert text.count("条空白") == 1, text  # the blank rating
+    assert "额外评价" in said.out  # the unused component, a note only
+    notes = json.loads((out / "empirical.json").read_text(encoding="utf-8"))["notes"]
+    assert sum("市测试局" in n for n in notes) == 1 and sum("left blank" in n for n in notes) == 1
 
 
 def test_many_units_without_ratings_are_said_in_chinese_with_how_many_more():

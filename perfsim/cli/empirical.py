@@ -195,6 +195,8 @@ def _print_empirical(result, out) -> None:
             said = _("under {rule}: {moved} of {units} units change rank, {graded} change grade")
             print("\n" + said.format(rule=name, moved=moved, units=len(t), graded=graded))
     for note in result.notes:
+        if note in result.warned:  # (shown as a warning above)
+            continue
         print(_("note: {note}").format(note=said_again(note)))
     if result.calibration is not None:
         file = out / "calibrated.toml"

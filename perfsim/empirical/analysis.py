@@ -47,6 +47,9 @@ class EmpiricalResult:
     calibration: Calibration | None = None
     metadata: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: the notes the analysis also gave as warnings (a terminal has shown them: its summary
+    #: leaves them out); not written to the folder
+    warned: list[str] = field(default_factory=list, repr=False)
 
     def write(self, out: str | Path, report: bool = True, *, force: bool = False) -> Path:
         """Write the result folder atomically (tables, ``calibrated.toml``, figures and, with
@@ -244,10 +247,24 @@ def _calibration(
     return calib
 
 
+def _grading_notes(rule: Rule, scores: pd.DataFrame, source: str) -> list[str]:
+    """The notes on the grades given: quota bands below their floor, the vetoed units."""
+    notes = [str(m) for m in quota_band_messages(compile_rule(rule), scores, "unit", source)]
+    if "vetoed" in scores and scores["vetoed"].any():
+        grade = scores.loc[scores["vetoed"], "grade"].iloc[0]
+        notes.append(
+            note("vetoed", units=listed(scores.loc[scores["vetoed"], "unit"]), grade=grade)
+        )
+    return notes
+
+
 @contextlib.contextmanager
-def noted(notes: list[str]):
+def noted(notes: list[str], warned: list[str]):
     """The :class:`RatingsWarning` s raised in the block, kept as ``notes`` (the folder's, which
-    its report shows) and shown as warnings as before; other warnings shown as they were."""
+    its report shows) and in ``warned``, and shown as warnings as before; other warnings shown as
+    they were. ``warned`` is shared by the blocks of one analysis: a reading warning a later block
+    repeats (each compared rule's scorer reads the units table again) is neither kept nor shown
+    again."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -255,12 +272,16 @@ def noted(notes: list[str]):
     finally:  # (also when the block stops on an error: the warnings before it are shown)
         seen = set()
         for w in caught:
-            key = (str(w.message), w.category)
+            text = str(w.message)
+            key = (text, w.category)
             if key in seen:  # (said once, as outside the block)
                 continue
             seen.add(key)
             if issubclass(w.category, RatingsWarning):
-                notes.append(str(w.message))
+                if text in warned:
+                    continue
+                notes.append(text)
+                warned.append(text)
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
@@ -296,13 +317,14 @@ def analyze(
         units_source = source  # errors about missing unit columns name the ratings table
     meta = _metadata(source, rule, base_name, units, compare, reps, level, seed)
     notes: list[str] = []
+    warned: list[str] = []  # (the notes also shown as warnings)
     if not is_long(raw):
         return _analyze_wide(
             raw, source, base_rule, base_name, compare, meta, id_column, class_column
         )
     if isinstance(scale, str):
         scale = Scale.parse(scale)
-    with noted(notes):  # (what the reading warns of, the report says too)
+    with noted(notes, warned):  # (what the reading warns of, the report says too)
         ratings = read_ratings(raw, scale=scale, score_max=score_max, source=source)
     unit_ids = ratings.units
     classes = ratings.unit_classes().reindex(unit_ids)
@@ -317,7 +339,7 @@ def analyze(
     if units_frame is not None:  # (its 单位名称 and 单位类别 columns, when not named)
         id_column, class_column = resolved_columns(units_frame, id_column, class_column)
     on = _Units(units_frame, unit_ids, unit_classes, id_column, class_column, units_source)
-    with noted(notes):
+    with noted(notes, warned):
         scorer = on.scorer(base_rule, mapping)
     unc = bootstrap_ranks(
         ratings,
@@ -335,14 +357,10 @@ def analyze(
     scores = unc.table.sort_values(["rank", "total"], ascending=[True, False]).reset_index(
         drop=True
     )
-    notes += [str(m) for m in quota_band_messages(compile_rule(base_rule), scores, "unit", source)]
-    if "vetoed" in scores and scores["vetoed"].any():
-        grade = scores.loc[scores["vetoed"], "grade"].iloc[0]
-        notes.append(
-            note("vetoed", units=listed(scores.loc[scores["vetoed"], "unit"]), grade=grade)
-        )
+    notes += _grading_notes(base_rule, scores, source)
     scoped = _Scoped({}, {base_name: base_rule.grading.scope}, unit_classes)
-    ranks, rules = _compare_ranks(ratings, on, scores, base_name, compare, source, scoped)
+    with noted(notes, warned):  # (each rule's scorer reads the units table again)
+        ranks, rules = _compare_ranks(ratings, on, scores, base_name, compare, source, scoped)
     rank_changes = _changes(ranks, rules, scoped)
     calib = _calibration(
         ratings, scenario, rule, mapping, calibrate_world, calibration_reps, seed, notes
@@ -365,6 +383,7 @@ def analyze(
         calibration=calib,
         metadata=meta,
         notes=notes,
+        warned=warned,
     )
 
 
