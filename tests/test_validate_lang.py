@@ -104,3 +104,37 @@ def test_validate_says_the_ranking_scope_the_normalisation_and_the_spot_checks()
     )
     none = run_cli("validate", "hangzhou-2011", "--set", "rule.audit.probability=0")
     assert "; no spot checks" in none.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "english", "chinese"),
+    [
+        (("hangzhou-2011",), "优秀 at most 15 %, floor: 9 of 66 (13.6 %)",
+         "优秀 至多 15 %，向下取整（floor）：9 个（共 66 个，13.6 %）"),
+        (("hangzhou-2011", "--set", 'rule.grading.rounding="nearest"'),
+         "优秀 at most 15 %, nearest: 10 of 66 (15.2 %)", "：10 个（共 66 个，15.2 %）"),
+        (("hangzhou-2011", "--set", "rule.grading.quota.优秀=0.2", "--set", "world.departments=7"),
+         "优秀 at most 20 %, floor: 1 of 7 (14.3 %)", "：1 个（共 7 个，14.3 %）"),
+        (("mlr-2011",),
+         "floor: 2 of 14 (14.3 %) in 部机关司局, 1 of 9 (11.1 %) in 督察局, 1 of 7 (14.3 %) in 直属单位",
+         "：部机关司局 2 个（共 14 个，14.3 %）、督察局 1 个（共 9 个，11.1 %）、直属单位 1 个"),
+    ],
+)  # fmt: skip
+def test_validate_says_how_many_places_a_quota_share_leaves(capsys, args, english, chinese):
+    """A reform designer read "优秀 at most 20 %" and expected 20 %: in a class of 7 units the
+    rule's rounding leaves 1 place, 14.3 %. validate now says the places per band (per class when
+    units are graded within their class), from the world's unit counts (hand-derived here: the
+    mlr world's 30 units in classes of 14, 9 and 7; ⌊0.15 n⌋, and ⌊0.15 · 66 + ½⌋ = 10)."""
+    en, zh = _both(capsys, *args)
+    places = [line for line in en if line.startswith("  places: ")]
+    assert len(places) == 1 and english in places[0]
+    said = [line for line in zh if line.startswith("  名额：")]
+    assert len(said) == 1 and chinese in said[0]
+
+
+def test_a_rule_without_a_world_or_a_quota_share_says_no_places(capsys):
+    for args in (("hangzhou-2011", "--set", 'rule.grading.quota_count={"优秀"=3}',
+                  "--set", "rule.grading.quota={}"),
+                 (str(ROOT / "scenarios" / "rules" / "my-first-rule.toml"),)):  # fmt: skip
+        en, _ = _both(capsys, *args)
+        assert not any(line.startswith("  places: ") for line in en), en
