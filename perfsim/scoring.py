@@ -308,14 +308,14 @@ def _check_counts(c: CompiledRule, n_units: int, source: str) -> None:
     for band, count in counts.items():
         if count > n_units:
             raise DataError(
-                f"{source}: rule.grading.quota_count.{band} = {count}: more than the {n_units} "
-                f"units of the table; allowed: a whole number 0–{n_units}"
-            )
+                error("quota_count_over", source=source, band=band, count=count, units=n_units,
+                      most=n_units)
+            )  # fmt: skip
     if sum(counts.values()) > n_units:
         raise DataError(
-            f"{source}: rule.grading.quota_count = {counts}: the counts add up to "
-            f"{sum(counts.values())}, more than the {n_units} units of the table"
-        )
+            error("quota_count_sum", source=source, counts=counts, total=sum(counts.values()),
+                  units=n_units)
+        )  # fmt: skip
 
 
 def _check_finite(ev, ids: np.ndarray, source: str) -> None:
@@ -325,8 +325,7 @@ def _check_finite(ev, ids: np.ndarray, source: str) -> None:
     if bad.any():
         row = int(np.argmax(bad))
         raise DataError(
-            f"{source}: {row_name(source, row)}: department {ids[row]!r} gets no finite score from these "
-            "numbers (an extreme value or a target near 0?); check the row's numbers"
+            error("no_finite_score", source=source, row=row_name(source, row), unit=repr(ids[row]))
         )
 
 
@@ -379,8 +378,7 @@ def _read_inputs(
         )
     elif c.uses_classes:
         raise DataError(
-            f"{source}: column '{class_column}' is missing; the rule ranks, normalises or weights by "
-            f"class ({', '.join(c.classes)}); name the column with --class-column"
+            error("class_column", source=source, column=class_column, classes=", ".join(c.classes))
         )
     if c.adjustments:
         absent = [col for col in c.adjustment_columns if col not in frame.columns]
@@ -421,7 +419,7 @@ def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
         raise DataError(error("id_hint", message=missing))
     ids = frame[id_column].str.strip().to_numpy()
     if len(ids) == 0:
-        raise DataError(f"{source}: the table has no rows")
+        raise DataError(error("no_rows", source=source))
     blank = ids == ""
     if blank.any():
         row = int(np.argmax(blank))

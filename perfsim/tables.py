@@ -60,33 +60,27 @@ def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
     if not p.exists():
         raise DataError(error("table_not_found", path=p))
     if p.is_dir():
-        raise DataError(
-            f"{p}: is a folder, not a table; give a CSV (.csv, .csv.gz) or Excel (.xlsx) file"
-        )
+        raise DataError(error("table_folder", source=p))
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise DataError(f"{p}: cannot read the file: {exc.strerror or exc}") from None
+        raise DataError(error("table_unreadable", source=p, why=exc.strerror or exc)) from None
     kind = _kind(data)
     excel_name = p.suffix.lower() in EXCEL_SUFFIXES
     if excel_name or kind in ("xlsx", "xls"):
         if not excel_name:
             new = ".xlsx" if kind == "xlsx" else ".xls"
             raise DataError(
-                f"{p}: this is an Excel workbook ({new}) with a {p.suffix or 'missing'} file "
-                f"extension; rename it to {p.stem}{new}, or save it from Excel as CSV"
-            )
+                error("excel_suffix", source=p, kind=new, suffix=p.suffix or '""',
+                      renamed=f"{p.stem}{new}")
+            )  # fmt: skip
         return _check_text(p, _read_excel(p, kind))
     if kind == "gzip":
         data = _gunzip(p, data)
     elif p.suffix.lower() == ".gz":
-        raise DataError(
-            f"{p}: named .gz but not gzip-compressed (damaged, or renamed); give the .csv itself"
-        )
+        raise DataError(error("gz_not_gzip", source=p))
     elif kind == "zip":
-        raise DataError(
-            f"{p}: a zip archive, not a table; unpack it and give the CSV or Excel file"
-        )
+        raise DataError(error("zip_archive", source=p))
     text, used = _decode(p, data, encoding)
     frame = _parse_csv(p, text, used)
     frame.attrs["encoding"] = used
@@ -149,13 +143,12 @@ def _kind(data: bytes) -> str:
 
 def _read_excel(p: Path, kind: str) -> pd.DataFrame:
     if kind not in ("xlsx", "xls"):
-        looks = {"gzip": "gzip-compressed data", "text": "text (a CSV file?)"}.get(
-            kind, "a zip archive"
-        )
-        raise DataError(
-            f"{p}: named {p.suffix} but not an Excel workbook (it holds {looks}); if it is a CSV "
-            f"file, rename it to {p.stem}.csv, otherwise save it again from Excel"
-        )
+        if kind == "text":
+            raise DataError(
+                error("not_excel_text", source=p, suffix=p.suffix, renamed=f"{p.stem}.csv")
+            )
+        looks = "gzip" if kind == "gzip" else "zip"
+        raise DataError(error("not_excel", source=p, suffix=p.suffix, looks=looks))
     try:  # pandas reads the format (xlsx or xls) from the content, whatever the extension says
         with pd.ExcelFile(p) as book:  # (opened once: its first sheet and the others' names)
             frame = book.parse(0, dtype=str, keep_default_na=False)
@@ -173,10 +166,8 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
             "it from Excel as .xlsx or as CSV UTF-8"
         ) from None
     except Exception as exc:  # noqa: BLE001 - a damaged workbook breaks the parser in many ways
-        raise DataError(
-            f"{p}: cannot read the Excel workbook (damaged, or not really Excel: "
-            f"{type(exc).__name__}: {exc}); open it in Excel and save it again, or save it as CSV"
-        ) from None
+        why = f"{type(exc).__name__}: {exc}"
+        raise DataError(error("excel_damaged", source=p, why=why)) from None
     _other_sheets(p, sheets, used)
     return _shown_percents(p, frame, used) if kind == "xlsx" else frame
 
@@ -268,10 +259,7 @@ def _shown_percents(p: Path, frame: pd.DataFrame, sheet: int = 0) -> pd.DataFram
         if not any(flags) or str(name).strip() != str(col).strip():
             continue
         if not all(flags):
-            raise DataError(
-                f"{p}: column '{col}': some numbers are formatted as percents in Excel and some "
-                "are not; format the column one way (e.g. all as plain points, 88.5)"
-            )
+            raise DataError(error("percent_mixed", source=p, column=col))
         cells = frame[col].astype(str).str.strip()
         values = parse_numbers(cells)
         frame[col] = [
@@ -284,9 +272,7 @@ def _gunzip(p: Path, data: bytes) -> bytes:
     try:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(
-            f"{p}: damaged gzip file ({exc}); download or compress it again, or give the .csv"
-        ) from None
+        raise DataError(error("gzip_damaged", source=p, why=exc)) from None
 
 
 def _decode(p: Path, data: bytes, encoding: str) -> tuple[str, str]:
@@ -294,44 +280,32 @@ def _decode(p: Path, data: bytes, encoding: str) -> tuple[str, str]:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             tries: tuple[str, ...] = ("utf-16",)
         elif b"\x00" in data:
-            raise DataError(
-                f"{p}: holds NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16 without a "
-                "byte-order mark? then give --encoding utf-16-le; or a binary file); save the "
-                "table as 'CSV UTF-8'"
-            )
+            raise DataError(error("nul_auto", source=p))
         else:
             tries = AUTO_ENCODINGS
     else:
         try:
             name = codecs.lookup(encoding.strip()).name
         except LookupError:
-            raise DataError(
-                f"--encoding {encoding!r}: unknown encoding; use auto (UTF-8, then GB18030), "
-                "utf-8, gb18030, gbk, big5 or another Python codec name"
-            ) from None
+            raise DataError(error("unknown_encoding", encoding=repr(encoding))) from None
         tries = ("utf-8-sig",) if name == "utf-8" else (name,)
-    error: UnicodeDecodeError | None = None
+    failed: UnicodeDecodeError | None = None
     for enc in tries:
         try:
             text = data.decode(enc)
         except UnicodeDecodeError as exc:
-            error = error or exc
+            failed = failed or exc
             continue
         if "\x00" in text:
-            raise DataError(
-                f"{p}: holds NUL bytes, so it is not a text table as {_SHOWN.get(enc, enc)} (a "
-                "binary file, or UTF-16 without a byte-order mark?); save it as 'CSV UTF-8' or "
-                "name the encoding with --encoding"
-            )
+            raise DataError(error("nul_as", source=p, encoding=_SHOWN.get(enc, enc)))
         return text, enc
-    assert error is not None
-    line = data[: error.start].count(b"\n") + 1
-    tried = " or ".join(_SHOWN.get(e, e) for e in tries)
-    other = "e.g. --encoding big5" if tries == AUTO_ENCODINGS else "or --encoding auto"
-    raise DataError(
-        f"{p}: cannot decode the text as {tried} (byte 0x{data[error.start]:02x} on line {line}); "
-        f"save the table as 'CSV UTF-8', or name its encoding with --encoding ({other})"
-    )
+    assert failed is not None
+    line = data[: failed.start].count(b"\n") + 1
+    byte = f"{data[failed.start]:02x}"
+    if tuple(tries) == tuple(AUTO_ENCODINGS):
+        raise DataError(error("cannot_decode_auto", source=p, byte=byte, line=line))
+    tried = " / ".join(_SHOWN.get(e, e) for e in tries)
+    raise DataError(error("cannot_decode", source=p, encoding=tried, byte=byte, line=line))
 
 
 def _separator(text: str) -> str:
@@ -351,7 +325,7 @@ def _parse_csv(p: Path, text: str, encoding: str) -> pd.DataFrame:
                 io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False
             )
     except pd.errors.EmptyDataError:
-        raise DataError(f"{p}: the file is empty; a table needs a header line and rows") from None
+        raise DataError(error("table_empty", source=p)) from None
     except pd.errors.ParserWarning:
         raise DataError(_long_row(p, text, sep)) from None
     except (pd.errors.ParserError, ValueError) as exc:
@@ -391,10 +365,7 @@ def check_unique_columns(
     counts = Counter(name(str(h)) for h in header)
     for col in dict.fromkeys(used):
         if counts.get(col, 0) > 1:
-            raise DataError(
-                f"{source}: column '{col}' appears {counts[col]} times in the header (names are "
-                "compared without surrounding spaces); rename or delete the extra copies"
-            )
+            raise DataError(error("column_repeated", source=source, column=col, count=counts[col]))
 
 
 def reading_note(frame: pd.DataFrame, message: str) -> str:

@@ -291,3 +291,43 @@ def test_a_scenario_named_in_chinese_or_in_short_gets_the_bundled_one(capsys, ty
     """perfsim scenarios --lang zh lists the Chinese names, and a name without its folder is
     what a new user types: each gets the bundled scenario it means."""
     _said_both(capsys, ["run", typed, "--reps", "2"], [f"（是否想用自带情景 '{meant}'？）"])
+
+
+def test_a_researchers_table_and_ratings_errors_are_said_in_chinese(tmp_path, capsys):
+    """The errors of reading a table file and a ratings table were English under ``--lang zh``
+    (each raised from its own English sentence): an empty file, a folder, a file that is not the
+    encoding named, a rating given twice, a ``--scale`` that is not LABEL=POINTS, ``--reps 1``."""
+    import pandas as pd
+
+    units = ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv"
+    empty = tmp_path / "空.csv"
+    empty.write_bytes(b"")
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(units.read_text(encoding="utf-8-sig").encode("gbk"))
+    ratings = pd.read_csv(ROOT / "scenarios" / "data" / "hangzhou-2011-pilot-ratings.csv.gz",
+                          dtype={"rater": str}, nrows=50)  # fmt: skip
+    twice = tmp_path / "评分.csv"
+    pd.concat([ratings, ratings.head(1)]).to_csv(twice, index=False)
+    cases = [
+        (["score", str(empty), "--rule", HANGZHOU], "：文件是空的；表格需要一行列名和若干数据行"),
+        (["score", str(tmp_path), "--rule", HANGZHOU], "：这是一个文件夹，不是表格"),
+        (["score", str(gbk), "--rule", HANGZHOU, "--encoding", "utf-8"], "无法解码（第 1 行的字节"),
+        (["empirical", str(twice), "--out", str(tmp_path / "e")], "评了两次；每位评价者"),
+        (["empirical", str(twice), "--scale", "满意:100", "--out", str(tmp_path / "e")],
+         "--scale：'满意:100' 不是“选项=分值”的形式"),
+        (["empirical", str(twice), "--reps", "1"], "--reps 1：须 ≥ 2（自助法重抽样次数"),
+    ]  # fmt: skip
+    for args, chinese in cases:
+        english, said = _said_both(capsys, args, [chinese])
+        rest = said.split("：错误：", 1)[1]
+        for path in (str(tmp_path), HANGZHOU):
+            rest = rest.replace(path, "")
+        assert not ENGLISH.search(rest), said
+
+
+def test_a_scale_typed_with_a_chinese_keyboard_is_read():
+    from perfsim.empirical.data import Scale
+
+    typed = Scale.parse("不满意＝０，基本满意=60、比较满意=８０,满意（全部）=100")
+    assert typed.labels == ("不满意", "基本满意", "比较满意", "满意（全部）")
+    assert typed.points == (0.0, 60.0, 80.0, 100.0)

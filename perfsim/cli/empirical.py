@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..results.names import REPORT_HTML
 from ..scenario import DataError, load_scenario, resolve_path
+from ..scenario.errors import error
 from .common import (
     add_encoding,
     add_force,
@@ -104,20 +105,20 @@ def handle(args: argparse.Namespace) -> int:
     from ..io import claimed_folder
 
     if args.reps < 2:
-        raise DataError(f"--reps {args.reps}: must be ≥ 2 (bootstrap replicates; default 1000)")
+        raise DataError(error("reps_min", value=args.reps))
     # the README's scenarios/data/… files, outside a checkout: the bundled copies
     args.data = str(resolve_path(args.data))
     args.units = args.units and str(resolve_path(args.units))
     if not 0 < args.level < 1:
-        raise DataError(f"--level {args.level}: must lie strictly between 0 and 1")
+        raise DataError(error("level_range", value=args.level))
     if not 0 < args.score_max < float("inf"):
-        raise DataError(f"--score-max {args.score_max}: must be a finite number > 0")
+        raise DataError(error("score_max", value=args.score_max))
     if args.seed < 0:
-        raise DataError(f"--seed {args.seed}: must be ≥ 0")
+        raise DataError(error("seed_min", value=args.seed))
     rule = load_scenario(args.rule, args.overrides) if args.rule else None
     compare = [load_scenario(c) for c in args.compare]
     if args.variant and not args.rule:
-        raise DataError("--variant changes the --rule: give --rule too")
+        raise DataError(error("variant_rule"))
     for text in args.variant:
         name, sets = parse_variant(text)
         variant = load_scenario(args.rule, [*args.overrides, *sets, f'rule.name="{name}"'])

@@ -159,12 +159,11 @@ def _base_mapping(ratings: Ratings, base_rule: Rule, source: str) -> dict[str, s
     """The base rule's column components that the ratings rate (an error if there are none)."""
     mapping = _rated_map(base_rule, ratings.components)
     if not mapping:
+        reads = [k for k, c in base_rule.resolved_components().items() if c.source == "column"]
         raise DataError(
-            f"{source}: no component of the ratings ({', '.join(ratings.components)}) is a column "
-            f"component of the rule; the rule reads: "
-            f"{', '.join(k for k, c in base_rule.resolved_components().items() if c.source == 'column') or 'no columns'}"
-            "; name the ratings' component column after one of them"
-        )
+            error("no_column_component", source=source, components=", ".join(ratings.components),
+                  reads=", ".join(reads) or "-")
+        )  # fmt: skip
     return mapping
 
 
@@ -209,9 +208,9 @@ def _compare_ranks(
         alt_map = _rated_map(alt_rule, ratings.components)
         if not alt_map:
             raise DataError(
-                f"{source}: rule {alt_name} reads none of the rated components "
-                f"({', '.join(ratings.components)})"
-            )
+                error("rule_reads_none", source=source, rule=alt_name,
+                      components=", ".join(ratings.components))
+            )  # fmt: skip
         s = units.scorer(alt_rule, alt_map)
         pts = _observed_points(ratings, s, alt_map)
         name = alt_name if alt_name not in rules else f"{alt_name} ({len(rules) + 1})"
@@ -439,10 +438,7 @@ def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, c
     from ..scoring import score
 
     if base_rule is None:
-        raise DataError(
-            f"{source}: a wide table (one row per unit, no rater columns) needs --rule; for "
-            "reliability, rater effects and rank intervals give the long ratings table"
-        )
+        raise DataError(error("wide_needs_rule", source=source))
     id_column, class_column = resolved_columns(raw, id_column, class_column)
     base = score(raw, base_rule, id_column=id_column, class_column=class_column, source=source)
     rules = [base_name]

@@ -19,6 +19,8 @@ the scale (default the 4-level 满意 scale of Hangzhou's social evaluation: 不
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,38 +91,36 @@ class Scale:
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, float], source: str = "scale") -> Scale:
         if len(mapping) < 2:
-            raise DataError(f"{source}: a scale needs at least two answers, got {dict(mapping)}")
+            raise DataError(error("scale_two", source=source, got=dict(mapping)))
         bad = [k for k, v in mapping.items() if not np.isfinite(float(v))]
         if bad:
             raise DataError(
-                f"{source}: the points of {bad[0]!r} are {mapping[bad[0]]}; points must be finite "
-                "numbers in 0-100"
+                error("scale_points", source=source, answer=repr(bad[0]), points=mapping[bad[0]])
             )
         items = sorted(mapping.items(), key=lambda kv: kv[1])
         pts = [float(v) for _, v in items]
         if len(set(pts)) != len(pts):
-            raise DataError(f"{source}: two answers have the same points: {dict(mapping)}")
+            raise DataError(error("scale_same", source=source, got=dict(mapping)))
         if pts[0] < 0 or pts[-1] > 100:
-            raise DataError(f"{source}: points must lie in 0-100, got {dict(mapping)}")
+            raise DataError(error("scale_range", source=source, got=dict(mapping)))
         return cls(tuple(k for k, _ in items), tuple(pts))
 
     @classmethod
     def parse(cls, text: str) -> Scale:
-        """``"不满意=0,基本满意=60,比较满意=80,满意=100"`` → a scale."""
+        """``"不满意=0,基本满意=60,比较满意=80,满意=100"`` → a scale (as typed with a Chinese
+        keyboard too: full-width commas, 、, ＝ and digits)."""
         mapping: dict[str, float] = {}
-        for part in text.split(","):
-            label, sep, value = part.partition("=")
+        for part in re.split("[,，、]", text):
+            label, sep, value = part.replace("＝", "=").partition("=")
+            value = unicodedata.normalize("NFKC", value)  # (the label as the answers write it)
             if label.strip() in mapping:
-                raise DataError(f"--scale: the answer {label.strip()!r} is given twice")
+                raise DataError(error("scale_repeated", answer=repr(label.strip())))
             try:
                 if not sep or not label.strip():
                     raise ValueError
                 mapping[label.strip()] = float(value)
             except ValueError:
-                raise DataError(
-                    f"--scale: {part.strip()!r} is not LABEL=POINTS; write e.g. "
-                    "'不满意=0,基本满意=60,比较满意=80,满意=100'"
-                ) from None
+                raise DataError(error("scale_syntax", part=repr(part.strip()))) from None
         return cls.from_mapping(mapping, "--scale")
 
 
@@ -199,9 +199,7 @@ def read_ratings(
         scale = Scale.from_mapping(scale)
     scale = scale or DEFAULT_SCALE
     if not 0 < score_max <= MAX_MAGNITUDE:
-        raise DataError(
-            f"--score-max {score_max}: must be a finite number > 0 (what a score is out of)"
-        )
+        raise DataError(error("score_max", value=score_max))
     try:
         frame = _validated(raw, scale, score_max, source)
     except DataError as exc:  # (with what may explain it: a wrong encoding or a title row)
@@ -221,14 +219,14 @@ def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -
         row = int(np.argmax(dup))
         r = out.iloc[row]
         raise DataError(
-            f"{source}: {row_name(source, row)}: rater {r['rater']!r} rates unit {r['unit']!r} on item "
-            f"{r['item']!r} twice; one rating per rater, unit and item"
-        )
+            error("rated_twice", source=source, row=row_name(source, row), rater=repr(r["rater"]),
+                  unit=repr(r["unit"]), item=repr(r["item"]))
+        )  # fmt: skip
     _one_value_each(out, "unit", "unit_class", source)
     _one_value_each(out, "rater_group", "component", source)
     blank = np.isnan(out["points"].to_numpy())
     if blank.all():
-        raise DataError(f"{source}: every rating is blank (neither 'score' nor 'answer' given)")
+        raise DataError(error("all_blank", source=source))
     if blank.any():  # a skipped question: left out, as a survey's analysis leaves it out
         rows = np.flatnonzero(blank)
         where = lines(source, rows)
@@ -276,7 +274,7 @@ def _renamed(raw: pd.DataFrame, source: str) -> pd.DataFrame:
             error("no_score", source=source, have=", ".join(str(c).strip() for c in raw.columns))
         )
     if len(frame) == 0:
-        raise DataError(f"{source}: the table has no rows")
+        raise DataError(error("no_rows", source=source))
     frame.attrs["headers"] = {_standard_name(c): str(c).strip() for c in raw.columns}
     return frame
 

@@ -145,8 +145,7 @@ class RuleScorer:
             indicators = [i for i in self.rule.indicators]
             if indicators:
                 raise DataError(
-                    f"{source}: the rule needs indicator columns ({', '.join(indicators)}) that "
-                    "ratings do not give; pass the units table with them (--units UNITS.csv)"
+                    error("needs_indicators", source=source, indicators=", ".join(indicators))
                 )
             return frame.astype(str)
         frame = read_frame(units).rename(columns=lambda s: str(s).strip())

@@ -28,6 +28,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..scenario import DataError
+from ..scenario.errors import error
 from .data import Ratings
 from .scores import RaterSums, RuleScorer, pooled_points, rater_sums
 
@@ -57,10 +58,7 @@ def strata_of(ratings: Ratings, sums: RaterSums, strata: str) -> tuple[NDArray[n
         return sums.groups.copy(), strata
     if strata in ("group×unit", "group_unit"):
         if not np.all(per_rater == 1):
-            raise DataError(
-                f"--strata group×unit: needs every rater to rate one unit, but in {ratings.source} "
-                "some raters rate several; use --strata group (or auto)"
-            )
+            raise DataError(error("strata_unit", source=ratings.source))
         unit = sums.rated.argmax(axis=1)
         return sums.groups * sums.rated.shape[1] + unit, "group×unit"
     raise ValueError(f"strata must be auto, group or group×unit, got {strata!r}")
