@@ -569,3 +569,21 @@ def test_a_user_error_removes_only_the_optimisations_own_files(tmp_path, monkeyp
         perfsim.optimize("theory/v6-distortion", levers=["rule.pay.per_point=0:2"],
                          objectives=["class_bias"], budget=8, reps=2, out=out)  # fmt: skip
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_evaluating_a_candidate_prints_no_numpy_warnings():
+    """perfsim optimize printed numpy's RuntimeWarnings with source lines (payoff.py: invalid
+    value encountered in multiply) about 11 times a search: its evaluation ran the engine outside
+    the quiet context that perfsim run uses. So did a sensitivity point."""
+    import warnings
+
+    import perfsim
+    from perfsim.experiments.optimize.evaluate import replications
+    from perfsim.experiments.sensitivity.models import metric_means
+
+    sets = ["rule.audit.probability=0.38", "rule.grading.quota.优秀=0.107"]
+    scenario = perfsim.load_scenario("mlr-2011", sets)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert np.isfinite(replications(scenario, 10, 0)["kendall_tau"]).all()
+        assert np.isfinite(metric_means(scenario, 10, 0)["kendall_tau"])

@@ -27,10 +27,12 @@ def replications(
     """Every replication's value of each of ``metrics`` (all the run's metrics if None; NaN where
     the run has no such metric): the engine's blocks, as :func:`perfsim.simulate` runs them."""
     from ... import budget, engine
+    from ...simulation import quiet_overflow
 
     budget.check(scenario, reps)
     model = engine.build(scenario)
-    columns = engine.joined_metrics(engine.run_blocks(model, seed, reps))
+    with quiet_overflow():  # (as simulate: numpy's warnings would print source lines)
+        columns = engine.joined_metrics(engine.run_blocks(model, seed, reps))
     out = {}
     for m in metrics if metrics is not None else list(columns):
         if m in columns:

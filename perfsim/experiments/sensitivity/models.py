@@ -73,10 +73,12 @@ def metric_means(scenario: Scenario, reps: int, seed: int) -> pd.Series:
     """Mean of every metric over ``reps`` replications: ``simulate(scenario, reps=reps,
     seed=seed).metrics["mean"]``, computed from the engine's blocks alone."""
     from ... import budget, engine
+    from ...simulation import quiet_overflow
 
     budget.check(scenario, reps)  # ScenarioError naming the key when a point cannot fit
     model = engine.build(scenario)
-    columns = engine.joined_metrics(engine.run_blocks(model, seed, reps))
+    with quiet_overflow():  # (as simulate: numpy's warnings would print source lines)
+        columns = engine.joined_metrics(engine.run_blocks(model, seed, reps))
     means = {}
     for k, v in columns.items():  # the mean over finite replications, as metrics.summarize does
         v = v[np.isfinite(v)]
