@@ -587,3 +587,32 @@ def test_evaluating_a_candidate_prints_no_numpy_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         assert np.isfinite(replications(scenario, 10, 0)["kendall_tau"]).all()
         assert np.isfinite(metric_means(scenario, 10, 0)["kendall_tau"])
+
+
+def test_a_recommended_rules_rescaled_shares_sum_to_one_in_its_file(tmp_path):
+    """A recommended rule's file rounds its numbers to 6 digits; the shares of a rescaled group
+    then summed to 0.999999 and every use of the file warned its reader to check the numbers."""
+    import warnings
+
+    import perfsim
+    from perfsim.experiments.optimize.output import rule_file
+    from perfsim.scenario import read_toml
+    from perfsim.scenario.scales import scale_notes
+
+    raw = read_toml(ROOT / "scenarios" / "mlr-2011.toml")
+    comps = raw["rule"]["components"]
+    new = 0.1 + 0.0555555555555  # the lever's value; the others rescaled to fill the rest
+    rest = {n: c["share"] for n, c in comps.items() if n != "管理相对人和服务对象评价"}
+    for n, share in rest.items():
+        comps[n]["share"] = share * (1 - new) / sum(rest.values())
+    comps["管理相对人和服务对象评价"]["share"] = new
+    assert abs(sum(c["share"] for c in comps.values()) - 1) < 1e-12
+    path = tmp_path / "nearest.toml"
+    path.write_text(rule_file(raw, "nearest", [], "mlr-2011.toml"), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scenario = perfsim.load_scenario(path)
+    assert scale_notes(scenario.rule, scenario.world) == []
+    written = read_toml(path)["rule"]["components"]
+    assert all(len(repr(c["share"])) <= 10 for c in written.values())  # (still 6-7 digits)
+    assert sum(c["share"] for c in written.values()) == pytest.approx(1, abs=1e-12)

@@ -114,7 +114,7 @@ def rule_file(raw: Mapping, name: str, changes: list, reference: str) -> str:
     the description saying so too (the rest of ``meta`` still describes the reference), and the
     scenario with every number to :data:`DIGITS` significant digits."""
     said = [f"{path} {_short(old)} → {_short(new)}" for path, old, new in changes]
-    raw = _rounded(dict(raw))
+    raw = _summing_to_one(dict(raw), _rounded(dict(raw)))
     meta = dict(raw.get("meta") or {})
     what = "; ".join(said) or "no lever changed"
     if meta.get("name"):  # three recommended rules under one name read as one rule in a report
@@ -170,6 +170,31 @@ def _rounded(value: Any) -> Any:
     if isinstance(value, list):
         return [_rounded(v) for v in value]
     return value
+
+
+def _summing_to_one(exact: Any, rounded: Any) -> Any:
+    """``rounded`` with each group of shares that summed to 1 in ``exact`` (the ``share`` of each
+    member of a table, or a table of numbers such as a component's weights) summing to 1 again:
+    the rounding's remainder added to its largest member (six 6-digit shares of a rescaled group
+    summed to 0.999999, and the file then warned its reader to check the numbers)."""
+    if not isinstance(exact, Mapping):
+        return rounded
+    out = {k: _summing_to_one(exact[k], v) for k, v in rounded.items()}
+    for get, put in (
+        (lambda v: v.get("share") if isinstance(v, Mapping) else None,
+         lambda v, x: {**v, "share": x}),
+        (lambda v: v, lambda v, x: x),
+    ):  # fmt: skip
+        values = {k: get(v) for k, v in exact.items()}
+        if len(values) < 2 or not all(isinstance(x, float | int) and not isinstance(x, bool)
+                                      for x in values.values()):  # fmt: skip
+            continue
+        if abs(sum(values.values()) - 1.0) > 1e-9:
+            continue
+        largest = max(values, key=lambda k: values[k])
+        rest = sum(get(out[k]) for k in values if k != largest)
+        out[largest] = put(out[largest], float(f"{1.0 - rest:.12g}"))
+    return out
 
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
