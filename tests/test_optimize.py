@@ -549,6 +549,11 @@ def test_a_user_error_leaves_no_half_written_optimisation(tmp_path, capsys, extr
     assert out.exists() == kept
     if kept:  # where the evaluations are, and that another --out is needed (it was not said)
         assert f"with another --out: {out} keeps these evaluations" in err
+        # how near the rules came (a cost bound of 0.1 where costs run in the thousands: the
+        # advice to raise --budget could not help, and nothing said so)
+        nearest = re.search(r"\(the nearest: welfare_loss = (\S+) \(< -100\)\)", err)
+        assert nearest is not None, err
+        assert float(nearest.group(1).replace(",", "")) >= 0  # (a loss: never below 0)
 
 
 def test_a_user_error_removes_only_the_optimisations_own_files(tmp_path, monkeypatch):

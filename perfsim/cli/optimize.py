@@ -25,7 +25,7 @@ EXAMPLES = """examples:
   perfsim optimize theory/v6-distortion --lever rule.pay.per_point=0:2 --objective welfare_loss
   perfsim optimize hangzhou-2011 --lever rule.components.社会评价.share=0.3:0.6 \\
       --lever rule.grading.quota.优秀=0.1:0.3 --objective kendall_tau --objective gaming_share \\
-      --objective class_bias --constraint "evaluation_cost<0.2" \\
+      --objective class_bias --constraint "gaming_share<0.02" \\
       --across world.indicators.公共服务.gameability=0.5,2 --robustness worst --budget 200 --jobs 2
   perfsim optimize hangzhou-2011 ... --out results/opt-hz --resume   # after a stop"""
 
@@ -60,7 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="METRIC<VALUE",
-        help="a bound that must hold in every world (repeatable), e.g. evaluation_cost<0.1",
+        help="a bound that must hold in every world (repeatable), e.g. gaming_share<0.02",
     )
     p.add_argument(
         "--across",

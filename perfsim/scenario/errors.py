@@ -305,12 +305,13 @@ ERRORS: dict[str, str] = {
         "empirical or optimize"
     ),
     "no_feasible": N_(
-        "none of the {count} rules evaluated meets every --constraint in every world; loosen the "
-        "constraints, widen the levers' ranges or raise --budget"
+        "none of the {count} rules evaluated meets every --constraint in every world (the "
+        "nearest: {closest}); loosen the constraints, widen the levers' ranges or raise --budget"
     ),
     "no_feasible_kept": N_(
-        "none of the {count} rules evaluated meets every --constraint in every world; loosen the "
-        "constraints, widen the levers' ranges or raise --budget, with another --out: {folder} "
+        "none of the {count} rules evaluated meets every --constraint in every world (the "
+        "nearest: {closest}); loosen the constraints, widen the levers' ranges or raise --budget, "
+        "with another --out: {folder} "
         "keeps these evaluations, and a search with other settings does not reuse it (delete it "
         "to use the name again)"
     ),

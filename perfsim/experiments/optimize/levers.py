@@ -136,7 +136,7 @@ def parse_constraint(text: str) -> Constraint:
                     "--constraint",
                     text,
                     text,
-                    "expected METRIC<VALUE or METRIC>VALUE, e.g. evaluation_cost<0.1",
+                    "expected METRIC<VALUE or METRIC>VALUE, e.g. gaming_share<0.02",
                 )
             ]
         )
