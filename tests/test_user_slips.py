@@ -318,3 +318,32 @@ def test_a_misspelt_component_is_said_as_a_slip_not_as_a_missing_rater_group(tmp
     with pytest.raises(ScenarioError) as err:
         load_scenario("hangzhou-2011", ["world.indicators={}"])
     assert "rule indicator '职能工作目标' needs a measurement model" in str(err.value)
+
+
+def test_a_share_for_a_component_the_rule_does_not_have_lists_the_rules_components(capsys):
+    """``--set rule.components.社会评价.share=0.6`` (the README's Hangzhou example) on the
+    ministry's rule, whose components are named otherwise, made a new component; the error then
+    asked for a rater group in the world. Now the error names the rule's components. A new
+    component the world does feed (a rater group of its name) is still taken."""
+    from perfsim.cli import main
+
+    args = ["validate", "mlr-2011", "--set", "rule.components.社会评价.share=0.6"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "rule.components.社会评价: no component of that name; allowed: 有关职能部门评估" in err
+    assert "world.raters" not in err
+    assert main([*args, "--lang", "zh"]) == 2
+    assert "rule.components.社会评价：没有这个名称的考评部分" in capsys.readouterr().err
+    fed = ["validate", "hangzhou-2011", "--set", "rule.components.专家.share=0.1",
+           "--set", 'world.raters.专家.kind="panel"', "--set", 'world.raters.专家.sees={"职能履行"=1.0}']  # fmt: skip
+    assert main(fed) == 0, capsys.readouterr().err
+
+
+def test_a_variant_name_given_twice_is_said_in_chinese(capsys):
+    from perfsim.cli import main
+
+    args = ["compare", "mlr-2011", "--variant", "a:rule.grading.quota.优秀=0.2",
+            "--variant", "a:rule.grading.quota.优秀=0.1", "--reps", "2", "--lang", "zh"]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "规则名称 'a' 已被占用" in err and "taken" not in err

@@ -312,10 +312,7 @@ def compare(
     for text in variants:
         name, extra = parse_variant(text)
         if name in named:
-            taken = (
-                f"the rule name {name!r} is taken already (by a scenario or an earlier "
-                "--variant); give each rule its own name"
-            )
+            taken = error("name_taken", name=repr(name))
             raise ScenarioError([Problem("--variant", text, None, taken, False)])
         source = scenario_source(base)
         given = " ".join(["--set", *overrides]) + " " if overrides else ""

@@ -220,6 +220,15 @@ ERRORS: dict[str, str] = {
         "Rename the indicator to one of those, or add to {source}: {example} with offset, scale "
         "and noise in the indicator's units (tasks of the world: {tasks})"
     ),
+    "world_no_rater": N_(
+        "a column component needs a rater group of the same name, and the world {world} has none "
+        "(its rater groups: {have}). Rename the component to one of those, or add to {source}: "
+        "{example} (tasks of the world: {tasks})"
+    ),
+    "name_taken": N_(
+        "the rule name {name} is taken already (by a scenario or an earlier --variant); give each "
+        "rule its own name"
+    ),
     "no_such_world_close": N_(
         "no bundled world of that name and no such file (did you mean {close}?): give a bundled "
         "world ({names}) or a TOML file with a [world] table (perfsim new world FILE writes a "

@@ -251,7 +251,32 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
             _set(tables, segments, value, source)
     for group, members in pinned.items():
         _rescale(raw, tables, group, members, source)
+    _check_new_components(raw, tables.root, source)
     return tables.root
+
+
+def _check_new_components(raw: Mapping, done: Mapping, source: str) -> None:
+    """A :class:`ScenarioError` for a component that the overrides created with no more than a
+    share and that nothing can feed: no indicator names it, and the (complete) world has no rater
+    group of its name. ``--set rule.components.社会评价.share=0.6`` on a rule whose components are
+    named otherwise made one, and the error then blamed the world; it now lists the names."""
+    before = (raw.get("rule") or {}).get("components") or {}
+    after = (done.get("rule") or {}).get("components") or {}
+    if not isinstance(after, Mapping) or not isinstance(before, Mapping):
+        return
+    indicators = (done.get("rule") or {}).get("indicators") or {}
+    named = {i.get("component") for i in indicators.values() if isinstance(i, Mapping)}
+    world = done.get("world")
+    complete = isinstance(world, Mapping) and bool(world.get("tasks"))  # (not a --world's part)
+    raters = (world.get("raters") or {}) if complete else None
+    for name, table in after.items():
+        if name in before or not isinstance(table, Mapping) or set(table) - {"share"}:
+            continue
+        if name in named or raters is None or name in raters:
+            continue
+        allowed = ", ".join(map(str, before))
+        message = error("no_name", kind="component", allowed=allowed)
+        raise ScenarioError([Problem(source, f"rule.components.{name}", name, message, False)])
 
 
 #: tables of named entries, and what an entry is called (:func:`_check_member`)

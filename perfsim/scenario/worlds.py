@@ -153,12 +153,9 @@ def _missing_rater(name: str, world: Mapping, label: str, source: str) -> Proble
     raters = world.get("raters") or {}
     have = ", ".join(f"{r} ({(raters[r] or {}).get('kind', 'panel')})" for r in raters) or "none"
     tasks = ", ".join(_names(world, "tasks"))
-    message = (
-        f"a column component needs a rater group of the same name, and the world {label} has "
-        f"none (its rater groups: {have}). Rename the component to one of those, or add to "
-        f'{source}: [world.raters."{name}"] kind = "survey" (or "panel"), sees = {{ "<task>" = '
-        f"1.0 }} (tasks of the world: {tasks})"
-    )
+    example = f'[world.raters."{name}"] kind = "survey" (or "panel"), sees = {{ "<task>" = 1.0 }}'
+    message = error("world_no_rater", world=label, have=have, source=source, example=example,
+                    tasks=tasks)  # fmt: skip
     return Problem(source, f"rule.components.{name}", None, message, False)
 
 
