@@ -115,7 +115,7 @@ class Model:
             target=np.nan_to_num(c.target, nan=0.0),
             prizes=band_prizes(sc, c),
             rater_costs=metrics.rater_costs(w.respondents, w.unit_cost, shares, w.n_dept),
-            top_share=top_group_share(c, w.n_dept),
+            top_share=top_group_share(c, np.bincount(w.class_codes)),
             floors=quota_band_floors(c.quotas, c.quota_counts, c.thresholds)[0],
         )
         for value in (*fixed.values(), *fixed["context"].values(), *fixed["context"]["limits"]):
@@ -417,16 +417,17 @@ def _first_best_welfare(w: CompiledWorld, ctx: Context, e_fb: NDArray) -> NDArra
     return value - 0.5 * sum_last(_times(work, e_fb)) / ctx.ability
 
 
-def top_group_share(c: CompiledRule, n_dept: int) -> float:
-    """The share of departments that the misclassification metrics call the true top: as many as
-    the best band's quota admits (at least one; the share itself when quotas apply within class),
-    0.15 without a quota."""
+def top_group_share(c: CompiledRule, class_sizes) -> float:
+    """The share of departments the misclassification metrics call the true top: the places the
+    best band's quota admits (at least one; 0.15 without a quota), within class summed over the
+    classes (of ``class_sizes`` departments; 15 % and 20 % of classes of 14, 9, 7: 4 both)."""
     q, k = c.quotas[0], c.quota_counts[0]
     if not (np.isfinite(k) and k > 0) and not (np.isfinite(q) and q > 0):
         return 0.15
-    if c.rule.grading.scope == "within_class":
-        return min(float(q), 1.0)
-    count = band_counts(c.quotas[:1], c.quota_counts[:1], n_dept, c.rounding)[0]
+    sizes = np.asarray(class_sizes, dtype=float)
+    n_dept = float(sizes.sum())
+    groups = sizes if c.rule.grading.scope == "within_class" else np.array([n_dept])
+    count = band_counts(c.quotas[:1], c.quota_counts[:1], groups, c.rounding)[0].sum()
     return min(max(float(count), 1.0), n_dept) / n_dept
 
 

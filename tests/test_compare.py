@@ -312,7 +312,7 @@ def test_a_quota_taken_within_each_class_counts_the_same_true_top_as_the_global_
     hangzhou = ROOT / "scenarios" / "hangzhou-2011.toml"
     comp = compare(
         [hangzhou],
-        variants=["classes:rule.grading.scope=within_class"],  # 15 % of each class: 9 of 66
+        variants=["classes:rule.grading.scope=within_class"],  # 3 + 2 + 3 places, 9 globally
         overrides=['world.policy="naive"'],
         reps=6,
     )
@@ -376,3 +376,50 @@ def test_a_variant_takes_its_changes_from_a_fragment_file(tmp_path, monkeypatch)
     assert by_file.rule == by_keys.rule and by_file.rule.grading.scope == "within_class"
     with pytest.raises(ScenarioError, match="fragment file not found"):
         load_scenario("hangzhou-2011", parse_variant("改革:@没有.toml")[1])
+
+
+def test_a_quota_that_rounds_to_the_same_places_within_class_is_the_same_rule():
+    """The ministry's classes of 14, 9 and 7 units get ⌊0.15 n⌋ = ⌊0.2 n⌋ = 2, 1, 1 places: a 20 %
+    quota is the 15 % rule. The comparison called it "not comparable" on the true-top metrics
+    (their true top was the nominal share of all 30 units: 4 against 6) and said it "recorded no
+    metric". Now every metric is equal in every replication, and the summary says so."""
+    from perfsim.i18n import language
+    from perfsim.report.summary import comparison_sentences
+
+    mlr = ROOT / "scenarios" / "mlr-2011.toml"
+    comp = compare([mlr], variants=["q20:rule.grading.quota.优秀=0.2"],
+                   overrides=['world.policy="naive"'], reps=6)  # fmt: skip
+    rows = comp.table[comp.table["rule"] == "q20"]
+    assert "not comparable" not in set(rows["verdict"].astype(str))
+    spans = rows[["diff", "diff_low", "diff_high"]].to_numpy(float)
+    assert (spans[np.isfinite(spans)] == 0).all()
+    said = comparison_sentences(comp.table, comp.rules, ["base"], 6)
+    assert any(s.startswith("q20 gives the same results as") for s in said), said
+    with language("zh"):
+        said = comparison_sentences(comp.table, comp.rules, ["base"], 6)
+    assert any("的结果完全相同" in s for s in said), said
+
+
+@pytest.mark.parametrize(
+    ("scenario", "sets", "places"),
+    [
+        ("hangzhou-2011", ["rule.grading.scope=within_class"], 3 + 2 + 3),  # 24, 18, 24 units
+        ("hangzhou-2011", [], 9),  # ⌊0.15 · 66⌋
+        ("hangzhou-2011", ["rule.grading.scope=within_class", 'rule.grading.rounding="nearest"'],
+         4 + 3 + 4),  # ⌊3.6 + ½⌋, ⌊2.7 + ½⌋
+        ("mlr-2011", ["rule.grading.quota.优秀=0.2"], 2 + 1 + 1),  # 14, 9, 7 units
+        ("mlr-2011", ["rule.grading.quota.优秀=0.25"], 3 + 2 + 1),
+    ],
+)  # fmt: skip
+def test_the_true_top_is_the_places_the_quota_admits(scenario, sets, places):
+    """Hand-counted places (classes of the bundled worlds) against the engine's true top group,
+    and against the units the rule actually grades 优秀 in a naive run."""
+    import perfsim
+    from perfsim import engine
+
+    sc = perfsim.load_scenario(scenario, [*sets, 'world.policy="naive"'])
+    model = engine.build(sc)
+    n = sc.world.departments
+    assert round(model.fixed["top_share"] * n) == places
+    given = perfsim.simulate(sc, reps=4, seed=0).confusion.sum(axis=0).iloc[0]
+    assert given == pytest.approx(places / n, abs=1e-9)  # (a quota that binds: ties are rare)

@@ -21,8 +21,9 @@ overrides it):
 - no verdict (blank) where no replication has the metric under both rules (a rater group's
   reliability that the reference's rater mix does not have): no difference was estimated;
 - *not comparable* for a misclassification metric when the two rules do not grade alike: the
-  metric counts the rule's own true top group (:attr:`perfsim.metric_registry.Metric.per_quota`)
-  and the rule's top-grade quota admits another number of units, or it counts units given the
+  metric counts the rule's own true top group (:attr:`perfsim.metric_registry.Metric.per_quota`:
+  as many units as the top grade's quota admits) and that group is a share of units
+  :data:`BAND_TOLERANCE` or more away from the reference's, or it counts units given the
   top or bottom grade (:attr:`~perfsim.metric_registry.Metric.graded_band`) and the rule gives
   that grade to a share of units :data:`BAND_TOLERANCE` or more away from the reference's. A rule
   that makes 31 % of units 优秀 misses fewer of the true top than one that makes 14 % 优秀,
@@ -63,6 +64,7 @@ from ..scenario.errors import error
 from ..scenario.loader import scenario_from_dict
 from ..scenario.overrides import partition_any, separators
 from ..simulation import SimulationResult, simulate
+from ..world.model import class_counts
 from ..world.convergence import run_label
 
 
@@ -445,10 +447,13 @@ def _table(
     return pd.DataFrame(rows)
 
 
-def _top_group(sc: Scenario) -> int:
-    """How many departments the misclassification metrics count as the true top under a rule."""
+def _top_group(sc: Scenario) -> float:
+    """The share of departments the misclassification metrics count as the true top under a
+    rule (the places its quota admits, :func:`perfsim.engine.top_group_share`)."""
     n = sc.world.departments
-    return group_size(top_group_share(compile_rule(sc.rule), n), n)
+    shares = np.array([c.share for c in sc.world.classes.values()], dtype=float)
+    sizes = class_counts(shares, n) if len(shares) else np.array([n])
+    return group_size(top_group_share(compile_rule(sc.rule), sizes), n) / n
 
 
 #: two rules whose shares of units in the top (or bottom) grade differ by this much or more are
@@ -456,8 +461,8 @@ def _top_group(sc: Scenario) -> int:
 BAND_TOLERANCE = 0.02
 
 
-def _grading(result: SimulationResult, top_group: int | None) -> dict:
-    """How a rule grades in a run: the size of its true top group and the shares of units it
+def _grading(result: SimulationResult, top_group: float | None) -> dict:
+    """How a rule grades in a run: the share of units in its true top group and the shares of units it
     gives the top and the bottom grade (its grade confusion's column sums)."""
     given = result.confusion.sum(axis=0).to_numpy(dtype=float)
     return {"per_quota": top_group, "top": float(given[0]), "bottom": float(given[-1])}
@@ -465,11 +470,12 @@ def _grading(result: SimulationResult, top_group: int | None) -> dict:
 
 def _graded_otherwise(metric: str, rule: dict, reference: dict) -> bool:
     """Whether ``metric`` is not comparable between a rule and the reference (of :func:`_grading`):
-    another true top group, or another share of units in the grade the metric counts."""
+    a true top group, or a share of units in the grade the metric counts, :data:`BAND_TOLERANCE`
+    or more away from the reference's."""
     info = metric_info(metric)
     if info is None:
         return False
-    if info.per_quota and rule["per_quota"] != reference["per_quota"]:
+    if info.per_quota and abs(rule["per_quota"] - reference["per_quota"]) >= BAND_TOLERANCE - 1e-12:
         return True
     band = info.graded_band
     return bool(band) and abs(rule[band] - reference[band]) >= BAND_TOLERANCE - 1e-12

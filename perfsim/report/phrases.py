@@ -153,6 +153,11 @@ ENGLISH: dict[str, str] = {
     ),
     "cmp.rule": N_("Compared with {reference}, {rule} {clauses}."),
     "cmp.rule_none": N_("{rule}: no metric with a better side was recorded."),
+    "cmp.rule_same": N_(
+        "{rule} gives the same results as {reference}: every metric is equal in every "
+        "replication, so the two rules grade these departments alike (a quota that rounds to the "
+        "same number of places does: perfsim validate shows the places)."
+    ),
     "cmp.clause": N_("{verdict} on {metrics}"),
     "cmp.metric_diff": N_("{metric} ({diff})"),
     "cmp.better": N_("is better"),

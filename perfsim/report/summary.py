@@ -422,6 +422,9 @@ def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, s
         if key in groups
     ]
     if not clauses:
+        spans = sub[["diff", "diff_low", "diff_high"]].to_numpy(float)
+        if np.isfinite(spans).any() and (spans[np.isfinite(spans)] == 0).all():
+            return say("cmp.rule_same", rule=rule, reference=reference)
         return say("cmp.rule_none", rule=rule)
     return say("cmp.rule", reference=reference, rule=rule, clauses=_("; ").join(clauses))
 
