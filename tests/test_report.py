@@ -603,3 +603,21 @@ def test_a_comparison_of_many_rules_keeps_each_rules_numbers_in_one_cell(tmp_pat
         assert low == pytest.approx(t.loc[rule, "diff_low"], rel=0.01, abs=1e-4)
         assert said == t.loc[rule, "verdict"]
     assert "table.wide td.num { overflow-wrap: normal; }" in text
+
+
+def test_the_world_table_shows_a_self_evaluations_inflation(tmp_path):
+    """The ministry's self-evaluation inflates by 8 points: the report's assumptions said so while
+    its rater table showed a leniency of 0."""
+    import perfsim
+
+    out = tmp_path / "m"
+    sc = perfsim.load_scenario("mlr-2011", ['world.policy="naive"'])
+    from perfsim.simulation import write_run
+
+    write_run(perfsim.simulate(sc, reps=2, seed=0), out)
+    perfsim.build_report(out)
+    text = (out / "report.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| 本单位自评 | self"))
+    assert "| 8 (0 + 8 self-inflation) |" in row, row
+    other = next(line for line in text.splitlines() if line.startswith("| 上级评价 |"))
+    assert "self-inflation" not in other

@@ -60,7 +60,7 @@ def world_section(doc: Document, run: RunFolder) -> None:
             name,
             term(r.kind),
             str(r.respondents) if r.kind == "survey" else "—",
-            num(r.leniency),
+            _leniency(r),
             num(r.noise),
             ", ".join(r.sees) or "—",
         ]
@@ -76,3 +76,14 @@ def world_section(doc: Document, run: RunFolder) -> None:
             _("sees the tasks"),
         ]
         doc.add("table", Table(header, raters, None, "", "world-raters"))
+
+
+def _leniency(rater) -> str:
+    """A rater group's leniency in the table, with a self-evaluation's inflation added (the
+    points the engine adds: 0 + 8 for self-evaluation that inflates by 8)."""
+    if rater.kind != "self" or not rater.self_inflation:
+        return num(rater.leniency)
+    said = _("{total} ({leniency} + {inflation} self-inflation)")
+    total = rater.leniency + rater.self_inflation
+    return said.format(total=num(total), leniency=num(rater.leniency),
+                       inflation=num(rater.self_inflation))  # fmt: skip
