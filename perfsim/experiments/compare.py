@@ -64,8 +64,8 @@ from ..scenario.errors import error
 from ..scenario.loader import scenario_from_dict
 from ..scenario.overrides import partition_any, separators
 from ..simulation import SimulationResult, simulate
-from ..world.model import class_counts
 from ..world.convergence import run_label
+from ..world.model import class_counts
 
 
 @dataclass
