@@ -138,3 +138,24 @@ def test_a_rule_without_a_world_or_a_quota_share_says_no_places(capsys):
                  (str(ROOT / "scenarios" / "rules" / "my-first-rule.toml"),)):  # fmt: skip
         en, _ = _both(capsys, *args)
         assert not any(line.startswith("  places: ") for line in en), en
+
+
+def test_a_fragment_of_changes_is_said_to_be_one_with_how_to_check_it(capsys, tmp_path):
+    """A fragment for --variant NAME:@FILE validated as a rule "with 0 indicators and one
+    component at 100 %"; validate now says what it is and how to check it."""
+    fragment = tmp_path / "改革.toml"
+    fragment.write_text(
+        '[rule.components."管理相对人和服务对象评价"]\nshare = 0.3\n\n'
+        '[rule.grading.thresholds]\n"良好" = 83\n',
+        encoding="utf-8",
+    )
+    en, zh = _both(capsys, str(fragment))
+    assert en[-1] == (
+        f"  note: {fragment} looks like a fragment of changed keys, not a whole rule; check it "
+        f"on the rule it changes: perfsim validate SCENARIO --set @{fragment}"
+    )
+    assert zh[-1].startswith("  说明：") and "改动片段" in zh[-1]
+    rule = str(ROOT / "scenarios" / "rules" / "my-first-rule.toml")
+    for args in (("mlr-2011", "--set", f"@{fragment}"), (rule,), ("hangzhou-2011",)):
+        en, _ = _both(capsys, *args)
+        assert not any("fragment" in line for line in en), en

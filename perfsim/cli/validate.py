@@ -34,7 +34,34 @@ def handle(args: argparse.Namespace) -> int:
         scenario = resolve_scenario(args.file, args.overrides, args.world)
         uncertain = _check_uncertain(scenario) if scenario.uncertain else 0  # before "valid"
         _print_valid(scenario, args.file, args.world, uncertain)
+        if _is_fragment(args.file):
+            print(_fragment_hint(args.file))
     return 0
+
+
+def _is_fragment(file: str) -> bool:
+    """Whether a rule file looks like a fragment of changed keys (for ``--set @FILE`` or
+    ``--variant NAME:@FILE``) rather than a whole rule: no indicators, and components with no
+    more than a share. It validates as a rule of one component at 100 %, which it is not."""
+    try:
+        rule = read_toml(resolve_path(file)).get("rule")
+    except Exception:  # (a bundled name, or a file read otherwise: not a fragment)
+        return False
+    if not isinstance(rule, dict) or rule.get("indicators"):
+        return False
+    comps = rule.get("components") or {}
+    return isinstance(comps, dict) and all(
+        isinstance(c, dict) and set(c) <= {"share"} for c in comps.values()
+    )
+
+
+def _fragment_hint(file: str) -> str:
+    from ..i18n import gettext as _
+
+    return _(
+        "  note: {file} looks like a fragment of changed keys, not a whole rule; check it on the "
+        "rule it changes: perfsim validate SCENARIO --set @{file}"
+    ).format(file=file)
 
 
 def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) -> None:
