@@ -621,3 +621,18 @@ def test_a_recommended_rules_rescaled_shares_sum_to_one_in_its_file(tmp_path):
     written = read_toml(path)["rule"]["components"]
     assert all(len(repr(c["share"])) <= 10 for c in written.values())  # (still 6-7 digits)
     assert sum(c["share"] for c in written.values()) == pytest.approx(1, abs=1e-12)
+
+
+def test_an_objectives_change_is_said_from_value_to_value_with_its_percentage():
+    """ "class bias +133 % (within noise)" inside a "better" recommendation alarmed a reader: the
+    reference's class bias was 0.096 points. The values are said too."""
+    from perfsim.experiments.optimize.front import effect_items
+    from perfsim.experiments.optimize.levers import Objective
+
+    objs = [Objective("class_bias", 1), Objective("kendall_tau", -1),
+            Objective("gaming_share", 1)]  # fmt: skip
+    items = effect_items(objs, np.array([0.096, 0.5, 0.0]), np.array([0.22, 0.57, 0.01]),
+                         [True, False, False])  # fmt: skip
+    assert [i["change"] for i in items] == ["0.096 → 0.22 (+129 %)", "0.5 → 0.57 (+14 %)",
+                                            "0 → 0.01"]  # fmt: skip
+    assert [i["noise"] for i in items] == [True, False, False]

@@ -207,7 +207,10 @@ def _print(result) -> None:
         lead = (
             _("Pareto-better rule nearest the reference: {sentence}")
             if near["pareto_better"]
-            else _("nearest Pareto (not better in all) rule nearest the reference: {sentence}")
+            else _(
+                "no rule found is better than the reference in every objective beyond noise; the "
+                "front's rule nearest the reference: {sentence}"
+            )
         )
         print("\n" + lead.format(sentence=nearest_said(near, metric_name)))
         worse = verdict_metrics(result.recommended, "nearest")["worse"]

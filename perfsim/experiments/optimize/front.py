@@ -208,8 +208,9 @@ def effect_items(
     new: np.ndarray,
     noise: Sequence[bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """Each objective's change in the metric's units, as a percentage of the reference's value
-    (an absolute change where the reference's is 0), and whether ``noise`` says the change is
+    """Each objective's change, from the reference's value to the rule's with the percentage of
+    the reference's (``0.096 → 0.22 (+133 %)``: a percentage alone alarmed where the reference's
+    value was near 0; the change alone where it is 0), and whether ``noise`` says the change is
     within 2 paired standard errors: records ``{metric, change, noise}``."""
     out = []
     noise = noise if noise is not None else [False] * len(objectives)
@@ -217,9 +218,9 @@ def effect_items(
         if not (np.isfinite(a) and np.isfinite(b)):
             continue
         if abs(a) > 1e-12:
-            change = f"{100 * (b - a) / abs(a):+.0f} %"
+            change = f"{a:.3g} → {b:.3g} ({100 * (b - a) / abs(a):+.0f} %)"
         else:
-            change = f"{b - a:+.3g}"
+            change = f"{a:.3g} → {b:.3g}"
         change = change.replace("-", "−")  # a minus sign, as the reports write
         out.append({"metric": obj.metric, "change": change, "noise": bool(quiet)})
     return out
