@@ -499,3 +499,17 @@ def test_a_verdict_on_rater_reliability_comes_with_what_it_means():
     )
     calm.loc[reliability, "verdict"] = "no practical difference"
     assert not any(note in s for s in comparison_summary(calm, rules, ["base"], 100).sentences)
+
+
+def test_a_one_year_runs_cost_over_all_years_is_not_shown_twice():
+    """The ministry's one-year run showed 考核成本 1,543.0 ± 9.6 and 各年考评成本合计 1,543.0 ± 9.6
+    one above the other; a run of three years shows both (the second three times the first)."""
+    import perfsim
+    from perfsim.report.summary import shown_metrics
+
+    for periods, shown in ((1, False), (3, True)):
+        sets = ['world.policy="naive"', f"world.periods={periods}"]
+        result = perfsim.simulate(perfsim.load_scenario("mlr-2011", sets), reps=3, seed=0)
+        rows = shown_metrics(result.metrics).rows
+        assert "evaluation_cost" in rows
+        assert ("evaluation_cost_total" in rows) is shown

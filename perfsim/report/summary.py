@@ -322,14 +322,32 @@ class Shown:
     notes: list[str] = field(default_factory=list)
 
 
+#: a sum over the simulated years → its yearly metric: in a one-year run the two are equal, and a
+#: table showed the same number twice
+OVER_YEARS = {"evaluation_cost_total": "evaluation_cost"}
+
+
+def repeated_totals(metrics: pd.DataFrame) -> set[str]:
+    """The sums over the years (:data:`OVER_YEARS`) of a run's ``metrics`` that equal their yearly
+    metric (a one-year run): a table shows the number once."""
+    means = dict(zip(metrics["metric"].astype(str), metrics["mean"], strict=True))
+    return {
+        total
+        for total, yearly in OVER_YEARS.items()
+        if finite(means.get(total)) and finite(means.get(yearly)) and means[total] == means[yearly]
+    }
+
+
 def shown_metrics(metrics: pd.DataFrame) -> Shown:
-    """Leave out undefined metrics (with why), constants without a better side (with their value)
-    and the convergence diagnostics (:func:`convergence_sentence` sums them up)."""
+    """Leave out undefined metrics (with why), constants without a better side (with their value),
+    the convergence diagnostics (:func:`convergence_sentence` sums them up) and a sum over the
+    years equal to its yearly metric (:func:`repeated_totals`)."""
     rows, constant = [], []
     undefined: dict[str, list[str]] = {}  # why → the metrics undefined for that reason
+    repeated = repeated_totals(metrics)
     for r in metrics.itertuples(index=False):
         name = str(r.metric)
-        if name in CONVERGENCE:
+        if name in CONVERGENCE or name in repeated:
             continue
         if not finite(r.mean):
             why = metric_undefined(name) or say("note.no_value")

@@ -62,7 +62,10 @@ def front_figure(record: OptimizationRecord) -> Figure:
             # far-off rules would squeeze the front into a corner: show the front's region
             ax.set_xlim(*_window(front[a], ref.get(a)))
             ax.set_ylim(*_window(front[b], ref.get(b)))
-        ax.plot(front[a], front[b], "o-", ms=5, mfc="white", c="C0", label=_("Pareto rules"))
+        # a line through the front only of two objectives: a projection of three or more is no
+        # curve, and a line through it zigzagged like a broken front
+        style = "o-" if len(objs) == 2 else "o"
+        ax.plot(front[a], front[b], style, ms=5, mfc="white", c="C0", label=_("Pareto rules"))
         if a in ref and b in ref:
             ax.scatter([ref[a]], [ref[b]], marker="*", s=160, c="k", label=_("reference rule"))
         ax.set_xlabel(metric_name(a))

@@ -13,7 +13,7 @@ from ..phrases import say
 from ..rerun import differences, report_command, rerun_command, toml_value
 from ..rules import nominal_shares, rule_summary, shares_rescaled, term
 from ..runs import RunFolder
-from ..summary import convergence_sentence, run_sentences, run_warnings
+from ..summary import convergence_sentence, repeated_totals, run_sentences, run_warnings
 
 __all__ = [
     "add_not_simulated",
@@ -130,7 +130,10 @@ def run_metrics_section(doc: Document, run: RunFolder) -> None:
         ),
     )
     rows, classes = [], []
+    repeated = repeated_totals(m)  # (a one-year run's cost over all years: its yearly cost)
     for r in m.itertuples(index=False):
+        if str(r.metric) in repeated:
+            continue
         better = value(str(r.direction or ""))
         rows.append(
             [
