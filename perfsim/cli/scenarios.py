@@ -17,7 +17,7 @@ EXAMPLES = """examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_lang(p)
+    add_lang(p, help="language of the list (default: en; zh, also cn or 中文: 中文名称)")
 
 
 def handle(args: argparse.Namespace) -> int:

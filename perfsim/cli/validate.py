@@ -21,7 +21,7 @@ EXAMPLES = """examples:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="scenario TOML file, or the name of a bundled scenario")
     add_world(p)
-    add_lang(p)
+    add_lang(p, help="language of what validate prints (default: en; zh, also cn or 中文: 中文)")
     add_set(p)
 
 
