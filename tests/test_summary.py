@@ -513,3 +513,27 @@ def test_a_one_year_runs_cost_over_all_years_is_not_shown_twice():
         rows = shown_metrics(result.metrics).rows
         assert "evaluation_cost" in rows
         assert ("evaluation_cost_total" in rows) is shown
+
+
+def test_the_sentence_on_misgraded_units_says_what_the_rule_makes_inevitable():
+    """The ministry's run said 33 % of the truly best miss 优秀 and 92 % of the truly weakest
+    escape 不合格, without saying that its places are per class (the truly best are the best of
+    all units) and that 不合格 comes only from a veto or a total below 60 (about 3 % of units)."""
+    import perfsim
+    from perfsim.report.summary import run_sentences
+
+    result = perfsim.simulate(perfsim.load_scenario("mlr-2011", ['world.policy="naive"']),
+                              reps=5, seed=0)  # fmt: skip
+    lowest = result.departments["share:不合格"].mean()
+    assert 0 < lowest < 0.05
+    said = " ".join(run_sentences("r", result.metrics, result.departments, None, True))
+    assert "the rule gives its places within each class" in said
+    assert re.search(r"Only [\d.]+ % of all units are graded 不合格", said), said
+    plain = " ".join(run_sentences("r", result.metrics, result.departments, None, False))
+    assert "within each class" not in plain and "by the rule's design" in plain
+    hangzhou = perfsim.simulate(perfsim.load_scenario("hangzhou-2011", ['world.policy="naive"']),
+                                reps=5, seed=0)  # fmt: skip
+    if hangzhou.departments["share:不合格"].mean() >= 0.05:
+        assert "by the rule's design" not in " ".join(
+            run_sentences("r", hangzhou.metrics, hangzhou.departments)
+        )

@@ -100,7 +100,12 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
     from ..report.rules import nominal_shares, term
     from ..report.runs import translated_name
     from ..report.sections.run import effective_weights_sentence
-    from ..report.summary import convergence_sentence, run_sentences, run_warnings
+    from ..report.summary import (
+        convergence_sentence,
+        graded_within_class,
+        run_sentences,
+        run_warnings,
+    )
 
     meta = result.metadata
     resolved = meta.get("resolved_scenario") or {}
@@ -113,7 +118,8 @@ def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=
     )
     print(wrap(f"{line}{changed}", terminal_columns(), "") + "\n")
     shares = nominal_shares(resolved)
-    sentences = run_sentences(name, result.metrics, result.departments, shares)
+    within = graded_within_class(resolved)
+    sentences = run_sentences(name, result.metrics, result.departments, shares, within)
     weights = effective_weights_sentence(name, result.metrics, shares)
     sentences += [weights] if weights else []
     converged = convergence_sentence(result.metrics, where=meta["scenario"])

@@ -31,6 +31,15 @@ ENGLISH: dict[str, str] = {
         "{bottom_missed} are graded above {bottom_grade}."
     ),
     "run.nobody_bottom": N_("No unit is ever graded {band}, so every weak unit escapes it."),
+    "run.top_within_class": N_(
+        "(The truly best are the best of all units, while the rule gives its places within each "
+        "class: a class's best units beyond its places miss the top grade however well they are "
+        "scored.)"
+    ),
+    "run.rare_bottom": N_(
+        "Only {share} of all units are graded {band}, so most of the truly weakest escape it by "
+        "the rule's design (a veto, or a total below its line), not by the scores' error."
+    ),
     "run.most_bottom": N_(
         "But the rule grades {share} of all units {band}, the lowest grade (mean total {total}): "
         "if that is not meant, check that the grade score lines are on the scale of the rule's "

@@ -57,6 +57,8 @@ JUDGED = (BETTER, SLIGHTLY_BETTER, WORSE, SLIGHTLY_WORSE)
 
 #: more than this share of all units in the lowest grade is said to be more than a rule means
 MOST_BOTTOM = 0.5
+#: less than this share of all units in the lowest grade: most weak units escape it by design
+RARE_BOTTOM = 0.05
 
 # Kendall τ at or above which the ranking agrees with true performance so (first match wins).
 _FIDELITY = [
@@ -96,14 +98,22 @@ def amount(
     return text
 
 
+def graded_within_class(scenario: Mapping) -> bool:
+    """Whether a resolved scenario's rule grades within each class of units."""
+    grading = ((scenario or {}).get("rule") or {}).get("grading") or {}
+    return grading.get("scope") == "within_class"
+
+
 def run_sentences(
     rule: str,
     metrics: pd.DataFrame,
     departments: pd.DataFrame | None = None,
     shares: Mapping[str, float] | None = None,
+    within_class: bool = False,
 ) -> list[str]:
-    """3–7 sentences on a rule's run: ranking, grades, gaming, class gap (with the component it
-    comes from, given the components' ``shares``), best band by class, agreement within rater
+    """3–7 sentences on a rule's run: ranking, grades (``within_class``: the rule grades within
+    each class, which the sentence on the truly best says), gaming, class gap (with the component
+    it comes from, given the components' ``shares``), best band by class, agreement within rater
     groups, welfare loss (each where its metrics were recorded)."""
     m = metrics.set_index("metric")
     out = []
@@ -125,6 +135,8 @@ def run_sentences(
                 ),
             )
         )
+        if within_class:  # the truly best are the best of all units, places are per class
+            out[-1] = join_sentences([out[-1], say("run.top_within_class")])
         if bands and len(bands) > 1 and departments[f"share:{bands[-1]}"].sum() == 0:
             out[-1] += " " + say("run.nobody_bottom", band=bands[-1])
         elif bands and len(bands) > 1:  # most units failed: score lines off the totals' scale?
@@ -133,6 +145,9 @@ def run_sentences(
             if lowest > MOST_BOTTOM and finite(total):
                 out[-1] = join_sentences([out[-1], say("run.most_bottom", share=pct(lowest),
                                           band=bands[-1], total=num(total, 3))])  # fmt: skip
+            elif lowest < RARE_BOTTOM:
+                out[-1] = join_sentences([out[-1], say("run.rare_bottom", share=pct(lowest),
+                                          band=bands[-1])])  # fmt: skip
     gaming = _value(m, "gaming_share")
     if finite(gaming):
         out.append(_gaming_sentence(gaming, departments))

@@ -13,7 +13,13 @@ from ..phrases import say
 from ..rerun import differences, report_command, rerun_command, toml_value
 from ..rules import nominal_shares, rule_summary, shares_rescaled, term
 from ..runs import RunFolder
-from ..summary import convergence_sentence, repeated_totals, run_sentences, run_warnings
+from ..summary import (
+    convergence_sentence,
+    graded_within_class,
+    repeated_totals,
+    run_sentences,
+    run_warnings,
+)
 
 __all__ = [
     "add_not_simulated",
@@ -201,8 +207,10 @@ def _run_summary(run: RunFolder) -> str:
     """The "In short" text: the sentences of ``perfsim run`` (:mod:`..summary`) and, where the
     effective weights stray from the nominal shares, a sentence on them."""
     rule = run.reference
-    shares = nominal_shares(run.scenarios.get(rule, {}))
-    sentences = run_sentences(rule, run.metrics[rule], run.departments.get(rule), shares)
+    scenario = run.scenarios.get(rule, {})
+    shares = nominal_shares(scenario)
+    within = graded_within_class(scenario)
+    sentences = run_sentences(rule, run.metrics[rule], run.departments.get(rule), shares, within)
     text = say("report.in_short", text=join_sentences(sentences)) if sentences else ""
     return join_sentences([text, weights_sentence(run, rule)]) or say("report.no_metric")
 
