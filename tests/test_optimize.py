@@ -636,3 +636,34 @@ def test_an_objectives_change_is_said_from_value_to_value_with_its_percentage():
     assert [i["change"] for i in items] == ["0.096 → 0.22 (+129 %)", "0.5 → 0.57 (+14 %)",
                                             "0 → 0.01"]  # fmt: skip
     assert [i["noise"] for i in items] == [True, False, False]
+
+
+def test_a_quota_that_leaves_the_same_places_is_no_change_to_make(tmp_path):
+    """The ministry's classes of 14, 9 and 7 units get 2 + 1 + 1 places at any 优秀 quota from
+    0.15 to 0.2 (floor): the search recommended "raise the quota 0.15 → 0.183", which changes
+    nothing. Such a quota is left out of the changes and the rule files keep the reference's."""
+    import json
+
+    import perfsim
+    from perfsim.experiments.optimize.run import same_places
+    from perfsim.scenario import read_toml
+
+    ref = perfsim.load_scenario("mlr-2011")
+    path = "rule.grading.quota.优秀"
+    assert same_places(ref, perfsim.load_scenario("mlr-2011", [f"{path}=0.183"])) == {path}
+    assert same_places(ref, perfsim.load_scenario("mlr-2011", [f"{path}=0.25"])) == set()
+    assert same_places(ref, ref) == set()
+    out = tmp_path / "opt"
+    args = ["optimize", "mlr-2011", "--lever", f"{path}=0.15:0.2",
+            "--lever", "rule.audit.probability=0:0.4", "--objective", "kendall_tau",
+            "--objective", "gaming_share", "--set", 'world.policy="naive"',
+            "--budget", "12", "--reps", "3", "--final-reps", "3", "--out", str(out), "--quiet"]  # fmt: skip
+    from perfsim.cli import main
+
+    assert main(args) == 0
+    meta = json.loads((out / "optimization.json").read_text(encoding="utf-8"))
+    for rec in meta["recommended"]:
+        assert all(change[0] != path for change in rec["changes"]), rec
+        rule = read_toml(out / rec["file"])
+        assert rule["rule"]["grading"]["quota"]["优秀"] == pytest.approx(0.15)
+    assert all(m["path"] != path for m in meta["nearest"].get("moves", []))

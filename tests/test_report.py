@@ -159,8 +159,14 @@ def test_comparison_report_is_self_contained_and_complete(comparison_dir):
 
 
 def test_single_run_report(run_dir):
-    metrics = pd.read_csv(run_dir / "metrics.csv")["metric"].tolist()
+    from perfsim.report.summary import repeated_totals
+
+    table = pd.read_csv(run_dir / "metrics.csv")
+    once = repeated_totals(table)  # (a one-year run: the cost over all years is the yearly one)
+    assert once == {"evaluation_cost_total"}
+    metrics = [m for m in table["metric"].tolist() if m not in once]
     parser, text = check_html(run_dir, metrics)
+    assert "evaluation_cost_total" not in parser.metrics_tables[0]
     assert {p.stem for p in figure_pngs(run_dir)} == {
         "confusion",
         "effort_gaming",

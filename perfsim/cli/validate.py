@@ -101,7 +101,7 @@ def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) ->
         on = _(" (from {world})").format(world=world_name) if world_name else ""
         sizes = _(", ").join(_world_sizes(world))
         print(_("  world{on}: {sizes}").format(on=on, sizes=sizes))
-        for line in quota_places(rule.grading, world):
+        for line in places_lines(scenario):
             print(line)
         for dropped in coverage.not_simulated(scenario):
             print(
@@ -115,39 +115,27 @@ def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) ->
         print(_("  world: none (simulate with --world NAME or FILE, e.g. --world hangzhou-2011)"))
 
 
-def quota_places(grading, world) -> list[str]:
+def places_lines(scenario) -> list[str]:
     """Per band with a quota share, the places it leaves the world's units (the count the rule's
     rounding gives, and that count as a share of the group: 15 % of 66 is 9 places, 13.6 %),
     per class when units are graded within their class; a line each, in the current language."""
-    import numpy as np
-
     from ..i18n import gettext as _
     from ..report.rules import term
-    from ..rules.grade import quota_count
-    from ..world.model import class_counts
+    from ..world.model import quota_places
 
-    rounding = term(grading.rounding)
-    if grading.scope == "within_class":
-        shares = np.array([c.share for c in world.classes.values()], dtype=float)
-        groups = list(zip(world.classes, class_counts(shares, world.departments), strict=True))
-    else:
-        groups = [(None, world.departments)]
-    groups = [(name, n) for name, n in groups if n > 0]
+    grading = scenario.rule.grading
     out = []
-    for band, share in grading.quota.items():
-        if band in grading.quota_count:  # (a count given too: the count is the limit)
-            continue
+    for band, groups in quota_places(scenario).items():
         said = []
-        for name, n in groups:
-            k = int(quota_count(share, n, grading.rounding))
-            actual = f"{k / n * 100:.1f} %"
-            text = _("{k} of {n} ({actual})").format(k=k, n=int(n), actual=actual)
+        for name, k, n in groups:
+            text = _("{k} of {n} ({actual})").format(k=k, n=n, actual=f"{k / n * 100:.1f} %")
             said.append(text if name is None else _("{places} in {group}").format(
                 places=text, group=name))  # fmt: skip
         line = _("  places: {band} at most {share}, {rounding}: {places}")
-        share_said = f"{share * 100:.4g} %"
+        share = f"{grading.quota[band] * 100:.4g} %"
+        rounding = term(grading.rounding)
         out.append(
-            line.format(band=band, share=share_said, rounding=rounding, places=_(", ").join(said))
+            line.format(band=band, share=share, rounding=rounding, places=_(", ").join(said))
         )
     return out
 

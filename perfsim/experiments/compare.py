@@ -65,7 +65,7 @@ from ..scenario.loader import scenario_from_dict
 from ..scenario.overrides import partition_any, separators
 from ..simulation import SimulationResult, simulate
 from ..world.convergence import run_label
-from ..world.model import class_counts
+from ..world.model import class_sizes
 
 
 @dataclass
@@ -451,8 +451,7 @@ def _top_group(sc: Scenario) -> float:
     """The share of departments the misclassification metrics count as the true top under a
     rule (the places its quota admits, :func:`perfsim.engine.top_group_share`)."""
     n = sc.world.departments
-    shares = np.array([c.share for c in sc.world.classes.values()], dtype=float)
-    sizes = class_counts(shares, n) if len(shares) else np.array([n])
+    sizes = list(class_sizes(sc).values())
     return group_size(top_group_share(compile_rule(sc.rule), sizes), n) / n
 
 

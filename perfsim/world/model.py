@@ -90,6 +90,42 @@ def class_counts(shares: NDArray[np.float64], n: int) -> NDArray[np.intp]:
     return counts
 
 
+def _class_specs(scenario: Scenario) -> tuple[tuple[str, ...], list]:
+    """The classes of units a simulation has (the rule's, else the world's, else one) and each
+    one's specification (the default where the world does not describe it)."""
+    from ..scenario.world import DepartmentClass
+
+    w = scenario.world
+    classes = tuple(scenario.rule.classes) or tuple(w.classes) or ("all",)
+    return classes, [w.classes.get(c) or DepartmentClass() for c in classes]
+
+
+def class_sizes(scenario: Scenario) -> dict[str, int]:
+    """How many of the world's departments each class of units has, as the simulation divides
+    them (:func:`class_counts` of the classes' shares)."""
+    classes, spec = _class_specs(scenario)
+    counts = class_counts(np.array([s.share for s in spec]), scenario.world.departments)
+    return dict(zip(classes, (int(c) for c in counts), strict=True))
+
+
+def quota_places(scenario: Scenario) -> dict[str, list[tuple[str | None, int, int]]]:
+    """Per grade band with a quota share (and no count), the places that share leaves under the
+    rule's rounding: ``(class, places, units)`` per class when units are graded within their
+    class, else one ``(None, places, departments)`` (15 % of 66 units: 9 places)."""
+    from ..rules.grade import quota_count
+
+    grading = scenario.rule.grading
+    if grading.scope == "within_class":
+        groups = [(name, n) for name, n in class_sizes(scenario).items() if n > 0]
+    else:
+        groups = [(None, scenario.world.departments)]
+    return {
+        band: [(name, int(quota_count(share, n, grading.rounding)), n) for name, n in groups]
+        for band, share in grading.quota.items()
+        if band not in grading.quota_count  # (a count given too: the count is the limit)
+    }
+
+
 def compile_world(
     scenario: Scenario, rater_order: tuple[str, ...], indicator_order: tuple[str, ...]
 ) -> CompiledWorld:
@@ -101,11 +137,7 @@ def compile_world(
     for a, ta in w.tasks.items():
         for b, c in ta.substitutes.items():
             cost[k[a], k[b]] = cost[k[b], k[a]] = max(cost[k[a], k[b]], c)
-    classes = tuple(scenario.rule.classes) or tuple(w.classes) or ("all",)
-    spec = [w.classes.get(c) for c in classes]
-    from ..scenario.world import DepartmentClass
-
-    spec = [s if s is not None else DepartmentClass() for s in spec]
+    classes, spec = _class_specs(scenario)
     counts = class_counts(np.array([s.share for s in spec]), w.departments)
     inds = [w.indicators[j] for j in indicator_order]
     loadings = np.zeros((len(inds), len(tasks)))

@@ -30,6 +30,7 @@ from ...scenario import (
     scenario_source,
 )
 from ...scenario.errors import error
+from ...world.model import quota_places
 from ..compare import parse_across
 from ..executors import Executor, make_executor
 from ..sensitivity.checkpoint import digest
@@ -368,21 +369,27 @@ def _final(
     )
     reference = _reference(scores, objs, measure, ref_values, space, better_rules)
     chosen = _recommend(scores, kept, near, objs)
-    rules, rows, changes = {}, [], {}
+    rules, rows, changes, idle = {}, [], {}, {}
+    base = scenario_from_dict(search.model.raw, source=search.model.source)
     for name, k in chosen.items():
-        sc = scenario_from_dict(
-            search.model.raw, source=search.model.source, overrides=space.assignments(U[k - 1])
-        )
+        sets = space.assignments(U[k - 1])
+        sc = scenario_from_dict(search.model.raw, source=search.model.source, overrides=sets)
+        idle[name] = same_places(base, sc)
+        if idle[name]:  # (the file keeps the reference's share: the same places, the same rule)
+            sets = [s for s in sets if s.split("=", 1)[0] not in idle[name]]
+            sc = scenario_from_dict(search.model.raw, source=search.model.source, overrides=sets)
         rules[name] = scenario_raw(sc)
         rows += comparison_rows(rev, k, name, world_names)
         changes[name] = [
             [lv.path, old, new]
             for lv, old, new in zip(space.levers, ref_values, space.values(U[k - 1]), strict=True)
-            if old != new
+            if old != new and lv.path not in idle[name]
         ]
     nearest_info = _nearest_info(
         near, scores, objs, measure, space, ref_values, U, table, front_rows, better_rules
     )
+    if nearest_info:  # (a quota that leaves the same places is no change to make)
+        nearest_info = _without_moves(nearest_info, idle.get("nearest", set()))
     meta = {
         "reference": reference,
         "nearest": nearest_info,
@@ -480,6 +487,34 @@ def _recommend(scores: Scores, kept: list[int], near: int | None, objs) -> dict[
     if len(objs) > 1 and k not in chosen.values():
         chosen["balanced"] = k
     return chosen
+
+
+def same_places(reference, rule) -> set[str]:
+    """The quota levers (``rule.grading.quota.<band>``) whose share under ``rule`` leaves the
+    same places as the reference's (in the scenario's own world): 0.15 and 0.183 of classes of
+    14, 9 and 7 units both give 2 + 1 + 1, so a search's "raise the quota to 0.183" changes
+    nothing."""
+    before, after = quota_places(reference), quota_places(rule)
+    return {
+        f"rule.grading.quota.{band}"
+        for band, places in after.items()
+        if band in before
+        and reference.rule.grading.quota[band] != rule.rule.grading.quota[band]
+        and [k for _, k, _ in places] == [k for _, k, _ in before[band]]
+    }
+
+
+def _without_moves(info: dict[str, Any], paths: set[str]) -> dict[str, Any]:
+    """The nearest rule's record without the lever moves of ``paths``."""
+    if not paths:
+        return info
+    moves = [m for m in info["moves"] if m["path"] not in paths]
+    return {
+        **info,
+        "moves": moves,
+        "changes": [move_phrase(m) for m in moves],
+        "sentence": nearest_sentence(moves, info["effect_items"]),
+    }
 
 
 def _nearest_info(
