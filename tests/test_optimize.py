@@ -667,3 +667,24 @@ def test_a_quota_that_leaves_the_same_places_is_no_change_to_make(tmp_path):
         rule = read_toml(out / rec["file"])
         assert rule["rule"]["grading"]["quota"]["优秀"] == pytest.approx(0.15)
     assert all(m["path"] != path for m in meta["nearest"].get("moves", []))
+
+
+def test_the_front_figure_joins_points_by_a_line_for_two_objectives_only():
+    """A 2-D projection of a three-objective front is no curve: the line through it zigzagged
+    and read as a broken front (the curated example has three objectives)."""
+    import copy
+
+    from perfsim.report.figures.optimization import front_figure
+    from perfsim.results.optimization import OptimizationRecord
+
+    record = OptimizationRecord.read(ROOT / "results" / "examples" / "hangzhou-optimize")
+    assert len(record.metadata["objectives"]) == 3
+
+    def styles(rec):
+        fig = front_figure(rec)
+        return {line.get_linestyle() for ax in fig.axes for line in ax.get_lines()}
+
+    assert styles(record) == {"None"}
+    two = copy.deepcopy(record)
+    two.metadata["objectives"] = two.metadata["objectives"][:2]
+    assert "-" in styles(two)
