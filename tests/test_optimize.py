@@ -688,3 +688,31 @@ def test_the_front_figure_joins_points_by_a_line_for_two_objectives_only():
     two = copy.deepcopy(record)
     two.metadata["objectives"] = two.metadata["objectives"][:2]
     assert "-" in styles(two)
+
+
+def test_a_lever_every_pareto_rule_sets_at_one_end_of_its_range_is_noted():
+    """All 25 Pareto rules of a new user's search set the audit rate to 0.36–0.40 of a 0–0.4
+    range, and nothing said that the best may lie beyond it."""
+    from perfsim.experiments.optimize.levers import LeverSpace, parse_lever
+    from perfsim.experiments.optimize.output import said_again
+    from perfsim.experiments.optimize.run import _edge_notes
+    from perfsim.i18n import language
+    from perfsim.scenario import read_toml
+
+    raw = read_toml(ROOT / "scenarios" / "mlr-2011.toml")
+    levers = [
+        parse_lever(t) for t in ("rule.audit.probability=0:0.4", "rule.grading.quota.优秀=0.1:0.3")
+    ]
+    space = LeverSpace.build(raw, levers)
+    high = np.array([[0.96, 0.5], [0.99, 0.1], [1.0, 0.9]])
+    assert _edge_notes(space, high) == [
+        "every Pareto rule sets rule.audit.probability near the top of its range (0 to 0.4): "
+        "better rules may lie beyond it; widen the lever's range to see."
+    ]
+    low = np.array([[0.5, 0.01], [0.2, 0.04]])
+    (said,) = _edge_notes(space, low)
+    assert "rule.grading.quota.优秀 near the bottom of its range (0.1 to 0.3)" in said
+    with language("zh"):
+        assert "上端附近" in said_again(_edge_notes(space, high)[0])
+    assert _edge_notes(space, np.array([[0.5, 0.5], [0.97, 0.02]])) == []
+    assert _edge_notes(space, np.array([[0.99, 0.01]])) == []  # (one rule: no pattern)

@@ -46,7 +46,18 @@ NOTES: dict[str, str] = {
         "by less than the rule can tell, such as two quotas that round to the same number of "
         "units) and are left out."
     ),
+    "edge_high": N_(
+        "every Pareto rule sets {lever} near the top of its range ({low} to {high}): better rules "
+        "may lie beyond it; widen the lever's range to see."
+    ),
+    "edge_low": N_(
+        "every Pareto rule sets {lever} near the bottom of its range ({low} to {high}): better "
+        "rules may lie beyond it; widen the lever's range to see."
+    ),
 }
+
+#: a lever whose every Pareto rule lies within this share of its range from one end is noted
+EDGE = 0.05
 
 
 def note(key: str, **values: object) -> str:

@@ -61,6 +61,7 @@ from .levers import (
     parse_objective,
 )
 from .output import (
+    EDGE,
     OptimizationError,
     finish_folder,
     lever_columns,
@@ -359,6 +360,7 @@ def _final(
     kept, same = _distinct_results(scores, pareto_set(scores, list(range(1, len(U) + 1))))
     if same:
         notes.append(note("same", count=same))
+    notes += _edge_notes(space, U[np.asarray(kept) - 1])
     ref_values = current_values(search.model.raw, space.levers)
     better_rules = [k for k in kept if scores.dominates(k, 0)]
     near = nearest(
@@ -487,6 +489,22 @@ def _recommend(scores: Scores, kept: list[int], near: int | None, objs) -> dict[
     if len(objs) > 1 and k not in chosen.values():
         chosen["balanced"] = k
     return chosen
+
+
+def _edge_notes(space, U: np.ndarray) -> list[str]:
+    """A note for each number lever that every Pareto rule (rows of ``U``, the unit cube) sets
+    within :data:`EDGE` of one end of its range (the curated search's audit rate at 0.36–0.40 of
+    0–0.4: the best may lie beyond)."""
+    out = []
+    for i, lever in enumerate(space.levers):
+        if lever.kind == "choice" or len(U) < 2 or lever.low is None or lever.high is None:
+            continue
+        values = {"lever": lever.path, "low": f"{lever.low:g}", "high": f"{lever.high:g}"}
+        if (U[:, i] >= 1 - EDGE).all():
+            out.append(note("edge_high", **values))
+        elif (U[:, i] <= EDGE).all():
+            out.append(note("edge_low", **values))
+    return out
 
 
 def same_places(reference, rule) -> set[str]:
