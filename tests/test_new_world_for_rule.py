@@ -153,3 +153,43 @@ def test_a_capped_target_is_reached_past_where_departments_work(tmp_path, direct
     output_at_target = (50 - ind["offset"]) / ind["scale"]
     assert output_at_cap >= 4 - 1e-9
     assert 1 <= output_at_target <= 4
+
+
+WORLDS = [p for p in RULES if "theory" not in p.parts and "rules" not in p.parts]
+
+
+@pytest.mark.parametrize("world", WORLDS, ids=lambda p: p.relative_to(SCENARIOS).as_posix())
+def test_every_bundled_world_gets_a_rule_that_fits_it_by_name(tmp_path, world, capsys):
+    """``perfsim new rule FILE --world WORLD``: the starter rule names Hangzhou's indicators and
+    raters, so on the ministry's world it failed at once. A rule fitted to a world names every
+    indicator it measures and a component per rater group, and runs as written."""
+    target = tmp_path / "rule.toml"
+    assert main(["new", "rule", str(target), "--world", str(world)]) == 0
+    assert f"perfsim run {target} --world {world}" in capsys.readouterr().out
+    table = tomllib.loads(target.read_text(encoding="utf-8"))["rule"]
+    spec = perfsim.load_scenario(world).world
+    assert sorted(table["indicators"]) == sorted(spec.indicators)
+    assert sorted(set(table["components"]) - {"目标考核"}) == sorted(spec.raters)
+    scenario = resolve_scenario(target, world=world)
+    assert scenario.rule.indicators.keys() == spec.indicators.keys()
+    for name, ind in table["indicators"].items():  # scored where the world's departments stand
+        m = spec.indicators[name]
+        assert ind["bad"] == pytest.approx(m.offset - 4 * m.scale)
+        assert ind["good"] == pytest.approx(min(m.offset + 4 * m.scale, m.ceiling or np.inf))
+    naive = resolve_scenario(target, ['world.policy="naive"'], world)
+    assert np.isfinite(perfsim.simulate(naive, reps=3, seed=0).metric("mean_total"))
+
+
+@pytest.mark.parametrize("world", ["mlr-2011", "hangzhou-2011"])
+def test_a_rule_fitted_to_a_pilot_world_settles(tmp_path, world):
+    target = tmp_path / "rule.toml"
+    assert main(["new", "rule", str(target), "--world", world]) == 0
+    result = perfsim.simulate(resolve_scenario(target, world=world), reps=10, seed=0)
+    assert result.metric("converged_share") == 1.0
+    assert result.metric("choice_gap") <= 0.01
+
+
+def test_a_world_is_fitted_to_a_rule_and_a_rule_to_a_world_only(tmp_path, capsys):
+    assert main(["new", "world", str(tmp_path / "w.toml"), "--world", "mlr-2011"]) == 2
+    assert "only a rule is fitted to a world" in capsys.readouterr().err
+    assert not (tmp_path / "w.toml").exists()

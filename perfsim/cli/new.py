@@ -32,6 +32,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "rater group per survey or panel component, the rule's classes), numbers as placeholders",
     )
     p.add_argument(
+        "--world",
+        metavar="NAME|FILE",
+        help="rule only: fit the rule to this world by name (its indicators, scored where its "
+        "departments stand, and a component per rater group), numbers as placeholders",
+    )
+    p.add_argument(
         "--lang",
         type=language_code,
         choices=LANGUAGES,
@@ -46,15 +52,19 @@ def handle(args: argparse.Namespace) -> int:
     from ..i18n import language
     from ..i18n.files import translated_file
     from ..io import OutputError, atomic_write, check_output_file
-    from ..scenario import Problem, ScenarioError, load_scenario
+    from ..scenario import Problem, ScenarioError, load_scenario, load_world
     from ..scenario.errors import error
     from ..scenario.loader import is_partial_world, read_toml, resolve_path
-    from ..scenario.templates import starter, world_for_rule
+    from ..scenario.templates import rule_for_world, starter, world_for_rule
+    from ..scenario.world import World
 
     target = Path(args.file)
     if args.rule is not None and args.kind != "world":
         message = "only a world is fitted to a rule: perfsim new world FILE --rule RULE"
         raise ScenarioError([Problem("command line", "--rule", args.rule, message)])
+    if args.world is not None and args.kind != "rule":
+        message = "only a rule is fitted to a world: perfsim new rule FILE --world WORLD"
+        raise ScenarioError([Problem("command line", "--world", args.world, message)])
     if target.is_dir():
         raise OutputError(f"{target} is a folder: give a file name, e.g. {target / 'my-rule.toml'}")
     if target.suffix.lower() != ".toml":
@@ -62,7 +72,10 @@ def handle(args: argparse.Namespace) -> int:
     if target.exists() or target.is_symlink():
         raise OutputError(error("new_exists", target=target))
     check_output_file(target)  # not a folder or a link; its parent folder can be made
-    if args.rule is not None:
+    if args.world is not None:
+        table, _ = load_world(args.world)  # a bad world: its errors, before anything is written
+        text = rule_for_world(World.model_validate(table), args.world, str(target))
+    elif args.rule is not None:
         rule = load_scenario(args.rule).rule  # a bad rule: its errors, before anything is written
         world = read_toml(resolve_path(args.rule)).get("world")
         partial = world if is_partial_world(world) else None  # a complete one is replaced
@@ -88,8 +101,10 @@ def _print_next(args: argparse.Namespace, target: Path) -> None:
         )
     )
     if args.kind == "rule":
-        print(f"  perfsim validate {target}{lang}")
-        print(f"  perfsim run {target} --world hangzhou-2011 --reps 20{lang}")
+        world = args.world or "hangzhou-2011"
+        on = f" --world {args.world}" if args.world else ""
+        print(f"  perfsim validate {target}{on}{lang}")
+        print(f"  perfsim run {target} --world {world} --reps 20{lang}")
     elif args.rule is not None:
         print(f"  perfsim run {args.rule} --world {target} --reps 20{lang}")
     else:

@@ -329,3 +329,78 @@ def world_for_rule(rule, rule_file: str, file: str, partial=None) -> str:
             "respondents = 100                # per department",
         ]
     return "\n".join(out) + "\n"
+
+
+def rule_for_world(world, world_label: str, file: str) -> str:
+    """A starter rule fitted to ``world`` by name (``perfsim new rule FILE --world WORLD``): every
+    measured indicator in one component, 目标考核 (scored by the efficacy method over four units
+    of output either side of the value at zero output, at most the ceiling: past where
+    departments that work for the rule stand, output 2 to 3, so that they do not contest a grade
+    at the score's cap, where no best response settles), every rater group a column component of its name, a 20 % quota on 优秀 and a pass
+    line. The starter rule of :data:`RULE` names Hangzhou's indicators and raters, so on another
+    world (the ministry's) it failed at once."""
+    names, raters = list(world.indicators), list(world.raters)
+    target_share = 0.6 if raters else 1.0
+    out = [
+        f"# A rule written by `perfsim new rule` for the world {world_label}: its indicators and",
+        "# rater groups by name, so it runs as written; every number is a placeholder to replace",
+        "# (scenarios/README.md explains each key):",
+        "#",
+        f"#   perfsim validate {file} --world {world_label}",
+        f"#   perfsim run {file} --world {world_label}",
+        "",
+        "[meta]",
+        f"name = {_q('rule for ' + world_label)}",
+        'description = "Placeholders fitted to the world by name: replace every number."',
+        'assumptions = ["Every number is a placeholder: replace it and say where it comes from."]',
+    ]
+    for name in names:
+        m = world.indicators[name]
+        # four units of output either side of zero output, at most the ceiling (departments that
+        # work for the rule stand at output 2 to 3: a scale narrower than this pushed them to
+        # its cap, where the best response does not settle)
+        worst, best = m.offset - 4 * m.scale, m.offset + 4 * m.scale
+        if m.ceiling is not None:
+            best = min(best, m.ceiling)
+        cost = best < worst
+        out += [
+            "",
+            f"[rule.indicators.{_q(name)}]",
+            'component = "目标考核"',
+            f'direction = "{"cost" if cost else "benefit"}"',
+            f"{f'bad = {worst:.6g}':<33}# 4 units of output below the world's zero scores 60 ...",
+            f"{f'good = {best:.6g}':<33}# ... its value at output 4 (or its ceiling) scores 100",
+        ]
+    if names:
+        out += [
+            "",
+            "[rule.weights]                   # within 目标考核, relative: rescaled to sum to 1",
+        ]
+        out += [f"{_q(name)} = 1" for name in names]
+        out += ["", '[rule.components."目标考核"]      # computed from the indicators that name it',
+                f"share = {target_share:.4g}"]  # fmt: skip
+    for name in raters:
+        out += [
+            "",
+            f"[rule.components.{_q(name)}]       # the world's rater group of this name",
+            f"share = {(1 - target_share) / len(raters) if names else 1 / len(raters):.4g}",
+            "full_marks = 100",
+        ]
+    out += [
+        "",
+        "[rule.grading]",
+        'bands = ["优秀", "合格", "不合格"]  # best first',
+        "",
+        "[rule.grading.quota]",
+        '"优秀" = 0.2                      # at most 20 % of the departments',
+        "",
+        "[rule.grading.thresholds]",
+        '"合格" = 70                       # a pass line',
+        "",
+        '[rule.rewards."优秀"]',
+        "bonus = 1.0                      # what a grade is worth to a department (reward units)",
+        "",
+        '[rule.rewards."合格"]',
+        "bonus = 0.5                      # bands not named (不合格) are worth 0",
+    ]
+    return "\n".join(out) + "\n"
