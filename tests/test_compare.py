@@ -423,3 +423,19 @@ def test_the_true_top_is_the_places_the_quota_admits(scenario, sets, places):
     assert round(model.fixed["top_share"] * n) == places
     given = perfsim.simulate(sc, reps=4, seed=0).confusion.sum(axis=0).iloc[0]
     assert given == pytest.approx(places / n, abs=1e-9)  # (a quota that binds: ties are rare)
+
+
+def test_the_terminal_says_how_a_share_set_on_one_component_rescales_the_others(capsys, tmp_path):
+    """Raising one component's share to 0.3 rescales the others to fill the rest; the terminal
+    said nothing of it (the report's rule table did). Now a line per rule whose shares differ:
+    the ministry's other four shares (40, 25, 20 and 5 %) scaled by 0.7 / 0.9, hand-computed."""
+    from perfsim.cli import main
+
+    args = ["compare", "mlr-2011", "--variant", "s30:rule.components.管理相对人和服务对象评价.share=0.3",
+            "--variant", "q20:rule.grading.quota.优秀=0.2", "--reps", "3",
+            "--set", 'world.policy="naive"', "--out", str(tmp_path / "c")]  # fmt: skip
+    assert main(args) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "s30: rater mix 有关职能部门评估 31.1 %, 上级评价 19.4 %, 考核组测评 15.6 %, " in out
+    assert "管理相对人和服务对象评价 30 %, 本单位自评 3.89 %" in out
+    assert "q20: rater mix" not in out  # (its shares are the reference's)

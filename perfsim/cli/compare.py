@@ -138,6 +138,25 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mix_lines(rules, names, raw) -> list[str]:
+    """A line for each rule whose components (the reference's) have other shares: all of them,
+    rescaled to sum to 1 (a --set on one share rescales the others, and nothing said how)."""
+    from ..i18n import gettext as _
+    from ..report.rules import nominal_shares
+
+    reference = nominal_shares(raw[rules[0]])
+    out = []
+    for rule in rules[1:]:
+        shares = nominal_shares(raw[rule])
+        if shares.keys() != reference.keys():  # (another scenario's components: its own mix)
+            continue
+        if all(abs(shares[k] - reference[k]) < 1e-9 for k in shares):
+            continue
+        mix = _(", ").join(f"{k} {v * 100:.3g} %" for k, v in shares.items())
+        out.append(_("  {rule}: rater mix {mix}").format(rule=names.get(rule, rule), mix=mix))
+    return out
+
+
 def _print_comparison(comp, out, explain: bool = False, world=None, note: str = "") -> None:
     """The terminal's summary of a comparison, in the current language (a rule named after its
     scenario under the scenario's name in that language)."""
@@ -165,7 +184,10 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     said = _("reference: {ref}; {n} other rule(s); world: {world}").format(
         ref=ref, n=len(rules) - 1, world=shown
     )
-    print(wrap(said, terminal_columns(), "") + "\n")
+    print(wrap(said, terminal_columns(), ""))
+    for line in _mix_lines(comp.rules, names, raw):
+        print(wrap(line, terminal_columns(), "  "))
+    print()
     entries = [e for r in comp.results.values() for e in r.metadata.get("not_simulated") or []]
     left_out = not_simulated_sentence(entries)
     print_sentences(

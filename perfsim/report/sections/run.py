@@ -408,6 +408,9 @@ def _converged_rows(run: RunFolder) -> list[list[str]]:
 
 
 def _shown(value) -> str:
-    """A setting as the reader should see it: a share rescaled to 0.18749999999999997 shows as
-    0.1875 (the rerun command keeps the exact value, which reproduces the run)."""
-    return toml_value(round(value, 12) if isinstance(value, float) else value)
+    """A setting as the reader should see it: a share rescaled to 0.31111111111111 shows as
+    0.3111, to four significant digits (the rerun command keeps the exact value, which
+    reproduces the run)."""
+    if isinstance(value, float) and abs(value) < 1e4:
+        value = float(f"{value:.4g}")
+    return toml_value(value)
