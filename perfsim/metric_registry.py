@@ -74,8 +74,8 @@ class Metric:
     """With ``min_diff``: this share of the reference's value matters when smaller, down to a fifth
     of ``min_diff`` (a tenth of 1.5 % gaming matters, though below half a point)."""
     per_quota: bool = False
-    """Counted over the true top units, as many as the rule's own top-grade quota admits: two
-    rules with different quotas count different groups, so a comparison does not judge them."""
+    """Counted over the true top units, as many as the top grade's places (within class: summed);
+    a comparison does not judge rules whose true tops differ by 2 % of the units or more."""
     graded_band: str = ""
     """``"top"`` or ``"bottom"``: the metric counts units given that grade, so a rule that gives it
     to more units scores better or worse for that alone, whatever its scores; a comparison does
@@ -130,8 +130,8 @@ _RECORDS = [
         undefined_when="the rule has fewer than two grade bands",
         plain="Of the units that are truly among the best, the share the rule does not give the "
         "top grade (0: every best unit is recognised). The truly best are as many units as the "
-        "rule's own top-grade quota admits (15 % without one), so rules with different quotas "
-        "count different groups: a comparison does not judge such rules on it (read kendall_tau).",
+        "places of the rule's top-grade quota (15 % without one), so rules with other places "
+        "count other groups: a comparison does not judge such rules on it (read kendall_tau).",
         graded_band="top",
         min_diff=0.02,
         per_quota=True,

@@ -94,14 +94,14 @@ History:
    and rule search keep every shown digit; in the curated Sobol run (640 varied scenarios) 36 of
    the 433 samples that settled cleanly moved, 17 by more than 0.001 (departments at a cut-off,
    where several choices are self-consistent), and its outcome indices by at most 0.04.
-15. the true top group of ``top_missed``, ``bottom_missed`` and ``top_in_bottom`` under quotas
-   taken within each class holds the places every class's quota admits together (Hangzhou's
-   classes of 24, 18 and 24 units at 15 %: 3 + 2 + 3 = 8), as under a global quota (9 of 66),
-   not the nominal share of all units. A 20 % quota that rounds to the same places as 15 % (the
-   ministry's classes of 14, 9 and 7: 2 + 1 + 1) counted a true top of 6 rather than 4, so a
-   comparison called the two identical rules not comparable; rules are now comparable on these
+15. the true top group of ``top_missed`` and ``top_in_bottom`` under quotas taken within each
+   class holds the places every class's quota admits together, with the rule's rounding
+   (Hangzhou's classes of 24, 18 and 24 units at 15 %: 3 + 2 + 3 = 8), as under a global quota
+   (9 of 66), not the nominal share of all units floored. A 20 % quota that rounds to the
+   same places as 15 % (the ministry's classes of 14, 9 and 7: 2 + 1 + 1) counted a true top of
+   6 rather than 4, so a comparison called the two identical rules not comparable; rules are now comparable on these
    metrics when their true top groups differ by less than 2 % of the units. Only rules graded
-   within class whose places differ from the global count move (no bundled scenario: the
+   within class whose summed places differ from ⌊q · N⌋ move (no bundled scenario: the
    ministry's 15 % gives 4 either way; the curated reform comparison's within-class variant and
    the Sobol run's within-class samples do).
 """

@@ -387,14 +387,19 @@ def test_a_quota_that_rounds_to_the_same_places_within_class_is_the_same_rule():
     from perfsim.report.summary import comparison_sentences
 
     mlr = ROOT / "scenarios" / "mlr-2011.toml"
-    comp = compare([mlr], variants=["q20:rule.grading.quota.优秀=0.2"],
-                   overrides=['world.policy="naive"'], reps=6)  # fmt: skip
+    comp = compare(
+        [mlr],
+        variants=["q20:rule.grading.quota.优秀=0.2", "q30:rule.grading.quota.优秀=0.3"],
+        overrides=['world.policy="naive"'],
+        reps=6,
+    )  # fmt: skip (q30: 4 + 2 + 2)
     rows = comp.table[comp.table["rule"] == "q20"]
     assert "not comparable" not in set(rows["verdict"].astype(str))
     spans = rows[["diff", "diff_low", "diff_high"]].to_numpy(float)
     assert (spans[np.isfinite(spans)] == 0).all()
     said = comparison_sentences(comp.table, comp.rules, ["base"], 6)
     assert any(s.startswith("q20 gives the same results as") for s in said), said
+    assert not any(s.startswith("q30 gives the same") for s in said), said  # (another rule)
     with language("zh"):
         said = comparison_sentences(comp.table, comp.rules, ["base"], 6)
     assert any("的结果完全相同" in s for s in said), said

@@ -193,3 +193,24 @@ def test_a_world_is_fitted_to_a_rule_and_a_rule_to_a_world_only(tmp_path, capsys
     assert main(["new", "world", str(tmp_path / "w.toml"), "--world", "mlr-2011"]) == 2
     assert "only a rule is fitted to a world" in capsys.readouterr().err
     assert not (tmp_path / "w.toml").exists()
+
+
+@pytest.mark.parametrize("raters", [1, 3, 6, 7])
+def test_a_rule_fitted_to_a_world_has_shares_that_sum_to_one(tmp_path, raters):
+    """With three rater groups the shares were 0.6 + 3 × 0.1333 = 0.9999, and validate told the
+    reader to check the numbers (the bundled worlds have 2 and 4 groups)."""
+    from perfsim.scenario.scales import scale_notes
+    from perfsim.scenario.templates import rule_for_world
+
+    world = perfsim.load_scenario(SCENARIOS / "hangzhou-2011.toml").world
+    extra = {f"组{i}": world.raters["社会评价"] for i in range(raters)}
+    world = world.model_copy(update={"raters": extra})
+    target = tmp_path / "rule.toml"
+    target.write_text(rule_for_world(world, "w", str(target)), encoding="utf-8")
+    shares = [
+        c["share"]
+        for c in tomllib.loads(target.read_text(encoding="utf-8"))["rule"]["components"].values()
+    ]
+    assert sum(shares) == pytest.approx(1, abs=1e-12) and len(shares) == raters + 1
+    rule = perfsim.load_scenario(target).rule
+    assert scale_notes(rule) == [], scale_notes(rule)

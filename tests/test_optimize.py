@@ -643,16 +643,26 @@ def test_a_quota_that_leaves_the_same_places_is_no_change_to_make(tmp_path):
     0.15 to 0.2 (floor): the search recommended "raise the quota 0.15 → 0.183", which changes
     nothing. Such a quota is left out of the changes and the rule files keep the reference's."""
     import json
+    from types import SimpleNamespace
 
-    import perfsim
-    from perfsim.experiments.optimize.run import same_places
+    from perfsim.experiments.optimize.run import idle_quotas
     from perfsim.scenario import read_toml
 
-    ref = perfsim.load_scenario("mlr-2011")
     path = "rule.grading.quota.优秀"
-    assert same_places(ref, perfsim.load_scenario("mlr-2011", [f"{path}=0.183"])) == {path}
-    assert same_places(ref, perfsim.load_scenario("mlr-2011", [f"{path}=0.25"])) == set()
-    assert same_places(ref, ref) == set()
+
+    def model(name, *worlds):
+        raw = read_toml(ROOT / "scenarios" / f"{name}.toml")
+        return SimpleNamespace(raw=raw, source=name, worlds=worlds or ((),))
+
+    mlr, hangzhou = model("mlr-2011"), model("hangzhou-2011")
+    assert idle_quotas(mlr, [f"{path}=0.183"]) == {path}
+    assert idle_quotas(mlr, [f"{path}=0.25", "rule.audit.probability=0.3"]) == set()
+    # 0.13 of 66 rounded to nearest is 9 places, the reference's 0.15 floored; but 0.15 with
+    # the candidate's own rounding (nearest) is 10: not idle (judged against the candidate)
+    assert idle_quotas(hangzhou, [f"{path}=0.13", 'rule.grading.rounding="nearest"']) == set()
+    assert idle_quotas(hangzhou, [f"{path}=0.14"]) == {path}  # 9 of 66 both
+    across = model("hangzhou-2011", (), ("world.departments=20",))  # 2 of 20 against 3
+    assert idle_quotas(across, [f"{path}=0.14"]) == set()
     out = tmp_path / "opt"
     args = ["optimize", "mlr-2011", "--lever", f"{path}=0.15:0.2",
             "--lever", "rule.audit.probability=0:0.4", "--objective", "kendall_tau",
@@ -662,11 +672,14 @@ def test_a_quota_that_leaves_the_same_places_is_no_change_to_make(tmp_path):
 
     assert main(args) == 0
     meta = json.loads((out / "optimization.json").read_text(encoding="utf-8"))
+    assert meta["recommended"]
     for rec in meta["recommended"]:
         assert all(change[0] != path for change in rec["changes"]), rec
         rule = read_toml(out / rec["file"])
         assert rule["rule"]["grading"]["quota"]["优秀"] == pytest.approx(0.15)
     assert all(m["path"] != path for m in meta["nearest"].get("moves", []))
+    if meta["nearest"]:
+        assert meta["nearest"]["levers"][path] == pytest.approx(0.15)
 
 
 def test_the_front_figure_joins_points_by_a_line_for_two_objectives_only():
@@ -716,3 +729,18 @@ def test_a_lever_every_pareto_rule_sets_at_one_end_of_its_range_is_noted():
         assert "上端附近" in said_again(_edge_notes(space, high)[0])
     assert _edge_notes(space, np.array([[0.5, 0.5], [0.97, 0.02]])) == []
     assert _edge_notes(space, np.array([[0.99, 0.01]])) == []  # (one rule: no pattern)
+
+
+def test_a_rule_files_whole_counts_are_left_as_they_are():
+    """Only shares are made to sum to 1: a quota_count of {优秀 = 1, 良好 = 0} (whole counts that
+    sum to 1) became 1.0, which the strict count would refuse."""
+    from perfsim.experiments.optimize.output import _rounded, _summing_to_one
+
+    raw = {"rule": {"grading": {"quota_count": {"优秀": 1, "良好": 0}},
+                    "components": {"a": {"share": 1 / 3}, "b": {"share": 2 / 3}}}}  # fmt: skip
+    out = _summing_to_one(raw, _rounded(raw))
+    assert out["rule"]["grading"]["quota_count"] == {"优秀": 1, "良好": 0}
+    assert all(type(v) is int for v in out["rule"]["grading"]["quota_count"].values())
+    assert sum(c["share"] for c in out["rule"]["components"].values()) == pytest.approx(
+        1, abs=1e-12
+    )

@@ -531,9 +531,23 @@ def test_the_sentence_on_misgraded_units_says_what_the_rule_makes_inevitable():
     assert re.search(r"Only [\d.]+ % of all units are graded 不合格", said), said
     plain = " ".join(run_sentences("r", result.metrics, result.departments, None, False))
     assert "within each class" not in plain and "by the rule's design" in plain
-    hangzhou = perfsim.simulate(perfsim.load_scenario("hangzhou-2011", ['world.policy="naive"']),
-                                reps=5, seed=0)  # fmt: skip
-    if hangzhou.departments["share:不合格"].mean() >= 0.05:
-        assert "by the rule's design" not in " ".join(
-            run_sentences("r", hangzhou.metrics, hangzhou.departments)
-        )
+    common = result.departments.assign(**{"share:不合格": 0.2})  # a lowest grade of 20 %
+    said = " ".join(run_sentences("r", result.metrics, common, None, True))
+    assert "by the rule's design" not in said
+
+
+@pytest.mark.parametrize(
+    ("scenario", "sets", "within"),
+    [
+        ("mlr-2011", [], True),
+        ("hangzhou-2011", [], False),
+        ("hangzhou-2011", ["rule.grading.scope=within_class"], True),
+        ("hangzhou-2011", ["rule.grading.scope=within_class", "rule.grading.quota={}",
+                           "rule.grading.thresholds.优秀=91"], False),  # a line, no places
+    ],
+)  # fmt: skip
+def test_the_within_class_caveat_needs_places_given_within_class(scenario, sets, within):
+    from perfsim.report.summary import graded_within_class
+    from perfsim.scenario.loader import scenario_raw
+
+    assert graded_within_class(scenario_raw(perfsim.load_scenario(scenario, sets))) is within

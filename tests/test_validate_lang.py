@@ -159,3 +159,9 @@ def test_a_fragment_of_changes_is_said_to_be_one_with_how_to_check_it(capsys, tm
     for args in (("mlr-2011", "--set", f"@{fragment}"), (rule,), ("hangzhou-2011",)):
         en, _ = _both(capsys, *args)
         assert not any("fragment" in line for line in en), en
+
+
+def test_the_last_bands_quota_which_is_not_enforced_gets_no_places(capsys):
+    en, _ = _both(capsys, "hangzhou-2011", "--set", "rule.grading.quota.不合格=0.05")
+    places = [line for line in en if line.startswith("  places: ")]
+    assert len(places) == 1 and "不合格" not in places[0], places

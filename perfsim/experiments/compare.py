@@ -396,9 +396,9 @@ def _table(
     rules: list[str],
     worlds: list[str],
     min_differences: Mapping[str, float],
-    groups: Mapping[str, int] | None = None,
+    groups: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """The comparison's table; ``groups``: how many units each rule counts as the true top
+    """The comparison's table; ``groups``: the share of units each rule counts as the true top
     (:func:`_top_group`), which with each run's grade shares decides :data:`NOT_COMPARABLE`."""
     groups = groups or {}
     rows = []

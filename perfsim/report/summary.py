@@ -55,10 +55,9 @@ CONVERGENCE = tuple(
 #: the verdicts that judge one rule better or worse than the reference
 JUDGED = (BETTER, SLIGHTLY_BETTER, WORSE, SLIGHTLY_WORSE)
 
-#: more than this share of all units in the lowest grade is said to be more than a rule means
-MOST_BOTTOM = 0.5
-#: less than this share of all units in the lowest grade: most weak units escape it by design
-RARE_BOTTOM = 0.05
+#: above this share of all units in the lowest grade: more than a rule means; below the second,
+#: most weak units escape it by design
+MOST_BOTTOM, RARE_BOTTOM = 0.5, 0.05
 
 # Kendall τ at or above which the ranking agrees with true performance so (first match wins).
 _FIDELITY = [
@@ -99,9 +98,14 @@ def amount(
 
 
 def graded_within_class(scenario: Mapping) -> bool:
-    """Whether a resolved scenario's rule grades within each class of units."""
-    grading = ((scenario or {}).get("rule") or {}).get("grading") or {}
-    return grading.get("scope") == "within_class"
+    """Whether a resolved scenario's rule gives its top grade's places within each of several
+    classes of units (a quota on the top band, taken within class)."""
+    rule = (scenario or {}).get("rule") or {}
+    g = rule.get("grading") or {}
+    top = (g.get("bands") or [None])[0]
+    classes = rule.get("classes") or ((scenario or {}).get("world") or {}).get("classes") or {}
+    quota = top in (g.get("quota") or {}) or top in (g.get("quota_count") or {})
+    return g.get("scope") == "within_class" and quota and len(classes) > 1
 
 
 def run_sentences(
@@ -337,8 +341,7 @@ class Shown:
     notes: list[str] = field(default_factory=list)
 
 
-#: a sum over the simulated years → its yearly metric: in a one-year run the two are equal, and a
-#: table showed the same number twice
+#: a sum over the years → its yearly metric (equal in a one-year run: shown once)
 OVER_YEARS = {"evaluation_cost_total": "evaluation_cost"}
 
 
@@ -436,6 +439,9 @@ def _verdict_key(verdicts: set[str], many: bool) -> str:
 
 def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, skip) -> str:
     sub = table[(table["rule"] == rule) & (table["direction"].astype(str) != "")]
+    spans = sub[["diff", "diff_low", "diff_high"]].to_numpy(float)
+    if np.isfinite(spans).any() and (spans[np.isfinite(spans)] == 0).all():
+        return say("cmp.rule_same", rule=rule, reference=reference)  # (whatever other rules do)
     groups: dict[str, list[str]] = {}
     for metric, g in sub.groupby("metric", sort=False):
         if metric in skip or set(g["verdict"].astype(str)) == {"not comparable"}:
@@ -455,9 +461,6 @@ def _rule_sentence(table: pd.DataFrame, reference: str, rule: str, many: bool, s
         if key in groups
     ]
     if not clauses:
-        spans = sub[["diff", "diff_low", "diff_high"]].to_numpy(float)
-        if np.isfinite(spans).any() and (spans[np.isfinite(spans)] == 0).all():
-            return say("cmp.rule_same", rule=rule, reference=reference)
         return say("cmp.rule_none", rule=rule)
     return say("cmp.rule", reference=reference, rule=rule, clauses=_("; ").join(clauses))
 

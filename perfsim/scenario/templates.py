@@ -379,11 +379,16 @@ def rule_for_world(world, world_label: str, file: str) -> str:
         out += [f"{_q(name)} = 1" for name in names]
         out += ["", '[rule.components."目标考核"]      # computed from the indicators that name it',
                 f"share = {target_share:.4g}"]  # fmt: skip
-    for name in raters:
+    # the raters' shares to 4 decimals, the last one the remainder: they sum to 1 exactly
+    # (rounded alike, three shares of 0.4 summed to 0.9999 and the file warned its reader)
+    left = round((1 - target_share) if names else 1.0, 4)
+    each = [round(left / len(raters), 4) for _ in raters[:-1]]
+    last = [round(left - sum(each), 4)] if raters else []
+    for name, share in zip(raters, [*each, *last], strict=True):
         out += [
             "",
             f"[rule.components.{_q(name)}]       # the world's rater group of this name",
-            f"share = {(1 - target_share) / len(raters) if names else 1 / len(raters):.4g}",
+            f"share = {share:g}",
             "full_marks = 100",
         ]
     out += [

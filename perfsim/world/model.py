@@ -122,7 +122,8 @@ def quota_places(scenario: Scenario) -> dict[str, list[tuple[str | None, int, in
     return {
         band: [(name, int(quota_count(share, n, grading.rounding)), n) for name, n in groups]
         for band, share in grading.quota.items()
-        if band not in grading.quota_count  # (a count given too: the count is the limit)
+        # (a count given too: the count is the limit; the last band's quota is not enforced)
+        if band not in grading.quota_count and band != grading.bands[-1]
     }
 
 

@@ -209,7 +209,7 @@ def effect_items(
     noise: Sequence[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Each objective's change, from the reference's value to the rule's with the percentage of
-    the reference's (``0.096 → 0.22 (+133 %)``: a percentage alone alarmed where the reference's
+    the reference's (``0.096 → 0.22 (+129 %)``: a percentage alone alarmed where the reference's
     value was near 0; the change alone where it is 0), and whether ``noise`` says the change is
     within 2 paired standard errors: records ``{metric, change, noise}``."""
     out = []

@@ -197,8 +197,8 @@ def _summing_to_one(exact: Any, rounded: Any) -> Any:
         (lambda v: v, lambda v, x: x),
     ):  # fmt: skip
         values = {k: get(v) for k, v in exact.items()}
-        if len(values) < 2 or not all(isinstance(x, float | int) and not isinstance(x, bool)
-                                      for x in values.values()):  # fmt: skip
+        # shares are floats (a table of whole counts, quota_count, is left as it is)
+        if len(values) < 2 or not all(isinstance(x, float) for x in values.values()):
             continue
         if abs(sum(values.values()) - 1.0) > 1e-9:
             continue

@@ -69,7 +69,7 @@ from .output import (
     prepare_folder,
     rule_name,
 )
-from .robust import constraint_excess, in_units
+from .robust import UNDEFINED, constraint_excess, in_units
 from .search import REFERENCE, Search, archive_front, population_size
 
 MAX_FRONT = 30
@@ -324,14 +324,18 @@ def _runner(jobs: int, scheduler: str | None, executor: Executor | None):
 
 
 def _closest(evals, search: Search) -> str:
-    """Each constraint with the value nearest to its bound that an evaluated rule reached (its
-    worst world's), in no language: ``evaluation_cost = 1,230 (< 0.1)``."""
-    said = []
+    """The evaluated rule nearest to meeting every constraint (the least worst excess), each
+    constraint with its value in the rule's worst world, in no language:
+    ``evaluation_cost = 1,230 (< 0.1)``; a metric the rule leaves undefined: ``undefined``."""
     excess = constraint_excess(evals, search.constraints, search.n_worlds)
-    for j, con in enumerate(search.constraints):
-        best = float(np.min(excess[:, j]))
-        reached = con.value + best if con.op == "<" else con.value - best
-        said.append(f"{con.metric} = {reached:,.4g} ({con.op} {con.value:g})")
+    if not len(excess):
+        return "-"
+    row = excess[int(np.argmin(excess.max(axis=1)))]
+    said = []
+    for con, over in zip(search.constraints, row, strict=True):
+        reached = con.value + over if con.op == "<" else con.value - over
+        value = "undefined" if over >= UNDEFINED else f"{reached:,.4g}"
+        said.append(f"{con.metric} = {value} ({con.op} {con.value:g})")
     return "; ".join(said)
 
 
@@ -372,14 +376,12 @@ def _final(
     reference = _reference(scores, objs, measure, ref_values, space, better_rules)
     chosen = _recommend(scores, kept, near, objs)
     rules, rows, changes, idle = {}, [], {}, {}
-    base = scenario_from_dict(search.model.raw, source=search.model.source)
     for name, k in chosen.items():
         sets = space.assignments(U[k - 1])
-        sc = scenario_from_dict(search.model.raw, source=search.model.source, overrides=sets)
-        idle[name] = same_places(base, sc)
+        idle[name] = idle_quotas(search.model, sets)
         if idle[name]:  # (the file keeps the reference's share: the same places, the same rule)
             sets = [s for s in sets if s.split("=", 1)[0] not in idle[name]]
-            sc = scenario_from_dict(search.model.raw, source=search.model.source, overrides=sets)
+        sc = scenario_from_dict(search.model.raw, source=search.model.source, overrides=sets)
         rules[name] = scenario_raw(sc)
         rows += comparison_rows(rev, k, name, world_names)
         changes[name] = [
@@ -391,7 +393,9 @@ def _final(
         near, scores, objs, measure, space, ref_values, U, table, front_rows, better_rules
     )
     if nearest_info:  # (a quota that leaves the same places is no change to make)
-        nearest_info = _without_moves(nearest_info, idle.get("nearest", set()))
+        paths = idle.get("nearest", set())
+        same = {p: v for p, v in zip(space.names, ref_values, strict=True) if p in paths}
+        nearest_info = _without_moves(nearest_info, paths, same)
     meta = {
         "reference": reference,
         "nearest": nearest_info,
@@ -507,28 +511,42 @@ def _edge_notes(space, U: np.ndarray) -> list[str]:
     return out
 
 
-def same_places(reference, rule) -> set[str]:
-    """The quota levers (``rule.grading.quota.<band>``) whose share under ``rule`` leaves the
-    same places as the reference's (in the scenario's own world): 0.15 and 0.183 of classes of
-    14, 9 and 7 units both give 2 + 1 + 1, so a search's "raise the quota to 0.183" changes
-    nothing."""
-    before, after = quota_places(reference), quota_places(rule)
-    return {
-        f"rule.grading.quota.{band}"
-        for band, places in after.items()
-        if band in before
-        and reference.rule.grading.quota[band] != rule.rule.grading.quota[band]
-        and [k for _, k, _ in places] == [k for _, k, _ in before[band]]
-    }
+def idle_quotas(model, sets: list[str]) -> set[str]:
+    """The quota levers (``rule.grading.quota.<band>``) among a candidate's assignments ``sets``
+    that change nothing: reverting that one lever to the reference's share, with every other
+    assignment kept, leaves every class's places the same in every world of the search. 0.15
+    and 0.183 of classes of 14, 9 and 7 units both give 2 + 1 + 1, so a search's "raise the
+    quota to 0.183" changes nothing; under another rounding, or in a world of other sizes, the
+    same two shares may differ."""
+    idle = set()
+    for text in sets:
+        path = text.split("=", 1)[0]
+        if not path.startswith("rule.grading.quota."):
+            continue
+        others = [s for s in sets if s != text]
+        alike = True
+        for world in model.worlds:
+            pair = [
+                scenario_from_dict(model.raw, source=model.source, overrides=[*x, *world])
+                for x in (sets, others)
+            ]
+            band = path.removeprefix("rule.grading.quota.")
+            places = [quota_places(sc).get(band) for sc in pair]
+            alike = alike and places[0] is not None and places[0] == places[1]
+        if alike:
+            idle.add(path)
+    return idle
 
 
-def _without_moves(info: dict[str, Any], paths: set[str]) -> dict[str, Any]:
-    """The nearest rule's record without the lever moves of ``paths``."""
+def _without_moves(info: dict[str, Any], paths: set[str], reference: dict) -> dict[str, Any]:
+    """The nearest rule's record without the lever moves of ``paths``, whose values are the
+    reference's (``reference``: lever name → value)."""
     if not paths:
         return info
     moves = [m for m in info["moves"] if m["path"] not in paths]
     return {
         **info,
+        "levers": {k: v for k, v in info["levers"].items() if k not in paths} | reference,
         "moves": moves,
         "changes": [move_phrase(m) for m in moves],
         "sentence": nearest_sentence(moves, info["effect_items"]),
