@@ -45,10 +45,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine import top_group_share
+from ..engine import model_of
 from ..metric_registry import MAXIMA, better, metric_info, min_difference
-from ..metrics import group_size
-from ..rules.pipeline import compile_rule
 from ..scenario import (
     Problem,
     Scenario,
@@ -65,7 +63,6 @@ from ..scenario.loader import scenario_from_dict
 from ..scenario.overrides import partition_any, separators
 from ..simulation import SimulationResult, simulate
 from ..world.convergence import run_label
-from ..world.model import class_sizes
 
 
 @dataclass
@@ -449,10 +446,8 @@ def _table(
 
 def _top_group(sc: Scenario) -> float:
     """The share of departments the misclassification metrics count as the true top under a
-    rule (the places its quota admits, :func:`perfsim.engine.top_group_share`)."""
-    n = sc.world.departments
-    sizes = list(class_sizes(sc).values())
-    return group_size(top_group_share(compile_rule(sc.rule), sizes), n) / n
+    rule: the engine's own (:func:`perfsim.engine.top_group_share`, of the model it ran)."""
+    return float(model_of(sc).fixed["top_share"])
 
 
 #: two rules whose shares of units in the top (or bottom) grade differ by this much or more are
