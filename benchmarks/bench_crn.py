@@ -79,7 +79,7 @@ def profile(path: str, reps: int, samples: int, seed: int):
 def estimate(model, state, scheme: str, samples: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """Expected reward and its slope in the own score, (B, D) each, from fresh draws."""
     from perfsim.world.context import Context
-    from perfsim.world.response import evaluate_profile
+    from perfsim.world.profile import evaluate_profile
 
     c, w = model.rule, model.world
     effort, gaming = state["effort"], state["gaming"]

@@ -6,7 +6,7 @@ replications are still iterating, how many departments still move by more than `
 no gaming, a cut-off: ``perfsim.world.payoff``), the largest move, and how far the best band's
 cut-off (its median over samples and departments, averaged over the replications still iterating)
 moved since the round before. It reads the iteration through public hooks
-(``evaluate_profile``, ``Schedule.update``, ``Regimes.update``) and changes nothing.
+(``profile.cutoffs``, ``Schedule.update``, ``Regimes.update``) and changes nothing.
 
 Measured with it (Hangzhou at 1,000 departments, 10 replications, seed 0; model revision 13; 49
 rounds): the best band's cut-off moves by less than 0.01 from the 6th round on, yet 1,176
@@ -35,17 +35,16 @@ def trace(scenario, reps: int, seed: int, moving: float):
     """One block of ``reps`` replications of ``scenario`` (resolved), traced: a row per iteration,
     and the block's result (with its final state)."""
     from perfsim import engine
-    from perfsim.world import regimes, response
+    from perfsim.world import profile, regimes, response
 
     rows: list[dict] = []
     state: dict = {"last_cut": None}  # the profile's cut-offs, picks and last round's cut-offs
-    original = (response.evaluate_profile, response.Schedule.update, regimes.Regimes.update)
+    original = (profile.cutoffs, response.Schedule.update, regimes.Regimes.update)
 
-    def profile(ctx, effort, gaming, targets, learned=None):
-        prof = original[0](ctx, effort, gaming, targets, learned)
-        cut = prof["cutoffs"]
+    def cutoffs(ctx, totals, learned=None):
+        cut = original[0](ctx, totals, learned)
         state["cut"] = np.median(cut[0], axis=(0, 2)) if cut else None  # (b,) per replication
-        return prof
+        return cut
 
     def pick(self, active, picked):
         state["pick"] = picked.copy()
@@ -70,13 +69,13 @@ def trace(scenario, reps: int, seed: int, moving: float):
         )
         return original[1](self, active, due, moved, full, change, tolerance)
 
-    response.evaluate_profile = profile
+    profile.cutoffs = cutoffs
     response.Schedule.update = update
     regimes.Regimes.update = pick
     try:
         result = engine.run_block(engine.build(scenario), seed, 0, reps, keep_state=True)
     finally:
-        response.evaluate_profile, response.Schedule.update, regimes.Regimes.update = original
+        profile.cutoffs, response.Schedule.update, regimes.Regimes.update = original
     return rows, result
 
 

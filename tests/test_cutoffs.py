@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perfsim.world import response
+from perfsim.world import profile
 
 
 def _by_definition(totals, limit, groups):
@@ -28,7 +28,7 @@ def _by_definition(totals, limit, groups):
 @pytest.mark.parametrize("grouped", [False, True])
 @pytest.mark.parametrize("sort_up_to", [0, 10**6])  # always select / always sort
 def test_cut_offs_are_the_kth_best_of_the_others(n, grouped, sort_up_to, monkeypatch):
-    monkeypatch.setattr(response, "_SORT_UP_TO", sort_up_to)
+    monkeypatch.setattr(profile, "_SORT_UP_TO", sort_up_to)
     rng = np.random.default_rng(n)
     totals = rng.normal(80, 5, (3, 2, n)).round(1)  # rounded: ties
     groups = rng.integers(0, 3, n) if grouped else None
@@ -40,6 +40,6 @@ def test_cut_offs_are_the_kth_best_of_the_others(n, grouped, sort_up_to, monkeyp
         np.zeros(sizes.shape),  # none may have it
         sizes.astype(float),  # everybody may
     ]
-    found = response.kth_of_others_many(totals, limits, groups)
+    found = profile.kth_of_others_many(totals, limits, groups)
     for limit, got in zip(limits, found, strict=True):
         np.testing.assert_array_equal(got, _by_definition(totals, limit, groups))

@@ -17,7 +17,7 @@ from perfsim import engine
 from perfsim.rules import normalize, slopes
 from perfsim.rules.pipeline import evaluate
 from perfsim.verify import run_suite
-from perfsim.world import response
+from perfsim.world import profile, response
 from perfsim.world.context import Context
 
 THEORY = ROOT / "scenarios" / "theory"
@@ -132,7 +132,7 @@ def test_smooth_expected_reward_matches_brute_force_monte_carlo():
     effort = np.linspace(0.2, 1.4, 10)[None, :, None]
     model, ctx = _small_tournament_context(effort)
     targets = np.zeros((1, 10, 1))
-    smooth = response.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["reward"][0]
+    smooth = profile.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["reward"][0]
     rng = np.random.default_rng(1)
     draws = 20000
     measured = effort[0] + 0.5 * rng.standard_normal((draws, 10, 1))
@@ -147,7 +147,7 @@ def test_smooth_marginal_reward_matches_finite_differences_of_brute_force():
     effort = np.full((1, 10, 1), 0.8)
     model, ctx = _small_tournament_context(effort)
     targets = np.zeros((1, 10, 1))
-    marginal = response.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["marginal"][
+    marginal = profile.evaluate_profile(ctx, effort, np.zeros_like(effort), targets)["marginal"][
         0, 0
     ]
     rng = np.random.default_rng(2)
@@ -246,7 +246,7 @@ def test_z_score_marginal_score_at_a_ceiling_matches_finite_differences_of_the_p
     )
     effort = np.array([0.2, 0.6, 0.9, 1.4, 1.5, 1.6, 1.8, 2.0, 2.2, 2.5])[None, :, None]
     gaming, targets = np.zeros_like(effort), np.zeros_like(effort)
-    prof = response.evaluate_profile(ctx, effort, gaming, targets)
+    prof = profile.evaluate_profile(ctx, effort, gaming, targets)
     analytic = prof["d_s_dm"][0, :, 0] * model.world.scale[0]
     h, numeric = 0.02, []
     for d in range(n):
@@ -254,7 +254,7 @@ def test_z_score_marginal_score_at_a_ceiling_matches_finite_differences_of_the_p
         up[0, d, 0] += h
         down[0, d, 0] -= h
         totals = [
-            response.evaluate_profile(ctx, x, gaming, targets)["totals"].mean(axis=0)[0, d]
+            profile.evaluate_profile(ctx, x, gaming, targets)["totals"].mean(axis=0)[0, d]
             for x in (up, down)
         ]
         numeric.append((totals[0] - totals[1]) / (2 * h))

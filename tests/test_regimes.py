@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import perfsim
-from perfsim.world import events, payoff, policies, response
+from perfsim.world import events, payoff, policies, profile, response
 from perfsim.world.regimes import Held, Regimes, held_pick
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def test_every_department_is_near_its_best_gaming_on_a_grid(monkeypatch, seed):
     result, (ctx, targets, resp) = _final(monkeypatch, path, reps=20, seed=seed)
     assert resp.converged.all()
     e, g = resp.effort, resp.gaming
-    prof = response.evaluate_profile(ctx, e, g, targets)
+    prof = profile.evaluate_profile(ctx, e, g, targets)
     ctx = events.at_profile(ctx, e, g)
     w = ctx.world
     gameable = w.gameability > 0

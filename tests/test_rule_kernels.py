@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import perfsim
 from perfsim import fastreduce
 from perfsim.rules import aggregate, normalize
-from perfsim.world import response
+from perfsim.world import profile
 
 
 @contextmanager
@@ -107,13 +107,13 @@ def test_capped_samples_loop_is_numpys_to_the_last_bit(seed, ceiling):
     m_bar = rng.normal(85.0, 10.0, (3, 5, 4))
     draws = rng.normal(0.0, 5.0, (6, 3, 5, 4))
     cap = np.array([ceiling, 100.0, ceiling, 95.0])
-    _same(*_both(lambda: response._capped_samples(m_bar, draws, cap)))
+    _same(*_both(lambda: profile._capped_samples(m_bar, draws, cap)))
 
 
 def test_a_nan_passes_the_ceiling_in_the_loop_as_in_numpy():
     m_bar = np.array([[[np.nan, 1.0]]])
     draws = np.zeros((2, 1, 1, 2))
-    ref, got = _both(lambda: response._capped_samples(m_bar, draws, np.array([0.5, 0.5])))
+    ref, got = _both(lambda: profile._capped_samples(m_bar, draws, np.array([0.5, 0.5])))
     assert np.isnan(got[:, 0, 0, 0]).all() and np.isnan(ref[:, 0, 0, 0]).all()
     assert (got[..., 1] == 0.5).all()
 

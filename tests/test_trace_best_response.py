@@ -37,8 +37,8 @@ def test_trace_counts_the_rounds_of_the_block_and_changes_nothing():
     for key in ("effort", "gaming"):  # the traced run is the plain one
         np.testing.assert_array_equal(traced.state[key], plain.state[key])
     # and the hooks are undone: the engine's functions are its own again
-    from perfsim.world import regimes, response
+    from perfsim.world import profile, regimes, response
 
     assert response.Schedule.update.__module__ == "perfsim.world.response"
-    assert response.evaluate_profile.__module__ == "perfsim.world.response"
+    assert profile.cutoffs.__module__ == "perfsim.world.profile"
     assert regimes.Regimes.update.__module__ == "perfsim.world.regimes"

@@ -84,6 +84,20 @@ class Context:
         return np.maximum(self.world.scale * self.world.noise, 1e-12) * self.eps
 
     @functools.cached_property
+    def draws_by_indicator(self) -> NDArray:
+        """:attr:`measurement_draws` laid out ``(S, J, B, D)``, C-contiguous (the layout
+        :func:`perfsim.world.fused.totals` reads); the same numbers."""
+        factor = np.maximum(self.world.scale * self.world.noise, 1e-12)
+        out = np.ascontiguousarray(np.moveaxis(self.eps, -1, 1))
+        out *= factor[None, :, None, None]
+        return out
+
+    @functools.cached_property
+    def eta_by_rater(self) -> NDArray:
+        """``eta`` laid out ``(S, R, B, D)``, C-contiguous."""
+        return np.ascontiguousarray(np.moveaxis(self.eta, -1, 1))
+
+    @functools.cached_property
     def draw_means(self) -> tuple[NDArray, NDArray]:
         """The mean over samples of ``eps`` and of ``eta``: (B, D, J) and (B, D, R)."""
         return self.eps.mean(axis=0), self.eta.mean(axis=0)
@@ -101,14 +115,17 @@ class Context:
             self,
             ability=self.ability[idx],
             theta=self.theta[idx],
-            eps=self.eps[:, idx],
-            eta=self.eta[:, idx],
+            eps=np.take(self.eps, idx, axis=1),  # (C-contiguous, unlike self.eps[:, idx])
+            eta=np.take(self.eta, idx, axis=1),
             warning=None if self.warning is None else self.warning[idx],
             reputation=None if self.reputation is None else self.reputation[idx],
         )
         cached, kept = self.__dict__, small.__dict__  # (functools.cached_property's store)
         if "measurement_draws" in cached:
-            kept["measurement_draws"] = cached["measurement_draws"][:, idx]
+            kept["measurement_draws"] = np.take(cached["measurement_draws"], idx, axis=1)
+        for name in ("draws_by_indicator", "eta_by_rater"):
+            if name in cached:
+                kept[name] = np.take(cached[name], idx, axis=2)
         if "draw_means" in cached:
             kept["draw_means"] = tuple(m[idx] for m in cached["draw_means"])
         if "quality_slope" in cached:  # of the world alone

@@ -222,14 +222,21 @@ def with_points(ctx, totals: NDArray, effort: NDArray, gaming: NDArray):
     """The sampled totals (S, B, D) plus each department's expected item points, the points'
     variance (B, D) (0 without items), and the events' :func:`chances` at this profile (None
     without items: not computed)."""
+    mean, var, known = item_points(ctx, effort, gaming)
+    return (totals if mean is None else totals + mean[None]), var, known
+
+
+def item_points(ctx, effort: NDArray, gaming: NDArray):
+    """Each department's expected item points (B, D) (None without items), their variance (0
+    without items), and the events' :func:`chances` at this profile (None without items)."""
     ev = ctx.events
     if ev is None or not ev.items.any():
-        return totals, 0.0, None
+        return None, 0.0, None
     known = chances(ev, ctx.theta, effort, sum_last(gaming))
     q = known[0]
     mean = sum_last(ev.sign * ev.points * q)
     var = sum_last(ev.points**2 * q * (1.0 - q))
-    return totals + mean[None], var, known
+    return mean, var, known
 
 
 def veto_probability(ctx, gaming_total: NDArray, p_audit: NDArray, dp_audit: NDArray, base=None):

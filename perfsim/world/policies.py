@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from ..rules.pipeline import Evaluation
 from ..scenario import PerfsimError
 from ..scenario.world import World
-from . import response
+from . import profile, response
 from .context import Context
 
 
@@ -227,7 +227,7 @@ class Adaptive(_Stateless):
         c, total, rate = ctx.rule, evaluation.total, self.settings.learning_rate
         realised = []
         for g in range(len(c.bands) - 1):
-            tau = response.kth_of_others(total[None], ctx.limits[g], ctx.group_codes)[0]
+            tau = profile.kth_of_others(total[None], ctx.limits[g], ctx.group_codes)[0]
             thr = c.thresholds[g]
             tau = np.maximum(tau, thr) if not np.isnan(thr) else tau
             realised.append(np.where(np.isfinite(tau), tau, np.where(tau > 0, 1e9, -1e9)))
