@@ -14,12 +14,12 @@ scored by the efficacy coefficient with both bounds given (no group statistic), 
 and weighted sums of fewer than eight terms. The arithmetic is the pipeline's,
 operation for operation and in the same order (no fused multiply-add: numba does not contract
 without ``fastmath``), so the totals are the same to the last bit (``tests/test_fused.py``). Other
-rules take the pipeline.
+rules take the pipeline. The loop is :func:`perfsim.world.kernels.sampled_totals` (numba is
+imported by the first best response, not by ``import perfsim``).
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -87,7 +87,9 @@ def totals(
     eta, sd, mean = (
         raters if raters is not None else (np.zeros((s, 0, b, d)),) + (np.zeros((b, d, 0)),) * 2
     )
-    out = _totals(
+    from . import kernels  # (numba: imported by the first best response)
+
+    out = kernels.sampled_totals(
         np.ascontiguousarray(np.moveaxis(m_bar, -1, 0), dtype=float).reshape(j, b * d),
         np.ascontiguousarray(draws, dtype=float).reshape(s, j, b * d),
         np.ascontiguousarray(np.broadcast_to(ceiling, (j,)), dtype=float),
@@ -107,84 +109,3 @@ def totals(
         points is not None,
     )
     return out.reshape(s, b, d)
-
-
-@numba.njit(cache=True)
-def _totals(m_bar, draws, ceiling, bad, denom, span, base, lo, hi, clip, parts, mix, eta, sd,
-            mean, points, with_points):  # fmt: skip
-    """The loop of :func:`totals`, indicator by indicator and component by component over the
-    rows (replication, department) of one sample at a time, so that each inner loop runs over
-    contiguous rows (the compiler vectorises it): ``m_bar`` (J, n), ``draws`` (S, J, n), ``eta``
-    (S, R, n), ``sd`` and ``mean`` (R, n), the weights (J, D) and weight sums (C, D) per
-    department (row i is department ``i mod D``)."""
-    members, starts, rater, marks = parts
-    weights, sums, shares, share_sum = mix
-    n_samples, k, n = draws.shape
-    n_dept = weights.shape[1]
-    reps = n // n_dept
-    out = np.empty((n_samples, n))
-    z = np.empty((k, n))
-    comp = np.empty(n)
-    for s in range(n_samples):
-        for j in range(k):  # the reported value and its efficacy coefficient
-            cap, low, dj, sp, ba, lo_j, hi_j = (
-                ceiling[j],
-                bad[j],
-                denom[j],
-                span[j],
-                base[j],
-                lo[j],
-                hi[j],
-            )
-            by = dj if dj != 0 else 1.0
-            for i in range(n):
-                v = m_bar[j, i] + draws[s, j, i]
-                v = cap if v > cap else v
-                u = (v - low) / by
-                u = 0.5 if dj == 0 else u
-                u = u * sp
-                u = u + ba
-                if clip:
-                    u = min(max(u, lo_j), hi_j)
-                z[j, i] = u
-        acc = out[s]
-        for c in range(rater.size):
-            r = rater[c]
-            if r >= 0:  # a rater component: its full marks and back to 0–100
-                mk = marks[c]
-                for i in range(n):
-                    val = eta[s, r, i] * sd[r, i]
-                    val = val + mean[r, i]
-                    x = val * mk
-                    x = x / 100.0
-                    x = x * 100.0
-                    comp[i] = x / mk
-            else:
-                first = members[starts[c]]
-                for b in range(reps):
-                    row = b * n_dept
-                    for d in range(n_dept):
-                        comp[row + d] = z[first, row + d] * weights[first, d]
-                for t in range(starts[c] + 1, starts[c + 1]):
-                    jt = members[t]
-                    for b in range(reps):
-                        row = b * n_dept
-                        for d in range(n_dept):
-                            comp[row + d] += z[jt, row + d] * weights[jt, d]
-                for b in range(reps):
-                    row = b * n_dept
-                    for d in range(n_dept):
-                        comp[row + d] = comp[row + d] / sums[c, d]
-            if c == 0:
-                for i in range(n):
-                    acc[i] = comp[i] * shares[0]
-            else:
-                sh = shares[c]
-                for i in range(n):
-                    acc[i] += comp[i] * sh
-        for i in range(n):
-            total = acc[i] / share_sum
-            if with_points:
-                total = total + points[i]
-            acc[i] = total
-    return out
