@@ -170,3 +170,40 @@ def test_a_best_response_run_is_the_same_with_and_without_the_compiled_pass(monk
         fast.metrics.select_dtypes("number").to_numpy(),
         slow.metrics.select_dtypes("number").to_numpy(),
     )
+
+
+def test_the_replications_of_a_block_share_its_draws_with_the_same_totals():
+    """A context of some replications (those still iterating) reads the block's draws in place:
+    its totals are those of a context built from their draws alone."""
+    model = _build([])
+    w, c = model.world, model.rule
+    n, k, j, r = w.n_dept, len(w.tasks), len(c.indicators), len(w.raters)
+    rng = np.random.default_rng(4)
+    reps = 6
+    parts = dict(
+        ability=rng.lognormal(0, 0.3, (reps, n)),
+        theta=rng.lognormal(0, 0.2, (reps, n, k)),
+        eps=rng.standard_normal((5, reps, n, j)),
+        eta=rng.standard_normal((5, reps, n, r)),
+    )
+    block = Context.build(model.scenario, c, w, **parts)
+    block.crn_by_column  # computed for the block, before replications drop out
+    idx = np.array([1, 4, 5])
+    shared = block.replications(idx)
+    assert shared.crn_by_column[0] is block.crn_by_column[0]  # no copy
+    alone = Context.build(
+        model.scenario,
+        c,
+        w,
+        ability=parts["ability"][idx],
+        theta=parts["theta"][idx],
+        eps=parts["eps"][:, idx],
+        eta=parts["eta"][:, idx],
+    )
+    effort = rng.uniform(0, 3, (len(idx), n, k))
+    gaming = rng.exponential(0.5, (len(idx), n, j))
+    targets = np.broadcast_to(model.fixed["target"], (len(idx), n, j))
+    _same(
+        profile.scores(shared, effort, gaming, targets).totals,
+        profile.scores(alone, effort, gaming, targets).totals,
+    )

@@ -84,18 +84,16 @@ class Context:
         return np.maximum(self.world.scale * self.world.noise, 1e-12) * self.eps
 
     @functools.cached_property
-    def draws_by_indicator(self) -> NDArray:
-        """:attr:`measurement_draws` laid out ``(S, J, B, D)``, C-contiguous (the layout
-        :func:`perfsim.world.fused.totals` reads); the same numbers."""
+    def crn_by_column(self) -> tuple[NDArray, NDArray, NDArray]:
+        """:attr:`measurement_draws` laid out ``(S, J, B′, D)`` and ``eta`` laid out ``(S, R, B′,
+        D)``, C-contiguous (the layout :func:`perfsim.world.fused.totals` reads; the same numbers),
+        and the index (B,) of each of this context's replications along their B′ axis: the
+        contexts of :meth:`replications` share the arrays of the block instead of copying them."""
         factor = np.maximum(self.world.scale * self.world.noise, 1e-12)
-        out = np.ascontiguousarray(np.moveaxis(self.eps, -1, 1))
-        out *= factor[None, :, None, None]
-        return out
-
-    @functools.cached_property
-    def eta_by_rater(self) -> NDArray:
-        """``eta`` laid out ``(S, R, B, D)``, C-contiguous."""
-        return np.ascontiguousarray(np.moveaxis(self.eta, -1, 1))
+        draws = np.ascontiguousarray(np.moveaxis(self.eps, -1, 1))
+        draws *= factor[None, :, None, None]
+        eta = np.ascontiguousarray(np.moveaxis(self.eta, -1, 1))
+        return draws, eta, np.arange(self.eps.shape[1])
 
     @functools.cached_property
     def draw_means(self) -> tuple[NDArray, NDArray]:
@@ -123,9 +121,9 @@ class Context:
         cached, kept = self.__dict__, small.__dict__  # (functools.cached_property's store)
         if "measurement_draws" in cached:
             kept["measurement_draws"] = np.take(cached["measurement_draws"], idx, axis=1)
-        for name in ("draws_by_indicator", "eta_by_rater"):
-            if name in cached:
-                kept[name] = np.take(cached[name], idx, axis=2)
+        if "crn_by_column" in cached:
+            draws, eta, rows = cached["crn_by_column"]
+            kept["crn_by_column"] = (draws, eta, rows[idx])
         if "draw_means" in cached:
             kept["draw_means"] = tuple(m[idx] for m in cached["draw_means"])
         if "quality_slope" in cached:  # of the world alone

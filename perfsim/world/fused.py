@@ -55,19 +55,23 @@ def totals(
     c: CompiledRule,
     classes: NDArray | None,
     m_bar: NDArray,
-    draws: NDArray,
+    draws: tuple[NDArray, NDArray],
     ceiling: NDArray,
     raters: tuple[NDArray, NDArray, NDArray] | None,
     rater_names: tuple[str, ...],
     points: NDArray | None,
 ) -> NDArray:
     """The totals ``(S, B, D)`` of the pipeline for noise-free indicators ``m_bar`` (B, D, J) and
-    measurement draws ``draws`` laid out (S, J, B, D), reported up to ``ceiling`` (J,); ``raters``
-    the rater scores' draws, sd and mean, ``(η (S, R, B, D), sd (B, D, R), mean (B, D, R))`` (a
-    sample's rater score is ``η sd + mean``), in the order of ``rater_names``; ``points`` (B, D)
-    added to every sample (None: nothing). ``classes``: the departments' classes, for class
-    weights. Only for a rule that :func:`fits`."""
-    s, j, b, d = draws.shape
+    measurement draws ``draws = (ε, rows)``: ``ε`` laid out (S, J, B′, D), replication b's draws
+    at ``rows[b]`` along B′ (:attr:`perfsim.world.context.Context.crn_by_column`), reported up to
+    ``ceiling`` (J,); ``raters`` the rater scores' draws (laid out and indexed as ``ε``), sd and
+    mean, ``(η (S, R, B′, D), sd (B, D, R), mean (B, D, R))`` (a sample's rater score is
+    ``η sd + mean``), in the order of ``rater_names``; ``points`` (B, D) added to every sample
+    (None: nothing). ``classes``: the departments' classes, for class weights. Only for a rule
+    that :func:`fits`."""
+    draws, rows = draws
+    s, j, _, d = draws.shape
+    b = len(rows)
     n_comp = len(c.components)
     lo, hi = np.minimum(c.base, c.base + c.span), np.maximum(c.base, c.base + c.span)
     w = c.weights_by_class(classes) if c.class_weights.shape[0] > 1 else c.class_weights[0]
@@ -85,13 +89,16 @@ def totals(
             sums[k] = np.asarray(w[..., idx], dtype=float).sum(axis=-1)
         starts.append(len(members))
     eta, sd, mean = (
-        raters if raters is not None else (np.zeros((s, 0, b, d)),) + (np.zeros((b, d, 0)),) * 2
+        raters
+        if raters is not None
+        else (np.zeros((s, 0, draws.shape[2], d)),) + (np.zeros((b, d, 0)),) * 2
     )
     from . import kernels  # (numba: imported by the first best response)
 
     out = kernels.sampled_totals(
         np.ascontiguousarray(np.moveaxis(m_bar, -1, 0), dtype=float).reshape(j, b * d),
-        np.ascontiguousarray(draws, dtype=float).reshape(s, j, b * d),
+        np.ascontiguousarray(draws, dtype=float),
+        np.ascontiguousarray(rows, dtype=np.intp),
         np.ascontiguousarray(np.broadcast_to(ceiling, (j,)), dtype=float),
         np.ascontiguousarray(c.bad, dtype=float),
         np.ascontiguousarray(c.good - c.bad, dtype=float),
@@ -102,7 +109,7 @@ def totals(
         bool(c.rule.normalize.clip),
         (np.array(members, dtype=np.intp), np.array(starts, dtype=np.intp), rater, marks),
         (weights, sums, np.ascontiguousarray(c.shares, dtype=float), float(c.shares.sum())),
-        np.ascontiguousarray(eta, dtype=float).reshape(s, -1, b * d),
+        np.ascontiguousarray(eta, dtype=float),
         np.ascontiguousarray(np.moveaxis(sd, -1, 0), dtype=float).reshape(-1, b * d),
         np.ascontiguousarray(np.moveaxis(mean, -1, 0), dtype=float).reshape(-1, b * d),
         np.zeros(b * d) if points is None else np.ascontiguousarray(points, dtype=float).ravel(),

@@ -514,18 +514,19 @@ def capped_samples(m_bar, draws, ceiling):
 
 
 @numba.njit(cache=True)
-def sampled_totals(m_bar, draws, ceiling, bad, denom, span, base, lo, hi, clip, parts, mix, eta, sd,
-            mean, points, with_points):  # fmt: skip
+def sampled_totals(m_bar, draws, rows, ceiling, bad, denom, span, base, lo, hi, clip, parts, mix,
+                   eta, sd, mean, points, with_points):  # fmt: skip
     """The loop of :func:`perfsim.world.fused.totals`, indicator by indicator and component by component over the
     rows (replication, department) of one sample at a time, so that each inner loop runs over
-    contiguous rows (the compiler vectorises it): ``m_bar`` (J, n), ``draws`` (S, J, n), ``eta``
-    (S, R, n), ``sd`` and ``mean`` (R, n), the weights (J, D) and weight sums (C, D) per
-    department (row i is department ``i mod D``)."""
+    contiguous rows (the compiler vectorises it): ``m_bar`` (J, n), ``draws`` (S, J, B′, D),
+    ``eta`` (S, R, B′, D), replication b's at ``rows[b]`` along B′, ``sd`` and ``mean`` (R, n),
+    the weights (J, D) and weight sums (C, D) per department (row i = b D + d)."""
     members, starts, rater, marks = parts
     weights, sums, shares, share_sum = mix
-    n_samples, k, n = draws.shape
+    n_samples, k = draws.shape[:2]
     n_dept = weights.shape[1]
-    reps = n // n_dept
+    reps = rows.size
+    n = reps * n_dept
     out = np.empty((n_samples, n))
     z = np.empty((k, n))
     comp = np.empty(n)
@@ -541,28 +542,32 @@ def sampled_totals(m_bar, draws, ceiling, bad, denom, span, base, lo, hi, clip, 
                 hi[j],
             )
             by = dj if dj != 0 else 1.0
-            for i in range(n):
-                v = m_bar[j, i] + draws[s, j, i]
-                v = cap if v > cap else v
-                u = (v - low) / by
-                u = 0.5 if dj == 0 else u
-                u = u * sp
-                u = u + ba
-                if clip:
-                    u = min(max(u, lo_j), hi_j)
-                z[j, i] = u
+            for b in range(reps):
+                rb, row = rows[b], b * n_dept
+                for d in range(n_dept):
+                    v = m_bar[j, row + d] + draws[s, j, rb, d]
+                    v = cap if v > cap else v
+                    u = (v - low) / by
+                    u = 0.5 if dj == 0 else u
+                    u = u * sp
+                    u = u + ba
+                    if clip:
+                        u = min(max(u, lo_j), hi_j)
+                    z[j, row + d] = u
         acc = out[s]
         for c in range(rater.size):
             r = rater[c]
             if r >= 0:  # a rater component: its full marks and back to 0–100
                 mk = marks[c]
-                for i in range(n):
-                    val = eta[s, r, i] * sd[r, i]
-                    val = val + mean[r, i]
-                    x = val * mk
-                    x = x / 100.0
-                    x = x * 100.0
-                    comp[i] = x / mk
+                for b in range(reps):
+                    rb, row = rows[b], b * n_dept
+                    for d in range(n_dept):
+                        val = eta[s, r, rb, d] * sd[r, row + d]
+                        val = val + mean[r, row + d]
+                        x = val * mk
+                        x = x / 100.0
+                        x = x * 100.0
+                        comp[row + d] = x / mk
             else:
                 first = members[starts[c]]
                 for b in range(reps):

@@ -162,9 +162,11 @@ def scores(ctx: Context, effort: NDArray, gaming: NDArray, targets: NDArray) -> 
     r_mean, r_deriv, r_var = rater_scores(ctx, output)
     if fused.fits(c):  # the totals in one compiled pass (the same numbers)
         points, points_var, chances = events.item_points(ctx, effort, gaming)
-        raters = (ctx.eta_by_rater, np.sqrt(r_var), r_mean)
-        draws = ctx.draws_by_indicator
-        totals = fused.totals(c, classes_of(ctx), m_bar, draws, w.ceiling, raters, w.raters, points)
+        draws, eta, rows = ctx.crn_by_column
+        raters = (eta, np.sqrt(r_var), r_mean)
+        totals = fused.totals(
+            c, classes_of(ctx), m_bar, (draws, rows), w.ceiling, raters, w.raters, points
+        )
         return Scores(totals, output, m_bar, None, None, r_deriv, r_var, points_var, chances)
     samples = _capped_samples(m_bar, ctx.measurement_draws, w.ceiling)
     r_samples = ctx.eta * np.sqrt(r_var)[None]
