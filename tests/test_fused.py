@@ -1,8 +1,11 @@
 """The best response's totals in one compiled pass (perfsim.world.fused) against the rule's
-pipeline: the same numbers to the last bit, over sweeps of the efficacy bounds (benefit and cost
-directions, good = bad), the clip, the reporting ceiling, component shares and full marks, class
-and common weights, rater-free rules, item points and profiles; the rules it does not serve take
-the pipeline; and the bundled scenarios it serves give the same runs either way."""
+pipeline, on numpy's passes and on its own compiled loops (perfsim.rules.kernels): the same
+numbers to the last bit, over sweeps of the efficacy bounds (benefit and cost directions), the
+score's base and span, the clip, the reporting ceiling, component shares and full marks, a second
+indicator component with scattered members, class and common weights, normalisation within
+classes, item points and profiles; the rules it does not serve take the pipeline; the replications
+still iterating read the block's draws in place; and the bundled scenarios it serves give the
+same runs either way."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import perfsim
-from perfsim import engine
+from perfsim import engine, fastreduce
 from perfsim.world import fused, profile
 from perfsim.world.context import Context
 
@@ -25,8 +28,8 @@ INDICATORS = ("职能工作目标", "重点工作目标", "公共服务", "自�
 
 
 def _scores(model, seed: int, reps: int = 3, scale: float = 1.0):
-    """Totals of a random profile of ``model``'s world: (fused, pipeline), and whether the rule
-    fits the compiled pass."""
+    """Totals of a random profile of ``model``'s world: the compiled pass's, the pipeline's on
+    numpy's passes and on its compiled loops, and whether the rule fits the compiled pass."""
     w = model.world
     n, k, j, r = w.n_dept, len(w.tasks), len(model.rule.indicators), len(w.raters)
     rng = np.random.default_rng(seed)
@@ -45,16 +48,20 @@ def _scores(model, seed: int, reps: int = 3, scale: float = 1.0):
     targets = np.broadcast_to(model.fixed["target"], (reps, n, j))
     fast = profile.scores(ctx, effort, gaming, targets).totals
     fits = fused.fits(model.rule)
-    saved = fused.fits
-    fused.fits = lambda c: False
-    try:
-        slow = profile.scores(ctx, effort, gaming, targets).totals
-    finally:
-        fused.fits = saved
+    slow = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fused, "fits", lambda c: False)
+        for threshold in (1 << 62, 0):  # numpy's passes, then the rule's compiled loops
+            mp.setattr(fastreduce, "COMPILED_FROM", threshold)
+            slow.append(profile.scores(ctx, effort, gaming, targets).totals)
     return fast, slow, fits
 
 
 def _same(a, b):
+    if isinstance(b, list):  # against each of the pipeline's ways
+        for x in b:
+            _same(a, x)
+        return
     assert a.shape == b.shape
     assert np.array_equal(a, b), np.abs(a - b).max()
     assert np.array_equal(np.signbit(a), np.signbit(b))
@@ -74,6 +81,7 @@ bound = st.floats(0, 130, allow_nan=False).map(lambda x: round(x, 3))
 @given(
     bounds=st.lists(st.tuples(bound, bound), min_size=5, max_size=5),
     cost=st.lists(st.booleans(), min_size=5, max_size=5),
+    scores=st.lists(st.tuples(st.floats(0, 80), st.floats(0.5, 60)), min_size=5, max_size=5),
     clip=st.booleans(),
     shares=st.lists(st.floats(0.01, 1.0), min_size=3, max_size=3),
     marks=st.tuples(st.floats(1, 200), st.floats(1, 200)),
@@ -81,11 +89,16 @@ bound = st.floats(0, 130, allow_nan=False).map(lambda x: round(x, 3))
     seed=st.integers(0, 10_000),
 )
 def test_compiled_totals_are_the_pipelines_to_the_last_bit(
-    bounds, cost, clip, shares, marks, ceiling, seed
+    bounds, cost, scores, clip, shares, marks, ceiling, seed
 ):
-    """Random efficacy bounds (benefit or cost direction), the clip, shares and full marks: the
-    compiled pass gives the pipeline's totals exactly."""
+    """Random efficacy bounds (benefit or cost direction), base and span, the clip, shares and
+    full marks: the compiled pass gives the pipeline's totals exactly."""
     overrides = [f"rule.normalize.clip={str(clip).lower()}"]
+    for name, (base, span) in zip(INDICATORS, scores, strict=True):
+        overrides += [
+            f'rule.indicators."{name}".base={base}',
+            f'rule.indicators."{name}".span={span}',
+        ]
     for name, (bad, good), down in zip(INDICATORS, bounds, cost, strict=True):
         bad, good = (max(bad, good), min(bad, good)) if down else (min(bad, good), max(bad, good))
         good = good + (-0.5 if down else 0.5) if good == bad else good
@@ -115,9 +128,14 @@ def test_compiled_totals_are_the_pipelines_to_the_last_bit(
         [],  # class weights, three components (two from raters), item points (创新创优)
         ["rule.weights.by_class={}"],  # common weights
         ["world.events={}"],  # no item points
-        ['rule.grading.scope="within_class"'],
+        ['rule.grading.scope="within_class"', 'rule.normalize.scope="within_class"'],
+        [  # a second indicator component, its members scattered (indicators 0 and 3)
+            'rule.components."创新考核"={share = 0.05}',
+            'rule.indicators."自主创新".component="创新考核"',
+            'rule.indicators."职能工作目标".component="创新考核"',
+        ],
     ],
-    ids=["hangzhou", "common-weights", "no-events", "within-class"],
+    ids=["hangzhou", "common-weights", "no-events", "within-class", "two-indicator-components"],
 )
 def test_hangzhou_variants_take_the_compiled_pass_with_the_same_totals(overrides):
     model = _build(overrides)
@@ -187,10 +205,10 @@ def test_the_replications_of_a_block_share_its_draws_with_the_same_totals():
         eta=rng.standard_normal((5, reps, n, r)),
     )
     block = Context.build(model.scenario, c, w, **parts)
-    block.crn_by_column  # computed for the block, before replications drop out
+    drawn = block.crn_by_column[0]  # computed for the block, before replications drop out
     idx = np.array([1, 4, 5])
-    shared = block.replications(idx)
-    assert shared.crn_by_column[0] is block.crn_by_column[0]  # no copy
+    shared = block.replications(np.array([0, 1, 3, 4, 5])).replications(np.array([1, 3, 4]))
+    assert shared.crn_by_column[0] is drawn  # no copy, twice over
     alone = Context.build(
         model.scenario,
         c,

@@ -90,9 +90,11 @@ class Context:
         and the index (B,) of each of this context's replications along their B′ axis: the
         contexts of :meth:`replications` share the arrays of the block instead of copying them."""
         factor = np.maximum(self.world.scale * self.world.noise, 1e-12)
-        draws = np.ascontiguousarray(np.moveaxis(self.eps, -1, 1))
+        draws = np.ascontiguousarray(np.moveaxis(self.eps, -1, 1), dtype=float)
         draws *= factor[None, :, None, None]
-        eta = np.ascontiguousarray(np.moveaxis(self.eta, -1, 1))
+        eta = np.ascontiguousarray(np.moveaxis(self.eta, -1, 1), dtype=float)
+        for x in (draws, eta):  # (shared by the contexts of replications())
+            x.setflags(write=False)
         return draws, eta, np.arange(self.eps.shape[1])
 
     @functools.cached_property
@@ -108,7 +110,10 @@ class Context:
     def replications(self, idx: NDArray) -> Context:
         """The context of the replications ``idx`` alone, with the draws it has computed already
         taken for them rather than computed again (the same numbers: each entry depends on its
-        own replication's draws alone)."""
+        own replication's draws alone). ``idx``: integer indices (a boolean mask is converted)."""
+        idx = np.asarray(idx)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
         small = replace(
             self,
             ability=self.ability[idx],

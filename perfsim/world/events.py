@@ -156,7 +156,7 @@ def chances(
     ev: CompiledEvents, theta: NDArray, effort: NDArray, gaming_total: NDArray, slopes: bool = True
 ):
     """:func:`probabilities` and the incidents' log-odds without their gaming term: what
-    :func:`at_profile` keeps (computed once a profile: :func:`with_points` hands them on).
+    :func:`at_profile` keeps (computed once a profile: :func:`item_points` hands them on).
     ``slopes=False``: the chances ``q`` alone (what a year's draw needs), the rest None.
 
     Event by event, each with its own formula (a claim needs no logistic, an incident no
@@ -202,7 +202,7 @@ def at_profile(ctx, effort: NDArray, gaming: NDArray, known: tuple | None = None
     """The context with the events' chances at the profile (effort, gaming) (``ctx.event_state``:
     q, ∂q/∂y, ∂q/∂G, the logit of each incident without its gaming term, and a memo of the
     joint veto probability at the gaming totals asked for at this profile); ``known``: their
-    :func:`chances` at this profile when the caller has them (:func:`with_points`)."""
+    :func:`chances` at this profile when the caller has them (:func:`item_points`)."""
     ev = ctx.events
     if ev is None:
         return ctx

@@ -14,7 +14,7 @@ scored by the efficacy coefficient with both bounds given (no group statistic), 
 and weighted sums of fewer than eight terms. The arithmetic is the pipeline's,
 operation for operation and in the same order (no fused multiply-add: numba does not contract
 without ``fastmath``), so the totals are the same to the last bit (``tests/test_fused.py``). Other
-rules take the pipeline. The loop is :func:`perfsim.world.kernels.sampled_totals` (numba is
+rules take the pipeline. The loop is :func:`perfsim.world.fused_loop.sampled_totals` (numba is
 imported by the first best response, not by ``import perfsim``).
 """
 
@@ -23,7 +23,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ..rules import checks, pipeline
 from ..rules.pipeline import CompiledRule
+
+#: the weighting methods whose weights are given, not computed from the data
+_FIXED_WEIGHTS = ("fixed", "equal", "ahp")
 
 #: a weighted sum of this many terms or more adds them as numpy's pairwise sum does, not in order
 _IN_ORDER_BELOW = 8
@@ -39,9 +43,9 @@ def fits(c: CompiledRule) -> bool:
     return (
         all(m == "efficacy" for m in c.methods)
         and bool(given)
-        and c.rule.weights.method not in ("entropy", "critic")
+        and c.rule.weights.method in _FIXED_WEIGHTS
         and all(m == "weighted_sum" for m in c.component_methods)
-        and c.rule.aggregate.components != "borda"
+        and c.rule.aggregate.components == "weighted_sum"
         and len(c.components) < _IN_ORDER_BELOW
         and all(
             0 < len(idx) < _IN_ORDER_BELOW
@@ -57,7 +61,7 @@ def totals(
     m_bar: NDArray,
     draws: tuple[NDArray, NDArray],
     ceiling: NDArray,
-    raters: tuple[NDArray, NDArray, NDArray] | None,
+    raters: tuple[NDArray, NDArray, NDArray],
     rater_names: tuple[str, ...],
     points: NDArray | None,
 ) -> NDArray:
@@ -74,7 +78,10 @@ def totals(
     b = len(rows)
     n_comp = len(c.components)
     lo, hi = np.minimum(c.base, c.base + c.span), np.maximum(c.base, c.base + c.span)
-    w = c.weights_by_class(classes) if c.class_weights.shape[0] > 1 else c.class_weights[0]
+    if m_bar.shape != (b, d, j) or (points is not None and points.shape != (b, d)):
+        raise ValueError(f"shapes do not match: m_bar {m_bar.shape}, draws {draws.shape}")
+    checks.finite(m_bar, "indicators")  # (as the pipeline: no NaN reaches a total)
+    w = pipeline.indicator_weights(c, m_bar, classes)
     weights = np.ascontiguousarray(np.broadcast_to(w, (d, j)).T, dtype=float)  # (J, D)
     sums = np.ones((n_comp, d))  # each indicator component's weight sum, as the pipeline's
     rater = np.full(n_comp, -1, dtype=np.intp)
@@ -88,14 +95,11 @@ def totals(
             members.extend(int(i) for i in idx)
             sums[k] = np.asarray(w[..., idx], dtype=float).sum(axis=-1)
         starts.append(len(members))
-    eta, sd, mean = (
-        raters
-        if raters is not None
-        else (np.zeros((s, 0, draws.shape[2], d)),) + (np.zeros((b, d, 0)),) * 2
-    )
-    from . import kernels  # (numba: imported by the first best response)
+    eta, sd, mean = raters
+    checks.finite(mean, "columns")
+    from .fused_loop import sampled_totals  # (numba: imported by the first best response)
 
-    out = kernels.sampled_totals(
+    out = sampled_totals(
         np.ascontiguousarray(np.moveaxis(m_bar, -1, 0), dtype=float).reshape(j, b * d),
         np.ascontiguousarray(draws, dtype=float),
         np.ascontiguousarray(rows, dtype=np.intp),

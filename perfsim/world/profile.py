@@ -192,9 +192,7 @@ def evaluate_profile(
 def terms(ctx: Context, s: Scores, taus: list[NDArray], targets: NDArray) -> dict:
     """What each department's choice needs of the profile: its expected score ``mean`` and its
     noise ``sigma``, the expected reward and its marginal against the cut-offs ``taus`` (one
-    (S or 1, B, D) array a band), the marginal scores of its indicators and raters. Department by
-    department: on :meth:`Scores.rows` and :meth:`Context.rows` of some departments, their
-    numbers of all departments."""
+    (S or 1, B, D) array a band), the marginal scores of its indicators and raters."""
     c, w = ctx.rule, ctx.world
     sd_m = np.maximum(w.scale * w.noise, 1e-12)
     d_s_dm, kinks, exact = indicator_marginals(ctx, s.samples, s.m_bar, sd_m, targets, s.normalized)
