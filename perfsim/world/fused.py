@@ -96,7 +96,8 @@ def totals(
             sums[k] = np.asarray(w[..., idx], dtype=float).sum(axis=-1)
         starts.append(len(members))
     eta, sd, mean = raters
-    checks.finite(mean, "columns")
+    if mean.size:  # (a rule without raters has none)
+        checks.finite(mean, "columns")
     from .fused_loop import sampled_totals  # (numba: imported by the first best response)
 
     out = sampled_totals(
