@@ -81,7 +81,12 @@ class Context:
     @functools.cached_property
     def measurement_draws(self) -> NDArray:
         """``scale_j σ_j ε_sdj``: the CRN measurement noise in indicator units, (S, B, D, J)."""
-        return np.maximum(self.world.scale * self.world.noise, 1e-12) * self.eps
+        return self.measurement_sd * self.eps
+
+    @functools.cached_property
+    def measurement_sd(self) -> NDArray:
+        """``scale_j σ_j`` (at least 1e-12): each indicator's measurement noise sd in its units."""
+        return np.maximum(self.world.scale * self.world.noise, 1e-12)
 
     @functools.cached_property
     def crn_by_column(self) -> tuple[NDArray, NDArray, NDArray]:
@@ -89,9 +94,8 @@ class Context:
         D)``, C-contiguous (the layout :func:`perfsim.world.fused.totals` reads; the same numbers),
         and the index (B,) of each of this context's replications along their B′ axis: the
         contexts of :meth:`replications` share the arrays of the block instead of copying them."""
-        factor = np.maximum(self.world.scale * self.world.noise, 1e-12)
         draws = np.ascontiguousarray(np.moveaxis(self.eps, -1, 1), dtype=float)
-        draws *= factor[None, :, None, None]
+        draws *= self.measurement_sd[None, :, None, None]
         eta = np.ascontiguousarray(np.moveaxis(self.eta, -1, 1), dtype=float)
         for x in (draws, eta):  # (shared by the contexts of replications())
             x.setflags(write=False)

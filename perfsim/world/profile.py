@@ -193,8 +193,8 @@ def terms(ctx: Context, s: Scores, taus: list[NDArray], targets: NDArray) -> dic
     """What each department's choice needs of the profile: its expected score ``mean`` and its
     noise ``sigma``, the expected reward and its marginal against the cut-offs ``taus`` (one
     (S or 1, B, D) array a band), the marginal scores of its indicators and raters."""
-    c, w = ctx.rule, ctx.world
-    sd_m = np.maximum(w.scale * w.noise, 1e-12)
+    c = ctx.rule
+    sd_m = ctx.measurement_sd
     d_s_dm, kinks, exact = indicator_marginals(ctx, s.samples, s.m_bar, sd_m, targets, s.normalized)
     shares = c.shares
     d_s_dq = shares[ctx.rater_component] * s.r_deriv  # (B, D, R)
