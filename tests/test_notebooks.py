@@ -34,7 +34,10 @@ TIMEOUT = 300  # seconds per cell; the issue asks for < 2 minutes per notebook i
 # much as the notebook (wall time when psutil is missing). The suite runs in one process per core
 # (pytest-xdist), and a process's CPU seconds stretch while the other cores work: in CI on a
 # clean clone notebook 03 took 195 references (105 s against 0.54 s), against 144 run alone.
-BUDGET_REFERENCES = 240
+# 240 until 2026-12-07, when the reference itself got 8-10 % faster (the best response's scores in
+# one compiled pass) and notebook 03, little of it a best response, did not: it then took 262
+# references in one clean-clone CI run (47 s against 0.18 s; 99-135 run alone).
+BUDGET_REFERENCES = 280
 
 
 @pytest.fixture(scope="module")
