@@ -418,6 +418,22 @@ def test_effort_solve_is_the_exact_non_negative_optimum(k):
     np.testing.assert_allclose(fast, exact, atol=1e-10)
 
 
+@pytest.mark.parametrize("shape", [(100, 66, 2, 6), (7, 9, 1, 4), (5, 3, 3, 5), (2, 4, 0, 3)])
+def test_marginal_score_through_raters_is_einsums_to_the_last_bit(shape):
+    """``Σ_r ∂S/∂q_r ∂q_r/∂y_k`` one rater at a time: the numbers of ``np.einsum``, signs of
+    zero included (zero and negative-zero slopes mixed in)."""
+    b, d, r, k = shape
+    rng = np.random.default_rng(sum(shape))
+    d_s_dq = rng.normal(size=(b, d, r))
+    d_s_dq[d_s_dq > 1.0], d_s_dq[d_s_dq < -1.5] = 0.0, -0.0
+    slope = rng.normal(size=(d, r, k))
+    slope[slope > 1.0], slope[slope < -1.4] = 0.0, -0.0
+    want = np.einsum("bdr,drk->bdk", d_s_dq, slope)
+    got = response._through_raters(d_s_dq, slope)
+    assert got.shape == want.shape
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
 @pytest.mark.parametrize("benefit", [True, False])
 def test_min_max_slope_is_zero_for_the_group_min_and_max(benefit):
     """(x_d − min)/(max − min): the department that is the group's min or max moves that bound

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 from scipy.special import expit
 
-from perfsim.world import events
+from perfsim.world import audits, events
 from perfsim.world.events import CompiledEvents
 
 
@@ -98,3 +98,21 @@ def test_the_veto_memo_tells_totals_and_audit_chances_apart():
     zero = np.zeros_like(total)
     no_audit, _ = events.veto_probability(ctx, total, zero, zero)
     assert (no_audit < first[0]).all()
+
+
+def test_effort_terms_with_the_callers_veto_chance_are_the_same_numbers():
+    """A gaming candidate passes its veto probability (computed once for its effort and its
+    utility): with the audit veto's and the events' joint chance at that total, the terms are
+    those the function computes itself, to the last bit; a wrong chance shows."""
+    for rate in (1.5, None):
+        ctx, rng = _world(rate=rate)
+        prof = {"marginal": rng.uniform(0.1, 1, (3, 4)), "reward": rng.uniform(0, 3, (3, 4))}
+        pull, own = rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 4, 2))
+        total = rng.uniform(0, 2, (3, 4))
+        p_v = audits.veto_probability(ctx, total)[0]
+        given = events.effort_terms(ctx, prof, total, pull, own, p_v=p_v)
+        own_p = events.effort_terms(ctx, prof, total, pull, own)
+        for a, b in zip(given, own_p, strict=True):
+            assert np.array_equal(a, b)
+        off = events.effort_terms(ctx, prof, total, pull, own, p_v=p_v + 0.1)
+        assert not np.allclose(off[1], own_p[1])

@@ -270,10 +270,11 @@ def _joint_veto(ev: CompiledEvents, gaming_total, p_audit, dp_audit, base):
     return 1.0 - survive, -slope
 
 
-def effort_terms(ctx, prof: dict, total: NDArray, pull: NDArray, own: NDArray):
+def effort_terms(ctx, prof: dict, total: NDArray, pull: NDArray, own: NDArray, p_v=None):
     """The first-order conditions' terms of the module docstring at total gaming ``total`` (the
     profile's, or a gaming candidate's): the points' pull (scaled by ``1 − P_v`` with the rest of
-    the reward) and the veto avoidance (added to ``own``)."""
+    the reward) and the veto avoidance (added to ``own``); ``p_v``: the veto probability at
+    ``total`` (audit and events), when the caller has it."""
     ev = ctx.events
     if ev is None or ctx.event_state is None:
         return pull, own
@@ -290,7 +291,8 @@ def effort_terms(ctx, prof: dict, total: NDArray, pull: NDArray, own: NDArray):
     gain = _per_task(dq_dy, ev.task_matrix(ev.sign * ev.points, ev.items, n_tasks))  # ∂E[P]/∂y_t
     pull = pull + prof["marginal"][..., None] * gain * ctx.theta * scale
     if has_veto(ctx):
-        p_v, _ = veto_probability(ctx, total, *_audit_veto(ctx, total))
+        if p_v is None:
+            p_v, _ = veto_probability(ctx, total, *_audit_veto(ctx, total))
         loss = prof["reward"] - ctx.rule.reward_table[ctx.rule.veto_grade, 0]
         # −∂P_v/∂y_t / (1 − P_v) = Σ r_k q_k
         avoid = _per_task(q, ev.task_matrix(ev.effect, ev.vetoes, n_tasks))

@@ -100,7 +100,7 @@ class EffortChoice:
 
     e0: NDArray  # (B, D, K) current effort
     per_effort: NDArray  # (B, D, K) score points per unit of effort
-    solve: Callable[..., NDArray]  # m (B, D)[, candidate's total gaming (B, D)] → effort (B, D, K)
+    solve: Callable[..., NDArray]  # m (B, D)[, candidate's total gaming (B, D), its P_v] → effort
     # (idx, ctx, prof) → the choice of the departments ``idx`` alone (flat indices), given
     # :func:`rows_of`'s context and profile of them (None: candidates solved for all departments)
     restrict: Callable[..., EffortChoice] | None = None
@@ -122,12 +122,13 @@ def effort_choice(ctx: Context, prof: dict, e, per_effort, pull, own, total, pro
     terms = functools.partial(events.effort_terms, ctx, prof, pull=pull, own=own)
     at = []  # the terms at the profile's gaming, once asked for
 
-    def solve(m: NDArray, total_g: NDArray | None = None) -> NDArray:
+    def solve(m: NDArray, total_g: NDArray | None = None, p_v: NDArray | None = None) -> NDArray:
         """Effort given ``m = 1 − P_v`` (a veto voids the reward and the pay per point), with
-        the events' terms at a gaming candidate's total ``total_g`` when given."""
+        the events' terms at a gaming candidate's total ``total_g`` when given (``p_v``: its
+        veto probability, when the caller has it)."""
         if total_g is None and not at:
             at.append(terms(total))
-        p, o = at[0] if total_g is None else terms(total_g)
+        p, o = at[0] if total_g is None else terms(total_g, p_v=p_v)
         return project(m[..., None] * p + o, e)
 
     def restrict(idx: NDArray, small: Context, sub: dict) -> EffortChoice:
@@ -165,13 +166,15 @@ def utility(
     own=0.0,
     above: NDArray | None = None,
     valid: NDArray | None = None,
+    at: tuple[NDArray, NDArray] | None = None,
 ) -> NDArray:
     """``U(g)`` of the module docstring, plus ``own`` (the effort terms) with the expected score
     moved by ``shift`` (the effort change). With ``above``, only where an upper bound of ``U``
     exceeds ``above``, and ``valid`` (−∞ elsewhere): the reward against the cut-offs, the costly
-    part, is then computed for those departments alone."""
+    part, is then computed for those departments alone. ``at``: ``g``'s total gaming and its veto
+    probability, when the caller has them."""
     w = ctx.world
-    total = sum_last(g)
+    total = sum_last(g) if at is None else at[0]
     kinks = prof.get("kinks")
     if kinks is None:
         score = prof["mean"] + sum_last(a * (g - g0)) + shift
@@ -179,7 +182,7 @@ def utility(
         gain = np.where(w.gameability > 0, w.scale * w.gameability, 0.0)
         score = prof["mean"] + kinks.shift(gain * (g - g0)) + shift
         score = score - events.deduction_slope(ctx) * (total - sum_last(g0))  # 减分 incidents
-    p_v, _ = veto_probability(ctx, total)
+    p_v = veto_probability(ctx, total)[0] if at is None else at[1]
     veto_reward = ctx.prizes[ctx.rule.veto_grade]
     level, _ = sanction(ctx, total)
     cost = 0.5 * sum_last(np.where(w.gameability > 0, w.gaming_cost, 0.0) * g**2)
@@ -333,10 +336,10 @@ def _candidate(ctx, prof, g0, cand, a, effort: EffortChoice, now, best, valid):
     ``best``); ``now``: without a veto, the effort at the profile and its
     :meth:`EffortChoice.own`."""
     e, shift, own = now
+    total = sum_last(cand)
+    p_v, _ = veto_probability(ctx, total)
     if vetoes(ctx):
-        total = sum_last(cand)
-        p_v, _ = veto_probability(ctx, total)
-        e = effort.solve(1 - p_v, total)
+        e = effort.solve(1 - p_v, total, p_v)
         shift, own = effort.own(ctx, e)
     # the interior point everywhere; the others where they differ from it and might do better
-    return e, utility(ctx, prof, g0, cand, a, shift, own, above=best, valid=valid)
+    return e, utility(ctx, prof, g0, cand, a, shift, own, above=best, valid=valid, at=(total, p_v))

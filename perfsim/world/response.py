@@ -238,7 +238,7 @@ def _respond(
     prof = profile.evaluate_profile(ctx, e, g, targets, learned)
     d_s_dm, d_s_dq = prof["d_s_dm"], prof["d_s_dq"]
     # ∂S/∂y_k = Σ_j ∂S/∂m_j scale_j L_jk + Σ_r ∂S/∂q_r ∂q_r/∂y_k
-    d_s_dy = (d_s_dm * w.scale) @ w.loadings + np.einsum("bdr,drk->bdk", d_s_dq, ctx.quality_slope)
+    d_s_dy = (d_s_dm * w.scale) @ w.loadings + _through_raters(d_s_dq, ctx.quality_slope)
     pull = prof["marginal"][..., None] * d_s_dy * ctx.theta * ctx.ability[..., None]
     own = ctx.motivation * w.value * ctx.theta * ctx.ability[..., None]
     ctx = events.at_profile(ctx, e, g, prof["event_chances"])  # items and veto events
@@ -258,6 +258,16 @@ def _respond(
     pick.reshape(-1)[idx] = pick_sub[0]
     gap.reshape(-1)[idx] = gap_sub[0]
     return e_out, g_out, pick, gap
+
+
+def _through_raters(d_s_dq: NDArray, slope: NDArray) -> NDArray:
+    """``Σ_r ∂S/∂q_r ∂q_r/∂y_k``: ``np.einsum("bdr,drk->bdk", d_s_dq, slope)`` (B, D, K) as one
+    product a rater, added in einsum's order from +0 (the same numbers, signs of zero included;
+    four times as fast for the two or three raters of a rule)."""
+    out = np.zeros((*d_s_dq.shape[:-1], slope.shape[-1]))
+    for r in range(d_s_dq.shape[-1]):
+        out += d_s_dq[..., r, None] * slope[:, r]
+    return out
 
 
 def _choose(ctx: Context, prof: dict, e, g, d_s_dm, per_effort, pull, own, held):
