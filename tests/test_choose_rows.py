@@ -88,15 +88,20 @@ def _kinks(rng, lo):
 
 
 @pytest.mark.parametrize("lo", [-np.inf, 0.0, 58.0, 95.0])
-def test_kinks_of_some_departments_shift_as_those_of_all(lo):
+@pytest.mark.parametrize("all_first", [True, False])
+def test_kinks_of_some_departments_shift_as_those_of_all(lo, all_first):
+    """The rows' score shift is that of all departments, whether the rows take the expected
+    indicators at the profile from all departments' (computed first) or compute their own."""
     rng = np.random.default_rng(int(lo) if np.isfinite(lo) else 1)
     k = _kinks(rng, lo)
     delta = rng.normal(0.0, 3.0, k.m_bar.shape)
     idx = np.array([14, 2, 7])
+    whole = k.shift(delta) if all_first else None
     sub = k.rows(idx)
-    np.testing.assert_array_equal(
-        sub.shift(take_departments(delta, idx)), take_departments(k.shift(delta), idx)
-    )
+    got = sub.shift(take_departments(delta, idx))
+    np.testing.assert_array_equal(got, take_departments(k.shift(delta), idx))
+    if whole is not None:
+        np.testing.assert_array_equal(got, take_departments(whole, idx))
 
 
 @pytest.mark.parametrize("lo", [-np.inf, 0.0, 58.0, 95.0])

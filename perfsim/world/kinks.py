@@ -91,11 +91,13 @@ class Kinks:
 
     def rows(self, idx: NDArray) -> Kinks:
         """The kinks of the departments ``idx`` (:func:`perfsim.fastreduce.take_departments`),
-        with the profile's expected indicators taken from this one's (the same numbers as
-        computing them on all departments)."""
+        with the profile's expected indicators taken from this one's where it has computed them
+        (else the rows compute their own when asked: an iteration that computes a few
+        departments' choices need not compute every department's)."""
         slope, m_bar = take_departments(self.slope, idx), take_departments(self.m_bar, idx)
         out = Kinks(slope, self.clip_lo, self.clip_hi, m_bar, self.sd, self.ceiling)
-        out.__dict__["_at_profile"] = take_departments(self._at_profile, idx)
+        if "_at_profile" in self.__dict__:  # (functools.cached_property's store)
+            out.__dict__["_at_profile"] = take_departments(self._at_profile, idx)
         return out
 
     def shift(self, delta_m: NDArray) -> NDArray:
