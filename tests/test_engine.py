@@ -418,11 +418,13 @@ def test_effort_solve_is_the_exact_non_negative_optimum(k):
     np.testing.assert_allclose(fast, exact, atol=1e-10)
 
 
-@pytest.mark.parametrize("shape", [(100, 66, 2, 6), (7, 9, 1, 4), (5, 3, 3, 5), (2, 4, 0, 3)])
-def test_marginal_score_through_raters_is_einsums_to_the_last_bit(shape):
+@pytest.mark.parametrize("raters", range(0, 12))
+@pytest.mark.parametrize("tasks", [1, 2, 6])
+def test_marginal_score_through_raters_is_einsums_to_the_last_bit(raters, tasks):
     """``Σ_r ∂S/∂q_r ∂q_r/∂y_k`` one rater at a time: the numbers of ``np.einsum``, signs of
-    zero included (zero and negative-zero slopes mixed in)."""
-    b, d, r, k = shape
+    zero included (zero and negative-zero slopes mixed in), for 0-11 raters and 1, 2 or 6 tasks
+    (with one task and three or more raters einsum adds in another order)."""
+    b, d, r, k = shape = (20, 33, raters, tasks)
     rng = np.random.default_rng(sum(shape))
     d_s_dq = rng.normal(size=(b, d, r))
     d_s_dq[d_s_dq > 1.0], d_s_dq[d_s_dq < -1.5] = 0.0, -0.0

@@ -106,12 +106,13 @@ def test_effort_terms_with_the_callers_veto_chance_are_the_same_numbers():
     those the function computes itself, to the last bit; a wrong chance shows."""
     for rate in (1.5, None):
         ctx, rng = _world(rate=rate)
+        fresh, _ = _world(rate=rate)  # the same world with a memo of its own, still empty
         prof = {"marginal": rng.uniform(0.1, 1, (3, 4)), "reward": rng.uniform(0, 3, (3, 4))}
         pull, own = rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 4, 2))
         total = rng.uniform(0, 2, (3, 4))
         p_v = audits.veto_probability(ctx, total)[0]
         given = events.effort_terms(ctx, prof, total, pull, own, p_v=p_v)
-        own_p = events.effort_terms(ctx, prof, total, pull, own)
+        own_p = events.effort_terms(fresh, prof, total, pull, own)  # computed, not remembered
         for a, b in zip(given, own_p, strict=True):
             assert np.array_equal(a, b)
         off = events.effort_terms(ctx, prof, total, pull, own, p_v=p_v + 0.1)
