@@ -186,9 +186,12 @@ class Schedule:
     """Which departments' responses an iteration computes (an asynchronous iteration).
 
     A department whose last :data:`QUIET_RUN` computed steps were each within :data:`QUIET` of
-    the tolerance keeps its choices, and is not computed, until its replication's next *full*
-    iteration (every department computed). A replication iterates fully every :data:`REFRESH`
-    iterations, at the last allowed one, and after any iteration whose residual was within
+    the tolerance is not computed until its replication's next *full* iteration (every
+    department computed): its step is zero, though Anderson mixing may still move its choices a
+    little by its replication's recent history (20 replications of 1,000 units, seed 0: of the
+    departments in the iterations that computed fewer than half, 59 % changed, 19 % were
+    computed). A replication iterates fully every :data:`REFRESH` iterations, at the last allowed
+    one, and after any iteration whose residual was within
     :data:`NEAR` times the tolerance; it converges only on a full iteration, so its residual
     ``max |BR(x) − x|`` is over every department, as without the schedule. The profile (scores
     and cut-offs) is always the whole one; only the departments' choices are skipped, which late
