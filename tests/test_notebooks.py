@@ -36,8 +36,12 @@ TIMEOUT = 300  # seconds per cell; the issue asks for < 2 minutes per notebook i
 # clean clone notebook 03 took 195 references (105 s against 0.54 s), against 144 run alone.
 # 240 until 2026-12-07, when the reference itself got 8-10 % faster (the best response's scores in
 # one compiled pass) and notebook 03, little of it a best response, did not: it then took 262
-# references in one clean-clone CI run (47 s against 0.18 s; 99-135 run alone).
-BUDGET_REFERENCES = 280
+# references in one clean-clone CI run (47 s against 0.18 s; 99-135 run alone). 280 until later
+# that day, when the reference got faster again (up to 10 % at 1,000 departments, less at 66)
+# and notebook 03 took 168 references run alone (42 s against 0.25 s): under the CPU stretch
+# of a parallel run that could reach the budget. The budget is still well below the issue's two
+# minutes a notebook (360 references of 0.18-0.25 s: 65-90 s of CPU).
+BUDGET_REFERENCES = 360
 
 
 @pytest.fixture(scope="module")
