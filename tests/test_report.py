@@ -4,6 +4,7 @@ warning, the rerun command, and (where Chromium is installed) a headless browser
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -314,6 +315,45 @@ def test_missing_cjk_font_warns_once(monkeypatch):
     assert "汉字" in messages[0]  # said in Chinese too: the reader of a Chinese figure
     where = [w for w in caught if issubclass(w.category, UserWarning)][0]
     assert (where.filename, where.lineno) == ("perfsim", 0)  # no line of perfsim's code shown
+
+
+def test_a_report_drawn_without_a_cjk_font_says_so_on_its_page(
+    run_dir, tmp_path, monkeypatch, capsys
+):
+    """The terminal's warning reaches whoever wrote the report; the reader it is sent to sees the
+    boxes, so the page itself says what happened and how to mend it (in its language), and the
+    command line prints the warning as one line, like its others."""
+    from perfsim.cli import main
+
+    folder = tmp_path / "运行 1"  # (the command it gives quotes the folder)
+    shutil.copytree(run_dir, folder)
+    for name in ("report.html", "report.md"):
+        assert "fonts-noto-cjk" not in (folder / name).read_text(encoding="utf-8")
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", False)
+    assert main(["report", str(folder), "--lang", "zh"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("perfsim report：警告：未找到中文字体"), err
+    assert "no CJK" not in err[0] and "UserWarning" not in err[0]
+    html_path, md_path = folder / "report.zh.html", folder / "report.zh.md"
+    command = f"perfsim report '{folder}' --lang zh"
+    parser, text = parse(html_path)
+    notice = re.search(r'<p class="summary">([^<]*汉字显示为方框[^<]*)</p>', text)
+    assert notice and html.unescape(notice.group(1)).endswith(command)
+    assert text.index(notice.group(0)) < text.index('<h2 id="figures"')  # before what it explains
+    assert "> 本报告图中的汉字显示为方框" in md_path.read_text(encoding="utf-8")
+    # the English report's figures hold the Chinese band names (优秀, 良好): said in English
+    html_en, _ = build_report(folder)
+    assert "show as boxes: no font with Chinese characters was found when they were drawn. " in (
+        html.unescape(html_en.read_text(encoding="utf-8"))
+    )
+    assert f"write the report again: perfsim report '{folder}'</p>" in html.unescape(
+        html_en.read_text(encoding="utf-8")
+    )
+    # with a CJK font the same Chinese report says nothing either
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: "Noto Sans CJK SC")
+    build_report(folder, lang="zh")
+    assert "方框" not in html_path.read_text(encoding="utf-8")
 
 
 def test_a_notebook_without_a_cjk_font_is_told_once_and_then_drawn_quietly(monkeypatch):

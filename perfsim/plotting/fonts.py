@@ -13,7 +13,9 @@ boxes. :func:`find_cjk_font` looks for a font that has them, in this order:
 A candidate is kept only if it really has a glyph for ``评``. The font is added as a *fallback*
 family (``font.family = [<default>, <CJK font>]``, glyph-by-glyph fallback, matplotlib ≥ 3.6):
 Latin text keeps the default font. When no CJK font exists, :func:`warn_if_missing` emits one
-``UserWarning`` per process, and matplotlib's own per-glyph warnings are silenced.
+:class:`FontWarning` per process (the command line prints it as one line, like its other
+warnings), matplotlib's own per-glyph warnings are silenced, and :func:`boxed_figures` counts the
+figures drawn so, for the report to say so on its page.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ from matplotlib import font_manager
 from matplotlib import style as mpl_style
 
 from ..i18n import has_cjk
+from ..phrases import N_, Phrase
 
 __all__ = [
+    "FontWarning",
+    "boxed_figures",
     "find_cjk_font",
     "font_context",
     "has_cjk",
@@ -68,8 +73,14 @@ _PROBE = "评"
 _GLYPH_WARNING = r"Glyph .* missing from (current )?font"
 
 _warned = False
+_boxed = 0  # figures with Chinese text drawn without a CJK font, in this process
 
-MISSING_MESSAGE = (
+
+class FontWarning(UserWarning):
+    """Figures with Chinese labels drawn without a CJK font: the labels show as boxes."""
+
+
+MISSING_MESSAGE = N_(
     "no CJK-capable font found, so labels with Chinese characters will show as boxes "
     "(未找到中文字体，图中的汉字将显示为方框). Fix: pip install mplfonts (it bundles Noto Sans "
     'CJK SC; the extra perfsim[cjk] installs the same, e.g. pip install -e ".[cjk]" in a '
@@ -149,14 +160,29 @@ def _families(cjk: str | None) -> list[str]:
 
 
 def warn_if_missing(texts: Iterable[str]) -> None:
-    """Warn once per process when some of ``texts`` are CJK and no CJK font exists."""
-    global _warned
-    if _warned or find_cjk_font() is not None:
+    """Warn once per process when some of ``texts`` (one figure's) are CJK and no CJK font
+    exists, and count the figure (:func:`boxed_figures`)."""
+    global _boxed
+    if find_cjk_font() is not None or not any(has_cjk(t) for t in texts):
         return
-    if any(has_cjk(t) for t in texts):
+    _boxed += 1
+    _warn_once()
+
+
+def _warn_once() -> None:
+    global _warned
+    if not _warned:
         _warned = True
         # (from "perfsim", not from a line of code: the user has nothing to do with the line)
-        warnings.warn_explicit(MISSING_MESSAGE, UserWarning, "perfsim", 0)
+        # (a Phrase: a Chinese terminal says it in Chinese alone, perfsim.cli)
+        warning = FontWarning(Phrase(MISSING_MESSAGE))
+        warnings.warn_explicit(warning, FontWarning, "perfsim", 0)
+
+
+def boxed_figures() -> int:
+    """How many figures with Chinese text this process has drawn without a CJK font (their
+    Chinese shows as boxes): a caller compares the count before and after drawing its own."""
+    return _boxed
 
 
 @contextlib.contextmanager
@@ -201,7 +227,7 @@ def use_cjk_font() -> str | None:
     per-glyph "missing" warnings are silenced for the session."""
     cjk = find_cjk_font()
     if cjk is None:
-        warn_if_missing([_PROBE])
+        _warn_once()
         warnings.filterwarnings("ignore", message=_GLYPH_WARNING, category=UserWarning)
     else:
         mpl.rcParams["font.family"] = _families(cjk)
