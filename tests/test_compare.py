@@ -403,6 +403,34 @@ def test_a_quota_that_rounds_to_the_same_places_within_class_is_the_same_rule():
     with language("zh"):
         said = comparison_sentences(comp.table, comp.rules, ["base"], 6)
     assert any("的结果完全相同" in s for s in said), said
+    # with q30 the verdicts are explained; with q20 alone there is no verdict to explain, and no
+    # metric to single out as the same under every rule (the sentence says every one is)
+    assert any("A rule is called better or worse" in s for s in said_en(comp)), said
+    alone = compare([mlr], variants=["q20:rule.grading.quota.优秀=0.2"],
+                    overrides=['world.policy="naive"'], reps=6)  # fmt: skip
+    said = said_en(alone)
+    assert len(said) == 2 and said[1].startswith("q20 gives the same results as"), said
+
+
+def said_en(comp) -> list[str]:
+    from perfsim.report.summary import comparison_sentences
+
+    return comparison_sentences(comp.table, comp.rules, ["base"], 6)
+
+
+def test_compare_prints_no_table_of_differences_when_every_rule_is_the_same(tmp_path, capsys):
+    from perfsim.cli import main
+
+    mlr = str(ROOT / "scenarios" / "mlr-2011.toml")
+    args = ["compare", mlr, "--variant", "q20:rule.grading.quota.优秀=0.2", "--reps", "6",
+            "--set", 'world.policy="naive"']  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "same")]) == 0
+    out = capsys.readouterr().out
+    assert "q20 gives the same results" in out and "paired differences" not in out
+    assert "A rule is called better" not in out and "Identical under every rule" not in out
+    args[3] = "q30:rule.grading.quota.优秀=0.3"
+    assert main([*args, "--out", str(tmp_path / "other")]) == 0
+    assert "paired differences from the reference" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -23,11 +23,11 @@ from ..i18n import (
     join_sentences,
     metric_label,
     metric_name,
-    metric_plain,
     metric_undefined,
 )
 from ..i18n import gettext as _
 from ..world.convergence import GAP_WARNING
+from .explain import explain_lines
 from .numbers import decimals, finite, num, pct, pcts
 from .phrases import join, say
 
@@ -477,7 +477,7 @@ class ComparisonSummary:
 
     @property
     def sentences(self) -> list[str]:
-        return [*self.key, self.method, *self.warnings, *self.notes]
+        return [s for s in (*self.key, self.method, *self.warnings, *self.notes) if s]
 
 
 def comparison_summary(
@@ -492,7 +492,11 @@ def comparison_summary(
     same = identical_metrics(table, reference)
     key = run_sentences(reference, first)[:1]
     key += [_rule_sentence(table, reference, r, many, set(same)) for r in rules[1:]]
-    out = ComparisonSummary(key, say("cmp.method", reps=reps, example=_example(table)))
+    # every rule the same as the reference: no verdict to explain, no metric to single out
+    alike = set(table.loc[table["direction"].astype(str) != "", "metric"]) <= set(same)
+    out = ComparisonSummary(
+        key, "" if alike else say("cmp.method", reps=reps, example=_example(table))
+    )
     warning = _unconverged(table)
     if warning:
         out.warnings.append(warning)
@@ -504,11 +508,13 @@ def comparison_summary(
     undefined = [m for m in same if metric_registry.better(m) and m not in defined]
     identical = [m for m in same if metric_registry.better(m) and m in defined]
     if undefined:
-        names = _(", ").join(metric_name(m) for m in undefined)
-        out.notes.append(say("note.undefined_everywhere", items=names))
-    if identical:
-        names = _(", ").join(metric_name(m) for m in identical)
-        out.notes.append(say("note.same_everywhere", items=names))
+        out.notes.append(
+            say("note.undefined_everywhere", items=_(", ").join(map(metric_name, undefined)))
+        )
+    if identical and not alike:
+        out.notes.append(
+            say("note.same_everywhere", items=_(", ").join(map(metric_name, identical)))
+        )
     return out
 
 
@@ -563,38 +569,3 @@ def _unconverged(table: pd.DataFrame) -> str:
         for r in rows.itertuples(index=False)
     ]
     return say("warn.unconverged_rules", items=join(items))
-
-
-def explain_lines(metrics: Sequence[str]) -> list[str]:
-    """For ``--explain``: each metric's better side, smallest difference that matters and meaning
-    in plain words (all from :mod:`perfsim.metric_registry`), under the metric's name as
-    :func:`perfsim.i18n.metric_name` gives it (in Chinese its label with the name, so that a line
-    is found by the label the table shows)."""
-    lines = []
-    for metric in metrics:
-        side = metric_registry.better(metric) or "none"
-        meaning = metric_plain(metric)
-        if side == "none":
-            lines.append(say("explain.line_plain", metric=metric_name(metric),
-                             side=say("explain.none"), meaning=meaning))  # fmt: skip
-            continue
-        fixed = metric_registry.min_difference(metric)
-        delta = (
-            num(fixed)
-            if finite(fixed)
-            else say("explain.spread", share=num(metric_registry.SPREAD_SHARE))
-        )
-        info = metric_registry.metric_info(metric)
-        if info is not None and info.min_rel is not None:
-            floor = num(info.min_diff / 5) if info.min_diff else "0"
-            delta = say("explain.relative", fixed=delta, share=pct(info.min_rel), floor=floor)
-        lines.append(
-            say(
-                "explain.line",
-                metric=metric_name(metric),  # (another language: its label, as the table shows)
-                side=say(f"explain.{side}"),
-                delta=delta,
-                meaning=meaning,
-            )
-        )
-    return lines
