@@ -551,3 +551,19 @@ def test_the_within_class_caveat_needs_places_given_within_class(scenario, sets,
     from perfsim.scenario.loader import scenario_raw
 
     assert graded_within_class(scenario_raw(perfsim.load_scenario(scenario, sets))) is within
+
+
+def test_the_chinese_note_on_agreement_names_the_metrics_as_the_chinese_table_does():
+    """The note under ``perfsim run --lang zh``'s table names the rows it speaks of by the labels
+    that table shows, not by English column names it never shows."""
+    from perfsim.i18n import language, metric_label
+    from perfsim.report.phrases import say
+
+    english = say("note.agreement")
+    with language("zh"):
+        said = say("note.agreement")
+        labels = [metric_label(m) for m in ("icc2k", "krippendorff_alpha")]
+    assert "icc2k" in english and "rater_reliability" in english  # (the English table's names)
+    for name in ("icc2k", "krippendorff_alpha", "rater_reliability"):
+        assert name not in said, said
+    assert all(label.split("（")[0] in said for label in labels) and "信度" in said
