@@ -371,3 +371,23 @@ def test_an_empty_out_or_only_is_an_error_not_the_default(tmp_path, capsys, monk
     assert exc.value.code == 2
     assert f"argument {args[-2]}: empty; give a name" in capsys.readouterr().err
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", ["社会评价: out of 50 in the table, shown on 0–100", "领导考评: out of 5 in",
+                "mixed: the components' weighted sum"]),
+        ("zh", ["社会评价：原表满分 50，此处折算为百分制", "领导考评：原表满分 5",
+                "各部分加权得分：各组成部分的加权和"]),
+    ],
+)  # fmt: skip
+def test_score_says_which_columns_it_rescaled_and_what_its_own_columns_are(lang, said, capsys):
+    """The Hangzhou table gives 社会评价 out of 50 and 领导考评 out of 5; the printed table shows
+    them on 0–100 (85.22 for 市财政局's 42.61) beside perfsim's own columns: said under it."""
+    data = ROOT / "scenarios/data/hangzhou-2011-units.csv"
+    assert main(["score", str(data), "--rule", "hangzhou-2011", "--lang", lang]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # (wrapped to the terminal)
+    for text in said:
+        assert " ".join(text.split()) in out, out[-600:]
+    assert "目标考核: out of" not in out and "目标考核：原表满分" not in out  # (out of 100)

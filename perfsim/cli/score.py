@@ -110,7 +110,7 @@ def handle(args: argparse.Namespace) -> int:
 
     with language(args.lang):
         if not args.quiet:
-            _print_scored(table, scenario.name or args.rule, scenario.rule.grading.bands, args.out)
+            _print_scored(table, scenario.name or args.rule, scenario.rule, args.out)
         for message in quota_warnings:
             print(_warning_line(message), file=sys.stdout if not args.quiet else sys.stderr)
     return 0
@@ -134,13 +134,7 @@ def _about(args: argparse.Namespace, scenario, table):
 
     g, rule = scenario.rule.grading, scenario.rule
     counts = table["grade"].value_counts()
-    marks = [
-        _("{name}: out of {marks} in the table, shown on 0–100 (value ÷ {marks} × 100)").format(
-            name=name, marks=f"{c.full_marks:g}"
-        )
-        for name, c in rule.components.items()
-        if name in table.columns and c.full_marks != 100
-    ]
+    marks = _full_marks(rule, table)
     name = translated_name(scenario_raw(scenario).get("meta")) or scenario.name or args.rule
     command = ["perfsim", *(getattr(args, "argv", None) or sys.argv[1:])]  # as it was given
     rows = [
@@ -158,13 +152,29 @@ def _about(args: argparse.Namespace, scenario, table):
     return pd.DataFrame(rows, columns=[_("item"), _("value")])
 
 
-def _print_scored(table, name: str, bands, out: str | None) -> None:
-    """The scored table and a line of grade counts, in the current language (headers and yes/no
-    translated; the numbers, names and grades as in the table)."""
+def _full_marks(rule, table) -> list[str]:
+    """For each column component not scored out of 100, that the table shows it on 0–100, in
+    the current language."""
+    from ..i18n import gettext as _
+
+    return [
+        _("{name}: out of {marks} in the table, shown on 0–100 (value ÷ {marks} × 100)").format(
+            name=name, marks=f"{c.full_marks:g}"
+        )
+        for name, c in rule.components.items()
+        if name in table.columns and c.full_marks != 100
+    ]
+
+
+def _print_scored(table, name: str, rule, out: str | None) -> None:
+    """The scored table, what its columns are (components shown on 0–100, the score of the
+    parts, the bonus and deduction points) and a line of grade counts, in the current language
+    (headers and yes/no translated; the numbers, names and grades as in the table)."""
     import pandas as pd
 
     from ..i18n import gettext as _
     from ..scoring import shown_table
+    from .common import terminal_columns, wrap
 
     shown = shown_table(table)
     with pd.option_context(
@@ -178,7 +188,15 @@ def _print_scored(table, name: str, bands, out: str | None) -> None:
         True,  # Chinese names two columns wide: aligned
     ):
         print(shown.to_string(index=False))
+    columns = _(
+        "{mixed}: the components' weighted sum; {adjustment}: points added or taken off; "
+        "{total}: the two together"
+    ).format(
+        **{c: shown.columns[table.columns.get_loc(c)] for c in ("mixed", "adjustment", "total")}
+    )
+    print("\n" + wrap(_("; ").join([*_full_marks(rule, table), columns]), terminal_columns(), ""))
     counts = table["grade"].value_counts()
+    bands = rule.grading.bands
     grades = _(", ").join(f"{b} {counts.get(b, 0)}" for b in bands)
     vetoed = int(table["vetoed"].sum()) if "vetoed" in table else 0
     why = _(" ({vetoed} of them by the one-vote veto, whatever the score)") if vetoed else ""
