@@ -347,3 +347,15 @@ def test_a_variant_name_given_twice_is_said_in_chinese(capsys):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "规则名称 'a' 已被占用" in err and "taken" not in err
+
+
+@pytest.mark.parametrize(("value", "shown"), [("abc", "'abc'"), ("2.5", "2.5")])
+def test_a_count_that_is_not_a_whole_number_is_said_so(value, shown):
+    """pydantic said "must be a valid integer, unable to parse string as an integer"."""
+    from perfsim.cli import said_error
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("hangzhou-2011", [f"world.departments={value}"])
+    assert f"world.departments = {shown}: must be a whole number" in str(err.value)
+    assert "valid integer" not in str(err.value)
+    assert f"world.departments = {shown}：须为整数" in said_error("run", err.value, "zh")

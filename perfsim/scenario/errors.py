@@ -152,6 +152,7 @@ ERRORS: dict[str, str] = {
     "le": N_("must be ≤ {bound}"),
     "gt": N_("must be > {bound}"),
     "number": N_("must be a number"),
+    "integer": N_("must be a whole number"),
     "string": N_("must be a string"),
     "boolean": N_("must be true or false"),
     "table": N_("must be a table"),

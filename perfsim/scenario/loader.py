@@ -448,6 +448,7 @@ def _message(err: Mapping) -> str:
     whole = {
         "Input should be a valid dictionary": "table",
         "Input should be a valid number": "number",
+        "Input should be a valid integer": "integer",  # (not a string, or with a fraction)
         "List should have at least 1 item": "empty",
     }
     bounds = {
