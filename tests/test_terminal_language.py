@@ -281,3 +281,18 @@ def test_the_run_summary_says_where_effective_weights_stray_from_the_nominal_sha
     metrics = pd.read_csv(out / "metrics.csv", encoding="utf-8-sig").set_index("metric")
     share = metrics.loc["effective_weight:社会评价", "mean"]
     assert f"社会评价名义权重为 50 %，实际占得分差异的 {100 * share:.3g} %" in printed
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.from_regex(r"[a-z]{1,9}", fullmatch=True), min_size=1, max_size=12),
+    st.lists(st.from_regex(r"[a-z]{1,9}", fullmatch=True), max_size=12),
+    st.integers(12, 60),
+)
+@example(["xxxxxxxxxx", "a", "nominal"], ["of", "the", "units"], 25)  # it printed "50" / "%"
+def test_a_percentage_keeps_its_sign_on_its_line(before, after, columns):  # fmt: skip
+    """English text wraps at spaces, but never between a number and its " %"."""
+    text = " ".join([*before, "50 %", *after])
+    lines = wrap(text, columns, "  ").split("\n")
+    assert " ".join(line.strip() for line in lines) == text
+    assert any("50 %" in line for line in lines)

@@ -301,14 +301,17 @@ def wrap(text: str, columns: int, indent: str = "  ") -> str:
     at spaces (:func:`textwrap.fill`), and so is English text naming Chinese things; Chinese
     text, which has no spaces between words, between any two characters but never inside a run
     of Latin letters, digits and signs (a number, a metric's name such as ``rater_cost:社会评价``),
-    never before closing punctuation (the last word moves down with it) and never after an
-    opening bracket."""
+    never before closing punctuation or ``%`` (the last word moves down with it) and never after
+    an opening bracket."""
     from ..i18n import current_language, has_cjk
 
     if not has_cjk(text):
         import textwrap
 
-        return textwrap.fill(text, columns, initial_indent=indent, subsequent_indent=indent)
+        # ("50 %" stays on one line: textwrap breaks at spaces, not at a no-break space)
+        glued = text.replace(" %", "\u00a0%")
+        out = textwrap.fill(glued, columns, initial_indent=indent, subsequent_indent=indent)
+        return out.replace("\u00a0%", " %")
     lines: list[str] = []
     parts: list[str] = []  # the tokens on the line so far
     spaced = False  # a space was left out at the end of a full line
