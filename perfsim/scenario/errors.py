@@ -152,7 +152,7 @@ ERRORS: dict[str, str] = {
     "le": N_("must be ≤ {bound}"),
     "gt": N_("must be > {bound}"),
     "number": N_("must be a number"),
-    "integer": N_("must be a whole number"),
+    "integer": N_("must be a whole number, written without a decimal point (e.g. 3)"),
     "string": N_("must be a string"),
     "boolean": N_("must be true or false"),
     "table": N_("must be a table"),

@@ -273,7 +273,7 @@ def _edge_problem(raw: Mapping, source: str, inp: Input, label: str) -> Problem 
             scenario_from_dict(raw, source=source, overrides=[inp.assignment(value)])
         except ScenarioError as exc:
             first = exc.problems[0]
-            integer = "integer" in first.message and not inp.integer
+            integer = first.message.startswith(error("integer")) and not inp.integer
             key = ("edge" if first.path else "edge_plain") + ("_integer" if integer else "")
             said = error(
                 key, value=repr(value), path=first.path, given=repr(first.value),
