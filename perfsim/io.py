@@ -488,6 +488,17 @@ def write_manifest(folder: Path, kind: str) -> None:
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
 
 
+def final_folder(folder: str | Path) -> Path:
+    """The folder that ``folder`` becomes: for a temporary folder of :func:`atomic_dir` (a report
+    written into it before it is swapped into place names the folder the user will have), the
+    folder it replaces; any other folder is itself."""
+    path = Path(folder)
+    name = path.name
+    if name.startswith(".") and _TMP_TAG in name:
+        return path.with_name(name[1:].rpartition(_TMP_TAG)[0])
+    return path
+
+
 @contextmanager
 def atomic_dir(path: str | Path, kind: str, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; when the block succeeds it replaces ``path`` in one

@@ -351,6 +351,10 @@ def test_analyze_writes_tables_figures_and_report(tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     for section in ("Rater reliability", "Rank intervals", "Calibration", "Counterfactual"):
         assert section in html
+    # the report is built in a temporary folder before it is swapped into place: its command
+    # names the folder the user has (it named .emp.perfsim-tmp-…)
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert f"perfsim report {out}\n" in md and "perfsim-tmp" not in md + html
 
 
 def test_wide_table_gets_counterfactual_rescoring_only():

@@ -618,3 +618,15 @@ def test_an_unfinished_optimisation_is_named_as_such_not_as_an_old_folder(tmp_pa
         err = capsys.readouterr().err
         assert "holds an unfinished perfsim optimization run" in err and "older" not in err
     assert sorted(p.name for p in out.iterdir()) == ["optimization.json"]
+
+
+@pytest.mark.parametrize("name", ["pilot", "结果 1", "a.b", ".hidden", "x.perfsim-tmp-y"])
+def test_a_temporary_folder_is_named_by_the_folder_it_becomes(tmp_path, name):
+    """A report written inside :func:`perfsim.io.atomic_dir`'s temporary folder names the folder
+    the user will have (:func:`perfsim.io.final_folder`); other folders are themselves."""
+    from perfsim.io import atomic_dir, final_folder
+
+    target = tmp_path / name
+    with atomic_dir(target, "empirical") as tmp:
+        assert tmp != target and final_folder(tmp) == target
+    assert final_folder(target) == target and final_folder(tmp_path / "plain") == tmp_path / "plain"

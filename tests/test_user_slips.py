@@ -358,4 +358,6 @@ def test_a_count_that_is_not_a_whole_number_is_said_so(value, shown):
         load_scenario("hangzhou-2011", [f"world.departments={value}"])
     assert f"world.departments = {shown}: must be a whole number, written" in str(err.value)
     assert "valid integer" not in str(err.value)
-    assert f"world.departments = {shown}：须为整数，不带小数点" in said_error("run", err.value, "zh")
+    assert f"world.departments = {shown}：须为整数，不带小数点" in said_error(
+        "run", err.value, "zh"
+    )

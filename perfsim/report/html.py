@@ -15,7 +15,6 @@ written to a temporary name and renamed into place. All text from the folder is 
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +38,7 @@ from .figures import write_figures
 from .figures.empirical import redraw_empirical_figures
 from .figures.optimization import write_optimization_figures
 from .figures.sensitivity import redraw_sensitivity_figures
-from .rerun import Rerun, rerun_command
+from .rerun import Rerun, report_command, rerun_command
 from .rules import rule_summary
 from .runs import RunFolder
 from .sections.comparison import comparison_metrics_section, robustness_section
@@ -145,25 +144,22 @@ def build_report(run_dir: str | Path, lang: str = "en") -> tuple[Path, Path]:
             boxed = boxed_figures()
             doc = document(record)
             if boxed_figures() > boxed:
-                _font_notice(doc, path, lang)
+                _font_notice(doc, path)
             html_text, md_text = render_html(doc), render_markdown(doc, path)
             atomic_write(html_path, lambda tmp: tmp.write_text(html_text, encoding="utf-8"))
             atomic_write(md_path, lambda tmp: tmp.write_text(md_text, encoding="utf-8"))
     return html_path, md_path
 
 
-def _font_notice(doc: Document, folder: Path, lang: str) -> None:
+def _font_notice(doc: Document, folder: Path) -> None:
     """Say at the top of the report that its figures' Chinese shows as boxes (drawn without a CJK
     font, :mod:`perfsim.plotting.fonts`), and how to mend it: a reader who is sent the page sees
     it, not only whoever saw the terminal's warning."""
-    command = f"perfsim report {shlex.quote(str(folder))}" + (
-        "" if lang == "en" else f" --lang {lang}"
-    )
     text = _(
         "The Chinese characters in this report's figures show as boxes: no font with Chinese "
         "characters was found when they were drawn. Install one (pip install mplfonts, or the "
         'extra perfsim[cjk]: pip install -e ".[cjk]" in a checkout; or Debian\'s fonts-noto-cjk), '
         "then write the report again: {command}"
-    ).format(command=command)
+    ).format(command=report_command(folder))
     at = next((i + 1 for i, b in enumerate(doc.blocks) if b.kind == "subtitle"), 1)
     doc.blocks.insert(at, Block("summary", text))

@@ -9,10 +9,12 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..i18n import current_language
 from ..i18n import gettext as _
+from ..io import final_folder
 from ..scenario.bundled import bundled_name
 from .runs import RunFolder
 
@@ -149,11 +151,12 @@ def _hash_of(raw: Mapping, overrides: list[str]) -> str | None:
 
 
 def report_command(folder: object) -> str:
-    """The ``perfsim report`` command that rewrites this report (in its language)."""
+    """The ``perfsim report`` command that rewrites this report (in its language), naming the
+    folder the user has (:func:`perfsim.io.final_folder`: not the temporary folder a report
+    written with its results is built in)."""
     lang = current_language()
-    return f"perfsim report {shlex.quote(str(folder))}" + (
-        f" --lang {lang}" if lang != "en" else ""
-    )
+    shown = final_folder(folder) if isinstance(folder, str | Path) else folder
+    return f"perfsim report {shlex.quote(str(shown))}" + (f" --lang {lang}" if lang != "en" else "")
 
 
 def format_command(args: list[str]) -> str:
