@@ -744,3 +744,20 @@ def test_a_rule_files_whole_counts_are_left_as_they_are():
     assert sum(c["share"] for c in out["rule"]["components"].values()) == pytest.approx(
         1, abs=1e-12
     )
+
+
+def test_the_lever_examples_the_error_gives_work():
+    """A malformed lever's message gave rule.normalize=zscore,rank, which fails twice (the path
+    needs .method; rank is no method): each example now parses and every value it names
+    validates on Hangzhou."""
+    from perfsim.experiments.optimize import levers
+    from perfsim.experiments.sensitivity.inputs import check_inputs
+    from perfsim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        levers.parse_lever("rule.normalize")
+    examples = str(err.value).split("e.g. ", 1)[1].split(" or ")
+    assert len(examples) == 2
+    inputs = [levers.parse_lever(e.strip()) for e in examples]
+    raw = scenario_raw(load_scenario("hangzhou-2011"))
+    check_inputs(raw, "hangzhou-2011", inputs, "--lever")  # raises on any value refused

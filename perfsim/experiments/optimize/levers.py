@@ -32,7 +32,7 @@ ROBUSTNESS = ("worst", "mean", "regret")
 
 _LEVER_HELP = (
     "expected PATH=LO:HI (a range), PATH=LO:HI:int (whole numbers) or PATH=A,B,C (choices), "
-    "e.g. rule.components.社会评价.share=0.3:0.6 or rule.normalize=zscore,rank"
+    "e.g. rule.components.社会评价.share=0.3:0.6 or rule.normalize.method=zscore,percentile"
 )
 
 
