@@ -704,3 +704,14 @@ def test_many_units_without_ratings_are_said_in_chinese_with_how_many_more():
     assert str(said).endswith("'单位4' and 3 more")
     with language("zh"):
         assert say(said).endswith("'单位0'、'单位1'、'单位2'、'单位3'、'单位4' 等，另有 3 家")
+
+
+def test_a_compared_rule_that_a_wide_table_lacks_columns_for_is_named():
+    """The error listed what "the rule needs" without saying it was the compared rule (the
+    ministry's) that needs it, not the table's own (Hangzhou's)."""
+    data = ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv"
+    mlr = perfsim.load_scenario(ROOT / "scenarios" / "mlr-2011.toml")
+    with pytest.raises(DataError) as err:
+        analyze(data, rule=HANGZHOU, compare=[mlr])
+    said = str(err.value)
+    assert f"{data} (scored with the rule {mlr.rule.name}" in said and "'职责履行'" in said

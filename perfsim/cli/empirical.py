@@ -31,7 +31,8 @@ EXAMPLES = """examples:
       --variant classes:rule.grading.scope=\"within_class\"
   perfsim empirical ratings.xlsx --rule my-rule.toml --units units.xlsx --compare other-rule.toml
   perfsim empirical ratings.csv --scale "差=0,中=50,好=100" --reps 2000 --out results/pilot
-  perfsim empirical last_year.csv --rule hangzhou-2011 --compare mlr-2011   # a wide table
+  perfsim empirical last_year.csv --rule hangzhou-2011 --variant classes:rule.grading.scope=\"within_class\"
+      # (a wide table, as perfsim score reads: each rule compared needs its columns)
 then simulate with the calibrated raters:
   perfsim run scenarios/hangzhou-2011.toml --set @results/pilot/calibrated.toml"""
 

@@ -452,7 +452,8 @@ def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, c
     )
     for alt in compare:
         alt_rule, _, alt_name = _load_rule(alt)
-        s = score(raw, alt_rule, id_column=id_column, class_column=class_column, source=source)
+        said = error("scored_with", source=source, rule=alt_name)  # (which rule lacks a column)
+        s = score(raw, alt_rule, id_column=id_column, class_column=class_column, source=said)
         name = alt_name if alt_name not in rules else f"{alt_name} ({len(rules) + 1})"
         by_unit = s.set_index(id_column)
         ranks[name] = ranks["unit"].map(by_unit["rank"])

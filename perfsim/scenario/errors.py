@@ -160,6 +160,7 @@ ERRORS: dict[str, str] = {
     "empty": N_("must not be empty"),
     "choices": N_("must be {choices}"),
     "with_set": N_("{source} (with --set {sets})"),
+    "scored_with": N_("{source} (scored with the rule {rule})"),
     "with_across": N_("{source} (with --across {sets})"),
     "variant_form": N_(
         "expected NAME:PATH=VALUE[,PATH=VALUE] or NAME:@FRAGMENT.toml (a file of the changed "
