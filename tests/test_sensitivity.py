@@ -793,7 +793,7 @@ def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
     assert not [p for p in out.rglob("*.tmp")]  # atomic writes leave no temporaries
 
 
-def test_the_time_estimate_is_near_the_time_the_samples_take(tmp_path):
+def test_the_demo_estimates_its_time_and_lists_only_inputs_that_move_a_metric(tmp_path):
     """The pilot sample was timed once, in a fresh process: loading the compiled loops made it
     0.6 s against 52 ms a sample, and the demo's Morris run was estimated at 89 s for 7 s of
     samples. Now it is timed warm."""
@@ -803,6 +803,10 @@ def test_the_time_estimate_is_near_the_time_the_samples_take(tmp_path):
     meta = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
     estimated, took = meta["seconds_estimated"], meta["seconds_evaluation"]
     assert took / 4 < estimated < 4 * took, (estimated, took)
+    # the leading inputs leave out those with no influence ("survey share 0 ±0") and show no
+    # rounding as a half-width ("survey size 36 ±2.2e-14" for the survey's cost)
+    assert not re.search(r" 0 ±|e-1\d", r.stdout), r.stdout
+    assert re.search(r"rater_cost:社会评价\s+survey size 36 ±0\n", r.stdout), r.stdout
 
 
 def test_cli_in_chinese_calls_the_inputs_by_their_chinese_names(tmp_path):

@@ -209,6 +209,8 @@ def _print_estimate(seconds: float, workers: int, lang: str = "en") -> None:
 
 def _print_sensitivity(result) -> None:
     """The terminal's summary of an analysis, in the current language."""
+    import numpy as np
+
     from ..experiments.discovery import region_summary
     from ..experiments.executors import executor_said
     from ..experiments.sensitivity import method
@@ -257,11 +259,14 @@ def _print_sensitivity(result) -> None:
     column = max((width(n) for n in names.values()), default=10) + 2
     for metric in result.outputs:
         top = result.top(metric, 3)
+        # an index of 0 is no influence, and one a billionth of the largest is rounding
+        scale = float(np.nanmax(np.abs(top["value"]), initial=0.0))
+        moved = top[np.abs(top["value"]) > _ROUNDING * scale]
         cells = " · ".join(
-            f"{called.get(r.input, r.input)} {r.value:.3g} ±{r.confidence:.2g}"
-            for r in top.itertuples()
+            f"{called.get(r.input, r.input)} {r.value:.3g} ±{_rounded(r.confidence, scale)}"
+            for r in moved.itertuples()
         )
-        print(f"  {pad(names[metric], column)}{cells}")
+        print(f"  {pad(names[metric], column)}{cells or _('no input moves it')}")
     if result.notes:
         print("\n" + _("notes:"))
         for note in result.notes:
@@ -283,3 +288,13 @@ def _print_sensitivity(result) -> None:
     print()
     folder_line(result.out, written)
     next_report(result.out)
+
+
+#: an index or half-width below this share of a metric's largest index is shown as 0: rounding
+#: in the sums of the analysis (±5.8e-15 beside indices of 0.3)
+_ROUNDING = 1e-9
+
+
+def _rounded(x: float, scale: float) -> str:
+    """``x`` to two significant digits, 0 where it is rounding against ``scale``."""
+    return "0" if abs(x) <= _ROUNDING * scale else f"{x:.2g}"
