@@ -266,7 +266,7 @@ def _print_sensitivity(result) -> None:
             f"{called.get(r.input, r.input)} {r.value:.3g} ±{_rounded(r.confidence, scale)}"
             for r in moved.itertuples()
         )
-        print(f"  {pad(names[metric], column)}{cells or _('no input moves it')}")
+        print(f"  {pad(names[metric], column)}" + (cells or _("no input moves it")))
     if result.notes:
         print("\n" + _("notes:"))
         for note in result.notes:
