@@ -456,14 +456,14 @@ def test_the_convergence_note_names_the_inputs_where_responses_fail():
     share = np.where(samples["normalisation"] == "zscore", 0.0, 1.0 - 2 * samples["audit rate"])
     with pytest.warns(ConvergenceWarning) as caught:
         (note,) = convergence_notes(pd.DataFrame({"converged_share": share}), samples)
-    assert len(caught) == 1 and "normalisation = zscore (0% converged" in note
+    assert len(caught) == 1 and "normalisation = zscore (0% of the replications converged" in note
     assert "high audit rate" in note and "leniency" not in note
     assert f"at {(share < 1).sum()} of {n} samples" in note
     assert convergence_notes(pd.DataFrame({"converged_share": np.ones(n)}), samples) == []
     # a Chinese report says the note again with every hint in Chinese, the numbers kept
     with language("zh"):
         said = said_again(note)
-    assert "= zscore（收敛 0%，最好的取值为" in said and "较高的一半（收敛" in said
+    assert "= zscore（收敛的重复模拟占 0%，最好的取值为" in said and "较高的一半（收敛" in said
     assert "converged" not in said.replace("converged_share", "") and "against" not in said
     assert sorted(re.findall(r"\d+(?:\.\d+)?%", said)) == sorted(
         re.findall(r"\d+(?:\.\d+)?%", note)
@@ -480,7 +480,11 @@ def test_the_choice_gap_note_counts_the_samples_where_choices_are_held_far_from_
     with pytest.warns(ConvergenceWarning) as caught:
         (note,) = choice_gap_notes(pd.DataFrame({"choice_gap": gap}), samples)
     assert len(caught) == 1 and "at 2 of 6 samples" in note and "up to 30%" in note
-    assert "normalisation = z (0% within, against 100%)" in note and "high n" not in note
+    assert (
+        "normalisation = z (0% of the samples within the limit with it, against 100% with its best value)"
+        in note
+    )
+    assert "high n" not in note
     assert choice_gap_notes(pd.DataFrame({"choice_gap": gap.clip(max=0.01)}), samples) == []
     assert choice_gap_notes(pd.DataFrame({"kendall_tau": gap}), samples) == []
 

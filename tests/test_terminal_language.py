@@ -261,7 +261,12 @@ def test_a_sensitivity_hint_on_an_input_named_with_brackets_is_said_whole(name):
     from perfsim.experiments.sensitivity.notes import NOTES, said_again
     from perfsim.i18n import gettext as _
 
-    values = {"input": name, "worse": "61%", "what": "within", "better": "94%"}
+    values = {
+        "input": name,
+        "worse": "61%",
+        "what": "of the samples within the limit",
+        "better": "94%",
+    }
     english = NOTES["hint_low"].format(**values)
     with language("zh"):
         said = said_again(english)
@@ -296,3 +301,16 @@ def test_a_percentage_keeps_its_sign_on_its_line(before, after, columns):  # fmt
     lines = wrap(text, columns, "  ").split("\n")
     assert " ".join(line.strip() for line in lines) == text
     assert any("50 %" in line for line in lines)
+
+
+def test_a_hint_as_an_older_folder_recorded_it_is_still_said_in_chinese():
+    """The hints now say what their shares count ("(5% of the replications converged with it,
+    against 86% with its best value)"); a folder written before recorded "(5% converged,
+    against 86%)", and its Chinese report still says that in Chinese."""
+    from perfsim.experiments.sensitivity.notes import said_again
+
+    before = "normalisation = zscore (5% converged, against 86%)"
+    now = "normalisation = zscore (5% of the replications converged with it, against 86% with its best value)"
+    with language("zh"):
+        assert said_again(before) == "标准化方法 = zscore（收敛 5%，最好的取值为 86%）"
+        assert said_again(now) == "标准化方法 = zscore（收敛的重复模拟占 5%，最好的取值为 86%）"

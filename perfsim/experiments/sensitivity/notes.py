@@ -97,13 +97,22 @@ NOTES: dict[str, str] = {
         "table shows where. How much they game is not pinned down there."
     ),
     # where (along which input) the two notes above happen most: the half or the choice
-    "hint_low": N_("low {input} ({worse} {what}, against {better})"),
-    "hint_high": N_("high {input} ({worse} {what}, against {better})"),
-    "hint_choice": N_("{input} = {value} ({worse} {what}, against {better})"),
+    "hint_low": N_("low {input} ({worse} {what} in that half, against {better} in the other)"),
+    "hint_high": N_("high {input} ({worse} {what} in that half, against {better} in the other)"),
+    "hint_choice": N_(
+        "{input} = {value} ({worse} {what} with it, against {better} with its best value)"
+    ),
+    # the same hints as folders written before 2026-12-07 recorded them ("(50% within, against
+    # 100%)"), so that a report of such a folder still says them again in its language
+    "hint_low_before": N_("low {input} ({worse} {what}, against {better})"),
+    "hint_high_before": N_("high {input} ({worse} {what}, against {better})"),
+    "hint_choice_before": N_("{input} = {value} ({worse} {what}, against {better})"),
 }
 
 #: what a hint's shares count: replications that converged, samples within the choice-gap limit
-CONVERGED, WITHIN = N_("converged"), N_("within")
+CONVERGED = N_("of the replications converged")
+WITHIN = N_("of the samples within the limit")
+_BEFORE = N_("converged"), N_("within")  # (what the hints of older folders counted)
 
 #: why the convergence of the indices cannot be checked (said again in a report's language)
 NOT_CUT = N_("n is too small to cut the sample into quarters")
