@@ -331,3 +331,20 @@ def test_a_scale_typed_with_a_chinese_keyboard_is_read():
     typed = Scale.parse("不满意＝０，基本满意=60、比较满意=８０,满意（全部）=100")
     assert typed.labels == ("不满意", "基本满意", "比较满意", "满意（全部）")
     assert typed.points == (0.0, 60.0, 80.0, 100.0)
+
+
+def test_a_scenario_saved_as_gbk_a_folder_and_an_infinite_share_are_said_in_chinese(
+    tmp_path, capsys
+):
+    """Three errors a helper found still in English under --lang zh; a TOML file saved as GBK
+    (Notepad or WPS on Chinese Windows) is the likeliest of them."""
+    gbk = tmp_path / "规则.toml"
+    gbk.write_bytes('[meta]\nname = "测试"\n'.encode("gbk"))
+    english, said = _said_both(capsys, ["run", str(gbk)], ["不是 UTF-8 文本", "GBK 或 GB18030"])
+    assert "not UTF-8 text" in english and "Notepad or WPS" in english
+    _, said = _said_both(capsys, ["run", str(tmp_path)], ["是文件夹；请给出情景 TOML 文件"])
+    english, said = _said_both(
+        capsys, ["run", "hangzhou-2011", "--set", "rule.components.社会评价.share=inf"],
+        ["社会评价.share = inf：须为有限的数"],
+    )  # fmt: skip
+    assert "must be a finite number" in english

@@ -152,6 +152,12 @@ ERRORS: dict[str, str] = {
     "le": N_("must be ≤ {bound}"),
     "gt": N_("must be > {bound}"),
     "number": N_("must be a number"),
+    "finite": N_("must be a finite number"),
+    "toml_not_utf8": N_(
+        "not UTF-8 text ({reason} at byte {start}); save the file as UTF-8 (Notepad or WPS on "
+        "Chinese Windows may save it as GBK or GB18030)"
+    ),
+    "toml_folder": N_("is a folder; give a scenario TOML file"),
     "integer": N_("must be a whole number, written without a decimal point (e.g. 3)"),
     "string": N_("must be a string"),
     "boolean": N_("must be true or false"),

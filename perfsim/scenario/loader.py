@@ -113,14 +113,12 @@ def read_toml(path: str | Path, bundled: bool = True, table: str = "") -> dict:
                     str(p),
                     "",
                     None,
-                    f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8",
+                    error("toml_not_utf8", reason=exc.reason, start=exc.start),
                 )
             ]
         ) from None
     except IsADirectoryError:
-        raise ScenarioError(
-            [Problem(str(p), "", None, "is a folder; give a scenario TOML file")]
-        ) from None
+        raise ScenarioError([Problem(str(p), "", None, error("toml_folder"))]) from None
     except OSError as exc:
         raise ScenarioError([Problem(str(p), "", None, f"cannot read: {exc.strerror}")]) from None
     return parse_toml(text.removeprefix("\ufeff"), str(p))

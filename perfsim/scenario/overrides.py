@@ -245,7 +245,7 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
             if group is not None and _is_number(value):
                 if not math.isfinite(float(value)):
                     raise ScenarioError(
-                        [Problem(source, ".".join(segments), value, "must be a finite number")]
+                        [Problem(source, ".".join(segments), value, error("finite"))]
                     )
                 pinned.setdefault(group[0], {})[group[1]] = float(value)
             _set(tables, segments, value, source)
