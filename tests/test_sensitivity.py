@@ -758,8 +758,10 @@ def test_bounds_parse_and_name_known_metrics():
     # as a Chinese keyboard types it, or with ≤ and ≥
     assert parse_bound("class_bias＜８") == ("class_bias", "<", 8.0)
     assert parse_bound("gaming_share ≥ ０.１") == ("gaming_share", ">=", 0.1)
-    with pytest.raises(perfsim.PerfsimError, match="expected METRIC<VALUE"):
-        parse_bound("class_bias=5")
+    for typo in ("class_bias=5", "class_bias<<8", "class_bias<=<8", "class_bias>>0.1"):
+        # ('class_bias<<8' was read as the unknown metric 'class_bias<')
+        with pytest.raises(perfsim.PerfsimError, match="expected METRIC<VALUE"):
+            parse_bound(typo)
     with pytest.raises(perfsim.PerfsimError, match="unknown metric"):
         find_region(pd.DataFrame({"x": [0.0, 1.0]}), pd.DataFrame({"m": [0.0, 1.0]}), ["q<1"])
 

@@ -38,7 +38,7 @@ from ..scenario import PerfsimError
 from ..scenario.overrides import ascii_comparison
 
 OPERATORS = ("<=", ">=", "<", ">")
-_BOUND = re.compile(r"^\s*(?P<metric>.+?)\s*(?P<op><=|>=|<|>)\s*(?P<value>[^<>=]+?)\s*$")
+_BOUND = re.compile(r"^\s*(?P<metric>[^<>=]+?)\s*(?P<op><=|>=|<|>)\s*(?P<value>[^<>=]+?)\s*$")
 
 
 class BoundError(PerfsimError, ValueError):
