@@ -31,7 +31,7 @@ from perfsim.experiments.optimize.levers import (
     parse_lever,
     parse_objective,
 )
-from perfsim.scenario import load_scenario, scenario_raw
+from perfsim.scenario import ScenarioError, load_scenario, scenario_raw
 
 V6 = str(ROOT / "scenarios" / "theory" / "v6-distortion.toml")
 F = np.array([1.0, 0.6])  # the scenario's task values
@@ -761,3 +761,14 @@ def test_the_lever_examples_the_error_gives_work():
     inputs = [levers.parse_lever(e.strip()) for e in examples]
     raw = scenario_raw(load_scenario("hangzhou-2011"))
     check_inputs(raw, "hangzhou-2011", inputs, "--lever")  # raises on any value refused
+
+
+@pytest.mark.parametrize("spec", ["0:40%", "0 : 40 %", "0:４０％", "0%:0.4"])
+def test_a_lever_range_reads_a_percentage_as_set_does(spec):
+    """--set, --variant and --across read 40% as 0.4; --lever refused it."""
+    lever = parse_lever(f"rule.audit.probability={spec}")
+    assert (lever.low, lever.high, lever.integer) == (0.0, 0.4, False)
+    assert isinstance(lever.low, float) and isinstance(lever.high, float)
+    assert parse_lever("rule.audit.probability=0:0.4") == lever
+    with pytest.raises(ScenarioError, match="expected PATH=LO:HI"):
+        parse_lever("rule.audit.probability=0:true")

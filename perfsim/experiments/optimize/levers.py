@@ -22,7 +22,7 @@ import numpy as np
 from ...metric_registry import METRICS, better, metric_info
 from ...scenario import Problem, ScenarioError, parse_assignment
 from ...scenario.names import nearest
-from ...scenario.overrides import ascii_comparison, rescaled_group, split_path
+from ...scenario.overrides import ascii_comparison, parse_value, rescaled_group, split_path
 from ...scenario.paths import RESERVED_WEIGHT_KEYS
 from ..compare import split_top_level
 from ..sensitivity.inputs import Input, check_inputs, toml_value
@@ -47,10 +47,11 @@ def parse_lever(text: str) -> Input:
         integer = len(parts) == 3
         if integer and parts[2].strip() != "int":
             raise ScenarioError([Problem("--lever", path, spec, _LEVER_HELP)])
-        try:
-            low, high = float(parts[0]), float(parts[1])
-        except ValueError:
-            raise ScenarioError([Problem("--lever", path, spec, _LEVER_HELP)]) from None
+        # (a percentage is the share it means, 0:40% is 0 to 0.4, as --set reads it)
+        low, high = (parse_value(p) for p in parts[:2])
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)):
+            raise ScenarioError([Problem("--lever", path, spec, _LEVER_HELP)])
+        low, high = float(low), float(high)
         if not (np.isfinite(low) and np.isfinite(high) and low < high):
             raise ScenarioError([Problem("--lever", path, spec, "the range needs finite LO < HI")])
         return Input(name=path, path=path, kind="uniform", low=low, high=high, integer=integer)
