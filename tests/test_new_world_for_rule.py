@@ -214,3 +214,13 @@ def test_a_rule_fitted_to_a_world_has_shares_that_sum_to_one(tmp_path, raters):
     assert sum(shares) == pytest.approx(1, abs=1e-12) and len(shares) == raters + 1
     rule = perfsim.load_scenario(target).rule
     assert scale_notes(rule) == [], scale_notes(rule)
+
+
+@pytest.mark.parametrize("kind", ["rule", "world"])
+def test_a_folder_or_another_suffix_is_told_the_file_name_to_give(tmp_path, capsys, kind):
+    """'new world FOLDER' suggested FOLDER/my-rule.toml, and 'new world w3.txt' w3.txt.toml."""
+    assert main(["new", kind, str(tmp_path)]) == 2
+    assert f"e.g. {tmp_path / f'my-{kind}.toml'}" in capsys.readouterr().err
+    assert main(["new", kind, str(tmp_path / "w3.txt")]) == 2
+    assert "name it w3.toml" in capsys.readouterr().err
+    assert not (tmp_path / "w3.txt").exists() and list(tmp_path.iterdir()) == []

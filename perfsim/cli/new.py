@@ -65,10 +65,13 @@ def handle(args: argparse.Namespace) -> int:
     if args.world is not None and args.kind != "rule":
         message = "only a rule is fitted to a world: perfsim new rule FILE --world WORLD"
         raise ScenarioError([Problem("command line", "--world", args.world, message)])
+    example = f"my-{args.kind}.toml"  # (my-rule.toml, my-world.toml)
     if target.is_dir():
-        raise OutputError(f"{target} is a folder: give a file name, e.g. {target / 'my-rule.toml'}")
-    if target.suffix.lower() != ".toml":
-        raise OutputError(f"{target}: a scenario file is TOML; name it {target.name}.toml")
+        raise OutputError(f"{target} is a folder: give a file name, e.g. {target / example}")
+    if target.suffix.lower() != ".toml":  # (w3.txt: w3.toml, not w3.txt.toml)
+        raise OutputError(
+            f"{target}: a scenario file is TOML; name it {target.with_suffix('.toml').name}"
+        )
     if target.exists() or target.is_symlink():
         raise OutputError(error("new_exists", target=target))
     check_output_file(target)  # not a folder or a link; its parent folder can be made
