@@ -219,12 +219,12 @@ def test_class_shares_that_are_all_zero_are_one_clear_error():
 @pytest.mark.parametrize(
     ("override", "key", "said"),
     [
-        ("world.indicators.公共服务.noise=true", "world.indicators.公共服务.noise = True", ""),
-        ("world.periods=true", "world.periods = True", ""),
-        ("world.departments=true", "world.departments = True", ""),  # (it said: must be ≥ 2)
+        ("world.indicators.公共服务.noise=true", "world.indicators.公共服务.noise = true", ""),
+        ("world.periods=true", "world.periods = true", ""),
+        ("world.departments=true", "world.departments = true", ""),  # (it said: must be ≥ 2)
         ('world.indicators.公共服务.noise="0.5"', "noise = '0.5'", " (write 0.5 for '0.5')"),
         ('rule.grading.quota.优秀="0.2"', "rule.grading.quota.优秀 = '0.2'", " (write 0.2"),
-        ("rule.grading.quota.优秀=true", "rule.grading.quota.优秀 = True", ""),
+        ("rule.grading.quota.优秀=true", "rule.grading.quota.优秀 = true", ""),
     ],
 )
 def test_true_or_a_quoted_number_where_a_number_goes_is_an_error(override, key, said):

@@ -34,6 +34,9 @@ class Problem:
 
 
 def _show(value: object) -> str:
+    """A value as the user wrote it: a string quoted, true and false as TOML writes them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
