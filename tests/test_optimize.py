@@ -772,3 +772,15 @@ def test_a_lever_range_reads_a_percentage_as_set_does(spec):
     assert parse_lever("rule.audit.probability=0:0.4") == lever
     with pytest.raises(ScenarioError, match="expected PATH=LO:HI"):
         parse_lever("rule.audit.probability=0:true")
+
+
+def test_the_pareto_table_shows_a_standard_error_of_rounding_as_0(tmp_path, capsys):
+    """V6's welfare loss is the same in every replication: its standard error printed as
+    3.123e-18 (rounding in the sums)."""
+    from perfsim.cli import main
+
+    args = ["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+            "--objective", "welfare_loss", "--objective", "gaming_share", "--budget", "24"]  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "o")]) == 0
+    table = capsys.readouterr().out.split("Pareto rules")[1].split("\n\n")[0]
+    assert "welfare_loss_se" in table and not re.search(r"\de-\d", table), table

@@ -199,9 +199,11 @@ def _print(result) -> None:
     columns = [lv["path"] for lv in meta["levers"]]
     for o in meta["objectives"]:
         columns += [o["metric"], f"{o['metric']}_se"]
-    print(
-        result.pareto[columns].to_string(index=False, max_colwidth=40, float_format="{:.4g}".format)
-    )
+    shown = result.pareto[columns].copy()
+    for o in meta["objectives"]:  # a standard error of rounding (3e-18 beside 0.2) is 0
+        value, se = shown[o["metric"]].abs(), shown[f"{o['metric']}_se"]
+        shown[f"{o['metric']}_se"] = se.where(se.abs() > 1e-9 * value.max(), 0.0)
+    print(shown.to_string(index=False, max_colwidth=40, float_format="{:.4g}".format))
     near = meta.get("nearest") or {}
     if near:
         lead = (
