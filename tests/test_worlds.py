@@ -247,7 +247,7 @@ def test_new_never_replaces_a_file(tmp_path, capsys):
     assert main(["new", "world", str(tmp_path)]) == 2  # a folder
     assert "is a folder" in capsys.readouterr().err
     assert main(["new", "rule", str(tmp_path / "rule.txt")]) == 2
-    assert "rule.txt.toml" in capsys.readouterr().err
+    assert "name it rule.toml" in capsys.readouterr().err  # (not rule.txt.toml)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]
 
 
