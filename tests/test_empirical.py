@@ -715,3 +715,14 @@ def test_a_compared_rule_that_a_wide_table_lacks_columns_for_is_named():
         analyze(data, rule=HANGZHOU, compare=[mlr])
     said = str(err.value)
     assert f"{data} (scored with the rule {mlr.rule.name}" in said and "'职责履行'" in said
+
+
+def test_a_veto_column_says_no_rather_than_nothing():
+    """The pilot's scores table showed an empty one-vote-veto column (no unit vetoed)."""
+    from perfsim.i18n import language
+    from perfsim.report.sections.empirical import frame_table
+
+    frame = pd.DataFrame({"unit": ["a", "b"], "vetoed": [False, True]})
+    assert [r[1] for r in frame_table(frame, ["unit", "vetoed"]).rows] == ["no", "yes"]
+    with language("zh"):
+        assert [r[1] for r in frame_table(frame, ["unit", "vetoed"]).rows] == ["否", "是"]

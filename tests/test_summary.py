@@ -295,6 +295,16 @@ def test_a_difference_that_rounds_to_zero_is_written_as_zero(tiny):
     assert diff_interval(-0.00006, 0.0053, -0.0106, 0.0104) == "−0.0001 [−0.0106, +0.0104]"
 
 
+@pytest.mark.parametrize(
+    ("x", "places", "sign"),
+    [(-0.0004, 2, False), (0.0004, 2, True), (-0.4, 0, False), (-0.00049, 3, True)],
+)
+def test_a_number_that_rounds_to_zero_has_no_sign(x, places, sign):
+    """The pilot's reliability table printed an interval bound of −0.00."""
+    assert num(x, places, sign) == ("0." + "0" * places if places else "0")
+    assert num(-0.006, 2) == "−0.01" and num(0.006, 2, sign=True) == "+0.01"
+
+
 # ---- the CLI -------------------------------------------------------------------------------------
 
 

@@ -47,6 +47,8 @@ def num(x: Any, decimals: int = -1, sign: bool = False, digits: int = 4) -> str:
             text = text.rstrip("0").rstrip(".")
     else:
         text = f"{x:{plus},.{decimals}f}"
+    if not text.strip("+-0.,"):  # rounded to zero: no sign ("−0.00" was a bound of −0.0004)
+        text = text.lstrip("+-")
     return text.replace("-", "−")
 
 

@@ -103,7 +103,7 @@ def frame_table(frame, columns: list[str], caption: str = "", limit: int = 200) 
     for rec in frame[columns].head(limit).itertuples(index=False):
         rows.append(
             [
-                (_("yes") if v else "")
+                (_("yes") if v else _("no"))  # (a column of blanks read as missing values)
                 if isinstance(v, bool | np.bool_)
                 else (num(v) if c in _RANKS else num(v, 3))
                 if isinstance(v, float)
