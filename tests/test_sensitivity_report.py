@@ -295,3 +295,25 @@ def test_a_morris_heatmap_is_not_described_as_a_share_of_variance():
         assert (
             "不是方差的比例" in figure_text("heatmap", {"method": "morris", "main_index": "mu*"})[1]
         )
+
+
+def test_a_rerun_command_names_a_bundled_scenario_by_its_name_not_one_machines_path():
+    """The curated optimisation's report told a reader to run
+    'perfsim optimize /work/main/scenarios/hangzhou-2011.toml …', a path of the machine it was
+    made on; a bundled scenario (and uncertain table) recorded by its absolute path is named."""
+    from perfsim.report.sections import optimization, sensitivity
+    from perfsim.scenario.bundled import BUNDLED_SCENARIOS
+
+    here = str(BUNDLED_SCENARIOS / "hangzhou-2011.toml")
+    table = str(BUNDLED_SCENARIOS / "hangzhou-2011-uncertain.toml")
+    meta = {"scenario": here, "method": "morris", "n": 4, "reps": 2, "seed": 0,
+            "uncertain_source": table}  # fmt: skip
+    args = sensitivity.rerun_args(meta, None)
+    assert (
+        args[2] == "hangzhou-2011"
+        and args[args.index("--uncertain") + 1] == "hangzhou-2011-uncertain"
+    )
+    meta = {"scenario": here, "levers": [], "objectives": [], "robustness": "worst", "budget": 8,
+            "reps": 2, "final_reps": 4, "seed": 0}  # fmt: skip
+    assert optimization.rerun_args(meta, None)[2] == "hangzhou-2011"
+    assert optimization.rerun_args({**meta, "scenario": "my.toml"}, None)[2] == "my.toml"

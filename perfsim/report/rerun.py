@@ -23,6 +23,7 @@ __all__ = [
     "differences",
     "format_command",
     "report_command",
+    "scenario_arg",
     "rerun_command",
     "toml_value",
 ]
@@ -148,6 +149,15 @@ def _hash_of(raw: Mapping, overrides: list[str]) -> str | None:
         return scenario_hash(scenario_from_dict(raw, overrides=overrides))
     except Exception:  # does not validate any more
         return None
+
+
+def scenario_arg(scenario: object) -> str:
+    """A recorded scenario file as a command line gives it: a bundled one by its name (the path
+    it was recorded with is where one machine keeps it, e.g. a checkout's
+    /work/main/scenarios/hangzhou-2011.toml), any other as recorded."""
+    if not scenario:
+        return "SCENARIO.toml"
+    return bundled_name(str(scenario)) or str(scenario)
 
 
 def report_command(folder: object) -> str:

@@ -16,7 +16,7 @@ from ...plotting.style import SavedFigure
 from ...results import OptimizationRecord
 from ..document import Document, Table
 from ..numbers import num, pm, pm_parts
-from ..rerun import format_command, report_command
+from ..rerun import format_command, report_command, scenario_arg
 
 __all__ = ["optimization_document", "recommended_label", "rerun_args"]
 
@@ -160,7 +160,7 @@ def _recommended_section(doc: Document, record: OptimizationRecord) -> None:
 
 def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
     """The ``perfsim optimize`` command line that the recorded settings give."""
-    args = ["perfsim", "optimize", str(meta.get("scenario") or "SCENARIO.toml")]
+    args = ["perfsim", "optimize", scenario_arg(meta.get("scenario"))]
     for lever in meta.get("levers", []):
         if lever.get("kind") == "choice":
             spec = ",".join(map(str, lever["choices"]))

@@ -20,7 +20,7 @@ from ...plotting.style import SavedFigure
 from ...results import SensitivityRecord
 from ..document import Document, Table
 from ..numbers import num, pct
-from ..rerun import format_command, report_command
+from ..rerun import format_command, report_command, scenario_arg
 from ..rules import term
 from .run import add_not_simulated
 
@@ -270,12 +270,12 @@ def _driver_sentence(samples, metric: str, side: str, top, main: str, kind) -> s
 
 def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
     """The ``perfsim sensitivity`` command line that the recorded settings give."""
-    args = ["perfsim", "sensitivity", str(meta.get("scenario") or "SCENARIO.toml")]
+    args = ["perfsim", "sensitivity", scenario_arg(meta.get("scenario"))]
     args += ["--method", str(meta.get("method")), "--n", str(meta.get("n_requested") or meta["n"])]
     args += ["--reps", str(meta.get("reps")), "--seed", str(meta.get("seed"))]
     source = meta.get("uncertain_source")  # a file, a bundled name, or a mapping's label
     if source and source not in (meta.get("scenario"), GIVEN_TABLE):
-        args += ["--uncertain", str(source)]
+        args += ["--uncertain", scenario_arg(source)]
     for metric, bound in (meta.get("bounds") or {}).items():
         text = "".join(map(str, bound)) if isinstance(bound, list | tuple) else str(bound)
         args += ["--bound", f"{metric}{text}"]
