@@ -994,3 +994,29 @@ def test_a_warning_names_an_input_in_the_language_it_is_said_in():
     with language("zh"):
         chinese = say(message)
     assert "抽查概率" in chinese and "audit rate" not in chinese
+
+
+@pytest.mark.parametrize("metrics", [2, 33])
+def test_a_sensitivity_figures_title_clears_its_panels_titles(metrics):
+    """With 33 metrics (the curated Sobol example) the title sat on the first panels' titles."""
+    import matplotlib.text
+
+    from perfsim.experiments.sensitivity.figures import bars_figure, morris_figure
+    from perfsim.experiments.sensitivity.result import SensitivityResult
+
+    names, inputs = [f"metric_{i}" for i in range(metrics)], ["a", "b", "c"]
+    rows = [
+        (m, x, k, 0.3, 0.1) for m in names for x in inputs for k in ("S1", "ST", "mu_star", "sigma")
+    ]
+    indices = pd.DataFrame(rows, columns=["metric", "input", "index", "value", "confidence"])
+    result = SensitivityResult("sobol", indices, pd.DataFrame(), {}, inputs, names, 8, [],
+                               pd.DataFrame(), {})  # fmt: skip
+    for fig in (bars_figure(result, ("S1", "ST")), morris_figure(result)):
+        renderer = fig.canvas.get_renderer()
+        title = next(t for t in fig.findobj(matplotlib.text.Text) if "indices" in t.get_text()
+                     or "Morris" in t.get_text())  # fmt: skip
+        box = title.get_window_extent(renderer)
+        for ax in fig.axes:
+            if ax.get_visible():
+                assert not box.overlaps(ax.title.get_window_extent(renderer)), ax.get_title()
+                assert box.y0 >= ax.get_window_extent(renderer).y1

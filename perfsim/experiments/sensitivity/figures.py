@@ -68,9 +68,13 @@ def _grid(count: int, rows_per_panel: int) -> tuple[Figure, list]:
     return fig, list(axes.flat)
 
 
-def _tight(fig: Figure) -> None:
-    """Tight layout that leaves room for the figure's title."""
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
+def _titled(fig: Figure, title: str) -> None:
+    """The figure's title in the top 0.45 inch, and the panels laid out tightly below it (the
+    title at matplotlib's default height, 2 % of the figure below its top, fell onto the first
+    panels' titles in a figure of many metrics, 2 % being more than 0.45 inch there)."""
+    height = fig.get_figheight()
+    fig.suptitle(title, fontsize=11, y=1 - 0.1 / height, va="top")
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / height))
 
 
 def bars_figure(result: SensitivityResult, pair: tuple[str, str]) -> Figure:
@@ -94,13 +98,8 @@ def bars_figure(result: SensitivityResult, pair: tuple[str, str]) -> Figure:
             _("index (share of the metric's variance)") if "delta" not in pair else _("index")
         )
     axes[0].legend(loc="lower right", fontsize=8)
-    fig.suptitle(
-        _("{method}: {first} and {second} indices, 95 % intervals").format(
-            method=result.method, first=pair[0], second=pair[1]
-        ),
-        fontsize=11,
-    )
-    _tight(fig)
+    title = _("{method}: {first} and {second} indices, 95 % intervals")
+    _titled(fig, title.format(method=result.method, first=pair[0], second=pair[1]))
     return fig
 
 
@@ -122,10 +121,7 @@ def morris_figure(result: SensitivityResult) -> Figure:
         ax.set_ylabel("σ")
         ax.set_title(textwrap.fill(metric_name(metric), 36), fontsize=10)
     axes[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(
-        _("Morris screening: μ* (importance) against σ (non-linearity, interactions)"), fontsize=11
-    )
-    _tight(fig)
+    _titled(fig, _("Morris screening: μ* (importance) against σ (non-linearity, interactions)"))
     return fig
 
 
