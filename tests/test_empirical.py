@@ -726,3 +726,23 @@ def test_a_veto_column_says_no_rather_than_nothing():
     assert [r[1] for r in frame_table(frame, ["unit", "vetoed"]).rows] == ["no", "yes"]
     with language("zh"):
         assert [r[1] for r in frame_table(frame, ["unit", "vetoed"]).rows] == ["否", "是"]
+
+
+def test_the_rank_change_figure_draws_each_ranking_once_and_its_labels_apart():
+    """The report passes every rank column: a rule's ranks within class were drawn twice (as
+    the rule and as its within-class column), and units ending on one rank had their names
+    printed over each other."""
+    from perfsim.empirical.figures import rank_change_figure
+
+    rc = pd.read_csv(
+        ROOT / "results/examples/hangzhou-pilot/rank_changes.csv", encoding="utf-8-sig"
+    )
+    columns = [c for c in rc.columns if c not in ("unit", "unit_class") and ":" not in c]
+    assert len(columns) == 5  # three rules, two of them with their ranks within class too
+    fig = rank_change_figure(rc, columns)
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(ticks) == 3 and len(set(ticks)) == 3, ticks
+    assert all(t.endswith("(within class)") or t == "classes" for t in ticks)
+    heights = sorted(a.xyann[1] for a in ax.texts)
+    assert len(heights) == 8 and min(np.diff(heights)) > 0.5  # ranks apart (24 to a class)

@@ -53,14 +53,17 @@ def caterpillar_figure(table: pd.DataFrame, level: float = 0.95) -> Figure:
 def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int = 8) -> Figure:
     """Slope chart: each unit's rank under each rule; the units that move most are labelled.
     When some rule ranks within class, every rule's ranks within class are drawn (comparable
-    rankings only: a unit last of all but first of its class does not leap)."""
-    fig = Figure(figsize=(max(5.0, 2.2 * len(rules) + 2), 7.5), layout="constrained")
-    ax = fig.add_subplot()
+    rankings only: a unit last of all but first of its class does not leap), each ranking once
+    (a rule's ranks within class are also a column of their own: drawn twice, they made two
+    identical columns)."""
     within = any(comparable_column(ranks, r, True) != r for r in rules)
-    r = ranks[[comparable_column(ranks, k, within) for k in rules]].to_numpy(float)
+    columns = list(dict.fromkeys(comparable_column(ranks, k, within) for k in rules))
+    fig = Figure(figsize=(max(5.0, 2.2 * len(columns) + 2), 7.5), layout="constrained")
+    ax = fig.add_subplot()
+    r = ranks[columns].to_numpy(float)
     move = np.nanmax(r, axis=1) - np.nanmin(r, axis=1)
     top = set(np.argsort(-move, kind="stable")[:highlight][move[np.argsort(-move)[:highlight]] > 0])
-    x = np.arange(len(rules))
+    x = np.arange(len(columns))
     for k in range(len(r)):
         strong = k in top
         ax.plot(
@@ -72,23 +75,31 @@ def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int
             ms=3,
             zorder=3 if strong else 1,
         )
-        if strong:
-            ax.annotate(
-                str(ranks["unit"].iloc[k]),
-                (x[-1], r[k, -1]),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=7,
-            )
-    ax.set_xticks(x, [str(s) for s in rules], fontsize=8)
+    # the labels at the right end, moved apart where units end on the same or near ranks
+    labelled = sorted(top, key=lambda k: (r[k, -1], k))
+    gap = (np.nanmax(r) - np.nanmin(r) + 1) / 40 if np.isfinite(r).any() else 1.0
+    for k, y in zip(labelled, _spread([r[k, -1] for k in labelled], gap), strict=True):
+        ax.annotate(str(ranks["unit"].iloc[k]), (x[-1], r[k, -1]), xytext=(x[-1] + 0.08, y),
+                    textcoords="data", va="center", fontsize=7,
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})  # fmt: skip
+    ax.set_xticks(x, [str(s) for s in columns], fontsize=8)
     ax.invert_yaxis()
     ax.set_ylabel(_("rank within class (1 = best)") if within else _("rank (1 = best)"))
     ax.set_title(_("How units move between rules (same data)"))
-    ax.set_xlim(-0.3, len(rules) - 0.4)
+    ax.set_xlim(-0.3, len(columns) - 0.4)
     note = _("Black: the {n} units whose rank changes most; grey: the others.").format(n=len(top))
     footnote(fig, note, 90)
     return fig
+
+
+def _spread(ys: list[float], gap: float) -> list[float]:
+    """Label heights from sorted ``ys``, each at least ``gap`` below the one before (a rank axis
+    grows downwards), centred on where the labels want to be."""
+    out = list(ys)
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] + gap)
+    shift = (sum(out) - sum(ys)) / len(out) if out else 0.0
+    return [y - shift for y in out]
 
 
 @figure_function
