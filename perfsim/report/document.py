@@ -91,7 +91,8 @@ pre { background: #f4f4f4; border: 1px solid #ccc; padding: .6rem .8rem; overflo
   thead th { min-width: 0; }
   tbody th { min-width: 8em; overflow-wrap: normal; word-break: break-all; }
   table:not(.wide) td.num { white-space: normal; }
-  table.wide td.num { overflow-wrap: normal; }
+  td.num { overflow-wrap: normal; }
+  table.metrics td:nth-child(3) { white-space: nowrap; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
