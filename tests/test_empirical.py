@@ -746,3 +746,17 @@ def test_the_rank_change_figure_draws_each_ranking_once_and_its_labels_apart():
     assert all(t.endswith("(within class)") or t == "classes" for t in ticks)
     heights = sorted(a.xyann[1] for a in ax.texts)
     assert len(heights) == 8 and min(np.diff(heights)) > 0.5  # ranks apart (24 to a class)
+
+
+def test_a_unit_without_a_last_rank_loses_only_its_own_label_and_ticks_are_translated():
+    from perfsim.empirical.figures import rank_change_figure
+    from perfsim.i18n import language
+
+    rc = pd.DataFrame({"unit": list("abcd"), "A": [1, 2, 3, 4], "B": [4, 3, 1, 2],
+                       "C": [4, 3, np.nan, 1], "B (within class)": [2, 1, 1, 2]})  # fmt: skip
+    labels = [t.get_text() for t in rank_change_figure(rc, ["A", "B", "C"]).axes[0].texts]
+    assert sorted(labels) == ["a", "b", "d"]  # (c has no rank under C: a NaN blanked them all)
+    with language("zh"):
+        fig = rank_change_figure(rc, ["A", "B (within class)"])
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["A", "B（类别内）"], ticks  # (A ranks within class: it has no such column)

@@ -180,6 +180,7 @@ def _print(result) -> None:
     from ..experiments.optimize.output import metric_list, said_again, verdict_metrics
     from ..i18n import gettext as _
     from ..i18n import metric_name
+    from ..report.numbers import rounding
 
     meta, names = result.metadata, OptimizationFiles
     print(
@@ -200,9 +201,10 @@ def _print(result) -> None:
     for o in meta["objectives"]:
         columns += [o["metric"], f"{o['metric']}_se"]
     shown = result.pareto[columns].copy()
-    for o in meta["objectives"]:  # a standard error of rounding (3e-18 beside 0.2) is 0
-        value, se = shown[o["metric"]].abs(), shown[f"{o['metric']}_se"]
-        shown[f"{o['metric']}_se"] = se.where(se.abs() > 1e-9 * value.max(), 0.0)
+    for o in meta["objectives"]:  # a standard error of rounding (3e-18 beside 0.11) is 0
+        se = shown[f"{o['metric']}_se"]
+        small = [rounding(e, v) for e, v in zip(se, shown[o["metric"]], strict=True)]
+        shown[f"{o['metric']}_se"] = se.mask(small, 0.0)  # (a missing one stays missing)
     print(shown.to_string(index=False, max_colwidth=40, float_format="{:.4g}".format))
     near = meta.get("nearest") or {}
     if near:

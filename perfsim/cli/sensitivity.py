@@ -209,14 +209,13 @@ def _print_estimate(seconds: float, workers: int, lang: str = "en") -> None:
 
 def _print_sensitivity(result) -> None:
     """The terminal's summary of an analysis, in the current language."""
-    import numpy as np
-
     from ..experiments.discovery import region_summary
     from ..experiments.executors import executor_said
     from ..experiments.sensitivity import method
     from ..experiments.sensitivity.notes import said_again
     from ..i18n import current_language, metric_name
     from ..i18n import gettext as _
+    from ..report.numbers import rounding
     from ..report.runs import translated_name
 
     meta = result.metadata
@@ -259,11 +258,15 @@ def _print_sensitivity(result) -> None:
     column = max((width(n) for n in names.values()), default=10) + 2
     for metric in result.outputs:
         top = result.top(metric, 3)
-        # an index of 0 is no influence, and one a billionth of the largest is rounding
-        scale = float(np.nanmax(np.abs(top["value"]), initial=0.0))
-        moved = top[np.abs(top["value"]) > _ROUNDING * scale]
+        if not top["value"].notna().any():  # (undefined in the samples: no index to rank by)
+            print(f"  {pad(names[metric], column)}" + _("no index (not defined in the samples)"))
+            continue
+        # an index of 0 is no influence, and one of rounding against the largest is none either
+        scale = float(top["value"].abs().max())
+        moved = top[[not rounding(v, scale) for v in top["value"]]]
         cells = " · ".join(
-            f"{called.get(r.input, r.input)} {r.value:.3g} ±{_rounded(r.confidence, scale)}"
+            f"{called.get(r.input, r.input)} {r.value:.3g} "
+            f"±{0 if rounding(r.confidence, scale) else r.confidence:.2g}"
             for r in moved.itertuples()
         )
         print(f"  {pad(names[metric], column)}" + (cells or _("no input moves it")))
@@ -288,13 +291,3 @@ def _print_sensitivity(result) -> None:
     print()
     folder_line(result.out, written)
     next_report(result.out)
-
-
-#: an index or half-width below this share of a metric's largest index is shown as 0: rounding
-#: in the sums of the analysis (±5.8e-15 beside indices of 0.3)
-_ROUNDING = 1e-9
-
-
-def _rounded(x: float, scale: float) -> str:
-    """``x`` to two significant digits, 0 where it is rounding against ``scale``."""
-    return "0" if abs(x) <= _ROUNDING * scale else f"{x:.2g}"

@@ -8,7 +8,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["decimals", "diff_interval", "finite", "num", "pct", "pcts", "pm", "pm_parts"]
+__all__ = [
+    "decimals",
+    "diff_interval",
+    "finite",
+    "num",
+    "pct",
+    "pcts",
+    "pm",
+    "pm_parts",
+    "rounding",
+]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _WRITTEN_OUT = (-9, 15)  # decimal exponents written out in full; outside: a × 10ⁿ
@@ -52,13 +62,20 @@ def num(x: Any, decimals: int = -1, sign: bool = False, digits: int = 4) -> str:
     return text.replace("-", "−")
 
 
+def rounding(error: Any, scale: Any) -> bool:
+    """Whether a (finite) standard error or half-width ``error`` is floating-point rounding, not
+    Monte Carlo error: at most 1e-12 of ``scale`` (the value it belongs to, at least 1), as
+    the sums of a value that is the same in every replication leave it."""
+    return finite(error) and abs(float(error)) <= 1e-12 * max(1.0, abs(float(scale)))
+
+
 def pm_parts(mean: Any, se: Any) -> tuple[str, str | None]:
     """``mean`` and ``se`` written to the decimals the error supports (the error None when it is
     not finite; "0" when it is 0, or below 1e-12 of the mean: floating-point rounding of a value
     that is the same in every replication, not Monte Carlo error)."""
     if not finite(se):
         return num(mean), None
-    if finite(mean) and abs(float(se)) <= 1e-12 * max(1.0, abs(float(mean))):
+    if finite(mean) and rounding(se, mean):
         return num(mean), "0"
     d = decimals(float(se))
     return (num(mean), "0") if d < 0 else (num(mean, d), num(se, d))
