@@ -428,6 +428,10 @@ def test_compare_prints_no_table_of_differences_when_every_rule_is_the_same(tmp_
     out = capsys.readouterr().out
     assert "q20 gives the same results" in out and "paired differences" not in out
     assert "A rule is called better" not in out and "Identical under every rule" not in out
+    across = [*args, "--across", "world.raters.上级评价.noise=3,6"]
+    assert main([*across, "--out", str(tmp_path / "across")]) == 0
+    out = capsys.readouterr().out  # (nor an empty table of robustness across the worlds)
+    assert "q20 gives the same results" in out and "Robustness across" not in out
     args[3] = "q30:rule.grading.quota.优秀=0.3"
     assert main([*args, "--out", str(tmp_path / "other")]) == 0
     assert "paired differences from the reference" in capsys.readouterr().out

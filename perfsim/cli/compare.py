@@ -166,6 +166,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     from ..report.phrases import say
     from ..report.runs import renamed_rows, shown_names
     from ..report.summary import (
+        all_alike,
         comparison_sentences,
         explain_lines,
         identical_metrics,
@@ -197,7 +198,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     )
     same = set(identical_metrics(table, ref))
     t = table[(table["world"] == comp.worlds[0]) & (table["direction"] != "")]
-    alike = set(t["metric"]) <= same  # every rule the same as the reference: nothing to show
+    alike = all_alike(table, same)  # every rule the same as the reference: nothing to show
     if not alike:
         print()
         print(_("paired differences from the reference [95 % interval], common random numbers;"))
@@ -220,7 +221,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
             interval = diff_interval(row.diff, row.diff_se, row.diff_low, row.diff_high)
             verdict = _(str(row.verdict)) if row.verdict else ""
             print(f"      {pad(str(row.rule), column)}{pad(interval, 34, True)}  {verdict}")
-    if comp.robustness is not None:
+    if comp.robustness is not None and not alike:
         print()
         print_sentences([say("robust.head")])
         for metric, group in renamed_rows(comp.robustness, names).groupby("metric", sort=False):

@@ -37,6 +37,7 @@ __all__ = [
     "Shown",
     "comparison_sentences",
     "comparison_summary",
+    "all_alike",
     "convergence_sentence",
     "not_simulated_sentence",
     "replications_sentence",
@@ -388,6 +389,12 @@ def shown_metrics(metrics: pd.DataFrame) -> Shown:
     return Shown(rows, notes)
 
 
+def all_alike(table: pd.DataFrame, same: Sequence[str]) -> bool:
+    """Whether every rule of a comparison gives the reference's results on every metric with a
+    better side, in every world (``same``: :func:`identical_metrics`)."""
+    return set(table.loc[table["direction"].astype(str) != "", "metric"]) <= set(same)
+
+
 def identical_metrics(table: pd.DataFrame, reference: str) -> list[str]:
     """Metrics of a comparison table that every rule has exactly as the reference in every world
     (paired differences all 0), or that are undefined everywhere."""
@@ -493,7 +500,7 @@ def comparison_summary(
     key = run_sentences(reference, first)[:1]
     key += [_rule_sentence(table, reference, r, many, set(same)) for r in rules[1:]]
     # every rule the same as the reference: no verdict to explain, no metric to single out
-    alike = set(table.loc[table["direction"].astype(str) != "", "metric"]) <= set(same)
+    alike = all_alike(table, same)
     out = ComparisonSummary(
         key, "" if alike else say("cmp.method", reps=reps, example=_example(table))
     )
