@@ -391,3 +391,11 @@ def test_score_says_which_columns_it_rescaled_and_what_its_own_columns_are(lang,
     for text in said:
         assert " ".join(text.split()) in out, out[-600:]
     assert "目标考核: out of" not in out and "目标考核：原表满分" not in out  # (out of 100)
+
+
+def test_score_says_the_score_of_the_parts_is_a_borda_score_under_a_borda_rule(capsys):
+    data = ROOT / "scenarios/data/hangzhou-2011-units.csv"
+    sets = ["--set", 'rule.aggregate.components="borda"', "--set", 'world.policy="naive"']
+    assert main(["score", str(data), "--rule", "hangzhou-2011", *sets]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "mixed: the components' Borda score" in out and "weighted sum" not in out

@@ -349,15 +349,18 @@ def test_a_variant_name_given_twice_is_said_in_chinese(capsys):
     assert "规则名称 'a' 已被占用" in err and "taken" not in err
 
 
-@pytest.mark.parametrize(("value", "shown"), [("abc", "'abc'"), ("2.5", "2.5")])
-def test_a_count_that_is_not_a_whole_number_is_said_so(value, shown):
+@pytest.mark.parametrize(
+    ("value", "shown", "said", "zh"),
+    [("abc", "'abc'", "", ""), ("2.5", "2.5", ", written without a decimal point", "，不带小数点")],
+)
+def test_a_count_that_is_not_a_whole_number_is_said_so(value, shown, said, zh):
     """pydantic said "must be a valid integer, unable to parse string as an integer"."""
     from perfsim.cli import said_error
 
     with pytest.raises(ScenarioError) as err:
         load_scenario("hangzhou-2011", [f"world.departments={value}"])
-    assert f"world.departments = {shown}: must be a whole number, written" in str(err.value)
-    assert "valid integer" not in str(err.value)
-    assert f"world.departments = {shown}：须为整数，不带小数点" in said_error(
-        "run", err.value, "zh"
+    assert str(err.value).endswith(
+        f"world.departments = {shown}: must be a whole number{said}" + (" (e.g. 3)" if said else "")
     )
+    assert "valid integer" not in str(err.value)
+    assert f"world.departments = {shown}：须为整数{zh}" in said_error("run", err.value, "zh")

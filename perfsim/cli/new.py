@@ -68,10 +68,10 @@ def handle(args: argparse.Namespace) -> int:
     example = f"my-{args.kind}.toml"  # (my-rule.toml, my-world.toml)
     if target.is_dir():
         raise OutputError(f"{target} is a folder: give a file name, e.g. {target / example}")
-    if target.suffix.lower() != ".toml":  # (w3.txt: w3.toml, not w3.txt.toml)
-        raise OutputError(
-            f"{target}: a scenario file is TOML; name it {target.with_suffix('.toml').name}"
-        )
+    if target.suffix.lower() != ".toml":  # (w3.txt: w3.toml; hangzhou.v2: hangzhou.v2.toml)
+        text = target.suffix.lower() in (".txt", ".json", ".ini", ".cfg", ".yaml", ".yml")
+        name = target.with_suffix(".toml").name if text else f"{target.name.rstrip('.')}.toml"
+        raise OutputError(f"{target}: a scenario file is TOML; name it {name}")
     if target.exists() or target.is_symlink():
         raise OutputError(error("new_exists", target=target))
     check_output_file(target)  # not a folder or a link; its parent folder can be made

@@ -188,9 +188,17 @@ def _print_scored(table, name: str, rule, out: str | None) -> None:
         True,  # Chinese names two columns wide: aligned
     ):
         print(shown.to_string(index=False))
-    columns = _(
-        "{mixed}: the components' weighted sum; {adjustment}: points added or taken off; "
-        "{total}: the two together"
+    borda = rule.aggregate.components == "borda"  # (mixed: the components' Borda score)
+    columns = (
+        _(
+            "{mixed}: the components' Borda score; {adjustment}: points added or taken off; "
+            "{total}: the two together"
+        )
+        if borda
+        else _(
+            "{mixed}: the components' weighted sum; {adjustment}: points added or taken off; "
+            "{total}: the two together"
+        )
     ).format(
         **{c: shown.columns[table.columns.get_loc(c)] for c in ("mixed", "adjustment", "total")}
     )

@@ -161,7 +161,8 @@ ERRORS: dict[str, str] = {
         "Chinese Windows may save it as GBK or GB18030)"
     ),
     "toml_folder": N_("is a folder; give a scenario TOML file"),
-    "integer": N_("must be a whole number, written without a decimal point (e.g. 3)"),
+    "integer": N_("must be a whole number"),
+    "integer_decimal": N_("must be a whole number, written without a decimal point (e.g. 3)"),
     "string": N_("must be a string"),
     "boolean": N_("must be true or false"),
     "table": N_("must be a table"),

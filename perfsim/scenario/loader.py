@@ -446,7 +446,6 @@ def _message(err: Mapping) -> str:
     whole = {
         "Input should be a valid dictionary": "table",
         "Input should be a valid number": "number",
-        "Input should be a valid integer": "integer",  # (not a string, or with a fraction)
         "List should have at least 1 item": "empty",
     }
     bounds = {
@@ -459,6 +458,8 @@ def _message(err: Mapping) -> str:
         "Input should be a valid boolean": "boolean",
         "Input should be a valid list": "list",
     }
+    if msg.startswith("Input should be a valid integer"):  # 2.0 or 2.5 where a count goes
+        return error("integer_decimal" if isinstance(err.get("input"), float) else "integer")
     for old, key in whole.items():
         if msg.startswith(old):
             return error(key)
