@@ -317,3 +317,17 @@ def test_a_rerun_command_names_a_bundled_scenario_by_its_name_not_one_machines_p
             "reps": 2, "final_reps": 4, "seed": 0}  # fmt: skip
     assert optimization.rerun_args(meta, None)[2] == "hangzhou-2011"
     assert optimization.rerun_args({**meta, "scenario": "my.toml"}, None)[2] == "my.toml"
+
+
+def test_in_short_says_when_its_findings_rest_on_unreliable_indices():
+    """The curated Sobol report's In short named drivers without qualification, while its notes
+    said 26 of 33 metrics had intervals wider than the index."""
+    record = _record(-0.1)
+    part = render_markdown(sensitivity_document(record)).split("## In short", 1)[1]
+    assert "first screening" not in part.split("\n## ", 1)[0]  # (intervals narrower: none)
+    idx = record.indices
+    idx.loc[(idx["metric"] == "kendall_tau") & (idx["input"] == "normalisation"), "confidence"] = (
+        1.2
+    )
+    part = render_markdown(sensitivity_document(record)).split("## In short", 1)[1]
+    assert "> 1 of these 3 findings rest on an index whose 95 % interval is wider" in part

@@ -179,13 +179,14 @@ def _in_short_section(doc: Document, record: SensitivityRecord) -> None:
         return
     kinds = {str(i.get("name")): i.get("kind") for i in record.metadata.get("inputs", [])}
     table = record.indices[record.indices["index"] == main]
-    items = []
+    items, loose = [], 0  # loose: findings whose index's interval is wider than the index
     for metric, group in table.groupby("metric", sort=False):
         metric = str(metric)
         side = better(metric)
         if not side or metric in NUMERICAL_DIAGNOSTICS or metric not in samples:
             continue
         top = group.sort_values("value", ascending=False).iloc[0]
+        loose += bool(top.confidence > abs(top.value))
         said = _driver_sentence(samples, metric, side, top, main, kinds.get(top.input))
         band = getattr(metric_info(metric), "graded_band", "")
         if band:  # better for giving the grade to more (or fewer) units, whatever the scores
@@ -193,6 +194,13 @@ def _in_short_section(doc: Document, record: SensitivityRecord) -> None:
         items.append(said)
     if items:
         doc.add("h2", _("In short"), "in-short")
+        if loose:  # (the notes say it of the indices; the findings rest on them)
+            caveat = _(
+                "{loose} of these {count} findings rest on an index whose 95 % interval is wider "
+                "than the index: read them as a first screening, and raise n before relying on "
+                "them (the notes below say how far)."
+            )
+            doc.add("summary", caveat.format(loose=loose, count=len(items)))
         doc.add("ul", items)
 
 
