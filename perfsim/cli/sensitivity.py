@@ -215,7 +215,6 @@ def _print_sensitivity(result) -> None:
     from ..experiments.sensitivity.notes import said_again
     from ..i18n import current_language, metric_name
     from ..i18n import gettext as _
-    from ..report.numbers import rounding
     from ..report.runs import translated_name
 
     meta = result.metadata
@@ -257,19 +256,7 @@ def _print_sensitivity(result) -> None:
     names = {m: metric_name(m) for m in result.outputs}
     column = max((width(n) for n in names.values()), default=10) + 2
     for metric in result.outputs:
-        top = result.top(metric, 3)
-        if not top["value"].notna().any():  # (undefined in the samples: no index to rank by)
-            print(f"  {pad(names[metric], column)}" + _("no index (not defined in the samples)"))
-            continue
-        # an index of 0 is no influence, and one of rounding against the largest is none either
-        scale = float(top["value"].abs().max())
-        moved = top[[not rounding(v, scale) for v in top["value"]]]
-        cells = " · ".join(
-            f"{called.get(r.input, r.input)} {r.value:.3g} "
-            f"±{0 if rounding(r.confidence, scale) else r.confidence:.2g}"
-            for r in moved.itertuples()
-        )
-        print(f"  {pad(names[metric], column)}" + (cells or _("no input moves it")))
+        print(f"  {pad(names[metric], column)}" + _leading(result.top(metric, 3), called))
     if result.notes:
         print("\n" + _("notes:"))
         for note in result.notes:
@@ -291,3 +278,22 @@ def _print_sensitivity(result) -> None:
     print()
     folder_line(result.out, written)
     next_report(result.out)
+
+
+def _leading(top, called: dict) -> str:
+    """A metric's leading inputs (``top``: their indices) as the terminal's table shows them:
+    an index of 0 is no influence, and one or a half-width of rounding against the largest is
+    none either (``survey share 0 ±0``, ``±2.2e-14`` before)."""
+    from ..i18n import gettext as _
+    from ..report.numbers import rounding
+
+    if not top["value"].notna().any():  # (undefined in the samples: no index to rank by)
+        return _("no index (not defined in the samples)")
+    scale = float(top["value"].abs().max())
+    moved = top[[not rounding(v, scale) for v in top["value"]]]
+    cells = " · ".join(
+        f"{called.get(r.input, r.input)} {r.value:.3g} "
+        f"±{0 if rounding(r.confidence, scale) else r.confidence:.2g}"
+        for r in moved.itertuples()
+    )
+    return cells or _("no input moves it")
