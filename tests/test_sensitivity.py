@@ -1020,3 +1020,14 @@ def test_a_sensitivity_figures_title_clears_its_panels_titles(metrics):
             if ax.get_visible():
                 assert not box.overlaps(ax.title.get_window_extent(renderer)), ax.get_title()
                 assert box.y0 >= ax.get_window_extent(renderer).y1
+
+
+def test_the_leading_inputs_cell_leaves_out_undefined_indices_and_rounding():
+    from perfsim.cli.sensitivity import _leading
+
+    top = pd.DataFrame({"input": ["a", "b", "c"], "value": [0.4, np.nan, 0.0],
+                        "confidence": [0.05, np.nan, 0.0]})  # fmt: skip
+    assert _leading(top, {}) == "a 0.4 ±0.05"
+    assert _leading(top.assign(confidence=[2e-14, np.nan, 0.0]), {"a": "甲"}) == "甲 0.4 ±0"
+    assert _leading(top.assign(value=np.nan), {}) == "no index (not defined in the samples)"
+    assert _leading(top.assign(value=[0.0, 0.0, 0.0]), {}) == "no input moves it"

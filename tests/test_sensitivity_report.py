@@ -331,3 +331,15 @@ def test_in_short_says_when_its_findings_rest_on_unreliable_indices():
     )
     part = render_markdown(sensitivity_document(record)).split("## In short", 1)[1]
     assert "> 1 of these 3 findings rest on an index whose 95 % interval is wider" in part
+
+
+def test_the_in_short_caveat_counts_as_the_notes_do():
+    """Not a finding whose index is weak anyway ("no input drives it much"), and not an interval
+    of noise around a small index (the notes flag only intervals wider than 0.05 too)."""
+    record = _record(-0.1)
+    idx = record.indices
+    lead = (idx["metric"] == "kendall_tau") & (idx["input"] == "normalisation")
+    for value, half, caveat in [(0.8, 1.2, True), (0.08, 0.09, False), (0.3, 0.04, False)]:
+        idx.loc[lead, ["value", "confidence"]] = value, half
+        part = render_markdown(sensitivity_document(record)).split("## In short", 1)[1]
+        assert ("first screening" in part.split("\\n## ", 1)[0]) == caveat, (value, half)

@@ -176,6 +176,8 @@ def handle(args: argparse.Namespace) -> int:
 
 def _print(result) -> None:
     """The terminal's summary of a search, in the current language."""
+    import pandas as pd
+
     from ..experiments.optimize.front import nearest_said
     from ..experiments.optimize.output import metric_list, said_again, verdict_metrics
     from ..i18n import gettext as _
@@ -204,7 +206,8 @@ def _print(result) -> None:
     for o in meta["objectives"]:  # a standard error of rounding (3e-18 beside 0.11) is 0
         se = shown[f"{o['metric']}_se"]
         small = [rounding(e, v) for e, v in zip(se, shown[o["metric"]], strict=True)]
-        shown[f"{o['metric']}_se"] = se.mask(small, 0.0)  # (a missing one stays missing)
+        small = pd.Series(small, index=se.index, dtype=bool)  # (a missing one stays missing)
+        shown[f"{o['metric']}_se"] = se.mask(small, 0.0)
     print(shown.to_string(index=False, max_colwidth=40, float_format="{:.4g}".format))
     near = meta.get("nearest") or {}
     if near:

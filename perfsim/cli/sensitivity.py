@@ -285,12 +285,12 @@ def _leading(top, called: dict) -> str:
     an index of 0 is no influence, and one or a half-width of rounding against the largest is
     none either (``survey share 0 ±0``, ``±2.2e-14`` before)."""
     from ..i18n import gettext as _
-    from ..report.numbers import rounding
+    from ..report.numbers import finite, rounding
 
     if not top["value"].notna().any():  # (undefined in the samples: no index to rank by)
         return _("no index (not defined in the samples)")
     scale = float(top["value"].abs().max())
-    moved = top[[not rounding(v, scale) for v in top["value"]]]
+    moved = top[[finite(v) and not rounding(v, scale) for v in top["value"]]]
     cells = " · ".join(
         f"{called.get(r.input, r.input)} {r.value:.3g} "
         f"±{0 if rounding(r.confidence, scale) else r.confidence:.2g}"

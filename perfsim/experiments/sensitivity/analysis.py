@@ -72,6 +72,13 @@ def analyse_outputs(
     return indices, analysed
 
 
+def too_wide(value: float, confidence: float, scale: float) -> bool:
+    """Whether an index is not yet reliable: its 95 % interval is wider than the index, and
+    than 0.05 of ``scale`` (1, or the metric's largest μ* for Morris): noise around a zero index
+    is expected."""
+    return bool(confidence > abs(value) and confidence > 0.05 * scale)
+
+
 def reliability_notes(indices: pd.DataFrame, method_name: str) -> dict[str, str]:
     """Per metric, a note on indices negative beyond their interval and on intervals wider than
     their index (those wider than 0.05, or 5 % of the largest μ*: noise around a zero index is
@@ -82,9 +89,8 @@ def reliability_notes(indices: pd.DataFrame, method_name: str) -> dict[str, str]
     for metric, group in checked.groupby("metric", sort=False):
         scale = group["value"].abs().max() if record.relative else 1.0
         negative = group[group["value"] + group["confidence"] < 0]
-        wide = group[
-            (group["confidence"] > group["value"].abs()) & (group["confidence"] > 0.05 * scale)
-        ]
+        pairs = zip(group["value"], group["confidence"], strict=True)
+        wide = group[[too_wide(v, c, scale) for v, c in pairs]]
         cells = {
             "negative": ", ".join(
                 f"{r.index} of {r.input} = {r.value:.3g} ± {r.confidence:.2g}"

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ...experiments.discovery import region_summary
+from ...experiments.sensitivity import method
+from ...experiments.sensitivity.analysis import too_wide
 from ...experiments.sensitivity.inputs import GIVEN_TABLE
 from ...experiments.sensitivity.notes import said_again
 from ...i18n import N_, current_language, join_sentences, metric_name
@@ -179,14 +181,16 @@ def _in_short_section(doc: Document, record: SensitivityRecord) -> None:
         return
     kinds = {str(i.get("name")): i.get("kind") for i in record.metadata.get("inputs", [])}
     table = record.indices[record.indices["index"] == main]
-    items, loose = [], 0  # loose: findings whose index's interval is wider than the index
+    items, loose = [], 0  # loose: findings whose leading index is not yet reliable
+    relative = method(str(record.metadata.get("method", "sobol"))).relative
     for metric, group in table.groupby("metric", sort=False):
         metric = str(metric)
         side = better(metric)
         if not side or metric in NUMERICAL_DIAGNOSTICS or metric not in samples:
             continue
         top = group.sort_values("value", ascending=False).iloc[0]
-        loose += bool(top.confidence > abs(top.value))
+        scale = group["value"].abs().max() if relative else 1.0  # (as the notes judge them)
+        loose += top.value >= _WEAK and too_wide(top.value, top.confidence, scale)
         said = _driver_sentence(samples, metric, side, top, main, kinds.get(top.input))
         band = getattr(metric_info(metric), "graded_band", "")
         if band:  # better for giving the grade to more (or fewer) units, whatever the scores
@@ -198,7 +202,7 @@ def _in_short_section(doc: Document, record: SensitivityRecord) -> None:
             caveat = _(
                 "{loose} of these {count} findings rest on an index whose 95 % interval is wider "
                 "than the index: read them as a first screening, and raise n before relying on "
-                "them (the notes below say how far)."
+                "them (see the notes below)."
             )
             doc.add("summary", caveat.format(loose=loose, count=len(items)))
         doc.add("ul", items)
