@@ -204,7 +204,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
         print(_("paired differences from the reference [95 % interval], common random numbers;"))
         print(_("δ: the smallest difference that matters") + "\n")
     column = max(width(r) for r in rules[1:]) + 2
-    for metric, group in () if alike else t.groupby("metric", sort=False):
+    for metric, group in t.groupby("metric", sort=False):
         # (a metric of the reference alone, or of the others alone: no difference to show)
         if metric in same or not (group["rule"] == ref).any() or len(group) < 2:
             continue

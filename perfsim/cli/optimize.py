@@ -176,8 +176,6 @@ def handle(args: argparse.Namespace) -> int:
 
 def _print(result) -> None:
     """The terminal's summary of a search, in the current language."""
-    import pandas as pd
-
     from ..experiments.optimize.front import nearest_said
     from ..experiments.optimize.output import metric_list, said_again, verdict_metrics
     from ..i18n import gettext as _
@@ -204,10 +202,8 @@ def _print(result) -> None:
         columns += [o["metric"], f"{o['metric']}_se"]
     shown = result.pareto[columns].copy()
     for o in meta["objectives"]:  # a standard error of rounding (3e-18 beside 0.11) is 0
-        se = shown[f"{o['metric']}_se"]
-        small = [rounding(e, v) for e, v in zip(se, shown[o["metric"]], strict=True)]
-        small = pd.Series(small, index=se.index, dtype=bool)  # (a missing one stays missing)
-        shown[f"{o['metric']}_se"] = se.mask(small, 0.0)
+        pairs = zip(shown[f"{o['metric']}_se"], shown[o["metric"]], strict=True)
+        shown[f"{o['metric']}_se"] = [0.0 if rounding(e, v) else e for e, v in pairs]
     print(shown.to_string(index=False, max_colwidth=40, float_format="{:.4g}".format))
     near = meta.get("nearest") or {}
     if near:

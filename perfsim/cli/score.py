@@ -188,19 +188,16 @@ def _print_scored(table, name: str, rule, out: str | None) -> None:
         True,  # Chinese names two columns wide: aligned
     ):
         print(shown.to_string(index=False))
-    borda = rule.aggregate.components == "borda"  # (mixed: the components' Borda score)
-    columns = (
-        _(
-            "{mixed}: the components' Borda score; {adjustment}: points added or taken off; "
-            "{total}: the two together"
-        )
-        if borda
-        else _(
-            "{mixed}: the components' weighted sum; {adjustment}: points added or taken off; "
-            "{total}: the two together"
-        )
+    combined = (  # (what the score of the parts is)
+        _("the components' Borda score")
+        if rule.aggregate.components == "borda"
+        else _("the components' weighted sum")
+    )
+    columns = _(
+        "{mixed}: {combined}; {adjustment}: points added or taken off; {total}: the two together"
     ).format(
-        **{c: shown.columns[table.columns.get_loc(c)] for c in ("mixed", "adjustment", "total")}
+        combined=combined,
+        **{c: shown.columns[table.columns.get_loc(c)] for c in ("mixed", "adjustment", "total")},
     )
     print("\n" + wrap(_("; ").join([*_full_marks(rule, table), columns]), terminal_columns(), ""))
     counts = table["grade"].value_counts()

@@ -13,8 +13,7 @@ from ..i18n import gettext as _
 from ..plotting.display import Figure
 from ..plotting.fonts import font_context
 from ..plotting.style import DPI, RC, SavedFigure, atomic_savefig, figure_function, footnote
-from ..results.names import WITHIN_CLASS
-from .scores import comparable_column
+from .scores import comparable_column, rank_column_label
 
 
 @figure_function
@@ -83,7 +82,7 @@ def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int
         ax.annotate(str(ranks["unit"].iloc[k]), (x[-1], r[k, -1]), xytext=(x[-1] + 0.08, y),
                     textcoords="data", va="center", fontsize=7,
                     arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})  # fmt: skip
-    ax.set_xticks(x, [_tick(str(c)) for c in columns], fontsize=8)
+    ax.set_xticks(x, [rank_column_label(str(c)) or str(c) for c in columns], fontsize=8)
     ax.invert_yaxis()
     ax.set_ylabel(_("rank within class (1 = best)") if within else _("rank (1 = best)"))
     ax.set_title(_("How units move between rules (same data)"))
@@ -91,13 +90,6 @@ def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int
     note = _("Black: the {n} units whose rank changes most; grey: the others.").format(n=len(top))
     footnote(fig, note, 90)
     return fig
-
-
-def _tick(column: str) -> str:
-    """A rule's column in the current language (its ranks within class said so)."""
-    if column.endswith(WITHIN_CLASS):
-        return _("{rule} (within class)").format(rule=column.removesuffix(WITHIN_CLASS))
-    return column
 
 
 def _spread(ys: list[float], gap: float) -> list[float]:

@@ -218,6 +218,16 @@ class RuleScorer:
 #: Suffix of a rank-changes column holding a global rule's ranks within each class.
 
 
+def rank_column_label(column: str) -> str | None:
+    """A rank-changes column of a rule's ranks within class, in the current language
+    (``X (within class)``); None for any other column."""
+    from ..i18n import gettext as _
+
+    if not column.endswith(WITHIN_CLASS):
+        return None
+    return _("{rule} (within class)").format(rule=column.removesuffix(WITHIN_CLASS))
+
+
 def comparable_column(ranks: pd.DataFrame, rule: str, within_class: bool) -> str:
     """The column of ``rule``'s ranks on the given scope in a rank-changes table: its within-class
     ranks when asked and the table has them (a rule that ranks over all units), else its own."""

@@ -15,11 +15,12 @@ import pandas as pd
 
 from ...empirical.calibration import how_fields
 from ...empirical.notes import said_again
+from ...empirical.scores import rank_column_label
 from ...i18n import N_
 from ...i18n import gettext as _
 from ...plotting.style import SavedFigure
 from ...results import EmpiricalRecord
-from ...results.names import WITHIN_CLASS, EmpiricalFiles
+from ...results.names import EmpiricalFiles
 from ..document import Document, Table
 from ..numbers import num
 from ..rerun import format_command, report_command
@@ -82,9 +83,7 @@ def column_label(column: str) -> str:
         if column.startswith(prefix):
             name = column[len(prefix) :]
             return _(template).format(band=name, rule=name)
-    if column.endswith(WITHIN_CLASS):
-        return _("{rule} (within class)").format(rule=column.removesuffix(WITHIN_CLASS))
-    return column
+    return rank_column_label(column) or column
 
 
 _TRANSLATED = {"key", "how"}  # columns whose cells are perfsim's words, not the user's names
