@@ -740,12 +740,32 @@ def test_the_rank_change_figure_draws_each_ranking_once_and_its_labels_apart():
     columns = [c for c in rc.columns if c not in ("unit", "unit_class") and ":" not in c]
     assert len(columns) == 5  # three rules, two of them with their ranks within class too
     fig = rank_change_figure(rc, columns)
-    ax = fig.axes[0]
-    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    ticks = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
     assert len(ticks) == 3 and len(set(ticks)) == 3, ticks
     assert all(t.endswith("(within class)") or t == "classes" for t in ticks)
-    heights = sorted(a.xyann[1] for a in ax.texts)
-    assert len(heights) == 8 and min(np.diff(heights)) > 0.5  # ranks apart (24 to a class)
+    assert sum(len(ax.texts) for ax in fig.axes) == 8
+    for ax in fig.axes:  # ranks apart (24 to a class)
+        heights = sorted(a.xyann[1] for a in ax.texts)
+        assert len(heights) < 2 or min(np.diff(heights)) > 0.5, heights
+
+
+def test_the_rank_change_figure_draws_ranks_within_class_one_panel_a_class():
+    """Ranks within class on one axis laid the classes' first places over each other (three
+    lines through rank 1, each unit's line among another class's)."""
+    from perfsim.empirical.figures import rank_change_figure
+
+    rc = pd.DataFrame({"unit": list("abcdefg"), "unit_class": list("XXXXYYY"),
+                       "A": [1, 2, 3, 4, 5, 6, 7], "B": [3, 1, 2, 4, 1, 2, 3],
+                       "A (within class)": [1, 2, 3, 4, 1, 2, 3]})  # fmt: skip
+    fig = rank_change_figure(rc, ["A", "B"])
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["X", "Y"]
+    for ax, units in zip(fig.axes, ("abcd", "efg"), strict=True):
+        lines = [line.get_ydata() for line in ax.get_lines()]
+        assert len(lines) == len(units)  # one line a unit of the class, none of the other's
+        assert sorted(float(y[0]) for y in lines) == list(range(1, len(units) + 1))
+        assert ax.get_ylim()[0] > ax.get_ylim()[1]  # best at the top
+    global_ranks = rank_change_figure(rc.drop(columns="A (within class)"), ["A", "B"])
+    assert len(global_ranks.axes) == 1  # ranks over all units: one axis, as before
 
 
 def test_a_unit_without_a_last_rank_loses_only_its_own_label_and_ticks_are_translated():

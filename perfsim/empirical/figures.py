@@ -53,43 +53,75 @@ def caterpillar_figure(table: pd.DataFrame, level: float = 0.95) -> Figure:
 def rank_change_figure(ranks: pd.DataFrame, rules: Sequence[str], highlight: int = 8) -> Figure:
     """Slope chart: each unit's rank under each rule; the units that move most are labelled.
     When some rule ranks within class, every rule's ranks within class are drawn (comparable
-    rankings only: a unit last of all but first of its class does not leap), each ranking once
-    (a rule's ranks within class are also a column of their own: drawn twice, they made two
-    identical columns)."""
+    rankings only: a unit last of all but first of its class does not leap), one panel per class
+    (on one axis the classes' first places lay over each other), each ranking once (a rule's
+    ranks within class are also a column of their own: drawn twice, they made two identical
+    columns)."""
     within = any(comparable_column(ranks, r, True) != r for r in rules)
     columns = list(dict.fromkeys(comparable_column(ranks, k, within) for k in rules))
-    fig = Figure(figsize=(max(5.0, 2.2 * len(columns) + 2), 7.5), layout="constrained")
-    ax = fig.add_subplot()
     r = ranks[columns].to_numpy(float)
     move = np.nanmax(r, axis=1) - np.nanmin(r, axis=1)
-    top = set(np.argsort(-move, kind="stable")[:highlight][move[np.argsort(-move)[:highlight]] > 0])
+    order = np.argsort(-move, kind="stable")[:highlight]
+    top = set(order[move[order] > 0])
+    panels = _class_panels(ranks) if within else [("", np.arange(len(r)))]
+    heights = [max(1.6, 0.11 * len(rows) + 0.7) for _, rows in panels]
+    size = (max(5.0, 2.2 * len(columns) + 2), 7.5 if len(panels) == 1 else sum(heights) + 1.0)
+    fig = Figure(figsize=size, layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True, height_ratios=heights)[:, 0]
     x = np.arange(len(columns))
-    for k in range(len(r)):
-        strong = k in top
-        ax.plot(
-            x,
-            r[k],
-            "-o",
-            color="black" if strong else "0.75",
-            lw=1.6 if strong else 0.7,
-            ms=3,
-            zorder=3 if strong else 1,
-        )
-    # the labels at the right end, moved apart where units end on the same or near ranks
-    labelled = sorted((k for k in top if np.isfinite(r[k, -1])), key=lambda k: (r[k, -1], k))
-    gap = (np.nanmax(r) - np.nanmin(r) + 1) / 40 if np.isfinite(r).any() else 1.0
-    for k, y in zip(labelled, _spread([r[k, -1] for k in labelled], gap), strict=True):
-        ax.annotate(str(ranks["unit"].iloc[k]), (x[-1], r[k, -1]), xytext=(x[-1] + 0.08, y),
-                    textcoords="data", va="center", fontsize=7,
-                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})  # fmt: skip
-    ax.set_xticks(x, [rank_column_label(str(c)) or str(c) for c in columns], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_ylabel(_("rank within class (1 = best)") if within else _("rank (1 = best)"))
-    ax.set_title(_("How units move between rules (same data)"))
-    ax.set_xlim(-0.3, len(columns) - 0.4)
+    for ax, (title, rows), inches in zip(axes, panels, heights, strict=True):
+        _slopes(ax, r, rows, top, list(ranks["unit"].astype(str)), inches)
+        if title:
+            ax.set_title(title, fontsize=10, loc="left")
+    axes[-1].set_xticks(x, [rank_column_label(str(c)) or str(c) for c in columns], fontsize=8)
+    axes[-1].set_xlim(-0.3, len(columns) - 0.4)
+    label = _("rank within class (1 = best)") if within else _("rank (1 = best)")
+    if len(panels) == 1:
+        axes[0].set_ylabel(label)
+    else:
+        fig.supylabel(label, fontsize=10)
+    fig.suptitle(_("How units move between rules (same data)"), fontsize=12)
     note = _("Black: the {n} units whose rank changes most; grey: the others.").format(n=len(top))
     footnote(fig, note, 90)
     return fig
+
+
+def _class_panels(ranks: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """(class, row positions) of each class in order of appearance; one untitled panel when the
+    table has no classes or only one."""
+    if "unit_class" not in ranks.columns:
+        return [("", np.arange(len(ranks)))]
+    classes = ranks["unit_class"].astype(str).to_numpy()
+    names = list(dict.fromkeys(classes))
+    if len(names) < 2:
+        return [("", np.arange(len(ranks)))]
+    return [(c, np.flatnonzero(classes == c)) for c in names]
+
+
+def _slopes(ax, r: np.ndarray, rows: np.ndarray, top: set, units: list[str], inches: float):
+    """One panel of the slope chart: rows ``rows`` of the ranks ``r`` (unit × ranking), the units
+    in ``top`` black and named at the right end, apart where they end on the same or near ranks
+    (a panel ``inches`` high)."""
+    x = np.arange(r.shape[1])
+    for k in rows:
+        strong = k in top
+        ax.plot(x, r[k], "-o", color="black" if strong else "0.75", lw=1.6 if strong else 0.7,
+                ms=3, zorder=3 if strong else 1)  # fmt: skip
+    labelled = sorted(
+        (k for k in rows if k in top and np.isfinite(r[k, -1])), key=lambda k: (r[k, -1], k)
+    )
+    part = r[rows]
+    span = np.nanmax(part) - np.nanmin(part) + 1 if np.isfinite(part).any() else 1.0
+    gap = span * 9 / (72 * max(inches - 0.4, 0.5))  # about 9 points a label
+    for k, y in zip(labelled, _spread([r[k, -1] for k in labelled], gap), strict=True):
+        ax.annotate(units[k], (x[-1], r[k, -1]), xytext=(x[-1] + 0.08, y),
+                    textcoords="data", va="center", fontsize=7,
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})  # fmt: skip
+    if np.isfinite(part).any():  # whole ranks, best at the top
+        ax.set_ylim(np.nanmax(part) + 0.7, np.nanmin(part) - 0.7)
+    else:
+        ax.invert_yaxis()
+    ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
 
 
 def _spread(ys: list[float], gap: float) -> list[float]:
