@@ -218,11 +218,14 @@ def test_a_rule_fitted_to_a_world_has_shares_that_sum_to_one(tmp_path, raters):
 
 @pytest.mark.parametrize("kind", ["rule", "world"])
 def test_a_folder_or_another_suffix_is_told_the_file_name_to_give(tmp_path, capsys, kind):
-    """'new world FOLDER' suggested FOLDER/my-rule.toml, and 'new world w3.txt' w3.txt.toml."""
+    """'new world FOLDER' suggested FOLDER/my-rule.toml, 'new world w3.txt' w3.txt.toml and
+    'new world w3.toml.txt' w3.toml.toml."""
     assert main(["new", kind, str(tmp_path)]) == 2
     assert f"e.g. {tmp_path / f'my-{kind}.toml'}" in capsys.readouterr().err
     assert main(["new", kind, str(tmp_path / "w3.txt")]) == 2
     assert "name it w3.toml" in capsys.readouterr().err
     assert main(["new", kind, str(tmp_path / "hangzhou.v2")]) == 2  # (a dot in the name)
     assert "name it hangzhou.v2.toml" in capsys.readouterr().err
+    assert main(["new", kind, str(tmp_path / "w3.toml.txt")]) == 2  # (saved by an editor as text)
+    assert "name it w3.toml\n" in capsys.readouterr().err  # (was w3.toml.toml)
     assert not (tmp_path / "w3.txt").exists() and list(tmp_path.iterdir()) == []

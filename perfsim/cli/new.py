@@ -70,7 +70,8 @@ def handle(args: argparse.Namespace) -> int:
         raise OutputError(f"{target} is a folder: give a file name, e.g. {target / example}")
     if target.suffix.lower() != ".toml":  # (w3.txt: w3.toml; hangzhou.v2: hangzhou.v2.toml)
         text = target.suffix.lower() in (".txt", ".json", ".ini", ".cfg", ".yaml", ".yml")
-        name = target.with_suffix(".toml").name if text else f"{target.name.rstrip('.')}.toml"
+        stem = target.stem if text else target.name.rstrip(".")
+        name = stem if stem.lower().endswith(".toml") else f"{stem}.toml"  # (w3.toml.txt: w3.toml)
         raise OutputError(f"{target}: a scenario file is TOML; name it {name}")
     if target.exists() or target.is_symlink():
         raise OutputError(error("new_exists", target=target))
