@@ -116,7 +116,9 @@ def test_the_schedule_changes_the_path_not_the_equilibrium(monkeypatch):
         np.testing.assert_allclose(a.mean(axis=(1, 2)), b.mean(axis=(1, 2)), atol=3e-3)
     work = sum(d for it in log for _, d in it.values())
     work_all = sum(d for it in log_all for _, d in it.values())
-    assert work < 0.95 * work_all
+    # (13,940 against 14,640 department-responses, model revision 16: the run without the
+    # schedule weighs the effort candidates at every iteration, and took 15,600 before them)
+    assert work < 0.97 * work_all
 
 
 def test_quiet_departments_wait_for_the_next_full_iteration():

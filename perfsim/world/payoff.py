@@ -44,6 +44,26 @@ to the last bit, as computing every candidate everywhere. A candidate's score sh
 the efficacy coefficient and the reporting ceiling (:class:`Kinks`): gaming past the ceiling earns
 nothing. It is otherwise linear in gaming (the own effect on group statistics is neglected, as in
 the first-order conditions).
+
+Effort is not concave in its payoff either: the reward rises in an S around every threshold, and
+effort's first-order conditions, taken at the department's current score, keep a department far
+below a threshold where it is (no slope there) and can hold one on a stretch whose best point is
+worth less than giving the reward up. So after the gaming candidates come the *effort
+candidates* (:func:`effort_candidates`), each with the interior point's gaming:
+
+4. the effort for no reward at all (the reward's slope μ = 0 in the effort's conditions);
+5. for each band whose cut-off is a threshold, the peak of ``U`` on that band's stretch: along
+   the efforts ``e(μ)`` that answer a reward slope μ, the score is ``S = S₀ + Π μ`` and
+   ``U = (1 − P_v) (R(S) − (S − S₀)²/2Π) + const`` (the envelope theorem), whose peak solves
+   ``R′(S) = (S − S₀)/Π`` (:func:`_effort_peak`).
+
+Where a cut-off is a quota's, which moves with the other departments' choices, a department only
+looks up to a threshold band above its score: contestants for a quota's places giving the contest
+up, and all taking it up again once the cut-off fell, had no settled answer. The effort
+candidates are weighed on an iteration that computes every department of a replication
+(:class:`perfsim.world.response.Schedule`) and by the departments holding one; their score
+follows the indicators through the kinks, and the events' points and veto chances are taken at
+the candidate's effort.
 """
 
 from __future__ import annotations
@@ -55,7 +75,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from ..fastreduce import median_first, sum_last, take_departments
+from ..fastreduce import matmul_t, median_first, sum_last, take_departments
 from . import events, normal, regimes
 from .audits import sanction, veto_probability, vetoes
 from .context import Context
@@ -101,6 +121,10 @@ class EffortChoice:
     e0: NDArray  # (B, D, K) current effort
     per_effort: NDArray  # (B, D, K) score points per unit of effort
     solve: Callable[..., NDArray]  # m (B, D)[, candidate's total gaming (B, D), its P_v] → effort
+    # total gaming (B, D) → a function of μ (B, D): the effort with the reward's slope μ (times
+    # 1 − P_v) in place of R′(S̄), the first-order conditions of a department whose expected score
+    # sat where the reward rises by μ a point (:func:`effort_candidates`)
+    at_slope: Callable[[NDArray], Callable[[NDArray], NDArray]]
     # (idx, ctx, prof) → the choice of the departments ``idx`` alone (flat indices), given
     # :func:`rows_of`'s context and profile of them (None: candidates solved for all departments)
     restrict: Callable[..., EffortChoice] | None = None
@@ -131,11 +155,16 @@ def effort_choice(ctx: Context, prof: dict, e, per_effort, pull, own, total, pro
         p, o = at[0] if total_g is None else terms(total_g, p_v=p_v)
         return project(m[..., None] * p + o, e)
 
+    def at_slope(total_g: NDArray) -> Callable[[NDArray], NDArray]:
+        unit = {**prof, "marginal": np.ones_like(prof["marginal"])}  # the pull of R′ = 1
+        p, o = events.effort_terms(ctx, unit, total_g, per_effort * ctx.ability[..., None], own)
+        return lambda mu: project(mu[..., None] * p + o, e)
+
     def restrict(idx: NDArray, small: Context, sub: dict) -> EffortChoice:
         rows = [take_departments(x, idx) for x in (e, per_effort, pull, own, total)]
         return effort_choice(small, sub, *rows, project)
 
-    return EffortChoice(e0=e, per_effort=per_effort, solve=solve, restrict=restrict)
+    return EffortChoice(e, per_effort, solve, at_slope, restrict)
 
 
 def rows_of(ctx: Context, prof: dict, idx: NDArray) -> tuple[Context, dict]:
@@ -167,6 +196,7 @@ def utility(
     above: NDArray | None = None,
     valid: NDArray | None = None,
     at: tuple[NDArray, NDArray] | None = None,
+    moved: NDArray | None = None,
 ) -> NDArray:
     """``U(g)`` of the module docstring, plus ``own`` (the effort terms) with the expected score
     moved by ``shift`` (the effort change). With ``above``, only where an upper bound of ``U``
@@ -180,7 +210,8 @@ def utility(
         score = prof["mean"] + sum_last(a * (g - g0)) + shift
     else:  # the clip and the ceiling: the score of a large change is not linear
         gain = np.where(w.gameability > 0, w.scale * w.gameability, 0.0)
-        score = prof["mean"] + kinks.shift(gain * (g - g0)) + shift
+        change = gain * (g - g0) if moved is None else gain * (g - g0) + moved
+        score = prof["mean"] + kinks.shift(change) + shift
         score = score - events.deduction_slope(ctx) * (total - sum_last(g0))  # 减分 incidents
     p_v = veto_probability(ctx, total)[0] if at is None else at[1]
     veto_reward = ctx.prizes[ctx.rule.veto_grade]
@@ -220,9 +251,12 @@ def choose(
     a = np.where(gameable, d_s_dm * w.scale * w.gameability, 0.0)
     a = events.gaming_slope(ctx, a, gameable)  # expected deduction points from gaming
     candidates = [interior(ctx, prof, g0, a)]
-    if not gameable.any():
-        zero = np.zeros(g0.shape[:-1])
-        return _effort_now(ctx, effort, g0), candidates[0], zero.astype(np.intp), zero
+    middles = [tau[0] if len(tau) == 1 else median_first(tau) for tau in prof["cutoffs"]]
+    if not gameable.any():  # the effort of the first-order conditions, or an effort candidate
+        e_now = _effort_now(ctx, effort, g0)
+        u_now = utility(ctx, prof, g0, candidates[0], a, *effort.own(ctx, e_now))
+        done = [(None, e_now)], [u_now]
+        return _pick(ctx, prof, g0, a, d_s_dm, effort, held, candidates, *done, middles)
     candidates.append(np.zeros_like(g0))
     valid = [None, (candidates[0] > 0).any(-1)]  # no gaming differs from the interior point
     cost = np.where(gameable, w.gaming_cost, np.inf)
@@ -231,8 +265,7 @@ def choose(
     base = prof["mean"] - sum_last(a * g0)  # the expected score without gaming
     bonus = ctx.prizes
     most = float(bonus.max() - bonus.min())
-    for tau in prof["cutoffs"]:
-        middle = tau[0] if len(tau) == 1 else median_first(tau)  # (one sample: itself)
+    for middle in middles:  # (one sample: itself)
         for k in _PAST_CUTOFF:
             need = middle + k * prof["sigma"] - base
             ok = np.isfinite(need) & (need > 0) & (per_point > 1e-9)
@@ -261,6 +294,41 @@ def choose(
         done = _candidates(ctx, prof, g0, a, effort, now, best, candidates, valid, group)
         efforts += done[0]
         utilities += done[1]
+    return _pick(ctx, prof, g0, a, d_s_dm, effort, held, candidates, efforts, utilities, middles)
+
+
+def _pick(
+    ctx, prof, g0, a, d_s_dm, effort: EffortChoice, held, candidates, efforts, utilities, middles
+):
+    """:func:`choose`'s pick among the gaming candidates (their ``efforts`` and ``utilities``)
+    and the effort candidates (:func:`effort_candidates`, with the interior point's gaming),
+    which come after them: effort, gaming, the candidate's index and the ``U`` the choice
+    forgoes. The effort candidates are weighed by the departments of ``held.check`` and those
+    holding one (all departments without ``held``), computed for those alone."""
+    n, shape = len(candidates), g0.shape[:-1]
+    best = functools.reduce(np.maximum, utilities)
+    weigh = None if held is None or held.check is None else held.check | (held.prefer >= n)
+    idx = np.arange(best.size) if weigh is None else np.flatnonzero(weigh)
+    prefer = None if held is None else held.prefer
+    if not len(idx):
+        utilities += [np.full(shape, -np.inf)] * (1 + len(middles))
+        efforts += [(None, efforts[0][1])] * (1 + len(middles))
+    elif effort.restrict is None or len(idx) < 2:  # (one row would take numpy's vector products)
+        arrays = (g0, candidates[0], a, d_s_dm, effort, middles, best, prefer)
+        for e, u in _effort_utilities(ctx, prof, *arrays, n, weigh):
+            efforts.append((None, e))
+            utilities.append(u)
+    else:
+        small, sub = rows_of(ctx, prof, idx)
+        rows = [take_departments(x, idx) for x in (g0, candidates[0], a, d_s_dm)]
+        tiers = [take_departments(m, idx) for m in middles]
+        mine = effort.restrict(idx, small, sub)
+        limits = [None if x is None else take_departments(x, idx) for x in (best, prefer)]
+        for e, u_sub in _effort_utilities(small, sub, *rows, mine, tiers, *limits, n):
+            u = np.full(shape, -np.inf)
+            u.reshape(-1)[idx] = u_sub[0]
+            efforts.append((idx, e))
+            utilities.append(u)
     table = np.stack(utilities)
     pick = table.argmax(axis=0)  # ties: the interior point, then no gaming
     gap = np.zeros(pick.shape)
@@ -281,6 +349,183 @@ def choose(
             mine = flat[rows] == i
             rows_out[rows[mine]] = e[0, mine]
     return e_out, g_out, pick, gap
+
+
+def effort_candidates(ctx: Context, prof: dict, g0, gc, a, effort: EffortChoice, middles, best, at):
+    """The effort candidates of :func:`choose`, each with the gaming ``gc`` (whose total and veto
+    probability are ``at``), and where each is one
+    (B, D): the effort for no reward at all (``μ = 0`` below), and the best effort on the reward's
+    rising stretches above the department's score (a department far below a threshold sees no
+    slope there, so its first-order conditions at its own score keep it there).
+
+    Effort at the reward's slope μ (:attr:`EffortChoice.at_slope`) maximises ``μ S + λ V − cost``,
+    so along that curve, with the score ``S = S₀ + Π μ`` linear in μ (while the effort's support
+    stays), ``U(S) = (1 − P_v) (R(S) − (S − S₀)² / 2Π) + const`` (the envelope theorem; ``S₀``
+    the score without gaming at μ = 0). Its maximum on the stretch of each band whose median
+    cut-off τ lies above ``S₀`` solves ``R′(S) = (S − S₀)/Π``: Newton steps from ``τ + σ_d``, a
+    candidate a band (so that a department does not switch between two stretches unchecked,
+    :class:`perfsim.world.regimes.Regimes`), where a bound of ``U`` (the top prize) could beat
+    ``best``, and a candidate only where the peak lies on the band's own stretch (above ``τ − σ_d``:
+    a peak lower down is another band's, or the interior point's)."""
+    zero = np.zeros(g0.shape[:-1])
+    total, m = at[0], 1 - at[1]  # a veto voids the reward's pull
+    slope = effort.at_slope(total)
+    low, one = slope(zero), slope(m)
+    shift_low, own_low = effort.own(ctx, low)
+    per_mu = sum_last(effort.per_effort * (one - effort.e0)) - shift_low  # Π
+    base = prof["mean"] + sum_last(a * (gc - g0)) + shift_low  # S₀
+    cost = 0.5 * sum_last(np.where(ctx.world.gameability > 0, ctx.world.gaming_cost, 0.0) * gc**2)
+    rest = (1 - m) * ctx.prizes[ctx.rule.veto_grade] - sanction(ctx, total)[0] - cost
+    top = float(np.max(ctx.prizes))
+    # giving up the reward, or settling for a lower band: only where no cut-off moves with the
+    # others' choices (contestants for a quota's places giving them up and taking them up again
+    # had no settled answer: the ministry's plan, mlr-2011, settled in 70-78 % of replications)
+    fixed = all(len(tau) == 1 for tau in prof["cutoffs"])
+    efforts, valid = [low], [np.full(zero.shape, fixed)]
+    ceilings = [np.full(zero.shape, np.inf), *middles][: len(middles)]  # the next band's stretch
+    for middle, tau, ceiling in zip(middles, prof["cutoffs"], ceilings, strict=True):
+        # the bound of U on the band's stretch, at its lowest score
+        s = np.maximum(middle, base + ctx.per_point * per_mu)
+        curve = top + ctx.per_point * s - (s - base) ** 2 / (2 * np.where(per_mu > 0, per_mu, 1))
+        ok = (
+            (len(tau) == 1)  # a threshold: a quota's cut-off moves with the others' choices
+            & np.isfinite(middle)
+            & (middle > base)
+            & (fixed | (middle > base - shift_low))  # (with a quota: above the current score)
+            & (per_mu > 1e-12)
+            & (m * curve + own_low + rest > best)
+        )
+        valid.append(ok)
+        if not ok.any():
+            efforts.append(low)
+            continue
+        b, pi, sd = base[ok], per_mu[ok], prof["sigma"][ok]
+        s = _effort_peak(ctx, prof, middle[ok] + sd, b, pi, ok)
+        mu = np.zeros(zero.shape)
+        mu[ok] = np.maximum(s - b, 0.0) / pi
+        # a peak on the band's own stretch, or none (in valid): not below it, nor up on the
+        # next band's (a peak of the next band up, reached where this one has none, would make
+        # the candidate jump between the two)
+        ok[ok] = (s > middle[ok] - sd) & (s < ceiling[ok] - sd)
+        efforts.append(slope(mu * m))
+    return efforts, valid
+
+
+def _effort_peak(ctx: Context, prof: dict, s, base, per_mu, mask, steps=8, walk=8, polish=2):
+    """The peak of ``U`` on the stretch of the reward from ``s`` (:func:`effort_candidates`): a
+    root of ``f(S) = R′(S) − (S − S₀)/Π`` where ``f`` falls through 0, for the departments of
+    ``mask`` (``s``, ``base`` = S₀ and ``per_mu`` = Π of them alone): the nearest such root uphill
+    of ``s`` (``f(S₀) = R′(S₀) ≥ 0``, and ``f < 0`` far enough above, as ``R′`` is bounded), found
+    by walking a σ_d at a time to a bracket and Newton steps inside it (bisection where they
+    would leave it), with each cut-off's samples taken as one normal (mean and variance:
+    ``E_s φ((S − τ_s)/σ)/σ`` is then ``φ((S − τ̄)/s)/s``, ``s² = σ² + var τ``), then Newton steps
+    on the samples themselves. Where the stretches of two bands overlap, ``U`` has two peaks of
+    about the same height; the nearest one is a choice that moves continuously with the profile
+    (the highest one would jump between them)."""
+    sigma = prof["sigma"][mask]
+    steps_w = [ctx.prizes[g] - ctx.prizes[g + 1] for g in range(len(prof["cutoffs"]))]
+    exact = [(w, tau[:, mask]) for w, tau in zip(steps_w, prof["cutoffs"], strict=True) if w]
+    if not exact:  # (no prize steps: the pay per point alone, a straight line)
+        return np.maximum(base + per_mu * float(ctx.per_point), base)
+    centre = np.stack([tau.mean(axis=0) for _, tau in exact])  # (band, rows)
+    spread = np.stack([tau.var(axis=0) if len(tau) > 1 else 0 * sigma for _, tau in exact])
+    known = np.isfinite(centre)  # (a band without a cut-off: −∞, no slope)
+    weight = np.array([w for w, _ in exact])[:, None] * known
+    centre = np.where(known, centre, 0.0)
+    width = np.sqrt(sigma**2 + np.where(known, spread, 0.0))
+
+    def smooth(x):  # f(x) and f′(x) with the cut-offs as normals (all bands in one pass)
+        z = (x - centre) / width
+        pdf = weight * np.exp(-0.5 * z * z) * (0.3989422804014327 / width)
+        slope = float(ctx.per_point) + pdf.sum(axis=0)
+        return slope - (x - base) / per_mu, -(pdf * z / width).sum(axis=0) - 1.0 / per_mu
+
+    def sampled(x):  # the same on the samples
+        slope, curve = np.full(x.shape, float(ctx.per_point)), np.zeros(x.shape)
+        for w, tau in exact:
+            z = (x - tau) / sigma
+            pdf = np.exp(-0.5 * z * z) * 0.3989422804014327
+            bend = np.where(np.isfinite(z), z * pdf, 0.0)  # (no cut-off: −∞)
+            slope += w * pdf.mean(axis=0) / sigma
+            curve -= w * bend.mean(axis=0) / sigma**2
+        return slope - (x - base) / per_mu, curve - 1.0 / per_mu
+
+    # the bracket: from s, a σ_d at a time uphill (where f ≥ 0: up, else down to S₀, where
+    # f ≥ 0) until f changes sign, so that the peak is the nearest one uphill of s
+    f, _ = smooth(s)
+    way = np.where(f >= 0, 1.0, -1.0) * sigma
+    lo, hi, open_ = s.copy(), s.copy(), np.ones(s.shape, dtype=bool)
+    for _ in range(walk):
+        x = np.where(way < 0, np.maximum(s + way, base), s + way)
+        fx, _ = smooth(x)
+        turned = open_ & (((way > 0) & (fx < 0)) | ((way < 0) & ((fx >= 0) | (x <= base))))
+        lo = np.where(turned & (way < 0), x, np.where(turned, s, lo))
+        hi = np.where(turned & (way > 0), x, np.where(turned, s, hi))
+        open_ &= ~turned
+        s = np.where(open_, x, s)
+        if not open_.any():
+            break
+    lo, hi = np.where(open_, s, lo), np.where(open_, s, hi)  # (no bracket: where the walk ended)
+    s = 0.5 * (lo + hi)
+    for _ in range(steps):  # Newton inside the bracket, bisection where it would leave it
+        f, fp = smooth(s)
+        lo, hi = np.where(f >= 0, s, lo), np.where(f >= 0, hi, s)
+        newton = s - f / np.where(fp < 0, fp, -np.inf)
+        s = np.where((fp < 0) & (newton > lo) & (newton < hi), newton, 0.5 * (lo + hi))
+    for _ in range(polish):  # on the samples themselves, steps of at most half a σ_d
+        f, fp = sampled(s)
+        move = np.where(fp < 0, -f / np.where(fp < 0, fp, -1.0), 0.0)
+        s = np.maximum(s + np.clip(move, -0.5 * sigma, 0.5 * sigma), base)
+    return s
+
+
+def _effort_utilities(ctx, prof, g0, gc, a, d_s_dm, effort, middles, best, prefer, n, weigh=None):
+    """(effort, U) of each effort candidate (:func:`effort_candidates`, index ``n`` on), ``U``
+    computed only where it is a candidate (and in ``weigh``) and might beat ``best`` or the
+    candidates before it, or is the candidate the department holds (``prefer``)."""
+    at = (sum_last(gc), veto_probability(ctx, sum_last(gc))[0])
+    extra, valid = effort_candidates(ctx, prof, g0, gc, a, effort, middles, best, at)
+    out, top = [], best
+    for i, (e, ok) in enumerate(zip(extra, valid, strict=True), n):
+        ok = ok if weigh is None else ok & weigh
+        if not ok.any():  # (no department has it: nothing to compute)
+            out.append((e, np.full(ok.shape, -np.inf)))
+            continue
+        above = top if prefer is None else np.where(prefer == i, -np.inf, top)
+        shift, own, moved, here = _effort_shift(ctx, prof, effort, e, d_s_dm, at)
+        u = utility(ctx, prof, g0, gc, a, shift, own, above, ok, here, moved)
+        top = np.maximum(top, u)
+        out.append((e, u))
+    return out
+
+
+def _effort_shift(ctx: Context, prof: dict, effort: EffortChoice, e, d_s_dm, at):
+    """An effort candidate's score shift, own value, the indicators' move ``Δm`` it brings (with
+    the clip and the ceiling, :class:`Kinks`, else None) and its total gaming and veto
+    probability (``at``: those at the current effort).
+
+    ``Δm`` is taken through the kinks by :func:`utility` (the shift then holds the raters' part
+    alone): the score is concave in effort where an indicator nears its cap, and a straight line
+    from the current effort promised a department giving up effort, or taking up much more, more
+    than it would get; it then went back and forth between the two for ever. The world's events
+    are taken at the candidate's effort: the expected bonus and deduction points it brings (in
+    the shift) and the chance of a veto event (a straight line would miss that effort is what
+    claims a bonus item, and a department gave it up)."""
+    shift, own = effort.own(ctx, e)
+    ev, total = ctx.events, at[0]
+    p_v = at[1]
+    if ev is not None and ctx.event_state is not None:
+        known = events.chances(ev, ctx.theta, e, total, slopes=True)
+        if ev.items.any():
+            now = events.chances(ev, ctx.theta, effort.e0, total, slopes=False)[0]
+            shift = shift + sum_last(ev.sign * ev.points * (known[0] - now))
+        if events.has_veto(ctx):
+            p_v = veto_probability(ctx, total, base=known[3])[0]
+    if prof.get("kinks") is None:
+        return shift, own, None, (total, p_v)
+    w = ctx.world
+    moved = matmul_t(ctx.theta * (e - effort.e0), w.loadings) * w.scale  # (B, D, J)
+    return shift - sum_last(d_s_dm * moved), own, moved, (total, p_v)
 
 
 def _effort_now(ctx: Context, effort: EffortChoice, g0: NDArray) -> NDArray:

@@ -36,10 +36,14 @@ class Held:
 
     prefer: NDArray
     margin: NDArray
+    # (B, D) the departments whose effort candidates are computed besides those holding one
+    # (:func:`perfsim.world.payoff.effort_candidates`; None: every department)
+    check: NDArray | None = None
 
     def rows(self, idx: NDArray) -> Held:
         """The departments ``idx`` alone (:func:`perfsim.world.payoff.rows_of`)."""
-        return Held(take_departments(self.prefer, idx), take_departments(self.margin, idx))
+        rows = [None if x is None else take_departments(x, idx) for x in (self.check,)]
+        return Held(take_departments(self.prefer, idx), take_departments(self.margin, idx), *rows)
 
 
 def held_pick(table: NDArray, pick: NDArray, held: Held) -> tuple[NDArray, NDArray]:
@@ -70,10 +74,14 @@ class Regimes:
         self.switches = np.zeros((reps, n), dtype=np.intp)
         self.spread, self.base = spread, self.MARGIN * spread
 
-    def held(self, active: NDArray) -> Held:
-        """The candidates the replications ``active``'s departments hold."""
+    def held(self, active: NDArray, full: NDArray | None = None) -> Held:
+        """The candidates the replications ``active``'s departments hold; ``full`` (b,): the
+        replications whose every department weighs its effort candidates (an iteration that
+        computes every department: :class:`perfsim.world.response.Schedule`)."""
         extra = np.maximum(self.switches[active] - self.FREE, 0)
-        return Held(self.pick[active], self.base * np.exp2(extra))
+        pick = self.pick[active]
+        check = None if full is None else np.repeat(full[:, None], pick.shape[1], axis=1)
+        return Held(pick, self.base * np.exp2(extra), check)
 
     def update(self, active: NDArray, pick: NDArray) -> None:
         """Record the picks (−1: not computed) and count the switches."""

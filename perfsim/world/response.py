@@ -19,7 +19,9 @@ through raters: share × survey-probit slope × visibility. Effort solves its fi
     effort:  (1 − P_veto) R'(S̄_d) ∂S̄_d/∂e_dk + λ v_k θ_dk = (C e_d)_k / a_d          (e ≥ 0)
 
 in closed form per department (exact supports for coupled effort costs); a veto voids the reward
-and the pay per point, so it scales the whole marginal reward. Gaming is the *global* best among
+and the pay per point, so it scales the whole marginal reward. These conditions hold at a local
+optimum only; effort candidates (no effort for the reward, the peak on a threshold's stretch) are
+compared with them by expected utility (:mod:`perfsim.world.payoff`). Gaming is the *global* best among
 candidate points (no gaming, the interior first-order point, the cheapest gaming that reaches each
 cut-off), compared by the department's expected utility with fixed penalties, vetoes and the
 S-shaped reward (:mod:`perfsim.world.payoff`, which states the payoff with its equations).
@@ -152,7 +154,7 @@ def _iterate(
     for it in range(1, steps + 1):
         e_a, g_a = e[active], g[active]
         full, due = plan.due(active, it == steps)
-        held = regime.held(active)
+        held = regime.held(active, full)
         e_new, g_new, pick, forgone = _respond(sub[0], e_a, g_a, sub[1], sub[2], held, due)
         regime.update(active, pick)
         gap[active] = np.where(due, forgone, gap[active])
