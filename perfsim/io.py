@@ -35,8 +35,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
-
 from .i18n import LANGUAGES
 from .results.names import FIGURES, MARKERS, figure_folder, report_files
 from .scenario import PerfsimError
@@ -47,7 +45,6 @@ MANIFEST = ".perfsim.json"
 
 _LEGACY_MARKERS = MARKERS
 _TMP_TAG = ".perfsim-tmp-"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class OutputError(PerfsimError):
@@ -542,47 +539,3 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
-
-
-# ----------------------------------------------------------------------------- CSV
-
-
-def _defuse(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with formula-leading text cells (``=``, ``+``, ``-``, ``@``, tab, CR) prefixed by an
-    apostrophe, in text columns, the index and the column names; numbers untouched. Returns
-    ``frame`` itself when nothing needs changing."""
-    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
-    needs = any(isinstance(c, str) and c.startswith(_FORMULA_START) for c in frame.columns)
-    needs |= any(frame[c].map(lambda v: _defuse(v) is not v).any() for c in text_cols)
-    index_text = not pd.api.types.is_numeric_dtype(frame.index.dtype)
-    if index_text:
-        needs |= bool(frame.index.map(lambda v: _defuse(v) is not v).any())
-    if not needs:
-        return frame
-    out = frame.copy()
-    for c in text_cols:
-        out[c] = out[c].map(_defuse)
-    if index_text:
-        out.index = out.index.map(_defuse)
-    out.columns = [_defuse(c) for c in out.columns]
-    return out
-
-
-def to_csv(frame: pd.DataFrame, path: str | Path, *, bom: bool = True, index: bool = False) -> Path:
-    """Write ``frame`` as spreadsheet-safe UTF-8 CSV (with a BOM by default, so that spreadsheet
-    programs show Chinese). Not atomic by itself: use inside :func:`atomic_dir` or via
-    :func:`write_csv`."""
-    encoding = "utf-8-sig" if bom else "utf-8"
-    spreadsheet_safe(frame).to_csv(path, index=index, encoding=encoding)
-    return Path(path)
-
-
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a DataFrame as spreadsheet-safe UTF-8 CSV with BOM, atomically."""
-    return atomic_write(path, lambda tmp: to_csv(frame, tmp))

@@ -15,8 +15,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from . import budget, engine, metrics
+from .csvsafe import to_csv
 from .i18n import N_
-from .io import atomic_dir, to_csv
+from .io import atomic_dir
 from .metric_registry import MAXIMA, better, may_be_undefined
 from .phrases import Phrase
 from .results.names import RunFiles

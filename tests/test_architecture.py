@@ -30,6 +30,7 @@ LAYERS = [
     {"perfsim.scenario"},
     {
         "perfsim.io",
+        "perfsim.csvsafe",
         "perfsim.workbook",
         "perfsim.rules",
         "perfsim.ranks",

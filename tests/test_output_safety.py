@@ -17,7 +17,8 @@ import pytest
 from helpers import ROOT
 
 from perfsim.cli import main
-from perfsim.io import MANIFEST, atomic_dir, folder_kind, spreadsheet_safe
+from perfsim.csvsafe import spreadsheet_safe
+from perfsim.io import MANIFEST, atomic_dir, folder_kind
 
 V1 = str(ROOT / "scenarios" / "theory" / "v1-multitask-linear.toml")
 DEMO = str(ROOT / "scenarios" / "teaching" / "sensitivity-demo.toml")

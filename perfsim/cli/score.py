@@ -63,7 +63,8 @@ def _ours(path) -> bool:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..io import check_output_file, record_file, write_csv
+    from ..csvsafe import write_csv
+    from ..io import check_output_file, record_file
     from ..scoring import QuotaBandWarning, score, shown_table
     from ..workbook import write_excel
 

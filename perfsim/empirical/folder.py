@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..io import atomic_dir, to_csv
+from ..csvsafe import to_csv
+from ..io import atomic_dir
 from ..results.names import FIGURES, EmpiricalFiles
 
 EmpiricalResult = Any  # perfsim.empirical.analysis.EmpiricalResult (which imports this module)

@@ -552,7 +552,8 @@ def write_comparison_folder(
     import json
     from datetime import UTC, datetime
 
-    from ..io import atomic_dir, to_csv
+    from ..csvsafe import to_csv
+    from ..io import atomic_dir
     from ..results.names import ComparisonFiles
     from ..simulation import write_run
 

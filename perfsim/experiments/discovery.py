@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import atomic_write, write_csv
+from ..csvsafe import write_csv
+from ..io import atomic_write
 from ..results.names import SensitivityFiles
 from ..scenario import PerfsimError
 from ..scenario.overrides import ascii_comparison

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..csvsafe import to_csv
 from ..experiments.sensitivity.checkpoint import read_table, write_json
-from ..io import atomic_dir, to_csv
+from ..io import atomic_dir
 from .files import ResultFolderError, read_json, read_table_if
 from .names import OptimizationFiles
 

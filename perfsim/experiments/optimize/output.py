@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ... import i18n
+from ...csvsafe import write_csv
 from ...i18n import N_
-from ...io import atomic_write, check_output_folder, read_json, write_csv, write_manifest
+from ...io import atomic_write, check_output_folder, read_json, write_manifest
 from ...results.names import OptimizationFiles
 from ...scenario import PerfsimError
 from ..sensitivity.checkpoint import write_json

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ...io import atomic_write, check_output_folder, read_json, write_csv
+from ...csvsafe import write_csv
+from ...io import atomic_write, check_output_folder, read_json
 from ...results.names import SensitivityFiles
 from .errors import SensitivityError
 

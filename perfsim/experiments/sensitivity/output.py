@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...io import write_csv
+from ...csvsafe import write_csv
 from ...results.names import FIGURES, SensitivityFiles
 from .checkpoint import write_table
 from .result import SensitivityResult
