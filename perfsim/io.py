@@ -89,9 +89,8 @@ def _files(folder: Path) -> list[Path]:
 
 def _links(folder: Path) -> list[str]:
     """Links in ``folder`` that are not to a file (to a folder, or broken), as relative paths:
-    perfsim writes no link, so such a link is the user's (a link to a file is checked as a file).
-    An empty folder is not counted: replacing it loses nothing, and perfsim leaves empty figure
-    folders behind itself (an interrupted report, figures the user deleted)."""
+    perfsim writes no link, so such a link is the user's (a link to a file is checked as a file;
+    an empty folder, by :func:`_empty_folders`)."""
     return [
         p.relative_to(folder).as_posix()
         for p in sorted(folder.rglob("*"))
@@ -120,7 +119,24 @@ def foreign_files(path: str | Path) -> list[str] | None:
                 continue
         if rel not in ours or (ours[rel] is not None and ours[rel] != _digest(item)):
             found.append(rel)
-    return found + _links(folder)
+    return found + _links(folder) + _empty_folders(folder, ours)
+
+
+def _empty_folders(folder: Path, ours: Iterable[str]) -> list[str]:
+    """Empty folders in ``folder`` that are not perfsim's, as relative paths: perfsim's are the
+    folders of the files it listed and the figure folders (an interrupted report, or figures the
+    user deleted, leave those empty). Another empty folder is the user's, and replacing the
+    folder would lose it."""
+    kept = {FIGURES, *(figure_folder(lang) for lang in LANGUAGES)}
+    for rel in ours:
+        parts = rel.split("/")[:-1]
+        kept.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    return [
+        p.relative_to(folder).as_posix()
+        for p in sorted(folder.rglob("*"))
+        if p.is_dir() and not p.is_symlink() and not any(p.iterdir())
+        and p.relative_to(folder).as_posix() not in kept
+    ]  # fmt: skip
 
 
 #: the manifest key set while ``perfsim report`` rewrites a folder's report and figures (to the
@@ -196,14 +212,17 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
             )
         )
     _write_json(folder / MANIFEST, {**manifest, _REWRITING: lang})
-    yield
-    manifest = read_json(folder / MANIFEST) or manifest
-    files = {k: v for k, v in manifest["files"].items() if not is_report_name(k)}
-    files.update(
-        {k: v for k, v in snapshot(folder).items() if is_report_name(k) and k not in foreign}
-    )
-    manifest = {k: v for k, v in manifest.items() if k != _REWRITING}
-    _write_json(folder / MANIFEST, {**manifest, "files": files})
+    try:
+        yield
+    finally:  # (also when interrupted: the files it wrote so far are recorded, the mark goes;
+        # left behind, the mark made every report file perfsim's, a later edit of the user's too)
+        manifest = read_json(folder / MANIFEST) or manifest
+        files = {k: v for k, v in manifest["files"].items() if not is_report_name(k)}
+        files.update(
+            {k: v for k, v in snapshot(folder).items() if is_report_name(k) and k not in foreign}
+        )
+        manifest = {k: v for k, v in manifest.items() if k != _REWRITING}
+        _write_json(folder / MANIFEST, {**manifest, "files": files})
 
 
 def _written_by_report(rel: str, lang: str) -> bool:
@@ -245,8 +264,19 @@ def check_output_folder(
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target} is a file, not a folder: give --out a folder name")
     _check_parents(target)
+    for parent in target.parents:  # (a comparison's runs/…: a part of that result)
+        if (parent / MANIFEST).is_file():
+            raise OutputError(error("inside_result", target=target, parent=parent,
+                                    found=folder_kind(parent) or "?"))  # fmt: skip
     if not target.exists() or not any(target.iterdir()):
         return target
+    stuck = [
+        p.relative_to(target).as_posix() or "."
+        for p in [target, *target.rglob("*")]
+        if p.is_dir() and not p.is_symlink() and not os.access(p, os.W_OK | os.X_OK)
+    ]
+    if stuck:  # (its old copy could not be removed, and was left in a hidden folder)
+        raise OutputError(error("read_only", target=target, listed=_listed(stuck)))
     found = folder_kind(target)
     if found is None:
         raise OutputError(error("not_ours", target=target, manifest=MANIFEST))
@@ -471,11 +501,31 @@ def _remove_stale_temporaries(target: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def write_manifest(folder: Path, kind: str) -> None:
-    """Write `.perfsim.json` into `folder`: its kind and every file now in it, with its SHA-256."""
+def resumed_folder(path: str | Path) -> frozenset[str]:
+    """Before a run continues in its own folder ``path`` (a sensitivity analysis or an
+    optimisation resumes there, or is rerun there, in place): the files the user added, which the
+    run leaves as they are and never lists as its own (:func:`write_manifest`'s ``leave``).
+    Refuses (:class:`OutputError`) when a file perfsim wrote there was changed since: the run
+    would overwrite the user's edit. Empty for a folder without a file list (new, or
+    interrupted before its list was written)."""
+    folder = Path(path)
+    manifest = read_json(folder / MANIFEST) if folder.is_dir() else None
+    if manifest is None or not isinstance(manifest.get("files"), dict | list):
+        return frozenset()
+    foreign = foreign_files(folder) or []
+    changed = [rel for rel in foreign if rel in manifest["files"]]
+    if changed:
+        raise OutputError(error("changed_outputs", target=folder, listed=_listed(changed)))
+    return frozenset(foreign)
+
+
+def write_manifest(folder: Path, kind: str, leave: Iterable[str] = ()) -> None:
+    """Write `.perfsim.json` into `folder`: its kind and every file now in it, with its SHA-256,
+    but the user's files ``leave`` (:func:`resumed_folder`)."""
     from . import __version__
 
-    files = snapshot(folder)
+    mine = set(leave)
+    files = {rel: digest for rel, digest in snapshot(folder).items() if rel not in mine}
     manifest = {
         "kind": kind,
         "perfsim_version": __version__,

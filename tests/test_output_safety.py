@@ -125,9 +125,10 @@ def test_a_report_into_a_folder_without_file_list_never_overwrites_one(tmp_path,
     assert _run(out, "--force") == 2  # and the folder is still never replaced
 
 
-def test_a_link_put_into_a_run_folder_stops_a_rerun_and_an_empty_folder_does_not(tmp_path, capsys):
+def test_a_link_or_an_empty_folder_put_into_a_run_folder_stops_a_rerun(tmp_path, capsys):
     """A rerun deleted a link to a folder (or a broken link) the user had put there; perfsim
-    writes no link. An empty folder holds nothing to lose, and perfsim leaves empty figure
+    writes no link. It also deleted empty folders the user made there (``mkdir -p c/sub/deeper``),
+    though the README says a folder you added folders to is refused. perfsim leaves empty figure
     folders itself (figures the user deleted): those do not stop a rerun."""
     out = tmp_path / "run"
     assert _run(out) == 0
@@ -140,8 +141,15 @@ def test_a_link_put_into_a_run_folder_stops_a_rerun_and_an_empty_folder_does_not
         assert f"({name})" in capsys.readouterr().err
         assert os.path.lexists(out / name)
         (out / name).unlink()
-    (out / "empty").mkdir()
-    assert _run(out) == 0
+    (out / "sub" / "deeper").mkdir(parents=True)
+    assert _run(out) == 2 and _run(out, "--force") == 2
+    assert "sub/deeper" in capsys.readouterr().err and (out / "sub" / "deeper").is_dir()
+    (out / "sub" / "deeper").rmdir()
+    (out / "sub").rmdir()
+    assert main(["report", str(out), "--quiet"]) == 0
+    for figure in (out / "figures").glob("*"):  # the user deleted perfsim's figures
+        figure.unlink()
+    assert (out / "figures").is_dir() and _run(out) == 0
 
 
 @pytest.mark.parametrize("edit", ["a grade changed", "a line added", "made by hand"])
@@ -448,6 +456,36 @@ def test_an_interrupted_report_leaves_a_folder_that_perfsim_may_still_replace(
     assert _run(out) == 0  # and the folder can be replaced again
 
 
+def test_an_edit_after_an_interrupted_report_is_the_users(tmp_path, capsys, monkeypatch):
+    """An interrupted report left its mark in the manifest, and while it was there every report
+    file and figure counted as perfsim's: the user's later edit of report.md, and a chart of
+    their own in figures/, were deleted by the next run."""
+    from perfsim.io import foreign_files
+    from perfsim.report import html
+
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    assert main(["report", str(out), "--quiet"]) == 0
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(html, "render_markdown", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        html.build_report(out, lang="zh")
+    monkeypatch.undo()
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert not manifest.get("rewriting_report")
+    with open(out / "report.md", "a", encoding="utf-8") as handle:
+        handle.write("\n## my conclusions\n")
+    chart = out / "figures" / "my-chart.png"
+    chart.write_bytes(b"mine")
+    assert sorted(foreign_files(out)) == ["figures/my-chart.png", "report.md"]
+    assert _run(out) == 2
+    assert "my conclusions" in (out / "report.md").read_text(encoding="utf-8")
+    assert chart.read_bytes() == b"mine"
+
+
 def test_score_never_overwrites_its_input_and_writes_csv_or_xlsx(tmp_path, capsys):
     data = tmp_path / "units.csv"
     data.write_bytes((ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv").read_bytes())
@@ -631,3 +669,68 @@ def test_a_temporary_folder_is_named_by_the_folder_it_becomes(tmp_path, name):
     with atomic_dir(target, "empirical") as tmp:
         assert tmp != target and final_folder(tmp) == target
     assert final_folder(target) == target and final_folder(tmp_path / "plain") == tmp_path / "plain"
+
+
+def test_a_run_inside_another_result_is_refused(tmp_path, capsys):
+    """``perfsim run --out k/runs/w0-r1`` replaced a comparison's own run of a variant, and the
+    comparison's report then mixed the two results without a word."""
+    k = tmp_path / "k"
+    compare = ["compare", "teaching/goodhart", "--variant", "v:rule.pay.per_point=1", "--reps", "3"]
+    assert main([*compare, "--out", str(k), "--quiet"]) == 0
+    inner = next((k / "runs").iterdir())
+    before = _snapshot(k)
+    assert main(["run", "teaching/tournament", "--reps", "3", "--out", str(inner), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "inside the perfsim comparison folder" in err and "Traceback" not in err
+    assert main(["run", "teaching/tournament", "--reps", "3", "--quiet",
+                 "--out", str(k / "runs" / "new")]) == 2  # fmt: skip
+    assert _snapshot(k) == before
+
+
+def test_a_perfsim_folder_made_read_only_is_refused(tmp_path, capsys, monkeypatch):
+    """As an ordinary user, a run folder made read-only (``chmod 555``) was replaced anyway: the
+    swap needs only the parent folder, and its old copy, which could not be deleted, was left
+    in a hidden ``.NAME.perfsim-tmp-…`` folder. (Run as root, every folder is writable: the
+    check is made to see the folder as read-only.)"""
+    import perfsim.io as io
+
+    out = tmp_path / "prot"
+    assert _run(out) == 0
+    before = _snapshot(out)
+    real = os.access
+    monkeypatch.setattr(io.os, "access", lambda p, mode: Path(p) != out and real(p, mode))
+    assert _run(out) == 2
+    assert "read-only" in capsys.readouterr().err
+    assert _snapshot(out) == before and [p.name for p in tmp_path.iterdir()] == ["prot"]
+
+
+@pytest.mark.parametrize("kind", ["sensitivity", "optimize"])
+def test_a_rerun_in_place_leaves_the_users_files_unlisted_and_refuses_over_an_edit(
+    tmp_path, capsys, kind
+):
+    """A sensitivity analysis or optimisation rerun into its own folder (it resumes there)
+    listed the user's notes.txt as its own file, so a later ``run --force`` deleted it; and it
+    overwrote an output the user had edited (indices.csv, pareto.csv) without a word."""
+    out = tmp_path / "x"
+    if kind == "sensitivity":
+        cmd = ["sensitivity", DEMO, "--method", "morris", "--n", "4", "--reps", "2"]
+        edited = "indices.csv"
+    else:
+        cmd = ["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+               "--objective", "welfare_loss", "--budget", "16", "--reps", "3"]  # fmt: skip
+        edited = "pareto.csv"
+    cmd += ["--out", str(out), "--quiet"]
+    assert main(cmd) == 0
+    (out / "notes.txt").write_text("my notes", encoding="utf-8")
+    assert main(cmd) == 0  # (the same run: it resumes, and leaves the notes)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert "notes.txt" not in manifest["files"] and edited in manifest["files"]
+    assert (
+        _run(out, "--force") == 2 and (out / "notes.txt").read_text(encoding="utf-8") == "my notes"
+    )
+    capsys.readouterr()
+    with open(out / edited, "a", encoding="utf-8") as handle:
+        handle.write("my edit\n")
+    assert main(cmd) == 2
+    assert edited in capsys.readouterr().err
+    assert (out / edited).read_text(encoding="utf-8-sig").endswith("my edit\n")

@@ -289,6 +289,18 @@ ERRORS: dict[str, str] = {
         "were changed after perfsim wrote them ({listed}); move them out first, or choose another "
         "--out"
     ),
+    "inside_result": N_(
+        "{target} is inside the perfsim {found} folder {parent}: a result written there would "
+        "replace part of that one and leave it inconsistent; choose an --out outside it"
+    ),
+    "read_only": N_(
+        "{target} is a perfsim folder you made read-only ({listed} cannot be changed); perfsim "
+        "will not replace it: make it writable again, or choose another --out"
+    ),
+    "changed_outputs": N_(
+        "{target}: files perfsim wrote there were changed since ({listed}); a rerun would "
+        "overwrite them: move or rename them first, or choose another --out"
+    ),
     "no_file_list": N_(
         "{target} has no file list ({manifest}): it was written by an older perfsim, or copied "
         "without that file, so perfsim cannot tell which files in it are yours and never "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +71,11 @@ def said_again(text: str) -> str:
     return i18n.said_again(text, NOTES.values())
 
 
-def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> bool:
+def prepare_folder(out: Path, hash_: str, resume: bool, settings: dict) -> bool:
     """Check that ``out`` is this optimisation's folder (same hash) or new, and write the first
-    metadata; returns whether the folder holds an earlier start of this run."""
+    metadata (a running optimisation's ``settings``); returns whether the folder holds an
+    earlier start of this run."""
+    meta = {"kind": "optimization", "status": "running", "hash": hash_, **settings}
     meta_path = out / OptimizationFiles.METADATA
     if meta_path.exists():
         old = read_json(meta_path) or {}
@@ -95,15 +97,11 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> bool:
     return False
 
 
-def finish_folder(
-    out: Path,
-    metadata: Mapping,
-    pareto: pd.DataFrame,
-    recommended: pd.DataFrame,
-    rules: Mapping[str, dict],
-) -> None:
-    """Write the final tables, the recommended rules' scenario files, the metadata and the
-    manifest (each file atomically)."""
+def finish_folder(out: Path, metadata: Mapping, result: Mapping, leave: Iterable[str] = ()) -> None:
+    """Write the final tables (``result``'s ``pareto`` and ``recommended``), the recommended
+    ``rules``' scenario files, the metadata and the manifest (each file atomically), which lists
+    neither the user's files ``leave`` (:func:`perfsim.io.resumed_folder`)."""
+    pareto, recommended, rules = result["pareto"], result["recommended"], result["rules"]
     write_csv(pareto, out / OptimizationFiles.PARETO)
     write_csv(recommended, out / OptimizationFiles.RECOMMENDED)
     changes = {r["name"]: r.get("changes", []) for r in metadata.get("recommended", [])}
@@ -113,7 +111,7 @@ def finish_folder(
             out / OptimizationFiles.rule(name), lambda tmp, t=text: tmp.write_text(t, "utf-8")
         )
     write_json(out / OptimizationFiles.METADATA, dict(metadata))
-    write_manifest(out, "optimization")
+    write_manifest(out, "optimization", leave)
 
 
 #: significant digits of the numbers in a recommended rule's file (its lever values come out of

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...io import folder_lock
+from ...io import folder_lock, resumed_folder
 from ...results.names import OptimizationFiles
 from ...scenario import (
     PerfsimError,
@@ -220,8 +220,8 @@ def optimize(
         _removed_on_user_error(folder, search),
     ):
         if folder is not None:
-            running = {"kind": "optimization", "status": "running", "hash": hash_, **settings}
-            if prepare_folder(folder, hash_, resume, running):
+            leave = resumed_folder(folder)  # (the files the user added there)
+            if prepare_folder(folder, hash_, resume, settings):
                 notes.append(note("resumed", count=search.resume()))
         step = _counter(progress, budget + 1)
         generations = search.run(runner, step, check=lambda names: check_metrics(objs, cons, names))
@@ -255,7 +255,7 @@ def optimize(
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if folder is not None:
-        finish_folder(folder, meta, result["pareto"], result["recommended"], result["rules"])
+        finish_folder(folder, meta, result, leave)
     return OptimizationResult(
         result["pareto"], table, result["recommended"], result["rules"], meta, folder, notes
     )

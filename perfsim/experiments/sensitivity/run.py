@@ -15,7 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ...interrupts import is_interrupt
-from ...io import folder_lock, write_manifest
+from ...io import folder_lock, resumed_folder, write_manifest
 from ...phrases import Named, Phrase, Phrases
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
@@ -90,6 +90,7 @@ def run_sensitivity(
         folder_lock(folder) if folder is not None else contextlib.nullcontext(),
         _runner(plan, executor) as runner,
     ):
+        leave = resumed_folder(folder) if folder is not None else frozenset()  # (the user's)
         chunks, hash_ = _open_chunks(plan, sample, folder, runner.workers, resume)
         try:
             run = _evaluate(spec, chunks, runner, progress, estimate)
@@ -149,7 +150,7 @@ def run_sensitivity(
         metadata["seconds"] = time.perf_counter() - started
         if folder is not None:
             write_json(folder / SensitivityFiles.METADATA, metadata)
-            write_manifest(folder, "sensitivity")  # complete: its files are perfsim's
+            write_manifest(folder, "sensitivity", leave)  # complete: its files are perfsim's
     return result
 
 
