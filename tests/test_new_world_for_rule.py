@@ -226,6 +226,10 @@ def test_a_folder_or_another_suffix_is_told_the_file_name_to_give(tmp_path, caps
     assert "name it w3.toml" in capsys.readouterr().err
     assert main(["new", kind, str(tmp_path / "hangzhou.v2")]) == 2  # (a dot in the name)
     assert "name it hangzhou.v2.toml" in capsys.readouterr().err
+    assert main(["new", kind, str(tmp_path / ".toml")]) == 2  # (said: name it .toml)
+    assert f"the file name is empty; give one, e.g. {tmp_path / f'my-{kind}.toml'}" in (
+        capsys.readouterr().err
+    )
     assert main(["new", kind, str(tmp_path / "w3.toml.txt")]) == 2  # (saved by an editor as text)
     assert "name it w3.toml\n" in capsys.readouterr().err  # (was w3.toml.toml)
     assert not (tmp_path / "w3.txt").exists() and list(tmp_path.iterdir()) == []

@@ -342,3 +342,14 @@ def test_chinese_starter_files_are_the_same_model_commented_in_chinese(
     assert main(["validate", "rule.zh.toml", "--world", "world.zh.toml", "--lang", "zh"]) == 0
     code = main(["run", "rule.zh.toml", "--world", "world.zh.toml", "--reps", "3", "--quiet"])
     assert code == 0, capsys.readouterr().err
+
+
+def test_a_folder_given_as_the_world_is_called_a_folder(tmp_path, capsys):
+    """``--world adir`` said "no bundled world of that name and no such file" of a folder that
+    is there."""
+    from perfsim.cli import main
+
+    (tmp_path / "adir").mkdir()
+    assert main(["run", "teaching/goodhart", "--world", str(tmp_path / "adir"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "a folder, not a file" in err and "no such file" not in err

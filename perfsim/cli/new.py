@@ -68,6 +68,10 @@ def handle(args: argparse.Namespace) -> int:
     example = f"my-{args.kind}.toml"  # (my-rule.toml, my-world.toml)
     if target.is_dir():
         raise OutputError(f"{target} is a folder: give a file name, e.g. {target / example}")
+    if target.name.lower() in (".toml", ".toml.txt") or not target.name.strip("."):
+        raise OutputError(
+            f"{target}: the file name is empty; give one, e.g. {target.parent / example}"
+        )
     if target.suffix.lower() != ".toml":  # (w3.txt: w3.toml; hangzhou.v2: hangzhou.v2.toml)
         text = target.suffix.lower() in (".txt", ".json", ".ini", ".cfg", ".yaml", ".yml")
         stem = target.stem if text else target.name.rstrip(".")

@@ -246,6 +246,10 @@ ERRORS: dict[str, str] = {
         "world ({names}) or a TOML file with a [world] table (perfsim new world FILE writes a "
         "starter)"
     ),
+    "world_folder": N_(
+        "a folder, not a file: give a bundled world ({names}) or a TOML file with a [world] "
+        "table (perfsim new world FILE writes a starter)"
+    ),
     "no_such_world": N_(
         "no bundled world of that name and no such file: give a bundled world ({names}) or a TOML "
         "file with a [world] table (perfsim new world FILE writes a starter)"

@@ -96,6 +96,9 @@ def _load_world(world: WorldSpec) -> tuple[dict, str, list[str]]:
         table, source = dict(world.get("world", world)), "<world>"
     else:
         path = resolve_path(world)
+        if path.is_dir():  # (it said "no such file" of a folder that is there)
+            message = error("world_folder", names=", ".join(bundled_worlds()))
+            raise ScenarioError([Problem("command line", "--world", str(world), message)])
         if not path.is_file():
             names = bundled_worlds()
             close = nearest(str(world).removesuffix(".toml"), names, cutoff=0.7)
