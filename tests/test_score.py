@@ -384,3 +384,22 @@ def test_an_id_column_the_user_names_is_never_replaced_by_a_guess():
     with pytest.raises(DataError, match="column '组别' is missing"):
         score(data, load_scenario("hangzhou-2011", ["rule.grading.scope=within_class"]).rule,
               class_column="组别")  # fmt: skip
+
+
+def test_score_uses_the_rule_alone_whatever_the_world_says(tmp_path, capsys):
+    """The README says a scenario's [world] is ignored by perfsim score, yet a TOPSIS or Borda
+    rule was refused because the world's departments respond by best response, and
+    ``--set world.departments=1`` stopped the scoring of a real table."""
+    from helpers import ROOT
+
+    from perfsim.cli import main
+
+    data = str(ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv")
+    for extra in (["rule.aggregate.indicators=topsis"], ["rule.aggregate.components=borda"],
+                  ["world.departments=1"]):  # fmt: skip
+        out = tmp_path / f"{extra[0].split('=')[1]}.csv"
+        args = ["score", data, "--rule", "hangzhou-2011", "--quiet", "--out", str(out)]
+        assert main([*args, *(x for o in extra for x in ("--set", o))]) == 0, (
+            capsys.readouterr().err
+        )
+        assert out.exists()

@@ -6,7 +6,8 @@ import argparse
 import sys
 import warnings
 
-from ..scenario import load_scenario, resolve_path
+from ..scenario import resolve_path, scenario_from_dict
+from ..scenario.loader import read_toml
 from .common import add_encoding, add_lang, add_set, given, warn_scales
 
 HELP = "Score a real table (one row per department) with a rule."
@@ -74,7 +75,7 @@ def handle(args: argparse.Namespace) -> int:
         check_output_file(
             args.out, force=args.force, inputs=[args.data], suffix=suffixes, ours=_ours
         )
-    scenario = load_scenario(args.rule, args.overrides)
+    scenario = _rule_alone(args.rule, args.overrides)
     warn_scales(scenario)  # (a slip in the weights grades the real table as it stands)
     caught: list = []
     try:
@@ -220,3 +221,13 @@ def _warning_line(warning: Warning) -> str:
 
     said = warning.args[0] if warning.args else warning
     return _("warning: {message}").format(message=say(said))
+
+
+def _rule_alone(rule: str, overrides: list[str]):
+    """The scenario of ``rule`` without its ``[world]`` (and without ``--set world.…``): scoring a
+    real table uses the rule alone. With the world, checks that concern the simulation stopped
+    a valid rule (TOPSIS or Borda aggregation under a best-response world; one department)."""
+    path = resolve_path(rule)
+    raw = {key: value for key, value in read_toml(path).items() if key != "world"}
+    kept = [o for o in overrides if not o.strip().startswith("world.")]
+    return scenario_from_dict(raw, source=str(path), overrides=kept)
