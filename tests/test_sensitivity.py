@@ -1031,3 +1031,28 @@ def test_the_leading_inputs_cell_leaves_out_undefined_indices_and_rounding():
     assert _leading(top.assign(confidence=[2e-14, np.nan, 0.0]), {"a": "甲"}) == "甲 0.4 ±0"
     assert _leading(top.assign(value=np.nan), {}) == "no index (not defined in the samples)"
     assert _leading(top.assign(value=[0.0, 0.0, 0.0]), {}) == "no input moves it"
+
+
+def test_a_different_analysis_is_told_in_words():
+    """The refusal said ``second_order None there, False now`` (Python's values)."""
+    from perfsim.experiments.sensitivity.checkpoint import _differences as differences
+
+    said = differences({"method": "morris", "second_order": None, "seed": 0},
+                       {"method": "sobol", "second_order": False, "seed": 0})  # fmt: skip
+    assert said == "method morris there, sobol now; second_order not applicable there, no now"
+
+
+def test_report_on_an_interrupted_analysis_names_only_what_is_missing(tmp_path, capsys):
+    """It said "indices.csv and the figures are missing" of a folder whose indices.csv was there
+    (the run was stopped after writing it)."""
+    import json as _json
+
+    from perfsim.cli import main
+
+    out = tmp_path / "s"
+    (out / "chunks").mkdir(parents=True)
+    (out / "sensitivity.json").write_text(_json.dumps({"kind": "sensitivity", "status": "running"}))
+    (out / "indices.csv").write_text("metric,input,index,value,confidence\n", encoding="utf-8")
+    assert main(["report", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "not yet written: the figures)" in err and "indices.csv" not in err

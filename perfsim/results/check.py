@@ -87,10 +87,14 @@ def _check_sensitivity(path: Path, meta: dict) -> str:
     ):
         chunks = path / SensitivityFiles.CHUNKS
         done = len(list(chunks.glob("chunk-*"))) if chunks.is_dir() else 0
+        # (what is missing: it said indices.csv was, when the run stopped after writing it)
+        gone = [n for n in (SensitivityFiles.INDICES,) if not (path / n).is_file()]
+        gone += ["the figures"] if not (path / "figures").is_dir() else []
+        what = f"; not yet written: {' and '.join(gone)}" if gone else ""
         raise RunFolderError(
-            f"{path}: an interrupted sensitivity analysis ({done} chunk file(s) done; indices.csv "
-            "and the figures are missing); finish it by running the same perfsim sensitivity "
-            f"command with --out {path} --resume, then perfsim report"
+            f"{path}: an interrupted sensitivity analysis ({done} chunk file(s) done{what}); "
+            "finish it by running the same perfsim sensitivity command with "
+            f"--out {path} --resume, then perfsim report"
         )
     missing = [k for k in ("method", "n", "seed") if k not in meta]
     if missing:

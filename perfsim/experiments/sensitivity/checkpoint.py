@@ -95,8 +95,13 @@ def _differences(old: Mapping, new: Mapping) -> str:
     def plain(value: Any) -> Any:  # as sensitivity.json holds it
         return json.loads(json.dumps(value, default=_json_default))
 
+    def word(value: Any) -> Any:  # (it said "second_order None there, False now")
+        if value is None or isinstance(value, bool):  # (not by ==: seed 0 would be "no")
+            return {None: "not applicable", True: "yes", False: "no"}[value]
+        return value
+
     said = [
-        f"{key} {old.get(key)} there, {plain(new.get(key))} now"
+        f"{key} {word(old.get(key))} there, {word(plain(new.get(key)))} now"
         for key in _BY_VALUE
         if old.get(key) != plain(new.get(key))
     ]
