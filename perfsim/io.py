@@ -16,9 +16,7 @@ Rules every writer in perfsim follows (``atomic_dir`` and ``atomic_write`` enfor
   ``perfsim report`` replace a report or figure in a folder without the file list.
 - **One writer per folder.** A lock file beside the target (``.NAME.perfsim-lock``, an advisory
   ``flock``) stops a second process writing the same folder; it fails at once with a clear error.
-- **Spreadsheet-safe CSV.** Text cells that a spreadsheet would run as a formula (starting with
-  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) get a leading apostrophe, as OWASP
-  recommends against CSV injection. Numbers are never changed.
+- **Spreadsheet-safe CSV**: :mod:`perfsim.csvsafe`.
 """
 
 from __future__ import annotations
@@ -36,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .i18n import LANGUAGES
-from .results.names import FIGURES, MARKERS, figure_folder, report_files
+from .results.names import FIGURES, MARKERS, OptimizationFiles, figure_folder, report_files
 from .scenario import PerfsimError
 from .scenario.errors import error
 
@@ -124,10 +122,10 @@ def foreign_files(path: str | Path) -> list[str] | None:
 
 def _empty_folders(folder: Path, ours: Iterable[str]) -> list[str]:
     """Empty folders in ``folder`` that are not perfsim's, as relative paths: perfsim's are the
-    folders of the files it listed and the figure folders (an interrupted report, or figures the
-    user deleted, leave those empty). Another empty folder is the user's, and replacing the
+    folders of the files it listed, the figure folders (an interrupted report, or figures the user
+    deleted, leave those empty) and an optimisation's ``rules/`` (empty when no rule was found). Another empty folder is the user's, and replacing the
     folder would lose it."""
-    kept = {FIGURES, *(figure_folder(lang) for lang in LANGUAGES)}
+    kept = {FIGURES, OptimizationFiles.RULES, *(figure_folder(lang) for lang in LANGUAGES)}
     for rel in ours:
         parts = rel.split("/")[:-1]
         kept.update("/".join(parts[: i + 1]) for i in range(len(parts)))
@@ -264,12 +262,15 @@ def check_output_folder(
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target} is a file, not a folder: give --out a folder name")
     _check_parents(target)
-    for parent in target.parents:  # (a comparison's runs/…: a part of that result)
+    for parent in target.absolute().parents:  # (a comparison's runs/…: part of that result)
         if (parent / MANIFEST).is_file():
             raise OutputError(error("inside_result", target=target, parent=parent,
                                     found=folder_kind(parent) or "?"))  # fmt: skip
     if not target.exists() or not any(target.iterdir()):
         return target
+    found = folder_kind(target)
+    if found is None:
+        raise OutputError(error("not_ours", target=target, manifest=MANIFEST))
     stuck = [
         p.relative_to(target).as_posix() or "."
         for p in [target, *target.rglob("*")]
@@ -277,9 +278,6 @@ def check_output_folder(
     ]
     if stuck:  # (its old copy could not be removed, and was left in a hidden folder)
         raise OutputError(error("read_only", target=target, listed=_listed(stuck)))
-    found = folder_kind(target)
-    if found is None:
-        raise OutputError(error("not_ours", target=target, manifest=MANIFEST))
     foreign = foreign_files(target)
     if foreign:
         raise OutputError(
@@ -513,7 +511,8 @@ def resumed_folder(path: str | Path) -> frozenset[str]:
     if manifest is None or not isinstance(manifest.get("files"), dict | list):
         return frozenset()
     foreign = foreign_files(folder) or []
-    changed = [rel for rel in foreign if rel in manifest["files"]]
+    # (a report of perfsim report: the run does not rewrite it; its figures it may)
+    changed = [rel for rel in foreign if rel in manifest["files"] and rel not in _REPORTS]
     if changed:
         raise OutputError(error("changed_outputs", target=folder, listed=_listed(changed)))
     return frozenset(foreign)

@@ -734,3 +734,41 @@ def test_a_rerun_in_place_leaves_the_users_files_unlisted_and_refuses_over_an_ed
     assert main(cmd) == 2
     assert edited in capsys.readouterr().err
     assert (out / edited).read_text(encoding="utf-8-sig").endswith("my edit\n")
+
+
+def test_the_inside_a_result_check_follows_a_relative_path(tmp_path, capsys, monkeypatch):
+    """``cd k/runs && perfsim run … --out w0-r1`` went round the check (a relative path's
+    parents stop at '.')."""
+    k = tmp_path / "k"
+    compare = ["compare", "teaching/goodhart", "--variant", "v:rule.pay.per_point=1", "--reps", "3"]
+    assert main([*compare, "--out", str(k), "--quiet"]) == 0
+    inner = next((k / "runs").iterdir())
+    monkeypatch.chdir(k / "runs")
+    assert main(["run", "teaching/tournament", "--reps", "3", "--out", inner.name, "--quiet"]) == 2
+    assert "inside the perfsim comparison folder" in capsys.readouterr().err
+
+
+def test_a_plain_folder_is_called_not_perfsims_even_when_read_only(tmp_path, capsys, monkeypatch):
+    import perfsim.io as io
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.setattr(io.os, "access", lambda p, mode: False)
+    assert _run(mine) == 2
+    err = capsys.readouterr().err
+    assert "was not written by perfsim" in err and "read-only" not in err
+
+
+def test_an_optimisations_empty_rules_folder_is_perfsims(tmp_path):
+    """An optimisation that recommends no rule leaves ``rules/`` empty; counted as the user's,
+    it stopped every later write of the folder."""
+    from perfsim.io import foreign_files, write_manifest
+
+    out = tmp_path / "o"
+    (out / "rules").mkdir(parents=True)
+    (out / "pareto.csv").write_text("a\n", encoding="utf-8")
+    write_manifest(out, "optimization")
+    assert foreign_files(out) == []
+    (out / "mine").mkdir()
+    assert foreign_files(out) == ["mine"]

@@ -242,7 +242,8 @@ def choose(
 ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """Effort and the gaming of highest ``U`` among the candidates of the module docstring (or the
     candidate a department holds, :class:`perfsim.world.regimes.Held`), which candidate it is (0
-    interior, 1 none, 2… a cut-off), and how much ``U`` the choice forgoes against the best
+    interior; with gameable indicators 1 no gaming, 2… a cut-off's; then the effort candidates of
+    :func:`effort_candidates`), and how much ``U`` the choice forgoes against the best
     candidate, (B, D) each. With a veto each candidate's effort is re-optimised for its veto
     probability (gaming lowers the pull on effort, so a department may be better off working and
     not gaming at all)."""
@@ -400,7 +401,8 @@ def effort_candidates(ctx: Context, prof: dict, g0, gc, a, effort: EffortChoice,
             efforts.append(low)
             continue
         b, pi, sd = base[ok], per_mu[ok], prof["sigma"][ok]
-        s = _effort_peak(ctx, prof, middle[ok] + sd, b, pi, ok)
+        with np.errstate(invalid="ignore"):  # (a band without a cut-off: −∞, masked inside)
+            s = _effort_peak(ctx, prof, middle[ok] + sd, b, pi, ok)
         mu = np.zeros(zero.shape)
         mu[ok] = np.maximum(s - b, 0.0) / pi
         # a peak on the band's own stretch, or none (in valid): not below it, nor up on the

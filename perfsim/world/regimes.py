@@ -30,7 +30,8 @@ def prize_range(ctx: Context) -> float:
 
 @dataclass
 class Held:
-    """The gaming candidates departments hold (:class:`Regimes`), (B, D):
+    """The candidates departments hold (:class:`Regimes`; gaming candidates, then effort
+    candidates: :func:`perfsim.world.payoff.choose`), (B, D):
     ``prefer`` a candidate index (−1: none), kept unless another candidate beats it by more than
     ``margin`` in ``U``."""
 
