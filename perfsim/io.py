@@ -117,15 +117,18 @@ def foreign_files(path: str | Path) -> list[str] | None:
                 continue
         if rel not in ours or (ours[rel] is not None and ours[rel] != _digest(item)):
             found.append(rel)
-    return found + _links(folder) + _empty_folders(folder, ours)
+    return found + _links(folder) + _empty_folders(folder, ours, manifest.get("kind"))
 
 
-def _empty_folders(folder: Path, ours: Iterable[str]) -> list[str]:
+def _empty_folders(folder: Path, ours: Iterable[str], kind: str | None) -> list[str]:
     """Empty folders in ``folder`` that are not perfsim's, as relative paths: perfsim's are the
     folders of the files it listed, the figure folders (an interrupted report, or figures the user
-    deleted, leave those empty) and an optimisation's ``rules/`` (empty when no rule was found). Another empty folder is the user's, and replacing the
+    deleted, leave those empty) and an optimisation folder's ``rules/`` (empty when no rule was
+    found). Another empty folder is the user's, and replacing the
     folder would lose it."""
-    kept = {FIGURES, OptimizationFiles.RULES, *(figure_folder(lang) for lang in LANGUAGES)}
+    kept = {FIGURES, *(figure_folder(lang) for lang in LANGUAGES)}
+    if kind == "optimization":  # (its rules/, empty when it recommends no rule)
+        kept.add(OptimizationFiles.RULES)
     for rel in ours:
         parts = rel.split("/")[:-1]
         kept.update("/".join(parts[: i + 1]) for i in range(len(parts)))
@@ -262,7 +265,7 @@ def check_output_folder(
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target} is a file, not a folder: give --out a folder name")
     _check_parents(target)
-    for parent in target.absolute().parents:  # (a comparison's runs/…: part of that result)
+    for parent in target.resolve().parents:  # (a comparison's runs/…, by any path or link)
         if (parent / MANIFEST).is_file():
             raise OutputError(error("inside_result", target=target, parent=parent,
                                     found=folder_kind(parent) or "?"))  # fmt: skip

@@ -746,6 +746,14 @@ def test_the_inside_a_result_check_follows_a_relative_path(tmp_path, capsys, mon
     monkeypatch.chdir(k / "runs")
     assert main(["run", "teaching/tournament", "--reps", "3", "--out", inner.name, "--quiet"]) == 2
     assert "inside the perfsim comparison folder" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lnk").symlink_to(k / "runs")  # (through a link to its runs/)
+    assert main(["run", "teaching/tournament", "--reps", "3", "--quiet",
+                 "--out", f"lnk/{inner.name}"]) == 2  # fmt: skip
+    capsys.readouterr()
+    monkeypatch.chdir(k)  # a sibling by '..' is outside it: allowed
+    assert main(["run", "teaching/tournament", "--reps", "3", "--out", "../k2", "--quiet"]) == 0
+    assert (tmp_path / "k2" / MANIFEST).is_file()
 
 
 def test_a_plain_folder_is_called_not_perfsims_even_when_read_only(tmp_path, capsys, monkeypatch):
@@ -772,3 +780,8 @@ def test_an_optimisations_empty_rules_folder_is_perfsims(tmp_path):
     assert foreign_files(out) == []
     (out / "mine").mkdir()
     assert foreign_files(out) == ["mine"]
+    run = tmp_path / "r"  # (in a run folder an empty rules/ is the user's)
+    (run / "rules").mkdir(parents=True)
+    (run / "metrics.csv").write_text("a\n", encoding="utf-8")
+    write_manifest(run, "run")
+    assert foreign_files(run) == ["rules"]
