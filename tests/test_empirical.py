@@ -780,3 +780,19 @@ def test_a_unit_without_a_last_rank_loses_only_its_own_label_and_ticks_are_trans
         fig = rank_change_figure(rc, ["A", "B (within class)"])
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert ticks == ["A", "B（类别内）"], ticks  # (A ranks within class: it has no such column)
+
+
+def test_empirical_says_when_it_replaces_its_earlier_folder(tmp_path, capsys):
+    """run and compare say that they replaced an earlier folder (and its report); empirical said
+    only "written to", and a report.zh.html added by perfsim report was gone without a word."""
+    from perfsim.cli import main
+
+    data = ROOT / "scenarios" / "data"
+    args = ["empirical", str(data / "hangzhou-2011-pilot-ratings.csv.gz"),
+            "--rule", str(ROOT / "scenarios" / "hangzhou-2011.toml"),
+            "--units", str(data / "hangzhou-2011-pilot-units.csv"),
+            "--reps", "10", "--out", str(tmp_path / "e")]  # fmt: skip
+    assert main(args) == 0
+    assert "replaces" not in capsys.readouterr().out
+    assert main(args) == 0
+    assert "it replaces the earlier empirical analysis folder there" in capsys.readouterr().out

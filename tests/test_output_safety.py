@@ -728,6 +728,11 @@ def test_a_rerun_in_place_leaves_the_users_files_unlisted_and_refuses_over_an_ed
     assert (
         _run(out, "--force") == 2 and (out / "notes.txt").read_text(encoding="utf-8") == "my notes"
     )
+    assert main(["report", str(out), "--quiet"]) == 0  # a report the user then edits: the
+    with open(out / "report.md", "a", encoding="utf-8") as handle:  # rerun does not rewrite it
+        handle.write("my report notes\n")
+    assert main(cmd) == 0
+    assert (out / "report.md").read_text(encoding="utf-8").endswith("my report notes\n")
     capsys.readouterr()
     with open(out / edited, "a", encoding="utf-8") as handle:
         handle.write("my edit\n")

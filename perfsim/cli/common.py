@@ -166,7 +166,7 @@ def replaced_note(earlier: str | None, had_report: bool = True) -> str:
     return say("note.replaces" if had_report else "note.replaces_folder", kind=kind)
 
 
-KINDS = ("kind.run", "kind.comparison")
+KINDS = ("kind.run", "kind.comparison", "kind.empirical")
 """The kinds of folder (:func:`perfsim.io.folder_kind`) that :func:`replaced_note` names."""
 
 

@@ -21,6 +21,7 @@ from .common import (
     library_default,
     next_report,
     progress_context,
+    replaced_note,
 )
 
 HELP = "Analyse real ratings: reliability, rater effects, rank intervals, other rules, calibration."
@@ -103,7 +104,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ..empirical.analysis import analyze
     from ..experiments.compare import parse_variant
-    from ..io import claimed_folder
+    from ..io import claimed_folder, folder_kind, has_report
 
     if args.reps < 2:
         raise DataError(error("reps_min", value=args.reps))
@@ -126,6 +127,7 @@ def handle(args: argparse.Namespace) -> int:
         compare.append(variant)
     stem = Path(args.data).name.split(".")[0]
     out = Path(args.out or default_out(f"empirical-{stem}", args.overrides))
+    earlier, had_report = folder_kind(out), has_report(out)  # (said after: it replaces them)
     with (
         claimed_folder(out, "empirical", force=args.force),
         progress_context(args.reps, "replicates", args.quiet) as progress,
@@ -154,11 +156,11 @@ def handle(args: argparse.Namespace) -> int:
         from ..i18n import language
 
         with language(args.lang):
-            _print_empirical(result, out)
+            _print_empirical(result, out, replaced_note(earlier, had_report))
     return 0
 
 
-def _print_empirical(result, out) -> None:
+def _print_empirical(result, out, note: str = "") -> None:
     """The terminal's summary of an analysis, in the current language."""
     import pandas as pd
 
@@ -203,6 +205,6 @@ def _print_empirical(result, out) -> None:
     if result.calibration is not None:
         file = out / "calibrated.toml"
         print("\n" + _("calibrated raters: {file} (use with --set @{file})").format(file=file))
-    print(_("written to {out} ({file})").format(out=out, file=REPORT_HTML))
+    print(_("written to {out} ({file})").format(out=out, file=REPORT_HTML) + note)
     if current_language() != "en":  # (the report written is English: how to get this language's)
         next_report(out)

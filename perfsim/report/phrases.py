@@ -154,6 +154,7 @@ ENGLISH: dict[str, str] = {
     "note.replaces_folder": N_("; it replaces the earlier {kind} folder there"),
     "kind.run": N_("run"),
     "kind.comparison": N_("comparison"),
+    "kind.empirical": N_("empirical analysis"),
     "note.agreement": N_(
         "icc2k and krippendorff_alpha measure how far the rule's components agree with each "
         "other; the components measure different things, so a low or negative value is "
