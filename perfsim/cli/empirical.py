@@ -160,7 +160,7 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_empirical(result, out, note: str = "") -> None:
+def _print_empirical(result, out, replaced: str = "") -> None:
     """The terminal's summary of an analysis, in the current language."""
     import pandas as pd
 
@@ -205,6 +205,6 @@ def _print_empirical(result, out, note: str = "") -> None:
     if result.calibration is not None:
         file = out / "calibrated.toml"
         print("\n" + _("calibrated raters: {file} (use with --set @{file})").format(file=file))
-    print(_("written to {out} ({file})").format(out=out, file=REPORT_HTML) + note)
+    print(_("written to {out} ({file})").format(out=out, file=REPORT_HTML) + replaced)
     if current_language() != "en":  # (the report written is English: how to get this language's)
         next_report(out)
