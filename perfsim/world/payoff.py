@@ -83,6 +83,12 @@ from .interior import interior
 
 #: multiples of σ_d past a band's median cut-off tried as candidates
 _PAST_CUTOFF = (0.0, 1.0)
+_INV_SQRT_2PI = 0.3989422804014327  # 1/√(2π), the normal density's factor
+
+
+def gaming_cost(world, g: NDArray) -> NDArray:
+    """``½ Σ_j c_j g_j²`` over the gameable indicators, (B, D)."""
+    return 0.5 * sum_last(np.where(world.gameability > 0, world.gaming_cost, 0.0) * g**2)
 
 
 def expected_reward(ctx: Context, prof: dict, score: NDArray, mask=None) -> NDArray:
@@ -216,7 +222,7 @@ def utility(
     p_v = veto_probability(ctx, total)[0] if at is None else at[1]
     veto_reward = ctx.prizes[ctx.rule.veto_grade]
     level, _ = sanction(ctx, total)
-    cost = 0.5 * sum_last(np.where(w.gameability > 0, w.gaming_cost, 0.0) * g**2)
+    cost = gaming_cost(w, g)
     rest = np.broadcast_to(p_v * veto_reward - cost - level + own, score.shape)
     if above is None and valid is None:
         return (1 - p_v) * expected_reward(ctx, prof, score) + rest
@@ -375,7 +381,7 @@ def effort_candidates(ctx: Context, prof: dict, g0, gc, a, effort: EffortChoice,
     shift_low, own_low = effort.own(ctx, low)
     per_mu = sum_last(effort.per_effort * (one - effort.e0)) - shift_low  # Π
     base = prof["mean"] + sum_last(a * (gc - g0)) + shift_low  # S₀
-    cost = 0.5 * sum_last(np.where(ctx.world.gameability > 0, ctx.world.gaming_cost, 0.0) * gc**2)
+    cost = gaming_cost(ctx.world, gc)
     rest = (1 - m) * ctx.prizes[ctx.rule.veto_grade] - sanction(ctx, total)[0] - cost
     top = float(np.max(ctx.prizes))
     # giving up the reward, or settling for a lower band: only where no cut-off moves with the
@@ -396,8 +402,8 @@ def effort_candidates(ctx: Context, prof: dict, g0, gc, a, effort: EffortChoice,
             & (per_mu > 1e-12)
             & (m * curve + own_low + rest > best)
         )
-        valid.append(ok)
         if not ok.any():
+            valid.append(ok)
             efforts.append(low)
             continue
         b, pi, sd = base[ok], per_mu[ok], prof["sigma"][ok]
@@ -409,6 +415,7 @@ def effort_candidates(ctx: Context, prof: dict, g0, gc, a, effort: EffortChoice,
         # next band's (a peak of the next band up, reached where this one has none, would make
         # the candidate jump between the two)
         ok[ok] = (s > middle[ok] - sd) & (s < ceiling[ok] - sd)
+        valid.append(ok)
         efforts.append(slope(mu * m))
     return efforts, valid
 
@@ -438,7 +445,7 @@ def _effort_peak(ctx: Context, prof: dict, s, base, per_mu, mask, steps=8, walk=
 
     def smooth(x):  # f(x) and f′(x) with the cut-offs as normals (all bands in one pass)
         z = (x - centre) / width
-        pdf = weight * np.exp(-0.5 * z * z) * (0.3989422804014327 / width)
+        pdf = weight * np.exp(-0.5 * z * z) * (_INV_SQRT_2PI / width)
         slope = float(ctx.per_point) + pdf.sum(axis=0)
         return slope - (x - base) / per_mu, -(pdf * z / width).sum(axis=0) - 1.0 / per_mu
 
@@ -446,7 +453,7 @@ def _effort_peak(ctx: Context, prof: dict, s, base, per_mu, mask, steps=8, walk=
         slope, curve = np.full(x.shape, float(ctx.per_point)), np.zeros(x.shape)
         for w, tau in exact:
             z = (x - tau) / sigma
-            pdf = np.exp(-0.5 * z * z) * 0.3989422804014327
+            pdf = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
             bend = np.where(np.isfinite(z), z * pdf, 0.0)  # (no cut-off: −∞)
             slope += w * pdf.mean(axis=0) / sigma
             curve -= w * bend.mean(axis=0) / sigma**2
