@@ -26,6 +26,7 @@ import ctypes
 import ctypes.util
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -124,8 +125,7 @@ def _empty_folders(folder: Path, ours: Iterable[str], kind: str | None) -> list[
     """Empty folders in ``folder`` that are not perfsim's, as relative paths: perfsim's are the
     folders of the files it listed, the figure folders (an interrupted report, or figures the user
     deleted, leave those empty) and an optimisation folder's ``rules/`` (empty when no rule was
-    found). Another empty folder is the user's, and replacing the
-    folder would lose it."""
+    found). Another empty folder is the user's, and replacing the folder would lose it."""
     kept = {FIGURES, *(figure_folder(lang) for lang in LANGUAGES)}
     if kind == "optimization":  # (its rules/, empty when it recommends no rule)
         kept.add(OptimizationFiles.RULES)
@@ -167,14 +167,13 @@ def is_report_name(rel: str) -> bool:
 def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
     """Hold ``folder``'s report and figures in ``lang`` for rewriting: refuse
     (:class:`OutputError`) when a file where they go is not perfsim's (a file the user put there,
-    or a report the user edited after perfsim wrote it); files of a report in another language are
-    not touched and do not stop this one. While the block runs the manifest says a rewrite is
-    under way, so that the files of an interrupted one still count as perfsim's (a rerun or
-    another command may replace them); at its end every report file perfsim wrote is recorded
-    with its SHA-256 (a file of the user's never is). In a folder without a file list (written by
-    an older perfsim, or copied without it) no report or figure is replaced but those an earlier
-    report wrote there and nobody changed since (the manifest then records them, and still no
-    list of the folder's files): perfsim cannot tell the others from the user's."""
+    or a report the user edited after perfsim wrote it); a report in another language's files do
+    not stop it. While the block runs the manifest says a rewrite is under way (the files of an
+    interrupted one are perfsim's); at its end every report file perfsim wrote is recorded with
+    its SHA-256 (a file of the user's never is). In a folder without a file list (an older
+    perfsim's, or a copy) no report or figure is replaced but those an earlier report wrote there
+    and nobody changed since (the manifest records them, and still no list of the folder's
+    files): perfsim cannot tell the others from the user's."""
     folder = Path(folder)
     manifest = read_json(folder / MANIFEST)
     if manifest is not None and isinstance(manifest.get("files"), list):  # (the first release's)
@@ -334,9 +333,7 @@ def check_output_file(
     says perfsim wrote it (a file of the user's is never replaced)."""
     target = Path(path)
     if target.is_dir():
-        raise OutputError(
-            f"{target} is a folder: give --out a file name, e.g. {target / 'scored.csv'}"
-        )
+        raise OutputError(f"{target} is a folder: give --out a file name, e.g. {target}/scored.csv")
     if target.is_symlink():
         raise OutputError(f"{target} is a symbolic link; give a plain file name")
     _check_parents(target)
@@ -502,23 +499,33 @@ def _remove_stale_temporaries(target: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def resumed_folder(path: str | Path) -> frozenset[str]:
+def resumed_folder(path: str | Path, written: Callable[[str], bool]) -> frozenset[str]:
     """Before a run continues in its own folder ``path`` (a sensitivity analysis or an
     optimisation resumes there, or is rerun there, in place): the files the user added, which the
     run leaves as they are and never lists as its own (:func:`write_manifest`'s ``leave``).
     Refuses (:class:`OutputError`) when a file perfsim wrote there was changed since: the run
-    would overwrite the user's edit. Empty for a folder without a file list (new, or
-    interrupted before its list was written)."""
+    would overwrite the user's edit. In a folder without a file list (interrupted before its list
+    was written) they are the files the run does not write (``written``: a path → whether it
+    writes one so named), a report's and a killed write's temporary file (:func:`atomic_write`)
+    aside."""
     folder = Path(path)
     manifest = read_json(folder / MANIFEST) if folder.is_dir() else None
     if manifest is None or not isinstance(manifest.get("files"), dict | list):
-        return frozenset()
+        names = [p.relative_to(folder) for p in _files(folder)] if folder.is_dir() else []
+        return frozenset(p.as_posix() for p in names if not _made(p.as_posix(), written))
     foreign = foreign_files(folder) or []
     # (a report of perfsim report: the run does not rewrite it; its figures it may)
     changed = [rel for rel in foreign if rel in manifest["files"] and rel not in _REPORTS]
     if changed:
         raise OutputError(error("changed_outputs", target=folder, listed=_listed(changed)))
     return frozenset(foreign)
+
+
+def _made(rel: str, written: Callable[[str], bool]) -> bool:
+    """Whether perfsim made the file ``rel``: one ``written`` names, a report's, or a killed
+    write's temporary file of one (``.NAME.xxxx.tmp``: :func:`atomic_write`)."""
+    plain = re.sub(r"(^|/)\.(.+)\.\w+\.tmp$", r"\1\2", rel)
+    return written(rel) or written(plain) or is_report_name(rel)
 
 
 def write_manifest(folder: Path, kind: str, leave: Iterable[str] = ()) -> None:

@@ -741,6 +741,36 @@ def test_a_rerun_in_place_leaves_the_users_files_unlisted_and_refuses_over_an_ed
     assert (out / edited).read_text(encoding="utf-8-sig").endswith("my edit\n")
 
 
+@pytest.mark.parametrize("kind", ["sensitivity", "optimize"])
+def test_a_first_run_resumed_after_an_interruption_leaves_the_users_files_unlisted(tmp_path, kind):
+    """A first run stopped before it wrote its file list (``.perfsim.json``) listed, once
+    resumed, every file in its folder as its own: the notes the user had put there meanwhile
+    too, which a later ``--force`` then deleted. What the run does not write is the user's; its
+    own files (and a temporary file a kill left) are listed."""
+    out = tmp_path / "x"
+    if kind == "sensitivity":
+        cmd = ["sensitivity", DEMO, "--method", "morris", "--n", "4", "--reps", "2"]
+        own = ["indices.csv", "chunks/chunk-00000.parquet"]
+    else:
+        cmd = ["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+               "--objective", "welfare_loss", "--budget", "16", "--reps", "3"]  # fmt: skip
+        own = ["pareto.csv", "rules/nearest.toml"]
+    cmd += ["--out", str(out), "--quiet"]
+    assert main(cmd) == 0
+    (out / MANIFEST).unlink()  # as a first run stopped before its file list
+    mine = {"notes.txt": "my notes", "chunks/mine.parquet": "x", "rules/notes.md": "y"}
+    for rel, text in mine.items():
+        (out / rel).parent.mkdir(exist_ok=True)
+        (out / rel).write_text(text, encoding="utf-8")
+    (out / f".{own[0]}.k7f3.tmp").write_text("half", encoding="utf-8")  # (a kill's leftover)
+    assert main([*cmd, "--resume"]) == 0
+    listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert not set(mine) & set(listed) and set(own) <= set(listed), sorted(listed)
+    assert f".{own[0]}.k7f3.tmp" in listed
+    assert _run(out, "--force") == 2
+    assert {rel: (out / rel).read_text(encoding="utf-8") for rel in mine} == mine
+
+
 def test_the_inside_a_result_check_follows_a_relative_path(tmp_path, capsys, monkeypatch):
     """``cd k/runs && perfsim run … --out w0-r1`` went round the check (a relative path's
     parents stop at '.')."""

@@ -74,6 +74,19 @@ class SensitivityFiles:
         """A chunk's file stem in ``chunks/`` (the suffix says the format)."""
         return f"chunk-{chunk_id:05d}"
 
+    @classmethod
+    def written(cls, rel: str) -> bool:
+        """Whether ``rel`` (a path in the folder, with ``/``) is a file the analysis writes
+        (its report's files aside): what an analysis interrupted before its file list claims as
+        its own when it resumes."""
+        tables = (cls.METADATA, cls.INDICES, cls.CONVERGENCE, cls.REGION_CSV, cls.REGION_TXT)
+        if rel in tables or rel in _stem_files(cls.SAMPLES):
+            return True
+        folder, _, name = rel.partition("/")
+        stem = name.rsplit(".", 1)[0]
+        chunk = stem.startswith("chunk-") and stem[6:].isdigit()
+        return folder == cls.CHUNKS and chunk and name in _stem_files(stem)
+
 
 class OptimizationFiles:
     """An optimisation folder (``perfsim optimize``)."""
@@ -88,6 +101,21 @@ class OptimizationFiles:
     def rule(name: str) -> str:
         """A recommended rule's scenario file (relative)."""
         return f"{OptimizationFiles.RULES}/{name}.toml"
+
+    @classmethod
+    def written(cls, rel: str) -> bool:
+        """Whether ``rel`` (a path in the folder, with ``/``) is a file the optimisation writes
+        (its report's files aside): :meth:`SensitivityFiles.written`."""
+        tables = (cls.METADATA, cls.PARETO, cls.RECOMMENDED)
+        if rel in tables or rel in _stem_files(cls.EVALUATIONS):
+            return True
+        folder, _, name = rel.partition("/")
+        return folder == cls.RULES and "/" not in name and name.endswith(".toml")
+
+
+def _stem_files(stem: str) -> tuple[str, str]:
+    """A table's two files: Parquet, or CSV without pyarrow."""
+    return f"{stem}.parquet", f"{stem}.csv"
 
 
 class EmpiricalFiles:

@@ -220,7 +220,7 @@ def optimize(
         _removed_on_user_error(folder, search),
     ):
         if folder is not None:
-            leave = resumed_folder(folder)  # (the files the user added there)
+            leave = resumed_folder(folder, OptimizationFiles.written)  # (the user's files)
             if prepare_folder(folder, hash_, resume, settings):
                 notes.append(note("resumed", count=search.resume()))
         step = _counter(progress, budget + 1)

@@ -90,7 +90,7 @@ def run_sensitivity(
         folder_lock(folder) if folder is not None else contextlib.nullcontext(),
         _runner(plan, executor) as runner,
     ):
-        leave = resumed_folder(folder) if folder is not None else frozenset()  # (the user's)
+        leave = frozenset() if folder is None else resumed_folder(folder, SensitivityFiles.written)
         chunks, hash_ = _open_chunks(plan, sample, folder, runner.workers, resume)
         try:
             run = _evaluate(spec, chunks, runner, progress, estimate)
