@@ -95,9 +95,34 @@ _BUILD_LOCK = threading.Lock()
 
 OVERFLOW = (
     "the simulation overflowed: some input is far outside a realistic range; check abilities, "
-    "productivities, costs, scales and pay against the units in scenarios/README.md (e.g. "
-    "ability_mean is a log: 1 means e¹ ≈ 2.7 times the baseline)"
+    "productivities, costs, scales, pay and the budget's factors and elasticity against the units "
+    "in scenarios/README.md (e.g. ability_mean is a log: 1 means e¹ ≈ 2.7 times the baseline)"
 )
+
+#: a real-valued input at least this large in size is named when the simulation overflows
+LARGE_INPUT = 1e3
+
+
+def overflowed(scenario: Scenario, detail: str) -> str:
+    """The message of a simulation that overflowed: :data:`OVERFLOW`, naming the scenario's
+    real-valued inputs of at least :data:`LARGE_INPUT` in size (the largest three), the likely
+    cause, and ``detail``."""
+    found: list[tuple[float, str]] = []
+
+    def walk(node, key: str) -> None:
+        if isinstance(node, dict):
+            for name, value in node.items():
+                walk(value, f"{key}.{name}" if key else str(name))
+        elif isinstance(node, list | tuple):
+            for i, value in enumerate(node):
+                walk(value, f"{key}[{i}]")
+        elif isinstance(node, float) and abs(node) >= LARGE_INPUT:
+            found.append((abs(node), f"{key} = {node:g}"))
+
+    walk(scenario.model_dump(include={"world", "rule"}), "")
+    large = [text for _, text in sorted(found, reverse=True)[:3]]
+    named = f"; the largest inputs: {', '.join(large)}" if large else ""
+    return f"{scenario_source(scenario)}: {OVERFLOW}{named} ({detail})"
 
 
 class SimulationError(PerfsimError):
@@ -132,7 +157,7 @@ def simulate(
     try:
         blocks = run_blocks(model, seed, reps, jobs=jobs, progress=progress)
     except NonFiniteError as exc:  # an input so large that the model's numbers overflowed
-        raise SimulationError(f"{scenario_source(scenario)}: {OVERFLOW} ({exc})") from None
+        raise SimulationError(overflowed(scenario, str(exc))) from None
     columns = engine.joined_metrics(blocks)
     summary = metrics.summary_columns(columns)
     convergence = _convergence(scenario, columns, summary, model.rule.methods)
@@ -311,9 +336,7 @@ def check_finite(
         if np.isinf(means[i]) or not may_be_undefined(name):
             bad.append(name)
     if bad:
-        raise SimulationError(
-            f"{scenario_source(scenario)}: {OVERFLOW} ({', '.join(bad[:6])} not finite)"
-        )
+        raise SimulationError(overflowed(scenario, f"{', '.join(bad[:6])} not finite"))
 
 
 @dataclass(frozen=True)

@@ -364,3 +364,16 @@ def test_a_count_that_is_not_a_whole_number_is_said_so(value, shown, said, zh):
     )
     assert "valid integer" not in str(err.value)
     assert f"world.departments = {shown}：须为整数{zh}" in said_error("run", err.value, "zh")
+
+
+def test_an_overflow_names_the_largest_inputs():
+    """A budget elasticity of 1e9 (allowed: below 1e15) overflowed the simulation, and the error
+    listed abilities, productivities, costs, scales and pay, not the key the user had set."""
+    from perfsim.simulation import SimulationError, simulate
+
+    overrides = ["world.budget_elasticity=1e9", "world.periods=3"]
+    with pytest.raises(SimulationError) as caught:
+        simulate("hangzhou-2011", reps=2, overrides=overrides)
+    said = str(caught.value)
+    assert "the largest inputs: world.budget_elasticity = 1e+09" in said, said
+    assert "budget" in said.split("the largest inputs")[0]  # (the advice names the budget too)
