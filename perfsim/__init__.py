@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import lazy
-from .empirical import folder as empirical_folder
 
 if TYPE_CHECKING:  # (imported on first use: _LAZY)
     from .experiments.compare import compare
@@ -55,8 +54,9 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
 
 # The package's entry wires the layers: an empirical folder written with its report
 # (EmpiricalResult.write(report=True)) gets it from here, as the empirical layer cannot name the
-# report layer above it.
-empirical_folder.REPORT = build_report
+# report layer above it. (Lent, not set on the empirical module: importing that loads pandas, and
+# ``import perfsim`` loads nothing heavy, so that the command can catch an early Ctrl-C.)
+lazy.LENT["report"] = build_report
 
 
 __all__ = [

@@ -1,5 +1,5 @@
 """``python -m perfsim``: the command line, as the ``perfsim`` command."""
 
-from .cli import run
+from .launch import main
 
-run()
+main()

@@ -1,12 +1,18 @@
 """Names of a package imported on first use (PEP 562), so that importing the package, or any of
 its modules, loads only what the caller uses (``perfsim/__init__.py``,
-``perfsim/empirical/__init__.py``)."""
+``perfsim/empirical/__init__.py``); and the functions a higher layer lends a lower one
+(:data:`LENT`)."""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
+
+#: functions a higher layer lends a lower one that cannot import it, by name: ``"report"``
+#: (:func:`perfsim.build_report`, set by ``perfsim/__init__.py``) for the empirical folder's writer
+#: (``EmpiricalResult.write(report=True)``), which sits below the report layer
+LENT: dict[str, Callable[..., Any]] = {}
 
 
 def names(

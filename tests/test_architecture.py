@@ -46,7 +46,7 @@ LAYERS = [
     {"perfsim.simulation", "perfsim.experiments", "perfsim.empirical", "perfsim.verify"},
     {"perfsim.results"},
     {"perfsim.report"},
-    {"perfsim.cli", "perfsim", "perfsim.__main__"},
+    {"perfsim.cli", "perfsim", "perfsim.__main__", "perfsim.launch"},
 ]
 MAX_LINES = 600
 

@@ -110,3 +110,35 @@ def test_a_commands_own_parser_is_the_one_of_the_whole_cli():
     for name in COMMANDS:
         assert arguments(build_parser(name), name) == arguments(everything, name), name
         assert len(arguments(build_parser(""), name)) == 1  # only -h
+
+
+def test_import_perfsim_loads_neither_numpy_nor_pandas():
+    """The command's entry (``perfsim.launch``) imports the package before it can catch Ctrl-C:
+    the package must load nothing heavy for that window to be short (it loaded pandas through
+    the empirical writer's report wiring: ~0.5 s)."""
+    probe = "import perfsim, sys; print(*(m for m in ('numpy', 'pandas') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("entry", ["from perfsim.launch import main", "import perfsim.__main__"])
+def test_ctrl_c_while_the_command_loads_says_interrupted_without_a_traceback(entry):
+    """Ctrl-C while the command line was still being imported (numpy, pandas: its first few
+    tenths of a second) printed a traceback and ended with status 1; now it stops as a later
+    interrupt does: one line, status 130. The interrupt is made to arrive while pandas loads."""
+    code = f"""
+import sys
+class Stop:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Stop())
+sys.argv = ["perfsim", "scenarios"]
+{entry}
+{"main()" if "launch" in entry else ""}
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130 and done.stderr == "perfsim: interrupted\n", done.stderr
+    assert done.stdout == ""

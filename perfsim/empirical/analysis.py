@@ -55,7 +55,7 @@ class EmpiricalResult:
         """Write the result folder atomically (tables, ``calibrated.toml``, figures and, with
         ``report``, ``report.html`` and ``report.md``); see :mod:`perfsim.io` for when an existing
         folder is replaced and when ``force`` is needed. :mod:`.folder` writes it (the report is
-        :data:`.folder.REPORT`, which the package sets to :func:`perfsim.build_report`)."""
+        :func:`.folder.report_writer`, which the package lends: :func:`perfsim.build_report`)."""
         from . import folder
 
         return folder.write_folder(
@@ -64,7 +64,7 @@ class EmpiricalResult:
             tables=folder.result_tables(self),
             calibrated=folder.calibrated_fragment(self),
             draw=lambda figures: folder.draw_figures(self, figures),
-            finish=folder.REPORT if report else None,
+            finish=folder.report_writer() if report else None,
             force=force,
         )
 

@@ -3,8 +3,8 @@
 
 The report is a layer above (:mod:`perfsim.report`), so this module never imports it: a writer
 that should leave ``report.html`` in the folder is given the report function (``finish``), and
-:data:`REPORT` is the one the package sets when it is imported (``perfsim.build_report``), which
-``EmpiricalResult.write(report=True)`` uses."""
+:func:`report_writer` is the one the package lends when it is imported (``perfsim.build_report``,
+:data:`perfsim.lazy.LENT`), which ``EmpiricalResult.write(report=True)`` uses."""
 
 from __future__ import annotations
 
@@ -16,15 +16,19 @@ from typing import Any
 
 import pandas as pd
 
+from .. import lazy
 from ..csvsafe import to_csv
 from ..io import atomic_dir
 from ..results.names import FIGURES, EmpiricalFiles
 
 EmpiricalResult = Any  # perfsim.empirical.analysis.EmpiricalResult (which imports this module)
 
-REPORT: Callable[[Path], object] | None = None
-"""The report writer of a folder, set by ``perfsim/__init__.py`` (the package's entry wires the
-layers together: this layer cannot name the report)."""
+
+def report_writer() -> Callable[[Path], object] | None:
+    """The report writer of a folder, lent by ``perfsim/__init__.py`` (the package's entry wires
+    the layers together: this layer cannot name the report); None before the package is
+    imported."""
+    return lazy.LENT.get("report")
 
 
 def result_tables(result: EmpiricalResult) -> dict[str, pd.DataFrame]:
