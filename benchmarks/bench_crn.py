@@ -181,6 +181,8 @@ EQUILIBRIUM_CASES = {
     "tournament q=0.2": ("scenarios/teaching/tournament.toml", ["rule.grading.quota.优秀=0.2"]),
     "v2q-quota": ("scenarios/theory/v2q-quota.toml", []),
     "threshold": ("scenarios/teaching/threshold.toml", []),
+    # the ministry's plan: within its classes of 14, 9 and 7 units, 2, 1 and 1 优秀 places
+    "mlr-2011": ("scenarios/mlr-2011.toml", []),
 }
 
 
