@@ -76,7 +76,8 @@ def read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _digest(path: Path) -> str:
+def digest(path: Path) -> str:
+    """The SHA-256 of a file (as the manifest records it)."""
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -116,7 +117,7 @@ def foreign_files(path: str | Path) -> list[str] | None:
         if pending and is_report_name(rel):  # (the language it wrote in; True: any, as before)
             if pending is True or _written_by_report(rel, str(pending)):
                 continue
-        if rel not in ours or (ours[rel] is not None and ours[rel] != _digest(item)):
+        if rel not in ours or (ours[rel] is not None and ours[rel] != digest(item)):
             found.append(rel)
     return found + _links(folder) + _empty_folders(folder, ours, manifest.get("kind"))
 
@@ -186,7 +187,7 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
         # (the report files an earlier report wrote here, unchanged since, are perfsim's)
         done = (manifest or {}).get(_REPORT_FILES) or {}
         written = [
-            r for r in there if _written_by_report(r, lang) and done.get(r) != _digest(folder / r)
+            r for r in there if _written_by_report(r, lang) and done.get(r) != digest(folder / r)
         ]
         if written:
             raise OutputError(
@@ -196,7 +197,7 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
         yield
         if not writing:  # what it wrote, for the next report (still no list of the folder's files)
             files = {r: h for r, h in snapshot(folder).items() if _written_by_report(r, lang)}
-            _write_json(folder / MANIFEST, {**(manifest or {}), _REPORT_FILES: {**done, **files}})
+            write_json(folder / MANIFEST, {**(manifest or {}), _REPORT_FILES: {**done, **files}})
         return
     foreign = [rel for rel in foreign_files(folder) or [] if is_report_name(rel)]
     theirs = [rel for rel in foreign if _written_by_report(rel, lang)]
@@ -211,7 +212,7 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
                 listed=_listed(theirs),
             )
         )
-    _write_json(folder / MANIFEST, {**manifest, _REWRITING: lang})
+    write_json(folder / MANIFEST, {**manifest, _REWRITING: lang})
     try:
         yield
     finally:  # (also when interrupted: the files it wrote so far are recorded, the mark goes;
@@ -222,7 +223,7 @@ def rewriting_report(folder: str | Path, lang: str = "en") -> Iterator[None]:
             {k: v for k, v in snapshot(folder).items() if is_report_name(k) and k not in foreign}
         )
         manifest = {k: v for k, v in manifest.items() if k != _REWRITING}
-        _write_json(folder / MANIFEST, {**manifest, "files": files})
+        write_json(folder / MANIFEST, {**manifest, "files": files})
 
 
 def _written_by_report(rel: str, lang: str) -> bool:
@@ -238,7 +239,8 @@ def _listed(paths: list[str]) -> str:
     return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
 
 
-def _write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict) -> None:
+    """Write ``data`` as JSON to ``path``, atomically (:func:`atomic_write`)."""
     atomic_write(
         path, lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
     )
@@ -247,7 +249,7 @@ def _write_json(path: Path, data: dict) -> None:
 def snapshot(folder: str | Path) -> dict[str, str]:
     """Every file in ``folder`` with its SHA-256 (as the manifest records them)."""
     folder = Path(folder)
-    return {p.relative_to(folder).as_posix(): _digest(p) for p in _files(folder)}
+    return {p.relative_to(folder).as_posix(): digest(p) for p in _files(folder)}
 
 
 def check_output_folder(
@@ -263,7 +265,7 @@ def check_output_folder(
         )
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target} is a file, not a folder: give --out a folder name")
-    _check_parents(target)
+    check_parents(target)
     for parent in target.resolve().parents:  # (a comparison's runs/…, by any path or link)
         if (parent / MANIFEST).is_file():
             raise OutputError(error("inside_result", target=target, parent=parent,
@@ -304,7 +306,9 @@ def _unfinished(folder: Path) -> bool:
     )
 
 
-def _check_parents(target: Path) -> None:
+def check_parents(target: Path) -> None:
+    """Raise :class:`OutputError` when ``target``'s folder cannot be made: a '..' after a folder
+    that does not exist, or a file where a parent folder goes."""
     parts = target.parts
     for i, part in enumerate(parts):
         if part == ".." and i and not Path(*parts[:i]).is_dir():
@@ -317,63 +321,6 @@ def _check_parents(target: Path) -> None:
             if not parent.is_dir():
                 raise OutputError(f"cannot create {target}: {parent} is a file, not a folder")
             return
-
-
-def check_output_file(
-    path: str | Path,
-    *,
-    force: bool = False,
-    inputs: Iterable[str | Path] = (),
-    suffix: str | tuple[str, ...] | None = None,
-    ours: Callable[[Path], bool] | None = None,
-) -> Path:
-    """Raise :class:`OutputError` unless perfsim may write the single file ``path``: not a folder
-    or a link, not one of the command's ``inputs`` (even with ``force``), named ``*suffix`` (one of
-    them), and not an existing file unless ``force`` and, when ``ours`` is given, ``ours(path)``
-    says perfsim wrote it (a file of the user's is never replaced)."""
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"{target} is a folder: give --out a file name, e.g. {target}/scored.csv")
-    if target.is_symlink():
-        raise OutputError(f"{target} is a symbolic link; give a plain file name")
-    _check_parents(target)
-    suffixes = (suffix,) if isinstance(suffix, str) else tuple(suffix or ())
-    if suffixes and target.suffix.lower() not in suffixes:
-        if set(suffixes) == {".csv", ".xlsx"}:
-            csv, xlsx = (target.with_suffix(s).name for s in (".csv", ".xlsx"))
-            raise OutputError(error("csv_or_xlsx", target=target, csv=csv, xlsx=xlsx))
-        names = " or ".join(target.with_suffix(s).name for s in suffixes)
-        raise OutputError(
-            f"{target}: perfsim writes a {' or '.join(suffixes)} file here; name it {names}"
-        )
-    for source in inputs:
-        if Path(source).exists() and target.exists() and target.samefile(source):
-            raise OutputError(error("is_input", target=target))
-    if target.exists() and not force:
-        raise OutputError(error("file_exists", target=target))
-    if target.exists() and ours is not None and not ours(target):
-        raise OutputError(error("file_not_ours", target=target))
-    return target
-
-
-def _record_of(path: Path) -> Path:
-    """Where perfsim keeps what it wrote into a single file: ``.NAME.perfsim.json`` beside it."""
-    return path.with_name(f".{path.name}{MANIFEST}")
-
-
-def record_file(path: str | Path, kind: str) -> None:
-    """Note (beside it, :func:`_record_of`) that perfsim wrote the file ``path`` as it is now: its
-    kind and SHA-256, which :func:`file_unchanged` checks before ``--force`` replaces it."""
-    target = Path(path)
-    _write_json(_record_of(target), {"kind": kind, "sha256": _digest(target)})
-
-
-def file_unchanged(path: str | Path, kind: str) -> bool:
-    """Whether perfsim wrote the file ``path`` (of ``kind``) and nobody changed it since: a file of
-    the same name and columns made by hand, or a scored table edited after, is the user's."""
-    target = Path(path)
-    record = read_json(_record_of(target))
-    return bool(record) and record.get("kind") == kind and record.get("sha256") == _digest(target)
 
 
 # ----------------------------------------------------------------------------- locking
@@ -403,7 +350,7 @@ def folder_lock(path: str | Path) -> Iterator[None]:
     except ImportError:  # not POSIX: no advisory locks; the atomic swap still protects the folder
         yield
         return
-    _check_parents(target)
+    check_parents(target)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{path} is a file, not a folder: give --out a folder name")
     _mkdir(lock.parent)
@@ -526,6 +473,17 @@ def _made(rel: str, written: Callable[[str], bool]) -> bool:
     write's temporary file of one (``.NAME.xxxx.tmp``: :func:`atomic_write`)."""
     plain = re.sub(r"(^|/)\.(.+)\.\w+\.tmp$", r"\1\2", rel)
     return written(rel) or written(plain) or is_report_name(rel)
+
+
+def rewriting_outputs(folder: Path) -> None:
+    """Before a run rewrites its own outputs in its folder (a sensitivity analysis or optimisation
+    rerun in place): the files its list names count as perfsim's whatever they hold until its new
+    list is written (:func:`write_manifest`). Else a run interrupted between its outputs and its
+    list left them looking edited by the user, and the next run refused them
+    (:func:`resumed_folder` has already refused a file the user edited)."""
+    manifest = read_json(folder / MANIFEST)
+    if manifest is not None and isinstance(manifest.get("files"), dict | list):
+        write_json(folder / MANIFEST, {**manifest, "files": dict.fromkeys(manifest["files"])})
 
 
 def write_manifest(folder: Path, kind: str, leave: Iterable[str] = ()) -> None:

@@ -132,7 +132,7 @@ def is_scored_table(path: str | Path) -> bool:
     """Whether the file at ``path`` (CSV or ``.xlsx``) looks like a table that ``perfsim score
     --out`` wrote (its header has the scored columns and ends with the reward columns);
     ``--force`` replaces it only if perfsim also recorded it unchanged
-    (:func:`perfsim.io.file_unchanged`)."""
+    (:func:`perfsim.outfile.file_unchanged`)."""
     header = _header(Path(path))
     if not header:
         return False

@@ -30,6 +30,7 @@ LAYERS = [
     {"perfsim.scenario"},
     {
         "perfsim.io",
+        "perfsim.outfile",
         "perfsim.csvsafe",
         "perfsim.workbook",
         "perfsim.rules",

@@ -771,6 +771,41 @@ def test_a_first_run_resumed_after_an_interruption_leaves_the_users_files_unlist
     assert {rel: (out / rel).read_text(encoding="utf-8") for rel in mine} == mine
 
 
+@pytest.mark.parametrize("kind", ["sensitivity", "optimize"])
+def test_a_rerun_in_place_interrupted_before_its_file_list_can_run_again(
+    tmp_path, capsys, monkeypatch, kind
+):
+    """A rerun in place stopped after it rewrote its outputs (its metadata has new times) and
+    before its new file list: the next run took its own outputs for the user's edits and
+    refused them ("files perfsim wrote there were changed since")."""
+    import perfsim.experiments.optimize.output as optimize_output
+    import perfsim.experiments.sensitivity.run as sensitivity_run
+
+    out = tmp_path / "x"
+    if kind == "sensitivity":
+        cmd = ["sensitivity", DEMO, "--method", "morris", "--n", "4", "--reps", "2"]
+        module = sensitivity_run
+    else:
+        cmd = ["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+               "--objective", "welfare_loss", "--budget", "16", "--reps", "3"]  # fmt: skip
+        module = optimize_output
+    cmd += ["--out", str(out), "--quiet"]
+    assert main(cmd) == 0
+    (out / "notes.txt").write_text("my notes", encoding="utf-8")
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "write_manifest", stop)
+        assert main(cmd) == 130
+    capsys.readouterr()
+    assert main(cmd) == 0, capsys.readouterr().err
+    listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert "notes.txt" not in listed and all(v for v in listed.values())  # (SHA-256s again)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "my notes"
+
+
 def test_the_inside_a_result_check_follows_a_relative_path(tmp_path, capsys, monkeypatch):
     """``cd k/runs && perfsim run … --out w0-r1`` went round the check (a relative path's
     parents stop at '.')."""

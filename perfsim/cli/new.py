@@ -51,7 +51,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ..i18n import language
     from ..i18n.files import translated_file
-    from ..io import OutputError, atomic_write, check_output_file
+    from ..io import OutputError, atomic_write
+    from ..outfile import check_output_file
     from ..scenario import Problem, ScenarioError, load_scenario, load_world
     from ..scenario.errors import error
     from ..scenario.loader import is_partial_world, read_toml, resolve_path

@@ -51,13 +51,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_set(p)
 
 
-#: the kind of file ``perfsim score --out`` writes (its record beside it: perfsim.io.record_file)
+#: the kind of file ``perfsim score --out`` writes (its record beside it: perfsim.outfile.record_file)
 SCORED_KIND = "scored table"
 
 
 def _ours(path) -> bool:
     """Whether ``--force`` may replace the file: a scored table perfsim wrote, unchanged since."""
-    from ..io import file_unchanged
+    from ..outfile import file_unchanged
     from ..scoring import is_scored_table
 
     return is_scored_table(path) and file_unchanged(path, SCORED_KIND)
@@ -65,7 +65,7 @@ def _ours(path) -> bool:
 
 def handle(args: argparse.Namespace) -> int:
     from ..csvsafe import write_csv
-    from ..io import check_output_file, record_file
+    from ..outfile import check_output_file, record_file
     from ..scoring import QuotaBandWarning, score, shown_table
     from ..workbook import write_excel
 

@@ -21,7 +21,7 @@ import pandas as pd
 from ... import i18n
 from ...csvsafe import write_csv
 from ...i18n import N_
-from ...io import atomic_write, check_output_folder, read_json, write_manifest
+from ...io import atomic_write, check_output_folder, read_json, rewriting_outputs, write_manifest
 from ...results.names import OptimizationFiles
 from ...scenario import PerfsimError
 from ..sensitivity.checkpoint import write_json
@@ -74,7 +74,8 @@ def said_again(text: str) -> str:
 def prepare_folder(out: Path, hash_: str, resume: bool, settings: dict) -> bool:
     """Check that ``out`` is this optimisation's folder (same hash) or new, and write the first
     metadata (a running optimisation's ``settings``); returns whether the folder holds an
-    earlier start of this run."""
+    earlier start of this run (whose listed files, its evaluations rewritten as the search goes
+    on, then count as perfsim's until its new file list: :func:`perfsim.io.rewriting_outputs`)."""
     meta = {"kind": "optimization", "status": "running", "hash": hash_, **settings}
     meta_path = out / OptimizationFiles.METADATA
     if meta_path.exists():
@@ -85,6 +86,7 @@ def prepare_folder(out: Path, hash_: str, resume: bool, settings: dict) -> bool:
                 f"worlds, budget, reps, seed or model revision: hash {str(old.get('hash'))[:12]} ≠ "
                 f"{hash_[:12]}); choose another --out folder, or delete this one to start again"
             )
+        rewriting_outputs(out)
         return True
     if resume:
         raise OptimizationError(

@@ -15,7 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ...interrupts import is_interrupt
-from ...io import folder_lock, resumed_folder, write_manifest
+from ...io import folder_lock, resumed_folder, rewriting_outputs, write_manifest
 from ...phrases import Named, Phrase, Phrases
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
@@ -72,8 +72,7 @@ def run_sensitivity(
     ``world``: run the scenario's rule on this world (a bundled name, a file with a [world], or
     that table), fitted to the rule by name (:mod:`perfsim.scenario.worlds`).
     """
-    # Longer than most functions here: it is the table of contents of a run, one step a line or
-    # two, and the list of what sensitivity.json holds (each step is a function of its own).
+    # Long: a run's table of contents (each step a function) and what sensitivity.json holds.
     started, started_at = time.perf_counter(), datetime.now(UTC)
     plan = SensitivityPlan.from_options(plan, **options)
     bounds = plan.parsed_bounds()
@@ -146,6 +145,7 @@ def run_sensitivity(
             out=folder,
         )
         if folder is not None:
+            rewriting_outputs(folder)  # (a rerun in place: interrupted now, they stay perfsim's)
             write_outputs(result, folder, figures=figures)
         metadata["seconds"] = time.perf_counter() - started
         if folder is not None:
