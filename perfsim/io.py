@@ -111,12 +111,14 @@ def foreign_files(path: str | Path) -> list[str] | None:
     if isinstance(ours, list):  # written by this version's first release: names without hashes
         ours = dict.fromkeys(ours)
     pending = manifest.get(_REWRITING)  # a report that was interrupted: its files are ours
-    found = []
+    known, found = {*ours, MANIFEST}, []
     for item in _files(folder):
         rel = item.relative_to(folder).as_posix()
         if pending and is_report_name(rel):  # (the language it wrote in; True: any, as before)
             if pending is True or _written_by_report(rel, str(pending)):
                 continue
+        if _temporary_of(rel) in known and _temporary_of(rel) != rel:
+            continue  # (a killed write's temporary file of one of perfsim's)
         if rel not in ours or (ours[rel] is not None and ours[rel] != digest(item)):
             found.append(rel)
     return found + _links(folder) + _empty_folders(folder, ours, manifest.get("kind"))
@@ -458,8 +460,13 @@ def resumed_folder(path: str | Path, written: Callable[[str], bool]) -> frozense
     folder = Path(path)
     manifest = read_json(folder / MANIFEST) if folder.is_dir() else None
     if manifest is None or not isinstance(manifest.get("files"), dict | list):
-        names = [p.relative_to(folder) for p in _files(folder)] if folder.is_dir() else []
-        return frozenset(p.as_posix() for p in names if not _made(p.as_posix(), written))
+        if not folder.is_dir() or folder_kind(folder) is None:  # (not perfsim's: refused later)
+            return frozenset()
+        try:
+            names = [p.relative_to(folder).as_posix() for p in _files(folder)]
+        except OSError:  # (an unreadable entry: the run's own check says what the folder is)
+            return frozenset()
+        return frozenset(rel for rel in names if not _made(rel, written))
     foreign = foreign_files(folder) or []
     # (a report of perfsim report: the run does not rewrite it; its figures it may)
     changed = [rel for rel in foreign if rel in manifest["files"] and rel not in _REPORTS]
@@ -470,20 +477,47 @@ def resumed_folder(path: str | Path, written: Callable[[str], bool]) -> frozense
 
 def _made(rel: str, written: Callable[[str], bool]) -> bool:
     """Whether perfsim made the file ``rel``: one ``written`` names, a report's, or a killed
-    write's temporary file of one (``.NAME.xxxx.tmp``: :func:`atomic_write`)."""
-    plain = re.sub(r"(^|/)\.(.+)\.\w+\.tmp$", r"\1\2", rel)
-    return written(rel) or written(plain) or is_report_name(rel)
+    write's temporary file of one (:func:`_temporary_of`)."""
+    return any(written(r) or is_report_name(r) for r in (rel, _temporary_of(rel)))
 
 
-def rewriting_outputs(folder: Path) -> None:
-    """Before a run rewrites its own outputs in its folder (a sensitivity analysis or optimisation
-    rerun in place): the files its list names count as perfsim's whatever they hold until its new
-    list is written (:func:`write_manifest`). Else a run interrupted between its outputs and its
-    list left them looking edited by the user, and the next run refused them
-    (:func:`resumed_folder` has already refused a file the user edited)."""
-    manifest = read_json(folder / MANIFEST)
-    if manifest is not None and isinstance(manifest.get("files"), dict | list):
-        write_json(folder / MANIFEST, {**manifest, "files": dict.fromkeys(manifest["files"])})
+def _temporary_of(rel: str) -> str:
+    """The file a killed :func:`atomic_write` was writing when it left ``rel``
+    (``.NAME.xxxx.tmp``), or ``rel`` itself."""
+    return re.sub(r"(^|/)\.(.+)\.\w+\.tmp$", r"\1\2", rel)
+
+
+@contextmanager
+def rewriting_outputs(
+    folder: Path, rewrites: Callable[[str], bool], leave: Iterable[str] = ()
+) -> Iterator[None]:
+    """While a run rewrites its own outputs in its folder (a sensitivity analysis or optimisation
+    rerun there, or resumed): the listed files it rewrites (``rewrites``: a path → whether the run
+    writes one so named; the user's ``leave`` and a report's files aside) count as perfsim's
+    whatever they hold, and when the block ends before the new file list (:func:`write_manifest`)
+    as they are then (the user's edits were refused before: :func:`resumed_folder`). Else a run
+    interrupted between its outputs and its list left them looking edited by the user, and the
+    next run refused them. Only a kill (SIGKILL) leaves them perfsim's whatever they hold."""
+    path = folder / MANIFEST
+    manifest = read_json(path) or {}
+    files = manifest.get("files")
+    mine = frozenset(leave)
+    marked = [] if not isinstance(files, dict) else [
+        rel for rel in files if rewrites(rel) and rel not in mine and not is_report_name(rel)
+    ]  # fmt: skip
+    if marked:
+        write_json(path, {**manifest, "files": {**files, **dict.fromkeys(marked)}})
+    try:
+        yield
+    finally:
+        now = read_json(path) if marked else None
+        pending = [
+            rel for rel in marked if now and rel in now["files"] and now["files"][rel] is None
+        ]
+        if pending:  # (stopped before its new list: the files as they are now)
+            listed = {k: v for k, v in now["files"].items() if k not in pending}
+            listed.update({r: digest(folder / r) for r in pending if (folder / r).is_file()})
+            write_json(path, {**now, "files": listed})
 
 
 def write_manifest(folder: Path, kind: str, leave: Iterable[str] = ()) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -211,6 +213,16 @@ def test_the_command_ends_at_once_after_ctrl_c_and_exits_with_its_code(monkeypat
     with pytest.raises(SystemExit) as stop:
         cli.run()
     assert stop.value.code == 2 and exits == [("os", 130)]
+
+    def terminated_while_parsing():  # (SIGTERM before the command's own handling began)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)  # (the handler raises here)
+        return 0
+
+    monkeypatch.setattr(cli, "main", terminated_while_parsing)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (as at a command's start: run() takes it)
+    cli.run()  # as a shell reports a process SIGTERM ended: 143 (it was 130 from the launcher)
+    assert exits[-1] == ("os", 128 + signal.SIGTERM)
 
 
 @pytest.mark.parametrize(

@@ -800,10 +800,75 @@ def test_a_rerun_in_place_interrupted_before_its_file_list_can_run_again(
         patch.setattr(module, "write_manifest", stop)
         assert main(cmd) == 130
     capsys.readouterr()
+    listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert all(listed.values()), listed  # (each file as the stopped run left it, not "any")
     assert main(cmd) == 0, capsys.readouterr().err
     listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
     assert "notes.txt" not in listed and all(v for v in listed.values())  # (SHA-256s again)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "my notes"
+
+
+@pytest.mark.parametrize("kind", ["sensitivity", "optimize"])
+def test_a_stopped_rerun_in_place_keeps_the_users_edits_protected(tmp_path, capsys, kind):
+    """A rerun in place stopped before its new file list took every listed file for perfsim's
+    whatever it held, for good: the report the user had edited was then rewritten by ``perfsim
+    report``, and an output edited after the stop was deleted by ``run --force``."""
+    import perfsim.experiments.optimize.run as optimize_run
+    import perfsim.experiments.sensitivity.run as sensitivity_run
+
+    out = tmp_path / "x"
+    if kind == "sensitivity":
+        cmd = ["sensitivity", DEMO, "--method", "morris", "--n", "4", "--reps", "2"]
+        module, step, output = sensitivity_run, "write_outputs", "indices.csv"
+    else:
+        cmd = ["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+               "--objective", "welfare_loss", "--budget", "16", "--reps", "3"]  # fmt: skip
+        module, step, output = optimize_run, "_final", "pareto.csv"
+    cmd += ["--out", str(out), "--quiet"]
+    assert main(cmd) == 0 and main(["report", str(out), "--quiet"]) == 0
+    with open(out / "report.html", "a", encoding="utf-8") as handle:
+        handle.write("<!-- my notes -->")
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, step, stop)
+        assert main(cmd) == 130
+    capsys.readouterr()
+    assert main(["report", str(out), "--quiet"]) == 2  # (the user's report is not rewritten)
+    assert (out / "report.html").read_text(encoding="utf-8").endswith("<!-- my notes -->")
+    with open(out / output, "a", encoding="utf-8") as handle:
+        handle.write("my edit\n")
+    assert _run(out, "--force") == 2
+    assert (out / output).read_text(encoding="utf-8-sig").endswith("my edit\n")
+
+
+def test_a_killed_writes_temporary_file_is_perfsims(tmp_path):
+    """A temporary file that a killed write left beside one of a folder's listed files
+    (``.indices.csv.k7f3ab12.tmp``) was called the user's: ``--force`` refused the folder."""
+    out = tmp_path / "x"
+    cmd = ["sensitivity", DEMO, "--method", "morris", "--n", "4", "--reps", "2", "--out", str(out)]
+    assert main([*cmd, "--quiet"]) == 0
+    (out / ".indices.csv.k7f3ab12.tmp").write_text("half", encoding="utf-8")
+    assert _run(out, "--force") == 0 and (out / "metrics.csv").is_file()
+
+
+def test_resuming_into_a_folder_perfsim_did_not_write_reads_nothing_in_it(tmp_path, monkeypatch):
+    """The user's files of an interrupted run are looked for in a perfsim folder only: a wrong
+    ``--out`` (a large tree, /proc) was walked whole before it was refused."""
+    import perfsim.io as io
+
+    mine = tmp_path / "mine"
+    (mine / "deep").mkdir(parents=True)
+    (mine / "deep" / "notes.txt").write_text("mine", encoding="utf-8")
+
+    def walked(folder):
+        raise AssertionError(f"walked {folder}")
+
+    monkeypatch.setattr(io, "_files", walked)
+    cmd = ["sensitivity", DEMO, "--method", "morris", "--n", "4", "--reps", "2", "--quiet"]
+    assert main([*cmd, "--out", str(mine)]) == 2
 
 
 def test_the_inside_a_result_check_follows_a_relative_path(tmp_path, capsys, monkeypatch):

@@ -304,7 +304,11 @@ def run() -> None:
     a result can leave that thread reading a message that never ends (seen once in four CI runs:
     the command printed "interrupted" and then hung)."""
     stopped_by = _stop_on_termination()
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # (while the command's options were built: nothing to release)
+        print(_interrupted("en"), file=sys.stderr)
+        code = 130
     if code != 130:
         sys.exit(code)
     sys.stdout.flush()

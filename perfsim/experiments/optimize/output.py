@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,14 @@ import pandas as pd
 from ... import i18n
 from ...csvsafe import write_csv
 from ...i18n import N_
-from ...io import atomic_write, check_output_folder, read_json, rewriting_outputs, write_manifest
+from ...io import (
+    atomic_write,
+    check_output_folder,
+    read_json,
+    resumed_folder,
+    rewriting_outputs,
+    write_manifest,
+)
 from ...results.names import OptimizationFiles
 from ...scenario import PerfsimError
 from ..sensitivity.checkpoint import write_json
@@ -74,8 +82,7 @@ def said_again(text: str) -> str:
 def prepare_folder(out: Path, hash_: str, resume: bool, settings: dict) -> bool:
     """Check that ``out`` is this optimisation's folder (same hash) or new, and write the first
     metadata (a running optimisation's ``settings``); returns whether the folder holds an
-    earlier start of this run (whose listed files, its evaluations rewritten as the search goes
-    on, then count as perfsim's until its new file list: :func:`perfsim.io.rewriting_outputs`)."""
+    earlier start of this run."""
     meta = {"kind": "optimization", "status": "running", "hash": hash_, **settings}
     meta_path = out / OptimizationFiles.METADATA
     if meta_path.exists():
@@ -86,7 +93,6 @@ def prepare_folder(out: Path, hash_: str, resume: bool, settings: dict) -> bool:
                 f"worlds, budget, reps, seed or model revision: hash {str(old.get('hash'))[:12]} ≠ "
                 f"{hash_[:12]}); choose another --out folder, or delete this one to start again"
             )
-        rewriting_outputs(out)
         return True
     if resume:
         raise OptimizationError(
@@ -97,6 +103,18 @@ def prepare_folder(out: Path, hash_: str, resume: bool, settings: dict) -> bool:
         raise OptimizationError(f"{out} exists and is not empty; choose another --out")
     write_json(meta_path, meta)
     return False
+
+
+@contextmanager
+def opened_folder(out: Path, hash_: str, resume: bool, settings: dict) -> Iterator[tuple]:
+    """An optimisation's folder, held while it runs (under its lock): the files the user added
+    there (:func:`perfsim.io.resumed_folder`), and whether it holds an earlier start of this run
+    (:func:`prepare_folder`), whose outputs the run then rewrites in place
+    (:func:`perfsim.io.rewriting_outputs`: stopped, they stay perfsim's)."""
+    leave = resumed_folder(out, OptimizationFiles.written)
+    earlier = prepare_folder(out, hash_, resume, settings)
+    with rewriting_outputs(out, OptimizationFiles.written, leave):
+        yield leave, earlier
 
 
 def finish_folder(out: Path, metadata: Mapping, result: Mapping, leave: Iterable[str] = ()) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...io import folder_lock, resumed_folder
+from ...io import folder_lock
 from ...results.names import OptimizationFiles
 from ...scenario import (
     PerfsimError,
@@ -66,7 +66,7 @@ from .output import (
     finish_folder,
     lever_columns,
     note,
-    prepare_folder,
+    opened_folder,
     rule_name,
 )
 from .robust import UNDEFINED, constraint_excess, in_units
@@ -204,25 +204,19 @@ def optimize(
     )
     hash_ = digest(settings, np.zeros(0))
     folder = Path(out) if out is not None else None
-    search = Search(
-        model,
-        tuple(objs),
-        tuple(cons),
-        robustness,
-        budget,
-        seed,
-        folder / OptimizationFiles.EVALUATIONS if folder else None,
-    )
+    evaluations = folder / OptimizationFiles.EVALUATIONS if folder else None
+    search = Search(model, tuple(objs), tuple(cons), robustness, budget, seed, evaluations)
     notes: list[str] = []
+    none = contextlib.nullcontext((frozenset(), False))
+    opened = opened_folder(folder, hash_, resume, settings) if folder is not None else none
     with (
         folder_lock(folder) if folder is not None else contextlib.nullcontext(),
         _runner(jobs, scheduler, executor) as runner,
         _removed_on_user_error(folder, search),
+        opened as (leave, earlier),  # (the user's files; an earlier start of this run)
     ):
-        if folder is not None:
-            leave = resumed_folder(folder, OptimizationFiles.written)  # (the user's files)
-            if prepare_folder(folder, hash_, resume, settings):
-                notes.append(note("resumed", count=search.resume()))
+        if earlier:
+            notes.append(note("resumed", count=search.resume()))
         step = _counter(progress, budget + 1)
         generations = search.run(runner, step, check=lambda names: check_metrics(objs, cons, names))
         step(budget + 1)  # the search is done (duplicates were not simulated)
@@ -232,30 +226,30 @@ def optimize(
         result = _final(
             search, table, front_rows, runner, final_reps, world_names, notes, front_progress
         )
-    meta = {
-        "kind": "optimization",
-        "status": "complete",
-        "hash": hash_,
-        **settings,
-        "scenario": source,
-        "scenario_name": base.name,
-        "worlds": world_names,
-        "across_given": list(across),
-        "algorithm": "NSGA-III" if len(objs) > 3 else "NSGA-II",
-        "population": population_size(budget, len(objs)),
-        "generations": generations,
-        "evaluated": int((table["candidate"] != REFERENCE).sum()),
-        "noisy_dominance": f"dominates only if better by > {Z:g} paired SE in one objective and "
-        f"not worse by > {Z:g} paired SE in any",
-        **result.pop("meta"),
-        "notes": notes,
-        "seconds_search": searched - started,
-        "seconds": time.perf_counter() - started,
-        "started": started_at.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    if folder is not None:
-        finish_folder(folder, meta, result, leave)
+        meta = {
+            "kind": "optimization",
+            "status": "complete",
+            "hash": hash_,
+            **settings,
+            "scenario": source,
+            "scenario_name": base.name,
+            "worlds": world_names,
+            "across_given": list(across),
+            "algorithm": "NSGA-III" if len(objs) > 3 else "NSGA-II",
+            "population": population_size(budget, len(objs)),
+            "generations": generations,
+            "evaluated": int((table["candidate"] != REFERENCE).sum()),
+            "noisy_dominance": f"dominates only if better by > {Z:g} paired SE in one objective and "
+            f"not worse by > {Z:g} paired SE in any",
+            **result.pop("meta"),
+            "notes": notes,
+            "seconds_search": searched - started,
+            "seconds": time.perf_counter() - started,
+            "started": started_at.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        if folder is not None:
+            finish_folder(folder, meta, result, leave)
     return OptimizationResult(
         result["pareto"], table, result["recommended"], result["rules"], meta, folder, notes
     )

@@ -144,13 +144,13 @@ def run_sensitivity(
             region=region,
             out=folder,
         )
-        if folder is not None:
-            rewriting_outputs(folder)  # (a rerun in place: interrupted now, they stay perfsim's)
-            write_outputs(result, folder, figures=figures)
-        metadata["seconds"] = time.perf_counter() - started
-        if folder is not None:
-            write_json(folder / SensitivityFiles.METADATA, metadata)
-            write_manifest(folder, "sensitivity", leave)  # complete: its files are perfsim's
+        if folder is not None:  # (a rerun in place: stopped now, its outputs stay perfsim's)
+            with rewriting_outputs(folder, SensitivityFiles.written, leave):
+                write_outputs(result, folder, figures=figures)
+                metadata["seconds"] = time.perf_counter() - started
+                write_json(folder / SensitivityFiles.METADATA, metadata)
+                write_manifest(folder, "sensitivity", leave)  # complete: its files are perfsim's
+        metadata.setdefault("seconds", time.perf_counter() - started)
     return result
 
 
