@@ -275,6 +275,8 @@ def check_output_folder(
     if not target.exists() or not any(target.iterdir()):
         return target
     found = folder_kind(target)
+    if found is None and not os.access(target, os.X_OK):  # (its marker cannot be read)
+        raise OutputError(error("cannot_enter", target=target))
     if found is None:
         raise OutputError(error("not_ours", target=target, manifest=MANIFEST))
     stuck = [

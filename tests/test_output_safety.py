@@ -897,10 +897,27 @@ def test_a_plain_folder_is_called_not_perfsims_even_when_read_only(tmp_path, cap
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("mine", encoding="utf-8")
-    monkeypatch.setattr(io.os, "access", lambda p, mode: False)
+    monkeypatch.setattr(io.os, "access", lambda p, mode: not mode & os.W_OK)
     assert _run(mine) == 2
     err = capsys.readouterr().err
     assert "was not written by perfsim" in err and "read-only" not in err
+
+
+def test_a_folder_that_cannot_be_entered_is_said_to_be_so(tmp_path, capsys, monkeypatch):
+    """A perfsim folder made readable but not enterable (``chmod a-x``: its marker file cannot
+    be read) was called "not written by perfsim"; perfsim cannot tell, and says why."""
+    import perfsim.io as io
+
+    out = tmp_path / "shut"
+    assert _run(out) == 0
+    before = _snapshot(out)
+    real = os.access
+    monkeypatch.setattr(io.os, "access", lambda p, mode: Path(p) != out and real(p, mode))
+    monkeypatch.setattr(io, "folder_kind", lambda path: None)  # (as its marker cannot be read)
+    assert _run(out) == 2
+    err = capsys.readouterr().err
+    assert "no permission to enter it" in err and "not written by perfsim" not in err
+    assert _snapshot(out) == before
 
 
 def test_an_optimisations_empty_rules_folder_is_perfsims(tmp_path):

@@ -284,6 +284,10 @@ ERRORS: dict[str, str] = {
         '[rule.indicators."{name}"] or "{name}" = 0.3)'
     ),
     "new_exists": N_("{target} exists; perfsim new never replaces a file: choose another name"),
+    "cannot_enter": N_(
+        "{target} cannot be opened (no permission to enter it), so perfsim cannot tell whose files "
+        "it holds and will not replace it: make it enterable again, or choose another --out"
+    ),
     "not_ours": N_(
         "{target} exists and was not written by perfsim (it has no {manifest}); perfsim never "
         "deletes such a folder. Choose another --out, or empty or remove it yourself"
