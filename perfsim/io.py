@@ -44,6 +44,7 @@ MANIFEST = ".perfsim.json"
 
 _LEGACY_MARKERS = MARKERS
 _TMP_TAG = ".perfsim-tmp-"
+_FILE_TAG = ".perfsim-"  # a temporary file's: .NAME.perfsim-xxxxxxxx.tmp (atomic_write)
 
 
 class OutputError(PerfsimError):
@@ -485,8 +486,8 @@ def _made(rel: str, written: Callable[[str], bool]) -> bool:
 
 def _temporary_of(rel: str) -> str:
     """The file a killed :func:`atomic_write` was writing when it left ``rel``
-    (``.NAME.xxxx.tmp``), or ``rel`` itself."""
-    return re.sub(r"(^|/)\.(.+)\.\w+\.tmp$", r"\1\2", rel)
+    (``.NAME.perfsim-xxxxxxxx.tmp``: mkstemp's eight characters), or ``rel`` itself."""
+    return re.sub(r"(^|/)\.(.+)\.perfsim-[a-z0-9_]{8}\.tmp$", r"\1\2", rel)
 
 
 @contextmanager
@@ -497,9 +498,8 @@ def rewriting_outputs(
     rerun there, or resumed): the listed files it rewrites (``rewrites``: a path → whether the run
     writes one so named; the user's ``leave`` and a report's files aside) count as perfsim's
     whatever they hold, and when the block ends before the new file list (:func:`write_manifest`)
-    as they are then (the user's edits were refused before: :func:`resumed_folder`). Else a run
-    interrupted between its outputs and its list left them looking edited by the user, and the
-    next run refused them. Only a kill (SIGKILL) leaves them perfsim's whatever they hold."""
+    as they are then (the user's edits were refused before: :func:`resumed_folder`); a kill leaves
+    them perfsim's whatever they hold. (A stopped run's own outputs looked edited by the user.)"""
     path = folder / MANIFEST
     manifest = read_json(path) or {}
     files = manifest.get("files")
@@ -512,14 +512,14 @@ def rewriting_outputs(
     try:
         yield
     finally:
-        now = read_json(path) if marked else None
-        pending = [
-            rel for rel in marked if now and rel in now["files"] and now["files"][rel] is None
-        ]
+        now = (read_json(path) if marked else None) or {}
+        files = now.get("files") if isinstance(now.get("files"), dict) else {}
+        pending = [rel for rel in marked if rel in files and files[rel] is None]
         if pending:  # (stopped before its new list: the files as they are now)
-            listed = {k: v for k, v in now["files"].items() if k not in pending}
-            listed.update({r: digest(folder / r) for r in pending if (folder / r).is_file()})
-            write_json(path, {**now, "files": listed})
+            listed = {k: v for k, v in files.items() if k not in pending}
+            with contextlib.suppress(OSError):  # (else they stay perfsim's, whatever they hold)
+                listed.update({r: digest(folder / r) for r in pending if (folder / r).is_file()})
+                write_json(path, {**now, "files": listed})
 
 
 def write_manifest(folder: Path, kind: str, leave: Iterable[str] = ()) -> None:
@@ -528,7 +528,11 @@ def write_manifest(folder: Path, kind: str, leave: Iterable[str] = ()) -> None:
     from . import __version__
 
     mine = set(leave)
-    files = {rel: digest for rel, digest in snapshot(folder).items() if rel not in mine}
+    files = {  # (a killed write's leftover is not listed, though perfsim's: foreign_files)
+        rel: sha
+        for rel, sha in snapshot(folder).items()
+        if rel not in mine and _temporary_of(rel) == rel
+    }
     manifest = {
         "kind": kind,
         "perfsim_version": __version__,
@@ -580,7 +584,9 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     target = Path(path)
     _mkdir(target.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name}{_FILE_TAG}", suffix=".tmp", dir=target.parent
+        )
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror}") from None
     os.close(fd)

@@ -762,11 +762,12 @@ def test_a_first_run_resumed_after_an_interruption_leaves_the_users_files_unlist
     for rel, text in mine.items():
         (out / rel).parent.mkdir(exist_ok=True)
         (out / rel).write_text(text, encoding="utf-8")
-    (out / f".{own[0]}.k7f3.tmp").write_text("half", encoding="utf-8")  # (a kill's leftover)
+    (out / f".{own[0]}.perfsim-k7f3ab12.tmp").write_text("half", encoding="utf-8")  # (a kill's)
     assert main([*cmd, "--resume"]) == 0
     listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
     assert not set(mine) & set(listed) and set(own) <= set(listed), sorted(listed)
-    assert f".{own[0]}.k7f3.tmp" in listed
+    assert f".{own[0]}.perfsim-k7f3ab12.tmp" not in listed  # (perfsim's, not listed)
+    assert main([*cmd, "--resume"]) == 0  # (and not the user's: no refusal)
     assert _run(out, "--force") == 2
     assert {rel: (out / rel).read_text(encoding="utf-8") for rel in mine} == mine
 
@@ -844,14 +845,41 @@ def test_a_stopped_rerun_in_place_keeps_the_users_edits_protected(tmp_path, caps
     assert (out / output).read_text(encoding="utf-8-sig").endswith("my edit\n")
 
 
+def test_a_sensitivity_rerun_stopped_while_it_evaluates_can_run_again(tmp_path, monkeypatch):
+    """A rerun in place with a chunk to recompute, stopped while it evaluated: its marking of
+    the stop rewrote sensitivity.json, listed, and the next run refused it as the user's edit
+    ("changed since"), though the stop said to rerun the same command to continue."""
+    import perfsim.experiments.sensitivity.run as sensitivity_run
+
+    out = tmp_path / "x"
+    cmd = ["sensitivity", DEMO, "--method", "morris", "--n", "4", "--reps", "2"]
+    cmd += ["--chunk-size", "2", "--out", str(out), "--quiet"]
+    assert main(cmd) == 0
+    next((out / "chunks").iterdir()).unlink()  # (a chunk to compute again)
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sensitivity_run, "_evaluate", stop)
+        assert main(cmd) == 130
+    status = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))["status"]
+    assert status == "interrupted"
+    assert main(cmd) == 0 and (out / "indices.csv").is_file()
+
+
 def test_a_killed_writes_temporary_file_is_perfsims(tmp_path):
     """A temporary file that a killed write left beside one of a folder's listed files
-    (``.indices.csv.k7f3ab12.tmp``) was called the user's: ``--force`` refused the folder."""
-    out = tmp_path / "x"
-    cmd = ["sensitivity", DEMO, "--method", "morris", "--n", "4", "--reps", "2", "--out", str(out)]
-    assert main([*cmd, "--quiet"]) == 0
-    (out / ".indices.csv.k7f3ab12.tmp").write_text("half", encoding="utf-8")
+    (``.indices.csv.perfsim-k7f3ab12.tmp``) was called the user's: ``--force`` refused the
+    folder. A file of the user's of a like name (``.indices.csv.bak.tmp``) stays the user's."""
+    out, other = tmp_path / "x", tmp_path / "y"
+    for folder in (out, other):
+        cmd = ["sensitivity", DEMO, "--method", "morris", "--n", "4", "--reps", "2", "--quiet"]
+        assert main([*cmd, "--out", str(folder)]) == 0
+    (out / ".indices.csv.perfsim-k7f3ab12.tmp").write_text("half", encoding="utf-8")
     assert _run(out, "--force") == 0 and (out / "metrics.csv").is_file()
+    (other / ".indices.csv.bak.tmp").write_text("mine", encoding="utf-8")
+    assert _run(other, "--force") == 2 and (other / ".indices.csv.bak.tmp").is_file()
 
 
 def test_resuming_into_a_folder_perfsim_did_not_write_reads_nothing_in_it(tmp_path, monkeypatch):

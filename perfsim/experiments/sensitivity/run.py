@@ -88,8 +88,8 @@ def run_sensitivity(
     with (
         folder_lock(folder) if folder is not None else contextlib.nullcontext(),
         _runner(plan, executor) as runner,
+        _opened(folder) as leave,  # (the files the user added there)
     ):
-        leave = frozenset() if folder is None else resumed_folder(folder, SensitivityFiles.written)
         chunks, hash_ = _open_chunks(plan, sample, folder, runner.workers, resume)
         try:
             run = _evaluate(spec, chunks, runner, progress, estimate)
@@ -144,14 +144,27 @@ def run_sensitivity(
             region=region,
             out=folder,
         )
-        if folder is not None:  # (a rerun in place: stopped now, its outputs stay perfsim's)
-            with rewriting_outputs(folder, SensitivityFiles.written, leave):
-                write_outputs(result, folder, figures=figures)
-                metadata["seconds"] = time.perf_counter() - started
-                write_json(folder / SensitivityFiles.METADATA, metadata)
-                write_manifest(folder, "sensitivity", leave)  # complete: its files are perfsim's
-        metadata.setdefault("seconds", time.perf_counter() - started)
+        if folder is not None:
+            write_outputs(result, folder, figures=figures)
+        metadata["seconds"] = time.perf_counter() - started
+        if folder is not None:
+            write_json(folder / SensitivityFiles.METADATA, metadata)
+            write_manifest(folder, "sensitivity", leave)  # complete: its files are perfsim's
     return result
+
+
+@contextlib.contextmanager
+def _opened(folder: Path | None) -> Iterator[frozenset[str]]:
+    """A run's folder, held while it runs (under its lock): the files the user added there
+    (:func:`perfsim.io.resumed_folder`), with the run's outputs rewritten in place there
+    (:func:`perfsim.io.rewriting_outputs`: if it stops, by Ctrl-C or an error, they stay
+    perfsim's; its metadata is rewritten when it stops)."""
+    if folder is None:
+        yield frozenset()
+        return
+    leave = resumed_folder(folder, SensitivityFiles.written)
+    with rewriting_outputs(folder, SensitivityFiles.written, leave):
+        yield leave
 
 
 def _check_metric_names(names: Sequence[str]) -> None:
