@@ -377,3 +377,23 @@ def test_an_overflow_names_the_largest_inputs():
     said = str(caught.value)
     assert "the largest inputs: world.budget_elasticity = 1e+09" in said, said
     assert "budget" in said.split("the largest inputs")[0]  # (the advice names the budget too)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        (["rule=1"], "rule = 1"),
+        (["rule.indicators=1"], "rule.indicators = 1"),
+        (["rule.indicators=[{a=1}]"], "rule.indicators = [{'a': 1}]"),
+        (["world.raters=5", "rule.components.XYZ.share=0.1"], "world.raters = 5"),
+    ],
+)
+def test_an_override_that_makes_a_table_a_value_is_refused_naming_it(capsys, overrides, key):
+    """``--set rule=1`` (or a list where a table of indicators goes) ended in an AttributeError
+    traceback, exit 1: the check of new components read the tables before they were validated."""
+    from perfsim.cli import main
+
+    sets = [word for o in overrides for word in ("--set", o)]
+    assert main(["validate", "hangzhou-2011", *sets]) == 2
+    err = capsys.readouterr().err
+    assert f"{key}: must be a table" in err and "Traceback" not in err, err

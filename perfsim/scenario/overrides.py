@@ -260,15 +260,16 @@ def _check_new_components(raw: Mapping, done: Mapping, source: str) -> None:
     share and that nothing can feed: no indicator names it, and the (complete) world has no rater
     group of its name. ``--set rule.components.社会评价.share=0.6`` on a rule whose components are
     named otherwise made one, and the error then blamed the world; it now lists the names."""
-    before = (raw.get("rule") or {}).get("components") or {}
-    after = (done.get("rule") or {}).get("components") or {}
-    if not isinstance(after, Mapping) or not isinstance(before, Mapping):
-        return
-    indicators = (done.get("rule") or {}).get("indicators") or {}
-    named = {i.get("component") for i in indicators.values() if isinstance(i, Mapping)}
-    world = done.get("world")
+    rule, old, world = done.get("rule") or {}, raw.get("rule") or {}, done.get("world")
+    if not isinstance(rule, Mapping) or not isinstance(old, Mapping):
+        return  # (what is not a table: the scenario's own check says so, naming the key)
+    before, after = old.get("components") or {}, rule.get("components") or {}
+    indicators = rule.get("indicators") or {}
     complete = isinstance(world, Mapping) and bool(world.get("tasks"))  # (not a --world's part)
     raters = (world.get("raters") or {}) if complete else None
+    if not all(isinstance(x, Mapping) for x in (before, after, indicators, raters or {})):
+        return
+    named = {i.get("component") for i in indicators.values() if isinstance(i, Mapping)}
     for name, table in after.items():
         if name in before or not isinstance(table, Mapping) or set(table) - {"share"}:
             continue
