@@ -24,6 +24,7 @@ from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
 from .scenario import DataError, Rule, Scenario, load_scenario
 from .scenario.errors import error
 from .tables import (
+    EXCEL_ERROR,
     MAX_MAGNITUDE,
     at_cell,
     check_unique_columns,
@@ -420,10 +421,11 @@ def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     ids = frame[id_column].str.strip().to_numpy()
     if len(ids) == 0:
         raise DataError(error("no_rows", source=source))
-    blank = ids == ""
+    blank = (ids == "") | (ids == EXCEL_ERROR)
     if blank.any():
         row = int(np.argmax(blank))
-        raise DataError(at_cell(source, row, id_column, error("id_empty")))
+        why = error("id_empty" if ids[row] == "" else "cell_excel_error")
+        raise DataError(at_cell(source, row, id_column, why))
     repeated = pd.Series(ids).duplicated().to_numpy()
     if repeated.any():
         row = int(np.argmax(repeated))
@@ -493,7 +495,9 @@ def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray
                     source,
                     row,
                     col,
-                    error("veto_flag", value=repr(frame[col].iloc[row])),
+                    error("veto_flag", value=repr(frame[col].iloc[row]))
+                    if frame[col].iloc[row] != EXCEL_ERROR
+                    else error("cell_excel_error"),
                 )
             )
         out |= is_true

@@ -169,7 +169,13 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
         why = f"{type(exc).__name__}: {exc}"
         raise DataError(error("excel_damaged", source=p, why=why)) from None
     _other_sheets(p, sheets, used)
+    # an error cell (#DIV/0!, #N/A) is the one cell pandas reads as NaN here (a blank one: "")
+    frame = frame.where(frame.notna(), EXCEL_ERROR)
     return _shown_percents(p, frame, used) if kind == "xlsx" else frame
+
+
+#: the text an Excel error cell (#DIV/0!, #N/A, #VALUE!, …) is read as: no value of any column
+EXCEL_ERROR = "#ERROR"
 
 
 #: the names a workbook gives a sheet of notes before its data (compared without case and spaces)
@@ -445,6 +451,8 @@ def number_problem(cell: str, value: float) -> str | None:
         return None
     if cell.strip() == "":
         return error("cell_empty")
+    if cell == EXCEL_ERROR:
+        return error("cell_excel_error")
     s = cell.strip().lower()
     if s in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "na", "n/a", "null", "none"):
         return error("cell_finite", cell=repr(cell))

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import run_cli
+from helpers import ROOT, run_cli
 
 from perfsim.scenario import ScenarioError, load_scenario
 
@@ -397,3 +397,26 @@ def test_an_override_that_makes_a_table_a_value_is_refused_naming_it(capsys, ove
     assert main(["validate", "hangzhou-2011", *sets]) == 2
     err = capsys.readouterr().err
     assert f"{key}: must be a table" in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize(("cell", "column"), [("B2", "重点工作目标"), ("A2", "department")])
+def test_an_excel_error_cell_is_refused_naming_its_row_and_column(tmp_path, capsys, cell, column):
+    """An Excel error cell (#DIV/0!) in a number column ended in an AttributeError traceback, and
+    one in the id column made a department called NaN."""
+    import openpyxl
+
+    from perfsim.cli import main
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["department", "重点工作目标", "公共服务", "社会评价"])
+    sheet.append(["A", 90, 95, 40])
+    sheet.append(["B", 80, 70, 30])
+    sheet[cell] = "#DIV/0!"
+    sheet[cell].data_type = "e"  # (an error value, as Excel stores one)
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    rule = str(ROOT / "scenarios/rules/my-first-rule.toml")
+    assert main(["score", str(path), "--rule", rule]) == 2
+    err = capsys.readouterr().err
+    assert f"row 2, column '{column}': holds an Excel error value" in err, err

@@ -210,6 +210,10 @@ ERRORS: dict[str, str] = {
     "cell_empty": N_("is empty; give a number"),
     "text_empty": N_("empty"),
     "id_empty": N_("the department id is empty"),
+    "cell_excel_error": N_(
+        "holds an Excel error value (such as #DIV/0!, #N/A or #VALUE!), not a value: correct "
+        "the formula or the cell in the workbook"
+    ),
     "id_twice": N_("department {id} appears twice (also on {row})"),
     "not_class": N_("{value} is not a class of the rule; allowed: {allowed}"),
     "veto_flag": N_(
