@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -476,3 +477,18 @@ def test_the_terminal_says_how_a_share_set_on_one_component_rescales_the_others(
     assert "s30: rater mix 有关职能部门评估 31.1 %, 上级评价 19.4 %, 考核组测评 15.6 %, " in out
     assert "管理相对人和服务对象评价 30 %, 本单位自评 3.89 %" in out
     assert "q20: rater mix" not in out  # (its shares are the reference's)
+
+
+def test_rules_in_different_worlds_are_said_to_be_compared_with_their_worlds():
+    """Hangzhou's plan against the ministry's ran each in its own world (66 and 30 units), and
+    the comparison said the rules had run on the same departments and noise, with verdicts on
+    the rules; it now warns that each difference is the plans' as a whole, and names --world."""
+    with pytest.warns(UserWarning, match=r"different worlds \(departments: .*66.*30\)"):
+        compare(["hangzhou-2011", "mlr-2011"], reps=2, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message=".*not simulated.*")  # (the plans' own notes)
+        warnings.filterwarnings("ignore", message=".*did not converge.*")
+        mine = ROOT / "scenarios/rules/my-first-rule.toml"
+        compare(["hangzhou-2011", mine], reps=2, seed=1, world="hangzhou-2011")
+        compare([V5], variants=["v:rule.components.survey.share=0.3"], reps=2, seed=1)

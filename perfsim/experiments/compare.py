@@ -58,6 +58,7 @@ from ..scenario import (
     scenario_raw,
     scenario_source,
 )
+from ..scenario import worlds as worlds_mod
 from ..scenario.errors import error
 from ..scenario.loader import scenario_from_dict
 from ..scenario.overrides import partition_any, separators
@@ -325,6 +326,7 @@ def compare(
         raise ScenarioError(
             [Problem("compare", "", None, "give two scenarios, or one and a --variant", False)]
         )
+    worlds_mod.warn_other_worlds(named)
 
     axes = [parse_across(a) for a in across]
     worlds: dict[str, list[str]] = {}

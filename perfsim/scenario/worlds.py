@@ -290,3 +290,33 @@ def resolve_scenario(
     scenario = scenario_from_dict(fitted, source=source, label=label)
     scenario._world = "<world>" if isinstance(world, Mapping) else str(world)
     return scenario
+
+
+class WorldsWarning(UserWarning):
+    """Compared rules that each ran in a world of their own (other departments, tasks or
+    classes): their differences are the plans', rule and world together."""
+
+
+OTHER_WORLDS = N_(
+    "the rules ran in different worlds (departments: {worlds}): each difference is between the "
+    "plans as a whole, rule and world together, not the rules alone; to compare the rules on the "
+    "same departments and noise, give --world NAME (e.g. --world {first})"
+)
+
+
+def warn_other_worlds(named: Mapping[str, Scenario]) -> None:
+    """Warn (:class:`WorldsWarning`) when the rules' worlds differ in their departments, tasks
+    or classes, so that the rules do not see the same departments (a world fitted to each rule,
+    ``--world``, keeps them and measures only the rule's indicators and raters)."""
+
+    def shape(sc: Scenario) -> tuple:
+        w = sc.world
+        return (w.departments, tuple(sorted(w.tasks)), tuple(sorted(w.classes)))
+
+    shapes = {name: shape(sc) for name, sc in named.items()}
+    if len(set(shapes.values())) < 2:
+        return
+    worlds = "; ".join(f"{name}: {s[0]}" for name, s in shapes.items())
+    first = Path(scenario_source(next(iter(named.values())))).stem
+    said = Phrase(OTHER_WORLDS, {"worlds": worlds, "first": first})
+    warnings.warn_explicit(WorldsWarning(said), WorldsWarning, "perfsim", 0)
