@@ -151,11 +151,11 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
         raise DataError(error("not_excel", source=p, suffix=p.suffix, looks=looks))
     try:  # pandas reads the format (xlsx or xls) from the content, whatever the extension says
         with pd.ExcelFile(p) as book:  # (opened once: its first sheet and the others' names)
-            frame = book.parse(0, dtype=str, keep_default_na=False)
+            frame = pd.read_excel(book, sheet_name=0, dtype=str, keep_default_na=False)
             sheets, used = book.sheet_names, 0
             if len(sheets) > 1 and _notes_sheet(sheets[0], frame):  # 说明 before the data
                 for i in range(1, len(sheets)):
-                    other = book.parse(i, dtype=str, keep_default_na=False)
+                    other = pd.read_excel(book, sheet_name=i, dtype=str, keep_default_na=False)
                     if other.shape[1] >= 2:
                         frame, used = other, i
                         break
