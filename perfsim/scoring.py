@@ -371,7 +371,9 @@ def _read_inputs(
                     source,
                     row,
                     class_column,
-                    error("not_class", value=repr(class_names[row]), allowed=", ".join(c.classes)),
+                    error("not_class", value=repr(class_names[row]), allowed=", ".join(c.classes))
+                    if class_names[row] != EXCEL_ERROR
+                    else error("cell_excel_error"),
                 )
             )
         arrays["classes"] = pd.Categorical(class_names, categories=list(c.classes)).codes.astype(

@@ -483,12 +483,14 @@ def test_rules_in_different_worlds_are_said_to_be_compared_with_their_worlds():
     """Hangzhou's plan against the ministry's ran each in its own world (66 and 30 units), and
     the comparison said the rules had run on the same departments and noise, with verdicts on
     the rules; it now warns that each difference is the plans' as a whole, and names --world."""
-    with pytest.warns(UserWarning, match=r"different worlds \(departments: .*66.*30\)"):
+    with pytest.warns(UserWarning, match=r"different worlds \(.*: their departments, tasks or"):
         compare(["hangzhou-2011", "mlr-2011"], reps=2, seed=1)
+    mine = ROOT / "scenarios/rules/my-first-rule.toml"
+    with pytest.raises(ScenarioError, match="needs a world"):  # (no world: not an AttributeError)
+        compare([mine, "hangzhou-2011"], reps=2, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         warnings.filterwarnings("ignore", message=".*not simulated.*")  # (the plans' own notes)
         warnings.filterwarnings("ignore", message=".*did not converge.*")
-        mine = ROOT / "scenarios/rules/my-first-rule.toml"
         compare(["hangzhou-2011", mine], reps=2, seed=1, world="hangzhou-2011")
         compare([V5], variants=["v:rule.components.survey.share=0.3"], reps=2, seed=1)

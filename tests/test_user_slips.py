@@ -420,3 +420,27 @@ def test_an_excel_error_cell_is_refused_naming_its_row_and_column(tmp_path, caps
     assert main(["score", str(path), "--rule", rule]) == 2
     err = capsys.readouterr().err
     assert f"row 2, column '{column}': holds an Excel error value" in err, err
+
+
+@pytest.mark.parametrize("column", ["rater", "unit", "score"])
+def test_an_excel_error_cell_in_a_ratings_table_is_refused_at_its_row(tmp_path, column):
+    """In a ratings workbook an error cell became a rater or rater group called "#ERROR" (a
+    phantom group in reliability.csv), or a unit refused at another row and column."""
+    import openpyxl
+
+    from perfsim.empirical import read_ratings
+    from perfsim.tables import DataError
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    header = ["unit", "rater_group", "rater", "score"]
+    sheet.append(header)
+    for i in range(6):
+        sheet.append([f"u{i % 3}", "公众", f"r{i}", 70 + i])
+    cell = sheet.cell(row=5, column=header.index(column) + 1)
+    cell.value, cell.data_type = "#N/A", "e"
+    path = tmp_path / "ratings.xlsx"
+    book.save(path)
+    with pytest.raises(DataError) as caught:
+        read_ratings(path)
+    assert f"row 5, column '{column}': holds an Excel error value" in str(caught.value)

@@ -308,6 +308,8 @@ def compare(
     reps, seed = arguments.whole("reps", reps), arguments.seed(seed)
     jobs = arguments.whole("jobs", jobs)
     named = _named(scenarios, overrides, world)
+    if world is None:  # (the scenarios given; a --variant that changes the world is meant to)
+        worlds_mod.warn_other_worlds(named)
     base = next(iter(named.values()))
     for text in variants:
         name, extra = parse_variant(text)
@@ -326,7 +328,6 @@ def compare(
         raise ScenarioError(
             [Problem("compare", "", None, "give two scenarios, or one and a --variant", False)]
         )
-    worlds_mod.warn_other_worlds(named)
 
     axes = [parse_across(a) for a in across]
     worlds: dict[str, list[str]] = {}

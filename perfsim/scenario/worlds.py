@@ -298,9 +298,10 @@ class WorldsWarning(UserWarning):
 
 
 OTHER_WORLDS = N_(
-    "the rules ran in different worlds (departments: {worlds}): each difference is between the "
-    "plans as a whole, rule and world together, not the rules alone; to compare the rules on the "
-    "same departments and noise, give --world NAME (e.g. --world {first})"
+    "the rules ran in different worlds ({worlds}: their departments, tasks or classes differ): "
+    "each difference is between the plans as a whole, rule and world together, not the rules "
+    "alone; to compare the rules on the same departments and noise, give --world and a world "
+    "whose indicators they can all measure (a bundled name or a file with a [world])"
 )
 
 
@@ -313,10 +314,8 @@ def warn_other_worlds(named: Mapping[str, Scenario]) -> None:
         w = sc.world
         return (w.departments, tuple(sorted(w.tasks)), tuple(sorted(w.classes)))
 
-    shapes = {name: shape(sc) for name, sc in named.items()}
-    if len(set(shapes.values())) < 2:
+    shapes = {name: shape(sc) for name, sc in named.items() if sc.world is not None}
+    if len(set(shapes.values())) < 2:  # (a rule without a world: refused when it runs)
         return
-    worlds = "; ".join(f"{name}: {s[0]}" for name, s in shapes.items())
-    first = Path(scenario_source(next(iter(named.values())))).stem
-    said = Phrase(OTHER_WORLDS, {"worlds": worlds, "first": first})
+    said = Phrase(OTHER_WORLDS, {"worlds": "; ".join(shapes)})
     warnings.warn_explicit(WorldsWarning(said), WorldsWarning, "perfsim", 0)
