@@ -490,7 +490,8 @@ def _robustness(table: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
         judged = group["verdict"] != NOT_COMPARABLE
         judged = judged.groupby(group["rule"]).transform("all")  # (in every world)
         means = group.assign(mean=group["mean"].where(judged))
-        means = means.pivot(index="world", columns="rule", values="mean")[rules]
+        # (reindexed: a metric one rule's world has not, a rater group's, is NaN for it)
+        means = means.pivot(index="world", columns="rule", values="mean").reindex(columns=rules)
         best = means.max(axis=1) if d == "higher" else means.min(axis=1)
         regret = (best.to_numpy()[:, None] - means.to_numpy()) * (1 if d == "higher" else -1)
         worst = means.min(axis=0) if d == "higher" else means.max(axis=0)
