@@ -24,7 +24,6 @@ from .rules.pipeline import REWARD_FIELDS, CompiledRule, compile_rule, evaluate
 from .scenario import DataError, Rule, Scenario, load_scenario
 from .scenario.errors import error
 from .tables import (
-    EXCEL_ERROR,
     MAX_MAGNITUDE,
     at_cell,
     check_unique_columns,
@@ -34,6 +33,7 @@ from .tables import (
     read_frame,
     read_table,
     reading_note,
+    refuse_excel_errors,
     row_name,
 )
 
@@ -349,6 +349,8 @@ def _read_inputs(
         source,
     )
     frame = frame.rename(columns=lambda s: str(s).strip())
+    read = [id_column, class_column, *c.adjustment_columns, *c.veto_columns, *needed]
+    refuse_excel_errors(frame, source, read)
     ids = _ids(frame, source, id_column)
     missing = [col for col in dict.fromkeys(needed) if col not in frame.columns]
     if missing:
@@ -371,9 +373,7 @@ def _read_inputs(
                     source,
                     row,
                     class_column,
-                    error("not_class", value=repr(class_names[row]), allowed=", ".join(c.classes))
-                    if class_names[row] != EXCEL_ERROR
-                    else error("cell_excel_error"),
+                    error("not_class", value=repr(class_names[row]), allowed=", ".join(c.classes)),
                 )
             )
         arrays["classes"] = pd.Categorical(class_names, categories=list(c.classes)).codes.astype(
@@ -423,11 +423,10 @@ def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     ids = frame[id_column].str.strip().to_numpy()
     if len(ids) == 0:
         raise DataError(error("no_rows", source=source))
-    blank = (ids == "") | (ids == EXCEL_ERROR)
+    blank = ids == ""
     if blank.any():
         row = int(np.argmax(blank))
-        why = error("id_empty" if ids[row] == "" else "cell_excel_error")
-        raise DataError(at_cell(source, row, id_column, why))
+        raise DataError(at_cell(source, row, id_column, error("id_empty")))
     repeated = pd.Series(ids).duplicated().to_numpy()
     if repeated.any():
         row = int(np.argmax(repeated))
@@ -497,9 +496,7 @@ def _veto(frame: pd.DataFrame, cols: tuple[str, ...], source: str) -> np.ndarray
                     source,
                     row,
                     col,
-                    error("veto_flag", value=repr(frame[col].iloc[row]))
-                    if frame[col].iloc[row] != EXCEL_ERROR
-                    else error("cell_excel_error"),
+                    error("veto_flag", value=repr(frame[col].iloc[row])),
                 )
             )
         out |= is_true

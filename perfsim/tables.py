@@ -178,6 +178,18 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
 EXCEL_ERROR = "#ERROR"
 
 
+def refuse_excel_errors(frame: pd.DataFrame, source: str, columns, header=str) -> None:
+    """Refuse (:class:`DataError`, naming its row and column, ``header(column)`` as the file has
+    it) an Excel error cell (:data:`EXCEL_ERROR`) in any of the ``columns`` a reader uses: as
+    text it became a department, a class, a rater or a group called "#ERROR". (A number column
+    says so too when parsed: :func:`number_problem`.)"""
+    for col in (c for c in dict.fromkeys(columns) if c in frame.columns):
+        bad = (frame[col].astype(str).str.strip() == EXCEL_ERROR).to_numpy()
+        if bad.any():
+            why = error("cell_excel_error")
+            raise DataError(at_cell(source, int(np.argmax(bad)), header(col), why))
+
+
 #: the names a workbook gives a sheet of notes before its data (compared without case and spaces)
 NOTES_SHEETS = ("说明", "填表说明", "填报说明", "备注", "封面", "目录", "readme", "notes",
                 "instructions", "about")  # fmt: skip

@@ -33,7 +33,6 @@ from ..scenario import DataError
 from ..scenario.errors import error
 from ..scoring import CLASS_NAMES, UNIT_NAMES
 from ..tables import (
-    EXCEL_ERROR,
     MAX_MAGNITUDE,
     at_cell,
     check_unique_columns,
@@ -42,6 +41,7 @@ from ..tables import (
     parse_numbers,
     read_frame,
     reading_note,
+    refuse_excel_errors,
     row_name,
 )
 from .notes import lines, phrase
@@ -210,7 +210,7 @@ def read_ratings(
 
 def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -> pd.DataFrame:
     frame = _renamed(raw, source)
-    _no_excel_errors(frame, source)
+    refuse_excel_errors(frame, source, READ, lambda col: _header(frame, col))
     out = _text_columns(frame, source)
     points, level = _points(frame, scale, score_max, source)
     out["points"] = points
@@ -294,17 +294,6 @@ def _text(frame: pd.DataFrame, col: str, default: str = "") -> pd.Series:
 
 #: the columns of a ratings table that are read
 READ = ("unit", "unit_class", "rater_group", "rater", "item", "component", "score", "answer")
-
-
-def _no_excel_errors(frame: pd.DataFrame, source: str) -> None:
-    """Refuse an Excel error cell (#DIV/0!, #N/A: :data:`perfsim.tables.EXCEL_ERROR`) in a
-    column that is read, naming its row and column: as text it became a rater, a group or an item
-    called "#ERROR", or a unit refused at another row."""
-    for col in (c for c in READ if c in frame.columns):
-        bad = (frame[col].astype(str).str.strip() == EXCEL_ERROR).to_numpy()
-        if bad.any():
-            why = error("cell_excel_error")
-            raise DataError(at_cell(source, int(np.argmax(bad)), _header(frame, col), why))
 
 
 def _text_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
