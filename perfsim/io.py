@@ -118,7 +118,7 @@ def foreign_files(path: str | Path) -> list[str] | None:
         if pending and is_report_name(rel):  # (the language it wrote in; True: any, as before)
             if pending is True or _written_by_report(rel, str(pending)):
                 continue
-        if _temporary_of(rel) in known and _temporary_of(rel) != rel:
+        if (plain := _temporary_of(rel)) != rel and plain in known:
             continue  # (a killed write's temporary file of one of perfsim's)
         if rel not in ours or (ours[rel] is not None and ours[rel] != digest(item)):
             found.append(rel)

@@ -13,13 +13,12 @@ EARLY_INTERRUPT = "perfsim: interrupted"
 
 
 def main() -> None:
-    """The ``perfsim`` command (and ``python -m perfsim``): :func:`perfsim.cli.run`. An interrupt
-    that reaches here came before the command began its work (while the command line, or the
-    modules a command's options name, were being imported): nothing to release."""
+    """The ``perfsim`` command (and ``python -m perfsim``): :func:`perfsim.cli.run`, which says an
+    interrupt from then on (also while a command's options are built); one while the command
+    line is imported stops here, with nothing to release."""
     try:
         from .cli import run
-
-        run()
     except KeyboardInterrupt:
         print(EARLY_INTERRUPT, file=sys.stderr)
         sys.exit(130)
+    run()
