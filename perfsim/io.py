@@ -491,26 +491,25 @@ def _temporary_of(rel: str) -> str:
 
 
 @contextmanager
-def rewriting_outputs(
-    folder: Path, rewrites: Callable[[str], bool], leave: Iterable[str] = ()
-) -> Iterator[None]:
-    """While a run rewrites its own outputs in its folder (a sensitivity analysis or optimisation
-    rerun there, or resumed): the listed files it rewrites (``rewrites``: a path → whether the run
-    writes one so named; the user's ``leave`` and a report's files aside) count as perfsim's
-    whatever they hold, and when the block ends before the new file list (:func:`write_manifest`)
-    as they are then (the user's edits were refused before: :func:`resumed_folder`); a kill leaves
-    them perfsim's whatever they hold. (A stopped run's own outputs looked edited by the user.)"""
+def rewriting_outputs(folder: Path, rewrites: Callable[[str], bool]) -> Iterator[frozenset[str]]:
+    """A run's own folder while it writes there (a sensitivity analysis or optimisation, new,
+    rerun or resumed): yields the files the user added (:func:`resumed_folder`, which refuses
+    the user's edits); the listed files it rewrites (``rewrites``: a path → whether the run
+    writes one so named; the user's and a report's files aside) count as perfsim's whatever they
+    hold, and when the block ends before the new file list (:func:`write_manifest`) as they are
+    then; a kill leaves them perfsim's whatever they hold. (A stopped run's own outputs looked
+    edited by the user.)"""
+    leave = resumed_folder(folder, rewrites)
     path = folder / MANIFEST
     manifest = read_json(path) or {}
     files = manifest.get("files")
-    mine = frozenset(leave)
     marked = [] if not isinstance(files, dict) else [
-        rel for rel in files if rewrites(rel) and rel not in mine and not is_report_name(rel)
+        rel for rel in files if rewrites(rel) and rel not in leave and not is_report_name(rel)
     ]  # fmt: skip
     if marked:
         write_json(path, {**manifest, "files": {**files, **dict.fromkeys(marked)}})
     try:
-        yield
+        yield leave
     finally:
         now = (read_json(path) if marked else None) or {}
         files = now.get("files") if isinstance(now.get("files"), dict) else {}

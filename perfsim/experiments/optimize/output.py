@@ -26,7 +26,6 @@ from ...io import (
     atomic_write,
     check_output_folder,
     read_json,
-    resumed_folder,
     rewriting_outputs,
     write_manifest,
 )
@@ -111,10 +110,8 @@ def opened_folder(out: Path, hash_: str, resume: bool, settings: dict) -> Iterat
     there (:func:`perfsim.io.resumed_folder`), and whether it holds an earlier start of this run
     (:func:`prepare_folder`), whose outputs the run then rewrites in place
     (:func:`perfsim.io.rewriting_outputs`: stopped, they stay perfsim's)."""
-    leave = resumed_folder(out, OptimizationFiles.written)
-    earlier = prepare_folder(out, hash_, resume, settings)
-    with rewriting_outputs(out, OptimizationFiles.written, leave):
-        yield leave, earlier
+    with rewriting_outputs(out, OptimizationFiles.written) as leave:
+        yield leave, prepare_folder(out, hash_, resume, settings)
 
 
 def finish_folder(out: Path, metadata: Mapping, result: Mapping, leave: Iterable[str] = ()) -> None:

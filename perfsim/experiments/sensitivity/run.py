@@ -15,7 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ...interrupts import is_interrupt
-from ...io import folder_lock, resumed_folder, rewriting_outputs, write_manifest
+from ...io import folder_lock, rewriting_outputs, write_manifest
 from ...phrases import Named, Phrase, Phrases
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
@@ -162,8 +162,7 @@ def _opened(folder: Path | None) -> Iterator[frozenset[str]]:
     if folder is None:
         yield frozenset()
         return
-    leave = resumed_folder(folder, SensitivityFiles.written)
-    with rewriting_outputs(folder, SensitivityFiles.written, leave):
+    with rewriting_outputs(folder, SensitivityFiles.written) as leave:
         yield leave
 
 
