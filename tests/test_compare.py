@@ -498,3 +498,37 @@ def test_rules_in_different_worlds_are_said_to_be_compared_with_their_worlds():
         warnings.filterwarnings("ignore", message=".*did not converge.*")
         compare(["hangzhou-2011", mine], reps=2, seed=1, world="hangzhou-2011")
         compare([V5], variants=["v:rule.components.survey.share=0.3"], reps=2, seed=1)
+
+
+def test_plans_in_their_own_worlds_are_not_said_to_share_departments(tmp_path, capsys):
+    """After the warning, the summary's method sentence (terminal and report) and the forest
+    plot's caption still said each rule ran "on the same simulated departments and noise"; a
+    comparison of two plans in their own worlds (66 and 30 units) now says so, and a variant of
+    one plan (the same world) keeps the sentence."""
+    from perfsim.cli import main
+    from perfsim.scenario.worlds import other_worlds
+
+    said = "in its own plan's world"
+    same = "on the same simulated departments and noise"
+    naive = ["--set", 'world.policy="naive"', "--reps", "2"]
+    for plans, extra, own in (
+        (["hangzhou-2011", "mlr-2011"], [], True),
+        (["hangzhou-2011"], ["--variant", "paid:rule.pay.per_point=1"], False),
+    ):
+        out_dir = tmp_path / ("own" if own else "common")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert main(["compare", *plans, *naive, *extra, "--out", str(out_dir)]) == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert (said in text, same in text) == (own, not own), text
+        assert main(["report", str(out_dir)]) == 0
+        page = " ".join((out_dir / "report.md").read_text(encoding="utf-8").split())
+        assert (said in page, same in page) == (own, not own)
+        assert ("each rule in its own plan's world" in page) == own  # (the forest's caption)
+        meta = json.loads((out_dir / "metadata.json").read_text(encoding="utf-8"))
+        worlds = {r: s["world"] for r, s in meta["resolved_scenarios"].items()}
+        assert bool(other_worlds(worlds)) == own
+    # the same shapes read off the scenarios and off their tables in a run folder
+    assert other_worlds({"a": {"departments": 5, "tasks": {"x": 1}}, "b": None}) == []
+    assert other_worlds({"a": {"departments": 5}, "b": {"departments": 6}}) == ["a", "b"]
+    assert other_worlds({"a": {"classes": {"p": 1}}, "b": {"classes": {"q": 1}}}) == ["a", "b"]

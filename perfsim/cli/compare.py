@@ -157,6 +157,13 @@ def _mix_lines(rules, names, raw) -> list[str]:
     return out
 
 
+def _own_worlds(comp) -> bool:
+    """Whether the compared rules ran each in a world of its own (other departments)."""
+    from ..scenario.worlds import other_worlds
+
+    return bool(other_worlds({n: s.world for n, s in comp.scenarios.items()}))
+
+
 def _print_comparison(comp, out, explain: bool = False, world=None, note: str = "") -> None:
     """The terminal's summary of a comparison, in the current language (a rule named after its
     scenario under the scenario's name in that language)."""
@@ -193,7 +200,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     left_out = not_simulated_sentence(entries)
     print_sentences(
         ([left_out] if left_out else [])
-        + comparison_sentences(table, rules, comp.worlds, _reps(comp))
+        + comparison_sentences(table, rules, comp.worlds, _reps(comp), _own_worlds(comp))
         + _grade_moves(comp, names, raw)
     )
     same = set(identical_metrics(table, ref))

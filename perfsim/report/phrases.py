@@ -189,6 +189,15 @@ ENGLISH: dict[str, str] = {
         "when the interval excludes zero but the difference is smaller; no practical difference "
         "only when the whole interval lies within that smallest difference."
     ),
+    "cmp.method_worlds": N_(
+        "Each rule ran {reps} replications in its own plan's world (their departments, tasks or "
+        "classes differ), so each difference is between the plans as a whole, rule and world "
+        "together. A rule is called better or worse on a metric only when the 95 % interval of "
+        "its paired difference from the reference excludes zero and the difference reaches the "
+        "smallest difference that matters (e.g. {example}); slightly better or worse when the "
+        "interval excludes zero but the difference is smaller; no practical difference only "
+        "when the whole interval lies within that smallest difference."
+    ),
     "grade.top": N_("the top grade"),
     "grade.top_named": N_("the top grade ({band})"),
     "grade.bottom": N_("the bottom grade"),

@@ -44,6 +44,14 @@ class RunFolder:
     def reference(self) -> str:
         return self.rules[0]
 
+    @property
+    def own_worlds(self) -> bool:
+        """Whether the rules ran each in a world of its own (other departments, tasks or
+        classes), so that they did not see the same departments."""
+        from ..scenario.worlds import other_worlds
+
+        return bool(other_worlds({r: (sc or {}).get("world") for r, sc in self.scenarios.items()}))
+
     def run_metadata(self, world: str, rule: str) -> dict:
         """``metadata.json`` of the run of a rule (as shown) in a world."""
         if isinstance(self.record, ComparisonRecord):

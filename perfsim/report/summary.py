@@ -488,10 +488,15 @@ class ComparisonSummary:
 
 
 def comparison_summary(
-    table: pd.DataFrame, rules: Sequence[str], worlds: Sequence[str], reps: object
+    table: pd.DataFrame,
+    rules: Sequence[str],
+    worlds: Sequence[str],
+    reps: object,
+    own_worlds: bool = False,
 ) -> ComparisonSummary:
     """The reference's ranking in a sentence, one sentence per other rule (its verdicts against
-    the reference, over every world), how verdicts are made, a warning naming each rule whose
+    the reference, over every world), how verdicts are made (``own_worlds``: each rule ran in a
+    world of its own, :func:`perfsim.scenario.worlds.other_worlds`), a warning naming each rule whose
     best response did not always converge and one per rule not judged on the true-top metrics
     (another top-grade quota), and which metrics are left out."""
     reference, many = rules[0], len(worlds) > 1
@@ -501,9 +506,8 @@ def comparison_summary(
     key += [_rule_sentence(table, reference, r, many, set(same)) for r in rules[1:]]
     # every rule the same as the reference: no verdict to explain, no metric to single out
     alike = all_alike(table, same)
-    out = ComparisonSummary(
-        key, "" if alike else say("cmp.method", reps=reps, example=_example(table))
-    )
+    method = "cmp.method_worlds" if own_worlds else "cmp.method"
+    out = ComparisonSummary(key, "" if alike else say(method, reps=reps, example=_example(table)))
     warning = _unconverged(table)
     if warning:
         out.warnings.append(warning)
@@ -526,10 +530,14 @@ def comparison_summary(
 
 
 def comparison_sentences(
-    table: pd.DataFrame, rules: Sequence[str], worlds: Sequence[str], reps: object
+    table: pd.DataFrame,
+    rules: Sequence[str],
+    worlds: Sequence[str],
+    reps: object,
+    own_worlds: bool = False,
 ) -> list[str]:
     """:func:`comparison_summary` as a list of sentences (for the terminal)."""
-    return comparison_summary(table, rules, worlds, reps).sentences
+    return comparison_summary(table, rules, worlds, reps, own_worlds).sentences
 
 
 def _example(table: pd.DataFrame) -> str:

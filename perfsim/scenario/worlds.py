@@ -305,17 +305,29 @@ OTHER_WORLDS = N_(
 )
 
 
+def other_worlds(worlds: Mapping[str, Any]) -> list[str]:
+    """The names of ``worlds`` (rule → its world: a scenario's world, its table as in a run
+    folder's resolved scenario, or None) when they differ in their departments, tasks or classes,
+    so that the rules did not see the same departments; [] when they are alike (a rule without a
+    world is left out: it is refused when it runs)."""
+
+    def shape(world: Any) -> tuple:
+        get = world.get if isinstance(world, Mapping) else lambda key: getattr(world, key, None)
+        return (
+            repr(get("departments")),
+            *(tuple(sorted(get(k) or ())) for k in ("tasks", "classes")),
+        )
+
+    shapes = {name: shape(w) for name, w in worlds.items() if w is not None}
+    return list(shapes) if len(set(shapes.values())) > 1 else []
+
+
 def warn_other_worlds(named: Mapping[str, Scenario]) -> None:
     """Warn (:class:`WorldsWarning`) when the rules' worlds differ in their departments, tasks
-    or classes, so that the rules do not see the same departments (a world fitted to each rule,
-    ``--world``, keeps them and measures only the rule's indicators and raters)."""
-
-    def shape(sc: Scenario) -> tuple:
-        w = sc.world
-        return (w.departments, tuple(sorted(w.tasks)), tuple(sorted(w.classes)))
-
-    shapes = {name: shape(sc) for name, sc in named.items() if sc.world is not None}
-    if len(set(shapes.values())) < 2:  # (a rule without a world: refused when it runs)
-        return
-    said = Phrase(OTHER_WORLDS, {"worlds": "; ".join(shapes)})
-    warnings.warn_explicit(WorldsWarning(said), WorldsWarning, "perfsim", 0)
+    or classes (:func:`other_worlds`), so that the rules do not see the same departments (a world
+    fitted to each rule, ``--world``, keeps them and measures only the rule's indicators and
+    raters)."""
+    names = other_worlds({name: sc.world for name, sc in named.items()})
+    if names:
+        said = Phrase(OTHER_WORLDS, {"worlds": "; ".join(names)})
+        warnings.warn_explicit(WorldsWarning(said), WorldsWarning, "perfsim", 0)

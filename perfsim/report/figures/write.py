@@ -44,12 +44,23 @@ def _forest_spec(run: RunFolder) -> list[Spec]:
             (
                 "forest",
                 _("Paired differences from the reference"),
-                _(
-                    "Each non-reference rule's difference from “{reference}” on each metric, with "
-                    "its 95 % interval over replications (common random numbers: the rules see "
-                    "the same departments and noise). The shaded side of the dashed zero line is "
-                    "the better side; a filled circle is a better verdict, an open square a worse "
-                    "one, grey ones slightly better or worse."
+                (
+                    _(
+                        "Each non-reference rule's difference from “{reference}” on each metric, "
+                        "with its 95 % interval over replications (each rule in its own plan's "
+                        "world: the differences are the plans', rule and world together). The "
+                        "shaded side of the dashed zero line is the better side; a filled circle "
+                        "is a better verdict, an open square a worse one, grey ones slightly "
+                        "better or worse."
+                    )
+                    if run.own_worlds
+                    else _(
+                        "Each non-reference rule's difference from “{reference}” on each metric, "
+                        "with its 95 % interval over replications (common random numbers: the "
+                        "rules see the same departments and noise). The shaded side of the dashed "
+                        "zero line is the better side; a filled circle is a better verdict, an "
+                        "open square a worse one, grey ones slightly better or worse."
+                    )
                 ).format(reference=ref),
                 _(
                     "Forest plot of the paired differences of each metric from the reference "

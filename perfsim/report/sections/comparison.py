@@ -27,7 +27,9 @@ __all__ = [
 def _summary(doc: Document, run: RunFolder) -> None:
     """The sentences of ``perfsim compare`` (:mod:`..summary`): verdicts and warnings in the
     "In short" boxes, then how verdicts are made, notes and a sentence on effective weights."""
-    parts = comparison_summary(run.comparison, run.rules, run.worlds, run.metadata.get("reps"))
+    parts = comparison_summary(
+        run.comparison, run.rules, run.worlds, run.metadata.get("reps"), run.own_worlds
+    )
     weighted = reweighted(run.rules, run.scenarios)
     for para in parts.key + grade_sentences(run.rules, run.confusion, weighted) + parts.warnings:
         doc.add("summary", para)
