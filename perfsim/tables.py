@@ -171,23 +171,60 @@ def _read_excel(p: Path, kind: str) -> pd.DataFrame:
     _other_sheets(p, sheets, used)
     # an error cell (#DIV/0!, #N/A) is the one cell pandas reads as NaN here (a blank one: "")
     frame = frame.where(frame.notna(), EXCEL_ERROR)
-    return _shown_percents(p, frame, used) if kind == "xlsx" else frame
+    if kind != "xlsx":
+        return frame
+    return _shown_percents(p, _unstored_formulas(p, frame, used), used)
 
 
 #: the text an Excel error cell (#DIV/0!, #N/A, #VALUE!, …) is read as: no value of any column
 EXCEL_ERROR = "#ERROR"
+#: the text a formula cell without a stored result is read as (it read as a blank cell: 0 points
+#: in a bonus column, "is empty" in an indicator's)
+EXCEL_FORMULA = "#FORMULA"
+
+
+def _unstored_formulas(p: Path, frame: pd.DataFrame, sheet: int) -> pd.DataFrame:
+    """Mark (:data:`EXCEL_FORMULA`) the blank cells of ``frame`` that are formulas in the
+    workbook: a workbook written by a program (openpyxl, a script) holds formulas without their
+    results until Excel or WPS opens and saves it. Only read when a cell is blank."""
+    blank = frame.to_numpy(dtype=object) == ""
+    if not blank.any():
+        return frame
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(p, read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - pandas read the file; this is a refinement
+        return frame
+    out, row = frame.copy(), -1  # -1: the header row (the first with a value) not met yet
+    try:
+        for cells in book.worksheets[sheet].iter_rows():
+            if row < 0 and not any(c.value is not None for c in cells):
+                continue
+            for j, c in enumerate(cells[: frame.shape[1]]):
+                if row >= 0 and row < len(out) and c.data_type == "f" and blank[row, j]:
+                    out.iat[row, j] = EXCEL_FORMULA
+            row += 1
+    finally:
+        book.close()
+    return out
 
 
 def refuse_excel_errors(frame: pd.DataFrame, source: str, columns, header=str) -> None:
     """Refuse (:class:`DataError`, naming its row and column, ``header(column)`` as the file has
-    it) an Excel error cell (:data:`EXCEL_ERROR`) in any of the ``columns`` a reader uses: as
-    text it became a department, a class, a rater or a group called "#ERROR". (A number column
-    says so too when parsed: :func:`number_problem`.)"""
+    it) an Excel error cell (:data:`EXCEL_ERROR`) or a formula without its stored result
+    (:data:`EXCEL_FORMULA`) in any of the ``columns`` a reader uses: as text it became a
+    department, a class, a rater or a group called "#ERROR". (A number column says so too when
+    parsed: :func:`number_problem`.)"""
     for col in (c for c in dict.fromkeys(columns) if c in frame.columns):
-        bad = (frame[col].astype(str).str.strip() == EXCEL_ERROR).to_numpy()
-        if bad.any():
-            why = error("cell_excel_error")
-            raise DataError(at_cell(source, int(np.argmax(bad)), header(col), why))
+        text = frame[col].astype(str).str.strip()
+        for mark, key in (
+            (EXCEL_ERROR, "cell_excel_error"),
+            (EXCEL_FORMULA, "cell_formula_unstored"),
+        ):
+            bad = (text == mark).to_numpy()
+            if bad.any():
+                raise DataError(at_cell(source, int(np.argmax(bad)), header(col), error(key)))
 
 
 #: the names a workbook gives a sheet of notes before its data (compared without case and spaces)
@@ -465,6 +502,8 @@ def number_problem(cell: str, value: float) -> str | None:
         return error("cell_empty")
     if cell == EXCEL_ERROR:
         return error("cell_excel_error")
+    if cell == EXCEL_FORMULA:
+        return error("cell_formula_unstored")
     s = cell.strip().lower()
     if s in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "na", "n/a", "null", "none"):
         return error("cell_finite", cell=repr(cell))

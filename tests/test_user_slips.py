@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import ROOT, run_cli
 
@@ -444,3 +445,80 @@ def test_an_excel_error_cell_in_a_ratings_table_is_refused_at_its_row(tmp_path, 
     with pytest.raises(DataError) as caught:
         read_ratings(path)
     assert f"row 5, column '{column}': holds an Excel error value" in str(caught.value)
+
+
+def _with_stored(path, value: str) -> None:
+    """Give the workbook's formulas the result ``value``, as Excel stores one when it saves."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"<v />", f"<v>{value}</v>".encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+@pytest.mark.parametrize("column", ["重点工作目标", "创新创优", "department"])
+def test_a_formula_without_its_result_is_refused_not_read_as_blank(tmp_path, capsys, column):
+    """A workbook written by a program (openpyxl, a script) holds formulas without their
+    results until Excel or WPS saves it: such a cell read as blank, 0 points in a bonus column
+    (创新创优) with no word, "is empty" in an indicator's. Now it is named as a formula; with the
+    result stored it reads as that result, and a blank bonus cell is still 0 points."""
+    import openpyxl
+
+    from perfsim.cli import main
+
+    units = pd.read_csv(ROOT / "scenarios/data/hangzhou-2011-units.csv").head(8)
+    rule = str(ROOT / "scenarios/hangzhou-2011.toml")
+
+    def scored(cells: dict, stored: str | None = None) -> tuple[int, str, str]:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(list(units.columns))
+        for row in units.itertuples(index=False):
+            sheet.append(list(row))
+        for where, value in cells.items():
+            sheet[where] = value
+        path = tmp_path / "t.xlsx"
+        book.save(path)
+        if stored is not None:
+            _with_stored(path, stored)
+        out = tmp_path / f"s{len(list(tmp_path.glob('s*.csv')))}.csv"
+        code = main(["score", str(path), "--rule", rule, "--out", str(out)])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    letter = "ABCDEFGHIJK"[list(units.columns).index(column)]
+    formula = '="市X局"' if column == "department" else "=1+0.5"
+    code, _, err = scored({f"{letter}4": formula})
+    assert code == 2, err
+    assert f"row 4, column '{column}': holds a formula whose result the workbook" in err, err
+    if column == "department":
+        return
+    code, _, err = scored({f"{letter}4": formula}, stored="1.5")
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "s0.csv")) == len(units)  # (the refused run wrote none)
+    if column == "创新创优":  # a blank bonus cell: no bonus points, as before
+        assert scored({f"{letter}4": None})[0] == 0
+
+
+def test_a_formula_without_its_result_in_a_ratings_workbook_is_refused(tmp_path):
+    import openpyxl
+
+    from perfsim.empirical import read_ratings
+    from perfsim.tables import DataError
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["unit", "rater_group", "rater", "score"])
+    for i in range(6):
+        sheet.append([f"u{i % 3}", "公众", f"r{i}", 70 + i])
+    sheet["D6"] = "=70+5"
+    path = tmp_path / "ratings.xlsx"
+    book.save(path)
+    with pytest.raises(DataError, match="row 6, column 'score': holds a formula whose result"):
+        read_ratings(path)
+    _with_stored(path, "75")
+    assert read_ratings(path).frame["points"].tolist() == [70, 71, 72, 73, 75, 75]

@@ -214,6 +214,11 @@ ERRORS: dict[str, str] = {
         "holds an Excel error value (such as #DIV/0!, #N/A or #VALUE!), not a value: correct "
         "the formula or the cell in the workbook"
     ),
+    "cell_formula_unstored": N_(
+        "holds a formula whose result the workbook does not store (it was written by a program "
+        "that does not compute formulas): open the workbook in Excel or WPS and save it, or type "
+        "the value"
+    ),
     "id_twice": N_("department {id} appears twice (also on {row})"),
     "not_class": N_("{value} is not a class of the rule; allowed: {allowed}"),
     "veto_flag": N_(
