@@ -965,3 +965,21 @@ def test_an_optimisations_empty_rules_folder_is_perfsims(tmp_path):
     (run / "metrics.csv").write_text("a\n", encoding="utf-8")
     write_manifest(run, "run")
     assert foreign_files(run) == ["rules"]
+
+
+def test_a_report_of_a_folder_another_process_is_writing_is_refused(tmp_path, capsys):
+    """``perfsim report`` took no lock: run against an analysis still writing its folder, the
+    two file lists could lose one another's entries. It is now refused at once, as a second
+    writer is, and writes the report once the folder is free."""
+    import fcntl
+
+    out = tmp_path / "run"
+    assert _run(out) == 0
+    before = _snapshot(out)
+    with open(tmp_path / ".run.perfsim-lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["report", str(out)]) == 2
+        assert "another perfsim process is writing" in capsys.readouterr().err
+        assert _snapshot(out) == before
+    assert main(["report", str(out)]) == 0
+    assert (out / "report.html").is_file() and not (tmp_path / ".run.perfsim-lock").exists()

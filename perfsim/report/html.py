@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..i18n import current_language, language
 from ..i18n import gettext as _
-from ..io import atomic_write, rewriting_report
+from ..io import atomic_write, folder_lock, rewriting_report
 from ..plotting.fonts import boxed_figures
 from ..plotting.style import SavedFigure
 from ..results import (
@@ -137,10 +137,12 @@ def build_report(run_dir: str | Path, lang: str = "en") -> tuple[Path, Path]:
     path = Path(run_dir)
     html_path, md_path = (path / name for name in report_files(lang))
     # an unknown language and a folder that is not a result are refused before anything is
-    # written, and so is a report or figure the user edited or added (io.rewriting_report)
+    # written, and so is a report or figure the user edited or added (io.rewriting_report), and
+    # a folder another perfsim process is writing (an analysis still running: its file list and
+    # the report's would lose one another's entries)
     with language(lang):
         record = read_result(path)
-        with rewriting_report(path, lang):
+        with folder_lock(path), rewriting_report(path, lang):
             boxed = boxed_figures()
             doc = document(record)
             if boxed_figures() > boxed:
