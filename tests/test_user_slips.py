@@ -522,3 +522,55 @@ def test_a_formula_without_its_result_in_a_ratings_workbook_is_refused(tmp_path)
         read_ratings(path)
     _with_stored(path, "75")
     assert read_ratings(path).frame["points"].tolist() == [70, 71, 72, 73, 75, 75]
+
+
+@pytest.mark.parametrize("how", ["validate", "variant"])
+def test_a_common_weight_that_no_class_uses_is_refused(capsys, how):
+    """Every class of Hangzhou's plan has its own weights, so ``--set rule.weights.公共服务=0.4``
+    (the first change an official tries) changed nothing: validate said "valid", and a comparison
+    said the rules were the same, guessing a rounded quota. It is now refused, naming the class
+    tables; with the class tables removed, or set in one, it runs."""
+    from perfsim.cli import main
+
+    naive = ["--set", 'world.policy="naive"', "--reps", "2"]
+    if how == "validate":
+        assert main(["validate", "hangzhou-2011", "--set", "rule.weights.公共服务=0.4"]) == 2
+    else:
+        variant = "w：rule.weights.公共服务＝0.4，rule.weights.目标管理要素＝0.0"  # (a Chinese keyboard's)
+        assert main(["compare", "hangzhou-2011", "--variant", variant, *naive]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "rule.weights.公共服务 = 0.4: changes nothing: every class of the rule has its own" in err
+    )
+    assert "rule.weights.by_class.社会服务类.公共服务" in err and "Traceback" not in err
+    assert (
+        main(["validate", "hangzhou-2011", "--set", "rule.weights.公共服务=0.4", "--lang", "zh"])
+        == 2
+    )
+    assert "不起作用：该规则的每个类别都有自己的权重表" in capsys.readouterr().err
+    cleared = ["--set", "rule.weights.by_class={}", "--set", "rule.weights.公共服务=0.4"]
+    assert main(["validate", "hangzhou-2011", *cleared]) == 0
+    assert (
+        main(
+            ["validate", "hangzhou-2011", "--set", "rule.weights.by_class.社会服务类.公共服务=0.4"]
+        )
+        == 0
+    )
+    assert (
+        main(["validate", "teaching/goodhart", "--set", "rule.weights.上报数据=0.8"]) == 0
+    )  # (no classes)
+
+
+def test_the_report_shows_the_class_weights_in_force():
+    """The rule's row of weights showed Hangzhou's common weights "as if in force" (every class
+    has its own table) and named the classes as components."""
+    import perfsim
+    from perfsim.report.rules import rule_summary
+    from perfsim.scenario.loader import scenario_raw
+
+    row = rule_summary(scenario_raw(perfsim.load_scenario("hangzhou-2011")))["indicator weights"]
+    assert "fixed; per class (差别权重): 社会服务类: 职能工作目标 0.25" in row
+    assert "执法监管类: 职能工作目标 0.40" in row and "fixed: " not in row
+    common = perfsim.load_scenario("hangzhou-2011", ["rule.weights.by_class={}"])
+    row = rule_summary(scenario_raw(common))["indicator weights"]
+    assert row.startswith("fixed: 职能工作目标 0.30, 重点工作目标 0.30") and "per class" not in row

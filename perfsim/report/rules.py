@@ -117,6 +117,12 @@ def _quota_text(grading: Mapping) -> str:
     return text
 
 
+def _shares(weights: Mapping) -> str:
+    """``a 0.30, b 0.70``: weights as the shares they are rescaled to."""
+    total = sum(weights.values()) or 1.0
+    return ", ".join(f"{k} {v / total:.2f}" for k, v in weights.items())
+
+
 def rule_summary(scenario: Mapping) -> dict[str, str]:
     """Row label → plain description of each rule setting of a resolved scenario."""
     full = _complete(scenario)
@@ -143,12 +149,14 @@ def rule_summary(scenario: Mapping) -> dict[str, str]:
         for k, v in weights.items()
         if k not in _RESERVED_WEIGHT_KEYS and isinstance(v, int | float) and not isinstance(v, bool)
     }
-    if method == "fixed" and fixed:
-        total = sum(fixed.values()) or 1.0
-        text += ": " + ", ".join(f"{k} {v / total:.2f}" for k, v in fixed.items())
-    if weights.get("by_class"):
-        text += _("; per class (差别权重) for {components}").format(
-            components=", ".join(weights["by_class"])
+    by_class = weights.get("by_class") or {}
+    # where every class has its own table the common weights are not used: the classes' shown
+    every = bool(rule.get("classes")) and all(c in by_class for c in rule.get("classes") or [])
+    if method == "fixed" and fixed and not every:
+        text += ": " + _shares(fixed)
+    if by_class:
+        text += _("; per class (差别权重): {tables}").format(
+            tables="; ".join(f"{c}: {_shares(t)}" for c, t in by_class.items())
         )
     rows[_("indicator weights")] = text
     agg = rule.get("aggregate") or {}

@@ -214,6 +214,12 @@ ERRORS: dict[str, str] = {
         "holds an Excel error value (such as #DIV/0!, #N/A or #VALUE!), not a value: correct "
         "the formula or the cell in the workbook"
     ),
+    "weight_by_class": N_(
+        "changes nothing: every class of the rule has its own weights (rule.weights.by_class: "
+        "{classes}), so the common weights are not used; set the weight in each class's table, "
+        "e.g. rule.weights.by_class.{first}.{name}, or remove the class tables first with "
+        "{clear}"
+    ),
     "cell_formula_unstored": N_(
         "holds a formula whose result the workbook does not store (it was written by a program "
         "that does not compute formulas): open the workbook in Excel or WPS and save it, or type "

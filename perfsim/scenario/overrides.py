@@ -238,8 +238,10 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
     ``raw`` is not modified; tables that no assignment touches are shared with it."""
     tables = _CopyOnWrite(raw)
     pinned: dict[tuple[str, ...], dict[str, float]] = {}
+    assigned: list[list[str]] = []
     for text in assignments:
         for segments, value in _assignments(text, source):
+            assigned.append(segments)
             _check_member(raw, segments, value, source)
             group = rescaled_group(segments)
             if group is not None and _is_number(value):
@@ -252,7 +254,34 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
     for group, members in pinned.items():
         _rescale(raw, tables, group, members, source)
     _check_new_components(raw, tables.root, source)
+    _check_common_weights(tables.root, assigned, source)
     return tables.root
+
+
+def _check_common_weights(done: Mapping, assigned: list[list[str]], source: str) -> None:
+    """A :class:`ScenarioError` for a common weight (``rule.weights.<indicator>``) set where
+    every class of the rule has its own weights (``rule.weights.by_class``): it changed nothing,
+    and a comparison said only that the rules were the same (Hangzhou's plan weighs each class
+    on its own). The error names the class tables to change instead."""
+    rule = done.get("rule")
+    weights = rule.get("weights") if isinstance(rule, Mapping) else None
+    if not isinstance(weights, Mapping):
+        return
+    classes, by_class = rule.get("classes") or [], weights.get("by_class") or {}
+    if not (isinstance(classes, list) and classes and isinstance(by_class, Mapping)):
+        return
+    if not all(c in by_class for c in classes):
+        return  # (a class without its own table takes the common weights)
+    for segments in assigned:
+        if len(segments) == 3 and segments[:2] == ["rule", "weights"]:
+            name = segments[2]
+            if name in RESERVED_WEIGHT_KEYS:
+                continue
+            said = error(
+                "weight_by_class", name=name, first=classes[0], classes=", ".join(classes),
+                clear="--set 'rule.weights.by_class={}'",
+            )  # fmt: skip
+            raise ScenarioError([Problem(source, ".".join(segments), weights.get(name), said)])
 
 
 def _check_new_components(raw: Mapping, done: Mapping, source: str) -> None:
