@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib.image as mpimg
+import numpy as np
 import pandas as pd
 import pytest
 from helpers import ROOT
@@ -667,3 +668,28 @@ def test_the_world_table_shows_a_self_evaluations_inflation(tmp_path):
     assert "| 8 (0 + 8 self-inflation) |" in row, row
     other = next(line for line in text.splitlines() if line.startswith("| 上级评价 |"))
     assert "self-inflation" not in other
+
+
+def test_the_effort_and_gaming_figure_shows_every_rules_indicators():
+    """A rule on a fitted world may add an indicator of its own (按时办结率): the figure took
+    the indicators of the first rule only, so that rule's gaming, all of it on its own
+    indicator, was not drawn (its panels read as no gaming) while the summary said the
+    opposite."""
+    from perfsim.report.figures.run import effort_gaming_figure
+
+    def frame(gaming: dict) -> pd.DataFrame:
+        cols = {"effort:a": [1.0, 1.2], **{f"gaming:{k}": v for k, v in gaming.items()}}
+        return pd.DataFrame({"class": ["甲", "乙"], **cols})
+
+    fig = effort_gaming_figure(
+        {"杭州": frame({"公共服务": [0.1, 0.0]}), "我的": frame({"按时办结率": [0.86, 0.5]})}
+    )
+    axes = fig.axes
+    gaming = [ax for ax in axes if ax.get_xlabel() == "gameable indicator"]
+    assert gaming, [ax.get_xlabel() for ax in axes]
+    for ax in gaming:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["公共服务", "按时办结率"]
+    heights = sorted(
+        round(b.get_height(), 2) for b in gaming[0].patches if np.isfinite(b.get_height())
+    )
+    assert 0.86 in heights and 0.1 in heights

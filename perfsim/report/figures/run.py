@@ -101,8 +101,11 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     names = list(departments)
     frames = list(departments.values())
     classes = class_order(frames)
-    tasks = [c.split(":", 1)[1] for c in frames[0].columns if c.startswith("effort:")]
-    gamed = [c.split(":", 1)[1] for c in frames[0].columns if c.startswith("gaming:")]
+    # every rule's tasks and indicators (a rule on a fitted world may add its own: they were left
+    # out of the figure when the first rule lacked them), in the order they first appear
+    columns = list(dict.fromkeys(c for frame in frames for c in frame.columns))
+    tasks = [c.split(":", 1)[1] for c in columns if c.startswith("effort:")]
+    gamed = [c.split(":", 1)[1] for c in columns if c.startswith("gaming:")]
     if len(names) == 1:
         panels = [(None, names[0])]
         series = classes
