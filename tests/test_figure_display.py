@@ -243,3 +243,26 @@ def test_the_same_figure_drawn_twice_is_the_same_svg(tmp_path):
     assert not re.search(r'id="[a-z]{1,2}[0-9a-f]{10}"', first)  # no hashed id left
     for fig in figures:
         plt.close(fig)
+
+
+def test_a_metric_a_rule_cannot_be_compared_on_is_not_called_the_same():
+    """The forest's footnote listed the reliability and cost of a rater group the other rule
+    does not have (no difference: "–") under "Same value under every rule"; it now says they are
+    not comparable, and keeps the metrics that are the same apart."""
+    table = pd.read_csv(EXAMPLE / "comparison.csv", encoding="utf-8-sig")
+    others = table["verdict"] != "reference"
+    metrics = list(dict.fromkeys(table["metric"]))
+    gone, same = metrics[0], metrics[1]
+    for metric, value in ((gone, np.nan), (same, 0.0)):
+        rows = others & (table["metric"] == metric)
+        table.loc[rows, ["diff", "diff_low", "diff_high"]] = value
+    fig = forest_figure(table)
+    note = " ".join(fig.get_supxlabel().split())
+    said = "Not comparable with the reference (a rater group or a quantity a rule does not have;"
+    assert said in note, note
+    part_same, part_apart = note.split(said)
+    assert part_same.startswith("Same value under every rule (not drawn):")
+    from perfsim.i18n import metric_name
+
+    assert metric_name(same) in part_same and metric_name(gone) not in part_same
+    assert metric_name(gone) in part_apart

@@ -75,8 +75,9 @@ def forest_figure(
     """Forest plot: for each metric, each non-reference rule's paired difference from the
     reference with its 95 % interval (``comparison.csv``), one panel per metric and one row per
     rule (× world). The better side of 0 (by the metric's direction) is shaded and labelled; the
-    marker says the verdict. Metrics whose value is the same under every rule in every world are
-    listed under the figure instead of drawn; ``effective_weight:*`` has its own figure and
+    marker says the verdict. Metrics whose value is the same under every rule in every world, and
+    those no rule can be compared with the reference on (a rater group one rule does not have),
+    are listed under the figure instead of drawn; ``effective_weight:*`` has its own figure and
     ``class_gap:*`` is summed up by ``class_bias``."""
     ref_rows = comparison[comparison["verdict"] == "reference"]
     reference = reference or (str(ref_rows["rule"].iloc[0]) if len(ref_rows) else "reference")
@@ -88,11 +89,11 @@ def forest_figure(
         for m in dict.fromkeys(comparison["metric"])
         if not str(m).startswith(("effective_weight:", "class_gap:"))
     ]
-    flat, shown = [], []
+    flat, apart, shown = [], [], []  # the same everywhere; undefined for a rule; drawn
     for m in metrics:
         vals = others.loc[others["metric"] == m, ["diff", "diff_low", "diff_high"]].to_numpy(float)
         finite = vals[np.isfinite(vals)]
-        (flat if finite.size == 0 or np.all(finite == 0) else shown).append(m)
+        (apart if finite.size == 0 else flat if np.all(finite == 0) else shown).append(m)
     rows = [(r, w) for r in rules for w in worlds]
     labels = [
         wrap(r, 24) if len(worlds) == 1 else f"{wrap(r, 24)}\n{short_world(w)}" for r, w in rows
@@ -128,13 +129,22 @@ def forest_figure(
         title=wrap(title, int(11 * fig.get_figwidth())),
         title_fontproperties={"size": 10},
     )
-    if flat:
-        footnote(
-            fig,
-            _("Same value under every rule (not drawn): {metrics}.").format(
-                metrics=_(", ").join(metric_name(m) for m in flat)
+    notes = [
+        text.format(metrics=_(", ").join(metric_name(m) for m in names))
+        for text, names in (
+            (_("Same value under every rule (not drawn): {metrics}."), flat),
+            (
+                _(
+                    "Not comparable with the reference (a rater group or a quantity a rule does "
+                    "not have; not drawn): {metrics}."
+                ),
+                apart,
             ),
         )
+        if names
+    ]
+    if notes:
+        footnote(fig, " ".join(notes))
     return fig
 
 
