@@ -126,3 +126,31 @@ def test_citation_check_catches_a_missing_file(tmp_path):
     )
     missing = missing_citations(doc)
     assert {m.split(" cites ")[1] for m in missing} == {"GONE.md", "docs/nowhere.md", "MISSING.md"}
+
+
+def test_the_example_tables_grades_in_the_data_readme_are_what_score_gives():
+    """scenarios/data/README.md said 优秀 8, 良好 15 for the Hangzhou table ("the 优秀 slot the
+    vetoed unit held is not passed on"), while ``perfsim score`` gives 优秀 9, 良好 14: the veto
+    takes no quota place (scenarios/README.md). Each "gives"/"Grades:" line is checked here."""
+    import re
+
+    import perfsim
+
+    text = " ".join((ROOT / "scenarios/data/README.md").read_text(encoding="utf-8").split())
+    said = re.findall(
+        r"(?:Grades:|table gives) 优秀 (\d+)[^良]*良好 (\d+), 合格 (\d+), 不合格 (\d+)", text
+    )
+    assert len(said) == 2, said
+    for (table, rule), counts in zip(
+        [
+            ("hangzhou-2011-units.csv", "hangzhou-2011.toml"),
+            ("mlr-2011-units.csv", "mlr-2011.toml"),
+        ],
+        said,
+        strict=True,
+    ):
+        scored = perfsim.score(ROOT / "scenarios/data" / table, ROOT / "scenarios" / rule)
+        got = scored["grade"].value_counts()
+        assert [int(got.get(b, 0)) for b in ("优秀", "良好", "合格", "不合格")] == list(
+            map(int, counts)
+        )
