@@ -233,3 +233,29 @@ def test_a_folder_or_another_suffix_is_told_the_file_name_to_give(tmp_path, caps
     assert main(["new", kind, str(tmp_path / "w3.toml.txt")]) == 2  # (saved by an editor as text)
     assert "name it w3.toml\n" in capsys.readouterr().err  # (was w3.toml.toml)
     assert not (tmp_path / "w3.txt").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_chinese_report_says_the_worlds_assumption_in_chinese(tmp_path, monkeypatch):
+    """The one English sentence left in a Chinese report: "World hangzhou-2011: its departments,
+    tasks, measurements and raters, as that scenario's meta.assumptions state them" (a rule run
+    on a bundled world), under 假设. The world's line is now in the report's language; the
+    English report keeps it, and a world file's own assumption stays its file's text."""
+    from perfsim.scenario.worlds import world_assumption_in
+
+    monkeypatch.chdir(tmp_path)
+    rule = str(ROOT / "scenarios/rules/my-first-rule.toml")
+    naive = ["--set", 'world.policy="naive"', "--reps", "2", "--quiet", "--out", "r"]
+    assert main(["run", rule, "--world", "hangzhou-2011", *naive]) == 0
+    assert main(["report", "r", "--lang", "zh"]) == 0 and main(["report", "r"]) == 0
+    zh = Path("r/report.zh.md").read_text(encoding="utf-8")
+    en = Path("r/report.md").read_text(encoding="utf-8")
+    assert "模拟世界 hangzhou-2011：其部门、任务、测量和评价主体" in zh
+    assert "meta.assumptions state them" not in zh
+    assert "World hangzhou-2011: its departments, tasks, measurements and raters" in en
+    # a world file's own assumption is its text, whatever the language; other lines as they are
+    zh_ = {"World {world}: {assumption}": "世界 {world}：{assumption}"}.get
+    assert (
+        world_assumption_in("World w.toml: 每个数都是占位", lambda t: zh_(t, t))
+        == "世界 w.toml：每个数都是占位"
+    )
+    assert world_assumption_in("领导考评 share is 5 %", lambda t: "X") == "领导考评 share is 5 %"

@@ -24,8 +24,9 @@ names and says what to add. ``--set`` overrides apply to the fitted scenario. Th
 
 from __future__ import annotations
 
+import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +122,7 @@ def _load_world(world: WorldSpec) -> tuple[dict, str, list[str]]:
     meta = raw.get("meta")
     assumptions = meta.get("assumptions") if isinstance(meta, Mapping) else None
     if "rule" in raw:  # a whole scenario: its assumptions are about its rule as well
-        whole = "its departments, tasks, measurements and raters, as that scenario's meta.assumptions state them"
-        return table, source, [whole] if assumptions else []
+        return table, source, [WHOLE_WORLD] if assumptions else []
     return table, source, [str(a) for a in assumptions or [] if str(a).strip()]
 
 
@@ -232,6 +232,29 @@ def on_world(raw: Mapping, world: Mapping) -> dict:
     return {**raw, "world": merged}
 
 
+#: a world's assumption as a rule on it lists it (:func:`with_world_assumptions`), and the one
+#: listed for a world taken from a whole scenario; a report shows them in its language
+#: (:func:`world_assumption_in`)
+WORLD_ASSUMPTION = N_("World {world}: {assumption}")
+WHOLE_WORLD = N_(
+    "its departments, tasks, measurements and raters, as that scenario's meta.assumptions state "
+    "them"
+)
+_WORLD_LINE = re.compile(r"World (?P<world>.+?): (?P<assumption>.*)", re.S)
+
+
+def world_assumption_in(text: str, translate: Callable[[str], str]) -> str:
+    """``text``, one of a scenario's ``meta.assumptions``, in the language of ``translate`` (a
+    gettext) when it is a world's line of :func:`with_world_assumptions` (the world's own
+    assumptions are its file's text, in its language); any other text as it is."""
+    match = _WORLD_LINE.fullmatch(text)
+    if match is None:
+        return text
+    said = match["assumption"]
+    said = translate(WHOLE_WORLD) if said == WHOLE_WORLD else said
+    return translate(WORLD_ASSUMPTION).format(world=match["world"], assumption=said)
+
+
 def with_world_assumptions(raw: Mapping, shown: str, assumed: list[str]) -> dict:
     """``raw`` whose ``meta.assumptions`` also list those of the world it runs on (each prefixed
     with the world's name), so that a report of a rule on ``--world`` states the world's
@@ -240,7 +263,7 @@ def with_world_assumptions(raw: Mapping, shown: str, assumed: list[str]) -> dict
         return dict(raw)
     meta = dict(raw.get("meta") or {})
     own = list(meta.get("assumptions") or [])
-    added = [f"World {shown}: {a}" for a in assumed]
+    added = [WORLD_ASSUMPTION.format(world=shown, assumption=a) for a in assumed]
     meta["assumptions"] = own + added
     translations = meta.get("translations")
     if isinstance(translations, Mapping):  # the world's assumptions as they are, in each language

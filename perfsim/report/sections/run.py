@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from ...i18n import current_language, join_sentences, metric_description, metric_name, value
 from ...i18n import gettext as _
+from ...scenario.worlds import world_assumption_in
 from ..document import Document, Table
 from ..numbers import finite, num, pct, pm
 from ..phrases import say
@@ -219,7 +220,7 @@ def assumptions_section(doc: Document, run: RunFolder) -> None:
     doc.add("h2", _("Assumptions"), "assumptions")
     items = list(
         dict.fromkeys(
-            str(a).strip()
+            world_assumption_in(str(a).strip(), _)  # (a world's lines in the report's language)
             for rule in run.rules
             for a in (scenario_meta(run.scenarios.get(rule, {})).get("assumptions") or [])
             if str(a).strip()
