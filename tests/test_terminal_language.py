@@ -314,3 +314,28 @@ def test_a_hint_as_an_older_folder_recorded_it_is_still_said_in_chinese():
     with language("zh"):
         assert said_again(before) == "标准化方法 = zscore（收敛 5%，最好的取值为 86%）"
         assert said_again(now) == "标准化方法 = zscore（收敛的重复模拟占 5%，最好的取值为 86%）"
+
+
+@pytest.mark.parametrize("columns", range(60, 111))
+def test_a_percent_sign_followed_by_punctuation_stays_with_its_number(columns):
+    """English text naming Chinese components is wrapped by the Chinese rules; a "%" followed by
+    punctuation ("%;") was one token that the rule "no line starts with %" did not catch, so
+    "nominal 50" ended a line and "%;" began the next."""
+    text = (
+        "Under 杭州 2011 综合考评 (市直单位), 社会评价 carries 83.7 % of the score spread for a "
+        "nominal 50 %; 目标考核 carries 11.5 % of the score spread for a nominal 45 %."
+    )
+    lines = wrap(text, columns, "  ").split("\n")
+    assert not any(line[2:].startswith("%") for line in lines), lines
+    assert " ".join(line.strip() for line in lines) == text
+
+
+def test_a_chinese_summary_joins_its_sentences_without_a_space(tmp_path, capsys):
+    """ "……最低等次（不合格）。 没有任何单位被评为不合格": the sentence that nobody is graded
+    the bottom band was added with a space, which Chinese text does not put between sentences."""
+    rule = str(ROOT / "scenarios/rules/my-first-rule.toml")
+    args = ["run", rule, "--world", "hangzhou-2011", "--reps", "4", "--lang", "zh"]
+    assert main([*args, "--set", 'world.policy="naive"', "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out.replace("\n  ", "")
+    assert "没有任何单位被评为不合格" in out  # (the case: this rule grades nobody 不合格)
+    assert "。 " not in out, out

@@ -326,7 +326,7 @@ def wrap(text: str, columns: int, indent: str = "  ") -> str:
         if token == " ":  # the break comes with the next token
             spaced = True
             continue
-        cut = _cut(parts, token in NO_LINE_START)
+        cut = _cut(parts, token[:1] in NO_LINE_START)  # ("%;" a token too)
         if not "".join(parts[:cut]).strip():  # nothing would stay: an overlong word, kept
             parts.append(token)
             continue

@@ -37,8 +37,9 @@ ENGLISH: dict[str, str] = {
         "scored.)"
     ),
     "run.rare_bottom": N_(
-        "Only {share} of all units are graded {band}, so most of the truly weakest escape it by "
-        "the rule's design (a veto, or a total below its line), not by the scores' error."
+        "Only {share} of all units are graded {band}, which the rule gives only for a veto or a "
+        "total below its score line: most of the truly weakest escape it by the rule's design, "
+        "not by scoring error."
     ),
     "run.most_bottom": N_(
         "But the rule grades {share} of all units {band}, the lowest grade (mean total {total}): "

@@ -143,7 +143,7 @@ def run_sentences(
         if within_class:  # the truly best are the best of all units, places are per class
             out[-1] = join_sentences([out[-1], say("run.top_within_class")])
         if bands and len(bands) > 1 and departments[f"share:{bands[-1]}"].sum() == 0:
-            out[-1] += " " + say("run.nobody_bottom", band=bands[-1])
+            out[-1] = join_sentences([out[-1], say("run.nobody_bottom", band=bands[-1])])
         elif bands and len(bands) > 1:  # most units failed: score lines off the totals' scale?
             lowest = float(departments[f"share:{bands[-1]}"].mean())
             total = _value(m, "mean_total")
