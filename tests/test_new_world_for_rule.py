@@ -259,3 +259,27 @@ def test_a_chinese_report_says_the_worlds_assumption_in_chinese(tmp_path, monkey
         == "世界 w.toml：每个数都是占位"
     )
     assert world_assumption_in("领导考评 share is 5 %", lambda t: "X") == "领导考评 share is 5 %"
+
+
+def test_a_rule_files_own_world_entries_are_listed_as_its_assumptions(tmp_path, monkeypatch):
+    """The starter rule measures an indicator of its own (按时办结率: gameability, noise, offset,
+    ceiling in its own [world]); a comparison's gaming verdict rested on those placeholder
+    numbers, which the report never showed. The report's assumptions now name the entries, in
+    its language."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "rule", "r.toml"]) == 0
+    naive = ["--set", 'world.policy="naive"', "--reps", "2", "--quiet", "--out", "o"]
+    assert main(["run", "r.toml", "--world", "hangzhou-2011", *naive]) == 0
+    assert main(["report", "o"]) == 0 and main(["report", "o", "--lang", "zh"]) == 0
+    en = " ".join(Path("o/report.md").read_text(encoding="utf-8").split())
+    zh = Path("o/report.zh.md").read_text(encoding="utf-8")
+    assert (
+        "World hangzhou-2011: the rule file's own [world] entries, with the rule file's numbers, "
+        "not the world's: world.indicators.按时办结率" in en
+    )
+    assert (
+        "规则文件自带的 [world] 条目，其数值来自规则文件而非该模拟世界：world.indicators.按时办结率"
+        in zh
+    )
+    mine = resolve_scenario(ROOT / "scenarios/rules/my-first-rule.toml", world="hangzhou-2011")
+    assert not any("own [world]" in a for a in scenario_raw(mine)["meta"]["assumptions"])

@@ -243,6 +243,26 @@ WHOLE_WORLD = N_(
 _WORLD_LINE = re.compile(r"World (?P<world>.+?): (?P<assumption>.*)", re.S)
 
 
+OWN_ENTRIES = N_(
+    "the rule file's own [world] entries, with the rule file's numbers, not the world's: {entries}"
+)
+_OWN_LINE = re.compile(re.escape(OWN_ENTRIES).replace(re.escape("{entries}"), "(?P<entries>.*)"))
+
+
+def _own_entries(raw: Mapping) -> list[str]:
+    """The assumption that a rule file's partial ``[world]`` adds to or changes the world it runs
+    on (its measurement of an indicator of its own, from ``perfsim new rule``'s placeholders): the
+    gaming and scores of that indicator rest on the file's numbers, which a report must show."""
+    own = raw.get("world")
+    if not isinstance(own, Mapping) or "tasks" in own or not own:
+        return []
+    entries = []
+    for key, table in own.items():
+        named = list(table) if isinstance(table, Mapping) else []
+        entries += [f"world.{key}.{name}" for name in named] or [f"world.{key}"]
+    return [OWN_ENTRIES.format(entries=", ".join(entries))]
+
+
 def world_assumption_in(text: str, translate: Callable[[str], str]) -> str:
     """``text``, one of a scenario's ``meta.assumptions``, in the language of ``translate`` (a
     gettext) when it is a world's line of :func:`with_world_assumptions` (the world's own
@@ -251,7 +271,11 @@ def world_assumption_in(text: str, translate: Callable[[str], str]) -> str:
     if match is None:
         return text
     said = match["assumption"]
-    said = translate(WHOLE_WORLD) if said == WHOLE_WORLD else said
+    own = _OWN_LINE.fullmatch(said)
+    if said == WHOLE_WORLD:
+        said = translate(WHOLE_WORLD)
+    elif own is not None:
+        said = translate(OWN_ENTRIES).format(entries=own["entries"])
     return translate(WORLD_ASSUMPTION).format(world=match["world"], assumption=said)
 
 
@@ -303,6 +327,7 @@ def resolve_scenario(
     table, world_source, assumed = _load_world(world)
     shown = world_source if isinstance(world, Mapping) else str(world)  # as the user named it
     label = error("on_world", source=source, world=shown)
+    assumed = assumed + _own_entries(raw)
     resolved = with_world_assumptions(on_world(raw, table), shown, assumed)
     if overrides:
         resolved = apply_overrides(resolved, overrides, f"{source} --set")
