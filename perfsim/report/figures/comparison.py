@@ -129,6 +129,14 @@ def forest_figure(
         title=wrap(title, int(11 * fig.get_figwidth())),
         title_fontproperties={"size": 10},
     )
+    if flat or apart:
+        footnote(fig, _undrawn(flat, apart))
+    return fig
+
+
+def _undrawn(flat: list[str], apart: list[str]) -> str:
+    """The forest's footnote: the metrics the same under every rule, and those a rule cannot be
+    compared on (a rater group it does not have), neither drawn."""
     notes = [
         text.format(metrics=_(", ").join(metric_name(m) for m in names))
         for text, names in (
@@ -143,9 +151,7 @@ def forest_figure(
         )
         if names
     ]
-    if notes:
-        footnote(fig, " ".join(notes))
-    return fig
+    return " ".join(notes)
 
 
 @figure_function

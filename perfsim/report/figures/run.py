@@ -101,11 +101,7 @@ def effort_gaming_figure(departments: Mapping[str, pd.DataFrame]) -> Figure:
     names = list(departments)
     frames = list(departments.values())
     classes = class_order(frames)
-    # every rule's tasks and indicators (a rule on a fitted world may add its own: they were left
-    # out of the figure when the first rule lacked them), in the order they first appear
-    columns = list(dict.fromkeys(c for frame in frames for c in frame.columns))
-    tasks = [c.split(":", 1)[1] for c in columns if c.startswith("effort:")]
-    gamed = [c.split(":", 1)[1] for c in columns if c.startswith("gaming:")]
+    tasks, gamed = (_items(frames, prefix) for prefix in ("effort:", "gaming:"))
     if len(names) == 1:
         panels = [(None, names[0])]
         series = classes
@@ -304,6 +300,13 @@ def weights_figure(
     fig.legend(handles=[b1, b2], loc="outside lower center", ncols=2, frameon=False)
     fig.suptitle(_("Nominal against effective weight of each component"))
     return fig
+
+
+def _items(frames: list[pd.DataFrame], prefix: str) -> list[str]:
+    """Every rule's tasks (``effort:``) or gameable indicators (``gaming:``), in the order they
+    first appear: a rule on a fitted world may add its own, which the first rule lacks."""
+    columns = dict.fromkeys(c for frame in frames for c in frame.columns)
+    return [c.split(":", 1)[1] for c in columns if c.startswith(prefix)]
 
 
 def _column_mean(rows: pd.DataFrame, column: str) -> float:
