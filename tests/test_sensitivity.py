@@ -1056,3 +1056,13 @@ def test_report_on_an_interrupted_analysis_names_only_what_is_missing(tmp_path, 
     assert main(["report", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "not yet written: the figures)" in err and "indices.csv" not in err
+
+
+@pytest.mark.parametrize("method", ["morris", "sobol"])
+def test_a_metric_asked_for_twice_is_analysed_once(tmp_path, method):
+    """``--metric kendall_tau --metric kendall_tau`` made two output columns of one name, and
+    SALib's analysis a traceback after every sample had run (exit 1, a folder left "running")."""
+    res = run_sensitivity("teaching/sensitivity-demo", method=method, n=2, reps=2,
+                          metrics=["kendall_tau", "kendall_tau"], out=tmp_path / "s")  # fmt: skip
+    assert res.outputs == ["kendall_tau"]
+    assert json.loads((tmp_path / "s" / "sensitivity.json").read_text())["status"] != "running"

@@ -24,7 +24,8 @@ INDEX_COLUMNS = ["metric", "input", "index", "value", "confidence"]
 def choose_metrics(
     available: Sequence[str], metrics: Sequence[str] | None, input_names: Sequence[str]
 ) -> list[str]:
-    """The outputs to analyse (``metrics``, or every available one), checked against the inputs'
+    """The outputs to analyse (``metrics``, each once: one given twice made two columns of the same
+    name and SALib's analysis a traceback; or every available one), checked against the inputs'
     names (a samples table holds both)."""
     if metrics:
         unknown = [m for m in metrics if m not in available]
@@ -32,7 +33,7 @@ def choose_metrics(
             raise SensitivityError(
                 f"unknown metric(s) {', '.join(unknown)}; available: {', '.join(available)}"
             )
-        chosen = list(metrics)
+        chosen = list(dict.fromkeys(metrics))
     else:
         chosen = list(available)
     clash = sorted(set(input_names) & set(available))
