@@ -784,3 +784,28 @@ def test_the_pareto_table_shows_a_standard_error_of_rounding_as_0(tmp_path, caps
     assert main([*args, "--out", str(tmp_path / "o")]) == 0
     table = capsys.readouterr().out.split("Pareto rules")[1].split("\n\n")[0]
     assert "welfare_loss_se" in table and not re.search(r"\de-\d", table), table
+
+
+def test_a_damaged_pareto_table_is_said_to_be_damaged_not_a_traceback(tmp_path, capsys):
+    """``perfsim report`` on an optimisation folder whose pareto.csv was emptied, or had an
+    objective's cell edited to NaN, ended in a KeyError or ValueError traceback (exit 1)."""
+    import shutil
+
+    from perfsim.cli import main
+
+    out = tmp_path / "opt"
+    optimize(V6, levers=["rule.pay.per_point=0:2"], objectives=["welfare_loss"], budget=8,
+             reps=2, out=out)  # fmt: skip
+    pareto = pd.read_csv(out / "pareto.csv", encoding="utf-8-sig")
+    for name, damage in (
+        ("empty", lambda p: p.write_text("")),
+        ("nan", lambda p: pareto.assign(welfare_loss=np.nan).to_csv(p, index=False)),
+        ("gone", lambda p: pareto.drop(columns="welfare_loss").to_csv(p, index=False)),
+    ):
+        copy = tmp_path / name
+        shutil.copytree(out, copy)
+        damage(copy / "pareto.csv")
+        assert main(["report", str(copy)]) == 2
+        err = capsys.readouterr().err
+        assert f"{copy / 'pareto.csv'}: damaged (" in err and "Traceback" not in err, err
+    assert main(["report", str(out)]) == 0

@@ -31,9 +31,11 @@ def check_result_folder(path: Path) -> str:
         meta = _json(path / OptimizationFiles.METADATA)
         if meta.get("status") != "complete":
             raise RunFolderError(
-                f"{path}: an unfinished optimisation ({OptimizationFiles.PARETO} is missing); "
-                "finish it by running the same perfsim optimize command with --resume, then "
-                "perfsim report"
+                f"{path}: an unfinished optimisation ({OptimizationFiles.PARETO} is missing): "
+                "one stopped before its end (finish it by running the same perfsim optimize "
+                "command with --resume, then perfsim report), or one in which no rule it "
+                "evaluated met every --constraint (resuming says so again: loosen the "
+                "constraints or widen the levers, with another --out)"
             )
         _need(path, [OptimizationFiles.PARETO], "perfsim optimize")
         return "optimization"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..csvsafe import to_csv
@@ -46,6 +47,8 @@ class OptimizationRecord:
                 f"{path}: an unfinished optimisation (no {OptimizationFiles.PARETO}); rerun the "
                 "same perfsim optimize command with --resume"
             )
+        metadata = read_json(path / OptimizationFiles.METADATA)
+        _check_pareto(path / OptimizationFiles.PARETO, pareto, metadata)
         evaluations = None
         for suffix in (".parquet", ".csv"):
             file = path / f"{OptimizationFiles.EVALUATIONS}{suffix}"
@@ -60,7 +63,7 @@ class OptimizationRecord:
         )
         recommended = read_table_if(path / OptimizationFiles.RECOMMENDED)
         return cls(
-            metadata=read_json(path / OptimizationFiles.METADATA),
+            metadata=metadata,
             pareto=pareto,
             recommended=recommended if recommended is not None else pd.DataFrame(),
             evaluations=evaluations,
@@ -80,3 +83,26 @@ class OptimizationRecord:
                 (tmp / OptimizationFiles.rule(name)).write_text(text, encoding="utf-8")
             write_json(tmp / OptimizationFiles.METADATA, self.metadata)
         return Path(folder)
+
+
+def _check_pareto(file: Path, pareto: pd.DataFrame, metadata: dict) -> None:
+    """Refuse (:class:`ResultFolderError`) a Pareto table without a finite value of every
+    objective in every row: an emptied or edited ``pareto.csv`` made the report a traceback."""
+    objectives = [o.get("metric") for o in metadata.get("objectives") or [] if isinstance(o, dict)]
+    missing = [m for m in objectives if m not in pareto.columns]
+    bad = [m for m in objectives if m in pareto.columns and not _finite(pareto[m])]
+    if len(pareto) == 0 or missing or bad:
+        why = (
+            "no rows" if len(pareto) == 0
+            else f"no column {', '.join(missing)}" if missing
+            else f"a value of {', '.join(bad)} that is not a finite number"
+        )  # fmt: skip
+        raise ResultFolderError(
+            f"{file}: damaged ({why}); run the same perfsim optimize command again (with --force "
+            "to replace the folder)"
+        )
+
+
+def _finite(column: pd.Series) -> bool:
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    return bool(np.isfinite(values).all())
