@@ -796,3 +796,30 @@ def test_empirical_says_when_it_replaces_its_earlier_folder(tmp_path, capsys):
     assert "replaces" not in capsys.readouterr().out
     assert main(args) == 0
     assert "it replaces the earlier empirical analysis folder there" in capsys.readouterr().out
+
+
+def test_a_units_table_is_checked_at_its_own_lines_and_refuses_a_unit_twice(tmp_path):
+    """``--units``: a bad cell on line 11 was named at line 52 (the table had been put in the
+    ratings' order first), and a unit given twice with other numbers was taken from its first
+    row without a word (``perfsim score`` refuses it)."""
+    from perfsim.scenario import load_scenario
+
+    rule = load_scenario(HANGZHOU).rule
+    units = pd.read_csv(PILOT_UNITS, dtype=str)
+    ids = sorted(units["department"], reverse=True)  # (the ratings' order is not the file's)
+    first = units.columns[2]
+    bad = units.copy()
+    bad.loc[9, first] = "abc"  # line 11 of the file
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    with pytest.raises(DataError, match=f"line 11, column '{first}': 'abc' is not a number"):
+        RuleScorer(rule, path, ids, source=str(path))
+    twice = pd.concat([units, units.head(1).assign(**{first: "60"})])
+    path = tmp_path / "twice.csv"
+    twice.to_csv(path, index=False)
+    line = len(twice) + 1
+    said = f"line {line}, column 'department': department '{units['department'][0]}' appears twice"
+    with pytest.raises(DataError, match=said):
+        RuleScorer(rule, path, ids, source=str(path))
+    scorer = RuleScorer(rule, PILOT_UNITS, ids, source=str(PILOT_UNITS))
+    assert scorer.unit_ids == ids

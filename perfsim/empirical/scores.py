@@ -161,6 +161,8 @@ class RuleScorer:
             raise DataError(
                 error("not_in_units", source=source, count=len(missing), units=listed(missing))
             )
+        self._check_as_read(frame.rename(columns={key: id_column}), unit_classes, source,
+                            id_column, class_column)  # fmt: skip
         unrated = [u for u in dict.fromkeys(frame[key]) if u not in set(ids)]
         if unrated:  # scored with the others, they would have no rating-based component
             said = phrase("unrated", source=source, count=len(unrated), units=listed(unrated))
@@ -171,6 +173,23 @@ class RuleScorer:
         if unit_classes is not None and class_column not in frame.columns:
             frame[class_column] = list(unit_classes)
         return frame
+
+    def _check_as_read(self, frame, unit_classes, source, id_column, class_column) -> None:
+        """Check the units table in the order of its file, before it is put in the ratings'
+        order: a bad cell is then named at its own line (it was named at its line in the
+        reordered table), and a unit given twice is refused as ``perfsim score`` refuses it (the
+        first row was kept, the second ignored). The classes the ratings give (the table has
+        none) are those of its units; a unit nobody rated takes the first, for the check alone."""
+        c = self.rule
+        checked = frame.copy()
+        if unit_classes is not None and class_column not in checked.columns:
+            known = dict(zip(self.unit_ids, unit_classes, strict=True))
+            first = next(iter(known.values()), "")
+            checked[class_column] = [known.get(u, first) for u in checked[id_column]]
+        by_name = dict(zip(c.column_components, c.column_names, strict=True))
+        for comp in self.rated_components:
+            checked[by_name[comp]] = "0"
+        table_inputs(checked, c, source, id_column, class_column)
 
     def evaluate(self, points: NDArray[np.float64], grading: bool = True) -> Evaluation:
         """Score ``points`` — ``(..., unit, len(rated_components))`` on 0–100 — with the rule."""
