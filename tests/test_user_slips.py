@@ -574,3 +574,57 @@ def test_the_report_shows_the_class_weights_in_force():
     common = perfsim.load_scenario("hangzhou-2011", ["rule.weights.by_class={}"])
     row = rule_summary(scenario_raw(common))["indicator weights"]
     assert row.startswith("fixed: 职能工作目标 0.30, 重点工作目标 0.30") and "per class" not in row
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ({"rule.audit.probability": {"range": [0, 0.4]},
+          'rule.audit."probability"': {"range": [0, 0.2]}},
+         "the same entry is given twice (rule.audit.probability, rule.audit.\"probability\""),
+        ({"rule.components.社会评价.share": {"range": [0.1, 0.9]},
+          "rule.components.目标考核.share": {"range": [0.1, 0.9]}},
+         "every member of the sum-to-one group rule.components is uncertain"),
+        ({"world.raters.社会评价.respondents": {"range": [20.5, 20.7], "integer": True}},
+         "an integer input's range holds no whole number"),
+    ],
+)  # fmt: skip
+def test_uncertain_inputs_that_would_mislead_are_refused_before_any_run(tmp_path, table, said):
+    """Accepted before, each ran and recorded what the runs did not use: a key quoted and unquoted
+    made two inputs of one entry (the second won), both shares of a two-member group were
+    rescaled (0.633 and 0.9 ran as 0.41 and 0.59), and an integer range without a whole number
+    ran as a constant outside it."""
+    from perfsim.experiments.sensitivity import SensitivityError, run_sensitivity
+    from perfsim.scenario import ScenarioError
+
+    with pytest.raises((ScenarioError, SensitivityError), match=re.escape(said)):
+        run_sensitivity("teaching/sensitivity-demo", uncertain=table, method="morris", n=2,
+                        reps=2, out=tmp_path / "s")  # fmt: skip
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_lever_or_across_path_given_twice_is_refused(capsys):
+    """A lever given quoted and unquoted made two columns of one entry (only one applied); an
+    --across on a lever's own path replaced the lever's values unseen; an --across path given
+    twice labelled its worlds with values the second overrode."""
+    from perfsim.cli import main
+
+    fast = ["--reps", "2", "--set", 'world.policy="naive"']
+    quota = [
+        "--lever",
+        "rule.grading.quota.优秀=0.1:0.3",
+        "--lever",
+        'rule.grading.quota."优秀"=0.1:0.2',
+    ]
+    assert main(["optimize", "hangzhou-2011", *fast, "--budget", "8", *quota,
+                 "--objective", "kendall_tau"]) == 2  # fmt: skip
+    assert "a lever path is given twice" in capsys.readouterr().err
+    assert main(["optimize", "theory/v6-distortion", "--reps", "2", "--budget", "8",
+                 "--lever", "rule.pay.per_point=0:2", "--objective", "welfare_loss",
+                 "--across", "rule.pay.per_point=1,2"]) == 2  # fmt: skip
+    assert "rule.pay.per_point: is also a --lever" in capsys.readouterr().err
+    across = ["--across", "world.indicators.measure.noise=0.1,0.5",
+              "--across", 'world.indicators."measure".noise=0.2,0.3']  # fmt: skip
+    assert main(["compare", "theory/v6-distortion", "--variant", "x:rule.pay.per_point=1",
+                 *fast, *across]) == 2  # fmt: skip
+    assert "the path is given twice; give its values in one --across" in capsys.readouterr().err

@@ -61,7 +61,7 @@ from ..scenario import (
 from ..scenario import worlds as worlds_mod
 from ..scenario.errors import error
 from ..scenario.loader import scenario_from_dict
-from ..scenario.overrides import partition_any, separators
+from ..scenario.overrides import partition_any, separators, split_path
 from ..simulation import SimulationResult, simulate
 from ..world.convergence import run_label
 
@@ -258,6 +258,22 @@ def parse_across(text: str) -> tuple[str, list[str]]:
     return path.strip(), items
 
 
+def parse_acrosses(texts: Iterable[str], levers: Iterable[str] = ()) -> list[tuple[str, list[str]]]:
+    """Every ``--across`` (:func:`parse_across`), refusing a path given twice (its worlds were
+    labelled with values the second overrode) or that is also a ``--lever`` of an optimisation
+    (the world's value silently replaced the lever's)."""
+    axes = [parse_across(t) for t in texts]
+    keys = [tuple(split_path(p)) for p, _ in axes]
+    for (path, _), key in zip(axes, keys, strict=True):
+        if keys.count(key) > 1:
+            said = "the path is given twice; give its values in one --across"
+            raise ScenarioError([Problem("--across", path, None, said, False)])
+        if key in {tuple(split_path(lever)) for lever in levers}:
+            said = "is also a --lever: the assumed values would replace the lever's"
+            raise ScenarioError([Problem("--across", path, None, said, False)])
+    return axes
+
+
 def _rule_name(s: Scenario, fallback: str) -> str:
     return s.name or fallback
 
@@ -329,7 +345,7 @@ def compare(
             [Problem("compare", "", None, "give two scenarios, or one and a --variant", False)]
         )
 
-    axes = [parse_across(a) for a in across]
+    axes = parse_acrosses(across)
     worlds: dict[str, list[str]] = {}
     for combo in itertools.product(*[[f"{p}={v}" for v in vals] for p, vals in axes]):
         worlds[", ".join(combo) if combo else "base"] = list(combo)

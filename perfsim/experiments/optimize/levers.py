@@ -23,9 +23,8 @@ from ...metric_registry import METRICS, better, metric_info
 from ...scenario import Problem, ScenarioError, parse_assignment
 from ...scenario.names import nearest
 from ...scenario.overrides import ascii_comparison, parse_value, rescaled_group, split_path
-from ...scenario.paths import RESERVED_WEIGHT_KEYS
 from ..compare import split_top_level
-from ..sensitivity.inputs import Input, check_inputs, toml_value
+from ..sensitivity.inputs import Input, check_inputs, group_members, toml_value
 
 ROBUSTNESS = ("worst", "mean", "regret")
 """How an objective is summarised across the assumed worlds (``--robustness``)."""
@@ -203,7 +202,7 @@ def check_levers(raw: Mapping, source: str, levers: Sequence[Input]) -> None:
     if not levers:
         raise ScenarioError([Problem("--lever", "", None, "give at least one --lever", False)])
     seen = [lv.path for lv in levers]
-    if len(set(seen)) != len(seen):
+    if len({tuple(split_path(p)) for p in seen}) != len(seen):  # ("优秀" and 优秀: one key)
         raise ScenarioError([Problem("--lever", "", seen, "a lever path is given twice", False)])
     try:
         check_inputs(raw, source, levers, "--lever")
@@ -213,17 +212,6 @@ def check_levers(raw: Mapping, source: str, levers: Sequence[Input]) -> None:
             for p in exc.problems
         ]
         raise ScenarioError(problems) from None
-
-
-def _members(raw: Mapping, group: tuple[str, ...]) -> set[str]:
-    node: Any = raw
-    for key in group:
-        node = node.get(key, {}) if isinstance(node, Mapping) else {}
-    if not isinstance(node, Mapping):
-        return set()
-    if group == ("rule", "components"):
-        return {k for k, v in node.items() if isinstance(v, Mapping) and "share" in v}
-    return {k for k, v in node.items() if k not in RESERVED_WEIGHT_KEYS and not isinstance(v, dict)}
 
 
 @dataclass(frozen=True)
@@ -246,7 +234,7 @@ class LeverSpace:
                 split_path(levers[i].path)[-1 if group != ("rule", "components") else 2]
                 for i in idx
             }
-            groups.append((tuple(idx), named >= _members(raw, group)))
+            groups.append((tuple(idx), named >= group_members(raw, group)))
         return cls(tuple(levers), tuple(groups))
 
     @property
@@ -302,7 +290,7 @@ def _group_total(raw: Mapping, group: tuple[str, ...]) -> float:
     for key in group:
         node = node.get(key, {}) if isinstance(node, Mapping) else {}
     total = 0.0
-    for key in _members(raw, group):
+    for key in group_members(raw, group):
         v = node[key]["share"] if group == ("rule", "components") else node[key]
         total += float(v) if isinstance(v, int | float) else 0.0
     return total

@@ -31,7 +31,7 @@ from ...scenario import (
 )
 from ...scenario.errors import error
 from ...world.model import quota_places
-from ..compare import parse_across
+from ..compare import parse_acrosses
 from ..executors import Executor, make_executor
 from ..sensitivity.checkpoint import digest
 from .evaluate import CandidateModel
@@ -112,8 +112,10 @@ def _removed_on_user_error(folder: Path | None, search: Search):
         raise
 
 
-def _worlds(across: Iterable[str]) -> tuple[list[str], tuple[tuple[str, ...], ...]]:
-    axes = [parse_across(a) for a in across]
+def _worlds(
+    across: Iterable[str], levers: Iterable
+) -> tuple[list[str], tuple[tuple[str, ...], ...]]:
+    axes = parse_acrosses(across, [lever.path for lever in levers])
     combos = list(itertools.product(*[[f"{p}={v}" for v in vals] for p, vals in axes]))
     names = [", ".join(c) if c else "base" for c in combos]
     return names, tuple(tuple(c) for c in combos)
@@ -195,7 +197,7 @@ def optimize(
     lever_inputs = [parse_lever(t) for t in levers]
     check_levers(raw, source, lever_inputs)
     space = LeverSpace.build(raw, lever_inputs)
-    world_names, world_overrides = _worlds(across)
+    world_names, world_overrides = _worlds(across, lever_inputs)
     for wo in world_overrides:  # every world must be a valid scenario before anything runs
         scenario_from_dict(raw, source=source, overrides=list(wo))
     model = CandidateModel(raw, source, space, world_overrides, None, reps, seed)

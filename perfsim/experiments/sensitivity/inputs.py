@@ -22,6 +22,7 @@ from ...scenario import Problem, ScenarioError, read_toml, resolve_path, scenari
 from ...scenario.errors import error
 from ...scenario.loader import validation_problems
 from ...scenario.overrides import rescaled_group, split_path
+from ...scenario.paths import RESERVED_WEIGHT_KEYS
 from ...scenario.schema_base import Strict
 from ...scenario.uncertain import UncertainInput, check_uncertain_paths
 
@@ -232,13 +233,51 @@ def scenario_inputs(
     :func:`check_inputs`, and the scenario table without its ``uncertain`` key."""
     inputs = tuple(Input.from_spec(path, spec) for path, spec in table.items())
     raw = {k: v for k, v in scenario_table.items() if k != "uncertain"}
+    _check_whole_groups(raw, inputs, label)
     check_inputs(raw, source, inputs, label)
     return inputs, raw
 
 
+def _check_whole_groups(raw: Mapping, inputs: Sequence[Input], label: str) -> None:
+    """Refuse uncertain shares (or weights) naming every member of their sum-to-one group: they
+    are rescaled to sum to 1, so the values sampled and recorded are not the shares the runs use
+    (0.633 and 0.9 ran as 0.41 and 0.59). With all but one declared, the last takes up the rest."""
+    groups: dict[tuple[str, ...], list[Input]] = {}
+    for inp in inputs:
+        group = rescaled_group(split_path(inp.path))
+        if group is not None and inp.kind != "choice":
+            groups.setdefault(group[0], []).append(inp)
+    for group, members in groups.items():
+        named = {split_path(m.path)[2 if group == ("rule", "components") else -1] for m in members}
+        if len(members) > 1 and named >= group_members(raw, group):
+            said = (
+                f"every member of the sum-to-one group {'.'.join(group)} is uncertain "
+                f"({', '.join(m.path for m in members)}): their "
+                "values are rescaled to sum to 1, so the values sampled would not be the ones the "
+                "runs use; declare all but one of them (the last takes up the rest)"
+            )
+            raise ScenarioError(
+                [Problem(label, "uncertain", [m.path for m in members], said, False)]
+            )
+
+
 def check_inputs(raw: Mapping, source: str, inputs: Sequence[Input], label: str) -> None:
-    """Validate, before any run, that every input's extreme and inner values (every choice) give a
-    valid scenario, and that the upper ends of shares declared together leave room for the rest."""
+    """Validate, before any run, that no path is given twice (a quoted and an unquoted key name
+    the same entry: the second value won, and the analysis had two inputs), that an integer
+    input's range holds a whole number, that every input's extreme and inner values (every
+    choice) give a valid scenario, and that the upper ends of shares declared together leave room
+    for the rest."""
+    keys = [tuple(split_path(inp.path)) for inp in inputs]
+    twice = [inp.path for inp, key in zip(inputs, keys, strict=True) if keys.count(key) > 1]
+    if twice:
+        said = f"the same entry is given twice ({', '.join(twice)}: a quoted and an unquoted key are one path)"
+        raise ScenarioError([Problem(label, "uncertain", twice, said, False)])
+    for inp in inputs:
+        if inp.integer and inp.low is not None and math.floor(inp.high) < math.ceil(inp.low):
+            said = "an integer input's range holds no whole number; widen it or drop integer"
+            raise ScenarioError(
+                [Problem(label, f"uncertain.{inp.path}", [inp.low, inp.high], said)]
+            )
     problems = [p for inp in inputs if (p := _edge_problem(raw, source, inp, label))]
     groups: dict[tuple[str, ...], list[Input]] = {}
     for inp in inputs:
@@ -281,3 +320,16 @@ def _edge_problem(raw: Mapping, source: str, inp: Input, label: str) -> Problem 
             )  # fmt: skip
             return Problem(label, f"uncertain.{inp.path}", inp.spec_text(), said)
     return None
+
+
+def group_members(raw: Mapping, group: tuple[str, ...]) -> set[str]:
+    """The members of a sum-to-one group (``rule.components``: those with a share; a weights
+    table: its indicators) in the scenario table ``raw``."""
+    node: Any = raw
+    for key in group:
+        node = node.get(key, {}) if isinstance(node, Mapping) else {}
+    if not isinstance(node, Mapping):
+        return set()
+    if group == ("rule", "components"):
+        return {k for k, v in node.items() if isinstance(v, Mapping) and "share" in v}
+    return {k for k, v in node.items() if k not in RESERVED_WEIGHT_KEYS and not isinstance(v, dict)}
