@@ -628,3 +628,22 @@ def test_a_lever_or_across_path_given_twice_is_refused(capsys):
     assert main(["compare", "theory/v6-distortion", "--variant", "x:rule.pay.per_point=1",
                  *fast, *across]) == 2  # fmt: skip
     assert "the path is given twice; give its values in one --across" in capsys.readouterr().err
+
+
+def test_a_one_input_analysis_and_a_tiny_lever_range_print_no_python_warning(tmp_path):
+    """matplotlib's "Tight layout not applied" (a figure of one input: no room for its title)
+    and numpy's "overflow encountered in square" (a lever range of 1e-300 to 2e-300) reached the
+    terminal, even with --quiet."""
+    import warnings as w
+
+    from perfsim import optimize
+    from perfsim.experiments.sensitivity import run_sensitivity
+
+    with w.catch_warnings(record=True) as caught:
+        w.simplefilter("always")
+        run_sensitivity("teaching/sensitivity-demo", uncertain={"rule.audit.probability":
+                        {"range": [0, 0.4]}}, method="sobol", n=1, reps=2, out=tmp_path / "s")  # fmt: skip
+        optimize("theory/v6-distortion", levers=["rule.pay.per_point=1e-300:2e-300"],
+                 objectives=["welfare_loss"], budget=8, reps=2)  # fmt: skip
+    said = [f"{x.category.__name__}: {x.message}" for x in caught]
+    assert not [s for s in said if "Tight layout" in s or "overflow" in s], said

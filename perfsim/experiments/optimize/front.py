@@ -162,7 +162,8 @@ def nearest(
     ref = space.position(reference)
     use = np.isfinite(ref)
     positions = np.array([space.position(space.values(U[k])) for k in among])
-    dist = np.sqrt(((positions[:, use] - ref[use]) ** 2).sum(axis=1))
+    with np.errstate(over="ignore"):  # (a reference far outside a tiny range: infinitely far)
+        dist = np.sqrt(((positions[:, use] - ref[use]) ** 2).sum(axis=1))
     return list(among)[int(np.argmin(dist))]
 
 

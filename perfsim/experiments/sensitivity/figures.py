@@ -60,7 +60,9 @@ def _save(fig: Figure, path: Path) -> Path:
 def _grid(count: int, rows_per_panel: int) -> tuple[Figure, list]:
     cols = min(3, count)
     nrows = math.ceil(count / cols)
-    fig = Figure(figsize=(4.6 * cols, (0.32 * rows_per_panel + 1.3) * nrows))
+    # (at least 2.2 inches a row: a panel of one input left no room for the title and the
+    # axes' labels, and tight_layout warned on the terminal)
+    fig = Figure(figsize=(4.6 * cols, max(0.32 * rows_per_panel + 1.3, 2.2) * nrows))
     FigureCanvasAgg(fig)  # tight_layout measures text with the canvas's renderer
     axes = fig.subplots(nrows, cols, squeeze=False)
     for ax in axes.flat[count:]:
