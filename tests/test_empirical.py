@@ -823,3 +823,23 @@ def test_a_units_table_is_checked_at_its_own_lines_and_refuses_a_unit_twice(tmp_
         RuleScorer(rule, path, ids, source=str(path))
     scorer = RuleScorer(rule, PILOT_UNITS, ids, source=str(PILOT_UNITS))
     assert scorer.unit_ids == ids
+
+
+def test_a_misspelt_answer_column_is_named_with_its_nearest_header(tmp_path):
+    """A ratings table whose answer column was misspelt (answr) said only "every rating is blank
+    (neither 'score' nor 'answer' given)"; it now names the missing column and the nearest
+    header. 回答 is read as the answer column, as 答案 and 评价结果 are."""
+    rows = [["甲局", "A类", "市民", f"r{i}", "服务", answer, ""]
+            for i, answer in enumerate(["满意", "不满意", "基本满意"] * 2)]  # fmt: skip
+    for header, said in (
+        ("answr", "missing column 'answer' (did you mean 'answr'?)"),
+        ("回答", None),
+    ):
+        path = tmp_path / f"{header}.csv"
+        columns = ["unit", "unit_class", "rater_group", "rater", "item", header, "score"]
+        pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
+        if said:
+            with pytest.raises(DataError, match=re.escape(said)):
+                read_ratings(path)
+        else:
+            assert read_ratings(path).frame["level"].notna().all()

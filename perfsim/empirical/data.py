@@ -69,7 +69,7 @@ ALIASES = {
     **dict.fromkeys(("评价人", "评价人编号", "评分人", "测评人", "评委"), "rater"),
     **dict.fromkeys(("测评项目", "评价项目", "项目", "指标"), "item"),
     **dict.fromkeys(("得分", "分数", "评分"), "score"),
-    **dict.fromkeys(("评价结果", "评价等级", "选项", "答案"), "answer"),
+    **dict.fromkeys(("评价结果", "评价等级", "选项", "答案", "回答", "满意度"), "answer"),
 }
 """Other names of the columns of a ratings table: English ones and those a Chinese office writes."""
 
@@ -227,7 +227,11 @@ def _validated(raw: pd.DataFrame, scale: Scale, score_max: float, source: str) -
     _one_value_each(out, "unit", "unit_class", source)
     _one_value_each(out, "rater_group", "component", source)
     blank = np.isnan(out["points"].to_numpy())
-    if blank.all():
+    if blank.all():  # (a misspelt answer or score column: say which, and the nearest name)
+        absent = [c for c in ("answer", "score") if c not in frame.columns]
+        if absent:
+            missing = missing_columns(absent, [_header(frame, c) for c in frame.columns], READ)
+            raise DataError(error("all_blank_column", source=source, missing=missing))
         raise DataError(error("all_blank", source=source))
     if blank.any():  # a skipped question: left out, as a survey's analysis leaves it out
         rows = np.flatnonzero(blank)

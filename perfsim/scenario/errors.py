@@ -509,6 +509,9 @@ ERRORS: dict[str, str] = {
         "rater, unit and item"
     ),
     "all_blank": N_("{source}: every rating is blank (neither 'score' nor 'answer' given)"),
+    "all_blank_column": N_(
+        "{source}: every rating is blank (neither 'score' nor 'answer' given); {missing}"
+    ),
     "scale_two": N_("{source}: a scale needs at least two answers, got {got}"),
     "scale_points": N_(
         "{source}: the points of {answer} are {points}; points must be finite numbers in 0-100"
