@@ -356,3 +356,22 @@ def test_a_toml_slip_of_a_chinese_keyboard_gets_the_right_advice_in_either_langu
     assert english in str(err.value) and "must be quoted" not in str(err.value)
     said = said_error("validate", err.value, "zh")
     assert chinese in said and "TOML 格式错误：" in said and "Line" not in said
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[meta]\nname = "一"\nname = "二"\n',
+         "Line 3 gives the key name a second value in the same table: keep one of the two"),
+        ('[rule.grading]\n"优秀" = 1\n"优秀" = 2\n', 'Line 3 gives the key "优秀" a second value'),
+        ('[meta]\nname = "一\n', "Line 2 opens a quote it does not close: 'name = \"一'"),
+    ],
+)  # fmt: skip
+def test_a_key_given_twice_or_an_unclosed_quote_is_named(tmp_path, text, said):
+    """TOML's own messages, "Cannot overwrite a value" and "Illegal character '\\n'", named
+    neither the key written twice nor the quote left open."""
+    f = tmp_path / "r.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(f)
+    assert said in str(err.value)

@@ -275,6 +275,10 @@ ERRORS: dict[str, str] = {
     ),
     "invalid_toml_hint": N_("invalid TOML: {detail}. {hint}"),
     "invalid_toml": N_("invalid TOML: {detail}"),
+    "toml_twice": N_(
+        "Line {line} gives the key {name} a second value in the same table: keep one of the two"
+    ),
+    "toml_unclosed": N_("Line {line} opens a quote it does not close: {text}"),
     "toml_full_digits": N_(
         "Line {line} writes a number with full-width characters ({value}, a Chinese keyboard's): "
         "write {fixed}"

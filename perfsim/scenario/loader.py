@@ -246,6 +246,12 @@ def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
     typed = _typed_number_hint(line, line_no)
     if typed:
         return typed
+    said = str(exc)
+    if said.startswith("Cannot overwrite a value"):  # (the parser does not name the key)
+        key = re.match(r"\s*([^=]+?)\s*=", line)
+        return error("toml_twice", line=line_no, name=key.group(1) if key else line.strip())
+    if said.startswith("Illegal character '\\n'") and line.count('"') % 2:
+        return error("toml_unclosed", line=line_no, text=repr(line.strip()))
     if 0 < col <= len(line) and line[col - 1] in "；;":  # where the parser stopped
         return error(
             "toml_semicolon", line=line_no, mark=repr(line[col - 1]), text=repr(line.strip())
