@@ -271,7 +271,7 @@ EMPIRICAL: dict[str, Case] = {
     "ratings-no-rater": ratings_case(None, "missing column", header=rename("rater", "人员")),
     "ratings-no-group": ratings_case(None, "rater_group", header=rename("rater_group", "grp")),
     "ratings-no-score-or-answer": ratings_case(
-        None, "no score or answer column", header=rename("answer", "回答")[:-1] + ["打分"]
+        None, "no score or answer column", header=rename("answer", "反馈")[:-1] + ["打分"]
     ),
     "ratings-empty-unit": ratings_case(cell(0, "unit", ""), "line 2", "empty"),
     "ratings-empty-rater": ratings_case(cell(4, "rater", ""), "line 6", "empty"),
