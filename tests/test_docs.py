@@ -154,3 +154,15 @@ def test_the_example_tables_grades_in_the_data_readme_are_what_score_gives():
         assert [int(got.get(b, 0)) for b in ("优秀", "良好", "合格", "不合格")] == list(
             map(int, counts)
         )
+
+
+def test_the_first_rules_line_count_in_the_docs_is_its_own():
+    """The README and scenarios/README.md called my-first-rule.toml "a 27-line rule"; it has 30."""
+    import re
+
+    lines = len(
+        (ROOT / "scenarios/rules/my-first-rule.toml").read_text(encoding="utf-8").splitlines()
+    )
+    for doc in ("README.md", "scenarios/README.md"):
+        said = re.findall(r"a (\d+)-line rule", (ROOT / doc).read_text(encoding="utf-8"))
+        assert said and all(int(n) == lines for n in said), (doc, said, lines)
