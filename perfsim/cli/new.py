@@ -43,8 +43,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=LANGUAGES,
         default="en",
         help="language of the starter file's comments, names and labels and of what is printed "
-        "(zh: 中文注释的起步文件; the keys and numbers are the same; a world fitted to --rule is "
-        "commented in English)",
+        "(zh: 中文注释的起步文件; the keys and numbers are the same; a world fitted to --rule and "
+        "a rule fitted to --world are commented in English, 按 --rule/--world 生成的文件注释为英文)",
     )
 
 
