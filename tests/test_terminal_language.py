@@ -339,3 +339,25 @@ def test_a_chinese_summary_joins_its_sentences_without_a_space(tmp_path, capsys)
     out = capsys.readouterr().out.replace("\n  ", "")
     assert "没有任何单位被评为不合格" in out  # (the case: this rule grades nobody 不合格)
     assert "。 " not in out, out
+
+
+@pytest.mark.parametrize(
+    ("argv", "chinese"),
+    [
+        (["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=2:1",
+          "--objective", "welfare_loss"], "范围须为有限数且 LO < HI"),
+        (["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point",
+          "--objective", "welfare_loss"], "应写成 PATH=LO:HI（一个范围）"),
+        (["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+          "--objective", "welfare_los"], "不是一个指标；是否想写 'welfare_loss'？有优劣方向的指标："),
+        (["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+          "--objective", "welfare_loss", "--budget", "3"], "--budget = 3：须为 ≥ 8 的整数"),
+        (["sensitivity", "teaching/sensitivity-demo", "--metric", "nosuch"], "未知指标 nosuch；"),
+    ],
+)  # fmt: skip
+def test_optimisation_and_sensitivity_option_errors_are_said_in_chinese(argv, chinese, capsys):
+    """These errors of the optimisation's and sensitivity analysis's options were English under
+    --lang zh (plain strings, not templates of the catalogue)."""
+    assert main([*argv, "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert chinese in err, err

@@ -21,6 +21,7 @@ import numpy as np
 
 from ...metric_registry import METRICS, better, metric_info
 from ...scenario import Problem, ScenarioError, parse_assignment
+from ...scenario.errors import error
 from ...scenario.names import nearest
 from ...scenario.overrides import ascii_comparison, parse_value, rescaled_group, split_path
 from ..compare import split_top_level
@@ -29,9 +30,9 @@ from ..sensitivity.inputs import Input, check_inputs, group_members, toml_value
 ROBUSTNESS = ("worst", "mean", "regret")
 """How an objective is summarised across the assumed worlds (``--robustness``)."""
 
-_LEVER_HELP = (
-    "expected PATH=LO:HI (a range), PATH=LO:HI:int (whole numbers) or PATH=A,B,C (choices), "
-    "e.g. rule.components.社会评价.share=0.3:0.6 or rule.normalize.method=zscore,percentile"
+_LEVER_HELP = error(
+    "lever_form",
+    example="rule.components.社会评价.share=0.3:0.6 or rule.normalize.method=zscore,percentile",
 )
 
 
@@ -52,7 +53,7 @@ def parse_lever(text: str) -> Input:
             raise ScenarioError([Problem("--lever", path, spec, _LEVER_HELP)])
         low, high = float(low), float(high)
         if not (np.isfinite(low) and np.isfinite(high) and low < high):
-            raise ScenarioError([Problem("--lever", path, spec, "the range needs finite LO < HI")])
+            raise ScenarioError([Problem("--lever", path, spec, error("lever_range"))])
         return Input(name=path, path=path, kind="uniform", low=low, high=high, integer=integer)
     choices = [_value(v) for v in split_top_level(spec)]
     if len(choices) < 2:
@@ -85,7 +86,7 @@ def parse_objective(text: str) -> Objective:
             [Problem("--objective", text, text, "expected METRIC, METRIC:min or METRIC:max")]
         )
     if metric_info(metric) is None:  # (a family's member, class_gap:X, is a metric too)
-        said = _not_a_metric(metric, "objectives")
+        said = _not_a_metric(metric)
         raise ScenarioError([Problem("--objective", metric, metric, said)])
     if not goal:
         direction = better(metric)
@@ -157,14 +158,14 @@ def check_names(objectives: Sequence[Objective], constraints: Sequence[Constrain
         raise ScenarioError(problems)
 
 
-def _not_a_metric(metric: str, what: str = "metrics") -> str:
+def _not_a_metric(metric: str) -> str:
     """The message for a name that is no metric: the metric it is part of (``tau``:
-    kendall_tau) or the nearest, and the ``what`` with a better side."""
+    kendall_tau) or the nearest, and the metrics with a better side."""
     judged = [m for m in METRICS if better(m)]
     inside = [m for m in judged if metric.lower() in m]
     close = inside[0] if len(inside) == 1 else nearest(metric, judged, cutoff=0.5)
-    meant = f"did you mean {close!r}? " if close else ""
-    return f"not a metric; {meant}{what} with a better side: " + ", ".join(judged)
+    key = "not_metric_near" if close else "not_metric"
+    return error(key, close=repr(close), judged=", ".join(judged))
 
 
 def check_metrics(
@@ -181,7 +182,9 @@ def check_metrics(
     ]:
         if metric not in known:
             allowed = ", ".join(k for k in known if better(k))
-            problems.append(Problem(option, metric, metric, f"not a metric; one of {allowed}"))
+            problems.append(
+                Problem(option, metric, metric, error("not_metric_of", allowed=allowed))
+            )
         elif not np.isfinite(known[metric]):
             problems.append(
                 Problem(

@@ -132,7 +132,7 @@ def _check_options(objs, cons, budget, reps, final_reps, measure: str) -> None:
         given.append(("--final-reps", final_reps, 2))
     for option, value, least in given:
         if not arguments.is_whole(value) or value < least:
-            problems.append(Problem(option, option, value, f"must be a whole number ≥ {least}"))
+            problems.append(Problem(option, option, value, error("whole_at_least", least=least)))
     if measure not in ROBUSTNESS:
         problems.append(
             Problem("--robustness", measure, measure, f"one of {', '.join(ROBUSTNESS)}")

@@ -19,6 +19,7 @@ from ...io import folder_lock, rewriting_outputs, write_manifest
 from ...phrases import Named, Phrase, Phrases
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
+from ...scenario.errors import error
 from ...world.convergence import GAP_WARNING, ConvergenceWarning
 from ..executors import Executor, make_executor, single_blas_thread
 from .analysis import (
@@ -175,9 +176,9 @@ def _check_metric_names(names: Sequence[str]) -> None:
     if unknown:
         families = ", ".join(f"{prefix}:NAME" for prefix in FAMILIES)
         raise SensitivityError(
-            f"unknown metric(s) {', '.join(unknown)}; the metrics: {', '.join(METRICS)} (and "
-            f"the families {families})"
-        )
+            error("unknown_metrics", unknown=", ".join(unknown), metrics=", ".join(METRICS),
+                  families=families)
+        )  # fmt: skip
 
 
 @dataclass
