@@ -91,7 +91,9 @@ def test_a_bound_that_is_not_a_finite_number_is_refused(tmp_path, bound):
     "args, said",
     [
         (["--reps", "1"], "--reps: 1: must be ≥ 2"),  # NaN tolerances, spurious failures before
-        (["--reps", "5", "--only", "V1", "--set", "V9:world.departments=3"], "V9: no such row"),
+        (["--reps", "5", "--only", "V1", "--set", "V9:world.departments=3"], "'V9': no such row"),
+        (["--reps", "0"], "--reps: 0: must be ≥ 2"),  # (it said ≥ 1 for 0, ≥ 2 for 1)
+        (["--reps", "5", "--only", "V1,,V2"], "--only: '': no such row"),  # (the empty name)
     ],
 )
 def test_verify_refuses_what_it_would_otherwise_get_wrong_or_ignore(args, said):

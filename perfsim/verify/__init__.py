@@ -83,9 +83,10 @@ def run_suite(
     # a row of --only, or of a ROW:PATH=VALUE override (ignored without a word before), unknown
     for option, rows in (("--only", wanted), ("--set", [r for r, _ in split if r is not None])):
         unknown = [r for r in dict.fromkeys(rows) if r not in ROWS]
-        if unknown:
+        if unknown:  # (each named: an empty one, from two commas in a row, was not seen)
             allowed = f"no such row; allowed: {', '.join(ROWS)}"
-            raise ScenarioError([Problem(option, ",".join(unknown), None, allowed, False)])
+            shown = ", ".join(map(repr, unknown))
+            raise ScenarioError([Problem(option, shown, None, allowed, False)])
     checks: list[Check] = []
     for row in wanted:
         if progress:
