@@ -649,3 +649,21 @@ def test_a_one_input_analysis_and_a_tiny_lever_range_print_no_python_warning(tmp
                  objectives=["welfare_loss"], budget=8, reps=2)  # fmt: skip
     said = [f"{x.category.__name__}: {x.message}" for x in caught]
     assert not [s for s in said if "Tight layout" in s or "overflow" in s], said
+
+
+def test_a_metric_bounded_twice_or_a_choice_given_twice_is_refused():
+    """Two --bound on one metric kept the last alone without a word (a lower and an upper bound
+    read as one); a lever's choice given twice was drawn twice as often."""
+    from perfsim.experiments.discovery import BoundError, parse_bounds
+    from perfsim.experiments.optimize.levers import parse_lever
+    from perfsim.scenario import ScenarioError
+
+    with pytest.raises(BoundError, match="class_bias is bounded twice"):
+        parse_bounds(["class_bias<5", "class_bias>1", "gaming_share<0.1"])
+    assert parse_bounds(["class_bias<5", "gaming_share<0.1"])["class_bias"] == ("<", 5.0)
+    with pytest.raises(ScenarioError, match="a choice is given twice"):
+        parse_lever("rule.normalize.method=zscore,zscore")
+    assert parse_lever("rule.normalize.method=zscore,percentile").choices == (
+        "zscore",
+        "percentile",
+    )

@@ -81,7 +81,14 @@ def parse_bounds(
                 )
             out[str(metric)] = (op, _finite(value, f"bound on {metric}"))
         return out
-    return {m: (op, v) for m, op, v in (parse_bound(t) for t in bounds)}
+    parsed = [parse_bound(t) for t in bounds]
+    metrics = [m for m, _, _ in parsed]
+    twice = sorted({m for m in metrics if metrics.count(m) > 1})
+    if twice:  # (the last one alone was kept, without a word)
+        raise BoundError(
+            f"--bound: {', '.join(twice)} is bounded twice; give one bound for each metric"
+        )
+    return {m: (op, v) for m, op, v in parsed}
 
 
 def meets(outputs: pd.DataFrame, bounds: Mapping[str, tuple[str, float]]) -> np.ndarray:

@@ -58,6 +58,8 @@ def parse_lever(text: str) -> Input:
     choices = [_value(v) for v in split_top_level(spec)]
     if len(choices) < 2:
         raise ScenarioError([Problem("--lever", path, spec, _LEVER_HELP)])
+    if len({repr(c) for c in choices}) < len(choices):  # (drawn twice as often, unseen)
+        raise ScenarioError([Problem("--lever", path, spec, "a choice is given twice")])
     return Input(name=path, path=path, kind="choice", choices=tuple(choices))
 
 
