@@ -693,3 +693,27 @@ def test_the_effort_and_gaming_figure_shows_every_rules_indicators():
         round(b.get_height(), 2) for b in gaming[0].patches if np.isfinite(b.get_height())
     )
     assert 0.86 in heights and 0.1 in heights
+
+
+def test_the_confusion_titles_set_the_share_graded_as_deserved_beside_chance():
+    """A rule putting 80 % of units in one grade showed "84 % graded as deserved" against
+    Hangzhou's 64 %, better for that alone: the title now gives what grades drawn at random with
+    the same band sizes would get right (Σ p², derived here from the band sizes alone)."""
+    from perfsim.report.figures.run import confusion_figure
+
+    def confusion(sizes, right):
+        sizes = np.asarray(sizes, float)
+        cm = np.outer(sizes, sizes)  # grades at random with these band sizes ...
+        cm = (1 - right) * cm + right * np.diag(sizes)  # ... mixed with grades as deserved
+        return pd.DataFrame(cm, index=["甲", "乙", "丙"], columns=["甲", "乙", "丙"])
+
+    crowded, spread = confusion([0.1, 0.8, 0.1], 0.5), confusion([0.3, 0.4, 0.3], 0.5)
+    fig = confusion_figure({"crowded": crowded, "spread": spread})
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    chance = {"crowded": 0.01 + 0.64 + 0.01, "spread": 0.09 + 0.16 + 0.09}
+    for title, (name, cm) in zip(
+        titles, {"crowded": crowded, "spread": spread}.items(), strict=True
+    ):
+        share = np.trace(cm.to_numpy())
+        said = f"{100 * share:.0f} % graded as deserved (by chance: {100 * chance[name]:.0f} %)"
+        assert title == f"{name}\n{said}", title

@@ -31,7 +31,8 @@ def confusion_figure(confusions: Mapping[str, pd.DataFrame], *, ncols: int = 3) 
     """Grade confusion matrix per rule: rows are the *true* band (the band a department would get
     if departments were ranked by true value, with the band sizes the rule produced), columns the
     grade the rule assigned; each cell is the share of department-replications (written in the
-    cell, in %). The diagonal is the share graded as deserved."""
+    cell, in %). The diagonal is the share graded as deserved; the title sets it beside the share
+    that grades drawn at random with the same band sizes would get right (Σ_g p_g²)."""
     names = list(confusions)
     nrow, ncol = grid(len(names), ncols)
     n_bands = max(len(c) for c in confusions.values())
@@ -63,11 +64,13 @@ def confusion_figure(confusions: Mapping[str, pd.DataFrame], *, ncols: int = 3) 
         ax.set_xlabel(_("assigned grade"))
         if k % ncol == 0:
             ax.set_ylabel(_("true band (by true value)"))
-        diag = float(np.trace(values)) if values.shape[0] == values.shape[1] else float("nan")
-        ax.set_title(
-            name + "\n" + _("{share:.0f} % graded as deserved").format(share=100 * diag),
-            fontsize=9,
-        )
+        square = values.shape[0] == values.shape[1]
+        diag = float(np.trace(values)) if square else float("nan")
+        # what grades drawn at random with these band sizes would get right: a rule that puts
+        # most units in one band scores high on the diagonal for that alone
+        chance = float(values.sum(axis=1) @ values.sum(axis=0)) if square else float("nan")
+        said = _("{share:.0f} % graded as deserved (by chance: {chance:.0f} %)")
+        ax.set_title(name + "\n" + said.format(share=100 * diag, chance=100 * chance), fontsize=9)
         for spine in ax.spines.values():
             spine.set_visible(True)
     hide_unused(axes, len(names))
