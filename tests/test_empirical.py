@@ -843,3 +843,21 @@ def test_a_misspelt_answer_column_is_named_with_its_nearest_header(tmp_path):
                 read_ratings(path)
         else:
             assert read_ratings(path).frame["level"].notna().all()
+
+
+def test_a_unit_rated_by_one_rater_is_said_to_have_too_narrow_a_rank_interval():
+    """A unit rated by a single rater got a rank interval of 1-1 however many resamples: the
+    resampled rater is always that one. The analysis now says which units this concerns."""
+    rows = []
+    for unit, raters in (("甲局", 4), ("乙局", 4), ("丙局", 1)):
+        for r in range(raters):
+            rows.append({"unit": unit, "rater_group": "市民", "rater": f"r{r}",
+                         "item": "服务", "score": 60 + 10 * r + (5 if unit == "丙局" else 0)})  # fmt: skip
+    res = analyze(pd.DataFrame(rows), reps=20)
+    said = [n for n in res.notes if "rated by a single rater" in n]
+    assert said == [
+        "'丙局': rated by a single rater in a component, so the rank interval shows none of the "
+        "raters' disagreement for them (narrower than it is)"
+    ], res.notes
+    row = res.scores.set_index("unit").loc["丙局"]
+    assert row["rank_low"] == row["rank_high"]  # (the reason for the note)

@@ -353,6 +353,10 @@ def analyze(
     meta["strata"] = unc.strata
     if unc.filled:
         notes.append(note("filled", count=unc.filled))
+    rated = ratings.frame.groupby(["unit", "component"])["rater"].nunique()
+    alone = list(dict.fromkeys(rated[rated == 1].index.get_level_values("unit")))
+    if alone:  # (resampling one rater gives that rater back: no spread from the raters)
+        notes.append(note("one_rater", units=listed(alone)))
     scores = unc.table.sort_values(["rank", "total"], ascending=[True, False]).reset_index(
         drop=True
     )

@@ -17,6 +17,10 @@ NOTES: dict[str, str] = {
     "filled": N_(
         "{count} unit-replicates drew no rater of a component; they kept the observed points"
     ),
+    "one_rater": N_(
+        "{units}: rated by a single rater in a component, so the rank interval shows none of "
+        "the raters' disagreement for them (narrower than it is)"
+    ),
     "blank": N_(
         "{source}: {count} of {total} ratings left blank (neither score nor answer: {where}) are "
         "left out of the analysis"
