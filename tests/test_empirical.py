@@ -861,3 +861,18 @@ def test_a_unit_rated_by_one_rater_is_said_to_have_too_narrow_a_rank_interval():
     ], res.notes
     row = res.scores.set_index("unit").loc["丙局"]
     assert row["rank_low"] == row["rank_high"]  # (the reason for the note)
+
+
+def test_a_long_ratings_table_with_a_misnamed_unit_column_is_told_so(tmp_path):
+    """A ratings table whose unit column was misspelt (unitx) was taken for a wide table and
+    told it "needs --rule"; it is now told the column it lacks and the nearest header."""
+    rows = [{"unitx": u, "rater_group": "市民", "rater": f"r{i}", "score": 60 + i}
+            for i, u in enumerate(["甲局", "乙局"] * 3)]  # fmt: skip
+    path = tmp_path / "r.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    with pytest.raises(DataError, match=re.escape("missing column 'unit' (did you mean 'unitx'?)")):
+        analyze(path, reps=5)
+    wide = tmp_path / "wide.csv"
+    pd.DataFrame({"单位": ["甲局", "乙局"], "公共服务": [90, 80]}).to_csv(wide, index=False)
+    with pytest.raises(DataError, match="a wide table"):  # (a wide table still needs --rule)
+        analyze(wide, reps=5)
