@@ -362,10 +362,7 @@ def analyze(
     meta["strata"] = unc.strata
     if unc.filled:
         notes.append(note("filled", count=unc.filled))
-    rated = ratings.frame.groupby(["unit", "component"])["rater"].nunique()
-    alone = list(dict.fromkeys(rated[rated == 1].index.get_level_values("unit")))
-    if alone:  # (resampling one rater gives that rater back: no spread from the raters)
-        notes.append(note("one_rater", units=listed(alone)))
+    notes += _one_rater(ratings)
     scores = unc.table.sort_values(["rank", "total"], ascending=[True, False]).reset_index(
         drop=True
     )
@@ -445,6 +442,14 @@ def _changes(ranks: pd.DataFrame, rules: list[str], scoped: _Scoped) -> pd.DataF
     for name in rules if len(rules) > 1 else []:  # grades: what a quota within class changes
         out[f"grade:{name}"] = scoped.grades[name]
     return out.sort_values(base).reset_index(drop=True)
+
+
+def _one_rater(ratings: Ratings) -> list[str]:
+    """The note naming the units rated by a single rater in a component: resampling one rater
+    gives that rater back, so their rank intervals show none of the raters' disagreement."""
+    rated = ratings.frame.groupby(["unit", "component"])["rater"].nunique()
+    alone = list(dict.fromkeys(rated[rated == 1].index.get_level_values("unit")))
+    return [note("one_rater", units=listed(alone))] if alone else []
 
 
 def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, class_column):
