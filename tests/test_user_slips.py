@@ -667,3 +667,23 @@ def test_a_metric_bounded_twice_or_a_choice_given_twice_is_refused():
         "zscore",
         "percentile",
     )
+
+
+def test_an_uncertain_file_without_its_table_and_an_undefined_objective_are_told_plainly(
+    tmp_path, capsys
+):
+    """A file holding only [meta] was read as an uncertain input called "meta" ("uncertain.meta:
+    give range = …"); an objective the scenario leaves undefined (kendall_tau in a scenario
+    without a ranking) was explained by class_bias needing two classes."""
+    from perfsim.cli import main
+
+    only_meta = tmp_path / "u.toml"
+    only_meta.write_text('[meta]\nname = "x"\n', encoding="utf-8")
+    assert main(["sensitivity", "teaching/sensitivity-demo", "--uncertain", str(only_meta),
+                 "--reps", "2", "--out", str(tmp_path / "s")]) == 2  # fmt: skip
+    assert "has no [uncertain] table" in capsys.readouterr().err
+    assert main(["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
+                 "--objective", "kendall_tau", "--reps", "2", "--budget", "8"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "kendall_tau = 'kendall_tau': undefined in this scenario" in err
+    assert "class" not in err.split("undefined", 1)[1], err

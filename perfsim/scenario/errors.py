@@ -287,6 +287,13 @@ ERRORS: dict[str, str] = {
     ),
     "not_metric_of": N_("not a metric; one of {allowed}"),
     "whole_at_least": N_("must be a whole number ≥ {least}"),
+    "metric_undefined": N_(
+        "undefined in this scenario (the reference rule's run has no value of it); choose another"
+    ),
+    "metric_undefined_classes": N_(
+        "undefined in this scenario (the reference rule's run has no value of it: it needs two "
+        "classes of departments); choose another"
+    ),
     "unknown_metrics": N_(
         "unknown metric(s) {unknown}; the metrics: {metrics} (and the families {families})"
     ),

@@ -193,8 +193,11 @@ def check_metrics(
                     option,
                     metric,
                     metric,
-                    "undefined in this scenario (the reference rule's run has no value of it: "
-                    "class_bias, for one, needs two classes of departments); choose another",
+                    error(
+                        "metric_undefined_classes"
+                        if metric.startswith("class_")
+                        else "metric_undefined"
+                    ),  # fmt: skip
                 )
             )
     if problems:

@@ -213,7 +213,8 @@ def load_uncertain(source: str | Path | Mapping) -> tuple[dict[str, UncertainInp
     else:
         label = str(source)
         raw = read_toml(resolve_path(source), bundled=False, table="uncertain")
-        if "uncertain" not in raw and ({"rule", "world"} & set(raw)):
+        # (no [uncertain] table, and no top-level key that is a path: [meta] alone, a scenario)
+        if "uncertain" not in raw and not any("." in str(k) for k in raw):
             message = "has no [uncertain] table (a scenario without uncertain inputs)"
             raise ScenarioError([Problem(label, "uncertain", None, message, False)])
     wrapped = {"uncertain": raw["uncertain"] if "uncertain" in raw else raw}
