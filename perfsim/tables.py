@@ -459,10 +459,24 @@ def excel_name(source) -> bool:
     return str(source).lower().endswith(EXCEL_SUFFIXES)
 
 
+class RowsOf(str):
+    """A table's name (a ``str``) that knows the line of each row of the part of the table read:
+    its errors then name the lines of the whole file (``lines[row]``), not of the part."""
+
+    lines: tuple[int, ...]
+
+    def __new__(cls, source: str, lines) -> RowsOf:
+        out = super().__new__(cls, source)
+        out.lines = tuple(lines)
+        return out
+
+
 def row_name(source, row: int) -> str:
     """Where data row ``row`` (0 = the first under the header) of a table is: "line N" of a CSV
-    file, "row N" of a spreadsheet, as its program numbers them (the header is line or row 1)."""
-    return error("row" if excel_name(source) else "line", line=row + 2)
+    file, "row N" of a spreadsheet, as its program numbers them (the header is line or row 1;
+    :class:`RowsOf`: the lines of a part of a table)."""
+    line = source.lines[row] if isinstance(source, RowsOf) else row + 2
+    return error("row" if excel_name(source) else "line", line=line)
 
 
 def at_cell(source, row: int, column: str, message: str) -> str:

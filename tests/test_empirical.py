@@ -876,3 +876,25 @@ def test_a_long_ratings_table_with_a_misnamed_unit_column_is_told_so(tmp_path):
     pd.DataFrame({"单位": ["甲局", "乙局"], "公共服务": [90, 80]}).to_csv(wide, index=False)
     with pytest.raises(DataError, match="a wide table"):  # (a wide table still needs --rule)
         analyze(wide, reps=5)
+
+
+def test_a_units_table_row_of_a_unit_nobody_rated_is_not_checked(tmp_path):
+    """Checking the units table in its file's order took in the rows of units nobody rated,
+    which the analysis leaves out with a warning: an empty cell or another class there stopped
+    the analysis. Those rows are left out of the check; a rated unit's row is still named at its
+    own line after them."""
+    from perfsim.scenario import load_scenario
+
+    rule = load_scenario(HANGZHOU).rule
+    units = pd.read_csv(PILOT_UNITS, dtype=str)
+    first = units.columns[2]
+    extra = units.head(2).assign(department=["市测试一局", "市测试二局"], **{first: ["", "abc"]})
+    ids = sorted(units["department"])
+    path = tmp_path / "u.csv"
+    pd.concat([extra, units]).to_csv(path, index=False)
+    scorer = RuleScorer(rule, path, ids, source=str(path))  # (the unrated rows: not a word)
+    assert scorer.unit_ids == ids
+    bad = pd.concat([extra, units.assign(**{first: ["x"] + list(units[first][1:])})])
+    bad.to_csv(path, index=False)
+    with pytest.raises(DataError, match=f"line 4, column '{first}': 'x' is not a number"):
+        RuleScorer(rule, path, ids, source=str(path))

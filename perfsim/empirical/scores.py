@@ -26,7 +26,7 @@ from ..scenario import DataError, Rule
 from ..scenario.errors import error
 from ..scenario.rule_parts import Component
 from ..scoring import table_inputs
-from ..tables import read_frame, reading_note
+from ..tables import RowsOf, read_frame, reading_note
 from .data import Ratings, RatingsWarning
 from .notes import listed, phrase
 
@@ -178,18 +178,20 @@ class RuleScorer:
         """Check the units table in the order of its file, before it is put in the ratings'
         order: a bad cell is then named at its own line (it was named at its line in the
         reordered table), and a unit given twice is refused as ``perfsim score`` refuses it (the
-        first row was kept, the second ignored). The classes the ratings give (the table has
-        none) are those of its units; a unit nobody rated takes the first, for the check alone."""
+        first row was kept, the second ignored). Rows of units nobody rated are left out, as the
+        analysis leaves them out (with a warning); the classes the ratings give (the table has
+        none) are those of its units."""
         c = self.rule
-        checked = frame.copy()
+        rated = frame[id_column].isin(set(self.unit_ids)).to_numpy()  # (the others are left out)
+        lines = np.flatnonzero(rated) + 2
+        checked = frame[rated].reset_index(drop=True)
         if unit_classes is not None and class_column not in checked.columns:
             known = dict(zip(self.unit_ids, unit_classes, strict=True))
-            first = next(iter(known.values()), "")
-            checked[class_column] = [known.get(u, first) for u in checked[id_column]]
+            checked[class_column] = [known[u] for u in checked[id_column]]
         by_name = dict(zip(c.column_components, c.column_names, strict=True))
         for comp in self.rated_components:
             checked[by_name[comp]] = "0"
-        table_inputs(checked, c, source, id_column, class_column)
+        table_inputs(checked, c, RowsOf(source, lines), id_column, class_column)
 
     def evaluate(self, points: NDArray[np.float64], grading: bool = True) -> Evaluation:
         """Score ``points`` — ``(..., unit, len(rated_components))`` on 0–100 — with the rule."""
