@@ -561,6 +561,13 @@ def test_a_common_weight_that_no_class_uses_is_refused(capsys, how):
     assert (
         main(["validate", "teaching/goodhart", "--set", "rule.weights.上报数据=0.8"]) == 0
     )  # (no classes)
+    # an indicator added by --set needs its common weight too (the schema asks for every one)
+    added = {"rule.indicators.按时办结率": {"component": "目标考核", "bad": 60, "good": 100},
+             "rule.weights.按时办结率": 0.1,
+             **{f"rule.weights.by_class.{c}.按时办结率": 0.1 for c in ("社会服务类", "执法监管类", "综合管理类")},
+             "world.indicators.按时办结率": {"tasks": {"公共服务": 1.0}, "noise": 5}}  # fmt: skip
+    sets = [w for k, v in added.items() for w in ("--set", f"{k}={_toml(v)}")]
+    assert main(["validate", "hangzhou-2011", *sets]) == 0, capsys.readouterr().err
 
 
 def test_the_report_shows_the_class_weights_in_force():
@@ -687,3 +694,10 @@ def test_an_uncertain_file_without_its_table_and_an_undefined_objective_are_told
     err = capsys.readouterr().err
     assert "kendall_tau = 'kendall_tau': undefined in this scenario" in err
     assert "class" not in err.split("undefined", 1)[1], err
+
+
+def _toml(value) -> str:
+    """A value as --set reads it: a number, or an inline table."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f'"{k}" = {_toml(v)}' for k, v in value.items()) + "}"
+    return f'"{value}"' if isinstance(value, str) else str(value)

@@ -254,15 +254,18 @@ def apply_overrides(raw: Mapping, assignments: Iterable[str], source: str = "--s
     for group, members in pinned.items():
         _rescale(raw, tables, group, members, source)
     _check_new_components(raw, tables.root, source)
-    _check_common_weights(tables.root, assigned, source)
+    _check_common_weights(raw, tables.root, assigned, source)
     return tables.root
 
 
-def _check_common_weights(done: Mapping, assigned: list[list[str]], source: str) -> None:
+def _check_common_weights(
+    raw: Mapping, done: Mapping, assigned: list[list[str]], source: str
+) -> None:
     """A :class:`ScenarioError` for a common weight (``rule.weights.<indicator>``) set where
     every class of the rule has its own weights (``rule.weights.by_class``): it changed nothing,
     and a comparison said only that the rules were the same (Hangzhou's plan weighs each class
-    on its own). The error names the class tables to change instead."""
+    on its own). The error names the class tables to change instead. An indicator the overrides
+    add (``--set @file``) needs its common weight, as every indicator does: not refused."""
     rule = done.get("rule")
     weights = rule.get("weights") if isinstance(rule, Mapping) else None
     if not isinstance(weights, Mapping):
@@ -272,10 +275,14 @@ def _check_common_weights(done: Mapping, assigned: list[list[str]], source: str)
         return
     if not all(c in by_class for c in classes):
         return  # (a class without its own table takes the common weights)
+    before = (
+        (raw.get("rule") or {}).get("indicators") if isinstance(raw.get("rule"), Mapping) else None
+    )
+    known = set(before) if isinstance(before, Mapping) else set()
     for segments in assigned:
         if len(segments) == 3 and segments[:2] == ["rule", "weights"]:
             name = segments[2]
-            if name in RESERVED_WEIGHT_KEYS:
+            if name in RESERVED_WEIGHT_KEYS or name not in known:
                 continue
             said = error(
                 "weight_by_class", name=name, first=classes[0], classes=", ".join(classes),
