@@ -185,29 +185,42 @@ EXCEL_FORMULA = "#FORMULA"
 
 def _unstored_formulas(p: Path, frame: pd.DataFrame, sheet: int) -> pd.DataFrame:
     """Mark (:data:`EXCEL_FORMULA`) the blank cells of ``frame`` that are formulas in the
-    workbook: a workbook written by a program (openpyxl, a script) holds formulas without their
-    results until Excel or WPS opens and saves it. Only read when a cell is blank."""
+    workbook without a stored result: a workbook written by a program (openpyxl, a script) holds
+    its formulas so until Excel or WPS opens and saves it. A formula whose stored result is the
+    empty text (``=IF(…, "", …)``, saved by Excel) stays blank. Only read when a cell is blank."""
     blank = frame.to_numpy(dtype=object) == ""
     if not blank.any():
         return frame
-    import openpyxl
-
     try:
-        book = openpyxl.load_workbook(p, read_only=True, data_only=False)
+        formulas = _cell_types(p, sheet, frame.shape, data_only=False)
+        stored = _cell_types(p, sheet, frame.shape, data_only=True)
     except Exception:  # noqa: BLE001 - pandas read the file; this is a refinement
         return frame
-    out, row = frame.copy(), -1  # -1: the header row (the first with a value) not met yet
+    out = frame.copy()
+    for (row, j), kind in formulas.items():
+        if kind == "f" and blank[row, j] and stored.get((row, j)) != "str":
+            out.iat[row, j] = EXCEL_FORMULA
+    return out
+
+
+def _cell_types(p: Path, sheet: int, shape: tuple[int, int], data_only: bool) -> dict:
+    """The type openpyxl gives each cell of the table read (row 0: the first under the header,
+    the first row with a value): "f" a formula (``data_only=False``); with ``data_only``, "str"
+    a formula's stored text result."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(p, read_only=True, data_only=data_only)
+    types, row = {}, -1  # -1: the header row not met yet
     try:
         for cells in book.worksheets[sheet].iter_rows():
             if row < 0 and not any(c.value is not None for c in cells):
                 continue
-            for j, c in enumerate(cells[: frame.shape[1]]):
-                if row >= 0 and row < len(out) and c.data_type == "f" and blank[row, j]:
-                    out.iat[row, j] = EXCEL_FORMULA
+            if 0 <= row < shape[0]:
+                types.update({(row, j): c.data_type for j, c in enumerate(cells[: shape[1]])})
             row += 1
     finally:
         book.close()
-    return out
+    return types
 
 
 def refuse_excel_errors(frame: pd.DataFrame, source: str, columns, header=str) -> None:

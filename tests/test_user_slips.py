@@ -701,3 +701,36 @@ def _toml(value) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f'"{k}" = {_toml(v)}' for k, v in value.items()) + "}"
     return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def test_a_formula_whose_stored_result_is_empty_text_reads_as_blank(tmp_path, capsys):
+    """Excel stores ``=IF(…, "", …)`` with an empty text result (``t="str"``, an empty value):
+    such a cell is blank, as before (0 bonus points), not a formula without its result."""
+    import zipfile
+
+    import openpyxl
+
+    from perfsim.cli import main
+
+    units = pd.read_csv(ROOT / "scenarios/data/hangzhou-2011-units.csv").head(8)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(units.columns))
+    for row in units.itertuples(index=False):
+        sheet.append(list(row))
+    letter = "ABCDEFGHIJK"[list(units.columns).index("创新创优")]
+    sheet[f"{letter}4"] = '=IF(C4>200,1,"")'
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    cell = f'<c r="{letter}4">'
+    assert cell in xml
+    parts["xl/worksheets/sheet1.xml"] = xml.replace(cell, f'<c r="{letter}4" t="str">').encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    rule = str(ROOT / "scenarios/hangzhou-2011.toml")
+    assert main(["score", str(path), "--rule", rule, "--out", str(tmp_path / "s.csv")]) == 0
+    assert "formula" not in capsys.readouterr().err
