@@ -525,6 +525,15 @@ def test_plans_in_their_own_worlds_are_not_said_to_share_departments(tmp_path, c
         page = " ".join((out_dir / "report.md").read_text(encoding="utf-8").split())
         assert (said in page, same in page) == (own, not own)
         assert ("each rule in its own plan's world" in page) == own  # (the forest's caption)
+        # nor does the table's header, the metrics table's caption or the forest's title say
+        # common random numbers
+        assert ("common random numbers" in text, "common random numbers" in page) == (not own,) * 2
+        if own:
+            from perfsim.report.figures.comparison import forest_figure
+
+            table = pd.read_csv(out_dir / "comparison.csv", encoding="utf-8-sig")
+            legend = forest_figure(table, own_worlds=True).legends[0].get_title().get_text()
+            assert "each rule in its own plan's world" in " ".join(legend.split())
         meta = json.loads((out_dir / "metadata.json").read_text(encoding="utf-8"))
         worlds = {r: s["world"] for r, s in meta["resolved_scenarios"].items()}
         assert bool(other_worlds(worlds)) == own

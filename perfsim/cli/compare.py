@@ -208,7 +208,11 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     alike = all_alike(table, same)  # every rule the same as the reference: nothing to show
     if not alike:
         print()
-        print(_("paired differences from the reference [95 % interval], common random numbers;"))
+        print(
+            _("paired differences from the reference [95 % interval], each rule in its own world;")
+            if _own_worlds(comp)
+            else _("paired differences from the reference [95 % interval], common random numbers;")
+        )
         print(_("δ: the smallest difference that matters") + "\n")
     column = max(width(r) for r in rules[1:]) + 2
     for metric, group in t.groupby("metric", sort=False):

@@ -70,7 +70,11 @@ def _forest_panel(ax, others: pd.DataFrame, metric: str, y, rows: list, labels: 
 
 @figure_function
 def forest_figure(
-    comparison: pd.DataFrame, *, reference: str | None = None, ncols: int | None = None
+    comparison: pd.DataFrame,
+    *,
+    reference: str | None = None,
+    ncols: int | None = None,
+    own_worlds: bool = False,
 ) -> Figure:
     """Forest plot: for each metric, each non-reference rule's paired difference from the
     reference with its 95 % interval (``comparison.csv``), one panel per metric and one row per
@@ -78,7 +82,8 @@ def forest_figure(
     marker says the verdict. Metrics whose value is the same under every rule in every world, and
     those no rule can be compared with the reference on (a rater group one rule does not have),
     are listed under the figure instead of drawn; ``effective_weight:*`` has its own figure and
-    ``class_gap:*`` is summed up by ``class_bias``."""
+    ``class_gap:*`` is summed up by ``class_bias``. ``own_worlds``: the rules ran each in its own
+    plan's world (the title does not then say common random numbers)."""
     ref_rows = comparison[comparison["verdict"] == "reference"]
     reference = reference or (str(ref_rows["rule"].iloc[0]) if len(ref_rows) else "reference")
     others = comparison[comparison["rule"] != reference]
@@ -117,9 +122,16 @@ def forest_figure(
         for key, (m, f, lab) in VERDICT_STYLE.items()
         if key in set(others["verdict"].astype(str))
     ] + [Patch(facecolor="0.9", label=_("better side of 0 (by the metric's direction)"))]
-    title = _(
-        "Paired differences from the reference rule “{reference}” (mean and 95 % interval over "
-        "replications, common random numbers)"
+    title = (
+        _(
+            "Paired differences from the reference rule “{reference}” (mean and 95 % interval "
+            "over replications, each rule in its own plan's world)"
+        )
+        if own_worlds
+        else _(
+            "Paired differences from the reference rule “{reference}” (mean and 95 % interval "
+            "over replications, common random numbers)"
+        )
     ).format(reference=reference)
     fig.legend(  # the title heads the legend: an outside legend and a suptitle would overlap
         handles=handles,

@@ -66,7 +66,7 @@ def _forest_spec(run: RunFolder) -> list[Spec]:
                     "Forest plot of the paired differences of each metric from the reference "
                     "rule {reference}, one panel per metric."
                 ).format(reference=ref),
-                lambda: forest_figure(run.comparison, reference=ref),
+                lambda: forest_figure(run.comparison, reference=ref, own_worlds=run.own_worlds),
             )
         )
     return specs

@@ -104,9 +104,16 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
                     cls += ["num", "num", mark]
             rows.append(row)
             classes.append(cls)
-        caption = _(
-            "Difference = rule − reference, paired over replications (common random numbers); "
-            "verdict by the metric's better direction (▲ better, ▼ worse)."
+        caption = (
+            _(
+                "Difference = rule − reference, paired over replications (each rule in its own "
+                "plan's world); verdict by the metric's better direction (▲ better, ▼ worse)."
+            )
+            if run.own_worlds
+            else _(
+                "Difference = rule − reference, paired over replications (common random "
+                "numbers); verdict by the metric's better direction (▲ better, ▼ worse)."
+            )
         )
         doc.add("table", Table(header, rows, classes, caption, "metrics"))
     grade_distribution(doc, run)
