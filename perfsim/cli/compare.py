@@ -164,6 +164,17 @@ def _own_worlds(comp) -> bool:
     return bool(other_worlds({n: s.world for n, s in comp.scenarios.items()}))
 
 
+def _differences_header(comp) -> str:
+    """The head of the terminal's table of differences: how the replications are paired."""
+    from ..i18n import gettext as _
+
+    if _own_worlds(comp):
+        return _(
+            "paired differences from the reference [95 % interval], each rule in its own world;"
+        )
+    return _("paired differences from the reference [95 % interval], common random numbers;")
+
+
 def _print_comparison(comp, out, explain: bool = False, world=None, note: str = "") -> None:
     """The terminal's summary of a comparison, in the current language (a rule named after its
     scenario under the scenario's name in that language)."""
@@ -208,11 +219,7 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     alike = all_alike(table, same)  # every rule the same as the reference: nothing to show
     if not alike:
         print()
-        print(
-            _("paired differences from the reference [95 % interval], each rule in its own world;")
-            if _own_worlds(comp)
-            else _("paired differences from the reference [95 % interval], common random numbers;")
-        )
+        print(_differences_header(comp))
         print(_("δ: the smallest difference that matters") + "\n")
     column = max(width(r) for r in rules[1:]) + 2
     for metric, group in t.groupby("metric", sort=False):
