@@ -38,6 +38,19 @@ def _summary(doc: Document, run: RunFolder) -> None:
             doc.add("p", para)
 
 
+def _caption(run: RunFolder) -> str:
+    """The metrics table's caption: how the replications are paired."""
+    if run.own_worlds:
+        return _(
+            "Difference = rule − reference, paired over replications (each rule in its own "
+            "plan's world); verdict by the metric's better direction (▲ better, ▼ worse)."
+        )
+    return _(
+        "Difference = rule − reference, paired over replications (common random numbers); "
+        "verdict by the metric's better direction (▲ better, ▼ worse)."
+    )
+
+
 def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
     t = run.comparison
     ref = run.reference
@@ -104,18 +117,7 @@ def comparison_metrics_section(doc: Document, run: RunFolder) -> None:
                     cls += ["num", "num", mark]
             rows.append(row)
             classes.append(cls)
-        caption = (
-            _(
-                "Difference = rule − reference, paired over replications (each rule in its own "
-                "plan's world); verdict by the metric's better direction (▲ better, ▼ worse)."
-            )
-            if run.own_worlds
-            else _(
-                "Difference = rule − reference, paired over replications (common random "
-                "numbers); verdict by the metric's better direction (▲ better, ▼ worse)."
-            )
-        )
-        doc.add("table", Table(header, rows, classes, caption, "metrics"))
+        doc.add("table", Table(header, rows, classes, _caption(run), "metrics"))
     grade_distribution(doc, run)
     metrics = list(dict.fromkeys(t["metric"]))
     doc.add("h3", _("What the metrics mean"))
