@@ -596,6 +596,9 @@ def test_the_report_shows_the_class_weights_in_force():
          "every member of the sum-to-one group rule.components is uncertain"),
         ({"world.raters.社会评价.respondents": {"range": [20.5, 20.7], "integer": True}},
          "an integer input's range holds no whole number"),
+        ({"rule.components.社会评价.share": {"choices": [0.4, 0.5]},
+          "rule.components.目标考核.share": {"range": [0.3, 0.5]}},
+         "every member of the sum-to-one group rule.components is uncertain"),
     ],
 )  # fmt: skip
 def test_uncertain_inputs_that_would_mislead_are_refused_before_any_run(tmp_path, table, said):

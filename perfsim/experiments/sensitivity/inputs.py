@@ -244,9 +244,9 @@ def _check_whole_groups(raw: Mapping, inputs: Sequence[Input], label: str) -> No
     are rescaled to sum to 1, so the values sampled and recorded are not the shares the runs use
     (0.633 and 0.9 ran as 0.41 and 0.59). With all but one declared, the last takes up the rest."""
     groups: dict[tuple[str, ...], list[Input]] = {}
-    for inp in inputs:
+    for inp in inputs:  # (a member given as choices is rescaled with the others all the same)
         group = rescaled_group(split_path(inp.path))
-        if group is not None and inp.kind != "choice":
+        if group is not None:
             groups.setdefault(group[0], []).append(inp)
     for group, members in groups.items():
         named = {split_path(m.path)[2 if group == ("rule", "components") else -1] for m in members}
