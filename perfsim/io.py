@@ -368,10 +368,7 @@ def folder_lock(path: str | Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise OutputError(
-                f"another perfsim process is writing {target} (lock {lock}); wait for it to "
-                "finish, or choose another --out"
-            ) from None
+            raise OutputError(error("locked", target=target, lock=lock)) from None
         try:
             same = os.fstat(fd).st_ino == os.stat(lock).st_ino  # not unlinked by a finishing run
         except FileNotFoundError:

@@ -979,7 +979,10 @@ def test_a_report_of_a_folder_another_process_is_writing_is_refused(tmp_path, ca
     with open(tmp_path / ".run.perfsim-lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         assert main(["report", str(out)]) == 2
-        assert "another perfsim process is writing" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "another perfsim process is writing" in err and "--out" not in err  # (it has none)
+        assert main(["report", str(out), "--lang", "zh"]) == 2
+        assert "另一个 perfsim 进程正在写入" in capsys.readouterr().err
         assert _snapshot(out) == before
     assert main(["report", str(out)]) == 0
     assert (out / "report.html").is_file() and not (tmp_path / ".run.perfsim-lock").exists()

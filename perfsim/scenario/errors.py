@@ -325,6 +325,10 @@ ERRORS: dict[str, str] = {
         '[rule.indicators."{name}"] or "{name}" = 0.3)'
     ),
     "new_exists": N_("{target} exists; perfsim new never replaces a file: choose another name"),
+    "locked": N_(
+        "another perfsim process is writing {target} (lock {lock}); wait for it to finish, or "
+        "write elsewhere"
+    ),
     "cannot_enter": N_(
         "{target} cannot be opened (no permission to enter it), so perfsim cannot tell whose files "
         "it holds and will not replace it: make it enterable again, or choose another --out"
