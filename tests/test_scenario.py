@@ -365,6 +365,9 @@ def test_a_toml_slip_of_a_chinese_keyboard_gets_the_right_advice_in_either_langu
          "Line 3 gives the key name a second value in the same table: keep one of the two"),
         ('[rule.grading]\n"优秀" = 1\n"优秀" = 2\n', 'Line 3 gives the key "优秀" a second value'),
         ('[meta]\nname = "一\n', "Line 2 opens a quote it does not close: 'name = \"一'"),
+        ('[rule.grading]\nbands = ["a", "b"]\nbands = [\n  "a",\n  "c",\n]\n',
+         "Line 3 gives the key bands a second value"),  # (the parser stops at line 6)
+        ('[meta]\nname = "a"\n[meta]\nx = 1\n', "Line 3 declares the table [meta] a second time"),
     ],
 )  # fmt: skip
 def test_a_key_given_twice_or_an_unclosed_quote_is_named(tmp_path, text, said):

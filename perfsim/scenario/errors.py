@@ -301,6 +301,7 @@ ERRORS: dict[str, str] = {
         "Line {line} gives the key {name} a second value in the same table: keep one of the two"
     ),
     "toml_unclosed": N_("Line {line} opens a quote it does not close: {text}"),
+    "toml_table_twice": N_("Line {line} declares the table {table} a second time: merge the two"),
     "toml_full_digits": N_(
         "Line {line} writes a number with full-width characters ({value}, a Chinese keyboard's): "
         "write {fixed}"

@@ -233,6 +233,20 @@ def _invalid_toml(text: str, exc: tomllib.TOMLDecodeError) -> str:
     return error("invalid_toml_hint", detail=str(exc), hint=hint)
 
 
+def _second_key(lines: list[str], stop: int) -> tuple[int, str] | None:
+    """(line, key) of the first key written a second time in the table the parser stopped in
+    (its second value may span lines: the parser stops at its end)."""
+    start = max((i for i in range(stop) if lines[i].lstrip().startswith("[")), default=-1)
+    seen: set[str] = set()
+    for i in range(start + 1, min(stop, len(lines))):
+        key = re.match(r"\s*(\"[^\"]*\"|'[^']*'|[^\s=#\[\]\"',]+)\s*=", lines[i])
+        if key and key.group(1) in seen:
+            return i + 1, key.group(1)
+        if key:
+            seen.add(key.group(1))
+    return None
+
+
 def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
     """A hint for the most common mistakes: full-width punctuation typed on a Chinese keyboard
     (``，`` for ``,``, ``＝`` for ``=``, ``“”`` for ``"``, a ``；`` at the end of a line), a
@@ -248,8 +262,10 @@ def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
         return typed
     said = str(exc)
     if said.startswith("Cannot overwrite a value"):  # (the parser does not name the key)
-        key = re.match(r"\s*([^=]+?)\s*=", line)
-        return error("toml_twice", line=line_no, name=key.group(1) if key else line.strip())
+        found = _second_key(lines, line_no)
+        return error("toml_twice", line=found[0], name=found[1]) if found else ""
+    if said.startswith("Cannot declare"):
+        return error("toml_table_twice", line=line_no, table=line.strip())
     if said.startswith("Illegal character '\\n'") and line.count('"') % 2:
         return error("toml_unclosed", line=line_no, text=repr(line.strip()))
     if 0 < col <= len(line) and line[col - 1] in "；;":  # where the parser stopped
