@@ -69,7 +69,7 @@ ALIASES = {
     **dict.fromkeys(("评价人", "评价人编号", "评分人", "测评人", "评委"), "rater"),
     **dict.fromkeys(("测评项目", "评价项目", "项目", "指标"), "item"),
     **dict.fromkeys(("得分", "分数", "评分"), "score"),
-    **dict.fromkeys(("评价结果", "评价等级", "选项", "答案", "回答", "满意度"), "answer"),
+    **dict.fromkeys(("评价结果", "评价等级", "选项", "答案", "回答"), "answer"),
 }
 """Other names of the columns of a ratings table: English ones and those a Chinese office writes."""
 
