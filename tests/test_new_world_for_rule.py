@@ -86,13 +86,14 @@ def test_the_starter_rule_with_its_own_partial_world_runs_on_a_world_written_for
     assert main(["report", out]) == 0
     html = Path(out, "report.html").read_text(encoding="utf-8")
     assumptions = html[html.index('id="assumptions"') :]
-    assert "World world.toml: Every number is a placeholder" in assumptions
+    assert "World world.toml (--world): Every number is a placeholder" in assumptions
     assert "The scenario lists no assumptions" not in assumptions
     assert "world (--world)</th><td>world.toml</td>" in html  # in Reproducibility
     on_hangzhou = resolve_scenario("rule.toml", world="hangzhou-2011")
     listed = scenario_raw(on_hangzhou)["meta"]["assumptions"]
     assert any(
-        a.startswith("World hangzhou-2011: its departments, tasks, measurements") for a in listed
+        a.startswith("World hangzhou-2011 (--world): its departments, tasks, measurements")
+        for a in listed
     )
     assert listed[-1].endswith("not the world's: world.indicators.按时办结率")  # (its own [world])
     assert not any("领导考评 share" in a for a in listed)  # an assumption of Hangzhou's rule
@@ -252,15 +253,15 @@ def test_a_chinese_report_says_the_worlds_assumption_in_chinese(tmp_path, monkey
     assert main(["report", "r", "--lang", "zh"]) == 0 and main(["report", "r"]) == 0
     zh = Path("r/report.zh.md").read_text(encoding="utf-8")
     en = Path("r/report.md").read_text(encoding="utf-8")
-    assert "模拟世界 hangzhou-2011：其部门、任务、测量和评价主体" in zh
+    assert "模拟世界 hangzhou-2011（--world）：其部门、任务、测量和评价主体" in zh
     assert "meta.assumptions state them" not in zh
-    assert "World hangzhou-2011: its departments, tasks, measurements and raters" in en
+    assert "World hangzhou-2011 (--world): its departments, tasks, measurements and raters" in en
     # a world file's own assumption is its text, whatever the language; other lines as they are
-    zh_ = {"World {world}: {assumption}": "世界 {world}：{assumption}"}.get
-    assert (
-        world_assumption_in("World w.toml: 每个数都是占位", lambda t: zh_(t, t))
-        == "世界 w.toml：每个数都是占位"
-    )
+    zh_ = {"World {world} (--world): {assumption}": "世界 {world}：{assumption}"}.get
+    said = world_assumption_in("World w.toml (--world): 每个数都是占位", lambda t: zh_(t, t))
+    assert said == "世界 w.toml：每个数都是占位"
+    own = "World Bank governance indicators: used as the class shares"  # (the author's own)
+    assert world_assumption_in(own, lambda t: "X") == own
     assert world_assumption_in("领导考评 share is 5 %", lambda t: "X") == "领导考评 share is 5 %"
 
 
@@ -277,7 +278,7 @@ def test_a_rule_files_own_world_entries_are_listed_as_its_assumptions(tmp_path, 
     en = " ".join(Path("o/report.md").read_text(encoding="utf-8").split())
     zh = Path("o/report.zh.md").read_text(encoding="utf-8")
     assert (
-        "World hangzhou-2011: the rule file's own [world] entries, with the rule file's numbers, "
+        "World hangzhou-2011 (--world): the rule file's own [world] entries, with the rule file's numbers, "
         "not the world's: world.indicators.按时办结率" in en
     )
     assert (

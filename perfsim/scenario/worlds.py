@@ -235,12 +235,13 @@ def on_world(raw: Mapping, world: Mapping) -> dict:
 #: a world's assumption as a rule on it lists it (:func:`with_world_assumptions`), and the one
 #: listed for a world taken from a whole scenario; a report shows them in its language
 #: (:func:`world_assumption_in`)
-WORLD_ASSUMPTION = N_("World {world}: {assumption}")
+WORLD_ASSUMPTION = N_("World {world} (--world): {assumption}")
 WHOLE_WORLD = N_(
     "its departments, tasks, measurements and raters, as that scenario's meta.assumptions state "
     "them"
 )
-_WORLD_LINE = re.compile(r"World (?P<world>.+?): (?P<assumption>.*)", re.S)
+# ("(--world)": an assumption of the author's own, "World Bank data: …", is not one of them)
+_WORLD_LINE = re.compile(r"World (?P<world>.+?) \(--world\): (?P<assumption>.*)", re.S)
 
 
 OWN_ENTRIES = N_(
