@@ -353,6 +353,11 @@ def test_a_chinese_summary_joins_its_sentences_without_a_space(tmp_path, capsys)
         (["optimize", "theory/v6-distortion", "--lever", "rule.pay.per_point=0:2",
           "--objective", "welfare_loss", "--budget", "3"], "--budget = 3：须为 ≥ 8 的整数"),
         (["sensitivity", "teaching/sensitivity-demo", "--metric", "nosuch"], "未知指标 nosuch；"),
+        (["optimize", "hangzhou-2011", "--lever", "rule.normalize.method=zscore,zscore",
+          "--objective", "kendall_tau"], "有一个选项写了两次"),
+        (["compare", "theory/v6-distortion", "--variant", "x:rule.pay.per_point=1",
+          "--across", "world.indicators.measure.noise=0.1,0.5",
+          "--across", 'world.indicators."measure".noise=0.2'], "同一路径给了两次"),
     ],
 )  # fmt: skip
 def test_optimisation_and_sensitivity_option_errors_are_said_in_chinese(argv, chinese, capsys):

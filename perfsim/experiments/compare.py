@@ -266,10 +266,10 @@ def parse_acrosses(texts: Iterable[str], levers: Iterable[str] = ()) -> list[tup
     keys = [tuple(split_path(p)) for p, _ in axes]
     for (path, _), key in zip(axes, keys, strict=True):
         if keys.count(key) > 1:
-            said = "the path is given twice; give its values in one --across"
+            said = error("across_twice")
             raise ScenarioError([Problem("--across", path, None, said, False)])
         if key in {tuple(split_path(lever)) for lever in levers}:
-            said = "is also a --lever: the assumed values would replace the lever's"
+            said = error("across_lever")
             raise ScenarioError([Problem("--across", path, None, said, False)])
     return axes
 

@@ -287,6 +287,18 @@ ERRORS: dict[str, str] = {
     ),
     "not_metric_of": N_("not a metric; one of {allowed}"),
     "whole_at_least": N_("must be a whole number ≥ {least}"),
+    "choice_twice": N_("a choice is given twice"),
+    "across_twice": N_("the path is given twice; give its values in one --across"),
+    "across_lever": N_("is also a --lever: the assumed values would replace the lever's"),
+    "entry_twice": N_(
+        "the same entry is given twice ({paths}: a quoted and an unquoted key are one path)"
+    ),
+    "integer_range": N_("an integer input's range holds no whole number; widen it or drop integer"),
+    "whole_group": N_(
+        "every member of the sum-to-one group {group} is uncertain ({paths}): their values are "
+        "rescaled to sum to 1, so the values sampled would not be the ones the runs use; declare "
+        "all but one of them (the last takes up the rest)"
+    ),
     "metric_undefined": N_(
         "undefined in this scenario (the reference rule's run has no value of it); choose another"
     ),

@@ -59,7 +59,7 @@ def parse_lever(text: str) -> Input:
     if len(choices) < 2:
         raise ScenarioError([Problem("--lever", path, spec, _LEVER_HELP)])
     if len({repr(c) for c in choices}) < len(choices):  # (drawn twice as often, unseen)
-        raise ScenarioError([Problem("--lever", path, spec, "a choice is given twice")])
+        raise ScenarioError([Problem("--lever", path, spec, error("choice_twice"))])
     return Input(name=path, path=path, kind="choice", choices=tuple(choices))
 
 

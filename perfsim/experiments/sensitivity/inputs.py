@@ -251,12 +251,8 @@ def _check_whole_groups(raw: Mapping, inputs: Sequence[Input], label: str) -> No
     for group, members in groups.items():
         named = {split_path(m.path)[2 if group == ("rule", "components") else -1] for m in members}
         if len(members) > 1 and named >= group_members(raw, group):
-            said = (
-                f"every member of the sum-to-one group {'.'.join(group)} is uncertain "
-                f"({', '.join(m.path for m in members)}): their "
-                "values are rescaled to sum to 1, so the values sampled would not be the ones the "
-                "runs use; declare all but one of them (the last takes up the rest)"
-            )
+            paths = ", ".join(m.path for m in members)
+            said = error("whole_group", group=".".join(group), paths=paths)
             raise ScenarioError(
                 [Problem(label, "uncertain", [m.path for m in members], said, False)]
             )
@@ -271,11 +267,11 @@ def check_inputs(raw: Mapping, source: str, inputs: Sequence[Input], label: str)
     keys = [tuple(split_path(inp.path)) for inp in inputs]
     twice = [inp.path for inp, key in zip(inputs, keys, strict=True) if keys.count(key) > 1]
     if twice:
-        said = f"the same entry is given twice ({', '.join(twice)}: a quoted and an unquoted key are one path)"
+        said = error("entry_twice", paths=", ".join(twice))
         raise ScenarioError([Problem(label, "uncertain", twice, said, False)])
     for inp in inputs:
         if inp.integer and inp.low is not None and math.floor(inp.high) < math.ceil(inp.low):
-            said = "an integer input's range holds no whole number; widen it or drop integer"
+            said = error("integer_range")
             raise ScenarioError(
                 [Problem(label, f"uncertain.{inp.path}", [inp.low, inp.high], said)]
             )
