@@ -673,6 +673,9 @@ def test_a_metric_bounded_twice_or_a_choice_given_twice_is_refused():
     assert parse_bounds(["class_bias<5", "gaming_share<0.1"])["class_bias"] == ("<", 5.0)
     with pytest.raises(ScenarioError, match="a choice is given twice"):
         parse_lever("rule.normalize.method=zscore,zscore")
+    with pytest.raises(ScenarioError, match="a choice is given twice"):
+        parse_lever("world.raters.社会评价.respondents=100,100.0")
+    assert len(parse_lever("rule.audit.veto=true,1").choices) == 2  # (a flag is not a number)
     assert parse_lever("rule.normalize.method=zscore,percentile").choices == (
         "zscore",
         "percentile",

@@ -58,7 +58,8 @@ def parse_lever(text: str) -> Input:
     choices = [_value(v) for v in split_top_level(spec)]
     if len(choices) < 2:
         raise ScenarioError([Problem("--lever", path, spec, _LEVER_HELP)])
-    if len({repr(c) for c in choices}) < len(choices):  # (drawn twice as often, unseen)
+    keys = [(type(c) is bool, c) if isinstance(c, int | float | str) else repr(c) for c in choices]
+    if len(set(keys)) < len(choices):  # (drawn twice as often, unseen; 100 and 100.0 too)
         raise ScenarioError([Problem("--lever", path, spec, error("choice_twice"))])
     return Input(name=path, path=path, kind="choice", choices=tuple(choices))
 
