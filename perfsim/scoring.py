@@ -351,7 +351,7 @@ def _read_inputs(
     frame = frame.rename(columns=lambda s: str(s).strip())
     read = [id_column, class_column, *c.adjustment_columns, *c.veto_columns, *needed]
     refuse_excel_errors(frame, source, read)
-    ids = _ids(frame, source, id_column)
+    ids = table_ids(frame, source, id_column)
     missing = [col for col in dict.fromkeys(needed) if col not in frame.columns]
     if missing:
         raise DataError(_missing_columns(source, missing, needed, list(frame.columns)))
@@ -416,7 +416,8 @@ def _read_inputs(
     return {"ids": ids, "class_names": class_names, "arrays": arrays}
 
 
-def _ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
+def table_ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
+    """The ids of a table's rows, refusing an empty one and one given twice (at their lines)."""
     if id_column not in frame.columns:
         missing = _missing_columns(source, [id_column], [id_column], list(frame.columns))
         raise DataError(error("id_hint", message=missing))

@@ -483,6 +483,9 @@ class RowsOf(str):
         out.lines = tuple(lines)
         return out
 
+    def __getnewargs__(self) -> tuple[str, tuple[int, ...]]:  # (copied and pickled whole)
+        return str(self), self.lines
+
 
 def row_name(source, row: int) -> str:
     """Where data row ``row`` (0 = the first under the header) of a table is: "line N" of a CSV

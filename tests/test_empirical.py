@@ -898,3 +898,10 @@ def test_a_units_table_row_of_a_unit_nobody_rated_is_not_checked(tmp_path):
     bad.to_csv(path, index=False)
     with pytest.raises(DataError, match=f"line 4, column '{first}': 'x' is not a number"):
         RuleScorer(rule, path, ids, source=str(path))
+    # ids are checked on every row: an empty one, or an unrated unit given twice
+    for extra_id, said in (("", "line 2, column 'department': the department id is empty"),
+                           ("市测试二局", "line 3, column 'department': department '市测试二局' appears twice")):  # fmt: skip
+        twice = pd.concat([extra.assign(department=[extra_id, "市测试二局"]), units])
+        twice.to_csv(path, index=False)
+        with pytest.raises(DataError, match=re.escape(said)):
+            RuleScorer(rule, path, ids, source=str(path))

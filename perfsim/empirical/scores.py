@@ -25,7 +25,7 @@ from ..rules.pipeline import CompiledRule, Evaluation, compile_rule, evaluate
 from ..scenario import DataError, Rule
 from ..scenario.errors import error
 from ..scenario.rule_parts import Component
-from ..scoring import table_inputs
+from ..scoring import table_ids, table_inputs
 from ..tables import RowsOf, read_frame, reading_note
 from .data import Ratings, RatingsWarning
 from .notes import listed, phrase
@@ -182,6 +182,7 @@ class RuleScorer:
         analysis leaves them out (with a warning); the classes the ratings give (the table has
         none) are those of its units."""
         c = self.rule
+        table_ids(frame, source, id_column)  # (every row: an empty id, a unit given twice)
         rated = frame[id_column].isin(set(self.unit_ids)).to_numpy()  # (the others are left out)
         lines = np.flatnonzero(rated) + 2
         checked = frame[rated].reset_index(drop=True)
