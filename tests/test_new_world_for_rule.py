@@ -262,6 +262,13 @@ def test_a_chinese_report_says_the_worlds_assumption_in_chinese(tmp_path, monkey
     assert said == "世界 w.toml：每个数都是占位"
     own = "World Bank governance indicators: used as the class shares"  # (the author's own)
     assert world_assumption_in(own, lambda t: "X") == own
+    # a folder written before "(--world)": perfsim's own sentence is still said in Chinese
+    from perfsim.i18n import gettext as _
+    from perfsim.i18n import language
+
+    old = "World hangzhou-2011: its departments, tasks, measurements and raters, as that scenario's meta.assumptions state them"
+    with language("zh"):
+        assert world_assumption_in(old, _).startswith("模拟世界 hangzhou-2011（--world）：其部门")
     assert world_assumption_in("领导考评 share is 5 %", lambda t: "X") == "领导考评 share is 5 %"
 
 

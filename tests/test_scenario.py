@@ -368,6 +368,10 @@ def test_a_toml_slip_of_a_chinese_keyboard_gets_the_right_advice_in_either_langu
         ('[rule.grading]\nbands = ["a", "b"]\nbands = [\n  "a",\n  "c",\n]\n',
          "Line 3 gives the key bands a second value"),  # (the parser stops at line 6)
         ('[meta]\nname = "a"\n[meta]\nx = 1\n', "Line 3 declares the table [meta] a second time"),
+        ('[a]\nx = 1\n"x" = 2\n', 'Line 3 gives the key "x" a second value'),  # (quoted once)
+        ("[x]\nb = 1\nm = [\n  [1, 2],\n]\nb = 2\n", "Line 6 gives the key b"),  # ([ in a value)
+        ('[meta]\nd = """\nname = 1\n"""\nname = "a"\nname = "b"\n', "Line 6 gives the key name"),
+        ("[meta] # again\nname = 'a'\n[meta] # again\n", "declares the table [meta] a second"),
     ],
 )  # fmt: skip
 def test_a_key_given_twice_or_an_unclosed_quote_is_named(tmp_path, text, said):

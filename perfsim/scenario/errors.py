@@ -288,6 +288,7 @@ ERRORS: dict[str, str] = {
     "not_metric_of": N_("not a metric; one of {allowed}"),
     "whole_at_least": N_("must be a whole number ≥ {least}"),
     "choice_twice": N_("a choice is given twice"),
+    "lever_twice": N_("a lever path is given twice"),
     "across_twice": N_("the path is given twice; give its values in one --across"),
     "across_lever": N_("is also a --lever: the assumed values would replace the lever's"),
     "entry_twice": N_(

@@ -233,17 +233,25 @@ def _invalid_toml(text: str, exc: tomllib.TOMLDecodeError) -> str:
     return error("invalid_toml_hint", detail=str(exc), hint=hint)
 
 
+_HEADER = re.compile(r"\s*\[{1,2}[^\[\]=]+\]{1,2}\s*(#.*)?")
+_KEY = re.compile(r"\s*(\"[^\"]*\"|'[^']*'|[^\s=#\[\]\"',]+)\s*=")
+
+
 def _second_key(lines: list[str], stop: int) -> tuple[int, str] | None:
     """(line, key) of the first key written a second time in the table the parser stopped in
-    (its second value may span lines: the parser stops at its end)."""
-    start = max((i for i in range(stop) if lines[i].lstrip().startswith("[")), default=-1)
+    (its second value may span lines: the parser stops at its end); keys compared without their
+    quotes, lines inside a multi-line string skipped."""
+    start = max((i for i in range(stop) if _HEADER.fullmatch(lines[i])), default=-1)
     seen: set[str] = set()
+    inside = False  # within a multi-line string
     for i in range(start + 1, min(stop, len(lines))):
-        key = re.match(r"\s*(\"[^\"]*\"|'[^']*'|[^\s=#\[\]\"',]+)\s*=", lines[i])
-        if key and key.group(1) in seen:
+        key = None if inside else _KEY.match(lines[i])
+        inside ^= (lines[i].count('"""') + lines[i].count("'''")) % 2 == 1
+        name = key.group(1).strip("\"'") if key else None
+        if name is not None and name in seen:
             return i + 1, key.group(1)
-        if key:
-            seen.add(key.group(1))
+        if name is not None:
+            seen.add(name)
     return None
 
 
@@ -265,7 +273,7 @@ def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
         found = _second_key(lines, line_no)
         return error("toml_twice", line=found[0], name=found[1]) if found else ""
     if said.startswith("Cannot declare"):
-        return error("toml_table_twice", line=line_no, table=line.strip())
+        return error("toml_table_twice", line=line_no, table=line.split("#")[0].strip())
     if said.startswith("Illegal character '\\n'") and line.count('"') % 2:
         return error("toml_unclosed", line=line_no, text=repr(line.strip()))
     if 0 < col <= len(line) and line[col - 1] in "；;":  # where the parser stopped

@@ -212,7 +212,7 @@ def check_levers(raw: Mapping, source: str, levers: Sequence[Input]) -> None:
         raise ScenarioError([Problem("--lever", "", None, "give at least one --lever", False)])
     seen = [lv.path for lv in levers]
     if len({tuple(split_path(p)) for p in seen}) != len(seen):  # ("优秀" and 优秀: one key)
-        raise ScenarioError([Problem("--lever", "", seen, "a lever path is given twice", False)])
+        raise ScenarioError([Problem("--lever", "", seen, error("lever_twice"), False)])
     try:
         check_inputs(raw, source, levers, "--lever")
     except ScenarioError as exc:  # the sensitivity check names the [uncertain] table: not here
