@@ -124,11 +124,11 @@ class RuleScorer:
         wanted = list(c.column_components) if rated is None else list(rated)
         #: the rule's column components filled from ratings, in ``c.column_components`` order
         self.rated_components = tuple(k for k in c.column_components if k in wanted)
-        frame = self._units_frame(units, unit_classes, id_column, class_column, source)
+        frame, rows = self._units_frame(units, unit_classes, id_column, class_column, source)
         for comp in self.rated_components:
             frame[by_name[comp]] = "0"
         self.source = source
-        inputs = table_inputs(frame, c, source, id_column, class_column)
+        inputs = table_inputs(frame, c, rows, id_column, class_column)
         self.arrays = inputs["arrays"]
         self.class_names = inputs["class_names"]
         self._positions = np.array(
@@ -136,7 +136,10 @@ class RuleScorer:
         )
         self._marks = c.full_marks[self._positions] / 100.0 if len(self._positions) else None
 
-    def _units_frame(self, units, unit_classes, id_column, class_column, source) -> pd.DataFrame:
+    def _units_frame(self, units, unit_classes, id_column, class_column, source):
+        """The units table's rows of the rated units, in the ratings' order, and the table's
+        name knowing each row's line in the file (:class:`perfsim.tables.RowsOf`): an error is
+        named at its line, not at its place in the reordered table (line 52 for line 11)."""
         ids = pd.Index(self.unit_ids)
         if units is None:
             frame = pd.DataFrame({id_column: self.unit_ids})
@@ -147,7 +150,7 @@ class RuleScorer:
                 raise DataError(
                     error("needs_indicators", source=source, indicators=", ".join(indicators))
                 )
-            return frame.astype(str)
+            return frame.astype(str), source
         frame = read_frame(units).rename(columns=lambda s: str(s).strip())
         key = id_column if id_column in frame.columns else "unit"
         if key not in frame.columns:
@@ -161,38 +164,19 @@ class RuleScorer:
             raise DataError(
                 error("not_in_units", source=source, count=len(missing), units=listed(missing))
             )
-        self._check_as_read(frame.rename(columns={key: id_column}), unit_classes, source,
-                            id_column, class_column)  # fmt: skip
+        table_ids(frame, source, key)  # (every row: an empty id, a unit given twice)
         unrated = [u for u in dict.fromkeys(frame[key]) if u not in set(ids)]
         if unrated:  # scored with the others, they would have no rating-based component
             said = phrase("unrated", source=source, count=len(unrated), units=listed(unrated))
             warnings.warn_explicit(RatingsWarning(said), RatingsWarning, "perfsim", 0)
-        frame = frame.drop_duplicates(key).set_index(key).loc[ids].reset_index()
+        # the rated units' rows in the ratings' order, each error named at its line in the file
+        rows = pd.Index(frame[key]).get_indexer(ids)
+        frame = frame.iloc[rows].reset_index(drop=True)
         if key != id_column:
             frame = frame.rename(columns={key: id_column})
         if unit_classes is not None and class_column not in frame.columns:
             frame[class_column] = list(unit_classes)
-        return frame
-
-    def _check_as_read(self, frame, unit_classes, source, id_column, class_column) -> None:
-        """Check the units table in the order of its file, before it is put in the ratings'
-        order: a bad cell is then named at its own line (it was named at its line in the
-        reordered table), and a unit given twice is refused as ``perfsim score`` refuses it (the
-        first row was kept, the second ignored). Rows of units nobody rated are left out, as the
-        analysis leaves them out (with a warning); the classes the ratings give (the table has
-        none) are those of its units."""
-        c = self.rule
-        table_ids(frame, source, id_column)  # (every row: an empty id, a unit given twice)
-        rated = frame[id_column].isin(set(self.unit_ids)).to_numpy()  # (the others are left out)
-        lines = np.flatnonzero(rated) + 2
-        checked = frame[rated].reset_index(drop=True)
-        if unit_classes is not None and class_column not in checked.columns:
-            known = dict(zip(self.unit_ids, unit_classes, strict=True))
-            checked[class_column] = [known[u] for u in checked[id_column]]
-        by_name = dict(zip(c.column_components, c.column_names, strict=True))
-        for comp in self.rated_components:
-            checked[by_name[comp]] = "0"
-        table_inputs(checked, c, RowsOf(source, lines), id_column, class_column)
+        return frame, RowsOf(source, rows + 2)
 
     def evaluate(self, points: NDArray[np.float64], grading: bool = True) -> Evaluation:
         """Score ``points`` — ``(..., unit, len(rated_components))`` on 0–100 — with the rule."""
