@@ -240,9 +240,9 @@ WHOLE_WORLD = N_(
     "its departments, tasks, measurements and raters, as that scenario's meta.assumptions state "
     "them"
 )
-# ("(--world)": an assumption of the author's own, "World Bank data: …", is not one of them)
-_WORLD_LINE = re.compile(r"World (?P<world>.+?) \(--world\): (?P<assumption>.*)", re.S)
-_OLD_WORLD_LINE = re.compile(r"World (?P<world>.+?): (?P<assumption>.*)", re.S)
+# ("(--world)": an assumption of the author's own, "World Bank data: …", is not one of them;
+# a folder written before it was added has perfsim's own sentences without it)
+_WORLD_LINE = re.compile(r"World (?P<world>.+?)(?P<mark> \(--world\))?: (?P<assumption>.*)", re.S)
 
 
 OWN_ENTRIES = N_(
@@ -269,13 +269,11 @@ def world_assumption_in(text: str, translate: Callable[[str], str]) -> str:
     """``text``, one of a scenario's ``meta.assumptions``, in the language of ``translate`` (a
     gettext) when it is a world's line of :func:`with_world_assumptions` (the world's own
     assumptions are its file's text, in its language); any other text as it is."""
-    match = _WORLD_LINE.fullmatch(text) or _OLD_WORLD_LINE.fullmatch(text)
-    if match is None:
-        return text
-    said = match["assumption"]
+    match = _WORLD_LINE.fullmatch(text)
+    said = match["assumption"] if match else ""
     own = _OWN_LINE.fullmatch(said)
-    if match.re is _OLD_WORLD_LINE and said != WHOLE_WORLD and own is None:
-        return text  # (a folder written before "(--world)": only perfsim's own sentences)
+    if match is None or (match["mark"] is None and said != WHOLE_WORLD and own is None):
+        return text
     if said == WHOLE_WORLD:
         said = translate(WHOLE_WORLD)
     elif own is not None:
