@@ -61,7 +61,8 @@ from ..scenario import (
 from ..scenario import worlds as worlds_mod
 from ..scenario.errors import error
 from ..scenario.loader import scenario_from_dict
-from ..scenario.overrides import partition_any, separators, split_path
+from ..scenario.overrides import partition_any, separators
+from ..scenario.paths import repeated_paths
 from ..simulation import SimulationResult, simulate
 from ..world.convergence import run_label
 
@@ -263,14 +264,12 @@ def parse_acrosses(texts: Iterable[str], levers: Iterable[str] = ()) -> list[tup
     labelled with values the second overrode) or that is also a ``--lever`` of an optimisation
     (the world's value silently replaced the lever's)."""
     axes = [parse_across(t) for t in texts]
-    keys = [tuple(split_path(p)) for p, _ in axes]
-    for (path, _), key in zip(axes, keys, strict=True):
-        if keys.count(key) > 1:
-            said = error("across_twice")
-            raise ScenarioError([Problem("--across", path, None, said, False)])
-        if key in {tuple(split_path(lever)) for lever in levers}:
-            said = error("across_lever")
-            raise ScenarioError([Problem("--across", path, None, said, False)])
+    paths, levers = [p for p, _ in axes], list(levers)
+    twice = repeated_paths(paths)
+    on_lever = [p for p in repeated_paths(paths + levers) if p in paths]
+    for bad, key in ((twice, "across_twice"), (on_lever, "across_lever")):
+        if bad:
+            raise ScenarioError([Problem("--across", bad[0], None, error(key), False)])
     return axes
 
 

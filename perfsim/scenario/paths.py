@@ -30,3 +30,10 @@ def split_path(path: str) -> list[str]:
             buf += ch
     parts.append(buf)
     return [p.strip() for p in parts]
+
+
+def repeated_paths(paths) -> list[str]:
+    """The ``paths`` that name an entry another of them names too (``rule.audit."probability"``
+    and ``rule.audit.probability`` are one entry), in their order."""
+    keys = [tuple(split_path(p)) for p in paths]
+    return [p for p, key in zip(paths, keys, strict=True) if keys.count(key) > 1]

@@ -24,6 +24,7 @@ from ...scenario import Problem, ScenarioError, parse_assignment
 from ...scenario.errors import error
 from ...scenario.names import nearest
 from ...scenario.overrides import ascii_comparison, parse_value, rescaled_group, split_path
+from ...scenario.paths import repeated_paths
 from ..compare import split_top_level
 from ..sensitivity.inputs import Input, check_inputs, group_members, toml_value
 
@@ -211,7 +212,7 @@ def check_levers(raw: Mapping, source: str, levers: Sequence[Input]) -> None:
     if not levers:
         raise ScenarioError([Problem("--lever", "", None, "give at least one --lever", False)])
     seen = [lv.path for lv in levers]
-    if len({tuple(split_path(p)) for p in seen}) != len(seen):  # ("优秀" and 优秀: one key)
+    if repeated_paths(seen):  # ("优秀" and 优秀: one key)
         raise ScenarioError([Problem("--lever", "", seen, error("lever_twice"), False)])
     try:
         check_inputs(raw, source, levers, "--lever")

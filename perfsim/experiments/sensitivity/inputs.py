@@ -22,7 +22,7 @@ from ...scenario import Problem, ScenarioError, read_toml, resolve_path, scenari
 from ...scenario.errors import error
 from ...scenario.loader import validation_problems
 from ...scenario.overrides import rescaled_group, split_path
-from ...scenario.paths import RESERVED_WEIGHT_KEYS
+from ...scenario.paths import RESERVED_WEIGHT_KEYS, repeated_paths
 from ...scenario.schema_base import Strict
 from ...scenario.uncertain import UncertainInput, check_uncertain_paths
 
@@ -239,16 +239,23 @@ def scenario_inputs(
     return inputs, raw
 
 
+def _groups(inputs: Sequence[Input], choices: bool) -> dict[tuple[str, ...], list[Input]]:
+    """The inputs of each sum-to-one group (``rule.components``, a weights table) they set
+    (``choices``: those given as choices too)."""
+    groups: dict[tuple[str, ...], list[Input]] = {}
+    for inp in inputs:
+        group = rescaled_group(split_path(inp.path))
+        if group is not None and (choices or inp.kind != "choice"):
+            groups.setdefault(group[0], []).append(inp)
+    return groups
+
+
 def _check_whole_groups(raw: Mapping, inputs: Sequence[Input], label: str) -> None:
     """Refuse uncertain shares (or weights) naming every member of their sum-to-one group: they
     are rescaled to sum to 1, so the values sampled and recorded are not the shares the runs use
     (0.633 and 0.9 ran as 0.41 and 0.59). With all but one declared, the last takes up the rest."""
-    groups: dict[tuple[str, ...], list[Input]] = {}
-    for inp in inputs:  # (a member given as choices is rescaled with the others all the same)
-        group = rescaled_group(split_path(inp.path))
-        if group is not None:
-            groups.setdefault(group[0], []).append(inp)
-    for group, members in groups.items():
+    # (a member given as choices is rescaled with the others all the same)
+    for group, members in _groups(inputs, choices=True).items():
         named = {split_path(m.path)[2 if group == ("rule", "components") else -1] for m in members}
         if len(members) > 1 and named >= group_members(raw, group):
             paths = ", ".join(m.path for m in members)
@@ -264,8 +271,7 @@ def check_inputs(raw: Mapping, source: str, inputs: Sequence[Input], label: str)
     input's range holds a whole number, that every input's extreme and inner values (every
     choice) give a valid scenario, and that the upper ends of shares declared together leave room
     for the rest."""
-    keys = [tuple(split_path(inp.path)) for inp in inputs]
-    twice = [inp.path for inp, key in zip(inputs, keys, strict=True) if keys.count(key) > 1]
+    twice = repeated_paths([inp.path for inp in inputs])
     if twice:
         said = error("entry_twice", paths=", ".join(twice))
         raise ScenarioError([Problem(label, "uncertain", twice, said, False)])
@@ -276,12 +282,7 @@ def check_inputs(raw: Mapping, source: str, inputs: Sequence[Input], label: str)
                 [Problem(label, f"uncertain.{inp.path}", [inp.low, inp.high], said)]
             )
     problems = [p for inp in inputs if (p := _edge_problem(raw, source, inp, label))]
-    groups: dict[tuple[str, ...], list[Input]] = {}
-    for inp in inputs:
-        group = rescaled_group(split_path(inp.path))
-        if group is not None and inp.kind != "choice":
-            groups.setdefault(group[0], []).append(inp)
-    for members in groups.values():
+    for members in _groups(inputs, choices=False).values():
         if len(members) < 2:
             continue
         tops = [m.assignment(m.values(np.array([1.0]))[0]) for m in members]
