@@ -25,18 +25,9 @@ from ..rules.pipeline import compile_rule
 from ..scenario import DataError, Rule, Scenario, load_scenario
 from ..scenario.errors import error
 from ..scoring import quota_band_messages, resolved_columns
-from ..tables import missing_columns, read_frame
+from ..tables import read_frame
 from .calibration import Calibration, calibrate
-from .data import (
-    ALIASES,
-    OPTIONAL,
-    REQUIRED,
-    Ratings,
-    RatingsWarning,
-    Scale,
-    is_long,
-    read_ratings,
-)
+from .data import Ratings, RatingsWarning, Scale, is_long, rating_columns, read_ratings
 from .effects import RaterEffects, rater_effects
 from .notes import listed, note
 from .reliability import reliability
@@ -456,12 +447,8 @@ def _analyze_wide(raw, source, base_rule, base_name, compare, meta, id_column, c
     from ..scoring import score
 
     if base_rule is None:
-        cols = {ALIASES.get(str(c).strip(), str(c).strip()) for c in raw.columns}
-        if {"rater", "rater_group", "answer", "score"} & cols:  # a long table without its unit
-            have = [str(c).strip() for c in raw.columns]
-            missing = missing_columns(["unit"], have, [*REQUIRED, *OPTIONAL])
-            raise DataError(error("ratings_missing", source=source, missing=missing,
-                                  have=", ".join(have)))  # fmt: skip
+        if rating_columns(raw) - {"unit"}:  # a long table without its unit: the reader says so
+            read_ratings(raw, source=source)
         raise DataError(error("wide_needs_rule", source=source))
     id_column, class_column = resolved_columns(raw, id_column, class_column)
     base = score(raw, base_rule, id_column=id_column, class_column=class_column, source=source)

@@ -162,11 +162,18 @@ class Ratings:
         return bool((self.frame.loc[self.frame["rater_group"] == group, "level"] >= 0).all())
 
 
+def rating_columns(frame: pd.DataFrame) -> set[str]:
+    """Which of the unit, rater, rater group, answer and score columns a table has, by their
+    standard names (:data:`ALIASES`)."""
+    cols = {ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns}
+    return {"unit", "rater", "rater_group", "answer", "score"} & cols
+
+
 def is_long(frame: pd.DataFrame) -> bool:
     """Whether a table looks like a long ratings table (a unit column and a rater, rater group,
     answer or score column; a table missing the others is then told what it lacks)."""
-    cols = {ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns}
-    return "unit" in cols and bool({"rater", "rater_group", "answer", "score"} & cols)
+    cols = rating_columns(frame)
+    return "unit" in cols and len(cols) > 1
 
 
 def read_ratings(
