@@ -139,3 +139,27 @@ def test_quiet_departments_wait_for_the_next_full_iteration():
     assert full.tolist() == [False, True] and due[1].all() and not due[0, 1:].any()
     full, due = plan.due(active, last=True)  # the last allowed iteration is full
     assert full.all() and due.all()
+
+
+@pytest.mark.parametrize("n", [response.Schedule.LARGE - 1, response.Schedule.LARGE])
+def test_large_worlds_verify_less_often(n):
+    """From ``Schedule.LARGE`` departments a replication iterates fully only once its residual is
+    within the tolerance (not three tolerances) and every ``REFRESH_LARGE`` iterations (not
+    ``REFRESH``); smaller worlds keep the earlier checks."""
+    large = n >= response.Schedule.LARGE
+    tol = 1e-3
+    plan = response.Schedule(reps=3, n=n)
+    active = np.arange(3)
+    moved = np.full((3, n), 10 * tol)  # every department still moving: all due
+    full, due = plan.due(active, last=False)
+    plan.update(active, due, moved, full, np.array([2 * tol, 0.5 * tol, 10 * tol]), tol)
+    full, _ = plan.due(active, last=False)
+    assert full.tolist() == ([False, True, False] if large else [True, True, False])
+    every = response.Schedule.REFRESH_LARGE if large else response.Schedule.REFRESH
+    plan = response.Schedule(reps=1, n=n)
+    fulls = []
+    for _ in range(2 * every):
+        full, due = plan.due(active[:1], last=False)
+        fulls.append(bool(full[0]))
+        plan.update(active[:1], due, moved[:1], full, np.array([10 * tol]), tol)
+    assert [i + 1 for i, f in enumerate(fulls) if f] == [every, 2 * every]
