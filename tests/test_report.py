@@ -717,3 +717,24 @@ def test_the_confusion_titles_set_the_share_graded_as_deserved_beside_chance():
         share = np.trace(cm.to_numpy())
         said = f"{100 * share:.0f} % graded as deserved (by chance: {100 * chance[name]:.0f} %)"
         assert title == f"{name}\n{said}", title
+
+
+def test_a_comparison_folder_without_its_table_of_scenarios_still_reports(tmp_path):
+    """A comparison folder whose metadata lacks ``resolved_scenarios`` (an older perfsim's) takes
+    each rule's scenario from its own run's metadata: the weights figure and the rules'
+    differences are drawn as from a folder of today's perfsim (a KeyError before)."""
+    folder = tmp_path / "cmp"
+    shutil.copytree(ROOT / "results" / "examples" / "hangzhou-reform", folder)
+    for name in ("report.html", "report.md"):
+        (folder / name).unlink()
+    shutil.rmtree(folder / "figures")
+    meta_file = folder / "metadata.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    rules = list(meta.pop("resolved_scenarios"))
+    meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    loaded = load_run(folder)
+    assert len(loaded.scenarios) == len(rules) and all(loaded.scenarios.values())
+    html_path, _ = build_report(folder)
+    assert (folder / "figures" / "weights.png").exists()
+    text = html_path.read_text(encoding="utf-8")
+    assert "differs from the reference in" in text  # the rules' settings compared

@@ -63,7 +63,12 @@ class RunFolder:
         if isinstance(record, ComparisonRecord):
             rules, worlds = record.rules, record.worlds
             runs = {rule: record.run(worlds[0], rule) for rule in rules}
+            # (each run keeps its own: a comparison folder of an older perfsim has no table of
+            # them all)
             scenarios = dict(record.metadata.get("resolved_scenarios", {}))
+            for rule, run in runs.items():
+                if rule not in scenarios and run.metadata.get("resolved_scenario"):
+                    scenarios[rule] = run.metadata["resolved_scenario"]
         else:
             rules, worlds = [record.name], ["base"]
             runs = {record.name: record}
