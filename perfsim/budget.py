@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .scenario import PerfsimError, Problem, Scenario, ScenarioError, scenario_source
+from .scenario.errors import error
+from .scenario.loader import scenario_world
 from .scenario.world import World
 
 __all__ = [
@@ -132,10 +134,9 @@ def memory_limit() -> tuple[int | None, str]:
             value = 0
         if value <= 0:
             raise PerfsimError(
-                f"{LIMIT_VARIABLE}={text!r}: not a memory size; give bytes or a size such as "
-                "500M, 64G or 1T, or off to skip the memory check"
+                error("memory_size", variable=LIMIT_VARIABLE, value=repr(text))
             ) from None
-        return value, f"allowed by {LIMIT_VARIABLE}={text}"
+        return value, error("memory_allowed", variable=LIMIT_VARIABLE, value=text)
     return available_memory()
 
 
@@ -146,18 +147,18 @@ def available_memory() -> tuple[int | None, str]:
     with contextlib.suppress(OSError, ValueError, IndexError):  # not Linux: try sysconf below
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
-                found, where = int(line.split()[1]) * 1024, "available (MemAvailable)"
+                found, where = int(line.split()[1]) * 1024, error("memory_available")
     if found is None:
         try:
             found = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-            where = "available (os.sysconf)"
+            where = error("memory_sysconf")
         except (AttributeError, ValueError, OSError):
             return None, "unknown"
     with contextlib.suppress(OSError, ValueError):  # no cgroup limit ("max") or no cgroup v2
         cg = Path("/sys/fs/cgroup")
         cap = int((cg / "memory.max").read_text()) - int((cg / "memory.current").read_text())
         if cap < found:
-            found, where = cap, "left under this container's memory.max (cgroup)"
+            found, where = cap, error("memory_cgroup")
     return found, where
 
 
@@ -188,13 +189,18 @@ def check(scenario: Scenario, reps: int, jobs: int = 1) -> Estimate:
         del shrunk["world.samples"]
     key = min(shrunk, key=lambda k: shrunk[k].total)
     path = "--reps" if key == "reps" else key
-    message = (
-        f"this run would need about {_size(need.total)} of memory, more than the "
-        f"{_size(limit)} {where}; lower {path}, or set the environment variable "
-        f"{LIMIT_VARIABLE} (e.g. {LIMIT_VARIABLE}=64G, or {LIMIT_VARIABLE}=off to skip this "
-        "check) if the estimate is wrong for this machine"
+    message = error(
+        "memory_need",
+        need=_size(need.total),
+        memory=_size(limit),
+        limit_source=where,
+        option=path,
+        variable=LIMIT_VARIABLE,
     )
-    raise ScenarioError([Problem(scenario_source(scenario), path, values[key], message)])
+    source, world = scenario_source(scenario), scenario_world(scenario)
+    if world is not None and key.startswith("world."):  # (the world's departments, say)
+        source = error("on_world", source=source, world=world)
+    raise ScenarioError([Problem(source, path, values[key], message)])
 
 
 def _size(n: int) -> str:

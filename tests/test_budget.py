@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,31 @@ def test_compare_and_sensitivity_refuse_before_running(capsys, tmp_path, monkeyp
     err = capsys.readouterr().err
     assert code == 2 and "world.departments = 1000000000: this run would need" in err
     assert "Traceback" not in err
+
+
+def test_a_world_too_big_names_the_world_file_and_is_said_in_chinese(capsys, tmp_path, monkeypatch):
+    """Departments that came from a ``--world`` file are named with that file (not the rule file
+    alone), and under ``--lang zh`` the whole message is Chinese: the limit, where it comes from
+    (the system's available memory, or the environment variable) and the advice."""
+    monkeypatch.delenv(budget.LIMIT_VARIABLE, raising=False)
+    text = Path(HANGZHOU).read_text(encoding="utf-8")
+    world = tmp_path / "省.toml"
+    world.write_text(text.replace("departments = 66", f"departments = {10**9}"), "utf-8")
+    rule = str(ROOT / "scenarios" / "rules" / "my-first-rule.toml")
+    args = ["run", rule, "--world", str(world), "--reps", "2", "--out", str(tmp_path / "o")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"my-first-rule.toml on world {world}: world.departments = {10**9}: " in err
+    assert main([*args, "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert f"my-first-rule.toml（模拟世界 {world}）：world.departments = {10**9}：" in err
+    assert "这次运行约需" in err and "超过可用内存" in err and "请调低 world.departments" in err
+    assert not re.search(r"\b(would|memory|available|lower|set|skip|check)\b", err), err
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, "1G")
+    assert main([*args, "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert f"超过{budget.LIMIT_VARIABLE}=1G 所允许的内存 1.0 GB" in err
+    monkeypatch.setenv(budget.LIMIT_VARIABLE, "lots")
+    assert main([*args, "--lang", "zh"]) == 2
+    assert "PERFSIM_MEMORY_LIMIT='lots'：不是内存大小" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

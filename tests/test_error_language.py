@@ -29,8 +29,15 @@ def _values(template: str) -> dict[str, str]:
     """A distinct value per field of ``template``; a ``{message}`` is a message of its own."""
     names = dict.fromkeys(re.findall(r"\{(\w+)\}", template))
     numbers = ("bound", "line", "more")  # (a bound, a line: numbers, as the code writes them)
+    sizes = ("memory",)  # (a memory size: a number and its unit)
     return {
-        n: error("number") if n == "message" else str(10 + i) if n in numbers else f"'v{i}x'"
+        n: error("number")
+        if n == "message"
+        else str(10 + i)
+        if n in numbers
+        else f"{10 + i}.5 GB"
+        if n in sizes
+        else f"'v{i}x'"
         for i, n in enumerate(names)
     }
 

@@ -292,8 +292,8 @@ def _said_message(text: str) -> str:
 
 #: the fields of an error's template that hold text of their own, said again in turn (a hint
 #: added to a message, a file run with --set or on a world, a table's line or row, the missing
-#: columns of a table)
-_SAID_AGAIN = ("message", "source", "hint", "row", "missing")
+#: columns of a table, where a run's memory limit comes from)
+_SAID_AGAIN = ("message", "source", "hint", "row", "missing", "limit_source")
 
 
 def run() -> None:

@@ -175,6 +175,8 @@ _FIELDS = {
     # a sensitivity input's name may hold brackets ("gaming cost (key targets)"): balanced ones,
     # so that the bracket after it in a template is the template's
     "input": r"(?:[^()（）]|[(（][^()（）]*[)）])+",
+    # a memory size (perfsim.budget): a number and its unit, so that the unit stays with it
+    "memory": r"\S+ (?:TB|GB|MB|bytes)",
 }
 
 

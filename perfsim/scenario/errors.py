@@ -102,6 +102,20 @@ ERRORS: dict[str, str] = {
         "{names}"
     ),
     "no_rule_table": N_("missing: a scenario needs a [rule] table"),
+    # the memory check of a run (perfsim.budget); {limit_source}: one of the memory_* below
+    "memory_need": N_(
+        "this run would need about {need} of memory, more than the {memory} {limit_source}; "
+        "lower {option}, or set the environment variable {variable} (e.g. {variable}=64G, or "
+        "{variable}=off to skip this check) if the estimate is wrong for this machine"
+    ),
+    "memory_available": N_("available (MemAvailable)"),
+    "memory_sysconf": N_("available (os.sysconf)"),
+    "memory_cgroup": N_("left under this container's memory.max (cgroup)"),
+    "memory_allowed": N_("allowed by {variable}={value}"),
+    "memory_size": N_(
+        "{variable}={value}: not a memory size; give bytes or a size such as 500M, 64G or 1T, "
+        "or off to skip the memory check"
+    ),
     "uncertain_only": N_(
         "{message}; this file holds only [uncertain] inputs of a sensitivity analysis: use it as "
         "perfsim sensitivity SCENARIO.toml --uncertain {file}"
