@@ -738,3 +738,31 @@ def test_a_comparison_folder_without_its_table_of_scenarios_still_reports(tmp_pa
     assert (folder / "figures" / "weights.png").exists()
     text = html_path.read_text(encoding="utf-8")
     assert "differs from the reference in" in text  # the rules' settings compared
+
+
+@pytest.mark.parametrize(
+    ("example", "name"),
+    [
+        (None, "confusion.csv"),
+        (None, "departments.csv"),
+        ("hangzhou-sobol", "indices.csv"),
+        ("hangzhou-optimize", "recommended.csv"),
+    ],
+)
+def test_a_damaged_table_is_named_not_a_traceback(run_dir, tmp_path, capsys, example, name):
+    """A table of a result folder replaced by another (two columns the report does not read):
+    ``perfsim report`` exits 2 naming the file and what it lacks (a traceback before: a
+    ValueError or KeyError half-way through the figures), in Chinese under ``--lang zh``."""
+    from perfsim.cli import main
+
+    folder = tmp_path / "folder"
+    shutil.copytree(run_dir if example is None else ROOT / "results" / "examples" / example, folder)
+    (folder / name).write_text("a,b\nx,y\n", encoding="utf-8")
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder / name}: damaged (" in err and "Traceback" not in err
+    assert main(["report", str(folder), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder / name}：已损坏（" in err and ("缺少列" in err or "不是数字" in err)
+    said = err.split("：已损坏（", 1)[1]
+    assert not re.search(r"\b(damaged|column|again|run)\b", said), said

@@ -1055,7 +1055,7 @@ def test_report_on_an_interrupted_analysis_names_only_what_is_missing(tmp_path, 
     (out / "indices.csv").write_text("metric,input,index,value,confidence\n", encoding="utf-8")
     assert main(["report", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "not yet written: the figures)" in err and "indices.csv" not in err
+    assert "not yet written: figures/)" in err and "indices.csv" not in err
 
 
 @pytest.mark.parametrize("method", ["morris", "sobol"])

@@ -292,8 +292,9 @@ def _said_message(text: str) -> str:
 
 #: the fields of an error's template that hold text of their own, said again in turn (a hint
 #: added to a message, a file run with --set or on a world, a table's line or row, the missing
-#: columns of a table, where a run's memory limit comes from)
-_SAID_AGAIN = ("message", "source", "hint", "row", "missing", "limit_source")
+#: columns of a table, where a run's memory limit comes from, what a damaged result file lacks
+#: and what to do about it)
+_SAID_AGAIN = ("message", "source", "hint", "row", "missing", "limit_source", "why", "again")
 
 
 def run() -> None:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..i18n import current_language
 from ..results import ComparisonRecord, ResultFolderError, RunRecord, read_result
+from ..scenario.errors import error
 
 __all__ = ["RunFolder", "RunFolderError", "load_run"]
 
@@ -132,8 +133,5 @@ def load_run(run_dir: str | Path) -> RunFolder:
     folder raises :class:`RunFolderError` (a :class:`~perfsim.PerfsimError`)."""
     record = read_result(run_dir)
     if not isinstance(record, RunRecord | ComparisonRecord):
-        raise RunFolderError(
-            f"{run_dir}: not a perfsim run folder; give a folder written by `perfsim run` or "
-            "`perfsim compare`"
-        )
+        raise RunFolderError(error("not_run_or_comparison", path=run_dir))
     return RunFolder.from_record(record)

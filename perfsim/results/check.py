@@ -7,9 +7,15 @@ from pathlib import Path
 
 from ..scenario.errors import error
 from .files import ResultFolderError as RunFolderError
-from .names import ComparisonFiles, EmpiricalFiles, OptimizationFiles, RunFiles, SensitivityFiles
-
-_WRITERS = "perfsim run, compare, sensitivity, empirical or optimize"
+from .files import damaged
+from .names import (
+    FIGURES,
+    ComparisonFiles,
+    EmpiricalFiles,
+    OptimizationFiles,
+    RunFiles,
+    SensitivityFiles,
+)
 
 
 def check_result_folder(path: Path) -> str:
@@ -31,11 +37,7 @@ def check_result_folder(path: Path) -> str:
         meta = _json(path / OptimizationFiles.METADATA)
         if meta.get("status") != "complete":
             raise RunFolderError(
-                f"{path}: an unfinished optimisation ({OptimizationFiles.PARETO} is missing): "
-                "one stopped before its end (finish it by running the same perfsim optimize "
-                "command with --resume, then perfsim report), or one in which no rule it "
-                "evaluated met every --constraint (resuming says so again: loosen the "
-                "constraints or widen the levers, with another --out)"
+                error("optimization_unfinished", path=path, file=OptimizationFiles.PARETO)
             )
         _need(path, [OptimizationFiles.PARETO], "perfsim optimize")
         return "optimization"
@@ -46,9 +48,9 @@ def _json(file: Path) -> dict:
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise RunFolderError(f"{file}: damaged ({exc}); run the perfsim command again") from None
+        raise damaged(file, str(exc)) from None
     if not isinstance(data, dict):
-        raise RunFolderError(f"{file}: not a perfsim metadata file (not a JSON object)")
+        raise RunFolderError(error("not_metadata", file=file))
     return data
 
 
@@ -56,8 +58,7 @@ def _need(path: Path, files: list[str], command: str) -> None:
     missing = [f for f in files if not (path / f).is_file()]
     if missing:
         raise RunFolderError(
-            f"{path}: incomplete result folder: {', '.join(missing)} missing (the run was "
-            f"interrupted, or files were deleted); run {command} again"
+            error("folder_incomplete", path=path, files=", ".join(missing), command=command)
         )
 
 
@@ -65,19 +66,13 @@ def _check_run(path: Path, meta: dict) -> str:
     if meta.get("kind") == "comparison":
         runs = meta.get("runs")
         if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
-            raise RunFolderError(
-                f"{path}/metadata.json: a comparison without its list of runs; run perfsim "
-                "compare again"
-            )
+            raise RunFolderError(error("comparison_no_runs", path=path))
         files = [ComparisonFiles.COMPARISON]
         files += [f"{r.get('folder', '?')}/{RunFiles.METRICS}" for r in runs]
         _need(path, files, "perfsim compare")
         return "comparison"
     if "resolved_scenario" not in meta and "scenario" not in meta:
-        raise RunFolderError(
-            f"{path}/metadata.json: not written by perfsim (no 'scenario' key); give a folder "
-            f"written by {_WRITERS}"
-        )
+        raise RunFolderError(error("not_written_by_perfsim", path=path))
     _need(path, [RunFiles.METRICS], "perfsim run")
     return "run"
 
@@ -91,17 +86,18 @@ def _check_sensitivity(path: Path, meta: dict) -> str:
         done = len(list(chunks.glob("chunk-*"))) if chunks.is_dir() else 0
         # (what is missing: it said indices.csv was, when the run stopped after writing it)
         gone = [n for n in (SensitivityFiles.INDICES,) if not (path / n).is_file()]
-        gone += ["the figures"] if not (path / "figures").is_dir() else []
-        what = f"; not yet written: {' and '.join(gone)}" if gone else ""
-        raise RunFolderError(
-            f"{path}: an interrupted sensitivity analysis ({done} chunk file(s) done{what}); "
-            "finish it by running the same perfsim sensitivity command with "
-            f"--out {path} --resume, then perfsim report"
-        )
+        gone += [f"{FIGURES}/"] if not (path / FIGURES).is_dir() else []
+        if gone:
+            message = error(
+                "sensitivity_interrupted_missing", path=path, done=done, files=", ".join(gone)
+            )
+        else:
+            message = error("sensitivity_interrupted", path=path, done=done)
+        raise RunFolderError(message)
     missing = [k for k in ("method", "n", "seed") if k not in meta]
     if missing:
-        raise RunFolderError(
-            f"{path}/sensitivity.json: damaged (no {', '.join(missing)}); run perfsim "
-            "sensitivity again"
+        again = error("again_command", command="perfsim sensitivity")
+        raise damaged(
+            path / SensitivityFiles.METADATA, error("no_keys", keys=", ".join(missing)), again
         )
     return "sensitivity"

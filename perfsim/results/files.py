@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..scenario import PerfsimError
+from ..scenario.errors import error
 
 
 class ResultFolderError(PerfsimError, FileNotFoundError):
@@ -22,6 +23,35 @@ def write_json(path: Path, data: Any) -> None:
 
 def read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+#: what a damaged result file's message advises
+AGAIN = error("again_run")
+
+
+def damaged(file: Path, why: str, again: str = AGAIN) -> ResultFolderError:
+    """The error of a result file that perfsim did not write so (emptied, edited, cut short)."""
+    return ResultFolderError(error("damaged", file=file, why=why, again=again))
+
+
+def checked(
+    table: pd.DataFrame | None, file: Path, columns=(), numbers=(), again: str = AGAIN
+) -> pd.DataFrame | None:
+    """``table`` (None: a file not there) when it has ``columns`` and the cells of ``numbers``
+    are numbers (or empty); else :func:`damaged`: a report of an edited file would fail half-way
+    (a traceback) or show what perfsim did not compute."""
+    if table is None:
+        return None
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise damaged(file, error("no_column", columns=", ".join(map(str, missing))), again)
+    for column in numbers:
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = table[column][values.isna() & table[column].notna()]
+        if len(bad):
+            why = error("cell_not_number", column=column, value=repr(bad.iloc[0]))
+            raise damaged(file, why, again)
+    return table
 
 
 def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:

@@ -17,7 +17,8 @@ import pandas as pd
 from ..csvsafe import to_csv
 from ..experiments.sensitivity.checkpoint import read_table, write_json
 from ..io import atomic_dir
-from .files import ResultFolderError, read_json, read_table_if
+from ..scenario.errors import error
+from .files import ResultFolderError, checked, damaged, read_json, read_table_if
 from .names import OptimizationFiles
 
 
@@ -61,7 +62,12 @@ class OptimizationRecord:
             if rules_dir.is_dir()
             else {}
         )
-        recommended = read_table_if(path / OptimizationFiles.RECOMMENDED)
+        recommended = checked(
+            read_table_if(path / OptimizationFiles.RECOMMENDED),
+            path / OptimizationFiles.RECOMMENDED,
+            ("rule", "world", "metric", "verdict"),
+            again=AGAIN_OPTIMIZE,
+        )
         return cls(
             metadata=metadata,
             pareto=pareto,
@@ -85,6 +91,10 @@ class OptimizationRecord:
         return Path(folder)
 
 
+#: what a damaged file of an optimisation folder advises
+AGAIN_OPTIMIZE = error("again_optimize")
+
+
 def _check_pareto(file: Path, pareto: pd.DataFrame, metadata: dict) -> None:
     """Refuse (:class:`ResultFolderError`) a Pareto table without a finite value of every
     objective in every row: an emptied or edited ``pareto.csv`` made the report a traceback."""
@@ -93,14 +103,11 @@ def _check_pareto(file: Path, pareto: pd.DataFrame, metadata: dict) -> None:
     bad = [m for m in objectives if m in pareto.columns and not _finite(pareto[m])]
     if len(pareto) == 0 or missing or bad:
         why = (
-            "no rows" if len(pareto) == 0
-            else f"no column {', '.join(missing)}" if missing
-            else f"a value of {', '.join(bad)} that is not a finite number"
+            error("no_rows") if len(pareto) == 0
+            else error("no_column", columns=", ".join(missing)) if missing
+            else error("values_not_finite", names=", ".join(bad))
         )  # fmt: skip
-        raise ResultFolderError(
-            f"{file}: damaged ({why}); run the same perfsim optimize command again (with --force "
-            "to replace the folder)"
-        )
+        raise damaged(file, why, AGAIN_OPTIMIZE)
 
 
 def _finite(column: pd.Series) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..scenario import PerfsimError
+from ..scenario.errors import error
 from .check import check_result_folder
 from .comparison import ComparisonRecord
 from .empirical import EmpiricalRecord
@@ -40,4 +41,4 @@ def read_result(folder: str | Path) -> Record:
         if isinstance(exc, PerfsimError):
             raise
         what = kind if kind in ("sensitivity", "empirical", "optimization") else "run"
-        raise ResultFolderError(f"{path}: incomplete or damaged {what} folder: {exc}") from exc
+        raise ResultFolderError(error(f"damaged_{what}_folder", path=path, detail=exc)) from exc

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..scenario.errors import error
 from ..simulation import SimulationResult, write_run
-from .files import ResultFolderError, read_csv, read_csv_if, read_json
+from .files import ResultFolderError, checked, damaged, read_csv, read_csv_if, read_json
 from .names import RunFiles
 
 
@@ -78,29 +79,43 @@ class RunRecord:
         return cls(
             metadata=read_json(path / RunFiles.METADATA),
             metrics=metrics.fillna({"direction": ""}),
-            departments=read_csv_if(path / RunFiles.DEPARTMENTS, dtype={"class": str}),
+            departments=checked(
+                read_csv_if(path / RunFiles.DEPARTMENTS, dtype={"class": str}),
+                path / RunFiles.DEPARTMENTS,
+                DEPARTMENT_COLUMNS,
+                ("true_value", "total", "rank"),
+            ),
             periods=read_csv_if(path / RunFiles.PERIODS),
             replications=read_csv_if(path / RunFiles.REPLICATIONS, index_col=0),
-            confusion=read_csv_if(path / RunFiles.CONFUSION, index_col=0),
+            confusion=_confusion(path / RunFiles.CONFUSION),
             path=path,
         )
+
+
+#: the columns of departments.csv that every run writes (and a report reads)
+DEPARTMENT_COLUMNS = ("department", "class", "true_value", "total", "rank", "grade")
+
+
+def _confusion(file: Path) -> pd.DataFrame | None:
+    """confusion.csv (bands × bands of shares), checked: every cell a number."""
+    table = read_csv_if(file, index_col=0)
+    return checked(table, file, numbers=list(table.columns) if table is not None else ())
 
 
 def _check_metrics(metrics: pd.DataFrame, file: Path) -> None:
     """A metrics table as perfsim writes it: a name, a mean and a standard error per row, the
     numbers numbers (an empty cell where a metric is undefined); else the file was damaged or
     edited, and a report of it would fail half-way or show what perfsim did not compute."""
-    missing = [c for c in ("metric", "mean", "se") if c not in metrics.columns]
-    if missing:
-        raise ResultFolderError(
-            f"{file}: damaged (no column {', '.join(missing)}); run the perfsim command again"
-        )
+    checked(metrics, file, ("metric", "mean", "se"))
     for column in ("mean", "se"):
         values = pd.to_numeric(metrics[column], errors="coerce")
         bad = metrics[column][values.isna() & metrics[column].notna()]
         if len(bad) or np.isinf(values).any():
             row = bad.index[0] if len(bad) else int(np.flatnonzero(np.isinf(values))[0])
-            raise ResultFolderError(
-                f"{file}: damaged ({metrics['metric'][row]}: {column} = "
-                f"{metrics[column][row]!r} is not a finite number); run the perfsim command again"
+            why = error(
+                "metric_not_finite",
+                metric=metrics["metric"][row],
+                column=column,
+                value=repr(metrics[column][row]),
             )
+            raise damaged(file, why)

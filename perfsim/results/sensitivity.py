@@ -16,7 +16,7 @@ import pandas as pd
 from ..experiments.sensitivity import SensitivityResult, write_outputs
 from ..experiments.sensitivity.checkpoint import read_table, write_json
 from ..io import atomic_dir
-from .files import ResultFolderError, pngs, read_json, read_table_if, read_text_if
+from .files import ResultFolderError, checked, pngs, read_json, read_table_if, read_text_if
 from .names import FIGURES, SensitivityFiles
 
 
@@ -100,7 +100,12 @@ class SensitivityRecord:
             raise ResultFolderError(
                 f"{path}: not a perfsim sensitivity folder (no {SensitivityFiles.METADATA})"
             )
-        indices = read_table_if(path / SensitivityFiles.INDICES)
+        indices = checked(
+            read_table_if(path / SensitivityFiles.INDICES),
+            path / SensitivityFiles.INDICES,
+            ("metric", "input", "index", "value"),
+            ("value",),
+        )
         if indices is None:
             raise ResultFolderError(
                 f"{path}: an unfinished sensitivity analysis (no {SensitivityFiles.INDICES}); "

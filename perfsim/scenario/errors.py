@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..phrases import N_
+from .folder_errors import FOLDER_ERRORS
 from .table_errors import TABLE_ERRORS
 
 
@@ -500,6 +501,7 @@ ERRORS: dict[str, str] = {
     ),
     # the reading of a table file and of ratings: .table_errors
     **TABLE_ERRORS,
+    **FOLDER_ERRORS,
 }
 
 

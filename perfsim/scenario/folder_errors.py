@@ -1,0 +1,62 @@
+"""The messages of result folders that are not (or no longer) complete ones (``perfsim report``
+and the readers of :mod:`perfsim.results`): templates of :data:`perfsim.scenario.errors.ERRORS`,
+which holds them with the others, so that a terminal says them again in its language."""
+
+from __future__ import annotations
+
+from ..phrases import N_
+
+FOLDER_ERRORS: dict[str, str] = {
+    "damaged": N_("{file}: damaged ({why}); {again}"),
+    # what a damaged file lacks ({why}); "no column" before the "no {keys}" it would also match
+    "no_column": N_("no column {columns}"),
+    "cell_not_number": N_("{column} = {value} is not a number"),
+    "metric_not_finite": N_("{metric}: {column} = {value} is not a finite number"),
+    "no_rows": N_("no rows"),
+    "values_not_finite": N_("a value of {names} that is not a finite number"),
+    "no_keys": N_("no {keys}"),
+    # what to do about it ({again}); "the perfsim command" before the "{command}" it would match
+    "again_run": N_("run the perfsim command again"),
+    "again_optimize": N_(
+        "run the same perfsim optimize command again (with --force to replace the folder)"
+    ),
+    "again_command": N_("run {command} again"),
+    "not_metadata": N_("{file}: not a perfsim metadata file (not a JSON object)"),
+    "folder_incomplete": N_(
+        "{path}: incomplete result folder: {files} missing (the run was interrupted, or files "
+        "were deleted); run {command} again"
+    ),
+    "comparison_no_runs": N_(
+        "{path}/metadata.json: a comparison without its list of runs; run perfsim compare again"
+    ),
+    "not_written_by_perfsim": N_(
+        "{path}/metadata.json: not written by perfsim (no 'scenario' key); give a folder written "
+        "by perfsim run, compare, sensitivity, empirical or optimize"
+    ),
+    "sensitivity_interrupted": N_(
+        "{path}: an interrupted sensitivity analysis ({done} chunk file(s) done); finish it by "
+        "running the same perfsim sensitivity command with --out {path} --resume, then perfsim "
+        "report"
+    ),
+    "sensitivity_interrupted_missing": N_(
+        "{path}: an interrupted sensitivity analysis ({done} chunk file(s) done; not yet written: "
+        "{files}); finish it by running the same perfsim sensitivity command with --out {path} "
+        "--resume, then perfsim report"
+    ),
+    "optimization_unfinished": N_(
+        "{path}: an unfinished optimisation ({file} is missing): one stopped before its end "
+        "(finish it by running the same perfsim optimize command with --resume, then perfsim "
+        "report), or one in which no rule it evaluated met every --constraint (resuming says so "
+        "again: loosen the constraints or widen the levers, with another --out)"
+    ),
+    "not_run_or_comparison": N_(
+        "{path}: not a perfsim run folder; give a folder written by `perfsim run` or "
+        "`perfsim compare`"
+    ),
+    "damaged_run_folder": N_("{path}: incomplete or damaged run folder: {detail}"),
+    "damaged_sensitivity_folder": N_("{path}: incomplete or damaged sensitivity folder: {detail}"),
+    "damaged_empirical_folder": N_("{path}: incomplete or damaged empirical folder: {detail}"),
+    "damaged_optimization_folder": N_(
+        "{path}: incomplete or damaged optimization folder: {detail}"
+    ),
+}
