@@ -211,6 +211,8 @@ def test_rerun_command_rebuilds_the_recorded_scenarios(comparison_dir, run_dir):
     assert "--variant survey20:rule.components.survey.share=0.2 \\\n" in cmd
     assert "--across world.classes.back.visibility=0.3,0.8" in cmd
     assert "--seed 0" in cmd and f"--reps {REPS}" in cmd
+    # (the last world's name once came out as a --world the comparison never had)
+    assert "--world" not in cmd
 
 
 def test_a_three_way_share_variant_reruns_as_it_was_given(tmp_path):

@@ -262,8 +262,8 @@ def rerun_command(run: RunFolder) -> Rerun:
             ok = ok and raw is not None and _rebuilds(raw, set_args, resolved[rule])
             same = same and raw is not None and _hash_of(raw, set_args) == hashes.get(rule)
     across: dict[str, list[str]] = {}
-    for world in run.worlds if run.kind == "comparison" and run.worlds != ["base"] else []:
-        for item in world.split(", "):
+    for name in run.worlds if run.kind == "comparison" and run.worlds != ["base"] else []:
+        for item in name.split(", "):
             path, _sep, value = item.partition("=")
             values = across.setdefault(path, [])
             if value not in values:
