@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ROOT
 
 from perfsim.report.document import render_markdown
 from perfsim.report.sections.sensitivity import sensitivity_document
@@ -343,3 +344,37 @@ def test_the_in_short_caveat_counts_as_the_notes_do():
         idx.loc[lead, ["value", "confidence"]] = value, half
         part = render_markdown(sensitivity_document(record)).split("## In short", 1)[1]
         assert ("first screening" in part.split("\\n## ", 1)[0]) == caveat, (value, half)
+
+
+def test_a_rerun_command_keeps_the_commands_set_and_world():
+    """An optimisation run with ``--set world.departments=1000`` printed a rerun command without
+    it (a reader following it simulated 66 units); the sensitivity analysis alike. Both now give
+    back the command's ``--world`` and each ``--set`` as recorded."""
+    from perfsim.report.sections import optimization, sensitivity
+
+    given = {"overrides": ["world.departments=1000", "rule.audit.probability=0.2"],
+             "world_given": "hangzhou-2011"}  # fmt: skip
+    meta = {"scenario": "my.toml", "levers": [], "objectives": [], "robustness": "worst",
+            "budget": 8, "reps": 2, "final_reps": 4, "seed": 0, **given}  # fmt: skip
+    args = optimization.rerun_args(meta, None)
+    sens = sensitivity.rerun_args({"scenario": "my.toml", "method": "morris", "n": 4, "reps": 2,
+                                   "seed": 0, **given}, None)  # fmt: skip
+    for cmd in (args, sens):
+        joined = " ".join(cmd)
+        assert "--set world.departments=1000 --set rule.audit.probability=0.2" in joined
+        assert "--world hangzhou-2011" in joined
+
+
+def test_an_optimisation_records_what_the_command_gave(tmp_path):
+    import perfsim
+
+    result = perfsim.optimize(
+        str(ROOT / "scenarios" / "hangzhou-2011.toml"),
+        levers=["rule.audit.probability=0:0.4"],
+        objectives=["kendall_tau"],
+        budget=8,
+        reps=2,
+        overrides=['world.policy="naive"', "world.departments=24"],
+    )
+    assert result.metadata["overrides"] == ['world.policy="naive"', "world.departments=24"]
+    assert result.metadata["resolved_scenario"]["world"]["departments"] == 24

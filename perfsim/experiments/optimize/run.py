@@ -189,6 +189,7 @@ def optimize(
     _check_options(objs, cons, budget, reps, final_reps, robustness)
     final_reps = int(final_reps) if final_reps is not None else 4 * int(reps)
     budget, reps = int(budget), int(reps)
+    overrides = list(overrides)
     base = resolve_scenario(scenario, overrides, world)
     if base.world is None:
         raise no_world_error(base)
@@ -237,6 +238,10 @@ def optimize(
             "scenario_name": base.name,
             "worlds": world_names,
             "across_given": list(across),
+            # (what the command gave, for the report's rerun command; the resolved scenario
+            # above is what they made)
+            "overrides": list(overrides),
+            "world_given": str(world) if isinstance(world, str | Path) else None,
             "algorithm": "NSGA-III" if len(objs) > 3 else "NSGA-II",
             "population": population_size(budget, len(objs)),
             "generations": generations,
