@@ -809,3 +809,37 @@ def test_a_damaged_pareto_table_is_said_to_be_damaged_not_a_traceback(tmp_path, 
         err = capsys.readouterr().err
         assert f"{copy / 'pareto.csv'}: damaged (" in err and "Traceback" not in err, err
     assert main(["report", str(out)]) == 0
+
+
+def test_a_world_lever_and_unsettled_responses_are_noted(tmp_path):
+    """A lever on a fact of the world (its measurement noise) was recommended as if a rule
+    change, and re-evaluated rules whose best response had not settled were shown without a
+    word (the run's warning went to the terminal alone): both are notes of the search now, kept
+    in optimization.json and said in the report, in Chinese too."""
+    from perfsim.experiments.optimize.output import said_again
+    from perfsim.i18n import language
+    from perfsim.report import build_report
+
+    result = optimize(
+        str(ROOT / "scenarios" / "hangzhou-2011.toml"),
+        levers=["rule.audit.probability=0:0.4", "world.indicators.公共服务.noise=0.1:1"],
+        objectives=["kendall_tau"],
+        budget=8,
+        reps=2,
+        final_reps=2,
+        overrides=["world.departments=20", "world.max_iterations=2"],
+        out=tmp_path / "opt",
+    )
+    notes = result.metadata["notes"]
+    assert any(
+        n.startswith("world.indicators.公共服务.noise is a fact about the world") for n in notes
+    )
+    assert not any(n.startswith("rule.audit.probability is a fact") for n in notes)
+    unsettled = [n for n in notes if n.startswith("the best response did not converge")]
+    assert len(unsettled) == 1 and "rules re-evaluated (the reference included" in unsettled[0]
+    with language("zh"):
+        said = [said_again(n) for n in notes]
+    assert all("fact about" not in s and "did not converge" not in s for s in said)
+    build_report(tmp_path / "opt")
+    text = (tmp_path / "opt" / "report.md").read_text(encoding="utf-8")
+    assert "is a fact about the world" in text and "did not converge in every replication" in text

@@ -58,6 +58,18 @@ NOTES: dict[str, str] = {
         "every Pareto rule sets {lever} near the top of its range ({low} to {high}): better rules "
         "may lie beyond it; widen the lever's range to see."
     ),
+    "world_lever": N_(
+        "{lever} is a fact about the world, not a setting of the rule: a rule recommended with "
+        "another value of it assumes that the world changes too (better measurement, say), "
+        "which no rule decides by itself; to weigh rules against uncertainty about it, give it "
+        "with --across instead."
+    ),
+    "unconverged": N_(
+        "the best response did not converge in every replication for {count} of the {total} "
+        "rules re-evaluated (the reference included; the lowest converged share {share}): those "
+        "numbers are not settled equilibria; raise world.max_iterations or lower world.damping, "
+        "and check a recommended rule with perfsim compare."
+    ),
     "edge_low": N_(
         "every Pareto rule sets {lever} near the bottom of its range ({low} to {high}): better "
         "rules may lie beyond it; widen the lever's range to see."

@@ -197,6 +197,9 @@ def optimize(
     source = scenario_source(base)
     lever_inputs = [parse_lever(t) for t in levers]
     check_levers(raw, source, lever_inputs)
+    world_levers = [
+        note("world_lever", lever=lv.path) for lv in lever_inputs if lv.path.startswith("world.")
+    ]
     space = LeverSpace.build(raw, lever_inputs)
     world_names, world_overrides = _worlds(across, lever_inputs)
     for wo in world_overrides:  # every world must be a valid scenario before anything runs
@@ -209,7 +212,7 @@ def optimize(
     folder = Path(out) if out is not None else None
     evaluations = folder / OptimizationFiles.EVALUATIONS if folder else None
     search = Search(model, tuple(objs), tuple(cons), robustness, budget, seed, evaluations)
-    notes: list[str] = []
+    notes: list[str] = list(world_levers)
     none = contextlib.nullcontext((frozenset(), False))
     opened = opened_folder(folder, hash_, resume, settings) if folder is not None else none
     with (
@@ -340,6 +343,20 @@ def _closest(evals, search: Search) -> str:
     return "; ".join(said)
 
 
+def _unconverged_notes(rev) -> list[str]:
+    """A note when a re-evaluated rule's best response did not converge in every replication
+    (the run's warning said so for each world; the folder and its report did not)."""
+    shares = [
+        min(float(np.mean(w["converged_share"])) for w in rule if "converged_share" in w)
+        for rule in rev.values
+        if any("converged_share" in w for w in rule)
+    ]
+    low = [x for x in shares if x < 1.0]
+    if not low:
+        return []
+    return [note("unconverged", count=len(low), total=len(shares), share=f"{min(low):.0%}")]
+
+
 def _final(
     search: Search, table, front_rows, runner, final_reps, world_names, notes, progress=None
 ) -> dict:
@@ -361,6 +378,7 @@ def _final(
     front_rows = _distinct_rules(space, table, front_rows, ucols)
     U = table.loc[front_rows, ucols].to_numpy(float)
     rev = reevaluate(search.model, U, final_reps, runner, progress)
+    notes += _unconverged_notes(rev)
     scores = score(rev, objs, measure)
     kept, same = _distinct_results(scores, pareto_set(scores, list(range(1, len(U) + 1))))
     if same:
