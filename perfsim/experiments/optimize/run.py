@@ -197,9 +197,6 @@ def optimize(
     source = scenario_source(base)
     lever_inputs = [parse_lever(t) for t in levers]
     check_levers(raw, source, lever_inputs)
-    world_levers = [
-        note("world_lever", lever=lv.path) for lv in lever_inputs if lv.path.startswith("world.")
-    ]
     space = LeverSpace.build(raw, lever_inputs)
     world_names, world_overrides = _worlds(across, lever_inputs)
     for wo in world_overrides:  # every world must be a valid scenario before anything runs
@@ -212,7 +209,7 @@ def optimize(
     folder = Path(out) if out is not None else None
     evaluations = folder / OptimizationFiles.EVALUATIONS if folder else None
     search = Search(model, tuple(objs), tuple(cons), robustness, budget, seed, evaluations)
-    notes: list[str] = list(world_levers)
+    notes = [note("world_lever", lever=i.path) for i in lever_inputs if i.path.startswith("world.")]
     none = contextlib.nullcontext((frozenset(), False))
     opened = opened_folder(folder, hash_, resume, settings) if folder is not None else none
     with (
