@@ -267,7 +267,7 @@ def check_output_folder(
             "whole, so it will not swap a link for a folder)"
         )
     if target.exists() and not target.is_dir():
-        raise OutputError(f"{target} is a file, not a folder: give --out a folder name")
+        raise OutputError(error("out_is_file", path=target))
     check_parents(target)
     for parent in target.resolve().parents:  # (a comparison's runs/…, by any path or link)
         if (parent / MANIFEST).is_file():

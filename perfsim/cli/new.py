@@ -61,23 +61,21 @@ def handle(args: argparse.Namespace) -> int:
 
     target = Path(args.file)
     if args.rule is not None and args.kind != "world":
-        message = "only a world is fitted to a rule: perfsim new world FILE --rule RULE"
+        message = error("new_rule_world")
         raise ScenarioError([Problem("command line", "--rule", args.rule, message)])
     if args.world is not None and args.kind != "rule":
-        message = "only a rule is fitted to a world: perfsim new rule FILE --world WORLD"
+        message = error("new_world_rule")
         raise ScenarioError([Problem("command line", "--world", args.world, message)])
     example = f"my-{args.kind}.toml"  # (my-rule.toml, my-world.toml)
     if target.is_dir():
-        raise OutputError(f"{target} is a folder: give a file name, e.g. {target / example}")
+        raise OutputError(error("new_is_folder", path=target, example=target / example))
     if target.name.lower() in (".toml", ".toml.txt") or not target.name.strip("."):
-        raise OutputError(
-            f"{target}: the file name is empty; give one, e.g. {target.parent / example}"
-        )
+        raise OutputError(error("new_no_name", path=target, example=target.parent / example))
     if target.suffix.lower() != ".toml":  # (w3.txt: w3.toml; hangzhou.v2: hangzhou.v2.toml)
         text = target.suffix.lower() in (".txt", ".json", ".ini", ".cfg", ".yaml", ".yml")
         stem = target.stem if text else target.name.rstrip(".")
         name = stem if stem.lower().endswith(".toml") else f"{stem}.toml"  # (w3.toml.txt: w3.toml)
-        raise OutputError(f"{target}: a scenario file is TOML; name it {name}")
+        raise OutputError(error("new_not_toml", path=target, name=name))
     if target.exists() or target.is_symlink():
         raise OutputError(error("new_exists", target=target))
     check_output_file(target)  # not a folder or a link; its parent folder can be made

@@ -173,9 +173,7 @@ def check_min_differences(min_differences: Mapping[str, float], known: Iterable[
             allowed = "one of " + ", ".join(n for n in names if better(n))
             problems.append(Problem("--min-diff", metric, metric, f"not a metric; {allowed}"))
         elif not (isinstance(value, int | float) and np.isfinite(value) and value >= 0):
-            problems.append(
-                Problem("--min-diff", metric, value, "must be a number ≥ 0, in the metric's units")
-            )
+            problems.append(Problem("--min-diff", metric, value, error("min_diff_value")))
     if problems:
         raise ScenarioError(problems)
 
@@ -188,13 +186,7 @@ def parse_min_diff(text: str) -> tuple[str, float]:
     except ValueError:
         number = None
     if not sep or not metric.strip() or number is None:
-        raise ScenarioError(
-            [
-                Problem(
-                    "--min-diff", text, text, "expected METRIC=VALUE, e.g. kendall_tau=0.05", False
-                )
-            ]
-        )
+        raise ScenarioError([Problem("--min-diff", text, text, error("min_diff_form"), False)])
     return metric.strip(), number
 
 
@@ -340,9 +332,7 @@ def compare(
             label=f"{source} ({given}--variant {text})",
         )
     if len(named) < 2:
-        raise ScenarioError(
-            [Problem("compare", "", None, "give two scenarios, or one and a --variant", False)]
-        )
+        raise ScenarioError([Problem("compare", "", None, error("compare_two"), False)])
 
     axes = parse_acrosses(across)
     worlds: dict[str, list[str]] = {}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..phrases import N_
 from .folder_errors import FOLDER_ERRORS
+from .option_errors import OPTION_ERRORS
 from .table_errors import TABLE_ERRORS
 
 
@@ -502,6 +503,7 @@ ERRORS: dict[str, str] = {
     # the reading of a table file and of ratings: .table_errors
     **TABLE_ERRORS,
     **FOLDER_ERRORS,
+    **OPTION_ERRORS,
 }
 
 

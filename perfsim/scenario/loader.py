@@ -482,6 +482,7 @@ def _message(err: Mapping) -> str:
         "Input should be greater than or equal to": "ge",
         "Input should be less than or equal to": "le",
         "Input should be greater than": "gt",
+        "Input should be less than": "lt",
     }
     kinds = {
         "Input should be a valid string": "string",

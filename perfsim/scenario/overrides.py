@@ -113,14 +113,14 @@ def parse_assignment(text: str, source: str = "--set") -> tuple[list[str], Any]:
                     source,
                     text,
                     text,
-                    "expected PATH=VALUE, e.g. rule.grading.quota.优秀=0.15",
+                    error("set_form"),
                     False,
                 )
             ]
         )
     segments = split_path(path.strip())
     if not all(segments):
-        raise ScenarioError([Problem(source, path, value, "empty key in the dotted path", False)])
+        raise ScenarioError([Problem(source, path, value, error("empty_key"), False)])
     return segments, parse_value(value)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, field_validator, model_serializer, model_validator
 
-from .errors import LocatedValueError
+from .errors import LocatedValueError, error
 from .names import unknown_name
 from .schema_base import Strict, check_language_code
 
@@ -153,9 +153,7 @@ class Indicator(Strict):
     @model_validator(mode="after")
     def _check(self) -> Indicator:
         if self.bad is not None and self.good is not None and self.bad == self.good:
-            raise LocatedValueError(
-                "good", self.good, "must differ from bad (the not-allowed value)"
-            )
+            raise LocatedValueError("good", self.good, error("good_is_bad"))
         if self.bad is not None and self.good is not None:
             if self.direction == "benefit" and self.good < self.bad:
                 raise LocatedValueError(
@@ -332,7 +330,7 @@ class Grading(Strict):
                         unknown_name("band", band, self.bands),
                     )
         if sum(self.quota.values()) > 1 + 1e-9:
-            raise LocatedValueError("quota", self.quota, "quotas must sum to at most 1")
+            raise LocatedValueError("quota", self.quota, error("quota_sum"))
         self._check_counts()
         self._check_open_bands()
         ordered = [(b, self.thresholds[b]) for b in self.bands if b in self.thresholds]
@@ -341,7 +339,7 @@ class Grading(Strict):
                 raise LocatedValueError(
                     f"thresholds.{b2}",
                     t2,
-                    f"must not exceed the better band's threshold ({b1} = {t1})",
+                    error("threshold_order", band=b1, threshold=t1),
                 )
         return self
 

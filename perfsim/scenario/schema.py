@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from ..ahp import ahp
-from .errors import LocatedValueError
+from .errors import LocatedValueError, error
 from .names import check_names, no_blank_names, unknown_name
 from .paths import RESERVED_WEIGHT_KEYS
 from .rule_parts import (
@@ -108,12 +108,10 @@ class Rule(Strict):
     def _check_components(self) -> dict[str, Component]:
         """Distinct classes, at least one component and a positive total share."""
         if len(set(self.classes)) != len(self.classes):
-            raise LocatedValueError("classes", self.classes, "class names must be distinct")
+            raise LocatedValueError("classes", self.classes, error("classes_distinct"))
         components = self.resolved_components()
         if not components:
-            raise LocatedValueError(
-                "components", {}, "a rule needs at least one indicator or one component", False
-            )
+            raise LocatedValueError("components", {}, error("rule_empty"), False)
         if sum(c.share for c in components.values()) <= 0:
             raise LocatedValueError(
                 "components",
@@ -228,8 +226,7 @@ class Rule(Strict):
             raise LocatedValueError(
                 "weights.method",
                 method,
-                f"weights are given per indicator ({', '.join(given)}) but method = {method!r} "
-                "ignores them; use method = 'fixed' or remove the weights",
+                error("weights_ignored", names=", ".join(given), method=repr(method)),
             )
         if self.weights.by_class and method in ("entropy", "critic"):
             raise LocatedValueError(

@@ -86,9 +86,7 @@ def parse_objective(text: str) -> Objective:
     metric, _, goal = text.strip().rpartition(":") if ":" in text else (text.strip(), "", "")
     metric = metric.strip()
     if goal not in ("", "min", "max") or not metric:
-        raise ScenarioError(
-            [Problem("--objective", text, text, "expected METRIC, METRIC:min or METRIC:max")]
-        )
+        raise ScenarioError([Problem("--objective", text, text, error("objective_form"))])
     if metric_info(metric) is None:  # (a family's member, class_gap:X, is a metric too)
         said = _not_a_metric(metric)
         raise ScenarioError([Problem("--objective", metric, metric, said)])
@@ -141,7 +139,7 @@ def parse_constraint(text: str) -> Constraint:
                     "--constraint",
                     text,
                     text,
-                    "expected METRIC<VALUE or METRIC>VALUE, e.g. gaming_share<0.02",
+                    error("constraint_form"),
                 )
             ]
         )
@@ -157,7 +155,7 @@ def check_names(objectives: Sequence[Objective], constraints: Sequence[Constrain
         if metric_info(c.metric) is None
     ]
     if len({o.metric for o in objectives}) != len(objectives):
-        problems.append(Problem("--objective", "", None, "an objective is given twice", False))
+        problems.append(Problem("--objective", "", None, error("objective_twice"), False))
     if problems:
         raise ScenarioError(problems)
 
@@ -210,7 +208,7 @@ def check_levers(raw: Mapping, source: str, levers: Sequence[Input]) -> None:
     """Distinct paths, and every lever's extreme and inner values (every choice) give a valid
     scenario (the check of the sensitivity inputs)."""
     if not levers:
-        raise ScenarioError([Problem("--lever", "", None, "give at least one --lever", False)])
+        raise ScenarioError([Problem("--lever", "", None, error("lever_missing"), False)])
     seen = [lv.path for lv in levers]
     if repeated_paths(seen):  # ("优秀" and 优秀: one key)
         raise ScenarioError([Problem("--lever", "", seen, error("lever_twice"), False)])

@@ -138,7 +138,7 @@ def _check_options(objs, cons, budget, reps, final_reps, measure: str) -> None:
             Problem("--robustness", measure, measure, f"one of {', '.join(ROBUSTNESS)}")
         )
     if n_obj < 1:
-        problems.append(Problem("--objective", "", None, "give at least one --objective", False))
+        problems.append(Problem("--objective", "", None, error("objective_missing"), False))
     if problems:
         raise ScenarioError(problems)
 
