@@ -379,3 +379,19 @@ def test_the_checks_a_new_user_meets_next_are_said_in_chinese(capsys, args, chin
     assert chinese in said and "Traceback" not in said
     message = said.split("错误：", 1)[1]
     assert not re.search(r"\b(must|expected|give|quotas|empty|differ|exceed|ignores)\b", message)
+
+
+def test_what_a_stopped_command_kept_is_said_in_its_language(capsys):
+    """After Ctrl-C an optimisation under --lang zh printed "stopped: the evaluations so far are
+    kept in …; rerun the same command to continue:" in English."""
+    from perfsim.cli.common import KEPT, stopped
+
+    stopped(KEPT[0].format(out="结果/寻优"), "zh")
+    err = capsys.readouterr().err
+    assert "\n已停止：已完成的评估保存在 结果/寻优；重新运行同一条命令即可接续：\n  perfsim" in err
+    stopped(KEPT[2].format(count=3, out="s1"), "zh")
+    assert "已停止：3 个已完成的分块保存在 s1；" in capsys.readouterr().err
+    stopped(KEPT[1].format(count=1, out="s1"))
+    assert "\nstopped: 1 finished chunk kept in s1; rerun the same command to continue:\n" in (
+        capsys.readouterr().err
+    )

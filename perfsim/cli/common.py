@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from ..phrases import N_
 from .parsing import EMPTY, NEGATIVE_SEED, NOT_WHOLE
 
 
@@ -115,11 +116,6 @@ def said_in_summary(quiet: bool) -> Iterator[None]:
         yield
 
 
-def counted(n: int, noun: str) -> str:
-    """``1 task``, ``3 tasks``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def warn_scales(scenario, label: str = "") -> None:
     """A warning for each note of :func:`perfsim.scenario.scales.scale_notes` on the scenario's
     shares and weights (what ``perfsim validate`` prints as "check:"), naming its file and
@@ -179,11 +175,27 @@ def folder_line(out, files: Sequence[str], note: str = "") -> None:
     )
 
 
-def stopped(kept: str) -> None:
-    """After Ctrl-C: on a line of its own (not glued to the terminal's ^C), what was kept and the
-    command that continues (the same one: rerunning into the same folder resumes)."""
+def stopped(kept: str, lang: str = "en") -> None:
+    """After Ctrl-C: on a line of its own (not glued to the terminal's ^C), what was kept (a
+    sentence of the catalogue: said in ``lang``) and the command that continues (the same one:
+    rerunning into the same folder resumes)."""
+    from ..i18n import gettext as _
+    from ..i18n import language, said_again
+
     command = shlex.join(["perfsim", *sys.argv[1:]])
-    print(f"\nstopped: {kept}; rerun the same command to continue:\n  {command}", file=sys.stderr)
+    with language(lang):
+        line = _("stopped: {kept}; rerun the same command to continue:").format(
+            kept=said_again(kept, KEPT)
+        )
+    print(f"\n{line}\n  {command}", file=sys.stderr)
+
+
+#: what a stopped command kept (:func:`stopped`)
+KEPT = (
+    N_("the evaluations so far are kept in {out}"),
+    N_("{count} finished chunk kept in {out}"),
+    N_("{count} finished chunks kept in {out}"),
+)
 
 
 def next_report(out) -> None:

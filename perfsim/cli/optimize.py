@@ -7,6 +7,7 @@ import argparse
 from ..interrupts import is_interrupt
 from ..results.names import OptimizationFiles
 from .common import (
+    KEPT,
     add_lang,
     add_set,
     add_world,
@@ -163,7 +164,7 @@ def handle(args: argparse.Namespace) -> int:
         )
     except BaseException as exc:
         if is_interrupt(exc):  # (also Ctrl-C inside a compiled loop: perfsim.interrupts)
-            stopped(f"the evaluations so far are kept in {out}")
+            stopped(KEPT[0].format(out=out), args.lang)
         raise
     finally:
         for bar in bars.values():

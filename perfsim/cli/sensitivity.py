@@ -10,10 +10,10 @@ from pathlib import Path
 from ..interrupts import is_interrupt
 from ..results.names import FIGURES, SensitivityFiles
 from .common import (
+    KEPT,
     add_lang,
     add_set,
     add_world,
-    counted,
     folder_line,
     given,
     next_report,
@@ -172,7 +172,7 @@ def handle(args: argparse.Namespace) -> int:
         if is_interrupt(exc):  # (also Ctrl-C inside a compiled loop: perfsim.interrupts)
             chunks = Path(out) / SensitivityFiles.CHUNKS
             kept = len(list(chunks.glob("chunk-*"))) if chunks.is_dir() else 0
-            stopped(f"{counted(kept, 'finished chunk')} kept in {out}")
+            stopped(KEPT[1 if kept == 1 else 2].format(count=kept, out=out), args.lang)
         raise
     finally:
         if bar is not None:
