@@ -368,6 +368,13 @@ def test_a_scenario_saved_as_gbk_a_folder_and_an_infinite_share_are_said_in_chin
         (["validate", HANGZHOU, "--set", "rule..x=1"], "点分路径中有空的键"),
         (["compare", HANGZHOU, "--reps", "2"], "请给出两个情景"),
         (["optimize", HANGZHOU, "--lever", "rule.audit.probability=0:0.3"], "请至少给出一个"),
+        (
+            ["optimize", HANGZHOU, "--objective", "kendall_tau", "--lever", "foo"],
+            "zscore,percentile",
+        ),
+        (["sensitivity", HANGZHOU, "--bound", "foo"], "应写成 指标<值"),
+        (["sensitivity", HANGZHOU, "--bound", "class_bias<nan"], "nan 不是有限的数字"),
+        (["sensitivity", HANGZHOU, "--uncertain", HANGZHOU], "没有 [uncertain] 表"),
     ],
     ids=lambda x: x[-1] if isinstance(x, list) else None,
 )
@@ -378,7 +385,8 @@ def test_the_checks_a_new_user_meets_next_are_said_in_chinese(capsys, args, chin
     said = _errors(capsys, *args, "--lang", "zh")
     assert chinese in said and "Traceback" not in said
     message = said.split("错误：", 1)[1]
-    assert not re.search(r"\b(must|expected|give|quotas|empty|differ|exceed|ignores)\b", message)
+    words = r"\b(must|expected|give|quotas|empty|differ|exceed|ignores|or|table|finite)\b"
+    assert not re.search(words, message), message
 
 
 def test_what_a_stopped_command_kept_is_said_in_its_language(capsys):

@@ -36,6 +36,7 @@ from ..csvsafe import write_csv
 from ..io import atomic_write
 from ..results.names import SensitivityFiles
 from ..scenario import PerfsimError
+from ..scenario.errors import error
 from ..scenario.overrides import ascii_comparison
 
 OPERATORS = ("<=", ">=", "<", ">")
@@ -55,16 +56,14 @@ def parse_bound(text: str) -> tuple[str, str, float]:
             number = float(match["value"])
     if number is not None:
         return match["metric"], match["op"], _finite(number, f"--bound {text!r}")
-    raise BoundError(
-        f'--bound {text!r}: expected METRIC<VALUE (or <=, >, >=), e.g. --bound "class_bias<5"'
-    )
+    raise BoundError(error("bound_form", text=repr(text)))
 
 
 def _finite(value, where: str) -> float:
     """A bound's value: a finite number (a bound of NaN or ∞ is met by no sample, or by all)."""
     number = float(value)
     if not np.isfinite(number):
-        raise BoundError(f"{where}: {value} is not a finite number; give one, e.g. 5")
+        raise BoundError(error("bound_not_finite", where=where, value=value))
     return number
 
 
@@ -85,9 +84,7 @@ def parse_bounds(
     metrics = [m for m, _, _ in parsed]
     twice = sorted({m for m in metrics if metrics.count(m) > 1})
     if twice:  # (the last one alone was kept, without a word)
-        raise BoundError(
-            f"--bound: {', '.join(twice)} is bounded twice; give one bound for each metric"
-        )
+        raise BoundError(error("bound_twice", metrics=", ".join(twice)))
     return {m: (op, v) for m, op, v in parsed}
 
 

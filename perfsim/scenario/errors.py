@@ -294,7 +294,7 @@ ERRORS: dict[str, str] = {
     "invalid_toml": N_("invalid TOML: {detail}"),
     "lever_form": N_(
         "expected PATH=LO:HI (a range), PATH=LO:HI:int (whole numbers) or PATH=A,B,C (choices), "
-        "e.g. {example}"
+        "e.g. {example} or {another}"
     ),
     "lever_range": N_("the range needs finite LO < HI"),
     "not_metric": N_("not a metric; the metrics with a better side: {judged}"),

@@ -27,6 +27,12 @@ OPTION_ERRORS: dict[str, str] = {
     "objective_form": N_("expected METRIC, METRIC:min or METRIC:max"),
     "constraint_form": N_("expected METRIC<VALUE or METRIC>VALUE, e.g. gaming_share<0.02"),
     "objective_twice": N_("an objective is given twice"),
+    "bound_form": N_(
+        '--bound {text}: expected METRIC<VALUE (or <=, >, >=), e.g. --bound "class_bias<5"'
+    ),
+    "bound_not_finite": N_("{where}: {value} is not a finite number; give one, e.g. 5"),
+    "bound_twice": N_("--bound: {metrics} is bounded twice; give one bound for each metric"),
+    "uncertain_missing": N_("has no [uncertain] table (a scenario without uncertain inputs)"),
     "out_is_file": N_("{path} is a file, not a folder: give --out a folder name"),
     "new_not_toml": N_("{path}: a scenario file is TOML; name it {name}"),
     "new_rule_world": N_("only a world is fitted to a rule: perfsim new world FILE --rule RULE"),

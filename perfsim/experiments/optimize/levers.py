@@ -33,7 +33,8 @@ ROBUSTNESS = ("worst", "mean", "regret")
 
 _LEVER_HELP = error(
     "lever_form",
-    example="rule.components.社会评价.share=0.3:0.6 or rule.normalize.method=zscore,percentile",
+    example="rule.components.社会评价.share=0.3:0.6",
+    another="rule.normalize.method=zscore,percentile",
 )
 
 

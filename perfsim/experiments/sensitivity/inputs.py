@@ -215,7 +215,7 @@ def load_uncertain(source: str | Path | Mapping) -> tuple[dict[str, UncertainInp
         raw = read_toml(resolve_path(source), bundled=False, table="uncertain")
         # (no [uncertain] table, and no top-level key that is a path: [meta] alone, a scenario)
         if "uncertain" not in raw and not any("." in str(k) for k in raw):
-            message = "has no [uncertain] table (a scenario without uncertain inputs)"
+            message = error("uncertain_missing")
             raise ScenarioError([Problem(label, "uncertain", None, message, False)])
     wrapped = {"uncertain": raw["uncertain"] if "uncertain" in raw else raw}
     try:
