@@ -219,7 +219,9 @@ def effect_items(
         if not (np.isfinite(a) and np.isfinite(b)):
             continue
         if abs(a) > 1e-12:
-            change = f"{a:.3g} → {b:.3g} ({100 * (b - a) / abs(a):+.0f} %)"
+            pct = 100 * (b - a) / abs(a)  # (under half a percent: a decimal, not "−0 %")
+            shown = f"{pct:+.0f}" if abs(pct) >= 0.5 else f"{pct:+.1f}" if abs(pct) >= 0.05 else "0"
+            change = f"{a:.3g} → {b:.3g} ({shown} %)"
         else:
             change = f"{a:.3g} → {b:.3g}"
         change = change.replace("-", "−")  # a minus sign, as the reports write
