@@ -541,3 +541,20 @@ def test_plans_in_their_own_worlds_are_not_said_to_share_departments(tmp_path, c
     assert other_worlds({"a": {"departments": 5, "tasks": {"x": 1}}, "b": None}) == []
     assert other_worlds({"a": {"departments": 5}, "b": {"departments": 6}}) == ["a", "b"]
     assert other_worlds({"a": {"classes": {"p": 1}}, "b": {"classes": {"q": 1}}}) == ["a", "b"]
+
+
+def test_the_terminal_says_which_of_several_worlds_its_tables_show(tmp_path, capsys):
+    """With --across the terminal prints the first world's tables alone; its header said only
+    "world: world.departments=66", and a reader took the 1,000-unit world's numbers as missing.
+    It says the first of how many, and that the report shows each."""
+    from perfsim.cli import main
+
+    args = ["compare", str(V5), "--variant", "v:rule.audit.probability=0.2", "--reps", "2",
+            "--across", "world.classes.back.visibility=0.3,0.8", "--set",
+            'world.policy="naive"']  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "en")]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # (the terminal's lines wrapped)
+    assert "world: world.classes.back.visibility=0.3, the first of 2 (the report shows" in out
+    assert main([*args, "--out", str(tmp_path / "zh"), "--lang", "zh"]) == 0
+    out = "".join(capsys.readouterr().out.split())
+    assert "world.classes.back.visibility=0.3（2个模拟世界中的第一个；报告中列出每一个）" in out

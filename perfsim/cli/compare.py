@@ -175,6 +175,21 @@ def _differences_header(comp) -> str:
     return _("paired differences from the reference [95 % interval], common random numbers;")
 
 
+def _shown_world(comp, world) -> str:
+    """The world whose tables the terminal prints: the first of --across's (the report has every
+    one), else the scenario's own or --world's."""
+    from ..i18n import gettext as _
+
+    shown = comp.worlds[0]
+    if shown == "base":  # no --across assumption: the scenario's own world, or --world's
+        return f"{world} (--world)" if world else _("the scenario's own")
+    if len(comp.worlds) > 1:
+        return _("{world}, the first of {n} (the report shows every world)").format(
+            world=shown, n=len(comp.worlds)
+        )
+    return shown
+
+
 def _print_comparison(comp, out, explain: bool = False, world=None, note: str = "") -> None:
     """The terminal's summary of a comparison, in the current language (a rule named after its
     scenario under the scenario's name in that language)."""
@@ -197,11 +212,8 @@ def _print_comparison(comp, out, explain: bool = False, world=None, note: str = 
     rules = [names.get(r, r) for r in comp.rules]
     table = renamed_rows(comp.table, names)
     ref = rules[0]
-    shown = comp.worlds[0]
-    if shown == "base":  # no --across assumption: the scenario's own world, or --world's
-        shown = f"{world} (--world)" if world else _("the scenario's own")
     said = _("reference: {ref}; {n} other rule(s); world: {world}").format(
-        ref=ref, n=len(rules) - 1, world=shown
+        ref=ref, n=len(rules) - 1, world=_shown_world(comp, world)
     )
     print(wrap(said, terminal_columns(), ""))
     for line in _mix_lines(comp.rules, names, raw):
