@@ -357,7 +357,7 @@ def folder_lock(path: str | Path) -> Iterator[None]:
         return
     check_parents(target)
     if target.exists() and not target.is_dir():
-        raise OutputError(f"{path} is a file, not a folder: give --out a folder name")
+        raise OutputError(error("out_is_file", path=path))
     _mkdir(lock.parent)
     while True:
         try:

@@ -10,6 +10,7 @@ that is not there, a table cell that is not a number.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from helpers import ROOT
@@ -72,6 +73,9 @@ def test_a_kind_and_the_top_level_are_said_in_chinese_and_a_key_path_is_not():
 def test_a_message_from_no_template_stays_english():
     said = said_error("run", DataError("something new went wrong"), "zh")
     assert said == "perfsim run：错误：something new went wrong"
+    # (a template of a damaged file's parts once caught any "no …": "缺少 indicator names …")
+    for text in ("no indicator names this component", "run perfsim again"):
+        assert said_error("run", DataError(text), "zh") == f"perfsim run：错误：{text}"
     # pydantic's other "should be" messages are not a list of choices
     other = error("choices", choices="a valid integer, unable to parse string as an integer")
     assert said_error("run", DataError(other), "zh") == f"perfsim run：错误：{other}"
@@ -375,6 +379,10 @@ def test_a_scenario_saved_as_gbk_a_folder_and_an_infinite_share_are_said_in_chin
         (["sensitivity", HANGZHOU, "--bound", "foo"], "应写成 指标<值"),
         (["sensitivity", HANGZHOU, "--bound", "class_bias<nan"], "nan 不是有限的数字"),
         (["sensitivity", HANGZHOU, "--uncertain", HANGZHOU], "没有 [uncertain] 表"),
+        (
+            ["validate", HANGZHOU, "--set", 'rule.grading.bands=["优秀","优秀","不合格"]'],
+            "等次名称不得重复",
+        ),
     ],
     ids=lambda x: x[-1] if isinstance(x, list) else None,
 )
@@ -403,3 +411,26 @@ def test_what_a_stopped_command_kept_is_said_in_its_language(capsys):
     assert "\nstopped: 1 finished chunk kept in s1; rerun the same command to continue:\n" in (
         capsys.readouterr().err
     )
+
+
+def test_no_template_key_is_given_twice():
+    """ERRORS merges the templates of several modules: a key given in two (``no_rows`` of a
+    table and of a damaged Pareto table) silently replaced the first one's message (a table
+    without rows lost its file name)."""
+    import ast
+
+    from perfsim.scenario import errors, folder_errors, option_errors, table_errors
+
+    seen: dict[str, str] = {}
+    for module in (errors, table_errors, folder_errors, option_errors):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Dict) and all(
+                isinstance(k, ast.Constant) for k in node.keys if k is not None
+            ):
+                for key in node.keys:
+                    if key is None or not isinstance(key.value, str) or key.value not in ERRORS:
+                        continue
+                    assert key.value not in seen, (key.value, seen[key.value], module.__name__)
+                    seen[key.value] = module.__name__
+    assert len(seen) == len(ERRORS)

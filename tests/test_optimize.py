@@ -637,10 +637,10 @@ def test_an_objectives_change_is_said_from_value_to_value_with_its_percentage():
                                             "0 → 0.01"]  # fmt: skip
     assert [i["noise"] for i in items] == [True, False, False]
     # a change under half a percent: "1.45 → 1.44 (−0 %)" said nothing; a decimal does
-    small = effect_items(objs, np.array([1.45, 0.5, 0.3]), np.array([1.446, 0.50001, 0.3]),
+    small = effect_items(objs, np.array([1.45, 0.5, 200]), np.array([1.446, 0.50001, 201]),
                          [False] * 3)  # fmt: skip
     assert [i["change"] for i in small] == ["1.45 → 1.45 (−0.3 %)", "0.5 → 0.5 (0 %)",
-                                            "0.3 → 0.3 (0 %)"]  # fmt: skip
+                                            "200 → 201 (+0.5 %)"]  # fmt: skip
 
 
 def test_a_quota_that_leaves_the_same_places_is_no_change_to_make(tmp_path):

@@ -742,6 +742,22 @@ def test_a_comparison_folder_without_its_table_of_scenarios_still_reports(tmp_pa
     assert "differs from the reference in" in text  # the rules' settings compared
 
 
+def test_an_older_comparison_across_worlds_without_its_scenarios_is_refused(
+    comparison_dir, tmp_path
+):
+    """Across several worlds a run's scenario holds its world's --across value: taken as the
+    rule's own it made a report with the first world's value as the rule's (a "changed setting",
+    a --set in the rerun command). Such a folder is refused, saying why."""
+    folder = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, folder)
+    meta_file = folder / "metadata.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    del meta["resolved_scenarios"]
+    meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(RunFolderError, match="across several worlds written by an older perfsim"):
+        build_report(folder)
+
+
 @pytest.mark.parametrize(
     ("example", "name"),
     [

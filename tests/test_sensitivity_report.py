@@ -378,3 +378,12 @@ def test_an_optimisation_records_what_the_command_gave(tmp_path):
     )
     assert result.metadata["overrides"] == ['world.policy="naive"', "world.departments=24"]
     assert result.metadata["resolved_scenario"]["world"]["departments"] == 24
+    one = perfsim.optimize(  # (one override as a string, as the API takes it elsewhere)
+        str(ROOT / "scenarios" / "hangzhou-2011.toml"),
+        levers=["rule.audit.probability=0:0.4"],
+        objectives=["kendall_tau"],
+        budget=8,
+        reps=2,
+        overrides='world.policy="naive"',
+    )
+    assert one.metadata["overrides"] == ['world.policy="naive"']

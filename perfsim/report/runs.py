@@ -64,12 +64,9 @@ class RunFolder:
         if isinstance(record, ComparisonRecord):
             rules, worlds = record.rules, record.worlds
             runs = {rule: record.run(worlds[0], rule) for rule in rules}
-            # (each run keeps its own: a comparison folder of an older perfsim has no table of
-            # them all)
             scenarios = dict(record.metadata.get("resolved_scenarios", {}))
-            for rule, run in runs.items():
-                if rule not in scenarios and run.metadata.get("resolved_scenario"):
-                    scenarios[rule] = run.metadata["resolved_scenario"]
+            if not scenarios:  # (an older perfsim's folder: each run keeps its own)
+                scenarios = _run_scenarios(record, runs)
         else:
             rules, worlds = [record.name], ["base"]
             runs = {record.name: record}
@@ -95,6 +92,15 @@ class RunFolder:
             robustness=renamed_rows(record.robustness, shown) if is_comparison else None,
             keys={new: old for old, new in shown.items()},
         )
+
+
+def _run_scenarios(record: ComparisonRecord, runs: Mapping) -> dict[str, dict]:
+    """Each rule's resolved scenario from its run, in a comparison folder without the table of
+    them all (an older perfsim's); across several worlds a run's scenario holds its world's
+    --across values and the rules' own cannot be told from them: refused."""
+    if len(record.worlds) > 1:
+        raise ResultFolderError(error("comparison_no_scenarios", path=record.path))
+    return {r: s for r, run in runs.items() if (s := run.metadata.get("resolved_scenario"))}
 
 
 def translated_name(meta: Mapping | None) -> str | None:

@@ -96,8 +96,6 @@ def _check_sensitivity(path: Path, meta: dict) -> str:
         raise RunFolderError(message)
     missing = [k for k in ("method", "n", "seed") if k not in meta]
     if missing:
-        again = error("again_command", command="perfsim sensitivity")
-        raise damaged(
-            path / SensitivityFiles.METADATA, error("no_keys", keys=", ".join(missing)), again
-        )
+        file = path / SensitivityFiles.METADATA
+        raise RunFolderError(error("sensitivity_keys", file=file, keys=", ".join(missing)))
     return "sensitivity"

@@ -103,7 +103,7 @@ def _check_pareto(file: Path, pareto: pd.DataFrame, metadata: dict) -> None:
     bad = [m for m in objectives if m in pareto.columns and not _finite(pareto[m])]
     if len(pareto) == 0 or missing or bad:
         why = (
-            error("no_rows") if len(pareto) == 0
+            error("pareto_no_rows") if len(pareto) == 0
             else error("no_column", columns=", ".join(missing)) if missing
             else error("values_not_finite", names=", ".join(bad))
         )  # fmt: skip

@@ -503,7 +503,7 @@ ERRORS: dict[str, str] = {
     # the reading of a table file and of ratings: .table_errors
     **TABLE_ERRORS,
     **FOLDER_ERRORS,
-    **OPTION_ERRORS,
+    **OPTION_ERRORS,  # (no key of one is a key of another: tests/test_error_language.py)
 }
 
 

@@ -7,20 +7,20 @@ from __future__ import annotations
 from ..phrases import N_
 
 FOLDER_ERRORS: dict[str, str] = {
+    # (before the "damaged" below, which its text would also match)
+    "sensitivity_keys": N_("{file}: damaged (no {keys}); run perfsim sensitivity again"),
     "damaged": N_("{file}: damaged ({why}); {again}"),
-    # what a damaged file lacks ({why}); "no column" before the "no {keys}" it would also match
+    # what a damaged file lacks ({why})
     "no_column": N_("no column {columns}"),
     "cell_not_number": N_("{column} = {value} is not a number"),
     "metric_not_finite": N_("{metric}: {column} = {value} is not a finite number"),
-    "no_rows": N_("no rows"),
+    "pareto_no_rows": N_("no rows"),
     "values_not_finite": N_("a value of {names} that is not a finite number"),
-    "no_keys": N_("no {keys}"),
-    # what to do about it ({again}); "the perfsim command" before the "{command}" it would match
+    # what to do about it ({again})
     "again_run": N_("run the perfsim command again"),
     "again_optimize": N_(
         "run the same perfsim optimize command again (with --force to replace the folder)"
     ),
-    "again_command": N_("run {command} again"),
     "not_metadata": N_("{file}: not a perfsim metadata file (not a JSON object)"),
     "folder_incomplete": N_(
         "{path}: incomplete result folder: {files} missing (the run was interrupted, or files "
@@ -48,6 +48,11 @@ FOLDER_ERRORS: dict[str, str] = {
         "(finish it by running the same perfsim optimize command with --resume, then perfsim "
         "report), or one in which no rule it evaluated met every --constraint (resuming says so "
         "again: loosen the constraints or widen the levers, with another --out)"
+    ),
+    "comparison_no_scenarios": N_(
+        "{path}: a comparison across several worlds written by an older perfsim, without its "
+        "rules' scenarios (resolved_scenarios): its runs hold each world's --across values, not "
+        "the rules' own; run perfsim compare again"
     ),
     "not_run_or_comparison": N_(
         "{path}: not a perfsim run folder; give a folder written by `perfsim run` or "

@@ -18,6 +18,7 @@ OPTION_ERRORS: dict[str, str] = {
     "quota_sum": N_("quotas must sum to at most 1"),
     "threshold_order": N_("must not exceed the better band's threshold ({band} = {threshold})"),
     "classes_distinct": N_("class names must be distinct"),
+    "bands_distinct": N_("band names must be distinct"),
     "rule_empty": N_("a rule needs at least one indicator or one component"),
     "compare_two": N_("give two scenarios, or one and a --variant"),
     "min_diff_form": N_("expected METRIC=VALUE, e.g. kendall_tau=0.05"),

@@ -320,7 +320,7 @@ class Grading(Strict):
     @model_validator(mode="after")
     def _check(self) -> Grading:
         if len(set(self.bands)) != len(self.bands):
-            raise LocatedValueError("bands", self.bands, "band names must be distinct")
+            raise LocatedValueError("bands", self.bands, error("bands_distinct"))
         for key in ("quota", "quota_count", "thresholds"):
             for band in getattr(self, key):
                 if band not in self.bands:

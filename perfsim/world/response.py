@@ -206,7 +206,7 @@ class Schedule:
     from settling for many iterations, each of which called for a full one. There a replication
     iterates fully only once its computed departments' residual is within the tolerance
     (:data:`NEAR_LARGE`) and every :data:`REFRESH_LARGE` iterations: 11–22 % less CPU at 1,000
-    departments (100 replications, seeds 0–2), 7–13 % at 200, the same iterations within 10 %;
+    departments (100 replications, seeds 0–2), 7–13 % at 200, the same iterations within 7 %;
     at 66 departments it gained 5 % on average over seeds 0–4 but let one replication take 276
     iterations against 170, so smaller worlds keep the settings above."""
 

@@ -219,8 +219,10 @@ def effect_items(
         if not (np.isfinite(a) and np.isfinite(b)):
             continue
         if abs(a) > 1e-12:
-            pct = 100 * (b - a) / abs(a)  # (under half a percent: a decimal, not "−0 %")
-            shown = f"{pct:+.0f}" if abs(pct) >= 0.5 else f"{pct:+.1f}" if abs(pct) >= 0.05 else "0"
+            pct = 100 * (b - a) / abs(a)  # (what rounds to 0: a decimal, not "−0 %")
+            shown = f"{pct:+.0f}"
+            if shown in ("+0", "-0"):
+                shown = f"{pct:+.1f}" if f"{pct:+.1f}" not in ("+0.0", "-0.0") else "0"
             change = f"{a:.3g} → {b:.3g} ({shown} %)"
         else:
             change = f"{a:.3g} → {b:.3g}"

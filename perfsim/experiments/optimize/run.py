@@ -189,7 +189,7 @@ def optimize(
     _check_options(objs, cons, budget, reps, final_reps, robustness)
     final_reps = int(final_reps) if final_reps is not None else 4 * int(reps)
     budget, reps = int(budget), int(reps)
-    overrides = list(overrides)
+    overrides = arguments.texts("overrides", overrides)  # (a string is one override)
     base = resolve_scenario(scenario, overrides, world)
     if base.world is None:
         raise no_world_error(base)

@@ -19,6 +19,7 @@ from ...io import folder_lock, rewriting_outputs, write_manifest
 from ...phrases import Named, Phrase, Phrases
 from ...results.names import SensitivityFiles
 from ...scenario import Scenario, WorldSpec, resolve_path
+from ...scenario.arguments import texts
 from ...scenario.errors import error
 from ...world.convergence import GAP_WARNING, ConvergenceWarning
 from ..executors import Executor, make_executor, single_blas_thread
@@ -79,9 +80,8 @@ def run_sensitivity(
     bounds = plan.parsed_bounds()
     if not callable(model) and outputs is None:  # a scenario's metrics: known before any run
         _check_metric_names([*(plan.metrics or ()), *(bounds or {})])
-    spec = model_spec(
-        model, problem, outputs, uncertain, list(overrides), plan.reps, plan.seed, world
-    )
+    sets = texts("overrides", overrides)  # (a string is one override)
+    spec = model_spec(model, problem, outputs, uncertain, sets, plan.reps, plan.seed, world)
     sample = _Sample.draw(plan, spec)
     x, notes = sample.x, sample.notes
     folder = Path(out) if out is not None else None
