@@ -434,3 +434,14 @@ def test_no_template_key_is_given_twice():
                     assert key.value not in seen, (key.value, seen[key.value], module.__name__)
                     seen[key.value] = module.__name__
     assert len(seen) == len(ERRORS)
+
+
+def test_validate_names_a_rule_by_its_name_in_the_chosen_language(capsys):
+    """``perfsim validate my-first-rule.toml --lang zh`` said "规则：my first rule (example)"
+    though the file gives its Chinese name (``meta.translations.zh.name``), which run, score and
+    scenarios use."""
+    rule = str(ROOT / "scenarios" / "rules" / "my-first-rule.toml")
+    assert main(["validate", rule, "--lang", "zh"]) == 0
+    assert "  规则：我的第一套规则（示例）\n" in capsys.readouterr().out
+    assert main(["validate", rule]) == 0
+    assert "  rule: my first rule (example)\n" in capsys.readouterr().out

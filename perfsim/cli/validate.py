@@ -69,6 +69,8 @@ def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) ->
     from ..i18n import gettext as _
     from ..i18n import ngettext, say
     from ..report.rules import band_rules, term
+    from ..report.runs import translated_name
+    from ..scenario.loader import scenario_raw
 
     rule = scenario.rule
     comps = rule.resolved_components()
@@ -76,7 +78,8 @@ def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) ->
     mix = _(", ").join(f"{n} {c.share / total:.0%}" for n, c in comps.items())
     n_ind = len(rule.indicators)
     print(_("{file}: valid").format(file=resolve_path(file)))
-    print(_("  rule: {name}").format(name=scenario.name or _("(unnamed)")))
+    shown = translated_name(scenario_raw(scenario).get("meta")) or scenario.name  # (its --lang)
+    print(_("  rule: {name}").format(name=shown or _("(unnamed)")))
     indicators = ngettext("{n} indicator", "{n} indicators", n_ind).format(n=n_ind)
     print(_("  {indicators}; rater mix: {mix}").format(indicators=indicators, mix=mix))
     for note in scale_notes(rule, scenario.world):
