@@ -445,3 +445,15 @@ def test_validate_names_a_rule_by_its_name_in_the_chosen_language(capsys):
     assert "  规则：我的第一套规则（示例）\n" in capsys.readouterr().out
     assert main(["validate", rule]) == 0
     assert "  rule: my first rule (example)\n" in capsys.readouterr().out
+
+
+def test_a_folders_kind_is_said_in_chinese(tmp_path, capsys):
+    """``--out`` onto a comparison folder under --lang zh said "c1 里是 perfsim 的 comparison 结果文件夹，
+    不是 'run' 类的": the kinds are words of the catalogue."""
+    out = tmp_path / "c1"
+    naive = ["--set", 'world.policy="naive"', "--reps", "2", "--quiet"]
+    args = ["compare", HANGZHOU, "--variant", "v:rule.audit.probability=0.1", *naive]
+    assert main([*args, "--out", str(out)]) == 0
+    capsys.readouterr()
+    said = _errors(capsys, "run", HANGZHOU, *naive, "--out", str(out), "--lang", "zh")
+    assert "perfsim 的 规则比较 结果文件夹，不是 模拟运行 类的" in said

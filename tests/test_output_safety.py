@@ -85,7 +85,7 @@ def test_another_kind_needs_force(tmp_path, capsys):
     assert main([*cmp, "--out", str(out)]) == 2
     assert "not one of kind 'comparison'" in capsys.readouterr().err
     assert main([*cmp, "--out", str(out), "--lang", "zh"]) == 2  # (it was English)
-    assert "不是 'comparison' 类的；请换一个 --out，或者加 --force" in capsys.readouterr().err
+    assert "不是 规则比较 类的；请换一个 --out，或者加 --force" in capsys.readouterr().err
     assert folder_kind(out) == "run"
     assert main([*cmp, "--out", str(out), "--force"]) == 0
     assert folder_kind(out) == "comparison"

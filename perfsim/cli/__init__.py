@@ -284,7 +284,11 @@ def _said_message(text: str) -> str:
         return _(text) if text in WORDS else text  # (a word such as the source "command line")
     template, values = found
     said = {k: _said_message(v) if k in _SAID_AGAIN else v for k, v in values.items()}
-    said |= {k: _(v) for k, v in values.items() if k in ("kind", "where") and v in WORDS}
+    said |= {
+        k: _(v.strip("'"))  # (a folder's kind may come quoted: 'run')
+        for k, v in values.items()
+        if k in ("kind", "where", "found") and v.strip("'") in WORDS
+    }
     if "choices" in said:  # pydantic's list: 'a', 'b' or 'c'
         said["choices"] = _(", ").join(re.findall(r"'[^']*'", values["choices"]))
     return _(template).format(**said)

@@ -519,6 +519,12 @@ WORDS = (
     N_("the top level"),
     N_("task"),
     N_("command line"),
+    # the kinds of result folder ({found}, {kind} of the output checks: perfsim.io)
+    N_("run"),
+    N_("comparison"),
+    N_("sensitivity"),
+    N_("empirical"),
+    N_("optimization"),
 )
 
 
