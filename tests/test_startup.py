@@ -12,6 +12,7 @@ import sys
 import types
 
 import pytest
+from helpers import ROOT
 
 #: libraries a plain simulation never needs (scipy.stats: about a second to import)
 HEAVY = (
@@ -127,7 +128,10 @@ def test_import_perfsim_loads_neither_numpy_nor_pandas():
 def test_ctrl_c_while_the_command_loads_says_interrupted_without_a_traceback(entry):
     """Ctrl-C while the command line was still being imported (numpy, pandas: its first few
     tenths of a second) printed a traceback and ended with status 1; now it stops as a later
-    interrupt does: one line, status 130. The interrupt is made to arrive while pandas loads."""
+    interrupt does: one line, status 130. The interrupt is made to arrive while pandas loads
+    (scoring a table loads it; ``perfsim scenarios`` no longer does)."""
+    table = ROOT / "scenarios" / "data" / "hangzhou-2011-units.csv"
+    argv = ["perfsim", "score", str(table), "--rule", "hangzhou-2011"]
     code = f"""
 import sys
 class Stop:
@@ -135,7 +139,7 @@ class Stop:
         if name == "pandas":
             raise KeyboardInterrupt
 sys.meta_path.insert(0, Stop())
-sys.argv = ["perfsim", "scenarios"]
+sys.argv = {argv!r}
 {entry}
 {"main()" if "launch" in entry else ""}
 """

@@ -96,9 +96,8 @@ def handle(args: argparse.Namespace) -> int:
 def _print_run_summary(result, out, explain: bool = False, note: str = "", sets=()) -> None:
     """The terminal's summary of a run, in the current language."""
     from ..i18n import gettext as _
-    from ..i18n import ngettext
+    from ..i18n import ngettext, translated_name
     from ..report.rules import nominal_shares, term
-    from ..report.runs import translated_name
     from ..report.sections.run import effective_weights_sentence
     from ..report.summary import (
         convergence_sentence,

@@ -22,8 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..i18n import gettext as _
-    from ..i18n import language
-    from ..report.runs import translated_name
+    from ..i18n import language, translated_name
 
     files = sorted(BUNDLED_SCENARIOS.rglob("*.toml"))
     with language(args.lang):

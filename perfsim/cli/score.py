@@ -130,8 +130,8 @@ def _about(args: argparse.Namespace, scenario, table):
 
     from .. import __version__
     from ..i18n import gettext as _
+    from ..i18n import translated_name
     from ..report.rules import band_rules, term
-    from ..report.runs import translated_name
     from ..scenario import scenario_raw
 
     g, rule = scenario.rule.grading, scenario.rule

@@ -213,9 +213,8 @@ def _print_sensitivity(result) -> None:
     from ..experiments.executors import executor_said
     from ..experiments.sensitivity import method
     from ..experiments.sensitivity.notes import said_again
-    from ..i18n import current_language, metric_name
+    from ..i18n import current_language, metric_name, translated_name
     from ..i18n import gettext as _
-    from ..report.runs import translated_name
 
     meta = result.metadata
     record = method(result.method)

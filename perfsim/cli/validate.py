@@ -67,9 +67,8 @@ def _fragment_hint(file: str) -> str:
 def _print_valid(scenario, file: str, world_name: str | None, uncertain: int) -> None:
     """What ``perfsim validate`` says of a valid scenario or rule, in the current language."""
     from ..i18n import gettext as _
-    from ..i18n import ngettext, say
+    from ..i18n import ngettext, say, translated_name
     from ..report.rules import band_rules, term
-    from ..report.runs import translated_name
     from ..scenario.loader import scenario_raw
 
     rule = scenario.rule

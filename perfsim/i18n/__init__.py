@@ -23,7 +23,7 @@ import contextvars
 import gettext as _gettext
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -155,6 +155,13 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 #: CJK ideographs, kana, hangul and full-width forms, as the ranges of a regex character class
 CJK_CHARS = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _CJK_RE = re.compile(f"[{CJK_CHARS}]")
+
+
+def translated_name(meta: Mapping | None) -> str | None:
+    """A scenario's name in the current language (``meta.translations.<lang>.name`` of its
+    ``meta`` table), or None when it has none."""
+    translations = (meta or {}).get("translations") or {}
+    return (translations.get(current_language()) or {}).get("name") or None
 
 
 def has_cjk(text: str) -> bool:

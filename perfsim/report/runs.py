@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..i18n import current_language
+from ..i18n import translated_name
 from ..results import ComparisonRecord, ResultFolderError, RunRecord, read_result
 from ..scenario.errors import error
 
@@ -101,13 +101,6 @@ def _run_scenarios(record: ComparisonRecord, runs: Mapping) -> dict[str, dict]:
     if len(record.worlds) > 1:
         raise ResultFolderError(error("comparison_no_scenarios", path=record.path))
     return {r: s for r, run in runs.items() if (s := run.metadata.get("resolved_scenario"))}
-
-
-def translated_name(meta: Mapping | None) -> str | None:
-    """A scenario's name in the current language (``meta.translations.<lang>.name`` of its
-    ``meta`` table), or None when it has none."""
-    translations = (meta or {}).get("translations") or {}
-    return (translations.get(current_language()) or {}).get("name") or None
 
 
 def shown_names(rules: list[str], scenarios: dict[str, dict]) -> dict[str, str]:
