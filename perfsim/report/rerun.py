@@ -22,6 +22,7 @@ __all__ = [
     "Rerun",
     "differences",
     "format_command",
+    "given_args",
     "report_command",
     "scenario_arg",
     "rerun_command",
@@ -167,6 +168,15 @@ def report_command(folder: object) -> str:
     lang = current_language()
     shown = final_folder(folder) if isinstance(folder, str | Path) else folder
     return f"perfsim report {shlex.quote(str(shown))}" + (f" --lang {lang}" if lang != "en" else "")
+
+
+def given_args(meta: Mapping) -> list[str]:
+    """The ``--world`` and each ``--set`` a folder records its command gave
+    (:func:`perfsim.scenario.arguments.given`), as command-line arguments."""
+    args = ["--world", scenario_arg(meta["world_given"])] if meta.get("world_given") else []
+    for setting in meta.get("overrides") or []:
+        args += ["--set", setting]
+    return args
 
 
 def format_command(args: list[str]) -> str:

@@ -5,7 +5,8 @@ allowed, not a ``TypeError`` from deep inside numpy or a list of single characte
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from .errors import PerfsimError
 from .names import nearest
@@ -54,6 +55,17 @@ EXAMPLES = {
     "constraints": "gaming_share<0.1",
     "metrics": "kendall_tau",
 }
+
+
+def given(overrides: Sequence[str], world) -> dict:
+    """What a command gave besides its scenario, as a result folder records it for the report's
+    rerun command (:func:`perfsim.report.rerun.given_args`): each ``--set`` and the ``--world``
+    named by a file or bundled name (a world given as a table has none). No part of a folder's
+    hash: the resolved scenario is what they made."""
+    return {
+        "overrides": list(overrides),
+        "world_given": str(world) if isinstance(world, str | Path) else None,
+    }
 
 
 def texts(name: str, value: Iterable[str] | str) -> list[str]:

@@ -220,9 +220,7 @@ def effect_items(
             continue
         if abs(a) > 1e-12:
             pct = 100 * (b - a) / abs(a)  # (what rounds to 0: a decimal, not "−0 %")
-            shown = f"{pct:+.0f}"
-            if shown in ("+0", "-0"):
-                shown = f"{pct:+.1f}" if f"{pct:+.1f}" not in ("+0.0", "-0.0") else "0"
+            shown = next((t for d in (0, 1) if float(t := f"{pct:+.{d}f}")), "0")
             change = f"{a:.3g} → {b:.3g} ({shown} %)"
         else:
             change = f"{a:.3g} → {b:.3g}"

@@ -238,10 +238,7 @@ def optimize(
             "scenario_name": base.name,
             "worlds": world_names,
             "across_given": list(across),
-            # (what the command gave, for the report's rerun command; the resolved scenario
-            # above is what they made)
-            "overrides": list(overrides),
-            "world_given": str(world) if isinstance(world, str | Path) else None,
+            **arguments.given(overrides, world),
             "algorithm": "NSGA-III" if len(objs) > 3 else "NSGA-II",
             "population": population_size(budget, len(objs)),
             "generations": generations,

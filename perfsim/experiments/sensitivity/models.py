@@ -28,6 +28,7 @@ from ...scenario import (
     scenario_source,
     without_translations,
 )
+from ...scenario.arguments import given
 from ...scenario.errors import error
 from ...scenario.uncertain import translated_names
 from .errors import SampleError, SensitivityError
@@ -240,10 +241,7 @@ def model_spec(
             "scenario_name": scenario.name,
             "resolved_scenario": raw,
             "uncertain_source": label,
-            # what the command gave, for the report's rerun command (no part of the hash: the
-            # resolved scenario is what they made)
-            "overrides": list(overrides),
-            "world_given": str(world) if isinstance(world, str | Path) else None,
+            **given(overrides, world),
             "not_simulated": [d.as_dict() for d in dropped],
             # each input's name in other languages, for reports in them (no part of the hash)
             **({"input_names": names} if (names := translated_names(table)) else {}),

@@ -16,7 +16,7 @@ from ...plotting.style import SavedFigure
 from ...results import OptimizationRecord
 from ..document import Document, Table
 from ..numbers import num, pm, pm_parts
-from ..rerun import format_command, report_command, scenario_arg
+from ..rerun import format_command, given_args, report_command, scenario_arg
 
 __all__ = ["optimization_document", "recommended_label", "rerun_args"]
 
@@ -160,9 +160,7 @@ def _recommended_section(doc: Document, record: OptimizationRecord) -> None:
 
 def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
     """The ``perfsim optimize`` command line that the recorded settings give."""
-    args = ["perfsim", "optimize", scenario_arg(meta.get("scenario"))]
-    if meta.get("world_given"):
-        args += ["--world", scenario_arg(meta["world_given"])]
+    args = ["perfsim", "optimize", scenario_arg(meta.get("scenario")), *given_args(meta)]
     for lever in meta.get("levers", []):
         if lever.get("kind") == "choice":
             spec = ",".join(map(str, lever["choices"]))
@@ -175,8 +173,6 @@ def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
         args += ["--constraint", c]
     for world in meta.get("across_given", []):
         args += ["--across", world]
-    for setting in meta.get("overrides") or []:
-        args += ["--set", setting]
     args += ["--robustness", str(meta.get("robustness")), "--budget", str(meta.get("budget"))]
     args += ["--reps", str(meta.get("reps")), "--final-reps", str(meta.get("final_reps"))]
     args += ["--seed", str(meta.get("seed"))]

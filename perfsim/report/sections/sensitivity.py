@@ -22,7 +22,7 @@ from ...plotting.style import SavedFigure
 from ...results import SensitivityRecord
 from ..document import Document, Table
 from ..numbers import num, pct
-from ..rerun import format_command, report_command, scenario_arg
+from ..rerun import format_command, given_args, report_command, scenario_arg
 from ..rules import term
 from .run import add_not_simulated
 
@@ -282,11 +282,7 @@ def _driver_sentence(samples, metric: str, side: str, top, main: str, kind) -> s
 
 def rerun_args(meta: Mapping, folder: Path | None) -> list[str]:
     """The ``perfsim sensitivity`` command line that the recorded settings give."""
-    args = ["perfsim", "sensitivity", scenario_arg(meta.get("scenario"))]
-    if meta.get("world_given"):
-        args += ["--world", scenario_arg(meta["world_given"])]
-    for setting in meta.get("overrides") or []:
-        args += ["--set", setting]
+    args = ["perfsim", "sensitivity", scenario_arg(meta.get("scenario")), *given_args(meta)]
     args += ["--method", str(meta.get("method")), "--n", str(meta.get("n_requested") or meta["n"])]
     args += ["--reps", str(meta.get("reps")), "--seed", str(meta.get("seed"))]
     source = meta.get("uncertain_source")  # a file, a bundled name, or a mapping's label
