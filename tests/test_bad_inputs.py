@@ -483,4 +483,5 @@ def test_a_table_error_is_said_in_chinese_with_its_hints(name, chinese, tmp_path
     assert main([*argv, "--lang", "zh"]) == 2
     err = capsys.readouterr().err
     assert all(text in err for text in chinese), err
-    assert not re.search(r"\b(missing|title|needs|column names)\b", err), err
+    said = err.replace(str(tmp_path), "")  # (a path may hold any word)
+    assert not re.search(r"\b(missing|title|needs|column names)\b", said), err

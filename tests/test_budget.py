@@ -162,7 +162,8 @@ def test_a_world_too_big_names_the_world_file_and_is_said_in_chinese(capsys, tmp
     err = capsys.readouterr().err
     assert f"my-first-rule.toml（模拟世界 {world}）：world.departments = {10**9}：" in err
     assert "这次运行约需" in err and "超过可用内存" in err and "请调低 world.departments" in err
-    assert not re.search(r"\b(would|memory|available|lower|set|skip|check)\b", err), err
+    said = err.replace(str(ROOT), "").replace(str(tmp_path), "")  # (paths may hold any word)
+    assert not re.search(r"\b(would|memory|available|lower|set|skip|check)\b", said), err
     monkeypatch.setenv(budget.LIMIT_VARIABLE, "1G")
     assert main([*args, "--lang", "zh"]) == 2
     err = capsys.readouterr().err
