@@ -254,7 +254,7 @@ _RECORDS = [
         "shock (不可抗力) were fully netted out of their indicators",
         "mean_d 1[grade_d ≠ grade_d(m − Δ)]",
         "share",
-        "0 to 1",
+        "0–1",
         "lower",
         undefined_when="the world has no common shock (world.common_shock = 0)",
         plain="How many grades a year's force majeure decided: 0 when the rule nets the shock "

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from helpers import ROOT, run_cli
 
+from perfsim.metric_registry import METRICS
 from perfsim.scenario import ScenarioError, load_scenario
 
 
@@ -740,3 +741,38 @@ def test_a_formula_whose_stored_result_is_empty_text_reads_as_blank(tmp_path, ca
     rule = str(ROOT / "scenarios/hangzhou-2011.toml")
     assert main(["score", str(path), "--rule", rule, "--out", str(tmp_path / "s.csv")]) == 0
     assert "formula" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("metric", sorted(METRICS))
+def test_a_bound_may_be_a_percentage_of_a_share_and_of_nothing_else(metric):
+    """``--constraint "gaming_share<2%"`` was refused while ``--lever`` and ``--set`` read
+    percentages. A percentage is the share it means where the metric is a share (its scale 0–1);
+    of a metric in other units (class_bias, in score points) it would be a hundredth of a unit, so
+    it is refused, saying why. ``--bound`` (sensitivity) reads bounds the same way."""
+    from perfsim.experiments.discovery import BoundError, parse_bound
+    from perfsim.experiments.optimize.levers import parse_constraint
+
+    share = METRICS[metric].scale == "0–1"
+    for typed in ("2.5%", "2.5％"):
+        if share:
+            assert parse_constraint(f"{metric}<{typed}").value == pytest.approx(0.025)
+            assert parse_bound(f"{metric}>={typed}") == (metric, ">=", pytest.approx(0.025))
+        else:
+            why = f"{typed} is a percentage, which means a share (2% is 0.02), but {metric} is not"
+            with pytest.raises(ScenarioError, match=re.escape(why)):
+                parse_constraint(f"{metric}<{typed}")
+            with pytest.raises(BoundError, match=re.escape(why)):
+                parse_bound(f"{metric}>={typed}")
+    assert parse_constraint(f"{metric}<0.025").value == 0.025  # (a number, as before)
+
+
+def test_a_percentage_of_score_points_is_refused_in_chinese(capsys, tmp_path):
+    from perfsim.cli import main
+
+    argv = ["optimize", str(ROOT / "scenarios" / "hangzhou-2011.toml"), "--objective", "kendall_tau:max", "--lever",
+            "rule.components.社会评价.share=0.3:0.6", "--constraint", "class_bias<5%",
+            "--out", str(tmp_path / "o"), "--lang", "zh"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "5% 是百分数" in err and "class_bias 不是比例" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()

@@ -22,7 +22,6 @@ dependency for one step.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -37,7 +36,7 @@ from ..io import atomic_write
 from ..results.names import SensitivityFiles
 from ..scenario import PerfsimError
 from ..scenario.errors import error
-from ..scenario.overrides import ascii_comparison
+from ..scenario.overrides import ascii_comparison, bound_number
 
 OPERATORS = ("<=", ">=", "<", ">")
 _BOUND = re.compile(r"^\s*(?P<metric>[^<>=]+?)\s*(?P<op><=|>=|<|>)\s*(?P<value>[^<>=]+?)\s*$")
@@ -48,12 +47,15 @@ class BoundError(PerfsimError, ValueError):
 
 
 def parse_bound(text: str) -> tuple[str, str, float]:
-    """``"class_bias<5"`` → ``("class_bias", "<", 5.0)``; operators <, <=, >, >=."""
+    """``"class_bias<5"`` → ``("class_bias", "<", 5.0)``; operators <, <=, >, >=; a share's value
+    may be a percentage (``"gaming_share<2%"``)."""
     match = _BOUND.match(ascii_comparison(text))
     number = None
     if match:
-        with contextlib.suppress(ValueError):
-            number = float(match["value"])
+        try:
+            number = bound_number(match["value"], match["metric"])
+        except ValueError as exc:
+            raise BoundError(f"--bound {text!r}: {exc}") from None
     if number is not None:
         return match["metric"], match["op"], _finite(number, f"--bound {text!r}")
     raise BoundError(error("bound_form", text=repr(text)))

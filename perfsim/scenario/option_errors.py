@@ -28,6 +28,10 @@ OPTION_ERRORS: dict[str, str] = {
     "objective_form": N_("expected METRIC, METRIC:min or METRIC:max"),
     "constraint_form": N_("expected METRIC<VALUE or METRIC>VALUE, e.g. gaming_share<0.02"),
     "objective_twice": N_("an objective is given twice"),
+    "percent_not_share": N_(
+        "{value} is a percentage, which means a share (2% is 0.02), but {metric} is not a share: "
+        "give it in its own units, as metrics.csv shows it"
+    ),
     "bound_form": N_(
         '--bound {text}: expected METRIC<VALUE (or <=, >, >=), e.g. --bound "class_bias<5"'
     ),

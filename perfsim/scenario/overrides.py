@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..metric_registry import metric_info
 from .errors import Problem, ScenarioError, error, percent_hint
 from .names import nearest
 from .paths import RESERVED_WEIGHT_KEYS, split_path
@@ -78,6 +79,21 @@ def parse_value(text: str) -> Any:
     if read and isinstance(number, int | float | list | dict) and not isinstance(number, bool):
         return number  # (also a list or table typed with full-width commas and brackets)
     return text.strip()
+
+
+def bound_number(text: str, metric: str) -> float | None:
+    """The number of a bound on ``metric`` (``--constraint``, ``--bound``) as typed: ``0.02``,
+    full-width digits, or a percentage (``2%``, ``2％``: 0.02) where the metric is a share (its
+    scale 0–1); None when it is no number. A percentage of a metric in other units (``class_bias``
+    in score points) raises :class:`ValueError` with the message, rather than being read as a
+    hundredth of its units."""
+    value = parse_value(text.strip())
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    info = metric_info(metric)
+    if PERCENT.fullmatch(text) and info is not None and info.scale != "0–1":
+        raise ValueError(error("percent_not_share", value=text.strip(), metric=metric))
+    return float(value)
 
 
 def _ascii_outside_quotes(text: str) -> str:

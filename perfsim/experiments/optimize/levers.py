@@ -23,7 +23,13 @@ from ...metric_registry import METRICS, better, metric_info
 from ...scenario import Problem, ScenarioError, parse_assignment
 from ...scenario.errors import error
 from ...scenario.names import nearest
-from ...scenario.overrides import ascii_comparison, parse_value, rescaled_group, split_path
+from ...scenario.overrides import (
+    ascii_comparison,
+    bound_number,
+    parse_value,
+    rescaled_group,
+    split_path,
+)
 from ...scenario.paths import repeated_paths
 from ..compare import split_top_level
 from ..sensitivity.inputs import Input, check_inputs, group_members, toml_value
@@ -125,25 +131,15 @@ class Constraint:
 
 
 def parse_constraint(text: str) -> Constraint:
-    """``METRIC<VALUE`` or ``METRIC>VALUE`` (``<=``/``>=`` read the same)."""
+    """``METRIC<VALUE`` or ``METRIC>VALUE`` (``<=``/``>=`` read the same; a share's value may be a
+    percentage, ``gaming_share<2%``)."""
     match = re.fullmatch(r"\s*([^<>=\s]+)\s*([<>])=?\s*(\S+)\s*", ascii_comparison(text))
-    number = None
-    if match:
-        try:
-            number = float(match.group(3))
-        except ValueError:
-            number = None
+    try:
+        number = bound_number(match.group(3), match.group(1)) if match else None
+    except ValueError as exc:
+        raise ScenarioError([Problem("--constraint", text, text, str(exc))]) from None
     if match is None or number is None or not np.isfinite(number):
-        raise ScenarioError(
-            [
-                Problem(
-                    "--constraint",
-                    text,
-                    text,
-                    error("constraint_form"),
-                )
-            ]
-        )
+        raise ScenarioError([Problem("--constraint", text, text, error("constraint_form"))])
     return Constraint(match.group(1), match.group(2), number)
 
 
