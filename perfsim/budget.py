@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .scenario import PerfsimError, Problem, Scenario, ScenarioError, scenario_source
 from .scenario.errors import error
-from .scenario.loader import scenario_world
+from .scenario.loader import scenario_label
 from .scenario.world import World
 
 __all__ = [
@@ -197,9 +197,8 @@ def check(scenario: Scenario, reps: int, jobs: int = 1) -> Estimate:
         option=path,
         variable=LIMIT_VARIABLE,
     )
-    source, world = scenario_source(scenario), scenario_world(scenario)
-    if world is not None and key.startswith("world."):  # (the world's departments, say)
-        source = error("on_world", source=source, world=world)
+    # (the world's departments, say: named with the world and the --set it was loaded with)
+    source = scenario_label(scenario) if key.startswith("world.") else scenario_source(scenario)
     raise ScenarioError([Problem(source, path, values[key], message)])
 
 

@@ -172,3 +172,22 @@ def test_a_world_too_big_names_the_world_file_and_is_said_in_chinese(capsys, tmp
     assert main([*args, "--lang", "zh"]) == 2
     assert "PERFSIM_MEMORY_LIMIT='lots'：不是内存大小" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_departments_given_with_set_are_named_with_the_set(capsys, tmp_path, monkeypatch):
+    """The memory message named the rule file (or its world) alone when the departments came
+    from ``--set``: now with the ``--set`` it was loaded with, as a validation error does; a
+    run too long by its replications names the file alone (``--reps`` is the key)."""
+    monkeypatch.delenv(budget.LIMIT_VARIABLE, raising=False)
+    rule = str(ROOT / "scenarios" / "rules" / "my-first-rule.toml")
+    out = str(tmp_path / "o")
+    for world in ([], ["--world", "hangzhou-2011"]):
+        sets = ["--set", f"world.departments={10**9}"]
+        assert main(["run", rule, *world, *sets, "--reps", "2", "--out", out]) == 2
+        err = capsys.readouterr().err
+        on = " on world hangzhou-2011" if world else ""
+        assert f"my-first-rule.toml{on} (with --set world.departments={10**9}): world." in err
+    assert main(["run", HANGZHOU, "--reps", str(10**9), "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert f"hangzhou-2011.toml: --reps = {10**9}: this run would need" in err, err
+    assert not (tmp_path / "o").exists()

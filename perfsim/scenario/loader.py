@@ -339,6 +339,7 @@ def scenario_from_dict(
         raise ScenarioError(validation_problems(exc, checked, label)) from None
     scenario._source = source
     scenario._raw = resolved
+    scenario._label = label
     return scenario
 
 
@@ -354,6 +355,12 @@ def is_partial_world(world: Any) -> bool:
 
 def scenario_source(scenario: Scenario) -> str:
     return scenario._source
+
+
+def scenario_label(scenario: Scenario) -> str:
+    """The scenario's source as its messages name it: the rule file, the world it runs on
+    (``--world``) and the ``--set`` overrides it was loaded with."""
+    return scenario._label or scenario._source
 
 
 def scenario_world(scenario: Scenario) -> str | None:

@@ -344,6 +344,7 @@ class Scenario(Strict):
     _source: str = PrivateAttr("<dict>")
     _raw: dict | None = PrivateAttr(None)
     _world: str | None = PrivateAttr(None)  # the --world it was fitted to (perfsim.scenario.worlds)
+    _label: str | None = PrivateAttr(None)  # the source as messages name it (world, --set)
 
     @property
     def name(self) -> str:
