@@ -82,6 +82,9 @@ def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
     elif kind == "zip":
         raise DataError(error("zip_archive", source=p))
     text, used = _decode(p, data, encoding)
+    # (Excel's "CSV (Macintosh)" ends lines with CR alone: every line ending read as one, as
+    # pandas reads a lone CR, so that the header's reader below agrees with it)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     frame = _parse_csv(p, text, used)
     frame.attrs["encoding"] = used
     frame.attrs["header"] = next(csv.reader(io.StringIO(text), delimiter=_separator(text)), [])

@@ -59,6 +59,8 @@ DRESSES = {
     "gzip": lambda t: gzip.compress(UNITS.read_bytes()),
     "percent-and-full-width": lambda t: _percent_and_full_width(UNITS_TEXT).encode("utf-8"),
     "crlf": lambda t: UNITS_TEXT.replace("\n", "\r\n").encode("utf-8"),
+    # (Excel's "CSV (Macintosh)": a traceback before, from the header's reader)
+    "cr-only-mac": lambda t: UNITS_TEXT.replace("\n", "\r").encode("gbk"),
 }
 
 
@@ -143,6 +145,20 @@ def test_a_percent_score_in_ratings_means_points(tmp_path):
 def test_the_base_ratings_table_is_valid(tmp_path):
     path = write(tmp_path, "评分.csv", ratings_text())
     assert main(empirical_argv(tmp_path, path)) == 0
+
+
+def test_ratings_with_lines_ended_by_cr_alone_are_read_like_the_clean_ones(tmp_path):
+    """A ratings table saved with CR line endings (or with a stray CR in a line, as a column
+    appended to a CRLF file leaves) ended in a traceback (csv: new-line character seen in
+    unquoted field); it reads like the clean table."""
+    clean = write(tmp_path, "clean.csv", ratings_text())
+    mac = write(tmp_path, "mac.csv", ratings_text().replace("\n", "\r"))
+    tables = []
+    for path in (clean, mac):
+        assert main([*empirical_argv(tmp_path, path)[:-1], "--force", "--quiet"]) == 0
+        out = tmp_path / "out"
+        tables.append([(out / f).read_text("utf-8-sig") for f in ("scores.csv", "raters.csv")])
+    assert tables[0] == tables[1]
 
 
 def test_degenerate_but_valid_ratings_write_no_inf(tmp_path):
