@@ -333,16 +333,12 @@ def check_parents(target: Path) -> None:
 _HELD: dict[Path, int] = {}  # lock path -> nesting depth, for locks this process holds
 
 
-def _lock_path(target: Path) -> Path:
-    return target.parent / f".{target.name}.perfsim-lock"
-
-
 @contextmanager
 def folder_lock(path: str | Path) -> Iterator[None]:
     """Hold the advisory lock of the output ``path`` for the block; fail at once if another process
     holds it. Nested use in one process is allowed."""
     target = Path(path).absolute()
-    lock = _lock_path(target)
+    lock = target.parent / f".{target.name}.perfsim-lock"
     if lock in _HELD:
         _HELD[lock] += 1
         try:
@@ -358,6 +354,8 @@ def folder_lock(path: str | Path) -> Iterator[None]:
     check_parents(target)
     if target.exists() and not target.is_dir():
         raise OutputError(error("out_is_file", path=path))
+    # (folders made for the lock go with it if left empty: a refused command leaves no results/)
+    made = [p for p in (lock.parent, *lock.parent.parents) if not p.exists()]
     _mkdir(lock.parent)
     while True:
         try:
@@ -385,6 +383,9 @@ def folder_lock(path: str | Path) -> Iterator[None]:
         with contextlib.suppress(OSError):
             os.unlink(lock)
         os.close(fd)
+        for folder in made:  # (deepest first; rmdir removes only an empty folder)
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 @contextmanager

@@ -986,3 +986,21 @@ def test_a_report_of_a_folder_another_process_is_writing_is_refused(tmp_path, ca
         assert _snapshot(out) == before
     assert main(["report", str(out)]) == 0
     assert (out / "report.html").is_file() and not (tmp_path / ".run.perfsim-lock").exists()
+
+
+def test_a_refused_command_leaves_no_empty_folder_behind(tmp_path, monkeypatch, capsys):
+    """``perfsim empirical`` on a wide table without ``--rule`` exits 2 and writes nothing, but
+    left an empty ``results/`` (made for the output folder's lock); the folders made for the lock
+    are removed with it when they are empty, and a folder that was there, or that a finished run
+    wrote into, stays."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w.csv").write_text("单位,社会评价\nA,40\n", encoding="utf-8")
+    assert main(["empirical", "w.csv"]) == 2
+    assert main(["empirical", "w.csv", "--out", "deep/er/out"]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.csv"]
+    (tmp_path / "results").mkdir()  # (the user's own, empty: it stays)
+    assert main(["empirical", "w.csv"]) == 2
+    assert (tmp_path / "results").is_dir() and not any((tmp_path / "results").iterdir())
+    assert main(["run", "hangzhou-2011", "--reps", "2", "--quiet", "--out", "a/b/c"]) == 0
+    assert (tmp_path / "a" / "b" / "c" / "metrics.csv").exists()
+    capsys.readouterr()
