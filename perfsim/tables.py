@@ -112,7 +112,13 @@ MAX_CELL = 500
 
 
 def _check_text(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """Refuse a cell longer than :data:`MAX_CELL` characters, naming its line and column."""
+    """Refuse a cell longer than :data:`MAX_CELL` characters, naming its line and column; drop
+    the rows at the end whose every cell is blank (a spreadsheet's export writes ``,,,,`` for
+    rows once used; the rows before keep their line numbers)."""
+    if len(frame) and len(frame.columns):
+        blank = frame.apply(lambda c: c.astype("string").fillna("").str.strip().eq("")).all(axis=1)
+        filled = np.flatnonzero(~blank.to_numpy())
+        frame = frame.iloc[: filled[-1] + 1 if len(filled) else 0]
     for column in frame.columns:
         lengths = frame[column].astype("string").str.len().fillna(0).to_numpy()
         if len(lengths) and lengths.max() > MAX_CELL:

@@ -61,6 +61,8 @@ DRESSES = {
     "crlf": lambda t: UNITS_TEXT.replace("\n", "\r\n").encode("utf-8"),
     # (Excel's "CSV (Macintosh)": a traceback before, from the header's reader)
     "cr-only-mac": lambda t: UNITS_TEXT.replace("\n", "\r").encode("gbk"),
+    # (rows once used, exported as empty cells: "line 68: the department id is empty" before)
+    "trailing-blank-rows": lambda t: (UNITS_TEXT + ",,,,,\n, ,,\n\n").encode("utf-8"),
 }
 
 
@@ -147,18 +149,19 @@ def test_the_base_ratings_table_is_valid(tmp_path):
     assert main(empirical_argv(tmp_path, path)) == 0
 
 
-def test_ratings_with_lines_ended_by_cr_alone_are_read_like_the_clean_ones(tmp_path):
+def test_ratings_ended_by_cr_alone_or_by_blank_rows_are_read_like_the_clean_ones(tmp_path):
     """A ratings table saved with CR line endings (or with a stray CR in a line, as a column
     appended to a CRLF file leaves) ended in a traceback (csv: new-line character seen in
     unquoted field); it reads like the clean table."""
     clean = write(tmp_path, "clean.csv", ratings_text())
     mac = write(tmp_path, "mac.csv", ratings_text().replace("\n", "\r"))
+    blank = write(tmp_path, "blank.csv", ratings_text() + ",,,,,,\n,,,,,,\n")  # (rows once used)
     tables = []
-    for path in (clean, mac):
+    for path in (clean, mac, blank):
         assert main([*empirical_argv(tmp_path, path)[:-1], "--force", "--quiet"]) == 0
         out = tmp_path / "out"
         tables.append([(out / f).read_text("utf-8-sig") for f in ("scores.csv", "raters.csv")])
-    assert tables[0] == tables[1]
+    assert tables[0] == tables[1] == tables[2]
 
 
 def test_degenerate_but_valid_ratings_write_no_inf(tmp_path):
