@@ -479,6 +479,26 @@ def test_without_a_rule_the_total_is_the_mean_of_the_component_points(ratings):
     assert res.calibration is None and any("give --rule a scenario" in n for n in res.notes)
 
 
+def test_a_rule_without_quota_or_threshold_is_said_to_grade_nobody_apart(ratings, pilot):
+    """Without ``--rule`` every unit was graded 优秀 with a chance of 1, and the report's "In
+    short" called every grade certain. A rule with no quota and no threshold is now noted as
+    grading every unit alike, and the "In short" says its grades say nothing; the plan's rule
+    (quotas and thresholds) is not."""
+    from perfsim.report.sections.empirical_short import in_short
+    from perfsim.results import EmpiricalRecord
+
+    plain = analyze(ratings.frame.assign(answer="", score=ratings.frame["points"]), reps=20)
+    planned = analyze(pilot.ratings, units=pilot.units, rule=HANGZHOU, reps=20)
+    assert (plain.scores["grade"] == "优秀").all()  # (what the rule does: all alike)
+    for res, graded in ((plain, False), (planned, True)):
+        alike = [n for n in res.notes if "no quota and no threshold" in n]
+        assert res.metadata["graded"] is graded and bool(alike) is not graded
+        said = " ".join(in_short(EmpiricalRecord.from_result(res)))
+        assert ("grades every unit alike" in said) is not graded
+        assert ("get the same grade" in said) is graded, said
+    assert any("grades every unit 优秀 (bar a veto)" in n for n in plain.notes)
+
+
 def test_set_at_fragment_errors_name_the_file(tmp_path):
     from perfsim.scenario import ScenarioError
 

@@ -48,8 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--rule",
-        help="rule or scenario TOML (default: the mean of the rated components); a scenario with "
-        "a [world] also gets its raters calibrated",
+        help="rule or scenario TOML (default: the mean of the rated components, which has no "
+        "quota or threshold and so grades every unit alike); a scenario with a [world] also gets "
+        "its raters calibrated",
     )
     p.add_argument(
         "--units",

@@ -246,9 +246,20 @@ def _calibration(
     return calib
 
 
+def graded(rule: Rule) -> bool:
+    """Whether the rule's grades can differ between units (bar a veto): it has a quota or a
+    threshold."""
+    g = rule.grading
+    return bool(g.quota or g.quota_count or g.thresholds)
+
+
 def _grading_notes(rule: Rule, scores: pd.DataFrame, source: str) -> list[str]:
-    """The notes on the grades given: quota bands below their floor, the vetoed units."""
+    """The notes on the grades given: a rule that gives one grade to all (no quota, no
+    threshold: the mean of the ratings when no ``--rule`` is given), quota bands below their floor,
+    the vetoed units."""
     notes = [str(m) for m in quota_band_messages(compile_rule(rule), scores, "unit", source)]
+    if not graded(rule):
+        notes.append(note("one_grade", grade=rule.grading.bands[0]))
     if "vetoed" in scores and scores["vetoed"].any():
         grade = scores.loc[scores["vetoed"], "grade"].iloc[0]
         notes.append(
@@ -366,6 +377,7 @@ def analyze(
         ratings, scenario, rule, mapping, calibrate_world, calibration_reps, seed, notes
     )
     meta |= {
+        "graded": graded(base_rule),
         "units": len(unit_ids),
         "raters": int(ratings.frame["rater"].nunique()),
         "ratings": len(ratings.frame),

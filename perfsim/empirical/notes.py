@@ -34,6 +34,11 @@ NOTES: dict[str, str] = {
         "(--score-max); if its scores are out of {scale}, give --score-max {scale} (they are "
         "read as given)"
     ),
+    "one_grade": N_(
+        "the rule has no quota and no threshold, so it grades every unit {grade} (bar a veto): "
+        "the grades and their chances (the p: columns of scores.csv) say nothing about the "
+        "units; give --rule a plan with its grading (e.g. hangzhou-2011)"
+    ),
     "vetoed": N_(
         "{units}: vetoed (一票否决) in the units table, and so graded {grade} whatever their "
         "score (the vetoed column of scores.csv)"

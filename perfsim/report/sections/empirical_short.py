@@ -207,7 +207,16 @@ def in_short(record: EmpiricalRecord) -> list[str]:
     scores = record.table(EmpiricalFiles.SCORES)
     items: list[str] = []
     if scores is not None and len(scores):
-        items += _grades(scores) + _ranks(scores, record.metadata.get("level"))
+        if record.metadata.get("graded", True):
+            items += _grades(scores)
+        else:  # (no quota, no threshold: one grade for all, which says nothing)
+            items.append(
+                _(
+                    "The rule grades every unit alike (it has no quota and no threshold): its "
+                    "grades say nothing about the units."
+                )
+            )
+        items += _ranks(scores, record.metadata.get("level"))
     items += _reliability(record.table(EmpiricalFiles.RELIABILITY))
     items += _leniency(record.table(EmpiricalFiles.RATER_GROUPS))
     changes = record.table(EmpiricalFiles.RANK_CHANGES)
