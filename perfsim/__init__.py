@@ -44,12 +44,13 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0.0.0+unknown"
 
 
-def build_report(folder: str | Path) -> tuple[Path, Path]:
-    """Write ``report.html`` and ``report.md`` of a result folder: :func:`perfsim.report.build_report`
-    (imported when first called, so that ``import perfsim`` does not load matplotlib)."""
+def build_report(folder: str | Path, lang: str = "en") -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.md`` of a result folder (in another language ``lang``,
+    ``report.<lang>.html``): :func:`perfsim.report.build_report` (imported when first called, so
+    that ``import perfsim`` does not load matplotlib)."""
     from .report import build_report as build
 
-    return build(folder)
+    return build(folder, lang)
 
 
 # The package's entry wires the layers: an empirical folder written with its report

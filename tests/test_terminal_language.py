@@ -250,8 +250,11 @@ def test_a_chinese_empirical_summary_says_its_lines_and_notes_in_chinese(tmp_pat
     changes = pd.read_csv(out / "rank_changes.csv")
     assert moved and int(moved[1]) == len(changes)
     assert int(moved[3]) == int((changes["grade:classes"] != changes.iloc[:, -2]).sum()) > 0
-    assert f"已写入 {out}" in chinese
-    assert f"下一步：perfsim report {out} --lang zh" in chinese  # (the report written is English)
+    # (the report in Chinese is written too, and named: the English report.html was named, and
+    # the next line asked for the command that writes the Chinese one)
+    assert f"已写入 {out}（report.zh.html）" in chinese and "下一步" not in chinese
+    assert "反事实" in (out / "report.zh.html").read_text(encoding="utf-8")
+    assert (out / "report.html").is_file()
 
 
 @pytest.mark.parametrize("name", ["gaming cost (key targets)", "audit rate", "优秀 quota（比例）"])

@@ -7,7 +7,7 @@ import math
 import shlex
 from pathlib import Path
 
-from ..results.names import REPORT_HTML
+from ..results.names import report_files
 from ..scenario import DataError, load_scenario, resolve_path
 from ..scenario.errors import error
 from .common import (
@@ -19,7 +19,6 @@ from .common import (
     default_out,
     given,
     library_default,
-    next_report,
     progress_context,
     replaced_note,
 )
@@ -152,7 +151,7 @@ def handle(args: argparse.Namespace) -> int:
         if args.rule:
             result.metadata["rule"] = args.rule
         result.metadata["command"] = "perfsim " + shlex.join(args.argv)
-        result.write(out, force=args.force)
+        result.write(out, force=args.force, lang=args.lang)
     if not args.quiet:
         from ..i18n import language
 
@@ -206,6 +205,5 @@ def _print_empirical(result, out, replaced: str = "") -> None:
     if result.calibration is not None:
         file = out / "calibrated.toml"
         print("\n" + _("calibrated raters: {file} (use with --set @{file})").format(file=file))
-    print(_("written to {out} ({file})").format(out=out, file=REPORT_HTML) + replaced)
-    if current_language() != "en":  # (the report written is English: how to get this language's)
-        next_report(out)
+    report = report_files(current_language())[0]  # (the report in this language, written too)
+    print(_("written to {out} ({file})").format(out=out, file=report) + replaced)

@@ -51,12 +51,23 @@ class EmpiricalResult:
     #: leaves them out); not written to the folder
     warned: list[str] = field(default_factory=list, repr=False)
 
-    def write(self, out: str | Path, report: bool = True, *, force: bool = False) -> Path:
+    def write(
+        self, out: str | Path, report: bool = True, *, force: bool = False, lang: str = "en"
+    ) -> Path:
         """Write the result folder atomically (tables, ``calibrated.toml``, figures and, with
-        ``report``, ``report.html`` and ``report.md``); see :mod:`perfsim.io` for when an existing
-        folder is replaced and when ``force`` is needed. :mod:`.folder` writes it (the report is
+        ``report``, ``report.html`` and ``report.md``, and the report in ``lang`` too when it is
+        not English); see :mod:`perfsim.io` for when an existing folder is replaced and when
+        ``force`` is needed. :mod:`.folder` writes it (the report is
         :func:`.folder.report_writer`, which the package lends: :func:`perfsim.build_report`)."""
         from . import folder
+
+        writer = folder.report_writer() if report else None
+        finish = writer
+        if writer is not None and lang != "en":
+
+            def finish(path: Path) -> None:
+                writer(path)
+                writer(path, lang)
 
         return folder.write_folder(
             out,
@@ -64,7 +75,7 @@ class EmpiricalResult:
             tables=folder.result_tables(self),
             calibrated=folder.calibrated_fragment(self),
             draw=lambda figures: folder.draw_figures(self, figures),
-            finish=folder.report_writer() if report else None,
+            finish=finish,
             force=force,
         )
 
