@@ -35,6 +35,7 @@ from .tables import (
     reading_note,
     refuse_excel_errors,
     row_name,
+    titled,
 )
 
 __all__ = ["QuotaBandWarning", "SuspectValueWarning", "read_table", "score"]
@@ -420,7 +421,8 @@ def table_ids(frame: pd.DataFrame, source: str, id_column: str) -> np.ndarray:
     """The ids of a table's rows, refusing an empty one and one given twice (at their lines)."""
     if id_column not in frame.columns:
         missing = _missing_columns(source, [id_column], [id_column], list(frame.columns))
-        raise DataError(error("id_hint", message=missing))
+        # (below a title row the names are blank: the title's hint, not --id-column's, helps)
+        raise DataError(missing if titled(frame) else error("id_hint", message=missing))
     ids = frame[id_column].str.strip().to_numpy()
     if len(ids) == 0:
         raise DataError(error("no_rows", source=source))

@@ -114,11 +114,21 @@ MAX_CELL = 500
 def _check_text(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
     """Refuse a cell longer than :data:`MAX_CELL` characters, naming its line and column; drop
     the rows at the end whose every cell is blank (a spreadsheet's export writes ``,,,,`` for
-    rows once used; the rows before keep their line numbers)."""
+    rows once used; the rows before keep their line numbers). Refuse lines whose cells are
+    separated by full-width commas (``，``, typed with a Chinese input method): read as one cell
+    and blanks, they were refused as an empty column."""
+    if len(frame.columns) == 1 and "，" in str(frame.columns[0]):
+        raise DataError(error("full_width_header", source=p))
     if len(frame) and len(frame.columns):
-        blank = frame.apply(lambda c: c.astype("string").fillna("").str.strip().eq("")).all(axis=1)
-        filled = np.flatnonzero(~blank.to_numpy())
+        cells = frame.apply(lambda c: c.astype("string").fillna("").str.strip())
+        blank = (cells == "").to_numpy()
+        filled = np.flatnonzero(~blank.all(axis=1))
         frame = frame.iloc[: filled[-1] + 1 if len(filled) else 0]
+        typed = cells.iloc[:, 0].str.contains("，").to_numpy() & blank[:, 1:].all(axis=1)
+        if len(frame.columns) > 1 and typed[: len(frame)].any():
+            row = int(np.argmax(typed))
+            why = error("full_width_commas", count=int(typed.sum()))
+            raise DataError(at_cell(p, row, frame.columns[0], why))
     for column in frame.columns:
         lengths = frame[column].astype("string").str.len().fillna(0).to_numpy()
         if len(lengths) and lengths.max() > MAX_CELL:
@@ -422,15 +432,21 @@ _COMMA_HINT = (
 
 
 def _long_row(p: Path, text: str, sep: str) -> str:
+    """The message for a row longer than the header: the header typed with full-width commas, a
+    title above the column names (a first line of one name, the rows wider), or a row's unquoted
+    comma."""
     rows = csv.reader(io.StringIO(text), delimiter=sep)
-    width = len(next(rows, []))
+    header = next(rows, [])
+    if len(header) == 1 and "，" in header[0]:
+        return error("full_width_header", source=p)
+    named = [h.strip() for h in header if h.strip()]
     for line, row in enumerate(rows, start=2):
-        if len(row) > width:
-            return (
-                f"{p}: line {line}: {len(row)} cells but the header has {width} names, so the "
-                f"cells would shift{_COMMA_HINT}"
-            )
-    return f"{p}: a row has more cells than the header{_COMMA_HINT}"
+        if len(row) > len(header):
+            if len(named) <= 1:
+                title = named[0] if named else ""
+                return error("title_line", source=p, title=title, line=line, cells=len(row))
+            return error("long_row", source=p, line=line, cells=len(row), names=len(header))
+    return error("long_row_any", source=p)
 
 
 def check_unique_columns(
@@ -445,12 +461,18 @@ def check_unique_columns(
             raise DataError(error("column_repeated", source=source, column=col, count=counts[col]))
 
 
+def titled(frame: pd.DataFrame) -> bool:
+    """Whether most of the table's column names are blank (pandas names them ``Unnamed: N``): a
+    title row above the column names, most likely."""
+    names = [str(c) for c in frame.columns]
+    return bool(names) and sum(n.startswith("Unnamed: ") for n in names) * 2 >= len(names)
+
+
 def reading_note(frame: pd.DataFrame, message: str) -> str:
     """An error ``message`` about a table, with what may explain it: most of its column names
     are blank (a title row above the column names?), or it was not read as UTF-8 (garbled
     names?); the message as it is when neither."""
-    names = [str(c) for c in frame.columns]
-    if names and sum(n.startswith("Unnamed: ") for n in names) * 2 >= len(names):
+    if titled(frame):
         message = error("title_row", message=message)
     used = frame.attrs.get("encoding")
     if used and used != "utf-8-sig":

@@ -189,6 +189,30 @@ SCORE_FILES: dict[str, Case] = {
         "missing column",
         "title",
     ),
+    # (a title alone on the first line, the rows wider: "12 cells but the header has 1 names")
+    "title-line-alone-above-header": score_file(
+        "单位表.csv",
+        lambda t: "2011年度市直单位综合考评结果\n" + UNITS_TEXT,
+        "单位表.csv",
+        "the first line holds one name (2011年度市直单位综合考评结果)",
+        "a title above the table",
+    ),
+    # (typed with a Chinese input method: "line 4, column 'class': empty" before)
+    "full-width-commas-in-rows": score_file(
+        "单位表.csv",
+        lambda t: "\n".join(
+            line.replace(",", "，") if i in (3, 5) else line
+            for i, line in enumerate(UNITS_TEXT.splitlines())
+        ),
+        "单位表.csv: line 4",
+        "full-width commas (，)",
+        "2 such line(s)",
+    ),
+    "full-width-commas-in-header": score_file(
+        "单位表.csv",
+        lambda t: UNITS_TEXT.replace(",", "，", len(HEADER) - 1),
+        "单位表.csv: the column names of the first line are separated by full-width commas",
+    ),
     "percent-over-full-marks": score_file(
         "单位表.csv",
         lambda t: units_text((1, "社会评价", "77.4%")),
@@ -471,8 +495,9 @@ def test_bad_input_exits_2_with_one_message_naming_it(name, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("name", "chinese"),
     [
-        ("score-title-row-above-header", ["缺少列 'department'", "第一行是不是标题？请删除列名上方的行",
-                                    "用 --id-column 指定单位名称所在的列"]),
+        ("score-title-row-above-header", ["缺少列 'department'", "第一行是不是标题？请删除列名上方的行"]),
+        ("score-title-line-alone-above-header", ["第一行本应是列名", "这看起来是表格上方的标题"]),
+        ("score-full-width-commas-in-rows", ["第 4 行", "全角逗号（，）", "共 2 行如此"]),
         ("ratings-no-score-or-answer", ["没有 得分 或 评价结果 列"]),
     ],
 )  # fmt: skip
@@ -484,4 +509,6 @@ def test_a_table_error_is_said_in_chinese_with_its_hints(name, chinese, tmp_path
     err = capsys.readouterr().err
     assert all(text in err for text in chinese), err
     said = err.replace(str(tmp_path), "")  # (a path may hold any word)
-    assert not re.search(r"\b(missing|title|needs|column names)\b", said), err
+    assert not re.search(r"\b(missing|title|needs|column names|cells|line)\b", said), err
+    # (below a title row the names are blank: the --id-column hint led the wrong way)
+    assert "--id-column" not in err

@@ -11,6 +11,29 @@ TABLE_ERRORS: dict[str, str] = {
         "{source}: is a folder, not a table; give a CSV (.csv, .csv.gz) or Excel (.xlsx) file"
     ),
     "table_unreadable": N_("{source}: cannot read the file: {why}"),
+    "full_width_commas": N_(
+        "the cells of this line are separated by full-width commas (，), which a CSV file does "
+        "not read: type them as commas (,) ({count} such line(s), the first here)"
+    ),
+    "long_row": N_(
+        "{source}: line {line}: {cells} cells but the header has {names} names, so the cells "
+        "would shift; a row with more cells than the header often holds an unquoted comma, as in "
+        '1,234.5: quote such cells ("1,234.5") or drop the thousands separator'
+    ),
+    "long_row_any": N_(
+        "{source}: a row has more cells than the header; a row with more cells than the header "
+        'often holds an unquoted comma, as in 1,234.5: quote such cells ("1,234.5") or drop the '
+        "thousands separator"
+    ),
+    "title_line": N_(
+        "{source}: the first line holds one name ({title}) where the column names should be, and "
+        "line {line} has {cells} cells: it looks like a title above the table; delete the lines "
+        "above the column names"
+    ),
+    "full_width_header": N_(
+        "{source}: the column names of the first line are separated by full-width commas (，), "
+        "which a CSV file does not read: type them as commas (,)"
+    ),
     "excel_suffix": N_(
         "{source}: this is an Excel workbook ({kind}) with a {suffix} file extension; rename it "
         "to {renamed}, or save it from Excel as CSV"
