@@ -130,3 +130,21 @@ def test_no_tables_no_sentences_and_no_section():
     record = EmpiricalRecord({"units": 3}, {})
     assert in_short(record) == []
     assert "## In short" not in render_markdown(empirical_document(record))
+
+
+def test_groups_that_share_no_component_are_not_said_to_agree():
+    """A ratings table without a component column gives each rater group a component of its own,
+    where its leniency is 0 by definition (no SE): the "In short" said that no group rates more
+    leniently than another (every interval includes 0); it says they cannot be compared."""
+    record, _want = _record(3)
+    groups = record.tables[EmpiricalFiles.RATER_GROUPS]
+    alone = groups.assign(leniency=0.0, leniency_se=np.nan)
+    record.tables[EmpiricalFiles.RATER_GROUPS] = alone
+    said = " ".join(in_short(record))
+    assert "leniency cannot be compared" in said and "No rater group rates" not in said
+    record.tables[EmpiricalFiles.RATER_GROUPS] = alone.assign(leniency_se=[np.nan, 1, 1, 1])
+    said = " ".join(in_short(record))  # (three groups share one: compared as before)
+    assert "No rater group rates clearly" in said and "cannot be compared" not in said
+    with language("zh"):
+        record.tables[EmpiricalFiles.RATER_GROUPS] = alone
+        assert "无法比较各评价主体的宽严" in " ".join(in_short(record))

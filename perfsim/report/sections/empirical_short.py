@@ -122,6 +122,14 @@ def _leniency(groups: pd.DataFrame | None) -> list[str]:
         return []
     value = pd.to_numeric(groups["leniency"], errors="coerce")
     se = pd.to_numeric(groups["leniency_se"], errors="coerce")
+    if not se.notna().any():  # (each group alone in its component: 0 by definition, no SE)
+        return [
+            _(
+                "The rater groups' leniency cannot be compared: no two groups rate the same "
+                "component (without a component column each group's ratings are a component of "
+                "their own)."
+            )
+        ]
     clear = groups[(value.abs() > 1.96 * se) & se.notna()]
     if not len(clear):
         return [_("No rater group rates clearly more leniently or strictly than its component's "
