@@ -752,6 +752,28 @@ def test_discovery_recovers_a_known_region():
     assert both.density > 0.9
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_region_edge_is_a_midpoint_of_two_samples_and_few_samples_are_said(seed):
+    """The tree cuts in single precision, so region.csv showed 0.550000011920929: each edge is
+    the midpoint of the two sampled values it falls between (in double), the box still holds the
+    same samples; a region around fewer than 30 good samples is said to be a first look."""
+    from perfsim.experiments.discovery import FEW_GOOD
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(60, 300))
+    x = pd.DataFrame({"a": rng.uniform(0.1, 0.9, n), "b": rng.uniform(0, 1, n)})
+    cut = float(rng.uniform(0.3, 0.7))
+    region = find_region(x, pd.DataFrame({"m": x["a"]}), [f"m<{cut}"])
+    high = region.table.set_index("input").loc["a", "high"]
+    below, above = x["a"][x["a"] <= cut].max(), x["a"][x["a"] > cut].min()
+    assert high == (below + above) / 2  # (exactly: no single-precision cut)
+    assert region.good_in_box == region.good == int((x["a"] < cut).sum())
+    few = region.good < FEW_GOOD
+    assert ("a first look, not a finding" in region.summary) is few
+    small = find_region(x.iloc[:40], pd.DataFrame({"m": x["a"].iloc[:40]}), ["m<0.4"])
+    assert 0 < small.good < FEW_GOOD and "a first look, not a finding" in small.summary
+
+
 def test_bounds_parse_and_name_known_metrics():
     assert parse_bound("class_bias<5") == ("class_bias", "<", 5.0)
     assert parse_bound(" gaming_share >= 0.1 ") == ("gaming_share", ">=", 0.1)

@@ -39,6 +39,8 @@ from ..scenario.errors import error
 from ..scenario.overrides import ascii_comparison, bound_number
 
 OPERATORS = ("<=", ">=", "<", ">")
+#: fewer samples meeting the bounds than this: the region is said to be a first look
+FEW_GOOD = 30
 _BOUND = re.compile(r"^\s*(?P<metric>[^<>=]+?)\s*(?P<op><=|>=|<|>)\s*(?P<value>[^<>=]+?)\s*$")
 
 
@@ -141,9 +143,19 @@ def _encode(inputs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list]]:
     return pd.concat(parts, axis=1), categories
 
 
-def _leaf_boxes(tree, columns: list[str]) -> dict[int, dict[str, tuple[float, float]]]:
-    """For each leaf, the interval of every feature on the path from the root."""
+def _leaf_boxes(tree, features: pd.DataFrame) -> dict[int, dict[str, tuple[float, float]]]:
+    """For each leaf, the interval of every feature on the path from the root. The tree cuts
+    between two sampled values in single precision (0.550000011920929): each cut is taken as the
+    midpoint of those two values, in double."""
     t = tree.tree_
+    columns = list(features.columns)
+    values = {c: np.unique(features[c].to_numpy()) for c in columns}
+
+    def exact(name: str, cut: float) -> float:
+        u = values[name]
+        i = int(np.searchsorted(u, cut, side="right"))
+        return float((u[i - 1] + u[i]) / 2) if 0 < i < len(u) else cut
+
     boxes: dict[int, dict[str, tuple[float, float]]] = {}
     stack = [(0, {})]
     while stack:
@@ -151,7 +163,8 @@ def _leaf_boxes(tree, columns: list[str]) -> dict[int, dict[str, tuple[float, fl
         if t.children_left[node] == -1:
             boxes[node] = box
             continue
-        name, cut = columns[t.feature[node]], float(t.threshold[node])
+        name = columns[t.feature[node]]
+        cut = exact(name, float(t.threshold[node]))
         low, high = box.get(name, (-math.inf, math.inf))
         stack.append((t.children_left[node], {**box, name: (low, min(high, cut))}))
         stack.append((t.children_right[node], {**box, name: (max(low, cut), high)}))
@@ -185,7 +198,7 @@ def find_region(
         ).fit(features.to_numpy(), ok)
         leaves = tree.apply(features.to_numpy())
         best, best_key = full, None
-        for leaf, box in _leaf_boxes(tree, list(features.columns)).items():
+        for leaf, box in _leaf_boxes(tree, features).items():
             mask = leaves == leaf
             hits = int(ok[mask].sum())
             coverage, density = hits / good, hits / max(1, int(mask.sum()))
@@ -293,6 +306,13 @@ def region_summary(
             "uncertain world assumptions vary inside the region."
         ).format(count=count, density=f"{hits / count:.0%}", coverage=f"{hits / good:.0%}")
     )
+    if good < FEW_GOOD:
+        lines.append(
+            _(
+                "Only {good} samples meet the bounds: a region drawn around so few is a first "
+                "look, not a finding (a few more samples can move it); raise --n."
+            ).format(good=good)
+        )
     return "\n".join(lines)
 
 
