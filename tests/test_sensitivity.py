@@ -1049,10 +1049,16 @@ def test_the_leading_inputs_cell_leaves_out_undefined_indices_and_rounding():
 
     top = pd.DataFrame({"input": ["a", "b", "c"], "value": [0.4, np.nan, 0.0],
                         "confidence": [0.05, np.nan, 0.0]})  # fmt: skip
-    assert _leading(top, {}) == "a 0.4 ±0.05"
-    assert _leading(top.assign(confidence=[2e-14, np.nan, 0.0]), {"a": "甲"}) == "甲 0.4 ±0"
-    assert _leading(top.assign(value=np.nan), {}) == "no index (not defined in the samples)"
-    assert _leading(top.assign(value=[0.0, 0.0, 0.0]), {}) == "no input moves it"
+    assert _leading(top, {}) == ("a 0.4 ±0.05", False)
+    assert _leading(top.assign(confidence=[2e-14, np.nan, 0.0]), {"a": "甲"}) == (
+        "甲 0.4 ±0",
+        False,
+    )
+    assert _leading(top.assign(value=np.nan), {})[0] == "no index (not defined in the samples)"
+    assert _leading(top.assign(value=[0.0, 0.0, 0.0]), {})[0] == "no input moves it"
+    # (ST 2.21 ±5.1 at a small N, shown as any other: marked, and the legend printed once)
+    wide = pd.DataFrame({"input": ["a", "b"], "value": [2.21, 0.3], "confidence": [5.1, 0.1]})
+    assert _leading(wide, {}) == ("a 2.21 ±5.1 (?) · b 0.3 ±0.1", True)
 
 
 def test_a_different_analysis_is_told_in_words():

@@ -254,8 +254,19 @@ def _print_sensitivity(result) -> None:
     )
     names = {m: metric_name(m) for m in result.outputs}
     column = max((width(n) for n in names.values()), default=10) + 2
+    loose = False  # (an index whose interval is wider than itself was shown)
     for metric in result.outputs:
-        print(f"  {pad(names[metric], column)}" + _leading(result.top(metric, 3), called))
+        cells, wide = _leading(result.top(metric, 3), called)
+        print(f"  {pad(names[metric], column)}" + cells)
+        loose |= wide
+    if loose:
+        print(
+            "  "
+            + _(
+                "(?) the 95 % interval is wider than the index itself: not pinned down by these "
+                "samples (raise --n)"
+            )
+        )
     if result.notes:
         print("\n" + _("notes:"))
         for note in result.notes:
@@ -279,20 +290,22 @@ def _print_sensitivity(result) -> None:
     next_report(result.out)
 
 
-def _leading(top, called: dict) -> str:
-    """A metric's leading inputs (``top``: their indices) as the terminal's table shows them:
-    an index of 0 is no influence, and one or a half-width of rounding against the largest is
-    none either (``survey share 0 ±0``, ``±2.2e-14`` before)."""
+def _leading(top, called: dict) -> tuple[str, bool]:
+    """A metric's leading inputs (``top``: their indices) as the terminal's table shows them,
+    and whether one is marked ``(?)``: its 95 % half-width is at least the index (``ST 2.21
+    ±5.1`` at a small N). An index of 0 is no influence, and one or a half-width of rounding
+    against the largest is none either (``survey share 0 ±0``, ``±2.2e-14`` before)."""
     from ..i18n import gettext as _
     from ..report.numbers import finite, rounding
 
     if not top["value"].notna().any():  # (undefined in the samples: no index to rank by)
-        return _("no index (not defined in the samples)")
+        return _("no index (not defined in the samples)"), False
     scale = float(top["value"].abs().max())
     moved = top[[finite(v) and not rounding(v, scale) for v in top["value"]]]
+    wide = [finite(r.confidence) and r.confidence >= abs(r.value) for r in moved.itertuples()]
     cells = " · ".join(
         f"{called.get(r.input, r.input)} {r.value:.3g} "
-        f"±{0 if rounding(r.confidence, scale) else r.confidence:.2g}"
-        for r in moved.itertuples()
+        f"±{0 if rounding(r.confidence, scale) else r.confidence:.2g}" + (" (?)" if loose else "")
+        for r, loose in zip(moved.itertuples(), wide, strict=True)
     )
-    return cells or _("no input moves it")
+    return cells or _("no input moves it"), any(wide)
