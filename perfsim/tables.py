@@ -38,14 +38,14 @@ import pandas as pd
 
 from .phrases import N_, Phrase
 from .scenario import DataError
-from .scenario.errors import error
+from .scenario.errors import GB18030, error
 
 #: Largest number accepted in a table (anything larger is a typo or a wrong column).
 from .scenario.schema_base import MAX_MAGNITUDE, SHOWN_MAX  # (one for scenarios and tables)
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 AUTO_ENCODINGS = ("utf-8-sig", "gb18030")
-_SHOWN = {"utf-8-sig": "UTF-8", "gb18030": "GB18030 (covers GBK)", "utf-16": "UTF-16"}
+_SHOWN = {"utf-8-sig": "UTF-8", "gb18030": GB18030, "utf-16": "UTF-16"}  # (as messages say)
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")

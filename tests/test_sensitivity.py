@@ -687,6 +687,23 @@ def test_a_folder_of_another_analysis_is_a_clear_error(tmp_path):
         run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, out=tmp_path / "new", resume=True)
 
 
+def test_a_folder_of_another_analysis_is_refused_in_chinese_too(tmp_path):
+    """Under --lang zh the refusal to continue in a folder of another analysis (or to resume
+    where there is nothing) was English."""
+    from perfsim.cli import said_error
+
+    out = tmp_path / "run"
+    run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=8, out=out, figures=False)
+    with pytest.raises(SensitivityError) as other:
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, n=16, out=out, figures=False)
+    said = said_error("sensitivity", other.value, "zh")
+    assert f"{out} 里是另一项敏感性分析（n 8 there, 16 now）" in said and "choose" not in said
+    with pytest.raises(SensitivityError) as nothing:
+        run_sensitivity(Ishigami.evaluate, problem=ISHIGAMI, out=tmp_path / "new", resume=True)
+    said = said_error("sensitivity", nothing.value, "zh")
+    assert f"没有可续算的内容：{tmp_path / 'new'} 中没有 sensitivity.json" in said
+
+
 def test_a_folder_of_another_model_revision_is_not_resumed(tmp_path, monkeypatch):
     """Chunks computed by an earlier revision of the simulation model are never mixed with new ones:
     the revision is part of the folder's hash, and the error says why."""

@@ -287,7 +287,7 @@ def _said_message(text: str) -> str:
     said |= {
         k: _(v.strip("'"))  # (a folder's kind may come quoted: 'run')
         for k, v in values.items()
-        if k in ("kind", "where", "found") and v.strip("'") in WORDS
+        if k in ("kind", "where", "found", "encoding") and v.strip("'") in WORDS
     }
     if "choices" in said:  # pydantic's list: 'a', 'b' or 'c'
         said["choices"] = _(", ").join(re.findall(r"'[^']*'", values["choices"]))

@@ -509,7 +509,11 @@ ERRORS: dict[str, str] = {
 
 #: the words an error's ``{kind}`` and ``{where}`` take that are said again in another language
 #: (a key's path is kept as it is)
+#: GB18030 as the tables' messages name the encoding a file was read as (an ``{encoding}``)
+GB18030 = N_("GB18030 (covers GBK)")
+
 WORDS = (
+    GB18030,
     N_("band"),
     N_("component"),
     N_("indicator"),

@@ -58,6 +58,24 @@ FOLDER_ERRORS: dict[str, str] = {
         "{path}: not a perfsim run folder; give a folder written by `perfsim run` or "
         "`perfsim compare`"
     ),
+    # a sensitivity analysis or an optimisation continued in its folder
+    "other_revision": N_(
+        "{out} was computed by another revision of the simulation model ({old}; this perfsim is "
+        "revision {new}), whose numbers differ: choose another --out folder, or delete this one "
+        "to start again"
+    ),
+    "other_sensitivity": N_(
+        "{out} holds a different sensitivity analysis ({differences}); choose another --out "
+        "folder, or delete this one to start again"
+    ),
+    "other_optimisation": N_(
+        "{out} holds a different optimisation (another scenario, levers, objectives, worlds, "
+        "budget, reps, seed or model revision: hash {old} ≠ {new}); choose another --out folder, "
+        "or delete this one to start again"
+    ),
+    "nothing_to_resume": N_("nothing to resume: {out} has no {file} (check --out)"),
+    "out_not_empty": N_("{out} exists and is not empty; choose another --out"),
+    "not_sensitivity": N_("{out} exists and is not a sensitivity run folder; choose another --out"),
     "damaged_run_folder": N_("{path}: incomplete or damaged run folder: {detail}"),
     "damaged_sensitivity_folder": N_("{path}: incomplete or damaged sensitivity folder: {detail}"),
     "damaged_empirical_folder": N_("{path}: incomplete or damaged empirical folder: {detail}"),

@@ -31,6 +31,7 @@ from ...io import (
 )
 from ...results.names import OptimizationFiles
 from ...scenario import PerfsimError
+from ...scenario.errors import error
 from ..sensitivity.checkpoint import write_json
 from ..sensitivity.inputs import toml_value
 
@@ -100,18 +101,16 @@ def prepare_folder(out: Path, hash_: str, resume: bool, settings: dict) -> bool:
         old = read_json(meta_path) or {}
         if old.get("hash") != hash_:
             raise OptimizationError(
-                f"{out} holds a different optimisation (another scenario, levers, objectives, "
-                f"worlds, budget, reps, seed or model revision: hash {str(old.get('hash'))[:12]} ≠ "
-                f"{hash_[:12]}); choose another --out folder, or delete this one to start again"
+                error("other_optimisation", out=out, old=str(old.get("hash"))[:12], new=hash_[:12])
             )
         return True
     if resume:
         raise OptimizationError(
-            f"nothing to resume: {out} has no {OptimizationFiles.METADATA} (check --out)"
+            error("nothing_to_resume", out=out, file=OptimizationFiles.METADATA)
         )
     if out.exists() and any(out.iterdir()):
         check_output_folder(out, "optimization", force_option=False)  # names what it holds
-        raise OptimizationError(f"{out} exists and is not empty; choose another --out")
+        raise OptimizationError(error("out_not_empty", out=out))
     write_json(meta_path, meta)
     return False
 

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from ...csvsafe import write_csv
 from ...io import atomic_write, check_output_folder, read_json
 from ...results.names import SensitivityFiles
+from ...scenario.errors import error
 from .errors import SensitivityError
 
 
@@ -117,25 +118,22 @@ def prepare_folder(out: Path, hash_: str, resume: bool, meta: dict) -> None:
         if old.get("hash") != hash_:
             if meta.get("model_revision") != old.get("model_revision"):
                 raise SensitivityError(
-                    f"{out} was computed by another revision of the simulation model "
-                    f"({old.get('model_revision', 'before revision 2')}; this perfsim is revision "
-                    f"{meta.get('model_revision')}), whose numbers differ: choose another --out "
-                    "folder, or delete this one to start again"
+                    error(
+                        "other_revision",
+                        out=out,
+                        old=old.get("model_revision", "before revision 2"),
+                        new=meta.get("model_revision"),
+                    )
                 )
             raise SensitivityError(
-                f"{out} holds a different sensitivity analysis ({_differences(old, meta)}); "
-                "choose another --out folder, or delete this one to start again"
+                error("other_sensitivity", out=out, differences=_differences(old, meta))
             )
         return
     if resume:
-        raise SensitivityError(
-            f"nothing to resume: {out} has no {SensitivityFiles.METADATA} (check --out)"
-        )
+        raise SensitivityError(error("nothing_to_resume", out=out, file=SensitivityFiles.METADATA))
     if out.exists() and any(out.iterdir()):
         check_output_folder(out, "sensitivity", force_option=False)  # names what the folder holds
-        raise SensitivityError(
-            f"{out} exists and is not a sensitivity run folder; choose another --out"
-        )
+        raise SensitivityError(error("not_sensitivity", out=out))
     write_json(meta_path, meta)
 
 
