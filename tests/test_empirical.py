@@ -479,6 +479,26 @@ def test_without_a_rule_the_total_is_the_mean_of_the_component_points(ratings):
     assert res.calibration is None and any("give --rule a scenario" in n for n in res.notes)
 
 
+def test_answers_on_more_levels_than_the_survey_skip_the_calibration_alone(pilot):
+    """A five-level scale against the world's four-level survey stopped the whole analysis
+    (exit 2, nothing written: "answers have 5 levels but the scenario's survey has 4 (cutpoints
+    [np.float64(45.7), …])"); the ranks, reliability and rater effects need no survey, so the
+    calibration alone is left out, with a note saying why."""
+    frame = pilot.ratings.copy()
+    some = frame.index[(frame["answer"] == "比较满意").to_numpy()][::7]
+    frame.loc[some, "answer"] = "一般"
+    five = Scale.parse("不满意=0, 一般=50, 基本满意=60, 比较满意=80, 满意=100")
+    four = Scale.parse("不满意=0, 基本满意=60, 比较满意=80, 满意=100")
+    res = analyze(frame, units=pilot.units, rule=HANGZHOU, scale=five, reps=10)
+    said = [n for n in res.notes if n.startswith("no calibration: the answers of 社会评价")]
+    assert res.calibration is None and said and "have 5 levels" in said[0], res.notes
+    assert "has 4, so its raters cannot be calibrated" in said[0]
+    assert len(res.scores) == pilot.units.shape[0] and res.effects is not None
+    kept = frame.assign(answer=frame["answer"].replace("一般", "比较满意"))
+    calibrated = analyze(kept, units=pilot.units, rule=HANGZHOU, scale=four, reps=10)
+    assert calibrated.calibration is not None  # (the survey's levels: calibrated as before)
+
+
 def test_a_rule_without_quota_or_threshold_is_said_to_grade_nobody_apart(ratings, pilot):
     """Without ``--rule`` every unit was graded 优秀 with a chance of 1, and the report's "In
     short" called every grade certain. A rule with no quota and no threshold is now noted as

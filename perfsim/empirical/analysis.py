@@ -26,7 +26,7 @@ from ..scenario import DataError, Rule, Scenario, load_scenario
 from ..scenario.errors import error
 from ..scoring import quota_band_messages, resolved_columns
 from ..tables import read_frame
-from .calibration import Calibration, calibrate
+from .calibration import Calibration, LevelsError, calibrate
 from .data import Ratings, RatingsWarning, Scale, is_long, rating_columns, read_ratings
 from .effects import RaterEffects, rater_effects
 from .notes import listed, note
@@ -251,7 +251,10 @@ def _calibration(
     if calibrate_world and scenario is not None and scenario.world is not None:
         world_map = {r: mapping[r] for r in scenario.world.raters if r in mapping}
         if world_map:
-            calib = calibrate(ratings, scenario, world_map, reps=reps, seed=seed)
+            try:
+                calib = calibrate(ratings, scenario, world_map, reps=reps, seed=seed)
+            except LevelsError as exc:  # (a 5-level scale against a 4-level survey, say)
+                notes.append(str(exc))
     elif calibrate_world:
         notes.append(note("no_world" if rule is not None else "no_rule"))
     return calib

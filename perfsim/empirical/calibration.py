@@ -52,6 +52,7 @@ from ..scenario.world import Rater
 from ..world.model import perceived_quality
 from .data import Ratings
 from .effects import fit_component
+from .notes import note
 
 
 def _pdf(z: NDArray) -> NDArray:
@@ -131,6 +132,11 @@ class ProbitFit:
         return self.derived(lambda t: float(np.sqrt(self.share @ (np.exp(2 * t[ss]) + t[sb] ** 2))))
 
 
+class LevelsError(DataError):
+    """The answers have more levels than the scenario's survey: its raters cannot be calibrated to
+    them (the rest of an analysis does not need the survey)."""
+
+
 @dataclass
 class _ProbitData:
     """One component's categorical ratings, coded for the ordered-probit fit."""
@@ -159,9 +165,13 @@ def _probit_data(frame: pd.DataFrame, cuts: NDArray[np.float64], component: str)
     n_levels = cuts.size + 1
     f = frame[frame["level"] >= 0]
     if int(f["level"].max()) >= n_levels:
-        raise DataError(
-            f"component {component}: answers have {int(f['level'].max()) + 1} levels but the "
-            f"scenario's survey has {n_levels} (cutpoints {list(cuts)})"
+        raise LevelsError(
+            note(
+                "levels",
+                component=component,
+                levels=int(f["level"].max()) + 1,
+                survey=n_levels,
+            )
         )
     u, units = pd.factorize(f["unit"])
     g, groups = pd.factorize(f["rater_group"])
@@ -394,6 +404,8 @@ def _survey_fit(
     """Ordered probit on a survey component: unit means, pooled noise, respondents per unit."""
     try:
         fit = fit_ordered_probit(frame, np.asarray(spec.cutpoints), comp)
+    except LevelsError:
+        raise  # (a note of the analysis, not a refusal: perfsim.empirical.analysis)
     except DataError as exc:
         raise DataError(f"{source}: {exc}") from None
     means = fit.unit_means()

@@ -13,6 +13,11 @@ from ..tables import excel_name
 NOTES: dict[str, str] = {
     "no_world": N_("no calibration: the rule file has no [world] to calibrate (use a scenario)"),
     "no_rule": N_("no calibration: give --rule a scenario with a [world] (e.g. hangzhou-2011)"),
+    "levels": N_(
+        "no calibration: the answers of {component} have {levels} levels but the scenario's "
+        "survey has {survey}, so its raters cannot be calibrated to them (the rest of the analysis "
+        "does not use the survey)"
+    ),
     "unused": N_("ratings of {components} are not used by the rule {rule}"),
     "filled": N_(
         "{count} unit-replicates drew no rater of a component; they kept the observed points"
