@@ -818,8 +818,9 @@ def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert re.search(
-        r"about \d+ s on 1 worker for the samples \(timed on one pilot sample\), then the "
-        r"analysis and figures \(usually 5 to 10 s more",
+        r"about \d+ s on 1 worker for the samples \(timed on a few pilot samples: the samples' "
+        r"rules differ in cost, so take it as a rough guide\), then the analysis and figures "
+        r"\(usually 5 to 10 s more",
         r.stderr,
     )
     assert "rounded up from 3 to 4" in r.stdout
@@ -831,6 +832,7 @@ def test_cli_end_to_end_on_the_demo_scenario(tmp_path):
     meta = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
     assert meta["status"] == "complete" and meta["n"] == 4 and meta["reps"] == 2
     assert meta["chunk_size"] == 2 and meta["seconds_estimated"] > 0  # 32 samples, 16 chunks
+    assert len(meta["seconds_pilots"]) == 3  # (the first, middle and last sample)
     assert meta["seconds_analysis"] < meta["seconds"]
     assert meta["perfsim_version"] == perfsim.__version__ and meta["problem"]["num_vars"] == 6
     samples = pd.read_parquet(out / "samples.parquet")
@@ -1111,3 +1113,16 @@ def test_a_metric_asked_for_twice_is_analysed_once(tmp_path, method):
                           metrics=["kendall_tau", "kendall_tau"], out=tmp_path / "s")  # fmt: skip
     assert res.outputs == ["kendall_tau"]
     assert json.loads((tmp_path / "s" / "sensitivity.json").read_text())["status"] != "running"
+
+
+def test_pilots_of_very_different_cost_are_said_to_make_a_rough_estimate(capsys):
+    """One pilot sample's cost was a poor guide (a Morris run of the Hangzhou inputs was
+    estimated at 1 s and took 40 s): the estimate is the mean of a few pilots spread over the
+    design, and when they differ more than three-fold the terminal says so."""
+    from perfsim.cli.sensitivity import _print_estimate
+
+    _print_estimate(3.2, 2, [0.05, 0.048, 0.43])
+    err = capsys.readouterr().err
+    assert "about 3 s on 2 workers" in err and "took 0.048 to 0.43 s each" in err
+    _print_estimate(3.2, 2, [0.05, 0.06, 0.1])
+    assert "s each" not in capsys.readouterr().err  # (within three-fold: the estimate alone)

@@ -185,8 +185,11 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_estimate(seconds: float, workers: int, lang: str = "en") -> None:
-    """``about 12 min on 2 workers`` (from a timed pilot sample), before the samples run."""
+def _print_estimate(seconds: float, workers: int, pilots=(), lang: str = "en") -> None:
+    """``about 12 min on 2 workers`` (from timed pilot samples), before the samples run; and,
+    when the pilots' costs differ more than three-fold, that a few slow samples can take most of
+    the time (a Morris run of the Hangzhou inputs: pilots of 0.05 to 0.43 s, an estimate of 3 s,
+    29 s taken)."""
     from ..i18n import gettext as _
     from ..i18n import language, ngettext
 
@@ -199,12 +202,22 @@ def _print_estimate(seconds: float, workers: int, lang: str = "en") -> None:
         on = ngettext("{n} worker", "{n} workers", workers).format(n=workers)
         print(
             _(
-                "about {time} on {workers} for the samples (timed on one pilot sample), then the "
-                "analysis and figures (usually 5 to 10 s more: the figures of many metrics take a "
-                "few seconds)"
+                "about {time} on {workers} for the samples (timed on a few pilot samples: the "
+                "samples' rules differ in cost, so take it as a rough guide), then the analysis "
+                "and figures (usually 5 to 10 s more: the figures of many metrics take a few "
+                "seconds)"
             ).format(time=time, workers=on),
             file=sys.stderr,
         )
+        if len(pilots) > 1 and max(pilots) > 3 * min(pilots):
+            print(
+                _(
+                    "  the pilot samples took {low} to {high} s each: the samples differ much in "
+                    "cost, and a few slow ones can take most of the time (the progress bar's "
+                    "estimate firms up as samples finish)"
+                ).format(low=f"{min(pilots):.2g}", high=f"{max(pilots):.2g}"),
+                file=sys.stderr,
+            )
 
 
 def _print_sensitivity(result) -> None:

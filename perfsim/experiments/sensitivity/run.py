@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
@@ -69,8 +70,9 @@ def run_sensitivity(
     ``executor``: where samples run (default: from the plan's ``jobs`` and ``scheduler``).
     ``out``: the run folder (chunks, tables, figures); ``resume``: insist on continuing a run there.
     ``progress(done, total)`` is called with numbers of samples as chunks finish;
-    ``estimate(seconds, workers)``, when given, once before the evaluation starts, with the
-    expected wall time of the samples left (one pilot sample is timed in this process first).
+    ``estimate(seconds, workers, pilots)``, when given, once before the evaluation starts, with
+    the expected wall time of the samples left and the seconds of each pilot sample it is taken
+    from (up to three, spread over the design, timed in this process first).
     ``world``: run the scenario's rule on this world (a bundled name, a file with a [world], or
     that table), fitted to the rule by name (:mod:`perfsim.scenario.worlds`).
     """
@@ -365,10 +367,12 @@ def _evaluate(
     total, done = len(chunks.x), chunks.done
     evaluated = sum(len(rows) for _, rows in todo)
     started = time.perf_counter()
-    expected = None
+    expected, pilots = None, []
     if estimate is not None and evaluated > 1:
-        expected = _pilot(spec, todo[0][1][:1]) * evaluated / runner.workers
-        estimate(expected, runner.workers)
+        rows = np.concatenate([r for _, r in todo])
+        pilots = _pilot(spec, rows[np.unique(np.linspace(0, len(rows) - 1, PILOTS).astype(int))])
+        expected = float(np.mean(pilots)) * evaluated / runner.workers
+        estimate(expected, runner.workers, pilots)
     if progress:
         progress(done, total)
     # closing(): the executor's clean-up (cancel, terminate workers) runs now, not when the
@@ -385,6 +389,7 @@ def _evaluate(
         "seconds_per_sample": seconds / evaluated if evaluated else None,
         "seconds_evaluation": seconds,
         "seconds_estimated": expected,
+        "seconds_pilots": pilots,
     }
 
 
@@ -396,12 +401,25 @@ def _evaluate(
 WARM_UP = 5.0
 
 
-def _pilot(spec: ModelSpec, rows: NDArray) -> float:
-    """Seconds to evaluate ``rows`` (one sample) in this process, warm (:data:`WARM_UP`): the
-    pilot of a time estimate."""
+#: the pilot samples of a time estimate, spread over the design (the first, the middle and the
+#: last sample left): one sample's cost was a poor guide where the rule's choices differ in cost
+#: (Hangzhou's uncertain inputs include percentile ranks, some six times the efficacy
+#: coefficient's cost: a Sobol run estimated at 10 min took 2, a Morris run at 1 s took 40 s);
+#: no more pilots once they took :data:`PILOT_BUDGET` seconds
+PILOTS, PILOT_BUDGET = 3, 20.0
+
+
+def _pilot(spec: ModelSpec, rows: NDArray) -> list[float]:
+    """Seconds to evaluate each of ``rows`` (pilot samples) in this process, warm
+    (:data:`WARM_UP`), until they took :data:`PILOT_BUDGET` seconds."""
     with single_blas_thread():  # as the executors evaluate
-        seconds = _seconds(spec.evaluate, rows)
-        return _seconds(spec.evaluate, rows) if seconds < WARM_UP else seconds
+        first = _seconds(spec.evaluate, rows[:1])
+        times = [_seconds(spec.evaluate, rows[:1]) if first < WARM_UP else first]
+        for row in range(1, len(rows)):
+            if sum(times) >= PILOT_BUDGET:
+                break
+            times.append(_seconds(spec.evaluate, rows[row : row + 1]))
+    return times
 
 
 def _seconds(evaluate: Callable[[NDArray], object], rows: NDArray) -> float:
