@@ -743,7 +743,7 @@ def test_many_units_without_ratings_are_said_in_chinese_with_how_many_more():
     said = phrase("unrated", source="u.csv", count=8, units=listed([f"单位{i}" for i in range(8)]))
     assert str(said).endswith("'单位4' and 3 more")
     with language("zh"):
-        assert say(said).endswith("'单位0'、'单位1'、'单位2'、'单位3'、'单位4' 等，另有 3 家")
+        assert say(said).endswith("'单位0'、'单位1'、'单位2'、'单位3'、'单位4' 等，另有 3 个")
 
 
 def test_a_compared_rule_that_a_wide_table_lacks_columns_for_is_named():

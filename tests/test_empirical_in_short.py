@@ -148,3 +148,18 @@ def test_groups_that_share_no_component_are_not_said_to_agree():
     with language("zh"):
         record.tables[EmpiricalFiles.RATER_GROUPS] = alone
         assert "无法比较各评价主体的宽严" in " ".join(in_short(record))
+
+
+def test_a_negative_reliability_is_said_to_mean_none():
+    """Negative ICCs were read as a share ("from −0.14 to −0.07: the share of the spread … between
+    the units"); a negative one is now said to mean none."""
+    record, _want = _record(1)
+    table = record.tables[EmpiricalFiles.RELIABILITY]
+    record.tables[EmpiricalFiles.RELIABILITY] = table.assign(estimate=-table["estimate"].abs())
+    said = " ".join(in_short(record))
+    assert "A negative reliability means" in said and "read it as none" in said
+    record.tables[EmpiricalFiles.RELIABILITY] = table
+    assert "A negative reliability" not in " ".join(in_short(record))  # (0.2 to 0.81)
+    with language("zh"):
+        record.tables[EmpiricalFiles.RELIABILITY] = table.assign(estimate=-table["estimate"].abs())
+        assert "信度为负" in " ".join(in_short(record))

@@ -107,6 +107,16 @@ def _reliability(frame: pd.DataFrame | None) -> list[str]:
         low=num(low, 2), worst=worst, low_measure=low_m,
         high=num(high, 2), best=best, high_measure=high_m,
     )  # fmt: skip
+    if round(low, 2) < 0:  # (an ANOVA estimate below 0 is no share of anything)
+        said = join_sentences(
+            [
+                said,
+                _(
+                    "A negative reliability means that a group's raters disagree about a unit "
+                    "more than its mean ratings differ between units: read it as none."
+                ),
+            ]
+        )
     weak = [group for value, group, _m in found if round(value, 2) < RELIABLE]
     if weak:
         below = _(
