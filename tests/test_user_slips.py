@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from helpers import ROOT, run_cli
 
-from perfsim.metric_registry import METRICS
+from perfsim.metric_registry import METRICS, better
 from perfsim.scenario import ScenarioError, load_scenario
 
 
@@ -776,3 +776,27 @@ def test_a_percentage_of_score_points_is_refused_in_chinese(capsys, tmp_path):
     err = capsys.readouterr().err
     assert "5% 是百分数" in err and "class_bias 不是比例" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("metric", sorted(METRICS))
+def test_a_metric_may_be_named_by_the_label_perfsim_shows_for_it(metric):
+    """``--metric 类别偏差`` and ``--bound "类别偏差<1"`` were refused as unknown metrics, although
+    perfsim's own tables and summaries call it so: a metric's label in English or Chinese names
+    it wherever a metric is given (``--metric``, ``--bound``, ``--objective``, ``--constraint``);
+    a label two metrics share (排名保真度, for τ and ρ) names neither."""
+    from perfsim.experiments.discovery import parse_bound
+    from perfsim.experiments.optimize.levers import parse_constraint, parse_objective
+    from perfsim.experiments.sensitivity.analysis import choose_metrics
+    from perfsim.i18n import language, metric_label
+
+    for lang in ("en", "zh"):
+        with language(lang):
+            label = metric_label(metric)
+        assert parse_bound(f"{label} >= 0.5")[0] == metric
+        assert parse_constraint(f" {label}<0.5").metric == metric
+        assert choose_metrics([metric, "other"], [label], ["input"]) == [metric]
+        if better(metric):
+            assert parse_objective(label).metric == metric
+            assert parse_objective(f"{label}:max").sense == -1
+    with pytest.raises(ScenarioError, match="not a metric"):
+        parse_objective("排名保真度")

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..csvsafe import write_csv
+from ..i18n import metric_named
 from ..io import atomic_write
 from ..results.names import SensitivityFiles
 from ..scenario import PerfsimError
@@ -52,14 +53,14 @@ def parse_bound(text: str) -> tuple[str, str, float]:
     """``"class_bias<5"`` → ``("class_bias", "<", 5.0)``; operators <, <=, >, >=; a share's value
     may be a percentage (``"gaming_share<2%"``)."""
     match = _BOUND.match(ascii_comparison(text))
-    number = None
+    number, metric = None, metric_named(match["metric"]) if match else ""  # (or its label)
     if match:
         try:
-            number = bound_number(match["value"], match["metric"])
+            number = bound_number(match["value"], metric)
         except ValueError as exc:
             raise BoundError(f"--bound {text!r}: {exc}") from None
     if number is not None:
-        return match["metric"], match["op"], _finite(number, f"--bound {text!r}")
+        return metric, match["op"], _finite(number, f"--bound {text!r}")
     raise BoundError(error("bound_form", text=repr(text)))
 
 

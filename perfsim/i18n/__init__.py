@@ -329,3 +329,28 @@ def metric_unit(name: str, default: str = N_("units")) -> str:
     if record is None:
         return _(default)
     return ", ".join(_(p) for p in (record.unit, record.scale) if p)
+
+
+@cache
+def _metrics_by_label() -> dict[str, str]:
+    """Each metric's label in every language perfsim speaks, and that label without its bracketed
+    tail ("排名保真度" of "排名保真度（Kendall τ）") where no other metric shares it → its name."""
+    found: dict[str, set[str]] = {}
+    for lang in LANGUAGES:
+        with language(lang):
+            for name in metric_registry.METRICS:
+                label = metric_label(name).strip()
+                short = re.sub(r"\s*[(（][^()（）]*[)）]$", "", label)
+                for text in {label, short}:
+                    found.setdefault(text.casefold(), set()).add(name)
+    return {text: next(iter(names)) for text, names in found.items() if len(names) == 1}
+
+
+def metric_named(text: str) -> str:
+    """The metric a user named on the command line: its name (``class_bias``), or its label in
+    a language perfsim speaks, as tables and summaries show it (``类别偏差``, ``class bias``); the
+    text as given when it names none (the caller's check then says what the metrics are)."""
+    given = text.strip()
+    if given in metric_registry.METRICS or ":" in given:  # (a family's member: class_gap:X)
+        return given
+    return _metrics_by_label().get(given.casefold(), given)

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from ...metric_registry import METRICS, better, metric_info
+from ...i18n import metric_named
+from ...metric_registry import FAMILIES, METRICS, better, metric_info
 from ...scenario import Problem, ScenarioError, parse_assignment
 from ...scenario.errors import error
 from ...scenario.names import nearest
@@ -91,7 +92,9 @@ class Objective:
 def parse_objective(text: str) -> Objective:
     """``METRIC``, ``METRIC:min`` or ``METRIC:max``; without a suffix the registry's direction."""
     metric, _, goal = text.strip().rpartition(":") if ":" in text else (text.strip(), "", "")
-    metric = metric.strip()
+    if goal not in ("", "min", "max") and metric.strip() in FAMILIES:  # (class_gap:社会服务类)
+        metric, goal = text.strip(), ""
+    metric = metric_named(metric)  # (or its label: 类别偏差)
     if goal not in ("", "min", "max") or not metric:
         raise ScenarioError([Problem("--objective", text, text, error("objective_form"))])
     if metric_info(metric) is None:  # (a family's member, class_gap:X, is a metric too)
@@ -133,14 +136,15 @@ class Constraint:
 def parse_constraint(text: str) -> Constraint:
     """``METRIC<VALUE`` or ``METRIC>VALUE`` (``<=``/``>=`` read the same; a share's value may be a
     percentage, ``gaming_share<2%``)."""
-    match = re.fullmatch(r"\s*([^<>=\s]+)\s*([<>])=?\s*(\S+)\s*", ascii_comparison(text))
+    match = re.fullmatch(r"\s*([^<>=]+?)\s*([<>])=?\s*(\S+)\s*", ascii_comparison(text))
+    metric = metric_named(match.group(1)) if match else ""  # (or its label: 类别偏差)
     try:
-        number = bound_number(match.group(3), match.group(1)) if match else None
+        number = bound_number(match.group(3), metric) if match else None
     except ValueError as exc:
         raise ScenarioError([Problem("--constraint", text, text, str(exc))]) from None
     if match is None or number is None or not np.isfinite(number):
         raise ScenarioError([Problem("--constraint", text, text, error("constraint_form"))])
-    return Constraint(match.group(1), match.group(2), number)
+    return Constraint(metric, match.group(2), number)
 
 
 def check_names(objectives: Sequence[Objective], constraints: Sequence[Constraint]) -> None:

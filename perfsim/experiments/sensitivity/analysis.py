@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ...i18n import metric_named
 from ...metric_registry import NUMERICAL_DIAGNOSTICS
 from ...results.names import SensitivityFiles
 from .errors import SensitivityError
@@ -28,6 +29,7 @@ def choose_metrics(
     name and SALib's analysis a traceback; or every available one), checked against the inputs'
     names (a samples table holds both)."""
     if metrics:
+        metrics = [metric_named(m) for m in metrics]  # (or their labels: 类别偏差)
         unknown = [m for m in metrics if m not in available]
         if unknown:
             raise SensitivityError(
