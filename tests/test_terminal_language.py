@@ -250,6 +250,13 @@ def test_a_chinese_empirical_summary_says_its_lines_and_notes_in_chinese(tmp_pat
     changes = pd.read_csv(out / "rank_changes.csv")
     assert moved and int(moved[1]) == len(changes)
     assert int(moved[3]) == int((changes["grade:classes"] != changes.iloc[:, -2]).sum()) > 0
+    # (the table's columns as the report names them, aligned in terminal columns: a Chinese
+    # unit name takes two a character, which pandas' table counted as one)
+    lines = chinese.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("单位"))
+    assert lines[head].split()[:3] == ["单位", "总分", "排名"] and "rank_low" not in chinese
+    ends = {width(line[: line.index(".") + 3]) for line in lines[head + 1 : head + 6]}
+    assert len(ends) == 1, lines[head : head + 6]  # (the totals end in one terminal column)
     # (the report in Chinese is written too, and named: the English report.html was named, and
     # the next line asked for the command that writes the Chinese one)
     assert f"已写入 {out}（report.zh.html）" in chinese and "下一步" not in chinese

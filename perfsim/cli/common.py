@@ -287,6 +287,17 @@ def pad(text: str, columns: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
+def aligned(rows: list[list[str]], numeric: list[bool]) -> list[str]:
+    """Rows of cells (the first the header) as terminal lines, each column as wide as its widest
+    cell in terminal columns (a CJK character takes two, which pandas' ``to_string`` counts as
+    one), the ``numeric`` ones right-aligned."""
+    widths = [max(width(r[j]) for r in rows) for j in range(len(numeric))]
+    return [
+        "  ".join(pad(c, w, right) for c, w, right in zip(r, widths, numeric, strict=True)).rstrip()
+        for r in rows
+    ]
+
+
 def terminal_columns() -> int:
     """The terminal's width in columns, at most 100 (100 when not a terminal)."""
     import shutil

@@ -16,6 +16,7 @@ from .common import (
     add_lang,
     add_numbers,
     add_set,
+    aligned,
     default_out,
     given,
     library_default,
@@ -167,14 +168,20 @@ def _print_empirical(result, out, replaced: str = "") -> None:
     from ..empirical.notes import said_again
     from ..i18n import current_language
     from ..i18n import gettext as _
+    from ..report.sections.empirical import column_label
 
     cols = [
         c
         for c in result.scores.columns
         if c in ("unit", "unit_class", "total", "rank", "grade", "rank_low", "rank_high")
     ]
-    with pd.option_context("display.max_rows", 30, "display.width", 160, "display.precision", 2):
-        print(result.scores[cols].head(15).to_string(index=False))
+    shown = result.scores[cols].head(15)
+    numeric = [pd.api.types.is_numeric_dtype(shown[c]) for c in cols]
+    # (under another language the columns' names as the report gives them; in English the files')
+    header = [column_label(c) if current_language() != "en" else c for c in cols]
+    cells = [[f"{v:.2f}" if isinstance(v, float) else str(v) for v in row] for row in shown.values]
+    for line in aligned([header, *cells], numeric):
+        print(line)
     if result.effects is not None:
         g = result.effects.groups
         print("\n" + _("rater groups (leniency in points, ± 1.96 SE):"))
