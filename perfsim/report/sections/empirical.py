@@ -228,7 +228,9 @@ def _calibration_section(doc: Document, record: EmpiricalRecord) -> None:
     if groups is not None:
         caption = _(
             "Latent-scale estimates per rater group (ordered probit for surveys; additive model "
-            "for panels)."
+            "for panels). A survey group's leniency here is on the survey's latent scale, fitted "
+            "to its answers' levels; the rater groups' table above gives it in points of the "
+            "component's score, from the additive model, so the two numbers differ."
         )
         doc.add("table", frame_table(groups, list(groups.columns), caption))
     if record.calibrated is not None:
