@@ -1078,6 +1078,9 @@ def test_the_leading_inputs_cell_leaves_out_undefined_indices_and_rounding():
     # (ST 2.21 ±5.1 at a small N, shown as any other: marked, and the legend printed once)
     wide = pd.DataFrame({"input": ["a", "b"], "value": [2.21, 0.3], "confidence": [5.1, 0.1]})
     assert _leading(wide, {}) == ("a 2.21 ±5.1 (?) · b 0.3 ±0.1", True)
+    # (the notes' rule: noise around a small index, within 5 % of the scale, is expected)
+    small = pd.DataFrame({"input": ["a", "b"], "value": [21.1, 0.267], "confidence": [7.4, 0.36]})
+    assert _leading(small, {}, relative=True) == ("a 21.1 ±7.4 · b 0.267 ±0.36", False)
 
 
 def test_a_different_analysis_is_told_in_words():

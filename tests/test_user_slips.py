@@ -784,7 +784,7 @@ def test_a_metric_may_be_named_by_the_label_perfsim_shows_for_it(metric):
     perfsim's own tables and summaries call it so: a metric's label in English or Chinese names
     it wherever a metric is given (``--metric``, ``--bound``, ``--objective``, ``--constraint``);
     a label two metrics share (排名保真度, for τ and ρ) names neither."""
-    from perfsim.experiments.discovery import parse_bound
+    from perfsim.experiments.discovery import meets, parse_bounds
     from perfsim.experiments.optimize.levers import parse_constraint, parse_objective
     from perfsim.experiments.sensitivity.analysis import choose_metrics
     from perfsim.i18n import language, metric_label
@@ -792,7 +792,12 @@ def test_a_metric_may_be_named_by_the_label_perfsim_shows_for_it(metric):
     for lang in ("en", "zh"):
         with language(lang):
             label = metric_label(metric)
-        assert parse_bound(f"{label} >= 0.5")[0] == metric
+        outputs = pd.DataFrame({metric: [0.4, 0.6]})
+        assert meets(outputs, parse_bounds([f"{label} >= 0.5"])).tolist() == [False, True]
+        # (a model's own output called as a label is that output, not the metric)
+        own = pd.DataFrame({metric: [0.4, 0.6], label: [0.6, 0.4]})
+        assert meets(own, parse_bounds([f"{label} >= 0.5"])).tolist() == [True, False]
+        assert choose_metrics([label, "y"], [label], ["x"]) == [label]
         assert parse_constraint(f" {label}<0.5").metric == metric
         assert choose_metrics([metric, "other"], [label], ["input"]) == [metric]
         if better(metric):
@@ -800,3 +805,17 @@ def test_a_metric_may_be_named_by_the_label_perfsim_shows_for_it(metric):
             assert parse_objective(f"{label}:max").sense == -1
     with pytest.raises(ScenarioError, match="not a metric"):
         parse_objective("排名保真度")
+
+
+def test_a_sensitivity_metric_named_by_its_label_runs(tmp_path):
+    """``perfsim sensitivity --metric 类别偏差`` was refused before the run ("unknown metric(s)
+    类别偏差") although the label reached the analysis: the check before the run reads labels too."""
+    from perfsim.cli import main
+
+    out = tmp_path / "s"
+    argv = ["sensitivity", "teaching/sensitivity-demo", "--method", "morris", "--n", "2",
+            "--reps", "2", "--metric", "类别偏差", "--bound", "class bias<100", "--out", str(out),
+            "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    indices = pd.read_csv(out / "indices.csv")
+    assert set(indices["metric"]) == {"class_bias"}

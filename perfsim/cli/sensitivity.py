@@ -269,7 +269,7 @@ def _print_sensitivity(result) -> None:
     column = max((width(n) for n in names.values()), default=10) + 2
     loose = False  # (an index whose interval is wider than itself was shown)
     for metric in result.outputs:
-        cells, wide = _leading(result.top(metric, 3), called)
+        cells, wide = _leading(result.top(metric, 3), called, record.relative)
         print(f"  {pad(names[metric], column)}" + cells)
         loose |= wide
     if loose:
@@ -303,11 +303,14 @@ def _print_sensitivity(result) -> None:
     next_report(result.out)
 
 
-def _leading(top, called: dict) -> tuple[str, bool]:
+def _leading(top, called: dict, relative: bool = False) -> tuple[str, bool]:
     """A metric's leading inputs (``top``: their indices) as the terminal's table shows them,
-    and whether one is marked ``(?)``: its 95 % half-width is at least the index (``ST 2.21
-    ±5.1`` at a small N). An index of 0 is no influence, and one or a half-width of rounding
-    against the largest is none either (``survey share 0 ±0``, ``±2.2e-14`` before)."""
+    and whether one is marked ``(?)``: not yet reliable by the rule of the run's notes
+    (:func:`~perfsim.experiments.sensitivity.analysis.too_wide`: an interval wider than the index
+    and than 5 % of the scale, 1 or, ``relative``, the largest index; ``ST 2.21 ±5.1`` at a
+    small N). An index of 0 is no influence, and one or a half-width of rounding against the
+    largest is none either (``survey share 0 ±0``, ``±2.2e-14`` before)."""
+    from ..experiments.sensitivity.analysis import too_wide
     from ..i18n import gettext as _
     from ..report.numbers import finite, rounding
 
@@ -315,7 +318,10 @@ def _leading(top, called: dict) -> tuple[str, bool]:
         return _("no index (not defined in the samples)"), False
     scale = float(top["value"].abs().max())
     moved = top[[finite(v) and not rounding(v, scale) for v in top["value"]]]
-    wide = [finite(r.confidence) and r.confidence >= abs(r.value) for r in moved.itertuples()]
+    scale = scale if relative else 1.0
+    wide = [
+        finite(r.confidence) and too_wide(r.value, r.confidence, scale) for r in moved.itertuples()
+    ]
     cells = " · ".join(
         f"{called.get(r.input, r.input)} {r.value:.3g} "
         f"±{0 if rounding(r.confidence, scale) else r.confidence:.2g}" + (" (?)" if loose else "")

@@ -53,10 +53,10 @@ def parse_bound(text: str) -> tuple[str, str, float]:
     """``"class_bias<5"`` → ``("class_bias", "<", 5.0)``; operators <, <=, >, >=; a share's value
     may be a percentage (``"gaming_share<2%"``)."""
     match = _BOUND.match(ascii_comparison(text))
-    number, metric = None, metric_named(match["metric"]) if match else ""  # (or its label)
+    number, metric = None, match["metric"].strip() if match else ""  # (its label: in meets)
     if match:
         try:
-            number = bound_number(match["value"], metric)
+            number = bound_number(match["value"], metric_named(metric))
         except ValueError as exc:
             raise BoundError(f"--bound {text!r}: {exc}") from None
     if number is not None:
@@ -93,8 +93,16 @@ def parse_bounds(
     return {m: (op, v) for m, op, v in parsed}
 
 
+def _named(bounds: Mapping[str, tuple[str, float]], columns) -> dict[str, tuple[str, float]]:
+    """The bounds keyed by the metrics they name (a label, ``类别偏差``, is its metric's), unless
+    an output is called so."""
+    return {metric_named(m, list(columns)): bound for m, bound in bounds.items()}
+
+
 def meets(outputs: pd.DataFrame, bounds: Mapping[str, tuple[str, float]]) -> np.ndarray:
-    """Boolean per sample: every bounded metric meets its bound (NaN fails)."""
+    """Boolean per sample: every bounded metric meets its bound (NaN fails); a metric may be
+    named by its label (``类别偏差``), unless an output is called so."""
+    bounds = _named(bounds, outputs.columns)
     missing = [m for m in bounds if m not in outputs.columns]
     if missing:
         raise BoundError(
@@ -186,7 +194,7 @@ def find_region(
     classification tree (module doc). ``min_leaf``: smallest leaf, as a share of the samples."""
     from sklearn.tree import DecisionTreeClassifier
 
-    bounds = parse_bounds(bounds)
+    bounds = _named(parse_bounds(bounds), outputs.columns)
     ok = meets(outputs, bounds)
     features, categories = _encode(inputs.reset_index(drop=True))
     total, good = len(ok), int(ok.sum())

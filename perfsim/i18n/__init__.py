@@ -346,11 +346,12 @@ def _metrics_by_label() -> dict[str, str]:
     return {text: next(iter(names)) for text, names in found.items() if len(names) == 1}
 
 
-def metric_named(text: str) -> str:
+def metric_named(text: str, available: Sequence[str] = ()) -> str:
     """The metric a user named on the command line: its name (``class_bias``), or its label in
     a language perfsim speaks, as tables and summaries show it (``类别偏差``, ``class bias``); the
-    text as given when it names none (the caller's check then says what the metrics are)."""
+    text as given when it names none (the caller's check then says what the metrics are), or when
+    it is one of ``available`` as it is (a model's own output called "evaluation cost")."""
     given = text.strip()
-    if given in metric_registry.METRICS or ":" in given:  # (a family's member: class_gap:X)
+    if given in metric_registry.METRICS or ":" in given or given in available:
         return given
     return _metrics_by_label().get(given.casefold(), given)

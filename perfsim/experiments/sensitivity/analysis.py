@@ -29,7 +29,7 @@ def choose_metrics(
     name and SALib's analysis a traceback; or every available one), checked against the inputs'
     names (a samples table holds both)."""
     if metrics:
-        metrics = [metric_named(m) for m in metrics]  # (or their labels: 类别偏差)
+        metrics = [metric_named(m, available) for m in metrics]  # (or their labels: 类别偏差)
         unknown = [m for m in metrics if m not in available]
         if unknown:
             raise SensitivityError(

@@ -172,9 +172,10 @@ def _opened(folder: Path | None) -> Iterator[frozenset[str]]:
 def _check_metric_names(names: Sequence[str]) -> None:
     """A ``--metric`` or ``--bound`` that names no metric perfsim writes stops the run before it
     simulates anything (it stopped after the whole run, leaving its chunks behind)."""
+    from ...i18n import metric_named
     from ...metric_registry import FAMILIES, METRICS, metric_info
 
-    unknown = [m for m in names if metric_info(m) is None]
+    unknown = [m for m in names if metric_info(metric_named(m)) is None]  # (or its label)
     if unknown:
         families = ", ".join(f"{prefix}:NAME" for prefix in FAMILIES)
         raise SensitivityError(
