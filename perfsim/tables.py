@@ -82,9 +82,14 @@ def read_table(path: str | Path, encoding: str = "auto") -> pd.DataFrame:
     elif kind == "zip":
         raise DataError(error("zip_archive", source=p))
     text, used = _decode(p, data, encoding)
-    # (Excel's "CSV (Macintosh)" ends lines with CR alone: every line ending read as one, as
-    # pandas reads a lone CR, so that the header's reader below agrees with it)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # (Excel's "CSV (Macintosh)" ends lines with CR alone: read as line ends; a CR alone in a
+    # file whose lines end otherwise splits its line, and is refused naming it)
+    if "\n" not in text:
+        text = text.replace("\r", "\n")
+    stray = re.search(r"\r(?!\n)", text)
+    if stray and '"' not in text[: stray.start()].rsplit("\n", 1)[-1]:
+        line = text.count("\n", 0, stray.start()) + 1
+        raise DataError(error("stray_cr", source=p, line=line))
     frame = _parse_csv(p, text, used)
     frame.attrs["encoding"] = used
     frame.attrs["header"] = next(csv.reader(io.StringIO(text), delimiter=_separator(text)), [])
@@ -117,14 +122,17 @@ def _check_text(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
     rows once used; the rows before keep their line numbers). Refuse lines whose cells are
     separated by full-width commas (``，``, typed with a Chinese input method): read as one cell
     and blanks, they were refused as an empty column."""
-    if len(frame.columns) == 1 and "，" in str(frame.columns[0]):
+    if len(frame.columns) == 1 and str(frame.columns[0]).count("，") >= 2:  # (and the rows too)
         raise DataError(error("full_width_header", source=p))
     if len(frame) and len(frame.columns):
         cells = frame.apply(lambda c: c.astype("string").fillna("").str.strip())
         blank = (cells == "").to_numpy()
         filled = np.flatnonzero(~blank.all(axis=1))
         frame = frame.iloc[: filled[-1] + 1 if len(filled) else 0]
-        typed = cells.iloc[:, 0].str.contains("，").to_numpy() & blank[:, 1:].all(axis=1)
+        # (as many "，"-separated parts as the header has columns, give or take one empty one: a
+        # footnote "注：数据来源，市考评办" in the first column is no such line)
+        parts = cells.iloc[:, 0].str.count("，").to_numpy() + 1
+        typed = (parts >= max(3, len(frame.columns) - 1)) & blank[:, 1:].all(axis=1)
         if len(frame.columns) > 1 and typed[: len(frame)].any():
             row = int(np.argmax(typed))
             why = error("full_width_commas", count=int(typed.sum()))
@@ -437,11 +445,11 @@ def _long_row(p: Path, text: str, sep: str) -> str:
     comma."""
     rows = csv.reader(io.StringIO(text), delimiter=sep)
     header = next(rows, [])
-    if len(header) == 1 and "，" in header[0]:
-        return error("full_width_header", source=p)
     named = [h.strip() for h in header if h.strip()]
     for line, row in enumerate(rows, start=2):
         if len(row) > len(header):
+            if len(header) == 1 and header[0].count("，") + 1 >= max(3, len(row) - 1):
+                return error("full_width_header", source=p)  # (not a title with a "，" in it)
             if len(named) <= 1:
                 title = named[0] if named else ""
                 return error("title_line", source=p, title=title, line=line, cells=len(row))

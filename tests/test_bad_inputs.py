@@ -208,6 +208,23 @@ SCORE_FILES: dict[str, Case] = {
         "full-width commas (，)",
         "2 such line(s)",
     ),
+    # (not full-width commas: a footnote with a "，" in it, a title with one)
+    "footnote-with-a-full-width-comma": score_file(
+        "单位表.csv",
+        lambda t: UNITS_TEXT + "注：数据来源，市考评办" + "," * (len(HEADER) - 1) + "\n",
+        "单位表.csv: line 68, column '职能工作目标': is empty",
+    ),
+    "title-with-a-full-width-comma": score_file(
+        "单位表.csv",
+        lambda t: "2011年度综合考评结果（单位：分，排名不分先后）\n" + UNITS_TEXT,
+        "the first line holds one name (2011年度综合考评结果（单位：分，排名不分先后）)",
+    ),
+    # (a column appended to a CRLF file: a traceback, then a misleading "id is empty")
+    "stray-carriage-return": score_file(
+        "单位表.csv",
+        lambda t: UNITS_TEXT.replace("\n", "\r,x\n", 3),
+        "单位表.csv: line 1 holds a carriage return (CR) in the middle of the line",
+    ),
     "full-width-commas-in-header": score_file(
         "单位表.csv",
         lambda t: UNITS_TEXT.replace(",", "，", len(HEADER) - 1),

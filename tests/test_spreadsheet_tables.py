@@ -150,9 +150,9 @@ def test_the_base_ratings_table_is_valid(tmp_path):
 
 
 def test_ratings_ended_by_cr_alone_or_by_blank_rows_are_read_like_the_clean_ones(tmp_path):
-    """A ratings table saved with CR line endings (or with a stray CR in a line, as a column
-    appended to a CRLF file leaves) ended in a traceback (csv: new-line character seen in
-    unquoted field); it reads like the clean table."""
+    """A ratings table saved with CR line endings ended in a traceback (csv: new-line character
+    seen in unquoted field), and one with blank rows at its end was refused at them; both read
+    like the clean table (a CR alone inside a line is refused naming its line: test_bad_inputs)."""
     clean = write(tmp_path, "clean.csv", ratings_text())
     mac = write(tmp_path, "mac.csv", ratings_text().replace("\n", "\r"))
     blank = write(tmp_path, "blank.csv", ratings_text() + ",,,,,,\n,,,,,,\n")  # (rows once used)

@@ -30,6 +30,11 @@ TABLE_ERRORS: dict[str, str] = {
         "line {line} has {cells} cells: it looks like a title above the table; delete the lines "
         "above the column names"
     ),
+    "stray_cr": N_(
+        "{source}: line {line} holds a carriage return (CR) in the middle of the line, which would "
+        "split it in two (a column added to a file with Windows line ends?); save the table again "
+        "from the spreadsheet, or remove the CR"
+    ),
     "full_width_header": N_(
         "{source}: the column names of the first line are separated by full-width commas (，), "
         "which a CSV file does not read: type them as commas (,)"
