@@ -789,6 +789,9 @@ def test_a_region_edge_is_a_midpoint_of_two_samples_and_few_samples_are_said(see
     assert ("a first look, not a finding" in region.summary) is few
     small = find_region(x.iloc[:40], pd.DataFrame({"m": x["a"].iloc[:40]}), ["m<0.4"])
     assert 0 < small.good < FEW_GOOD and "a first look, not a finding" in small.summary
+    lowest = float(x["a"].iloc[:40].min())
+    one = find_region(x.iloc[:40], pd.DataFrame({"m": x["a"].iloc[:40]}), [f"m<={lowest}"])
+    assert one.good == 1 and "Only 1 sample meets the bounds" in one.summary  # (not "samples")
 
 
 def test_bounds_parse_and_name_known_metrics():
@@ -1129,3 +1132,5 @@ def test_pilots_of_very_different_cost_are_said_to_make_a_rough_estimate(capsys)
     assert "about 3 s on 2 workers" in err and "took 0.048 to 0.43 s each" in err
     _print_estimate(3.2, 2, [0.05, 0.06, 0.1])
     assert "s each" not in capsys.readouterr().err  # (within three-fold: the estimate alone)
+    _print_estimate(600, 2, [3.0, 150.0, 20.0])
+    assert "took 3 to 150 s each" in capsys.readouterr().err  # (not 1.5e+02)

@@ -764,6 +764,8 @@ def test_a_bound_may_be_a_percentage_of_a_share_and_of_nothing_else(metric):
             with pytest.raises(BoundError, match=re.escape(why)):
                 parse_bound(f"{metric}>={typed}")
     assert parse_constraint(f"{metric}<0.025").value == 0.025  # (a number, as before)
+    if share:  # (with a space before the sign, as --bound reads it)
+        assert parse_constraint(f"{metric} < 2.5 %").value == pytest.approx(0.025)
 
 
 def test_a_percentage_of_score_points_is_refused_in_chinese(capsys, tmp_path):

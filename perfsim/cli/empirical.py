@@ -97,7 +97,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     add_force(p, "the --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    add_lang(p)
+    add_lang(
+        p,
+        "language of the summary printed here (default: en; zh, also cn or 中文: 中文摘要); the "
+        "tables are the same in either, and under another language than English the report is "
+        "written in it too (report.zh.html beside report.html)",
+    )
     add_encoding(p)
     add_set(p)
 

@@ -215,9 +215,14 @@ def _print_estimate(seconds: float, workers: int, pilots=(), lang: str = "en") -
                     "  the pilot samples took {low} to {high} s each: the samples differ much in "
                     "cost, and a few slow ones can take most of the time (the progress bar's "
                     "estimate firms up as samples finish)"
-                ).format(low=f"{min(pilots):.2g}", high=f"{max(pilots):.2g}"),
+                ).format(low=_seconds(min(pilots)), high=_seconds(max(pilots))),
                 file=sys.stderr,
             )
+
+
+def _seconds(seconds: float) -> str:
+    """A pilot's seconds as a person reads them: 0.048, 0.43, 3.1, 150 (not 1.5e+02)."""
+    return f"{seconds:.2g}" if seconds < 10 else f"{seconds:.0f}"
 
 
 def _print_sensitivity(result) -> None:

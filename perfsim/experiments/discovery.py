@@ -281,6 +281,7 @@ def region_summary(
     with the samples it holds (``count``) and of them meet the bounds (``hits``). The run writes it
     in English (``region.txt``); a report says it again in its own language."""
     from ..i18n import gettext as _
+    from ..i18n import ngettext
 
     wanted = _(" and ").join(f"{m} {op} {float(v):g}" for m, (op, v) in bounds.items())
     lines = [
@@ -317,9 +318,12 @@ def region_summary(
     )
     if good < FEW_GOOD:
         lines.append(
-            _(
+            ngettext(
+                "Only {good} sample meets the bounds: a region drawn around so few is a first "
+                "look, not a finding (a few more samples can move it); raise --n.",
                 "Only {good} samples meet the bounds: a region drawn around so few is a first "
-                "look, not a finding (a few more samples can move it); raise --n."
+                "look, not a finding (a few more samples can move it); raise --n.",
+                good,
             ).format(good=good)
         )
     return "\n".join(lines)

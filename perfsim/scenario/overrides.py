@@ -85,13 +85,13 @@ def bound_number(text: str, metric: str) -> float | None:
     """The number of a bound on ``metric`` (``--constraint``, ``--bound``) as typed: ``0.02``,
     full-width digits, or a percentage (``2%``, ``2％``: 0.02) where the metric is a share (its
     scale 0–1); None when it is no number. A percentage of a metric in other units (``class_bias``
-    in score points) raises :class:`ValueError` with the message, rather than being read as a
+    in score points, or a model's own output) raises :class:`ValueError` with the message, rather than being read as a
     hundredth of its units."""
     value = parse_value(text.strip())
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    info = metric_info(metric)
-    if PERCENT.fullmatch(text) and info is not None and info.scale != "0–1":
+    info = metric_info(metric)  # (a metric perfsim does not know is in units of its own)
+    if PERCENT.fullmatch(text) and (info is None or info.scale != "0–1"):
         raise ValueError(error("percent_not_share", value=text.strip(), metric=metric))
     return float(value)
 

@@ -136,7 +136,7 @@ class Constraint:
 def parse_constraint(text: str) -> Constraint:
     """``METRIC<VALUE`` or ``METRIC>VALUE`` (``<=``/``>=`` read the same; a share's value may be a
     percentage, ``gaming_share<2%``)."""
-    match = re.fullmatch(r"\s*([^<>=]+?)\s*([<>])=?\s*(\S+)\s*", ascii_comparison(text))
+    match = re.fullmatch(r"\s*([^<>=]+?)\s*([<>])=?\s*(.+?)\s*", ascii_comparison(text))
     metric = metric_named(match.group(1)) if match else ""  # (or its label: 类别偏差)
     try:
         number = bound_number(match.group(3), metric) if match else None
