@@ -287,15 +287,26 @@ def pad(text: str, columns: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def aligned(rows: list[list[str]], numeric: list[bool]) -> list[str]:
-    """Rows of cells (the first the header) as terminal lines, each column as wide as its widest
-    cell in terminal columns (a CJK character takes two, which pandas' ``to_string`` counts as
-    one), the ``numeric`` ones right-aligned."""
+def table_text(frame, most: int = 200) -> str:
+    """A table as the terminal prints it: without the index, numbers right-aligned to two
+    decimals, text left-aligned, each column as wide as its widest cell in terminal columns (a
+    Chinese character takes two, which pandas' ``to_string`` counts as one); of more than
+    ``most`` rows the first and last halves, with ``...`` between (as pandas shows them)."""
+    import pandas as pd
+
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    cells = [
+        [f"{v:.2f}" if isinstance(v, float) else str(v) for v in r]
+        for r in frame.itertuples(index=False)
+    ]
+    if len(cells) > most:
+        cells = [*cells[: most // 2], ["..."] * len(numeric), *cells[-(most // 2) :]]
+    rows = [[str(c) for c in frame.columns], *cells]
     widths = [max(width(r[j]) for r in rows) for j in range(len(numeric))]
-    return [
+    return "\n".join(
         "  ".join(pad(c, w, right) for c, w, right in zip(r, widths, numeric, strict=True)).rstrip()
         for r in rows
-    ]
+    )
 
 
 def terminal_columns() -> int:

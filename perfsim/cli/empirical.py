@@ -16,12 +16,12 @@ from .common import (
     add_lang,
     add_numbers,
     add_set,
-    aligned,
     default_out,
     given,
     library_default,
     progress_context,
     replaced_note,
+    table_text,
 )
 
 HELP = "Analyse real ratings: reliability, rater effects, rank intervals, other rules, calibration."
@@ -168,7 +168,6 @@ def handle(args: argparse.Namespace) -> int:
 
 def _print_empirical(result, out, replaced: str = "") -> None:
     """The terminal's summary of an analysis, in the current language."""
-    import pandas as pd
 
     from ..empirical.notes import said_again
     from ..i18n import current_language
@@ -181,12 +180,9 @@ def _print_empirical(result, out, replaced: str = "") -> None:
         if c in ("unit", "unit_class", "total", "rank", "grade", "rank_low", "rank_high")
     ]
     shown = result.scores[cols].head(15)
-    numeric = [pd.api.types.is_numeric_dtype(shown[c]) for c in cols]
-    # (under another language the columns' names as the report gives them; in English the files')
-    header = [column_label(c) if current_language() != "en" else c for c in cols]
-    cells = [[f"{v:.2f}" if isinstance(v, float) else str(v) for v in row] for row in shown.values]
-    for line in aligned([header, *cells], numeric):
-        print(line)
+    if current_language() != "en":  # (the columns' names as the report gives them; else the files')
+        shown = shown.rename(columns=column_label)
+    print(table_text(shown))
     if result.effects is not None:
         g = result.effects.groups
         print("\n" + _("rater groups (leniency in points, ± 1.96 SE):"))

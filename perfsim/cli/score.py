@@ -172,24 +172,13 @@ def _print_scored(table, name: str, rule, out: str | None) -> None:
     """The scored table, what its columns are (components shown on 0–100, the score of the
     parts, the bonus and deduction points) and a line of grade counts, in the current language
     (headers and yes/no translated; the numbers, names and grades as in the table)."""
-    import pandas as pd
 
     from ..i18n import gettext as _
     from ..scoring import shown_table
-    from .common import terminal_columns, wrap
+    from .common import table_text, terminal_columns, wrap
 
     shown = shown_table(table)
-    with pd.option_context(
-        "display.max_rows",
-        200,
-        "display.width",
-        160,
-        "display.float_format",
-        "{:.2f}".format,
-        "display.unicode.east_asian_width",
-        True,  # Chinese names two columns wide: aligned
-    ):
-        print(shown.to_string(index=False))
+    print(table_text(shown))
     combined = (  # (what the score of the parts is)
         _("the components' Borda score")
         if rule.aggregate.components == "borda"
