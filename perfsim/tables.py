@@ -129,10 +129,8 @@ def _check_text(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
         blank = (cells == "").to_numpy()
         filled = np.flatnonzero(~blank.all(axis=1))
         frame = frame.iloc[: filled[-1] + 1 if len(filled) else 0]
-        # (as many "，"-separated parts as the header has columns, give or take one empty one: a
-        # footnote "注：数据来源，市考评办" in the first column is no such line)
         parts = cells.iloc[:, 0].str.count("，").to_numpy() + 1
-        typed = (parts >= max(3, len(frame.columns) - 1)) & blank[:, 1:].all(axis=1)
+        typed = _full_width_line(parts, len(frame.columns)) & blank[:, 1:].all(axis=1)
         if len(frame.columns) > 1 and typed[: len(frame)].any():
             row = int(np.argmax(typed))
             why = error("full_width_commas", count=int(typed.sum()))
@@ -151,6 +149,13 @@ def _check_text(p: Path, frame: pd.DataFrame) -> pd.DataFrame:
                 )
             )
     return frame
+
+
+def _full_width_line(parts, columns: int):
+    """Whether a line read as one cell that splits into ``parts`` at its full-width commas (an
+    int or an array) was typed with them: as many parts as the table has ``columns``, give or
+    take one empty one (a footnote "注：数据来源，市考评办", or a title with a "，", is not)."""
+    return parts >= max(3, columns - 1)
 
 
 def _kind(data: bytes) -> str:
@@ -448,7 +453,7 @@ def _long_row(p: Path, text: str, sep: str) -> str:
     named = [h.strip() for h in header if h.strip()]
     for line, row in enumerate(rows, start=2):
         if len(row) > len(header):
-            if len(header) == 1 and header[0].count("，") + 1 >= max(3, len(row) - 1):
+            if len(header) == 1 and _full_width_line(header[0].count("，") + 1, len(row)):
                 return error("full_width_header", source=p)  # (not a title with a "，" in it)
             if len(named) <= 1:
                 title = named[0] if named else ""
